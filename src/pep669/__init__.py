@@ -1,0 +1,39 @@
+"""PEP 669 execution-event monitoring (sys.monitoring) for CPython 3.8-3.11.
+
+On CPython 3.12 and later ``pep669.monitoring`` is the interpreter's own
+``sys.monitoring``; on 3.8-3.11 it is this package's C implementation, with
+the same names, constants, rules and messages.
+"""
+
+import os
+import sys
+
+__all__ = ["monitoring", "install", "get_include", "NATIVE"]
+
+NATIVE = sys.version_info >= (3, 12)
+
+if NATIVE:
+    monitoring = sys.monitoring
+else:
+    from ._monitoring import monitoring
+
+    # `import pep669.monitoring` and `from pep669.monitoring import events`
+    sys.modules[__name__ + ".monitoring"] = monitoring
+
+
+def install():
+    """Make ``sys.monitoring`` available where the interpreter lacks it.
+
+    Idempotent; does nothing on 3.12+, where ``sys.monitoring`` is native.
+    Returns the monitoring namespace.
+    """
+    if getattr(sys, "monitoring", None) is not monitoring:
+        if NATIVE:
+            return sys.monitoring
+        sys.monitoring = monitoring
+    return monitoring
+
+
+def get_include():
+    """Directory holding ``pep669.h`` (the 3.13 C monitoring API)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")

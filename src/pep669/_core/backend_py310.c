@@ -1,0 +1,52 @@
+/* Backend for CPython 3.10: PEP 523 through the public
+ * _PyInterpreterState_{Get,Set}EvalFrameFunc, f_lasti in code units
+ * (bpo-27129), frame states (f_state), use_tracing per C frame (CFrame,
+ * bpo-44032). */
+#include "frames.h"
+#include <frameobject.h>
+
+#if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030B0000
+#  error "backend_py310.c is for CPython 3.10"
+#endif
+
+static _PyFrameEvalFunction prev_eval = NULL;
+
+static inline PyObject *
+eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
+{
+    return prev_eval(ts, f, throwflag);
+}
+
+/* f_lasti counts code units here (-1 before the first instruction). */
+#define PEP669_LASTI(f) \
+    ((f)->f_lasti < 0 ? -1 : (f)->f_lasti * (int)sizeof(_Py_CODEUNIT))
+#define PEP669_SUSPENDED(f) ((f)->f_state == FRAME_SUSPENDED)
+/* The flag lives in the current CFrame; each evaluator run copies it back
+ * into its caller's CFrame when it returns. */
+#define PEP669_USE_TRACING(ts) ((ts)->cframe->use_tracing)
+
+#include "backend_pyframe.h"
+#include "backend_hook.h"
+
+static PyObject *
+eval_hook(PyThreadState *ts, PyFrameObject *f, int throwflag)
+{
+    if (!hook_wanted) {
+        return prev_eval(ts, f, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
+}
+
+static _PyFrameEvalFunction
+get_eval(void)
+{
+    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
+}
+
+static void
+set_eval(_PyFrameEvalFunction func)
+{
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
+}
+
+PEP669_DEFINE_HOOK_SWITCH()

@@ -1,0 +1,194 @@
+/* Backend for CPython 3.11.  The eval-frame hook receives a
+ * _PyInterpreterFrame (internal/pycore_frame.h, hence Py_BUILD_CORE); the
+ * public PyFrameObject is created lazily and its constructor is not
+ * exported.  With a hook installed, 3.11 stops inlining Python-to-Python
+ * calls, so every frame goes through it (and costs C stack): the hook is
+ * installed only while some tool has events. */
+#define Py_BUILD_CORE 1
+#include "frames.h"
+#include <internal/pycore_frame.h>
+#include <opcode.h>
+
+#include "events.h"
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
+#  error "backend_py311.c is for CPython 3.11"
+#endif
+
+#define FRAME(frame) ((_PyInterpreterFrame *)(frame))
+#define UNIT ((int)sizeof(_Py_CODEUNIT))
+#define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
+
+static _PyFrameEvalFunction prev_eval = NULL;
+
+#include "backend_hook.h"
+
+static PyObject *
+eval_hook(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag)
+{
+    if (!hook_wanted) {
+        return prev_eval(ts, frame, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+}
+
+static _PyFrameEvalFunction
+get_eval(void)
+{
+    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
+}
+
+static void
+set_eval(_PyFrameEvalFunction func)
+{
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
+}
+
+PEP669_DEFINE_HOOK_SWITCH()
+
+PyObject *
+pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
+                         int throwflag)
+{
+    return prev_eval(ts, FRAME(frame), throwflag);
+}
+
+PyCodeObject *
+pep669_backend_frame_code(Pep669Frame *frame)
+{
+    return FRAME(frame)->f_code;
+}
+
+Py_ssize_t
+pep669_backend_code_units(PyCodeObject *co)
+{
+    return Py_SIZE(co);
+}
+
+int
+pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                           int throwflag, int *offset)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyCodeObject *co = f->f_code;
+    int lasti = _PyInterpreterFrame_LASTI(f);
+    if (f->owner != FRAME_OWNED_BY_GENERATOR) {
+        if (co->co_flags & GENERATOR_FLAGS) {
+            /* The run that creates the generator (up to RETURN_GENERATOR)
+             * is not an event. */
+            return -1;
+        }
+        *offset = co->_co_firsttraceable * UNIT;
+        return PEP669_EV_PY_START;
+    }
+    /* A generator frame continues after prev_instr: the RESUME after its
+     * YIELD_VALUE (3.13 reports PY_THROW there too), or the POP_TOP after
+     * RETURN_GENERATOR when it never ran. */
+    *offset = (lasti + 1) * UNIT;
+    if (throwflag) {
+        return PEP669_EV_PY_THROW;
+    }
+    if (_Py_OPCODE(*f->prev_instr) == RETURN_GENERATOR) {
+        *offset = co->_co_firsttraceable * UNIT;
+        return PEP669_EV_PY_START;
+    }
+    return PEP669_EV_PY_RESUME;
+}
+
+int
+pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                          PyObject *result, int *offset)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    int lasti = _PyInterpreterFrame_LASTI(f);
+    *offset = lasti < 0 ? 0 : lasti * UNIT;
+    if (result == NULL) {
+        return PEP669_EV_PY_UNWIND;
+    }
+    if (f->owner == FRAME_OWNED_BY_GENERATOR &&
+        _Py_OPCODE(*f->prev_instr) == YIELD_VALUE) {
+        return PEP669_EV_PY_YIELD;
+    }
+    return PEP669_EV_PY_RETURN;
+}
+
+/* The evaluator links a frame in (frame->previous, current_frame) when it
+ * starts running it and out when it returns; callbacks need it linked
+ * around entry and exit events.  A frame that has not reached its first
+ * traceable instruction is "incomplete" (_PyFrame_IsIncomplete) and
+ * skipped by sys._getframe() and f_back: when nothing precedes the RESUME
+ * (no MAKE_CELL / COPY_FREE_VARS to run first), the frame is shown as
+ * standing at that RESUME, as 3.12 fires PY_START there. */
+void
+pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
+                          Pep669Link *link)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    link->current = ts->cframe->current_frame;
+    link->instr = NULL;
+    f->previous = ts->cframe->current_frame;
+    ts->cframe->current_frame = f;
+    if (_PyFrame_IsIncomplete(f) && f->f_code->_co_firsttraceable == 0) {
+        link->instr = f->prev_instr;
+        f->prev_instr = _PyCode_CODE(f->f_code);
+    }
+}
+
+void
+pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
+                            Pep669Link *link)
+{
+    if (link->instr != NULL) {
+        FRAME(frame)->prev_instr = (_Py_CODEUNIT *)link->instr;
+    }
+    ts->cframe->current_frame = (_PyInterpreterFrame *)link->current;
+}
+
+void
+pep669_backend_frame_add_traceback(PyThreadState *ts, Pep669Frame *frame)
+{
+    Pep669Link link;
+    if (_PyFrame_IsIncomplete(FRAME(frame))) {
+        return;
+    }
+    pep669_backend_frame_link(ts, frame, &link);
+    /* Borrowed; created on demand by the interpreter itself. */
+    PyFrameObject *f = PyEval_GetFrame();
+    if (f != NULL) {
+        PyTraceBack_Here(f);
+    }
+    pep669_backend_frame_unlink(ts, frame, &link);
+}
+
+int
+pep669_backend_frame_prepare_throw(PyThreadState *Py_UNUSED(ts),
+                                   Pep669Frame *frame)
+{
+    /* What gen_send_ex2() does before generator.throw() runs the frame:
+     * mark it executing and push the value sent (None). */
+    _PyInterpreterFrame *f = FRAME(frame);
+    if (f->owner != FRAME_OWNED_BY_GENERATOR) {
+        return -1;
+    }
+    _PyFrame_GetGenerator(f)->gi_frame_state = FRAME_EXECUTING;
+    _PyFrame_StackPush(f, Py_NewRef(Py_None));
+    return 0;
+}
+
+int
+pep669_backend_suppressed(PyThreadState *ts)
+{
+    return ts->tracing > 0;
+}
+
+void
+pep669_backend_enter_callback(PyThreadState *ts)
+{
+    PyThreadState_EnterTracing(ts);
+}
+
+void
+pep669_backend_leave_callback(PyThreadState *ts)
+{
+    PyThreadState_LeaveTracing(ts);
+}

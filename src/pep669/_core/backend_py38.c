@@ -1,0 +1,54 @@
+/* Backend for CPython 3.8: the PEP 523 hook is the internal field
+ * PyInterpreterState.eval_frame (3.9 added public accessors, bpo-38500),
+ * so this file needs Py_BUILD_CORE and internal/pycore_pystate.h; its
+ * hook type takes no thread state.  f_lasti in bytes, one use_tracing
+ * flag per thread. */
+#define Py_BUILD_CORE 1
+#include "frames.h"
+#include <frameobject.h>
+#include <internal/pycore_pystate.h>
+
+#if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x03090000
+#  error "backend_py38.c is for CPython 3.8"
+#endif
+
+static _PyFrameEvalFunction prev_eval = NULL;
+
+static inline PyObject *
+eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
+{
+    return prev_eval(f, throwflag);
+}
+
+/* ceval.c: f_lasti is -1 before the first instruction; YIELD_VALUE and
+ * YIELD_FROM leave f_stacktop set, a return leaves it NULL. */
+#define PEP669_LASTI(f) ((f)->f_lasti)
+#define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
+#define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
+
+#include "backend_pyframe.h"
+#include "backend_hook.h"
+
+static PyObject *
+eval_hook(PyFrameObject *f, int throwflag)
+{
+    if (!hook_wanted) {
+        return prev_eval(f, throwflag);
+    }
+    return pep669_frame_eval(PyThreadState_GET(), (Pep669Frame *)f,
+                             throwflag);
+}
+
+static _PyFrameEvalFunction
+get_eval(void)
+{
+    return PyThreadState_GET()->interp->eval_frame;
+}
+
+static void
+set_eval(_PyFrameEvalFunction func)
+{
+    PyThreadState_GET()->interp->eval_frame = func;
+}
+
+PEP669_DEFINE_HOOK_SWITCH()

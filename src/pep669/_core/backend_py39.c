@@ -1,0 +1,49 @@
+/* Backend for CPython 3.9: PEP 523 through the public
+ * _PyInterpreterState_{Get,Set}EvalFrameFunc (bpo-38500), f_lasti in
+ * bytes, one use_tracing flag per thread. */
+#include "frames.h"
+#include <frameobject.h>
+
+#if PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030A0000
+#  error "backend_py39.c is for CPython 3.9"
+#endif
+
+static _PyFrameEvalFunction prev_eval = NULL;
+
+static inline PyObject *
+eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
+{
+    return prev_eval(ts, f, throwflag);
+}
+
+/* ceval.c: f_lasti is -1 before the first instruction; YIELD_VALUE and
+ * YIELD_FROM leave f_stacktop set, a return leaves it NULL. */
+#define PEP669_LASTI(f) ((f)->f_lasti)
+#define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
+#define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
+
+#include "backend_pyframe.h"
+#include "backend_hook.h"
+
+static PyObject *
+eval_hook(PyThreadState *ts, PyFrameObject *f, int throwflag)
+{
+    if (!hook_wanted) {
+        return prev_eval(ts, f, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
+}
+
+static _PyFrameEvalFunction
+get_eval(void)
+{
+    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
+}
+
+static void
+set_eval(_PyFrameEvalFunction func)
+{
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
+}
+
+PEP669_DEFINE_HOOK_SWITCH()

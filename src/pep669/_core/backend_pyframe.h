@@ -1,0 +1,137 @@
+/* Backend parts shared by the versions whose eval-frame hook receives a
+ * PyFrameObject (3.8, 3.9, 3.10).  Included by exactly one backend_py3X.c
+ * per build, after it defined:
+ *   PEP669_LASTI(f)         offset in bytes of the last instruction run,
+ *                           or -1 before the first
+ *   PEP669_SUSPENDED(f)     non-zero when the run ended by a yield
+ *   PEP669_USE_TRACING(ts)  the lvalue gating legacy trace calls
+ *   eval_prev(ts, f, throwflag)  the evaluator we chained to */
+#ifndef PEP669_BACKEND_PYFRAME_H
+#define PEP669_BACKEND_PYFRAME_H
+
+#include <frameobject.h>
+#include <opcode.h>
+
+#include "events.h"
+
+#define FRAME(frame) ((PyFrameObject *)(frame))
+
+static inline int
+code_opcode(PyCodeObject *co, int offset)
+{
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    return _Py_OPCODE(code[offset / (int)sizeof(_Py_CODEUNIT)]);
+}
+
+PyObject *
+pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
+                         int throwflag)
+{
+    return eval_prev(ts, FRAME(frame), throwflag);
+}
+
+PyCodeObject *
+pep669_backend_frame_code(Pep669Frame *frame)
+{
+    return FRAME(frame)->f_code;
+}
+
+Py_ssize_t
+pep669_backend_code_units(PyCodeObject *co)
+{
+    return PyBytes_GET_SIZE(co->co_code) / (Py_ssize_t)sizeof(_Py_CODEUNIT);
+}
+
+int
+pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                           int throwflag, int *offset)
+{
+    int lasti = PEP669_LASTI(FRAME(frame));
+    /* A suspended frame continues after its last instruction: the
+     * YIELD_VALUE, or, for `yield from`/`await`, the instruction before
+     * the YIELD_FROM that runs again. */
+    *offset = lasti < 0 ? 0 : lasti + (int)sizeof(_Py_CODEUNIT);
+    if (throwflag) {
+        return PEP669_EV_PY_THROW;
+    }
+    return lasti < 0 ? PEP669_EV_PY_START : PEP669_EV_PY_RESUME;
+}
+
+int
+pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                          PyObject *result, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    *offset = lasti < 0 ? 0 : lasti;
+    if (result == NULL) {
+        return PEP669_EV_PY_UNWIND;
+    }
+    if (PEP669_SUSPENDED(f)) {
+        if (code_opcode(f->f_code, lasti) != YIELD_VALUE) {
+            /* Suspended in YIELD_FROM, which left f_lasti one
+             * instruction early so that it runs again on resumption. */
+            *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        }
+        return PEP669_EV_PY_YIELD;
+    }
+    return PEP669_EV_PY_RETURN;
+}
+
+void
+pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
+                          Pep669Link *link)
+{
+    /* f_back is already right: set when the frame was created, and for
+     * generators by gen_send_ex before every run. */
+    link->current = ts->frame;
+    link->instr = NULL;
+    ts->frame = FRAME(frame);
+}
+
+void
+pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *Py_UNUSED(frame),
+                            Pep669Link *link)
+{
+    ts->frame = (PyFrameObject *)link->current;
+}
+
+void
+pep669_backend_frame_add_traceback(PyThreadState *Py_UNUSED(ts),
+                                   Pep669Frame *frame)
+{
+    PyTraceBack_Here(FRAME(frame));
+}
+
+int
+pep669_backend_frame_prepare_throw(PyThreadState *Py_UNUSED(ts),
+                                   Pep669Frame *Py_UNUSED(frame))
+{
+    /* The suspended frame is exactly as generator.throw() finds it. */
+    return 0;
+}
+
+int
+pep669_backend_suppressed(PyThreadState *ts)
+{
+    return ts->tracing > 0;
+}
+
+/* As the interpreter's call_trace() does around legacy trace calls. */
+void
+pep669_backend_enter_callback(PyThreadState *ts)
+{
+    ts->tracing++;
+    PEP669_USE_TRACING(ts) = 0;
+}
+
+void
+pep669_backend_leave_callback(PyThreadState *ts)
+{
+    ts->tracing--;
+    PEP669_USE_TRACING(ts) =
+        (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* Shims for public C-API gaps between CPython versions: the only version
+ * tests outside the backends.  Each names the version that added the real
+ * function and uses its real name. */
+#ifndef PEP669_COMPAT_H
+#define PEP669_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* PEP 590: PyObject_Vectorcall() is public from 3.9; 3.8 has the
+ * underscore name. */
+#if PY_VERSION_HEX < 0x03090000
+#  define PyObject_Vectorcall _PyObject_Vectorcall
+#endif
+
+/* bpo-42262 added Py_NewRef() to Python 3.10.0a3. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+_pep669_NewRef(PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+#  define Py_NewRef(obj) _pep669_NewRef((PyObject *)(obj))
+#endif
+
+/* bpo-1635741 added PyModule_AddObjectRef() to Python 3.10.0a3. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int
+PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
+{
+    int res;
+    Py_XINCREF(value);
+    res = PyModule_AddObject(mod, name, value);
+    if (res < 0) {
+        Py_XDECREF(value);
+    }
+    return res;
+}
+#endif
+
+#if defined(__GNUC__)
+#  define PEP669_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define PEP669_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#  define PEP669_UNLIKELY(x) (x)
+#  define PEP669_LIKELY(x) (x)
+#endif
+
+#endif

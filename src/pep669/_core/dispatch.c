@@ -1,0 +1,95 @@
+/* Dispatch: one event to the tools that want it. */
+#include "dispatch.h"
+#include "backend.h"
+
+static int
+highest_tool(uint8_t tools)
+{
+    int tool = 7;
+    while (!(tools & (1u << tool))) {
+        tool--;
+    }
+    return tool;
+}
+
+int
+pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
+                  PyCodeObject *co, int offset, PyObject *arg)
+{
+    Pep669Registry *r = &pep669_registry;
+    int err = 0;
+    /* owned */
+    PyObject *offset_obj = PyLong_FromLong(offset);
+    if (offset_obj == NULL) {
+        return -1;
+    }
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[4] = {NULL, (PyObject *)co, offset_obj, arg};
+    size_t nargs = (arg == NULL ? 2 : 3) | PY_VECTORCALL_ARGUMENTS_OFFSET;
+
+    pep669_backend_enter_callback(ts);
+    while (tools) {
+        int tool = highest_tool(tools);
+        tools &= (uint8_t)~(1u << tool);
+        PyObject *func = r->callbacks[tool][event];
+        if (func == NULL) {
+            continue;
+        }
+        Py_INCREF(func);  /* the callback may unregister itself */
+        PyObject *res = PyObject_Vectorcall(func, stack + 1, nargs, NULL);
+        Py_DECREF(func);
+        if (res == NULL) {
+            err = -1;
+            break;
+        }
+        int disable = (res == r->disable);
+        Py_DECREF(res);
+        if (!disable) {
+            continue;
+        }
+        if ((1u << event) & PEP669_LOCAL_EVENTS) {
+            if (pep669_disable_location(co, tool, event, offset) < 0) {
+                err = -1;
+                break;
+            }
+        }
+        else {
+            /* Remove it first, so that it cannot fire again. */
+            Py_CLEAR(r->callbacks[tool][event]);
+            PyErr_Format(PyExc_ValueError,
+                         "Cannot disable %s events. Callback removed.",
+                         pep669_event_names[event]);
+            err = -1;
+            break;
+        }
+    }
+    pep669_backend_leave_callback(ts);
+    Py_DECREF(offset_obj);
+    return err;
+}
+
+int
+pep669_call_tools_exc(PyThreadState *ts, uint8_t tools, int event,
+                      PyCodeObject *co, int offset)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        /* Nothing is being raised: nothing to report. */
+        return 0;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    int err = pep669_call_tools(ts, tools, event, co, offset,
+                                value ? value : Py_None);
+    if (err == 0) {
+        PyErr_Restore(type, value, tb);
+        return 0;
+    }
+    Py_DECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return -1;
+}

@@ -1,0 +1,123 @@
+/* Frame events from the eval-frame hook.
+ *
+ * The hook sees every run of a Python frame: a function call, and every
+ * resumption of a generator or coroutine by next/send (PY_RESUME) or
+ * throw/close (PY_THROW).  Entry events fire before the evaluator runs the
+ * frame, exit events after it returned; in both cases the backend links
+ * the frame in as the thread's current frame while callbacks run, as
+ * CPython 3.12 fires them with the frame on the stack.
+ *
+ * A callback that raises must make the *monitored code* raise at that
+ * point.  At entry that is done by running the frame with throwflag set,
+ * the mechanism of generator.throw(): the exception is raised inside the
+ * frame, its handlers see it, and the frame unwinds (PY_UNWIND) if none
+ * takes it.  At PY_YIELD the generator is re-entered the same way.  At
+ * PY_RETURN the frame has already finished: it "unwinds" with the new
+ * exception instead of returning. */
+#include "frames.h"
+#include "dispatch.h"
+
+int
+pep669_frames_update(void)
+{
+    int need = pep669_registry.global_union != 0 ||
+               pep669_registry.local_code_count > 0;
+    return pep669_backend_set_eval_hook(need);
+}
+
+static int
+fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
+            PyCodeObject *co, int offset, PyObject *arg, int with_exc)
+{
+    Pep669Link link;
+    int err;
+    pep669_backend_frame_link(ts, frame, &link);
+    if (with_exc) {
+        err = pep669_call_tools_exc(ts, tools, event, co, offset);
+    }
+    else {
+        err = pep669_call_tools(ts, tools, event, co, offset, arg);
+    }
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
+}
+
+/* The frame ended by an exception (the current one): PY_UNWIND. */
+static PyObject *
+frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+              int offset)
+{
+    Pep669CodeData *cd;
+    uint32_t events = pep669_code_events(co, &cd);
+    if (events & PEP669_BIT(PY_UNWIND)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_UNWIND, offset);
+        if (tools) {
+            /* On failure the callback's exception replaces the current
+             * one: either way the frame returns NULL. */
+            (void)fire_linked(ts, frame, tools, PEP669_EV_PY_UNWIND, co,
+                              offset, NULL, 1);
+        }
+    }
+    return NULL;
+}
+
+PyObject *
+pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
+{
+    Pep669CodeData *cd;
+    PyCodeObject *co;
+    uint32_t events;
+    int event, offset;
+
+    if (pep669_backend_suppressed(ts)) {
+        return pep669_backend_eval_prev(ts, frame, throwflag);
+    }
+    co = pep669_backend_frame_code(frame);
+    events = pep669_code_events(co, &cd);
+    if (!(events & PEP669_FRAME_EVENTS)) {
+        return pep669_backend_eval_prev(ts, frame, throwflag);
+    }
+    event = pep669_backend_frame_entry(ts, frame, throwflag, &offset);
+    if (event < 0) {
+        return pep669_backend_eval_prev(ts, frame, throwflag);
+    }
+    if (events & (1u << event)) {
+        uint8_t tools = pep669_fire_tools(cd, event, offset);
+        if (tools &&
+            fire_linked(ts, frame, tools, event, co, offset, NULL,
+                        event == PEP669_EV_PY_THROW) < 0) {
+            /* Raise it inside the frame, before its first instruction. */
+            throwflag = 1;
+        }
+    }
+
+    for (;;) {
+        PyObject *result = pep669_backend_eval_prev(ts, frame, throwflag);
+        events = pep669_code_events(co, &cd);
+        if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
+                        PEP669_BIT(PY_UNWIND)))) {
+            return result;
+        }
+        event = pep669_backend_frame_exit(ts, frame, result, &offset);
+        if (event == PEP669_EV_PY_UNWIND) {
+            return frame_unwound(ts, frame, co, offset);
+        }
+        if (!(events & (1u << event))) {
+            return result;
+        }
+        uint8_t tools = pep669_fire_tools(cd, event, offset);
+        if (tools == 0 ||
+            fire_linked(ts, frame, tools, event, co, offset, result, 0) == 0) {
+            return result;
+        }
+        /* The callback raised: the frame raises there instead. */
+        Py_DECREF(result);
+        pep669_backend_frame_add_traceback(ts, frame);
+        if (event == PEP669_EV_PY_YIELD &&
+            pep669_backend_frame_prepare_throw(ts, frame) == 0) {
+            throwflag = 1;
+            continue;
+        }
+        return frame_unwound(ts, frame, co, offset);
+    }
+}

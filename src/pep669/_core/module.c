@@ -1,0 +1,391 @@
+/* pep669._monitoring: the module.  Its `monitoring` attribute is the
+ * sys.monitoring namespace (a module named "sys.monitoring", as native),
+ * with every function, constant and singleton of 3.13's, plus 3.14's
+ * clear_tool_id and BRANCH_LEFT/BRANCH_RIGHT. */
+#include "registry.h"
+#include "backend.h"
+
+/* ---- argument handling, with argument clinic's messages ---- */
+
+static int
+check_args(const char *name, Py_ssize_t nargs, PyObject *kwnames,
+           Py_ssize_t expected)
+{
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "sys.monitoring.%s() takes no keyword arguments", name);
+        return -1;
+    }
+    if (nargs == expected) {
+        return 0;
+    }
+    if (expected == 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "sys.monitoring.%s() takes no arguments (%zd given)",
+                     name, nargs);
+    }
+    else if (expected == 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "sys.monitoring.%s() takes exactly one argument "
+                     "(%zd given)", name, nargs);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "%s expected %zd arguments, got %zd",
+                     name, expected, nargs);
+    }
+    return -1;
+}
+
+static int
+as_int(PyObject *obj, int *out)
+{
+    /* owned */
+    PyObject *index = PyNumber_Index(obj);
+    if (index == NULL) {
+        return -1;
+    }
+    int overflow = 0;
+    long value = PyLong_AsLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (overflow || value > INT_MAX || value < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C int");
+        return -1;
+    }
+    *out = (int)value;
+    return 0;
+}
+
+static int
+as_code(PyObject *obj)
+{
+    if (!PyCode_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "code must be a code object");
+        return -1;
+    }
+    return 0;
+}
+
+#define ARGS(name, n) \
+    do { \
+        if (check_args(name, nargs, kwnames, n) < 0) { \
+            return NULL; \
+        } \
+    } while (0)
+
+#define INT_ARG(i, var) \
+    do { \
+        if (as_int(args[i], &(var)) < 0) { \
+            return NULL; \
+        } \
+    } while (0)
+
+/* ---- the functions ---- */
+
+static PyObject *
+use_tool_id(PyObject *Py_UNUSED(mod), PyObject *const *args,
+            Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool;
+    ARGS("use_tool_id", 2);
+    INT_ARG(0, tool);
+    if (pep669_use_tool_id(tool, args[1]) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+clear_tool_id(PyObject *Py_UNUSED(mod), PyObject *const *args,
+              Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool;
+    ARGS("clear_tool_id", 1);
+    INT_ARG(0, tool);
+    if (pep669_clear_tool_id(tool) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+free_tool_id(PyObject *Py_UNUSED(mod), PyObject *const *args,
+             Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool;
+    ARGS("free_tool_id", 1);
+    INT_ARG(0, tool);
+    if (pep669_free_tool_id(tool) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+get_tool(PyObject *Py_UNUSED(mod), PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
+{
+    int tool;
+    ARGS("get_tool", 1);
+    INT_ARG(0, tool);
+    if (pep669_check_tool(tool) < 0) {
+        return NULL;
+    }
+    PyObject *name = pep669_registry.names[tool];
+    if (name == NULL) {
+        Py_RETURN_NONE;
+    }
+    return Py_NewRef(name);
+}
+
+static PyObject *
+register_callback(PyObject *Py_UNUSED(mod), PyObject *const *args,
+                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool, event;
+    ARGS("register_callback", 3);
+    INT_ARG(0, tool);
+    INT_ARG(1, event);
+    return pep669_register_callback(tool, event, args[2]);
+}
+
+static PyObject *
+get_events(PyObject *Py_UNUSED(mod), PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    int tool;
+    ARGS("get_events", 1);
+    INT_ARG(0, tool);
+    if (pep669_check_tool(tool) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(pep669_registry.global_events[tool]);
+}
+
+static PyObject *
+set_events(PyObject *Py_UNUSED(mod), PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    int tool, event_set;
+    ARGS("set_events", 2);
+    INT_ARG(0, tool);
+    INT_ARG(1, event_set);
+    if (pep669_set_events(tool, event_set) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+get_local_events(PyObject *Py_UNUSED(mod), PyObject *const *args,
+                 Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool;
+    ARGS("get_local_events", 2);
+    INT_ARG(0, tool);
+    if (as_code(args[1]) < 0 || pep669_check_tool(tool) < 0) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(
+        pep669_get_local_events(tool, (PyCodeObject *)args[1]));
+}
+
+static PyObject *
+set_local_events(PyObject *Py_UNUSED(mod), PyObject *const *args,
+                 Py_ssize_t nargs, PyObject *kwnames)
+{
+    int tool, event_set;
+    ARGS("set_local_events", 3);
+    INT_ARG(0, tool);
+    INT_ARG(2, event_set);
+    if (as_code(args[1]) < 0 ||
+        pep669_set_local_events(tool, (PyCodeObject *)args[1],
+                                event_set) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+restart_events(PyObject *Py_UNUSED(mod), PyObject *const *Py_UNUSED(args),
+               Py_ssize_t nargs, PyObject *kwnames)
+{
+    ARGS("restart_events", 0);
+    if (pep669_restart_events() < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+all_events(PyObject *Py_UNUSED(mod), PyObject *const *Py_UNUSED(args),
+           Py_ssize_t nargs, PyObject *kwnames)
+{
+    ARGS("_all_events", 0);
+    /* owned */
+    PyObject *res = PyDict_New();
+    if (res == NULL) {
+        return NULL;
+    }
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        uint8_t tools = pep669_registry.global_tools[ev];
+        if (tools == 0 || ((1u << ev) & PEP669_C_EVENTS)) {
+            continue;
+        }
+        PyObject *value = PyLong_FromLong(tools);
+        if (value == NULL ||
+            PyDict_SetItemString(res, pep669_event_names[ev], value) < 0) {
+            Py_XDECREF(value);
+            Py_DECREF(res);
+            return NULL;
+        }
+        Py_DECREF(value);
+    }
+    return res;
+}
+
+#define FASTCALL(name, func) \
+    {name, (PyCFunction)(void (*)(void))(func), \
+     METH_FASTCALL | METH_KEYWORDS, NULL}
+
+static PyMethodDef monitoring_methods[] = {
+    FASTCALL("use_tool_id", use_tool_id),
+    FASTCALL("clear_tool_id", clear_tool_id),
+    FASTCALL("free_tool_id", free_tool_id),
+    FASTCALL("get_tool", get_tool),
+    FASTCALL("register_callback", register_callback),
+    FASTCALL("get_events", get_events),
+    FASTCALL("set_events", set_events),
+    FASTCALL("get_local_events", get_local_events),
+    FASTCALL("set_local_events", set_local_events),
+    FASTCALL("restart_events", restart_events),
+    FASTCALL("_all_events", all_events),
+    {NULL, NULL, 0, NULL},
+};
+
+/* ---- pep669._monitoring: test and introspection helpers ---- */
+
+static PyObject *
+backend_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
+{
+    return Py_BuildValue(
+        "{s:O,s:n}",
+        "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
+        "local_codes", pep669_registry.local_code_count);
+}
+
+static PyMethodDef module_methods[] = {
+    {"_backend_state", backend_state, METH_NOARGS,
+     "Internal state of the engine, for tests."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pep669._monitoring",
+    .m_doc = "The pep669 engine: sys.monitoring for CPython 3.8-3.11.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+static PyObject *
+make_events(void)
+{
+    /* owned */
+    PyObject *types = NULL, *ns_type = NULL, *kwargs = NULL, *res = NULL;
+    PyObject *value = NULL, *noargs = NULL;
+    types = PyImport_ImportModule("types");
+    if (types == NULL) {
+        goto error;
+    }
+    ns_type = PyObject_GetAttrString(types, "SimpleNamespace");
+    if (ns_type == NULL) {
+        goto error;
+    }
+    kwargs = PyDict_New();
+    if (kwargs == NULL) {
+        goto error;
+    }
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        value = PyLong_FromUnsignedLong(1u << ev);
+        if (value == NULL ||
+            PyDict_SetItemString(kwargs, pep669_event_names[ev], value) < 0) {
+            goto error;
+        }
+        Py_CLEAR(value);
+    }
+    value = PyLong_FromLong(0);
+    if (value == NULL || PyDict_SetItemString(kwargs, "NO_EVENTS", value) < 0) {
+        goto error;
+    }
+    Py_CLEAR(value);
+    noargs = PyTuple_New(0);
+    if (noargs == NULL) {
+        goto error;
+    }
+    res = PyObject_Call(ns_type, noargs, kwargs);
+error:
+    Py_XDECREF(noargs);
+    Py_XDECREF(value);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(ns_type);
+    Py_XDECREF(types);
+    return res;
+}
+
+static PyObject *
+make_monitoring(void)
+{
+    /* owned */
+    PyObject *mod = NULL, *events = NULL;
+    mod = PyModule_New("sys.monitoring");
+    if (mod == NULL) {
+        goto error;
+    }
+    if (PyModule_AddFunctions(mod, monitoring_methods) < 0) {
+        goto error;
+    }
+    events = make_events();
+    if (events == NULL ||
+        PyModule_AddObjectRef(mod, "events", events) < 0 ||
+        PyModule_AddObjectRef(mod, "DISABLE", pep669_registry.disable) < 0 ||
+        PyModule_AddObjectRef(mod, "MISSING", pep669_registry.missing) < 0 ||
+        PyModule_AddIntConstant(mod, "DEBUGGER_ID", 0) < 0 ||
+        PyModule_AddIntConstant(mod, "COVERAGE_ID", 1) < 0 ||
+        PyModule_AddIntConstant(mod, "PROFILER_ID", 2) < 0 ||
+        PyModule_AddIntConstant(mod, "OPTIMIZER_ID", 5) < 0) {
+        goto error;
+    }
+    Py_DECREF(events);
+    return mod;
+error:
+    Py_XDECREF(events);
+    Py_XDECREF(mod);
+    return NULL;
+}
+
+PyMODINIT_FUNC
+PyInit__monitoring(void)
+{
+    /* owned */
+    PyObject *mod = NULL, *monitoring = NULL;
+    if (pep669_registry_init() < 0 || pep669_backend_init() < 0) {
+        return NULL;
+    }
+    mod = PyModule_Create(&module_def);
+    if (mod == NULL) {
+        return NULL;
+    }
+    monitoring = make_monitoring();
+    if (monitoring == NULL ||
+        PyModule_AddObjectRef(mod, "monitoring", monitoring) < 0) {
+        Py_XDECREF(monitoring);
+        Py_DECREF(mod);
+        return NULL;
+    }
+    Py_DECREF(monitoring);
+    return mod;
+}

@@ -1,0 +1,430 @@
+/* Registry: tool names, callbacks, global and local event sets, DISABLE
+ * state.  Every change bumps the monitoring version, which invalidates the
+ * per-code caches, and asks the backend to re-check its hooks. */
+#include "registry.h"
+#include "frames.h"
+
+#include <string.h>
+
+Pep669Registry pep669_registry = {.extra_index = -1};
+
+const char *const pep669_event_names[PEP669_EVENT_COUNT] = {
+#define PEP669_X_NAME(name, num, kind) [num] = #name,
+    PEP669_EVENT_TABLE(PEP669_X_NAME)
+#undef PEP669_X_NAME
+};
+
+/* Generation of each (tool, event) global setting: bumped whenever the
+ * tool stops wanting the event globally.  CPython forgets the DISABLEd
+ * locations of an event a tool switches off (re-enabling instruments every
+ * location again); the per-code refresh compares generations to do the
+ * same lazily. */
+static uint32_t off_generation[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
+
+typedef struct {
+    Pep669CodeData data;
+    uint32_t generation[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
+} CodeDataFull;
+
+static void
+unlink_local(Pep669CodeData *cd)
+{
+    if (cd->prev_local != NULL) {
+        *cd->prev_local = cd->next_local;
+        if (cd->next_local != NULL) {
+            cd->next_local->prev_local = cd->prev_local;
+        }
+        cd->next_local = NULL;
+        cd->prev_local = NULL;
+        pep669_registry.local_code_count--;
+    }
+}
+
+static void
+link_local(Pep669CodeData *cd)
+{
+    if (cd->prev_local == NULL) {
+        cd->next_local = pep669_registry.local_codes;
+        if (cd->next_local != NULL) {
+            cd->next_local->prev_local = &cd->next_local;
+        }
+        pep669_registry.local_codes = cd;
+        cd->prev_local = &pep669_registry.local_codes;
+        pep669_registry.local_code_count++;
+    }
+}
+
+/* co_extra free function: the code object is being deallocated. */
+static void
+free_code_data(void *ptr)
+{
+    Pep669CodeData *cd = (Pep669CodeData *)ptr;
+    if (cd == NULL) {
+        return;
+    }
+    unlink_local(cd);
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        PyMem_RawFree(cd->disabled[ev]);
+    }
+    PyMem_RawFree(cd);
+}
+
+int
+pep669_registry_init(void)
+{
+    Pep669Registry *r = &pep669_registry;
+    if (r->extra_index < 0) {
+        r->extra_index = _PyEval_RequestCodeExtraIndex(free_code_data);
+        if (r->extra_index < 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "pep669: no co_extra slot left");
+            return -1;
+        }
+    }
+    if (r->disable == NULL) {
+        r->disable = PyObject_CallObject((PyObject *)&PyBaseObject_Type,
+                                         NULL);
+        if (r->disable == NULL) {
+            return -1;
+        }
+    }
+    if (r->missing == NULL) {
+        r->missing = PyObject_CallObject((PyObject *)&PyBaseObject_Type,
+                                         NULL);
+        if (r->missing == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+Pep669CodeData *
+pep669_code_data_ensure(PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    if (cd != NULL) {
+        return cd;
+    }
+    CodeDataFull *full = PyMem_RawCalloc(1, sizeof(CodeDataFull));
+    if (full == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    cd = &full->data;
+    cd->nunits = pep669_backend_code_units(co);
+    memcpy(full->generation, off_generation, sizeof(off_generation));
+    cd->version = pep669_registry.version - 1;  /* stale: refresh first */
+    if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
+                         cd) < 0) {
+        PyMem_RawFree(full);
+        return NULL;
+    }
+    return cd;
+}
+
+static void
+forget_disabled(Pep669CodeData *cd, int event, uint8_t tools)
+{
+    uint8_t *map = cd->disabled[event];
+    if (map == NULL || tools == 0) {
+        return;
+    }
+    uint8_t keep = (uint8_t)~tools;
+    for (Py_ssize_t i = 0; i < cd->nunits; i++) {
+        map[i] &= keep;
+    }
+}
+
+void
+pep669_code_data_refresh(Pep669CodeData *cd)
+{
+    Pep669Registry *r = &pep669_registry;
+    CodeDataFull *full = (CodeDataFull *)cd;
+    uint32_t events = 0;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        uint8_t tools = r->global_tools[ev];
+        int local_ev = (ev == PEP669_EV_C_RETURN || ev == PEP669_EV_C_RAISE)
+                       ? PEP669_EV_CALL : ev;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (cd->local_events[tool] & (1u << local_ev)) {
+                tools |= (uint8_t)(1u << tool);
+            }
+            if (full->generation[tool][ev] != off_generation[tool][ev]) {
+                full->generation[tool][ev] = off_generation[tool][ev];
+                if (!(cd->local_events[tool] & (1u << ev))) {
+                    forget_disabled(cd, ev, (uint8_t)(1u << tool));
+                }
+            }
+        }
+        cd->tools[ev] = tools;
+        if (tools) {
+            events |= 1u << ev;
+        }
+    }
+    cd->events = events;
+    cd->version = r->version;
+}
+
+int
+pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return -1;
+    }
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            if (cd->disabled[ev] != NULL) {
+                memset(cd->disabled[ev], 0, (size_t)cd->nunits);
+            }
+        }
+    }
+    cd->disabled_version = pep669_registry.version;
+    if (offset < 0 || (offset >> 1) >= cd->nunits) {
+        return 0;
+    }
+    if (cd->disabled[event] == NULL) {
+        cd->disabled[event] = PyMem_RawCalloc((size_t)cd->nunits, 1);
+        if (cd->disabled[event] == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
+    return 0;
+}
+
+/* Recompute what derives from the global sets, bump the version, and let
+ * the backend follow. */
+static int
+registry_changed(void)
+{
+    Pep669Registry *r = &pep669_registry;
+    uint32_t all = 0;
+    memset(r->global_tools, 0, sizeof(r->global_tools));
+    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            if (r->global_events[tool] & (1u << ev)) {
+                r->global_tools[ev] |= (uint8_t)(1u << tool);
+            }
+        }
+    }
+    /* C_RETURN and C_RAISE go wherever CALL goes. */
+    r->global_tools[PEP669_EV_C_RETURN] = r->global_tools[PEP669_EV_CALL];
+    r->global_tools[PEP669_EV_C_RAISE] = r->global_tools[PEP669_EV_CALL];
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        if (r->global_tools[ev]) {
+            all |= 1u << ev;
+        }
+    }
+    r->global_union = all;
+    r->version++;
+    return pep669_frames_update();
+}
+
+int
+pep669_check_tool(int tool)
+{
+    if (tool < 0 || tool >= PEP669_TOOL_COUNT) {
+        PyErr_Format(PyExc_ValueError,
+                     "invalid tool %d (must be between 0 and 5)", tool);
+        return -1;
+    }
+    return 0;
+}
+
+int
+pep669_use_tool_id(int tool, PyObject *name)
+{
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    if (!PyUnicode_Check(name)) {
+        PyErr_SetString(PyExc_ValueError, "tool name must be a str");
+        return -1;
+    }
+    if (pep669_registry.names[tool] != NULL) {
+        PyErr_Format(PyExc_ValueError, "tool %d is already in use", tool);
+        return -1;
+    }
+    pep669_registry.names[tool] = Py_NewRef(name);
+    return 0;
+}
+
+int
+pep669_free_tool_id(int tool)
+{
+    /* 3.12/3.13: only the name goes; events and callbacks stay. */
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    Py_CLEAR(pep669_registry.names[tool]);
+    return 0;
+}
+
+static void
+set_global(int tool, uint32_t events)
+{
+    uint32_t off = pep669_registry.global_events[tool] & ~events;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        if (off & (1u << ev)) {
+            off_generation[tool][ev]++;
+        }
+    }
+    pep669_registry.global_events[tool] = events;
+}
+
+static void
+set_local(Pep669CodeData *cd, int tool, uint32_t events)
+{
+    uint32_t off = cd->local_events[tool] & ~events;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        if ((off & (1u << ev)) &&
+            !(pep669_registry.global_events[tool] & (1u << ev))) {
+            forget_disabled(cd, ev, (uint8_t)(1u << tool));
+        }
+    }
+    cd->local_events[tool] = events;
+    int any = 0;
+    for (int t = 0; t < PEP669_TOOL_COUNT; t++) {
+        any |= cd->local_events[t] != 0;
+    }
+    if (any) {
+        link_local(cd);
+    }
+    else {
+        unlink_local(cd);
+    }
+}
+
+int
+pep669_clear_tool_id(int tool)
+{
+    /* 3.14: events, local events and callbacks of the tool go. */
+    Pep669Registry *r = &pep669_registry;
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    set_global(tool, 0);
+    Pep669CodeData *cd = r->local_codes;
+    while (cd != NULL) {
+        Pep669CodeData *next = cd->next_local;
+        set_local(cd, tool, 0);
+        cd = next;
+    }
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        Py_CLEAR(r->callbacks[tool][ev]);
+    }
+    return registry_changed();
+}
+
+int
+pep669_set_events(int tool, int event_set)
+{
+    uint32_t events = (uint32_t)event_set;
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    if (event_set < 0 || events > PEP669_ALL_EVENTS) {
+        PyErr_Format(PyExc_ValueError, "invalid event set 0x%x", events);
+        return -1;
+    }
+    if ((events & PEP669_C_EVENTS) && !(events & PEP669_BIT(CALL))) {
+        PyErr_SetString(PyExc_ValueError,
+                        "cannot set C_RETURN or C_RAISE events independently");
+        return -1;
+    }
+    events &= ~PEP669_C_EVENTS;
+    if (pep669_registry.names[tool] == NULL) {
+        PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
+        return -1;
+    }
+    set_global(tool, events);
+    return registry_changed();
+}
+
+int
+pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
+{
+    uint32_t events = (uint32_t)event_set;
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    if ((events & PEP669_C_EVENTS) && !(events & PEP669_BIT(CALL))) {
+        PyErr_SetString(PyExc_ValueError,
+                        "cannot set C_RETURN or C_RAISE events independently");
+        return -1;
+    }
+    events &= ~PEP669_C_EVENTS;
+    if (events & ~PEP669_LOCAL_EVENTS) {
+        PyErr_Format(PyExc_ValueError, "invalid local event set 0x%x",
+                     events);
+        return -1;
+    }
+    if (pep669_registry.names[tool] == NULL) {
+        PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
+        return -1;
+    }
+    Pep669CodeData *cd;
+    if (events == 0) {
+        cd = pep669_code_data(co);
+        if (cd == NULL) {
+            return 0;
+        }
+    }
+    else {
+        cd = pep669_code_data_ensure(co);
+        if (cd == NULL) {
+            return -1;
+        }
+    }
+    set_local(cd, tool, events);
+    return registry_changed();
+}
+
+uint32_t
+pep669_get_local_events(int tool, PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    return cd == NULL ? 0 : cd->local_events[tool];
+}
+
+PyObject *
+pep669_register_callback(int tool, int event_set, PyObject *func)
+{
+    Pep669Registry *r = &pep669_registry;
+    uint32_t bits = (uint32_t)event_set;
+    if (pep669_check_tool(tool) < 0) {
+        return NULL;
+    }
+    if (bits == 0 || (bits & (bits - 1)) != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "The callback can only be set for one event at a time");
+        return NULL;
+    }
+    int event = 0;
+    while ((1u << event) != bits) {
+        event++;
+    }
+    if (event >= PEP669_EVENT_COUNT) {
+        PyErr_Format(PyExc_ValueError, "invalid event %d", event_set);
+        return NULL;
+    }
+    if (PySys_Audit("sys.monitoring.register_callback", "O", func) < 0) {
+        return NULL;
+    }
+    PyObject *old = r->callbacks[tool][event];
+    r->callbacks[tool][event] = (func == Py_None) ? NULL : Py_NewRef(func);
+    if (old == NULL) {
+        Py_RETURN_NONE;
+    }
+    return old;
+}
+
+int
+pep669_restart_events(void)
+{
+    Pep669Registry *r = &pep669_registry;
+    r->restart_version = r->version + 1;
+    return registry_changed();
+}

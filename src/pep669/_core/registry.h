@@ -1,0 +1,118 @@
+/* Registry: tools, callbacks, event sets, the monitoring version, and the
+ * per-code data kept in co_extra.  No interpreter internals here. */
+#ifndef PEP669_REGISTRY_H
+#define PEP669_REGISTRY_H
+
+#include "compat.h"
+#include "events.h"
+
+typedef struct Pep669CodeData {
+    /* Local events per tool, as set by set_local_events (C bits removed). */
+    uint32_t local_events[PEP669_TOOL_COUNT];
+    /* Cache: tools wanting each event for this code (global | local), valid
+     * while `version` equals the registry's version. */
+    uint64_t version;
+    uint32_t events;                       /* union of events with a tool */
+    uint8_t tools[PEP669_EVENT_COUNT];
+    /* DISABLE bookkeeping: disabled[ev][unit] is the mask of tools that
+     * returned DISABLE for `ev` at code unit `unit` (byte offset / 2).
+     * Arrays are allocated on the first DISABLE; they are void once
+     * restart_events() ran after `disabled_version`. */
+    uint64_t disabled_version;
+    Py_ssize_t nunits;
+    uint8_t *disabled[PEP669_EVENT_COUNT];
+    /* Link in the registry's list of code objects with local events. */
+    struct Pep669CodeData *next_local;
+    struct Pep669CodeData **prev_local;
+} Pep669CodeData;
+
+typedef struct {
+    PyObject *names[PEP669_TOOL_COUNT];
+    PyObject *callbacks[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
+    uint32_t global_events[PEP669_TOOL_COUNT];
+    uint8_t global_tools[PEP669_EVENT_COUNT];  /* derived, per event */
+    uint32_t global_union;                     /* derived */
+    /* Bumped by every change of event sets, callbacks' DISABLE state or
+     * restart: caches stamped with an older version are stale. */
+    uint64_t version;
+    uint64_t restart_version;
+    Py_ssize_t extra_index;                    /* co_extra slot */
+    Pep669CodeData *local_codes;               /* codes with local events */
+    Py_ssize_t local_code_count;
+    PyObject *disable;                         /* DISABLE singleton */
+    PyObject *missing;                         /* MISSING singleton */
+} Pep669Registry;
+
+extern Pep669Registry pep669_registry;
+extern const char *const pep669_event_names[PEP669_EVENT_COUNT];
+
+int pep669_registry_init(void);
+
+/* Per-code data: NULL (no exception) when the code has none. */
+static inline Pep669CodeData *
+pep669_code_data(PyCodeObject *co)
+{
+    void *extra = NULL;
+    if (pep669_registry.extra_index < 0 ||
+        _PyCode_GetExtra((PyObject *)co, pep669_registry.extra_index,
+                         &extra) < 0) {
+        PyErr_Clear();  /* cannot fail for a valid index */
+        return NULL;
+    }
+    return (Pep669CodeData *)extra;
+}
+
+/* Per-code data, created on demand; NULL with an exception on failure. */
+Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
+
+void pep669_code_data_refresh(Pep669CodeData *cd);
+
+/* Mask of tools that want `event` for code `co` (global | local); *cdp
+ * receives the code's data (or NULL).  No allocation, no exception. */
+static inline uint32_t
+pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    *cdp = cd;
+    if (cd == NULL) {
+        return pep669_registry.global_union;
+    }
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    return cd->events;
+}
+
+static inline uint8_t
+pep669_code_tools(Pep669CodeData *cd, int event)
+{
+    return cd ? cd->tools[event] : pep669_registry.global_tools[event];
+}
+
+/* Tools for which (event, offset) of this code has been DISABLEd. */
+static inline uint8_t
+pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
+{
+    if (cd == NULL || cd->disabled[event] == NULL ||
+        cd->disabled_version < pep669_registry.restart_version ||
+        offset < 0 || (offset >> 1) >= cd->nunits) {
+        return 0;
+    }
+    return cd->disabled[event][offset >> 1];
+}
+
+/* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
+int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
+
+/* The Python API (module.c calls these after argument conversion). */
+int pep669_use_tool_id(int tool, PyObject *name);
+int pep669_clear_tool_id(int tool);
+int pep669_free_tool_id(int tool);
+int pep669_set_events(int tool, int event_set);
+int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);
+uint32_t pep669_get_local_events(int tool, PyCodeObject *co);
+PyObject *pep669_register_callback(int tool, int event, PyObject *func);
+int pep669_restart_events(void);
+int pep669_check_tool(int tool);
+
+#endif
