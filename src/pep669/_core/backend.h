@@ -63,9 +63,11 @@ void pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
  * callback raised at an event of this frame after it stopped running). */
 void pep669_backend_frame_add_traceback(PyThreadState *ts,
                                         Pep669Frame *frame);
-/* Make a generator frame that has just yielded ready to be run again with
- * throwflag set, as generator.throw() would.  -1 if impossible. */
+/* Make the frame ready to be run with throwflag set, as generator.throw()
+ * would run it: at entry (an entry event's callback raised, before the
+ * frame ran) or after a yield (a PY_YIELD callback raised).  -1 if
+ * impossible. */
 int pep669_backend_frame_prepare_throw(PyThreadState *ts,
-                                       Pep669Frame *frame);
+                                       Pep669Frame *frame, int at_entry);
 
 #endif

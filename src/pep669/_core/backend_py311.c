@@ -112,13 +112,84 @@ pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
     return PEP669_EV_PY_RETURN;
 }
 
+/* A frame that has not reached its first traceable instruction is
+ * "incomplete" (_PyFrame_IsIncomplete): sys._getframe(), f_back and
+ * tracebacks skip it.  A fresh function frame is incomplete until its
+ * prefix (COPY_FREE_VARS, MAKE_CELL) has run and the RESUME is reached,
+ * while 3.12 fires PY_START at that RESUME.  So, before a PY_START
+ * callback, the hook runs the prefix itself, exactly as those two
+ * instructions would (ceval.c 3.11), and leaves prev_instr on the last
+ * prefix instruction: the evaluator then starts at the RESUME, which must
+ * run (it fires the legacy 'call' trace event and checks the eval
+ * breaker).  Returns 0 when the prefix has run, -1 when it cannot be
+ * (an unexpected instruction, or no memory: the evaluator runs it). */
+static int
+run_prefix(_PyInterpreterFrame *f)
+{
+    PyCodeObject *co = f->f_code;
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    int n = co->_co_firsttraceable;
+    PyObject *cells[256];
+    int cell_index[256];
+    int ncells = 0, nfree = -1, oparg = 0;
+
+    if (f->prev_instr >= code + n - 1) {
+        return 0;
+    }
+    if (f->prev_instr != code - 1) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        int op = _Py_OPCODE(code[i]);
+        oparg |= _Py_OPARG(code[i]);
+        if (op == EXTENDED_ARG || op == EXTENDED_ARG_QUICK) {
+            oparg <<= 8;
+            continue;
+        }
+        if (op == COPY_FREE_VARS && nfree < 0 && oparg == co->co_nfreevars &&
+            f->f_func->func_closure != NULL &&
+            PyTuple_GET_SIZE(f->f_func->func_closure) == oparg) {
+            nfree = oparg;
+        }
+        else if (op == MAKE_CELL && ncells < 256 &&
+                 oparg < co->co_nlocalsplus) {
+            cell_index[ncells++] = oparg;
+        }
+        else {
+            goto fail;
+        }
+        oparg = 0;
+    }
+    for (int i = 0; i < ncells; i++) {
+        cells[i] = PyCell_New(f->localsplus[cell_index[i]]);
+        if (cells[i] == NULL) {
+            PyErr_Clear();
+            ncells = i;
+            goto fail;
+        }
+    }
+    for (int i = 0; i < nfree; i++) {
+        PyObject *o = PyTuple_GET_ITEM(f->f_func->func_closure, i);
+        f->localsplus[co->co_nlocalsplus - nfree + i] = Py_NewRef(o);
+    }
+    for (int i = 0; i < ncells; i++) {
+        PyObject *old = f->localsplus[cell_index[i]];
+        f->localsplus[cell_index[i]] = cells[i];
+        Py_XDECREF(old);
+    }
+    f->prev_instr = code + n - 1;
+    return 0;
+fail:
+    for (int i = 0; i < ncells; i++) {
+        Py_DECREF(cells[i]);
+    }
+    return -1;
+}
+
 /* The evaluator links a frame in (frame->previous, current_frame) when it
  * starts running it and out when it returns; callbacks need it linked
- * around entry and exit events.  A frame that has not reached its first
- * traceable instruction is "incomplete" (_PyFrame_IsIncomplete) and
- * skipped by sys._getframe() and f_back: when nothing precedes the RESUME
- * (no MAKE_CELL / COPY_FREE_VARS to run first), the frame is shown as
- * standing at that RESUME, as 3.12 fires PY_START there. */
+ * around entry and exit events, and complete (see run_prefix): it is shown
+ * standing at its RESUME for the callbacks' duration. */
 void
 pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
                           Pep669Link *link)
@@ -128,9 +199,9 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
     link->instr = NULL;
     f->previous = ts->cframe->current_frame;
     ts->cframe->current_frame = f;
-    if (_PyFrame_IsIncomplete(f) && f->f_code->_co_firsttraceable == 0) {
+    if (_PyFrame_IsIncomplete(f) && run_prefix(f) == 0) {
         link->instr = f->prev_instr;
-        f->prev_instr = _PyCode_CODE(f->f_code);
+        f->prev_instr = _PyCode_CODE(f->f_code) + f->f_code->_co_firsttraceable;
     }
 }
 
@@ -162,11 +233,21 @@ pep669_backend_frame_add_traceback(PyThreadState *ts, Pep669Frame *frame)
 
 int
 pep669_backend_frame_prepare_throw(PyThreadState *Py_UNUSED(ts),
-                                   Pep669Frame *frame)
+                                   Pep669Frame *frame, int at_entry)
 {
-    /* What gen_send_ex2() does before generator.throw() runs the frame:
-     * mark it executing and push the value sent (None). */
     _PyInterpreterFrame *f = FRAME(frame);
+    if (at_entry) {
+        /* A fresh function frame raises at its RESUME, complete, so that
+         * the traceback shows it; a generator frame is already where
+         * generator.throw() would find it. */
+        if (f->owner != FRAME_OWNED_BY_GENERATOR && run_prefix(f) == 0) {
+            f->prev_instr = _PyCode_CODE(f->f_code) +
+                            f->f_code->_co_firsttraceable;
+        }
+        return 0;
+    }
+    /* After a yield: what gen_send_ex2() does before generator.throw()
+     * runs the frame: mark it executing and push the value sent (None). */
     if (f->owner != FRAME_OWNED_BY_GENERATOR) {
         return -1;
     }

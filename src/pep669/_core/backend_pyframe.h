@@ -106,9 +106,11 @@ pep669_backend_frame_add_traceback(PyThreadState *Py_UNUSED(ts),
 
 int
 pep669_backend_frame_prepare_throw(PyThreadState *Py_UNUSED(ts),
-                                   Pep669Frame *Py_UNUSED(frame))
+                                   Pep669Frame *Py_UNUSED(frame),
+                                   int Py_UNUSED(at_entry))
 {
-    /* The suspended frame is exactly as generator.throw() finds it. */
+    /* A fresh frame, or one suspended by a yield, is exactly as
+     * generator.throw() finds it. */
     return 0;
 }
 

@@ -87,6 +87,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
             fire_linked(ts, frame, tools, event, co, offset, NULL,
                         event == PEP669_EV_PY_THROW) < 0) {
             /* Raise it inside the frame, before its first instruction. */
+            (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
             throwflag = 1;
         }
     }
@@ -114,7 +115,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         Py_DECREF(result);
         pep669_backend_frame_add_traceback(ts, frame);
         if (event == PEP669_EV_PY_YIELD &&
-            pep669_backend_frame_prepare_throw(ts, frame) == 0) {
+            pep669_backend_frame_prepare_throw(ts, frame, 0) == 0) {
             throwflag = 1;
             continue;
         }
