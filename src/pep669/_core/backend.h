@@ -46,9 +46,10 @@ PyObject *pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
 PyCodeObject *pep669_backend_frame_code(Pep669Frame *frame);
 /* Which event the start of this run is: PEP669_EV_PY_START, PY_RESUME or
  * PY_THROW, with *offset in the running bytecode; -1 for a run that is
- * not an event (3.11's generator-creation run). */
+ * not an event (3.11's generator-creation run).  *fresh is set when the
+ * frame has not run any instruction yet. */
 int pep669_backend_frame_entry(PyThreadState *ts, Pep669Frame *frame,
-                               int throwflag, int *offset);
+                               int throwflag, int *offset, int *fresh);
 /* Which event the end of this run is: PY_RETURN, PY_YIELD or PY_UNWIND
  * (result NULL), with *offset. */
 int pep669_backend_frame_exit(PyThreadState *ts, Pep669Frame *frame,

@@ -67,11 +67,13 @@ pep669_backend_code_units(PyCodeObject *co)
 
 int
 pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
-                           int throwflag, int *offset)
+                           int throwflag, int *offset, int *fresh)
 {
     _PyInterpreterFrame *f = FRAME(frame);
     PyCodeObject *co = f->f_code;
     int lasti = _PyInterpreterFrame_LASTI(f);
+    *fresh = f->owner != FRAME_OWNED_BY_GENERATOR ||
+             _Py_OPCODE(*f->prev_instr) == RETURN_GENERATOR;
     if (f->owner != FRAME_OWNED_BY_GENERATOR) {
         if (co->co_flags & GENERATOR_FLAGS) {
             /* The run that creates the generator (up to RETURN_GENERATOR)
@@ -95,6 +97,58 @@ pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
     return PEP669_EV_PY_RESUME;
 }
 
+/* 3.11's exception table (co_exceptiontable, Objects/
+ * exception_handling_notes.txt): entries of varints in 6-bit chunks (0x40:
+ * more follows; 0x80 marks an entry's first byte): start, size, target,
+ * depth<<1|lasti, in code units. */
+static const unsigned char *
+read_varint(const unsigned char *p, const unsigned char *end, int *value)
+{
+    int v = 0;
+    while (p < end) {
+        v = (v << 6) | (*p & 63);
+        if (!(*p++ & 64)) {
+            break;
+        }
+    }
+    *value = v;
+    return p;
+}
+
+/* The frame unwound with prev_instr on `lasti`.  When that instruction is
+ * covered by a pure cleanup handler (COPY 3; POP_EXCEPT; RERAISE 1), the
+ * exception went through it and its RERAISE 1 put prev_instr back to
+ * `lasti` for the traceback; 3.12 reports that RERAISE, the instruction
+ * that really ended the frame (same handler layout). */
+static int
+unwind_offset(PyCodeObject *co, int lasti)
+{
+    const unsigned char *p, *end;
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
+    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
+    while (p < end) {
+        int start, size, target, depth_lasti;
+        p = read_varint(p, end, &start);
+        p = read_varint(p, end, &size);
+        p = read_varint(p, end, &target);
+        p = read_varint(p, end, &depth_lasti);
+        if (lasti < start || lasti >= start + size) {
+            continue;
+        }
+        if (target + 2 < Py_SIZE(co) &&
+            _Py_OPCODE(code[target]) == COPY &&
+            _Py_OPARG(code[target]) == 3 &&
+            _Py_OPCODE(code[target + 1]) == POP_EXCEPT &&
+            _Py_OPCODE(code[target + 2]) == RERAISE &&
+            _Py_OPARG(code[target + 2]) == 1) {
+            return (target + 2) * UNIT;
+        }
+        break;
+    }
+    return lasti * UNIT;
+}
+
 int
 pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
                           PyObject *result, int *offset)
@@ -103,6 +157,9 @@ pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
     int lasti = _PyInterpreterFrame_LASTI(f);
     *offset = lasti < 0 ? 0 : lasti * UNIT;
     if (result == NULL) {
+        if (lasti >= 0) {
+            *offset = unwind_offset(f->f_code, lasti);
+        }
         return PEP669_EV_PY_UNWIND;
     }
     if (f->owner == FRAME_OWNED_BY_GENERATOR &&

@@ -24,6 +24,20 @@ code_opcode(PyCodeObject *co, int offset)
     return _Py_OPCODE(code[offset / (int)sizeof(_Py_CODEUNIT)]);
 }
 
+/* Whether f_lasti designates the instruction before a YIELD_FROM that a
+ * suspension left it on.  That instruction is never itself a yield, and
+ * cannot raise (LOAD_CONST None), so the frame is in the YIELD_FROM. */
+static int
+in_yield_from(PyCodeObject *co, int lasti)
+{
+    int next = lasti + (int)sizeof(_Py_CODEUNIT);
+    return (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                            CO_ASYNC_GENERATOR)) &&
+           lasti >= 0 && next < PyBytes_GET_SIZE(co->co_code) &&
+           code_opcode(co, next) == YIELD_FROM &&
+           code_opcode(co, lasti) != YIELD_VALUE;
+}
+
 PyObject *
 pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
                          int throwflag)
@@ -45,9 +59,10 @@ pep669_backend_code_units(PyCodeObject *co)
 
 int
 pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
-                           int throwflag, int *offset)
+                           int throwflag, int *offset, int *fresh)
 {
     int lasti = PEP669_LASTI(FRAME(frame));
+    *fresh = lasti < 0;
     /* A suspended frame continues after its last instruction: the
      * YIELD_VALUE, or, for `yield from`/`await`, the instruction before
      * the YIELD_FROM that runs again. */
@@ -65,18 +80,15 @@ pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
     PyFrameObject *f = FRAME(frame);
     int lasti = PEP669_LASTI(f);
     *offset = lasti < 0 ? 0 : lasti;
+    if (in_yield_from(f->f_code, lasti)) {
+        /* Suspended in (or thrown into, or closed in) a YIELD_FROM, which
+         * leaves f_lasti one instruction early so that it runs again. */
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+    }
     if (result == NULL) {
         return PEP669_EV_PY_UNWIND;
     }
-    if (PEP669_SUSPENDED(f)) {
-        if (code_opcode(f->f_code, lasti) != YIELD_VALUE) {
-            /* Suspended in YIELD_FROM, which left f_lasti one
-             * instruction early so that it runs again on resumption. */
-            *offset = lasti + (int)sizeof(_Py_CODEUNIT);
-        }
-        return PEP669_EV_PY_YIELD;
-    }
-    return PEP669_EV_PY_RETURN;
+    return PEP669_SUSPENDED(f) ? PEP669_EV_PY_YIELD : PEP669_EV_PY_RETURN;
 }
 
 void

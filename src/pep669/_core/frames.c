@@ -67,7 +67,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     Pep669CodeData *cd;
     PyCodeObject *co;
     uint32_t events;
-    int event, offset;
+    int event, offset, fresh;
 
     if (pep669_backend_suppressed(ts)) {
         return pep669_backend_eval_prev(ts, frame, throwflag);
@@ -77,8 +77,13 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     if (!(events & PEP669_FRAME_EVENTS)) {
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
-    event = pep669_backend_frame_entry(ts, frame, throwflag, &offset);
-    if (event < 0) {
+    event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
+    if (event < 0 ||
+        (event == PEP669_EV_PY_THROW && fresh &&
+         PyErr_ExceptionMatches(PyExc_GeneratorExit))) {
+        /* Closing a generator that never started (close(), or its
+         * finalizer) runs its frame here; 3.12 only marks it closed
+         * (gen_close: FRAME_CREATED), so there is no event. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
     if (events & (1u << event)) {

@@ -14,18 +14,6 @@ const char *const pep669_event_names[PEP669_EVENT_COUNT] = {
 #undef PEP669_X_NAME
 };
 
-/* Generation of each (tool, event) global setting: bumped whenever the
- * tool stops wanting the event globally.  CPython forgets the DISABLEd
- * locations of an event a tool switches off (re-enabling instruments every
- * location again); the per-code refresh compares generations to do the
- * same lazily. */
-static uint32_t off_generation[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
-
-typedef struct {
-    Pep669CodeData data;
-    uint32_t generation[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
-} CodeDataFull;
-
 static void
 unlink_local(Pep669CodeData *cd)
 {
@@ -105,41 +93,25 @@ pep669_code_data_ensure(PyCodeObject *co)
     if (cd != NULL) {
         return cd;
     }
-    CodeDataFull *full = PyMem_RawCalloc(1, sizeof(CodeDataFull));
-    if (full == NULL) {
+    cd = PyMem_RawCalloc(1, sizeof(Pep669CodeData));
+    if (cd == NULL) {
         PyErr_NoMemory();
         return NULL;
     }
-    cd = &full->data;
     cd->nunits = pep669_backend_code_units(co);
-    memcpy(full->generation, off_generation, sizeof(off_generation));
     cd->version = pep669_registry.version - 1;  /* stale: refresh first */
     if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
                          cd) < 0) {
-        PyMem_RawFree(full);
+        PyMem_RawFree(cd);
         return NULL;
     }
     return cd;
-}
-
-static void
-forget_disabled(Pep669CodeData *cd, int event, uint8_t tools)
-{
-    uint8_t *map = cd->disabled[event];
-    if (map == NULL || tools == 0) {
-        return;
-    }
-    uint8_t keep = (uint8_t)~tools;
-    for (Py_ssize_t i = 0; i < cd->nunits; i++) {
-        map[i] &= keep;
-    }
 }
 
 void
 pep669_code_data_refresh(Pep669CodeData *cd)
 {
     Pep669Registry *r = &pep669_registry;
-    CodeDataFull *full = (CodeDataFull *)cd;
     uint32_t events = 0;
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t tools = r->global_tools[ev];
@@ -148,12 +120,6 @@ pep669_code_data_refresh(Pep669CodeData *cd)
         for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
             if (cd->local_events[tool] & (1u << local_ev)) {
                 tools |= (uint8_t)(1u << tool);
-            }
-            if (full->generation[tool][ev] != off_generation[tool][ev]) {
-                full->generation[tool][ev] = off_generation[tool][ev];
-                if (!(cd->local_events[tool] & (1u << ev))) {
-                    forget_disabled(cd, ev, (uint8_t)(1u << tool));
-                }
             }
         }
         cd->tools[ev] = tools;
@@ -222,6 +188,15 @@ registry_changed(void)
     return pep669_frames_update();
 }
 
+/* C_RETURN and C_RAISE can only be set together with CALL and each other
+ * (instrumentation.c: C_RETURN_EVENTS / C_CALL_EVENTS). */
+static int
+c_events_uncoupled(uint32_t events)
+{
+    const uint32_t all = PEP669_C_EVENTS | PEP669_BIT(CALL);
+    return (events & PEP669_C_EVENTS) && (events & all) != all;
+}
+
 int
 pep669_check_tool(int tool)
 {
@@ -263,27 +238,8 @@ pep669_free_tool_id(int tool)
 }
 
 static void
-set_global(int tool, uint32_t events)
-{
-    uint32_t off = pep669_registry.global_events[tool] & ~events;
-    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
-        if (off & (1u << ev)) {
-            off_generation[tool][ev]++;
-        }
-    }
-    pep669_registry.global_events[tool] = events;
-}
-
-static void
 set_local(Pep669CodeData *cd, int tool, uint32_t events)
 {
-    uint32_t off = cd->local_events[tool] & ~events;
-    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
-        if ((off & (1u << ev)) &&
-            !(pep669_registry.global_events[tool] & (1u << ev))) {
-            forget_disabled(cd, ev, (uint8_t)(1u << tool));
-        }
-    }
     cd->local_events[tool] = events;
     int any = 0;
     for (int t = 0; t < PEP669_TOOL_COUNT; t++) {
@@ -305,7 +261,7 @@ pep669_clear_tool_id(int tool)
     if (pep669_check_tool(tool) < 0) {
         return -1;
     }
-    set_global(tool, 0);
+    r->global_events[tool] = 0;
     Pep669CodeData *cd = r->local_codes;
     while (cd != NULL) {
         Pep669CodeData *next = cd->next_local;
@@ -329,7 +285,7 @@ pep669_set_events(int tool, int event_set)
         PyErr_Format(PyExc_ValueError, "invalid event set 0x%x", events);
         return -1;
     }
-    if ((events & PEP669_C_EVENTS) && !(events & PEP669_BIT(CALL))) {
+    if (c_events_uncoupled(events)) {
         PyErr_SetString(PyExc_ValueError,
                         "cannot set C_RETURN or C_RAISE events independently");
         return -1;
@@ -339,7 +295,7 @@ pep669_set_events(int tool, int event_set)
         PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
         return -1;
     }
-    set_global(tool, events);
+    pep669_registry.global_events[tool] = events;
     return registry_changed();
 }
 
@@ -350,7 +306,7 @@ pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
     if (pep669_check_tool(tool) < 0) {
         return -1;
     }
-    if ((events & PEP669_C_EVENTS) && !(events & PEP669_BIT(CALL))) {
+    if (c_events_uncoupled(events)) {
         PyErr_SetString(PyExc_ValueError,
                         "cannot set C_RETURN or C_RAISE events independently");
         return -1;
