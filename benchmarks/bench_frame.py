@@ -1,0 +1,328 @@
+"""Cost of frame-event monitoring, as ratios against an unmonitored run.
+
+    python benchmarks/bench_frame.py [--quick] [--reps N] [--python EXE ...]
+    python benchmarks/bench_frame.py --callgrind [--quick] [--python EXE ...]
+
+For every interpreter (all of 3.8-3.13 under /root/.pyenv/versions/ unless
+--python names some), each workload runs in fresh subprocesses in three
+modes:
+
+    baseline    pep669 not even imported
+    registered  a tool id in use and PY_START/PY_RETURN callbacks registered,
+                but no events set
+    events      PY_START and PY_RETURN set globally, with a Python callback
+                that counts them
+
+Runs are interleaved (repetition by repetition, the order of the modes
+rotating), and each mode's time is the best over all repetitions.  The
+result is a markdown table of ratios against the baseline of the same
+interpreter and workload in the same run.  Nothing here asserts timings.
+
+On 3.8-3.11 pep669 must be built first, with that interpreter:
+``python3.X tools/build_ext.py``; an interpreter where ``import pep669``
+fails is skipped, with the reason.
+
+--callgrind counts instructions with ``valgrind --tool=callgrind`` instead
+of timing: the same worker runs with the workload repeated 1 and 3 times,
+and the difference (startup cancels out) is divided by 2.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.path.join(ROOT, "src")
+PYENV_VERSIONS = "/root/.pyenv/versions"
+MODES = ("baseline", "registered", "events")
+
+
+# -- the workloads (run in the worker) --------------------------------------
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def loop(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+        if total > 1000000:
+            total -= 1000000
+    return total
+
+
+def _items(n):
+    for i in range(n):
+        yield i
+
+
+def generators(n):
+    total = 0
+    for _ in range(n):
+        for x in _items(8):
+            total += x
+    return total
+
+
+WORKLOADS = {
+    # name: (function, size, quick size, callgrind size, what it stresses)
+    "fib": (fib, 27, 24, 18, "recursive calls: 2 events per call"),
+    "loop": (loop, 500000, 250000, 30000, "one long-running frame"),
+    "generators": (generators, 100000, 50000, 3000,
+                   "short generators: start, resumes, return"),
+}
+
+
+def worker(mode, name, size, repeat, warmup):
+    """Time one workload in this process and print a JSON line."""
+    function = WORKLOADS[name][0]
+    counts = [0]
+    if mode != "baseline":
+        import pep669
+        monitoring = pep669.monitoring
+        events = monitoring.events
+        tool = monitoring.PROFILER_ID
+        monitoring.use_tool_id(tool, "bench_frame")
+
+        def on_start(code, offset):
+            counts[0] += 1
+
+        def on_return(code, offset, retval):
+            counts[0] += 1
+
+        monitoring.register_callback(tool, events.PY_START, on_start)
+        monitoring.register_callback(tool, events.PY_RETURN, on_return)
+        if mode == "events":
+            monitoring.set_events(tool, events.PY_START | events.PY_RETURN)
+    timer = time.perf_counter
+    for _ in range(warmup):
+        function(size)
+    best = None
+    counts[0] = 0
+    for _ in range(repeat):
+        start = timer()
+        function(size)
+        elapsed = timer() - start
+        if best is None or elapsed < best:
+            best = elapsed
+    per_run = counts[0] // repeat if repeat else 0
+    print(json.dumps({"best": best, "events": per_run}))
+
+
+# -- the driver -------------------------------------------------------------
+
+def _env():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = SRC
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def find_interpreters():
+    found = []
+    for exe in glob.glob(os.path.join(PYENV_VERSIONS, "3.*", "bin", "python")):
+        match = re.match(r"3\.(\d+)\.", os.path.basename(
+            os.path.dirname(os.path.dirname(exe))))
+        if match and 8 <= int(match.group(1)) <= 13:
+            found.append((int(match.group(1)), exe))
+    return [exe for _, exe in sorted(found)]
+
+
+def probe(exe):
+    """(label, None) when pep669 imports under *exe*, else (label, why)."""
+    code = ("import sys, pep669; print(sys.version.split()[0], "
+            "'native' if pep669.NATIVE else 'pep669')")
+    try:
+        out = subprocess.run([exe, "-c", code], env=_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             universal_newlines=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return exe, str(exc)
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines() or ["exit %d" % out.returncode]
+        return exe, lines[-1]
+    return " ".join(out.stdout.split()), None
+
+
+def run_worker(exe, mode, name, size, repeat, warmup, prefix=()):
+    cmd = list(prefix) + [exe, os.path.abspath(__file__), "--worker", mode,
+                          name, str(size), str(repeat), str(warmup)]
+    out = subprocess.run(cmd, env=_env(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, universal_newlines=True,
+                         timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError("%s failed (exit %d):\n%s"
+                           % (" ".join(cmd), out.returncode, out.stderr))
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["stderr"] = out.stderr
+    return result
+
+
+def callgrind_count(exe, mode, name, size):
+    """Instructions of one warm run of the workload (startup cancelled)."""
+    prefix = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    counts = []
+    for repeat in (1, 3):
+        result = run_worker(exe, mode, name, size, repeat, 1, prefix)
+        found = re.findall(r"Collected\s*:\s*(\d+)", result["stderr"])
+        if not found:
+            raise RuntimeError("no callgrind total in:\n" + result["stderr"])
+        counts.append(int(found[-1]))
+    return (counts[1] - counts[0]) / 2.0, result["events"]
+
+
+def _ratio(value, base, digits):
+    return "%.*fx" % (digits, value / base) if base else "n/a"
+
+
+def _count(n):
+    if n >= 1000000:
+        return "%.2fM" % (n / 1e6)
+    if n >= 1000:
+        return "%.0fk" % (n / 1e3)
+    return str(n)
+
+
+def table(rows, unit):
+    head = ["interpreter", "workload", "baseline (%s)" % unit,
+            "registered, no events", "PY_START+PY_RETURN", "events/run",
+            "per event (%s)" % ("ns" if unit == "ms" else "instr")]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" for _ in head) + "|"]
+    # Instruction counts repeat to a few parts per million: show more.
+    digits = 2 if unit == "ms" else 3
+    for label, name, base, registered, events, count, noise in rows:
+        # Per-event cost only means something with many events.
+        many = count >= 1000
+        if unit == "ms":
+            per_event = (events - base) / count * 1e9 if many else None
+            base_text = "%.1f" % (base * 1e3)
+            if noise is not None:
+                base_text += " (+%.0f%%)" % (noise * 100)
+        else:
+            per_event = (events - base) / count if many else None
+            base_text = "%.1fM" % (base / 1e6)
+        lines.append("| " + " | ".join([
+            label, name, base_text, _ratio(registered, base, digits),
+            _ratio(events, base, digits), _count(count) if count else "NONE",
+            "%.0f" % per_event if per_event is not None else "n/a",
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Frame-event monitoring cost, as ratios to baseline.")
+    parser.add_argument("--python", nargs="+", metavar="EXE",
+                        help="interpreters to measure (default: pyenv "
+                             "3.8-3.13)")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated subset of: "
+                             + ", ".join(WORKLOADS))
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes and 3 repetitions (under a "
+                             "minute)")
+    parser.add_argument("--reps", type=int,
+                        help="subprocess repetitions per mode (default 5, "
+                             "quick 3)")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions with valgrind instead of "
+                             "timing")
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        mode, name, size, repeat, warmup = args.worker
+        worker(mode, name, int(size), int(repeat), int(warmup))
+        return 0
+
+    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
+    for name in names:
+        if name not in WORKLOADS:
+            parser.error("unknown workload %r" % name)
+    if args.callgrind and shutil.which("valgrind") is None:
+        parser.error("--callgrind needs valgrind on PATH")
+
+    interpreters = []
+    for exe in args.python or find_interpreters():
+        label, why = probe(exe)
+        if why:
+            print("skipping %s: pep669 does not import (%s)" % (label, why),
+                  file=sys.stderr)
+        else:
+            interpreters.append((exe, label))
+    if not interpreters:
+        print("no interpreter to measure", file=sys.stderr)
+        return 1
+
+    if args.callgrind:
+        rows = []
+        for exe, label in interpreters:
+            for name in names:
+                size = WORKLOADS[name][3]
+                measured = {}
+                for mode in MODES:
+                    print("callgrind %s %s %s" % (label, name, mode),
+                          file=sys.stderr, flush=True)
+                    measured[mode] = callgrind_count(exe, mode, name, size)
+                rows.append((label, name, measured["baseline"][0],
+                             measured["registered"][0],
+                             measured["events"][0],
+                             measured["events"][1], None))
+        print(table(rows, "instr"))
+        return 0
+
+    reps = args.reps or (3 if args.quick else 5)
+    repeat, warmup = (2, 1) if args.quick else (3, 1)
+    best = {}
+    events = {}
+    samples = {}
+    started = time.time()
+    for rep in range(reps):
+        for exe, label in interpreters:
+            for name in names:
+                size = WORKLOADS[name][2 if args.quick else 1]
+                shift = (rep + names.index(name)) % len(MODES)
+                for mode in MODES[shift:] + MODES[:shift]:
+                    result = run_worker(exe, mode, name, size, repeat, warmup)
+                    key = (label, name, mode)
+                    samples.setdefault(key, []).append(result["best"])
+                    if key not in best or result["best"] < best[key]:
+                        best[key] = result["best"]
+                    events[key] = result["events"]
+        print("repetition %d/%d done (%.0f s)"
+              % (rep + 1, reps, time.time() - started),
+              file=sys.stderr, flush=True)
+
+    rows = []
+    for _, label in interpreters:
+        for name in names:
+            base_samples = sorted(samples[(label, name, "baseline")])
+            median = base_samples[len(base_samples) // 2]
+            base = best[(label, name, "baseline")]
+            count = events[(label, name, "events")]
+            if not count:
+                print("WARNING: %s %s: no event was delivered in events mode"
+                      % (label, name), file=sys.stderr)
+            rows.append((label, name, base,
+                         best[(label, name, "registered")],
+                         best[(label, name, "events")], count,
+                         (median - base) / base if reps > 1 else None))
+    print(table(rows, "ms"))
+    print()
+    print("%d repetitions, best of %d runs each (after %d warm-up); "
+          "baseline: best time (+ how far the median is above it)."
+          % (reps, repeat, warmup))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,490 @@
+"""``python -m pep669 events``: the event log, its filters, exit codes, help."""
+
+import dis
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+import pep669
+from pep669 import _cli
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                   "src")
+
+PROGRAM = '''\
+import sys
+
+
+def square(x):
+    return x * x
+
+
+def pair():
+    yield 1
+    yield 2
+
+
+def fail():
+    raise KeyError("k")
+
+
+def main():
+    total = square(3)
+    for value in pair():
+        total += value
+    try:
+        fail()
+    except KeyError:
+        pass
+    return total
+
+
+print("total", main())
+'''
+
+# The whole log of PROGRAM, offsets left out (they depend on the bytecode).
+PROGRAM_LOG = '''\
+PY_START  <module> prog.py:1
+  PY_START  main prog.py:17
+    PY_START  square prog.py:4
+    PY_RETURN square prog.py:5 retval=9
+    PY_START  pair prog.py:8
+    PY_YIELD  pair prog.py:9 value=1
+    PY_RESUME pair prog.py:9
+    PY_YIELD  pair prog.py:10 value=2
+    PY_RESUME pair prog.py:10
+    PY_RETURN pair prog.py:10 retval=None
+    PY_START  fail prog.py:13
+    PY_UNWIND fail prog.py:14 exc=KeyError('k')
+  PY_RETURN main prog.py:25 retval=12
+PY_RETURN <module> prog.py:28 retval=None
+'''
+
+
+def delivers_c_return():
+    """Whether C_RETURN reaches callbacks here (not yet in every engine)."""
+    monitoring = pep669.monitoring
+    events = monitoring.events
+    free = [t for t in range(6) if monitoring.get_tool(t) is None]
+    if not free:
+        return False
+    tool, seen = free[-1], []
+    monitoring.use_tool_id(tool, "test_cli probe")
+    try:
+        monitoring.register_callback(
+            tool, events.C_RETURN, lambda *args: seen.append(args))
+        monitoring.set_events(
+            tool, events.CALL | events.C_RETURN | events.C_RAISE)
+        len("ab")
+        monitoring.set_events(tool, 0)
+    finally:
+        monitoring.set_events(tool, 0)
+        monitoring.register_callback(tool, events.C_RETURN, None)
+        monitoring.free_tool_id(tool)
+    return bool(seen)
+
+
+class CliTestCase(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pep669-cli-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text))
+        return path
+
+    def run_cli(self, *args):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [SRC] + [p for p in [env.get("PYTHONPATH")] if p])
+        env.pop("PYTHONSTARTUP", None)
+        return subprocess.run(
+            [sys.executable, "-m", "pep669"] + list(args),
+            cwd=self.dir, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+
+
+class EventLogTest(CliTestCase):
+
+    def test_frame_events_of_a_program(self):
+        script = self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", script)
+        self.assertEqual(result.stderr, PROGRAM_LOG)
+        self.assertEqual(result.stdout, "total 12\n")
+        self.assertEqual(result.returncode, 0)
+
+    def test_relative_script_path_and_output_file(self):
+        self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", "-o", "log.txt",
+                              "prog.py")
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stderr, "")
+        self.assertEqual(result.stdout, "total 12\n")
+        with open(os.path.join(self.dir, "log.txt")) as f:
+            self.assertEqual(f.read(), PROGRAM_LOG)
+
+    def test_offsets(self):
+        script = self.write("prog.py", PROGRAM)
+        with open(script) as f:
+            module = compile(f.read(), script, "exec")
+        square = [c for c in module.co_consts
+                  if getattr(c, "co_name", None) == "square"][0]
+        ops = [(i.opname, i.offset) for i in dis.get_instructions(square)]
+        # PY_START: at the first RESUME where there is one (3.11+), else 0.
+        start = min([o for name, o in ops if name == "RESUME"] or [0])
+        [ret] = [o for name, o in ops if name.startswith("RETURN_")]
+        result = self.run_cli("events", "--function", "square", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  square prog.py:4 @%d\n"
+            "PY_RETURN square prog.py:5 @%d retval=9\n") % (start, ret))
+        self.assertEqual(result.returncode, 0)
+
+    def test_event_selection(self):
+        script = self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets",
+                              "--events", "py_start,PY_UNWIND", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  <module> prog.py:1\n"
+            "  PY_START  main prog.py:17\n"
+            "    PY_START  square prog.py:4\n"
+            "    PY_START  pair prog.py:8\n"
+            "    PY_START  fail prog.py:13\n"
+            "    PY_UNWIND fail prog.py:14 exc=KeyError('k')\n"))
+        self.assertEqual(result.returncode, 0)
+
+    def test_repeated_events_option_keeps_depth_from_unshown_events(self):
+        script = self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", "--events",
+                              "PY_RETURN", "--events", "PY_YIELD", script)
+        self.assertEqual(result.stderr, (
+            "    PY_RETURN square prog.py:5 retval=9\n"
+            "    PY_YIELD  pair prog.py:9 value=1\n"
+            "    PY_YIELD  pair prog.py:10 value=2\n"
+            "    PY_RETURN pair prog.py:10 retval=None\n"
+            "  PY_RETURN main prog.py:25 retval=12\n"
+            "PY_RETURN <module> prog.py:28 retval=None\n"))
+
+    def test_function_filter(self):
+        script = self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", "--function", "pair",
+                              "--function", "fa*", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  pair prog.py:8\n"
+            "PY_YIELD  pair prog.py:9 value=1\n"
+            "PY_RESUME pair prog.py:9\n"
+            "PY_YIELD  pair prog.py:10 value=2\n"
+            "PY_RESUME pair prog.py:10\n"
+            "PY_RETURN pair prog.py:10 retval=None\n"
+            "PY_START  fail prog.py:13\n"
+            "PY_UNWIND fail prog.py:14 exc=KeyError('k')\n"))
+
+    def test_qualified_names(self):
+        script = self.write("prog.py", '''\
+            class Box:
+                def get(self):
+                    return 1
+
+            Box().get()
+            ''')
+        result = self.run_cli("events", "--no-offsets", "--function",
+                              "Box.get", script)
+        self.assertEqual(result.stderr, "".join(
+            "%s Box.get prog.py:%d%s\n" % (event, line, extra)
+            for event, line, extra in [("PY_START ", 2, ""),
+                                       ("PY_RETURN", 3, " retval=1")]))
+        by_name = self.run_cli("events", "--no-offsets", "--function", "get",
+                               script)
+        self.assertEqual(by_name.stderr, result.stderr)
+
+    def test_default_shows_only_the_scripts_directory(self):
+        self.write("lib/helper.py", '''\
+            def helper():
+                return "h"
+            ''')
+        script = self.write("app/main.py", '''\
+            import os, sys, textwrap
+            sys.path.append(os.path.join(os.path.dirname(__file__), "..", "lib"))
+            import helper
+            def run():
+                return helper.helper() + textwrap.dedent(" x")
+            run()
+            ''')
+        default = self.run_cli("events", "--no-offsets", script)
+        self.assertEqual(default.stderr, (
+            "PY_START  <module> main.py:1\n"
+            "  PY_START  run main.py:4\n"
+            "  PY_RETURN run main.py:5 retval='hx'\n"
+            "PY_RETURN <module> main.py:6 retval=None\n"))
+
+        only_helper = self.run_cli("events", "--no-offsets",
+                                   "--file", os.path.join(self.dir, "lib", "*"),
+                                   script)
+        helper_path = os.path.join(self.dir, "lib", "helper.py")
+        self.assertEqual(only_helper.stderr, (
+            "PY_START  <module> {0}:1\n"
+            "PY_RETURN <module> {0}:1 retval=None\n"
+            "PY_START  helper {0}:1\n"
+            "PY_RETURN helper {0}:2 retval='h'\n").format(helper_path))
+
+        by_base_name = self.run_cli("events", "--no-offsets",
+                                    "--file", "helper.py", script)
+        self.assertEqual(by_base_name.stderr, only_helper.stderr)
+
+        everything = self.run_cli("events", "--no-offsets", "--all", script)
+        lines = everything.stderr.splitlines()
+        self.assertIn("PY_START  helper %s:1" % helper_path,
+                      [line.strip() for line in lines])
+        self.assertTrue(any("<stdlib>/textwrap.py:" in line
+                            for line in lines), lines)
+        self.assertTrue(any("<frozen importlib._bootstrap>" in line
+                            for line in lines), lines)
+        for result in (default, only_helper, by_base_name, everything):
+            self.assertEqual(result.returncode, 0)
+
+    def test_other_events_and_indentation(self):
+        if not delivers_c_return():
+            self.skipTest("C_RETURN is not delivered by this engine yet")
+        script = self.write("prog.py", '''\
+            def f():
+                return len("ab")
+            f()
+            ''')
+        result = self.run_cli("events", "--no-offsets",
+                              "--events", "PY_START,C_RETURN", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  <module> prog.py:1\n"
+            "  PY_START  f prog.py:1\n"
+            "    C_RETURN  f prog.py:2 callable=<built-in function len> "
+            "arg0='ab'\n"))
+        only_c = self.run_cli("events", "--no-offsets",
+                              "--events", "C_RETURN", script)
+        self.assertEqual(only_c.stderr,
+                         "  C_RETURN  f prog.py:2 callable=<built-in "
+                         "function len> arg0='ab'\n")
+
+    def test_repr_limit(self):
+        script = self.write("prog.py", '''\
+            def f():
+                return "abcdefghijklmnopqrstuvwxyz"
+            f()
+            ''')
+        result = self.run_cli("events", "--no-offsets", "--repr-limit", "10",
+                              "--function", "f", "--no-indent", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  f prog.py:1\n"
+            "PY_RETURN f prog.py:2 retval='abcdef...\n"))
+
+    def test_threads_are_named(self):
+        script = self.write("prog.py", '''\
+            import threading
+            def work(n):
+                return n + 1
+            t = threading.Thread(target=work, args=(1,), name="worker")
+            t.start()
+            t.join()
+            ''')
+        result = self.run_cli("events", "--no-offsets", script)
+        self.assertEqual(result.stderr, (
+            "PY_START  <module> prog.py:1\n"
+            "[worker] PY_START  work prog.py:2\n"
+            "[worker] PY_RETURN work prog.py:3 retval=2\n"
+            "PY_RETURN <module> prog.py:6 retval=None\n"))
+
+
+class ScriptEnvironmentTest(CliTestCase):
+
+    def test_runs_as_main(self):
+        script = self.write("sub/env.py", '''\
+            import os, sys
+            print(__name__)
+            print(__file__ == os.path.abspath("sub/env.py"))
+            print(sys.argv)
+            print(sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
+            print(sys.modules["__main__"].__dict__ is globals())
+            print([sys.monitoring.get_tool(i) for i in range(6)].count(
+                "pep669 events"))
+            ''')
+        result = self.run_cli("events", "--events", "RAISE", "sub/env.py",
+                              "-o", "x", "--all")
+        self.assertEqual(result.stdout.splitlines(), [
+            "__main__", "True", "['sub/env.py', '-o', 'x', '--all']", "True",
+            "True", "1"])
+        self.assertEqual(result.stderr, "")
+        self.assertEqual(result.returncode, 0)
+        self.assertTrue(os.path.exists(script))
+
+    def test_exit_code_is_the_scripts(self):
+        script = self.write("prog.py", '''\
+            import sys
+            sys.exit(int(sys.argv[1]))
+            ''')
+        result = self.run_cli("events", "--no-offsets", script, "3")
+        self.assertEqual(result.returncode, 3)
+        self.assertEqual(result.stderr, (
+            "PY_START  <module> prog.py:1\n"
+            "PY_UNWIND <module> prog.py:2 exc=SystemExit(3)\n"))
+        self.assertEqual(self.run_cli("events", script, "0").returncode, 0)
+
+    def test_exit_with_message(self):
+        script = self.write("prog.py", '''\
+            raise SystemExit("bye now")
+            ''')
+        result = self.run_cli("events", "--events", "PY_RETURN", script)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr, "bye now\n")
+
+    def test_uncaught_exception(self):
+        script = self.write("prog.py", '''\
+            def f():
+                raise ValueError("broken")
+            f()
+            ''')
+        result = self.run_cli("events", "--no-offsets", script)
+        self.assertEqual(result.returncode, 1)
+        log, _, traceback = result.stderr.partition("Traceback")
+        self.assertEqual(log, (
+            "PY_START  <module> prog.py:1\n"
+            "  PY_START  f prog.py:1\n"
+            "  PY_UNWIND f prog.py:2 exc=ValueError('broken')\n"
+            "PY_UNWIND <module> prog.py:3 exc=ValueError('broken')\n"))
+        self.assertTrue(traceback.endswith("ValueError: broken\n"), traceback)
+        self.assertIn('prog.py", line 3, in <module>', traceback)
+        self.assertIn('prog.py", line 2, in f', traceback)
+        self.assertNotIn("_cli.py", traceback)
+        self.assertNotIn("runpy", traceback)
+
+    def test_missing_script(self):
+        result = self.run_cli("events", "no_such_script.py")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("can't open file 'no_such_script.py'", result.stderr)
+
+    def test_syntax_error(self):
+        script = self.write("prog.py", "def f(:\n")
+        result = self.run_cli("events", script)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("SyntaxError", result.stderr)
+        self.assertNotIn("PY_START", result.stderr)
+
+
+class UsageTest(CliTestCase):
+
+    def test_help(self):
+        result = self.run_cli("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("usage: python -m pep669", result.stdout)
+        self.assertIn("events", result.stdout)
+        self.assertNotIn("coverage", result.stdout)
+
+    def test_no_arguments(self):
+        result = self.run_cli()
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("usage: python -m pep669", result.stderr)
+        self.assertIn("events", result.stderr)
+        self.assertEqual(result.stdout, "")
+
+    def test_events_help(self):
+        result = self.run_cli("events", "--help")
+        self.assertEqual(result.returncode, 0)
+        for option in ("--events", "--file", "--function", "--all",
+                       "--no-offsets", "-o", "SCRIPT", "PY_UNWIND"):
+            self.assertIn(option, result.stdout)
+
+    def test_bad_input(self):
+        script = self.write("prog.py", "print('ran')\n")
+        for args in (["--events", "PY_BEGIN"], ["--events", ","],
+                     ["--tool-id", "6"], ["--repr-limit", "-1"]):
+            result = self.run_cli("events", *(args + [script]))
+            self.assertEqual(result.returncode, 2, args)
+            self.assertIn("error:", result.stderr)
+            self.assertEqual(result.stdout, "", args)
+        self.assertEqual(self.run_cli("events").returncode, 2)
+        self.assertEqual(self.run_cli("nonsense").returncode, 2)
+
+
+class InProcessTest(CliTestCase):
+    """main() run in this process: the tool id is given back afterwards."""
+
+    def run_main(self, *args):
+        saved_stderr = sys.stderr
+        had_monitoring = hasattr(sys, "monitoring")
+        sys.stderr = io.StringIO()
+        try:
+            code = _cli.main(list(args))
+            return code, sys.stderr.getvalue()
+        finally:
+            sys.stderr = saved_stderr
+            if not had_monitoring and hasattr(sys, "monitoring"):
+                del sys.monitoring     # left by pep669.install()
+
+    def test_tool_is_freed_and_state_restored(self):
+        monitoring = pep669.monitoring
+        report = os.path.join(self.dir, "report.txt")
+        script = self.write("prog.py", '''\
+            import sys
+            tools = list(map(sys.monitoring.get_tool, range(6)))
+            f = open(sys.argv[1], "w")
+            f.write(str(tools.index("pep669 events")))
+            f.close()
+            ''')
+        log = os.path.join(self.dir, "log.txt")
+        argv, path0 = sys.argv[:], sys.path[0]
+        main = sys.modules["__main__"]
+
+        occupied = monitoring.DEBUGGER_ID
+        if monitoring.get_tool(occupied) is not None:
+            self.skipTest("DEBUGGER_ID is in use")
+        monitoring.use_tool_id(occupied, "test occupant")
+        try:
+            code, err = self.run_main("events", "-o", log, "--no-offsets",
+                                      script, report)
+        finally:
+            monitoring.free_tool_id(occupied)
+        self.assertEqual((code, err), (0, ""))
+        with open(report) as f:
+            used = int(f.read())
+        self.assertNotEqual(used, occupied)
+        self.assertIsNone(monitoring.get_tool(used))
+        self.assertEqual(monitoring.get_events(used), 0)
+        with open(log) as f:
+            self.assertEqual(f.read(), "PY_START  <module> prog.py:1\n"
+                                       "PY_RETURN <module> prog.py:5 "
+                                       "retval=None\n")
+        self.assertEqual(sys.argv, argv)
+        self.assertEqual(sys.path[0], path0)
+        self.assertIs(sys.modules["__main__"], main)
+
+        # The debugger slot when it is free, and freed again.
+        code, err = self.run_main("events", "-o", log, script, report)
+        self.assertEqual(code, 0)
+        with open(report) as f:
+            self.assertEqual(int(f.read()), monitoring.DEBUGGER_ID)
+        self.assertIsNone(monitoring.get_tool(monitoring.DEBUGGER_ID))
+
+    def test_requested_tool_id_in_use(self):
+        monitoring = pep669.monitoring
+        script = self.write("prog.py", "print('never')\n")
+        tool = 4
+        if monitoring.get_tool(tool) is not None:
+            self.skipTest("tool 4 is in use")
+        monitoring.use_tool_id(tool, "test occupant")
+        try:
+            with self.assertRaises(SystemExit) as cm:
+                self.run_main("events", "--tool-id", str(tool), script)
+        finally:
+            monitoring.free_tool_id(tool)
+        self.assertEqual(cm.exception.code, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
