@@ -51,6 +51,22 @@ def other_sample():
 CODE = sample.__code__
 
 
+
+# Audit hooks cannot be removed: one hook for the whole module, recording
+# only while a test switches it on (installing one per run would leak).
+_AUDIT_LOG = []
+_AUDITING = [False]
+_AUDIT_HOOK = []
+
+
+def _install_audit_hook():
+    if not _AUDIT_HOOK:
+        def hook(event, args):
+            if _AUDITING[0] and event.startswith('sys.monitoring'):
+                _AUDIT_LOG.append((event, args))
+        sys.addaudithook(hook)
+        _AUDIT_HOOK.append(hook)
+
 class NamesTest(MonitoringTestCase):
 
     def test_dir(self):
@@ -434,23 +450,19 @@ class BookkeepingTest(MonitoringTestCase):
         self.assertIs(m.register_callback(1, E.LINE, None), f)
 
     def test_register_callback_audit(self):
-        log = []
-        active = [False]
-
-        def hook(event, args):
-            if active[0] and event.startswith('sys.monitoring'):
-                log.append((event, args))
-        # audit hooks cannot be removed: this one only records while active
-        sys.addaudithook(hook)
+        log = _AUDIT_LOG
+        del log[:]
+        _install_audit_hook()
         f = lambda *a: None
-        active[0] = True
+        _AUDITING[0] = True
         try:
             monitoring.register_callback(2, E.PY_START, f)
             monitoring.register_callback(2, E.PY_START, None)
         finally:
-            active[0] = False
+            _AUDITING[0] = False
         self.assertEqual(log, [('sys.monitoring.register_callback', (f,)),
                                ('sys.monitoring.register_callback', (None,))])
+        del log[:]
 
     def test_restart_events_returns_none(self):
         self.assertIsNone(monitoring.restart_events())
