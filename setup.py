@@ -12,7 +12,7 @@ def extension_sources(version_info=sys.version_info):
         return []
     backend = "backend_py%d%d.c" % version_info[:2]
     return [CORE + name for name in
-            ("module.c", "registry.c", "dispatch.c", "frames.c", backend)]
+            ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c", backend)]
 
 
 if __name__ == "__main__":
@@ -24,7 +24,7 @@ if __name__ == "__main__":
         ext_modules.append(Extension(
             "pep669._monitoring",
             sources=sources,
-            depends=[CORE + h for h in ("compat.h", "events.h", "registry.h", "dispatch.h", "frames.h", "backend.h")],
+            depends=[CORE + h for h in ("compat.h", "events.h", "registry.h", "dispatch.h", "frames.h", "trace.h", "backend.h", "backend_pyframe.h", "backend_hook.h")],
         ))
     setup(
         package_dir={"": "src"},

@@ -33,12 +33,6 @@ HERE = in_files(__file__)
 # tool has PY_UNWIND); the backport follows the intended behaviour.
 CLOSE_SKIPS_FRAME = PY == (3, 13)
 
-# Known gap of the backport (docs/differences.md, "Frames that were already
-# running"): a frame that was running before the engine's hook was
-# installed does not report its own PY_RETURN.  Pinned as an expected
-# failure on 3.8-3.11, so that closing the gap makes these tests fail until
-# this marker goes.
-running_frame_gap = unittest.expectedFailure if PY < (3, 12) else (lambda f: f)
 
 
 def gen_unwind(layout, raised_at):
@@ -1346,7 +1340,6 @@ class TimingTest(MonitoringTestCase):
             ('PY_RETURN', 'plain', Layout(plain.__code__).ret, 3),
         ])
 
-    @running_frame_gap
     def test_events_set_inside_running_function_reach_that_frame(self):
         # contract 7: set_events takes effect at once, including in the
         # frame that called it: its own PY_RETURN is reported.
@@ -1360,7 +1353,6 @@ class TimingTest(MonitoringTestCase):
              Layout(enables_then_calls.__code__).ret, 'x'),
         ])
 
-    @running_frame_gap
     def test_local_events_set_by_the_running_frame(self):
         self.use_tool(0)
         self._local_codes.add((0, sets_own_local_events.__code__))

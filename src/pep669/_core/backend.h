@@ -71,4 +71,48 @@ void pep669_backend_frame_add_traceback(PyThreadState *ts,
 int pep669_backend_frame_prepare_throw(PyThreadState *ts,
                                        Pep669Frame *frame, int at_entry);
 
+/* ---- the trace trampoline (line-level events) ----
+ *
+ * pep669_trace (trace.c) is a Py_tracefunc.  It is the thread's trace
+ * function only while a frame that needs it runs; the trace function the
+ * thread had before (a sys.settrace user, a C tracer) stays its "legacy"
+ * tracer, keeps its c_traceobj, and is forwarded every event. */
+
+/* Is pep669_trace the thread's trace function? */
+int pep669_backend_trace_active(PyThreadState *ts);
+/* Make it so (the current one becomes the legacy tracer), with tracing on
+ * for the current evaluator run and the runs it starts. */
+void pep669_backend_trace_start(PyThreadState *ts);
+/* Give the thread back its legacy tracer (or none).  Does nothing if
+ * pep669_trace is not installed (someone replaced it: theirs stays). */
+void pep669_backend_trace_stop(PyThreadState *ts);
+/* Forward a legacy event to the legacy tracer, if there is one. */
+int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
+                                 int what, PyObject *arg);
+
+/* The innermost running frame of the thread, or NULL. */
+Pep669Frame *pep669_backend_current_frame(PyThreadState *ts);
+/* Offset in bytes of the frame's last instruction (-1: none yet). */
+int pep669_backend_frame_lasti(Pep669Frame *frame);
+/* A frame object's frame, code and last instruction (bytes). */
+Pep669Frame *pep669_backend_pyframe_frame(PyFrameObject *f);
+PyCodeObject *pep669_backend_pyframe_code(PyFrameObject *f);
+int pep669_backend_pyframe_lasti(PyFrameObject *f);
+/* The per-frame legacy filters: line events, opcode events. */
+void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
+                                      int opcodes);
+/* The frame object of a frame if it has one (borrowed), or NULL. */
+PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
+/* The caller of a frame object (new reference), or NULL. */
+PyFrameObject *pep669_backend_pyframe_back(PyFrameObject *f);
+/* Frame object of the thread's current frame (borrowed, created on
+ * demand), or NULL. */
+PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
+
+/* Classify the instruction at *offset of the running bytecode (moving
+ * *offset past EXTENDED_ARG prefixes): PEP669_EV_JUMP (unconditional
+ * jump), PEP669_EV_BRANCH (conditional), or -1; *next receives the offset
+ * of the instruction after it (the fall-through). */
+int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next);
+
 #endif

@@ -25,6 +25,8 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
  * into its caller's CFrame when it returns. */
 #define PEP669_USE_TRACING(ts) ((ts)->cframe->use_tracing)
 
+#define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 

@@ -10,6 +10,7 @@
 #include <opcode.h>
 
 #include "events.h"
+#include "trace.h"
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
 #  error "backend_py311.c is for CPython 3.11"
@@ -329,4 +330,168 @@ void
 pep669_backend_leave_callback(PyThreadState *ts)
 {
     PyThreadState_LeaveTracing(ts);
+}
+
+/* ---- the trampoline ---- */
+
+/* The thread's own trace function while pep669_trace stands in for it
+ * (its c_traceobj stays in place). */
+static PEP669_THREAD_LOCAL Py_tracefunc legacy_func = NULL;
+
+/* internal/pycore_pystate.h _PyThreadState_UpdateTracingState(): the flag
+ * is OR-ed into the opcode, so it must be exactly 0 or 255. */
+static void
+update_use_tracing(PyThreadState *ts)
+{
+    ts->cframe->use_tracing =
+        (ts->tracing == 0 &&
+         (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL)) ? 255 : 0;
+}
+
+int
+pep669_backend_trace_active(PyThreadState *ts)
+{
+    return ts->c_tracefunc == pep669_trace;
+}
+
+void
+pep669_backend_trace_start(PyThreadState *ts)
+{
+    if (ts->c_tracefunc == pep669_trace) {
+        return;
+    }
+    legacy_func = ts->c_tracefunc;
+    ts->c_tracefunc = pep669_trace;
+    update_use_tracing(ts);
+}
+
+void
+pep669_backend_trace_stop(PyThreadState *ts)
+{
+    if (ts->c_tracefunc != pep669_trace) {
+        return;
+    }
+    ts->c_tracefunc = legacy_func;
+    legacy_func = NULL;
+    update_use_tracing(ts);
+}
+
+int
+pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                             PyObject *arg)
+{
+    return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
+}
+
+Pep669Frame *
+pep669_backend_current_frame(PyThreadState *ts)
+{
+    return (Pep669Frame *)ts->cframe->current_frame;
+}
+
+int
+pep669_backend_frame_lasti(Pep669Frame *frame)
+{
+    int lasti = _PyInterpreterFrame_LASTI(FRAME(frame));
+    return lasti < 0 ? -1 : lasti * UNIT;
+}
+
+Pep669Frame *
+pep669_backend_pyframe_frame(PyFrameObject *f)
+{
+    return (Pep669Frame *)f->f_frame;
+}
+
+PyCodeObject *
+pep669_backend_pyframe_code(PyFrameObject *f)
+{
+    return f->f_frame->f_code;
+}
+
+int
+pep669_backend_pyframe_lasti(PyFrameObject *f)
+{
+    return pep669_backend_frame_lasti((Pep669Frame *)f->f_frame);
+}
+
+PyFrameObject *
+pep669_backend_frame_pyframe(Pep669Frame *frame)
+{
+    return FRAME(frame)->frame_obj;
+}
+
+PyFrameObject *
+pep669_backend_pyframe_back(PyFrameObject *f)
+{
+    return PyFrame_GetBack(f);
+}
+
+PyFrameObject *
+pep669_backend_current_pyframe(PyThreadState *Py_UNUSED(ts))
+{
+    return PyEval_GetFrame();
+}
+
+void
+pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
+{
+    if (legacy_func != NULL) {
+        f->f_trace_lines |= (char)(lines != 0);
+        f->f_trace_opcodes |= (char)(opcodes != 0);
+    }
+    else {
+        f->f_trace_lines = (char)(lines != 0);
+        f->f_trace_opcodes = (char)(opcodes != 0);
+    }
+}
+
+/* The unspecialized form of the few quickened instructions that matter
+ * here (internal/pycore_opcode.h _PyOpcode_Deopt); traced frames run
+ * unspecialized instructions, so a fused COMPARE_OP_*_JUMP is traced as
+ * COMPARE_OP and then its POP_JUMP. */
+static int
+base_opcode(_Py_CODEUNIT word)
+{
+    int op = _Py_OPCODE(word);
+    switch (op) {
+    case JUMP_BACKWARD_QUICK:
+        return JUMP_BACKWARD;
+    case EXTENDED_ARG_QUICK:
+        return EXTENDED_ARG;
+    default:
+        return op;
+    }
+}
+
+int
+pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next)
+{
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    int unit = *offset / UNIT, op;
+    while ((op = base_opcode(code[unit])) == EXTENDED_ARG &&
+           unit + 1 < Py_SIZE(co)) {
+        unit++;
+    }
+    *offset = unit * UNIT;
+    /* No jump instruction has inline cache entries in 3.11. */
+    *next = (unit + 1) * UNIT;
+    switch (op) {
+    case JUMP_FORWARD:
+    case JUMP_BACKWARD:
+        return PEP669_EV_JUMP;
+    case POP_JUMP_FORWARD_IF_FALSE:
+    case POP_JUMP_FORWARD_IF_TRUE:
+    case POP_JUMP_FORWARD_IF_NONE:
+    case POP_JUMP_FORWARD_IF_NOT_NONE:
+    case POP_JUMP_BACKWARD_IF_FALSE:
+    case POP_JUMP_BACKWARD_IF_TRUE:
+    case POP_JUMP_BACKWARD_IF_NONE:
+    case POP_JUMP_BACKWARD_IF_NOT_NONE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+        return PEP669_EV_BRANCH;
+    default:
+        return -1;
+    }
 }

@@ -26,6 +26,8 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 #define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
 #define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
 
+#define PEP669_TRACING_POSSIBLE_ADD(ts, n) (_PyRuntime.ceval.tracing_possible += (n))
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 

@@ -1,8 +1,12 @@
 /* Backend for CPython 3.9: PEP 523 through the public
  * _PyInterpreterState_{Get,Set}EvalFrameFunc (bpo-38500), f_lasti in
  * bytes, one use_tracing flag per thread. */
+#define Py_BUILD_CORE 1
 #include "frames.h"
 #include <frameobject.h>
+/* interp->ceval.tracing_possible: the evaluator's per-instruction trace
+ * gate counts trace functions per interpreter (internal struct). */
+#include <internal/pycore_interp.h>
 
 #if PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030A0000
 #  error "backend_py39.c is for CPython 3.9"
@@ -21,6 +25,8 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 #define PEP669_LASTI(f) ((f)->f_lasti)
 #define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
 #define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
+
+#define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((ts)->interp->ceval.tracing_possible += (n))
 
 #include "backend_pyframe.h"
 #include "backend_hook.h"

@@ -5,6 +5,8 @@
  *                           or -1 before the first
  *   PEP669_SUSPENDED(f)     non-zero when the run ended by a yield
  *   PEP669_USE_TRACING(ts)  the lvalue gating legacy trace calls
+ *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  count of trace functions that
+ *                           the evaluator's per-instruction gate sees
  *   eval_prev(ts, f, throwflag)  the evaluator we chained to */
 #ifndef PEP669_BACKEND_PYFRAME_H
 #define PEP669_BACKEND_PYFRAME_H
@@ -13,6 +15,7 @@
 #include <opcode.h>
 
 #include "events.h"
+#include "trace.h"
 
 #define FRAME(frame) ((PyFrameObject *)(frame))
 
@@ -146,6 +149,148 @@ pep669_backend_leave_callback(PyThreadState *ts)
     ts->tracing--;
     PEP669_USE_TRACING(ts) =
         (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+}
+
+/* ---- the trampoline ---- */
+
+/* The thread's own trace function while pep669_trace stands in for it
+ * (its c_traceobj stays in place). */
+static PEP669_THREAD_LOCAL Py_tracefunc legacy_func = NULL;
+
+int
+pep669_backend_trace_active(PyThreadState *ts)
+{
+    return ts->c_tracefunc == pep669_trace;
+}
+
+void
+pep669_backend_trace_start(PyThreadState *ts)
+{
+    if (ts->c_tracefunc == pep669_trace) {
+        return;
+    }
+    legacy_func = ts->c_tracefunc;
+    if (legacy_func == NULL) {
+        /* PyEval_SetTrace() counts the same way: one per thread with a
+         * trace function, whichever it is. */
+        PEP669_TRACING_POSSIBLE_ADD(ts, 1);
+    }
+    ts->c_tracefunc = pep669_trace;
+    PEP669_USE_TRACING(ts) = 1;
+}
+
+void
+pep669_backend_trace_stop(PyThreadState *ts)
+{
+    if (ts->c_tracefunc != pep669_trace) {
+        return;
+    }
+    ts->c_tracefunc = legacy_func;
+    if (legacy_func == NULL) {
+        PEP669_TRACING_POSSIBLE_ADD(ts, -1);
+    }
+    legacy_func = NULL;
+    PEP669_USE_TRACING(ts) =
+        (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+}
+
+int
+pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                             PyObject *arg)
+{
+    return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
+}
+
+Pep669Frame *
+pep669_backend_current_frame(PyThreadState *ts)
+{
+    return (Pep669Frame *)ts->frame;
+}
+
+int
+pep669_backend_frame_lasti(Pep669Frame *frame)
+{
+    return PEP669_LASTI(FRAME(frame));
+}
+
+Pep669Frame *
+pep669_backend_pyframe_frame(PyFrameObject *f)
+{
+    return (Pep669Frame *)f;
+}
+
+PyCodeObject *
+pep669_backend_pyframe_code(PyFrameObject *f)
+{
+    return f->f_code;
+}
+
+int
+pep669_backend_pyframe_lasti(PyFrameObject *f)
+{
+    return PEP669_LASTI(f);
+}
+
+PyFrameObject *
+pep669_backend_frame_pyframe(Pep669Frame *frame)
+{
+    return FRAME(frame);
+}
+
+PyFrameObject *
+pep669_backend_pyframe_back(PyFrameObject *f)
+{
+    Py_XINCREF(f->f_back);
+    return f->f_back;
+}
+
+PyFrameObject *
+pep669_backend_current_pyframe(PyThreadState *ts)
+{
+    return ts->frame;
+}
+
+void
+pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
+{
+    if (legacy_func != NULL) {
+        /* The legacy tracer keeps whatever it asked for. */
+        f->f_trace_lines |= (char)(lines != 0);
+        f->f_trace_opcodes |= (char)(opcodes != 0);
+    }
+    else {
+        f->f_trace_lines = (char)(lines != 0);
+        f->f_trace_opcodes = (char)(opcodes != 0);
+    }
+}
+
+int
+pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    int off = *offset, op;
+    while ((op = code_opcode(co, off)) == EXTENDED_ARG &&
+           off + (int)sizeof(_Py_CODEUNIT) < size) {
+        off += (int)sizeof(_Py_CODEUNIT);
+    }
+    *offset = off;
+    *next = off + (int)sizeof(_Py_CODEUNIT);
+    switch (op) {
+    case JUMP_FORWARD:
+    case JUMP_ABSOLUTE:
+        return PEP669_EV_JUMP;
+    case POP_JUMP_IF_FALSE:
+    case POP_JUMP_IF_TRUE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+#ifdef JUMP_IF_NOT_EXC_MATCH
+    case JUMP_IF_NOT_EXC_MATCH:
+#endif
+        return PEP669_EV_BRANCH;
+    default:
+        return -1;
+    }
 }
 
 #endif

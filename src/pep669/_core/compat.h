@@ -6,6 +6,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <frameobject.h>  /* PyFrameObject: not in Python.h before 3.9 */
 #include <stdint.h>
 
 /* PEP 590: PyObject_Vectorcall() is public from 3.9; 3.8 has the
@@ -38,6 +39,12 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
     }
     return res;
 }
+#endif
+
+#if defined(_MSC_VER)
+#  define PEP669_THREAD_LOCAL __declspec(thread)
+#else
+#  define PEP669_THREAD_LOCAL __thread
 #endif
 
 #if defined(__GNUC__)

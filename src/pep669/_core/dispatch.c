@@ -19,13 +19,21 @@ pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
     Pep669Registry *r = &pep669_registry;
     int err = 0;
     /* owned */
-    PyObject *offset_obj = PyLong_FromLong(offset);
-    if (offset_obj == NULL) {
-        return -1;
-    }
+    PyObject *offset_obj = NULL;
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
-    PyObject *stack[4] = {NULL, (PyObject *)co, offset_obj, arg};
-    size_t nargs = (arg == NULL ? 2 : 3) | PY_VECTORCALL_ARGUMENTS_OFFSET;
+    PyObject *stack[4] = {NULL, (PyObject *)co, arg, NULL};
+    size_t nargs = 2 | PY_VECTORCALL_ARGUMENTS_OFFSET;
+    if (event != PEP669_EV_LINE) {
+        /* LINE callbacks take (code, line_number): `offset` is only the
+         * location for DISABLE. */
+        offset_obj = PyLong_FromLong(offset);
+        if (offset_obj == NULL) {
+            return -1;
+        }
+        stack[2] = offset_obj;
+        stack[3] = arg;
+        nargs = (arg == NULL ? 2 : 3) | PY_VECTORCALL_ARGUMENTS_OFFSET;
+    }
 
     pep669_backend_enter_callback(ts);
     while (tools) {
@@ -64,7 +72,7 @@ pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
         }
     }
     pep669_backend_leave_callback(ts);
-    Py_DECREF(offset_obj);
+    Py_XDECREF(offset_obj);
     return err;
 }
 

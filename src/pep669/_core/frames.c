@@ -16,13 +16,24 @@
  * exception instead of returning. */
 #include "frames.h"
 #include "dispatch.h"
+#include "trace.h"
 
 int
 pep669_frames_update(void)
 {
     int need = pep669_registry.global_union != 0 ||
                pep669_registry.local_code_count > 0;
-    return pep669_backend_set_eval_hook(need);
+    if (pep669_backend_set_eval_hook(need) < 0) {
+        return -1;
+    }
+    /* set_events() and set_local_events() take effect at once in the
+     * frame that called them.  (Inside a callback, the hook and the
+     * trampoline re-check after the callback returns.) */
+    PyThreadState *ts = PyThreadState_GET();
+    if (!pep669_backend_suppressed(ts)) {
+        pep669_trace_refresh(ts);
+    }
+    return 0;
 }
 
 static int
@@ -61,20 +72,63 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return NULL;
 }
 
+/* Fire the exit event of one run of the frame; returns the run's result
+ * (a new reference, or NULL with an exception set), or *rethrow set when
+ * the frame must be run again with throwflag (a PY_YIELD callback
+ * raised). */
+static PyObject *
+frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+           PyObject *result, int *rethrow)
+{
+    Pep669CodeData *cd;
+    uint32_t events = pep669_code_events(co, &cd);
+    int offset;
+    *rethrow = 0;
+    if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
+                    PEP669_BIT(PY_UNWIND)))) {
+        return result;
+    }
+    int event = pep669_backend_frame_exit(ts, frame, result, &offset);
+    if (event == PEP669_EV_PY_UNWIND) {
+        return frame_unwound(ts, frame, co, offset);
+    }
+    if (!(events & (1u << event))) {
+        return result;
+    }
+    uint8_t tools = pep669_fire_tools(cd, event, offset);
+    if (tools == 0 ||
+        fire_linked(ts, frame, tools, event, co, offset, result, 0) == 0) {
+        return result;
+    }
+    /* The callback raised: the frame raises there instead. */
+    Py_DECREF(result);
+    pep669_backend_frame_add_traceback(ts, frame);
+    if (event == PEP669_EV_PY_YIELD &&
+        pep669_backend_frame_prepare_throw(ts, frame, 0) == 0) {
+        *rethrow = 1;
+        return NULL;
+    }
+    return frame_unwound(ts, frame, co, offset);
+}
+
 PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
 {
     Pep669CodeData *cd;
     PyCodeObject *co;
     uint32_t events;
-    int event, offset, fresh;
+    int event, offset, fresh, rethrow;
+    Pep669Record rec;
+    PyObject *result;
 
     if (pep669_backend_suppressed(ts)) {
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
     co = pep669_backend_frame_code(frame);
     events = pep669_code_events(co, &cd);
-    if (!(events & PEP669_FRAME_EVENTS)) {
+    if (!(events & (PEP669_FRAME_EVENTS | PEP669_LINE_LEVEL_EVENTS)) &&
+        !pep669_backend_trace_active(ts)) {
+        /* Full speed: nothing wanted here, nothing to switch off. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
@@ -97,33 +151,13 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         }
     }
 
-    for (;;) {
-        PyObject *result = pep669_backend_eval_prev(ts, frame, throwflag);
-        events = pep669_code_events(co, &cd);
-        if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
-                        PEP669_BIT(PY_UNWIND)))) {
-            return result;
-        }
-        event = pep669_backend_frame_exit(ts, frame, result, &offset);
-        if (event == PEP669_EV_PY_UNWIND) {
-            return frame_unwound(ts, frame, co, offset);
-        }
-        if (!(events & (1u << event))) {
-            return result;
-        }
-        uint8_t tools = pep669_fire_tools(cd, event, offset);
-        if (tools == 0 ||
-            fire_linked(ts, frame, tools, event, co, offset, result, 0) == 0) {
-            return result;
-        }
-        /* The callback raised: the frame raises there instead. */
-        Py_DECREF(result);
-        pep669_backend_frame_add_traceback(ts, frame);
-        if (event == PEP669_EV_PY_YIELD &&
-            pep669_backend_frame_prepare_throw(ts, frame, 0) == 0) {
-            throwflag = 1;
-            continue;
-        }
-        return frame_unwound(ts, frame, co, offset);
-    }
+    /* After the entry callbacks, which may have changed the events. */
+    pep669_trace_enter(ts, &rec, frame, co, fresh);
+    do {
+        result = pep669_backend_eval_prev(ts, frame, throwflag);
+        result = frame_exit(ts, frame, co, result, &rethrow);
+        throwflag = 1;
+    } while (rethrow);
+    pep669_trace_leave(ts, &rec);
+    return result;
 }

@@ -1,0 +1,386 @@
+/* The trace trampoline and the per-frame "traced or full speed" decision.
+ *
+ * The eval-frame hook decides for every run of a frame whether its code
+ * wants a line-level event from some tool (pep669_trace_enter).  If so,
+ * pep669_trace becomes the thread's trace function for that run; if not,
+ * the thread's own trace function (usually none) is put back, so code that
+ * nobody asked about runs at full speed.  When the run ends, the caller's
+ * state is recomputed from the caller's code and the current event sets
+ * (pep669_trace_leave), so a change made during the callee takes effect in
+ * the caller at once.
+ *
+ * Legacy events become PEP 669 events:
+ *   'line'    LINE, with 3.12's rule: not when the previous instruction of
+ *             the frame was on the same line (legacy tracing also reports
+ *             backward jumps to the same line);
+ *   'opcode'  INSTRUCTION; and the instruction before, if it was a jump,
+ *             gives JUMP or BRANCH (+ BRANCH_LEFT / BRANCH_RIGHT) now that
+ *             its destination is known, before the LINE of that
+ *             destination;
+ *   'return'  (frames not run through the hook only) the exit events.
+ * Every event is then forwarded to the thread's legacy tracer, if any. */
+#include "trace.h"
+#include "dispatch.h"
+
+static PEP669_THREAD_LOCAL Pep669Record *record_top = NULL;
+/* The frame that runs traced without a record of the hook's (see
+ * pep669_trace_refresh), and the last exception seen in it (owned). */
+static PEP669_THREAD_LOCAL Pep669Record unhooked = {NULL, NULL, NULL,
+                                                    -1, -1, 0};
+static PEP669_THREAD_LOCAL PyObject *unhooked_exc = NULL;
+
+Pep669Record *
+pep669_record_top(void)
+{
+    return record_top;
+}
+
+static void
+forget_unhooked(void)
+{
+    unhooked.frame = NULL;
+    unhooked.code = NULL;
+    Py_CLEAR(unhooked_exc);
+}
+
+static int
+line_of(PyCodeObject *co, int offset)
+{
+    return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
+}
+
+/* Legacy filters of a frame object from the events its code wants. */
+static void
+set_flags(PyFrameObject *f, uint32_t events)
+{
+    if (f != NULL) {
+        pep669_backend_pyframe_set_flags(
+            f, (events & PEP669_BIT(LINE)) != 0,
+            (events & PEP669_OPCODE_EVENTS) != 0);
+    }
+}
+
+/* Make the thread's trampoline state what the frame needs. */
+static void
+apply(PyThreadState *ts, int want)
+{
+    int active = pep669_backend_trace_active(ts);
+    if (want && !active) {
+        pep669_backend_trace_start(ts);
+    }
+    else if (!want && active) {
+        pep669_backend_trace_stop(ts);
+    }
+}
+
+void
+pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                   PyCodeObject *co, int fresh)
+{
+    Pep669CodeData *cd;
+    uint32_t events = pep669_code_events(co, &cd);
+    int want = (events & PEP669_LINE_LEVEL_EVENTS) != 0;
+    rec->frame = frame;
+    rec->code = co;
+    rec->prev_offset = -1;
+    rec->was_traced = pep669_backend_trace_active(ts);
+    /* A resumed generator continues after its yield: that is the previous
+     * instruction for the LINE rule. */
+    rec->last_line = (fresh || !want) ? -1
+        : line_of(co, pep669_backend_frame_lasti(frame));
+    rec->prev = record_top;
+    record_top = rec;
+    apply(ts, want);
+    if (want) {
+        /* The frame object exists from the start up to 3.10; on 3.11 the
+         * 'call' event sets the filters once it does. */
+        set_flags(pep669_backend_frame_pyframe(frame), events);
+    }
+}
+
+void
+pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
+{
+    record_top = rec->prev;
+    /* Put the frame's filters back to the defaults a legacy tracer
+     * expects (a generator may run untraced next time). */
+    PyFrameObject *own = pep669_backend_frame_pyframe(rec->frame);
+    if (own != NULL) {
+        pep669_backend_pyframe_set_flags(own, 1, 0);
+    }
+    Pep669Frame *caller = pep669_backend_current_frame(ts);
+    Pep669CodeData *cd;
+    uint32_t events;
+    int want;
+    if (caller == NULL) {
+        apply(ts, 0);
+        return;
+    }
+    if (record_top != NULL && record_top->frame == caller) {
+        events = pep669_code_events(record_top->code, &cd);
+        want = (events & PEP669_LINE_LEVEL_EVENTS) != 0;
+    }
+    else if (unhooked.frame == caller) {
+        events = pep669_code_events(unhooked.code, &cd);
+        want = (events & (PEP669_LINE_LEVEL_EVENTS |
+                          PEP669_EXIT_EVENTS)) != 0;
+    }
+    else {
+        /* A frame we know nothing of: as it was. */
+        apply(ts, rec->was_traced);
+        return;
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags(pep669_backend_current_pyframe(ts), events);
+    }
+}
+
+void
+pep669_trace_refresh(PyThreadState *ts)
+{
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669CodeData *cd;
+    uint32_t events, wanted;
+    if (frame == NULL) {
+        return;
+    }
+    int hooked = record_top != NULL && record_top->frame == frame;
+    PyFrameObject *f = pep669_backend_current_pyframe(ts);
+    if (f == NULL) {
+        return;
+    }
+    PyCodeObject *co = pep669_backend_pyframe_code(f);
+    events = pep669_code_events(co, &cd);
+    /* A frame that did not come through the hook also needs the
+     * trampoline for its own exit events. */
+    wanted = PEP669_LINE_LEVEL_EVENTS | (hooked ? 0 : PEP669_EXIT_EVENTS);
+    if (!(events & wanted)) {
+        if (!hooked && unhooked.frame == frame) {
+            forget_unhooked();
+        }
+        apply(ts, 0);
+        return;
+    }
+    if (!hooked && unhooked.frame != frame) {
+        forget_unhooked();
+        unhooked.frame = frame;
+        unhooked.code = co;
+        unhooked.prev_offset = -1;
+        unhooked.last_line = line_of(co, pep669_backend_pyframe_lasti(f));
+    }
+    apply(ts, 1);
+    set_flags(f, events);
+}
+
+/* ---- events ---- */
+
+static int
+fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
+          PyCodeObject *co, Pep669Record *rec, int dest)
+{
+    int src = rec->prev_offset, next, err = 0;
+    rec->prev_offset = -1;
+    if (src < 0) {
+        return 0;
+    }
+    int kind = pep669_backend_jump_kind(co, &src, &next);
+    if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
+                                PEP669_BIT(BRANCH_RIGHT)))) {
+        return 0;
+    }
+    if (kind == PEP669_EV_JUMP && !(events & PEP669_BIT(JUMP))) {
+        return 0;
+    }
+    /* owned */
+    PyObject *dest_obj = PyLong_FromLong(dest);
+    if (dest_obj == NULL) {
+        return -1;
+    }
+    err = pep669_fire(ts, cd, kind, co, src, dest_obj);
+    if (err == 0 && kind == PEP669_EV_BRANCH) {
+        /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
+        int side = dest == next ? PEP669_EV_BRANCH_LEFT
+                                : PEP669_EV_BRANCH_RIGHT;
+        err = pep669_fire(ts, cd, side, co, src, dest_obj);
+    }
+    Py_DECREF(dest_obj);
+    return err;
+}
+
+static int
+on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+        PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    int line = line_of(co, lasti);
+    if (rec->prev_offset >= 0 &&
+        fire_jump(ts, cd, events, co, rec, lasti) < 0) {
+        return -1;
+    }
+    if (line == rec->last_line || line < 0) {
+        return 0;
+    }
+    rec->last_line = line;
+    if (!(events & PEP669_BIT(LINE))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+    if (tools == 0) {
+        return 0;
+    }
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, lasti,
+                                line_obj);
+    Py_DECREF(line_obj);
+    return err;
+}
+
+static int
+on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+          PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    if (rec->prev_offset >= 0 &&
+        fire_jump(ts, cd, events, co, rec, lasti) < 0) {
+        return -1;
+    }
+    rec->prev_offset = lasti;
+    if (events & PEP669_BIT(INSTRUCTION)) {
+        return pep669_fire(ts, cd, PEP669_EV_INSTRUCTION, co, lasti, NULL);
+    }
+    return 0;
+}
+
+/* 'return' of the frame that runs traced without the hook: its exit
+ * events, then the caller's state. */
+static int
+on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
+                   Pep669CodeData *cd, uint32_t events, PyObject *retval)
+{
+    int offset, err = 0;
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    int kind = pep669_backend_frame_exit(ts, fr, retval, &offset);
+    if (events & (1u << kind)) {
+        PyObject *arg = kind == PEP669_EV_PY_UNWIND ? unhooked_exc : retval;
+        if (arg != NULL) {
+            Py_INCREF(arg);
+            err = pep669_fire(ts, cd, kind, co, offset, arg);
+            Py_DECREF(arg);
+        }
+    }
+    forget_unhooked();
+    /* The caller: the record of the hook's, or it becomes the unhooked
+     * frame, or nothing needs the trampoline any more. */
+    PyFrameObject *back = pep669_backend_pyframe_back(frame);
+    int want = 0;
+    if (back != NULL) {
+        Pep669Frame *back_fr = pep669_backend_pyframe_frame(back);
+        PyCodeObject *back_co = pep669_backend_pyframe_code(back);
+        Pep669CodeData *back_cd;
+        uint32_t back_events = pep669_code_events(back_co, &back_cd);
+        if (record_top != NULL && record_top->frame == back_fr) {
+            want = (back_events & PEP669_LINE_LEVEL_EVENTS) != 0;
+        }
+        else {
+            want = (back_events & (PEP669_LINE_LEVEL_EVENTS |
+                                   PEP669_EXIT_EVENTS)) != 0;
+            if (want) {
+                unhooked.frame = back_fr;
+                unhooked.code = back_co;
+                unhooked.prev_offset = -1;
+                unhooked.last_line = line_of(
+                    back_co, pep669_backend_pyframe_lasti(back));
+            }
+        }
+        if (want) {
+            set_flags(back, back_events);
+        }
+        Py_DECREF(back);
+    }
+    if (!want) {
+        pep669_backend_trace_stop(ts);
+    }
+    return err;
+}
+
+int
+pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec;
+    Pep669CodeData *cd;
+    uint32_t events;
+    int hooked = record_top != NULL && record_top->frame == fr;
+    int err = 0;
+
+    if (hooked) {
+        rec = record_top;
+    }
+    else {
+        rec = &unhooked;
+        if (unhooked.frame != fr) {
+            /* Not a frame of ours: its events are the legacy tracer's
+             * business only. */
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+    }
+    events = pep669_code_events(rec->code, &cd);
+    if (!(events & (PEP669_LINE_LEVEL_EVENTS |
+                    (hooked ? 0 : PEP669_EXIT_EVENTS)))) {
+        /* Events were switched off while the frame ran. */
+        if (!hooked) {
+            forget_unhooked();
+        }
+        pep669_backend_trace_stop(ts);
+        return pep669_backend_trace_forward(obj, frame, what, arg);
+    }
+    switch (what) {
+    case PyTrace_CALL:
+        set_flags(frame, events);
+        break;
+    case PyTrace_LINE:
+        if (events & PEP669_LINE_LEVEL_EVENTS) {
+            err = on_line(ts, rec, frame, rec->code, cd, events);
+        }
+        break;
+    case PyTrace_OPCODE:
+        if (events & PEP669_LINE_LEVEL_EVENTS) {
+            err = on_opcode(ts, rec, frame, rec->code, cd, events);
+        }
+        break;
+    case PyTrace_EXCEPTION:
+        rec->prev_offset = -1;
+        if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
+            Py_INCREF(PyTuple_GET_ITEM(arg, 1));
+            Py_XSETREF(unhooked_exc, PyTuple_GET_ITEM(arg, 1));
+        }
+        break;
+    case PyTrace_RETURN:
+        if (!hooked) {
+            err = on_unhooked_return(ts, frame, rec->code, cd, events, arg);
+        }
+        break;
+    default:
+        break;
+    }
+    if (err < 0) {
+        return -1;
+    }
+    if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
+        /* Callbacks may have changed what this frame wants. */
+        events = pep669_code_events(rec->code, &cd);
+        set_flags(frame, events);
+        if (what == PyTrace_OPCODE && (events & PEP669_OPCODE_EVENTS)) {
+            /* Opcode events were switched on for our tools: a legacy
+             * tracer did not ask for them. */
+            return 0;
+        }
+    }
+    return pep669_backend_trace_forward(obj, frame, what, arg);
+}

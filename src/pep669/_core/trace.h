@@ -1,0 +1,45 @@
+/* Line-level events (LINE, INSTRUCTION, JUMP, BRANCH, BRANCH_LEFT,
+ * BRANCH_RIGHT) from the trace trampoline, and the per-frame decision
+ * "traced or full speed".  Version-independent. */
+#ifndef PEP669_TRACE_H
+#define PEP669_TRACE_H
+
+#include "backend.h"
+#include "registry.h"
+
+#define PEP669_OPCODE_EVENTS \
+    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | \
+     PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
+#define PEP669_LINE_LEVEL_EVENTS (PEP669_BIT(LINE) | PEP669_OPCODE_EVENTS)
+#define PEP669_EXIT_EVENTS \
+    (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) | PEP669_BIT(PY_UNWIND))
+
+/* What the trampoline knows of one run of a frame.  Frames run through
+ * the eval-frame hook have one on the hook's C stack, linked per thread
+ * (pep669_record_top); the one frame that runs traced without having come
+ * through the hook (it was running when events were switched on) uses a
+ * per-thread slot instead. */
+typedef struct Pep669Record {
+    struct Pep669Record *prev;
+    Pep669Frame *frame;
+    PyCodeObject *code;
+    int last_line;      /* line of the previous instruction, -1: none */
+    int prev_offset;    /* previous instruction (opcode events), -1 */
+    int was_traced;     /* the trampoline was active when it started */
+} Pep669Record;
+
+Pep669Record *pep669_record_top(void);
+
+/* Hook side: around one run of a frame (fresh: it has not run yet). */
+void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
+                        Pep669Frame *frame, PyCodeObject *co, int fresh);
+void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
+
+/* After a registry change: the thread's running frame follows at once. */
+void pep669_trace_refresh(PyThreadState *ts);
+
+/* The trampoline (a Py_tracefunc). */
+int pep669_trace(PyObject *obj, PyFrameObject *frame, int what,
+                 PyObject *arg);
+
+#endif
