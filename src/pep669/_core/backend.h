@@ -98,6 +98,9 @@ int pep669_backend_frame_lasti(Pep669Frame *frame);
 Pep669Frame *pep669_backend_pyframe_frame(PyFrameObject *f);
 PyCodeObject *pep669_backend_pyframe_code(PyFrameObject *f);
 int pep669_backend_pyframe_lasti(PyFrameObject *f);
+/* The line number of a frame object during a legacy 'line' event (the
+ * interpreter has just set it). */
+int pep669_backend_pyframe_line(PyFrameObject *f);
 /* The per-frame legacy filters: line events, opcode events. */
 void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
                                       int opcodes);
@@ -112,7 +115,14 @@ PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
 /* Classify the instruction at *offset of the running bytecode (moving
  * *offset past EXTENDED_ARG prefixes): PEP669_EV_JUMP (unconditional
  * jump), PEP669_EV_BRANCH (conditional), or -1; *next receives the offset
- * of the instruction after it (the fall-through). */
-int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next);
+ * of the instruction after it (the fall-through), *target the offset it
+ * jumps to. */
+int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
+                             int *target);
+/* The instruction after the one at `offset` (past inline caches). */
+int pep669_backend_next_instruction(PyCodeObject *co, int offset);
+/* Legacy tracing reports no line before this offset (3.11: the prefix and
+ * the first RESUME). */
+int pep669_backend_first_line_offset(PyCodeObject *co);
 
 #endif

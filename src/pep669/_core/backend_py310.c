@@ -27,13 +27,17 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
 
+/* Jump arguments count code units (bpo-27129). */
+#define PEP669_JUMP_UNIT 2
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 
 static PyObject *
 eval_hook(PyThreadState *ts, PyFrameObject *f, int throwflag)
 {
-    if (!hook_wanted) {
+    if (!hook_wanted || ts->tracing) {
+        /* Nothing wanted, or inside a callback: events are off. */
         return prev_eval(ts, f, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);

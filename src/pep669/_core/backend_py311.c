@@ -8,6 +8,12 @@
 #include "frames.h"
 #include <internal/pycore_frame.h>
 #include <opcode.h>
+/* _PyOpcode_Caches / _PyOpcode_Deopt are not exported by libpython: this
+ * defines private copies (hidden, so they never interpose). */
+#define NEED_OPCODE_TABLES
+#pragma GCC visibility push(hidden)
+#include <internal/pycore_opcode.h>
+#pragma GCC visibility pop
 
 #include "events.h"
 #include "trace.h"
@@ -27,7 +33,8 @@ static _PyFrameEvalFunction prev_eval = NULL;
 static PyObject *
 eval_hook(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag)
 {
-    if (!hook_wanted) {
+    if (!hook_wanted || ts->tracing) {
+        /* Nothing wanted, or inside a callback: events are off. */
         return prev_eval(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
@@ -336,7 +343,7 @@ pep669_backend_leave_callback(PyThreadState *ts)
 
 /* The thread's own trace function while pep669_trace stands in for it
  * (its c_traceobj stays in place). */
-static PEP669_THREAD_LOCAL Py_tracefunc legacy_func = NULL;
+static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
 
 /* internal/pycore_pystate.h _PyThreadState_UpdateTracingState(): the flag
  * is OR-ed into the opcode, so it must be exactly 0 or 255. */
@@ -414,6 +421,12 @@ pep669_backend_pyframe_lasti(PyFrameObject *f)
     return pep669_backend_frame_lasti((Pep669Frame *)f->f_frame);
 }
 
+int
+pep669_backend_pyframe_line(PyFrameObject *f)
+{
+    return f->f_lineno;
+}
+
 PyFrameObject *
 pep669_backend_frame_pyframe(Pep669Frame *frame)
 {
@@ -445,53 +458,61 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
     }
 }
 
-/* The unspecialized form of the few quickened instructions that matter
- * here (internal/pycore_opcode.h _PyOpcode_Deopt); traced frames run
- * unspecialized instructions, so a fused COMPARE_OP_*_JUMP is traced as
- * COMPARE_OP and then its POP_JUMP. */
-static int
-base_opcode(_Py_CODEUNIT word)
-{
-    int op = _Py_OPCODE(word);
-    switch (op) {
-    case JUMP_BACKWARD_QUICK:
-        return JUMP_BACKWARD;
-    case EXTENDED_ARG_QUICK:
-        return EXTENDED_ARG;
-    default:
-        return op;
-    }
-}
-
 int
-pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next)
+pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
+                         int *target)
 {
     _Py_CODEUNIT *code = _PyCode_CODE(co);
-    int unit = *offset / UNIT, op;
-    while ((op = base_opcode(code[unit])) == EXTENDED_ARG &&
-           unit + 1 < Py_SIZE(co)) {
+    int unit = *offset / UNIT, op, oparg = 0;
+    for (;;) {
+        /* Traced frames run unspecialized instructions: a fused
+         * COMPARE_OP_*_JUMP is traced as COMPARE_OP and then its jump. */
+        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
+        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
+            break;
+        }
         unit++;
     }
     *offset = unit * UNIT;
-    /* No jump instruction has inline cache entries in 3.11. */
-    *next = (unit + 1) * UNIT;
+    *next = (unit + 1 + _PyOpcode_Caches[op]) * UNIT;
     switch (op) {
     case JUMP_FORWARD:
+        *target = *next + oparg * UNIT;
+        return PEP669_EV_JUMP;
     case JUMP_BACKWARD:
+        *target = *next - oparg * UNIT;
         return PEP669_EV_JUMP;
     case POP_JUMP_FORWARD_IF_FALSE:
     case POP_JUMP_FORWARD_IF_TRUE:
     case POP_JUMP_FORWARD_IF_NONE:
     case POP_JUMP_FORWARD_IF_NOT_NONE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+        *target = *next + oparg * UNIT;
+        return PEP669_EV_BRANCH;
     case POP_JUMP_BACKWARD_IF_FALSE:
     case POP_JUMP_BACKWARD_IF_TRUE:
     case POP_JUMP_BACKWARD_IF_NONE:
     case POP_JUMP_BACKWARD_IF_NOT_NONE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-    case FOR_ITER:
+        *target = *next - oparg * UNIT;
         return PEP669_EV_BRANCH;
     default:
+        *target = -1;
         return -1;
     }
+}
+
+int
+pep669_backend_next_instruction(PyCodeObject *co, int offset)
+{
+    int op = _PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])];
+    return offset + (1 + _PyOpcode_Caches[op]) * UNIT;
+}
+
+int
+pep669_backend_first_line_offset(PyCodeObject *co)
+{
+    return (co->_co_firsttraceable + 1) * UNIT;
 }

@@ -28,17 +28,21 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) (_PyRuntime.ceval.tracing_possible += (n))
 
+/* Jump arguments count bytes. */
+#define PEP669_JUMP_UNIT 1
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 
 static PyObject *
 eval_hook(PyFrameObject *f, int throwflag)
 {
-    if (!hook_wanted) {
+    PyThreadState *ts = PyThreadState_GET();
+    if (!hook_wanted || ts->tracing) {
+        /* Nothing wanted, or inside a callback: events are off. */
         return prev_eval(f, throwflag);
     }
-    return pep669_frame_eval(PyThreadState_GET(), (Pep669Frame *)f,
-                             throwflag);
+    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
 }
 
 static _PyFrameEvalFunction

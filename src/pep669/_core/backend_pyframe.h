@@ -7,6 +7,7 @@
  *   PEP669_USE_TRACING(ts)  the lvalue gating legacy trace calls
  *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  count of trace functions that
  *                           the evaluator's per-instruction gate sees
+ *   PEP669_JUMP_UNIT        bytes per unit of a jump's argument
  *   eval_prev(ts, f, throwflag)  the evaluator we chained to */
 #ifndef PEP669_BACKEND_PYFRAME_H
 #define PEP669_BACKEND_PYFRAME_H
@@ -155,7 +156,7 @@ pep669_backend_leave_callback(PyThreadState *ts)
 
 /* The thread's own trace function while pep669_trace stands in for it
  * (its c_traceobj stays in place). */
-static PEP669_THREAD_LOCAL Py_tracefunc legacy_func = NULL;
+static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
 
 int
 pep669_backend_trace_active(PyThreadState *ts)
@@ -231,6 +232,12 @@ pep669_backend_pyframe_lasti(PyFrameObject *f)
     return PEP669_LASTI(f);
 }
 
+int
+pep669_backend_pyframe_line(PyFrameObject *f)
+{
+    return f->f_lineno;
+}
+
 PyFrameObject *
 pep669_backend_frame_pyframe(Pep669Frame *frame)
 {
@@ -265,32 +272,57 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
 }
 
 int
-pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next)
+pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
+                         int *target)
 {
     Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
-    int off = *offset, op;
-    while ((op = code_opcode(co, off)) == EXTENDED_ARG &&
-           off + (int)sizeof(_Py_CODEUNIT) < size) {
-        off += (int)sizeof(_Py_CODEUNIT);
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int unit = *offset / (int)sizeof(_Py_CODEUNIT), op, oparg = 0;
+    for (;;) {
+        op = _Py_OPCODE(code[unit]);
+        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG ||
+            (unit + 1) * (Py_ssize_t)sizeof(_Py_CODEUNIT) >= size) {
+            break;
+        }
+        unit++;
     }
-    *offset = off;
-    *next = off + (int)sizeof(_Py_CODEUNIT);
+    *offset = unit * (int)sizeof(_Py_CODEUNIT);
+    *next = *offset + (int)sizeof(_Py_CODEUNIT);
     switch (op) {
     case JUMP_FORWARD:
+    case FOR_ITER:
+        *target = *next + oparg * PEP669_JUMP_UNIT;
+        return op == FOR_ITER ? PEP669_EV_BRANCH : PEP669_EV_JUMP;
     case JUMP_ABSOLUTE:
+        *target = oparg * PEP669_JUMP_UNIT;
         return PEP669_EV_JUMP;
     case POP_JUMP_IF_FALSE:
     case POP_JUMP_IF_TRUE:
     case JUMP_IF_FALSE_OR_POP:
     case JUMP_IF_TRUE_OR_POP:
-    case FOR_ITER:
 #ifdef JUMP_IF_NOT_EXC_MATCH
     case JUMP_IF_NOT_EXC_MATCH:
 #endif
+        *target = oparg * PEP669_JUMP_UNIT;
         return PEP669_EV_BRANCH;
     default:
+        *target = -1;
         return -1;
     }
+}
+
+int
+pep669_backend_next_instruction(PyCodeObject *Py_UNUSED(co), int offset)
+{
+    return offset + (int)sizeof(_Py_CODEUNIT);
+}
+
+int
+pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
+{
+    return 0;
 }
 
 #endif

@@ -43,8 +43,13 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 
 #if defined(_MSC_VER)
 #  define PEP669_THREAD_LOCAL __declspec(thread)
+#  define PEP669_THREAD_LOCAL_FAST __declspec(thread)
 #else
 #  define PEP669_THREAD_LOCAL __thread
+/* A few words of static TLS, read on every traced line: no
+ * __tls_get_addr call. */
+#  define PEP669_THREAD_LOCAL_FAST \
+    __thread __attribute__((tls_model("initial-exec")))
 #endif
 
 #if defined(__GNUC__)

@@ -12,9 +12,9 @@ highest_tool(uint8_t tools)
     return tool;
 }
 
-int
-pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
-                  PyCodeObject *co, int offset, PyObject *arg)
+static int
+call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
+           int offset, PyObject *arg, int bracket)
 {
     Pep669Registry *r = &pep669_registry;
     int err = 0;
@@ -35,7 +35,9 @@ pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
         nargs = (arg == NULL ? 2 : 3) | PY_VECTORCALL_ARGUMENTS_OFFSET;
     }
 
-    pep669_backend_enter_callback(ts);
+    if (bracket) {
+        pep669_backend_enter_callback(ts);
+    }
     while (tools) {
         int tool = highest_tool(tools);
         tools &= (uint8_t)~(1u << tool);
@@ -64,6 +66,7 @@ pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
         else {
             /* Remove it first, so that it cannot fire again. */
             Py_CLEAR(r->callbacks[tool][event]);
+            pep669_registry_callbacks_changed();
             PyErr_Format(PyExc_ValueError,
                          "Cannot disable %s events. Callback removed.",
                          pep669_event_names[event]);
@@ -71,9 +74,25 @@ pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
             break;
         }
     }
-    pep669_backend_leave_callback(ts);
+    if (bracket) {
+        pep669_backend_leave_callback(ts);
+    }
     Py_XDECREF(offset_obj);
     return err;
+}
+
+int
+pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
+                  PyCodeObject *co, int offset, PyObject *arg)
+{
+    return call_tools(ts, tools, event, co, offset, arg, 1);
+}
+
+int
+pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
+                         PyCodeObject *co, int offset, PyObject *arg)
+{
+    return call_tools(ts, tools, event, co, offset, arg, 0);
 }
 
 int

@@ -23,6 +23,11 @@ pep669_fire_tools(Pep669CodeData *cd, int event, int offset)
 int pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
                       PyCodeObject *co, int offset, PyObject *arg);
 
+/* The same from inside a legacy trace function, which the interpreter
+ * already calls with events suppressed on the thread. */
+int pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
+                             PyCodeObject *co, int offset, PyObject *arg);
+
 /* As above, for events that carry the current exception (PY_THROW,
  * PY_UNWIND, RAISE, ...): it is taken, passed to the callbacks and
  * restored on success; if a callback fails, its exception replaces it. */
@@ -35,6 +40,15 @@ pep669_fire(PyThreadState *ts, Pep669CodeData *cd, int event,
 {
     uint8_t tools = pep669_fire_tools(cd, event, offset);
     return tools ? pep669_call_tools(ts, tools, event, co, offset, arg) : 0;
+}
+
+static inline int
+pep669_fire_traced(PyThreadState *ts, Pep669CodeData *cd, int event,
+                   PyCodeObject *co, int offset, PyObject *arg)
+{
+    uint8_t tools = pep669_fire_tools(cd, event, offset);
+    return tools ? pep669_call_tools_traced(ts, tools, event, co, offset,
+                                            arg) : 0;
 }
 
 static inline int

@@ -21,7 +21,7 @@
 int
 pep669_frames_update(void)
 {
-    int need = pep669_registry.global_union != 0 ||
+    int need = pep669_registry.active_union != 0 ||
                pep669_registry.local_code_count > 0;
     if (pep669_backend_set_eval_hook(need) < 0) {
         return -1;

@@ -54,6 +54,7 @@ free_code_data(void *ptr)
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         PyMem_RawFree(cd->disabled[ev]);
     }
+    PyMem_RawFree(cd->line_starts);
     PyMem_RawFree(cd);
 }
 
@@ -122,6 +123,7 @@ pep669_code_data_refresh(Pep669CodeData *cd)
                 tools |= (uint8_t)(1u << tool);
             }
         }
+        tools &= r->callback_tools[ev];
         cd->tools[ev] = tools;
         if (tools) {
             events |= 1u << ev;
@@ -129,6 +131,71 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     }
     cd->events = events;
     cd->version = r->version;
+    cd->lines_known = 0;
+}
+
+/* Offsets where legacy tracing can report a line, in the running
+ * bytecode: where the line changes, and jump targets (a backward jump
+ * reports the line again); the DISABLE locations of LINE are among them. */
+static int
+compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+{
+    Py_ssize_t n = 0;
+    int prev = -1, end = (int)cd->nunits * 2;
+    int first = pep669_backend_first_line_offset(co);
+    uint8_t *is_start = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (is_start == NULL) {
+        return -1;
+    }
+    for (int off = 0; off < end; off = pep669_backend_next_instruction(co, off)) {
+        int line = PyCode_Addr2Line(co, off), at = off, next, target;
+        if (line >= 0 && line != prev && off >= first) {
+            is_start[off >> 1] = 1;
+        }
+        prev = line;
+        if (pep669_backend_jump_kind(co, &at, &next, &target) >= 0 &&
+            target >= first && target < end) {
+            is_start[target >> 1] = 1;
+        }
+    }
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(cd->nunits + 1));
+    if (cd->line_starts == NULL) {
+        PyMem_RawFree(is_start);
+        return -1;
+    }
+    for (Py_ssize_t unit = 0; unit < cd->nunits; unit++) {
+        if (is_start[unit] && PyCode_Addr2Line(co, (int)unit * 2) >= 0) {
+            cd->line_starts[n++] = (int)unit * 2;
+        }
+    }
+    PyMem_RawFree(is_start);
+    cd->nline_starts = n;
+    return 0;
+}
+
+int
+pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    if (cd->lines_known) {
+        return cd->lines_all_disabled;
+    }
+    uint8_t tools = cd->tools[PEP669_EV_LINE];
+    uint8_t *map = cd->disabled[PEP669_EV_LINE];
+    int all = 0;
+    if (tools != 0 && map != NULL &&
+        cd->disabled_version >= pep669_registry.restart_version &&
+        (cd->line_starts != NULL || compute_line_starts(co, cd) == 0)) {
+        all = 1;
+        for (Py_ssize_t i = 0; i < cd->nline_starts && all; i++) {
+            all = (map[cd->line_starts[i] >> 1] & tools) == tools;
+        }
+    }
+    cd->lines_all_disabled = all;
+    cd->lines_known = 1;
+    return all;
 }
 
 int
@@ -157,6 +224,9 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         }
     }
     cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
+    if (event == PEP669_EV_LINE) {
+        cd->lines_known = 0;
+    }
     return 0;
 }
 
@@ -184,6 +254,21 @@ registry_changed(void)
         }
     }
     r->global_union = all;
+    all = 0;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        uint8_t cb = 0;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (r->callbacks[tool][ev] != NULL) {
+                cb |= (uint8_t)(1u << tool);
+            }
+        }
+        r->callback_tools[ev] = cb;
+        r->active_tools[ev] = r->global_tools[ev] & cb;
+        if (r->active_tools[ev]) {
+            all |= 1u << ev;
+        }
+    }
+    r->active_union = all;
     r->version++;
     return pep669_frames_update();
 }
@@ -371,6 +456,10 @@ pep669_register_callback(int tool, int event_set, PyObject *func)
     }
     PyObject *old = r->callbacks[tool][event];
     r->callbacks[tool][event] = (func == Py_None) ? NULL : Py_NewRef(func);
+    if ((old == NULL) != (func == Py_None) && registry_changed() < 0) {
+        Py_XDECREF(old);
+        return NULL;
+    }
     if (old == NULL) {
         Py_RETURN_NONE;
     }
@@ -383,4 +472,16 @@ pep669_restart_events(void)
     Pep669Registry *r = &pep669_registry;
     r->restart_version = r->version + 1;
     return registry_changed();
+}
+
+void
+pep669_registry_callbacks_changed(void)
+{
+    /* An exception is already set by the caller; keep it. */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (registry_changed() < 0) {
+        PyErr_Clear();
+    }
+    PyErr_Restore(type, value, tb);
 }

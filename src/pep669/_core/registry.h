@@ -21,6 +21,12 @@ typedef struct Pep669CodeData {
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled[PEP669_EVENT_COUNT];
+    /* LINE: the offsets where a line starts (computed on first need), and
+     * whether every one of them is DISABLEd for every tool with LINE. */
+    int *line_starts;
+    Py_ssize_t nline_starts;
+    int lines_known;        /* lines_all_disabled is up to date */
+    int lines_all_disabled;
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;
@@ -32,6 +38,11 @@ typedef struct {
     uint32_t global_events[PEP669_TOOL_COUNT];
     uint8_t global_tools[PEP669_EVENT_COUNT];  /* derived, per event */
     uint32_t global_union;                     /* derived */
+    /* What dispatch and the hooks act on: tools that want an event and
+     * have a callback for it (a tool without callback costs nothing). */
+    uint8_t callback_tools[PEP669_EVENT_COUNT];
+    uint8_t active_tools[PEP669_EVENT_COUNT];  /* global & callback */
+    uint32_t active_union;
     /* Bumped by every change of event sets, callbacks' DISABLE state or
      * restart: caches stamped with an older version are stale. */
     uint64_t version;
@@ -75,7 +86,7 @@ pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
     Pep669CodeData *cd = pep669_code_data(co);
     *cdp = cd;
     if (cd == NULL) {
-        return pep669_registry.global_union;
+        return pep669_registry.active_union;
     }
     if (cd->version != pep669_registry.version) {
         pep669_code_data_refresh(cd);
@@ -86,7 +97,7 @@ pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
 static inline uint8_t
 pep669_code_tools(Pep669CodeData *cd, int event)
 {
-    return cd ? cd->tools[event] : pep669_registry.global_tools[event];
+    return cd ? cd->tools[event] : pep669_registry.active_tools[event];
 }
 
 /* Tools for which (event, offset) of this code has been DISABLEd. */
@@ -101,6 +112,19 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
     return cd->disabled[event][offset >> 1];
 }
 
+/* Non-zero when every line start of the code is DISABLEd for every tool
+ * that wants LINE there (the frame then needs no line events at all). */
+int pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline int
+pep669_lines_all_disabled(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->version == pep669_registry.version && cd->lines_known) {
+        return cd->lines_all_disabled;
+    }
+    return pep669_lines_all_disabled_slow(co, cd);
+}
+
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
 int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
 
@@ -113,6 +137,9 @@ int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);
 uint32_t pep669_get_local_events(int tool, PyCodeObject *co);
 PyObject *pep669_register_callback(int tool, int event, PyObject *func);
 int pep669_restart_events(void);
+/* A callback was removed behind register_callback's back (DISABLE of an
+ * event that cannot be disabled). */
+void pep669_registry_callbacks_changed(void);
 int pep669_check_tool(int tool);
 
 #endif

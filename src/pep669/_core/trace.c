@@ -22,12 +22,12 @@
 #include "trace.h"
 #include "dispatch.h"
 
-static PEP669_THREAD_LOCAL Pep669Record *record_top = NULL;
+static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
-static PEP669_THREAD_LOCAL Pep669Record unhooked = {NULL, NULL, NULL,
+static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {NULL, NULL, NULL,
                                                     -1, -1, 0};
-static PEP669_THREAD_LOCAL PyObject *unhooked_exc = NULL;
+static PEP669_THREAD_LOCAL_FAST PyObject *unhooked_exc = NULL;
 
 Pep669Record *
 pep669_record_top(void)
@@ -41,6 +41,29 @@ forget_unhooked(void)
     unhooked.frame = NULL;
     unhooked.code = NULL;
     Py_CLEAR(unhooked_exc);
+}
+
+/* Does a run of this code need the trampoline for line-level events?
+ * Not for LINE alone once every line start is DISABLEd: such code runs at
+ * full speed again. */
+static int
+wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    if (events & PEP669_OPCODE_EVENTS) {
+        return 1;
+    }
+    if (!(events & PEP669_BIT(LINE))) {
+        return 0;
+    }
+    return cd == NULL || !pep669_lines_all_disabled(co, cd);
+}
+
+/* The same for the frame that runs traced without the hook: its exit
+ * events come from the trampoline too. */
+static int
+wants_unhooked(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    return (events & PEP669_EXIT_EVENTS) || wants_lines(co, cd, events);
 }
 
 static int
@@ -79,7 +102,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
 {
     Pep669CodeData *cd;
     uint32_t events = pep669_code_events(co, &cd);
-    int want = (events & PEP669_LINE_LEVEL_EVENTS) != 0;
+    int want = wants_lines(co, cd, events);
     rec->frame = frame;
     rec->code = co;
     rec->prev_offset = -1;
@@ -118,12 +141,11 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     }
     if (record_top != NULL && record_top->frame == caller) {
         events = pep669_code_events(record_top->code, &cd);
-        want = (events & PEP669_LINE_LEVEL_EVENTS) != 0;
+        want = wants_lines(record_top->code, cd, events);
     }
     else if (unhooked.frame == caller) {
         events = pep669_code_events(unhooked.code, &cd);
-        want = (events & (PEP669_LINE_LEVEL_EVENTS |
-                          PEP669_EXIT_EVENTS)) != 0;
+        want = wants_unhooked(unhooked.code, cd, events);
     }
     else {
         /* A frame we know nothing of: as it was. */
@@ -141,7 +163,7 @@ pep669_trace_refresh(PyThreadState *ts)
 {
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
-    uint32_t events, wanted;
+    uint32_t events;
     if (frame == NULL) {
         return;
     }
@@ -154,8 +176,8 @@ pep669_trace_refresh(PyThreadState *ts)
     events = pep669_code_events(co, &cd);
     /* A frame that did not come through the hook also needs the
      * trampoline for its own exit events. */
-    wanted = PEP669_LINE_LEVEL_EVENTS | (hooked ? 0 : PEP669_EXIT_EVENTS);
-    if (!(events & wanted)) {
+    if (!(hooked ? wants_lines(co, cd, events)
+                 : wants_unhooked(co, cd, events))) {
         if (!hooked && unhooked.frame == frame) {
             forget_unhooked();
         }
@@ -179,12 +201,12 @@ static int
 fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
           PyCodeObject *co, Pep669Record *rec, int dest)
 {
-    int src = rec->prev_offset, next, err = 0;
+    int src = rec->prev_offset, next, target, err = 0;
     rec->prev_offset = -1;
     if (src < 0) {
         return 0;
     }
-    int kind = pep669_backend_jump_kind(co, &src, &next);
+    int kind = pep669_backend_jump_kind(co, &src, &next, &target);
     if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
                                 PEP669_BIT(BRANCH_RIGHT)))) {
         return 0;
@@ -197,12 +219,12 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     if (dest_obj == NULL) {
         return -1;
     }
-    err = pep669_fire(ts, cd, kind, co, src, dest_obj);
+    err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
     if (err == 0 && kind == PEP669_EV_BRANCH) {
         /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
         int side = dest == next ? PEP669_EV_BRANCH_LEFT
                                 : PEP669_EV_BRANCH_RIGHT;
-        err = pep669_fire(ts, cd, side, co, src, dest_obj);
+        err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
     Py_DECREF(dest_obj);
     return err;
@@ -213,7 +235,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    int line = line_of(co, lasti);
+    int line = pep669_backend_pyframe_line(frame);
     if (rec->prev_offset >= 0 &&
         fire_jump(ts, cd, events, co, rec, lasti) < 0) {
         return -1;
@@ -234,7 +256,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (line_obj == NULL) {
         return -1;
     }
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, lasti,
+    int err = pep669_call_tools_traced(ts, tools, PEP669_EV_LINE, co, lasti,
                                 line_obj);
     Py_DECREF(line_obj);
     return err;
@@ -251,7 +273,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     rec->prev_offset = lasti;
     if (events & PEP669_BIT(INSTRUCTION)) {
-        return pep669_fire(ts, cd, PEP669_EV_INSTRUCTION, co, lasti, NULL);
+        return pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti, NULL);
     }
     return 0;
 }
@@ -269,7 +291,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         PyObject *arg = kind == PEP669_EV_PY_UNWIND ? unhooked_exc : retval;
         if (arg != NULL) {
             Py_INCREF(arg);
-            err = pep669_fire(ts, cd, kind, co, offset, arg);
+            err = pep669_fire_traced(ts, cd, kind, co, offset, arg);
             Py_DECREF(arg);
         }
     }
@@ -284,11 +306,10 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         Pep669CodeData *back_cd;
         uint32_t back_events = pep669_code_events(back_co, &back_cd);
         if (record_top != NULL && record_top->frame == back_fr) {
-            want = (back_events & PEP669_LINE_LEVEL_EVENTS) != 0;
+            want = wants_lines(back_co, back_cd, back_events);
         }
         else {
-            want = (back_events & (PEP669_LINE_LEVEL_EVENTS |
-                                   PEP669_EXIT_EVENTS)) != 0;
+            want = wants_unhooked(back_co, back_cd, back_events);
             if (want) {
                 unhooked.frame = back_fr;
                 unhooked.code = back_co;
@@ -318,6 +339,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     uint32_t events;
     int hooked = record_top != NULL && record_top->frame == fr;
     int err = 0;
+    uint64_t version = pep669_registry.version;
 
     if (hooked) {
         rec = record_top;
@@ -331,8 +353,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         }
     }
     events = pep669_code_events(rec->code, &cd);
-    if (!(events & (PEP669_LINE_LEVEL_EVENTS |
-                    (hooked ? 0 : PEP669_EXIT_EVENTS)))) {
+    if (!(hooked ? wants_lines(rec->code, cd, events)
+                 : wants_unhooked(rec->code, cd, events))) {
         /* Events were switched off while the frame ran. */
         if (!hooked) {
             forget_unhooked();
@@ -372,10 +394,22 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (err < 0) {
         return -1;
     }
-    if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
-        /* Callbacks may have changed what this frame wants. */
+    if ((what == PyTrace_LINE || what == PyTrace_OPCODE) &&
+        (version != pep669_registry.version ||
+         (cd != NULL && !cd->lines_known))) {
+        /* Callbacks changed what this frame wants (events set, or the
+         * last line DISABLEd: the rest of the run is at full speed). */
         events = pep669_code_events(rec->code, &cd);
-        set_flags(frame, events);
+        if (!(hooked ? wants_lines(rec->code, cd, events)
+                     : wants_unhooked(rec->code, cd, events))) {
+            if (!hooked) {
+                forget_unhooked();
+            }
+            pep669_backend_trace_stop(ts);
+        }
+        else {
+            set_flags(frame, events);
+        }
         if (what == PyTrace_OPCODE && (events & PEP669_OPCODE_EVENTS)) {
             /* Opcode events were switched on for our tools: a legacy
              * tracer did not ask for them. */
