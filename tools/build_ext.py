@@ -22,6 +22,8 @@ def main(argv=None):
     parser.add_argument("--asan", action="store_true",
                         help="build with AddressSanitizer")
     parser.add_argument("--debug", action="store_true", help="-O0, asserts on")
+    parser.add_argument("--release", action="store_true",
+                        help="asserts off (-DNDEBUG), as pip builds it")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
 
@@ -38,7 +40,7 @@ def main(argv=None):
                        "_monitoring" + sysconfig.get_config_var("EXT_SUFFIX"))
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
-             "-UNDEBUG"]
+             "-DNDEBUG" if args.release else "-UNDEBUG"]
     flags += ["-O0"] if args.debug else ["-O2"]
     if args.asan:
         flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]

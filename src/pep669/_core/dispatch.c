@@ -2,14 +2,18 @@
 #include "dispatch.h"
 #include "backend.h"
 
-static int
+static inline int
 highest_tool(uint8_t tools)
 {
+#if defined(__GNUC__)
+    return 31 - __builtin_clz((unsigned int)tools);
+#else
     int tool = 7;
     while (!(tools & (1u << tool))) {
         tool--;
     }
     return tool;
+#endif
 }
 
 static int

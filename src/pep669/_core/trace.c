@@ -26,7 +26,7 @@ static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
 static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {NULL, NULL, NULL,
-                                                    -1, -1, 0};
+                                                         NULL, -1, -1, 0};
 static PEP669_THREAD_LOCAL_FAST PyObject *unhooked_exc = NULL;
 
 Pep669Record *
@@ -35,11 +35,29 @@ pep669_record_top(void)
     return record_top;
 }
 
+/* The code's events, with the code data cached in the record (a code
+ * object keeps its data for life once it has some). */
+static inline uint32_t
+record_events(Pep669Record *rec, Pep669CodeData **cdp)
+{
+    if (rec->cd == NULL) {
+        uint32_t events = pep669_code_events(rec->code, cdp);
+        rec->cd = *cdp;
+        return events;
+    }
+    *cdp = rec->cd;
+    if (rec->cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(rec->cd);
+    }
+    return rec->cd->events;
+}
+
 static void
 forget_unhooked(void)
 {
     unhooked.frame = NULL;
     unhooked.code = NULL;
+    unhooked.cd = NULL;
     Py_CLEAR(unhooked_exc);
 }
 
@@ -103,8 +121,18 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     Pep669CodeData *cd;
     uint32_t events = pep669_code_events(co, &cd);
     int want = wants_lines(co, cd, events);
+    if (want && cd == NULL) {
+        /* Traced code gets its data now, so that every event of the run
+         * reads it from the record.  Without memory it just does not:
+         * the slower lookup stays, nothing else changes. */
+        cd = pep669_code_data_ensure(co);
+        if (cd == NULL) {
+            PyErr_Clear();
+        }
+    }
     rec->frame = frame;
     rec->code = co;
+    rec->cd = cd;
     rec->prev_offset = -1;
     rec->was_traced = pep669_backend_trace_active(ts);
     /* A resumed generator continues after its yield: that is the previous
@@ -188,6 +216,7 @@ pep669_trace_refresh(PyThreadState *ts)
         forget_unhooked();
         unhooked.frame = frame;
         unhooked.code = co;
+        unhooked.cd = cd;
         unhooked.prev_offset = -1;
         unhooked.last_line = line_of(co, pep669_backend_pyframe_lasti(f));
     }
@@ -313,6 +342,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
             if (want) {
                 unhooked.frame = back_fr;
                 unhooked.code = back_co;
+                unhooked.cd = back_cd;
                 unhooked.prev_offset = -1;
                 unhooked.last_line = line_of(
                     back_co, pep669_backend_pyframe_lasti(back));
@@ -352,7 +382,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             return pep669_backend_trace_forward(obj, frame, what, arg);
         }
     }
-    events = pep669_code_events(rec->code, &cd);
+    events = record_events(rec, &cd);
     if (!(hooked ? wants_lines(rec->code, cd, events)
                  : wants_unhooked(rec->code, cd, events))) {
         /* Events were switched off while the frame ran. */
@@ -399,7 +429,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
          (cd != NULL && !cd->lines_known))) {
         /* Callbacks changed what this frame wants (events set, or the
          * last line DISABLEd: the rest of the run is at full speed). */
-        events = pep669_code_events(rec->code, &cd);
+        events = record_events(rec, &cd);
         if (!(hooked ? wants_lines(rec->code, cd, events)
                      : wants_unhooked(rec->code, cd, events))) {
             if (!hooked) {

@@ -23,6 +23,7 @@ typedef struct Pep669Record {
     struct Pep669Record *prev;
     Pep669Frame *frame;
     PyCodeObject *code;
+    Pep669CodeData *cd;  /* the code's data, once it has some */
     int last_line;      /* line of the previous instruction, -1: none */
     int prev_offset;    /* previous instruction (opcode events), -1 */
     int was_traced;     /* the trampoline was active when it started */
