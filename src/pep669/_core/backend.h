@@ -125,4 +125,12 @@ int pep669_backend_next_instruction(PyCodeObject *co, int offset);
  * the first RESUME). */
 int pep669_backend_first_line_offset(PyCodeObject *co);
 
+/* If the instruction at `offset` of the frame (stopped before it, in an
+ * 'opcode' event) calls something: 1, with *call_offset the offset to
+ * report (3.11: the CALL after PRECALL), *callable and *arg0 (borrowed;
+ * *arg0 NULL when there is no argument) as 3.13 reports them.  0 when it
+ * is not a call. */
+int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                           PyObject **callable, PyObject **arg0);
+
 #endif

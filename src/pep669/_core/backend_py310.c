@@ -30,6 +30,10 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 /* Jump arguments count code units (bpo-27129). */
 #define PEP669_JUMP_UNIT 2
 
+/* The interpreter stores the stack pointer in the frame around trace
+ * calls. */
+#define PEP669_STACK_TOP(f) ((f)->f_valuestack + (f)->f_stackdepth)
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 

@@ -516,3 +516,60 @@ pep669_backend_first_line_offset(PyCodeObject *co)
 {
     return (co->_co_firsttraceable + 1) * UNIT;
 }
+
+/* CALL_FUNCTION_EX: 3.13 takes the first positional argument, after the
+ * arguments became a tuple; a list is read as it will be; any other
+ * iterable cannot be read without consuming it. */
+static PyObject *
+ex_first_arg(PyObject *args)
+{
+    if (PyTuple_Check(args)) {
+        return PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+    }
+    if (PyList_Check(args)) {
+        return PyList_GET_SIZE(args) > 0 ? PyList_GET_ITEM(args, 0) : NULL;
+    }
+    return NULL;
+}
+
+int
+pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                       PyObject **callable, PyObject **arg0)
+{
+    _PyInterpreterFrame *fr = f->f_frame;
+    PyCodeObject *co = fr->f_code;
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    int unit = offset / UNIT, op, n = 0;
+    /* _PyFrame_SetStackPointer() was done before the trace call. */
+    PyObject **sp = fr->localsplus + fr->stacktop;
+    for (;;) {
+        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
+        n = (n << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
+            break;
+        }
+        unit++;
+    }
+    switch (op) {
+    case PRECALL:
+        /* Read before PRECALL unpacks a bound method (3.13 reports the
+         * bound method and its first argument); report the CALL. */
+        *call_offset = (unit + 1 + _PyOpcode_Caches[PRECALL]) * UNIT;
+        if (sp[-n - 2] != NULL) {
+            *callable = sp[-n - 2];
+            *arg0 = sp[-n - 1];
+        }
+        else {
+            *callable = sp[-n - 1];
+            *arg0 = n > 0 ? sp[-n] : NULL;
+        }
+        return 1;
+    case CALL_FUNCTION_EX:
+        *call_offset = unit * UNIT;
+        *callable = sp[-2 - (n & 1)];
+        *arg0 = ex_first_arg(sp[-1 - (n & 1)]);
+        return 1;
+    default:
+        return 0;
+    }
+}

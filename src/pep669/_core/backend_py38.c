@@ -31,6 +31,10 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 /* Jump arguments count bytes. */
 #define PEP669_JUMP_UNIT 1
 
+/* The interpreter stores the stack pointer in the frame around trace
+ * calls. */
+#define PEP669_STACK_TOP(f) ((f)->f_stacktop)
+
 #include "backend_pyframe.h"
 #include "backend_hook.h"
 

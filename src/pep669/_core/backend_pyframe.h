@@ -8,6 +8,7 @@
  *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  count of trace functions that
  *                           the evaluator's per-instruction gate sees
  *   PEP669_JUMP_UNIT        bytes per unit of a jump's argument
+ *   PEP669_STACK_TOP(f)     the value stack's top during a trace call
  *   eval_prev(ts, f, throwflag)  the evaluator we chained to */
 #ifndef PEP669_BACKEND_PYFRAME_H
 #define PEP669_BACKEND_PYFRAME_H
@@ -323,6 +324,72 @@ int
 pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
 {
     return 0;
+}
+
+
+/* CALL_FUNCTION_EX: 3.13 takes the first positional argument, after the
+ * arguments became a tuple; a list is read as it will be; any other
+ * iterable cannot be read without consuming it. */
+static PyObject *
+ex_first_arg(PyObject *args)
+{
+    if (PyTuple_Check(args)) {
+        return PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+    }
+    if (PyList_Check(args)) {
+        return PyList_GET_SIZE(args) > 0 ? PyList_GET_ITEM(args, 0) : NULL;
+    }
+    return NULL;
+}
+
+int
+pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                       PyObject **callable, PyObject **arg0)
+{
+    PyCodeObject *co = f->f_code;
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int unit = offset / (int)sizeof(_Py_CODEUNIT), op, n = 0;
+    PyObject **sp = PEP669_STACK_TOP(f);
+    for (;;) {
+        op = _Py_OPCODE(code[unit]);
+        n = (n << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG ||
+            (unit + 1) * (Py_ssize_t)sizeof(_Py_CODEUNIT) >= size) {
+            break;
+        }
+        unit++;
+    }
+    *call_offset = unit * (int)sizeof(_Py_CODEUNIT);
+    switch (op) {
+    case CALL_FUNCTION:
+        *callable = sp[-n - 1];
+        *arg0 = n > 0 ? sp[-n] : NULL;
+        return 1;
+    case CALL_FUNCTION_KW:
+        /* The names of the keyword arguments are on top. */
+        *callable = sp[-n - 2];
+        *arg0 = n > 0 ? sp[-n - 1] : NULL;
+        return 1;
+    case CALL_METHOD:
+        /* LOAD_METHOD left (method, self) or (NULL, callable). */
+        if (sp[-n - 2] != NULL) {
+            *callable = sp[-n - 2];
+            *arg0 = sp[-n - 1];
+        }
+        else {
+            *callable = sp[-n - 1];
+            *arg0 = n > 0 ? sp[-n] : NULL;
+        }
+        return 1;
+    case CALL_FUNCTION_EX:
+        *callable = sp[-2 - (n & 1)];
+        *arg0 = ex_first_arg(sp[-1 - (n & 1)]);
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 #endif

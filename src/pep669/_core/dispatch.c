@@ -18,14 +18,14 @@ highest_tool(uint8_t tools)
 
 static int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
-           int offset, PyObject *arg, int bracket)
+           int offset, PyObject *arg, PyObject *arg2, int bracket)
 {
     Pep669Registry *r = &pep669_registry;
     int err = 0;
     /* owned */
     PyObject *offset_obj = NULL;
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
-    PyObject *stack[4] = {NULL, (PyObject *)co, arg, NULL};
+    PyObject *stack[5] = {NULL, (PyObject *)co, arg, NULL, NULL};
     size_t nargs = 2 | PY_VECTORCALL_ARGUMENTS_OFFSET;
     if (event != PEP669_EV_LINE) {
         /* LINE callbacks take (code, line_number): `offset` is only the
@@ -36,7 +36,9 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
         }
         stack[2] = offset_obj;
         stack[3] = arg;
-        nargs = (arg == NULL ? 2 : 3) | PY_VECTORCALL_ARGUMENTS_OFFSET;
+        stack[4] = arg2;
+        nargs = (arg == NULL ? 2 : arg2 == NULL ? 3 : 4) |
+                PY_VECTORCALL_ARGUMENTS_OFFSET;
     }
 
     if (bracket) {
@@ -89,14 +91,22 @@ int
 pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
                   PyCodeObject *co, int offset, PyObject *arg)
 {
-    return call_tools(ts, tools, event, co, offset, arg, 1);
+    return call_tools(ts, tools, event, co, offset, arg, NULL, 1);
 }
 
 int
 pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
                          PyCodeObject *co, int offset, PyObject *arg)
 {
-    return call_tools(ts, tools, event, co, offset, arg, 0);
+    return call_tools(ts, tools, event, co, offset, arg, NULL, 0);
+}
+
+int
+pep669_call_tools2_traced(PyThreadState *ts, uint8_t tools, int event,
+                          PyCodeObject *co, int offset, PyObject *arg,
+                          PyObject *arg2)
+{
+    return call_tools(ts, tools, event, co, offset, arg, arg2, 0);
 }
 
 int

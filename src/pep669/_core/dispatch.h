@@ -28,6 +28,12 @@ int pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
 int pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
                              PyCodeObject *co, int offset, PyObject *arg);
 
+/* The same with two extra arguments (CALL, C_RETURN, C_RAISE:
+ * callable, arg0). */
+int pep669_call_tools2_traced(PyThreadState *ts, uint8_t tools, int event,
+                              PyCodeObject *co, int offset, PyObject *arg,
+                              PyObject *arg2);
+
 /* As above, for events that carry the current exception (PY_THROW,
  * PY_UNWIND, RAISE, ...): it is taken, passed to the callbacks and
  * restored on success; if a callback fails, its exception replaces it. */

@@ -25,8 +25,8 @@
 static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
-static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {NULL, NULL, NULL,
-                                                         NULL, -1, -1, 0};
+static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {
+    NULL, NULL, NULL, NULL, -1, -1, -1, -1, NULL, NULL, 0};
 static PEP669_THREAD_LOCAL_FAST PyObject *unhooked_exc = NULL;
 
 Pep669Record *
@@ -53,8 +53,17 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
 }
 
 static void
+forget_call(Pep669Record *rec)
+{
+    rec->call_offset = -1;
+    Py_CLEAR(rec->call_callable);
+    Py_CLEAR(rec->call_arg0);
+}
+
+static void
 forget_unhooked(void)
 {
+    forget_call(&unhooked);
     unhooked.frame = NULL;
     unhooked.code = NULL;
     unhooked.cd = NULL;
@@ -67,7 +76,7 @@ forget_unhooked(void)
 static int
 wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
-    if (events & PEP669_OPCODE_EVENTS) {
+    if (events & PEP669_INSTR_EVENTS) {
         return 1;
     }
     if (!(events & PEP669_BIT(LINE))) {
@@ -97,7 +106,7 @@ set_flags(PyFrameObject *f, uint32_t events)
     if (f != NULL) {
         pep669_backend_pyframe_set_flags(
             f, (events & PEP669_BIT(LINE)) != 0,
-            (events & PEP669_OPCODE_EVENTS) != 0);
+            (events & PEP669_INSTR_EVENTS) != 0);
     }
 }
 
@@ -134,6 +143,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     rec->code = co;
     rec->cd = cd;
     rec->prev_offset = -1;
+    rec->call_offset = -1;
+    rec->call_callable = rec->call_arg0 = NULL;
     rec->was_traced = pep669_backend_trace_active(ts);
     /* A resumed generator continues after its yield: that is the previous
      * instruction for the LINE rule. */
@@ -153,6 +164,7 @@ void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
     record_top = rec->prev;
+    forget_call(rec);
     /* Put the frame's filters back to the defaults a legacy tracer
      * expects (a generator may run untraced next time). */
     PyFrameObject *own = pep669_backend_frame_pyframe(rec->frame);
@@ -218,6 +230,7 @@ pep669_trace_refresh(PyThreadState *ts)
         unhooked.code = co;
         unhooked.cd = cd;
         unhooked.prev_offset = -1;
+        unhooked.call_offset = -1;
         unhooked.last_line = line_of(co, pep669_backend_pyframe_lasti(f));
     }
     apply(ts, 1);
@@ -259,12 +272,87 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     return err;
 }
 
+/* A Python function's call is "inlined" by 3.12 (its frame is the event);
+ * any other callable gets C_RETURN / C_RAISE. */
+static int
+is_python_function(PyObject *callable)
+{
+    return PyFunction_Check(callable) ||
+           (PyMethod_Check(callable) &&
+            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
+}
+
+/* The call under way ended (raised: by an exception). */
+static int
+end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+         Pep669CodeData *cd, uint32_t events, int raised)
+{
+    int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
+    int err = 0;
+    if ((events & (1u << event)) && !is_python_function(rec->call_callable)) {
+        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset);
+        if (tools) {
+            err = pep669_call_tools2_traced(
+                ts, tools, event, co, rec->call_offset, rec->call_callable,
+                rec->call_arg0);
+        }
+    }
+    forget_call(rec);
+    return err;
+}
+
+/* An event at `lasti` after a CALL event: the call returned. */
+static inline int
+check_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+           Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (rec->call_offset < 0 ||
+        (lasti >= rec->call_offset && lasti < rec->call_end)) {
+        return 0;
+    }
+    return end_call(ts, rec, co, cd, events, 0);
+}
+
+static int
+start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+           PyCodeObject *co, Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    int offset;
+    PyObject *callable, *arg0;
+    if (rec->call_offset >= 0 ||
+        !pep669_backend_call_at(frame, lasti, &offset, &callable, &arg0)) {
+        return 0;
+    }
+    if (arg0 == NULL) {
+        arg0 = pep669_registry.missing;
+    }
+    if (events & PEP669_BIT(CALL)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
+        if (tools &&
+            pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co, offset,
+                                      callable, arg0) < 0) {
+            /* The call does not happen. */
+            return -1;
+        }
+    }
+    if (events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) {
+        rec->call_offset = offset;
+        rec->call_end = pep669_backend_next_instruction(co, offset);
+        rec->call_callable = Py_NewRef(callable);
+        rec->call_arg0 = Py_NewRef(arg0);
+    }
+    return 0;
+}
+
 static int
 on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
+    if (check_call(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
     if (rec->prev_offset >= 0 &&
         fire_jump(ts, cd, events, co, rec, lasti) < 0) {
         return -1;
@@ -296,13 +384,21 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
+    if (check_call(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
     if (rec->prev_offset >= 0 &&
         fire_jump(ts, cd, events, co, rec, lasti) < 0) {
         return -1;
     }
     rec->prev_offset = lasti;
-    if (events & PEP669_BIT(INSTRUCTION)) {
-        return pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti, NULL);
+    if ((events & PEP669_BIT(INSTRUCTION)) &&
+        pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
+                           NULL) < 0) {
+        return -1;
+    }
+    if (events & PEP669_CALL_EVENTS) {
+        return start_call(ts, rec, frame, co, cd, events, lasti);
     }
     return 0;
 }
@@ -344,6 +440,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
                 unhooked.code = back_co;
                 unhooked.cd = back_cd;
                 unhooked.prev_offset = -1;
+                unhooked.call_offset = -1;
                 unhooked.last_line = line_of(
                     back_co, pep669_backend_pyframe_lasti(back));
             }
@@ -397,17 +494,19 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         set_flags(frame, events);
         break;
     case PyTrace_LINE:
-        if (events & PEP669_LINE_LEVEL_EVENTS) {
-            err = on_line(ts, rec, frame, rec->code, cd, events);
-        }
+        err = on_line(ts, rec, frame, rec->code, cd, events);
         break;
     case PyTrace_OPCODE:
-        if (events & PEP669_LINE_LEVEL_EVENTS) {
-            err = on_opcode(ts, rec, frame, rec->code, cd, events);
-        }
+        err = on_opcode(ts, rec, frame, rec->code, cd, events);
         break;
     case PyTrace_EXCEPTION:
         rec->prev_offset = -1;
+        if (rec->call_offset >= 0) {
+            int lasti = pep669_backend_pyframe_lasti(frame);
+            err = end_call(ts, rec, rec->code, cd, events,
+                           lasti >= rec->call_offset &&
+                           lasti < rec->call_end);
+        }
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
             Py_XSETREF(unhooked_exc, PyTuple_GET_ITEM(arg, 1));
@@ -440,7 +539,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         else {
             set_flags(frame, events);
         }
-        if (what == PyTrace_OPCODE && (events & PEP669_OPCODE_EVENTS)) {
+        if (what == PyTrace_OPCODE && (events & PEP669_INSTR_EVENTS)) {
             /* Opcode events were switched on for our tools: a legacy
              * tracer did not ask for them. */
             return 0;

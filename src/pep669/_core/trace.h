@@ -11,6 +11,12 @@
     (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | \
      PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
 #define PEP669_LINE_LEVEL_EVENTS (PEP669_BIT(LINE) | PEP669_OPCODE_EVENTS)
+#define PEP669_CALL_EVENTS \
+    (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
+/* Events that need opcode tracing in the frame. */
+#define PEP669_INSTR_EVENTS (PEP669_OPCODE_EVENTS | PEP669_CALL_EVENTS)
+/* Events that need the trampoline in the frame. */
+#define PEP669_TRACED_EVENTS (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)
 #define PEP669_EXIT_EVENTS \
     (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) | PEP669_BIT(PY_UNWIND))
 
@@ -26,6 +32,10 @@ typedef struct Pep669Record {
     Pep669CodeData *cd;  /* the code's data, once it has some */
     int last_line;      /* line of the previous instruction, -1: none */
     int prev_offset;    /* previous instruction (opcode events), -1 */
+    /* The call under way (after its CALL event), for C_RETURN/C_RAISE:
+     * the instruction's extent and what CALL reported (owned). */
+    int call_offset, call_end;
+    PyObject *call_callable, *call_arg0;
     int was_traced;     /* the trampoline was active when it started */
 } Pep669Record;
 
