@@ -133,4 +133,15 @@ int pep669_backend_first_line_offset(PyCodeObject *co);
 int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
                            PyObject **callable, PyObject **arg0);
 
+/* If the instruction at `offset` of the frame (stopped before it, in an
+ * 'opcode' event) re-raises an exception (bare raise, the end of a
+ * finally / with / except cleanup, an async-for ending with another
+ * exception than StopAsyncIteration): 1 and *exc (new reference). */
+int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
+
+/* If the frame is executing an instruction that drives a generator or
+ * coroutine from bytecode (FOR_ITER, YIELD_FROM / SEND): 1, with its
+ * offset. */
+int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
+
 #endif

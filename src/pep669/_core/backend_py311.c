@@ -573,3 +573,59 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
         return 0;
     }
 }
+
+/* The exception being handled (bare `raise` re-raises it), new ref. */
+static PyObject *
+handled_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_GetExcInfo(&type, &value, &tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+int
+pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
+{
+    _PyInterpreterFrame *fr = f->f_frame;
+    _Py_CODEUNIT word = _PyCode_CODE(fr->f_code)[offset / UNIT];
+    int op = _PyOpcode_Deopt[_Py_OPCODE(word)];
+    PyObject **sp = fr->localsplus + fr->stacktop;
+    *exc = NULL;
+    switch (op) {
+    case RAISE_VARARGS:
+        if (_Py_OPARG(word) != 0) {
+            return 0;
+        }
+        *exc = handled_exception();
+        return *exc != NULL;
+    case RERAISE:
+        *exc = Py_NewRef(sp[-1]);
+        return 1;
+    case END_ASYNC_FOR:
+        if (PyErr_GivenExceptionMatches(sp[-1], PyExc_StopAsyncIteration)) {
+            return 0;
+        }
+        *exc = Py_NewRef(sp[-1]);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    int lasti = _PyInterpreterFrame_LASTI(f);
+    if (lasti < 0) {
+        return 0;
+    }
+    int op = _PyOpcode_Deopt[_Py_OPCODE(*f->prev_instr)];
+    if (op == FOR_ITER || op == SEND) {
+        *offset = lasti * UNIT;
+        return 1;
+    }
+    return 0;
+}

@@ -392,4 +392,81 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     }
 }
 
+
+/* The exception being handled (bare `raise` re-raises it), new ref. */
+static PyObject *
+handled_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_GetExcInfo(&type, &value, &tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+int
+pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
+{
+    PyCodeObject *co = f->f_code;
+    int op = code_opcode(co, offset);
+    int oparg = _Py_OPARG(((const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code))[offset / (int)sizeof(_Py_CODEUNIT)]);
+    PyObject **sp = PEP669_STACK_TOP(f);
+    *exc = NULL;
+    switch (op) {
+    case RAISE_VARARGS:
+        if (oparg != 0) {
+            return 0;
+        }
+        *exc = handled_exception();
+        return *exc != NULL;
+#ifdef END_FINALLY
+    case END_FINALLY:
+        /* 3.8: (tb, value, type) on top when an exception goes on;
+         * NULL or an int (a pending return/continue) otherwise. */
+        if (sp[-1] == NULL || PyLong_CheckExact(sp[-1]) ||
+            !PyExceptionClass_Check(sp[-1])) {
+            return 0;
+        }
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+#endif
+#ifdef RERAISE
+    case RERAISE:
+        /* 3.9/3.10: (tb, value, type) on top. */
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+#endif
+    case END_ASYNC_FOR:
+        if (PyErr_GivenExceptionMatches(sp[-1], PyExc_StopAsyncIteration)) {
+            return 0;
+        }
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    if (lasti < 0) {
+        return 0;
+    }
+    int op = code_opcode(f->f_code, lasti);
+    if (op == FOR_ITER || op == YIELD_FROM) {
+        *offset = lasti;
+        return 1;
+    }
+    /* A YIELD_FROM resumed runs with f_lasti one instruction early. */
+    if (in_yield_from(f->f_code, lasti)) {
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        return 1;
+    }
+    return 0;
+}
+
 #endif

@@ -77,13 +77,11 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
  * the frame must be run again with throwflag (a PY_YIELD callback
  * raised). */
 static PyObject *
-frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-           PyObject *result, int *rethrow)
+frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+             PyObject *result, int *rethrow, uint32_t events,
+             Pep669CodeData *cd)
 {
-    Pep669CodeData *cd;
-    uint32_t events = pep669_code_events(co, &cd);
     int offset;
-    *rethrow = 0;
     if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
                     PEP669_BIT(PY_UNWIND)))) {
         return result;
@@ -109,6 +107,25 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         return NULL;
     }
     return frame_unwound(ts, frame, co, offset);
+}
+
+static PyObject *
+frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+           PyObject *result, int *rethrow, Pep669Record *rec)
+{
+    Pep669CodeData *cd;
+    uint32_t events = pep669_code_events(co, &cd);
+    int offset;
+    *rethrow = 0;
+    result = frame_return(ts, frame, co, result, rethrow, events, cd);
+    if (result != NULL && !*rethrow &&
+        pep669_backend_frame_exit(ts, frame, result, &offset) ==
+            PEP669_EV_PY_RETURN &&
+        pep669_trace_generator_returned(ts, rec, result) < 0) {
+        /* A STOP_ITERATION callback raised: the consumer sees it. */
+        Py_CLEAR(result);
+    }
+    return result;
 }
 
 PyObject *
@@ -155,7 +172,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     pep669_trace_enter(ts, &rec, frame, co, fresh);
     do {
         result = pep669_backend_eval_prev(ts, frame, throwflag);
-        result = frame_exit(ts, frame, co, result, &rethrow);
+        result = frame_exit(ts, frame, co, result, &rethrow, &rec);
         throwflag = 1;
     } while (rethrow);
     pep669_trace_leave(ts, &rec);

@@ -26,7 +26,7 @@ static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
 static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {
-    NULL, NULL, NULL, NULL, -1, -1, -1, -1, NULL, NULL, 0};
+    NULL, NULL, NULL, NULL, -1, -1, -1, -1, NULL, NULL, 0, NULL, -1, 0};
 static PEP669_THREAD_LOCAL_FAST PyObject *unhooked_exc = NULL;
 
 Pep669Record *
@@ -61,9 +61,33 @@ forget_call(Pep669Record *rec)
 }
 
 static void
+init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
+            Pep669CodeData *cd)
+{
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->prev_offset = -1;
+    rec->call_offset = -1;
+    rec->call_callable = rec->call_arg0 = NULL;
+    rec->exc_seen = 0;
+    rec->armed_exc = NULL;
+    rec->stop_offset = -1;
+}
+
+static void
+clear_record(Pep669Record *rec)
+{
+    forget_call(rec);
+    Py_CLEAR(rec->armed_exc);
+    rec->exc_seen = 0;
+    rec->stop_offset = -1;
+}
+
+static void
 forget_unhooked(void)
 {
-    forget_call(&unhooked);
+    clear_record(&unhooked);
     unhooked.frame = NULL;
     unhooked.code = NULL;
     unhooked.cd = NULL;
@@ -76,7 +100,7 @@ forget_unhooked(void)
 static int
 wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
-    if (events & PEP669_INSTR_EVENTS) {
+    if (events & (PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)) {
         return 1;
     }
     if (!(events & PEP669_BIT(LINE))) {
@@ -99,15 +123,26 @@ line_of(PyCodeObject *co, int offset)
     return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
 }
 
-/* Legacy filters of a frame object from the events its code wants. */
+/* Legacy filters of a frame object from the events its code wants (and,
+ * once the frame saw an exception, what finding re-raises and handlers
+ * needs). */
+static void
+set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
+{
+    if (f != NULL) {
+        int opcodes = (events & PEP669_INSTR_EVENTS) != 0 ||
+            (rec != NULL && rec->exc_seen &&
+             (events & (PEP669_BIT(RERAISE) |
+                        PEP669_BIT(EXCEPTION_HANDLED))));
+        pep669_backend_pyframe_set_flags(
+            f, (events & PEP669_BIT(LINE)) != 0, opcodes);
+    }
+}
+
 static void
 set_flags(PyFrameObject *f, uint32_t events)
 {
-    if (f != NULL) {
-        pep669_backend_pyframe_set_flags(
-            f, (events & PEP669_BIT(LINE)) != 0,
-            (events & PEP669_INSTR_EVENTS) != 0);
-    }
+    set_flags_rec(f, NULL, events);
 }
 
 /* Make the thread's trampoline state what the frame needs. */
@@ -139,12 +174,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
             PyErr_Clear();
         }
     }
-    rec->frame = frame;
-    rec->code = co;
-    rec->cd = cd;
-    rec->prev_offset = -1;
-    rec->call_offset = -1;
-    rec->call_callable = rec->call_arg0 = NULL;
+    init_record(rec, frame, co, cd);
     rec->was_traced = pep669_backend_trace_active(ts);
     /* A resumed generator continues after its yield: that is the previous
      * instruction for the LINE rule. */
@@ -164,7 +194,7 @@ void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
     record_top = rec->prev;
-    forget_call(rec);
+    clear_record(rec);
     /* Put the frame's filters back to the defaults a legacy tracer
      * expects (a generator may run untraced next time). */
     PyFrameObject *own = pep669_backend_frame_pyframe(rec->frame);
@@ -226,11 +256,7 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     if (!hooked && unhooked.frame != frame) {
         forget_unhooked();
-        unhooked.frame = frame;
-        unhooked.code = co;
-        unhooked.cd = cd;
-        unhooked.prev_offset = -1;
-        unhooked.call_offset = -1;
+        init_record(&unhooked, frame, co, cd);
         unhooked.last_line = line_of(co, pep669_backend_pyframe_lasti(f));
     }
     apply(ts, 1);
@@ -344,13 +370,151 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     return 0;
 }
 
+/* The first event after an exception in the frame is its handler. */
+static inline int
+check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+              Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (rec->armed_exc == NULL) {
+        return 0;
+    }
+    /* owned */
+    PyObject *exc = rec->armed_exc;
+    int err = 0;
+    rec->armed_exc = NULL;
+    if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
+                                 lasti, exc);
+    }
+    Py_DECREF(exc);
+    return err;
+}
+
+/* The current exception's value (new reference), after a callback
+ * replaced it. */
+static PyObject *
+current_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    Py_XINCREF(value);
+    PyErr_Restore(type, value, tb);
+    return value;
+}
+
+static int
+on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+             PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+             PyObject *arg)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
+    PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
+                    ? PyTuple_GET_ITEM(arg, 1) : Py_None;
+    int stop = PyErr_GivenExceptionMatches(exc, PyExc_StopIteration) &&
+               pep669_backend_frame_drives_generator(
+                   pep669_backend_pyframe_frame(frame), &drive) &&
+               drive == lasti;
+    rec->prev_offset = -1;
+    Py_CLEAR(rec->armed_exc);
+    if (stop && rec->stop_offset == lasti) {
+        /* The StopIteration of a generator that returned a value, given
+         * as STOP_ITERATION already: not a RAISE. */
+        rec->stop_offset = -1;
+        return 0;
+    }
+    if (events & PEP669_BIT(RAISE)) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
+    }
+    if (!stop && (events & (PEP669_BIT(EXCEPTION_HANDLED) |
+                            PEP669_BIT(RERAISE)))) {
+        /* FOR_ITER / YIELD_FROM / SEND clear a StopIteration themselves:
+         * no handler runs. */
+        rec->exc_seen = 1;
+        rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
+        set_flags_rec(frame, rec, events);
+    }
+    return err;
+}
+
+static int
+check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+              int lasti)
+{
+    PyObject *exc;
+    int err = 0;
+    if (!pep669_backend_reraise_at(frame, lasti, &exc)) {
+        return 0;
+    }
+    if (events & PEP669_BIT(RERAISE)) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
+    }
+    /* Its handler, if the frame has one, is next. */
+    if (err == 0 && (events & PEP669_BIT(EXCEPTION_HANDLED))) {
+        Py_XSETREF(rec->armed_exc, exc);
+        exc = NULL;
+    }
+    Py_XDECREF(exc);
+    return err;
+}
+
+int
+pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
+                                PyObject *retval)
+{
+    Pep669Frame *consumer = pep669_backend_current_frame(ts);
+    Pep669Record *crec = NULL;
+    Pep669CodeData *cd;
+    int offset;
+    if (consumer == NULL ||
+        !(rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                 CO_ITERABLE_COROUTINE)) ||
+        !pep669_backend_frame_drives_generator(consumer, &offset)) {
+        return 0;
+    }
+    PyFrameObject *f = pep669_backend_current_pyframe(ts);
+    if (f == NULL) {
+        return 0;
+    }
+    PyCodeObject *co = pep669_backend_pyframe_code(f);
+    uint32_t events = pep669_code_events(co, &cd);
+    if (rec->prev != NULL && rec->prev->frame == consumer) {
+        crec = rec->prev;
+    }
+    else if (unhooked.frame == consumer) {
+        crec = &unhooked;
+    }
+    if (crec != NULL) {
+        crec->stop_offset = offset;
+    }
+    if (!(events & PEP669_BIT(STOP_ITERATION))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_STOP_ITERATION, offset);
+    if (tools == 0) {
+        return 0;
+    }
+    /* owned */
+    PyObject *stop = PyObject_CallFunctionObjArgs(PyExc_StopIteration,
+                                                  retval, NULL);
+    if (stop == NULL) {
+        return -1;
+    }
+    int err = pep669_call_tools(ts, tools, PEP669_EV_STOP_ITERATION, co,
+                                offset, stop);
+    Py_DECREF(stop);
+    return err;
+}
+
 static int
 on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (check_call(ts, rec, co, cd, events, lasti) < 0) {
+    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
+        check_handled(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->prev_offset >= 0 &&
@@ -384,7 +548,8 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (check_call(ts, rec, co, cd, events, lasti) < 0) {
+    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
+        check_handled(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->prev_offset >= 0 &&
@@ -395,6 +560,11 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if ((events & PEP669_BIT(INSTRUCTION)) &&
         pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
                            NULL) < 0) {
+        return -1;
+    }
+    if (rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
+                                    PEP669_BIT(EXCEPTION_HANDLED))) &&
+        check_reraise(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (events & PEP669_CALL_EVENTS) {
@@ -436,11 +606,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         else {
             want = wants_unhooked(back_co, back_cd, back_events);
             if (want) {
-                unhooked.frame = back_fr;
-                unhooked.code = back_co;
-                unhooked.cd = back_cd;
-                unhooked.prev_offset = -1;
-                unhooked.call_offset = -1;
+                init_record(&unhooked, back_fr, back_co, back_cd);
                 unhooked.last_line = line_of(
                     back_co, pep669_backend_pyframe_lasti(back));
             }
@@ -500,12 +666,14 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         err = on_opcode(ts, rec, frame, rec->code, cd, events);
         break;
     case PyTrace_EXCEPTION:
-        rec->prev_offset = -1;
         if (rec->call_offset >= 0) {
             int lasti = pep669_backend_pyframe_lasti(frame);
             err = end_call(ts, rec, rec->code, cd, events,
                            lasti >= rec->call_offset &&
                            lasti < rec->call_end);
+        }
+        if (err == 0) {
+            err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
         }
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
@@ -537,9 +705,10 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             pep669_backend_trace_stop(ts);
         }
         else {
-            set_flags(frame, events);
+            set_flags_rec(frame, rec, events);
         }
-        if (what == PyTrace_OPCODE && (events & PEP669_INSTR_EVENTS)) {
+        if (what == PyTrace_OPCODE &&
+            ((events & PEP669_INSTR_EVENTS) || rec->exc_seen)) {
             /* Opcode events were switched on for our tools: a legacy
              * tracer did not ask for them. */
             return 0;

@@ -15,8 +15,12 @@
     (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
 /* Events that need opcode tracing in the frame. */
 #define PEP669_INSTR_EVENTS (PEP669_OPCODE_EVENTS | PEP669_CALL_EVENTS)
+#define PEP669_EXC_EVENTS \
+    (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
+     PEP669_BIT(EXCEPTION_HANDLED))
 /* Events that need the trampoline in the frame. */
-#define PEP669_TRACED_EVENTS (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)
+#define PEP669_TRACED_EVENTS \
+    (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
 #define PEP669_EXIT_EVENTS \
     (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) | PEP669_BIT(PY_UNWIND))
 
@@ -36,6 +40,13 @@ typedef struct Pep669Record {
      * the instruction's extent and what CALL reported (owned). */
     int call_offset, call_end;
     PyObject *call_callable, *call_arg0;
+    /* Exceptions: the frame saw one (opcode events then look for
+     * re-raises), the one whose handler is next (owned), and the
+     * instruction where the interpreter will report an artificial
+     * StopIteration already given as STOP_ITERATION. */
+    int exc_seen;
+    PyObject *armed_exc;
+    int stop_offset;
     int was_traced;     /* the trampoline was active when it started */
 } Pep669Record;
 
@@ -45,6 +56,12 @@ Pep669Record *pep669_record_top(void);
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
                         Pep669Frame *frame, PyCodeObject *co, int fresh);
 void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
+
+/* A generator or coroutine frame returned `retval`: STOP_ITERATION in
+ * the frame that drives it from bytecode, if any.  -1 with an exception
+ * if a callback raised. */
+int pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
+                                    PyObject *retval);
 
 /* After a registry change: the thread's running frame follows at once. */
 void pep669_trace_refresh(PyThreadState *ts);
