@@ -61,41 +61,6 @@ CONDEXPR_JUMP_ON_FIRST_LINE = PY < (3, 12)
 # copy the finally block in front of the return instead.
 RETURN_AFTER_FINALLY = PY < (3, 10)
 
-# ENGINE BUG (3.8/3.9): a for loop over a Python generator loses the
-# BRANCH (and BRANCH_RIGHT) of its exit: when the generator is exhausted the
-# interpreter reports a StopIteration 'exception' trace event at the
-# FOR_ITER, and the trampoline forgets the pending jump on every
-# 'exception' event.  3.10/3.11 report no such event.
-ENGINE_BUG_GENERATOR_LOOP_EXIT = PY < (3, 10)
-
-# ENGINE BUG (3.8-3.11): a sys.settrace tracer that asked for 'opcode'
-# events (frame.f_trace_opcodes) gets none in frames where a tool has JUMP
-# or BRANCH (or INSTRUCTION): the trampoline keeps the opcode events for
-# itself instead of forwarding them, whichever was installed first.
-# Native 3.12/3.13 deliver both streams in the orders the tests use (they
-# lose 'opcode' events in other orders: docs/differences.md).
-ENGINE_BUG_LEGACY_OPCODES = not pep669.NATIVE
-
-# ENGINE BUG (3.8-3.11): local LINE events that a callee sets on its
-# caller's code object (set_local_events(tool, caller_code, LINE)) do not
-# reach the caller after the callee returns: the caller's following lines
-# report nothing (3.12/3.13: LINE for each of them).  Global events set the
-# same way work, and so do local events a frame sets on its own code.  It
-# fails whether or not the eval-frame hook was installed when the caller
-# started.
-ENGINE_BUG_LOCAL_EVENTS_FOR_CALLER = not pep669.NATIVE
-
-# ENGINE BUG (3.8-3.11): an instruction with an EXTENDED_ARG prefix gets no
-# INSTRUCTION event, only its EXTENDED_ARG does (3.12/3.13 report both
-# offsets).  Legacy opcode tracing skips the instruction after
-# EXTENDED_ARG.  JUMP and BRANCH of such an instruction are right.
-ENGINE_BUG_EXTENDED_ARG_INSTRUCTION = not pep669.NATIVE
-
-
-def expected_failure_if(condition):
-    return unittest.expectedFailure if condition else (lambda f: f)
-
-
 JUMP_OPS = frozenset(["JUMP_FORWARD", "JUMP_ABSOLUTE", "JUMP_BACKWARD"])
 BRANCH_OPS = frozenset([
     "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE",
@@ -1136,8 +1101,6 @@ class TakesEffectTest(LineTestCase):
             relative_lines(rec.records, caller_of_setter.__code__),
             [1, 2, ('set_global_events', -4)])
 
-    # ENGINE BUG: ENGINE_BUG_LOCAL_EVENTS_FOR_CALLER
-    @expected_failure_if(ENGINE_BUG_LOCAL_EVENTS_FOR_CALLER)
     def test_local_events_set_for_the_caller_by_a_callee(self):
         rec = self.watch(caller_of_local_setter, set_local_line_on)
         self._local_codes.add((0, caller_of_local_setter.__code__))
@@ -1274,15 +1237,9 @@ class OracleTest(MonitoringTestCase):
     def test_line(self):
         self.check(E.LINE)
 
-    # 'consumer' (a for loop over a generator) has a test of its own for
-    # the jump events (ENGINE_BUG_GENERATOR_LOOP_EXIT), 'extended_arg' one
-    # for INSTRUCTION (ENGINE_BUG_EXTENDED_ARG_INSTRUCTION).
-
     def test_all_line_level_events(self):
-        self.check(ALL_LINE_LEVEL, exclude=['consumer', 'extended_arg'])
+        self.check(ALL_LINE_LEVEL)
 
-    # ENGINE BUG: ENGINE_BUG_EXTENDED_ARG_INSTRUCTION
-    @expected_failure_if(ENGINE_BUG_EXTENDED_ARG_INSTRUCTION)
     def test_extended_arg(self):
         self.check(ALL_LINE_LEVEL, only=['extended_arg'])
 
@@ -1293,8 +1250,6 @@ class OracleTest(MonitoringTestCase):
     def test_branch_sides_alone(self):
         self.check(E.BRANCH_LEFT | E.BRANCH_RIGHT, exclude=['consumer'])
 
-    # ENGINE BUG: ENGINE_BUG_GENERATOR_LOOP_EXIT
-    @expected_failure_if(ENGINE_BUG_GENERATOR_LOOP_EXIT)
     def test_loop_over_generator(self):
         self.check(ALL_LINE_LEVEL, only=['consumer'])
 
@@ -1422,8 +1377,6 @@ class JumpBranchTest(MonitoringTestCase):
             ('BRANCH_LEFT', 'loop_for', fi, body)] * 3 + [
             ('BRANCH_RIGHT', 'loop_for', fi, exit_)])
 
-    # ENGINE BUG: ENGINE_BUG_GENERATOR_LOOP_EXIT (the smallest reproducer)
-    @expected_failure_if(ENGINE_BUG_GENERATOR_LOOP_EXIT)
     def test_exit_of_a_loop_over_a_generator(self):
         L = Layout(consume.__code__)
         fi = one_op_on_line(L, 2, ['FOR_ITER'])
@@ -1486,8 +1439,6 @@ class InstructionTest(MonitoringTestCase):
             self.assertEqual(L.opname_at(got[0]), 'GEN_START')
 
 
-    # ENGINE BUG: ENGINE_BUG_EXTENDED_ARG_INSTRUCTION (smallest reproducer)
-    @expected_failure_if(ENGINE_BUG_EXTENDED_ARG_INSTRUCTION)
     def test_instruction_after_extended_arg(self):
         L = Layout(long_loop.__code__)
         fi = L.offsets('FOR_ITER')[0]
@@ -1959,14 +1910,10 @@ class LegacyTracerTest(MonitoringTestCase):
                                        E.INSTRUCTION).events()])
         self.check_line_baselines(legacy, tool)
 
-    # ENGINE BUG: ENGINE_BUG_LEGACY_OPCODES
-    @expected_failure_if(ENGINE_BUG_LEGACY_OPCODES)
     def test_opcode_tracer_with_jumps_installed_first(self):
         legacy, tool = self.both(E.JUMP | E.BRANCH, True, True)
         self.assertEqual(len([e for e in tool if e[1] == 'loop_for']), 7)
 
-    # ENGINE BUG: ENGINE_BUG_LEGACY_OPCODES
-    @expected_failure_if(ENGINE_BUG_LEGACY_OPCODES)
     def test_opcode_tracer_with_jumps_installed_second(self):
         legacy, tool = self.both(E.JUMP | E.BRANCH, True, False)
         self.assertEqual(len([e for e in tool if e[1] == 'loop_for']), 7)

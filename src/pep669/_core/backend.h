@@ -86,12 +86,21 @@ void pep669_backend_trace_start(PyThreadState *ts);
 /* Give the thread back its legacy tracer (or none).  Does nothing if
  * pep669_trace is not installed (someone replaced it: theirs stays). */
 void pep669_backend_trace_stop(PyThreadState *ts);
+/* Is there a legacy tracer under pep669_trace? */
+int pep669_backend_trace_has_legacy(void);
+/* Read and write the per-frame legacy filters as they are. */
+void pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines,
+                                      int *opcodes);
+void pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines,
+                                      int opcodes);
 /* Forward a legacy event to the legacy tracer, if there is one. */
 int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
                                  int what, PyObject *arg);
 
 /* The innermost running frame of the thread, or NULL. */
 Pep669Frame *pep669_backend_current_frame(PyThreadState *ts);
+/* The frame's caller, or NULL. */
+Pep669Frame *pep669_backend_frame_back(Pep669Frame *frame);
 /* Offset in bytes of the frame's last instruction (-1: none yet). */
 int pep669_backend_frame_lasti(Pep669Frame *frame);
 /* A frame object's frame, code and last instruction (bytes). */

@@ -197,6 +197,26 @@ pep669_backend_trace_stop(PyThreadState *ts)
 }
 
 int
+pep669_backend_trace_has_legacy(void)
+{
+    return legacy_func != NULL;
+}
+
+void
+pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
+{
+    *lines = f->f_trace_lines != 0;
+    *opcodes = f->f_trace_opcodes != 0;
+}
+
+void
+pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
+{
+    f->f_trace_lines = (char)(lines != 0);
+    f->f_trace_opcodes = (char)(opcodes != 0);
+}
+
+int
 pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
                              PyObject *arg)
 {
@@ -207,6 +227,12 @@ Pep669Frame *
 pep669_backend_current_frame(PyThreadState *ts)
 {
     return (Pep669Frame *)ts->frame;
+}
+
+Pep669Frame *
+pep669_backend_frame_back(Pep669Frame *frame)
+{
+    return (Pep669Frame *)FRAME(frame)->f_back;
 }
 
 int

@@ -26,7 +26,8 @@ static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
 static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {
-    NULL, NULL, NULL, NULL, -1, -1, -1, -1, NULL, NULL, 0, NULL, -1, 0};
+    .last_line = -1, .prev_offset = -1, .call_offset = -1, .call_end = -1,
+    .stop_offset = -1, .legacy_lines = 1};
 static PEP669_THREAD_LOCAL_FAST PyObject *unhooked_exc = NULL;
 
 Pep669Record *
@@ -73,6 +74,9 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->exc_seen = 0;
     rec->armed_exc = NULL;
     rec->stop_offset = -1;
+    rec->legacy_lines = 1;
+    rec->legacy_opcodes = 0;
+    rec->transit = 0;
 }
 
 static void
@@ -158,6 +162,68 @@ apply(PyThreadState *ts, int want)
     }
 }
 
+/* Whether some frame further out than `frame`, up to the nearest one run
+ * through the hook (which looks after itself), wants the trampoline.  A
+ * scan that found nothing stays true until the event sets change: frames
+ * only ever leave the chain above, and frames entering it come through the
+ * hook or want nothing. */
+static PEP669_THREAD_LOCAL uint64_t outer_clean_version = 0;
+
+static int
+outer_wants(Pep669Frame *frame)
+{
+    if (outer_clean_version == pep669_registry.version &&
+        outer_clean_version != 0) {
+        return 0;
+    }
+    for (Pep669Frame *f = pep669_backend_frame_back(frame);
+         f != NULL && !(record_top != NULL && record_top->frame == f);
+         f = pep669_backend_frame_back(f)) {
+        Pep669CodeData *cd;
+        PyCodeObject *co = pep669_backend_frame_code(f);
+        uint32_t events = pep669_code_events(co, &cd);
+        if (wants_unhooked(co, cd, events)) {
+            return 1;
+        }
+    }
+    outer_clean_version = pep669_registry.version;
+    return 0;
+}
+
+/* The thread is about to run `frame`, which did not come through the
+ * hook (f: its frame object, or NULL for the current frame's).  The
+ * unhooked slot takes it if its code wants the trampoline, or as a
+ * transit if a caller further out does (its 'return' then decides for
+ * the caller).  Returns whether the trampoline is needed. */
+static int
+adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
+{
+    Pep669CodeData *cd;
+    PyCodeObject *co = pep669_backend_frame_code(frame);
+    uint32_t events = pep669_code_events(co, &cd);
+    int transit = 0;
+    if (!wants_unhooked(co, cd, events)) {
+        if (!outer_wants(frame)) {
+            if (unhooked.frame == frame) {
+                forget_unhooked();
+            }
+            return 0;
+        }
+        transit = 1;
+    }
+    if (unhooked.frame != frame) {
+        forget_unhooked();
+        init_record(&unhooked, frame, co, cd);
+        unhooked.last_line = line_of(co, pep669_backend_frame_lasti(frame));
+    }
+    unhooked.transit = transit;
+    if (f == NULL) {
+        f = pep669_backend_current_pyframe(ts);
+    }
+    set_flags(f, transit ? 0 : events);
+    return 1;
+}
+
 void
 pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                    PyCodeObject *co, int fresh)
@@ -218,8 +284,16 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         want = wants_unhooked(unhooked.code, cd, events);
     }
     else {
-        /* A frame we know nothing of: as it was. */
-        apply(ts, rec->was_traced);
+        /* A frame that did not come through the hook (it had no events
+         * when it started): it may want some now, set by the callee. */
+        int want = adopt_unhooked(ts, caller, NULL);
+        /* (set_flags ran before the trampoline was on: redo with the
+         * legacy tracer known.) */
+        apply(ts, want);
+        if (want && !unhooked.transit) {
+            PyFrameObject *f = pep669_backend_current_pyframe(ts);
+            set_flags(f, pep669_code_events(unhooked.code, &cd));
+        }
         return;
     }
     apply(ts, want);
@@ -233,34 +307,25 @@ pep669_trace_refresh(PyThreadState *ts)
 {
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
-    uint32_t events;
     if (frame == NULL) {
         return;
     }
-    int hooked = record_top != NULL && record_top->frame == frame;
-    PyFrameObject *f = pep669_backend_current_pyframe(ts);
-    if (f == NULL) {
-        return;
-    }
-    PyCodeObject *co = pep669_backend_pyframe_code(f);
-    events = pep669_code_events(co, &cd);
-    /* A frame that did not come through the hook also needs the
-     * trampoline for its own exit events. */
-    if (!(hooked ? wants_lines(co, cd, events)
-                 : wants_unhooked(co, cd, events))) {
-        if (!hooked && unhooked.frame == frame) {
-            forget_unhooked();
+    if (record_top != NULL && record_top->frame == frame) {
+        PyCodeObject *co = record_top->code;
+        uint32_t events = pep669_code_events(co, &cd);
+        int want = wants_lines(co, cd, events);
+        apply(ts, want);
+        if (want) {
+            set_flags_rec(pep669_backend_current_pyframe(ts), record_top,
+                          events);
         }
-        apply(ts, 0);
         return;
     }
-    if (!hooked && unhooked.frame != frame) {
-        forget_unhooked();
-        init_record(&unhooked, frame, co, cd);
-        unhooked.last_line = line_of(co, pep669_backend_pyframe_lasti(f));
+    apply(ts, adopt_unhooked(ts, frame, NULL));
+    if (unhooked.frame == frame && !unhooked.transit) {
+        set_flags(pep669_backend_current_pyframe(ts),
+                  pep669_code_events(unhooked.code, &cd));
     }
-    apply(ts, 1);
-    set_flags(f, events);
 }
 
 /* ---- events ---- */
@@ -415,7 +480,11 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                pep669_backend_frame_drives_generator(
                    pep669_backend_pyframe_frame(frame), &drive) &&
                drive == lasti;
-    rec->prev_offset = -1;
+    if (!stop) {
+        /* The instruction raised: it did not jump.  (FOR_ITER ending on a
+         * StopIteration does jump, past the loop.) */
+        rec->prev_offset = -1;
+    }
     Py_CLEAR(rec->armed_exc);
     if (stop && rec->stop_offset == lasti) {
         /* The StopIteration of a generator that returned a value, given
@@ -557,10 +626,21 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return -1;
     }
     rec->prev_offset = lasti;
-    if ((events & PEP669_BIT(INSTRUCTION)) &&
-        pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
-                           NULL) < 0) {
-        return -1;
+    if (events & PEP669_BIT(INSTRUCTION)) {
+        if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
+                               NULL) < 0) {
+            return -1;
+        }
+        /* Legacy tracing reports an EXTENDED_ARG prefix but not the
+         * instruction it extends; 3.12 reports both. */
+        int real = lasti, next, target;
+        (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        for (int off = lasti + 2; off <= real; off += 2) {
+            if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, off,
+                                   NULL) < 0) {
+                return -1;
+            }
+        }
     }
     if (rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                     PEP669_BIT(EXCEPTION_HANDLED))) &&
@@ -597,22 +677,17 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
     int want = 0;
     if (back != NULL) {
         Pep669Frame *back_fr = pep669_backend_pyframe_frame(back);
-        PyCodeObject *back_co = pep669_backend_pyframe_code(back);
-        Pep669CodeData *back_cd;
-        uint32_t back_events = pep669_code_events(back_co, &back_cd);
         if (record_top != NULL && record_top->frame == back_fr) {
+            Pep669CodeData *back_cd;
+            PyCodeObject *back_co = pep669_backend_pyframe_code(back);
+            uint32_t back_events = pep669_code_events(back_co, &back_cd);
             want = wants_lines(back_co, back_cd, back_events);
-        }
-        else {
-            want = wants_unhooked(back_co, back_cd, back_events);
             if (want) {
-                init_record(&unhooked, back_fr, back_co, back_cd);
-                unhooked.last_line = line_of(
-                    back_co, pep669_backend_pyframe_lasti(back));
+                set_flags_rec(back, record_top, back_events);
             }
         }
-        if (want) {
-            set_flags(back, back_events);
+        else {
+            want = adopt_unhooked(ts, back_fr, back);
         }
         Py_DECREF(back);
     }
@@ -644,6 +719,17 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
              * business only. */
             return pep669_backend_trace_forward(obj, frame, what, arg);
         }
+        if (unhooked.transit) {
+            if (what == PyTrace_RETURN) {
+                events = record_events(rec, &cd);
+                err = on_unhooked_return(ts, frame, rec->code, cd, events,
+                                         arg);
+                if (err < 0) {
+                    return -1;
+                }
+            }
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
     }
     events = record_events(rec, &cd);
     if (!(hooked ? wants_lines(rec->code, cd, events)
@@ -657,7 +743,18 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     switch (what) {
     case PyTrace_CALL:
-        set_flags(frame, events);
+        if (pep669_backend_trace_has_legacy()) {
+            /* Let the legacy tracer choose its filters from the defaults
+             * (sys.settrace tracers set f_trace_opcodes in their 'call'
+             * event), remember them, then add ours. */
+            pep669_backend_pyframe_put_flags(frame, 1, 0);
+            err = pep669_backend_trace_forward(obj, frame, what, arg);
+            pep669_backend_pyframe_get_flags(frame, &rec->legacy_lines,
+                                             &rec->legacy_opcodes);
+            set_flags_rec(frame, rec, events);
+            return err;
+        }
+        set_flags_rec(frame, rec, events);
         break;
     case PyTrace_LINE:
         err = on_line(ts, rec, frame, rec->code, cd, events);
@@ -707,12 +804,11 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         else {
             set_flags_rec(frame, rec, events);
         }
-        if (what == PyTrace_OPCODE &&
-            ((events & PEP669_INSTR_EVENTS) || rec->exc_seen)) {
-            /* Opcode events were switched on for our tools: a legacy
-             * tracer did not ask for them. */
-            return 0;
-        }
+    }
+    /* Only what the legacy tracer asked for in this frame. */
+    if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
+        (what == PyTrace_LINE && !rec->legacy_lines)) {
+        return 0;
     }
     return pep669_backend_trace_forward(obj, frame, what, arg);
 }

@@ -47,7 +47,12 @@ typedef struct Pep669Record {
     int exc_seen;
     PyObject *armed_exc;
     int stop_offset;
+    /* The filters the legacy tracer chose for the frame. */
+    int legacy_lines, legacy_opcodes;
     int was_traced;     /* the trampoline was active when it started */
+    /* (unhooked slot) the frame wants nothing itself: it is traced only
+     * to learn when it returns into a caller that wants something. */
+    int transit;
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
