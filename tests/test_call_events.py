@@ -82,16 +82,6 @@ WITH_EXIT_CALL = PY >= (3, 9)
 WITH_EXIT_C_RETURN = PY >= (3, 11)
 
 
-# ENGINE: after a CALL callback returned DISABLE for a location, later
-# executions of that call still deliver its C_RETURN / C_RAISE to the tool
-# (3.8-3.11); natively DISABLE removes the location's CALL instrumentation
-# for the tool and its C events go with it.  Reproducer: a tool with
-# CALL|C_RETURN callbacks, the CALL callback returning DISABLE, run
-# ``def f(): return len('ab')`` twice: native gives CALL, then nothing on
-# the second run; the backport gives C_RETURN(len, 'ab') on the second run.
-ENGINE_C_EVENTS_AFTER_DISABLE = not NATIVE
-
-
 def expected_failure_if(condition):
     return unittest.expectedFailure if condition else (lambda f: f)
 
@@ -856,13 +846,6 @@ class CallableKindsTest(MonitoringTestCase):
         got, expected = self.with_statement_stream(E.CALL)
         self.assertEqual(got, [e for e in expected if e[0] == 'CALL'])
 
-    # ENGINE: 3.11 reports no C_RETURN after the call of __exit__ at the
-    # end of a ``with`` block (LOAD_CONST None x3; PRECALL 2; CALL 2 on the
-    # stack [__exit__ bound method, None, None, None]).  The method slot is
-    # filled, so the bound method is called as it is (3.11's PRECALL does
-    # not unpack it either) and 3.12/3.13 report C_RETURN; the backport
-    # treats every bound method of a Python function as a Python call.
-    @expected_failure_if(PY == (3, 11))
     def test_with_statement_c_returns(self):
         got, expected = self.with_statement_stream(CALLS)
         self.assertEqual(got, expected)
@@ -967,12 +950,6 @@ class StarArgsTest(MonitoringTestCase):
             ('C_RETURN', 'call_star_builtin', c, max, 7),
         ])
 
-    # ENGINE: ``max(*it)`` with an iterator that is not a tuple or a list
-    # gives arg0 MISSING on 3.8-3.11 (the iterable is only turned into a
-    # tuple by CALL_FUNCTION_EX itself, after the event); native converts
-    # first and passes the first item (9 here).  The backport could do the
-    # conversion itself and store the tuple back into the stack slot.
-    @expected_failure_if(not NATIVE)
     def test_star_iterator_builtin(self):
         # the iterator is consumed into a tuple before the event, so arg0
         # is its first item
@@ -1534,7 +1511,8 @@ class CallbackRaisesTest(MonitoringTestCase):
         self.assertIsNotNone(tb)
         self.assertEqual(tb.tb_lineno - call_int.__code__.co_firstlineno, 1)
 
-    # ENGINE: on 3.11 an exception raised by a C_RETURN callback for a call
+    # Known 3.11 difference (docs/differences.md): an exception raised by a
+    # C_RETURN callback for a call
     # directly followed by RETURN_VALUE inside a try block
     # (``try: return int(text)`` / ``except RuntimeError``) is raised at
     # the RETURN_VALUE, which the exception table does not cover: the
@@ -1608,7 +1586,6 @@ def skip_c_event_of_disabled_calls(rec, disabled):
 
 class DisableTest(MonitoringTestCase):
 
-    @expected_failure_if(ENGINE_C_EVENTS_AFTER_DISABLE)  # ENGINE: above
     def test_disable_from_call_disables_that_location(self):
         respond = disabling(lambda r: r.args[1] is abs
                             and r.code is call_in_loop.__code__)
@@ -1688,7 +1665,6 @@ class DisableTest(MonitoringTestCase):
             ('PY_START', 'target', 0),
         ])
 
-    @expected_failure_if(ENGINE_C_EVENTS_AFTER_DISABLE)  # ENGINE: above
     def test_disable_from_call_only_for_that_tool(self):
         respond = disabling(lambda r: True)
         rec0 = self.recorder(0, CALLS, MONITORED, respond=respond)
@@ -1708,7 +1684,6 @@ class DisableTest(MonitoringTestCase):
                          [stream[0], stream[2]])
         self.assertEvents(rec1, stream * 2)
 
-    @expected_failure_if(ENGINE_C_EVENTS_AFTER_DISABLE)  # ENGINE: above
     def test_disable_local_call_event(self):
         respond = disabling(lambda r: True)
         self.use_tool(0)
@@ -1725,7 +1700,6 @@ class DisableTest(MonitoringTestCase):
             ('CALL', 'call_builtins', call_site(call_builtins, 2), abs, -3),
         ])
 
-    @expected_failure_if(ENGINE_C_EVENTS_AFTER_DISABLE)  # ENGINE: above
     def test_disable_from_call_of_a_failing_call(self):
         respond = disabling(lambda r: True)
         rec = self.recorder(0, CALLS, MONITORED, respond=respond)

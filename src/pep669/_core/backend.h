@@ -138,9 +138,16 @@ int pep669_backend_first_line_offset(PyCodeObject *co);
  * 'opcode' event) calls something: 1, with *call_offset the offset to
  * report (3.11: the CALL after PRECALL), *callable and *arg0 (borrowed;
  * *arg0 NULL when there is no argument) as 3.13 reports them.  0 when it
- * is not a call. */
+ * is not a call, -1 with an exception set. */
 int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
-                           PyObject **callable, PyObject **arg0);
+                           PyObject **callable, PyObject **arg0,
+                           int *inlined);
+/* *inlined: 3.12 would run the callee as a Python frame of the same
+ * evaluator (a Python function, or a bound method of one that the call
+ * unpacks): no C_RETURN / C_RAISE for it.  A CALL_FUNCTION_EX whose
+ * arguments are another iterable than a tuple or list gets them turned
+ * into the tuple the call would make anyway (-1 with an exception if
+ * that fails). */
 
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) re-raises an exception (bare raise, the end of a
@@ -152,5 +159,12 @@ int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
  * coroutine from bytecode (FOR_ITER, YIELD_FROM / SEND): 1, with its
  * offset. */
 int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
+
+/* How many instructions, from `offset` (a handler's first instruction,
+ * not run yet), must run before an exception can be raised there without
+ * corrupting the thread's handled-exception state.  3.11: PUSH_EXC_INFO
+ * (1) and a cleanup handler's COPY; POP_EXCEPT (2) must run first, or
+ * the cleanup handler pops an exception state that was never pushed. */
+int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
 
 #endif

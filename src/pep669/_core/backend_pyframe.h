@@ -353,24 +353,47 @@ pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
 }
 
 
-/* CALL_FUNCTION_EX: 3.13 takes the first positional argument, after the
- * arguments became a tuple; a list is read as it will be; any other
- * iterable cannot be read without consuming it. */
-static PyObject *
-ex_first_arg(PyObject *args)
+/* CALL_FUNCTION_EX: 3.13 takes the first positional argument after the
+ * arguments became a tuple.  Another iterable is made into that tuple
+ * here, in its stack slot, as the instruction would do first thing (a
+ * non-iterable is left for the instruction's own error message). */
+static int
+ex_first_arg(PyObject **slot, PyObject **arg0)
 {
-    if (PyTuple_Check(args)) {
-        return PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+    PyObject *args = *slot;
+    if (!PyTuple_Check(args) && !PyList_Check(args) &&
+        Py_TYPE(args)->tp_iter != NULL) {
+        PyObject *tuple = PySequence_Tuple(args);
+        if (tuple == NULL) {
+            return -1;
+        }
+        *slot = tuple;
+        Py_DECREF(args);
+        args = tuple;
     }
-    if (PyList_Check(args)) {
-        return PyList_GET_SIZE(args) > 0 ? PyList_GET_ITEM(args, 0) : NULL;
+    *arg0 = NULL;
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) > 0) {
+        *arg0 = PyTuple_GET_ITEM(args, 0);
     }
-    return NULL;
+    else if (PyList_Check(args) && PyList_GET_SIZE(args) > 0) {
+        *arg0 = PyList_GET_ITEM(args, 0);
+    }
+    return 0;
+}
+
+/* See pep669_backend_call_at: unpacked_slot is whether the call form has
+ * no separate self (a bound method in it is unpacked by 3.12). */
+static int
+is_inlined(PyObject *callable, int unpacked_slot)
+{
+    return PyFunction_Check(callable) ||
+           (unpacked_slot && PyMethod_Check(callable) &&
+            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
 }
 
 int
 pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
-                       PyObject **callable, PyObject **arg0)
+                       PyObject **callable, PyObject **arg0, int *inlined)
 {
     PyCodeObject *co = f->f_code;
     Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
@@ -392,27 +415,31 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     case CALL_FUNCTION:
         *callable = sp[-n - 1];
         *arg0 = n > 0 ? sp[-n] : NULL;
+        *inlined = is_inlined(*callable, 1);
         return 1;
     case CALL_FUNCTION_KW:
         /* The names of the keyword arguments are on top. */
         *callable = sp[-n - 2];
         *arg0 = n > 0 ? sp[-n - 1] : NULL;
+        *inlined = is_inlined(*callable, 1);
         return 1;
     case CALL_METHOD:
         /* LOAD_METHOD left (method, self) or (NULL, callable). */
         if (sp[-n - 2] != NULL) {
             *callable = sp[-n - 2];
             *arg0 = sp[-n - 1];
+            *inlined = is_inlined(*callable, 0);
         }
         else {
             *callable = sp[-n - 1];
             *arg0 = n > 0 ? sp[-n] : NULL;
+            *inlined = is_inlined(*callable, 1);
         }
         return 1;
     case CALL_FUNCTION_EX:
         *callable = sp[-2 - (n & 1)];
-        *arg0 = ex_first_arg(sp[-1 - (n & 1)]);
-        return 1;
+        *inlined = is_inlined(*callable, 1);
+        return ex_first_arg(&sp[-1 - (n & 1)], arg0) < 0 ? -1 : 1;
     default:
         return 0;
     }
@@ -492,6 +519,15 @@ pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
         *offset = lasti + (int)sizeof(_Py_CODEUNIT);
         return 1;
     }
+    return 0;
+}
+
+int
+pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
+                                int Py_UNUSED(offset))
+{
+    /* The interpreter saves the handled exception on the block stack
+     * before the handler's first instruction. */
     return 0;
 }
 

@@ -26,6 +26,15 @@ _pep669_NewRef(PyObject *obj)
 #  define Py_NewRef(obj) _pep669_NewRef((PyObject *)(obj))
 #endif
 
+/* bpo-37194 added PyObject_CallNoArgs() to Python 3.9.0a1. */
+#if PY_VERSION_HEX < 0x03090000
+static inline PyObject *
+PyObject_CallNoArgs(PyObject *func)
+{
+    return PyObject_CallObject(func, NULL);
+}
+#endif
+
 /* bpo-1635741 added PyModule_AddObjectRef() to Python 3.10.0a3. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline int

@@ -77,6 +77,8 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
     rec->transit = 0;
+    rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+    rec->deferred_count = 0;
 }
 
 static void
@@ -84,6 +86,10 @@ clear_record(Pep669Record *rec)
 {
     forget_call(rec);
     Py_CLEAR(rec->armed_exc);
+    Py_CLEAR(rec->deferred_type);
+    Py_CLEAR(rec->deferred_value);
+    Py_CLEAR(rec->deferred_tb);
+    rec->deferred_count = 0;
     rec->exc_seen = 0;
     rec->stop_offset = -1;
 }
@@ -275,13 +281,16 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         apply(ts, 0);
         return;
     }
+    Pep669Record *crec;
     if (record_top != NULL && record_top->frame == caller) {
-        events = pep669_code_events(record_top->code, &cd);
-        want = wants_lines(record_top->code, cd, events);
+        crec = record_top;
+        events = pep669_code_events(crec->code, &cd);
+        want = wants_lines(crec->code, cd, events);
     }
     else if (unhooked.frame == caller) {
-        events = pep669_code_events(unhooked.code, &cd);
-        want = wants_unhooked(unhooked.code, cd, events);
+        crec = &unhooked;
+        events = pep669_code_events(crec->code, &cd);
+        want = wants_unhooked(crec->code, cd, events);
     }
     else {
         /* A frame that did not come through the hook (it had no events
@@ -298,7 +307,9 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     }
     apply(ts, want);
     if (want) {
-        set_flags(pep669_backend_current_pyframe(ts), events);
+        /* The caller ran traced before (it has its frame object): its
+         * filters may need to follow a change made during the callee. */
+        set_flags_rec(pep669_backend_frame_pyframe(caller), crec, events);
     }
 }
 
@@ -363,16 +374,6 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     return err;
 }
 
-/* A Python function's call is "inlined" by 3.12 (its frame is the event);
- * any other callable gets C_RETURN / C_RAISE. */
-static int
-is_python_function(PyObject *callable)
-{
-    return PyFunction_Check(callable) ||
-           (PyMethod_Check(callable) &&
-            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
-}
-
 /* The call under way ended (raised: by an exception). */
 static int
 end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
@@ -380,8 +381,12 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
 {
     int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
     int err = 0;
-    if ((events & (1u << event)) && !is_python_function(rec->call_callable)) {
-        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset);
+    if (events & (1u << event)) {
+        /* A tool that DISABLEd the CALL there gets no C event either
+         * (3.12 removes the location's instrumentation). */
+        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset) &
+            (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL,
+                                            rec->call_offset);
         if (tools) {
             err = pep669_call_tools2_traced(
                 ts, tools, event, co, rec->call_offset, rec->call_callable,
@@ -408,11 +413,15 @@ static int
 start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
            PyCodeObject *co, Pep669CodeData *cd, uint32_t events, int lasti)
 {
-    int offset;
+    int offset, inlined = 0, found;
     PyObject *callable, *arg0;
-    if (rec->call_offset >= 0 ||
-        !pep669_backend_call_at(frame, lasti, &offset, &callable, &arg0)) {
+    if (rec->call_offset >= 0) {
         return 0;
+    }
+    found = pep669_backend_call_at(frame, lasti, &offset, &callable, &arg0,
+                                   &inlined);
+    if (found <= 0) {
+        return found;
     }
     if (arg0 == NULL) {
         arg0 = pep669_registry.missing;
@@ -426,7 +435,10 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             return -1;
         }
     }
-    if (events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) {
+    if ((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) &&
+        !inlined) {
+        /* 3.12 runs an inlined callee in its own frame: that frame's
+         * events are the only ones. */
         rec->call_offset = offset;
         rec->call_end = pep669_backend_next_instruction(co, offset);
         rec->call_callable = Py_NewRef(callable);
@@ -452,6 +464,17 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
                                  lasti, exc);
     }
     Py_DECREF(exc);
+    if (err < 0) {
+        int span = pep669_backend_handler_prologue(co, lasti);
+        if (span > 0) {
+            /* Raise it once the handler has saved the exception state:
+             * then the handler's own cleanup restores it. */
+            PyErr_Fetch(&rec->deferred_type, &rec->deferred_value,
+                        &rec->deferred_tb);
+            rec->deferred_count = span;
+            return 0;
+        }
+    }
     return err;
 }
 
@@ -565,8 +588,9 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
         return 0;
     }
     /* owned */
-    PyObject *stop = PyObject_CallFunctionObjArgs(PyExc_StopIteration,
-                                                  retval, NULL);
+    PyObject *stop = retval == Py_None
+        ? PyObject_CallNoArgs(PyExc_StopIteration)
+        : PyObject_CallFunctionObjArgs(PyExc_StopIteration, retval, NULL);
     if (stop == NULL) {
         return -1;
     }
@@ -617,6 +641,12 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
+    if (rec->deferred_count > 0 && --rec->deferred_count == 0) {
+        PyErr_Restore(rec->deferred_type, rec->deferred_value,
+                      rec->deferred_tb);
+        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+        return -1;
+    }
     if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
         check_handled(ts, rec, co, cd, events, lasti) < 0) {
         return -1;

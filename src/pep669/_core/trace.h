@@ -47,6 +47,10 @@ typedef struct Pep669Record {
     int exc_seen;
     PyObject *armed_exc;
     int stop_offset;
+    /* An EXCEPTION_HANDLED callback's exception, raised once the
+     * handler's prologue has run (see pep669_backend_handler_prologue). */
+    PyObject *deferred_type, *deferred_value, *deferred_tb;
+    int deferred_count;
     /* The filters the legacy tracer chose for the frame. */
     int legacy_lines, legacy_opcodes;
     int was_traced;     /* the trampoline was active when it started */
