@@ -143,7 +143,8 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
         int opcodes = (events & PEP669_INSTR_EVENTS) != 0 ||
             (rec != NULL && rec->exc_seen &&
              (events & (PEP669_BIT(RERAISE) |
-                        PEP669_BIT(EXCEPTION_HANDLED))));
+                        PEP669_BIT(EXCEPTION_HANDLED)))) ||
+            (rec != NULL && rec->deferred_count > 0);
         pep669_backend_pyframe_set_flags(
             f, (events & PEP669_BIT(LINE)) != 0, opcodes);
     }
@@ -641,12 +642,6 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (rec->deferred_count > 0 && --rec->deferred_count == 0) {
-        PyErr_Restore(rec->deferred_type, rec->deferred_value,
-                      rec->deferred_tb);
-        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
-        return -1;
-    }
     if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
         check_handled(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
@@ -761,8 +756,17 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             return pep669_backend_trace_forward(obj, frame, what, arg);
         }
     }
+    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
+        --rec->deferred_count == 0) {
+        /* The handler's prologue ran: raise the callback's exception. */
+        PyErr_Restore(rec->deferred_type, rec->deferred_value,
+                      rec->deferred_tb);
+        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+        return -1;
+    }
     events = record_events(rec, &cd);
-    if (!(hooked ? wants_lines(rec->code, cd, events)
+    if (rec->deferred_count == 0 &&
+        !(hooked ? wants_lines(rec->code, cd, events)
                  : wants_unhooked(rec->code, cd, events))) {
         /* Events were switched off while the frame ran. */
         if (!hooked) {
@@ -824,7 +828,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         /* Callbacks changed what this frame wants (events set, or the
          * last line DISABLEd: the rest of the run is at full speed). */
         events = record_events(rec, &cd);
-        if (!(hooked ? wants_lines(rec->code, cd, events)
+        if (rec->deferred_count == 0 &&
+            !(hooked ? wants_lines(rec->code, cd, events)
                      : wants_unhooked(rec->code, cd, events))) {
             if (!hooked) {
                 forget_unhooked();
