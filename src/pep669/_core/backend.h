@@ -80,9 +80,20 @@ int pep669_backend_frame_prepare_throw(PyThreadState *ts,
 
 /* Is pep669_trace the thread's trace function? */
 int pep669_backend_trace_active(PyThreadState *ts);
-/* Make it so (the current one becomes the legacy tracer), with tracing on
- * for the current evaluator run and the runs it starts. */
-void pep669_backend_trace_start(PyThreadState *ts);
+/* How: 0 (it is not), PEP669_TRACE_LIGHT or PEP669_TRACE_FULL. */
+#define PEP669_TRACE_LIGHT 1
+#define PEP669_TRACE_FULL 2
+int pep669_backend_trace_mode(PyThreadState *ts);
+/* Make it so (the current one becomes the legacy tracer).  FULL: tracing
+ * on for the current evaluator run and the runs it starts (line, opcode,
+ * call, return and exception events).  LIGHT: tracing off, so that only
+ * the interpreter's exception reports reach it; with a legacy tracer
+ * underneath (which needs everything) LIGHT is FULL. */
+void pep669_backend_trace_start(PyThreadState *ts, int mode);
+/* Called at every call boundary: repairs what a foreign PyEval_SetTrace()
+ * did to the interpreter's count of trace functions while the trampoline
+ * was installed LIGHT (uncounted). */
+void pep669_backend_trace_check(PyThreadState *ts);
 /* Give the thread back its legacy tracer (or none).  Does nothing if
  * pep669_trace is not installed (someone replaced it: theirs stays). */
 void pep669_backend_trace_stop(PyThreadState *ts);

@@ -355,21 +355,52 @@ update_use_tracing(PyThreadState *ts)
          (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL)) ? 255 : 0;
 }
 
+static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
+
 int
 pep669_backend_trace_active(PyThreadState *ts)
 {
     return ts->c_tracefunc == pep669_trace;
 }
 
-void
-pep669_backend_trace_start(PyThreadState *ts)
+int
+pep669_backend_trace_mode(PyThreadState *ts)
 {
-    if (ts->c_tracefunc == pep669_trace) {
-        return;
+    if (ts->c_tracefunc != pep669_trace) {
+        return 0;
     }
-    legacy_func = ts->c_tracefunc;
-    ts->c_tracefunc = pep669_trace;
-    update_use_tracing(ts);
+    return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
+}
+
+void
+pep669_backend_trace_check(PyThreadState *Py_UNUSED(ts))
+{
+    /* 3.11 keeps no count of trace functions. */
+}
+
+void
+pep669_backend_trace_start(PyThreadState *ts, int mode)
+{
+    if (ts->c_tracefunc != pep669_trace) {
+        legacy_func = ts->c_tracefunc;
+        ts->c_tracefunc = pep669_trace;
+    }
+    if (legacy_func != NULL) {
+        mode = PEP669_TRACE_FULL;
+    }
+    light_mode = mode == PEP669_TRACE_LIGHT;
+    if (light_mode) {
+        /* The error path reports exceptions to the trace function
+         * whatever use_tracing says; after such a report the interpreter
+         * turns tracing back on for the rest of that run (harmless: the
+         * frame's line and opcode filters are off), and the next call
+         * boundary sets this again. */
+        ts->cframe->use_tracing =
+            (ts->tracing == 0 && ts->c_profilefunc != NULL) ? 255 : 0;
+    }
+    else {
+        update_use_tracing(ts);
+    }
 }
 
 void
@@ -380,6 +411,7 @@ pep669_backend_trace_stop(PyThreadState *ts)
     }
     ts->c_tracefunc = legacy_func;
     legacy_func = NULL;
+    light_mode = 0;
     update_use_tracing(ts);
 }
 

@@ -159,38 +159,82 @@ pep669_backend_leave_callback(PyThreadState *ts)
  * (its c_traceobj stays in place). */
 static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
 
+/* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
+ * the per-instruction gate stays closed. */
+static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
+
 int
 pep669_backend_trace_active(PyThreadState *ts)
 {
     return ts->c_tracefunc == pep669_trace;
 }
 
-void
-pep669_backend_trace_start(PyThreadState *ts)
+int
+pep669_backend_trace_mode(PyThreadState *ts)
 {
-    if (ts->c_tracefunc == pep669_trace) {
-        return;
+    if (ts->c_tracefunc != pep669_trace) {
+        return 0;
     }
-    legacy_func = ts->c_tracefunc;
-    if (legacy_func == NULL) {
-        /* PyEval_SetTrace() counts the same way: one per thread with a
-         * trace function, whichever it is. */
+    return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
+}
+
+void
+pep669_backend_trace_check(PyThreadState *ts)
+{
+    if (light_mode && ts->c_tracefunc != pep669_trace) {
+        /* PyEval_SetTrace() replaced the uncounted trampoline and
+         * adjusted the count as if it had been counted. */
         PEP669_TRACING_POSSIBLE_ADD(ts, 1);
+        light_mode = 0;
     }
-    ts->c_tracefunc = pep669_trace;
-    PEP669_USE_TRACING(ts) = 1;
+}
+
+void
+pep669_backend_trace_start(PyThreadState *ts, int mode)
+{
+    pep669_backend_trace_check(ts);
+    if (ts->c_tracefunc != pep669_trace) {
+        legacy_func = ts->c_tracefunc;
+        ts->c_tracefunc = pep669_trace;
+        light_mode = 1;
+        if (legacy_func != NULL) {
+            /* Counted already, as the legacy tracer. */
+            light_mode = 0;
+        }
+    }
+    if (legacy_func != NULL) {
+        mode = PEP669_TRACE_FULL;
+    }
+    if (mode == PEP669_TRACE_FULL) {
+        if (light_mode && legacy_func == NULL) {
+            /* PyEval_SetTrace() counts one per thread with a trace
+             * function, whichever it is. */
+            PEP669_TRACING_POSSIBLE_ADD(ts, 1);
+        }
+        light_mode = 0;
+        PEP669_USE_TRACING(ts) = 1;
+    }
+    else {
+        if (!light_mode) {
+            PEP669_TRACING_POSSIBLE_ADD(ts, -1);
+        }
+        light_mode = 1;
+        PEP669_USE_TRACING(ts) = ts->c_profilefunc != NULL;
+    }
 }
 
 void
 pep669_backend_trace_stop(PyThreadState *ts)
 {
+    pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != pep669_trace) {
         return;
     }
     ts->c_tracefunc = legacy_func;
-    if (legacy_func == NULL) {
+    if (legacy_func == NULL && !light_mode) {
         PEP669_TRACING_POSSIBLE_ADD(ts, -1);
     }
+    light_mode = 0;
     legacy_func = NULL;
     PEP669_USE_TRACING(ts) =
         (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);

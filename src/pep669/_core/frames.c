@@ -141,6 +141,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     if (pep669_backend_suppressed(ts)) {
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
+    pep669_backend_trace_check(ts);
     co = pep669_backend_frame_code(frame);
     events = pep669_code_events(co, &cd);
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&

@@ -104,19 +104,28 @@ forget_unhooked(void)
     Py_CLEAR(unhooked_exc);
 }
 
-/* Does a run of this code need the trampoline for line-level events?
- * Not for LINE alone once every line start is DISABLEd: such code runs at
- * full speed again. */
+/* What a run of this code needs from the trampoline:
+ *   WANT_FULL   the trampoline with tracing on (line, opcode events)
+ *   WANT_LIGHT  the trampoline installed with tracing off: the
+ *               interpreter still reports exceptions to it (its error path
+ *               tests the trace function only), and nothing else costs
+ *   0           nothing
+ * LINE alone needs nothing once every line start is DISABLEd: such code
+ * runs at full speed again. */
+#define WANT_LIGHT PEP669_TRACE_LIGHT
+#define WANT_FULL PEP669_TRACE_FULL
+
 static int
 wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
-    if (events & (PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)) {
-        return 1;
+    if (events & PEP669_INSTR_EVENTS) {
+        return WANT_FULL;
     }
-    if (!(events & PEP669_BIT(LINE))) {
-        return 0;
+    if ((events & PEP669_BIT(LINE)) &&
+        (cd == NULL || !pep669_lines_all_disabled(co, cd))) {
+        return WANT_FULL;
     }
-    return cd == NULL || !pep669_lines_all_disabled(co, cd);
+    return (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
 }
 
 /* The same for the frame that runs traced without the hook: its exit
@@ -124,7 +133,22 @@ wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 static int
 wants_unhooked(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
-    return (events & PEP669_EXIT_EVENTS) || wants_lines(co, cd, events);
+    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL
+                                         : wants_lines(co, cd, events);
+}
+
+/* A frame that saw an exception looks for its handler and re-raises with
+ * opcode events: tracing on for the rest of its run. */
+static int
+with_record(Pep669Record *rec, int want, uint32_t events)
+{
+    if (rec != NULL && want != WANT_FULL &&
+        ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
+                                      PEP669_BIT(EXCEPTION_HANDLED)))) ||
+         rec->deferred_count > 0)) {
+        return WANT_FULL;
+    }
+    return want;
 }
 
 static int
@@ -160,12 +184,13 @@ set_flags(PyFrameObject *f, uint32_t events)
 static void
 apply(PyThreadState *ts, int want)
 {
-    int active = pep669_backend_trace_active(ts);
-    if (want && !active) {
-        pep669_backend_trace_start(ts);
-    }
-    else if (!want && active) {
-        pep669_backend_trace_stop(ts);
+    if (want != pep669_backend_trace_mode(ts)) {
+        if (want) {
+            pep669_backend_trace_start(ts, want);
+        }
+        else {
+            pep669_backend_trace_stop(ts);
+        }
     }
 }
 
@@ -209,7 +234,8 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     PyCodeObject *co = pep669_backend_frame_code(frame);
     uint32_t events = pep669_code_events(co, &cd);
     int transit = 0;
-    if (!wants_unhooked(co, cd, events)) {
+    int want = wants_unhooked(co, cd, events);
+    if (!want) {
         if (!outer_wants(frame)) {
             if (unhooked.frame == frame) {
                 forget_unhooked();
@@ -228,7 +254,8 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
         f = pep669_backend_current_pyframe(ts);
     }
     set_flags(f, transit ? 0 : events);
-    return 1;
+    /* A transit needs the 'return' event: tracing on. */
+    return transit ? WANT_FULL : want;
 }
 
 void
@@ -286,12 +313,14 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
         events = pep669_code_events(crec->code, &cd);
-        want = wants_lines(crec->code, cd, events);
+        want = with_record(crec, wants_lines(crec->code, cd, events),
+                           events);
     }
     else if (unhooked.frame == caller) {
         crec = &unhooked;
         events = pep669_code_events(crec->code, &cd);
-        want = wants_unhooked(crec->code, cd, events);
+        want = with_record(crec, wants_unhooked(crec->code, cd, events),
+                           events);
     }
     else {
         /* A frame that did not come through the hook (it had no events
@@ -325,7 +354,8 @@ pep669_trace_refresh(PyThreadState *ts)
     if (record_top != NULL && record_top->frame == frame) {
         PyCodeObject *co = record_top->code;
         uint32_t events = pep669_code_events(co, &cd);
-        int want = wants_lines(co, cd, events);
+        int want = with_record(record_top, wants_lines(co, cd, events),
+                               events);
         apply(ts, want);
         if (want) {
             set_flags_rec(pep669_backend_current_pyframe(ts), record_top,
@@ -525,6 +555,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
          * no handler runs. */
         rec->exc_seen = 1;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
+        apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
     }
     return err;
@@ -716,9 +747,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         }
         Py_DECREF(back);
     }
-    if (!want) {
-        pep669_backend_trace_stop(ts);
-    }
+    apply(ts, want);
     return err;
 }
 
@@ -828,15 +857,14 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         /* Callbacks changed what this frame wants (events set, or the
          * last line DISABLEd: the rest of the run is at full speed). */
         events = record_events(rec, &cd);
-        if (rec->deferred_count == 0 &&
-            !(hooked ? wants_lines(rec->code, cd, events)
-                     : wants_unhooked(rec->code, cd, events))) {
-            if (!hooked) {
-                forget_unhooked();
-            }
-            pep669_backend_trace_stop(ts);
+        int want = with_record(
+            rec, hooked ? wants_lines(rec->code, cd, events)
+                        : wants_unhooked(rec->code, cd, events), events);
+        if (!want && !hooked) {
+            forget_unhooked();
         }
-        else {
+        apply(ts, want);
+        if (want) {
             set_flags_rec(frame, rec, events);
         }
     }
