@@ -145,7 +145,10 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     co = pep669_backend_frame_code(frame);
     events = pep669_code_events(co, &cd);
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
-        !pep669_backend_trace_active(ts)) {
+        !pep669_backend_trace_active(ts) &&
+        !(pep669_registry.stop_iteration_anywhere &&
+          (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                           CO_ITERABLE_COROUTINE)))) {
         /* Full speed: nothing wanted here, nothing to switch off. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }

@@ -269,6 +269,18 @@ registry_changed(void)
         }
     }
     r->active_union = all;
+    r->stop_iteration_anywhere =
+        (all & PEP669_BIT(STOP_ITERATION)) != 0 &&
+        r->callback_tools[PEP669_EV_STOP_ITERATION] != 0;
+    for (Pep669CodeData *cd = r->local_codes;
+         cd != NULL && !r->stop_iteration_anywhere; cd = cd->next_local) {
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if ((cd->local_events[tool] & PEP669_BIT(STOP_ITERATION)) &&
+                r->callbacks[tool][PEP669_EV_STOP_ITERATION] != NULL) {
+                r->stop_iteration_anywhere = 1;
+            }
+        }
+    }
     r->version++;
     return pep669_frames_update();
 }

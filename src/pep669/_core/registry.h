@@ -43,6 +43,9 @@ typedef struct {
     uint8_t callback_tools[PEP669_EVENT_COUNT];
     uint8_t active_tools[PEP669_EVENT_COUNT];  /* global & callback */
     uint32_t active_union;
+    /* Some code wants STOP_ITERATION, globally or locally: generator
+     * frames must then be watched wherever they run. */
+    int stop_iteration_anywhere;
     /* Bumped by every change of event sets, callbacks' DISABLE state or
      * restart: caches stamped with an older version are stale. */
     uint64_t version;
