@@ -96,31 +96,10 @@ COLD_FOR_ITER_RAISES = NATIVE
 HANDLED_CALLBACK_ERROR_RECAUGHT = NATIVE
 
 
-# ENGINE: an exception raised by an EXCEPTION_HANDLED or RERAISE callback
-# (also the ValueError of a DISABLE returned from them) is reported by a
-# RAISE in the same frame (3.8-3.11); natively it is not (it goes straight
-# to the unwinding, like one raised by a RAISE callback).  Reproducer: a
-# RERAISE callback raising RuntimeError on ``try: raise KeyError
-# finally: pass``: native RAISE(K), EXCEPTION_HANDLED(K), RERAISE(K),
-# [EXCEPTION_HANDLED(RT), RERAISE(RT)], PY_UNWIND(RT); the backport has
-# RAISE(RT) after RERAISE(K).
-ENGINE_CALLBACK_ERROR_RAISED = not NATIVE
 
-# ENGINE: the exception raised by an EXCEPTION_HANDLED callback has the
-# handled exception as __context__ (3.8-3.10); natively it has none (the
-# callback runs before the handler's PUSH_EXC_INFO).  Reproducer:
-# ``try: raise KeyError('a') except Exception as e: return e`` with an
-# EXCEPTION_HANDLED callback raising RuntimeError: native __context__ is
-# None, the backport's is KeyError('a').
-ENGINE_HANDLED_ERROR_CONTEXT = PY < (3, 11)
 
-# ENGINE: throw() into a generator that never started reports RAISE at
-# offset -1 (3.8-3.10); native and 3.11 report 0 (PY_THROW and PY_UNWIND
-# already report 0).  Reproducer: ``def g(): yield 1``,
-# ``g().throw(KeyError())`` with RAISE set.
-ENGINE_UNSTARTED_RAISE_OFFSET = PY < (3, 11)
 
-# ENGINE: (a decision to take rather than a plain bug) natively, LINE,
+# Known difference (docs/differences.md), pinned here: natively, LINE,
 # INSTRUCTION or BRANCH instrumentation of the consumer keeps its FOR_ITER
 # from specialising, so a generator finishing in a for loop gives RAISE
 # (value) or nothing (None) instead of STOP_ITERATION (see
@@ -128,7 +107,7 @@ ENGINE_UNSTARTED_RAISE_OFFSET = PY < (3, 11)
 # STOP_ITERATION whatever else is set (3.8-3.11).
 ENGINE_FOR_ITER_UNDER_LINE_EVENTS = not NATIVE
 
-# ENGINE: on 3.10 and 3.11 PY_UNWIND after a re-raise that restores the
+# ENGINE (open): on 3.10 and 3.11 PY_UNWIND after a re-raise that restores the
 # frame's ``lasti`` (3.10 RERAISE 1, 3.11 RERAISE 1/2: the end of a ``with``
 # block whose __exit__ returned False, the handler deleting the name of
 # ``except ... as e``) reports that restored ``lasti``, the instruction that
@@ -139,7 +118,8 @@ ENGINE_FOR_ITER_UNDER_LINE_EVENTS = not NATIVE
 # 3.10/3.11 give the RAISE_VARARGS offset.
 ENGINE_UNWIND_AT_RESTORED_LASTI = PY in ((3, 10), (3, 11))
 
-# ENGINE: a bare ``raise`` in a frame that saw no exception itself (a
+# Known difference (docs/differences.md), pinned here: a bare ``raise`` in
+# a frame that saw no exception itself (a
 # helper called from an ``except`` block) gives no RERAISE (3.8-3.11; a
 # known limitation, docs/differences.md: re-raises are looked for only in
 # frames that had an exception event).  Natively it is a RERAISE at its
@@ -1645,7 +1625,6 @@ class OffsetTest(ExcTestCase):
              handler_for(gen_catches.__code__, s0.yield_)),
         ])
 
-    @expected_failure_if(ENGINE_UNSTARTED_RAISE_OFFSET)  # ENGINE: above
     def test_throw_into_unstarted_generator(self):
         g = gen_simple()
         rec = self.record()
@@ -1741,7 +1720,6 @@ class CallbackTest(ExcTestCase):
             ('PY_UNWIND', 'middle', rt),
         ])
 
-    @expected_failure_if(ENGINE_CALLBACK_ERROR_RAISED)  # ENGINE: above
     def test_reraise_callback_replaces_exception(self):
         def respond(r):
             if r.event == 'RERAISE' and isinstance(r.args[1], KeyError):
@@ -1761,7 +1739,6 @@ class CallbackTest(ExcTestCase):
             ('PY_UNWIND', 'finally_reraises', rt),
         ])
 
-    @expected_failure_if(ENGINE_CALLBACK_ERROR_RAISED)  # ENGINE: above
     def test_handled_callback_raises_once(self):
         def respond(r):
             if r.event == 'EXCEPTION_HANDLED' and isinstance(r.args[1],
@@ -1843,7 +1820,6 @@ class CallbackTest(ExcTestCase):
         else:
             self.assertEqual(len(count), 2 if CLEANUP_HANDLERS else 1)
 
-    @expected_failure_if(ENGINE_HANDLED_ERROR_CONTEXT)  # ENGINE: above
     def test_handled_callback_error_has_no_context(self):
         # natively the callback runs before the handler's PUSH_EXC_INFO:
         # nothing is being handled yet, so the error has no __context__
@@ -1944,7 +1920,6 @@ class CallbackTest(ExcTestCase):
         ])
         self.assertIsNone(e.__context__)
 
-    @expected_failure_if(ENGINE_CALLBACK_ERROR_RAISED)  # ENGINE: above
     def test_disable_reraise(self):
         k = X(KeyError, 'f')
         expected = [
@@ -1966,7 +1941,6 @@ class CallbackTest(ExcTestCase):
             ('RAISE', 'middle', None),
         ])
 
-    @expected_failure_if(ENGINE_CALLBACK_ERROR_RAISED)  # ENGINE: above
     def test_disable_handled(self):
         k = X(KeyError, 'any')
         expected = [

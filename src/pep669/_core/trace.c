@@ -79,6 +79,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
+    rec->callback_raised = 0;
 }
 
 static void
@@ -496,6 +497,16 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     }
     Py_DECREF(exc);
     if (err < 0) {
+        /* 3.12 raises it before the handler made the handled exception
+         * current: it has no __context__. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value != NULL) {
+            PyException_SetContext(value, NULL);
+        }
+        PyErr_Restore(type, value, tb);
+        rec->callback_raised = 1;
         int span = pep669_backend_handler_prologue(co, lasti);
         if (span > 0) {
             /* Raise it once the handler has saved the exception state:
@@ -528,6 +539,12 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
              PyObject *arg)
 {
     int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
+    int from_callback = rec->callback_raised;
+    rec->callback_raised = 0;
+    if (lasti < 0) {
+        /* throw() into a generator that never ran: its start. */
+        lasti = 0;
+    }
     PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
                     ? PyTuple_GET_ITEM(arg, 1) : Py_None;
     int stop = PyErr_GivenExceptionMatches(exc, PyExc_StopIteration) &&
@@ -546,7 +563,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->stop_offset = -1;
         return 0;
     }
-    if (events & PEP669_BIT(RAISE)) {
+    if ((events & PEP669_BIT(RAISE)) && !from_callback) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
     }
     if (!stop && (events & (PEP669_BIT(EXCEPTION_HANDLED) |
@@ -573,6 +590,7 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     if (events & PEP669_BIT(RERAISE)) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
+        rec->callback_raised = err < 0;
     }
     /* Its handler, if the frame has one, is next. */
     if (err == 0 && (events & PEP669_BIT(EXCEPTION_HANDLED))) {
@@ -788,6 +806,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
         --rec->deferred_count == 0) {
         /* The handler's prologue ran: raise the callback's exception. */
+        rec->callback_raised = 1;
         PyErr_Restore(rec->deferred_type, rec->deferred_value,
                       rec->deferred_tb);
         rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;

@@ -51,6 +51,9 @@ typedef struct Pep669Record {
      * handler's prologue has run (see pep669_backend_handler_prologue). */
     PyObject *deferred_type, *deferred_value, *deferred_tb;
     int deferred_count;
+    /* The exception being raised now came from an EXCEPTION_HANDLED or
+     * RERAISE callback: 3.12 gives it no RAISE. */
+    int callback_raised;
     /* The filters the legacy tracer chose for the frame. */
     int legacy_lines, legacy_opcodes;
     int was_traced;     /* the trampoline was active when it started */
