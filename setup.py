@@ -24,7 +24,7 @@ if __name__ == "__main__":
         ext_modules.append(Extension(
             "pep669._monitoring",
             sources=sources,
-            depends=[CORE + h for h in ("compat.h", "events.h", "registry.h", "dispatch.h", "frames.h", "trace.h", "backend.h", "backend_pyframe.h", "backend_hook.h")],
+            depends=[CORE + h for h in ("compat.h", "events.h", "registry.h", "dispatch.h", "frames.h", "trace.h", "backend.h", "backend_pyframe.h", "backend_hook.h", "backend_trampoline.h")],
         ))
     setup(
         package_dir={"": "src"},

@@ -22,37 +22,23 @@
 #  error "backend_py311.c is for CPython 3.11"
 #endif
 
+/* internal/pycore_pystate.h _PyThreadState_UpdateTracingState(): the flag
+ * is OR-ed into the opcode, so it must be exactly 0 or 255. */
+#define PEP669_SET_USE_TRACING(ts, on) \
+    ((ts)->cframe->use_tracing = ((on) && (ts)->tracing == 0) ? 255 : 0)
+/* 3.11 keeps no count of trace functions. */
+#define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
+
+#include "backend_trampoline.h"
+
 #define FRAME(frame) ((_PyInterpreterFrame *)(frame))
 #define UNIT ((int)sizeof(_Py_CODEUNIT))
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
 
 static _PyFrameEvalFunction prev_eval = NULL;
 
+#define PEP669_HOOK_FRAME _PyInterpreterFrame
 #include "backend_hook.h"
-
-static PyObject *
-eval_hook(PyThreadState *ts, _PyInterpreterFrame *frame, int throwflag)
-{
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        return prev_eval(ts, frame, throwflag);
-    }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
-}
-
-static _PyFrameEvalFunction
-get_eval(void)
-{
-    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
-}
-
-static void
-set_eval(_PyFrameEvalFunction func)
-{
-    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
-}
-
-PEP669_DEFINE_HOOK_SWITCH()
 
 PyObject *
 pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
@@ -339,109 +325,6 @@ pep669_backend_leave_callback(PyThreadState *ts)
     PyThreadState_LeaveTracing(ts);
 }
 
-/* ---- the trampoline ---- */
-
-/* The thread's own trace function while pep669_trace stands in for it
- * (its c_traceobj stays in place). */
-static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
-
-/* internal/pycore_pystate.h _PyThreadState_UpdateTracingState(): the flag
- * is OR-ed into the opcode, so it must be exactly 0 or 255. */
-static void
-update_use_tracing(PyThreadState *ts)
-{
-    ts->cframe->use_tracing =
-        (ts->tracing == 0 &&
-         (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL)) ? 255 : 0;
-}
-
-static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
-
-int
-pep669_backend_trace_active(PyThreadState *ts)
-{
-    return ts->c_tracefunc == pep669_trace;
-}
-
-int
-pep669_backend_trace_mode(PyThreadState *ts)
-{
-    if (ts->c_tracefunc != pep669_trace) {
-        return 0;
-    }
-    return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
-}
-
-void
-pep669_backend_trace_check(PyThreadState *Py_UNUSED(ts))
-{
-    /* 3.11 keeps no count of trace functions. */
-}
-
-void
-pep669_backend_trace_start(PyThreadState *ts, int mode)
-{
-    if (ts->c_tracefunc != pep669_trace) {
-        legacy_func = ts->c_tracefunc;
-        ts->c_tracefunc = pep669_trace;
-    }
-    if (legacy_func != NULL) {
-        mode = PEP669_TRACE_FULL;
-    }
-    light_mode = mode == PEP669_TRACE_LIGHT;
-    if (light_mode) {
-        /* The error path reports exceptions to the trace function
-         * whatever use_tracing says; after such a report the interpreter
-         * turns tracing back on for the rest of that run (harmless: the
-         * frame's line and opcode filters are off), and the next call
-         * boundary sets this again. */
-        ts->cframe->use_tracing =
-            (ts->tracing == 0 && ts->c_profilefunc != NULL) ? 255 : 0;
-    }
-    else {
-        update_use_tracing(ts);
-    }
-}
-
-void
-pep669_backend_trace_stop(PyThreadState *ts)
-{
-    if (ts->c_tracefunc != pep669_trace) {
-        return;
-    }
-    ts->c_tracefunc = legacy_func;
-    legacy_func = NULL;
-    light_mode = 0;
-    update_use_tracing(ts);
-}
-
-int
-pep669_backend_trace_has_legacy(void)
-{
-    return legacy_func != NULL;
-}
-
-void
-pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
-{
-    *lines = f->f_trace_lines != 0;
-    *opcodes = f->f_trace_opcodes != 0;
-}
-
-void
-pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
-{
-    f->f_trace_lines = (char)(lines != 0);
-    f->f_trace_opcodes = (char)(opcodes != 0);
-}
-
-int
-pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
-                             PyObject *arg)
-{
-    return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
-}
-
 Pep669Frame *
 pep669_backend_current_frame(PyThreadState *ts)
 {
@@ -503,19 +386,6 @@ pep669_backend_current_pyframe(PyThreadState *Py_UNUSED(ts))
     return PyEval_GetFrame();
 }
 
-void
-pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
-{
-    if (legacy_func != NULL) {
-        f->f_trace_lines |= (char)(lines != 0);
-        f->f_trace_opcodes |= (char)(opcodes != 0);
-    }
-    else {
-        f->f_trace_lines = (char)(lines != 0);
-        f->f_trace_opcodes = (char)(opcodes != 0);
-    }
-}
-
 int
 pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
                          int *target)
@@ -575,44 +445,6 @@ pep669_backend_first_line_offset(PyCodeObject *co)
     return (co->_co_firsttraceable + 1) * UNIT;
 }
 
-/* CALL_FUNCTION_EX: 3.13 takes the first positional argument after the
- * arguments became a tuple.  Another iterable is made into that tuple
- * here, in its stack slot, as the instruction would do first thing (a
- * non-iterable is left for the instruction's own error message). */
-static int
-ex_first_arg(PyObject **slot, PyObject **arg0)
-{
-    PyObject *args = *slot;
-    if (!PyTuple_Check(args) && !PyList_Check(args) &&
-        Py_TYPE(args)->tp_iter != NULL) {
-        PyObject *tuple = PySequence_Tuple(args);
-        if (tuple == NULL) {
-            return -1;
-        }
-        *slot = tuple;
-        Py_DECREF(args);
-        args = tuple;
-    }
-    *arg0 = NULL;
-    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) > 0) {
-        *arg0 = PyTuple_GET_ITEM(args, 0);
-    }
-    else if (PyList_Check(args) && PyList_GET_SIZE(args) > 0) {
-        *arg0 = PyList_GET_ITEM(args, 0);
-    }
-    return 0;
-}
-
-/* See pep669_backend_call_at: unpacked_slot is whether the call form has
- * no separate self (a bound method in it is unpacked by 3.12). */
-static int
-is_inlined(PyObject *callable, int unpacked_slot)
-{
-    return PyFunction_Check(callable) ||
-           (unpacked_slot && PyMethod_Check(callable) &&
-            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
-}
-
 int
 pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
                        PyObject **callable, PyObject **arg0, int *inlined)
@@ -657,17 +489,6 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     default:
         return 0;
     }
-}
-
-/* The exception being handled (bare `raise` re-raises it), new ref. */
-static PyObject *
-handled_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_GetExcInfo(&type, &value, &tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
 }
 
 int

@@ -24,6 +24,7 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
  * YIELD_FROM leave f_stacktop set, a return leaves it NULL. */
 #define PEP669_LASTI(f) ((f)->f_lasti)
 #define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
+#define PEP669_SET_USE_TRACING(ts, on) ((ts)->use_tracing = (on))
 #define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
 
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) (_PyRuntime.ceval.tracing_possible += (n))
@@ -36,7 +37,13 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 #define PEP669_STACK_TOP(f) ((f)->f_stacktop)
 
 #include "backend_pyframe.h"
+/* 3.8's hook takes no thread state and has no public accessors. */
+#define PEP669_HOOK_CUSTOM
+static PyObject *eval_hook(PyFrameObject *f, int throwflag);
+static _PyFrameEvalFunction get_eval(void);
+static void set_eval(_PyFrameEvalFunction func);
 #include "backend_hook.h"
+
 
 static PyObject *
 eval_hook(PyFrameObject *f, int throwflag)
@@ -61,4 +68,3 @@ set_eval(_PyFrameEvalFunction func)
     PyThreadState_GET()->interp->eval_frame = func;
 }
 
-PEP669_DEFINE_HOOK_SWITCH()

@@ -24,6 +24,7 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
  * YIELD_FROM leave f_stacktop set, a return leaves it NULL. */
 #define PEP669_LASTI(f) ((f)->f_lasti)
 #define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
+#define PEP669_SET_USE_TRACING(ts, on) ((ts)->use_tracing = (on))
 #define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
 
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((ts)->interp->ceval.tracing_possible += (n))
@@ -36,28 +37,6 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 #define PEP669_STACK_TOP(f) ((f)->f_stacktop)
 
 #include "backend_pyframe.h"
+#define PEP669_HOOK_FRAME PyFrameObject
 #include "backend_hook.h"
 
-static PyObject *
-eval_hook(PyThreadState *ts, PyFrameObject *f, int throwflag)
-{
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        return prev_eval(ts, f, throwflag);
-    }
-    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
-}
-
-static _PyFrameEvalFunction
-get_eval(void)
-{
-    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
-}
-
-static void
-set_eval(_PyFrameEvalFunction func)
-{
-    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
-}
-
-PEP669_DEFINE_HOOK_SWITCH()

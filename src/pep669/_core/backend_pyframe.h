@@ -5,6 +5,7 @@
  *                           or -1 before the first
  *   PEP669_SUSPENDED(f)     non-zero when the run ended by a yield
  *   PEP669_USE_TRACING(ts)  the lvalue gating legacy trace calls
+ *   PEP669_SET_USE_TRACING(ts, on)  (for backend_trampoline.h)
  *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  count of trace functions that
  *                           the evaluator's per-instruction gate sees
  *   PEP669_JUMP_UNIT        bytes per unit of a jump's argument
@@ -18,6 +19,7 @@
 
 #include "events.h"
 #include "trace.h"
+#include "backend_trampoline.h"
 
 #define FRAME(frame) ((PyFrameObject *)(frame))
 
@@ -153,120 +155,6 @@ pep669_backend_leave_callback(PyThreadState *ts)
         (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
 }
 
-/* ---- the trampoline ---- */
-
-/* The thread's own trace function while pep669_trace stands in for it
- * (its c_traceobj stays in place). */
-static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
-
-/* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
- * the per-instruction gate stays closed. */
-static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
-
-int
-pep669_backend_trace_active(PyThreadState *ts)
-{
-    return ts->c_tracefunc == pep669_trace;
-}
-
-int
-pep669_backend_trace_mode(PyThreadState *ts)
-{
-    if (ts->c_tracefunc != pep669_trace) {
-        return 0;
-    }
-    return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
-}
-
-void
-pep669_backend_trace_check(PyThreadState *ts)
-{
-    if (light_mode && ts->c_tracefunc != pep669_trace) {
-        /* PyEval_SetTrace() replaced the uncounted trampoline and
-         * adjusted the count as if it had been counted. */
-        PEP669_TRACING_POSSIBLE_ADD(ts, 1);
-        light_mode = 0;
-    }
-}
-
-void
-pep669_backend_trace_start(PyThreadState *ts, int mode)
-{
-    pep669_backend_trace_check(ts);
-    if (ts->c_tracefunc != pep669_trace) {
-        legacy_func = ts->c_tracefunc;
-        ts->c_tracefunc = pep669_trace;
-        light_mode = 1;
-        if (legacy_func != NULL) {
-            /* Counted already, as the legacy tracer. */
-            light_mode = 0;
-        }
-    }
-    if (legacy_func != NULL) {
-        mode = PEP669_TRACE_FULL;
-    }
-    if (mode == PEP669_TRACE_FULL) {
-        if (light_mode && legacy_func == NULL) {
-            /* PyEval_SetTrace() counts one per thread with a trace
-             * function, whichever it is. */
-            PEP669_TRACING_POSSIBLE_ADD(ts, 1);
-        }
-        light_mode = 0;
-        PEP669_USE_TRACING(ts) = 1;
-    }
-    else {
-        if (!light_mode) {
-            PEP669_TRACING_POSSIBLE_ADD(ts, -1);
-        }
-        light_mode = 1;
-        PEP669_USE_TRACING(ts) = ts->c_profilefunc != NULL;
-    }
-}
-
-void
-pep669_backend_trace_stop(PyThreadState *ts)
-{
-    pep669_backend_trace_check(ts);
-    if (ts->c_tracefunc != pep669_trace) {
-        return;
-    }
-    ts->c_tracefunc = legacy_func;
-    if (legacy_func == NULL && !light_mode) {
-        PEP669_TRACING_POSSIBLE_ADD(ts, -1);
-    }
-    light_mode = 0;
-    legacy_func = NULL;
-    PEP669_USE_TRACING(ts) =
-        (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
-}
-
-int
-pep669_backend_trace_has_legacy(void)
-{
-    return legacy_func != NULL;
-}
-
-void
-pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
-{
-    *lines = f->f_trace_lines != 0;
-    *opcodes = f->f_trace_opcodes != 0;
-}
-
-void
-pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
-{
-    f->f_trace_lines = (char)(lines != 0);
-    f->f_trace_opcodes = (char)(opcodes != 0);
-}
-
-int
-pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
-                             PyObject *arg)
-{
-    return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
-}
-
 Pep669Frame *
 pep669_backend_current_frame(PyThreadState *ts)
 {
@@ -328,20 +216,6 @@ pep669_backend_current_pyframe(PyThreadState *ts)
     return ts->frame;
 }
 
-void
-pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
-{
-    if (legacy_func != NULL) {
-        /* The legacy tracer keeps whatever it asked for. */
-        f->f_trace_lines |= (char)(lines != 0);
-        f->f_trace_opcodes |= (char)(opcodes != 0);
-    }
-    else {
-        f->f_trace_lines = (char)(lines != 0);
-        f->f_trace_opcodes = (char)(opcodes != 0);
-    }
-}
-
 int
 pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
                          int *target)
@@ -397,44 +271,6 @@ pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
 }
 
 
-/* CALL_FUNCTION_EX: 3.13 takes the first positional argument after the
- * arguments became a tuple.  Another iterable is made into that tuple
- * here, in its stack slot, as the instruction would do first thing (a
- * non-iterable is left for the instruction's own error message). */
-static int
-ex_first_arg(PyObject **slot, PyObject **arg0)
-{
-    PyObject *args = *slot;
-    if (!PyTuple_Check(args) && !PyList_Check(args) &&
-        Py_TYPE(args)->tp_iter != NULL) {
-        PyObject *tuple = PySequence_Tuple(args);
-        if (tuple == NULL) {
-            return -1;
-        }
-        *slot = tuple;
-        Py_DECREF(args);
-        args = tuple;
-    }
-    *arg0 = NULL;
-    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) > 0) {
-        *arg0 = PyTuple_GET_ITEM(args, 0);
-    }
-    else if (PyList_Check(args) && PyList_GET_SIZE(args) > 0) {
-        *arg0 = PyList_GET_ITEM(args, 0);
-    }
-    return 0;
-}
-
-/* See pep669_backend_call_at: unpacked_slot is whether the call form has
- * no separate self (a bound method in it is unpacked by 3.12). */
-static int
-is_inlined(PyObject *callable, int unpacked_slot)
-{
-    return PyFunction_Check(callable) ||
-           (unpacked_slot && PyMethod_Check(callable) &&
-            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
-}
-
 int
 pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
                        PyObject **callable, PyObject **arg0, int *inlined)
@@ -489,17 +325,6 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     }
 }
 
-
-/* The exception being handled (bare `raise` re-raises it), new ref. */
-static PyObject *
-handled_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_GetExcInfo(&type, &value, &tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-}
 
 int
 pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)

@@ -286,12 +286,29 @@ registry_changed(void)
 }
 
 /* C_RETURN and C_RAISE can only be set together with CALL and each other
- * (instrumentation.c: C_RETURN_EVENTS / C_CALL_EVENTS). */
+ * (instrumentation.c: C_RETURN_EVENTS / C_CALL_EVENTS); the set keeps
+ * CALL only.  -1 with CPython's ValueError otherwise. */
 static int
-c_events_uncoupled(uint32_t events)
+strip_c_events(uint32_t *events)
 {
     const uint32_t all = PEP669_C_EVENTS | PEP669_BIT(CALL);
-    return (events & PEP669_C_EVENTS) && (events & all) != all;
+    if ((*events & PEP669_C_EVENTS) && (*events & all) != all) {
+        PyErr_SetString(PyExc_ValueError,
+                        "cannot set C_RETURN or C_RAISE events independently");
+        return -1;
+    }
+    *events &= ~PEP669_C_EVENTS;
+    return 0;
+}
+
+static int
+check_in_use(int tool)
+{
+    if (pep669_registry.names[tool] == NULL) {
+        PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -382,14 +399,7 @@ pep669_set_events(int tool, int event_set)
         PyErr_Format(PyExc_ValueError, "invalid event set 0x%x", events);
         return -1;
     }
-    if (c_events_uncoupled(events)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "cannot set C_RETURN or C_RAISE events independently");
-        return -1;
-    }
-    events &= ~PEP669_C_EVENTS;
-    if (pep669_registry.names[tool] == NULL) {
-        PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
+    if (strip_c_events(&events) < 0 || check_in_use(tool) < 0) {
         return -1;
     }
     pep669_registry.global_events[tool] = events;
@@ -403,19 +413,15 @@ pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
     if (pep669_check_tool(tool) < 0) {
         return -1;
     }
-    if (c_events_uncoupled(events)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "cannot set C_RETURN or C_RAISE events independently");
+    if (strip_c_events(&events) < 0) {
         return -1;
     }
-    events &= ~PEP669_C_EVENTS;
     if (events & ~PEP669_LOCAL_EVENTS) {
         PyErr_Format(PyExc_ValueError, "invalid local event set 0x%x",
                      events);
         return -1;
     }
-    if (pep669_registry.names[tool] == NULL) {
-        PyErr_Format(PyExc_ValueError, "tool %d is not in use", tool);
+    if (check_in_use(tool) < 0) {
         return -1;
     }
     Pep669CodeData *cd;

@@ -650,18 +650,31 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
     return err;
 }
 
+/* What the frame's arrival at `lasti` settles, before that instruction's
+ * own events: the call under way returned (C_RETURN), the exception
+ * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
+ * here (JUMP / BRANCH). */
+static int
+arrive(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+       Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
+        check_handled(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
+    if (rec->prev_offset >= 0) {
+        return fire_jump(ts, cd, events, co, rec, lasti);
+    }
+    return 0;
+}
+
 static int
 on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
-        check_handled(ts, rec, co, cd, events, lasti) < 0) {
-        return -1;
-    }
-    if (rec->prev_offset >= 0 &&
-        fire_jump(ts, cd, events, co, rec, lasti) < 0) {
+    if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (line == rec->last_line || line < 0) {
@@ -691,12 +704,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
-        check_handled(ts, rec, co, cd, events, lasti) < 0) {
-        return -1;
-    }
-    if (rec->prev_offset >= 0 &&
-        fire_jump(ts, cd, events, co, rec, lasti) < 0) {
+    if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     rec->prev_offset = lasti;
