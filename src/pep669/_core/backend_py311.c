@@ -468,24 +468,10 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
         /* Read before PRECALL unpacks a bound method (3.13 reports the
          * bound method and its first argument); report the CALL. */
         *call_offset = (unit + 1 + _PyOpcode_Caches[PRECALL]) * UNIT;
-        if (sp[-n - 2] != NULL) {
-            /* A method and its self, or (ending a with block) a bound
-             * __exit__ with a first argument: not unpacked. */
-            *callable = sp[-n - 2];
-            *arg0 = sp[-n - 1];
-            *inlined = is_inlined(*callable, 0);
-        }
-        else {
-            *callable = sp[-n - 1];
-            *arg0 = n > 0 ? sp[-n] : NULL;
-            *inlined = is_inlined(*callable, 1);
-        }
-        return 1;
+        return read_method_call(sp, n, callable, arg0, inlined);
     case CALL_FUNCTION_EX:
         *call_offset = unit * UNIT;
-        *callable = sp[-2 - (n & 1)];
-        *inlined = is_inlined(*callable, 1);
-        return ex_first_arg(&sp[-1 - (n & 1)], arg0) < 0 ? -1 : 1;
+        return read_ex_call(sp, n, callable, arg0, inlined);
     default:
         return 0;
     }

@@ -305,21 +305,9 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
         return 1;
     case CALL_METHOD:
         /* LOAD_METHOD left (method, self) or (NULL, callable). */
-        if (sp[-n - 2] != NULL) {
-            *callable = sp[-n - 2];
-            *arg0 = sp[-n - 1];
-            *inlined = is_inlined(*callable, 0);
-        }
-        else {
-            *callable = sp[-n - 1];
-            *arg0 = n > 0 ? sp[-n] : NULL;
-            *inlined = is_inlined(*callable, 1);
-        }
-        return 1;
+        return read_method_call(sp, n, callable, arg0, inlined);
     case CALL_FUNCTION_EX:
-        *callable = sp[-2 - (n & 1)];
-        *inlined = is_inlined(*callable, 1);
-        return ex_first_arg(&sp[-1 - (n & 1)], arg0) < 0 ? -1 : 1;
+        return read_ex_call(sp, n, callable, arg0, inlined);
     default:
         return 0;
     }

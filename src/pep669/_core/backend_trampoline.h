@@ -187,4 +187,35 @@ handled_exception(void)
     return value;
 }
 
+/* A call with a method slot under the callable: (method, self, args...)
+ * or (NULL, callable, args...), n arguments after self/callable. */
+static int
+read_method_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
+                 int *inlined)
+{
+    if (sp[-n - 2] != NULL) {
+        /* A method and its self, or (3.11, ending a with block) a bound
+         * __exit__ with a first argument: not unpacked. */
+        *callable = sp[-n - 2];
+        *arg0 = sp[-n - 1];
+        *inlined = is_inlined(*callable, 0);
+    }
+    else {
+        *callable = sp[-n - 1];
+        *arg0 = n > 0 ? sp[-n] : NULL;
+        *inlined = is_inlined(*callable, 1);
+    }
+    return 1;
+}
+
+/* CALL_FUNCTION_EX with flags n: (callable, args[, kwargs]). */
+static int
+read_ex_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
+             int *inlined)
+{
+    *callable = sp[-2 - (n & 1)];
+    *inlined = is_inlined(*callable, 1);
+    return ex_first_arg(&sp[-1 - (n & 1)], arg0) < 0 ? -1 : 1;
+}
+
 #endif
