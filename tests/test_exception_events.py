@@ -107,16 +107,6 @@ HANDLED_CALLBACK_ERROR_RECAUGHT = NATIVE
 # STOP_ITERATION whatever else is set (3.8-3.11).
 ENGINE_FOR_ITER_UNDER_LINE_EVENTS = not NATIVE
 
-# ENGINE (open): on 3.10 and 3.11 PY_UNWIND after a re-raise that restores the
-# frame's ``lasti`` (3.10 RERAISE 1, 3.11 RERAISE 1/2: the end of a ``with``
-# block whose __exit__ returned False, the handler deleting the name of
-# ``except ... as e``) reports that restored ``lasti``, the instruction that
-# raised first; natively it is the re-raising instruction itself (the
-# RERAISE events are right).  3.11's pure cleanup handlers are already
-# handled.  Reproducer: ``with Propagate(): raise KeyError`` with
-# PY_UNWIND|RERAISE: native PY_UNWIND offset == the last RERAISE offset,
-# 3.10/3.11 give the RAISE_VARARGS offset.
-ENGINE_UNWIND_AT_RESTORED_LASTI = PY in ((3, 10), (3, 11))
 
 # Known difference (docs/differences.md), pinned here: a bare ``raise`` in
 # a frame that saw no exception itself (a
@@ -1572,7 +1562,6 @@ class OffsetTest(ExcTestCase):
         self.assertEqual(offsets(rec),
                          self.reraise_chain(bare_reraise, bare))
 
-    @expected_failure_if(ENGINE_UNWIND_AT_RESTORED_LASTI)  # ENGINE: above
     def test_with_does_not_swallow(self):
         rec = self.record()
         with self.assertRaises(KeyError):
@@ -1580,7 +1569,6 @@ class OffsetTest(ExcTestCase):
         self.stop()
         self.assertEqual(offsets(rec), self.reraise_chain(with_propagates))
 
-    @expected_failure_if(ENGINE_UNWIND_AT_RESTORED_LASTI)  # ENGINE: above
     def test_raise_in_named_handler(self):
         # ``except ... as e`` deletes ``e`` in a handler of its own, whose
         # re-raise is the last instruction run: PY_UNWIND reports it

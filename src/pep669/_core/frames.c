@@ -79,7 +79,7 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
 static PyObject *
 frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
              PyObject *result, int *rethrow, uint32_t events,
-             Pep669CodeData *cd)
+             Pep669CodeData *cd, Pep669Record *rec)
 {
     int offset;
     if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
@@ -88,6 +88,10 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     int event = pep669_backend_frame_exit(ts, frame, result, &offset);
     if (event == PEP669_EV_PY_UNWIND) {
+        if (rec->last_reraise >= 0) {
+            /* It left by that re-raise, whatever lasti says now. */
+            offset = rec->last_reraise;
+        }
         return frame_unwound(ts, frame, co, offset);
     }
     if (!(events & (1u << event))) {
@@ -117,7 +121,7 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     uint32_t events = pep669_code_events(co, &cd);
     int offset;
     *rethrow = 0;
-    result = frame_return(ts, frame, co, result, rethrow, events, cd);
+    result = frame_return(ts, frame, co, result, rethrow, events, cd, rec);
     if (result != NULL && !*rethrow &&
         pep669_backend_frame_exit(ts, frame, result, &offset) ==
             PEP669_EV_PY_RETURN &&

@@ -80,6 +80,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
     rec->callback_raised = 0;
+    rec->last_reraise = -1;
 }
 
 static void
@@ -541,6 +542,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
     int from_callback = rec->callback_raised;
     rec->callback_raised = 0;
+    rec->last_reraise = -1;
     if (lasti < 0) {
         /* throw() into a generator that never ran: its start. */
         lasti = 0;
@@ -588,6 +590,7 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (!pep669_backend_reraise_at(frame, lasti, &exc)) {
         return 0;
     }
+    rec->last_reraise = lasti;
     if (events & PEP669_BIT(RERAISE)) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
         rec->callback_raised = err < 0;

@@ -54,6 +54,10 @@ typedef struct Pep669Record {
     /* The exception being raised now came from an EXCEPTION_HANDLED or
      * RERAISE callback: 3.12 gives it no RAISE. */
     int callback_raised;
+    /* The last re-raise seen (opcode events), until the next exception:
+     * where the frame unwinds from, when it does (3.10/3.11 put the first
+     * raising instruction back as the frame's last one). */
+    int last_reraise;
     /* The filters the legacy tracer chose for the frame. */
     int legacy_lines, legacy_opcodes;
     int was_traced;     /* the trampoline was active when it started */
