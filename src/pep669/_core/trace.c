@@ -96,6 +96,18 @@ clear_record(Pep669Record *rec)
     rec->stop_offset = -1;
 }
 
+/* Is `frame` the unhooked slot's frame?  Frames are reused at the same
+ * address (3.11's frame stack, 3.8-3.10's free lists): a slot left behind
+ * by a frame whose end the trampoline did not see (a foreign tracer had
+ * replaced it) must not be taken for a new frame there; the code object
+ * tells most of them apart. */
+static inline int
+is_unhooked(Pep669Frame *frame)
+{
+    return unhooked.frame == frame &&
+           unhooked.code == pep669_backend_frame_code(frame);
+}
+
 static void
 forget_unhooked(void)
 {
@@ -239,14 +251,14 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     int want = wants_unhooked(co, cd, events);
     if (!want) {
         if (!outer_wants(frame)) {
-            if (unhooked.frame == frame) {
+            if (is_unhooked(frame)) {
                 forget_unhooked();
             }
             return 0;
         }
         transit = 1;
     }
-    if (unhooked.frame != frame) {
+    if (!is_unhooked(frame)) {
         forget_unhooked();
         init_record(&unhooked, frame, co, cd);
         unhooked.last_line = line_of(co, pep669_backend_frame_lasti(frame));
@@ -318,7 +330,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         want = with_record(crec, wants_lines(crec->code, cd, events),
                            events);
     }
-    else if (unhooked.frame == caller) {
+    else if (is_unhooked(caller)) {
         crec = &unhooked;
         events = pep669_code_events(crec->code, &cd);
         want = with_record(crec, wants_unhooked(crec->code, cd, events),
@@ -366,7 +378,7 @@ pep669_trace_refresh(PyThreadState *ts)
         return;
     }
     apply(ts, adopt_unhooked(ts, frame, NULL));
-    if (unhooked.frame == frame && !unhooked.transit) {
+    if (is_unhooked(frame) && !unhooked.transit) {
         set_flags(pep669_backend_current_pyframe(ts),
                   pep669_code_events(unhooked.code, &cd));
     }
@@ -380,7 +392,7 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
 {
     int src = rec->prev_offset, next, target, err = 0;
     rec->prev_offset = -1;
-    if (src < 0) {
+    if (src < 0 || src >= 2 * (int)pep669_backend_code_units(co)) {
         return 0;
     }
     int kind = pep669_backend_jump_kind(co, &src, &next, &target);
@@ -627,7 +639,7 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
     if (rec->prev != NULL && rec->prev->frame == consumer) {
         crec = rec->prev;
     }
-    else if (unhooked.frame == consumer) {
+    else if (is_unhooked(consumer)) {
         crec = &unhooked;
     }
     if (crec != NULL) {
@@ -797,7 +809,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     else {
         rec = &unhooked;
-        if (unhooked.frame != fr) {
+        if (!is_unhooked(fr)) {
             /* Not a frame of ours: its events are the legacy tracer's
              * business only. */
             return pep669_backend_trace_forward(obj, frame, what, arg);
