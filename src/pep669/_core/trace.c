@@ -349,6 +349,10 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         }
         return;
     }
+    if (!want && crec == &unhooked) {
+        /* It will run untraced: the trampoline will not see it end. */
+        forget_unhooked();
+    }
     apply(ts, want);
     if (want) {
         /* The caller ran traced before (it has its frame object): its
