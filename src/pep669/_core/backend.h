@@ -144,6 +144,10 @@ int pep669_backend_next_instruction(PyCodeObject *co, int offset);
 /* Legacy tracing reports no line before this offset (3.11: the prefix and
  * the first RESUME). */
 int pep669_backend_first_line_offset(PyCodeObject *co);
+/* Does legacy tracing report a line where a forward jump lands in the
+ * middle of another line's instructions?  (3.8/3.9: only at line-table
+ * entries and backward jumps; 3.10+: whenever the line changes.) */
+int pep669_backend_forward_jump_lines(void);
 
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) calls something: 1, with *call_offset the offset to

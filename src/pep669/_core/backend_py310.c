@@ -35,6 +35,9 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
  * calls. */
 #define PEP669_STACK_TOP(f) ((f)->f_valuestack + (f)->f_stackdepth)
 
+/* maybe_call_line_trace(): any change of line (PEP 626) */
+#define PEP669_FORWARD_JUMP_LINES 1
+
 #include "backend_pyframe.h"
 #define PEP669_HOOK_FRAME PyFrameObject
 #include "backend_hook.h"

@@ -537,3 +537,10 @@ pep669_backend_handler_prologue(PyCodeObject *co, int offset)
     }
     return 0;
 }
+
+int
+pep669_backend_forward_jump_lines(void)
+{
+    /* Any change of line (PEP 626). */
+    return 1;
+}

@@ -36,6 +36,9 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
  * calls. */
 #define PEP669_STACK_TOP(f) ((f)->f_stacktop)
 
+/* maybe_call_line_trace(): line-table entry starts and backward jumps only */
+#define PEP669_FORWARD_JUMP_LINES 0
+
 #include "backend_pyframe.h"
 #define PEP669_HOOK_FRAME PyFrameObject
 #include "backend_hook.h"

@@ -9,6 +9,7 @@
  *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  count of trace functions that
  *                           the evaluator's per-instruction gate sees
  *   PEP669_JUMP_UNIT        bytes per unit of a jump's argument
+ *   PEP669_FORWARD_JUMP_LINES  see pep669_backend_forward_jump_lines
  *   PEP669_STACK_TOP(f)     the value stack's top during a trace call
  *   eval_prev(ts, f, throwflag)  the evaluator we chained to */
 #ifndef PEP669_BACKEND_PYFRAME_H
@@ -268,6 +269,12 @@ int
 pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
 {
     return 0;
+}
+
+int
+pep669_backend_forward_jump_lines(void)
+{
+    return PEP669_FORWARD_JUMP_LINES;
 }
 
 

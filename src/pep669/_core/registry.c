@@ -153,8 +153,13 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
             is_start[off >> 1] = 1;
         }
         prev = line;
+        /* A jump target is a LINE location only if the line changes
+         * there (the jump's own line is the previous instruction's) and
+         * legacy tracing reports it: backward, or forward where it does. */
         if (pep669_backend_jump_kind(co, &at, &next, &target) >= 0 &&
-            target >= first && target < end) {
+            target >= first && target < end && line >= 0 &&
+            PyCode_Addr2Line(co, target) != line &&
+            (target <= at || pep669_backend_forward_jump_lines())) {
             is_start[target >> 1] = 1;
         }
     }
