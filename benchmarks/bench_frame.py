@@ -28,18 +28,14 @@ and the difference (startup cancels out) is divided by 2.
 """
 
 import argparse
-import glob
 import json
-import os
-import re
 import shutil
-import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.join(ROOT, "src")
-PYENV_VERSIONS = "/root/.pyenv/versions"
+import _common
+from _common import find_interpreters, probe
+
 MODES = ("baseline", "registered", "events")
 
 
@@ -118,77 +114,23 @@ def worker(mode, name, size, repeat, warmup):
 
 # -- the driver -------------------------------------------------------------
 
-def _env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PYTHON")}
-    env["PYTHONPATH"] = SRC
-    env["PYTHONHASHSEED"] = "0"
-    return env
-
-
-def find_interpreters():
-    found = []
-    for exe in glob.glob(os.path.join(PYENV_VERSIONS, "3.*", "bin", "python")):
-        match = re.match(r"3\.(\d+)\.", os.path.basename(
-            os.path.dirname(os.path.dirname(exe))))
-        if match and 8 <= int(match.group(1)) <= 13:
-            found.append((int(match.group(1)), exe))
-    return [exe for _, exe in sorted(found)]
-
-
-def probe(exe):
-    """(label, None) when pep669 imports under *exe*, else (label, why)."""
-    code = ("import sys, pep669; print(sys.version.split()[0], "
-            "'native' if pep669.NATIVE else 'pep669')")
-    try:
-        out = subprocess.run([exe, "-c", code], env=_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             universal_newlines=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return exe, str(exc)
-    if out.returncode != 0:
-        lines = out.stderr.strip().splitlines() or ["exit %d" % out.returncode]
-        return exe, lines[-1]
-    return " ".join(out.stdout.split()), None
-
-
 def run_worker(exe, mode, name, size, repeat, warmup, prefix=()):
-    cmd = list(prefix) + [exe, os.path.abspath(__file__), "--worker", mode,
-                          name, str(size), str(repeat), str(warmup)]
-    out = subprocess.run(cmd, env=_env(), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, universal_newlines=True,
-                         timeout=1800)
-    if out.returncode != 0:
-        raise RuntimeError("%s failed (exit %d):\n%s"
-                           % (" ".join(cmd), out.returncode, out.stderr))
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["stderr"] = out.stderr
-    return result
+    return _common.run_worker(__file__, exe,
+                              [mode, name, size, repeat, warmup], prefix)
 
 
 def callgrind_count(exe, mode, name, size):
     """Instructions of one warm run of the workload (startup cancelled)."""
-    prefix = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     counts = []
     for repeat in (1, 3):
-        result = run_worker(exe, mode, name, size, repeat, 1, prefix)
-        found = re.findall(r"Collected\s*:\s*(\d+)", result["stderr"])
-        if not found:
-            raise RuntimeError("no callgrind total in:\n" + result["stderr"])
-        counts.append(int(found[-1]))
+        result = run_worker(exe, mode, name, size, repeat, 1,
+                            _common.CALLGRIND)
+        counts.append(_common.callgrind_total(result["stderr"]))
     return (counts[1] - counts[0]) / 2.0, result["events"]
 
 
-def _ratio(value, base, digits):
-    return "%.*fx" % (digits, value / base) if base else "n/a"
-
-
-def _count(n):
-    if n >= 1000000:
-        return "%.2fM" % (n / 1e6)
-    if n >= 1000:
-        return "%.0fk" % (n / 1e3)
-    return str(n)
+_ratio = _common.ratio
+_count = _common.count
 
 
 def table(rows, unit):
