@@ -726,7 +726,10 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
-    rec->prev_offset = lasti;
+    /* Only a tool with jump events needs to know where the frame was. */
+    rec->prev_offset = (events & (PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) |
+                                  PEP669_BIT(BRANCH_LEFT) |
+                                  PEP669_BIT(BRANCH_RIGHT))) ? lasti : -1;
     if (events & PEP669_BIT(INSTRUCTION)) {
         if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
                                NULL) < 0) {
@@ -899,7 +902,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     if ((what == PyTrace_LINE || what == PyTrace_OPCODE) &&
         (version != pep669_registry.version ||
-         (cd != NULL && !cd->lines_known))) {
+         (cd != NULL && (events & PEP669_BIT(LINE)) && !cd->lines_known))) {
         /* Callbacks changed what this frame wants (events set, or the
          * last line DISABLEd: the rest of the run is at full speed). */
         events = record_events(rec, &cd);
