@@ -98,3 +98,28 @@ def geomean(values):
     if not values:
         return None
     return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def choose(parser, text, allowed, what):
+    """The comma-separated names of `text`, each one of `allowed`
+    (parser.error otherwise)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if name not in allowed:
+            parser.error("unknown %s %r" % (what, name))
+    return names
+
+
+def measurable(exes):
+    """(exe, label) of each interpreter where pep669 imports; the others
+    are named on stderr."""
+    import sys
+    found = []
+    for exe in exes:
+        label, why = probe(exe)
+        if why:
+            print("skipping %s: pep669 does not import (%s)" % (label, why),
+                  file=sys.stderr)
+        else:
+            found.append((exe, label))
+    return found

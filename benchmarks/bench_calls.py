@@ -45,7 +45,7 @@ import sys
 import time
 
 import _common
-from _common import find_interpreters, geomean, probe
+from _common import find_interpreters, geomean
 from bench_frame import fib
 
 MODES = ("baseline", "profiler", "exceptions")
@@ -535,25 +535,13 @@ def main(argv=None):
     if args.src:
         # Every worker's PYTHONPATH starts with _common.SRC.
         _common.SRC = os.path.abspath(args.src)
-    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
-    for name in names:
-        if name not in WORKLOADS:
-            parser.error("unknown workload %r" % name)
-    wanted = [m.strip() for m in args.modes.split(",") if m.strip()]
-    for mode in wanted:
-        if mode not in MODES[1:]:
-            parser.error("unknown mode %r" % mode)
+    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
+    wanted = _common.choose(parser, args.modes, MODES[1:], "mode")
     if args.callgrind and shutil.which("valgrind") is None:
         parser.error("--callgrind needs valgrind on PATH")
 
-    interpreters = []
-    for exe in args.python or find_interpreters():
-        label, why = probe(exe)
-        if why:
-            print("skipping %s: pep669 does not import (%s)" % (label, why),
-                  file=sys.stderr)
-        else:
-            interpreters.append(Interpreter(exe, label))
+    interpreters = [Interpreter(exe, label) for exe, label in
+                    _common.measurable(args.python or find_interpreters())]
     if not interpreters:
         print("no interpreter to measure", file=sys.stderr)
         return 1

@@ -34,7 +34,7 @@ import sys
 import time
 
 import _common
-from _common import find_interpreters, probe
+from _common import find_interpreters
 
 MODES = ("baseline", "registered", "events")
 
@@ -186,21 +186,11 @@ def main(argv=None):
         worker(mode, name, int(size), int(repeat), int(warmup))
         return 0
 
-    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
-    for name in names:
-        if name not in WORKLOADS:
-            parser.error("unknown workload %r" % name)
+    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
     if args.callgrind and shutil.which("valgrind") is None:
         parser.error("--callgrind needs valgrind on PATH")
 
-    interpreters = []
-    for exe in args.python or find_interpreters():
-        label, why = probe(exe)
-        if why:
-            print("skipping %s: pep669 does not import (%s)" % (label, why),
-                  file=sys.stderr)
-        else:
-            interpreters.append((exe, label))
+    interpreters = _common.measurable(args.python or find_interpreters())
     if not interpreters:
         print("no interpreter to measure", file=sys.stderr)
         return 1

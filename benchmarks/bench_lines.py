@@ -44,7 +44,7 @@ import sys
 import time
 
 import _common
-from _common import find_interpreters, geomean, probe
+from _common import find_interpreters, geomean
 from bench_frame import fib, generators, loop
 
 DEPS = "/tmp/bench-deps-{version}"
@@ -799,24 +799,13 @@ def main(argv=None):
     if args.src:
         # Workers and probes get it as PYTHONPATH, ahead of everything.
         _common.SRC = os.path.abspath(args.src)
-    names = [n.strip() for n in args.workloads.split(",") if n.strip()]
-    for name in names:
-        if name not in WORKLOADS:
-            parser.error("unknown workload %r" % name)
-    wanted = [m.strip() for m in args.modes.split(",") if m.strip()]
-    for mode in wanted:
-        if mode not in MODES[1:]:
-            parser.error("unknown mode %r" % mode)
+    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
+    wanted = _common.choose(parser, args.modes, MODES[1:], "mode")
     if args.callgrind and shutil.which("valgrind") is None:
         parser.error("--callgrind needs valgrind on PATH")
 
     interpreters = []
-    for exe in args.python or find_interpreters():
-        label, why = probe(exe)
-        if why:
-            print("skipping %s: pep669 does not import (%s)" % (label, why),
-                  file=sys.stderr)
-            continue
+    for exe, label in _common.measurable(args.python or find_interpreters()):
         interp = Interpreter(exe, label)
         modes = [m for m in MONITORING_MODES[1:] if m in wanted]
         legacy = [m for m in LEGACY_MODES if m in wanted]
