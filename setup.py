@@ -1,34 +1,40 @@
-"""Build script: the C engine is built only where the interpreter lacks
-sys.monitoring (CPython 3.8-3.11)."""
+"""Build script.  CPython 3.8-3.11: the engine, pep669._monitoring (which
+also serves pep669.h's C API).  3.12: pep669._capi, pep669.h's C API over
+the native sys.monitoring.  3.13+: nothing to build."""
 
 import sys
 
 CORE = "src/pep669/_core/"
+HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "dispatch.h",
+           "frames.h", "trace.h", "backend.h", "backend_pyframe.h",
+           "backend_hook.h", "backend_trampoline.h")
 
 
-def extension_sources(version_info=sys.version_info):
-    """Sources of pep669._monitoring for one interpreter version, or []."""
-    if version_info[:2] >= (3, 12):
+def extensions(version_info=sys.version_info):
+    """[(module name, sources)] to build for one interpreter version."""
+    minor = tuple(version_info[:2])
+    if minor >= (3, 13):
         return []
-    backend = "backend_py%d%d.c" % version_info[:2]
-    return [CORE + name for name in
-            ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c", backend)]
+    if minor == (3, 12):
+        return [("pep669._capi", [CORE + name for name in
+                                  ("capi.c", "callbacks.c", "monitor_py312.c")])]
+    backend = "backend_py%d%d.c" % minor
+    return [("pep669._monitoring", [CORE + name for name in
+             ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c",
+              "callbacks.c", "capi.c", "monitor_engine.c", backend)])]
 
 
 if __name__ == "__main__":
     from setuptools import Extension, setup
 
-    sources = extension_sources()
-    ext_modules = []
-    if sources:
-        ext_modules.append(Extension(
-            "pep669._monitoring",
-            sources=sources,
-            depends=[CORE + h for h in ("compat.h", "events.h", "registry.h", "dispatch.h", "frames.h", "trace.h", "backend.h", "backend_pyframe.h", "backend_hook.h", "backend_trampoline.h")],
-        ))
     setup(
         package_dir={"": "src"},
         packages=["pep669"],
         package_data={"pep669": ["include/*.h"]},
-        ext_modules=ext_modules,
+        ext_modules=[
+            Extension(name, sources=sources,
+                      depends=[CORE + h for h in HEADERS] +
+                      ["src/pep669/include/pep669.h"])
+            for name, sources in extensions()
+        ],
     )

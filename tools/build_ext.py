@@ -1,10 +1,10 @@
-"""Development build of pep669._monitoring, in place, without pip.
+"""Development build of pep669's extension, in place, without pip.
 
     python tools/build_ext.py [--asan] [--debug]
 
 Compiles with the running interpreter's own compiler settings plus
--Wall -Wextra -Werror and leaves the extension next to src/pep669/__init__.py.
-Does nothing on 3.12+, where the package uses the native sys.monitoring.
+-Wall -Wextra -Werror and leaves the extension next to src/pep669/__init__.py:
+pep669._monitoring on 3.8-3.11, pep669._capi on 3.12, nothing on 3.13+.
 """
 
 import argparse
@@ -28,26 +28,28 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     sys.path.insert(0, ROOT)
-    from setup import extension_sources
-    sources = [os.path.join(ROOT, s) for s in extension_sources()]
-    if not sources:
+    from setup import extensions
+    todo = extensions()
+    if not todo:
         if not args.quiet:
-            print("build_ext: native sys.monitoring, nothing to build")
+            print("build_ext: native C API and sys.monitoring, nothing to build")
         return 0
     cc = shlex.split(sysconfig.get_config_var("CC") or "cc")
     include = [sysconfig.get_paths()["include"]]
-    out = os.path.join(ROOT, "src", "pep669",
-                       "_monitoring" + sysconfig.get_config_var("EXT_SUFFIX"))
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
              "-DNDEBUG" if args.release else "-UNDEBUG"]
     flags += ["-O0"] if args.debug else ["-O2"]
     if args.asan:
         flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
-    cmd = cc + flags + ["-I" + d for d in include] + sources + ["-o", out]
-    if not args.quiet:
-        print(" ".join(cmd))
-    subprocess.check_call(cmd)
+    for name, sources in todo:
+        out = os.path.join(ROOT, "src", *name.split(".")) + \
+            sysconfig.get_config_var("EXT_SUFFIX")
+        cmd = cc + flags + ["-I" + d for d in include] + \
+            [os.path.join(ROOT, s) for s in sources] + ["-o", out]
+        if not args.quiet:
+            print(" ".join(cmd))
+        subprocess.check_call(cmd)
     return 0
 
 

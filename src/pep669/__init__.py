@@ -14,8 +14,12 @@ NATIVE = sys.version_info >= (3, 12)
 
 if NATIVE:
     monitoring = sys.monitoring
+    if sys.version_info < (3, 13):
+        # pep669.h's C API over the native sys.monitoring (PEP669_IMPORT()
+        # fetches this capsule); 3.13 has the API itself.
+        from ._capi import _C_API
 else:
-    from ._monitoring import monitoring
+    from ._monitoring import monitoring, _C_API
 
     # `import pep669.monitoring` and `from pep669.monitoring import events`
     sys.modules[__name__ + ".monitoring"] = monitoring

@@ -50,6 +50,39 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 }
 #endif
 
+/* gh-101578 added PyErr_GetRaisedException() and
+ * PyErr_SetRaisedException() to Python 3.12.0a6 (and deprecated
+ * PyErr_Fetch/PyErr_Restore). */
+#if PY_VERSION_HEX < 0x030C0000
+static inline PyObject *
+PyErr_GetRaisedException(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_DECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+static inline void
+PyErr_SetRaisedException(PyObject *exc)
+{
+    if (exc == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc,
+                  PyException_GetTraceback(exc));
+}
+#endif
+
 #if defined(_MSC_VER)
 #  define PEP669_THREAD_LOCAL __declspec(thread)
 #  define PEP669_THREAD_LOCAL_FAST __declspec(thread)

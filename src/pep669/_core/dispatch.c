@@ -1,32 +1,15 @@
 /* Dispatch: one event to the tools that want it. */
 #include "dispatch.h"
-#include "backend.h"
-
-static inline int
-highest_tool(uint8_t tools)
-{
-#if defined(__GNUC__)
-    return 31 - __builtin_clz((unsigned int)tools);
-#else
-    int tool = 7;
-    while (!(tools & (1u << tool))) {
-        tool--;
-    }
-    return tool;
-#endif
-}
 
 static int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
            int offset, PyObject *arg, PyObject *arg2, int bracket)
 {
-    Pep669Registry *r = &pep669_registry;
-    int err = 0;
     /* owned */
     PyObject *offset_obj = NULL;
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
     PyObject *stack[5] = {NULL, (PyObject *)co, arg, NULL, NULL};
-    size_t nargs = 2 | PY_VECTORCALL_ARGUMENTS_OFFSET;
+    size_t nargs = 2;
     if (event != PEP669_EV_LINE) {
         /* LINE callbacks take (code, line_number): `offset` is only the
          * location for DISABLE. */
@@ -37,51 +20,32 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
         stack[2] = offset_obj;
         stack[3] = arg;
         stack[4] = arg2;
-        nargs = (arg == NULL ? 2 : arg2 == NULL ? 3 : 4) |
-                PY_VECTORCALL_ARGUMENTS_OFFSET;
+        nargs = arg == NULL ? 2 : arg2 == NULL ? 3 : 4;
     }
-
-    if (bracket) {
-        pep669_backend_enter_callback(ts);
-    }
-    while (tools) {
-        int tool = highest_tool(tools);
-        tools &= (uint8_t)~(1u << tool);
-        PyObject *func = r->callbacks[tool][event];
-        if (func == NULL) {
-            continue;
+    uint8_t disabled = 0;
+    int err = pep669_call_callbacks(ts, tools, event, stack + 1,
+                                    nargs | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                    &disabled, bracket);
+    if (disabled != 0) {
+        /* Record the locations DISABLEd, also when a later tool raised
+         * (whose exception then stays the one reported). */
+        PyObject *type = NULL, *value = NULL, *tb = NULL;
+        if (err < 0) {
+            PyErr_Fetch(&type, &value, &tb);
         }
-        Py_INCREF(func);  /* the callback may unregister itself */
-        PyObject *res = PyObject_Vectorcall(func, stack + 1, nargs, NULL);
-        Py_DECREF(func);
-        if (res == NULL) {
-            err = -1;
-            break;
-        }
-        int disable = (res == r->disable);
-        Py_DECREF(res);
-        if (!disable) {
-            continue;
-        }
-        if ((1u << event) & PEP669_LOCAL_EVENTS) {
-            if (pep669_disable_location(co, tool, event, offset) < 0) {
-                err = -1;
-                break;
+        for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {
+            if ((disabled & 1) &&
+                pep669_disable_location(co, tool, event, offset) < 0) {
+                if (type == NULL) {
+                    err = -1;
+                    break;
+                }
+                PyErr_Clear();
             }
         }
-        else {
-            /* Remove it first, so that it cannot fire again. */
-            Py_CLEAR(r->callbacks[tool][event]);
-            pep669_registry_callbacks_changed();
-            PyErr_Format(PyExc_ValueError,
-                         "Cannot disable %s events. Callback removed.",
-                         pep669_event_names[event]);
-            err = -1;
-            break;
+        if (type != NULL) {
+            PyErr_Restore(type, value, tb);
         }
-    }
-    if (bracket) {
-        pep669_backend_leave_callback(ts);
     }
     Py_XDECREF(offset_obj);
     return err;

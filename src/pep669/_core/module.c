@@ -371,7 +371,7 @@ PyMODINIT_FUNC
 PyInit__monitoring(void)
 {
     /* owned */
-    PyObject *mod = NULL, *monitoring = NULL;
+    PyObject *mod = NULL, *monitoring = NULL, *capi = NULL;
     if (pep669_registry_init() < 0 || pep669_backend_init() < 0) {
         return NULL;
     }
@@ -387,5 +387,13 @@ PyInit__monitoring(void)
         return NULL;
     }
     Py_DECREF(monitoring);
+    /* pep669.h's table (the package exports it as pep669._C_API). */
+    capi = pep669_capi_capsule();
+    if (capi == NULL || PyModule_AddObjectRef(mod, "_C_API", capi) < 0) {
+        Py_XDECREF(capi);
+        Py_DECREF(mod);
+        return NULL;
+    }
+    Py_DECREF(capi);
     return mod;
 }

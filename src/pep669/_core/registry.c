@@ -8,12 +8,6 @@
 
 Pep669Registry pep669_registry = {.extra_index = -1};
 
-const char *const pep669_event_names[PEP669_EVENT_COUNT] = {
-#define PEP669_X_NAME(name, num, kind) [num] = #name,
-    PEP669_EVENT_TABLE(PEP669_X_NAME)
-#undef PEP669_X_NAME
-};
-
 static void
 unlink_local(Pep669CodeData *cd)
 {
@@ -242,6 +236,8 @@ registry_changed(void)
 {
     Pep669Registry *r = &pep669_registry;
     uint32_t all = 0;
+    uint8_t before[PEP669_EVENT_COUNT];
+    memcpy(before, r->global_tools, sizeof(before));
     memset(r->global_tools, 0, sizeof(r->global_tools));
     for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
         for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
@@ -259,6 +255,9 @@ registry_changed(void)
         }
     }
     r->global_union = all;
+    if (memcmp(before, r->global_tools, sizeof(before)) != 0) {
+        r->capi_version++;
+    }
     all = 0;
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t cb = 0;
@@ -494,6 +493,7 @@ pep669_restart_events(void)
 {
     Pep669Registry *r = &pep669_registry;
     r->restart_version = r->version + 1;
+    r->capi_version++;
     return registry_changed();
 }
 

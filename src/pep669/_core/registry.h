@@ -5,6 +5,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "monitor.h"
 
 typedef struct Pep669CodeData {
     /* Local events per tool, as set by set_local_events (C bits removed). */
@@ -50,6 +51,9 @@ typedef struct {
      * restart: caches stamped with an older version are stale. */
     uint64_t version;
     uint64_t restart_version;
+    /* Bumped only when the global event sets change or restart_events()
+     * runs: the C API's PyMonitoring_EnterScope version, as 3.13's. */
+    uint64_t capi_version;
     Py_ssize_t extra_index;                    /* co_extra slot */
     Pep669CodeData *local_codes;               /* codes with local events */
     Py_ssize_t local_code_count;
@@ -58,7 +62,6 @@ typedef struct {
 } Pep669Registry;
 
 extern Pep669Registry pep669_registry;
-extern const char *const pep669_event_names[PEP669_EVENT_COUNT];
 
 int pep669_registry_init(void);
 

@@ -1,0 +1,69 @@
+/* The loop that calls tools' callbacks for one event, shared by the
+ * engine's dispatch and the C API. */
+#include "monitor.h"
+
+const char *const pep669_event_names[PEP669_EVENT_COUNT] = {
+#define PEP669_X_NAME(name, num, kind) [num] = #name,
+    PEP669_EVENT_TABLE(PEP669_X_NAME)
+#undef PEP669_X_NAME
+};
+
+static inline int
+highest_tool(uint8_t tools)
+{
+#if defined(__GNUC__)
+    return 31 - __builtin_clz((unsigned int)tools);
+#else
+    int tool = 7;
+    while (!(tools & (1u << tool))) {
+        tool--;
+    }
+    return tool;
+#endif
+}
+
+int
+pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
+                      PyObject *const *args, size_t nargsf,
+                      uint8_t *disabled, int bracket)
+{
+    int err = 0;
+    if (bracket) {
+        pep669_monitor_enter_callback(ts);
+    }
+    while (tools) {
+        int tool = highest_tool(tools);
+        tools &= (uint8_t)~(1u << tool);
+        PyObject *func = pep669_monitor_callback(tool, event);
+        if (func == NULL) {
+            continue;
+        }
+        Py_INCREF(func);  /* the callback may unregister itself */
+        PyObject *res = PyObject_Vectorcall(func, args, nargsf, NULL);
+        Py_DECREF(func);
+        if (res == NULL) {
+            err = -1;
+            break;
+        }
+        int disable = pep669_monitor_is_disable(res);
+        Py_DECREF(res);
+        if (!disable) {
+            continue;
+        }
+        if ((1u << event) & PEP669_LOCAL_EVENTS) {
+            *disabled |= (uint8_t)(1u << tool);
+            continue;
+        }
+        /* Remove it first, so that it cannot fire again. */
+        pep669_monitor_remove_callback(tool, event);
+        PyErr_Format(PyExc_ValueError,
+                     "Cannot disable %s events. Callback removed.",
+                     pep669_event_names[event]);
+        err = -1;
+        break;
+    }
+    if (bracket) {
+        pep669_monitor_leave_callback(ts);
+    }
+    return err;
+}

@@ -1,0 +1,275 @@
+/* The 3.13 C monitoring API of pep669.h, over monitor.h: the capsule
+ * table that PEP669_IMPORT() fetches on 3.8-3.12. */
+#include "monitor.h"
+#define PEP669_PROVIDER
+#include "../include/pep669.h"
+
+/* pep669.h's ids are events.h's numbers on 3.8-3.11; on 3.12 the
+ * BRANCH_LEFT/RIGHT ids are BRANCH's. */
+#define X_CHECK_ID(name, num, kind) \
+    _Static_assert(PY_MONITORING_EVENT_##name == PEP669_EV_##name || \
+                   PY_MONITORING_EVENT_##name == PEP669_EV_BRANCH, \
+                   "event id of " #name);
+PEP669_EVENT_TABLE(X_CHECK_ID)
+#undef X_CHECK_ID
+
+static int
+enter_scope(PyMonitoringState *state_array, uint64_t *version,
+            const uint8_t *event_types, Py_ssize_t length)
+{
+    uint64_t now = pep669_monitor_version();
+    if (*version == now) {
+        /* Nothing changed: DISABLEs in the states stay. */
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < length; i++) {
+        state_array[i].active = pep669_monitor_global_tools(event_types[i]);
+    }
+    *version = now;
+    return 0;
+}
+
+static int
+exit_scope(void)
+{
+    return 0;
+}
+
+/* Call the tools active in `state` with (codelike, offset, extra...);
+ * LINE passes (codelike, lineno) instead.  DISABLE of an event that can
+ * be disabled clears the tool in this state only. */
+static int
+fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+     int event, PyObject *extra0, PyObject *extra1, int nextra)
+{
+    if (offset < 0) {
+        PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
+        return -1;
+    }
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[5] = {NULL, codelike, NULL, NULL, NULL};
+    size_t n = 2;
+    /* owned */
+    PyObject *offset_obj = NULL;
+    if (event != PEP669_EV_LINE) {
+        offset_obj = PyLong_FromLong(offset);
+        if (offset_obj == NULL) {
+            return -1;
+        }
+        stack[n++] = offset_obj;
+    }
+    PyObject *extra[2] = {extra0, extra1};
+    for (int i = 0; i < nextra; i++) {
+        /* A NULL argument would crash a Python callback: CALL's absent
+         * arg0 is MISSING (as the interpreter passes it), others None. */
+        if (extra[i] == NULL) {
+            extra[i] = (event == PEP669_EV_CALL && i == 1)
+                           ? pep669_monitor_missing() : Py_None;
+        }
+        stack[n++] = extra[i];
+    }
+    uint8_t disabled = 0;
+    int err = pep669_call_callbacks(PyThreadState_Get(), state->active, event,
+                                    stack + 1,
+                                    (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                    &disabled, 1);
+    state->active &= (uint8_t)~disabled;
+    Py_XDECREF(offset_obj);
+    return err;
+}
+
+/* Events that carry the exception being raised: it is taken, passed to
+ * the callbacks, and set again on success; a callback's exception
+ * replaces it. */
+static int
+fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+         int event)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    if (exc == NULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "Firing event %d with no exception set", event);
+        return -1;
+    }
+    if (fire(state, codelike, offset, event, exc, NULL, 1) < 0) {
+        Py_DECREF(exc);
+        return -1;
+    }
+    PyErr_SetRaisedException(exc);
+    return 0;
+}
+
+static int
+fire_py_start(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire(state, codelike, offset, PEP669_EV_PY_START, NULL, NULL, 0);
+}
+
+static int
+fire_py_resume(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire(state, codelike, offset, PEP669_EV_PY_RESUME, NULL, NULL, 0);
+}
+
+static int
+fire_py_return(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+               PyObject *retval)
+{
+    return fire(state, codelike, offset, PEP669_EV_PY_RETURN, retval, NULL,
+                1);
+}
+
+static int
+fire_py_yield(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+              PyObject *retval)
+{
+    return fire(state, codelike, offset, PEP669_EV_PY_YIELD, retval, NULL,
+                1);
+}
+
+static int
+fire_call(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+          PyObject *callable, PyObject *arg0)
+{
+    return fire(state, codelike, offset, PEP669_EV_CALL, callable, arg0, 2);
+}
+
+static int
+fire_line(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+          int lineno)
+{
+    PyObject *line = PyLong_FromLong(lineno);
+    if (line == NULL) {
+        return -1;
+    }
+    int err = fire(state, codelike, offset, PEP669_EV_LINE, line, NULL, 1);
+    Py_DECREF(line);
+    return err;
+}
+
+static int
+fire_jump(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+          PyObject *target_offset)
+{
+    return fire(state, codelike, offset, PEP669_EV_JUMP, target_offset, NULL,
+                1);
+}
+
+static int
+fire_branch(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+            PyObject *target_offset)
+{
+    return fire(state, codelike, offset, PEP669_EV_BRANCH, target_offset,
+                NULL, 1);
+}
+
+static int
+fire_branch_left(PyMonitoringState *state, PyObject *codelike,
+                 int32_t offset, PyObject *target_offset)
+{
+    return fire(state, codelike, offset, PY_MONITORING_EVENT_BRANCH_LEFT,
+                target_offset, NULL, 1);
+}
+
+static int
+fire_branch_right(PyMonitoringState *state, PyObject *codelike,
+                  int32_t offset, PyObject *target_offset)
+{
+    return fire(state, codelike, offset, PY_MONITORING_EVENT_BRANCH_RIGHT,
+                target_offset, NULL, 1);
+}
+
+static int
+fire_c_return(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+              PyObject *retval)
+{
+    return fire(state, codelike, offset, PEP669_EV_C_RETURN, retval, NULL,
+                1);
+}
+
+static int
+fire_py_throw(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_PY_THROW);
+}
+
+static int
+fire_raise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_RAISE);
+}
+
+static int
+fire_reraise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_RERAISE);
+}
+
+static int
+fire_exception_handled(PyMonitoringState *state, PyObject *codelike,
+                       int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_EXCEPTION_HANDLED);
+}
+
+static int
+fire_c_raise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_C_RAISE);
+}
+
+static int
+fire_py_unwind(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    return fire_exc(state, codelike, offset, PEP669_EV_PY_UNWIND);
+}
+
+/* StopIteration(value) (an existing StopIteration as it is) is passed;
+ * no exception is left set on success. */
+static int
+fire_stop_iteration(PyMonitoringState *state, PyObject *codelike,
+                    int32_t offset, PyObject *value)
+{
+    PyErr_SetObject(PyExc_StopIteration, value);
+    PyObject *exc = PyErr_GetRaisedException();
+    if (!PyObject_TypeCheck(exc, (PyTypeObject *)PyExc_StopIteration)) {
+        /* Making it failed: that error is the result. */
+        PyErr_SetRaisedException(exc);
+        return -1;
+    }
+    int err = fire(state, codelike, offset, PEP669_EV_STOP_ITERATION, exc,
+                   NULL, 1);
+    Py_DECREF(exc);
+    return err;
+}
+
+static const Pep669_CAPI capi = {
+    .abi_version = PEP669_CAPI_ABI_VERSION,
+    .size = (uint32_t)sizeof(Pep669_CAPI),
+    .EnterScope = enter_scope,
+    .ExitScope = exit_scope,
+    .FirePyStart = fire_py_start,
+    .FirePyResume = fire_py_resume,
+    .FirePyReturn = fire_py_return,
+    .FirePyYield = fire_py_yield,
+    .FireCall = fire_call,
+    .FireLine = fire_line,
+    .FireJump = fire_jump,
+    .FireBranch = fire_branch,
+    .FireCReturn = fire_c_return,
+    .FirePyThrow = fire_py_throw,
+    .FireRaise = fire_raise,
+    .FireReraise = fire_reraise,
+    .FireExceptionHandled = fire_exception_handled,
+    .FireCRaise = fire_c_raise,
+    .FirePyUnwind = fire_py_unwind,
+    .FireStopIteration = fire_stop_iteration,
+    .FireBranchLeft = fire_branch_left,
+    .FireBranchRight = fire_branch_right,
+};
+
+PyObject *
+pep669_capi_capsule(void)
+{
+    return PyCapsule_New((void *)&capi, PEP669_CAPSULE_NAME, NULL);
+}

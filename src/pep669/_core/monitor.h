@@ -1,0 +1,46 @@
+/* The monitoring state that callbacks and the C API act on.  Two
+ * implementations: monitor_engine.c (3.8-3.11: pep669's registry) and
+ * monitor_py312.c (3.12: the interpreter's own sys.monitoring).  Event
+ * numbers are the 3.12/3.13 ids of events.h. */
+#ifndef PEP669_MONITOR_H
+#define PEP669_MONITOR_H
+
+#include "compat.h"
+#include "events.h"
+
+/* Event names, for messages. */
+extern const char *const pep669_event_names[PEP669_EVENT_COUNT];
+
+/* Changes whenever the global event sets change or restart_events() runs
+ * (what PyMonitoring_EnterScope compares against). */
+uint64_t pep669_monitor_version(void);
+/* Tools whose global event set holds `event`. */
+uint8_t pep669_monitor_global_tools(int event);
+/* The tool's callback for `event` (borrowed), or NULL. */
+PyObject *pep669_monitor_callback(int tool, int event);
+/* Remove it (DISABLE returned for an event that cannot be disabled). */
+void pep669_monitor_remove_callback(int tool, int event);
+int pep669_monitor_is_disable(PyObject *result);
+/* sys.monitoring.MISSING (borrowed). */
+PyObject *pep669_monitor_missing(void);
+/* While a callback runs: the interpreter's own events are suppressed on
+ * the thread. */
+void pep669_monitor_enter_callback(PyThreadState *ts);
+void pep669_monitor_leave_callback(PyThreadState *ts);
+
+/* Call the callbacks of `tools` for `event`, highest tool id first, with
+ * args[0 .. nargs) (args[-1] is free for the callee: pass nargs with
+ * PY_VECTORCALL_ARGUMENTS_OFFSET).  With `bracket`, each runs between
+ * enter_callback and leave_callback.  A tool whose callback returned
+ * DISABLE for an event that can be disabled per location is added to
+ * *disabled; for any other event the callback is removed and CPython's
+ * ValueError raised.  0, or -1 with an exception set (then later tools
+ * are not called). */
+int pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
+                          PyObject *const *args, size_t nargsf,
+                          uint8_t *disabled, int bracket);
+
+/* capi.c: the capsule holding pep669.h's table (a new reference). */
+PyObject *pep669_capi_capsule(void);
+
+#endif
