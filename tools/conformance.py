@@ -61,6 +61,11 @@ README_FILE = os.path.join(ROOT, "README.md")
 OLD_PYTHONS = ("3.8", "3.9", "3.10", "3.11")
 SUITE_VERSIONS = ("3.12", "3.13")
 NATIVE_PAIRS = (("3.12", "3.12"), ("3.13", "3.13"), ("3.12", "3.13"))
+# CPython 3.13's C API tests, fed through pep669.h and its test extension
+# (tests/capi/, which provides the _testcapi helpers they call).  On 3.12
+# sys.monitoring is native, so only these classes run there.
+CAPI_CLASSES = ("TestCApiEventGeneration",)
+CAPI_PYTHON = "3.12"
 SUITE_NAME = "test_monitoring.py"
 MODULE_NAME = "test.test_monitoring"
 TESTCASE_BASES = {"TestCase", "unittest.TestCase",
@@ -453,6 +458,18 @@ def worker_main(config_path):
     import unittest
     suite_path = config["suite"]
     shims.apply(os.path.dirname(suite_path), config["src"])
+    if config.get("testcapi"):
+        # The suite's _testcapi helpers, from pep669.h's test extension
+        # (built for this interpreter on first use, then cached).
+        try:
+            sys.path.insert(0, os.path.join(ROOT, "tests", "capi"))
+            import build
+            sys.modules["_testcapi"] = build.import_testcapi()
+        except BaseException:
+            emit({"event": "fatal",
+                  "message": "the C API test extension does not build:\n" +
+                  traceback.format_exc()})
+            return 3
     manifest = config["manifest"]
     started = time.time()
     namespace, chunk_errors, not_compiled = load_suite(manifest, suite_path)
@@ -702,7 +719,8 @@ def run_class(interp, suite, class_name, tests, options):
                 json.dump({"suite": suite.path, "manifest": suite.manifest,
                            "class": class_name, "tests": remaining,
                            "results": results_path, "src": options.src,
-                           "timeout": options.timeout}, f)
+                           "timeout": options.timeout,
+                           "testcapi": uses_testcapi(suite, interp)}, f)
             budget = options.timeout * (len(remaining) + 1) + 60
             with open(stderr_path, "w") as err:
                 proc = subprocess.Popen(
@@ -819,7 +837,10 @@ class PairResult(object):
             elif outcome == SKIP and listed:
                 self.unexpected_skips.append(test_id)
         known = set(self.extra)
+        only = classes_for(self.suite, self.interp)
         for class_name, methods in self.suite.manifest["tests"].items():
+            if only is not None and class_name not in only:
+                continue
             known.update("%s.%s" % (class_name, m) for m in methods)
         for test_id, reason in self.expected.items():
             if not selected(test_id):
@@ -860,12 +881,28 @@ class PairResult(object):
         }
 
 
+def uses_testcapi(suite, interp):
+    """Whether the suite's C API tests run through tests/capi's extension:
+    the 3.13 suite on an interpreter without the native C API."""
+    return suite.label == "3.13" and interp.short != "3.13"
+
+
+def classes_for(suite, interp):
+    """The classes of the suite to run on `interp` (None: all)."""
+    if suite.label == "3.13" and interp.short == CAPI_PYTHON:
+        return CAPI_CLASSES
+    return None
+
+
 def run_pair(suite, interp, options, selected, pool):
     pair = PairResult(suite, interp)
     started = time.time()
     pair.harness_error = _preflight(interp, options.src)
     tests_by_class = collections.OrderedDict()
+    only = classes_for(suite, interp)
     for class_name, methods in suite.manifest["tests"].items():
+        if only is not None and class_name not in only:
+            continue
         ids = ["%s.%s" % (class_name, m) for m in methods]
         ids = [t for t in ids if selected(t)]
         if ids:
@@ -1140,6 +1177,8 @@ def _run(options, parser, json_out):
         suites = options.suite or list(SUITE_VERSIONS)
         pythons = options.python or list(OLD_PYTHONS)
         wanted = [(s, p) for s in suites for p in pythons]
+        if not options.suite and not options.python:
+            wanted.append(("3.13", CAPI_PYTHON))
 
     def selected(test_id):
         return not options.patterns or any(k in test_id
