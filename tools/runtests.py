@@ -504,7 +504,8 @@ class Matrix(object):
         """tools/conformance.py: one entry per (suite, interpreter) pair.
 
         A backport interpreter runs every suite; a native one the suites of
-        its own version and older (which validates the runner itself).
+        its own version and older (which validates the runner itself), and
+        3.12 also the 3.13 suite's C API tests (through pep669.h).
         """
         script = os.path.join(ROOT, "tools", "conformance.py")
         if not os.path.exists(script):
@@ -513,7 +514,9 @@ class Matrix(object):
         notes = []
         for suite in CONFORMANCE_SUITES:
             if (not interp.backport and
-                    tuple(map(int, suite.split("."))) > interp.version_info):
+                    tuple(map(int, suite.split("."))) > interp.version_info
+                    and not (suite == "3.13" and
+                             interp.version_info[:2] == (3, 12))):
                 continue
             log_path = self.log("conformance-%s-%s" % (suite, interp.label))
             args = [interp.command, script, "--suite", suite,
