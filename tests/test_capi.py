@@ -615,34 +615,48 @@ class HeaderCompiles(unittest.TestCase):
         self.check("c++17", cxx=True)
 
 
+_EXAMPLE = {}
+
+
+def docs_example():
+    """(module name, usage script) of docs/capi.md, the module built and
+    imported once per process (an extension module cannot be unloaded)."""
+    if not _EXAMPLE:
+        with open(os.path.join(ROOT, "docs", "capi.md")) as f:
+            text = f.read()
+        sources = [b for b in re.findall(r"```c\n(.*?)```", text, re.S)
+                   if "PyInit_" in b]
+        scripts = re.findall(r"```python\n(.*?)```", text, re.S)
+        _EXAMPLE["sources"] = sources
+        if len(sources) == 1:
+            name = re.search(r"PyInit_(\w+)", sources[0]).group(1)
+            _EXAMPLE["scripts"] = [s for s in scripts
+                                   if "import " + name in s]
+            tmp = tempfile.mkdtemp(prefix="pep669-capi-example-")
+            path = os.path.join(tmp, name + ".c")
+            with open(path, "w") as f:
+                f.write(sources[0])
+            build.build_extension(name, [path], tmp)
+            sys.path.insert(0, tmp)
+            try:
+                __import__(name)
+            finally:
+                sys.path.remove(tmp)
+    return _EXAMPLE
+
+
 class DocsExample(MonitoringTestCase):
     """docs/capi.md's example, built from the document itself."""
 
     def test_example(self):
-        with open(os.path.join(ROOT, "docs", "capi.md")) as f:
-            text = f.read()
-        blocks = re.findall(r"```c\n(.*?)```", text, re.S)
-        source = [b for b in blocks if "PyInit_" in b]
-        self.assertEqual(len(source), 1, "one complete module in capi.md")
-        match = re.search(r"PyInit_(\w+)", source[0])
-        name = match.group(1)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, name + ".c")
-            with open(path, "w") as f:
-                f.write(source[0])
-            build.build_extension(name, [path], tmp)
-            sys.path.insert(0, tmp)
-            try:
-                module = __import__(name)
-            finally:
-                sys.path.remove(tmp)
-            script = re.findall(r"```python\n(.*?)```", text, re.S)
-            script = [s for s in script if "import " + name in s]
-            self.assertEqual(len(script), 1, "one usage script in capi.md")
-            namespace = {}
-            exec(compile(script[0], "capi.md", "exec"), namespace)
-            self.assertEqual(namespace["log"], namespace["EXPECTED"])
-            del module, sys.modules[name]
+        example = docs_example()
+        self.assertEqual(len(example["sources"]), 1,
+                         "one complete module in capi.md")
+        self.assertEqual(len(example["scripts"]), 1,
+                         "one usage script in capi.md")
+        namespace = {}
+        exec(compile(example["scripts"][0], "capi.md", "exec"), namespace)
+        self.assertEqual(namespace["log"], namespace["EXPECTED"])
 
 
 if __name__ == "__main__":

@@ -52,10 +52,12 @@ def run(cmd):
 
 
 def flags(std, cxx=False):
-    # Python's own headers are system headers: the warnings judge
-    # pep669.h and the file being compiled.
+    # -I, not -isystem, for Python's headers: GCC resolves symbolic links
+    # of system headers, and Debian's python3.11-dbg include directory is
+    # made of links into the release build's, whose pyconfig.h (no
+    # Py_DEBUG) would then be used.
     return (["-std=" + std, "-fPIC"] + WARNINGS +
-            ["-isystem", python_include(), "-I", pep669_include()])
+            ["-I", python_include(), "-I", pep669_include()])
 
 
 def check_compiles(source, std, cxx=False):
@@ -91,7 +93,7 @@ def testcapi(cache_dir=None):
     unchanged)."""
     sources = [os.path.join(HERE, name) for name in TESTCAPI_SOURCES]
     header = os.path.join(pep669_include(), "pep669.h")
-    tag = _fingerprint(sources + [header])
+    tag = _fingerprint(sources + [header, os.path.abspath(__file__)])
     base = cache_dir or os.path.join(ROOT, "build", "testcapi")
     outdir = os.path.join(base, "%s-%s" % (sys.implementation.cache_tag, tag))
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
