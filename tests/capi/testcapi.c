@@ -10,32 +10,21 @@
 #define PEP669_API_SHARED
 #include "pep669.h"
 
-#if PY_VERSION_HEX < 0x030C0000
-/* 3.12's names for taking and setting the raised exception. */
+/* The exception being raised, normalized (NULL if none). */
 static PyObject *
-PyErr_GetRaisedException(void)
+take_exception(void)
 {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    if (type == NULL) {
-        return NULL;
-    }
     PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    Py_DECREF(type);
+    Py_XDECREF(type);
     Py_XDECREF(tb);
     return value;
-}
-
-static void
-PyErr_SetRaisedException(PyObject *exc)
-{
-    Py_INCREF(Py_TYPE(exc));
-    PyErr_Restore((PyObject *)Py_TYPE(exc), exc, PyException_GetTraceback(exc));
-}
 #endif
+}
 
 typedef struct {
     PyObject_HEAD
@@ -157,7 +146,7 @@ fired(int res, PyMonitoringState *state, PyObject *exc)
         return PyErr_Format(PyExc_SystemError, "fire returned %d", res);
     }
     if (exc != NULL) {
-        PyObject *now = PyErr_GetRaisedException();
+        PyObject *now = take_exception();
         Py_XDECREF(now);
         if (now != exc) {
             PyErr_SetString(PyExc_SystemError,
@@ -166,7 +155,7 @@ fired(int res, PyMonitoringState *state, PyObject *exc)
         }
     }
     else if (PyErr_Occurred()) {
-        PyObject *now = PyErr_GetRaisedException();
+        PyObject *now = take_exception();
         PyErr_Format(PyExc_SystemError, "0 returned with %R set", now);
         Py_XDECREF(now);
         return NULL;
@@ -329,8 +318,7 @@ fire_exception_event(PyObject *args, exc_fire_func func)
         PyErr_SetString(PyExc_TypeError, "expected an exception or None");
         return NULL;
     }
-    Py_INCREF(exc);
-    PyErr_SetRaisedException(exc);
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     return fired(func(state, codelike, offset), state, exc);
 }
 

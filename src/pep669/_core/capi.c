@@ -99,33 +99,43 @@ fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset,
     return 0;
 }
 
-static int
-fire_py_start(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire(state, codelike, offset, PEP669_EV_PY_START, NULL, NULL, 0);
-}
+/* The fire functions of the table, one line each. */
+#define FIRE0(fname, EV) \
+    static int \
+    fname(PyMonitoringState *state, PyObject *codelike, int32_t offset) \
+    { \
+        return fire(state, codelike, offset, EV, NULL, NULL, 0); \
+    }
+#define FIRE1(fname, EV) \
+    static int \
+    fname(PyMonitoringState *state, PyObject *codelike, int32_t offset, \
+          PyObject *arg) \
+    { \
+        return fire(state, codelike, offset, EV, arg, NULL, 1); \
+    }
+#define FIRE_EXC(fname, EV) \
+    static int \
+    fname(PyMonitoringState *state, PyObject *codelike, int32_t offset) \
+    { \
+        return fire_exc(state, codelike, offset, EV); \
+    }
 
-static int
-fire_py_resume(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire(state, codelike, offset, PEP669_EV_PY_RESUME, NULL, NULL, 0);
-}
-
-static int
-fire_py_return(PyMonitoringState *state, PyObject *codelike, int32_t offset,
-               PyObject *retval)
-{
-    return fire(state, codelike, offset, PEP669_EV_PY_RETURN, retval, NULL,
-                1);
-}
-
-static int
-fire_py_yield(PyMonitoringState *state, PyObject *codelike, int32_t offset,
-              PyObject *retval)
-{
-    return fire(state, codelike, offset, PEP669_EV_PY_YIELD, retval, NULL,
-                1);
-}
+FIRE0(fire_py_start, PEP669_EV_PY_START)
+FIRE0(fire_py_resume, PEP669_EV_PY_RESUME)
+FIRE1(fire_py_return, PEP669_EV_PY_RETURN)
+FIRE1(fire_py_yield, PEP669_EV_PY_YIELD)
+FIRE1(fire_jump, PEP669_EV_JUMP)
+FIRE1(fire_branch, PEP669_EV_BRANCH)
+/* PY_MONITORING_EVENT_BRANCH_LEFT/RIGHT: BRANCH's id on 3.12 */
+FIRE1(fire_branch_left, PY_MONITORING_EVENT_BRANCH_LEFT)
+FIRE1(fire_branch_right, PY_MONITORING_EVENT_BRANCH_RIGHT)
+FIRE1(fire_c_return, PEP669_EV_C_RETURN)
+FIRE_EXC(fire_py_throw, PEP669_EV_PY_THROW)
+FIRE_EXC(fire_raise, PEP669_EV_RAISE)
+FIRE_EXC(fire_reraise, PEP669_EV_RERAISE)
+FIRE_EXC(fire_exception_handled, PEP669_EV_EXCEPTION_HANDLED)
+FIRE_EXC(fire_c_raise, PEP669_EV_C_RAISE)
+FIRE_EXC(fire_py_unwind, PEP669_EV_PY_UNWIND)
 
 static int
 fire_call(PyMonitoringState *state, PyObject *codelike, int32_t offset,
@@ -145,83 +155,6 @@ fire_line(PyMonitoringState *state, PyObject *codelike, int32_t offset,
     int err = fire(state, codelike, offset, PEP669_EV_LINE, line, NULL, 1);
     Py_DECREF(line);
     return err;
-}
-
-static int
-fire_jump(PyMonitoringState *state, PyObject *codelike, int32_t offset,
-          PyObject *target_offset)
-{
-    return fire(state, codelike, offset, PEP669_EV_JUMP, target_offset, NULL,
-                1);
-}
-
-static int
-fire_branch(PyMonitoringState *state, PyObject *codelike, int32_t offset,
-            PyObject *target_offset)
-{
-    return fire(state, codelike, offset, PEP669_EV_BRANCH, target_offset,
-                NULL, 1);
-}
-
-static int
-fire_branch_left(PyMonitoringState *state, PyObject *codelike,
-                 int32_t offset, PyObject *target_offset)
-{
-    return fire(state, codelike, offset, PY_MONITORING_EVENT_BRANCH_LEFT,
-                target_offset, NULL, 1);
-}
-
-static int
-fire_branch_right(PyMonitoringState *state, PyObject *codelike,
-                  int32_t offset, PyObject *target_offset)
-{
-    return fire(state, codelike, offset, PY_MONITORING_EVENT_BRANCH_RIGHT,
-                target_offset, NULL, 1);
-}
-
-static int
-fire_c_return(PyMonitoringState *state, PyObject *codelike, int32_t offset,
-              PyObject *retval)
-{
-    return fire(state, codelike, offset, PEP669_EV_C_RETURN, retval, NULL,
-                1);
-}
-
-static int
-fire_py_throw(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_PY_THROW);
-}
-
-static int
-fire_raise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_RAISE);
-}
-
-static int
-fire_reraise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_RERAISE);
-}
-
-static int
-fire_exception_handled(PyMonitoringState *state, PyObject *codelike,
-                       int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_EXCEPTION_HANDLED);
-}
-
-static int
-fire_c_raise(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_C_RAISE);
-}
-
-static int
-fire_py_unwind(PyMonitoringState *state, PyObject *codelike, int32_t offset)
-{
-    return fire_exc(state, codelike, offset, PEP669_EV_PY_UNWIND);
 }
 
 /* StopIteration(value) (an existing StopIteration as it is) is passed;
