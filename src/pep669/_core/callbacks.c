@@ -67,3 +67,32 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
     }
     return err;
 }
+
+int
+pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
+                  PyObject *codelike, int offset, PyObject *const *extra,
+                  int nextra, uint8_t *disabled, int bracket)
+{
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[5] = {NULL, codelike, NULL, NULL, NULL};
+    size_t n = 2;
+    /* owned */
+    PyObject *offset_obj = NULL;
+    if (event != PEP669_EV_LINE) {
+        /* LINE callbacks take (code, line_number): `offset` is only the
+         * location, for DISABLE. */
+        offset_obj = PyLong_FromLong(offset);
+        if (offset_obj == NULL) {
+            return -1;
+        }
+        stack[n++] = offset_obj;
+    }
+    for (int i = 0; i < nextra; i++) {
+        stack[n++] = extra[i];
+    }
+    int err = pep669_call_callbacks(ts, tools, event, stack + 1,
+                                    (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                    disabled, bracket);
+    Py_XDECREF(offset_obj);
+    return err;
+}

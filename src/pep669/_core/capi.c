@@ -46,18 +46,6 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
         PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
         return -1;
     }
-    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
-    PyObject *stack[5] = {NULL, codelike, NULL, NULL, NULL};
-    size_t n = 2;
-    /* owned */
-    PyObject *offset_obj = NULL;
-    if (event != PEP669_EV_LINE) {
-        offset_obj = PyLong_FromLong(offset);
-        if (offset_obj == NULL) {
-            return -1;
-        }
-        stack[n++] = offset_obj;
-    }
     PyObject *extra[2] = {extra0, extra1};
     for (int i = 0; i < nextra; i++) {
         /* A NULL argument would crash a Python callback: CALL's absent
@@ -66,15 +54,12 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
             extra[i] = (event == PEP669_EV_CALL && i == 1)
                            ? pep669_monitor_missing() : Py_None;
         }
-        stack[n++] = extra[i];
     }
     uint8_t disabled = 0;
-    int err = pep669_call_callbacks(PyThreadState_Get(), state->active, event,
-                                    stack + 1,
-                                    (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                    &disabled, 1);
+    int err = pep669_call_event(PyThreadState_Get(), state->active, event,
+                                codelike, offset, extra, nextra, &disabled,
+                                1);
     state->active &= (uint8_t)~disabled;
-    Py_XDECREF(offset_obj);
     return err;
 }
 

@@ -5,27 +5,11 @@ static int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
            int offset, PyObject *arg, PyObject *arg2, int bracket)
 {
-    /* owned */
-    PyObject *offset_obj = NULL;
-    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
-    PyObject *stack[5] = {NULL, (PyObject *)co, arg, NULL, NULL};
-    size_t nargs = 2;
-    if (event != PEP669_EV_LINE) {
-        /* LINE callbacks take (code, line_number): `offset` is only the
-         * location for DISABLE. */
-        offset_obj = PyLong_FromLong(offset);
-        if (offset_obj == NULL) {
-            return -1;
-        }
-        stack[2] = offset_obj;
-        stack[3] = arg;
-        stack[4] = arg2;
-        nargs = arg == NULL ? 2 : arg2 == NULL ? 3 : 4;
-    }
+    PyObject *extra[2] = {arg, arg2};
     uint8_t disabled = 0;
-    int err = pep669_call_callbacks(ts, tools, event, stack + 1,
-                                    nargs | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                    &disabled, bracket);
+    int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
+                                extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
+                                &disabled, bracket);
     if (disabled != 0) {
         /* Record the locations DISABLEd, also when a later tool raised
          * (whose exception then stays the one reported). */
@@ -47,7 +31,6 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
             PyErr_Restore(type, value, tb);
         }
     }
-    Py_XDECREF(offset_obj);
     return err;
 }
 

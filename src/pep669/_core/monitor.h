@@ -40,6 +40,13 @@ int pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                           PyObject *const *args, size_t nargsf,
                           uint8_t *disabled, int bracket);
 
+/* The same with the arguments of an event: (codelike, offset, extra...),
+ * or (codelike, extra...) for LINE, whose `offset` only locates DISABLE.
+ * The `nextra` objects of `extra` must not be NULL. */
+int pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
+                      PyObject *codelike, int offset, PyObject *const *extra,
+                      int nextra, uint8_t *disabled, int bracket);
+
 /* capi.c: the capsule holding pep669.h's table (a new reference). */
 PyObject *pep669_capi_capsule(void);
 
