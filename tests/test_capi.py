@@ -591,6 +591,31 @@ class Import(unittest.TestCase):
             self.reimport_with(object())
 
 
+@unittest.skipUnless(PY[:2] == (3, 12), "pep669._capi exists on 3.12 only")
+class CapiModuleMissing(unittest.TestCase):
+    """3.12 without a usable pep669._capi (e.g. built for another patch
+    release): sys.monitoring still works, PEP669_IMPORT() explains."""
+
+    def test_import_error_is_explained(self):
+        import subprocess
+        script = (
+            "import sys\n"
+            "sys.modules['pep669._capi'] = None  # importing it fails\n"
+            "import pep669\n"
+            "assert pep669.monitoring is sys.monitoring\n"
+            "try:\n"
+            "    pep669._C_API\n"
+            "except ImportError as exc:\n"
+            "    print(exc)\n")
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+        out = subprocess.run([sys.executable, "-c", script], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertTrue(out.stdout.startswith(
+            "pep669's C API is not available: "), out.stdout)
+
+
 class HeaderCompiles(unittest.TestCase):
     """pep669.h under the standards an extension may use, -Werror."""
 

@@ -16,8 +16,18 @@ if NATIVE:
     monitoring = sys.monitoring
     if sys.version_info < (3, 13):
         # pep669.h's C API over the native sys.monitoring (PEP669_IMPORT()
-        # fetches this capsule); 3.13 has the API itself.
-        from ._capi import _C_API
+        # fetches this capsule); 3.13 has the API itself.  Without it,
+        # sys.monitoring still works and PEP669_IMPORT() says why not.
+        try:
+            from ._capi import _C_API
+        except ImportError as exc:
+            _capi_error = "pep669's C API is not available: %s" % (exc,)
+
+            def __getattr__(name):
+                if name == "_C_API":
+                    raise ImportError(_capi_error)
+                raise AttributeError("module %r has no attribute %r"
+                                     % (__name__, name))
 else:
     from ._monitoring import monitoring, _C_API
 

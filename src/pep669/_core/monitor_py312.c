@@ -79,6 +79,20 @@ PyInit__capi(void)
 {
     /* owned */
     PyObject *mod = NULL, *monitoring = NULL, *capi = NULL;
+    /* PyInterpreterState's layout is only fixed within one patch release:
+     * a build reused on another one (a cached wheel) must not read it. */
+    if ((Py_Version & 0xFFFFFF00UL) != (PY_VERSION_HEX & 0xFFFFFF00UL)) {
+        PyErr_Format(PyExc_ImportError,
+                     "pep669._capi was compiled for CPython %d.%d.%d and "
+                     "reads that version's interpreter state, but this is "
+                     "%d.%d.%d: reinstall pep669 without a cached build "
+                     "(pip install --no-cache-dir --force-reinstall pep669)",
+                     PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_MICRO_VERSION,
+                     (int)((Py_Version >> 24) & 0xFF),
+                     (int)((Py_Version >> 16) & 0xFF),
+                     (int)((Py_Version >> 8) & 0xFF));
+        return NULL;
+    }
     if (disable_obj == NULL) {
         monitoring = Py_XNewRef(PySys_GetObject("monitoring"));
         if (monitoring == NULL) {
