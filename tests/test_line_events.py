@@ -706,6 +706,36 @@ def watched_calls_probe():
     return inside, seen_by_callee, after
 
 
+def trace_state():
+    """(c_tracefunc, f_trace_opcodes) of the calling frame, read with C
+    calls only."""
+    ts = TRACE_SLOT
+    return (ts[1].from_address(ts[0]())[ts[2]],
+            sys._getframe(1).f_trace_opcodes)
+
+
+def branch_probe(n):
+    ts = TRACE_SLOT
+    total = 0
+    for i in range(n):
+        if i % 2:
+            total += 1
+    return total, (ts[1].from_address(ts[0]())[ts[2]],
+                   sys._getframe().f_trace_opcodes)
+
+
+def jump_probe(n):
+    ts = TRACE_SLOT
+    for i in range(n):
+        pass
+    return ts[1].from_address(ts[0]())[ts[2]]
+
+
+def straight_probe():
+    ts = TRACE_SLOT
+    return ts[1].from_address(ts[0]())[ts[2]]
+
+
 def straight(a, b):
     c = a + b
     return c
@@ -1804,6 +1834,169 @@ class PayOnlyWhereUsedTest(MonitoringTestCase):
         self.set_local_events(0, code, 0)
         self.assertEqual(watched_calls_probe(),
                          (None, (None, None), None))
+
+
+class DisabledRunsUntracedTest(MonitoringTestCase):
+    """Once every location of the jump, branch and instruction events a tool
+    wants in a code object is DISABLEd, its frames run without the trace
+    trampoline (or, with LINE still wanted, without opcode events): at once
+    in the running frame, and at every later entry.  The probes read the
+    thread's C-level trace function from inside the frame: natively there is
+    never one."""
+
+    def setUp(self):
+        super(DisabledRunsUntracedTest, self).setUp()
+        calibrate_trace_slot()
+
+    def branch_layout(self):
+        L = Layout(branch_probe.__code__)
+        fi = one_op_on_line(L, 3, ['FOR_ITER'])
+        test = one_op_on_line(L, 4, BRANCH_OPS)
+        return L, fi, test
+
+    def if_destinations(self, L, test):
+        """Where the ``if`` goes when ``i % 2`` is 0, and when it is 1
+        (3.12+ compile it as POP_JUMP_IF_TRUE)."""
+        ins = L.instructions[L._index[test]]
+        taken, not_taken = jump_target(ins), L.next_offset(test)
+        if 'TRUE' in ins.opname:
+            return not_taken, taken
+        return taken, not_taken
+
+    def side(self, L, src, dest):
+        return 'BRANCH_LEFT' if dest == L.next_offset(src) else 'BRANCH_RIGHT'
+
+    def test_branch(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.BRANCH, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        # both branches run in the first iteration: from there on the
+        # frame runs untraced
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        expected = [
+            ('BRANCH', 'branch_probe', fi, L.next_offset(fi)),
+            ('BRANCH', 'branch_probe', test, self.if_destinations(L, test)[0])]
+        self.assertEqual(rec.events(), expected)
+        rec.clear()
+        self.assertEqual(branch_probe(3), (1, (None, False)))
+        self.assertEqual(rec.events(), [])
+        # back at every location, and disabled again
+        monitoring.restart_events()
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.stop()
+        self.assertEqual(rec.events(), expected)
+
+    def test_branch_of_another_tool_still_enabled(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        self.use_tool(1)
+        quiet = self.recorder(0, E.BRANCH, in_codes(code),
+                              local_codes=[code], respond=lambda r: DISABLE)
+        full = Recorder(1, E.BRANCH, in_codes(code)).register()
+        self.set_local_events(1, code, E.BRANCH)
+        total, state = branch_probe(2)
+        self.assertEqual(len(quiet.records), 2)
+        self.assertEqual(len(full.records), 5)
+        if pep669.NATIVE:
+            self.assertEqual(state, (None, False))
+        else:
+            self.assertIsNotNone(state[0])
+            self.assertTrue(state[1])
+        self.set_local_events(1, code, 0)
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.stop()
+        self.assertEqual(len(quiet.records), 2)
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.BRANCH_LEFT | E.BRANCH_RIGHT, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        exit_ = ('BRANCH_RIGHT', 'branch_probe', fi,
+                 branch_exit(L, L.instructions[L._index[fi]]))
+        falsy, truthy = self.if_destinations(L, test)
+        # the `if` is never true: one side is still enabled
+        total, state = branch_probe(1)
+        self.assertEqual(rec.events(), [
+            ('BRANCH_LEFT', 'branch_probe', fi, L.next_offset(fi)),
+            (self.side(L, test, falsy), 'branch_probe', test, falsy),
+            exit_])
+        self.assertIsNotNone(state[0])
+        self.assertTrue(state[1])
+        rec.clear()
+        # now it is: the loop's exit (disabled already) is left untraced
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.assertEqual(rec.events(), [
+            (self.side(L, test, truthy), 'branch_probe', test, truthy)])
+        rec.clear()
+        self.assertEqual(branch_probe(4), (2, (None, False)))
+        self.stop()
+        self.assertEqual(rec.events(), [])
+
+    def test_jump(self):
+        code = jump_probe.__code__
+        L = Layout(code)
+        fi = one_op_on_line(L, 2, ['FOR_ITER'])
+        back = one_op_on_line(L, 3, JUMP_OPS)
+        rec = self.recorder(0, E.JUMP, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        self.assertIsNone(jump_probe(3))
+        self.assertIsNone(jump_probe(3))
+        self.stop()
+        self.assertEqual(rec.events(), [('JUMP', 'jump_probe', back, fi)])
+
+    def test_code_without_jumps(self):
+        # no location at all: nothing to trace from the start
+        code = straight_probe.__code__
+        rec = self.recorder(0, E.JUMP | E.BRANCH, in_codes(code),
+                            local_codes=[code])
+        self.assertIsNone(straight_probe())
+        self.stop()
+        self.assertEqual(rec.events(), [])
+
+    def test_instruction(self):
+        code = straight_probe.__code__
+        L = Layout(code)
+        offsets = [ins.offset for ins in L.instructions
+                   if ins.opname != 'RESUME']
+        rec = self.recorder(0, E.INSTRUCTION, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        # the return is still to come when the probe reads
+        first = straight_probe()
+        if pep669.NATIVE:
+            self.assertIsNone(first)
+        else:
+            self.assertIsNotNone(first)
+        self.assertIsNone(straight_probe())
+        self.stop()
+        self.assertEqual([r.args[0] for r in rec.records], offsets)
+
+    def test_lines_go_on_without_opcode_events(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.LINE | E.BRANCH, in_codes(code),
+                            local_codes=[code],
+                            respond=lambda r: DISABLE
+                            if r.event == 'BRANCH' else None)
+        total, state = branch_probe(2)
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 4, 3, 4, 5, 3, 6, 7, 6])
+        self.assertEqual(len(rec.events('BRANCH')), 2)
+        self.assertFalse(state[1])
+        if pep669.NATIVE:
+            self.assertIsNone(state[0])
+        else:
+            # LINE still needs the trampoline
+            self.assertIsNotNone(state[0])
+        rec.clear()
+        self.assertEqual(branch_probe(2)[1][1], False)
+        self.stop()
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 4, 3, 4, 5, 3, 6, 7, 6])
+        self.assertEqual(rec.events('BRANCH'), [])
 
 
 class LegacyLog(object):

@@ -55,6 +55,7 @@ free_code_data(void *ptr)
         PyMem_RawFree(cd->disabled[ev]);
     }
     PyMem_RawFree(cd->line_starts);
+    PyMem_RawFree(cd->units);
     PyMem_RawFree(cd);
 }
 
@@ -131,7 +132,8 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     }
     cd->events = events;
     cd->version = r->version;
-    cd->lines_known = 0;
+    cd->done_known = 0;
+    memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
 }
 
 /* Offsets where legacy tracing can report a line, in the running
@@ -152,7 +154,7 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         if (line >= 0 && line != prev && off >= first) {
             is_start[off >> 1] = 1;
         }
-        prev = line;
+        prev = off < first ? -1 : line;  /* a frame starts with no line */
         /* A jump target is a LINE location only if the line changes
          * there (the jump's own line is the previous instruction's) and
          * legacy tracing reports it: backward, or forward where it does. */
@@ -178,29 +180,111 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     return 0;
 }
 
-int
-pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd)
+const uint8_t *
+pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
 {
+    if (cd->units != NULL) {
+        return cd->units;
+    }
+    int end = (int)cd->nunits * 2;
+    uint8_t *units = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (units == NULL) {
+        return NULL;
+    }
+    /* Legacy tracing reports no instruction of 3.11's prefix. */
+    for (int off = pep669_backend_first_line_offset(co); off < end;) {
+        int at = off, next, target;
+        int kind = pep669_backend_jump_kind(co, &at, &next, &target);
+        if (at >= end) {
+            break;
+        }
+        for (int u = off >> 1; u < at >> 1; u++) {
+            units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
+        }
+        units[at >> 1] |= PEP669_UNIT_INSTR;
+        if (kind >= 0) {
+            units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                                     : PEP669_UNIT_BRANCH;
+            units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+        }
+        off = pep669_backend_next_instruction(co, at);
+    }
+    cd->units = units;
+    return units;
+}
+
+/* Is every location of `event` (units with `flag`; line starts if 0)
+ * DISABLEd for all of `tools`?  Within one version locations only ever
+ * become disabled, so the scan resumes where the last one stopped. */
+static int
+all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
+             const uint8_t *units, uint8_t flag, Py_ssize_t *cursor)
+{
+    const uint8_t *map = cd->disabled[event];
+    Py_ssize_t i = *cursor;
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        map = NULL;
+    }
+    if (flag == 0) {
+        for (; i < cd->nline_starts; i++) {
+            if (map == NULL ||
+                (map[cd->line_starts[i] >> 1] & tools) != tools) {
+                break;
+            }
+        }
+        *cursor = i;
+        return i >= cd->nline_starts;
+    }
+    for (; i < cd->nunits; i++) {
+        if ((units[i] & flag) && (map == NULL || (map[i] & tools) != tools)) {
+            break;
+        }
+    }
+    *cursor = i;
+    return i >= cd->nunits;
+}
+
+uint32_t
+pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
+{
+    static const struct { int event; uint8_t flag; } where[] = {
+        {PEP669_EV_LINE, 0},
+        {PEP669_EV_INSTRUCTION, PEP669_UNIT_INSTR},
+        {PEP669_EV_JUMP, PEP669_UNIT_JUMP},
+        {PEP669_EV_BRANCH, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_LEFT, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_RIGHT, PEP669_UNIT_BRANCH},
+    };
+    uint32_t done = 0;
     if (cd->version != pep669_registry.version) {
         pep669_code_data_refresh(cd);
     }
-    if (cd->lines_known) {
-        return cd->lines_all_disabled;
+    if (cd->done_known) {
+        return cd->done;
     }
-    uint8_t tools = cd->tools[PEP669_EV_LINE];
-    uint8_t *map = cd->disabled[PEP669_EV_LINE];
-    int all = 0;
-    if (tools != 0 && map != NULL &&
-        cd->disabled_version >= pep669_registry.restart_version &&
-        (cd->line_starts != NULL || compute_line_starts(co, cd) == 0)) {
-        all = 1;
-        for (Py_ssize_t i = 0; i < cd->nline_starts && all; i++) {
-            all = (map[cd->line_starts[i] >> 1] & tools) == tools;
+    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+        int ev = where[i].event;
+        uint8_t tools = cd->tools[ev];
+        const uint8_t *units = NULL;
+        if (tools == 0) {
+            continue;
+        }
+        if (where[i].flag == 0) {
+            if (cd->line_starts == NULL && compute_line_starts(co, cd) < 0) {
+                continue;
+            }
+        }
+        else if ((units = pep669_code_units(co, cd)) == NULL) {
+            continue;
+        }
+        if (all_disabled(cd, ev, tools, units, where[i].flag,
+                         &cd->done_cursor[i])) {
+            done |= 1u << ev;
         }
     }
-    cd->lines_all_disabled = all;
-    cd->lines_known = 1;
-    return all;
+    cd->done = done;
+    cd->done_known = 1;
+    return done;
 }
 
 int
@@ -229,8 +313,8 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         }
     }
     cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
-    if (event == PEP669_EV_LINE) {
-        cd->lines_known = 0;
+    if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
+        cd->done_known = 0;
     }
     return 0;
 }

@@ -21,12 +21,21 @@ typedef struct Pep669CodeData {
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled[PEP669_EVENT_COUNT];
-    /* LINE: the offsets where a line starts (computed on first need), and
-     * whether every one of them is DISABLEd for every tool with LINE. */
+    /* LINE: the offsets where a line starts (computed on first need). */
     int *line_starts;
     Py_ssize_t nline_starts;
-    int lines_known;        /* lines_all_disabled is up to date */
-    int lines_all_disabled;
+    /* What each code unit is for the line-level events (PEP669_UNIT_*),
+     * computed on first need. */
+    uint8_t *units;
+    /* The line-level events (LINE, INSTRUCTION, JUMP, BRANCH,
+     * BRANCH_LEFT/RIGHT) wanted here whose every location is DISABLEd for
+     * every tool that wants them (or that have no location at all): they
+     * need no tracing.  Valid while `done_known` and the version hold. */
+    int done_known;
+    uint32_t done;
+    /* Per line-level event: locations before this index are known to be
+     * disabled (in this version). */
+    Py_ssize_t done_cursor[6];
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;
@@ -115,17 +124,30 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
     return cd->disabled[event][offset >> 1];
 }
 
-/* Non-zero when every line start of the code is DISABLEd for every tool
- * that wants LINE there (the frame then needs no line events at all). */
-int pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd);
+/* Per code unit (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
+ * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
+ * itself, past its prefixes), where the opcode event of a jump arrives
+ * (its first prefix, or the jump), an EXTENDED_ARG prefix. */
+#define PEP669_UNIT_INSTR 1
+#define PEP669_UNIT_JUMP 2
+#define PEP669_UNIT_BRANCH 4
+#define PEP669_UNIT_JUMP_EVENT 8
+#define PEP669_UNIT_PREFIX 16
 
-static inline int
-pep669_lines_all_disabled(PyCodeObject *co, Pep669CodeData *cd)
+/* The code's unit map (NULL without memory: no exception). */
+const uint8_t *pep669_code_units(PyCodeObject *co, Pep669CodeData *cd);
+
+/* The line-level events of `events` (the code's) that are wanted but need
+ * no tracing, every location being DISABLEd (see Pep669CodeData.done). */
+uint32_t pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline uint32_t
+pep669_code_done(PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd->version == pep669_registry.version && cd->lines_known) {
-        return cd->lines_all_disabled;
+    if (cd->version == pep669_registry.version && cd->done_known) {
+        return cd->done;
     }
-    return pep669_lines_all_disabled_slow(co, cd);
+    return pep669_code_done_slow(co, cd);
 }
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */

@@ -36,13 +36,32 @@ pep669_record_top(void)
     return record_top;
 }
 
-/* The code's events, with the code data cached in the record (a code
- * object keeps its data for life once it has some). */
+/* The events of `events` (the code's) that the trampoline must look for:
+ * line-level events whose every location is DISABLEd need nothing. */
+static inline uint32_t
+needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
+        events &= ~pep669_code_done(co, cd);
+    }
+    return events;
+}
+
+/* The code's events as far as the trampoline is concerned. */
+static inline uint32_t
+code_events(PyCodeObject *co, Pep669CodeData **cdp)
+{
+    uint32_t events = pep669_code_events(co, cdp);
+    return needed(co, *cdp, events);
+}
+
+/* The same, with the code data cached in the record (a code object keeps
+ * its data for life once it has some). */
 static inline uint32_t
 record_events(Pep669Record *rec, Pep669CodeData **cdp)
 {
     if (rec->cd == NULL) {
-        uint32_t events = pep669_code_events(rec->code, cdp);
+        uint32_t events = code_events(rec->code, cdp);
         rec->cd = *cdp;
         return events;
     }
@@ -50,7 +69,7 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
     if (rec->cd->version != pep669_registry.version) {
         pep669_code_data_refresh(rec->cd);
     }
-    return rec->cd->events;
+    return needed(rec->code, rec->cd, rec->cd->events);
 }
 
 static void
@@ -124,19 +143,16 @@ forget_unhooked(void)
  *               interpreter still reports exceptions to it (its error path
  *               tests the trace function only), and nothing else costs
  *   0           nothing
- * LINE alone needs nothing once every line start is DISABLEd: such code
- * runs at full speed again. */
+ * (`events` as code_events() gives them: line-level events whose every
+ * location is DISABLEd need nothing, so such code runs at full speed
+ * again.) */
 #define WANT_LIGHT PEP669_TRACE_LIGHT
 #define WANT_FULL PEP669_TRACE_FULL
 
 static int
-wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+wants_lines(uint32_t events)
 {
-    if (events & PEP669_INSTR_EVENTS) {
-        return WANT_FULL;
-    }
-    if ((events & PEP669_BIT(LINE)) &&
-        (cd == NULL || !pep669_lines_all_disabled(co, cd))) {
+    if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
         return WANT_FULL;
     }
     return (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
@@ -145,10 +161,9 @@ wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 /* The same for the frame that runs traced without the hook: its exit
  * events come from the trampoline too. */
 static int
-wants_unhooked(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+wants_unhooked(uint32_t events)
 {
-    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL
-                                         : wants_lines(co, cd, events);
+    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL : wants_lines(events);
 }
 
 /* A frame that saw an exception looks for its handler and re-raises with
@@ -183,6 +198,11 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
              (events & (PEP669_BIT(RERAISE) |
                         PEP669_BIT(EXCEPTION_HANDLED)))) ||
             (rec != NULL && rec->deferred_count > 0);
+        if (!opcodes && rec != NULL) {
+            /* No opcode events: the frame's next one, if tracing comes
+             * back, is no jump's destination. */
+            rec->prev_offset = -1;
+        }
         pep669_backend_pyframe_set_flags(
             f, (events & PEP669_BIT(LINE)) != 0, opcodes);
     }
@@ -227,8 +247,8 @@ outer_wants(Pep669Frame *frame)
          f = pep669_backend_frame_back(f)) {
         Pep669CodeData *cd;
         PyCodeObject *co = pep669_backend_frame_code(f);
-        uint32_t events = pep669_code_events(co, &cd);
-        if (wants_unhooked(co, cd, events)) {
+        uint32_t events = code_events(co, &cd);
+        if (wants_unhooked(events)) {
             return 1;
         }
     }
@@ -246,9 +266,9 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
 {
     Pep669CodeData *cd;
     PyCodeObject *co = pep669_backend_frame_code(frame);
-    uint32_t events = pep669_code_events(co, &cd);
+    uint32_t events = code_events(co, &cd);
     int transit = 0;
-    int want = wants_unhooked(co, cd, events);
+    int want = wants_unhooked(events);
     if (!want) {
         if (!outer_wants(frame)) {
             if (is_unhooked(frame)) {
@@ -277,8 +297,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                    PyCodeObject *co, int fresh)
 {
     Pep669CodeData *cd;
-    uint32_t events = pep669_code_events(co, &cd);
-    int want = wants_lines(co, cd, events);
+    uint32_t events = code_events(co, &cd);
+    int want = wants_lines(events);
     if (want && cd == NULL) {
         /* Traced code gets its data now, so that every event of the run
          * reads it from the record.  Without memory it just does not:
@@ -326,14 +346,14 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     Pep669Record *crec;
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
-        events = pep669_code_events(crec->code, &cd);
-        want = with_record(crec, wants_lines(crec->code, cd, events),
+        events = code_events(crec->code, &cd);
+        want = with_record(crec, wants_lines(events),
                            events);
     }
     else if (is_unhooked(caller)) {
         crec = &unhooked;
-        events = pep669_code_events(crec->code, &cd);
-        want = with_record(crec, wants_unhooked(crec->code, cd, events),
+        events = code_events(crec->code, &cd);
+        want = with_record(crec, wants_unhooked(events),
                            events);
     }
     else {
@@ -345,7 +365,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         apply(ts, want);
         if (want && !unhooked.transit) {
             PyFrameObject *f = pep669_backend_current_pyframe(ts);
-            set_flags(f, pep669_code_events(unhooked.code, &cd));
+            set_flags(f, code_events(unhooked.code, &cd));
         }
         return;
     }
@@ -371,8 +391,8 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     if (record_top != NULL && record_top->frame == frame) {
         PyCodeObject *co = record_top->code;
-        uint32_t events = pep669_code_events(co, &cd);
-        int want = with_record(record_top, wants_lines(co, cd, events),
+        uint32_t events = code_events(co, &cd);
+        int want = with_record(record_top, wants_lines(events),
                                events);
         apply(ts, want);
         if (want) {
@@ -384,7 +404,7 @@ pep669_trace_refresh(PyThreadState *ts)
     apply(ts, adopt_unhooked(ts, frame, NULL));
     if (is_unhooked(frame) && !unhooked.transit) {
         set_flags(pep669_backend_current_pyframe(ts),
-                  pep669_code_events(unhooked.code, &cd));
+                  code_events(unhooked.code, &cd));
     }
 }
 
@@ -639,7 +659,7 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
         return 0;
     }
     PyCodeObject *co = pep669_backend_pyframe_code(f);
-    uint32_t events = pep669_code_events(co, &cd);
+    uint32_t events = code_events(co, &cd);
     if (rec->prev != NULL && rec->prev->frame == consumer) {
         crec = rec->prev;
     }
@@ -726,10 +746,16 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
-    /* Only a tool with jump events needs to know where the frame was. */
-    rec->prev_offset = (events & (PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) |
-                                  PEP669_BIT(BRANCH_LEFT) |
-                                  PEP669_BIT(BRANCH_RIGHT))) ? lasti : -1;
+    const uint8_t *units = (cd != NULL && lasti >= 0 &&
+                            (lasti >> 1) < cd->nunits)
+                           ? pep669_code_units(co, cd) : NULL;
+    /* Only a tool with jump events needs to know where the frame was,
+     * and only when it was at a jump. */
+    rec->prev_offset = -1;
+    if ((events & PEP669_JUMP_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_JUMP_EVENT))) {
+        rec->prev_offset = lasti;
+    }
     if (events & PEP669_BIT(INSTRUCTION)) {
         if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
                                NULL) < 0) {
@@ -738,7 +764,14 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* Legacy tracing reports an EXTENDED_ARG prefix but not the
          * instruction it extends; 3.12 reports both. */
         int real = lasti, next, target;
-        (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        if (units == NULL) {
+            (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        }
+        else {
+            while (units[real >> 1] & PEP669_UNIT_PREFIX) {
+                real += 2;
+            }
+        }
         for (int off = lasti + 2; off <= real; off += 2) {
             if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, off,
                                    NULL) < 0) {
@@ -784,8 +817,8 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         if (record_top != NULL && record_top->frame == back_fr) {
             Pep669CodeData *back_cd;
             PyCodeObject *back_co = pep669_backend_pyframe_code(back);
-            uint32_t back_events = pep669_code_events(back_co, &back_cd);
-            want = wants_lines(back_co, back_cd, back_events);
+            uint32_t back_events = code_events(back_co, &back_cd);
+            want = wants_lines(back_events);
             if (want) {
                 set_flags_rec(back, record_top, back_events);
             }
@@ -844,8 +877,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     events = record_events(rec, &cd);
     if (rec->deferred_count == 0 &&
-        !(hooked ? wants_lines(rec->code, cd, events)
-                 : wants_unhooked(rec->code, cd, events))) {
+        !(hooked ? wants_lines(events)
+                 : wants_unhooked(events))) {
         /* Events were switched off while the frame ran. */
         if (!hooked) {
             forget_unhooked();
@@ -902,13 +935,20 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     if ((what == PyTrace_LINE || what == PyTrace_OPCODE) &&
         (version != pep669_registry.version ||
-         (cd != NULL && (events & PEP669_BIT(LINE)) && !cd->lines_known))) {
+         (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS) &&
+          !cd->done_known))) {
         /* Callbacks changed what this frame wants (events set, or the
-         * last line DISABLEd: the rest of the run is at full speed). */
+         * last location of an event DISABLEd: the rest of the run does
+         * without it, at full speed if nothing else is left). */
         events = record_events(rec, &cd);
         int want = with_record(
-            rec, hooked ? wants_lines(rec->code, cd, events)
-                        : wants_unhooked(rec->code, cd, events), events);
+            rec, hooked ? wants_lines(events)
+                        : wants_unhooked(events), events);
+        if (!want && !pep669_backend_trace_has_legacy()) {
+            /* The rest of the run is untraced: the frame gets the
+             * defaults a legacy tracer expects back. */
+            pep669_backend_pyframe_put_flags(frame, 1, 0);
+        }
         if (!want && !hooked) {
             forget_unhooked();
         }

@@ -7,10 +7,6 @@
 #include "backend.h"
 #include "registry.h"
 
-#define PEP669_OPCODE_EVENTS \
-    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | \
-     PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
-#define PEP669_LINE_LEVEL_EVENTS (PEP669_BIT(LINE) | PEP669_OPCODE_EVENTS)
 #define PEP669_CALL_EVENTS \
     (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
 /* Events that need opcode tracing in the frame. */
