@@ -139,6 +139,13 @@ PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
  * jumps to. */
 int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
                              int *target);
+/* What else the instruction at `offset` (past EXTENDED_ARG prefixes) can
+ * be: PEP669_INSTR_CALL where pep669_backend_call_at may find a call,
+ * PEP669_INSTR_RERAISE where pep669_backend_reraise_at may find a
+ * re-raise; 0 otherwise. */
+#define PEP669_INSTR_CALL 1
+#define PEP669_INSTR_RERAISE 2
+int pep669_backend_instr_class(PyCodeObject *co, int offset);
 /* The instruction after the one at `offset` (past inline caches). */
 int pep669_backend_next_instruction(PyCodeObject *co, int offset);
 /* Legacy tracing reports no line before this offset (3.11: the prefix and

@@ -433,6 +433,22 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 }
 
 int
+pep669_backend_instr_class(PyCodeObject *co, int offset)
+{
+    switch (_PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])]) {
+    case PRECALL:
+    case CALL_FUNCTION_EX:
+        return PEP669_INSTR_CALL;
+    case RAISE_VARARGS:
+    case RERAISE:
+    case END_ASYNC_FOR:
+        return PEP669_INSTR_RERAISE;
+    default:
+        return 0;
+    }
+}
+
+int
 pep669_backend_next_instruction(PyCodeObject *co, int offset)
 {
     int op = _PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])];

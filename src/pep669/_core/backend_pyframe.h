@@ -260,6 +260,29 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 }
 
 int
+pep669_backend_instr_class(PyCodeObject *co, int offset)
+{
+    switch (code_opcode(co, offset)) {
+    case CALL_FUNCTION:
+    case CALL_FUNCTION_KW:
+    case CALL_METHOD:
+    case CALL_FUNCTION_EX:
+        return PEP669_INSTR_CALL;
+    case RAISE_VARARGS:
+#ifdef END_FINALLY
+    case END_FINALLY:
+#endif
+#ifdef RERAISE
+    case RERAISE:
+#endif
+    case END_ASYNC_FOR:
+        return PEP669_INSTR_RERAISE;
+    default:
+        return 0;
+    }
+}
+
+int
 pep669_backend_next_instruction(PyCodeObject *Py_UNUSED(co), int offset)
 {
     return offset + (int)sizeof(_Py_CODEUNIT);

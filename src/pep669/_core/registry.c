@@ -181,7 +181,7 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
 }
 
 const uint8_t *
-pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
+pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
     if (cd->units != NULL) {
         return cd->units;
@@ -206,6 +206,13 @@ pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
             units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
                                                      : PEP669_UNIT_BRANCH;
             units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+        }
+        int cls = pep669_backend_instr_class(co, at);
+        if (cls & PEP669_INSTR_CALL) {
+            units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (cls & PEP669_INSTR_RERAISE) {
+            units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
         }
         off = pep669_backend_next_instruction(co, at);
     }

@@ -133,9 +133,19 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 #define PEP669_UNIT_BRANCH 4
 #define PEP669_UNIT_JUMP_EVENT 8
 #define PEP669_UNIT_PREFIX 16
+/* where the opcode event of an instruction arrives that may call
+ * something, or re-raise (see pep669_backend_instr_class) */
+#define PEP669_UNIT_CALL_EVENT 32
+#define PEP669_UNIT_RERAISE_EVENT 64
 
 /* The code's unit map (NULL without memory: no exception). */
-const uint8_t *pep669_code_units(PyCodeObject *co, Pep669CodeData *cd);
+const uint8_t *pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline const uint8_t *
+pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return cd->units != NULL ? cd->units : pep669_code_units_slow(co, cd);
+}
 
 /* The line-level events of `events` (the code's) that are wanted but need
  * no tracing, every location being DISABLEd (see Pep669CodeData.done). */

@@ -781,10 +781,12 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     if (rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                     PEP669_BIT(EXCEPTION_HANDLED))) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)) &&
         check_reraise(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
-    if (events & PEP669_CALL_EVENTS) {
+    if ((events & PEP669_CALL_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_CALL_EVENT))) {
         return start_call(ts, rec, frame, co, cd, events, lasti);
     }
     return 0;
@@ -832,50 +834,44 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
     return err;
 }
 
-int
-pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+/* After callbacks ran at a line or opcode event: they may have changed
+ * what this frame wants (events set, or the last location of an event
+ * DISABLEd: the rest of the run does without it, at full speed if nothing
+ * else is left). */
+static void
+recheck(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+        int hooked, uint64_t version, Pep669CodeData *cd, uint32_t events)
 {
-    PyThreadState *ts = PyThreadState_GET();
-    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
-    Pep669Record *rec;
-    Pep669CodeData *cd;
-    uint32_t events;
-    int hooked = record_top != NULL && record_top->frame == fr;
-    int err = 0;
-    uint64_t version = pep669_registry.version;
-
-    if (hooked) {
-        rec = record_top;
-    }
-    else {
-        rec = &unhooked;
-        if (!is_unhooked(fr)) {
-            /* Not a frame of ours: its events are the legacy tracer's
-             * business only. */
-            return pep669_backend_trace_forward(obj, frame, what, arg);
-        }
-        if (unhooked.transit) {
-            if (what == PyTrace_RETURN) {
-                events = record_events(rec, &cd);
-                err = on_unhooked_return(ts, frame, rec->code, cd, events,
-                                         arg);
-                if (err < 0) {
-                    return -1;
-                }
-            }
-            return pep669_backend_trace_forward(obj, frame, what, arg);
-        }
-    }
-    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
-        --rec->deferred_count == 0) {
-        /* The handler's prologue ran: raise the callback's exception. */
-        rec->callback_raised = 1;
-        PyErr_Restore(rec->deferred_type, rec->deferred_value,
-                      rec->deferred_tb);
-        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
-        return -1;
+    if (version == pep669_registry.version &&
+        (cd == NULL || !(events & PEP669_LINE_LEVEL_EVENTS) ||
+         cd->done_known)) {
+        return;
     }
     events = record_events(rec, &cd);
+    int want = with_record(
+        rec, hooked ? wants_lines(events) : wants_unhooked(events), events);
+    if (!want && !pep669_backend_trace_has_legacy()) {
+        /* The rest of the run is untraced: the frame gets the defaults a
+         * legacy tracer expects back. */
+        pep669_backend_pyframe_put_flags(frame, 1, 0);
+    }
+    if (!want && !hooked) {
+        forget_unhooked();
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(frame, rec, events);
+    }
+}
+
+/* Every event but the common cases pep669_trace handles itself. */
+static int
+trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
+            Pep669Record *rec, int hooked, uint64_t version,
+            Pep669CodeData *cd, uint32_t events)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    int err = 0;
     if (rec->deferred_count == 0 &&
         !(hooked ? wants_lines(events)
                  : wants_unhooked(events))) {
@@ -933,29 +929,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (err < 0) {
         return -1;
     }
-    if ((what == PyTrace_LINE || what == PyTrace_OPCODE) &&
-        (version != pep669_registry.version ||
-         (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS) &&
-          !cd->done_known))) {
-        /* Callbacks changed what this frame wants (events set, or the
-         * last location of an event DISABLEd: the rest of the run does
-         * without it, at full speed if nothing else is left). */
-        events = record_events(rec, &cd);
-        int want = with_record(
-            rec, hooked ? wants_lines(events)
-                        : wants_unhooked(events), events);
-        if (!want && !pep669_backend_trace_has_legacy()) {
-            /* The rest of the run is untraced: the frame gets the
-             * defaults a legacy tracer expects back. */
-            pep669_backend_pyframe_put_flags(frame, 1, 0);
-        }
-        if (!want && !hooked) {
-            forget_unhooked();
-        }
-        apply(ts, want);
-        if (want) {
-            set_flags_rec(frame, rec, events);
-        }
+    if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
+        recheck(ts, rec, frame, hooked, version, cd, events);
     }
     /* Only what the legacy tracer asked for in this frame. */
     if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
@@ -963,4 +938,108 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         return 0;
     }
     return pep669_backend_trace_forward(obj, frame, what, arg);
+}
+
+/* Nothing pending in the frame: no call under way, no exception looking
+ * for its handler, no jump whose destination is next. */
+static inline int
+idle(Pep669Record *rec)
+{
+    return rec->prev_offset < 0 && rec->call_offset < 0 &&
+           rec->armed_exc == NULL && rec->deferred_count == 0;
+}
+
+int
+pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec;
+    Pep669CodeData *cd;
+    uint32_t events;
+    int hooked = record_top != NULL && record_top->frame == fr;
+    uint64_t version = pep669_registry.version;
+
+    if (hooked) {
+        rec = record_top;
+    }
+    else {
+        rec = &unhooked;
+        if (!is_unhooked(fr)) {
+            /* Not a frame of ours: its events are the legacy tracer's
+             * business only. */
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+        if (unhooked.transit) {
+            if (what == PyTrace_RETURN) {
+                events = record_events(rec, &cd);
+                if (on_unhooked_return(PyThreadState_GET(), frame,
+                                       rec->code, cd, events, arg) < 0) {
+                    return -1;
+                }
+            }
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+    }
+    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
+        --rec->deferred_count == 0) {
+        /* The handler's prologue ran: raise the callback's exception. */
+        rec->callback_raised = 1;
+        PyErr_Restore(rec->deferred_type, rec->deferred_value,
+                      rec->deferred_tb);
+        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+        return -1;
+    }
+    events = record_events(rec, &cd);
+    if (what == PyTrace_OPCODE && cd != NULL && cd->units != NULL &&
+        (events & PEP669_INSTR_EVENTS) &&
+        !(events & PEP669_BIT(INSTRUCTION)) && idle(rec)) {
+        /* The common case: this instruction cannot start anything the
+         * frame's events look for. */
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        uint8_t look = 0;
+        if (events & PEP669_JUMP_EVENTS) {
+            look |= PEP669_UNIT_JUMP_EVENT;
+        }
+        if (events & PEP669_CALL_EVENTS) {
+            look |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (rec->exc_seen) {
+            look |= PEP669_UNIT_RERAISE_EVENT;
+        }
+        if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
+            !(cd->units[lasti >> 1] & look)) {
+            return rec->legacy_opcodes
+                ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+        }
+    }
+    else if (what == PyTrace_LINE && cd != NULL &&
+             (events & PEP669_BIT(LINE)) && idle(rec)) {
+        /* The common case: the rule of 3.12 (not the line of the previous
+         * instruction), then the line's tools. */
+        int line = pep669_backend_pyframe_line(frame);
+        if (line != rec->last_line && line >= 0) {
+            int lasti = pep669_backend_pyframe_lasti(frame);
+            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+            rec->last_line = line;
+            if (tools) {
+                PyThreadState *ts = PyThreadState_GET();
+                /* owned */
+                PyObject *line_obj = PyLong_FromLong(line);
+                if (line_obj == NULL) {
+                    return -1;
+                }
+                int err = pep669_call_tools_traced(
+                    ts, tools, PEP669_EV_LINE, rec->code, lasti, line_obj);
+                Py_DECREF(line_obj);
+                if (err < 0) {
+                    return -1;
+                }
+                recheck(ts, rec, frame, hooked, version, cd, events);
+            }
+        }
+        return rec->legacy_lines
+            ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+    }
+    return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
+                       events);
 }
