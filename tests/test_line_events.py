@@ -724,6 +724,15 @@ def branch_probe(n):
                    sys._getframe().f_trace_opcodes)
 
 
+def region_probe(n, flag):
+    ts = TRACE_SLOT
+    seen = []
+    for i in range(n):
+        seen.append(sys._getframe().f_trace_opcodes)
+    x = sys._getframe().f_trace_opcodes if flag else sys._getframe().f_trace_opcodes
+    return seen, x, ts[1].from_address(ts[0]())[ts[2]]
+
+
 def jump_probe(n):
     ts = TRACE_SLOT
     for i in range(n):
@@ -1283,6 +1292,125 @@ class OracleTest(MonitoringTestCase):
     def test_loop_over_generator(self):
         self.check(ALL_LINE_LEVEL, only=['consumer'])
 
+
+
+class JumpsWithoutOpcodeEventsTest(MonitoringTestCase):
+    """Jump events alone need opcode events only where a jump location some
+    tool still wants can run before the next line event.  The same streams,
+    with DISABLE of some locations, as with a second tool's INSTRUCTION
+    events keeping opcode events on everywhere."""
+
+    scenarios = OracleTest.scenarios
+
+    def stream(self, event_set, policy, opcodes_everywhere):
+        out = []
+        for name, func, args, codes in self.scenarios():
+            self.use_tool(0)
+            rec = Recorder(0, event_set, in_codes(*codes),
+                           respond=policy).register()
+            if opcodes_everywhere:
+                self.use_tool(1)
+                monitoring.register_callback(
+                    1, E.INSTRUCTION, lambda code, offset: None)
+                monitoring.set_events(1, E.INSTRUCTION)
+            monitoring.set_events(0, event_set)
+            try:
+                for _ in range(3):
+                    func(*args)
+            finally:
+                self.stop()
+                self._release_tool(0)
+                if opcodes_everywhere:
+                    self._release_tool(1)
+                monitoring.restart_events()
+            self.assertEqual(rec.frame_errors, [])
+            out.append((name, rec.events()))
+        return out
+
+    def compare(self, event_set, policy):
+        lone = self.stream(event_set, policy, False)
+        self.assertEqual(lone, self.stream(event_set, policy, True))
+        self.assertGreater(sum(len(events) for _, events in lone), 30)
+
+    @staticmethod
+    def some(record):
+        event, src, dest = (record.event,) + tuple(record.args)
+        return DISABLE if (src // 2 + dest // 2 + len(event)) % 3 else None
+
+    def test_jump_and_branch(self):
+        self.compare(E.JUMP | E.BRANCH, self.some)
+
+    def test_jump_and_branch_all_disabled(self):
+        self.compare(E.JUMP | E.BRANCH, lambda r: DISABLE)
+
+    def test_with_line(self):
+        self.compare(E.JUMP | E.BRANCH | E.LINE,
+                     lambda r: None if r.event == 'LINE' else self.some(r))
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides(self):
+        self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT, self.some)
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides_all_disabled(self):
+        self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT | E.JUMP,
+                     lambda r: DISABLE)
+
+
+def stdlib_workout():
+    import difflib
+    import json
+    import textwrap
+    data = {"a": [1, 2.5, None, True], "b": {"c": "d" * 30}}
+    text = json.dumps(data, indent=2, sort_keys=True)
+    json.loads(text)
+    textwrap.fill(text * 3, width=37)
+    list(difflib.unified_diff(text.splitlines(), text.upper().splitlines()))
+    try:
+        json.loads("{")
+    except ValueError:
+        pass
+
+
+@unittest.skipIf(pep669.NATIVE, "the backport's own bookkeeping")
+class LineLocationsTest(MonitoringTestCase):
+    """Every place where LINE fires is among the LINE locations the engine
+    counts for the code object (all of them DISABLEd means the code runs
+    untraced)."""
+
+    scenarios = OracleTest.scenarios
+
+    def check(self, runs):
+        locations = {}
+        fired = set()
+
+        def line(code, number):
+            fired.add((code, sys._getframe(1).f_lasti))
+        self.use_tool(0)
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_events(0, E.LINE)
+        try:
+            for func, args in runs:
+                try:
+                    func(*args)
+                except Exception:
+                    pass
+        finally:
+            self.stop()
+        self.assertGreater(len(fired), 50)
+        missing = []
+        for code, offset in fired:
+            if code not in locations:
+                locations[code] = set(pep669._monitoring._line_locations(code))
+            if offset not in locations[code]:
+                missing.append((code.co_name, code.co_firstlineno, offset))
+        self.assertEqual(missing, [])
+
+    def test_scenarios(self):
+        self.check([(func, args) for _, func, args, _ in self.scenarios()])
+
+    def test_stdlib(self):
+        self.check([(stdlib_workout, ())])
 
 
 def mixed_stream(rec, base_code):
@@ -1899,11 +2027,13 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         total, state = branch_probe(2)
         self.assertEqual(len(quiet.records), 2)
         self.assertEqual(len(full.records), 5)
+        # the trampoline stays for tool 1 (no jump runs on the last line:
+        # no opcode events there)
+        self.assertFalse(state[1])
         if pep669.NATIVE:
-            self.assertEqual(state, (None, False))
+            self.assertIsNone(state[0])
         else:
             self.assertIsNotNone(state[0])
-            self.assertTrue(state[1])
         self.set_local_events(1, code, 0)
         self.assertEqual(branch_probe(2), (1, (None, False)))
         self.stop()
@@ -1925,7 +2055,7 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
             (self.side(L, test, falsy), 'branch_probe', test, falsy),
             exit_])
         self.assertIsNotNone(state[0])
-        self.assertTrue(state[1])
+        self.assertFalse(state[1])
         rec.clear()
         # now it is: the loop's exit (disabled already) is left untraced
         self.assertEqual(branch_probe(2), (1, (None, False)))
@@ -1935,6 +2065,34 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         self.assertEqual(branch_probe(4), (2, (None, False)))
         self.stop()
         self.assertEqual(rec.events(), [])
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_opcode_events_only_where_a_branch_is_wanted(self):
+        # One side of the conditional expression never runs, so the frame
+        # stays traced; opcode events are on only on the line where that
+        # branch can run next (in the first call, the callback that
+        # disabled the other side switched them off for the rest of the
+        # line).
+        code = region_probe.__code__
+        L = Layout(code)
+        fi = one_op_on_line(L, 3, ['FOR_ITER'])
+        cond = one_op_on_line(L, 5, BRANCH_OPS)
+        rec = self.recorder(0, E.BRANCH_LEFT | E.BRANCH_RIGHT, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        seen, x, slot = region_probe(2, False)
+        self.assertEqual(seen, [False, False])
+        self.assertIsNotNone(slot)
+        self.assertEqual([(r.event, r.args[0]) for r in rec.records], [
+            ('BRANCH_LEFT', fi), ('BRANCH_RIGHT', fi),
+            ('BRANCH_RIGHT', cond)])
+        rec.clear()
+        self.assertEqual(region_probe(3, False)[:2], ([False] * 3, True))
+        self.assertEqual(rec.records, [])
+        # the other side: every location is disabled now
+        self.assertEqual(region_probe(1, True), ([False], False, None))
+        self.stop()
+        self.assertEqual([(r.event, r.args[0]) for r in rec.records], [
+            ('BRANCH_LEFT', cond)])
 
     def test_jump(self):
         code = jump_probe.__code__

@@ -36,6 +36,19 @@ typedef struct Pep669CodeData {
     /* Per line-level event: locations before this index are known to be
      * disabled (in this version). */
     Py_ssize_t done_cursor[6];
+    /* The line of every unit (-1: none), and the rule by which legacy
+     * tracing reports lines (PEP669_LINES_*); computed on first need. */
+    int *lines;
+    int line_rule;
+    /* Jump events: per unit, whether a jump location not DISABLEd for
+     * every tool can run from there before the next legacy line event
+     * (0: not known yet, 1: no, 2: yes), for `region_events`; void once
+     * the version or `jump_disables` (DISABLEs of jump events) moved. */
+    uint8_t *region;
+    uint32_t region_events;
+    uint64_t region_version;
+    uint64_t region_disables;
+    uint64_t jump_disables;
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;
@@ -124,6 +137,10 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
     return cd->disabled[event][offset >> 1];
 }
 
+/* The code's LINE locations (offsets); -1 with an exception. */
+int pep669_code_line_starts(PyCodeObject *co, const int **starts,
+                            Py_ssize_t *n);
+
 /* Per code unit (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
  * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
  * itself, past its prefixes), where the opcode event of a jump arrives
@@ -137,6 +154,8 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
  * something, or re-raise (see pep669_backend_instr_class) */
 #define PEP669_UNIT_CALL_EVENT 32
 #define PEP669_UNIT_RERAISE_EVENT 64
+/* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */
+#define PEP669_UNIT_QUIET_BACK 128
 
 /* The code's unit map (NULL without memory: no exception). */
 const uint8_t *pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd);
@@ -145,6 +164,32 @@ static inline const uint8_t *
 pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
 {
     return cd->units != NULL ? cd->units : pep669_code_units_slow(co, cd);
+}
+
+/* Whether the frame, about to run the instruction at `offset` (or having
+ * run it: its successors count), can reach a jump or branch location
+ * where some tool still wants one of the jump events of `events` (JUMP,
+ * BRANCH, BRANCH_LEFT/RIGHT; the code's, less those done) before legacy
+ * tracing reports the next line.  If not, the frame needs no opcode
+ * events until that line event.  1 when unsure (no memory). */
+int pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
+                            uint32_t events, int offset);
+
+static inline int
+pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+                   int offset)
+{
+    if (offset < 0) {
+        offset = 0;
+    }
+    if (cd->region != NULL && (offset >> 1) < cd->nunits &&
+        cd->region[offset >> 1] != 0 &&
+        cd->region_version == pep669_registry.version &&
+        cd->region_disables == cd->jump_disables &&
+        cd->region_events == (events & PEP669_JUMP_EVENTS)) {
+        return cd->region[offset >> 1] == 2;
+    }
+    return pep669_code_region_slow(co, cd, events, offset);
 }
 
 /* The line-level events of `events` (the code's) that are wanted but need

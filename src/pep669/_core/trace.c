@@ -95,6 +95,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->stop_offset = -1;
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
+    rec->region = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -188,30 +189,48 @@ line_of(PyCodeObject *co, int offset)
 
 /* Legacy filters of a frame object from the events its code wants (and,
  * once the frame saw an exception, what finding re-raises and handlers
- * needs). */
+ * needs).  Jump events alone need opcode events only where a location
+ * some tool still wants can run before the next line event: with a record
+ * (which knows the code's data) the frame then gets line events, which
+ * switch opcode events on and off as it goes. */
 static void
 set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
 {
     if (f != NULL) {
-        int opcodes = (events & PEP669_INSTR_EVENTS) != 0 ||
+        int lines = (events & PEP669_BIT(LINE)) != 0;
+        int opcodes =
+            (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
             (rec != NULL && rec->exc_seen &&
              (events & (PEP669_BIT(RERAISE) |
                         PEP669_BIT(EXCEPTION_HANDLED)))) ||
             (rec != NULL && rec->deferred_count > 0);
-        if (!opcodes && rec != NULL) {
-            /* No opcode events: the frame's next one, if tracing comes
-             * back, is no jump's destination. */
-            rec->prev_offset = -1;
+        int region = 0;
+        if (!opcodes && (events & PEP669_JUMP_EVENTS)) {
+            region = rec != NULL && rec->cd != NULL;
+            lines = 1;
+            opcodes = !region || pep669_code_region(
+                rec->code, rec->cd, events,
+                pep669_backend_pyframe_lasti(f));
         }
-        pep669_backend_pyframe_set_flags(
-            f, (events & PEP669_BIT(LINE)) != 0, opcodes);
+        if (rec != NULL) {
+            rec->region = region;
+            if (!opcodes) {
+                /* No opcode events: the frame's next one, if they come
+                 * back, is no jump's destination. */
+                rec->prev_offset = -1;
+            }
+        }
+        pep669_backend_pyframe_set_flags(f, lines, opcodes);
     }
 }
 
-static void
-set_flags(PyFrameObject *f, uint32_t events)
+/* A line event at `lasti` in region mode: opcode events up to the next
+ * one if a wanted jump location can run before it. */
+static inline void
+region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
 {
-    set_flags_rec(f, NULL, events);
+    int opcodes = pep669_code_region(rec->code, rec->cd, events, lasti);
+    pep669_backend_pyframe_set_flags(f, 1, opcodes);
 }
 
 /* Make the thread's trampoline state what the frame needs. */
@@ -287,7 +306,7 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     if (f == NULL) {
         f = pep669_backend_current_pyframe(ts);
     }
-    set_flags(f, transit ? 0 : events);
+    set_flags_rec(f, &unhooked, transit ? 0 : events);
     /* A transit needs the 'return' event: tracing on. */
     return transit ? WANT_FULL : want;
 }
@@ -320,7 +339,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     if (want) {
         /* The frame object exists from the start up to 3.10; on 3.11 the
          * 'call' event sets the filters once it does. */
-        set_flags(pep669_backend_frame_pyframe(frame), events);
+        set_flags_rec(pep669_backend_frame_pyframe(frame), rec, events);
     }
 }
 
@@ -365,7 +384,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         apply(ts, want);
         if (want && !unhooked.transit) {
             PyFrameObject *f = pep669_backend_current_pyframe(ts);
-            set_flags(f, code_events(unhooked.code, &cd));
+            set_flags_rec(f, &unhooked, code_events(unhooked.code, &cd));
         }
         return;
     }
@@ -403,8 +422,8 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     apply(ts, adopt_unhooked(ts, frame, NULL));
     if (is_unhooked(frame) && !unhooked.transit) {
-        set_flags(pep669_backend_current_pyframe(ts),
-                  code_events(unhooked.code, &cd));
+        set_flags_rec(pep669_backend_current_pyframe(ts), &unhooked,
+                      code_events(unhooked.code, &cd));
     }
 }
 
@@ -595,6 +614,11 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->prev_offset = -1;
     }
     Py_CLEAR(rec->armed_exc);
+    if (rec->region) {
+        /* Its handler, if any, is not among the instructions the last
+         * line event looked at. */
+        pep669_backend_pyframe_set_flags(frame, 1, 1);
+    }
     if (stop && rec->stop_offset == lasti) {
         /* The StopIteration of a generator that returned a value, given
          * as STOP_ITERATION already: not a RAISE. */
@@ -715,6 +739,9 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     int line = pep669_backend_pyframe_line(frame);
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
+    }
+    if (rec->region) {
+        region_line(rec, frame, events, lasti);
     }
     if (line == rec->last_line || line < 0) {
         return 0;
@@ -1017,8 +1044,11 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         /* The common case: the rule of 3.12 (not the line of the previous
          * instruction), then the line's tools. */
         int line = pep669_backend_pyframe_line(frame);
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        if (rec->region) {
+            region_line(rec, frame, events, lasti);
+        }
         if (line != rec->last_line && line >= 0) {
-            int lasti = pep669_backend_pyframe_lasti(frame);
             uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
             rec->last_line = line;
             if (tools) {

@@ -56,6 +56,10 @@ typedef struct Pep669Record {
     int last_reraise;
     /* The filters the legacy tracer chose for the frame. */
     int legacy_lines, legacy_opcodes;
+    /* Jump events are the only reason for opcode events: line events are
+     * on, and each decides whether the instructions up to the next one
+     * need opcode events (pep669_code_region). */
+    int region;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
