@@ -733,6 +733,16 @@ def region_probe(n, flag):
     return seen, x, ts[1].from_address(ts[0]())[ts[2]]
 
 
+def handler_probe(x):
+    ts = TRACE_SLOT
+    try:
+        y = 10 // x
+    except ZeroDivisionError:
+        y = None
+    return y, (ts[1].from_address(ts[0]())[ts[2]],
+               sys._getframe().f_trace_lines)
+
+
 def jump_probe(n):
     ts = TRACE_SLOT
     for i in range(n):
@@ -1372,6 +1382,57 @@ def stdlib_workout():
         pass
 
 
+class CoveragePatternTest(MonitoringTestCase):
+    """LINE with DISABLE at every location (what coverage tools do) reports
+    every line that runs, however much of the code already runs untraced
+    or watched for exceptions only."""
+
+    scenarios = OracleTest.scenarios
+
+    def lines(self, runs, disable):
+        seen = set()
+
+        def line(code, number):
+            seen.add((code, number))
+            return DISABLE if disable else None
+        self.use_tool(0)
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_events(0, E.LINE)
+        try:
+            for func, args in runs:
+                try:
+                    func(*args)
+                except Exception:
+                    pass
+        finally:
+            self.stop()
+            self._release_tool(0)
+        return seen
+
+    def check(self, runs):
+        for func, args in runs:
+            # imports and caches first
+            try:
+                func(*args)
+            except Exception:
+                pass
+        everything = self.lines(runs, False)
+        self.assertEqual(self.lines(runs + runs, True), everything)
+        self.assertGreater(len(everything), 40)
+
+    def test_scenarios(self):
+        self.check([(func, args) for _, func, args, _ in self.scenarios()])
+
+    def test_handlers_after_the_rest(self):
+        self.check([(handler_probe, (1,)), (handler_probe, (2,)),
+                    (handler_probe, (Zero(),)), (handler_probe, (0,)),
+                    (stdlib_workout, ()),
+                    (try_except_else_finally, (5,)),
+                    (try_except_else_finally, (0,)),
+                    (try_nested, ()), (with_suppressed, ()),
+                    (catching, (unhandled, 0))])
+
+
 @unittest.skipIf(pep669.NATIVE, "the backport's own bookkeeping")
 class LineLocationsTest(MonitoringTestCase):
     """Every place where LINE fires is among the LINE locations the engine
@@ -1964,6 +2025,13 @@ class PayOnlyWhereUsedTest(MonitoringTestCase):
                          (None, (None, None), None))
 
 
+class Zero(object):
+    """10 // Zero() raises ZeroDivisionError from a Python frame."""
+
+    def __rfloordiv__(self, other):
+        return other // 0
+
+
 class DisabledRunsUntracedTest(MonitoringTestCase):
     """Once every location of the jump, branch and instruction events a tool
     wants in a code object is DISABLEd, its frames run without the trace
@@ -2093,6 +2161,52 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         self.stop()
         self.assertEqual([(r.event, r.args[0]) for r in rec.records], [
             ('BRANCH_LEFT', cond)])
+
+    def test_lines_left_only_in_a_handler(self):
+        # Once every line the frame runs without an exception is
+        # disabled, it runs without line events (watched for exceptions
+        # only); a handler still reports its lines.
+        code = handler_probe.__code__
+        rec = self.recorder(0, E.LINE, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        y, state = handler_probe(1)
+        self.assertEqual(y, 10)
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 6, 7, 6])
+        rec.clear()
+        for _ in range(2):
+            y, state = handler_probe(2)
+            self.assertEqual(y, 5)
+            if pep669.NATIVE:
+                self.assertEqual(state, (None, True))
+            else:
+                # the trampoline stays, for exceptions only (tracing off;
+                # 3.11 creates the frame object later, with the defaults)
+                self.assertIsNotNone(state[0])
+                if PY < (3, 11):
+                    self.assertFalse(state[1])
+        self.assertEqual(rec.records, [])
+        y, state = handler_probe(0)
+        self.assertIsNone(y)
+        self.assertEqual(relative_lines(rec.records, code), [4, 5])
+        rec.clear()
+        # nothing left: untraced
+        self.assertEqual(handler_probe(0), (None, (None, True)))
+        self.assertEqual(handler_probe(5), (2, (None, True)))
+        self.stop()
+        self.assertEqual(rec.records, [])
+
+    def test_handler_of_a_frame_entered_after_the_exception(self):
+        # the exception comes from a callee; the frame's handler reports
+        # its lines
+        code = handler_probe.__code__
+        rec = self.recorder(0, E.LINE, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        handler_probe(1)
+        rec.clear()
+        self.assertEqual(handler_probe(Zero())[0], None)
+        self.stop()
+        self.assertEqual(relative_lines(rec.records, code), [4, 5])
 
     def test_jump(self):
         code = jump_probe.__code__

@@ -165,12 +165,16 @@ line_event(Pep669CodeData *cd, const uint8_t *units, int from, int to)
             (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
 }
 
+#define START_FLOW 1     /* the frame's flow reaches it */
+#define START_HANDLER 2  /* an exception handler */
+
 static inline void
-mark_start(Pep669CodeData *cd, uint8_t *is_start, int first, int offset)
+mark_start(Pep669CodeData *cd, uint8_t *is_start, int first, int offset,
+           uint8_t how)
 {
     if (offset >= first && (offset >> 1) < cd->nunits &&
         cd->lines[offset >> 1] >= 0) {
-        is_start[offset >> 1] = 1;
+        is_start[offset >> 1] |= how;
     }
 }
 
@@ -186,6 +190,8 @@ mark_start(Pep669CodeData *cd, uint8_t *is_start, int first, int offset)
 #define NODE 1
 #define NODE_HANDLER 2  /* its target is a handler (no jump of its own) */
 #define NODE_RETURN 4   /* control comes back to its next from elsewhere */
+#define NODE_FLOW_TARGET 8  /* (with NODE_HANDLER) no handler: normal flow */
+#define NODE_REACHED 16 /* reachable from the start without exceptions */
 
 static int
 compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
@@ -229,20 +235,25 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         }
         if (at >= first) {
             int u = off >> 1;
+            int cls = pep669_backend_instr_class(co, at);
             fl[u] = NODE;
             nx[u] = next < end ? next : -1;
             tg[u] = target;
             if (target >= 0 &&
                 !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
-                /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10), 3.8's
-                 * CALL_FINALLY: entered from anywhere. */
+                /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
+                 * 3.8's CALL_FINALLY: the finally block.  Entered from
+                 * anywhere. */
                 fl[u] |= NODE_HANDLER;
                 mixed[target >> 1] = 1;
             }
-            if ((pep669_backend_instr_class(co, at) &
-                 PEP669_INSTR_RETURN_POINT) && nx[u] >= 0) {
+            if ((cls & PEP669_INSTR_RETURN_POINT) && nx[u] >= 0) {
                 fl[u] |= NODE_RETURN;
                 mixed[nx[u] >> 1] = 1;
+            }
+            if (cls & PEP669_INSTR_RETURN_POINT) {
+                /* (CALL_FINALLY: its target is no handler) */
+                fl[u] |= NODE_FLOW_TARGET;
             }
         }
         off = pep669_backend_next_instruction(co, at);
@@ -296,10 +307,31 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         }
     }
 
+    /* What the frame can reach without handling an exception (reused:
+     * fl's spare bit). */
+    nstack = 0;
+    if (first < end && (fl[first >> 1] & NODE)) {
+        fl[first >> 1] |= NODE_REACHED;
+        stack[nstack++] = first >> 1;
+    }
+    while (nstack > 0) {
+        int u = stack[--nstack];
+        int succ[2] = {nx[u], ((fl[u] & NODE_HANDLER) &&
+                               !(fl[u] & NODE_FLOW_TARGET)) ? -1 : tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && (fl[to >> 1] & NODE) &&
+                !(fl[to >> 1] & NODE_REACHED)) {
+                fl[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+
     /* The first line, then every arrival with a line event that can be
      * a new line for the trampoline, and the places entered from
-     * elsewhere. */
-    mark_start(cd, is_start, first, first);
+     * elsewhere; those only reachable through a handler are apart. */
+    mark_start(cd, is_start, first, first, START_FLOW);
     for (Py_ssize_t u = 0; u < nunits; u++) {
         if (!(fl[u] & NODE)) {
             continue;
@@ -310,21 +342,32 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
             if (to < 0) {
                 continue;
             }
-            if ((i == 1 && (fl[u] & NODE_HANDLER)) ||
-                (i == 0 && (fl[u] & NODE_RETURN)) ||
-                (line_event(cd, units, (int)u * 2, to) &&
-                 (mixed[u] || lines[to >> 1] != lines[u]))) {
-                mark_start(cd, is_start, first, to);
+            uint8_t how = (fl[u] & NODE_REACHED) ? START_FLOW
+                                                 : START_HANDLER;
+            if (i == 1 && (fl[u] & NODE_HANDLER)) {
+                mark_start(cd, is_start, first, to,
+                           (fl[u] & NODE_FLOW_TARGET) ? how
+                                                     : START_HANDLER);
+            }
+            else if ((i == 0 && (fl[u] & NODE_RETURN)) ||
+                     (line_event(cd, units, (int)u * 2, to) &&
+                      (mixed[u] || lines[to >> 1] != lines[u]))) {
+                mark_start(cd, is_start, first, to, how);
             }
         }
     }
     for (int i = 0; i < nhandlers; i++) {
-        mark_start(cd, is_start, first, handlers[i]);
+        mark_start(cd, is_start, first, handlers[i], START_HANDLER);
     }
     if (unknown) {
         for (Py_ssize_t u = 1; u < nunits; u++) {
             if (lines[u] != lines[u - 1]) {
-                mark_start(cd, is_start, first, (int)u * 2);
+                mark_start(cd, is_start, first, (int)u * 2, START_FLOW);
+            }
+        }
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            if (is_start[u]) {
+                is_start[u] = START_FLOW;
             }
         }
     }
@@ -333,7 +376,13 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     for (Py_ssize_t unit = 0; unit < nunits; unit++) {
-        if (is_start[unit]) {
+        if (is_start[unit] & START_FLOW) {
+            cd->line_starts[n++] = (int)unit * 2;
+        }
+    }
+    cd->nflow_starts = n;
+    for (Py_ssize_t unit = 0; unit < nunits; unit++) {
+        if (is_start[unit] == START_HANDLER) {
             cd->line_starts[n++] = (int)unit * 2;
         }
     }
@@ -353,6 +402,8 @@ done:
 #undef NODE
 #undef NODE_HANDLER
 #undef NODE_RETURN
+#undef NODE_FLOW_TARGET
+#undef NODE_REACHED
 
 int
 pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
@@ -516,7 +567,8 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
  * become disabled, so the scan resumes where the last one stopped. */
 static int
 all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
-             const uint8_t *units, uint8_t flag, Py_ssize_t *cursor)
+             const uint8_t *units, uint8_t flag, Py_ssize_t *cursor,
+             Py_ssize_t from, Py_ssize_t to)
 {
     const uint8_t *map = cd->disabled[event];
     Py_ssize_t i = *cursor;
@@ -524,14 +576,18 @@ all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
         map = NULL;
     }
     if (flag == 0) {
-        for (; i < cd->nline_starts; i++) {
+        /* line_starts[from:to] */
+        if (i < from) {
+            i = from;
+        }
+        for (; i < to; i++) {
             if (map == NULL ||
                 (map[cd->line_starts[i] >> 1] & tools) != tools) {
                 break;
             }
         }
         *cursor = i;
-        return i >= cd->nline_starts;
+        return i >= to;
     }
     for (; i < cd->nunits; i++) {
         if ((units[i] & flag) && (map == NULL || (map[i] & tools) != tools)) {
@@ -560,6 +616,7 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
     if (cd->done_known) {
         return cd->done;
     }
+    cd->handler_only = 0;
     for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
         int ev = where[i].event;
         uint8_t tools = cd->tools[ev];
@@ -575,9 +632,22 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
         else if ((units = pep669_code_units(co, cd)) == NULL) {
             continue;
         }
-        if (all_disabled(cd, ev, tools, units, where[i].flag,
-                         &cd->done_cursor[i])) {
-            done |= 1u << ev;
+        if (where[i].flag != 0) {
+            if (all_disabled(cd, ev, tools, units, where[i].flag,
+                             &cd->done_cursor[i], 0, 0)) {
+                done |= 1u << ev;
+            }
+        }
+        else if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[i],
+                              0, cd->nflow_starts)) {
+            /* Only handlers may be left. */
+            if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[6],
+                             cd->nflow_starts, cd->nline_starts)) {
+                done |= 1u << ev;
+            }
+            else {
+                cd->handler_only |= 1u << ev;
+            }
         }
     }
     cd->done = done;

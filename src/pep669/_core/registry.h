@@ -21,9 +21,12 @@ typedef struct Pep669CodeData {
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled[PEP669_EVENT_COUNT];
-    /* LINE: the offsets where a line starts (computed on first need). */
+    /* LINE: its locations (computed on first need), sorted: the first
+     * `nflow_starts` reached by the frame's flow, then those reached only
+     * when an exception is handled. */
     int *line_starts;
     Py_ssize_t nline_starts;
+    Py_ssize_t nflow_starts;
     /* What each code unit is for the line-level events (PEP669_UNIT_*),
      * computed on first need. */
     uint8_t *units;
@@ -33,9 +36,12 @@ typedef struct Pep669CodeData {
      * need no tracing.  Valid while `done_known` and the version hold. */
     int done_known;
     uint32_t done;
-    /* Per line-level event: locations before this index are known to be
-     * disabled (in this version). */
-    Py_ssize_t done_cursor[6];
+    /* LINE (its bit) when only locations at exception handlers are left:
+     * the frame needs line events only once it handles an exception. */
+    uint32_t handler_only;
+    /* Per line-level event (and LINE's handler locations): locations
+     * before this index are known to be disabled (in this version). */
+    Py_ssize_t done_cursor[7];
     /* The line of every unit (-1: none), and the rule by which legacy
      * tracing reports lines (PEP669_LINES_*); computed on first need. */
     int *lines;

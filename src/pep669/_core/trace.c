@@ -43,8 +43,21 @@ needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
         events &= ~pep669_code_done(co, cd);
+        if ((events & PEP669_BIT(LINE)) &&
+            (cd->handler_only & PEP669_BIT(LINE))) {
+            events = (events & ~PEP669_BIT(LINE)) | PEP669_HANDLER_LINES;
+        }
     }
     return events;
+}
+
+/* LINE, as far as this run of the frame is concerned. */
+static inline int
+lines_wanted(Pep669Record *rec, uint32_t events)
+{
+    return (events & PEP669_BIT(LINE)) ||
+           ((events & PEP669_HANDLER_LINES) && rec != NULL &&
+            rec->handler_armed);
 }
 
 /* The code's events as far as the trampoline is concerned. */
@@ -96,6 +109,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
     rec->region = 0;
+    rec->handler_armed = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -156,7 +170,8 @@ wants_lines(uint32_t events)
     if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
         return WANT_FULL;
     }
-    return (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
+    return (events & (PEP669_EXC_EVENTS | PEP669_HANDLER_LINES))
+        ? WANT_LIGHT : 0;
 }
 
 /* The same for the frame that runs traced without the hook: its exit
@@ -175,7 +190,7 @@ with_record(Pep669Record *rec, int want, uint32_t events)
     if (rec != NULL && want != WANT_FULL &&
         ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                       PEP669_BIT(EXCEPTION_HANDLED)))) ||
-         rec->deferred_count > 0)) {
+         rec->deferred_count > 0 || lines_wanted(rec, events))) {
         return WANT_FULL;
     }
     return want;
@@ -197,7 +212,7 @@ static void
 set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
 {
     if (f != NULL) {
-        int lines = (events & PEP669_BIT(LINE)) != 0;
+        int lines = lines_wanted(rec, events);
         int opcodes =
             (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
             (rec != NULL && rec->exc_seen &&
@@ -637,6 +652,15 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
     }
+    if (!stop && (events & PEP669_HANDLER_LINES) && !rec->handler_armed) {
+        /* A handler of this frame, where LINE is still wanted, may run
+         * next: line events from here on, the raising line being the
+         * last one. */
+        rec->handler_armed = 1;
+        rec->last_line = line_of(co, lasti);
+        apply(ts, WANT_FULL);
+        set_flags_rec(frame, rec, events);
+    }
     return err;
 }
 
@@ -747,7 +771,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     rec->last_line = line;
-    if (!(events & PEP669_BIT(LINE))) {
+    if (!lines_wanted(rec, events)) {
         return 0;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);

@@ -14,6 +14,11 @@
 #define PEP669_EXC_EVENTS \
     (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
      PEP669_BIT(EXCEPTION_HANDLED))
+/* Not an event: in the masks the trampoline computes for a frame, "LINE
+ * is wanted only at exception handlers" (every other location of it is
+ * DISABLEd): the frame needs line events only once it handles an
+ * exception, and is watched for exceptions until then. */
+#define PEP669_HANDLER_LINES (1u << 30)
 /* Events that need the trampoline in the frame. */
 #define PEP669_TRACED_EVENTS \
     (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
@@ -60,6 +65,9 @@ typedef struct Pep669Record {
      * on, and each decides whether the instructions up to the next one
      * need opcode events (pep669_code_region). */
     int region;
+    /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
+     * on for the rest of its run. */
+    int handler_armed;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
