@@ -706,6 +706,55 @@ def watched_calls_probe():
     return inside, seen_by_callee, after
 
 
+def trace_state():
+    """(c_tracefunc, f_trace_opcodes) of the calling frame, read with C
+    calls only."""
+    ts = TRACE_SLOT
+    return (ts[1].from_address(ts[0]())[ts[2]],
+            sys._getframe(1).f_trace_opcodes)
+
+
+def branch_probe(n):
+    ts = TRACE_SLOT
+    total = 0
+    for i in range(n):
+        if i % 2:
+            total += 1
+    return total, (ts[1].from_address(ts[0]())[ts[2]],
+                   sys._getframe().f_trace_opcodes)
+
+
+def region_probe(n, flag):
+    ts = TRACE_SLOT
+    seen = []
+    for i in range(n):
+        seen.append(sys._getframe().f_trace_opcodes)
+    x = sys._getframe().f_trace_opcodes if flag else sys._getframe().f_trace_opcodes
+    return seen, x, ts[1].from_address(ts[0]())[ts[2]]
+
+
+def handler_probe(x):
+    ts = TRACE_SLOT
+    try:
+        y = 10 // x
+    except ZeroDivisionError:
+        y = None
+    return y, (ts[1].from_address(ts[0]())[ts[2]],
+               sys._getframe().f_trace_lines)
+
+
+def jump_probe(n):
+    ts = TRACE_SLOT
+    for i in range(n):
+        pass
+    return ts[1].from_address(ts[0]())[ts[2]]
+
+
+def straight_probe():
+    ts = TRACE_SLOT
+    return ts[1].from_address(ts[0]())[ts[2]]
+
+
 def straight(a, b):
     c = a + b
     return c
@@ -1253,6 +1302,176 @@ class OracleTest(MonitoringTestCase):
     def test_loop_over_generator(self):
         self.check(ALL_LINE_LEVEL, only=['consumer'])
 
+
+
+class JumpsWithoutOpcodeEventsTest(MonitoringTestCase):
+    """Jump events alone need opcode events only where a jump location some
+    tool still wants can run before the next line event.  The same streams,
+    with DISABLE of some locations, as with a second tool's INSTRUCTION
+    events keeping opcode events on everywhere."""
+
+    scenarios = OracleTest.scenarios
+
+    def stream(self, event_set, policy, opcodes_everywhere):
+        out = []
+        for name, func, args, codes in self.scenarios():
+            self.use_tool(0)
+            rec = Recorder(0, event_set, in_codes(*codes),
+                           respond=policy).register()
+            if opcodes_everywhere:
+                self.use_tool(1)
+                monitoring.register_callback(
+                    1, E.INSTRUCTION, lambda code, offset: None)
+                monitoring.set_events(1, E.INSTRUCTION)
+            monitoring.set_events(0, event_set)
+            try:
+                for _ in range(3):
+                    func(*args)
+            finally:
+                self.stop()
+                self._release_tool(0)
+                if opcodes_everywhere:
+                    self._release_tool(1)
+                monitoring.restart_events()
+            self.assertEqual(rec.frame_errors, [])
+            out.append((name, rec.events()))
+        return out
+
+    def compare(self, event_set, policy):
+        lone = self.stream(event_set, policy, False)
+        self.assertEqual(lone, self.stream(event_set, policy, True))
+        self.assertGreater(sum(len(events) for _, events in lone), 30)
+
+    @staticmethod
+    def some(record):
+        event, src, dest = (record.event,) + tuple(record.args)
+        return DISABLE if (src // 2 + dest // 2 + len(event)) % 3 else None
+
+    def test_jump_and_branch(self):
+        self.compare(E.JUMP | E.BRANCH, self.some)
+
+    def test_jump_and_branch_all_disabled(self):
+        self.compare(E.JUMP | E.BRANCH, lambda r: DISABLE)
+
+    def test_with_line(self):
+        self.compare(E.JUMP | E.BRANCH | E.LINE,
+                     lambda r: None if r.event == 'LINE' else self.some(r))
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides(self):
+        self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT, self.some)
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides_all_disabled(self):
+        self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT | E.JUMP,
+                     lambda r: DISABLE)
+
+
+def stdlib_workout():
+    import difflib
+    import json
+    import textwrap
+    data = {"a": [1, 2.5, None, True], "b": {"c": "d" * 30}}
+    text = json.dumps(data, indent=2, sort_keys=True)
+    json.loads(text)
+    textwrap.fill(text * 3, width=37)
+    list(difflib.unified_diff(text.splitlines(), text.upper().splitlines()))
+    try:
+        json.loads("{")
+    except ValueError:
+        pass
+
+
+class CoveragePatternTest(MonitoringTestCase):
+    """LINE with DISABLE at every location (what coverage tools do) reports
+    every line that runs, however much of the code already runs untraced
+    or watched for exceptions only."""
+
+    scenarios = OracleTest.scenarios
+
+    def lines(self, runs, disable):
+        seen = set()
+
+        def line(code, number):
+            seen.add((code, number))
+            return DISABLE if disable else None
+        self.use_tool(0)
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_events(0, E.LINE)
+        try:
+            for func, args in runs:
+                try:
+                    func(*args)
+                except Exception:
+                    pass
+        finally:
+            self.stop()
+            self._release_tool(0)
+        return seen
+
+    def check(self, runs):
+        for func, args in runs:
+            # imports and caches first
+            try:
+                func(*args)
+            except Exception:
+                pass
+        everything = self.lines(runs, False)
+        self.assertEqual(self.lines(runs + runs, True), everything)
+        self.assertGreater(len(everything), 40)
+
+    def test_scenarios(self):
+        self.check([(func, args) for _, func, args, _ in self.scenarios()])
+
+    def test_handlers_after_the_rest(self):
+        self.check([(handler_probe, (1,)), (handler_probe, (2,)),
+                    (handler_probe, (Zero(),)), (handler_probe, (0,)),
+                    (stdlib_workout, ()),
+                    (try_except_else_finally, (5,)),
+                    (try_except_else_finally, (0,)),
+                    (try_nested, ()), (with_suppressed, ()),
+                    (catching, (unhandled, 0))])
+
+
+@unittest.skipIf(pep669.NATIVE, "the backport's own bookkeeping")
+class LineLocationsTest(MonitoringTestCase):
+    """Every place where LINE fires is among the LINE locations the engine
+    counts for the code object (all of them DISABLEd means the code runs
+    untraced)."""
+
+    scenarios = OracleTest.scenarios
+
+    def check(self, runs):
+        locations = {}
+        fired = set()
+
+        def line(code, number):
+            fired.add((code, sys._getframe(1).f_lasti))
+        self.use_tool(0)
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_events(0, E.LINE)
+        try:
+            for func, args in runs:
+                try:
+                    func(*args)
+                except Exception:
+                    pass
+        finally:
+            self.stop()
+        self.assertGreater(len(fired), 50)
+        missing = []
+        for code, offset in fired:
+            if code not in locations:
+                locations[code] = set(pep669._monitoring._line_locations(code))
+            if offset not in locations[code]:
+                missing.append((code.co_name, code.co_firstlineno, offset))
+        self.assertEqual(missing, [])
+
+    def test_scenarios(self):
+        self.check([(func, args) for _, func, args, _ in self.scenarios()])
+
+    def test_stdlib(self):
+        self.check([(stdlib_workout, ())])
 
 
 def mixed_stream(rec, base_code):
@@ -1804,6 +2023,252 @@ class PayOnlyWhereUsedTest(MonitoringTestCase):
         self.set_local_events(0, code, 0)
         self.assertEqual(watched_calls_probe(),
                          (None, (None, None), None))
+
+
+class Zero(object):
+    """10 // Zero() raises ZeroDivisionError from a Python frame."""
+
+    def __rfloordiv__(self, other):
+        return other // 0
+
+
+class DisabledRunsUntracedTest(MonitoringTestCase):
+    """Once every location of the jump, branch and instruction events a tool
+    wants in a code object is DISABLEd, its frames run without the trace
+    trampoline (or, with LINE still wanted, without opcode events): at once
+    in the running frame, and at every later entry.  The probes read the
+    thread's C-level trace function from inside the frame: natively there is
+    never one."""
+
+    def setUp(self):
+        super(DisabledRunsUntracedTest, self).setUp()
+        calibrate_trace_slot()
+
+    def branch_layout(self):
+        L = Layout(branch_probe.__code__)
+        fi = one_op_on_line(L, 3, ['FOR_ITER'])
+        test = one_op_on_line(L, 4, BRANCH_OPS)
+        return L, fi, test
+
+    def if_destinations(self, L, test):
+        """Where the ``if`` goes when ``i % 2`` is 0, and when it is 1
+        (3.12+ compile it as POP_JUMP_IF_TRUE)."""
+        ins = L.instructions[L._index[test]]
+        taken, not_taken = jump_target(ins), L.next_offset(test)
+        if 'TRUE' in ins.opname:
+            return not_taken, taken
+        return taken, not_taken
+
+    def side(self, L, src, dest):
+        return 'BRANCH_LEFT' if dest == L.next_offset(src) else 'BRANCH_RIGHT'
+
+    def test_branch(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.BRANCH, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        # both branches run in the first iteration: from there on the
+        # frame runs untraced
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        expected = [
+            ('BRANCH', 'branch_probe', fi, L.next_offset(fi)),
+            ('BRANCH', 'branch_probe', test, self.if_destinations(L, test)[0])]
+        self.assertEqual(rec.events(), expected)
+        rec.clear()
+        self.assertEqual(branch_probe(3), (1, (None, False)))
+        self.assertEqual(rec.events(), [])
+        # back at every location, and disabled again
+        monitoring.restart_events()
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.stop()
+        self.assertEqual(rec.events(), expected)
+
+    def test_branch_of_another_tool_still_enabled(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        self.use_tool(1)
+        quiet = self.recorder(0, E.BRANCH, in_codes(code),
+                              local_codes=[code], respond=lambda r: DISABLE)
+        full = Recorder(1, E.BRANCH, in_codes(code)).register()
+        self.set_local_events(1, code, E.BRANCH)
+        total, state = branch_probe(2)
+        self.assertEqual(len(quiet.records), 2)
+        self.assertEqual(len(full.records), 5)
+        # the trampoline stays for tool 1 (no jump runs on the last line:
+        # no opcode events there)
+        self.assertFalse(state[1])
+        if pep669.NATIVE:
+            self.assertIsNone(state[0])
+        else:
+            self.assertIsNotNone(state[0])
+        self.set_local_events(1, code, 0)
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.stop()
+        self.assertEqual(len(quiet.records), 2)
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.BRANCH_LEFT | E.BRANCH_RIGHT, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        exit_ = ('BRANCH_RIGHT', 'branch_probe', fi,
+                 branch_exit(L, L.instructions[L._index[fi]]))
+        falsy, truthy = self.if_destinations(L, test)
+        # the `if` is never true: one side is still enabled
+        total, state = branch_probe(1)
+        self.assertEqual(rec.events(), [
+            ('BRANCH_LEFT', 'branch_probe', fi, L.next_offset(fi)),
+            (self.side(L, test, falsy), 'branch_probe', test, falsy),
+            exit_])
+        self.assertIsNotNone(state[0])
+        self.assertFalse(state[1])
+        rec.clear()
+        # now it is: the loop's exit (disabled already) is left untraced
+        self.assertEqual(branch_probe(2), (1, (None, False)))
+        self.assertEqual(rec.events(), [
+            (self.side(L, test, truthy), 'branch_probe', test, truthy)])
+        rec.clear()
+        self.assertEqual(branch_probe(4), (2, (None, False)))
+        self.stop()
+        self.assertEqual(rec.events(), [])
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_opcode_events_only_where_a_branch_is_wanted(self):
+        # One side of the conditional expression never runs, so the frame
+        # stays traced; opcode events are on only on the line where that
+        # branch can run next (in the first call, the callback that
+        # disabled the other side switched them off for the rest of the
+        # line).
+        code = region_probe.__code__
+        L = Layout(code)
+        fi = one_op_on_line(L, 3, ['FOR_ITER'])
+        cond = one_op_on_line(L, 5, BRANCH_OPS)
+        rec = self.recorder(0, E.BRANCH_LEFT | E.BRANCH_RIGHT, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        seen, x, slot = region_probe(2, False)
+        self.assertEqual(seen, [False, False])
+        self.assertIsNotNone(slot)
+        self.assertEqual([(r.event, r.args[0]) for r in rec.records], [
+            ('BRANCH_LEFT', fi), ('BRANCH_RIGHT', fi),
+            ('BRANCH_RIGHT', cond)])
+        rec.clear()
+        self.assertEqual(region_probe(3, False)[:2], ([False] * 3, True))
+        self.assertEqual(rec.records, [])
+        # the other side: every location is disabled now
+        self.assertEqual(region_probe(1, True), ([False], False, None))
+        self.stop()
+        self.assertEqual([(r.event, r.args[0]) for r in rec.records], [
+            ('BRANCH_LEFT', cond)])
+
+    def test_lines_left_only_in_a_handler(self):
+        # Once every line the frame runs without an exception is
+        # disabled, it runs without line events (watched for exceptions
+        # only); a handler still reports its lines.
+        code = handler_probe.__code__
+        rec = self.recorder(0, E.LINE, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        y, state = handler_probe(1)
+        self.assertEqual(y, 10)
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 6, 7, 6])
+        rec.clear()
+        for _ in range(2):
+            y, state = handler_probe(2)
+            self.assertEqual(y, 5)
+            if pep669.NATIVE:
+                self.assertEqual(state, (None, True))
+            else:
+                # the trampoline stays, for exceptions only (tracing off;
+                # 3.11 creates the frame object later, with the defaults)
+                self.assertIsNotNone(state[0])
+                if PY < (3, 11):
+                    self.assertFalse(state[1])
+        self.assertEqual(rec.records, [])
+        y, state = handler_probe(0)
+        self.assertIsNone(y)
+        self.assertEqual(relative_lines(rec.records, code), [4, 5])
+        rec.clear()
+        # nothing left: untraced
+        self.assertEqual(handler_probe(0), (None, (None, True)))
+        self.assertEqual(handler_probe(5), (2, (None, True)))
+        self.stop()
+        self.assertEqual(rec.records, [])
+
+    def test_handler_of_a_frame_entered_after_the_exception(self):
+        # the exception comes from a callee; the frame's handler reports
+        # its lines
+        code = handler_probe.__code__
+        rec = self.recorder(0, E.LINE, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        handler_probe(1)
+        rec.clear()
+        self.assertEqual(handler_probe(Zero())[0], None)
+        self.stop()
+        self.assertEqual(relative_lines(rec.records, code), [4, 5])
+
+    def test_jump(self):
+        code = jump_probe.__code__
+        L = Layout(code)
+        fi = one_op_on_line(L, 2, ['FOR_ITER'])
+        back = one_op_on_line(L, 3, JUMP_OPS)
+        rec = self.recorder(0, E.JUMP, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        self.assertIsNone(jump_probe(3))
+        self.assertIsNone(jump_probe(3))
+        self.stop()
+        self.assertEqual(rec.events(), [('JUMP', 'jump_probe', back, fi)])
+
+    def test_code_without_jumps(self):
+        # no location at all: nothing to trace from the start
+        code = straight_probe.__code__
+        rec = self.recorder(0, E.JUMP | E.BRANCH, in_codes(code),
+                            local_codes=[code])
+        self.assertIsNone(straight_probe())
+        self.stop()
+        self.assertEqual(rec.events(), [])
+
+    def test_instruction(self):
+        code = straight_probe.__code__
+        L = Layout(code)
+        offsets = [ins.offset for ins in L.instructions
+                   if ins.opname != 'RESUME']
+        rec = self.recorder(0, E.INSTRUCTION, in_codes(code),
+                            local_codes=[code], respond=lambda r: DISABLE)
+        # the return is still to come when the probe reads
+        first = straight_probe()
+        if pep669.NATIVE:
+            self.assertIsNone(first)
+        else:
+            self.assertIsNotNone(first)
+        self.assertIsNone(straight_probe())
+        self.stop()
+        self.assertEqual([r.args[0] for r in rec.records], offsets)
+
+    def test_lines_go_on_without_opcode_events(self):
+        code = branch_probe.__code__
+        L, fi, test = self.branch_layout()
+        rec = self.recorder(0, E.LINE | E.BRANCH, in_codes(code),
+                            local_codes=[code],
+                            respond=lambda r: DISABLE
+                            if r.event == 'BRANCH' else None)
+        total, state = branch_probe(2)
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 4, 3, 4, 5, 3, 6, 7, 6])
+        self.assertEqual(len(rec.events('BRANCH')), 2)
+        self.assertFalse(state[1])
+        if pep669.NATIVE:
+            self.assertIsNone(state[0])
+        else:
+            # LINE still needs the trampoline
+            self.assertIsNotNone(state[0])
+        rec.clear()
+        self.assertEqual(branch_probe(2)[1][1], False)
+        self.stop()
+        self.assertEqual(relative_lines(rec.records, code),
+                         [1, 2, 3, 4, 3, 4, 5, 3, 6, 7, 6])
+        self.assertEqual(rec.events('BRANCH'), [])
 
 
 class LegacyLog(object):

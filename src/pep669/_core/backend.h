@@ -139,6 +139,42 @@ PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
  * jumps to. */
 int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
                              int *target);
+/* What else the instruction at `offset` (past EXTENDED_ARG prefixes) can
+ * be: PEP669_INSTR_CALL where pep669_backend_call_at may find a call,
+ * PEP669_INSTR_RERAISE where pep669_backend_reraise_at may find a
+ * re-raise; 0 otherwise. */
+#define PEP669_INSTR_CALL 1
+#define PEP669_INSTR_RERAISE 2
+/* (3.11) a backward jump to it reports no line (SEND) */
+#define PEP669_INSTR_QUIET_BACK 4
+/* (3.8) control comes back to the instruction after it by a jump from
+ * elsewhere (CALL_FINALLY: END_FINALLY returns there) */
+#define PEP669_INSTR_RETURN_POINT 8
+int pep669_backend_instr_class(PyCodeObject *co, int offset);
+/* Where control can go from the instruction that starts at `offset`
+ * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions
+ * aside: *next the instruction after it (-1: it never goes on there:
+ * unconditional jump, return, raise), *target the one it can jump to
+ * (-1: none).  Returns the offset of the instruction itself (past its
+ * prefixes), or -1 if the instruction is not known to go nowhere else. */
+int pep669_backend_flow(PyCodeObject *co, int offset, int *next,
+                        int *target);
+/* The line of every code unit (-1: none) into lines[0 .. units-1], and
+ * which rule of legacy tracing reports a line when control arrives at an
+ * instruction `to` from `from` (with line events on):
+ *   PEP669_LINES_WINDOW (3.8/3.9)  to < from, or `to` starts a line
+ *                                  (where the line differs from the
+ *                                  unit before)
+ *   PEP669_LINES_CHANGE (3.10+)    `to` has a line, and it differs from
+ *                                  `from`'s, or to < from (unless `to`
+ *                                  is PEP669_INSTR_QUIET_BACK) */
+/* Exception handlers that are not among pep669_backend_flow()'s targets
+ * (3.11's exception table): their offsets into handlers[0 .. max-1];
+ * returns how many there are (which may exceed max). */
+int pep669_backend_handlers(PyCodeObject *co, int *handlers, int max);
+#define PEP669_LINES_WINDOW 0
+#define PEP669_LINES_CHANGE 1
+int pep669_backend_code_lines(PyCodeObject *co, int *lines);
 /* The instruction after the one at `offset` (past inline caches). */
 int pep669_backend_next_instruction(PyCodeObject *co, int offset);
 /* Legacy tracing reports no line before this offset (3.11: the prefix and

@@ -433,6 +433,125 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 }
 
 int
+pep669_backend_instr_class(PyCodeObject *co, int offset)
+{
+    switch (_PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])]) {
+    case PRECALL:
+    case CALL_FUNCTION_EX:
+        return PEP669_INSTR_CALL;
+    case RAISE_VARARGS:
+    case RERAISE:
+    case END_ASYNC_FOR:
+        return PEP669_INSTR_RERAISE;
+    case SEND:
+        /* maybe_call_line_trace(): no line for the jump back to it in a
+         * yield from / await loop */
+        return PEP669_INSTR_QUIET_BACK;
+    default:
+        return 0;
+    }
+}
+
+int
+pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
+{
+    _Py_CODEUNIT *code = _PyCode_CODE(co);
+    int unit = offset / UNIT, op, oparg = 0;
+    for (;;) {
+        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
+        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
+            break;
+        }
+        unit++;
+    }
+    int after = unit + 1 + _PyOpcode_Caches[op];
+    *next = after < Py_SIZE(co) ? after * UNIT : -1;
+    *target = -1;
+    switch (op) {
+    case JUMP_FORWARD:
+        *next = -1;
+        *target = (after + oparg) * UNIT;
+        break;
+    case JUMP_BACKWARD:
+    case JUMP_BACKWARD_NO_INTERRUPT:
+        *next = -1;
+        *target = (after - oparg) * UNIT;
+        break;
+    case POP_JUMP_FORWARD_IF_FALSE:
+    case POP_JUMP_FORWARD_IF_TRUE:
+    case POP_JUMP_FORWARD_IF_NONE:
+    case POP_JUMP_FORWARD_IF_NOT_NONE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+    case SEND:
+        *target = (after + oparg) * UNIT;
+        break;
+    case POP_JUMP_BACKWARD_IF_FALSE:
+    case POP_JUMP_BACKWARD_IF_TRUE:
+    case POP_JUMP_BACKWARD_IF_NONE:
+    case POP_JUMP_BACKWARD_IF_NOT_NONE:
+        *target = (after - oparg) * UNIT;
+        break;
+    case RETURN_VALUE:
+    case RAISE_VARARGS:
+    case RERAISE:
+        *next = -1;
+        break;
+    default:
+        if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+            return -1;  /* a jump this file does not know */
+        }
+        break;
+    }
+    if (*target >= Py_SIZE(co) * UNIT) {
+        return -1;
+    }
+    return unit * UNIT;
+}
+
+int
+pep669_backend_handlers(PyCodeObject *co, int *handlers, int max)
+{
+    const unsigned char *p, *end;
+    int n = 0;
+    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
+    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
+    while (p < end) {
+        int start, size, target, depth_lasti;
+        p = read_varint(p, end, &start);
+        p = read_varint(p, end, &size);
+        p = read_varint(p, end, &target);
+        p = read_varint(p, end, &depth_lasti);
+        if (n < max) {
+            handlers[n] = target * UNIT;
+        }
+        n++;
+    }
+    return n;
+}
+
+int
+pep669_backend_code_lines(PyCodeObject *co, int *lines)
+{
+    /* What PyCode_Addr2Line() computes, in one pass. */
+    PyCodeAddressRange bounds;
+    bounds.opaque.lo_next = (const uint8_t *)PyBytes_AS_STRING(
+        co->co_linetable);
+    bounds.opaque.limit = bounds.opaque.lo_next +
+                          PyBytes_GET_SIZE(co->co_linetable);
+    bounds.opaque.computed_line = co->co_firstlineno;
+    bounds.ar_start = -1;
+    bounds.ar_end = 0;
+    bounds.ar_line = -1;
+    for (int unit = 0; unit < Py_SIZE(co); unit++) {
+        lines[unit] = _PyCode_CheckLineNumber(unit * UNIT, &bounds);
+    }
+    return PEP669_LINES_CHANGE;
+}
+
+int
 pep669_backend_next_instruction(PyCodeObject *co, int offset)
 {
     int op = _PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])];

@@ -260,6 +260,149 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 }
 
 int
+pep669_backend_instr_class(PyCodeObject *co, int offset)
+{
+    switch (code_opcode(co, offset)) {
+    case CALL_FUNCTION:
+    case CALL_FUNCTION_KW:
+    case CALL_METHOD:
+    case CALL_FUNCTION_EX:
+        return PEP669_INSTR_CALL;
+    case RAISE_VARARGS:
+#ifdef END_FINALLY
+    case END_FINALLY:
+#endif
+#ifdef RERAISE
+    case RERAISE:
+#endif
+    case END_ASYNC_FOR:
+        return PEP669_INSTR_RERAISE;
+#ifdef CALL_FINALLY
+    case CALL_FINALLY:
+        return PEP669_INSTR_RETURN_POINT;
+#endif
+    default:
+        return 0;
+    }
+}
+
+int
+pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int unit = offset / (int)sizeof(_Py_CODEUNIT), op, oparg = 0;
+    for (;;) {
+        op = _Py_OPCODE(code[unit]);
+        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG ||
+            (unit + 1) * (Py_ssize_t)sizeof(_Py_CODEUNIT) >= size) {
+            break;
+        }
+        unit++;
+    }
+    int at = unit * (int)sizeof(_Py_CODEUNIT);
+    int after = at + (int)sizeof(_Py_CODEUNIT);
+    *next = after < size ? after : -1;
+    *target = -1;
+    switch (op) {
+    case JUMP_FORWARD:
+        *next = -1;
+        *target = after + oparg * PEP669_JUMP_UNIT;
+        break;
+    case JUMP_ABSOLUTE:
+        *next = -1;
+        *target = oparg * PEP669_JUMP_UNIT;
+        break;
+    case FOR_ITER:
+    case SETUP_FINALLY:
+    case SETUP_WITH:
+    case SETUP_ASYNC_WITH:
+#ifdef CALL_FINALLY
+    case CALL_FINALLY:
+#endif
+        *target = after + oparg * PEP669_JUMP_UNIT;
+        break;
+    case POP_JUMP_IF_FALSE:
+    case POP_JUMP_IF_TRUE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+#ifdef JUMP_IF_NOT_EXC_MATCH
+    case JUMP_IF_NOT_EXC_MATCH:
+#endif
+        *target = oparg * PEP669_JUMP_UNIT;
+        break;
+    case RETURN_VALUE:
+    case RAISE_VARARGS:
+#ifdef RERAISE
+    case RERAISE:
+#endif
+        *next = -1;
+        break;
+    default:
+        break;
+    }
+    if (*target >= size) {
+        return -1;
+    }
+    return at;
+}
+
+int
+pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
+                        int Py_UNUSED(max))
+{
+    /* SETUP_FINALLY, SETUP_WITH, ... name them: flow targets. */
+    return 0;
+}
+
+#if PEP669_FORWARD_JUMP_LINES
+int
+pep669_backend_code_lines(PyCodeObject *co, int *lines)
+{
+    /* What PyCode_Addr2Line() computes, in one pass. */
+    PyCodeAddressRange bounds;
+    int units = (int)pep669_backend_code_units(co);
+    bounds.opaque.lo_next = PyBytes_AS_STRING(co->co_linetable);
+    bounds.opaque.limit = bounds.opaque.lo_next +
+                          PyBytes_GET_SIZE(co->co_linetable);
+    bounds.opaque.computed_line = co->co_firstlineno;
+    bounds.ar_start = -1;
+    bounds.ar_end = 0;
+    bounds.ar_line = -1;
+    for (int unit = 0; unit < units; unit++) {
+        lines[unit] = _PyCode_CheckLineNumber(
+            unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+    }
+    return PEP669_LINES_CHANGE;
+}
+#else
+int
+pep669_backend_code_lines(PyCodeObject *co, int *lines)
+{
+    /* What PyCode_Addr2Line() computes, a line-table window at a time. */
+    int units = (int)pep669_backend_code_units(co);
+    for (int unit = 0; unit < units;) {
+        PyAddrPair bounds;
+        int line = _PyCode_CheckLineNumber(
+            co, unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+        int end = bounds.ap_upper / (int)sizeof(_Py_CODEUNIT);
+        if (end > units || bounds.ap_upper == INT_MAX) {
+            end = units;
+        }
+        if (end <= unit) {
+            end = unit + 1;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = line;
+        }
+    }
+    return PEP669_LINES_WINDOW;
+}
+#endif
+
+int
 pep669_backend_next_instruction(PyCodeObject *Py_UNUSED(co), int offset)
 {
     return offset + (int)sizeof(_Py_CODEUNIT);

@@ -59,6 +59,16 @@ enum {
     (PEP669_BIT(PY_START) | PEP669_BIT(PY_RESUME) | PEP669_BIT(PY_THROW) | \
      PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) | PEP669_BIT(PY_UNWIND))
 
+/* Events detected per line or per instruction (the trace trampoline with
+ * tracing on), and those of them that need opcode events. */
+#define PEP669_OPCODE_EVENTS \
+    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | \
+     PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
+#define PEP669_LINE_LEVEL_EVENTS (PEP669_BIT(LINE) | PEP669_OPCODE_EVENTS)
+#define PEP669_JUMP_EVENTS \
+    (PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) | \
+     PEP669_BIT(BRANCH_RIGHT))
+
 /* Public tool ids are 0..5 (6 and 7 are sys.setprofile/sys.settrace in
  * 3.12 and are refused by every API). */
 #define PEP669_TOOL_COUNT 6

@@ -148,6 +148,11 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     pep669_backend_trace_check(ts);
     co = pep669_backend_frame_code(frame);
     events = pep669_code_events(co, &cd);
+    if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
+        /* Line-level events whose every location is DISABLEd need
+         * nothing here. */
+        events &= ~pep669_code_done(co, cd);
+    }
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
         !pep669_backend_trace_active(ts) &&
         !(pep669_registry.stop_iteration_anywhere &&

@@ -277,9 +277,39 @@ backend_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
         "local_codes", pep669_registry.local_code_count);
 }
 
+static PyObject *
+line_locations(PyObject *Py_UNUSED(mod), PyObject *code)
+{
+    const int *starts;
+    Py_ssize_t n;
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    if (pep669_code_line_starts((PyCodeObject *)code, &starts, &n) < 0) {
+        return NULL;
+    }
+    PyObject *res = PyList_New(n);
+    if (res == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyLong_FromLong(starts[i]);
+        if (item == NULL) {
+            Py_DECREF(res);
+            return NULL;
+        }
+        PyList_SET_ITEM(res, i, item);
+    }
+    return res;
+}
+
 static PyMethodDef module_methods[] = {
     {"_backend_state", backend_state, METH_NOARGS,
      "Internal state of the engine, for tests."},
+    {"_line_locations", line_locations, METH_O,
+     "The offsets where the engine lets LINE fire in a code object, for "
+     "tests."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -49,6 +49,9 @@ free_code_data(void *ptr)
         PyMem_RawFree(cd->disabled[ev]);
     }
     PyMem_RawFree(cd->line_starts);
+    PyMem_RawFree(cd->units);
+    PyMem_RawFree(cd->lines);
+    PyMem_RawFree(cd->region);
     PyMem_RawFree(cd);
 }
 
@@ -125,76 +128,525 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     }
     cd->events = events;
     cd->version = r->version;
-    cd->lines_known = 0;
+    cd->done_known = 0;
+    memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
 }
 
-/* Offsets where legacy tracing can report a line, in the running
- * bytecode: where the line changes, and jump targets (a backward jump
- * reports the line again); the DISABLE locations of LINE are among them. */
+static int
+ensure_lines(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->lines == NULL) {
+        int *lines = PyMem_RawMalloc(sizeof(int) * (size_t)(cd->nunits + 1));
+        if (lines == NULL) {
+            return -1;
+        }
+        cd->line_rule = pep669_backend_code_lines(co, lines);
+        cd->lines = lines;
+    }
+    return 0;
+}
+
+/* Does arriving at `to` from `from` make legacy tracing report a line? */
+static inline int
+line_event(Pep669CodeData *cd, const uint8_t *units, int from, int to)
+{
+    int line = cd->lines[to >> 1];
+    if (cd->line_rule == PEP669_LINES_WINDOW) {
+        return to < from || (to >> 1) == 0 || line != cd->lines[(to >> 1) - 1];
+    }
+    return line >= 0 &&
+           (line != cd->lines[from >> 1] ||
+            (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+}
+
+#define START_FLOW 1     /* the frame's flow reaches it */
+#define START_HANDLER 2  /* an exception handler */
+
+static inline void
+mark_start(Pep669CodeData *cd, uint8_t *is_start, int first, int offset,
+           uint8_t how)
+{
+    if (offset >= first && (offset >> 1) < cd->nunits &&
+        cd->lines[offset >> 1] >= 0) {
+        is_start[offset >> 1] |= how;
+    }
+}
+
+/* The locations of LINE: where legacy tracing can report a line that is
+ * not the last one it reported in the frame (the trampoline's rule),
+ * following the flow of the bytecode: the frame's first line, the
+ * instructions control reaches with a line event (by going on, or
+ * jumping) from an instruction on another line, or from one that the
+ * frame may have reached without a line event from another line (3.8/3.9
+ * forward jumps into the middle of a line, instructions without a line,
+ * handlers), and exception handlers.  Never fewer than the places where
+ * LINE can fire: DISABLE of all of them means none can. */
+#define NODE 1
+#define NODE_HANDLER 2  /* its target is a handler (no jump of its own) */
+#define NODE_RETURN 4   /* control comes back to its next from elsewhere */
+#define NODE_FLOW_TARGET 8  /* (with NODE_HANDLER) no handler: normal flow */
+#define NODE_REACHED 16 /* reachable from the start without exceptions */
+
 static int
 compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
 {
-    Py_ssize_t n = 0;
-    int prev = -1, end = (int)cd->nunits * 2;
+    Py_ssize_t n = 0, nunits = cd->nunits;
+    int end = (int)nunits * 2, nstack = 0, unknown = 0, err = -1;
     int first = pep669_backend_first_line_offset(co);
-    uint8_t *is_start = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
-    if (is_start == NULL) {
+    const uint8_t *units = pep669_code_units(co, cd);
+    const int *lines;
+    int *nx = NULL, *tg = NULL, *stack = NULL, *handlers = NULL;
+    uint8_t *fl = NULL, *mixed = NULL, *is_start = NULL;
+    if (units == NULL || ensure_lines(co, cd) < 0) {
         return -1;
     }
-    for (int off = 0; off < end; off = pep669_backend_next_instruction(co, off)) {
-        int line = PyCode_Addr2Line(co, off), at = off, next, target;
-        if (line >= 0 && line != prev && off >= first) {
-            is_start[off >> 1] = 1;
+    lines = cd->lines;
+    int nhandlers = pep669_backend_handlers(co, NULL, 0);
+    nx = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
+    tg = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
+    stack = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
+    handlers = PyMem_RawMalloc(sizeof(int) * (size_t)(nhandlers + 1));
+    fl = PyMem_RawCalloc((size_t)nunits + 1, 1);
+    mixed = PyMem_RawCalloc((size_t)nunits + 1, 1);
+    is_start = PyMem_RawCalloc((size_t)nunits + 1, 1);
+    if (nx == NULL || tg == NULL || stack == NULL || handlers == NULL ||
+        fl == NULL || mixed == NULL || is_start == NULL) {
+        goto done;
+    }
+    (void)pep669_backend_handlers(co, handlers, nhandlers);
+
+    /* The instructions the frame can run (from the first line on), where
+     * each can go next, and the places entered from elsewhere. */
+    for (int off = 0; off < end;) {
+        int next, target, at = pep669_backend_flow(co, off, &next, &target);
+        if (at < 0) {
+            /* A jump to an unknown place (none is expected). */
+            unknown = 1;
+            at = off;
+            (void)pep669_backend_jump_kind(co, &at, &next, &target);
+            next = pep669_backend_next_instruction(co, at);
+            target = -1;
         }
-        prev = line;
-        /* A jump target is a LINE location only if the line changes
-         * there (the jump's own line is the previous instruction's) and
-         * legacy tracing reports it: backward, or forward where it does. */
-        if (pep669_backend_jump_kind(co, &at, &next, &target) >= 0 &&
-            target >= first && target < end && line >= 0 &&
-            PyCode_Addr2Line(co, target) != line &&
-            (target <= at || pep669_backend_forward_jump_lines())) {
-            is_start[target >> 1] = 1;
+        if (at >= first) {
+            int u = off >> 1;
+            int cls = pep669_backend_instr_class(co, at);
+            fl[u] = NODE;
+            nx[u] = next < end ? next : -1;
+            tg[u] = target;
+            if (target >= 0 &&
+                !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
+                /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
+                 * 3.8's CALL_FINALLY: the finally block.  Entered from
+                 * anywhere. */
+                fl[u] |= NODE_HANDLER;
+                mixed[target >> 1] = 1;
+            }
+            if ((cls & PEP669_INSTR_RETURN_POINT) && nx[u] >= 0) {
+                fl[u] |= NODE_RETURN;
+                mixed[nx[u] >> 1] = 1;
+            }
+            if (cls & PEP669_INSTR_RETURN_POINT) {
+                /* (CALL_FINALLY: its target is no handler) */
+                fl[u] |= NODE_FLOW_TARGET;
+            }
+        }
+        off = pep669_backend_next_instruction(co, at);
+    }
+    for (int i = 0; i < nhandlers; i++) {
+        if (handlers[i] >= 0 && handlers[i] < end) {
+            mixed[handlers[i] >> 1] = 1;
         }
     }
-    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(cd->nunits + 1));
+    if (unknown) {
+        memset(mixed, 1, (size_t)nunits);
+    }
+
+    /* "mixed": the frame may arrive there without a line event, having
+     * reported a line other than the instruction's last.  Start from
+     * every place entered so, then follow the edges without a line
+     * event. */
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (!(fl[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {nx[u], (fl[u] & NODE_HANDLER) ? -1 : tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && !mixed[to >> 1] &&
+                !line_event(cd, units, (int)u * 2, to) &&
+                lines[to >> 1] != lines[u]) {
+                mixed[to >> 1] = 1;
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (mixed[u] && (fl[u] & NODE)) {
+            stack[nstack++] = (int)u;
+        }
+    }
+    while (nstack > 0) {
+        int u = stack[--nstack];
+        if (!(fl[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {nx[u], (fl[u] & NODE_HANDLER) ? -1 : tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && !mixed[to >> 1] &&
+                !line_event(cd, units, u * 2, to)) {
+                mixed[to >> 1] = 1;
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+
+    /* What the frame can reach without handling an exception (reused:
+     * fl's spare bit). */
+    nstack = 0;
+    if (first < end && (fl[first >> 1] & NODE)) {
+        fl[first >> 1] |= NODE_REACHED;
+        stack[nstack++] = first >> 1;
+    }
+    while (nstack > 0) {
+        int u = stack[--nstack];
+        int succ[2] = {nx[u], ((fl[u] & NODE_HANDLER) &&
+                               !(fl[u] & NODE_FLOW_TARGET)) ? -1 : tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && (fl[to >> 1] & NODE) &&
+                !(fl[to >> 1] & NODE_REACHED)) {
+                fl[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+
+    /* The first line, then every arrival with a line event that can be
+     * a new line for the trampoline, and the places entered from
+     * elsewhere; those only reachable through a handler are apart. */
+    mark_start(cd, is_start, first, first, START_FLOW);
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (!(fl[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {nx[u], tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to < 0) {
+                continue;
+            }
+            uint8_t how = (fl[u] & NODE_REACHED) ? START_FLOW
+                                                 : START_HANDLER;
+            if (i == 1 && (fl[u] & NODE_HANDLER)) {
+                mark_start(cd, is_start, first, to,
+                           (fl[u] & NODE_FLOW_TARGET) ? how
+                                                     : START_HANDLER);
+            }
+            else if ((i == 0 && (fl[u] & NODE_RETURN)) ||
+                     (line_event(cd, units, (int)u * 2, to) &&
+                      (mixed[u] || lines[to >> 1] != lines[u]))) {
+                mark_start(cd, is_start, first, to, how);
+            }
+        }
+    }
+    for (int i = 0; i < nhandlers; i++) {
+        mark_start(cd, is_start, first, handlers[i], START_HANDLER);
+    }
+    if (unknown) {
+        for (Py_ssize_t u = 1; u < nunits; u++) {
+            if (lines[u] != lines[u - 1]) {
+                mark_start(cd, is_start, first, (int)u * 2, START_FLOW);
+            }
+        }
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            if (is_start[u]) {
+                is_start[u] = START_FLOW;
+            }
+        }
+    }
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
     if (cd->line_starts == NULL) {
-        PyMem_RawFree(is_start);
-        return -1;
+        goto done;
     }
-    for (Py_ssize_t unit = 0; unit < cd->nunits; unit++) {
-        if (is_start[unit] && PyCode_Addr2Line(co, (int)unit * 2) >= 0) {
+    for (Py_ssize_t unit = 0; unit < nunits; unit++) {
+        if (is_start[unit] & START_FLOW) {
             cd->line_starts[n++] = (int)unit * 2;
         }
     }
-    PyMem_RawFree(is_start);
+    cd->nflow_starts = n;
+    for (Py_ssize_t unit = 0; unit < nunits; unit++) {
+        if (is_start[unit] == START_HANDLER) {
+            cd->line_starts[n++] = (int)unit * 2;
+        }
+    }
     cd->nline_starts = n;
+    err = 0;
+done:
+    PyMem_RawFree(nx);
+    PyMem_RawFree(tg);
+    PyMem_RawFree(stack);
+    PyMem_RawFree(handlers);
+    PyMem_RawFree(fl);
+    PyMem_RawFree(mixed);
+    PyMem_RawFree(is_start);
+    return err;
+}
+
+#undef NODE
+#undef NODE_HANDLER
+#undef NODE_RETURN
+#undef NODE_FLOW_TARGET
+#undef NODE_REACHED
+
+int
+pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return -1;
+    }
+    if (cd->line_starts == NULL && compute_line_starts(co, cd) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *starts = cd->line_starts;
+    *n = cd->nline_starts;
+    return 0;
+}
+
+const uint8_t *
+pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->units != NULL) {
+        return cd->units;
+    }
+    int end = (int)cd->nunits * 2;
+    uint8_t *units = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (units == NULL) {
+        return NULL;
+    }
+    /* Legacy tracing reports no instruction of 3.11's prefix. */
+    for (int off = pep669_backend_first_line_offset(co); off < end;) {
+        int at = off, next, target;
+        int kind = pep669_backend_jump_kind(co, &at, &next, &target);
+        if (at >= end) {
+            break;
+        }
+        for (int u = off >> 1; u < at >> 1; u++) {
+            units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
+        }
+        units[at >> 1] |= PEP669_UNIT_INSTR;
+        if (kind >= 0) {
+            units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                                     : PEP669_UNIT_BRANCH;
+            units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+        }
+        int cls = pep669_backend_instr_class(co, at);
+        if (cls & PEP669_INSTR_CALL) {
+            units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (cls & PEP669_INSTR_RERAISE) {
+            units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
+        }
+        if (cls & PEP669_INSTR_QUIET_BACK) {
+            units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
+        }
+        off = pep669_backend_next_instruction(co, at);
+    }
+    cd->units = units;
+    return units;
+}
+
+/* Does some tool still want a jump event of `events` at `at`? */
+static int
+jump_wanted(Pep669CodeData *cd, uint8_t unit, int at, uint32_t events)
+{
+    static const int branches[] = {
+        PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT, PEP669_EV_BRANCH_RIGHT};
+    if ((unit & PEP669_UNIT_JUMP) && (events & PEP669_BIT(JUMP)) &&
+        (cd->tools[PEP669_EV_JUMP] &
+         ~pep669_disabled_tools(cd, PEP669_EV_JUMP, at))) {
+        return 1;
+    }
+    if (unit & PEP669_UNIT_BRANCH) {
+        for (int i = 0; i < 3; i++) {
+            if ((events & (1u << branches[i])) &&
+                (cd->tools[branches[i]] &
+                 ~pep669_disabled_tools(cd, branches[i], at))) {
+                return 1;
+            }
+        }
+    }
     return 0;
 }
 
 int
-pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd)
+pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
+                        uint32_t events, int offset)
 {
+    const uint8_t *units;
+    int *stack;
+    uint8_t *seen;
+    int n = 0, wants = 0, end = (int)cd->nunits * 2;
+    events &= PEP669_JUMP_EVENTS;
+    if (events == 0) {
+        return 0;
+    }
+    if (offset >= end) {
+        return 1;
+    }
     if (cd->version != pep669_registry.version) {
         pep669_code_data_refresh(cd);
     }
-    if (cd->lines_known) {
-        return cd->lines_all_disabled;
+    if (cd->region == NULL) {
+        cd->region = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+        if (cd->region == NULL) {
+            return 1;
+        }
+        cd->region_version = pep669_registry.version;
+        cd->region_disables = cd->jump_disables;
+        cd->region_events = events;
     }
-    uint8_t tools = cd->tools[PEP669_EV_LINE];
-    uint8_t *map = cd->disabled[PEP669_EV_LINE];
-    int all = 0;
-    if (tools != 0 && map != NULL &&
-        cd->disabled_version >= pep669_registry.restart_version &&
-        (cd->line_starts != NULL || compute_line_starts(co, cd) == 0)) {
-        all = 1;
-        for (Py_ssize_t i = 0; i < cd->nline_starts && all; i++) {
-            all = (map[cd->line_starts[i] >> 1] & tools) == tools;
+    if (cd->region_version != pep669_registry.version ||
+        cd->region_disables != cd->jump_disables ||
+        cd->region_events != events) {
+        memset(cd->region, 0, (size_t)cd->nunits);
+        cd->region_version = pep669_registry.version;
+        cd->region_disables = cd->jump_disables;
+        cd->region_events = events;
+    }
+    if (cd->region[offset >> 1] != 0) {
+        return cd->region[offset >> 1] == 2;
+    }
+    units = pep669_code_units(co, cd);
+    if (units == NULL || ensure_lines(co, cd) < 0) {
+        return 1;
+    }
+    stack = PyMem_RawMalloc(sizeof(int) * (size_t)cd->nunits);
+    seen = PyMem_RawCalloc((size_t)cd->nunits, 1);
+    if (stack == NULL || seen == NULL) {
+        PyMem_RawFree(stack);
+        PyMem_RawFree(seen);
+        return 1;
+    }
+    /* Every instruction that can run before the next line event. */
+    stack[n++] = offset & ~1;
+    seen[offset >> 1] = 1;
+    while (n > 0 && !wants) {
+        int node = stack[--n], next, target;
+        int at = pep669_backend_flow(co, node, &next, &target);
+        if (at < 0 || jump_wanted(cd, units[at >> 1], at, events)) {
+            wants = 1;
+            break;
+        }
+        int succ[2] = {next, target};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && to < end && !seen[to >> 1] &&
+                !line_event(cd, units, node, to)) {
+                seen[to >> 1] = 1;
+                stack[n++] = to;
+            }
         }
     }
-    cd->lines_all_disabled = all;
-    cd->lines_known = 1;
-    return all;
+    PyMem_RawFree(stack);
+    PyMem_RawFree(seen);
+    cd->region[offset >> 1] = wants ? 2 : 1;
+    return wants;
+}
+
+/* Is every location of `event` (units with `flag`; line starts if 0)
+ * DISABLEd for all of `tools`?  Within one version locations only ever
+ * become disabled, so the scan resumes where the last one stopped. */
+static int
+all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
+             const uint8_t *units, uint8_t flag, Py_ssize_t *cursor,
+             Py_ssize_t from, Py_ssize_t to)
+{
+    const uint8_t *map = cd->disabled[event];
+    Py_ssize_t i = *cursor;
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        map = NULL;
+    }
+    if (flag == 0) {
+        /* line_starts[from:to] */
+        if (i < from) {
+            i = from;
+        }
+        for (; i < to; i++) {
+            if (map == NULL ||
+                (map[cd->line_starts[i] >> 1] & tools) != tools) {
+                break;
+            }
+        }
+        *cursor = i;
+        return i >= to;
+    }
+    for (; i < cd->nunits; i++) {
+        if ((units[i] & flag) && (map == NULL || (map[i] & tools) != tools)) {
+            break;
+        }
+    }
+    *cursor = i;
+    return i >= cd->nunits;
+}
+
+uint32_t
+pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
+{
+    static const struct { int event; uint8_t flag; } where[] = {
+        {PEP669_EV_LINE, 0},
+        {PEP669_EV_INSTRUCTION, PEP669_UNIT_INSTR},
+        {PEP669_EV_JUMP, PEP669_UNIT_JUMP},
+        {PEP669_EV_BRANCH, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_LEFT, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_RIGHT, PEP669_UNIT_BRANCH},
+    };
+    uint32_t done = 0;
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    if (cd->done_known) {
+        return cd->done;
+    }
+    cd->handler_only = 0;
+    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+        int ev = where[i].event;
+        uint8_t tools = cd->tools[ev];
+        const uint8_t *units = NULL;
+        if (tools == 0) {
+            continue;
+        }
+        if (where[i].flag == 0) {
+            if (cd->line_starts == NULL && compute_line_starts(co, cd) < 0) {
+                continue;
+            }
+        }
+        else if ((units = pep669_code_units(co, cd)) == NULL) {
+            continue;
+        }
+        if (where[i].flag != 0) {
+            if (all_disabled(cd, ev, tools, units, where[i].flag,
+                             &cd->done_cursor[i], 0, 0)) {
+                done |= 1u << ev;
+            }
+        }
+        else if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[i],
+                              0, cd->nflow_starts)) {
+            /* Only handlers may be left. */
+            if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[6],
+                             cd->nflow_starts, cd->nline_starts)) {
+                done |= 1u << ev;
+            }
+            else {
+                cd->handler_only |= 1u << ev;
+            }
+        }
+    }
+    cd->done = done;
+    cd->done_known = 1;
+    return done;
 }
 
 int
@@ -223,8 +675,11 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         }
     }
     cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
-    if (event == PEP669_EV_LINE) {
-        cd->lines_known = 0;
+    if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
+        cd->done_known = 0;
+    }
+    if ((1u << event) & PEP669_JUMP_EVENTS) {
+        cd->jump_disables++;
     }
     return 0;
 }

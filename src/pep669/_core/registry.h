@@ -22,12 +22,40 @@ typedef struct Pep669CodeData {
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled[PEP669_EVENT_COUNT];
-    /* LINE: the offsets where a line starts (computed on first need), and
-     * whether every one of them is DISABLEd for every tool with LINE. */
+    /* LINE: its locations (computed on first need), sorted: the first
+     * `nflow_starts` reached by the frame's flow, then those reached only
+     * when an exception is handled. */
     int *line_starts;
     Py_ssize_t nline_starts;
-    int lines_known;        /* lines_all_disabled is up to date */
-    int lines_all_disabled;
+    Py_ssize_t nflow_starts;
+    /* What each code unit is for the line-level events (PEP669_UNIT_*),
+     * computed on first need. */
+    uint8_t *units;
+    /* The line-level events (LINE, INSTRUCTION, JUMP, BRANCH,
+     * BRANCH_LEFT/RIGHT) wanted here whose every location is DISABLEd for
+     * every tool that wants them (or that have no location at all): they
+     * need no tracing.  Valid while `done_known` and the version hold. */
+    int done_known;
+    uint32_t done;
+    /* LINE (its bit) when only locations at exception handlers are left:
+     * the frame needs line events only once it handles an exception. */
+    uint32_t handler_only;
+    /* Per line-level event (and LINE's handler locations): locations
+     * before this index are known to be disabled (in this version). */
+    Py_ssize_t done_cursor[7];
+    /* The line of every unit (-1: none), and the rule by which legacy
+     * tracing reports lines (PEP669_LINES_*); computed on first need. */
+    int *lines;
+    int line_rule;
+    /* Jump events: per unit, whether a jump location not DISABLEd for
+     * every tool can run from there before the next legacy line event
+     * (0: not known yet, 1: no, 2: yes), for `region_events`; void once
+     * the version or `jump_disables` (DISABLEs of jump events) moved. */
+    uint8_t *region;
+    uint32_t region_events;
+    uint64_t region_version;
+    uint64_t region_disables;
+    uint64_t jump_disables;
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;
@@ -118,17 +146,72 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
     return cd->disabled[event][offset >> 1];
 }
 
-/* Non-zero when every line start of the code is DISABLEd for every tool
- * that wants LINE there (the frame then needs no line events at all). */
-int pep669_lines_all_disabled_slow(PyCodeObject *co, Pep669CodeData *cd);
+/* The code's LINE locations (offsets); -1 with an exception. */
+int pep669_code_line_starts(PyCodeObject *co, const int **starts,
+                            Py_ssize_t *n);
+
+/* Per code unit (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
+ * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
+ * itself, past its prefixes), where the opcode event of a jump arrives
+ * (its first prefix, or the jump), an EXTENDED_ARG prefix. */
+#define PEP669_UNIT_INSTR 1
+#define PEP669_UNIT_JUMP 2
+#define PEP669_UNIT_BRANCH 4
+#define PEP669_UNIT_JUMP_EVENT 8
+#define PEP669_UNIT_PREFIX 16
+/* where the opcode event of an instruction arrives that may call
+ * something, or re-raise (see pep669_backend_instr_class) */
+#define PEP669_UNIT_CALL_EVENT 32
+#define PEP669_UNIT_RERAISE_EVENT 64
+/* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */
+#define PEP669_UNIT_QUIET_BACK 128
+
+/* The code's unit map (NULL without memory: no exception). */
+const uint8_t *pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline const uint8_t *
+pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return cd->units != NULL ? cd->units : pep669_code_units_slow(co, cd);
+}
+
+/* Whether the frame, about to run the instruction at `offset` (or having
+ * run it: its successors count), can reach a jump or branch location
+ * where some tool still wants one of the jump events of `events` (JUMP,
+ * BRANCH, BRANCH_LEFT/RIGHT; the code's, less those done) before legacy
+ * tracing reports the next line.  If not, the frame needs no opcode
+ * events until that line event.  1 when unsure (no memory). */
+int pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
+                            uint32_t events, int offset);
 
 static inline int
-pep669_lines_all_disabled(PyCodeObject *co, Pep669CodeData *cd)
+pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+                   int offset)
 {
-    if (cd->version == pep669_registry.version && cd->lines_known) {
-        return cd->lines_all_disabled;
+    if (offset < 0) {
+        offset = 0;
     }
-    return pep669_lines_all_disabled_slow(co, cd);
+    if (cd->region != NULL && (offset >> 1) < cd->nunits &&
+        cd->region[offset >> 1] != 0 &&
+        cd->region_version == pep669_registry.version &&
+        cd->region_disables == cd->jump_disables &&
+        cd->region_events == (events & PEP669_JUMP_EVENTS)) {
+        return cd->region[offset >> 1] == 2;
+    }
+    return pep669_code_region_slow(co, cd, events, offset);
+}
+
+/* The line-level events of `events` (the code's) that are wanted but need
+ * no tracing, every location being DISABLEd (see Pep669CodeData.done). */
+uint32_t pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline uint32_t
+pep669_code_done(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->version == pep669_registry.version && cd->done_known) {
+        return cd->done;
+    }
+    return pep669_code_done_slow(co, cd);
 }
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */

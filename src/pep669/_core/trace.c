@@ -36,13 +36,45 @@ pep669_record_top(void)
     return record_top;
 }
 
-/* The code's events, with the code data cached in the record (a code
- * object keeps its data for life once it has some). */
+/* The events of `events` (the code's) that the trampoline must look for:
+ * line-level events whose every location is DISABLEd need nothing. */
+static inline uint32_t
+needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
+        events &= ~pep669_code_done(co, cd);
+        if ((events & PEP669_BIT(LINE)) &&
+            (cd->handler_only & PEP669_BIT(LINE))) {
+            events = (events & ~PEP669_BIT(LINE)) | PEP669_HANDLER_LINES;
+        }
+    }
+    return events;
+}
+
+/* LINE, as far as this run of the frame is concerned. */
+static inline int
+lines_wanted(Pep669Record *rec, uint32_t events)
+{
+    return (events & PEP669_BIT(LINE)) ||
+           ((events & PEP669_HANDLER_LINES) && rec != NULL &&
+            rec->handler_armed);
+}
+
+/* The code's events as far as the trampoline is concerned. */
+static inline uint32_t
+code_events(PyCodeObject *co, Pep669CodeData **cdp)
+{
+    uint32_t events = pep669_code_events(co, cdp);
+    return needed(co, *cdp, events);
+}
+
+/* The same, with the code data cached in the record (a code object keeps
+ * its data for life once it has some). */
 static inline uint32_t
 record_events(Pep669Record *rec, Pep669CodeData **cdp)
 {
     if (rec->cd == NULL) {
-        uint32_t events = pep669_code_events(rec->code, cdp);
+        uint32_t events = code_events(rec->code, cdp);
         rec->cd = *cdp;
         return events;
     }
@@ -50,7 +82,7 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
     if (rec->cd->version != pep669_registry.version) {
         pep669_code_data_refresh(rec->cd);
     }
-    return rec->cd->events;
+    return needed(rec->code, rec->cd, rec->cd->events);
 }
 
 static void
@@ -76,6 +108,8 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->stop_offset = -1;
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
+    rec->region = 0;
+    rec->handler_armed = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -124,31 +158,28 @@ forget_unhooked(void)
  *               interpreter still reports exceptions to it (its error path
  *               tests the trace function only), and nothing else costs
  *   0           nothing
- * LINE alone needs nothing once every line start is DISABLEd: such code
- * runs at full speed again. */
+ * (`events` as code_events() gives them: line-level events whose every
+ * location is DISABLEd need nothing, so such code runs at full speed
+ * again.) */
 #define WANT_LIGHT PEP669_TRACE_LIGHT
 #define WANT_FULL PEP669_TRACE_FULL
 
 static int
-wants_lines(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+wants_lines(uint32_t events)
 {
-    if (events & PEP669_INSTR_EVENTS) {
+    if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
         return WANT_FULL;
     }
-    if ((events & PEP669_BIT(LINE)) &&
-        (cd == NULL || !pep669_lines_all_disabled(co, cd))) {
-        return WANT_FULL;
-    }
-    return (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
+    return (events & (PEP669_EXC_EVENTS | PEP669_HANDLER_LINES))
+        ? WANT_LIGHT : 0;
 }
 
 /* The same for the frame that runs traced without the hook: its exit
  * events come from the trampoline too. */
 static int
-wants_unhooked(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+wants_unhooked(uint32_t events)
 {
-    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL
-                                         : wants_lines(co, cd, events);
+    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL : wants_lines(events);
 }
 
 /* A frame that saw an exception looks for its handler and re-raises with
@@ -159,7 +190,7 @@ with_record(Pep669Record *rec, int want, uint32_t events)
     if (rec != NULL && want != WANT_FULL &&
         ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                       PEP669_BIT(EXCEPTION_HANDLED)))) ||
-         rec->deferred_count > 0)) {
+         rec->deferred_count > 0 || lines_wanted(rec, events))) {
         return WANT_FULL;
     }
     return want;
@@ -173,25 +204,48 @@ line_of(PyCodeObject *co, int offset)
 
 /* Legacy filters of a frame object from the events its code wants (and,
  * once the frame saw an exception, what finding re-raises and handlers
- * needs). */
+ * needs).  Jump events alone need opcode events only where a location
+ * some tool still wants can run before the next line event: with a record
+ * (which knows the code's data) the frame then gets line events, which
+ * switch opcode events on and off as it goes. */
 static void
 set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
 {
     if (f != NULL) {
-        int opcodes = (events & PEP669_INSTR_EVENTS) != 0 ||
+        int lines = lines_wanted(rec, events);
+        int opcodes =
+            (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
             (rec != NULL && rec->exc_seen &&
              (events & (PEP669_BIT(RERAISE) |
                         PEP669_BIT(EXCEPTION_HANDLED)))) ||
             (rec != NULL && rec->deferred_count > 0);
-        pep669_backend_pyframe_set_flags(
-            f, (events & PEP669_BIT(LINE)) != 0, opcodes);
+        int region = 0;
+        if (!opcodes && (events & PEP669_JUMP_EVENTS)) {
+            region = rec != NULL && rec->cd != NULL;
+            lines = 1;
+            opcodes = !region || pep669_code_region(
+                rec->code, rec->cd, events,
+                pep669_backend_pyframe_lasti(f));
+        }
+        if (rec != NULL) {
+            rec->region = region;
+            if (!opcodes) {
+                /* No opcode events: the frame's next one, if they come
+                 * back, is no jump's destination. */
+                rec->prev_offset = -1;
+            }
+        }
+        pep669_backend_pyframe_set_flags(f, lines, opcodes);
     }
 }
 
-static void
-set_flags(PyFrameObject *f, uint32_t events)
+/* A line event at `lasti` in region mode: opcode events up to the next
+ * one if a wanted jump location can run before it. */
+static inline void
+region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
 {
-    set_flags_rec(f, NULL, events);
+    int opcodes = pep669_code_region(rec->code, rec->cd, events, lasti);
+    pep669_backend_pyframe_set_flags(f, 1, opcodes);
 }
 
 /* Make the thread's trampoline state what the frame needs. */
@@ -227,8 +281,8 @@ outer_wants(Pep669Frame *frame)
          f = pep669_backend_frame_back(f)) {
         Pep669CodeData *cd;
         PyCodeObject *co = pep669_backend_frame_code(f);
-        uint32_t events = pep669_code_events(co, &cd);
-        if (wants_unhooked(co, cd, events)) {
+        uint32_t events = code_events(co, &cd);
+        if (wants_unhooked(events)) {
             return 1;
         }
     }
@@ -246,9 +300,9 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
 {
     Pep669CodeData *cd;
     PyCodeObject *co = pep669_backend_frame_code(frame);
-    uint32_t events = pep669_code_events(co, &cd);
+    uint32_t events = code_events(co, &cd);
     int transit = 0;
-    int want = wants_unhooked(co, cd, events);
+    int want = wants_unhooked(events);
     if (!want) {
         if (!outer_wants(frame)) {
             if (is_unhooked(frame)) {
@@ -267,7 +321,7 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     if (f == NULL) {
         f = pep669_backend_current_pyframe(ts);
     }
-    set_flags(f, transit ? 0 : events);
+    set_flags_rec(f, &unhooked, transit ? 0 : events);
     /* A transit needs the 'return' event: tracing on. */
     return transit ? WANT_FULL : want;
 }
@@ -277,8 +331,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                    PyCodeObject *co, int fresh)
 {
     Pep669CodeData *cd;
-    uint32_t events = pep669_code_events(co, &cd);
-    int want = wants_lines(co, cd, events);
+    uint32_t events = code_events(co, &cd);
+    int want = wants_lines(events);
     if (want && cd == NULL) {
         /* Traced code gets its data now, so that every event of the run
          * reads it from the record.  Without memory it just does not:
@@ -300,7 +354,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     if (want) {
         /* The frame object exists from the start up to 3.10; on 3.11 the
          * 'call' event sets the filters once it does. */
-        set_flags(pep669_backend_frame_pyframe(frame), events);
+        set_flags_rec(pep669_backend_frame_pyframe(frame), rec, events);
     }
 }
 
@@ -326,14 +380,14 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     Pep669Record *crec;
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
-        events = pep669_code_events(crec->code, &cd);
-        want = with_record(crec, wants_lines(crec->code, cd, events),
+        events = code_events(crec->code, &cd);
+        want = with_record(crec, wants_lines(events),
                            events);
     }
     else if (is_unhooked(caller)) {
         crec = &unhooked;
-        events = pep669_code_events(crec->code, &cd);
-        want = with_record(crec, wants_unhooked(crec->code, cd, events),
+        events = code_events(crec->code, &cd);
+        want = with_record(crec, wants_unhooked(events),
                            events);
     }
     else {
@@ -345,7 +399,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         apply(ts, want);
         if (want && !unhooked.transit) {
             PyFrameObject *f = pep669_backend_current_pyframe(ts);
-            set_flags(f, pep669_code_events(unhooked.code, &cd));
+            set_flags_rec(f, &unhooked, code_events(unhooked.code, &cd));
         }
         return;
     }
@@ -371,8 +425,8 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     if (record_top != NULL && record_top->frame == frame) {
         PyCodeObject *co = record_top->code;
-        uint32_t events = pep669_code_events(co, &cd);
-        int want = with_record(record_top, wants_lines(co, cd, events),
+        uint32_t events = code_events(co, &cd);
+        int want = with_record(record_top, wants_lines(events),
                                events);
         apply(ts, want);
         if (want) {
@@ -383,8 +437,8 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     apply(ts, adopt_unhooked(ts, frame, NULL));
     if (is_unhooked(frame) && !unhooked.transit) {
-        set_flags(pep669_backend_current_pyframe(ts),
-                  pep669_code_events(unhooked.code, &cd));
+        set_flags_rec(pep669_backend_current_pyframe(ts), &unhooked,
+                      code_events(unhooked.code, &cd));
     }
 }
 
@@ -575,6 +629,11 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->prev_offset = -1;
     }
     Py_CLEAR(rec->armed_exc);
+    if (rec->region) {
+        /* Its handler, if any, is not among the instructions the last
+         * line event looked at. */
+        pep669_backend_pyframe_set_flags(frame, 1, 1);
+    }
     if (stop && rec->stop_offset == lasti) {
         /* The StopIteration of a generator that returned a value, given
          * as STOP_ITERATION already: not a RAISE. */
@@ -590,6 +649,15 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
          * no handler runs. */
         rec->exc_seen = 1;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
+        apply(ts, WANT_FULL);
+        set_flags_rec(frame, rec, events);
+    }
+    if (!stop && (events & PEP669_HANDLER_LINES) && !rec->handler_armed) {
+        /* A handler of this frame, where LINE is still wanted, may run
+         * next: line events from here on, the raising line being the
+         * last one. */
+        rec->handler_armed = 1;
+        rec->last_line = line_of(co, lasti);
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
     }
@@ -639,7 +707,7 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
         return 0;
     }
     PyCodeObject *co = pep669_backend_pyframe_code(f);
-    uint32_t events = pep669_code_events(co, &cd);
+    uint32_t events = code_events(co, &cd);
     if (rec->prev != NULL && rec->prev->frame == consumer) {
         crec = rec->prev;
     }
@@ -696,11 +764,14 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
+    if (rec->region) {
+        region_line(rec, frame, events, lasti);
+    }
     if (line == rec->last_line || line < 0) {
         return 0;
     }
     rec->last_line = line;
-    if (!(events & PEP669_BIT(LINE))) {
+    if (!lines_wanted(rec, events)) {
         return 0;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
@@ -726,10 +797,16 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
-    /* Only a tool with jump events needs to know where the frame was. */
-    rec->prev_offset = (events & (PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) |
-                                  PEP669_BIT(BRANCH_LEFT) |
-                                  PEP669_BIT(BRANCH_RIGHT))) ? lasti : -1;
+    const uint8_t *units = (cd != NULL && lasti >= 0 &&
+                            (lasti >> 1) < cd->nunits)
+                           ? pep669_code_units(co, cd) : NULL;
+    /* Only a tool with jump events needs to know where the frame was,
+     * and only when it was at a jump. */
+    rec->prev_offset = -1;
+    if ((events & PEP669_JUMP_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_JUMP_EVENT))) {
+        rec->prev_offset = lasti;
+    }
     if (events & PEP669_BIT(INSTRUCTION)) {
         if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
                                NULL) < 0) {
@@ -738,7 +815,14 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* Legacy tracing reports an EXTENDED_ARG prefix but not the
          * instruction it extends; 3.12 reports both. */
         int real = lasti, next, target;
-        (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        if (units == NULL) {
+            (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        }
+        else {
+            while (units[real >> 1] & PEP669_UNIT_PREFIX) {
+                real += 2;
+            }
+        }
         for (int off = lasti + 2; off <= real; off += 2) {
             if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, off,
                                    NULL) < 0) {
@@ -748,10 +832,12 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     if (rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                     PEP669_BIT(EXCEPTION_HANDLED))) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)) &&
         check_reraise(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
-    if (events & PEP669_CALL_EVENTS) {
+    if ((events & PEP669_CALL_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_CALL_EVENT))) {
         return start_call(ts, rec, frame, co, cd, events, lasti);
     }
     return 0;
@@ -784,8 +870,8 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         if (record_top != NULL && record_top->frame == back_fr) {
             Pep669CodeData *back_cd;
             PyCodeObject *back_co = pep669_backend_pyframe_code(back);
-            uint32_t back_events = pep669_code_events(back_co, &back_cd);
-            want = wants_lines(back_co, back_cd, back_events);
+            uint32_t back_events = code_events(back_co, &back_cd);
+            want = wants_lines(back_events);
             if (want) {
                 set_flags_rec(back, record_top, back_events);
             }
@@ -799,53 +885,47 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
     return err;
 }
 
-int
-pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+/* After callbacks ran at a line or opcode event: they may have changed
+ * what this frame wants (events set, or the last location of an event
+ * DISABLEd: the rest of the run does without it, at full speed if nothing
+ * else is left). */
+static void
+recheck(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+        int hooked, uint64_t version, Pep669CodeData *cd, uint32_t events)
 {
-    PyThreadState *ts = PyThreadState_GET();
-    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
-    Pep669Record *rec;
-    Pep669CodeData *cd;
-    uint32_t events;
-    int hooked = record_top != NULL && record_top->frame == fr;
-    int err = 0;
-    uint64_t version = pep669_registry.version;
-
-    if (hooked) {
-        rec = record_top;
-    }
-    else {
-        rec = &unhooked;
-        if (!is_unhooked(fr)) {
-            /* Not a frame of ours: its events are the legacy tracer's
-             * business only. */
-            return pep669_backend_trace_forward(obj, frame, what, arg);
-        }
-        if (unhooked.transit) {
-            if (what == PyTrace_RETURN) {
-                events = record_events(rec, &cd);
-                err = on_unhooked_return(ts, frame, rec->code, cd, events,
-                                         arg);
-                if (err < 0) {
-                    return -1;
-                }
-            }
-            return pep669_backend_trace_forward(obj, frame, what, arg);
-        }
-    }
-    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
-        --rec->deferred_count == 0) {
-        /* The handler's prologue ran: raise the callback's exception. */
-        rec->callback_raised = 1;
-        PyErr_Restore(rec->deferred_type, rec->deferred_value,
-                      rec->deferred_tb);
-        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
-        return -1;
+    if (version == pep669_registry.version &&
+        (cd == NULL || !(events & PEP669_LINE_LEVEL_EVENTS) ||
+         cd->done_known)) {
+        return;
     }
     events = record_events(rec, &cd);
+    int want = with_record(
+        rec, hooked ? wants_lines(events) : wants_unhooked(events), events);
+    if (!want && !pep669_backend_trace_has_legacy()) {
+        /* The rest of the run is untraced: the frame gets the defaults a
+         * legacy tracer expects back. */
+        pep669_backend_pyframe_put_flags(frame, 1, 0);
+    }
+    if (!want && !hooked) {
+        forget_unhooked();
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(frame, rec, events);
+    }
+}
+
+/* Every event but the common cases pep669_trace handles itself. */
+static int
+trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
+            Pep669Record *rec, int hooked, uint64_t version,
+            Pep669CodeData *cd, uint32_t events)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    int err = 0;
     if (rec->deferred_count == 0 &&
-        !(hooked ? wants_lines(rec->code, cd, events)
-                 : wants_unhooked(rec->code, cd, events))) {
+        !(hooked ? wants_lines(events)
+                 : wants_unhooked(events))) {
         /* Events were switched off while the frame ran. */
         if (!hooked) {
             forget_unhooked();
@@ -900,22 +980,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (err < 0) {
         return -1;
     }
-    if ((what == PyTrace_LINE || what == PyTrace_OPCODE) &&
-        (version != pep669_registry.version ||
-         (cd != NULL && (events & PEP669_BIT(LINE)) && !cd->lines_known))) {
-        /* Callbacks changed what this frame wants (events set, or the
-         * last line DISABLEd: the rest of the run is at full speed). */
-        events = record_events(rec, &cd);
-        int want = with_record(
-            rec, hooked ? wants_lines(rec->code, cd, events)
-                        : wants_unhooked(rec->code, cd, events), events);
-        if (!want && !hooked) {
-            forget_unhooked();
-        }
-        apply(ts, want);
-        if (want) {
-            set_flags_rec(frame, rec, events);
-        }
+    if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
+        recheck(ts, rec, frame, hooked, version, cd, events);
     }
     /* Only what the legacy tracer asked for in this frame. */
     if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
@@ -923,4 +989,111 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         return 0;
     }
     return pep669_backend_trace_forward(obj, frame, what, arg);
+}
+
+/* Nothing pending in the frame: no call under way, no exception looking
+ * for its handler, no jump whose destination is next. */
+static inline int
+idle(Pep669Record *rec)
+{
+    return rec->prev_offset < 0 && rec->call_offset < 0 &&
+           rec->armed_exc == NULL && rec->deferred_count == 0;
+}
+
+int
+pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec;
+    Pep669CodeData *cd;
+    uint32_t events;
+    int hooked = record_top != NULL && record_top->frame == fr;
+    uint64_t version = pep669_registry.version;
+
+    if (hooked) {
+        rec = record_top;
+    }
+    else {
+        rec = &unhooked;
+        if (!is_unhooked(fr)) {
+            /* Not a frame of ours: its events are the legacy tracer's
+             * business only. */
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+        if (unhooked.transit) {
+            if (what == PyTrace_RETURN) {
+                events = record_events(rec, &cd);
+                if (on_unhooked_return(PyThreadState_GET(), frame,
+                                       rec->code, cd, events, arg) < 0) {
+                    return -1;
+                }
+            }
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+    }
+    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
+        --rec->deferred_count == 0) {
+        /* The handler's prologue ran: raise the callback's exception. */
+        rec->callback_raised = 1;
+        PyErr_Restore(rec->deferred_type, rec->deferred_value,
+                      rec->deferred_tb);
+        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+        return -1;
+    }
+    events = record_events(rec, &cd);
+    if (what == PyTrace_OPCODE && cd != NULL && cd->units != NULL &&
+        (events & PEP669_INSTR_EVENTS) &&
+        !(events & PEP669_BIT(INSTRUCTION)) && idle(rec)) {
+        /* The common case: this instruction cannot start anything the
+         * frame's events look for. */
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        uint8_t look = 0;
+        if (events & PEP669_JUMP_EVENTS) {
+            look |= PEP669_UNIT_JUMP_EVENT;
+        }
+        if (events & PEP669_CALL_EVENTS) {
+            look |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (rec->exc_seen) {
+            look |= PEP669_UNIT_RERAISE_EVENT;
+        }
+        if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
+            !(cd->units[lasti >> 1] & look)) {
+            return rec->legacy_opcodes
+                ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+        }
+    }
+    else if (what == PyTrace_LINE && cd != NULL &&
+             (events & PEP669_BIT(LINE)) && idle(rec)) {
+        /* The common case: the rule of 3.12 (not the line of the previous
+         * instruction), then the line's tools. */
+        int line = pep669_backend_pyframe_line(frame);
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        if (rec->region) {
+            region_line(rec, frame, events, lasti);
+        }
+        if (line != rec->last_line && line >= 0) {
+            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+            rec->last_line = line;
+            if (tools) {
+                PyThreadState *ts = PyThreadState_GET();
+                /* owned */
+                PyObject *line_obj = PyLong_FromLong(line);
+                if (line_obj == NULL) {
+                    return -1;
+                }
+                int err = pep669_call_tools_traced(
+                    ts, tools, PEP669_EV_LINE, rec->code, lasti, line_obj);
+                Py_DECREF(line_obj);
+                if (err < 0) {
+                    return -1;
+                }
+                recheck(ts, rec, frame, hooked, version, cd, events);
+            }
+        }
+        return rec->legacy_lines
+            ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+    }
+    return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
+                       events);
 }

@@ -7,10 +7,6 @@
 #include "backend.h"
 #include "registry.h"
 
-#define PEP669_OPCODE_EVENTS \
-    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(BRANCH) | \
-     PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
-#define PEP669_LINE_LEVEL_EVENTS (PEP669_BIT(LINE) | PEP669_OPCODE_EVENTS)
 #define PEP669_CALL_EVENTS \
     (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
 /* Events that need opcode tracing in the frame. */
@@ -18,6 +14,11 @@
 #define PEP669_EXC_EVENTS \
     (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
      PEP669_BIT(EXCEPTION_HANDLED))
+/* Not an event: in the masks the trampoline computes for a frame, "LINE
+ * is wanted only at exception handlers" (every other location of it is
+ * DISABLEd): the frame needs line events only once it handles an
+ * exception, and is watched for exceptions until then. */
+#define PEP669_HANDLER_LINES (1u << 30)
 /* Events that need the trampoline in the frame. */
 #define PEP669_TRACED_EVENTS \
     (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
@@ -60,6 +61,13 @@ typedef struct Pep669Record {
     int last_reraise;
     /* The filters the legacy tracer chose for the frame. */
     int legacy_lines, legacy_opcodes;
+    /* Jump events are the only reason for opcode events: line events are
+     * on, and each decides whether the instructions up to the next one
+     * need opcode events (pep669_code_region). */
+    int region;
+    /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
+     * on for the rest of its run. */
+    int handler_armed;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
