@@ -22,7 +22,8 @@
 #include "trace.h"
 #include "dispatch.h"
 
-static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
+PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var = NULL;
+#define record_top pep669_record_top_var
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
 static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {
@@ -110,6 +111,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->legacy_opcodes = 0;
     rec->region = 0;
     rec->handler_armed = 0;
+    rec->quiet_units = NULL;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -923,6 +925,8 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
 {
     PyThreadState *ts = PyThreadState_GET();
     int err = 0;
+    /* Something may happen: the next opcode event comes here first. */
+    rec->quiet_units = NULL;
     if (rec->deferred_count == 0 &&
         !(hooked ? wants_lines(events)
                  : wants_unhooked(events))) {
@@ -1057,6 +1061,13 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (rec->exc_seen) {
             look |= PEP669_UNIT_RERAISE_EVENT;
         }
+        /* The backend's trampoline checks the next ones itself
+         * (pep669_trace_quiet), until the version changes or something
+         * happens in the frame. */
+        rec->quiet_units = cd->units;
+        rec->quiet_look = look;
+        rec->quiet_nunits = cd->nunits;
+        rec->quiet_version = version;
         if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
             !(cd->units[lasti >> 1] & look)) {
             return rec->legacy_opcodes

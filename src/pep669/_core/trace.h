@@ -68,6 +68,13 @@ typedef struct Pep669Record {
     /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
      * on for the rest of its run. */
     int handler_armed;
+    /* While the registry's version is quiet_version and nothing is
+     * pending in the frame: an opcode event at a unit whose quiet_units
+     * entry has no bit of quiet_look starts nothing (NULL: unknown). */
+    const uint8_t *quiet_units;
+    Py_ssize_t quiet_nunits;
+    uint64_t quiet_version;
+    uint8_t quiet_look;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
@@ -75,6 +82,29 @@ typedef struct Pep669Record {
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
+/* (the same, for the backend's trampoline) */
+extern PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var;
+
+/* The common opcode event, checked by the backend's trampoline before it
+ * calls pep669_trace: the frame (the innermost one run through the hook)
+ * has nothing pending and the instruction at `lasti` starts nothing its
+ * events look for.  Then the event needs nothing but forwarding to the
+ * legacy tracer, if it asked for opcode events (*forward). */
+static inline int
+pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
+{
+    Pep669Record *rec = pep669_record_top_var;
+    if (rec != NULL && rec->frame == frame && rec->quiet_units != NULL &&
+        rec->quiet_version == pep669_registry.version &&
+        rec->prev_offset < 0 && rec->call_offset < 0 &&
+        rec->armed_exc == NULL && rec->deferred_count == 0 &&
+        lasti >= 0 && (lasti >> 1) < rec->quiet_nunits &&
+        !(rec->quiet_units[lasti >> 1] & rec->quiet_look)) {
+        *forward = rec->legacy_opcodes;
+        return 1;
+    }
+    return 0;
+}
 
 /* Hook side: around one run of a frame (fresh: it has not run yet). */
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
