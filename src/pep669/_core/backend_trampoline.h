@@ -18,18 +18,45 @@
  * (its c_traceobj stays in place). */
 static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
 
-/* The trace function installed: the common opcode event is settled here,
- * with the frame's fields at hand (pep669_trace_quiet); everything else
- * goes to pep669_trace. */
+/* A line event for the trampoline below (out of its line, so that the
+ * opcode event's path stays short). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    int forward, lasti = PEP669_TRAMPOLINE_LASTI(frame);
+    uint8_t tools;
+    if (pep669_trace_quiet_line(PEP669_TRAMPOLINE_FRAME(frame), lasti,
+                                frame->f_lineno, &tools, &forward) < 0) {
+        return pep669_trace(obj, frame, what, arg);
+    }
+    if (tools != 0 &&
+        pep669_trace_fire_line(frame, lasti, frame->f_lineno, tools) < 0) {
+        return -1;
+    }
+    return (forward && legacy_func != NULL)
+        ? legacy_func(obj, frame, what, arg) : 0;
+}
+
+/* The trace function installed: the common line and opcode events are
+ * settled here, with the frame's fields at hand (pep669_trace_quiet,
+ * pep669_trace_quiet_line); everything else goes to pep669_trace. */
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     int forward;
-    if (what == PyTrace_OPCODE &&
-        pep669_trace_quiet(PEP669_TRAMPOLINE_FRAME(frame),
-                           PEP669_TRAMPOLINE_LASTI(frame), &forward)) {
-        return (forward && legacy_func != NULL)
-            ? legacy_func(obj, frame, what, arg) : 0;
+    if (what == PyTrace_OPCODE) {
+        if (pep669_trace_quiet(PEP669_TRAMPOLINE_FRAME(frame),
+                               PEP669_TRAMPOLINE_LASTI(frame), &forward)) {
+            return (forward && legacy_func != NULL)
+                ? legacy_func(obj, frame, what, arg) : 0;
+        }
+        return pep669_trace(obj, frame, what, arg);
+    }
+    if (what == PyTrace_LINE) {
+        return trampoline_line(obj, frame, what, arg);
     }
     return pep669_trace(obj, frame, what, arg);
 }

@@ -16,6 +16,24 @@ highest_tool(uint8_t tools)
 #endif
 }
 
+/* Call a callback (a Python function as a rule) through its vectorcall
+ * function, without the generic checks of PyObject_Vectorcall() around
+ * it but the one that matters. */
+static inline PyObject *
+vectorcall(PyObject *func, PyObject *const *args, size_t nargsf)
+{
+    vectorcallfunc call = PyVectorcall_Function(func);
+    if (call == NULL) {
+        return PyObject_Vectorcall(func, args, nargsf, NULL);
+    }
+    PyObject *res = call(func, args, nargsf, NULL);
+    if (res == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_SystemError,
+                     "%R returned NULL without setting an exception", func);
+    }
+    return res;
+}
+
 static int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
            int offset, PyObject *arg, PyObject *arg2, int bracket)
@@ -52,7 +70,7 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
             continue;
         }
         Py_INCREF(func);  /* the callback may unregister itself */
-        PyObject *res = PyObject_Vectorcall(func, stack + 1, nargs, NULL);
+        PyObject *res = vectorcall(func, stack + 1, nargs);
         Py_DECREF(func);
         if (res == NULL) {
             err = -1;
@@ -85,6 +103,37 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
     }
     Py_XDECREF(offset_obj);
     return err;
+}
+
+int
+pep669_call_line_traced(PyThreadState *Py_UNUSED(ts), uint8_t tools,
+                        PyCodeObject *co, int offset, PyObject *line_obj)
+{
+    Pep669Registry *r = &pep669_registry;
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[3] = {NULL, (PyObject *)co, line_obj};
+    while (tools) {
+        int tool = highest_tool(tools);
+        tools &= (uint8_t)~(1u << tool);
+        PyObject *func = r->callbacks[tool][PEP669_EV_LINE];
+        if (func == NULL) {
+            continue;
+        }
+        Py_INCREF(func);  /* the callback may unregister itself */
+        PyObject *res = vectorcall(
+            func, stack + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET);
+        Py_DECREF(func);
+        if (res == NULL) {
+            return -1;
+        }
+        int disable = (res == r->disable);
+        Py_DECREF(res);
+        if (disable &&
+            pep669_disable_location(co, tool, PEP669_EV_LINE, offset) < 0) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int

@@ -112,6 +112,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->region = 0;
     rec->handler_armed = 0;
     rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -785,8 +786,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (line_obj == NULL) {
         return -1;
     }
-    int err = pep669_call_tools_traced(ts, tools, PEP669_EV_LINE, co, lasti,
-                                line_obj);
+    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
     Py_DECREF(line_obj);
     return err;
 }
@@ -925,8 +925,10 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
 {
     PyThreadState *ts = PyThreadState_GET();
     int err = 0;
-    /* Something may happen: the next opcode event comes here first. */
+    /* Something may happen: the next line or opcode event comes here
+     * first. */
     rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
     if (rec->deferred_count == 0 &&
         !(hooked ? wants_lines(events)
                  : wants_unhooked(events))) {
@@ -993,6 +995,31 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         return 0;
     }
     return pep669_backend_trace_forward(obj, frame, what, arg);
+}
+
+int
+pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
+                       uint8_t tools)
+{
+    Pep669Record *rec = record_top;
+    Pep669CodeData *cd = rec->cd;
+    uint64_t version = pep669_registry.version;
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    rec->last_line = line;
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
+                                      line_obj);
+    Py_DECREF(line_obj);
+    if (err == 0 &&
+        (version != pep669_registry.version || !cd->done_known)) {
+        /* (the frame's events had LINE: the quiet state says so) */
+        recheck(PyThreadState_GET(), rec, frame, 1, version, cd,
+                PEP669_BIT(LINE));
+    }
+    return err;
 }
 
 /* Nothing pending in the frame: no call under way, no exception looking
@@ -1083,6 +1110,12 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (rec->region) {
             region_line(rec, frame, events, lasti);
         }
+        else {
+            /* The backend's trampoline checks the next ones itself
+             * (pep669_trace_quiet_line) while nothing changes. */
+            rec->quiet_lines = 1;
+            rec->quiet_line_version = version;
+        }
         if (line != rec->last_line && line >= 0) {
             uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
             rec->last_line = line;
@@ -1093,8 +1126,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                 if (line_obj == NULL) {
                     return -1;
                 }
-                int err = pep669_call_tools_traced(
-                    ts, tools, PEP669_EV_LINE, rec->code, lasti, line_obj);
+                int err = pep669_call_line_traced(ts, tools, rec->code,
+                                                  lasti, line_obj);
                 Py_DECREF(line_obj);
                 if (err < 0) {
                     return -1;
