@@ -29,6 +29,9 @@
 /* 3.11 keeps no count of trace functions. */
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
 
+#define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f)->f_frame)
+#define PEP669_TRAMPOLINE_LASTI(f) \
+    (_PyInterpreterFrame_LASTI((f)->f_frame) * (int)sizeof(_Py_CODEUNIT))
 #include "backend_trampoline.h"
 
 #define FRAME(frame) ((_PyInterpreterFrame *)(frame))

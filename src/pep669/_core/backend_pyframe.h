@@ -20,6 +20,8 @@
 
 #include "events.h"
 #include "trace.h"
+#define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
+#define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
 #include "backend_trampoline.h"
 
 #define FRAME(frame) ((PyFrameObject *)(frame))

@@ -4,7 +4,9 @@
  *   PEP669_SET_USE_TRACING(ts, on)      tracing on/off for the current
  *                                       evaluator run and those it starts
  *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  the interpreter's count of trace
- *                                       functions (3.8/3.9), or nothing */
+ *                                       functions (3.8/3.9), or nothing
+ *   PEP669_TRAMPOLINE_FRAME(f)          the Pep669Frame of a frame object
+ *   PEP669_TRAMPOLINE_LASTI(f)          its last instruction (bytes, -1) */
 #ifndef PEP669_BACKEND_TRAMPOLINE_H
 #define PEP669_BACKEND_TRAMPOLINE_H
 
@@ -16,6 +18,49 @@
  * (its c_traceobj stays in place). */
 static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
 
+/* A line event for the trampoline below (out of its line, so that the
+ * opcode event's path stays short). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    int forward, lasti = PEP669_TRAMPOLINE_LASTI(frame);
+    uint8_t tools;
+    if (pep669_trace_quiet_line(PEP669_TRAMPOLINE_FRAME(frame), lasti,
+                                frame->f_lineno, &tools, &forward) < 0) {
+        return pep669_trace(obj, frame, what, arg);
+    }
+    if (tools != 0 &&
+        pep669_trace_fire_line(frame, lasti, frame->f_lineno, tools) < 0) {
+        return -1;
+    }
+    return (forward && legacy_func != NULL)
+        ? legacy_func(obj, frame, what, arg) : 0;
+}
+
+/* The trace function installed: the common line and opcode events are
+ * settled here, with the frame's fields at hand (pep669_trace_quiet,
+ * pep669_trace_quiet_line); everything else goes to pep669_trace. */
+static int
+trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    int forward;
+    if (what == PyTrace_OPCODE) {
+        if (pep669_trace_quiet(PEP669_TRAMPOLINE_FRAME(frame),
+                               PEP669_TRAMPOLINE_LASTI(frame), &forward)) {
+            return (forward && legacy_func != NULL)
+                ? legacy_func(obj, frame, what, arg) : 0;
+        }
+        return pep669_trace(obj, frame, what, arg);
+    }
+    if (what == PyTrace_LINE) {
+        return trampoline_line(obj, frame, what, arg);
+    }
+    return pep669_trace(obj, frame, what, arg);
+}
+
 /* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
  * the per-instruction gate stays closed. */
 static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
@@ -23,13 +68,13 @@ static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
 int
 pep669_backend_trace_active(PyThreadState *ts)
 {
-    return ts->c_tracefunc == pep669_trace;
+    return ts->c_tracefunc == trampoline;
 }
 
 int
 pep669_backend_trace_mode(PyThreadState *ts)
 {
-    if (ts->c_tracefunc != pep669_trace) {
+    if (ts->c_tracefunc != trampoline) {
         return 0;
     }
     return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
@@ -38,7 +83,7 @@ pep669_backend_trace_mode(PyThreadState *ts)
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {
-    if (light_mode && ts->c_tracefunc != pep669_trace) {
+    if (light_mode && ts->c_tracefunc != trampoline) {
         /* PyEval_SetTrace() replaced the uncounted trampoline and
          * adjusted the count as if it had been counted. */
         PEP669_TRACING_POSSIBLE_ADD(ts, 1);
@@ -50,9 +95,9 @@ void
 pep669_backend_trace_start(PyThreadState *ts, int mode)
 {
     pep669_backend_trace_check(ts);
-    if (ts->c_tracefunc != pep669_trace) {
+    if (ts->c_tracefunc != trampoline) {
         legacy_func = ts->c_tracefunc;
-        ts->c_tracefunc = pep669_trace;
+        ts->c_tracefunc = trampoline;
         light_mode = 1;
         if (legacy_func != NULL) {
             /* Counted already, as the legacy tracer. */
@@ -84,7 +129,7 @@ void
 pep669_backend_trace_stop(PyThreadState *ts)
 {
     pep669_backend_trace_check(ts);
-    if (ts->c_tracefunc != pep669_trace) {
+    if (ts->c_tracefunc != trampoline) {
         return;
     }
     ts->c_tracefunc = legacy_func;

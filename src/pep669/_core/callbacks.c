@@ -22,6 +22,24 @@ highest_tool(uint8_t tools)
 #endif
 }
 
+/* Call a callback (a Python function as a rule) through its vectorcall
+ * function, without the generic checks of PyObject_Vectorcall() around
+ * it but the one that matters. */
+static inline PyObject *
+vectorcall(PyObject *func, PyObject *const *args, size_t nargsf)
+{
+    vectorcallfunc call = PyVectorcall_Function(func);
+    if (call == NULL) {
+        return PyObject_Vectorcall(func, args, nargsf, NULL);
+    }
+    PyObject *res = call(func, args, nargsf, NULL);
+    if (res == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_SystemError,
+                     "%R returned NULL without setting an exception", func);
+    }
+    return res;
+}
+
 int
 pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *const *args, size_t nargsf,
@@ -39,7 +57,7 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
             continue;
         }
         Py_INCREF(func);  /* the callback may unregister itself */
-        PyObject *res = PyObject_Vectorcall(func, args, nargsf, NULL);
+        PyObject *res = vectorcall(func, args, nargsf);
         Py_DECREF(func);
         if (res == NULL) {
             err = -1;

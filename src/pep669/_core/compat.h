@@ -15,6 +15,12 @@
 #  define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
+/* PEP 590: PyVectorcall_Function() is public from 3.9; 3.8 has the
+ * underscore name. */
+#if PY_VERSION_HEX < 0x03090000
+#  define PyVectorcall_Function _PyVectorcall_Function
+#endif
+
 /* bpo-42262 added Py_NewRef() to Python 3.10.0a3. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

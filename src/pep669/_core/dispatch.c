@@ -35,6 +35,27 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
 }
 
 int
+pep669_call_line_traced(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
+                        int offset, PyObject *line_obj)
+{
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[3] = {NULL, (PyObject *)co, line_obj};
+    uint8_t disabled = 0;
+    if (pep669_call_callbacks(ts, tools, PEP669_EV_LINE, stack + 1,
+                              2 | PY_VECTORCALL_ARGUMENTS_OFFSET, &disabled,
+                              0) < 0) {
+        return -1;
+    }
+    for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {
+        if ((disabled & 1) &&
+            pep669_disable_location(co, tool, PEP669_EV_LINE, offset) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
 pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
                   PyCodeObject *co, int offset, PyObject *arg)
 {

@@ -28,6 +28,12 @@ int pep669_call_tools(PyThreadState *ts, uint8_t tools, int event,
 int pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
                              PyCodeObject *co, int offset, PyObject *arg);
 
+/* LINE from inside a legacy trace function: (code, line_obj), DISABLE
+ * at `offset`. */
+int pep669_call_line_traced(PyThreadState *ts, uint8_t tools,
+                            PyCodeObject *co, int offset,
+                            PyObject *line_obj);
+
 /* The same with two extra arguments (CALL, C_RETURN, C_RAISE:
  * callable, arg0). */
 int pep669_call_tools2_traced(PyThreadState *ts, uint8_t tools, int event,

@@ -22,7 +22,8 @@
 #include "trace.h"
 #include "dispatch.h"
 
-static PEP669_THREAD_LOCAL_FAST Pep669Record *record_top = NULL;
+PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var = NULL;
+#define record_top pep669_record_top_var
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
 static PEP669_THREAD_LOCAL_FAST Pep669Record unhooked = {
@@ -110,6 +111,8 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->legacy_opcodes = 0;
     rec->region = 0;
     rec->handler_armed = 0;
+    rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -783,8 +786,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (line_obj == NULL) {
         return -1;
     }
-    int err = pep669_call_tools_traced(ts, tools, PEP669_EV_LINE, co, lasti,
-                                line_obj);
+    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
     Py_DECREF(line_obj);
     return err;
 }
@@ -923,6 +925,10 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
 {
     PyThreadState *ts = PyThreadState_GET();
     int err = 0;
+    /* Something may happen: the next line or opcode event comes here
+     * first. */
+    rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
     if (rec->deferred_count == 0 &&
         !(hooked ? wants_lines(events)
                  : wants_unhooked(events))) {
@@ -991,6 +997,31 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
     return pep669_backend_trace_forward(obj, frame, what, arg);
 }
 
+int
+pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
+                       uint8_t tools)
+{
+    Pep669Record *rec = record_top;
+    Pep669CodeData *cd = rec->cd;
+    uint64_t version = pep669_registry.version;
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    rec->last_line = line;
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
+                                      line_obj);
+    Py_DECREF(line_obj);
+    if (err == 0 &&
+        (version != pep669_registry.version || !cd->done_known)) {
+        /* (the frame's events had LINE: the quiet state says so) */
+        recheck(PyThreadState_GET(), rec, frame, 1, version, cd,
+                PEP669_BIT(LINE));
+    }
+    return err;
+}
+
 /* Nothing pending in the frame: no call under way, no exception looking
  * for its handler, no jump whose destination is next. */
 static inline int
@@ -1057,6 +1088,13 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (rec->exc_seen) {
             look |= PEP669_UNIT_RERAISE_EVENT;
         }
+        /* The backend's trampoline checks the next ones itself
+         * (pep669_trace_quiet), until the version changes or something
+         * happens in the frame. */
+        rec->quiet_units = cd->units;
+        rec->quiet_look = look;
+        rec->quiet_nunits = cd->nunits;
+        rec->quiet_version = version;
         if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
             !(cd->units[lasti >> 1] & look)) {
             return rec->legacy_opcodes
@@ -1072,6 +1110,12 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (rec->region) {
             region_line(rec, frame, events, lasti);
         }
+        else {
+            /* The backend's trampoline checks the next ones itself
+             * (pep669_trace_quiet_line) while nothing changes. */
+            rec->quiet_lines = 1;
+            rec->quiet_line_version = version;
+        }
         if (line != rec->last_line && line >= 0) {
             uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
             rec->last_line = line;
@@ -1082,8 +1126,8 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                 if (line_obj == NULL) {
                     return -1;
                 }
-                int err = pep669_call_tools_traced(
-                    ts, tools, PEP669_EV_LINE, rec->code, lasti, line_obj);
+                int err = pep669_call_line_traced(ts, tools, rec->code,
+                                                  lasti, line_obj);
                 Py_DECREF(line_obj);
                 if (err < 0) {
                     return -1;

@@ -68,6 +68,18 @@ typedef struct Pep669Record {
     /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
      * on for the rest of its run. */
     int handler_armed;
+    /* While the registry's version is quiet_version and nothing is
+     * pending in the frame: an opcode event at a unit whose quiet_units
+     * entry has no bit of quiet_look starts nothing (NULL: unknown). */
+    const uint8_t *quiet_units;
+    Py_ssize_t quiet_nunits;
+    uint64_t quiet_version;
+    uint8_t quiet_look;
+    /* While the registry's version is quiet_line_version and nothing is
+     * pending: LINE is wanted plainly (no region mode), so a line event
+     * fires only if its line is new and some tool wants it there. */
+    uint64_t quiet_line_version;
+    int quiet_lines;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
@@ -75,6 +87,63 @@ typedef struct Pep669Record {
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
+/* (the same, for the backend's trampoline) */
+extern PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var;
+
+/* The common line event, the same way: -1 if pep669_trace must see it;
+ * else 0, with *tools the tools to call (0: the line of the previous
+ * one, or a location every tool DISABLEd; the line is then the last
+ * one) and *forward as above. */
+static inline int
+pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
+                        uint8_t *tools, int *forward)
+{
+    Pep669Record *rec = pep669_record_top_var;
+    if (rec != NULL && rec->frame == frame && rec->quiet_lines &&
+        rec->quiet_line_version == pep669_registry.version &&
+        rec->prev_offset < 0 && rec->call_offset < 0 &&
+        rec->armed_exc == NULL && rec->deferred_count == 0) {
+        *tools = 0;
+        *forward = rec->legacy_lines;
+        if (line != rec->last_line && line >= 0) {
+            Pep669CodeData *cd = rec->cd;
+            *tools = cd->tools[PEP669_EV_LINE] &
+                (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_LINE, lasti);
+            if (*tools == 0) {
+                rec->last_line = line;
+            }
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* Fire LINE (line, at lasti) to `tools` in the innermost frame run
+ * through the hook, after pep669_trace_quiet_line; 0, or -1 with an
+ * exception set. */
+int pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
+                           uint8_t tools);
+
+/* The common opcode event, checked by the backend's trampoline before it
+ * calls pep669_trace: the frame (the innermost one run through the hook)
+ * has nothing pending and the instruction at `lasti` starts nothing its
+ * events look for.  Then the event needs nothing but forwarding to the
+ * legacy tracer, if it asked for opcode events (*forward). */
+static inline int
+pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
+{
+    Pep669Record *rec = pep669_record_top_var;
+    if (rec != NULL && rec->frame == frame && rec->quiet_units != NULL &&
+        rec->quiet_version == pep669_registry.version &&
+        rec->prev_offset < 0 && rec->call_offset < 0 &&
+        rec->armed_exc == NULL && rec->deferred_count == 0 &&
+        lasti >= 0 && (lasti >> 1) < rec->quiet_nunits &&
+        !(rec->quiet_units[lasti >> 1] & rec->quiet_look)) {
+        *forward = rec->legacy_opcodes;
+        return 1;
+    }
+    return 0;
+}
 
 /* Hook side: around one run of a frame (fresh: it has not run yet). */
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
