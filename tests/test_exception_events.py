@@ -1954,5 +1954,54 @@ TEST_CODES = frozenset(
     for member in vars(cls).values() if hasattr(member, '__code__'))
 
 
+
+def branchy(x):
+    if x:
+        x = x + 1
+    return x
+
+
+class LineLevelCallbackRaises(MonitoringTestCase):
+    """A line-level callback that raises, in a frame that also has opcode
+    events: the exception comes out of the monitored frame (3.8/3.9 call
+    the 'opcode' trace event after a failed 'line' event; it must not lose
+    the exception)."""
+
+    def check(self, raising, others):
+        tool = self.use_tool(3)
+
+        def boom(*args):
+            raise KeyError("from " + raising)
+        monitoring.register_callback(tool, getattr(E, raising), boom)
+        wanted = getattr(E, raising)
+        for name in others:
+            monitoring.register_callback(tool, getattr(E, name),
+                                         lambda *args: None)
+            wanted |= getattr(E, name)
+        self.set_local_events(tool, branchy.__code__, wanted)
+        with self.assertRaises(KeyError) as cm:
+            branchy(1)
+        self.assertEqual(cm.exception.args, ("from " + raising,))
+        monitoring.set_local_events(tool, branchy.__code__, 0)
+        # The program goes on normally afterwards.
+        self.assertEqual(branchy(1), 2)
+
+    def test_line_with_instruction(self):
+        self.check("LINE", ["INSTRUCTION"])
+
+    def test_line_with_jump_events(self):
+        self.check("LINE", ["BRANCH", "JUMP"])
+
+    def test_line_with_call(self):
+        self.check("LINE", ["CALL"])
+
+    def test_branch_with_line(self):
+        self.check("BRANCH", ["LINE"])
+
+    @unittest.skipUnless(hasattr(E, "BRANCH_LEFT"), "3.14's events")
+    def test_branch_left_with_line(self):
+        self.check("BRANCH_LEFT", ["LINE", "BRANCH_RIGHT"])
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -4,7 +4,7 @@
 # lines that a coverage tool cannot switch off.
 import os
 
-SCALE = int(os.environ.get("REALTOOLS_SCALE", "1"))
+SCALE = float(os.environ.get("REALTOOLS_SCALE", "1"))
 
 
 class Account:
@@ -60,7 +60,7 @@ def run():
     text = "alpha 12 beta 7 gamma x9 delta 100 " * 20
     acc = Account("a", 10)
     total = 0
-    for rnd in range(600 * SCALE):
+    for rnd in range(int(600 * SCALE)):
         for tok in tokens(text):
             v = parse_int(tok)
             if v is None:

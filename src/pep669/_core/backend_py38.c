@@ -38,6 +38,9 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 
 /* maybe_call_line_trace(): line-table entry starts and backward jumps only */
 #define PEP669_FORWARD_JUMP_LINES 0
+/* maybe_call_line_trace(): after 'line', 'opcode' is called too when
+ * f_trace_opcodes is set, whatever 'line' returned. */
+#define PEP669_OPCODE_AFTER_FAILED_LINE 1
 
 #include "backend_pyframe.h"
 /* 3.8's hook takes no thread state and has no public accessors. */

@@ -14,6 +14,12 @@
 
 /* ---- the trampoline ---- */
 
+/* Whether the interpreter calls the 'opcode' event even when the 'line'
+ * event of the same instruction failed (3.8/3.9 maybe_call_line_trace). */
+#ifndef PEP669_OPCODE_AFTER_FAILED_LINE
+#  define PEP669_OPCODE_AFTER_FAILED_LINE 0
+#endif
+
 /* The thread's own trace function while pep669_trace stands in for it
  * (its c_traceobj stays in place). */
 static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
@@ -48,6 +54,13 @@ trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     int forward;
     if (what == PyTrace_OPCODE) {
+        if (PEP669_OPCODE_AFTER_FAILED_LINE && PyErr_Occurred()) {
+            /* The 'line' call of this instruction failed (a callback
+             * raised); 3.8/3.9 call 'opcode' anyway and keep only its
+             * result: fail again, or the exception would stay set while
+             * the frame runs on. */
+            return -1;
+        }
         if (pep669_trace_quiet(PEP669_TRAMPOLINE_FRAME(frame),
                                PEP669_TRAMPOLINE_LASTI(frame), &forward)) {
             return (forward && legacy_func != NULL)
