@@ -319,6 +319,11 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
         forget_unhooked();
         init_record(&unhooked, frame, co, cd);
         unhooked.last_line = line_of(co, pep669_backend_frame_lasti(frame));
+        /* Adopted in the middle of its run: a handler may have run. */
+        unhooked.handler_armed = 1;
+    }
+    if (events & PEP669_HANDLER_LINES) {
+        want = WANT_FULL;
     }
     unhooked.transit = transit;
     if (f == NULL) {
@@ -346,6 +351,13 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
     }
     init_record(rec, frame, co, cd);
+    if (!fresh && (events & PEP669_HANDLER_LINES)) {
+        /* "Reachable only through a handler" holds for one run: an
+         * earlier run of this generator or coroutine may have handled the
+         * exception and suspended on the way to those lines. */
+        rec->handler_armed = 1;
+        want = WANT_FULL;
+    }
     rec->was_traced = pep669_backend_trace_active(ts);
     /* A resumed generator continues after its yield: that is the previous
      * instruction for the LINE rule. */

@@ -1,0 +1,122 @@
+"""LINE with DISABLE (the coverage pattern) in generators and coroutines
+whose later lines the bytecode reaches only through an exception handler
+or a `yield from`/`await`: every line is still reported once.
+
+pep669 runs a frame watched for exceptions only once the lines left to
+report are reachable only through a handler; a generator that handled its
+exception in an earlier run (before a yield) reaches them without one.
+"""
+
+import sys
+import unittest
+
+from tests.support import MonitoringTestCase, events, monitoring
+
+TOOL = 3
+
+
+def handled_then_yield():
+    try:
+        raise KeyError
+    except KeyError:
+        pass
+    yield 1
+    x = 2
+    return x
+
+
+def inner():
+    yield 1
+
+
+def loop_then_yield_from():
+    for v in [1]:
+        pass
+    yield from inner()
+    x = 2
+    return x
+
+
+def handled_in_second_run():
+    yield 1
+    try:
+        raise KeyError
+    except KeyError:
+        y = 1
+    yield y
+    return y + 1
+
+
+async def handled_then_await():
+    try:
+        raise KeyError
+    except KeyError:
+        pass
+    await Awaitable()
+    x = 2
+    return x
+
+
+class Awaitable(object):
+    def __await__(self):
+        yield 1
+
+
+def drive(function):
+    result = function()
+    if hasattr(result, "send"):
+        try:
+            while True:
+                result.send(None)
+        except StopIteration:
+            pass
+
+
+class DisableEveryLine(MonitoringTestCase):
+
+    def lines(self, function, disable):
+        code = function.__code__
+        seen = []
+
+        def line(c, number):
+            if c is code:
+                seen.append(number - code.co_firstlineno)
+            return monitoring.DISABLE if disable else None
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.LINE, line)
+        self.set_local_events(TOOL, code, events.LINE)
+        try:
+            drive(function)
+            drive(function)  # a second run: everything is DISABLEd
+        finally:
+            monitoring.set_local_events(TOOL, code, 0)
+            monitoring.register_callback(TOOL, events.LINE, None)
+            monitoring.free_tool_id(TOOL)
+            monitoring.restart_events()
+        return seen
+
+    def check(self, function, expected):
+        every = self.lines(function, disable=False)
+        self.doCleanups()
+        self.setUp()
+        once = self.lines(function, disable=True)
+        # Every line that runs is reported (DISABLE is per location: a
+        # line with two locations, such as a `for` header, may come twice).
+        self.assertEqual(sorted(set(once)), expected)
+        self.assertEqual(set(once), set(every))
+
+    def test_handled_then_yield(self):
+        self.check(handled_then_yield, [1, 2, 3, 4, 5, 6, 7])
+
+    def test_loop_then_yield_from(self):
+        self.check(loop_then_yield_from, [1, 2, 3, 4, 5])
+
+    def test_handled_in_second_run(self):
+        self.check(handled_in_second_run, [1, 2, 3, 4, 5, 6, 7])
+
+    def test_handled_then_await(self):
+        self.check(handled_then_await, [1, 2, 3, 4, 5, 6, 7])
+
+
+if __name__ == "__main__":
+    unittest.main()
