@@ -14,11 +14,11 @@
 #define PEP669_EXC_EVENTS \
     (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
      PEP669_BIT(EXCEPTION_HANDLED))
-/* Not an event: in the masks the trampoline computes for a frame, "LINE
- * is wanted only at exception handlers" (every other location of it is
- * DISABLEd): the frame needs line events only once it handles an
- * exception, and is watched for exceptions until then. */
-#define PEP669_HANDLER_LINES (1u << 30)
+/* Not an event: in the masks the trampoline computes for a frame, "some
+ * line-level events are wanted only behind exception handlers" (every
+ * other location of theirs is DISABLEd): the frame needs them only once
+ * it handles an exception, and is watched for exceptions until then. */
+#define PEP669_HANDLER_EVENTS (1u << 30)
 /* Events that need the trampoline in the frame. */
 #define PEP669_TRACED_EVENTS \
     (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
@@ -65,8 +65,8 @@ typedef struct Pep669Record {
      * on, and each decides whether the instructions up to the next one
      * need opcode events (pep669_code_region). */
     int region;
-    /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
-     * on for the rest of its run. */
+    /* PEP669_HANDLER_EVENTS: the frame saw an exception; the events
+     * behind handlers are on for the rest of its run. */
     int handler_armed;
     /* While the registry's version is quiet_version and nothing is
      * pending in the frame: an opcode event at a unit whose quiet_units
