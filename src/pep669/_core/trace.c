@@ -117,6 +117,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->handler_armed = 0;
     rec->quiet_units = NULL;
     rec->quiet_lines = 0;
+    rec->flags_version = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -239,6 +240,7 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
         }
         if (rec != NULL) {
             rec->region = region;
+            rec->flags_version = pep669_registry.version;
             if (!opcodes) {
                 /* No opcode events: the frame's next one, if they come
                  * back, is no jump's destination. */
@@ -959,7 +961,12 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             set_flags_rec(frame, rec, events);
             return err;
         }
-        set_flags_rec(frame, rec, events);
+        if (rec->flags_version != pep669_registry.version ||
+            rec->cd == NULL || !rec->cd->done_known || rec->exc_seen ||
+            rec->handler_armed || rec->deferred_count > 0) {
+            /* (else the hook set them when the run began, up to 3.10) */
+            set_flags_rec(frame, rec, events);
+        }
         break;
     case PyTrace_LINE:
         err = on_line(ts, rec, frame, rec->code, cd, events);

@@ -80,6 +80,9 @@ typedef struct Pep669Record {
      * fires only if its line is new and some tool wants it there. */
     uint64_t quiet_line_version;
     int quiet_lines;
+    /* The registry's version when the frame object's filters were last
+     * set (0: not yet). */
+    uint64_t flags_version;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
@@ -123,6 +126,24 @@ pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
  * exception set. */
 int pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
                            uint8_t tools);
+
+/* The 'call' and 'return' events of the innermost frame run through the
+ * hook: nothing to do but forwarding, unless a 'call' event must set the
+ * frame's filters (3.11 creates the frame object late; events changed). */
+static inline int
+pep669_trace_quiet_frame(Pep669Frame *frame, int what)
+{
+    Pep669Record *rec = pep669_record_top_var;
+    if (rec == NULL || rec->frame != frame) {
+        return 0;
+    }
+    if (what == PyTrace_RETURN) {
+        return 1;
+    }
+    return rec->flags_version == pep669_registry.version &&
+           rec->cd != NULL && rec->cd->done_known && !rec->exc_seen &&
+           !rec->handler_armed && rec->deferred_count == 0;
+}
 
 /* The common opcode event, checked by the backend's trampoline before it
  * calls pep669_trace: the frame (the innermost one run through the hook)
