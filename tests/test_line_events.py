@@ -743,6 +743,15 @@ def handler_probe(x):
                sys._getframe().f_trace_lines)
 
 
+def branch_handler_probe(x):
+    ts = TRACE_SLOT
+    try:
+        y = 10 // x
+    except ZeroDivisionError:
+        y = -1 if x is None else 0
+    return y, ts[1].from_address(ts[0]())[ts[2]]
+
+
 def jump_probe(n):
     ts = TRACE_SLOT
     for i in range(n):
@@ -1389,15 +1398,27 @@ class CoveragePatternTest(MonitoringTestCase):
 
     scenarios = OracleTest.scenarios
 
-    def lines(self, runs, disable):
+    def lines(self, runs, disable, jumps=0):
         seen = set()
 
         def line(code, number):
             seen.add((code, number))
             return DISABLE if disable else None
+
+        def make_jump(name):
+            def jump(code, src, dest):
+                # a location is (event, source): DISABLE of a BRANCH
+                # there silences both ways
+                seen.add((name, code, src))
+                return DISABLE if disable else None
+            return jump
         self.use_tool(0)
         monitoring.register_callback(0, E.LINE, line)
-        monitoring.set_events(0, E.LINE)
+        for name in ('JUMP', 'BRANCH', 'BRANCH_LEFT', 'BRANCH_RIGHT'):
+            if jumps & getattr(E, name, 0):
+                monitoring.register_callback(0, getattr(E, name),
+                                             make_jump(name))
+        monitoring.set_events(0, E.LINE | jumps)
         try:
             for func, args in runs:
                 try:
@@ -1409,28 +1430,43 @@ class CoveragePatternTest(MonitoringTestCase):
             self._release_tool(0)
         return seen
 
-    def check(self, runs):
+    def check(self, runs, jumps=0):
         for func, args in runs:
             # imports and caches first
             try:
                 func(*args)
             except Exception:
                 pass
-        everything = self.lines(runs, False)
-        self.assertEqual(self.lines(runs + runs, True), everything)
+        everything = self.lines(runs, False, jumps)
+        self.assertEqual(self.lines(runs + runs, True, jumps), everything)
         self.assertGreater(len(everything), 40)
 
     def test_scenarios(self):
         self.check([(func, args) for _, func, args, _ in self.scenarios()])
 
+    def handlers_after_the_rest(self):
+        return [(handler_probe, (1,)), (handler_probe, (2,)),
+                (handler_probe, (Zero(),)), (handler_probe, (0,)),
+                (branch_handler_probe, (1,)), (branch_handler_probe, (0,)),
+                (stdlib_workout, ()),
+                (try_except_else_finally, (5,)),
+                (try_except_else_finally, (0,)),
+                (try_nested, ()), (with_block, ()), (with_suppressed, ()),
+                (catching, (unhandled, 0))]
+
     def test_handlers_after_the_rest(self):
-        self.check([(handler_probe, (1,)), (handler_probe, (2,)),
-                    (handler_probe, (Zero(),)), (handler_probe, (0,)),
-                    (stdlib_workout, ()),
-                    (try_except_else_finally, (5,)),
-                    (try_except_else_finally, (0,)),
-                    (try_nested, ()), (with_suppressed, ()),
-                    (catching, (unhandled, 0))])
+        self.check(self.handlers_after_the_rest())
+
+    def test_branch_coverage(self):
+        jumps = E.JUMP | E.BRANCH
+        self.check([(func, args) for _, func, args, _ in self.scenarios()] +
+                   self.handlers_after_the_rest(), jumps)
+
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    def test_branch_sides_coverage(self):
+        jumps = E.BRANCH_LEFT | E.BRANCH_RIGHT
+        self.check([(func, args) for _, func, args, _ in self.scenarios()] +
+                   self.handlers_after_the_rest(), jumps)
 
 
 @unittest.skipIf(pep669.NATIVE, "the backport's own bookkeeping")
@@ -2193,6 +2229,35 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         # nothing left: untraced
         self.assertEqual(handler_probe(0), (None, (None, True)))
         self.assertEqual(handler_probe(5), (2, (None, True)))
+        self.stop()
+        self.assertEqual(rec.records, [])
+
+    def test_branches_left_only_in_a_handler(self):
+        code = branch_handler_probe.__code__
+        L = Layout(code)
+        match = one_op_on_line(L, 4, BRANCH_OPS)
+        cond = one_op_on_line(L, 5, BRANCH_OPS)
+        rec = self.recorder(0, E.BRANCH, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        for _ in range(2):
+            y, slot = branch_handler_probe(2)
+            self.assertEqual(y, 5)
+            if pep669.NATIVE:
+                self.assertIsNone(slot)
+            else:
+                # watched for exceptions only
+                self.assertIsNotNone(slot)
+        self.assertEqual(rec.records, [])
+        self.assertEqual(branch_handler_probe(0)[0], 0)
+        self.assertEqual(rec.events(), [
+            ('BRANCH', 'branch_handler_probe', match,
+             L.next_offset(match)),
+            ('BRANCH', 'branch_handler_probe', cond,
+             jump_target(L.instructions[L._index[cond]]))])
+        rec.clear()
+        # nothing left: untraced
+        self.assertEqual(branch_handler_probe(0), (0, None))
+        self.assertEqual(branch_handler_probe(1), (10, None))
         self.stop()
         self.assertEqual(rec.records, [])
 

@@ -71,6 +71,11 @@ trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (what == PyTrace_LINE) {
         return trampoline_line(obj, frame, what, arg);
     }
+    if ((what == PyTrace_CALL || what == PyTrace_RETURN) &&
+        legacy_func == NULL &&
+        pep669_trace_quiet_frame(PEP669_TRAMPOLINE_FRAME(frame), what)) {
+        return 0;
+    }
     return pep669_trace(obj, frame, what, arg);
 }
 

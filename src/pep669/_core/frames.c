@@ -123,6 +123,8 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     *rethrow = 0;
     result = frame_return(ts, frame, co, result, rethrow, events, cd, rec);
     if (result != NULL && !*rethrow &&
+        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                         CO_ITERABLE_COROUTINE)) &&
         pep669_backend_frame_exit(ts, frame, result, &offset) ==
             PEP669_EV_PY_RETURN &&
         pep669_trace_generator_returned(ts, rec, result) < 0) {

@@ -52,6 +52,7 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->units);
     PyMem_RawFree(cd->lines);
     PyMem_RawFree(cd->region);
+    PyMem_RawFree(cd->reach);
     PyMem_RawFree(cd);
 }
 
@@ -322,6 +323,21 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         }
     }
 
+    /* (kept, per unit, instructions past their prefixes included) */
+    if (cd->reach == NULL) {
+        cd->reach = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->reach == NULL) {
+            goto done;
+        }
+    }
+    for (Py_ssize_t u = 0, node = 0; u < nunits; u++) {
+        if (fl[u] & NODE) {
+            node = u;
+        }
+        cd->reach[u] = unknown || (fl[node] & NODE_REACHED) ||
+                       (int)u * 2 < first;
+    }
+
     /* The first line, then every arrival with a line event that can be
      * a new line for the trampoline, and the places entered from
      * elsewhere; those only reachable through a handler are apart. */
@@ -562,7 +578,7 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
 static int
 all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
              const uint8_t *units, uint8_t flag, Py_ssize_t *cursor,
-             Py_ssize_t from, Py_ssize_t to)
+             Py_ssize_t from, Py_ssize_t to, int reached)
 {
     const uint8_t *map = cd->disabled[event];
     Py_ssize_t i = *cursor;
@@ -583,8 +599,12 @@ all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
         *cursor = i;
         return i >= to;
     }
+    /* units with `flag` that the frame reaches without an exception
+     * (reached 1), or the others (0), or all (-1) */
     for (; i < cd->nunits; i++) {
-        if ((units[i] & flag) && (map == NULL || (map[i] & tools) != tools)) {
+        if ((units[i] & flag) &&
+            (reached < 0 || cd->reach == NULL || cd->reach[i] == reached) &&
+            (map == NULL || (map[i] & tools) != tools)) {
             break;
         }
     }
@@ -618,25 +638,27 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
         if (tools == 0) {
             continue;
         }
-        if (where[i].flag == 0) {
-            if (cd->line_starts == NULL && compute_line_starts(co, cd) < 0) {
-                continue;
-            }
-        }
-        else if ((units = pep669_code_units(co, cd)) == NULL) {
+        if (where[i].flag != PEP669_UNIT_INSTR &&
+            cd->line_starts == NULL && compute_line_starts(co, cd) < 0) {
             continue;
         }
-        if (where[i].flag != 0) {
+        if (where[i].flag != 0 &&
+            (units = pep669_code_units(co, cd)) == NULL) {
+            continue;
+        }
+        if (where[i].flag == PEP669_UNIT_INSTR) {
             if (all_disabled(cd, ev, tools, units, where[i].flag,
-                             &cd->done_cursor[i], 0, 0)) {
+                             &cd->done_cursor[i][0], 0, 0, -1)) {
                 done |= 1u << ev;
             }
         }
-        else if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[i],
-                              0, cd->nflow_starts)) {
-            /* Only handlers may be left. */
-            if (all_disabled(cd, ev, tools, NULL, 0, &cd->done_cursor[6],
-                             cd->nflow_starts, cd->nline_starts)) {
+        else if (all_disabled(cd, ev, tools, units, where[i].flag,
+                              &cd->done_cursor[i][0], 0, cd->nflow_starts,
+                              1)) {
+            /* Only locations behind exception handlers may be left. */
+            if (all_disabled(cd, ev, tools, units, where[i].flag,
+                             &cd->done_cursor[i][1], cd->nflow_starts,
+                             cd->nline_starts, 0)) {
                 done |= 1u << ev;
             }
             else {

@@ -37,12 +37,17 @@ typedef struct Pep669CodeData {
      * need no tracing.  Valid while `done_known` and the version hold. */
     int done_known;
     uint32_t done;
-    /* LINE (its bit) when only locations at exception handlers are left:
-     * the frame needs line events only once it handles an exception. */
+    /* The line-level events (LINE, JUMP, BRANCH, BRANCH_LEFT/RIGHT) whose
+     * only locations left are reachable only through an exception
+     * handler: the frame needs them only once it handles an exception. */
     uint32_t handler_only;
-    /* Per line-level event (and LINE's handler locations): locations
-     * before this index are known to be disabled (in this version). */
-    Py_ssize_t done_cursor[7];
+    /* Per line-level event, for the locations the frame reaches without
+     * an exception [0] and the others [1]: locations before this index
+     * are known to be disabled (in this version). */
+    Py_ssize_t done_cursor[6][2];
+    /* Per unit: the frame can reach it without handling an exception
+     * (computed with the LINE locations). */
+    uint8_t *reach;
     /* The line of every unit (-1: none), and the rule by which legacy
      * tracing reports lines (PEP669_LINES_*); computed on first need. */
     int *lines;

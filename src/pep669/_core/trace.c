@@ -38,27 +38,31 @@ pep669_record_top(void)
 }
 
 /* The events of `events` (the code's) that the trampoline must look for:
- * line-level events whose every location is DISABLEd need nothing. */
+ * line-level events whose every location is DISABLEd need nothing; those
+ * left only behind exception handlers become PEP669_HANDLER_EVENTS. */
 static inline uint32_t
 needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
         events &= ~pep669_code_done(co, cd);
-        if ((events & PEP669_BIT(LINE)) &&
-            (cd->handler_only & PEP669_BIT(LINE))) {
-            events = (events & ~PEP669_BIT(LINE)) | PEP669_HANDLER_LINES;
+        uint32_t behind = events & cd->handler_only;
+        if (behind) {
+            events = (events & ~behind) | PEP669_HANDLER_EVENTS;
         }
     }
     return events;
 }
 
-/* LINE, as far as this run of the frame is concerned. */
-static inline int
-lines_wanted(Pep669Record *rec, uint32_t events)
+/* The same for a run of the frame that saw an exception: the events
+ * behind handlers are back. */
+static inline uint32_t
+armed(Pep669Record *rec, uint32_t events)
 {
-    return (events & PEP669_BIT(LINE)) ||
-           ((events & PEP669_HANDLER_LINES) && rec != NULL &&
-            rec->handler_armed);
+    if ((events & PEP669_HANDLER_EVENTS) && rec != NULL &&
+        rec->handler_armed && rec->cd != NULL) {
+        events |= rec->cd->handler_only;
+    }
+    return events;
 }
 
 /* The code's events as far as the trampoline is concerned. */
@@ -77,13 +81,13 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
     if (rec->cd == NULL) {
         uint32_t events = code_events(rec->code, cdp);
         rec->cd = *cdp;
-        return events;
+        return armed(rec, events);
     }
     *cdp = rec->cd;
     if (rec->cd->version != pep669_registry.version) {
         pep669_code_data_refresh(rec->cd);
     }
-    return needed(rec->code, rec->cd, rec->cd->events);
+    return armed(rec, needed(rec->code, rec->cd, rec->cd->events));
 }
 
 static void
@@ -113,6 +117,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->handler_armed = 0;
     rec->quiet_units = NULL;
     rec->quiet_lines = 0;
+    rec->flags_version = 0;
     rec->transit = 0;
     rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
     rec->deferred_count = 0;
@@ -173,7 +178,7 @@ wants_lines(uint32_t events)
     if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
         return WANT_FULL;
     }
-    return (events & (PEP669_EXC_EVENTS | PEP669_HANDLER_LINES))
+    return (events & (PEP669_EXC_EVENTS | PEP669_HANDLER_EVENTS))
         ? WANT_LIGHT : 0;
 }
 
@@ -193,7 +198,8 @@ with_record(Pep669Record *rec, int want, uint32_t events)
     if (rec != NULL && want != WANT_FULL &&
         ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
                                       PEP669_BIT(EXCEPTION_HANDLED)))) ||
-         rec->deferred_count > 0 || lines_wanted(rec, events))) {
+         rec->deferred_count > 0 ||
+         ((events & PEP669_HANDLER_EVENTS) && rec->handler_armed))) {
         return WANT_FULL;
     }
     return want;
@@ -215,7 +221,9 @@ static void
 set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
 {
     if (f != NULL) {
-        int lines = lines_wanted(rec, events);
+        int lines;
+        events = armed(rec, events);
+        lines = (events & PEP669_BIT(LINE)) != 0;
         int opcodes =
             (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
             (rec != NULL && rec->exc_seen &&
@@ -232,6 +240,7 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
         }
         if (rec != NULL) {
             rec->region = region;
+            rec->flags_version = pep669_registry.version;
             if (!opcodes) {
                 /* No opcode events: the frame's next one, if they come
                  * back, is no jump's destination. */
@@ -644,11 +653,6 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->prev_offset = -1;
     }
     Py_CLEAR(rec->armed_exc);
-    if (rec->region) {
-        /* Its handler, if any, is not among the instructions the last
-         * line event looked at. */
-        pep669_backend_pyframe_set_flags(frame, 1, 1);
-    }
     if (stop && rec->stop_offset == lasti) {
         /* The StopIteration of a generator that returned a value, given
          * as STOP_ITERATION already: not a RAISE. */
@@ -667,14 +671,19 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
     }
-    if (!stop && (events & PEP669_HANDLER_LINES) && !rec->handler_armed) {
-        /* A handler of this frame, where LINE is still wanted, may run
-         * next: line events from here on, the raising line being the
-         * last one. */
+    if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
+        /* A handler of this frame, behind which events are still wanted,
+         * may run next: they are on for the rest of the run, the raising
+         * line being the last one. */
         rec->handler_armed = 1;
         rec->last_line = line_of(co, lasti);
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
+    }
+    if (rec->region) {
+        /* Its handler, if any, is not among the instructions the last
+         * line event looked at. */
+        pep669_backend_pyframe_set_flags(frame, 1, 1);
     }
     return err;
 }
@@ -786,7 +795,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     rec->last_line = line;
-    if (!lines_wanted(rec, events)) {
+    if (!(events & PEP669_BIT(LINE))) {
         return 0;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
@@ -964,7 +973,12 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             set_flags_rec(frame, rec, events);
             return err;
         }
-        set_flags_rec(frame, rec, events);
+        if (rec->flags_version != pep669_registry.version ||
+            rec->cd == NULL || !rec->cd->done_known || rec->exc_seen ||
+            rec->handler_armed || rec->deferred_count > 0) {
+            /* (else the hook set them when the run began, up to 3.10) */
+            set_flags_rec(frame, rec, events);
+        }
         break;
     case PyTrace_LINE:
         err = on_line(ts, rec, frame, rec->code, cd, events);

@@ -14,11 +14,11 @@
 #define PEP669_EXC_EVENTS \
     (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
      PEP669_BIT(EXCEPTION_HANDLED))
-/* Not an event: in the masks the trampoline computes for a frame, "LINE
- * is wanted only at exception handlers" (every other location of it is
- * DISABLEd): the frame needs line events only once it handles an
- * exception, and is watched for exceptions until then. */
-#define PEP669_HANDLER_LINES (1u << 30)
+/* Not an event: in the masks the trampoline computes for a frame, "some
+ * line-level events are wanted only behind exception handlers" (every
+ * other location of theirs is DISABLEd): the frame needs them only once
+ * it handles an exception, and is watched for exceptions until then. */
+#define PEP669_HANDLER_EVENTS (1u << 30)
 /* Events that need the trampoline in the frame. */
 #define PEP669_TRACED_EVENTS \
     (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
@@ -65,8 +65,8 @@ typedef struct Pep669Record {
      * on, and each decides whether the instructions up to the next one
      * need opcode events (pep669_code_region). */
     int region;
-    /* PEP669_HANDLER_LINES: the frame saw an exception; line events are
-     * on for the rest of its run. */
+    /* PEP669_HANDLER_EVENTS: the frame saw an exception; the events
+     * behind handlers are on for the rest of its run. */
     int handler_armed;
     /* While the registry's version is quiet_version and nothing is
      * pending in the frame: an opcode event at a unit whose quiet_units
@@ -80,6 +80,9 @@ typedef struct Pep669Record {
      * fires only if its line is new and some tool wants it there. */
     uint64_t quiet_line_version;
     int quiet_lines;
+    /* The registry's version when the frame object's filters were last
+     * set (0: not yet). */
+    uint64_t flags_version;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
@@ -123,6 +126,24 @@ pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
  * exception set. */
 int pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
                            uint8_t tools);
+
+/* The 'call' and 'return' events of the innermost frame run through the
+ * hook: nothing to do but forwarding, unless a 'call' event must set the
+ * frame's filters (3.11 creates the frame object late; events changed). */
+static inline int
+pep669_trace_quiet_frame(Pep669Frame *frame, int what)
+{
+    Pep669Record *rec = pep669_record_top_var;
+    if (rec == NULL || rec->frame != frame) {
+        return 0;
+    }
+    if (what == PyTrace_RETURN) {
+        return 1;
+    }
+    return rec->flags_version == pep669_registry.version &&
+           rec->cd != NULL && rec->cd->done_known && !rec->exc_seen &&
+           !rec->handler_armed && rec->deferred_count == 0;
+}
 
 /* The common opcode event, checked by the backend's trampoline before it
  * calls pep669_trace: the frame (the innermost one run through the hook)
