@@ -72,6 +72,51 @@ def drive(function):
             pass
 
 
+def handled_then_branch(flag=True):
+    try:
+        raise KeyError
+    except KeyError:
+        pass
+    yield 1
+    if flag:
+        flag = 2
+    return flag
+
+
+class DisableEveryBranch(MonitoringTestCase):
+    """The same for BRANCH: the branch after the yield is reported."""
+
+    def branches(self, disable):
+        code = handled_then_branch.__code__
+        seen = []
+
+        def branch(c, offset, destination):
+            if c is code:
+                seen.append((offset, destination))
+            return monitoring.DISABLE if disable else None
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.BRANCH, branch)
+        self.set_local_events(TOOL, code, events.BRANCH)
+        try:
+            drive(handled_then_branch)
+            drive(handled_then_branch)
+        finally:
+            monitoring.set_local_events(TOOL, code, 0)
+            monitoring.register_callback(TOOL, events.BRANCH, None)
+            monitoring.free_tool_id(TOOL)
+            monitoring.restart_events()
+        return seen
+
+    def test_branch_after_resume(self):
+        every = self.branches(disable=False)
+        self.doCleanups()
+        self.setUp()
+        once = self.branches(disable=True)
+        self.assertTrue(every)
+        self.assertEqual(set(once), set(every))
+        self.assertEqual(len(once), len(set(once)))
+
+
 class DisableEveryLine(MonitoringTestCase):
 
     def lines(self, function, disable):

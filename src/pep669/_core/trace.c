@@ -331,7 +331,7 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
         /* Adopted in the middle of its run: a handler may have run. */
         unhooked.handler_armed = 1;
     }
-    if (events & PEP669_HANDLER_LINES) {
+    if (events & PEP669_HANDLER_EVENTS) {
         want = WANT_FULL;
     }
     unhooked.transit = transit;
@@ -360,7 +360,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
     }
     init_record(rec, frame, co, cd);
-    if (!fresh && (events & PEP669_HANDLER_LINES)) {
+    if (!fresh && (events & PEP669_HANDLER_EVENTS)) {
         /* "Reachable only through a handler" holds for one run: an
          * earlier run of this generator or coroutine may have handled the
          * exception and suspended on the way to those lines. */
