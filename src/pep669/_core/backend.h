@@ -218,4 +218,53 @@ int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
  * the cleanup handler pops an exception state that was never pushed. */
 int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
 
+
+/* ---- line probes (3.8-3.10; see probe.c) ----
+ *
+ * A frame of code whose LINE locations are not all DISABLEd can run a
+ * patched copy of the code (the "clone") instead of being traced: at each
+ * location still wanted, a jump to a stub appended to the bytecode that
+ * calls a probe object and jumps back. */
+
+/* One patched location of a clone. */
+typedef struct {
+    int loc;          /* the location (bytes) */
+    int stub;         /* its stub: [stub, stub_end) (bytes, in the clone) */
+    int stub_end;
+    int width;        /* bytes overwritten at loc (2, or 4 with a prefix) */
+    int patched;      /* the jump is in place */
+    unsigned char saved[4];  /* the original bytes at loc */
+} Pep669Site;
+
+/* Whether the backend can run frames on clones (0 on 3.11). */
+int pep669_backend_probes_supported(void);
+/* Build the clone of `co`: co_consts plus `probe`, the bytecode with a
+ * jump to a stub at each sites[i].loc (sorted, n > 0); fills in the rest
+ * of each site.  `starts` marks (per code unit) every LINE location, which
+ * a wide patch must not cover.  NULL with an exception on failure, NULL
+ * without one when some location cannot be patched (the value stack has
+ * no room for the probe there, or the jump needs a prefix and the unit
+ * after the location can be reached otherwise than from it). */
+PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
+                                        Pep669Site *sites, int n,
+                                        const uint8_t *starts);
+/* Put the original bytes back at a site of a clone (built by the above,
+ * only ever run by frames of ours, so its bytes are ours to change). */
+void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);
+/* The code object the frame's next evaluator run (or resumption) takes
+ * its bytecode from: f_code, which the evaluator reads once per run. */
+void pep669_backend_frame_set_code(Pep669Frame *frame, PyCodeObject *co);
+/* Set the frame's last instruction (bytes). */
+void pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset);
+/* The frame ran untraced and goes on traced at `offset`: what legacy line
+ * tracing keeps between two events must agree (3.8/3.9: the line of the
+ * line-table window the evaluator may still be in is f_lineno). */
+void pep669_backend_frame_resync(Pep669Frame *frame, int offset);
+/* Whether the evaluator has read the frame's code before it reports the
+ * run's 'call' event (3.10), so that the original can be put back there;
+ * else (3.8/3.9) only at the first event after it. */
+int pep669_backend_code_read_before_call(void);
+/* No trace or profile function but ours on the thread. */
+int pep669_backend_thread_plain(PyThreadState *ts);
+
 #endif

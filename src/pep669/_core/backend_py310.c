@@ -38,6 +38,13 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 /* maybe_call_line_trace(): any change of line (PEP 626) */
 #define PEP669_FORWARD_JUMP_LINES 1
 
+/* Line probes: the line table PyCode_New takes, the last instruction
+ * written back (bytes), and whether the evaluator read f_code before the
+ * run's 'call' event. */
+#define PEP669_CODE_LINETABLE(co) ((co)->co_linetable)
+#define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off) / (int)sizeof(_Py_CODEUNIT))
+#define PEP669_CODE_READ_BEFORE_CALL 1
+
 #include "backend_pyframe.h"
 #define PEP669_HOOK_FRAME PyFrameObject
 #include "backend_hook.h"

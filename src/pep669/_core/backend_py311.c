@@ -666,3 +666,53 @@ pep669_backend_forward_jump_lines(void)
     /* Any change of line (PEP 626). */
     return 1;
 }
+
+/* ---- line probes: not on 3.11 ----
+ * The evaluator reads the instructions from the code object itself
+ * (_PyCode_CODE(frame->f_code)) and computes every offset from it, so
+ * a frame cannot run another code object's bytes unseen. */
+
+int
+pep669_backend_probes_supported(void)
+{
+    return 0;
+}
+
+PyCodeObject *
+pep669_backend_clone_code(PyCodeObject *Py_UNUSED(co),
+                          PyObject *Py_UNUSED(probe),
+                          Pep669Site *Py_UNUSED(sites), int Py_UNUSED(n),
+                          const uint8_t *Py_UNUSED(starts))
+{
+    return NULL;
+}
+
+void
+pep669_backend_clone_unpatch(PyCodeObject *Py_UNUSED(clone),
+                             Pep669Site *Py_UNUSED(site))
+{
+}
+
+void
+pep669_backend_frame_set_code(Pep669Frame *Py_UNUSED(frame),
+                              PyCodeObject *Py_UNUSED(co))
+{
+}
+
+void
+pep669_backend_frame_set_lasti(Pep669Frame *Py_UNUSED(frame),
+                               int Py_UNUSED(offset))
+{
+}
+
+void
+pep669_backend_frame_resync(Pep669Frame *Py_UNUSED(frame),
+                            int Py_UNUSED(offset))
+{
+}
+
+int
+pep669_backend_code_read_before_call(void)
+{
+    return 0;
+}

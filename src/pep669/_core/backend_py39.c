@@ -42,6 +42,13 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
  * f_trace_opcodes is set, whatever 'line' returned. */
 #define PEP669_OPCODE_AFTER_FAILED_LINE 1
 
+/* Line probes: the line table PyCode_New takes, the last instruction
+ * written back (bytes), and whether the evaluator read f_code before the
+ * run's 'call' event. */
+#define PEP669_CODE_LINETABLE(co) ((co)->co_lnotab)
+#define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off))
+#define PEP669_CODE_READ_BEFORE_CALL 0
+
 #include "backend_pyframe.h"
 #define PEP669_HOOK_FRAME PyFrameObject
 #include "backend_hook.h"

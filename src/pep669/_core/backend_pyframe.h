@@ -540,4 +540,288 @@ pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
     return 0;
 }
 
+
+/* ---- line probes ---- */
+
+int
+pep669_backend_probes_supported(void)
+{
+    return 1;
+}
+
+int
+pep669_backend_code_read_before_call(void)
+{
+    return PEP669_CODE_READ_BEFORE_CALL;
+}
+
+void
+pep669_backend_frame_set_code(Pep669Frame *frame, PyCodeObject *co)
+{
+    /* The frame keeps its reference to its own code; a clone is kept
+     * alive by the hook's record while it is here. */
+    FRAME(frame)->f_code = co;
+}
+
+void
+pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset)
+{
+    PEP669_SET_LASTI(FRAME(frame), offset);
+}
+
+void
+pep669_backend_frame_resync(Pep669Frame *frame, int offset)
+{
+#if !PEP669_FORWARD_JUMP_LINES
+    /* maybe_call_line_trace() takes the line from f_lineno while f_lasti
+     * stays in the line-table window of its last reset, which may have
+     * been made where the frame was untraced. */
+    PyFrameObject *f = FRAME(frame);
+    f->f_lineno = PyCode_Addr2Line(f->f_code, offset);
+#else
+    /* 3.10 computes both lines from f_lasti at every instruction. */
+    (void)frame;
+    (void)offset;
+#endif
+}
+
+#define PROBE_UNIT ((int)sizeof(_Py_CODEUNIT))
+
+/* Write `op` with `arg` (EXTENDED_ARG prefixes as needed) at out[*at],
+ * or only count its size if out is NULL. */
+static void
+emit(unsigned char *out, int *at, int op, unsigned int arg)
+{
+    int shift = arg >= (1u << 16) ? 16 : arg >= (1u << 8) ? 8 : 0;
+    if (arg >= (1u << 24)) {
+        shift = 24;
+    }
+    for (; shift > 0; shift -= 8) {
+        if (out != NULL) {
+            out[*at] = EXTENDED_ARG;
+            out[*at + 1] = (unsigned char)((arg >> shift) & 0xff);
+        }
+        *at += 2;
+    }
+    if (out != NULL) {
+        out[*at] = (unsigned char)op;
+        out[*at + 1] = (unsigned char)(arg & 0xff);
+    }
+    *at += 2;
+}
+
+/* The stack depth before each instruction (prefix included), as the
+ * compiler computes co_stacksize (its largest over the paths), or -1 where
+ * unknown; depths over the code's stack size are capped just above it.
+ * Also marks in `entered` the units that control reaches by a jump or an
+ * exception handler.  -1 if the analysis does not know an instruction. */
+static int
+probe_depths(PyCodeObject *co, int *depth, uint8_t *entered, int *work,
+             uint8_t *queued)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, n = 0;
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int cap = co->co_stacksize + 1;
+    for (int u = 0; u < units; u++) {
+        depth[u] = -1;
+        entered[u] = 0;
+        queued[u] = 0;
+    }
+    if (units == 0) {
+        return 0;
+    }
+    depth[0] = 0;
+#ifdef GEN_START
+    if (_Py_OPCODE(code[0]) == GEN_START) {
+        /* It pops the value of the first send(). */
+        depth[0] = 1;
+    }
+#endif
+    work[n++] = 0;
+    queued[0] = 1;
+    while (n > 0) {
+        int u = work[--n], next, target, op, oparg = 0, k = u;
+        queued[u] = 0;
+        int at = pep669_backend_flow(co, u * PROBE_UNIT, &next, &target);
+        if (at < 0) {
+            return -1;
+        }
+        for (; k <= at / PROBE_UNIT; k++) {
+            oparg = (oparg << 8) | _Py_OPARG(code[k]);
+        }
+        op = _Py_OPCODE(code[at / PROBE_UNIT]);
+        int succ[2] = {next, target};
+        for (int jump = 0; jump < 2; jump++) {
+            if (succ[jump] < 0) {
+                continue;
+            }
+            int effect = PyCompile_OpcodeStackEffectWithJump(op, oparg, jump);
+            if (effect == PY_INVALID_STACK_EFFECT) {
+                return -1;
+            }
+            int d = depth[u] + effect, to = succ[jump] / PROBE_UNIT;
+            if (jump) {
+                entered[to] = 1;
+            }
+            if (d > cap) {
+                d = cap;
+            }
+            if (d < 0) {
+                return -1;
+            }
+            if (d > depth[to]) {
+                depth[to] = d;
+                if (!queued[to]) {
+                    queued[to] = 1;
+                    work[n++] = to;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+probe_opcode(const _Py_CODEUNIT *code, int units, int unit)
+{
+    while (unit < units - 1 && _Py_OPCODE(code[unit]) == EXTENDED_ARG) {
+        unit++;
+    }
+    return _Py_OPCODE(code[unit]);
+}
+
+/* Can a jump to a stub be written at `loc` (prefixed when wide)? */
+static int
+probe_site_ok(PyCodeObject *co, const int *depth, const uint8_t *entered,
+              const uint8_t *starts, int loc, int wide)
+{
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
+    int u = loc / PROBE_UNIT;
+    /* The stub pushes the probe, then its (ignored) result. */
+    if (u >= units || depth[u] < 0 || depth[u] + 1 > co->co_stacksize) {
+        return 0;
+    }
+    if (!wide) {
+        return 1;
+    }
+    if (u + 1 >= units || entered[u + 1] || starts[u + 1]) {
+        return 0;
+    }
+    /* Nor may the unit after it be where a suspended frame resumes or a
+     * finally block returns. */
+    int op = _Py_OPCODE(code[u]);
+    if (op == YIELD_VALUE || probe_opcode(code, units, u + 1) == YIELD_FROM) {
+        return 0;
+    }
+#ifdef CALL_FINALLY
+    if (op == CALL_FINALLY) {
+        return 0;
+    }
+#endif
+    return 1;
+}
+
+PyCodeObject *
+pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
+                          Pep669Site *sites, int n, const uint8_t *starts)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, total = size, ok = 1;
+    unsigned int kconst = (unsigned int)PyTuple_GET_SIZE(co->co_consts);
+    int *depth = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    int *work = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    uint8_t *entered = PyMem_RawMalloc((size_t)units + 1);
+    uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
+    PyObject *bytes = NULL, *consts = NULL;
+    PyCodeObject *clone = NULL;
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (probe_depths(co, depth, entered, work, queued) < 0) {
+        ok = 0;
+        goto done;
+    }
+    /* Stubs after the code: LOAD_CONST probe; CALL_FUNCTION 0;
+     * POP_JUMP_IF_FALSE loc (the probe returns False). */
+    for (int i = 0; i < n && ok; i++) {
+        Pep669Site *site = &sites[i];
+        int at = total;
+        emit(NULL, &at, LOAD_CONST, kconst);
+        emit(NULL, &at, CALL_FUNCTION, 0);
+        emit(NULL, &at, POP_JUMP_IF_FALSE,
+             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        site->stub = total;
+        site->stub_end = at;
+        total = at;
+        unsigned int target = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
+        site->width = target < 256 ? 2 : target < 65536 ? 4 : 0;
+        ok = site->width != 0 && site->loc + site->width <= size &&
+             probe_site_ok(co, depth, entered, starts, site->loc,
+                           site->width == 4);
+    }
+    if (!ok) {
+        goto done;
+    }
+    bytes = PyBytes_FromStringAndSize(NULL, total);
+    consts = PyTuple_New((Py_ssize_t)kconst + 1);
+    if (bytes == NULL || consts == NULL) {
+        goto done;
+    }
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(bytes);
+    memcpy(out, PyBytes_AS_STRING(co->co_code), (size_t)size);
+    for (int i = 0; i < n; i++) {
+        Pep669Site *site = &sites[i];
+        int at = site->stub;
+        emit(out, &at, LOAD_CONST, kconst);
+        emit(out, &at, CALL_FUNCTION, 0);
+        emit(out, &at, POP_JUMP_IF_FALSE,
+             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        memcpy(site->saved, out + site->loc, (size_t)site->width);
+        at = site->loc;
+        emit(out, &at, JUMP_ABSOLUTE,
+             (unsigned int)(site->stub / PEP669_JUMP_UNIT));
+        site->patched = 1;
+    }
+    for (Py_ssize_t i = 0; i < (Py_ssize_t)kconst; i++) {
+        PyObject *item = PyTuple_GET_ITEM(co->co_consts, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(consts, i, item);
+    }
+    Py_INCREF(probe);
+    PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst, probe);
+    clone = PyCode_NewWithPosOnlyArgs(
+        co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
+        co->co_nlocals, co->co_stacksize, co->co_flags, bytes, consts,
+        co->co_names, co->co_varnames, co->co_freevars, co->co_cellvars,
+        co->co_filename, co->co_name, co->co_firstlineno,
+        PEP669_CODE_LINETABLE(co));
+done:
+    Py_XDECREF(bytes);
+    Py_XDECREF(consts);
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    return clone;
+}
+
+void
+pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
+{
+    if (site->patched) {
+        PyBytesObject *bytes = (PyBytesObject *)clone->co_code;
+        memcpy(bytes->ob_sval + site->loc, site->saved, (size_t)site->width);
+        /* (its cached hash, if any, is no longer its hash) */
+        bytes->ob_shash = -1;
+        site->patched = 0;
+    }
+}
+
+#undef PROBE_UNIT
+
 #endif

@@ -166,6 +166,14 @@ pep669_backend_trace_has_legacy(void)
     return legacy_func != NULL;
 }
 
+int
+pep669_backend_thread_plain(PyThreadState *ts)
+{
+    return ts->c_profilefunc == NULL &&
+           (ts->c_tracefunc == NULL ||
+            (ts->c_tracefunc == trampoline && legacy_func == NULL));
+}
+
 void
 pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
 {

@@ -4,6 +4,7 @@
  * clear_tool_id and BRANCH_LEFT/BRANCH_RIGHT. */
 #include "registry.h"
 #include "backend.h"
+#include "probe.h"
 
 /* ---- argument handling, with argument clinic's messages ---- */
 
@@ -304,12 +305,24 @@ line_locations(PyObject *Py_UNUSED(mod), PyObject *code)
     return res;
 }
 
+static PyObject *
+probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    return pep669_probe_state((PyCodeObject *)code);
+}
+
 static PyMethodDef module_methods[] = {
     {"_backend_state", backend_state, METH_NOARGS,
      "Internal state of the engine, for tests."},
     {"_line_locations", line_locations, METH_O,
      "The offsets where the engine lets LINE fire in a code object, for "
      "tests."},
+    {"_probe_state", probe_state, METH_O,
+     "The line probes of a code object (its clone), for tests."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -402,7 +415,8 @@ PyInit__monitoring(void)
 {
     /* owned */
     PyObject *mod = NULL, *monitoring = NULL, *capi = NULL;
-    if (pep669_registry_init() < 0 || pep669_backend_init() < 0) {
+    if (pep669_registry_init() < 0 || pep669_backend_init() < 0 ||
+        pep669_probe_init() < 0) {
         return NULL;
     }
     mod = PyModule_Create(&module_def);

@@ -3,6 +3,7 @@
  * per-code caches, and asks the backend to re-check its hooks. */
 #include "registry.h"
 #include "frames.h"
+#include "probe.h"
 
 #include <string.h>
 
@@ -53,6 +54,8 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->lines);
     PyMem_RawFree(cd->region);
     PyMem_RawFree(cd->reach);
+    PyMem_RawFree(cd->line_exact);
+    pep669_clone_decref(cd->clone);
     PyMem_RawFree(cd);
 }
 
@@ -369,6 +372,44 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     for (int i = 0; i < nhandlers; i++) {
         mark_start(cd, is_start, first, handlers[i], START_HANDLER);
     }
+
+    /* Exact locations, for line probes: reached by the flow only, and
+     * every arrival there a new line for the trampoline (legacy tracing
+     * reports it, and the line reported last, the one of the instruction
+     * before, is another). */
+    if (cd->line_exact == NULL) {
+        cd->line_exact = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->line_exact == NULL) {
+            goto done;
+        }
+    }
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        cd->line_exact[u] = !unknown && is_start[u] == START_FLOW;
+    }
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (!(fl[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {nx[u], tg[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to < 0 || !cd->line_exact[to >> 1]) {
+                continue;
+            }
+            if ((i == 1 && (fl[u] & NODE_HANDLER) &&
+                 !(fl[u] & NODE_FLOW_TARGET)) ||
+                (i == 0 && (fl[u] & NODE_RETURN)) ||
+                !line_event(cd, units, (int)u * 2, to) || mixed[u] ||
+                lines[u] == lines[to >> 1]) {
+                cd->line_exact[to >> 1] = 0;
+            }
+        }
+    }
+    for (int i = 0; i < nhandlers; i++) {
+        if (handlers[i] >= 0 && handlers[i] < end) {
+            cd->line_exact[handlers[i] >> 1] = 0;
+        }
+    }
     if (unknown) {
         for (Py_ssize_t u = 1; u < nunits; u++) {
             if (lines[u] != lines[u - 1]) {
@@ -631,6 +672,7 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
         return cd->done;
     }
     cd->handler_only = 0;
+    cd->line_handler_left = 0;
     for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
         int ev = where[i].event;
         uint8_t tools = cd->tools[ev];
@@ -652,17 +694,24 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
                 done |= 1u << ev;
             }
         }
-        else if (all_disabled(cd, ev, tools, units, where[i].flag,
-                              &cd->done_cursor[i][0], 0, cd->nflow_starts,
-                              1)) {
-            /* Only locations behind exception handlers may be left. */
-            if (all_disabled(cd, ev, tools, units, where[i].flag,
-                             &cd->done_cursor[i][1], cd->nflow_starts,
-                             cd->nline_starts, 0)) {
-                done |= 1u << ev;
+        else {
+            int flow_done = all_disabled(cd, ev, tools, units, where[i].flag,
+                                         &cd->done_cursor[i][0], 0,
+                                         cd->nflow_starts, 1);
+            int handlers_done = all_disabled(
+                cd, ev, tools, units, where[i].flag, &cd->done_cursor[i][1],
+                cd->nflow_starts, cd->nline_starts, 0);
+            if (ev == PEP669_EV_LINE) {
+                cd->line_handler_left = !handlers_done;
             }
-            else {
-                cd->handler_only |= 1u << ev;
+            if (flow_done) {
+                /* Only locations behind exception handlers may be left. */
+                if (handlers_done) {
+                    done |= 1u << ev;
+                }
+                else {
+                    cd->handler_only |= 1u << ev;
+                }
             }
         }
     }
@@ -702,6 +751,9 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     }
     if ((1u << event) & PEP669_JUMP_EVENTS) {
         cd->jump_disables++;
+    }
+    if (event == PEP669_EV_LINE) {
+        cd->line_disables++;
     }
     return 0;
 }

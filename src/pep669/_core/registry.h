@@ -61,6 +61,19 @@ typedef struct Pep669CodeData {
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;
+    /* Line probes (probe.c): per unit, a LINE location reached by the
+     * frame's flow where every arrival is a new line (computed with the
+     * LINE locations); LINE DISABLEs so far; whether LINE locations behind
+     * handlers are left (with `done`); the code's current clone, and when
+     * and why the last attempt to make one failed, and the version in which
+     * a LINE callback left a probe's location wanted (no clones then). */
+    uint8_t *line_exact;
+    uint64_t line_disables;
+    int line_handler_left;
+    struct Pep669Clone *clone;
+    uint64_t probe_refused_version;
+    uint64_t probe_refused_disables;
+    uint64_t probe_off_version;
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;

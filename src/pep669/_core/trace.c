@@ -21,6 +21,7 @@
  * Every event is then forwarded to the thread's legacy tracer, if any. */
 #include "trace.h"
 #include "dispatch.h"
+#include "probe.h"
 
 PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var = NULL;
 #define record_top pep669_record_top_var
@@ -54,14 +55,51 @@ needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 }
 
 /* The same for a run of the frame that saw an exception: the events
- * behind handlers are back. */
+ * behind handlers are back (LINE too, where the frame's probes stood in
+ * for it). */
 static inline uint32_t
 armed(Pep669Record *rec, uint32_t events)
 {
     if ((events & PEP669_HANDLER_EVENTS) && rec != NULL &&
         rec->handler_armed && rec->cd != NULL) {
         events |= rec->cd->handler_only;
+        if (rec->line_covered) {
+            events |= PEP669_BIT(LINE);
+        }
     }
+    return events;
+}
+
+static int line_of(PyCodeObject *co, int offset);
+
+/* The events of a frame that runs a clone (`events` as needed() gives
+ * them): its probes stand in for LINE where the frame's flow goes, while
+ * the clone is valid; the LINE locations behind handlers are left.  When
+ * the probes stop standing in (the frame is traced from now on), the line
+ * of its current instruction is the last one, as for a frame adopted in
+ * the middle of its run. */
+static inline uint32_t
+probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+{
+    if (rec == NULL || rec->clone == NULL || cd == NULL) {
+        return events;
+    }
+    int covered = (events & PEP669_BIT(LINE)) &&
+                  pep669_clone_valid(rec->clone, cd, events);
+    if (covered) {
+        events &= ~PEP669_BIT(LINE);
+        if (cd->line_handler_left) {
+            events |= PEP669_HANDLER_EVENTS;
+        }
+    }
+    else if (rec->line_covered && !rec->window) {
+        /* (stopped in a call, or in the probe, which says where it goes
+         * on) */
+        int lasti = pep669_backend_frame_lasti(rec->frame);
+        rec->last_line = line_of(rec->code, lasti);
+        pep669_backend_frame_resync(rec->frame, lasti + 2);
+    }
+    rec->line_covered = covered;
     return events;
 }
 
@@ -81,13 +119,14 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
     if (rec->cd == NULL) {
         uint32_t events = code_events(rec->code, cdp);
         rec->cd = *cdp;
-        return armed(rec, events);
+        return armed(rec, probed(rec, rec->cd, events));
     }
     *cdp = rec->cd;
     if (rec->cd->version != pep669_registry.version) {
         pep669_code_data_refresh(rec->cd);
     }
-    return armed(rec, needed(rec->code, rec->cd, rec->cd->events));
+    return armed(rec, probed(rec, rec->cd,
+                             needed(rec->code, rec->cd, rec->cd->events)));
 }
 
 static void
@@ -123,6 +162,9 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->deferred_count = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
+    rec->clone = NULL;
+    rec->window = 0;
+    rec->line_covered = 0;
 }
 
 static void
@@ -360,6 +402,17 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
     }
     init_record(rec, frame, co, cd);
+    if ((events & PEP669_BIT(LINE)) && cd != NULL &&
+        !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
+        pep669_backend_thread_plain(ts)) {
+        /* Probes for the LINE locations left, if the code can have them:
+         * then only what else it wants needs the trampoline. */
+        rec->clone = pep669_probe_clone(co, cd);
+        if (rec->clone != NULL) {
+            events = probed(rec, cd, events);
+            want = wants_lines(events);
+        }
+    }
     if (!fresh && (events & PEP669_HANDLER_EVENTS)) {
         /* "Reachable only through a handler" holds for one run: an
          * earlier run of this generator or coroutine may have handled the
@@ -374,6 +427,17 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         : line_of(co, pep669_backend_frame_lasti(frame));
     rec->prev = record_top;
     record_top = rec;
+    if (rec->line_covered) {
+        /* The evaluator takes the bytecode from f_code when the run
+         * starts: the clone's, until the trampoline's first event in the
+         * frame puts the frame's own code back (end_window). */
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->window = 1;
+        apply(ts, WANT_FULL);
+        pep669_backend_pyframe_put_flags(pep669_backend_frame_pyframe(frame),
+                                         0, 1);
+        return;
+    }
     apply(ts, want);
     if (want) {
         /* The frame object exists from the start up to 3.10; on 3.11 the
@@ -382,11 +446,62 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
 }
 
+/* The first event of a run on a clone: the evaluator has the clone's
+ * bytecode; the frame shows its own code again, and runs as its events
+ * want (untraced, as a rule). */
+static void
+end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
+{
+    Pep669CodeData *cd;
+    pep669_backend_frame_set_code(rec->frame, rec->code);
+    rec->window = 0;
+    uint32_t events = record_events(rec, &cd);
+    int want = with_record(rec, wants_lines(events), events);
+    pep669_backend_pyframe_put_flags(frame, 1, 0);
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(frame, rec, events);
+    }
+}
+
+void
+pep669_trace_ran(PyThreadState *Py_UNUSED(ts), Pep669Record *rec)
+{
+    if (rec->window) {
+        /* (it ended before any event: a RecursionError at entry) */
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->window = 0;
+    }
+}
+
+void
+pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
+{
+    if (rec->clone != NULL) {
+        Pep669CodeData *cd;
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
+        rec->line_covered = 0;
+        uint32_t events = record_events(rec, &cd);
+        int want = with_record(rec, wants_lines(events), events);
+        apply(ts, want);
+        if (want) {
+            set_flags_rec(pep669_backend_frame_pyframe(rec->frame), rec,
+                          events);
+        }
+    }
+}
+
 void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
     record_top = rec->prev;
     clear_record(rec);
+    if (rec->clone != NULL) {
+        pep669_trace_ran(ts, rec);
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
+    }
     /* Put the frame's filters back to the defaults a legacy tracer
      * expects (a generator may run untraced next time). */
     PyFrameObject *own = pep669_backend_frame_pyframe(rec->frame);
@@ -404,7 +519,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     Pep669Record *crec;
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
-        events = code_events(crec->code, &cd);
+        events = probed(crec, crec->cd, code_events(crec->code, &cd));
         want = with_record(crec, wants_lines(events),
                            events);
     }
@@ -449,7 +564,8 @@ pep669_trace_refresh(PyThreadState *ts)
     }
     if (record_top != NULL && record_top->frame == frame) {
         PyCodeObject *co = record_top->code;
-        uint32_t events = code_events(co, &cd);
+        uint32_t events = probed(record_top, record_top->cd,
+                                 code_events(co, &cd));
         int want = with_record(record_top, wants_lines(events),
                                events);
         apply(ts, want);
@@ -893,7 +1009,8 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         if (record_top != NULL && record_top->frame == back_fr) {
             Pep669CodeData *back_cd;
             PyCodeObject *back_co = pep669_backend_pyframe_code(back);
-            uint32_t back_events = code_events(back_co, &back_cd);
+            uint32_t back_events = probed(record_top, record_top->cd,
+                                          code_events(back_co, &back_cd));
             want = wants_lines(back_events);
             if (want) {
                 set_flags_rec(back, record_top, back_events);
@@ -1057,6 +1174,47 @@ idle(Pep669Record *rec)
            rec->armed_exc == NULL && rec->deferred_count == 0;
 }
 
+/* An event in a frame that runs a clone: the end of the window (see
+ * pep669_trace_enter), or one of the instructions the clone added (a
+ * patched site's jump, a stub), which are no instructions of the frame's
+ * code: nothing happens there.  An exception at a stub (between the probe
+ * and the jump back) belongs to the location.  Returns 1 when the event
+ * needs nothing more. */
+static int
+clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
+            int what)
+{
+    Pep669Clone *cl = rec->clone;
+    if (rec->window) {
+        if (what == PyTrace_CALL &&
+            !pep669_backend_code_read_before_call()) {
+            /* 3.8/3.9: the evaluator reads f_code after this event. */
+            return 1;
+        }
+        end_window(PyThreadState_GET(), rec, frame);
+        /* The window's events were ours; an exception (throw()) is the
+         * frame's. */
+        return what != PyTrace_EXCEPTION;
+    }
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    if (!pep669_clone_detour(cl, lasti)) {
+        return 0;
+    }
+    if (what == PyTrace_EXCEPTION) {
+        Pep669Site *site = pep669_clone_stub_site(cl, lasti);
+        if (site != NULL) {
+            pep669_backend_frame_set_lasti(fr, site->loc);
+        }
+        return 0;
+    }
+    if (what == PyTrace_OPCODE || lasti >= cl->base) {
+        /* (a line event at a patched site is the location's) */
+        rec->prev_offset = -1;
+        return 1;
+    }
+    return 0;
+}
+
 int
 pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
@@ -1087,6 +1245,10 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             }
             return pep669_backend_trace_forward(obj, frame, what, arg);
         }
+    }
+    if (hooked && rec->clone != NULL &&
+        clone_event(rec, frame, fr, what)) {
+        return 0;
     }
     if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
         --rec->deferred_count == 0) {
@@ -1166,4 +1328,75 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
                        events);
+}
+
+int
+pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
+                   Pep669Site *site)
+{
+    Pep669Record *rec = record_top;
+    Pep669CodeData *cd;
+    int loc = site->loc;
+    if (rec == NULL || rec->frame != frame || rec->clone != cl) {
+        /* (no frame of ours runs clones without its record) */
+        pep669_clone_retire(cl);
+        return 0;
+    }
+    PyCodeObject *co = rec->code;
+    uint32_t events = record_events(rec, &cd);
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, loc);
+    if (tools == 0) {
+        /* Every tool DISABLEd it (in another frame, or in this one while
+         * it ran traced): the original instruction, for good. */
+        pep669_clone_unpatch(cl, site);
+        return 0;
+    }
+    if ((events & PEP669_BIT(LINE)) &&
+        pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL) {
+        /* The frame is traced: its line event at the location was the
+         * LINE, and the location is still wanted. */
+        pep669_clone_retire(cl);
+        cd->probe_off_version = pep669_registry.version;
+        return 0;
+    }
+    int line = line_of(co, loc);
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    /* Callbacks see the frame at the location (and an exception they
+     * raise is raised there). */
+    pep669_backend_frame_set_lasti(frame, loc);
+    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc, line_obj);
+    Py_DECREF(line_obj);
+    rec->last_line = line;
+    if (err < 0) {
+        return -1;
+    }
+    (void)pep669_code_events(co, &cd);
+    if (pep669_fire_tools(cd, PEP669_EV_LINE, loc) == 0) {
+        pep669_clone_unpatch(cl, site);
+    }
+    else {
+        /* A tool wants the location again: frames running the clone are
+         * traced from now on (those of other threads from their next call
+         * or return), and new frames run the code itself until the events
+         * change. */
+        pep669_clone_retire(cl);
+        cd->probe_off_version = pep669_registry.version;
+    }
+    /* The callbacks may have changed the events: the frame follows. */
+    events = record_events(rec, &cd);
+    pep669_backend_frame_resync(frame, loc);
+    int want = with_record(rec, wants_lines(events), events);
+    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
+    if (!want) {
+        pep669_backend_pyframe_put_flags(f, 1, 0);
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(f, rec, events);
+    }
+    return 0;
 }

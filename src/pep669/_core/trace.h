@@ -87,6 +87,13 @@ typedef struct Pep669Record {
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
     int transit;
+    /* Line probes (probe.c): the clone this run of the frame executes
+     * (a reference), whether the frame's f_code is the clone still (until
+     * its first event: the evaluator has read it by then), and whether its
+     * probes stood in for LINE when the frame's state was last set. */
+    struct Pep669Clone *clone;
+    int window;
+    int line_covered;
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
@@ -108,7 +115,8 @@ pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
         rec->armed_exc == NULL && rec->deferred_count == 0) {
         *tools = 0;
         *forward = rec->legacy_lines;
-        if (line != rec->last_line && line >= 0) {
+        if (line != rec->last_line && line >= 0 &&
+            (lasti >> 1) < rec->cd->nunits) {
             Pep669CodeData *cd = rec->cd;
             *tools = cd->tools[PEP669_EV_LINE] &
                 (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_LINE, lasti);
@@ -140,7 +148,7 @@ pep669_trace_quiet_frame(Pep669Frame *frame, int what)
     if (what == PyTrace_RETURN) {
         return 1;
     }
-    return rec->flags_version == pep669_registry.version &&
+    return !rec->window && rec->flags_version == pep669_registry.version &&
            rec->cd != NULL && rec->cd->done_known && !rec->exc_seen &&
            !rec->handler_armed && rec->deferred_count == 0;
 }
@@ -169,7 +177,19 @@ pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
 /* Hook side: around one run of a frame (fresh: it has not run yet). */
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
                         Pep669Frame *frame, PyCodeObject *co, int fresh);
+/* After each evaluator run of it: the frame's own code is back. */
+void pep669_trace_ran(PyThreadState *ts, Pep669Record *rec);
+/* Before the frame is run again (throwflag set: a PY_YIELD callback
+ * raised): it runs its own code now. */
+void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
 void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
+
+/* A probe of `cl` was called by its stub for `site`, in `frame` (the
+ * thread's innermost): LINE there if a tool wants it, and the site
+ * unpatched once none does.  0, or -1 with an exception (a callback's: the
+ * frame raises at the location). */
+int pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame,
+                       struct Pep669Clone *cl, Pep669Site *site);
 
 /* A generator or coroutine frame returned `retval`: STOP_ITERATION in
  * the frame that drives it from bytecode, if any.  -1 with an exception

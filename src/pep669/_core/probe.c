@@ -1,0 +1,279 @@
+/* Line probes: clones and their probe objects.
+ *
+ * With the coverage pattern (LINE callbacks that return DISABLE), code
+ * with a line that never runs in its normal flow keeps a LINE location
+ * that no callback ever disables, and so would keep every frame of it
+ * traced.  Instead, a new frame of such code runs a clone: the original
+ * bytecode in which each LINE location still wanted jumps to a stub,
+ * appended after the code, that calls this clone's probe and jumps back.
+ * The frame itself runs untraced; the probe fires LINE there (trace.c,
+ * pep669_trace_probe) and, once the location is DISABLEd, puts the
+ * original instruction back for every frame running the clone.
+ *
+ * A clone is built only where every location it covers is exact (every
+ * arrival there is a new line: registry.c) so that a probe may fire LINE
+ * without knowing where the frame came from, and only while every wanted
+ * LINE location stays covered by its probe: a callback that does not
+ * DISABLE its location, a restart_events(), a tool gaining LINE or
+ * instruction-level events retire the clone (all sites unpatched, its
+ * frames traced again as today). */
+#include "probe.h"
+#include "trace.h"
+
+#include <string.h>
+
+typedef struct {
+    PyObject_HEAD
+    Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
+} Pep669Probe;
+
+static PyObject *
+probe_call(PyObject *self, PyObject *Py_UNUSED(args),
+           PyObject *Py_UNUSED(kwargs))
+{
+    Pep669Clone *cl = ((Pep669Probe *)self)->clone;
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Site *site = NULL;
+    if (cl != NULL && frame != NULL) {
+        site = pep669_clone_stub_site(cl,
+                                      pep669_backend_frame_lasti(frame));
+    }
+    if (site == NULL) {
+        /* Called from elsewhere than its stubs: nothing to do. */
+        Py_RETURN_FALSE;
+    }
+    if (pep669_trace_probe(ts, frame, cl, site) < 0) {
+        return NULL;
+    }
+    /* The stub's POP_JUMP_IF_FALSE goes back to the location. */
+    Py_RETURN_FALSE;
+}
+
+static PyTypeObject probe_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pep669._monitoring.probe",
+    .tp_basicsize = sizeof(Pep669Probe),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_call = probe_call,
+    .tp_doc = "A line probe of pep669 (internal).",
+};
+
+int
+pep669_probe_init(void)
+{
+    return PyType_Ready(&probe_type);
+}
+
+void
+pep669_clone_unpatch(Pep669Clone *cl, Pep669Site *site)
+{
+    if (site->patched) {
+        pep669_backend_clone_unpatch(cl->code, site);
+        cl->patched[site->loc >> 1] = 0;
+    }
+}
+
+void
+pep669_clone_retire(Pep669Clone *cl)
+{
+    if (!cl->retired) {
+        cl->retired = 1;
+        for (int i = 0; i < cl->nsites; i++) {
+            pep669_clone_unpatch(cl, &cl->sites[i]);
+        }
+    }
+}
+
+void
+pep669_clone_decref(Pep669Clone *cl)
+{
+    if (cl == NULL || --cl->refs > 0) {
+        return;
+    }
+    ((Pep669Probe *)cl->probe)->clone = NULL;
+    Py_DECREF(cl->probe);
+    Py_DECREF(cl->code);
+    PyMem_RawFree(cl->sites);
+    PyMem_RawFree(cl->patched);
+    PyMem_RawFree(cl);
+}
+
+Pep669Site *
+pep669_clone_stub_site(Pep669Clone *cl, int offset)
+{
+    int lo = 0, hi = cl->nsites;
+    if (offset < cl->base) {
+        return NULL;
+    }
+    /* Stubs follow one another in the order of their sites. */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (offset < cl->sites[mid].stub) {
+            hi = mid;
+        }
+        else if (offset >= cl->sites[mid].stub_end) {
+            lo = mid + 1;
+        }
+        else {
+            return &cl->sites[mid];
+        }
+    }
+    return NULL;
+}
+
+/* Make a clone of `co` patched at the LINE locations some tool still
+ * wants; NULL when one of them is not exact or cannot be patched, or
+ * without memory (no exception either way). */
+static Pep669Clone *
+make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
+{
+    Pep669Clone *cl = NULL;
+    Pep669Probe *probe = NULL;
+    uint8_t *starts = NULL;
+    const uint8_t *map = cd->disabled[PEP669_EV_LINE];
+    int n = 0;
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        map = NULL;
+    }
+    if (cd->line_starts == NULL || cd->line_exact == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
+        int loc = cd->line_starts[i];
+        if (map != NULL && (map[loc >> 1] & tools) == tools) {
+            continue;
+        }
+        if (!cd->line_exact[loc >> 1]) {
+            return NULL;
+        }
+        n++;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
+    starts = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (cl == NULL || starts == NULL) {
+        goto fail;
+    }
+    cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
+    cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (cl->sites == NULL || cl->patched == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0, k = 0; i < cd->nflow_starts; i++) {
+        int loc = cd->line_starts[i];
+        if (map == NULL || (map[loc >> 1] & tools) != tools) {
+            cl->sites[k++].loc = loc;
+        }
+    }
+    for (Py_ssize_t i = 0; i < cd->nline_starts; i++) {
+        starts[cd->line_starts[i] >> 1] = 1;
+    }
+    probe = PyObject_New(Pep669Probe, &probe_type);
+    if (probe == NULL) {
+        goto fail;
+    }
+    probe->clone = NULL;
+    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n,
+                                         starts);
+    if (cl->code == NULL) {
+        goto fail;
+    }
+    cl->refs = 1;
+    cl->probe = (PyObject *)probe;
+    probe->clone = cl;
+    cl->line_tools = tools;
+    cl->restart_version = pep669_registry.restart_version;
+    cl->base = (int)cd->nunits * 2;
+    cl->nsites = n;
+    for (int i = 0; i < n; i++) {
+        cl->patched[cl->sites[i].loc >> 1] = 1;
+    }
+    PyMem_RawFree(starts);
+    return cl;
+fail:
+    PyErr_Clear();
+    Py_XDECREF(probe);
+    if (cl != NULL) {
+        PyMem_RawFree(cl->sites);
+        PyMem_RawFree(cl->patched);
+        PyMem_RawFree(cl);
+    }
+    PyMem_RawFree(starts);
+    return NULL;
+}
+
+Pep669Clone *
+pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
+{
+    uint8_t tools = cd->tools[PEP669_EV_LINE];
+    if (!pep669_backend_probes_supported() || tools == 0) {
+        return NULL;
+    }
+    if (cd->clone != NULL && !cd->clone->retired &&
+        (tools & (uint8_t)~cd->clone->line_tools) == 0 &&
+        cd->clone->restart_version == pep669_registry.restart_version) {
+        pep669_clone_incref(cd->clone);
+        return cd->clone;
+    }
+    if (cd->probe_off_version == pep669_registry.version ||
+        (cd->probe_refused_version == pep669_registry.version &&
+         cd->probe_refused_disables == cd->line_disables)) {
+        /* Nothing changed since the last attempt. */
+        return NULL;
+    }
+    Pep669Clone *cl = make_clone(co, cd, tools);
+    if (cl == NULL) {
+        cd->probe_refused_version = pep669_registry.version;
+        cd->probe_refused_disables = cd->line_disables;
+        return NULL;
+    }
+    if (cd->clone != NULL) {
+        /* (frames still running it are traced from their next call or
+         * return on) */
+        pep669_clone_retire(cd->clone);
+        pep669_clone_decref(cd->clone);
+    }
+    cd->clone = cl;
+    pep669_clone_incref(cl);
+    return cl;
+}
+
+PyObject *
+pep669_probe_state(PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
+    int patched = 0;
+    if (cl != NULL) {
+        for (int i = 0; i < cl->nsites; i++) {
+            patched += cl->sites[i].patched != 0;
+        }
+    }
+    /* owned */
+    PyObject *exact = PyList_New(0);
+    if (exact == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; cd != NULL && cd->line_exact != NULL &&
+                           u < cd->nunits; u++) {
+        if (cd->line_exact[u]) {
+            PyObject *off = PyLong_FromSsize_t(u * 2);
+            if (off == NULL || PyList_Append(exact, off) < 0) {
+                Py_XDECREF(off);
+                Py_DECREF(exact);
+                return NULL;
+            }
+            Py_DECREF(off);
+        }
+    }
+    return Py_BuildValue(
+        "{s:O,s:O,s:i,s:i,s:N}",
+        "clone", cl != NULL ? Py_True : Py_False,
+        "retired", cl != NULL && cl->retired ? Py_True : Py_False,
+        "sites", cl != NULL ? cl->nsites : 0,
+        "patched", patched,
+        "exact", exact);
+}

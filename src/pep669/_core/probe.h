@@ -1,0 +1,91 @@
+/* Line probes: code whose remaining LINE locations are few runs its frames
+ * on a patched copy (a "clone") in which each of those locations jumps to
+ * a stub that calls a probe; the rest of the code runs untraced.
+ * Version-independent; the backend builds clones and swaps frames' code. */
+#ifndef PEP669_PROBE_H
+#define PEP669_PROBE_H
+
+#include "backend.h"
+#include "registry.h"
+
+struct Pep669Clone;
+/* Unpatch every site: frames running it must then be traced. */
+void pep669_clone_retire(struct Pep669Clone *cl);
+
+typedef struct Pep669Clone {
+    Py_ssize_t refs;        /* the code data's, and each running frame's */
+    PyCodeObject *code;     /* the clone (owned) */
+    PyObject *probe;        /* its probe (owned; also in code's consts) */
+    /* What it was built for: the tools with LINE then, and the registry's
+     * restart version (a restart_events() makes every location wanted
+     * again). */
+    uint8_t line_tools;
+    uint64_t restart_version;
+    /* Retired: every site unpatched, frames running it are traced like
+     * frames of the original (see pep669_clone_valid). */
+    int retired;
+    int base;               /* the original's size in bytes */
+    int nsites;             /* sites, by location (and by stub) */
+    Pep669Site *sites;
+    uint8_t *patched;       /* per unit of the original: a patched site */
+} Pep669Clone;
+
+/* A clone for a new run of `co` (whose events, refreshed, want LINE), new
+ * reference; NULL (no exception) when the code cannot use one now. */
+Pep669Clone *pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline void
+pep669_clone_incref(Pep669Clone *cl)
+{
+    cl->refs++;
+}
+
+void pep669_clone_decref(Pep669Clone *cl);
+
+/* Events that need every instruction of a frame seen (opcode events):
+ * a frame that must be traced so gains nothing from a clone. */
+#define PEP669_CLONE_BLOCKING_EVENTS \
+    (PEP669_OPCODE_EVENTS | PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | \
+     PEP669_BIT(C_RAISE))
+
+/* Whether the clone still stands in for every LINE location some tool
+ * wants: not retired, no tool gained LINE, no restart since it was built,
+ * and the frame's other events (`needed`: the code's, refreshed, less the
+ * line-level events done) need no opcode events.  If not, it is retired
+ * now (see pep669_clone_retire). */
+static inline int
+pep669_clone_valid(Pep669Clone *cl, Pep669CodeData *cd, uint32_t needed)
+{
+    if (cl->retired) {
+        return 0;
+    }
+    if ((cd->tools[PEP669_EV_LINE] & (uint8_t)~cl->line_tools) == 0 &&
+        cl->restart_version == pep669_registry.restart_version &&
+        !(needed & PEP669_CLONE_BLOCKING_EVENTS)) {
+        return 1;
+    }
+    pep669_clone_retire(cl);
+    return 0;
+}
+
+
+/* The site whose stub contains `offset`, or NULL. */
+Pep669Site *pep669_clone_stub_site(Pep669Clone *cl, int offset);
+
+/* Whether `offset` is a stub's, or a site still patched. */
+static inline int
+pep669_clone_detour(Pep669Clone *cl, int offset)
+{
+    return offset >= cl->base ||
+           (offset >= 0 && cl->patched[offset >> 1]);
+}
+
+void pep669_clone_unpatch(Pep669Clone *cl, Pep669Site *site);
+
+/* For tests: what the code's data says of its clone. */
+PyObject *pep669_probe_state(PyCodeObject *co);
+
+/* Module initialisation: the probe type. */
+int pep669_probe_init(void);
+
+#endif
