@@ -226,28 +226,32 @@ int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
  * location still wanted, a jump to a stub appended to the bytecode that
  * calls a probe object and jumps back. */
 
-/* One patched location of a clone. */
+/* One patched site of a clone: the location itself, made a jump to its
+ * stub (src -1), or a jump to the location (at src) made a jump to the
+ * stub instead. */
 typedef struct {
     int loc;          /* the location (bytes) */
+    int src;          /* -1, or the jump's first byte (prefixes included) */
     int stub;         /* its stub: [stub, stub_end) (bytes, in the clone) */
     int stub_end;
-    int width;        /* bytes overwritten at loc (2, or 4 with a prefix) */
-    int patched;      /* the jump is in place */
-    unsigned char saved[4];  /* the original bytes at loc */
+    int at;           /* the bytes patched: [at, at + width) */
+    int width;
+    int patched;      /* the patch is in place */
+    unsigned char saved[8];  /* the original bytes there */
 } Pep669Site;
 
 /* Whether the backend can run frames on clones (0 on 3.11). */
 int pep669_backend_probes_supported(void);
-/* Build the clone of `co`: co_consts plus `probe`, the bytecode with a
- * jump to a stub at each sites[i].loc (sorted, n > 0); fills in the rest
- * of each site.  `starts` marks (per code unit) every LINE location, which
- * a wide patch must not cover.  NULL with an exception on failure, NULL
- * without one when some location cannot be patched (the value stack has
- * no room for the probe there, or the jump needs a prefix and the unit
- * after the location can be reached otherwise than from it). */
+/* Build the clone of `co`: co_consts plus `probe`, each site's stub
+ * (calling probe, then jumping to the site's location) appended in the
+ * order of sites[0 .. n-1] (n > 0), and each site patched (given loc and
+ * src, the rest is filled in).  NULL with an exception on failure, NULL
+ * without one when some site cannot be patched: no room on the value
+ * stack for the probe at the location; a jump to a stub that needs more
+ * prefixes than there is room for (at a location, a prefix takes the unit
+ * after it, which nothing else may enter); two sites on the same bytes. */
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
-                                        Pep669Site *sites, int n,
-                                        const uint8_t *starts);
+                                        Pep669Site *sites, int n);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
 void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);

@@ -681,8 +681,7 @@ pep669_backend_probes_supported(void)
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *Py_UNUSED(co),
                           PyObject *Py_UNUSED(probe),
-                          Pep669Site *Py_UNUSED(sites), int Py_UNUSED(n),
-                          const uint8_t *Py_UNUSED(starts))
+                          Pep669Site *Py_UNUSED(sites), int Py_UNUSED(n))
 {
     return NULL;
 }

@@ -692,23 +692,19 @@ probe_opcode(const _Py_CODEUNIT *code, int units, int unit)
     return _Py_OPCODE(code[unit]);
 }
 
-/* Can a jump to a stub be written at `loc` (prefixed when wide)? */
+/* Can a jump to a stub be written at `loc` when it needs a prefix
+ * (wide), which takes the unit after it? */
 static int
-probe_site_ok(PyCodeObject *co, const int *depth, const uint8_t *entered,
-              const uint8_t *starts, int loc, int wide)
+probe_site_ok(PyCodeObject *co, const uint8_t *entered, int loc, int wide)
 {
     const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
         co->co_code);
     int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
     int u = loc / PROBE_UNIT;
-    /* The stub pushes the probe, then its (ignored) result. */
-    if (u >= units || depth[u] < 0 || depth[u] + 1 > co->co_stacksize) {
-        return 0;
-    }
     if (!wide) {
         return 1;
     }
-    if (u + 1 >= units || entered[u + 1] || starts[u + 1]) {
+    if (u + 1 >= units || entered[u + 1]) {
         return 0;
     }
     /* Nor may the unit after it be where a suspended frame resumes or a
@@ -725,9 +721,56 @@ probe_site_ok(PyCodeObject *co, const int *depth, const uint8_t *entered,
     return 1;
 }
 
+/* The jump at site->src made to go to the site's stub: checks that the
+ * argument fits in the instruction's prefixes (width set), and writes it
+ * into out if given. */
+static int
+probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
+{
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int next, target, at = pep669_backend_flow(co, site->src, &next, &target);
+    if (at < 0 || target != site->loc) {
+        return -1;
+    }
+    int op = _Py_OPCODE(code[at / PROBE_UNIT]);
+    int after = at + PROBE_UNIT, stub = site->stub;
+    unsigned int arg;
+    switch (op) {
+    case JUMP_FORWARD:
+    case FOR_ITER:
+        arg = (unsigned int)((stub - after) / PEP669_JUMP_UNIT);
+        break;
+    case JUMP_ABSOLUTE:
+    case POP_JUMP_IF_FALSE:
+    case POP_JUMP_IF_TRUE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+#ifdef JUMP_IF_NOT_EXC_MATCH
+    case JUMP_IF_NOT_EXC_MATCH:
+#endif
+        arg = (unsigned int)(stub / PEP669_JUMP_UNIT);
+        break;
+    default:
+        return -1;
+    }
+    int units = (after - site->src) / PROBE_UNIT;
+    if (units > 4 || (units < 4 && arg >= (1u << (8 * units)))) {
+        return -1;
+    }
+    site->width = after - site->src;
+    if (out != NULL) {
+        for (int k = 0; k < units; k++) {
+            out[site->src + k * PROBE_UNIT + 1] =
+                (unsigned char)((arg >> (8 * (units - 1 - k))) & 0xff);
+        }
+    }
+    return 0;
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
-                          Pep669Site *sites, int n, const uint8_t *starts)
+                          Pep669Site *sites, int n)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code);
     int units = size / PROBE_UNIT, total = size, ok = 1;
@@ -750,7 +793,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
      * POP_JUMP_IF_FALSE loc (the probe returns False). */
     for (int i = 0; i < n && ok; i++) {
         Pep669Site *site = &sites[i];
-        int at = total;
+        int at = total, lu = site->loc / PROBE_UNIT;
         emit(NULL, &at, LOAD_CONST, kconst);
         emit(NULL, &at, CALL_FUNCTION, 0);
         emit(NULL, &at, POP_JUMP_IF_FALSE,
@@ -758,11 +801,34 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         site->stub = total;
         site->stub_end = at;
         total = at;
-        unsigned int target = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
-        site->width = target < 256 ? 2 : target < 65536 ? 4 : 0;
-        ok = site->width != 0 && site->loc + site->width <= size &&
-             probe_site_ok(co, depth, entered, starts, site->loc,
-                           site->width == 4);
+        /* The stub pushes the probe, then its (ignored) result, where the
+         * stack is the location's. */
+        ok = lu < units && depth[lu] >= 0 &&
+             depth[lu] + 1 <= co->co_stacksize;
+        if (ok && site->src < 0) {
+            unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
+            site->at = site->loc;
+            site->width = arg < 256 ? 2 : arg < 65536 ? 4 : 0;
+            ok = site->width != 0 && site->loc + site->width <= size &&
+                 probe_site_ok(co, entered, site->loc,
+                               site->width == 4);
+        }
+        else if (ok) {
+            site->at = site->src;
+            ok = probe_retarget(co, site, NULL) == 0;
+        }
+    }
+    /* No two sites may patch the same bytes (a location that is also a
+     * jump to another one). */
+    for (int u = 0; u < units && ok; u++) {
+        queued[u] = 0;
+    }
+    for (int i = 0; i < n && ok; i++) {
+        for (int b = sites[i].at; b < sites[i].at + sites[i].width && ok;
+             b += PROBE_UNIT) {
+            ok = !queued[b / PROBE_UNIT];
+            queued[b / PROBE_UNIT] = 1;
+        }
     }
     if (!ok) {
         goto done;
@@ -781,10 +847,15 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         emit(out, &at, CALL_FUNCTION, 0);
         emit(out, &at, POP_JUMP_IF_FALSE,
              (unsigned int)(site->loc / PEP669_JUMP_UNIT));
-        memcpy(site->saved, out + site->loc, (size_t)site->width);
-        at = site->loc;
-        emit(out, &at, JUMP_ABSOLUTE,
-             (unsigned int)(site->stub / PEP669_JUMP_UNIT));
+        memcpy(site->saved, out + site->at, (size_t)site->width);
+        if (site->src < 0) {
+            at = site->loc;
+            emit(out, &at, JUMP_ABSOLUTE,
+                 (unsigned int)(site->stub / PEP669_JUMP_UNIT));
+        }
+        else {
+            (void)probe_retarget(co, site, out);
+        }
         site->patched = 1;
     }
     for (Py_ssize_t i = 0; i < (Py_ssize_t)kconst; i++) {
@@ -815,7 +886,7 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
 {
     if (site->patched) {
         PyBytesObject *bytes = (PyBytesObject *)clone->co_code;
-        memcpy(bytes->ob_sval + site->loc, site->saved, (size_t)site->width);
+        memcpy(bytes->ob_sval + site->at, site->saved, (size_t)site->width);
         /* (its cached hash, if any, is no longer its hash) */
         bytes->ob_shash = -1;
         site->patched = 0;

@@ -65,12 +65,24 @@ pep669_probe_init(void)
     return PyType_Ready(&probe_type);
 }
 
-void
-pep669_clone_unpatch(Pep669Clone *cl, Pep669Site *site)
+static void
+unpatch_site(Pep669Clone *cl, Pep669Site *site)
 {
     if (site->patched) {
         pep669_backend_clone_unpatch(cl->code, site);
-        cl->patched[site->loc >> 1] = 0;
+        if (site->src < 0) {
+            cl->patched[site->loc >> 1] = 0;
+        }
+    }
+}
+
+void
+pep669_clone_unpatch(Pep669Clone *cl, int loc)
+{
+    for (int i = 0; i < cl->nsites; i++) {
+        if (cl->sites[i].loc == loc) {
+            unpatch_site(cl, &cl->sites[i]);
+        }
     }
 }
 
@@ -80,7 +92,7 @@ pep669_clone_retire(Pep669Clone *cl)
     if (!cl->retired) {
         cl->retired = 1;
         for (int i = 0; i < cl->nsites; i++) {
-            pep669_clone_unpatch(cl, &cl->sites[i]);
+            unpatch_site(cl, &cl->sites[i]);
         }
     }
 }
@@ -122,39 +134,61 @@ pep669_clone_stub_site(Pep669Clone *cl, int offset)
     return NULL;
 }
 
-/* Make a clone of `co` patched at the LINE locations some tool still
- * wants; NULL when one of them is not exact or cannot be patched, or
- * without memory (no exception either way). */
+/* Whether the LINE location at `loc` is one some of `tools` still want. */
+static inline int
+still_wanted(const uint8_t *map, uint8_t tools, int loc)
+{
+    return map == NULL || (map[loc >> 1] & tools) != tools;
+}
+
+/* Make a clone of `co` with probes for the LINE locations some tool still
+ * wants; NULL when one of them cannot have probes, or without memory (no
+ * exception either way). */
 static Pep669Clone *
 make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
     Pep669Probe *probe = NULL;
-    uint8_t *starts = NULL;
+    uint8_t *wanted = NULL;  /* per unit: a location to probe */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
-    int n = 0;
+    const uint8_t *kind = cd->line_probes;
+    int n = 0, k = 0;
     if (cd->disabled_version < pep669_registry.restart_version) {
         map = NULL;
     }
-    if (cd->line_starts == NULL || cd->line_exact == NULL) {
+    if (cd->line_starts == NULL || kind == NULL) {
+        return NULL;
+    }
+    wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (wanted == NULL) {
         return NULL;
     }
     for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
-        if (map != NULL && (map[loc >> 1] & tools) == tools) {
+        if (!still_wanted(map, tools, loc)) {
             continue;
         }
-        if (!cd->line_exact[loc >> 1]) {
-            return NULL;
+        if (!(kind[loc >> 1] & (PEP669_PROBE_AT | PEP669_PROBE_EDGES))) {
+            goto fail;
         }
-        n++;
+        wanted[loc >> 1] = 1;
+        n += (kind[loc >> 1] & PEP669_PROBE_AT) != 0;
+    }
+    /* The jumps to wanted locations probed on their jumps. */
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        int next, target;
+        if ((kind[u] & PEP669_PROBE_SOURCE) &&
+            pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
+            target >= 0 && wanted[target >> 1] &&
+            (kind[target >> 1] & PEP669_PROBE_EDGES)) {
+            n++;
+        }
     }
     if (n == 0) {
-        return NULL;
+        goto fail;
     }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
-    starts = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
-    if (cl == NULL || starts == NULL) {
+    if (cl == NULL) {
         goto fail;
     }
     cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
@@ -162,22 +196,29 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     if (cl->sites == NULL || cl->patched == NULL) {
         goto fail;
     }
-    for (Py_ssize_t i = 0, k = 0; i < cd->nflow_starts; i++) {
+    for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
-        if (map == NULL || (map[loc >> 1] & tools) != tools) {
-            cl->sites[k++].loc = loc;
+        if (wanted[loc >> 1] && (kind[loc >> 1] & PEP669_PROBE_AT)) {
+            cl->sites[k].loc = loc;
+            cl->sites[k++].src = -1;
         }
     }
-    for (Py_ssize_t i = 0; i < cd->nline_starts; i++) {
-        starts[cd->line_starts[i] >> 1] = 1;
+    for (Py_ssize_t u = 0; u < cd->nunits && k < n; u++) {
+        int next, target;
+        if ((kind[u] & PEP669_PROBE_SOURCE) &&
+            pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
+            target >= 0 && wanted[target >> 1] &&
+            (kind[target >> 1] & PEP669_PROBE_EDGES)) {
+            cl->sites[k].loc = target;
+            cl->sites[k++].src = (int)u * 2;
+        }
     }
     probe = PyObject_New(Pep669Probe, &probe_type);
     if (probe == NULL) {
         goto fail;
     }
     probe->clone = NULL;
-    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n,
-                                         starts);
+    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n);
     if (cl->code == NULL) {
         goto fail;
     }
@@ -189,9 +230,11 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     cl->base = (int)cd->nunits * 2;
     cl->nsites = n;
     for (int i = 0; i < n; i++) {
-        cl->patched[cl->sites[i].loc >> 1] = 1;
+        if (cl->sites[i].src < 0) {
+            cl->patched[cl->sites[i].loc >> 1] = 1;
+        }
     }
-    PyMem_RawFree(starts);
+    PyMem_RawFree(wanted);
     return cl;
 fail:
     PyErr_Clear();
@@ -201,7 +244,7 @@ fail:
         PyMem_RawFree(cl->patched);
         PyMem_RawFree(cl);
     }
-    PyMem_RawFree(starts);
+    PyMem_RawFree(wanted);
     return NULL;
 }
 
@@ -252,28 +295,64 @@ pep669_probe_state(PyCodeObject *co)
             patched += cl->sites[i].patched != 0;
         }
     }
-    /* owned */
-    PyObject *exact = PyList_New(0);
-    if (exact == NULL) {
+    /* owned: {offset: "at" | "edges" | "source" | ...} */
+    PyObject *kinds = PyDict_New();
+    if (kinds == NULL) {
         return NULL;
     }
-    for (Py_ssize_t u = 0; cd != NULL && cd->line_exact != NULL &&
+    for (Py_ssize_t u = 0; cd != NULL && cd->line_probes != NULL &&
                            u < cd->nunits; u++) {
-        if (cd->line_exact[u]) {
-            PyObject *off = PyLong_FromSsize_t(u * 2);
-            if (off == NULL || PyList_Append(exact, off) < 0) {
-                Py_XDECREF(off);
-                Py_DECREF(exact);
-                return NULL;
+        uint8_t kind = cd->line_probes[u];
+        if (kind == 0) {
+            continue;
+        }
+        PyObject *off = PyLong_FromSsize_t(u * 2);
+        PyObject *name = PyUnicode_FromFormat(
+            "%s%s%s", (kind & PEP669_PROBE_AT) ? "at " : "",
+            (kind & PEP669_PROBE_EDGES) ? "edges " : "",
+            (kind & PEP669_PROBE_SOURCE) ? "source " : "");
+        if (off == NULL || name == NULL ||
+            PyDict_SetItem(kinds, off, name) < 0) {
+            Py_XDECREF(off);
+            Py_XDECREF(name);
+            Py_DECREF(kinds);
+            return NULL;
+        }
+        Py_DECREF(off);
+        Py_DECREF(name);
+    }
+    /* owned: the LINE locations of the flow still wanted */
+    PyObject *wanted = PyList_New(0);
+    if (wanted == NULL) {
+        Py_DECREF(kinds);
+        return NULL;
+    }
+    if (cd != NULL && cd->line_starts != NULL) {
+        uint8_t tools = cd->tools[PEP669_EV_LINE];
+        const uint8_t *map = cd->disabled[PEP669_EV_LINE];
+        if (cd->disabled_version < pep669_registry.restart_version) {
+            map = NULL;
+        }
+        for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
+            int loc = cd->line_starts[i];
+            if (still_wanted(map, tools, loc)) {
+                PyObject *off = PyLong_FromLong(loc);
+                if (off == NULL || PyList_Append(wanted, off) < 0) {
+                    Py_XDECREF(off);
+                    Py_DECREF(kinds);
+                    Py_DECREF(wanted);
+                    return NULL;
+                }
+                Py_DECREF(off);
             }
-            Py_DECREF(off);
         }
     }
     return Py_BuildValue(
-        "{s:O,s:O,s:i,s:i,s:N}",
+        "{s:O,s:O,s:i,s:i,s:N,s:N}",
         "clone", cl != NULL ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,
         "patched", patched,
-        "exact", exact);
+        "kinds", kinds,
+        "wanted", wanted);
 }

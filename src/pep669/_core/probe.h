@@ -80,7 +80,8 @@ pep669_clone_detour(Pep669Clone *cl, int offset)
            (offset >= 0 && cl->patched[offset >> 1]);
 }
 
-void pep669_clone_unpatch(Pep669Clone *cl, Pep669Site *site);
+/* Unpatch the sites of the location `loc` (it needs no probe any more). */
+void pep669_clone_unpatch(Pep669Clone *cl, int loc);
 
 /* For tests: what the code's data says of its clone. */
 PyObject *pep669_probe_state(PyCodeObject *co);

@@ -54,7 +54,7 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->lines);
     PyMem_RawFree(cd->region);
     PyMem_RawFree(cd->reach);
-    PyMem_RawFree(cd->line_exact);
+    PyMem_RawFree(cd->line_probes);
     pep669_clone_decref(cd->clone);
     PyMem_RawFree(cd);
 }
@@ -373,19 +373,26 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         mark_start(cd, is_start, first, handlers[i], START_HANDLER);
     }
 
-    /* Exact locations, for line probes: reached by the flow only, and
-     * every arrival there a new line for the trampoline (legacy tracing
-     * reports it, and the line reported last, the one of the instruction
-     * before, is another). */
-    if (cd->line_exact == NULL) {
-        cd->line_exact = PyMem_RawCalloc((size_t)nunits + 1, 1);
-        if (cd->line_exact == NULL) {
+    /* Where line probes can stand in for a LINE location reached by the
+     * frame's flow (probe.c): at the location itself if every arrival
+     * there is a new line for the trampoline (legacy tracing reports it,
+     * and the line reported last, the instruction's before, is another
+     * one); else on the jumps that arrive with a new line, if the other
+     * arrivals never give one (a for loop's FOR_ITER, reached by its back
+     * edges with a new line and from GET_ITER on its own line). */
+    if (cd->line_probes == NULL) {
+        cd->line_probes = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->line_probes == NULL) {
             goto done;
         }
     }
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        cd->line_exact[u] = !unknown && is_start[u] == START_FLOW;
-    }
+    memset(cd->line_probes, 0, (size_t)nunits);
+    /* (mixed's spare bits: an arrival with a new line seen, one by going
+     * on, one without, one that may or may not be) */
+#define ARRIVAL_NEW 2
+#define ARRIVAL_NEW_ON 4
+#define ARRIVAL_SAME 8
+#define ARRIVAL_UNSURE 16
     for (Py_ssize_t u = 0; u < nunits; u++) {
         if (!(fl[u] & NODE)) {
             continue;
@@ -393,23 +400,67 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         int succ[2] = {nx[u], tg[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to < 0 || !cd->line_exact[to >> 1]) {
+            if (to < 0 || is_start[to >> 1] != START_FLOW) {
                 continue;
             }
+            uint8_t *arrival = &mixed[to >> 1];
             if ((i == 1 && (fl[u] & NODE_HANDLER) &&
                  !(fl[u] & NODE_FLOW_TARGET)) ||
-                (i == 0 && (fl[u] & NODE_RETURN)) ||
-                !line_event(cd, units, (int)u * 2, to) || mixed[u] ||
-                lines[u] == lines[to >> 1]) {
-                cd->line_exact[to >> 1] = 0;
+                (i == 0 && (fl[u] & NODE_RETURN))) {
+                *arrival |= ARRIVAL_UNSURE;
+            }
+            else if (!line_event(cd, units, (int)u * 2, to)) {
+                *arrival |= ARRIVAL_SAME;
+            }
+            else if (mixed[u] & 1) {
+                *arrival |= ARRIVAL_UNSURE;
+            }
+            else if (lines[u] == lines[to >> 1]) {
+                *arrival |= ARRIVAL_SAME;
+            }
+            else if (i == 0 || (fl[u] & NODE_HANDLER)) {
+                /* (going on, or 3.8's CALL_FINALLY) */
+                *arrival |= ARRIVAL_NEW_ON;
+            }
+            else {
+                *arrival |= ARRIVAL_NEW;
             }
         }
+    }
+    if (first < end && is_start[first >> 1] == START_FLOW) {
+        /* The frame's start: a new line, with nothing before. */
+        mixed[first >> 1] |= ARRIVAL_NEW_ON;
     }
     for (int i = 0; i < nhandlers; i++) {
         if (handlers[i] >= 0 && handlers[i] < end) {
-            cd->line_exact[handlers[i] >> 1] = 0;
+            mixed[handlers[i] >> 1] |= ARRIVAL_UNSURE;
         }
     }
+    for (Py_ssize_t u = 0; u < nunits && !unknown; u++) {
+        uint8_t arrival = mixed[u];
+        if (is_start[u] != START_FLOW || (arrival & ARRIVAL_UNSURE)) {
+            continue;
+        }
+        if (!(arrival & ARRIVAL_SAME)) {
+            cd->line_probes[u] = PEP669_PROBE_AT;
+        }
+        else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
+            cd->line_probes[u] = PEP669_PROBE_EDGES;
+        }
+    }
+    for (Py_ssize_t u = 0; u < nunits && !unknown; u++) {
+        int to = tg[u];
+        if ((fl[u] & NODE) && to >= 0 &&
+            (cd->line_probes[to >> 1] & PEP669_PROBE_EDGES) &&
+            !(fl[u] & NODE_HANDLER) && !(mixed[u] & 1) &&
+            lines[u] != lines[to >> 1] && line_event(cd, units, (int)u * 2, to)) {
+            cd->line_probes[u] |= PEP669_PROBE_SOURCE;
+        }
+    }
+#undef ARRIVAL_NEW
+#undef ARRIVAL_NEW_ON
+#undef ARRIVAL_SAME
+#undef ARRIVAL_UNSURE
     if (unknown) {
         for (Py_ssize_t u = 1; u < nunits; u++) {
             if (lines[u] != lines[u - 1]) {

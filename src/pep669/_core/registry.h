@@ -7,6 +7,13 @@
 #include "events.h"
 #include "monitor.h"
 
+/* Line probes for a LINE location reached by the frame's flow: at the
+ * location (every arrival is a new line), or on the jumps that arrive
+ * with a new line (the other arrivals never are); a jump of the latter. */
+#define PEP669_PROBE_AT 1
+#define PEP669_PROBE_EDGES 2
+#define PEP669_PROBE_SOURCE 4
+
 typedef struct Pep669CodeData {
     /* Local events per tool, as set by set_local_events (C bits removed). */
     uint32_t local_events[PEP669_TOOL_COUNT];
@@ -61,13 +68,13 @@ typedef struct Pep669CodeData {
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;
-    /* Line probes (probe.c): per unit, a LINE location reached by the
-     * frame's flow where every arrival is a new line (computed with the
-     * LINE locations); LINE DISABLEs so far; whether LINE locations behind
-     * handlers are left (with `done`); the code's current clone, and when
-     * and why the last attempt to make one failed, and the version in which
-     * a LINE callback left a probe's location wanted (no clones then). */
-    uint8_t *line_exact;
+    /* Line probes (probe.c): per unit, where probes can stand in for the
+     * LINE location there (PEP669_PROBE_*, computed with the LINE
+     * locations); LINE DISABLEs so far; whether LINE locations behind
+     * handlers are left (with `done`); the code's current clone, when and
+     * why the last attempt to make one failed, and the version in which a
+     * LINE callback left a probe's location wanted (no clones then). */
+    uint8_t *line_probes;
     uint64_t line_disables;
     int line_handler_left;
     struct Pep669Clone *clone;

@@ -1330,6 +1330,17 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                        events);
 }
 
+/* The frame must run the location's own instruction, which other frames
+ * of the clone, untraced, rely on the probe there to see: they are traced
+ * from now on (those of other threads from their next call or return),
+ * and new frames run the code itself until the events change. */
+static void
+give_up_clone(Pep669Clone *cl, Pep669CodeData *cd)
+{
+    pep669_clone_retire(cl);
+    cd->probe_off_version = pep669_registry.version;
+}
+
 int
 pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
                    Pep669Site *site)
@@ -1348,15 +1359,18 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     if (tools == 0) {
         /* Every tool DISABLEd it (in another frame, or in this one while
          * it ran traced): the original instruction, for good. */
-        pep669_clone_unpatch(cl, site);
+        pep669_clone_unpatch(cl, loc);
         return 0;
     }
     if ((events & PEP669_BIT(LINE)) &&
         pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL) {
-        /* The frame is traced: its line event at the location was the
-         * LINE, and the location is still wanted. */
-        pep669_clone_retire(cl);
-        cd->probe_off_version = pep669_registry.version;
+        /* The frame is traced: its line event at the location is the
+         * LINE.  It came before a probe at the location, it comes next
+         * after one on a jump. */
+        if (site->src < 0) {
+            give_up_clone(cl, cd);
+        }
+        pep669_backend_frame_resync(frame, loc);
         return 0;
     }
     int line = line_of(co, loc);
@@ -1376,15 +1390,11 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     (void)pep669_code_events(co, &cd);
     if (pep669_fire_tools(cd, PEP669_EV_LINE, loc) == 0) {
-        pep669_clone_unpatch(cl, site);
+        pep669_clone_unpatch(cl, loc);
     }
-    else {
-        /* A tool wants the location again: frames running the clone are
-         * traced from now on (those of other threads from their next call
-         * or return), and new frames run the code itself until the events
-         * change. */
-        pep669_clone_retire(cl);
-        cd->probe_off_version = pep669_registry.version;
+    else if (site->src < 0) {
+        /* Still wanted, and in the frame's way. */
+        give_up_clone(cl, cd);
     }
     /* The callbacks may have changed the events: the frame follows. */
     events = record_events(rec, &cd);
