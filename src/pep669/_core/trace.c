@@ -78,12 +78,12 @@ static int line_of(PyCodeObject *co, int offset);
  * the probes stop standing in (the frame is traced from now on), the line
  * of its current instruction is the last one, as for a frame adopted in
  * the middle of its run. */
-static inline uint32_t
-probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint32_t
+probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
-    if (rec == NULL || rec->clone == NULL || cd == NULL) {
-        return events;
-    }
     int covered = (events & PEP669_BIT(LINE)) &&
                   pep669_clone_valid(rec->clone, cd, events);
     if (covered) {
@@ -103,6 +103,15 @@ probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
     return events;
 }
 
+static inline uint32_t
+probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+{
+    if (rec == NULL || rec->clone == NULL || cd == NULL) {
+        return events;
+    }
+    return probed_slow(rec, cd, events);
+}
+
 /* The code's events as far as the trampoline is concerned. */
 static inline uint32_t
 code_events(PyCodeObject *co, Pep669CodeData **cdp)
@@ -113,6 +122,9 @@ code_events(PyCodeObject *co, Pep669CodeData **cdp)
 
 /* The same, with the code data cached in the record (a code object keeps
  * its data for life once it has some). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline uint32_t
 record_events(Pep669Record *rec, Pep669CodeData **cdp)
 {
@@ -465,16 +477,6 @@ end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
 }
 
 void
-pep669_trace_ran(PyThreadState *Py_UNUSED(ts), Pep669Record *rec)
-{
-    if (rec->window) {
-        /* (it ended before any event: a RecursionError at entry) */
-        pep669_backend_frame_set_code(rec->frame, rec->code);
-        rec->window = 0;
-    }
-}
-
-void
 pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
 {
     if (rec->clone != NULL) {
@@ -498,7 +500,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     record_top = rec->prev;
     clear_record(rec);
     if (rec->clone != NULL) {
-        pep669_trace_ran(ts, rec);
+        pep669_trace_ran(rec);
         pep669_clone_decref(rec->clone);
         rec->clone = NULL;
     }

@@ -177,8 +177,16 @@ pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
 /* Hook side: around one run of a frame (fresh: it has not run yet). */
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
                         Pep669Frame *frame, PyCodeObject *co, int fresh);
-/* After each evaluator run of it: the frame's own code is back. */
-void pep669_trace_ran(PyThreadState *ts, Pep669Record *rec);
+/* After each evaluator run of it: the frame's own code is back (the run
+ * ended before its first event: a RecursionError at entry). */
+static inline void
+pep669_trace_ran(Pep669Record *rec)
+{
+    if (rec->window) {
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->window = 0;
+    }
+}
 /* Before the frame is run again (throwflag set: a PY_YIELD callback
  * raised): it runs its own code now. */
 void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
