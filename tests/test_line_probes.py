@@ -85,6 +85,14 @@ def recursive(n):
     return recursive(n - 1) + 1
 
 
+def deep(n, stop):
+    if stop is None:
+        return -1
+    if stop:
+        return n
+    return deep(n + 1, stop)
+
+
 def raising_line(x):
     a = x
     if x:
@@ -306,6 +314,28 @@ class StreamTest(ProbeTestCase):
             [(recursive, (3,)), (recursive, (4,)), (recursive, (-1,)),
              (recursive, (2,))],
             [recursive.__code__], [3, 4, -1, 2])
+
+    def test_recursion_limit(self):
+        # the innermost frame fails before its first instruction (nothing
+        # on the way there checks the depth: no comparison, no C call)
+        code = deep.__code__
+        rec = self.covering([code])
+        deep(0, True)
+        deep(0, True)
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(200)
+        try:
+            with self.assertRaises(RecursionError):
+                deep(0, False)
+        finally:
+            sys.setrecursionlimit(old)
+        self.assertEqual(deep(0, None), -1)
+        self.assertEqual(deep(0, True), 0)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(self.named(rec), first_arrivals(
+            [(deep, (0, True)), (deep, (1, False)), (deep, (0, None))],
+            [code]))
 
     def test_exception_at_a_probed_location(self):
         # the never-run line raises the first time it runs

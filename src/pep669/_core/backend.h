@@ -94,6 +94,10 @@ void pep669_backend_trace_start(PyThreadState *ts, int mode);
  * did to the interpreter's count of trace functions while the trampoline
  * was installed LIGHT (uncounted). */
 void pep669_backend_trace_check(PyThreadState *ts);
+/* FULL, but for a frame about to run a clone, which needs only its first
+ * event (see pep669_backend_code_read_before_call): 3.8/3.9 trace
+ * instructions without the 'call' event. */
+void pep669_backend_trace_window(PyThreadState *ts);
 /* Give the thread back its legacy tracer (or none).  Does nothing if
  * pep669_trace is not installed (someone replaced it: theirs stays). */
 void pep669_backend_trace_stop(PyThreadState *ts);

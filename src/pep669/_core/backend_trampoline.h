@@ -143,6 +143,23 @@ pep669_backend_trace_start(PyThreadState *ts, int mode)
     }
 }
 
+#ifndef PEP669_CODE_READ_BEFORE_CALL
+#  define PEP669_CODE_READ_BEFORE_CALL 1
+#endif
+
+void
+pep669_backend_trace_window(PyThreadState *ts)
+{
+    pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
+#if !PEP669_CODE_READ_BEFORE_CALL
+    /* The evaluator's per-instruction gate is the count of trace
+     * functions (tracing_possible), not use_tracing, which only gates the
+     * 'call' and 'return' events: the frame's first instruction reports
+     * to the trampoline, whose trace call puts use_tracing back. */
+    PEP669_SET_USE_TRACING(ts, ts->c_profilefunc != NULL);
+#endif
+}
+
 void
 pep669_backend_trace_stop(PyThreadState *ts)
 {

@@ -187,7 +187,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     pep669_trace_enter(ts, &rec, frame, co, fresh);
     do {
         result = pep669_backend_eval_prev(ts, frame, throwflag);
-        pep669_trace_ran(&rec);
+        pep669_trace_ran(ts, &rec);
         result = frame_exit(ts, frame, co, result, &rethrow, &rec);
         if (rethrow) {
             pep669_trace_rerun(ts, &rec);

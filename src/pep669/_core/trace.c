@@ -445,7 +445,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
          * frame puts the frame's own code back (end_window). */
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->window = 1;
-        apply(ts, WANT_FULL);
+        pep669_backend_trace_window(ts);
         pep669_backend_pyframe_put_flags(pep669_backend_frame_pyframe(frame),
                                          0, 1);
         return;
@@ -500,7 +500,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     record_top = rec->prev;
     clear_record(rec);
     if (rec->clone != NULL) {
-        pep669_trace_ran(rec);
+        pep669_trace_ran(ts, rec);
         pep669_clone_decref(rec->clone);
         rec->clone = NULL;
     }

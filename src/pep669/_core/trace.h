@@ -180,11 +180,13 @@ void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
 /* After each evaluator run of it: the frame's own code is back (the run
  * ended before its first event: a RecursionError at entry). */
 static inline void
-pep669_trace_ran(Pep669Record *rec)
+pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
     if (rec->window) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->window = 0;
+        /* (the window's tracing state, which no trace call reset) */
+        pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
     }
 }
 /* Before the frame is run again (throwflag set: a PY_YIELD callback
