@@ -244,7 +244,9 @@ typedef struct {
     unsigned char saved[8];  /* the original bytes there */
 } Pep669Site;
 
-/* Whether the backend can run frames on clones (0 on 3.11). */
+/* Whether frames can run on clones now: the backend can (not 3.11), and
+ * the evaluator under our eval-frame hook is the interpreter's own (an
+ * evaluator of another tool's could do anything with the frame's code). */
 int pep669_backend_probes_supported(void);
 /* Build the clone of `co`: co_consts plus `probe`, each site's stub
  * (calling probe, then jumping to the site's location) appended in the

@@ -546,7 +546,7 @@ pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
 int
 pep669_backend_probes_supported(void)
 {
-    return 1;
+    return prev_eval == _PyEval_EvalFrameDefault;
 }
 
 int
