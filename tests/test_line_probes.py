@@ -483,6 +483,101 @@ class StreamTest(ProbeTestCase):
         self.assertEqual(self.named(rec).count(('guarded', late)), 3)
 
 
+class OtherToolsTest(ProbeTestCase):
+    """Probes next to other tools and events: each tool gets the stream it
+    gets without the coverage tool, and the coverage tool its own."""
+
+    RUNS = [(guarded, (1,)), (guarded, (2,)), (with_handler, (5,)),
+            (with_handler, (2,)), (guarded, (200,)), (with_handler, (0,)),
+            (guarded, (-1,)), (with_handler, (0.05,)), (guarded, (3,)),
+            (drive_gen_late, (2,)), (drive_gen_late, (2,)),
+            (drive_gen_late, (5,))]
+    CODES = [guarded.__code__, with_handler.__code__,
+             drive_gen_late.__code__, gen_late.__code__]
+
+    def other_tool(self, event_set, coverage, local=False):
+        self.use_tool(1)
+        rec = Recorder(1, event_set, in_codes(*self.CODES)).register()
+        if local:
+            for code in self.CODES:
+                self.set_local_events(1, code, event_set)
+        else:
+            monitoring.set_events(1, event_set)
+        cov = self.covering(self.CODES) if coverage else None
+        try:
+            results = [catching(func, *args) for func, args in self.RUNS]
+        finally:
+            self.stop()
+            for code in self.CODES:
+                monitoring.set_local_events(1, code, 0)
+        self.assertEqual(rec.frame_errors, [])
+        # (callables and other objects of one run by name)
+        events = [tuple(a if isinstance(a, (int, float, str, type(None),
+                                            tuple, list))
+                        else getattr(a, '__qualname__', type(a).__name__)
+                        for a in e)
+                  for e in rec.events()]
+        if cov is not None:
+            self.assertEqual(cov.frame_errors, [])
+            self.assertEqual(self.named(cov),
+                             first_arrivals(self.RUNS, self.CODES))
+            self._release_tool(0)
+        self._release_tool(1)
+        return events, results
+
+    def check(self, event_set, local=False):
+        alone = self.other_tool(event_set, False, local)
+        self.assertEqual(self.other_tool(event_set, True, local), alone)
+        self.assertTrue(alone[0])
+
+    def test_frame_events(self):
+        self.check(E.PY_START | E.PY_RESUME | E.PY_RETURN | E.PY_YIELD |
+                   E.PY_UNWIND | E.PY_THROW)
+
+    def test_exception_events(self):
+        self.check(E.RAISE | E.EXCEPTION_HANDLED | E.RERAISE)
+
+    def test_call_events(self):
+        self.check(E.CALL | E.C_RETURN | E.C_RAISE)
+
+    def test_branch_events(self):
+        self.check(E.BRANCH | E.JUMP)
+
+    def test_local_line_events_without_disable(self):
+        self.check(E.LINE, local=True)
+
+    def test_second_coverage_tool_starts_later(self):
+        # a tool that starts covering after the first one's probes are in
+        # place gets every location from then on
+        codes = [guarded.__code__]
+        before = [(guarded, (1,)), (guarded, (2,))]
+        after = [(guarded, (3,)), (guarded, (200,)), (guarded, (-1,))]
+        first = self.covering(codes)
+        for func, args in before:
+            func(*args)
+        second = self.covering(codes, tool=1)
+        for func, args in after:
+            catching(func, *args)
+        self.stop()
+        self.assertEqual(first.frame_errors + second.frame_errors, [])
+        self.assertEqual(self.named(first),
+                         first_arrivals(before + after, codes))
+        self.assertEqual(self.named(second), first_arrivals(after, codes))
+
+    def test_local_coverage(self):
+        code = guarded.__code__
+        runs = [(guarded, (1,)), (guarded, (2,)), (guarded, (200,)),
+                (guarded, (-1,))]
+        rec = self.recorder(0, E.LINE, in_codes(code), local_codes=[code],
+                            respond=lambda r: DISABLE)
+        for func, args in runs:
+            catching(func, *args)
+        self.set_local_events(0, code, 0)
+        self.assertEqual(guarded(300), -302)
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(self.named(rec), first_arrivals(runs, [code]))
+
+
 class FrameTest(ProbeTestCase):
     """The monitored frame is the code's own, in callbacks and after."""
 
