@@ -326,6 +326,12 @@ apply(PyThreadState *ts, int want)
             pep669_backend_trace_stop(ts);
         }
     }
+    else if (want == WANT_LIGHT) {
+        /* Every trace call (an exception reported in the frame, the start
+         * of a run on a clone) turns tracing back on for the rest of the
+         * evaluator's run when it returns: off again, from here on. */
+        pep669_backend_trace_start(ts, want);
+    }
 }
 
 /* Whether some frame further out than `frame`, up to the nearest one run
