@@ -147,6 +147,24 @@ def drive_gen_throw(catch, big=2):
     return out
 
 
+def gen_closed():
+    try:
+        yield 1
+        yield 2
+    finally:
+        closed = True
+    return closed
+
+
+def drive_gen_closed(n):
+    g = gen_closed()
+    out = [next(g)]
+    if n:
+        out.append(next(g))
+    g.close()
+    return out
+
+
 async def coro_sleep():
     return 1
 
@@ -372,6 +390,15 @@ class StreamTest(ProbeTestCase):
             codes,
             [[1, 3, -3], [1, 3, -3], [1, 3, 'raised'], [1, 10, -10],
              [1, 3, -3]])
+
+    def test_generator_closed_at_its_second_run(self):
+        # the frame's second run (the first with code data, where a clone
+        # is made) is a close(): its GeneratorExit is set meanwhile
+        codes = [drive_gen_closed.__code__, gen_closed.__code__]
+        self.check_runs(
+            [(drive_gen_closed, (0,)), (drive_gen_closed, (0,)),
+             (drive_gen_closed, (1,)), (drive_gen_closed, (0,))],
+            codes, [[1], [1], [1, 2], [1]])
 
     @expected_failure_if(ENGINE_AWAIT_WITHOUT_SUSPENDING)  # ENGINE: above
     def test_coroutine(self):

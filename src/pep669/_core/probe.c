@@ -267,7 +267,11 @@ pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
         /* Nothing changed since the last attempt. */
         return NULL;
     }
+    /* (a throw() into the frame is under way: its exception is set) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
     Pep669Clone *cl = make_clone(co, cd, tools);
+    PyErr_Restore(type, value, tb);
     if (cl == NULL) {
         cd->probe_refused_version = pep669_registry.version;
         cd->probe_refused_disables = cd->line_disables;
