@@ -36,6 +36,7 @@ run is the difference 1 - 0 and a warm run 2 - 1.
 """
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -433,6 +434,11 @@ def worker(mode, name, size, runs, deps):
     state = {"recorded": set(), "counts": [0], "tracer": None}
     timer = time.perf_counter
     stop = setup(mode, state)
+    # No cyclic collection inside the measured runs: where one falls
+    # would otherwise decide which run pays for it (with callgrind's small
+    # sizes that was more than a whole first run of `fib`).
+    gc.collect()
+    gc.disable()
     first = warm = None
     first_events = warm_events = 0
     for run in range(runs):

@@ -210,6 +210,11 @@ int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
  * exception than StopAsyncIteration): 1 and *exc (new reference). */
 int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
 
+/* Whether the instruction at `offset` of the frame's code is a bare
+ * `raise` (RAISE_VARARGS 0), which the interpreter re-raises without
+ * telling the trace function. */
+int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
+
 /* If the frame is executing an instruction that drives a generator or
  * coroutine from bytecode (FOR_ITER, YIELD_FROM / SEND): 1, with its
  * offset. */

@@ -629,6 +629,18 @@ pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
 }
 
 int
+pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
+{
+    PyCodeObject *co = FRAME(frame)->f_code;
+    if (offset < 0 || offset / UNIT >= Py_SIZE(co)) {
+        return 0;
+    }
+    _Py_CODEUNIT word = _PyCode_CODE(co)[offset / UNIT];
+    return _PyOpcode_Deopt[_Py_OPCODE(word)] == RAISE_VARARGS &&
+           _Py_OPARG(word) == 0;
+}
+
+int
 pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
 {
     _PyInterpreterFrame *f = FRAME(frame);

@@ -511,6 +511,18 @@ pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
 }
 
 int
+pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
+{
+    PyCodeObject *co = FRAME(frame)->f_code;
+    if (offset < 0 || offset >= PyBytes_GET_SIZE(co->co_code)) {
+        return 0;
+    }
+    _Py_CODEUNIT word = ((const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code))[offset / (int)sizeof(_Py_CODEUNIT)];
+    return _Py_OPCODE(word) == RAISE_VARARGS && _Py_OPARG(word) == 0;
+}
+
+int
 pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
 {
     PyFrameObject *f = FRAME(frame);

@@ -113,14 +113,42 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return frame_unwound(ts, frame, co, offset);
 }
 
+/* The frame ends with an exception that a bare `raise` re-raised where
+ * the trampoline was not looking for re-raises (the frame saw no
+ * exception itself: a helper called from an `except` block).  The
+ * interpreter does not tell the trace function about that instruction;
+ * 3.12 reports RERAISE there. */
+static void
+bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+             Pep669CodeData *cd, Pep669Record *rec)
+{
+    int offset;
+    if (rec->last_reraise >= 0 || rec->exc_seen ||
+        pep669_backend_frame_exit(ts, frame, NULL, &offset) !=
+            PEP669_EV_PY_UNWIND ||
+        !pep669_backend_bare_raise_at(frame, offset)) {
+        return;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset);
+    if (tools) {
+        /* A callback's exception replaces the one re-raised. */
+        (void)fire_linked(ts, frame, tools, PEP669_EV_RERAISE, co, offset,
+                          NULL, 1);
+    }
+}
+
 static PyObject *
 frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            PyObject *result, int *rethrow, Pep669Record *rec)
 {
-    Pep669CodeData *cd;
-    uint32_t events = pep669_code_events(co, &cd);
+    Pep669CodeData *cd = rec->cd;
+    uint32_t events = cd != NULL ? pep669_code_data_events(cd)
+                                 : pep669_code_events(co, &cd);
     int offset;
     *rethrow = 0;
+    if (result == NULL && (events & PEP669_BIT(RERAISE))) {
+        bare_reraise(ts, frame, co, cd, rec);
+    }
     result = frame_return(ts, frame, co, result, rethrow, events, cd, rec);
     if (result != NULL && !*rethrow &&
         (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
@@ -150,6 +178,8 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     pep669_backend_trace_check(ts);
     co = pep669_backend_frame_code(frame);
     events = pep669_code_events(co, &cd);
+    uint32_t code_events = events;
+    uint64_t version = pep669_registry.version;
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
         /* Line-level events whose every location is DISABLEd need
          * nothing here. */
@@ -184,7 +214,8 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     }
 
     /* After the entry callbacks, which may have changed the events. */
-    pep669_trace_enter(ts, &rec, frame, co, fresh);
+    pep669_trace_enter(ts, &rec, frame, co, fresh, cd, code_events,
+                       version);
     do {
         result = pep669_backend_eval_prev(ts, frame, throwflag);
         pep669_trace_ran(ts, &rec);

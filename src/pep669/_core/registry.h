@@ -153,6 +153,17 @@ pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
     return cd->events;
 }
 
+/* The same when the code's data is known already (a code object keeps
+ * its data for life once it has some). */
+static inline uint32_t
+pep669_code_data_events(Pep669CodeData *cd)
+{
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    return cd->events;
+}
+
 static inline uint8_t
 pep669_code_tools(Pep669CodeData *cd, int event)
 {

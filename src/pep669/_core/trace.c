@@ -403,12 +403,44 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     return transit ? WANT_FULL : want;
 }
 
+/* Remember what code_events gave for the record's code. */
+static inline void
+cache_events(Pep669Record *rec, uint32_t events)
+{
+    rec->events_cached = events;
+    rec->events_version = pep669_registry.version;
+}
+
+/* code_events for the record's code, from the record while nothing that
+ * it derives from changed (a DISABLE in a recursive call of the same
+ * code clears done_known). */
+static inline uint32_t
+cached_events(Pep669Record *rec)
+{
+    if (rec->events_version == pep669_registry.version &&
+        (rec->cd != NULL
+             ? rec->cd->done_known
+             : !(rec->events_cached & PEP669_LINE_LEVEL_EVENTS))) {
+        return rec->events_cached;
+    }
+    Pep669CodeData *cd;
+    uint32_t events = code_events(rec->code, &cd);
+    rec->cd = cd;
+    cache_events(rec, events);
+    return events;
+}
+
 void
 pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-                   PyCodeObject *co, int fresh)
+                   PyCodeObject *co, int fresh, Pep669CodeData *cd,
+                   uint32_t events, uint64_t version)
 {
-    Pep669CodeData *cd;
-    uint32_t events = code_events(co, &cd);
+    if (version == pep669_registry.version) {
+        events = needed(co, cd, events);
+    }
+    else {
+        events = code_events(co, &cd);
+    }
     int want = wants_lines(events);
     if (want && cd == NULL) {
         /* Traced code gets its data now, so that every event of the run
@@ -420,6 +452,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
     }
     init_record(rec, frame, co, cd);
+    cache_events(rec, events);
     if ((events & PEP669_BIT(LINE)) && cd != NULL &&
         !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
         pep669_backend_thread_plain(ts)) {
@@ -457,9 +490,10 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         return;
     }
     apply(ts, want);
-    if (want) {
+    if (want == WANT_FULL) {
         /* The frame object exists from the start up to 3.10; on 3.11 the
-         * 'call' event sets the filters once it does. */
+         * 'call' event sets the filters once it does.  (A frame watched
+         * for exceptions only gets them at its first event.) */
         set_flags_rec(pep669_backend_frame_pyframe(frame), rec, events);
     }
 }
@@ -512,7 +546,8 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     }
     /* Put the frame's filters back to the defaults a legacy tracer
      * expects (a generator may run untraced next time). */
-    PyFrameObject *own = pep669_backend_frame_pyframe(rec->frame);
+    PyFrameObject *own = rec->flags_version == 0
+        ? NULL : pep669_backend_frame_pyframe(rec->frame);
     if (own != NULL) {
         pep669_backend_pyframe_set_flags(own, 1, 0);
     }
@@ -527,9 +562,18 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     Pep669Record *crec;
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
-        events = probed(crec, crec->cd, code_events(crec->code, &cd));
+        events = probed(crec, crec->cd, cached_events(crec));
         want = with_record(crec, wants_lines(events),
                            events);
+        if (want && !crec->exc_seen && !crec->handler_armed &&
+            crec->deferred_count == 0 && !crec->region &&
+            crec->clone == NULL &&
+            crec->flags_version == pep669_registry.version) {
+            /* Nothing changed for it while the callee ran: its frame
+             * object still has the filters set for these events. */
+            apply(ts, want);
+            return;
+        }
     }
     else if (is_unhooked(caller)) {
         crec = &unhooked;
@@ -1084,6 +1128,12 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         }
         pep669_backend_trace_stop(ts);
         return pep669_backend_trace_forward(obj, frame, what, arg);
+    }
+    if (rec->flags_version == 0 && what != PyTrace_CALL) {
+        /* A frame watched for exceptions only, whose first event this
+         * is: once the interpreter has called the trace function, the
+         * rest of the run goes through its tracing path (3.10/3.11). */
+        set_flags_rec(frame, rec, events);
     }
     switch (what) {
     case PyTrace_CALL:

@@ -83,6 +83,11 @@ typedef struct Pep669Record {
     /* The registry's version when the frame object's filters were last
      * set (0: not yet). */
     uint64_t flags_version;
+    /* The code's events as the trampoline sees them (code_events), valid
+     * while the registry's version is events_version and, for line-level
+     * events, the code's "all disabled" cache holds. */
+    uint32_t events_cached;
+    uint64_t events_version;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
@@ -174,9 +179,13 @@ pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
     return 0;
 }
 
-/* Hook side: around one run of a frame (fresh: it has not run yet). */
+/* Hook side: around one run of a frame (fresh: it has not run yet).
+ * `cd` and `events` are what pep669_code_events gave for `co` while the
+ * registry's version was `version` (the hook looked them up already). */
 void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
-                        Pep669Frame *frame, PyCodeObject *co, int fresh);
+                        Pep669Frame *frame, PyCodeObject *co, int fresh,
+                        Pep669CodeData *cd, uint32_t events,
+                        uint64_t version);
 /* After each evaluator run of it: the frame's own code is back (the run
  * ended before its first event: a RecursionError at entry). */
 static inline void
