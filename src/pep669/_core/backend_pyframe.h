@@ -26,6 +26,18 @@
 
 #define FRAME(frame) ((PyFrameObject *)(frame))
 
+/* The conditional jumps, all with an absolute target (case labels). */
+#ifdef JUMP_IF_NOT_EXC_MATCH
+#define CASES_CONDITIONAL_JUMP \
+    case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE: \
+    case JUMP_IF_FALSE_OR_POP: case JUMP_IF_TRUE_OR_POP: \
+    case JUMP_IF_NOT_EXC_MATCH
+#else
+#define CASES_CONDITIONAL_JUMP \
+    case POP_JUMP_IF_FALSE: case POP_JUMP_IF_TRUE: \
+    case JUMP_IF_FALSE_OR_POP: case JUMP_IF_TRUE_OR_POP
+#endif
+
 static inline int
 code_opcode(PyCodeObject *co, int offset)
 {
@@ -246,13 +258,7 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
     case JUMP_ABSOLUTE:
         *target = oparg * PEP669_JUMP_UNIT;
         return PEP669_EV_JUMP;
-    case POP_JUMP_IF_FALSE:
-    case POP_JUMP_IF_TRUE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-#ifdef JUMP_IF_NOT_EXC_MATCH
-    case JUMP_IF_NOT_EXC_MATCH:
-#endif
+    CASES_CONDITIONAL_JUMP:
         *target = oparg * PEP669_JUMP_UNIT;
         return PEP669_EV_BRANCH;
     default:
@@ -326,13 +332,7 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
 #endif
         *target = after + oparg * PEP669_JUMP_UNIT;
         break;
-    case POP_JUMP_IF_FALSE:
-    case POP_JUMP_IF_TRUE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-#ifdef JUMP_IF_NOT_EXC_MATCH
-    case JUMP_IF_NOT_EXC_MATCH:
-#endif
+    CASES_CONDITIONAL_JUMP:
         *target = oparg * PEP669_JUMP_UNIT;
         break;
     case RETURN_VALUE:
@@ -754,13 +754,7 @@ probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
         arg = (unsigned int)((stub - after) / PEP669_JUMP_UNIT);
         break;
     case JUMP_ABSOLUTE:
-    case POP_JUMP_IF_FALSE:
-    case POP_JUMP_IF_TRUE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-#ifdef JUMP_IF_NOT_EXC_MATCH
-    case JUMP_IF_NOT_EXC_MATCH:
-#endif
+    CASES_CONDITIONAL_JUMP:
         arg = (unsigned int)(stub / PEP669_JUMP_UNIT);
         break;
     default:
