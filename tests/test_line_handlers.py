@@ -163,5 +163,82 @@ class DisableEveryLine(MonitoringTestCase):
         self.check(handled_then_await, [1, 2, 3, 4, 5, 6, 7])
 
 
+class _CM(object):
+    def __init__(self, suppress):
+        self.suppress = suppress
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, val, tb):
+        if typ is not None and self.suppress:
+            return True
+        return False
+
+
+def with_suppressed():
+    with _CM(True):
+        raise ValueError("swallowed")
+    return "after"
+
+
+def with_escaping():
+    try:
+        with _CM(False):
+            raise KeyError("out")
+    except KeyError:
+        return "caught"
+
+
+class CoverageToolPattern(MonitoringTestCase):
+    """coverage.py's sys.monitoring core: PY_START switches LINE on for the
+    code (set_local_events inside the callback) and DISABLEs itself; LINE
+    records and DISABLEs.  The lines after a `with` block left by an
+    exception are reached through a handler, after a Python `__exit__`
+    ran (whose own PY_START changed the registry) and after the frame's
+    other lines were DISABLEd (found with coverage.py, tools/realtools.py:
+    they were lost on 3.8)."""
+
+    def lines(self, functions):
+        codes = [f.__code__ for f in functions] + [_CM.__exit__.__code__]
+        seen = set()
+
+        def py_start(code, offset):
+            if code in codes:
+                monitoring.set_local_events(TOOL, code, events.LINE)
+            return monitoring.DISABLE
+
+        def line(code, number):
+            if code in codes:
+                seen.add((code.co_name, number - code.co_firstlineno))
+            return monitoring.DISABLE
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.PY_START, py_start)
+        monitoring.register_callback(TOOL, events.LINE, line)
+        monitoring.set_events(TOOL, events.PY_START)
+        try:
+            for function in functions:
+                function()
+        finally:
+            monitoring.set_events(TOOL, 0)
+            for code in codes:
+                monitoring.set_local_events(TOOL, code, 0)
+            monitoring.register_callback(TOOL, events.PY_START, None)
+            monitoring.register_callback(TOOL, events.LINE, None)
+            monitoring.free_tool_id(TOOL)
+            monitoring.restart_events()
+        return seen
+
+    def test_with_left_by_an_exception(self):
+        seen = self.lines([with_suppressed, with_escaping])
+        self.assertEqual(
+            sorted(n for f, n in seen if f == "with_suppressed"), [1, 2, 3])
+        self.assertEqual(
+            sorted(n for f, n in seen if f == "with_escaping"),
+            [1, 2, 3, 4, 5])
+        self.assertEqual(
+            sorted(n for f, n in seen if f == "__exit__"), [1, 2, 3])
+
+
 if __name__ == "__main__":
     unittest.main()

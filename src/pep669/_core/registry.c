@@ -768,6 +768,7 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
     }
     cd->done = done;
     cd->done_known = 1;
+    cd->done_epoch++;
     return done;
 }
 

@@ -44,6 +44,9 @@ typedef struct Pep669CodeData {
      * need no tracing.  Valid while `done_known` and the version hold. */
     int done_known;
     uint32_t done;
+    /* Counts the computations of `done` (the records' caches of the
+     * code's events hold while it does not move). */
+    uint32_t done_epoch;
     /* The line-level events (LINE, JUMP, BRANCH, BRANCH_LEFT/RIGHT) whose
      * only locations left are reachable only through an exception
      * handler: the frame needs them only once it handles an exception. */

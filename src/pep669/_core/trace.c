@@ -409,17 +409,21 @@ cache_events(Pep669Record *rec, uint32_t events)
 {
     rec->events_cached = events;
     rec->events_version = pep669_registry.version;
+    rec->events_epoch = rec->cd != NULL ? rec->cd->done_epoch : 0;
 }
 
 /* code_events for the record's code, from the record while nothing that
- * it derives from changed (a DISABLE in a recursive call of the same
- * code clears done_known). */
+ * it derives from changed: the registry's version, and the code's "all
+ * disabled" cache (a DISABLE of one of its locations during the callee
+ * clears it, and whoever needs it next computes it again). */
 static inline uint32_t
 cached_events(Pep669Record *rec)
 {
     if (rec->events_version == pep669_registry.version &&
         (rec->cd != NULL
-             ? rec->cd->done_known
+             ? !(rec->cd->events & PEP669_LINE_LEVEL_EVENTS) ||
+               (rec->cd->done_known &&
+                rec->cd->done_epoch == rec->events_epoch)
              : !(rec->events_cached & PEP669_LINE_LEVEL_EVENTS))) {
         return rec->events_cached;
     }

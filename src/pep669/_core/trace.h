@@ -88,6 +88,7 @@ typedef struct Pep669Record {
      * events, the code's "all disabled" cache holds. */
     uint32_t events_cached;
     uint64_t events_version;
+    uint32_t events_epoch;
     int was_traced;     /* the trampoline was active when it started */
     /* (unhooked slot) the frame wants nothing itself: it is traced only
      * to learn when it returns into a caller that wants something. */
