@@ -140,6 +140,17 @@ Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
 
 void pep669_code_data_refresh(Pep669CodeData *cd);
 
+/* The mask of pep669_code_events when the code's data is known already
+ * (a code object keeps its data for life once it has some). */
+static inline uint32_t
+pep669_code_data_events(Pep669CodeData *cd)
+{
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    return cd->events;
+}
+
 /* Mask of tools that want `event` for code `co` (global | local); *cdp
  * receives the code's data (or NULL).  No allocation, no exception. */
 static inline uint32_t
@@ -150,21 +161,7 @@ pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
     if (cd == NULL) {
         return pep669_registry.active_union;
     }
-    if (cd->version != pep669_registry.version) {
-        pep669_code_data_refresh(cd);
-    }
-    return cd->events;
-}
-
-/* The same when the code's data is known already (a code object keeps
- * its data for life once it has some). */
-static inline uint32_t
-pep669_code_data_events(Pep669CodeData *cd)
-{
-    if (cd->version != pep669_registry.version) {
-        pep669_code_data_refresh(cd);
-    }
-    return cd->events;
+    return pep669_code_data_events(cd);
 }
 
 static inline uint8_t

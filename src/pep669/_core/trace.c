@@ -564,20 +564,18 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         return;
     }
     Pep669Record *crec;
+    /* Nothing changed for the caller while the callee ran: its frame
+     * object still has the filters set for these events. */
+    int filters_hold = 0;
     if (record_top != NULL && record_top->frame == caller) {
         crec = record_top;
         events = probed(crec, crec->cd, cached_events(crec));
         want = with_record(crec, wants_lines(events),
                            events);
-        if (want && !crec->exc_seen && !crec->handler_armed &&
-            crec->deferred_count == 0 && !crec->region &&
-            crec->clone == NULL &&
-            crec->flags_version == pep669_registry.version) {
-            /* Nothing changed for it while the callee ran: its frame
-             * object still has the filters set for these events. */
-            apply(ts, want);
-            return;
-        }
+        filters_hold = !crec->exc_seen && !crec->handler_armed &&
+                       crec->deferred_count == 0 && !crec->region &&
+                       crec->clone == NULL &&
+                       crec->flags_version == pep669_registry.version;
     }
     else if (is_unhooked(caller)) {
         crec = &unhooked;
@@ -603,7 +601,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         forget_unhooked();
     }
     apply(ts, want);
-    if (want) {
+    if (want && !filters_hold) {
         /* The caller ran traced before (it has its frame object): its
          * filters may need to follow a change made during the callee. */
         set_flags_rec(pep669_backend_frame_pyframe(caller), crec, events);
