@@ -247,6 +247,10 @@ typedef struct {
     int width;
     int patched;      /* the patch is in place */
     unsigned char saved[8];  /* the original bytes there */
+    /* A call site (call probes): loc is the call instruction's opcode,
+     * [at, at + width) the whole instruction (prefixes included), made a
+     * jump to its stub; the probe makes the call there. */
+    int call;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
@@ -281,5 +285,33 @@ void pep669_backend_frame_resync(Pep669Frame *frame, int offset);
 int pep669_backend_code_read_before_call(void);
 /* No trace or profile function but ours on the thread. */
 int pep669_backend_thread_plain(PyThreadState *ts);
+
+/* ---- call probes (3.8-3.10) ----
+ *
+ * A site's stub is LOAD_CONST probe; CALL_FUNCTION 0; then pops back to
+ * the stack the call instruction leaves, and a jump to the instruction
+ * after it.  The probe makes the call itself, with the frame's last
+ * instruction the call's (tracebacks, f_lineno seen by the callee, a
+ * callback's exception): the stub needs one more stack slot than the
+ * call, which the clone's co_stacksize has and which the original gets
+ * too (new frames of it are made that large); frames made before run
+ * without the clone (pep669_backend_frame_fits). */
+
+/* Whether the frame's value stack can hold the clone's (if not, the
+ * code's next frames will). */
+int pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone);
+/* The call site at `loc` of `co` (the original), its stack's top at `top`
+ * (the stub's, below the probe): as pep669_backend_call_at. */
+int pep669_backend_call_site_read(PyCodeObject *co, int loc, PyObject **top,
+                                  PyObject **callable, PyObject **arg0,
+                                  int *inlined);
+/* Make the call of the site (new reference, or NULL with an exception),
+ * as the instruction would. */
+PyObject *pep669_backend_call_site_run(PyCodeObject *co, int loc,
+                                       PyObject **top);
+/* Leave the stack as the stub's pops expect, `res` (stolen) the call's
+ * result: what the probe returns (new reference); NULL if res is. */
+PyObject *pep669_backend_call_site_finish(PyCodeObject *co, int loc,
+                                          PyObject **top, PyObject *res);
 
 #endif

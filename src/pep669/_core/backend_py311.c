@@ -727,3 +727,37 @@ pep669_backend_code_read_before_call(void)
 {
     return 0;
 }
+
+int
+pep669_backend_frame_fits(Pep669Frame *Py_UNUSED(frame),
+                          PyCodeObject *Py_UNUSED(clone))
+{
+    return 0;
+}
+
+int
+pep669_backend_call_site_read(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
+                              PyObject **Py_UNUSED(top),
+                              PyObject **Py_UNUSED(callable),
+                              PyObject **Py_UNUSED(arg0),
+                              int *Py_UNUSED(inlined))
+{
+    return 0;
+}
+
+PyObject *
+pep669_backend_call_site_run(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
+                             PyObject **Py_UNUSED(top))
+{
+    PyErr_SetString(PyExc_SystemError, "pep669: no call probes on 3.11");
+    return NULL;
+}
+
+PyObject *
+pep669_backend_call_site_finish(PyCodeObject *Py_UNUSED(co),
+                                int Py_UNUSED(loc), PyObject **Py_UNUSED(top),
+                                PyObject *res)
+{
+    Py_XDECREF(res);
+    return NULL;
+}

@@ -423,16 +423,15 @@ pep669_backend_forward_jump_lines(void)
 }
 
 
-int
-pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
-                       PyObject **callable, PyObject **arg0, int *inlined)
+/* pep669_backend_call_at with the stack's top at sp. */
+static int
+call_at_sp(PyCodeObject *co, int offset, PyObject **sp, int *call_offset,
+           PyObject **callable, PyObject **arg0, int *inlined)
 {
-    PyCodeObject *co = f->f_code;
     Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
     const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
         co->co_code);
     int unit = offset / (int)sizeof(_Py_CODEUNIT), op, n = 0;
-    PyObject **sp = PEP669_STACK_TOP(f);
     for (;;) {
         op = _Py_OPCODE(code[unit]);
         n = (n << 8) | _Py_OPARG(code[unit]);
@@ -463,6 +462,14 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     default:
         return 0;
     }
+}
+
+int
+pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                       PyObject **callable, PyObject **arg0, int *inlined)
+{
+    return call_at_sp(f->f_code, offset, PEP669_STACK_TOP(f), call_offset,
+                      callable, arg0, inlined);
 }
 
 
@@ -774,12 +781,105 @@ probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
     return 0;
 }
 
+/* The call instruction whose opcode unit is at `loc`: its first byte
+ * (prefixes included), opcode, argument, and how many stack items it
+ * takes.  -1 if there is none. */
+static int
+call_instr(PyCodeObject *co, int loc, int *start, int *op, int *oparg,
+           int *items)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int u = loc / PROBE_UNIT, s = u, shift = 8;
+    if (loc < 0 || loc >= size || loc % PROBE_UNIT) {
+        return -1;
+    }
+    unsigned int arg = _Py_OPARG(code[u]);
+    while (s > 0 && _Py_OPCODE(code[s - 1]) == EXTENDED_ARG && shift < 32) {
+        s--;
+        arg |= (unsigned int)_Py_OPARG(code[s]) << shift;
+        shift += 8;
+    }
+    *start = s * PROBE_UNIT;
+    *op = _Py_OPCODE(code[u]);
+    *oparg = (int)arg;
+    switch (*op) {
+    case CALL_FUNCTION:
+        *items = (int)arg + 1;
+        return 0;
+    case CALL_FUNCTION_KW:
+    case CALL_METHOD:
+        *items = (int)arg + 2;
+        return 0;
+    case CALL_FUNCTION_EX:
+        *items = 2 + (int)(arg & 1);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Write `op` with `arg` filling exactly `width` bytes (leading
+ * EXTENDED_ARG prefixes, zero ones if the argument is small): 0, or -1 if
+ * the argument does not fit. */
+static int
+emit_fixed(unsigned char *out, int at, int width, int op, unsigned int arg)
+{
+    int units = width / PROBE_UNIT;
+    if (units < 1 || units > 4 ||
+        (units < 4 && arg >= (1u << (8 * units)))) {
+        return -1;
+    }
+    if (out != NULL) {
+        for (int k = 0; k < units; k++) {
+            out[at + k * PROBE_UNIT] =
+                (unsigned char)(k == units - 1 ? op : EXTENDED_ARG);
+            out[at + k * PROBE_UNIT + 1] =
+                (unsigned char)((arg >> (8 * (units - 1 - k))) & 0xff);
+        }
+    }
+    return 0;
+}
+
+/* The jump from a call site to its stub, in the instruction's own
+ * bytes: absolute if the stub's offset fits, else relative. */
+static int
+call_jump(const Pep669Site *site, int *op, unsigned int *arg)
+{
+    int after = site->at + site->width;
+    *op = JUMP_ABSOLUTE;
+    *arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
+    if (emit_fixed(NULL, 0, site->width, *op, *arg) == 0) {
+        return 0;
+    }
+    *op = JUMP_FORWARD;
+    *arg = (unsigned int)((site->stub - after) / PEP669_JUMP_UNIT);
+    return emit_fixed(NULL, 0, site->width, *op, *arg);
+}
+
+/* A call site's stub: LOAD_CONST probe; CALL_FUNCTION 0; a POP_TOP for
+ * each item the call takes but one; POP_JUMP_IF_FALSE to the instruction
+ * after the call (the probe leaves False as the last item popped). */
+static void
+emit_call_stub(unsigned char *out, int *at, unsigned int kconst, int items,
+               int next)
+{
+    emit(out, at, LOAD_CONST, kconst);
+    emit(out, at, CALL_FUNCTION, 0);
+    for (int i = 1; i < items; i++) {
+        emit(out, at, POP_TOP, 0);
+    }
+    emit(out, at, POP_JUMP_IF_FALSE, (unsigned int)(next / PEP669_JUMP_UNIT));
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
                           Pep669Site *sites, int n)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code);
     int units = size / PROBE_UNIT, total = size, ok = 1;
+    int stacksize = co->co_stacksize;
     unsigned int kconst = (unsigned int)PyTuple_GET_SIZE(co->co_consts);
     int *depth = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
     int *work = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
@@ -800,6 +900,28 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
     for (int i = 0; i < n && ok; i++) {
         Pep669Site *site = &sites[i];
         int at = total, lu = site->loc / PROBE_UNIT;
+        if (site->call) {
+            int start, op, oparg, items;
+            ok = call_instr(co, site->loc, &start, &op, &oparg, &items) == 0;
+            if (!ok) {
+                break;
+            }
+            emit_call_stub(NULL, &at, kconst, items,
+                           site->loc + PROBE_UNIT);
+            site->stub = total;
+            site->stub_end = at;
+            total = at;
+            site->at = start;
+            site->width = site->loc + PROBE_UNIT - start;
+            int d = depth[start / PROBE_UNIT], jop;
+            unsigned int jarg;
+            /* (a call that never runs keeps its stub, unused) */
+            if (d >= 0 && d + 1 > stacksize) {
+                stacksize = d + 1;
+            }
+            ok = d <= co->co_stacksize && call_jump(site, &jop, &jarg) == 0;
+            continue;
+        }
         emit(NULL, &at, LOAD_CONST, kconst);
         emit(NULL, &at, CALL_FUNCTION, 0);
         emit(NULL, &at, POP_JUMP_IF_FALSE,
@@ -849,6 +971,17 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &sites[i];
         int at = site->stub;
+        if (site->call) {
+            int start, op, oparg, items, jop;
+            unsigned int jarg;
+            (void)call_instr(co, site->loc, &start, &op, &oparg, &items);
+            emit_call_stub(out, &at, kconst, items, site->loc + PROBE_UNIT);
+            memcpy(site->saved, out + site->at, (size_t)site->width);
+            (void)call_jump(site, &jop, &jarg);
+            (void)emit_fixed(out, site->at, site->width, jop, jarg);
+            site->patched = 1;
+            continue;
+        }
         emit(out, &at, LOAD_CONST, kconst);
         emit(out, &at, CALL_FUNCTION, 0);
         emit(out, &at, POP_JUMP_IF_FALSE,
@@ -873,10 +1006,20 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
     PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst, probe);
     clone = PyCode_NewWithPosOnlyArgs(
         co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
-        co->co_nlocals, co->co_stacksize, co->co_flags, bytes, consts,
+        co->co_nlocals, stacksize, co->co_flags, bytes, consts,
         co->co_names, co->co_varnames, co->co_freevars, co->co_cellvars,
         co->co_filename, co->co_name, co->co_firstlineno,
         PEP669_CODE_LINETABLE(co));
+    if (clone != NULL && stacksize > co->co_stacksize) {
+        /* New frames of the code get the stub's slot too; its cached
+         * frame (sized for the old stack) goes. */
+        co->co_stacksize = stacksize;
+        if (co->co_zombieframe != NULL) {
+            void *zombie = co->co_zombieframe;
+            co->co_zombieframe = NULL;
+            PyObject_GC_Del(zombie);
+        }
+    }
 done:
     Py_XDECREF(bytes);
     Py_XDECREF(consts);
@@ -885,6 +1028,166 @@ done:
     PyMem_RawFree(entered);
     PyMem_RawFree(queued);
     return clone;
+}
+
+int
+pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
+{
+    PyFrameObject *f = FRAME(frame);
+    if (Py_SIZE(f) - (f->f_valuestack - f->f_localsplus) >=
+        clone->co_stacksize) {
+        return 1;
+    }
+    PyCodeObject *co = f->f_code;
+    if (co->co_zombieframe == NULL &&
+        co->co_stacksize >= clone->co_stacksize) {
+        /* A frame made before the code's stack grew: it would become the
+         * code's cached frame when it goes, and every next frame would be
+         * it.  A frame of the new size takes that place now. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyFrameObject *spare = PyFrame_New(PyThreadState_GET(), co,
+                                           f->f_globals, NULL);
+        Py_XDECREF(spare);
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    return 0;
+}
+
+int
+pep669_backend_call_site_read(PyCodeObject *co, int loc, PyObject **top,
+                              PyObject **callable, PyObject **arg0,
+                              int *inlined)
+{
+    int offset;
+    return call_at_sp(co, loc, top, &offset, callable, arg0, inlined);
+}
+
+/* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
+static void
+ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
+                const char *kind)
+{
+#if PY_VERSION_HEX < 0x03090000
+    PyErr_Format(PyExc_TypeError,
+                 "%.200s%.200s argument after %s must be %s, not %.200s",
+                 PyEval_GetFuncName(func), PyEval_GetFuncDesc(func), what,
+                 kind, Py_TYPE(arg)->tp_name);
+#else
+    PyErr_Clear();
+    PyObject *name = _PyObject_FunctionStr(func);
+    if (name != NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "%U argument after %s must be %s, not %.200s", name,
+                     what, kind, Py_TYPE(arg)->tp_name);
+        Py_DECREF(name);
+    }
+#endif
+}
+
+/* Replace the stack item at `slot` (its reference is the stack's). */
+static inline void
+put_item(PyObject **slot, PyObject *value)
+{
+    PyObject *old = *slot;
+    *slot = value;
+    Py_XDECREF(old);
+}
+
+PyObject *
+pep669_backend_call_site_run(PyCodeObject *co, int loc, PyObject **top)
+{
+    int start, op, oparg, items;
+    if (call_instr(co, loc, &start, &op, &oparg, &items) < 0) {
+        PyErr_SetString(PyExc_SystemError, "pep669: no call at a call site");
+        return NULL;
+    }
+    PyObject **base = top - items;
+    size_t offset = PY_VECTORCALL_ARGUMENTS_OFFSET;
+    switch (op) {
+    case CALL_FUNCTION:
+        return PyObject_Vectorcall(base[0], base + 1, (size_t)oparg | offset,
+                                   NULL);
+    case CALL_FUNCTION_KW: {
+        PyObject *kwnames = top[-1];
+        return PyObject_Vectorcall(
+            base[0], base + 1,
+            (size_t)(oparg - PyTuple_GET_SIZE(kwnames)) | offset, kwnames);
+    }
+    case CALL_METHOD:
+        /* (method, self, args...) or (NULL, callable, args...) */
+        if (base[0] == NULL) {
+            return PyObject_Vectorcall(base[1], base + 2,
+                                       (size_t)oparg | offset, NULL);
+        }
+        return PyObject_Vectorcall(base[0], base + 1,
+                                   (size_t)(oparg + 1) | offset, NULL);
+    default: {
+        /* CALL_FUNCTION_EX: (callable, args[, kwargs]), as the
+         * instruction takes them: a mapping made a dict, then an
+         * iterable made a tuple. */
+        PyObject *func = base[0];
+        if (oparg & 1) {
+            PyObject *kwargs = base[2];
+            if (!PyDict_CheckExact(kwargs)) {
+                PyObject *d = PyDict_New();
+                if (d == NULL) {
+                    return NULL;
+                }
+                if (PyDict_Update(d, kwargs) < 0) {
+                    Py_DECREF(d);
+                    if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                        ex_unpack_error(func, kwargs, "**", "a mapping");
+                    }
+                    return NULL;
+                }
+                put_item(&base[2], d);
+            }
+        }
+        PyObject *args = base[1];
+        if (!PyTuple_CheckExact(args)) {
+            if (Py_TYPE(args)->tp_iter == NULL && !PySequence_Check(args)) {
+                ex_unpack_error(func, args, "*", "an iterable");
+                return NULL;
+            }
+            PyObject *tuple = PySequence_Tuple(args);
+            if (tuple == NULL) {
+                return NULL;
+            }
+            put_item(&base[1], tuple);
+        }
+        return PyObject_Call(func, base[1], (oparg & 1) ? base[2] : NULL);
+    }
+    }
+}
+
+PyObject *
+pep669_backend_call_site_finish(PyCodeObject *co, int loc, PyObject **top,
+                                PyObject *res)
+{
+    int start, op, oparg, items;
+    if (call_instr(co, loc, &start, &op, &oparg, &items) < 0) {
+        Py_XDECREF(res);
+        return NULL;
+    }
+    PyObject **base = top - items;
+    /* The items go from the top down, as the instruction drops them; the
+     * stub's pops then find None, None, ..., False under the result. */
+    for (int i = items - 1; i >= 0; i--) {
+        PyObject *value = res == NULL ? Py_None
+                          : i == 0    ? res
+                          : i == 1    ? Py_False
+                                      : Py_None;
+        if (res == NULL || i > 0) {
+            Py_INCREF(value);
+        }
+        put_item(&base[i], value);
+    }
+    if (res == NULL) {
+        return NULL;
+    }
+    return Py_NewRef(items >= 2 ? Py_None : Py_False);
 }
 
 void

@@ -21,6 +21,12 @@
 #  define PyVectorcall_Function _PyVectorcall_Function
 #endif
 
+/* PEP 590: the type flag is public from 3.9; 3.8 has the underscore
+ * name. */
+#if PY_VERSION_HEX < 0x03090000
+#  define Py_TPFLAGS_HAVE_VECTORCALL _Py_TPFLAGS_HAVE_VECTORCALL
+#endif
+
 /* bpo-42262 added Py_NewRef() to Python 3.10.0a3. */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *

@@ -70,6 +70,14 @@ pep669_call_tools_traced(PyThreadState *ts, uint8_t tools, int event,
 }
 
 int
+pep669_call_tools2(PyThreadState *ts, uint8_t tools, int event,
+                   PyCodeObject *co, int offset, PyObject *arg,
+                   PyObject *arg2)
+{
+    return call_tools(ts, tools, event, co, offset, arg, arg2, 1);
+}
+
+int
 pep669_call_tools2_traced(PyThreadState *ts, uint8_t tools, int event,
                           PyCodeObject *co, int offset, PyObject *arg,
                           PyObject *arg2)

@@ -35,7 +35,10 @@ int pep669_call_line_traced(PyThreadState *ts, uint8_t tools,
                             PyObject *line_obj);
 
 /* The same with two extra arguments (CALL, C_RETURN, C_RAISE:
- * callable, arg0). */
+ * callable, arg0), outside a trace function and inside one. */
+int pep669_call_tools2(PyThreadState *ts, uint8_t tools, int event,
+                       PyCodeObject *co, int offset, PyObject *arg,
+                       PyObject *arg2);
 int pep669_call_tools2_traced(PyThreadState *ts, uint8_t tools, int event,
                               PyCodeObject *co, int offset, PyObject *arg,
                               PyObject *arg2);

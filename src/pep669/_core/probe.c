@@ -18,18 +18,24 @@
  * instruction-level events retire the clone (all sites unpatched, its
  * frames traced again as today). */
 #include "probe.h"
+#include "dispatch.h"
 #include "trace.h"
 
+#include <stddef.h>
 #include <string.h>
 
 typedef struct {
     PyObject_HEAD
     Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
+    vectorcallfunc vectorcall;
 } Pep669Probe;
 
+/* Called by a stub's CALL_FUNCTION 0, which passes the frame's value
+ * stack itself: args[-1] is the probe's own slot, and below it the items
+ * of a call site's call. */
 static PyObject *
-probe_call(PyObject *self, PyObject *Py_UNUSED(args),
-           PyObject *Py_UNUSED(kwargs))
+probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                 PyObject *kwnames)
 {
     Pep669Clone *cl = ((Pep669Probe *)self)->clone;
     PyThreadState *ts = PyThreadState_GET();
@@ -43,6 +49,17 @@ probe_call(PyObject *self, PyObject *Py_UNUSED(args),
         /* Called from elsewhere than its stubs: nothing to do. */
         Py_RETURN_FALSE;
     }
+    if (site->call) {
+        if (PyVectorcall_NARGS(nargsf) != 0 || kwnames != NULL ||
+            !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET) ||
+            args[-1] != self) {
+            PyErr_SetString(PyExc_SystemError,
+                            "pep669: call probe called out of its stub");
+            return NULL;
+        }
+        return pep669_trace_call_probe(ts, frame, cl, site,
+                                       (PyObject **)args - 1);
+    }
     if (pep669_trace_probe(ts, frame, cl, site) < 0) {
         return NULL;
     }
@@ -54,8 +71,9 @@ static PyTypeObject probe_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pep669._monitoring.probe",
     .tp_basicsize = sizeof(Pep669Probe),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_call = probe_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(Pep669Probe, vectorcall),
+    .tp_call = PyVectorcall_Call,
     .tp_doc = "A line probe of pep669 (internal).",
 };
 
@@ -70,10 +88,21 @@ unpatch_site(Pep669Clone *cl, Pep669Site *site)
 {
     if (site->patched) {
         pep669_backend_clone_unpatch(cl->code, site);
-        if (site->src < 0) {
+        if (site->call) {
+            for (int b = site->at; b < site->at + site->width; b += 2) {
+                cl->patched[b >> 1] = 0;
+            }
+        }
+        else if (site->src < 0) {
             cl->patched[site->loc >> 1] = 0;
         }
     }
+}
+
+void
+pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site)
+{
+    unpatch_site(cl, site);
 }
 
 void
@@ -132,6 +161,17 @@ pep669_clone_stub_site(Pep669Clone *cl, int offset)
         }
     }
     return NULL;
+}
+
+static Pep669Probe *
+new_probe(void)
+{
+    Pep669Probe *probe = PyObject_New(Pep669Probe, &probe_type);
+    if (probe != NULL) {
+        probe->clone = NULL;
+        probe->vectorcall = probe_vectorcall;
+    }
+    return probe;
 }
 
 /* Whether the LINE location at `loc` is one some of `tools` still want. */
@@ -213,11 +253,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].src = (int)u * 2;
         }
     }
-    probe = PyObject_New(Pep669Probe, &probe_type);
+    probe = new_probe();
     if (probe == NULL) {
         goto fail;
     }
-    probe->clone = NULL;
     cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n);
     if (cl->code == NULL) {
         goto fail;
@@ -248,6 +287,122 @@ fail:
     return NULL;
 }
 
+/* Make a call clone of `co`: a site at every call instruction (NULL, no
+ * exception, when some cannot have one). */
+static Pep669Clone *
+make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
+{
+    Pep669Clone *cl = NULL;
+    Pep669Probe *probe = NULL;
+    int n = 0, k = 0;
+    const uint8_t *units = pep669_code_units(co, cd);
+    if (units == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        n += (units[u] & PEP669_UNIT_CALL_EVENT) != 0;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
+    if (cl == NULL) {
+        goto fail;
+    }
+    cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
+    cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (cl->sites == NULL || cl->patched == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits && k < n; u++) {
+        if (units[u] & PEP669_UNIT_CALL_EVENT) {
+            /* (the mark is on the first prefix; the site is the call) */
+            Py_ssize_t v = u;
+            while (v + 1 < cd->nunits && (units[v] & PEP669_UNIT_PREFIX)) {
+                v++;
+            }
+            cl->sites[k].loc = (int)v * 2;
+            cl->sites[k].src = -1;
+            cl->sites[k++].call = 1;
+        }
+    }
+    probe = new_probe();
+    if (probe == NULL) {
+        goto fail;
+    }
+    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n);
+    if (cl->code == NULL) {
+        goto fail;
+    }
+    cl->refs = 1;
+    cl->probe = (PyObject *)probe;
+    probe->clone = cl;
+    cl->calls = 1;
+    cl->call_tools = tools;
+    cl->orig = co;
+    cl->restart_version = pep669_registry.restart_version;
+    cl->base = (int)cd->nunits * 2;
+    cl->nsites = n;
+    for (int i = 0; i < n; i++) {
+        Pep669Site *site = &cl->sites[i];
+        for (int b = site->at; b < site->at + site->width; b += 2) {
+            cl->patched[b >> 1] = 1;
+        }
+    }
+    /* Locations every tool DISABLEd already need no probe. */
+    for (int i = 0; i < n; i++) {
+        if (pep669_fire_tools(cd, PEP669_EV_CALL, cl->sites[i].loc) == 0) {
+            unpatch_site(cl, &cl->sites[i]);
+        }
+    }
+    return cl;
+fail:
+    PyErr_Clear();
+    Py_XDECREF(probe);
+    if (cl != NULL) {
+        PyMem_RawFree(cl->sites);
+        PyMem_RawFree(cl->patched);
+        PyMem_RawFree(cl);
+    }
+    return NULL;
+}
+
+Pep669Clone *
+pep669_probe_call_clone(PyCodeObject *co, Pep669CodeData *cd)
+{
+    (void)pep669_code_data_events(cd);
+    uint8_t tools = cd->tools[PEP669_EV_CALL];
+    if (!pep669_backend_probes_supported() || tools == 0) {
+        return NULL;
+    }
+    if (cd->clone != NULL && !cd->clone->retired && cd->clone->calls &&
+        (tools & (uint8_t)~cd->clone->call_tools) == 0 &&
+        cd->clone->restart_version == pep669_registry.restart_version) {
+        pep669_clone_incref(cd->clone);
+        return cd->clone;
+    }
+    if (cd->probe_off_version == pep669_registry.version ||
+        cd->probe_refused_version == pep669_registry.version) {
+        return NULL;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    Pep669Clone *cl = make_call_clone(co, cd, tools);
+    PyErr_Restore(type, value, tb);
+    if (cl == NULL) {
+        cd->probe_refused_version = pep669_registry.version;
+        cd->probe_refused_disables = cd->line_disables;
+        return NULL;
+    }
+    if (cd->clone != NULL) {
+        pep669_clone_retire(cd->clone);
+        pep669_clone_decref(cd->clone);
+    }
+    cd->clone = cl;
+    pep669_clone_incref(cl);
+    return cl;
+}
+
 Pep669Clone *
 pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -255,7 +410,7 @@ pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
     if (!pep669_backend_probes_supported() || tools == 0) {
         return NULL;
     }
-    if (cd->clone != NULL && !cd->clone->retired &&
+    if (cd->clone != NULL && !cd->clone->retired && !cd->clone->calls &&
         (tools & (uint8_t)~cd->clone->line_tools) == 0 &&
         cd->clone->restart_version == pep669_registry.restart_version) {
         pep669_clone_incref(cd->clone);
@@ -352,8 +507,9 @@ pep669_probe_state(PyCodeObject *co)
         }
     }
     return Py_BuildValue(
-        "{s:O,s:O,s:i,s:i,s:N,s:N}",
+        "{s:O,s:O,s:O,s:i,s:i,s:N,s:N}",
         "clone", cl != NULL ? Py_True : Py_False,
+        "calls", cl != NULL && cl->calls ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,
         "patched", patched,

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "registry.h"
+#include "trace.h"
 
 struct Pep669Clone;
 /* Unpatch every site: frames running it must then be traced. */
@@ -21,6 +22,13 @@ typedef struct Pep669Clone {
      * again). */
     uint8_t line_tools;
     uint64_t restart_version;
+    /* A call clone (call probes: a site at every call instruction, for
+     * code that wants CALL and no line-level events), built for the tools
+     * with CALL then; the original code (borrowed: every frame running
+     * the clone holds it). */
+    int calls;
+    uint8_t call_tools;
+    PyCodeObject *orig;
     /* Retired: every site unpatched, frames running it are traced like
      * frames of the original (see pep669_clone_valid). */
     int retired;
@@ -33,6 +41,9 @@ typedef struct Pep669Clone {
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new
  * reference; NULL (no exception) when the code cannot use one now. */
 Pep669Clone *pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd);
+/* The same for code that wants CALL (and no line-level events): a call
+ * clone. */
+Pep669Clone *pep669_probe_call_clone(PyCodeObject *co, Pep669CodeData *cd);
 
 static inline void
 pep669_clone_incref(Pep669Clone *cl)
@@ -53,13 +64,24 @@ void pep669_clone_decref(Pep669Clone *cl);
  * and the frame's other events (`needed`: the code's, refreshed, less the
  * line-level events done) need no opcode events.  If not, it is retired
  * now (see pep669_clone_retire). */
+/* Events a call clone cannot run with: they need the frame traced. */
+#define PEP669_CALL_CLONE_BLOCKING_EVENTS \
+    (PEP669_LINE_LEVEL_EVENTS | PEP669_HANDLER_EVENTS)
+
 static inline int
 pep669_clone_valid(Pep669Clone *cl, Pep669CodeData *cd, uint32_t needed)
 {
     if (cl->retired) {
         return 0;
     }
-    if ((cd->tools[PEP669_EV_LINE] & (uint8_t)~cl->line_tools) == 0 &&
+    if (cl->calls) {
+        if ((cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
+            cl->restart_version == pep669_registry.restart_version &&
+            !(needed & PEP669_CALL_CLONE_BLOCKING_EVENTS)) {
+            return 1;
+        }
+    }
+    else if ((cd->tools[PEP669_EV_LINE] & (uint8_t)~cl->line_tools) == 0 &&
         cl->restart_version == pep669_registry.restart_version &&
         !(needed & PEP669_CLONE_BLOCKING_EVENTS)) {
         return 1;
@@ -82,6 +104,8 @@ pep669_clone_detour(Pep669Clone *cl, int offset)
 
 /* Unpatch the sites of the location `loc` (it needs no probe any more). */
 void pep669_clone_unpatch(Pep669Clone *cl, int loc);
+/* Unpatch one site. */
+void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 
 /* For tests: what the code's data says of its clone. */
 PyObject *pep669_probe_state(PyCodeObject *co);

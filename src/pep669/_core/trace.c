@@ -84,6 +84,21 @@ __attribute__((noinline))
 static uint32_t
 probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
+    if (rec->clone->calls) {
+        /* A call clone: its probes make every call, while it is valid. */
+        int calls = (events & PEP669_BIT(CALL)) &&
+                    pep669_clone_valid(rec->clone, cd, events);
+        if (calls) {
+            events &= ~PEP669_CALL_EVENTS;
+        }
+        else if (rec->swapped) {
+            /* (the evaluator read the clone's bytes already) */
+            pep669_backend_frame_set_code(rec->frame, rec->code);
+            rec->swapped = 0;
+        }
+        rec->calls_covered = calls;
+        return events;
+    }
     int covered = (events & PEP669_BIT(LINE)) &&
                   pep669_clone_valid(rec->clone, cd, events);
     if (covered) {
@@ -177,6 +192,8 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->clone = NULL;
     rec->window = 0;
     rec->line_covered = 0;
+    rec->calls_covered = 0;
+    rec->swapped = 0;
 }
 
 static void
@@ -468,6 +485,21 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
             want = wants_lines(events);
         }
     }
+    else if ((events & PEP669_BIT(CALL)) && cd != NULL &&
+             !(events & PEP669_CALL_CLONE_BLOCKING_EVENTS) &&
+             pep669_backend_thread_plain(ts)) {
+        /* Call probes make the calls: the frame runs untraced (or only
+         * watched for exceptions). */
+        Pep669Clone *cl = pep669_probe_call_clone(co, cd);
+        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
+            rec->clone = cl;
+            events = probed(rec, cd, events);
+            want = wants_lines(events);
+        }
+        else if (cl != NULL) {
+            pep669_clone_decref(cl);
+        }
+    }
     if (!fresh && (events & PEP669_HANDLER_EVENTS)) {
         /* "Reachable only through a handler" holds for one run: an
          * earlier run of this generator or coroutine may have handled the
@@ -492,6 +524,10 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         pep669_backend_pyframe_put_flags(pep669_backend_frame_pyframe(frame),
                                          0, 1);
         return;
+    }
+    if (rec->calls_covered) {
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->swapped = 1;
     }
     apply(ts, want);
     if (want == WANT_FULL) {
@@ -528,6 +564,7 @@ pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
         pep669_clone_decref(rec->clone);
         rec->clone = NULL;
         rec->line_covered = 0;
+        rec->calls_covered = 0;
         uint32_t events = record_events(rec, &cd);
         int want = with_record(rec, wants_lines(events), events);
         apply(ts, want);
@@ -1245,6 +1282,11 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
             int what)
 {
     Pep669Clone *cl = rec->clone;
+    if (rec->swapped) {
+        /* (the evaluator read the clone's bytes already) */
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->swapped = 0;
+    }
     if (rec->window) {
         if (what == PyTrace_CALL &&
             !pep669_backend_code_read_before_call()) {
@@ -1469,4 +1511,119 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         set_flags_rec(f, rec, events);
     }
     return 0;
+}
+
+/* C_RETURN or C_RAISE after a probe's call (the tools that DISABLEd the
+ * CALL there get neither: 3.12 removes the location's instrumentation).
+ * A C_RAISE callback's exception replaces the call's. */
+static int
+probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
+                 int loc, PyObject *callable, PyObject *arg0, int raised)
+{
+    int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
+    if (cd == NULL || !(pep669_code_data_events(cd) & (1u << event))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, event, loc) &
+        (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL, loc);
+    if (tools == 0) {
+        return 0;
+    }
+    PyObject *type = NULL, *value = NULL, *tb = NULL;
+    if (raised) {
+        PyErr_Fetch(&type, &value, &tb);
+    }
+    int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    if (raised) {
+        if (err < 0) {
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+        else {
+            PyErr_Restore(type, value, tb);
+        }
+    }
+    return err;
+}
+
+PyObject *
+pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
+                        Pep669Clone *cl, Pep669Site *site, PyObject **top)
+{
+    Pep669Record *rec = record_top;
+    PyCodeObject *co = cl->orig;
+    Pep669CodeData *cd = NULL;
+    int loc = site->loc, inlined = 0, events_on;
+    PyObject *callable, *arg0, *res;
+    /* The frame is at the call: for the callbacks, the callee (f_lineno,
+     * tracebacks) and an exception raised here. */
+    pep669_backend_frame_set_lasti(frame, loc);
+    if (rec != NULL && rec->frame == frame && rec->clone == cl) {
+        if (rec->swapped) {
+            pep669_backend_frame_set_code(frame, rec->code);
+            rec->swapped = 0;
+        }
+        cd = rec->cd;
+    }
+    else {
+        /* (no frame of ours runs clones without its record) */
+        pep669_clone_retire(cl);
+    }
+    events_on = cd != NULL && rec->calls_covered &&
+                (pep669_code_data_events(cd) & PEP669_BIT(CALL));
+    if (events_on && !pep669_backend_thread_plain(ts)) {
+        /* A legacy tracer or profiler arrived: it sees the frame's calls
+         * only without probes, from the next one on. */
+        pep669_clone_retire(cl);
+    }
+    uint8_t tools = events_on ? pep669_fire_tools(cd, PEP669_EV_CALL, loc)
+                              : 0;
+    if (tools == 0) {
+        /* Every tool with CALL DISABLEd it: the call, for good. */
+        if (events_on) {
+            pep669_clone_unpatch_site(cl, site);
+        }
+        res = pep669_backend_call_site_run(co, loc, top);
+        pep669_backend_frame_set_lasti(frame, loc);
+        return pep669_backend_call_site_finish(co, loc, top, res);
+    }
+    int found = pep669_backend_call_site_read(co, loc, top, &callable, &arg0,
+                                              &inlined);
+    if (found <= 0) {
+        if (found == 0) {
+            PyErr_SetString(PyExc_SystemError,
+                            "pep669: no call at a call site");
+        }
+        return pep669_backend_call_site_finish(co, loc, top, NULL);
+    }
+    if (arg0 == NULL) {
+        arg0 = pep669_registry.missing;
+    }
+    /* (the stack holds them; the callbacks may not keep it so) */
+    Py_INCREF(callable);
+    Py_INCREF(arg0);
+    if (pep669_call_tools2(ts, tools, PEP669_EV_CALL, co, loc, callable,
+                           arg0) < 0) {
+        /* The call does not happen. */
+        res = NULL;
+    }
+    else {
+        if (pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
+            pep669_clone_unpatch_site(cl, site);
+        }
+        pep669_backend_frame_set_lasti(frame, loc);
+        res = pep669_backend_call_site_run(co, loc, top);
+        pep669_backend_frame_set_lasti(frame, loc);
+        if (!inlined &&
+            probe_call_ended(ts, cd, co, loc, callable, arg0,
+                             res == NULL) < 0) {
+            Py_CLEAR(res);
+        }
+    }
+    pep669_backend_frame_set_lasti(frame, loc);
+    PyObject *out = pep669_backend_call_site_finish(co, loc, top, res);
+    Py_DECREF(callable);
+    Py_DECREF(arg0);
+    return out;
 }

@@ -100,6 +100,11 @@ typedef struct Pep669Record {
     struct Pep669Clone *clone;
     int window;
     int line_covered;
+    /* Call probes: the clone's probes stand in for CALL, C_RETURN and
+     * C_RAISE; f_code is the clone still (no window: put back by the
+     * frame's first probe or trampoline event, or when the run ends). */
+    int calls_covered;
+    int swapped;
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
@@ -192,6 +197,10 @@ void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
 static inline void
 pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
+    if (rec->swapped) {
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->swapped = 0;
+    }
     if (rec->window) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->window = 0;
@@ -210,6 +219,12 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
  * frame raises at the location). */
 int pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame,
                        struct Pep669Clone *cl, Pep669Site *site);
+/* A call probe of `cl` was called by its stub for `site`, the stack's top
+ * (below the probe) at `top`: CALL, the call, C_RETURN or C_RAISE; what
+ * the probe returns (see pep669_backend_call_site_finish). */
+PyObject *pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
+                                  struct Pep669Clone *cl, Pep669Site *site,
+                                  PyObject **top);
 
 /* A generator or coroutine frame returned `retval`: STOP_ITERATION in
  * the frame that drives it from bytecode, if any.  -1 with an exception
