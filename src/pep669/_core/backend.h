@@ -251,13 +251,15 @@ typedef struct {
      * [at, at + width) the whole instruction (prefixes included), made a
      * jump to its stub; the probe makes the call there. */
     int call;
+    int op, oparg, items;  /* the call instruction (filled in) */
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
  * the evaluator under our eval-frame hook is the interpreter's own (an
  * evaluator of another tool's could do anything with the frame's code). */
 int pep669_backend_probes_supported(void);
-/* Build the clone of `co`: co_consts plus `probe`, each site's stub
+/* Build the clone of `co`: co_consts plus the tuple `probes` (line sites
+ * call the first; call site i calls probes[i]), each site's stub
  * (calling probe, then jumping to the site's location) appended in the
  * order of sites[0 .. n-1] (n > 0), and each site patched (given loc and
  * src, the rest is filled in).  NULL with an exception on failure, NULL
@@ -265,7 +267,7 @@ int pep669_backend_probes_supported(void);
  * stack for the probe at the location; a jump to a stub that needs more
  * prefixes than there is room for (at a location, a prefix takes the unit
  * after it, which nothing else may enter); two sites on the same bytes. */
-PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
+PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                         Pep669Site *sites, int n);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
@@ -300,18 +302,18 @@ int pep669_backend_thread_plain(PyThreadState *ts);
 /* Whether the frame's value stack can hold the clone's (if not, the
  * code's next frames will). */
 int pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone);
-/* The call site at `loc` of `co` (the original), its stack's top at `top`
- * (the stub's, below the probe): as pep669_backend_call_at. */
-int pep669_backend_call_site_read(PyCodeObject *co, int loc, PyObject **top,
+/* The call of a call site, its stack's top at `top` (the stub's, below
+ * the probe): as pep669_backend_call_at. */
+int pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
                                   PyObject **callable, PyObject **arg0,
                                   int *inlined);
 /* Make the call of the site (new reference, or NULL with an exception),
  * as the instruction would. */
-PyObject *pep669_backend_call_site_run(PyCodeObject *co, int loc,
+PyObject *pep669_backend_call_site_run(const Pep669Site *site,
                                        PyObject **top);
 /* Leave the stack as the stub's pops expect, `res` (stolen) the call's
  * result: what the probe returns (new reference); NULL if res is. */
-PyObject *pep669_backend_call_site_finish(PyCodeObject *co, int loc,
+PyObject *pep669_backend_call_site_finish(const Pep669Site *site,
                                           PyObject **top, PyObject *res);
 
 #endif

@@ -692,7 +692,7 @@ pep669_backend_probes_supported(void)
 
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *Py_UNUSED(co),
-                          PyObject *Py_UNUSED(probe),
+                          PyObject *Py_UNUSED(probes),
                           Pep669Site *Py_UNUSED(sites), int Py_UNUSED(n))
 {
     return NULL;
@@ -736,7 +736,7 @@ pep669_backend_frame_fits(Pep669Frame *Py_UNUSED(frame),
 }
 
 int
-pep669_backend_call_site_read(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
+pep669_backend_call_site_read(const Pep669Site *Py_UNUSED(site),
                               PyObject **Py_UNUSED(top),
                               PyObject **Py_UNUSED(callable),
                               PyObject **Py_UNUSED(arg0),
@@ -746,7 +746,7 @@ pep669_backend_call_site_read(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
 }
 
 PyObject *
-pep669_backend_call_site_run(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
+pep669_backend_call_site_run(const Pep669Site *Py_UNUSED(site),
                              PyObject **Py_UNUSED(top))
 {
     PyErr_SetString(PyExc_SystemError, "pep669: no call probes on 3.11");
@@ -754,9 +754,8 @@ pep669_backend_call_site_run(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
 }
 
 PyObject *
-pep669_backend_call_site_finish(PyCodeObject *Py_UNUSED(co),
-                                int Py_UNUSED(loc), PyObject **Py_UNUSED(top),
-                                PyObject *res)
+pep669_backend_call_site_finish(const Pep669Site *Py_UNUSED(site),
+                                PyObject **Py_UNUSED(top), PyObject *res)
 {
     Py_XDECREF(res);
     return NULL;

@@ -423,6 +423,10 @@ pep669_backend_forward_jump_lines(void)
 }
 
 
+static inline int call_read(int op, int n, PyObject **sp,
+                            PyObject **callable, PyObject **arg0,
+                            int *inlined);
+
 /* pep669_backend_call_at with the stack's top at sp. */
 static int
 call_at_sp(PyCodeObject *co, int offset, PyObject **sp, int *call_offset,
@@ -442,6 +446,15 @@ call_at_sp(PyCodeObject *co, int offset, PyObject **sp, int *call_offset,
         unit++;
     }
     *call_offset = unit * (int)sizeof(_Py_CODEUNIT);
+    return call_read(op, n, sp, callable, arg0, inlined);
+}
+
+/* The callable and first argument of the call `op` with argument `n`,
+ * the stack's top at sp (see pep669_backend_call_at). */
+static inline int
+call_read(int op, int n, PyObject **sp, PyObject **callable,
+          PyObject **arg0, int *inlined)
+{
     switch (op) {
     case CALL_FUNCTION:
         *callable = sp[-n - 1];
@@ -874,7 +887,7 @@ emit_call_stub(unsigned char *out, int *at, unsigned int kconst, int items,
 }
 
 PyCodeObject *
-pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
+pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code);
@@ -901,12 +914,13 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         Pep669Site *site = &sites[i];
         int at = total, lu = site->loc / PROBE_UNIT;
         if (site->call) {
-            int start, op, oparg, items;
-            ok = call_instr(co, site->loc, &start, &op, &oparg, &items) == 0;
+            int start;
+            ok = call_instr(co, site->loc, &start, &site->op, &site->oparg,
+                            &site->items) == 0;
             if (!ok) {
                 break;
             }
-            emit_call_stub(NULL, &at, kconst, items,
+            emit_call_stub(NULL, &at, kconst + (unsigned int)i, site->items,
                            site->loc + PROBE_UNIT);
             site->stub = total;
             site->stub_end = at;
@@ -962,7 +976,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         goto done;
     }
     bytes = PyBytes_FromStringAndSize(NULL, total);
-    consts = PyTuple_New((Py_ssize_t)kconst + 1);
+    consts = PyTuple_New((Py_ssize_t)kconst + PyTuple_GET_SIZE(probes));
     if (bytes == NULL || consts == NULL) {
         goto done;
     }
@@ -972,10 +986,10 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         Pep669Site *site = &sites[i];
         int at = site->stub;
         if (site->call) {
-            int start, op, oparg, items, jop;
+            int jop;
             unsigned int jarg;
-            (void)call_instr(co, site->loc, &start, &op, &oparg, &items);
-            emit_call_stub(out, &at, kconst, items, site->loc + PROBE_UNIT);
+            emit_call_stub(out, &at, kconst + (unsigned int)i, site->items,
+                           site->loc + PROBE_UNIT);
             memcpy(site->saved, out + site->at, (size_t)site->width);
             (void)call_jump(site, &jop, &jarg);
             (void)emit_fixed(out, site->at, site->width, jop, jarg);
@@ -1002,8 +1016,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probe,
         Py_INCREF(item);
         PyTuple_SET_ITEM(consts, i, item);
     }
-    Py_INCREF(probe);
-    PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst, probe);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(probes); i++) {
+        PyObject *item = PyTuple_GET_ITEM(probes, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst + i, item);
+    }
     clone = PyCode_NewWithPosOnlyArgs(
         co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
         co->co_nlocals, stacksize, co->co_flags, bytes, consts,
@@ -1056,12 +1073,11 @@ pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
 }
 
 int
-pep669_backend_call_site_read(PyCodeObject *co, int loc, PyObject **top,
+pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
                               PyObject **callable, PyObject **arg0,
                               int *inlined)
 {
-    int offset;
-    return call_at_sp(co, loc, top, &offset, callable, arg0, inlined);
+    return call_read(site->op, site->oparg, top, callable, arg0, inlined);
 }
 
 /* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
@@ -1096,14 +1112,10 @@ put_item(PyObject **slot, PyObject *value)
 }
 
 PyObject *
-pep669_backend_call_site_run(PyCodeObject *co, int loc, PyObject **top)
+pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
 {
-    int start, op, oparg, items;
-    if (call_instr(co, loc, &start, &op, &oparg, &items) < 0) {
-        PyErr_SetString(PyExc_SystemError, "pep669: no call at a call site");
-        return NULL;
-    }
-    PyObject **base = top - items;
+    int op = site->op, oparg = site->oparg;
+    PyObject **base = top - site->items;
     size_t offset = PY_VECTORCALL_ARGUMENTS_OFFSET;
     switch (op) {
     case CALL_FUNCTION:
@@ -1163,14 +1175,10 @@ pep669_backend_call_site_run(PyCodeObject *co, int loc, PyObject **top)
 }
 
 PyObject *
-pep669_backend_call_site_finish(PyCodeObject *co, int loc, PyObject **top,
+pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
                                 PyObject *res)
 {
-    int start, op, oparg, items;
-    if (call_instr(co, loc, &start, &op, &oparg, &items) < 0) {
-        Py_XDECREF(res);
-        return NULL;
-    }
+    int items = site->items;
     PyObject **base = top - items;
     /* The items go from the top down, as the instruction drops them; the
      * stub's pops then find None, None, ..., False under the result. */

@@ -28,6 +28,7 @@ typedef struct {
     PyObject_HEAD
     Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
     vectorcallfunc vectorcall;
+    int site;            /* a call probe's site, or -1 (line probes) */
 } Pep669Probe;
 
 /* Called by a stub's CALL_FUNCTION 0, which passes the frame's value
@@ -37,19 +38,12 @@ static PyObject *
 probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                  PyObject *kwnames)
 {
-    Pep669Clone *cl = ((Pep669Probe *)self)->clone;
+    Pep669Probe *probe = (Pep669Probe *)self;
+    Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669Site *site = NULL;
-    if (cl != NULL && frame != NULL) {
-        site = pep669_clone_stub_site(cl,
-                                      pep669_backend_frame_lasti(frame));
-    }
-    if (site == NULL) {
-        /* Called from elsewhere than its stubs: nothing to do. */
-        Py_RETURN_FALSE;
-    }
-    if (site->call) {
+    if (probe->site >= 0 && cl != NULL && frame != NULL) {
         if (PyVectorcall_NARGS(nargsf) != 0 || kwnames != NULL ||
             !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET) ||
             args[-1] != self) {
@@ -57,8 +51,17 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                             "pep669: call probe called out of its stub");
             return NULL;
         }
-        return pep669_trace_call_probe(ts, frame, cl, site,
+        return pep669_trace_call_probe(ts, frame, cl,
+                                       &cl->sites[probe->site],
                                        (PyObject **)args - 1);
+    }
+    if (cl != NULL && frame != NULL) {
+        site = pep669_clone_stub_site(cl,
+                                      pep669_backend_frame_lasti(frame));
+    }
+    if (site == NULL || site->call) {
+        /* Called from elsewhere than its stubs: nothing to do. */
+        Py_RETURN_FALSE;
     }
     if (pep669_trace_probe(ts, frame, cl, site) < 0) {
         return NULL;
@@ -132,9 +135,13 @@ pep669_clone_decref(Pep669Clone *cl)
     if (cl == NULL || --cl->refs > 0) {
         return;
     }
-    ((Pep669Probe *)cl->probe)->clone = NULL;
-    Py_DECREF(cl->probe);
-    Py_DECREF(cl->code);
+    if (cl->probes != NULL) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(cl->probes); i++) {
+            ((Pep669Probe *)PyTuple_GET_ITEM(cl->probes, i))->clone = NULL;
+        }
+        Py_DECREF(cl->probes);
+        Py_DECREF(cl->code);
+    }
     PyMem_RawFree(cl->sites);
     PyMem_RawFree(cl->patched);
     PyMem_RawFree(cl);
@@ -163,15 +170,33 @@ pep669_clone_stub_site(Pep669Clone *cl, int offset)
     return NULL;
 }
 
-static Pep669Probe *
-new_probe(void)
+/* A tuple of n probes (site -1 for a line clone's one, else 0..n-1), not
+ * attached to a clone yet; NULL with an exception. */
+static PyObject *
+new_probes(Py_ssize_t n, int calls)
 {
-    Pep669Probe *probe = PyObject_New(Pep669Probe, &probe_type);
-    if (probe != NULL) {
+    PyObject *probes = PyTuple_New(n);
+    for (Py_ssize_t i = 0; probes != NULL && i < n; i++) {
+        Pep669Probe *probe = PyObject_New(Pep669Probe, &probe_type);
+        if (probe == NULL) {
+            Py_CLEAR(probes);
+            break;
+        }
         probe->clone = NULL;
         probe->vectorcall = probe_vectorcall;
+        probe->site = calls ? (int)i : -1;
+        PyTuple_SET_ITEM(probes, i, (PyObject *)probe);
     }
-    return probe;
+    return probes;
+}
+
+static void
+attach_probes(Pep669Clone *cl, PyObject *probes)
+{
+    cl->probes = probes;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(probes); i++) {
+        ((Pep669Probe *)PyTuple_GET_ITEM(probes, i))->clone = cl;
+    }
 }
 
 /* Whether the LINE location at `loc` is one some of `tools` still want. */
@@ -188,7 +213,7 @@ static Pep669Clone *
 make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
-    Pep669Probe *probe = NULL;
+    PyObject *probes = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
@@ -253,17 +278,16 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].src = (int)u * 2;
         }
     }
-    probe = new_probe();
-    if (probe == NULL) {
+    probes = new_probes(1, 0);
+    if (probes == NULL) {
         goto fail;
     }
-    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n);
+    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
     if (cl->code == NULL) {
         goto fail;
     }
     cl->refs = 1;
-    cl->probe = (PyObject *)probe;
-    probe->clone = cl;
+    attach_probes(cl, probes);
     cl->line_tools = tools;
     cl->restart_version = pep669_registry.restart_version;
     cl->base = (int)cd->nunits * 2;
@@ -277,7 +301,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     return cl;
 fail:
     PyErr_Clear();
-    Py_XDECREF(probe);
+    Py_XDECREF(probes);
     if (cl != NULL) {
         PyMem_RawFree(cl->sites);
         PyMem_RawFree(cl->patched);
@@ -293,7 +317,7 @@ static Pep669Clone *
 make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
-    Pep669Probe *probe = NULL;
+    PyObject *probes = NULL;
     int n = 0, k = 0;
     const uint8_t *units = pep669_code_units(co, cd);
     if (units == NULL) {
@@ -302,12 +326,25 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     for (Py_ssize_t u = 0; u < cd->nunits; u++) {
         n += (units[u] & PEP669_UNIT_CALL_EVENT) != 0;
     }
-    if (n == 0) {
-        return NULL;
-    }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
     if (cl == NULL) {
         goto fail;
+    }
+    if (n == 0) {
+        /* No call: CALL needs nothing, the frames run the code itself
+         * (borrowed: no probe, nothing to patch). */
+        cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+        if (cl->patched == NULL) {
+            goto fail;
+        }
+        cl->code = co;
+        cl->refs = 1;
+        cl->calls = 1;
+        cl->call_tools = tools;
+        cl->orig = co;
+        cl->restart_version = pep669_registry.restart_version;
+        cl->base = (int)cd->nunits * 2;
+        return cl;
     }
     cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
     cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
@@ -326,17 +363,16 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].call = 1;
         }
     }
-    probe = new_probe();
-    if (probe == NULL) {
+    probes = new_probes(n, 1);
+    if (probes == NULL) {
         goto fail;
     }
-    cl->code = pep669_backend_clone_code(co, (PyObject *)probe, cl->sites, n);
+    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
     if (cl->code == NULL) {
         goto fail;
     }
     cl->refs = 1;
-    cl->probe = (PyObject *)probe;
-    probe->clone = cl;
+    attach_probes(cl, probes);
     cl->calls = 1;
     cl->call_tools = tools;
     cl->orig = co;
@@ -358,7 +394,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     return cl;
 fail:
     PyErr_Clear();
-    Py_XDECREF(probe);
+    Py_XDECREF(probes);
     if (cl != NULL) {
         PyMem_RawFree(cl->sites);
         PyMem_RawFree(cl->patched);

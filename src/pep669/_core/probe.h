@@ -16,7 +16,11 @@ void pep669_clone_retire(struct Pep669Clone *cl);
 typedef struct Pep669Clone {
     Py_ssize_t refs;        /* the code data's, and each running frame's */
     PyCodeObject *code;     /* the clone (owned) */
-    PyObject *probe;        /* its probe (owned; also in code's consts) */
+    PyObject *probes;       /* a tuple of its probes (owned; also in code's
+                             * consts): a line clone's one, one per call
+                             * site of a call clone */
+    /* (a call clone of code without calls has neither: code is the
+     * original, borrowed, and probes NULL) */
     /* What it was built for: the tools with LINE then, and the registry's
      * restart version (a restart_events() makes every location wanted
      * again). */

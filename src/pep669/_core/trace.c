@@ -1557,7 +1557,8 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
     int loc = site->loc, inlined = 0, events_on;
     PyObject *callable, *arg0, *res;
     /* The frame is at the call: for the callbacks, the callee (f_lineno,
-     * tracebacks) and an exception raised here. */
+     * tracebacks) and an exception raised here (nothing changes it until
+     * the stub goes on). */
     pep669_backend_frame_set_lasti(frame, loc);
     if (rec != NULL && rec->frame == frame && rec->clone == cl) {
         if (rec->swapped) {
@@ -1584,18 +1585,17 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
         if (events_on) {
             pep669_clone_unpatch_site(cl, site);
         }
-        res = pep669_backend_call_site_run(co, loc, top);
-        pep669_backend_frame_set_lasti(frame, loc);
-        return pep669_backend_call_site_finish(co, loc, top, res);
+        res = pep669_backend_call_site_run(site, top);
+        return pep669_backend_call_site_finish(site, top, res);
     }
-    int found = pep669_backend_call_site_read(co, loc, top, &callable, &arg0,
+    int found = pep669_backend_call_site_read(site, top, &callable, &arg0,
                                               &inlined);
     if (found <= 0) {
         if (found == 0) {
             PyErr_SetString(PyExc_SystemError,
                             "pep669: no call at a call site");
         }
-        return pep669_backend_call_site_finish(co, loc, top, NULL);
+        return pep669_backend_call_site_finish(site, top, NULL);
     }
     if (arg0 == NULL) {
         arg0 = pep669_registry.missing;
@@ -1612,17 +1612,14 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
         if (pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
             pep669_clone_unpatch_site(cl, site);
         }
-        pep669_backend_frame_set_lasti(frame, loc);
-        res = pep669_backend_call_site_run(co, loc, top);
-        pep669_backend_frame_set_lasti(frame, loc);
+        res = pep669_backend_call_site_run(site, top);
         if (!inlined &&
             probe_call_ended(ts, cd, co, loc, callable, arg0,
                              res == NULL) < 0) {
             Py_CLEAR(res);
         }
     }
-    pep669_backend_frame_set_lasti(frame, loc);
-    PyObject *out = pep669_backend_call_site_finish(co, loc, top, res);
+    PyObject *out = pep669_backend_call_site_finish(site, top, res);
     Py_DECREF(callable);
     Py_DECREF(arg0);
     return out;
