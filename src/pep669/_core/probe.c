@@ -199,6 +199,44 @@ attach_probes(Pep669Clone *cl, PyObject *probes)
     }
 }
 
+/* A clone that could not be built goes (NULL: nothing). */
+static void
+free_unbuilt(Pep669Clone *cl)
+{
+    PyErr_Clear();
+    if (cl != NULL) {
+        PyMem_RawFree(cl->sites);
+        PyMem_RawFree(cl->patched);
+        PyMem_RawFree(cl);
+    }
+}
+
+/* Fill in `cl`, whose n sites are set: its probes (one, or one per call
+ * site), its code, the rest.  -1 (no exception kept) if the code cannot
+ * be built. */
+static int
+build_clone(Pep669Clone *cl, PyCodeObject *co, Pep669CodeData *cd, int n,
+            int calls)
+{
+    PyObject *probes = new_probes(calls ? n : 1, calls);
+    if (probes == NULL) {
+        return -1;
+    }
+    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
+    if (cl->code == NULL) {
+        Py_DECREF(probes);
+        return -1;
+    }
+    cl->refs = 1;
+    attach_probes(cl, probes);
+    cl->calls = calls;
+    cl->orig = co;
+    cl->restart_version = pep669_registry.restart_version;
+    cl->base = (int)cd->nunits * 2;
+    cl->nsites = n;
+    return 0;
+}
+
 /* Whether the LINE location at `loc` is one some of `tools` still want. */
 static inline int
 still_wanted(const uint8_t *map, uint8_t tools, int loc)
@@ -213,7 +251,6 @@ static Pep669Clone *
 make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
-    PyObject *probes = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
@@ -278,20 +315,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].src = (int)u * 2;
         }
     }
-    probes = new_probes(1, 0);
-    if (probes == NULL) {
+    if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }
-    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
-    if (cl->code == NULL) {
-        goto fail;
-    }
-    cl->refs = 1;
-    attach_probes(cl, probes);
     cl->line_tools = tools;
-    cl->restart_version = pep669_registry.restart_version;
-    cl->base = (int)cd->nunits * 2;
-    cl->nsites = n;
     for (int i = 0; i < n; i++) {
         if (cl->sites[i].src < 0) {
             cl->patched[cl->sites[i].loc >> 1] = 1;
@@ -300,13 +327,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     PyMem_RawFree(wanted);
     return cl;
 fail:
-    PyErr_Clear();
-    Py_XDECREF(probes);
-    if (cl != NULL) {
-        PyMem_RawFree(cl->sites);
-        PyMem_RawFree(cl->patched);
-        PyMem_RawFree(cl);
-    }
+    free_unbuilt(cl);
     PyMem_RawFree(wanted);
     return NULL;
 }
@@ -317,7 +338,6 @@ static Pep669Clone *
 make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
-    PyObject *probes = NULL;
     int n = 0, k = 0;
     const uint8_t *units = pep669_code_units(co, cd);
     if (units == NULL) {
@@ -363,22 +383,10 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].call = 1;
         }
     }
-    probes = new_probes(n, 1);
-    if (probes == NULL) {
+    if (build_clone(cl, co, cd, n, 1) < 0) {
         goto fail;
     }
-    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
-    if (cl->code == NULL) {
-        goto fail;
-    }
-    cl->refs = 1;
-    attach_probes(cl, probes);
-    cl->calls = 1;
     cl->call_tools = tools;
-    cl->orig = co;
-    cl->restart_version = pep669_registry.restart_version;
-    cl->base = (int)cd->nunits * 2;
-    cl->nsites = n;
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &cl->sites[i];
         for (int b = site->at; b < site->at + site->width; b += 2) {
@@ -393,75 +401,38 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     return cl;
 fail:
-    PyErr_Clear();
-    Py_XDECREF(probes);
-    if (cl != NULL) {
-        PyMem_RawFree(cl->sites);
-        PyMem_RawFree(cl->patched);
-        PyMem_RawFree(cl);
-    }
+    free_unbuilt(cl);
     return NULL;
 }
 
-Pep669Clone *
-pep669_probe_call_clone(PyCodeObject *co, Pep669CodeData *cd)
+/* The code's clone of the kind asked for (calls: a call clone, else a
+ * line clone), made now if the current one does not serve; new reference,
+ * or NULL (no exception). */
+static Pep669Clone *
+probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
 {
     (void)pep669_code_data_events(cd);
-    uint8_t tools = cd->tools[PEP669_EV_CALL];
+    uint8_t tools = cd->tools[calls ? PEP669_EV_CALL : PEP669_EV_LINE];
+    Pep669Clone *cl = cd->clone;
     if (!pep669_backend_probes_supported() || tools == 0) {
         return NULL;
     }
-    if (cd->clone != NULL && !cd->clone->retired && cd->clone->calls &&
-        (tools & (uint8_t)~cd->clone->call_tools) == 0 &&
-        cd->clone->restart_version == pep669_registry.restart_version) {
-        pep669_clone_incref(cd->clone);
-        return cd->clone;
-    }
-    if (cd->probe_off_version == pep669_registry.version ||
-        cd->probe_refused_version == pep669_registry.version) {
-        return NULL;
-    }
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    Pep669Clone *cl = make_call_clone(co, cd, tools);
-    PyErr_Restore(type, value, tb);
-    if (cl == NULL) {
-        cd->probe_refused_version = pep669_registry.version;
-        cd->probe_refused_disables = cd->line_disables;
-        return NULL;
-    }
-    if (cd->clone != NULL) {
-        pep669_clone_retire(cd->clone);
-        pep669_clone_decref(cd->clone);
-    }
-    cd->clone = cl;
-    pep669_clone_incref(cl);
-    return cl;
-}
-
-Pep669Clone *
-pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
-{
-    uint8_t tools = cd->tools[PEP669_EV_LINE];
-    if (!pep669_backend_probes_supported() || tools == 0) {
-        return NULL;
-    }
-    if (cd->clone != NULL && !cd->clone->retired && !cd->clone->calls &&
-        (tools & (uint8_t)~cd->clone->line_tools) == 0 &&
-        cd->clone->restart_version == pep669_registry.restart_version) {
-        pep669_clone_incref(cd->clone);
-        return cd->clone;
+    if (cl != NULL && !cl->retired && cl->calls == calls &&
+        (tools & (uint8_t)~(calls ? cl->call_tools : cl->line_tools)) == 0 &&
+        cl->restart_version == pep669_registry.restart_version) {
+        pep669_clone_incref(cl);
+        return cl;
     }
     if (cd->probe_off_version == pep669_registry.version ||
         (cd->probe_refused_version == pep669_registry.version &&
-         cd->probe_refused_disables == cd->line_disables)) {
+         (calls || cd->probe_refused_disables == cd->line_disables))) {
         /* Nothing changed since the last attempt. */
         return NULL;
     }
     /* (a throw() into the frame is under way: its exception is set) */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    Pep669Clone *cl = make_clone(co, cd, tools);
+    cl = calls ? make_call_clone(co, cd, tools) : make_clone(co, cd, tools);
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
         cd->probe_refused_version = pep669_registry.version;
@@ -477,6 +448,18 @@ pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
     cd->clone = cl;
     pep669_clone_incref(cl);
     return cl;
+}
+
+Pep669Clone *
+pep669_probe_call_clone(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return probe_clone(co, cd, 1);
+}
+
+Pep669Clone *
+pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return probe_clone(co, cd, 0);
 }
 
 PyObject *
