@@ -74,13 +74,12 @@ LASTI_AT_LAST_CACHE = PY == (3, 12)
 
 # Engine bugs found by these tests.
 #
-# ENGINE (3.8, 3.9), open: a call probe at a call instruction with an
-# EXTENDED_ARG prefix (a call with more than 255 arguments) reads the
+# ENGINE (3.8, 3.9), fixed: a call probe at a call instruction with an
+# EXTENDED_ARG prefix (a call with more than 255 arguments) read the
 # callable and the first argument with the low byte of the argument count
-# only: ``max(0, ..., 299)`` reports CALL(255, 256), two of the arguments,
-# instead of CALL(max, 0) (the call itself is right).  The first, traced,
-# run is right.
-ENGINE_PROBE_EXTENDED_ARG = PROBES and PY < (3, 10)
+# only: ``max(0, ..., 299)`` reported CALL(255, 256), two of the arguments,
+# instead of CALL(max, 0) (the call itself was right).
+ENGINE_PROBE_EXTENDED_ARG = False
 
 # ENGINE (3.8-3.10), open: events switched on by a callback while a frame
 # runs on call probes (a tool gaining LINE in a C_RETURN callback) are not

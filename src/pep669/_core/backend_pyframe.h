@@ -1060,8 +1060,14 @@ pep669_backend_call_site_read(PyCodeObject *co, int loc, PyObject **top,
                               PyObject **callable, PyObject **arg0,
                               int *inlined)
 {
-    int offset;
-    return call_at_sp(co, loc, top, &offset, callable, arg0, inlined);
+    int offset, start, op, oparg, items;
+    /* From the first EXTENDED_ARG prefix: call_at_sp() builds the
+     * argument from there (at the call itself it would have the low byte
+     * only). */
+    if (call_instr(co, loc, &start, &op, &oparg, &items) < 0) {
+        return 0;
+    }
+    return call_at_sp(co, start, top, &offset, callable, arg0, inlined);
 }
 
 /* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
