@@ -81,21 +81,22 @@ LASTI_AT_LAST_CACHE = PY == (3, 12)
 # instead of CALL(max, 0) (the call itself was right).
 ENGINE_PROBE_EXTENDED_ARG = False
 
-# ENGINE (3.8-3.10), open: events switched on by a callback while a frame
-# runs on call probes (a tool gaining LINE in a C_RETURN callback) are not
-# reported in that frame for the rest of its run: the frame goes on
-# untraced (the probe does not look at the events again after its
-# callbacks, as a line probe does).  Native, 3.11 and the traced path
-# report them at once.
-ENGINE_EVENTS_FROM_CALLBACK_IN_PROBED_FRAME = PROBES
+# ENGINE (3.8-3.10), fixed: events switched on by a callback while a
+# frame ran on call probes (a tool gaining LINE in a C_RETURN callback)
+# were not reported in that frame for the rest of its run: the frame went
+# on untraced (the probe did not look at the events again after its
+# callbacks, as a line probe does).  Switched on by a Python callee, they
+# came with one LINE too many: the call's own line again, after the
+# callee returned.  Native, 3.11 and the traced path report them at once.
+ENGINE_EVENTS_FROM_CALLBACK_IN_PROBED_FRAME = False
 
-# ENGINE (3.8-3.10), open: a legacy profiler or tracer (``sys.setprofile``,
-# ``sys.settrace``) set while a frame runs on call probes (in a callback):
-# the next probe finds it and retires the clone, but the frame goes on
-# untraced: the monitoring tool loses the CALL/C_RETURN events of the
-# frame's calls after that one, and a profiler the c_call/c_return of
-# that one (the probe makes the call itself).
-ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME = PROBES
+# ENGINE (3.8-3.10), fixed: a legacy profiler or tracer (``sys.setprofile``,
+# ``sys.settrace``) set while a frame ran on call probes (in a callback):
+# the next probe found it and retired the clone, but the frame went on
+# untraced: the monitoring tool lost the CALL/C_RETURN events of the
+# frame's calls after that one, and a profiler the c_call/c_return of that
+# one (the probe made the call itself).
+ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME = False
 
 # ENGINE (3.8-3.11), open: ``f(*x)`` where ``x`` is not iterable (and, on
 # 3.8, ``f(**m)`` where ``m`` is not a mapping, and the reading of a
@@ -411,6 +412,18 @@ def three_builtins(x):
 def roomy(x):
     y = (x, x, x, x)
     return abs(x), y
+
+
+def switch_line_events(on, tool):
+    if on:
+        monitoring.set_events(tool, E.LINE)
+
+
+def calls_switcher(x, tool):
+    a = len('ab')
+    switch_line_events(x, tool)
+    b = abs(-x)
+    return a, b
 
 
 def calls_in_loop(n):
@@ -1690,15 +1703,24 @@ class CallbackTest(ProbeCallTestCase):
         armed.append(1)
         del order[:]
         f(3)
+        during = order[:]
+        del armed[:]
+        del order[:]
+        f(4)
         self.stop()
-        # tool 1 from the event after the callback on (tools are called
-        # from the highest id down)
-        self.assertEqual(order, [
-            (0, 'CALL', len), (1, 'C_RETURN', len), (0, 'C_RETURN', len),
+        both = [
             (1, 'CALL', abs), (0, 'CALL', abs),
             (1, 'C_RETURN', abs), (0, 'C_RETURN', abs),
             (1, 'CALL', max), (0, 'CALL', max),
-            (1, 'C_RETURN', max), (0, 'C_RETURN', max)])
+            (1, 'C_RETURN', max), (0, 'C_RETURN', max)]
+        # tool 1 from the event after the callback on (tools are called
+        # from the highest id down)
+        self.assertEqual(during, [
+            (0, 'CALL', len), (1, 'C_RETURN', len), (0, 'C_RETURN', len)] +
+            both)
+        self.assertEqual(order, [
+            (1, 'CALL', len), (0, 'CALL', len),
+            (1, 'C_RETURN', len), (0, 'C_RETURN', len)] + both)
         self.assertOnProbes(f)
 
     def test_events_switched_off_in_a_callback(self):
@@ -1763,6 +1785,31 @@ class CallbackTest(ProbeCallTestCase):
             ('C_RETURN', 'three_builtins', c3, max, x))])
         # at once: the lines after the call in the run where LINE came on
         self.assertEqual(lines, [[], [], [2, 3, 4], [1, 2, 3, 4]])
+
+    def test_line_events_switched_on_by_a_callee(self):
+        # (set_events in a Python function called from the probed frame)
+        f = fresh(calls_switcher)
+        code = f.__code__
+        rec0 = self.recorder(0, CALLS, in_codes(code))
+        self.use_tool(1)
+        rec1 = Recorder(1, E.LINE, in_codes(code)).register()
+        lines = []
+        for x in (0, 0, 1, 0):
+            start = len(rec1.records)
+            f(x, 1)
+            lines.append([r.args[0] - code.co_firstlineno
+                          for r in rec1.records[start:]])
+        self.stop()
+        self.assertEqual(rec0.frame_errors + rec1.frame_errors, [])
+        c1, c2, c3 = (call_site(f, line) for line in (1, 2, 3))
+        self.assertEqual(rec0.events(), [e for x in (0, 0, 1, 0) for e in (
+            ('CALL', 'calls_switcher', c1, len, 'ab'),
+            ('C_RETURN', 'calls_switcher', c1, len, 'ab'),
+            ('CALL', 'calls_switcher', c2, switch_line_events, x),
+            ('CALL', 'calls_switcher', c3, abs, -x),
+            ('C_RETURN', 'calls_switcher', c3, abs, -x))])
+        # at once: the lines after the call in the run where LINE came on
+        self.assertEqual(lines, [[], [], [3, 4], [1, 2, 3, 4]])
 
     @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME)
     def test_profiler_set_in_a_callback(self):
