@@ -1206,6 +1206,14 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             err = end_call(ts, rec, rec->code, cd, events,
                            lasti >= rec->call_offset &&
                            lasti < rec->call_end);
+            if (err < 0) {
+                /* The interpreter drops the traceback it reported, with
+                 * the frame's entry, when the trace function fails: the
+                 * callback's exception is raised here, so it gets the
+                 * entry (natively, C_RAISE comes before it is made). */
+                pep669_backend_frame_add_traceback(
+                    ts, pep669_backend_pyframe_frame(frame));
+            }
         }
         if (err == 0) {
             err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
