@@ -1361,6 +1361,37 @@ class GeneratorTest(ProbeCallTestCase):
         self.assertOnProbes(f, catching_gen)
 
 
+    def test_events_change_while_a_generator_is_suspended(self):
+        # the generator was suspended on probes; it resumes under the new
+        # events
+        g_code = gen_calls.__code__
+        c_abs = call_site(gen_calls, 2)
+        for change in ('call', 'line'):
+            rec0 = self.recorder(0, CALLS, in_codes(g_code))
+            self.use_tool(1)
+            rec1 = Recorder(1, CALLS | E.LINE, in_codes(g_code)).register()
+            list(gen_calls(2))
+            list(gen_calls(2))
+            g = gen_calls(4)
+            self.assertEqual([next(g), next(g)], [0, 1])
+            start0 = len(rec0.records)
+            monitoring.set_events(1, CALLS if change == 'call' else E.LINE)
+            self.assertEqual([next(g), next(g)], [2, 3])
+            self.stop()
+            g.close()
+            self.assertEqual(rec0.frame_errors + rec1.frame_errors, [])
+            calls = [e for i in (2, 3) for e in (
+                ('CALL', 'gen_calls', c_abs, abs, -i),
+                ('C_RETURN', 'gen_calls', c_abs, abs, -i))]
+            self.assertEqual(rec0.events()[start0:], calls, change)
+            if change == 'call':
+                self.assertEqual(rec1.events(), calls)
+            else:
+                self.assertEqual([r.args[0] - g_code.co_firstlineno
+                                  for r in rec1.records], [1, 2, 1, 2])
+            self._release_tool(0)
+            self._release_tool(1)
+
     def test_calls_in_a_coroutine(self):
         f = fresh(drive_coro)
         runs = (3, -20, 3, 7)
