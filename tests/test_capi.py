@@ -221,7 +221,15 @@ class Activity(CApiTestCase):
         # the event sets.  An extension can still set `active` by hand.
         calls = self.tool(["C_RETURN", "C_RAISE"])
         self.assertEqual(monitoring.get_events(TOOL), events.CALL)
-        self.assertEqual(self.enter("C_RETURN", "C_RAISE"), (0, 0))
+        active = self.enter("C_RETURN", "C_RAISE")
+        if NATIVE_CAPI:
+            # 3.13.0 reads them past the end of its table of global tools
+            # (which has the other events only): the bytes there are the
+            # interpreter's "sys.setprofile / sys.settrace were used" flags,
+            # which stay set once any test used them.  Never our tool.
+            self.assertEqual([a & (1 << TOOL) for a in active], [0, 0])
+        else:
+            self.assertEqual(active, (0, 0))
         T.set_active(self.cl, 0, 1 << TOOL)
         T.set_active(self.cl, 1, 1 << TOOL)
         value = object()

@@ -1206,6 +1206,14 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             err = end_call(ts, rec, rec->code, cd, events,
                            lasti >= rec->call_offset &&
                            lasti < rec->call_end);
+            if (err < 0) {
+                /* The interpreter drops the traceback it reported, with
+                 * the frame's entry, when the trace function fails: the
+                 * callback's exception is raised here, so it gets the
+                 * entry (natively, C_RAISE comes before it is made). */
+                pep669_backend_frame_add_traceback(
+                    ts, pep669_backend_pyframe_frame(frame));
+            }
         }
         if (err == 0) {
             err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
@@ -1547,11 +1555,72 @@ probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
     return err;
 }
 
+/* After a call probe: the callbacks or the callee may have changed the
+ * events (a tool gaining LINE), or set a legacy tracer or profiler, which
+ * the clone cannot serve.  The frame then follows, as after a line probe:
+ * traced from the instruction after the call (the stub's own are skipped),
+ * whose line is the call's.  `covered`: the probes stood in for the
+ * frame's calls when this one began. */
+static void
+call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                  Pep669Clone *cl, int loc, int covered)
+{
+    Pep669CodeData *cd;
+    if (record_top != rec || rec->frame != frame || rec->clone != cl) {
+        return;
+    }
+    /* (the call's exception, if it raised, goes on once this is done) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (!pep669_backend_thread_plain(ts)) {
+        pep669_clone_retire(cl);
+    }
+    uint32_t events = record_events(rec, &cd);
+    if (covered && !rec->calls_covered) {
+        rec->last_line = line_of(rec->code, loc);
+        pep669_backend_frame_resync(frame, loc);
+    }
+    int want = with_record(rec, wants_lines(events), events);
+    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
+    if (!want) {
+        pep669_backend_pyframe_put_flags(f, 1, 0);
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(f, rec, events);
+    }
+    PyErr_Restore(type, value, tb);
+}
+
+static PyObject *
+call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+           Pep669Clone *cl, Pep669Site *site, PyObject **top);
+
 PyObject *
 pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
                         Pep669Clone *cl, Pep669Site *site, PyObject **top)
 {
     Pep669Record *rec = record_top;
+    uint64_t version = pep669_registry.version;
+    int covered = 0;
+    if (rec != NULL && rec->frame == frame && rec->clone == cl) {
+        covered = rec->calls_covered;
+    }
+    else {
+        rec = NULL;
+    }
+    PyObject *out = call_probe(ts, rec, frame, cl, site, top);
+    if (rec != NULL && (version != pep669_registry.version ||
+                        !pep669_backend_thread_plain(ts))) {
+        call_probe_follow(ts, rec, frame, cl, site->loc, covered);
+    }
+    return out;
+}
+
+static PyObject *
+call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+           Pep669Clone *cl, Pep669Site *site, PyObject **top)
+{
     PyCodeObject *co = cl->orig;
     Pep669CodeData *cd = NULL;
     int loc = site->loc, inlined = 0, events_on;
@@ -1560,7 +1629,7 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
      * tracebacks) and an exception raised here (nothing changes it until
      * the stub goes on). */
     pep669_backend_frame_set_lasti(frame, loc);
-    if (rec != NULL && rec->frame == frame && rec->clone == cl) {
+    if (rec != NULL) {
         if (rec->swapped) {
             pep669_backend_frame_set_code(frame, rec->code);
             rec->swapped = 0;
