@@ -98,15 +98,15 @@ ENGINE_EVENTS_FROM_CALLBACK_IN_PROBED_FRAME = False
 # one (the probe made the call itself).
 ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME = False
 
-# ENGINE (3.8-3.11), open: ``f(*x)`` where ``x`` is not iterable (and, on
+# ENGINE (3.8-3.11), fixed: ``f(*x)`` where ``x`` is not iterable (and, on
 # 3.8, ``f(**m)`` where ``m`` is not a mapping, and the reading of a
 # mapping's keys for ``**``) fails inside the call instruction before the
 # call: natively there is no CALL event (CALL_FUNCTION_EX checks the
 # arguments first; ``**`` is merged by DICT_MERGE before the instruction).
-# The backport fires CALL(callable, MISSING) first, then C_RAISE for a C
-# callable, traced or on probes.  The message of the TypeError is right.
-ENGINE_CALL_EVENT_BEFORE_BAD_STAR_ARGS = not NATIVE
-ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS = not NATIVE and PY < (3, 9)
+# The backport fired CALL(callable, MISSING) first, then C_RAISE for a C
+# callable, traced or on probes.
+ENGINE_CALL_EVENT_BEFORE_BAD_STAR_ARGS = False
+ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS = False
 
 # ENGINE (3.11 only, traced path, open): a legacy tracer set with
 # ``sys.settrace`` inside a C_RETURN callback: the frame's next calls lose

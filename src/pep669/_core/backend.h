@@ -193,16 +193,16 @@ int pep669_backend_forward_jump_lines(void);
  * 'opcode' event) calls something: 1, with *call_offset the offset to
  * report (3.11: the CALL after PRECALL), *callable and *arg0 (borrowed;
  * *arg0 NULL when there is no argument) as 3.13 reports them.  0 when it
- * is not a call, -1 with an exception set. */
+ * is not a call, or a CALL_FUNCTION_EX whose arguments it will refuse
+ * (3.13 raises before its CALL event), -1 with an exception set. */
 int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
                            PyObject **callable, PyObject **arg0,
                            int *inlined);
 /* *inlined: 3.12 would run the callee as a Python frame of the same
  * evaluator (a Python function, or a bound method of one that the call
- * unpacks): no C_RETURN / C_RAISE for it.  A CALL_FUNCTION_EX whose
- * arguments are another iterable than a tuple or list gets them turned
- * into the tuple the call would make anyway (-1 with an exception if
- * that fails). */
+ * unpacks): no C_RETURN / C_RAISE for it.  A CALL_FUNCTION_EX gets its
+ * arguments made the tuple and dict the call would make anyway (-1 with
+ * an exception if that fails). */
 
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) re-raises an exception (bare raise, the end of a
@@ -303,7 +303,8 @@ int pep669_backend_thread_plain(PyThreadState *ts);
  * code's next frames will). */
 int pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone);
 /* The call of a call site, its stack's top at `top` (the stub's, below
- * the probe): as pep669_backend_call_at. */
+ * the probe): as pep669_backend_call_at (0: arguments that the call will
+ * refuse, no CALL event). */
 int pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
                                   PyObject **callable, PyObject **arg0,
                                   int *inlined);

@@ -226,32 +226,49 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
     }
 }
 
-/* CALL_FUNCTION_EX: 3.13 takes the first positional argument after the
- * arguments became a tuple.  Another iterable is made into that tuple
- * here, in its stack slot, as the instruction would do first thing (a
- * non-iterable is left for the instruction's own error message). */
+/* CALL_FUNCTION_EX: 3.13 checks and unpacks the arguments before its
+ * CALL event: a mapping for ** becomes a dict (3.9+ compile that into
+ * DICT_MERGE, before the instruction), an iterable for * a tuple, each in
+ * its stack slot, as the instruction would do first thing; arg0 is then
+ * the tuple's first item.  0 (no CALL event: the instruction raises its
+ * own TypeError) for arguments it cannot unpack; -1 with an exception if
+ * unpacking failed otherwise. */
 static int
-ex_first_arg(PyObject **slot, PyObject **arg0)
+ex_prepare(PyObject **args_slot, PyObject **kwargs_slot, PyObject **arg0)
 {
-    PyObject *args = *slot;
-    if (!PyTuple_Check(args) && !PyList_Check(args) &&
-        Py_TYPE(args)->tp_iter != NULL) {
+    if (kwargs_slot != NULL && !PyDict_CheckExact(*kwargs_slot)) {
+        PyObject *d = PyDict_New();
+        if (d == NULL) {
+            return -1;
+        }
+        if (PyDict_Update(d, *kwargs_slot) < 0) {
+            Py_DECREF(d);
+            if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                /* not a mapping */
+                PyErr_Clear();
+                return 0;
+            }
+            return -1;
+        }
+        PyObject *old = *kwargs_slot;
+        *kwargs_slot = d;
+        Py_DECREF(old);
+    }
+    PyObject *args = *args_slot;
+    if (!PyTuple_CheckExact(args)) {
+        if (Py_TYPE(args)->tp_iter == NULL && !PySequence_Check(args)) {
+            return 0;
+        }
         PyObject *tuple = PySequence_Tuple(args);
         if (tuple == NULL) {
             return -1;
         }
-        *slot = tuple;
+        *args_slot = tuple;
         Py_DECREF(args);
         args = tuple;
     }
-    *arg0 = NULL;
-    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) > 0) {
-        *arg0 = PyTuple_GET_ITEM(args, 0);
-    }
-    else if (PyList_Check(args) && PyList_GET_SIZE(args) > 0) {
-        *arg0 = PyList_GET_ITEM(args, 0);
-    }
-    return 0;
+    *arg0 = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+    return 1;
 }
 
 /* See pep669_backend_call_at: unpacked_slot is whether the call form has
@@ -303,7 +320,7 @@ read_ex_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
 {
     *callable = sp[-2 - (n & 1)];
     *inlined = is_inlined(*callable, 1);
-    return ex_first_arg(&sp[-1 - (n & 1)], arg0) < 0 ? -1 : 1;
+    return ex_prepare(&sp[-1 - (n & 1)], (n & 1) ? &sp[-1] : NULL, arg0);
 }
 
 #endif

@@ -1660,11 +1660,10 @@ call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     int found = pep669_backend_call_site_read(site, top, &callable, &arg0,
                                               &inlined);
     if (found <= 0) {
-        if (found == 0) {
-            PyErr_SetString(PyExc_SystemError,
-                            "pep669: no call at a call site");
-        }
-        return pep669_backend_call_site_finish(site, top, NULL);
+        /* Arguments the call cannot unpack (0): no event, the call raises
+         * its own error; or unpacking them failed (-1). */
+        res = found == 0 ? pep669_backend_call_site_run(site, top) : NULL;
+        return pep669_backend_call_site_finish(site, top, res);
     }
     if (arg0 == NULL) {
         arg0 = pep669_registry.missing;
