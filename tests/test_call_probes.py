@@ -114,14 +114,15 @@ ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS = False
 ENGINE_SETTRACE_IN_CALLBACK_311 = PY == (3, 11)
 
 # ENGINE (traced path: 3.8-3.10 for the first run of code whose stack grew
-# for the stubs, and code the probes cannot take; 3.11 always), open:
+# for the stubs, and code the probes cannot take; 3.11 always), fixed:
 # C_RETURN and C_RAISE are fired at the instruction after the call (the
-# trampoline learns there that the call ended), so their callbacks see the
-# frame there: ``f_lasti`` is that instruction's, and ``f_lineno`` its line
-# when the call's expression spans lines.  On 3.11 a CALL callback sees the
-# frame at the PRECALL.  Native (and the probes) show the call instruction.
-ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL = not NATIVE
-ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL_311 = PY == (3, 11)
+# trampoline learns there that the call ended), so their callbacks saw the
+# frame there: ``f_lasti`` was that instruction's, and ``f_lineno`` its
+# line when the call's expression spans lines.  On 3.11 a CALL callback saw
+# the frame at the PRECALL.  Native (and the probes) show the call
+# instruction; the trampoline now moves the frame there for the callbacks.
+ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL = False
+ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL_311 = False
 
 # ENGINE (traced path, as above), fixed: an exception raised by a C_RAISE
 # callback lost the frame's own entry in its traceback: the callback runs

@@ -204,6 +204,20 @@ int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
  * arguments made the tuple and dict the call would make anyway (-1 with
  * an exception if that fails). */
 
+/* Show the frame at the instruction at `offset` (its last instruction
+ * and, where the interpreter keeps one for the trace call under way, its
+ * line) while callbacks run for an event of that instruction, from a
+ * trace call at another one; then put it back as it was. */
+typedef struct {
+    int lasti;
+    int lineno;
+    void *instr;
+} Pep669FramePos;
+void pep669_backend_frame_move(Pep669Frame *frame, int offset,
+                               Pep669FramePos *saved);
+void pep669_backend_frame_restore(Pep669Frame *frame,
+                                  const Pep669FramePos *saved);
+
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) re-raises an exception (bare raise, the end of a
  * finally / with / except cleanup, an async-for ending with another

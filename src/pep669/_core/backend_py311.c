@@ -347,6 +347,31 @@ pep669_backend_frame_lasti(Pep669Frame *frame)
     return lasti < 0 ? -1 : lasti * UNIT;
 }
 
+void
+pep669_backend_frame_move(Pep669Frame *frame, int offset,
+                          Pep669FramePos *saved)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyFrameObject *obj = f->frame_obj;
+    saved->instr = f->prev_instr;
+    saved->lineno = obj != NULL ? obj->f_lineno : 0;
+    f->prev_instr = _PyCode_CODE(f->f_code) + offset / UNIT;
+    /* (the trace call under way set f_lineno, which then comes first) */
+    if (obj != NULL && obj->f_lineno != 0) {
+        obj->f_lineno = PyCode_Addr2Line(f->f_code, offset);
+    }
+}
+
+void
+pep669_backend_frame_restore(Pep669Frame *frame, const Pep669FramePos *saved)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    f->prev_instr = (_Py_CODEUNIT *)saved->instr;
+    if (f->frame_obj != NULL) {
+        f->frame_obj->f_lineno = saved->lineno;
+    }
+}
+
 Pep669Frame *
 pep669_backend_pyframe_frame(PyFrameObject *f)
 {

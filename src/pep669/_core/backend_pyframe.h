@@ -486,6 +486,29 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
 }
 
 
+void
+pep669_backend_frame_move(Pep669Frame *frame, int offset,
+                          Pep669FramePos *saved)
+{
+    PyFrameObject *f = FRAME(frame);
+    saved->lasti = f->f_lasti;
+    saved->lineno = f->f_lineno;
+    PEP669_SET_LASTI(f, offset);
+    /* (3.10's trace call sets f_lineno, which then comes first; 3.8/3.9
+     * keep it for a Python trace function) */
+    if (f->f_lineno != 0) {
+        f->f_lineno = PyCode_Addr2Line(f->f_code, offset);
+    }
+}
+
+void
+pep669_backend_frame_restore(Pep669Frame *frame, const Pep669FramePos *saved)
+{
+    PyFrameObject *f = FRAME(frame);
+    f->f_lasti = saved->lasti;
+    f->f_lineno = saved->lineno;
+}
+
 int
 pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
 {

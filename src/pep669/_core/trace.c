@@ -722,9 +722,15 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
             (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL,
                                             rec->call_offset);
         if (tools) {
+            /* The trampoline learns of the end at the next instruction
+             * (or the exception's): callbacks see the frame at the call,
+             * as natively. */
+            Pep669FramePos pos;
+            pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
             err = pep669_call_tools2_traced(
                 ts, tools, event, co, rec->call_offset, rec->call_callable,
                 rec->call_arg0);
+            pep669_backend_frame_restore(rec->frame, &pos);
         }
     }
     forget_call(rec);
@@ -762,11 +768,23 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     if (events & PEP669_BIT(CALL)) {
         uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
-        if (tools &&
-            pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co, offset,
-                                      callable, arg0) < 0) {
-            /* The call does not happen. */
-            return -1;
+        if (tools) {
+            /* (3.11: the call is reported at its CALL, seen at PRECALL) */
+            Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+            Pep669FramePos pos;
+            int err;
+            if (offset != lasti) {
+                pep669_backend_frame_move(fr, offset, &pos);
+            }
+            err = pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
+                                            offset, callable, arg0);
+            if (offset != lasti) {
+                pep669_backend_frame_restore(fr, &pos);
+            }
+            if (err < 0) {
+                /* The call does not happen. */
+                return -1;
+            }
         }
     }
     if ((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) &&
