@@ -108,10 +108,11 @@ ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME = False
 ENGINE_CALL_EVENT_BEFORE_BAD_STAR_ARGS = False
 ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS = False
 
-# ENGINE (3.11 only, traced path, open): a legacy tracer set with
-# ``sys.settrace`` inside a C_RETURN callback: the frame's next calls lose
-# their CALL/C_RETURN events for the rest of its run.
-ENGINE_SETTRACE_IN_CALLBACK_311 = PY == (3, 11)
+# ENGINE (3.11 only, traced path), fixed: a legacy tracer set with
+# ``sys.settrace`` inside a C_RETURN callback replaced the trampoline: the
+# frame's next calls lost their CALL/C_RETURN events for the rest of its
+# run (the trampoline came back only at a Python call boundary).
+ENGINE_SETTRACE_IN_CALLBACK_311 = False
 
 # ENGINE (traced path: 3.8-3.10 for the first run of code whose stack grew
 # for the stubs, and code the probes cannot take; 3.11 always), fixed:

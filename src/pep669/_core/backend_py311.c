@@ -276,6 +276,15 @@ pep669_backend_frame_add_traceback(PyThreadState *ts, Pep669Frame *frame)
     if (_PyFrame_IsIncomplete(FRAME(frame))) {
         return;
     }
+    if (ts->cframe->current_frame == FRAME(frame)) {
+        /* Running (a trace event of its own): linked in already, and
+         * linking it again would make it its own previous frame. */
+        PyFrameObject *f = PyEval_GetFrame();
+        if (f != NULL) {
+            PyTraceBack_Here(f);
+        }
+        return;
+    }
     pep669_backend_frame_link(ts, frame, &link);
     /* Borrowed; created on demand by the interpreter itself. */
     PyFrameObject *f = PyEval_GetFrame();

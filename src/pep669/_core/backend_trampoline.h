@@ -46,11 +46,37 @@ trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         ? legacy_func(obj, frame, what, arg) : 0;
 }
 
-/* The trace function installed: the common line and opcode events are
- * settled here, with the frame's fields at hand (pep669_trace_quiet,
- * pep669_trace_quiet_line); everything else goes to pep669_trace. */
+static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
+                             PyObject *arg);
+
+/* Counts our own installs and removals of the trampoline on the thread
+ * (to tell them from a callback's sys.settrace). */
+static PEP669_THREAD_LOCAL_FAST unsigned int trampoline_moves = 0;
+
+/* The trace function installed.  A callback may have set a legacy trace
+ * function (sys.settrace) in its place: the trampoline goes back in front
+ * of it at once, as the frame's events want. */
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    unsigned int moves = trampoline_moves;
+    int err = trampoline_events(obj, frame, what, arg);
+    PyThreadState *ts = PyThreadState_GET();
+    if (ts->c_tracefunc != trampoline && moves == trampoline_moves) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        pep669_trace_refresh(ts);
+        PyErr_Restore(type, value, tb);
+    }
+    return err;
+}
+
+/* The common line and opcode events are settled here, with the frame's
+ * fields at hand (pep669_trace_quiet, pep669_trace_quiet_line);
+ * everything else goes to pep669_trace. */
+static int
+trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
+                  PyObject *arg)
 {
     int forward;
     if (what == PyTrace_OPCODE) {
@@ -112,6 +138,7 @@ pep669_backend_trace_check(PyThreadState *ts)
 void
 pep669_backend_trace_start(PyThreadState *ts, int mode)
 {
+    trampoline_moves++;
     pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != trampoline) {
         legacy_func = ts->c_tracefunc;
@@ -163,6 +190,7 @@ pep669_backend_trace_window(PyThreadState *ts)
 void
 pep669_backend_trace_stop(PyThreadState *ts)
 {
+    trampoline_moves++;
     pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != trampoline) {
         return;

@@ -193,6 +193,10 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         /* Full speed: nothing wanted here, nothing to switch off. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
+    if (!throwflag && (events & PEP669_BIT(CALL)) &&
+        pep669_trace_run_probed(ts, frame, co, cd, events, &result)) {
+        return result;
+    }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
     if (event < 0 ||
         (event == PEP669_EV_PY_THROW && fresh &&

@@ -1710,3 +1710,56 @@ call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     Py_DECREF(arg0);
     return out;
 }
+
+int
+pep669_trace_run_probed(PyThreadState *ts, Pep669Frame *frame,
+                        PyCodeObject *co, Pep669CodeData *cd,
+                        uint32_t events, PyObject **result)
+{
+    uint64_t version = pep669_registry.version;
+    if (cd == NULL || !(events & PEP669_BIT(CALL)) ||
+        (events & ~PEP669_CALL_EVENTS) ||
+        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                         CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) ||
+        pep669_backend_trace_active(ts) ||
+        !pep669_backend_thread_plain(ts)) {
+        return 0;
+    }
+    Pep669Clone *cl = pep669_probe_call_clone(co, cd);
+    if (cl == NULL) {
+        return 0;
+    }
+    if (!pep669_backend_frame_fits(frame, cl->code)) {
+        pep669_clone_decref(cl);
+        return 0;
+    }
+    /* A frame of code that wants only CALL (C_RETURN, C_RAISE), on call
+     * probes, started untraced and untraced around it: it needs its record
+     * (for its probes and its callees) and its clone, nothing else, unless
+     * something changes while it runs. */
+    Pep669Record rec;
+    init_record(&rec, frame, co, cd);
+    cache_events(&rec, events);
+    rec.clone = cl;
+    rec.calls_covered = 1;
+    rec.was_traced = 0;
+    rec.last_line = -1;
+    rec.prev = record_top;
+    record_top = &rec;
+    pep669_backend_frame_set_code(frame, cl->code);
+    rec.swapped = 1;
+    *result = pep669_backend_eval_prev(ts, frame, 0);
+    if (version != pep669_registry.version || cl->retired ||
+        pep669_backend_trace_active(ts)) {
+        /* (the frame's and its caller's state follow, as after any run) */
+        pep669_trace_ran(ts, &rec);
+        pep669_trace_leave(ts, &rec);
+        return 1;
+    }
+    if (rec.swapped) {
+        pep669_backend_frame_set_code(frame, co);
+    }
+    record_top = rec.prev;
+    pep669_clone_decref(cl);
+    return 1;
+}

@@ -212,6 +212,14 @@ pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
  * raised): it runs its own code now. */
 void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
 void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
+/* The whole run of a frame (not a generator's, throwflag off) whose code
+ * wants CALL and nothing else of the trampoline nor of the hook, on call
+ * probes, while nothing is traced on the thread: 1 with *result the
+ * evaluator's; 0 (nothing done) where the general path must run it.
+ * `events` as the hook computed them. */
+int pep669_trace_run_probed(PyThreadState *ts, Pep669Frame *frame,
+                            PyCodeObject *co, Pep669CodeData *cd,
+                            uint32_t events, PyObject **result);
 
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
