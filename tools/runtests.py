@@ -17,7 +17,8 @@ Then, when asked (both are on by default when CI=true):
 - ``--refleak``: build against a Py_DEBUG interpreter (Debian's
   python3.11-dbg) and run ``tools/refleak.py``: one entry;
 - ``--asan``: build with ``--asan`` in a scratch copy of the tree and run the
-  suite once under AddressSanitizer: one entry.
+  suite under AddressSanitizer on the newest 3.11 and the newest 3.8-3.10
+  (the two backend families): one entry each.
 
 The last line of output is always ``N passed, N failed``: N counts the
 unittest tests of every interpreter plus the conformance, refleak and ASan
@@ -597,10 +598,9 @@ class Matrix(object):
                     status, self.args.timeout), "\n".join(detail)))
         return entry
 
-    def asan(self, interpreters):
+    def asan(self, interp):
         entry = Entry("asan")
         self.extras.append(entry)
-        interp = self.asan_interpreter(interpreters)
         if interp is None:
             entry.skipped = "no CPython 3.8-3.11 selected (nothing to build)"
             return entry
@@ -661,12 +661,21 @@ class Matrix(object):
             entry.counts["pass"] = 1
         return entry
 
-    def asan_interpreter(self, interpreters):
+    def asan_interpreters(self, interpreters):
+        """The interpreters of the ASan runs: those given, else the newest
+        backport of each backend family tested (3.11's own backend; the
+        frame-object backend of 3.8-3.10, with the line and call probes)."""
         if self.args.asan_python:
-            interp = probe(self.args.asan_python)
-            return interp if interp is not None and interp.backport else None
+            found = [probe(cmd) for cmd in self.args.asan_python]
+            return [i if i is not None and i.backport else None
+                    for i in found]
         backports = [i for i in interpreters if i.backport and not i.debug]
-        return max(backports, key=lambda i: i.version_info, default=None)
+        chosen = []
+        for family in (lambda v: v >= (3, 11), lambda v: v < (3, 11)):
+            members = [i for i in backports if family(i.version_info[:2])]
+            if members:
+                chosen.append(max(members, key=lambda i: i.version_info))
+        return chosen or [None]
 
     # -- the whole matrix ---------------------------------------------------
 
@@ -696,8 +705,9 @@ class Matrix(object):
             entry = self.refleak()
             self.report_failures(entry.name, entry)
         if self.args.asan:
-            entry = self.asan(interpreters)
-            self.report_failures(entry.name, entry)
+            for interp in self.asan_interpreters(interpreters):
+                entry = self.asan(interp)
+                self.report_failures(entry.name, entry)
         return self.summary(missing)
 
     def report_failures(self, label, entry):
@@ -790,9 +800,10 @@ def main(argv=None):
                         default=ci, help="run the suite under "
                         "AddressSanitizer once (default on when CI=true)")
     parser.add_argument("--no-asan", dest="asan", action="store_false")
-    parser.add_argument("--asan-python", metavar="CMD",
-                        help="interpreter for the ASan run (default: the "
-                        "newest 3.8-3.11 tested)")
+    parser.add_argument("--asan-python", metavar="CMD", action="append",
+                        help="interpreter for an ASan run, repeatable "
+                        "(default: the newest 3.11 and the newest 3.8-3.10 "
+                        "tested)")
     parser.add_argument("--no-conformance", action="store_true",
                         help="skip tools/conformance.py")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
