@@ -86,6 +86,25 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
     return err;
 }
 
+/* Offsets as int objects, made once each (an event's offset is one of few
+ * per code object, and the same ones come back all the time). */
+#define OFFSET_CACHE 4096
+static PyObject *offset_cache[OFFSET_CACHE / 2];
+
+static inline PyObject *
+offset_object(int offset)
+{
+    if (offset >= 0 && offset < OFFSET_CACHE && !(offset & 1)) {
+        PyObject **slot = &offset_cache[offset >> 1];
+        if (*slot == NULL) {
+            *slot = PyLong_FromLong(offset);
+        }
+        Py_XINCREF(*slot);
+        return *slot;
+    }
+    return PyLong_FromLong(offset);
+}
+
 int
 pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                   PyObject *codelike, int offset, PyObject *const *extra,
@@ -99,7 +118,7 @@ pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
     if (event != PEP669_EV_LINE) {
         /* LINE callbacks take (code, line_number): `offset` is only the
          * location, for DISABLE. */
-        offset_obj = PyLong_FromLong(offset);
+        offset_obj = offset_object(offset);
         if (offset_obj == NULL) {
             return -1;
         }

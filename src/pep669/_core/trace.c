@@ -1725,8 +1725,15 @@ pep669_trace_run_probed(PyThreadState *ts, Pep669Frame *frame,
         !pep669_backend_thread_plain(ts)) {
         return 0;
     }
-    Pep669Clone *cl = pep669_probe_call_clone(co, cd);
-    if (cl == NULL) {
+    /* (the code's call clone as it is, found here at once as a rule) */
+    Pep669Clone *cl = cd->clone;
+    if (cl != NULL && cl->calls && !cl->retired &&
+        cd->version == version &&
+        (cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
+        cl->restart_version == pep669_registry.restart_version) {
+        pep669_clone_incref(cl);
+    }
+    else if ((cl = pep669_probe_call_clone(co, cd)) == NULL) {
         return 0;
     }
     if (!pep669_backend_frame_fits(frame, cl->code)) {
