@@ -84,6 +84,10 @@ int pep669_backend_trace_active(PyThreadState *ts);
 #define PEP669_TRACE_LIGHT 1
 #define PEP669_TRACE_FULL 2
 int pep669_backend_trace_mode(PyThreadState *ts);
+/* The thread's trampoline state is exactly `mode` with nothing left over
+ * (0: not installed; LIGHT: installed, no legacy tracer, tracing off, as
+ * pep669_backend_trace_start left it). */
+int pep669_backend_trace_clean(PyThreadState *ts, int mode);
 /* Make it so (the current one becomes the legacy tracer).  FULL: tracing
  * on for the current evaluator run and the runs it starts (line, opcode,
  * call, return and exception events).  LIGHT: tracing off, so that only

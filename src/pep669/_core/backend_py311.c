@@ -26,6 +26,7 @@
  * is OR-ed into the opcode, so it must be exactly 0 or 255. */
 #define PEP669_SET_USE_TRACING(ts, on) \
     ((ts)->cframe->use_tracing = ((on) && (ts)->tracing == 0) ? 255 : 0)
+#define PEP669_USE_TRACING(ts) ((ts)->cframe->use_tracing)
 /* 3.11 keeps no count of trace functions. */
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
 

@@ -124,6 +124,16 @@ pep669_backend_trace_mode(PyThreadState *ts)
     return light_mode ? PEP669_TRACE_LIGHT : PEP669_TRACE_FULL;
 }
 
+int
+pep669_backend_trace_clean(PyThreadState *ts, int mode)
+{
+    if (mode == 0) {
+        return ts->c_tracefunc == NULL;
+    }
+    return mode == PEP669_TRACE_LIGHT && ts->c_tracefunc == trampoline &&
+           light_mode && legacy_func == NULL && !PEP669_USE_TRACING(ts);
+}
+
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {

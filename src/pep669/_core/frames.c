@@ -193,8 +193,16 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         /* Full speed: nothing wanted here, nothing to switch off. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
-    if (!throwflag && (events & PEP669_BIT(CALL)) &&
-        pep669_trace_run_probed(ts, frame, co, cd, events, &result)) {
+    if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
+        pep669_trace_enter_quiet(ts, &rec, frame, co, cd, events)) {
+        result = pep669_backend_eval_prev(ts, frame, 0);
+        pep669_trace_ran(ts, &rec);
+        if (result != NULL && pep669_trace_leave_quiet(ts, &rec)) {
+            return result;
+        }
+        /* (no frame event is wanted: no rethrow) */
+        result = frame_exit(ts, frame, co, result, &rethrow, &rec);
+        pep669_trace_leave(ts, &rec);
         return result;
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);

@@ -1712,61 +1712,73 @@ call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
 }
 
 int
-pep669_trace_run_probed(PyThreadState *ts, Pep669Frame *frame,
-                        PyCodeObject *co, Pep669CodeData *cd,
-                        uint32_t events, PyObject **result)
+pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
+                         Pep669Frame *frame, PyCodeObject *co,
+                         Pep669CodeData *cd, uint32_t events)
 {
     uint64_t version = pep669_registry.version;
-    if (cd == NULL || !(events & PEP669_BIT(CALL)) ||
-        (events & ~PEP669_CALL_EVENTS) ||
+    int want = (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
+    if (cd == NULL || cd->version != version ||
+        (events & ~(PEP669_CALL_EVENTS | PEP669_EXC_EVENTS)) ||
+        !(events & (PEP669_BIT(CALL) | PEP669_EXC_EVENTS)) ||
         (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                          CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) ||
-        pep669_backend_trace_active(ts) ||
-        !pep669_backend_thread_plain(ts)) {
+        !pep669_backend_trace_clean(ts, want)) {
         return 0;
     }
-    /* (the code's call clone as it is, found here at once as a rule) */
-    Pep669Clone *cl = cd->clone;
-    if (cl != NULL && cl->calls && !cl->retired &&
-        cd->version == version &&
-        (cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
-        cl->restart_version == pep669_registry.restart_version) {
-        pep669_clone_incref(cl);
+    Pep669Clone *cl = NULL;
+    if (events & PEP669_BIT(CALL)) {
+        /* (the code's call clone as it is, found here at once as a rule) */
+        cl = cd->clone;
+        if (cl != NULL && cl->calls && !cl->retired &&
+            (cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
+            cl->restart_version == pep669_registry.restart_version) {
+            pep669_clone_incref(cl);
+        }
+        else if ((cl = pep669_probe_call_clone(co, cd)) == NULL) {
+            return 0;
+        }
+        if (!pep669_backend_frame_fits(frame, cl->code)) {
+            pep669_clone_decref(cl);
+            return 0;
+        }
     }
-    else if ((cl = pep669_probe_call_clone(co, cd)) == NULL) {
+    /* A frame of code that wants nothing of the trampoline but what the
+     * thread has already (CALL on call probes; exceptions from a LIGHT
+     * trampoline): its record, its clone, and no switching, unless
+     * something happens while it runs (pep669_trace_leave_quiet). */
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->clone = cl;
+    rec->calls_covered = cl != NULL;
+    rec->was_traced = want != 0;
+    rec->last_line = -1;
+    rec->quiet_entry = version;
+    rec->prev = record_top;
+    record_top = rec;
+    if (cl != NULL) {
+        pep669_backend_frame_set_code(frame, cl->code);
+        rec->swapped = 1;
+    }
+    return 1;
+}
+
+int
+pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
+{
+    uint32_t events = rec->events_cached;
+    if (rec->quiet_entry != pep669_registry.version || rec->exc_seen ||
+        rec->armed_exc != NULL || rec->deferred_count > 0 ||
+        rec->flags_version != 0 || rec->call_offset >= 0 ||
+        (rec->clone != NULL && rec->clone->retired) ||
+        !pep669_backend_trace_clean(
+            ts, (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0)) {
         return 0;
     }
-    if (!pep669_backend_frame_fits(frame, cl->code)) {
-        pep669_clone_decref(cl);
-        return 0;
+    record_top = rec->prev;
+    if (rec->clone != NULL) {
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
     }
-    /* A frame of code that wants only CALL (C_RETURN, C_RAISE), on call
-     * probes, started untraced and untraced around it: it needs its record
-     * (for its probes and its callees) and its clone, nothing else, unless
-     * something changes while it runs. */
-    Pep669Record rec;
-    init_record(&rec, frame, co, cd);
-    cache_events(&rec, events);
-    rec.clone = cl;
-    rec.calls_covered = 1;
-    rec.was_traced = 0;
-    rec.last_line = -1;
-    rec.prev = record_top;
-    record_top = &rec;
-    pep669_backend_frame_set_code(frame, cl->code);
-    rec.swapped = 1;
-    *result = pep669_backend_eval_prev(ts, frame, 0);
-    if (version != pep669_registry.version || cl->retired ||
-        pep669_backend_trace_active(ts)) {
-        /* (the frame's and its caller's state follow, as after any run) */
-        pep669_trace_ran(ts, &rec);
-        pep669_trace_leave(ts, &rec);
-        return 1;
-    }
-    if (rec.swapped) {
-        pep669_backend_frame_set_code(frame, co);
-    }
-    record_top = rec.prev;
-    pep669_clone_decref(cl);
     return 1;
 }

@@ -105,6 +105,8 @@ typedef struct Pep669Record {
      * frame's first probe or trampoline event, or when the run ends). */
     int calls_covered;
     int swapped;
+    /* (the quiet path) the registry's version when the run started */
+    uint64_t quiet_entry;
 } Pep669Record;
 
 Pep669Record *pep669_record_top(void);
@@ -212,14 +214,20 @@ pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
  * raised): it runs its own code now. */
 void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
 void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
-/* The whole run of a frame (not a generator's, throwflag off) whose code
- * wants CALL and nothing else of the trampoline nor of the hook, on call
- * probes, while nothing is traced on the thread: 1 with *result the
- * evaluator's; 0 (nothing done) where the general path must run it.
- * `events` as the hook computed them. */
-int pep669_trace_run_probed(PyThreadState *ts, Pep669Frame *frame,
-                            PyCodeObject *co, Pep669CodeData *cd,
-                            uint32_t events, PyObject **result);
+/* The quiet path of the hook: a run of a frame (not a generator's,
+ * throwflag off) whose code wants of the trampoline only CALL (on call
+ * probes) and exception events, with the thread's trampoline already as
+ * that needs it (not installed, or LIGHT).  1: its record is set up and
+ * pushed, the frame ready to run (no frame events are wanted); 0: nothing
+ * done, the general path (pep669_trace_enter) must run it.  `events` as
+ * the hook computed them. */
+int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
+                             Pep669Frame *frame, PyCodeObject *co,
+                             Pep669CodeData *cd, uint32_t events);
+/* After that run (pep669_trace_ran done, the frame returned a value): 1
+ * if nothing happened that the frame or its caller must follow (the
+ * record is popped); else 0, and the general exit must run. */
+int pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec);
 
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
