@@ -1844,28 +1844,33 @@ class CallbackTest(ProbeCallTestCase):
         # at once: the lines after the call in the run where LINE came on
         self.assertEqual(lines, [[], [], [3, 4], [1, 2, 3, 4]])
 
-    @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME)
-    def test_profiler_set_in_a_callback(self):
+    def hook_set_in_a_callback(self, set_hook):
+        """Run three_builtins 3 times under CALLS; in the third run the
+        C_RETURN callback of len() installs a recording hook with
+        ``set_hook`` (sys.setprofile / sys.settrace).  The tool's events
+        must be the same in every run; returns what the hook saw of the
+        code."""
         f = fresh(three_builtins)
         code = f.__code__
         armed = []
-        profiled = []
+        seen = []
 
-        def profiler(frame, event, arg):
+        def recorder_hook(frame, event, arg):
             if frame.f_code is code:
-                profiled.append((event, arg if event.startswith('c_')
-                                 else None))
+                seen.append((event, arg if event.startswith('c_')
+                             else None))
+            return recorder_hook
 
         def respond(r):
             if armed and r.event == 'C_RETURN' and r.args[1] is len:
-                sys.setprofile(profiler)
+                set_hook(recorder_hook)
         rec = self.recorder(0, CALLS, in_codes(code), respond=respond)
-        self.addCleanup(sys.setprofile, None)
+        self.addCleanup(set_hook, None)
         f(1)
         f(2)
         armed.append(1)
         f(3)
-        sys.setprofile(None)
+        set_hook(None)
         self.stop()
         self.assertEqual(rec.frame_errors, [])
         c1, c2, c3 = (call_site(f, line) for line in (1, 2, 3))
@@ -1876,6 +1881,11 @@ class CallbackTest(ProbeCallTestCase):
             ('C_RETURN', 'three_builtins', c2, abs, -x),
             ('CALL', 'three_builtins', c3, max, x),
             ('C_RETURN', 'three_builtins', c3, max, x))])
+        return seen
+
+    @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME)
+    def test_profiler_set_in_a_callback(self):
+        profiled = self.hook_set_in_a_callback(sys.setprofile)
         self.assertEqual(profiled, [
             ('c_call', abs), ('c_return', abs),
             ('c_call', max), ('c_return', max), ('return', None)])
@@ -1883,36 +1893,7 @@ class CallbackTest(ProbeCallTestCase):
     @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME or
                          ENGINE_SETTRACE_IN_CALLBACK_311)
     def test_tracer_set_in_a_callback(self):
-        f = fresh(three_builtins)
-        code = f.__code__
-        armed = []
-        traced = []
-
-        def tracer(frame, event, arg):
-            if frame.f_code is code:
-                traced.append(event)
-            return tracer
-
-        def respond(r):
-            if armed and r.event == 'C_RETURN' and r.args[1] is len:
-                sys.settrace(tracer)
-        rec = self.recorder(0, CALLS, in_codes(code), respond=respond)
-        self.addCleanup(sys.settrace, None)
-        f(1)
-        f(2)
-        armed.append(1)
-        f(3)
-        sys.settrace(None)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
-        c1, c2, c3 = (call_site(f, line) for line in (1, 2, 3))
-        self.assertEqual(rec.events(), [e for x in (1, 2, 3) for e in (
-            ('CALL', 'three_builtins', c1, len, 'ab'),
-            ('C_RETURN', 'three_builtins', c1, len, 'ab'),
-            ('CALL', 'three_builtins', c2, abs, -x),
-            ('C_RETURN', 'three_builtins', c2, abs, -x),
-            ('CALL', 'three_builtins', c3, max, x),
-            ('C_RETURN', 'three_builtins', c3, max, x))])
+        traced = self.hook_set_in_a_callback(sys.settrace)
         # (the frame started before the tracer: it is not traced)
         self.assertEqual(traced, [])
 

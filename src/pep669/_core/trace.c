@@ -1458,6 +1458,23 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                        events);
 }
 
+/* After a probe, whose callbacks (or callee) may have changed the events:
+ * the frame runs from here on as `events` (the record's) want. */
+static void
+frame_follows(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+              uint32_t events)
+{
+    int want = with_record(rec, wants_lines(events), events);
+    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
+    if (!want) {
+        pep669_backend_pyframe_put_flags(f, 1, 0);
+    }
+    apply(ts, want);
+    if (want) {
+        set_flags_rec(f, rec, events);
+    }
+}
+
 /* The frame must run the location's own instruction, which other frames
  * of the clone, untraced, rely on the probe there to see: they are traced
  * from now on (those of other threads from their next call or return),
@@ -1527,15 +1544,7 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* The callbacks may have changed the events: the frame follows. */
     events = record_events(rec, &cd);
     pep669_backend_frame_resync(frame, loc);
-    int want = with_record(rec, wants_lines(events), events);
-    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
-    if (!want) {
-        pep669_backend_pyframe_put_flags(f, 1, 0);
-    }
-    apply(ts, want);
-    if (want) {
-        set_flags_rec(f, rec, events);
-    }
+    frame_follows(ts, rec, frame, events);
     return 0;
 }
 
@@ -1598,15 +1607,7 @@ call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         rec->last_line = line_of(rec->code, loc);
         pep669_backend_frame_resync(frame, loc);
     }
-    int want = with_record(rec, wants_lines(events), events);
-    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
-    if (!want) {
-        pep669_backend_pyframe_put_flags(f, 1, 0);
-    }
-    apply(ts, want);
-    if (want) {
-        set_flags_rec(f, rec, events);
-    }
+    frame_follows(ts, rec, frame, events);
     PyErr_Restore(type, value, tb);
 }
 
