@@ -1465,25 +1465,31 @@ def without_c_event_of_disabled_calls(records, disabled):
 class CallbackTest(ProbeCallTestCase):
     """Callbacks that raise, DISABLE, or change the events, at probes."""
 
-    def test_call_callback_raising_prevents_the_call(self):
-        f = fresh(appends)
-        seq = []
-
+    def raising_runs(self, event, f, *args):
+        """Run f(*args) RUNS times under CALLS with a callback that raises
+        RuntimeError at ``event``; the recorder and the exceptions (every
+        run must raise one), with the monitoring stopped."""
         def respond(r):
-            if r.event == 'CALL':
-                raise RuntimeError('from CALL')
+            if r.event == event:
+                raise RuntimeError('from ' + event)
         rec = self.recorder(0, CALLS, in_codes(f.__code__),
                             respond=respond)
         raised = []
-        for x in range(RUNS):
+        for _ in range(RUNS):
             try:
-                f(seq, x)
+                f(*args)
             except RuntimeError as e:
                 raised.append(e)
         self.stop()
         self.assertEqual(rec.frame_errors, [])
-        self.assertEqual(seq, [])
         self.assertEqual(len(raised), RUNS)
+        return rec, raised
+
+    def test_call_callback_raising_prevents_the_call(self):
+        f = fresh(appends)
+        seq = []
+        rec, raised = self.raising_runs('CALL', f, seq, 7)
+        self.assertEqual(seq, [])
         c = call_site(f, 1)
         for e in raised:
             self.assertIsNone(e.__context__)
@@ -1529,23 +1535,9 @@ class CallbackTest(ProbeCallTestCase):
     def test_c_return_callback_raising_after_the_call(self):
         f = fresh(appends)
         seq = []
-
-        def respond(r):
-            if r.event == 'C_RETURN':
-                raise RuntimeError('from C_RETURN')
-        rec = self.recorder(0, CALLS, in_codes(f.__code__),
-                            respond=respond)
-        raised = []
-        for x in range(RUNS):
-            try:
-                f(seq, x)
-            except RuntimeError as e:
-                raised.append(e)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
+        rec, raised = self.raising_runs('C_RETURN', f, seq, 7)
         # the call happened, len() did not
-        self.assertEqual(seq, list(range(RUNS)))
-        self.assertEqual(len(raised), RUNS)
+        self.assertEqual(seq, [7] * RUNS)
         for e in raised:
             self.assertIsNone(e.__context__)
             entry = frame_entry(e, f.__code__)
@@ -1559,21 +1551,7 @@ class CallbackTest(ProbeCallTestCase):
     @expected_failure_if(ENGINE_TRACED_C_RAISE_CALLBACK_TRACEBACK)
     def test_c_raise_callback_raising_replaces_the_exception(self):
         f = fresh(unhandled_c)
-
-        def respond(r):
-            if r.event == 'C_RAISE':
-                raise RuntimeError('from C_RAISE')
-        rec = self.recorder(0, CALLS, in_codes(f.__code__),
-                            respond=respond)
-        raised = []
-        for _ in range(RUNS):
-            try:
-                f('y')
-            except RuntimeError as e:
-                raised.append(e)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
-        self.assertEqual(len(raised), RUNS)
+        rec, raised = self.raising_runs('C_RAISE', f, 'y')
         for e in raised:
             self.assertIsNone(e.__context__)
             entry = frame_entry(e, f.__code__)
