@@ -417,9 +417,7 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     if (!pep669_backend_probes_supported() || tools == 0) {
         return NULL;
     }
-    if (cl != NULL && !cl->retired && cl->calls == calls &&
-        (tools & (uint8_t)~(calls ? cl->call_tools : cl->line_tools)) == 0 &&
-        cl->restart_version == pep669_registry.restart_version) {
+    if (pep669_clone_serves(cl, cd, calls)) {
         pep669_clone_incref(cl);
         return cl;
     }

@@ -57,6 +57,21 @@ pep669_clone_incref(Pep669Clone *cl)
 
 void pep669_clone_decref(Pep669Clone *cl);
 
+/* Whether `cl` (the code's clone, or NULL) can serve a new run as a clone
+ * of that kind (calls: a call clone) for the code's tools with LINE or
+ * CALL now (`cd` refreshed): not retired, no tool gained the event since
+ * it was built, no restart_events() since. */
+static inline int
+pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
+                    int calls)
+{
+    uint8_t tools = cd->tools[calls ? PEP669_EV_CALL : PEP669_EV_LINE];
+    return cl != NULL && !cl->retired && cl->calls == calls &&
+           (tools & (uint8_t)~(calls ? cl->call_tools : cl->line_tools)) ==
+               0 &&
+           cl->restart_version == pep669_registry.restart_version;
+}
+
 /* Events that need every instruction of a frame seen (opcode events):
  * a frame that must be traced so gains nothing from a clone. */
 #define PEP669_CLONE_BLOCKING_EVENTS \
@@ -78,16 +93,9 @@ pep669_clone_valid(Pep669Clone *cl, Pep669CodeData *cd, uint32_t needed)
     if (cl->retired) {
         return 0;
     }
-    if (cl->calls) {
-        if ((cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
-            cl->restart_version == pep669_registry.restart_version &&
-            !(needed & PEP669_CALL_CLONE_BLOCKING_EVENTS)) {
-            return 1;
-        }
-    }
-    else if ((cd->tools[PEP669_EV_LINE] & (uint8_t)~cl->line_tools) == 0 &&
-        cl->restart_version == pep669_registry.restart_version &&
-        !(needed & PEP669_CLONE_BLOCKING_EVENTS)) {
+    if (pep669_clone_serves(cl, cd, cl->calls) &&
+        !(needed & (cl->calls ? PEP669_CALL_CLONE_BLOCKING_EVENTS
+                              : PEP669_CLONE_BLOCKING_EVENTS))) {
         return 1;
     }
     pep669_clone_retire(cl);

@@ -91,10 +91,8 @@ probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
         if (calls) {
             events &= ~PEP669_CALL_EVENTS;
         }
-        else if (rec->swapped) {
-            /* (the evaluator read the clone's bytes already) */
-            pep669_backend_frame_set_code(rec->frame, rec->code);
-            rec->swapped = 0;
+        else {
+            pep669_trace_unswap(rec);
         }
         rec->calls_covered = calls;
         return events;
@@ -1308,11 +1306,7 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
             int what)
 {
     Pep669Clone *cl = rec->clone;
-    if (rec->swapped) {
-        /* (the evaluator read the clone's bytes already) */
-        pep669_backend_frame_set_code(rec->frame, rec->code);
-        rec->swapped = 0;
-    }
+    pep669_trace_unswap(rec);
     if (rec->window) {
         if (what == PyTrace_CALL &&
             !pep669_backend_code_read_before_call()) {
@@ -1649,10 +1643,7 @@ call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
      * the stub goes on). */
     pep669_backend_frame_set_lasti(frame, loc);
     if (rec != NULL) {
-        if (rec->swapped) {
-            pep669_backend_frame_set_code(frame, rec->code);
-            rec->swapped = 0;
-        }
+        pep669_trace_unswap(rec);
         cd = rec->cd;
     }
     else {
@@ -1731,9 +1722,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     if (events & PEP669_BIT(CALL)) {
         /* (the code's call clone as it is, found here at once as a rule) */
         cl = cd->clone;
-        if (cl != NULL && cl->calls && !cl->retired &&
-            (cd->tools[PEP669_EV_CALL] & (uint8_t)~cl->call_tools) == 0 &&
-            cl->restart_version == pep669_registry.restart_version) {
+        if (pep669_clone_serves(cl, cd, 1)) {
             pep669_clone_incref(cl);
         }
         else if ((cl = pep669_probe_call_clone(co, cd)) == NULL) {

@@ -196,13 +196,21 @@ void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
                         uint64_t version);
 /* After each evaluator run of it: the frame's own code is back (the run
  * ended before its first event: a RecursionError at entry). */
+/* The frame's own code back in f_code if the clone is still there (the
+ * evaluator read the clone's bytes when the run started). */
 static inline void
-pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
+pep669_trace_unswap(Pep669Record *rec)
 {
     if (rec->swapped) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->swapped = 0;
     }
+}
+
+static inline void
+pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
+{
+    pep669_trace_unswap(rec);
     if (rec->window) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->window = 0;
