@@ -38,10 +38,11 @@ except ImportError:  # pragma: no cover - 3.8+ has collections.abc
 
 from tests.support import (PY, Layout, MonitoringTestCase, Recorder, X,
                            events, in_codes, monitoring)
-from tests.test_call_events import (EMPTY_EX_ARG0, METHOD_CALL_WITH_KEYWORDS,
-                                    NO_CALL_FOR_PYTHON_EX, WITH_EXIT_CALL,
-                                    WITH_EXIT_C_RETURN, CALL_OPS, Like,
-                                    call_site, call_sites)
+from tests.test_call_events import (
+    EMPTY_EX_ARG0, METHOD_CALL_WITH_KEYWORDS, NO_CALL_FOR_PYTHON_EX,
+    WITH_EXIT_CALL, WITH_EXIT_C_RETURN, CALL_OPS, Like, call_site,
+    call_sites, disabling, records_without_c_event_of_disabled_calls)
+from tests import test_call_events
 from tests.test_exception_events import after_call
 from tests.test_line_events import TRACE_SLOT, calibrate_trace_slot
 
@@ -72,71 +73,6 @@ PROBES = not NATIVE and PY < (3, 11)
 LASTI_AT_LAST_CACHE = PY == (3, 12)
 
 
-# Engine bugs found by these tests.
-#
-# ENGINE (3.8, 3.9), fixed: a call probe at a call instruction with an
-# EXTENDED_ARG prefix (a call with more than 255 arguments) read the
-# callable and the first argument with the low byte of the argument count
-# only: ``max(0, ..., 299)`` reported CALL(255, 256), two of the arguments,
-# instead of CALL(max, 0) (the call itself was right).
-ENGINE_PROBE_EXTENDED_ARG = False
-
-# ENGINE (3.8-3.10), fixed: events switched on by a callback while a
-# frame ran on call probes (a tool gaining LINE in a C_RETURN callback)
-# were not reported in that frame for the rest of its run: the frame went
-# on untraced (the probe did not look at the events again after its
-# callbacks, as a line probe does).  Switched on by a Python callee, they
-# came with one LINE too many: the call's own line again, after the
-# callee returned.  Native, 3.11 and the traced path report them at once.
-ENGINE_EVENTS_FROM_CALLBACK_IN_PROBED_FRAME = False
-
-# ENGINE (3.8-3.10), fixed: a legacy profiler or tracer (``sys.setprofile``,
-# ``sys.settrace``) set while a frame ran on call probes (in a callback):
-# the next probe found it and retired the clone, but the frame went on
-# untraced: the monitoring tool lost the CALL/C_RETURN events of the
-# frame's calls after that one, and a profiler the c_call/c_return of that
-# one (the probe made the call itself).
-ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME = False
-
-# ENGINE (3.8-3.11), fixed: ``f(*x)`` where ``x`` is not iterable (and, on
-# 3.8, ``f(**m)`` where ``m`` is not a mapping, and the reading of a
-# mapping's keys for ``**``) fails inside the call instruction before the
-# call: natively there is no CALL event (CALL_FUNCTION_EX checks the
-# arguments first; ``**`` is merged by DICT_MERGE before the instruction).
-# The backport fired CALL(callable, MISSING) first, then C_RAISE for a C
-# callable, traced or on probes.
-ENGINE_CALL_EVENT_BEFORE_BAD_STAR_ARGS = False
-ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS = False
-
-# ENGINE (3.11 only, traced path), fixed: a legacy tracer set with
-# ``sys.settrace`` inside a C_RETURN callback replaced the trampoline: the
-# frame's next calls lost their CALL/C_RETURN events for the rest of its
-# run (the trampoline came back only at a Python call boundary).
-ENGINE_SETTRACE_IN_CALLBACK_311 = False
-
-# ENGINE (traced path: 3.8-3.10 for the first run of code whose stack grew
-# for the stubs, and code the probes cannot take; 3.11 always), fixed:
-# C_RETURN and C_RAISE are fired at the instruction after the call (the
-# trampoline learns there that the call ended), so their callbacks saw the
-# frame there: ``f_lasti`` was that instruction's, and ``f_lineno`` its
-# line when the call's expression spans lines.  On 3.11 a CALL callback saw
-# the frame at the PRECALL.  Native (and the probes) show the call
-# instruction; the trampoline now moves the frame there for the callbacks.
-ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL = False
-ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL_311 = False
-
-# ENGINE (traced path, as above), fixed: an exception raised by a C_RAISE
-# callback lost the frame's own entry in its traceback: the callback runs
-# in the interpreter's exception trace call (call_exc_trace), which drops
-# the traceback it was given, with the frame's entry, when the trace
-# function fails.  Native (and the probes) keep it.
-ENGINE_TRACED_C_RAISE_CALLBACK_TRACEBACK = False
-
-
-def expected_failure_if(condition):
-    return unittest.expectedFailure if condition else (lambda f: f)
-
-
 # --------------------------------------------------------------------------
 # Callees (shared by the tests; their events are recorded only where a test
 # names their code).
@@ -159,38 +95,15 @@ def peek():
     return caller.f_code, caller.f_lineno, caller.f_lasti
 
 
-class Thing(object):
-    def method(self, x):
-        return x
-
-    @classmethod
-    def cmethod(cls, x):
-        return x
-
-    @staticmethod
-    def smethod(x):
-        return x
+class Thing(test_call_events.Thing):
+    """test_call_events' callables of every kind, and one with *items."""
 
     def many(self, *items):
         return len(items)
 
-    def __call__(self, x):
-        return x
 
-
-class WithInit(object):
-    def __init__(self, a):
-        self.a = a
-
-
-class Base(object):
-    def greet(self, x):
-        return x
-
-
-class Derived(Base):
-    def greet(self, x):
-        return super().greet(x)
+WithInit, Base, Derived = (test_call_events.WithInit, test_call_events.Base,
+                           test_call_events.Derived)
 
 
 class Pairs(Mapping):
@@ -564,7 +477,32 @@ def probe_state(func):
 
 # --------------------------------------------------------------------------
 
+def raising_at(event):
+    """A ``respond`` raising RuntimeError('from EVENT') at every ``event``."""
+    def respond(r):
+        if r.event == event:
+            raise RuntimeError('from ' + event)
+    return respond
+
+
 class ProbeCallTestCase(MonitoringTestCase):
+
+    def raising_runs(self, f, runs, exc_type, respond=None):
+        """Run ``f(*args)`` for each ``args`` in ``runs`` under CALLS (with
+        ``respond`` for the recorder), each run raising ``exc_type``; the
+        recorder and the exceptions, with the monitoring stopped."""
+        rec = self.recorder(0, CALLS, in_codes(f.__code__),
+                            respond=respond)
+        raised = []
+        for args in runs:
+            try:
+                f(*args)
+            except exc_type as e:
+                raised.append(e)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(len(raised), len(runs))
+        return rec, raised
 
     def record_runs(self, func, runs, codes=(), event_set=CALLS, tool=0,
                     respond=None):
@@ -890,7 +828,6 @@ class ArgumentFormsTest(ProbeCallTestCase):
                 self.assertIs(event[4], MISSING)
         self.assertOnProbes(f)
 
-    @expected_failure_if(ENGINE_PROBE_EXTENDED_ARG)
     def test_many_positional_arguments(self):
         f = fresh(many_positional)
         c = call_site(f, 1)
@@ -907,7 +844,6 @@ class ArgumentFormsTest(ProbeCallTestCase):
         ])
         self.assertOnProbes(f)
 
-    @expected_failure_if(ENGINE_PROBE_EXTENDED_ARG)
     def test_many_arguments_to_a_method(self):
         f = fresh(many_method)
         obj = Thing()
@@ -927,7 +863,6 @@ class ArgumentFormsTest(ProbeCallTestCase):
         self.assertEachRun(streams, expected)
         self.assertOnProbes(f)
 
-    @expected_failure_if(ENGINE_PROBE_EXTENDED_ARG)
     def test_many_keyword_arguments(self):
         f = fresh(many_keywords)
         c = call_site(f, 1)
@@ -1012,21 +947,18 @@ class BadArgumentsTest(ProbeCallTestCase):
                           expected)
             self._release_tool(0)
 
-    @expected_failure_if(ENGINE_CALL_EVENT_BEFORE_BAD_STAR_ARGS)
     def test_no_call_event_for_a_star_argument_not_iterable(self):
         for callee in (target, max):
             expected, rec = self.messages(star_args_of, callee, 1)
             self.assertEqual(rec.events(), [])
             self._release_tool(0)
 
-    @expected_failure_if(ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS)
     def test_no_call_event_for_kwargs_not_a_mapping(self):
         for callee in (target, dict):
             expected, rec = self.messages(kwargs_of, callee, 1)
             self.assertEqual(rec.events(), [])
             self._release_tool(0)
 
-    @expected_failure_if(ENGINE_CALL_EVENT_BEFORE_BAD_KWARGS)
     def test_mapping_read_before_the_call_event(self):
         f = fresh(kwargs_of)
         log = []
@@ -1108,14 +1040,8 @@ class RaisingCallsTest(ProbeCallTestCase):
 
     def test_traceback_through_a_python_callee(self):
         f = fresh(unhandled)
-        rec = self.recorder(0, CALLS, in_codes(f.__code__))
-        raised = []
-        for key in ('a', 'bc', 'a', 'd'):
-            try:
-                f(key)
-            except KeyError as e:
-                raised.append(e)
-        self.stop()
+        rec, raised = self.raising_runs(
+            f, [(key,) for key in ('a', 'bc', 'a', 'd')], KeyError)
         c_len = call_site(f, 1)
         c = call_site(f, 2)
         self.assertEqual([e.args for e in raised],
@@ -1131,17 +1057,10 @@ class RaisingCallsTest(ProbeCallTestCase):
 
     def test_traceback_through_a_builtin(self):
         f = fresh(unhandled_c)
-        rec = self.recorder(0, CALLS, in_codes(f.__code__))
-        raised = []
-        for text in ('x', 'yz', 'x', 'w'):
-            try:
-                f(text)
-            except ValueError as e:
-                raised.append(e)
-        self.stop()
+        rec, raised = self.raising_runs(
+            f, [(text,) for text in ('x', 'yz', 'x', 'w')], ValueError)
         c_len = call_site(f, 1)
         c = call_site(f, 2)
-        self.assertEqual(len(raised), 4)
         for e in raised:
             self.check_traceback(e, f, 2, None)
         self.assertEqual(rec.events(), [e for text in ('x', 'yz', 'x', 'w')
@@ -1254,11 +1173,9 @@ class FrameTest(ProbeCallTestCase):
     SPANNING = [('CALL', True, 1, True), ('C_RETURN', True, 1, True),
                 ('CALL', True, 2, True), ('C_RETURN', True, 2, True)]
 
-    @expected_failure_if(ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL)
     def test_callbacks_see_the_frame_at_the_call(self):
         self.assertEqual(self.callbacks_see(RUNS), [self.SPANNING] * RUNS)
 
-    @expected_failure_if(ENGINE_TRACED_C_EVENTS_AFTER_THE_CALL_311)
     def test_callbacks_see_the_frame_at_the_call_on_later_runs(self):
         # (the first run may be traced: the test above)
         self.assertEqual(self.callbacks_see(RUNS)[1:],
@@ -1431,64 +1348,29 @@ class GeneratorTest(ProbeCallTestCase):
         self.assertOnProbes(f, coro_calls)
 
 
-def disabling(predicate):
-    """A ``respond`` returning DISABLE for the CALL records that match
-    ``predicate``; ``respond.disabled`` keeps those records."""
-    def respond(r):
-        if r.event == 'CALL' and predicate(r):
-            respond.disabled.append(r)
-            return DISABLE
-        return None
-    respond.disabled = []
-    return respond
-
-
 def without_c_event_of_disabled_calls(records, disabled):
-    """The events of ``records`` without the C_RETURN/C_RAISE that directly
-    follows a CALL whose callback returned DISABLE: natively, whether that
-    one call still gets its C event depends on the code object's past
-    (tests.test_call_events.skip_c_event_of_disabled_calls)."""
-    out = []
-    previous = None
-    for r in records:
-        if (previous is not None and any(previous is d for d in disabled)
-                and r.event in ('C_RETURN', 'C_RAISE')
-                and r.code is previous.code
-                and r.args[0] == previous.args[0]):
-            previous = r
-            continue
-        out.append((r.event, r.code.co_name) + r.args)
-        previous = r
-    return out
+    """The events of ``records`` (unnormalized) without the C event of a
+    call whose CALL callback returned DISABLE: natively, whether that one
+    call still gets it depends on the code object's past
+    (tests.test_call_events.records_without_c_event_of_disabled_calls)."""
+    return [(r.event, r.code.co_name) + r.args
+            for r in records_without_c_event_of_disabled_calls(records,
+                                                               disabled)]
 
 
 class CallbackTest(ProbeCallTestCase):
     """Callbacks that raise, DISABLE, or change the events, at probes."""
 
-    def raising_runs(self, event, f, *args):
+    def callback_raising_runs(self, event, f, *args):
         """Run f(*args) RUNS times under CALLS with a callback that raises
-        RuntimeError at ``event``; the recorder and the exceptions (every
-        run must raise one), with the monitoring stopped."""
-        def respond(r):
-            if r.event == event:
-                raise RuntimeError('from ' + event)
-        rec = self.recorder(0, CALLS, in_codes(f.__code__),
-                            respond=respond)
-        raised = []
-        for _ in range(RUNS):
-            try:
-                f(*args)
-            except RuntimeError as e:
-                raised.append(e)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
-        self.assertEqual(len(raised), RUNS)
-        return rec, raised
+        RuntimeError at ``event``, each run raising it."""
+        return self.raising_runs(f, [args] * RUNS, RuntimeError,
+                                 raising_at(event))
 
     def test_call_callback_raising_prevents_the_call(self):
         f = fresh(appends)
         seq = []
-        rec, raised = self.raising_runs('CALL', f, seq, 7)
+        rec, raised = self.callback_raising_runs('CALL', f, seq, 7)
         self.assertEqual(seq, [])
         c = call_site(f, 1)
         for e in raised:
@@ -1506,9 +1388,7 @@ class CallbackTest(ProbeCallTestCase):
     def test_call_callback_raising_caught_by_the_frame(self):
         f = fresh(int_or_handled)
 
-        def respond(r):
-            if r.event == 'CALL':
-                raise RuntimeError('from CALL')
+        respond = raising_at('CALL')
         streams, results = self.record_runs(f, [('7',)] * RUNS,
                                             respond=respond)
         c = call_site(f, 2)
@@ -1520,9 +1400,7 @@ class CallbackTest(ProbeCallTestCase):
     def test_c_return_callback_raising_discards_the_result(self):
         f = fresh(int_or_handled)
 
-        def respond(r):
-            if r.event == 'C_RETURN':
-                raise RuntimeError('from C_RETURN')
+        respond = raising_at('C_RETURN')
         streams, results = self.record_runs(f, [('25',)] * RUNS,
                                             respond=respond)
         c = call_site(f, 2)
@@ -1535,7 +1413,7 @@ class CallbackTest(ProbeCallTestCase):
     def test_c_return_callback_raising_after_the_call(self):
         f = fresh(appends)
         seq = []
-        rec, raised = self.raising_runs('C_RETURN', f, seq, 7)
+        rec, raised = self.callback_raising_runs('C_RETURN', f, seq, 7)
         # the call happened, len() did not
         self.assertEqual(seq, [7] * RUNS)
         for e in raised:
@@ -1548,10 +1426,9 @@ class CallbackTest(ProbeCallTestCase):
             ('C_RETURN', 'appends', c, list.append, seq)] * RUNS)
         self.assertOnProbes(f)
 
-    @expected_failure_if(ENGINE_TRACED_C_RAISE_CALLBACK_TRACEBACK)
     def test_c_raise_callback_raising_replaces_the_exception(self):
         f = fresh(unhandled_c)
-        rec, raised = self.raising_runs('C_RAISE', f, 'y')
+        rec, raised = self.callback_raising_runs('C_RAISE', f, 'y')
         for e in raised:
             self.assertIsNone(e.__context__)
             entry = frame_entry(e, f.__code__)
@@ -1764,7 +1641,6 @@ class CallbackTest(ProbeCallTestCase):
         self.assertEqual(streams, [every(1), every(2), every(3)[:3], []])
         self.assertEqual(results, [(2, x, max(x, 1)) for x in (1, 2, 3, 4)])
 
-    @expected_failure_if(ENGINE_EVENTS_FROM_CALLBACK_IN_PROBED_FRAME)
     def test_line_events_switched_on_in_a_callback(self):
         f = fresh(three_builtins)
         code = f.__code__
@@ -1861,15 +1737,12 @@ class CallbackTest(ProbeCallTestCase):
             ('C_RETURN', 'three_builtins', c3, max, x))])
         return seen
 
-    @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME)
     def test_profiler_set_in_a_callback(self):
         profiled = self.hook_set_in_a_callback(sys.setprofile)
         self.assertEqual(profiled, [
             ('c_call', abs), ('c_return', abs),
             ('c_call', max), ('c_return', max), ('return', None)])
 
-    @expected_failure_if(ENGINE_LEGACY_HOOK_SET_IN_PROBED_FRAME or
-                         ENGINE_SETTRACE_IN_CALLBACK_311)
     def test_tracer_set_in_a_callback(self):
         traced = self.hook_set_in_a_callback(sys.settrace)
         # (the frame started before the tracer: it is not traced)
