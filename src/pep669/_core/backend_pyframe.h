@@ -1125,15 +1125,6 @@ ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
 #endif
 }
 
-/* Replace the stack item at `slot` (its reference is the stack's). */
-static inline void
-put_item(PyObject **slot, PyObject *value)
-{
-    PyObject *old = *slot;
-    *slot = value;
-    Py_XDECREF(old);
-}
-
 PyObject *
 pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
 {
@@ -1159,38 +1150,23 @@ pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
         return PyObject_Vectorcall(base[0], base + 1,
                                    (size_t)(oparg + 1) | offset, NULL);
     default: {
-        /* CALL_FUNCTION_EX: (callable, args[, kwargs]), as the
-         * instruction takes them: a mapping made a dict, then an
-         * iterable made a tuple. */
-        PyObject *func = base[0];
-        if (oparg & 1) {
-            PyObject *kwargs = base[2];
-            if (!PyDict_CheckExact(kwargs)) {
-                PyObject *d = PyDict_New();
-                if (d == NULL) {
-                    return NULL;
-                }
-                if (PyDict_Update(d, kwargs) < 0) {
-                    Py_DECREF(d);
-                    if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
-                        ex_unpack_error(func, kwargs, "**", "a mapping");
-                    }
-                    return NULL;
-                }
-                put_item(&base[2], d);
-            }
+        /* CALL_FUNCTION_EX: (callable, args[, kwargs]), unpacked as the
+         * instruction does (the CALL event's reading did it already, if
+         * there was one), with its messages for what it refuses. */
+        PyObject *func = base[0], *arg0;
+        PyObject **kwargs = (oparg & 1) ? &base[2] : NULL;
+        int ok = ex_prepare(&base[1], kwargs, &arg0);
+        if (ok < 0) {
+            return NULL;
         }
-        PyObject *args = base[1];
-        if (!PyTuple_CheckExact(args)) {
-            if (Py_TYPE(args)->tp_iter == NULL && !PySequence_Check(args)) {
-                ex_unpack_error(func, args, "*", "an iterable");
-                return NULL;
+        if (ok == 0) {
+            if (kwargs != NULL && !PyDict_CheckExact(*kwargs)) {
+                ex_unpack_error(func, *kwargs, "**", "a mapping");
             }
-            PyObject *tuple = PySequence_Tuple(args);
-            if (tuple == NULL) {
-                return NULL;
+            else {
+                ex_unpack_error(func, base[1], "*", "an iterable");
             }
-            put_item(&base[1], tuple);
+            return NULL;
         }
         return PyObject_Call(func, base[1], (oparg & 1) ? base[2] : NULL);
     }

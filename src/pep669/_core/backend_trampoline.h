@@ -264,6 +264,15 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
     }
 }
 
+/* Replace the stack item at `slot` (its reference is the stack's). */
+static inline void
+put_item(PyObject **slot, PyObject *value)
+{
+    PyObject *old = *slot;
+    *slot = value;
+    Py_XDECREF(old);
+}
+
 /* CALL_FUNCTION_EX: 3.13 checks and unpacks the arguments before its
  * CALL event: a mapping for ** becomes a dict (3.9+ compile that into
  * DICT_MERGE, before the instruction), an iterable for * a tuple, each in
@@ -288,9 +297,7 @@ ex_prepare(PyObject **args_slot, PyObject **kwargs_slot, PyObject **arg0)
             }
             return -1;
         }
-        PyObject *old = *kwargs_slot;
-        *kwargs_slot = d;
-        Py_DECREF(old);
+        put_item(kwargs_slot, d);
     }
     PyObject *args = *args_slot;
     if (!PyTuple_CheckExact(args)) {
@@ -301,8 +308,7 @@ ex_prepare(PyObject **args_slot, PyObject **kwargs_slot, PyObject **arg0)
         if (tuple == NULL) {
             return -1;
         }
-        *args_slot = tuple;
-        Py_DECREF(args);
+        put_item(args_slot, tuple);
         args = tuple;
     }
     *arg0 = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
