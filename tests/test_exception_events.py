@@ -662,6 +662,122 @@ def quiet_loop(n):
     return total
 
 
+# A frame that saw an exception looks for re-raises while it is inside one
+# of its handlers, and no longer once it has left them (HandlerExitTest).
+
+def gen_suspends_in_finally():
+    try:
+        raise KeyError('s')
+    finally:
+        yield 1
+
+
+def consume_suspended():
+    try:
+        for _ in gen_suspends_in_finally():
+            pass
+    except KeyError:
+        return 'caught'
+
+
+def handled_then_finally():
+    try:
+        raise KeyError('a')
+    except KeyError:
+        noop()
+    noop()
+    try:
+        raise ValueError('b')
+    finally:
+        noop()
+
+
+def inner_handled_in_finally():
+    try:
+        raise KeyError('o')
+    finally:
+        try:
+            raise ValueError('i')
+        except ValueError:
+            noop()
+        noop()
+
+
+def swallowed_then_finally():
+    with Swallow():
+        raise KeyError('w')
+    try:
+        raise ValueError('v')
+    finally:
+        noop()
+
+
+def continue_from_handler():
+    for i in range(2):
+        try:
+            raise KeyError(i)
+        except KeyError:
+            continue
+    try:
+        raise ValueError('c')
+    finally:
+        noop()
+
+
+def break_from_finally():
+    for i in range(2):
+        try:
+            raise KeyError(i)
+        finally:
+            break
+    try:
+        raise ValueError('f')
+    finally:
+        noop()
+
+
+def handled_many(n):
+    caught = 0
+    for i in range(n):
+        try:
+            raise KeyError(i)
+        except KeyError:
+            caught += 1
+    return caught
+
+
+def opcodes_after_handler():
+    try:
+        raise KeyError('t')
+    except KeyError:
+        noop()
+    return sys._getframe().f_trace_opcodes
+
+
+class AsyncRange(object):
+    def __init__(self, n):
+        self.n = n
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if self.n == 0:
+            raise StopAsyncIteration
+        self.n -= 1
+        return self.n
+
+
+async def async_for_then_finally():
+    async for _ in AsyncRange(1):
+        pass
+    try:
+        raise ValueError('af')
+    finally:
+        noop()
+
+
+
 if PY >= (3, 11):
     # except* is 3.11+ syntax: compiled here so that the file parses on 3.8.
     exec(compile('''
@@ -1071,6 +1187,159 @@ class PropagationTest(ExcTestCase):
         self.assertStream(rec, [
             ('RAISE', 'raise_catch', X(KeyError, 'rc')),
         ])
+
+
+class HandlerExitTest(ExcTestCase):
+    """A frame stops looking for re-raises (opcode events: its cost) when
+    it has left its handlers; the re-raises of a later exception, and of a
+    generator resumed inside a handler, are found all the same."""
+
+    RUNS = 3
+
+    def repeated(self, func, *args, exc=None):
+        rec = self.record()
+        for _ in range(self.RUNS):
+            if exc is None:
+                func(*args)
+            else:
+                with self.assertRaises(exc):
+                    func(*args)
+        self.stop()
+        return rec
+
+    def assertRuns(self, rec, one_run):
+        self.assertStream(rec, one_run * self.RUNS)
+
+    def test_generator_resumed_inside_finally(self):
+        rec = self.repeated(consume_suspended)
+        k = X(KeyError, 's')
+        g = 'gen_suspends_in_finally'
+        self.assertRuns(rec, [
+            ('RAISE', g, k),
+            ('EXCEPTION_HANDLED', g, k),
+            # the finally block's end, in the run after the yield
+            ('RERAISE', g, k),
+        ] + cleanup(g, k) + generator_exit(g, k) + [
+            ('PY_UNWIND', g, k),
+            ('RAISE', 'consume_suspended', k),
+            ('EXCEPTION_HANDLED', 'consume_suspended', k),
+        ])
+
+    def test_handled_then_finally_reraises(self):
+        rec = self.repeated(handled_then_finally, exc=ValueError)
+        a, b = X(KeyError, 'a'), X(ValueError, 'b')
+        name = 'handled_then_finally'
+        self.assertRuns(rec, [
+            ('RAISE', name, a),
+            ('EXCEPTION_HANDLED', name, a),
+            ('RAISE', name, b),
+            ('EXCEPTION_HANDLED', name, b),
+            ('RERAISE', name, b),
+        ] + cleanup(name, b) + [
+            ('PY_UNWIND', name, b),
+        ])
+
+    def test_inner_handler_left_inside_outer(self):
+        rec = self.repeated(inner_handled_in_finally, exc=KeyError)
+        o, i = X(KeyError, 'o'), X(ValueError, 'i')
+        name = 'inner_handled_in_finally'
+        self.assertRuns(rec, [
+            ('RAISE', name, o),
+            ('EXCEPTION_HANDLED', name, o),
+            ('RAISE', name, i),
+            ('EXCEPTION_HANDLED', name, i),
+            # the outer finally block is still running: its end re-raises
+            ('RERAISE', name, o),
+        ] + cleanup(name, o) + [
+            ('PY_UNWIND', name, o),
+        ])
+
+    def test_with_swallowed_then_finally(self):
+        rec = self.repeated(swallowed_then_finally, exc=ValueError)
+        w, v = X(KeyError, 'w'), X(ValueError, 'v')
+        name = 'swallowed_then_finally'
+        self.assertRuns(rec, [
+            ('RAISE', name, w),
+            ('EXCEPTION_HANDLED', name, w),
+            ('RAISE', name, v),
+            ('EXCEPTION_HANDLED', name, v),
+            ('RERAISE', name, v),
+        ] + cleanup(name, v) + [
+            ('PY_UNWIND', name, v),
+        ])
+
+    def test_continue_from_handler(self):
+        rec = self.repeated(continue_from_handler, exc=ValueError)
+        c = X(ValueError, 'c')
+        name = 'continue_from_handler'
+        self.assertRuns(rec, [
+            ('RAISE', name, X(KeyError, 0)),
+            ('EXCEPTION_HANDLED', name, X(KeyError, 0)),
+            ('RAISE', name, X(KeyError, 1)),
+            ('EXCEPTION_HANDLED', name, X(KeyError, 1)),
+            ('RAISE', name, c),
+            ('EXCEPTION_HANDLED', name, c),
+            ('RERAISE', name, c),
+        ] + cleanup(name, c) + [
+            ('PY_UNWIND', name, c),
+        ])
+
+    def test_break_from_finally(self):
+        rec = self.repeated(break_from_finally, exc=ValueError)
+        f = X(ValueError, 'f')
+        name = 'break_from_finally'
+        self.assertRuns(rec, [
+            # the break discards the exception: no re-raise
+            ('RAISE', name, X(KeyError, 0)),
+            ('EXCEPTION_HANDLED', name, X(KeyError, 0)),
+            ('RAISE', name, f),
+            ('EXCEPTION_HANDLED', name, f),
+            ('RERAISE', name, f),
+        ] + cleanup(name, f) + [
+            ('PY_UNWIND', name, f),
+        ])
+
+    def test_many_handled_in_one_run(self):
+        rec = self.repeated(handled_many, 5)
+        name = 'handled_many'
+        one = []
+        for i in range(5):
+            one += [('RAISE', name, X(KeyError, i)),
+                    ('EXCEPTION_HANDLED', name, X(KeyError, i))]
+        self.assertRuns(rec, one)
+
+    def test_async_for_end_then_finally(self):
+        def run():
+            c = async_for_then_finally()
+            try:
+                c.send(None)
+            finally:
+                c.close()
+        rec = self.repeated(run, exc=ValueError)
+        v = X(ValueError, 'af')
+        name = 'async_for_then_finally'
+        events = [r for r in stream(rec) if r[1] == name]
+        # (StopAsyncIteration's own events are not the point here)
+        events = [r for r in events if r[2].type is not StopAsyncIteration]
+        self.assertEqual(events, ([
+            # the await of __anext__, which returned 0
+            ('STOP_ITERATION', name, X(StopIteration, 0)),
+            ('RAISE', name, v),
+            ('EXCEPTION_HANDLED', name, v),
+            ('RERAISE', name, v),
+        ] + cleanup(name, v) + generator_exit(name, v) + [
+            ('PY_UNWIND', name, v),
+        ]) * self.RUNS)
+
+    def test_no_opcode_events_after_the_handler(self):
+        # natively there never are; the backport stops them once the frame
+        # has left its handlers (a frame that handled an exception runs at
+        # the speed of one that did not)
+        self.record()
+        for _ in range(self.RUNS):
+            self.assertFalse(opcodes_after_handler())
+        self.stop()
+
 
 
 class GeneratorTest(ExcTestCase):

@@ -158,6 +158,9 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 /* (3.8) control comes back to the instruction after it by a jump from
  * elsewhere (CALL_FINALLY: END_FINALLY returns there) */
 #define PEP669_INSTR_RETURN_POINT 8
+/* the frame may leave one of its exception handlers by it, the exception
+ * handled (POP_EXCEPT and the like) */
+#define PEP669_INSTR_HANDLER_EXIT 16
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
 /* Where control can go from the instruction that starts at `offset`
  * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions
@@ -244,6 +247,15 @@ int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
  * (1) and a cleanup handler's COPY; POP_EXCEPT (2) must run first, or
  * the cleanup handler pops an exception state that was never pushed. */
 int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
+
+/* Whether the frame, between two instructions, is inside one of its
+ * exception handlers (where a re-raise can come).  `outside` is what
+ * pep669_backend_handler_mark() gave while the frame was in none of them
+ * (NULL for a generator's frame at a resumption): 3.11 has no block
+ * stack, and tells by the thread's handled exception, which each handler
+ * sets and its POP_EXCEPT puts back.  (Borrowed; NULL: none.) */
+int pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside);
+PyObject *pep669_backend_handler_mark(PyThreadState *ts);
 
 
 /* ---- line probes (3.8-3.10; see probe.c) ----

@@ -481,6 +481,8 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
     case RERAISE:
     case END_ASYNC_FOR:
         return PEP669_INSTR_RERAISE;
+    case POP_EXCEPT:
+        return PEP669_INSTR_HANDLER_EXIT;
     case SEND:
         /* maybe_call_line_trace(): no line for the jump back to it in a
          * yield from / await loop */
@@ -689,6 +691,22 @@ pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
         return 1;
     }
     return 0;
+}
+
+/* The handled exception: PUSH_EXC_INFO at a handler's start makes it the
+ * one caught, POP_EXCEPT at its end puts the one before back. */
+PyObject *
+pep669_backend_handler_mark(PyThreadState *ts)
+{
+    PyObject *value = ts->exc_info->exc_value;
+    return value == Py_None ? NULL : value;
+}
+
+int
+pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside)
+{
+    (void)frame;
+    return pep669_backend_handler_mark(PyThreadState_GET()) != outside;
 }
 
 int

@@ -283,8 +283,18 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
 #ifdef RERAISE
     case RERAISE:
 #endif
-    case END_ASYNC_FOR:
         return PEP669_INSTR_RERAISE;
+    case END_ASYNC_FOR:
+        /* (the end of the loop pops the handler block) */
+        return PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT;
+    case POP_EXCEPT:
+#ifdef WITH_CLEANUP_FINISH
+    case WITH_CLEANUP_FINISH:
+#endif
+#ifdef POP_FINALLY
+    case POP_FINALLY:
+#endif
+        return PEP669_INSTR_HANDLER_EXIT;
 #ifdef CALL_FINALLY
     case CALL_FINALLY:
         return PEP669_INSTR_RETURN_POINT;
@@ -551,6 +561,28 @@ pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
     default:
         return 0;
     }
+}
+
+int
+pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside)
+{
+    /* Each handler's block, from the unwinding that entered it to its
+     * POP_EXCEPT (or the re-raise that unwinds it). */
+    PyFrameObject *f = FRAME(frame);
+    (void)outside;
+    for (int i = 0; i < f->f_iblock; i++) {
+        if (f->f_blockstack[i].b_type == EXCEPT_HANDLER) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+PyObject *
+pep669_backend_handler_mark(PyThreadState *ts)
+{
+    (void)ts;
+    return NULL;
 }
 
 int

@@ -36,6 +36,13 @@ _pep669_NewRef(PyObject *obj)
     return obj;
 }
 #  define Py_NewRef(obj) _pep669_NewRef((PyObject *)(obj))
+static inline PyObject *
+_pep669_XNewRef(PyObject *obj)
+{
+    Py_XINCREF(obj);
+    return obj;
+}
+#  define Py_XNewRef(obj) _pep669_XNewRef((PyObject *)(obj))
 #endif
 
 /* bpo-37194 added PyObject_CallNoArgs() to Python 3.9.0a1. */

@@ -554,7 +554,7 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
         if (cls & PEP669_INSTR_CALL) {
             units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
         }
-        if (cls & PEP669_INSTR_RERAISE) {
+        if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
             units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
         }
         if (cls & PEP669_INSTR_QUIET_BACK) {

@@ -196,7 +196,8 @@ int pep669_code_line_starts(PyCodeObject *co, const int **starts,
 #define PEP669_UNIT_JUMP_EVENT 8
 #define PEP669_UNIT_PREFIX 16
 /* where the opcode event of an instruction arrives that may call
- * something, or re-raise (see pep669_backend_instr_class) */
+ * something, or re-raise or leave an exception handler (see
+ * pep669_backend_instr_class) */
 #define PEP669_UNIT_CALL_EVENT 32
 #define PEP669_UNIT_RERAISE_EVENT 64
 /* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */

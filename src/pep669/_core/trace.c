@@ -174,6 +174,8 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->call_callable = rec->call_arg0 = NULL;
     rec->exc_seen = 0;
     rec->armed_exc = NULL;
+    rec->exit_check = 0;
+    rec->outside = NULL;
     rec->stop_offset = -1;
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
@@ -204,6 +206,8 @@ clear_record(Pep669Record *rec)
     Py_CLEAR(rec->deferred_tb);
     rec->deferred_count = 0;
     rec->exc_seen = 0;
+    rec->exit_check = 0;
+    Py_CLEAR(rec->outside);
     rec->stop_offset = -1;
 }
 
@@ -497,6 +501,14 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         else if (cl != NULL) {
             pep669_clone_decref(cl);
         }
+    }
+    if (!fresh && (events & (PEP669_BIT(RERAISE) |
+                             PEP669_BIT(EXCEPTION_HANDLED))) &&
+        pep669_backend_in_handler(frame, NULL)) {
+        /* A generator or coroutine that suspended inside a handler: a
+         * re-raise may come. */
+        rec->exc_seen = 1;
+        want = WANT_FULL;
     }
     if (!fresh && (events & PEP669_HANDLER_EVENTS)) {
         /* "Reachable only through a handler" holds for one run: an
@@ -889,7 +901,14 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                             PEP669_BIT(RERAISE)))) {
         /* FOR_ITER / YIELD_FROM / SEND clear a StopIteration themselves:
          * no handler runs. */
+        if (!rec->exc_seen) {
+            /* (not inside a handler of the frame's: its handled exception
+             * is the one from before) */
+            Py_XSETREF(rec->outside,
+                       Py_XNewRef(pep669_backend_handler_mark(ts)));
+        }
         rec->exc_seen = 1;
+        rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
@@ -922,6 +941,9 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     rec->last_reraise = lasti;
+    /* (an exception on its way again: its handler's first instruction is
+     * no place to ask whether the frame left its handlers) */
+    rec->exit_check = 0;
     if (events & PEP669_BIT(RERAISE)) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
         rec->callback_raised = err < 0;
@@ -1132,6 +1154,9 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
     return err;
 }
 
+static void follow(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                   int hooked);
+
 /* After callbacks ran at a line or opcode event: they may have changed
  * what this frame wants (events set, or the last location of an event
  * DISABLEd: the rest of the run does without it, at full speed if nothing
@@ -1145,7 +1170,16 @@ recheck(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
          cd->done_known)) {
         return;
     }
-    events = record_events(rec, &cd);
+    follow(ts, rec, frame, hooked);
+}
+
+/* The frame runs from here on as its events want. */
+static void
+follow(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+       int hooked)
+{
+    Pep669CodeData *cd;
+    uint32_t events = record_events(rec, &cd);
     int want = with_record(
         rec, hooked ? wants_lines(events) : wants_unhooked(events), events);
     if (!want && !pep669_backend_trace_has_legacy()) {
@@ -1159,6 +1193,38 @@ recheck(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     apply(ts, want);
     if (want) {
         set_flags_rec(frame, rec, events);
+    }
+}
+
+/* A frame that looks for re-raises (it saw an exception) stops when it
+ * is inside none of its handlers any more, the exception handled: only a
+ * new exception, whose event starts the search again, can bring a
+ * re-raise then.  It may have left one by the instruction before this
+ * one (a POP_EXCEPT, which runs inside the handler still); a re-raise
+ * here (which may not raise: 3.8's END_FINALLY) leaves it to the next. */
+static void
+check_handler_exit(PyThreadState *ts, Pep669Record *rec,
+                   PyFrameObject *frame, int hooked)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    const uint8_t *units = rec->cd != NULL
+        ? pep669_code_units(rec->code, rec->cd) : NULL;
+    if (units == NULL || lasti < 0 || (lasti >> 1) >= rec->cd->nunits) {
+        return;
+    }
+    int cls = (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)
+        ? pep669_backend_instr_class(rec->code, lasti) : 0;
+    if (rec->exit_check && !(cls & PEP669_INSTR_RERAISE) &&
+        rec->armed_exc == NULL && rec->deferred_count == 0) {
+        rec->exit_check = 0;
+        if (!pep669_backend_in_handler(rec->frame, rec->outside)) {
+            rec->exc_seen = 0;
+            follow(ts, rec, frame, hooked);
+            return;
+        }
+    }
+    if (cls & PEP669_INSTR_HANDLER_EXIT) {
+        rec->exit_check = 1;
     }
 }
 
@@ -1253,6 +1319,9 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
     if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
         recheck(ts, rec, frame, hooked, version, cd, events);
     }
+    if (what == PyTrace_OPCODE && rec->exc_seen) {
+        check_handler_exit(ts, rec, frame, hooked);
+    }
     /* Only what the legacy tracer asked for in this frame. */
     if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
         (what == PyTrace_LINE && !rec->legacy_lines)) {
@@ -1292,7 +1361,8 @@ static inline int
 idle(Pep669Record *rec)
 {
     return rec->prev_offset < 0 && rec->call_offset < 0 &&
-           rec->armed_exc == NULL && rec->deferred_count == 0;
+           rec->armed_exc == NULL && rec->deferred_count == 0 &&
+           !rec->exit_check;
 }
 
 /* An event in a frame that runs a clone: the end of the window (see
@@ -1758,6 +1828,7 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
 {
     uint32_t events = rec->events_cached;
     if (rec->quiet_entry != pep669_registry.version || rec->exc_seen ||
+        rec->outside != NULL ||
         rec->armed_exc != NULL || rec->deferred_count > 0 ||
         rec->flags_version != 0 || rec->call_offset >= 0 ||
         (rec->clone != NULL && rec->clone->retired) ||

@@ -47,6 +47,13 @@ typedef struct Pep669Record {
      * StopIteration already given as STOP_ITERATION. */
     int exc_seen;
     PyObject *armed_exc;
+    /* While exc_seen: the frame ran an instruction that may have left a
+     * handler (its next opcode event asks whether it is inside one still;
+     * if not, the frame stops looking for re-raises), and the thread's
+     * handled exception before the frame's first handler (a reference;
+     * see pep669_backend_in_handler). */
+    int exit_check;
+    PyObject *outside;
     int stop_offset;
     /* An EXCEPTION_HANDLED callback's exception, raised once the
      * handler's prologue has run (see pep669_backend_handler_prologue). */
