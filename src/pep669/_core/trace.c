@@ -1453,7 +1453,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     events = record_events(rec, &cd);
     if (what == PyTrace_OPCODE && cd != NULL && cd->units != NULL &&
-        (events & PEP669_INSTR_EVENTS) &&
+        ((events & PEP669_INSTR_EVENTS) || rec->exc_seen) &&
         !(events & PEP669_BIT(INSTRUCTION)) && idle(rec)) {
         /* The common case: this instruction cannot start anything the
          * frame's events look for. */
