@@ -31,17 +31,6 @@ DISABLE = monitoring.DISABLE
 #: docs/differences.md).
 PROBES = not pep669.NATIVE and PY < (3, 11)
 
-# Engine bug found by these tests, 3.11 only (no line probes there), open:
-# under LINE with DISABLE, a coroutine that awaits a coroutine finishing
-# without suspending loses the LINE events of its lines after the await
-# (``a = await c()`` then ``if ...``: only the first line and the callee's
-# are reported; native 3.12 and 3.8-3.10 report them all).
-ENGINE_AWAIT_WITHOUT_SUSPENDING = PY == (3, 11)
-
-
-def expected_failure_if(condition):
-    return unittest.expectedFailure if condition else (lambda f: f)
-
 
 # --------------------------------------------------------------------------
 # Monitored code.  Line numbers relative to ``def`` are in the tests.
@@ -400,7 +389,6 @@ class StreamTest(ProbeTestCase):
              (drive_gen_closed, (1,)), (drive_gen_closed, (0,))],
             codes, [[1], [1], [1, 2], [1]])
 
-    @expected_failure_if(ENGINE_AWAIT_WITHOUT_SUSPENDING)  # ENGINE: above
     def test_coroutine(self):
         codes = [drive_coro.__code__, coro_guarded.__code__,
                  coro_sleep.__code__]

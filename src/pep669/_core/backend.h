@@ -161,6 +161,9 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 /* the frame may leave one of its exception handlers by it, the exception
  * handled (POP_EXCEPT and the like) */
 #define PEP669_INSTR_HANDLER_EXIT 16
+/* (3.11) its jump is the normal flow, though no jump event reports it
+ * (SEND, when the awaited object finished) */
+#define PEP669_INSTR_FLOW_JUMP 32
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
 /* Where control can go from the instruction that starts at `offset`
  * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions

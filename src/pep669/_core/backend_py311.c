@@ -486,7 +486,7 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
     case SEND:
         /* maybe_call_line_trace(): no line for the jump back to it in a
          * yield from / await loop */
-        return PEP669_INSTR_QUIET_BACK;
+        return PEP669_INSTR_QUIET_BACK | PEP669_INSTR_FLOW_JUMP;
     default:
         return 0;
     }

@@ -237,7 +237,7 @@ compute_line_starts(PyCodeObject *co, Pep669CodeData *cd)
             fl[u] = NODE;
             nx[u] = next < end ? next : -1;
             tg[u] = target;
-            if (target >= 0 &&
+            if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
                 !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
