@@ -17,7 +17,9 @@ modes:
 The profiler mode runs on the call workloads (fib, builtins, methods), the
 exceptions mode on every workload: on `raising` to price the events, on
 the others (where no exception happens) to show what merely having them
-enabled costs.
+enabled costs.  `callback` runs in baseline mode only: the profiler's
+counting callback called from C (through `map`), which is what delivering
+an event costs at the least on that interpreter, whatever delivers it.
 
 Runs are interleaved (repetition by repetition, the order of the modes
 rotating), and each mode's time is the best over all repetitions.  The
@@ -38,7 +40,9 @@ and the difference (startup cancels out) is divided by 2.
 """
 
 import argparse
+import collections
 import gc
+import itertools
 import json
 import os
 import shutil
@@ -173,6 +177,21 @@ def nonraising(n):
     return _exceptions(n, False)
 
 
+# `callback`: the profiler mode's callback, called from C through map()
+# with the arguments of a CALL event (map's own per-item cost included).
+
+def _counting_callback(code, offset, callable, arg0, counter=[0]):
+    counter[0] += 1
+
+
+def callback(n):
+    repeat = itertools.repeat
+    collections.deque(map(_counting_callback,
+                          repeat(_counting_callback.__code__, n),
+                          repeat(10, n), repeat(len, n), repeat(3, n)),
+                      maxlen=0)
+
+
 WORKLOADS = {
     # name: (function, size, quick size, callgrind size, modes, what)
     "fib": (fib, 25, 23, 15, ("profiler", "exceptions"),
@@ -185,6 +204,8 @@ WORKLOADS = {
                 "raise 2 frames down, through try/finally, caught"),
     "nonraising": (nonraising, 170000, 75000, 2500, ("exceptions",),
                    "the same code, nothing raised"),
+    "callback": (callback, 2000000, 1000000, 20000, (),
+                 "the counting callback alone, called from C"),
 }
 CALL_WORKLOADS = [n for n, w in WORKLOADS.items() if "profiler" in w[4]]
 
@@ -294,7 +315,7 @@ def measure_callgrind(interpreters, names, wanted):
                 check(result, interp, mode, name)
                 results[(interp.label, name, mode)] = {
                     "best": (totals[1] - totals[0]) / 2.0,
-                    "events": result["events"]}
+                    "events": result["events"], "size": size}
     return results
 
 
@@ -317,6 +338,7 @@ def measure_time(interpreters, names, wanted, quick, reps):
                     if rep == 0:
                         check(result, interp, mode, name)
                     key = (interp.label, name, mode)
+                    result["size"] = size
                     samples.setdefault(key, []).append(result["best"])
                     if key not in results or (result["best"]
                                               < results[key]["best"]):
@@ -442,6 +464,22 @@ def per_event_table(interpreters, columns, results, unit, reference):
     return markdown(head, rows)
 
 
+def callback_table(interpreters, results, unit, reference):
+    """Cost of one call of the counting callback from C, and its ratio to
+    the reference interpreter's."""
+    costs = {}
+    for i in interpreters:
+        result = results[(i.label, "callback", "baseline")]
+        costs[i.label] = (result["best"] / result["size"]
+                          * (1e9 if unit == "ms" else 1))
+    ref = next((costs[i.label] for i in interpreters
+                if is_reference(i, reference)), None)
+    rows = [[i.short(), "%.0f" % costs[i.label],
+             fmt_ratio(costs[i.label] / ref if ref else None, 2)]
+            for i in interpreters]
+    return markdown(["interpreter", "per call", "/ %s" % reference], rows)
+
+
 def events_table(interpreters, columns, results):
     """Events per run, by kind."""
     rows = []
@@ -484,11 +522,16 @@ def report(interpreters, names, wanted, results, samples, unit, reference):
             section("RAISE + EXCEPTION_HANDLED + RERAISE, counting callback: "
                     "exceptions raised and caught", text)
             columns.append(("raising", "exceptions"))
-        quiet = [n for n in names if n != "raising"]
+        quiet = [n for n in names if n != "raising" and
+                 "exceptions" in WORKLOADS[n][4]]
         if quiet:
             text, _ = ratio_table(interpreters, quiet, results, "exceptions",
                                   digits, reference)
             section("The same events where no exception happens", text)
+    if "callback" in names:
+        section("The callback alone, per call (%s): the floor of an event's "
+                "cost" % ("ns" if unit == "ms" else "instructions"),
+                callback_table(interpreters, results, unit, reference))
     if columns:
         section("Cost per delivered event, %s (events per run)"
                 % ("ns" if unit == "ms" else "instructions"),
