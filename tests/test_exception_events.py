@@ -754,6 +754,27 @@ def opcodes_after_handler():
     return sys._getframe().f_trace_opcodes
 
 
+def same_object_finally(e):
+    try:
+        raise e
+    finally:
+        try:
+            raise ValueError('x')
+        except ValueError:
+            noop()
+        noop()
+
+
+def handling_passes_it_on():
+    try:
+        raise KeyError('same')
+    except KeyError as e:
+        try:
+            same_object_finally(e)
+        except KeyError:
+            return 'caught'
+
+
 class AsyncRange(object):
     def __init__(self, n):
         self.n = n
@@ -1252,6 +1273,27 @@ class HandlerExitTest(ExcTestCase):
             ('RERAISE', name, o),
         ] + cleanup(name, o) + [
             ('PY_UNWIND', name, o),
+        ])
+
+    def test_handler_of_the_exception_handled_outside(self):
+        # the callee's handler takes the very exception its caller is
+        # handling: 3.11 cannot tell by the handled exception that the
+        # inner handler's end left the finally block running
+        rec = self.repeated(handling_passes_it_on)
+        k, x = X(KeyError, 'same'), X(ValueError, 'x')
+        callee, caller = 'same_object_finally', 'handling_passes_it_on'
+        self.assertRuns(rec, [
+            ('RAISE', caller, k),
+            ('EXCEPTION_HANDLED', caller, k),
+            ('RAISE', callee, k),
+            ('EXCEPTION_HANDLED', callee, k),
+            ('RAISE', callee, x),
+            ('EXCEPTION_HANDLED', callee, x),
+            ('RERAISE', callee, k),
+        ] + cleanup(callee, k) + [
+            ('PY_UNWIND', callee, k),
+            ('RAISE', caller, k),
+            ('EXCEPTION_HANDLED', caller, k),
         ])
 
     def test_with_swallowed_then_finally(self):

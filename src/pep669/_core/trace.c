@@ -176,6 +176,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->armed_exc = NULL;
     rec->exit_check = 0;
     rec->outside = NULL;
+    rec->outside_ambiguous = 0;
     rec->stop_offset = -1;
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
@@ -208,6 +209,7 @@ clear_record(Pep669Record *rec)
     rec->exc_seen = 0;
     rec->exit_check = 0;
     Py_CLEAR(rec->outside);
+    rec->outside_ambiguous = 0;
     rec->stop_offset = -1;
 }
 
@@ -821,6 +823,11 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     PyObject *exc = rec->armed_exc;
     int err = 0;
     rec->armed_exc = NULL;
+    if (exc == rec->outside) {
+        /* (the handled exception, while this handler runs, is the one
+         * from before: that no longer tells whether the frame left it) */
+        rec->outside_ambiguous = 1;
+    }
     if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
                                  lasti, exc);
@@ -1217,7 +1224,8 @@ check_handler_exit(PyThreadState *ts, Pep669Record *rec,
     if (rec->exit_check && !(cls & PEP669_INSTR_RERAISE) &&
         rec->armed_exc == NULL && rec->deferred_count == 0) {
         rec->exit_check = 0;
-        if (!pep669_backend_in_handler(rec->frame, rec->outside)) {
+        if (!rec->outside_ambiguous &&
+            !pep669_backend_in_handler(rec->frame, rec->outside)) {
             rec->exc_seen = 0;
             follow(ts, rec, frame, hooked);
             return;

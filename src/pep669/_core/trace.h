@@ -54,6 +54,7 @@ typedef struct Pep669Record {
      * see pep669_backend_in_handler). */
     int exit_check;
     PyObject *outside;
+    int outside_ambiguous;  /* a handler took that very exception */
     int stop_offset;
     /* An EXCEPTION_HANDLED callback's exception, raised once the
      * handler's prologue has run (see pep669_backend_handler_prologue). */
