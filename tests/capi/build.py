@@ -51,13 +51,13 @@ def run(cmd):
     return proc.stdout
 
 
-def flags(std, cxx=False):
+def flags(std, cxx=False, pep669_headers=True):
     # -I, not -isystem, for Python's headers: GCC resolves symbolic links
     # of system headers, and Debian's python3.11-dbg include directory is
     # made of links into the release build's, whose pyconfig.h (no
     # Py_DEBUG) would then be used.
-    return (["-std=" + std, "-fPIC"] + WARNINGS +
-            ["-I", python_include(), "-I", pep669_include()])
+    return (["-std=" + std, "-fPIC"] + WARNINGS + ["-I", python_include()] +
+            (["-I", pep669_include()] if pep669_headers else []))
 
 
 def check_compiles(source, std, cxx=False):
@@ -67,13 +67,14 @@ def check_compiles(source, std, cxx=False):
             ["-c", source, "-o", os.path.join(tmp, "check.o")])
 
 
-def build_extension(name, sources, outdir, std="c11"):
+def build_extension(name, sources, outdir, std="c11", pep669_headers=True):
     """Build extension module `name` from C `sources` into `outdir`."""
     os.makedirs(outdir, exist_ok=True)
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     out = os.path.join(outdir, name + suffix)
     tmp = out + ".%d.tmp" % os.getpid()
-    run(compiler() + flags(std) + ["-shared"] + list(sources) + ["-o", tmp])
+    run(compiler() + flags(std, pep669_headers=pep669_headers) +
+        ["-shared"] + list(sources) + ["-o", tmp])
     os.replace(tmp, out)  # atomic: concurrent builders never see half a file
     return out
 
@@ -109,3 +110,21 @@ def import_testcapi(cache_dir=None):
         sys.path.insert(0, path)
     import _pep669_testcapi
     return _pep669_testcapi
+
+
+def import_evaltest(cache_dir=None):
+    """Build if needed and import _pep669_evaltest (two PEP 523
+    evaluators; needs no pep669)."""
+    source = os.path.join(HERE, "evaltest.c")
+    tag = _fingerprint([source, os.path.abspath(__file__)])
+    base = cache_dir or os.path.join(ROOT, "build", "testcapi")
+    outdir = os.path.join(base, "%s-eval-%s"
+                          % (sys.implementation.cache_tag, tag))
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    if not os.path.exists(os.path.join(outdir, "_pep669_evaltest" + suffix)):
+        build_extension("_pep669_evaltest", [source], outdir, std="gnu11",
+                        pep669_headers=False)
+    if outdir not in sys.path:
+        sys.path.insert(0, outdir)
+    import _pep669_evaltest
+    return _pep669_evaltest

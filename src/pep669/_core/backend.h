@@ -25,6 +25,9 @@ int pep669_backend_init(void);
  * installed on top of ours, ours stays in place but passes through. */
 int pep669_backend_set_eval_hook(int on);
 int pep669_backend_eval_hook_installed(void);
+/* The same with what is wanted now: puts ours back on top if another
+ * evaluator that had replaced it left (backend_hook.h). */
+int pep669_backend_recheck_eval_hook(void);
 
 /* Bracket every tool callback: while a callback runs on a thread, that
  * thread delivers no events (legacy trace and profile functions

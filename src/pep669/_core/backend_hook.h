@@ -7,11 +7,54 @@
 #ifndef PEP669_BACKEND_HOOK_H
 #define PEP669_BACKEND_HOOK_H
 
-/* hook_wanted: some tool needs the hook; in_chain: our hook is among the
- * interpreter's evaluators (possibly under another tool's hook, in which
- * case it stays there, passing through, until it is on top). */
+/* Living with other PEP 523 users.  hook_wanted: some tool needs the
+ * hook.  in_chain: our hook was put in the interpreter's slot, chained to
+ * prev_eval, and may still be among the interpreter's evaluators: on top,
+ * or under a foreign evaluator that replaced it and may call it (most
+ * call the evaluator they replaced).
+ *
+ * - A foreign evaluator installed before ours keeps running: ours goes on
+ *   top and chains to it.
+ * - A foreign evaluator that replaced ours is never overwritten: we cannot
+ *   see whether it calls ours, and putting ours above it would break its
+ *   own uninstall ("if the slot is mine, put back ...").  Frames it runs
+ *   without calling ours get no events from pep669 while it is installed
+ *   (docs/differences.md, "Other PEP 523 evaluators").
+ * - When it leaves: if it put ours back, events continue at once (ours
+ *   never left hook_wanted); if it put the interpreter's default
+ *   evaluator, ours is no longer in the chain, and goes back on top at
+ *   the next change of the registry (set_events, set_local_events,
+ *   register_callback, ... all end in pep669_backend_set_eval_hook).
+ * - Ours, back on top with nothing wanted, steps out of the slot the next
+ *   time it runs (hook_idle). */
 static int hook_wanted = 0;
 static int in_chain = 0;
+
+static int
+hook_is_default(_PyFrameEvalFunction func)
+{
+    return func == NULL || func == _PyEval_EvalFrameDefault;
+}
+
+static _PyFrameEvalFunction get_eval(void);
+static void set_eval(_PyFrameEvalFunction func);
+
+#ifndef PEP669_HOOK_CUSTOM
+static PyObject *eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
+                           int throwflag);
+#endif
+
+/* Our hook ran with nothing wanted: a foreign evaluator that was above it
+ * when the events were switched off has put it back since.  Leave the
+ * slot to the evaluator ours chains to (this frame runs on with it). */
+static void
+hook_idle(void)
+{
+    if (in_chain && get_eval() == (_PyFrameEvalFunction)eval_hook) {
+        set_eval(prev_eval);
+        in_chain = 0;
+    }
+}
 
 #ifndef PEP669_HOOK_CUSTOM
 static PyObject *
@@ -19,6 +62,9 @@ eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
     if (!hook_wanted || ts->tracing) {
         /* Nothing wanted, or inside a callback: events are off. */
+        if (!hook_wanted) {
+            hook_idle();
+        }
         return prev_eval(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
@@ -40,23 +86,43 @@ set_eval(_PyFrameEvalFunction func)
 int
 pep669_backend_set_eval_hook(int on)
 {
+    _PyFrameEvalFunction hook = (_PyFrameEvalFunction)eval_hook;
+    _PyFrameEvalFunction current = get_eval();
     hook_wanted = on;
-    if (on && !in_chain) {
-        prev_eval = get_eval();
-        set_eval(eval_hook);
+    if (current == hook) {
+        /* Ours is on top (put there by us, or back by a foreign
+         * evaluator that had replaced it). */
         in_chain = 1;
+        if (!on) {
+            set_eval(prev_eval);
+            in_chain = 0;
+        }
+        return 0;
     }
-    else if (!on && in_chain && get_eval() == eval_hook) {
-        set_eval(prev_eval);
+    if (in_chain && hook_is_default(current)) {
+        /* Whoever replaced ours left, putting back the default evaluator,
+         * which calls nothing: ours is out of the chain. */
         in_chain = 0;
+    }
+    if (on && !in_chain) {
+        /* On top of what is there, chained to it. */
+        prev_eval = current;
+        set_eval(hook);
+        in_chain = 1;
     }
     return 0;
 }
 
 int
+pep669_backend_recheck_eval_hook(void)
+{
+    return pep669_backend_set_eval_hook(hook_wanted);
+}
+
+int
 pep669_backend_eval_hook_installed(void)
 {
-    return in_chain && hook_wanted;
+    return hook_wanted && get_eval() == (_PyFrameEvalFunction)eval_hook;
 }
 
 int

@@ -53,8 +53,6 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 /* 3.8's hook takes no thread state and has no public accessors. */
 #define PEP669_HOOK_CUSTOM
 static PyObject *eval_hook(PyFrameObject *f, int throwflag);
-static _PyFrameEvalFunction get_eval(void);
-static void set_eval(_PyFrameEvalFunction func);
 #include "backend_hook.h"
 
 
@@ -64,6 +62,9 @@ eval_hook(PyFrameObject *f, int throwflag)
     PyThreadState *ts = PyThreadState_GET();
     if (!hook_wanted || ts->tracing) {
         /* Nothing wanted, or inside a callback: events are off. */
+        if (!hook_wanted) {
+            hook_idle();
+        }
         return prev_eval(f, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);

@@ -1013,7 +1013,8 @@ pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
     if (events == 0) {
         cd = pep669_code_data(co);
         if (cd == NULL) {
-            return 0;
+            /* Nothing changes (but see pep669_register_callback). */
+            return pep669_backend_recheck_eval_hook();
         }
     }
     else {
@@ -1059,7 +1060,11 @@ pep669_register_callback(int tool, int event_set, PyObject *func)
     }
     PyObject *old = r->callbacks[tool][event];
     r->callbacks[tool][event] = (func == Py_None) ? NULL : Py_NewRef(func);
-    if ((old == NULL) != (func == Py_None) && registry_changed() < 0) {
+    /* (Replacing a callback changes nothing, but the eval-frame hook is
+     * checked anyway: another PEP 523 evaluator may have left.) */
+    if (((old == NULL) != (func == Py_None) ? registry_changed()
+                                            : pep669_backend_recheck_eval_hook())
+        < 0) {
         Py_XDECREF(old);
         return NULL;
     }
