@@ -17,6 +17,18 @@ static int
 enter_scope(PyMonitoringState *state_array, uint64_t *version,
             const uint8_t *event_types, Py_ssize_t length)
 {
+    if (!pep669_monitor_serves_interpreter()) {
+        /* Another interpreter's extension (one whose module init ran
+         * once, in the main interpreter): no tool of this interpreter
+         * can see its events.  The version is one the engine never
+         * reaches, so the next scope entered in the main interpreter
+         * reads the tools again. */
+        for (Py_ssize_t i = 0; i < length; i++) {
+            state_array[i].active = 0;
+        }
+        *version = UINT64_MAX;
+        return 0;
+    }
     uint64_t now = pep669_monitor_version();
     if (*version == now) {
         /* Nothing changed: DISABLEs in the states stay. */
@@ -45,6 +57,11 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
     if (offset < 0) {
         PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
         return -1;
+    }
+    if (!pep669_monitor_serves_interpreter()) {
+        /* A state filled in the main interpreter, used in another one:
+         * the main interpreter's callbacks must not run here. */
+        return 0;
     }
     PyObject *extra[2] = {extra0, extra1};
     for (int i = 0; i < nextra; i++) {

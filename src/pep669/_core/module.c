@@ -326,14 +326,6 @@ static PyMethodDef module_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "pep669._monitoring",
-    .m_doc = "The pep669 engine: sys.monitoring for CPython 3.8-3.11.",
-    .m_size = -1,
-    .m_methods = module_methods,
-};
-
 static PyObject *
 make_events(void)
 {
@@ -410,34 +402,74 @@ error:
     return NULL;
 }
 
+/* ---- the module: multi-phase init, main interpreter only ----
+ *
+ * The engine's state (registry, hook, trampoline, probes) is one per
+ * process, and its objects belong to the interpreter that imported it.
+ * A sub-interpreter therefore gets an ImportError: sharing the registry
+ * would deliver one interpreter's events to another's callbacks, and
+ * with single-phase init (a copied module dict) the destruction of the
+ * sub-interpreter cleared the shared `monitoring` namespace, leaving None
+ * in every function of the main interpreter's.  Multi-phase init runs
+ * exec_module in every interpreter, so the check cannot be skipped. */
+
+/* The one namespace, handed out again if the main interpreter imports
+ * the module anew. */
+static PyObject *monitoring_ns = NULL;
+
+static int
+exec_module(PyObject *mod)
+{
+    if (!pep669_in_main_interpreter()) {
+        PyErr_SetString(
+            PyExc_ImportError,
+            "pep669 cannot be imported in a sub-interpreter on CPython "
+            "3.8-3.11: its monitoring engine (tools, callbacks, events and "
+            "the eval-frame hook) exists once per process and serves the "
+            "main interpreter only; on CPython 3.12+ sys.monitoring is "
+            "per-interpreter");
+        return -1;
+    }
+    if (pep669_registry_init() < 0 || pep669_backend_init() < 0 ||
+        pep669_probe_init() < 0) {
+        return -1;
+    }
+    if (monitoring_ns == NULL) {
+        monitoring_ns = make_monitoring();
+        if (monitoring_ns == NULL) {
+            return -1;
+        }
+    }
+    if (PyModule_AddObjectRef(mod, "monitoring", monitoring_ns) < 0) {
+        return -1;
+    }
+    /* pep669.h's table (the package exports it as pep669._C_API). */
+    /* owned */
+    PyObject *capi = pep669_capi_capsule();
+    if (capi == NULL || PyModule_AddObjectRef(mod, "_C_API", capi) < 0) {
+        Py_XDECREF(capi);
+        return -1;
+    }
+    Py_DECREF(capi);
+    return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)exec_module},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pep669._monitoring",
+    .m_doc = "The pep669 engine: sys.monitoring for CPython 3.8-3.11.",
+    .m_size = 0,
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+};
+
 PyMODINIT_FUNC
 PyInit__monitoring(void)
 {
-    /* owned */
-    PyObject *mod = NULL, *monitoring = NULL, *capi = NULL;
-    if (pep669_registry_init() < 0 || pep669_backend_init() < 0 ||
-        pep669_probe_init() < 0) {
-        return NULL;
-    }
-    mod = PyModule_Create(&module_def);
-    if (mod == NULL) {
-        return NULL;
-    }
-    monitoring = make_monitoring();
-    if (monitoring == NULL ||
-        PyModule_AddObjectRef(mod, "monitoring", monitoring) < 0) {
-        Py_XDECREF(monitoring);
-        Py_DECREF(mod);
-        return NULL;
-    }
-    Py_DECREF(monitoring);
-    /* pep669.h's table (the package exports it as pep669._C_API). */
-    capi = pep669_capi_capsule();
-    if (capi == NULL || PyModule_AddObjectRef(mod, "_C_API", capi) < 0) {
-        Py_XDECREF(capi);
-        Py_DECREF(mod);
-        return NULL;
-    }
-    Py_DECREF(capi);
-    return mod;
+    return PyModuleDef_Init(&module_def);
 }

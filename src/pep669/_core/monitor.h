@@ -11,6 +11,9 @@
 /* Event names, for messages. */
 extern const char *const pep669_event_names[PEP669_EVENT_COUNT];
 
+/* Whether this state belongs to the calling thread's interpreter (3.8-3.11:
+ * the engine serves the main interpreter only; 3.12: always). */
+int pep669_monitor_serves_interpreter(void);
 /* Changes whenever the global event sets change or restart_events() runs
  * (what PyMonitoring_EnterScope compares against). */
 uint64_t pep669_monitor_version(void);

@@ -3,6 +3,12 @@
 #include "registry.h"
 #include "backend.h"
 
+int
+pep669_monitor_serves_interpreter(void)
+{
+    return pep669_in_main_interpreter();
+}
+
 uint64_t
 pep669_monitor_version(void)
 {

@@ -13,6 +13,13 @@
 static PyObject *disable_obj = NULL;
 static PyObject *missing_obj = NULL;
 
+int
+pep669_monitor_serves_interpreter(void)
+{
+    /* sys.monitoring is per-interpreter: the caller's is read. */
+    return 1;
+}
+
 uint64_t
 pep669_monitor_version(void)
 {
