@@ -229,6 +229,86 @@ class ForeignEvaluatorTest(MonitoringTestCase):
         target()
         self.assertEqual(self.ev.current(), "default")
 
+    def test_line_level_events_under_and_after_evaluators(self):
+        names = ("LINE", "PY_START", "PY_RETURN", "PY_YIELD", "PY_RESUME",
+                 "JUMP", "BRANCH", "CALL", "RAISE", "EXCEPTION_HANDLED")
+        codes = (outer.__code__, TARGET, gen.__code__)
+        self.use_tool(TOOL)
+        rec = support.Recorder(TOOL, 0, in_codes(*codes))
+        event_set = 0
+        for name in names:
+            event = getattr(events, name)
+            event_set |= event
+            monitoring.register_callback(TOOL, event,
+                                         rec._make_callback(event))
+        monitoring.set_events(TOOL, event_set)
+        self.assertEqual(outer(), 4)
+        ref = self.starts(rec)
+        self.assertIn(("PY_START", "target", 0), ref)
+        for kind in ("chain", "nochain"):
+            with self.subTest(kind=kind):
+                self.ev.install(kind, "target")
+                self.assertEqual(outer(), 4)
+                self.assertEqual(self.ev.count(kind), 1)
+                if kind == "chain" or NATIVE:
+                    self.assertEqual(self.starts(rec), ref)
+                else:
+                    # Everything it ran itself: outer, target and gen.
+                    self.assertEqual(self.starts(rec), [])
+                self.ev.uninstall(kind, "default")
+                monitoring.set_events(TOOL, event_set)
+                self.assertEqual(outer(), 4)
+                self.assertEqual(self.starts(rec), ref)
+        monitoring.set_events(TOOL, 0)
+
+    def test_evaluators_switched_inside_callbacks(self):
+        # Installed and removed from PY_START and LINE callbacks, in the
+        # middle of the frames they monitor: events of frames started
+        # afterwards follow the rules above; nothing breaks.
+        self.use_tool(TOOL)
+        ev = self.ev
+        log = []
+
+        def on_start(code, offset):
+            if code is TARGET:
+                log.append("start")
+                if ev.current() == "chain":
+                    ev.uninstall("chain", "restore")
+                else:
+                    ev.install("chain", "target")
+
+        def on_line(code, line):
+            if code is outer.__code__:
+                log.append("line")
+                if ev.current() == "chain":
+                    ev.uninstall("chain", "restore")
+
+        monitoring.register_callback(TOOL, events.PY_START, on_start)
+        monitoring.register_callback(TOOL, events.LINE, on_line)
+        monitoring.set_events(TOOL, events.PY_START | events.LINE)
+        for _ in range(3):
+            self.assertEqual(outer(), 4)
+        monitoring.set_events(TOOL, 0)
+        # Every target() start was seen (the chain evaluator calls ours).
+        self.assertEqual(log.count("start"), 3)
+        self.assertEqual(ev.current(), "default")
+
+
+def gen():
+    for i in range(3):
+        yield i
+
+
+def outer():
+    s = target()
+    for v in gen():
+        s += v
+    try:
+        raise ValueError
+    except ValueError:
+        pass
+    return s
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -75,7 +75,9 @@ else:
         m.register_callback(3, m.events.LINE, None)
         m.free_tool_id(3)
     res["seen"] = seen
-print("SUB:" + json.dumps(res), flush=True)
+# One write: sub-interpreters on several threads share the descriptor.
+import os
+os.write(1, ("SUB:" + json.dumps(res) + "\\n").encode())
 """
 
 MAIN_PROLOGUE = """
@@ -288,6 +290,60 @@ class SubInterpreterTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertEqual(subs, [[0, 0], [0, 0]], proc.stdout)
         self.assertEqual(mains, [[[0, 0], [5], [1 << 3]]], proc.stdout)
+
+    @unittest.skipUnless(HAVE_RUN_IN_SUBINTERP, "no _testcapi.run_in_subinterp")
+    def test_created_inside_callbacks_while_threads_run(self):
+        # Sub-interpreters created and destroyed from the main
+        # interpreter's callbacks, on the main thread and on three others,
+        # all of them monitored (frame, line and call events).
+        sub_code = SUB_CODE % {"src": SRC, "leave": True}
+        script = MAIN_PROLOGUE % {"src": SRC, "how": "run_in_subinterp"}
+        script += textwrap.dedent("""
+            import threading
+            import pep669
+            m = pep669.monitoring
+            E = m.events
+            m.use_tool_id(2, "p")
+            counts = {"hot": 0, "subs": 0}
+            rcs = []
+            def callback(code, *args):
+                if code.co_name == "hot":
+                    counts["hot"] += 1
+                    if counts["hot"] %% 97 == 1:
+                        counts["subs"] += 1
+                        rcs.append(run_sub(%(sub)r))
+            for name in ("LINE", "PY_START", "PY_RETURN", "CALL"):
+                m.register_callback(2, getattr(E, name), callback)
+            m.set_events(2, E.LINE | E.PY_START | E.PY_RETURN | E.CALL)
+            def hot(i):
+                return i * 2
+            def work():
+                for i in range(200):
+                    hot(i)
+            threads = [threading.Thread(target=work) for _ in range(3)]
+            for t in threads:
+                t.start()
+            work()
+            for t in threads:
+                t.join()
+            m.set_events(2, 0)
+            # PY_START, LINE, PY_RETURN per call; CALL only where it is
+            # the caller's code (work), not hot's.
+            print("MAIN:" + json.dumps([counts["hot"], counts["subs"],
+                                        sorted(set(rcs)), m.get_tool(2)]),
+                  flush=True)
+        """) % {"sub": sub_code}
+        proc, mains, subs = run_child(script)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        calls = 4 * 200
+        self.assertEqual(mains, [[3 * calls, len(subs), [0], "p"]],
+                         proc.stdout)
+        self.assertEqual(len(subs), (3 * calls + 96) // 97)
+        for sub in subs:
+            if NATIVE:
+                self.assertEqual(sub, {"seen": ["subfunc"]})
+            else:
+                self.check_sub(sub)
 
 
 if __name__ == "__main__":
