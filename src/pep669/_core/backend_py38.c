@@ -53,6 +53,8 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 /* 3.8's hook takes no thread state and has no public accessors. */
 #define PEP669_HOOK_CUSTOM
 static PyObject *eval_hook(PyFrameObject *f, int throwflag);
+static _PyFrameEvalFunction get_eval(void);
+static void set_eval(_PyFrameEvalFunction func);
 #include "backend_hook.h"
 
 
