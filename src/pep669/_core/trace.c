@@ -174,6 +174,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->call_callable = rec->call_arg0 = NULL;
     rec->exc_seen = 0;
     rec->armed_exc = NULL;
+    rec->armed_offset = 0;
     rec->exit_check = 0;
     rec->outside = NULL;
     rec->outside_ambiguous = 0;
@@ -709,6 +710,11 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     if (dest_obj == NULL) {
         return -1;
     }
+    /* 3.13: the callbacks see the frame at the jump instruction (its
+     * f_lineno and f_lasti), not yet at the destination (3.12.1 showed
+     * the destination). */
+    Pep669FramePos pos;
+    pep669_backend_frame_move(rec->frame, src, &pos);
     err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
     if (err == 0 && kind == PEP669_EV_BRANCH) {
         /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
@@ -716,6 +722,7 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
                                 : PEP669_EV_BRANCH_RIGHT;
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
+    pep669_backend_frame_restore(rec->frame, &pos);
     Py_DECREF(dest_obj);
     return err;
 }
@@ -829,8 +836,14 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
         rec->outside_ambiguous = 1;
     }
     if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
+        /* Natively the frame is still at the instruction that raised
+         * while the callbacks run (f_lineno, f_lasti): the interpreter
+         * has only chosen the handler. */
+        Pep669FramePos pos;
+        pep669_backend_frame_move(rec->frame, rec->armed_offset, &pos);
         err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
                                  lasti, exc);
+        pep669_backend_frame_restore(rec->frame, &pos);
     }
     Py_DECREF(exc);
     if (err < 0) {
@@ -917,6 +930,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exc_seen = 1;
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
+        rec->armed_offset = lasti;
         apply(ts, WANT_FULL);
         set_flags_rec(frame, rec, events);
     }

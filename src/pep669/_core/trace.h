@@ -47,6 +47,7 @@ typedef struct Pep669Record {
      * StopIteration already given as STOP_ITERATION. */
     int exc_seen;
     PyObject *armed_exc;
+    int armed_offset;   /* where armed_exc was raised (or came in) */
     /* While exc_seen: the frame ran an instruction that may have left a
      * handler (its next opcode event asks whether it is inside one still;
      * if not, the frame stops looking for re-raises), and the thread's
