@@ -15,6 +15,10 @@ typedef struct Pep669Frame Pep669Frame;
 typedef struct {
     void *current;
     void *instr;
+    void *stack;   /* 3.8/3.9: the frame's f_stacktop; 3.10/3.11: the
+                      top of its value stack, hidden (see below) */
+    int state;     /* the frame's (or generator's) executing state */
+    int agen;      /* (3.8-3.10) an async generator's ag_running_async */
 } Pep669Link;
 
 /* Once, at module import. */
@@ -58,7 +62,10 @@ int pep669_backend_frame_entry(PyThreadState *ts, Pep669Frame *frame,
 int pep669_backend_frame_exit(PyThreadState *ts, Pep669Frame *frame,
                               PyObject *result, int *offset);
 /* Make `frame` the thread's current frame for the duration of callbacks
- * (so that sys._getframe(1) in a callback is the monitored frame). */
+ * (so that sys._getframe(1) in a callback is the monitored frame), and
+ * an executing one, as 3.12 fires frame events from inside the frame's
+ * run: frame.clear() refuses, its generator, coroutine or async
+ * generator is running (send/throw/close refuse, gi_running is True). */
 void pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
                                Pep669Link *link);
 void pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,

@@ -252,8 +252,33 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
     _PyInterpreterFrame *f = FRAME(frame);
     link->current = ts->cframe->current_frame;
     link->instr = NULL;
+    link->state = FRAME_EXECUTING;
     f->previous = ts->cframe->current_frame;
     ts->cframe->current_frame = f;
+    if (f->owner == FRAME_OWNED_BY_GENERATOR) {
+        /* A generator's frame is executing for gen_send_ex2 from its
+         * start to its end, but its YIELD_VALUE has marked it suspended
+         * already at PY_YIELD: running it again from a callback there
+         * would push its exception state onto itself. */
+        PyGenObject *gen = _PyFrame_GetGenerator(f);
+        link->state = gen->gi_frame_state;
+        if (gen->gi_frame_state < FRAME_EXECUTING) {
+            gen->gi_frame_state = FRAME_EXECUTING;
+        }
+        /* close() and throw() take the top of a frame suspended in a
+         * `yield from`/`await` (its next instruction a RESUME 2 or 3) for
+         * its delegate whatever the frame's state, and throw() pops it
+         * when it fails: hidden (None there) while callbacks run. */
+        link->stack = NULL;
+        if (link->state != FRAME_CREATED &&
+            f->stacktop > f->f_code->co_nlocalsplus &&
+            _Py_OPCODE(f->prev_instr[1]) == RESUME &&
+            _Py_OPARG(f->prev_instr[1]) >= 2) {
+            PyObject **top = &f->localsplus[f->stacktop - 1];
+            link->stack = *top;
+            *top = Py_NewRef(Py_None);
+        }
+    }
     if (_PyFrame_IsIncomplete(f) && run_prefix(f) == 0) {
         link->instr = f->prev_instr;
         f->prev_instr = _PyCode_CODE(f->f_code) + f->f_code->_co_firsttraceable;
@@ -264,8 +289,18 @@ void
 pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                             Pep669Link *link)
 {
+    _PyInterpreterFrame *f = FRAME(frame);
     if (link->instr != NULL) {
-        FRAME(frame)->prev_instr = (_Py_CODEUNIT *)link->instr;
+        f->prev_instr = (_Py_CODEUNIT *)link->instr;
+    }
+    if (f->owner == FRAME_OWNED_BY_GENERATOR) {
+        _PyFrame_GetGenerator(f)->gi_frame_state = (int8_t)link->state;
+        if (link->stack != NULL) {
+            PyObject **top = &f->localsplus[f->stacktop - 1];
+            PyObject *none = *top;
+            *top = (PyObject *)link->stack;
+            Py_DECREF(none);
+        }
     }
     ts->cframe->current_frame = (_PyInterpreterFrame *)link->current;
 }

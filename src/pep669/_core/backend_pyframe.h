@@ -117,17 +117,75 @@ void
 pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
                           Pep669Link *link)
 {
+    PyFrameObject *f = FRAME(frame);
+    PyObject *gen = f->f_gen;
     /* f_back is already right: set when the frame was created, and for
      * generators by gen_send_ex before every run. */
     link->current = ts->frame;
     link->instr = NULL;
-    ts->frame = FRAME(frame);
+    ts->frame = f;
+    /* Executing, as while the evaluator runs it.  (The generator's own
+     * running flag is set already: gen_send_ex sets it around the whole
+     * run, 3.8/3.9; 3.10 has only the frame's state.) */
+#if PY_VERSION_HEX < 0x030A0000
+    link->state = f->f_executing;
+    link->stack = f->f_stacktop;
+    f->f_executing = 1;
+    if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
+        /* aclose()/athrow() check the stack before the running flag:
+         * a finished frame's must not say "finished" yet. */
+        if (f->f_stacktop == NULL) {
+            f->f_stacktop = f->f_valuestack;
+        }
+    }
+    else if (f->f_stacktop != NULL && in_yield_from(f->f_code, f->f_lasti)) {
+        /* The running evaluator keeps the stack pointer to itself (NULL
+         * here): close() and throw() must not find the delegate there
+         * (they would close it and clear the running flag). */
+        f->f_stacktop = NULL;
+    }
+#else
+    link->state = f->f_state;
+    f->f_state = FRAME_EXECUTING;
+    link->stack = NULL;
+    if (gen != NULL && f->f_stackdepth > 0 && in_yield_from(f->f_code,
+                                                            PEP669_LASTI(f))) {
+        /* close() and throw() take the top of a frame suspended in a
+         * YIELD_FROM for its delegate whatever the frame's state, and
+         * throw() pops it when it fails: hidden (None there) while
+         * callbacks run. */
+        PyObject **top = &f->f_valuestack[f->f_stackdepth - 1];
+        link->stack = *top;
+        *top = Py_NewRef(Py_None);
+    }
+#endif
+    link->agen = -1;
+    if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
+        link->agen = ((PyAsyncGenObject *)gen)->ag_running_async;
+        ((PyAsyncGenObject *)gen)->ag_running_async = 1;
+    }
 }
 
 void
-pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *Py_UNUSED(frame),
+pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                             Pep669Link *link)
 {
+    PyFrameObject *f = FRAME(frame);
+#if PY_VERSION_HEX < 0x030A0000
+    f->f_executing = (char)link->state;
+    f->f_stacktop = (PyObject **)link->stack;
+#else
+    f->f_state = (PyFrameState)link->state;
+    if (link->stack != NULL) {
+        PyObject **top = &f->f_valuestack[f->f_stackdepth - 1];
+        PyObject *none = *top;
+        *top = (PyObject *)link->stack;
+        Py_DECREF(none);
+    }
+#endif
+    if (link->agen >= 0 && f->f_gen != NULL) {
+        ((PyAsyncGenObject *)f->f_gen)->ag_running_async = link->agen;
+    }
     ts->frame = (PyFrameObject *)link->current;
 }
 
