@@ -7,7 +7,7 @@ import sys
 CORE = "src/pep669/_core/"
 HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "dispatch.h",
            "frames.h", "trace.h", "probe.h", "backend.h", "backend_pyframe.h",
-           "backend_hook.h", "backend_trampoline.h")
+           "backend_hook.h", "backend_trampoline.h", "stack.h")
 
 
 def extensions(version_info=sys.version_info):
@@ -21,7 +21,7 @@ def extensions(version_info=sys.version_info):
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c",
-              "probe.c",
+              "probe.c", "stack.c",
               "callbacks.c", "capi.c", "monitor_engine.c", backend)])]
 
 

@@ -56,6 +56,8 @@ hook_idle(void)
     }
 }
 
+#include "stack.h"
+
 #ifndef PEP669_HOOK_CUSTOM
 static PyObject *
 eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
@@ -65,7 +67,13 @@ eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
+        if (pep669_stack_check(1) < 0) {
+            return NULL;
+        }
         return prev_eval(ts, frame, throwflag);
+    }
+    if (pep669_stack_check(0) < 0) {
+        return NULL;
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }

@@ -67,7 +67,13 @@ eval_hook(PyFrameObject *f, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
+        if (pep669_stack_check(1) < 0) {
+            return NULL;
+        }
         return prev_eval(f, throwflag);
+    }
+    if (pep669_stack_check(0) < 0) {
+        return NULL;
     }
     return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
 }

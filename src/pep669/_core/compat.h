@@ -113,6 +113,16 @@ PyErr_SetRaisedException(PyObject *exc)
     __thread __attribute__((tls_model("initial-exec")))
 #endif
 
+/* Cold paths kept out of a caller's C frame (it stays on the stack under
+ * every frame it runs). */
+#if defined(__GNUC__)
+#  define PEP669_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#  define PEP669_NOINLINE __declspec(noinline)
+#else
+#  define PEP669_NOINLINE
+#endif
+
 #if defined(__GNUC__)
 #  define PEP669_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define PEP669_LIKELY(x) __builtin_expect(!!(x), 1)

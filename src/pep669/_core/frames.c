@@ -18,6 +18,11 @@
 #include "dispatch.h"
 #include "trace.h"
 
+#if defined(__unix__) || defined(__APPLE__)
+#  include <pthread.h>
+#  define PEP669_HAVE_PTHREAD_KEY 1
+#endif
+
 int
 pep669_frames_update(void)
 {
@@ -36,7 +41,7 @@ pep669_frames_update(void)
     return 0;
 }
 
-static int
+static PEP669_NOINLINE int
 fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
             PyCodeObject *co, int offset, PyObject *arg, int with_exc)
 {
@@ -137,7 +142,7 @@ bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
 }
 
-static PyObject *
+static PEP669_NOINLINE PyObject *
 frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            PyObject *result, int *rethrow, Pep669Record *rec)
 {
@@ -162,6 +167,85 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return result;
 }
 
+/* The records of the frame runs under way (see Pep669Record) live in heap
+ * blocks, a few of them cached per thread, not in the hook's C frame:
+ * the hook stays on the C stack for as long as the frame runs, under
+ * every frame it calls, and what it keeps there is what monitoring costs
+ * in reach (see "Depth" in docs/differences.md). */
+#define RECORD_CACHE 32
+static PEP669_THREAD_LOCAL_FAST Pep669Record *record_cache = NULL;
+static PEP669_THREAD_LOCAL_FAST int record_cached = 0;
+
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+static pthread_key_t record_key;
+static pthread_once_t record_key_once = PTHREAD_ONCE_INIT;
+static int record_key_ok = 0;
+
+/* At the exit of a thread that used records: free its cache. */
+static void
+record_cache_free(void *Py_UNUSED(unused))
+{
+    while (record_cache != NULL) {
+        Pep669Record *rec = record_cache;
+        record_cache = rec->prev;
+        PyMem_RawFree(rec);
+    }
+    record_cached = 0;
+}
+
+static void
+record_key_make(void)
+{
+    record_key_ok = pthread_key_create(&record_key, record_cache_free) == 0;
+}
+#endif
+
+static PEP669_NOINLINE Pep669Record *
+record_alloc(void)
+{
+    Pep669Record *rec = PyMem_RawMalloc(sizeof(Pep669Record));
+    if (rec == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    /* (the cache is kept only on threads that will free it) */
+    static PEP669_THREAD_LOCAL int keyed = 0;
+    if (!keyed) {
+        pthread_once(&record_key_once, record_key_make);
+        keyed = record_key_ok &&
+                pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
+    }
+#endif
+    return rec;
+}
+
+static inline Pep669Record *
+record_get(void)
+{
+    Pep669Record *rec = record_cache;
+    if (PEP669_LIKELY(rec != NULL)) {
+        record_cache = rec->prev;
+        record_cached--;
+        return rec;
+    }
+    return record_alloc();
+}
+
+static inline void
+record_put(Pep669Record *rec)
+{
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    if (record_cached < RECORD_CACHE) {
+        rec->prev = record_cache;
+        record_cache = rec;
+        record_cached++;
+        return;
+    }
+#endif
+    PyMem_RawFree(rec);
+}
+
 PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
 {
@@ -169,7 +253,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     PyCodeObject *co;
     uint32_t events;
     int event, offset, fresh, rethrow;
-    Pep669Record rec;
+    Pep669Record *rec;
     PyObject *result;
 
     if (pep669_backend_suppressed(ts)) {
@@ -193,16 +277,22 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         /* Full speed: nothing wanted here, nothing to switch off. */
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
+    rec = record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
     if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
-        pep669_trace_enter_quiet(ts, &rec, frame, co, cd, events)) {
+        pep669_trace_enter_quiet(ts, rec, frame, co, cd, events)) {
         result = pep669_backend_eval_prev(ts, frame, 0);
-        pep669_trace_ran(ts, &rec);
-        if (result != NULL && pep669_trace_leave_quiet(ts, &rec)) {
+        pep669_trace_ran(ts, rec);
+        if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
+            record_put(rec);
             return result;
         }
         /* (no frame event is wanted: no rethrow) */
-        result = frame_exit(ts, frame, co, result, &rethrow, &rec);
-        pep669_trace_leave(ts, &rec);
+        result = frame_exit(ts, frame, co, result, &rethrow, rec);
+        pep669_trace_leave(ts, rec);
+        record_put(rec);
         return result;
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
@@ -212,6 +302,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         /* Closing a generator that never started (close(), or its
          * finalizer) runs its frame here; 3.12 only marks it closed
          * (gen_close: FRAME_CREATED), so there is no event. */
+        record_put(rec);
         return pep669_backend_eval_prev(ts, frame, throwflag);
     }
     if (events & (1u << event)) {
@@ -226,17 +317,18 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     }
 
     /* After the entry callbacks, which may have changed the events. */
-    pep669_trace_enter(ts, &rec, frame, co, fresh, cd, code_events,
+    pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
     do {
         result = pep669_backend_eval_prev(ts, frame, throwflag);
-        pep669_trace_ran(ts, &rec);
-        result = frame_exit(ts, frame, co, result, &rethrow, &rec);
+        pep669_trace_ran(ts, rec);
+        result = frame_exit(ts, frame, co, result, &rethrow, rec);
         if (rethrow) {
-            pep669_trace_rerun(ts, &rec);
+            pep669_trace_rerun(ts, rec);
         }
         throwflag = 1;
     } while (rethrow);
-    pep669_trace_leave(ts, &rec);
+    pep669_trace_leave(ts, rec);
+    record_put(rec);
     return result;
 }

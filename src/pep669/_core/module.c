@@ -5,6 +5,7 @@
 #include "registry.h"
 #include "backend.h"
 #include "probe.h"
+#include "stack.h"
 
 /* ---- argument handling, with argument clinic's messages ---- */
 
@@ -315,7 +316,21 @@ probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
     return pep669_probe_state((PyCodeObject *)code);
 }
 
+static PyObject *
+stack_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
+{
+    uintptr_t sp, low, high, limit, limit_callback;
+    pep669_stack_state(&sp, &low, &high, &limit, &limit_callback);
+    return Py_BuildValue("(KKKKK)", (unsigned long long)sp,
+                         (unsigned long long)low, (unsigned long long)high,
+                         (unsigned long long)limit,
+                         (unsigned long long)limit_callback);
+}
+
 static PyMethodDef module_methods[] = {
+    {"_stack_state", stack_state, METH_NOARGS,
+     "(stack pointer, stack low, stack high, guard limit, guard limit in "
+     "callbacks) of the running thread, for tests."},
     {"_backend_state", backend_state, METH_NOARGS,
      "Internal state of the engine, for tests."},
     {"_line_locations", line_locations, METH_O,

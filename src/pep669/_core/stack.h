@@ -1,0 +1,49 @@
+/* The C-stack guard: every run of a frame through the eval-frame hook
+ * first checks that the thread's C stack has room left, and raises
+ * RecursionError (the interpreter's message) when it has not, instead of
+ * running the frame into the end of the stack.  Version-independent.
+ *
+ * The thread's stack bounds are read once per thread (Linux:
+ * pthread_getattr_np).  The common case costs one comparison of the
+ * stack pointer with a thread-local limit. */
+#ifndef PEP669_STACK_H
+#define PEP669_STACK_H
+
+#include "compat.h"
+#include <stdint.h>
+
+/* Room kept free below a monitored frame: what its own run needs besides
+ * the frames the hook sees (the evaluator's C frame, C functions it
+ * calls) plus the callbacks of its events. */
+#define PEP669_STACK_MARGIN (64 * 1024)
+/* Room kept free below a frame run inside a callback (events are off
+ * there): a callback may use the margin above, down to this. */
+#define PEP669_STACK_MARGIN_CALLBACK (32 * 1024)
+
+/* Above this address the stack has more than PEP669_STACK_MARGIN left
+ * (UINTPTR_MAX: not known yet on this thread; 0: no guard). */
+extern PEP669_THREAD_LOCAL_FAST uintptr_t pep669_stack_limit;
+
+/* The slow path: learn the thread's bounds if needed; -1 with
+ * RecursionError set if the stack has less than the margin left (the
+ * callback margin if in_callback). */
+int pep669_stack_low(uintptr_t sp, int in_callback);
+
+/* 0, or -1 with RecursionError set: run before the hook runs a frame. */
+static inline int
+pep669_stack_check(int in_callback)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
+    if (PEP669_LIKELY(sp > pep669_stack_limit)) {
+        return 0;
+    }
+    return pep669_stack_low(sp, in_callback);
+}
+
+/* For tests and docs: the stack pointer of the caller (about), the
+ * thread's stack bounds (0, 0 when unknown) and the guard's limits. */
+void pep669_stack_state(uintptr_t *sp, uintptr_t *low, uintptr_t *high,
+                        uintptr_t *limit, uintptr_t *limit_callback);
+
+#endif
