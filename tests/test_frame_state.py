@@ -27,6 +27,14 @@ TOOL = 3
 #: native 3.12/3.13 show it suspended.
 YIELD_RUNNING = PY < (3, 12)
 
+#: frame.f_locals written in a callback writes the frame's variable:
+#: 3.13 (PEP 667) and the backport; 3.12's f_locals is a snapshot.
+LOCALS_WRITE_THROUGH = PY[:2] != (3, 12)
+
+#: runs after which 3.11+ have quickened a code object (its RESUME is
+#: RESUME_QUICK)
+QUICKENED = 12
+
 CLEAR_EXECUTING = ("RuntimeError", "cannot clear an executing frame")
 GEN_EXECUTING = ("ValueError", "generator already executing")
 CORO_EXECUTING = ("ValueError", "coroutine already executing")
@@ -357,20 +365,97 @@ class FrameStateTest(MonitoringTestCase):
             ops = ("throw",)
         row = (GEN_EXECUTING, "GEN_SUSPENDED") * len(ops)
         last = (GEN_EXECUTING, "GEN_CLOSED") * len(ops)
-        results, seen = self.delegate_probe("PY_RESUME", ops)
-        self.assertEqual(results, [1, 2, 3])
-        self.assertEqual(seen, [row, row, last])
+        for run in range(QUICKENED):
+            results, seen = self.delegate_probe("PY_RESUME", ops)
+            self.assertEqual(results, [1, 2, 3])
+            self.assertEqual(seen, [row, row, last])
 
     @unittest.skipUnless(YIELD_RUNNING,
                          "closing the generator from PY_YIELD crashes "
                          "3.12.1 and 3.13.0")
     def test_yield_from_delegate_untouched_at_yield(self):
         row = (GEN_EXECUTING, "GEN_SUSPENDED", GEN_EXECUTING, "GEN_SUSPENDED")
-        results, seen = self.delegate_probe("PY_YIELD", ("throw", "close"))
-        self.assertEqual(results, [1, 2, 3])
-        self.assertEqual(seen, [row, row,
-                                (GEN_EXECUTING, "GEN_CLOSED",
-                                 GEN_EXECUTING, "GEN_CLOSED")])
+        for run in range(QUICKENED):
+            results, seen = self.delegate_probe("PY_YIELD",
+                                                ("throw", "close"))
+            self.assertEqual(results, [1, 2, 3])
+            self.assertEqual(seen, [row, row,
+                                    (GEN_EXECUTING, "GEN_CLOSED",
+                                     GEN_EXECUTING, "GEN_CLOSED")])
+
+
+def add_one(x=1):
+    return x + 1
+
+
+def counter(x=1):
+    yield x
+    yield x
+
+
+def snapshot():
+    x = 1
+    locals()    # a dict of the frame's variables, stale from here on
+    x = 2
+    yield x
+    yield x
+
+
+class FrameLocalsTest(MonitoringTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.use_tool(TOOL)
+
+    def run_with(self, event, callback, fn):
+        monitoring.register_callback(TOOL, getattr(events, event), callback)
+        monitoring.set_events(TOOL, getattr(events, event))
+        try:
+            result = fn()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        return result
+
+    def writer(self, name):
+        def callback(code, *args):
+            if code.co_name == name:
+                sys._getframe(1).f_locals["x"] = 99
+            return None
+        return callback
+
+    def test_written_at_start(self):
+        result = self.run_with("PY_START", self.writer("add_one"), add_one)
+        self.assertEqual(result, 100 if LOCALS_WRITE_THROUGH else 2)
+
+    def test_written_at_resume_and_yield(self):
+        for event in ("PY_RESUME", "PY_YIELD"):
+            with self.subTest(event=event):
+                result = self.run_with(event, self.writer("counter"),
+                                       lambda: list(counter()))
+                self.assertEqual(result,
+                                 [1, 99] if LOCALS_WRITE_THROUGH else [1, 1])
+
+    def test_read_and_stale_dict_change_nothing(self):
+        # The frame's own f_locals dict is stale (locals() was called
+        # before x changed): a callback that does not touch it, or only
+        # reads it, must not bring the old value back.
+        seen = []
+
+        def reader(code, *args):
+            if code.co_name == "snapshot":
+                seen.append(sys._getframe(1).f_locals["x"])
+            return None
+
+        def quiet(code, *args):
+            return None
+
+        for callback in (quiet, reader):
+            for event in ("PY_YIELD", "PY_RESUME", "PY_RETURN"):
+                with self.subTest(callback=callback.__name__, event=event):
+                    result = self.run_with(event, callback,
+                                           lambda: list(snapshot()))
+                    self.assertEqual(result, [2, 2])
+        self.assertEqual(seen, [2] * 5)
 
 
 if __name__ == "__main__":

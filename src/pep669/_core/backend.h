@@ -19,6 +19,10 @@ typedef struct {
                       top of its value stack, hidden (see below) */
     int state;     /* the frame's (or generator's) executing state */
     int agen;      /* (3.8-3.10) an async generator's ag_running_async */
+    /* The frame's f_locals dict (borrowed, NULL: none) and its version:
+     * a callback that changed it wrote to the frame's variables. */
+    void *locals;
+    uint64_t locals_tag;
 } Pep669Link;
 
 /* Once, at module import. */
@@ -65,7 +69,9 @@ int pep669_backend_frame_exit(PyThreadState *ts, Pep669Frame *frame,
  * (so that sys._getframe(1) in a callback is the monitored frame), and
  * an executing one, as 3.12 fires frame events from inside the frame's
  * run: frame.clear() refuses, its generator, coroutine or async
- * generator is running (send/throw/close refuse, gi_running is True). */
+ * generator is running (send/throw/close refuse, gi_running is True).
+ * What a callback wrote to frame.f_locals goes to the frame's variables
+ * at the unlink (3.13, PEP 667), if the dict changed meanwhile. */
 void pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
                                Pep669Link *link);
 void pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,

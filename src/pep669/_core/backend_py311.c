@@ -253,6 +253,13 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
     link->current = ts->cframe->current_frame;
     link->instr = NULL;
     link->state = FRAME_EXECUTING;
+    link->locals = NULL;
+    link->locals_tag = 0;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && f->f_locals != NULL &&
+        PyDict_CheckExact(f->f_locals)) {
+        link->locals = f->f_locals;
+        link->locals_tag = ((PyDictObject *)f->f_locals)->ma_version_tag;
+    }
     f->previous = ts->cframe->current_frame;
     ts->cframe->current_frame = f;
     if (f->owner == FRAME_OWNED_BY_GENERATOR) {
@@ -268,11 +275,12 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         /* close() and throw() take the top of a frame suspended in a
          * `yield from`/`await` (its next instruction a RESUME 2 or 3) for
          * its delegate whatever the frame's state, and throw() pops it
-         * when it fails: hidden (None there) while callbacks run. */
+         * when it fails: hidden (None there) while callbacks run.  (The
+         * RESUME is RESUME_QUICK once the code is quickened.) */
         link->stack = NULL;
         if (link->state != FRAME_CREATED &&
             f->stacktop > f->f_code->co_nlocalsplus &&
-            _Py_OPCODE(f->prev_instr[1]) == RESUME &&
+            _PyOpcode_Deopt[_Py_OPCODE(f->prev_instr[1])] == RESUME &&
             _Py_OPARG(f->prev_instr[1]) >= 2) {
             PyObject **top = &f->localsplus[f->stacktop - 1];
             link->stack = *top;
@@ -290,6 +298,19 @@ pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                             Pep669Link *link)
 {
     _PyInterpreterFrame *f = FRAME(frame);
+    PyObject *locals = f->f_locals;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && f->frame_obj != NULL &&
+        locals != NULL && PyDict_CheckExact(locals) &&
+        ((void *)locals != link->locals ||
+         ((PyDictObject *)locals)->ma_version_tag != link->locals_tag)) {
+        /* A callback changed frame.f_locals (made it, or wrote to it; a
+         * read refreshes it, which changes it only where the variables
+         * differ from it, and then writing it back changes nothing): the
+         * frame's variables follow (3.13, PEP 667).  It saves and
+         * restores the exception being raised, and writes only after a
+         * refresh (f_fast_as_locals). */
+        PyFrame_LocalsToFast(f->frame_obj, 0);
+    }
     if (link->instr != NULL) {
         f->prev_instr = (_Py_CODEUNIT *)link->instr;
     }

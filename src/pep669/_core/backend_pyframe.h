@@ -164,6 +164,29 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         link->agen = ((PyAsyncGenObject *)gen)->ag_running_async;
         ((PyAsyncGenObject *)gen)->ag_running_async = 1;
     }
+    link->locals = NULL;
+    link->locals_tag = 0;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && f->f_locals != NULL &&
+        PyDict_CheckExact(f->f_locals)) {
+        link->locals = f->f_locals;
+        link->locals_tag = ((PyDictObject *)f->f_locals)->ma_version_tag;
+    }
+}
+
+/* The callbacks changed the frame's f_locals dict (made it, or wrote to
+ * it: a read refreshes it, which changes it only where the frame's
+ * variables differ from it, and then writing it back changes nothing). */
+static void
+locals_sync(PyFrameObject *f, Pep669Link *link)
+{
+    PyObject *locals = f->f_locals;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+        PyDict_CheckExact(locals) &&
+        ((void *)locals != link->locals ||
+         ((PyDictObject *)locals)->ma_version_tag != link->locals_tag)) {
+        /* (it saves and restores the exception being raised) */
+        PyFrame_LocalsToFast(f, 0);
+    }
 }
 
 void
@@ -171,6 +194,7 @@ pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                             Pep669Link *link)
 {
     PyFrameObject *f = FRAME(frame);
+    locals_sync(f, link);
 #if PY_VERSION_HEX < 0x030A0000
     f->f_executing = (char)link->state;
     f->f_stacktop = (PyObject **)link->stack;
