@@ -59,21 +59,37 @@ hook_idle(void)
 #include "stack.h"
 
 #ifndef PEP669_HOOK_CUSTOM
+/* The hook near the end of the C stack: RecursionError rather than a
+ * frame run into the end of it (out of line: the hook's common path
+ * keeps no C frame of its own). */
+static PEP669_NOINLINE PyObject *
+eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    int off = !hook_wanted || ts->tracing;
+    if (pep669_stack_low(pep669_stack_pointer(), off) < 0) {
+        return NULL;
+    }
+    if (off) {
+        if (!hook_wanted) {
+            hook_idle();
+        }
+        return prev_eval(ts, frame, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+}
+
 static PyObject *
 eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
+    if (pep669_stack_near_end()) {
+        return eval_hook_low(ts, frame, throwflag);
+    }
     if (!hook_wanted || ts->tracing) {
         /* Nothing wanted, or inside a callback: events are off. */
         if (!hook_wanted) {
             hook_idle();
         }
-        if (pep669_stack_check(1) < 0) {
-            return NULL;
-        }
         return prev_eval(ts, frame, throwflag);
-    }
-    if (pep669_stack_check(0) < 0) {
-        return NULL;
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }

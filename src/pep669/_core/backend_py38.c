@@ -58,22 +58,36 @@ static void set_eval(_PyFrameEvalFunction func);
 #include "backend_hook.h"
 
 
+/* (see eval_hook_low in backend_hook.h) */
+static PEP669_NOINLINE PyObject *
+eval_hook_low(PyThreadState *ts, PyFrameObject *f, int throwflag)
+{
+    int off = !hook_wanted || ts->tracing;
+    if (pep669_stack_low(pep669_stack_pointer(), off) < 0) {
+        return NULL;
+    }
+    if (off) {
+        if (!hook_wanted) {
+            hook_idle();
+        }
+        return prev_eval(f, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
+}
+
 static PyObject *
 eval_hook(PyFrameObject *f, int throwflag)
 {
     PyThreadState *ts = PyThreadState_GET();
+    if (pep669_stack_near_end()) {
+        return eval_hook_low(ts, f, throwflag);
+    }
     if (!hook_wanted || ts->tracing) {
         /* Nothing wanted, or inside a callback: events are off. */
         if (!hook_wanted) {
             hook_idle();
         }
-        if (pep669_stack_check(1) < 0) {
-            return NULL;
-        }
         return prev_eval(f, throwflag);
-    }
-    if (pep669_stack_check(0) < 0) {
-        return NULL;
     }
     return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
 }

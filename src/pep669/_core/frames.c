@@ -41,7 +41,7 @@ pep669_frames_update(void)
     return 0;
 }
 
-static PEP669_NOINLINE int
+static inline int
 fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
             PyCodeObject *co, int offset, PyObject *arg, int with_exc)
 {
@@ -56,6 +56,16 @@ fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     }
     pep669_backend_frame_unlink(ts, frame, &link);
     return err;
+}
+
+/* fire_linked for the entry events, out of line: the hook's own C frame
+ * stays small (it is on the stack under every frame it runs). */
+static PEP669_NOINLINE int
+fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
+           PyCodeObject *co, int offset)
+{
+    return fire_linked(ts, frame, tools, event, co, offset, NULL,
+                       event == PEP669_EV_PY_THROW);
 }
 
 /* The frame ended by an exception (the current one): PY_UNWIND. */
@@ -307,9 +317,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     }
     if (events & (1u << event)) {
         uint8_t tools = pep669_fire_tools(cd, event, offset);
-        if (tools &&
-            fire_linked(ts, frame, tools, event, co, offset, NULL,
-                        event == PEP669_EV_PY_THROW) < 0) {
+        if (tools && fire_entry(ts, frame, tools, event, co, offset) < 0) {
             /* Raise it inside the frame, before its first instruction. */
             (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
             throwflag = 1;

@@ -29,16 +29,34 @@ extern PEP669_THREAD_LOCAL_FAST uintptr_t pep669_stack_limit;
  * callback margin if in_callback). */
 int pep669_stack_low(uintptr_t sp, int in_callback);
 
-/* 0, or -1 with RecursionError set: run before the hook runs a frame. */
-static inline int
-pep669_stack_check(int in_callback)
+/* The stack pointer (about). */
+static inline uintptr_t
+pep669_stack_pointer(void)
 {
+    /* (the stack pointer itself where it can be read: no local whose
+     * address is taken, no frame set up, the caller's tail calls stay) */
+#if defined(__GNUC__) && defined(__x86_64__)
+    uintptr_t sp;
+    __asm__("movq %%rsp, %0" : "=r"(sp));
+    return sp;
+#elif defined(__GNUC__) && defined(__aarch64__)
+    uintptr_t sp;
+    __asm__("mov %0, sp" : "=r"(sp));
+    return sp;
+#elif defined(__GNUC__)
+    return (uintptr_t)__builtin_frame_address(0);
+#else
     char here;
-    uintptr_t sp = (uintptr_t)&here;
-    if (PEP669_LIKELY(sp > pep669_stack_limit)) {
-        return 0;
-    }
-    return pep669_stack_low(sp, in_callback);
+    return (uintptr_t)&here;
+#endif
+}
+
+/* Whether the hook must call pep669_stack_low() before it runs a frame
+ * (one comparison: the common case is no). */
+static inline int
+pep669_stack_near_end(void)
+{
+    return PEP669_UNLIKELY(pep669_stack_pointer() <= pep669_stack_limit);
 }
 
 /* For tests and docs: the stack pointer of the caller (about), the
