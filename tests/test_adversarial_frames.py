@@ -358,24 +358,11 @@ class ClearFromCallbacks(unittest.TestCase):
     def test_clear_from_call(self):
         self.check("CALL")
 
-    if PY < (3, 11):
-        # ENGINE_EXECUTING: in a generator's PY_RETURN callback one of the
-        # two frames is not executing for clear() on 3.8-3.10 (issue 12
-        # item 3, exit events)
-        test_clear_from_py_return = unittest.expectedFailure(
-            lambda self: self.check("PY_RETURN"))
-    else:
-        def test_clear_from_py_return(self):
-            self.check("PY_RETURN")
+    def test_clear_from_py_return(self):
+        self.check("PY_RETURN")
 
-    if PY < (3, 11):
-        # ENGINE_EXECUTING: clear() in PY_START callbacks crashes 3.8/3.9
-        # and misbehaves on 3.10 (issue 12 item 3)
-        test_clear_from_py_start = unittest.expectedFailure(
-            lambda self: self.check("PY_START"))
-    else:
-        def test_clear_from_py_start(self):
-            self.check("PY_START")
+    def test_clear_from_py_start(self):
+        self.check("PY_START")
 
 
 if __name__ == "__main__":
