@@ -195,7 +195,7 @@ delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
     if (line != NULL) {
         Pep669Link link;
         int origin = pep669_trace_line_origin;
-        pep669_trace_line_origin = 2;
+        pep669_trace_line_origin = PEP669_ORIGIN_HOOK;
         pep669_backend_frame_link(ts, frame, &link);
         err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, offset, line);
         pep669_backend_frame_unlink(ts, frame, &link);

@@ -1564,8 +1564,11 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     if (line_obj == NULL) {
         return -1;
     }
+    int origin = line_origin;
+    line_origin = PEP669_ORIGIN_TRACE;
     int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
                                       line_obj);
+    line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
         (version != pep669_registry.version || !cd->done_known)) {
@@ -1628,8 +1631,22 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
     return 0;
 }
 
+static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
+                       PyObject *arg);
+
 int
 pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    /* (a callback may move the frame: it is in a trace call) */
+    int origin = line_origin;
+    line_origin = PEP669_ORIGIN_TRACE;
+    int err = trace_inner(obj, frame, what, arg);
+    line_origin = origin;
+    return err;
+}
+
+static int
+trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
     Pep669Record *rec;
@@ -1820,7 +1837,7 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     pep669_backend_frame_set_lasti(frame, loc);
     rec->last_line = line;
     int origin = line_origin;
-    line_origin = 1;
+    line_origin = PEP669_ORIGIN_PROBE;
     int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc, line_obj);
     line_origin = origin;
     Py_DECREF(line_obj);
@@ -2095,10 +2112,7 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
 static setter lineno_orig = NULL;
 static PyGetSetDef lineno_def;
 
-/* Where the LINE event whose callbacks run came from: 0 the trampoline
- * (a legacy trace call of the frame: the interpreter's setter can move
- * it), 1 a line probe, 2 the hook (a throw into a `yield from`). */
-PEP669_THREAD_LOCAL int pep669_trace_line_origin = 0;
+PEP669_THREAD_LOCAL int pep669_trace_line_origin = PEP669_ORIGIN_NONE;
 
 static Pep669Record *
 record_of(PyFrameObject *f)
@@ -2194,8 +2208,10 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
         return -1;
     }
     if (event == PEP669_EV_PY_RESUME || event == PEP669_EV_PY_YIELD ||
-        (event == PEP669_EV_LINE && line_origin == 2)) {
-        /* The frame is not running there: see docs/differences.md. */
+        line_origin == PEP669_ORIGIN_NONE ||
+        line_origin == PEP669_ORIGIN_HOOK) {
+        /* The frame is not running there (docs/differences.md), or the
+         * event came from the C API: the frame is in a call. */
         PyErr_SetString(PyExc_ValueError,
                         "can only jump from a 'line' trace event");
         return -1;
@@ -2206,7 +2222,7 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
          * what the interpreter allows (a frame with f_trace set). */
         return lineno_orig(self, value, closure);
     }
-    if (event == PEP669_EV_LINE && line_origin == 1) {
+    if (line_origin == PEP669_ORIGIN_PROBE) {
         /* A line probe: the frame runs the probe's call.  Checked on a
          * copy now, made at the location's line event once the frame
          * runs traced (pep669_trace_probe, pep669_trace). */

@@ -284,8 +284,14 @@ void pep669_trace_refresh(PyThreadState *ts);
 /* The event whose callbacks run on the thread, or -1 (what f_lineno's
  * setter asks, as 3.12's asks the thread state's what_event). */
 extern PEP669_THREAD_LOCAL int pep669_trace_what_event;
-/* Where the LINE whose callbacks run came from: 0 the trampoline, 1 a
- * line probe, 2 the eval-frame hook. */
+/* Where the line-level event whose callbacks run came from, for
+ * f_lineno's setter: a legacy trace call of the frame (the interpreter's
+ * setter can move it), a line probe, the eval-frame hook, or none of them
+ * (the C API, frame events). */
+#define PEP669_ORIGIN_NONE 0
+#define PEP669_ORIGIN_PROBE 1
+#define PEP669_ORIGIN_HOOK 2
+#define PEP669_ORIGIN_TRACE 3
 extern PEP669_THREAD_LOCAL int pep669_trace_line_origin;
 
 /* Callbacks are about to run on the thread: the frame objects of the
