@@ -74,7 +74,9 @@ pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
     saved[0] = pep669_trace_what_event;
     pep669_trace_what_event = event;
     saved[1] = pep669_trace_show(ts);
+#if PY_VERSION_HEX < 0x030A0000
     pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+#endif
 }
 
 void

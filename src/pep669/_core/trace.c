@@ -24,7 +24,7 @@
 #include "probe.h"
 
 PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var = NULL;
-PEP669_THREAD_LOCAL int pep669_trace_what_event = -1;
+PEP669_THREAD_LOCAL_FAST int pep669_trace_what_event = -1;
 static int pending_jump(Pep669Record *rec, PyFrameObject *frame);
 #define line_origin pep669_trace_line_origin
 #define record_top pep669_record_top_var
@@ -308,6 +308,8 @@ flags_write(Pep669Record *rec, PyFrameObject *f, int lines, int opcodes)
         pep669_backend_pyframe_get_flags(f, &rec->legacy_lines,
                                          &rec->legacy_opcodes);
         rec->engaged = 1;
+        rec->cur_lines = (char)rec->legacy_lines;
+        rec->cur_opcodes = (char)rec->legacy_opcodes;
     }
     rec->eng_lines = (char)(lines != 0);
     rec->eng_opcodes = (char)(opcodes != 0);
@@ -315,7 +317,14 @@ flags_write(Pep669Record *rec, PyFrameObject *f, int lines, int opcodes)
         lines |= rec->legacy_lines;
         opcodes |= rec->legacy_opcodes;
     }
-    pep669_backend_pyframe_put_flags(f, lines, opcodes);
+    /* (as a rule they hold these already: LINE alone wants the
+     * defaults) */
+    if ((char)(lines != 0) != rec->cur_lines ||
+        (char)(opcodes != 0) != rec->cur_opcodes) {
+        rec->cur_lines = (char)(lines != 0);
+        rec->cur_opcodes = (char)(opcodes != 0);
+        pep669_backend_pyframe_put_flags(f, lines, opcodes);
+    }
 }
 
 /* The frame object shows the program's filters again (Python code may
@@ -326,7 +335,8 @@ flags_show(Pep669Record *rec, PyFrameObject *f)
 {
     if (rec->engaged) {
         rec->engaged = 0;
-        if (f != NULL) {
+        if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
+                          rec->legacy_opcodes != rec->cur_opcodes)) {
             pep669_backend_pyframe_put_flags(f, rec->legacy_lines,
                                              rec->legacy_opcodes);
         }
@@ -549,9 +559,18 @@ int
 pep669_trace_show(PyThreadState *ts)
 {
     int shown = 0;
-    if (record_top != NULL && record_top->engaged) {
-        flags_show(record_top, pep669_backend_frame_pyframe(record_top->frame));
-        shown |= 1;
+    Pep669Record *top = record_top;
+    if (top != NULL && top->engaged) {
+        if (top->legacy_lines == top->cur_lines &&
+            top->legacy_opcodes == top->cur_opcodes) {
+            /* It shows the program's already (LINE alone wants the
+             * defaults): only a change the callbacks make counts. */
+            shown |= 4;
+        }
+        else {
+            flags_show(top, pep669_backend_frame_pyframe(top->frame));
+            shown |= 1;
+        }
     }
     Pep669Record *un = engaged_unhooked(ts);
     if (un != NULL) {
@@ -564,9 +583,19 @@ pep669_trace_show(PyThreadState *ts)
 void
 pep669_trace_unshow(PyThreadState *ts, int shown)
 {
-    if ((shown & 1) && record_top != NULL) {
-        flags_unshow(record_top,
-                     pep669_backend_frame_pyframe(record_top->frame));
+    Pep669Record *top = record_top;
+    if ((shown & 4) && top != NULL && top->engaged) {
+        PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
+        int lines, opcodes;
+        pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
+        if (lines != top->cur_lines || opcodes != top->cur_opcodes) {
+            /* A callback set them: the program's now. */
+            top->engaged = 0;
+            flags_unshow(top, f);
+        }
+    }
+    if ((shown & 1) && top != NULL) {
+        flags_unshow(top, pep669_backend_frame_pyframe(top->frame));
     }
     if (shown & 2) {
         Pep669Frame *cur = pep669_backend_current_frame(
@@ -2112,7 +2141,7 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
 static setter lineno_orig = NULL;
 static PyGetSetDef lineno_def;
 
-PEP669_THREAD_LOCAL int pep669_trace_line_origin = PEP669_ORIGIN_NONE;
+PEP669_THREAD_LOCAL_FAST int pep669_trace_line_origin = PEP669_ORIGIN_NONE;
 
 static Pep669Record *
 record_of(PyFrameObject *f)

@@ -77,6 +77,7 @@ typedef struct Pep669Record {
      * tracer), the program's are put back first (pep669_trace_show). */
     int legacy_lines, legacy_opcodes;
     char eng_lines, eng_opcodes, engaged;
+    char cur_lines, cur_opcodes;    /* what the frame object holds then */
     /* A callback moved the frame (f_lineno) at a JUMP or BRANCH event:
      * the destination's own events are off.  A callback of a line probe's
      * LINE asked for a move to `pending_line`, made at the frame's next
@@ -283,7 +284,7 @@ void pep669_trace_refresh(PyThreadState *ts);
 
 /* The event whose callbacks run on the thread, or -1 (what f_lineno's
  * setter asks, as 3.12's asks the thread state's what_event). */
-extern PEP669_THREAD_LOCAL int pep669_trace_what_event;
+extern PEP669_THREAD_LOCAL_FAST int pep669_trace_what_event;
 /* Where the line-level event whose callbacks run came from, for
  * f_lineno's setter: a legacy trace call of the frame (the interpreter's
  * setter can move it), a line probe, the eval-frame hook, or none of them
@@ -292,7 +293,7 @@ extern PEP669_THREAD_LOCAL int pep669_trace_what_event;
 #define PEP669_ORIGIN_PROBE 1
 #define PEP669_ORIGIN_HOOK 2
 #define PEP669_ORIGIN_TRACE 3
-extern PEP669_THREAD_LOCAL int pep669_trace_line_origin;
+extern PEP669_THREAD_LOCAL_FAST int pep669_trace_line_origin;
 
 /* Callbacks are about to run on the thread: the frame objects of the
  * records that hold pep669's filters show the program's again; returns
