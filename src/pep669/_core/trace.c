@@ -188,6 +188,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->eng_opcodes = 0;
     rec->engaged = 0;
     rec->moved = 0;
+    rec->jump_pos = NULL;
     rec->pending = 0;
     rec->region = 0;
     rec->handler_armed = 0;
@@ -891,14 +892,20 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
      * the destination). */
     Pep669FramePos pos;
     pep669_backend_frame_move(rec->frame, src, &pos);
+    /* (a callback that moves the frame puts it back here first) */
+    rec->jump_pos = &pos;
+    rec->jump_src = src;
     err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
-    if (err == 0 && kind == PEP669_EV_BRANCH) {
+    if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
         /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
         int side = dest == next ? PEP669_EV_BRANCH_LEFT
                                 : PEP669_EV_BRANCH_RIGHT;
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
-    pep669_backend_frame_restore(rec->frame, &pos);
+    rec->jump_pos = NULL;
+    if (!rec->moved) {
+        pep669_backend_frame_restore(rec->frame, &pos);
+    }
     Py_DECREF(dest_obj);
     return err;
 }
@@ -2267,6 +2274,24 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
         rec->pending_line = PyLong_AsLong(value);
         rec->quiet_lines = 0;
         rec->quiet_units = NULL;
+        return 0;
+    }
+    if (rec->jump_pos != NULL) {
+        /* A JUMP or BRANCH callback, which sees the frame at the jump:
+         * the interpreter has it at the destination already, and the
+         * move starts from there. */
+        if (rec->moved) {
+            PyErr_SetString(PyExc_ValueError,
+                            "can only jump from a 'line' trace event");
+            return -1;
+        }
+        pep669_backend_frame_restore(rec->frame, rec->jump_pos);
+        if (lineno_move(f, value, closure) < 0) {
+            Pep669FramePos again;
+            pep669_backend_frame_move(rec->frame, rec->jump_src, &again);
+            return -1;
+        }
+        pep669_trace_frame_moved(f, pep669_backend_pyframe_lasti(f), 1);
         return 0;
     }
     /* A legacy trace call of the frame: the interpreter takes the new

@@ -84,6 +84,10 @@ typedef struct Pep669Record {
      * trace event (the location's line event, once it runs traced). */
     char moved, pending;
     long pending_line;
+    /* While JUMP/BRANCH callbacks run: where the frame really is (they see
+     * it at the jump, `jump_src`). */
+    Pep669FramePos *jump_pos;
+    int jump_src;
     /* Jump events are the only reason for opcode events: line events are
      * on, and each decides whether the instructions up to the next one
      * need opcode events (pep669_code_region). */
