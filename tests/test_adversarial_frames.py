@@ -232,15 +232,8 @@ class FrameObservations(MonitoringTestCase):
         return [s for s in self.observe(look)
                 if s[2:] != (None, True, False)]
 
-    if OLD:
-        @unittest.expectedFailure
-        def test_trace_flags_read_in_every_event(self):
-            # ENGINE_FLAGS: f_trace_opcodes is True in most callbacks
-            # (issue 12 item 1)
-            self.assertEqual(self._flags(), [])
-    else:
-        def test_trace_flags_read_in_every_event(self):
-            self.assertEqual(self._flags(), [])
+    def test_trace_flags_read_in_every_event(self):
+        self.assertEqual(self._flags(), [])
 
     def _flags_written(self):
         # A tool writes the flags of the frame in one callback and reads
@@ -258,19 +251,10 @@ class FrameObservations(MonitoringTestCase):
         self.observe(look, events.PY_START | events.LINE | events.PY_RETURN)
         return out
 
-    if OLD:
-        @unittest.expectedFailure
-        def test_trace_flags_written_read_back(self):
-            # ENGINE_FLAGS: pep669's own switches overwrite what the tool
-            # wrote (issue 12 item 1)
-            out = self._flags_written()
-            self.assertEqual(out[0], ("PY_START", True, False))
-            self.assertEqual(set(o[1:] for o in out[1:]), {(False, True)})
-    else:
-        def test_trace_flags_written_read_back(self):
-            out = self._flags_written()
-            self.assertEqual(out[0], ("PY_START", True, False))
-            self.assertEqual(set(o[1:] for o in out[1:]), {(False, True)})
+    def test_trace_flags_written_read_back(self):
+        out = self._flags_written()
+        self.assertEqual(out[0], ("PY_START", True, False))
+        self.assertEqual(set(o[1:] for o in out[1:]), {(False, True)})
 
     def test_f_trace_written_without_settrace_is_not_called(self):
         # Natively f_trace is only called by sys.settrace's machinery:

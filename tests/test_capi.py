@@ -143,6 +143,35 @@ class EventArguments(CApiTestCase):
         self.fire_and_check("JUMP", T.fire_event_jump, (1003,),
                             lambda off: (off, 1003))
 
+    @unittest.skipIf(PY >= (3, 12), "natively the calling frame is moved")
+    def test_no_frame_move_from_c_api_events(self):
+        # The frame that calls the fire function is in a call: the
+        # backport refuses to move it (docs/differences.md).
+        errors = []
+        cl = self.cl
+
+        def callback(code, *args):
+            if code is not cl:
+                return None
+            frame = sys._getframe(1)
+            try:
+                frame.f_lineno = frame.f_code.co_firstlineno + 1
+            except ValueError as exc:
+                errors.append(str(exc))
+
+        self.use_tool(TOOL)
+        for name in ("LINE", "JUMP", "BRANCH"):
+            monitoring.register_callback(TOOL, getattr(events, name),
+                                         callback)
+        monitoring.set_events(TOOL, events.LINE | events.JUMP |
+                              events.BRANCH)
+        self.enter("LINE", "JUMP", "BRANCH")
+        T.fire_event_line(self.cl, 0, 5)
+        T.fire_event_jump(self.cl, 1, 8)
+        T.fire_event_branch(self.cl, 2, 8)
+        self.assertEqual(errors, ["can only jump from a 'line' trace "
+                                  "event"] * 3)
+
     def test_branch(self):
         self.fire_and_check("BRANCH", T.fire_event_branch, (1004,),
                             lambda off: (off, 1004))

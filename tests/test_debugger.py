@@ -896,29 +896,18 @@ OLDER = [
 ]
 
 #: scenarios where the monitoring backend on these interpreters must give
-#: 3.12's transcript while legacy tracing there gives its own (3.8's jump
-#: refusal message: pep669 follows 3.12's f_lineno rules, issue 12 item 2).
-NATIVE_FOR_MONITORING = {("jump_into_loop_refused", (3, 8))}
+#: 3.12's transcript while legacy tracing there gives its own.  (None
+#: today: a jump the interpreter's own f_lineno setter refuses keeps that
+#: interpreter's message on the monitoring backend too, 3.8's "can't jump
+#: into the middle of a block": docs/differences.md, "Frame attributes".)
+NATIVE_FOR_MONITORING = set()
 
 #: scenarios that fail on the monitoring backend on 3.8-3.11 for now, with
 #: the interpreters where they fail and why (the lead removes these when
-#: the engine fixes land).
-# ENGINE_FLINENO: assigning frame.f_lineno from a LINE callback raises
-# "f_lineno can only be set by a trace function" unless the tool set
-# f_trace (issue 12 item 2); from PY_RETURN 3.8-3.10 give the message of
-# PY_START instead of "can only jump from a 'line' trace event".
-_OLD = ((3, 8), (3, 9), (3, 10), (3, 11))
-ENGINE_FAILURES = {
-    "jump_backward": _OLD,
-    "jump_forward": _OLD,
-    "jump_into_loop_refused": _OLD,
-    "jump_out_of_loop": _OLD,
-}
-# ENGINE_FLINENO: from a PY_RETURN callback, 3.8-3.11 refuse the jump with
-# the PY_START message ("can't jump from the 'call' trace event of a new
-# frame") or with 3.12's, depending on what ran before in the process: not
-# deterministic, so skipped rather than expected to fail (issue 12 item 2).
-ENGINE_SKIPS = {"jump_from_return_refused": _OLD}
+#: the engine fixes land).  (None today: the ENGINE_FLINENO entries left
+#: with issue 12 item 2.)
+ENGINE_FAILURES = {}
+ENGINE_SKIPS = {}
 
 
 def expected(name, backend):

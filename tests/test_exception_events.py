@@ -97,17 +97,6 @@ HANDLED_CALLBACK_ERROR_RECAUGHT = NATIVE
 
 
 
-
-
-# Known difference (docs/differences.md), pinned here: natively, LINE,
-# INSTRUCTION or BRANCH instrumentation of the consumer keeps its FOR_ITER
-# from specialising, so a generator finishing in a for loop gives RAISE
-# (value) or nothing (None) instead of STOP_ITERATION (see
-# test_for_loop_under_line_level_events); the backport reports
-# STOP_ITERATION whatever else is set (3.8-3.11).
-ENGINE_FOR_ITER_UNDER_LINE_EVENTS = not NATIVE
-
-
 # Known difference (docs/differences.md), pinned here: a bare ``raise``
 # in a frame that saw no exception itself, *caught in that same frame*,
 # gives neither RERAISE nor EXCEPTION_HANDLED there (3.8-3.11): the
@@ -1623,7 +1612,6 @@ class StopIterationTest(ExcTestCase):
                 ('STOP_ITERATION', 'loop_over', X(StopIteration))] * 2
         self.assertStream(rec, expected)
 
-    @expected_failure_if(ENGINE_FOR_ITER_UNDER_LINE_EVENTS)  # ENGINE: above
     def test_for_loop_under_line_level_events(self):
         # Natively, LINE, INSTRUCTION or BRANCH instrumentation of the
         # consumer's code (by any tool) keeps its FOR_ITER from being

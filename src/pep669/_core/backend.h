@@ -146,6 +146,18 @@ int pep669_backend_pyframe_lasti(PyFrameObject *f);
  * interpreter has just set it). */
 int pep669_backend_pyframe_line(PyFrameObject *f);
 /* The per-frame legacy filters: line events, opcode events. */
+/* The frame object's f_trace (borrowed; NULL: none), and setting it. */
+PyObject *pep669_backend_pyframe_trace(PyFrameObject *f);
+void pep669_backend_pyframe_set_trace(PyFrameObject *f, PyObject *trace);
+/* Whether the interpreter's f_lineno setter `set` would move the frame
+ * (running a line probe's call at a location) to `value`: the offset it
+ * would move it to, or -1 with its exception; the frame is left as it is
+ * (3.8-3.10). */
+int pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
+                              void *closure);
+/* 3.8/3.9: the current frame's f_lineno field made its line again (with
+ * f_trace set, f_lineno reads the field). */
+void pep669_backend_sync_lineno(PyThreadState *ts);
 void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
                                       int opcodes);
 /* The frame object of a frame if it has one (borrowed), or NULL. */
@@ -256,9 +268,13 @@ int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
 int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
 
 /* If the frame is executing an instruction that drives a generator or
- * coroutine from bytecode (FOR_ITER, YIELD_FROM / SEND): 1, with its
- * offset. */
+ * coroutine from bytecode: 2 for a `for` loop's FOR_ITER, 1 for
+ * YIELD_FROM / SEND, with its offset; else 0. */
 int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
+/* Whether a suspended generator or coroutine frame (about to be resumed)
+ * is suspended in a `yield from` / `await`: 1 with the offset of its
+ * YIELD_FROM / SEND. */
+int pep669_backend_frame_delegating(Pep669Frame *frame, int *offset);
 
 /* How many instructions, from `offset` (a handler's first instruction,
  * not run yet), must run before an exception can be raised there without

@@ -744,7 +744,35 @@ pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
     int op = _PyOpcode_Deopt[_Py_OPCODE(*f->prev_instr)];
     if (op == FOR_ITER || op == SEND) {
         *offset = lasti * UNIT;
+        return op == FOR_ITER ? 2 : 1;
+    }
+    return 0;
+}
+
+int
+pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    _Py_CODEUNIT *code = _PyCode_CODE(f->f_code);
+    int lasti = _PyInterpreterFrame_LASTI(f);
+    if (f->owner != FRAME_OWNED_BY_GENERATOR || lasti < 1) {
+        return 0;
+    }
+    int op = _PyOpcode_Deopt[_Py_OPCODE(code[lasti])];
+    /* Suspended at the YIELD_VALUE after the SEND ... */
+    if (op == YIELD_VALUE &&
+        _PyOpcode_Deopt[_Py_OPCODE(code[lasti - 1])] == SEND) {
+        *offset = (lasti - 1) * UNIT;
         return 1;
+    }
+    /* ... or moved by gen_throw to the loop's end once the subiterator
+     * raised: the JUMP_BACKWARD_NO_INTERRUPT back to the SEND. */
+    if (op == JUMP_BACKWARD_NO_INTERRUPT) {
+        int send = lasti + 1 - _Py_OPARG(code[lasti]);
+        if (send >= 0 && _PyOpcode_Deopt[_Py_OPCODE(code[send])] == SEND) {
+            *offset = send * UNIT;
+            return 1;
+        }
     }
     return 0;
 }
@@ -868,4 +896,19 @@ pep669_backend_call_site_finish(const Pep669Site *Py_UNUSED(site),
 {
     Py_XDECREF(res);
     return NULL;
+}
+
+int
+pep669_backend_jump_check(PyFrameObject *Py_UNUSED(f),
+                          PyObject *Py_UNUSED(value), setter Py_UNUSED(set),
+                          void *Py_UNUSED(closure))
+{
+    /* (no line probes on 3.11) */
+    PyErr_SetString(PyExc_SystemError, "no line probes on 3.11");
+    return -1;
+}
+
+void
+pep669_backend_sync_lineno(PyThreadState *Py_UNUSED(ts))
+{
 }

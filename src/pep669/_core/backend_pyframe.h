@@ -690,11 +690,33 @@ pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
     int op = code_opcode(f->f_code, lasti);
     if (op == FOR_ITER || op == YIELD_FROM) {
         *offset = lasti;
-        return 1;
+        return op == FOR_ITER ? 2 : 1;
     }
     /* A YIELD_FROM resumed runs with f_lasti one instruction early. */
     if (in_yield_from(f->f_code, lasti)) {
         *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        return 1;
+    }
+    return 0;
+}
+
+int
+pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    if (lasti < 0 || !(f->f_code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                               CO_ASYNC_GENERATOR))) {
+        return 0;
+    }
+    if (in_yield_from(f->f_code, lasti)) {
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        return 1;
+    }
+    /* (gen_throw moves it onto the YIELD_FROM once the subiterator
+     * raised) */
+    if (code_opcode(f->f_code, lasti) == YIELD_FROM) {
+        *offset = lasti;
         return 1;
     }
     return 0;
@@ -1182,6 +1204,99 @@ done:
     PyMem_RawFree(entered);
     PyMem_RawFree(queued);
     return clone;
+}
+
+int
+pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
+                          void *closure)
+{
+    /* A copy of the frame at its location, with the location's stack
+     * (of None) and block stack: the interpreter's setter decides on the
+     * copy, touching neither the frame, whose stack holds the probe's
+     * call now, nor the thread's handled exception. */
+    PyCodeObject *co = f->f_code;
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, lasti = PEP669_LASTI(f);
+    int *depth = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    int *work = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    uint8_t *entered = PyMem_RawMalloc((size_t)units + 1);
+    uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
+    int d = -1, err = -1;
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (lasti >= 0 && lasti < size &&
+        probe_depths(co, depth, entered, work, queued) == 0) {
+        d = depth[lasti / PROBE_UNIT];
+    }
+    if (d < 0 || d > co->co_stacksize) {
+        PyErr_SetString(PyExc_ValueError,
+                        "can only jump from a 'line' trace event");
+        goto done;
+    }
+    PyThreadState *ts = PyThreadState_GET();
+    PyFrameObject *c = PyFrame_New(ts, co, f->f_globals, f->f_locals);
+    if (c == NULL) {
+        goto done;
+    }
+    c->f_lasti = f->f_lasti;
+    c->f_lineno = f->f_lineno;
+    c->f_iblock = f->f_iblock;
+    memcpy(c->f_blockstack, f->f_blockstack,
+           sizeof(PyTryBlock) * (size_t)f->f_iblock);
+    for (int i = 0; i < d; i++) {
+        Py_INCREF(Py_None);
+        c->f_valuestack[i] = Py_None;
+    }
+#if PY_VERSION_HEX >= 0x030A0000
+    c->f_stackdepth = d;
+    c->f_state = FRAME_EXECUTING;
+#else
+    c->f_stacktop = c->f_valuestack + d;
+    c->f_executing = 1;
+#endif
+    Py_INCREF(Py_None);
+    c->f_trace = Py_None;
+    _PyErr_StackItem *ei = ts->exc_info;
+    PyObject *type = ei->exc_type, *val = ei->exc_value,
+             *tb = ei->exc_traceback;
+    Py_XINCREF(type);
+    Py_XINCREF(val);
+    Py_XINCREF(tb);
+    err = set((PyObject *)c, value, closure);
+    if (err == 0) {
+        err = PEP669_LASTI(c);
+    }
+    Py_XSETREF(ei->exc_type, type);
+    Py_XSETREF(ei->exc_value, val);
+    Py_XSETREF(ei->exc_traceback, tb);
+#if PY_VERSION_HEX < 0x030A0000
+    c->f_executing = 0;
+#endif
+    Py_DECREF(c);
+done:
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    return err;
+}
+
+void
+pep669_backend_sync_lineno(PyThreadState *ts)
+{
+#if !PEP669_FORWARD_JUMP_LINES
+    /* With f_trace set, f_lineno reads the field, which only line tracing
+     * keeps: the frame of a callback may have run untraced. */
+    PyFrameObject *f = ts->frame;
+    if (f != NULL && f->f_trace != NULL) {
+        f->f_lineno = f->f_lasti < 0 ? f->f_code->co_firstlineno
+                                     : PyCode_Addr2Line(f->f_code, f->f_lasti);
+    }
+#else
+    (void)ts;
+#endif
 }
 
 int

@@ -43,7 +43,7 @@ trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         return -1;
     }
     return (forward && legacy_func != NULL)
-        ? legacy_func(obj, frame, what, arg) : 0;
+        ? pep669_trace_forward(obj, frame, what, arg) : 0;
 }
 
 static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
@@ -90,7 +90,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
         if (pep669_trace_quiet(PEP669_TRAMPOLINE_FRAME(frame),
                                PEP669_TRAMPOLINE_LASTI(frame), &forward)) {
             return (forward && legacy_func != NULL)
-                ? legacy_func(obj, frame, what, arg) : 0;
+                ? pep669_trace_forward(obj, frame, what, arg) : 0;
         }
         return pep669_trace(obj, frame, what, arg);
     }
@@ -241,6 +241,19 @@ pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
 {
     f->f_trace_lines = (char)(lines != 0);
     f->f_trace_opcodes = (char)(opcodes != 0);
+}
+
+PyObject *
+pep669_backend_pyframe_trace(PyFrameObject *f)
+{
+    return f->f_trace;
+}
+
+void
+pep669_backend_pyframe_set_trace(PyFrameObject *f, PyObject *trace)
+{
+    Py_XINCREF(trace);
+    Py_XSETREF(f->f_trace, trace);
 }
 
 int

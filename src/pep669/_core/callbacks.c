@@ -46,6 +46,8 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                       uint8_t *disabled, int bracket)
 {
     int err = 0;
+    int saved[2];
+    pep669_monitor_callbacks_begin(ts, event, saved);
     if (bracket) {
         pep669_monitor_enter_callback(ts);
     }
@@ -83,6 +85,7 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
     if (bracket) {
         pep669_monitor_leave_callback(ts);
     }
+    pep669_monitor_callbacks_end(ts, saved);
     return err;
 }
 

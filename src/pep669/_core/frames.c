@@ -256,6 +256,66 @@ record_put(Pep669Record *rec)
     PyMem_RawFree(rec);
 }
 
+/* throw() or close() into a generator or coroutine suspended in `yield
+ * from` / `await`: the exception reaches the frame there once its
+ * subiterator is done with it.  3.13 handles it in the frame's cleanup
+ * handler (CLEANUP_THROW), whose entry reports the line of the `yield
+ * from` again, as long as the RESUME after its yield never ran (its first
+ * run specialises it, which hides it from the LINE rule: the 3.13.0 quirk
+ * of docs/differences.md, "3.13.0's first line").  3.12 does not report
+ * it; where they disagree, 3.13 is followed.  Here: as long as no frame of
+ * the code was resumed in a delegation while monitored.  A callback's
+ * exception replaces the one thrown. */
+static PEP669_NOINLINE void
+delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
+{
+    Pep669CodeData *cd;
+    int offset;
+    if (!(pep669_code_events(co, &cd) & PEP669_BIT(LINE)) ||
+        (cd != NULL && cd->delegation_resumed) ||
+        !pep669_backend_frame_delegating(frame, &offset) ||
+        !PyErr_Occurred()) {
+        return;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, offset);
+    if (tools == 0) {
+        return;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    /* owned */
+    PyObject *line = PyLong_FromLong(PyCode_Addr2Line(co, offset));
+    int err = -1;
+    if (line != NULL) {
+        Pep669Link link;
+        int origin = pep669_trace_line_origin;
+        pep669_trace_line_origin = PEP669_ORIGIN_HOOK;
+        pep669_backend_frame_link(ts, frame, &link);
+        err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, offset, line);
+        pep669_backend_frame_unlink(ts, frame, &link);
+        pep669_trace_line_origin = origin;
+        Py_DECREF(line);
+    }
+    if (err < 0) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return;
+    }
+    PyErr_Restore(type, value, tb);
+}
+
+/* A resumption inside `yield from` / `await`: the code's later throws
+ * there give no LINE (see delegate_thrown).  Out of line: nothing of it
+ * may stay in the hook's C frame. */
+static PEP669_NOINLINE void
+delegation_resumed(Pep669Frame *frame, Pep669CodeData *cd)
+{
+    int off;
+    cd->delegation_resumed =
+        (uint8_t)pep669_backend_frame_delegating(frame, &off);
+}
+
 PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
 {
@@ -324,6 +384,13 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         }
     }
 
+    if (event == PEP669_EV_PY_THROW && !fresh) {
+        delegate_thrown(ts, frame, co);
+    }
+    else if (event == PEP669_EV_PY_RESUME && cd != NULL &&
+             !cd->delegation_resumed) {
+        delegation_resumed(frame, cd);
+    }
     /* After the entry callbacks, which may have changed the events. */
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);

@@ -3,6 +3,7 @@
  * with every function, constant and singleton of 3.13's, plus 3.14's
  * clear_tool_id and BRANCH_LEFT/BRANCH_RIGHT. */
 #include "registry.h"
+#include "trace.h"
 #include "backend.h"
 #include "probe.h"
 #include "stack.h"
@@ -446,7 +447,7 @@ exec_module(PyObject *mod)
         return -1;
     }
     if (pep669_registry_init() < 0 || pep669_backend_init() < 0 ||
-        pep669_probe_init() < 0) {
+        pep669_probe_init() < 0 || pep669_trace_init() < 0) {
         return -1;
     }
     if (monitoring_ns == NULL) {

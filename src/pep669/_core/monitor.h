@@ -31,6 +31,13 @@ PyObject *pep669_monitor_missing(void);
 void pep669_monitor_enter_callback(PyThreadState *ts);
 void pep669_monitor_leave_callback(PyThreadState *ts);
 
+/* Around the callbacks of one event: the frames show Python what the
+ * program set in them (frame flags), and a callback may move its frame
+ * (f_lineno) where the event allows it.  `saved` (two ints) is for
+ * pep669_monitor_callbacks_end. */
+void pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved);
+void pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved);
+
 /* Call the callbacks of `tools` for `event`, highest tool id first, with
  * args[0 .. nargs) (args[-1] is free for the callee: pass nargs with
  * PY_VECTORCALL_ARGUMENTS_OFFSET).  With `bracket`, each runs between

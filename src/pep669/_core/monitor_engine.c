@@ -2,6 +2,7 @@
 #include "monitor.h"
 #include "registry.h"
 #include "backend.h"
+#include "trace.h"
 
 int
 pep669_monitor_serves_interpreter(void)
@@ -65,4 +66,22 @@ void
 pep669_monitor_leave_callback(PyThreadState *ts)
 {
     pep669_backend_leave_callback(ts);
+}
+
+void
+pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
+{
+    saved[0] = pep669_trace_what_event;
+    pep669_trace_what_event = event;
+    saved[1] = pep669_trace_show(ts);
+#if PY_VERSION_HEX < 0x030A0000
+    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+#endif
+}
+
+void
+pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
+{
+    pep669_trace_unshow(ts, saved[1]);
+    pep669_trace_what_event = saved[0];
 }

@@ -129,3 +129,16 @@ error:
     Py_XDECREF(mod);
     return NULL;
 }
+
+void
+pep669_monitor_callbacks_begin(PyThreadState *Py_UNUSED(ts),
+                               int Py_UNUSED(event), int *Py_UNUSED(saved))
+{
+    /* (the interpreter's own frames and what_event) */
+}
+
+void
+pep669_monitor_callbacks_end(PyThreadState *Py_UNUSED(ts),
+                             const int *Py_UNUSED(saved))
+{
+}

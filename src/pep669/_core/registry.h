@@ -84,6 +84,10 @@ typedef struct Pep669CodeData {
     uint64_t probe_refused_version;
     uint64_t probe_refused_disables;
     uint64_t probe_off_version;
+    /* A frame of the code was resumed (next/send) in a `yield from` /
+     * `await` while monitored: 3.13 has specialised the RESUME there (see
+     * frames.c, delegate_thrown). */
+    uint8_t delegation_resumed;
     /* Link in the registry's list of code objects with local events. */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;

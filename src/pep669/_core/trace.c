@@ -24,6 +24,9 @@
 #include "probe.h"
 
 PEP669_THREAD_LOCAL_FAST Pep669Record *pep669_record_top_var = NULL;
+PEP669_THREAD_LOCAL_FAST int pep669_trace_what_event = -1;
+static int pending_jump(Pep669Record *rec, PyFrameObject *frame);
+#define line_origin pep669_trace_line_origin
 #define record_top pep669_record_top_var
 /* The frame that runs traced without a record of the hook's (see
  * pep669_trace_refresh), and the last exception seen in it (owned). */
@@ -181,6 +184,12 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->stop_offset = -1;
     rec->legacy_lines = 1;
     rec->legacy_opcodes = 0;
+    rec->eng_lines = 1;
+    rec->eng_opcodes = 0;
+    rec->engaged = 0;
+    rec->moved = 0;
+    rec->jump_pos = NULL;
+    rec->pending = 0;
     rec->region = 0;
     rec->handler_armed = 0;
     rec->quiet_units = NULL;
@@ -212,6 +221,7 @@ clear_record(Pep669Record *rec)
     Py_CLEAR(rec->outside);
     rec->outside_ambiguous = 0;
     rec->stop_offset = -1;
+    rec->pending = 0;
 }
 
 /* Is `frame` the unhooked slot's frame?  Frames are reused at the same
@@ -230,6 +240,7 @@ static void
 forget_unhooked(void)
 {
     clear_record(&unhooked);
+    unhooked.engaged = 0;
     unhooked.frame = NULL;
     unhooked.code = NULL;
     unhooked.cd = NULL;
@@ -287,6 +298,61 @@ line_of(PyCodeObject *co, int offset)
     return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
 }
 
+/* The frame object `f` of the record's frame gets pep669's filters
+ * (`lines`, `opcodes`).  If it showed the program's, they are remembered
+ * first (Python code may have changed them since); a legacy tracer also
+ * gets what it asked for. */
+static inline void
+flags_write(Pep669Record *rec, PyFrameObject *f, int lines, int opcodes)
+{
+    if (!rec->engaged) {
+        pep669_backend_pyframe_get_flags(f, &rec->legacy_lines,
+                                         &rec->legacy_opcodes);
+        rec->engaged = 1;
+        rec->cur_lines = (char)rec->legacy_lines;
+        rec->cur_opcodes = (char)rec->legacy_opcodes;
+    }
+    rec->eng_lines = (char)(lines != 0);
+    rec->eng_opcodes = (char)(opcodes != 0);
+    if (pep669_backend_trace_has_legacy()) {
+        lines |= rec->legacy_lines;
+        opcodes |= rec->legacy_opcodes;
+    }
+    /* (as a rule they hold these already: LINE alone wants the
+     * defaults) */
+    if ((char)(lines != 0) != rec->cur_lines ||
+        (char)(opcodes != 0) != rec->cur_opcodes) {
+        rec->cur_lines = (char)(lines != 0);
+        rec->cur_opcodes = (char)(opcodes != 0);
+        pep669_backend_pyframe_put_flags(f, lines, opcodes);
+    }
+}
+
+/* The frame object shows the program's filters again (Python code may
+ * look, or the frame runs without the trampoline from here on).  `f` is
+ * the record's frame object. */
+static inline void
+flags_show(Pep669Record *rec, PyFrameObject *f)
+{
+    if (rec->engaged) {
+        rec->engaged = 0;
+        if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
+                          rec->legacy_opcodes != rec->cur_opcodes)) {
+            pep669_backend_pyframe_put_flags(f, rec->legacy_lines,
+                                             rec->legacy_opcodes);
+        }
+    }
+}
+
+/* pep669's filters back after flags_show, as they were. */
+static inline void
+flags_unshow(Pep669Record *rec, PyFrameObject *f)
+{
+    if (!rec->engaged && f != NULL) {
+        flags_write(rec, f, rec->eng_lines, rec->eng_opcodes);
+    }
+}
+
 /* Legacy filters of a frame object from the events its code wants (and,
  * once the frame saw an exception, what finding re-raises and handlers
  * needs).  Jump events alone need opcode events only where a location
@@ -322,8 +388,11 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
                  * back, is no jump's destination. */
                 rec->prev_offset = -1;
             }
+            flags_write(rec, f, lines, opcodes);
         }
-        pep669_backend_pyframe_set_flags(f, lines, opcodes);
+        else {
+            pep669_backend_pyframe_set_flags(f, lines, opcodes);
+        }
     }
 }
 
@@ -333,7 +402,7 @@ static inline void
 region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
 {
     int opcodes = pep669_code_region(rec->code, rec->cd, events, lasti);
-    pep669_backend_pyframe_set_flags(f, 1, opcodes);
+    flags_write(rec, f, 1, opcodes);
 }
 
 /* Make the thread's trampoline state what the frame needs. */
@@ -400,6 +469,8 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     if (!want) {
         if (!outer_wants(frame)) {
             if (is_unhooked(frame)) {
+                flags_show(&unhooked, f != NULL ? f
+                           : pep669_backend_frame_pyframe(frame));
                 forget_unhooked();
             }
             return 0;
@@ -456,11 +527,111 @@ cached_events(Pep669Record *rec)
     return events;
 }
 
+/* The record of the thread's current frame if it is the unhooked slot's
+ * and its frame object holds pep669's filters. */
+static inline Pep669Record *
+engaged_unhooked(PyThreadState *ts)
+{
+    if (unhooked.engaged) {
+        Pep669Frame *cur = pep669_backend_current_frame(
+            ts != NULL ? ts : PyThreadState_GET());
+        if (cur != NULL && is_unhooked(cur)) {
+            return &unhooked;
+        }
+    }
+    return NULL;
+}
+
+/* A callee starts: the caller's frame object shows the program's filters
+ * while it runs (pep669_trace_leave puts pep669's back). */
+static void
+show_caller(PyThreadState *ts)
+{
+    if (record_top != NULL && record_top->engaged) {
+        flags_show(record_top, pep669_backend_frame_pyframe(record_top->frame));
+    }
+    Pep669Record *un = engaged_unhooked(ts);
+    if (un != NULL) {
+        flags_show(un, pep669_backend_frame_pyframe(un->frame));
+    }
+}
+
+int
+pep669_trace_show(PyThreadState *ts)
+{
+    int shown = 0;
+    Pep669Record *top = record_top;
+    if (top != NULL && top->engaged) {
+        if (top->legacy_lines == top->cur_lines &&
+            top->legacy_opcodes == top->cur_opcodes) {
+            /* It shows the program's already (LINE alone wants the
+             * defaults): only a change the callbacks make counts. */
+            shown |= 4;
+        }
+        else {
+            flags_show(top, pep669_backend_frame_pyframe(top->frame));
+            shown |= 1;
+        }
+    }
+    Pep669Record *un = engaged_unhooked(ts);
+    if (un != NULL) {
+        flags_show(un, pep669_backend_frame_pyframe(un->frame));
+        shown |= 2;
+    }
+    return shown;
+}
+
+void
+pep669_trace_unshow(PyThreadState *ts, int shown)
+{
+    Pep669Record *top = record_top;
+    if ((shown & 4) && top != NULL && top->engaged) {
+        PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
+        int lines, opcodes;
+        pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
+        if (lines != top->cur_lines || opcodes != top->cur_opcodes) {
+            /* A callback set them: the program's now. */
+            top->engaged = 0;
+            flags_unshow(top, f);
+        }
+    }
+    if ((shown & 1) && top != NULL) {
+        flags_unshow(top, pep669_backend_frame_pyframe(top->frame));
+    }
+    if (shown & 2) {
+        Pep669Frame *cur = pep669_backend_current_frame(
+            ts != NULL ? ts : PyThreadState_GET());
+        if (cur != NULL && is_unhooked(cur)) {
+            flags_unshow(&unhooked, pep669_backend_frame_pyframe(cur));
+        }
+    }
+}
+
+int
+pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                     PyObject *arg)
+{
+    if (!pep669_backend_trace_has_legacy()) {
+        return 0;
+    }
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec = (record_top != NULL && record_top->frame == fr)
+        ? record_top : is_unhooked(fr) ? &unhooked : NULL;
+    if (rec == NULL || !rec->engaged) {
+        return pep669_backend_trace_forward(obj, frame, what, arg);
+    }
+    flags_show(rec, frame);
+    int err = pep669_backend_trace_forward(obj, frame, what, arg);
+    flags_unshow(rec, frame);
+    return err;
+}
+
 void
 pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                    PyCodeObject *co, int fresh, Pep669CodeData *cd,
                    uint32_t events, uint64_t version)
 {
+    show_caller(ts);
     if (version == pep669_registry.version) {
         events = needed(co, cd, events);
     }
@@ -534,8 +705,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->window = 1;
         pep669_backend_trace_window(ts);
-        pep669_backend_pyframe_put_flags(pep669_backend_frame_pyframe(frame),
-                                         0, 1);
+        flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
         return;
     }
     if (rec->calls_covered) {
@@ -562,7 +732,9 @@ end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->window = 0;
     uint32_t events = record_events(rec, &cd);
     int want = with_record(rec, wants_lines(events), events);
-    pep669_backend_pyframe_put_flags(frame, 1, 0);
+    if (!want) {
+        flags_show(rec, frame);
+    }
     apply(ts, want);
     if (want) {
         set_flags_rec(frame, rec, events);
@@ -598,12 +770,10 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         pep669_clone_decref(rec->clone);
         rec->clone = NULL;
     }
-    /* Put the frame's filters back to the defaults a legacy tracer
-     * expects (a generator may run untraced next time). */
-    PyFrameObject *own = rec->flags_version == 0
-        ? NULL : pep669_backend_frame_pyframe(rec->frame);
-    if (own != NULL) {
-        pep669_backend_pyframe_set_flags(own, 1, 0);
+    /* The frame's filters are the program's again (a generator may run
+     * untraced next time). */
+    if (rec->engaged) {
+        flags_show(rec, pep669_backend_frame_pyframe(rec->frame));
     }
     Pep669Frame *caller = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
@@ -656,6 +826,10 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
          * filters may need to follow a change made during the callee. */
         set_flags_rec(pep669_backend_frame_pyframe(caller), crec, events);
     }
+    else if (want) {
+        /* (they showed the program's while the callee ran) */
+        flags_unshow(crec, pep669_backend_frame_pyframe(caller));
+    }
 }
 
 void
@@ -676,6 +850,9 @@ pep669_trace_refresh(PyThreadState *ts)
         if (want) {
             set_flags_rec(pep669_backend_current_pyframe(ts), record_top,
                           events);
+        }
+        else {
+            flags_show(record_top, pep669_backend_current_pyframe(ts));
         }
         return;
     }
@@ -715,14 +892,20 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
      * the destination). */
     Pep669FramePos pos;
     pep669_backend_frame_move(rec->frame, src, &pos);
+    /* (a callback that moves the frame puts it back here first) */
+    rec->jump_pos = &pos;
+    rec->jump_src = src;
     err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
-    if (err == 0 && kind == PEP669_EV_BRANCH) {
+    if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
         /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
         int side = dest == next ? PEP669_EV_BRANCH_LEFT
                                 : PEP669_EV_BRANCH_RIGHT;
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
-    pep669_backend_frame_restore(rec->frame, &pos);
+    rec->jump_pos = NULL;
+    if (!rec->moved) {
+        pep669_backend_frame_restore(rec->frame, &pos);
+    }
     Py_DECREF(dest_obj);
     return err;
 }
@@ -946,7 +1129,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (rec->region) {
         /* Its handler, if any, is not among the instructions the last
          * line event looked at. */
-        pep669_backend_pyframe_set_flags(frame, 1, 1);
+        flags_write(rec, frame, 1, 1);
     }
     return err;
 }
@@ -978,6 +1161,37 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     return err;
 }
 
+/* Whether 3.12 would instrument a `for` loop's FOR_ITER in `co` (its
+ * data `cd`), which keeps it from specialising: some tool set LINE,
+ * INSTRUCTION or a branch event for the code (with a callback or not),
+ * and the tools with callbacks did not DISABLE every location of it. */
+static int
+for_iter_instrumented(PyCodeObject *co, Pep669CodeData *cd)
+{
+    static const int evs[] = {PEP669_EV_LINE, PEP669_EV_INSTRUCTION,
+                              PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT,
+                              PEP669_EV_BRANCH_RIGHT};
+    uint32_t set = 0;
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        if (pep669_registry.global_tools[evs[i]]) {
+            set |= 1u << evs[i];
+        }
+    }
+    if (cd != NULL) {
+        uint32_t local = 0;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            local |= cd->local_events[tool];
+        }
+        set |= local & (PEP669_BIT(LINE) | PEP669_BIT(INSTRUCTION) |
+                        PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) |
+                        PEP669_BIT(BRANCH_RIGHT));
+        if (set & cd->events) {
+            set &= ~(cd->events & pep669_code_done(co, cd));
+        }
+    }
+    return set != 0;
+}
+
 int
 pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
                                 PyObject *retval)
@@ -985,11 +1199,12 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
     Pep669Frame *consumer = pep669_backend_current_frame(ts);
     Pep669Record *crec = NULL;
     Pep669CodeData *cd;
-    int offset;
+    int offset, drive;
     if (consumer == NULL ||
         !(rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
                                  CO_ITERABLE_COROUTINE)) ||
-        !pep669_backend_frame_drives_generator(consumer, &offset)) {
+        !(drive = pep669_backend_frame_drives_generator(consumer,
+                                                        &offset))) {
         return 0;
     }
     PyFrameObject *f = pep669_backend_current_pyframe(ts);
@@ -1003,6 +1218,18 @@ pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
     }
     else if (is_unhooked(consumer)) {
         crec = &unhooked;
+    }
+    if (drive == 2 && for_iter_instrumented(co, cd)) {
+        /* A `for` loop in code with these events: natively its FOR_ITER
+         * stays unspecialised, and the generator's end is no
+         * STOP_ITERATION.  A StopIteration with a value is raised and
+         * cleared by FOR_ITER: RAISE, from the legacy exception event.  A
+         * generator that returned None raises nothing natively (3.8/3.9
+         * raise StopIteration(): no RAISE for it). */
+        if (crec != NULL && retval == Py_None) {
+            crec->stop_offset = offset;
+        }
+        return 0;
     }
     if (crec != NULL) {
         crec->stop_offset = offset;
@@ -1054,6 +1281,11 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
+    if (rec->moved) {
+        /* A JUMP or BRANCH callback moved the frame. */
+        rec->moved = 0;
+        return 0;
+    }
     if (rec->region) {
         region_line(rec, frame, events, lasti);
     }
@@ -1085,6 +1317,10 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     int lasti = pep669_backend_pyframe_lasti(frame);
     if (arrive(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
+    }
+    if (rec->moved) {
+        rec->moved = 0;
+        return 0;
     }
     const uint8_t *units = (cd != NULL && lasti >= 0 &&
                             (lasti >> 1) < cd->nunits)
@@ -1203,10 +1439,10 @@ follow(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     uint32_t events = record_events(rec, &cd);
     int want = with_record(
         rec, hooked ? wants_lines(events) : wants_unhooked(events), events);
-    if (!want && !pep669_backend_trace_has_legacy()) {
-        /* The rest of the run is untraced: the frame gets the defaults a
-         * legacy tracer expects back. */
-        pep669_backend_pyframe_put_flags(frame, 1, 0);
+    if (!want) {
+        /* The rest of the run is untraced: the frame shows the program's
+         * filters (a legacy tracer's) again. */
+        flags_show(rec, frame);
     }
     if (!want && !hooked) {
         forget_unhooked();
@@ -1266,6 +1502,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         !(hooked ? wants_lines(events)
                  : wants_unhooked(events))) {
         /* Events were switched off while the frame ran. */
+        flags_show(rec, frame);
         if (!hooked) {
             forget_unhooked();
         }
@@ -1284,10 +1521,8 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             /* Let the legacy tracer choose its filters from the defaults
              * (sys.settrace tracers set f_trace_opcodes in their 'call'
              * event), remember them, then add ours. */
-            pep669_backend_pyframe_put_flags(frame, 1, 0);
+            flags_show(rec, frame);
             err = pep669_backend_trace_forward(obj, frame, what, arg);
-            pep669_backend_pyframe_get_flags(frame, &rec->legacy_lines,
-                                             &rec->legacy_opcodes);
             set_flags_rec(frame, rec, events);
             return err;
         }
@@ -1349,7 +1584,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         (what == PyTrace_LINE && !rec->legacy_lines)) {
         return 0;
     }
-    return pep669_backend_trace_forward(obj, frame, what, arg);
+    return pep669_trace_forward(obj, frame, what, arg);
 }
 
 int
@@ -1365,8 +1600,11 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     if (line_obj == NULL) {
         return -1;
     }
+    int origin = line_origin;
+    line_origin = PEP669_ORIGIN_TRACE;
     int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
                                       line_obj);
+    line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
         (version != pep669_registry.version || !cd->done_known)) {
@@ -1429,8 +1667,22 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
     return 0;
 }
 
+static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
+                       PyObject *arg);
+
 int
 pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    /* (a callback may move the frame: it is in a trace call) */
+    int origin = line_origin;
+    line_origin = PEP669_ORIGIN_TRACE;
+    int err = trace_inner(obj, frame, what, arg);
+    line_origin = origin;
+    return err;
+}
+
+static int
+trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
     Pep669Record *rec;
@@ -1463,6 +1715,12 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     if (hooked && rec->clone != NULL &&
         clone_event(rec, frame, fr, what)) {
         return 0;
+    }
+    if (rec->pending &&
+        (what == PyTrace_LINE || what == PyTrace_OPCODE)) {
+        /* The location's own event, after a probe whose LINE callback
+         * moved the frame: the move, and nothing else here. */
+        return pending_jump(rec, frame);
     }
     if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
         --rec->deferred_count == 0) {
@@ -1500,7 +1758,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
             !(cd->units[lasti >> 1] & look)) {
             return rec->legacy_opcodes
-                ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+                ? pep669_trace_forward(obj, frame, what, arg) : 0;
         }
     }
     else if (what == PyTrace_LINE && cd != NULL &&
@@ -1538,7 +1796,7 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             }
         }
         return rec->legacy_lines
-            ? pep669_backend_trace_forward(obj, frame, what, arg) : 0;
+            ? pep669_trace_forward(obj, frame, what, arg) : 0;
     }
     return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
                        events);
@@ -1553,7 +1811,7 @@ frame_follows(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     int want = with_record(rec, wants_lines(events), events);
     PyFrameObject *f = pep669_backend_frame_pyframe(frame);
     if (!want) {
-        pep669_backend_pyframe_put_flags(f, 1, 0);
+        flags_show(rec, f);
     }
     apply(ts, want);
     if (want) {
@@ -1613,14 +1871,27 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
     pep669_backend_frame_set_lasti(frame, loc);
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc, line_obj);
-    Py_DECREF(line_obj);
     rec->last_line = line;
+    int origin = line_origin;
+    line_origin = PEP669_ORIGIN_PROBE;
+    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc, line_obj);
+    line_origin = origin;
+    Py_DECREF(line_obj);
     if (err < 0) {
+        if (rec->pending) {
+            rec->pending = 0;
+            pep669_backend_frame_set_lasti(frame, loc);
+        }
         return -1;
     }
     (void)pep669_code_events(co, &cd);
-    if (pep669_fire_tools(cd, PEP669_EV_LINE, loc) == 0) {
+    if (rec->pending) {
+        /* A callback moved the frame: it runs traced from the location
+         * on (every frame of the clone does), where the move is made. */
+        pep669_backend_frame_set_lasti(frame, loc);
+        give_up_clone(cl, cd);
+    }
+    else if (pep669_fire_tools(cd, PEP669_EV_LINE, loc) == 0) {
         pep669_clone_unpatch(cl, loc);
     }
     else if (site->src < 0) {
@@ -1803,6 +2074,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     uint64_t version = pep669_registry.version;
     int want = (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
     if (cd == NULL || cd->version != version ||
+        (record_top != NULL && record_top->engaged) || unhooked.engaged ||
         (events & ~(PEP669_CALL_EVENTS | PEP669_EXC_EVENTS)) ||
         !(events & (PEP669_BIT(CALL) | PEP669_EXC_EVENTS)) ||
         (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
@@ -1864,4 +2136,210 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
         rec->clone = NULL;
     }
     return 1;
+}
+
+/* ---- frame.f_lineno set from a callback ---- */
+
+/* The frame type's own setter of f_lineno: the interpreter's, which
+ * allows a jump only from a legacy trace function (f_trace set, the frame
+ * in a trace call).  Ours stands in for it (the same descriptor object,
+ * another PyGetSetDef): inside callbacks it applies 3.12's rules, then
+ * moves the frame with the interpreter's own setter. */
+static setter lineno_orig = NULL;
+static PyGetSetDef lineno_def;
+
+PEP669_THREAD_LOCAL_FAST int pep669_trace_line_origin = PEP669_ORIGIN_NONE;
+
+static Pep669Record *
+record_of(PyFrameObject *f)
+{
+    Pep669Frame *fr = pep669_backend_pyframe_frame(f);
+    if (record_top != NULL && record_top->frame == fr) {
+        return record_top;
+    }
+    return is_unhooked(fr) ? &unhooked : NULL;
+}
+
+/* The interpreter's setter, as from a trace function of the frame's. */
+static int
+lineno_move(PyFrameObject *f, PyObject *value, void *closure)
+{
+    PyObject *trace = pep669_backend_pyframe_trace(f);
+    if (trace != NULL) {
+        return lineno_orig((PyObject *)f, value, closure);
+    }
+    pep669_backend_pyframe_set_trace(f, Py_None);
+    int err = lineno_orig((PyObject *)f, value, closure);
+    if (pep669_backend_pyframe_trace(f) == Py_None) {
+        pep669_backend_pyframe_set_trace(f, NULL);
+    }
+    return err;
+}
+
+void
+pep669_trace_frame_moved(PyFrameObject *frame, int lasti, int jump)
+{
+    Pep669Record *rec = record_of(frame);
+    if (rec == NULL) {
+        return;
+    }
+    /* The line it lands on was "given" (3.12 reports no LINE for it), and
+     * the move is no jump of the code's. */
+    rec->last_line = line_of(rec->code, lasti);
+    rec->prev_offset = -1;
+    rec->moved = (char)jump;
+    rec->quiet_lines = 0;
+    rec->quiet_units = NULL;
+}
+
+static int
+lineno_set(PyObject *self, PyObject *value, void *closure)
+{
+    int event = pep669_trace_what_event;
+    if (event < 0 || !PyFrame_Check(self)) {
+        /* Not from a callback: the interpreter's rules (a legacy trace
+         * function's jump). */
+        return lineno_orig(self, value, closure);
+    }
+    PyFrameObject *f = (PyFrameObject *)self;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    if (!PyLong_CheckExact(value)) {
+        PyErr_SetString(PyExc_ValueError, "lineno must be an integer");
+        return -1;
+    }
+    /* 3.12/3.13 (frame_setlineno): by the event whose callback runs. */
+    switch (event) {
+    case PEP669_EV_LINE:
+    case PEP669_EV_JUMP:
+    case PEP669_EV_BRANCH:
+    case PEP669_EV_BRANCH_LEFT:
+    case PEP669_EV_BRANCH_RIGHT:
+    case PEP669_EV_PY_RESUME:
+    case PEP669_EV_PY_YIELD:
+        break;
+    case PEP669_EV_PY_START:
+        PyErr_SetString(PyExc_ValueError,
+                        "can't jump from the 'call' trace event of a new "
+                        "frame");
+        return -1;
+    case PEP669_EV_CALL:
+    case PEP669_EV_C_RETURN:
+        PyErr_SetString(PyExc_ValueError, "can't jump during a call");
+        return -1;
+    case PEP669_EV_PY_RETURN:
+    case PEP669_EV_PY_UNWIND:
+    case PEP669_EV_PY_THROW:
+    case PEP669_EV_RAISE:
+    case PEP669_EV_C_RAISE:
+    case PEP669_EV_INSTRUCTION:
+    case PEP669_EV_EXCEPTION_HANDLED:
+        PyErr_SetString(PyExc_ValueError,
+                        "can only jump from a 'line' trace event");
+        return -1;
+    default:
+        PyErr_SetString(PyExc_SystemError, "unexpected event type");
+        return -1;
+    }
+    if (event == PEP669_EV_PY_RESUME || event == PEP669_EV_PY_YIELD ||
+        line_origin == PEP669_ORIGIN_NONE ||
+        line_origin == PEP669_ORIGIN_HOOK) {
+        /* The frame is not running there (docs/differences.md), or the
+         * event came from the C API: the frame is in a call. */
+        PyErr_SetString(PyExc_ValueError,
+                        "can only jump from a 'line' trace event");
+        return -1;
+    }
+    Pep669Record *rec = record_of(f);
+    if (rec == NULL) {
+        /* Not the frame of the event (the innermost one pep669 runs):
+         * what the interpreter allows (a frame with f_trace set). */
+        return lineno_orig(self, value, closure);
+    }
+    if (line_origin == PEP669_ORIGIN_PROBE) {
+        /* A line probe: the frame runs the probe's call.  Checked on a
+         * copy now, made at the location's line event once the frame
+         * runs traced (pep669_trace_probe, pep669_trace). */
+        int to = pep669_backend_jump_check(f, value, lineno_orig, closure);
+        if (to < 0) {
+            return -1;
+        }
+        /* (where the callbacks see it: pep669_trace_probe puts the
+         * location back for the stub) */
+        pep669_backend_frame_set_lasti(rec->frame, to);
+        pep669_backend_frame_resync(rec->frame, to);
+        rec->pending = 1;
+        rec->pending_line = PyLong_AsLong(value);
+        rec->quiet_lines = 0;
+        rec->quiet_units = NULL;
+        return 0;
+    }
+    if (rec->jump_pos != NULL) {
+        /* A JUMP or BRANCH callback, which sees the frame at the jump:
+         * the interpreter has it at the destination already, and the
+         * move starts from there. */
+        if (rec->moved) {
+            PyErr_SetString(PyExc_ValueError,
+                            "can only jump from a 'line' trace event");
+            return -1;
+        }
+        pep669_backend_frame_restore(rec->frame, rec->jump_pos);
+        if (lineno_move(f, value, closure) < 0) {
+            Pep669FramePos again;
+            pep669_backend_frame_move(rec->frame, rec->jump_src, &again);
+            return -1;
+        }
+        pep669_trace_frame_moved(f, pep669_backend_pyframe_lasti(f), 1);
+        return 0;
+    }
+    /* A legacy trace call of the frame: the interpreter takes the new
+     * position when it returns. */
+    if (lineno_move(f, value, closure) < 0) {
+        return -1;
+    }
+    pep669_trace_frame_moved(f, pep669_backend_pyframe_lasti(f),
+                             event != PEP669_EV_LINE);
+    return 0;
+}
+
+/* The move a line probe's callback asked for, at the frame's first trace
+ * event after the probe. */
+static int
+pending_jump(Pep669Record *rec, PyFrameObject *frame)
+{
+    rec->pending = 0;
+    /* owned */
+    PyObject *line = PyLong_FromLong(rec->pending_line);
+    if (line == NULL) {
+        return -1;
+    }
+    int err = lineno_move(frame, line, lineno_def.closure);
+    Py_DECREF(line);
+    if (err == 0) {
+        pep669_trace_frame_moved(frame, pep669_backend_pyframe_lasti(frame),
+                                 0);
+    }
+    return err;
+}
+
+int
+pep669_trace_init(void)
+{
+    PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict,
+                                           "f_lineno");
+    if (descr == NULL || Py_TYPE(descr) != &PyGetSetDescr_Type) {
+        PyErr_SetString(PyExc_SystemError, "frame.f_lineno not found");
+        return -1;
+    }
+    PyGetSetDescrObject *gd = (PyGetSetDescrObject *)descr;
+    if (gd->d_getset == &lineno_def) {
+        return 0;
+    }
+    lineno_def = *gd->d_getset;
+    lineno_orig = lineno_def.set;
+    lineno_def.set = lineno_set;
+    gd->d_getset = &lineno_def;
+    return 0;
 }

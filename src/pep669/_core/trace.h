@@ -68,8 +68,26 @@ typedef struct Pep669Record {
      * where the frame unwinds from, when it does (3.10/3.11 put the first
      * raising instruction back as the frame's last one). */
     int last_reraise;
-    /* The filters the legacy tracer chose for the frame. */
+    /* The frame object's f_trace_lines and f_trace_opcodes as the program
+     * and its tools set them (what Python code reads, what a legacy tracer
+     * chose), and pep669's own filters.  While `engaged`, the frame
+     * object holds pep669's (with the program's added when a legacy
+     * tracer is set): the interpreter reads them before each instruction.
+     * Whenever Python code may look (a callback, a callee, the legacy
+     * tracer), the program's are put back first (pep669_trace_show). */
     int legacy_lines, legacy_opcodes;
+    char eng_lines, eng_opcodes, engaged;
+    char cur_lines, cur_opcodes;    /* what the frame object holds then */
+    /* A callback moved the frame (f_lineno) at a JUMP or BRANCH event:
+     * the destination's own events are off.  A callback of a line probe's
+     * LINE asked for a move to `pending_line`, made at the frame's next
+     * trace event (the location's line event, once it runs traced). */
+    char moved, pending;
+    long pending_line;
+    /* While JUMP/BRANCH callbacks run: where the frame really is (they see
+     * it at the jump, `jump_src`). */
+    Pep669FramePos *jump_pos;
+    int jump_src;
     /* Jump events are the only reason for opcode events: line events are
      * on, and each decides whether the instructions up to the next one
      * need opcode events (pep669_code_region). */
@@ -267,6 +285,34 @@ int pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
 
 /* After a registry change: the thread's running frame follows at once. */
 void pep669_trace_refresh(PyThreadState *ts);
+
+/* The event whose callbacks run on the thread, or -1 (what f_lineno's
+ * setter asks, as 3.12's asks the thread state's what_event). */
+extern PEP669_THREAD_LOCAL_FAST int pep669_trace_what_event;
+/* Where the line-level event whose callbacks run came from, for
+ * f_lineno's setter: a legacy trace call of the frame (the interpreter's
+ * setter can move it), a line probe, the eval-frame hook, or none of them
+ * (the C API, frame events). */
+#define PEP669_ORIGIN_NONE 0
+#define PEP669_ORIGIN_PROBE 1
+#define PEP669_ORIGIN_HOOK 2
+#define PEP669_ORIGIN_TRACE 3
+extern PEP669_THREAD_LOCAL_FAST int pep669_trace_line_origin;
+
+/* Callbacks are about to run on the thread: the frame objects of the
+ * records that hold pep669's filters show the program's again; returns
+ * what pep669_trace_unshow needs to put pep669's back afterwards. */
+int pep669_trace_show(PyThreadState *ts);
+void pep669_trace_unshow(PyThreadState *ts, int shown);
+/* Forward a legacy event to the thread's legacy tracer, which sees the
+ * frame's filters as it (or the program) set them. */
+int pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                         PyObject *arg);
+/* A callback moved the frame (f_lineno set) to `lasti`: the frame's next
+ * instruction; the line's LINE was given. */
+void pep669_trace_frame_moved(PyFrameObject *frame, int lasti, int jump);
+/* Module initialisation: f_lineno's setter. */
+int pep669_trace_init(void);
 
 /* The trampoline (a Py_tracefunc). */
 int pep669_trace(PyObject *obj, PyFrameObject *frame, int what,
