@@ -1,6 +1,7 @@
 """Build script.  CPython 3.8-3.11: the engine, pep669._monitoring (which
-also serves pep669.h's C API).  3.12: pep669._capi, pep669.h's C API over
-the native sys.monitoring.  3.13+: nothing to build."""
+also serves pep669.h's C API).  3.12/3.13: pep669._native, 3.14's
+sys.monitoring API and pep669.h's C API over the native sys.monitoring.
+3.14+: nothing to build."""
 
 import sys
 
@@ -13,11 +14,11 @@ HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "dispatch.h",
 def extensions(version_info=sys.version_info):
     """[(module name, sources)] to build for one interpreter version."""
     minor = tuple(version_info[:2])
-    if minor >= (3, 13):
+    if minor >= (3, 14):
         return []
-    if minor == (3, 12):
-        return [("pep669._capi", [CORE + name for name in
-                                  ("capi.c", "callbacks.c", "monitor_py312.c")])]
+    if minor >= (3, 12):
+        return [("pep669._native", [CORE + name for name in
+                                    ("native314.c", "capi.c", "callbacks.c")])]
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c",

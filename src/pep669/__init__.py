@@ -1,8 +1,12 @@
-"""PEP 669 execution-event monitoring (sys.monitoring) for CPython 3.8-3.11.
+"""PEP 669 execution-event monitoring (sys.monitoring) at 3.14's API level
+for CPython 3.8 and later.
 
-On CPython 3.12 and later ``pep669.monitoring`` is the interpreter's own
-``sys.monitoring``; on 3.8-3.11 it is this package's C implementation, with
-the same names, constants, rules and messages.
+On 3.8-3.11 ``pep669.monitoring`` is this package's C implementation, with
+the names, constants, rules and messages of the native one.  On 3.12 and
+3.13 it is the native ``sys.monitoring`` plus 3.14's ``clear_tool_id`` and
+``events.BRANCH_LEFT``/``BRANCH_RIGHT`` (pep669._native, in C over the
+native instrumentation; every native name behaves natively).  On 3.14+ it
+is ``sys.monitoring``.
 """
 
 import os
@@ -12,22 +16,25 @@ __all__ = ["monitoring", "install", "get_include", "NATIVE"]
 
 NATIVE = sys.version_info >= (3, 12)
 
-if NATIVE:
+if sys.version_info >= (3, 14):
     monitoring = sys.monitoring
-    if sys.version_info < (3, 13):
-        # pep669.h's C API over the native sys.monitoring (PEP669_IMPORT()
-        # fetches this capsule); 3.13 has the API itself.  Without it,
-        # sys.monitoring still works and PEP669_IMPORT() says why not.
-        try:
-            from ._capi import _C_API
-        except ImportError as exc:
-            _capi_error = "pep669's C API is not available: %s" % (exc,)
+elif NATIVE:
+    # 3.12/3.13: the 3.14 superset over the native module, and pep669.h's
+    # C API (PEP669_IMPORT() fetches _C_API).  Without the extension,
+    # pep669.monitoring is the native module as it is and PEP669_IMPORT()
+    # says why.
+    try:
+        from ._native import monitoring, _C_API
+    except ImportError as exc:
+        monitoring = sys.monitoring
+        _native_error = "pep669's C API is not available: %s" % (exc,)
 
-            def __getattr__(name):
-                if name == "_C_API":
-                    raise ImportError(_capi_error)
-                raise AttributeError("module %r has no attribute %r"
-                                     % (__name__, name))
+        def __getattr__(name):
+            if name == "_C_API":
+                raise ImportError(_native_error)
+            raise AttributeError("module %r has no attribute %r"
+                                 % (__name__, name))
+    sys.modules[__name__ + ".monitoring"] = monitoring
 else:
     from ._monitoring import monitoring, _C_API
 
@@ -36,14 +43,14 @@ else:
 
 
 def install():
-    """Make ``sys.monitoring`` available where the interpreter lacks it.
+    """Make ``sys.monitoring`` pep669.monitoring where that adds something.
 
-    Idempotent; does nothing on 3.12+, where ``sys.monitoring`` is native.
-    Returns the monitoring namespace.
+    3.8-3.11: sets ``sys.monitoring``.  3.12/3.13: replaces the native
+    module with the 3.14 superset (every native name stays, and the native
+    functions are reachable as before).  3.14+: does nothing.  Idempotent;
+    returns the monitoring namespace.
     """
     if getattr(sys, "monitoring", None) is not monitoring:
-        if NATIVE:
-            return sys.monitoring
         sys.monitoring = monitoring
     return monitoring
 

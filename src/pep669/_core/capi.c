@@ -4,7 +4,7 @@
 #define PEP669_PROVIDER
 #include "../include/pep669.h"
 
-/* pep669.h's ids are events.h's numbers on 3.8-3.11; on 3.12 the
+/* pep669.h's ids are events.h's numbers on 3.8-3.11; on 3.12/3.13 the
  * BRANCH_LEFT/RIGHT ids are BRANCH's. */
 #define X_CHECK_ID(name, num, kind) \
     _Static_assert(PY_MONITORING_EVENT_##name == PEP669_EV_##name || \
@@ -128,9 +128,39 @@ FIRE1(fire_py_return, PEP669_EV_PY_RETURN)
 FIRE1(fire_py_yield, PEP669_EV_PY_YIELD)
 FIRE1(fire_jump, PEP669_EV_JUMP)
 FIRE1(fire_branch, PEP669_EV_BRANCH)
-/* PY_MONITORING_EVENT_BRANCH_LEFT/RIGHT: BRANCH's id on 3.12 */
+#if PY_VERSION_HEX >= 0x030C0000
+/* 3.12/3.13: PY_MONITORING_EVENT_BRANCH_LEFT/RIGHT are BRANCH's id (the
+ * state holds the tools with native BRANCH); native314.c delivers LEFT or
+ * RIGHT to the tools that use them and BRANCH to the others. */
+static int
+fire_side(PyMonitoringState *state, PyObject *codelike, int32_t offset,
+          PyObject *target, int right)
+{
+    if (offset < 0) {
+        PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
+        return -1;
+    }
+    return pep669_native_fire_side(&state->active, codelike, offset,
+                                   target == NULL ? Py_None : target, right);
+}
+
+static int
+fire_branch_left(PyMonitoringState *state, PyObject *codelike,
+                 int32_t offset, PyObject *target)
+{
+    return fire_side(state, codelike, offset, target, 0);
+}
+
+static int
+fire_branch_right(PyMonitoringState *state, PyObject *codelike,
+                  int32_t offset, PyObject *target)
+{
+    return fire_side(state, codelike, offset, target, 1);
+}
+#else
 FIRE1(fire_branch_left, PY_MONITORING_EVENT_BRANCH_LEFT)
 FIRE1(fire_branch_right, PY_MONITORING_EVENT_BRANCH_RIGHT)
+#endif
 FIRE1(fire_c_return, PEP669_EV_C_RETURN)
 FIRE_EXC(fire_py_throw, PEP669_EV_PY_THROW)
 FIRE_EXC(fire_raise, PEP669_EV_RAISE)

@@ -1,6 +1,6 @@
 /* The monitoring state that callbacks and the C API act on.  Two
  * implementations: monitor_engine.c (3.8-3.11: pep669's registry) and
- * monitor_py312.c (3.12: the interpreter's own sys.monitoring).  Event
+ * native314.c (3.12/3.13: the interpreter's own sys.monitoring).  Event
  * numbers are the 3.12/3.13 ids of events.h. */
 #ifndef PEP669_MONITOR_H
 #define PEP669_MONITOR_H
@@ -56,6 +56,13 @@ int pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
 int pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *codelike, int offset, PyObject *const *extra,
                       int nextra, uint8_t *disabled, int bracket);
+
+/* native314.c (3.12/3.13): BRANCH_LEFT (right == 0) or BRANCH_RIGHT fired
+ * from C to the tools in *active (those with native BRANCH): LEFT/RIGHT to
+ * the tools that use them, BRANCH to the others; a tool that disables
+ * everything it wants here leaves *active. */
+int pep669_native_fire_side(uint8_t *active, PyObject *codelike,
+                            int32_t offset, PyObject *target, int right);
 
 /* capi.c: the capsule holding pep669.h's table (a new reference). */
 PyObject *pep669_capi_capsule(void);

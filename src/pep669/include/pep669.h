@@ -10,19 +10,22 @@
  *         return NULL;
  *     }
  *
- * 3.13 and later: the interpreter's own API; PEP669_IMPORT() does nothing.
- * 3.12: the pep669 package implements it on the interpreter's
- * sys.monitoring.  3.8-3.11: it is implemented by pep669's engine, so
+ * 3.14 and later: the interpreter's own API; PEP669_IMPORT() does nothing.
+ * 3.13: the interpreter's own API, plus BRANCH_LEFT/RIGHT from the pep669
+ * package (PEP669_IMPORT() fetches them).  3.12: the pep669 package
+ * implements it on the interpreter's sys.monitoring.  3.8-3.11: it is implemented by pep669's engine, so
  * events fired from C reach the same tools as the interpreter's events.
  * Below 3.13 the functions live in the pep669 package and are reached
  * through a capsule ("pep669._C_API") holding a versioned table; an
  * inactive state costs one byte test, as in 3.13.
  *
- * BRANCH_LEFT / BRANCH_RIGHT (3.14) are offered on every version.  Where
- * sys.monitoring has no such events (3.12, 3.13) they are the BRANCH
- * event: their ids equal PY_MONITORING_EVENT_BRANCH and their fire
- * functions fire BRANCH.  Event ids differ between versions (3.14
- * renumbered them): use the names, never the numbers.
+ * BRANCH_LEFT / BRANCH_RIGHT (3.14) are offered on every version.  On 3.12
+ * and 3.13 their ids equal PY_MONITORING_EVENT_BRANCH (a state entered
+ * for them holds the tools with native BRANCH events), and their fire
+ * functions deliver BRANCH_LEFT / BRANCH_RIGHT to the tools that use
+ * pep669.monitoring's events of those names, and BRANCH to tools that
+ * use BRANCH only.  Event ids differ between versions (3.14 renumbered
+ * them): use the names, never the numbers.
  *
  * An extension made of several C files: define PEP669_API_SHARED in all
  * of them, and PEP669_API_DEFINE as well in the one that calls
@@ -45,31 +48,9 @@ extern "C" {
 #define PEP669_CAPI_ABI_VERSION 1
 #define PEP669_CAPSULE_NAME "pep669._C_API"
 
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030E0000
 
-/* ---- 3.13+: the interpreter's own API ---- */
-
-#if PY_VERSION_HEX < 0x030E0000
-#define PY_MONITORING_EVENT_BRANCH_LEFT PY_MONITORING_EVENT_BRANCH
-#define PY_MONITORING_EVENT_BRANCH_RIGHT PY_MONITORING_EVENT_BRANCH
-
-static inline int
-PyMonitoring_FireBranchLeftEvent(PyMonitoringState *state, PyObject *codelike,
-                                 int32_t offset, PyObject *target_offset)
-{
-    return PyMonitoring_FireBranchEvent(state, codelike, offset,
-                                        target_offset);
-}
-
-static inline int
-PyMonitoring_FireBranchRightEvent(PyMonitoringState *state,
-                                  PyObject *codelike, int32_t offset,
-                                  PyObject *target_offset)
-{
-    return PyMonitoring_FireBranchEvent(state, codelike, offset,
-                                        target_offset);
-}
-#endif
+/* ---- 3.14+: the interpreter's own API, BRANCH_LEFT/RIGHT included ---- */
 
 static inline int
 Pep669_Import(void)
@@ -77,6 +58,14 @@ Pep669_Import(void)
     return 0;
 }
 
+#else
+
+#if PY_VERSION_HEX >= 0x030D0000
+/* ---- 3.13: the interpreter's own API; BRANCH_LEFT/RIGHT from the pep669
+ * package (they reach the tools that use pep669.monitoring's
+ * BRANCH_LEFT/RIGHT, and tools with BRANCH only get BRANCH) ---- */
+#define PY_MONITORING_EVENT_BRANCH_LEFT PY_MONITORING_EVENT_BRANCH
+#define PY_MONITORING_EVENT_BRANCH_RIGHT PY_MONITORING_EVENT_BRANCH
 #else
 
 /* ---- 3.8-3.12: the pep669 package's implementation ---- */
@@ -118,6 +107,7 @@ typedef struct _PyMonitoringState {
     uint8_t active;
     uint8_t opaque;
 } PyMonitoringState;
+#endif /* 3.13 */
 
 /* The table in the capsule.  Append only; see PEP669_CAPI_ABI_VERSION. */
 typedef struct Pep669_CAPI {
@@ -188,6 +178,7 @@ Pep669_Import(void)
     return 0;
 }
 
+#if PY_VERSION_HEX < 0x030D0000
 static inline int
 PyMonitoring_EnterScope(PyMonitoringState *state_array, uint64_t *version,
                         const uint8_t *event_types, Py_ssize_t length)
@@ -206,10 +197,30 @@ PyMonitoring_ExitScope(void)
 {
     return Pep669_API == NULL ? 0 : Pep669_API->ExitScope();
 }
+#endif
 
 /* As in 3.13: nothing is called unless some tool is active in `state`. */
 #define PEP669_FIRE(STATE, ENTRY, ARGS) \
     ((STATE)->active ? Pep669_API->ENTRY ARGS : 0)
+
+static inline int
+PyMonitoring_FireBranchLeftEvent(PyMonitoringState *state, PyObject *codelike,
+                                 int32_t offset, PyObject *target_offset)
+{
+    return PEP669_FIRE(state, FireBranchLeft,
+                       (state, codelike, offset, target_offset));
+}
+
+static inline int
+PyMonitoring_FireBranchRightEvent(PyMonitoringState *state,
+                                  PyObject *codelike, int32_t offset,
+                                  PyObject *target_offset)
+{
+    return PEP669_FIRE(state, FireBranchRight,
+                       (state, codelike, offset, target_offset));
+}
+
+#if PY_VERSION_HEX < 0x030D0000
 
 static inline int
 PyMonitoring_FirePyStartEvent(PyMonitoringState *state, PyObject *codelike,
@@ -272,23 +283,6 @@ PyMonitoring_FireBranchEvent(PyMonitoringState *state, PyObject *codelike,
 }
 
 static inline int
-PyMonitoring_FireBranchLeftEvent(PyMonitoringState *state, PyObject *codelike,
-                                 int32_t offset, PyObject *target_offset)
-{
-    return PEP669_FIRE(state, FireBranchLeft,
-                       (state, codelike, offset, target_offset));
-}
-
-static inline int
-PyMonitoring_FireBranchRightEvent(PyMonitoringState *state,
-                                  PyObject *codelike, int32_t offset,
-                                  PyObject *target_offset)
-{
-    return PEP669_FIRE(state, FireBranchRight,
-                       (state, codelike, offset, target_offset));
-}
-
-static inline int
 PyMonitoring_FireCReturnEvent(PyMonitoringState *state, PyObject *codelike,
                               int32_t offset, PyObject *retval)
 {
@@ -346,6 +340,8 @@ PyMonitoring_FireStopIterationEvent(PyMonitoringState *state,
     return PEP669_FIRE(state, FireStopIteration,
                        (state, codelike, offset, value));
 }
+
+#endif /* < 3.13 */
 
 #undef PEP669_FIRE
 
