@@ -71,22 +71,30 @@ class NamesTest(MonitoringTestCase):
 
     def test_dir(self):
         expected = list(NATIVE_NAMES)
-        if not pep669.NATIVE:
+        if sys.version_info < (3, 14):
             expected.append('clear_tool_id')
         self.assertEqual(sorted(dir(monitoring)), sorted(expected))
 
-    def test_native_is_sys_monitoring(self):
-        if sys.version_info >= (3, 12):
+    def test_native_underneath(self):
+        self.assertEqual(pep669.NATIVE, sys.version_info >= (3, 12))
+        if sys.version_info >= (3, 14):
             self.assertIs(monitoring, sys.monitoring)
-            self.assertTrue(pep669.NATIVE)
-        else:
-            self.assertFalse(pep669.NATIVE)
+        elif pep669.NATIVE:
+            # 3.12/3.13: the superset; what it adds nothing to is the
+            # native object itself.
+            native = pep669._native_monitoring
+            self.assertIsNot(monitoring, native)
+            for name in ('use_tool_id', 'free_tool_id', 'get_tool',
+                         'DISABLE', 'MISSING', 'DEBUGGER_ID'):
+                self.assertIs(getattr(monitoring, name),
+                              getattr(native, name), name)
+            self.assertIsNot(monitoring.events, native.events)
+            self.assertEqual(monitoring.__name__, native.__name__)
 
-    def test_clear_tool_id_only_on_backport(self):
-        self.assertEqual(hasattr(monitoring, 'clear_tool_id'),
-                         not pep669.NATIVE)
-        self.assertEqual(HAS_BRANCH_LEFT, not pep669.NATIVE)
-        self.assertEqual(hasattr(events, 'BRANCH_RIGHT'), not pep669.NATIVE)
+    def test_clear_tool_id_and_branch_sides_before_3_14(self):
+        self.assertTrue(hasattr(monitoring, 'clear_tool_id'))
+        self.assertTrue(HAS_BRANCH_LEFT)
+        self.assertTrue(hasattr(events, 'BRANCH_RIGHT'))
 
     def test_tool_constants(self):
         self.assertEqual(monitoring.DEBUGGER_ID, 0)
@@ -97,7 +105,7 @@ class NamesTest(MonitoringTestCase):
     def test_events_namespace(self):
         self.assertIs(type(events), types.SimpleNamespace)
         expected = dict(EVENT_VALUES)
-        if not pep669.NATIVE:
+        if sys.version_info < (3, 14):
             expected.update(BACKPORT_EVENT_VALUES)
         self.assertEqual(vars(events), expected)
         for name, value in expected.items():
@@ -130,12 +138,14 @@ class InstallTest(MonitoringTestCase):
             self.assertIs(sys.monitoring, monitoring)
             self.assertIs(pep669.install(), monitoring)
             self.assertIs(sys.monitoring, monitoring)
-            if sys.version_info >= (3, 12):
+            if sys.version_info >= (3, 14):
                 # native: left alone
                 self.assertIs(sys.monitoring, before)
         finally:
             if not had:
                 del sys.monitoring
+            elif sys.version_info >= (3, 12):
+                sys.monitoring = before
         self.assertEqual(hasattr(sys, 'monitoring'), had)
 
 
@@ -490,7 +500,6 @@ class BookkeepingTest(MonitoringTestCase):
         self.assertEqual(calls, ['sample', 'sample'])
         m.set_events(0, 0)
 
-    @unittest.skipIf(pep669.NATIVE, "clear_tool_id is backport-only")
     def test_clear_tool_id(self):
         m = monitoring
         calls = []
@@ -517,7 +526,6 @@ class BookkeepingTest(MonitoringTestCase):
         # unused tool: nothing to do, no error
         self.assertIsNone(m.clear_tool_id(4))
 
-    @unittest.skipIf(pep669.NATIVE, "clear_tool_id is backport-only")
     def test_clear_tool_id_argument_errors(self):
         m = monitoring
         with self.assertRaises(TypeError) as cm:

@@ -2,7 +2,7 @@
 in tests/capi/ (built here with the running interpreter's compiler).
 
 The same expectations hold natively on 3.13 (the header then uses the
-interpreter's own API), through pep669._capi on 3.12, and through the
+interpreter's own API), through pep669._native on 3.12, and through the
 engine on 3.8-3.11.  Offsets and line numbers are above 256, so that a
 reference leak cannot hide in the small-int cache.
 """
@@ -23,8 +23,11 @@ import build  # noqa: E402  (tests/capi/build.py)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "tests", "capi")
 NATIVE_CAPI = PY >= (3, 13)
-# BRANCH_LEFT/RIGHT are events of their own where sys.monitoring has them.
+# BRANCH_LEFT/RIGHT are events of pep669.monitoring on every version; in
+# the C API their ids are BRANCH's on 3.12/3.13 (the native scopes know
+# BRANCH only), and the fire functions still reach LEFT/RIGHT tools.
 SEPARATE_LEFT_RIGHT = hasattr(events, "BRANCH_LEFT")
+SEPARATE_IDS = SEPARATE_LEFT_RIGHT and not (3, 12) <= PY[:2] < (3, 14)
 
 T = None        # the test extension
 IDS = {}        # event name -> id in this build of pep669.h
@@ -533,7 +536,7 @@ class SameTools(CApiTestCase):
 class BranchLeftRight(CApiTestCase):
 
     def test_ids(self):
-        if SEPARATE_LEFT_RIGHT:
+        if SEPARATE_IDS:
             self.assertEqual((IDS["BRANCH_LEFT"], IDS["BRANCH_RIGHT"]),
                              (17, 18))
             self.assertEqual(events.BRANCH_LEFT, 1 << IDS["BRANCH_LEFT"])
@@ -549,13 +552,30 @@ class BranchLeftRight(CApiTestCase):
         self.enter("BRANCH_LEFT", "BRANCH_RIGHT")
         T.fire_event_branch_left(self.cl, 0, 1026)
         T.fire_event_branch_right(self.cl, 1, 1027)
-        if SEPARATE_LEFT_RIGHT:
+        if SEPARATE_IDS:
             expected = [("BRANCH_LEFT", 0, 1026), ("BRANCH_RIGHT", 1, 1027)]
+        elif SEPARATE_LEFT_RIGHT:
+            # 3.12/3.13: one state (BRANCH's id) for all three; a tool
+            # with BRANCH and LEFT/RIGHT gets BRANCH first, as from the
+            # interpreter's own branches.
+            expected = [("BRANCH", 0, 1026), ("BRANCH_LEFT", 0, 1026),
+                        ("BRANCH", 1, 1027), ("BRANCH_RIGHT", 1, 1027)]
         else:
             expected = [("BRANCH", 0, 1026), ("BRANCH", 1, 1027)]
         self.assertEqual(calls.calls, expected)
 
-    @unittest.skipUnless(SEPARATE_LEFT_RIGHT, "3.12/3.13: they are BRANCH")
+    @unittest.skipIf(SEPARATE_IDS, "ids of their own: a scope of LEFT/RIGHT "
+                     "holds LEFT/RIGHT tools only")
+    def test_branch_only_tool_gets_branch(self):
+        # 3.12/3.13: a tool that knows BRANCH only (a native BRANCH tool)
+        # gets BRANCH for both sides, as before pep669 had LEFT/RIGHT there.
+        calls = self.tool(["BRANCH"])
+        self.enter("BRANCH_LEFT", "BRANCH_RIGHT")
+        T.fire_event_branch_left(self.cl, 0, 1030)
+        T.fire_event_branch_right(self.cl, 1, 1031)
+        self.assertEqual(calls.calls, [("BRANCH", 0, 1030),
+                                       ("BRANCH", 1, 1031)])
+
     def test_disable_each_side(self):
         calls = self.tool(["BRANCH_LEFT", "BRANCH_RIGHT"],
                           respond={"BRANCH_LEFT": monitoring.DISABLE})
@@ -586,7 +606,7 @@ class NullArguments(CApiTestCase):
         self.assertEqual(calls.calls, [("PY_RETURN", 0, None)])
 
 
-@unittest.skipIf(NATIVE_CAPI, "3.13+: PEP669_IMPORT() does nothing")
+@unittest.skipIf(PY >= (3, 14), "3.14+: PEP669_IMPORT() does nothing")
 class Import(unittest.TestCase):
 
     def capsule(self, abi, size):
@@ -628,16 +648,18 @@ class Import(unittest.TestCase):
             self.reimport_with(object())
 
 
-@unittest.skipUnless(PY[:2] == (3, 12), "pep669._capi exists on 3.12 only")
+@unittest.skipUnless((3, 12) <= PY[:2] < (3, 14),
+                     "pep669._native exists on 3.12/3.13 only")
 class CapiModuleMissing(unittest.TestCase):
-    """3.12 without a usable pep669._capi (e.g. built for another patch
-    release): sys.monitoring still works, PEP669_IMPORT() explains."""
+    """3.12/3.13 without a usable pep669._native (e.g. built for another
+    patch release): pep669.monitoring is the native sys.monitoring,
+    PEP669_IMPORT() explains."""
 
     def test_import_error_is_explained(self):
         import subprocess
         script = (
             "import sys\n"
-            "sys.modules['pep669._capi'] = None  # importing it fails\n"
+            "sys.modules['pep669._native'] = None  # importing it fails\n"
             "import pep669\n"
             "assert pep669.monitoring is sys.monitoring\n"
             "try:\n"

@@ -176,6 +176,40 @@ def line_table(code):
     return lines
 
 
+
+def while_copy_left(layout, src, dest):
+    """3.12/3.13 (pep669._native): BRANCH_LEFT of a ``while`` test's copy
+    at the end of the body reports where its JUMP_BACKWARD goes (the
+    body's start, 3.14's destination), when that jump is on the test's
+    line and goes to where an earlier test on that line falls through."""
+    if PY < (3, 12):
+        return dest
+    ins = {i.offset: i for i in layout.instructions}
+    jump = ins.get(dest)
+    while jump is not None and jump.opname == 'EXTENDED_ARG':
+        jump = ins.get(jump.offset + 2)
+    if jump is None or jump.opname != 'JUMP_BACKWARD':
+        return dest
+    code = layout.code
+    line = _line_at(code, src)
+    if _line_at(code, jump.offset) != line:
+        return dest
+    target = jump.argval
+    for i in layout.instructions:
+        if (i.offset < target and i.opname in BRANCH_OPS and
+                i.opname != 'FOR_ITER' and
+                layout.next_offset(i.offset) == target and
+                _line_at(code, i.offset) == line):
+            return target
+    return dest
+
+
+def _line_at(code, offset):
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
+
 class TraceOracle(object):
     """The line-level streams CPython's rules give for one run, derived
     from what the interpreter itself reports it executed: the legacy opcode
@@ -307,7 +341,10 @@ class TraceOracle(object):
                             sides = ['BRANCH_RIGHT']
                 for side in sides:
                     if want & getattr(E, side):
-                        out.append((side, name, poffset, offset))
+                        dest = offset
+                        if side == 'BRANCH_LEFT':
+                            dest = while_copy_left(layout, poffset, offset)
+                        out.append((side, name, poffset, dest))
             line = lines[offset]
             if PY < (3, 10):
                 # LNOTAB_NO_LINE: 3.8/3.9 line tables cannot say "no
@@ -1304,7 +1341,7 @@ class OracleTest(MonitoringTestCase):
     def test_jumps_without_line(self):
         self.check(E.JUMP | E.BRANCH, exclude=['consumer'])
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_branch_sides_alone(self):
         self.check(E.BRANCH_LEFT | E.BRANCH_RIGHT, exclude=['consumer'])
 
@@ -1366,11 +1403,12 @@ class JumpsWithoutOpcodeEventsTest(MonitoringTestCase):
         self.compare(E.JUMP | E.BRANCH | E.LINE,
                      lambda r: None if r.event == 'LINE' else self.some(r))
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES and not pep669.NATIVE,
+                         "the engine's traced/untraced frames: 3.8-3.11")
     def test_branch_sides(self):
         self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT, self.some)
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_branch_sides_all_disabled(self):
         self.compare(E.BRANCH_LEFT | E.BRANCH_RIGHT | E.JUMP,
                      lambda r: DISABLE)
@@ -1462,7 +1500,7 @@ class CoveragePatternTest(MonitoringTestCase):
         self.check([(func, args) for _, func, args, _ in self.scenarios()] +
                    self.handlers_after_the_rest(), jumps)
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_branch_sides_coverage(self):
         jumps = E.BRANCH_LEFT | E.BRANCH_RIGHT
         self.check([(func, args) for _, func, args, _ in self.scenarios()] +
@@ -1601,7 +1639,7 @@ class JumpBranchTest(MonitoringTestCase):
         self.assertEqual([k for k in kinds if k[0] == 'BRANCH'],
                          [('BRANCH', 2)] * 4)
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_sides_of_a_for_loop(self):
         fi, body, back, exit_ = self.loop_for_offsets()
         rec = self.record(E.BRANCH_LEFT | E.BRANCH_RIGHT, loop_for)
@@ -1610,7 +1648,7 @@ class JumpBranchTest(MonitoringTestCase):
             ('BRANCH_LEFT', 'loop_for', fi, body)] * 3 + [
             ('BRANCH_RIGHT', 'loop_for', fi, exit_)])
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_sides_of_if(self):
         L = Layout(if_chain.__code__)
         first = one_op_on_line(L, 1, BRANCH_OPS)
@@ -1620,7 +1658,7 @@ class JumpBranchTest(MonitoringTestCase):
             ('BRANCH_RIGHT', 'if_chain', first, first_of_line(L, 3)),
             ('BRANCH_LEFT', 'if_chain', second, L.next_offset(second))])
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_branch_and_sides_together(self):
         fi, body, back, exit_ = self.loop_for_offsets()
         rec = self.record(E.BRANCH | E.BRANCH_LEFT | E.BRANCH_RIGHT,
@@ -1806,7 +1844,7 @@ class DisableTest(MonitoringTestCase):
             ('BRANCH', 'if_chain', second, L.next_offset(second)),
             ('BRANCH', 'if_chain', second, L.next_offset(second))])
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: pep669.monitoring")
     def test_sides_disabled_separately(self):
         # 3.14: the two sides of a branch are two locations
         L = Layout(loop_for.__code__)
@@ -2143,7 +2181,8 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         self.stop()
         self.assertEqual(len(quiet.records), 2)
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES and not pep669.NATIVE,
+                         "the engine's traced/untraced frames: 3.8-3.11")
     def test_branch_sides(self):
         code = branch_probe.__code__
         L, fi, test = self.branch_layout()
@@ -2170,7 +2209,8 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         self.stop()
         self.assertEqual(rec.events(), [])
 
-    @unittest.skipUnless(HAS_BRANCH_SIDES, "BRANCH_LEFT/RIGHT: 3.8-3.11")
+    @unittest.skipUnless(HAS_BRANCH_SIDES and not pep669.NATIVE,
+                         "the engine's traced/untraced frames: 3.8-3.11")
     def test_opcode_events_only_where_a_branch_is_wanted(self):
         # One side of the conditional expression never runs, so the frame
         # stays traced; opcode events are on only on the line where that

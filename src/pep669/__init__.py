@@ -23,6 +23,7 @@ elif NATIVE:
     # C API (PEP669_IMPORT() fetches _C_API).  Without the extension,
     # pep669.monitoring is the native module as it is and PEP669_IMPORT()
     # says why.
+    _native_monitoring = sys.monitoring
     try:
         from ._native import monitoring, _C_API
     except ImportError as exc:

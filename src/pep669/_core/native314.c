@@ -184,8 +184,9 @@ code_data_ensure(PyObject *code)
 
 /* 3.12/3.13 repeat a `while` loop's test at the end of its body, where
  * staying in the loop falls through to a JUMP_BACKWARD on the test's own
- * line; 3.14 tests once, at the top, and its BRANCH_LEFT goes to the
- * body.  So LEFT of such a test reports the jump's target. */
+ * line back to the body's start; 3.14 tests once, at the top, and its
+ * BRANCH_LEFT goes to the body.  So LEFT of such a copy reports the
+ * jump's target, the destination 3.14 reports (docs/differences.md). */
 static void
 left_through_jump(CodeData *cd, const uint8_t *b, Py_ssize_t units,
                   Py_ssize_t i)
@@ -202,12 +203,30 @@ left_through_jump(CodeData *cd, const uint8_t *b, Py_ssize_t units,
     arg |= b[2 * j + 1];
     Py_ssize_t target = j + 1 + JUMP_BACKWARD_CACHES - (Py_ssize_t)arg;
     PyCodeObject *co = (PyCodeObject *)cd->code;
+    int line = PyCode_Addr2Line(co, (int)(2 * i));
     if (target < 0 || target >= units ||
-        PyCode_Addr2Line(co, (int)(2 * j)) !=
-            PyCode_Addr2Line(co, (int)(2 * i))) {
+        PyCode_Addr2Line(co, (int)(2 * j)) != line) {
         return;
     }
-    cd->left_dest[i] = (int32_t)(2 * target);
+    /* The jump goes back to where the loop's first test, on the same
+     * line, falls through to (a comprehension's `if` also falls through
+     * to a jump back, to its FOR_ITER: 3.14 keeps that jump). */
+    for (Py_ssize_t k = 0; k < target; k++) {
+        switch (b[2 * k]) {
+        case POP_JUMP_IF_FALSE:
+        case POP_JUMP_IF_TRUE:
+        case POP_JUMP_IF_NONE:
+        case POP_JUMP_IF_NOT_NONE:
+            if (k + 1 + POP_JUMP_CACHES == target &&
+                PyCode_Addr2Line(co, (int)(2 * k)) == line) {
+                cd->left_dest[i] = (int32_t)(2 * target);
+                return;
+            }
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 /* The branch instructions of the code's bytecode and room for the DISABLE
@@ -465,7 +484,9 @@ pep669_native_fire_side(uint8_t *active, PyObject *codelike, int32_t offset,
         ToolState *ts = &tools[tool];
         uint32_t d = 0;
         if (ts->mux) {
-            uint8_t wanted = (uint8_t)(ts->global_lr >> PEP669_EV_BRANCH_LEFT);
+            /* The state was entered for this side only. */
+            uint8_t wanted =
+                (uint8_t)(ts->global_lr >> PEP669_EV_BRANCH_LEFT) & side;
             if (deliver(ts, args, args, ts->global_branch, wanted, side,
                         &d) < 0) {
                 err = -1;
