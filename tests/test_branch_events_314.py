@@ -43,6 +43,26 @@ WHILE_TEST_AT_TOP = PY < (3, 10)
 # popped (POP_TOP) on the case line after the test, where its LEFT edge
 # lands; 3.14's LEFT lands on the case body.
 MATCH_SUBJECT_POP = PY < (3, 14)
+# 3.8-3.13: `async for` has no branch instruction: the loop ends when
+# END_ASYNC_FOR handles StopAsyncIteration.  3.14 reports LEFT for each
+# item and RIGHT at the end, from the `async for` line.
+ASYNC_FOR_HAS_NO_BRANCH = PY < (3, 14)
+
+
+def async_for_func():
+    async def gen():
+        yield 2
+        yield 3
+
+    async def foo():
+        async for y in gen():
+            2
+        pass  # line 3
+
+    try:
+        foo().send(None)
+    except StopIteration:
+        pass
 
 
 def line_of(code, offset):
@@ -213,6 +233,25 @@ class StreamTest(BranchTestCase):
         sides, rec = self.run_sides(caught)
         self.assertEqual(sides, [('BRANCH_LEFT', 3, 3)])
         self.check_pairs(rec)
+
+
+    def test_async_for(self):
+        code = async_for_func.__code__
+        foo = [c for c in code.co_consts if getattr(c, 'co_name', '') ==
+               'foo'][0]
+        rec = self.recorder(TOOL, SIDES, in_codes(code, foo))
+        async_for_func()
+        self.stop()
+        got = []
+        for r in rec.records:
+            lines = lines_of(r.code)
+            got.append((r.event, r.code.co_name, lines[r.args[0]],
+                        lines[r.args[1]]))
+        foo_events = [] if ASYNC_FOR_HAS_NO_BRANCH else [
+            ('BRANCH_LEFT', 'foo', 1, 1), ('BRANCH_LEFT', 'foo', 1, 1),
+            ('BRANCH_RIGHT', 'foo', 1, 3)]
+        self.assertEqual(got, foo_events + [('BRANCH_LEFT', 'async_for_func',
+                                             12, 12)])
 
 
 class OffsetTest(BranchTestCase):
