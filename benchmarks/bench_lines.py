@@ -10,8 +10,11 @@ modes:
     baseline        pep669 not even imported
     coverage        LINE set globally; the callback records (code, line) in a
                     set and returns DISABLE (coverage.py's sys.monitoring way)
-    branch          the same plus BRANCH_LEFT and BRANCH_RIGHT (3.8-3.11) or
-                    BRANCH (native 3.12/3.13), each recorded and DISABLEd
+    branch          the same plus BRANCH_LEFT and BRANCH_RIGHT, each recorded
+                    and DISABLEd (3.12/3.13: pep669._native's, over the
+                    native BRANCH event)
+    branch-native   the same with BRANCH instead (3.12/3.13: the native
+                    event, nothing of pep669 in between)
     count           LINE set globally; the callback counts and never disables
     settrace        3.8-3.11 only: a pure-Python sys.settrace line recorder
     ctracer         3.8-3.11 only: coverage.py's C tracer (Coverage(timid=
@@ -50,7 +53,8 @@ from bench_frame import fib, generators, loop
 
 DEPS = "/tmp/bench-deps-{version}"
 # Modes of every interpreter, then those of 3.8-3.11 only.
-MONITORING_MODES = ("baseline", "coverage", "branch", "count")
+MONITORING_MODES = ("baseline", "coverage", "branch", "branch-native",
+                    "count")
 LEGACY_MODES = ("settrace", "ctracer", "ctracer-branch")
 MODES = MONITORING_MODES + LEGACY_MODES
 # Modes that run only once per process: nothing changes after the first run.
@@ -366,8 +370,8 @@ def setup(mode, state):
         monitoring.register_callback(tool, events.LINE, count_line)
     else:
         monitoring.register_callback(tool, events.LINE, record_line)
-    if mode == "branch":
-        if hasattr(events, "BRANCH_LEFT"):
+    if mode in ("branch", "branch-native"):
+        if hasattr(events, "BRANCH_LEFT") and mode == "branch":
             branches = (events.BRANCH_LEFT, events.BRANCH_RIGHT)
         else:
             branches = (events.BRANCH,)
@@ -726,8 +730,9 @@ def report(interpreters, names, results, samples, unit, reference):
     for mode, title in (("coverage", "Coverage pattern (LINE, record, "
                                      "DISABLE)"),
                         ("branch", "Branch coverage (LINE + BRANCH_LEFT/"
-                                   "RIGHT, or BRANCH on 3.12/3.13, "
-                                   "DISABLE)")):
+                                   "RIGHT, DISABLE)"),
+                        ("branch-native", "Branch coverage with BRANCH "
+                                          "(LINE + BRANCH, DISABLE)")):
         if not measured(mode):
             continue
         text, means[mode] = ratio_table(interpreters, names, results, mode,

@@ -245,7 +245,10 @@ def _import_coverage(covdir, core, branch):
     shims = []
     if core in ("ctrace", "sysmon", "pytrace"):
         os.environ["COVERAGE_CORE"] = core
-    if core == "sysmon" and sys.version_info < (3, 12):
+    # 3.12/3.13: pep669's superset (3.14's BRANCH_LEFT/RIGHT) for branch
+    # mode only; line mode stays the native reference.
+    if core == "sysmon" and (sys.version_info < (3, 12) or
+                             (branch and sys.version_info < (3, 14))):
         sys.path.insert(0, SRC)
         import pep669
         pep669.install()

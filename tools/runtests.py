@@ -18,7 +18,8 @@ Then, when asked (both are on by default when CI=true):
   python3.11-dbg) and run ``tools/refleak.py``: one entry;
 - ``--asan``: build with ``--asan`` in a scratch copy of the tree and run the
   suite under AddressSanitizer on the newest 3.11 and the newest 3.8-3.10
-  (the two backend families): one entry each.
+  (the two backend families) and the newest 3.12/3.13 (pep669._native):
+  one entry each.
 
 The last line of output is always ``N passed, N failed``: N counts the
 unittest tests of every interpreter plus the conformance, refleak and ASan
@@ -664,14 +665,19 @@ class Matrix(object):
     def asan_interpreters(self, interpreters):
         """The interpreters of the ASan runs: those given, else the newest
         backport of each backend family tested (3.11's own backend; the
-        frame-object backend of 3.8-3.10, with the line and call probes)."""
+        frame-object backend of 3.8-3.10, with the line and call probes),
+        and the newest 3.12/3.13 (pep669._native)."""
+        def built(i):
+            return i.version_info[:2] < (3, 14)
         if self.args.asan_python:
             found = [probe(cmd) for cmd in self.args.asan_python]
-            return [i if i is not None and i.backport else None
+            return [i if i is not None and built(i) else None
                     for i in found]
-        backports = [i for i in interpreters if i.backport and not i.debug]
+        backports = [i for i in interpreters if built(i) and not i.debug]
         chosen = []
-        for family in (lambda v: v >= (3, 11), lambda v: v < (3, 11)):
+        for family in (lambda v: (3, 11) <= v < (3, 12),
+                       lambda v: v < (3, 11),
+                       lambda v: (3, 12) <= v < (3, 14)):
             members = [i for i in backports if family(i.version_info[:2])]
             if members:
                 chosen.append(max(members, key=lambda i: i.version_info))
