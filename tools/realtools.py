@@ -37,7 +37,17 @@ the worker, nothing in coverage.py's files is edited):
    events, so the worker sets that flag after import.  Native 3.12/3.13 do
    not have the events: there coverage falls back to CTracer and the table
    says n/a.  coverage 7.6.1 (the last release for 3.8) measures branches
-   with LINE/PY_* events and needs no flag.
+   with LINE/PY_* events and needs no flag.  On native 3.12/3.13 the
+   worker installs pep669 for the branch runs (3.14's BRANCH_LEFT/RIGHT
+   over the native BRANCH event, pep669._native); line runs stay native.
+
+``--reader-fix`` also repairs coverage's own bytecode reader
+(coverage/bytecode.py, written for 3.13+ bytecode) where the interpreter is
+older, to tell pep669's events from the client's reading of them
+(docs/realtools.md, "Porting note"): ``dis.Instruction.jump_target`` and
+``line_number`` (3.13's, used by coverage 7.10) from ``argval`` and the line
+table on 3.8-3.11, and JUMP_ABSOLUTE counted as an unconditional jump
+(``coverage.bytecode.ALWAYS_JUMPS``) on 3.8-3.10.
 
 Coverage versions: suite ``latest`` is the newest coverage.py pip installs
 for each interpreter (7.6.1 on 3.8, 7.10.x on 3.9, 7.16.x on 3.10, newer on
@@ -141,35 +151,67 @@ EXPLAINED = [
                   "coverage's own limit, not pep669's",
     },
     {
-        # 3.10's line table gives the JUMP_ABSOLUTE that closes a loop body
-        # the line of the body's last statement.  An `if` at the end of a
-        # loop body jumps (BRANCH_RIGHT, correct offsets) to that
-        # JUMP_ABSOLUTE; coverage's BranchArcResolver, written for 3.14
-        # bytecode, takes the first instruction on another line as the
-        # destination: line 11 instead of the loop header 9 (threads.py).
-        # It does not know JUMP_ABSOLUTE as an unconditional jump either.
+        # An `if` at the end of a loop body jumps (BRANCH_RIGHT, correct
+        # offsets: 26 -> 36 in threads.py's worker) to the JUMP_ABSOLUTE
+        # that closes the loop (3.10: no line, or the `if`'s own line).
+        # coverage's BranchArcResolver knows only 3.11+'s relative
+        # unconditional jumps: it does not follow JUMP_ABSOLUTE and gives
+        # no arc.  With --reader-fix (the jump followed to its absolute
+        # target) the arcs are CTracer's.
         "suite": "latest", "mode": "branch", "pythons": ("3.10",),
         "side": "ctrace only",
         "programs": ("loops", "threads", "generators"),
         "items": [(32, 31), (10, 9), (39, 38)],
-        "reason": "coverage's branch resolver (3.14 bytecode) on 3.10 "
-                  "bytecode: the loop's closing JUMP_ABSOLUTE has the line of "
-                  "the body's last statement, so the `if`'s jump back to the "
-                  "loop header resolves to that line; the BRANCH event's "
-                  "offsets are the real ones",
+        "reason": "coverage's branch resolver (3.11+ bytecode) does not "
+                  "follow 3.10's JUMP_ABSOLUTE back to the loop header; the "
+                  "BRANCH event's offsets are the real ones, and with "
+                  "--reader-fix (the jump followed) the arcs are CTracer's",
+    },
+    {
+        # --reader-fix on 3.9 (coverage 7.10.7): flatten()'s loop exit
+        # jumps to a JUMP_FORWARD to the implicit `return None` that the
+        # else arm (line 31) falls into; co_lnotab gives that return line
+        # 31.  Reached by the jump it has no line, by falling through it
+        # has line 31: a per-instruction line (what coverage's reader
+        # takes) cannot be right for both paths.
+        "suite": "latest", "mode": "branch", "pythons": ("3.9",),
+        "side": "ctrace only", "programs": ("recursion",),
+        "items": [(28, -26)],
+        "reason": "3.9's co_lnotab gives the return shared by a loop exit "
+                  "(jump) and an else arm (fall-through) the else arm's "
+                  "line; coverage's reader, even with --reader-fix's "
+                  "per-instruction lines, cannot tell the two paths apart "
+                  "(the interpreter's line tracing does: by the jump)",
     },
     {
         # coverage 7.17 added sequential arcs from consecutive LINE events
         # (coverage issue 2167); 7.16.2 (the newest for 3.10) lacks them.
         # Checked: coverage 7.16.2 on 3.11 shows exactly these differences,
         # 7.17.3 on 3.11 none.
-        "suite": "latest", "mode": "branch", "pythons": ("3.10",),
+        # The same for coverage 7.10.7 on 3.9 once --reader-fix lets it run.
+        "suite": "latest", "mode": "branch", "pythons": ("3.9", "3.10"),
         "side": "ctrace only", "programs": ("asyncs", "classes"),
         "items": [(29, 30), (29, 31), (50, 53)],
-        "reason": "coverage 7.16.2's sysmon core lacks the fall-through arcs "
-                  "7.17 added (coverage issue 2167): `async for` exits and "
-                  "one-line class bodies; 7.16.2 on 3.11 shows the same, "
-                  "7.17.3 on 3.11 none",
+        "reason": "coverage before 7.17 (7.16.2 on 3.10, 7.10.7 on 3.9) "
+                  "lacks the fall-through arcs 7.17 added (coverage issue "
+                  "2167): `async for` exits and one-line class bodies; "
+                  "7.16.2 on 3.11 shows the same, 7.17.3 on 3.11 none",
+    },
+    {
+        # 3.12/3.13 (through pep669._native): a loop's exit (BRANCH_RIGHT
+        # to the RETURN_CONST after END_FOR, right offsets) resolves in
+        # coverage's reader, written for 3.14 (no RETURN_CONST there), by
+        # walking on past the return into the next statement, a line that
+        # never ran.  With --reader-fix (RETURN_CONST is a return) the
+        # data are CTracer's.
+        "suite": "latest", "mode": "branch", "pythons": ("3.12", "3.13"),
+        "side": "sysmon only", "programs": ("returns",),
+        "items": [8, (5, 8)],
+        "reason": "coverage's bytecode reader (3.14) does not know 3.12/"
+                  "3.13's RETURN_CONST as a return and walks on into the "
+                  "next statement: a line and an arc that never ran; the "
+                  "BRANCH_RIGHT event's offsets are the real ones, and with "
+                  "--reader-fix the data are CTracer's",
     },
 ]
 
@@ -228,16 +270,45 @@ def explain(diff, rules=None):
 # ---------------------------------------------------------------------------
 # Worker: runs in the interpreter being measured.
 
-def _lnotab_bytes_to_lines(code):
-    """coverage.sysmon.bytes_to_lines without code.co_lines() (3.8/3.9)."""
+NO_FALL_THROUGH = frozenset([
+    "JUMP_ABSOLUTE", "JUMP_FORWARD", "RETURN_VALUE", "RAISE_VARARGS",
+    "RERAISE"])
+
+
+def _lnotab_line_map(code, lineless_runs):
+    """{offset: line} of every instruction from co_lnotab (3.8/3.9).
+
+    co_lnotab cannot say "no line": the compiler's artificial instructions
+    (a loop's exit jump, the implicit ``return None`` after an if/else)
+    inherit the line before them.  With `lineless_runs`, a run of
+    instructions that only a jump can enter (it follows an instruction that
+    does not fall through) and that starts no line maps to None, as 3.10+
+    tables say (pep669's LNOTAB_NO_LINE rule for its own LINE events)."""
     import dis
-    starts = list(dis.findlinestarts(code))
-    b2l = {}
-    for i, (offset, line) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(code.co_code)
-        for boffset in range(offset, end, 2):
-            b2l[boffset] = line
-    return b2l
+    starts = dict(dis.findlinestarts(code))
+    out = {}
+    line = None
+    lineless = False
+    previous = None
+    get_instructions = getattr(dis, "_realtools_get_instructions",
+                               dis.get_instructions)
+    for ins in get_instructions(code):
+        if ins.offset in starts:
+            lineless = False
+            line = starts[ins.offset]
+        elif (lineless_runs and previous is not None
+                and previous.opname in NO_FALL_THROUGH):
+            lineless = True
+        out[ins.offset] = None if lineless else line
+        previous = ins
+    return out
+
+
+def _lnotab_bytes_to_lines(code):
+    """coverage.sysmon.bytes_to_lines without code.co_lines() (3.8/3.9);
+    with --reader-fix, artificial instructions have no line."""
+    fix = bool(os.environ.get("PEP669_REALTOOLS_READER_FIX"))
+    return _lnotab_line_map(code, fix)
 
 
 def _import_coverage(covdir, core, branch):
@@ -268,7 +339,92 @@ def _import_coverage(covdir, core, branch):
                 and hasattr(sys.monitoring.events, "BRANCH_LEFT")):
             beh.branch_right_left = True
             shims.append("PYBEHAVIOR.branch_right_left = True")
+    if (core == "sysmon" and branch and
+            os.environ.get("PEP669_REALTOOLS_READER_FIX")):
+        shims.extend(_reader_fix())
     return coverage, shims
+
+
+def _reader_fix():
+    """Repair coverage's bytecode reader for pre-3.12 bytecode (what a tool
+    must do there; see --reader-fix).  Returns the shims applied."""
+    import dis
+    import coverage.bytecode as cb
+    done = []
+    if (sys.version_info < (3, 12) and hasattr(cb, "InstructionWalker") and
+            not hasattr(dis.Instruction, "jump_target")):
+        jumps = set(dis.hasjrel) | set(dis.hasjabs)
+        lines = {}
+        keep = []
+        original = dis.get_instructions
+        dis._realtools_get_instructions = original
+
+        def get_instructions(x, *args, **kwargs):
+            # 3.13's Instruction.line_number: the line of every instruction
+            # (None: no line); 3.8/3.9: see _lnotab_line_map.
+            code = getattr(x, "__code__", x)
+            out = list(original(x, *args, **kwargs))
+            keep.append(out)
+            if sys.version_info < (3, 10):
+                by_offset = _lnotab_line_map(code, True)
+            else:
+                by_offset = {}
+                for start, end, line in code.co_lines():
+                    for offset in range(start, end, 2):
+                        by_offset[offset] = line
+            for ins in out:
+                lines[id(ins)] = by_offset.get(ins.offset)
+            return iter(out)
+        dis.Instruction.jump_target = property(
+            lambda self: self.argval if self.opcode in jumps else None)
+        dis.Instruction.line_number = property(
+            lambda self: lines.get(id(self)))
+        dis.get_instructions = get_instructions
+        done.append("dis.Instruction.jump_target/line_number")
+    if ("RETURN_CONST" in dis.opmap and hasattr(cb, "RETURNS")
+            and dis.opmap["RETURN_CONST"] not in cb.RETURNS):
+        # 3.12/3.13: RETURN_CONST returns (3.14 removed it; coverage's
+        # reader, written for 3.14, walks on past it into the next
+        # statement's line).
+        cb.RETURNS.add(dis.opmap["RETURN_CONST"])
+        done.append("RETURN_CONST in coverage.bytecode.RETURNS")
+    if "JUMP_ABSOLUTE" not in dis.opmap:
+        return done
+    absolute = dis.opmap["JUMP_ABSOLUTE"]
+    if hasattr(cb, "BranchArcResolver"):
+        # coverage 7.16+: resolves (source, destination) pairs on the raw
+        # bytes, knowing only 3.11+'s relative unconditional jumps.  A
+        # JUMP_ABSOLUTE that starts no new line (3.10's loop-closing jump
+        # has no line, or the branch's own) is followed to its (absolute)
+        # target first, and the resolver goes on from there.
+        resolve = cb.BranchArcResolver.resolve
+        unit = 2 if sys.version_info >= (3, 10) else 1
+
+        def resolve_through_absolute(self, source, dest):
+            co_code = self.co_code
+            seen = set()
+            from_line = self.line_at(source)
+            while (0 <= dest < len(co_code) and dest not in seen and
+                   co_code[dest] == absolute and
+                   self.line_at(dest) in (None, from_line)):
+                seen.add(dest)
+                arg = co_code[dest + 1]
+                back = dest - 2
+                shift = 8
+                while back >= 0 and co_code[back] == dis.opmap["EXTENDED_ARG"]:
+                    arg |= co_code[back + 1] << shift
+                    shift += 8
+                    back -= 2
+                dest = arg * unit
+            return resolve(self, source, dest)
+        cb.BranchArcResolver.resolve = resolve_through_absolute
+        done.append("BranchArcResolver follows line-less JUMP_ABSOLUTE")
+    elif hasattr(cb, "ALWAYS_JUMPS") and hasattr(cb, "InstructionWalker"):
+        # coverage 7.10: walks dis instructions through jump_target, which
+        # the shim above gives as the absolute target.
+        cb.ALWAYS_JUMPS.add(absolute)
+        done.append("JUMP_ABSOLUTE in coverage.bytecode.ALWAYS_JUMPS")
+    return done
 
 
 def _run_program(code, path):
@@ -569,7 +725,9 @@ def compare(results, versions, suites, programs):
                     # Native runs of the same coverage release, whichever
                     # suite installed it.
                     native_sets = []
-                    for nv in natives:
+                    # Since pep669._native, the 3.12/3.13 branch runs go
+                    # through pep669: only line runs are a native reference.
+                    for nv in (natives if mode == "line" else ()):
                         for nsuite in suites:
                             nsm = results.get((nv, nsuite, mode, "sysmon",
                                                name), {})
@@ -587,7 +745,7 @@ def compare(results, versions, suites, programs):
                                                  name, kind, item),
                              "native_same": minor(v) not in NATIVE and any(
                                  (kind, item, side) in s for s in native_sets)}
-                        if minor(v) in NATIVE:
+                        if minor(v) in NATIVE and mode == "line":
                             d["explained"] = NATIVE_REFERENCE
                         else:
                             d["bug"] = explain(d, ENGINE_BUGS)
@@ -605,7 +763,9 @@ def print_table(rows, programs):
     print("| python | suite | coverage | mode | same | different | n/a | error |")
     print("|---|---|---|---|---|---|---|---|")
     for py, suite, mode, c, covv in rows:
-        tag = " (native)" if py in NATIVE else ""
+        tag = ""
+        if py in NATIVE:
+            tag = " (native)" if mode == "line" else " (pep669._native)"
         print("| %s%s | %s | %s | %s | %d | %d | %d | %d |" % (
             py, tag, suite, covv, mode, c["same"], c["different"], c["n/a"],
             c["error"]))
@@ -787,9 +947,14 @@ def main():
     ap.add_argument("--json", help="write all raw results here")
     ap.add_argument("--load", help="compare results written by --json "
                     "instead of running the programs")
+    ap.add_argument("--reader-fix", action="store_true",
+                    help="repair coverage's bytecode reader for pre-3.12 "
+                         "bytecode in branch runs (see the docstring)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print explained differences too")
     args = ap.parse_args()
+    if args.reader_fix:
+        os.environ["PEP669_REALTOOLS_READER_FIX"] = "1"
 
     wanted = set(args.pythons.split(",")) if args.pythons else None
     versions = available_versions(wanted)
