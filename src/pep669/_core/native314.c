@@ -825,20 +825,33 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
     Py_DECREF(res);
     ts->global_lr = 0;
     ts->global_branch = 0;
-    CodeData *cd = local_codes;
-    while (cd != NULL) {
-        CodeData *next = cd->next;
-        if (cd->local_any[tool]) {
-            res = call_native(native_set_local_events, "iOi", tool, cd->code,
-                              0);
-            if (res == NULL) {
-                return NULL;
-            }
-            Py_DECREF(res);
+    /* The codes first (new references), so that nothing the native calls
+     * do can free one under the walk. */
+    PyObject *codes = PyList_New(0);
+    if (codes == NULL) {
+        return NULL;
+    }
+    for (CodeData *cd = local_codes; cd != NULL; cd = cd->next) {
+        if (cd->local_any[tool] && PyList_Append(codes, cd->code) < 0) {
+            Py_DECREF(codes);
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(codes); i++) {
+        PyObject *code = PyList_GET_ITEM(codes, i);
+        res = call_native(native_set_local_events, "iOi", tool, code, 0);
+        if (res == NULL) {
+            Py_DECREF(codes);
+            return NULL;
+        }
+        Py_DECREF(res);
+        CodeData *cd = code_data(code);
+        if (cd != NULL) {
             set_code_local(cd, tool, 0);
         }
-        cd = next;
     }
+    Py_DECREF(codes);
+    update_mux(tool);
     Py_RETURN_NONE;
 }
 
