@@ -327,6 +327,14 @@ def _import_coverage(covdir, core, branch):
     sys.path.insert(0, covdir)
     import coverage
     import coverage.env
+    if (shims and (3, 12) <= sys.version_info < (3, 14) and
+            not hasattr(coverage.env.PYBEHAVIOR, "branch_right_left")):
+        # A coverage release without a BRANCH_LEFT/RIGHT path (7.6.1)
+        # stays on the native module (before coverage.sysmon binds it):
+        # the run is a native reference.
+        import pep669
+        sys.monitoring = pep669._native_monitoring
+        shims.remove("pep669.install()")
     if core == "sysmon":
         import coverage.sysmon
         if (not hasattr(compile("", "", "exec"), "co_lines")
@@ -703,11 +711,14 @@ def compare(results, versions, suites, programs):
             for v in versions:
                 counts = {"same": 0, "different": 0, "n/a": 0, "error": 0}
                 versions_seen = set()
+                through_pep669 = set()
                 for name, _ in programs:
                     status, dl = raw_diff(results, v, suite, mode, name)
                     sm = results.get((v, suite, mode, "sysmon", name), {})
                     if "coverage" in sm:
                         versions_seen.add(sm["coverage"])
+                    if "pep669.install()" in sm.get("shims", ()):
+                        through_pep669.add(name)
                     if status == "n/a":
                         counts["n/a"] += 1
                         continue
@@ -727,11 +738,13 @@ def compare(results, versions, suites, programs):
                     native_sets = []
                     # Since pep669._native, the 3.12/3.13 branch runs go
                     # through pep669: only line runs are a native reference.
-                    for nv in (natives if mode == "line" else ()):
+                    for nv in natives:
                         for nsuite in suites:
                             nsm = results.get((nv, nsuite, mode, "sysmon",
                                                name), {})
-                            if nsm.get("coverage") != sm.get("coverage"):
+                            if (nsm.get("coverage") != sm.get("coverage") or
+                                    "pep669.install()" in
+                                    nsm.get("shims", ())):
                                 continue
                             ns, nd = raw_diff(results, nv, nsuite, mode, name)
                             if ns in ("same", "different"):
@@ -745,7 +758,8 @@ def compare(results, versions, suites, programs):
                                                  name, kind, item),
                              "native_same": minor(v) not in NATIVE and any(
                                  (kind, item, side) in s for s in native_sets)}
-                        if minor(v) in NATIVE and mode == "line":
+                        if (minor(v) in NATIVE and "pep669.install()"
+                                not in sm.get("shims", ())):
                             d["explained"] = NATIVE_REFERENCE
                         else:
                             d["bug"] = explain(d, ENGINE_BUGS)
@@ -753,7 +767,8 @@ def compare(results, versions, suites, programs):
                                               else explain(d))
                         diffs.append(d)
                 rows.append((minor(v), suite, mode, counts,
-                             ",".join(sorted(versions_seen)) or "-"))
+                             ",".join(sorted(versions_seen)) or "-",
+                             bool(through_pep669)))
     return rows, diffs
 
 
@@ -762,10 +777,10 @@ def print_table(rows, programs):
           "(%d programs in tests/realtools/)\n" % len(programs))
     print("| python | suite | coverage | mode | same | different | n/a | error |")
     print("|---|---|---|---|---|---|---|---|")
-    for py, suite, mode, c, covv in rows:
+    for py, suite, mode, c, covv, through in rows:
         tag = ""
         if py in NATIVE:
-            tag = " (native)" if mode == "line" else " (pep669._native)"
+            tag = " (pep669._native)" if through else " (native)"
         print("| %s%s | %s | %s | %s | %d | %d | %d | %d |" % (
             py, tag, suite, covv, mode, c["same"], c["different"], c["n/a"],
             c["error"]))
