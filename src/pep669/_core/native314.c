@@ -458,6 +458,8 @@ static PyMethodDef mux_def = {
 
 /* ---- the C API: BRANCH_LEFT/RIGHT fired from C ---- */
 
+static int in_main_interpreter(void);
+
 int
 pep669_native_fire_side(uint8_t *active, PyObject *codelike, int32_t offset,
                         PyObject *target, int right)
@@ -471,6 +473,7 @@ pep669_native_fire_side(uint8_t *active, PyObject *codelike, int32_t offset,
     uint8_t side = right ? D_RIGHT : D_LEFT;
     uint8_t todo = *active;
     int err = 0;
+    int main = in_main_interpreter();
     pep669_monitor_enter_callback(tstate);
     while (todo) {
         int tool = 7;
@@ -483,7 +486,7 @@ pep669_native_fire_side(uint8_t *active, PyObject *codelike, int32_t offset,
         }
         ToolState *ts = &tools[tool];
         uint32_t d = 0;
-        if (ts->mux) {
+        if (ts->mux && main) {
             /* The state was entered for this side only. */
             uint8_t wanted =
                 (uint8_t)(ts->global_lr >> PEP669_EV_BRANCH_LEFT) & side;
@@ -966,19 +969,67 @@ get_native(PyObject **slot, const char *name)
     return *slot == NULL ? -1 : 0;
 }
 
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "pep669._native",
-    .m_doc = "3.14's sys.monitoring over the native one (CPython 3.12/3.13), "
-             "and pep669.h's C API.",
-    .m_size = -1,
-};
-
-PyMODINIT_FUNC
-PyInit__native(void)
+/* Tools of the main interpreter only: the 3.14 state above (tools, the
+ * mux, per-code data) exists once per process.  Another interpreter gets
+ * its own native sys.monitoring as `monitoring`, and the C API over its own
+ * native state (BRANCH_LEFT/RIGHT fired from C reach its BRANCH tools). */
+static int
+in_main_interpreter(void)
 {
-    /* owned */
-    PyObject *mod = NULL, *capi = NULL, *monitoring = NULL;
+    return PyInterpreterState_Get() == PyInterpreterState_Main();
+}
+
+static int
+init_once(void)
+{
+    if (native != NULL) {
+        return 0;
+    }
+    PyObject *n = PySys_GetObject("monitoring");
+    if (n == NULL) {
+        PyErr_SetString(PyExc_ImportError, "sys.monitoring is missing");
+        return -1;
+    }
+    native = Py_NewRef(n);
+    if (get_native(&native_set_events, "set_events") < 0 ||
+        get_native(&native_get_events, "get_events") < 0 ||
+        get_native(&native_set_local_events, "set_local_events") < 0 ||
+        get_native(&native_get_local_events, "get_local_events") < 0 ||
+        get_native(&native_register_callback, "register_callback") < 0 ||
+        get_native(&native_restart_events, "restart_events") < 0 ||
+        get_native(&native_all_events, "_all_events") < 0 ||
+        get_native(&native_get_tool, "get_tool") < 0 ||
+        get_native(&disable_obj, "DISABLE") < 0 ||
+        get_native(&missing_obj, "MISSING") < 0) {
+        Py_CLEAR(native);
+        return -1;
+    }
+    extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_data);
+    if (extra_index < 0) {
+        PyErr_SetString(PyExc_ImportError, "pep669: no co_extra slot left");
+        Py_CLEAR(native);
+        return -1;
+    }
+    for (int t = 0; t < TOOLS; t++) {
+        PyObject *self = PyLong_FromLong(t);
+        muxes[t] = self == NULL ? NULL
+                                : PyCFunction_NewEx(&mux_def, self, NULL);
+        Py_XDECREF(self);
+        if (muxes[t] == NULL) {
+            Py_CLEAR(native);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The main interpreter's `monitoring`, made once and handed out again if
+ * the module is imported again. */
+static PyObject *main_monitoring = NULL;
+
+static int
+exec_native(PyObject *mod)
+{
     /* PyInterpreterState's layout is only fixed within one patch release:
      * a build reused on another one (a cached wheel) must not read it. */
     if ((Py_Version & 0xFFFFFF00UL) != (PY_VERSION_HEX & 0xFFFFFF00UL)) {
@@ -991,65 +1042,63 @@ PyInit__native(void)
                      (int)((Py_Version >> 24) & 0xFF),
                      (int)((Py_Version >> 16) & 0xFF),
                      (int)((Py_Version >> 8) & 0xFF));
-        return NULL;
+        return -1;
     }
-    if (native == NULL) {
-        PyObject *n = PySys_GetObject("monitoring");
-        if (n == NULL) {
-            PyErr_SetString(PyExc_ImportError, "sys.monitoring is missing");
-            return NULL;
+    /* owned */
+    PyObject *monitoring = NULL, *capi = NULL;
+    if (in_main_interpreter()) {
+        if (init_once() < 0) {
+            return -1;
         }
-        native = Py_NewRef(n);
-        if (get_native(&native_set_events, "set_events") < 0 ||
-            get_native(&native_get_events, "get_events") < 0 ||
-            get_native(&native_set_local_events, "set_local_events") < 0 ||
-            get_native(&native_get_local_events, "get_local_events") < 0 ||
-            get_native(&native_register_callback, "register_callback") < 0 ||
-            get_native(&native_restart_events, "restart_events") < 0 ||
-            get_native(&native_all_events, "_all_events") < 0 ||
-            get_native(&native_get_tool, "get_tool") < 0 ||
-            get_native(&disable_obj, "DISABLE") < 0 ||
-            get_native(&missing_obj, "MISSING") < 0) {
-            Py_CLEAR(native);
-            return NULL;
-        }
-        extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_data);
-        if (extra_index < 0) {
-            PyErr_SetString(PyExc_ImportError,
-                            "pep669: no co_extra slot left");
-            Py_CLEAR(native);
-            return NULL;
-        }
-        for (int t = 0; t < TOOLS; t++) {
-            PyObject *self = PyLong_FromLong(t);
-            muxes[t] = self == NULL ? NULL
-                                    : PyCFunction_NewEx(&mux_def, self, NULL);
-            Py_XDECREF(self);
-            if (muxes[t] == NULL) {
-                Py_CLEAR(native);
-                return NULL;
+        if (main_monitoring == NULL) {
+            main_monitoring = make_monitoring();
+            if (main_monitoring == NULL) {
+                return -1;
             }
         }
+        monitoring = Py_NewRef(main_monitoring);
     }
-    mod = PyModule_Create(&module_def);
-    if (mod == NULL) {
-        goto error;
+    else {
+        monitoring = Py_XNewRef(PySys_GetObject("monitoring"));
+        if (monitoring == NULL) {
+            PyErr_SetString(PyExc_ImportError, "sys.monitoring is missing");
+            return -1;
+        }
     }
-    monitoring = make_monitoring();
     capi = pep669_capi_capsule();
-    if (monitoring == NULL || capi == NULL ||
-        PyModule_AddObjectRef(mod, "monitoring", monitoring) < 0 ||
-        PyModule_AddObjectRef(mod, "_C_API", capi) < 0) {
-        goto error;
-    }
+    int err = (capi == NULL ||
+               PyModule_AddObjectRef(mod, "monitoring", monitoring) < 0 ||
+               PyModule_AddObjectRef(mod, "_C_API", capi) < 0) ? -1 : 0;
     Py_DECREF(monitoring);
-    Py_DECREF(capi);
-    return mod;
-error:
-    Py_XDECREF(monitoring);
     Py_XDECREF(capi);
-    Py_XDECREF(mod);
-    return NULL;
+    return err;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)exec_native},
+    {0, NULL}
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pep669._native",
+    .m_doc = "3.14's sys.monitoring over the native one (CPython 3.12/3.13), "
+             "and pep669.h's C API.",
+    .m_size = 0,
+    .m_slots = module_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__native(void)
+{
+    return PyModuleDef_Init(&module_def);
+}
+
+int
+pep669_monitor_serves_interpreter(void)
+{
+    /* sys.monitoring is per-interpreter: the caller's is read. */
+    return 1;
 }
 
 /* monitor.h for capi.c: the interpreter's own state. */
