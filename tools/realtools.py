@@ -929,8 +929,13 @@ def timing_callgrind(versions, suites, deps, modes, scale, jobs):
                          else "n/a" for c in ("ctrace", "sysmon")]
                 rel = ("%.2f" % (cost["sysmon"] / cost["ctrace"])
                        if cost["sysmon"] and cost["ctrace"] else "n/a")
+                tag = ""
+                if minor(v) in NATIVE:
+                    through = "pep669.install()" in res[
+                        (suite, v, mode, "sysmon", 1)].get("shims", ())
+                    tag = " (pep669._native)" if through else " (native)"
                 print("| %s%s | %s | %s | %s | %s | %s | %s |" % (
-                    minor(v), " (native)" if minor(v) in NATIVE else "",
+                    minor(v), tag,
                     suite, mode, "%.1f" % (base / 1e6) if base else "n/a",
                     cells[0], cells[1], rel))
     print()
