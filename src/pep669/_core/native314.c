@@ -1162,3 +1162,16 @@ pep669_monitor_version(void)
     return PyInterpreterState_Get()->monitoring_version;
 #endif
 }
+
+/* The interpreter brackets its own callbacks' frames itself. */
+void
+pep669_monitor_callbacks_begin(PyThreadState *Py_UNUSED(ts),
+                               int Py_UNUSED(event), int *Py_UNUSED(saved))
+{
+}
+
+void
+pep669_monitor_callbacks_end(PyThreadState *Py_UNUSED(ts),
+                             const int *Py_UNUSED(saved))
+{
+}
