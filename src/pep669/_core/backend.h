@@ -317,6 +317,14 @@ typedef struct {
      * jump to its stub; the probe makes the call there. */
     int call;
     int op, oparg, items;  /* the call instruction (filled in) */
+    /* Branch probes: a site of a line clone may stand for LINE at loc
+     * (line), for an edge of the branch instruction at bsrc (past its
+     * prefixes; -1: none) that arrives at loc, or both.  A branch's
+     * fall-through edge is a site at its destination (src -1, a
+     * destination that nothing else enters), its taken edge one at the
+     * branch itself (src: its first byte), made to jump to the stub. */
+    int line;
+    int bsrc;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and

@@ -1103,9 +1103,17 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         site->stub_end = at;
         total = at;
         /* The stub pushes the probe, then its (ignored) result, where the
-         * stack is the location's. */
-        ok = lu < units && depth[lu] >= 0 &&
-             depth[lu] + 1 <= co->co_stacksize;
+         * stack is the location's (one slot more than the code's, if need
+         * be, as for call sites). */
+        ok = lu < units && depth[lu] >= 0 && depth[lu] <= co->co_stacksize;
+        if (ok && depth[lu] + 1 > stacksize) {
+            stacksize = depth[lu] + 1;
+        }
+        if (ok && site->src < 0 && site->bsrc >= 0) {
+            /* A branch's fall-through: every arrival at the location must
+             * be that edge. */
+            ok = !entered[lu];
+        }
         if (ok && site->src < 0) {
             unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
             site->at = site->loc;

@@ -108,12 +108,37 @@ pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site)
     unpatch_site(cl, site);
 }
 
+/* The tools for which the edge of the branch at `b` to `dest` still
+ * fires (BRANCH, and BRANCH_LEFT or BRANCH_RIGHT by the destination). */
+static uint8_t
+edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
+{
+    int off = b, next, target;
+    if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+        PEP669_EV_BRANCH) {
+        return 0;
+    }
+    int side = dest == next ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+    return pep669_fire_tools(cd, PEP669_EV_BRANCH, b) |
+           pep669_fire_tools(cd, side, b);
+}
+
+int
+pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
+                   const Pep669Site *site)
+{
+    return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
+           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc));
+}
+
 void
-pep669_clone_unpatch(Pep669Clone *cl, int loc)
+pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc)
 {
     for (int i = 0; i < cl->nsites; i++) {
-        if (cl->sites[i].loc == loc) {
-            unpatch_site(cl, &cl->sites[i]);
+        Pep669Site *site = &cl->sites[i];
+        if (site->loc == loc && site->patched &&
+            !pep669_site_wanted(cl->orig, cd, site)) {
+            unpatch_site(cl, site);
         }
     }
 }
@@ -244,8 +269,24 @@ still_wanted(const uint8_t *map, uint8_t tools, int loc)
     return map == NULL || (map[loc >> 1] & tools) != tools;
 }
 
-/* Make a clone of `co` with probes for the LINE locations some tool still
- * wants; NULL when one of them cannot have probes, or without memory (no
+/* The site of `sites[0 .. n-1]` at the location `loc` (src -1) or on the
+ * jump whose first byte is `src`, or NULL. */
+static Pep669Site *
+find_site(Pep669Site *sites, int n, int loc, int src)
+{
+    for (int i = 0; i < n; i++) {
+        if (src < 0 ? sites[i].src < 0 && sites[i].loc == loc
+                    : sites[i].src == src) {
+            return &sites[i];
+        }
+    }
+    return NULL;
+}
+
+/* Make a clone of `co` with probes for the LINE locations some of `tools`
+ * still want, and for the branch edges some tool with a branch event
+ * still wants (branch probes: both edges of every branch of the frame's
+ * flow); NULL when one of them cannot have probes, or without memory (no
  * exception either way). */
 static Pep669Clone *
 make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
@@ -254,18 +295,31 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
-    int n = 0, k = 0;
+    const uint8_t *units = NULL;
+    int n = 0, k = 0, branches = 0;
+    int branch = (cd->tools[PEP669_EV_BRANCH] |
+                  cd->tools[PEP669_EV_BRANCH_LEFT] |
+                  cd->tools[PEP669_EV_BRANCH_RIGHT]) != 0;
     if (cd->disabled_version < pep669_registry.restart_version) {
         map = NULL;
     }
     if (cd->line_starts == NULL || kind == NULL) {
         return NULL;
     }
+    if (branch) {
+        units = pep669_code_units(co, cd);
+        if (units == NULL || cd->reach == NULL) {
+            return NULL;
+        }
+        for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+            branches += (units[u] & PEP669_UNIT_BRANCH) && cd->reach[u];
+        }
+    }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (wanted == NULL) {
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
+    for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
         if (!still_wanted(map, tools, loc)) {
             continue;
@@ -277,7 +331,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         n += (kind[loc >> 1] & PEP669_PROBE_AT) != 0;
     }
     /* The jumps to wanted locations probed on their jumps. */
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+    for (Py_ssize_t u = 0; tools != 0 && u < cd->nunits; u++) {
         int next, target;
         if ((kind[u] & PEP669_PROBE_SOURCE) &&
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
@@ -286,14 +340,15 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             n++;
         }
     }
-    if (n == 0) {
+    /* (at most two sites per branch) */
+    if (n + 2 * branches == 0) {
         goto fail;
     }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
     if (cl == NULL) {
         goto fail;
     }
-    cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
+    cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches), sizeof(Pep669Site));
     cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (cl->sites == NULL || cl->patched == NULL) {
         goto fail;
@@ -302,23 +357,69 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         int loc = cd->line_starts[i];
         if (wanted[loc >> 1] && (kind[loc >> 1] & PEP669_PROBE_AT)) {
             cl->sites[k].loc = loc;
+            cl->sites[k].line = 1;
+            cl->sites[k].bsrc = -1;
             cl->sites[k++].src = -1;
         }
     }
-    for (Py_ssize_t u = 0; u < cd->nunits && k < n; u++) {
+    for (Py_ssize_t u = 0; tools != 0 && u < cd->nunits && k < n; u++) {
         int next, target;
         if ((kind[u] & PEP669_PROBE_SOURCE) &&
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
             target >= 0 && wanted[target >> 1] &&
             (kind[target >> 1] & PEP669_PROBE_EDGES)) {
             cl->sites[k].loc = target;
+            cl->sites[k].line = 1;
+            cl->sites[k].bsrc = -1;
             cl->sites[k++].src = (int)u * 2;
         }
+    }
+    /* Branch edges: the fall-through at its destination (with the LINE
+     * site there, if any), the taken edge on the branch (with the LINE
+     * site of that jump, if any). */
+    for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
+        int b = (int)u * 2, off = b, next, target, first = b;
+        if (!(units[u] & PEP669_UNIT_BRANCH) || !cd->reach[u] ||
+            pep669_backend_jump_kind(co, &off, &next, &target) !=
+                PEP669_EV_BRANCH || off != b) {
+            continue;
+        }
+        while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
+            first -= 2;
+        }
+        int dests[2] = {next, target}, srcs[2] = {-1, first};
+        for (int e = 0; e < 2; e++) {
+            if (dests[e] < 0 || edge_tools(co, cd, b, dests[e]) == 0) {
+                continue;
+            }
+            if (e == 1 && target == next) {
+                /* (a jump to the next instruction: one edge) */
+                continue;
+            }
+            Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
+            if (site != NULL && site->loc != dests[e]) {
+                goto fail;
+            }
+            if (site == NULL) {
+                site = &cl->sites[k++];
+                site->loc = dests[e];
+                site->src = srcs[e];
+                site->line = 0;
+            }
+            site->bsrc = b;
+        }
+    }
+    n = k;
+    if (n == 0) {
+        goto fail;
     }
     if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }
     cl->line_tools = tools;
+    cl->branch_tools[0] = cd->tools[PEP669_EV_BRANCH];
+    cl->branch_tools[1] = cd->tools[PEP669_EV_BRANCH_LEFT];
+    cl->branch_tools[2] = cd->tools[PEP669_EV_BRANCH_RIGHT];
     for (int i = 0; i < n; i++) {
         if (cl->sites[i].src < 0) {
             cl->patched[cl->sites[i].loc >> 1] = 1;
@@ -380,6 +481,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             }
             cl->sites[k].loc = (int)v * 2;
             cl->sites[k].src = -1;
+            cl->sites[k].bsrc = -1;
             cl->sites[k++].call = 1;
         }
     }
@@ -414,7 +516,11 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     (void)pep669_code_data_events(cd);
     uint8_t tools = cd->tools[calls ? PEP669_EV_CALL : PEP669_EV_LINE];
     Pep669Clone *cl = cd->clone;
-    if (!pep669_backend_probes_supported() || tools == 0) {
+    uint8_t any = calls ? tools
+                        : tools | cd->tools[PEP669_EV_BRANCH] |
+                              cd->tools[PEP669_EV_BRANCH_LEFT] |
+                              cd->tools[PEP669_EV_BRANCH_RIGHT];
+    if (!pep669_backend_probes_supported() || any == 0) {
         return NULL;
     }
     if (pep669_clone_serves(cl, cd, calls)) {
@@ -423,7 +529,8 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     }
     if (cd->probe_off_version == pep669_registry.version ||
         (cd->probe_refused_version == pep669_registry.version &&
-         (calls || cd->probe_refused_disables == cd->line_disables))) {
+         (calls || cd->probe_refused_disables ==
+                       cd->line_disables + cd->jump_disables))) {
         /* Nothing changed since the last attempt. */
         return NULL;
     }
@@ -434,7 +541,7 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
         cd->probe_refused_version = pep669_registry.version;
-        cd->probe_refused_disables = cd->line_disables;
+        cd->probe_refused_disables = cd->line_disables + cd->jump_disables;
         return NULL;
     }
     if (cd->clone != NULL) {
@@ -465,10 +572,13 @@ pep669_probe_state(PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
     Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0;
+    int patched = 0, branches = 0, branches_patched = 0;
     if (cl != NULL) {
         for (int i = 0; i < cl->nsites; i++) {
             patched += cl->sites[i].patched != 0;
+            branches += cl->sites[i].bsrc >= 0;
+            branches_patched += cl->sites[i].bsrc >= 0 &&
+                                cl->sites[i].patched;
         }
     }
     /* owned: {offset: "at" | "edges" | "source" | ...} */
@@ -524,12 +634,14 @@ pep669_probe_state(PyCodeObject *co)
         }
     }
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:i,s:i,s:N,s:N}",
+        "{s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
         "clone", cl != NULL ? Py_True : Py_False,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,
         "patched", patched,
+        "branch_sites", branches,
+        "branch_patched", branches_patched,
         "kinds", kinds,
         "wanted", wanted);
 }

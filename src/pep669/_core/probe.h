@@ -25,6 +25,9 @@ typedef struct Pep669Clone {
      * restart version (a restart_events() makes every location wanted
      * again). */
     uint8_t line_tools;
+    /* (branch probes) the tools with BRANCH, BRANCH_LEFT, BRANCH_RIGHT
+     * then */
+    uint8_t branch_tools[3];
     uint64_t restart_version;
     /* A call clone (call probes: a site at every call instruction, for
      * code that wants CALL and no line-level events), built for the tools
@@ -61,6 +64,12 @@ void pep669_clone_decref(Pep669Clone *cl);
  * of that kind (calls: a call clone) for the code's tools with LINE or
  * CALL now (`cd` refreshed): not retired, no tool gained the event since
  * it was built, no restart_events() since. */
+/* The events a line clone's probes stand in for: LINE, and the branch
+ * events (branch probes). */
+#define PEP669_BRANCH_PROBE_EVENTS \
+    (PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
+#define PEP669_PROBED_EVENTS (PEP669_BIT(LINE) | PEP669_BRANCH_PROBE_EVENTS)
+
 static inline int
 pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
                     int calls)
@@ -69,14 +78,21 @@ pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
     return cl != NULL && !cl->retired && cl->calls == calls &&
            (tools & (uint8_t)~(calls ? cl->call_tools : cl->line_tools)) ==
                0 &&
+           (calls ||
+            ((cd->tools[PEP669_EV_BRANCH] & (uint8_t)~cl->branch_tools[0]) |
+             (cd->tools[PEP669_EV_BRANCH_LEFT] &
+              (uint8_t)~cl->branch_tools[1]) |
+             (cd->tools[PEP669_EV_BRANCH_RIGHT] &
+              (uint8_t)~cl->branch_tools[2])) == 0) &&
            cl->restart_version == pep669_registry.restart_version;
 }
 
 /* Events that need every instruction of a frame seen (opcode events):
- * a frame that must be traced so gains nothing from a clone. */
+ * a frame that must be traced so gains nothing from a clone.  (JUMP
+ * stays traced: no probes on unconditional jumps.) */
 #define PEP669_CLONE_BLOCKING_EVENTS \
-    (PEP669_OPCODE_EVENTS | PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | \
-     PEP669_BIT(C_RAISE))
+    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(CALL) | \
+     PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
 
 /* Whether the clone still stands in for every LINE location some tool
  * wants: not retired, no tool gained LINE, no restart since it was built,
@@ -114,8 +130,12 @@ pep669_clone_detour(Pep669Clone *cl, int offset)
            (offset >= 0 && cl->patched[offset >> 1]);
 }
 
-/* Unpatch the sites of the location `loc` (it needs no probe any more). */
-void pep669_clone_unpatch(Pep669Clone *cl, int loc);
+/* Unpatch the sites of the location `loc` that no tool needs any more
+ * (LINE there, and the branch edge each stands for). */
+void pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc);
+/* Whether some tool still wants what the site stands for. */
+int pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
+                       const Pep669Site *site);
 /* Unpatch one site. */
 void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 

@@ -724,6 +724,7 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
     }
     cd->handler_only = 0;
     cd->line_handler_left = 0;
+    cd->branch_handler_left = 0;
     for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
         int ev = where[i].event;
         uint8_t tools = cd->tools[ev];
@@ -754,6 +755,9 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
                 cd->nflow_starts, cd->nline_starts, 0);
             if (ev == PEP669_EV_LINE) {
                 cd->line_handler_left = !handlers_done;
+            }
+            else if (where[i].flag == PEP669_UNIT_BRANCH && !handlers_done) {
+                cd->branch_handler_left = 1;
             }
             if (flow_done) {
                 /* Only locations behind exception handlers may be left. */

@@ -80,6 +80,8 @@ typedef struct Pep669CodeData {
     uint8_t *line_probes;
     uint64_t line_disables;
     int line_handler_left;
+    /* (branch probes) the same for branch locations of the branch events */
+    int branch_handler_left;
     struct Pep669Clone *clone;
     uint64_t probe_refused_version;
     uint64_t probe_refused_disables;

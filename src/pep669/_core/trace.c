@@ -67,7 +67,7 @@ armed(Pep669Record *rec, uint32_t events)
         rec->handler_armed && rec->cd != NULL) {
         events |= rec->cd->handler_only;
         if (rec->line_covered) {
-            events |= PEP669_BIT(LINE);
+            events |= rec->covered_bits;
         }
     }
     return events;
@@ -100,11 +100,12 @@ probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
         rec->calls_covered = calls;
         return events;
     }
-    int covered = (events & PEP669_BIT(LINE)) &&
+    int covered = (events & PEP669_PROBED_EVENTS) &&
                   pep669_clone_valid(rec->clone, cd, events);
     if (covered) {
-        events &= ~PEP669_BIT(LINE);
-        if (cd->line_handler_left) {
+        rec->covered_bits = events & PEP669_PROBED_EVENTS;
+        events &= ~PEP669_PROBED_EVENTS;
+        if (cd->line_handler_left || cd->branch_handler_left) {
             events |= PEP669_HANDLER_EVENTS;
         }
     }
@@ -203,6 +204,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->clone = NULL;
     rec->window = 0;
     rec->line_covered = 0;
+    rec->covered_bits = 0;
     rec->calls_covered = 0;
     rec->swapped = 0;
 }
@@ -650,15 +652,20 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     init_record(rec, frame, co, cd);
     cache_events(rec, events);
-    if ((events & PEP669_BIT(LINE)) && cd != NULL &&
+    if ((events & PEP669_PROBED_EVENTS) && cd != NULL &&
         !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
         pep669_backend_thread_plain(ts)) {
-        /* Probes for the LINE locations left, if the code can have them:
-         * then only what else it wants needs the trampoline. */
-        rec->clone = pep669_probe_clone(co, cd);
-        if (rec->clone != NULL) {
+        /* Probes for the LINE locations and branch edges left, if the
+         * code can have them: then only what else it wants needs the
+         * trampoline. */
+        Pep669Clone *cl = pep669_probe_clone(co, cd);
+        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
+            rec->clone = cl;
             events = probed(rec, cd, events);
             want = wants_lines(events);
+        }
+        else if (cl != NULL) {
+            pep669_clone_decref(cl);
         }
     }
     else if ((events & PEP669_BIT(CALL)) && cd != NULL &&
@@ -1660,8 +1667,10 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
         return 0;
     }
     if (what == PyTrace_OPCODE || lasti >= cl->base) {
-        /* (a line event at a patched site is the location's) */
-        rec->prev_offset = -1;
+        /* (a line event at a patched site is the location's)  A jump
+         * whose destination is next stays pending: the stub goes on to
+         * the destination, where the jump's events fire (before its
+         * LINE), as without a stub. */
         return 1;
     }
     return 0;
@@ -1830,6 +1839,36 @@ give_up_clone(Pep669Clone *cl, Pep669CodeData *cd)
     cd->probe_off_version = pep669_registry.version;
 }
 
+/* The branch events of a branch probe's edge (the branch at site->bsrc
+ * arriving at site->loc), as the trampoline gives them when the frame
+ * arrives there traced: BRANCH, then BRANCH_LEFT or BRANCH_RIGHT. */
+static int
+probe_branch(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
+             Pep669Site *site)
+{
+    int b = site->bsrc, dest = site->loc, next, target;
+    if (pep669_backend_jump_kind(co, &b, &next, &target) !=
+        PEP669_EV_BRANCH) {
+        return 0;
+    }
+    int side = dest == next ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+    if (!pep669_fire_tools(cd, PEP669_EV_BRANCH, b) &&
+        !pep669_fire_tools(cd, side, b)) {
+        return 0;
+    }
+    /* owned */
+    PyObject *dest_obj = PyLong_FromLong(dest);
+    if (dest_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_fire(ts, cd, PEP669_EV_BRANCH, co, b, dest_obj);
+    if (err == 0) {
+        err = pep669_fire(ts, cd, side, co, b, dest_obj);
+    }
+    Py_DECREF(dest_obj);
+    return err;
+}
+
 int
 pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
                    Pep669Site *site)
@@ -1844,45 +1883,53 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     PyCodeObject *co = rec->code;
     uint32_t events = record_events(rec, &cd);
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, loc);
-    if (tools == 0) {
+    if (!pep669_site_wanted(co, cd, site)) {
         /* Every tool DISABLEd it (in another frame, or in this one while
          * it ran traced): the original instruction, for good. */
-        pep669_clone_unpatch(cl, loc);
+        pep669_clone_unpatch(cl, cd, loc);
         return 0;
     }
-    if ((events & PEP669_BIT(LINE)) &&
+    if ((events & PEP669_PROBED_EVENTS) &&
         pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL) {
         /* The frame is traced: its line event at the location is the
-         * LINE.  It came before a probe at the location, it comes next
-         * after one on a jump. */
+         * LINE, and the trampoline gives the branch's events on arrival.
+         * It came before a probe at the location, it comes next after one
+         * on a jump. */
         if (site->src < 0) {
             give_up_clone(cl, cd);
         }
         pep669_backend_frame_resync(frame, loc);
         return 0;
     }
-    int line = line_of(co, loc);
-    /* owned */
-    PyObject *line_obj = PyLong_FromLong(line);
-    if (line_obj == NULL) {
-        return -1;
-    }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
     pep669_backend_frame_set_lasti(frame, loc);
-    rec->last_line = line;
-    int origin = line_origin;
-    line_origin = PEP669_ORIGIN_PROBE;
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc, line_obj);
-    line_origin = origin;
-    Py_DECREF(line_obj);
-    if (err < 0) {
-        if (rec->pending) {
-            rec->pending = 0;
-            pep669_backend_frame_set_lasti(frame, loc);
-        }
+    if (site->bsrc >= 0 && probe_branch(ts, cd, co, site) < 0) {
         return -1;
+    }
+    uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
+                               : 0;
+    if (tools != 0) {
+        int line = line_of(co, loc);
+        /* owned */
+        PyObject *line_obj = PyLong_FromLong(line);
+        if (line_obj == NULL) {
+            return -1;
+        }
+        rec->last_line = line;
+        int origin = line_origin;
+        line_origin = PEP669_ORIGIN_PROBE;
+        int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
+                                    line_obj);
+        line_origin = origin;
+        Py_DECREF(line_obj);
+        if (err < 0) {
+            if (rec->pending) {
+                rec->pending = 0;
+                pep669_backend_frame_set_lasti(frame, loc);
+            }
+            return -1;
+        }
     }
     (void)pep669_code_events(co, &cd);
     if (rec->pending) {
@@ -1891,8 +1938,8 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         pep669_backend_frame_set_lasti(frame, loc);
         give_up_clone(cl, cd);
     }
-    else if (pep669_fire_tools(cd, PEP669_EV_LINE, loc) == 0) {
-        pep669_clone_unpatch(cl, loc);
+    else if (!pep669_site_wanted(co, cd, site)) {
+        pep669_clone_unpatch(cl, cd, loc);
     }
     else if (site->src < 0) {
         /* Still wanted, and in the frame's way. */

@@ -127,6 +127,8 @@ typedef struct Pep669Record {
     struct Pep669Clone *clone;
     int window;
     int line_covered;
+    /* (while line_covered) the events its probes stand in for */
+    uint32_t covered_bits;
     /* Call probes: the clone's probes stand in for CALL, C_RETURN and
      * C_RAISE; f_code is the clone still (no window: put back by the
      * frame's first probe or trampoline event, or when the run ends). */

@@ -1,0 +1,443 @@
+"""Branch coverage: LINE and the branch events with DISABLE, over several
+runs of the same code.
+
+On 3.8-3.10 the engine runs frames of code whose branch edges are not all
+DISABLEd on "branch probes" (docs/differences.md, "Cost"): the edges still
+wanted jump to stubs that fire BRANCH / BRANCH_LEFT / BRANCH_RIGHT, the
+frame itself untraced.  Every stream here must be exactly the one of code
+traced all along, run by run: the first run (traced), and the later ones
+(on probes).  The expectation comes from TraceOracle (the interpreter's own
+legacy opcode trace with PEP 669's rules on top, tests/test_line_events.py)
+with the DISABLE rule applied: a location (LINE: the instruction; a branch
+event: the branch instruction and the event) reports once, the first time.
+On 3.12/3.13 the same tests run natively with BRANCH (which has no sides
+there): the expectations are CPython's.
+
+Where the frame's position matters (``f_lineno`` seen from a callback), a second copy of the same code, kept traced all along by
+another tool's JUMP events (which probes do not cover), is the reference.
+"""
+
+import sys
+import unittest
+
+from tests.support import (PY, MonitoringTestCase, events, in_codes,
+                           monitoring)
+from tests.test_line_events import TraceOracle, nested_codes
+
+import pep669  # noqa: E402 (tests.support puts src/ on the path)
+
+E = events
+DISABLE = monitoring.DISABLE
+HAS_SIDES = hasattr(E, "BRANCH_LEFT")
+#: the branch events of branch coverage: 3.14's pair where there is one
+SIDES = (E.BRANCH_LEFT | E.BRANCH_RIGHT) if HAS_SIDES else E.BRANCH
+BRANCH_COVERAGE = E.LINE | SIDES
+PROBES = not pep669.NATIVE and PY < (3, 11)
+
+
+SOURCE = '''
+def branchy(x, items):
+    y = 0
+    if x < 0:
+        y = 1
+    for i in items:
+        if i:
+            y += i
+    z = x and y
+    while x > 0:
+        x -= 1
+    return y + (1 if z else 0)
+
+
+def shortcuts(a, b, c):
+    r = a or b
+    s = a and b and c
+    if a < b < c:
+        r = -r
+    t = [v for v in (a, b, c) if v]
+    return r, s, len(t)
+
+
+def handlers(x):
+    try:
+        r = 10 // x
+    except ZeroDivisionError:
+        r = -1
+    except TypeError:
+        r = -2
+    if r > 3:
+        r = 3
+    return r
+
+
+def gen(n):
+    for i in range(n):
+        if i % 2:
+            yield i
+        else:
+            yield -i
+    if n > 10:
+        yield None
+
+
+def drive(n):
+    total = 0
+    for v in gen(n):
+        if v is None:
+            break
+        total += v
+    return total
+
+
+def not_bool(x):
+    if x:
+        return 1
+    return 0
+
+
+def long_branchy(x):
+    total = 0
+    if x < 0:
+        total = -1
+''' + "".join("    total += x * %d\n" % i for i in range(100)) + '''
+    if x > 100:
+        total = 0
+    if x == 7:
+        total = 7
+    return total
+'''
+
+
+def load():
+    """A fresh copy of the monitored functions (code objects of their own)."""
+    namespace = {}
+    exec(compile(SOURCE, __file__ + "-branchy", "exec"), namespace)
+    return namespace
+
+
+class Truth(object):
+    """A condition whose truth runs Python code (and may raise)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __bool__(self):
+        if self.value is None:
+            raise ValueError("no truth")
+        self.line = sys._getframe(1).f_lineno
+        return bool(self.value)
+
+
+def catching(func, *args):
+    try:
+        return func(*args)
+    except Exception as e:
+        return type(e)
+
+
+def oracle_run(func, args, codes, want):
+    """One run's records ``(key, event)``: the oracle's events for ``want``
+    (LINE, branch events), each with the key DISABLE acts on."""
+    stream = TraceOracle(catching, (func,) + tuple(args), codes,
+                         want | E.INSTRUCTION).events()
+    out = []
+    for i, event in enumerate(stream):
+        if event[0] == 'INSTRUCTION':
+            continue
+        if event[0] == 'LINE':
+            nxt = stream[i + 1]
+            assert nxt[0] == 'INSTRUCTION' and nxt[1] == event[1], nxt
+            key = ('LINE', event[1], nxt[2])
+        else:
+            key = event[:3]
+        if want & getattr(E, event[0]):
+            out.append((key, event))
+    return out
+
+
+def expected_runs(runs, codes, want, keep=()):
+    """Per run, what a tool that DISABLEs every event it gets (but those
+    whose key is in ``keep``) records."""
+    seen, out = set(), []
+    for func, args in runs:
+        one = []
+        for key, event in oracle_run(func, args, codes, want):
+            if key in seen and key not in keep:
+                continue
+            seen.add(key)
+            one.append(event)
+        out.append(one)
+    return out
+
+
+def probe_state(func):
+    return pep669._monitoring._probe_state(func.__code__)
+
+
+class BranchProbeTestCase(MonitoringTestCase):
+
+    def covering(self, codes, tool=0, want=BRANCH_COVERAGE, disable=True,
+                 **kwargs):
+        respond = kwargs.pop("respond", (lambda r: DISABLE) if disable
+                             else None)
+        return self.recorder(tool, want, in_codes(*codes), respond=respond,
+                             **kwargs)
+
+    @staticmethod
+    def positions(rec):
+        return [(r.event, r.code.co_name) + tuple(r.args) +
+                (r.lineno,) for r in rec.records]
+
+    def per_run(self, rec, runs):
+        """Run ``runs``; each run's records, and results."""
+        streams, results = [], []
+        for i, (func, args) in enumerate(runs):
+            self.where = [i, 0]
+            rec.clear()
+            results.append(catching(func, *args))
+            self.assertEqual(rec.frame_errors, [])
+            streams.append((rec.events(), self.positions(rec)))
+        return streams, results
+
+    def check(self, names, runs, want=BRANCH_COVERAGE, results=None,
+              nested=False, raise_at=None):
+        """``runs``: pairs (function name, args).  The streams per run are
+        the oracle's, and the frame positions seen from the callbacks those
+        of a copy of the code kept traced all along.  ``raise_at``: (run,
+        n): the n-th branch event of that run raises KeyError in its
+        callback (the streams are then only compared with the copy's)."""
+        ns, ref = load(), load()
+
+        def respond(r):
+            if r.event != 'LINE':
+                self.where[1] += 1
+                if tuple(self.where) == raise_at:
+                    raise KeyError(r.event)
+            return DISABLE
+
+        def bind(namespace):
+            codes = []
+            for name in names:
+                code = namespace[name].__code__
+                codes.extend(nested_codes(code) if nested else [code])
+            return codes, [(namespace[f], a) for f, a in runs]
+        codes, bound = bind(ns)
+        ref_codes, ref_bound = bind(ref)
+        expected = expected_runs(bound, codes, want)
+        # the reference: traced all along (another tool's JUMP events,
+        # never disabled, keep its frames traced)
+        self.use_tool(3)
+        monitoring.register_callback(3, E.JUMP, lambda *a: None)
+        for code in ref_codes:
+            self.set_local_events(3, code, E.JUMP)
+        rec = self.covering(codes + ref_codes, want=want, respond=respond)
+        got, got_results = self.per_run(rec, bound)
+        ref_got, ref_results = self.per_run(rec, ref_bound)
+        self.stop()
+        if raise_at is None:
+            self.assertEqual([g[0] for g in got], expected)
+            self.assertEqual([g[0] for g in ref_got], expected)
+        else:
+            self.assertEqual(got_results.count(KeyError), 1)
+        self.assertEqual([g[1] for g in got], [g[1] for g in ref_got])
+        self.assertEqual(got_results, ref_results)
+        if results is not None:
+            self.assertEqual(got_results, results)
+        return ns, got
+
+
+class StreamTest(BranchProbeTestCase):
+
+    def test_if_for_and_while(self):
+        ns, got = self.check(
+            ["branchy"],
+            [("branchy", (1, [1])), ("branchy", (2, [0, 1])),
+             ("branchy", (-1, [])), ("branchy", (3, [1])),
+             ("branchy", (-2, [0])), ("branchy", (0, [])),
+             ("branchy", (0, [])), ("branchy", (5, [2, 0]))],
+            results=[2, 2, 2, 2, 2, 0, 0, 3])
+        # later runs report nothing new: they ran on probes
+        self.assertEqual(got[-1][0], [])
+        if PROBES:
+            self.assertTrue(probe_state(ns["branchy"])["clone"])
+
+    def test_edges_left_wanted_after_warm_up(self):
+        ns, got = self.check(
+            ["branchy"],
+            [("branchy", (1, [1])), ("branchy", (1, [1])),
+             ("branchy", (1, [1])), ("branchy", (-1, [0])),
+             ("branchy", (1, [1])), ("branchy", (0, []))])
+        self.assertTrue(got[3][0])
+        if PROBES:
+            state = probe_state(ns["branchy"])
+            self.assertTrue(state["clone"])
+            self.assertFalse(state["retired"])
+            self.assertGreater(state["branch_sites"], 0)
+
+    def test_short_circuits_and_comprehension(self):
+        self.check(
+            ["shortcuts"],
+            [("shortcuts", (0, 1, 2)), ("shortcuts", (0, 1, 2)),
+             ("shortcuts", (1, 2, 3)), ("shortcuts", (1, 0, 3)),
+             ("shortcuts", (3, 2, 1)), ("shortcuts", (1, 2, 0)),
+             ("shortcuts", (0, 0, 0))],
+            nested=True)
+
+    def test_exception_handlers(self):
+        self.check(
+            ["handlers"],
+            [("handlers", (5,)), ("handlers", (5,)), ("handlers", (0,)),
+             ("handlers", (1,)), ("handlers", ("x",)), ("handlers", (0,)),
+             ("handlers", (2,))],
+            results=[2, 2, -1, 3, -2, -1, 3])
+
+    def test_generator_and_its_consumer(self):
+        self.check(
+            ["drive", "gen"],
+            [("drive", (2,)), ("drive", (2,)), ("drive", (5,)),
+             ("drive", (12,)), ("drive", (1,)), ("drive", (12,))])
+
+    def test_condition_runs_python_code(self):
+        # __bool__ sees the frame at the branch, on probes as traced
+        truths = [Truth(1), Truth(1), Truth(0), Truth(1), Truth(0)]
+        self.check(["not_bool"], [("not_bool", (t,)) for t in truths],
+                   results=[1, 1, 0, 1, 0])
+        lines = set(t.line for t in truths)
+        self.assertEqual(len(lines), 1)
+
+    def test_condition_raises(self):
+        self.check(
+            ["not_bool"],
+            [("not_bool", (1,)), ("not_bool", (Truth(None),)),
+             ("not_bool", (1,)), ("not_bool", (Truth(None),)),
+             ("not_bool", (0,)), ("not_bool", (Truth(None),))],
+            results=[1, ValueError, 1, ValueError, 0, ValueError])
+
+    def test_long_function(self):
+        total = sum(range(100))
+        self.check(
+            ["long_branchy"],
+            [("long_branchy", (1,)), ("long_branchy", (2,)),
+             ("long_branchy", (200,)), ("long_branchy", (-1,)),
+             ("long_branchy", (7,)), ("long_branchy", (3,))],
+            results=[total, 2 * total, 0, -1 - total, 7, 3 * total])
+
+    def test_branches_only(self):
+        self.check(
+            ["branchy"],
+            [("branchy", (1, [1])), ("branchy", (1, [1])),
+             ("branchy", (-1, [0])), ("branchy", (0, [])),
+             ("branchy", (2, [3]))],
+            want=SIDES)
+
+    @unittest.skipUnless(HAS_SIDES, "3.14's events")
+    def test_legacy_branch_with_sides(self):
+        self.check(
+            ["branchy"],
+            [("branchy", (1, [1])), ("branchy", (1, [1])),
+             ("branchy", (-1, [0])), ("branchy", (0, [])),
+             ("branchy", (2, [3]))],
+            want=E.LINE | E.BRANCH | E.BRANCH_LEFT | E.BRANCH_RIGHT)
+
+    @unittest.skipUnless(HAS_SIDES, "3.14's events")
+    def test_one_side_only(self):
+        for side in (E.BRANCH_LEFT, E.BRANCH_RIGHT):
+            self.check(
+                ["branchy"],
+                [("branchy", (1, [1])), ("branchy", (1, [1])),
+                 ("branchy", (-1, [0])), ("branchy", (0, [])),
+                 ("branchy", (-1, [0]))],
+                want=E.LINE | side)
+            self._release_tool(0)
+            self._release_tool(3)
+
+
+class ToolsTest(BranchProbeTestCase):
+
+    RUNS = [("branchy", (1, [1])), ("branchy", (1, [1])),
+            ("branchy", (-1, [0])), ("branchy", (1, [1])),
+            ("branchy", (0, [])), ("branchy", (2, [3]))]
+
+    def test_tool_that_does_not_disable(self):
+        ns = load()
+        code = ns["branchy"].__code__
+        bound = [(ns[f], a) for f, a in self.RUNS]
+        covering = self.covering([code], tool=0)
+        counting = self.covering([code], tool=1, disable=False)
+        streams0, streams1 = [], []
+        for func, args in bound:
+            covering.clear()
+            counting.clear()
+            func(*args)
+            streams0.append(covering.events())
+            streams1.append(counting.events())
+        self.stop()
+        self.assertEqual(covering.frame_errors + counting.frame_errors, [])
+        self.assertEqual(streams0,
+                         expected_runs(bound, [code], BRANCH_COVERAGE))
+        self.assertEqual(streams1, [
+            [e for _, e in oracle_run(f, a, [code], BRANCH_COVERAGE)]
+            for f, a in bound])
+
+    def test_callback_raises_at_a_branch(self):
+        # in the first run (traced), and in later ones (on probes)
+        runs = [("branchy", (1, [1])), ("branchy", (-1, [0])),
+                ("branchy", (2, [])), ("branchy", (-1, [0, 1])),
+                ("branchy", (3, [1, 0]))]
+        ns = load()
+        counts = [len([e for e in run if e[0] != 'LINE'])
+                  for run in expected_runs([(ns[f], a) for f, a in runs],
+                                           [ns["branchy"].__code__],
+                                           BRANCH_COVERAGE)]
+        places = sorted(set((i, n) for i, count in enumerate(counts)
+                            for n in (1, count) if count > 0))
+        if HAS_SIDES:
+            # (a later run, on probes, has some; natively BRANCH has none
+            # left: DISABLE takes both edges)
+            self.assertGreater(max(places)[0], 0)
+        for raise_at in places:
+            self.check(["branchy"], runs, raise_at=raise_at)
+            self._release_tool(0)
+            self._release_tool(3)
+
+    def test_restart_events(self):
+        ns = load()
+        code = ns["branchy"].__code__
+        bound = [(ns[f], a) for f, a in self.RUNS]
+        rec = self.covering([code])
+        got = []
+        for i, (func, args) in enumerate(bound):
+            if i == 3:
+                monitoring.restart_events()
+            rec.clear()
+            func(*args)
+            got.append(rec.events())
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(got, expected_runs(bound[:3], [code],
+                                            BRANCH_COVERAGE) +
+                         expected_runs(bound[3:], [code], BRANCH_COVERAGE))
+
+    def test_events_set_after_warm_up(self):
+        # branch events switched on for code already on line probes
+        ns = load()
+        code = ns["branchy"].__code__
+        bound = [(ns[f], a) for f, a in self.RUNS]
+        rec = self.covering([code], want=E.LINE)
+        for func, args in bound[:2]:
+            func(*args)
+        self.stop()
+        self._release_tool(0)
+        rec = self.covering([code], want=SIDES)
+        got = []
+        for func, args in bound[2:]:
+            rec.clear()
+            func(*args)
+            got.append(rec.events())
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(got, expected_runs(bound[2:], [code], SIDES))
+
+
+if __name__ == "__main__":
+    unittest.main()
