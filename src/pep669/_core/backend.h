@@ -342,6 +342,9 @@ int pep669_backend_probes_supported(void);
  * after it, which nothing else may enter); two sites on the same bytes. */
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                         Pep669Site *sites, int n);
+/* The highest offset to which the jump whose first byte is at `src` can
+ * be made to go in its own bytes (its prefixes as they are), or -1. */
+int pep669_backend_jump_reach(PyCodeObject *co, int src);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
 void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);

@@ -866,6 +866,12 @@ pep669_backend_code_read_before_call(void)
 }
 
 int
+pep669_backend_jump_reach(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
+{
+    return -1;
+}
+
+int
 pep669_backend_frame_fits(Pep669Frame *Py_UNUSED(frame),
                           PyCodeObject *Py_UNUSED(clone))
 {

@@ -953,6 +953,33 @@ probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
     return 0;
 }
 
+int
+pep669_backend_jump_reach(PyCodeObject *co, int src)
+{
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        co->co_code);
+    int next, target, at = pep669_backend_flow(co, src, &next, &target);
+    if (at < 0 || target < 0) {
+        return -1;
+    }
+    int units = (at + PROBE_UNIT - src) / PROBE_UNIT;
+    long long most = units >= 4 ? 0x7fffffffLL
+                                : (1LL << (8 * units)) - 1;
+    most *= PEP669_JUMP_UNIT;
+    switch (_Py_OPCODE(code[at / PROBE_UNIT])) {
+    case JUMP_FORWARD:
+    case FOR_ITER:
+        most += at + PROBE_UNIT;
+        break;
+    case JUMP_ABSOLUTE:
+    CASES_CONDITIONAL_JUMP:
+        break;
+    default:
+        return -1;
+    }
+    return most > 0x7fffffffLL ? 0x7fffffff : (int)most;
+}
+
 /* The call instruction whose opcode unit is at `loc`: its first byte
  * (prefixes included), opcode, argument, and how many stack items it
  * takes.  -1 if there is none. */
@@ -1108,11 +1135,6 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         ok = lu < units && depth[lu] >= 0 && depth[lu] <= co->co_stacksize;
         if (ok && depth[lu] + 1 > stacksize) {
             stacksize = depth[lu] + 1;
-        }
-        if (ok && site->src < 0 && site->bsrc >= 0) {
-            /* A branch's fall-through: every arrival at the location must
-             * be that edge. */
-            ok = !entered[lu];
         }
         if (ok && site->src < 0) {
             unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);

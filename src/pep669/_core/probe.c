@@ -293,6 +293,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
+    uint8_t *preds = NULL;   /* per unit: the ways to it (2: more) */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
     const uint8_t *units = NULL;
@@ -374,18 +375,46 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].src = (int)u * 2;
         }
     }
+    /* How many ways lead to each unit (2: more than one), for taken edges
+     * whose jump cannot reach a stub. */
+    if (branches > 0) {
+        preds = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+        if (preds == NULL) {
+            goto fail;
+        }
+        for (Py_ssize_t u = 0; u < cd->nunits;) {
+            int next, target, at = pep669_backend_flow(co, (int)u * 2, &next,
+                                                       &target);
+            if (at < 0) {
+                goto fail;
+            }
+            if (next >= 0 && preds[next >> 1] < 2) {
+                preds[next >> 1] += 1;
+            }
+            if (target >= 0 && preds[target >> 1] < 2) {
+                preds[target >> 1] += 1;
+            }
+            u = (at >> 1) + 1;
+        }
+    }
+    /* (a stub takes at most 10 bytes) */
+    int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches);
     /* Branch edges: the fall-through at its destination (with the LINE
      * site there, if any), the taken edge on the branch (with the LINE
-     * site of that jump, if any). */
+     * site of that jump, if any), or, if that jump cannot reach its stub,
+     * at its destination, if nothing else leads there. */
     for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
-        int b = (int)u * 2, off = b, next, target, first = b;
-        if (!(units[u] & PEP669_UNIT_BRANCH) || !cd->reach[u] ||
-            pep669_backend_jump_kind(co, &off, &next, &target) !=
-                PEP669_EV_BRANCH || off != b) {
+        int b = (int)u * 2, off, next, target, first = b;
+        if (!(units[u] & PEP669_UNIT_BRANCH) || !cd->reach[u]) {
             continue;
         }
         while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
             first -= 2;
+        }
+        off = first;
+        if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+                PEP669_EV_BRANCH || off != b) {
+            goto fail;
         }
         int dests[2] = {next, target}, srcs[2] = {-1, first};
         for (int e = 0; e < 2; e++) {
@@ -395,6 +424,14 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             if (e == 1 && target == next) {
                 /* (a jump to the next instruction: one edge) */
                 continue;
+            }
+            if (e == 1 && preds[target >> 1] == 1 &&
+                pep669_backend_jump_reach(co, first) < stubs_end) {
+                srcs[e] = -1;
+            }
+            if (e == 0 && preds[next >> 1] != 1) {
+                /* (a fall-through that other ways lead to: not probed) */
+                goto fail;
             }
             Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
             if (site != NULL && site->loc != dests[e]) {
@@ -426,10 +463,12 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
     }
     PyMem_RawFree(wanted);
+    PyMem_RawFree(preds);
     return cl;
 fail:
     free_unbuilt(cl);
     PyMem_RawFree(wanted);
+    PyMem_RawFree(preds);
     return NULL;
 }
 

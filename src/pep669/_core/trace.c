@@ -649,6 +649,14 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         if (cd == NULL) {
             PyErr_Clear();
         }
+        else if ((events & PEP669_PROBED_EVENTS) &&
+                 !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
+                 pep669_backend_probes_supported()) {
+            /* The code's first run can be on probes too (its analysis,
+             * which the next run would make anyway, is made now). */
+            events = needed(co, cd, pep669_code_data_events(cd));
+            want = wants_lines(events);
+        }
     }
     init_record(rec, frame, co, cd);
     cache_events(rec, events);
