@@ -117,6 +117,15 @@ def long_guard(x):
     if x == 7:
         raise ValueError(x)
     return total
+
+
+def loop_head(x):
+    while True:
+        x -= 1
+''' + "".join("        x += %d\n" % (i % 2 * 2 - 1) for i in range(100)) + '''
+        if x <= 0:
+            break
+    return x
 '''
 
 
@@ -351,6 +360,15 @@ class StreamTest(BranchProbeTestCase):
             code = ns["long_guard"].__code__
             self.assertGreater(len(code.co_code), 512)
         self.assertEqual(got[2][0], [])
+
+    def test_long_loop_back_to_the_start(self):
+        # `continue` back to the function's first instruction, in a long
+        # function: the frame's start also arrives there
+        self.check(
+            ["loop_head"],
+            [("loop_head", (1,)), ("loop_head", (1,)), ("loop_head", (0,)),
+             ("loop_head", (1,)), ("loop_head", (3,)), ("loop_head", (1,))],
+            results=[0, 0, -1, 0, 0, 0])
 
     def test_long_function_on_probes(self):
         ns = load()

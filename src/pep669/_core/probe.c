@@ -382,6 +382,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         if (preds == NULL) {
             goto fail;
         }
+        /* (the frame's start leads to the first instruction) */
+        preds[0] = 1;
         for (Py_ssize_t u = 0; u < cd->nunits;) {
             int next, target, at = pep669_backend_flow(co, (int)u * 2, &next,
                                                        &target);
