@@ -221,7 +221,7 @@ class BranchProbeTestCase(MonitoringTestCase):
         return streams, results
 
     def check(self, names, runs, want=BRANCH_COVERAGE, results=None,
-              nested=False, raise_at=None):
+              nested=False, raise_at=None, act_at=None):
         """``runs``: pairs (function name, args).  The streams per run are
         the oracle's, and the frame positions seen from the callbacks those
         of a copy of the code kept traced all along.  ``raise_at``: (run,
@@ -234,6 +234,8 @@ class BranchProbeTestCase(MonitoringTestCase):
                 self.where[1] += 1
                 if tuple(self.where) == raise_at:
                     raise KeyError(r.event)
+                if act_at is not None and tuple(self.where) == act_at[:2]:
+                    act_at[2](r.code)
             return DISABLE
 
         def bind(namespace):
@@ -464,6 +466,21 @@ class ToolsTest(BranchProbeTestCase):
             self.check(["branchy"], runs, raise_at=raise_at)
             self._release_tool(0)
             self._release_tool(3)
+
+    def test_events_change_in_a_branch_callback(self):
+        # In a run on probes, a branch callback gives the code INSTRUCTION
+        # events of another tool: the frame goes on traced; every later
+        # stream is as before.
+        runs = [("branchy", (1, [1])), ("branchy", (1, [1])),
+                ("branchy", (-1, [0, 1])), ("branchy", (0, [])),
+                ("branchy", (2, [3])), ("branchy", (-3, []))]
+        self.use_tool(2)
+        monitoring.register_callback(2, E.INSTRUCTION, lambda *a: None)
+
+        def switch(code):
+            monitoring.set_local_events(2, code, E.INSTRUCTION)
+            self._local_codes.add((2, code))
+        self.check(["branchy"], runs, act_at=(2, 1, switch))
 
     def test_restart_events(self):
         ns = load()
