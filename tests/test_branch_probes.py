@@ -70,6 +70,16 @@ def handlers(x):
     return r
 
 
+def after_handler(x, flag):
+    try:
+        r = 10 // x
+    except ZeroDivisionError:
+        r = -1
+    if flag:
+        r += 1
+    return r
+
+
 def gen(n):
     for i in range(n):
         if i % 2:
@@ -313,6 +323,17 @@ class StreamTest(BranchProbeTestCase):
              ("handlers", (1,)), ("handlers", ("x",)), ("handlers", (0,)),
              ("handlers", (2,))],
             results=[2, 2, -1, 3, -2, -1, 3])
+
+    def test_branch_after_a_handler(self):
+        # the frame on probes handles an exception (its handler's lines
+        # are wanted): it goes on traced, through a branch whose taken
+        # edge is still probed
+        self.check(
+            ["after_handler"],
+            [("after_handler", (1, True)), ("after_handler", (2, True)),
+             ("after_handler", (0, False)), ("after_handler", (0, True)),
+             ("after_handler", (5, False))],
+            results=[11, 6, -1, 0, 2])
 
     def test_generator_and_its_consumer(self):
         self.check(
