@@ -1849,10 +1849,11 @@ give_up_clone(Pep669Clone *cl, Pep669CodeData *cd)
 
 /* The branch events of a branch probe's edge (the branch at site->bsrc
  * arriving at site->loc), as the trampoline gives them when the frame
- * arrives there traced: BRANCH, then BRANCH_LEFT or BRANCH_RIGHT. */
+ * arrives there traced (fire_jump): BRANCH, then BRANCH_LEFT or
+ * BRANCH_RIGHT. */
 static int
-probe_branch(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
-             Pep669Site *site)
+probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
+             PyCodeObject *co, Pep669Site *site)
 {
     int b = site->bsrc, dest = site->loc, next, target;
     if (pep669_backend_jump_kind(co, &b, &next, &target) !=
@@ -1869,10 +1870,14 @@ probe_branch(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
     if (dest_obj == NULL) {
         return -1;
     }
+    /* (as there: the callbacks see the frame at the branch) */
+    Pep669FramePos pos;
+    pep669_backend_frame_move(frame, b, &pos);
     int err = pep669_fire(ts, cd, PEP669_EV_BRANCH, co, b, dest_obj);
     if (err == 0) {
         err = pep669_fire(ts, cd, side, co, b, dest_obj);
     }
+    pep669_backend_frame_restore(frame, &pos);
     Py_DECREF(dest_obj);
     return err;
 }
@@ -1912,7 +1917,7 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
     pep669_backend_frame_set_lasti(frame, loc);
-    if (site->bsrc >= 0 && probe_branch(ts, cd, co, site) < 0) {
+    if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
         return -1;
     }
     uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
