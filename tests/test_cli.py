@@ -308,7 +308,8 @@ class ScriptEnvironmentTest(CliTestCase):
         script = self.write("sub/env.py", '''\
             import os, sys
             print(__name__)
-            print(__file__ == os.path.abspath("sub/env.py"))
+            print(__file__ == (os.path.abspath("sub/env.py")
+                               if sys.version_info >= (3, 9) else "sub/env.py"))
             print(sys.argv)
             print(sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
             print(sys.modules["__main__"].__dict__ is globals())
@@ -367,7 +368,9 @@ class ScriptEnvironmentTest(CliTestCase):
     def test_missing_script(self):
         result = self.run_cli("events", "no_such_script.py")
         self.assertEqual(result.returncode, 2)
-        self.assertIn("can't open file 'no_such_script.py'", result.stderr)
+        path = os.path.join(self.dir, "no_such_script.py") \
+            if sys.version_info >= (3, 9) else "no_such_script.py"
+        self.assertIn("can't open file %r" % path, result.stderr)
 
     def test_syntax_error(self):
         script = self.write("prog.py", "def f(:\n")
@@ -375,6 +378,9 @@ class ScriptEnvironmentTest(CliTestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("SyntaxError", result.stderr)
         self.assertNotIn("PY_START", result.stderr)
+        # As python shows it: no traceback header, no frame of pep669.
+        self.assertTrue(result.stderr.startswith('  File "%s", line 1\n'
+                                                 % script), result.stderr)
 
 
 class UsageTest(CliTestCase):
@@ -484,6 +490,295 @@ class InProcessTest(CliTestCase):
         finally:
             monitoring.free_tool_id(tool)
         self.assertEqual(cm.exception.code, 2)
+
+
+
+# Prints what python gives a program; nothing that differs between two runs
+# (object addresses) and nothing pep669 adds (sys.monitoring on 3.8-3.11).
+ENVIRONMENT = """\
+import sys
+main = sys.modules["__main__"]
+print("argv", sys.argv)
+print("path0", repr(sys.path[0]))
+print("name", __name__, main.__dict__ is globals())
+print("globals", sorted(globals()))
+print("file", globals().get("__file__"), globals().get("__cached__"))
+print("loader", type(__loader__).__name__, __loader__.__class__.__module__)
+print("spec", __spec__ and (__spec__.name, __spec__.origin))
+print("package", repr(__package__))
+"""
+
+RAISES = """\
+def inner():
+    raise ValueError("bad value")
+
+def outer():
+    inner()
+
+outer()
+"""
+
+
+class LikePythonTest(CliTestCase):
+    """``python -m pep669 run X`` and ``events X`` against ``python X``:
+    the same output, traceback and exit status, whatever X is."""
+
+    def python(self, *args):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [SRC] + [p for p in [env.get("PYTHONPATH")] if p])
+        env.pop("PYTHONSTARTUP", None)
+        env.pop("PEP669_INSTALL", None)
+        return subprocess.run(
+            [sys.executable] + list(args), cwd=self.dir, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=120)
+
+    def assertLikePython(self, *args):
+        expected = self.python(*args)
+        for command in (["run"], ["events", "--function", "no_such_name"]):
+            result = self.run_cli(*(command + list(args)))
+            self.assertEqual(
+                (result.stdout, result.stderr, result.returncode),
+                (expected.stdout, expected.stderr, expected.returncode),
+                "%s %s" % (" ".join(command), " ".join(args)))
+        return expected
+
+    def test_script(self):
+        self.write("env.py", ENVIRONMENT)
+        result = self.assertLikePython("env.py", "a", "-b", "--c", "-m")
+        self.assertIn("argv ['env.py', 'a', '-b', '--c', '-m']",
+                      result.stdout)
+
+    def test_script_in_another_directory_and_through_a_symlink(self):
+        self.write("sub/env.py", ENVIRONMENT)
+        self.assertLikePython("sub/env.py")
+        self.assertLikePython(os.path.join(self.dir, "sub", "env.py"), "x")
+        if hasattr(os, "symlink"):
+            os.makedirs(os.path.join(self.dir, "links"))
+            os.symlink(os.path.join(self.dir, "sub", "env.py"),
+                       os.path.join(self.dir, "links", "env.py"))
+            result = self.assertLikePython("links/env.py")
+            self.assertIn("path0 %r" % os.path.join(self.dir, "sub"),
+                          result.stdout)
+
+    def test_module(self):
+        self.write("env.py", ENVIRONMENT)
+        result = self.assertLikePython("-m", "env", "x", "-c", "y")
+        self.assertIn("argv [%r, 'x', '-c', 'y']"
+                      % os.path.join(self.dir, "env.py"), result.stdout)
+        self.write("pkg/__init__.py", "")
+        self.write("pkg/__main__.py", ENVIRONMENT)
+        self.write("pkg/tool.py", ENVIRONMENT)
+        self.assertLikePython("-m", "pkg")
+        self.assertLikePython("-mpkg.tool", "z")
+
+    def test_code(self):
+        result = self.assertLikePython("-c", ENVIRONMENT, "x", "-m", "y")
+        self.assertIn("argv ['-c', 'x', '-m', 'y']", result.stdout)
+        self.assertIn("path0 ''", result.stdout)
+
+    def test_directory_and_zip(self):
+        self.write("app/__main__.py", ENVIRONMENT)
+        self.assertLikePython("app", "1")
+        import zipfile
+        with zipfile.ZipFile(os.path.join(self.dir, "app.zip"), "w") as z:
+            z.writestr("__main__.py", ENVIRONMENT)
+        result = self.assertLikePython("app.zip", "2")
+        self.assertIn("argv ['app.zip', '2']", result.stdout)
+        os.makedirs(os.path.join(self.dir, "empty"))
+        self.assertEqual(self.assertLikePython("empty").returncode, 1)
+
+    def test_tracebacks(self):
+        self.write("raises.py", RAISES)
+        self.write("app/__main__.py", RAISES)
+        for args in (["raises.py"], ["-m", "raises"], ["app"],
+                     ["-c", RAISES]):
+            result = self.assertLikePython(*args)
+            self.assertEqual(result.returncode, 1)
+            self.assertTrue(result.stderr.endswith(
+                "ValueError: bad value\n"), result.stderr)
+
+    def test_syntax_errors(self):
+        self.write("bad.py", "x = 1\ndef f(:\n    pass\n")
+        for args in (["bad.py"], ["-m", "bad"], ["-c", "def f(:"]):
+            result = self.assertLikePython(*args)
+            self.assertIn("SyntaxError", result.stderr)
+            self.assertEqual(result.returncode, 1)
+
+    def test_exit_status(self):
+        self.write("exits.py", "import sys\nsys.exit(sys.argv[1])\n")
+        self.write("code.py", "import sys\nsys.exit(int(sys.argv[1]))\n")
+        self.assertEqual(self.assertLikePython("exits.py", "farewell")
+                         .stderr, "farewell\n")
+        self.assertEqual(self.assertLikePython("code.py", "7").returncode, 7)
+        self.assertEqual(self.assertLikePython("code.py", "0").returncode, 0)
+        self.assertEqual(self.assertLikePython("-c", "raise SystemExit")
+                         .returncode, 0)
+
+    def test_keyboard_interrupt(self):
+        self.write("interrupted.py", "import atexit\n"
+                   "atexit.register(print, 'atexit ran')\n"
+                   "print('started', flush=True)\n"
+                   "raise KeyboardInterrupt\n")
+        for args in (["interrupted.py"], ["-m", "interrupted"]):
+            result = self.assertLikePython(*args)
+            if os.name == "posix":
+                self.assertEqual(result.returncode, -2)   # killed by SIGINT
+            self.assertIn("atexit ran", result.stdout)
+            self.assertTrue(result.stderr.endswith("KeyboardInterrupt\n"))
+
+    def test_missing_programs(self):
+        for args in (["no_such_script.py"], ["-m", "no_such_module"]):
+            result = self.assertLikePython(*args)
+            self.assertNotEqual(result.returncode, 0)
+
+    def test_programs_excepthook(self):
+        self.write("hook.py", "import sys\n"
+                   "sys.excepthook = lambda t, v, tb: print('hook', t, v)\n"
+                   "raise OSError('x')\n")
+        self.assertEqual(self.assertLikePython("hook.py").stdout,
+                         "hook <class 'OSError'> x\n")
+
+
+class RunCommandTest(CliTestCase):
+
+    def test_sys_monitoring_is_installed_first(self):
+        self.write("tool.py", """\
+            import sys
+            mon = sys.monitoring
+            starts = []
+            mon.use_tool_id(mon.PROFILER_ID, "test")
+            mon.register_callback(mon.PROFILER_ID, mon.events.PY_START,
+                                  lambda code, offset: starts.append(
+                                      code.co_name))
+            def work():
+                return 1
+            mon.set_events(mon.PROFILER_ID, mon.events.PY_START)
+            work()
+            mon.set_events(mon.PROFILER_ID, 0)
+            print(starts, sys.argv)
+            """)
+        for args in (["tool.py"], ["-m", "tool"], ["-c", "import tool"]):
+            result = self.run_cli("run", *(args + ["arg"]))
+            self.assertEqual(result.stderr, "")
+            self.assertEqual(result.stdout.split(" [")[0], "['work']")
+            self.assertEqual(result.returncode, 0)
+
+    def test_usage(self):
+        result = self.run_cli("run")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("the program to run is missing", result.stderr)
+        result = self.run_cli("run", "--help")
+        self.assertEqual(result.returncode, 0)
+        for text in ("-m MODULE", "-c CODE", "SCRIPT", "installed"):
+            self.assertIn(text, result.stdout)
+
+
+class EventsTargetTest(CliTestCase):
+    """``events`` runs -m, -c, directories and zip files too."""
+
+    def test_module_and_code(self):
+        self.write("prog.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", "-m", "prog")
+        self.assertEqual(result.stderr, PROGRAM_LOG)
+        self.assertEqual(result.stdout, "total 12\n")
+        result = self.run_cli("events", "--no-offsets", "-c",
+                              "def f():\n    return 1\nf()\n")
+        self.assertEqual(result.stderr, (
+            "PY_START  <module> <string>:1\n"
+            "  PY_START  f <string>:1\n"
+            "  PY_RETURN f <string>:2 retval=1\n"
+            "PY_RETURN <module> <string>:3 retval=None\n"))
+
+    def test_directory(self):
+        self.write("app/__main__.py", PROGRAM)
+        result = self.run_cli("events", "--no-offsets", "app")
+        self.assertEqual(result.stderr,
+                         PROGRAM_LOG.replace("prog.py", "__main__.py"))
+
+    def test_options_end_at_the_program(self):
+        self.write("prog.py", "import sys\nprint(sys.argv)\n")
+        result = self.run_cli("events", "--events", "PY_RETURN", "-o",
+                              os.devnull, "prog.py", "--events", "-o", "x")
+        self.assertEqual(result.stdout,
+                         "['prog.py', '--events', '-o', 'x']\n")
+        self.assertEqual(result.returncode, 0)
+
+    def test_columns_are_aligned_for_every_event_name(self):
+        self.write("prog.py", """\
+            def f(x):
+                try:
+                    raise KeyError(x)
+                except KeyError:
+                    pass
+                if x:
+                    return 1
+                return 2
+            f(0)
+            f(1)
+            """)
+        names = ["PY_START", "RAISE", "EXCEPTION_HANDLED", "PY_RETURN"]
+        if hasattr(pep669.monitoring.events, "BRANCH_LEFT"):
+            names += ["BRANCH_LEFT", "BRANCH_RIGHT"]
+        result = self.run_cli("events", "--no-offsets", "--no-indent",
+                              "--events", ",".join(names), "prog.py")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stderr.splitlines()
+        seen = set()
+        for line in lines:
+            name = line.split()[0]
+            seen.add(name)
+            # The name, padded to the longest, then one space.
+            self.assertEqual(line[len("EXCEPTION_HANDLED") + 1:].split()[0],
+                             line.split()[1], line)
+            self.assertEqual(line[len("EXCEPTION_HANDLED")], " ", line)
+        self.assertEqual(seen, set(names))
+
+
+class InstallSwitchTest(CliTestCase):
+    """PEP669_INSTALL=1 and the .pth file installed with the package."""
+
+    PTH = os.path.join(SRC, "pep669-install.pth")
+
+    def start(self, value):
+        site_dir = os.path.join(self.dir, "site")
+        other_dir = os.path.join(self.dir, "other")
+        if not os.path.isdir(site_dir):
+            os.makedirs(site_dir)
+            shutil.copy(self.PTH, site_dir)
+            # What processing any .pth file imports (3.8: the locale
+            # modules, to open it) is not the switch's.
+            os.makedirs(other_dir)
+            with open(os.path.join(other_dir, "other.pth"), "w") as f:
+                f.write("import os\n")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = SRC
+        env.pop("PEP669_INSTALL", None)
+        if value is not None:
+            env["PEP669_INSTALL"] = value
+        # site processes the .pth files of a site directory as it does
+        # those of site-packages.
+        code = ("import sys, site; site.addsitedir(%r); "
+                "before = set(sys.modules); site.addsitedir(%r); "
+                "print(hasattr(sys, 'monitoring'), 'pep669' in sys.modules, "
+                "sorted(set(sys.modules) - before))" % (other_dir, site_dir))
+        result = subprocess.run(
+            [sys.executable, "-S", "-c", code], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=60)
+        self.assertEqual(result.stderr, "")
+        return result.stdout.split(" ", 2)
+
+    def test_switch_on(self):
+        for value in ("1", "yes"):
+            monitoring, imported, _ = self.start(value)
+            self.assertEqual((monitoring, imported), ("True", "True"))
+
+    def test_switch_off_imports_nothing(self):
+        native = str(sys.version_info >= (3, 12))
+        for value in (None, "", "0"):
+            self.assertEqual(self.start(value), [native, "False", "[]\n"])
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ is ``sys.monitoring``.
 import os
 import sys
 
-__all__ = ["monitoring", "install", "get_include", "NATIVE"]
+__all__ = ["monitoring", "install", "get_include", "NATIVE", "__version__"]
+
+# The one place the version is written (setup.py reads it from here).
+__version__ = "0.1.0"
 
 NATIVE = sys.version_info >= (3, 12)
 

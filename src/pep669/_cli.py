@@ -6,13 +6,12 @@ code runs on every supported interpreter and doubles as an example for tool
 authors.
 
 Commands:
-    events   run a script and log its execution events
+    run      run a program with sys.monitoring installed
+    events   run a program and log its execution events
 """
 
 import argparse
-import builtins
 import fnmatch
-import io
 import os
 import reprlib
 import sys
@@ -20,6 +19,7 @@ import sysconfig
 from _thread import get_ident
 
 import pep669
+from pep669 import _run
 
 PROG = "python -m pep669"
 
@@ -130,7 +130,11 @@ def _under(path, directory):
 class CodeFilter:
     """Decides which code objects are shown, by file and function name."""
 
-    def __init__(self, directory=None, file_globs=(), function_names=()):
+    def __init__(self, directory=None, file_globs=(), function_names=(),
+                 also_files=()):
+        # also_files: file names shown besides the directory ("<string>"
+        # for -c).
+        self.also_files = frozenset(also_files)
         self.directory = os.path.normcase(os.path.abspath(directory)) \
             if directory else None
         self.file_globs = list(file_globs)
@@ -143,7 +147,7 @@ class CodeFilter:
             if not any(fnmatch.fnmatch(c, g)
                        for g in self.file_globs for c in candidates):
                 return False
-        elif self.directory is not None:
+        elif self.directory is not None and filename not in self.also_files:
             if filename.startswith("<"):
                 return False
             path = os.path.normcase(os.path.abspath(filename))
@@ -234,6 +238,8 @@ class EventLogger:
         self.indent = indent
         self.repr_limit = repr_limit
         self.requested_tool = tool_id
+        # The event column is as wide as the longest name shown.
+        self.label_width = max([len(n) for n in self.selected] + [9])
         self.tool = None
         self.failed = None
         self._codes = {}
@@ -371,7 +377,7 @@ class EventLogger:
         step = 1 if name in _ENTERING else -1 if name in _LEAVING else 0
         extra_names = _EXTRA_NAMES.get(name, ())
         missing = self.monitoring.MISSING
-        label = "%-9s " % name
+        label = "%-*s " % (self.label_width, name)
         depths = self._depth
         # Events inside a frame are indented one level under its PY_START;
         # when no frame entry is printed, that level would only be noise.
@@ -426,102 +432,35 @@ class EventLogger:
                 self.monitoring.set_events(self.tool, 0)
 
 
-def _wait_for_threads():
-    """Join the non-daemon threads, as the interpreter does at exit."""
-    threading = sys.modules.get("threading")
-    if threading is None:
-        return
-    current = threading.current_thread()
-    for thread in threading.enumerate():
-        if thread is not current and not thread.daemon and thread.is_alive():
-            thread.join()
-
-
-def _exit_code(exc, stderr):
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    try:
-        stderr.write(str(code) + "\n")
-        stderr.flush()
-    except Exception:
-        pass
-    return 1
-
-
-def run_script(path, args, tool):
-    """Run *path* as ``__main__`` with ``sys.argv = [path] + args``.
-
-    *tool* has ``start()`` and ``stop()``, called right around the script's
-    own code so that none of this function's work is monitored.  Returns the
-    exit code the interpreter would give.
-    """
-    stderr = sys.stderr
-    abspath = os.path.abspath(path)
-    try:
-        with io.open_code(abspath) as f:
-            source = f.read()
-    except OSError as exc:
-        stderr.write("%s: can't open file %r: [Errno %s] %s\n"
-                     % (PROG, path, exc.errno, exc.strerror))
-        return 2
-    try:
-        code = compile(source, abspath, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        sys.excepthook(type(exc), exc, None)
-        return 1
-
-    import importlib.machinery
-    import types
-    module = types.ModuleType("__main__")
-    module.__file__ = abspath
-    module.__builtins__ = builtins
-    module.__loader__ = importlib.machinery.SourceFileLoader("__main__",
-                                                             abspath)
-    module.__cached__ = None
-
-    saved_argv = sys.argv
-    saved_path0 = sys.path[0] if sys.path else None
-    saved_main = sys.modules.get("__main__")
-    sys.argv = [path] + list(args)
-    if sys.path:
-        sys.path[0] = os.path.dirname(abspath)
-    else:
-        sys.path.append(os.path.dirname(abspath))
-    sys.modules["__main__"] = module
-    error = None
-    try:
-        tool.start()
-        try:
-            exec(code, module.__dict__)
-        except BaseException as exc:
-            error = exc
-        finally:
-            try:
-                _wait_for_threads()
-            finally:
-                tool.stop()
-    finally:
-        sys.argv = saved_argv
-        if saved_path0 is not None:
-            sys.path[0] = saved_path0
-        if saved_main is not None:
-            sys.modules["__main__"] = saved_main
-    if error is None:
-        return 0
-    if isinstance(error, SystemExit):
-        return _exit_code(error, stderr)
-    # Hide this function's frame: the traceback starts in the script.
-    tb = error.__traceback__
-    if tb is not None and tb.tb_frame.f_code is run_script.__code__:
-        tb = tb.tb_next
-    sys.excepthook(type(error), error.with_traceback(tb), tb)
-    return 1
-
-
 # -- the command line -----------------------------------------------------
+
+_TARGET_USAGE = "(-m MODULE | -c CODE | SCRIPT | DIR | ZIP) [ARGS ...]"
+_TARGET_HELP = (
+    "The program is given as to python: -m MODULE, -c CODE, a script, or "
+    "a directory or zip file with __main__.py, then its arguments; "
+    "everything after it is the program's.  It runs as under python "
+    "(sys.argv, sys.path[0], __main__), and its exit status and "
+    "traceback are python's.")
+
+# Options of "events" that take a value: they do not end the options.
+_EVENTS_VALUED = ("-o", "--output", "--events", "--file", "--function",
+                  "--repr-limit", "--tool-id")
+
+
+def _add_target_arguments(parser):
+    """-m, -c and SCRIPT, for --help: the command line is split before
+    argparse sees it (split_command_line), as python splits its own."""
+    group = parser.add_argument_group("the program")
+    group.add_argument("-m", metavar="MODULE", dest="target_module",
+                       help="run library module MODULE as a script")
+    group.add_argument("-c", metavar="CODE", dest="target_code",
+                       help="run the program passed in as a string")
+    group.add_argument("script", metavar="SCRIPT", nargs="?",
+                       help="the program: a script, or a directory or zip "
+                            "file with __main__.py")
+    group.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                       help="its arguments")
+
 
 def _build_parser():
     parser = argparse.ArgumentParser(
@@ -530,16 +469,27 @@ def _build_parser():
                     "the same on CPython 3.8-3.13.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      title="commands")
+    run = commands.add_parser(
+        "run", help="run a program with sys.monitoring installed",
+        usage="%s run %s" % (PROG, _TARGET_USAGE), allow_abbrev=False,
+        description="Run a program with sys.monitoring installed first "
+                    "(pep669.install(); on 3.12+ the native one), so that "
+                    "tools written for sys.monitoring work unmodified.  "
+                    + _TARGET_HELP)
+    _add_target_arguments(run)
     events = commands.add_parser(
-        "events", help="run a script and log its execution events",
-        description="Run SCRIPT as __main__ and log one line per event: "
+        "events", help="run a program and log its execution events",
+        usage="%s events [options] %s" % (PROG, _TARGET_USAGE),
+        allow_abbrev=False,
+        description="Run a program and log one line per event: "
                     "event, function, file:line, @offset and the event's "
                     "extra argument.  By default the frame events of the "
-                    "code in SCRIPT's directory are logged, indented by "
-                    "call depth.",
+                    "code in SCRIPT's directory (for -m and -c: the current "
+                    "directory) are logged, indented by call depth.  "
+                    + _TARGET_HELP,
         epilog="Events: " + ", ".join(
             event_names(pep669.monitoring)) + ".  The exit code is "
-            "the script's.")
+            "the program's.")
     events.add_argument("-o", "--output", metavar="FILE",
                         help="write the log to FILE (default: stderr)")
     events.add_argument("--events", action="append", metavar="LIST",
@@ -568,13 +518,17 @@ def _build_parser():
     events.add_argument("--tool-id", type=int, metavar="ID",
                         help="monitoring tool id to use (default: "
                              "DEBUGGER_ID, or the first free one)")
-    events.add_argument("script", metavar="SCRIPT", help="the program to run")
-    events.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
-                        help="its arguments")
+    _add_target_arguments(events)
+    parser.command_parsers = {"run": run, "events": events}
     return parser
 
 
-def _cmd_events(options):
+def _cmd_run(options, target):
+    pep669.install()
+    return _run.run(target)
+
+
+def _cmd_events(options, target):
     monitoring = pep669.install()
     if options.events:
         selected = _parse_event_list(monitoring, options.events)
@@ -584,10 +538,11 @@ def _cmd_events(options):
         raise UsageError("--tool-id must be between 0 and 5")
     if options.repr_limit < 0:
         raise UsageError("--repr-limit must not be negative")
-    script_dir = os.path.dirname(os.path.abspath(options.script))
+    directory = target.directory()
     code_filter = CodeFilter(
-        directory=None if options.all else script_dir,
-        file_globs=options.file, function_names=options.function)
+        directory=None if options.all else directory,
+        file_globs=options.file, function_names=options.function,
+        also_files=("<string>",) if target.kind == "code" else ())
 
     output = None
     if options.output:
@@ -601,12 +556,12 @@ def _cmd_events(options):
     else:
         write = sys.stderr.write
     logger = EventLogger(monitoring, write, selected, code_filter,
-                         base_dir=script_dir, offsets=options.offsets,
+                         base_dir=directory, offsets=options.offsets,
                          indent=options.indent,
                          repr_limit=options.repr_limit,
                          tool_id=options.tool_id)
     try:
-        return run_script(options.script, options.args, logger)
+        return _run.run(target, logger, wait_for_threads=True)
     finally:
         if output is not None:
             output.close()
@@ -617,16 +572,37 @@ def _cmd_events(options):
                 pass
 
 
+_COMMANDS = {"run": (_cmd_run, ()), "events": (_cmd_events, _EVENTS_VALUED)}
+
+
 def main(argv=None):
-    """Entry point of ``python -m pep669``; returns the exit code."""
+    """Entry point of ``python -m pep669``; returns the exit code.
+
+    After an unhandled KeyboardInterrupt in the program it returns 130 and
+    ``pep669._run.interrupted`` is true: ``python -m pep669`` then ends by
+    SIGINT, as python does.
+    """
     parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    target = None
+    # The command's own options end where the program starts.
+    for i, arg in enumerate(argv):
+        if arg in _COMMANDS:
+            options, target = _run.split_command_line(
+                argv[i + 1:], _COMMANDS[arg][1])
+            argv = argv[:i + 1] + options
+            break
+        if not arg.startswith("-"):
+            break
     options = parser.parse_args(argv)
     if options.command is None:
         parser.print_help(sys.stderr)
         return 2
+    command = _COMMANDS[options.command][0]
+    if target is None:
+        parser.command_parsers[options.command].error(
+            "the program to run is missing: -m MODULE, -c CODE or SCRIPT")
     try:
-        if options.command == "events":
-            return _cmd_events(options)
+        return command(options, target)
     except UsageError as exc:
         parser.exit(2, "%s: error: %s\n" % (PROG, exc))
-    raise AssertionError(options.command)
