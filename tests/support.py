@@ -24,7 +24,9 @@ import unittest
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SRC = os.path.join(_ROOT, "src")
-if _SRC not in sys.path:
+# PEP669_TEST_INSTALLED=1: test the pep669 installed in the interpreter
+# (a wheel, an sdist install) instead of the in-place build in src/.
+if _SRC not in sys.path and not os.environ.get("PEP669_TEST_INSTALLED"):
     sys.path.insert(0, _SRC)
 
 import pep669  # noqa: E402

@@ -10,11 +10,15 @@ import tempfile
 import textwrap
 import unittest
 
+from tests import support  # noqa: F401  (puts src/ on sys.path)
+
 import pep669
 from pep669 import _cli
 
-SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                   "src")
+# Where the pep669 under test lives: src/, or site-packages when the suite
+# tests an installed pep669 (PEP669_TEST_INSTALLED=1); the .pth file of the
+# PEP669_INSTALL switch is beside the package in both.
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(pep669.__file__)))
 
 PROGRAM = '''\
 import sys

@@ -159,10 +159,21 @@ class JsonLinesResult(unittest.TextTestResult):
                         self._exc_info_to_string(err, test))
 
 
-def worker(out_path, verbose, after=None):
+def select(tests, patterns):
+    """The tests whose id matches one of patterns, as unittest's -k: a
+    pattern without a wildcard matches as a substring, case-sensitive."""
+    import fnmatch
+    globs = [p if any(c in p for c in "*?[") else "*%s*" % p
+             for p in patterns]
+    return [t for t in tests
+            if any(fnmatch.fnmatchcase(t.id(), g) for g in globs)]
+
+
+def worker(out_path, verbose, after=None, patterns=None):
     """Run the suite, reporting to out_path; exit status 0 if it ran.
 
-    With after (a test id), run only the tests that come after that one.
+    With after (a test id), run only the tests that come after that one;
+    with patterns (-k), only the tests they select.
     """
     import faulthandler
     faulthandler.enable()
@@ -178,6 +189,8 @@ def worker(out_path, verbose, after=None):
                                    "detail": traceback.format_exc()}) + "\n")
             sink.write(json.dumps({"done": 0}) + "\n")
             return 0
+        if patterns:
+            suite = unittest.TestSuite(select(iter_tests(suite), patterns))
         if after:
             tests = list(iter_tests(suite))
             ids = [test.id() for test in tests]
@@ -243,7 +256,7 @@ def probe(command):
 
 
 def pyenv_candidates(version):
-    root = os.environ.get("PYENV_ROOT") or "/root/.pyenv"
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found = []
     for path in glob.glob(os.path.join(root, "versions", "%d.%d.*" % version)):
         name = os.path.basename(path)
@@ -320,17 +333,19 @@ def clean_env(extra=None):
     env = dict(os.environ)
     for name in ("PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT",
                  "PYTHONPATH", "PYTHONUSERBASE", "LD_PRELOAD",
-                 "ASAN_OPTIONS"):
+                 "ASAN_OPTIONS", "PEP669_INSTALL", "PEP669_TEST_INSTALLED"):
         env.pop(name, None)
     env.update(extra or {})
     return env
 
 
-def run(args, log, cwd=ROOT, env=None, timeout=DEFAULT_TIMEOUT, live=False):
+def run(args, log, cwd=ROOT, env=None, timeout=DEFAULT_TIMEOUT, live=False,
+        progress=None):
     """Run a command in its own process group; return (status, seconds).
 
     Output goes to the open file log (or to the terminal when live).
     status is the exit status, -signal if killed by one, or "timeout".
+    progress, if given, is called every second while the command runs.
     """
     start = time.time()
     out = None if live else log
@@ -339,7 +354,18 @@ def run(args, log, cwd=ROOT, env=None, timeout=DEFAULT_TIMEOUT, live=False):
                             stdin=subprocess.DEVNULL, start_new_session=True)
     status = "timeout"
     try:
-        status = proc.wait(timeout=timeout)
+        if progress is None:
+            status = proc.wait(timeout=timeout)
+        else:
+            while True:
+                left = timeout - (time.time() - start)
+                if left <= 0:
+                    break
+                try:
+                    status = proc.wait(timeout=min(1.0, left))
+                    break
+                except subprocess.TimeoutExpired:
+                    progress()
     except subprocess.TimeoutExpired:
         pass
     finally:
@@ -448,9 +474,13 @@ class Matrix(object):
                 worker_args.append("--verbose")
             if after:
                 worker_args += ["--after", after]
+            for pattern in self.args.k or ():
+                worker_args += ["-k", pattern]
             with open(log_path, "w") as log:
-                status, seconds = run(worker_args, log, cwd=cwd, env=env,
-                                      timeout=self.args.timeout, live=live)
+                status, seconds = run(
+                    worker_args, log, cwd=cwd, env=env,
+                    timeout=self.args.timeout, live=live,
+                    progress=None if live else self.progress(report))
             entry.seconds += seconds
             done, running = self.read_report(report, entry)
             output = "" if live else tail(log_path)
@@ -476,6 +506,28 @@ class Matrix(object):
         if not any(entry.counts.values()) and not entry.problems:
             entry.problems.append(("unittest", "no tests found", ""))
         return logs
+
+    def progress(self, report):
+        """A callback that prints a line when the worker writing report
+        enters another test module: what the suite is doing, as it runs."""
+        state = {"module": None, "start": time.time()}
+
+        def show():
+            done, module = 0, None
+            try:
+                with open(report) as f:
+                    for line in f:
+                        if line.startswith('{"start"'):
+                            module = line.split('"')[3].rsplit(".", 2)[0]
+                        elif line.startswith('{"test"'):
+                            done += 1
+            except (OSError, IndexError):
+                return
+            if module is not None and module != state["module"]:
+                state["module"] = module
+                self.say("   %4.0fs %5d tests done, running %s" % (
+                    time.time() - state["start"], done, module))
+        return show
 
     @staticmethod
     def read_report(path, entry):
@@ -599,6 +651,58 @@ class Matrix(object):
                     status, self.args.timeout), "\n".join(detail)))
         return entry
 
+    def dist(self, interpreters):
+        """tools/check_dist.py: one sdist, installed and checked on each
+        interpreter in a fresh venv; one entry per interpreter (and one
+        for the sdist itself)."""
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import check_dist
+        workdir = tempfile.mkdtemp(prefix="pep669-dist-")
+        try:
+            entry = Entry("dist: sdist")
+            self.extras.append(entry)
+            self.say("== dist: building the sdist")
+            start = time.time()
+            sdist, why = check_dist.build_sdist(
+                [i.command for i in interpreters if not i.debug], workdir)
+            entry.seconds = time.time() - start
+            if sdist is None:
+                entry.problems.append(("dist", "no sdist", why))
+                self.report_failures(entry.name, entry)
+                return
+            contents = check_dist.Result("sdist")
+            check_dist.check_sdist_contents(sdist, contents)
+            self.dist_entry(entry, contents)
+            for interp in interpreters:
+                if interp.debug:
+                    continue
+                entry = Entry("dist: %s" % interp.label)
+                self.extras.append(entry)
+                self.say("== dist: %s (%s)" % (interp.label,
+                                               interp.executable))
+                result = check_dist.check_interpreter(
+                    interp.command, interp.label, sdist, workdir)
+                self.dist_entry(entry, result)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def dist_entry(self, entry, result):
+        entry.seconds = entry.seconds or result.seconds
+        if result.failures:
+            for check, detail in result.failures:
+                entry.problems.append(("dist", check, detail))
+        elif result.passed:
+            entry.counts["pass"] = 1
+        else:
+            entry.skipped = "; ".join("%s: %s" % s for s in result.skipped)
+        if result.passed or result.failures:
+            entry.note = ", ".join(result.passed)
+            if result.skipped:
+                entry.note += "; skipped " + "; ".join(
+                    "%s: %s" % s for s in result.skipped)
+        self.say("   " + result.summary())
+        self.report_failures(entry.name, entry)
+
     def asan(self, interp):
         entry = Entry("asan")
         self.extras.append(entry)
@@ -697,8 +801,14 @@ class Matrix(object):
             self.rows.append((interp, tests, conf))
             start = time.time()
             if self.build(interp, tests):
+                self.say("   build ok, %.0fs" % (time.time() - start))
                 self.unittest(interp, tests)
-                if not self.args.no_conformance:
+                self.say("   unittest: %d passed, %d failed, %d skipped, %.0fs"
+                         % (tests.passed, tests.failed, tests.counts["skip"],
+                            time.time() - start))
+                if self.args.k:
+                    conf.skipped = "-k"
+                elif not self.args.no_conformance:
                     self.conformance(interp, conf)
                 else:
                     conf.skipped = "--no-conformance"
@@ -707,6 +817,8 @@ class Matrix(object):
             tests.seconds = time.time() - start
             self.report_failures(interp.label, tests)
             self.report_failures(interp.label, conf)
+        if self.args.dist:
+            self.dist(interpreters)
         if self.args.refleak:
             entry = self.refleak()
             self.report_failures(entry.name, entry)
@@ -822,11 +934,20 @@ def main(argv=None):
     parser.add_argument("--max-crashes", type=int, default=3,
                         help="restart the suite after a crashing test this "
                         "many times (default %(default)s)")
+    parser.add_argument("-k", metavar="PATTERN", action="append",
+                        help="only the unittest tests matching PATTERN, as "
+                        "unittest's -k (a substring or a glob of the test "
+                        "id); repeatable.  Skips the conformance suites")
+    parser.add_argument("--dist", dest="dist", action="store_true",
+                        default=ci, help="also check the sdist and its "
+                        "install on each interpreter (tools/check_dist.py; "
+                        "needs the package index; default on when CI=true)")
+    parser.add_argument("--no-dist", dest="dist", action="store_false")
     parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
     parser.add_argument("--after", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return worker(args.worker, args.verbose, args.after)
+        return worker(args.worker, args.verbose, args.after, args.k)
     matrix = Matrix(args)
     try:
         return matrix.run()
