@@ -83,8 +83,9 @@ def extension_options(platform=sys.platform, version_info=sys.version_info,
     if platform != "win32":
         return {}
     lib = "python%d%d" % tuple(version_info[:2]) + ("_d" if debug else "")
+    # /std:c11: _Static_assert and the C11 the sources are written in.
     return {"define_macros": [("Py_BUILD_CORE_MODULE", "1")],
-            "libraries": [lib]}
+            "libraries": [lib], "extra_compile_args": ["/std:c11"]}
 
 
 def read_version(root=os.path.dirname(os.path.abspath(__file__))):

@@ -16,7 +16,8 @@ import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "src")
-PYENV_VERSIONS = "/root/.pyenv/versions"
+PYENV_VERSIONS = os.path.join(
+    os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "versions")
 CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
 
 

@@ -4,7 +4,7 @@
     python benchmarks/bench_calls.py --callgrind [--quick] [--python EXE ...]
     python benchmarks/bench_calls.py --src /tmp/snapshot/src ...
 
-For every interpreter (all of 3.8-3.13 under /root/.pyenv/versions/ unless
+For every interpreter (all of 3.8-3.13 under $PYENV_ROOT/versions/ (~/.pyenv) unless
 --python names some), each workload runs in fresh subprocesses in these
 modes:
 

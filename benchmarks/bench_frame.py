@@ -3,7 +3,7 @@
     python benchmarks/bench_frame.py [--quick] [--reps N] [--python EXE ...]
     python benchmarks/bench_frame.py --callgrind [--quick] [--python EXE ...]
 
-For every interpreter (all of 3.8-3.13 under /root/.pyenv/versions/ unless
+For every interpreter (all of 3.8-3.13 under $PYENV_ROOT/versions/ (~/.pyenv) unless
 --python names some), each workload runs in fresh subprocesses in three
 modes:
 

@@ -1,8 +1,9 @@
 """Development build of pep669's extension, in place, without pip.
 
     python tools/build_ext.py [--asan] [--debug]
+    CC=clang python tools/build_ext.py
 
-Compiles with the running interpreter's own compiler settings plus
+Compiles with the running interpreter's own compiler (or $CC) plus
 -Wall -Wextra -Werror and leaves the extension next to src/pep669/__init__.py:
 pep669._monitoring on 3.8-3.11, pep669._capi on 3.12, nothing on 3.13+.
 """
@@ -34,7 +35,8 @@ def main(argv=None):
         if not args.quiet:
             print("build_ext: native C API and sys.monitoring, nothing to build")
         return 0
-    cc = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC")
+                     or "cc")
     include = [sysconfig.get_paths()["include"]]
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",

@@ -79,7 +79,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "src")
 PROGRAMS_DIR = os.path.join(ROOT, "tests", "realtools")
 WORKLOAD = "workload"
-PYENV = "/root/.pyenv/versions"
+PYENV = os.path.join(
+    os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "versions")
 VERSIONS = ["3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"]
 NATIVE = ("3.12", "3.13")
 

@@ -231,7 +231,7 @@ def compare_headers():
     """Print how this interpreter's structures differ from other installs."""
     mine = sysconfig.get_paths()["include"]
     minor = "%d.%d" % sys.version_info[:2]
-    pyenv = os.environ.get("PYENV_ROOT") or "/root/.pyenv"
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     others = sorted(glob.glob(os.path.join(
         pyenv, "versions", minor + ".*", "include", "python" + minor)))
     others = [d for d in others if os.path.realpath(d) != os.path.realpath(

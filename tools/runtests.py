@@ -651,6 +651,59 @@ class Matrix(object):
                     status, self.args.timeout), "\n".join(detail)))
         return entry
 
+    def clang(self, interpreters):
+        """The extension of every interpreter built with clang (and -Werror,
+        as build_ext.py always does), in a scratch copy: one entry."""
+        entry = Entry("clang")
+        self.extras.append(entry)
+        clang = shutil.which("clang")
+        if clang is None:
+            entry.skipped = "clang is not installed"
+            return entry
+        self.say("== clang: %s" % clang)
+        scratch = tempfile.mkdtemp(prefix="pep669-clang-")
+        start = time.time()
+        built = []
+        try:
+            tree = os.path.join(scratch, "tree")
+            shutil.copytree(ROOT, tree, symlinks=True, ignore=(
+                shutil.ignore_patterns(".git", "__pycache__", "*.so",
+                                       "build", "*.egg-info")))
+            for interp in interpreters:
+                if interp.debug or not self.extensions_of(interp):
+                    continue
+                log_path = self.log("clang-%s" % interp.label)
+                with open(log_path, "w") as log:
+                    status, _ = run([interp.command, "tools/build_ext.py"],
+                                    log, cwd=tree,
+                                    env=clean_env({"CC": clang}),
+                                    timeout=self.args.timeout)
+                if status != 0:
+                    entry.problems.append(
+                        ("clang", "build for %s %s" % (
+                            interp.label,
+                            describe_status(status, self.args.timeout)),
+                         tail(log_path)))
+                else:
+                    built.append(interp.label)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        entry.seconds = time.time() - start
+        entry.note = "built: %s" % (", ".join(built) or "nothing")
+        if not entry.problems:
+            entry.counts["pass"] = 1
+        return entry
+
+    @staticmethod
+    def extensions_of(interp):
+        """Whether setup.py builds anything for interp."""
+        sys.path.insert(0, ROOT)
+        try:
+            from setup import extensions
+        finally:
+            sys.path.pop(0)
+        return extensions(interp.version_info)
+
     def dist(self, interpreters):
         """tools/check_dist.py: one sdist, installed and checked on each
         interpreter in a fresh venv; one entry per interpreter (and one
@@ -817,6 +870,9 @@ class Matrix(object):
             tests.seconds = time.time() - start
             self.report_failures(interp.label, tests)
             self.report_failures(interp.label, conf)
+        if self.args.clang:
+            entry = self.clang(interpreters)
+            self.report_failures(entry.name, entry)
         if self.args.dist:
             self.dist(interpreters)
         if self.args.refleak:
@@ -938,6 +994,11 @@ def main(argv=None):
                         help="only the unittest tests matching PATTERN, as "
                         "unittest's -k (a substring or a glob of the test "
                         "id); repeatable.  Skips the conformance suites")
+    parser.add_argument("--clang", dest="clang", action="store_true",
+                        default=ci, help="also build the extension of every "
+                        "interpreter with clang -Werror (default on when "
+                        "CI=true; skipped without clang)")
+    parser.add_argument("--no-clang", dest="clang", action="store_false")
     parser.add_argument("--dist", dest="dist", action="store_true",
                         default=ci, help="also check the sdist and its "
                         "install on each interpreter (tools/check_dist.py; "
