@@ -134,6 +134,14 @@ if __name__ == "__main__":
             return list(super().get_outputs(*args, **kwargs)) + [
                 os.path.join(self.build_lib, PTH_FILE)]
 
+    class PlatformDistribution(setuptools.Distribution):
+        """Every wheel is tagged with its interpreter and platform, even
+        where nothing is compiled (3.13+): a py3-none-any wheel made on
+        3.13 would otherwise be picked on 3.8, which needs the engine."""
+
+        def has_ext_modules(self):
+            return True
+
     license_kw, license_classifiers = license_options(setuptools.__version__)
     options = extension_options()
     setup(
@@ -146,6 +154,7 @@ if __name__ == "__main__":
         include_package_data=False,
         package_data={"pep669": ["include/pep669.h", "py.typed", "*.pyi"]},
         cmdclass={"build_py": build_py_with_pth},
+        distclass=PlatformDistribution,
         ext_modules=[
             Extension(name, sources=sources,
                       depends=[CORE + h for h in HEADERS] + [PUBLIC_HEADER],

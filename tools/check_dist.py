@@ -255,13 +255,25 @@ def run_checks(python, label, sdist, workdir, result, verbose=False):
                     "package index: " + tail(out, 2))
         return
 
-    status, out = sh(pip + ["install", sdist], env=env)
-    if status != 0:
-        result.fail("pip install sdist", tail(out))
+    # pip builds the wheel from the sdist (with setuptools it fetches),
+    # then installs that wheel.
+    wheels = os.path.join(workdir, "wheels-" + label)
+    status, out = sh(pip + ["wheel", "--no-deps", "-w", wheels, sdist],
+                     env=env)
+    built = [os.path.join(wheels, f) for f in os.listdir(wheels)
+             if f.endswith(".whl")] if os.path.isdir(wheels) else []
+    if status != 0 or len(built) != 1:
+        result.fail("pip wheel sdist", tail(out))
         return
-    result.ok("install")
+    wheel = built[0]
     if verbose:
         print(tail(out, 5))
+    status, out = sh(pip + ["install", wheel], env=env)
+    if status != 0:
+        result.fail("pip install wheel", tail(out))
+        return
+    result.ok("build and install")
+    check_wheel(wheel, sdist, pip, vpy, env, result)
 
     status, out = sh([vpy, "-c", INSTALLED], cwd=workdir, env=env)
     try:
@@ -326,6 +338,52 @@ def run_checks(python, label, sdist, workdir, result, verbose=False):
 
     check_mypy(vpy, pip, tree, workdir, env, result, info["site"])
     check_coverage(vpy, pip, workdir, env, label, result)
+
+
+def check_wheel(wheel, sdist, pip, vpy, env, result):
+    """Only what runs in the wheel; twine check, auditwheel show."""
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+    allowed = re.compile(
+        r"^(pep669-install\.pth|pep669/[^/]+\.(py|pyi|so|pyd)|pep669/py\.typed"
+        r"|pep669/include/pep669\.h|pep669-[^/]+\.dist-info/.+)$")
+    stray = [n for n in names if not allowed.match(n)]
+    needed = ["pep669-install.pth", "pep669/py.typed", "pep669/__init__.pyi",
+              "pep669/monitoring.pyi", "pep669/include/pep669.h"]
+    missing = [n for n in needed if n not in names]
+    if stray or missing:
+        result.fail("wheel contents", "stray: %s\nmissing: %s" % (
+            ", ".join(stray) or "-", ", ".join(missing) or "-"))
+    else:
+        result.ok("wheel contents")
+    tools = ["twine"] + (["auditwheel"] if sys.platform == "linux" else [])
+    status, out = sh(pip + ["install", "-q"] + tools, env=env, timeout=600)
+    if status != 0:
+        result.skip("twine/auditwheel", "cannot be installed here: "
+                    + tail(out, 2))
+        return
+    bindir = os.path.dirname(vpy)
+    problems = []
+    status, out = sh([os.path.join(bindir, "twine"), "check", "--strict",
+                      wheel, sdist], env=env)
+    if status != 0:
+        problems.append("twine check:\n" + tail(out))
+    name = os.path.basename(wheel)
+    if not re.search(r"-cp3\d+-cp3\d+-", name):
+        problems.append("%s is not tagged with its interpreter" % name)
+    audited = "auditwheel" in tools and "-linux_" in name
+    if audited:
+        status, out = sh([os.path.join(bindir, "auditwheel"), "show", wheel],
+                         env=env)
+        if status != 0 or 'consistent with the\nfollowing platform tag: ' \
+                '"manylinux' not in out:
+            problems.append("auditwheel show:\n" + tail(out))
+    if problems:
+        result.fail("twine/auditwheel", "\n".join(problems))
+    else:
+        result.ok("tags, twine check" + (", auditwheel show"
+                                         if audited else ""))
 
 
 def check_mypy(vpy, pip, tree, workdir, env, result, site):
