@@ -527,26 +527,36 @@ class LikePythonTest(CliTestCase):
     """``python -m pep669 run X`` and ``events X`` against ``python X``:
     the same output, traceback and exit status, whatever X is."""
 
-    def python(self, *args):
-        env = dict(os.environ)
+    def start(self, argv, env=None):
+        env = dict(os.environ if env is None else env)
         env["PYTHONPATH"] = os.pathsep.join(
             [SRC] + [p for p in [env.get("PYTHONPATH")] if p])
         env.pop("PYTHONSTARTUP", None)
         env.pop("PEP669_INSTALL", None)
-        return subprocess.run(
-            [sys.executable] + list(args), cwd=self.dir, env=env,
+        return subprocess.Popen(
+            [sys.executable] + list(argv), cwd=self.dir, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            universal_newlines=True, timeout=120)
+            universal_newlines=True)
 
     def assertLikePython(self, *args):
-        expected = self.python(*args)
-        for command in (["run"], ["events", "--function", "no_such_name"]):
-            result = self.run_cli(*(command + list(args)))
-            self.assertEqual(
-                (result.stdout, result.stderr, result.returncode),
-                (expected.stdout, expected.stderr, expected.returncode),
-                "%s %s" % (" ".join(command), " ".join(args)))
-        return expected
+        """Runs python, ``run`` and ``events`` (logging nothing) at once."""
+        commands = [[], ["-m", "pep669", "run"],
+                    ["-m", "pep669", "events", "--function", "no_such_name"]]
+        procs = [self.start(command + list(args)) for command in commands]
+        results = []
+        for proc in procs:
+            try:
+                out, err = proc.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+            results.append((out, err, proc.returncode))
+        expected = results[0]
+        for command, result in zip(commands[1:], results[1:]):
+            self.assertEqual(result, expected, "%s %s" % (
+                " ".join(command), " ".join(args)))
+        return subprocess.CompletedProcess(args, expected[2], expected[0],
+                                           expected[1])
 
     def test_script(self):
         self.write("env.py", ENVIRONMENT)

@@ -856,7 +856,7 @@ class Matrix(object):
             if self.build(interp, tests):
                 self.say("   build ok, %.0fs" % (time.time() - start))
                 self.unittest(interp, tests)
-                self.say("   unittest: %d passed, %d failed, %d skipped, %.0fs"
+                self.say("   unittest: %d passed, %d failed, %d skipped (%.0fs so far)"
                          % (tests.passed, tests.failed, tests.counts["skip"],
                             time.time() - start))
                 if self.args.k:
