@@ -94,6 +94,9 @@ def delivers_c_return():
 
 
 class CliTestCase(unittest.TestCase):
+    # Every test runs the CLI in a child process: tools/refleak.py skips
+    # them (nothing of this process to check).
+    subprocess_only = True
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="pep669-cli-")
@@ -424,6 +427,8 @@ class UsageTest(CliTestCase):
 
 class InProcessTest(CliTestCase):
     """main() run in this process: the tool id is given back afterwards."""
+
+    subprocess_only = False
 
     def run_main(self, *args):
         saved_stderr = sys.stderr

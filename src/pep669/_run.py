@@ -158,11 +158,11 @@ def _set_path0(path0, always=False):
     """Put the program's sys.path[0] where python put ours.
 
     Under ``python -m pep669``, sys.path[0] is the current directory,
-    unless safe_path (-P, PYTHONSAFEPATH, -I: 3.11+) kept it out; then a
-    script, -m and -c get none, and a directory or zip (*always*) is
-    inserted.
+    unless safe_path (-P, PYTHONSAFEPATH: 3.11+) or isolated mode (-I)
+    kept it out; then a script, -m and -c get none, and a directory or zip
+    (*always*) is inserted.
     """
-    if getattr(sys.flags, "safe_path", False):
+    if getattr(sys.flags, "safe_path", False) or sys.flags.isolated:
         if always:
             sys.path.insert(0, path0)
     elif sys.path:
@@ -347,7 +347,7 @@ def exit_by_sigint():
             except Exception:
                 pass
         if os.name == "nt":
-            os._exit(0xC000013A)
+            os._exit(-1073741510)       # STATUS_CONTROL_C_EXIT, 0xC000013A
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
