@@ -136,8 +136,8 @@ if __name__ == "__main__":
 
     class PlatformDistribution(setuptools.Distribution):
         """Every wheel is tagged with its interpreter and platform, even
-        where nothing is compiled (3.13+): a py3-none-any wheel made on
-        3.13 would otherwise be picked on 3.8, which needs the engine."""
+        where nothing is compiled (3.14+): a py3-none-any wheel made there
+        would otherwise be picked on 3.8, which needs the engine."""
 
         def has_ext_modules(self):
             return True

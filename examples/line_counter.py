@@ -45,11 +45,10 @@ def main(argv: Tuple[str, ...]) -> int:
     try:
         mon.register_callback(TOOL, mon.events.LINE, on_line)
         events = mon.events.LINE
-        if sys.version_info < (3, 12) or sys.version_info >= (3, 14):
-            # 3.14's branch events: pep669 has them on 3.8-3.11.
-            events |= mon.events.BRANCH_LEFT | mon.events.BRANCH_RIGHT
-            mon.register_callback(TOOL, mon.events.BRANCH_LEFT, on_branch)
-            mon.register_callback(TOOL, mon.events.BRANCH_RIGHT, on_branch)
+        # 3.14's branch events: pep669.monitoring has them on 3.8-3.13.
+        events |= mon.events.BRANCH_LEFT | mon.events.BRANCH_RIGHT
+        mon.register_callback(TOOL, mon.events.BRANCH_LEFT, on_branch)
+        mon.register_callback(TOOL, mon.events.BRANCH_RIGHT, on_branch)
         mon.set_events(TOOL, events)
         try:
             exec(code, {"__name__": "__main__", "__file__": path})

@@ -39,7 +39,7 @@ class SetupTest(unittest.TestCase):
                 for source in sources:
                     self.assertTrue(os.path.exists(
                         os.path.join(ROOT, source)), (minor, source))
-        self.assertEqual(setup.extensions((3, 13)), [])
+        self.assertEqual(setup.extensions((3, 14)), [])
         self.assertEqual(
             [name for name, _ in setup.extensions((3, 8))],
             ["pep669._monitoring"])

@@ -1,10 +1,10 @@
 # Types of pep669.monitoring: sys.monitoring at CPython 3.14's API level.
 #
-# On 3.8-3.11 this is pep669's C engine, which has the 3.14 names
-# (clear_tool_id, events.BRANCH_LEFT/BRANCH_RIGHT) besides everything of
-# 3.12/3.13; on 3.12 and 3.13 it is the native sys.monitoring, which has
-# not.  The version checks below say so to a type checker.  Written to
-# agree with typeshed's sys/_monitoring.pyi (the stdlib module's types).
+# On 3.8-3.11 this is pep669's C engine, on 3.12/3.13 pep669._native over
+# the native module: both have the 3.14 names (clear_tool_id,
+# events.BRANCH_LEFT/BRANCH_RIGHT) besides everything of 3.12/3.13, as
+# 3.14's own sys.monitoring has.  Written to agree with typeshed's
+# sys/_monitoring.pyi (the stdlib module's types).
 
 import sys
 from types import CodeType
@@ -17,8 +17,7 @@ OPTIMIZER_ID: Final = 5
 
 def use_tool_id(tool_id: int, name: str, /) -> None: ...
 
-if sys.version_info < (3, 12) or sys.version_info >= (3, 14):
-    def clear_tool_id(tool_id: int, /) -> None: ...
+def clear_tool_id(tool_id: int, /) -> None: ...
 
 def free_tool_id(tool_id: int, /) -> None: ...
 def get_tool(tool_id: int, /) -> Optional[str]: ...
@@ -42,9 +41,8 @@ class _events:
     RAISE: Final[int]
     RERAISE: Final[int]
     STOP_ITERATION: Final[int]
-    if sys.version_info < (3, 12) or sys.version_info >= (3, 14):
-        BRANCH_LEFT: Final[int]
-        BRANCH_RIGHT: Final[int]
+    BRANCH_LEFT: Final[int]
+    BRANCH_RIGHT: Final[int]
 
 events: Final[_events]
 
