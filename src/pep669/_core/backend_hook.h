@@ -2,8 +2,10 @@
  * The backend declares `prev_eval` first.  From 3.9 on (public accessors,
  * bpo-38500; hook type taking the thread state) it defines
  * PEP669_HOOK_FRAME, the type of frame the hook receives, and this file
- * defines the hook too; 3.8 defines PEP669_HOOK_CUSTOM and declares its
- * own eval_hook(), get_eval() and set_eval() before including this. */
+ * defines the hook too; 3.8 defines PEP669_HOOK_CUSTOM, PEP669_HOOK_FRAME
+ * and PEP669_HOOK_PREV, declares its own eval_hook(), get_eval() and
+ * set_eval() before including this, and defines them around
+ * eval_hook_run(). */
 #ifndef PEP669_BACKEND_HOOK_H
 #define PEP669_BACKEND_HOOK_H
 
@@ -58,7 +60,12 @@ hook_idle(void)
 
 #include "stack.h"
 
-#ifndef PEP669_HOOK_CUSTOM
+/* The evaluator ours chains to (3.8's hook type takes no thread state). */
+#ifndef PEP669_HOOK_PREV
+#  define PEP669_HOOK_PREV(ts, frame, throwflag) \
+      prev_eval((ts), (frame), (throwflag))
+#endif
+
 /* The hook near the end of the C stack: RecursionError rather than a
  * frame run into the end of it (out of line: the hook's common path
  * keeps no C frame of its own). */
@@ -73,13 +80,18 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
-        return prev_eval(ts, frame, throwflag);
+        return PEP669_HOOK_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }
 
-static PyObject *
-eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+/* The hook's body, inlined into each version's hook (whose calls stay
+ * tail calls: no C frame of its own). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
+eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
     if (pep669_stack_near_end()) {
         return eval_hook_low(ts, frame, throwflag);
@@ -89,9 +101,16 @@ eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
-        return prev_eval(ts, frame, throwflag);
+        return PEP669_HOOK_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+}
+
+#ifndef PEP669_HOOK_CUSTOM
+static PyObject *
+eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    return eval_hook_run(ts, frame, throwflag);
 }
 
 static _PyFrameEvalFunction

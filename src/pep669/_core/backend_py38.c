@@ -52,44 +52,18 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 #include "backend_pyframe.h"
 /* 3.8's hook takes no thread state and has no public accessors. */
 #define PEP669_HOOK_CUSTOM
+#define PEP669_HOOK_FRAME PyFrameObject
+#define PEP669_HOOK_PREV(ts, f, throwflag) prev_eval((f), (throwflag))
 static PyObject *eval_hook(PyFrameObject *f, int throwflag);
 static _PyFrameEvalFunction get_eval(void);
 static void set_eval(_PyFrameEvalFunction func);
 #include "backend_hook.h"
 
 
-/* (see eval_hook_low in backend_hook.h) */
-static PEP669_NOINLINE PyObject *
-eval_hook_low(PyThreadState *ts, PyFrameObject *f, int throwflag)
-{
-    int off = !hook_wanted || ts->tracing;
-    if (pep669_stack_low(pep669_stack_pointer(), off) < 0) {
-        return NULL;
-    }
-    if (off) {
-        if (!hook_wanted) {
-            hook_idle();
-        }
-        return prev_eval(f, throwflag);
-    }
-    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
-}
-
 static PyObject *
 eval_hook(PyFrameObject *f, int throwflag)
 {
-    PyThreadState *ts = PyThreadState_GET();
-    if (pep669_stack_near_end()) {
-        return eval_hook_low(ts, f, throwflag);
-    }
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        if (!hook_wanted) {
-            hook_idle();
-        }
-        return prev_eval(f, throwflag);
-    }
-    return pep669_frame_eval(ts, (Pep669Frame *)f, throwflag);
+    return eval_hook_run(PyThreadState_GET(), f, throwflag);
 }
 
 static _PyFrameEvalFunction
