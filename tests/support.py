@@ -125,6 +125,26 @@ def leftover_state(codes=()):
     return problems
 
 
+class CodeSet(object):
+    """(tool, code) pairs by the code object's identity: two copies of the
+    same function (compiled twice from one source) are equal code objects,
+    and a set of pairs would keep only one of them, leaving the other's
+    local events behind at cleanup."""
+
+    def __init__(self):
+        self._pairs = {}
+
+    def add(self, pair):
+        tool, code = pair
+        self._pairs[(tool, id(code))] = pair
+
+    def __iter__(self):
+        return iter(list(self._pairs.values()))
+
+    def __len__(self):
+        return len(self._pairs)
+
+
 class MonitoringTestCase(unittest.TestCase):
     """Base class: every test starts and ends with tools 0-5 clean.
 
@@ -133,7 +153,7 @@ class MonitoringTestCase(unittest.TestCase):
     """
 
     def setUp(self):
-        self._local_codes = set()
+        self._local_codes = CodeSet()
         # Suspended generators left in reference cycles by earlier tests
         # would be closed by a collection in the middle of this test (and
         # closing runs their frames): collect now, then not during the test.
