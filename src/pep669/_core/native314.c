@@ -342,6 +342,25 @@ call3(PyObject *func, PyObject *const *args)
     return PyObject_Vectorcall(func, args, 3, NULL);
 }
 
+/* Call `cb` with `args`; a DISABLE result sets `bit` in *d.  0, or -1
+ * with an exception. */
+static int
+call_noting_disable(PyObject *cb, PyObject *const *args, uint32_t bit,
+                    uint32_t *d)
+{
+    PyObject *func = Py_NewRef(cb);
+    PyObject *res = call3(func, args);
+    Py_DECREF(func);
+    if (res == NULL) {
+        return -1;
+    }
+    if (res == disable_obj) {
+        *d |= bit;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
 /* Call the tool's BRANCH callback with `args` (if `want_branch` and not
  * disabled in *d) and then its LEFT or RIGHT callback with `lr_args` (if
  * `side` is wanted and not disabled), recording DISABLEs in *d.  0, or -1
@@ -350,30 +369,14 @@ static int
 deliver(ToolState *ts, PyObject *const *args, PyObject *const *lr_args,
         int want_branch, uint8_t wanted_lr, uint8_t side, uint32_t *d)
 {
-    if (want_branch && !(*d & D_BRANCH) && ts->branch != NULL) {
-        PyObject *func = Py_NewRef(ts->branch);
-        PyObject *res = call3(func, args);
-        Py_DECREF(func);
-        if (res == NULL) {
-            return -1;
-        }
-        if (res == disable_obj) {
-            *d |= D_BRANCH;
-        }
-        Py_DECREF(res);
+    if (want_branch && !(*d & D_BRANCH) && ts->branch != NULL &&
+        call_noting_disable(ts->branch, args, D_BRANCH, d) < 0) {
+        return -1;
     }
     PyObject *cb = side == D_LEFT ? ts->left : ts->right;
-    if ((wanted_lr & side) && !(*d & side) && cb != NULL) {
-        PyObject *func = Py_NewRef(cb);
-        PyObject *res = call3(func, lr_args);
-        Py_DECREF(func);
-        if (res == NULL) {
-            return -1;
-        }
-        if (res == disable_obj) {
-            *d |= side;
-        }
-        Py_DECREF(res);
+    if ((wanted_lr & side) && !(*d & side) && cb != NULL &&
+        call_noting_disable(cb, lr_args, side, d) < 0) {
+        return -1;
     }
     return 0;
 }
