@@ -281,6 +281,9 @@ class Signals(ChildTestCase):
     def test_sigint_in_a_monitored_loop(self):
         out, _ = self.child("""
             import signal
+            # A process started in the background by a shell without job
+            # control inherits SIGINT ignored, and Python then leaves it so.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             count = [0]
             def cb(code, *args):
                 count[0] += 1

@@ -1,0 +1,34 @@
+/* check.h: the engine's invariant checks.
+ *
+ * PEP669_ASSERT(cond) checks an invariant of the engine (epochs and stamps,
+ * record pairing, the frame/clone state, reference counts at boundaries).
+ * It is live only in a debug build of the engine (-DPEP669_DEBUG, which
+ * `tools/build_ext.py --debug` passes) and compiles to nothing otherwise,
+ * so a release or default build pays nothing for it.  A failed check prints
+ * the condition and its place, then aborts: an engine invariant that does
+ * not hold is a bug, never an exception for the monitored program. */
+#ifndef PEP669_CHECK_H
+#define PEP669_CHECK_H
+
+#ifdef PEP669_DEBUG
+#  include <stdio.h>
+#  include <stdlib.h>
+
+static inline void
+pep669_check_failed(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "pep669: engine invariant failed: %s (%s:%d)\n",
+            cond, file, line);
+    fflush(stderr);
+    abort();
+}
+
+#  define PEP669_ASSERT(cond) \
+    ((cond) ? (void)0 : pep669_check_failed(#cond, __FILE__, __LINE__))
+#  define PEP669_DEBUG_ONLY(stmt) stmt
+#else
+#  define PEP669_ASSERT(cond) ((void)0)
+#  define PEP669_DEBUG_ONLY(stmt)
+#endif
+
+#endif /* PEP669_CHECK_H */
