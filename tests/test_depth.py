@@ -26,6 +26,16 @@ from tests.support import PY
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "src")
 
+
+def _debug_engine():
+    """Whether pep669's engine is a debug build (build_ext.py --debug)."""
+    try:
+        from pep669 import _monitoring
+    except ImportError:
+        return False
+    return hasattr(_monitoring, "_check_invariants")
+
+
 #: depth a plain recursive function reaches in the main thread (8 MiB
 #: stack) with PY_START or LINE set and sys.setrecursionlimit(100000)
 REACH = {(3, 8): 12000, (3, 9): 12000, (3, 10): 12000, (3, 11): 15000}
@@ -133,9 +143,10 @@ class DepthTest(unittest.TestCase):
 
     @unittest.skipUnless(PY in REACH, "the reach is the backport's target")
     @unittest.skipIf(hasattr(sys, "gettotalrefcount") or
-                     "ASAN_OPTIONS" in os.environ,
+                     "ASAN_OPTIONS" in os.environ or _debug_engine(),
                      "the reach is measured on release builds (debug and "
-                     "sanitizer builds take more C stack per frame)")
+                     "sanitizer builds, and the engine's -Og debug build, "
+                     "take more C stack per frame)")
     def test_reach_main_thread(self):
         depth = REACH[PY]
         scenarios = ["%s:%d:0:plain" % (mode, depth)

@@ -1,11 +1,16 @@
 """Development build of pep669's extension, in place, without pip.
 
-    python tools/build_ext.py [--asan] [--debug]
+    python tools/build_ext.py [--asan] [--debug] [--release]
     CC=clang python tools/build_ext.py
 
 Compiles with the running interpreter's own compiler (or $CC) plus
 -Wall -Wextra -Werror and leaves the extension next to src/pep669/__init__.py:
-pep669._monitoring on 3.8-3.11, pep669._capi on 3.12, nothing on 3.13+.
+pep669._monitoring on 3.8-3.11, pep669._native on 3.12/3.13, nothing on 3.14+.
+
+Builds: the default (-O2, C asserts on), --release (-O2 -DNDEBUG, as pip
+builds it) and --debug: the engine's own invariant checks live
+(-DPEP669_DEBUG: PEP669_ASSERT of src/pep669/_core/check.h, and
+pep669._monitoring._check_invariants()), C asserts on (-UNDEBUG), -Og.
 """
 
 import argparse
@@ -18,15 +23,25 @@ import sysconfig
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def debug_flags():
+    """The flags of a debug build of the engine (also what
+    tools/check_layers.py compiles with)."""
+    return ["-Og", "-DPEP669_DEBUG"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--asan", action="store_true",
                         help="build with AddressSanitizer")
-    parser.add_argument("--debug", action="store_true", help="-O0, asserts on")
+    parser.add_argument("--debug", action="store_true",
+                        help="-Og, the engine's invariant checks live "
+                        "(-DPEP669_DEBUG) and C asserts on")
     parser.add_argument("--release", action="store_true",
                         help="asserts off (-DNDEBUG), as pip builds it")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.debug and args.release:
+        parser.error("--debug and --release exclude each other")
 
     sys.path.insert(0, ROOT)
     from setup import extensions
@@ -40,8 +55,8 @@ def main(argv=None):
     include = [sysconfig.get_paths()["include"]]
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
-             "-DNDEBUG" if args.release else "-UNDEBUG"]
-    flags += ["-O0"] if args.debug else ["-O2"]
+             "-DNDEBUG" if args.release and not args.debug else "-UNDEBUG"]
+    flags += debug_flags() if args.debug else ["-O2"]
     if args.asan:
         flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
     for name, sources in todo:

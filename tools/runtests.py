@@ -1,6 +1,7 @@
 """Run the pep669 test matrix on every CPython 3.8-3.13 found.
 
-    python3 tools/runtests.py [--python 3.11] [--refleak] [--asan] [-v]
+    python3 tools/runtests.py [--python 3.11] [--refleak] [--asan]
+                              [--debug-engine] [-v]
 
 For each interpreter, one after the other:
 
@@ -12,18 +13,24 @@ For each interpreter, one after the other:
 3. run ``tools/conformance.py`` (CPython's own test_monitoring) when that
    file exists: one entry, passing iff it exits 0.
 
-Then, when asked (both are on by default when CI=true):
+Then, when asked (all on by default when CI=true):
 
 - ``--refleak``: build against a Py_DEBUG interpreter (Debian's
   python3.11-dbg) and run ``tools/refleak.py``: one entry;
 - ``--asan``: build with ``--asan`` in a scratch copy of the tree and run the
   suite under AddressSanitizer on the newest 3.11 and the newest 3.8-3.10
   (the two backend families) and the newest 3.12/3.13 (pep669._native):
-  one entry each.
+  one entry each;
+- ``--debug-engine``: build with ``--debug`` (``-DPEP669_DEBUG``: the
+  engine's PEP669_ASSERTs live) in a scratch copy and run the suite on the
+  newest 3.11 and the newest 3.8-3.10, checking the registry's invariants
+  (``pep669._monitoring._check_invariants``) after every test: one entry
+  each.
 
 The last line of output is always ``N passed, N failed``: N counts the
 unittest tests of every interpreter plus the conformance, refleak and ASan
-entries.  The exit status is non-zero if anything failed.
+entries (and the clang, dist and debug-engine ones).  The exit status is
+non-zero if anything failed.
 
 Internally the same file is the in-interpreter worker
 (``python tools/runtests.py --worker OUT``); it therefore keeps to the
@@ -88,10 +95,11 @@ class JsonLinesResult(unittest.TextTestResult):
     reported as their own "test".
     """
 
-    def __init__(self, stream, descriptions, verbosity, sink):
+    def __init__(self, stream, descriptions, verbosity, sink, check=None):
         super().__init__(stream, descriptions, verbosity)
         self.sink = sink
         self.current = None
+        self.check = check
 
     def emit(self, record):
         self.sink.write(json.dumps(record) + "\n")
@@ -104,6 +112,14 @@ class JsonLinesResult(unittest.TextTestResult):
 
     def stopTest(self, test):
         super().stopTest(test)
+        if self.check is not None and self.current is not None:
+            # The debug-engine run: the engine's state after the test.
+            try:
+                self.check()
+            except Exception:
+                self.current["outcome"] = "error"
+                self.current["detail"].append(
+                    "after the test: " + traceback.format_exc())
         record, self.current = self.current, None
         if record is not None:
             record["detail"] = "\n".join(record["detail"])
@@ -169,6 +185,16 @@ def select(tests, patterns):
             if any(fnmatch.fnmatchcase(t.id(), g) for g in globs)]
 
 
+def invariant_check():
+    """With PEP669_CHECK_INVARIANTS=1 (the debug-engine run): the debug
+    build's pep669._monitoring._check_invariants, which the worker calls
+    after every test.  An error if the engine is not a debug build."""
+    if os.environ.get("PEP669_CHECK_INVARIANTS") != "1":
+        return None
+    from pep669 import _monitoring
+    return _monitoring._check_invariants
+
+
 def worker(out_path, verbose, after=None, patterns=None):
     """Run the suite, reporting to out_path; exit status 0 if it ran.
 
@@ -196,10 +222,19 @@ def worker(out_path, verbose, after=None, patterns=None):
             ids = [test.id() for test in tests]
             rest = tests[ids.index(after) + 1:] if after in ids else []
             suite = unittest.TestSuite(rest)
+        try:
+            check = invariant_check()
+        except Exception:
+            sink.write(json.dumps({"test": "invariant check", "outcome":
+                                   "error", "detail":
+                                   traceback.format_exc()}) + "\n")
+            sink.write(json.dumps({"done": 0}) + "\n")
+            return 0
         stream = sys.stderr if verbose else open(os.devnull, "w")
         runner = unittest.TextTestRunner(
             stream=stream, verbosity=2,
-            resultclass=lambda *a: JsonLinesResult(*a, sink=sink))
+            resultclass=lambda *a: JsonLinesResult(*a, sink=sink,
+                                                   check=check))
         result = runner.run(suite)
         sink.write(json.dumps({"done": result.testsRun}) + "\n")
     return 0
@@ -762,6 +797,47 @@ class Matrix(object):
         self.say("   " + result.summary())
         self.report_failures(entry.name, entry)
 
+    def scratch_suite(self, interp, entry, kind, flags, env=None):
+        """Build with flags in a scratch copy of the tree and run the suite
+        there, so that the in-place builds other runs (and other people)
+        use are never replaced; returns the paths of the output logs."""
+        scratch = tempfile.mkdtemp(prefix="pep669-%s-" % kind)
+        try:
+            tree = os.path.join(scratch, "tree")
+            shutil.copytree(ROOT, tree, symlinks=True, ignore=(
+                shutil.ignore_patterns(".git", "__pycache__", "*.so",
+                                       "build", "*.egg-info")))
+            if not self.build(interp, entry, flags=flags, cwd=tree):
+                return []
+            return self.unittest(interp, entry, cwd=tree, env=env,
+                                 live=False)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def fold_suite(self, entry, interp, kind):
+        """Make a scratch suite run one entry, passing iff the suite ran
+        clean: individual tests count on their interpreter's row, and
+        failures the plain run of the same interpreter had are not shown
+        again."""
+        failed = entry.failed
+        entry.note = "%d tests ran" % sum(entry.counts.values())
+        entry.counts = dict.fromkeys(OUTCOMES, 0)
+        known = set()
+        for row_interp, tests, _ in self.rows:
+            if row_interp.executable == interp.executable:
+                known.update(test for test, _, _ in tests.failures)
+        if failed:
+            tests_failed = len(entry.failures)
+            entry.failures = [f for f in entry.failures if f[0] not in known]
+            if tests_failed:
+                entry.problems.append(
+                    (kind, "%d tests failed under %s, %d of them also "
+                     "without it" % (tests_failed, kind,
+                                     tests_failed - len(entry.failures)),
+                     ""))
+        else:
+            entry.counts["pass"] = 1
+
     def asan(self, interp):
         entry = Entry("asan")
         self.extras.append(entry)
@@ -776,54 +852,65 @@ class Matrix(object):
             entry.skipped = "%s has no libasan.so" % interp.cc
             return entry
         self.say("== asan: %s (%s)" % (interp.label, interp.executable))
-        # A scratch copy, so that the in-place builds other runs (and other
-        # people) use are never replaced by the instrumented one.
-        scratch = tempfile.mkdtemp(prefix="pep669-asan-")
-        try:
-            tree = os.path.join(scratch, "tree")
-            shutil.copytree(ROOT, tree, symlinks=True, ignore=(
-                shutil.ignore_patterns(".git", "__pycache__", "*.so",
-                                       "build", "*.egg-info")))
-            if not self.build(interp, entry, flags=("--asan",), cwd=tree):
-                return entry
-            env = {"LD_PRELOAD": libasan,
-                   "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:"
-                                   "abort_on_error=0:exitcode=99"}
-            logs = self.unittest(interp, entry, cwd=tree, env=env,
-                                 live=False)
-            for log_path in logs:
-                with open(log_path, errors="replace") as f:
-                    log = f.read()
-                start = log.find("ERROR: AddressSanitizer")
-                if start >= 0:
-                    line = log[start:].splitlines()[0]
-                    entry.problems.append(
-                        ("asan", line, log[max(0, start - 2000):
-                                           start + 8000]))
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        # Individual tests count on their interpreter's row, not here: the
-        # ASan run is one entry, passing iff the suite ran clean.  Failures
-        # the plain run of the same interpreter had are not shown again.
-        failed = entry.failed
-        entry.note = "%d tests ran" % sum(entry.counts.values())
-        entry.counts = dict.fromkeys(OUTCOMES, 0)
-        known = set()
-        for row_interp, tests, _ in self.rows:
-            if row_interp.executable == interp.executable:
-                known.update(test for test, _, _ in tests.failures)
-        if failed:
-            tests_failed = len(entry.failures)
-            entry.failures = [f for f in entry.failures if f[0] not in known]
-            if tests_failed:
+        env = {"LD_PRELOAD": libasan,
+               "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:"
+                               "abort_on_error=0:exitcode=99"}
+        logs = self.scratch_suite(interp, entry, "asan", ("--asan",), env)
+        for log_path in logs:
+            with open(log_path, errors="replace") as f:
+                log = f.read()
+            start = log.find("ERROR: AddressSanitizer")
+            if start >= 0:
+                line = log[start:].splitlines()[0]
                 entry.problems.append(
-                    ("asan", "%d tests failed under ASan, %d of them also "
-                     "without it" % (tests_failed,
-                                     tests_failed - len(entry.failures)),
-                     ""))
-        else:
-            entry.counts["pass"] = 1
+                    ("asan", line, log[max(0, start - 2000):
+                                       start + 8000]))
+        self.fold_suite(entry, interp, "ASan")
         return entry
+
+    def debug_engine(self, interp):
+        """The suite on a debug build of the engine (build_ext.py --debug:
+        PEP669_ASSERT live, -Og), with the registry's sanity check
+        (pep669._monitoring._check_invariants) after every test: one
+        entry."""
+        entry = Entry("debug engine")
+        self.extras.append(entry)
+        if interp is None:
+            entry.skipped = "no CPython 3.8-3.11 selected (nothing to build)"
+            return entry
+        entry.name = "debug engine (%s)" % interp.label
+        self.say("== debug engine: %s (%s)" % (interp.label,
+                                               interp.executable))
+        logs = self.scratch_suite(interp, entry, "debug", ("--debug",),
+                                  {"PEP669_CHECK_INVARIANTS": "1"})
+        for log_path in logs:
+            with open(log_path, errors="replace") as f:
+                log = f.read()
+            start = log.find("pep669: engine invariant failed")
+            if start >= 0:
+                line = log[start:].splitlines()[0]
+                entry.problems.append(
+                    ("debug engine", line, log[max(0, start - 4000):
+                                               start + 2000]))
+        self.fold_suite(entry, interp, "the debug engine")
+        return entry
+
+    def debug_engine_interpreters(self, interpreters):
+        """The interpreters of the debug-engine runs: those given, else the
+        newest 3.11 and the newest 3.8-3.10 tested (the two backend
+        families of the engine)."""
+        if self.args.debug_engine_python:
+            found = [probe(cmd) for cmd in self.args.debug_engine_python]
+            return [i if i is not None and i.backport else None
+                    for i in found]
+        chosen = []
+        for family in (lambda v: (3, 11) <= v < (3, 12),
+                       lambda v: v < (3, 11)):
+            members = [i for i in interpreters if not i.debug and
+                       family(i.version_info[:2])]
+            if members:
+                chosen.append(max(members, key=lambda i: i.version_info))
+        return chosen or [None]
 
     def asan_interpreters(self, interpreters):
         """The interpreters of the ASan runs: those given, else the newest
@@ -887,6 +974,10 @@ class Matrix(object):
         if self.args.asan:
             for interp in self.asan_interpreters(interpreters):
                 entry = self.asan(interp)
+                self.report_failures(entry.name, entry)
+        if self.args.debug_engine:
+            for interp in self.debug_engine_interpreters(interpreters):
+                entry = self.debug_engine(interp)
                 self.report_failures(entry.name, entry)
         return self.summary(missing)
 
@@ -984,6 +1075,18 @@ def main(argv=None):
                         help="interpreter for an ASan run, repeatable "
                         "(default: the newest 3.11 and the newest 3.8-3.10 "
                         "tested)")
+    parser.add_argument("--debug-engine", dest="debug_engine",
+                        action="store_true", default=ci,
+                        help="run the suite once on a debug build of the "
+                        "engine (build_ext.py --debug: invariant checks "
+                        "live) for the newest 3.11 and the newest 3.8-3.10 "
+                        "(default on when CI=true)")
+    parser.add_argument("--no-debug-engine", dest="debug_engine",
+                        action="store_false")
+    parser.add_argument("--debug-engine-python", metavar="CMD",
+                        action="append", help="interpreter for a debug-"
+                        "engine run, repeatable (default: the newest 3.11 "
+                        "and the newest 3.8-3.10 tested)")
     parser.add_argument("--no-conformance", action="store_true",
                         help="skip tools/conformance.py")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,

@@ -1,6 +1,7 @@
 /* The loop that calls tools' callbacks for one event, shared by the
  * engine's dispatch and the C API. */
 #include "monitor.h"
+#include "check.h"
 
 const char *const pep669_event_names[PEP669_EVENT_COUNT] = {
 #define PEP669_X_NAME(name, num, kind) [num] = #name,
@@ -47,6 +48,16 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
 {
     int err = 0;
     int saved[2];
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
+    PEP669_ASSERT(args != NULL && args[0] != NULL);
+    PEP669_ASSERT(disabled != NULL);
+    /* The loop starts clean: an event that carries an exception has taken
+     * it out of the thread state (and passes it as an argument) before
+     * its callbacks run, so a callback never sees a pending one. */
+    PEP669_ASSERT(!PyErr_Occurred());
+    PEP669_DEBUG_ONLY(const uint8_t asked = tools;)
+    PEP669_DEBUG_ONLY(const uint8_t disabled_before = *disabled;)
     pep669_monitor_callbacks_begin(ts, event, saved);
     if (bracket) {
         pep669_monitor_enter_callback(ts);
@@ -62,6 +73,7 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
         PyObject *res = vectorcall(func, args, nargsf);
         Py_DECREF(func);
         if (res == NULL) {
+            PEP669_ASSERT(PyErr_Occurred());
             err = -1;
             break;
         }
@@ -86,6 +98,13 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
         pep669_monitor_leave_callback(ts);
     }
     pep669_monitor_callbacks_end(ts, saved);
+    /* Only tools that were asked, and only for an event DISABLE-able per
+     * location; an error is reported iff one is set. */
+    PEP669_ASSERT(((*disabled & (uint8_t)~disabled_before) &
+                   (uint8_t)~asked) == 0);
+    PEP669_ASSERT(*disabled == disabled_before ||
+                  ((1u << event) & PEP669_LOCAL_EVENTS));
+    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
 }
 

@@ -1,6 +1,7 @@
 /* The 3.13 C monitoring API of pep669.h, over monitor.h: the capsule
  * table that PEP669_IMPORT() fetches on 3.8-3.12. */
 #include "monitor.h"
+#include "check.h"
 #define PEP669_PROVIDER
 #include "../include/pep669.h"
 
@@ -54,6 +55,9 @@ static int
 fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
      int event, PyObject *extra0, PyObject *extra1, int nextra)
 {
+    PEP669_ASSERT(state != NULL && codelike != NULL);
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    PEP669_ASSERT(nextra >= 0 && nextra <= 2);
     if (offset < 0) {
         PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
         return -1;
@@ -76,6 +80,8 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
     int err = pep669_call_event(PyThreadState_Get(), state->active, event,
                                 codelike, offset, extra, nextra, &disabled,
                                 1);
+    /* DISABLE only for an event that can be disabled. */
+    PEP669_ASSERT(disabled == 0 || ((1u << event) & PEP669_LOCAL_EVENTS));
     state->active &= (uint8_t)~disabled;
     return err;
 }
@@ -94,9 +100,12 @@ fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset,
         return -1;
     }
     if (fire(state, codelike, offset, event, exc, NULL, 1) < 0) {
+        PEP669_ASSERT(PyErr_Occurred());
         Py_DECREF(exc);
         return -1;
     }
+    /* The callbacks left nothing set: the exception taken goes back. */
+    PEP669_ASSERT(!PyErr_Occurred());
     PyErr_SetRaisedException(exc);
     return 0;
 }
@@ -205,6 +214,7 @@ fire_stop_iteration(PyMonitoringState *state, PyObject *codelike,
     int err = fire(state, codelike, offset, PEP669_EV_STOP_ITERATION, exc,
                    NULL, 1);
     Py_DECREF(exc);
+    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
 }
 

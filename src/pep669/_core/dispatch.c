@@ -1,10 +1,22 @@
 /* Dispatch: one event to the tools that want it. */
 #include "dispatch.h"
+#include "check.h"
+
+/* The tools of an event are among the public ids 0..5, and the event is
+ * one of events.h's (debug builds). */
+#define CHECK_EVENT(tools, event) \
+    do { \
+        PEP669_ASSERT((event) >= 0 && (event) < PEP669_EVENT_COUNT); \
+        PEP669_ASSERT(((tools) >> PEP669_TOOL_COUNT) == 0); \
+    } while (0)
 
 static int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
            int offset, PyObject *arg, PyObject *arg2, int bracket)
 {
+    CHECK_EVENT(tools, event);
+    PEP669_ASSERT(co != NULL && PyCode_Check(co));
+    PEP669_ASSERT(arg != NULL || arg2 == NULL);
     PyObject *extra[2] = {arg, arg2};
     uint8_t disabled = 0;
     int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
@@ -18,6 +30,7 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
             PyErr_Fetch(&type, &value, &tb);
         }
         for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {
+            PEP669_ASSERT(!(disabled & 1) || tool < PEP669_TOOL_COUNT);
             if ((disabled & 1) &&
                 pep669_disable_location(co, tool, event, offset) < 0) {
                 if (type == NULL) {
@@ -28,9 +41,11 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
             }
         }
         if (type != NULL) {
+            PEP669_ASSERT(!PyErr_Occurred());
             PyErr_Restore(type, value, tb);
         }
     }
+    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
 }
 
@@ -38,6 +53,9 @@ int
 pep669_call_line_traced(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
                         int offset, PyObject *line_obj)
 {
+    CHECK_EVENT(tools, PEP669_EV_LINE);
+    PEP669_ASSERT(co != NULL && PyCode_Check(co));
+    PEP669_ASSERT(line_obj != NULL && PyLong_Check(line_obj));
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
     PyObject *stack[3] = {NULL, (PyObject *)co, line_obj};
     uint8_t disabled = 0;
@@ -95,6 +113,10 @@ pep669_call_tools_exc(PyThreadState *ts, uint8_t tools, int event,
         /* Nothing is being raised: nothing to report. */
         return 0;
     }
+    CHECK_EVENT(tools, event);
+    /* Only the events that carry the exception being raised. */
+    PEP669_ASSERT(!((1u << event) & (PEP669_LOCAL_EVENTS |
+                                     PEP669_BIT(C_RETURN))));
     PyErr_NormalizeException(&type, &value, &tb);
     if (tb != NULL && value != NULL) {
         PyException_SetTraceback(value, tb);
@@ -102,9 +124,13 @@ pep669_call_tools_exc(PyThreadState *ts, uint8_t tools, int event,
     int err = pep669_call_tools(ts, tools, event, co, offset,
                                 value ? value : Py_None);
     if (err == 0) {
+        /* The callbacks left no exception: the one taken is set again,
+         * unchanged. */
+        PEP669_ASSERT(!PyErr_Occurred());
         PyErr_Restore(type, value, tb);
         return 0;
     }
+    PEP669_ASSERT(PyErr_Occurred());
     Py_DECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(tb);

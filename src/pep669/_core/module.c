@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "probe.h"
 #include "stack.h"
+#include "check.h"
 
 /* ---- argument handling, with argument clinic's messages ---- */
 
@@ -328,7 +329,149 @@ stack_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
                          (unsigned long long)limit_callback);
 }
 
+#ifdef PEP669_DEBUG
+/* ---- debug builds: a sanity check of the registry's state ----
+ *
+ * What the registry derives (per-event tool masks, unions, the list of
+ * code objects with local events, the cached tools of current code data)
+ * is recomputed from what the API set, and compared.  Every broken
+ * invariant is named in one AssertionError; None when all hold.  CI's
+ * debug-engine run calls it after every test (tools/runtests.py). */
+
+static int
+invariant(PyObject *problems, int holds, const char *what)
+{
+    if (holds) {
+        return 0;
+    }
+    /* owned */
+    PyObject *text = PyUnicode_FromString(what);
+    int err = text == NULL ? -1 : PyList_Append(problems, text);
+    Py_XDECREF(text);
+    return err;
+}
+
+#define INVARIANT(cond) \
+    do { \
+        if (invariant(problems, (cond), #cond) < 0) { \
+            goto error; \
+        } \
+    } while (0)
+
+static PyObject *
+check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
+{
+    const Pep669Registry *r = &pep669_registry;
+    /* owned */
+    PyObject *problems = PyList_New(0);
+    if (problems == NULL) {
+        return NULL;
+    }
+    uint8_t global[PEP669_EVENT_COUNT] = {0}, callback[PEP669_EVENT_COUNT];
+    uint32_t global_union = 0, active_union = 0;
+    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        /* Global sets hold only events, and never C_RETURN/C_RAISE (they
+         * follow CALL). */
+        INVARIANT((r->global_events[tool] & ~PEP669_ALL_EVENTS) == 0);
+        INVARIANT((r->global_events[tool] & PEP669_C_EVENTS) == 0);
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            if (r->global_events[tool] & (1u << ev)) {
+                global[ev] |= (uint8_t)(1u << tool);
+            }
+        }
+    }
+    global[PEP669_EV_C_RETURN] = global[PEP669_EV_C_RAISE] =
+        global[PEP669_EV_CALL];
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        callback[ev] = 0;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (r->callbacks[tool][ev] != NULL) {
+                callback[ev] |= (uint8_t)(1u << tool);
+            }
+        }
+        INVARIANT(r->global_tools[ev] == global[ev]);
+        INVARIANT(r->callback_tools[ev] == callback[ev]);
+        INVARIANT(r->active_tools[ev] == (global[ev] & callback[ev]));
+        if (global[ev]) {
+            global_union |= 1u << ev;
+        }
+        if (global[ev] & callback[ev]) {
+            active_union |= 1u << ev;
+        }
+    }
+    INVARIANT(r->global_union == global_union);
+    INVARIANT(r->active_union == active_union);
+    /* Caches stamped with a version are never ahead of the registry. */
+    INVARIANT(r->restart_version <= r->version);
+    INVARIANT(r->extra_index >= 0);
+    INVARIANT(r->disable != NULL && r->missing != NULL);
+    /* The list of code objects with local events: linked both ways,
+     * counted, and holding exactly the code data with local events. */
+    Py_ssize_t count = 0;
+    Pep669CodeData *const *link = &r->local_codes;
+    for (Pep669CodeData *cd = r->local_codes; cd != NULL;
+         cd = cd->next_local) {
+        if (++count > r->local_code_count) {
+            break;          /* a longer list, or a cycle: said below */
+        }
+        INVARIANT(cd->prev_local == link);
+        link = &cd->next_local;
+        uint32_t any = 0;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            any |= cd->local_events[tool];
+            INVARIANT((cd->local_events[tool] & ~PEP669_LOCAL_EVENTS) == 0);
+        }
+        INVARIANT(any != 0);
+        if (cd->version != r->version) {
+            continue;       /* stale: refreshed on its next use */
+        }
+        /* A current cache: the tools of each event are the global and
+         * the local ones that have a callback. */
+        uint32_t events = 0;
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            int local_ev = (ev == PEP669_EV_C_RETURN ||
+                            ev == PEP669_EV_C_RAISE) ? PEP669_EV_CALL : ev;
+            uint8_t tools = global[ev];
+            for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+                if (cd->local_events[tool] & (1u << local_ev)) {
+                    tools |= (uint8_t)(1u << tool);
+                }
+            }
+            tools &= callback[ev];
+            INVARIANT(cd->tools[ev] == tools);
+            if (tools) {
+                events |= 1u << ev;
+            }
+        }
+        INVARIANT(cd->events == events);
+    }
+    INVARIANT(count == r->local_code_count);
+    if (PyList_GET_SIZE(problems) == 0) {
+        Py_DECREF(problems);
+        Py_RETURN_NONE;
+    }
+    /* owned */
+    PyObject *sep = PyUnicode_FromString("; ");
+    PyObject *text = sep == NULL ? NULL : PyUnicode_Join(sep, problems);
+    if (text != NULL) {
+        PyErr_Format(PyExc_AssertionError,
+                     "pep669: registry invariants broken: %U", text);
+    }
+    Py_XDECREF(text);
+    Py_XDECREF(sep);
+error:
+    Py_DECREF(problems);
+    return NULL;
+}
+#undef INVARIANT
+#endif /* PEP669_DEBUG */
+
 static PyMethodDef module_methods[] = {
+#ifdef PEP669_DEBUG
+    {"_check_invariants", check_invariants, METH_NOARGS,
+     "Debug builds only: check the registry's derived state; None, or "
+     "AssertionError naming every broken invariant."},
+#endif
     {"_stack_state", stack_state, METH_NOARGS,
      "(stack pointer, stack low, stack high, guard limit, guard limit in "
      "callbacks) of the running thread, for tests."},

@@ -3,6 +3,15 @@
 #include "registry.h"
 #include "backend.h"
 #include "trace.h"
+#include "check.h"
+
+#ifdef PEP669_DEBUG
+/* Debug builds: how many callback brackets (enter/leave_callback) and
+ * callback loops (callbacks_begin/end) are open on this thread; each
+ * must be closed by its own pair. */
+static PEP669_THREAD_LOCAL int brackets_open = 0;
+static PEP669_THREAD_LOCAL int loops_open = 0;
+#endif
 
 int
 pep669_monitor_serves_interpreter(void)
@@ -25,12 +34,17 @@ pep669_monitor_global_tools(int event)
         event == PEP669_EV_C_RETURN || event == PEP669_EV_C_RAISE) {
         return 0;
     }
+    /* Only the public tool ids 0..5 are ever in a set. */
+    PEP669_ASSERT((pep669_registry.global_tools[event] >>
+                   PEP669_TOOL_COUNT) == 0);
     return pep669_registry.global_tools[event];
 }
 
 PyObject *
 pep669_monitor_callback(int tool, int event)
 {
+    PEP669_ASSERT(tool >= 0 && tool < 8);
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
     /* A state's `active` may have been set by hand: 6 and 7 are not
      * tools here. */
     return tool < PEP669_TOOL_COUNT ? pep669_registry.callbacks[tool][event]
@@ -40,6 +54,12 @@ pep669_monitor_callback(int tool, int event)
 void
 pep669_monitor_remove_callback(int tool, int event)
 {
+    /* Only a callback that returned DISABLE for an event that cannot be
+     * disabled per location is removed, and it is there. */
+    PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    PEP669_ASSERT(!((1u << event) & PEP669_LOCAL_EVENTS));
+    PEP669_ASSERT(pep669_registry.callbacks[tool][event] != NULL);
     Py_CLEAR(pep669_registry.callbacks[tool][event]);
     pep669_registry_callbacks_changed();
 }
@@ -59,18 +79,27 @@ pep669_monitor_missing(void)
 void
 pep669_monitor_enter_callback(PyThreadState *ts)
 {
+    PEP669_ASSERT(ts != NULL && ts == PyThreadState_GET());
     pep669_backend_enter_callback(ts);
+    PEP669_ASSERT(pep669_backend_suppressed(ts));
+    PEP669_DEBUG_ONLY(brackets_open++;)
 }
 
 void
 pep669_monitor_leave_callback(PyThreadState *ts)
 {
+    PEP669_ASSERT(ts != NULL && ts == PyThreadState_GET());
+    PEP669_ASSERT(brackets_open > 0);
+    PEP669_ASSERT(pep669_backend_suppressed(ts));
+    PEP669_DEBUG_ONLY(brackets_open--;)
     pep669_backend_leave_callback(ts);
 }
 
 void
 pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    PEP669_DEBUG_ONLY(loops_open++;)
     saved[0] = pep669_trace_what_event;
     pep669_trace_what_event = event;
     saved[1] = pep669_trace_show(ts);
@@ -82,6 +111,12 @@ pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
 void
 pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
 {
+    /* Nested loops (a callback that fires events through the C API) have
+     * put back the event this loop set. */
+    PEP669_ASSERT(loops_open > 0);
+    PEP669_ASSERT(pep669_trace_what_event >= 0 &&
+                  pep669_trace_what_event < PEP669_EVENT_COUNT);
+    PEP669_DEBUG_ONLY(loops_open--;)
     pep669_trace_unshow(ts, saved[1]);
     pep669_trace_what_event = saved[0];
 }

@@ -3,10 +3,14 @@
 #  define _GNU_SOURCE 1
 #endif
 #include "stack.h"
+#include "check.h"
 
 #if defined(__linux__)
 #  include <pthread.h>
 #endif
+
+_Static_assert(PEP669_STACK_MARGIN_CALLBACK < PEP669_STACK_MARGIN,
+               "a callback may use part of the margin, not more");
 
 PEP669_THREAD_LOCAL_FAST uintptr_t pep669_stack_limit = UINTPTR_MAX;
 /* The thread's stack: [stack_low, stack_high) (0, 0: unknown). */
@@ -37,6 +41,12 @@ stack_bounds(void)
     stack_low = low;
     stack_high = high;
     pep669_stack_limit = low == 0 ? 0 : low + PEP669_STACK_MARGIN;
+    /* Known bounds: the limit is inside them, the callback limit below
+     * it; unknown: no guard (limit 0), never "not known yet" again. */
+    PEP669_ASSERT(low == 0
+                  ? (high == 0 && pep669_stack_limit == 0)
+                  : (low < low + PEP669_STACK_MARGIN_CALLBACK &&
+                     pep669_stack_limit < high));
 }
 
 int
@@ -48,6 +58,8 @@ pep669_stack_low(uintptr_t sp, int in_callback)
             return 0;
         }
     }
+    /* The fast path (pep669_stack_near_end) sent us here. */
+    PEP669_ASSERT(sp <= pep669_stack_limit);
     /* Outside the thread's stack (a coroutine library's own stack, or no
      * bounds known): nothing to say. */
     if (sp < stack_low || sp >= stack_high) {
@@ -56,6 +68,8 @@ pep669_stack_low(uintptr_t sp, int in_callback)
     if (in_callback && sp > stack_low + PEP669_STACK_MARGIN_CALLBACK) {
         return 0;
     }
+    /* Inside the margin that is kept free. */
+    PEP669_ASSERT(sp <= stack_low + PEP669_STACK_MARGIN);
     PyErr_SetString(PyExc_RecursionError,
                     "maximum recursion depth exceeded");
     return -1;
