@@ -1,18 +1,27 @@
-"""Driver helpers shared by the benchmarks (bench_frame.py, bench_lines.py).
+"""The driver shared by the benchmarks (bench_frame.py, bench_lines.py,
+bench_calls.py, bench_debugger.py).
 
-Only the driver side lives here: finding the interpreters, probing that
-pep669 imports under each, running a worker subprocess and reading its JSON
-line, reading callgrind's instruction total, and formatting numbers.  The
-workers themselves stay in each benchmark script.  Standard library only,
-Python 3.8 syntax.
+A benchmark declares its workloads, its modes, the worker that runs one
+(mode, workload) in a subprocess and prints a JSON line, and its tables.
+Everything else is here: the common options (``add_arguments``: --python,
+--workloads, --modes, --quick, --reps, --callgrind, --src and the hidden
+--worker), choosing what to measure (``prepare``: the interpreters where
+pep669 imports, as ``Interpreter``), running a worker (``run_worker``,
+under callgrind with ``callgrind_totals``), the interleaved repetitions of
+timed runs (``interleave``), and formatting numbers and markdown tables.
+Standard library only, Python 3.8 syntax.
 """
 
+import argparse
 import glob
 import json
 import math
 import os
 import re
+import shutil
 import subprocess
+import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "src")
@@ -146,3 +155,116 @@ def measurable(exes):
         else:
             found.append((exe, label))
     return found
+
+
+def fmt_ratio(value, digits):
+    return "n/a" if value is None else "%.*fx" % (digits, value)
+
+
+def markdown(head, rows):
+    """A markdown table: a header row and rows of cells (strings)."""
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" for _ in head) + "|"]
+    for cells in rows:
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# -- the driver ---------------------------------------------------------------
+
+class Interpreter(object):
+    """An interpreter to measure: its executable and its label
+    ("3.10.13 pep669" or "3.12.1 native")."""
+
+    def __init__(self, exe, label):
+        self.exe = exe
+        self.label = label
+        self.version = label.split()[0]
+        self.native = label.endswith("native")
+
+    def short(self):
+        return "%s %s" % (self.version, "native" if self.native else "pep669")
+
+
+def add_arguments(parser, workloads=None, modes=None, quick=None, reps=None,
+                  worker_args=5):
+    """The options every benchmark has: --python, --workloads (with
+    *workloads*), --modes (with *modes*, the selectable ones), --quick and
+    --reps (their help texts), --callgrind, --src, and the hidden --worker
+    (taking *worker_args* values)."""
+    parser.add_argument("--python", nargs="+", metavar="EXE",
+                        help="interpreters to measure (default: pyenv "
+                             "3.8-3.13)")
+    if workloads is not None:
+        parser.add_argument("--workloads", default=",".join(workloads),
+                            help="comma-separated subset of: "
+                                 + ", ".join(workloads))
+    if modes is not None:
+        parser.add_argument("--modes", default=",".join(modes),
+                            help="comma-separated subset of: "
+                                 + ", ".join(modes))
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--reps", type=int, help=reps)
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions with valgrind instead of "
+                             "timing")
+    parser.add_argument("--src", metavar="DIR",
+                        help="measure the pep669 package under DIR instead "
+                             "of the repository's src/ (a snapshot built "
+                             "with --release, safe from rebuilds of the "
+                             "tree during a long run)")
+    parser.add_argument("--worker", nargs=worker_args,
+                        help=argparse.SUPPRESS)
+
+
+def prepare(parser, args, workloads=None, modes=None):
+    """After parsing (not in a worker): (workload names, mode names,
+    [Interpreter]) to measure; --src applied; None for either list when
+    the benchmark has no such option.  Exits when nothing can be
+    measured."""
+    global SRC
+    if args.src:
+        # Workers and probes get it as PYTHONPATH, ahead of everything.
+        SRC = os.path.abspath(args.src)
+    names = (choose(parser, args.workloads, workloads, "workload")
+             if workloads is not None else None)
+    wanted = (choose(parser, args.modes, modes, "mode")
+              if modes is not None else None)
+    if args.callgrind and shutil.which("valgrind") is None:
+        parser.error("--callgrind needs valgrind on PATH")
+    interpreters = [Interpreter(exe, label) for exe, label in
+                    measurable(args.python or find_interpreters())]
+    if not interpreters:
+        print("no interpreter to measure", file=sys.stderr)
+        sys.exit(1)
+    return names, wanted, interpreters
+
+
+def callgrind_totals(script, exe, args_of, keys):
+    """Run the worker of *script* under callgrind once per key, with the
+    worker arguments ``args_of(key)``: ({key: instructions}, {key: the
+    worker's result})."""
+    totals, results = {}, {}
+    for key in keys:
+        result = run_worker(script, exe, args_of(key), CALLGRIND)
+        totals[key] = callgrind_total(result["stderr"])
+        results[key] = result
+    return totals, results
+
+
+def interleave(reps, interpreters, names, modes_of, measure):
+    """Timed runs: *reps* repetitions, each running every (interpreter,
+    workload, mode) once, the order of the modes rotating from repetition
+    to repetition (and workload to workload); ``measure(rep, interp, name,
+    mode)`` runs one.  ``modes_of(interp, name)``: the modes to run."""
+    started = time.time()
+    for rep in range(reps):
+        for interp in interpreters:
+            for name in names:
+                modes = list(modes_of(interp, name))
+                shift = (rep + names.index(name)) % len(modes)
+                for mode in modes[shift:] + modes[:shift]:
+                    measure(rep, interp, name, mode)
+        print("repetition %d/%d done (%.0f s)"
+              % (rep + 1, reps, time.time() - started),
+              file=sys.stderr, flush=True)

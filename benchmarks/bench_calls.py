@@ -44,13 +44,11 @@ import collections
 import gc
 import itertools
 import json
-import os
-import shutil
 import sys
 import time
 
 import _common
-from _common import find_interpreters, geomean
+from _common import geomean
 from bench_frame import fib
 
 MODES = ("baseline", "profiler", "exceptions")
@@ -264,17 +262,6 @@ def worker(mode, name, size, repeat, warmup):
 
 # -- the driver -------------------------------------------------------------
 
-class Interpreter(object):
-    def __init__(self, exe, label):
-        self.exe = exe
-        self.label = label
-        self.version = label.split()[0]
-        self.native = label.endswith("native")
-
-    def short(self):
-        return "%s %s" % (self.version, "native" if self.native else "pep669")
-
-
 def run_worker(exe, mode, name, size, repeat, warmup, prefix=()):
     return _common.run_worker(__file__, exe,
                               [mode, name, size, repeat, warmup], prefix)
@@ -307,15 +294,13 @@ def measure_callgrind(interpreters, names, wanted):
             for mode in modes_of(name, wanted):
                 print("callgrind %s %s %s" % (interp.short(), name, mode),
                       file=sys.stderr, flush=True)
-                totals = []
-                for repeat in (1, 3):
-                    result = run_worker(interp.exe, mode, name, size, repeat,
-                                        1, _common.CALLGRIND)
-                    totals.append(_common.callgrind_total(result["stderr"]))
-                check(result, interp, mode, name)
+                totals, runs = _common.callgrind_totals(
+                    __file__, interp.exe,
+                    lambda repeat: [mode, name, size, repeat, 1], (1, 3))
+                check(runs[3], interp, mode, name)
                 results[(interp.label, name, mode)] = {
-                    "best": (totals[1] - totals[0]) / 2.0,
-                    "events": result["events"], "size": size}
+                    "best": (totals[3] - totals[1]) / 2.0,
+                    "events": runs[3]["events"], "size": size}
     return results
 
 
@@ -325,42 +310,27 @@ def measure_time(interpreters, names, wanted, quick, reps):
     repeat, warmup = (2, 1) if quick else (3, 1)
     results = {}
     samples = {}
-    started = time.time()
-    for rep in range(reps):
-        for interp in interpreters:
-            for name in names:
-                size = WORKLOADS[name][2 if quick else 1]
-                modes = modes_of(name, wanted)
-                shift = (rep + names.index(name)) % len(modes)
-                for mode in modes[shift:] + modes[:shift]:
-                    result = run_worker(interp.exe, mode, name, size, repeat,
-                                        warmup)
-                    if rep == 0:
-                        check(result, interp, mode, name)
-                    key = (interp.label, name, mode)
-                    result["size"] = size
-                    samples.setdefault(key, []).append(result["best"])
-                    if key not in results or (result["best"]
-                                              < results[key]["best"]):
-                        results[key] = result
-        print("repetition %d/%d done (%.0f s)"
-              % (rep + 1, reps, time.time() - started),
-              file=sys.stderr, flush=True)
+
+    def measure(rep, interp, name, mode):
+        size = WORKLOADS[name][2 if quick else 1]
+        result = run_worker(interp.exe, mode, name, size, repeat, warmup)
+        if rep == 0:
+            check(result, interp, mode, name)
+        key = (interp.label, name, mode)
+        result["size"] = size
+        samples.setdefault(key, []).append(result["best"])
+        if key not in results or result["best"] < results[key]["best"]:
+            results[key] = result
+
+    _common.interleave(reps, interpreters, names,
+                       lambda interp, name: modes_of(name, wanted), measure)
     return results, samples
 
 
 # -- the tables -------------------------------------------------------------
 
-def fmt_ratio(value, digits):
-    return "n/a" if value is None else "%.*fx" % (digits, value)
-
-
-def markdown(head, rows):
-    lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---" for _ in head) + "|"]
-    for cells in rows:
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+fmt_ratio = _common.fmt_ratio
+markdown = _common.markdown
 
 
 def is_reference(interp, reference):
@@ -546,33 +516,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Call and exception monitoring cost, as ratios to "
                     "baseline.")
-    parser.add_argument("--python", nargs="+", metavar="EXE",
-                        help="interpreters to measure (default: pyenv "
-                             "3.8-3.13)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
-                        help="comma-separated subset of: "
-                             + ", ".join(WORKLOADS))
-    parser.add_argument("--modes", default=",".join(MODES[1:]),
-                        help="comma-separated subset of: "
-                             + ", ".join(MODES[1:]))
-    parser.add_argument("--quick", action="store_true",
-                        help="smaller sizes, 3 repetitions (under 2 "
-                             "minutes)")
-    parser.add_argument("--reps", type=int,
-                        help="subprocess repetitions per mode (default 5, "
-                             "quick 3)")
-    parser.add_argument("--callgrind", action="store_true",
-                        help="count instructions with valgrind instead of "
-                             "timing")
+    _common.add_arguments(
+        parser, WORKLOADS, MODES[1:],
+        quick="smaller sizes, 3 repetitions (under 2 minutes)",
+        reps="subprocess repetitions per mode (default 5, quick 3)")
     parser.add_argument("--reference", default="3.12",
                         help="the interpreter the ratio columns compare "
                              "with (default 3.12)")
-    parser.add_argument("--src", metavar="DIR",
-                        help="measure the pep669 package under DIR instead "
-                             "of the repository's src/ (a snapshot built "
-                             "with --release, safe from rebuilds of the "
-                             "tree during a long run)")
-    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -580,19 +530,8 @@ def main(argv=None):
         worker(mode, name, int(size), int(repeat), int(warmup))
         return 0
 
-    if args.src:
-        # Every worker's PYTHONPATH starts with _common.SRC.
-        _common.SRC = os.path.abspath(args.src)
-    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
-    wanted = _common.choose(parser, args.modes, MODES[1:], "mode")
-    if args.callgrind and shutil.which("valgrind") is None:
-        parser.error("--callgrind needs valgrind on PATH")
-
-    interpreters = [Interpreter(exe, label) for exe, label in
-                    _common.measurable(args.python or find_interpreters())]
-    if not interpreters:
-        print("no interpreter to measure", file=sys.stderr)
-        return 1
+    names, wanted, interpreters = _common.prepare(parser, args, WORKLOADS,
+                                                  MODES[1:])
 
     if args.callgrind:
         results = measure_callgrind(interpreters, names, wanted)

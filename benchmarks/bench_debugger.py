@@ -2,6 +2,7 @@
 
     python benchmarks/bench_debugger.py [--quick] [--reps N] [--python EXE ...]
     python benchmarks/bench_debugger.py --callgrind [--python EXE ...]
+    python benchmarks/bench_debugger.py --src /tmp/snapshot/src ...
 
 The debugger is the test suite's ``tests/minidebugger.py``: one front end,
 two backends.  The debugged program is one function that loops 300,000
@@ -30,12 +31,10 @@ import argparse
 import gc
 import json
 import os
-import shutil
 import sys
 import time
 
 import _common
-from _common import find_interpreters
 
 MODES = ("baseline", "monitoring", "settrace")
 
@@ -94,29 +93,19 @@ def run_worker(exe, mode, size, repeat, warmup, prefix=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Debugger backends: a breakpoint after a long loop.")
-    parser.add_argument("--python", nargs="+", metavar="EXE")
-    parser.add_argument("--quick", action="store_true",
-                        help="3 repetitions instead of 5")
-    parser.add_argument("--reps", type=int)
+    _common.add_arguments(parser, quick="3 repetitions instead of 5",
+                          reps="subprocess repetitions per mode (default "
+                               "5, quick 3)", worker_args=4)
     parser.add_argument("--size", type=int, default=300000,
                         help="loop iterations (default 300000)")
-    parser.add_argument("--callgrind", action="store_true",
-                        help="count instructions with valgrind instead of "
-                             "timing")
-    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         mode, size, repeat, warmup = args.worker
         worker(mode, int(size), int(repeat), int(warmup))
         return 0
-    if args.callgrind and shutil.which("valgrind") is None:
-        parser.error("--callgrind needs valgrind on PATH")
-
-    interpreters = _common.measurable(args.python or find_interpreters())
-    if not interpreters:
-        print("no interpreter to measure", file=sys.stderr)
-        return 1
+    _, _, found = _common.prepare(parser, args)
+    interpreters = [(i.exe, i.label) for i in found]
 
     best = {}
     transcripts = {}
@@ -125,13 +114,11 @@ def main(argv=None):
             for mode in MODES:
                 print("callgrind %s %s" % (label, mode), file=sys.stderr,
                       flush=True)
-                counts = []
-                for repeat in (1, 2):
-                    result = run_worker(exe, mode, args.size, repeat, 0,
-                                        _common.CALLGRIND)
-                    counts.append(_common.callgrind_total(result["stderr"]))
-                best[(label, mode)] = counts[1] - counts[0]
-                transcripts[(label, mode)] = result["transcript"]
+                counts, results = _common.callgrind_totals(
+                    __file__, exe,
+                    lambda repeat: [mode, args.size, repeat, 0], (1, 2))
+                best[(label, mode)] = counts[2] - counts[1]
+                transcripts[(label, mode)] = results[2]["transcript"]
     else:
         reps = args.reps or (3 if args.quick else 5)
         started = time.time()

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_frame.py [--quick] [--reps N] [--python EXE ...]
     python benchmarks/bench_frame.py --callgrind [--quick] [--python EXE ...]
+    python benchmarks/bench_frame.py --src /tmp/snapshot/src ...
 
 For every interpreter (all of 3.8-3.13 under $PYENV_ROOT/versions/ (~/.pyenv) unless
 --python names some), each workload runs in fresh subprocesses in three
@@ -20,7 +21,8 @@ interpreter and workload in the same run.  Nothing here asserts timings.
 
 On 3.8-3.11 pep669 must be built first, with that interpreter:
 ``python3.X tools/build_ext.py``; an interpreter where ``import pep669``
-fails is skipped, with the reason.
+fails is skipped, with the reason.  --src measures a copy of the package
+elsewhere (a snapshot of src/, built there).
 
 --callgrind counts instructions with ``valgrind --tool=callgrind`` instead
 of timing: the same worker runs with the workload repeated 1 and 3 times,
@@ -30,12 +32,10 @@ and the difference (startup cancels out) is divided by 2.
 import argparse
 import gc
 import json
-import shutil
 import sys
 import time
 
 import _common
-from _common import find_interpreters
 
 MODES = ("baseline", "registered", "events")
 
@@ -126,26 +126,18 @@ def run_worker(exe, mode, name, size, repeat, warmup, prefix=()):
 
 def callgrind_count(exe, mode, name, size):
     """Instructions of one warm run of the workload (startup cancelled)."""
-    counts = []
-    for repeat in (1, 3):
-        result = run_worker(exe, mode, name, size, repeat, 1,
-                            _common.CALLGRIND)
-        counts.append(_common.callgrind_total(result["stderr"]))
-    return (counts[1] - counts[0]) / 2.0, result["events"]
-
-
-_ratio = _common.ratio
-_count = _common.count
+    totals, results = _common.callgrind_totals(
+        __file__, exe, lambda repeat: [mode, name, size, repeat, 1], (1, 3))
+    return (totals[3] - totals[1]) / 2.0, results[3]["events"]
 
 
 def table(rows, unit):
     head = ["interpreter", "workload", "baseline (%s)" % unit,
             "registered, no events", "PY_START+PY_RETURN", "events/run",
             "per event (%s)" % ("ns" if unit == "ms" else "instr")]
-    lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---" for _ in head) + "|"]
     # Instruction counts repeat to a few parts per million: show more.
     digits = 2 if unit == "ms" else 3
+    cells = []
     for label, name, base, registered, events, count, noise in rows:
         # Per-event cost only means something with many events.
         many = count >= 1000
@@ -157,33 +149,23 @@ def table(rows, unit):
         else:
             per_event = (events - base) / count if many else None
             base_text = "%.1fM" % (base / 1e6)
-        lines.append("| " + " | ".join([
-            label, name, base_text, _ratio(registered, base, digits),
-            _ratio(events, base, digits), _count(count) if count else "NONE",
+        cells.append([
+            label, name, base_text,
+            _common.ratio(registered, base, digits),
+            _common.ratio(events, base, digits),
+            _common.count(count) if count else "NONE",
             "%.0f" % per_event if per_event is not None else "n/a",
-        ]) + " |")
-    return "\n".join(lines)
+        ])
+    return _common.markdown(head, cells)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Frame-event monitoring cost, as ratios to baseline.")
-    parser.add_argument("--python", nargs="+", metavar="EXE",
-                        help="interpreters to measure (default: pyenv "
-                             "3.8-3.13)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
-                        help="comma-separated subset of: "
-                             + ", ".join(WORKLOADS))
-    parser.add_argument("--quick", action="store_true",
-                        help="smaller sizes and 3 repetitions (under a "
-                             "minute)")
-    parser.add_argument("--reps", type=int,
-                        help="subprocess repetitions per mode (default 5, "
-                             "quick 3)")
-    parser.add_argument("--callgrind", action="store_true",
-                        help="count instructions with valgrind instead of "
-                             "timing")
-    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
+    _common.add_arguments(
+        parser, WORKLOADS,
+        quick="smaller sizes and 3 repetitions (under a minute)",
+        reps="subprocess repetitions per mode (default 5, quick 3)")
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -191,26 +173,20 @@ def main(argv=None):
         worker(mode, name, int(size), int(repeat), int(warmup))
         return 0
 
-    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
-    if args.callgrind and shutil.which("valgrind") is None:
-        parser.error("--callgrind needs valgrind on PATH")
-
-    interpreters = _common.measurable(args.python or find_interpreters())
-    if not interpreters:
-        print("no interpreter to measure", file=sys.stderr)
-        return 1
+    names, _, interpreters = _common.prepare(parser, args, WORKLOADS)
 
     if args.callgrind:
         rows = []
-        for exe, label in interpreters:
+        for interp in interpreters:
             for name in names:
                 size = WORKLOADS[name][3]
                 measured = {}
                 for mode in MODES:
-                    print("callgrind %s %s %s" % (label, name, mode),
+                    print("callgrind %s %s %s" % (interp.label, name, mode),
                           file=sys.stderr, flush=True)
-                    measured[mode] = callgrind_count(exe, mode, name, size)
-                rows.append((label, name, measured["baseline"][0],
+                    measured[mode] = callgrind_count(interp.exe, mode, name,
+                                                     size)
+                rows.append((interp.label, name, measured["baseline"][0],
                              measured["registered"][0],
                              measured["events"][0],
                              measured["events"][1], None))
@@ -222,25 +198,22 @@ def main(argv=None):
     best = {}
     events = {}
     samples = {}
-    started = time.time()
-    for rep in range(reps):
-        for exe, label in interpreters:
-            for name in names:
-                size = WORKLOADS[name][2 if args.quick else 1]
-                shift = (rep + names.index(name)) % len(MODES)
-                for mode in MODES[shift:] + MODES[:shift]:
-                    result = run_worker(exe, mode, name, size, repeat, warmup)
-                    key = (label, name, mode)
-                    samples.setdefault(key, []).append(result["best"])
-                    if key not in best or result["best"] < best[key]:
-                        best[key] = result["best"]
-                    events[key] = result["events"]
-        print("repetition %d/%d done (%.0f s)"
-              % (rep + 1, reps, time.time() - started),
-              file=sys.stderr, flush=True)
+
+    def measure(rep, interp, name, mode):
+        size = WORKLOADS[name][2 if args.quick else 1]
+        result = run_worker(interp.exe, mode, name, size, repeat, warmup)
+        key = (interp.label, name, mode)
+        samples.setdefault(key, []).append(result["best"])
+        if key not in best or result["best"] < best[key]:
+            best[key] = result["best"]
+        events[key] = result["events"]
+
+    _common.interleave(reps, interpreters, names, lambda i, n: MODES,
+                       measure)
 
     rows = []
-    for _, label in interpreters:
+    for interp in interpreters:
+        label = interp.label
         for name in names:
             base_samples = sorted(samples[(label, name, "baseline")])
             median = base_samples[len(base_samples) // 2]

@@ -42,13 +42,12 @@ import argparse
 import gc
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 import _common
-from _common import find_interpreters, geomean
+from _common import geomean
 from bench_frame import fib, generators, loop
 
 DEPS = "/tmp/bench-deps-{version}"
@@ -467,17 +466,13 @@ def worker(mode, name, size, runs, deps):
 
 # -- the driver -------------------------------------------------------------
 
-class Interpreter(object):
+class Interpreter(_common.Interpreter):
+    """With the modes measured on it, and where coverage.py is found."""
+
     def __init__(self, exe, label):
-        self.exe = exe
-        self.label = label
-        self.version = label.split()[0]
-        self.native = label.endswith("native")
+        super().__init__(exe, label)
         self.deps = None
         self.modes = MONITORING_MODES
-
-    def short(self):
-        return "%s %s" % (self.version, "native" if self.native else "pep669")
 
 
 def legacy_deps(exe, deps_pattern):
@@ -531,14 +526,14 @@ def measure_callgrind(interpreters, names):
             for mode in interp.modes:
                 print("callgrind %s %s %s" % (interp.short(), name, mode),
                       file=sys.stderr, flush=True)
-                counts = {}
-                last = None
-                for runs in ((0, 1) if mode in FIRST_RUN_ONLY else (0, 1, 2)):
-                    last = run_worker(interp, mode, name, size, runs,
-                                      _common.CALLGRIND)
-                    counts[runs] = _common.callgrind_total(last["stderr"])
-                    if runs == 1:
-                        first_result = last
+                deps = interp.deps if mode in ("ctracer",
+                                               "ctracer-branch") else ""
+                counts, runs_of = _common.callgrind_totals(
+                    __file__, interp.exe,
+                    lambda runs: [mode, name, size, runs, deps or ""],
+                    (0, 1) if mode in FIRST_RUN_ONLY else (0, 1, 2))
+                first_result = runs_of[1]
+                last = runs_of[max(runs_of)]
                 check(first_result if mode in FIRST_RUN_ONLY else last,
                       interp, mode, name)
                 result = dict(last)
@@ -556,39 +551,32 @@ def measure_time(interpreters, names, quick, reps):
     runs = 2
     results = {}
     samples = {}
-    started = time.time()
-    for rep in range(reps):
-        for interp in interpreters:
-            modes = interp.modes
-            for name in names:
-                size = WORKLOADS[name][3 if quick else 2]
-                shift = (rep + names.index(name)) % len(modes)
-                for mode in modes[shift:] + modes[:shift]:
-                    result = run_worker(interp, mode, name, size,
-                                        1 if mode in FIRST_RUN_ONLY else runs)
-                    if rep == 0:
-                        check(result, interp, mode, name)
-                    key = (interp.label, name, mode)
-                    samples.setdefault(key, []).append(result)
-                    best = results.get(key)
-                    if best is None:
-                        results[key] = dict(result)
-                        continue
-                    for field in ("first", "warm"):
-                        if result[field] is not None and (
-                                best[field] is None
-                                or result[field] < best[field]):
-                            best[field] = result[field]
-        print("repetition %d/%d done (%.0f s)"
-              % (rep + 1, reps, time.time() - started),
-              file=sys.stderr, flush=True)
+
+    def measure(rep, interp, name, mode):
+        size = WORKLOADS[name][3 if quick else 2]
+        result = run_worker(interp, mode, name, size,
+                            1 if mode in FIRST_RUN_ONLY else runs)
+        if rep == 0:
+            check(result, interp, mode, name)
+        key = (interp.label, name, mode)
+        samples.setdefault(key, []).append(result)
+        best = results.get(key)
+        if best is None:
+            results[key] = dict(result)
+            return
+        for field in ("first", "warm"):
+            if result[field] is not None and (
+                    best[field] is None or result[field] < best[field]):
+                best[field] = result[field]
+
+    _common.interleave(reps, interpreters, names,
+                       lambda interp, name: interp.modes, measure)
     return results, samples
 
 
 # -- the tables -------------------------------------------------------------
 
-def fmt_ratio(value, digits):
-    return "n/a" if value is None else "%.*fx" % (digits, value)
+fmt_ratio = _common.fmt_ratio
 
 
 def ratio_table(interpreters, names, results, mode, field, digits,
@@ -770,36 +758,17 @@ def report(interpreters, names, results, samples, unit, reference):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Line-level monitoring cost, as ratios to baseline.")
-    parser.add_argument("--python", nargs="+", metavar="EXE",
-                        help="interpreters to measure (default: pyenv "
-                             "3.8-3.13)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
-                        help="comma-separated subset of: "
-                             + ", ".join(WORKLOADS))
-    parser.add_argument("--modes", default=",".join(MODES[1:]),
-                        help="comma-separated subset of: "
-                             + ", ".join(MODES[1:]))
-    parser.add_argument("--quick", action="store_true",
-                        help="smaller sizes, 2 repetitions (about 2 "
-                             "minutes)")
-    parser.add_argument("--reps", type=int,
-                        help="subprocess repetitions per mode (default 3, "
-                             "quick 2)")
-    parser.add_argument("--callgrind", action="store_true",
-                        help="count instructions with valgrind instead of "
-                             "timing")
+    _common.add_arguments(
+        parser, WORKLOADS, MODES[1:],
+        quick="smaller sizes, 2 repetitions (about 2 minutes)",
+        reps="subprocess repetitions per mode (default 3, quick 2)")
     parser.add_argument("--deps", default=DEPS,
                         help="where coverage.py is installed for each "
                              "interpreter ({version} is 3.X; default %s)"
                              % DEPS.replace("{", "{{").replace("}", "}}"))
-    parser.add_argument("--src", metavar="DIR",
-                        help="the source tree whose pep669 is measured "
-                             "(default: this repository's src/), e.g. a "
-                             "snapshot built with build_ext.py --release")
     parser.add_argument("--reference", default="3.12",
                         help="the interpreter the 'vs' columns compare with "
                              "(default 3.12)")
-    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -807,32 +776,23 @@ def main(argv=None):
         worker(mode, name, int(size), int(runs), deps)
         return 0
 
-    if args.src:
-        # Workers and probes get it as PYTHONPATH, ahead of everything.
-        _common.SRC = os.path.abspath(args.src)
-    names = _common.choose(parser, args.workloads, WORKLOADS, "workload")
-    wanted = _common.choose(parser, args.modes, MODES[1:], "mode")
-    if args.callgrind and shutil.which("valgrind") is None:
-        parser.error("--callgrind needs valgrind on PATH")
-
+    names, wanted, found = _common.prepare(parser, args, WORKLOADS,
+                                           MODES[1:])
     interpreters = []
-    for exe, label in _common.measurable(args.python or find_interpreters()):
-        interp = Interpreter(exe, label)
+    for each in found:
+        interp = Interpreter(each.exe, each.label)
         modes = [m for m in MONITORING_MODES[1:] if m in wanted]
         legacy = [m for m in LEGACY_MODES if m in wanted]
         if interp.native:
             legacy = []
         if any(m.startswith("ctracer") for m in legacy):
-            interp.deps, why = legacy_deps(exe, args.deps)
+            interp.deps, why = legacy_deps(interp.exe, args.deps)
             if why:
                 print("%s: no coverage.py C tracer, ctracer modes skipped: %s"
                       % (interp.short(), why), file=sys.stderr)
                 legacy = [m for m in legacy if not m.startswith("ctracer")]
         interp.modes = tuple(["baseline"] + modes + legacy)
         interpreters.append(interp)
-    if not interpreters:
-        print("no interpreter to measure", file=sys.stderr)
-        return 1
 
     if args.callgrind:
         results = measure_callgrind(interpreters, names)
