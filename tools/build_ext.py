@@ -55,7 +55,7 @@ def main(argv=None):
     include = [sysconfig.get_paths()["include"]]
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
-             "-DNDEBUG" if args.release and not args.debug else "-UNDEBUG"]
+             "-DNDEBUG" if args.release else "-UNDEBUG"]
     flags += debug_flags() if args.debug else ["-O2"]
     if args.asan:
         flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]

@@ -41,12 +41,11 @@ stack_bounds(void)
     stack_low = low;
     stack_high = high;
     pep669_stack_limit = low == 0 ? 0 : low + PEP669_STACK_MARGIN;
-    /* Known bounds: the limit is inside them, the callback limit below
-     * it; unknown: no guard (limit 0), never "not known yet" again. */
-    PEP669_ASSERT(low == 0
-                  ? (high == 0 && pep669_stack_limit == 0)
-                  : (low < low + PEP669_STACK_MARGIN_CALLBACK &&
-                     pep669_stack_limit < high));
+    /* Known bounds: the limit is inside them; unknown: no guard (limit
+     * 0), never "not known yet" again. */
+    PEP669_ASSERT(low == 0 ? (high == 0 && pep669_stack_limit == 0)
+                           : (low < pep669_stack_limit &&
+                              pep669_stack_limit < high));
 }
 
 int
