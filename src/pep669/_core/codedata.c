@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-Py_ssize_t pep669_code_extra_index = -1;
-
 static void (*release_clone)(struct Pep669Clone *);
 
 /* Code objects with local events, linked through next_local/prev_local;
@@ -106,10 +104,10 @@ free_code_data(void *ptr)
 int
 pep669_code_data_init(void)
 {
-    if (pep669_code_extra_index < 0) {
-        pep669_code_extra_index =
+    if (pep669_registry.extra_index < 0) {
+        pep669_registry.extra_index =
             _PyEval_RequestCodeExtraIndex(free_code_data);
-        if (pep669_code_extra_index < 0) {
+        if (pep669_registry.extra_index < 0) {
             PyErr_SetString(PyExc_RuntimeError,
                             "pep669: no co_extra slot left");
             return -1;
@@ -138,7 +136,8 @@ pep669_code_data_ensure(PyCodeObject *co)
     }
     cd->nunits = pep669_backend_code_units(co);
     cd->version = pep669_registry.version - 1;  /* stale: refresh first */
-    if (_PyCode_SetExtra((PyObject *)co, pep669_code_extra_index, cd) < 0) {
+    if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
+                         cd) < 0) {
         PyMem_RawFree(cd);
         return NULL;
     }

@@ -43,6 +43,8 @@ struct Pep669Clone;
  * `line_disables` count DISABLEs of the jump events and of LINE: the
  * region cache and probe.c stamp themselves with them. */
 typedef struct Pep669CodeData {
+    /* ("(lineflow.c)": facts of the bytecode, computed on first need;
+     * "(wanted.c)": caches of what is still wanted.) */
     /* Local events per tool, as set by set_local_events (C bits removed). */
     uint32_t local_events[PEP669_TOOL_COUNT];
     /* Cache: tools wanting each event for this code (global | local), valid
@@ -56,59 +58,55 @@ typedef struct Pep669CodeData {
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled[PEP669_EVENT_COUNT];
-
-    /* --- Filled by the flow analysis (lineflow.c), on first need. --- */
-    /* LINE: its locations, sorted: the first `nflow_starts` reached by
-     * the frame's flow, then those reached only when an exception is
-     * handled. */
+    /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
+     * reached by the frame's flow, then those reached only when an
+     * exception is handled. */
     int *line_starts;
     Py_ssize_t nline_starts;
     Py_ssize_t nflow_starts;
-    /* What each code unit is for the line-level events (PEP669_UNIT_*). */
+    /* (lineflow.c) What each code unit is for the line-level events
+     * (PEP669_UNIT_*). */
     uint8_t *units;
-    /* Per unit: the frame can reach it without handling an exception
-     * (computed with the LINE locations). */
-    uint8_t *reach;
-    /* The line of every unit (-1: none), and the rule by which legacy
-     * tracing reports lines (PEP669_LINES_*). */
-    int *lines;
-    int line_rule;
-    /* Line probes (probe.c): per unit, where probes can stand in for the
-     * LINE location there (PEP669_PROBE_*, computed with the LINE
-     * locations). */
-    uint8_t *line_probes;
-
-    /* --- The done cache (see above; computed in wanted.c). --- */
-    /* The line-level events (LINE, INSTRUCTION, JUMP, BRANCH,
-     * BRANCH_LEFT/RIGHT) wanted here whose every location is DISABLEd for
-     * every tool that wants them (or that have no location at all): they
-     * need no tracing. */
+    /* (wanted.c) The done cache (see above): the line-level events (LINE,
+     * INSTRUCTION, JUMP, BRANCH, BRANCH_LEFT/RIGHT) wanted here whose
+     * every location is DISABLEd for every tool that wants them (or that
+     * have no location at all): they need no tracing. */
     int done_known;
     uint32_t done;
     uint32_t done_epoch;
-    /* The line-level events (LINE, JUMP, BRANCH, BRANCH_LEFT/RIGHT) whose
-     * only locations left are reachable only through an exception
-     * handler: the frame needs them only once it handles an exception. */
+    /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
+     * BRANCH_LEFT/RIGHT) whose only locations left are reachable only
+     * through an exception handler: the frame needs them only once it
+     * handles an exception. */
     uint32_t handler_only;
-    /* Per line-level event, for the locations the frame reaches without
-     * an exception [0] and the others [1]: locations before this index
-     * are known to be disabled (in this version). */
+    /* (wanted.c) Per line-level event, for the locations the frame reaches
+     * without an exception [0] and the others [1]: locations before this
+     * index are known to be disabled (in this version). */
     Py_ssize_t done_cursor[6][2];
-    /* LINE (branch) locations behind handlers are left. */
-    int line_handler_left;
-    int branch_handler_left;
-
-    /* Jump events: per unit, whether a jump location not DISABLEd for
-     * every tool can run from there before the next legacy line event
-     * (0: not known yet, 1: no, 2: yes), for `region_events`; void once
-     * the version or `jump_disables` moved (wanted.c). */
+    /* (lineflow.c) Per unit: the frame can reach it without handling an
+     * exception (computed with the LINE locations). */
+    uint8_t *reach;
+    /* (lineflow.c) The line of every unit (-1: none), and the rule by
+     * which legacy tracing reports lines (PEP669_LINES_*). */
+    int *lines;
+    int line_rule;
+    /* (wanted.c) Jump events: per unit, whether a jump location not
+     * DISABLEd for every tool can run from there before the next legacy
+     * line event (0: not known yet, 1: no, 2: yes), for `region_events`;
+     * void once the version or `jump_disables` moved. */
     uint8_t *region;
     uint32_t region_events;
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;
+    /* (lineflow.c) Line probes (probe.c): per unit, where probes can stand
+     * in for the LINE location there (PEP669_PROBE_*, computed with the
+     * LINE locations); LINE DISABLEs so far; (wanted.c, with `done`)
+     * whether LINE, or branch, locations behind handlers are left. */
+    uint8_t *line_probes;
     uint64_t line_disables;
-
+    int line_handler_left;
+    int branch_handler_left;
     /* Probes (probe.c): the code's current clone (released through the
      * function registered with pep669_code_data_on_free_clone), when and
      * why the last attempt to make one failed, and the version in which a
@@ -126,14 +124,11 @@ typedef struct Pep669CodeData {
     struct Pep669CodeData **prev_local;
 } Pep669CodeData;
 
-/* The co_extra slot (-1 before pep669_code_data_init). */
-extern Py_ssize_t pep669_code_extra_index;
-
 /* Ask for the co_extra slot; -1 with an exception. */
 int pep669_code_data_init(void);
 
 /* How a code object's clone is released when the code object goes (set
- * by the probe layer at module init). */
+ * at module init: pep669_clone_decref). */
 void pep669_code_data_on_free_clone(void (*release)(struct Pep669Clone *));
 
 /* Per-code data: NULL (no exception) when the code has none. */
@@ -141,8 +136,8 @@ static inline Pep669CodeData *
 pep669_code_data(PyCodeObject *co)
 {
     void *extra = NULL;
-    if (pep669_code_extra_index < 0 ||
-        _PyCode_GetExtra((PyObject *)co, pep669_code_extra_index,
+    if (pep669_registry.extra_index < 0 ||
+        _PyCode_GetExtra((PyObject *)co, pep669_registry.extra_index,
                          &extra) < 0) {
         PyErr_Clear();  /* cannot fail for a valid index */
         return NULL;

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-Pep669Registry pep669_registry;
+Pep669Registry pep669_registry = {.extra_index = -1};
 
 int
 pep669_registry_init(void)

@@ -52,6 +52,10 @@ typedef struct {
     /* Bumped only when the global event sets change or restart_events()
      * runs: the C API's PyMonitoring_EnterScope version, as 3.13's. */
     uint64_t capi_version;
+    /* Kept by codedata.c (here so that the hook's fast path reads it
+     * from the same base as the version): the co_extra slot of the
+     * per-code data, -1 before pep669_code_data_init. */
+    Py_ssize_t extra_index;
     /* Kept by codedata.c: how many code objects have local events, and,
      * per tool, how many have STOP_ITERATION among them. */
     Py_ssize_t local_code_count;
