@@ -108,12 +108,16 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 #define START_HANDLER 2
 
 /* One code object's flow graph and the passes' work arrays.  Arrays are
- * per unit (nunits + 1 entries); offsets are byte offsets (unit * 2). */
+ * per unit (nunits + 1 entries), in one allocation; offsets are byte
+ * offsets (unit * 2).  (The passes copy what they use into locals: their
+ * byte stores could alias anything, so the compiler would otherwise load
+ * every field again after each.) */
 typedef struct {
     PyCodeObject *co;
     Pep669CodeData *cd;
     const uint8_t *units;
     const int *lines;
+    int line_rule;      /* PEP669_LINES_* */
     Py_ssize_t nunits;
     int end;            /* nunits * 2 */
     int first;          /* offset of the first line (3.11: past the prefix) */
@@ -128,19 +132,13 @@ typedef struct {
     uint8_t *start;     /* START_* */
 } Flow;
 
-static void
-flow_free(Flow *f)
-{
-    PyMem_RawFree(f->next);
-    PyMem_RawFree(f->target);
-    PyMem_RawFree(f->stack);
-    PyMem_RawFree(f->handlers);
-    PyMem_RawFree(f->node);
-    PyMem_RawFree(f->mixed);
-    PyMem_RawFree(f->start);
-}
+/* Does arriving at `to` from `from` make legacy tracing report a line?
+ * (pep669_reports_line, from the pass's locals) */
+#define REPORTS_LINE(from, to) \
+    pep669_line_reported(lines, line_rule, units, (from), (to))
 
-/* -1 without memory (f is then still safe to flow_free). */
+/* -1 without memory (f->handlers, the block, is then NULL or allocated:
+ * PyMem_RawFree(f->handlers) either way). */
 static int
 flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -156,19 +154,23 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
         return -1;
     }
     f->lines = cd->lines;
+    f->line_rule = cd->line_rule;
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
-    f->next = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
-    f->target = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
-    f->stack = PyMem_RawMalloc(sizeof(int) * (size_t)(nunits + 1));
-    f->handlers = PyMem_RawMalloc(sizeof(int) * (size_t)(f->nhandlers + 1));
-    f->node = PyMem_RawCalloc((size_t)nunits + 1, 1);
-    f->mixed = PyMem_RawCalloc((size_t)nunits + 1, 1);
-    f->start = PyMem_RawCalloc((size_t)nunits + 1, 1);
-    if (f->next == NULL || f->target == NULL || f->stack == NULL ||
-        f->handlers == NULL || f->node == NULL || f->mixed == NULL ||
-        f->start == NULL) {
+    /* handlers, next, target, stack (ints), then node, mixed, start */
+    size_t ints = (size_t)(f->nhandlers + 1) + 3 * (size_t)(nunits + 1);
+    size_t bytes = 3 * (size_t)(nunits + 1);
+    int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
+    if (block == NULL) {
         return -1;
     }
+    f->handlers = block;
+    f->next = f->handlers + f->nhandlers + 1;
+    f->target = f->next + nunits + 1;
+    f->stack = f->target + nunits + 1;
+    f->node = (uint8_t *)(f->stack + nunits + 1);
+    f->mixed = f->node + nunits + 1;
+    f->start = f->mixed + nunits + 1;
+    memset(f->node, 0, bytes);
     (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
     return 0;
 }
@@ -180,51 +182,56 @@ static void
 build_graph(Flow *f)
 {
     PyCodeObject *co = f->co;
-    int end = f->end;
+    const uint8_t *units = f->units;
+    int *next_of = f->next, *target_of = f->target;
+    uint8_t *node = f->node, *mixed = f->mixed;
+    int end = f->end, first = f->first, unknown = 0;
     for (int off = 0; off < end;) {
         int next, target, at = pep669_backend_flow(co, off, &next, &target);
         if (at < 0) {
             /* A jump to an unknown place (none is expected). */
-            f->unknown = 1;
+            unknown = 1;
             at = off;
             (void)pep669_backend_jump_kind(co, &at, &next, &target);
             next = pep669_backend_next_instruction(co, at);
             target = -1;
         }
-        if (at >= f->first) {
+        if (at >= first) {
             int u = off >> 1;
             int cls = pep669_backend_instr_class(co, at);
-            f->node[u] = NODE;
-            f->next[u] = next < end ? next : -1;
-            f->target[u] = target;
+            uint8_t flags = NODE;
+            next = next < end ? next : -1;
+            next_of[u] = next;
+            target_of[u] = target;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
-                !(f->units[at >> 1] &
-                  (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
+                !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
                  * anywhere. */
-                f->node[u] |= NODE_HANDLER;
-                f->mixed[target >> 1] = MIXED;
+                flags |= NODE_HANDLER;
+                mixed[target >> 1] = MIXED;
             }
-            if ((cls & PEP669_INSTR_RETURN_POINT) && f->next[u] >= 0) {
-                f->node[u] |= NODE_RETURN;
-                f->mixed[f->next[u] >> 1] = MIXED;
+            if ((cls & PEP669_INSTR_RETURN_POINT) && next >= 0) {
+                flags |= NODE_RETURN;
+                mixed[next >> 1] = MIXED;
             }
             if (cls & PEP669_INSTR_RETURN_POINT) {
                 /* (CALL_FINALLY: its target is no handler) */
-                f->node[u] |= NODE_FLOW_TARGET;
+                flags |= NODE_FLOW_TARGET;
             }
+            node[u] = flags;
         }
         off = pep669_backend_next_instruction(co, at);
     }
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < end) {
-            f->mixed[f->handlers[i] >> 1] = MIXED;
+            mixed[f->handlers[i] >> 1] = MIXED;
         }
     }
-    if (f->unknown) {
-        memset(f->mixed, MIXED, (size_t)f->nunits);
+    if (unknown) {
+        memset(mixed, MIXED, (size_t)f->nunits);
     }
+    f->unknown = unknown;
 }
 
 /* Pass 2: MIXED, from every place entered so (pass 1) or from another
@@ -235,43 +242,42 @@ build_graph(Flow *f)
 static void
 spread_mixed(Flow *f)
 {
-    Pep669CodeData *cd = f->cd;
-    const int *lines = f->lines;
-    int nstack = 0;
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        if (!(f->node[u] & NODE)) {
+    const uint8_t *units = f->units, *node = f->node;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule, *stack = f->stack, nstack = 0;
+    uint8_t *mixed = f->mixed;
+    Py_ssize_t nunits = f->nunits;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (!(node[u] & NODE)) {
             continue;
         }
-        int succ[2] = {f->next[u],
-                       (f->node[u] & NODE_HANDLER) ? -1 : f->target[u]};
+        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to >= 0 && !f->mixed[to >> 1] &&
-                !pep669_reports_line(cd, f->units, (int)u * 2, to) &&
+            if (to >= 0 && !mixed[to >> 1] &&
+                !REPORTS_LINE((int)u * 2, to) &&
                 lines[to >> 1] != lines[u]) {
-                f->mixed[to >> 1] = MIXED;
+                mixed[to >> 1] = MIXED;
             }
         }
     }
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        if (f->mixed[u] && (f->node[u] & NODE)) {
-            f->stack[nstack++] = (int)u;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (mixed[u] && (node[u] & NODE)) {
+            stack[nstack++] = (int)u;
         }
     }
     while (nstack > 0) {
-        int u = f->stack[--nstack];
-        if (!(f->node[u] & NODE)) {
+        int u = stack[--nstack];
+        if (!(node[u] & NODE)) {
             continue;
         }
-        int succ[2] = {f->next[u],
-                       (f->node[u] & NODE_HANDLER) ? -1 : f->target[u]};
+        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to >= 0 && !f->mixed[to >> 1] &&
-                !pep669_reports_line(cd, f->units, u * 2, to)) {
-                f->mixed[to >> 1] = MIXED;
-                PEP669_ASSERT(nstack < f->nunits);
-                f->stack[nstack++] = to >> 1;
+            if (to >= 0 && !mixed[to >> 1] && !REPORTS_LINE(u * 2, to)) {
+                mixed[to >> 1] = MIXED;
+                PEP669_ASSERT(nstack < nunits);
+                stack[nstack++] = to >> 1;
             }
         }
     }
@@ -284,37 +290,42 @@ static int
 mark_reached(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
-    int nstack = 0;
-    if (f->first < f->end && (f->node[f->first >> 1] & NODE)) {
-        f->node[f->first >> 1] |= NODE_REACHED;
-        f->stack[nstack++] = f->first >> 1;
+    const int *next = f->next, *target = f->target;
+    int *stack = f->stack, nstack = 0, first = f->first;
+    uint8_t *node = f->node;
+    Py_ssize_t nunits = f->nunits;
+    if (first < f->end && (node[first >> 1] & NODE)) {
+        node[first >> 1] |= NODE_REACHED;
+        stack[nstack++] = first >> 1;
     }
     while (nstack > 0) {
-        int u = f->stack[--nstack];
-        int succ[2] = {f->next[u], ((f->node[u] & NODE_HANDLER) &&
-                                    !(f->node[u] & NODE_FLOW_TARGET))
-                                       ? -1 : f->target[u]};
+        int u = stack[--nstack];
+        int succ[2] = {next[u], ((node[u] & NODE_HANDLER) &&
+                                 !(node[u] & NODE_FLOW_TARGET))
+                                    ? -1 : target[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to >= 0 && (f->node[to >> 1] & NODE) &&
-                !(f->node[to >> 1] & NODE_REACHED)) {
-                f->node[to >> 1] |= NODE_REACHED;
-                f->stack[nstack++] = to >> 1;
+            if (to >= 0 && (node[to >> 1] & NODE) &&
+                !(node[to >> 1] & NODE_REACHED)) {
+                node[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
             }
         }
     }
     if (cd->reach == NULL) {
-        cd->reach = PyMem_RawCalloc((size_t)f->nunits + 1, 1);
+        cd->reach = PyMem_RawCalloc((size_t)nunits + 1, 1);
         if (cd->reach == NULL) {
             return -1;
         }
     }
-    for (Py_ssize_t u = 0, node = 0; u < f->nunits; u++) {
-        if (f->node[u] & NODE) {
-            node = u;
+    uint8_t *reach = cd->reach;
+    int unknown = f->unknown;
+    for (Py_ssize_t u = 0, at = 0; u < nunits; u++) {
+        if (node[u] & NODE) {
+            at = u;
         }
-        cd->reach[u] = f->unknown || (f->node[node] & NODE_REACHED) ||
-                       (int)u * 2 < f->first;
+        reach[u] = unknown || (node[at] & NODE_REACHED) ||
+                   (int)u * 2 < first;
     }
     return 0;
 }
@@ -331,32 +342,42 @@ mark_start(Flow *f, int offset, uint8_t how)
 /* Pass 4: the LINE locations: the first line, then every arrival with a
  * line event that can be a new line for the trampoline, and the places
  * entered from elsewhere; those only reachable through a handler are
- * apart (START_HANDLER alone). */
+ * apart (START_HANDLER alone).  (mark_start, inlined: a location is a
+ * unit from the first line on that has a line.) */
 static void
 mark_line_starts(Flow *f)
 {
-    const int *lines = f->lines;
-    mark_start(f, f->first, START_FLOW);
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        uint8_t node = f->node[u];
-        if (!(node & NODE)) {
+    const uint8_t *units = f->units, *node = f->node, *mixed = f->mixed;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule, first = f->first;
+    uint8_t *start = f->start;
+    Py_ssize_t nunits = f->nunits;
+    mark_start(f, first, START_FLOW);
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {f->next[u], f->target[u]};
+        int succ[2] = {next[u], target[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
+            uint8_t how;
             if (to < 0) {
                 continue;
             }
-            uint8_t how = (node & NODE_REACHED) ? START_FLOW : START_HANDLER;
-            if (i == 1 && (node & NODE_HANDLER)) {
-                mark_start(f, to,
-                           (node & NODE_FLOW_TARGET) ? how : START_HANDLER);
+            how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
+            if (i == 1 && (flags & NODE_HANDLER)) {
+                if (!(flags & NODE_FLOW_TARGET)) {
+                    how = START_HANDLER;
+                }
             }
-            else if ((i == 0 && (node & NODE_RETURN)) ||
-                     (pep669_reports_line(f->cd, f->units, (int)u * 2, to) &&
-                      (f->mixed[u] || lines[to >> 1] != lines[u]))) {
-                mark_start(f, to, how);
+            else if (!((i == 0 && (flags & NODE_RETURN)) ||
+                       (REPORTS_LINE((int)u * 2, to) &&
+                        (mixed[u] || lines[to >> 1] != lines[u])))) {
+                continue;
+            }
+            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+                start[to >> 1] |= how;
             }
         }
     }
@@ -377,46 +398,51 @@ static int
 place_line_probes(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
-    const int *lines = f->lines;
+    const uint8_t *units = f->units, *node = f->node, *start = f->start;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule;
+    uint8_t *mixed = f->mixed, *probes;
+    Py_ssize_t nunits = f->nunits;
     if (cd->line_probes == NULL) {
-        cd->line_probes = PyMem_RawCalloc((size_t)f->nunits + 1, 1);
+        cd->line_probes = PyMem_RawCalloc((size_t)nunits + 1, 1);
         if (cd->line_probes == NULL) {
             return -1;
         }
     }
-    memset(cd->line_probes, 0, (size_t)f->nunits);
+    probes = cd->line_probes;
+    memset(probes, 0, (size_t)nunits);
     if (f->unknown) {
         return 0;
     }
     /* How the frame arrives at each location (ARRIVAL_* in mixed's spare
      * bits; MIXED is still read as pass 2 left it). */
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        uint8_t node = f->node[u];
-        if (!(node & NODE)) {
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {f->next[u], f->target[u]};
+        int succ[2] = {next[u], target[u]};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to < 0 || f->start[to >> 1] != START_FLOW) {
+            if (to < 0 || start[to >> 1] != START_FLOW) {
                 continue;
             }
-            uint8_t *arrival = &f->mixed[to >> 1];
-            if ((i == 1 && (node & NODE_HANDLER) &&
-                 !(node & NODE_FLOW_TARGET)) ||
-                (i == 0 && (node & NODE_RETURN))) {
+            uint8_t *arrival = &mixed[to >> 1];
+            if ((i == 1 && (flags & NODE_HANDLER) &&
+                 !(flags & NODE_FLOW_TARGET)) ||
+                (i == 0 && (flags & NODE_RETURN))) {
                 *arrival |= ARRIVAL_UNSURE;
             }
-            else if (!pep669_reports_line(cd, f->units, (int)u * 2, to)) {
+            else if (!REPORTS_LINE((int)u * 2, to)) {
                 *arrival |= ARRIVAL_SAME;
             }
-            else if (f->mixed[u] & MIXED) {
+            else if (mixed[u] & MIXED) {
                 *arrival |= ARRIVAL_UNSURE;
             }
             else if (lines[u] == lines[to >> 1]) {
                 *arrival |= ARRIVAL_SAME;
             }
-            else if (i == 0 || (node & NODE_HANDLER)) {
+            else if (i == 0 || (flags & NODE_HANDLER)) {
                 /* (going on, or 3.8's CALL_FINALLY) */
                 *arrival |= ARRIVAL_NEW_ON;
             }
@@ -425,36 +451,35 @@ place_line_probes(Flow *f)
             }
         }
     }
-    if (f->first < f->end && f->start[f->first >> 1] == START_FLOW) {
+    if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
         /* The frame's start: a new line, with nothing before. */
-        f->mixed[f->first >> 1] |= ARRIVAL_NEW_ON;
+        mixed[f->first >> 1] |= ARRIVAL_NEW_ON;
     }
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
-            f->mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
+            mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
         }
     }
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        uint8_t arrival = f->mixed[u];
-        if (f->start[u] != START_FLOW || (arrival & ARRIVAL_UNSURE)) {
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t arrival = mixed[u];
+        if (start[u] != START_FLOW || (arrival & ARRIVAL_UNSURE)) {
             continue;
         }
         if (!(arrival & ARRIVAL_SAME)) {
-            cd->line_probes[u] = PEP669_PROBE_AT;
+            probes[u] = PEP669_PROBE_AT;
         }
         else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
-            cd->line_probes[u] = PEP669_PROBE_EDGES;
+            probes[u] = PEP669_PROBE_EDGES;
         }
     }
     /* The jumps that carry PROBE_EDGES locations' probes. */
-    for (Py_ssize_t u = 0; u < f->nunits; u++) {
-        int to = f->target[u];
-        if ((f->node[u] & NODE) && to >= 0 &&
-            (cd->line_probes[to >> 1] & PEP669_PROBE_EDGES) &&
-            !(f->node[u] & NODE_HANDLER) && !(f->mixed[u] & MIXED) &&
-            lines[u] != lines[to >> 1] &&
-            pep669_reports_line(cd, f->units, (int)u * 2, to)) {
-            cd->line_probes[u] |= PEP669_PROBE_SOURCE;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        int to = target[u];
+        if ((node[u] & NODE) && to >= 0 &&
+            (probes[to >> 1] & PEP669_PROBE_EDGES) &&
+            !(node[u] & NODE_HANDLER) && !(mixed[u] & MIXED) &&
+            lines[u] != lines[to >> 1] && REPORTS_LINE((int)u * 2, to)) {
+            probes[u] |= PEP669_PROBE_SOURCE;
         }
     }
     return 0;
@@ -520,7 +545,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     }
     err = 0;
 done:
-    flow_free(&f);
+    PyMem_RawFree(f.handlers);  /* (the block of every work array) */
     return err;
 }
 
@@ -536,6 +561,7 @@ done:
 #undef ARRIVAL_UNSURE
 #undef START_FLOW
 #undef START_HANDLER
+#undef REPORTS_LINE
 
 int
 pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)

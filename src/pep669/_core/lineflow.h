@@ -40,18 +40,27 @@ pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
 int pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd);
 
 /* Does arriving at `to` from `from` make legacy tracing report a line?
- * (cd->lines must be known: pep669_code_lines_ensure.) */
+ * `lines` and `rule` are the code's cd->lines and cd->line_rule. */
+static inline int
+pep669_line_reported(const int *lines, int rule, const uint8_t *units,
+                     int from, int to)
+{
+    int line = lines[to >> 1];
+    if (rule == PEP669_LINES_WINDOW) {
+        return to < from || (to >> 1) == 0 || line != lines[(to >> 1) - 1];
+    }
+    return line >= 0 &&
+           (line != lines[from >> 1] ||
+            (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+}
+
+/* The same from the code data (cd->lines must be known:
+ * pep669_code_lines_ensure). */
 static inline int
 pep669_reports_line(Pep669CodeData *cd, const uint8_t *units, int from,
                     int to)
 {
-    int line = cd->lines[to >> 1];
-    if (cd->line_rule == PEP669_LINES_WINDOW) {
-        return to < from || (to >> 1) == 0 || line != cd->lines[(to >> 1) - 1];
-    }
-    return line >= 0 &&
-           (line != cd->lines[from >> 1] ||
-            (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+    return pep669_line_reported(cd->lines, cd->line_rule, units, from, to);
 }
 
 /* cd->line_starts (NULL before) and what comes with them: cd->nflow_starts,
