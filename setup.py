@@ -24,7 +24,8 @@ import re
 import sys
 
 CORE = "src/pep669/_core/"
-HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "dispatch.h",
+HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "codedata.h",
+           "lineflow.h", "wanted.h", "dispatch.h",
            "frames.h", "trace.h", "probe.h", "backend.h", "backend_pyframe.h",
            "backend_hook.h", "backend_trampoline.h", "stack.h")
 PUBLIC_HEADER = "src/pep669/include/pep669.h"
@@ -65,9 +66,10 @@ def extensions(version_info=sys.version_info):
                                     ("native314.c", "capi.c", "callbacks.c")])]
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
-             ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c",
-              "probe.c", "stack.c",
-              "callbacks.c", "capi.c", "monitor_engine.c", backend)])]
+             ("module.c", "registry.c", "codedata.c", "lineflow.c",
+              "wanted.c", "dispatch.c", "frames.c", "trace.c", "probe.c",
+              "stack.c", "callbacks.c", "capi.c", "monitor_engine.c",
+              backend)])]
 
 
 def extension_options(platform=sys.platform, version_info=sys.version_info,

@@ -3,7 +3,7 @@
 #ifndef PEP669_DISPATCH_H
 #define PEP669_DISPATCH_H
 
-#include "registry.h"
+#include "codedata.h"
 
 /* Tools to call for (event, offset) of a code whose data is `cd`. */
 static inline uint8_t

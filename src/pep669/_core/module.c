@@ -2,7 +2,9 @@
  * sys.monitoring namespace (a module named "sys.monitoring", as native),
  * with every function, constant and singleton of 3.13's, plus 3.14's
  * clear_tool_id and BRANCH_LEFT/BRANCH_RIGHT. */
-#include "registry.h"
+#include "codedata.h"
+#include "lineflow.h"
+#include "frames.h"
 #include "trace.h"
 #include "backend.h"
 #include "probe.h"
@@ -589,10 +591,20 @@ exec_module(PyObject *mod)
             "per-interpreter");
         return -1;
     }
-    if (pep669_registry_init() < 0 || pep669_backend_init() < 0 ||
-        pep669_probe_init() < 0 || pep669_trace_init() < 0) {
+    if (pep669_code_data_init() < 0 || pep669_registry_init() < 0 ||
+        pep669_backend_init() < 0 || pep669_probe_init() < 0 ||
+        pep669_trace_init() < 0) {
         return -1;
     }
+    /* The lower layers tell the upper ones through these: the registry
+     * after every change (hooks follow), the code data when a code object
+     * with a clone goes. */
+    static const Pep669RegistryListener listener = {
+        .events_changed = pep669_frames_update,
+        .recheck_hook = pep669_backend_recheck_eval_hook,
+    };
+    pep669_registry_listen(&listener);
+    pep669_code_data_on_free_clone(pep669_clone_decref);
     if (monitoring_ns == NULL) {
         monitoring_ns = make_monitoring();
         if (monitoring_ns == NULL) {

@@ -11,7 +11,7 @@
  * original instruction back for every frame running the clone.
  *
  * A clone is built only where every location it covers is exact (every
- * arrival there is a new line: registry.c) so that a probe may fire LINE
+ * arrival there is a new line: lineflow.c) so that a probe may fire LINE
  * without knowing where the frame came from, and only while every wanted
  * LINE location stays covered by its probe: a callback that does not
  * DISABLE its location, a restart_events(), a tool gaining LINE or

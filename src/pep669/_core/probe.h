@@ -6,7 +6,7 @@
 #define PEP669_PROBE_H
 
 #include "backend.h"
-#include "registry.h"
+#include "lineflow.h"
 #include "trace.h"
 
 struct Pep669Clone;

@@ -5,7 +5,7 @@
 #define PEP669_TRACE_H
 
 #include "backend.h"
-#include "registry.h"
+#include "wanted.h"
 
 #define PEP669_CALL_EVENTS \
     (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))

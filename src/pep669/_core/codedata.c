@@ -1,0 +1,273 @@
+/* Per-code data in co_extra: its lifecycle (made on demand, freed with the
+ * code object), local events and the list of code objects that have some,
+ * the tools-per-event cache, and DISABLE bookkeeping.  Calls down into the
+ * registry (version, pep669_registry_changed) and the backend's
+ * pep669_backend_code_units; nothing above. */
+#include "codedata.h"
+#include "backend.h"
+
+#include <string.h>
+
+static void (*release_clone)(struct Pep669Clone *);
+
+/* Code objects with local events, linked through next_local/prev_local;
+ * the registry keeps their count (local_code_count) and, per tool, how
+ * many have STOP_ITERATION (local_stop_iteration). */
+static Pep669CodeData *local_codes;
+
+static void
+count_stop_iteration(Pep669CodeData *cd, Py_ssize_t delta)
+{
+    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        if (cd->local_events[tool] & PEP669_BIT(STOP_ITERATION)) {
+            pep669_registry.local_stop_iteration[tool] += delta;
+        }
+    }
+}
+
+static void
+unlink_local(Pep669CodeData *cd)
+{
+    if (cd->prev_local != NULL) {
+        *cd->prev_local = cd->next_local;
+        if (cd->next_local != NULL) {
+            cd->next_local->prev_local = cd->prev_local;
+        }
+        cd->next_local = NULL;
+        cd->prev_local = NULL;
+        pep669_registry.local_code_count--;
+        PEP669_ASSERT(pep669_registry.local_code_count >= 0);
+    }
+}
+
+static void
+link_local(Pep669CodeData *cd)
+{
+    if (cd->prev_local == NULL) {
+        cd->next_local = local_codes;
+        if (cd->next_local != NULL) {
+            cd->next_local->prev_local = &cd->next_local;
+        }
+        local_codes = cd;
+        cd->prev_local = &local_codes;
+        pep669_registry.local_code_count++;
+    }
+}
+
+/* The tool's local events here; the code is linked while it has any. */
+static void
+set_local(Pep669CodeData *cd, int tool, uint32_t events)
+{
+    PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
+    count_stop_iteration(cd, -1);
+    cd->local_events[tool] = events;
+    count_stop_iteration(cd, +1);
+    int any = 0;
+    for (int t = 0; t < PEP669_TOOL_COUNT; t++) {
+        any |= cd->local_events[t] != 0;
+    }
+    if (any) {
+        link_local(cd);
+    }
+    else {
+        unlink_local(cd);
+    }
+}
+
+/* co_extra free function: the code object is being deallocated. */
+static void
+free_code_data(void *ptr)
+{
+    Pep669CodeData *cd = (Pep669CodeData *)ptr;
+    if (cd == NULL) {
+        return;
+    }
+    count_stop_iteration(cd, -1);  /* (no-op unless linked) */
+    unlink_local(cd);
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        PyMem_RawFree(cd->disabled[ev]);
+    }
+    PyMem_RawFree(cd->line_starts);
+    PyMem_RawFree(cd->units);
+    PyMem_RawFree(cd->lines);
+    PyMem_RawFree(cd->region);
+    PyMem_RawFree(cd->reach);
+    PyMem_RawFree(cd->line_probes);
+    if (cd->clone != NULL) {
+        /* (only the probe layer makes clones, and it registered) */
+        PEP669_ASSERT(release_clone != NULL);
+        release_clone(cd->clone);
+    }
+    PyMem_RawFree(cd);
+}
+
+int
+pep669_code_data_init(void)
+{
+    if (pep669_registry.extra_index < 0) {
+        pep669_registry.extra_index =
+            _PyEval_RequestCodeExtraIndex(free_code_data);
+        if (pep669_registry.extra_index < 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "pep669: no co_extra slot left");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+pep669_code_data_on_free_clone(void (*release)(struct Pep669Clone *))
+{
+    release_clone = release;
+}
+
+Pep669CodeData *
+pep669_code_data_ensure(PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    if (cd != NULL) {
+        return cd;
+    }
+    cd = PyMem_RawCalloc(1, sizeof(Pep669CodeData));
+    if (cd == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    cd->nunits = pep669_backend_code_units(co);
+    cd->version = pep669_registry.version - 1;  /* stale: refresh first */
+    if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
+                         cd) < 0) {
+        PyMem_RawFree(cd);
+        return NULL;
+    }
+    return cd;
+}
+
+void
+pep669_code_data_refresh(Pep669CodeData *cd)
+{
+    Pep669Registry *r = &pep669_registry;
+    uint32_t events = 0;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        uint8_t tools = r->global_tools[ev];
+        int local_ev = (ev == PEP669_EV_C_RETURN || ev == PEP669_EV_C_RAISE)
+                       ? PEP669_EV_CALL : ev;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (cd->local_events[tool] & (1u << local_ev)) {
+                tools |= (uint8_t)(1u << tool);
+            }
+        }
+        tools &= r->callback_tools[ev];
+        cd->tools[ev] = tools;
+        if (tools) {
+            events |= 1u << ev;
+        }
+    }
+    cd->events = events;
+    cd->version = r->version;
+    /* The done cache derives from `tools`: void with it. */
+    cd->done_known = 0;
+    memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
+}
+
+int
+pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
+{
+    PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return -1;
+    }
+    PEP669_ASSERT(cd->nunits == pep669_backend_code_units(co));
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        /* restart_events() ran since the last DISABLE here. */
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            if (cd->disabled[ev] != NULL) {
+                memset(cd->disabled[ev], 0, (size_t)cd->nunits);
+            }
+        }
+    }
+    cd->disabled_version = pep669_registry.version;
+    if (offset < 0 || (offset >> 1) >= cd->nunits) {
+        return 0;
+    }
+    if (cd->disabled[event] == NULL) {
+        cd->disabled[event] = PyMem_RawCalloc((size_t)cd->nunits, 1);
+        if (cd->disabled[event] == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
+    if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
+        cd->done_known = 0;
+    }
+    if ((1u << event) & PEP669_JUMP_EVENTS) {
+        cd->jump_disables++;
+    }
+    if (event == PEP669_EV_LINE) {
+        cd->line_disables++;
+    }
+    return 0;
+}
+
+int
+pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
+{
+    uint32_t events = (uint32_t)event_set;
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    if (pep669_strip_c_events(&events) < 0) {
+        return -1;
+    }
+    if (events & ~PEP669_LOCAL_EVENTS) {
+        PyErr_Format(PyExc_ValueError, "invalid local event set 0x%x",
+                     events);
+        return -1;
+    }
+    if (pep669_check_tool_in_use(tool) < 0) {
+        return -1;
+    }
+    Pep669CodeData *cd;
+    if (events == 0) {
+        cd = pep669_code_data(co);
+        if (cd == NULL) {
+            /* Nothing changes (but see pep669_register_callback). */
+            return pep669_registry_recheck_hook();
+        }
+    }
+    else {
+        cd = pep669_code_data_ensure(co);
+        if (cd == NULL) {
+            return -1;
+        }
+    }
+    set_local(cd, tool, events);
+    return pep669_registry_changed();
+}
+
+uint32_t
+pep669_get_local_events(int tool, PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    return cd == NULL ? 0 : cd->local_events[tool];
+}
+
+int
+pep669_clear_tool_id(int tool)
+{
+    /* 3.14: events, local events and callbacks of the tool go. */
+    if (pep669_check_tool(tool) < 0) {
+        return -1;
+    }
+    Pep669CodeData *cd = local_codes;
+    while (cd != NULL) {
+        Pep669CodeData *next = cd->next_local;
+        set_local(cd, tool, 0);
+        cd = next;
+    }
+    return pep669_registry_clear_tool(tool);
+}

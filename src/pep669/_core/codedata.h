@@ -1,0 +1,209 @@
+/* Per-code data, kept in the code object's co_extra slot: local events,
+ * the tools wanting each event here, DISABLE bitmaps and the caches that
+ * derive from them.  Above the registry (it reads the registry's version
+ * and event sets), below the flow analysis (lineflow.h and wanted.h fill
+ * their fields; this layer only frees them).  No interpreter internals. */
+#ifndef PEP669_CODEDATA_H
+#define PEP669_CODEDATA_H
+
+#include "registry.h"
+
+/* Line probes for a LINE location reached by the frame's flow: at the
+ * location (every arrival is a new line), or on the jumps that arrive
+ * with a new line (the other arrivals never are); a jump of the latter. */
+#define PEP669_PROBE_AT 1
+#define PEP669_PROBE_EDGES 2
+#define PEP669_PROBE_SOURCE 4
+
+struct Pep669Clone;
+
+/* Stamps and epochs.  Three caches here are only as good as their stamps:
+ *
+ * `version` stamps `events` and `tools` (global | local event sets, less
+ * tools without a callback).  They are valid while it equals
+ * pep669_registry.version; anyone reading them goes through
+ * pep669_code_data_events (or checks the stamp and calls
+ * pep669_code_data_refresh), never the fields alone.  A refresh also
+ * voids the done cache, so `done_known` implies a current `version`.
+ *
+ * The done cache (`done`, `handler_only`, the *_handler_left flags) is
+ * valid while `done_known` is set and `version` is current.  It is voided
+ * by a refresh and by every DISABLE of a line-level event, and computed
+ * again by pep669_code_done_slow (wanted.c), which bumps `done_epoch`
+ * each time.  The records (trace.c) cache the code's events with the
+ * registry's version and `done_epoch`: a DISABLE during a callee voids
+ * the cache, the next reader recomputes it and moves the epoch, and the
+ * caller's record sees the move.  So the epoch must move with every
+ * computation, even one that finds what the last one found.
+ *
+ * DISABLE bitmaps are stamped with `disabled_version` (the version of the
+ * latest DISABLE); they are void once restart_events() moved the
+ * registry's `restart_version` past it (pep669_disabled_tools reads them
+ * as empty; the next DISABLE clears them first).  `jump_disables` and
+ * `line_disables` count DISABLEs of the jump events and of LINE: the
+ * region cache and probe.c stamp themselves with them. */
+typedef struct Pep669CodeData {
+    /* ("(lineflow.c)": facts of the bytecode, computed on first need;
+     * "(wanted.c)": caches of what is still wanted.) */
+    /* Local events per tool, as set by set_local_events (C bits removed). */
+    uint32_t local_events[PEP669_TOOL_COUNT];
+    /* Cache: tools wanting each event for this code (global | local), valid
+     * while `version` equals the registry's version (see above). */
+    uint64_t version;
+    uint32_t events;                       /* union of events with a tool */
+    uint8_t tools[PEP669_EVENT_COUNT];
+    /* DISABLE bookkeeping: disabled[ev][unit] is the mask of tools that
+     * returned DISABLE for `ev` at code unit `unit` (byte offset / 2).
+     * Each array has `nunits` bytes, allocated on the first DISABLE. */
+    uint64_t disabled_version;
+    Py_ssize_t nunits;
+    uint8_t *disabled[PEP669_EVENT_COUNT];
+    /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
+     * reached by the frame's flow, then those reached only when an
+     * exception is handled. */
+    int *line_starts;
+    Py_ssize_t nline_starts;
+    Py_ssize_t nflow_starts;
+    /* (lineflow.c) What each code unit is for the line-level events
+     * (PEP669_UNIT_*). */
+    uint8_t *units;
+    /* (wanted.c) The done cache (see above): the line-level events (LINE,
+     * INSTRUCTION, JUMP, BRANCH, BRANCH_LEFT/RIGHT) wanted here whose
+     * every location is DISABLEd for every tool that wants them (or that
+     * have no location at all): they need no tracing. */
+    int done_known;
+    uint32_t done;
+    uint32_t done_epoch;
+    /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
+     * BRANCH_LEFT/RIGHT) whose only locations left are reachable only
+     * through an exception handler: the frame needs them only once it
+     * handles an exception. */
+    uint32_t handler_only;
+    /* (wanted.c) Per line-level event, for the locations the frame reaches
+     * without an exception [0] and the others [1]: locations before this
+     * index are known to be disabled (in this version). */
+    Py_ssize_t done_cursor[6][2];
+    /* (lineflow.c) Per unit: the frame can reach it without handling an
+     * exception (computed with the LINE locations). */
+    uint8_t *reach;
+    /* (lineflow.c) The line of every unit (-1: none), and the rule by
+     * which legacy tracing reports lines (PEP669_LINES_*). */
+    int *lines;
+    int line_rule;
+    /* (wanted.c) Jump events: per unit, whether a jump location not
+     * DISABLEd for every tool can run from there before the next legacy
+     * line event (0: not known yet, 1: no, 2: yes), for `region_events`;
+     * void once the version or `jump_disables` moved. */
+    uint8_t *region;
+    uint32_t region_events;
+    uint64_t region_version;
+    uint64_t region_disables;
+    uint64_t jump_disables;
+    /* (lineflow.c) Line probes (probe.c): per unit, where probes can stand
+     * in for the LINE location there (PEP669_PROBE_*, computed with the
+     * LINE locations); LINE DISABLEs so far; (wanted.c, with `done`)
+     * whether LINE, or branch, locations behind handlers are left. */
+    uint8_t *line_probes;
+    uint64_t line_disables;
+    int line_handler_left;
+    int branch_handler_left;
+    /* Probes (probe.c): the code's current clone (released through the
+     * function registered with pep669_code_data_on_free_clone), when and
+     * why the last attempt to make one failed, and the version in which a
+     * LINE callback left a probe's location wanted (no clones then). */
+    struct Pep669Clone *clone;
+    uint64_t probe_refused_version;
+    uint64_t probe_refused_disables;
+    uint64_t probe_off_version;
+    /* A frame of the code was resumed (next/send) in a `yield from` /
+     * `await` while monitored: 3.13 has specialised the RESUME there (see
+     * frames.c, delegate_thrown). */
+    uint8_t delegation_resumed;
+    /* Link in the list of code objects with local events (codedata.c). */
+    struct Pep669CodeData *next_local;
+    struct Pep669CodeData **prev_local;
+} Pep669CodeData;
+
+/* Ask for the co_extra slot; -1 with an exception. */
+int pep669_code_data_init(void);
+
+/* How a code object's clone is released when the code object goes (set
+ * at module init: pep669_clone_decref). */
+void pep669_code_data_on_free_clone(void (*release)(struct Pep669Clone *));
+
+/* Per-code data: NULL (no exception) when the code has none. */
+static inline Pep669CodeData *
+pep669_code_data(PyCodeObject *co)
+{
+    void *extra = NULL;
+    if (pep669_registry.extra_index < 0 ||
+        _PyCode_GetExtra((PyObject *)co, pep669_registry.extra_index,
+                         &extra) < 0) {
+        PyErr_Clear();  /* cannot fail for a valid index */
+        return NULL;
+    }
+    return (Pep669CodeData *)extra;
+}
+
+/* Per-code data, created on demand; NULL with an exception on failure. */
+Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
+
+/* events and tools again from the registry; stamps `version`. */
+void pep669_code_data_refresh(Pep669CodeData *cd);
+
+/* The mask of pep669_code_events when the code's data is known already
+ * (a code object keeps its data for life once it has some). */
+static inline uint32_t
+pep669_code_data_events(Pep669CodeData *cd)
+{
+    if (cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(cd);
+    }
+    return cd->events;
+}
+
+/* Mask of events with a tool for code `co` (global | local); *cdp
+ * receives the code's data (or NULL).  No allocation, no exception. */
+static inline uint32_t
+pep669_code_events(PyCodeObject *co, Pep669CodeData **cdp)
+{
+    Pep669CodeData *cd = pep669_code_data(co);
+    *cdp = cd;
+    if (cd == NULL) {
+        return pep669_registry.active_union;
+    }
+    return pep669_code_data_events(cd);
+}
+
+/* Tools that want `event` here; `cd` (or NULL) from pep669_code_events,
+ * so its stamp is current. */
+static inline uint8_t
+pep669_code_tools(Pep669CodeData *cd, int event)
+{
+    PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    return cd ? cd->tools[event] : pep669_registry.active_tools[event];
+}
+
+/* Tools for which (event, offset) of this code has been DISABLEd. */
+static inline uint8_t
+pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
+{
+    if (cd == NULL || cd->disabled[event] == NULL ||
+        cd->disabled_version < pep669_registry.restart_version ||
+        offset < 0 || (offset >> 1) >= cd->nunits) {
+        return 0;
+    }
+    return cd->disabled[event][offset >> 1];
+}
+
+/* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
+int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
+
+/* The Python API's calls that touch code objects (module.c). */
+int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);
+uint32_t pep669_get_local_events(int tool, PyCodeObject *co);
+/* clear_tool_id (3.14): the tool's local events in every code object,
+ * then its global events and callbacks (pep669_registry_clear_tool). */
+int pep669_clear_tool_id(int tool);
+
+#endif

@@ -1,0 +1,580 @@
+/* The bytecode flow analysis behind the line-level events: facts of the
+ * bytecode alone, computed once per code object and kept in its code data
+ * (they never go stale: a code object's bytecode does not change).
+ *   - the unit map (pep669_code_units_slow): what each code unit is;
+ *   - the line of each unit and legacy tracing's rule for reporting one;
+ *   - the LINE locations (pep669_find_line_starts, in small passes over a flow
+ *     graph): where legacy tracing can report a line that is not the last
+ *     one it reported in the frame, split into those the frame's flow
+ *     reaches and those only an exception handler reaches; with them,
+ *     which units the flow reaches and where line probes can stand in.
+ * What of this is still wanted, given the DISABLEs, is wanted.c.  Bytecode
+ * is read through the backend's accessors (backend.h). */
+#include "lineflow.h"
+#include "backend.h"
+
+#include <string.h>
+
+int
+pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->lines == NULL) {
+        int *lines = PyMem_RawMalloc(sizeof(int) * (size_t)(cd->nunits + 1));
+        if (lines == NULL) {
+            return -1;
+        }
+        cd->line_rule = pep669_backend_code_lines(co, lines);
+        cd->lines = lines;
+    }
+    return 0;
+}
+
+const uint8_t *
+pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->units != NULL) {
+        return cd->units;
+    }
+    int end = (int)cd->nunits * 2;
+    uint8_t *units = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    if (units == NULL) {
+        return NULL;
+    }
+    /* Legacy tracing reports no instruction of 3.11's prefix. */
+    for (int off = pep669_backend_first_line_offset(co); off < end;) {
+        int at = off, next, target;
+        int kind = pep669_backend_jump_kind(co, &at, &next, &target);
+        if (at >= end) {
+            break;
+        }
+        for (int u = off >> 1; u < at >> 1; u++) {
+            units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
+        }
+        units[at >> 1] |= PEP669_UNIT_INSTR;
+        if (kind >= 0) {
+            units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                                     : PEP669_UNIT_BRANCH;
+            units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+        }
+        int cls = pep669_backend_instr_class(co, at);
+        if (cls & PEP669_INSTR_CALL) {
+            units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
+            units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
+        }
+        if (cls & PEP669_INSTR_QUIET_BACK) {
+            units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
+        }
+        off = pep669_backend_next_instruction(co, at);
+    }
+    cd->units = units;
+    return units;
+}
+
+/* ---- The LINE locations ------------------------------------------------
+ *
+ * Where legacy tracing can report a line that is not the last one it
+ * reported in the frame (the trampoline's rule), following the flow of the
+ * bytecode: the frame's first line, the instructions control reaches with
+ * a line event (by going on, or jumping) from an instruction on another
+ * line, or from one that the frame may have reached without a line event
+ * from another line (3.8/3.9 forward jumps into the middle of a line,
+ * instructions without a line, handlers), and exception handlers.  Never
+ * fewer than the places where LINE can fire: DISABLE of all of them means
+ * none can. */
+
+/* Per unit, in Flow.node: an instruction the frame can run (from the
+ * first line on), at its first unit (its first prefix). */
+#define NODE 1
+#define NODE_HANDLER 2  /* its target is a handler (no jump of its own) */
+#define NODE_RETURN 4   /* control comes back to its next from elsewhere */
+#define NODE_FLOW_TARGET 8  /* (with NODE_HANDLER) no handler: normal flow */
+#define NODE_REACHED 16 /* reachable from the start without exceptions */
+
+/* Per unit, in Flow.mixed: the frame may arrive there without a line
+ * event, having reported a line other than the instruction's last. */
+#define MIXED 1
+/* (later, for the probe placement: an arrival with a new line seen, one
+ * by going on, one without, one that may or may not be) */
+#define ARRIVAL_NEW 2
+#define ARRIVAL_NEW_ON 4
+#define ARRIVAL_SAME 8
+#define ARRIVAL_UNSURE 16
+
+/* Per unit, in Flow.start: a LINE location, reached by the frame's flow,
+ * or by an exception handler. */
+#define START_FLOW 1
+#define START_HANDLER 2
+
+/* One code object's flow graph and the passes' work arrays.  Arrays are
+ * per unit (nunits + 1 entries), in one allocation; offsets are byte
+ * offsets (unit * 2).  (The passes copy what they use into locals: their
+ * byte stores could alias anything, so the compiler would otherwise load
+ * every field again after each.) */
+typedef struct {
+    PyCodeObject *co;
+    Pep669CodeData *cd;
+    const uint8_t *units;
+    const int *lines;
+    int line_rule;      /* PEP669_LINES_* */
+    Py_ssize_t nunits;
+    int end;            /* nunits * 2 */
+    int first;          /* offset of the first line (3.11: past the prefix) */
+    int unknown;        /* a jump to an unknown place was seen */
+    int nhandlers;
+    int *handlers;      /* handlers that are no flow target (backend) */
+    int *next;          /* per NODE: offset of the next instruction, or -1 */
+    int *target;        /* per NODE: offset of its jump target, or -1 */
+    int *stack;         /* work list of units */
+    uint8_t *node;      /* NODE_* */
+    uint8_t *mixed;     /* MIXED, ARRIVAL_* */
+    uint8_t *start;     /* START_* */
+} Flow;
+
+/* Does arriving at `to` from `from` make legacy tracing report a line?
+ * (pep669_reports_line, from the pass's locals) */
+#define REPORTS_LINE(from, to) \
+    pep669_line_reported(lines, line_rule, units, (from), (to))
+
+/* -1 without memory (f->handlers, the block, is then NULL or allocated:
+ * PyMem_RawFree(f->handlers) either way). */
+static int
+flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
+{
+    Py_ssize_t nunits = cd->nunits;
+    memset(f, 0, sizeof(*f));
+    f->co = co;
+    f->cd = cd;
+    f->nunits = nunits;
+    f->end = (int)nunits * 2;
+    f->first = pep669_backend_first_line_offset(co);
+    f->units = pep669_code_units(co, cd);
+    if (f->units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
+        return -1;
+    }
+    f->lines = cd->lines;
+    f->line_rule = cd->line_rule;
+    f->nhandlers = pep669_backend_handlers(co, NULL, 0);
+    /* handlers, next, target, stack (ints), then node, mixed, start */
+    size_t ints = (size_t)(f->nhandlers + 1) + 3 * (size_t)(nunits + 1);
+    size_t bytes = 3 * (size_t)(nunits + 1);
+    int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
+    if (block == NULL) {
+        return -1;
+    }
+    f->handlers = block;
+    f->next = f->handlers + f->nhandlers + 1;
+    f->target = f->next + nunits + 1;
+    f->stack = f->target + nunits + 1;
+    f->node = (uint8_t *)(f->stack + nunits + 1);
+    f->mixed = f->node + nunits + 1;
+    f->start = f->mixed + nunits + 1;
+    memset(f->node, 0, bytes);
+    (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
+    return 0;
+}
+
+/* Pass 1: the instructions the frame can run (from the first line on),
+ * where each can go next, and the places entered from elsewhere (MIXED:
+ * handlers, the instruction after a return point). */
+static void
+build_graph(Flow *f)
+{
+    PyCodeObject *co = f->co;
+    const uint8_t *units = f->units;
+    int *next_of = f->next, *target_of = f->target;
+    uint8_t *node = f->node, *mixed = f->mixed;
+    int end = f->end, first = f->first, unknown = 0;
+    for (int off = 0; off < end;) {
+        int next, target, at = pep669_backend_flow(co, off, &next, &target);
+        if (at < 0) {
+            /* A jump to an unknown place (none is expected). */
+            unknown = 1;
+            at = off;
+            (void)pep669_backend_jump_kind(co, &at, &next, &target);
+            next = pep669_backend_next_instruction(co, at);
+            target = -1;
+        }
+        if (at >= first) {
+            int u = off >> 1;
+            int cls = pep669_backend_instr_class(co, at);
+            uint8_t flags = NODE;
+            next = next < end ? next : -1;
+            next_of[u] = next;
+            target_of[u] = target;
+            if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
+                !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
+                /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
+                 * 3.8's CALL_FINALLY: the finally block.  Entered from
+                 * anywhere. */
+                flags |= NODE_HANDLER;
+                mixed[target >> 1] = MIXED;
+            }
+            if ((cls & PEP669_INSTR_RETURN_POINT) && next >= 0) {
+                flags |= NODE_RETURN;
+                mixed[next >> 1] = MIXED;
+            }
+            if (cls & PEP669_INSTR_RETURN_POINT) {
+                /* (CALL_FINALLY: its target is no handler) */
+                flags |= NODE_FLOW_TARGET;
+            }
+            node[u] = flags;
+        }
+        off = pep669_backend_next_instruction(co, at);
+    }
+    for (int i = 0; i < f->nhandlers; i++) {
+        if (f->handlers[i] >= 0 && f->handlers[i] < end) {
+            mixed[f->handlers[i] >> 1] = MIXED;
+        }
+    }
+    if (unknown) {
+        memset(mixed, MIXED, (size_t)f->nunits);
+    }
+    f->unknown = unknown;
+}
+
+/* Pass 2: MIXED, from every place entered so (pass 1) or from another
+ * line without a line event, along the edges without a line event.  (The
+ * result is a closure: the order of the work list does not matter.  Each
+ * unit enters the list at most once: when it becomes MIXED, or, already
+ * MIXED, in the seeding loop.) */
+static void
+spread_mixed(Flow *f)
+{
+    const uint8_t *units = f->units, *node = f->node;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule, *stack = f->stack, nstack = 0;
+    uint8_t *mixed = f->mixed;
+    Py_ssize_t nunits = f->nunits;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (!(node[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && !mixed[to >> 1] &&
+                !REPORTS_LINE((int)u * 2, to) &&
+                lines[to >> 1] != lines[u]) {
+                mixed[to >> 1] = MIXED;
+            }
+        }
+    }
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        if (mixed[u] && (node[u] & NODE)) {
+            stack[nstack++] = (int)u;
+        }
+    }
+    while (nstack > 0) {
+        int u = stack[--nstack];
+        if (!(node[u] & NODE)) {
+            continue;
+        }
+        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && !mixed[to >> 1] && !REPORTS_LINE(u * 2, to)) {
+                mixed[to >> 1] = MIXED;
+                PEP669_ASSERT(nstack < nunits);
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+}
+
+/* Pass 3: NODE_REACHED, what the frame can reach without handling an
+ * exception; kept per unit (prefixes with their instruction) in
+ * cd->reach.  -1 without memory. */
+static int
+mark_reached(Flow *f)
+{
+    Pep669CodeData *cd = f->cd;
+    const int *next = f->next, *target = f->target;
+    int *stack = f->stack, nstack = 0, first = f->first;
+    uint8_t *node = f->node;
+    Py_ssize_t nunits = f->nunits;
+    if (first < f->end && (node[first >> 1] & NODE)) {
+        node[first >> 1] |= NODE_REACHED;
+        stack[nstack++] = first >> 1;
+    }
+    while (nstack > 0) {
+        int u = stack[--nstack];
+        int succ[2] = {next[u], ((node[u] & NODE_HANDLER) &&
+                                 !(node[u] & NODE_FLOW_TARGET))
+                                    ? -1 : target[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && (node[to >> 1] & NODE) &&
+                !(node[to >> 1] & NODE_REACHED)) {
+                node[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
+            }
+        }
+    }
+    if (cd->reach == NULL) {
+        cd->reach = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->reach == NULL) {
+            return -1;
+        }
+    }
+    uint8_t *reach = cd->reach;
+    int unknown = f->unknown;
+    for (Py_ssize_t u = 0, at = 0; u < nunits; u++) {
+        if (node[u] & NODE) {
+            at = u;
+        }
+        reach[u] = unknown || (node[at] & NODE_REACHED) ||
+                   (int)u * 2 < first;
+    }
+    return 0;
+}
+
+static inline void
+mark_start(Flow *f, int offset, uint8_t how)
+{
+    if (offset >= f->first && (offset >> 1) < f->nunits &&
+        f->lines[offset >> 1] >= 0) {
+        f->start[offset >> 1] |= how;
+    }
+}
+
+/* Pass 4: the LINE locations: the first line, then every arrival with a
+ * line event that can be a new line for the trampoline, and the places
+ * entered from elsewhere; those only reachable through a handler are
+ * apart (START_HANDLER alone).  (mark_start, inlined: a location is a
+ * unit from the first line on that has a line.) */
+static void
+mark_line_starts(Flow *f)
+{
+    const uint8_t *units = f->units, *node = f->node, *mixed = f->mixed;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule, first = f->first;
+    uint8_t *start = f->start;
+    Py_ssize_t nunits = f->nunits;
+    mark_start(f, first, START_FLOW);
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
+            continue;
+        }
+        int succ[2] = {next[u], target[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            uint8_t how;
+            if (to < 0) {
+                continue;
+            }
+            how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
+            if (i == 1 && (flags & NODE_HANDLER)) {
+                if (!(flags & NODE_FLOW_TARGET)) {
+                    how = START_HANDLER;
+                }
+            }
+            else if (!((i == 0 && (flags & NODE_RETURN)) ||
+                       (REPORTS_LINE((int)u * 2, to) &&
+                        (mixed[u] || lines[to >> 1] != lines[u])))) {
+                continue;
+            }
+            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+                start[to >> 1] |= how;
+            }
+        }
+    }
+    for (int i = 0; i < f->nhandlers; i++) {
+        mark_start(f, f->handlers[i], START_HANDLER);
+    }
+}
+
+/* Pass 5: where line probes (probe.c) can stand in for a LINE location
+ * reached by the frame's flow: at the location itself if every arrival
+ * there is a new line for the trampoline (legacy tracing reports it, and
+ * the line reported last, the instruction's before, is another one); else
+ * on the jumps that arrive with a new line, if the other arrivals never
+ * give one (a for loop's FOR_ITER, reached by its back edges with a new
+ * line and from GET_ITER on its own line).  Nowhere if a jump went to an
+ * unknown place.  -1 without memory. */
+static int
+place_line_probes(Flow *f)
+{
+    Pep669CodeData *cd = f->cd;
+    const uint8_t *units = f->units, *node = f->node, *start = f->start;
+    const int *lines = f->lines, *next = f->next, *target = f->target;
+    int line_rule = f->line_rule;
+    uint8_t *mixed = f->mixed, *probes;
+    Py_ssize_t nunits = f->nunits;
+    if (cd->line_probes == NULL) {
+        cd->line_probes = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->line_probes == NULL) {
+            return -1;
+        }
+    }
+    probes = cd->line_probes;
+    memset(probes, 0, (size_t)nunits);
+    if (f->unknown) {
+        return 0;
+    }
+    /* How the frame arrives at each location (ARRIVAL_* in mixed's spare
+     * bits; MIXED is still read as pass 2 left it). */
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
+            continue;
+        }
+        int succ[2] = {next[u], target[u]};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to < 0 || start[to >> 1] != START_FLOW) {
+                continue;
+            }
+            uint8_t *arrival = &mixed[to >> 1];
+            if ((i == 1 && (flags & NODE_HANDLER) &&
+                 !(flags & NODE_FLOW_TARGET)) ||
+                (i == 0 && (flags & NODE_RETURN))) {
+                *arrival |= ARRIVAL_UNSURE;
+            }
+            else if (!REPORTS_LINE((int)u * 2, to)) {
+                *arrival |= ARRIVAL_SAME;
+            }
+            else if (mixed[u] & MIXED) {
+                *arrival |= ARRIVAL_UNSURE;
+            }
+            else if (lines[u] == lines[to >> 1]) {
+                *arrival |= ARRIVAL_SAME;
+            }
+            else if (i == 0 || (flags & NODE_HANDLER)) {
+                /* (going on, or 3.8's CALL_FINALLY) */
+                *arrival |= ARRIVAL_NEW_ON;
+            }
+            else {
+                *arrival |= ARRIVAL_NEW;
+            }
+        }
+    }
+    if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
+        /* The frame's start: a new line, with nothing before. */
+        mixed[f->first >> 1] |= ARRIVAL_NEW_ON;
+    }
+    for (int i = 0; i < f->nhandlers; i++) {
+        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
+            mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
+        }
+    }
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t arrival = mixed[u];
+        if (start[u] != START_FLOW || (arrival & ARRIVAL_UNSURE)) {
+            continue;
+        }
+        if (!(arrival & ARRIVAL_SAME)) {
+            probes[u] = PEP669_PROBE_AT;
+        }
+        else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
+            probes[u] = PEP669_PROBE_EDGES;
+        }
+    }
+    /* The jumps that carry PROBE_EDGES locations' probes. */
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        int to = target[u];
+        if ((node[u] & NODE) && to >= 0 &&
+            (probes[to >> 1] & PEP669_PROBE_EDGES) &&
+            !(node[u] & NODE_HANDLER) && !(mixed[u] & MIXED) &&
+            lines[u] != lines[to >> 1] && REPORTS_LINE((int)u * 2, to)) {
+            probes[u] |= PEP669_PROBE_SOURCE;
+        }
+    }
+    return 0;
+}
+
+/* Pass 6: the LINE locations into cd->line_starts, flow-reached first.
+ * After a jump to an unknown place, every line change is a location and
+ * all count as reached by the flow.  -1 without memory. */
+static int
+collect_line_starts(Flow *f)
+{
+    Pep669CodeData *cd = f->cd;
+    Py_ssize_t n = 0;
+    if (f->unknown) {
+        for (Py_ssize_t u = 1; u < f->nunits; u++) {
+            if (f->lines[u] != f->lines[u - 1]) {
+                mark_start(f, (int)u * 2, START_FLOW);
+            }
+        }
+        for (Py_ssize_t u = 0; u < f->nunits; u++) {
+            if (f->start[u]) {
+                f->start[u] = START_FLOW;
+            }
+        }
+    }
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(f->nunits + 1));
+    if (cd->line_starts == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
+        if (f->start[unit] & START_FLOW) {
+            cd->line_starts[n++] = (int)unit * 2;
+        }
+    }
+    cd->nflow_starts = n;
+    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
+        if (f->start[unit] == START_HANDLER) {
+            cd->line_starts[n++] = (int)unit * 2;
+        }
+    }
+    cd->nline_starts = n;
+    PEP669_ASSERT(n <= f->nunits);
+    return 0;
+}
+
+int
+pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+{
+    Flow f;
+    int err = -1;
+    PEP669_ASSERT(cd->line_starts == NULL);
+    if (flow_alloc(&f, co, cd) < 0) {
+        goto done;
+    }
+    build_graph(&f);
+    spread_mixed(&f);
+    if (mark_reached(&f) < 0) {
+        goto done;
+    }
+    mark_line_starts(&f);
+    if (place_line_probes(&f) < 0 || collect_line_starts(&f) < 0) {
+        goto done;
+    }
+    err = 0;
+done:
+    PyMem_RawFree(f.handlers);  /* (the block of every work array) */
+    return err;
+}
+
+#undef NODE
+#undef NODE_HANDLER
+#undef NODE_RETURN
+#undef NODE_FLOW_TARGET
+#undef NODE_REACHED
+#undef MIXED
+#undef ARRIVAL_NEW
+#undef ARRIVAL_NEW_ON
+#undef ARRIVAL_SAME
+#undef ARRIVAL_UNSURE
+#undef START_FLOW
+#undef START_HANDLER
+#undef REPORTS_LINE
+
+int
+pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return -1;
+    }
+    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *starts = cd->line_starts;
+    *n = cd->nline_starts;
+    return 0;
+}

@@ -1,0 +1,75 @@
+/* The bytecode flow analysis behind the line-level events: what each code
+ * unit is (PEP669_UNIT_*), the line of each unit, the LINE locations and
+ * which of them only an exception handler reaches, where line probes may
+ * stand in for them.  Facts of the bytecode alone, computed on first need
+ * and kept in the code data.  Reads bytecode through the backend's
+ * accessors (backend.h). */
+#ifndef PEP669_LINEFLOW_H
+#define PEP669_LINEFLOW_H
+
+#include "codedata.h"
+#include "backend.h"
+
+/* Per code unit (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
+ * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
+ * itself, past its prefixes), where the opcode event of a jump arrives
+ * (its first prefix, or the jump), an EXTENDED_ARG prefix. */
+#define PEP669_UNIT_INSTR 1
+#define PEP669_UNIT_JUMP 2
+#define PEP669_UNIT_BRANCH 4
+#define PEP669_UNIT_JUMP_EVENT 8
+#define PEP669_UNIT_PREFIX 16
+/* where the opcode event of an instruction arrives that may call
+ * something, or re-raise or leave an exception handler (see
+ * pep669_backend_instr_class) */
+#define PEP669_UNIT_CALL_EVENT 32
+#define PEP669_UNIT_RERAISE_EVENT 64
+/* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */
+#define PEP669_UNIT_QUIET_BACK 128
+
+/* The code's unit map (NULL without memory: no exception). */
+const uint8_t *pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline const uint8_t *
+pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return cd->units != NULL ? cd->units : pep669_code_units_slow(co, cd);
+}
+
+/* cd->lines and cd->line_rule; -1 without memory (no exception). */
+int pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd);
+
+/* Does arriving at `to` from `from` make legacy tracing report a line?
+ * `lines` and `rule` are the code's cd->lines and cd->line_rule. */
+static inline int
+pep669_line_reported(const int *lines, int rule, const uint8_t *units,
+                     int from, int to)
+{
+    int line = lines[to >> 1];
+    if (rule == PEP669_LINES_WINDOW) {
+        return to < from || (to >> 1) == 0 || line != lines[(to >> 1) - 1];
+    }
+    return line >= 0 &&
+           (line != lines[from >> 1] ||
+            (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+}
+
+/* The same from the code data (cd->lines must be known:
+ * pep669_code_lines_ensure). */
+static inline int
+pep669_reports_line(Pep669CodeData *cd, const uint8_t *units, int from,
+                    int to)
+{
+    return pep669_line_reported(cd->lines, cd->line_rule, units, from, to);
+}
+
+/* cd->line_starts (NULL before) and what comes with them: cd->nflow_starts,
+ * cd->reach, cd->line_probes; -1 without memory (no exception). */
+int pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd);
+
+/* The code's LINE locations (offsets, cd->line_starts, computed on first
+ * need); -1 with an exception. */
+int pep669_code_line_starts(PyCodeObject *co, const int **starts,
+                            Py_ssize_t *n);
+
+#endif

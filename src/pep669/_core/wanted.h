@@ -1,0 +1,48 @@
+/* What is still wanted of the line-level events in one code object, given
+ * the DISABLEs so far: the done cache and the jump regions (wanted.c).
+ * Above the flow analysis (lineflow.h) and the code data. */
+#ifndef PEP669_WANTED_H
+#define PEP669_WANTED_H
+
+#include "lineflow.h"
+
+/* Whether the frame, about to run the instruction at `offset` (or having
+ * run it: its successors count), can reach a jump or branch location
+ * where some tool still wants one of the jump events of `events` (JUMP,
+ * BRANCH, BRANCH_LEFT/RIGHT; the code's, less those done) before legacy
+ * tracing reports the next line.  If not, the frame needs no opcode
+ * events until that line event.  1 when unsure (no memory). */
+int pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
+                            uint32_t events, int offset);
+
+static inline int
+pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+                   int offset)
+{
+    if (offset < 0) {
+        offset = 0;
+    }
+    if (cd->region != NULL && (offset >> 1) < cd->nunits &&
+        cd->region[offset >> 1] != 0 &&
+        cd->region_version == pep669_registry.version &&
+        cd->region_disables == cd->jump_disables &&
+        cd->region_events == (events & PEP669_JUMP_EVENTS)) {
+        return cd->region[offset >> 1] == 2;
+    }
+    return pep669_code_region_slow(co, cd, events, offset);
+}
+
+/* The line-level events of the code's that are wanted but need no
+ * tracing, every location being DISABLEd (Pep669CodeData.done). */
+uint32_t pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd);
+
+static inline uint32_t
+pep669_code_done(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd->version == pep669_registry.version && cd->done_known) {
+        return cd->done;
+    }
+    return pep669_code_done_slow(co, cd);
+}
+
+#endif
