@@ -15,6 +15,15 @@ static void (*release_clone)(struct Pep669Clone *);
  * many have STOP_ITERATION (local_stop_iteration). */
 static Pep669CodeData *local_codes;
 
+#ifdef PEP669_DEBUG
+/* Debug builds: where the list starts, for module.c's invariant check. */
+Pep669CodeData *const *
+pep669_code_data_local_head(void)
+{
+    return &local_codes;
+}
+#endif
+
 static void
 count_stop_iteration(Pep669CodeData *cd, Py_ssize_t delta)
 {

@@ -206,4 +206,9 @@ uint32_t pep669_get_local_events(int tool, PyCodeObject *co);
  * then its global events and callbacks (pep669_registry_clear_tool). */
 int pep669_clear_tool_id(int tool);
 
+#ifdef PEP669_DEBUG
+/* The head of the list of code data with local events (debug builds). */
+Pep669CodeData *const *pep669_code_data_local_head(void);
+#endif
+
 #endif

@@ -410,8 +410,8 @@ check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
     /* The list of code objects with local events: linked both ways,
      * counted, and holding exactly the code data with local events. */
     Py_ssize_t count = 0;
-    Pep669CodeData *const *link = &r->local_codes;
-    for (Pep669CodeData *cd = r->local_codes; cd != NULL;
+    Pep669CodeData *const *link = pep669_code_data_local_head();
+    for (Pep669CodeData *cd = *link; cd != NULL;
          cd = cd->next_local) {
         if (++count > r->local_code_count) {
             break;          /* a longer list, or a cycle: said below */
