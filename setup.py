@@ -26,8 +26,13 @@ import sys
 CORE = "src/pep669/_core/"
 HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "codedata.h",
            "lineflow.h", "wanted.h", "dispatch.h",
-           "frames.h", "trace.h", "probe.h", "backend.h", "backend_pyframe.h",
-           "backend_hook.h", "backend_trampoline.h", "stack.h")
+           "frames.h", "trace.h", "probe.h", "backend.h", "stack.h")
+# The backend's templates (backend/README.md): code included by the
+# per-version backend/py3X.c, which finds the engine's headers through
+# INCLUDE_DIRS.
+TEMPLATES = ("backend/pyframe.c.h", "backend/hook.c.h",
+             "backend/trampoline.c.h")
+INCLUDE_DIRS = [CORE.rstrip("/")]
 PUBLIC_HEADER = "src/pep669/include/pep669.h"
 # Installed at the top of site-packages, beside the package.
 PTH_FILE = "pep669-install.pth"
@@ -64,7 +69,7 @@ def extensions(version_info=sys.version_info):
     if minor >= (3, 12):
         return [("pep669._native", [CORE + name for name in
                                     ("native314.c", "capi.c", "callbacks.c")])]
-    backend = "backend_py%d%d.c" % minor
+    backend = "backend/py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "wanted.c", "dispatch.c", "frames.c", "trace.c", "probe.c",
@@ -159,7 +164,9 @@ if __name__ == "__main__":
         distclass=PlatformDistribution,
         ext_modules=[
             Extension(name, sources=sources,
-                      depends=[CORE + h for h in HEADERS] + [PUBLIC_HEADER],
+                      depends=[CORE + h for h in HEADERS + TEMPLATES] +
+                      [PUBLIC_HEADER],
+                      include_dirs=INCLUDE_DIRS,
                       **options)
             for name, sources in extensions()
         ],

@@ -44,7 +44,7 @@ def main(argv=None):
         parser.error("--debug and --release exclude each other")
 
     sys.path.insert(0, ROOT)
-    from setup import extensions
+    from setup import INCLUDE_DIRS, extensions
     todo = extensions()
     if not todo:
         if not args.quiet:
@@ -52,7 +52,8 @@ def main(argv=None):
         return 0
     cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC")
                      or "cc")
-    include = [sysconfig.get_paths()["include"]]
+    include = [os.path.join(ROOT, d) for d in INCLUDE_DIRS] + \
+        [sysconfig.get_paths()["include"]]
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
              "-DNDEBUG" if args.release else "-UNDEBUG"]

@@ -165,8 +165,9 @@ def backend_includes():
     found = []
     pattern = re.compile(r'^\s*#\s*include\s*[<"]((?:internal|cpython)/'
                          r'[\w./]+)[>"]', re.M)
-    for path in sorted(glob.glob(os.path.join(ROOT, "src", "pep669",
-                                              "_core", "*.[ch]"))):
+    core = os.path.join(ROOT, "src", "pep669", "_core")
+    for path in sorted(glob.glob(os.path.join(core, "*.[ch]")) +
+                       glob.glob(os.path.join(core, "backend", "*.[ch]"))):
         with open(path) as f:
             for name in pattern.findall(f.read()):
                 if name not in found:

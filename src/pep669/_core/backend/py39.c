@@ -9,7 +9,7 @@
 #include <internal/pycore_interp.h>
 
 #if PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030A0000
-#  error "backend_py39.c is for CPython 3.9"
+#  error "backend/py39.c is for CPython 3.9"
 #endif
 
 static _PyFrameEvalFunction prev_eval = NULL;
@@ -49,7 +49,7 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 #define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off))
 #define PEP669_CODE_READ_BEFORE_CALL 0
 
-#include "backend_pyframe.h"
+#include "pyframe.c.h"
 #define PEP669_HOOK_FRAME PyFrameObject
-#include "backend_hook.h"
+#include "hook.c.h"
 

@@ -22,7 +22,7 @@
 #include "trace.h"
 #define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
 #define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
-#include "backend_trampoline.h"
+#include "trampoline.c.h"
 
 #define FRAME(frame) ((PyFrameObject *)(frame))
 

@@ -6,7 +6,7 @@
 #include <frameobject.h>
 
 #if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030B0000
-#  error "backend_py310.c is for CPython 3.10"
+#  error "backend/py310.c is for CPython 3.10"
 #endif
 
 static _PyFrameEvalFunction prev_eval = NULL;
@@ -45,7 +45,7 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 #define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off) / (int)sizeof(_Py_CODEUNIT))
 #define PEP669_CODE_READ_BEFORE_CALL 1
 
-#include "backend_pyframe.h"
+#include "pyframe.c.h"
 #define PEP669_HOOK_FRAME PyFrameObject
-#include "backend_hook.h"
+#include "hook.c.h"
 

@@ -19,7 +19,7 @@
 #include "trace.h"
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
-#  error "backend_py311.c is for CPython 3.11"
+#  error "backend/py311.c is for CPython 3.11"
 #endif
 
 /* internal/pycore_pystate.h _PyThreadState_UpdateTracingState(): the flag
@@ -33,7 +33,7 @@
 #define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f)->f_frame)
 #define PEP669_TRAMPOLINE_LASTI(f) \
     (_PyInterpreterFrame_LASTI((f)->f_frame) * (int)sizeof(_Py_CODEUNIT))
-#include "backend_trampoline.h"
+#include "trampoline.c.h"
 
 #define FRAME(frame) ((_PyInterpreterFrame *)(frame))
 #define UNIT ((int)sizeof(_Py_CODEUNIT))
@@ -42,7 +42,7 @@
 static _PyFrameEvalFunction prev_eval = NULL;
 
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
-#include "backend_hook.h"
+#include "hook.c.h"
 
 PyObject *
 pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,

@@ -9,7 +9,7 @@
 #include <internal/pycore_pystate.h>
 
 #if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x03090000
-#  error "backend_py38.c is for CPython 3.8"
+#  error "backend/py38.c is for CPython 3.8"
 #endif
 
 static _PyFrameEvalFunction prev_eval = NULL;
@@ -49,7 +49,7 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 #define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off))
 #define PEP669_CODE_READ_BEFORE_CALL 0
 
-#include "backend_pyframe.h"
+#include "pyframe.c.h"
 /* 3.8's hook takes no thread state and has no public accessors. */
 #define PEP669_HOOK_CUSTOM
 #define PEP669_HOOK_FRAME PyFrameObject
@@ -57,7 +57,7 @@ eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
 static PyObject *eval_hook(PyFrameObject *f, int throwflag);
 static _PyFrameEvalFunction get_eval(void);
 static void set_eval(_PyFrameEvalFunction func);
-#include "backend_hook.h"
+#include "hook.c.h"
 
 
 static PyObject *
