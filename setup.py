@@ -30,8 +30,9 @@ HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "codedata.h",
 # The backend's templates (backend/README.md): code included by the
 # per-version backend/py3X.c, which finds the engine's headers through
 # INCLUDE_DIRS.
-TEMPLATES = ("backend/pyframe.c.h", "backend/hook.c.h",
-             "backend/trampoline.c.h")
+TEMPLATES = tuple("backend/%s.c.h" % name for name in (
+    "hook", "trampoline", "decode", "calls", "frame", "bytecode", "callsite",
+    "clone"))
 INCLUDE_DIRS = [CORE.rstrip("/")]
 PUBLIC_HEADER = "src/pep669/include/pep669.h"
 # Installed at the top of site-packages, beside the package.

@@ -44,6 +44,14 @@ class SetupTest(unittest.TestCase):
             [name for name, _ in setup.extensions((3, 8))],
             ["pep669._monitoring"])
 
+    @unittest.skipUnless(IN_TREE, "needs the source tree")
+    def test_templates_are_listed(self):
+        # setup.py's depends: every backend template, and nothing else.
+        folder = os.path.join(ROOT, "src", "pep669", "_core", "backend")
+        found = sorted("backend/" + name for name in os.listdir(folder)
+                       if name.endswith(".c.h"))
+        self.assertEqual(sorted(setup.TEMPLATES), found)
+
     def test_sdist_takes_every_source(self):
         # MANIFEST.in: the whole _core and include directories.
         with open(os.path.join(ROOT, "MANIFEST.in")) as f:

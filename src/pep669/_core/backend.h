@@ -1,11 +1,40 @@
 /* The backend interface: everything that touches interpreter internals.
- * One implementation per CPython version (backend_py3XX.c, the only files
- * that test PY_VERSION_HEX or include internal headers); the core calls
- * only these. */
+ * One implementation per CPython version (backend/py3X.c with the
+ * templates it includes, backend/README.md; the only files that test
+ * PY_VERSION_HEX or include internal headers); the core calls only these.
+ *
+ * Sections: the hook and callbacks; frames; the trace trampoline;
+ * bytecode; clones (line and branch probes); call sites (call probes).
+ * Offsets are in bytes of the running bytecode, -1 for none. */
 #ifndef PEP669_BACKEND_H
 #define PEP669_BACKEND_H
 
 #include "compat.h"
+
+/* ==== the hook and callbacks ==== */
+
+/* Once, at module import. */
+int pep669_backend_init(void);
+
+/* Install (on != 0) or remove our PEP 523 eval-frame hook, chained to the
+ * evaluator that was there before.  Idempotent.  If another hook was
+ * installed on top of ours, ours stays in place but passes through. */
+int pep669_backend_set_eval_hook(int on);
+/* Whether ours is wanted and in the interpreter's slot. */
+int pep669_backend_eval_hook_installed(void);
+/* The same with what is wanted now: puts ours back on top if another
+ * evaluator that had replaced it left (backend/hook.c.h). */
+int pep669_backend_recheck_eval_hook(void);
+
+/* Bracket every tool callback: while a callback runs on a thread, that
+ * thread delivers no events (legacy trace and profile functions
+ * included), like CPython's tstate->tracing. */
+void pep669_backend_enter_callback(PyThreadState *ts);
+void pep669_backend_leave_callback(PyThreadState *ts);
+/* Non-zero while events are suppressed on this thread. */
+int pep669_backend_suppressed(PyThreadState *ts);
+
+/* ==== frames ==== */
 
 /* The frame an eval-frame hook receives: PyFrameObject up to 3.10,
  * _PyInterpreterFrame on 3.11.  Opaque to the core. */
@@ -25,35 +54,10 @@ typedef struct {
     uint64_t locals_tag;
 } Pep669Link;
 
-/* Once, at module import. */
-int pep669_backend_init(void);
-
-/* Install (on != 0) or remove our PEP 523 eval-frame hook, chained to the
- * evaluator that was there before.  Idempotent.  If another hook was
- * installed on top of ours, ours stays in place but passes through. */
-int pep669_backend_set_eval_hook(int on);
-int pep669_backend_eval_hook_installed(void);
-/* The same with what is wanted now: puts ours back on top if another
- * evaluator that had replaced it left (backend_hook.h). */
-int pep669_backend_recheck_eval_hook(void);
-
-/* Bracket every tool callback: while a callback runs on a thread, that
- * thread delivers no events (legacy trace and profile functions
- * included), like CPython's tstate->tracing. */
-void pep669_backend_enter_callback(PyThreadState *ts);
-void pep669_backend_leave_callback(PyThreadState *ts);
-/* Non-zero while events are suppressed on this thread. */
-int pep669_backend_suppressed(PyThreadState *ts);
-
-/* Number of code units (2-byte words) of the code's running bytecode:
- * offsets handed to callbacks are below 2 * this. */
-Py_ssize_t pep669_backend_code_units(PyCodeObject *co);
-
-/* ---- frames, as seen by the eval-frame hook ---- */
-
 /* Run the frame with the evaluator we chained to. */
 PyObject *pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
                                    int throwflag);
+/* The code object the frame runs (a clone, while it runs one). */
 PyCodeObject *pep669_backend_frame_code(Pep669Frame *frame);
 /* Which event the start of this run is: PEP669_EV_PY_START, PY_RESUME or
  * PY_THROW, with *offset in the running bytecode; -1 for a run that is
@@ -87,7 +91,63 @@ void pep669_backend_frame_add_traceback(PyThreadState *ts,
 int pep669_backend_frame_prepare_throw(PyThreadState *ts,
                                        Pep669Frame *frame, int at_entry);
 
-/* ---- the trace trampoline (line-level events) ----
+/* The innermost running frame of the thread, or NULL. */
+Pep669Frame *pep669_backend_current_frame(PyThreadState *ts);
+/* The frame's caller, or NULL. */
+Pep669Frame *pep669_backend_frame_back(Pep669Frame *frame);
+/* Offset in bytes of the frame's last instruction (-1: none yet). */
+int pep669_backend_frame_lasti(Pep669Frame *frame);
+/* A frame object's frame, code and last instruction (bytes). */
+Pep669Frame *pep669_backend_pyframe_frame(PyFrameObject *f);
+PyCodeObject *pep669_backend_pyframe_code(PyFrameObject *f);
+int pep669_backend_pyframe_lasti(PyFrameObject *f);
+/* The line number of a frame object during a legacy 'line' event (the
+ * interpreter has just set it). */
+int pep669_backend_pyframe_line(PyFrameObject *f);
+/* The frame object of a frame if it has one (borrowed), or NULL. */
+PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
+/* The caller of a frame object (new reference), or NULL. */
+PyFrameObject *pep669_backend_pyframe_back(PyFrameObject *f);
+/* Frame object of the thread's current frame (borrowed, created on
+ * demand), or NULL. */
+PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
+/* 3.8/3.9: the current frame's f_lineno field made its line again (with
+ * f_trace set, f_lineno reads the field). */
+void pep669_backend_sync_lineno(PyThreadState *ts);
+
+/* Show the frame at the instruction at `offset` (its last instruction
+ * and, where the interpreter keeps one for the trace call under way, its
+ * line) while callbacks run for an event of that instruction, from a
+ * trace call at another one; then put it back as it was. */
+typedef struct {
+    int lasti;
+    int lineno;
+    void *instr;
+} Pep669FramePos;
+void pep669_backend_frame_move(Pep669Frame *frame, int offset,
+                               Pep669FramePos *saved);
+void pep669_backend_frame_restore(Pep669Frame *frame,
+                                  const Pep669FramePos *saved);
+
+/* If the frame is executing an instruction that drives a generator or
+ * coroutine from bytecode: 2 for a `for` loop's FOR_ITER, 1 for
+ * YIELD_FROM / SEND, with its offset; else 0. */
+int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
+/* Whether a suspended generator or coroutine frame (about to be resumed)
+ * is suspended in a `yield from` / `await`: 1 with the offset of its
+ * YIELD_FROM / SEND. */
+int pep669_backend_frame_delegating(Pep669Frame *frame, int *offset);
+
+/* Whether the frame, between two instructions, is inside one of its
+ * exception handlers (where a re-raise can come).  `outside` is what
+ * pep669_backend_handler_mark() gave while the frame was in none of them
+ * (NULL for a generator's frame at a resumption): 3.11 has no block
+ * stack, and tells by the thread's handled exception, which each handler
+ * sets and its POP_EXCEPT puts back.  (Borrowed; NULL: none.) */
+int pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside);
+PyObject *pep669_backend_handler_mark(PyThreadState *ts);
+
+/* ==== the trace trampoline (line-level events) ====
  *
  * pep669_trace (trace.c) is a Py_tracefunc.  It is the thread's trace
  * function only while a frame that needs it runs; the trace function the
@@ -123,51 +183,29 @@ void pep669_backend_trace_window(PyThreadState *ts);
 void pep669_backend_trace_stop(PyThreadState *ts);
 /* Is there a legacy tracer under pep669_trace? */
 int pep669_backend_trace_has_legacy(void);
-/* Read and write the per-frame legacy filters as they are. */
+/* No trace or profile function but ours on the thread. */
+int pep669_backend_thread_plain(PyThreadState *ts);
+/* Forward a legacy event to the legacy tracer, if there is one. */
+int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
+                                 int what, PyObject *arg);
+/* Read and write the per-frame legacy filters (line events, opcode
+ * events) as they are. */
 void pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines,
                                       int *opcodes);
 void pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines,
                                       int opcodes);
-/* Forward a legacy event to the legacy tracer, if there is one. */
-int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
-                                 int what, PyObject *arg);
-
-/* The innermost running frame of the thread, or NULL. */
-Pep669Frame *pep669_backend_current_frame(PyThreadState *ts);
-/* The frame's caller, or NULL. */
-Pep669Frame *pep669_backend_frame_back(Pep669Frame *frame);
-/* Offset in bytes of the frame's last instruction (-1: none yet). */
-int pep669_backend_frame_lasti(Pep669Frame *frame);
-/* A frame object's frame, code and last instruction (bytes). */
-Pep669Frame *pep669_backend_pyframe_frame(PyFrameObject *f);
-PyCodeObject *pep669_backend_pyframe_code(PyFrameObject *f);
-int pep669_backend_pyframe_lasti(PyFrameObject *f);
-/* The line number of a frame object during a legacy 'line' event (the
- * interpreter has just set it). */
-int pep669_backend_pyframe_line(PyFrameObject *f);
-/* The per-frame legacy filters: line events, opcode events. */
+/* Set them as pep669 needs them, a legacy tracer's own kept. */
+void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
+                                      int opcodes);
 /* The frame object's f_trace (borrowed; NULL: none), and setting it. */
 PyObject *pep669_backend_pyframe_trace(PyFrameObject *f);
 void pep669_backend_pyframe_set_trace(PyFrameObject *f, PyObject *trace);
-/* Whether the interpreter's f_lineno setter `set` would move the frame
- * (running a line probe's call at a location) to `value`: the offset it
- * would move it to, or -1 with its exception; the frame is left as it is
- * (3.8-3.10). */
-int pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
-                              void *closure);
-/* 3.8/3.9: the current frame's f_lineno field made its line again (with
- * f_trace set, f_lineno reads the field). */
-void pep669_backend_sync_lineno(PyThreadState *ts);
-void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
-                                      int opcodes);
-/* The frame object of a frame if it has one (borrowed), or NULL. */
-PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
-/* The caller of a frame object (new reference), or NULL. */
-PyFrameObject *pep669_backend_pyframe_back(PyFrameObject *f);
-/* Frame object of the thread's current frame (borrowed, created on
- * demand), or NULL. */
-PyFrameObject *pep669_backend_current_pyframe(PyThreadState *ts);
 
+/* ==== bytecode ==== */
+
+/* Number of code units (2-byte words) of the code's running bytecode:
+ * offsets handed to callbacks are below 2 * this. */
+Py_ssize_t pep669_backend_code_units(PyCodeObject *co);
 /* Classify the instruction at *offset of the running bytecode (moving
  * *offset past EXTENDED_ARG prefixes): PEP669_EV_JUMP (unconditional
  * jump), PEP669_EV_BRANCH (conditional), or -1; *next receives the offset
@@ -201,6 +239,10 @@ int pep669_backend_instr_class(PyCodeObject *co, int offset);
  * prefixes), or -1 if the instruction is not known to go nowhere else. */
 int pep669_backend_flow(PyCodeObject *co, int offset, int *next,
                         int *target);
+/* Exception handlers that are not among pep669_backend_flow()'s targets
+ * (3.11's exception table): their offsets into handlers[0 .. max-1];
+ * returns how many there are (which may exceed max). */
+int pep669_backend_handlers(PyCodeObject *co, int *handlers, int max);
 /* The line of every code unit (-1: none) into lines[0 .. units-1], and
  * which rule of legacy tracing reports a line when control arrives at an
  * instruction `to` from `from` (with line events on):
@@ -210,10 +252,6 @@ int pep669_backend_flow(PyCodeObject *co, int offset, int *next,
  *   PEP669_LINES_CHANGE (3.10+)    `to` has a line, and it differs from
  *                                  `from`'s, or to < from (unless `to`
  *                                  is PEP669_INSTR_QUIET_BACK) */
-/* Exception handlers that are not among pep669_backend_flow()'s targets
- * (3.11's exception table): their offsets into handlers[0 .. max-1];
- * returns how many there are (which may exceed max). */
-int pep669_backend_handlers(PyCodeObject *co, int *handlers, int max);
 #define PEP669_LINES_WINDOW 0
 #define PEP669_LINES_CHANGE 1
 int pep669_backend_code_lines(PyCodeObject *co, int *lines);
@@ -232,50 +270,24 @@ int pep669_backend_forward_jump_lines(void);
  * report (3.11: the CALL after PRECALL), *callable and *arg0 (borrowed;
  * *arg0 NULL when there is no argument) as 3.13 reports them.  0 when it
  * is not a call, or a CALL_FUNCTION_EX whose arguments it will refuse
- * (3.13 raises before its CALL event), -1 with an exception set. */
-int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
-                           PyObject **callable, PyObject **arg0,
-                           int *inlined);
-/* *inlined: 3.12 would run the callee as a Python frame of the same
+ * (3.13 raises before its CALL event), -1 with an exception set.
+ * *inlined: 3.12 would run the callee as a Python frame of the same
  * evaluator (a Python function, or a bound method of one that the call
  * unpacks): no C_RETURN / C_RAISE for it.  A CALL_FUNCTION_EX gets its
  * arguments made the tuple and dict the call would make anyway (-1 with
  * an exception if that fails). */
-
-/* Show the frame at the instruction at `offset` (its last instruction
- * and, where the interpreter keeps one for the trace call under way, its
- * line) while callbacks run for an event of that instruction, from a
- * trace call at another one; then put it back as it was. */
-typedef struct {
-    int lasti;
-    int lineno;
-    void *instr;
-} Pep669FramePos;
-void pep669_backend_frame_move(Pep669Frame *frame, int offset,
-                               Pep669FramePos *saved);
-void pep669_backend_frame_restore(Pep669Frame *frame,
-                                  const Pep669FramePos *saved);
-
+int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                           PyObject **callable, PyObject **arg0,
+                           int *inlined);
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) re-raises an exception (bare raise, the end of a
  * finally / with / except cleanup, an async-for ending with another
  * exception than StopAsyncIteration): 1 and *exc (new reference). */
 int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
-
 /* Whether the instruction at `offset` of the frame's code is a bare
  * `raise` (RAISE_VARARGS 0), which the interpreter re-raises without
  * telling the trace function. */
 int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
-
-/* If the frame is executing an instruction that drives a generator or
- * coroutine from bytecode: 2 for a `for` loop's FOR_ITER, 1 for
- * YIELD_FROM / SEND, with its offset; else 0. */
-int pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset);
-/* Whether a suspended generator or coroutine frame (about to be resumed)
- * is suspended in a `yield from` / `await`: 1 with the offset of its
- * YIELD_FROM / SEND. */
-int pep669_backend_frame_delegating(Pep669Frame *frame, int *offset);
-
 /* How many instructions, from `offset` (a handler's first instruction,
  * not run yet), must run before an exception can be raised there without
  * corrupting the thread's handled-exception state.  3.11: PUSH_EXC_INFO
@@ -283,17 +295,7 @@ int pep669_backend_frame_delegating(Pep669Frame *frame, int *offset);
  * the cleanup handler pops an exception state that was never pushed. */
 int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
 
-/* Whether the frame, between two instructions, is inside one of its
- * exception handlers (where a re-raise can come).  `outside` is what
- * pep669_backend_handler_mark() gave while the frame was in none of them
- * (NULL for a generator's frame at a resumption): 3.11 has no block
- * stack, and tells by the thread's handled exception, which each handler
- * sets and its POP_EXCEPT puts back.  (Borrowed; NULL: none.) */
-int pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside);
-PyObject *pep669_backend_handler_mark(PyThreadState *ts);
-
-
-/* ---- line probes (3.8-3.10; see probe.c) ----
+/* ==== clones: line and branch probes (3.8-3.10; see probe.c) ====
  *
  * A frame of code whose LINE locations are not all DISABLEd can run a
  * patched copy of the code (the "clone") instead of being traced: at each
@@ -361,10 +363,14 @@ void pep669_backend_frame_resync(Pep669Frame *frame, int offset);
  * run's 'call' event (3.10), so that the original can be put back there;
  * else (3.8/3.9) only at the first event after it. */
 int pep669_backend_code_read_before_call(void);
-/* No trace or profile function but ours on the thread. */
-int pep669_backend_thread_plain(PyThreadState *ts);
+/* Whether the interpreter's f_lineno setter `set` would move the frame
+ * (running a line probe's call at a location) to `value`: the offset it
+ * would move it to, or -1 with its exception; the frame is left as it is
+ * (3.8-3.10). */
+int pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
+                              void *closure);
 
-/* ---- call probes (3.8-3.10) ----
+/* ==== call sites: call probes (3.8-3.10) ====
  *
  * A site's stub is LOAD_CONST probe; CALL_FUNCTION 0; then pops back to
  * the stack the call instruction leaves, and a jump to the instruction

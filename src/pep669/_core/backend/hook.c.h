@@ -1,13 +1,34 @@
-/* Installing and removing the eval-frame hook, shared by every backend.
- * The backend declares `prev_eval` first.  From 3.9 on (public accessors,
- * bpo-38500; hook type taking the thread state) it defines
- * PEP669_HOOK_FRAME, the type of frame the hook receives, and this file
- * defines the hook too; 3.8 defines PEP669_HOOK_CUSTOM, PEP669_HOOK_FRAME
- * and PEP669_HOOK_PREV, declares its own eval_hook(), get_eval() and
- * set_eval() before including this, and defines them around
- * eval_hook_run(). */
-#ifndef PEP669_BACKEND_HOOK_H
-#define PEP669_BACKEND_HOOK_H
+/* The eval-frame hook (PEP 523), every version: installing and removing
+ * it, living with other evaluators, its body.  Contract:
+ * backend/README.md. */
+#ifndef PEP669_HOOK_C_H
+#define PEP669_HOOK_C_H
+
+/* the type of frame the hook receives */
+#ifndef PEP669_HOOK_FRAME
+#  error "hook.c.h needs PEP669_HOOK_FRAME (backend/README.md)"
+#endif
+/* 1: the hook takes the thread state first (3.9+, bpo-38500); 0: (3.8) */
+#ifndef PEP669_HOOK_TSTATE
+#  error "hook.c.h needs PEP669_HOOK_TSTATE (backend/README.md)"
+#endif
+/* the interpreter's evaluator slot: read it, write it */
+#if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
+#  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
+#endif
+
+#include "frames.h"
+#include "stack.h"
+
+/* The evaluator ours chains to, and a call of it. */
+static _PyFrameEvalFunction prev_eval = NULL;
+#if PEP669_HOOK_TSTATE
+#  define PEP669_EVAL_PREV(ts, frame, throwflag) \
+      prev_eval((ts), (frame), (throwflag))
+#else
+#  define PEP669_EVAL_PREV(ts, frame, throwflag) \
+      ((void)(ts), prev_eval((frame), (throwflag)))
+#endif
 
 /* Living with other PEP 523 users.  hook_wanted: some tool needs the
  * hook.  in_chain: our hook was put in the interpreter's slot, chained to
@@ -38,12 +59,23 @@ hook_is_default(_PyFrameEvalFunction func)
     return func == NULL || func == _PyEval_EvalFrameDefault;
 }
 
-static _PyFrameEvalFunction get_eval(void);
-static void set_eval(_PyFrameEvalFunction func);
+static _PyFrameEvalFunction
+get_eval(void)
+{
+    return PEP669_GET_EVAL();
+}
 
-#ifndef PEP669_HOOK_CUSTOM
+static void
+set_eval(_PyFrameEvalFunction func)
+{
+    PEP669_SET_EVAL(func);
+}
+
+#if PEP669_HOOK_TSTATE
 static PyObject *eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
                            int throwflag);
+#else
+static PyObject *eval_hook(PEP669_HOOK_FRAME *frame, int throwflag);
 #endif
 
 /* Our hook ran with nothing wanted: a foreign evaluator that was above it
@@ -57,14 +89,6 @@ hook_idle(void)
         in_chain = 0;
     }
 }
-
-#include "stack.h"
-
-/* The evaluator ours chains to (3.8's hook type takes no thread state). */
-#ifndef PEP669_HOOK_PREV
-#  define PEP669_HOOK_PREV(ts, frame, throwflag) \
-      prev_eval((ts), (frame), (throwflag))
-#endif
 
 /* The hook near the end of the C stack: RecursionError rather than a
  * frame run into the end of it (out of line: the hook's common path
@@ -80,7 +104,7 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
-        return PEP669_HOOK_PREV(ts, frame, throwflag);
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }
@@ -101,28 +125,22 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
-        return PEP669_HOOK_PREV(ts, frame, throwflag);
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }
 
-#ifndef PEP669_HOOK_CUSTOM
+#if PEP669_HOOK_TSTATE
 static PyObject *
 eval_hook(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
     return eval_hook_run(ts, frame, throwflag);
 }
-
-static _PyFrameEvalFunction
-get_eval(void)
+#else
+static PyObject *
+eval_hook(PEP669_HOOK_FRAME *frame, int throwflag)
 {
-    return _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get());
-}
-
-static void
-set_eval(_PyFrameEvalFunction func)
-{
-    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), func);
+    return eval_hook_run(PyThreadState_GET(), frame, throwflag);
 }
 #endif
 

@@ -1,25 +1,28 @@
 /* Backend for CPython 3.10: PEP 523 through the public
  * _PyInterpreterState_{Get,Set}EvalFrameFunc, f_lasti in code units
  * (bpo-27129), frame states (f_state), use_tracing per C frame (CFrame,
- * bpo-44032). */
+ * bpo-44032).  The version's facts, then the templates
+ * (backend/README.md). */
 #include "frames.h"
 #include <frameobject.h>
+#include <opcode.h>
 
 #if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030B0000
 #  error "backend/py310.c is for CPython 3.10"
 #endif
 
-static _PyFrameEvalFunction prev_eval = NULL;
-
-static inline PyObject *
-eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
-{
-    return prev_eval(ts, f, throwflag);
-}
+#define PEP669_HOOK_FRAME PyFrameObject
+#define PEP669_HOOK_TSTATE 1
+#define PEP669_GET_EVAL() \
+    _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
+#define PEP669_SET_EVAL(func) \
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), (func))
 
 /* f_lasti counts code units here (-1 before the first instruction). */
 #define PEP669_LASTI(f) \
     ((f)->f_lasti < 0 ? -1 : (f)->f_lasti * (int)sizeof(_Py_CODEUNIT))
+#define PEP669_SET_LASTI(f, off) \
+    ((f)->f_lasti = (off) / (int)sizeof(_Py_CODEUNIT))
 #define PEP669_SUSPENDED(f) ((f)->f_state == FRAME_SUSPENDED)
 /* The flag lives in the current CFrame; each evaluator run copies it back
  * into its caller's CFrame when it returns. */
@@ -28,24 +31,40 @@ eval_prev(PyThreadState *ts, PyFrameObject *f, int throwflag)
 
 #define PEP669_TRACING_POSSIBLE_ADD(ts, n) ((void)(ts), (void)(n))
 
-/* Jump arguments count code units (bpo-27129). */
-#define PEP669_JUMP_UNIT 2
-
 /* The interpreter stores the stack pointer in the frame around trace
  * calls. */
 #define PEP669_STACK_TOP(f) ((f)->f_valuestack + (f)->f_stackdepth)
 
-/* maybe_call_line_trace(): any change of line (PEP 626) */
+/* maybe_call_line_trace(): any change of line (PEP 626); 'opcode' only
+ * after a 'line' that succeeded. */
 #define PEP669_FORWARD_JUMP_LINES 1
+#define PEP669_OPCODE_AFTER_FAILED_LINE 0
+/* The per-instruction gate is use_tracing. */
+#define PEP669_WINDOW_SKIPS_CALL 0
 
-/* Line probes: the line table PyCode_New takes, the last instruction
- * written back (bytes), and whether the evaluator read f_code before the
- * run's 'call' event. */
+/* Bytecode: co_code, no inline caches, jump arguments count code units
+ * (bpo-27129). */
+#define PEP669_CODE(co) \
+    ((const _Py_CODEUNIT *)PyBytes_AS_STRING((co)->co_code))
+#define PEP669_CODE_UNITS(co) \
+    (PyBytes_GET_SIZE((co)->co_code) / (Py_ssize_t)sizeof(_Py_CODEUNIT))
+#define PEP669_DEOPT(op) (op)
+#define PEP669_CACHES(op) 0
+#define PEP669_JUMP_UNIT 2
+
+/* Clones: the line table PyCode_New takes; the evaluator reads f_code
+ * before the run's 'call' event. */
 #define PEP669_CODE_LINETABLE(co) ((co)->co_linetable)
-#define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off) / (int)sizeof(_Py_CODEUNIT))
 #define PEP669_CODE_READ_BEFORE_CALL 1
 
-#include "pyframe.c.h"
-#define PEP669_HOOK_FRAME PyFrameObject
-#include "hook.c.h"
+#define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
+#define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
 
+#include "hook.c.h"
+#include "trampoline.c.h"
+#include "decode.c.h"
+#include "calls.c.h"
+#include "frame.c.h"
+#include "bytecode.c.h"
+#include "callsite.c.h"
+#include "clone.c.h"

@@ -33,15 +33,31 @@
 #define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f)->f_frame)
 #define PEP669_TRAMPOLINE_LASTI(f) \
     (_PyInterpreterFrame_LASTI((f)->f_frame) * (int)sizeof(_Py_CODEUNIT))
+/* 'opcode' only after a 'line' that succeeded; the per-instruction gate
+ * is use_tracing. */
+#define PEP669_OPCODE_AFTER_FAILED_LINE 0
+#define PEP669_WINDOW_SKIPS_CALL 0
 #include "trampoline.c.h"
+#include "calls.c.h"
+
+/* The bytecode: _PyCode_CODE, specialised (quickened) instructions,
+ * inline caches after them (decode.c.h). */
+#define PEP669_CODE(co) ((const _Py_CODEUNIT *)_PyCode_CODE(co))
+#define PEP669_CODE_UNITS(co) Py_SIZE(co)
+#define PEP669_DEOPT(op) _PyOpcode_Deopt[op]
+#define PEP669_CACHES(op) _PyOpcode_Caches[op]
+#include "decode.c.h"
 
 #define FRAME(frame) ((_PyInterpreterFrame *)(frame))
 #define UNIT ((int)sizeof(_Py_CODEUNIT))
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
 
-static _PyFrameEvalFunction prev_eval = NULL;
-
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
+#define PEP669_HOOK_TSTATE 1
+#define PEP669_GET_EVAL() \
+    _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
+#define PEP669_SET_EVAL(func) \
+    _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), (func))
 #include "hook.c.h"
 
 PyObject *
@@ -186,7 +202,7 @@ run_prefix(_PyInterpreterFrame *f)
     int n = co->_co_firsttraceable;
     PyObject *cells[256];
     int cell_index[256];
-    int ncells = 0, nfree = -1, oparg = 0;
+    int ncells = 0, nfree = -1;
 
     if (f->prev_instr >= code + n - 1) {
         return 0;
@@ -194,13 +210,10 @@ run_prefix(_PyInterpreterFrame *f)
     if (f->prev_instr != code - 1) {
         return -1;
     }
-    for (int i = 0; i < n; i++) {
-        int op = _Py_OPCODE(code[i]);
-        oparg |= _Py_OPARG(code[i]);
-        if (op == EXTENDED_ARG || op == EXTENDED_ARG_QUICK) {
-            oparg <<= 8;
-            continue;
-        }
+    for (int i = 0; i < n;) {
+        Pep669Instr in = instr_at(code, n, i);
+        int op = in.op, oparg = in.arg;
+        i = in.next;
         if (op == COPY_FREE_VARS && nfree < 0 && oparg == co->co_nfreevars &&
             f->f_func->func_closure != NULL &&
             PyTuple_GET_SIZE(f->f_func->func_closure) == oparg) {
@@ -213,7 +226,6 @@ run_prefix(_PyInterpreterFrame *f)
         else {
             goto fail;
         }
-        oparg = 0;
     }
     for (int i = 0; i < ncells; i++) {
         cells[i] = PyCell_New(f->localsplus[cell_index[i]]);
@@ -484,20 +496,12 @@ int
 pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
                          int *target)
 {
-    _Py_CODEUNIT *code = _PyCode_CODE(co);
-    int unit = *offset / UNIT, op, oparg = 0;
-    for (;;) {
-        /* Traced frames run unspecialized instructions: a fused
-         * COMPARE_OP_*_JUMP is traced as COMPARE_OP and then its jump. */
-        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
-        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
-        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
-            break;
-        }
-        unit++;
-    }
-    *offset = unit * UNIT;
-    *next = (unit + 1 + _PyOpcode_Caches[op]) * UNIT;
+    /* Traced frames run unspecialized instructions: a fused
+     * COMPARE_OP_*_JUMP is traced as COMPARE_OP and then its jump. */
+    Pep669Instr in = instr_decode(co, *offset);
+    int op = in.op, oparg = in.arg;
+    *offset = in.unit * UNIT;
+    *next = in.next * UNIT;
     switch (op) {
     case JUMP_FORWARD:
         *target = *next + oparg * UNIT;
@@ -551,17 +555,8 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
 int
 pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
 {
-    _Py_CODEUNIT *code = _PyCode_CODE(co);
-    int unit = offset / UNIT, op, oparg = 0;
-    for (;;) {
-        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
-        oparg = (oparg << 8) | _Py_OPARG(code[unit]);
-        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
-            break;
-        }
-        unit++;
-    }
-    int after = unit + 1 + _PyOpcode_Caches[op];
+    Pep669Instr in = instr_decode(co, offset);
+    int op = in.op, oparg = in.arg, after = in.next;
     *next = after < Py_SIZE(co) ? after * UNIT : -1;
     *target = -1;
     switch (op) {
@@ -604,7 +599,7 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     if (*target >= Py_SIZE(co) * UNIT) {
         return -1;
     }
-    return unit * UNIT;
+    return in.unit * UNIT;
 }
 
 int
@@ -665,28 +660,18 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
                        PyObject **callable, PyObject **arg0, int *inlined)
 {
     _PyInterpreterFrame *fr = f->f_frame;
-    PyCodeObject *co = fr->f_code;
-    _Py_CODEUNIT *code = _PyCode_CODE(co);
-    int unit = offset / UNIT, op, n = 0;
+    Pep669Instr in = instr_decode(fr->f_code, offset);
     /* _PyFrame_SetStackPointer() was done before the trace call. */
     PyObject **sp = fr->localsplus + fr->stacktop;
-    for (;;) {
-        op = _PyOpcode_Deopt[_Py_OPCODE(code[unit])];
-        n = (n << 8) | _Py_OPARG(code[unit]);
-        if (op != EXTENDED_ARG || unit + 1 >= Py_SIZE(co)) {
-            break;
-        }
-        unit++;
-    }
-    switch (op) {
+    switch (in.op) {
     case PRECALL:
         /* Read before PRECALL unpacks a bound method (3.13 reports the
          * bound method and its first argument); report the CALL. */
-        *call_offset = (unit + 1 + _PyOpcode_Caches[PRECALL]) * UNIT;
-        return read_method_call(sp, n, callable, arg0, inlined);
+        *call_offset = in.next * UNIT;
+        return read_method_call(sp, in.arg, callable, arg0, inlined);
     case CALL_FUNCTION_EX:
-        *call_offset = unit * UNIT;
-        return read_ex_call(sp, n, callable, arg0, inlined);
+        *call_offset = in.unit * UNIT;
+        return read_ex_call(sp, in.arg, callable, arg0, inlined);
     default:
         return 0;
     }

@@ -2,79 +2,70 @@
  * PyInterpreterState.eval_frame (3.9 added public accessors, bpo-38500),
  * so this file needs Py_BUILD_CORE and internal/pycore_pystate.h; its
  * hook type takes no thread state.  f_lasti in bytes, one use_tracing
- * flag per thread. */
+ * flag per thread.  The version's facts, then the templates
+ * (backend/README.md). */
 #define Py_BUILD_CORE 1
 #include "frames.h"
 #include <frameobject.h>
+#include <opcode.h>
 #include <internal/pycore_pystate.h>
 
 #if PY_VERSION_HEX < 0x03080000 || PY_VERSION_HEX >= 0x03090000
 #  error "backend/py38.c is for CPython 3.8"
 #endif
 
-static _PyFrameEvalFunction prev_eval = NULL;
-
-static inline PyObject *
-eval_prev(PyThreadState *Py_UNUSED(ts), PyFrameObject *f, int throwflag)
-{
-    return prev_eval(f, throwflag);
-}
+/* hook.c.h: 3.8's hook takes no thread state and has no accessors. */
+#define PEP669_HOOK_FRAME PyFrameObject
+#define PEP669_HOOK_TSTATE 0
+#define PEP669_GET_EVAL() (PyThreadState_GET()->interp->eval_frame)
+#define PEP669_SET_EVAL(func) \
+    (PyThreadState_GET()->interp->eval_frame = (func))
 
 /* ceval.c: f_lasti is -1 before the first instruction; YIELD_VALUE and
  * YIELD_FROM leave f_stacktop set, a return leaves it NULL. */
 #define PEP669_LASTI(f) ((f)->f_lasti)
+#define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off))
 #define PEP669_SUSPENDED(f) ((f)->f_stacktop != NULL)
 #define PEP669_SET_USE_TRACING(ts, on) ((ts)->use_tracing = (on))
 #define PEP669_USE_TRACING(ts) ((ts)->use_tracing)
 
-#define PEP669_TRACING_POSSIBLE_ADD(ts, n) (_PyRuntime.ceval.tracing_possible += (n))
-
-/* Jump arguments count bytes. */
-#define PEP669_JUMP_UNIT 1
+#define PEP669_TRACING_POSSIBLE_ADD(ts, n) \
+    (_PyRuntime.ceval.tracing_possible += (n))
 
 /* The interpreter stores the stack pointer in the frame around trace
  * calls. */
 #define PEP669_STACK_TOP(f) ((f)->f_stacktop)
 
-/* maybe_call_line_trace(): line-table entry starts and backward jumps only */
+/* maybe_call_line_trace(): line-table entry starts and backward jumps
+ * only; after 'line', 'opcode' is called too when f_trace_opcodes is set,
+ * whatever 'line' returned. */
 #define PEP669_FORWARD_JUMP_LINES 0
-/* maybe_call_line_trace(): after 'line', 'opcode' is called too when
- * f_trace_opcodes is set, whatever 'line' returned. */
 #define PEP669_OPCODE_AFTER_FAILED_LINE 1
+/* The per-instruction gate is tracing_possible, not use_tracing. */
+#define PEP669_WINDOW_SKIPS_CALL 1
 
-/* Line probes: the line table PyCode_New takes, the last instruction
- * written back (bytes), and whether the evaluator read f_code before the
- * run's 'call' event. */
+/* Bytecode: co_code, no inline caches, jump arguments count bytes. */
+#define PEP669_CODE(co) \
+    ((const _Py_CODEUNIT *)PyBytes_AS_STRING((co)->co_code))
+#define PEP669_CODE_UNITS(co) \
+    (PyBytes_GET_SIZE((co)->co_code) / (Py_ssize_t)sizeof(_Py_CODEUNIT))
+#define PEP669_DEOPT(op) (op)
+#define PEP669_CACHES(op) 0
+#define PEP669_JUMP_UNIT 1
+
+/* Clones: the line table PyCode_New takes; the evaluator reads f_code
+ * only after the run's 'call' event. */
 #define PEP669_CODE_LINETABLE(co) ((co)->co_lnotab)
-#define PEP669_SET_LASTI(f, off) ((f)->f_lasti = (off))
 #define PEP669_CODE_READ_BEFORE_CALL 0
 
-#include "pyframe.c.h"
-/* 3.8's hook takes no thread state and has no public accessors. */
-#define PEP669_HOOK_CUSTOM
-#define PEP669_HOOK_FRAME PyFrameObject
-#define PEP669_HOOK_PREV(ts, f, throwflag) prev_eval((f), (throwflag))
-static PyObject *eval_hook(PyFrameObject *f, int throwflag);
-static _PyFrameEvalFunction get_eval(void);
-static void set_eval(_PyFrameEvalFunction func);
+#define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
+#define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
+
 #include "hook.c.h"
-
-
-static PyObject *
-eval_hook(PyFrameObject *f, int throwflag)
-{
-    return eval_hook_run(PyThreadState_GET(), f, throwflag);
-}
-
-static _PyFrameEvalFunction
-get_eval(void)
-{
-    return PyThreadState_GET()->interp->eval_frame;
-}
-
-static void
-set_eval(_PyFrameEvalFunction func)
-{
-    PyThreadState_GET()->interp->eval_frame = func;
-}
-
+#include "trampoline.c.h"
+#include "decode.c.h"
+#include "calls.c.h"
+#include "frame.c.h"
+#include "bytecode.c.h"
+#include "callsite.c.h"
+#include "clone.c.h"

@@ -1,24 +1,37 @@
-/* The trampoline's thread state and the legacy-event helpers shared by
- * every backend.  Included by exactly one backend_py3X.c per build (via
- * backend_pyframe.h up to 3.10), after it defined:
- *   PEP669_SET_USE_TRACING(ts, on)      tracing on/off for the current
- *                                       evaluator run and those it starts
- *   PEP669_TRACING_POSSIBLE_ADD(ts, n)  the interpreter's count of trace
- *                                       functions (3.8/3.9), or nothing
- *   PEP669_TRAMPOLINE_FRAME(f)          the Pep669Frame of a frame object
- *   PEP669_TRAMPOLINE_LASTI(f)          its last instruction (bytes, -1) */
-#ifndef PEP669_BACKEND_TRAMPOLINE_H
-#define PEP669_BACKEND_TRAMPOLINE_H
+/* The trampoline, every version: pep669's C trace function, its
+ * per-thread state (the legacy tracer under it, LIGHT or FULL), and the
+ * frame object's legacy trace fields.  Contract: backend/README.md. */
+#ifndef PEP669_TRAMPOLINE_C_H
+#define PEP669_TRAMPOLINE_C_H
+
+/* tracing on/off for the current evaluator run and those it starts; the
+ * lvalue that holds it */
+#if !defined(PEP669_SET_USE_TRACING) || !defined(PEP669_USE_TRACING)
+#  error "trampoline.c.h needs PEP669_SET_USE_TRACING and PEP669_USE_TRACING"
+#endif
+/* the interpreter's count of trace functions (3.8/3.9), or nothing */
+#ifndef PEP669_TRACING_POSSIBLE_ADD
+#  error "trampoline.c.h needs PEP669_TRACING_POSSIBLE_ADD(ts, n)"
+#endif
+/* the Pep669Frame of a frame object, its last instruction (bytes, -1) */
+#if !defined(PEP669_TRAMPOLINE_FRAME) || !defined(PEP669_TRAMPOLINE_LASTI)
+#  error "trampoline.c.h needs PEP669_TRAMPOLINE_FRAME and _LASTI"
+#endif
+/* 1: the interpreter calls 'opcode' even when the 'line' event of the same
+ * instruction failed (3.8/3.9 maybe_call_line_trace) */
+#ifndef PEP669_OPCODE_AFTER_FAILED_LINE
+#  error "trampoline.c.h needs PEP669_OPCODE_AFTER_FAILED_LINE (0 or 1)"
+#endif
+/* 1: the evaluator's per-instruction gate is the count of trace functions,
+ * not use_tracing, which then gates only 'call' and 'return' (3.8/3.9): a
+ * window traces instructions without the 'call' event */
+#ifndef PEP669_WINDOW_SKIPS_CALL
+#  error "trampoline.c.h needs PEP669_WINDOW_SKIPS_CALL (0 or 1)"
+#endif
 
 #include "trace.h"
 
 /* ---- the trampoline ---- */
-
-/* Whether the interpreter calls the 'opcode' event even when the 'line'
- * event of the same instruction failed (3.8/3.9 maybe_call_line_trace). */
-#ifndef PEP669_OPCODE_AFTER_FAILED_LINE
-#  define PEP669_OPCODE_AFTER_FAILED_LINE 0
-#endif
 
 /* The thread's own trace function while pep669_trace stands in for it
  * (its c_traceobj stays in place). */
@@ -180,15 +193,11 @@ pep669_backend_trace_start(PyThreadState *ts, int mode)
     }
 }
 
-#ifndef PEP669_CODE_READ_BEFORE_CALL
-#  define PEP669_CODE_READ_BEFORE_CALL 1
-#endif
-
 void
 pep669_backend_trace_window(PyThreadState *ts)
 {
     pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
-#if !PEP669_CODE_READ_BEFORE_CALL
+#if PEP669_WINDOW_SKIPS_CALL
     /* The evaluator's per-instruction gate is the count of trace
      * functions (tracing_possible), not use_tracing, which only gates the
      * 'call' and 'return' events: the frame's first instruction reports
@@ -275,109 +284,6 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
         f->f_trace_lines = (char)(lines != 0);
         f->f_trace_opcodes = (char)(opcodes != 0);
     }
-}
-
-/* Replace the stack item at `slot` (its reference is the stack's). */
-static inline void
-put_item(PyObject **slot, PyObject *value)
-{
-    PyObject *old = *slot;
-    *slot = value;
-    Py_XDECREF(old);
-}
-
-/* CALL_FUNCTION_EX: 3.13 checks and unpacks the arguments before its
- * CALL event: a mapping for ** becomes a dict (3.9+ compile that into
- * DICT_MERGE, before the instruction), an iterable for * a tuple, each in
- * its stack slot, as the instruction would do first thing; arg0 is then
- * the tuple's first item.  0 (no CALL event: the instruction raises its
- * own TypeError) for arguments it cannot unpack; -1 with an exception if
- * unpacking failed otherwise. */
-static int
-ex_prepare(PyObject **args_slot, PyObject **kwargs_slot, PyObject **arg0)
-{
-    if (kwargs_slot != NULL && !PyDict_CheckExact(*kwargs_slot)) {
-        PyObject *d = PyDict_New();
-        if (d == NULL) {
-            return -1;
-        }
-        if (PyDict_Update(d, *kwargs_slot) < 0) {
-            Py_DECREF(d);
-            if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
-                /* not a mapping */
-                PyErr_Clear();
-                return 0;
-            }
-            return -1;
-        }
-        put_item(kwargs_slot, d);
-    }
-    PyObject *args = *args_slot;
-    if (!PyTuple_CheckExact(args)) {
-        if (Py_TYPE(args)->tp_iter == NULL && !PySequence_Check(args)) {
-            return 0;
-        }
-        PyObject *tuple = PySequence_Tuple(args);
-        if (tuple == NULL) {
-            return -1;
-        }
-        put_item(args_slot, tuple);
-        args = tuple;
-    }
-    *arg0 = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
-    return 1;
-}
-
-/* See pep669_backend_call_at: unpacked_slot is whether the call form has
- * no separate self (a bound method in it is unpacked by 3.12). */
-static int
-is_inlined(PyObject *callable, int unpacked_slot)
-{
-    return PyFunction_Check(callable) ||
-           (unpacked_slot && PyMethod_Check(callable) &&
-            PyFunction_Check(PyMethod_GET_FUNCTION(callable)));
-}
-
-/* The exception being handled (bare `raise` re-raises it), new ref. */
-static PyObject *
-handled_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_GetExcInfo(&type, &value, &tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-}
-
-/* A call with a method slot under the callable: (method, self, args...)
- * or (NULL, callable, args...), n arguments after self/callable. */
-static int
-read_method_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
-                 int *inlined)
-{
-    if (sp[-n - 2] != NULL) {
-        /* A method and its self, or (3.11, ending a with block) a bound
-         * __exit__ with a first argument: not unpacked. */
-        *callable = sp[-n - 2];
-        *arg0 = sp[-n - 1];
-        *inlined = is_inlined(*callable, 0);
-    }
-    else {
-        *callable = sp[-n - 1];
-        *arg0 = n > 0 ? sp[-n] : NULL;
-        *inlined = is_inlined(*callable, 1);
-    }
-    return 1;
-}
-
-/* CALL_FUNCTION_EX with flags n: (callable, args[, kwargs]). */
-static int
-read_ex_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
-             int *inlined)
-{
-    *callable = sp[-2 - (n & 1)];
-    *inlined = is_inlined(*callable, 1);
-    return ex_prepare(&sp[-1 - (n & 1)], (n & 1) ? &sp[-1] : NULL, arg0);
 }
 
 #endif

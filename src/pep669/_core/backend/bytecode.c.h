@@ -1,0 +1,278 @@
+/* Bytecode, 3.8-3.10 (co_code, no inline caches): what each opcode is
+ * (one table), where control goes, lines, re-raises.  Contract:
+ * backend/README.md. */
+#ifndef PEP669_BYTECODE_C_H
+#define PEP669_BYTECODE_C_H
+
+/* bytes per unit of a jump's argument: 1 (3.8/3.9), 2 (3.10, bpo-27129) */
+#ifndef PEP669_JUMP_UNIT
+#  error "bytecode.c.h needs PEP669_JUMP_UNIT (backend/README.md)"
+#endif
+/* 1: legacy tracing reports a line at any change of line (3.10, PEP 626);
+ * 0: at line-table entries and backward jumps only (3.8/3.9) */
+#ifndef PEP669_FORWARD_JUMP_LINES
+#  error "bytecode.c.h needs PEP669_FORWARD_JUMP_LINES (backend/README.md)"
+#endif
+/* the value stack's top during a trace call */
+#ifndef PEP669_STACK_TOP
+#  error "bytecode.c.h needs PEP669_STACK_TOP(f) (backend/README.md)"
+#endif
+#if !defined(PEP669_FRAME_C_H) || !defined(PEP669_DECODE_C_H) || \
+    !defined(PEP669_CALLS_C_H)
+#  error "bytecode.c.h needs decode.c.h, calls.c.h and frame.c.h first"
+#endif
+
+/* Where control goes from an instruction, by opcode (op_flow):
+ *   FLOW_REL    it can jump to the instruction after it + its argument
+ *   FLOW_ABS    it can jump to its argument
+ *   FLOW_STOPS  it never goes on to the instruction after it
+ *   FLOW_JUMP   its jump is a JUMP event (unconditional)
+ *   FLOW_BRANCH its jump is a BRANCH event (conditional)
+ * (argument in units of PEP669_JUMP_UNIT).  SETUP_* and CALL_FINALLY
+ * name a handler or a finally block: targets, not events. */
+#define FLOW_REL 1
+#define FLOW_ABS 2
+#define FLOW_STOPS 4
+#define FLOW_JUMP 8
+#define FLOW_BRANCH 16
+static const uint8_t op_flow[256] = {
+    [JUMP_FORWARD] = FLOW_REL | FLOW_STOPS | FLOW_JUMP,
+    [JUMP_ABSOLUTE] = FLOW_ABS | FLOW_STOPS | FLOW_JUMP,
+    [FOR_ITER] = FLOW_REL | FLOW_BRANCH,
+    [POP_JUMP_IF_FALSE] = FLOW_ABS | FLOW_BRANCH,
+    [POP_JUMP_IF_TRUE] = FLOW_ABS | FLOW_BRANCH,
+    [JUMP_IF_FALSE_OR_POP] = FLOW_ABS | FLOW_BRANCH,
+    [JUMP_IF_TRUE_OR_POP] = FLOW_ABS | FLOW_BRANCH,
+#ifdef JUMP_IF_NOT_EXC_MATCH
+    [JUMP_IF_NOT_EXC_MATCH] = FLOW_ABS | FLOW_BRANCH,
+#endif
+    [SETUP_FINALLY] = FLOW_REL,
+    [SETUP_WITH] = FLOW_REL,
+    [SETUP_ASYNC_WITH] = FLOW_REL,
+#ifdef CALL_FINALLY
+    [CALL_FINALLY] = FLOW_REL,
+#endif
+    [RETURN_VALUE] = FLOW_STOPS,
+    [RAISE_VARARGS] = FLOW_STOPS,
+#ifdef RERAISE
+    [RERAISE] = FLOW_STOPS,
+#endif
+};
+
+/* What else an instruction can be, by opcode: pep669_backend_instr_class
+ * (PEP669_INSTR_* in backend.h). */
+static const uint8_t op_class[256] = {
+    [CALL_FUNCTION] = PEP669_INSTR_CALL,
+    [CALL_FUNCTION_KW] = PEP669_INSTR_CALL,
+    [CALL_METHOD] = PEP669_INSTR_CALL,
+    [CALL_FUNCTION_EX] = PEP669_INSTR_CALL,
+    [RAISE_VARARGS] = PEP669_INSTR_RERAISE,
+#ifdef END_FINALLY
+    [END_FINALLY] = PEP669_INSTR_RERAISE,
+#endif
+#ifdef RERAISE
+    [RERAISE] = PEP669_INSTR_RERAISE,
+#endif
+    /* (the end of the loop pops the handler block) */
+    [END_ASYNC_FOR] = PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT,
+    [POP_EXCEPT] = PEP669_INSTR_HANDLER_EXIT,
+#ifdef WITH_CLEANUP_FINISH
+    [WITH_CLEANUP_FINISH] = PEP669_INSTR_HANDLER_EXIT,
+#endif
+#ifdef POP_FINALLY
+    [POP_FINALLY] = PEP669_INSTR_HANDLER_EXIT,
+#endif
+#ifdef CALL_FINALLY
+    [CALL_FINALLY] = PEP669_INSTR_RETURN_POINT,
+#endif
+};
+
+/* The offset (bytes) a jump instruction `in` can go to: `flow` its
+ * op_flow, `after` the offset of the instruction after it. */
+static inline int
+flow_target(int flow, const Pep669Instr *in, int after)
+{
+    return ((flow & FLOW_REL) ? after : 0) + in->arg * PEP669_JUMP_UNIT;
+}
+
+Py_ssize_t
+pep669_backend_code_units(PyCodeObject *co)
+{
+    return PyBytes_GET_SIZE(co->co_code) / (Py_ssize_t)sizeof(_Py_CODEUNIT);
+}
+
+int
+pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
+                         int *target)
+{
+    Pep669Instr in = instr_decode(co, *offset);
+    int flow = op_flow[in.op];
+    *offset = in.unit * (int)sizeof(_Py_CODEUNIT);
+    *next = in.next * (int)sizeof(_Py_CODEUNIT);
+    if (!(flow & (FLOW_JUMP | FLOW_BRANCH))) {
+        *target = -1;
+        return -1;
+    }
+    *target = flow_target(flow, &in, *next);
+    return (flow & FLOW_JUMP) ? PEP669_EV_JUMP : PEP669_EV_BRANCH;
+}
+
+int
+pep669_backend_instr_class(PyCodeObject *co, int offset)
+{
+    return op_class[code_opcode(co, offset)];
+}
+
+int
+pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    Pep669Instr in = instr_decode(co, offset);
+    int flow = op_flow[in.op];
+    int after = in.next * (int)sizeof(_Py_CODEUNIT);
+    *next = after < size && !(flow & FLOW_STOPS) ? after : -1;
+    *target = -1;
+    if (flow & (FLOW_REL | FLOW_ABS)) {
+        *target = flow_target(flow, &in, after);
+        if (*target >= size) {
+            return -1;
+        }
+    }
+    return in.unit * (int)sizeof(_Py_CODEUNIT);
+}
+
+int
+pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
+                        int Py_UNUSED(max))
+{
+    /* SETUP_FINALLY, SETUP_WITH, ... name them: flow targets. */
+    return 0;
+}
+
+#if PEP669_FORWARD_JUMP_LINES
+int
+pep669_backend_code_lines(PyCodeObject *co, int *lines)
+{
+    /* What PyCode_Addr2Line() computes, in one pass. */
+    PyCodeAddressRange bounds;
+    int units = (int)pep669_backend_code_units(co);
+    bounds.opaque.lo_next = PyBytes_AS_STRING(co->co_linetable);
+    bounds.opaque.limit = bounds.opaque.lo_next +
+                          PyBytes_GET_SIZE(co->co_linetable);
+    bounds.opaque.computed_line = co->co_firstlineno;
+    bounds.ar_start = -1;
+    bounds.ar_end = 0;
+    bounds.ar_line = -1;
+    for (int unit = 0; unit < units; unit++) {
+        lines[unit] = _PyCode_CheckLineNumber(
+            unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+    }
+    return PEP669_LINES_CHANGE;
+}
+#else
+int
+pep669_backend_code_lines(PyCodeObject *co, int *lines)
+{
+    /* What PyCode_Addr2Line() computes, a line-table window at a time. */
+    int units = (int)pep669_backend_code_units(co);
+    for (int unit = 0; unit < units;) {
+        PyAddrPair bounds;
+        int line = _PyCode_CheckLineNumber(
+            co, unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+        int end = bounds.ap_upper / (int)sizeof(_Py_CODEUNIT);
+        if (end > units || bounds.ap_upper == INT_MAX) {
+            end = units;
+        }
+        if (end <= unit) {
+            end = unit + 1;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = line;
+        }
+    }
+    return PEP669_LINES_WINDOW;
+}
+#endif
+
+int
+pep669_backend_next_instruction(PyCodeObject *Py_UNUSED(co), int offset)
+{
+    return offset + (int)sizeof(_Py_CODEUNIT);
+}
+
+int
+pep669_backend_first_line_offset(PyCodeObject *Py_UNUSED(co))
+{
+    return 0;
+}
+
+int
+pep669_backend_forward_jump_lines(void)
+{
+    return PEP669_FORWARD_JUMP_LINES;
+}
+
+int
+pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
+{
+    PyCodeObject *co = f->f_code;
+    _Py_CODEUNIT word = PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)];
+    int op = _Py_OPCODE(word), oparg = _Py_OPARG(word);
+    PyObject **sp = PEP669_STACK_TOP(f);
+    *exc = NULL;
+    switch (op) {
+    case RAISE_VARARGS:
+        if (oparg != 0) {
+            return 0;
+        }
+        *exc = handled_exception();
+        return *exc != NULL;
+#ifdef END_FINALLY
+    case END_FINALLY:
+        /* 3.8: (tb, value, type) on top when an exception goes on;
+         * NULL or an int (a pending return/continue) otherwise. */
+        if (sp[-1] == NULL || PyLong_CheckExact(sp[-1]) ||
+            !PyExceptionClass_Check(sp[-1])) {
+            return 0;
+        }
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+#endif
+#ifdef RERAISE
+    case RERAISE:
+        /* 3.9/3.10: (tb, value, type) on top. */
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+#endif
+    case END_ASYNC_FOR:
+        if (PyErr_GivenExceptionMatches(sp[-1], PyExc_StopAsyncIteration)) {
+            return 0;
+        }
+        *exc = Py_NewRef(sp[-2]);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int
+pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
+{
+    PyCodeObject *co = FRAME(frame)->f_code;
+    if (offset < 0 || offset >= PyBytes_GET_SIZE(co->co_code)) {
+        return 0;
+    }
+    _Py_CODEUNIT word = PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)];
+    return _Py_OPCODE(word) == RAISE_VARARGS && _Py_OPARG(word) == 0;
+}
+
+int
+pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
+                                int Py_UNUSED(offset))
+{
+    /* The interpreter saves the handled exception on the block stack
+     * before the handler's first instruction. */
+    return 0;
+}
+
+#endif

@@ -1,0 +1,163 @@
+/* Calls, 3.8-3.10: reading the call an instruction makes (a CALL event
+ * from an 'opcode' trace event or a call site's probe), and making it for
+ * a call probe.  Contract: backend/README.md. */
+#ifndef PEP669_CALLSITE_C_H
+#define PEP669_CALLSITE_C_H
+
+/* the value stack's top during a trace call */
+#ifndef PEP669_STACK_TOP
+#  error "callsite.c.h needs PEP669_STACK_TOP(f) (backend/README.md)"
+#endif
+#if !defined(PEP669_DECODE_C_H) || !defined(PEP669_CALLS_C_H)
+#  error "callsite.c.h needs decode.c.h and calls.c.h first"
+#endif
+
+/* The callable and first argument of the call `op` with argument `n`,
+ * the stack's top at sp (see pep669_backend_call_at). */
+static inline int
+call_read(int op, int n, PyObject **sp, PyObject **callable,
+          PyObject **arg0, int *inlined)
+{
+    switch (op) {
+    case CALL_FUNCTION:
+        *callable = sp[-n - 1];
+        *arg0 = n > 0 ? sp[-n] : NULL;
+        *inlined = is_inlined(*callable, 1);
+        return 1;
+    case CALL_FUNCTION_KW:
+        /* The names of the keyword arguments are on top. */
+        *callable = sp[-n - 2];
+        *arg0 = n > 0 ? sp[-n - 1] : NULL;
+        *inlined = is_inlined(*callable, 1);
+        return 1;
+    case CALL_METHOD:
+        /* LOAD_METHOD left (method, self) or (NULL, callable). */
+        return read_method_call(sp, n, callable, arg0, inlined);
+    case CALL_FUNCTION_EX:
+        return read_ex_call(sp, n, callable, arg0, inlined);
+    default:
+        return 0;
+    }
+}
+
+/* pep669_backend_call_at with the stack's top at sp. */
+static int
+call_at_sp(PyCodeObject *co, int offset, PyObject **sp, int *call_offset,
+           PyObject **callable, PyObject **arg0, int *inlined)
+{
+    Pep669Instr in = instr_decode(co, offset);
+    *call_offset = in.unit * (int)sizeof(_Py_CODEUNIT);
+    return call_read(in.op, in.arg, sp, callable, arg0, inlined);
+}
+
+int
+pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
+                       PyObject **callable, PyObject **arg0, int *inlined)
+{
+    return call_at_sp(f->f_code, offset, PEP669_STACK_TOP(f), call_offset,
+                      callable, arg0, inlined);
+}
+
+int
+pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
+                              PyObject **callable, PyObject **arg0,
+                              int *inlined)
+{
+    return call_read(site->op, site->oparg, top, callable, arg0, inlined);
+}
+
+/* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
+static void
+ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
+                const char *kind)
+{
+#if PY_VERSION_HEX < 0x03090000
+    PyErr_Format(PyExc_TypeError,
+                 "%.200s%.200s argument after %s must be %s, not %.200s",
+                 PyEval_GetFuncName(func), PyEval_GetFuncDesc(func), what,
+                 kind, Py_TYPE(arg)->tp_name);
+#else
+    PyErr_Clear();
+    PyObject *name = _PyObject_FunctionStr(func);
+    if (name != NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "%U argument after %s must be %s, not %.200s", name,
+                     what, kind, Py_TYPE(arg)->tp_name);
+        Py_DECREF(name);
+    }
+#endif
+}
+
+PyObject *
+pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
+{
+    int op = site->op, oparg = site->oparg;
+    PyObject **base = top - site->items;
+    size_t offset = PY_VECTORCALL_ARGUMENTS_OFFSET;
+    switch (op) {
+    case CALL_FUNCTION:
+        return PyObject_Vectorcall(base[0], base + 1, (size_t)oparg | offset,
+                                   NULL);
+    case CALL_FUNCTION_KW: {
+        PyObject *kwnames = top[-1];
+        return PyObject_Vectorcall(
+            base[0], base + 1,
+            (size_t)(oparg - PyTuple_GET_SIZE(kwnames)) | offset, kwnames);
+    }
+    case CALL_METHOD:
+        /* (method, self, args...) or (NULL, callable, args...) */
+        if (base[0] == NULL) {
+            return PyObject_Vectorcall(base[1], base + 2,
+                                       (size_t)oparg | offset, NULL);
+        }
+        return PyObject_Vectorcall(base[0], base + 1,
+                                   (size_t)(oparg + 1) | offset, NULL);
+    default: {
+        /* CALL_FUNCTION_EX: (callable, args[, kwargs]), unpacked as the
+         * instruction does (the CALL event's reading did it already, if
+         * there was one), with its messages for what it refuses. */
+        PyObject *func = base[0], *arg0;
+        PyObject **kwargs = (oparg & 1) ? &base[2] : NULL;
+        int ok = ex_prepare(&base[1], kwargs, &arg0);
+        if (ok < 0) {
+            return NULL;
+        }
+        if (ok == 0) {
+            if (kwargs != NULL && !PyDict_CheckExact(*kwargs)) {
+                ex_unpack_error(func, *kwargs, "**", "a mapping");
+            }
+            else {
+                ex_unpack_error(func, base[1], "*", "an iterable");
+            }
+            return NULL;
+        }
+        return PyObject_Call(func, base[1], (oparg & 1) ? base[2] : NULL);
+    }
+    }
+}
+
+PyObject *
+pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
+                                PyObject *res)
+{
+    int items = site->items;
+    PyObject **base = top - items;
+    /* The items go from the top down, as the instruction drops them; the
+     * stub's pops then find None, None, ..., False under the result. */
+    for (int i = items - 1; i >= 0; i--) {
+        PyObject *value = res == NULL ? Py_None
+                          : i == 0    ? res
+                          : i == 1    ? Py_False
+                                      : Py_None;
+        if (res == NULL || i > 0) {
+            Py_INCREF(value);
+        }
+        put_item(&base[i], value);
+    }
+    if (res == NULL) {
+        return NULL;
+    }
+    return Py_NewRef(items >= 2 ? Py_None : Py_False);
+}
+
+#endif

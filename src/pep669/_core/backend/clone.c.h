@@ -1,0 +1,616 @@
+/* Clones, 3.8-3.10: a frame running a patched copy of its code whose
+ * probed locations jump to stubs that call probe objects (line probes,
+ * branch-edge probes, call probes); the stack depths that say where a stub
+ * fits; the f_lineno setter tried on a copy of a probed frame.  Contract:
+ * backend/README.md. */
+#ifndef PEP669_CLONE_C_H
+#define PEP669_CLONE_C_H
+
+/* bytes per unit of a jump's argument */
+#ifndef PEP669_JUMP_UNIT
+#  error "clone.c.h needs PEP669_JUMP_UNIT (backend/README.md)"
+#endif
+/* the line table PyCode_New takes */
+#ifndef PEP669_CODE_LINETABLE
+#  error "clone.c.h needs PEP669_CODE_LINETABLE(co) (backend/README.md)"
+#endif
+/* 1: the evaluator reads f_code before the run's 'call' event (3.10) */
+#ifndef PEP669_CODE_READ_BEFORE_CALL
+#  error "clone.c.h needs PEP669_CODE_READ_BEFORE_CALL (backend/README.md)"
+#endif
+#if !defined(PEP669_LASTI) || !defined(PEP669_SET_LASTI) || \
+    !defined(PEP669_FORWARD_JUMP_LINES)
+#  error "clone.c.h needs PEP669_LASTI, _SET_LASTI and _FORWARD_JUMP_LINES"
+#endif
+#if !defined(PEP669_HOOK_C_H) || !defined(PEP669_BYTECODE_C_H)
+#  error "clone.c.h needs hook.c.h and bytecode.c.h first"
+#endif
+
+int
+pep669_backend_probes_supported(void)
+{
+    return prev_eval == _PyEval_EvalFrameDefault;
+}
+
+int
+pep669_backend_code_read_before_call(void)
+{
+    return PEP669_CODE_READ_BEFORE_CALL;
+}
+
+void
+pep669_backend_frame_set_code(Pep669Frame *frame, PyCodeObject *co)
+{
+    /* The frame keeps its reference to its own code; a clone is kept
+     * alive by the hook's record while it is here. */
+    FRAME(frame)->f_code = co;
+}
+
+void
+pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset)
+{
+    PEP669_SET_LASTI(FRAME(frame), offset);
+}
+
+void
+pep669_backend_frame_resync(Pep669Frame *frame, int offset)
+{
+#if !PEP669_FORWARD_JUMP_LINES
+    /* maybe_call_line_trace() takes the line from f_lineno while f_lasti
+     * stays in the line-table window of its last reset, which may have
+     * been made where the frame was untraced. */
+    PyFrameObject *f = FRAME(frame);
+    f->f_lineno = PyCode_Addr2Line(f->f_code, offset);
+#else
+    /* 3.10 computes both lines from f_lasti at every instruction. */
+    (void)frame;
+    (void)offset;
+#endif
+}
+
+#define PROBE_UNIT ((int)sizeof(_Py_CODEUNIT))
+
+/* Write `op` with `arg` (EXTENDED_ARG prefixes as needed) at out[*at],
+ * or only count its size if out is NULL. */
+static void
+emit(unsigned char *out, int *at, int op, unsigned int arg)
+{
+    int shift = arg >= (1u << 16) ? 16 : arg >= (1u << 8) ? 8 : 0;
+    if (arg >= (1u << 24)) {
+        shift = 24;
+    }
+    for (; shift > 0; shift -= 8) {
+        if (out != NULL) {
+            out[*at] = EXTENDED_ARG;
+            out[*at + 1] = (unsigned char)((arg >> shift) & 0xff);
+        }
+        *at += 2;
+    }
+    if (out != NULL) {
+        out[*at] = (unsigned char)op;
+        out[*at + 1] = (unsigned char)(arg & 0xff);
+    }
+    *at += 2;
+}
+
+/* The stack depth before each instruction (prefix included), as the
+ * compiler computes co_stacksize (its largest over the paths), or -1 where
+ * unknown; depths over the code's stack size are capped just above it.
+ * Also marks in `entered` the units that control reaches by a jump or an
+ * exception handler.  -1 if the analysis does not know an instruction. */
+static int
+probe_depths(PyCodeObject *co, int *depth, uint8_t *entered, int *work,
+             uint8_t *queued)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, n = 0;
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int cap = co->co_stacksize + 1;
+    for (int u = 0; u < units; u++) {
+        depth[u] = -1;
+        entered[u] = 0;
+        queued[u] = 0;
+    }
+    if (units == 0) {
+        return 0;
+    }
+    depth[0] = 0;
+#ifdef GEN_START
+    if (_Py_OPCODE(code[0]) == GEN_START) {
+        /* It pops the value of the first send(). */
+        depth[0] = 1;
+    }
+#endif
+    work[n++] = 0;
+    queued[0] = 1;
+    while (n > 0) {
+        int u = work[--n], next, target;
+        queued[u] = 0;
+        if (pep669_backend_flow(co, u * PROBE_UNIT, &next, &target) < 0) {
+            return -1;
+        }
+        Pep669Instr in = instr_at(code, units, u);
+        int op = in.op, oparg = in.arg;
+        int succ[2] = {next, target};
+        for (int jump = 0; jump < 2; jump++) {
+            if (succ[jump] < 0) {
+                continue;
+            }
+            int effect = PyCompile_OpcodeStackEffectWithJump(op, oparg, jump);
+            if (effect == PY_INVALID_STACK_EFFECT) {
+                return -1;
+            }
+            int d = depth[u] + effect, to = succ[jump] / PROBE_UNIT;
+            if (jump) {
+                entered[to] = 1;
+            }
+            if (d > cap) {
+                d = cap;
+            }
+            if (d < 0) {
+                return -1;
+            }
+            if (d > depth[to]) {
+                depth[to] = d;
+                if (!queued[to]) {
+                    queued[to] = 1;
+                    work[n++] = to;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Can a jump to a stub be written at `loc` when it needs a prefix
+ * (wide), which takes the unit after it? */
+static int
+probe_site_ok(PyCodeObject *co, const uint8_t *entered, int loc, int wide)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
+    int u = loc / PROBE_UNIT;
+    if (!wide) {
+        return 1;
+    }
+    if (u + 1 >= units || entered[u + 1]) {
+        return 0;
+    }
+    /* Nor may the unit after it be where a suspended frame resumes or a
+     * finally block returns. */
+    int op = _Py_OPCODE(code[u]);
+    if (op == YIELD_VALUE || instr_at(code, units, u + 1).op == YIELD_FROM) {
+        return 0;
+    }
+#ifdef CALL_FINALLY
+    if (op == CALL_FINALLY) {
+        return 0;
+    }
+#endif
+    return 1;
+}
+
+/* The jump at site->src made to go to the site's stub: checks that the
+ * argument fits in the instruction's prefixes (width set), and writes it
+ * into out if given. */
+static int
+probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
+{
+    int next, target, at = pep669_backend_flow(co, site->src, &next, &target);
+    if (at < 0 || target != site->loc) {
+        return -1;
+    }
+    int flow = op_flow[code_opcode(co, at)];
+    int after = at + PROBE_UNIT, stub = site->stub;
+    if (!(flow & (FLOW_JUMP | FLOW_BRANCH))) {
+        return -1;
+    }
+    unsigned int arg = (unsigned int)(
+        ((flow & FLOW_REL) ? stub - after : stub) / PEP669_JUMP_UNIT);
+    int units = (after - site->src) / PROBE_UNIT;
+    if (units > 4 || (units < 4 && arg >= (1u << (8 * units)))) {
+        return -1;
+    }
+    site->width = after - site->src;
+    if (out != NULL) {
+        for (int k = 0; k < units; k++) {
+            out[site->src + k * PROBE_UNIT + 1] =
+                (unsigned char)((arg >> (8 * (units - 1 - k))) & 0xff);
+        }
+    }
+    return 0;
+}
+
+int
+pep669_backend_jump_reach(PyCodeObject *co, int src)
+{
+    int next, target, at = pep669_backend_flow(co, src, &next, &target);
+    if (at < 0 || target < 0) {
+        return -1;
+    }
+    int flow = op_flow[code_opcode(co, at)];
+    if (!(flow & (FLOW_JUMP | FLOW_BRANCH))) {
+        return -1;
+    }
+    int units = (at + PROBE_UNIT - src) / PROBE_UNIT;
+    long long most = units >= 4 ? 0x7fffffffLL
+                                : (1LL << (8 * units)) - 1;
+    most *= PEP669_JUMP_UNIT;
+    if (flow & FLOW_REL) {
+        most += at + PROBE_UNIT;
+    }
+    return most > 0x7fffffffLL ? 0x7fffffff : (int)most;
+}
+
+/* The call instruction whose opcode unit is at `loc`: its first byte
+ * (prefixes included), opcode, argument, and how many stack items it
+ * takes.  -1 if there is none. */
+static int
+call_instr(PyCodeObject *co, int loc, int *start, int *op, int *oparg,
+           int *items)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int u = loc / PROBE_UNIT;
+    if (loc < 0 || loc >= size || loc % PROBE_UNIT) {
+        return -1;
+    }
+    int s = instr_start(code, u);
+    Pep669Instr in = instr_at(code, size / PROBE_UNIT, s);
+    if (in.unit != u) {
+        return -1;
+    }
+    unsigned int arg = (unsigned int)in.arg;
+    *start = s * PROBE_UNIT;
+    *op = in.op;
+    *oparg = in.arg;
+    switch (*op) {
+    case CALL_FUNCTION:
+        *items = (int)arg + 1;
+        return 0;
+    case CALL_FUNCTION_KW:
+    case CALL_METHOD:
+        *items = (int)arg + 2;
+        return 0;
+    case CALL_FUNCTION_EX:
+        *items = 2 + (int)(arg & 1);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Write `op` with `arg` filling exactly `width` bytes (leading
+ * EXTENDED_ARG prefixes, zero ones if the argument is small): 0, or -1 if
+ * the argument does not fit. */
+static int
+emit_fixed(unsigned char *out, int at, int width, int op, unsigned int arg)
+{
+    int units = width / PROBE_UNIT;
+    if (units < 1 || units > 4 ||
+        (units < 4 && arg >= (1u << (8 * units)))) {
+        return -1;
+    }
+    if (out != NULL) {
+        for (int k = 0; k < units; k++) {
+            out[at + k * PROBE_UNIT] =
+                (unsigned char)(k == units - 1 ? op : EXTENDED_ARG);
+            out[at + k * PROBE_UNIT + 1] =
+                (unsigned char)((arg >> (8 * (units - 1 - k))) & 0xff);
+        }
+    }
+    return 0;
+}
+
+/* The jump from a call site to its stub, in the instruction's own
+ * bytes: absolute if the stub's offset fits, else relative. */
+static int
+call_jump(const Pep669Site *site, int *op, unsigned int *arg)
+{
+    int after = site->at + site->width;
+    *op = JUMP_ABSOLUTE;
+    *arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
+    if (emit_fixed(NULL, 0, site->width, *op, *arg) == 0) {
+        return 0;
+    }
+    *op = JUMP_FORWARD;
+    *arg = (unsigned int)((site->stub - after) / PEP669_JUMP_UNIT);
+    return emit_fixed(NULL, 0, site->width, *op, *arg);
+}
+
+/* A call site's stub: LOAD_CONST probe; CALL_FUNCTION 0; a POP_TOP for
+ * each item the call takes but one; POP_JUMP_IF_FALSE to the instruction
+ * after the call (the probe leaves False as the last item popped). */
+static void
+emit_call_stub(unsigned char *out, int *at, unsigned int kconst, int items,
+               int next)
+{
+    emit(out, at, LOAD_CONST, kconst);
+    emit(out, at, CALL_FUNCTION, 0);
+    for (int i = 1; i < items; i++) {
+        emit(out, at, POP_TOP, 0);
+    }
+    emit(out, at, POP_JUMP_IF_FALSE, (unsigned int)(next / PEP669_JUMP_UNIT));
+}
+
+PyCodeObject *
+pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
+                          Pep669Site *sites, int n)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, total = size, ok = 1;
+    int stacksize = co->co_stacksize;
+    unsigned int kconst = (unsigned int)PyTuple_GET_SIZE(co->co_consts);
+    int *depth = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    int *work = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    uint8_t *entered = PyMem_RawMalloc((size_t)units + 1);
+    uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
+    PyObject *bytes = NULL, *consts = NULL;
+    PyCodeObject *clone = NULL;
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (probe_depths(co, depth, entered, work, queued) < 0) {
+        ok = 0;
+        goto done;
+    }
+    /* Stubs after the code: LOAD_CONST probe; CALL_FUNCTION 0;
+     * POP_JUMP_IF_FALSE loc (the probe returns False). */
+    for (int i = 0; i < n && ok; i++) {
+        Pep669Site *site = &sites[i];
+        int at = total, lu = site->loc / PROBE_UNIT;
+        if (site->call) {
+            int start;
+            ok = call_instr(co, site->loc, &start, &site->op, &site->oparg,
+                            &site->items) == 0;
+            if (!ok) {
+                break;
+            }
+            emit_call_stub(NULL, &at, kconst + (unsigned int)i, site->items,
+                           site->loc + PROBE_UNIT);
+            site->stub = total;
+            site->stub_end = at;
+            total = at;
+            site->at = start;
+            site->width = site->loc + PROBE_UNIT - start;
+            int d = depth[start / PROBE_UNIT], jop;
+            unsigned int jarg;
+            /* (a call that never runs keeps its stub, unused) */
+            if (d >= 0 && d + 1 > stacksize) {
+                stacksize = d + 1;
+            }
+            ok = d <= co->co_stacksize && call_jump(site, &jop, &jarg) == 0;
+            continue;
+        }
+        emit(NULL, &at, LOAD_CONST, kconst);
+        emit(NULL, &at, CALL_FUNCTION, 0);
+        emit(NULL, &at, POP_JUMP_IF_FALSE,
+             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        site->stub = total;
+        site->stub_end = at;
+        total = at;
+        /* The stub pushes the probe, then its (ignored) result, where the
+         * stack is the location's (one slot more than the code's, if need
+         * be, as for call sites). */
+        ok = lu < units && depth[lu] >= 0 && depth[lu] <= co->co_stacksize;
+        if (ok && depth[lu] + 1 > stacksize) {
+            stacksize = depth[lu] + 1;
+        }
+        if (ok && site->src < 0) {
+            unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
+            site->at = site->loc;
+            site->width = arg < 256 ? 2 : arg < 65536 ? 4 : 0;
+            ok = site->width != 0 && site->loc + site->width <= size &&
+                 probe_site_ok(co, entered, site->loc,
+                               site->width == 4);
+        }
+        else if (ok) {
+            site->at = site->src;
+            ok = probe_retarget(co, site, NULL) == 0;
+        }
+    }
+    /* No two sites may patch the same bytes (a location that is also a
+     * jump to another one). */
+    for (int u = 0; u < units && ok; u++) {
+        queued[u] = 0;
+    }
+    for (int i = 0; i < n && ok; i++) {
+        for (int b = sites[i].at; b < sites[i].at + sites[i].width && ok;
+             b += PROBE_UNIT) {
+            ok = !queued[b / PROBE_UNIT];
+            queued[b / PROBE_UNIT] = 1;
+        }
+    }
+    if (!ok) {
+        goto done;
+    }
+    bytes = PyBytes_FromStringAndSize(NULL, total);
+    consts = PyTuple_New((Py_ssize_t)kconst + PyTuple_GET_SIZE(probes));
+    if (bytes == NULL || consts == NULL) {
+        goto done;
+    }
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(bytes);
+    memcpy(out, PyBytes_AS_STRING(co->co_code), (size_t)size);
+    for (int i = 0; i < n; i++) {
+        Pep669Site *site = &sites[i];
+        int at = site->stub;
+        if (site->call) {
+            int jop;
+            unsigned int jarg;
+            emit_call_stub(out, &at, kconst + (unsigned int)i, site->items,
+                           site->loc + PROBE_UNIT);
+            memcpy(site->saved, out + site->at, (size_t)site->width);
+            (void)call_jump(site, &jop, &jarg);
+            (void)emit_fixed(out, site->at, site->width, jop, jarg);
+            site->patched = 1;
+            continue;
+        }
+        emit(out, &at, LOAD_CONST, kconst);
+        emit(out, &at, CALL_FUNCTION, 0);
+        emit(out, &at, POP_JUMP_IF_FALSE,
+             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        memcpy(site->saved, out + site->at, (size_t)site->width);
+        if (site->src < 0) {
+            at = site->loc;
+            emit(out, &at, JUMP_ABSOLUTE,
+                 (unsigned int)(site->stub / PEP669_JUMP_UNIT));
+        }
+        else {
+            (void)probe_retarget(co, site, out);
+        }
+        site->patched = 1;
+    }
+    for (Py_ssize_t i = 0; i < (Py_ssize_t)kconst; i++) {
+        PyObject *item = PyTuple_GET_ITEM(co->co_consts, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(consts, i, item);
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(probes); i++) {
+        PyObject *item = PyTuple_GET_ITEM(probes, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst + i, item);
+    }
+    clone = PyCode_NewWithPosOnlyArgs(
+        co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
+        co->co_nlocals, stacksize, co->co_flags, bytes, consts,
+        co->co_names, co->co_varnames, co->co_freevars, co->co_cellvars,
+        co->co_filename, co->co_name, co->co_firstlineno,
+        PEP669_CODE_LINETABLE(co));
+    if (clone != NULL && stacksize > co->co_stacksize) {
+        /* New frames of the code get the stub's slot too; its cached
+         * frame (sized for the old stack) goes. */
+        co->co_stacksize = stacksize;
+        if (co->co_zombieframe != NULL) {
+            void *zombie = co->co_zombieframe;
+            co->co_zombieframe = NULL;
+            PyObject_GC_Del(zombie);
+        }
+    }
+done:
+    Py_XDECREF(bytes);
+    Py_XDECREF(consts);
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    return clone;
+}
+
+int
+pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
+                          void *closure)
+{
+    /* A copy of the frame at its location, with the location's stack
+     * (of None) and block stack: the interpreter's setter decides on the
+     * copy, touching neither the frame, whose stack holds the probe's
+     * call now, nor the thread's handled exception. */
+    PyCodeObject *co = f->f_code;
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    int units = size / PROBE_UNIT, lasti = PEP669_LASTI(f);
+    int *depth = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    int *work = PyMem_RawMalloc(sizeof(int) * (size_t)(units + 1));
+    uint8_t *entered = PyMem_RawMalloc((size_t)units + 1);
+    uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
+    int d = -1, err = -1;
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (lasti >= 0 && lasti < size &&
+        probe_depths(co, depth, entered, work, queued) == 0) {
+        d = depth[lasti / PROBE_UNIT];
+    }
+    if (d < 0 || d > co->co_stacksize) {
+        PyErr_SetString(PyExc_ValueError,
+                        "can only jump from a 'line' trace event");
+        goto done;
+    }
+    PyThreadState *ts = PyThreadState_GET();
+    PyFrameObject *c = PyFrame_New(ts, co, f->f_globals, f->f_locals);
+    if (c == NULL) {
+        goto done;
+    }
+    c->f_lasti = f->f_lasti;
+    c->f_lineno = f->f_lineno;
+    c->f_iblock = f->f_iblock;
+    memcpy(c->f_blockstack, f->f_blockstack,
+           sizeof(PyTryBlock) * (size_t)f->f_iblock);
+    for (int i = 0; i < d; i++) {
+        Py_INCREF(Py_None);
+        c->f_valuestack[i] = Py_None;
+    }
+#if PY_VERSION_HEX >= 0x030A0000
+    c->f_stackdepth = d;
+    c->f_state = FRAME_EXECUTING;
+#else
+    c->f_stacktop = c->f_valuestack + d;
+    c->f_executing = 1;
+#endif
+    Py_INCREF(Py_None);
+    c->f_trace = Py_None;
+    _PyErr_StackItem *ei = ts->exc_info;
+    PyObject *type = ei->exc_type, *val = ei->exc_value,
+             *tb = ei->exc_traceback;
+    Py_XINCREF(type);
+    Py_XINCREF(val);
+    Py_XINCREF(tb);
+    err = set((PyObject *)c, value, closure);
+    if (err == 0) {
+        err = PEP669_LASTI(c);
+    }
+    Py_XSETREF(ei->exc_type, type);
+    Py_XSETREF(ei->exc_value, val);
+    Py_XSETREF(ei->exc_traceback, tb);
+#if PY_VERSION_HEX < 0x030A0000
+    c->f_executing = 0;
+#endif
+    Py_DECREF(c);
+done:
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    return err;
+}
+
+int
+pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
+{
+    PyFrameObject *f = FRAME(frame);
+    if (Py_SIZE(f) - (f->f_valuestack - f->f_localsplus) >=
+        clone->co_stacksize) {
+        return 1;
+    }
+    PyCodeObject *co = f->f_code;
+    if (co->co_zombieframe == NULL &&
+        co->co_stacksize >= clone->co_stacksize) {
+        /* A frame made before the code's stack grew: it would become the
+         * code's cached frame when it goes, and every next frame would be
+         * it.  A frame of the new size takes that place now. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyFrameObject *spare = PyFrame_New(PyThreadState_GET(), co,
+                                           f->f_globals, NULL);
+        Py_XDECREF(spare);
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    return 0;
+}
+
+void
+pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
+{
+    if (site->patched) {
+        PyBytesObject *bytes = (PyBytesObject *)clone->co_code;
+        memcpy(bytes->ob_sval + site->at, site->saved, (size_t)site->width);
+        /* (its cached hash, if any, is no longer its hash) */
+        bytes->ob_shash = -1;
+        site->patched = 0;
+    }
+}
+
+#undef PROBE_UNIT
+
+#endif

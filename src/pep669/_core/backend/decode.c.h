@@ -1,0 +1,84 @@
+/* The instruction decoder, every version: the one place that reads an
+ * instruction's EXTENDED_ARG prefixes.  Contract: backend/README.md. */
+#ifndef PEP669_DECODE_C_H
+#define PEP669_DECODE_C_H
+
+/* const _Py_CODEUNIT * of the code's running bytecode */
+#ifndef PEP669_CODE
+#  error "decode.c.h needs PEP669_CODE(co) (backend/README.md)"
+#endif
+/* how many code units it has */
+#ifndef PEP669_CODE_UNITS
+#  error "decode.c.h needs PEP669_CODE_UNITS(co) (backend/README.md)"
+#endif
+/* the base opcode of an opcode as stored (3.11: specialised forms) */
+#ifndef PEP669_DEOPT
+#  error "decode.c.h needs PEP669_DEOPT(op) (backend/README.md)"
+#endif
+/* inline cache units after an instruction of base opcode op */
+#ifndef PEP669_CACHES
+#  error "decode.c.h needs PEP669_CACHES(op) (backend/README.md)"
+#endif
+
+/* One instruction, in code units. */
+typedef struct {
+    int op;     /* its base opcode */
+    int arg;    /* its argument, with the bytes of its prefixes */
+    int unit;   /* where its opcode is (past its prefixes) */
+    int next;   /* where the instruction after it is (past its caches) */
+} Pep669Instr;
+
+/* The instruction that starts at `unit` (at its first EXTENDED_ARG
+ * prefix, if any) of code[0 .. units-1].  A prefix in the last unit is
+ * taken for the instruction. */
+static inline Pep669Instr
+instr_at(const _Py_CODEUNIT *code, int units, int unit)
+{
+    Pep669Instr in;
+    int op;
+    unsigned int arg = 0;
+    for (;;) {
+        op = PEP669_DEOPT(_Py_OPCODE(code[unit]));
+        arg = (arg << 8) | (unsigned int)_Py_OPARG(code[unit]);
+        if (op != EXTENDED_ARG || unit + 1 >= units) {
+            break;
+        }
+        unit++;
+    }
+    in.op = op;
+    in.arg = (int)arg;
+    in.unit = unit;
+    in.next = unit + 1 + PEP669_CACHES(op);
+    return in;
+}
+
+/* The same at byte `offset` of the code's running bytecode. */
+static inline Pep669Instr
+instr_decode(PyCodeObject *co, int offset)
+{
+    return instr_at(PEP669_CODE(co), (int)PEP669_CODE_UNITS(co),
+                    offset / (int)sizeof(_Py_CODEUNIT));
+}
+
+/* Where the instruction whose opcode is at `unit` starts: its first
+ * prefix (at most three; an argument has 32 bits). */
+static inline int
+instr_start(const _Py_CODEUNIT *code, int unit)
+{
+    int start = unit;
+    while (start > 0 && unit - start < 3 &&
+           PEP669_DEOPT(_Py_OPCODE(code[start - 1])) == EXTENDED_ARG) {
+        start--;
+    }
+    return start;
+}
+
+/* The base opcode of the unit at byte `offset` (prefixes not skipped). */
+static inline int
+code_opcode(PyCodeObject *co, int offset)
+{
+    return PEP669_DEOPT(
+        _Py_OPCODE(PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)]));
+}
+
+#endif

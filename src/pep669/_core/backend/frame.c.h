@@ -1,0 +1,406 @@
+/* Frames, 3.8-3.10 (the hook receives a PyFrameObject): what a run's
+ * start and end are, linking a frame in for callbacks, the thread's
+ * frames, the executing bracket.  Contract: backend/README.md. */
+#ifndef PEP669_FRAME_C_H
+#define PEP669_FRAME_C_H
+
+/* offset in bytes of the last instruction run, -1 before the first */
+#ifndef PEP669_LASTI
+#  error "frame.c.h needs PEP669_LASTI(f) (backend/README.md)"
+#endif
+/* f_lasti set from an offset in bytes */
+#ifndef PEP669_SET_LASTI
+#  error "frame.c.h needs PEP669_SET_LASTI(f, offset) (backend/README.md)"
+#endif
+/* non-zero when the run ended by a yield */
+#ifndef PEP669_SUSPENDED
+#  error "frame.c.h needs PEP669_SUSPENDED(f) (backend/README.md)"
+#endif
+/* the lvalue gating legacy trace calls */
+#ifndef PEP669_USE_TRACING
+#  error "frame.c.h needs PEP669_USE_TRACING(ts) (backend/README.md)"
+#endif
+/* 1: legacy tracing reports a line at any change of line (3.10) */
+#ifndef PEP669_FORWARD_JUMP_LINES
+#  error "frame.c.h needs PEP669_FORWARD_JUMP_LINES (backend/README.md)"
+#endif
+#ifndef PEP669_HOOK_C_H
+#  error "frame.c.h needs hook.c.h first (PEP669_EVAL_PREV)"
+#endif
+#ifndef PEP669_DECODE_C_H
+#  error "frame.c.h needs decode.c.h first"
+#endif
+
+#include <frameobject.h>
+#include <opcode.h>
+
+#include "events.h"
+
+#define FRAME(frame) ((PyFrameObject *)(frame))
+
+/* Whether f_lasti designates the instruction before a YIELD_FROM that a
+ * suspension left it on.  That instruction is never itself a yield, and
+ * cannot raise (LOAD_CONST None), so the frame is in the YIELD_FROM. */
+static int
+in_yield_from(PyCodeObject *co, int lasti)
+{
+    int next = lasti + (int)sizeof(_Py_CODEUNIT);
+    return (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                            CO_ASYNC_GENERATOR)) &&
+           lasti >= 0 && next < PyBytes_GET_SIZE(co->co_code) &&
+           code_opcode(co, next) == YIELD_FROM &&
+           code_opcode(co, lasti) != YIELD_VALUE;
+}
+
+PyObject *
+pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
+                         int throwflag)
+{
+    return PEP669_EVAL_PREV(ts, FRAME(frame), throwflag);
+}
+
+PyCodeObject *
+pep669_backend_frame_code(Pep669Frame *frame)
+{
+    return FRAME(frame)->f_code;
+}
+
+int
+pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                           int throwflag, int *offset, int *fresh)
+{
+    int lasti = PEP669_LASTI(FRAME(frame));
+    *fresh = lasti < 0;
+    /* A suspended frame continues after its last instruction: the
+     * YIELD_VALUE, or, for `yield from`/`await`, the instruction before
+     * the YIELD_FROM that runs again. */
+    *offset = lasti < 0 ? 0 : lasti + (int)sizeof(_Py_CODEUNIT);
+    if (throwflag) {
+        return PEP669_EV_PY_THROW;
+    }
+    return lasti < 0 ? PEP669_EV_PY_START : PEP669_EV_PY_RESUME;
+}
+
+int
+pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+                          PyObject *result, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    *offset = lasti < 0 ? 0 : lasti;
+    if (in_yield_from(f->f_code, lasti)) {
+        /* Suspended in (or thrown into, or closed in) a YIELD_FROM, which
+         * leaves f_lasti one instruction early so that it runs again. */
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+    }
+    if (result == NULL) {
+        return PEP669_EV_PY_UNWIND;
+    }
+    return PEP669_SUSPENDED(f) ? PEP669_EV_PY_YIELD : PEP669_EV_PY_RETURN;
+}
+
+void
+pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
+                          Pep669Link *link)
+{
+    PyFrameObject *f = FRAME(frame);
+    PyObject *gen = f->f_gen;
+    /* f_back is already right: set when the frame was created, and for
+     * generators by gen_send_ex before every run. */
+    link->current = ts->frame;
+    link->instr = NULL;
+    ts->frame = f;
+    /* Executing, as while the evaluator runs it.  (The generator's own
+     * running flag is set already: gen_send_ex sets it around the whole
+     * run, 3.8/3.9; 3.10 has only the frame's state.) */
+#if PY_VERSION_HEX < 0x030A0000
+    link->state = f->f_executing;
+    link->stack = f->f_stacktop;
+    f->f_executing = 1;
+    if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
+        /* aclose()/athrow() check the stack before the running flag:
+         * a finished frame's must not say "finished" yet. */
+        if (f->f_stacktop == NULL) {
+            f->f_stacktop = f->f_valuestack;
+        }
+    }
+    else if (f->f_stacktop != NULL && in_yield_from(f->f_code, f->f_lasti)) {
+        /* The running evaluator keeps the stack pointer to itself (NULL
+         * here): close() and throw() must not find the delegate there
+         * (they would close it and clear the running flag). */
+        f->f_stacktop = NULL;
+    }
+#else
+    link->state = f->f_state;
+    f->f_state = FRAME_EXECUTING;
+    link->stack = NULL;
+    if (gen != NULL && f->f_stackdepth > 0 && in_yield_from(f->f_code,
+                                                            PEP669_LASTI(f))) {
+        /* close() and throw() take the top of a frame suspended in a
+         * YIELD_FROM for its delegate whatever the frame's state, and
+         * throw() pops it when it fails: hidden (None there) while
+         * callbacks run. */
+        PyObject **top = &f->f_valuestack[f->f_stackdepth - 1];
+        link->stack = *top;
+        *top = Py_NewRef(Py_None);
+    }
+#endif
+    link->agen = -1;
+    if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
+        link->agen = ((PyAsyncGenObject *)gen)->ag_running_async;
+        ((PyAsyncGenObject *)gen)->ag_running_async = 1;
+    }
+    link->locals = NULL;
+    link->locals_tag = 0;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && f->f_locals != NULL &&
+        PyDict_CheckExact(f->f_locals)) {
+        link->locals = f->f_locals;
+        link->locals_tag = ((PyDictObject *)f->f_locals)->ma_version_tag;
+    }
+}
+
+/* The callbacks changed the frame's f_locals dict (made it, or wrote to
+ * it: a read refreshes it, which changes it only where the frame's
+ * variables differ from it, and then writing it back changes nothing). */
+static void
+locals_sync(PyFrameObject *f, Pep669Link *link)
+{
+    PyObject *locals = f->f_locals;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+        PyDict_CheckExact(locals) &&
+        ((void *)locals != link->locals ||
+         ((PyDictObject *)locals)->ma_version_tag != link->locals_tag)) {
+        /* (it saves and restores the exception being raised) */
+        PyFrame_LocalsToFast(f, 0);
+    }
+}
+
+void
+pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
+                            Pep669Link *link)
+{
+    PyFrameObject *f = FRAME(frame);
+    locals_sync(f, link);
+#if PY_VERSION_HEX < 0x030A0000
+    f->f_executing = (char)link->state;
+    f->f_stacktop = (PyObject **)link->stack;
+#else
+    f->f_state = (PyFrameState)link->state;
+    if (link->stack != NULL) {
+        PyObject **top = &f->f_valuestack[f->f_stackdepth - 1];
+        PyObject *none = *top;
+        *top = (PyObject *)link->stack;
+        Py_DECREF(none);
+    }
+#endif
+    if (link->agen >= 0 && f->f_gen != NULL) {
+        ((PyAsyncGenObject *)f->f_gen)->ag_running_async = link->agen;
+    }
+    ts->frame = (PyFrameObject *)link->current;
+}
+
+void
+pep669_backend_frame_add_traceback(PyThreadState *Py_UNUSED(ts),
+                                   Pep669Frame *frame)
+{
+    PyTraceBack_Here(FRAME(frame));
+}
+
+int
+pep669_backend_frame_prepare_throw(PyThreadState *Py_UNUSED(ts),
+                                   Pep669Frame *Py_UNUSED(frame),
+                                   int Py_UNUSED(at_entry))
+{
+    /* A fresh frame, or one suspended by a yield, is exactly as
+     * generator.throw() finds it. */
+    return 0;
+}
+
+int
+pep669_backend_suppressed(PyThreadState *ts)
+{
+    return ts->tracing > 0;
+}
+
+/* As the interpreter's call_trace() does around legacy trace calls. */
+void
+pep669_backend_enter_callback(PyThreadState *ts)
+{
+    ts->tracing++;
+    PEP669_USE_TRACING(ts) = 0;
+}
+
+void
+pep669_backend_leave_callback(PyThreadState *ts)
+{
+    ts->tracing--;
+    PEP669_USE_TRACING(ts) =
+        (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+}
+
+Pep669Frame *
+pep669_backend_current_frame(PyThreadState *ts)
+{
+    return (Pep669Frame *)ts->frame;
+}
+
+Pep669Frame *
+pep669_backend_frame_back(Pep669Frame *frame)
+{
+    return (Pep669Frame *)FRAME(frame)->f_back;
+}
+
+int
+pep669_backend_frame_lasti(Pep669Frame *frame)
+{
+    return PEP669_LASTI(FRAME(frame));
+}
+
+Pep669Frame *
+pep669_backend_pyframe_frame(PyFrameObject *f)
+{
+    return (Pep669Frame *)f;
+}
+
+PyCodeObject *
+pep669_backend_pyframe_code(PyFrameObject *f)
+{
+    return f->f_code;
+}
+
+int
+pep669_backend_pyframe_lasti(PyFrameObject *f)
+{
+    return PEP669_LASTI(f);
+}
+
+int
+pep669_backend_pyframe_line(PyFrameObject *f)
+{
+    return f->f_lineno;
+}
+
+PyFrameObject *
+pep669_backend_frame_pyframe(Pep669Frame *frame)
+{
+    return FRAME(frame);
+}
+
+PyFrameObject *
+pep669_backend_pyframe_back(PyFrameObject *f)
+{
+    Py_XINCREF(f->f_back);
+    return f->f_back;
+}
+
+PyFrameObject *
+pep669_backend_current_pyframe(PyThreadState *ts)
+{
+    return ts->frame;
+}
+
+void
+pep669_backend_frame_move(Pep669Frame *frame, int offset,
+                          Pep669FramePos *saved)
+{
+    PyFrameObject *f = FRAME(frame);
+    saved->lasti = f->f_lasti;
+    saved->lineno = f->f_lineno;
+    PEP669_SET_LASTI(f, offset);
+    /* (3.10's trace call sets f_lineno, which then comes first; 3.8/3.9
+     * keep it for a Python trace function) */
+    if (f->f_lineno != 0) {
+        f->f_lineno = PyCode_Addr2Line(f->f_code, offset);
+    }
+}
+
+void
+pep669_backend_frame_restore(Pep669Frame *frame, const Pep669FramePos *saved)
+{
+    PyFrameObject *f = FRAME(frame);
+    f->f_lasti = saved->lasti;
+    f->f_lineno = saved->lineno;
+}
+
+int
+pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside)
+{
+    /* Each handler's block, from the unwinding that entered it to its
+     * POP_EXCEPT (or the re-raise that unwinds it). */
+    PyFrameObject *f = FRAME(frame);
+    (void)outside;
+    for (int i = 0; i < f->f_iblock; i++) {
+        if (f->f_blockstack[i].b_type == EXCEPT_HANDLER) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+PyObject *
+pep669_backend_handler_mark(PyThreadState *ts)
+{
+    (void)ts;
+    return NULL;
+}
+
+int
+pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    if (lasti < 0) {
+        return 0;
+    }
+    int op = code_opcode(f->f_code, lasti);
+    if (op == FOR_ITER || op == YIELD_FROM) {
+        *offset = lasti;
+        return op == FOR_ITER ? 2 : 1;
+    }
+    /* A YIELD_FROM resumed runs with f_lasti one instruction early. */
+    if (in_yield_from(f->f_code, lasti)) {
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        return 1;
+    }
+    return 0;
+}
+
+int
+pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    if (lasti < 0 || !(f->f_code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                               CO_ASYNC_GENERATOR))) {
+        return 0;
+    }
+    if (in_yield_from(f->f_code, lasti)) {
+        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
+        return 1;
+    }
+    /* (gen_throw moves it onto the YIELD_FROM once the subiterator
+     * raised) */
+    if (code_opcode(f->f_code, lasti) == YIELD_FROM) {
+        *offset = lasti;
+        return 1;
+    }
+    return 0;
+}
+
+void
+pep669_backend_sync_lineno(PyThreadState *ts)
+{
+#if !PEP669_FORWARD_JUMP_LINES
+    /* With f_trace set, f_lineno reads the field, which only line tracing
+     * keeps: the frame of a callback may have run untraced. */
+    PyFrameObject *f = ts->frame;
+    if (f != NULL && f->f_trace != NULL) {
+        f->f_lineno = f->f_lasti < 0 ? f->f_code->co_firstlineno
+                                     : PyCode_Addr2Line(f->f_code, f->f_lasti);
+    }
+#else
+    (void)ts;
+#endif
+}
+
+#endif
