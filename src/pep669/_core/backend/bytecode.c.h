@@ -108,7 +108,7 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
     Pep669Instr in = instr_decode(co, *offset);
     int flow = op_flow[in.op];
     *offset = in.unit * (int)sizeof(_Py_CODEUNIT);
-    *next = in.next * (int)sizeof(_Py_CODEUNIT);
+    *next = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
     if (!(flow & (FLOW_JUMP | FLOW_BRANCH))) {
         *target = -1;
         return -1;
@@ -129,7 +129,7 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
     Pep669Instr in = instr_decode(co, offset);
     int flow = op_flow[in.op];
-    int after = in.next * (int)sizeof(_Py_CODEUNIT);
+    int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
     *next = after < size && !(flow & FLOW_STOPS) ? after : -1;
     *target = -1;
     if (flow & (FLOW_REL | FLOW_ABS)) {

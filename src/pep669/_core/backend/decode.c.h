@@ -25,7 +25,6 @@ typedef struct {
     int op;     /* its base opcode */
     int arg;    /* its argument, with the bytes of its prefixes */
     int unit;   /* where its opcode is (past its prefixes) */
-    int next;   /* where the instruction after it is (past its caches) */
 } Pep669Instr;
 
 /* The instruction that starts at `unit` (at its first EXTENDED_ARG
@@ -48,8 +47,14 @@ instr_at(const _Py_CODEUNIT *code, int units, int unit)
     in.op = op;
     in.arg = (int)arg;
     in.unit = unit;
-    in.next = unit + 1 + PEP669_CACHES(op);
     return in;
+}
+
+/* Where the instruction after it is (past its inline caches). */
+static inline int
+instr_next(Pep669Instr in)
+{
+    return in.unit + 1 + PEP669_CACHES(in.op);
 }
 
 /* The same at byte `offset` of the code's running bytecode. */

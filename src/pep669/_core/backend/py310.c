@@ -47,7 +47,7 @@
 #define PEP669_CODE(co) \
     ((const _Py_CODEUNIT *)PyBytes_AS_STRING((co)->co_code))
 #define PEP669_CODE_UNITS(co) \
-    (PyBytes_GET_SIZE((co)->co_code) / (Py_ssize_t)sizeof(_Py_CODEUNIT))
+    ((size_t)PyBytes_GET_SIZE((co)->co_code) / sizeof(_Py_CODEUNIT))
 #define PEP669_DEOPT(op) (op)
 #define PEP669_CACHES(op) 0
 #define PEP669_JUMP_UNIT 2

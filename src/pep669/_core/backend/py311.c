@@ -213,7 +213,7 @@ run_prefix(_PyInterpreterFrame *f)
     for (int i = 0; i < n;) {
         Pep669Instr in = instr_at(code, n, i);
         int op = in.op, oparg = in.arg;
-        i = in.next;
+        i = instr_next(in);
         if (op == COPY_FREE_VARS && nfree < 0 && oparg == co->co_nfreevars &&
             f->f_func->func_closure != NULL &&
             PyTuple_GET_SIZE(f->f_func->func_closure) == oparg) {
@@ -501,7 +501,7 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
     Pep669Instr in = instr_decode(co, *offset);
     int op = in.op, oparg = in.arg;
     *offset = in.unit * UNIT;
-    *next = in.next * UNIT;
+    *next = instr_next(in) * UNIT;
     switch (op) {
     case JUMP_FORWARD:
         *target = *next + oparg * UNIT;
@@ -556,7 +556,7 @@ int
 pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
 {
     Pep669Instr in = instr_decode(co, offset);
-    int op = in.op, oparg = in.arg, after = in.next;
+    int op = in.op, oparg = in.arg, after = instr_next(in);
     *next = after < Py_SIZE(co) ? after * UNIT : -1;
     *target = -1;
     switch (op) {
@@ -667,7 +667,7 @@ pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
     case PRECALL:
         /* Read before PRECALL unpacks a bound method (3.13 reports the
          * bound method and its first argument); report the CALL. */
-        *call_offset = in.next * UNIT;
+        *call_offset = instr_next(in) * UNIT;
         return read_method_call(sp, in.arg, callable, arg0, inlined);
     case CALL_FUNCTION_EX:
         *call_offset = in.unit * UNIT;
