@@ -102,8 +102,8 @@ ALLOWED = {
 # Engine files over MAX_LINES lines: why they still are.
 SIZE_ALLOWED = {
     "trace.c": "split into one-job files (branch trace)",
-    "backend_pyframe.h": "split into backend/*.c.h (branch backend)",
-    "backend_py311.c": "the 3.11 backend (branches backend, py311)",
+    "backend/py311.c": "the 3.11 backend, moved as is while branch py311 "
+                       "changes it",
     "native314.c": "split (branch native)",
 }
 
