@@ -24,10 +24,12 @@ import re
 import sys
 
 CORE = "src/pep669/_core/"
-HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "codedata.h",
-           "lineflow.h", "wanted.h", "dispatch.h",
-           "frames.h", "trace.h", "probe.h", "backend.h", "backend_pyframe.h",
-           "backend_hook.h", "backend_trampoline.h", "stack.h")
+HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
+           "codedata.h", "lineflow.h", "wanted.h", "dispatch.h", "record.h",
+           "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
+           "probe_fire.h", "frames.h", "probe.h", "backend.h",
+           "backend_pyframe.h", "backend_hook.h", "backend_trampoline.h",
+           "stack.h")
 PUBLIC_HEADER = "src/pep669/include/pep669.h"
 # Installed at the top of site-packages, beside the package.
 PTH_FILE = "pep669-install.pth"
@@ -67,9 +69,10 @@ def extensions(version_info=sys.version_info):
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
-              "wanted.c", "dispatch.c", "frames.c", "trace.c", "probe.c",
-              "stack.c", "callbacks.c", "capi.c", "monitor_engine.c",
-              backend)])]
+              "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
+              "legacy_events.c", "probe_fire.c", "lineno.c",
+              "thread_state.c", "probe.c", "stack.c", "callbacks.c",
+              "capi.c", "monitor_engine.c", backend)])]
 
 
 def extension_options(platform=sys.platform, version_info=sys.version_info,

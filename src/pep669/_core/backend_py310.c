@@ -2,7 +2,7 @@
  * _PyInterpreterState_{Get,Set}EvalFrameFunc, f_lasti in code units
  * (bpo-27129), frame states (f_state), use_tracing per C frame (CFrame,
  * bpo-44032). */
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 
 #if PY_VERSION_HEX < 0x030A0000 || PY_VERSION_HEX >= 0x030B0000

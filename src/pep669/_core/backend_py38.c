@@ -4,7 +4,7 @@
  * hook type takes no thread state.  f_lasti in bytes, one use_tracing
  * flag per thread. */
 #define Py_BUILD_CORE 1
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 #include <internal/pycore_pystate.h>
 

@@ -2,7 +2,7 @@
  * _PyInterpreterState_{Get,Set}EvalFrameFunc (bpo-38500), f_lasti in
  * bytes, one use_tracing flag per thread. */
 #define Py_BUILD_CORE 1
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 /* interp->ceval.tracing_possible: the evaluator's per-instruction trace
  * gate counts trace functions per interpreter (internal struct). */

@@ -19,7 +19,7 @@
 #include <opcode.h>
 
 #include "events.h"
-#include "trace.h"
+#include "engine_entry.h"
 #define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
 #define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
 #include "backend_trampoline.h"
