@@ -37,6 +37,8 @@ pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
         rec->quiet_line_version == pep669_registry.version &&
         rec->prev_offset < 0 && rec->call_offset < 0 &&
         rec->armed_exc == NULL && rec->deferred_count == 0) {
+        /* (quiet_lines is set only for a record with code data) */
+        PEP669_ASSERT(rec->cd != NULL);
         *tools = 0;
         *forward = rec->legacy_lines;
         if (line != rec->last_line && line >= 0 &&

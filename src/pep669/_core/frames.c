@@ -187,8 +187,8 @@ for_iter_instrumented(PyCodeObject *co, Pep669CodeData *cd)
  * the frame that drives it from bytecode, if any.  -1 with an exception
  * if a callback raised. */
 static PEP669_NOINLINE int
-pep669_trace_generator_returned(PyThreadState *ts, Pep669Record *rec,
-                                PyObject *retval)
+generator_returned(PyThreadState *ts, Pep669Record *rec,
+                   PyObject *retval)
 {
     Pep669Frame *consumer = pep669_backend_current_frame(ts);
     Pep669Record *crec = NULL;
@@ -266,7 +266,7 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
                          CO_ITERABLE_COROUTINE)) &&
         pep669_backend_frame_exit(ts, frame, result, &offset) ==
             PEP669_EV_PY_RETURN &&
-        pep669_trace_generator_returned(ts, rec, result) < 0) {
+        generator_returned(ts, rec, result) < 0) {
         /* A STOP_ITERATION callback raised: the consumer sees it. */
         Py_CLEAR(result);
     }
@@ -336,6 +336,18 @@ record_get(void)
         return rec;
     }
     return record_alloc();
+}
+
+/* A record back in the cache after its run: popped, and holding no
+ * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
+static inline int
+record_released(Pep669Record *rec)
+{
+    return rec != pep669_thread.record_top && rec->clone == NULL &&
+           rec->call_callable == NULL && rec->call_arg0 == NULL &&
+           rec->armed_exc == NULL && rec->outside == NULL &&
+           rec->deferred_type == NULL && rec->deferred_value == NULL &&
+           rec->deferred_tb == NULL && !rec->window && !rec->swapped;
 }
 
 static inline void
@@ -452,12 +464,14 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         result = pep669_backend_eval_prev(ts, frame, 0);
         pep669_trace_ran(ts, rec);
         if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
+            PEP669_ASSERT(record_released(rec));
             record_put(rec);
             return result;
         }
         /* (no frame event is wanted: no rethrow) */
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         pep669_trace_leave(ts, rec);
+        PEP669_ASSERT(record_released(rec));
         record_put(rec);
         return result;
     }
@@ -500,6 +514,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         throwflag = 1;
     } while (rethrow);
     pep669_trace_leave(ts, rec);
+    PEP669_ASSERT(record_released(rec));
     record_put(rec);
     return result;
 }

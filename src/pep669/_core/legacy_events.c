@@ -15,7 +15,7 @@
  *   'return'  (frames not run through the hook only) the exit events.
  * Every event is then forwarded to the thread's legacy tracer, if any.
  * What the frame needs from the trampoline afterwards is trampoline.c's
- * decision (follow). */
+ * decision (follow_events). */
 #include "trampoline.h"
 #include "lineno.h"
 #include "dispatch.h"
@@ -269,8 +269,8 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
-        apply(ts, WANT_FULL);
-        set_flags_rec(frame, rec, events);
+        set_trampoline_mode(ts, WANT_FULL);
+        flags_set(frame, rec, events);
     }
     if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
         /* A handler of this frame, behind which events are still wanted,
@@ -278,8 +278,8 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
          * line being the last one. */
         rec->handler_armed = 1;
         rec->last_line = line_of(co, lasti);
-        apply(ts, WANT_FULL);
-        set_flags_rec(frame, rec, events);
+        set_trampoline_mode(ts, WANT_FULL);
+        flags_set(frame, rec, events);
     }
     if (rec->region) {
         /* Its handler, if any, is not among the instructions the last
@@ -321,8 +321,8 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
  * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
  * here (JUMP / BRANCH). */
 static int
-arrive(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
-       Pep669CodeData *cd, uint32_t events, int lasti)
+fire_arrival_events(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+                    Pep669CodeData *cd, uint32_t events, int lasti)
 {
     if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
         check_handled(ts, rec, co, cd, events, lasti) < 0) {
@@ -340,7 +340,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (arrive(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->moved) {
@@ -377,7 +377,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (arrive(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->moved) {
@@ -459,11 +459,11 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         if (back_rec != NULL) {
             Pep669CodeData *back_cd;
             PyCodeObject *back_co = pep669_backend_pyframe_code(back);
-            uint32_t back_events = probed(back_rec, back_rec->cd,
-                                          code_events(back_co, &back_cd));
-            want = wants_lines(back_events);
+            uint32_t back_events = less_probed(back_rec, back_rec->cd,
+                                               code_events(back_co, &back_cd));
+            want = mode_for(back_events);
             if (want) {
-                set_flags_rec(back, back_rec, back_events);
+                flags_set(back, back_rec, back_events);
             }
         }
         else {
@@ -471,7 +471,7 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
         }
         Py_DECREF(back);
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     return err;
 }
 
@@ -480,15 +480,16 @@ on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
  * DISABLEd: the rest of the run does without it, at full speed if nothing
  * else is left). */
 static void
-recheck(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-        int hooked, uint64_t version, Pep669CodeData *cd, uint32_t events)
+follow_if_changed(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                  int hooked, uint64_t version, Pep669CodeData *cd,
+                  uint32_t events)
 {
     if (version == pep669_registry.version &&
         (cd == NULL || !(events & PEP669_LINE_LEVEL_EVENTS) ||
          cd->done_known)) {
         return;
     }
-    follow(ts, rec, frame, hooked);
+    follow_events(ts, rec, frame, hooked);
 }
 
 /* A frame that looks for re-raises (it saw an exception) stops when it
@@ -515,7 +516,7 @@ check_handler_exit(PyThreadState *ts, Pep669Record *rec,
         if (!rec->outside_ambiguous &&
             !pep669_backend_in_handler(rec->frame, rec->outside)) {
             rec->exc_seen = 0;
-            follow(ts, rec, frame, hooked);
+            follow_events(ts, rec, frame, hooked);
             return;
         }
     }
@@ -537,8 +538,8 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
     rec->quiet_units = NULL;
     rec->quiet_lines = 0;
     if (rec->deferred_count == 0 &&
-        !(hooked ? wants_lines(events)
-                 : wants_unhooked(events))) {
+        !(hooked ? mode_for(events)
+                 : mode_for_unhooked(events))) {
         /* Events were switched off while the frame ran. */
         flags_show(rec, frame);
         if (!hooked) {
@@ -551,7 +552,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         /* A frame watched for exceptions only, whose first event this
          * is: once the interpreter has called the trace function, the
          * rest of the run goes through its tracing path (3.10/3.11). */
-        set_flags_rec(frame, rec, events);
+        flags_set(frame, rec, events);
     }
     switch (what) {
     case PyTrace_CALL:
@@ -561,14 +562,14 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
              * event), remember them, then add ours. */
             flags_show(rec, frame);
             err = pep669_backend_trace_forward(obj, frame, what, arg);
-            set_flags_rec(frame, rec, events);
+            flags_set(frame, rec, events);
             return err;
         }
         if (rec->flags_version != pep669_registry.version ||
             rec->cd == NULL || !rec->cd->done_known || rec->exc_seen ||
             rec->handler_armed || rec->deferred_count > 0) {
             /* (else the hook set them when the run began, up to 3.10) */
-            set_flags_rec(frame, rec, events);
+            flags_set(frame, rec, events);
         }
         break;
     case PyTrace_LINE:
@@ -612,7 +613,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         return -1;
     }
     if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
-        recheck(ts, rec, frame, hooked, version, cd, events);
+        follow_if_changed(ts, rec, frame, hooked, version, cd, events);
     }
     if (what == PyTrace_OPCODE && rec->exc_seen) {
         check_handler_exit(ts, rec, frame, hooked);
@@ -647,8 +648,8 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     if (err == 0 &&
         (version != pep669_registry.version || !cd->done_known)) {
         /* (the frame's events had LINE: the quiet state says so) */
-        recheck(PyThreadState_GET(), rec, frame, 1, version, cd,
-                PEP669_BIT(LINE));
+        follow_if_changed(PyThreadState_GET(), rec, frame, 1, version, cd,
+                          PEP669_BIT(LINE));
     }
     return err;
 }
@@ -656,7 +657,7 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
 /* Nothing pending in the frame: no call under way, no exception looking
  * for its handler, no jump whose destination is next. */
 static inline int
-idle(Pep669Record *rec)
+nothing_pending(Pep669Record *rec)
 {
     return rec->prev_offset < 0 && rec->call_offset < 0 &&
            rec->armed_exc == NULL && rec->deferred_count == 0 &&
@@ -775,7 +776,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     events = record_events(rec, &cd);
     if (what == PyTrace_OPCODE && cd != NULL && cd->units != NULL &&
         ((events & PEP669_INSTR_EVENTS) || rec->exc_seen) &&
-        !(events & PEP669_BIT(INSTRUCTION)) && idle(rec)) {
+        !(events & PEP669_BIT(INSTRUCTION)) && nothing_pending(rec)) {
         /* The common case: this instruction cannot start anything the
          * frame's events look for. */
         int lasti = pep669_backend_pyframe_lasti(frame);
@@ -803,7 +804,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         }
     }
     else if (what == PyTrace_LINE && cd != NULL &&
-             (events & PEP669_BIT(LINE)) && idle(rec)) {
+             (events & PEP669_BIT(LINE)) && nothing_pending(rec)) {
         /* The common case: the rule of 3.12 (not the line of the previous
          * instruction), then the line's tools. */
         int line = pep669_backend_pyframe_line(frame);
@@ -833,7 +834,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                 if (err < 0) {
                     return -1;
                 }
-                recheck(ts, rec, frame, hooked, version, cd, events);
+                follow_if_changed(ts, rec, frame, hooked, version, cd, events);
             }
         }
         return rec->legacy_lines

@@ -128,12 +128,12 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
     if (pep669_thread.line_origin == PEP669_ORIGIN_PROBE) {
         /* A line probe: the frame runs the probe's call.  Checked on a
          * copy now, made at the location's line event once the frame
-         * runs traced (pep669_trace_probe, pep669_trace). */
+         * runs traced (fire_line_probe, pep669_trace). */
         int to = pep669_backend_jump_check(f, value, lineno_orig, closure);
         if (to < 0) {
             return -1;
         }
-        /* (where the callbacks see it: pep669_trace_probe puts the
+        /* (where the callbacks see it: fire_line_probe puts the
          * location back for the stub) */
         pep669_backend_frame_set_lasti(rec->frame, to);
         pep669_backend_frame_resync(rec->frame, to);

@@ -7,7 +7,7 @@
  * bytecode in which each LINE location still wanted jumps to a stub,
  * appended after the code, that calls this clone's probe and jumps back.
  * The frame itself runs untraced; the probe fires LINE there (probe_fire.c,
- * pep669_trace_probe) and, once the location is DISABLEd, puts the
+ * fire_line_probe) and, once the location is DISABLEd, puts the
  * original instruction back for every frame running the clone.
  *
  * A clone is built only where every location it covers is exact (every

@@ -15,17 +15,17 @@
 /* After a probe, whose callbacks (or callee) may have changed the events:
  * the frame runs from here on as `events` (the record's) want. */
 static void
-frame_follows(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-              uint32_t events)
+follow_after_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                   uint32_t events)
 {
-    int want = with_record(rec, wants_lines(events), events);
+    int want = mode_with_record(rec, mode_for(events), events);
     PyFrameObject *f = pep669_backend_frame_pyframe(frame);
     if (!want) {
         flags_show(rec, f);
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     if (want) {
-        set_flags_rec(f, rec, events);
+        flags_set(f, rec, events);
     }
 }
 
@@ -78,10 +78,11 @@ probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
  * unpatched once none does.  0, or -1 with an exception (a callback's: the
- * frame raises at the location). */
-static int
-pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
-                   Pep669Site *site)
+ * frame raises at the location).  (Out of line: the vectorcall's own C
+ * frame stays small.) */
+static PEP669_NOINLINE int
+fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
+                Pep669Site *site)
 {
     Pep669Record *rec = pep669_thread.record_top;
     Pep669CodeData *cd;
@@ -158,7 +159,7 @@ pep669_trace_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* The callbacks may have changed the events: the frame follows. */
     events = record_events(rec, &cd);
     pep669_backend_frame_resync(frame, loc);
-    frame_follows(ts, rec, frame, events);
+    follow_after_probe(ts, rec, frame, events);
     return 0;
 }
 
@@ -222,20 +223,22 @@ call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         rec->last_line = line_of(rec->code, loc);
         pep669_backend_frame_resync(frame, loc);
     }
-    frame_follows(ts, rec, frame, events);
+    follow_after_probe(ts, rec, frame, events);
     PyErr_Restore(type, value, tb);
 }
 
 static PyObject *
-call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-           Pep669Clone *cl, Pep669Site *site, PyObject **top);
+make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                 Pep669Clone *cl, Pep669Site *site, PyObject **top);
 
 /* A call probe of `cl` was called by its stub for `site`, the stack's top
  * (below the probe) at `top`: CALL, the call, C_RETURN or C_RAISE; what
- * the probe returns (see pep669_backend_call_site_finish). */
-static PyObject *
-pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
-                        Pep669Clone *cl, Pep669Site *site, PyObject **top)
+ * the probe returns (see pep669_backend_call_site_finish).  Out of line:
+ * it stays on the C stack under the callee, and the vectorcall's frame
+ * stays as small as before. */
+static PEP669_NOINLINE PyObject *
+fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
+                Pep669Clone *cl, Pep669Site *site, PyObject **top)
 {
     Pep669Record *rec = pep669_thread.record_top;
     uint64_t version = pep669_registry.version;
@@ -246,7 +249,7 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
     else {
         rec = NULL;
     }
-    PyObject *out = call_probe(ts, rec, frame, cl, site, top);
+    PyObject *out = make_probed_call(ts, rec, frame, cl, site, top);
     if (rec != NULL && (version != pep669_registry.version ||
                         !pep669_backend_thread_plain(ts))) {
         call_probe_follow(ts, rec, frame, cl, site->loc, covered);
@@ -255,8 +258,8 @@ pep669_trace_call_probe(PyThreadState *ts, Pep669Frame *frame,
 }
 
 static PyObject *
-call_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-           Pep669Clone *cl, Pep669Site *site, PyObject **top)
+make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                 Pep669Clone *cl, Pep669Site *site, PyObject **top)
 {
     PyCodeObject *co = cl->orig;
     Pep669CodeData *cd = NULL;
@@ -347,9 +350,9 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
                             "pep669: call probe called out of its stub");
             return NULL;
         }
-        return pep669_trace_call_probe(ts, frame, cl,
-                                       &cl->sites[probe->site],
-                                       (PyObject **)args - 1);
+        return fire_call_probe(ts, frame, cl,
+                               &cl->sites[probe->site],
+                               (PyObject **)args - 1);
     }
     if (cl != NULL && frame != NULL) {
         site = pep669_clone_stub_site(cl,
@@ -359,7 +362,7 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
         /* Called from elsewhere than its stubs: nothing to do. */
         Py_RETURN_FALSE;
     }
-    if (pep669_trace_probe(ts, frame, cl, site) < 0) {
+    if (fire_line_probe(ts, frame, cl, site) < 0) {
         return NULL;
     }
     /* The stub's POP_JUMP_IF_FALSE goes back to the location. */

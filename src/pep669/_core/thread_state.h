@@ -35,7 +35,7 @@ typedef struct Pep669ThreadState {
     PyObject *unhooked_exc;
     /* The registry's version when a scan of the frames above the
      * unhooked one found none that wants the trampoline (0: none made;
-     * trampoline.c, outer_wants). */
+     * trampoline.c, outer_frame_wants). */
     uint64_t outer_clean_version;
     /* frames.c: freed records kept for the next runs (linked by prev),
      * their count, and whether the thread frees them at its exit (0: not
@@ -57,6 +57,12 @@ typedef struct Pep669ThreadState {
         unsigned int moves;
         int light_mode;
     } trampoline;
+#ifdef PEP669_DEBUG
+    /* (checks) pep669_trace_show/unshow brackets under way, and the
+     * innermost record at the start of each of the first few. */
+    int shown_depth;
+    Pep669Record *shown_top[8];
+#endif
 } Pep669ThreadState;
 
 extern PEP669_THREAD_LOCAL_FAST Pep669ThreadState pep669_thread;

@@ -16,14 +16,14 @@
  * (pep669_trace_show / pep669_trace_unshow). */
 #include "trampoline.h"
 
-/* The events of a frame that runs a clone (`events` as needed() gives
+/* The events of a frame that runs a clone (`events` as events_to_watch() gives
  * them): its probes stand in for LINE where the frame's flow goes, while
  * the clone is valid; the LINE locations behind handlers are left.  When
  * the probes stop standing in (the frame is traced from now on), the line
  * of its current instruction is the last one, as for a frame adopted in
  * the middle of its run. */
 PEP669_INTERNAL PEP669_NOINLINE uint32_t
-probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
     if (rec->clone->calls) {
         /* A call clone: its probes make every call, while it is valid. */
@@ -136,11 +136,11 @@ forget_unhooked(void)
  * (which knows the code's data) the frame then gets line events, which
  * switch opcode events on and off as it goes. */
 PEP669_INTERNAL void
-set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
+flags_set(PyFrameObject *f, Pep669Record *rec, uint32_t events)
 {
     if (f != NULL) {
         int lines;
-        events = armed(rec, events);
+        events = with_handler_events(rec, events);
         lines = (events & PEP669_BIT(LINE)) != 0;
         int opcodes =
             (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
@@ -179,7 +179,7 @@ set_flags_rec(PyFrameObject *f, Pep669Record *rec, uint32_t events)
  * hook or want nothing (pep669_thread.outer_clean_version: the registry's
  * version of that scan). */
 static int
-outer_wants(Pep669Frame *frame)
+outer_frame_wants(Pep669Frame *frame)
 {
     if (pep669_thread.outer_clean_version == pep669_registry.version &&
         pep669_thread.outer_clean_version != 0) {
@@ -191,7 +191,7 @@ outer_wants(Pep669Frame *frame)
         Pep669CodeData *cd;
         PyCodeObject *co = pep669_backend_frame_code(f);
         uint32_t events = code_events(co, &cd);
-        if (wants_unhooked(events)) {
+        if (mode_for_unhooked(events)) {
             return 1;
         }
     }
@@ -211,9 +211,9 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     PyCodeObject *co = pep669_backend_frame_code(frame);
     uint32_t events = code_events(co, &cd);
     int transit = 0;
-    int want = wants_unhooked(events);
+    int want = mode_for_unhooked(events);
     if (!want) {
-        if (!outer_wants(frame)) {
+        if (!outer_frame_wants(frame)) {
             if (is_unhooked(frame)) {
                 flags_show(&pep669_thread.unhooked, f != NULL ? f
                            : pep669_backend_frame_pyframe(frame));
@@ -238,7 +238,7 @@ adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
     if (f == NULL) {
         f = pep669_backend_current_pyframe(ts);
     }
-    set_flags_rec(f, &pep669_thread.unhooked, transit ? 0 : events);
+    flags_set(f, &pep669_thread.unhooked, transit ? 0 : events);
     /* A transit needs the 'return' event: tracing on. */
     return transit ? WANT_FULL : want;
 }
@@ -265,6 +265,13 @@ cached_events(Pep669Record *rec)
                (rec->cd->done_known &&
                 rec->cd->done_epoch == rec->events_epoch)
              : !(rec->events_cached & PEP669_LINE_LEVEL_EVENTS))) {
+        /* (the stamps say nothing it derives from changed: computing it
+         * again gives the same) */
+        PEP669_DEBUG_ONLY({
+            Pep669CodeData *now;
+            PEP669_ASSERT(code_events(rec->code, &now) ==
+                          rec->events_cached);
+        })
         return rec->events_cached;
     }
     Pep669CodeData *cd;
@@ -309,6 +316,12 @@ pep669_trace_show(PyThreadState *ts)
 {
     int shown = 0;
     Pep669Record *top = pep669_thread.record_top;
+    PEP669_DEBUG_ONLY({
+        int depth = pep669_thread.shown_depth++;
+        if (depth < 8) {
+            pep669_thread.shown_top[depth] = top;
+        }
+    })
     if (top != NULL && top->engaged) {
         if (top->legacy_lines == top->cur_lines &&
             top->legacy_opcodes == top->cur_opcodes) {
@@ -333,6 +346,13 @@ void
 pep669_trace_unshow(PyThreadState *ts, int shown)
 {
     Pep669Record *top = pep669_thread.record_top;
+    /* (show and unshow pair, around callbacks that leave the thread's
+     * records as they found them) */
+    PEP669_DEBUG_ONLY({
+        int depth = --pep669_thread.shown_depth;
+        PEP669_ASSERT(depth >= 0);
+        PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] == top);
+    })
     if ((shown & 4) && top != NULL && top->engaged) {
         PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
         int lines, opcodes;
@@ -384,12 +404,12 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
 {
     show_caller(ts);
     if (version == pep669_registry.version) {
-        events = needed(co, cd, events);
+        events = events_to_watch(co, cd, events);
     }
     else {
         events = code_events(co, &cd);
     }
-    int want = wants_lines(events);
+    int want = mode_for(events);
     if (want && cd == NULL) {
         /* Traced code gets its data now, so that every event of the run
          * reads it from the record.  Without memory it just does not:
@@ -403,8 +423,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                  pep669_backend_probes_supported()) {
             /* The code's first run can be on probes too (its analysis,
              * which the next run would make anyway, is made now). */
-            events = needed(co, cd, pep669_code_data_events(cd));
-            want = wants_lines(events);
+            events = events_to_watch(co, cd, pep669_code_data_events(cd));
+            want = mode_for(events);
         }
     }
     init_record(rec, frame, co, cd);
@@ -418,8 +438,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         Pep669Clone *cl = pep669_probe_clone(co, cd);
         if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
             rec->clone = cl;
-            events = probed(rec, cd, events);
-            want = wants_lines(events);
+            events = less_probed(rec, cd, events);
+            want = mode_for(events);
         }
         else if (cl != NULL) {
             pep669_clone_decref(cl);
@@ -433,8 +453,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         Pep669Clone *cl = pep669_probe_call_clone(co, cd);
         if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
             rec->clone = cl;
-            events = probed(rec, cd, events);
-            want = wants_lines(events);
+            events = less_probed(rec, cd, events);
+            want = mode_for(events);
         }
         else if (cl != NULL) {
             pep669_clone_decref(cl);
@@ -460,12 +480,15 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
      * instruction for the LINE rule. */
     rec->last_line = (fresh || !want) ? -1
         : line_of(co, pep669_backend_frame_lasti(frame));
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
     rec->prev = pep669_thread.record_top;
     pep669_thread.record_top = rec;
     if (rec->line_covered) {
         /* The evaluator takes the bytecode from f_code when the run
          * starts: the clone's, until the trampoline's first event in the
          * frame puts the frame's own code back (end_window). */
+        PEP669_ASSERT(!rec->swapped && rec->clone->code != NULL);
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->window = 1;
         pep669_backend_trace_window(ts);
@@ -476,12 +499,12 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     if (want == WANT_FULL) {
         /* The frame object exists from the start up to 3.10; on 3.11 the
          * 'call' event sets the filters once it does.  (A frame watched
          * for exceptions only gets them at its first event.) */
-        set_flags_rec(pep669_backend_frame_pyframe(frame), rec, events);
+        flags_set(pep669_backend_frame_pyframe(frame), rec, events);
     }
 }
 
@@ -492,16 +515,18 @@ PEP669_INTERNAL void
 end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
 {
     Pep669CodeData *cd;
+    /* (the window is open only on a line clone's run) */
+    PEP669_ASSERT(rec->window && rec->clone != NULL && rec->line_covered);
     pep669_backend_frame_set_code(rec->frame, rec->code);
     rec->window = 0;
     uint32_t events = record_events(rec, &cd);
-    int want = with_record(rec, wants_lines(events), events);
+    int want = mode_with_record(rec, mode_for(events), events);
     if (!want) {
         flags_show(rec, frame);
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     if (want) {
-        set_flags_rec(frame, rec, events);
+        flags_set(frame, rec, events);
     }
 }
 
@@ -515,11 +540,11 @@ pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
         rec->line_covered = 0;
         rec->calls_covered = 0;
         uint32_t events = record_events(rec, &cd);
-        int want = with_record(rec, wants_lines(events), events);
-        apply(ts, want);
+        int want = mode_with_record(rec, mode_for(events), events);
+        set_trampoline_mode(ts, want);
         if (want) {
-            set_flags_rec(pep669_backend_frame_pyframe(rec->frame), rec,
-                          events);
+            flags_set(pep669_backend_frame_pyframe(rec->frame), rec,
+                      events);
         }
     }
 }
@@ -527,6 +552,8 @@ pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
 void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
+    /* (records pair: the one popped is the innermost pushed) */
+    PEP669_ASSERT(pep669_thread.record_top == rec);
     pep669_thread.record_top = rec->prev;
     clear_record(rec);
     if (rec->clone != NULL) {
@@ -544,7 +571,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     uint32_t events;
     int want;
     if (caller == NULL) {
-        apply(ts, 0);
+        set_trampoline_mode(ts, 0);
         return;
     }
     Pep669Record *crec;
@@ -553,9 +580,9 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     int filters_hold = 0;
     if (pep669_hooked_record(caller) != NULL) {
         crec = pep669_thread.record_top;
-        events = probed(crec, crec->cd, cached_events(crec));
-        want = with_record(crec, wants_lines(events),
-                           events);
+        events = less_probed(crec, crec->cd, cached_events(crec));
+        want = mode_with_record(crec, mode_for(events),
+                                events);
         filters_hold = !crec->exc_seen && !crec->handler_armed &&
                        crec->deferred_count == 0 && !crec->region &&
                        crec->clone == NULL &&
@@ -564,8 +591,8 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     else if (is_unhooked(caller)) {
         crec = &pep669_thread.unhooked;
         events = code_events(crec->code, &cd);
-        want = with_record(crec, wants_unhooked(events),
-                           events);
+        want = mode_with_record(crec, mode_for_unhooked(events),
+                                events);
     }
     else {
         /* A frame that did not come through the hook (it had no events
@@ -573,11 +600,11 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         int want = adopt_unhooked(ts, caller, NULL);
         /* (set_flags ran before the trampoline was on: redo with the
          * legacy tracer known.) */
-        apply(ts, want);
+        set_trampoline_mode(ts, want);
         if (want && !pep669_thread.unhooked.transit) {
             PyFrameObject *f = pep669_backend_current_pyframe(ts);
-            set_flags_rec(f, &pep669_thread.unhooked,
-                          code_events(pep669_thread.unhooked.code, &cd));
+            flags_set(f, &pep669_thread.unhooked,
+                      code_events(pep669_thread.unhooked.code, &cd));
         }
         return;
     }
@@ -585,11 +612,11 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         /* It will run untraced: the trampoline will not see it end. */
         forget_unhooked();
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     if (want && !filters_hold) {
         /* The caller ran traced before (it has its frame object): its
          * filters may need to follow a change made during the callee. */
-        set_flags_rec(pep669_backend_frame_pyframe(caller), crec, events);
+        flags_set(pep669_backend_frame_pyframe(caller), crec, events);
     }
     else if (want) {
         /* (they showed the program's while the callee ran) */
@@ -608,34 +635,34 @@ pep669_trace_refresh(PyThreadState *ts)
     Pep669Record *top = pep669_hooked_record(frame);
     if (top != NULL) {
         PyCodeObject *co = top->code;
-        uint32_t events = probed(top, top->cd, code_events(co, &cd));
-        int want = with_record(top, wants_lines(events), events);
-        apply(ts, want);
+        uint32_t events = less_probed(top, top->cd, code_events(co, &cd));
+        int want = mode_with_record(top, mode_for(events), events);
+        set_trampoline_mode(ts, want);
         if (want) {
-            set_flags_rec(pep669_backend_current_pyframe(ts), top, events);
+            flags_set(pep669_backend_current_pyframe(ts), top, events);
         }
         else {
             flags_show(top, pep669_backend_current_pyframe(ts));
         }
         return;
     }
-    apply(ts, adopt_unhooked(ts, frame, NULL));
+    set_trampoline_mode(ts, adopt_unhooked(ts, frame, NULL));
     if (is_unhooked(frame) && !pep669_thread.unhooked.transit) {
-        set_flags_rec(pep669_backend_current_pyframe(ts),
-                      &pep669_thread.unhooked,
-                      code_events(pep669_thread.unhooked.code, &cd));
+        flags_set(pep669_backend_current_pyframe(ts),
+                  &pep669_thread.unhooked,
+                  code_events(pep669_thread.unhooked.code, &cd));
     }
 }
 
 /* The frame runs from here on as its events want. */
 PEP669_INTERNAL void
-follow(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-       int hooked)
+follow_events(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              int hooked)
 {
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    int want = with_record(
-        rec, hooked ? wants_lines(events) : wants_unhooked(events), events);
+    int want = mode_with_record(
+        rec, hooked ? mode_for(events) : mode_for_unhooked(events), events);
     if (!want) {
         /* The rest of the run is untraced: the frame shows the program's
          * filters (a legacy tracer's) again. */
@@ -644,9 +671,9 @@ follow(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (!want && !hooked) {
         forget_unhooked();
     }
-    apply(ts, want);
+    set_trampoline_mode(ts, want);
     if (want) {
-        set_flags_rec(frame, rec, events);
+        flags_set(frame, rec, events);
     }
 }
 
@@ -694,6 +721,8 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     rec->was_traced = want != 0;
     rec->last_line = -1;
     rec->quiet_entry = version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
     rec->prev = pep669_thread.record_top;
     pep669_thread.record_top = rec;
     if (cl != NULL) {
@@ -716,6 +745,8 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
             ts, (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0)) {
         return 0;
     }
+    /* (records pair: the one popped is the innermost pushed) */
+    PEP669_ASSERT(pep669_thread.record_top == rec);
     pep669_thread.record_top = rec->prev;
     if (rec->clone != NULL) {
         pep669_clone_decref(rec->clone);

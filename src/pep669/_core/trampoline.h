@@ -24,6 +24,9 @@ static inline void
 pep669_trace_unswap(Pep669Record *rec)
 {
     if (rec->swapped) {
+        /* (swapped only on a call clone's run, never with a window) */
+        PEP669_ASSERT(rec->clone != NULL && rec->calls_covered &&
+                      !rec->window);
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->swapped = 0;
     }
@@ -36,6 +39,7 @@ pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
     pep669_trace_unswap(rec);
     if (rec->window) {
+        PEP669_ASSERT(rec->clone != NULL && !rec->swapped);
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->window = 0;
         /* (the window's tracing state, which no trace call reset) */
@@ -72,23 +76,24 @@ void pep669_trace_unshow(PyThreadState *ts, int shown);
 
 /* ---- shared with legacy_events.c, probe_fire.c, lineno.c ---- */
 
-PEP669_INTERNAL uint32_t probed_slow(Pep669Record *rec, Pep669CodeData *cd,
-                                     uint32_t events);
+PEP669_INTERNAL uint32_t less_probed_slow(Pep669Record *rec,
+                                          Pep669CodeData *cd,
+                                          uint32_t events);
 PEP669_INTERNAL void forget_unhooked(void);
-PEP669_INTERNAL void set_flags_rec(PyFrameObject *f, Pep669Record *rec,
-                                   uint32_t events);
+PEP669_INTERNAL void flags_set(PyFrameObject *f, Pep669Record *rec,
+                               uint32_t events);
 PEP669_INTERNAL int adopt_unhooked(PyThreadState *ts, Pep669Frame *frame,
                                    PyFrameObject *f);
 PEP669_INTERNAL void end_window(PyThreadState *ts, Pep669Record *rec,
                                 PyFrameObject *frame);
-PEP669_INTERNAL void follow(PyThreadState *ts, Pep669Record *rec,
-                            PyFrameObject *frame, int hooked);
+PEP669_INTERNAL void follow_events(PyThreadState *ts, Pep669Record *rec,
+                                   PyFrameObject *frame, int hooked);
 
 /* The events of `events` (the code's) that the trampoline must look for:
  * line-level events whose every location is DISABLEd need nothing; those
  * left only behind exception handlers become PEP669_HANDLER_EVENTS. */
 static inline uint32_t
-needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+events_to_watch(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
         events &= ~pep669_code_done(co, cd);
@@ -104,7 +109,7 @@ needed(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
  * behind handlers are back (LINE too, where the frame's probes stood in
  * for it). */
 static inline uint32_t
-armed(Pep669Record *rec, uint32_t events)
+with_handler_events(Pep669Record *rec, uint32_t events)
 {
     if ((events & PEP669_HANDLER_EVENTS) && rec != NULL &&
         rec->handler_armed && rec->cd != NULL) {
@@ -116,13 +121,16 @@ armed(Pep669Record *rec, uint32_t events)
     return events;
 }
 
+/* `events` less those the run's clone stands in for (the call events on
+ * a call clone, LINE and the branch events on a line clone), while it
+ * does (see less_probed_slow). */
 static inline uint32_t
-probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+less_probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
     if (rec == NULL || rec->clone == NULL || cd == NULL) {
         return events;
     }
-    return probed_slow(rec, cd, events);
+    return less_probed_slow(rec, cd, events);
 }
 
 /* The code's events as far as the trampoline is concerned. */
@@ -130,7 +138,7 @@ static inline uint32_t
 code_events(PyCodeObject *co, Pep669CodeData **cdp)
 {
     uint32_t events = pep669_code_events(co, cdp);
-    return needed(co, *cdp, events);
+    return events_to_watch(co, *cdp, events);
 }
 
 /* The same, with the code data cached in the record (a code object keeps
@@ -144,14 +152,17 @@ record_events(Pep669Record *rec, Pep669CodeData **cdp)
     if (rec->cd == NULL) {
         uint32_t events = code_events(rec->code, cdp);
         rec->cd = *cdp;
-        return armed(rec, probed(rec, rec->cd, events));
+        return with_handler_events(rec, less_probed(rec, rec->cd, events));
     }
     *cdp = rec->cd;
     if (rec->cd->version != pep669_registry.version) {
         pep669_code_data_refresh(rec->cd);
+        PEP669_ASSERT(rec->cd->version == pep669_registry.version);
     }
-    return armed(rec, probed(rec, rec->cd,
-                             needed(rec->code, rec->cd, rec->cd->events)));
+    return with_handler_events(
+        rec, less_probed(rec, rec->cd,
+                         events_to_watch(rec->code, rec->cd,
+                                         rec->cd->events)));
 }
 
 /* Is `frame` the unhooked slot's frame?  Frames are reused at the same
@@ -179,7 +190,7 @@ is_unhooked(Pep669Frame *frame)
 #define WANT_FULL PEP669_TRACE_FULL
 
 static inline int
-wants_lines(uint32_t events)
+mode_for(uint32_t events)
 {
     if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
         return WANT_FULL;
@@ -191,15 +202,16 @@ wants_lines(uint32_t events)
 /* The same for the frame that runs traced without the hook: its exit
  * events come from the trampoline too. */
 static inline int
-wants_unhooked(uint32_t events)
+mode_for_unhooked(uint32_t events)
 {
-    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL : wants_lines(events);
+    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL : mode_for(events);
 }
 
-/* A frame that saw an exception looks for its handler and re-raises with
- * opcode events: tracing on for the rest of its run. */
+/* The mode `want` (mode_for's) for the frame of `rec`: a frame that saw
+ * an exception looks for its handler and re-raises with opcode events:
+ * tracing on for the rest of its run. */
 static inline int
-with_record(Pep669Record *rec, int want, uint32_t events)
+mode_with_record(Pep669Record *rec, int want, uint32_t events)
 {
     if (rec != NULL && want != WANT_FULL &&
         ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
@@ -283,7 +295,7 @@ region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
 
 /* Make the thread's trampoline state what the frame needs. */
 static inline void
-apply(PyThreadState *ts, int want)
+set_trampoline_mode(PyThreadState *ts, int want)
 {
     if (want != pep669_backend_trace_mode(ts)) {
         if (want) {
