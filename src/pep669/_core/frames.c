@@ -338,6 +338,7 @@ record_get(void)
     return record_alloc();
 }
 
+#ifdef PEP669_DEBUG
 /* A record back in the cache after its run: popped, and holding no
  * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
 static inline int
@@ -349,6 +350,7 @@ record_released(Pep669Record *rec)
            rec->deferred_type == NULL && rec->deferred_value == NULL &&
            rec->deferred_tb == NULL && !rec->window && !rec->swapped;
 }
+#endif
 
 static inline void
 record_put(Pep669Record *rec)
