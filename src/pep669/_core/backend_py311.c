@@ -16,7 +16,6 @@
 #pragma GCC visibility pop
 
 #include "events.h"
-#include "engine_entry.h"
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
 #  error "backend_py311.c is for CPython 3.11"
