@@ -77,7 +77,10 @@ FACES = ["backend.h", "monitor.h", "engine_entry.h"]
 # layer: (layers above it that are gated, the only units they may reach
 # in it).  stack.h: the hook's own stack check, inline in the hook.
 GATES = {
-    "event sources": (["backends"], ["engine_entry.h", "stack"]),
+    # thread_state: the per-thread struct, whose `trampoline` words are
+    # the backend trampoline's own state.
+    "event sources": (["backends"], ["engine_entry.h", "stack",
+                                     "thread_state"]),
 }
 # Units that no file of a unit-by-stem name: everything of a backend.
 GROUPS = [("backend", ["backend_py3*.c", "backend_*.h", "backend/*"])]
@@ -88,6 +91,9 @@ ALLOWED = {
     ("monitor_engine", "trampoline"):
         "callbacks_begin/end show the program's frame flags "
         "(pep669_trace_show/unshow) while callbacks run",
+    ("monitor_engine", "thread_state"):
+        "callbacks_begin/end set the event whose callbacks run "
+        "(pep669_thread.what_event, read by f_lineno's setter)",
 }
 
 # Engine files over MAX_LINES lines: why they still are.
