@@ -24,9 +24,10 @@ import re
 import sys
 
 CORE = "src/pep669/_core/"
-HEADERS = ("compat.h", "events.h", "monitor.h", "registry.h", "codedata.h",
-           "lineflow.h", "wanted.h", "dispatch.h",
-           "frames.h", "trace.h", "probe.h", "backend.h", "stack.h")
+HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
+           "codedata.h", "lineflow.h", "wanted.h", "dispatch.h", "record.h",
+           "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
+           "probe_fire.h", "frames.h", "probe.h", "backend.h", "stack.h")
 # The backend's templates (backend/README.md): code included by the
 # per-version backend/py3X.c, which finds the engine's headers through
 # INCLUDE_DIRS.
@@ -73,9 +74,10 @@ def extensions(version_info=sys.version_info):
     backend = "backend/py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
-              "wanted.c", "dispatch.c", "frames.c", "trace.c", "probe.c",
-              "stack.c", "callbacks.c", "capi.c", "monitor_engine.c",
-              backend)])]
+              "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
+              "legacy_events.c", "probe_fire.c", "lineno.c",
+              "thread_state.c", "probe.c", "stack.c", "callbacks.c",
+              "capi.c", "monitor_engine.c", backend)])]
 
 
 def extension_options(platform=sys.platform, version_info=sys.version_info,

@@ -77,7 +77,10 @@ FACES = ["backend.h", "monitor.h", "engine_entry.h"]
 # layer: (layers above it that are gated, the only units they may reach
 # in it).  stack.h: the hook's own stack check, inline in the hook.
 GATES = {
-    "event sources": (["backends"], ["engine_entry.h", "stack"]),
+    # thread_state: the per-thread struct, whose `trampoline` words are
+    # the backend trampoline's own state.
+    "event sources": (["backends"], ["engine_entry.h", "stack",
+                                     "thread_state"]),
 }
 # Units that no file of a unit-by-stem name: everything of a backend.
 GROUPS = [("backend", ["backend_py3*.c", "backend_*.h", "backend/*"])]
@@ -85,23 +88,16 @@ GROUPS = [("backend", ["backend_py3*.c", "backend_*.h", "backend/*"])]
 # Known edges that break the rules today, (from unit, to unit): why.
 # The lead empties this as the merges of issue 13 remove them.
 ALLOWED = {
-    ("probe", "trace"):
-        "probe firing lives in trace.c (pep669_trace_probe) and probes "
-        "read the record: trace <-> probe (branch trace splits them)",
-    ("monitor_engine", "trace"):
+    ("monitor_engine", "trampoline"):
         "callbacks_begin/end show the program's frame flags "
-        "(pep669_trace_show/unshow) and set pep669_trace_what_event",
-    ("backend", "trace"):
-        "the backends read the core's record and call the trampoline "
-        "outside an entry header (engine_entry.h, branch trace)",
-    ("backend", "frames"):
-        "the hook calls pep669_frame_eval through frames.h, not an entry "
-        "header (engine_entry.h, branch trace)",
+        "(pep669_trace_show/unshow) while callbacks run",
+    ("monitor_engine", "thread_state"):
+        "callbacks_begin/end set the event whose callbacks run "
+        "(pep669_thread.what_event, read by f_lineno's setter)",
 }
 
 # Engine files over MAX_LINES lines: why they still are.
 SIZE_ALLOWED = {
-    "trace.c": "split into one-job files (branch trace)",
     "backend/py311.c": "the 3.11 backend, moved as is while branch py311 "
                        "changes it",
     "native314.c": "split (branch native)",

@@ -149,9 +149,9 @@ PyObject *pep669_backend_handler_mark(PyThreadState *ts);
 
 /* ==== the trace trampoline (line-level events) ====
  *
- * pep669_trace (trace.c) is a Py_tracefunc.  It is the thread's trace
- * function only while a frame that needs it runs; the trace function the
- * thread had before (a sys.settrace user, a C tracer) stays its "legacy"
+ * pep669_trace (legacy_events.c) is a Py_tracefunc.  It is the thread's
+ * trace function only while a frame that needs it runs; the trace function
+ * the thread had before (a sys.settrace user, a C tracer) stays its "legacy"
  * tracer, keeps its c_traceobj, and is forwarded every event. */
 
 /* Is pep669_trace the thread's trace function? */

@@ -123,6 +123,14 @@ PyErr_SetRaisedException(PyObject *exc)
 #  define PEP669_NOINLINE
 #endif
 
+/* A function shared between the engine's files and nothing else: no
+ * PLT indirection for the calls (they are direct within the extension). */
+#if defined(__GNUC__) && !defined(_WIN32)
+#  define PEP669_INTERNAL __attribute__((visibility("hidden")))
+#else
+#  define PEP669_INTERNAL
+#endif
+
 #if defined(__GNUC__)
 #  define PEP669_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define PEP669_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -16,7 +16,7 @@
  * exception instead of returning. */
 #include "frames.h"
 #include "dispatch.h"
-#include "trace.h"
+#include "trampoline.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #  include <pthread.h>
@@ -152,6 +152,102 @@ bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
 }
 
+/* Whether 3.12 would instrument a `for` loop's FOR_ITER in `co` (its
+ * data `cd`), which keeps it from specialising: some tool set LINE,
+ * INSTRUCTION or a branch event for the code (with a callback or not),
+ * and the tools with callbacks did not DISABLE every location of it. */
+static int
+for_iter_instrumented(PyCodeObject *co, Pep669CodeData *cd)
+{
+    static const int evs[] = {PEP669_EV_LINE, PEP669_EV_INSTRUCTION,
+                              PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT,
+                              PEP669_EV_BRANCH_RIGHT};
+    uint32_t set = 0;
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        if (pep669_registry.global_tools[evs[i]]) {
+            set |= 1u << evs[i];
+        }
+    }
+    if (cd != NULL) {
+        uint32_t local = 0;
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            local |= cd->local_events[tool];
+        }
+        set |= local & (PEP669_BIT(LINE) | PEP669_BIT(INSTRUCTION) |
+                        PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) |
+                        PEP669_BIT(BRANCH_RIGHT));
+        if (set & cd->events) {
+            set &= ~(cd->events & pep669_code_done(co, cd));
+        }
+    }
+    return set != 0;
+}
+
+/* A generator or coroutine frame returned `retval`: STOP_ITERATION in
+ * the frame that drives it from bytecode, if any.  -1 with an exception
+ * if a callback raised. */
+static PEP669_NOINLINE int
+generator_returned(PyThreadState *ts, Pep669Record *rec,
+                   PyObject *retval)
+{
+    Pep669Frame *consumer = pep669_backend_current_frame(ts);
+    Pep669Record *crec = NULL;
+    Pep669CodeData *cd;
+    int offset, drive;
+    if (consumer == NULL ||
+        !(rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                 CO_ITERABLE_COROUTINE)) ||
+        !(drive = pep669_backend_frame_drives_generator(consumer,
+                                                        &offset))) {
+        return 0;
+    }
+    PyFrameObject *f = pep669_backend_current_pyframe(ts);
+    if (f == NULL) {
+        return 0;
+    }
+    PyCodeObject *co = pep669_backend_pyframe_code(f);
+    uint32_t events = code_events(co, &cd);
+    if (rec->prev != NULL && rec->prev->frame == consumer) {
+        crec = rec->prev;
+    }
+    else if (is_unhooked(consumer)) {
+        crec = &pep669_thread.unhooked;
+    }
+    if (drive == 2 && for_iter_instrumented(co, cd)) {
+        /* A `for` loop in code with these events: natively its FOR_ITER
+         * stays unspecialised, and the generator's end is no
+         * STOP_ITERATION.  A StopIteration with a value is raised and
+         * cleared by FOR_ITER: RAISE, from the legacy exception event.  A
+         * generator that returned None raises nothing natively (3.8/3.9
+         * raise StopIteration(): no RAISE for it). */
+        if (crec != NULL && retval == Py_None) {
+            crec->stop_offset = offset;
+        }
+        return 0;
+    }
+    if (crec != NULL) {
+        crec->stop_offset = offset;
+    }
+    if (!(events & PEP669_BIT(STOP_ITERATION))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_STOP_ITERATION, offset);
+    if (tools == 0) {
+        return 0;
+    }
+    /* owned */
+    PyObject *stop = retval == Py_None
+        ? PyObject_CallNoArgs(PyExc_StopIteration)
+        : PyObject_CallFunctionObjArgs(PyExc_StopIteration, retval, NULL);
+    if (stop == NULL) {
+        return -1;
+    }
+    int err = pep669_call_tools(ts, tools, PEP669_EV_STOP_ITERATION, co,
+                                offset, stop);
+    Py_DECREF(stop);
+    return err;
+}
+
 static PEP669_NOINLINE PyObject *
 frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            PyObject *result, int *rethrow, Pep669Record *rec)
@@ -170,7 +266,7 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
                          CO_ITERABLE_COROUTINE)) &&
         pep669_backend_frame_exit(ts, frame, result, &offset) ==
             PEP669_EV_PY_RETURN &&
-        pep669_trace_generator_returned(ts, rec, result) < 0) {
+        generator_returned(ts, rec, result) < 0) {
         /* A STOP_ITERATION callback raised: the consumer sees it. */
         Py_CLEAR(result);
     }
@@ -183,8 +279,9 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
  * every frame it calls, and what it keeps there is what monitoring costs
  * in reach (see "Depth" in docs/differences.md). */
 #define RECORD_CACHE 32
-static PEP669_THREAD_LOCAL_FAST Pep669Record *record_cache = NULL;
-static PEP669_THREAD_LOCAL_FAST int record_cached = 0;
+/* (the cache: pep669_thread.record_cache, record_cached) */
+#define record_cache (pep669_thread.record_cache)
+#define record_cached (pep669_thread.record_cached)
 
 #if defined(PEP669_HAVE_PTHREAD_KEY)
 static pthread_key_t record_key;
@@ -220,11 +317,10 @@ record_alloc(void)
     }
 #if defined(PEP669_HAVE_PTHREAD_KEY)
     /* (the cache is kept only on threads that will free it) */
-    static PEP669_THREAD_LOCAL int keyed = 0;
-    if (!keyed) {
+    if (!pep669_thread.record_keyed) {
         pthread_once(&record_key_once, record_key_make);
-        keyed = record_key_ok &&
-                pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
+        pep669_thread.record_keyed = record_key_ok &&
+            pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
     }
 #endif
     return rec;
@@ -241,6 +337,20 @@ record_get(void)
     }
     return record_alloc();
 }
+
+#ifdef PEP669_DEBUG
+/* A record back in the cache after its run: popped, and holding no
+ * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
+static inline int
+record_released(Pep669Record *rec)
+{
+    return rec != pep669_thread.record_top && rec->clone == NULL &&
+           rec->call_callable == NULL && rec->call_arg0 == NULL &&
+           rec->armed_exc == NULL && rec->outside == NULL &&
+           rec->deferred_type == NULL && rec->deferred_value == NULL &&
+           rec->deferred_tb == NULL && !rec->window && !rec->swapped;
+}
+#endif
 
 static inline void
 record_put(Pep669Record *rec)
@@ -288,12 +398,12 @@ delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
     int err = -1;
     if (line != NULL) {
         Pep669Link link;
-        int origin = pep669_trace_line_origin;
-        pep669_trace_line_origin = PEP669_ORIGIN_HOOK;
+        int origin = pep669_thread.line_origin;
+        pep669_thread.line_origin = PEP669_ORIGIN_HOOK;
         pep669_backend_frame_link(ts, frame, &link);
         err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, offset, line);
         pep669_backend_frame_unlink(ts, frame, &link);
-        pep669_trace_line_origin = origin;
+        pep669_thread.line_origin = origin;
         Py_DECREF(line);
     }
     if (err < 0) {
@@ -356,12 +466,14 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         result = pep669_backend_eval_prev(ts, frame, 0);
         pep669_trace_ran(ts, rec);
         if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
+            PEP669_ASSERT(record_released(rec));
             record_put(rec);
             return result;
         }
         /* (no frame event is wanted: no rethrow) */
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         pep669_trace_leave(ts, rec);
+        PEP669_ASSERT(record_released(rec));
         record_put(rec);
         return result;
     }
@@ -404,6 +516,7 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
         throwflag = 1;
     } while (rethrow);
     pep669_trace_leave(ts, rec);
+    PEP669_ASSERT(record_released(rec));
     record_put(rec);
     return result;
 }

@@ -3,11 +3,10 @@
 #ifndef PEP669_FRAMES_H
 #define PEP669_FRAMES_H
 
-#include "backend.h"
+#include "engine_entry.h"
 
-/* Body of every backend's eval-frame hook. */
-PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
-                            int throwflag);
+/* (pep669_frame_eval, the body of every backend's eval-frame hook, is
+ * declared in engine_entry.h) */
 
 /* Called after every registry change: hooks follow what is needed. */
 int pep669_frames_update(void);

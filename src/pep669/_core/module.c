@@ -5,9 +5,9 @@
 #include "codedata.h"
 #include "lineflow.h"
 #include "frames.h"
-#include "trace.h"
+#include "probe_fire.h"
+#include "lineno.h"
 #include "backend.h"
-#include "probe.h"
 #include "stack.h"
 #include "check.h"
 
@@ -592,8 +592,8 @@ exec_module(PyObject *mod)
         return -1;
     }
     if (pep669_code_data_init() < 0 || pep669_registry_init() < 0 ||
-        pep669_backend_init() < 0 || pep669_probe_init() < 0 ||
-        pep669_trace_init() < 0) {
+        pep669_backend_init() < 0 || pep669_probe_fire_init() < 0 ||
+        pep669_lineno_init() < 0) {
         return -1;
     }
     /* The lower layers tell the upper ones through these: the registry

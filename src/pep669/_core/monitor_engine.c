@@ -2,7 +2,7 @@
 #include "monitor.h"
 #include "registry.h"
 #include "backend.h"
-#include "trace.h"
+#include "trampoline.h"
 #include "check.h"
 
 #ifdef PEP669_DEBUG
@@ -100,8 +100,8 @@ pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
     PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
     PEP669_DEBUG_ONLY(loops_open++;)
-    saved[0] = pep669_trace_what_event;
-    pep669_trace_what_event = event;
+    saved[0] = pep669_thread.what_event;
+    pep669_thread.what_event = event;
     saved[1] = pep669_trace_show(ts);
 #if PY_VERSION_HEX < 0x030A0000
     pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
@@ -114,9 +114,9 @@ pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
     /* Nested loops (a callback that fires events through the C API) have
      * put back the event this loop set. */
     PEP669_ASSERT(loops_open > 0);
-    PEP669_ASSERT(pep669_trace_what_event >= 0 &&
-                  pep669_trace_what_event < PEP669_EVENT_COUNT);
+    PEP669_ASSERT(pep669_thread.what_event >= 0 &&
+                  pep669_thread.what_event < PEP669_EVENT_COUNT);
     PEP669_DEBUG_ONLY(loops_open--;)
     pep669_trace_unshow(ts, saved[1]);
-    pep669_trace_what_event = saved[0];
+    pep669_thread.what_event = saved[0];
 }

@@ -6,8 +6,8 @@
  * traced.  Instead, a new frame of such code runs a clone: the original
  * bytecode in which each LINE location still wanted jumps to a stub,
  * appended after the code, that calls this clone's probe and jumps back.
- * The frame itself runs untraced; the probe fires LINE there (trace.c,
- * pep669_trace_probe) and, once the location is DISABLEd, puts the
+ * The frame itself runs untraced; the probe fires LINE there (probe_fire.c,
+ * fire_line_probe) and, once the location is DISABLEd, puts the
  * original instruction back for every frame running the clone.
  *
  * A clone is built only where every location it covers is exact (every
@@ -19,56 +19,13 @@
  * frames traced again as today). */
 #include "probe.h"
 #include "dispatch.h"
-#include "trace.h"
 
 #include <stddef.h>
 #include <string.h>
 
-typedef struct {
-    PyObject_HEAD
-    Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
-    vectorcallfunc vectorcall;
-    int site;            /* a call probe's site, or -1 (line probes) */
-} Pep669Probe;
-
-/* Called by a stub's CALL_FUNCTION 0, which passes the frame's value
- * stack itself: args[-1] is the probe's own slot, and below it the items
- * of a call site's call. */
-static PyObject *
-probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
-                 PyObject *kwnames)
-{
-    Pep669Probe *probe = (Pep669Probe *)self;
-    Pep669Clone *cl = probe->clone;
-    PyThreadState *ts = PyThreadState_GET();
-    Pep669Frame *frame = pep669_backend_current_frame(ts);
-    Pep669Site *site = NULL;
-    if (probe->site >= 0 && cl != NULL && frame != NULL) {
-        if (PyVectorcall_NARGS(nargsf) != 0 || kwnames != NULL ||
-            !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET) ||
-            args[-1] != self) {
-            PyErr_SetString(PyExc_SystemError,
-                            "pep669: call probe called out of its stub");
-            return NULL;
-        }
-        return pep669_trace_call_probe(ts, frame, cl,
-                                       &cl->sites[probe->site],
-                                       (PyObject **)args - 1);
-    }
-    if (cl != NULL && frame != NULL) {
-        site = pep669_clone_stub_site(cl,
-                                      pep669_backend_frame_lasti(frame));
-    }
-    if (site == NULL || site->call) {
-        /* Called from elsewhere than its stubs: nothing to do. */
-        Py_RETURN_FALSE;
-    }
-    if (pep669_trace_probe(ts, frame, cl, site) < 0) {
-        return NULL;
-    }
-    /* The stub's POP_JUMP_IF_FALSE goes back to the location. */
-    Py_RETURN_FALSE;
-}
+/* What a probe does when its stub calls it (probe_fire.c), registered
+ * at initialisation: this file calls nothing above it. */
+static vectorcallfunc probe_fire = NULL;
 
 static PyTypeObject probe_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -81,8 +38,10 @@ static PyTypeObject probe_type = {
 };
 
 int
-pep669_probe_init(void)
+pep669_probe_init(vectorcallfunc fire)
 {
+    PEP669_ASSERT(fire != NULL);
+    probe_fire = fire;
     return PyType_Ready(&probe_type);
 }
 
@@ -208,7 +167,7 @@ new_probes(Py_ssize_t n, int calls)
             break;
         }
         probe->clone = NULL;
-        probe->vectorcall = probe_vectorcall;
+        probe->vectorcall = probe_fire;
         probe->site = calls ? (int)i : -1;
         PyTuple_SET_ITEM(probes, i, (PyObject *)probe);
     }

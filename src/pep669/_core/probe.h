@@ -7,7 +7,7 @@
 
 #include "backend.h"
 #include "lineflow.h"
-#include "trace.h"
+#include "record.h"
 
 struct Pep669Clone;
 /* Unpatch every site: frames running it must then be traced. */
@@ -142,7 +142,17 @@ void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 /* For tests: what the code's data says of its clone. */
 PyObject *pep669_probe_state(PyCodeObject *co);
 
-/* Module initialisation: the probe type. */
-int pep669_probe_init(void);
+/* A probe object: what a stub calls (its vectorcall is the one given to
+ * pep669_probe_init). */
+typedef struct {
+    PyObject_HEAD
+    Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
+    vectorcallfunc vectorcall;
+    int site;            /* a call probe's site, or -1 (line probes) */
+} Pep669Probe;
+
+/* Module initialisation: the probe type, and what a probe does when
+ * called (`fire`: probe_fire.c's, given by pep669_probe_fire_init). */
+int pep669_probe_init(vectorcallfunc fire);
 
 #endif

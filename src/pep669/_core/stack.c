@@ -12,10 +12,10 @@
 _Static_assert(PEP669_STACK_MARGIN_CALLBACK < PEP669_STACK_MARGIN,
                "a callback may use part of the margin, not more");
 
-PEP669_THREAD_LOCAL_FAST uintptr_t pep669_stack_limit = UINTPTR_MAX;
-/* The thread's stack: [stack_low, stack_high) (0, 0: unknown). */
-static PEP669_THREAD_LOCAL uintptr_t stack_low = 0;
-static PEP669_THREAD_LOCAL uintptr_t stack_high = 0;
+/* The thread's limit and stack bounds (pep669_thread.stack). */
+#define pep669_stack_limit (pep669_thread.stack.limit)
+#define stack_low (pep669_thread.stack.low)
+#define stack_high (pep669_thread.stack.high)
 
 /* Learn the bounds of the running thread's stack, once. */
 static void
@@ -86,6 +86,6 @@ pep669_stack_state(uintptr_t *sp, uintptr_t *low, uintptr_t *high,
     *low = stack_low;
     *high = stack_high;
     *limit = pep669_stack_limit;
-    *limit_callback = stack_low == 0 ? 0
-                                     : stack_low + PEP669_STACK_MARGIN_CALLBACK;
+    *limit_callback = stack_low == 0
+        ? 0 : stack_low + PEP669_STACK_MARGIN_CALLBACK;
 }

@@ -9,7 +9,7 @@
 #ifndef PEP669_STACK_H
 #define PEP669_STACK_H
 
-#include "compat.h"
+#include "thread_state.h"
 #include <stdint.h>
 
 /* Room kept free below a monitored frame: what its own run needs besides
@@ -20,9 +20,7 @@
  * there): a callback may use the margin above, down to this. */
 #define PEP669_STACK_MARGIN_CALLBACK (32 * 1024)
 
-/* Above this address the stack has more than PEP669_STACK_MARGIN left
- * (UINTPTR_MAX: not known yet on this thread; 0: no guard). */
-extern PEP669_THREAD_LOCAL_FAST uintptr_t pep669_stack_limit;
+/* (the thread's limit and bounds: pep669_thread.stack) */
 
 /* The slow path: learn the thread's bounds if needed; -1 with
  * RecursionError set if the stack has less than the margin left (the
@@ -56,7 +54,8 @@ pep669_stack_pointer(void)
 static inline int
 pep669_stack_near_end(void)
 {
-    return PEP669_UNLIKELY(pep669_stack_pointer() <= pep669_stack_limit);
+    return PEP669_UNLIKELY(pep669_stack_pointer() <=
+                           pep669_thread.stack.limit);
 }
 
 /* For tests and docs: the stack pointer of the caller (about), the

@@ -17,7 +17,7 @@
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
 #endif
 
-#include "frames.h"
+#include "engine_entry.h"
 #include "stack.h"
 
 /* The evaluator ours chains to, and a call of it. */

@@ -3,7 +3,7 @@
  * (bpo-27129), frame states (f_state), use_tracing per C frame (CFrame,
  * bpo-44032).  The version's facts, then the templates
  * (backend/README.md). */
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 #include <opcode.h>
 

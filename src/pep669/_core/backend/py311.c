@@ -5,7 +5,7 @@
  * calls, so every frame goes through it (and costs C stack): the hook is
  * installed only while some tool has events. */
 #define Py_BUILD_CORE 1
-#include "frames.h"
+#include "engine_entry.h"
 #include <internal/pycore_frame.h>
 #include <opcode.h>
 /* _PyOpcode_Caches / _PyOpcode_Deopt are not exported by libpython: this
@@ -16,7 +16,6 @@
 #pragma GCC visibility pop
 
 #include "events.h"
-#include "trace.h"
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
 #  error "backend/py311.c is for CPython 3.11"

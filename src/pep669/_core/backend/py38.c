@@ -5,7 +5,7 @@
  * flag per thread.  The version's facts, then the templates
  * (backend/README.md). */
 #define Py_BUILD_CORE 1
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 #include <opcode.h>
 #include <internal/pycore_pystate.h>

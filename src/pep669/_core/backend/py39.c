@@ -3,7 +3,7 @@
  * bytes, one use_tracing flag per thread.  The version's facts, then the
  * templates (backend/README.md). */
 #define Py_BUILD_CORE 1
-#include "frames.h"
+#include "engine_entry.h"
 #include <frameobject.h>
 #include <opcode.h>
 /* interp->ceval.tracing_possible: the evaluator's per-instruction trace

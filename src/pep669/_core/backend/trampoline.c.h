@@ -29,13 +29,13 @@
 #  error "trampoline.c.h needs PEP669_WINDOW_SKIPS_CALL (0 or 1)"
 #endif
 
-#include "trace.h"
+#include "engine_entry.h"
 
 /* ---- the trampoline ---- */
 
 /* The thread's own trace function while pep669_trace stands in for it
  * (its c_traceobj stays in place). */
-static PEP669_THREAD_LOCAL_FAST Py_tracefunc legacy_func = NULL;
+#define legacy_func (pep669_thread.trampoline.legacy_func)
 
 /* A line event for the trampoline below (out of its line, so that the
  * opcode event's path stays short). */
@@ -64,7 +64,7 @@ static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
 
 /* Counts our own installs and removals of the trampoline on the thread
  * (to tell them from a callback's sys.settrace). */
-static PEP669_THREAD_LOCAL_FAST unsigned int trampoline_moves = 0;
+#define trampoline_moves (pep669_thread.trampoline.moves)
 
 /* The trace function installed.  A callback may have set a legacy trace
  * function (sys.settrace) in its place: the trampoline goes back in front
@@ -120,7 +120,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
 
 /* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
  * the per-instruction gate stays closed. */
-static PEP669_THREAD_LOCAL_FAST int light_mode = 0;
+#define light_mode (pep669_thread.trampoline.light_mode)
 
 int
 pep669_backend_trace_active(PyThreadState *ts)

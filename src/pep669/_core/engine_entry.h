@@ -1,0 +1,112 @@
+/* The engine's entry points for the backends: the only functions of the
+ * engine above them that a backend (backend_py3X.c and the headers it
+ * includes) may call.  Everything else a backend does is its own (the
+ * interface below it is backend.h); the engine calls down through
+ * backend.h, and the backends call up only through this header.
+ * Version-independent. */
+#ifndef PEP669_ENGINE_ENTRY_H
+#define PEP669_ENGINE_ENTRY_H
+
+#include "backend.h"
+#include "thread_state.h"
+#include "stack.h"
+
+/* ---- the eval-frame hook (frames.c) ---- */
+
+/* Body of every backend's eval-frame hook. */
+PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
+                            int throwflag);
+
+/* ---- the trace trampoline (legacy_events.c, trampoline.c) ---- */
+
+/* The trampoline's legacy events (a Py_tracefunc): every event the quiet
+ * checks below do not settle. */
+int pep669_trace(PyObject *obj, PyFrameObject *frame, int what,
+                 PyObject *arg);
+
+/* The common line event: -1 if pep669_trace must see it; else 0, with
+ * *tools the tools to call (0: the line of the previous one, or a
+ * location every tool DISABLEd; the line is then the last one) and
+ * *forward whether the legacy tracer wants the event. */
+static inline int
+pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
+                        uint8_t *tools, int *forward)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    if (rec != NULL && rec->frame == frame && rec->quiet_lines &&
+        rec->quiet_line_version == pep669_registry.version &&
+        rec->prev_offset < 0 && rec->call_offset < 0 &&
+        rec->armed_exc == NULL && rec->deferred_count == 0) {
+        /* (quiet_lines is set only for a record with code data) */
+        PEP669_ASSERT(rec->cd != NULL);
+        *tools = 0;
+        *forward = rec->legacy_lines;
+        if (line != rec->last_line && line >= 0 &&
+            (lasti >> 1) < rec->cd->nunits) {
+            Pep669CodeData *cd = rec->cd;
+            *tools = cd->tools[PEP669_EV_LINE] &
+                (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_LINE, lasti);
+            if (*tools == 0) {
+                rec->last_line = line;
+            }
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* Fire LINE (line, at lasti) to `tools` in the innermost frame run
+ * through the hook, after pep669_trace_quiet_line; 0, or -1 with an
+ * exception set. */
+int pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
+                           uint8_t tools);
+
+/* The 'call' and 'return' events of the innermost frame run through the
+ * hook: nothing to do but forwarding, unless a 'call' event must set the
+ * frame's filters (3.11 creates the frame object late; events changed). */
+static inline int
+pep669_trace_quiet_frame(Pep669Frame *frame, int what)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    if (rec == NULL || rec->frame != frame) {
+        return 0;
+    }
+    if (what == PyTrace_RETURN) {
+        return 1;
+    }
+    return !rec->window && rec->flags_version == pep669_registry.version &&
+           rec->cd != NULL && rec->cd->done_known && !rec->exc_seen &&
+           !rec->handler_armed && rec->deferred_count == 0;
+}
+
+/* The common opcode event, checked by the backend's trampoline before it
+ * calls pep669_trace: the frame (the innermost one run through the hook)
+ * has nothing pending and the instruction at `lasti` starts nothing its
+ * events look for.  Then the event needs nothing but forwarding to the
+ * legacy tracer, if it asked for opcode events (*forward). */
+static inline int
+pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    if (rec != NULL && rec->frame == frame && rec->quiet_units != NULL &&
+        rec->quiet_version == pep669_registry.version &&
+        rec->prev_offset < 0 && rec->call_offset < 0 &&
+        rec->armed_exc == NULL && rec->deferred_count == 0 &&
+        lasti >= 0 && (lasti >> 1) < rec->quiet_nunits &&
+        !(rec->quiet_units[lasti >> 1] & rec->quiet_look)) {
+        *forward = rec->legacy_opcodes;
+        return 1;
+    }
+    return 0;
+}
+
+/* Forward a legacy event to the thread's legacy tracer, which sees the
+ * frame's filters as it (or the program) set them. */
+int pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                         PyObject *arg);
+
+/* After a registry change, or a legacy tracer set in the trampoline's
+ * place: the thread's running frame follows at once. */
+void pep669_trace_refresh(PyThreadState *ts);
+
+#endif

@@ -1,0 +1,845 @@
+/* Legacy trace events become PEP 669 events: the trampoline's body
+ * (pep669_trace, the Py_tracefunc the backend's trampoline calls).
+ *
+ *   'line'    LINE, with 3.12's rule: not when the previous instruction of
+ *             the frame was on the same line (legacy tracing also reports
+ *             backward jumps to the same line);
+ *   'opcode'  INSTRUCTION; and the instruction before, if it was a jump,
+ *             gives JUMP or BRANCH (+ BRANCH_LEFT / BRANCH_RIGHT) now that
+ *             its destination is known, before the LINE of that
+ *             destination; CALL at a call instruction, and C_RETURN /
+ *             C_RAISE when the call ends; RERAISE, and the end of a
+ *             handler;
+ *   'exception'  RAISE, and EXCEPTION_HANDLED at the handler's first
+ *             event;
+ *   'return'  (frames not run through the hook only) the exit events.
+ * Every event is then forwarded to the thread's legacy tracer, if any.
+ * What the frame needs from the trampoline afterwards is trampoline.c's
+ * decision (follow_events). */
+#include "trampoline.h"
+#include "lineno.h"
+#include "dispatch.h"
+
+static int
+fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
+          PyCodeObject *co, Pep669Record *rec, int dest)
+{
+    int src = rec->prev_offset, next, target, err = 0;
+    rec->prev_offset = -1;
+    if (src < 0 || src >= 2 * (int)pep669_backend_code_units(co)) {
+        return 0;
+    }
+    int kind = pep669_backend_jump_kind(co, &src, &next, &target);
+    if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
+                                PEP669_BIT(BRANCH_RIGHT)))) {
+        return 0;
+    }
+    if (kind == PEP669_EV_JUMP && !(events & PEP669_BIT(JUMP))) {
+        return 0;
+    }
+    /* owned */
+    PyObject *dest_obj = PyLong_FromLong(dest);
+    if (dest_obj == NULL) {
+        return -1;
+    }
+    /* 3.13: the callbacks see the frame at the jump instruction (its
+     * f_lineno and f_lasti), not yet at the destination (3.12.1 showed
+     * the destination). */
+    Pep669FramePos pos;
+    pep669_backend_frame_move(rec->frame, src, &pos);
+    /* (a callback that moves the frame puts it back here first) */
+    rec->jump_pos = &pos;
+    rec->jump_src = src;
+    err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
+    if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
+        /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
+        int side = dest == next ? PEP669_EV_BRANCH_LEFT
+                                : PEP669_EV_BRANCH_RIGHT;
+        err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
+    }
+    rec->jump_pos = NULL;
+    if (!rec->moved) {
+        pep669_backend_frame_restore(rec->frame, &pos);
+    }
+    Py_DECREF(dest_obj);
+    return err;
+}
+
+/* The call under way ended (raised: by an exception). */
+static int
+end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+         Pep669CodeData *cd, uint32_t events, int raised)
+{
+    int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
+    int err = 0;
+    if (events & (1u << event)) {
+        /* A tool that DISABLEd the CALL there gets no C event either
+         * (3.12 removes the location's instrumentation). */
+        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset) &
+            (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL,
+                                            rec->call_offset);
+        if (tools) {
+            /* The trampoline learns of the end at the next instruction
+             * (or the exception's): callbacks see the frame at the call,
+             * as natively. */
+            Pep669FramePos pos;
+            pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
+            err = pep669_call_tools2_traced(
+                ts, tools, event, co, rec->call_offset, rec->call_callable,
+                rec->call_arg0);
+            pep669_backend_frame_restore(rec->frame, &pos);
+        }
+    }
+    pep669_record_forget_call(rec);
+    return err;
+}
+
+/* An event at `lasti` after a CALL event: the call returned. */
+static inline int
+check_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+           Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (rec->call_offset < 0 ||
+        (lasti >= rec->call_offset && lasti < rec->call_end)) {
+        return 0;
+    }
+    return end_call(ts, rec, co, cd, events, 0);
+}
+
+static int
+start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+           PyCodeObject *co, Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    int offset, inlined = 0, found;
+    PyObject *callable, *arg0;
+    if (rec->call_offset >= 0) {
+        return 0;
+    }
+    found = pep669_backend_call_at(frame, lasti, &offset, &callable, &arg0,
+                                   &inlined);
+    if (found <= 0) {
+        return found;
+    }
+    if (arg0 == NULL) {
+        arg0 = pep669_registry.missing;
+    }
+    if (events & PEP669_BIT(CALL)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
+        if (tools) {
+            /* (3.11: the call is reported at its CALL, seen at PRECALL) */
+            Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+            Pep669FramePos pos;
+            int err;
+            if (offset != lasti) {
+                pep669_backend_frame_move(fr, offset, &pos);
+            }
+            err = pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
+                                            offset, callable, arg0);
+            if (offset != lasti) {
+                pep669_backend_frame_restore(fr, &pos);
+            }
+            if (err < 0) {
+                /* The call does not happen. */
+                return -1;
+            }
+        }
+    }
+    if ((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) &&
+        !inlined) {
+        /* 3.12 runs an inlined callee in its own frame: that frame's
+         * events are the only ones. */
+        rec->call_offset = offset;
+        rec->call_end = pep669_backend_next_instruction(co, offset);
+        rec->call_callable = Py_NewRef(callable);
+        rec->call_arg0 = Py_NewRef(arg0);
+    }
+    return 0;
+}
+
+/* The first event after an exception in the frame is its handler. */
+static inline int
+check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+              Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (rec->armed_exc == NULL) {
+        return 0;
+    }
+    /* owned */
+    PyObject *exc = rec->armed_exc;
+    int err = 0;
+    rec->armed_exc = NULL;
+    if (exc == rec->outside) {
+        /* (the handled exception, while this handler runs, is the one
+         * from before: that no longer tells whether the frame left it) */
+        rec->outside_ambiguous = 1;
+    }
+    if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
+        /* Natively the frame is still at the instruction that raised
+         * while the callbacks run (f_lineno, f_lasti): the interpreter
+         * has only chosen the handler. */
+        Pep669FramePos pos;
+        pep669_backend_frame_move(rec->frame, rec->armed_offset, &pos);
+        err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
+                                 lasti, exc);
+        pep669_backend_frame_restore(rec->frame, &pos);
+    }
+    Py_DECREF(exc);
+    if (err < 0) {
+        /* 3.12 raises it before the handler made the handled exception
+         * current: it has no __context__. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value != NULL) {
+            PyException_SetContext(value, NULL);
+        }
+        PyErr_Restore(type, value, tb);
+        rec->callback_raised = 1;
+        int span = pep669_backend_handler_prologue(co, lasti);
+        if (span > 0) {
+            /* Raise it once the handler has saved the exception state:
+             * then the handler's own cleanup restores it. */
+            PyErr_Fetch(&rec->deferred_type, &rec->deferred_value,
+                        &rec->deferred_tb);
+            rec->deferred_count = span;
+            return 0;
+        }
+    }
+    return err;
+}
+
+/* The current exception's value (new reference), after a callback
+ * replaced it. */
+static PyObject *
+current_exception(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    Py_XINCREF(value);
+    PyErr_Restore(type, value, tb);
+    return value;
+}
+
+static int
+on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+             PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+             PyObject *arg)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
+    int from_callback = rec->callback_raised;
+    rec->callback_raised = 0;
+    rec->last_reraise = -1;
+    if (lasti < 0) {
+        /* throw() into a generator that never ran: its start. */
+        lasti = 0;
+    }
+    PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
+                    ? PyTuple_GET_ITEM(arg, 1) : Py_None;
+    int stop = PyErr_GivenExceptionMatches(exc, PyExc_StopIteration) &&
+               pep669_backend_frame_drives_generator(
+                   pep669_backend_pyframe_frame(frame), &drive) &&
+               drive == lasti;
+    if (!stop) {
+        /* The instruction raised: it did not jump.  (FOR_ITER ending on a
+         * StopIteration does jump, past the loop.) */
+        rec->prev_offset = -1;
+    }
+    Py_CLEAR(rec->armed_exc);
+    if (stop && rec->stop_offset == lasti) {
+        /* The StopIteration of a generator that returned a value, given
+         * as STOP_ITERATION already: not a RAISE. */
+        rec->stop_offset = -1;
+        return 0;
+    }
+    if ((events & PEP669_BIT(RAISE)) && !from_callback) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
+    }
+    if (!stop && (events & (PEP669_BIT(EXCEPTION_HANDLED) |
+                            PEP669_BIT(RERAISE)))) {
+        /* FOR_ITER / YIELD_FROM / SEND clear a StopIteration themselves:
+         * no handler runs. */
+        if (!rec->exc_seen) {
+            /* (not inside a handler of the frame's: its handled exception
+             * is the one from before) */
+            Py_XSETREF(rec->outside,
+                       Py_XNewRef(pep669_backend_handler_mark(ts)));
+        }
+        rec->exc_seen = 1;
+        rec->exit_check = 0;
+        rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
+        rec->armed_offset = lasti;
+        set_trampoline_mode(ts, WANT_FULL);
+        flags_set(frame, rec, events);
+    }
+    if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
+        /* A handler of this frame, behind which events are still wanted,
+         * may run next: they are on for the rest of the run, the raising
+         * line being the last one. */
+        rec->handler_armed = 1;
+        rec->last_line = line_of(co, lasti);
+        set_trampoline_mode(ts, WANT_FULL);
+        flags_set(frame, rec, events);
+    }
+    if (rec->region) {
+        /* Its handler, if any, is not among the instructions the last
+         * line event looked at. */
+        flags_write(rec, frame, 1, 1);
+    }
+    return err;
+}
+
+static int
+check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+              int lasti)
+{
+    PyObject *exc;
+    int err = 0;
+    if (!pep669_backend_reraise_at(frame, lasti, &exc)) {
+        return 0;
+    }
+    rec->last_reraise = lasti;
+    /* (an exception on its way again: its handler's first instruction is
+     * no place to ask whether the frame left its handlers) */
+    rec->exit_check = 0;
+    if (events & PEP669_BIT(RERAISE)) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
+        rec->callback_raised = err < 0;
+    }
+    /* Its handler, if the frame has one, is next. */
+    if (err == 0 && (events & PEP669_BIT(EXCEPTION_HANDLED))) {
+        Py_XSETREF(rec->armed_exc, exc);
+        exc = NULL;
+    }
+    Py_XDECREF(exc);
+    return err;
+}
+
+/* What the frame's arrival at `lasti` settles, before that instruction's
+ * own events: the call under way returned (C_RETURN), the exception
+ * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
+ * here (JUMP / BRANCH). */
+static int
+fire_arrival_events(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+                    Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
+        check_handled(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
+    if (rec->prev_offset >= 0) {
+        return fire_jump(ts, cd, events, co, rec, lasti);
+    }
+    return 0;
+}
+
+static int
+on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+        PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    int line = pep669_backend_pyframe_line(frame);
+    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
+    if (rec->moved) {
+        /* A JUMP or BRANCH callback moved the frame. */
+        rec->moved = 0;
+        return 0;
+    }
+    if (rec->region) {
+        region_line(rec, frame, events, lasti);
+    }
+    if (line == rec->last_line || line < 0) {
+        return 0;
+    }
+    rec->last_line = line;
+    if (!(events & PEP669_BIT(LINE))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+    if (tools == 0) {
+        return 0;
+    }
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
+    Py_DECREF(line_obj);
+    return err;
+}
+
+static int
+on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+          PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+        return -1;
+    }
+    if (rec->moved) {
+        rec->moved = 0;
+        return 0;
+    }
+    const uint8_t *units = (cd != NULL && lasti >= 0 &&
+                            (lasti >> 1) < cd->nunits)
+                           ? pep669_code_units(co, cd) : NULL;
+    /* Only a tool with jump events needs to know where the frame was,
+     * and only when it was at a jump. */
+    rec->prev_offset = -1;
+    if ((events & PEP669_JUMP_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_JUMP_EVENT))) {
+        rec->prev_offset = lasti;
+    }
+    if (events & PEP669_BIT(INSTRUCTION)) {
+        if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, lasti,
+                               NULL) < 0) {
+            return -1;
+        }
+        /* Legacy tracing reports an EXTENDED_ARG prefix but not the
+         * instruction it extends; 3.12 reports both. */
+        int real = lasti, next, target;
+        if (units == NULL) {
+            (void)pep669_backend_jump_kind(co, &real, &next, &target);
+        }
+        else {
+            while (units[real >> 1] & PEP669_UNIT_PREFIX) {
+                real += 2;
+            }
+        }
+        for (int off = lasti + 2; off <= real; off += 2) {
+            if (pep669_fire_traced(ts, cd, PEP669_EV_INSTRUCTION, co, off,
+                                   NULL) < 0) {
+                return -1;
+            }
+        }
+    }
+    if (rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
+                                    PEP669_BIT(EXCEPTION_HANDLED))) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)) &&
+        check_reraise(ts, rec, frame, co, cd, events, lasti) < 0) {
+        return -1;
+    }
+    if ((events & PEP669_CALL_EVENTS) &&
+        (units == NULL || (units[lasti >> 1] & PEP669_UNIT_CALL_EVENT))) {
+        return start_call(ts, rec, frame, co, cd, events, lasti);
+    }
+    return 0;
+}
+
+/* 'return' of the frame that runs traced without the hook: its exit
+ * events, then the caller's state. */
+static int
+on_unhooked_return(PyThreadState *ts, PyFrameObject *frame, PyCodeObject *co,
+                   Pep669CodeData *cd, uint32_t events, PyObject *retval)
+{
+    int offset, err = 0;
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    int kind = pep669_backend_frame_exit(ts, fr, retval, &offset);
+    if (events & (1u << kind)) {
+        PyObject *arg = kind == PEP669_EV_PY_UNWIND
+            ? pep669_thread.unhooked_exc : retval;
+        if (arg != NULL) {
+            Py_INCREF(arg);
+            err = pep669_fire_traced(ts, cd, kind, co, offset, arg);
+            Py_DECREF(arg);
+        }
+    }
+    forget_unhooked();
+    /* The caller: the record of the hook's, or it becomes the unhooked
+     * frame, or nothing needs the trampoline any more. */
+    PyFrameObject *back = pep669_backend_pyframe_back(frame);
+    int want = 0;
+    if (back != NULL) {
+        Pep669Frame *back_fr = pep669_backend_pyframe_frame(back);
+        Pep669Record *back_rec = pep669_hooked_record(back_fr);
+        if (back_rec != NULL) {
+            Pep669CodeData *back_cd;
+            PyCodeObject *back_co = pep669_backend_pyframe_code(back);
+            uint32_t back_events = less_probed(back_rec, back_rec->cd,
+                                               code_events(back_co, &back_cd));
+            want = mode_for(back_events);
+            if (want) {
+                flags_set(back, back_rec, back_events);
+            }
+        }
+        else {
+            want = adopt_unhooked(ts, back_fr, back);
+        }
+        Py_DECREF(back);
+    }
+    set_trampoline_mode(ts, want);
+    return err;
+}
+
+/* After callbacks ran at a line or opcode event: they may have changed
+ * what this frame wants (events set, or the last location of an event
+ * DISABLEd: the rest of the run does without it, at full speed if nothing
+ * else is left). */
+static void
+follow_if_changed(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                  int hooked, uint64_t version, Pep669CodeData *cd,
+                  uint32_t events)
+{
+    if (version == pep669_registry.version &&
+        (cd == NULL || !(events & PEP669_LINE_LEVEL_EVENTS) ||
+         cd->done_known)) {
+        return;
+    }
+    follow_events(ts, rec, frame, hooked);
+}
+
+/* A frame that looks for re-raises (it saw an exception) stops when it
+ * is inside none of its handlers any more, the exception handled: only a
+ * new exception, whose event starts the search again, can bring a
+ * re-raise then.  It may have left one by the instruction before this
+ * one (a POP_EXCEPT, which runs inside the handler still); a re-raise
+ * here (which may not raise: 3.8's END_FINALLY) leaves it to the next. */
+static void
+check_handler_exit(PyThreadState *ts, Pep669Record *rec,
+                   PyFrameObject *frame, int hooked)
+{
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    const uint8_t *units = rec->cd != NULL
+        ? pep669_code_units(rec->code, rec->cd) : NULL;
+    if (units == NULL || lasti < 0 || (lasti >> 1) >= rec->cd->nunits) {
+        return;
+    }
+    int cls = (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)
+        ? pep669_backend_instr_class(rec->code, lasti) : 0;
+    if (rec->exit_check && !(cls & PEP669_INSTR_RERAISE) &&
+        rec->armed_exc == NULL && rec->deferred_count == 0) {
+        rec->exit_check = 0;
+        if (!rec->outside_ambiguous &&
+            !pep669_backend_in_handler(rec->frame, rec->outside)) {
+            rec->exc_seen = 0;
+            follow_events(ts, rec, frame, hooked);
+            return;
+        }
+    }
+    if (cls & PEP669_INSTR_HANDLER_EXIT) {
+        rec->exit_check = 1;
+    }
+}
+
+/* Every event but the common cases pep669_trace handles itself. */
+static int
+trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
+            Pep669Record *rec, int hooked, uint64_t version,
+            Pep669CodeData *cd, uint32_t events)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    int err = 0;
+    /* Something may happen: the next line or opcode event comes here
+     * first. */
+    rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
+    if (rec->deferred_count == 0 &&
+        !(hooked ? mode_for(events)
+                 : mode_for_unhooked(events))) {
+        /* Events were switched off while the frame ran. */
+        flags_show(rec, frame);
+        if (!hooked) {
+            forget_unhooked();
+        }
+        pep669_backend_trace_stop(ts);
+        return pep669_backend_trace_forward(obj, frame, what, arg);
+    }
+    if (rec->flags_version == 0 && what != PyTrace_CALL) {
+        /* A frame watched for exceptions only, whose first event this
+         * is: once the interpreter has called the trace function, the
+         * rest of the run goes through its tracing path (3.10/3.11). */
+        flags_set(frame, rec, events);
+    }
+    switch (what) {
+    case PyTrace_CALL:
+        if (pep669_backend_trace_has_legacy()) {
+            /* Let the legacy tracer choose its filters from the defaults
+             * (sys.settrace tracers set f_trace_opcodes in their 'call'
+             * event), remember them, then add ours. */
+            flags_show(rec, frame);
+            err = pep669_backend_trace_forward(obj, frame, what, arg);
+            flags_set(frame, rec, events);
+            return err;
+        }
+        if (rec->flags_version != pep669_registry.version ||
+            rec->cd == NULL || !rec->cd->done_known || rec->exc_seen ||
+            rec->handler_armed || rec->deferred_count > 0) {
+            /* (else the hook set them when the run began, up to 3.10) */
+            flags_set(frame, rec, events);
+        }
+        break;
+    case PyTrace_LINE:
+        err = on_line(ts, rec, frame, rec->code, cd, events);
+        break;
+    case PyTrace_OPCODE:
+        err = on_opcode(ts, rec, frame, rec->code, cd, events);
+        break;
+    case PyTrace_EXCEPTION:
+        if (rec->call_offset >= 0) {
+            int lasti = pep669_backend_pyframe_lasti(frame);
+            err = end_call(ts, rec, rec->code, cd, events,
+                           lasti >= rec->call_offset &&
+                           lasti < rec->call_end);
+            if (err < 0) {
+                /* The interpreter drops the traceback it reported, with
+                 * the frame's entry, when the trace function fails: the
+                 * callback's exception is raised here, so it gets the
+                 * entry (natively, C_RAISE comes before it is made). */
+                pep669_backend_frame_add_traceback(
+                    ts, pep669_backend_pyframe_frame(frame));
+            }
+        }
+        if (err == 0) {
+            err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
+        }
+        if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
+            Py_INCREF(PyTuple_GET_ITEM(arg, 1));
+            Py_XSETREF(pep669_thread.unhooked_exc, PyTuple_GET_ITEM(arg, 1));
+        }
+        break;
+    case PyTrace_RETURN:
+        if (!hooked) {
+            err = on_unhooked_return(ts, frame, rec->code, cd, events, arg);
+        }
+        break;
+    default:
+        break;
+    }
+    if (err < 0) {
+        return -1;
+    }
+    if (what == PyTrace_LINE || what == PyTrace_OPCODE) {
+        follow_if_changed(ts, rec, frame, hooked, version, cd, events);
+    }
+    if (what == PyTrace_OPCODE && rec->exc_seen) {
+        check_handler_exit(ts, rec, frame, hooked);
+    }
+    /* Only what the legacy tracer asked for in this frame. */
+    if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
+        (what == PyTrace_LINE && !rec->legacy_lines)) {
+        return 0;
+    }
+    return pep669_trace_forward(obj, frame, what, arg);
+}
+
+int
+pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
+                       uint8_t tools)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    Pep669CodeData *cd = rec->cd;
+    uint64_t version = pep669_registry.version;
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    rec->last_line = line;
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int origin = pep669_thread.line_origin;
+    pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
+                                      line_obj);
+    pep669_thread.line_origin = origin;
+    Py_DECREF(line_obj);
+    if (err == 0 &&
+        (version != pep669_registry.version || !cd->done_known)) {
+        /* (the frame's events had LINE: the quiet state says so) */
+        follow_if_changed(PyThreadState_GET(), rec, frame, 1, version, cd,
+                          PEP669_BIT(LINE));
+    }
+    return err;
+}
+
+/* Nothing pending in the frame: no call under way, no exception looking
+ * for its handler, no jump whose destination is next. */
+static inline int
+nothing_pending(Pep669Record *rec)
+{
+    return rec->prev_offset < 0 && rec->call_offset < 0 &&
+           rec->armed_exc == NULL && rec->deferred_count == 0 &&
+           !rec->exit_check;
+}
+
+/* An event in a frame that runs a clone: the end of the window (see
+ * pep669_trace_enter), or one of the instructions the clone added (a
+ * patched site's jump, a stub), which are no instructions of the frame's
+ * code: nothing happens there.  An exception at a stub (between the probe
+ * and the jump back) belongs to the location.  Returns 1 when the event
+ * needs nothing more. */
+static int
+clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
+            int what)
+{
+    Pep669Clone *cl = rec->clone;
+    pep669_trace_unswap(rec);
+    if (rec->window) {
+        if (what == PyTrace_CALL &&
+            !pep669_backend_code_read_before_call()) {
+            /* 3.8/3.9: the evaluator reads f_code after this event. */
+            return 1;
+        }
+        end_window(PyThreadState_GET(), rec, frame);
+        /* The window's events were ours; an exception (throw()) is the
+         * frame's. */
+        return what != PyTrace_EXCEPTION;
+    }
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    if (!pep669_clone_detour(cl, lasti)) {
+        return 0;
+    }
+    if (what == PyTrace_EXCEPTION) {
+        Pep669Site *site = pep669_clone_stub_site(cl, lasti);
+        if (site != NULL) {
+            pep669_backend_frame_set_lasti(fr, site->loc);
+        }
+        return 0;
+    }
+    if (what == PyTrace_OPCODE || lasti >= cl->base) {
+        /* (a line event at a patched site is the location's)  A jump
+         * whose destination is next stays pending: the stub goes on to
+         * the destination, where the jump's events fire (before its
+         * LINE), as without a stub. */
+        return 1;
+    }
+    return 0;
+}
+
+static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
+                       PyObject *arg);
+
+int
+pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    /* (a callback may move the frame: it is in a trace call) */
+    int origin = pep669_thread.line_origin;
+    pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    int err = trace_inner(obj, frame, what, arg);
+    pep669_thread.line_origin = origin;
+    return err;
+}
+
+static int
+trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec;
+    Pep669CodeData *cd;
+    uint32_t events;
+    Pep669Record *top = pep669_hooked_record(fr);
+    int hooked = top != NULL;
+    uint64_t version = pep669_registry.version;
+
+    if (hooked) {
+        rec = top;
+    }
+    else {
+        rec = &pep669_thread.unhooked;
+        if (!is_unhooked(fr)) {
+            /* Not a frame of ours: its events are the legacy tracer's
+             * business only. */
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+        if (pep669_thread.unhooked.transit) {
+            if (what == PyTrace_RETURN) {
+                events = record_events(rec, &cd);
+                if (on_unhooked_return(PyThreadState_GET(), frame,
+                                       rec->code, cd, events, arg) < 0) {
+                    return -1;
+                }
+            }
+            return pep669_backend_trace_forward(obj, frame, what, arg);
+        }
+    }
+    if (hooked && rec->clone != NULL &&
+        clone_event(rec, frame, fr, what)) {
+        return 0;
+    }
+    if (rec->pending &&
+        (what == PyTrace_LINE || what == PyTrace_OPCODE)) {
+        /* The location's own event, after a probe whose LINE callback
+         * moved the frame: the move, and nothing else here. */
+        return pending_jump(rec, frame);
+    }
+    if (rec->deferred_count > 0 && what == PyTrace_OPCODE &&
+        --rec->deferred_count == 0) {
+        /* The handler's prologue ran: raise the callback's exception. */
+        rec->callback_raised = 1;
+        PyErr_Restore(rec->deferred_type, rec->deferred_value,
+                      rec->deferred_tb);
+        rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+        return -1;
+    }
+    events = record_events(rec, &cd);
+    if (what == PyTrace_OPCODE && cd != NULL && cd->units != NULL &&
+        ((events & PEP669_INSTR_EVENTS) || rec->exc_seen) &&
+        !(events & PEP669_BIT(INSTRUCTION)) && nothing_pending(rec)) {
+        /* The common case: this instruction cannot start anything the
+         * frame's events look for. */
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        uint8_t look = 0;
+        if (events & PEP669_JUMP_EVENTS) {
+            look |= PEP669_UNIT_JUMP_EVENT;
+        }
+        if (events & PEP669_CALL_EVENTS) {
+            look |= PEP669_UNIT_CALL_EVENT;
+        }
+        if (rec->exc_seen) {
+            look |= PEP669_UNIT_RERAISE_EVENT;
+        }
+        /* The backend's trampoline checks the next ones itself
+         * (pep669_trace_quiet), until the version changes or something
+         * happens in the frame. */
+        rec->quiet_units = cd->units;
+        rec->quiet_look = look;
+        rec->quiet_nunits = cd->nunits;
+        rec->quiet_version = version;
+        if (lasti >= 0 && (lasti >> 1) < cd->nunits &&
+            !(cd->units[lasti >> 1] & look)) {
+            return rec->legacy_opcodes
+                ? pep669_trace_forward(obj, frame, what, arg) : 0;
+        }
+    }
+    else if (what == PyTrace_LINE && cd != NULL &&
+             (events & PEP669_BIT(LINE)) && nothing_pending(rec)) {
+        /* The common case: the rule of 3.12 (not the line of the previous
+         * instruction), then the line's tools. */
+        int line = pep669_backend_pyframe_line(frame);
+        int lasti = pep669_backend_pyframe_lasti(frame);
+        if (rec->region) {
+            region_line(rec, frame, events, lasti);
+        }
+        else {
+            /* The backend's trampoline checks the next ones itself
+             * (pep669_trace_quiet_line) while nothing changes. */
+            rec->quiet_lines = 1;
+            rec->quiet_line_version = version;
+        }
+        if (line != rec->last_line && line >= 0) {
+            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+            rec->last_line = line;
+            if (tools) {
+                PyThreadState *ts = PyThreadState_GET();
+                /* owned */
+                PyObject *line_obj = PyLong_FromLong(line);
+                if (line_obj == NULL) {
+                    return -1;
+                }
+                int err = pep669_call_line_traced(ts, tools, rec->code,
+                                                  lasti, line_obj);
+                Py_DECREF(line_obj);
+                if (err < 0) {
+                    return -1;
+                }
+                follow_if_changed(ts, rec, frame, hooked, version, cd, events);
+            }
+        }
+        return rec->legacy_lines
+            ? pep669_trace_forward(obj, frame, what, arg) : 0;
+    }
+    return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
+                       events);
+}

@@ -1,0 +1,376 @@
+/* Probe firing: what a probe does when its stub calls it.
+ *
+ * A line probe (probe.c builds the clone, its stubs and probe objects)
+ * fires LINE at its location, and the branch events of the edge it stands
+ * for, unless the frame is traced by now (then the trampoline gives them);
+ * once no tool wants the location, the site is unpatched.  A call probe
+ * fires CALL, makes the call itself (the backend's call-site functions),
+ * and fires C_RETURN or C_RAISE.  Afterwards the frame follows what its
+ * events want (trampoline.c).  The probe objects reach this file through
+ * the vectorcall given to pep669_probe_init (pep669_probe_fire_init):
+ * probe.c calls nothing here. */
+#include "probe_fire.h"
+#include "dispatch.h"
+
+/* After a probe, whose callbacks (or callee) may have changed the events:
+ * the frame runs from here on as `events` (the record's) want. */
+static void
+follow_after_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                   uint32_t events)
+{
+    int want = mode_with_record(rec, mode_for(events), events);
+    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
+    if (!want) {
+        flags_show(rec, f);
+    }
+    set_trampoline_mode(ts, want);
+    if (want) {
+        flags_set(f, rec, events);
+    }
+}
+
+/* The frame must run the location's own instruction, which other frames
+ * of the clone, untraced, rely on the probe there to see: they are traced
+ * from now on (those of other threads from their next call or return),
+ * and new frames run the code itself until the events change. */
+static void
+give_up_clone(Pep669Clone *cl, Pep669CodeData *cd)
+{
+    pep669_clone_retire(cl);
+    cd->probe_off_version = pep669_registry.version;
+}
+
+/* The branch events of a branch probe's edge (the branch at site->bsrc
+ * arriving at site->loc), as the trampoline gives them when the frame
+ * arrives there traced (fire_jump): BRANCH, then BRANCH_LEFT or
+ * BRANCH_RIGHT. */
+static int
+probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
+             PyCodeObject *co, Pep669Site *site)
+{
+    int b = site->bsrc, dest = site->loc, next, target;
+    if (pep669_backend_jump_kind(co, &b, &next, &target) !=
+        PEP669_EV_BRANCH) {
+        return 0;
+    }
+    int side = dest == next ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+    if (!pep669_fire_tools(cd, PEP669_EV_BRANCH, b) &&
+        !pep669_fire_tools(cd, side, b)) {
+        return 0;
+    }
+    /* owned */
+    PyObject *dest_obj = PyLong_FromLong(dest);
+    if (dest_obj == NULL) {
+        return -1;
+    }
+    /* (as there: the callbacks see the frame at the branch) */
+    Pep669FramePos pos;
+    pep669_backend_frame_move(frame, b, &pos);
+    int err = pep669_fire(ts, cd, PEP669_EV_BRANCH, co, b, dest_obj);
+    if (err == 0) {
+        err = pep669_fire(ts, cd, side, co, b, dest_obj);
+    }
+    pep669_backend_frame_restore(frame, &pos);
+    Py_DECREF(dest_obj);
+    return err;
+}
+
+/* A probe of `cl` was called by its stub for `site`, in `frame` (the
+ * thread's innermost): LINE there if a tool wants it, and the site
+ * unpatched once none does.  0, or -1 with an exception (a callback's: the
+ * frame raises at the location).  (Out of line: the vectorcall's own C
+ * frame stays small.) */
+static PEP669_NOINLINE int
+fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
+                Pep669Site *site)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    Pep669CodeData *cd;
+    int loc = site->loc;
+    if (rec == NULL || rec->frame != frame || rec->clone != cl) {
+        /* (no frame of ours runs clones without its record) */
+        pep669_clone_retire(cl);
+        return 0;
+    }
+    PyCodeObject *co = rec->code;
+    uint32_t events = record_events(rec, &cd);
+    if (!pep669_site_wanted(co, cd, site)) {
+        /* Every tool DISABLEd it (in another frame, or in this one while
+         * it ran traced): the original instruction, for good. */
+        pep669_clone_unpatch(cl, cd, loc);
+        return 0;
+    }
+    if ((events & PEP669_PROBED_EVENTS) &&
+        pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL) {
+        /* The frame is traced: its line event at the location is the
+         * LINE, and the trampoline gives the branch's events on arrival.
+         * It came before a probe at the location, it comes next after one
+         * on a jump. */
+        if (site->src < 0) {
+            give_up_clone(cl, cd);
+        }
+        pep669_backend_frame_resync(frame, loc);
+        return 0;
+    }
+    /* Callbacks see the frame at the location (and an exception they
+     * raise is raised there). */
+    pep669_backend_frame_set_lasti(frame, loc);
+    if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
+        return -1;
+    }
+    uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
+                               : 0;
+    if (tools != 0) {
+        int line = line_of(co, loc);
+        /* owned */
+        PyObject *line_obj = PyLong_FromLong(line);
+        if (line_obj == NULL) {
+            return -1;
+        }
+        rec->last_line = line;
+        int origin = pep669_thread.line_origin;
+        pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
+        int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
+                                    line_obj);
+        pep669_thread.line_origin = origin;
+        Py_DECREF(line_obj);
+        if (err < 0) {
+            if (rec->pending) {
+                rec->pending = 0;
+                pep669_backend_frame_set_lasti(frame, loc);
+            }
+            return -1;
+        }
+    }
+    (void)pep669_code_events(co, &cd);
+    if (rec->pending) {
+        /* A callback moved the frame: it runs traced from the location
+         * on (every frame of the clone does), where the move is made. */
+        pep669_backend_frame_set_lasti(frame, loc);
+        give_up_clone(cl, cd);
+    }
+    else if (!pep669_site_wanted(co, cd, site)) {
+        pep669_clone_unpatch(cl, cd, loc);
+    }
+    else if (site->src < 0) {
+        /* Still wanted, and in the frame's way. */
+        give_up_clone(cl, cd);
+    }
+    /* The callbacks may have changed the events: the frame follows. */
+    events = record_events(rec, &cd);
+    pep669_backend_frame_resync(frame, loc);
+    follow_after_probe(ts, rec, frame, events);
+    return 0;
+}
+
+/* C_RETURN or C_RAISE after a probe's call (the tools that DISABLEd the
+ * CALL there get neither: 3.12 removes the location's instrumentation).
+ * A C_RAISE callback's exception replaces the call's. */
+static int
+probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
+                 int loc, PyObject *callable, PyObject *arg0, int raised)
+{
+    int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
+    if (cd == NULL || !(pep669_code_data_events(cd) & (1u << event))) {
+        return 0;
+    }
+    uint8_t tools = pep669_fire_tools(cd, event, loc) &
+        (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL, loc);
+    if (tools == 0) {
+        return 0;
+    }
+    PyObject *type = NULL, *value = NULL, *tb = NULL;
+    if (raised) {
+        PyErr_Fetch(&type, &value, &tb);
+    }
+    int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    if (raised) {
+        if (err < 0) {
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+        else {
+            PyErr_Restore(type, value, tb);
+        }
+    }
+    return err;
+}
+
+/* After a call probe: the callbacks or the callee may have changed the
+ * events (a tool gaining LINE), or set a legacy tracer or profiler, which
+ * the clone cannot serve.  The frame then follows, as after a line probe:
+ * traced from the instruction after the call (the stub's own are skipped),
+ * whose line is the call's.  `covered`: the probes stood in for the
+ * frame's calls when this one began. */
+static void
+call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                  Pep669Clone *cl, int loc, int covered)
+{
+    Pep669CodeData *cd;
+    if (pep669_thread.record_top != rec || rec->frame != frame ||
+        rec->clone != cl) {
+        return;
+    }
+    /* (the call's exception, if it raised, goes on once this is done) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (!pep669_backend_thread_plain(ts)) {
+        pep669_clone_retire(cl);
+    }
+    uint32_t events = record_events(rec, &cd);
+    if (covered && !rec->calls_covered) {
+        rec->last_line = line_of(rec->code, loc);
+        pep669_backend_frame_resync(frame, loc);
+    }
+    follow_after_probe(ts, rec, frame, events);
+    PyErr_Restore(type, value, tb);
+}
+
+static PyObject *
+make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                 Pep669Clone *cl, Pep669Site *site, PyObject **top);
+
+/* A call probe of `cl` was called by its stub for `site`, the stack's top
+ * (below the probe) at `top`: CALL, the call, C_RETURN or C_RAISE; what
+ * the probe returns (see pep669_backend_call_site_finish).  Out of line:
+ * it stays on the C stack under the callee, and the vectorcall's frame
+ * stays as small as before. */
+static PEP669_NOINLINE PyObject *
+fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
+                Pep669Clone *cl, Pep669Site *site, PyObject **top)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    uint64_t version = pep669_registry.version;
+    int covered = 0;
+    if (rec != NULL && rec->frame == frame && rec->clone == cl) {
+        covered = rec->calls_covered;
+    }
+    else {
+        rec = NULL;
+    }
+    PyObject *out = make_probed_call(ts, rec, frame, cl, site, top);
+    if (rec != NULL && (version != pep669_registry.version ||
+                        !pep669_backend_thread_plain(ts))) {
+        call_probe_follow(ts, rec, frame, cl, site->loc, covered);
+    }
+    return out;
+}
+
+static PyObject *
+make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                 Pep669Clone *cl, Pep669Site *site, PyObject **top)
+{
+    PyCodeObject *co = cl->orig;
+    Pep669CodeData *cd = NULL;
+    int loc = site->loc, inlined = 0, events_on;
+    PyObject *callable, *arg0, *res;
+    /* The frame is at the call: for the callbacks, the callee (f_lineno,
+     * tracebacks) and an exception raised here (nothing changes it until
+     * the stub goes on). */
+    pep669_backend_frame_set_lasti(frame, loc);
+    if (rec != NULL) {
+        pep669_trace_unswap(rec);
+        cd = rec->cd;
+    }
+    else {
+        /* (no frame of ours runs clones without its record) */
+        pep669_clone_retire(cl);
+    }
+    events_on = cd != NULL && rec->calls_covered &&
+                (pep669_code_data_events(cd) & PEP669_BIT(CALL));
+    if (events_on && !pep669_backend_thread_plain(ts)) {
+        /* A legacy tracer or profiler arrived: it sees the frame's calls
+         * only without probes, from the next one on. */
+        pep669_clone_retire(cl);
+    }
+    uint8_t tools = events_on ? pep669_fire_tools(cd, PEP669_EV_CALL, loc)
+                              : 0;
+    if (tools == 0) {
+        /* Every tool with CALL DISABLEd it: the call, for good. */
+        if (events_on) {
+            pep669_clone_unpatch_site(cl, site);
+        }
+        res = pep669_backend_call_site_run(site, top);
+        return pep669_backend_call_site_finish(site, top, res);
+    }
+    int found = pep669_backend_call_site_read(site, top, &callable, &arg0,
+                                              &inlined);
+    if (found <= 0) {
+        /* Arguments the call cannot unpack (0): no event, the call raises
+         * its own error; or unpacking them failed (-1). */
+        res = found == 0 ? pep669_backend_call_site_run(site, top) : NULL;
+        return pep669_backend_call_site_finish(site, top, res);
+    }
+    if (arg0 == NULL) {
+        arg0 = pep669_registry.missing;
+    }
+    /* (the stack holds them; the callbacks may not keep it so) */
+    Py_INCREF(callable);
+    Py_INCREF(arg0);
+    if (pep669_call_tools2(ts, tools, PEP669_EV_CALL, co, loc, callable,
+                           arg0) < 0) {
+        /* The call does not happen. */
+        res = NULL;
+    }
+    else {
+        if (pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
+            pep669_clone_unpatch_site(cl, site);
+        }
+        res = pep669_backend_call_site_run(site, top);
+        if (!inlined &&
+            probe_call_ended(ts, cd, co, loc, callable, arg0,
+                             res == NULL) < 0) {
+            Py_CLEAR(res);
+        }
+    }
+    PyObject *out = pep669_backend_call_site_finish(site, top, res);
+    Py_DECREF(callable);
+    Py_DECREF(arg0);
+    return out;
+}
+
+/* Called by a stub's CALL_FUNCTION 0, which passes the frame's value
+ * stack itself: args[-1] is the probe's own slot, and below it the items
+ * of a call site's call. */
+static PyObject *
+probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                 PyObject *kwnames)
+{
+    Pep669Probe *probe = (Pep669Probe *)self;
+    Pep669Clone *cl = probe->clone;
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Site *site = NULL;
+    if (probe->site >= 0 && cl != NULL && frame != NULL) {
+        if (PyVectorcall_NARGS(nargsf) != 0 || kwnames != NULL ||
+            !(nargsf & PY_VECTORCALL_ARGUMENTS_OFFSET) ||
+            args[-1] != self) {
+            PyErr_SetString(PyExc_SystemError,
+                            "pep669: call probe called out of its stub");
+            return NULL;
+        }
+        return fire_call_probe(ts, frame, cl,
+                               &cl->sites[probe->site],
+                               (PyObject **)args - 1);
+    }
+    if (cl != NULL && frame != NULL) {
+        site = pep669_clone_stub_site(cl,
+                                      pep669_backend_frame_lasti(frame));
+    }
+    if (site == NULL || site->call) {
+        /* Called from elsewhere than its stubs: nothing to do. */
+        Py_RETURN_FALSE;
+    }
+    if (fire_line_probe(ts, frame, cl, site) < 0) {
+        return NULL;
+    }
+    /* The stub's POP_JUMP_IF_FALSE goes back to the location. */
+    Py_RETURN_FALSE;
+}
+
+int
+pep669_probe_fire_init(void)
+{
+    return pep669_probe_init(probe_vectorcall);
+}

@@ -1,0 +1,190 @@
+/* The record: what the engine knows of one run of one frame, and the
+ * event masks the per-frame decision works with.  Data only (no code
+ * beyond a field reset): the trampoline (trampoline.c) owns records, the
+ * legacy-event translation (legacy_events.c), probe firing
+ * (probe_fire.c), frame events (frames.c) and f_lineno's setter
+ * (lineno.c) read and write them.  Version-independent. */
+#ifndef PEP669_RECORD_H
+#define PEP669_RECORD_H
+
+#include "backend.h"
+#include "wanted.h"
+#include "check.h"
+
+#define PEP669_CALL_EVENTS \
+    (PEP669_BIT(CALL) | PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
+/* Events that need opcode tracing in the frame. */
+#define PEP669_INSTR_EVENTS (PEP669_OPCODE_EVENTS | PEP669_CALL_EVENTS)
+#define PEP669_EXC_EVENTS \
+    (PEP669_BIT(RAISE) | PEP669_BIT(RERAISE) | \
+     PEP669_BIT(EXCEPTION_HANDLED))
+/* Not an event: in the masks the trampoline computes for a frame, "some
+ * line-level events are wanted only behind exception handlers" (every
+ * other location of theirs is DISABLEd): the frame needs them only once
+ * it handles an exception, and is watched for exceptions until then. */
+#define PEP669_HANDLER_EVENTS (1u << 30)
+/* Events that need the trampoline in the frame. */
+#define PEP669_TRACED_EVENTS \
+    (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS | PEP669_EXC_EVENTS)
+#define PEP669_EXIT_EVENTS \
+    (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) | PEP669_BIT(PY_UNWIND))
+
+struct Pep669Clone;
+
+/* What the trampoline knows of one run of a frame.  Frames run through
+ * the eval-frame hook have one (a heap block of the thread's record
+ * cache, frames.c), linked per thread (pep669_thread.record_top); the one
+ * frame that runs traced without having come through the hook (it was
+ * running when events were switched on) uses the thread's unhooked slot
+ * instead.
+ *
+ * The fields are grouped by concern in anonymous structs (C11): the code
+ * names a field as before (rec->last_line), the declaration says which
+ * concern it belongs to. */
+typedef struct Pep669Record {
+    /* -- frame identity -- */
+    struct {
+        struct Pep669Record *prev;  /* the next record out (record_top) */
+        Pep669Frame *frame;
+        PyCodeObject *code;
+        Pep669CodeData *cd;  /* the code's data, once it has some */
+        int was_traced;      /* the trampoline was active when it started */
+        /* (unhooked slot) the frame wants nothing itself: it is traced
+         * only to learn when it returns into a caller that wants
+         * something. */
+        int transit;
+        /* (the quiet path) the registry's version when the run started */
+        uint64_t quiet_entry;
+    };
+    /* -- line and jump state -- */
+    struct {
+        int last_line;      /* line of the previous instruction, -1: none */
+        int prev_offset;    /* previous instruction (opcode events), -1 */
+        /* A callback moved the frame (f_lineno) at a JUMP or BRANCH
+         * event: the destination's own events are off.  A callback of a
+         * line probe's LINE asked for a move to `pending_line`, made at
+         * the frame's next trace event (the location's line event, once
+         * it runs traced). */
+        char moved, pending;
+        long pending_line;
+        /* While JUMP/BRANCH callbacks run: where the frame really is
+         * (they see it at the jump, `jump_src`). */
+        Pep669FramePos *jump_pos;
+        int jump_src;
+        /* Jump events are the only reason for opcode events: line events
+         * are on, and each decides whether the instructions up to the
+         * next one need opcode events (pep669_code_region). */
+        int region;
+    };
+    /* -- the call under way (after its CALL event), for C_RETURN/C_RAISE:
+     * the instruction's extent and what CALL reported (owned) -- */
+    struct {
+        int call_offset, call_end;
+        PyObject *call_callable, *call_arg0;
+    };
+    /* -- exception state -- */
+    struct {
+        /* The frame saw one (opcode events then look for re-raises), the
+         * one whose handler is next (owned), and the instruction where
+         * the interpreter will report an artificial StopIteration already
+         * given as STOP_ITERATION. */
+        int exc_seen;
+        PyObject *armed_exc;
+        int armed_offset;   /* where armed_exc was raised (or came in) */
+        /* While exc_seen: the frame ran an instruction that may have left
+         * a handler (its next opcode event asks whether it is inside one
+         * still; if not, the frame stops looking for re-raises), and the
+         * thread's handled exception before the frame's first handler (a
+         * reference; see pep669_backend_in_handler). */
+        int exit_check;
+        PyObject *outside;
+        int outside_ambiguous;  /* a handler took that very exception */
+        int stop_offset;
+        /* An EXCEPTION_HANDLED callback's exception, raised once the
+         * handler's prologue has run (see
+         * pep669_backend_handler_prologue). */
+        PyObject *deferred_type, *deferred_value, *deferred_tb;
+        int deferred_count;
+        /* The exception being raised now came from an EXCEPTION_HANDLED
+         * or RERAISE callback: 3.12 gives it no RAISE. */
+        int callback_raised;
+        /* The last re-raise seen (opcode events), until the next
+         * exception: where the frame unwinds from, when it does
+         * (3.10/3.11 put the first raising instruction back as the
+         * frame's last one). */
+        int last_reraise;
+        /* PEP669_HANDLER_EVENTS: the frame saw an exception; the events
+         * behind handlers are on for the rest of its run. */
+        int handler_armed;
+    };
+    /* -- the frame object's filters (flags) --
+     * f_trace_lines and f_trace_opcodes as the program and its tools set
+     * them (what Python code reads, what a legacy tracer chose), and
+     * pep669's own filters.  While `engaged`, the frame object holds
+     * pep669's (with the program's added when a legacy tracer is set):
+     * the interpreter reads them before each instruction.  Whenever
+     * Python code may look (a callback, a callee, the legacy tracer), the
+     * program's are put back first (pep669_trace_show). */
+    struct {
+        int legacy_lines, legacy_opcodes;
+        char eng_lines, eng_opcodes, engaged;
+        char cur_lines, cur_opcodes;  /* what the frame object holds then */
+        /* The registry's version when the frame object's filters were
+         * last set (0: not yet). */
+        uint64_t flags_version;
+    };
+    /* -- caches stamped with the registry's version -- */
+    struct {
+        /* While the registry's version is quiet_version and nothing is
+         * pending in the frame: an opcode event at a unit whose
+         * quiet_units entry has no bit of quiet_look starts nothing
+         * (NULL: unknown). */
+        const uint8_t *quiet_units;
+        Py_ssize_t quiet_nunits;
+        uint64_t quiet_version;
+        uint8_t quiet_look;
+        /* While the registry's version is quiet_line_version and nothing
+         * is pending: LINE is wanted plainly (no region mode), so a line
+         * event fires only if its line is new and some tool wants it
+         * there. */
+        uint64_t quiet_line_version;
+        int quiet_lines;
+        /* The code's events as the trampoline sees them (code_events),
+         * valid while the registry's version is events_version and, for
+         * line-level events, the code's "all disabled" cache holds
+         * (events_epoch: its done_epoch then). */
+        uint32_t events_cached;
+        uint64_t events_version;
+        uint32_t events_epoch;
+    };
+    /* -- clone and probe state -- */
+    struct {
+        /* Line probes (probe.c): the clone this run of the frame executes
+         * (a reference), whether the frame's f_code is the clone still
+         * (until its first event: the evaluator has read it by then), and
+         * whether its probes stood in for LINE when the frame's state was
+         * last set. */
+        struct Pep669Clone *clone;
+        int window;
+        int line_covered;
+        /* (while line_covered) the events its probes stand in for */
+        uint32_t covered_bits;
+        /* Call probes: the clone's probes stand in for CALL, C_RETURN and
+         * C_RAISE; f_code is the clone still (no window: put back by the
+         * frame's first probe or trampoline event, or when the run
+         * ends). */
+        int calls_covered;
+        int swapped;
+    };
+} Pep669Record;
+
+/* The call under way is over (its C_RETURN/C_RAISE given, or none). */
+static inline void
+pep669_record_forget_call(Pep669Record *rec)
+{
+    rec->call_offset = -1;
+    Py_CLEAR(rec->call_callable);
+    Py_CLEAR(rec->call_arg0);
+}
+
+#endif

@@ -1,0 +1,79 @@
+/* The engine's per-thread state, in one struct (pep669_thread): the
+ * records of the frame runs under way, the unhooked slot, the event whose
+ * callbacks run, the record cache, the C-stack guard's bounds and the
+ * backend trampoline's own words.  One initial-exec thread-local: every
+ * field is read without a __tls_get_addr call (the hot paths read
+ * record_top, the trampoline's words and the stack limit on every event
+ * or frame).  Version-independent. */
+#ifndef PEP669_THREAD_STATE_H
+#define PEP669_THREAD_STATE_H
+
+#include "record.h"
+#include <stdint.h>
+
+/* Where the line-level event whose callbacks run came from, for
+ * f_lineno's setter (line_origin): a legacy trace call of the frame (the
+ * interpreter's setter can move it), a line probe, the eval-frame hook,
+ * or none of them (the C API, frame events). */
+#define PEP669_ORIGIN_NONE 0
+#define PEP669_ORIGIN_PROBE 1
+#define PEP669_ORIGIN_HOOK 2
+#define PEP669_ORIGIN_TRACE 3
+
+typedef struct Pep669ThreadState {
+    /* The innermost record of a frame run through the hook (linked by
+     * prev), or NULL. */
+    Pep669Record *record_top;
+    /* The event whose callbacks run on the thread, or -1 (what f_lineno's
+     * setter asks, as 3.12's asks the thread state's what_event). */
+    int what_event;
+    /* PEP669_ORIGIN_*: see above. */
+    int line_origin;
+    /* The frame that runs traced without a record of the hook's (see
+     * pep669_trace_refresh), and the last exception seen in it (owned). */
+    Pep669Record unhooked;
+    PyObject *unhooked_exc;
+    /* The registry's version when a scan of the frames above the
+     * unhooked one found none that wants the trampoline (0: none made;
+     * trampoline.c, outer_frame_wants). */
+    uint64_t outer_clean_version;
+    /* frames.c: freed records kept for the next runs (linked by prev),
+     * their count, and whether the thread frees them at its exit (0: not
+     * asked yet, 1: yes, -1: no). */
+    Pep669Record *record_cache;
+    int record_cached;
+    int record_keyed;
+    /* stack.c: above `limit` the stack has more than PEP669_STACK_MARGIN
+     * left (UINTPTR_MAX: not known yet; 0: no guard); the thread's stack
+     * is [low, high) (0, 0: unknown). */
+    struct {
+        uintptr_t limit, low, high;
+    } stack;
+    /* The backend's trampoline (backend_trampoline.h): the thread's own
+     * trace function while the trampoline stands in for it, the count of
+     * our own installs and removals of the trampoline, and LIGHT mode. */
+    struct {
+        Py_tracefunc legacy_func;
+        unsigned int moves;
+        int light_mode;
+    } trampoline;
+#ifdef PEP669_DEBUG
+    /* (checks) pep669_trace_show/unshow brackets under way, and the
+     * innermost record at the start of each of the first few. */
+    int shown_depth;
+    Pep669Record *shown_top[8];
+#endif
+} Pep669ThreadState;
+
+extern PEP669_THREAD_LOCAL_FAST Pep669ThreadState pep669_thread;
+
+/* The record of `frame` if it is the innermost frame run through the hook,
+ * else NULL. */
+static inline Pep669Record *
+pep669_hooked_record(Pep669Frame *frame)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    return (top != NULL && top->frame == frame) ? top : NULL;
+}
+
+#endif

@@ -1,0 +1,756 @@
+/* The per-frame decision "traced or full speed": the trampoline's side
+ * of every run of a frame.
+ *
+ * The eval-frame hook decides for every run of a frame whether its code
+ * wants a line-level event from some tool (pep669_trace_enter).  If so,
+ * the trampoline (pep669_trace, legacy_events.c) becomes the thread's
+ * trace function for that run; if not, the thread's own trace function
+ * (usually none) is put back, so code that nobody asked about runs at full
+ * speed.  When the run ends, the caller's state is recomputed from the
+ * caller's code and the current event sets (pep669_trace_leave), so a
+ * change made during the callee takes effect in the caller at once.
+ *
+ * Here too: the quiet paths of the hook (pep669_trace_enter_quiet,
+ * pep669_trace_leave_quiet), the unhooked slot (a frame traced without
+ * having come through the hook), and the frame flags shown to Python code
+ * (pep669_trace_show / pep669_trace_unshow). */
+#include "trampoline.h"
+
+/* The events of a frame that runs a clone (`events` as events_to_watch() gives
+ * them): its probes stand in for LINE where the frame's flow goes, while
+ * the clone is valid; the LINE locations behind handlers are left.  When
+ * the probes stop standing in (the frame is traced from now on), the line
+ * of its current instruction is the last one, as for a frame adopted in
+ * the middle of its run. */
+PEP669_INTERNAL PEP669_NOINLINE uint32_t
+less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+{
+    if (rec->clone->calls) {
+        /* A call clone: its probes make every call, while it is valid. */
+        int calls = (events & PEP669_BIT(CALL)) &&
+                    pep669_clone_valid(rec->clone, cd, events);
+        if (calls) {
+            events &= ~PEP669_CALL_EVENTS;
+        }
+        else {
+            pep669_trace_unswap(rec);
+        }
+        rec->calls_covered = calls;
+        return events;
+    }
+    int covered = (events & PEP669_PROBED_EVENTS) &&
+                  pep669_clone_valid(rec->clone, cd, events);
+    if (covered) {
+        rec->covered_bits = events & PEP669_PROBED_EVENTS;
+        events &= ~PEP669_PROBED_EVENTS;
+        if (cd->line_handler_left || cd->branch_handler_left) {
+            events |= PEP669_HANDLER_EVENTS;
+        }
+    }
+    else if (rec->line_covered && !rec->window) {
+        /* (stopped in a call, or in the probe, which says where it goes
+         * on) */
+        int lasti = pep669_backend_frame_lasti(rec->frame);
+        rec->last_line = line_of(rec->code, lasti);
+        pep669_backend_frame_resync(rec->frame, lasti + 2);
+    }
+    rec->line_covered = covered;
+    return events;
+}
+
+static void
+init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
+            Pep669CodeData *cd)
+{
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->prev_offset = -1;
+    rec->call_offset = -1;
+    rec->call_callable = rec->call_arg0 = NULL;
+    rec->exc_seen = 0;
+    rec->armed_exc = NULL;
+    rec->armed_offset = 0;
+    rec->exit_check = 0;
+    rec->outside = NULL;
+    rec->outside_ambiguous = 0;
+    rec->stop_offset = -1;
+    rec->legacy_lines = 1;
+    rec->legacy_opcodes = 0;
+    rec->eng_lines = 1;
+    rec->eng_opcodes = 0;
+    rec->engaged = 0;
+    rec->moved = 0;
+    rec->jump_pos = NULL;
+    rec->pending = 0;
+    rec->region = 0;
+    rec->handler_armed = 0;
+    rec->quiet_units = NULL;
+    rec->quiet_lines = 0;
+    rec->flags_version = 0;
+    rec->transit = 0;
+    rec->deferred_type = rec->deferred_value = rec->deferred_tb = NULL;
+    rec->deferred_count = 0;
+    rec->callback_raised = 0;
+    rec->last_reraise = -1;
+    rec->clone = NULL;
+    rec->window = 0;
+    rec->line_covered = 0;
+    rec->covered_bits = 0;
+    rec->calls_covered = 0;
+    rec->swapped = 0;
+}
+
+static void
+clear_record(Pep669Record *rec)
+{
+    pep669_record_forget_call(rec);
+    Py_CLEAR(rec->armed_exc);
+    Py_CLEAR(rec->deferred_type);
+    Py_CLEAR(rec->deferred_value);
+    Py_CLEAR(rec->deferred_tb);
+    rec->deferred_count = 0;
+    rec->exc_seen = 0;
+    rec->exit_check = 0;
+    Py_CLEAR(rec->outside);
+    rec->outside_ambiguous = 0;
+    rec->stop_offset = -1;
+    rec->pending = 0;
+}
+
+PEP669_INTERNAL void
+forget_unhooked(void)
+{
+    clear_record(&pep669_thread.unhooked);
+    pep669_thread.unhooked.engaged = 0;
+    pep669_thread.unhooked.frame = NULL;
+    pep669_thread.unhooked.code = NULL;
+    pep669_thread.unhooked.cd = NULL;
+    Py_CLEAR(pep669_thread.unhooked_exc);
+}
+
+/* Legacy filters of a frame object from the events its code wants (and,
+ * once the frame saw an exception, what finding re-raises and handlers
+ * needs).  Jump events alone need opcode events only where a location
+ * some tool still wants can run before the next line event: with a record
+ * (which knows the code's data) the frame then gets line events, which
+ * switch opcode events on and off as it goes. */
+PEP669_INTERNAL void
+flags_set(PyFrameObject *f, Pep669Record *rec, uint32_t events)
+{
+    if (f != NULL) {
+        int lines;
+        events = with_handler_events(rec, events);
+        lines = (events & PEP669_BIT(LINE)) != 0;
+        int opcodes =
+            (events & (PEP669_INSTR_EVENTS & ~PEP669_JUMP_EVENTS)) != 0 ||
+            (rec != NULL && rec->exc_seen &&
+             (events & (PEP669_BIT(RERAISE) |
+                        PEP669_BIT(EXCEPTION_HANDLED)))) ||
+            (rec != NULL && rec->deferred_count > 0);
+        int region = 0;
+        if (!opcodes && (events & PEP669_JUMP_EVENTS)) {
+            region = rec != NULL && rec->cd != NULL;
+            lines = 1;
+            opcodes = !region || pep669_code_region(
+                rec->code, rec->cd, events,
+                pep669_backend_pyframe_lasti(f));
+        }
+        if (rec != NULL) {
+            rec->region = region;
+            rec->flags_version = pep669_registry.version;
+            if (!opcodes) {
+                /* No opcode events: the frame's next one, if they come
+                 * back, is no jump's destination. */
+                rec->prev_offset = -1;
+            }
+            flags_write(rec, f, lines, opcodes);
+        }
+        else {
+            pep669_backend_pyframe_set_flags(f, lines, opcodes);
+        }
+    }
+}
+
+/* Whether some frame further out than `frame`, up to the nearest one run
+ * through the hook (which looks after itself), wants the trampoline.  A
+ * scan that found nothing stays true until the event sets change: frames
+ * only ever leave the chain above, and frames entering it come through the
+ * hook or want nothing (pep669_thread.outer_clean_version: the registry's
+ * version of that scan). */
+static int
+outer_frame_wants(Pep669Frame *frame)
+{
+    if (pep669_thread.outer_clean_version == pep669_registry.version &&
+        pep669_thread.outer_clean_version != 0) {
+        return 0;
+    }
+    for (Pep669Frame *f = pep669_backend_frame_back(frame);
+         f != NULL && pep669_hooked_record(f) == NULL;
+         f = pep669_backend_frame_back(f)) {
+        Pep669CodeData *cd;
+        PyCodeObject *co = pep669_backend_frame_code(f);
+        uint32_t events = code_events(co, &cd);
+        if (mode_for_unhooked(events)) {
+            return 1;
+        }
+    }
+    pep669_thread.outer_clean_version = pep669_registry.version;
+    return 0;
+}
+
+/* The thread is about to run `frame`, which did not come through the
+ * hook (f: its frame object, or NULL for the current frame's).  The
+ * unhooked slot takes it if its code wants the trampoline, or as a
+ * transit if a caller further out does (its 'return' then decides for
+ * the caller).  Returns whether the trampoline is needed. */
+PEP669_INTERNAL int
+adopt_unhooked(PyThreadState *ts, Pep669Frame *frame, PyFrameObject *f)
+{
+    Pep669CodeData *cd;
+    PyCodeObject *co = pep669_backend_frame_code(frame);
+    uint32_t events = code_events(co, &cd);
+    int transit = 0;
+    int want = mode_for_unhooked(events);
+    if (!want) {
+        if (!outer_frame_wants(frame)) {
+            if (is_unhooked(frame)) {
+                flags_show(&pep669_thread.unhooked, f != NULL ? f
+                           : pep669_backend_frame_pyframe(frame));
+                forget_unhooked();
+            }
+            return 0;
+        }
+        transit = 1;
+    }
+    if (!is_unhooked(frame)) {
+        forget_unhooked();
+        init_record(&pep669_thread.unhooked, frame, co, cd);
+        pep669_thread.unhooked.last_line =
+            line_of(co, pep669_backend_frame_lasti(frame));
+        /* Adopted in the middle of its run: a handler may have run. */
+        pep669_thread.unhooked.handler_armed = 1;
+    }
+    if (events & PEP669_HANDLER_EVENTS) {
+        want = WANT_FULL;
+    }
+    pep669_thread.unhooked.transit = transit;
+    if (f == NULL) {
+        f = pep669_backend_current_pyframe(ts);
+    }
+    flags_set(f, &pep669_thread.unhooked, transit ? 0 : events);
+    /* A transit needs the 'return' event: tracing on. */
+    return transit ? WANT_FULL : want;
+}
+
+/* Remember what code_events gave for the record's code. */
+static inline void
+cache_events(Pep669Record *rec, uint32_t events)
+{
+    rec->events_cached = events;
+    rec->events_version = pep669_registry.version;
+    rec->events_epoch = rec->cd != NULL ? rec->cd->done_epoch : 0;
+}
+
+/* code_events for the record's code, from the record while nothing that
+ * it derives from changed: the registry's version, and the code's "all
+ * disabled" cache (a DISABLE of one of its locations during the callee
+ * clears it, and whoever needs it next computes it again). */
+static inline uint32_t
+cached_events(Pep669Record *rec)
+{
+    if (rec->events_version == pep669_registry.version &&
+        (rec->cd != NULL
+             ? !(rec->cd->events & PEP669_LINE_LEVEL_EVENTS) ||
+               (rec->cd->done_known &&
+                rec->cd->done_epoch == rec->events_epoch)
+             : !(rec->events_cached & PEP669_LINE_LEVEL_EVENTS))) {
+        /* (the stamps say nothing it derives from changed: computing it
+         * again gives the same) */
+        PEP669_DEBUG_ONLY({
+            Pep669CodeData *now;
+            PEP669_ASSERT(code_events(rec->code, &now) ==
+                          rec->events_cached);
+        })
+        return rec->events_cached;
+    }
+    Pep669CodeData *cd;
+    uint32_t events = code_events(rec->code, &cd);
+    rec->cd = cd;
+    cache_events(rec, events);
+    return events;
+}
+
+/* The record of the thread's current frame if it is the unhooked slot's
+ * and its frame object holds pep669's filters. */
+static inline Pep669Record *
+engaged_unhooked(PyThreadState *ts)
+{
+    if (pep669_thread.unhooked.engaged) {
+        Pep669Frame *cur = pep669_backend_current_frame(
+            ts != NULL ? ts : PyThreadState_GET());
+        if (cur != NULL && is_unhooked(cur)) {
+            return &pep669_thread.unhooked;
+        }
+    }
+    return NULL;
+}
+
+/* A callee starts: the caller's frame object shows the program's filters
+ * while it runs (pep669_trace_leave puts pep669's back). */
+static void
+show_caller(PyThreadState *ts)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    if (top != NULL && top->engaged) {
+        flags_show(top, pep669_backend_frame_pyframe(top->frame));
+    }
+    Pep669Record *un = engaged_unhooked(ts);
+    if (un != NULL) {
+        flags_show(un, pep669_backend_frame_pyframe(un->frame));
+    }
+}
+
+int
+pep669_trace_show(PyThreadState *ts)
+{
+    int shown = 0;
+    Pep669Record *top = pep669_thread.record_top;
+    PEP669_DEBUG_ONLY({
+        int depth = pep669_thread.shown_depth++;
+        if (depth < 8) {
+            pep669_thread.shown_top[depth] = top;
+        }
+    })
+    if (top != NULL && top->engaged) {
+        if (top->legacy_lines == top->cur_lines &&
+            top->legacy_opcodes == top->cur_opcodes) {
+            /* It shows the program's already (LINE alone wants the
+             * defaults): only a change the callbacks make counts. */
+            shown |= 4;
+        }
+        else {
+            flags_show(top, pep669_backend_frame_pyframe(top->frame));
+            shown |= 1;
+        }
+    }
+    Pep669Record *un = engaged_unhooked(ts);
+    if (un != NULL) {
+        flags_show(un, pep669_backend_frame_pyframe(un->frame));
+        shown |= 2;
+    }
+    return shown;
+}
+
+void
+pep669_trace_unshow(PyThreadState *ts, int shown)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    /* (show and unshow pair, around callbacks that leave the thread's
+     * records as they found them) */
+    PEP669_DEBUG_ONLY({
+        int depth = --pep669_thread.shown_depth;
+        PEP669_ASSERT(depth >= 0);
+        PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] == top);
+    })
+    if ((shown & 4) && top != NULL && top->engaged) {
+        PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
+        int lines, opcodes;
+        pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
+        if (lines != top->cur_lines || opcodes != top->cur_opcodes) {
+            /* A callback set them: the program's now. */
+            top->engaged = 0;
+            flags_unshow(top, f);
+        }
+    }
+    if ((shown & 1) && top != NULL) {
+        flags_unshow(top, pep669_backend_frame_pyframe(top->frame));
+    }
+    if (shown & 2) {
+        Pep669Frame *cur = pep669_backend_current_frame(
+            ts != NULL ? ts : PyThreadState_GET());
+        if (cur != NULL && is_unhooked(cur)) {
+            flags_unshow(&pep669_thread.unhooked,
+                         pep669_backend_frame_pyframe(cur));
+        }
+    }
+}
+
+int
+pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
+                     PyObject *arg)
+{
+    if (!pep669_backend_trace_has_legacy()) {
+        return 0;
+    }
+    Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+    Pep669Record *rec = pep669_hooked_record(fr);
+    if (rec == NULL && is_unhooked(fr)) {
+        rec = &pep669_thread.unhooked;
+    }
+    if (rec == NULL || !rec->engaged) {
+        return pep669_backend_trace_forward(obj, frame, what, arg);
+    }
+    flags_show(rec, frame);
+    int err = pep669_backend_trace_forward(obj, frame, what, arg);
+    flags_unshow(rec, frame);
+    return err;
+}
+
+void
+pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                   PyCodeObject *co, int fresh, Pep669CodeData *cd,
+                   uint32_t events, uint64_t version)
+{
+    show_caller(ts);
+    if (version == pep669_registry.version) {
+        events = events_to_watch(co, cd, events);
+    }
+    else {
+        events = code_events(co, &cd);
+    }
+    int want = mode_for(events);
+    if (want && cd == NULL) {
+        /* Traced code gets its data now, so that every event of the run
+         * reads it from the record.  Without memory it just does not:
+         * the slower lookup stays, nothing else changes. */
+        cd = pep669_code_data_ensure(co);
+        if (cd == NULL) {
+            PyErr_Clear();
+        }
+        else if ((events & PEP669_PROBED_EVENTS) &&
+                 !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
+                 pep669_backend_probes_supported()) {
+            /* The code's first run can be on probes too (its analysis,
+             * which the next run would make anyway, is made now). */
+            events = events_to_watch(co, cd, pep669_code_data_events(cd));
+            want = mode_for(events);
+        }
+    }
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    if ((events & PEP669_PROBED_EVENTS) && cd != NULL &&
+        !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
+        pep669_backend_thread_plain(ts)) {
+        /* Probes for the LINE locations and branch edges left, if the
+         * code can have them: then only what else it wants needs the
+         * trampoline. */
+        Pep669Clone *cl = pep669_probe_clone(co, cd);
+        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
+            rec->clone = cl;
+            events = less_probed(rec, cd, events);
+            want = mode_for(events);
+        }
+        else if (cl != NULL) {
+            pep669_clone_decref(cl);
+        }
+    }
+    else if ((events & PEP669_BIT(CALL)) && cd != NULL &&
+             !(events & PEP669_CALL_CLONE_BLOCKING_EVENTS) &&
+             pep669_backend_thread_plain(ts)) {
+        /* Call probes make the calls: the frame runs untraced (or only
+         * watched for exceptions). */
+        Pep669Clone *cl = pep669_probe_call_clone(co, cd);
+        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
+            rec->clone = cl;
+            events = less_probed(rec, cd, events);
+            want = mode_for(events);
+        }
+        else if (cl != NULL) {
+            pep669_clone_decref(cl);
+        }
+    }
+    if (!fresh && (events & (PEP669_BIT(RERAISE) |
+                             PEP669_BIT(EXCEPTION_HANDLED))) &&
+        pep669_backend_in_handler(frame, NULL)) {
+        /* A generator or coroutine that suspended inside a handler: a
+         * re-raise may come. */
+        rec->exc_seen = 1;
+        want = WANT_FULL;
+    }
+    if (!fresh && (events & PEP669_HANDLER_EVENTS)) {
+        /* "Reachable only through a handler" holds for one run: an
+         * earlier run of this generator or coroutine may have handled the
+         * exception and suspended on the way to those lines. */
+        rec->handler_armed = 1;
+        want = WANT_FULL;
+    }
+    rec->was_traced = pep669_backend_trace_active(ts);
+    /* A resumed generator continues after its yield: that is the previous
+     * instruction for the LINE rule. */
+    rec->last_line = (fresh || !want) ? -1
+        : line_of(co, pep669_backend_frame_lasti(frame));
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+    if (rec->line_covered) {
+        /* The evaluator takes the bytecode from f_code when the run
+         * starts: the clone's, until the trampoline's first event in the
+         * frame puts the frame's own code back (end_window). */
+        PEP669_ASSERT(!rec->swapped && rec->clone->code != NULL);
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->window = 1;
+        pep669_backend_trace_window(ts);
+        flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
+        return;
+    }
+    if (rec->calls_covered) {
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->swapped = 1;
+    }
+    set_trampoline_mode(ts, want);
+    if (want == WANT_FULL) {
+        /* The frame object exists from the start up to 3.10; on 3.11 the
+         * 'call' event sets the filters once it does.  (A frame watched
+         * for exceptions only gets them at its first event.) */
+        flags_set(pep669_backend_frame_pyframe(frame), rec, events);
+    }
+}
+
+/* The first event of a run on a clone: the evaluator has the clone's
+ * bytecode; the frame shows its own code again, and runs as its events
+ * want (untraced, as a rule). */
+PEP669_INTERNAL void
+end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
+{
+    Pep669CodeData *cd;
+    /* (the window is open only on a line clone's run) */
+    PEP669_ASSERT(rec->window && rec->clone != NULL && rec->line_covered);
+    pep669_backend_frame_set_code(rec->frame, rec->code);
+    rec->window = 0;
+    uint32_t events = record_events(rec, &cd);
+    int want = mode_with_record(rec, mode_for(events), events);
+    if (!want) {
+        flags_show(rec, frame);
+    }
+    set_trampoline_mode(ts, want);
+    if (want) {
+        flags_set(frame, rec, events);
+    }
+}
+
+void
+pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
+{
+    if (rec->clone != NULL) {
+        Pep669CodeData *cd;
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
+        rec->line_covered = 0;
+        rec->calls_covered = 0;
+        uint32_t events = record_events(rec, &cd);
+        int want = mode_with_record(rec, mode_for(events), events);
+        set_trampoline_mode(ts, want);
+        if (want) {
+            flags_set(pep669_backend_frame_pyframe(rec->frame), rec,
+                      events);
+        }
+    }
+}
+
+void
+pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
+{
+    /* (records pair: the one popped is the innermost pushed) */
+    PEP669_ASSERT(pep669_thread.record_top == rec);
+    pep669_thread.record_top = rec->prev;
+    clear_record(rec);
+    if (rec->clone != NULL) {
+        pep669_trace_ran(ts, rec);
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
+    }
+    /* The frame's filters are the program's again (a generator may run
+     * untraced next time). */
+    if (rec->engaged) {
+        flags_show(rec, pep669_backend_frame_pyframe(rec->frame));
+    }
+    Pep669Frame *caller = pep669_backend_current_frame(ts);
+    Pep669CodeData *cd;
+    uint32_t events;
+    int want;
+    if (caller == NULL) {
+        set_trampoline_mode(ts, 0);
+        return;
+    }
+    Pep669Record *crec;
+    /* Nothing changed for the caller while the callee ran: its frame
+     * object still has the filters set for these events. */
+    int filters_hold = 0;
+    if (pep669_hooked_record(caller) != NULL) {
+        crec = pep669_thread.record_top;
+        events = less_probed(crec, crec->cd, cached_events(crec));
+        want = mode_with_record(crec, mode_for(events),
+                                events);
+        filters_hold = !crec->exc_seen && !crec->handler_armed &&
+                       crec->deferred_count == 0 && !crec->region &&
+                       crec->clone == NULL &&
+                       crec->flags_version == pep669_registry.version;
+    }
+    else if (is_unhooked(caller)) {
+        crec = &pep669_thread.unhooked;
+        events = code_events(crec->code, &cd);
+        want = mode_with_record(crec, mode_for_unhooked(events),
+                                events);
+    }
+    else {
+        /* A frame that did not come through the hook (it had no events
+         * when it started): it may want some now, set by the callee. */
+        int want = adopt_unhooked(ts, caller, NULL);
+        /* (set_flags ran before the trampoline was on: redo with the
+         * legacy tracer known.) */
+        set_trampoline_mode(ts, want);
+        if (want && !pep669_thread.unhooked.transit) {
+            PyFrameObject *f = pep669_backend_current_pyframe(ts);
+            flags_set(f, &pep669_thread.unhooked,
+                      code_events(pep669_thread.unhooked.code, &cd));
+        }
+        return;
+    }
+    if (!want && crec == &pep669_thread.unhooked) {
+        /* It will run untraced: the trampoline will not see it end. */
+        forget_unhooked();
+    }
+    set_trampoline_mode(ts, want);
+    if (want && !filters_hold) {
+        /* The caller ran traced before (it has its frame object): its
+         * filters may need to follow a change made during the callee. */
+        flags_set(pep669_backend_frame_pyframe(caller), crec, events);
+    }
+    else if (want) {
+        /* (they showed the program's while the callee ran) */
+        flags_unshow(crec, pep669_backend_frame_pyframe(caller));
+    }
+}
+
+void
+pep669_trace_refresh(PyThreadState *ts)
+{
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669CodeData *cd;
+    if (frame == NULL) {
+        return;
+    }
+    Pep669Record *top = pep669_hooked_record(frame);
+    if (top != NULL) {
+        PyCodeObject *co = top->code;
+        uint32_t events = less_probed(top, top->cd, code_events(co, &cd));
+        int want = mode_with_record(top, mode_for(events), events);
+        set_trampoline_mode(ts, want);
+        if (want) {
+            flags_set(pep669_backend_current_pyframe(ts), top, events);
+        }
+        else {
+            flags_show(top, pep669_backend_current_pyframe(ts));
+        }
+        return;
+    }
+    set_trampoline_mode(ts, adopt_unhooked(ts, frame, NULL));
+    if (is_unhooked(frame) && !pep669_thread.unhooked.transit) {
+        flags_set(pep669_backend_current_pyframe(ts),
+                  &pep669_thread.unhooked,
+                  code_events(pep669_thread.unhooked.code, &cd));
+    }
+}
+
+/* The frame runs from here on as its events want. */
+PEP669_INTERNAL void
+follow_events(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              int hooked)
+{
+    Pep669CodeData *cd;
+    uint32_t events = record_events(rec, &cd);
+    int want = mode_with_record(
+        rec, hooked ? mode_for(events) : mode_for_unhooked(events), events);
+    if (!want) {
+        /* The rest of the run is untraced: the frame shows the program's
+         * filters (a legacy tracer's) again. */
+        flags_show(rec, frame);
+    }
+    if (!want && !hooked) {
+        forget_unhooked();
+    }
+    set_trampoline_mode(ts, want);
+    if (want) {
+        flags_set(frame, rec, events);
+    }
+}
+
+int
+pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
+                         Pep669Frame *frame, PyCodeObject *co,
+                         Pep669CodeData *cd, uint32_t events)
+{
+    uint64_t version = pep669_registry.version;
+    int want = (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
+    if (cd == NULL || cd->version != version ||
+        (pep669_thread.record_top != NULL &&
+         pep669_thread.record_top->engaged) ||
+        pep669_thread.unhooked.engaged ||
+        (events & ~(PEP669_CALL_EVENTS | PEP669_EXC_EVENTS)) ||
+        !(events & (PEP669_BIT(CALL) | PEP669_EXC_EVENTS)) ||
+        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                         CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) ||
+        !pep669_backend_trace_clean(ts, want)) {
+        return 0;
+    }
+    Pep669Clone *cl = NULL;
+    if (events & PEP669_BIT(CALL)) {
+        /* (the code's call clone as it is, found here at once as a rule) */
+        cl = cd->clone;
+        if (pep669_clone_serves(cl, cd, 1)) {
+            pep669_clone_incref(cl);
+        }
+        else if ((cl = pep669_probe_call_clone(co, cd)) == NULL) {
+            return 0;
+        }
+        if (!pep669_backend_frame_fits(frame, cl->code)) {
+            pep669_clone_decref(cl);
+            return 0;
+        }
+    }
+    /* A frame of code that wants nothing of the trampoline but what the
+     * thread has already (CALL on call probes; exceptions from a LIGHT
+     * trampoline): its record, its clone, and no switching, unless
+     * something happens while it runs (pep669_trace_leave_quiet). */
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->clone = cl;
+    rec->calls_covered = cl != NULL;
+    rec->was_traced = want != 0;
+    rec->last_line = -1;
+    rec->quiet_entry = version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+    if (cl != NULL) {
+        pep669_backend_frame_set_code(frame, cl->code);
+        rec->swapped = 1;
+    }
+    return 1;
+}
+
+int
+pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
+{
+    uint32_t events = rec->events_cached;
+    if (rec->quiet_entry != pep669_registry.version || rec->exc_seen ||
+        rec->outside != NULL ||
+        rec->armed_exc != NULL || rec->deferred_count > 0 ||
+        rec->flags_version != 0 || rec->call_offset >= 0 ||
+        (rec->clone != NULL && rec->clone->retired) ||
+        !pep669_backend_trace_clean(
+            ts, (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0)) {
+        return 0;
+    }
+    /* (records pair: the one popped is the innermost pushed) */
+    PEP669_ASSERT(pep669_thread.record_top == rec);
+    pep669_thread.record_top = rec->prev;
+    if (rec->clone != NULL) {
+        pep669_clone_decref(rec->clone);
+        rec->clone = NULL;
+    }
+    return 1;
+}

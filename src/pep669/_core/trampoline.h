@@ -1,0 +1,316 @@
+/* The per-frame decision "traced or full speed" (trampoline.c): what the
+ * hook calls around each run of a frame, and the helpers the legacy-event
+ * translation (legacy_events.c), probe firing (probe_fire.c) and
+ * f_lineno's setter (lineno.c) share with it.  Version-independent. */
+#ifndef PEP669_TRAMPOLINE_H
+#define PEP669_TRAMPOLINE_H
+
+#include "engine_entry.h"
+#include "probe.h"
+
+/* ---- around one run of a frame (frames.c) ---- */
+
+/* Hook side: around one run of a frame (fresh: it has not run yet).
+ * `cd` and `events` are what pep669_code_events gave for `co` while the
+ * registry's version was `version` (the hook looked them up already). */
+void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
+                        Pep669Frame *frame, PyCodeObject *co, int fresh,
+                        Pep669CodeData *cd, uint32_t events,
+                        uint64_t version);
+
+/* The frame's own code back in f_code if the clone is still there (the
+ * evaluator read the clone's bytes when the run started). */
+static inline void
+pep669_trace_unswap(Pep669Record *rec)
+{
+    if (rec->swapped) {
+        /* (swapped only on a call clone's run, never with a window) */
+        PEP669_ASSERT(rec->clone != NULL && rec->calls_covered &&
+                      !rec->window);
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->swapped = 0;
+    }
+}
+
+/* After each evaluator run of it: the frame's own code is back (the run
+ * ended before its first event: a RecursionError at entry). */
+static inline void
+pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
+{
+    pep669_trace_unswap(rec);
+    if (rec->window) {
+        PEP669_ASSERT(rec->clone != NULL && !rec->swapped);
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->window = 0;
+        /* (the window's tracing state, which no trace call reset) */
+        pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
+    }
+}
+/* Before the frame is run again (throwflag set: a PY_YIELD callback
+ * raised): it runs its own code now. */
+void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
+/* After the run: the record is popped, the caller's state recomputed. */
+void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
+/* The quiet path of the hook: a run of a frame (not a generator's,
+ * throwflag off) whose code wants of the trampoline only CALL (on call
+ * probes) and exception events, with the thread's trampoline already as
+ * that needs it (not installed, or LIGHT).  1: its record is set up and
+ * pushed, the frame ready to run (no frame events are wanted); 0: nothing
+ * done, the general path (pep669_trace_enter) must run it.  `events` as
+ * the hook computed them. */
+int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
+                             Pep669Frame *frame, PyCodeObject *co,
+                             Pep669CodeData *cd, uint32_t events);
+/* After that run (pep669_trace_ran done, the frame returned a value): 1
+ * if nothing happened that the frame or its caller must follow (the
+ * record is popped); else 0, and the general exit must run. */
+int pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec);
+
+/* ---- the frame flags while callbacks run (monitor_engine.c) ---- */
+
+/* Callbacks are about to run on the thread: the frame objects of the
+ * records that hold pep669's filters show the program's again; returns
+ * what pep669_trace_unshow needs to put pep669's back afterwards. */
+int pep669_trace_show(PyThreadState *ts);
+void pep669_trace_unshow(PyThreadState *ts, int shown);
+
+/* ---- shared with legacy_events.c, probe_fire.c, lineno.c ---- */
+
+PEP669_INTERNAL uint32_t less_probed_slow(Pep669Record *rec,
+                                          Pep669CodeData *cd,
+                                          uint32_t events);
+PEP669_INTERNAL void forget_unhooked(void);
+PEP669_INTERNAL void flags_set(PyFrameObject *f, Pep669Record *rec,
+                               uint32_t events);
+PEP669_INTERNAL int adopt_unhooked(PyThreadState *ts, Pep669Frame *frame,
+                                   PyFrameObject *f);
+PEP669_INTERNAL void end_window(PyThreadState *ts, Pep669Record *rec,
+                                PyFrameObject *frame);
+PEP669_INTERNAL void follow_events(PyThreadState *ts, Pep669Record *rec,
+                                   PyFrameObject *frame, int hooked);
+
+/* The events of `events` (the code's) that the trampoline must look for:
+ * line-level events whose every location is DISABLEd need nothing; those
+ * left only behind exception handlers become PEP669_HANDLER_EVENTS. */
+static inline uint32_t
+events_to_watch(PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
+        events &= ~pep669_code_done(co, cd);
+        uint32_t behind = events & cd->handler_only;
+        if (behind) {
+            events = (events & ~behind) | PEP669_HANDLER_EVENTS;
+        }
+    }
+    return events;
+}
+
+/* The same for a run of the frame that saw an exception: the events
+ * behind handlers are back (LINE too, where the frame's probes stood in
+ * for it). */
+static inline uint32_t
+with_handler_events(Pep669Record *rec, uint32_t events)
+{
+    if ((events & PEP669_HANDLER_EVENTS) && rec != NULL &&
+        rec->handler_armed && rec->cd != NULL) {
+        events |= rec->cd->handler_only;
+        if (rec->line_covered) {
+            events |= rec->covered_bits;
+        }
+    }
+    return events;
+}
+
+/* `events` less those the run's clone stands in for (the call events on
+ * a call clone, LINE and the branch events on a line clone), while it
+ * does (see less_probed_slow). */
+static inline uint32_t
+less_probed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
+{
+    if (rec == NULL || rec->clone == NULL || cd == NULL) {
+        return events;
+    }
+    return less_probed_slow(rec, cd, events);
+}
+
+/* The code's events as far as the trampoline is concerned. */
+static inline uint32_t
+code_events(PyCodeObject *co, Pep669CodeData **cdp)
+{
+    uint32_t events = pep669_code_events(co, cdp);
+    return events_to_watch(co, *cdp, events);
+}
+
+/* The same, with the code data cached in the record (a code object keeps
+ * its data for life once it has some). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline uint32_t
+record_events(Pep669Record *rec, Pep669CodeData **cdp)
+{
+    if (rec->cd == NULL) {
+        uint32_t events = code_events(rec->code, cdp);
+        rec->cd = *cdp;
+        return with_handler_events(rec, less_probed(rec, rec->cd, events));
+    }
+    *cdp = rec->cd;
+    if (rec->cd->version != pep669_registry.version) {
+        pep669_code_data_refresh(rec->cd);
+        PEP669_ASSERT(rec->cd->version == pep669_registry.version);
+    }
+    return with_handler_events(
+        rec, less_probed(rec, rec->cd,
+                         events_to_watch(rec->code, rec->cd,
+                                         rec->cd->events)));
+}
+
+/* Is `frame` the unhooked slot's frame?  Frames are reused at the same
+ * address (3.11's frame stack, 3.8-3.10's free lists): a slot left behind
+ * by a frame whose end the trampoline did not see (a foreign tracer had
+ * replaced it) must not be taken for a new frame there; the code object
+ * tells most of them apart. */
+static inline int
+is_unhooked(Pep669Frame *frame)
+{
+    return pep669_thread.unhooked.frame == frame &&
+           pep669_thread.unhooked.code == pep669_backend_frame_code(frame);
+}
+
+/* What a run of this code needs from the trampoline:
+ *   WANT_FULL   the trampoline with tracing on (line, opcode events)
+ *   WANT_LIGHT  the trampoline installed with tracing off: the
+ *               interpreter still reports exceptions to it (its error path
+ *               tests the trace function only), and nothing else costs
+ *   0           nothing
+ * (`events` as code_events() gives them: line-level events whose every
+ * location is DISABLEd need nothing, so such code runs at full speed
+ * again.) */
+#define WANT_LIGHT PEP669_TRACE_LIGHT
+#define WANT_FULL PEP669_TRACE_FULL
+
+static inline int
+mode_for(uint32_t events)
+{
+    if (events & (PEP669_BIT(LINE) | PEP669_INSTR_EVENTS)) {
+        return WANT_FULL;
+    }
+    return (events & (PEP669_EXC_EVENTS | PEP669_HANDLER_EVENTS))
+        ? WANT_LIGHT : 0;
+}
+
+/* The same for the frame that runs traced without the hook: its exit
+ * events come from the trampoline too. */
+static inline int
+mode_for_unhooked(uint32_t events)
+{
+    return (events & PEP669_EXIT_EVENTS) ? WANT_FULL : mode_for(events);
+}
+
+/* The mode `want` (mode_for's) for the frame of `rec`: a frame that saw
+ * an exception looks for its handler and re-raises with opcode events:
+ * tracing on for the rest of its run. */
+static inline int
+mode_with_record(Pep669Record *rec, int want, uint32_t events)
+{
+    if (rec != NULL && want != WANT_FULL &&
+        ((rec->exc_seen && (events & (PEP669_BIT(RERAISE) |
+                                      PEP669_BIT(EXCEPTION_HANDLED)))) ||
+         rec->deferred_count > 0 ||
+         ((events & PEP669_HANDLER_EVENTS) && rec->handler_armed))) {
+        return WANT_FULL;
+    }
+    return want;
+}
+
+static inline int
+line_of(PyCodeObject *co, int offset)
+{
+    return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
+}
+
+/* The frame object `f` of the record's frame gets pep669's filters
+ * (`lines`, `opcodes`).  If it showed the program's, they are remembered
+ * first (Python code may have changed them since); a legacy tracer also
+ * gets what it asked for. */
+static inline void
+flags_write(Pep669Record *rec, PyFrameObject *f, int lines, int opcodes)
+{
+    if (!rec->engaged) {
+        pep669_backend_pyframe_get_flags(f, &rec->legacy_lines,
+                                         &rec->legacy_opcodes);
+        rec->engaged = 1;
+        rec->cur_lines = (char)rec->legacy_lines;
+        rec->cur_opcodes = (char)rec->legacy_opcodes;
+    }
+    rec->eng_lines = (char)(lines != 0);
+    rec->eng_opcodes = (char)(opcodes != 0);
+    if (pep669_backend_trace_has_legacy()) {
+        lines |= rec->legacy_lines;
+        opcodes |= rec->legacy_opcodes;
+    }
+    /* (as a rule they hold these already: LINE alone wants the
+     * defaults) */
+    if ((char)(lines != 0) != rec->cur_lines ||
+        (char)(opcodes != 0) != rec->cur_opcodes) {
+        rec->cur_lines = (char)(lines != 0);
+        rec->cur_opcodes = (char)(opcodes != 0);
+        pep669_backend_pyframe_put_flags(f, lines, opcodes);
+    }
+}
+
+/* The frame object shows the program's filters again (Python code may
+ * look, or the frame runs without the trampoline from here on).  `f` is
+ * the record's frame object. */
+static inline void
+flags_show(Pep669Record *rec, PyFrameObject *f)
+{
+    if (rec->engaged) {
+        rec->engaged = 0;
+        if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
+                          rec->legacy_opcodes != rec->cur_opcodes)) {
+            pep669_backend_pyframe_put_flags(f, rec->legacy_lines,
+                                             rec->legacy_opcodes);
+        }
+    }
+}
+
+/* pep669's filters back after flags_show, as they were. */
+static inline void
+flags_unshow(Pep669Record *rec, PyFrameObject *f)
+{
+    if (!rec->engaged && f != NULL) {
+        flags_write(rec, f, rec->eng_lines, rec->eng_opcodes);
+    }
+}
+
+/* A line event at `lasti` in region mode: opcode events up to the next
+ * one if a wanted jump location can run before it. */
+static inline void
+region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
+{
+    int opcodes = pep669_code_region(rec->code, rec->cd, events, lasti);
+    flags_write(rec, f, 1, opcodes);
+}
+
+/* Make the thread's trampoline state what the frame needs. */
+static inline void
+set_trampoline_mode(PyThreadState *ts, int want)
+{
+    if (want != pep669_backend_trace_mode(ts)) {
+        if (want) {
+            pep669_backend_trace_start(ts, want);
+        }
+        else {
+            pep669_backend_trace_stop(ts);
+        }
+    }
+    else if (want == WANT_LIGHT) {
+        /* Every trace call (an exception reported in the frame, the start
+         * of a run on a clone) turns tracing back on for the rest of the
+         * evaluator's run when it returns: off again, from here on. */
+        pep669_backend_trace_start(ts, want);
+    }
+}
+
+#endif
