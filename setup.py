@@ -62,7 +62,9 @@ def extensions(version_info=sys.version_info):
         return []
     if minor >= (3, 12):
         return [("pep669._native", [CORE + name for name in
-                                    ("native314.c", "capi.c", "callbacks.c")])]
+                                    ("native_module.c", "native_api.c",
+                                     "native_branch.c", "native_code.c",
+                                     "capi.c", "callbacks.c")])]
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "dispatch.c", "frames.c", "trace.c",
