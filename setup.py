@@ -63,7 +63,8 @@ def extensions(version_info=sys.version_info):
     if minor >= (3, 12):
         return [("pep669._native", [CORE + name for name in
                                     ("native_module.c", "native_api.c",
-                                     "native_branch.c", "native_code.c",
+                                     "native_branch.c", "native_wait.c",
+                                     "native_code.c",
                                      "capi.c", "callbacks.c")])]
     backend = "backend_py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in

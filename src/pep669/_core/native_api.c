@@ -74,14 +74,32 @@ w_set_events(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     }
     uint32_t ev = (uint32_t)events;
     uint32_t native_ev = (ev & EV_LR) ? ((ev & ~EV_LR) | EV_BRANCH) : ev;
+    ToolState *ts = &pep669_nat_tools[tool];
+    int instr = (ev & EV_INSTRUCTION) != 0;
+    /* INSTRUCTION for the tool everywhere: first without the added local
+     * INSTRUCTION, so that the locations disabled for waiting edges come
+     * back as the interpreter adds the event. */
+    int bounce = instr && !ts->global_instr && ts->instr_codes > 0;
+    if (bounce && pep669_nat_wait_reinstrument(tool, NULL, 0) < 0) {
+        return NULL;
+    }
     PyObject *res = call_native(pep669_nat.set_events, "ii", tool,
                                 (int)native_ev);
+    if (bounce && pep669_nat_wait_reinstrument(tool, NULL, 1) < 0) {
+        Py_XDECREF(res);
+        return NULL;
+    }
     if (res == NULL) {
         return NULL;
     }
-    pep669_nat_tools[tool].global_lr = ev & EV_LR;
-    pep669_nat_tools[tool].global_branch = (ev & EV_BRANCH) != 0;
-    pep669_nat_update_mux(tool);
+    ts->global_lr = ev & EV_LR;
+    ts->global_branch = (ev & EV_BRANCH) != 0;
+    ts->global_instr = instr;
+    if (pep669_nat_update_mux(tool) < 0 ||
+        pep669_nat_wait_refresh(NULL) < 0) {
+        Py_DECREF(res);
+        return NULL;
+    }
     return res;
 }
 
@@ -120,22 +138,43 @@ w_set_local_events(PyObject *Py_UNUSED(m), PyObject *const *args,
     }
     uint32_t ev = (uint32_t)events;
     uint32_t native_ev = (ev & EV_LR) ? ((ev & ~EV_LR) | EV_BRANCH) : ev;
-    PyObject *res = call_native(pep669_nat.set_local_events, "iOi", tool,
-                                args[1], (int)native_ev);
+    CodeData *cd = pep669_nat_code_data(args[1]);
+    if (cd != NULL && cd->instr_on[tool] && (ev & EV_INSTRUCTION) &&
+        !(cd->local_native[tool] & EV_INSTRUCTION)) {
+        /* The tool asks for INSTRUCTION here itself: first without the
+         * added one, so that the locations disabled for waiting edges come
+         * back as the interpreter adds the event. */
+        PyObject *res = call_native(pep669_nat.set_local_events, "iOi", tool,
+                                    args[1], (int)(native_ev &
+                                                   ~EV_INSTRUCTION));
+        if (res == NULL) {
+            return NULL;
+        }
+        Py_DECREF(res);
+    }
+    PyObject *res = call_native(
+        pep669_nat.set_local_events, "iOi", tool, args[1],
+        (int)pep669_nat_wait_local(tool, cd, native_ev));
     if (res == NULL) {
         return NULL;
     }
-    CodeData *cd = ev ? pep669_nat_code_data_ensure(args[1])
-                      : pep669_nat_code_data(args[1]);
-    if (cd == NULL) {
-        if (PyErr_Occurred()) {
+    if (cd == NULL && ev != 0) {
+        cd = pep669_nat_code_data_ensure(args[1]);
+        if (cd == NULL) {
             Py_DECREF(res);
             return NULL;
         }
+    }
+    if (cd == NULL) {
         return res;
     }
+    cd->local_native[tool] = native_ev;
     pep669_nat_code_set_local(cd, tool, ev);
-    pep669_nat_update_mux(tool);
+    if (pep669_nat_update_mux(tool) < 0 ||
+        pep669_nat_wait_refresh(cd) < 0) {
+        Py_DECREF(res);
+        return NULL;
+    }
     return res;
 }
 
@@ -150,7 +189,9 @@ w_get_local_events(PyObject *Py_UNUSED(m), PyObject *const *args,
         return res;
     }
     CodeData *cd = pep669_nat_code_data(args[1]);
-    if (cd == NULL || cd->local_lr[tool] == 0) {
+    int added = cd != NULL && cd->instr_on[tool] &&
+                !(cd->local_native[tool] & EV_INSTRUCTION);
+    if (cd == NULL || (cd->local_lr[tool] == 0 && !added)) {
         return res;
     }
     long ev = PyLong_AsLong(res);
@@ -158,12 +199,17 @@ w_get_local_events(PyObject *Py_UNUSED(m), PyObject *const *args,
     if (ev == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    ev &= ~(long)EV_BRANCH;
-    if (cd->local_branch[tool]) {
-        ev |= EV_BRANCH;
+    if (added) {
+        ev &= ~(long)EV_INSTRUCTION;
     }
-    return PyLong_FromLong(
-        ev | ((long)cd->local_lr[tool] << PEP669_EV_BRANCH_LEFT));
+    if (cd->local_lr[tool]) {
+        ev &= ~(long)EV_BRANCH;
+        if (cd->local_branch[tool]) {
+            ev |= EV_BRANCH;
+        }
+        ev |= (long)cd->local_lr[tool] << PEP669_EV_BRANCH_LEFT;
+    }
+    return PyLong_FromLong(ev);
 }
 
 static PyObject *
@@ -172,10 +218,16 @@ w_register_callback(PyObject *Py_UNUSED(m), PyObject *const *args,
 {
     int tool, event;
     if (kwnames != NULL || nargs != 3 || !read_int(args[0], &tool) ||
-        !read_int(args[1], &event) ||
-        (event != (int)EV_LEFT && event != (int)EV_RIGHT &&
-         !(event == (int)EV_BRANCH && tool >= 0 && tool < TOOLS &&
-           pep669_nat_tools[tool].mux))) {
+        !read_int(args[1], &event)) {
+        return forward(pep669_nat.register_callback, args, nargs, kwnames);
+    }
+    int known = tool >= 0 && tool < TOOLS;
+    int held = known &&
+               ((event == (int)EV_BRANCH && pep669_nat_tools[tool].mux) ||
+                ((event == (int)EV_INSTRUCTION ||
+                  event == (int)PEP669_BIT(LINE)) &&
+                 pep669_nat_tools[tool].waits));
+    if (event != (int)EV_LEFT && event != (int)EV_RIGHT && !held) {
         return forward(pep669_nat.register_callback, args, nargs, kwnames);
     }
     if (!valid_tool(tool)) {
@@ -185,12 +237,21 @@ w_register_callback(PyObject *Py_UNUSED(m), PyObject *const *args,
     if (PySys_Audit("sys.monitoring.register_callback", "O", func) < 0) {
         return NULL;
     }
+    if (event == (int)EV_INSTRUCTION) {
+        return pep669_nat_wait_register(tool, PEP669_EV_INSTRUCTION, func);
+    }
+    if (event == (int)PEP669_BIT(LINE)) {
+        return pep669_nat_wait_register(tool, PEP669_EV_LINE, func);
+    }
     ToolState *ts = &pep669_nat_tools[tool];
     PyObject **slot = event == (int)EV_LEFT ? &ts->left :
                       event == (int)EV_RIGHT ? &ts->right : &ts->branch;
     PyObject *old = *slot;
     *slot = func == Py_None ? NULL : Py_NewRef(func);
-    pep669_nat_update_mux(tool);
+    if (pep669_nat_update_mux(tool) < 0) {
+        Py_XDECREF(old);
+        return NULL;
+    }
     if (old == NULL) {
         Py_RETURN_NONE;
     }
@@ -305,9 +366,14 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
         Py_CLEAR(interp->monitoring_callables[tool][ev]);
     }
     ts->mux = 0;
+    ts->waits = 0;
     Py_CLEAR(ts->branch);
     Py_CLEAR(ts->left);
     Py_CLEAR(ts->right);
+    Py_CLEAR(ts->instr);
+    Py_CLEAR(ts->line);
+    /* Its per-code state (DISABLEs, waiting edges) goes with its events. */
+    ts->clears++;
     PyObject *res = call_native(pep669_nat.set_events, "ii", tool, 0);
     if (res == NULL) {
         return NULL;
@@ -315,6 +381,7 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
     Py_DECREF(res);
     ts->global_lr = 0;
     ts->global_branch = 0;
+    ts->global_instr = 0;
     /* The codes first (new references), so that nothing the native calls
      * do can free one under the walk. */
     PyObject *codes = PyList_New(0);
@@ -322,7 +389,8 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
         return NULL;
     }
     for (CodeData *cd = pep669_nat_local_codes; cd != NULL; cd = cd->next) {
-        if (cd->local_any[tool] && PyList_Append(codes, cd->code) < 0) {
+        if ((cd->local_any[tool] || cd->instr_on[tool]) &&
+            PyList_Append(codes, cd->code) < 0) {
             Py_DECREF(codes);
             return NULL;
         }
@@ -337,11 +405,19 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
         Py_DECREF(res);
         CodeData *cd = pep669_nat_code_data(code);
         if (cd != NULL) {
+            cd->local_native[tool] = 0;
+            if (cd->instr_on[tool]) {
+                cd->instr_on[tool] = 0;
+                ts->instr_codes--;
+            }
             pep669_nat_code_set_local(cd, tool, 0);
         }
     }
     Py_DECREF(codes);
-    pep669_nat_update_mux(tool);
+    PEP669_ASSERT(ts->instr_codes == 0);
+    if (pep669_nat_update_mux(tool) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 

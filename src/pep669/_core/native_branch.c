@@ -18,14 +18,19 @@ ToolState pep669_nat_tools[TOOLS];
 uint64_t pep669_nat_epoch = 1;
 static PyObject *muxes[TOOLS];
 
+PyObject **
+pep669_nat_slot(int tool, int event)
+{
+    return &PyInterpreterState_Get()->monitoring_callables[tool][event];
+}
+
 static PyObject **
 native_branch_slot(int tool)
 {
-    return &PyInterpreterState_Get()->monitoring_callables[tool]
-                                                          [PEP669_EV_BRANCH];
+    return pep669_nat_slot(tool, PEP669_EV_BRANCH);
 }
 
-void
+int
 pep669_nat_update_mux(int tool)
 {
     ToolState *ts = &pep669_nat_tools[tool];
@@ -43,12 +48,16 @@ pep669_nat_update_mux(int tool)
         ts->mux = 1;
     }
     else if (!want && ts->mux) {
+        if (pep669_nat_unwait(tool) < 0) {
+            return -1;
+        }
         PyObject *mux = *slot;
         *slot = ts->branch;                 /* reference moved */
         ts->branch = NULL;
         ts->mux = 0;
         Py_XDECREF(mux);
     }
+    return 0;
 }
 
 static inline PyObject *
@@ -104,6 +113,49 @@ all_disabled(uint32_t d, int want_branch, uint8_t wanted_lr)
            (!(wanted_lr & D_RIGHT) || (d & D_RIGHT));
 }
 
+int
+pep669_nat_done(int tool, CodeData *cd, uint8_t st)
+{
+    const ToolState *ts = &pep669_nat_tools[tool];
+    int want_branch = ts->global_branch || cd->local_branch[tool];
+    uint8_t wanted_lr = (uint8_t)((ts->global_lr >> PEP669_EV_BRANCH_LEFT) |
+                                  cd->local_lr[tool]);
+    return all_disabled(st, want_branch, wanted_lr);
+}
+
+int
+pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
+                  PyObject *const *args)
+{
+    PEP669_ASSERT(cd->epoch == pep669_nat_epoch);
+    PEP669_ASSERT(unit >= 0 && unit < cd->units);
+    ToolState *ts = &pep669_nat_tools[tool];
+    /* owned */
+    PyObject *moved = NULL;
+    PyObject *lr_args[3] = {args[0], args[1], args[2]};
+    if (side == D_LEFT && cd->left_dest[unit] >= 0) {
+        moved = PyLong_FromLong(cd->left_dest[unit]);
+        if (moved == NULL) {
+            return -1;
+        }
+        lr_args[2] = moved;
+    }
+    int want_branch = ts->global_branch || cd->local_branch[tool];
+    uint8_t wanted_lr = (uint8_t)((ts->global_lr >> PEP669_EV_BRANCH_LEFT) |
+                                  cd->local_lr[tool]);
+    uint8_t *st = &cd->state[unit * TOOLS + tool];
+    uint32_t d = *st & D_EDGES;
+    *st |= SEEN(side);
+    int err = deliver(ts, args, lr_args, want_branch, wanted_lr, side, &d);
+    Py_XDECREF(moved);
+    /* A callback may have called restart_events(): then nothing it
+     * disabled counts. */
+    if (cd->epoch == pep669_nat_epoch) {
+        *st = (uint8_t)((*st & ~D_EDGES) | d);
+    }
+    return err;
+}
+
 /* The native BRANCH callback of a tool that uses LEFT/RIGHT:
  * (code, offset, destination). */
 static PyObject *
@@ -119,17 +171,9 @@ mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PEP669_ASSERT(tool >= 0 && tool < TOOLS);
     long src = PyLong_AsLong(args[1]);
     long dest = PyLong_AsLong(args[2]);
-    ToolState *ts = &pep669_nat_tools[tool];
     CodeData *cd = pep669_nat_code_data_ensure(args[0]);
-    if (cd == NULL) {
+    if (cd == NULL || pep669_nat_code_fresh(cd, tool) < 0) {
         return NULL;
-    }
-    if (cd->disabled == NULL && pep669_nat_code_branches(cd) < 0) {
-        return NULL;
-    }
-    if (cd->epoch != pep669_nat_epoch) {
-        memset(cd->disabled, 0, (size_t)cd->units * sizeof(uint32_t));
-        cd->epoch = pep669_nat_epoch;
     }
     PEP669_ASSERT(cd->units > 0 && cd->fall != NULL &&
                   cd->left_dest != NULL);
@@ -141,32 +185,25 @@ mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     long fall = cd->fall[unit] ? cd->fall[unit] : 1;
     uint8_t side = (dest == src + 2 * fall) ? D_LEFT : D_RIGHT;
-    /* owned */
-    PyObject *moved = NULL;
-    PyObject *args3[3] = {args[0], args[1], args[2]};
-    if (side == D_LEFT && cd->left_dest[unit] >= 0) {
-        moved = PyLong_FromLong(cd->left_dest[unit]);
-        if (moved == NULL) {
-            return NULL;
-        }
-        args3[2] = moved;
-    }
-    int want_branch = ts->global_branch || cd->local_branch[tool];
-    uint8_t wanted_lr = (uint8_t)((ts->global_lr >> PEP669_EV_BRANCH_LEFT) |
-                                  cd->local_lr[tool]);
-    int shift = tool * D_BITS;
-    uint32_t d = (cd->disabled[unit] >> shift) & 7u;
-    int err = deliver(ts, args, args3, want_branch, wanted_lr, side, &d);
-    Py_XDECREF(moved);
-    if (err < 0) {
+    /* The interpreter's RIGHT edge goes where the bytecode says (events
+     * fired from C through PyMonitoring_FireBranchEvent may not). */
+    PEP669_ASSERT(cd->fall[unit] == 0 || side == D_LEFT ||
+                  dest == 2L * cd->right_dest[unit]);
+    if (pep669_nat_report(tool, cd, unit, side, args) < 0) {
         return NULL;
     }
-    if (cd->epoch == pep669_nat_epoch) {
-        cd->disabled[unit] = (cd->disabled[unit] & ~(7u << shift)) |
-                             (d << shift);
-    }
-    if (all_disabled(d, want_branch, wanted_lr)) {
+    uint8_t st = cd->state[unit * TOOLS + tool];
+    if (pep669_nat_done(tool, cd, st)) {
         return Py_NewRef(pep669_nat.disable);
+    }
+    if (cd->fall[unit] != 0 && cd->epoch == pep669_nat_epoch) {
+        int waits = pep669_nat_wait(tool, cd, unit, side ^ 3, st);
+        if (waits < 0) {
+            return NULL;
+        }
+        if (waits) {
+            return Py_NewRef(pep669_nat.disable);
+        }
     }
     Py_RETURN_NONE;
 }

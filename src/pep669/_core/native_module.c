@@ -136,7 +136,8 @@ init_once(void)
         Py_CLEAR(pep669_nat.module);
         return -1;
     }
-    if (pep669_nat_code_init() < 0 || pep669_nat_branch_init() < 0) {
+    if (pep669_nat_code_init() < 0 || pep669_nat_branch_init() < 0 ||
+        pep669_nat_wait_init() < 0) {
         Py_CLEAR(pep669_nat.module);
         return -1;
     }
