@@ -189,6 +189,11 @@ mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
      * fired from C through PyMonitoring_FireBranchEvent may not). */
     PEP669_ASSERT(cd->fall[unit] == 0 || side == D_LEFT ||
                   dest == 2L * cd->right_dest[unit]);
+    if (cd->state[unit * TOOLS + tool] & W_ANY) {
+        /* Disabled here when its edge started waiting: the destination
+         * reports that edge. */
+        return Py_NewRef(pep669_nat.disable);
+    }
     if (pep669_nat_report(tool, cd, unit, side, args) < 0) {
         return NULL;
     }
