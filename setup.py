@@ -70,7 +70,10 @@ def extensions(version_info=sys.version_info):
         return []
     if minor >= (3, 12):
         return [("pep669._native", [CORE + name for name in
-                                    ("native314.c", "capi.c", "callbacks.c")])]
+                                    ("native_module.c", "native_api.c",
+                                     "native_branch.c", "native_wait.c",
+                                     "native_code.c",
+                                     "capi.c", "callbacks.c")])]
     backend = "backend/py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",

@@ -139,7 +139,7 @@ FIRE1(fire_jump, PEP669_EV_JUMP)
 FIRE1(fire_branch, PEP669_EV_BRANCH)
 #if PY_VERSION_HEX >= 0x030C0000
 /* 3.12/3.13: PY_MONITORING_EVENT_BRANCH_LEFT/RIGHT are BRANCH's id (the
- * state holds the tools with native BRANCH); native314.c delivers LEFT or
+ * state holds the tools with native BRANCH); native_branch.c delivers LEFT or
  * RIGHT to the tools that use them and BRANCH to the others. */
 static int
 fire_side(PyMonitoringState *state, PyObject *codelike, int32_t offset,

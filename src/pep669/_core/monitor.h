@@ -1,6 +1,6 @@
 /* The monitoring state that callbacks and the C API act on.  Two
  * implementations: monitor_engine.c (3.8-3.11: pep669's registry) and
- * native314.c (3.12/3.13: the interpreter's own sys.monitoring).  Event
+ * native_module.c (3.12/3.13: the interpreter's own sys.monitoring).  Event
  * numbers are the 3.12/3.13 ids of events.h. */
 #ifndef PEP669_MONITOR_H
 #define PEP669_MONITOR_H
@@ -57,7 +57,7 @@ int pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *codelike, int offset, PyObject *const *extra,
                       int nextra, uint8_t *disabled, int bracket);
 
-/* native314.c (3.12/3.13): BRANCH_LEFT (right == 0) or BRANCH_RIGHT fired
+/* native_branch.c (3.12/3.13): BRANCH_LEFT (right == 0) or BRANCH_RIGHT fired
  * from C to the tools in *active (those with native BRANCH): LEFT/RIGHT to
  * the tools that use them, BRANCH to the others; a tool that disables
  * everything it wants here leaves *active. */

@@ -1,0 +1,436 @@
+/* pep669._native: waiting edges.
+ *
+ * The native BRANCH event fires on both edges of a branch, and DISABLE
+ * turns off the whole location.  While a tool has disabled one edge (and
+ * BRANCH, if it asked for it) but has never taken the other, every pass
+ * through the disabled edge would still be a native BRANCH event, only to
+ * be dropped by the mux.  Instead the other edge waits: the mux disables
+ * the native location, and the edge is reported from its destination.
+ *
+ * That works where the destination is reached only through that edge
+ * (CodeData.pend, from the bytecode: no other jump, fall-through or
+ * exception handler leads there), so that the instruction there runs
+ * exactly when the edge is taken.  The tool's local event set on the code
+ * gets the native INSTRUCTION event, with this file's INSTRUCTION mux as
+ * the tool's INSTRUCTION callback: it returns DISABLE everywhere except at
+ * destinations of waiting edges (so after one run of the code only those
+ * stay instrumented), and it calls the tool's own INSTRUCTION callback
+ * where the tool asked for INSTRUCTION itself.  The interpreter fires LINE
+ * before INSTRUCTION at one instruction, while the branch's events come
+ * before the destination's LINE: so the tool's LINE callback is called
+ * through a LINE mux that reports a waiting edge first, and the
+ * INSTRUCTION event after it does not report it again.
+ *
+ * An edge stays waiting until the tool disables it (then the branch is
+ * done) or restart_events() runs (the interpreter re-enables the native
+ * location; every state bit goes).  A tool that asks for INSTRUCTION on
+ * the code (or globally) does not start waiting there; if it asks later,
+ * the added INSTRUCTION is taken out and put back around its change, so
+ * that every location is live again as it would be natively.
+ *
+ * CPython 3.12/3.13 forget a tool's INSTRUCTION events on a code when the
+ * code comes to have two tools for one event (its per-instruction tool
+ * table starts empty then).  So after every change of event sets through
+ * this module the added INSTRUCTION is taken out and put back on the codes
+ * that have it, which lets the interpreter make the table first and then
+ * add the tool to it.  Changes that do not come through this module (the
+ * interpreter's own sys.monitoring, sys.settrace, sys.setprofile) are not
+ * seen: docs/differences.md. */
+#include "native.h"
+
+static PyObject *instr_muxes[TOOLS];
+static PyObject *line_muxes[TOOLS];
+
+/* Per thread and tool: the code and unit whose waiting edge the LINE mux
+ * just reported (the INSTRUCTION event at that instruction comes next). */
+static PEP669_THREAD_LOCAL PyObject *line_code[TOOLS];
+static PEP669_THREAD_LOCAL long line_unit[TOOLS];
+
+static int
+set_native_local(int tool, PyObject *code, uint32_t events)
+{
+    PyObject *res = PyObject_CallFunction(pep669_nat.set_local_events, "iOI",
+                                          tool, code, (unsigned int)events);
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+uint32_t
+pep669_nat_wait_local(int tool, CodeData *cd, uint32_t native_ev)
+{
+    return cd != NULL && cd->instr_on[tool] ? native_ev | EV_INSTRUCTION
+                                            : native_ev;
+}
+
+/* The INSTRUCTION and LINE muxes into the tool's slots. */
+static void
+install(int tool)
+{
+    ToolState *ts = &pep669_nat_tools[tool];
+    if (ts->waits) {
+        return;
+    }
+    PyObject **islot = pep669_nat_slot(tool, PEP669_EV_INSTRUCTION);
+    PyObject **lslot = pep669_nat_slot(tool, PEP669_EV_LINE);
+    ts->instr = *islot;                         /* reference moved */
+    *islot = Py_NewRef(instr_muxes[tool]);
+    ts->line = *lslot;                          /* reference moved */
+    if (ts->line != NULL) {
+        *lslot = Py_NewRef(line_muxes[tool]);
+    }
+    ts->waits = 1;
+}
+
+PyObject *
+pep669_nat_wait_register(int tool, int event, PyObject *func)
+{
+    ToolState *ts = &pep669_nat_tools[tool];
+    PEP669_ASSERT(ts->waits);
+    PyObject *f = func == Py_None ? NULL : Py_NewRef(func);
+    PyObject *old;
+    if (event == PEP669_EV_INSTRUCTION) {
+        old = ts->instr;
+        ts->instr = f;
+    }
+    else {
+        PEP669_ASSERT(event == PEP669_EV_LINE);
+        old = ts->line;
+        ts->line = f;
+        PyObject **lslot = pep669_nat_slot(tool, PEP669_EV_LINE);
+        PyObject *prev = *lslot;
+        *lslot = f != NULL ? Py_NewRef(line_muxes[tool]) : NULL;
+        Py_XDECREF(prev);
+    }
+    return old != NULL ? old : Py_NewRef(Py_None);
+}
+
+int
+pep669_nat_wait(int tool, CodeData *cd, long unit, uint8_t side, uint8_t st)
+{
+    ToolState *ts = &pep669_nat_tools[tool];
+    uint8_t taken = side ^ 3;
+    uint8_t wanted_lr = (uint8_t)((ts->global_lr >> PEP669_EV_BRANCH_LEFT) |
+                                  cd->local_lr[tool]);
+    int want_branch = ts->global_branch || cd->local_branch[tool];
+    if ((st & (WAIT(side) | SEEN(side) | side)) || !(wanted_lr & side) ||
+        ((wanted_lr & taken) && !(st & taken)) ||
+        (want_branch && !(st & D_BRANCH)) ||
+        ts->global_instr || (cd->local_native[tool] & EV_INSTRUCTION)) {
+        return 0;
+    }
+    long dest = side == D_LEFT ? unit + cd->fall[unit] : cd->right_dest[unit];
+    if (dest < 0 || dest >= cd->units ||
+        cd->pend[dest] != 2 * unit + (side == D_RIGHT)) {
+        return 0;
+    }
+    if (!cd->instr_on[tool]) {
+        if (set_native_local(tool, cd->code,
+                             cd->local_native[tool] | EV_INSTRUCTION) < 0) {
+            return -1;
+        }
+        cd->instr_on[tool] = 1;
+        ts->instr_codes++;
+        pep669_nat_code_relink(cd);
+    }
+    install(tool);
+    cd->state[unit * TOOLS + tool] |= WAIT(side);
+    cd->waiting[tool]++;
+    return 1;
+}
+
+/* Report the waiting edge of the branch at `src` whose destination `dest`
+ * the program has reached.  0, or -1 with an exception. */
+static int
+report_waiting(int tool, CodeData *cd, long src, uint8_t side, long dest)
+{
+    PyObject *off = PyLong_FromLong(2 * src);
+    PyObject *to = off == NULL ? NULL : PyLong_FromLong(2 * dest);
+    if (to == NULL) {
+        Py_XDECREF(off);
+        return -1;
+    }
+    PyObject *args[3] = {cd->code, off, to};
+    int err = pep669_nat_report(tool, cd, src, side, args);
+    Py_DECREF(off);
+    Py_DECREF(to);
+    if (err < 0 || cd->epoch != pep669_nat_epoch) {
+        return err;
+    }
+    uint8_t *st = &cd->state[src * TOOLS + tool];
+    const ToolState *ts = &pep669_nat_tools[tool];
+    uint8_t wanted_lr = (uint8_t)((ts->global_lr >> PEP669_EV_BRANCH_LEFT) |
+                                  cd->local_lr[tool]);
+    if ((*st & WAIT(side)) && ((*st & side) || !(wanted_lr & side))) {
+        *st &= (uint8_t)~WAIT(side);
+        cd->waiting[tool]--;
+        PEP669_ASSERT(cd->waiting[tool] >= 0);
+    }
+    return 0;
+}
+
+/* If `unit` of the code is the destination of a waiting edge of the tool:
+ * report it (unless `skip`) and return 1 while it still waits; else mark
+ * the edge that leads there (if one alone does) as seen, and return 0.
+ * -1 with an exception. */
+static int
+arrive(int tool, CodeData *cd, long unit, int skip)
+{
+    if (unit < 0 || unit >= cd->units || cd->pend[unit] < 0) {
+        return 0;
+    }
+    long src = cd->pend[unit] >> 1;
+    uint8_t side = (cd->pend[unit] & 1) ? D_RIGHT : D_LEFT;
+    uint8_t *st = &cd->state[src * TOOLS + tool];
+    if (!(*st & WAIT(side))) {
+        /* The edge was taken (nothing else leads here): never wait for it
+         * from now on, since this location may be disabled below. */
+        *st |= SEEN(side);
+        return 0;
+    }
+    if (!skip && report_waiting(tool, cd, src, side, unit) < 0) {
+        return -1;
+    }
+    return cd->epoch == pep669_nat_epoch &&
+           (cd->state[src * TOOLS + tool] & WAIT(side)) != 0;
+}
+
+/* The tool's native INSTRUCTION callback while it waits: (code, offset). */
+static PyObject *
+instr_mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCode_Check(args[0]) || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "pep669: unexpected INSTRUCTION event arguments");
+        return NULL;
+    }
+    int tool = (int)PyLong_AsLong(self);
+    PEP669_ASSERT(tool >= 0 && tool < TOOLS);
+    ToolState *ts = &pep669_nat_tools[tool];
+    PyObject *code = args[0];
+    long unit = PyLong_AsLong(args[1]) / 2;
+    CodeData *cd = pep669_nat_code_data(code);
+    int skip = line_code[tool] == code && line_unit[tool] == unit;
+    line_code[tool] = NULL;
+    int need = 0;
+    uint8_t *ust = NULL;
+    if (cd != NULL && cd->state != NULL) {
+        if (pep669_nat_code_fresh(cd, tool) < 0) {
+            return NULL;
+        }
+        need = arrive(tool, cd, unit, skip);
+        if (need < 0) {
+            return NULL;
+        }
+        if (unit >= 0 && unit < cd->units) {
+            ust = &cd->state[unit * TOOLS + tool];
+        }
+    }
+    int own = ts->global_instr ||
+              (cd != NULL && (cd->local_native[tool] & EV_INSTRUCTION));
+    if (own && !(ust != NULL && (*ust & D_INSTR))) {
+        if (ts->instr == NULL) {
+            /* As natively: no callback, nothing called, nothing
+             * disabled. */
+            Py_RETURN_NONE;
+        }
+        PyObject *cb = Py_NewRef(ts->instr);
+        PyObject *res = PyObject_Vectorcall(cb, args, 2, NULL);
+        Py_DECREF(cb);
+        if (res == NULL) {
+            return NULL;
+        }
+        if (res != pep669_nat.disable) {
+            Py_DECREF(res);
+            Py_RETURN_NONE;
+        }
+        Py_DECREF(res);
+        if (!need) {
+            return Py_NewRef(pep669_nat.disable);
+        }
+        *ust |= D_INSTR;
+    }
+    if (need) {
+        Py_RETURN_NONE;
+    }
+    return Py_NewRef(pep669_nat.disable);
+}
+
+/* The tool's native LINE callback while it waits and has one: a waiting
+ * edge whose destination starts the line is reported first. */
+static PyObject *
+line_mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    int tool = (int)PyLong_AsLong(self);
+    PEP669_ASSERT(tool >= 0 && tool < TOOLS);
+    ToolState *ts = &pep669_nat_tools[tool];
+    PyObject *code = nargs >= 1 ? args[0] : NULL;
+    CodeData *cd = code != NULL && PyCode_Check(code)
+                       ? pep669_nat_code_data(code) : NULL;
+    line_code[tool] = NULL;
+    if (cd != NULL && cd->state != NULL && cd->waiting[tool] > 0) {
+        if (pep669_nat_code_fresh(cd, tool) < 0) {
+            return NULL;
+        }
+        PyFrameObject *frame = PyEval_GetFrame();     /* borrowed */
+        PyCodeObject *fcode = frame ? PyFrame_GetCode(frame) : NULL;
+        int here = (PyObject *)fcode == code;
+        Py_XDECREF(fcode);
+        if (here && cd->waiting[tool] > 0) {
+            long unit = PyFrame_GetLasti(frame) / 2;
+            int still = arrive(tool, cd, unit, 0);
+            if (still < 0) {
+                return NULL;
+            }
+            if (still) {
+                line_code[tool] = code;
+                line_unit[tool] = unit;
+            }
+        }
+    }
+    if (ts->line == NULL) {
+        Py_RETURN_NONE;
+    }
+    PyObject *cb = Py_NewRef(ts->line);
+    PyObject *res = PyObject_Vectorcall(cb, args, (size_t)nargs, NULL);
+    Py_DECREF(cb);
+    if (res == NULL) {
+        line_code[tool] = NULL;
+    }
+    return res;
+}
+
+static PyMethodDef instr_mux_def = {
+    "_instruction_mux", (PyCFunction)(void (*)(void))instr_mux,
+    METH_FASTCALL,
+    "pep669: a tool's native INSTRUCTION callback while BRANCH_LEFT/RIGHT "
+    "edges of it wait at their destinations."
+};
+
+static PyMethodDef line_mux_def = {
+    "_line_mux", (PyCFunction)(void (*)(void))line_mux, METH_FASTCALL,
+    "pep669: a tool's native LINE callback while BRANCH_LEFT/RIGHT edges "
+    "of it wait at their destinations."
+};
+
+/* The codes where the tool has the added INSTRUCTION (new references). */
+static PyObject *
+instr_codes(int tool)
+{
+    PyObject *codes = PyList_New(0);
+    if (codes == NULL) {
+        return NULL;
+    }
+    for (CodeData *cd = pep669_nat_local_codes; cd != NULL; cd = cd->next) {
+        if (cd->instr_on[tool] && PyList_Append(codes, cd->code) < 0) {
+            Py_DECREF(codes);
+            return NULL;
+        }
+    }
+    return codes;
+}
+
+int
+pep669_nat_wait_reinstrument(int tool, CodeData *only, int put_back)
+{
+    PyObject *codes = NULL;
+    if (only == NULL) {
+        codes = instr_codes(tool);
+        if (codes == NULL) {
+            return -1;
+        }
+    }
+    Py_ssize_t n = codes ? PyList_GET_SIZE(codes) : 1;
+    int err = 0;
+    for (Py_ssize_t i = 0; i < n && err == 0; i++) {
+        CodeData *cd = codes ? pep669_nat_code_data(
+                                   PyList_GET_ITEM(codes, i)) : only;
+        if (cd == NULL || !cd->instr_on[tool]) {
+            continue;
+        }
+        uint32_t ev = cd->local_native[tool];
+        err = set_native_local(tool, cd->code,
+                               put_back ? ev | EV_INSTRUCTION : ev);
+    }
+    Py_XDECREF(codes);
+    return err;
+}
+
+int
+pep669_nat_wait_refresh(CodeData *only)
+{
+    for (int t = 0; t < TOOLS; t++) {
+        if (pep669_nat_tools[t].instr_codes == 0 ||
+            (only != NULL && !only->instr_on[t])) {
+            continue;
+        }
+        if (pep669_nat_wait_reinstrument(t, only, 0) < 0 ||
+            pep669_nat_wait_reinstrument(t, only, 1) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+pep669_nat_unwait(int tool)
+{
+    ToolState *ts = &pep669_nat_tools[tool];
+    if (ts->instr_codes > 0) {
+        PyObject *codes = instr_codes(tool);
+        if (codes == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(codes); i++) {
+            CodeData *cd = pep669_nat_code_data(PyList_GET_ITEM(codes, i));
+            if (cd == NULL || !cd->instr_on[tool]) {
+                continue;
+            }
+            if (set_native_local(tool, cd->code,
+                                 cd->local_native[tool]) < 0) {
+                Py_DECREF(codes);
+                return -1;
+            }
+            cd->instr_on[tool] = 0;
+            ts->instr_codes--;
+            pep669_nat_code_relink(cd);
+        }
+        Py_DECREF(codes);
+    }
+    PEP669_ASSERT(ts->instr_codes == 0);
+    if (ts->waits) {
+        PyObject **islot = pep669_nat_slot(tool, PEP669_EV_INSTRUCTION);
+        PyObject **lslot = pep669_nat_slot(tool, PEP669_EV_LINE);
+        PyObject *old_i = *islot, *old_l = *lslot;
+        *islot = ts->instr;                     /* references moved */
+        *lslot = ts->line;
+        ts->instr = ts->line = NULL;
+        ts->waits = 0;
+        Py_XDECREF(old_i);
+        Py_XDECREF(old_l);
+    }
+    /* The waiting states are void: the native BRANCH locations they
+     * disabled stay so, as the tool had disabled the rest there. */
+    ts->clears++;
+    return 0;
+}
+
+int
+pep669_nat_wait_init(void)
+{
+    for (int t = 0; t < TOOLS; t++) {
+        PyObject *self = PyLong_FromLong(t);
+        if (self == NULL) {
+            return -1;
+        }
+        instr_muxes[t] = PyCFunction_NewEx(&instr_mux_def, self, NULL);
+        line_muxes[t] = PyCFunction_NewEx(&line_mux_def, self, NULL);
+        Py_DECREF(self);
+        if (instr_muxes[t] == NULL || line_muxes[t] == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}

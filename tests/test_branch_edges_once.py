@@ -1,0 +1,361 @@
+"""BRANCH_LEFT/BRANCH_RIGHT with one edge of a branch disabled: the other
+edge is reported exactly once per pass, before the LINE event of where it
+goes, whatever else the tool and other tools do.
+
+On 3.12/3.13 (pep669._native) such an edge *waits*: the native BRANCH
+location is disabled, so that passes through the disabled edge cost
+nothing, and the edge is reported from its destination (native_wait.c).
+Every stream here is checked against a reference tool that records the
+same events and never disables anything: the tool under test must see the
+reference's stream less the repeats of what it disabled.
+"""
+
+import sys
+import types
+import unittest
+
+from tests.support import PY, MonitoringTestCase, in_codes
+from tests.test_branch_events_314 import lines_of
+
+import pep669
+
+M = pep669.monitoring
+E = M.events
+DISABLE = M.DISABLE
+SIDES = E.BRANCH_LEFT | E.BRANCH_RIGHT
+TOOL, REF = 2, 4
+# 3.12/3.13: edges wait (the interpreter's own sys.monitoring shows the
+# INSTRUCTION events they wait with).
+WAITS = (3, 12) <= PY < (3, 14)
+
+
+def one_sided(n, hit):
+    t = 0
+    for i in range(n):
+        if i == hit:
+            t += 1
+    return t
+
+
+def if_else(n, hit):
+    t = 0
+    for i in range(n):
+        if i == hit:
+            t += 1
+        else:
+            t += 2
+    return t
+
+
+def shapes(n, hit):
+    t = 0
+    i = 0
+    while i < n:
+        i += 1
+        if i == hit or i > 100:
+            t += 1
+        x = 1 if i == hit else 2
+        t += x
+        if i != hit and i < 100:
+            continue
+        t -= 1
+    for j in range(n):
+        if j is None:
+            break
+    else:
+        t += 1
+    return t
+
+
+def key(rec):
+    """An event's identity for DISABLE: (event, code, offsets) for the
+    sides, (event, code, line) for LINE."""
+    return (rec.event, id(rec.code)) + tuple(rec.args)
+
+
+def stream(rec):
+    return [(r.event, r.code.co_name) + tuple(r.args) for r in rec.records]
+
+
+def expected(ref, disabled_keys):
+    """The reference's records less the repeats of disabled events."""
+    seen, out = set(), []
+    for r in ref.records:
+        k = key(r)
+        if k in seen:
+            continue
+        if disabled_keys(r):
+            seen.add(k)
+        out.append((r.event, r.code.co_name) + tuple(r.args))
+    return out
+
+
+def native_local(tool, code):
+    """The interpreter's own local events of the tool on the code."""
+    return sys.monitoring.get_local_events(tool, code)
+
+
+class EdgesOnceTestCase(MonitoringTestCase):
+
+    def pair(self, funcs, events, keep, tool=TOOL, ref=True):
+        """The tool under test (DISABLE for every event but those `keep`
+        accepts) and, if `ref`, the reference tool, both global."""
+        codes = [f.__code__ for f in funcs]
+
+        def respond(r):
+            return None if keep(r) else DISABLE
+        rec = self.recorder(tool, events, in_codes(*codes), respond=respond)
+        reference = (self.recorder(REF, events, in_codes(*codes))
+                     if ref else None)
+        return rec, reference
+
+    def check_runs(self, rec, reference, keep, runs):
+        for func, args in runs:
+            func(*args)
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(stream(rec),
+                         expected(reference, lambda r: not keep(r)))
+
+    def waiting(self, code, tool=TOOL):
+        """Whether edges of the tool wait on the code (3.12/3.13)."""
+        return bool(native_local(tool, code) & E.INSTRUCTION)
+
+
+def taken_if(r):
+    """The `if i == hit` edge that is taken (into `t += 1`)."""
+    return r.event in ('BRANCH_LEFT', 'BRANCH_RIGHT') and \
+        r.code.co_name == 'one_sided' and \
+        lines_of(r.code).get(r.args[1]) == 4
+
+
+class OnePassTest(EdgesOnceTestCase):
+
+    def test_kept_edge_fires_once_per_pass(self):
+        # Every edge DISABLEd but the one into `t += 1`: it must come
+        # once for each hit, the others once.
+        keep = taken_if
+        rec, ref = self.pair([one_sided], SIDES, keep)
+        runs = [(one_sided, (50, -1))] * 3 + [(one_sided, (50, 7)),
+                                              (one_sided, (50, 9)),
+                                              (one_sided, (20, 3))]
+        self.check_runs(rec, ref, keep, runs)
+        lines = lines_of(one_sided.__code__)
+        hits = [s for s in stream(rec) if lines.get(s[3]) == 4]
+        self.assertEqual(len(hits), 3)
+        if WAITS:
+            self.assertTrue(self.waiting(one_sided.__code__))
+            # pep669's view hides the INSTRUCTION events it added
+            self.assertEqual(M.get_local_events(TOOL, one_sided.__code__),
+                             0)
+
+    def test_with_lines_edge_comes_before_its_line(self):
+        # LINE kept live everywhere: each pass's edge comes before the
+        # LINE of its destination, as the reference has it.
+        def keep(r):
+            return r.event == 'LINE' or taken_if(r)
+        rec, ref = self.pair([one_sided], SIDES | E.LINE, keep)
+        runs = [(one_sided, (30, -1))] * 2 + [(one_sided, (30, 4)),
+                                              (one_sided, (30, 11))]
+        self.check_runs(rec, ref, keep, runs)
+
+    def test_every_edge_disabled(self):
+        # Coverage's way: every edge DISABLEd, each exactly once (LINE
+        # kept live: a LINE's DISABLE is per location, and one line can
+        # have several).
+        def keep(r):
+            return r.event == 'LINE'
+        for func in (one_sided, if_else, shapes):
+            with self.subTest(func=func.__name__):
+                rec, ref = self.pair([func], SIDES | E.LINE, keep)
+                self.check_runs(rec, ref, keep,
+                                [(func, (12, -1)), (func, (12, -1)),
+                                 (func, (12, 5)), (func, (12, 6)),
+                                 (func, (0, -1))])
+                keys = [s for s in stream(rec) if s[0] != 'LINE']
+                self.assertEqual(len(keys), len(set(keys)))
+                self._release_tool(TOOL)
+                self._release_tool(REF)
+
+    def test_other_shapes_keep_one_edge_each(self):
+        # For each edge of `shapes`: keep only that one live.
+        ref_rec, _ = self.pair([shapes], SIDES, lambda r: True, tool=REF,
+                               ref=False)
+        shapes(12, 5)
+        edges = sorted(set((r.event,) + tuple(r.args)
+                           for r in ref_rec.records))
+        self._release_tool(REF)
+        self.assertGreater(len(edges), 6)
+        for edge in edges:
+            def keep(r, edge=edge):
+                return (r.event,) + tuple(r.args) == edge
+            with self.subTest(edge=edge):
+                rec, ref = self.pair([shapes], SIDES, keep)
+                self.check_runs(rec, ref, keep,
+                                [(shapes, (12, -1)), (shapes, (12, 5)),
+                                 (shapes, (12, 6)), (shapes, (3, -1)),
+                                 (shapes, (12, 5))])
+                self._release_tool(TOOL)
+                self._release_tool(REF)
+
+
+class ChangesTest(EdgesOnceTestCase):
+
+    def test_restart_events(self):
+        keep = taken_if
+        rec, ref = self.pair([one_sided], SIDES, keep)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        if WAITS:
+            self.assertTrue(self.waiting(one_sided.__code__))
+        before = expected(ref, lambda r: not keep(r))
+        self.assertEqual(stream(rec), before)
+        rec.clear()
+        ref.clear()
+        M.restart_events()
+        # every disabled edge once more, the hit edge at each hit
+        one_sided(20, -1)
+        one_sided(20, 5)
+        one_sided(20, 6)
+        self.assertEqual(stream(rec), expected(ref, lambda r: not keep(r)))
+        self.assertEqual(len(stream(rec)), len(before) + 2)
+
+    def test_two_tools_different_edges(self):
+        # TOOL keeps the hit edge, REF+1 keeps every other edge live and
+        # disables the hit edge: each sees its own stream.
+        def keep_a(r):
+            return taken_if(r)
+
+        def keep_b(r):
+            return not taken_if(r)
+        code = one_sided.__code__
+        a = self.recorder(TOOL, SIDES, in_codes(code),
+                          respond=lambda r: None if keep_a(r) else DISABLE)
+        b = self.recorder(TOOL + 1, SIDES, in_codes(code),
+                          respond=lambda r: None if keep_b(r) else DISABLE)
+        ref = self.recorder(REF, SIDES, in_codes(code))
+        for args in [(25, -1), (25, -1), (25, 3), (25, 8), (10, 2)]:
+            one_sided(*args)
+        self.assertEqual(stream(a), expected(ref, lambda r: not keep_a(r)))
+        self.assertEqual(stream(b), expected(ref, lambda r: not keep_b(r)))
+
+    def test_set_local_events_while_waiting(self):
+        # LEFT/RIGHT global, LINE added locally while an edge waits: the
+        # edge still comes once per pass, get_local_events shows LINE only.
+        code = one_sided.__code__
+        keep = taken_if
+        rec, ref = self.pair([one_sided], SIDES, keep)
+        lines = []
+        M.register_callback(TOOL, E.LINE, lambda c, n: lines.append(n))
+        one_sided(20, -1)
+        one_sided(20, -1)
+        self.set_local_events(TOOL, code, E.LINE)
+        self.assertEqual(M.get_local_events(TOOL, code), E.LINE)
+        one_sided(20, 4)
+        one_sided(20, 5)
+        self.set_local_events(TOOL, code, 0)
+        self.assertEqual(M.get_local_events(TOOL, code), 0)
+        one_sided(20, 6)
+        self.assertEqual(stream(rec), expected(ref, lambda r: not keep(r)))
+        # two runs with LINE: the function's lines, the loop's each pass
+        self.assertEqual(len(lines), 2 * (2 + 20 * 2 + 2))
+
+    def test_tool_asks_for_instruction_itself(self):
+        # While an edge waits, the tool adds INSTRUCTION locally: it gets
+        # every instruction (as the reference does), and the edge still
+        # comes once per pass.
+        code = one_sided.__code__
+        keep = taken_if
+        rec, ref = self.pair([one_sided], SIDES, keep)
+        instr, ref_instr = [], []
+        M.register_callback(TOOL, E.INSTRUCTION,
+                            lambda c, o: instr.append(o))
+        M.register_callback(REF, E.INSTRUCTION,
+                            lambda c, o: ref_instr.append(o))
+        one_sided(20, -1)
+        one_sided(20, -1)
+        self.set_local_events(TOOL, code, E.INSTRUCTION)
+        self.set_local_events(REF, code, E.INSTRUCTION)
+        self.assertEqual(M.get_local_events(TOOL, code), E.INSTRUCTION)
+        one_sided(20, 4)
+        self.assertEqual(instr, ref_instr)
+        self.assertGreater(len(instr), 100)
+        self.set_local_events(TOOL, code, 0)
+        self.set_local_events(REF, code, 0)
+        one_sided(20, 5)
+        self.assertEqual(stream(rec), expected(ref, lambda r: not keep(r)))
+
+    def test_other_tool_takes_instruction_events(self):
+        # CPython 3.12/3.13 forget a tool's INSTRUCTION events on a code
+        # that gets a second tool for one event (here: INSTRUCTION): the
+        # waiting edge must still come.  The tool is alone on the code
+        # until then (no reference tool).
+        # a code object of its own: one that had two tools once keeps its
+        # per-instruction table
+        func = types.FunctionType(one_sided.__code__.replace(),
+                                  one_sided.__globals__)
+        self.assertIsNot(func.__code__, one_sided.__code__)
+        code = func.__code__
+        rec, _ = self.pair([func], SIDES, taken_if, ref=False)
+        func(20, -1)
+        func(20, -1)
+        if WAITS:
+            self.assertTrue(self.waiting(code))
+        before = len(rec.records)
+        self.use_tool(TOOL + 1)
+        M.register_callback(TOOL + 1, E.INSTRUCTION, lambda *a: None)
+        self.set_local_events(TOOL + 1, code, E.INSTRUCTION)
+        func(20, 4)
+        func(20, 6)
+        self.set_local_events(TOOL + 1, code, 0)
+        func(20, 5)
+        lines = lines_of(code)
+        self.assertEqual([lines[s[3]] for s in stream(rec)[before:]],
+                         [4, 4, 4])
+
+    def test_clear_tool_id_while_waiting(self):
+        code = one_sided.__code__
+        keep = taken_if
+        rec, ref = self.pair([one_sided], SIDES, keep)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        M.clear_tool_id(TOOL)
+        if WAITS:
+            self.assertFalse(self.waiting(code))
+        rec.clear()
+        one_sided(20, 3)
+        self.assertEqual(rec.records, [])
+        # used again: a fresh start, every edge once more (3.14: the
+        # cleared tool's events and their DISABLEs go).  The 3.8-3.11
+        # engine keeps the DISABLEs across clear_tool_id: there only the
+        # hit edge comes.
+        rec.register()
+        M.set_events(TOOL, SIDES)
+        ref.clear()
+        one_sided(20, -1)
+        one_sided(20, 3)
+        if PY >= (3, 12):
+            self.assertEqual(stream(rec),
+                             expected(ref, lambda r: not keep(r)))
+        else:
+            self.assertEqual(stream(rec),
+                             [s for s in expected(ref, lambda r: True)
+                              if lines_of(one_sided.__code__)[s[3]] == 4])
+
+    def test_sides_dropped_while_waiting(self):
+        # The tool stops using LEFT/RIGHT: the added INSTRUCTION goes.
+        code = one_sided.__code__
+        rec, ref = self.pair([one_sided], SIDES, taken_if)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        M.set_events(TOOL, 0)
+        M.register_callback(TOOL, E.BRANCH_LEFT, None)
+        M.register_callback(TOOL, E.BRANCH_RIGHT, None)
+        if WAITS:
+            self.assertEqual(native_local(TOOL, code), 0)
+        rec.clear()
+        one_sided(20, 3)
+        self.assertEqual(rec.records, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
