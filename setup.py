@@ -68,8 +68,8 @@ def extensions(version_info=sys.version_info):
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "wanted.c", "dispatch.c", "frames.c", "trace.c", "probe.c",
-              "stack.c", "callbacks.c", "capi.c", "monitor_engine.c",
-              backend)])]
+              "stack.c", "suspended.c", "callbacks.c", "capi.c",
+              "monitor_engine.c", backend)])]
 
 
 def extension_options(platform=sys.platform, version_info=sys.version_info,

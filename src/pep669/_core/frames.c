@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "dispatch.h"
 #include "trace.h"
+#include "suspended.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #  include <pthread.h>
@@ -59,13 +60,63 @@ fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
 }
 
 /* fire_linked for the entry events, out of line: the hook's own C frame
- * stays small (it is on the stack under every frame it runs). */
+ * stays small (it is on the stack under every frame it runs).  The frame
+ * shows the event's instruction as its f_lasti, as natively: the
+ * interpreter leaves a resumed generator on its yield (before 3.11 there
+ * is no RESUME; 3.11's is after it) and a 3.11 generator's first run on
+ * its RETURN_GENERATOR.  (3.8-3.10 PY_START keeps -1: no RESUME there.) */
 static PEP669_NOINLINE int
 fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
            PyCodeObject *co, int offset)
 {
-    return fire_linked(ts, frame, tools, event, co, offset, NULL,
-                       event == PEP669_EV_PY_THROW);
+    Pep669Link link;
+    Pep669FramePos pos;
+    int err;
+    pep669_backend_frame_link(ts, frame, &link);
+    int lasti = pep669_backend_frame_lasti(frame);
+    int moved = lasti >= 0 && lasti != offset;
+    if (moved) {
+        pep669_backend_frame_move(frame, offset, &pos);
+    }
+    if (event == PEP669_EV_PY_THROW) {
+        err = pep669_call_tools_exc(ts, tools, event, co, offset);
+    }
+    else {
+        err = pep669_call_tools(ts, tools, event, co, offset, NULL);
+    }
+    if (moved) {
+        pep669_backend_frame_restore(frame, &pos);
+    }
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
+}
+
+/* PY_YIELD's callbacks: the generator reads as suspended there
+ * (suspended.c), and its f_lasti is where it will resume (3.13: the
+ * instruction after the yield, the offset of its next PY_RESUME; 3.12
+ * shows the yield).  Out of line, as fire_entry. */
+static PEP669_NOINLINE int
+fire_yield(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
+           PyCodeObject *co, int offset, PyObject *result)
+{
+    Pep669Link link;
+    Pep669Suspended s;
+    Pep669FramePos pos;
+    pep669_backend_frame_link(ts, frame, &link);
+    pep669_suspended_push(&s, &link);
+    int lasti = pep669_backend_frame_lasti(frame);
+    if (lasti >= 0) {
+        pep669_backend_frame_move(frame, lasti + (int)sizeof(_Py_CODEUNIT),
+                                  &pos);
+    }
+    int err = pep669_call_tools(ts, tools, PEP669_EV_PY_YIELD, co, offset,
+                                result);
+    if (lasti >= 0) {
+        pep669_backend_frame_restore(frame, &pos);
+    }
+    pep669_suspended_pop(&s);
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
 }
 
 /* The frame ended by an exception (the current one): PY_UNWIND. */
@@ -114,7 +165,9 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     uint8_t tools = pep669_fire_tools(cd, event, offset);
     if (tools == 0 ||
-        fire_linked(ts, frame, tools, event, co, offset, result, 0) == 0) {
+        (event == PEP669_EV_PY_YIELD ?
+         fire_yield(ts, frame, tools, co, offset, result) :
+         fire_linked(ts, frame, tools, event, co, offset, result, 0)) == 0) {
         return result;
     }
     /* The callback raised: the frame raises there instead. */
