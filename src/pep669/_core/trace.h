@@ -33,6 +33,13 @@
 typedef struct Pep669Record {
     struct Pep669Record *prev;
     Pep669Frame *frame;
+    /* The eval-frame hook's own, from the frame's entry to its end
+     * (frames.c: kept here, not in the hook's C frame): the code it
+     * started with, the throwflag to run it with, and whether it runs
+     * "quiet" (pep669_trace_enter_quiet). */
+    PyCodeObject *hook_code;
+    int hook_throwflag;
+    int hook_quiet;
     PyCodeObject *code;
     Pep669CodeData *cd;  /* the code's data, once it has some */
     int last_line;      /* line of the previous instruction, -1: none */
