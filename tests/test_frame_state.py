@@ -313,6 +313,60 @@ class FrameStateTest(MonitoringTestCase):
         self.assertEqual(results, self.expected_results("gen", "PY_RESUME"))
         self.assertEqual(seen, [(False if PY >= (3, 11) else None,)] * 2)
 
+    def test_yield_state_from_another_thread(self):
+        # suspended for every thread, not only the callback's
+        import threading
+        seen = []
+        objs = []
+
+        def look():
+            it = objs[0]
+            seen.append((inspect.getgeneratorstate(it), it.gi_running,
+                         it.gi_yieldfrom is not None))
+
+        def callback(code, *args):
+            if code is delegating_gen.__code__:
+                thread = threading.Thread(target=look)
+                thread.start()
+                thread.join()
+            return None
+
+        monitoring.register_callback(TOOL, events.PY_YIELD, callback)
+        objs.append(delegating_gen([]))
+        monitoring.set_events(TOOL, events.PY_YIELD)
+        try:
+            self.assertEqual(list(objs[0]), [1, 2, 3])
+        finally:
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(seen, [("GEN_SUSPENDED", False, True)] * 2 +
+                         [("GEN_SUSPENDED", False, False)])
+
+    def test_attributes_outside_callbacks_unchanged(self):
+        # the swapped getters read the interpreter's own values elsewhere
+        delegates = []
+        it = delegating_gen(delegates)
+        self.assertEqual(inspect.getgeneratorstate(it), "GEN_CREATED")
+        self.assertIsNone(it.gi_yieldfrom)
+        next(it)
+        self.assertIs(it.gi_yieldfrom, delegates[0])
+        self.assertFalse(it.gi_running)
+
+        def running():
+            yield me.gi_running
+            yield inspect.getgeneratorstate(me)
+        me = running()
+        self.assertEqual(list(me), [True, "GEN_RUNNING"])
+        coro = delegating_coro(delegates)
+        self.assertEqual(coro.send(None), 1)
+        self.assertIs(coro.cr_await, delegates[-1])
+        self.assertFalse(coro.cr_running)
+        coro.close()
+        self.assertIsNone(coro.cr_await)
+        if PY >= (3, 11):
+            self.assertTrue(it.gi_suspended)
+        it.close()
+        self.assertEqual(inspect.getgeneratorstate(it), "GEN_CLOSED")
+
     @unittest.skipIf(PY[:2] == (3, 12),
                      "3.12.1 crashes clearing a frame at PY_YIELD")
     def test_yield_clear(self):
