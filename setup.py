@@ -79,7 +79,7 @@ def extensions(version_info=sys.version_info):
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
               "legacy_events.c", "probe_fire.c", "lineno.c",
-              "thread_state.c", "probe.c", "stack.c", "callbacks.c",
+              "thread_state.c", "probe.c", "stack.c", "suspended.c", "callbacks.c",
               "capi.c", "monitor_engine.c", backend)])]
 
 

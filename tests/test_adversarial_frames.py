@@ -190,7 +190,8 @@ class FrameObservations(MonitoringTestCase):
                          {"PY_START", "CALL", "C_RETURN", "C_RAISE",
                           "PY_RETURN"})
 
-    def _generator_start_lasti(self):
+    def test_generator_start_lasti(self):
+        # (3.11 shows the RESUME it fires at, not its RETURN_GENERATOR)
         def look(frame, event, code, args):
             if code is _g.__code__:
                 return (frame.f_lasti, args[0])
@@ -199,15 +200,28 @@ class FrameObservations(MonitoringTestCase):
         for lasti, offset in seen:
             self.assertEqual(lasti, -1 if PY < (3, 11) else offset)
 
-    if PY == (3, 11):
-        # ENGINE_LASTI: a generator's PY_START on 3.11 shows f_lasti 0
-        # (the RETURN_GENERATOR), natively the RESUME it fires at: the
-        # hook does not move the frame to the event's instruction for the
-        # callbacks (outside issue 12's other items; not fixed yet).
-        test_generator_start_lasti = unittest.expectedFailure(
-            _generator_start_lasti)
-    else:
-        test_generator_start_lasti = _generator_start_lasti
+    def test_generator_lasti_at_resume_throw_and_yield(self):
+        # PY_RESUME and PY_THROW: the event's instruction (the old
+        # interpreters leave the frame on its yield).  PY_YIELD: 3.12
+        # shows the yield, 3.13 (followed) where the frame resumes, the
+        # offset of its next PY_RESUME or PY_THROW.
+        def look(frame, event, code, args):
+            if code is _g.__code__:
+                return (event, frame.f_lasti, args[0],
+                        frame.f_lineno - code.co_firstlineno)
+        seen = [s for s in self.observe(
+            look, events.PY_RESUME | events.PY_THROW | events.PY_YIELD) if s]
+        self.assertEqual([s[0] for s in seen],
+                         ["PY_YIELD", "PY_RESUME"] * 2 +
+                         ["PY_YIELD", "PY_THROW"])
+        for i, (event, lasti, offset, line) in enumerate(seen):
+            # (all on the yield's line)
+            self.assertEqual(line, 2)
+            if event != "PY_YIELD" or PY[:2] == (3, 12):
+                self.assertEqual(lasti, offset)
+            else:
+                self.assertEqual(lasti, seen[i + 1][2])
+                self.assertGreater(lasti, offset)
 
     def test_locals_in_every_event(self):
         def look(frame, event, code, args):

@@ -8,11 +8,14 @@ events from its eval-frame hook, before and after the evaluator runs the
 frame, and marks the frame (and its generator) executing around the
 callbacks.
 
-PY_YIELD differs (``YIELD_RUNNING``, docs/differences.md): natively the
-generator already reads as suspended there, but resuming, closing or
-throwing into it from the callback crashes 3.12.1 and 3.13.0 (and clearing
-its frame crashes 3.12.1).  The backport keeps it running until the
-callbacks return: those calls raise "already executing".
+PY_YIELD fires after the frame suspended: the generator reads as
+suspended there (gi_running False, gi_suspended True, GEN_SUSPENDED), its
+``gi_yieldfrom`` / ``cr_await`` shows the delegate of a ``yield from`` /
+``await``, and 3.13 refuses ``frame.clear()`` ("cannot clear a suspended
+frame").  Resuming, closing or throwing into it from the callback crashes
+3.12.1 and 3.13.0 (and clearing its frame crashes 3.12.1): the backport
+refuses those calls ("already executing", ``YIELD_REENTRY_CRASHES``,
+docs/differences.md).
 """
 
 import inspect
@@ -23,9 +26,9 @@ from tests.support import PY, MonitoringTestCase, events, monitoring
 
 TOOL = 3
 
-#: at PY_YIELD the generator still reads as running (backport), where
-#: native 3.12/3.13 show it suspended.
-YIELD_RUNNING = PY < (3, 12)
+#: resuming, closing or throwing into the generator from a PY_YIELD
+#: callback crashes native 3.12.1 and 3.13.0; the backport refuses.
+YIELD_REENTRY_CRASHES = PY >= (3, 12)
 
 #: frame.f_locals written in a callback writes the frame's variable:
 #: 3.13 (PEP 667) and the backport; 3.12's f_locals is a snapshot.
@@ -142,6 +145,9 @@ class FrameStateTest(MonitoringTestCase):
                                                        "throw")
             if op == "clear":
                 return attempt(frame.clear)
+            if op == "suspended":
+                prefix = {"gen": "gi", "coro": "cr", "agen": "ag"}[kind]
+                return getattr(obj, prefix + "_suspended", None)
             if kind == "agen":
                 calls = {"send": lambda: obj.asend(None).send(None),
                          "next": lambda: obj.__anext__().send(None),
@@ -285,32 +291,113 @@ class FrameStateTest(MonitoringTestCase):
     # ---- PY_YIELD
 
     def test_yield_state(self):
-        for kind, running, suspended in (
-                ("gen", ("GEN_RUNNING", True), ("GEN_SUSPENDED", False)),
-                ("coro", ("CORO_RUNNING", True), ("CORO_SUSPENDED", False))):
+        for kind, suspended in (
+                ("gen", ("GEN_SUSPENDED", False)),
+                ("coro", ("CORO_SUSPENDED", False)),
+                # (natively the asend() under way keeps it running)
+                ("agen", ("AGEN", True))):
             with self.subTest(kind=kind):
                 results, seen = self.probe(kind, "PY_YIELD",
-                                           ("state", "back"))
+                                           ("state", "back", "suspended"))
                 self.assertEqual(results,
                                  self.expected_results(kind, "PY_YIELD"))
-                state = running if YIELD_RUNNING else suspended
-                count = 2 if kind == "gen" else 1
-                self.assertEqual(seen, [(state, True)] * count)
+                # gi_suspended, cr_suspended: 3.11+; ag_suspended: 3.12+
+                flag = True if PY >= (3, 12) or (
+                    PY >= (3, 11) and kind != "agen") else None
+                count = 1 if kind == "coro" else 2
+                self.assertEqual(seen, [(suspended, True, flag)] * count)
+
+    def test_suspended_flag_elsewhere(self):
+        # ... and False at the events where the generator runs
+        results, seen = self.probe("gen", "PY_RESUME", ("suspended",))
+        self.assertEqual(results, self.expected_results("gen", "PY_RESUME"))
+        self.assertEqual(seen, [(False if PY >= (3, 11) else None,)] * 2)
+
+    def test_yield_state_from_another_thread(self):
+        # suspended for every thread, not only the callback's
+        import threading
+        seen = []
+        objs = []
+
+        def look():
+            it = objs[0]
+            seen.append((inspect.getgeneratorstate(it), it.gi_running,
+                         it.gi_yieldfrom is not None))
+
+        def callback(code, *args):
+            if code is delegating_gen.__code__:
+                thread = threading.Thread(target=look)
+                thread.start()
+                thread.join()
+            return None
+
+        monitoring.register_callback(TOOL, events.PY_YIELD, callback)
+        objs.append(delegating_gen([]))
+        monitoring.set_events(TOOL, events.PY_YIELD)
+        try:
+            self.assertEqual(list(objs[0]), [1, 2, 3])
+        finally:
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(seen, [("GEN_SUSPENDED", False, True)] * 2 +
+                         [("GEN_SUSPENDED", False, False)])
+
+    def test_attributes_outside_callbacks_unchanged(self):
+        # the swapped getters read the interpreter's own values elsewhere
+        delegates = []
+        it = delegating_gen(delegates)
+        self.assertEqual(inspect.getgeneratorstate(it), "GEN_CREATED")
+        self.assertIsNone(it.gi_yieldfrom)
+        next(it)
+        self.assertIs(it.gi_yieldfrom, delegates[0])
+        self.assertFalse(it.gi_running)
+
+        def running():
+            yield me.gi_running
+            yield inspect.getgeneratorstate(me)
+        me = running()
+        self.assertEqual(list(me), [True, "GEN_RUNNING"])
+        coro = delegating_coro(delegates)
+        self.assertEqual(coro.send(None), 1)
+        self.assertIs(coro.cr_await, delegates[-1])
+        self.assertFalse(coro.cr_running)
+        coro.close()
+        self.assertIsNone(coro.cr_await)
+        if PY >= (3, 11):
+            self.assertTrue(it.gi_suspended)
+        it.close()
+        self.assertEqual(inspect.getgeneratorstate(it), "GEN_CLOSED")
 
     @unittest.skipIf(PY[:2] == (3, 12),
                      "3.12.1 crashes clearing a frame at PY_YIELD")
     def test_yield_clear(self):
-        results, seen = self.probe("gen", "PY_YIELD", ("clear",))
-        self.assertEqual(results, self.expected_results("gen", "PY_YIELD"))
-        if YIELD_RUNNING:
-            expected = CLEAR_EXECUTING
-        else:
-            expected = ("RuntimeError", "cannot clear a suspended frame")
-        self.assertEqual(seen, [(expected,)] * 2)
+        for kind in ("gen", "coro", "agen"):
+            with self.subTest(kind=kind):
+                results, seen = self.probe(kind, "PY_YIELD", ("clear",))
+                self.assertEqual(results,
+                                 self.expected_results(kind, "PY_YIELD"))
+                expected = ("RuntimeError", "cannot clear a suspended frame")
+                self.assertEqual(seen,
+                                 [(expected,)] * (1 if kind == "coro" else 2))
 
-    @unittest.skipUnless(YIELD_RUNNING,
-                         "resuming the generator from PY_YIELD crashes "
-                         "3.12.1 and 3.13.0")
+    def test_clear_outside_callbacks_unchanged(self):
+        # frame.clear() of a generator's frame outside callbacks: what
+        # this interpreter does (3.13 refuses a suspended frame; before,
+        # it closes the generator)
+        it = gen()
+        next(it)
+        frame = it.gi_frame
+        refused = attempt(frame.clear)
+        if PY >= (3, 13):
+            self.assertEqual(refused, ("RuntimeError",
+                                       "cannot clear a suspended frame"))
+            it.close()
+        else:
+            self.assertEqual(refused, "ok")
+        self.assertEqual(inspect.getgeneratorstate(it), "GEN_CLOSED")
+
+    @unittest.skipIf(YIELD_REENTRY_CRASHES,
+                     "resuming the generator from PY_YIELD crashes "
+                     "3.12.1 and 3.13.0")
     def test_yield_reentry_refused(self):
         for kind, refusals, ops in (
                 ("gen", (GEN_EXECUTING,) * 4,
@@ -370,9 +457,9 @@ class FrameStateTest(MonitoringTestCase):
             self.assertEqual(results, [1, 2, 3])
             self.assertEqual(seen, [row, row, last])
 
-    @unittest.skipUnless(YIELD_RUNNING,
-                         "closing the generator from PY_YIELD crashes "
-                         "3.12.1 and 3.13.0")
+    @unittest.skipIf(YIELD_REENTRY_CRASHES,
+                     "closing the generator from PY_YIELD crashes "
+                     "3.12.1 and 3.13.0")
     def test_yield_from_delegate_untouched_at_yield(self):
         row = (GEN_EXECUTING, "GEN_SUSPENDED", GEN_EXECUTING, "GEN_SUSPENDED")
         for run in range(QUICKENED):
@@ -382,6 +469,135 @@ class FrameStateTest(MonitoringTestCase):
             self.assertEqual(seen, [row, row,
                                     (GEN_EXECUTING, "GEN_CLOSED",
                                      GEN_EXECUTING, "GEN_CLOSED")])
+
+
+    # ---- gi_yieldfrom / cr_await / ag_await in frame-event callbacks
+
+    DELEGATING = ("PY_START", "PY_RESUME", "PY_YIELD", "PY_THROW",
+                  "PY_RETURN")
+
+    def delegate_reads(self, kind, event):
+        """What the delegate attribute of a generator (coroutine, async
+        generator) that suspends twice in a `yield from` / `await` and then
+        at a plain yield (a coroutine: in a third await) reads in each
+        callback of `event`: "d" (one of its delegates), None or something
+        else; with the values the driver saw."""
+        seen = []
+        objs = []
+        delegates = []
+        attr = {"gen": "gi_yieldfrom", "coro": "cr_await",
+                "agen": "ag_await"}[kind]
+
+        def callback(code, *args):
+            if code.co_name != "delegating_" + kind:
+                return None
+            value = getattr(objs[0], attr)
+            seen.append("d" if any(value is d for d in delegates) else
+                        None if value is None else repr(value))
+            return None
+
+        monitoring.register_callback(TOOL, getattr(events, event), callback)
+        obj = {"gen": delegating_gen, "coro": delegating_coro,
+               "agen": delegating_agen}[kind](delegates)
+        objs.append(obj)
+        results = []
+        monitoring.set_events(TOOL, getattr(events, event))
+        try:
+            if kind == "agen":
+                send = obj.asend(None)
+                results.append(send.send(None))
+                results.append(send.send(None))
+                try:
+                    send.send(None)
+                except StopIteration as exc:
+                    results.append(("StopIteration", exc.value))
+                try:
+                    obj.athrow(ValueError).send(None)
+                except StopIteration as exc:
+                    results.append(("StopIteration", exc.value))
+            else:
+                for i in range(3):
+                    results.append(obj.send(None))
+                try:
+                    obj.throw(ValueError)
+                except StopIteration as exc:
+                    results.append(("StopIteration", exc.value))
+        finally:
+            monitoring.set_events(TOOL, 0)
+            del objs[:]
+        return results, seen, delegates
+
+    def test_delegate_in_frame_events(self):
+        # natively the delegate shows at PY_YIELD inside `yield from` /
+        # `await` (the frame is suspended there), and None where the
+        # frame runs
+        results = {"gen": [1, 2, 3, ("StopIteration", 9)],
+                   "coro": [1, 2, 3, ("StopIteration", 9)],
+                   "agen": [1, 2, ("StopIteration", 3),
+                            ("StopIteration", 9)]}
+        at_yield = {"gen": ["d", "d", None], "coro": ["d", "d", "d"],
+                    "agen": ["d", "d", None, None]}
+        for kind in ("gen", "coro", "agen"):
+            for event in self.DELEGATING:
+                with self.subTest(kind=kind, event=event):
+                    got, seen, delegates = self.delegate_reads(kind, event)
+                    self.assertEqual(got, results[kind])
+                    expected = {"PY_START": [None],
+                                "PY_RESUME": [None, None],
+                                "PY_YIELD": at_yield[kind],
+                                "PY_THROW": [None],
+                                "PY_RETURN": [] if kind == "agen" else [None]}
+                    self.assertEqual(seen, expected[event])
+                    # the delegates ran to their end, untouched
+                    self.assertEqual(
+                        [inspect.getgeneratorstate(d) for d in delegates],
+                        ["GEN_CLOSED"] * len(delegates))
+
+
+def delegate_gen(value, delegates):
+    yield value
+
+
+class Delegated(object):
+    """An awaitable whose iterator (what cr_await shows) is recorded."""
+
+    def __init__(self, value, delegates):
+        self.value = value
+        self.delegates = delegates
+
+    def __await__(self):
+        it = delegate_gen(self.value, self.delegates)
+        self.delegates.append(it)
+        return it
+
+
+def delegating_gen(delegates):
+    for value in (1, 2):
+        it = delegate_gen(value, delegates)
+        delegates.append(it)
+        yield from it
+    try:
+        yield 3
+    except ValueError:
+        return 9
+
+
+async def delegating_coro(delegates):
+    await Delegated(1, delegates)
+    await Delegated(2, delegates)
+    try:
+        await Delegated(3, delegates)
+    except ValueError:
+        return 9
+
+
+async def delegating_agen(delegates):
+    await Delegated(1, delegates)
+    await Delegated(2, delegates)
+    try:
+        yield 3
+    except ValueError:
+        yield 9
 
 
 def add_one(x=1):

@@ -48,6 +48,11 @@ typedef struct {
                       top of its value stack, hidden (see below) */
     int state;     /* the frame's (or generator's) executing state */
     int agen;      /* (3.8-3.10) an async generator's ag_running_async */
+    /* The frame's generator, coroutine or async generator (borrowed,
+     * NULL: none), and the delegate of its `yield from`/`await` that the
+     * link hid from close() and throw() (borrowed, NULL: none hidden). */
+    void *gen;
+    void *delegate;
     /* The frame's f_locals dict (borrowed, NULL: none) and its version:
      * a callback that changed it wrote to the frame's variables. */
     void *locals;
@@ -80,6 +85,9 @@ void pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
                                Pep669Link *link);
 void pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                                  Pep669Link *link);
+/* The generator, coroutine or async generator whose frame `frame` (a
+ * frame object) is; borrowed, NULL if none. */
+PyObject *pep669_backend_frame_object_generator(PyObject *frame);
 /* Add the frame to the traceback of the exception being raised (a
  * callback raised at an event of this frame after it stopped running). */
 void pep669_backend_frame_add_traceback(PyThreadState *ts,

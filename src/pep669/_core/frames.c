@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "dispatch.h"
 #include "trampoline.h"
+#include "suspended.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #  include <pthread.h>
@@ -59,13 +60,63 @@ fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
 }
 
 /* fire_linked for the entry events, out of line: the hook's own C frame
- * stays small (it is on the stack under every frame it runs). */
+ * stays small (it is on the stack under every frame it runs).  The frame
+ * shows the event's instruction as its f_lasti, as natively: the
+ * interpreter leaves a resumed generator on its yield (before 3.11 there
+ * is no RESUME; 3.11's is after it) and a 3.11 generator's first run on
+ * its RETURN_GENERATOR.  (3.8-3.10 PY_START keeps -1: no RESUME there.) */
 static PEP669_NOINLINE int
 fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
            PyCodeObject *co, int offset)
 {
-    return fire_linked(ts, frame, tools, event, co, offset, NULL,
-                       event == PEP669_EV_PY_THROW);
+    Pep669Link link;
+    Pep669FramePos pos;
+    int err;
+    pep669_backend_frame_link(ts, frame, &link);
+    int lasti = pep669_backend_frame_lasti(frame);
+    int moved = lasti >= 0 && lasti != offset;
+    if (moved) {
+        pep669_backend_frame_move(frame, offset, &pos);
+    }
+    if (event == PEP669_EV_PY_THROW) {
+        err = pep669_call_tools_exc(ts, tools, event, co, offset);
+    }
+    else {
+        err = pep669_call_tools(ts, tools, event, co, offset, NULL);
+    }
+    if (moved) {
+        pep669_backend_frame_restore(frame, &pos);
+    }
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
+}
+
+/* PY_YIELD's callbacks: the generator reads as suspended there
+ * (suspended.c), and its f_lasti is where it will resume (3.13: the
+ * instruction after the yield, the offset of its next PY_RESUME; 3.12
+ * shows the yield).  Out of line, as fire_entry. */
+static PEP669_NOINLINE int
+fire_yield(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
+           PyCodeObject *co, int offset, PyObject *result)
+{
+    Pep669Link link;
+    Pep669Suspended s;
+    Pep669FramePos pos;
+    pep669_backend_frame_link(ts, frame, &link);
+    pep669_suspended_push(&s, &link);
+    int lasti = pep669_backend_frame_lasti(frame);
+    if (lasti >= 0) {
+        pep669_backend_frame_move(frame, lasti + (int)sizeof(_Py_CODEUNIT),
+                                  &pos);
+    }
+    int err = pep669_call_tools(ts, tools, PEP669_EV_PY_YIELD, co, offset,
+                                result);
+    if (lasti >= 0) {
+        pep669_backend_frame_restore(frame, &pos);
+    }
+    pep669_suspended_pop(&s);
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
 }
 
 /* The frame ended by an exception (the current one): PY_UNWIND. */
@@ -114,7 +165,9 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     uint8_t tools = pep669_fire_tools(cd, event, offset);
     if (tools == 0 ||
-        fire_linked(ts, frame, tools, event, co, offset, result, 0) == 0) {
+        (event == PEP669_EV_PY_YIELD ?
+         fire_yield(ts, frame, tools, co, offset, result) :
+         fire_linked(ts, frame, tools, event, co, offset, result, 0)) == 0) {
         return result;
     }
     /* The callback raised: the frame raises there instead. */
@@ -426,18 +479,29 @@ delegation_resumed(Pep669Frame *frame, Pep669CodeData *cd)
         (uint8_t)pep669_backend_frame_delegating(frame, &off);
 }
 
-PyObject *
-pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
+/* frame_begin's "run the frame untouched", with throwflag 0 or 1 (never
+ * dereferenced: so that nothing but the record is kept in
+ * pep669_frame_eval's C frame across the calls). */
+static char frame_pass[2];
+#define FRAME_PASS(throwflag) \
+    ((Pep669Record *)(void *)&frame_pass[(throwflag) != 0])
+
+/* Everything before the evaluator runs the frame: FRAME_PASS (run it
+ * as it is), NULL with an exception set, or the record of this run with
+ * the hook's own fields set.  Out of line, as frame_end: the C frame that
+ * stays under every frame the hook runs is pep669_frame_eval's, which
+ * then keeps three registers and no locals (32 bytes on x86-64). */
+static PEP669_NOINLINE Pep669Record *
+frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag)
 {
     Pep669CodeData *cd;
     PyCodeObject *co;
     uint32_t events;
-    int event, offset, fresh, rethrow;
+    int event, offset, fresh;
     Pep669Record *rec;
-    PyObject *result;
 
     if (pep669_backend_suppressed(ts)) {
-        return pep669_backend_eval_prev(ts, frame, throwflag);
+        return FRAME_PASS(throwflag);
     }
     pep669_backend_trace_check(ts);
     co = pep669_backend_frame_code(frame);
@@ -455,27 +519,19 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
           (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                            CO_ITERABLE_COROUTINE)))) {
         /* Full speed: nothing wanted here, nothing to switch off. */
-        return pep669_backend_eval_prev(ts, frame, throwflag);
+        return FRAME_PASS(throwflag);
     }
     rec = record_get();
     if (rec == NULL) {
         return NULL;
     }
+    rec->hook_code = co;
+    rec->hook_throwflag = throwflag;
+    rec->hook_quiet = 0;
     if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
         pep669_trace_enter_quiet(ts, rec, frame, co, cd, events)) {
-        result = pep669_backend_eval_prev(ts, frame, 0);
-        pep669_trace_ran(ts, rec);
-        if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
-            PEP669_ASSERT(record_released(rec));
-            record_put(rec);
-            return result;
-        }
-        /* (no frame event is wanted: no rethrow) */
-        result = frame_exit(ts, frame, co, result, &rethrow, rec);
-        pep669_trace_leave(ts, rec);
-        PEP669_ASSERT(record_released(rec));
-        record_put(rec);
-        return result;
+        rec->hook_quiet = 1;
+        return rec;
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
     if (event < 0 ||
@@ -485,14 +541,14 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
          * finalizer) runs its frame here; 3.12 only marks it closed
          * (gen_close: FRAME_CREATED), so there is no event. */
         record_put(rec);
-        return pep669_backend_eval_prev(ts, frame, throwflag);
+        return FRAME_PASS(throwflag);
     }
     if (events & (1u << event)) {
         uint8_t tools = pep669_fire_tools(cd, event, offset);
         if (tools && fire_entry(ts, frame, tools, event, co, offset) < 0) {
             /* Raise it inside the frame, before its first instruction. */
             (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
-            throwflag = 1;
+            rec->hook_throwflag = 1;
         }
     }
 
@@ -506,17 +562,58 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     /* After the entry callbacks, which may have changed the events. */
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
-    do {
-        result = pep669_backend_eval_prev(ts, frame, throwflag);
-        pep669_trace_ran(ts, rec);
-        result = frame_exit(ts, frame, co, result, &rethrow, rec);
-        if (rethrow) {
-            pep669_trace_rerun(ts, rec);
+    return rec;
+}
+
+/* Everything after the evaluator ran the frame (`result`): its exit
+ * events, and the runs again with throwflag a PY_YIELD callback that
+ * raised asks for. */
+static PEP669_NOINLINE PyObject *
+frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+          PyObject *result)
+{
+    PyCodeObject *co = rec->hook_code;
+    int rethrow;
+    pep669_trace_ran(ts, rec);
+    if (rec->hook_quiet) {
+        if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
+            PEP669_ASSERT(record_released(rec));
+            record_put(rec);
+            return result;
         }
-        throwflag = 1;
-    } while (rethrow);
+        /* (no frame event is wanted: no rethrow) */
+        result = frame_exit(ts, frame, co, result, &rethrow, rec);
+        pep669_trace_leave(ts, rec);
+        PEP669_ASSERT(record_released(rec));
+        record_put(rec);
+        return result;
+    }
+    for (;;) {
+        result = frame_exit(ts, frame, co, result, &rethrow, rec);
+        if (!rethrow) {
+            break;
+        }
+        pep669_trace_rerun(ts, rec);
+        result = pep669_backend_eval_prev(ts, frame, 1);
+        pep669_trace_ran(ts, rec);
+    }
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));
     record_put(rec);
     return result;
+}
+
+PyObject *
+pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
+{
+    Pep669Record *rec = frame_begin(ts, frame, throwflag);
+    if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
+        return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
+    }
+    if (rec == NULL) {
+        return NULL;
+    }
+    PyObject *result = pep669_backend_eval_prev(ts, frame,
+                                                rec->hook_throwflag);
+    return frame_end(ts, frame, rec, result);
 }

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "stack.h"
 #include "check.h"
+#include "suspended.h"
 
 /* ---- argument handling, with argument clinic's messages ---- */
 
@@ -593,7 +594,8 @@ exec_module(PyObject *mod)
     }
     if (pep669_code_data_init() < 0 || pep669_registry_init() < 0 ||
         pep669_backend_init() < 0 || pep669_probe_fire_init() < 0 ||
-        pep669_lineno_init() < 0) {
+        pep669_lineno_init() < 0 ||
+        pep669_suspended_init() < 0) {
         return -1;
     }
     /* The lower layers tell the upper ones through these: the registry

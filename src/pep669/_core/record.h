@@ -46,6 +46,14 @@ typedef struct Pep669Record {
     struct {
         struct Pep669Record *prev;  /* the next record out (record_top) */
         Pep669Frame *frame;
+        /* The eval-frame hook's own, from the frame's entry to its end
+         * (frames.c: kept here, not in the hook's C frame): the code it
+         * started with (borrowed: the frame holds it), the throwflag to
+         * run it with, and whether it runs "quiet"
+         * (pep669_trace_enter_quiet). */
+        PyCodeObject *hook_code;
+        int hook_throwflag;
+        int hook_quiet;
         PyCodeObject *code;
         Pep669CodeData *cd;  /* the code's data, once it has some */
         int was_traced;      /* the trampoline was active when it started */

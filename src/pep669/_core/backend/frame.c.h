@@ -109,6 +109,8 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
      * generators by gen_send_ex before every run. */
     link->current = ts->frame;
     link->instr = NULL;
+    link->gen = gen;
+    link->delegate = NULL;
     ts->frame = f;
     /* Executing, as while the evaluator runs it.  (The generator's own
      * running flag is set already: gen_send_ex sets it around the whole
@@ -123,11 +125,17 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         if (f->f_stacktop == NULL) {
             f->f_stacktop = f->f_valuestack;
         }
+        else if (in_yield_from(f->f_code, f->f_lasti)) {
+            /* (not hidden, but ag_await is read from here: PY_YIELD
+             * callbacks see the frame on its resume point) */
+            link->delegate = f->f_stacktop[-1];
+        }
     }
     else if (f->f_stacktop != NULL && in_yield_from(f->f_code, f->f_lasti)) {
         /* The running evaluator keeps the stack pointer to itself (NULL
          * here): close() and throw() must not find the delegate there
          * (they would close it and clear the running flag). */
+        link->delegate = f->f_stacktop[-1];
         f->f_stacktop = NULL;
     }
 #else
@@ -142,6 +150,7 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
          * callbacks run. */
         PyObject **top = &f->f_valuestack[f->f_stackdepth - 1];
         link->stack = *top;
+        link->delegate = *top;
         *top = Py_NewRef(Py_None);
     }
 #endif
@@ -157,6 +166,12 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         link->locals = f->f_locals;
         link->locals_tag = ((PyDictObject *)f->f_locals)->ma_version_tag;
     }
+}
+
+PyObject *
+pep669_backend_frame_object_generator(PyObject *frame)
+{
+    return ((PyFrameObject *)frame)->f_gen;
 }
 
 /* The callbacks changed the frame's f_locals dict (made it, or wrote to

@@ -264,6 +264,8 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
     link->current = ts->cframe->current_frame;
     link->instr = NULL;
     link->state = FRAME_EXECUTING;
+    link->gen = NULL;
+    link->delegate = NULL;
     link->locals = NULL;
     link->locals_tag = 0;
     if ((f->f_code->co_flags & CO_OPTIMIZED) && f->f_locals != NULL &&
@@ -279,6 +281,7 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
          * already at PY_YIELD: running it again from a callback there
          * would push its exception state onto itself. */
         PyGenObject *gen = _PyFrame_GetGenerator(f);
+        link->gen = gen;
         link->state = gen->gi_frame_state;
         if (gen->gi_frame_state < FRAME_EXECUTING) {
             gen->gi_frame_state = FRAME_EXECUTING;
@@ -295,6 +298,7 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
             _Py_OPARG(f->prev_instr[1]) >= 2) {
             PyObject **top = &f->localsplus[f->stacktop - 1];
             link->stack = *top;
+            link->delegate = *top;
             *top = Py_NewRef(Py_None);
         }
     }
@@ -335,6 +339,16 @@ pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
         }
     }
     ts->cframe->current_frame = (_PyInterpreterFrame *)link->current;
+}
+
+PyObject *
+pep669_backend_frame_object_generator(PyObject *frame)
+{
+    _PyInterpreterFrame *f = ((PyFrameObject *)frame)->f_frame;
+    if (f->owner != FRAME_OWNED_BY_GENERATOR) {
+        return NULL;
+    }
+    return (PyObject *)_PyFrame_GetGenerator(f);
 }
 
 void
