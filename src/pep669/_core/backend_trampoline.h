@@ -56,11 +56,20 @@ static PEP669_THREAD_LOCAL_FAST unsigned int trampoline_moves = 0;
 /* The trace function installed.  A callback may have set a legacy trace
  * function (sys.settrace) in its place: the trampoline goes back in front
  * of it at once, as the frame's events want. */
+#ifndef PEP669_TRAMPOLINE_SHOW
+/* (3.11: a frame running a clone shows its own code while the trampoline
+ * and its callbacks run; the clone is the frame's code again after) */
+#  define PEP669_TRAMPOLINE_SHOW(frame) NULL
+#  define PEP669_TRAMPOLINE_UNSHOW(frame, shown) ((void)(shown))
+#endif
+
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     unsigned int moves = trampoline_moves;
+    void *shown = PEP669_TRAMPOLINE_SHOW(frame);
     int err = trampoline_events(obj, frame, what, arg);
+    PEP669_TRAMPOLINE_UNSHOW(frame, shown);
     PyThreadState *ts = PyThreadState_GET();
     if (ts->c_tracefunc != trampoline && moves == trampoline_moves) {
         PyObject *type, *value, *tb;

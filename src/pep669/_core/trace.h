@@ -228,7 +228,7 @@ void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
 /* The frame's own code back in f_code if the clone is still there (the
  * evaluator read the clone's bytes when the run started). */
 static inline void
-pep669_trace_unswap(Pep669Record *rec)
+pep669_trace_unswap_now(Pep669Record *rec)
 {
     if (rec->swapped) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
@@ -236,10 +236,19 @@ pep669_trace_unswap(Pep669Record *rec)
     }
 }
 
+/* (during the run: not where the clone stays for the whole run) */
+static inline void
+pep669_trace_unswap(Pep669Record *rec)
+{
+    if (!pep669_backend_clone_for_run()) {
+        pep669_trace_unswap_now(rec);
+    }
+}
+
 static inline void
 pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
-    pep669_trace_unswap(rec);
+    pep669_trace_unswap_now(rec);
     if (rec->window) {
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->window = 0;
