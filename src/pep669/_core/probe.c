@@ -708,9 +708,13 @@ pep669_probe_state(PyCodeObject *co)
             }
         }
     }
+    /* (the copy itself, where it is one: for dis and the specializer) */
+    PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
+                                                  : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
         "clone", cl != NULL ? Py_True : Py_False,
+        "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,
