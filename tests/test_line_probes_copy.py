@@ -328,6 +328,41 @@ class LongCodeTest(CopyTestCase):
         self.check_long(long_first, 123)
 
 
+def make_sized(filler, pad):
+    """A function whose never-run lines are about 5 * filler + 2 * pad code
+    units from the end of its code (where a copy's stubs go)."""
+    src = ["def sized(x):", "    if x > 100:", "        x = -x"]
+    src += ["    t = x"] * pad
+    src += ["    x = x + %d" % k for k in range(filler)]
+    src += ["    if x > 10000:", "        x = -x", "    return x"]
+    ns = {}
+    exec(compile("\n".join(src), "<sized %d %d>" % (filler, pad), "exec"),
+         ns)
+    return ns["sized"]
+
+
+class DistanceTest(CopyTestCase):
+
+    def test_every_distance_around_one_prefix(self):
+        # the jumps to the stubs cross 256 code units (one prefix, and the
+        # distance that would need a zero prefix) at some of these sizes
+        for filler in range(44, 56):
+            for pad in range(3):
+                func = make_sized(filler, pad)
+                expected = [func(1), func(2), func(200), func(20000)]
+                lines = self.expected(func, (1,), (200,), (20000,))
+                rec = self.covering(func)
+                try:
+                    got = [func(1), func(2), func(200), func(20000)]
+                finally:
+                    self.stop()
+                    self._release_tool(0)
+                self.assertEqual(rec.frame_errors, [])
+                self.assertEqual(got, expected, (filler, pad))
+                self.assertEqual(self.lines(rec, func), lines,
+                                 (filler, pad))
+
+
 @unittest.skipUnless(COPY, "the copy's own bookkeeping (3.11)")
 class CopyStateTest(CopyTestCase):
 

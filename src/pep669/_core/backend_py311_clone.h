@@ -554,9 +554,9 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     entered = PyMem_RawMalloc((size_t)units + 1);
     queued = PyMem_RawMalloc((size_t)units + 1);
     taken = PyMem_RawCalloc((size_t)units + 1, 1);
-    /* (a stub takes at most 3 + 1 + 4 units) */
+    /* (a stub takes at most 1 + 4 + 1 + 4 units) */
     out = PyMem_RawMalloc(sizeof(_Py_CODEUNIT) *
-                          ((size_t)units + 8 * (size_t)n + 1));
+                          ((size_t)units + 10 * (size_t)n + 1));
     if (depth == NULL || work == NULL || entered == NULL || queued == NULL ||
         taken == NULL || out == NULL) {
         PyErr_NoMemory();
@@ -579,16 +579,24 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             goto refuse;
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
-        site->stub = at * P11_UNIT;
+        /* The jump to the stub at the location: one unit, or a prefix and
+         * the jump (whose argument then counts from the unit after it).
+         * A distance of exactly 256 units would need EXTENDED_ARG 0: an
+         * unreachable NOP first makes it 257. */
+        int start = at, dest = at;
+        if (dest - u - 1 == 256) {
+            out[at++] = _Py_MAKECODEUNIT(NOP, 0);
+            dest = at;
+        }
         int size = p11_stub(out, at, k, u);
         if (size < 0) {
             goto refuse;
         }
         at += size;
+        site->stub = start * P11_UNIT;
         site->stub_end = at * P11_UNIT;
-        /* The jump to the stub at the location. */
         int width;
-        unsigned int arg = (unsigned int)(site->stub / P11_UNIT - u - 1);
+        unsigned int arg = (unsigned int)(dest - u - 1);
         if (arg < 256) {
             width = 1;
         }
@@ -599,6 +607,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         else {
             goto refuse;
         }
+        PEP669_ASSERT(width == 1 || (arg >> 8) != 0);
         if (width == 2 &&
             (u + 1 >= units ||
              (!p11_owns_next(code, units, u) &&
@@ -615,8 +624,13 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         site->at = u * P11_UNIT;
         site->width = width * P11_UNIT;
         memcpy(site->saved, &code[u], sizeof(_Py_CODEUNIT) * (size_t)width);
-        int w = u;
-        p11_emit(out, &w, JUMP_FORWARD, arg);
+        if (width == 1) {
+            out[u] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg);
+        }
+        else {
+            out[u] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+            out[u + 1] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+        }
         site->patched = 1;
     }
     /* Exception table: the original's, then each stub with its
