@@ -88,6 +88,18 @@ def gen_late(n):
         yield -1
 
 
+def gen_sees_itself(n, out):
+    for i in range(n):
+        yield i
+    if n > 100:
+        out.append((sys._getframe().f_code is gen_sees_itself.__code__,
+                    gen_ref[0].gi_code is gen_sees_itself.__code__))
+        yield -1
+
+
+gen_ref = [None]
+
+
 def consume(n):
     return list(gen_late(n))
 
@@ -226,6 +238,18 @@ class FrameFactsTest(CopyTestCase):
         self.assertEqual(seen, [(0, True, True, 2), (199, True, True, 2),
                                 (-1, True, True, 4)])
         self.assertEqual(self.lines(rec, gen_late), lines)
+
+
+    def test_running_generator_sees_its_code(self):
+        rec = self.covering(gen_sees_itself)
+        out = []
+        for n in (2, 3, 200):
+            gen_ref[0] = g = gen_sees_itself(n, out)
+            list(g)
+        gen_ref[0] = None
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(out, [(True, True)])
 
 
 class ExceptionTest(CopyTestCase):

@@ -66,15 +66,17 @@ pep669_backend_own_code(PyCodeObject *co)
     return p11_original(co);
 }
 
-/* frame.f_code: the frame's own code for a frame running a clone (the
- * interpreter's getter, wrapped; installed with the first clone). */
+/* frame.f_code: the code itself for a frame running its clone (the
+ * interpreter's getter, wrapped; installed with the first clone).  A
+ * generator's gi_code (cr_code, ag_code) is the generator's own reference
+ * to its function's code on 3.11, never the clone. */
 static PyGetSetDef p11_code_def;
-static getter p11_code_orig = NULL;
+static getter p11_code_getter = NULL;
 
 static PyObject *
 p11_frame_code(PyObject *self, void *closure)
 {
-    PyObject *co = p11_code_orig(self, closure);
+    PyObject *co = p11_code_getter(self, closure);
     if (co != NULL && PyCode_Check(co)) {
         PyCodeObject *own = p11_original((PyCodeObject *)co);
         if ((PyObject *)own != co) {
@@ -87,21 +89,19 @@ p11_frame_code(PyObject *self, void *closure)
 }
 
 static int
-p11_wrap_frame_code(void)
+p11_wrap_getters(void)
 {
-    if (p11_code_orig != NULL) {
+    if (p11_code_getter != NULL) {
         return 0;
     }
     PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict, "f_code");
-    if (descr == NULL || Py_TYPE(descr) != &PyGetSetDescr_Type) {
+    if (descr == NULL || Py_TYPE(descr) != &PyGetSetDescr_Type ||
+        ((PyGetSetDescrObject *)descr)->d_getset->get == NULL) {
         return -1;
     }
     PyGetSetDescrObject *gd = (PyGetSetDescrObject *)descr;
-    if (gd->d_getset->get == NULL) {
-        return -1;
-    }
     p11_code_def = *gd->d_getset;
-    p11_code_orig = p11_code_def.get;
+    p11_code_getter = p11_code_def.get;
     p11_code_def.get = p11_frame_code;
     gd->d_getset = &p11_code_def;
     return 0;
@@ -536,7 +536,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     _Py_CODEUNIT *out = NULL;
     P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
 
-    if (p11_wrap_frame_code() < 0) {
+    if (p11_wrap_getters() < 0) {
         return NULL;
     }
     PyObject *orig_bytes = PyCode_GetCode(co);
