@@ -29,8 +29,8 @@ E = events
 DISABLE = monitoring.DISABLE
 NATIVE = pep669.NATIVE
 
-#: The backport runs frames on line probes after their first run (3.8-3.10).
-PROBES = not NATIVE and PY < (3, 11)
+#: The backport runs frames on line probes after their first run (3.8-3.11).
+PROBES = not NATIVE and PY < (3, 12)
 
 #: Every event a callback can be registered for on 3.12/3.13.
 ALL_NAMES = ("PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "CALL",

@@ -27,9 +27,9 @@ import pep669  # noqa: E402 (tests.support puts src/ on the path)
 E = events
 DISABLE = monitoring.DISABLE
 
-#: The backport runs frames on probes here (not on 3.11: see
-#: docs/differences.md).
-PROBES = not pep669.NATIVE and PY < (3, 11)
+#: The backport runs frames on probes here (3.11: on a copy for the whole
+#: run, docs/differences.md).
+PROBES = not pep669.NATIVE and PY < (3, 12)
 
 
 # --------------------------------------------------------------------------
@@ -790,7 +790,7 @@ class LegacyTracerTest(ProbeTestCase):
                                              (late_in_loop, (8,))], [code]))
 
 
-@unittest.skipUnless(PROBES, "the backport's line probes (3.8-3.10)")
+@unittest.skipUnless(PROBES, "the backport's line probes (3.8-3.11)")
 class ProbeStateTest(ProbeTestCase):
     """The backport's own bookkeeping: the frames really run untraced."""
 

@@ -367,6 +367,15 @@ void pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset);
  * tracing keeps between two events must agree (3.8/3.9: the line of the
  * line-table window the evaluator may still be in is f_lineno). */
 void pep669_backend_frame_resync(Pep669Frame *frame, int offset);
+/* Whether a frame runs its clone for the whole evaluator run (3.11: the
+ * evaluator takes offsets, handlers and constants from f_code at every
+ * step, so f_code stays the clone until the run ends and prev_instr
+ * points into it; pep669_backend_frame_set_code moves prev_instr along),
+ * rather than for the window until its first trace event (3.8-3.10). */
+int pep669_backend_clone_for_run(void);
+/* The code object a clone stands for (a frame running it shows it as its
+ * f_code: the API takes it for its original), or `co` itself. */
+PyCodeObject *pep669_backend_own_code(PyCodeObject *co);
 /* Whether the evaluator has read the frame's code before it reports the
  * run's 'call' event (3.10), so that the original can be put back there;
  * else (3.8/3.9) only at the first event after it. */

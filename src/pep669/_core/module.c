@@ -196,8 +196,8 @@ get_local_events(PyObject *Py_UNUSED(mod), PyObject *const *args,
     if (as_code(args[1]) < 0 || pep669_check_tool(tool) < 0) {
         return NULL;
     }
-    return PyLong_FromUnsignedLong(
-        pep669_get_local_events(tool, (PyCodeObject *)args[1]));
+    return PyLong_FromUnsignedLong(pep669_get_local_events(
+        tool, pep669_backend_own_code((PyCodeObject *)args[1])));
 }
 
 static PyObject *
@@ -209,8 +209,9 @@ set_local_events(PyObject *Py_UNUSED(mod), PyObject *const *args,
     INT_ARG(0, tool);
     INT_ARG(2, event_set);
     if (as_code(args[1]) < 0 ||
-        pep669_set_local_events(tool, (PyCodeObject *)args[1],
-                                event_set) < 0) {
+        pep669_set_local_events(
+            tool, pep669_backend_own_code((PyCodeObject *)args[1]),
+            event_set) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -318,7 +319,7 @@ probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
         PyErr_SetString(PyExc_TypeError, "a code object is required");
         return NULL;
     }
-    return pep669_probe_state((PyCodeObject *)code);
+    return pep669_probe_state(pep669_backend_own_code((PyCodeObject *)code));
 }
 
 static PyObject *

@@ -27,6 +27,11 @@
  * at initialisation: this file calls nothing above it. */
 static vectorcallfunc probe_fire = NULL;
 
+/* (3.11) What a stub's truth test of its probe does (probe_fire.c),
+ * registered at initialisation with the vectorcall. */
+static PyNumberMethods probe_as_number;
+
+
 static PyTypeObject probe_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pep669._monitoring.probe",
@@ -34,14 +39,16 @@ static PyTypeObject probe_type = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_vectorcall_offset = offsetof(Pep669Probe, vectorcall),
     .tp_call = PyVectorcall_Call,
+    .tp_as_number = &probe_as_number,
     .tp_doc = "A line probe of pep669 (internal).",
 };
 
 int
-pep669_probe_init(vectorcallfunc fire)
+pep669_probe_init(vectorcallfunc fire, inquiry fire_bool)
 {
-    PEP669_ASSERT(fire != NULL);
+    PEP669_ASSERT(fire != NULL && fire_bool != NULL);
     probe_fire = fire;
+    probe_as_number.nb_bool = fire_bool;
     return PyType_Ready(&probe_type);
 }
 
@@ -633,9 +640,13 @@ pep669_probe_state(PyCodeObject *co)
             }
         }
     }
+    /* (the copy itself, where it is one: for dis and the specializer) */
+    PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
+                                                  : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
         "clone", cl != NULL ? Py_True : Py_False,
+        "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,

@@ -152,7 +152,8 @@ typedef struct {
 } Pep669Probe;
 
 /* Module initialisation: the probe type, and what a probe does when
- * called (`fire`: probe_fire.c's, given by pep669_probe_fire_init). */
-int pep669_probe_init(vectorcallfunc fire);
+ * called (`fire`) or, on 3.11, truth-tested by its stub (`fire_bool`):
+ * probe_fire.c's, given by pep669_probe_fire_init). */
+int pep669_probe_init(vectorcallfunc fire, inquiry fire_bool);
 
 #endif

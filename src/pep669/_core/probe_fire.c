@@ -369,8 +369,37 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     Py_RETURN_FALSE;
 }
 
+/* (3.11) A stub's truth test of its probe (LOAD_CONST probe;
+ * POP_JUMP_FORWARD_IF_TRUE): the frame's f_code is the clone, and its
+ * last instruction the stub's jump.  The callbacks see the frame's own
+ * code, at the location; then the frame goes on in the clone, at the stub
+ * (or at the location, where a callback's exception is raised). */
+static int
+probe_bool(PyObject *self)
+{
+    Pep669Probe *probe = (Pep669Probe *)self;
+    Pep669Clone *cl = probe->clone;
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    if (probe->site >= 0 || cl == NULL || frame == NULL ||
+        pep669_backend_frame_code(frame) != cl->orig) {
+        return 0;
+    }
+    int lasti = pep669_backend_frame_lasti(frame);
+    Pep669Site *site = pep669_clone_stub_site(cl, lasti);
+    if (site == NULL || site->call) {
+        return 0;
+    }
+    pep669_backend_frame_set_code(frame, cl->orig);
+    pep669_backend_frame_set_lasti(frame, site->loc);
+    int err = fire_line_probe(ts, frame, cl, site);
+    pep669_backend_frame_set_code(frame, cl->code);
+    pep669_backend_frame_set_lasti(frame, err < 0 ? site->loc : lasti);
+    return err < 0 ? -1 : 0;
+}
+
 int
 pep669_probe_fire_init(void)
 {
-    return pep669_probe_init(probe_vectorcall);
+    return pep669_probe_init(probe_vectorcall, probe_bool);
 }

@@ -484,7 +484,12 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                   rec != &pep669_thread.unhooked);
     rec->prev = pep669_thread.record_top;
     pep669_thread.record_top = rec;
-    if (rec->line_covered) {
+    if (rec->line_covered && pep669_backend_clone_for_run()) {
+        /* (3.11) The frame runs the clone for the whole run. */
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->swapped = 1;
+    }
+    else if (rec->line_covered) {
         /* The evaluator takes the bytecode from f_code when the run
          * starts: the clone's, until the trampoline's first event in the
          * frame puts the frame's own code back (end_window). */

@@ -21,14 +21,25 @@ void pep669_trace_enter(PyThreadState *ts, Pep669Record *rec,
 /* The frame's own code back in f_code if the clone is still there (the
  * evaluator read the clone's bytes when the run started). */
 static inline void
-pep669_trace_unswap(Pep669Record *rec)
+pep669_trace_unswap_now(Pep669Record *rec)
 {
     if (rec->swapped) {
-        /* (swapped only on a call clone's run, never with a window) */
-        PEP669_ASSERT(rec->clone != NULL && rec->calls_covered &&
-                      !rec->window);
+        /* (swapped on a call clone's run, or on a line clone's where the
+         * clone stays for the whole run (3.11); never with a window) */
+        PEP669_ASSERT(rec->clone != NULL && !rec->window &&
+                      (rec->calls_covered ||
+                       pep669_backend_clone_for_run()));
         pep669_backend_frame_set_code(rec->frame, rec->code);
         rec->swapped = 0;
+    }
+}
+
+/* (during the run: not where the clone stays for the whole run) */
+static inline void
+pep669_trace_unswap(Pep669Record *rec)
+{
+    if (!pep669_backend_clone_for_run()) {
+        pep669_trace_unswap_now(rec);
     }
 }
 
@@ -37,7 +48,7 @@ pep669_trace_unswap(Pep669Record *rec)
 static inline void
 pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
-    pep669_trace_unswap(rec);
+    pep669_trace_unswap_now(rec);
     if (rec->window) {
         PEP669_ASSERT(rec->clone != NULL && !rec->swapped);
         pep669_backend_frame_set_code(rec->frame, rec->code);

@@ -33,6 +33,20 @@ pep669_backend_probes_supported(void)
 }
 
 int
+pep669_backend_clone_for_run(void)
+{
+    return 0;
+}
+
+PyCodeObject *
+pep669_backend_own_code(PyCodeObject *co)
+{
+    /* (a frame shows its clone only until its first trace event, when
+     * no Python code of it has run) */
+    return co;
+}
+
+int
 pep669_backend_code_read_before_call(void)
 {
     return PEP669_CODE_READ_BEFORE_CALL;

@@ -36,6 +36,12 @@
  * is use_tracing. */
 #define PEP669_OPCODE_AFTER_FAILED_LINE 0
 #define PEP669_WINDOW_SKIPS_CALL 0
+/* (py311_clone.h) a frame running its copy shows its own code
+ * while the trampoline and its callbacks run */
+static void *p11_show_own(PyFrameObject *f);
+static void p11_unshow(PyFrameObject *f, void *clone);
+#define PEP669_TRAMPOLINE_SHOW(frame) p11_show_own(frame)
+#define PEP669_TRAMPOLINE_UNSHOW(frame, shown) p11_unshow((frame), (shown))
 #include "trampoline.c.h"
 #include "calls.c.h"
 
@@ -66,10 +72,13 @@ pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
     return prev_eval(ts, FRAME(frame), throwflag);
 }
 
+static PyCodeObject *p11_original(PyCodeObject *co);
+
 PyCodeObject *
 pep669_backend_frame_code(Pep669Frame *frame)
 {
-    return FRAME(frame)->f_code;
+    /* (a frame running a clone: its own code) */
+    return p11_original(FRAME(frame)->f_code);
 }
 
 Py_ssize_t
@@ -472,7 +481,7 @@ pep669_backend_pyframe_frame(PyFrameObject *f)
 PyCodeObject *
 pep669_backend_pyframe_code(PyFrameObject *f)
 {
-    return f->f_frame->f_code;
+    return p11_original(f->f_frame->f_code);
 }
 
 int
@@ -814,67 +823,10 @@ pep669_backend_forward_jump_lines(void)
     return 1;
 }
 
-/* ---- line probes: not on 3.11 ----
- * The evaluator reads the instructions from the code object itself
- * (_PyCode_CODE(frame->f_code)) and computes every offset from it, so
- * a frame cannot run another code object's bytes unseen. */
+/* ---- line probes (py311_clone.h) ---- */
+#include "py311_clone.h"
 
-int
-pep669_backend_probes_supported(void)
-{
-    return 0;
-}
-
-PyCodeObject *
-pep669_backend_clone_code(PyCodeObject *Py_UNUSED(co),
-                          PyObject *Py_UNUSED(probes),
-                          Pep669Site *Py_UNUSED(sites), int Py_UNUSED(n))
-{
-    return NULL;
-}
-
-void
-pep669_backend_clone_unpatch(PyCodeObject *Py_UNUSED(clone),
-                             Pep669Site *Py_UNUSED(site))
-{
-}
-
-void
-pep669_backend_frame_set_code(Pep669Frame *Py_UNUSED(frame),
-                              PyCodeObject *Py_UNUSED(co))
-{
-}
-
-void
-pep669_backend_frame_set_lasti(Pep669Frame *Py_UNUSED(frame),
-                               int Py_UNUSED(offset))
-{
-}
-
-void
-pep669_backend_frame_resync(Pep669Frame *Py_UNUSED(frame),
-                            int Py_UNUSED(offset))
-{
-}
-
-int
-pep669_backend_code_read_before_call(void)
-{
-    return 0;
-}
-
-int
-pep669_backend_jump_reach(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
-{
-    return -1;
-}
-
-int
-pep669_backend_frame_fits(Pep669Frame *Py_UNUSED(frame),
-                          PyCodeObject *Py_UNUSED(clone))
-{
-    return 0;
-}
+/* ---- call probes: not on 3.11 yet ---- */
 
 int
 pep669_backend_call_site_read(const Pep669Site *Py_UNUSED(site),
@@ -900,16 +852,6 @@ pep669_backend_call_site_finish(const Pep669Site *Py_UNUSED(site),
 {
     Py_XDECREF(res);
     return NULL;
-}
-
-int
-pep669_backend_jump_check(PyFrameObject *Py_UNUSED(f),
-                          PyObject *Py_UNUSED(value), setter Py_UNUSED(set),
-                          void *Py_UNUSED(closure))
-{
-    /* (no line probes on 3.11) */
-    PyErr_SetString(PyExc_SystemError, "no line probes on 3.11");
-    return -1;
 }
 
 void

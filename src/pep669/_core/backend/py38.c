@@ -60,6 +60,10 @@
 
 #define PEP669_TRAMPOLINE_FRAME(f) ((Pep669Frame *)(f))
 #define PEP669_TRAMPOLINE_LASTI(f) PEP669_LASTI(f)
+/* (a clone is f_code only in its window, before any Python code of the
+ * frame runs: nothing to show) */
+#define PEP669_TRAMPOLINE_SHOW(frame) NULL
+#define PEP669_TRAMPOLINE_UNSHOW(frame, shown) ((void)(shown))
 
 #include "hook.c.h"
 #include "trampoline.c.h"

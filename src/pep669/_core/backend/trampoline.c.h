@@ -28,6 +28,12 @@
 #ifndef PEP669_WINDOW_SKIPS_CALL
 #  error "trampoline.c.h needs PEP669_WINDOW_SKIPS_CALL (0 or 1)"
 #endif
+/* 3.11: a frame running its copy shows its own code while the
+ * trampoline and its callbacks run, and the copy again after
+ * (PEP669_TRAMPOLINE_SHOW returns what UNSHOW puts back). */
+#if !defined(PEP669_TRAMPOLINE_SHOW) || !defined(PEP669_TRAMPOLINE_UNSHOW)
+#  error "trampoline.c.h needs PEP669_TRAMPOLINE_SHOW and _UNSHOW"
+#endif
 
 #include "engine_entry.h"
 
@@ -69,11 +75,14 @@ static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
 /* The trace function installed.  A callback may have set a legacy trace
  * function (sys.settrace) in its place: the trampoline goes back in front
  * of it at once, as the frame's events want. */
+
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     unsigned int moves = trampoline_moves;
+    void *shown = PEP669_TRAMPOLINE_SHOW(frame);
     int err = trampoline_events(obj, frame, what, arg);
+    PEP669_TRAMPOLINE_UNSHOW(frame, shown);
     PyThreadState *ts = PyThreadState_GET();
     if (ts->c_tracefunc != trampoline && moves == trampoline_moves) {
         PyObject *type, *value, *tb;

@@ -1,0 +1,787 @@
+/* Line probes on CPython 3.11 (included by backend_py311.c only).
+ *
+ * 3.11's evaluator takes a frame's bytecode, constants, names and
+ * exception table from frame->f_code, and computes every offset (f_lasti,
+ * tracebacks, the handler of an exception) from it: a frame cannot run
+ * another code object's bytes unseen, as it can up to 3.10 for one read.
+ * So a frame that runs a clone has the clone as its f_code for the whole
+ * evaluator run (pep669_backend_clone_for_run), with prev_instr moved into
+ * it; the hook puts its own code back when the run ends (and a line
+ * probe shows it to the callbacks while they run).  The clone is
+ * code.replace() of the original with:
+ *   - co_code: the original's (unquickened) bytes, each site's location
+ *     made a JUMP_FORWARD to its stub (an EXTENDED_ARG prefix when far:
+ *     it takes the unit after the location, which nothing else may
+ *     enter), and the stubs appended:
+ *         LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE 0;
+ *         JUMP_BACKWARD_NO_INTERRUPT <location>
+ *     The probe's truth test (nb_bool, probe.c) is its call: one stack
+ *     slot, which must be free at the location (the frame was allocated
+ *     with the original's size, and the clone keeps its
+ *     co_stacksize); the probe either unpatches the site or retires the
+ *     clone (every site unpatched), so the jump back runs the location's
+ *     own instruction; JUMP_BACKWARD_NO_INTERRUPT neither checks the eval
+ *     breaker nor counts towards quickening: nothing in a stub but the
+ *     probe can raise, and it raises at the location;
+ *   - co_consts: the original's plus the probes (the only visible
+ *     difference of the copy: docs/differences.md);
+ *   - co_exceptiontable: the original's plus, for each stub, the entry of
+ *     its location (same handler, depth and lasti);
+ *   - co_linetable: the original's plus, for each stub, the location's
+ *     position (line, end line, columns).
+ * The specializer quickens the clone as it would the original (the
+ * patched jumps are not specializable, so no superinstruction or fused
+ * compare spans a site); unpatching writes the original instruction in
+ * the form quickening gives it, if the clone is quickened already. */
+
+#include <internal/pycore_code.h>
+#include "check.h"
+
+/* Opcodes of the clone's stubs and patches (3.11's opcode.h). */
+#define P11_UNIT ((int)sizeof(_Py_CODEUNIT))
+
+/* A clone's last constant: a capsule (of this name, compared by pointer)
+ * holding its original, borrowed: a clone is only ever a running frame's
+ * f_code while that frame, which holds the original, runs it. */
+static const char p11_clone_mark[] = "pep669.clone";
+
+static PyCodeObject *
+p11_original(PyCodeObject *co)
+{
+    PyObject *consts = co->co_consts;
+    Py_ssize_t n = PyTuple_GET_SIZE(consts);
+    if (n > 0) {
+        PyObject *last = PyTuple_GET_ITEM(consts, n - 1);
+        if (Py_IS_TYPE(last, &PyCapsule_Type) &&
+            PyCapsule_GetName(last) == p11_clone_mark) {
+            return (PyCodeObject *)PyCapsule_GetPointer(last, p11_clone_mark);
+        }
+    }
+    return co;
+}
+
+PyCodeObject *
+pep669_backend_own_code(PyCodeObject *co)
+{
+    return p11_original(co);
+}
+
+/* frame.f_code: the code itself for a frame running its clone (the
+ * interpreter's getter, wrapped; installed with the first clone).  A
+ * generator's gi_code (cr_code, ag_code) is the generator's own reference
+ * to its function's code on 3.11, never the clone. */
+static PyGetSetDef p11_code_def;
+static getter p11_code_getter = NULL;
+
+static PyObject *
+p11_frame_code(PyObject *self, void *closure)
+{
+    PyObject *co = p11_code_getter(self, closure);
+    if (co != NULL && PyCode_Check(co)) {
+        PyCodeObject *own = p11_original((PyCodeObject *)co);
+        if ((PyObject *)own != co) {
+            Py_INCREF(own);
+            Py_DECREF(co);
+            return (PyObject *)own;
+        }
+    }
+    return co;
+}
+
+static int
+p11_wrap_getters(void)
+{
+    if (p11_code_getter != NULL) {
+        return 0;
+    }
+    PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict, "f_code");
+    if (descr == NULL || Py_TYPE(descr) != &PyGetSetDescr_Type ||
+        ((PyGetSetDescrObject *)descr)->d_getset->get == NULL) {
+        return -1;
+    }
+    PyGetSetDescrObject *gd = (PyGetSetDescrObject *)descr;
+    p11_code_def = *gd->d_getset;
+    p11_code_getter = p11_code_def.get;
+    p11_code_def.get = p11_frame_code;
+    gd->d_getset = &p11_code_def;
+    return 0;
+}
+
+int
+pep669_backend_probes_supported(void)
+{
+    /* (another evaluator could do anything with the frame's code) */
+    return prev_eval == NULL || prev_eval == _PyEval_EvalFrameDefault;
+}
+
+int
+pep669_backend_clone_for_run(void)
+{
+    return 1;
+}
+
+int
+pep669_backend_code_read_before_call(void)
+{
+    return 1;
+}
+
+/* Exception table (see backend_py311.c's read_varint): the handler of
+ * unit `u`, or 0. */
+static int
+p11_handler(PyCodeObject *co, int u, int *target, int *depth_lasti)
+{
+    const unsigned char *p, *end;
+    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
+    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
+    while (p < end) {
+        int start, size;
+        p = read_varint(p, end, &start);
+        p = read_varint(p, end, &size);
+        p = read_varint(p, end, target);
+        p = read_varint(p, end, depth_lasti);
+        if (u >= start && u < start + size) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The largest stack depth before each unit of the deoptimized bytes
+ * (prefixes included; -1: not reached), with the compiler's own stack
+ * effects, from the start and from every handler; `entered[u]` is set
+ * where a jump or a handler arrives (or a suspended frame resumes).
+ * -1 on an instruction this does not know. */
+static int
+p11_depths(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+           int *depth, uint8_t *entered, int *work, uint8_t *queued)
+{
+    int n = 0, cap = co->co_stacksize + 1, pushes = 0;
+    for (int u = 0; u < units; u++) {
+        depth[u] = -1;
+        entered[u] = 0;
+        queued[u] = 0;
+    }
+    if (units == 0) {
+        return 0;
+    }
+    depth[0] = 0;
+    work[n++] = 0;
+    queued[0] = 1;
+    /* The handlers: the stack cut to their depth, then lasti (if kept)
+     * and the exception. */
+    const unsigned char *p, *end;
+    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
+    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
+    while (p < end) {
+        int start, size, target, dl;
+        p = read_varint(p, end, &start);
+        p = read_varint(p, end, &size);
+        p = read_varint(p, end, &target);
+        p = read_varint(p, end, &dl);
+        if (target < 0 || target >= units) {
+            return -1;
+        }
+        int d = (dl >> 1) + (dl & 1) + 1;
+        entered[target] = 1;
+        if (d > depth[target]) {
+            depth[target] = d > cap ? cap : d;
+            if (!queued[target]) {
+                queued[target] = 1;
+                work[n++] = target;
+            }
+        }
+    }
+    while (n > 0) {
+        int u = work[--n], oparg, after, next, target;
+        queued[u] = 0;
+        if (++pushes > 64 * units + 64) {
+            return -1;
+        }
+        Pep669Instr in = instr_at(code, units, u);
+        int op = in.op;
+        oparg = in.arg;
+        after = instr_next(in);
+        next = after < units ? after : -1;
+        target = -1;
+        switch (op) {
+        case JUMP_FORWARD:
+            next = -1;
+            target = after + oparg;
+            break;
+        case JUMP_BACKWARD:
+        case JUMP_BACKWARD_NO_INTERRUPT:
+            next = -1;
+            target = after - oparg;
+            break;
+        case POP_JUMP_FORWARD_IF_FALSE:
+        case POP_JUMP_FORWARD_IF_TRUE:
+        case POP_JUMP_FORWARD_IF_NONE:
+        case POP_JUMP_FORWARD_IF_NOT_NONE:
+        case JUMP_IF_FALSE_OR_POP:
+        case JUMP_IF_TRUE_OR_POP:
+        case FOR_ITER:
+        case SEND:
+            target = after + oparg;
+            break;
+        case POP_JUMP_BACKWARD_IF_FALSE:
+        case POP_JUMP_BACKWARD_IF_TRUE:
+        case POP_JUMP_BACKWARD_IF_NONE:
+        case POP_JUMP_BACKWARD_IF_NOT_NONE:
+            target = after - oparg;
+            break;
+        case RETURN_VALUE:
+        case RAISE_VARARGS:
+        case RERAISE:
+            next = -1;
+            break;
+        case YIELD_VALUE:
+            /* (the frame resumes after it) */
+            if (next >= 0) {
+                entered[next] = 1;
+            }
+            break;
+        default:
+            if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+                return -1;
+            }
+            break;
+        }
+        if (target >= units) {
+            return -1;
+        }
+        int succ[2] = {next, target};
+        for (int jump = 0; jump < 2; jump++) {
+            int to = succ[jump];
+            if (to < 0) {
+                continue;
+            }
+            int effect = PyCompile_OpcodeStackEffectWithJump(op, oparg, jump);
+            if (effect == PY_INVALID_STACK_EFFECT) {
+                return -1;
+            }
+            int d = depth[u] + effect;
+            if (jump) {
+                entered[to] = 1;
+            }
+            /* (the prefix: RETURN_GENERATOR's POP_TOP pops what the
+             * generator's first send pushes) */
+            if (d < 0) {
+                d = 0;
+            }
+            if (d > cap) {
+                d = cap;
+            }
+            if (d > depth[to]) {
+                depth[to] = d;
+                if (!queued[to]) {
+                    queued[to] = 1;
+                    work[n++] = to;
+                }
+            }
+        }
+        /* (prefix units stand where their instruction does) */
+        for (int k = u + 1; k < units && k < after &&
+                            _PyOpcode_Deopt[_Py_OPCODE(code[k - 1])] ==
+                                EXTENDED_ARG; k++) {
+            if (depth[u] > depth[k]) {
+                depth[k] = depth[u];
+            }
+        }
+    }
+    return 0;
+}
+
+/* Write `op` with `arg` (prefixes as needed) at out[*at] (units), or only
+ * count its size if out is NULL. */
+static void
+p11_emit(_Py_CODEUNIT *out, int *at, int op, unsigned int arg)
+{
+    int shift = arg >= (1u << 16) ? 16 : arg >= (1u << 8) ? 8 : 0;
+    if (arg >= (1u << 24)) {
+        shift = 24;
+    }
+    for (; shift > 0; shift -= 8) {
+        if (out != NULL) {
+            out[*at] = _Py_MAKECODEUNIT(EXTENDED_ARG, (arg >> shift) & 0xff);
+        }
+        *at += 1;
+    }
+    if (out != NULL) {
+        out[*at] = _Py_MAKECODEUNIT(op, arg & 0xff);
+    }
+    *at += 1;
+}
+
+/* A stub's size in units: LOAD_CONST k; POP_JUMP_FORWARD_IF_TRUE 0; the
+ * jump back (written by p11_stub). */
+static int
+p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit)
+{
+    int start = at;
+    p11_emit(out, &at, LOAD_CONST, (unsigned int)k);
+    p11_emit(out, &at, POP_JUMP_FORWARD_IF_TRUE, 0);
+    /* JUMP_BACKWARD_NO_INTERRUPT jumps back from the unit after it: its
+     * argument depends on its prefixes. */
+    for (int prefixes = 0; prefixes < 4; prefixes++) {
+        unsigned int arg = (unsigned int)(at + prefixes + 1 - loc_unit);
+        int size = 0;
+        p11_emit(NULL, &size, JUMP_BACKWARD_NO_INTERRUPT, arg);
+        if (size == prefixes + 1) {
+            p11_emit(out, &at, JUMP_BACKWARD_NO_INTERRUPT, arg);
+            return at - start;
+        }
+    }
+    return -1;
+}
+
+#include "py311_tables.h"
+
+/* Does the instruction starting at unit `u` (deoptimized bytes) take the
+ * unit after it too (a prefix, or inline caches)? */
+static int
+p11_owns_next(const _Py_CODEUNIT *code, int units, int u)
+{
+    return instr_next(instr_at(code, units, u)) > u + 1;
+}
+
+PyCodeObject *
+pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
+                          Pep669Site *sites, int n)
+{
+    PyCodeObject *clone = NULL;
+    PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL;
+    PyObject *exc = NULL, *lines = NULL, *replace = NULL, *kw = NULL;
+    PyObject *args = NULL;
+    int *depth = NULL, *work = NULL;
+    uint8_t *entered = NULL, *queued = NULL, *taken = NULL;
+    _Py_CODEUNIT *out = NULL;
+    P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
+
+    if (p11_wrap_getters() < 0) {
+        return NULL;
+    }
+    PyObject *orig_bytes = PyCode_GetCode(co);
+    if (orig_bytes == NULL) {
+        return NULL;
+    }
+    const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(
+        orig_bytes);
+    int units = (int)(PyBytes_GET_SIZE(orig_bytes) / P11_UNIT);
+    Py_ssize_t nconsts = PyTuple_GET_SIZE(co->co_consts);
+    Py_ssize_t nprobes = PyTuple_GET_SIZE(probes);
+
+    depth = PyMem_RawMalloc(sizeof(int) * ((size_t)units + 1));
+    work = PyMem_RawMalloc(sizeof(int) * ((size_t)units + 1));
+    entered = PyMem_RawMalloc((size_t)units + 1);
+    queued = PyMem_RawMalloc((size_t)units + 1);
+    taken = PyMem_RawCalloc((size_t)units + 1, 1);
+    /* (a stub takes at most 1 + 4 + 1 + 4 units) */
+    out = PyMem_RawMalloc(sizeof(_Py_CODEUNIT) *
+                          ((size_t)units + 10 * (size_t)n + 1));
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL ||
+        taken == NULL || out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (p11_depths(co, code, units, depth, entered, work, queued) < 0) {
+        goto refuse;
+    }
+    memcpy(out, code, sizeof(_Py_CODEUNIT) * (size_t)units);
+    int at = units;
+    for (int i = 0; i < n; i++) {
+        Pep669Site *site = &sites[i];
+        int u = site->loc / P11_UNIT;
+        if (site->call || site->src >= 0 || site->bsrc >= 0 ||
+            u <= co->_co_firsttraceable ||
+            u >= units || depth[u] < 0 ||
+            depth[u] + 1 > co->co_stacksize) {
+            /* (call sites, branch edges and jumps made to go to stubs:
+             * not yet) */
+            goto refuse;
+        }
+        int k = (int)(nconsts + (i < nprobes ? i : 0));
+        /* The jump to the stub at the location: one unit, or a prefix and
+         * the jump (whose argument then counts from the unit after it).
+         * A distance of exactly 256 units would need EXTENDED_ARG 0: an
+         * unreachable NOP first makes it 257. */
+        int start = at, dest = at;
+        if (dest - u - 1 == 256) {
+            out[at++] = _Py_MAKECODEUNIT(NOP, 0);
+            dest = at;
+        }
+        int size = p11_stub(out, at, k, u);
+        if (size < 0) {
+            goto refuse;
+        }
+        at += size;
+        site->stub = start * P11_UNIT;
+        site->stub_end = at * P11_UNIT;
+        int width;
+        unsigned int arg = (unsigned int)(dest - u - 1);
+        if (arg < 256) {
+            width = 1;
+        }
+        else if (arg - 1 < 65536) {
+            arg -= 1;
+            width = 2;
+        }
+        else {
+            goto refuse;
+        }
+        PEP669_ASSERT(width == 1 || (arg >> 8) != 0);
+        if (width == 2 &&
+            (u + 1 >= units ||
+             (!p11_owns_next(code, units, u) &&
+              (entered[u + 1] ||
+               _PyOpcode_Deopt[_Py_OPCODE(code[u])] == YIELD_VALUE)))) {
+            goto refuse;
+        }
+        for (int w = 0; w < width; w++) {
+            if (taken[u + w]) {
+                goto refuse;
+            }
+            taken[u + w] = 1;
+        }
+        site->at = u * P11_UNIT;
+        site->width = width * P11_UNIT;
+        memcpy(site->saved, &code[u], sizeof(_Py_CODEUNIT) * (size_t)width);
+        if (width == 1) {
+            out[u] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg);
+        }
+        else {
+            out[u] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+            out[u + 1] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+        }
+        site->patched = 1;
+    }
+    /* Exception table: the original's, then each stub with its
+     * location's handler (entries stay in the order of their starts). */
+    const unsigned char *ep = (const unsigned char *)PyBytes_AS_STRING(
+        co->co_exceptiontable);
+    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_exceptiontable); i++) {
+        if (p11_put(&eb, ep[i]) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    int line = p11_last_line(co);
+    /* (the original's table covers exactly its units) */
+    const unsigned char *lp = (const unsigned char *)PyBytes_AS_STRING(
+        co->co_linetable);
+    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_linetable); i++) {
+        if (p11_put(&lb, lp[i]) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        Pep669Site *site = &sites[i];
+        int s = site->stub / P11_UNIT, len = (site->stub_end - site->stub) /
+                                             P11_UNIT;
+        int target, dl;
+        if (p11_handler(co, site->loc / P11_UNIT, &target, &dl) &&
+            (p11_put_exc_varint(&eb, (unsigned int)s, 1) < 0 ||
+             p11_put_exc_varint(&eb, (unsigned int)len, 0) < 0 ||
+             p11_put_exc_varint(&eb, (unsigned int)target, 0) < 0 ||
+             p11_put_exc_varint(&eb, (unsigned int)dl, 0) < 0)) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (p11_put_position(&lb, co, site->loc / P11_UNIT, len, &line) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    bytes = PyBytes_FromStringAndSize((const char *)out,
+                                      (Py_ssize_t)at * P11_UNIT);
+    PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
+    PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
+    Py_XDECREF(mark);
+    PyObject *with_probes = PySequence_Concat(co->co_consts, probes);
+    if (with_probes != NULL && tail != NULL) {
+        consts = PySequence_Concat(with_probes, tail);
+    }
+    Py_XDECREF(with_probes);
+    Py_XDECREF(tail);
+    exc = PyBytes_FromStringAndSize((const char *)eb.buf, eb.len);
+    lines = PyBytes_FromStringAndSize((const char *)lb.buf, lb.len);
+    replace = PyObject_GetAttrString((PyObject *)co, "replace");
+    kw = PyDict_New();
+    args = PyTuple_New(0);
+    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL ||
+        replace == NULL || kw == NULL || args == NULL ||
+        PyDict_SetItemString(kw, "co_code", bytes) < 0 ||
+        PyDict_SetItemString(kw, "co_consts", consts) < 0 ||
+        PyDict_SetItemString(kw, "co_exceptiontable", exc) < 0 ||
+        PyDict_SetItemString(kw, "co_linetable", lines) < 0) {
+        goto done;
+    }
+    code_obj = PyObject_Call(replace, args, kw);
+    if (code_obj == NULL) {
+        goto done;
+    }
+    if (!PyCode_Check(code_obj) ||
+        ((PyCodeObject *)code_obj)->co_stacksize != co->co_stacksize ||
+        ((PyCodeObject *)code_obj)->co_nlocalsplus != co->co_nlocalsplus ||
+        ((PyCodeObject *)code_obj)->_co_firsttraceable !=
+            co->_co_firsttraceable) {
+        goto refuse;
+    }
+    clone = (PyCodeObject *)code_obj;
+    code_obj = NULL;
+    goto done;
+refuse:
+    /* (no exception: the code runs without probes) */
+    PyErr_Clear();
+done:
+    Py_XDECREF(orig_bytes);
+    Py_XDECREF(bytes);
+    Py_XDECREF(consts);
+    Py_XDECREF(exc);
+    Py_XDECREF(lines);
+    Py_XDECREF(replace);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    Py_XDECREF(code_obj);
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    PyMem_RawFree(taken);
+    PyMem_RawFree(out);
+    PyMem_RawFree(eb.buf);
+    PyMem_RawFree(lb.buf);
+    return clone;
+}
+
+/* The form quickening gives an unquickened opcode (the clone is quickened
+ * already): adaptive, or quick. */
+static int
+p11_quickened(int op)
+{
+    switch (op) {
+    case EXTENDED_ARG: return EXTENDED_ARG_QUICK;
+    case JUMP_BACKWARD: return JUMP_BACKWARD_QUICK;
+    case RESUME: return RESUME_QUICK;
+    case BINARY_OP: return BINARY_OP_ADAPTIVE;
+    case BINARY_SUBSCR: return BINARY_SUBSCR_ADAPTIVE;
+    case CALL: return CALL_ADAPTIVE;
+    case COMPARE_OP: return COMPARE_OP_ADAPTIVE;
+    case LOAD_ATTR: return LOAD_ATTR_ADAPTIVE;
+    case LOAD_GLOBAL: return LOAD_GLOBAL_ADAPTIVE;
+    case LOAD_METHOD: return LOAD_METHOD_ADAPTIVE;
+    case PRECALL: return PRECALL_ADAPTIVE;
+    case STORE_ATTR: return STORE_ATTR_ADAPTIVE;
+    case STORE_SUBSCR: return STORE_SUBSCR_ADAPTIVE;
+    case UNPACK_SEQUENCE: return UNPACK_SEQUENCE_ADAPTIVE;
+    default: return op;
+    }
+}
+
+void
+pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
+{
+    _Py_CODEUNIT *code = _PyCode_CODE(clone);
+    _Py_CODEUNIT saved[4];
+    int u = site->at / P11_UNIT, width = site->width / P11_UNIT;
+    int quick = clone->co_warmup == 0;
+    PEP669_ASSERT(width >= 1 && width <= 2);
+    memcpy(saved, site->saved, sizeof(_Py_CODEUNIT) * (size_t)width);
+    /* Which units are instructions' first units (the others are caches,
+     * zero, as quickening leaves them, or an instruction's own prefix
+     * continuation). */
+    int op0 = _Py_OPCODE(saved[0]);
+    for (int w = 0; w < width; w++) {
+        _Py_CODEUNIT word = saved[w];
+        if (quick && (w == 0 || op0 == EXTENDED_ARG ||
+                      _PyOpcode_Caches[op0] == 0)) {
+            word = _Py_MAKECODEUNIT(p11_quickened(_Py_OPCODE(word)),
+                                    _Py_OPARG(word));
+        }
+        /* (the jump's first unit last: a frame of another thread stopped
+         * at the location reads whole units) */
+        if (w > 0) {
+            code[u + w] = word;
+        }
+    }
+    _Py_CODEUNIT first = saved[0];
+    if (quick) {
+        first = _Py_MAKECODEUNIT(p11_quickened(op0), _Py_OPARG(first));
+    }
+    code[u] = first;
+    site->patched = 0;
+}
+
+/* The frame's f_code is the clone or its original: prev_instr follows, at
+ * the same offset (the clone's first units are the original's). */
+void
+pep669_backend_frame_set_code(Pep669Frame *frame, PyCodeObject *co)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    if (f->f_code == co) {
+        return;
+    }
+    Py_ssize_t off = f->prev_instr - _PyCode_CODE(f->f_code);
+    if (off >= Py_SIZE(co)) {
+        /* (a stub's unit, only while a probe shows the original: the
+         * probe sets the location next) */
+        off = Py_SIZE(co) - 1;
+    }
+    /* The frame keeps its reference to its own code; the clone is kept
+     * alive by the hook's record while it is here. */
+    f->f_code = co;
+    f->prev_instr = _PyCode_CODE(co) + off;
+}
+
+void
+pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    f->prev_instr = _PyCode_CODE(f->f_code) + offset / P11_UNIT;
+}
+
+void
+pep669_backend_frame_resync(Pep669Frame *Py_UNUSED(frame),
+                            int Py_UNUSED(offset))
+{
+    /* (3.11 computes the line of both instructions at each one) */
+}
+
+int
+pep669_backend_jump_reach(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
+{
+    /* (no jump made to go to a stub yet) */
+    return -1;
+}
+
+int
+pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
+{
+    /* The frame was made with its code's co_framesize (a generator's with
+     * its function's); the clone needs no more. */
+    PyCodeObject *co = FRAME(frame)->f_code;
+    return clone->co_nlocalsplus + clone->co_stacksize <=
+           co->co_nlocalsplus + co->co_stacksize;
+}
+
+/* A trace call of a frame that runs a clone (outside its stubs, where the
+ * clone's offsets are the original's): the trampoline and its callbacks
+ * see the frame's own code, at the same offset; the clone is put back
+ * (at the offset where the frame is then: a jump) before the evaluator,
+ * which reloads prev_instr after a trace call, goes on.  Returns the
+ * clone, or NULL. */
+static void *
+p11_show_own(PyFrameObject *f)
+{
+    _PyInterpreterFrame *fr = f->f_frame;
+    PyCodeObject *co = fr->f_code;
+    PyCodeObject *orig = p11_original(co);
+    if (orig == co ||
+        fr->prev_instr - _PyCode_CODE(co) >= Py_SIZE(orig)) {
+        return NULL;
+    }
+    pep669_backend_frame_set_code((Pep669Frame *)fr, orig);
+    return co;
+}
+
+static void
+p11_unshow(PyFrameObject *f, void *clone)
+{
+    if (clone != NULL) {
+        pep669_backend_frame_set_code((Pep669Frame *)f->f_frame,
+                                      (PyCodeObject *)clone);
+    }
+}
+
+/* A line probe's callback sets f_lineno: the interpreter's setter decides
+ * on the frame itself, shown at the location with the location's stack
+ * (the probe has popped itself: the slots up to the location's depth hold
+ * the frame's values) as in a 'line' trace call, and everything it
+ * changes is put back: the move is made once the frame runs traced, at
+ * the location's line event (trace.c). */
+int
+pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
+                          void *closure)
+{
+    _PyInterpreterFrame *fr = f->f_frame;
+    PyCodeObject *co = fr->f_code;
+    PyThreadState *ts = PyThreadState_GET();
+    int lasti = _PyInterpreterFrame_LASTI(fr), d = -1, err = -1;
+    PyObject *bytes = PyCode_GetCode(co);
+    if (bytes == NULL) {
+        return -1;
+    }
+    int units = (int)(PyBytes_GET_SIZE(bytes) / P11_UNIT);
+    int *depth = PyMem_RawMalloc(sizeof(int) * ((size_t)units + 1));
+    int *work = PyMem_RawMalloc(sizeof(int) * ((size_t)units + 1));
+    uint8_t *entered = PyMem_RawMalloc((size_t)units + 1);
+    uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
+    PyObject **saved = NULL;
+    if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (p11_original(co) == co && lasti >= 0 && lasti < units &&
+        p11_depths(co, (const _Py_CODEUNIT *)PyBytes_AS_STRING(bytes), units,
+                   depth, entered, work, queued) == 0) {
+        d = depth[lasti];
+    }
+    if (d < 0 || d > co->co_stacksize) {
+        PyErr_SetString(PyExc_ValueError,
+                        "can only jump from a 'line' trace event");
+        goto done;
+    }
+    saved = PyMem_RawMalloc(sizeof(PyObject *) * ((size_t)d + 1));
+    if (saved == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject **base = fr->localsplus + co->co_nlocalsplus;
+    for (int i = 0; i < d; i++) {
+        saved[i] = base[i];
+        Py_XINCREF(saved[i]);
+    }
+    _Py_CODEUNIT *instr = fr->prev_instr;
+    int stacktop = fr->stacktop, lineno = f->f_lineno;
+    int what = ts->tracing_what;
+    PyObject *trace = f->f_trace;
+    PyObject *handled = ts->exc_info->exc_value;
+    Py_XINCREF(handled);
+    fr->stacktop = co->co_nlocalsplus + d;
+    ts->tracing_what = PyTrace_LINE;
+    if (trace == NULL) {
+        f->f_trace = Py_None;
+    }
+    err = set((PyObject *)f, value, closure);
+    if (err == 0) {
+        err = _PyInterpreterFrame_LASTI(fr) * P11_UNIT;
+    }
+    /* Everything back: the values it popped (their references were ours
+     * then), the handled exception, the position. */
+    int left = fr->stacktop - co->co_nlocalsplus;
+    for (int i = 0; i < d; i++) {
+        if (i < left) {
+            Py_XDECREF(saved[i]);
+        }
+        else {
+            base[i] = saved[i];
+        }
+    }
+    PyObject *now = ts->exc_info->exc_value;
+    ts->exc_info->exc_value = handled;
+    Py_XDECREF(now);
+    fr->stacktop = stacktop;
+    fr->prev_instr = instr;
+    f->f_lineno = lineno;
+    f->f_trace = trace;
+    ts->tracing_what = what;
+done:
+    Py_DECREF(bytes);
+    PyMem_RawFree(depth);
+    PyMem_RawFree(work);
+    PyMem_RawFree(entered);
+    PyMem_RawFree(queued);
+    PyMem_RawFree(saved);
+    return err;
+}

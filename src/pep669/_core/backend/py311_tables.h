@@ -1,0 +1,175 @@
+/* The tables of 3.11's copy of a code object (included by
+ * backend/py311_clone.h only): writers of the exception table's and the
+ * location table's varints, and the position entry a stub takes from its
+ * location.  The formats are 3.11's Objects/locations.md and
+ * Objects/exception_handling_notes.txt; the readers of the original's
+ * tables are in backend/py311.c (read_varint) and below. */
+#ifndef PEP669_PY311_TABLES_H
+#define PEP669_PY311_TABLES_H
+
+#ifndef P11_UNIT
+#  error "py311_tables.h is included by py311_clone.h only"
+#endif
+
+/* Exception table and location table writers. */
+typedef struct {
+    unsigned char *buf;
+    Py_ssize_t len, cap;
+} P11Buf;
+
+static int
+p11_put(P11Buf *b, unsigned char c)
+{
+    if (b->len == b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap * 2 : 64;
+        unsigned char *nb = PyMem_RawRealloc(b->buf, (size_t)cap);
+        if (nb == NULL) {
+            return -1;
+        }
+        b->buf = nb;
+        b->cap = cap;
+    }
+    b->buf[b->len++] = c;
+    return 0;
+}
+
+/* A varint of the exception table: 6-bit chunks, most significant first,
+ * 0x40 on every chunk but the last; `mark` (0x80) on the first. */
+static int
+p11_put_exc_varint(P11Buf *b, unsigned int v, int mark)
+{
+    unsigned char chunks[6];
+    int n = 0;
+    do {
+        chunks[n++] = v & 63;
+        v >>= 6;
+    } while (v != 0);
+    for (int i = n - 1; i >= 0; i--) {
+        unsigned char c = chunks[i] | (i > 0 ? 64 : 0);
+        if (i == n - 1 && mark) {
+            c |= 128;
+        }
+        if (p11_put(b, c) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A varint of the location table: 6-bit chunks, least significant
+ * first, 0x40 on every chunk but the last. */
+static int
+p11_put_loc_varint(P11Buf *b, unsigned int v)
+{
+    while (v >= 64) {
+        if (p11_put(b, (unsigned char)(64 | (v & 63))) < 0) {
+            return -1;
+        }
+        v >>= 6;
+    }
+    return p11_put(b, (unsigned char)v);
+}
+
+static int
+p11_put_loc_svarint(P11Buf *b, int v)
+{
+    return p11_put_loc_varint(
+        b, v < 0 ? ((unsigned int)(-v) << 1) | 1 : (unsigned int)v << 1);
+}
+
+static unsigned int
+p11_read_loc_varint(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *p = *pp;
+    unsigned int v = 0;
+    int shift = 0;
+    while (p < end) {
+        unsigned char c = *p++;
+        v |= (unsigned int)(c & 63) << shift;
+        shift += 6;
+        if (!(c & 64)) {
+            break;
+        }
+    }
+    *pp = p;
+    return v;
+}
+
+/* The line a location table leaves its reader at (the base of the next
+ * entry's line delta). */
+static int
+p11_last_line(PyCodeObject *co)
+{
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(
+        co->co_linetable);
+    const unsigned char *end = p + PyBytes_GET_SIZE(co->co_linetable);
+    int line = co->co_firstlineno;
+    while (p < end) {
+        int code = (*p++ >> 3) & 15;
+        switch (code) {
+        case 15:  /* no location */
+            break;
+        case 14: {  /* long form */
+            unsigned int v = p11_read_loc_varint(&p, end);
+            line += (v & 1) ? -(int)(v >> 1) : (int)(v >> 1);
+            (void)p11_read_loc_varint(&p, end);
+            (void)p11_read_loc_varint(&p, end);
+            (void)p11_read_loc_varint(&p, end);
+            break;
+        }
+        case 13: {  /* no columns */
+            unsigned int v = p11_read_loc_varint(&p, end);
+            line += (v & 1) ? -(int)(v >> 1) : (int)(v >> 1);
+            break;
+        }
+        case 10:
+        case 11:
+        case 12:  /* one line: delta code - 10, two column bytes */
+            line += code - 10;
+            p += 2;
+            break;
+        default:  /* short form: one column byte */
+            p += 1;
+            break;
+        }
+    }
+    return line;
+}
+
+/* One location-table entry for `units` units at the position of the
+ * original's instruction at `loc_unit`; *line is the reader's line. */
+static int
+p11_put_position(P11Buf *b, PyCodeObject *co, int loc_unit, int units,
+                 int *line)
+{
+    int l, col, endl, endcol;
+    if (!PyCode_Addr2Location(co, loc_unit * P11_UNIT, &l, &col, &endl,
+                              &endcol) || l < 0) {
+        while (units > 0) {
+            int k = units > 8 ? 8 : units;
+            if (p11_put(b, (unsigned char)(128 | (15 << 3) | (k - 1))) < 0) {
+                return -1;
+            }
+            units -= k;
+        }
+        return 0;
+    }
+    if (endl < l) {
+        endl = l;
+    }
+    while (units > 0) {
+        int k = units > 8 ? 8 : units;
+        if (p11_put(b, (unsigned char)(128 | (14 << 3) | (k - 1))) < 0 ||
+            p11_put_loc_svarint(b, l - *line) < 0 ||
+            p11_put_loc_varint(b, (unsigned int)(endl - l)) < 0 ||
+            p11_put_loc_varint(b, (unsigned int)(col + 1)) < 0 ||
+            p11_put_loc_varint(b, (unsigned int)(endcol + 1)) < 0) {
+            return -1;
+        }
+        *line = l;
+        units -= k;
+    }
+    return 0;
+}
+
+#endif /* PEP669_PY311_TABLES_H */
