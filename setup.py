@@ -28,7 +28,7 @@ HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            "codedata.h", "lineflow.h", "wanted.h", "dispatch.h", "record.h",
            "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
            "probe_fire.h", "frames.h", "probe.h", "backend.h", "stack.h",
-           "suspended.h", "native.h",
+           "suspended.h", "native.h", "monitor_engine.h",
            # 3.11's copy of a code object, included by backend/py311.c
            "backend/py311_clone.h", "backend/py311_tables.h")
 # The backend's templates (backend/README.md): code included by the

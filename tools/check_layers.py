@@ -29,7 +29,7 @@ the edge (each with why it is still there):
 - every **cycle** among units (allowed edges taken out first);
 - every engine file that no layer claims.
 
-Also every engine file (``src/pep669/_core``, native314.c included) over
+Also every engine file (``src/pep669/_core``, the native_*.c files included) over
 ``MAX_LINES`` lines that ``SIZE_ALLOWED`` does not list.  Stale allowlist
 entries (edges or sizes that no longer occur) are named, not failed: empty
 the lists as the edges go.  The last line is ``layers: N problems``; the
@@ -57,13 +57,13 @@ LAYERS = [
     ("shims", ["compat.h", "events.h", "check.h"]),
     # Interfaces declared low and implemented above: backend.h (the
     # backends: interpreter internals), monitor.h (the monitoring state the
-    # callback loop and the C API act on: monitor_engine.c, native314.c).
+    # callback loop and the C API act on: monitor_engine.c, native_module.c).
     ("interfaces", ["backend.h", "monitor.h"]),
     ("registry", ["registry.[ch]"]),
     ("codedata", ["codedata.[ch]"]),
     ("lineflow", ["lineflow.[ch]"]),
     ("wanted", ["wanted.[ch]"]),
-    ("dispatch", ["dispatch.[ch]", "callbacks.c", "monitor_engine.c"]),
+    ("dispatch", ["dispatch.[ch]", "callbacks.c", "monitor_engine.[ch]"]),
     ("event sources", ["frames.[ch]", "trace.[ch]", "probe.[ch]",
                        "probe_*.[ch]", "stack.[ch]", "suspended.[ch]",
                        "record.h",
@@ -89,12 +89,6 @@ GROUPS = [("backend", ["backend_py3*.c", "backend_*.h", "backend/*"])]
 # Known edges that break the rules today, (from unit, to unit): why.
 # The lead empties this as the merges of issue 13 remove them.
 ALLOWED = {
-    ("monitor_engine", "trampoline"):
-        "callbacks_begin/end show the program's frame flags "
-        "(pep669_trace_show/unshow) while callbacks run",
-    ("monitor_engine", "thread_state"):
-        "callbacks_begin/end set the event whose callbacks run "
-        "(pep669_thread.what_event, read by f_lineno's setter)",
 }
 
 # Engine files over MAX_LINES lines: why they still are.

@@ -10,6 +10,8 @@
 #include "backend.h"
 #include "stack.h"
 #include "check.h"
+#include "monitor_engine.h"
+#include "trampoline.h"
 #include "suspended.h"
 
 /* ---- argument handling, with argument clinic's messages ---- */
@@ -608,6 +610,8 @@ exec_module(PyObject *mod)
     };
     pep669_registry_listen(&listener);
     pep669_code_data_on_free_clone(pep669_clone_decref);
+    pep669_monitor_engine_hooks(pep669_trace_callbacks_begin,
+                                pep669_trace_callbacks_end);
     if (monitoring_ns == NULL) {
         monitoring_ns = make_monitoring();
         if (monitoring_ns == NULL) {

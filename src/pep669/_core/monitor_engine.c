@@ -2,7 +2,7 @@
 #include "monitor.h"
 #include "registry.h"
 #include "backend.h"
-#include "trampoline.h"
+#include "monitor_engine.h"
 #include "check.h"
 
 #ifdef PEP669_DEBUG
@@ -95,28 +95,35 @@ pep669_monitor_leave_callback(PyThreadState *ts)
     pep669_backend_leave_callback(ts);
 }
 
+/* What the event sources do around a loop of callbacks (module init
+ * registers them: the frames show the program's flags, the event whose
+ * callbacks run is noted for f_lineno's setter); this file calls nothing
+ * above it. */
+static Pep669CallbacksHook callbacks_begin_hook;
+static Pep669CallbacksEndHook callbacks_end_hook;
+
+void
+pep669_monitor_engine_hooks(Pep669CallbacksHook begin,
+                            Pep669CallbacksEndHook end)
+{
+    PEP669_ASSERT(begin != NULL && end != NULL);
+    callbacks_begin_hook = begin;
+    callbacks_end_hook = end;
+}
+
 void
 pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
     PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
+    PEP669_ASSERT(callbacks_begin_hook != NULL);
     PEP669_DEBUG_ONLY(loops_open++;)
-    saved[0] = pep669_thread.what_event;
-    pep669_thread.what_event = event;
-    saved[1] = pep669_trace_show(ts);
-#if PY_VERSION_HEX < 0x030A0000
-    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
-#endif
+    callbacks_begin_hook(ts, event, saved);
 }
 
 void
 pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
 {
-    /* Nested loops (a callback that fires events through the C API) have
-     * put back the event this loop set. */
     PEP669_ASSERT(loops_open > 0);
-    PEP669_ASSERT(pep669_thread.what_event >= 0 &&
-                  pep669_thread.what_event < PEP669_EVENT_COUNT);
     PEP669_DEBUG_ONLY(loops_open--;)
-    pep669_trace_unshow(ts, saved[1]);
-    pep669_thread.what_event = saved[0];
+    callbacks_end_hook(ts, saved);
 }

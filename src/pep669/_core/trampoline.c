@@ -759,3 +759,28 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
     }
     return 1;
 }
+
+/* Around a loop of callbacks (registered with monitor_engine.c by module
+ * init): the event whose callbacks run (f_lineno's setter reads it), and
+ * the frames showing the program's flags instead of pep669's. */
+void
+pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved)
+{
+    saved[0] = pep669_thread.what_event;
+    pep669_thread.what_event = event;
+    saved[1] = pep669_trace_show(ts);
+#if PY_VERSION_HEX < 0x030A0000
+    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+#endif
+}
+
+void
+pep669_trace_callbacks_end(PyThreadState *ts, const int *saved)
+{
+    /* Nested loops (a callback that fires events through the C API) have
+     * put back the event this loop set. */
+    PEP669_ASSERT(pep669_thread.what_event >= 0 &&
+                  pep669_thread.what_event < PEP669_EVENT_COUNT);
+    pep669_trace_unshow(ts, saved[1]);
+    pep669_thread.what_event = saved[0];
+}

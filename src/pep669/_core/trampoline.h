@@ -84,6 +84,10 @@ int pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec);
  * what pep669_trace_unshow needs to put pep669's back afterwards. */
 int pep669_trace_show(PyThreadState *ts);
 void pep669_trace_unshow(PyThreadState *ts, int shown);
+/* Around a loop of callbacks (monitor_engine.h's hooks, registered by
+ * module init): pep669_trace_show and the event whose callbacks run. */
+void pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved);
+void pep669_trace_callbacks_end(PyThreadState *ts, const int *saved);
 
 /* ---- shared with legacy_events.c, probe_fire.c, lineno.c ---- */
 
