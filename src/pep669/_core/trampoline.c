@@ -429,36 +429,28 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     init_record(rec, frame, co, cd);
     cache_events(rec, events);
+    /* Probes for the LINE locations and branch edges left, if the code
+     * can have them: then only what else it wants needs the trampoline.
+     * Or call probes, which make the calls: the frame runs untraced (or
+     * only watched for exceptions). */
+    Pep669Clone *cl = NULL;
     if ((events & PEP669_PROBED_EVENTS) && cd != NULL &&
         !(events & PEP669_CLONE_BLOCKING_EVENTS) &&
         pep669_backend_thread_plain(ts)) {
-        /* Probes for the LINE locations and branch edges left, if the
-         * code can have them: then only what else it wants needs the
-         * trampoline. */
-        Pep669Clone *cl = pep669_probe_clone(co, cd);
-        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
-            rec->clone = cl;
-            events = less_probed(rec, cd, events);
-            want = mode_for(events);
-        }
-        else if (cl != NULL) {
-            pep669_clone_decref(cl);
-        }
+        cl = pep669_probe_clone(co, cd);
     }
     else if ((events & PEP669_BIT(CALL)) && cd != NULL &&
              !(events & PEP669_CALL_CLONE_BLOCKING_EVENTS) &&
              pep669_backend_thread_plain(ts)) {
-        /* Call probes make the calls: the frame runs untraced (or only
-         * watched for exceptions). */
-        Pep669Clone *cl = pep669_probe_call_clone(co, cd);
-        if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
-            rec->clone = cl;
-            events = less_probed(rec, cd, events);
-            want = mode_for(events);
-        }
-        else if (cl != NULL) {
-            pep669_clone_decref(cl);
-        }
+        cl = pep669_probe_call_clone(co, cd);
+    }
+    if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
+        rec->clone = cl;
+        events = less_probed(rec, cd, events);
+        want = mode_for(events);
+    }
+    else if (cl != NULL) {
+        pep669_clone_decref(cl);
     }
     if (!fresh && (events & (PEP669_BIT(RERAISE) |
                              PEP669_BIT(EXCEPTION_HANDLED))) &&
