@@ -137,6 +137,18 @@ read_varint(const unsigned char *p, const unsigned char *end, int *value)
     return p;
 }
 
+/* One entry of the table: where it starts, how many units it covers, its
+ * handler and depth<<1|lasti. */
+static const unsigned char *
+read_exc_entry(const unsigned char *p, const unsigned char *end, int *start,
+               int *size, int *target, int *depth_lasti)
+{
+    p = read_varint(p, end, start);
+    p = read_varint(p, end, size);
+    p = read_varint(p, end, target);
+    return read_varint(p, end, depth_lasti);
+}
+
 /* The frame unwound with prev_instr on `lasti`.  When that instruction is
  * covered by a pure cleanup handler (COPY 3; POP_EXCEPT; RERAISE 1), the
  * exception went through it and its RERAISE 1 put prev_instr back to
@@ -151,10 +163,8 @@ unwind_offset(PyCodeObject *co, int lasti)
     end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
     while (p < end) {
         int start, size, target, depth_lasti;
-        p = read_varint(p, end, &start);
-        p = read_varint(p, end, &size);
-        p = read_varint(p, end, &target);
-        p = read_varint(p, end, &depth_lasti);
+        p = read_exc_entry(p, end, &start, &size, &target,
+                           &depth_lasti);
         if (lasti < start || lasti >= start + size) {
             continue;
         }
@@ -633,10 +643,8 @@ pep669_backend_handlers(PyCodeObject *co, int *handlers, int max)
     end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
     while (p < end) {
         int start, size, target, depth_lasti;
-        p = read_varint(p, end, &start);
-        p = read_varint(p, end, &size);
-        p = read_varint(p, end, &target);
-        p = read_varint(p, end, &depth_lasti);
+        p = read_exc_entry(p, end, &start, &size, &target,
+                           &depth_lasti);
         if (n < max) {
             handlers[n] = target * UNIT;
         }

@@ -136,10 +136,8 @@ p11_handler(PyCodeObject *co, int u, int *target, int *depth_lasti)
     end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
     while (p < end) {
         int start, size;
-        p = read_varint(p, end, &start);
-        p = read_varint(p, end, &size);
-        p = read_varint(p, end, target);
-        p = read_varint(p, end, depth_lasti);
+        p = read_exc_entry(p, end, &start, &size, target,
+                           depth_lasti);
         if (u >= start && u < start + size) {
             return 1;
         }
@@ -175,10 +173,8 @@ p11_depths(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
     while (p < end) {
         int start, size, target, dl;
-        p = read_varint(p, end, &start);
-        p = read_varint(p, end, &size);
-        p = read_varint(p, end, &target);
-        p = read_varint(p, end, &dl);
+        p = read_exc_entry(p, end, &start, &size, &target,
+                           &dl);
         if (target < 0 || target >= units) {
             return -1;
         }
