@@ -352,9 +352,19 @@ class Threads(ChildTestCase):
                 time.sleep(0.001)
             mon.set_events(0, 0)
             mon.set_local_events(0, leaf.__code__, 0)
-            time.sleep(0.2)
+            # A callback already running when events go off may still
+            # count (natively too), and on a loaded machine its thread can
+            # wait long for the GIL: wait until the count stops moving
+            # (it never does while the workers still get events), then
+            # check it stays put.
             before = sum(counts.values())
-            time.sleep(0.2)
+            for _ in range(25):
+                time.sleep(0.2)
+                now = sum(counts.values())
+                if now == before:
+                    break
+                before = now
+            time.sleep(0.3)
             after = sum(counts.values())
             stop.append(1)
             for t in threads:
