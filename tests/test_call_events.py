@@ -75,11 +75,12 @@ WITH_EXIT_CALL = PY >= (3, 9)
 
 # 3.11+ call ``__exit__`` with the method slot filled (the stack is
 # [bound __exit__, None, None, None], CALL 2): the bound method itself is
-# called, which is not a Python-function call, so C_RETURN follows.  3.9
-# and 3.10 use CALL_FUNCTION 3, which has no method slot: there, as for
-# ``bm = obj.m; bm(x)`` on 3.12+, a bound method of a Python function is
-# called like the function, without C_RETURN.
-WITH_EXIT_C_RETURN = PY >= (3, 11)
+# called, which is not a Python-function call, so C_RETURN (or C_RAISE)
+# follows.  3.9 and 3.10 compile ``LOAD_CONST None; DUP_TOP; DUP_TOP;
+# CALL_FUNCTION 3``, which has no method slot; the backport tells that
+# call by its shape and reports it as 3.12 does (``bm = obj.m; bm(x)``,
+# an ordinary call of a bound method, still gives no C_RETURN).
+WITH_EXIT_C_RETURN = PY >= (3, 9)
 
 
 def expected_failure_if(condition):
@@ -416,6 +417,27 @@ def call_decorator():
 def call_with():
     with Manager():
         pass
+
+
+class RaisingExit(object):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        raise KeyError('exit')
+
+
+def call_with_raising_exit():
+    try:
+        with RaisingExit():
+            pass
+    except KeyError:
+        return 'caught'
+
+
+def call_bound_method_none_args():
+    bm = Manager().__exit__
+    return bm(None, None, None)
 
 
 def call_int_fails():
@@ -849,6 +871,48 @@ class CallableKindsTest(MonitoringTestCase):
     def test_with_statement_c_returns(self):
         got, expected = self.with_statement_stream(CALLS)
         self.assertEqual(got, expected)
+
+    def test_with_statement_exit_raises(self):
+        # __exit__ raising at the normal end of the block: C_RAISE where
+        # the exit call gives C_RETURN (WITH_EXIT_C_RETURN)
+        rec, result = self.record(CALLS, call_with_raising_exit)
+        self.assertEqual(result, 'caught')
+        sites = Layout(call_with_raising_exit.__code__).offsets(*CALL_OPS)
+        exit_method = Like('bound RaisingExit.__exit__', lambda v: (
+            getattr(v, '__func__', None) is RaisingExit.__exit__))
+        expected = [
+            ('CALL', 'call_with_raising_exit', sites[0], RaisingExit,
+             MISSING),
+            ('C_RETURN', 'call_with_raising_exit', sites[0], RaisingExit,
+             MISSING),
+        ]
+        if WITH_EXIT_CALL:
+            expected.append(('CALL', 'call_with_raising_exit', sites[1],
+                             exit_method, None))
+            if WITH_EXIT_C_RETURN:
+                expected.append(('C_RAISE', 'call_with_raising_exit',
+                                 sites[1], exit_method, None))
+        # (the KeyError call inside __exit__ is its own frame's event)
+        self.assertEqual([e for e in rec.events()
+                          if e[1] == 'call_with_raising_exit'], expected)
+
+    def test_bound_method_called_with_none_arguments(self):
+        # the with-exit shape is told by the bytecode, not by the values:
+        # an ordinary call of a bound method with three Nones gives no
+        # C_RETURN (a Python call, natively too)
+        rec, result = self.record(CALLS, call_bound_method_none_args)
+        self.assertIs(result, False)
+        c = Layout(call_bound_method_none_args.__code__).offsets(
+            *CALL_OPS)
+        exit_method = Like('bound Manager.__exit__', lambda v: (
+            getattr(v, '__func__', None) is Manager.__exit__))
+        self.assertEqual(rec.events(), [
+            ('CALL', 'call_bound_method_none_args', c[0], Manager, MISSING),
+            ('C_RETURN', 'call_bound_method_none_args', c[0], Manager,
+             MISSING),
+            ('CALL', 'call_bound_method_none_args', c[1], exit_method,
+             None),
+        ])
 
 
 class SuperTest(MonitoringTestCase):

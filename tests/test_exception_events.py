@@ -80,6 +80,13 @@ COMPREHENSION_FRAMES = PY < (3, 12)
 # backport run the frame.
 CLOSE_SKIPS_FRAME = PY == (3, 13)
 
+# 3.14 (and 3.13 after gh-140373) clear a generator waiting at a plain
+# ``yield`` outside every handler without running it when close() finds
+# no tool with PY_UNWIND for its code: no event at all.  3.13.0 does so
+# even with PY_UNWIND (the bug above), 3.12 never does.  The backport
+# follows 3.14.
+CLOSE_QUIET_WITHOUT_UNWIND = PY != (3, 12)
+
 # 3.12+ fire STOP_ITERATION from the specialised FOR_ITER_GEN path only.
 # The first execution of a FOR_ITER in a code object is not specialised
 # yet: a generator finishing there makes FOR_ITER see a real StopIteration,
@@ -493,6 +500,15 @@ def gen_returns_on_throw():
         yield 1
     except KeyError:
         return 'r'
+
+
+def gen_in_loop(n):
+    for k in range(n):
+        yield k
+
+
+def gen_delegating():
+    yield from gen_in_loop(3)
 
 
 def gen_finally():
@@ -1489,6 +1505,123 @@ class GeneratorTest(ExcTestCase):
             ] + generator_exit('gen_simple', ge) + [
                 ('PY_UNWIND', 'gen_simple', ge),
             ]
+        self.assertStream(rec, expected)
+
+
+class CloseWithoutUnwindTest(ExcTestCase):
+    """close() when no tool has PY_UNWIND (CLOSE_QUIET_WITHOUT_UNWIND)."""
+
+    THROWN = E.PY_THROW | E.RAISE | E.EXCEPTION_HANDLED | E.RERAISE
+
+    def closed(self, g, close=None):
+        next(g)
+        rec = self.record(self.THROWN)
+        (close or g.close)()
+        self.stop()
+        return rec
+
+    def test_close_at_plain_yield(self):
+        rec = self.closed(gen_in_loop(3))
+        ge = X(GeneratorExit)
+        expected = []
+        if not CLOSE_QUIET_WITHOUT_UNWIND:
+            expected = [
+                ('PY_THROW', 'gen_in_loop', ge),
+                ('RAISE', 'gen_in_loop', ge),
+            ] + generator_exit('gen_in_loop', ge)
+        self.assertStream(rec, expected)
+
+    def test_finalizer_at_plain_yield(self):
+        g = gen_in_loop(3)
+        next(g)
+        rec = self.record(self.THROWN)
+        del g
+        self.stop()
+        ge = X(GeneratorExit)
+        expected = []
+        if not CLOSE_QUIET_WITHOUT_UNWIND:
+            expected = [
+                ('PY_THROW', 'gen_in_loop', ge),
+                ('RAISE', 'gen_in_loop', ge),
+            ] + generator_exit('gen_in_loop', ge)
+        self.assertStream(rec, expected)
+
+    def test_throw_generator_exit_runs_the_frame(self):
+        # throw(GeneratorExit) is not close(): the frame runs, everywhere
+        g = gen_in_loop(3)
+        rec = self.closed(g, lambda: self.assertRaises(
+            GeneratorExit, g.throw, GeneratorExit))
+        ge = X(GeneratorExit)
+        self.assertStream(rec, [
+            ('PY_THROW', 'gen_in_loop', ge),
+            ('RAISE', 'gen_in_loop', ge),
+        ] + generator_exit('gen_in_loop', ge))
+
+    def test_close_in_try_finally_runs_the_frame(self):
+        rec = self.closed(gen_finally())
+        ge = X(GeneratorExit)
+        self.assertStream(rec, [
+            ('PY_THROW', 'gen_finally', ge),
+            ('RAISE', 'gen_finally', ge),
+            ('EXCEPTION_HANDLED', 'gen_finally', ge),
+            ('RERAISE', 'gen_finally', ge),
+        ] + cleanup('gen_finally', ge) + generator_exit('gen_finally', ge))
+
+    def test_close_with_unwind_for_another_code(self):
+        # PY_UNWIND counts for the generator's own code only
+        g = gen_in_loop(3)
+        next(g)
+        rec = self.record(self.THROWN)
+        monitoring.set_local_events(0, raise_catch.__code__, E.PY_UNWIND)
+        g.close()
+        self.stop()
+        monitoring.set_local_events(0, raise_catch.__code__, 0)
+        ge = X(GeneratorExit)
+        expected = []
+        if not CLOSE_QUIET_WITHOUT_UNWIND:
+            expected = [
+                ('PY_THROW', 'gen_in_loop', ge),
+                ('RAISE', 'gen_in_loop', ge),
+            ] + generator_exit('gen_in_loop', ge)
+        self.assertStream(rec, expected)
+
+    def test_close_with_local_unwind(self):
+        # a local PY_UNWIND on the generator's code: the frame runs (not
+        # on 3.13.0, CLOSE_SKIPS_FRAME)
+        g = gen_in_loop(3)
+        next(g)
+        rec = self.record(self.THROWN)
+        monitoring.set_local_events(0, gen_in_loop.__code__, E.PY_UNWIND)
+        g.close()
+        self.stop()
+        monitoring.set_local_events(0, gen_in_loop.__code__, 0)
+        ge = X(GeneratorExit)
+        expected = []
+        if not CLOSE_SKIPS_FRAME:
+            expected = [
+                ('PY_THROW', 'gen_in_loop', ge),
+                ('RAISE', 'gen_in_loop', ge),
+            ] + generator_exit('gen_in_loop', ge) + [
+                ('PY_UNWIND', 'gen_in_loop', ge),
+            ]
+        self.assertStream(rec, expected)
+
+    def test_close_delegating(self):
+        # the delegate (plain yield) is cleared quietly; the delegating
+        # generator, waiting in `yield from`, runs
+        rec = self.closed(gen_delegating())
+        ge = X(GeneratorExit)
+        expected = []
+        if not CLOSE_QUIET_WITHOUT_UNWIND:
+            expected = [
+                ('PY_THROW', 'gen_in_loop', ge),
+                ('RAISE', 'gen_in_loop', ge),
+            ] + generator_exit('gen_in_loop', ge)
+        expected += [
+            ('PY_THROW', 'gen_delegating', ge),
+            ('RAISE', 'gen_delegating', ge),
+        ] + cleanup_throw('gen_delegating', ge) + generator_exit(
+            'gen_delegating', ge)
         self.assertStream(rec, expected)
 
 

@@ -64,6 +64,11 @@ PyObject *pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
                                    int throwflag);
 /* The code object the frame runs (a clone, while it runs one). */
 PyCodeObject *pep669_backend_frame_code(Pep669Frame *frame);
+/* Whether the suspended generator frame waits at a plain `yield`
+ * outside every exception handler (not `yield from`/`await`, not an
+ * async generator): 3.14's gen_close then clears it without running it
+ * unless a tool has PY_UNWIND for its code. */
+int pep669_backend_close_skips_frame(Pep669Frame *frame);
 /* Which event the start of this run is: PEP669_EV_PY_START, PY_RESUME or
  * PY_THROW, with *offset in the running bytecode; -1 for a run that is
  * not an event (3.11's generator-creation run).  *fresh is set when the
@@ -327,6 +332,7 @@ typedef struct {
      * jump to its stub; the probe makes the call there. */
     int call;
     int op, oparg, items;  /* the call instruction (filled in) */
+    int with_exit;         /* it ends a `with` block (C_RETURN always) */
     /* Branch probes: a site of a line clone may stand for LINE at loc
      * (line), for an edge of the branch instruction at bsrc (past its
      * prefixes; -1: none) that arrives at loc, or both.  A branch's

@@ -479,6 +479,41 @@ delegation_resumed(Pep669Frame *frame, Pep669CodeData *cd)
         (uint8_t)pep669_backend_frame_delegating(frame, &off);
 }
 
+/* Whether the exception pending is close()'s GeneratorExit (or the
+ * finalizer's): close() sets it without a value, where
+ * throw(GeneratorExit) passes an instance.  From inside an except block
+ * close() gets an instance made on the spot to chain it: no arguments,
+ * no traceback, its context the exception being handled (an instance
+ * thrown in is not chained: PyErr_Restore does not chain). */
+static int
+close_exception(PyThreadState *ts)
+{
+    PyObject *v = ts->curexc_value;
+    if (ts->curexc_type != PyExc_GeneratorExit) {
+        return 0;
+    }
+    if (v == NULL) {
+        return 1;
+    }
+    PyBaseExceptionObject *e = (PyBaseExceptionObject *)v;
+    PyObject *handled = _PyErr_GetTopmostException(ts)->exc_value;
+    return Py_TYPE(v) == (PyTypeObject *)PyExc_GeneratorExit &&
+           ts->curexc_traceback == NULL && e->traceback == NULL &&
+           e->args != NULL && PyTuple_GET_SIZE(e->args) == 0 &&
+           handled != NULL && handled != Py_None && e->context == handled;
+}
+
+/* Whether this run throws close()'s GeneratorExit into a generator that
+ * 3.14 clears without running it (gen_close): it waits at a plain
+ * `yield` outside every handler and no tool has PY_UNWIND for its code
+ * (the fix of gh-140373; 3.13.0 skips it even then, 3.12 never does). */
+static int
+closing_quietly(PyThreadState *ts, Pep669Frame *frame, uint32_t code_events)
+{
+    return !(code_events & PEP669_BIT(PY_UNWIND)) && close_exception(ts) &&
+           pep669_backend_close_skips_frame(frame);
+}
+
 /* frame_begin's "run the frame untouched", with throwflag 0 or 1 (never
  * dereferenced: so that nothing but the record is kept in
  * pep669_frame_eval's C frame across the calls). */
@@ -536,10 +571,13 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag)
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
     if (event < 0 ||
         (event == PEP669_EV_PY_THROW && fresh &&
-         PyErr_ExceptionMatches(PyExc_GeneratorExit))) {
+         PyErr_ExceptionMatches(PyExc_GeneratorExit)) ||
+        (event == PEP669_EV_PY_THROW && closing_quietly(ts, frame,
+                                                        code_events))) {
         /* Closing a generator that never started (close(), or its
          * finalizer) runs its frame here; 3.12 only marks it closed
-         * (gen_close: FRAME_CREATED), so there is no event. */
+         * (gen_close: FRAME_CREATED), so there is no event.  Nor for
+         * closing one that waits outside every handler, as below. */
         record_put(rec);
         return FRAME_PASS(throwflag);
     }

@@ -12,17 +12,50 @@
 #  error "callsite.c.h needs decode.c.h and calls.c.h first"
 #endif
 
+/* Whether the call whose opcode unit is `unit` ends a `with` block:
+ * `LOAD_CONST None; DUP_TOP; DUP_TOP; CALL_FUNCTION 3` (3.9/3.10; 3.8
+ * has WITH_CLEANUP_START and no call).  3.12 makes that call with None
+ * in the self slot of its CALL, so a bound __exit__ is not unpacked and
+ * the call gives C_RETURN/C_RAISE even when __exit__ is a Python
+ * function; the backport reports it the same way. */
+static int
+with_exit_call(PyCodeObject *co, int unit)
+{
+#ifdef DUP_TOP
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    if (unit < 3 ||
+        PEP669_DEOPT(_Py_OPCODE(code[unit])) != CALL_FUNCTION ||
+        _Py_OPARG(code[unit]) != 3 ||
+        PEP669_DEOPT(_Py_OPCODE(code[unit - 1])) != DUP_TOP ||
+        PEP669_DEOPT(_Py_OPCODE(code[unit - 2])) != DUP_TOP ||
+        PEP669_DEOPT(_Py_OPCODE(code[unit - 3])) != LOAD_CONST) {
+        return 0;
+    }
+    int k = _Py_OPARG(code[unit - 3]);
+    return unit < 4 ||
+                   PEP669_DEOPT(_Py_OPCODE(code[unit - 4])) != EXTENDED_ARG
+               ? k < PyTuple_GET_SIZE(co->co_consts) &&
+                     PyTuple_GET_ITEM(co->co_consts, k) == Py_None
+               : 0;
+#else
+    (void)co;
+    (void)unit;
+    return 0;
+#endif
+}
+
 /* The callable and first argument of the call `op` with argument `n`,
- * the stack's top at sp (see pep669_backend_call_at). */
+ * the stack's top at sp (see pep669_backend_call_at); with_exit: the
+ * call ends a `with` block (with_exit_call). */
 static inline int
 call_read(int op, int n, PyObject **sp, PyObject **callable,
-          PyObject **arg0, int *inlined)
+          PyObject **arg0, int *inlined, int with_exit)
 {
     switch (op) {
     case CALL_FUNCTION:
         *callable = sp[-n - 1];
         *arg0 = n > 0 ? sp[-n] : NULL;
-        *inlined = is_inlined(*callable, 1);
+        *inlined = !with_exit && is_inlined(*callable, 1);
         return 1;
     case CALL_FUNCTION_KW:
         /* The names of the keyword arguments are on top. */
@@ -47,7 +80,8 @@ call_at_sp(PyCodeObject *co, int offset, PyObject **sp, int *call_offset,
 {
     Pep669Instr in = instr_decode(co, offset);
     *call_offset = in.unit * (int)sizeof(_Py_CODEUNIT);
-    return call_read(in.op, in.arg, sp, callable, arg0, inlined);
+    return call_read(in.op, in.arg, sp, callable, arg0, inlined,
+                     in.op == CALL_FUNCTION && with_exit_call(co, in.unit));
 }
 
 int
@@ -63,7 +97,8 @@ pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
                               PyObject **callable, PyObject **arg0,
                               int *inlined)
 {
-    return call_read(site->op, site->oparg, top, callable, arg0, inlined);
+    return call_read(site->op, site->oparg, top, callable, arg0, inlined,
+                     site->with_exit);
 }
 
 /* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */

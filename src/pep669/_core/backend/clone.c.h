@@ -381,6 +381,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             if (!ok) {
                 break;
             }
+            site->with_exit = with_exit_call(co, lu);
             emit_call_stub(NULL, &at, kconst + (unsigned int)i, site->items,
                            site->loc + PROBE_UNIT);
             site->stub = total;

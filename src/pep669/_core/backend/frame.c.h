@@ -82,6 +82,17 @@ pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
 }
 
 int
+pep669_backend_close_skips_frame(Pep669Frame *frame)
+{
+    PyFrameObject *f = FRAME(frame);
+    int lasti = PEP669_LASTI(f);
+    /* (3.8 has no loop blocks: an empty block stack is no handler) */
+    return lasti >= 0 && f->f_iblock == 0 &&
+           !(f->f_code->co_flags & CO_ASYNC_GENERATOR) &&
+           code_opcode(f->f_code, lasti) == YIELD_VALUE;
+}
+
+int
 pep669_backend_frame_exit(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
                           PyObject *result, int *offset)
 {

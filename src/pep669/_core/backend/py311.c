@@ -149,6 +149,41 @@ read_exc_entry(const unsigned char *p, const unsigned char *end, int *start,
     return read_varint(p, end, depth_lasti);
 }
 
+/* The handler of the exception-table entry covering unit `lasti`, or -1
+ * when no handler covers it. */
+static int
+covering_handler(PyCodeObject *co, int lasti)
+{
+    const unsigned char *p, *end;
+    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
+    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
+    while (p < end) {
+        int start, size, target, depth_lasti;
+        p = read_exc_entry(p, end, &start, &size, &target, &depth_lasti);
+        if (lasti >= start && lasti < start + size) {
+            return target;
+        }
+    }
+    return -1;
+}
+
+int
+pep669_backend_close_skips_frame(Pep669Frame *frame)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyCodeObject *co = f->f_code;
+    if (f->owner != FRAME_OWNED_BY_GENERATOR ||
+        (co->co_flags & CO_ASYNC_GENERATOR) ||
+        _Py_OPCODE(*f->prev_instr) != YIELD_VALUE) {
+        return 0;
+    }
+    /* RESUME 1 follows a plain `yield` (2 and 3: yield from, await) */
+    _Py_CODEUNIT next = f->prev_instr[1];
+    return PEP669_DEOPT(_Py_OPCODE(next)) == RESUME &&
+           _Py_OPARG(next) == 1 &&
+           covering_handler(co, _PyInterpreterFrame_LASTI(f)) < 0;
+}
+
 /* The frame unwound with prev_instr on `lasti`.  When that instruction is
  * covered by a pure cleanup handler (COPY 3; POP_EXCEPT; RERAISE 1), the
  * exception went through it and its RERAISE 1 put prev_instr back to
@@ -157,26 +192,14 @@ read_exc_entry(const unsigned char *p, const unsigned char *end, int *start,
 static int
 unwind_offset(PyCodeObject *co, int lasti)
 {
-    const unsigned char *p, *end;
     _Py_CODEUNIT *code = _PyCode_CODE(co);
-    p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
-    end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
-    while (p < end) {
-        int start, size, target, depth_lasti;
-        p = read_exc_entry(p, end, &start, &size, &target,
-                           &depth_lasti);
-        if (lasti < start || lasti >= start + size) {
-            continue;
-        }
-        if (target + 2 < Py_SIZE(co) &&
-            _Py_OPCODE(code[target]) == COPY &&
-            _Py_OPARG(code[target]) == 3 &&
-            _Py_OPCODE(code[target + 1]) == POP_EXCEPT &&
-            _Py_OPCODE(code[target + 2]) == RERAISE &&
-            _Py_OPARG(code[target + 2]) == 1) {
-            return (target + 2) * UNIT;
-        }
-        break;
+    int target = covering_handler(co, lasti);
+    if (target >= 0 && target + 2 < Py_SIZE(co) &&
+        _Py_OPCODE(code[target]) == COPY && _Py_OPARG(code[target]) == 3 &&
+        _Py_OPCODE(code[target + 1]) == POP_EXCEPT &&
+        _Py_OPCODE(code[target + 2]) == RERAISE &&
+        _Py_OPARG(code[target + 2]) == 1) {
+        return (target + 2) * UNIT;
     }
     return lasti * UNIT;
 }
