@@ -30,12 +30,11 @@ TOOL = 2
 SIDES = E.BRANCH_LEFT | E.BRANCH_RIGHT
 NATIVE_BRANCH = (3, 12) <= PY < (3, 14)
 
-# 3.8-3.11 (the engine): a while loop's test repeated at the end of the
-# body is a backward conditional jump (POP_JUMP_IF_TRUE on 3.8-3.10,
-# POP_JUMP_BACKWARD_IF_TRUE on 3.11) whose *taken* edge stays in the loop:
-# BRANCH_RIGHT to the body, BRANCH_LEFT to the exit, where 3.14 (one test,
-# at the top) reports LEFT into the body and RIGHT out of the loop.
-WHILE_COPY_IS_BACKWARD_JUMP = PY < (3, 12)
+# 3.10/3.11 repeat a while loop's test at the end of the body as a
+# backward conditional jump (POP_JUMP_IF_TRUE on 3.10,
+# POP_JUMP_BACKWARD_IF_TRUE on 3.11) whose *taken* edge stays in the loop;
+# the engine reports it as 3.14 does its one test at the top: LEFT into
+# the body, RIGHT out of the loop (two sources, as on 3.12/3.13).
 # 3.8/3.9 test a while loop at the top only and jump back to the test, so
 # the loop's test is one instruction, as in 3.14.
 WHILE_TEST_AT_TOP = PY < (3, 10)
@@ -186,21 +185,14 @@ class StreamTest(BranchTestCase):
 
     def test_while(self):
         sides, rec = self.run_sides(while_loop)
-        if WHILE_COPY_IS_BACKWARD_JUMP and not WHILE_TEST_AT_TOP:
-            # 3.10/3.11: the copy of the test jumps back into the body
-            self.assertEqual(sides, [
-                ('BRANCH_LEFT', 1, 2),
-                ('BRANCH_RIGHT', 1, 2),
-                ('BRANCH_RIGHT', 1, 2),
-                ('BRANCH_LEFT', 1, 3)])
-        else:
-            # 3.14's stream (3.12/3.13: LEFT of the copy goes through its
-            # JUMP_BACKWARD to the body, where 3.14 goes)
-            self.assertEqual(sides, [
-                ('BRANCH_LEFT', 1, 2),
-                ('BRANCH_LEFT', 1, 2),
-                ('BRANCH_LEFT', 1, 2),
-                ('BRANCH_RIGHT', 1, 3)])
+        # 3.14's stream (3.12/3.13: LEFT of the copy goes through its
+        # JUMP_BACKWARD to the body, where 3.14 goes; 3.10/3.11: the
+        # copy's taken edge, into the body, is LEFT)
+        self.assertEqual(sides, [
+            ('BRANCH_LEFT', 1, 2),
+            ('BRANCH_LEFT', 1, 2),
+            ('BRANCH_LEFT', 1, 2),
+            ('BRANCH_RIGHT', 1, 3)])
         self.check_pairs(rec)
 
     @unittest.skipIf(PY < (3, 10), "match: 3.10+")
@@ -290,13 +282,8 @@ class OffsetTest(BranchTestCase):
             self.assertEqual(got, [('BRANCH_LEFT', 1, 3)] * 4 +
                              [('BRANCH_RIGHT', 1, 4)])
             self.assertEqual(len(sources), 1)
-        elif WHILE_COPY_IS_BACKWARD_JUMP:
-            self.assertEqual(got, [('BRANCH_LEFT', 1, 2)] +
-                             [('BRANCH_RIGHT', 1, 2)] * 3 +
-                             [('BRANCH_LEFT', 1, 4)])
-            self.assertEqual(len(sources), 2)
         else:
-            # 3.12/3.13: 3.14's stream by line, from two sources (the test
+            # 3.10-3.13: 3.14's stream by line, from two sources (the test
             # and its copy at the end of the body)
             self.assertEqual(got, [('BRANCH_LEFT', 1, 2)] * 4 +
                              [('BRANCH_RIGHT', 1, 4)])

@@ -207,6 +207,27 @@ def while_copy_left(layout, src, dest):
     return dest
 
 
+def while_copy_swapped(layout, lines, src):
+    """3.8-3.11 (the engine): the copy of a ``while`` loop's test that
+    3.10/3.11 put at the end of the body is a backward branch into the
+    body; 3.14 tests once, at the top, where staying in the loop is
+    BRANCH_LEFT, so the copy's taken edge is LEFT and its fall-through
+    RIGHT.  The copy: a backward branch whose target follows a forward
+    branch past it on the same line (the test at the top)."""
+    if PY >= (3, 12):
+        return False
+    ins = {i.offset: i for i in layout.instructions}
+    jump = ins[src]
+    target = jump.argval
+    if not isinstance(target, int) or target >= src:
+        return False
+    for i in layout.instructions:
+        if (i.opname in BRANCH_OPS and layout.next_offset(i.offset) == target
+                and isinstance(i.argval, int) and i.argval > src):
+            return lines[i.offset] == lines[src] and lines[src] >= 0
+    return False
+
+
 def _line_at(code, offset):
     for start, end, line in code.co_lines():
         if start <= offset < end:
@@ -338,10 +359,10 @@ class TraceOracle(object):
                     if want & E.BRANCH:
                         out.append(('BRANCH', name, poffset, offset))
                     if HAS_BRANCH_SIDES:
-                        if offset == layout.next_offset(poffset):
-                            sides = ['BRANCH_LEFT']
-                        else:
-                            sides = ['BRANCH_RIGHT']
+                        left = offset == layout.next_offset(poffset)
+                        if while_copy_swapped(layout, lines, poffset):
+                            left = not left
+                        sides = ['BRANCH_LEFT' if left else 'BRANCH_RIGHT']
                 for side in sides:
                     if want & getattr(E, side):
                         dest = offset

@@ -52,9 +52,7 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     rec->jump_src = src;
     err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
     if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
-        /* 3.14: RIGHT is the branch taken, LEFT the fall-through. */
-        int side = dest == next ? PEP669_EV_BRANCH_LEFT
-                                : PEP669_EV_BRANCH_RIGHT;
+        int side = pep669_branch_side(co, cd, src, next, target, dest);
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
     rec->jump_pos = NULL;

@@ -72,6 +72,34 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
     return units;
 }
 
+/* Whether the backward branch at `src` to `target` repeats a loop's test:
+ * the instruction before `target` is a forward branch past `src` on the
+ * same line whose fall-through is `target` (the test at the top, whose
+ * fall-through is the body the copy jumps back to). */
+static int
+loop_test_copy(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
+{
+    int at = target - 2, next, jump;
+    if (at < 0 || pep669_code_lines_ensure(co, cd) < 0 ||
+        pep669_backend_jump_kind(co, &at, &next, &jump) != PEP669_EV_BRANCH) {
+        return 0;
+    }
+    return next == target && jump > src &&
+           cd->lines[at >> 1] == cd->lines[src >> 1] &&
+           cd->lines[src >> 1] >= 0;
+}
+
+int
+pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
+                   int target, int dest)
+{
+    int left = dest == next;
+    if (target >= 0 && target < src && loop_test_copy(co, cd, src, target)) {
+        left = !left;
+    }
+    return left ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+}
+
 /* ---- The LINE locations ------------------------------------------------
  *
  * Where legacy tracing can report a line that is not the last one it

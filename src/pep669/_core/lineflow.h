@@ -63,6 +63,17 @@ pep669_reports_line(Pep669CodeData *cd, const uint8_t *units, int from,
     return pep669_line_reported(cd->lines, cd->line_rule, units, from, to);
 }
 
+/* Which of 3.14's BRANCH_LEFT/BRANCH_RIGHT the edge of the conditional
+ * branch at `src` (its opcode unit; fall-through `next`, jump target
+ * `target`, from pep669_backend_jump_kind) to `dest` is: RIGHT is the
+ * branch taken, LEFT the fall-through, except for the copy of a `while`
+ * loop's test that 3.10/3.11 put at the end of the body (a backward
+ * jump into the body): 3.14 tests once, at the top, where staying in the
+ * loop is LEFT, so the copy's taken edge is LEFT and its fall-through
+ * (out of the loop) RIGHT, as 3.12/3.13's pep669._native reports them. */
+int pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src,
+                       int next, int target, int dest);
+
 /* cd->line_starts (NULL before) and what comes with them: cd->nflow_starts,
  * cd->reach, cd->line_probes; -1 without memory (no exception). */
 int pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd);

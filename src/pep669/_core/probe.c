@@ -84,7 +84,7 @@ edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
         PEP669_EV_BRANCH) {
         return 0;
     }
-    int side = dest == next ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+    int side = pep669_branch_side(co, cd, off, next, target, dest);
     return pep669_fire_tools(cd, PEP669_EV_BRANCH, b) |
            pep669_fire_tools(cd, side, b);
 }

@@ -53,7 +53,7 @@ probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
         PEP669_EV_BRANCH) {
         return 0;
     }
-    int side = dest == next ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+    int side = pep669_branch_side(co, cd, b, next, target, dest);
     if (!pep669_fire_tools(cd, PEP669_EV_BRANCH, b) &&
         !pep669_fire_tools(cd, side, b)) {
         return 0;
