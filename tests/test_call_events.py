@@ -1827,6 +1827,105 @@ class DisableTest(MonitoringTestCase):
         ])
 
 
+C_EVENTS_SOURCE = """
+def calls():
+    len("ab")
+    try:
+        int("x")
+    except ValueError:
+        pass
+"""
+
+
+def fresh_calls():
+    """A function with a code object of its own (the per-code state a
+    test builds up stays with it)."""
+    namespace = {}
+    exec(compile(C_EVENTS_SOURCE, __file__ + "-c-events", "exec"),
+         namespace)
+    return namespace["calls"]
+
+
+class CEventsAfterDisableTest(MonitoringTestCase):
+    """C_RETURN/C_RAISE of a call whose CALL callback returned DISABLE.
+
+    3.12+ find the C events' tools in the code's per-instruction tool
+    table, which exists once two tools had one event of the code at the
+    same time (and stays): there DISABLE took the tool out, so it gets no
+    C event.  Without that table they are the code's CALL tools: the call
+    whose CALL returned DISABLE still gets its C_RETURN/C_RAISE, and the
+    later calls there nothing (the location is no longer instrumented)."""
+
+    def record(self, f, tool, disable, runs=2):
+        log = []
+
+        def cb(name):
+            def callback(code, offset, func, arg0):
+                if code is f.__code__:
+                    log.append((tool, name, func.__name__))
+                    if disable and name == 'CALL':
+                        return DISABLE
+            return callback
+        self.use_tool(tool)
+        for name in ('CALL', 'C_RETURN', 'C_RAISE'):
+            monitoring.register_callback(tool, getattr(E, name), cb(name))
+        return log
+
+    def test_one_tool(self):
+        f = fresh_calls()
+        log = self.record(f, 0, disable=True)
+        monitoring.set_events(0, CALLS)
+        f()
+        f()
+        self.stop()
+        self.assertEqual(log, [
+            (0, 'CALL', 'len'), (0, 'C_RETURN', 'len'),
+            (0, 'CALL', 'int'), (0, 'C_RAISE', 'int')])
+
+    def test_two_tools(self):
+        f = fresh_calls()
+        log = self.record(f, 0, disable=True)
+        log2 = self.record(f, 1, disable=False)
+        monitoring.set_events(0, CALLS)
+        monitoring.set_events(1, CALLS)
+        f()
+        self.stop()
+        self.assertEqual(log, [(0, 'CALL', 'len'), (0, 'CALL', 'int')])
+        self.assertEqual(log2, [
+            (1, 'CALL', 'len'), (1, 'C_RETURN', 'len'),
+            (1, 'CALL', 'int'), (1, 'C_RAISE', 'int')])
+
+    def test_two_tools_before(self):
+        # the per-instruction table, once made, stays: one tool later
+        # gets no C event after its DISABLE either
+        f = fresh_calls()
+        self.record(f, 1, disable=False)
+        monitoring.set_events(1, E.CALL)
+        log = self.record(f, 0, disable=True)
+        monitoring.set_events(0, CALLS)
+        f()
+        monitoring.set_events(1, 0)
+        monitoring.restart_events()
+        del log[:]
+        f()
+        self.stop()
+        self.assertEqual(log, [(0, 'CALL', 'len'), (0, 'CALL', 'int')])
+
+    def test_two_tools_on_other_events(self):
+        # two tools, but never two on one event: no table
+        f = fresh_calls()
+        log = self.record(f, 0, disable=True)
+        self.use_tool(1)
+        monitoring.register_callback(1, E.LINE, lambda code, line: None)
+        monitoring.set_events(1, E.LINE)
+        monitoring.set_events(0, CALLS)
+        f()
+        self.stop()
+        self.assertEqual(log, [
+            (0, 'CALL', 'len'), (0, 'C_RETURN', 'len'),
+            (0, 'CALL', 'int'), (0, 'C_RAISE', 'int')])
+
+
 class CallStateTest(MonitoringTestCase):
     """Pending calls across frames: calls inside generators, recursion,
     C calls running Python code that makes C calls."""

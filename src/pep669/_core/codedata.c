@@ -167,6 +167,9 @@ pep669_code_data_refresh(Pep669CodeData *cd)
                 tools |= (uint8_t)(1u << tool);
             }
         }
+        if ((PEP669_LOCAL_EVENTS & (1u << ev)) && (tools & (tools - 1))) {
+            cd->multitools = 1;
+        }
         tools &= r->callback_tools[ev];
         cd->tools[ev] = tools;
         if (tools) {
@@ -178,6 +181,16 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     /* The done cache derives from `tools`: void with it. */
     cd->done_known = 0;
     memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
+}
+
+uint8_t
+pep669_c_event_disabled(Pep669CodeData *cd, int offset, uint8_t called)
+{
+    uint8_t disabled = pep669_disabled_tools(cd, PEP669_EV_CALL, offset);
+    if (cd == NULL || cd->multitools) {
+        return disabled;
+    }
+    return (uint8_t)(disabled & ~called);
 }
 
 int

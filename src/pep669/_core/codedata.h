@@ -52,6 +52,12 @@ typedef struct Pep669CodeData {
     uint64_t version;
     uint32_t events;                       /* union of events with a tool */
     uint8_t tools[PEP669_EVENT_COUNT];
+    /* Some local event of the code has had two tools at once since the
+     * code data was made (it stays set, as 3.12's per-instruction tool
+     * table, allocated then, stays: C_RETURN/C_RAISE then go to the
+     * location's CALL tools, otherwise to the code's; see
+     * pep669_c_event_disabled). */
+    uint8_t multitools;
     /* DISABLE bookkeeping: disabled[ev][unit] is the mask of tools that
      * returned DISABLE for `ev` at code unit `unit` (byte offset / 2).
      * Each array has `nunits` bytes, allocated on the first DISABLE. */
@@ -150,6 +156,15 @@ Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
 
 /* events and tools again from the registry; stamps `version`. */
 void pep669_code_data_refresh(Pep669CodeData *cd);
+/* Of the tools that DISABLEd CALL at `offset`, those that get no
+ * C_RETURN/C_RAISE for the call made there now, whose CALL event went to
+ * `called`.  3.12 finds the C events' tools in the code's per-instruction
+ * table when it has one (two tools on one event made it), where DISABLE
+ * took the tool out; otherwise in the code's tools, so that a call whose
+ * CALL callback returned DISABLE still gets its C event (later calls
+ * there get neither: the location is no longer instrumented). */
+uint8_t pep669_c_event_disabled(Pep669CodeData *cd, int offset,
+                                uint8_t called);
 
 /* The mask of pep669_code_events when the code's data is known already
  * (a code object keeps its data for life once it has some). */

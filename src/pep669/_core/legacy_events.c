@@ -72,10 +72,11 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     int err = 0;
     if (events & (1u << event)) {
         /* A tool that DISABLEd the CALL there gets no C event either
-         * (3.12 removes the location's instrumentation). */
+         * (3.12 removes the location's instrumentation), but for this
+         * very call where the code has one tool per event. */
         uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset) &
-            (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL,
-                                            rec->call_offset);
+            (uint8_t)~pep669_c_event_disabled(cd, rec->call_offset,
+                                              rec->call_tools);
         if (tools) {
             /* The trampoline learns of the end at the next instruction
              * (or the exception's): callbacks see the frame at the call,
@@ -121,8 +122,10 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (arg0 == NULL) {
         arg0 = pep669_registry.missing;
     }
+    uint8_t called = 0;
     if (events & PEP669_BIT(CALL)) {
         uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
+        called = tools;
         if (tools) {
             /* (3.11: the call is reported at its CALL, seen at PRECALL) */
             Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
@@ -150,6 +153,7 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->call_end = pep669_backend_next_instruction(co, offset);
         rec->call_callable = Py_NewRef(callable);
         rec->call_arg0 = Py_NewRef(arg0);
+        rec->call_tools = called;
     }
     return 0;
 }

@@ -163,19 +163,22 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     return 0;
 }
 
-/* C_RETURN or C_RAISE after a probe's call (the tools that DISABLEd the
- * CALL there get neither: 3.12 removes the location's instrumentation).
- * A C_RAISE callback's exception replaces the call's. */
+/* C_RETURN or C_RAISE after a probe's call, whose CALL event went to
+ * `called` (the tools that DISABLEd the CALL there get neither, as 3.12
+ * removes the location's instrumentation, but for this very call where
+ * the code has one tool per event: pep669_c_event_disabled).  A C_RAISE
+ * callback's exception replaces the call's. */
 static int
 probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
-                 int loc, PyObject *callable, PyObject *arg0, int raised)
+                 int loc, PyObject *callable, PyObject *arg0, int raised,
+                 uint8_t called)
 {
     int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
     if (cd == NULL || !(pep669_code_data_events(cd) & (1u << event))) {
         return 0;
     }
     uint8_t tools = pep669_fire_tools(cd, event, loc) &
-        (uint8_t)~pep669_disabled_tools(cd, PEP669_EV_CALL, loc);
+        (uint8_t)~pep669_c_event_disabled(cd, loc, called);
     if (tools == 0) {
         return 0;
     }
@@ -320,7 +323,7 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         res = pep669_backend_call_site_run(site, top);
         if (!inlined &&
             probe_call_ended(ts, cd, co, loc, callable, arg0,
-                             res == NULL) < 0) {
+                             res == NULL, tools) < 0) {
             Py_CLEAR(res);
         }
     }

@@ -89,6 +89,7 @@ typedef struct Pep669Record {
     struct {
         int call_offset, call_end;
         PyObject *call_callable, *call_arg0;
+        uint8_t call_tools;   /* the tools its CALL event went to */
     };
     /* -- exception state -- */
     struct {
