@@ -1575,15 +1575,9 @@ class CallbackRaisesTest(MonitoringTestCase):
         self.assertIsNotNone(tb)
         self.assertEqual(tb.tb_lineno - call_int.__code__.co_firstlineno, 1)
 
-    # Known 3.11 difference (docs/differences.md): an exception raised by a
-    # C_RETURN callback for a call
-    # directly followed by RETURN_VALUE inside a try block
-    # (``try: return int(text)`` / ``except RuntimeError``) is raised at
-    # the RETURN_VALUE, which the exception table does not cover: the
-    # handler does not catch it and it escapes the function (tb_lasti =
-    # the RETURN_VALUE).  Native and 3.8-3.10 raise it at the call and the
-    # handler catches it.
-    @expected_failure_if(PY == (3, 11))
+    # (3.11: on call probes the exception is raised at the call, as natively
+    # and on 3.8-3.10; a frame that runs traced raises it at the
+    # instruction after the call, docs/differences.md)
     def test_exception_from_c_return_callback_is_raised_at_the_call(self):
         def respond(r):
             if r.event == 'C_RETURN':

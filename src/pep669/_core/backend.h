@@ -341,6 +341,11 @@ typedef struct {
      * branch itself (src: its first byte), made to jump to the stub. */
     int line;
     int bsrc;
+    /* (3.11 call sites) the stack's depth at the call, its items
+     * included; the names of its keyword arguments (KW_NAMES' constant,
+     * borrowed from the copy's constants), or NULL */
+    int depth;
+    PyObject *kwnames;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
@@ -421,5 +426,11 @@ PyObject *pep669_backend_call_site_run(const Pep669Site *site,
  * result: what the probe returns (new reference); NULL if res is. */
 PyObject *pep669_backend_call_site_finish(const Pep669Site *site,
                                           PyObject **top, PyObject *res);
+/* (3.11, where a stub's probe is truth-tested and gets no stack) The
+ * stack's top below the probe of `site`, whose stub the frame runs on
+ * the copy `clone`; NULL if it does not (3.8-3.10: always). */
+PyObject **pep669_backend_call_site_top(Pep669Frame *frame,
+                                        const Pep669Site *site,
+                                        PyCodeObject *clone);
 
 #endif

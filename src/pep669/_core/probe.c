@@ -514,6 +514,11 @@ fail:
     return NULL;
 }
 
+/* How many times a call clone could not be made (a call the probes
+ * cannot take, no room for a probe in a generator's stack, a jump too
+ * far): the code ran traced instead (for tests and benchmarks). */
+static Py_ssize_t call_refusals = 0;
+
 /* The code's clone of the kind asked for (calls: a call clone, else a
  * line clone), made now if the current one does not serve; new reference,
  * or NULL (no exception). */
@@ -547,6 +552,7 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     cl = calls ? make_call_clone(co, cd, tools) : make_clone(co, cd, tools);
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
+        call_refusals += calls;
         cd->probe_refused_version = pep669_registry.version;
         cd->probe_refused_disables = cd->line_disables + cd->jump_disables;
         return NULL;
@@ -644,7 +650,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -654,5 +660,6 @@ pep669_probe_state(PyCodeObject *co)
         "branch_sites", branches,
         "branch_patched", branches_patched,
         "kinds", kinds,
-        "wanted", wanted);
+        "wanted", wanted,
+        "call_refusals", call_refusals);
 }

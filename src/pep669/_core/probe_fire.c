@@ -372,6 +372,37 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     Py_RETURN_FALSE;
 }
 
+/* (3.11) A call probe's truth test: the call (fire_call_probe), the
+ * items found below the probe in the frame's stack; the frame goes on in
+ * the stub (or raises at the call).  Out of line: on the C stack under
+ * the callee. */
+static PEP669_NOINLINE int
+call_probe_bool(Pep669Probe *probe)
+{
+    Pep669Clone *cl = probe->clone;
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    PyObject **top = NULL;
+    Pep669Site *site = NULL;
+    if (cl != NULL && frame != NULL && probe->site < cl->nsites) {
+        site = &cl->sites[probe->site];
+        top = pep669_backend_call_site_top(frame, site, cl->code);
+    }
+    if (top == NULL) {
+        PyErr_SetString(PyExc_SystemError,
+                        "pep669: call probe tested out of its stub");
+        return -1;
+    }
+    int lasti = pep669_backend_frame_lasti(frame);
+    PyObject *out = fire_call_probe(ts, frame, cl, site, top);
+    pep669_backend_frame_set_lasti(frame, out == NULL ? site->loc : lasti);
+    if (out == NULL) {
+        return -1;
+    }
+    Py_DECREF(out);
+    return 0;
+}
+
 /* (3.11) A stub's truth test of its probe (LOAD_CONST probe;
  * POP_JUMP_FORWARD_IF_TRUE): the frame's f_code is the clone, and its
  * last instruction the stub's jump.  The callbacks see the frame's own
@@ -384,7 +415,10 @@ probe_bool(PyObject *self)
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
     Pep669Frame *frame = pep669_backend_current_frame(ts);
-    if (probe->site >= 0 || cl == NULL || frame == NULL ||
+    if (probe->site >= 0) {
+        return call_probe_bool(probe);
+    }
+    if (cl == NULL || frame == NULL ||
         pep669_backend_frame_code(frame) != cl->orig) {
         return 0;
     }

@@ -101,6 +101,15 @@ pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
                      site->with_exit);
 }
 
+PyObject **
+pep669_backend_call_site_top(Pep669Frame *Py_UNUSED(frame),
+                             const Pep669Site *Py_UNUSED(site),
+                             PyCodeObject *Py_UNUSED(clone))
+{
+    /* (the stub's CALL_FUNCTION 0 passes the stack to the probe) */
+    return NULL;
+}
+
 /* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
 static void
 ex_unpack_error(PyObject *func, PyObject *arg, const char *what,

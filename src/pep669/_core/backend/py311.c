@@ -854,36 +854,10 @@ pep669_backend_forward_jump_lines(void)
     return 1;
 }
 
-/* ---- line probes (py311_clone.h) ---- */
+/* ---- line and call probes (py311_clone.h) ---- */
 #include "py311_clone.h"
 
-/* ---- call probes: not on 3.11 yet ---- */
-
-int
-pep669_backend_call_site_read(const Pep669Site *Py_UNUSED(site),
-                              PyObject **Py_UNUSED(top),
-                              PyObject **Py_UNUSED(callable),
-                              PyObject **Py_UNUSED(arg0),
-                              int *Py_UNUSED(inlined))
-{
-    return 0;
-}
-
-PyObject *
-pep669_backend_call_site_run(const Pep669Site *Py_UNUSED(site),
-                             PyObject **Py_UNUSED(top))
-{
-    PyErr_SetString(PyExc_SystemError, "pep669: no call probes on 3.11");
-    return NULL;
-}
-
-PyObject *
-pep669_backend_call_site_finish(const Pep669Site *Py_UNUSED(site),
-                                PyObject **Py_UNUSED(top), PyObject *res)
-{
-    Py_XDECREF(res);
-    return NULL;
-}
+/* ---- call probes: py311_calls.h (included by py311_clone.h) ---- */
 
 void
 pep669_backend_sync_lineno(PyThreadState *Py_UNUSED(ts))

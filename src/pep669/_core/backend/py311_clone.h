@@ -332,6 +332,7 @@ p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit)
 }
 
 #include "py311_tables.h"
+#include "py311_calls.h"
 
 /* Does the instruction starting at unit `u` (deoptimized bytes) take the
  * unit after it too (a prefix, or inline caches)? */
@@ -372,9 +373,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     entered = PyMem_RawMalloc((size_t)units + 1);
     queued = PyMem_RawMalloc((size_t)units + 1);
     taken = PyMem_RawCalloc((size_t)units + 1, 1);
-    /* (a stub takes at most 1 + 4 + 1 + 4 units) */
+    /* (a stub takes at most 1 + 4 + 1 + 4 units, a call site's one POP_TOP
+     * per item more) */
     out = PyMem_RawMalloc(sizeof(_Py_CODEUNIT) *
-                          ((size_t)units + 10 * (size_t)n + 1));
+                          ((size_t)units +
+                           (10 + (size_t)co->co_stacksize) * (size_t)n + 1));
     if (depth == NULL || work == NULL || entered == NULL || queued == NULL ||
         taken == NULL || out == NULL) {
         PyErr_NoMemory();
@@ -384,16 +387,24 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         goto refuse;
     }
     memcpy(out, code, sizeof(_Py_CODEUNIT) * (size_t)units);
-    int at = units;
+    int at = units, stacksize = co->co_stacksize;
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &sites[i];
         int u = site->loc / P11_UNIT;
-        if (site->call || site->src >= 0 || site->bsrc >= 0 ||
+        if (site->call) {
+            /* (py311_calls.h) */
+            if (p11_place_call(co, code, units, depth, taken, out, &at, site,
+                               (int)(nconsts + (i < nprobes ? i : 0)),
+                               &stacksize) < 0) {
+                goto refuse;
+            }
+            continue;
+        }
+        if (site->src >= 0 || site->bsrc >= 0 ||
             u <= co->_co_firsttraceable ||
             u >= units || depth[u] < 0 ||
             depth[u] + 1 > co->co_stacksize) {
-            /* (call sites, branch edges and jumps made to go to stubs:
-             * not yet) */
+            /* (branch edges and jumps made to go to stubs: not yet) */
             goto refuse;
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
@@ -513,12 +524,21 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         PyDict_SetItemString(kw, "co_linetable", lines) < 0) {
         goto done;
     }
+    if (stacksize != co->co_stacksize) {
+        PyObject *size = PyLong_FromLong(stacksize);
+        if (size == NULL ||
+            PyDict_SetItemString(kw, "co_stacksize", size) < 0) {
+            Py_XDECREF(size);
+            goto done;
+        }
+        Py_DECREF(size);
+    }
     code_obj = PyObject_Call(replace, args, kw);
     if (code_obj == NULL) {
         goto done;
     }
     if (!PyCode_Check(code_obj) ||
-        ((PyCodeObject *)code_obj)->co_stacksize != co->co_stacksize ||
+        ((PyCodeObject *)code_obj)->co_stacksize != stacksize ||
         ((PyCodeObject *)code_obj)->co_nlocalsplus != co->co_nlocalsplus ||
         ((PyCodeObject *)code_obj)->_co_firsttraceable !=
             co->_co_firsttraceable) {
@@ -526,6 +546,13 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     clone = (PyCodeObject *)code_obj;
     code_obj = NULL;
+    if (stacksize > co->co_stacksize) {
+        /* (a call site's probe at the top of the stack) New frames of the
+         * code are made with the probe's slot too (the interpreter sizes
+         * frames and generators by co_nlocalsplus + co_stacksize); those
+         * made before run without the copy (pep669_backend_frame_fits). */
+        co->co_stacksize = stacksize;
+    }
     goto done;
 refuse:
     /* (no exception: the code runs without probes) */
@@ -654,11 +681,26 @@ pep669_backend_jump_reach(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
 int
 pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
 {
-    /* The frame was made with its code's co_framesize (a generator's with
-     * its function's); the clone needs no more. */
-    PyCodeObject *co = FRAME(frame)->f_code;
-    return clone->co_nlocalsplus + clone->co_stacksize <=
-           co->co_nlocalsplus + co->co_stacksize;
+    /* The frame's own room: a generator's frame is in the generator,
+     * made with its code's size, which never grows (py311_calls.h); any
+     * other frame the hook gets is the newest of the thread's stack, made
+     * with its code's size then, which grows when a call probe needs a
+     * slot more (a frame made before is smaller: it runs without the
+     * copy). */
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyCodeObject *co = p11_original(f->f_code);
+    Py_ssize_t need = clone->co_nlocalsplus + clone->co_stacksize;
+    Py_ssize_t size = co->co_nlocalsplus + co->co_stacksize;
+    if (f->owner == FRAME_OWNED_BY_GENERATOR) {
+        return need <= size;
+    }
+    PyThreadState *ts = PyThreadState_GET();
+    PyObject **base = (PyObject **)f;
+    return f->owner == FRAME_OWNED_BY_THREAD &&
+           ts->datastack_chunk != NULL &&
+           base >= ts->datastack_chunk->data && base < ts->datastack_top &&
+           ts->datastack_top - base == size + (Py_ssize_t)FRAME_SPECIALS_SIZE &&
+           need <= size;
 }
 
 /* A trace call of a frame that runs a clone (outside its stubs, where the

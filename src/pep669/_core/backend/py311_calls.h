@@ -1,0 +1,283 @@
+/* Call probes on CPython 3.11's copy (included by py311_clone.h only).
+ *
+ * A call site is a whole call of the deoptimized bytes:
+ *     [KW_NAMES k] PRECALL n (cache) CALL n (4 caches)
+ * or  CALL_FUNCTION_EX flags,
+ * with its items on the stack: (NULL or method, callable or self, n
+ * arguments), or (NULL, callable, args[, kwargs]).  The site's first unit
+ * (two with a prefix) jumps to its stub:
+ *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE 0;
+ *     POP_TOP (one per item but one); JUMP_BACKWARD_NO_INTERRUPT <after>
+ * The probe's truth test (probe_fire.c) is the call: it finds the items
+ * below itself (the frame's stack, at the depth the site has), fires
+ * CALL, makes the call as the instruction would (KW_NAMES' names are the
+ * code's constant, the instruction's register is not used), fires
+ * C_RETURN or C_RAISE, and leaves the result in the first item's slot and
+ * None in the others, which the POP_TOPs drop; an exception is raised at
+ * the CALL (the stub's exception-table entry is the CALL's).  The probe
+ * needs one stack slot above the items: where the call is at the top of
+ * the code's stack, the copy's co_stacksize is one more, and so is the
+ * original's from then on (its frames made before run without the copy,
+ * pep669_backend_frame_fits); not for generators' code, whose frames
+ * live in generator objects that do not record their size. */
+#ifndef PEP669_PY311_CALLS_H
+#define PEP669_PY311_CALLS_H
+
+#ifndef P11_UNIT
+#  error "py311_calls.h is included by py311_clone.h only"
+#endif
+
+/* The call whose CALL_EVENT mark is the instruction whose opcode is at
+ * unit `p` (PRECALL or CALL_FUNCTION_EX): its first unit (KW_NAMES' or
+ * the first prefix), the CALL (or CALL_FUNCTION_EX) unit, the unit after
+ * it; the site's op, oparg, items and kwnames (borrowed from the code's
+ * constants).  -1: not a call this knows. */
+static int
+p11_call_shape(PyCodeObject *co, const _Py_CODEUNIT *code, int units, int p,
+               int *first, int *call, int *after, Pep669Site *site)
+{
+    int s = instr_start(code, p);
+    Pep669Instr in = instr_at(code, units, s);
+    if (in.unit != p) {
+        return -1;
+    }
+    site->op = in.op;
+    site->oparg = in.arg;
+    site->kwnames = NULL;
+    if (in.op == CALL_FUNCTION_EX) {
+        site->items = 3 + (in.arg & 1);
+        *first = s;
+        *call = p;
+        *after = instr_next(in);
+        return *after <= units ? 0 : -1;
+    }
+    if (in.op != PRECALL) {
+        return -1;
+    }
+    site->items = in.arg + 2;
+    /* (caches are zero in the deoptimized bytes: a KW_NAMES opcode just
+     * before is the instruction) */
+    if (s > 0 && _Py_OPCODE(code[s - 1]) == KW_NAMES) {
+        int k = instr_start(code, s - 1);
+        Pep669Instr kw = instr_at(code, units, k);
+        if (kw.op != KW_NAMES || kw.unit != s - 1 ||
+            kw.arg >= PyTuple_GET_SIZE(co->co_consts)) {
+            return -1;
+        }
+        PyObject *names = PyTuple_GET_ITEM(co->co_consts, kw.arg);
+        if (!PyTuple_CheckExact(names) ||
+            PyTuple_GET_SIZE(names) > in.arg) {
+            return -1;
+        }
+        site->kwnames = names;
+        s = k;
+    }
+    int c = instr_next(in);
+    if (c >= units) {
+        return -1;
+    }
+    Pep669Instr ci = instr_at(code, units, c);
+    if (ci.op != CALL || ci.arg != in.arg) {
+        return -1;
+    }
+    *first = s;
+    *call = ci.unit;
+    *after = instr_next(ci);
+    return *after <= units ? 0 : -1;
+}
+
+/* Place call site `site` (loc: its PRECALL or CALL_FUNCTION_EX, past
+ * prefixes) in the copy being built in out[0 .. *at): its stub at *at
+ * (probe constant k), the jump to it, the site's fields (loc becomes the
+ * CALL's offset, where the events are).  *stacksize grows by one where
+ * the probe needs it.  -1: the site cannot be probed. */
+static int
+p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+               const int *depth, uint8_t *taken, _Py_CODEUNIT *out, int *at,
+               Pep669Site *site, int k, int *stacksize)
+{
+    int first, call, after;
+    if (site->loc % P11_UNIT ||
+        p11_call_shape(co, code, units, site->loc / P11_UNIT, &first, &call,
+                       &after, site) < 0 ||
+        first <= co->_co_firsttraceable) {
+        return -1;
+    }
+    int d = depth[first];
+    if (d < 0) {
+        /* (a call that never runs: no site) */
+        return -1;
+    }
+    if (d < site->items || d > co->co_stacksize) {
+        return -1;
+    }
+    if (d + 1 > co->co_stacksize && (co->co_flags & GENERATOR_FLAGS)) {
+        /* (a generator's frame is in the generator, made as large as the
+         * code's stack was then, which it does not record: generators'
+         * code never grows) */
+        return -1;
+    }
+    if (d + 1 > *stacksize) {
+        *stacksize = d + 1;
+    }
+    site->loc = call * P11_UNIT;
+    site->depth = d;
+    /* The stub (a distance of exactly 256 units from the jump would need
+     * EXTENDED_ARG 0: an unreachable NOP first makes it 257). */
+    int start = *at, dest = *at, pos = *at;
+    if (dest - first - 1 == 256) {
+        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
+        dest = pos;
+    }
+    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
+    p11_emit(out, &pos, POP_JUMP_FORWARD_IF_TRUE, 0);
+    for (int i = 1; i < site->items; i++) {
+        out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    }
+    int done = 0;
+    for (int prefixes = 0; prefixes < 4 && !done; prefixes++) {
+        unsigned int arg = (unsigned int)(pos + prefixes + 1 - after);
+        int size = 0;
+        p11_emit(NULL, &size, JUMP_BACKWARD_NO_INTERRUPT, arg);
+        if (size == prefixes + 1) {
+            p11_emit(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, arg);
+            done = 1;
+        }
+    }
+    if (!done) {
+        return -1;
+    }
+    site->stub = start * P11_UNIT;
+    site->stub_end = pos * P11_UNIT;
+    /* The jump to it, in the call's first units (the call is at least
+     * seven units long: a prefix fits). */
+    unsigned int arg = (unsigned int)(dest - first - 1);
+    int width = 1;
+    if (arg >= 256) {
+        arg -= 1;
+        width = 2;
+        if (arg >= 65536 || first + 2 > after) {
+            return -1;
+        }
+    }
+    for (int w = 0; w < width; w++) {
+        if (taken[first + w]) {
+            return -1;
+        }
+        taken[first + w] = 1;
+    }
+    site->at = first * P11_UNIT;
+    site->width = width * P11_UNIT;
+    memcpy(site->saved, &code[first], sizeof(_Py_CODEUNIT) * (size_t)width);
+    if (width == 1) {
+        out[first] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg);
+    }
+    else {
+        out[first] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+        out[first + 1] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+    }
+    site->patched = 1;
+    *at = pos;
+    return 0;
+}
+
+/* The stack's top below the probe of call site `site` whose stub the
+ * frame runs (its f_code the copy `clone`), or NULL if it does not. */
+PyObject **
+pep669_backend_call_site_top(Pep669Frame *frame, const Pep669Site *site,
+                             PyCodeObject *clone)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    int lasti = _PyInterpreterFrame_LASTI(f) * P11_UNIT;
+    if (f->f_code != clone || lasti < site->stub ||
+        lasti >= site->stub_end) {
+        return NULL;
+    }
+    return f->localsplus + clone->co_nlocalsplus + site->depth;
+}
+
+int
+pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
+                              PyObject **callable, PyObject **arg0,
+                              int *inlined)
+{
+    if (site->op == CALL_FUNCTION_EX) {
+        return read_ex_call(top, site->oparg, callable, arg0, inlined);
+    }
+    /* (before PRECALL would unpack a bound method, as when traced) */
+    return read_method_call(top, site->oparg, callable, arg0, inlined);
+}
+
+/* CALL_FUNCTION_EX's messages for arguments it cannot unpack (3.11's
+ * check_args_iterable and format_kwargs_error). */
+static void
+p11_ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
+                    const char *kind)
+{
+    PyErr_Clear();
+    PyObject *name = _PyObject_FunctionStr(func);
+    if (name != NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "%U argument after %s must be %s, not %.200s", name,
+                     what, kind, Py_TYPE(arg)->tp_name);
+        Py_DECREF(name);
+    }
+}
+
+PyObject *
+pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
+{
+    PyObject **base = top - site->items;
+    if (site->op == CALL_FUNCTION_EX) {
+        /* (NULL, callable, args[, kwargs]), unpacked as the instruction
+         * does (the CALL event's reading did it already, if there was
+         * one) */
+        PyObject *func = base[1], *arg0;
+        PyObject **kwargs = (site->oparg & 1) ? &base[3] : NULL;
+        int ok = ex_prepare(&base[2], kwargs, &arg0);
+        if (ok < 0) {
+            return NULL;
+        }
+        if (ok == 0) {
+            if (kwargs != NULL && !PyDict_CheckExact(*kwargs)) {
+                p11_ex_unpack_error(func, *kwargs, "**", "a mapping");
+            }
+            else {
+                p11_ex_unpack_error(func, base[2], "*", "an iterable");
+            }
+            return NULL;
+        }
+        return PyObject_Call(func, base[2], kwargs != NULL ? *kwargs : NULL);
+    }
+    /* (method, self, args...) or (NULL, callable, args...); a bound
+     * method in the callable's place is called as it is (its vectorcall
+     * puts self in the slot before the arguments, as PRECALL would) */
+    int is_meth = base[0] != NULL;
+    PyObject *func = is_meth ? base[0] : base[1];
+    PyObject **args = is_meth ? base + 1 : base + 2;
+    Py_ssize_t total = site->oparg + is_meth;
+    Py_ssize_t nkw = site->kwnames != NULL ? PyTuple_GET_SIZE(site->kwnames)
+                                           : 0;
+    return PyObject_Vectorcall(
+        func, args, (size_t)(total - nkw) | PY_VECTORCALL_ARGUMENTS_OFFSET,
+        site->kwnames);
+}
+
+PyObject *
+pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
+                                PyObject *res)
+{
+    PyObject **base = top - site->items;
+    /* From the top down, as the instruction drops them: the stub's
+     * POP_TOPs find None, and the result is left in the first slot. */
+    for (int i = site->items - 1; i >= 0; i--) {
+        PyObject *value = (res != NULL && i == 0) ? res : Py_NewRef(Py_None);
+        put_item(&base[i], value);
+    }
+    if (res == NULL) {
+        return NULL;
+    }
+    return Py_NewRef(Py_None);
+}
+
+#endif /* PEP669_PY311_CALLS_H */
