@@ -325,6 +325,12 @@ probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
 }
 
 static PyObject *
+frame_mechanism(PyObject *Py_UNUSED(mod), PyObject *frame)
+{
+    return pep669_probe_frame_mechanism(frame);
+}
+
+static PyObject *
 stack_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
 {
     uintptr_t sp, low, high, limit, limit_callback;
@@ -488,6 +494,8 @@ static PyMethodDef module_methods[] = {
      "tests."},
     {"_probe_state", probe_state, METH_O,
      "The line probes of a code object (its clone), for tests."},
+    {"_frame_mechanism", frame_mechanism, METH_O,
+     "How a frame of this thread runs now (probes, hook), for tests."},
     {NULL, NULL, 0, NULL},
 };
 

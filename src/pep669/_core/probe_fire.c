@@ -435,6 +435,28 @@ probe_bool(PyObject *self)
     return err < 0 ? -1 : 0;
 }
 
+PyObject *
+pep669_probe_frame_mechanism(PyObject *frame)
+{
+    if (!PyFrame_Check(frame)) {
+        PyErr_SetString(PyExc_TypeError, "a frame is required");
+        return NULL;
+    }
+    Pep669Frame *fr = pep669_backend_pyframe_frame((PyFrameObject *)frame);
+    for (Pep669Record *rec = pep669_thread.record_top; rec != NULL;
+         rec = rec->prev) {
+        if (rec->frame != fr) {
+            continue;
+        }
+        int probed = rec->clone != NULL && !rec->clone->retired;
+        return PyUnicode_FromString(
+            probed && rec->calls_covered  ? "call probes"
+            : probed && rec->line_covered ? "line probes"
+                                          : "hook");
+    }
+    Py_RETURN_NONE;
+}
+
 int
 pep669_probe_fire_init(void)
 {

@@ -9,4 +9,9 @@
  * vectorcall as what a probe does. */
 int pep669_probe_fire_init(void);
 
+/* For tests: how a frame of this thread runs now ("call probes", "line
+ * probes": on its clone, its probes standing in; "hook": through the
+ * hook without probes; None: no run of the hook's). */
+PyObject *pep669_probe_frame_mechanism(PyObject *frame);
+
 #endif

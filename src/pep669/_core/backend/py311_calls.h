@@ -149,8 +149,9 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     site->stub = start * P11_UNIT;
     site->stub_end = pos * P11_UNIT;
-    /* The jump to it, in the call's first units (the call is at least
-     * seven units long: a prefix fits). */
+    /* The jump to it, in the call's first units: a prefix takes the
+     * second (PRECALL's cache, or KW_NAMES' PRECALL); a CALL_FUNCTION_EX
+     * (one unit) farther than 255 units from its stub cannot be probed. */
     unsigned int arg = (unsigned int)(dest - first - 1);
     int width = 1;
     if (arg >= 256) {
