@@ -688,7 +688,9 @@ pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
      * slot more (a frame made before is smaller: it runs without the
      * copy). */
     _PyInterpreterFrame *f = FRAME(frame);
-    PyCodeObject *co = p11_original(f->f_code);
+    /* (the hook asks before the frame runs the clone: f_code is its own
+     * code) */
+    PyCodeObject *co = f->f_code;
     Py_ssize_t need = clone->co_nlocalsplus + clone->co_stacksize;
     Py_ssize_t size = co->co_nlocalsplus + co->co_stacksize;
     if (f->owner == FRAME_OWNED_BY_GENERATOR) {
