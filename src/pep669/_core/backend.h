@@ -308,7 +308,8 @@ int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
  * the cleanup handler pops an exception state that was never pushed. */
 int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
 
-/* ==== clones: line and branch probes (3.8-3.10; see probe.c) ====
+/* ==== clones: line and branch probes (3.8-3.10, 3.11 line probes; see
+ * probe.c) ====
  *
  * A frame of code whose LINE locations are not all DISABLEd can run a
  * patched copy of the code (the "clone") instead of being traced: at each
@@ -398,11 +399,12 @@ int pep669_backend_code_read_before_call(void);
 int pep669_backend_jump_check(PyFrameObject *f, PyObject *value, setter set,
                               void *closure);
 
-/* ==== call sites: call probes (3.8-3.10) ====
+/* ==== call sites: call probes (3.8-3.11) ====
  *
- * A site's stub is LOAD_CONST probe; CALL_FUNCTION 0; then pops back to
- * the stack the call instruction leaves, and a jump to the instruction
- * after it.  The probe makes the call itself, with the frame's last
+ * A site's stub is LOAD_CONST probe; CALL_FUNCTION 0 (3.11: a truth test
+ * of the probe, POP_JUMP_FORWARD_IF_TRUE, backend/py311_calls.h); then
+ * pops back to the stack the call instruction leaves, and a jump to the
+ * instruction after it.  The probe makes the call itself, with the frame's last
  * instruction the call's (tracebacks, f_lineno seen by the callee, a
  * callback's exception): the stub needs one more stack slot than the
  * call, which the clone's co_stacksize has and which the original gets
