@@ -16,7 +16,9 @@ static PEP669_THREAD_LOCAL int loops_open = 0;
 int
 pep669_monitor_serves_interpreter(void)
 {
-    return pep669_in_main_interpreter();
+    /* (the C API's entry: the calling interpreter's registry) */
+    pep669_enter(PyThreadState_Get());
+    return pep669_registry_live();
 }
 
 uint64_t
@@ -43,6 +45,9 @@ pep669_monitor_global_tools(int event)
 PyObject *
 pep669_monitor_callback(int tool, int event)
 {
+    /* (the callback before may have run a sub-interpreter's engine on
+     * this OS thread) */
+    pep669_enter(_PyThreadState_UncheckedGet());
     PEP669_ASSERT(tool >= 0 && tool < 8);
     PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
     /* A state's `active` may have been set by hand: 6 and 7 are not
@@ -67,6 +72,7 @@ pep669_monitor_remove_callback(int tool, int event)
 int
 pep669_monitor_is_disable(PyObject *result)
 {
+    pep669_enter(_PyThreadState_UncheckedGet());  /* (as above) */
     return result == pep669_registry.disable;
 }
 
