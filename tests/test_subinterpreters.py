@@ -15,6 +15,7 @@ InProcessTest runs sub-interpreters in the test process itself, so that
 the refleak run (tools/refleak.py) sees what they leave behind.
 """
 
+import gc
 import json
 import os
 import subprocess
@@ -315,6 +316,62 @@ class SubInterpreterTest(unittest.TestCase):
 
 
     @unittest.skipUnless(HAVE_RUN_IN_SUBINTERP, "no _testcapi.run_in_subinterp")
+    def test_sub_inside_a_callback_keeps_the_frames_events(self):
+        # A LINE callback in the middle of a monitored frame runs a
+        # sub-interpreter that uses pep669 on the same OS thread: the
+        # frame, its caller, and the legacy tracer's view go on exactly
+        # as before.
+        sub_code = SUB_CODE % {"src": SRC, "leave": False}
+        script = MAIN_PROLOGUE % {"src": SRC, "how": "run_in_subinterp"}
+        script += textwrap.dedent("""
+            import pep669
+            m = pep669.monitoring
+            E = m.events
+            m.use_tool_id(3, "main")
+            events = []
+            rcs = []
+            def inner():
+                a = 1
+                b = 2
+                return a + b
+            def outer():
+                x = inner()
+                y = x + 1
+                return y
+            def record(name):
+                def callback(code, arg):
+                    if code.co_name not in ("inner", "outer"):
+                        return
+                    if name == "LINE":
+                        arg -= code.co_firstlineno
+                        if code.co_name == "inner" and arg == 1:
+                            rcs.append(run_sub(%(sub)r))
+                    events.append([name, code.co_name, arg])
+                return callback
+            for name in ("PY_START", "LINE"):
+                m.register_callback(3, getattr(E, name), record(name))
+            m.register_callback(
+                3, E.PY_RETURN,
+                lambda code, offset, value: record("PY_RETURN")(code, value))
+            m.set_events(3, E.PY_START | E.LINE | E.PY_RETURN)
+            outer()
+            outer()
+            m.set_events(3, 0)
+            print("MAIN:" + json.dumps([rcs, events]), flush=True)
+        """) % {"sub": sub_code}
+        proc, mains, subs = run_child(script)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertEqual(len(subs), 2, proc.stdout)
+        for sub in subs:
+            self.check_sub(sub)
+        once = [["PY_START", "outer", 0], ["LINE", "outer", 1],
+                ["PY_START", "inner", 0], ["LINE", "inner", 1],
+                ["LINE", "inner", 2], ["LINE", "inner", 3],
+                ["PY_RETURN", "inner", 3], ["LINE", "outer", 2],
+                ["LINE", "outer", 3], ["PY_RETURN", "outer", 4]]
+        self.assertEqual(mains, [[[0, 0], once + once]], proc.stdout)
+
+    @unittest.skipUnless(HAVE_RUN_IN_SUBINTERP, "no _testcapi.run_in_subinterp")
     def test_c_api_in_subinterpreter_reaches_no_main_tool(self):
         # An extension imported in the main interpreter and then in a
         # sub-interpreter (single-phase init: its module init, and so
@@ -362,6 +419,62 @@ class SubInterpreterTest(unittest.TestCase):
         proc, mains, subs = run_child(script)
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertEqual(subs, [[0, 0], [0, 0]], proc.stdout)
+        self.assertEqual(mains, [[[0, 0], [5], [1 << 3]]], proc.stdout)
+
+    @unittest.skipUnless(HAVE_RUN_IN_SUBINTERP, "no _testcapi.run_in_subinterp")
+    def test_c_api_in_subinterpreter_reaches_its_own_tools(self):
+        # The same extension (table fetched in the main interpreter) used
+        # in a sub-interpreter that has a tool of its own: that tool's
+        # callback is called, the main interpreter's is not.
+        try:
+            capi_dir = build.testcapi()
+        except build.BuildError as exc:  # pragma: no cover
+            self.skipTest("cannot build the C API test extension: %s" % exc)
+        sub_code = textwrap.dedent("""
+            import json, sys
+            sys.path.insert(0, %(src)r)
+            sys.path.insert(0, %(capi)r)
+            import pep669
+            import _pep669_testcapi as T
+            m = pep669.monitoring
+            m.use_tool_id(4, "sub")
+            calls = []
+            def on_start(code, offset):
+                if isinstance(code, T.CodeLike):
+                    calls.append(offset)
+            m.register_callback(4, m.events.PY_START, on_start)
+            m.set_events(4, m.events.PY_START)
+            ids = T.event_ids()
+            cl = T.CodeLike(1)
+            T.monitoring_enter_scope(cl, ids["PY_START"])
+            T.fire_event_py_start(cl, 7)
+            print("SUB:" + json.dumps([list(T.states(cl)[1]), calls]),
+                  flush=True)
+        """) % {"src": SRC, "capi": capi_dir}
+        script = MAIN_PROLOGUE % {"src": SRC, "how": "run_in_subinterp"}
+        script += textwrap.dedent("""
+            import pep669
+            sys.path.insert(0, %(capi)r)
+            import _pep669_testcapi as T
+            m = pep669.monitoring
+            m.use_tool_id(3, "main")
+            calls = []
+            def on_start(code, offset):
+                if isinstance(code, T.CodeLike):
+                    calls.append(offset)
+            m.register_callback(3, m.events.PY_START, on_start)
+            m.set_events(3, m.events.PY_START)
+            rcs = [run_sub(%(sub)r) for _ in range(2)]
+            ids = T.event_ids()
+            cl = T.CodeLike(1)
+            T.monitoring_enter_scope(cl, ids["PY_START"])
+            T.fire_event_py_start(cl, 5)
+            print("MAIN:" + json.dumps([rcs, calls, list(T.states(cl)[1])]),
+                  flush=True)
+        """) % {"capi": capi_dir, "sub": sub_code}
+        proc, mains, subs = run_child(script)
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertEqual(subs, [[[1 << 4], [7]]] * 2, proc.stdout)
         self.assertEqual(mains, [[[0, 0], [5], [1 << 3]]], proc.stdout)
 
     @unittest.skipUnless(HAVE_RUN_IN_SUBINTERP, "no _testcapi.run_in_subinterp")
@@ -431,7 +544,11 @@ class InProcessTest(unittest.TestCase):
                         "installed": True}
             assert res == expected, res
         """)
-        return _testcapi.run_in_subinterp(code)
+        rc = _testcapi.run_in_subinterp(code)
+        # (3.8: cycles a destroyed sub-interpreter left are collected by
+        # the main interpreter's collector, one GC for the process)
+        gc.collect()
+        return rc
 
     def test_create_destroy_repeatedly(self):
         import pep669

@@ -109,8 +109,9 @@ pep669_registry_open(int *made)
         r->interp = ts->interp;
         *made = 1;
     }
-    /* The per-thread state serves ts from now on (as at any entry). */
-    pep669_registry_tstate = NULL;
+    /* The per-thread state serves ts from now on (as at any entry: the
+     * state of the thread state that ran on this OS thread before is
+     * parked). */
     pep669_enter(ts);
     PEP669_ASSERT(pep669_registry_current == r);
     if (make_singletons(r) < 0) {
