@@ -69,7 +69,15 @@ pep669_thread_switch(PyThreadState *from, PyThreadState *to)
     if (from == to) {
         return;
     }
-    if (from != NULL && !is_fresh(&pep669_thread)) {
+    /* (the interpreter `from` belonged to is the current registry's:
+     * `from` itself may be gone, if its interpreter was destroyed from
+     * another OS thread, and is only compared, never read) */
+    PyInterpreterState *from_interp = pep669_registry_current->interp;
+    if (from != NULL && from_interp == NULL) {
+        /* Its interpreter's engine was torn down: nothing to keep. */
+        Py_CLEAR(pep669_thread.unhooked_exc);
+    }
+    else if (from != NULL && !is_fresh(&pep669_thread)) {
         Parked *p = PyMem_RawMalloc(sizeof(*p));
         if (p == NULL) {
             /* Nothing to report to: the state is lost (its records stay
@@ -77,7 +85,7 @@ pep669_thread_switch(PyThreadState *from, PyThreadState *to)
             Py_FatalError("pep669: out of memory parking a thread's state");
         }
         p->ts = from;
-        p->interp = from->interp;
+        p->interp = from_interp;
         p->state = pep669_thread;
         p->next = parked;
         parked = p;
