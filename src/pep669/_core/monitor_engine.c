@@ -45,9 +45,6 @@ pep669_monitor_global_tools(int event)
 PyObject *
 pep669_monitor_callback(int tool, int event)
 {
-    /* (the callback before may have run a sub-interpreter's engine on
-     * this OS thread) */
-    pep669_enter(_PyThreadState_UncheckedGet());
     PEP669_ASSERT(tool >= 0 && tool < 8);
     PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
     /* A state's `active` may have been set by hand: 6 and 7 are not
@@ -70,9 +67,11 @@ pep669_monitor_remove_callback(int tool, int event)
 }
 
 int
-pep669_monitor_is_disable(PyObject *result)
+pep669_monitor_is_disable(PyThreadState *ts, PyObject *result)
 {
-    pep669_enter(_PyThreadState_UncheckedGet());  /* (as above) */
+    /* (the callback may have run another thread state's engine on this
+     * OS thread; the next callback of the loop is read after this) */
+    pep669_enter(ts);
     return result == pep669_registry.disable;
 }
 
@@ -131,5 +130,6 @@ pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
 {
     PEP669_ASSERT(loops_open > 0);
     PEP669_DEBUG_ONLY(loops_open--;)
+    pep669_enter(ts);  /* (after a callback that failed: as is_disable) */
     callbacks_end_hook(ts, saved);
 }

@@ -50,7 +50,13 @@ find_registry(PyInterpreterState *interp)
 void
 pep669_registry_switch(PyThreadState *ts)
 {
-    PEP669_ASSERT(ts != NULL);
+    if (ts == NULL) {
+        /* (a caller that did not know it) */
+        ts = _PyThreadState_UncheckedGet();
+        if (ts == NULL || ts == pep669_registry_tstate) {
+            return;
+        }
+    }
     Pep669Registry *r = find_registry(ts->interp);
     if (switch_hook != NULL) {
         switch_hook(pep669_registry_tstate, r != NULL ? ts : NULL);

@@ -113,6 +113,13 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 static PEP669_NOINLINE PyObject *eval_hook_switch(
     PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
 
+static PEP669_NOINLINE PyObject *
+eval_hook_idle(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    hook_idle();
+    return PEP669_EVAL_PREV(ts, frame, throwflag);
+}
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -129,11 +136,12 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     if (pep669_stack_near_end()) {
         return eval_hook_low(ts, frame, throwflag);
     }
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        if (!hook_wanted) {
-            hook_idle();
-        }
+    if (!hook_wanted) {
+        /* Nothing wanted (out of line: the common path keeps no frame). */
+        return eval_hook_idle(ts, frame, throwflag);
+    }
+    if (ts->tracing) {
+        /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
