@@ -77,7 +77,7 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
             err = -1;
             break;
         }
-        int disable = pep669_monitor_is_disable(res);
+        int disable = pep669_monitor_is_disable(ts, res);
         Py_DECREF(res);
         if (!disable) {
             continue;

@@ -19,11 +19,11 @@ enter_scope(PyMonitoringState *state_array, uint64_t *version,
             const uint8_t *event_types, Py_ssize_t length)
 {
     if (!pep669_monitor_serves_interpreter()) {
-        /* Another interpreter's extension (one whose module init ran
-         * once, in the main interpreter): no tool of this interpreter
-         * can see its events.  The version is one the engine never
-         * reaches, so the next scope entered in the main interpreter
-         * reads the tools again. */
+        /* An interpreter that never imported pep669 (an extension whose
+         * module init ran in another one): it has no tools.  The
+         * version is one the engine never reaches, so the next scope
+         * entered in an interpreter with an engine reads the tools
+         * again. */
         for (Py_ssize_t i = 0; i < length; i++) {
             state_array[i].active = 0;
         }
@@ -63,8 +63,9 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
         return -1;
     }
     if (!pep669_monitor_serves_interpreter()) {
-        /* A state filled in the main interpreter, used in another one:
-         * the main interpreter's callbacks must not run here. */
+        /* An interpreter that never imported pep669: no callbacks (a
+         * state filled in another interpreter must not call that one's
+         * callbacks here). */
         return 0;
     }
     PyObject *extra[2] = {extra0, extra1};

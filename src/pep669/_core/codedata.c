@@ -10,10 +10,11 @@
 
 static void (*release_clone)(struct Pep669Clone *);
 
-/* Code objects with local events, linked through next_local/prev_local;
- * the registry keeps their count (local_code_count) and, per tool, how
- * many have STOP_ITERATION (local_stop_iteration). */
-static Pep669CodeData *local_codes;
+/* Code objects with local events, linked through next_local/prev_local
+ * from the registry's local_codes; the registry keeps their count
+ * (local_code_count) and, per tool, how many have STOP_ITERATION
+ * (local_stop_iteration). */
+#define local_codes (pep669_registry.local_codes)
 
 #ifdef PEP669_DEBUG
 /* Debug builds: where the list starts, for module.c's invariant check. */
@@ -91,6 +92,12 @@ free_code_data(void *ptr)
     if (cd == NULL) {
         return;
     }
+    /* The code's own interpreter's registry, whichever is current (a
+     * torn-down one is kept until its last code data goes). */
+    Pep669Registry *saved = pep669_registry_current;
+    pep669_registry_current = cd->owner;
+    PEP669_ASSERT(cd->owner->code_data_count > 0);
+    cd->owner->code_data_count--;
     count_stop_iteration(cd, -1);  /* (no-op unless linked) */
     unlink_local(cd);
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
@@ -108,6 +115,7 @@ free_code_data(void *ptr)
         release_clone(cd->clone);
     }
     PyMem_RawFree(cd);
+    pep669_registry_current = saved;
 }
 
 int
@@ -145,11 +153,14 @@ pep669_code_data_ensure(PyCodeObject *co)
     }
     cd->nunits = pep669_backend_code_units(co);
     cd->version = pep669_registry.version - 1;  /* stale: refresh first */
+    PEP669_ASSERT(pep669_registry_live());
+    cd->owner = &pep669_registry;
     if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
                          cd) < 0) {
         PyMem_RawFree(cd);
         return NULL;
     }
+    cd->owner->code_data_count++;
     return cd;
 }
 

@@ -125,6 +125,9 @@ typedef struct Pep669CodeData {
      * `await` while monitored: 3.13 has specialised the RESUME there (see
      * frames.c, delegate_thrown). */
     uint8_t delegation_resumed;
+    /* The registry of the code's interpreter (the code object's free
+     * function may run when another registry is current). */
+    Pep669Registry *owner;
     /* Link in the list of code objects with local events (codedata.c). */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;

@@ -139,13 +139,4 @@ PyErr_SetRaisedException(PyObject *exc)
 #  define PEP669_LIKELY(x) (x)
 #endif
 
-/* The engine serves the main interpreter only (module.c: a
- * sub-interpreter cannot import it); C API calls made from another
- * interpreter do nothing. */
-static inline int
-pep669_in_main_interpreter(void)
-{
-    return PyThreadState_Get()->interp == PyInterpreterState_Main();
-}
-
 #endif

@@ -612,6 +612,9 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
 {
     PyCodeObject *co = rec->hook_code;
     int rethrow;
+    /* The frame's code may have run another thread state's engine on this
+     * OS thread (a sub-interpreter). */
+    pep669_enter(ts);
     pep669_trace_ran(ts, rec);
     if (rec->hook_quiet) {
         if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {

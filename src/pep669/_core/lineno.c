@@ -62,6 +62,7 @@ pep669_trace_frame_moved(PyFrameObject *frame, int lasti, int jump)
 static int
 lineno_set(PyObject *self, PyObject *value, void *closure)
 {
+    pep669_enter(PyThreadState_Get());
     int event = pep669_thread.what_event;
     if (event < 0 || !PyFrame_Check(self)) {
         /* Not from a callback: the interpreter's rules (a legacy trace

@@ -13,6 +13,9 @@
 #include "monitor_engine.h"
 #include "trampoline.h"
 #include "suspended.h"
+#include "thread_state.h"
+
+#include <string.h>
 
 /* ---- argument handling, with argument clinic's messages ---- */
 
@@ -78,8 +81,31 @@ as_code(PyObject *obj)
     return 0;
 }
 
+/* Every function's entry: the calling interpreter's registry and the
+ * thread state's per-thread state made current (registry.h). */
+static int
+enter(void)
+{
+    pep669_enter(PyThreadState_Get());
+    if (!pep669_registry_live()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "pep669: this interpreter's monitoring engine was "
+                        "torn down (the interpreter is finalizing)");
+        return -1;
+    }
+    return 0;
+}
+
+#define ENTER() \
+    do { \
+        if (enter() < 0) { \
+            return NULL; \
+        } \
+    } while (0)
+
 #define ARGS(name, n) \
     do { \
+        ENTER(); \
         if (check_args(name, nargs, kwnames, n) < 0) { \
             return NULL; \
         } \
@@ -281,10 +307,14 @@ static PyMethodDef monitoring_methods[] = {
 static PyObject *
 backend_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
 {
+    Py_ssize_t live, all;
+    ENTER();
+    pep669_registry_count(&live, &all);
     return Py_BuildValue(
-        "{s:O,s:n}",
+        "{s:O,s:n,s:n,s:n}",
         "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
-        "local_codes", pep669_registry.local_code_count);
+        "local_codes", pep669_registry.local_code_count,
+        "registries", live, "registries_made", all);
 }
 
 static PyObject *
@@ -292,6 +322,7 @@ line_locations(PyObject *Py_UNUSED(mod), PyObject *code)
 {
     const int *starts;
     Py_ssize_t n;
+    ENTER();
     if (!PyCode_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "a code object is required");
         return NULL;
@@ -317,6 +348,7 @@ line_locations(PyObject *Py_UNUSED(mod), PyObject *code)
 static PyObject *
 probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
 {
+    ENTER();
     if (!PyCode_Check(code)) {
         PyErr_SetString(PyExc_TypeError, "a code object is required");
         return NULL;
@@ -334,6 +366,7 @@ static PyObject *
 stack_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
 {
     uintptr_t sp, low, high, limit, limit_callback;
+    ENTER();
     pep669_stack_state(&sp, &low, &high, &limit, &limit_callback);
     return Py_BuildValue("(KKKKK)", (unsigned long long)sp,
                          (unsigned long long)low, (unsigned long long)high,
@@ -373,6 +406,7 @@ invariant(PyObject *problems, int holds, const char *what)
 static PyObject *
 check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
 {
+    ENTER();
     const Pep669Registry *r = &pep669_registry;
     /* owned */
     PyObject *problems = PyList_New(0);
@@ -575,35 +609,99 @@ error:
     return NULL;
 }
 
-/* ---- the module: multi-phase init, main interpreter only ----
+/* ---- the module: multi-phase init, one engine per interpreter ----
  *
- * The engine's state (registry, hook, trampoline, probes) is one per
- * process, and its objects belong to the interpreter that imported it.
- * A sub-interpreter therefore gets an ImportError: sharing the registry
- * would deliver one interpreter's events to another's callbacks, and
- * with single-phase init (a copied module dict) the destruction of the
- * sub-interpreter cleared the shared `monitoring` namespace, leaving None
- * in every function of the main interpreter's.  Multi-phase init runs
- * exec_module in every interpreter, so the check cannot be skipped. */
+ * Each interpreter that imports the module gets its own registry (tools,
+ * callbacks, events, the code objects with local events, the eval-frame
+ * hook's chain, the `monitoring` namespace): registry.h.  The module's
+ * state points to it; the registry lives as long as the interpreter (a
+ * capsule in the interpreter's dict tears it down when the interpreter
+ * is cleared), so that importing the module anew finds the same
+ * namespace and tools, as sys.monitoring does natively.  What stays
+ * process-wide is what CPython shares between interpreters: the static
+ * types whose getters pep669 swaps (suspended.c, lineno.c: installed once,
+ * and they consult only the running thread's state), the probe type. */
 
-/* The one namespace, handed out again if the main interpreter imports
- * the module anew. */
-static PyObject *monitoring_ns = NULL;
+typedef struct {
+    Pep669Registry *registry;  /* borrowed: the interpreter's */
+} ModuleState;
+
+#define ENGINE_KEY "pep669._monitoring.engine"
+
+/* The interpreter's dict is being cleared (Py_EndInterpreter, or the
+ * main interpreter's finalization): every tool cleared and freed (the
+ * callbacks' references dropped, the hook and the trampoline gone from
+ * this interpreter), the per-thread states of its thread states
+ * forgotten, the registry closed.  Code data of its code objects that
+ * are still alive keep the struct until they go (codedata.c). */
+static void
+teardown(PyObject *capsule)
+{
+    Pep669Registry *r = PyCapsule_GetPointer(capsule, ENGINE_KEY);
+    PyThreadState *ts = _PyThreadState_UncheckedGet();
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (r == NULL || r->interp == NULL) {
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+        return;
+    }
+    PyInterpreterState *interp = r->interp;
+    if (ts != NULL && ts->interp == interp) {
+        pep669_enter(ts);
+        PEP669_ASSERT(pep669_registry_current == r);
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (pep669_clear_tool_id(tool) < 0 ||
+                pep669_free_tool_id(tool) < 0) {
+                PyErr_WriteUnraisable(capsule);
+            }
+        }
+        pep669_thread_forget(interp);
+    }
+    else {
+        /* Not on one of its thread states (not seen in CPython): only
+         * the references go; its hook dies with the interpreter. */
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            Py_CLEAR(r->names[tool]);
+            r->global_events[tool] = 0;
+            for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+                Py_CLEAR(r->callbacks[tool][ev]);
+            }
+        }
+        r->active_union = 0;
+        memset(r->active_tools, 0, sizeof(r->active_tools));
+    }
+    pep669_registry_close(r);
+    PyErr_Restore(type, value, tb);
+}
 
 static int
 exec_module(PyObject *mod)
 {
-    if (!pep669_in_main_interpreter()) {
-        PyErr_SetString(
-            PyExc_ImportError,
-            "pep669 cannot be imported in a sub-interpreter on CPython "
-            "3.8-3.11: its monitoring engine (tools, callbacks, events and "
-            "the eval-frame hook) exists once per process and serves the "
-            "main interpreter only; on CPython 3.12+ sys.monitoring is "
-            "per-interpreter");
+    int made;
+    Pep669Registry *r = pep669_registry_open(&made);
+    if (r == NULL) {
         return -1;
     }
-    if (pep669_code_data_init() < 0 || pep669_registry_init() < 0 ||
+    ((ModuleState *)PyModule_GetState(mod))->registry = r;
+    if (made) {
+        /* The registry goes with the interpreter (see teardown). */
+        PyObject *dict = PyInterpreterState_GetDict(r->interp);
+        /* owned */
+        PyObject *capsule = PyCapsule_New(r, ENGINE_KEY, teardown);
+        if (dict == NULL || capsule == NULL ||
+            PyDict_SetItemString(dict, ENGINE_KEY, capsule) < 0) {
+            if (dict == NULL && !PyErr_Occurred()) {
+                PyErr_SetString(PyExc_RuntimeError,
+                                "pep669: the interpreter has no dict");
+            }
+            /* (the capsule's destructor tears the registry down) */
+            Py_XDECREF(capsule);
+            return -1;
+        }
+        Py_DECREF(capsule);
+    }
+    if (pep669_code_data_init() < 0 ||
         pep669_backend_init() < 0 || pep669_probe_fire_init() < 0 ||
         pep669_lineno_init() < 0 ||
         pep669_suspended_init() < 0) {
@@ -611,22 +709,24 @@ exec_module(PyObject *mod)
     }
     /* The lower layers tell the upper ones through these: the registry
      * after every change (hooks follow), the code data when a code object
-     * with a clone goes. */
+     * with a clone goes, the registry when the thread state on an OS
+     * thread changes (the per-thread state follows). */
     static const Pep669RegistryListener listener = {
         .events_changed = pep669_frames_update,
         .recheck_hook = pep669_backend_recheck_eval_hook,
     };
     pep669_registry_listen(&listener);
+    pep669_registry_on_switch(pep669_thread_switch);
     pep669_code_data_on_free_clone(pep669_clone_decref);
     pep669_monitor_engine_hooks(pep669_trace_callbacks_begin,
                                 pep669_trace_callbacks_end);
-    if (monitoring_ns == NULL) {
-        monitoring_ns = make_monitoring();
-        if (monitoring_ns == NULL) {
+    if (r->monitoring_ns == NULL) {
+        r->monitoring_ns = make_monitoring();
+        if (r->monitoring_ns == NULL) {
             return -1;
         }
     }
-    if (PyModule_AddObjectRef(mod, "monitoring", monitoring_ns) < 0) {
+    if (PyModule_AddObjectRef(mod, "monitoring", r->monitoring_ns) < 0) {
         return -1;
     }
     /* pep669.h's table (the package exports it as pep669._C_API). */
@@ -649,7 +749,7 @@ static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pep669._monitoring",
     .m_doc = "The pep669 engine: sys.monitoring for CPython 3.8-3.11.",
-    .m_size = 0,
+    .m_size = sizeof(ModuleState),
     .m_methods = module_methods,
     .m_slots = module_slots,
 };

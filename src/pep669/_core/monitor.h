@@ -23,7 +23,10 @@ uint8_t pep669_monitor_global_tools(int event);
 PyObject *pep669_monitor_callback(int tool, int event);
 /* Remove it (DISABLE returned for an event that cannot be disabled). */
 void pep669_monitor_remove_callback(int tool, int event);
-int pep669_monitor_is_disable(PyObject *result);
+/* The callback's result is DISABLE.  (3.8-3.11: first, `ts`'s engine
+ * state is made current again: the callback may have run another
+ * interpreter's on this OS thread.) */
+int pep669_monitor_is_disable(PyThreadState *ts, PyObject *result);
 /* sys.monitoring.MISSING (borrowed). */
 PyObject *pep669_monitor_missing(void);
 /* While a callback runs: the interpreter's own events are suppressed on

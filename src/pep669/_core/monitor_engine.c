@@ -16,7 +16,9 @@ static PEP669_THREAD_LOCAL int loops_open = 0;
 int
 pep669_monitor_serves_interpreter(void)
 {
-    return pep669_in_main_interpreter();
+    /* (the C API's entry: the calling interpreter's registry) */
+    pep669_enter(PyThreadState_Get());
+    return pep669_registry_live();
 }
 
 uint64_t
@@ -65,8 +67,11 @@ pep669_monitor_remove_callback(int tool, int event)
 }
 
 int
-pep669_monitor_is_disable(PyObject *result)
+pep669_monitor_is_disable(PyThreadState *ts, PyObject *result)
 {
+    /* (the callback may have run another thread state's engine on this
+     * OS thread; the next callback of the loop is read after this) */
+    pep669_enter(ts);
     return result == pep669_registry.disable;
 }
 
@@ -125,5 +130,6 @@ pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
 {
     PEP669_ASSERT(loops_open > 0);
     PEP669_DEBUG_ONLY(loops_open--;)
+    pep669_enter(ts);  /* (after a callback that failed: as is_disable) */
     callbacks_end_hook(ts, saved);
 }

@@ -237,7 +237,7 @@ pep669_monitor_remove_callback(int tool, int event)
 }
 
 int
-pep669_monitor_is_disable(PyObject *result)
+pep669_monitor_is_disable(PyThreadState *Py_UNUSED(ts), PyObject *result)
 {
     return result == pep669_nat.disable;
 }

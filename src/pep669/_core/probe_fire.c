@@ -321,6 +321,7 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
             pep669_clone_unpatch_site(cl, site);
         }
         res = pep669_backend_call_site_run(site, top);
+        pep669_enter(ts);  /* (the callee may have run a sub-interpreter) */
         if (!inlined &&
             probe_call_ended(ts, cd, co, loc, callable, arg0,
                              res == NULL, tools) < 0) {
@@ -343,6 +344,7 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     Pep669Probe *probe = (Pep669Probe *)self;
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
+    pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669Site *site = NULL;
     if (probe->site >= 0 && cl != NULL && frame != NULL) {
@@ -414,6 +416,7 @@ probe_bool(PyObject *self)
     Pep669Probe *probe = (Pep669Probe *)self;
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
+    pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     if (probe->site >= 0) {
         return call_probe_bool(probe);

@@ -7,12 +7,67 @@
 
 #include <string.h>
 
-Pep669Registry pep669_registry = {.extra_index = -1};
+/* What a thread sees before its first entry, or in an interpreter without
+ * pep669: nothing in use, nothing wanted.  Nothing writes it. */
+static Pep669Registry idle = {.extra_index = -1};
 
-int
-pep669_registry_init(void)
+PEP669_THREAD_LOCAL_FAST Pep669Registry *pep669_registry_current = &idle;
+PEP669_THREAD_LOCAL_FAST PyThreadState *pep669_registry_tstate = NULL;
+
+/* Every registry made in the process, live or torn down (under the GIL,
+ * which all interpreters share before 3.12). */
+static Pep669Registry *all_registries = NULL;
+
+static void (*switch_hook)(PyThreadState *, PyThreadState *);
+
+void
+pep669_registry_count(Py_ssize_t *live, Py_ssize_t *all)
 {
-    Pep669Registry *r = &pep669_registry;
+    *live = *all = 0;
+    for (Pep669Registry *r = all_registries; r != NULL; r = r->next) {
+        *live += r->interp != NULL;
+        *all += 1;
+    }
+}
+
+void
+pep669_registry_on_switch(void (*hook)(PyThreadState *, PyThreadState *))
+{
+    switch_hook = hook;
+}
+
+static Pep669Registry *
+find_registry(PyInterpreterState *interp)
+{
+    for (Pep669Registry *r = all_registries; r != NULL; r = r->next) {
+        if (r->interp == interp) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+void
+pep669_registry_switch(PyThreadState *ts)
+{
+    if (ts == NULL) {
+        /* (a caller that did not know it) */
+        ts = _PyThreadState_UncheckedGet();
+        if (ts == NULL || ts == pep669_registry_tstate) {
+            return;
+        }
+    }
+    Pep669Registry *r = find_registry(ts->interp);
+    if (switch_hook != NULL) {
+        switch_hook(pep669_registry_tstate, r != NULL ? ts : NULL);
+    }
+    pep669_registry_current = r != NULL ? r : &idle;
+    pep669_registry_tstate = r != NULL ? ts : NULL;
+}
+
+static int
+make_singletons(Pep669Registry *r)
+{
     if (r->disable == NULL) {
         r->disable = PyObject_CallObject((PyObject *)&PyBaseObject_Type,
                                          NULL);
@@ -28,6 +83,60 @@ pep669_registry_init(void)
         }
     }
     return 0;
+}
+
+Pep669Registry *
+pep669_registry_open(int *made)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    Pep669Registry *r = find_registry(ts->interp);
+    *made = 0;
+    if (r == NULL) {
+        /* A torn-down registry no code data points to any more, else a
+         * new one. */
+        for (r = all_registries; r != NULL; r = r->next) {
+            if (r->interp == NULL && r->code_data_count == 0) {
+                break;
+            }
+        }
+        if (r == NULL) {
+            r = PyMem_RawCalloc(1, sizeof(*r));
+            if (r == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
+            r->next = all_registries;
+            all_registries = r;
+        }
+        Pep669Registry *next = r->next;
+        memset(r, 0, sizeof(*r));
+        r->next = next;
+        r->extra_index = -1;
+        r->interp = ts->interp;
+        *made = 1;
+    }
+    /* The per-thread state serves ts from now on (as at any entry: the
+     * state of the thread state that ran on this OS thread before is
+     * parked). */
+    pep669_enter(ts);
+    PEP669_ASSERT(pep669_registry_current == r);
+    if (make_singletons(r) < 0) {
+        return NULL;
+    }
+    return r;
+}
+
+void
+pep669_registry_close(Pep669Registry *r)
+{
+    PEP669_ASSERT(r != &idle && r->interp != NULL);
+    Py_CLEAR(r->disable);
+    Py_CLEAR(r->missing);
+    Py_CLEAR(r->monitoring_ns);
+    r->interp = NULL;
+    /* (the caller has made the per-thread state fresh) */
+    pep669_registry_current = &idle;
+    pep669_registry_tstate = NULL;
 }
 
 void

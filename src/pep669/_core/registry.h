@@ -22,7 +22,12 @@ typedef struct {
     int (*recheck_hook)(void);
 } Pep669RegistryListener;
 
-typedef struct {
+struct Pep669CodeData;
+
+/* One interpreter's monitoring state (3.8-3.11: each interpreter that
+ * imports pep669 has its own; module.c makes it and tears it down with
+ * the interpreter).  The thread's is `pep669_registry` (below). */
+typedef struct Pep669Registry {
     PyObject *names[PEP669_TOOL_COUNT];
     PyObject *callbacks[PEP669_TOOL_COUNT][PEP669_EVENT_COUNT];
     uint32_t global_events[PEP669_TOOL_COUNT];
@@ -63,12 +68,80 @@ typedef struct {
     PyObject *disable;                         /* DISABLE singleton */
     PyObject *missing;                         /* MISSING singleton */
     Pep669RegistryListener listener;
+    /* Kept by codedata.c: the code objects with local events (linked
+     * through their next_local), and how many code data point here (a
+     * torn-down registry is reused only once none does). */
+    struct Pep669CodeData *local_codes;
+    Py_ssize_t code_data_count;
+    /* Kept by the backend's hook (backend/hook.c.h, per interpreter as
+     * the interpreter's evaluator slot is): the evaluator ours chains to,
+     * whether some tool wants the hook, whether ours is in the chain. */
+    struct {
+        void (*prev)(void);  /* a _PyFrameEvalFunction */
+        int wanted;
+        int in_chain;
+    } hook;
+    /* Kept by module.c: the interpreter's `monitoring` namespace (owned),
+     * handed out again if the module is imported anew. */
+    PyObject *monitoring_ns;
+    /* The interpreter it serves (NULL: torn down), and the list of all
+     * registries of the process (pep669_registry_open). */
+    PyInterpreterState *interp;
+    struct Pep669Registry *next;
 } Pep669Registry;
 
-extern Pep669Registry pep669_registry;
+/* The registry of the interpreter whose thread state runs on this OS
+ * thread, and that thread state (NULL: not known yet, or the interpreter
+ * has no registry: the registry is then an empty one that nothing
+ * writes).  Every entry into the engine from the interpreter (the hook,
+ * the trace function, a probe, the module's functions, the C API, a
+ * callback returning) checks the thread state first (pep669_enter): the
+ * hot paths pay one thread-local compare, and threads of different
+ * interpreters never see each other's registry.  Kept by registry.c. */
+extern PEP669_THREAD_LOCAL_FAST Pep669Registry *pep669_registry_current;
+extern PEP669_THREAD_LOCAL_FAST PyThreadState *pep669_registry_tstate;
+#define pep669_registry (*pep669_registry_current)
 
-/* The DISABLE and MISSING singletons; -1 with an exception. */
-int pep669_registry_init(void);
+/* Make `ts`'s interpreter's registry current on this OS thread and tell
+ * the thread-state switch (pep669_registry_on_switch) that the engine's
+ * per-thread state now serves `ts`. */
+void pep669_registry_switch(PyThreadState *ts);
+
+static inline void
+pep669_enter(PyThreadState *ts)
+{
+    if (PEP669_UNLIKELY(pep669_registry_tstate != ts)) {
+        pep669_registry_switch(ts);
+    }
+}
+
+/* 1 if the thread's interpreter has a live registry. */
+static inline int
+pep669_registry_live(void)
+{
+    return pep669_registry_current->interp != NULL;
+}
+
+/* Who moves the per-thread state when the thread state running on an OS
+ * thread changes (thread_state.c; module init registers it): `from` is
+ * the thread state the per-thread state served (NULL: none, it is
+ * fresh), `to` the one it serves next. */
+void pep669_registry_on_switch(void (*hook)(PyThreadState *from,
+                                            PyThreadState *to));
+
+/* The current interpreter's registry, made (or a torn-down one reused)
+ * with the DISABLE and MISSING singletons if it has none, and made
+ * current on this thread; NULL with an exception.  *made: 1 if new. */
+Pep669Registry *pep669_registry_open(int *made);
+
+/* The interpreter of `r` is being torn down (module.c, after clearing
+ * every tool): drop its singletons and namespace, forget the interpreter
+ * (the struct is reused once no code data points to it), and make
+ * nothing current on this thread. */
+void pep669_registry_close(Pep669Registry *r);
+
+/* (tests) How many registries serve an interpreter, how many exist. */
+void pep669_registry_count(Py_ssize_t *live, Py_ssize_t *all);
 
 /* Who hears of registry changes (module init). */
 void pep669_registry_listen(const Pep669RegistryListener *listener);

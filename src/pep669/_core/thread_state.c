@@ -8,3 +8,115 @@ PEP669_THREAD_LOCAL_FAST Pep669ThreadState pep669_thread = {
                  .call_end = -1, .stop_offset = -1, .legacy_lines = 1},
     .stack = {.limit = UINTPTR_MAX},
 };
+
+/* ---- one OS thread, several thread states ----
+ *
+ * pep669_thread is per OS thread, but the state it keeps (the records'
+ * top, the unhooked slot, the trampoline's words, the event whose
+ * callbacks run) belongs to one Python thread state.  Before 3.12 a
+ * sub-interpreter can run on the OS thread of the thread state that made
+ * it (_testcapi.run_in_subinterp, _xxsubinterpreters.run_string) with a
+ * thread state of its own.  The registry tells (pep669_registry_switch,
+ * at the next entry into the engine) when the thread state changes: the
+ * state of the one that leaves is parked here (if it holds anything) and
+ * the parked state of the one that comes is put back (else a fresh one).
+ * The record cache and the C stack's bounds stay: they are the OS
+ * thread's.  Under the GIL, which all interpreters share before 3.12. */
+
+typedef struct Parked {
+    struct Parked *next;
+    PyThreadState *ts;
+    PyInterpreterState *interp;
+    Pep669ThreadState state;
+} Parked;
+
+static Parked *parked = NULL;
+
+static const Pep669ThreadState fresh = {
+    .what_event = -1,
+    .line_origin = PEP669_ORIGIN_NONE,
+    .unhooked = {.last_line = -1, .prev_offset = -1, .call_offset = -1,
+                 .call_end = -1, .stop_offset = -1, .legacy_lines = 1},
+    .stack = {.limit = UINTPTR_MAX},
+};
+
+/* The thread state's part of pep669_thread holds nothing. */
+static int
+is_fresh(const Pep669ThreadState *st)
+{
+    return st->record_top == NULL && st->unhooked.frame == NULL &&
+           st->unhooked_exc == NULL && st->what_event == -1 &&
+           st->trampoline.legacy_func == NULL &&
+           st->trampoline.light_mode == 0;
+}
+
+/* pep669_thread's thread-state part from `from` (the OS thread's part
+ * kept). */
+static void
+load(const Pep669ThreadState *from)
+{
+    Pep669ThreadState os_part = pep669_thread;
+    pep669_thread = *from;
+    pep669_thread.record_cache = os_part.record_cache;
+    pep669_thread.record_cached = os_part.record_cached;
+    pep669_thread.record_keyed = os_part.record_keyed;
+    pep669_thread.stack = os_part.stack;
+}
+
+void
+pep669_thread_switch(PyThreadState *from, PyThreadState *to)
+{
+    if (from == to) {
+        return;
+    }
+    /* (the interpreter `from` belonged to is the current registry's:
+     * `from` itself may be gone, if its interpreter was destroyed from
+     * another OS thread, and is only compared, never read) */
+    PyInterpreterState *from_interp = pep669_registry_current->interp;
+    if (from != NULL && from_interp == NULL) {
+        /* Its interpreter's engine was torn down: nothing to keep. */
+        Py_CLEAR(pep669_thread.unhooked_exc);
+    }
+    else if (from != NULL && !is_fresh(&pep669_thread)) {
+        Parked *p = PyMem_RawMalloc(sizeof(*p));
+        if (p == NULL) {
+            /* Nothing to report to: the state is lost (its records stay
+             * linked from their frames' hooks, which unlink them). */
+            Py_FatalError("pep669: out of memory parking a thread's state");
+        }
+        p->ts = from;
+        p->interp = from_interp;
+        p->state = pep669_thread;
+        p->next = parked;
+        parked = p;
+    }
+    for (Parked **link = &parked; *link != NULL; link = &(*link)->next) {
+        Parked *p = *link;
+        if (p->ts == to && to != NULL && p->interp == to->interp) {
+            *link = p->next;
+            load(&p->state);
+            PyMem_RawFree(p);
+            return;
+        }
+    }
+    load(&fresh);
+}
+
+void
+pep669_thread_forget(PyInterpreterState *interp)
+{
+    /* The current one first, then those parked. */
+    Py_CLEAR(pep669_thread.unhooked_exc);
+    load(&fresh);
+    for (Parked **link = &parked; *link != NULL;) {
+        Parked *p = *link;
+        if (p->interp == interp) {
+            *link = p->next;
+            Py_XDECREF(p->state.unhooked_exc);
+            PyMem_RawFree(p);
+        }
+        else {
+            link = &p->next;
+        }
+    }
+}

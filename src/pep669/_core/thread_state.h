@@ -67,6 +67,16 @@ typedef struct Pep669ThreadState {
 
 extern PEP669_THREAD_LOCAL_FAST Pep669ThreadState pep669_thread;
 
+/* The thread state served changes on this OS thread (registered with
+ * pep669_registry_on_switch): park the state of `from`, put back that of
+ * `to` (or a fresh one). */
+void pep669_thread_switch(PyThreadState *from, PyThreadState *to);
+
+/* `interp` is being torn down: the current per-thread state made fresh
+ * (it is the interpreter's), and the parked ones of its thread states
+ * dropped. */
+void pep669_thread_forget(PyInterpreterState *interp);
+
 /* The record of `frame` if it is the innermost frame run through the hook,
  * else NULL. */
 static inline Pep669Record *

@@ -388,11 +388,16 @@ pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
     if (rec == NULL && is_unhooked(fr)) {
         rec = &pep669_thread.unhooked;
     }
+    int err;
     if (rec == NULL || !rec->engaged) {
-        return pep669_backend_trace_forward(obj, frame, what, arg);
+        err = pep669_backend_trace_forward(obj, frame, what, arg);
+        /* (the tracer may have run a sub-interpreter's engine) */
+        pep669_enter(PyThreadState_GET());
+        return err;
     }
     flags_show(rec, frame);
-    int err = pep669_backend_trace_forward(obj, frame, what, arg);
+    err = pep669_backend_trace_forward(obj, frame, what, arg);
+    pep669_enter(PyThreadState_GET());
     flags_unshow(rec, frame);
     return err;
 }

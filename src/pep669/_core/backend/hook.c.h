@@ -20,8 +20,9 @@
 #include "engine_entry.h"
 #include "stack.h"
 
-/* The evaluator ours chains to, and a call of it. */
-static _PyFrameEvalFunction prev_eval = NULL;
+/* The evaluator ours chains to, and a call of it.  Per interpreter, as
+ * the evaluator slot is: kept in the thread's registry (registry.h). */
+#define prev_eval ((_PyFrameEvalFunction)pep669_registry.hook.prev)
 #if PEP669_HOOK_TSTATE
 #  define PEP669_EVAL_PREV(ts, frame, throwflag) \
       prev_eval((ts), (frame), (throwflag))
@@ -50,8 +51,8 @@ static _PyFrameEvalFunction prev_eval = NULL;
  *   register_callback, ... all end in pep669_backend_set_eval_hook).
  * - Ours, back on top with nothing wanted, steps out of the slot the next
  *   time it runs (hook_idle). */
-static int hook_wanted = 0;
-static int in_chain = 0;
+#define hook_wanted (pep669_registry.hook.wanted)
+#define in_chain (pep669_registry.hook.in_chain)
 
 static int
 hook_is_default(_PyFrameEvalFunction func)
@@ -109,6 +110,16 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }
 
+static PEP669_NOINLINE PyObject *eval_hook_switch(
+    PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
+
+static PEP669_NOINLINE PyObject *
+eval_hook_idle(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    hook_idle();
+    return PEP669_EVAL_PREV(ts, frame, throwflag);
+}
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -117,17 +128,42 @@ __attribute__((always_inline))
 static inline PyObject *
 eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
+    if (PEP669_UNLIKELY(pep669_registry_tstate != ts)) {
+        /* Another thread state on this OS thread since the engine last
+         * ran here (a sub-interpreter's, or the first run). */
+        return eval_hook_switch(ts, frame, throwflag);
+    }
     if (pep669_stack_near_end()) {
         return eval_hook_low(ts, frame, throwflag);
     }
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        if (!hook_wanted) {
-            hook_idle();
-        }
+    if (!hook_wanted) {
+        /* Nothing wanted (out of line: the common path keeps no frame). */
+        return eval_hook_idle(ts, frame, throwflag);
+    }
+    if (ts->tracing) {
+        /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+}
+
+/* The registry and per-thread state of ts made current first (out of
+ * line). */
+static PEP669_NOINLINE PyObject *
+eval_hook_switch(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    pep669_registry_switch(ts);
+    if (!pep669_registry_live()) {
+        /* The interpreter's engine was torn down while a foreign
+         * evaluator kept ours in its chain: run the frame as natively. */
+#if PEP669_HOOK_TSTATE
+        return _PyEval_EvalFrameDefault(ts, frame, throwflag);
+#else
+        return _PyEval_EvalFrameDefault(frame, throwflag);
+#endif
+    }
+    PEP669_ASSERT(pep669_registry_tstate == ts);
+    return eval_hook_run(ts, frame, throwflag);
 }
 
 #if PEP669_HOOK_TSTATE
@@ -167,7 +203,7 @@ pep669_backend_set_eval_hook(int on)
     }
     if (on && !in_chain) {
         /* On top of what is there, chained to it. */
-        prev_eval = current;
+        pep669_registry.hook.prev = (void (*)(void))current;
         set_eval(hook);
         in_chain = 1;
     }

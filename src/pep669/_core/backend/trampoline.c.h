@@ -79,11 +79,12 @@ static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
+    PyThreadState *ts = PyThreadState_GET();
+    pep669_enter(ts);
     unsigned int moves = trampoline_moves;
     void *shown = PEP669_TRAMPOLINE_SHOW(frame);
     int err = trampoline_events(obj, frame, what, arg);
     PEP669_TRAMPOLINE_UNSHOW(frame, shown);
-    PyThreadState *ts = PyThreadState_GET();
     if (ts->c_tracefunc != trampoline && moves == trampoline_moves) {
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
