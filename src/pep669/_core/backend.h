@@ -341,6 +341,9 @@ typedef struct {
      * branch itself (src: its first byte), made to jump to the stub. */
     int line;
     int bsrc;
+    /* (3.11) A site on a jump: the unit of the COMPARE_OP before it that
+     * the specializer may fuse with the jump as it is patched (0: none). */
+    int fused;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and

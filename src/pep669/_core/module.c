@@ -609,7 +609,7 @@ exec_module(PyObject *mod)
         .recheck_hook = pep669_backend_recheck_eval_hook,
     };
     pep669_registry_listen(&listener);
-    pep669_code_data_on_free_clone(pep669_clone_decref);
+    pep669_code_data_on_free_clone(pep669_clone_drop);
     pep669_monitor_engine_hooks(pep669_trace_callbacks_begin,
                                 pep669_trace_callbacks_end);
     if (monitoring_ns == NULL) {
