@@ -80,19 +80,20 @@ pep669_backend_jump_reach(PyCodeObject *co, int src)
  * it was backward in *backward; site->at, ->width and ->fused set.  -1 if
  * it cannot have a site. */
 static int
-p11_jump_site(const _Py_CODEUNIT *code, int units, Pep669Site *site,
-              int *op, int *backward)
+p11_jump_site(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+              Pep669Site *site, int *op, int *backward)
 {
-    int s = site->src / P11_UNIT;
+    int s = site->src / P11_UNIT, next, target;
     if (site->src < 0 || s >= units) {
         return -1;
     }
+    /* (where it goes: the backend's flow, which reads the same
+     * instruction in the code's running bytes) */
+    int at = pep669_backend_flow(co, site->src, &next, &target);
     Pep669Instr in = instr_at(code, units, s);
-    int after = instr_next(in);
     *op = p11_forward_jump(in.op, backward);
-    int target = *backward ? after - in.arg : after + in.arg;
-    if (*op < 0 || target * P11_UNIT != site->loc ||
-        in.unit - s > 3 || after != in.unit + 1) {
+    if (*op < 0 || at != in.unit * P11_UNIT || target != site->loc ||
+        in.unit - s > 3 || instr_next(in) != in.unit + 1) {
         return -1;
     }
     site->at = site->src;
@@ -149,11 +150,12 @@ p11_unfuse(_Py_CODEUNIT *code, const Pep669Site *site)
 /* A site on a jump: its stub at out[*at] (moved past it), the jump made
  * to go there, its units marked in `taken`.  -1 if it cannot. */
 static int
-p11_jump_site_stub(const _Py_CODEUNIT *code, int units, _Py_CODEUNIT *out,
-                   int *at, int k, Pep669Site *site, uint8_t *taken)
+p11_jump_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+                   _Py_CODEUNIT *out, int *at, int k, Pep669Site *site,
+                   uint8_t *taken)
 {
     int op, backward;
-    if (p11_jump_site(code, units, site, &op, &backward) < 0) {
+    if (p11_jump_site(co, code, units, site, &op, &backward) < 0) {
         return -1;
     }
     int size = p11_stub(out, *at, k, site->loc / P11_UNIT,

@@ -400,8 +400,8 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
         if (site->src >= 0) {
-            if (p11_jump_site_stub(code, units, out, &at, k, site, taken) <
-                0) {
+            if (p11_jump_site_stub(co, code, units, out, &at, k, site,
+                                   taken) < 0) {
                 goto refuse;
             }
             continue;
