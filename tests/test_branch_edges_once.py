@@ -325,21 +325,13 @@ class ChangesTest(EdgesOnceTestCase):
         one_sided(20, 3)
         self.assertEqual(rec.records, [])
         # used again: a fresh start, every edge once more (3.14: the
-        # cleared tool's events and their DISABLEs go).  The 3.8-3.11
-        # engine keeps the DISABLEs across clear_tool_id: there only the
-        # hit edge comes.
+        # cleared tool's events and their DISABLEs go)
         rec.register()
         M.set_events(TOOL, SIDES)
         ref.clear()
         one_sided(20, -1)
         one_sided(20, 3)
-        if PY >= (3, 12):
-            self.assertEqual(stream(rec),
-                             expected(ref, lambda r: not keep(r)))
-        else:
-            self.assertEqual(stream(rec),
-                             [s for s in expected(ref, lambda r: True)
-                              if lines_of(one_sided.__code__)[s[3]] == 4])
+        self.assertEqual(stream(rec), expected(ref, lambda r: not keep(r)))
 
     def test_sides_dropped_while_waiting(self):
         # The tool stops using LEFT/RIGHT: the added INSTRUCTION goes.

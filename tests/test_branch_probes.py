@@ -32,7 +32,7 @@ HAS_SIDES = hasattr(E, "BRANCH_LEFT")
 #: the branch events of branch coverage: 3.14's pair where there is one
 SIDES = (E.BRANCH_LEFT | E.BRANCH_RIGHT) if HAS_SIDES else E.BRANCH
 BRANCH_COVERAGE = E.LINE | SIDES
-PROBES = not pep669.NATIVE and PY < (3, 11)
+PROBES = not pep669.NATIVE and PY < (3, 12)
 
 
 SOURCE = '''
@@ -207,6 +207,11 @@ def probe_state(func):
 
 class BranchProbeTestCase(MonitoringTestCase):
 
+    @staticmethod
+    def load():
+        """A fresh copy of the monitored functions."""
+        return load()
+
     def covering(self, codes, tool=0, want=BRANCH_COVERAGE, disable=True,
                  **kwargs):
         respond = kwargs.pop("respond", (lambda r: DISABLE) if disable
@@ -237,7 +242,7 @@ class BranchProbeTestCase(MonitoringTestCase):
         of a copy of the code kept traced all along.  ``raise_at``: (run,
         n): the n-th branch event of that run raises KeyError in its
         callback (the streams are then only compared with the copy's)."""
-        ns, ref = load(), load()
+        ns, ref = self.load(), self.load()
 
         def respond(r):
             if r.event != 'LINE':

@@ -30,9 +30,9 @@ import pep669  # noqa: E402 (tests.support puts src/ on the path)
 E = events
 DISABLE = monitoring.DISABLE
 HAS_BRANCH_SIDES = hasattr(E, "BRANCH_LEFT")
-# 3.8-3.10: frames whose branch edges are not all DISABLEd run untraced,
+# 3.8-3.11: frames whose branch edges are not all DISABLEd run untraced,
 # on branch probes (tests/test_branch_probes.py).
-BRANCH_PROBES = not pep669.NATIVE and PY < (3, 11)
+BRANCH_PROBES = not pep669.NATIVE and PY < (3, 12)
 
 # 3.8/3.9 compile the exit of a ``with`` block without any instruction on
 # the ``with`` line, so the line does not come back when the block exits.

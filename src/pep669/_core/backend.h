@@ -347,6 +347,9 @@ typedef struct {
      * borrowed from the copy's constants), or NULL */
     int depth;
     PyObject *kwnames;
+    /* (3.11) A site on a jump: the unit of the COMPARE_OP before it that
+     * the specializer may fuse with the jump as it is patched (0: none). */
+    int fused;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and

@@ -16,6 +16,10 @@ static void (*release_clone)(struct Pep669Clone *);
  * (local_stop_iteration). */
 #define local_codes (pep669_registry.local_codes)
 
+/* Code objects with a DISABLE bitmap, linked through next_disabled /
+ * prev_disabled from their first DISABLE until they go. */
+static Pep669CodeData *disabled_codes;
+
 #ifdef PEP669_DEBUG
 /* Debug builds: where the list starts, for module.c's invariant check. */
 Pep669CodeData *const *
@@ -64,6 +68,32 @@ link_local(Pep669CodeData *cd)
     }
 }
 
+static void
+link_disabled(Pep669CodeData *cd)
+{
+    if (cd->prev_disabled == NULL) {
+        cd->next_disabled = disabled_codes;
+        if (cd->next_disabled != NULL) {
+            cd->next_disabled->prev_disabled = &cd->next_disabled;
+        }
+        disabled_codes = cd;
+        cd->prev_disabled = &disabled_codes;
+    }
+}
+
+static void
+unlink_disabled(Pep669CodeData *cd)
+{
+    if (cd->prev_disabled != NULL) {
+        *cd->prev_disabled = cd->next_disabled;
+        if (cd->next_disabled != NULL) {
+            cd->next_disabled->prev_disabled = cd->prev_disabled;
+        }
+        cd->next_disabled = NULL;
+        cd->prev_disabled = NULL;
+    }
+}
+
 /* The tool's local events here; the code is linked while it has any. */
 static void
 set_local(Pep669CodeData *cd, int tool, uint32_t events)
@@ -100,6 +130,7 @@ free_code_data(void *ptr)
     cd->owner->code_data_count--;
     count_stop_iteration(cd, -1);  /* (no-op unless linked) */
     unlink_local(cd);
+    unlink_disabled(cd);
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         PyMem_RawFree(cd->disabled[ev]);
     }
@@ -232,6 +263,7 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
             PyErr_NoMemory();
             return -1;
         }
+        link_disabled(cd);
     }
     cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
     if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
@@ -301,6 +333,33 @@ pep669_clear_tool_id(int tool)
         Pep669CodeData *next = cd->next_local;
         set_local(cd, tool, 0);
         cd = next;
+    }
+    /* Its DISABLEs go too (3.14 clears the tool's per-location state): a
+     * tool id used again starts afresh.  What derives from them is voided:
+     * the done and region caches, probes' stamps, and a clone made without
+     * sites for the tool's DISABLEd locations (a new one is made). */
+    uint8_t keep = (uint8_t)~(1u << tool);
+    for (cd = disabled_codes; cd != NULL; cd = cd->next_disabled) {
+        int had = 0;
+        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+            uint8_t *map = cd->disabled[ev];
+            for (Py_ssize_t u = 0; map != NULL && u < cd->nunits; u++) {
+                had |= map[u] & ~keep;
+                map[u] &= keep;
+            }
+        }
+        if (!had) {
+            continue;
+        }
+        cd->done_known = 0;
+        cd->jump_disables++;
+        cd->line_disables++;
+        if (cd->clone != NULL) {
+            PEP669_ASSERT(release_clone != NULL);
+            struct Pep669Clone *cl = cd->clone;
+            cd->clone = NULL;
+            release_clone(cl);
+        }
     }
     return pep669_registry_clear_tool(tool);
 }

@@ -131,6 +131,10 @@ typedef struct Pep669CodeData {
     /* Link in the list of code objects with local events (codedata.c). */
     struct Pep669CodeData *next_local;
     struct Pep669CodeData **prev_local;
+    /* Link in the list of code objects with a DISABLE bitmap (codedata.c:
+     * clear_tool_id clears the tool's bits in each). */
+    struct Pep669CodeData *next_disabled;
+    struct Pep669CodeData **prev_disabled;
 } Pep669CodeData;
 
 /* Ask for the co_extra slot; -1 with an exception. */
@@ -220,8 +224,9 @@ int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
 /* The Python API's calls that touch code objects (module.c). */
 int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);
 uint32_t pep669_get_local_events(int tool, PyCodeObject *co);
-/* clear_tool_id (3.14): the tool's local events in every code object,
- * then its global events and callbacks (pep669_registry_clear_tool). */
+/* clear_tool_id (3.14): the tool's local events and DISABLEs in every code
+ * object (a clone made with its DISABLEs goes), then its global events and
+ * callbacks (pep669_registry_clear_tool). */
 int pep669_clear_tool_id(int tool);
 
 #ifdef PEP669_DEBUG

@@ -661,7 +661,11 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
 static inline int
 nothing_pending(Pep669Record *rec)
 {
-    return rec->prev_offset < 0 && rec->call_offset < 0 &&
+    /* (flags_version 0: the frame's filters are not set yet, as for a
+     * frame whose first trace event this is, or one gone traced in a
+     * probe before it had a frame object: the slow path sets them) */
+    return rec->flags_version != 0 && rec->prev_offset < 0 &&
+           rec->call_offset < 0 &&
            rec->armed_exc == NULL && rec->deferred_count == 0 &&
            !rec->exit_check;
 }

@@ -80,8 +80,16 @@ static int
 loop_test_copy(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 {
     int at = target - 2, next, jump;
-    if (at < 0 || pep669_code_lines_ensure(co, cd) < 0 ||
-        pep669_backend_jump_kind(co, &at, &next, &jump) != PEP669_EV_BRANCH) {
+    const uint8_t *units = at >= 0 && cd != NULL ? pep669_code_units(co, cd)
+                                                 : NULL;
+    if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
+        return 0;
+    }
+    /* (from its first prefix: a test over a long body has one) */
+    while (at > 0 && (units[(at >> 1) - 1] & PEP669_UNIT_PREFIX)) {
+        at -= 2;
+    }
+    if (pep669_backend_jump_kind(co, &at, &next, &jump) != PEP669_EV_BRANCH) {
         return 0;
     }
     return next == target && jump > src &&
@@ -94,6 +102,19 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
                    int target, int dest)
 {
     int left = dest == next;
+    /* (the target from the instruction's first prefix: a caller that
+     * decoded it from its opcode unit has only its low byte) */
+    const uint8_t *units = cd != NULL ? pep669_code_units(co, cd) : NULL;
+    int first = src, at, n;
+    while (units != NULL && first > 0 &&
+           (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
+        first -= 2;
+    }
+    at = first;
+    if (first != src &&
+        pep669_backend_jump_kind(co, &at, &n, &target) != PEP669_EV_BRANCH) {
+        target = -1;
+    }
     if (target >= 0 && target < src && loop_test_copy(co, cd, src, target)) {
         left = !left;
     }

@@ -717,7 +717,7 @@ exec_module(PyObject *mod)
     };
     pep669_registry_listen(&listener);
     pep669_registry_on_switch(pep669_thread_switch);
-    pep669_code_data_on_free_clone(pep669_clone_decref);
+    pep669_code_data_on_free_clone(pep669_clone_drop);
     pep669_monitor_engine_hooks(pep669_trace_callbacks_begin,
                                 pep669_trace_callbacks_end);
     if (r->monitoring_ns == NULL) {

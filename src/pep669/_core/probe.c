@@ -138,6 +138,13 @@ pep669_clone_decref(Pep669Clone *cl)
     PyMem_RawFree(cl);
 }
 
+void
+pep669_clone_drop(Pep669Clone *cl)
+{
+    pep669_clone_retire(cl);
+    pep669_clone_decref(cl);
+}
+
 Pep669Site *
 pep669_clone_stub_site(Pep669Clone *cl, int offset)
 {

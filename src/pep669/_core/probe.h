@@ -59,6 +59,10 @@ pep669_clone_incref(Pep669Clone *cl)
 }
 
 void pep669_clone_decref(Pep669Clone *cl);
+/* The code data lets its clone go (the code goes, or clear_tool_id voided
+ * it): retired (frames still running it are traced from their next call
+ * or return on), then released. */
+void pep669_clone_drop(Pep669Clone *cl);
 
 /* Whether `cl` (the code's clone, or NULL) can serve a new run as a clone
  * of that kind (calls: a call clone) for the code's tools with LINE or

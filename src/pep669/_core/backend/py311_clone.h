@@ -310,26 +310,30 @@ p11_emit(_Py_CODEUNIT *out, int *at, int op, unsigned int arg)
 }
 
 /* A stub's size in units: LOAD_CONST k; POP_JUMP_FORWARD_IF_TRUE 0; the
- * jump back (written by p11_stub). */
+ * jump back (written by p11_stub): `back`, JUMP_BACKWARD_NO_INTERRUPT, or
+ * JUMP_BACKWARD where the stub stands for a backward jump (which checks
+ * the eval breaker: a loop on probes still takes signals). */
 static int
-p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit)
+p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit, int back)
 {
     int start = at;
     p11_emit(out, &at, LOAD_CONST, (unsigned int)k);
     p11_emit(out, &at, POP_JUMP_FORWARD_IF_TRUE, 0);
-    /* JUMP_BACKWARD_NO_INTERRUPT jumps back from the unit after it: its
-     * argument depends on its prefixes. */
+    /* The jump back counts from the unit after it: its argument depends on
+     * its prefixes. */
     for (int prefixes = 0; prefixes < 4; prefixes++) {
         unsigned int arg = (unsigned int)(at + prefixes + 1 - loc_unit);
         int size = 0;
-        p11_emit(NULL, &size, JUMP_BACKWARD_NO_INTERRUPT, arg);
+        p11_emit(NULL, &size, back, arg);
         if (size == prefixes + 1) {
-            p11_emit(out, &at, JUMP_BACKWARD_NO_INTERRUPT, arg);
+            p11_emit(out, &at, back, arg);
             return at - start;
         }
     }
     return -1;
 }
+
+#include "py311_branch.h"
 
 #include "py311_tables.h"
 #include "py311_calls.h"
@@ -400,14 +404,19 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             }
             continue;
         }
-        if (site->src >= 0 || site->bsrc >= 0 ||
-            u <= co->_co_firsttraceable ||
-            u >= units || depth[u] < 0 ||
-            depth[u] + 1 > co->co_stacksize) {
-            /* (branch edges and jumps made to go to stubs: not yet) */
+        if (u < 0 || u >= units || depth[u] < 0 ||
+            depth[u] + 1 > co->co_stacksize ||
+            (site->src < 0 && u <= co->_co_firsttraceable)) {
             goto refuse;
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
+        if (site->src >= 0) {
+            if (p11_jump_site_stub(co, code, units, out, &at, k, site,
+                                   taken) < 0) {
+                goto refuse;
+            }
+            continue;
+        }
         /* The jump to the stub at the location: one unit, or a prefix and
          * the jump (whose argument then counts from the unit after it).
          * A distance of exactly 256 units would need EXTENDED_ARG 0: an
@@ -417,7 +426,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             out[at++] = _Py_MAKECODEUNIT(NOP, 0);
             dest = at;
         }
-        int size = p11_stub(out, at, k, u);
+        int size = p11_stub(out, at, k, u, JUMP_BACKWARD_NO_INTERRUPT);
         if (size < 0) {
             goto refuse;
         }
@@ -609,7 +618,7 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
     _Py_CODEUNIT saved[4];
     int u = site->at / P11_UNIT, width = site->width / P11_UNIT;
     int quick = clone->co_warmup == 0;
-    PEP669_ASSERT(width >= 1 && width <= 2);
+    PEP669_ASSERT(width >= 1 && width <= 4);
     memcpy(saved, site->saved, sizeof(_Py_CODEUNIT) * (size_t)width);
     /* Which units are instructions' first units (the others are caches,
      * zero, as quickening leaves them, or an instruction's own prefix
@@ -633,6 +642,7 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
         first = _Py_MAKECODEUNIT(p11_quickened(op0), _Py_OPARG(first));
     }
     code[u] = first;
+    p11_unfuse(code, site);
     site->patched = 0;
 }
 
@@ -669,13 +679,6 @@ pep669_backend_frame_resync(Pep669Frame *Py_UNUSED(frame),
                             int Py_UNUSED(offset))
 {
     /* (3.11 computes the line of both instructions at each one) */
-}
-
-int
-pep669_backend_jump_reach(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
-{
-    /* (no jump made to go to a stub yet) */
-    return -1;
 }
 
 int
