@@ -16,6 +16,11 @@
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
 #endif
+/* 1 if a frame whose f_code is `co` runs its own code (3.11: not a clone
+ * of it); only asked of code without pep669's data */
+#ifndef PEP669_HOOK_OWN
+#  error "hook.c.h needs PEP669_HOOK_OWN(co)"
+#endif
 
 #include "engine_entry.h"
 #include "stack.h"
@@ -109,6 +114,50 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
 }
 
+/* The layout of a code object's co_extra (CPython's private
+ * _PyCodeObjectExtra, the same 3.6-3.13), read here directly: on the
+ * hook's fast path _PyCode_GetExtra's call and checks would cost more
+ * than the read. */
+typedef struct {
+    Py_ssize_t size;
+    void *extras[1];
+} HookCodeExtra;
+
+/* (trampoline.c.h) */
+static inline int trampoline_absent(PyThreadState *ts);
+
+/* The fast path: a run of this frame wants nothing of the hook
+ * (pep669_frame_idle), and the thread has no trampoline to switch off
+ * or repair (pep669_backend_trace_active, pep669_backend_trace_check):
+ * exactly when pep669_frame_eval would run the frame untouched, decided
+ * in a few loads and compares, the frame run with a tail call. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame)
+{
+    if (!trampoline_absent(ts)) {
+        return 0;
+    }
+    PyCodeObject *co = frame->f_code;
+    HookCodeExtra *extra = (HookCodeExtra *)co->co_extra;
+    Py_ssize_t index = pep669_registry.extra_index;
+    Pep669CodeData *cd = NULL;
+    if (extra != NULL && index >= 0 && index < extra->size) {
+        cd = (Pep669CodeData *)extra->extras[index];
+    }
+    /* Code data is only ever made for a frame's own code, never for a
+     * clone (every way from a frame to its code goes through
+     * pep669_backend_frame_code): a code with data is its own.  One
+     * without may be a clone (3.11): then frame_begin decides. */
+    PEP669_ASSERT(cd == NULL || PEP669_HOOK_OWN(co));
+    if (cd == NULL && !PEP669_HOOK_OWN(co)) {
+        return 0;
+    }
+    return pep669_frame_idle(co, cd);
+}
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -125,6 +174,9 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (!hook_wanted) {
             hook_idle();
         }
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
+    if (hook_pass(ts, frame)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);

@@ -59,6 +59,21 @@ static void p11_unshow(PyFrameObject *f, void *clone);
 
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
 #define PEP669_HOOK_TSTATE 1
+#define PEP669_HOOK_OWN(co) (p11_original(co) == (co))
+/* (py311_clone.h) A clone's original, or the code itself; the first
+ * check on the hook's path, a load and a compare until the first clone
+ * exists. */
+static int p11_clones_made = 0;
+static PyCodeObject *p11_original_slow(PyCodeObject *co);
+
+static inline PyCodeObject *
+p11_original(PyCodeObject *co)
+{
+    if (PEP669_LIKELY(!p11_clones_made)) {
+        return co;
+    }
+    return p11_original_slow(co);
+}
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \
@@ -71,8 +86,6 @@ pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
 {
     return prev_eval(ts, FRAME(frame), throwflag);
 }
-
-static PyCodeObject *p11_original(PyCodeObject *co);
 
 PyCodeObject *
 pep669_backend_frame_code(Pep669Frame *frame)

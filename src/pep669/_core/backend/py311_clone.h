@@ -45,8 +45,10 @@
  * f_code while that frame, which holds the original, runs it. */
 static const char p11_clone_mark[] = "pep669.clone";
 
+/* p11_original (py311.c) once some clone exists (p11_clones_made: set
+ * below, when the first one is made). */
 static PyCodeObject *
-p11_original(PyCodeObject *co)
+p11_original_slow(PyCodeObject *co)
 {
     PyObject *consts = co->co_consts;
     Py_ssize_t n = PyTuple_GET_SIZE(consts);
@@ -502,6 +504,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     bytes = PyBytes_FromStringAndSize((const char *)out,
                                       (Py_ssize_t)at * P11_UNIT);
+    p11_clones_made = 1;
     PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
     PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
     Py_XDECREF(mark);
