@@ -13,9 +13,12 @@
 
 /* ---- the eval-frame hook (frames.c) ---- */
 
-/* Body of every backend's eval-frame hook. */
+/* Body of every backend's eval-frame hook.  `co`: the frame's own code
+ * and `cd` its data (NULL: it has none), as the hook's fast path found
+ * them; or `co` NULL, and it looks them up itself. */
 PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
-                            int throwflag);
+                            int throwflag, PyCodeObject *co,
+                            Pep669CodeData *cd);
 
 /* The hook's fast path (backend/hook.c.h), before pep669_frame_eval: a
  * run of code `co` (its data `cd`, or NULL) that wants nothing of the

@@ -111,7 +111,8 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
+                             NULL);
 }
 
 /* The layout of a code object's co_extra (CPython's private
@@ -130,16 +131,16 @@ static inline int trampoline_absent(PyThreadState *ts);
  * (pep669_frame_idle), and the thread has no trampoline to switch off
  * or repair (pep669_backend_trace_active, pep669_backend_trace_check):
  * exactly when pep669_frame_eval would run the frame untouched, decided
- * in a few loads and compares, the frame run with a tail call. */
+ * in a few loads and compares, the frame run with a tail call.  If not,
+ * *cop and *cdp: the frame's own code and its data for
+ * pep669_frame_eval (*cop NULL: not known here). */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline int
-hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame)
+hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
+          Pep669CodeData **cdp)
 {
-    if (!trampoline_absent(ts)) {
-        return 0;
-    }
     PyCodeObject *co = frame->f_code;
     HookCodeExtra *extra = (HookCodeExtra *)co->co_extra;
     Py_ssize_t index = pep669_registry.extra_index;
@@ -150,12 +151,16 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame)
     /* Code data is only ever made for a frame's own code, never for a
      * clone (every way from a frame to its code goes through
      * pep669_backend_frame_code): a code with data is its own.  One
-     * without may be a clone (3.11): then frame_begin decides. */
+     * without may be a clone (3.11): then frame_begin looks. */
     PEP669_ASSERT(cd == NULL || PEP669_HOOK_OWN(co));
     if (cd == NULL && !PEP669_HOOK_OWN(co)) {
+        *cop = NULL;
+        *cdp = NULL;
         return 0;
     }
-    return pep669_frame_idle(co, cd);
+    *cop = co;
+    *cdp = cd;
+    return pep669_frame_idle(co, cd) && trampoline_absent(ts);
 }
 
 /* The hook's body, inlined into each version's hook (whose calls stay
@@ -176,10 +181,12 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    if (hook_pass(ts, frame)) {
+    PyCodeObject *co;
+    Pep669CodeData *cd;
+    if (hook_pass(ts, frame, &co, &cd)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
 }
 
 #if PEP669_HOOK_TSTATE
