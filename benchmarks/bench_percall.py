@@ -29,6 +29,10 @@ Workloads:
                 the figure is "extra instructions per call" (the mode's
                 instructions per call minus the baseline's)
     fib         recursive fib: the call-heavy workload's ratio
+    probed      as `calls`, the function with one line that never runs
+                (an error branch): a function on line probes, not the
+                target's fully DISABLEd code; 3.8-3.10 start each run of
+                it in its window (docs/architecture.md)
 
 The issue's targets (issue 14, target 3): at most 60 extra instructions
 per call on 3.8-3.10, 150 on 3.11; the call-heavy workload at most 1.03x
@@ -63,6 +67,20 @@ def calls(n):
     return n
 
 
+def probed(x):
+    a = x + 1
+    if a < 0:
+        raise ValueError(a)  # never runs: its line stays wanted
+    return a * 2
+
+
+def calls_probed(n):
+    f = probed
+    for i in range(n):
+        f(i)
+    return n
+
+
 def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 
@@ -79,6 +97,7 @@ WORKLOADS = {
     # name: (function, sizes (N, 2N), quick sizes, calls per run)
     "calls": (calls, (20000, 40000), (5000, 10000), lambda n: n),
     "fib": (fib, (18, 19), (15, 16), fib_calls),
+    "probed": (calls_probed, (20000, 40000), (5000, 10000), lambda n: n),
 }
 
 

@@ -115,6 +115,15 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
                              NULL);
 }
 
+/* The hook with nothing wanted (out of line, so that no path of the
+ * hook keeps anything across a call: each ends in a tail call). */
+static PEP669_NOINLINE PyObject *
+eval_hook_idle(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
+{
+    hook_idle();
+    return PEP669_EVAL_PREV(ts, frame, throwflag);
+}
+
 /* The layout of a code object's co_extra (CPython's private
  * _PyCodeObjectExtra, the same 3.6-3.13), read here directly: on the
  * hook's fast path _PyCode_GetExtra's call and checks would cost more
@@ -174,11 +183,11 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     if (pep669_stack_near_end()) {
         return eval_hook_low(ts, frame, throwflag);
     }
-    if (!hook_wanted || ts->tracing) {
-        /* Nothing wanted, or inside a callback: events are off. */
-        if (!hook_wanted) {
-            hook_idle();
-        }
+    if (!hook_wanted) {
+        return eval_hook_idle(ts, frame, throwflag);
+    }
+    if (ts->tracing) {
+        /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     PyCodeObject *co;
