@@ -16,8 +16,10 @@
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
 #endif
-/* 1 if a frame whose f_code is `co` runs its own code (3.11: not a clone
- * of it); only asked of code without pep669's data */
+/* 1 if a frame whose f_code is `co` surely runs its own code, 0 if it
+ * may run a clone (3.11, once some clone exists); only asked of code
+ * without pep669's data, and with no call (the hook's paths stay tail
+ * calls) */
 #ifndef PEP669_HOOK_OWN
 #  error "hook.c.h needs PEP669_HOOK_OWN(co)"
 #endif
@@ -161,7 +163,8 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
      * clone (every way from a frame to its code goes through
      * pep669_backend_frame_code): a code with data is its own.  One
      * without may be a clone (3.11): then frame_begin looks. */
-    PEP669_ASSERT(cd == NULL || PEP669_HOOK_OWN(co));
+    PEP669_ASSERT(cd == NULL ||
+                  pep669_backend_frame_code((Pep669Frame *)frame) == co);
     if (cd == NULL && !PEP669_HOOK_OWN(co)) {
         *cop = NULL;
         *cdp = NULL;

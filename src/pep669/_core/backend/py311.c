@@ -59,21 +59,9 @@ static void p11_unshow(PyFrameObject *f, void *clone);
 
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
 #define PEP669_HOOK_TSTATE 1
-#define PEP669_HOOK_OWN(co) (p11_original(co) == (co))
-/* (py311_clone.h) A clone's original, or the code itself; the first
- * check on the hook's path, a load and a compare until the first clone
- * exists. */
-static int p11_clones_made = 0;
-static PyCodeObject *p11_original_slow(PyCodeObject *co);
-
-static inline PyCodeObject *
-p11_original(PyCodeObject *co)
-{
-    if (PEP669_LIKELY(!p11_clones_made)) {
-        return co;
-    }
-    return p11_original_slow(co);
-}
+#define PEP669_HOOK_OWN(co) ((void)(co), !p11_clones_made)
+static int p11_clones_made;  /* (py311_clone.h) */
+static inline PyCodeObject *p11_original(PyCodeObject *co);
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \

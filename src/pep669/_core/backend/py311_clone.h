@@ -45,9 +45,12 @@
  * f_code while that frame, which holds the original, runs it. */
 static const char p11_clone_mark[] = "pep669.clone";
 
-/* p11_original (py311.c) once some clone exists (p11_clones_made: set
- * below, when the first one is made). */
-static PyCodeObject *
+/* A clone's original, or the code itself: on the hook's path, a load and
+ * a compare until the first clone exists (p11_clones_made, set below when
+ * one is made); the capsule's check after that. */
+static int p11_clones_made = 0;
+
+static PEP669_NOINLINE PyCodeObject *
 p11_original_slow(PyCodeObject *co)
 {
     PyObject *consts = co->co_consts;
@@ -60,6 +63,15 @@ p11_original_slow(PyCodeObject *co)
         }
     }
     return co;
+}
+
+static inline PyCodeObject *
+p11_original(PyCodeObject *co)
+{
+    if (PEP669_LIKELY(!p11_clones_made)) {
+        return co;
+    }
+    return p11_original_slow(co);
 }
 
 PyCodeObject *
