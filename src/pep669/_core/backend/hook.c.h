@@ -193,12 +193,20 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
+#ifndef PEP669_DEBUG
     PyCodeObject *co;
     Pep669CodeData *cd;
     if (hook_pass(ts, frame, &co, &cd)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+#else
+    /* (The debug build, -Og, makes no tail calls: the fast path's locals
+     * would grow the hook's C frame under every frame.  frame_begin
+     * decides alone, its assertions live.) */
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
+                             NULL);
+#endif
 }
 
 #if PEP669_HOOK_TSTATE
