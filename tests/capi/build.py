@@ -113,7 +113,7 @@ def import_testcapi(cache_dir=None):
 
 
 def import_evaltest(cache_dir=None):
-    """Build if needed and import _pep669_evaltest (two PEP 523
+    """Build if needed and import _pep669_evaltest (three PEP 523
     evaluators; needs no pep669)."""
     source = os.path.join(HERE, "evaltest.c")
     tag = _fingerprint([source, os.path.abspath(__file__)])

@@ -1,4 +1,4 @@
-/* _pep669_evaltest: two small PEP 523 evaluators for the tests of
+/* _pep669_evaltest: three small PEP 523 evaluators for the tests of
  * pep669's eval-frame hook living beside other users of the hook
  * (tests/test_foreign_hooks.py).  Independent of pep669.h: it builds and
  * runs on every CPython 3.8-3.13, where 3.12+ runs native sys.monitoring
@@ -9,13 +9,16 @@
  *   "nochain": counts the same way and runs every frame with
  *              _PyEval_EvalFrameDefault itself (the way pydevd's frame
  *              evaluator and torch.compile's do), so that an evaluator
- *              below it never runs.
+ *              below it never runs;
+ *   "pass":    calls the evaluator installed before it and does nothing
+ *              else (benchmarks/bench_percall.py: what any PEP 523
+ *              evaluator costs per call).
  *
  * install(kind, name): make it the interpreter's evaluator (the previous
  * one is remembered), reset its count.  uninstall(kind, how): "restore"
  * puts back the evaluator it replaced, "default" puts the interpreter's
  * default one.  count(kind): the runs seen.  current(): which evaluator
- * is installed: "default", "chain", "nochain" or "other". */
+ * is installed: "default", "chain", "nochain", "pass" or "other". */
 #include <patchlevel.h>
 /* 3.8: the hook is the internal field PyInterpreterState.eval_frame;
  * 3.11/3.12: the code of an _PyInterpreterFrame is an internal field. */
@@ -93,6 +96,7 @@ typedef struct {
 
 static Evaluator chain = {"chain", NULL, "", 0};
 static Evaluator nochain = {"nochain", NULL, "", 0};
+static Evaluator pass = {"pass", NULL, "", 0};
 
 static void
 note(Evaluator *ev, EvalFrame *frame)
@@ -118,6 +122,12 @@ nochain_eval(EVAL_ARGS)
     return CALL_EVAL(DEFAULT_EVAL);
 }
 
+static PyObject *
+pass_eval(EVAL_ARGS)
+{
+    return CALL_EVAL(pass.saved);
+}
+
 static int
 lookup(PyObject *kind, Evaluator **ev, EvalFunc *func)
 {
@@ -135,7 +145,13 @@ lookup(PyObject *kind, Evaluator **ev, EvalFunc *func)
         *func = nochain_eval;
         return 0;
     }
-    PyErr_SetString(PyExc_ValueError, "kind must be 'chain' or 'nochain'");
+    if (PyUnicode_CompareWithASCIIString(kind, "pass") == 0) {
+        *ev = &pass;
+        *func = pass_eval;
+        return 0;
+    }
+    PyErr_SetString(PyExc_ValueError,
+                    "kind must be 'chain', 'nochain' or 'pass'");
     return -1;
 }
 
@@ -216,6 +232,9 @@ current(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
     else if (func == nochain_eval) {
         name = "nochain";
     }
+    else if (func == pass_eval) {
+        name = "pass";
+    }
     return PyUnicode_FromString(name);
 }
 
@@ -230,7 +249,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     "_pep669_evaltest",
-    "Two PEP 523 evaluators, for tests only.",
+    "Three PEP 523 evaluators, for tests and benchmarks only.",
     -1,
     methods,
     NULL, NULL, NULL, NULL,

@@ -13,9 +13,47 @@
 
 /* ---- the eval-frame hook (frames.c) ---- */
 
-/* Body of every backend's eval-frame hook. */
+/* Body of every backend's eval-frame hook.  `co`: the frame's own code
+ * and `cd` its data (NULL: it has none), as the hook's fast path found
+ * them; or `co` NULL, and it looks them up itself. */
 PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
-                            int throwflag);
+                            int throwflag, PyCodeObject *co,
+                            Pep669CodeData *cd);
+
+/* The hook's fast path (backend/hook.c.h), before pep669_frame_eval: a
+ * run of code `co` (its data `cd`, or NULL) that wants nothing of the
+ * hook, as pep669_frame_eval's "full speed" decides it (frame_begin,
+ * frames.c), in a few loads and compares: no frame event, no event that
+ * needs the trampoline (line-level events whose every location is
+ * DISABLEd need nothing: the done cache, read only while its stamps say
+ * it is current), no STOP_ITERATION that a generator's end could fire.
+ * 0 when unsure (stale stamps: pep669_frame_eval decides).  The backend
+ * adds its own condition: no trampoline on the thread. */
+static inline int
+pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
+{
+    uint32_t events;
+    if (cd == NULL) {
+        events = pep669_registry.active_union;
+    }
+    else {
+        if (cd->version != pep669_registry.version) {
+            return 0;
+        }
+        events = cd->events;
+        if (events & PEP669_LINE_LEVEL_EVENTS) {
+            /* (done_known implies a current `version`: codedata.h) */
+            if (!cd->done_known) {
+                return 0;
+            }
+            events &= ~cd->done;
+        }
+    }
+    return !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
+           !(pep669_registry.stop_iteration_anywhere &&
+             (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                              CO_ITERABLE_COROUTINE)));
+}
 
 /* ---- the trace trampoline (legacy_events.c, trampoline.c) ---- */
 

@@ -527,20 +527,27 @@ static char frame_pass[2];
  * stays under every frame the hook runs is pep669_frame_eval's, which
  * then keeps three registers and no locals (32 bytes on x86-64). */
 static PEP669_NOINLINE Pep669Record *
-frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag)
+frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+            PyCodeObject *co, Pep669CodeData *cd)
 {
-    Pep669CodeData *cd;
-    PyCodeObject *co;
     uint32_t events;
     int event, offset, fresh;
     Pep669Record *rec;
 
-    if (pep669_backend_suppressed(ts)) {
-        return FRAME_PASS(throwflag);
-    }
+    /* (the hook runs nothing here while callbacks run) */
+    PEP669_ASSERT(!pep669_backend_suppressed(ts));
     pep669_backend_trace_check(ts);
-    co = pep669_backend_frame_code(frame);
-    events = pep669_code_events(co, &cd);
+    if (co == NULL) {
+        co = pep669_backend_frame_code(frame);
+        events = pep669_code_events(co, &cd);
+    }
+    else {
+        /* (the hook's fast path found them) */
+        PEP669_ASSERT(co == pep669_backend_frame_code(frame) &&
+                      cd == pep669_code_data(co));
+        events = cd != NULL ? pep669_code_data_events(cd)
+                            : pep669_registry.active_union;
+    }
     uint32_t code_events = events;
     uint64_t version = pep669_registry.version;
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
@@ -645,9 +652,10 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
 }
 
 PyObject *
-pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag)
+pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+                  PyCodeObject *co, Pep669CodeData *cd)
 {
-    Pep669Record *rec = frame_begin(ts, frame, throwflag);
+    Pep669Record *rec = frame_begin(ts, frame, throwflag, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
         return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
     }

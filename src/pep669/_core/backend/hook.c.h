@@ -16,6 +16,13 @@
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
 #endif
+/* 1 if a frame whose f_code is `co` surely runs its own code, 0 if it
+ * may run a clone (3.11, once some clone exists); only asked of code
+ * without pep669's data, and with no call (the hook's paths stay tail
+ * calls) */
+#ifndef PEP669_HOOK_OWN
+#  error "hook.c.h needs PEP669_HOOK_OWN(co)"
+#endif
 
 #include "engine_entry.h"
 #include "stack.h"
@@ -107,18 +114,70 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
+                             NULL);
 }
 
-static PEP669_NOINLINE PyObject *eval_hook_switch(
-    PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
-
+/* The hook with nothing wanted (out of line, so that no path of the
+ * hook keeps anything across a call: each ends in a tail call). */
 static PEP669_NOINLINE PyObject *
 eval_hook_idle(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 {
     hook_idle();
     return PEP669_EVAL_PREV(ts, frame, throwflag);
 }
+
+/* The layout of a code object's co_extra (CPython's private
+ * _PyCodeObjectExtra, the same 3.6-3.13), read here directly: on the
+ * hook's fast path _PyCode_GetExtra's call and checks would cost more
+ * than the read. */
+typedef struct {
+    Py_ssize_t size;
+    void *extras[1];
+} HookCodeExtra;
+
+/* (trampoline.c.h) */
+static inline int trampoline_absent(PyThreadState *ts);
+
+/* The fast path: a run of this frame wants nothing of the hook
+ * (pep669_frame_idle), and the thread has no trampoline to switch off
+ * or repair (pep669_backend_trace_active, pep669_backend_trace_check):
+ * exactly when pep669_frame_eval would run the frame untouched, decided
+ * in a few loads and compares, the frame run with a tail call.  If not,
+ * *cop and *cdp: the frame's own code and its data for
+ * pep669_frame_eval (*cop NULL: not known here). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
+          Pep669CodeData **cdp)
+{
+    PyCodeObject *co = frame->f_code;
+    HookCodeExtra *extra = (HookCodeExtra *)co->co_extra;
+    Py_ssize_t index = pep669_registry.extra_index;
+    Pep669CodeData *cd = NULL;
+    if (extra != NULL && index >= 0 && index < extra->size) {
+        cd = (Pep669CodeData *)extra->extras[index];
+    }
+    /* Code data is only ever made for a frame's own code, never for a
+     * clone (every way from a frame to its code goes through
+     * pep669_backend_frame_code): a code with data is its own.  One
+     * without may be a clone (3.11): then frame_begin looks.  (Checked
+     * by frame_begin's assertion: not here, where a call would give the
+     * hook a C frame in a debug build.) */
+    if (cd == NULL && !PEP669_HOOK_OWN(co)) {
+        *cop = NULL;
+        *cdp = NULL;
+        return 0;
+    }
+    *cop = co;
+    *cdp = cd;
+    return pep669_frame_idle(co, cd) && trampoline_absent(ts);
+}
+
+static PEP669_NOINLINE PyObject *eval_hook_switch(
+    PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
 
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
@@ -144,7 +203,20 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag);
+#ifndef PEP669_DEBUG
+    PyCodeObject *co;
+    Pep669CodeData *cd;
+    if (hook_pass(ts, frame, &co, &cd)) {
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+#else
+    /* (The debug build, -Og, makes no tail calls: the fast path's locals
+     * would grow the hook's C frame under every frame.  frame_begin
+     * decides alone, its assertions live.) */
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
+                             NULL);
+#endif
 }
 
 /* The registry and per-thread state of ts made current first (out of

@@ -13,6 +13,8 @@
 
 #define PEP669_HOOK_FRAME PyFrameObject
 #define PEP669_HOOK_TSTATE 1
+/* (no clones at the hook: a frame runs its own code) */
+#define PEP669_HOOK_OWN(co) ((void)(co), 1)
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \

@@ -59,6 +59,9 @@ static void p11_unshow(PyFrameObject *f, void *clone);
 
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
 #define PEP669_HOOK_TSTATE 1
+#define PEP669_HOOK_OWN(co) ((void)(co), !p11_clones_made)
+static int p11_clones_made;  /* (py311_clone.h) */
+static inline PyCodeObject *p11_original(PyCodeObject *co);
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \
@@ -71,8 +74,6 @@ pep669_backend_eval_prev(PyThreadState *ts, Pep669Frame *frame,
 {
     return prev_eval(ts, FRAME(frame), throwflag);
 }
-
-static PyCodeObject *p11_original(PyCodeObject *co);
 
 PyCodeObject *
 pep669_backend_frame_code(Pep669Frame *frame)

@@ -45,8 +45,13 @@
  * f_code while that frame, which holds the original, runs it. */
 static const char p11_clone_mark[] = "pep669.clone";
 
-static PyCodeObject *
-p11_original(PyCodeObject *co)
+/* A clone's original, or the code itself: on the hook's path, a load and
+ * a compare until the first clone exists (p11_clones_made, set below when
+ * one is made); the capsule's check after that. */
+static int p11_clones_made = 0;
+
+static PEP669_NOINLINE PyCodeObject *
+p11_original_slow(PyCodeObject *co)
 {
     PyObject *consts = co->co_consts;
     Py_ssize_t n = PyTuple_GET_SIZE(consts);
@@ -58,6 +63,15 @@ p11_original(PyCodeObject *co)
         }
     }
     return co;
+}
+
+static inline PyCodeObject *
+p11_original(PyCodeObject *co)
+{
+    if (PEP669_LIKELY(!p11_clones_made)) {
+        return co;
+    }
+    return p11_original_slow(co);
 }
 
 PyCodeObject *
@@ -511,6 +525,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     bytes = PyBytes_FromStringAndSize((const char *)out,
                                       (Py_ssize_t)at * P11_UNIT);
+    p11_clones_made = 1;
     PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
     PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
     Py_XDECREF(mark);

@@ -17,6 +17,8 @@
 /* hook.c.h: 3.8's hook takes no thread state and has no accessors. */
 #define PEP669_HOOK_FRAME PyFrameObject
 #define PEP669_HOOK_TSTATE 0
+/* (no clones at the hook: a frame runs its own code) */
+#define PEP669_HOOK_OWN(co) ((void)(co), 1)
 #define PEP669_GET_EVAL() (PyThreadState_GET()->interp->eval_frame)
 #define PEP669_SET_EVAL(func) \
     (PyThreadState_GET()->interp->eval_frame = (func))

@@ -157,6 +157,14 @@ pep669_backend_trace_clean(PyThreadState *ts, int mode)
            light_mode && legacy_func == NULL && !PEP669_USE_TRACING(ts);
 }
 
+/* The hook's fast path (hook.c.h): the trampoline is not the thread's
+ * trace function, and pep669_backend_trace_check has nothing to repair. */
+static inline int
+trampoline_absent(PyThreadState *ts)
+{
+    return !light_mode && ts->c_tracefunc != trampoline;
+}
+
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {
