@@ -606,3 +606,32 @@ pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
     *n = cd->nline_starts;
     return 0;
 }
+
+PyObject *
+pep669_code_flow_facts(PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return NULL;
+    }
+    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
+        return PyErr_NoMemory();
+    }
+    PyObject *lines = PyList_New(cd->nunits);
+    if (lines == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PyObject *line = PyLong_FromLong(cd->lines[u]);
+        if (line == NULL) {
+            Py_DECREF(lines);
+            return NULL;
+        }
+        PyList_SET_ITEM(lines, u, line);
+    }
+    return Py_BuildValue("{s:y#,s:y#,s:N,s:i,s:n}",
+                         "units", (const char *)cd->units, cd->nunits,
+                         "reach", (const char *)cd->reach, cd->nunits,
+                         "lines", lines, "line_rule", cd->line_rule,
+                         "flow_starts", cd->nflow_starts);
+}
