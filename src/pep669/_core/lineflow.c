@@ -29,6 +29,39 @@ pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
     return 0;
 }
 
+/* The unit map's bits of the instruction `st` describes, which starts at
+ * `off` (its first prefix), into units[]. */
+static inline void
+map_instruction(uint8_t *units, int off, const Pep669Step *st)
+{
+    int at = st->at, cls = st->cls;
+    for (int u = off >> 1; u < at >> 1; u++) {
+        units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
+    }
+    units[at >> 1] |= PEP669_UNIT_INSTR;
+    if (st->kind >= 0) {
+        units[at >> 1] |= st->kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                                     : PEP669_UNIT_BRANCH;
+        units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+    }
+    if (cls & PEP669_INSTR_CALL) {
+        units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
+    }
+    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
+        units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
+    }
+    if (cls & PEP669_INSTR_QUIET_BACK) {
+        units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
+    }
+}
+
+/* A new unit map (zeroed, nunits + 1 bytes); NULL without memory. */
+static uint8_t *
+units_alloc(Pep669CodeData *cd)
+{
+    return PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+}
+
 const uint8_t *
 pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -36,37 +69,19 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
         return cd->units;
     }
     int end = (int)cd->nunits * 2;
-    uint8_t *units = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    uint8_t *units = units_alloc(cd);
     if (units == NULL) {
         return NULL;
     }
     /* Legacy tracing reports no instruction of 3.11's prefix. */
     for (int off = pep669_backend_first_line_offset(co); off < end;) {
-        int at = off, next, target;
-        int kind = pep669_backend_jump_kind(co, &at, &next, &target);
-        if (at >= end) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (st.at >= end) {
             break;
         }
-        for (int u = off >> 1; u < at >> 1; u++) {
-            units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
-        }
-        units[at >> 1] |= PEP669_UNIT_INSTR;
-        if (kind >= 0) {
-            units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
-                                                     : PEP669_UNIT_BRANCH;
-            units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
-        }
-        int cls = pep669_backend_instr_class(co, at);
-        if (cls & PEP669_INSTR_CALL) {
-            units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
-        }
-        if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
-            units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
-        }
-        if (cls & PEP669_INSTR_QUIET_BACK) {
-            units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
-        }
-        off = pep669_backend_next_instruction(co, at);
+        map_instruction(units, off, &st);
+        off = st.after;
     }
     cd->units = units;
     return units;
@@ -144,6 +159,7 @@ typedef struct {
     PyCodeObject *co;
     Pep669CodeData *cd;
     const uint8_t *units;
+    uint8_t *new_units; /* the unit map, when build_graph makes it */
     const int *lines;
     int line_rule;      /* PEP669_LINES_* */
     Py_ssize_t nunits;
@@ -165,8 +181,8 @@ typedef struct {
 #define REPORTS_LINE(from, to) \
     pep669_line_reported(lines, line_rule, units, (from), (to))
 
-/* -1 without memory (f->handlers, the block, is then NULL or allocated:
- * PyMem_RawFree(f->handlers) either way). */
+/* -1 without memory (f->handlers, the block, and f->new_units are then
+ * NULL or allocated: PyMem_RawFree() them either way). */
 static int
 flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -177,8 +193,16 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     f->nunits = nunits;
     f->end = (int)nunits * 2;
     f->first = pep669_backend_first_line_offset(co);
-    f->units = pep669_code_units(co, cd);
-    if (f->units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
+    f->units = cd->units;
+    if (f->units == NULL) {
+        /* (made by build_graph, in its pass over the bytecode) */
+        f->new_units = units_alloc(cd);
+        if (f->new_units == NULL) {
+            return -1;
+        }
+        f->units = f->new_units;
+    }
+    if (pep669_code_lines_ensure(co, cd) < 0) {
         return -1;
     }
     f->lines = cd->lines;
@@ -211,28 +235,38 @@ build_graph(Flow *f)
 {
     PyCodeObject *co = f->co;
     const uint8_t *units = f->units;
+    uint8_t *new_units = f->new_units;
     int *next_of = f->next, *target_of = f->target;
     uint8_t *node = f->node, *mixed = f->mixed;
-    int end = f->end, first = f->first, unknown = 0;
+    int end = f->end, first = f->first, unknown = 0, mapping = 1;
     for (int off = 0; off < end;) {
-        int next, target, at = pep669_backend_flow(co, off, &next, &target);
-        if (at < 0) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        int at = st.at, next = st.next, target = st.target;
+        if (new_units != NULL && off >= first && mapping) {
+            /* (the unit map's pass, pep669_code_units_slow, in this one) */
+            if (at >= end) {
+                mapping = 0;
+            }
+            else {
+                map_instruction(new_units, off, &st);
+            }
+        }
+        if (!st.known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
-            at = off;
-            (void)pep669_backend_jump_kind(co, &at, &next, &target);
-            next = pep669_backend_next_instruction(co, at);
+            next = st.after;
             target = -1;
         }
         if (at >= first) {
             int u = off >> 1;
-            int cls = pep669_backend_instr_class(co, at);
+            int cls = st.cls;
             uint8_t flags = NODE;
             next = next < end ? next : -1;
             next_of[u] = next;
             target_of[u] = target;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
-                !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
+                st.kind < 0) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
                  * anywhere. */
@@ -249,8 +283,9 @@ build_graph(Flow *f)
             }
             node[u] = flags;
         }
-        off = pep669_backend_next_instruction(co, at);
+        off = st.after;
     }
+    (void)units;
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < end) {
             mixed[f->handlers[i] >> 1] = MIXED;
@@ -563,6 +598,10 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     build_graph(&f);
+    if (f.new_units != NULL) {
+        cd->units = f.new_units;
+        f.new_units = NULL;
+    }
     spread_mixed(&f);
     if (mark_reached(&f) < 0) {
         goto done;
@@ -573,6 +612,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     }
     err = 0;
 done:
+    PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */
     PyMem_RawFree(f.handlers);  /* (the block of every work array) */
     return err;
 }

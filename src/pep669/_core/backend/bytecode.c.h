@@ -141,6 +141,27 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     return in.unit * (int)sizeof(_Py_CODEUNIT);
 }
 
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    Pep669Instr in = instr_decode(co, offset);
+    int flow = op_flow[in.op];
+    int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
+    step->at = in.unit * (int)sizeof(_Py_CODEUNIT);
+    step->after = after;
+    step->kind = (flow & FLOW_JUMP) ? PEP669_EV_JUMP
+                 : (flow & FLOW_BRANCH) ? PEP669_EV_BRANCH : -1;
+    step->cls = op_class[in.op];
+    step->next = after < size && !(flow & FLOW_STOPS) ? after : -1;
+    step->target = -1;
+    step->known = 1;
+    if (flow & (FLOW_REL | FLOW_ABS)) {
+        step->target = flow_target(flow, &in, after);
+        step->known = step->target < size;
+    }
+}
+
 int
 pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
                         int Py_UNUSED(max))

@@ -657,6 +657,18 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     return in.unit * UNIT;
 }
 
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    int at = offset, next, target;
+    step->kind = pep669_backend_jump_kind(co, &at, &next, &target);
+    step->at = at;
+    step->after = pep669_backend_next_instruction(co, at);
+    step->cls = pep669_backend_instr_class(co, at);
+    step->known = pep669_backend_flow(co, offset, &step->next,
+                                      &step->target) >= 0;
+}
+
 int
 pep669_backend_handlers(PyCodeObject *co, int *handlers, int max)
 {
