@@ -202,14 +202,14 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
         }
         f->units = f->new_units;
     }
-    if (pep669_code_lines_ensure(co, cd) < 0) {
-        return -1;
-    }
-    f->lines = cd->lines;
-    f->line_rule = cd->line_rule;
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
-    /* handlers, next, target, stack (ints), then node, mixed, start */
-    size_t ints = (size_t)(f->nhandlers + 1) + 3 * (size_t)(nunits + 1);
+    /* handlers, next, target, stack, lines unless the code data has them
+     * (ints), then node, mixed, start.  (The analysis's line table is a
+     * work array: only the jump regions, wanted.c, keep one, made when
+     * they need it.) */
+    int own_lines = cd->lines == NULL;
+    size_t ints = (size_t)(f->nhandlers + 1) +
+                  (3 + (size_t)own_lines) * (size_t)(nunits + 1);
     size_t bytes = 3 * (size_t)(nunits + 1);
     int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
     if (block == NULL) {
@@ -219,7 +219,16 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     f->next = f->handlers + f->nhandlers + 1;
     f->target = f->next + nunits + 1;
     f->stack = f->target + nunits + 1;
-    f->node = (uint8_t *)(f->stack + nunits + 1);
+    if (own_lines) {
+        int *lines = f->stack + nunits + 1;
+        f->line_rule = pep669_backend_code_lines(co, lines);
+        f->lines = lines;
+    }
+    else {
+        f->lines = cd->lines;
+        f->line_rule = cd->line_rule;
+    }
+    f->node = (uint8_t *)(f->stack + (1 + own_lines) * (nunits + 1));
     f->mixed = f->node + nunits + 1;
     f->start = f->mixed + nunits + 1;
     memset(f->node, 0, bytes);
@@ -568,10 +577,15 @@ collect_line_starts(Flow *f)
             }
         }
     }
-    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(f->nunits + 1));
+    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
+        n += f->start[unit] != 0;
+    }
+    /* (sized to the locations: a few per line, not one per unit) */
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(n + 1));
     if (cd->line_starts == NULL) {
         return -1;
     }
+    n = 0;
     for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
         if (f->start[unit] & START_FLOW) {
             cd->line_starts[n++] = (int)unit * 2;
@@ -655,6 +669,9 @@ pep669_code_flow_facts(PyCodeObject *co)
         return NULL;
     }
     if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
+        return PyErr_NoMemory();
+    }
+    if (pep669_code_lines_ensure(co, cd) < 0) {
         return PyErr_NoMemory();
     }
     PyObject *lines = PyList_New(cd->nunits);
