@@ -320,17 +320,21 @@ spread_mixed(Flow *f)
     uint8_t *mixed = f->mixed;
     Py_ssize_t nunits = f->nunits;
     for (Py_ssize_t u = 0; u < nunits; u++) {
-        if (!(node[u] & NODE)) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && !mixed[to >> 1] &&
-                !REPORTS_LINE((int)u * 2, to) &&
-                lines[to >> 1] != lines[u]) {
-                mixed[to >> 1] = MIXED;
-            }
+        /* (the two successors written out: a loop over them costs this
+         * pass, run once per code object, a third more) */
+        int line = lines[u], to = next[u];
+        if (to >= 0 && !mixed[to >> 1] && lines[to >> 1] != line &&
+            !REPORTS_LINE((int)u * 2, to)) {
+            mixed[to >> 1] = MIXED;
+        }
+        to = target[u];
+        if (to >= 0 && !(flags & NODE_HANDLER) && !mixed[to >> 1] &&
+            lines[to >> 1] != line && !REPORTS_LINE((int)u * 2, to)) {
+            mixed[to >> 1] = MIXED;
         }
     }
     for (Py_ssize_t u = 0; u < nunits; u++) {
@@ -372,16 +376,18 @@ mark_reached(Flow *f)
     }
     while (nstack > 0) {
         int u = stack[--nstack];
-        int succ[2] = {next[u], ((node[u] & NODE_HANDLER) &&
-                                 !(node[u] & NODE_FLOW_TARGET))
-                                    ? -1 : target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && (node[to >> 1] & NODE) &&
-                !(node[to >> 1] & NODE_REACHED)) {
-                node[to >> 1] |= NODE_REACHED;
-                stack[nstack++] = to >> 1;
-            }
+        uint8_t flags = node[u];
+        int to = next[u];
+        if (to >= 0 && (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+            node[to >> 1] |= NODE_REACHED;
+            stack[nstack++] = to >> 1;
+        }
+        to = target[u];
+        if (to >= 0 &&
+            (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
+            (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+            node[to >> 1] |= NODE_REACHED;
+            stack[nstack++] = to >> 1;
         }
     }
     if (cd->reach == NULL) {
@@ -392,12 +398,16 @@ mark_reached(Flow *f)
     }
     uint8_t *reach = cd->reach;
     int unknown = f->unknown;
-    for (Py_ssize_t u = 0, at = 0; u < nunits; u++) {
+    if (unknown) {
+        memset(reach, 1, (size_t)nunits);
+        return 0;
+    }
+    uint8_t reached = 0;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
         if (node[u] & NODE) {
-            at = u;
+            reached = (node[u] & NODE_REACHED) != 0;
         }
-        reach[u] = unknown || (node[at] & NODE_REACHED) ||
-                   (int)u * 2 < first;
+        reach[u] = reached || (int)u * 2 < first;
     }
     return 0;
 }
@@ -430,25 +440,25 @@ mark_line_starts(Flow *f)
         if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            uint8_t how;
-            if (to < 0) {
-                continue;
+        uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
+        int line = lines[u], to = next[u];
+        /* going on: to a return point's next, or with a new line */
+        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0 &&
+            ((flags & NODE_RETURN) ||
+             (REPORTS_LINE((int)u * 2, to) &&
+              (mixed[u] || lines[to >> 1] != line)))) {
+            start[to >> 1] |= how;
+        }
+        /* jumping: to a handler (entered from elsewhere), or with a new
+         * line */
+        to = target[u];
+        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+            if (flags & NODE_HANDLER) {
+                start[to >> 1] |= (flags & NODE_FLOW_TARGET) ? how
+                                                             : START_HANDLER;
             }
-            how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
-            if (i == 1 && (flags & NODE_HANDLER)) {
-                if (!(flags & NODE_FLOW_TARGET)) {
-                    how = START_HANDLER;
-                }
-            }
-            else if (!((i == 0 && (flags & NODE_RETURN)) ||
-                       (REPORTS_LINE((int)u * 2, to) &&
-                        (mixed[u] || lines[to >> 1] != lines[u])))) {
-                continue;
-            }
-            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+            else if (REPORTS_LINE((int)u * 2, to) &&
+                     (mixed[u] || lines[to >> 1] != line)) {
                 start[to >> 1] |= how;
             }
         }
@@ -456,6 +466,31 @@ mark_line_starts(Flow *f)
     for (int i = 0; i < f->nhandlers; i++) {
         mark_start(f, f->handlers[i], START_HANDLER);
     }
+}
+
+/* How the frame arrives at a LINE location from an instruction with
+ * `flags` (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
+ * `reports`: legacy tracing reports a line on the way; `mixed`: the
+ * instruction may run without its line reported; `same_line`: both have
+ * the same line. */
+static inline uint8_t
+arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
+{
+    if (jump ? (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) == NODE_HANDLER
+             : (flags & NODE_RETURN) != 0) {
+        return ARRIVAL_UNSURE;
+    }
+    if (!reports) {
+        return ARRIVAL_SAME;
+    }
+    if (mixed) {
+        return ARRIVAL_UNSURE;
+    }
+    if (same_line) {
+        return ARRIVAL_SAME;
+    }
+    /* (going on, or 3.8's CALL_FINALLY) */
+    return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
 }
 
 /* Pass 5: where line probes (probe.c) can stand in for a LINE location
@@ -493,34 +528,17 @@ place_line_probes(Flow *f)
         if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to < 0 || start[to >> 1] != START_FLOW) {
-                continue;
-            }
-            uint8_t *arrival = &mixed[to >> 1];
-            if ((i == 1 && (flags & NODE_HANDLER) &&
-                 !(flags & NODE_FLOW_TARGET)) ||
-                (i == 0 && (flags & NODE_RETURN))) {
-                *arrival |= ARRIVAL_UNSURE;
-            }
-            else if (!REPORTS_LINE((int)u * 2, to)) {
-                *arrival |= ARRIVAL_SAME;
-            }
-            else if (mixed[u] & MIXED) {
-                *arrival |= ARRIVAL_UNSURE;
-            }
-            else if (lines[u] == lines[to >> 1]) {
-                *arrival |= ARRIVAL_SAME;
-            }
-            else if (i == 0 || (flags & NODE_HANDLER)) {
-                /* (going on, or 3.8's CALL_FINALLY) */
-                *arrival |= ARRIVAL_NEW_ON;
-            }
-            else {
-                *arrival |= ARRIVAL_NEW;
-            }
+        int to = next[u];
+        if (to >= 0 && start[to >> 1] == START_FLOW) {
+            mixed[to >> 1] |= arrival_by(
+                flags, 0, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
+                lines[u] == lines[to >> 1]);
+        }
+        to = target[u];
+        if (to >= 0 && start[to >> 1] == START_FLOW) {
+            mixed[to >> 1] |= arrival_by(
+                flags, 1, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
+                lines[u] == lines[to >> 1]);
         }
     }
     if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
