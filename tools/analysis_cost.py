@@ -161,14 +161,16 @@ def run(exe, src, args, out=None):
 
 def inclusive(out):
     text = subprocess.run(["callgrind_annotate", "--inclusive=yes",
-                           "--threshold=100", out],
+                           "--auto=no", "--threshold=100", out],
                           stdout=subprocess.PIPE, universal_newlines=True,
                           check=True).stdout
     costs = {}
     for line in text.splitlines():
-        # "  12,345 (1.2%)  file.c:function [object]" (the function's own
-        # entry; lines without [object] are its inlined copies elsewhere)
-        match = re.match(r"\s*([\d,]+) .*:(\w+)(?:\.\w+)* \[", line)
+        # "  12,345 (1.2%)  file.c:function [object]": a function inlined
+        # into others has entries per file its code came from, and one
+        # more without [object], their sum: the largest is the whole.
+        match = re.match(r"\s*([\d,]+) \(.*\)\s+\S*:(\w+)(?: \[.*\])?$",
+                         line)
         if match and match.group(2) in ENTRY_POINTS:
             cost = int(match.group(1).replace(",", ""))
             costs[match.group(2)] = max(cost, costs.get(match.group(2), 0))

@@ -184,9 +184,18 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
     bounds.ar_start = -1;
     bounds.ar_end = 0;
     bounds.ar_line = -1;
-    for (int unit = 0; unit < units; unit++) {
-        lines[unit] = _PyCode_CheckLineNumber(
-            unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+    for (int unit = 0; unit < units;) {
+        int at = unit * (int)sizeof(_Py_CODEUNIT);
+        int line = _PyCode_CheckLineNumber(at, &bounds);
+        /* (the whole range it found has that line) */
+        int end = bounds.ar_start <= at && at < bounds.ar_end
+            ? (bounds.ar_end + 1) / (int)sizeof(_Py_CODEUNIT) : unit + 1;
+        if (end > units) {
+            end = units;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = line;
+        }
     }
     return PEP669_LINES_CHANGE;
 }

@@ -701,8 +701,18 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
     bounds.ar_start = -1;
     bounds.ar_end = 0;
     bounds.ar_line = -1;
-    for (int unit = 0; unit < Py_SIZE(co); unit++) {
-        lines[unit] = _PyCode_CheckLineNumber(unit * UNIT, &bounds);
+    for (int unit = 0; unit < Py_SIZE(co);) {
+        int at = unit * UNIT;
+        int line = _PyCode_CheckLineNumber(at, &bounds);
+        /* (the whole range it found has that line) */
+        int end = bounds.ar_start <= at && at < bounds.ar_end
+            ? (bounds.ar_end + UNIT - 1) / UNIT : unit + 1;
+        if (end > Py_SIZE(co)) {
+            end = (int)Py_SIZE(co);
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = line;
+        }
     }
     return PEP669_LINES_CHANGE;
 }
