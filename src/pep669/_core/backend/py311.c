@@ -660,13 +660,83 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
 void
 pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
 {
-    int at = offset, next, target;
-    step->kind = pep669_backend_jump_kind(co, &at, &next, &target);
-    step->at = at;
-    step->after = pep669_backend_next_instruction(co, at);
-    step->cls = pep669_backend_instr_class(co, at);
-    step->known = pep669_backend_flow(co, offset, &step->next,
-                                      &step->target) >= 0;
+    /* pep669_backend_jump_kind, _instr_class, _flow and
+     * _next_instruction above, from one decoding (tools/flow_digest.py
+     * shows the analysis unchanged). */
+    Pep669Instr in = instr_decode(co, offset);
+    int op = in.op, oparg = in.arg, after = instr_next(in);
+    int kind = -1, cls = 0, next = after < Py_SIZE(co) ? after * UNIT : -1;
+    int target = -1, known = 1;
+    switch (op) {
+    case JUMP_FORWARD:
+        kind = PEP669_EV_JUMP;
+        next = -1;
+        target = (after + oparg) * UNIT;
+        break;
+    case JUMP_BACKWARD:
+        kind = PEP669_EV_JUMP;
+        next = -1;
+        target = (after - oparg) * UNIT;
+        break;
+    case JUMP_BACKWARD_NO_INTERRUPT:
+        next = -1;
+        target = (after - oparg) * UNIT;
+        break;
+    case POP_JUMP_FORWARD_IF_FALSE:
+    case POP_JUMP_FORWARD_IF_TRUE:
+    case POP_JUMP_FORWARD_IF_NONE:
+    case POP_JUMP_FORWARD_IF_NOT_NONE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+        kind = PEP669_EV_BRANCH;
+        target = (after + oparg) * UNIT;
+        break;
+    case SEND:
+        cls = PEP669_INSTR_QUIET_BACK | PEP669_INSTR_FLOW_JUMP;
+        target = (after + oparg) * UNIT;
+        break;
+    case POP_JUMP_BACKWARD_IF_FALSE:
+    case POP_JUMP_BACKWARD_IF_TRUE:
+    case POP_JUMP_BACKWARD_IF_NONE:
+    case POP_JUMP_BACKWARD_IF_NOT_NONE:
+        kind = PEP669_EV_BRANCH;
+        target = (after - oparg) * UNIT;
+        break;
+    case RAISE_VARARGS:
+    case RERAISE:
+        cls = PEP669_INSTR_RERAISE;
+        next = -1;
+        break;
+    case RETURN_VALUE:
+        next = -1;
+        break;
+    case PRECALL:
+    case CALL_FUNCTION_EX:
+        cls = PEP669_INSTR_CALL;
+        break;
+    case END_ASYNC_FOR:
+        cls = PEP669_INSTR_RERAISE;
+        break;
+    case POP_EXCEPT:
+        cls = PEP669_INSTR_HANDLER_EXIT;
+        break;
+    default:
+        if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+            known = 0;  /* a jump this file does not know */
+        }
+        break;
+    }
+    if (target >= Py_SIZE(co) * UNIT) {
+        known = 0;
+    }
+    step->at = in.unit * UNIT;
+    step->after = after * UNIT;
+    step->kind = kind;
+    step->cls = cls;
+    step->known = known;
+    step->next = next;
+    step->target = target;
 }
 
 int
