@@ -143,7 +143,7 @@ def worker(n, mode, runs, memory):
 
 
 def run(exe, src, args, out=None):
-    env = dict(os.environ, PYTHONPATH=src)
+    env = dict(os.environ, PYTHONPATH=src, PYTHONHASHSEED="0")
     cmd = [exe, os.path.abspath(__file__), "--worker"] + args
     if out is not None:
         cmd = ["valgrind", "--tool=callgrind",
