@@ -31,7 +31,7 @@ HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            "suspended.h", "native.h", "monitor_engine.h",
            # 3.11's copy of a code object, included by backend/py311.c
            "backend/py311_clone.h", "backend/py311_tables.h",
-           "backend/py311_calls.h",
+           "backend/py311_calls.h", "backend/py311_flow.h",
            "backend/py311_branch.h")
 # The backend's templates (backend/README.md): code included by the
 # per-version backend/py3X.c, which finds the engine's headers through

@@ -6,8 +6,10 @@ standard library, to show that a change to lineflow.c changed no result.
 
 Compiles every module of the interpreter's own library (tests left out),
 and for each code object in them (nested ones included) reads the LINE
-locations (``_line_locations``: flow-reached first, then handler-only)
-and the line-probe placement (``_probe_state(code)["kinds"]``).  Prints
+locations (``_line_locations``: flow-reached first, then handler-only),
+the line-probe placement (``_probe_state(code)["kinds"]``) and the rest
+of the analysis (``_flow_facts``: the unit map, what the flow reaches,
+the line of every unit).  Prints
 the number of code objects and a SHA-256 of all of it: run it on two
 builds of the same interpreter (``--src`` names the other tree's src/)
 and compare the lines.  3.8-3.11 only.
@@ -56,7 +58,8 @@ def main(argv=None):
             for code in code_objects(top):
                 facts = (path, code.co_name, code.co_firstlineno,
                          engine._line_locations(code),
-                         engine._probe_state(code)["kinds"])
+                         engine._probe_state(code)["kinds"],
+                         sorted(engine._flow_facts(code).items()))
                 digest.update(repr(facts).encode())
                 count += 1
     print("%s: %d code objects, %s" % (sys.version.split()[0], count,

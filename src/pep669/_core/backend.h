@@ -252,6 +252,19 @@ int pep669_backend_instr_class(PyCodeObject *co, int offset);
  * prefixes), or -1 if the instruction is not known to go nowhere else. */
 int pep669_backend_flow(PyCodeObject *co, int offset, int *next,
                         int *target);
+/* The four above in one decoding, for the flow analysis's one pass over
+ * the bytecode: of the instruction that starts at `offset` (its first
+ * EXTENDED_ARG prefix, if any). */
+typedef struct {
+    int at;      /* the instruction itself (past its prefixes) */
+    int after;   /* pep669_backend_next_instruction(co, at) */
+    int kind;    /* pep669_backend_jump_kind's result */
+    int cls;     /* pep669_backend_instr_class(co, at) */
+    int known;   /* pep669_backend_flow's result is `at` (not -1) */
+    int next;    /* and its *next, *target */
+    int target;
+} Pep669Step;
+void pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step);
 /* Exception handlers that are not among pep669_backend_flow()'s targets
  * (3.11's exception table): their offsets into handlers[0 .. max-1];
  * returns how many there are (which may exceed max). */

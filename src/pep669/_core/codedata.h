@@ -66,7 +66,7 @@ typedef struct Pep669CodeData {
     uint8_t *disabled[PEP669_EVENT_COUNT];
     /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
      * reached by the frame's flow, then those reached only when an
-     * exception is handled. */
+     * exception is handled (an array of `nline_starts`). */
     int *line_starts;
     Py_ssize_t nline_starts;
     Py_ssize_t nflow_starts;
@@ -93,7 +93,9 @@ typedef struct Pep669CodeData {
      * exception (computed with the LINE locations). */
     uint8_t *reach;
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
-     * which legacy tracing reports lines (PEP669_LINES_*). */
+     * which legacy tracing reports lines (PEP669_LINES_*); NULL until the
+     * jump regions (wanted.c) need them (the flow analysis makes its own
+     * and drops it). */
     int *lines;
     int line_rule;
     /* (wanted.c) Jump events: per unit, whether a jump location not

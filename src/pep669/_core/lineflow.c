@@ -29,6 +29,39 @@ pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
     return 0;
 }
 
+/* The unit map's bits of the instruction `st` describes, which starts at
+ * `off` (its first prefix), into units[]. */
+static inline void
+map_instruction(uint8_t *units, int off, const Pep669Step *st)
+{
+    int at = st->at, cls = st->cls;
+    for (int u = off >> 1; u < at >> 1; u++) {
+        units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
+    }
+    units[at >> 1] |= PEP669_UNIT_INSTR;
+    if (st->kind >= 0) {
+        units[at >> 1] |= st->kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                                     : PEP669_UNIT_BRANCH;
+        units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
+    }
+    if (cls & PEP669_INSTR_CALL) {
+        units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
+    }
+    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
+        units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
+    }
+    if (cls & PEP669_INSTR_QUIET_BACK) {
+        units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
+    }
+}
+
+/* A new unit map (zeroed, nunits + 1 bytes); NULL without memory. */
+static uint8_t *
+units_alloc(Pep669CodeData *cd)
+{
+    return PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+}
+
 const uint8_t *
 pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -36,37 +69,19 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
         return cd->units;
     }
     int end = (int)cd->nunits * 2;
-    uint8_t *units = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    uint8_t *units = units_alloc(cd);
     if (units == NULL) {
         return NULL;
     }
     /* Legacy tracing reports no instruction of 3.11's prefix. */
     for (int off = pep669_backend_first_line_offset(co); off < end;) {
-        int at = off, next, target;
-        int kind = pep669_backend_jump_kind(co, &at, &next, &target);
-        if (at >= end) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (st.at >= end) {
             break;
         }
-        for (int u = off >> 1; u < at >> 1; u++) {
-            units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
-        }
-        units[at >> 1] |= PEP669_UNIT_INSTR;
-        if (kind >= 0) {
-            units[at >> 1] |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
-                                                     : PEP669_UNIT_BRANCH;
-            units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
-        }
-        int cls = pep669_backend_instr_class(co, at);
-        if (cls & PEP669_INSTR_CALL) {
-            units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
-        }
-        if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
-            units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
-        }
-        if (cls & PEP669_INSTR_QUIET_BACK) {
-            units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
-        }
-        off = pep669_backend_next_instruction(co, at);
+        map_instruction(units, off, &st);
+        off = st.after;
     }
     cd->units = units;
     return units;
@@ -165,6 +180,7 @@ typedef struct {
     PyCodeObject *co;
     Pep669CodeData *cd;
     const uint8_t *units;
+    uint8_t *new_units; /* the unit map, when build_graph makes it */
     const int *lines;
     int line_rule;      /* PEP669_LINES_* */
     Py_ssize_t nunits;
@@ -186,8 +202,8 @@ typedef struct {
 #define REPORTS_LINE(from, to) \
     pep669_line_reported(lines, line_rule, units, (from), (to))
 
-/* -1 without memory (f->handlers, the block, is then NULL or allocated:
- * PyMem_RawFree(f->handlers) either way). */
+/* -1 without memory (f->handlers, the block, and f->new_units are then
+ * NULL or allocated: PyMem_RawFree() them either way). */
 static int
 flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -198,15 +214,23 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     f->nunits = nunits;
     f->end = (int)nunits * 2;
     f->first = pep669_backend_first_line_offset(co);
-    f->units = pep669_code_units(co, cd);
-    if (f->units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
-        return -1;
+    f->units = cd->units;
+    if (f->units == NULL) {
+        /* (made by build_graph, in its pass over the bytecode) */
+        f->new_units = units_alloc(cd);
+        if (f->new_units == NULL) {
+            return -1;
+        }
+        f->units = f->new_units;
     }
-    f->lines = cd->lines;
-    f->line_rule = cd->line_rule;
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
-    /* handlers, next, target, stack (ints), then node, mixed, start */
-    size_t ints = (size_t)(f->nhandlers + 1) + 3 * (size_t)(nunits + 1);
+    /* handlers, next, target, stack, lines unless the code data has them
+     * (ints), then node, mixed, start.  (The analysis's line table is a
+     * work array: only the jump regions, wanted.c, keep one, made when
+     * they need it.) */
+    int own_lines = cd->lines == NULL;
+    size_t ints = (size_t)(f->nhandlers + 1) +
+                  (3 + (size_t)own_lines) * (size_t)(nunits + 1);
     size_t bytes = 3 * (size_t)(nunits + 1);
     int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
     if (block == NULL) {
@@ -216,7 +240,16 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     f->next = f->handlers + f->nhandlers + 1;
     f->target = f->next + nunits + 1;
     f->stack = f->target + nunits + 1;
-    f->node = (uint8_t *)(f->stack + nunits + 1);
+    if (own_lines) {
+        int *lines = f->stack + nunits + 1;
+        f->line_rule = pep669_backend_code_lines(co, lines);
+        f->lines = lines;
+    }
+    else {
+        f->lines = cd->lines;
+        f->line_rule = cd->line_rule;
+    }
+    f->node = (uint8_t *)(f->stack + (1 + own_lines) * (nunits + 1));
     f->mixed = f->node + nunits + 1;
     f->start = f->mixed + nunits + 1;
     memset(f->node, 0, bytes);
@@ -232,28 +265,38 @@ build_graph(Flow *f)
 {
     PyCodeObject *co = f->co;
     const uint8_t *units = f->units;
+    uint8_t *new_units = f->new_units;
     int *next_of = f->next, *target_of = f->target;
     uint8_t *node = f->node, *mixed = f->mixed;
-    int end = f->end, first = f->first, unknown = 0;
+    int end = f->end, first = f->first, unknown = 0, mapping = 1;
     for (int off = 0; off < end;) {
-        int next, target, at = pep669_backend_flow(co, off, &next, &target);
-        if (at < 0) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        int at = st.at, next = st.next, target = st.target;
+        if (new_units != NULL && off >= first && mapping) {
+            /* (the unit map's pass, pep669_code_units_slow, in this one) */
+            if (at >= end) {
+                mapping = 0;
+            }
+            else {
+                map_instruction(new_units, off, &st);
+            }
+        }
+        if (!st.known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
-            at = off;
-            (void)pep669_backend_jump_kind(co, &at, &next, &target);
-            next = pep669_backend_next_instruction(co, at);
+            next = st.after;
             target = -1;
         }
         if (at >= first) {
             int u = off >> 1;
-            int cls = pep669_backend_instr_class(co, at);
+            int cls = st.cls;
             uint8_t flags = NODE;
             next = next < end ? next : -1;
             next_of[u] = next;
             target_of[u] = target;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
-                !(units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH))) {
+                st.kind < 0) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
                  * anywhere. */
@@ -270,8 +313,9 @@ build_graph(Flow *f)
             }
             node[u] = flags;
         }
-        off = pep669_backend_next_instruction(co, at);
+        off = st.after;
     }
+    (void)units;
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < end) {
             mixed[f->handlers[i] >> 1] = MIXED;
@@ -297,17 +341,21 @@ spread_mixed(Flow *f)
     uint8_t *mixed = f->mixed;
     Py_ssize_t nunits = f->nunits;
     for (Py_ssize_t u = 0; u < nunits; u++) {
-        if (!(node[u] & NODE)) {
+        uint8_t flags = node[u];
+        if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && !mixed[to >> 1] &&
-                !REPORTS_LINE((int)u * 2, to) &&
-                lines[to >> 1] != lines[u]) {
-                mixed[to >> 1] = MIXED;
-            }
+        /* (the two successors written out: a loop over them costs this
+         * pass, run once per code object, a third more) */
+        int line = lines[u], to = next[u];
+        if (to >= 0 && !mixed[to >> 1] && lines[to >> 1] != line &&
+            !REPORTS_LINE((int)u * 2, to)) {
+            mixed[to >> 1] = MIXED;
+        }
+        to = target[u];
+        if (to >= 0 && !(flags & NODE_HANDLER) && !mixed[to >> 1] &&
+            lines[to >> 1] != line && !REPORTS_LINE((int)u * 2, to)) {
+            mixed[to >> 1] = MIXED;
         }
     }
     for (Py_ssize_t u = 0; u < nunits; u++) {
@@ -349,16 +397,18 @@ mark_reached(Flow *f)
     }
     while (nstack > 0) {
         int u = stack[--nstack];
-        int succ[2] = {next[u], ((node[u] & NODE_HANDLER) &&
-                                 !(node[u] & NODE_FLOW_TARGET))
-                                    ? -1 : target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && (node[to >> 1] & NODE) &&
-                !(node[to >> 1] & NODE_REACHED)) {
-                node[to >> 1] |= NODE_REACHED;
-                stack[nstack++] = to >> 1;
-            }
+        uint8_t flags = node[u];
+        int to = next[u];
+        if (to >= 0 && (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+            node[to >> 1] |= NODE_REACHED;
+            stack[nstack++] = to >> 1;
+        }
+        to = target[u];
+        if (to >= 0 &&
+            (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
+            (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+            node[to >> 1] |= NODE_REACHED;
+            stack[nstack++] = to >> 1;
         }
     }
     if (cd->reach == NULL) {
@@ -369,12 +419,16 @@ mark_reached(Flow *f)
     }
     uint8_t *reach = cd->reach;
     int unknown = f->unknown;
-    for (Py_ssize_t u = 0, at = 0; u < nunits; u++) {
+    if (unknown) {
+        memset(reach, 1, (size_t)nunits);
+        return 0;
+    }
+    uint8_t reached = 0;
+    for (Py_ssize_t u = 0; u < nunits; u++) {
         if (node[u] & NODE) {
-            at = u;
+            reached = (node[u] & NODE_REACHED) != 0;
         }
-        reach[u] = unknown || (node[at] & NODE_REACHED) ||
-                   (int)u * 2 < first;
+        reach[u] = reached || (int)u * 2 < first;
     }
     return 0;
 }
@@ -407,25 +461,25 @@ mark_line_starts(Flow *f)
         if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            uint8_t how;
-            if (to < 0) {
-                continue;
+        uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
+        int line = lines[u], to = next[u];
+        /* going on: to a return point's next, or with a new line */
+        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0 &&
+            ((flags & NODE_RETURN) ||
+             (REPORTS_LINE((int)u * 2, to) &&
+              (mixed[u] || lines[to >> 1] != line)))) {
+            start[to >> 1] |= how;
+        }
+        /* jumping: to a handler (entered from elsewhere), or with a new
+         * line */
+        to = target[u];
+        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+            if (flags & NODE_HANDLER) {
+                start[to >> 1] |= (flags & NODE_FLOW_TARGET) ? how
+                                                             : START_HANDLER;
             }
-            how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
-            if (i == 1 && (flags & NODE_HANDLER)) {
-                if (!(flags & NODE_FLOW_TARGET)) {
-                    how = START_HANDLER;
-                }
-            }
-            else if (!((i == 0 && (flags & NODE_RETURN)) ||
-                       (REPORTS_LINE((int)u * 2, to) &&
-                        (mixed[u] || lines[to >> 1] != lines[u])))) {
-                continue;
-            }
-            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+            else if (REPORTS_LINE((int)u * 2, to) &&
+                     (mixed[u] || lines[to >> 1] != line)) {
                 start[to >> 1] |= how;
             }
         }
@@ -433,6 +487,31 @@ mark_line_starts(Flow *f)
     for (int i = 0; i < f->nhandlers; i++) {
         mark_start(f, f->handlers[i], START_HANDLER);
     }
+}
+
+/* How the frame arrives at a LINE location from an instruction with
+ * `flags` (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
+ * `reports`: legacy tracing reports a line on the way; `mixed`: the
+ * instruction may run without its line reported; `same_line`: both have
+ * the same line. */
+static inline uint8_t
+arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
+{
+    if (jump ? (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) == NODE_HANDLER
+             : (flags & NODE_RETURN) != 0) {
+        return ARRIVAL_UNSURE;
+    }
+    if (!reports) {
+        return ARRIVAL_SAME;
+    }
+    if (mixed) {
+        return ARRIVAL_UNSURE;
+    }
+    if (same_line) {
+        return ARRIVAL_SAME;
+    }
+    /* (going on, or 3.8's CALL_FINALLY) */
+    return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
 }
 
 /* Pass 5: where line probes (probe.c) can stand in for a LINE location
@@ -470,34 +549,17 @@ place_line_probes(Flow *f)
         if (!(flags & NODE)) {
             continue;
         }
-        int succ[2] = {next[u], target[u]};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to < 0 || start[to >> 1] != START_FLOW) {
-                continue;
-            }
-            uint8_t *arrival = &mixed[to >> 1];
-            if ((i == 1 && (flags & NODE_HANDLER) &&
-                 !(flags & NODE_FLOW_TARGET)) ||
-                (i == 0 && (flags & NODE_RETURN))) {
-                *arrival |= ARRIVAL_UNSURE;
-            }
-            else if (!REPORTS_LINE((int)u * 2, to)) {
-                *arrival |= ARRIVAL_SAME;
-            }
-            else if (mixed[u] & MIXED) {
-                *arrival |= ARRIVAL_UNSURE;
-            }
-            else if (lines[u] == lines[to >> 1]) {
-                *arrival |= ARRIVAL_SAME;
-            }
-            else if (i == 0 || (flags & NODE_HANDLER)) {
-                /* (going on, or 3.8's CALL_FINALLY) */
-                *arrival |= ARRIVAL_NEW_ON;
-            }
-            else {
-                *arrival |= ARRIVAL_NEW;
-            }
+        int to = next[u];
+        if (to >= 0 && start[to >> 1] == START_FLOW) {
+            mixed[to >> 1] |= arrival_by(
+                flags, 0, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
+                lines[u] == lines[to >> 1]);
+        }
+        to = target[u];
+        if (to >= 0 && start[to >> 1] == START_FLOW) {
+            mixed[to >> 1] |= arrival_by(
+                flags, 1, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
+                lines[u] == lines[to >> 1]);
         }
     }
     if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
@@ -554,10 +616,15 @@ collect_line_starts(Flow *f)
             }
         }
     }
-    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(f->nunits + 1));
+    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
+        n += f->start[unit] != 0;
+    }
+    /* (sized to the locations: a few per line, not one per unit) */
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(n + 1));
     if (cd->line_starts == NULL) {
         return -1;
     }
+    n = 0;
     for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
         if (f->start[unit] & START_FLOW) {
             cd->line_starts[n++] = (int)unit * 2;
@@ -584,6 +651,10 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     build_graph(&f);
+    if (f.new_units != NULL) {
+        cd->units = f.new_units;
+        f.new_units = NULL;
+    }
     spread_mixed(&f);
     if (mark_reached(&f) < 0) {
         goto done;
@@ -594,6 +665,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     }
     err = 0;
 done:
+    PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */
     PyMem_RawFree(f.handlers);  /* (the block of every work array) */
     return err;
 }
@@ -626,4 +698,36 @@ pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
     *starts = cd->line_starts;
     *n = cd->nline_starts;
     return 0;
+}
+
+PyObject *
+pep669_code_flow_facts(PyCodeObject *co)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        return NULL;
+    }
+    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
+        return PyErr_NoMemory();
+    }
+    if (pep669_code_lines_ensure(co, cd) < 0) {
+        return PyErr_NoMemory();
+    }
+    PyObject *lines = PyList_New(cd->nunits);
+    if (lines == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PyObject *line = PyLong_FromLong(cd->lines[u]);
+        if (line == NULL) {
+            Py_DECREF(lines);
+            return NULL;
+        }
+        PyList_SET_ITEM(lines, u, line);
+    }
+    return Py_BuildValue("{s:y#,s:y#,s:N,s:i,s:n}",
+                         "units", (const char *)cd->units, cd->nunits,
+                         "reach", (const char *)cd->reach, cd->nunits,
+                         "lines", lines, "line_rule", cd->line_rule,
+                         "flow_starts", cd->nflow_starts);
 }

@@ -83,4 +83,9 @@ int pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd);
 int pep669_code_line_starts(PyCodeObject *co, const int **starts,
                             Py_ssize_t *n);
 
+/* The flow facts of `co` for tools/flow_digest.py (the module's
+ * _flow_facts): {"units", "reach": bytes per unit, "lines": list,
+ * "line_rule", "flow_starts"}; NULL with an exception. */
+PyObject *pep669_code_flow_facts(PyCodeObject *co);
+
 #endif

@@ -346,6 +346,16 @@ line_locations(PyObject *Py_UNUSED(mod), PyObject *code)
 }
 
 static PyObject *
+flow_facts(PyObject *Py_UNUSED(mod), PyObject *code)
+{
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    return pep669_code_flow_facts((PyCodeObject *)code);
+}
+
+static PyObject *
 probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
 {
     ENTER();
@@ -526,6 +536,9 @@ static PyMethodDef module_methods[] = {
     {"_line_locations", line_locations, METH_O,
      "The offsets where the engine lets LINE fire in a code object, for "
      "tests."},
+    {"_flow_facts", flow_facts, METH_O,
+     "The flow analysis of a code object (unit map, reach, lines), for "
+     "tools/flow_digest.py."},
     {"_probe_state", probe_state, METH_O,
      "The line probes of a code object (its clone), for tests."},
     {"_frame_mechanism", frame_mechanism, METH_O,

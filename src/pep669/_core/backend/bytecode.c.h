@@ -141,6 +141,27 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     return in.unit * (int)sizeof(_Py_CODEUNIT);
 }
 
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
+    Pep669Instr in = instr_decode(co, offset);
+    int flow = op_flow[in.op];
+    int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
+    step->at = in.unit * (int)sizeof(_Py_CODEUNIT);
+    step->after = after;
+    step->kind = (flow & FLOW_JUMP) ? PEP669_EV_JUMP
+                 : (flow & FLOW_BRANCH) ? PEP669_EV_BRANCH : -1;
+    step->cls = op_class[in.op];
+    step->next = after < size && !(flow & FLOW_STOPS) ? after : -1;
+    step->target = -1;
+    step->known = 1;
+    if (flow & (FLOW_REL | FLOW_ABS)) {
+        step->target = flow_target(flow, &in, after);
+        step->known = step->target < size;
+    }
+}
+
 int
 pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
                         int Py_UNUSED(max))
@@ -163,9 +184,18 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
     bounds.ar_start = -1;
     bounds.ar_end = 0;
     bounds.ar_line = -1;
-    for (int unit = 0; unit < units; unit++) {
-        lines[unit] = _PyCode_CheckLineNumber(
-            unit * (int)sizeof(_Py_CODEUNIT), &bounds);
+    for (int unit = 0; unit < units;) {
+        int at = unit * (int)sizeof(_Py_CODEUNIT);
+        int line = _PyCode_CheckLineNumber(at, &bounds);
+        /* (the whole range it found has that line) */
+        int end = bounds.ar_start <= at && at < bounds.ar_end
+            ? (bounds.ar_end + 1) / (int)sizeof(_Py_CODEUNIT) : unit + 1;
+        if (end > units) {
+            end = units;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = line;
+        }
     }
     return PEP669_LINES_CHANGE;
 }

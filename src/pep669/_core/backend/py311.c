@@ -678,25 +678,6 @@ pep669_backend_handlers(PyCodeObject *co, int *handlers, int max)
 }
 
 int
-pep669_backend_code_lines(PyCodeObject *co, int *lines)
-{
-    /* What PyCode_Addr2Line() computes, in one pass. */
-    PyCodeAddressRange bounds;
-    bounds.opaque.lo_next = (const uint8_t *)PyBytes_AS_STRING(
-        co->co_linetable);
-    bounds.opaque.limit = bounds.opaque.lo_next +
-                          PyBytes_GET_SIZE(co->co_linetable);
-    bounds.opaque.computed_line = co->co_firstlineno;
-    bounds.ar_start = -1;
-    bounds.ar_end = 0;
-    bounds.ar_line = -1;
-    for (int unit = 0; unit < Py_SIZE(co); unit++) {
-        lines[unit] = _PyCode_CheckLineNumber(unit * UNIT, &bounds);
-    }
-    return PEP669_LINES_CHANGE;
-}
-
-int
 pep669_backend_next_instruction(PyCodeObject *co, int offset)
 {
     int op = _PyOpcode_Deopt[_Py_OPCODE(_PyCode_CODE(co)[offset / UNIT])];
@@ -855,6 +836,7 @@ pep669_backend_forward_jump_lines(void)
     return 1;
 }
 
+#include "py311_flow.h"
 /* ---- line and call probes (py311_clone.h) ---- */
 #include "py311_clone.h"
 
