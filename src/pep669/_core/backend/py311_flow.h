@@ -8,36 +8,6 @@
 
 #ifndef UNIT
 #  error "py311_flow.h is included by backend/py311.c only"
-
-int
-pep669_backend_code_lines(PyCodeObject *co, int *lines)
-{
-    /* What PyCode_Addr2Line() computes, in one pass. */
-    PyCodeAddressRange bounds;
-    bounds.opaque.lo_next = (const uint8_t *)PyBytes_AS_STRING(
-        co->co_linetable);
-    bounds.opaque.limit = bounds.opaque.lo_next +
-                          PyBytes_GET_SIZE(co->co_linetable);
-    bounds.opaque.computed_line = co->co_firstlineno;
-    bounds.ar_start = -1;
-    bounds.ar_end = 0;
-    bounds.ar_line = -1;
-    for (int unit = 0; unit < Py_SIZE(co);) {
-        int at = unit * UNIT;
-        int line = _PyCode_CheckLineNumber(at, &bounds);
-        /* (the whole range it found has that line) */
-        int end = bounds.ar_start <= at && at < bounds.ar_end
-            ? (bounds.ar_end + UNIT - 1) / UNIT : unit + 1;
-        if (end > Py_SIZE(co)) {
-            end = (int)Py_SIZE(co);
-        }
-        for (; unit < end; unit++) {
-            lines[unit] = line;
-        }
-    }
-    return PEP669_LINES_CHANGE;
-}
-
 #endif
 
 void
