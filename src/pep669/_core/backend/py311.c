@@ -53,6 +53,52 @@ static void p11_unshow(PyFrameObject *f, void *clone);
 #define PEP669_CACHES(op) _PyOpcode_Caches[op]
 #include "decode.c.h"
 
+/* 3.11's jumps, for every reader of them (the trampoline's events, the
+ * flow analysis, the copy's stack depths): 0 for an instruction that
+ * does not jump; else P11_J_TAKES (*target: the unit it jumps to), with
+ * P11_J_ALWAYS where it always jumps and the location it is: P11_J_JUMP
+ * (JUMP events), P11_J_BRANCH (BRANCH events).  JUMP_BACKWARD_NO_INTERRUPT
+ * and SEND (yield from/await loops) are neither. */
+#define P11_J_TAKES 1
+#define P11_J_ALWAYS 2
+#define P11_J_JUMP 4
+#define P11_J_BRANCH 8
+static inline int
+p11_jump(int op, int oparg, int after, int *target)
+{
+    switch (op) {
+    case JUMP_FORWARD:
+        *target = after + oparg;
+        return P11_J_TAKES | P11_J_ALWAYS | P11_J_JUMP;
+    case JUMP_BACKWARD:
+        *target = after - oparg;
+        return P11_J_TAKES | P11_J_ALWAYS | P11_J_JUMP;
+    case JUMP_BACKWARD_NO_INTERRUPT:
+        *target = after - oparg;
+        return P11_J_TAKES | P11_J_ALWAYS;
+    case POP_JUMP_FORWARD_IF_FALSE:
+    case POP_JUMP_FORWARD_IF_TRUE:
+    case POP_JUMP_FORWARD_IF_NONE:
+    case POP_JUMP_FORWARD_IF_NOT_NONE:
+    case JUMP_IF_FALSE_OR_POP:
+    case JUMP_IF_TRUE_OR_POP:
+    case FOR_ITER:
+        *target = after + oparg;
+        return P11_J_TAKES | P11_J_BRANCH;
+    case POP_JUMP_BACKWARD_IF_FALSE:
+    case POP_JUMP_BACKWARD_IF_TRUE:
+    case POP_JUMP_BACKWARD_IF_NONE:
+    case POP_JUMP_BACKWARD_IF_NOT_NONE:
+        *target = after - oparg;
+        return P11_J_TAKES | P11_J_BRANCH;
+    case SEND:
+        *target = after + oparg;
+        return P11_J_TAKES;
+    default:
+        return 0;
+    }
+}
+
 #define FRAME(frame) ((_PyInterpreterFrame *)(frame))
 #define UNIT ((int)sizeof(_Py_CODEUNIT))
 #define GENERATOR_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
@@ -558,32 +604,11 @@ pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
     int op = in.op, oparg = in.arg;
     *offset = in.unit * UNIT;
     *next = instr_next(in) * UNIT;
-    switch (op) {
-    case JUMP_FORWARD:
-        *target = *next + oparg * UNIT;
-        return PEP669_EV_JUMP;
-    case JUMP_BACKWARD:
-        *target = *next - oparg * UNIT;
-        return PEP669_EV_JUMP;
-    case POP_JUMP_FORWARD_IF_FALSE:
-    case POP_JUMP_FORWARD_IF_TRUE:
-    case POP_JUMP_FORWARD_IF_NONE:
-    case POP_JUMP_FORWARD_IF_NOT_NONE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-    case FOR_ITER:
-        *target = *next + oparg * UNIT;
-        return PEP669_EV_BRANCH;
-    case POP_JUMP_BACKWARD_IF_FALSE:
-    case POP_JUMP_BACKWARD_IF_TRUE:
-    case POP_JUMP_BACKWARD_IF_NONE:
-    case POP_JUMP_BACKWARD_IF_NOT_NONE:
-        *target = *next - oparg * UNIT;
-        return PEP669_EV_BRANCH;
-    default:
-        *target = -1;
-        return -1;
-    }
+    int t, jump = p11_jump(op, oparg, instr_next(in), &t);
+    *target = jump & (P11_J_JUMP | P11_J_BRANCH) ? t * UNIT : -1;
+    return jump & P11_J_JUMP     ? PEP669_EV_JUMP
+           : jump & P11_J_BRANCH ? PEP669_EV_BRANCH
+                                 : -1;
 }
 
 int
@@ -615,42 +640,18 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     int op = in.op, oparg = in.arg, after = instr_next(in);
     *next = after < Py_SIZE(co) ? after * UNIT : -1;
     *target = -1;
-    switch (op) {
-    case JUMP_FORWARD:
-        *next = -1;
-        *target = (after + oparg) * UNIT;
-        break;
-    case JUMP_BACKWARD:
-    case JUMP_BACKWARD_NO_INTERRUPT:
-        *next = -1;
-        *target = (after - oparg) * UNIT;
-        break;
-    case POP_JUMP_FORWARD_IF_FALSE:
-    case POP_JUMP_FORWARD_IF_TRUE:
-    case POP_JUMP_FORWARD_IF_NONE:
-    case POP_JUMP_FORWARD_IF_NOT_NONE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-    case FOR_ITER:
-    case SEND:
-        *target = (after + oparg) * UNIT;
-        break;
-    case POP_JUMP_BACKWARD_IF_FALSE:
-    case POP_JUMP_BACKWARD_IF_TRUE:
-    case POP_JUMP_BACKWARD_IF_NONE:
-    case POP_JUMP_BACKWARD_IF_NOT_NONE:
-        *target = (after - oparg) * UNIT;
-        break;
-    case RETURN_VALUE:
-    case RAISE_VARARGS:
-    case RERAISE:
-        *next = -1;
-        break;
-    default:
-        if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
-            return -1;  /* a jump this file does not know */
+    int t, jump = p11_jump(op, oparg, after, &t);
+    if (jump) {
+        *target = t * UNIT;
+        if (jump & P11_J_ALWAYS) {
+            *next = -1;
         }
-        break;
+    }
+    else if (op == RETURN_VALUE || op == RAISE_VARARGS || op == RERAISE) {
+        *next = -1;
+    }
+    else if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+        return -1;  /* a jump this file does not know */
     }
     if (*target >= Py_SIZE(co) * UNIT) {
         return -1;

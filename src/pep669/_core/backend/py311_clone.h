@@ -214,32 +214,11 @@ p11_depths(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         after = instr_next(in);
         next = after < units ? after : -1;
         target = -1;
+        int jump = p11_jump(op, oparg, after, &target);
+        if (jump & P11_J_ALWAYS) {
+            next = -1;
+        }
         switch (op) {
-        case JUMP_FORWARD:
-            next = -1;
-            target = after + oparg;
-            break;
-        case JUMP_BACKWARD:
-        case JUMP_BACKWARD_NO_INTERRUPT:
-            next = -1;
-            target = after - oparg;
-            break;
-        case POP_JUMP_FORWARD_IF_FALSE:
-        case POP_JUMP_FORWARD_IF_TRUE:
-        case POP_JUMP_FORWARD_IF_NONE:
-        case POP_JUMP_FORWARD_IF_NOT_NONE:
-        case JUMP_IF_FALSE_OR_POP:
-        case JUMP_IF_TRUE_OR_POP:
-        case FOR_ITER:
-        case SEND:
-            target = after + oparg;
-            break;
-        case POP_JUMP_BACKWARD_IF_FALSE:
-        case POP_JUMP_BACKWARD_IF_TRUE:
-        case POP_JUMP_BACKWARD_IF_NONE:
-        case POP_JUMP_BACKWARD_IF_NOT_NONE:
-            target = after - oparg;
-            break;
         case RETURN_VALUE:
         case RAISE_VARARGS:
         case RERAISE:
@@ -252,7 +231,7 @@ p11_depths(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
             }
             break;
         default:
-            if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+            if (!jump && (_PyOpcode_Jump[op >> 5] & (1u << (op & 31)))) {
                 return -1;
             }
             break;

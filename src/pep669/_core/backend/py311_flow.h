@@ -17,41 +17,17 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
     int op = in.op, oparg = in.arg, after = instr_next(in);
     int kind = -1, cls = 0, next = after < Py_SIZE(co) ? after * UNIT : -1;
     int target = -1, known = 1;
+    int t, jump = p11_jump(op, oparg, after, &t);
+    if (jump) {
+        kind = jump & P11_J_JUMP     ? PEP669_EV_JUMP
+               : jump & P11_J_BRANCH ? PEP669_EV_BRANCH
+                                     : -1;
+        next = jump & P11_J_ALWAYS ? -1 : next;
+        target = t * UNIT;
+    }
     switch (op) {
-    case JUMP_FORWARD:
-        kind = PEP669_EV_JUMP;
-        next = -1;
-        target = (after + oparg) * UNIT;
-        break;
-    case JUMP_BACKWARD:
-        kind = PEP669_EV_JUMP;
-        next = -1;
-        target = (after - oparg) * UNIT;
-        break;
-    case JUMP_BACKWARD_NO_INTERRUPT:
-        next = -1;
-        target = (after - oparg) * UNIT;
-        break;
-    case POP_JUMP_FORWARD_IF_FALSE:
-    case POP_JUMP_FORWARD_IF_TRUE:
-    case POP_JUMP_FORWARD_IF_NONE:
-    case POP_JUMP_FORWARD_IF_NOT_NONE:
-    case JUMP_IF_FALSE_OR_POP:
-    case JUMP_IF_TRUE_OR_POP:
-    case FOR_ITER:
-        kind = PEP669_EV_BRANCH;
-        target = (after + oparg) * UNIT;
-        break;
     case SEND:
         cls = PEP669_INSTR_QUIET_BACK | PEP669_INSTR_FLOW_JUMP;
-        target = (after + oparg) * UNIT;
-        break;
-    case POP_JUMP_BACKWARD_IF_FALSE:
-    case POP_JUMP_BACKWARD_IF_TRUE:
-    case POP_JUMP_BACKWARD_IF_NONE:
-    case POP_JUMP_BACKWARD_IF_NOT_NONE:
-        kind = PEP669_EV_BRANCH;
-        target = (after - oparg) * UNIT;
         break;
     case RAISE_VARARGS:
     case RERAISE:
@@ -72,7 +48,7 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
         cls = PEP669_INSTR_HANDLER_EXIT;
         break;
     default:
-        if (_PyOpcode_Jump[op >> 5] & (1u << (op & 31))) {
+        if (!jump && (_PyOpcode_Jump[op >> 5] & (1u << (op & 31)))) {
             known = 0;  /* a jump this file does not know */
         }
         break;
