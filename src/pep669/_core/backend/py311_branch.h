@@ -158,12 +158,28 @@ p11_jump_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     if (p11_jump_site(co, code, units, site, &op, &backward) < 0) {
         return -1;
     }
+    int s = site->at / P11_UNIT, width = site->width / P11_UNIT;
+    int start = *at;
+    if (width >= 2) {
+        /* The jump keeps its prefixes, and EXTENDED_ARG 0 is no
+         * instruction 3.11 runs (its debug build asserts a prefix's
+         * argument): the stub stands far enough for the first prefix to
+         * be nonzero, behind unreachable NOPs (256 at most in all: the
+         * stubs only move on; the copy's buffer has room for them). */
+        long long need = (long long)s + width + (1LL << (8 * (width - 1)));
+        if (need - *at > 256) {
+            return -1;
+        }
+        while (*at < need) {
+            out[(*at)++] = _Py_MAKECODEUNIT(NOP, 0);
+        }
+    }
     int size = p11_stub(out, *at, k, site->loc / P11_UNIT,
                         backward ? JUMP_BACKWARD : JUMP_BACKWARD_NO_INTERRUPT);
     if (size < 0 || p11_write_jump(NULL, site, op, *at) < 0) {
+        *at = start;
         return -1;
     }
-    int s = site->at / P11_UNIT, width = site->width / P11_UNIT;
     for (int w = 0; w < width; w++) {
         if (taken[s + w]) {
             return -1;
@@ -172,7 +188,7 @@ p11_jump_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     memcpy(site->saved, &code[s], sizeof(_Py_CODEUNIT) * (size_t)width);
     (void)p11_write_jump(out, site, op, *at);
-    site->stub = *at * P11_UNIT;
+    site->stub = start * P11_UNIT;
     *at += size;
     site->stub_end = *at * P11_UNIT;
     site->patched = 1;

@@ -117,6 +117,15 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
          * code never grows) */
         return -1;
     }
+#ifdef Py_DEBUG
+    if (d + 1 > co->co_stacksize) {
+        /* (a debug build of 3.11 asserts, as each frame ends, that its
+         * code's size is the size the frame was made with: a frame of the
+         * code made before the growth would trip it; such sites run
+         * traced there) */
+        return -1;
+    }
+#endif
     if (d + 1 > *stacksize) {
         *stacksize = d + 1;
     }
