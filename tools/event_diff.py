@@ -308,12 +308,9 @@ def find_python(v):
     return chosen[0].executable
 
 
-DISABLE_MODE = [False]
-
-
-def run(python, program):
+def run(python, program, disable=False):
     worker = WORKER % {"src": os.path.join(ROOT, "src"),
-                       "disable": DISABLE_MODE[0]}
+                       "disable": disable}
     try:
         p = subprocess.run([python, "-c", worker], input=program,
                            capture_output=True, text=True, timeout=60)
@@ -368,7 +365,6 @@ def main():
     ap.add_argument("--show", action="store_true",
                     help="print each program and its streams")
     args = ap.parse_args()
-    DISABLE_MODE[0] = args.disable
     refs = args.reference or ["3.12", "3.13"]
     tested = args.python or ["3.10", "3.11"]
     ignore = set(n for n in args.ignore.split(",") if n)
@@ -393,7 +389,7 @@ def main():
             print(prog)
         ref = {}
         for v in refs:
-            r = run(pys[v], prog)
+            r = run(pys[v], prog, args.disable)
             if "error" in r:
                 print("program %d: reference %s failed:\n%s" %
                       (k, v, r["error"]))
@@ -404,26 +400,23 @@ def main():
         for v in tested:
             if v in ref:
                 continue
-            got = run(pys[v], prog)
+            got = run(pys[v], prog, args.disable)
             if "error" in got:
                 bad += 1
                 print("== program %d on %s: worker failed\n%s\n%s" %
                       (k, v, prog, got["error"]))
                 continue
             b = stream(got)
-            best = None
+            best, matched = None, False
             for rv, r in ref.items():
                 a = stream(r)
                 i = first_difference(a, b)
                 if i is None and r["result"] == got["result"]:
-                    best = None
+                    matched = True
                     break
                 if best is None or (i or 0) > (best[2] or 0):
                     best = (rv, a, i, r["result"])
-            else:
-                if best is None:
-                    continue
-            if best is None:
+            if matched:
                 continue
             bad += 1
             rv, a, i, rres = best

@@ -31,12 +31,13 @@ with_exit_call(PyCodeObject *co, int unit)
         PEP669_DEOPT(_Py_OPCODE(code[unit - 3])) != LOAD_CONST) {
         return 0;
     }
+    if (unit >= 4 &&
+        PEP669_DEOPT(_Py_OPCODE(code[unit - 4])) == EXTENDED_ARG) {
+        return 0;  /* (a prefixed LOAD_CONST: not told apart here) */
+    }
     int k = _Py_OPARG(code[unit - 3]);
-    return unit < 4 ||
-                   PEP669_DEOPT(_Py_OPCODE(code[unit - 4])) != EXTENDED_ARG
-               ? k < PyTuple_GET_SIZE(co->co_consts) &&
-                     PyTuple_GET_ITEM(co->co_consts, k) == Py_None
-               : 0;
+    return k < PyTuple_GET_SIZE(co->co_consts) &&
+           PyTuple_GET_ITEM(co->co_consts, k) == Py_None;
 #else
     (void)co;
     (void)unit;
