@@ -138,6 +138,25 @@ pep669_trace_quiet(Pep669Frame *frame, int lasti, int *forward)
     return 0;
 }
 
+/* The first trace event of a run the hook started quietly on a line
+ * clone (pep669_trace_enter_quiet), in its window, nothing changed since:
+ * its record, or NULL. */
+static inline Pep669Record *
+pep669_trace_quiet_window(Pep669Frame *frame)
+{
+    Pep669Record *rec = pep669_thread.record_top;
+    if (rec != NULL && rec->frame == frame && rec->window &&
+        rec->hook_quiet && rec->quiet_entry == pep669_registry.version) {
+        return rec;
+    }
+    return NULL;
+}
+
+/* Close that window: the frame shows its own code again and runs on
+ * untraced (the trampoline leaves the thread). */
+void pep669_trace_end_window_quiet(PyThreadState *ts, Pep669Record *rec,
+                                   PyFrameObject *frame);
+
 /* Forward a legacy event to the thread's legacy tracer, which sees the
  * frame's filters as it (or the program) set them. */
 int pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,

@@ -657,7 +657,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -668,5 +668,6 @@ pep669_probe_state(PyCodeObject *co)
         "branch_patched", branches_patched,
         "kinds", kinds,
         "wanted", wanted,
-        "call_refusals", call_refusals);
+        "call_refusals", call_refusals,
+        "quiet_runs", cl != NULL ? cl->quiet_runs : 0);
 }

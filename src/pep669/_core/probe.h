@@ -43,6 +43,9 @@ typedef struct Pep669Clone {
     int nsites;             /* sites, by location (and by stub) */
     Pep669Site *sites;
     uint8_t *patched;       /* per unit of the original: a patched site */
+    /* (for tests) runs of a frame started on it by the hook's quiet path
+     * (pep669_trace_enter_quiet) */
+    Py_ssize_t quiet_runs;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new

@@ -519,6 +519,10 @@ end_window(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     Pep669CodeData *cd;
     /* (the window is open only on a line clone's run) */
     PEP669_ASSERT(rec->window && rec->clone != NULL && rec->line_covered);
+    if (rec->hook_quiet && rec->quiet_entry == pep669_registry.version) {
+        pep669_trace_end_window_quiet(ts, rec, frame);
+        return;
+    }
     pep669_backend_frame_set_code(rec->frame, rec->code);
     rec->window = 0;
     uint32_t events = record_events(rec, &cd);
@@ -679,6 +683,74 @@ follow_events(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
 }
 
+/* The quiet path of a run on a line clone: code whose line-level events
+ * left (LINE, the branch events) all stand on its clone's probes, none
+ * behind a handler, on a thread without trampoline, legacy tracer or
+ * profiler.  What pep669_trace_enter makes of such a run (the probes
+ * stand in, nothing else is wanted: no trampoline after the window),
+ * without its lookups; the window is closed at the frame's first trace
+ * event by pep669_trace_end_window_quiet.  1: the record is set up and
+ * pushed; 0: nothing done. */
+static int
+enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                  PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+                  uint64_t version)
+{
+    Pep669Clone *cl = cd->clone;
+    if (!cd->done_known || (events & cd->handler_only) ||
+        cd->line_handler_left || cd->branch_handler_left ||
+        (pep669_thread.record_top != NULL &&
+         pep669_thread.record_top->engaged) ||
+        pep669_thread.unhooked.engaged ||
+        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                         CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) ||
+        !pep669_backend_trace_clean(ts, 0) ||
+        !pep669_backend_thread_plain(ts) ||
+        !pep669_clone_serves(cl, cd, 0) ||
+        !pep669_backend_frame_fits(frame, cl->code)) {
+        return 0;
+    }
+    pep669_clone_incref(cl);
+    cl->quiet_runs++;
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->clone = cl;
+    rec->line_covered = 1;
+    rec->covered_bits = events & PEP669_PROBED_EVENTS;
+    rec->was_traced = 0;
+    rec->last_line = -1;
+    rec->quiet_entry = version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+    pep669_backend_frame_set_code(frame, cl->code);
+    if (pep669_backend_clone_for_run()) {
+        /* (3.11) The frame runs the clone for the whole run. */
+        rec->swapped = 1;
+        return 1;
+    }
+    /* The window, as pep669_trace_enter opens it. */
+    rec->window = 1;
+    pep669_backend_trace_window(ts);
+    flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
+    return 1;
+}
+
+void
+pep669_trace_end_window_quiet(PyThreadState *ts, Pep669Record *rec,
+                              PyFrameObject *frame)
+{
+    /* (a quiet run's window, nothing changed since it opened) */
+    PEP669_ASSERT(rec->window && rec->hook_quiet && rec->line_covered &&
+                  rec->clone != NULL &&
+                  rec->quiet_entry == pep669_registry.version);
+    pep669_backend_frame_set_code(rec->frame, rec->code);
+    rec->window = 0;
+    flags_show(rec, frame);
+    pep669_backend_trace_stop(ts);
+}
+
 int
 pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
                          Pep669Frame *frame, PyCodeObject *co,
@@ -686,6 +758,11 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
 {
     uint64_t version = pep669_registry.version;
     int want = (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0;
+    if ((events & PEP669_PROBED_EVENTS) &&
+        !(events & ~PEP669_PROBED_EVENTS) && cd != NULL &&
+        cd->version == version) {
+        return enter_quiet_lines(ts, rec, frame, co, cd, events, version);
+    }
     if (cd == NULL || cd->version != version ||
         (pep669_thread.record_top != NULL &&
          pep669_thread.record_top->engaged) ||

@@ -94,9 +94,35 @@ trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     return err;
 }
 
+/* The event that closes a window (the first of a run on a line clone):
+ * the frame's first instruction's where the window skips 'call'. */
+#if PEP669_WINDOW_SKIPS_CALL
+#  define WINDOW_EVENT PyTrace_OPCODE
+#else
+#  define WINDOW_EVENT PyTrace_CALL
+#endif
+
+/* An event the quiet checks of trampoline_events do not settle: the end
+ * of a quiet run's window on a line clone (pep669_trace_quiet_window)
+ * here, anything else in pep669_trace. */
+static inline int
+trampoline_other(PyObject *obj, PyFrameObject *frame, int what,
+                 PyObject *arg)
+{
+    if (what == WINDOW_EVENT && legacy_func == NULL) {
+        Pep669Record *rec =
+            pep669_trace_quiet_window(PEP669_TRAMPOLINE_FRAME(frame));
+        if (rec != NULL) {
+            pep669_trace_end_window_quiet(PyThreadState_GET(), rec, frame);
+            return 0;
+        }
+    }
+    return pep669_trace(obj, frame, what, arg);
+}
+
 /* The common line and opcode events are settled here, with the frame's
  * fields at hand (pep669_trace_quiet, pep669_trace_quiet_line);
- * everything else goes to pep669_trace. */
+ * everything else goes to trampoline_other. */
 static int
 trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
                   PyObject *arg)
@@ -115,7 +141,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
             return (forward && legacy_func != NULL)
                 ? pep669_trace_forward(obj, frame, what, arg) : 0;
         }
-        return pep669_trace(obj, frame, what, arg);
+        return trampoline_other(obj, frame, what, arg);
     }
     if (what == PyTrace_LINE) {
         return trampoline_line(obj, frame, what, arg);
@@ -125,7 +151,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
         pep669_trace_quiet_frame(PEP669_TRAMPOLINE_FRAME(frame), what)) {
         return 0;
     }
-    return pep669_trace(obj, frame, what, arg);
+    return trampoline_other(obj, frame, what, arg);
 }
 
 /* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
