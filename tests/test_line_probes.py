@@ -218,6 +218,30 @@ def state_probe(x):
 # calls only (a Python helper would run in a frame of its own).
 
 
+def quiet_view(x):
+    f = sys._getframe()
+    line = f.f_lineno
+    seen = (f.f_code, f.f_trace, f.f_trace_lines, f.f_trace_opcodes,
+            sys.gettrace(), line)
+    if x < 0:
+        raise ValueError(x)
+    return seen
+
+
+def quiet_div(x, y):
+    r = x // y
+    if r < -1000:
+        r = 0
+    return r
+
+
+def quiet_caller(x):
+    out = quiet_view(x)
+    if x < -1000:
+        out = None
+    return out
+
+
 # --------------------------------------------------------------------------
 # Expectations
 
@@ -875,6 +899,126 @@ class ProbeStateTest(ProbeTestCase):
         self.stop()
         self.assertEqual(seen, [True])
 
+
+
+@unittest.skipUnless(PROBES, "the backport's line probes (3.8-3.11)")
+class QuietRunTest(ProbeTestCase):
+    """The backport's own bookkeeping: a run of code on line probes whose
+    clone serves already starts on the hook's quiet path (its record and
+    window set up directly, the window closed at its first trace event),
+    with the streams of code traced all along, and nothing of it shows."""
+
+    @staticmethod
+    def quiet_runs(func):
+        state = pep669._monitoring._probe_state(func.__code__)
+        return state['quiet_runs'] if state['clone'] else None
+
+    def session(self, runs, codes, watch):
+        """The runs under the coverage pattern, checked as check_runs does;
+        their results, and ``watch``'s quiet runs after each.  LINE is
+        set locally: a caller that wants LINE runs traced, and the
+        trampoline on the thread keeps its callees off the quiet path."""
+        rec = self.covering(codes, local_codes=codes)
+        got, quiet = [], []
+        for func, args in runs:
+            got.append(catching(func, *args))
+            quiet.append(self.quiet_runs(watch))
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(self.named(rec), first_arrivals(runs, codes))
+        return got, quiet
+
+    def test_runs_start_quietly(self):
+        got, quiet = self.session([(guarded, (i,)) for i in range(6)],
+                                  [guarded.__code__], guarded)
+        self.assertEqual(got, [2, 3, 4, 5, 6, 7])
+        # the first run makes the clone (it runs on it, and disables its
+        # lines), every later one starts on it quietly
+        self.assertEqual(quiet, [0, 1, 2, 3, 4, 5])
+
+    def test_the_frame_shows_nothing(self):
+        code = quiet_view.__code__
+        got, quiet = self.session([(quiet_view, (i,)) for i in (1, 2, 3)],
+                                  [code], quiet_view)
+        self.assertEqual(quiet, [0, 1, 2])
+        for seen in got:
+            self.assertIs(seen[0], code)
+            self.assertEqual(seen[1:], (None, True, False, None,
+                                        code.co_firstlineno + 2))
+
+    def test_probe_fires_in_a_quiet_run(self):
+        got, quiet = self.session(
+            [(quiet_view, (1,)), (quiet_view, (2,)), (quiet_view, (3,)),
+             (quiet_view, (-4,)), (quiet_view, (5,))],
+            [quiet_view.__code__], quiet_view)
+        self.assertIs(got[3], ValueError)
+        # the fourth run starts quietly too and reports its line on its
+        # probe; nothing is left wanted after it
+        self.assertEqual(quiet[:4], [0, 1, 2, 3])
+
+    def test_traceback_through_a_quiet_run(self):
+        code = quiet_div.__code__
+        tbs = []
+
+        def failing():
+            try:
+                quiet_div(1, 0)
+            except ZeroDivisionError as exc:
+                tb = exc.__traceback__
+                while tb.tb_next is not None:
+                    tb = tb.tb_next
+                tbs.append((tb.tb_frame.f_code, tb.tb_lineno))
+            return 0
+        got, quiet = self.session(
+            [(quiet_div, (4, 2)), (quiet_div, (6, 2)), (failing, ()),
+             (quiet_div, (9, 3))], [code], quiet_div)
+        self.assertEqual(got, [2, 3, 0, 3])
+        self.assertEqual(quiet, [0, 1, 2, 3])
+        # (the expected stream's oracle runs `failing` again afterwards)
+        self.assertEqual(tbs[0], (code, code.co_firstlineno + 1))
+
+    def test_nested_quiet_runs(self):
+        codes = [quiet_caller.__code__, quiet_view.__code__]
+        got, quiet = self.session([(quiet_caller, (i,)) for i in (1, 2, 3)],
+                                  codes, quiet_caller)
+        self.assertEqual(quiet, [0, 1, 2])
+        self.assertEqual(self.quiet_runs(quiet_view), 2)
+        self.assertIs(got[2][0], quiet_view.__code__)
+        self.assertEqual(got[2][1:5], (None, True, False, None))
+
+    def test_not_quiet_under_a_legacy_tracer(self):
+        code = guarded.__code__
+        calls = []
+
+        def tracer(frame, event, arg):
+            if event == 'call' and frame.f_code is code:
+                calls.append(frame.f_lineno)
+            return None
+
+        def traced():
+            sys.settrace(tracer)
+            try:
+                return guarded(3)
+            finally:
+                sys.settrace(None)
+        got, quiet = self.session(
+            [(guarded, (1,)), (guarded, (2,)), (traced, ()), (guarded, (4,))],
+            [code], guarded)
+        self.assertEqual(got, [3, 4, 5, 6])
+        # (the expected stream's oracle runs `traced` again afterwards)
+        self.assertEqual(calls[0], code.co_firstlineno)
+        self.assertEqual(quiet, [0, 1, 1, 2])
+
+    def test_quiet_in_a_thread(self):
+        code = guarded.__code__
+
+        def in_thread():
+            return run_in_thread(lambda: [guarded(i) for i in range(3)])
+        got, quiet = self.session(
+            [(guarded, (1,)), (guarded, (2,)), (in_thread, ())],
+            [code], guarded)
+        self.assertEqual(got[2], [2, 3, 4])
+        self.assertEqual(quiet, [0, 1, 4])
 
 if __name__ == "__main__":
     unittest.main()
