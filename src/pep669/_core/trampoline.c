@@ -730,10 +730,14 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         rec->swapped = 1;
         return 1;
     }
-    /* The window, as pep669_trace_enter opens it. */
+    /* The window, as pep669_trace_enter opens it; where its first event
+     * is the run's 'call' (3.10), the frame's filters, which only the
+     * instructions' events read, stay as they are. */
     rec->window = 1;
     pep669_backend_trace_window(ts);
-    flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
+    if (!pep669_backend_code_read_before_call()) {
+        flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
+    }
     return 1;
 }
 

@@ -106,16 +106,25 @@ trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
  * of a quiet run's window on a line clone (pep669_trace_quiet_window)
  * here, anything else in pep669_trace. */
 static inline int
-trampoline_other(PyObject *obj, PyFrameObject *frame, int what,
-                 PyObject *arg)
+trampoline_window(PyFrameObject *frame, int what)
 {
     if (what == WINDOW_EVENT && legacy_func == NULL) {
         Pep669Record *rec =
             pep669_trace_quiet_window(PEP669_TRAMPOLINE_FRAME(frame));
         if (rec != NULL) {
             pep669_trace_end_window_quiet(PyThreadState_GET(), rec, frame);
-            return 0;
+            return 1;
         }
+    }
+    return 0;
+}
+
+static inline int
+trampoline_other(PyObject *obj, PyFrameObject *frame, int what,
+                 PyObject *arg)
+{
+    if (trampoline_window(frame, what)) {
+        return 0;
     }
     return pep669_trace(obj, frame, what, arg);
 }
@@ -148,10 +157,11 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
     }
     if ((what == PyTrace_CALL || what == PyTrace_RETURN) &&
         legacy_func == NULL &&
-        pep669_trace_quiet_frame(PEP669_TRAMPOLINE_FRAME(frame), what)) {
+        (pep669_trace_quiet_frame(PEP669_TRAMPOLINE_FRAME(frame), what) ||
+         trampoline_window(frame, what))) {
         return 0;
     }
-    return trampoline_other(obj, frame, what, arg);
+    return pep669_trace(obj, frame, what, arg);
 }
 
 /* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
@@ -240,7 +250,19 @@ pep669_backend_trace_start(PyThreadState *ts, int mode)
 void
 pep669_backend_trace_window(PyThreadState *ts)
 {
-    pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
+    if (ts->c_tracefunc == NULL && !light_mode) {
+        /* (the common case, the hook's quiet path: nothing on the thread)
+         * What pep669_backend_trace_start(ts, PEP669_TRACE_FULL) does
+         * then: installed, counted, tracing on. */
+        trampoline_moves++;
+        legacy_func = NULL;
+        ts->c_tracefunc = trampoline;
+        PEP669_TRACING_POSSIBLE_ADD(ts, 1);
+        PEP669_SET_USE_TRACING(ts, 1);
+    }
+    else {
+        pep669_backend_trace_start(ts, PEP669_TRACE_FULL);
+    }
 #if PEP669_WINDOW_SKIPS_CALL
     /* The evaluator's per-instruction gate is the count of trace
      * functions (tracing_possible), not use_tracing, which only gates the
