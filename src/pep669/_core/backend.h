@@ -314,6 +314,12 @@ int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
  * `raise` (RAISE_VARARGS 0), which the interpreter re-raises without
  * telling the trace function. */
 int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
+/* Whether RAISE is the only exception event a run of `co` can give: it
+ * has no exception handler (so no EXCEPTION_HANDLED, no re-raise but
+ * through a bare `raise`), no bare `raise`, no instruction that drives a
+ * generator (whose StopIteration may be no RAISE), and is no generator
+ * or coroutine.  A scan of the bytecode (codedata.h keeps the answer). */
+int pep669_backend_code_exc_plain(PyCodeObject *co);
 /* How many instructions, from `offset` (a handler's first instruction,
  * not run yet), must run before an exception can be raised there without
  * corrupting the thread's handled-exception state.  3.11: PUSH_EXC_INFO

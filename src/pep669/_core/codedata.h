@@ -127,6 +127,10 @@ typedef struct Pep669CodeData {
      * `await` while monitored: 3.13 has specialised the RESUME there (see
      * frames.c, delegate_thrown). */
     uint8_t delegation_resumed;
+    /* pep669_backend_code_exc_plain of the code: 0 not known yet, 1 yes
+     * (a frame that wants only exception events runs without a record,
+     * its RAISE given by the trampoline: trampoline.h, exc_plain), 2 no. */
+    uint8_t exc_plain;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;

@@ -27,8 +27,14 @@ PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
  * needs the trampoline (line-level events whose every location is
  * DISABLEd need nothing: the done cache, read only while its stamps say
  * it is current), no STOP_ITERATION that a generator's end could fire.
- * 0 when unsure (stale stamps: pep669_frame_eval decides).  The backend
- * adds its own condition: no trampoline on the thread. */
+ * 1: such a run, where the thread has no trampoline (the backend's own
+ * condition); PEP669_IDLE_EXC: the code wants exception events besides
+ * and can give no other than RAISE (`exc_plain`, codedata.h): such a run
+ * where the thread's trampoline is LIGHT as the quiet path wants it
+ * (pep669_frame_exc_quiet), which reports the frame's exceptions to the
+ * trampoline with no record (pep669_trace gives the RAISE); 0 when unsure
+ * (stale stamps: pep669_frame_eval decides). */
+#define PEP669_IDLE_EXC 2
 static inline int
 pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -49,10 +55,25 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
             events &= ~cd->done;
         }
     }
-    return !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
-           !(pep669_registry.stop_iteration_anywhere &&
+    if (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) {
+        return (cd != NULL && cd->exc_plain == 1 &&
+                !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS) &
+                  ~PEP669_EXC_EVENTS)) ? PEP669_IDLE_EXC : 0;
+    }
+    return !(pep669_registry.stop_iteration_anywhere &&
              (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                               CO_ITERABLE_COROUTINE)));
+}
+
+/* The thread's side of PEP669_IDLE_EXC, besides its trampoline being
+ * LIGHT (the backend's check): the frames of the records show the
+ * program's filters, as pep669_trace_enter_quiet asks. */
+static inline int
+pep669_frame_exc_quiet(void)
+{
+    return (pep669_thread.record_top == NULL ||
+            !pep669_thread.record_top->engaged) &&
+           !pep669_thread.unhooked.engaged;
 }
 
 /* ---- the trace trampoline (legacy_events.c, trampoline.c) ---- */

@@ -563,6 +563,15 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         /* Full speed: nothing wanted here, nothing to switch off. */
         return FRAME_PASS(throwflag);
     }
+    if (!throwflag && cd != NULL && cd->exc_plain == 1 &&
+        !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS) &
+          ~PEP669_EXC_EVENTS) &&
+        pep669_frame_exc_quiet() &&
+        pep669_backend_trace_clean(ts, PEP669_TRACE_LIGHT)) {
+        /* Only RAISE can come, which the LIGHT trampoline reports with
+         * no record (PEP669_IDLE_EXC). */
+        return FRAME_PASS(throwflag);
+    }
     rec = record_get();
     if (rec == NULL) {
         return NULL;

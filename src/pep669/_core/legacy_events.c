@@ -714,6 +714,30 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
     return 0;
 }
 
+/* An exception in a frame that has no record: one of code that wants
+ * exception events and can give no other than RAISE (the hook ran it
+ * untouched under the LIGHT trampoline, PEP669_IDLE_EXC; or it ran
+ * before), whose code wants no other event: its RAISE, which needs
+ * nothing of the frame but the instruction that raised (on_exception's
+ * other cases cannot come in such code). */
+static int
+plain_raise(PyFrameObject *frame, PyObject *arg)
+{
+    Pep669CodeData *cd;
+    PyCodeObject *co = pep669_backend_pyframe_code(frame);
+    uint32_t events = code_events(co, &cd);
+    if (cd == NULL || cd->exc_plain != 1 || !(events & PEP669_BIT(RAISE)) ||
+        (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS) &
+         ~PEP669_EXC_EVENTS)) {
+        return 0;
+    }
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
+                    ? PyTuple_GET_ITEM(arg, 1) : Py_None;
+    return pep669_fire_traced(PyThreadState_GET(), cd, PEP669_EV_RAISE, co,
+                              lasti < 0 ? 0 : lasti, exc);
+}
+
 static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
                        PyObject *arg);
 
@@ -746,7 +770,12 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         rec = &pep669_thread.unhooked;
         if (!is_unhooked(fr)) {
             /* Not a frame of ours: its events are the legacy tracer's
-             * business only. */
+             * business only, but for the RAISE of a frame that runs
+             * without a record for it (PEP669_IDLE_EXC). */
+            if (what == PyTrace_EXCEPTION &&
+                plain_raise(frame, arg) < 0) {
+                return -1;
+            }
             return pep669_backend_trace_forward(obj, frame, what, arg);
         }
         if (pep669_thread.unhooked.transit) {

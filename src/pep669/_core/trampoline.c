@@ -778,6 +778,10 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
         !pep669_backend_trace_clean(ts, want)) {
         return 0;
     }
+    if (PEP669_UNLIKELY(cd->exc_plain == 0)) {
+        /* (once per code object: its later runs may need no record) */
+        cd->exc_plain = pep669_backend_code_exc_plain(co) ? 1 : 2;
+    }
     Pep669Clone *cl = NULL;
     if (events & PEP669_BIT(CALL)) {
         /* (the code's call clone as it is, found here at once as a rule) */

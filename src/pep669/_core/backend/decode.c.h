@@ -86,4 +86,68 @@ code_opcode(PyCodeObject *co, int offset)
         _Py_OPCODE(PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)]));
 }
 
+/* pep669_backend_code_exc_plain (backend.h): no exception handler, no
+ * bare `raise`, nothing that drives a generator, not a generator. */
+int
+pep669_backend_code_exc_plain(PyCodeObject *co)
+{
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE |
+                        CO_ASYNC_GENERATOR)) {
+        return 0;
+    }
+#ifdef PUSH_EXC_INFO
+    /* (3.11: the handlers are in the exception table) */
+    if (PyBytes_GET_SIZE(co->co_exceptiontable) > 0) {
+        return 0;
+    }
+#endif
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co);
+    for (int unit = 0; unit < units;) {
+        Pep669Instr in = instr_at(code, units, unit);
+        switch (in.op) {
+        case RAISE_VARARGS:
+            if (in.arg == 0) {
+                return 0;
+            }
+            break;
+        case FOR_ITER:
+        case POP_EXCEPT:
+        case YIELD_VALUE:
+#ifdef SETUP_FINALLY
+        case SETUP_FINALLY:
+#endif
+#ifdef SETUP_WITH
+        case SETUP_WITH:
+#endif
+#ifdef SETUP_ASYNC_WITH
+        case SETUP_ASYNC_WITH:
+#endif
+#ifdef END_FINALLY
+        case END_FINALLY:
+#endif
+#ifdef RERAISE
+        case RERAISE:
+#endif
+#ifdef YIELD_FROM
+        case YIELD_FROM:
+#endif
+#ifdef SEND
+        case SEND:
+#endif
+#ifdef PUSH_EXC_INFO
+        case PUSH_EXC_INFO:
+#endif
+#ifdef END_ASYNC_FOR
+        case END_ASYNC_FOR:
+#endif
+            return 0;
+        default:
+            break;
+        }
+        unit = instr_next(in);
+    }
+    return 1;
+}
+
 #endif

@@ -138,11 +138,13 @@ typedef struct {
 
 /* (trampoline.c.h) */
 static inline int trampoline_absent(PyThreadState *ts);
+static inline int trampoline_light(PyThreadState *ts);
 
 /* The fast path: a run of this frame wants nothing of the hook
  * (pep669_frame_idle), and the thread has no trampoline to switch off
- * or repair (pep669_backend_trace_active, pep669_backend_trace_check):
- * exactly when pep669_frame_eval would run the frame untouched, decided
+ * or repair (pep669_backend_trace_active, pep669_backend_trace_check),
+ * or for code that can give only RAISE (PEP669_IDLE_EXC) the LIGHT one it
+ * needs and nothing else to do: exactly when pep669_frame_eval would run the frame untouched, decided
  * in a few loads and compares, the frame run with a tail call.  If not,
  * *cop and *cdp: the frame's own code and its data for
  * pep669_frame_eval (*cop NULL: not known here). */
@@ -173,7 +175,10 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     }
     *cop = co;
     *cdp = cd;
-    return pep669_frame_idle(co, cd) && trampoline_absent(ts);
+    int idle = pep669_frame_idle(co, cd);
+    return idle == PEP669_IDLE_EXC
+        ? trampoline_light(ts) && pep669_frame_exc_quiet()
+        : idle && trampoline_absent(ts);
 }
 
 static PEP669_NOINLINE PyObject *eval_hook_switch(

@@ -201,6 +201,16 @@ trampoline_absent(PyThreadState *ts)
     return !light_mode && ts->c_tracefunc != trampoline;
 }
 
+/* The same for a frame that wants exceptions only (PEP669_IDLE_EXC): the
+ * trampoline is the thread's trace function, LIGHT, with no legacy
+ * tracer, tracing off (pep669_backend_trace_clean's LIGHT). */
+static inline int
+trampoline_light(PyThreadState *ts)
+{
+    return light_mode && ts->c_tracefunc == trampoline &&
+           legacy_func == NULL && !PEP669_USE_TRACING(ts);
+}
+
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {
