@@ -734,6 +734,26 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     return 1;
 }
 
+void
+pep669_trace_push_frames(Pep669Record *rec, Pep669Frame *frame,
+                         PyCodeObject *co, Pep669CodeData *cd,
+                         uint32_t events)
+{
+    /* (what pep669_trace_enter would do for want 0: nothing to switch, no
+     * filters, no clone) */
+    PEP669_ASSERT(pep669_trace_frames_clean(PyThreadState_GET()));
+    PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->was_traced = 0;
+    rec->last_line = -1;
+    rec->quiet_entry = pep669_registry.version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+}
+
 int
 pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
 {
