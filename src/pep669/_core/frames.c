@@ -296,7 +296,12 @@ generator_returned(PyThreadState *ts, Pep669Record *rec,
     return err;
 }
 
-static PEP669_NOINLINE PyObject *
+/* (inline in frame_end, its only caller, whose C frame is under no
+ * frame's run but a rerun's) */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
 frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            PyObject *result, int *rethrow, Pep669Record *rec)
 {
@@ -691,19 +696,14 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
-    if (rec->hook_quiet == 1) {
-        if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
-            PEP669_ASSERT(record_released(rec));
-            record_put(rec);
-            return result;
-        }
-        /* (no frame event is wanted: no rethrow) */
-        result = frame_exit(ts, frame, co, result, &rethrow, rec);
-        pep669_trace_leave(ts, rec);
+    if (rec->hook_quiet == 1 && result != NULL &&
+        pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));
         record_put(rec);
         return result;
     }
+    /* (the quiet path wants no frame event: no rethrow, it is not a
+     * generator's run) */
     for (;;) {
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         if (!rethrow) {
