@@ -10,7 +10,10 @@
         PEP669_ASSERT(((tools) >> PEP669_TOOL_COUNT) == 0); \
     } while (0)
 
-static int
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
 call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
            int offset, PyObject *arg, PyObject *arg2, int bracket)
 {

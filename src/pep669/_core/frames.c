@@ -138,21 +138,16 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return NULL;
 }
 
-/* Fire the exit event of one run of the frame; returns the run's result
+/* Fire the exit event of one run of the frame (`event` at `offset`, as
+ * pep669_backend_frame_exit gives them); returns the run's result
  * (a new reference, or NULL with an exception set), or *rethrow set when
  * the frame must be run again with throwflag (a PY_YIELD callback
  * raised). */
 static PyObject *
 frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
              PyObject *result, int *rethrow, uint32_t events,
-             Pep669CodeData *cd, Pep669Record *rec)
+             Pep669CodeData *cd, Pep669Record *rec, int event, int offset)
 {
-    int offset;
-    if (!(events & (PEP669_BIT(PY_RETURN) | PEP669_BIT(PY_YIELD) |
-                    PEP669_BIT(PY_UNWIND)))) {
-        return result;
-    }
-    int event = pep669_backend_frame_exit(ts, frame, result, &offset);
     if (event == PEP669_EV_PY_UNWIND) {
         if (rec->last_reraise >= 0) {
             /* It left by that re-raise, whatever lasti says now. */
@@ -301,7 +296,12 @@ generator_returned(PyThreadState *ts, Pep669Record *rec,
     return err;
 }
 
-static PEP669_NOINLINE PyObject *
+/* (inline in frame_end, its only caller, whose C frame is under no
+ * frame's run but a rerun's) */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
 frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            PyObject *result, int *rethrow, Pep669Record *rec)
 {
@@ -309,16 +309,24 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     uint32_t events = cd != NULL ? pep669_code_data_events(cd)
                                  : pep669_code_events(co, &cd);
     int offset;
+    int generator = (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                     CO_ITERABLE_COROUTINE)) != 0;
     *rethrow = 0;
     if (result == NULL && (events & PEP669_BIT(RERAISE))) {
         bare_reraise(ts, frame, co, cd, rec);
     }
-    result = frame_return(ts, frame, co, result, rethrow, events, cd, rec);
-    if (result != NULL && !*rethrow &&
-        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                         CO_ITERABLE_COROUTINE)) &&
-        pep669_backend_frame_exit(ts, frame, result, &offset) ==
-            PEP669_EV_PY_RETURN &&
+    if (!generator && !(events & PEP669_EXIT_EVENTS)) {
+        return result;
+    }
+    /* (the PY_RETURN and PY_YIELD callbacks leave the frame's state as it
+     * is: one look serves frame_return and the generator's end) */
+    int event = pep669_backend_frame_exit(ts, frame, result, &offset);
+    if (events & PEP669_EXIT_EVENTS) {
+        result = frame_return(ts, frame, co, result, rethrow, events, cd,
+                              rec, event, offset);
+    }
+    if (result != NULL && !*rethrow && generator &&
+        event == PEP669_EV_PY_RETURN &&
         generator_returned(ts, rec, result) < 0) {
         /* A STOP_ITERATION callback raised: the consumer sees it. */
         Py_CLEAR(result);
@@ -521,6 +529,66 @@ static char frame_pass[2];
 #define FRAME_PASS(throwflag) \
     ((Pep669Record *)(void *)&frame_pass[(throwflag) != 0])
 
+/* frame_begin's frames path: a run (throwflag off) of code that wants of
+ * the hook only frame events (`events`, done-masked, and none of
+ * PEP669_TRACED_EVENTS), on a thread clean for it
+ * (pep669_trace_frames_clean).  The entry event, then the record pushed
+ * as pep669_trace_enter would leave it, in fewer steps (every run of a
+ * generator comes here); if the entry callbacks changed the event sets or
+ * the thread's tracing, pep669_trace_enter decides after all. */
+static inline Pep669Record *
+frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+             Pep669CodeData *cd, uint32_t events, uint32_t code_events,
+             uint64_t version)
+{
+    int offset, fresh;
+    if (!(events & PEP669_FRAME_EVENTS) &&
+        !(pep669_registry.stop_iteration_anywhere &&
+          (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                           CO_ITERABLE_COROUTINE)))) {
+        /* Full speed: nothing wanted here, nothing to switch off. */
+        return FRAME_PASS(0);
+    }
+    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+    if (event < 0) {
+        return FRAME_PASS(0);
+    }
+    Pep669Record *rec = record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    int fired = 0;
+    if (events & (1u << event)) {
+        uint8_t tools = pep669_fire_tools(cd, event, offset);
+        if (tools) {
+            fired = 1;
+            if (fire_entry(ts, frame, tools, event, co, offset) < 0) {
+                /* Raise it inside the frame, before its first
+                 * instruction. */
+                (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
+                rec->hook_throwflag = 1;
+            }
+        }
+    }
+    if (event == PEP669_EV_PY_RESUME && cd != NULL &&
+        !cd->delegation_resumed) {
+        delegation_resumed(frame, cd);
+    }
+    if (!fired ||
+        (!rec->hook_throwflag && version == pep669_registry.version &&
+         pep669_trace_frames_clean(ts))) {
+        pep669_trace_push_frames(rec, frame, co, cd, events);
+        rec->hook_quiet = 2;
+        return rec;
+    }
+    rec->hook_quiet = 0;
+    pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
+                       version);
+    return rec;
+}
+
 /* Everything before the evaluator runs the frame: FRAME_PASS (run it
  * as it is), NULL with an exception set, or the record of this run with
  * the hook's own fields set.  Out of line, as frame_end: the C frame that
@@ -554,6 +622,11 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         /* Line-level events whose every location is DISABLEd need
          * nothing here. */
         events &= ~pep669_code_done(co, cd);
+    }
+    if (!throwflag && !(events & PEP669_TRACED_EVENTS) &&
+        pep669_trace_frames_clean(ts)) {
+        return frames_begin(ts, frame, co, cd, events, code_events,
+                            version);
     }
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
         !pep669_backend_trace_active(ts) &&
@@ -632,19 +705,14 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
-    if (rec->hook_quiet) {
-        if (result != NULL && pep669_trace_leave_quiet(ts, rec)) {
-            PEP669_ASSERT(record_released(rec));
-            record_put(rec);
-            return result;
-        }
-        /* (no frame event is wanted: no rethrow) */
-        result = frame_exit(ts, frame, co, result, &rethrow, rec);
-        pep669_trace_leave(ts, rec);
+    if (rec->hook_quiet == 1 && result != NULL &&
+        pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));
         record_put(rec);
         return result;
     }
+    /* (the quiet path wants no frame event: no rethrow, it is not a
+     * generator's run) */
     for (;;) {
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         if (!rethrow) {
@@ -653,6 +721,13 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_trace_rerun(ts, rec);
         result = pep669_backend_eval_prev(ts, frame, 1);
         pep669_trace_ran(ts, rec);
+    }
+    if (rec->hook_quiet == 2 && result != NULL &&
+        pep669_trace_leave_frames(ts, rec)) {
+        /* (the frames path: nothing to follow after the run either) */
+        PEP669_ASSERT(record_released(rec));
+        record_put(rec);
+        return result;
     }
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));

@@ -819,6 +819,26 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     return 1;
 }
 
+void
+pep669_trace_push_frames(Pep669Record *rec, Pep669Frame *frame,
+                         PyCodeObject *co, Pep669CodeData *cd,
+                         uint32_t events)
+{
+    /* (what pep669_trace_enter would do for want 0: nothing to switch, no
+     * filters, no clone) */
+    PEP669_ASSERT(pep669_trace_frames_clean(PyThreadState_GET()));
+    PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->was_traced = 0;
+    rec->last_line = -1;
+    rec->quiet_entry = pep669_registry.version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+}
+
 int
 pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
 {
@@ -850,6 +870,15 @@ pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
     saved[0] = pep669_thread.what_event;
     pep669_thread.what_event = event;
+#ifndef PEP669_DEBUG
+    Pep669Record *top = pep669_thread.record_top;
+    if ((top == NULL || !top->engaged) && !pep669_thread.unhooked.engaged) {
+        /* (no frame shows pep669's filters: pep669_trace_show would find
+         * nothing; its debug build's bookkeeping pairs every call) */
+        saved[1] = 0;
+    }
+    else
+#endif
     saved[1] = pep669_trace_show(ts);
 #if PY_VERSION_HEX < 0x030A0000
     pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
@@ -863,6 +892,9 @@ pep669_trace_callbacks_end(PyThreadState *ts, const int *saved)
      * put back the event this loop set. */
     PEP669_ASSERT(pep669_thread.what_event >= 0 &&
                   pep669_thread.what_event < PEP669_EVENT_COUNT);
+#ifndef PEP669_DEBUG
+    if (saved[1] != 0)
+#endif
     pep669_trace_unshow(ts, saved[1]);
     pep669_thread.what_event = saved[0];
 }

@@ -72,6 +72,44 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
 int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
                              Pep669Frame *frame, PyCodeObject *co,
                              Pep669CodeData *cd, uint32_t events);
+/* The frames path of the hook (frames.c): a run (throwflag off) of code
+ * that wants of the hook only frame events, on a thread where the
+ * trampoline is not installed (after pep669_backend_trace_check) and the
+ * frames of the records showing pep669's filters hold none (nothing to
+ * switch for this frame or its caller). */
+static inline int
+pep669_trace_frames_clean(PyThreadState *ts)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    return ts->c_tracefunc == NULL && (top == NULL || !top->engaged) &&
+           !pep669_thread.unhooked.engaged;
+}
+/* Its record set up and pushed, as pep669_trace_enter leaves it when no
+ * trampoline is wanted (`events`: the code's, done-masked, none of
+ * PEP669_TRACED_EVENTS). */
+void pep669_trace_push_frames(Pep669Record *rec, Pep669Frame *frame,
+                              PyCodeObject *co, Pep669CodeData *cd,
+                              uint32_t events);
+/* After that run (pep669_trace_ran done, the frame returned a value): 1
+ * if nothing happened that the frame or its caller must follow (the
+ * event sets as when it started, no trampoline, nothing left in the
+ * record; then it is popped); else 0, and pep669_trace_leave must run. */
+static inline int
+pep669_trace_leave_frames(PyThreadState *ts, Pep669Record *rec)
+{
+    if (rec->quiet_entry != pep669_registry.version ||
+        ts->c_tracefunc != NULL || rec->exc_seen || rec->outside != NULL ||
+        rec->armed_exc != NULL || rec->deferred_count > 0 ||
+        rec->flags_version != 0 || rec->call_offset >= 0 ||
+        rec->clone != NULL || rec->engaged) {
+        return 0;
+    }
+    /* (records pair: the one popped is the innermost pushed) */
+    PEP669_ASSERT(pep669_thread.record_top == rec);
+    pep669_thread.record_top = rec->prev;
+    return 1;
+}
+
 /* After that run (pep669_trace_ran done, the frame returned a value): 1
  * if nothing happened that the frame or its caller must follow (the
  * record is popped); else 0, and the general exit must run. */
