@@ -382,7 +382,8 @@ spread_mixed(Flow *f)
 
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
  * exception; kept per unit (prefixes with their instruction) in
- * cd->reach.  -1 without memory. */
+ * cd->unit_flow (PEP669_FLOW_REACHED; the array is made here, its other
+ * bits are pass 5's).  -1 without memory. */
 static int
 mark_reached(Flow *f)
 {
@@ -411,24 +412,24 @@ mark_reached(Flow *f)
             stack[nstack++] = to >> 1;
         }
     }
-    if (cd->reach == NULL) {
-        cd->reach = PyMem_RawCalloc((size_t)nunits + 1, 1);
-        if (cd->reach == NULL) {
+    if (cd->unit_flow == NULL) {
+        cd->unit_flow = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->unit_flow == NULL) {
             return -1;
         }
     }
-    uint8_t *reach = cd->reach;
+    uint8_t *reach = cd->unit_flow;
     int unknown = f->unknown;
     if (unknown) {
-        memset(reach, 1, (size_t)nunits);
+        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
         return 0;
     }
     uint8_t reached = 0;
     for (Py_ssize_t u = 0; u < nunits; u++) {
         if (node[u] & NODE) {
-            reached = (node[u] & NODE_REACHED) != 0;
+            reached = (node[u] & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
         }
-        reach[u] = reached || (int)u * 2 < first;
+        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
     }
     return 0;
 }
@@ -514,33 +515,26 @@ arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
     return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
 }
 
-/* Pass 5: where line probes (probe.c) can stand in for a LINE location
+/* Pass 5 (after pass 3, which made cd->unit_flow): where line probes
+ * (probe.c) can stand in for a LINE location
  * reached by the frame's flow: at the location itself if every arrival
  * there is a new line for the trampoline (legacy tracing reports it, and
  * the line reported last, the instruction's before, is another one); else
  * on the jumps that arrive with a new line, if the other arrivals never
  * give one (a for loop's FOR_ITER, reached by its back edges with a new
  * line and from GET_ITER on its own line).  Nowhere if a jump went to an
- * unknown place.  -1 without memory. */
-static int
+ * unknown place. */
+static void
 place_line_probes(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
     const uint8_t *units = f->units, *node = f->node, *start = f->start;
     const int *lines = f->lines, *next = f->next, *target = f->target;
     int line_rule = f->line_rule;
-    uint8_t *mixed = f->mixed, *probes;
+    uint8_t *mixed = f->mixed, *probes = cd->unit_flow;
     Py_ssize_t nunits = f->nunits;
-    if (cd->line_probes == NULL) {
-        cd->line_probes = PyMem_RawCalloc((size_t)nunits + 1, 1);
-        if (cd->line_probes == NULL) {
-            return -1;
-        }
-    }
-    probes = cd->line_probes;
-    memset(probes, 0, (size_t)nunits);
     if (f->unknown) {
-        return 0;
+        return;
     }
     /* How the frame arrives at each location (ARRIVAL_* in mixed's spare
      * bits; MIXED is still read as pass 2 left it). */
@@ -577,10 +571,10 @@ place_line_probes(Flow *f)
             continue;
         }
         if (!(arrival & ARRIVAL_SAME)) {
-            probes[u] = PEP669_PROBE_AT;
+            probes[u] |= PEP669_PROBE_AT;
         }
         else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
-            probes[u] = PEP669_PROBE_EDGES;
+            probes[u] |= PEP669_PROBE_EDGES;
         }
     }
     /* The jumps that carry PROBE_EDGES locations' probes. */
@@ -593,7 +587,6 @@ place_line_probes(Flow *f)
             probes[u] |= PEP669_PROBE_SOURCE;
         }
     }
-    return 0;
 }
 
 /* Pass 6: the LINE locations into cd->line_starts, flow-reached first.
@@ -660,7 +653,8 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     mark_line_starts(&f);
-    if (place_line_probes(&f) < 0 || collect_line_starts(&f) < 0) {
+    place_line_probes(&f);
+    if (collect_line_starts(&f) < 0) {
         goto done;
     }
     err = 0;
@@ -725,9 +719,19 @@ pep669_code_flow_facts(PyCodeObject *co)
         }
         PyList_SET_ITEM(lines, u, line);
     }
-    return Py_BuildValue("{s:y#,s:y#,s:N,s:i,s:n}",
+    /* owned: reach, a byte per unit */
+    PyObject *reach = PyBytes_FromStringAndSize(NULL, cd->nunits);
+    if (reach == NULL) {
+        Py_DECREF(lines);
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PyBytes_AS_STRING(reach)[u] =
+            (cd->unit_flow[u] & PEP669_FLOW_REACHED) != 0;
+    }
+    return Py_BuildValue("{s:y#,s:N,s:N,s:i,s:n}",
                          "units", (const char *)cd->units, cd->nunits,
-                         "reach", (const char *)cd->reach, cd->nunits,
-                         "lines", lines, "line_rule", cd->line_rule,
+                         "reach", reach, "lines", lines,
+                         "line_rule", cd->line_rule,
                          "flow_starts", cd->nflow_starts);
 }
