@@ -131,15 +131,12 @@ free_code_data(void *ptr)
     count_stop_iteration(cd, -1);  /* (no-op unless linked) */
     unlink_local(cd);
     unlink_disabled(cd);
-    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
-        PyMem_RawFree(cd->disabled[ev]);
-    }
+    PyMem_RawFree(cd->disabled_maps);
     PyMem_RawFree(cd->line_starts);
     PyMem_RawFree(cd->units);
     PyMem_RawFree(cd->lines);
     PyMem_RawFree(cd->region);
-    PyMem_RawFree(cd->reach);
-    PyMem_RawFree(cd->line_probes);
+    PyMem_RawFree(cd->unit_flow);
     if (cd->clone != NULL) {
         /* (only the probe layer makes clones, and it registered) */
         PEP669_ASSERT(release_clone != NULL);
@@ -247,25 +244,31 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     PEP669_ASSERT(cd->nunits == pep669_backend_code_units(co));
     if (cd->disabled_version < pep669_registry.restart_version) {
         /* restart_events() ran since the last DISABLE here. */
-        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
-            if (cd->disabled[ev] != NULL) {
-                memset(cd->disabled[ev], 0, (size_t)cd->nunits);
-            }
+        if (cd->disabled_maps != NULL) {
+            memset(cd->disabled_maps, 0,
+                   (size_t)cd->ndisabled_maps * (size_t)cd->nunits);
         }
     }
     cd->disabled_version = pep669_registry.version;
     if (offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    if (cd->disabled[event] == NULL) {
-        cd->disabled[event] = PyMem_RawCalloc((size_t)cd->nunits, 1);
-        if (cd->disabled[event] == NULL) {
+    if (cd->disabled_slot[event] == 0) {
+        /* The event's map, after the others (the block moves). */
+        size_t size = (size_t)cd->nunits;
+        size_t before = (size_t)cd->ndisabled_maps * size;
+        uint8_t *maps = PyMem_RawRealloc(cd->disabled_maps, before + size);
+        if (maps == NULL) {
             PyErr_NoMemory();
             return -1;
         }
+        memset(maps + before, 0, size);
+        cd->disabled_maps = maps;
+        cd->disabled_slot[event] = ++cd->ndisabled_maps;
         link_disabled(cd);
     }
-    cd->disabled[event][offset >> 1] |= (uint8_t)(1u << tool);
+    cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
+                      (offset >> 1)] |= (uint8_t)(1u << tool);
     if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
         cd->done_known = 0;
     }
@@ -341,12 +344,11 @@ pep669_clear_tool_id(int tool)
     uint8_t keep = (uint8_t)~(1u << tool);
     for (cd = disabled_codes; cd != NULL; cd = cd->next_disabled) {
         int had = 0;
-        for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
-            uint8_t *map = cd->disabled[ev];
-            for (Py_ssize_t u = 0; map != NULL && u < cd->nunits; u++) {
-                had |= map[u] & ~keep;
-                map[u] &= keep;
-            }
+        uint8_t *map = cd->disabled_maps;
+        Py_ssize_t size = cd->ndisabled_maps * cd->nunits;
+        for (Py_ssize_t u = 0; map != NULL && u < size; u++) {
+            had |= map[u] & ~keep;
+            map[u] &= keep;
         }
         if (!had) {
             continue;

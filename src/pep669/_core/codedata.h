@@ -14,6 +14,9 @@
 #define PEP669_PROBE_AT 1
 #define PEP669_PROBE_EDGES 2
 #define PEP669_PROBE_SOURCE 4
+/* (in the same per-unit array, cd->unit_flow) the frame can reach the
+ * unit without handling an exception */
+#define PEP669_FLOW_REACHED 8
 
 struct Pep669Clone;
 
@@ -58,12 +61,18 @@ typedef struct Pep669CodeData {
      * location's CALL tools, otherwise to the code's; see
      * pep669_c_event_disabled). */
     uint8_t multitools;
-    /* DISABLE bookkeeping: disabled[ev][unit] is the mask of tools that
-     * returned DISABLE for `ev` at code unit `unit` (byte offset / 2).
-     * Each array has `nunits` bytes, allocated on the first DISABLE. */
+    /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
+     * has, per code unit `unit` (byte offset / 2), the mask of tools that
+     * returned DISABLE for `ev` there.  Each map has `nunits` bytes, made
+     * on the event's first DISABLE, in one block (`disabled_maps`, one map
+     * after the other); disabled_slot[ev] is 1 + the map's place in it, or
+     * 0 (no map).  (A new map moves the block: hold no map across a
+     * DISABLE.) */
     uint64_t disabled_version;
     Py_ssize_t nunits;
-    uint8_t *disabled[PEP669_EVENT_COUNT];
+    uint8_t *disabled_maps;
+    uint8_t disabled_slot[PEP669_EVENT_COUNT];
+    uint8_t ndisabled_maps;
     /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
      * reached by the frame's flow, then those reached only when an
      * exception is handled (an array of `nline_starts`). */
@@ -88,10 +97,7 @@ typedef struct Pep669CodeData {
     /* (wanted.c) Per line-level event, for the locations the frame reaches
      * without an exception [0] and the others [1]: locations before this
      * index are known to be disabled (in this version). */
-    Py_ssize_t done_cursor[6][2];
-    /* (lineflow.c) Per unit: the frame can reach it without handling an
-     * exception (computed with the LINE locations). */
-    uint8_t *reach;
+    int32_t done_cursor[6][2];
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
      * which legacy tracing reports lines (PEP669_LINES_*); NULL until the
      * jump regions (wanted.c) need them (the flow analysis makes its own
@@ -107,11 +113,13 @@ typedef struct Pep669CodeData {
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;
-    /* (lineflow.c) Line probes (probe.c): per unit, where probes can stand
-     * in for the LINE location there (PEP669_PROBE_*, computed with the
-     * LINE locations); LINE DISABLEs so far; (wanted.c, with `done`)
-     * whether LINE, or branch, locations behind handlers are left. */
-    uint8_t *line_probes;
+    /* (lineflow.c, computed with the LINE locations) Per unit: whether the
+     * frame can reach it without handling an exception
+     * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
+     * for the LINE location there (PEP669_PROBE_*).  LINE DISABLEs so far;
+     * (wanted.c, with `done`) whether LINE, or branch, locations behind
+     * handlers are left. */
+    uint8_t *unit_flow;
     uint64_t line_disables;
     int line_handler_left;
     int branch_handler_left;
@@ -212,16 +220,26 @@ pep669_code_tools(Pep669CodeData *cd, int event)
     return cd ? cd->tools[event] : pep669_registry.active_tools[event];
 }
 
+/* The DISABLE map of `event` (per unit), NULL before its first DISABLE
+ * (void once restart_events() ran: see disabled_version). */
+static inline const uint8_t *
+pep669_disabled_map(const Pep669CodeData *cd, int event)
+{
+    int slot = cd->disabled_slot[event];
+    return slot ? cd->disabled_maps + (slot - 1) * cd->nunits : NULL;
+}
+
 /* Tools for which (event, offset) of this code has been DISABLEd. */
 static inline uint8_t
 pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 {
-    if (cd == NULL || cd->disabled[event] == NULL ||
+    if (cd == NULL || cd->disabled_slot[event] == 0 ||
         cd->disabled_version < pep669_registry.restart_version ||
         offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    return cd->disabled[event][offset >> 1];
+    return cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
+                             (offset >> 1)];
 }
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */

@@ -166,6 +166,14 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
 #define ARRIVAL_SAME 8
 #define ARRIVAL_UNSURE 16
 
+/* Per NODE, in Flow.edge: of its two successors (next, target), whether
+ * legacy tracing reports a line on the way there (REPORTS_LINE) and
+ * whether it has the instruction's line (computed once, in pass 1). */
+#define NEXT_REPORTS 1
+#define NEXT_SAME 2
+#define TARGET_REPORTS 4
+#define TARGET_SAME 8
+
 /* Per unit, in Flow.start: a LINE location, reached by the frame's flow,
  * or by an exception handler. */
 #define START_FLOW 1
@@ -193,6 +201,7 @@ typedef struct {
     int *target;        /* per NODE: offset of its jump target, or -1 */
     int *stack;         /* work list of units */
     uint8_t *node;      /* NODE_* */
+    uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
     uint8_t *start;     /* START_* */
 } Flow;
@@ -231,7 +240,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     int own_lines = cd->lines == NULL;
     size_t ints = (size_t)(f->nhandlers + 1) +
                   (3 + (size_t)own_lines) * (size_t)(nunits + 1);
-    size_t bytes = 3 * (size_t)(nunits + 1);
+    size_t bytes = 4 * (size_t)(nunits + 1);
     int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
     if (block == NULL) {
         return -1;
@@ -250,7 +259,8 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
         f->line_rule = cd->line_rule;
     }
     f->node = (uint8_t *)(f->stack + (1 + own_lines) * (nunits + 1));
-    f->mixed = f->node + nunits + 1;
+    f->edge = f->node + nunits + 1;
+    f->mixed = f->edge + nunits + 1;
     f->start = f->mixed + nunits + 1;
     memset(f->node, 0, bytes);
     (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
@@ -258,16 +268,20 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
 }
 
 /* Pass 1: the instructions the frame can run (from the first line on),
- * where each can go next, and the places entered from elsewhere (MIXED:
- * handlers, the instruction after a return point). */
+ * where each can go next and how (Flow.edge), and the places entered from
+ * elsewhere (MIXED: handlers, the instruction after a return point).
+ * (REPORTS_LINE of a backward edge reads the unit map at its target,
+ * which this pass has mapped already when it makes the map.) */
 static void
 build_graph(Flow *f)
 {
     PyCodeObject *co = f->co;
     const uint8_t *units = f->units;
     uint8_t *new_units = f->new_units;
+    const int *lines = f->lines;
+    int line_rule = f->line_rule;
     int *next_of = f->next, *target_of = f->target;
-    uint8_t *node = f->node, *mixed = f->mixed;
+    uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     int end = f->end, first = f->first, unknown = 0, mapping = 1;
     for (int off = 0; off < end;) {
         Pep669Step st;
@@ -292,9 +306,19 @@ build_graph(Flow *f)
             int u = off >> 1;
             int cls = st.cls;
             uint8_t flags = NODE;
+            uint8_t how = 0;
             next = next < end ? next : -1;
             next_of[u] = next;
             target_of[u] = target;
+            if (next >= 0) {
+                how |= (REPORTS_LINE(off, next) ? NEXT_REPORTS : 0) |
+                       (lines[next >> 1] == lines[u] ? NEXT_SAME : 0);
+            }
+            if (target >= 0) {
+                how |= (REPORTS_LINE(off, target) ? TARGET_REPORTS : 0) |
+                       (lines[target >> 1] == lines[u] ? TARGET_SAME : 0);
+            }
+            edge[u] = how;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
                 st.kind < 0) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
@@ -315,7 +339,6 @@ build_graph(Flow *f)
         }
         off = st.after;
     }
-    (void)units;
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < end) {
             mixed[f->handlers[i] >> 1] = MIXED;
@@ -335,26 +358,25 @@ build_graph(Flow *f)
 static void
 spread_mixed(Flow *f)
 {
-    const uint8_t *units = f->units, *node = f->node;
-    const int *lines = f->lines, *next = f->next, *target = f->target;
-    int line_rule = f->line_rule, *stack = f->stack, nstack = 0;
+    const uint8_t *node = f->node, *edge = f->edge;
+    const int *next = f->next, *target = f->target;
+    int *stack = f->stack, nstack = 0;
     uint8_t *mixed = f->mixed;
     Py_ssize_t nunits = f->nunits;
     for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u];
+        uint8_t flags = node[u], how = edge[u];
         if (!(flags & NODE)) {
             continue;
         }
         /* (the two successors written out: a loop over them costs this
          * pass, run once per code object, a third more) */
-        int line = lines[u], to = next[u];
-        if (to >= 0 && !mixed[to >> 1] && lines[to >> 1] != line &&
-            !REPORTS_LINE((int)u * 2, to)) {
+        int to = next[u];
+        if (to >= 0 && !(how & (NEXT_REPORTS | NEXT_SAME))) {
             mixed[to >> 1] = MIXED;
         }
         to = target[u];
-        if (to >= 0 && !(flags & NODE_HANDLER) && !mixed[to >> 1] &&
-            lines[to >> 1] != line && !REPORTS_LINE((int)u * 2, to)) {
+        if (to >= 0 && !(flags & NODE_HANDLER) &&
+            !(how & (TARGET_REPORTS | TARGET_SAME))) {
             mixed[to >> 1] = MIXED;
         }
     }
@@ -369,9 +391,11 @@ spread_mixed(Flow *f)
             continue;
         }
         int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
+        uint8_t reports[2] = {edge[u] & NEXT_REPORTS,
+                              edge[u] & TARGET_REPORTS};
         for (int i = 0; i < 2; i++) {
             int to = succ[i];
-            if (to >= 0 && !mixed[to >> 1] && !REPORTS_LINE(u * 2, to)) {
+            if (to >= 0 && !mixed[to >> 1] && !reports[i]) {
                 mixed[to >> 1] = MIXED;
                 PEP669_ASSERT(nstack < nunits);
                 stack[nstack++] = to >> 1;
@@ -382,7 +406,8 @@ spread_mixed(Flow *f)
 
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
  * exception; kept per unit (prefixes with their instruction) in
- * cd->reach.  -1 without memory. */
+ * cd->unit_flow (PEP669_FLOW_REACHED; the array is made here, its other
+ * bits are pass 5's).  -1 without memory. */
 static int
 mark_reached(Flow *f)
 {
@@ -411,24 +436,24 @@ mark_reached(Flow *f)
             stack[nstack++] = to >> 1;
         }
     }
-    if (cd->reach == NULL) {
-        cd->reach = PyMem_RawCalloc((size_t)nunits + 1, 1);
-        if (cd->reach == NULL) {
+    if (cd->unit_flow == NULL) {
+        cd->unit_flow = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        if (cd->unit_flow == NULL) {
             return -1;
         }
     }
-    uint8_t *reach = cd->reach;
+    uint8_t *reach = cd->unit_flow;
     int unknown = f->unknown;
     if (unknown) {
-        memset(reach, 1, (size_t)nunits);
+        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
         return 0;
     }
     uint8_t reached = 0;
     for (Py_ssize_t u = 0; u < nunits; u++) {
         if (node[u] & NODE) {
-            reached = (node[u] & NODE_REACHED) != 0;
+            reached = (node[u] & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
         }
-        reach[u] = reached || (int)u * 2 < first;
+        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
     }
     return 0;
 }
@@ -450,24 +475,24 @@ mark_start(Flow *f, int offset, uint8_t how)
 static void
 mark_line_starts(Flow *f)
 {
-    const uint8_t *units = f->units, *node = f->node, *mixed = f->mixed;
+    const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     const int *lines = f->lines, *next = f->next, *target = f->target;
-    int line_rule = f->line_rule, first = f->first;
+    int first = f->first;
     uint8_t *start = f->start;
     Py_ssize_t nunits = f->nunits;
     mark_start(f, first, START_FLOW);
     for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u];
+        uint8_t flags = node[u], way = edge[u];
         if (!(flags & NODE)) {
             continue;
         }
         uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
-        int line = lines[u], to = next[u];
+        int to = next[u];
         /* going on: to a return point's next, or with a new line */
         if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0 &&
             ((flags & NODE_RETURN) ||
-             (REPORTS_LINE((int)u * 2, to) &&
-              (mixed[u] || lines[to >> 1] != line)))) {
+             ((way & NEXT_REPORTS) &&
+              (mixed[u] || !(way & NEXT_SAME))))) {
             start[to >> 1] |= how;
         }
         /* jumping: to a handler (entered from elsewhere), or with a new
@@ -478,8 +503,8 @@ mark_line_starts(Flow *f)
                 start[to >> 1] |= (flags & NODE_FLOW_TARGET) ? how
                                                              : START_HANDLER;
             }
-            else if (REPORTS_LINE((int)u * 2, to) &&
-                     (mixed[u] || lines[to >> 1] != line)) {
+            else if ((way & TARGET_REPORTS) &&
+                     (mixed[u] || !(way & TARGET_SAME))) {
                 start[to >> 1] |= how;
             }
         }
@@ -514,52 +539,44 @@ arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
     return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
 }
 
-/* Pass 5: where line probes (probe.c) can stand in for a LINE location
+/* Pass 5 (after pass 3, which made cd->unit_flow): where line probes
+ * (probe.c) can stand in for a LINE location
  * reached by the frame's flow: at the location itself if every arrival
  * there is a new line for the trampoline (legacy tracing reports it, and
  * the line reported last, the instruction's before, is another one); else
  * on the jumps that arrive with a new line, if the other arrivals never
  * give one (a for loop's FOR_ITER, reached by its back edges with a new
  * line and from GET_ITER on its own line).  Nowhere if a jump went to an
- * unknown place.  -1 without memory. */
-static int
+ * unknown place. */
+static void
 place_line_probes(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
-    const uint8_t *units = f->units, *node = f->node, *start = f->start;
-    const int *lines = f->lines, *next = f->next, *target = f->target;
-    int line_rule = f->line_rule;
-    uint8_t *mixed = f->mixed, *probes;
+    const uint8_t *node = f->node, *edge = f->edge, *start = f->start;
+    const int *next = f->next, *target = f->target;
+    uint8_t *mixed = f->mixed, *probes = cd->unit_flow;
     Py_ssize_t nunits = f->nunits;
-    if (cd->line_probes == NULL) {
-        cd->line_probes = PyMem_RawCalloc((size_t)nunits + 1, 1);
-        if (cd->line_probes == NULL) {
-            return -1;
-        }
-    }
-    probes = cd->line_probes;
-    memset(probes, 0, (size_t)nunits);
     if (f->unknown) {
-        return 0;
+        return;
     }
     /* How the frame arrives at each location (ARRIVAL_* in mixed's spare
      * bits; MIXED is still read as pass 2 left it). */
     for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u];
+        uint8_t flags = node[u], way = edge[u];
         if (!(flags & NODE)) {
             continue;
         }
         int to = next[u];
         if (to >= 0 && start[to >> 1] == START_FLOW) {
             mixed[to >> 1] |= arrival_by(
-                flags, 0, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
-                lines[u] == lines[to >> 1]);
+                flags, 0, way & NEXT_REPORTS, mixed[u] & MIXED,
+                way & NEXT_SAME);
         }
         to = target[u];
         if (to >= 0 && start[to >> 1] == START_FLOW) {
             mixed[to >> 1] |= arrival_by(
-                flags, 1, REPORTS_LINE((int)u * 2, to), mixed[u] & MIXED,
-                lines[u] == lines[to >> 1]);
+                flags, 1, way & TARGET_REPORTS, mixed[u] & MIXED,
+                way & TARGET_SAME);
         }
     }
     if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
@@ -577,10 +594,10 @@ place_line_probes(Flow *f)
             continue;
         }
         if (!(arrival & ARRIVAL_SAME)) {
-            probes[u] = PEP669_PROBE_AT;
+            probes[u] |= PEP669_PROBE_AT;
         }
         else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
-            probes[u] = PEP669_PROBE_EDGES;
+            probes[u] |= PEP669_PROBE_EDGES;
         }
     }
     /* The jumps that carry PROBE_EDGES locations' probes. */
@@ -589,11 +606,10 @@ place_line_probes(Flow *f)
         if ((node[u] & NODE) && to >= 0 &&
             (probes[to >> 1] & PEP669_PROBE_EDGES) &&
             !(node[u] & NODE_HANDLER) && !(mixed[u] & MIXED) &&
-            lines[u] != lines[to >> 1] && REPORTS_LINE((int)u * 2, to)) {
+            (edge[u] & (TARGET_SAME | TARGET_REPORTS)) == TARGET_REPORTS) {
             probes[u] |= PEP669_PROBE_SOURCE;
         }
     }
-    return 0;
 }
 
 /* Pass 6: the LINE locations into cd->line_starts, flow-reached first.
@@ -660,7 +676,8 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     mark_line_starts(&f);
-    if (place_line_probes(&f) < 0 || collect_line_starts(&f) < 0) {
+    place_line_probes(&f);
+    if (collect_line_starts(&f) < 0) {
         goto done;
     }
     err = 0;
@@ -680,6 +697,10 @@ done:
 #undef ARRIVAL_NEW_ON
 #undef ARRIVAL_SAME
 #undef ARRIVAL_UNSURE
+#undef NEXT_REPORTS
+#undef NEXT_SAME
+#undef TARGET_REPORTS
+#undef TARGET_SAME
 #undef START_FLOW
 #undef START_HANDLER
 #undef REPORTS_LINE
@@ -725,9 +746,19 @@ pep669_code_flow_facts(PyCodeObject *co)
         }
         PyList_SET_ITEM(lines, u, line);
     }
-    return Py_BuildValue("{s:y#,s:y#,s:N,s:i,s:n}",
+    /* owned: reach, a byte per unit */
+    PyObject *reach = PyBytes_FromStringAndSize(NULL, cd->nunits);
+    if (reach == NULL) {
+        Py_DECREF(lines);
+        return NULL;
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PyBytes_AS_STRING(reach)[u] =
+            (cd->unit_flow[u] & PEP669_FLOW_REACHED) != 0;
+    }
+    return Py_BuildValue("{s:y#,s:N,s:N,s:i,s:n}",
                          "units", (const char *)cd->units, cd->nunits,
-                         "reach", (const char *)cd->reach, cd->nunits,
-                         "lines", lines, "line_rule", cd->line_rule,
+                         "reach", reach, "lines", lines,
+                         "line_rule", cd->line_rule,
                          "flow_starts", cd->nflow_starts);
 }

@@ -75,7 +75,7 @@ int pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src,
                        int next, int target, int dest);
 
 /* cd->line_starts (NULL before) and what comes with them: cd->nflow_starts,
- * cd->reach, cd->line_probes; -1 without memory (no exception). */
+ * cd->unit_flow; -1 without memory (no exception). */
 int pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd);
 
 /* The code's LINE locations (offsets, cd->line_starts, computed on first

@@ -267,8 +267,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
     uint8_t *preds = NULL;   /* per unit: the ways to it (2: more) */
-    const uint8_t *map = cd->disabled[PEP669_EV_LINE];
-    const uint8_t *kind = cd->line_probes;
+    const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
+    const uint8_t *kind = cd->unit_flow;
     const uint8_t *units = NULL;
     int n = 0, k = 0, branches = 0;
     int branch = (cd->tools[PEP669_EV_BRANCH] |
@@ -282,11 +282,12 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     if (branch) {
         units = pep669_code_units(co, cd);
-        if (units == NULL || cd->reach == NULL) {
+        if (units == NULL) {
             return NULL;
         }
         for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-            branches += (units[u] & PEP669_UNIT_BRANCH) && cd->reach[u];
+            branches += (units[u] & PEP669_UNIT_BRANCH) &&
+                        (kind[u] & PEP669_FLOW_REACHED);
         }
     }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
@@ -380,7 +381,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
      * at its destination, if nothing else leads there. */
     for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
         int b = (int)u * 2, off, next, target, first = b;
-        if (!(units[u] & PEP669_UNIT_BRANCH) || !cd->reach[u]) {
+        if (!(units[u] & PEP669_UNIT_BRANCH) ||
+            !(kind[u] & PEP669_FLOW_REACHED)) {
             continue;
         }
         while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
@@ -606,9 +608,11 @@ pep669_probe_state(PyCodeObject *co)
     if (kinds == NULL) {
         return NULL;
     }
-    for (Py_ssize_t u = 0; cd != NULL && cd->line_probes != NULL &&
+    for (Py_ssize_t u = 0; cd != NULL && cd->unit_flow != NULL &&
                            u < cd->nunits; u++) {
-        uint8_t kind = cd->line_probes[u];
+        uint8_t kind = cd->unit_flow[u] & (PEP669_PROBE_AT |
+                                           PEP669_PROBE_EDGES |
+                                           PEP669_PROBE_SOURCE);
         if (kind == 0) {
             continue;
         }
@@ -635,7 +639,7 @@ pep669_probe_state(PyCodeObject *co)
     }
     if (cd != NULL && cd->line_starts != NULL) {
         uint8_t tools = cd->tools[PEP669_EV_LINE];
-        const uint8_t *map = cd->disabled[PEP669_EV_LINE];
+        const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
         if (cd->disabled_version < pep669_registry.restart_version) {
             map = NULL;
         }

@@ -130,10 +130,10 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
  * become disabled, so the scan resumes where the last one stopped. */
 static int
 all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
-             const uint8_t *units, uint8_t flag, Py_ssize_t *cursor,
+             const uint8_t *units, uint8_t flag, int32_t *cursor,
              Py_ssize_t from, Py_ssize_t to, int reached)
 {
-    const uint8_t *map = cd->disabled[event];
+    const uint8_t *map = pep669_disabled_map(cd, event);
     Py_ssize_t i = *cursor;
     if (cd->disabled_version < pep669_registry.restart_version) {
         map = NULL;
@@ -149,19 +149,20 @@ all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
                 break;
             }
         }
-        *cursor = i;
+        *cursor = (int32_t)i;
         return i >= to;
     }
     /* units with `flag` that the frame reaches without an exception
      * (reached 1), or the others (0), or all (-1) */
     for (; i < cd->nunits; i++) {
         if ((units[i] & flag) &&
-            (reached < 0 || cd->reach == NULL || cd->reach[i] == reached) &&
+            (reached < 0 || cd->unit_flow == NULL ||
+             ((cd->unit_flow[i] & PEP669_FLOW_REACHED) != 0) == reached) &&
             (map == NULL || (map[i] & tools) != tools)) {
             break;
         }
     }
-    *cursor = i;
+    *cursor = (int32_t)i;
     return i >= cd->nunits;
 }
 

@@ -66,31 +66,67 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
 }
 
 
+/* One signed varint of the location table (6 bits a byte, bit 6: more;
+ * the sign in the lowest bit). */
+static inline int
+p11_signed_varint(const uint8_t *p)
+{
+    unsigned int read = *p++, val = read & 63, shift = 0;
+    while (read & 64) {
+        read = *p++;
+        shift += 6;
+        val |= (read & 63) << shift;
+    }
+    return (val & 1) ? -(int)(val >> 1) : (int)(val >> 1);
+}
+
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
-    /* What PyCode_Addr2Line() computes, in one pass. */
-    PyCodeAddressRange bounds;
-    bounds.opaque.lo_next = (const uint8_t *)PyBytes_AS_STRING(
-        co->co_linetable);
-    bounds.opaque.limit = bounds.opaque.lo_next +
-                          PyBytes_GET_SIZE(co->co_linetable);
-    bounds.opaque.computed_line = co->co_firstlineno;
-    bounds.ar_start = -1;
-    bounds.ar_end = 0;
-    bounds.ar_line = -1;
-    for (int unit = 0; unit < Py_SIZE(co);) {
-        int at = unit * UNIT;
-        int line = _PyCode_CheckLineNumber(at, &bounds);
-        /* (the whole range it found has that line) */
-        int end = bounds.ar_start <= at && at < bounds.ar_end
-            ? (bounds.ar_end + UNIT - 1) / UNIT : unit + 1;
-        if (end > Py_SIZE(co)) {
-            end = (int)Py_SIZE(co);
+    /* What PyCode_Addr2Line() computes, read straight from the location
+     * table (Objects/locations.md): each entry starts with a byte with
+     * bit 7 set, its kind in bits 3-6 and its length in code units less
+     * one in bits 0-2; only the line delta matters here (15: no line;
+     * 13, 14: a signed varint follows; 11, 12: one or two lines on;
+     * others: the same line).  Units past the table have none. */
+    const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(co->co_linetable);
+    const uint8_t *limit = p + PyBytes_GET_SIZE(co->co_linetable);
+    int line = co->co_firstlineno, entry = -1, end = 0, n = (int)Py_SIZE(co);
+    /* (one loop over the units, an entry read where the last one ends:
+     * entries cover one to eight units) */
+    for (int unit = 0; unit < n; unit++) {
+        if (unit == end) {
+            if (p >= limit) {
+                entry = -1;
+                end = n;
+            }
+            else {
+                int byte = *p, kind = (byte >> 3) & 15;
+                end = unit + (byte & 7) + 1;
+                switch (kind) {
+                case 15:
+                    entry = -1;
+                    break;
+                case 13:
+                case 14:
+                    line += p11_signed_varint(p + 1);
+                    entry = line;
+                    break;
+                case 11:
+                case 12:
+                    line += kind - 10;
+                    entry = line;
+                    break;
+                default:
+                    entry = line;
+                    break;
+                }
+                do {
+                    p++;
+                } while (p < limit && !(*p & 128));
+            }
         }
-        for (; unit < end; unit++) {
-            lines[unit] = line;
-        }
+        lines[unit] = entry;
     }
     return PEP669_LINES_CHANGE;
 }
