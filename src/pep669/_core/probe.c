@@ -779,9 +779,10 @@ pep669_probe_state(PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
     Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0, branches = 0, branches_patched = 0;
+    int patched = 0, branches = 0, branches_patched = 0, guards = 0;
     if (cl != NULL) {
         for (int i = 0; i < cl->nsites; i++) {
+            guards += cl->sites[i].guard != 0;
             patched += cl->sites[i].patched != 0;
             branches += cl->sites[i].bsrc >= 0;
             branches_patched += cl->sites[i].bsrc >= 0 &&
@@ -844,7 +845,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -853,6 +854,7 @@ pep669_probe_state(PyCodeObject *co)
         "patched", patched,
         "branch_sites", branches,
         "branch_patched", branches_patched,
+        "guards", guards,
         "kinds", kinds,
         "wanted", wanted,
         "call_refusals", call_refusals);
