@@ -288,9 +288,14 @@ find_site(Pep669Site *sites, int n, int loc, int src)
  * before it.  `seen`, `work`: scratch of cd->nunits + 1. */
 static int
 only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
-             uint8_t *seen, int *work)
+             uint8_t *seen, int *work, Py_ssize_t *budget)
 {
     int n = 0, handlers[64];
+    /* (a walk of the code per edge: past a budget per clone, a guard) */
+    if (*budget < cd->nunits) {
+        return 0;
+    }
+    *budget -= cd->nunits;
     if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                         CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) {
         return 0;
@@ -398,6 +403,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
     uint8_t *seen = NULL;    /* (scratch for only_through) */
     int *work = NULL, *runs = NULL;
+    /* (units only_through may walk for this clone) */
+    Py_ssize_t budget = 1 << 22;
     uint8_t *preds = NULL;   /* per unit: the ways to it (2: more) */
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
@@ -549,7 +556,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                         goto fail;
                     }
                 }
-                if (!only_through(co, cd, b, next, seen, work)) {
+                if (!only_through(co, cd, b, next, seen, work, &budget)) {
                     guard = 1;
                 }
             }
