@@ -90,23 +90,25 @@ edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
 }
 
 int
+pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
+                   const Pep669Site *site)
+{
+    int off = site->guard - 1, next, target;
+    if (!site->guard || pep669_backend_jump_kind(co, &off, &next, &target) !=
+                            PEP669_EV_BRANCH) {
+        return 0;
+    }
+    return edge_tools(co, cd, off, next) != 0 ||
+           (target != next && edge_tools(co, cd, off, target) != 0);
+}
+
+int
 pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
                    const Pep669Site *site)
 {
-    if (site->guard) {
-        /* (a guard: either edge of its branch) */
-        int off = site->guard - 1, next, target;
-        if (pep669_backend_jump_kind(co, &off, &next, &target) !=
-            PEP669_EV_BRANCH) {
-            return 0;
-        }
-        return edge_tools(co, cd, off, next) != 0 ||
-               (target != next && edge_tools(co, cd, off, target) != 0) ||
-               (site->line &&
-                pep669_fire_tools(cd, PEP669_EV_LINE, site->loc));
-    }
     return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
-           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc));
+           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
+           pep669_site_guards(co, cd, site);
 }
 
 void
@@ -518,8 +520,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
      * site of that jump, if any), or, if that jump cannot reach its stub,
      * at its destination, if nothing else leads there.  A branch with an
      * edge that none of these can take gets a guard instead: a site at
-     * the branch itself whose probe retires the clone, so that a frame
-     * arriving there goes on traced (the trampoline gives both edges). */
+     * the start of the straight run that leads to it, whose probe retires
+     * the clone, so that a frame arriving there goes on traced (the
+     * trampoline gives both edges). */
     for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
         int b = (int)u * 2, off, next, target, first = b;
         if (!(units[u] & PEP669_UNIT_BRANCH) || !cd->reach[u]) {

@@ -138,6 +138,9 @@ pep669_clone_detour(Pep669Clone *cl, int offset)
            (offset >= 0 && cl->patched[offset >> 1]);
 }
 
+/* Whether `site` is a guard whose branch has an edge some tool wants. */
+int pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
+                       const Pep669Site *site);
 /* A guard of `cl` (a site at a branch with an edge still wanted that no
  * probe can take) was reached: the clone is retired (the frame goes on
  * traced from the branch), and made again for a later run only once some
