@@ -22,7 +22,8 @@ import unittest
 
 from tests.support import (PY, MonitoringTestCase, events, in_codes,
                            monitoring)
-from tests.test_line_events import TraceOracle, nested_codes
+from tests.test_line_events import (TRACE_SLOT, TraceOracle,
+                                    calibrate_trace_slot, nested_codes)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -136,6 +137,59 @@ def loop_head(x):
         if x <= 0:
             break
     return x
+
+
+def while_loops(x, n):
+    total = 0
+    while x > n:
+        x -= 1
+        total += 1
+    while n > 0:
+        n -= 1
+        if n == 3:
+            break
+        total += n
+    return total
+
+
+def while_continue(x, n):
+    total = 0
+    while x < n:
+        x += 1
+        if x % 3 == 0:
+            continue
+        total += x
+    else:
+        total = -total
+    return total
+
+
+def while_in_try(x, n):
+    total = 0
+    try:
+        while x > n:
+            x -= 1
+            total += 10 // x
+    except ZeroDivisionError:
+        total = -1
+    return total
+
+
+def while_gen(x, n):
+    while x > n:
+        x -= 1
+        yield x
+    yield n
+
+
+def drive_while_gen(x, n):
+    return list(while_gen(x, n))
+
+
+def while_state(x, n, ts):
+    while x > n:
+        x -= 1
+    return x, ts[1].from_address(ts[0]())[ts[2]]
 '''
 
 
@@ -415,6 +469,55 @@ class StreamTest(BranchProbeTestCase):
             self.assertFalse(state["retired"])
             self.assertGreater(state["branch_sites"], 0)
 
+    def test_while_loops(self):
+        # 3.10/3.11 copy a while loop's test to its bottom: the loop's
+        # entry and its exit after an iteration are fall-throughs to
+        # destinations that other jumps reach too
+        self.check(
+            ["while_loops"],
+            [("while_loops", (1, 5)), ("while_loops", (1, 0)),
+             ("while_loops", (2, 0)), ("while_loops", (4, 1)),
+             ("while_loops", (1, 0)), ("while_loops", (1, 3)),
+             ("while_loops", (1, 9)), ("while_loops", (5, 2)),
+             ("while_loops", (0, 2))],
+            results=[4, 1, 2, 3, 1, 3, 30, 4, 1])
+
+    def test_while_entered_late(self):
+        # the loops run for the first time after warm-up
+        self.check(
+            ["while_loops"],
+            [("while_loops", (1, 0)), ("while_loops", (1, 0)),
+             ("while_loops", (1, 0)), ("while_loops", (3, 0)),
+             ("while_loops", (1, 0)), ("while_loops", (1, 2)),
+             ("while_loops", (1, 2)), ("while_loops", (1, 5)),
+             ("while_loops", (1, 2)), ("while_loops", (5, 1))],
+            results=[1, 1, 1, 3, 1, 1, 1, 4, 1, 4])
+
+    def test_while_continue_and_else(self):
+        self.check(
+            ["while_continue"],
+            [("while_continue", (5, 1)), ("while_continue", (5, 1)),
+             ("while_continue", (0, 2)), ("while_continue", (5, 1)),
+             ("while_continue", (0, 7)), ("while_continue", (2, 4))],
+            results=[0, 0, -3, 0, -19, -4])
+
+    def test_while_in_try(self):
+        self.check(
+            ["while_in_try"],
+            [("while_in_try", (0, 1)), ("while_in_try", (0, 1)),
+             ("while_in_try", (0, 1)), ("while_in_try", (3, 0)),
+             ("while_in_try", (0, 1)), ("while_in_try", (4, 2)),
+             ("while_in_try", (3, 0))],
+            results=[0, 0, 0, -1, 0, 8, -1])
+
+    def test_while_in_a_generator(self):
+        self.check(
+            ["drive_while_gen", "while_gen"],
+            [("drive_while_gen", (0, 1)), ("drive_while_gen", (0, 1)),
+             ("drive_while_gen", (0, 1)), ("drive_while_gen", (2, 0)),
+             ("drive_while_gen", (0, 1)), ("drive_while_gen", (3, 2))],
+            results=[[1], [1], [1], [1, 0, 0], [1], [2, 2]])
+
     def test_branches_only(self):
         self.check(
             ["branchy"],
@@ -443,6 +546,43 @@ class StreamTest(BranchProbeTestCase):
                 want=E.LINE | side)
             self._release_tool(0)
             self._release_tool(3)
+
+
+@unittest.skipUnless(PROBES, "the backport's branch probes (3.8-3.11)")
+class WhileStateTest(BranchProbeTestCase):
+    """The frames really run on probes: a while loop never entered after
+    warm-up leaves its frames untraced (3.10/3.11 copy the loop's test to
+    its bottom: its entry is a fall-through to a destination the bottom
+    test's jump reaches too, probed there as the way that always arrives
+    first; its exit after an iteration is guarded: a frame that enters the
+    loop goes on traced from the bottom test)."""
+
+    def setUp(self):
+        super(WhileStateTest, self).setUp()
+        calibrate_trace_slot()
+
+    def test_untraced_until_the_loop_runs(self):
+        ns = load()
+        func = ns["while_state"]
+        rec = self.covering([func.__code__])
+        ts = TRACE_SLOT
+        first = [func(1, 5, ts) for _ in range(4)]
+        state = probe_state(func)
+        entered = func(4, 2, ts)
+        after = [func(1, 5, ts) for _ in range(3)]
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        # (the first run may be traced)
+        self.assertEqual([r[1] for r in first[1:]], [None] * 3)
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+        # (3.10/3.11: the bottom test's exit is guarded)
+        self.assertEqual(state["guards"], int(PY >= (3, 10)))
+        # the run that enters the loop goes on traced from the bottom
+        # test (3.10/3.11) or runs on probes (3.8/3.9: no copied test)
+        self.assertEqual(entered[0], 2)
+        # and the next runs are untraced again (every edge has run)
+        self.assertEqual([r[1] for r in after], [None] * 3)
 
 
 class ToolsTest(BranchProbeTestCase):

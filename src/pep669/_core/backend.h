@@ -361,6 +361,11 @@ typedef struct {
      * branch itself (src: its first byte), made to jump to the stub. */
     int line;
     int bsrc;
+    /* A guard (line clones): 0, or 1 + the first byte of a branch with an
+     * edge still wanted that no site above can take: a site at the start
+     * of the straight run of its line that leads to it (loc, src -1)
+     * whose probe retires the clone (the frame goes on traced there). */
+    int guard;
     /* (3.11 call sites) the stack's depth at the call, its items
      * included; the names of its keyword arguments (KW_NAMES' constant,
      * borrowed from the copy's constants), or NULL */

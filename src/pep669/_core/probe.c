@@ -90,11 +90,25 @@ edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
 }
 
 int
+pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
+                   const Pep669Site *site)
+{
+    int off = site->guard - 1, next, target;
+    if (!site->guard || pep669_backend_jump_kind(co, &off, &next, &target) !=
+                            PEP669_EV_BRANCH) {
+        return 0;
+    }
+    return edge_tools(co, cd, off, next) != 0 ||
+           (target != next && edge_tools(co, cd, off, target) != 0);
+}
+
+int
 pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
                    const Pep669Site *site)
 {
     return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
-           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc));
+           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
+           pep669_site_guards(co, cd, site);
 }
 
 void
@@ -106,6 +120,16 @@ pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc)
             !pep669_site_wanted(cl->orig, cd, site)) {
             unpatch_site(cl, site);
         }
+    }
+}
+
+void
+pep669_clone_guard_retire(Pep669Clone *cl, Pep669CodeData *cd)
+{
+    pep669_clone_retire(cl);
+    if (cd->clone == cl) {
+        cd->probe_refused_version = pep669_registry.version;
+        cd->probe_refused_disables = cl->disables;
     }
 }
 
@@ -256,6 +280,119 @@ find_site(Pep669Site *sites, int n, int loc, int src)
     return NULL;
 }
 
+/* Whether the frame's flow can arrive at `dest` only by the fall-through
+ * edge of the branch at `b` the first time: `dest` is out of reach from
+ * the code's start and its handlers once that edge is taken away.  Then a
+ * probe at `dest` sees that edge first; it is unpatched (every tool
+ * DISABLEd it) or the clone retired (not DISABLEd) before any other way
+ * arrives there.  Not for code whose frames resume (generators,
+ * coroutines): a frame resumed on the clone may have taken the edge
+ * before it.  `seen`, `work`: scratch of cd->nunits + 1. */
+static int
+only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
+             uint8_t *seen, int *work, Py_ssize_t *budget)
+{
+    int n = 0, handlers[64];
+    /* (a walk of the code per edge: past a budget per clone, a guard) */
+    if (*budget < cd->nunits) {
+        return 0;
+    }
+    *budget -= cd->nunits;
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                        CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) {
+        return 0;
+    }
+    int nh = pep669_backend_handlers(co, handlers, 64);
+    if (nh < 0 || nh > 64) {
+        return 0;
+    }
+    memset(seen, 0, (size_t)cd->nunits + 1);
+    work[n++] = 0;
+    seen[0] = 1;
+    for (int i = 0; i < nh; i++) {
+        int h = handlers[i] >> 1;
+        if (h >= 0 && h < cd->nunits && !seen[h]) {
+            seen[h] = 1;
+            work[n++] = h;
+        }
+    }
+    while (n > 0) {
+        int u = work[--n], next, target;
+        int at = pep669_backend_flow(co, u * 2, &next, &target);
+        if (at < 0) {
+            return 0;
+        }
+        if (at == b) {
+            next = -1;
+        }
+        int succ[2] = {next, target};
+        for (int k = 0; k < 2; k++) {
+            if (succ[k] < 0) {
+                continue;
+            }
+            if (succ[k] == dest) {
+                return 0;
+            }
+            int v = succ[k] >> 1;
+            if (v < cd->nunits && !seen[v]) {
+                seen[v] = 1;
+                work[n++] = v;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Per instruction (its first unit), the first byte of the straight run
+ * of its line that leads to it: the instructions before it on its line
+ * that only the one before each leads to, none of them a jump.  A guard
+ * stands at the start of its branch's run (the frame is traced from there
+ * on: the same line), where the unit after it is the run's own.  NULL
+ * without memory or lines (then guards stand at their branches). */
+static int *
+straight_runs(PyCodeObject *co, Pep669CodeData *cd, uint8_t *entered)
+{
+    int size = (int)cd->nunits * 2, handlers[64];
+    int nh = pep669_backend_handlers(co, handlers, 64);
+    int *run;
+    if (cd->lines == NULL || nh < 0 || nh > 64 ||
+        (run = PyMem_RawMalloc(sizeof(int) * ((size_t)cd->nunits + 1))) ==
+            NULL) {
+        return NULL;
+    }
+    memset(entered, 0, (size_t)cd->nunits + 1);
+    for (int i = 0; i < nh; i++) {
+        if (handlers[i] >= 0 && handlers[i] < size) {
+            entered[handlers[i] >> 1] = 1;
+        }
+    }
+    Pep669Step st;
+    for (int s = 0; s < size; s = st.after) {
+        pep669_backend_step(co, s, &st);
+        if (st.after <= s) {
+            PyMem_RawFree(run);
+            return NULL;
+        }
+        if (st.target >= 0 && st.target < size) {
+            entered[st.target >> 1] = 1;
+        }
+    }
+    int start = 0, prev_next = -1, prev_line = -2, prev_jump = 1;
+    for (int s = 0; s < size; s = st.after) {
+        pep669_backend_step(co, s, &st);
+        int line = cd->lines[st.at >> 1];
+        if (prev_jump || prev_next != s || entered[s >> 1] ||
+            line != prev_line || line < 0) {
+            start = s;
+        }
+        run[s >> 1] = start;
+        prev_next = st.next;
+        prev_line = line;
+        prev_jump = st.target >= 0;
+    }
+    return run;
+}
+
 /* Make a clone of `co` with probes for the LINE locations some of `tools`
  * still want, and for the branch edges some tool with a branch event
  * still wants (branch probes: both edges of every branch of the frame's
@@ -266,6 +403,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
 {
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
+    uint8_t *seen = NULL;    /* (scratch for only_through) */
+    int *work = NULL, *runs = NULL;
+    /* (units only_through may walk for this clone) */
+    Py_ssize_t budget = 1 << 22;
     uint8_t *preds = NULL;   /* per unit: the ways to it (2: more) */
     const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
     const uint8_t *kind = cd->unit_flow;
@@ -378,7 +519,11 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     /* Branch edges: the fall-through at its destination (with the LINE
      * site there, if any), the taken edge on the branch (with the LINE
      * site of that jump, if any), or, if that jump cannot reach its stub,
-     * at its destination, if nothing else leads there. */
+     * at its destination, if nothing else leads there.  A branch with an
+     * edge that none of these can take gets a guard instead: a site at
+     * the start of the straight run that leads to it, whose probe retires
+     * the clone, so that a frame arriving there goes on traced (the
+     * trampoline gives both edges). */
     for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
         int b = (int)u * 2, off, next, target, first = b;
         if (!(units[u] & PEP669_UNIT_BRANCH) ||
@@ -393,13 +538,12 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 PEP669_EV_BRANCH || off != b) {
             goto fail;
         }
-        int dests[2] = {next, target}, srcs[2] = {-1, first};
+        int dests[2] = {next, target}, srcs[2] = {-1, first}, want[2];
+        int guard = 0;
         for (int e = 0; e < 2; e++) {
-            if (dests[e] < 0 || edge_tools(co, cd, b, dests[e]) == 0) {
-                continue;
-            }
-            if (e == 1 && target == next) {
-                /* (a jump to the next instruction: one edge) */
+            want[e] = dests[e] >= 0 && !(e == 1 && target == next) &&
+                      edge_tools(co, cd, b, dests[e]) != 0;
+            if (!want[e]) {
                 continue;
             }
             if (e == 1 && preds[target >> 1] == 1 &&
@@ -407,8 +551,54 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 srcs[e] = -1;
             }
             if (e == 0 && preds[next >> 1] != 1) {
-                /* (a fall-through that other ways lead to: not probed) */
+                /* A fall-through that other ways lead to: at its
+                 * destination only if it always arrives there first. */
+                if (seen == NULL) {
+                    seen = PyMem_RawMalloc((size_t)cd->nunits + 1);
+                    work = PyMem_RawMalloc(sizeof(int) *
+                                           ((size_t)cd->nunits + 1));
+                    if (seen == NULL || work == NULL) {
+                        goto fail;
+                    }
+                }
+                if (!only_through(co, cd, b, next, seen, work, &budget)) {
+                    guard = 1;
+                }
+            }
+        }
+        if (guard) {
+            if (runs == NULL && seen != NULL) {
+                runs = straight_runs(co, cd, seen);
+            }
+            int g = runs != NULL ? runs[first >> 1] : first;
+            /* (the jump's own site, if it carries a LINE location's
+             * probe, gives way: the frame is traced from the branch on) */
+            Pep669Site *site = find_site(cl->sites, k, -1, g);
+            if (site == NULL) {
+                site = find_site(cl->sites, k, g, -1);
+            }
+            if (site == NULL) {
+                site = &cl->sites[k++];
+                site->line = 0;
+                site->bsrc = -1;
+            }
+            else if (site->src >= 0) {
+                site->line = 0;
+                site->bsrc = -1;
+            }
+            /* (a location site there keeps its LINE and the edge that
+             * arrives there, fired before the guard retires the clone) */
+            if (site->guard) {
                 goto fail;
+            }
+            site->loc = g;
+            site->src = -1;
+            site->guard = first + 1;
+            continue;
+        }
+        for (int e = 0; e < 2; e++) {
+            if (!want[e]) {
+                continue;
             }
             Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
             if (site != NULL && site->loc != dests[e]) {
@@ -441,11 +631,17 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     PyMem_RawFree(wanted);
     PyMem_RawFree(preds);
+    PyMem_RawFree(seen);
+    PyMem_RawFree(work);
+    PyMem_RawFree(runs);
     return cl;
 fail:
     free_unbuilt(cl);
     PyMem_RawFree(wanted);
     PyMem_RawFree(preds);
+    PyMem_RawFree(seen);
+    PyMem_RawFree(work);
+    PyMem_RawFree(runs);
     return NULL;
 }
 
@@ -573,6 +769,7 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
         pep669_clone_decref(cd->clone);
     }
     cd->clone = cl;
+    cl->disables = cd->line_disables + cd->jump_disables;
     pep669_clone_incref(cl);
     return cl;
 }
@@ -594,9 +791,10 @@ pep669_probe_state(PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
     Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0, branches = 0, branches_patched = 0;
+    int patched = 0, branches = 0, branches_patched = 0, guards = 0;
     if (cl != NULL) {
         for (int i = 0; i < cl->nsites; i++) {
+            guards += cl->sites[i].guard != 0;
             patched += cl->sites[i].patched != 0;
             branches += cl->sites[i].bsrc >= 0;
             branches_patched += cl->sites[i].bsrc >= 0 &&
@@ -661,7 +859,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -670,6 +868,7 @@ pep669_probe_state(PyCodeObject *co)
         "patched", patched,
         "branch_sites", branches,
         "branch_patched", branches_patched,
+        "guards", guards,
         "kinds", kinds,
         "wanted", wanted,
         "call_refusals", call_refusals,

@@ -29,6 +29,10 @@ typedef struct Pep669Clone {
      * then */
     uint8_t branch_tools[3];
     uint64_t restart_version;
+    /* (line clones) the code's DISABLEs of LINE and the jump events when
+     * it was built: a clone a guard retired is made again only after
+     * more (pep669_clone_guard_retire) */
+    uint64_t disables;
     /* A call clone (call probes: a site at every call instruction, for
      * code that wants CALL and no line-level events), built for the tools
      * with CALL then; the original code (borrowed: every frame running
@@ -136,6 +140,15 @@ pep669_clone_detour(Pep669Clone *cl, int offset)
     return offset >= cl->base ||
            (offset >= 0 && cl->patched[offset >> 1]);
 }
+
+/* Whether `site` is a guard whose branch has an edge some tool wants. */
+int pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
+                       const Pep669Site *site);
+/* A guard of `cl` (a site at a branch with an edge still wanted that no
+ * probe can take) was reached: the clone is retired (the frame goes on
+ * traced from the branch), and made again for a later run only once some
+ * tool DISABLEd more of the code since it was built. */
+void pep669_clone_guard_retire(Pep669Clone *cl, Pep669CodeData *cd);
 
 /* Unpatch the sites of the location `loc` that no tool needs any more
  * (LINE there, and the branch edge each stands for). */

@@ -106,7 +106,10 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
          * LINE, and the trampoline gives the branch's events on arrival.
          * It came before a probe at the location, it comes next after one
          * on a jump. */
-        if (site->src < 0) {
+        if (pep669_site_guards(co, cd, site)) {
+            pep669_clone_guard_retire(cl, cd);
+        }
+        else if (site->src < 0) {
             give_up_clone(cl, cd);
         }
         pep669_backend_frame_resync(frame, loc);
@@ -151,6 +154,12 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     else if (!pep669_site_wanted(co, cd, site)) {
         pep669_clone_unpatch(cl, cd, loc);
+    }
+    else if (pep669_site_guards(co, cd, site)) {
+        /* The branch has an edge no probe takes: traced from here on
+         * (its line was the last one, or its LINE is fired above). */
+        rec->last_line = line_of(co, loc);
+        pep669_clone_guard_retire(cl, cd);
     }
     else if (site->src < 0) {
         /* Still wanted, and in the frame's way. */

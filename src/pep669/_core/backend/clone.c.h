@@ -176,31 +176,32 @@ probe_depths(PyCodeObject *co, int *depth, uint8_t *entered, int *work,
     return 0;
 }
 
-/* Can a jump to a stub be written at `loc` when it needs a prefix
- * (wide), which takes the unit after it? */
+/* Can a jump to a stub be written at `loc` in `width` bytes?  A prefixed
+ * jump (the stub past 255 units of argument) takes the units after the
+ * location too. */
 static int
-probe_site_ok(PyCodeObject *co, const uint8_t *entered, int loc, int wide)
+probe_site_ok(PyCodeObject *co, const uint8_t *entered, int loc, int width)
 {
     const _Py_CODEUNIT *code = PEP669_CODE(co);
     int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
-    int u = loc / PROBE_UNIT;
-    if (!wide) {
-        return 1;
-    }
-    if (u + 1 >= units || entered[u + 1]) {
+    int u = loc / PROBE_UNIT, n = width / PROBE_UNIT;
+    if (u + n > units) {
         return 0;
     }
-    /* Nor may the unit after it be where a suspended frame resumes or a
-     * finally block returns. */
-    int op = _Py_OPCODE(code[u]);
-    if (op == YIELD_VALUE || instr_at(code, units, u + 1).op == YIELD_FROM) {
-        return 0;
-    }
+    for (int k = 1; k < n; k++) {
+        /* Nothing may enter a unit taken, by a jump or a handler, nor
+         * resume there: a suspended frame, or a finally block's return. */
+        int op = _Py_OPCODE(code[u + k - 1]);
+        if (entered[u + k] || op == YIELD_VALUE ||
+            instr_at(code, units, u + k).op == YIELD_FROM) {
+            return 0;
+        }
 #ifdef CALL_FINALLY
-    if (op == CALL_FINALLY) {
-        return 0;
-    }
+        if (op == CALL_FINALLY) {
+            return 0;
+        }
 #endif
+    }
     return 1;
 }
 
@@ -415,10 +416,9 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         if (ok && site->src < 0) {
             unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
             site->at = site->loc;
-            site->width = arg < 256 ? 2 : arg < 65536 ? 4 : 0;
-            ok = site->width != 0 && site->loc + site->width <= size &&
-                 probe_site_ok(co, entered, site->loc,
-                               site->width == 4);
+            site->width = arg < (1u << 8) ? 2 : arg < (1u << 16) ? 4
+                          : arg < (1u << 24) ? 6 : 8;
+            ok = probe_site_ok(co, entered, site->loc, site->width);
         }
         else if (ok) {
             site->at = site->src;
