@@ -67,5 +67,86 @@ class ThrowIntoDelegationTest(MonitoringTestCase):
             ("CALL", "len")])
 
 
+# ----------------------------------------------------------------------
+# A C_RAISE callback that raises
+
+def _int_fails():
+    try:
+        int("x")
+    except ValueError as e:
+        return "handled %s" % type(e).__name__
+    except KeyError as e:
+        return "handled %s" % type(e).__name__
+
+
+class CRaiseCallbackRaisesTest(MonitoringTestCase):
+    """A C_RAISE callback's exception (or the ValueError of a DISABLE
+    returned from C_RAISE) replaces the call's: natively the frame then
+    raises it, with its RAISE and EXCEPTION_HANDLED events.  The
+    trampoline got it as its trace function's error, where the
+    interpreter reports no exception again: no RAISE, no
+    EXCEPTION_HANDLED.  Fixed in legacy_events.c (raised_instead)."""
+
+    def run_case(self, respond, more=0):
+        self.use_tool(TOOL)
+        ev = (events.CALL | events.C_RAISE | events.C_RETURN |
+              events.RAISE | events.EXCEPTION_HANDLED | more)
+
+        def reply(rec):
+            if rec.event == "C_RAISE":
+                return respond()
+            return None
+        rec = Recorder(TOOL, ev, _mine, reply).register()
+        monitoring.set_events(TOOL, ev)
+        results = []
+        try:
+            for _ in range(2):
+                results.append(_int_fails())
+        finally:
+            monitoring.set_events(TOOL, 0)
+        got = [(e[0], e[3].__name__ if e[0] == "C_RAISE" else
+                e[3][0].__name__) for e in rec.events(
+                    "C_RAISE", "RAISE", "EXCEPTION_HANDLED")]
+        return results, got
+
+    def test_callback_raises(self):
+        def respond():
+            raise KeyError("from the callback")
+        results, got = self.run_case(respond)
+        self.assertEqual(results, ["handled KeyError"] * 2)
+        self.assertEqual(got[:3], [
+            ("C_RAISE", "int"), ("RAISE", "KeyError"),
+            ("EXCEPTION_HANDLED", "KeyError")])
+        self.assertEqual(got[3:6], got[:3])
+
+    def test_callback_raises_traced(self):
+        # (LINE: the frame runs traced, not on call probes)
+        def respond():
+            raise KeyError("from the callback")
+        results, got = self.run_case(respond, events.LINE)
+        self.assertEqual(results, ["handled KeyError"] * 2)
+        self.assertEqual(got[:3], [
+            ("C_RAISE", "int"), ("RAISE", "KeyError"),
+            ("EXCEPTION_HANDLED", "KeyError")])
+        self.assertEqual(got[3:6], got[:3])
+
+    def test_disable_from_c_raise_traced(self):
+        results, got = self.run_case(lambda: monitoring.DISABLE, events.LINE)
+        self.assertEqual(results, ["handled ValueError"] * 2)
+        self.assertEqual(got, [
+            ("C_RAISE", "int"), ("RAISE", "ValueError"),
+            ("EXCEPTION_HANDLED", "ValueError"),
+            ("RAISE", "ValueError"), ("EXCEPTION_HANDLED", "ValueError")])
+
+    def test_disable_from_c_raise(self):
+        results, got = self.run_case(lambda: monitoring.DISABLE)
+        self.assertEqual(results, ["handled ValueError"] * 2)
+        # The callback is removed: the second call gives no C_RAISE.
+        self.assertEqual(got, [
+            ("C_RAISE", "int"), ("RAISE", "ValueError"),
+            ("EXCEPTION_HANDLED", "ValueError"),
+            ("RAISE", "ValueError"), ("EXCEPTION_HANDLED", "ValueError")])
+
+
 if __name__ == "__main__":
     unittest.main()

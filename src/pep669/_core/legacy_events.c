@@ -291,6 +291,38 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     return err;
 }
 
+/* A C_RAISE or C_RETURN callback raised where the interpreter reported
+ * the call's exception (the trace function then fails, and the
+ * interpreter drops the exception it reported): the callback's exception
+ * is the one the frame raises, and its RAISE (and handler) come from
+ * here.  Returns -1, with the exception to raise set. */
+static int
+raised_instead(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+               Pep669CodeData *cd, uint32_t events, int hooked)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    /* owned */
+    PyObject *arg = PyTuple_Pack(3, type, value != NULL ? value : Py_None,
+                                 tb != NULL ? tb : Py_None);
+    if (arg == NULL || on_exception(ts, rec, frame, rec->code, cd, events,
+                                    arg) < 0) {
+        /* (a RAISE callback's exception replaces it, as natively) */
+        Py_XDECREF(arg);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return -1;
+    }
+    Py_DECREF(arg);
+    if (!hooked && value != NULL) {
+        Py_XSETREF(pep669_thread.unhooked_exc, Py_NewRef(value));
+    }
+    PyErr_Restore(type, value, tb);
+    return -1;
+}
+
 static int
 check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
               PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
@@ -593,11 +625,13 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
                  * entry (natively, C_RAISE comes before it is made). */
                 pep669_backend_frame_add_traceback(
                     ts, pep669_backend_pyframe_frame(frame));
+                /* The interpreter reports no exception again: the
+                 * callback's is this frame's RAISE, as natively. */
+                err = raised_instead(ts, rec, frame, cd, events, hooked);
+                break;
             }
         }
-        if (err == 0) {
-            err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
-        }
+        err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
             Py_XSETREF(pep669_thread.unhooked_exc, PyTuple_GET_ITEM(arg, 1));
