@@ -148,5 +148,50 @@ class CRaiseCallbackRaisesTest(MonitoringTestCase):
             ("RAISE", "ValueError"), ("EXCEPTION_HANDLED", "ValueError")])
 
 
+# ----------------------------------------------------------------------
+# A PY_RETURN callback that raises
+
+def _returns(x):
+    return x
+
+
+def _calls_returns():
+    try:
+        return _returns(1)
+    except ZeroDivisionError:
+        return "zde"
+
+
+class PyReturnCallbackRaisesTest(MonitoringTestCase):
+    """A PY_RETURN callback's exception is raised by the return
+    instruction: natively its RAISE comes first, then PY_UNWIND.  The
+    hook fired PY_UNWIND alone.  Fixed in frames.c (frame_raised_at)."""
+
+    def test_raise_then_unwind(self):
+        self.use_tool(TOOL)
+        ev = (events.PY_RETURN | events.RAISE | events.PY_UNWIND |
+              events.EXCEPTION_HANDLED)
+
+        def reply(rec):
+            if rec.event == "PY_RETURN" and rec.code is _returns.__code__:
+                1 / 0
+        rec = Recorder(TOOL, ev, _mine, reply).register()
+        monitoring.set_events(TOOL, ev)
+        try:
+            result = _calls_returns()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(result, "zde")
+        got = [(e[0], e[1]) for e in rec.events()]
+        self.assertEqual(got, [
+            ("PY_RETURN", "_returns"), ("RAISE", "_returns"),
+            ("PY_UNWIND", "_returns"), ("RAISE", "_calls_returns"),
+            ("EXCEPTION_HANDLED", "_calls_returns"),
+            ("PY_RETURN", "_calls_returns")])
+        ret = rec.events("PY_RETURN")[0][2]
+        self.assertEqual(rec.events("RAISE")[0][2], ret)
+        self.assertEqual(rec.events("PY_UNWIND")[0][2], ret)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -138,6 +138,23 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return NULL;
 }
 
+/* RAISE of the current exception at `offset` of the frame (where its
+ * own instruction raised it but the interpreter does not report it); a
+ * callback's exception replaces it. */
+static void
+frame_raised_at(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                int offset)
+{
+    Pep669CodeData *cd;
+    if (pep669_code_events(co, &cd) & PEP669_BIT(RAISE)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RAISE, offset);
+        if (tools) {
+            (void)fire_linked(ts, frame, tools, PEP669_EV_RAISE, co, offset,
+                              NULL, 1);
+        }
+    }
+}
+
 /* Fire the exit event of one run of the frame; returns the run's result
  * (a new reference, or NULL with an exception set), or *rethrow set when
  * the frame must be run again with throwflag (a PY_YIELD callback
@@ -178,6 +195,9 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         *rethrow = 1;
         return NULL;
     }
+    /* The return instruction raised it, outside every handler: its
+     * RAISE, then PY_UNWIND, as natively. */
+    frame_raised_at(ts, frame, co, offset);
     return frame_unwound(ts, frame, co, offset);
 }
 
