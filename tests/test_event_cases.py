@@ -193,5 +193,38 @@ class PyReturnCallbackRaisesTest(MonitoringTestCase):
         self.assertEqual(rec.events("PY_UNWIND")[0][2], ret)
 
 
+# ----------------------------------------------------------------------
+# 3.11 does not copy exit blocks (docs/differences.md, "Line-level")
+
+def _branches(x):
+    if x:
+        y = 1
+    else:
+        y = 2
+    return y
+
+
+class ExitBlockCopiesTest(MonitoringTestCase):
+    """Bytecode-inherent: the `return y` line is two locations on 3.10
+    and 3.12+, one on 3.8/3.9/3.11; a LINE DISABLEd there after the `if`
+    branch comes back for the `else` branch only where it is two."""
+
+    def test_return_line_after_disable(self):
+        self.use_tool(TOOL)
+        rec = Recorder(TOOL, events.LINE,
+                       lambda c: c is _branches.__code__,
+                       lambda r: monitoring.DISABLE).register()
+        monitoring.set_events(TOOL, events.LINE)
+        try:
+            _branches(1)
+            _branches(0)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        first = _branches.__code__.co_firstlineno
+        lines = [e[2] - first for e in rec.events("LINE")]
+        copied = sys.version_info[:2] not in ((3, 8), (3, 9), (3, 11))
+        self.assertEqual(lines, [1, 2, 5, 4] + ([5] if copied else []))
+
+
 if __name__ == "__main__":
     unittest.main()
