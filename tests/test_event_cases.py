@@ -226,5 +226,62 @@ class ExitBlockCopiesTest(MonitoringTestCase):
         self.assertEqual(lines, [1, 2, 5, 4] + ([5] if copied else []))
 
 
+# ----------------------------------------------------------------------
+# sys.settrace() called by a traced frame
+
+def _settrace_in_frame(tracer):
+    r = 1
+    sys.settrace(tracer)
+    r += 1
+    r += len("x")
+    sys.settrace(None)
+    r += 2
+    return r
+
+
+class SettraceInTracedFrameTest(MonitoringTestCase):
+    """sys.settrace() called by a frame that pep669 traces replaced the
+    trampoline: the frame's LINE and CALL events stopped until it called
+    a Python function.  Natively the tools go on.  Fixed in module.c
+    (sys.settrace is a wrapper that lets the frame follow its events
+    again)."""
+
+    def run_case(self, tracer):
+        self.use_tool(TOOL)
+        ev = events.LINE | events.CALL | events.C_RETURN | events.C_RAISE
+        rec = Recorder(TOOL, ev,
+                       lambda c: c is _settrace_in_frame.__code__).register()
+        old = sys.gettrace()
+        self.addCleanup(sys.settrace, old)
+        monitoring.set_events(TOOL, ev)
+        try:
+            _settrace_in_frame(tracer)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        first = _settrace_in_frame.__code__.co_firstlineno
+        return [(e[0], e[2] - first) if e[0] == "LINE" else
+                (e[0], e[3].__name__) for e in rec.events()]
+
+    expected = [
+        ("LINE", 1), ("LINE", 2), ("CALL", "settrace"),
+        ("C_RETURN", "settrace"), ("LINE", 3), ("LINE", 4),
+        ("CALL", "len"), ("C_RETURN", "len"), ("LINE", 5),
+        ("CALL", "settrace"), ("C_RETURN", "settrace"), ("LINE", 6),
+        ("LINE", 7)]
+
+    def test_settrace_none(self):
+        self.assertEqual(self.run_case(None), self.expected)
+
+    def test_settrace_tracer(self):
+        seen = []
+
+        def tracer(frame, event, arg):
+            seen.append(event)
+            return tracer
+        self.assertEqual(self.run_case(tracer), self.expected)
+        # (the running frame has no f_trace: the tracer sees nothing)
+        self.assertEqual(seen, [])
+
+
 if __name__ == "__main__":
     unittest.main()
