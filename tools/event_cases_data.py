@@ -1115,3 +1115,205 @@ run(main)
 mon.set_events(2, 0)
 run(main)
 """)
+
+# ----------------------------------------------------------------------
+# More: callbacks raising in the exception events, settrace(None) in a
+# traced frame, events changed from callbacks, generators' local events
+
+for _ev in ("RAISE", "EXCEPTION_HANDLED", "PY_UNWIND", "PY_THROW",
+            "STOP_ITERATION", "C_RAISE", "RERAISE"):
+    case("exc_callback_raises_" + _ev, """
+def g():
+    try:
+        yield 1
+    except KeyError:
+        yield 2
+def inner():
+    raise KeyError("in")
+def a():
+    try:
+        inner()
+    except KeyError:
+        pass
+    it = g(); next(it)
+    it.throw(KeyError)
+    for v in g():
+        pass
+    try:
+        int("z")
+    except ValueError:
+        pass
+    try:
+        try:
+            raise OSError
+        finally:
+            pass
+    except OSError:
+        pass
+    return 1
+def main():
+    try:
+        return a()
+    except ZeroDivisionError:
+        return "zde"
+count = [0]
+def hook(n, args):
+    if n == %r and count[0] == 0:
+        count[0] += 1
+        1 / 0
+mon.use_tool_id(1, "a")
+rec(1, ALL, hook=hook)
+mon.set_events(1, ALL)
+run(main)
+run(main)
+""" % _ev)
+
+case("disable_c_return", """
+def a():
+    return len("ab") + abs(-1)
+def main():
+    return a() + a()
+mon.use_tool_id(1, "a")
+rec(1, evmask("CALL", "C_RETURN", "C_RAISE"),
+    ret=lambda n, a: mon.DISABLE if n == "C_RETURN" else None)
+mon.set_events(1, evmask("CALL", "C_RETURN", "C_RAISE"))
+run(main)
+""")
+
+case("settrace_none_in_traced_frame", """
+def a(x):
+    y = x
+    return y
+def main():
+    r = a(1)
+    sys.settrace(None)
+    r += 1
+    r += 2
+    return r + a(2)
+mon.use_tool_id(1, "a")
+rec(1, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
+mon.set_events(1, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
+run(main)
+""")
+
+case("setprofile_none_in_traced_frame", """
+def main():
+    r = 1
+    sys.setprofile(None)
+    r += 1
+    r += len("x")
+    return r
+mon.use_tool_id(1, "a")
+rec(1, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
+mon.set_events(1, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
+run(main)
+""")
+
+case("add_call_from_line", """
+def a(x):
+    y = len([x])
+    z = abs(y)
+    return z
+def main():
+    return a(1) + a(2)
+def ret(n, args):
+    if n == "LINE" and args[1] == a.__code__.co_firstlineno + 1:
+        mon.set_events(1, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
+mon.use_tool_id(1, "a")
+rec(1, ALL, ret=ret)
+mon.set_events(1, evmask("LINE"))
+run(main)
+""")
+
+case("local_events_generator_mid", """
+def g():
+    for i in range(3):
+        yield i
+def main():
+    it = g()
+    r = [next(it)]
+    mon.set_local_events(1, g.__code__, evmask("LINE", "PY_RESUME", "PY_YIELD"))
+    r.append(next(it))
+    mon.set_local_events(1, g.__code__, 0)
+    r.append(next(it))
+    return r
+mon.use_tool_id(1, "a")
+rec(1, ALL)
+run(main)
+""")
+
+case("free_other_tool_in_callback", """
+def a(x):
+    y = x
+    return y
+def main():
+    return a(1) + a(2)
+def ret(n, args):
+    if n == "LINE" and out.count(out[-1]) == 1 and len(out) == 3:
+        mon.free_tool_id(2)
+mon.use_tool_id(1, "a"); mon.use_tool_id(2, "b")
+rec(1, evmask("LINE"), ret=ret); rec(2, evmask("LINE", "PY_RETURN"))
+mon.set_events(1, evmask("LINE")); mon.set_events(2, evmask("LINE", "PY_RETURN"))
+run(main)
+""")
+
+case("two_tools_disable_restart", """
+def a(x):
+    if x:
+        y = 1
+    else:
+        y = 2
+    return y
+def main():
+    r = [a(1), a(0)]
+    mon.restart_events()
+    r += [a(1), a(0)]
+    return r
+mon.use_tool_id(1, "a"); mon.use_tool_id(2, "b")
+ev = evmask("LINE", "BRANCH_LEFT", "BRANCH_RIGHT")
+rec(1, ev, ret=lambda n, a: mon.DISABLE)
+rec(2, ev, ret=lambda n, a: mon.DISABLE if n == "LINE" else None)
+mon.set_events(1, ev); mon.set_events(2, ev)
+run(main)
+""")
+
+case("coroutine_close_in_await", """
+import types
+@types.coroutine
+def tick():
+    try:
+        yield
+    finally:
+        x = 1
+async def work():
+    try:
+        await tick()
+    finally:
+        y = 2
+def main():
+    c = work()
+    c.send(None)
+    c.close()
+    return 1
+mon.use_tool_id(1, "a"); rec(1, ALL); mon.set_events(1, ALL)
+run(main)
+""")
+
+case("callback_returns_disable_py_throw_gen", """
+def g():
+    while True:
+        try:
+            yield 1
+        except KeyError:
+            pass
+def main():
+    it = g()
+    next(it)
+    for _ in range(3):
+        it.throw(KeyError)
+    return 1
+mon.use_tool_id(1, "a")
+rec(1, ALL, ret=lambda n, a: mon.DISABLE if n in ("PY_RESUME", "PY_YIELD", "LINE") else None)
+mon.set_events(1, ALL)
+run(main)
+""")
