@@ -283,5 +283,50 @@ class SettraceInTracedFrameTest(MonitoringTestCase):
         self.assertEqual(seen, [])
 
 
+# ----------------------------------------------------------------------
+# The LINE of a throw into `yield from`, after the RAISE
+
+def _sub():
+    yield 1
+
+
+def _delegating():
+    try:
+        yield from _sub()
+    except KeyError:
+        return "handled"
+
+
+class ThrowIntoDelegationLineOrderTest(MonitoringTestCase):
+    """3.13 reports the `yield from` line again when a throw() comes back
+    out of the delegate (docs/differences.md), after the frame's RAISE of
+    the exception (the LINE comes from its CLEANUP_THROW handler).  The
+    hook fired that LINE with PY_THROW, before the RAISE.  Fixed in
+    frames.c/legacy_events.c (the record's delegate_line).  3.12 reports
+    no such LINE."""
+
+    def test_line_after_raise(self):
+        self.use_tool(TOOL)
+        ev = events.PY_THROW | events.RAISE | events.LINE
+        code = _delegating.__code__
+        rec = Recorder(TOOL, ev, lambda c: c is code).register()
+        it = _delegating()
+        next(it)
+        monitoring.set_events(TOOL, ev)
+        try:
+            with self.assertRaises(StopIteration):
+                it.throw(KeyError)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        first = code.co_firstlineno
+        got = [(e[0], e[2] - first) if e[0] == "LINE" else (e[0],)
+               for e in rec.events()]
+        expected = [("PY_THROW",), ("RAISE",), ("LINE", 2), ("LINE", 3),
+                    ("LINE", 4)]
+        if sys.version_info[:2] == (3, 12):
+            expected.remove(("LINE", 2))
+        self.assertEqual(got, expected)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -449,20 +449,28 @@ record_put(Pep669Record *rec)
  * it; where they disagree, 3.13 is followed.  Here: as long as no frame of
  * the code was resumed in a delegation while monitored.  A callback's
  * exception replaces the one thrown. */
-static PEP669_NOINLINE void
+static PEP669_NOINLINE int
 delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
 {
     Pep669CodeData *cd;
     int offset;
-    if (!(pep669_code_events(co, &cd) & PEP669_BIT(LINE)) ||
+    uint32_t events = pep669_code_events(co, &cd);
+    if (!(events & PEP669_BIT(LINE)) ||
         (cd != NULL && cd->delegation_resumed) ||
         !pep669_backend_frame_delegating(frame, &offset) ||
         !PyErr_Occurred()) {
-        return;
+        return -1;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, offset);
     if (tools == 0) {
-        return;
+        return -1;
+    }
+    if ((events & PEP669_BIT(RAISE)) &&
+        pep669_fire_tools(cd, PEP669_EV_RAISE, offset)) {
+        /* 3.13 reports it after the frame's RAISE of the exception
+         * thrown in: the trampoline fires it then (the record's
+         * delegate_line). */
+        return offset;
     }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -483,9 +491,10 @@ delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
         Py_XDECREF(type);
         Py_XDECREF(value);
         Py_XDECREF(tb);
-        return;
+        return -1;
     }
     PyErr_Restore(type, value, tb);
+    return -1;
 }
 
 /* A resumption inside `yield from` / `await`: the code's later throws
@@ -617,8 +626,9 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         }
     }
 
+    int delegate_line = -1;
     if (event == PEP669_EV_PY_THROW && !fresh) {
-        delegate_thrown(ts, frame, co);
+        delegate_line = delegate_thrown(ts, frame, co);
     }
     else if (event == PEP669_EV_PY_RESUME && cd != NULL &&
              !cd->delegation_resumed) {
@@ -627,6 +637,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     /* After the entry callbacks, which may have changed the events. */
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
+    rec->delegate_line = delegate_line;
     return rec;
 }
 

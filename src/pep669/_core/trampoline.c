@@ -93,6 +93,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->deferred_count = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
+    rec->delegate_line = -1;
     rec->clone = NULL;
     rec->window = 0;
     rec->line_covered = 0;
