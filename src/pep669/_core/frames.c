@@ -138,6 +138,23 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return NULL;
 }
 
+/* RAISE of the current exception at `offset` of the frame (where its
+ * own instruction raised it but the interpreter does not report it); a
+ * callback's exception replaces it. */
+static void
+frame_raised_at(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                int offset)
+{
+    Pep669CodeData *cd;
+    if (pep669_code_events(co, &cd) & PEP669_BIT(RAISE)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RAISE, offset);
+        if (tools) {
+            (void)fire_linked(ts, frame, tools, PEP669_EV_RAISE, co, offset,
+                              NULL, 1);
+        }
+    }
+}
+
 /* Fire the exit event of one run of the frame (`event` at `offset`, as
  * pep669_backend_frame_exit gives them); returns the run's result
  * (a new reference, or NULL with an exception set), or *rethrow set when
@@ -173,6 +190,9 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         *rethrow = 1;
         return NULL;
     }
+    /* The return instruction raised it, outside every handler: its
+     * RAISE, then PY_UNWIND, as natively. */
+    frame_raised_at(ts, frame, co, offset);
     return frame_unwound(ts, frame, co, offset);
 }
 
@@ -437,20 +457,28 @@ record_put(Pep669Record *rec)
  * it; where they disagree, 3.13 is followed.  Here: as long as no frame of
  * the code was resumed in a delegation while monitored.  A callback's
  * exception replaces the one thrown. */
-static PEP669_NOINLINE void
+static PEP669_NOINLINE int
 delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
 {
     Pep669CodeData *cd;
     int offset;
-    if (!(pep669_code_events(co, &cd) & PEP669_BIT(LINE)) ||
+    uint32_t events = pep669_code_events(co, &cd);
+    if (!(events & PEP669_BIT(LINE)) ||
         (cd != NULL && cd->delegation_resumed) ||
         !pep669_backend_frame_delegating(frame, &offset) ||
         !PyErr_Occurred()) {
-        return;
+        return -1;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, offset);
     if (tools == 0) {
-        return;
+        return -1;
+    }
+    if ((events & PEP669_BIT(RAISE)) &&
+        pep669_fire_tools(cd, PEP669_EV_RAISE, offset)) {
+        /* 3.13 reports it after the frame's RAISE of the exception
+         * thrown in: the trampoline fires it then (the record's
+         * delegate_line). */
+        return offset;
     }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -471,9 +499,10 @@ delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
         Py_XDECREF(type);
         Py_XDECREF(value);
         Py_XDECREF(tb);
-        return;
+        return -1;
     }
     PyErr_Restore(type, value, tb);
+    return -1;
 }
 
 /* A resumption inside `yield from` / `await`: the code's later throws
@@ -679,8 +708,9 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         }
     }
 
+    int delegate_line = -1;
     if (event == PEP669_EV_PY_THROW && !fresh) {
-        delegate_thrown(ts, frame, co);
+        delegate_line = delegate_thrown(ts, frame, co);
     }
     else if (event == PEP669_EV_PY_RESUME && cd != NULL &&
              !cd->delegation_resumed) {
@@ -689,6 +719,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     /* After the entry callbacks, which may have changed the events. */
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
+    rec->delegate_line = delegate_line;
     return rec;
 }
 

@@ -223,6 +223,23 @@ current_exception(void)
     return value;
 }
 
+/* The LINE of a throw into `yield from` / `await` (frames.c,
+ * delegate_thrown), after its RAISE as in 3.13. */
+static int
+delegate_line(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
+              int offset)
+{
+    PyObject *line = PyLong_FromLong(PyCode_Addr2Line(co, offset));
+    int origin = pep669_thread.line_origin, err = -1;
+    pep669_thread.line_origin = PEP669_ORIGIN_HOOK;
+    if (line != NULL) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_LINE, co, offset, line);
+    }
+    pep669_thread.line_origin = origin;
+    Py_XDECREF(line);
+    return err;
+}
+
 static int
 on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
@@ -257,6 +274,9 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if ((events & PEP669_BIT(RAISE)) && !from_callback) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
     }
+    int at = rec->delegate_line;
+    rec->delegate_line = -1;
+    err = (err < 0 || at < 0) ? err : delegate_line(ts, cd, co, at);
     if (!stop && (events & (PEP669_BIT(EXCEPTION_HANDLED) |
                             PEP669_BIT(RERAISE)))) {
         /* FOR_ITER / YIELD_FROM / SEND clear a StopIteration themselves:
@@ -289,6 +309,34 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         flags_write(rec, frame, 1, 1);
     }
     return err;
+}
+
+/* A C_RAISE/C_RETURN callback raised at the report of the call's exception
+ * (not reported again): the frame's RAISE and handler are its.  -1, set. */
+static int
+raised_instead(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+               Pep669CodeData *cd, uint32_t events, int hooked)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *arg = PyTuple_Pack(3, type, value != NULL ? value : Py_None,
+                                 tb != NULL ? tb : Py_None);
+    if (arg == NULL || on_exception(ts, rec, frame, rec->code, cd, events,
+                                    arg) < 0) {
+        /* (a RAISE callback's exception replaces it, as natively) */
+        Py_XDECREF(arg);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return -1;
+    }
+    Py_DECREF(arg);
+    if (!hooked && value != NULL) {
+        Py_XSETREF(pep669_thread.unhooked_exc, Py_NewRef(value));
+    }
+    PyErr_Restore(type, value, tb);
+    return -1;
 }
 
 static int
@@ -593,11 +641,11 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
                  * entry (natively, C_RAISE comes before it is made). */
                 pep669_backend_frame_add_traceback(
                     ts, pep669_backend_pyframe_frame(frame));
+                err = raised_instead(ts, rec, frame, cd, events, hooked);
+                break;
             }
         }
-        if (err == 0) {
-            err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
-        }
+        err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
             Py_XSETREF(pep669_thread.unhooked_exc, PyTuple_GET_ITEM(arg, 1));

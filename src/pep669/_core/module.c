@@ -688,6 +688,82 @@ teardown(PyObject *capsule)
     PyErr_Restore(type, value, tb);
 }
 
+/* sys.settrace() called by a frame that runs traced replaces the
+ * trampoline, and nothing calls pep669 again in that frame until it calls
+ * a Python function (a callback's sys.settrace is seen when the callbacks
+ * return).  sys.settrace is therefore a builtin of the same name, module,
+ * self (sys) and doc whose C function calls the interpreter's own and
+ * then lets the running frame follow its events again, the trampoline in
+ * front of the new tracer as after a callback's. */
+static PyCFunction settrace_orig;
+static PyMethodDef settrace_def;
+
+static PyObject *
+settrace_wrapper(PyObject *self, PyObject *arg)
+{
+    PyObject *res = settrace_orig(self, arg);
+    if (res == NULL) {
+        return NULL;
+    }
+    PyThreadState *ts = PyThreadState_GET();
+    pep669_enter(ts);
+    if (pep669_registry.active_union != 0 &&
+        !pep669_backend_suppressed(ts) &&
+        (pep669_thread.record_top != NULL ||
+         pep669_thread.unhooked.frame != NULL)) {
+        pep669_trace_refresh(ts);
+        if (PyErr_Occurred()) {
+            Py_DECREF(res);
+            return NULL;
+        }
+    }
+    return res;
+}
+
+/* Puts the wrapper in this interpreter's sys (once per interpreter: an
+ * interpreter's sys.settrace that is already the wrapper stays). */
+static int
+wrap_settrace(void)
+{
+    PyObject *sys = PyImport_ImportModule("sys");
+    if (sys == NULL) {
+        return -1;
+    }
+    /* owned */
+    PyObject *orig = PyObject_GetAttrString(sys, "settrace");
+    int err = 0;
+    if (orig != NULL && PyCFunction_Check(orig) &&
+        PyCFunction_GET_SELF(orig) == sys &&
+        (PyCFunction_GET_FLAGS(orig) & METH_O)) {
+        PyCFunction meth = PyCFunction_GET_FUNCTION(orig);
+        if (meth != settrace_wrapper) {
+            PyMethodDef *def = ((PyCFunctionObject *)orig)->m_ml;
+            if (settrace_orig == NULL) {
+                settrace_orig = meth;
+                settrace_def = *def;
+                settrace_def.ml_meth = settrace_wrapper;
+            }
+            /* (the same C function in every interpreter) */
+            PEP669_ASSERT(settrace_orig == meth);
+            PyObject *modname = PyObject_GetAttrString(orig, "__module__");
+            /* owned */
+            PyObject *w = modname == NULL ? NULL
+                : PyCFunction_NewEx(&settrace_def, sys, modname);
+            Py_XDECREF(modname);
+            if (w == NULL || PyObject_SetAttrString(sys, "settrace", w) < 0) {
+                err = -1;
+            }
+            Py_XDECREF(w);
+        }
+    }
+    else if (orig == NULL) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(orig);
+    Py_DECREF(sys);
+    return err;
+}
+
 static int
 exec_module(PyObject *mod)
 {
@@ -717,7 +793,7 @@ exec_module(PyObject *mod)
     if (pep669_code_data_init() < 0 ||
         pep669_backend_init() < 0 || pep669_probe_fire_init() < 0 ||
         pep669_lineno_init() < 0 ||
-        pep669_suspended_init() < 0) {
+        pep669_suspended_init() < 0 || wrap_settrace() < 0) {
         return -1;
     }
     /* The lower layers tell the upper ones through these: the registry

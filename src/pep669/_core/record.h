@@ -125,6 +125,10 @@ typedef struct Pep669Record {
         /* PEP669_HANDLER_EVENTS: the frame saw an exception; the events
          * behind handlers are on for the rest of its run. */
         int handler_armed;
+        /* A throw into the frame's `yield from` / `await` whose LINE
+         * (frames.c, delegate_thrown) waits for the RAISE it follows in
+         * 3.13: the offset, or -1. */
+        int delegate_line;
     };
     /* -- the frame object's filters (flags) --
      * f_trace_lines and f_trace_opcodes as the program and its tools set

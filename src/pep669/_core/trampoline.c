@@ -93,6 +93,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->deferred_count = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
+    rec->delegate_line = -1;
     rec->clone = NULL;
     rec->window = 0;
     rec->line_covered = 0;
@@ -555,6 +556,32 @@ pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec)
     }
 }
 
+/* throw() into a generator suspended in `yield from` / `await` makes
+ * that generator's frame the thread's current one while it throws into
+ * the delegate (gen_throw), without running it: when the delegate's run
+ * ends, the frame that goes on is the one that called throw(), further
+ * out (3.11: the suspended frame's `previous`; before, a suspended frame
+ * has no f_back, and the thrower is the innermost frame with a record).
+ * A generator that does run its delegation is at the SEND / YIELD_FROM
+ * itself, not suspended after it. */
+static Pep669Frame *
+past_throw(Pep669Frame *caller)
+{
+    int offset;
+    while (caller != NULL && pep669_hooked_record(caller) == NULL &&
+           !is_unhooked(caller) &&
+           pep669_backend_frame_delegating(caller, &offset) &&
+           offset != pep669_backend_frame_lasti(caller)) {
+        Pep669Frame *back = pep669_backend_frame_back(caller);
+        if (back == NULL) {
+            Pep669Record *top = pep669_thread.record_top;
+            return top != NULL ? top->frame : NULL;
+        }
+        caller = back;
+    }
+    return caller;
+}
+
 void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
@@ -572,7 +599,7 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     if (rec->engaged) {
         flags_show(rec, pep669_backend_frame_pyframe(rec->frame));
     }
-    Pep669Frame *caller = pep669_backend_current_frame(ts);
+    Pep669Frame *caller = past_throw(pep669_backend_current_frame(ts));
     Pep669CodeData *cd;
     uint32_t events;
     int want;
