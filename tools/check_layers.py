@@ -68,7 +68,7 @@ LAYERS = [
                        "probe_*.[ch]", "stack.[ch]", "suspended.[ch]",
                        "record.h",
                        "thread_state.[ch]", "trampoline.[ch]",
-                       "legacy_events.[ch]", "lineno.[ch]",
+                       "trampoline_*.[ch]", "legacy_*.[ch]", "lineno.[ch]",
                        "engine_entry.h"]),
     ("backends", ["backend_py3*.c", "backend_*.h", "backend/*"]),
     ("top", ["module.c", "capi.c"]),

@@ -141,6 +141,19 @@ PEP669_INTERNAL void end_window(PyThreadState *ts, Pep669Record *rec,
                                 PyFrameObject *frame);
 PEP669_INTERNAL void follow_events(PyThreadState *ts, Pep669Record *rec,
                                    PyFrameObject *frame, int hooked);
+/* (and with trampoline_quiet.c) */
+PEP669_INTERNAL void init_record(Pep669Record *rec, Pep669Frame *frame,
+                                 PyCodeObject *co, Pep669CodeData *cd);
+
+/* Remember what code_events gave for the record's code. */
+static inline void
+cache_events(Pep669Record *rec, uint32_t events)
+{
+    rec->events_cached = events;
+    rec->events_version = pep669_registry.version;
+    rec->events_epoch = rec->cd != NULL ? rec->cd->done_epoch : 0;
+}
+
 
 /* The events of `events` (the code's) that the trampoline must look for:
  * line-level events whose every location is DISABLEd need nothing; those

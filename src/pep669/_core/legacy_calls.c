@@ -1,0 +1,91 @@
+/* CALL, C_RETURN and C_RAISE of frames that run traced (the trampoline
+ * sees the call instruction; frames on call probes get theirs from
+ * probe_fire.c): the call under way is remembered in the frame's record
+ * until the trampoline's next event in the frame ends it. */
+#include "legacy_calls.h"
+#include "dispatch.h"
+
+/* The call under way ended (raised: by an exception). */
+PEP669_INTERNAL int
+end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+         Pep669CodeData *cd, uint32_t events, int raised)
+{
+    int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
+    int err = 0;
+    if (events & (1u << event)) {
+        /* A tool that DISABLEd the CALL there gets no C event either
+         * (3.12 removes the location's instrumentation), but for this
+         * very call where the code has one tool per event. */
+        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset) &
+            (uint8_t)~pep669_c_event_disabled(cd, rec->call_offset,
+                                              rec->call_tools);
+        if (tools) {
+            /* The trampoline learns of the end at the next instruction
+             * (or the exception's): callbacks see the frame at the call,
+             * as natively. */
+            Pep669FramePos pos;
+            pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
+            err = pep669_call_tools2_traced(
+                ts, tools, event, co, rec->call_offset, rec->call_callable,
+                rec->call_arg0);
+            pep669_backend_frame_restore(rec->frame, &pos);
+        }
+    }
+    pep669_record_forget_call(rec);
+    return err;
+}
+
+/* A CALL instruction at `lasti` of a traced frame: its CALL event, and
+ * the call remembered for its C_RETURN / C_RAISE. */
+PEP669_INTERNAL int
+start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+           PyCodeObject *co, Pep669CodeData *cd, uint32_t events, int lasti)
+{
+    int offset, inlined = 0, found;
+    PyObject *callable, *arg0;
+    if (rec->call_offset >= 0) {
+        return 0;
+    }
+    found = pep669_backend_call_at(frame, lasti, &offset, &callable, &arg0,
+                                   &inlined);
+    if (found <= 0) {
+        return found;
+    }
+    if (arg0 == NULL) {
+        arg0 = pep669_registry.missing;
+    }
+    uint8_t called = 0;
+    if (events & PEP669_BIT(CALL)) {
+        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
+        called = tools;
+        if (tools) {
+            /* (3.11: the call is reported at its CALL, seen at PRECALL) */
+            Pep669Frame *fr = pep669_backend_pyframe_frame(frame);
+            Pep669FramePos pos;
+            int err;
+            if (offset != lasti) {
+                pep669_backend_frame_move(fr, offset, &pos);
+            }
+            err = pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
+                                            offset, callable, arg0);
+            if (offset != lasti) {
+                pep669_backend_frame_restore(fr, &pos);
+            }
+            if (err < 0) {
+                /* The call does not happen. */
+                return -1;
+            }
+        }
+    }
+    if ((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) &&
+        !inlined) {
+        /* 3.12 runs an inlined callee in its own frame: that frame's
+         * events are the only ones. */
+        rec->call_offset = offset;
+        rec->call_end = pep669_backend_next_instruction(co, offset);
+        rec->call_callable = Py_NewRef(callable);
+        rec->call_arg0 = Py_NewRef(arg0);
+        rec->call_tools = called;
+    }
+    return 0;
+}
