@@ -355,6 +355,10 @@ typedef struct {
      * branch itself (src: its first byte), made to jump to the stub. */
     int line;
     int bsrc;
+    /* JUMP probes: a site on an unconditional jump (src: its first byte,
+     * loc: its destination) also stands for the jump's JUMP event (0:
+     * not). */
+    int jump;
     /* (3.11 call sites) the stack's depth at the call, its items
      * included; the names of its keyword arguments (KW_NAMES' constant,
      * borrowed from the copy's constants), or NULL */

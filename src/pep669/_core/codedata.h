@@ -110,7 +110,7 @@ typedef struct Pep669CodeData {
     /* (lineflow.c) Line probes (probe.c): per unit, where probes can stand
      * in for the LINE location there (PEP669_PROBE_*, computed with the
      * LINE locations); LINE DISABLEs so far; (wanted.c, with `done`)
-     * whether LINE, or branch, locations behind handlers are left. */
+     * whether LINE, or branch or JUMP, locations behind handlers are left. */
     uint8_t *line_probes;
     uint64_t line_disables;
     int line_handler_left;

@@ -89,12 +89,26 @@ edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
            pep669_fire_tools(cd, side, b);
 }
 
+/* The tools for which the unconditional jump whose first byte is `src`
+ * still fires JUMP. */
+static uint8_t
+jump_tools(PyCodeObject *co, Pep669CodeData *cd, int src)
+{
+    int off = src, next, target;
+    if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+        PEP669_EV_JUMP) {
+        return 0;
+    }
+    return pep669_fire_tools(cd, PEP669_EV_JUMP, off);
+}
+
 int
 pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
                    const Pep669Site *site)
 {
     return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
-           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc));
+           (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
+           (site->jump && jump_tools(co, cd, site->src));
 }
 
 void
@@ -270,23 +284,26 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     const uint8_t *map = cd->disabled[PEP669_EV_LINE];
     const uint8_t *kind = cd->line_probes;
     const uint8_t *units = NULL;
-    int n = 0, k = 0, branches = 0;
+    int n = 0, k = 0, branches = 0, jumps = 0;
     int branch = (cd->tools[PEP669_EV_BRANCH] |
                   cd->tools[PEP669_EV_BRANCH_LEFT] |
                   cd->tools[PEP669_EV_BRANCH_RIGHT]) != 0;
+    int jump = cd->tools[PEP669_EV_JUMP] != 0;
     if (cd->disabled_version < pep669_registry.restart_version) {
         map = NULL;
     }
     if (cd->line_starts == NULL || kind == NULL) {
         return NULL;
     }
-    if (branch) {
+    if (branch || jump) {
         units = pep669_code_units(co, cd);
         if (units == NULL || cd->reach == NULL) {
             return NULL;
         }
         for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-            branches += (units[u] & PEP669_UNIT_BRANCH) && cd->reach[u];
+            branches += branch && (units[u] & PEP669_UNIT_BRANCH) &&
+                        cd->reach[u];
+            jumps += jump && (units[u] & PEP669_UNIT_JUMP) && cd->reach[u];
         }
     }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
@@ -314,15 +331,16 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             n++;
         }
     }
-    /* (at most two sites per branch) */
-    if (n + 2 * branches == 0) {
+    /* (at most two sites per branch, one per jump) */
+    if (n + 2 * branches + jumps == 0) {
         goto fail;
     }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
     if (cl == NULL) {
         goto fail;
     }
-    cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches), sizeof(Pep669Site));
+    cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches + jumps),
+                                sizeof(Pep669Site));
     cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (cl->sites == NULL || cl->patched == NULL) {
         goto fail;
@@ -373,7 +391,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
     }
     /* (a stub takes at most 10 bytes) */
-    int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches);
+    int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches + jumps);
     /* Branch edges: the fall-through at its destination (with the LINE
      * site there, if any), the taken edge on the branch (with the LINE
      * site of that jump, if any), or, if that jump cannot reach its stub,
@@ -421,6 +439,41 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             site->bsrc = b;
         }
     }
+    /* JUMP probes: each jump still wanted made to go to its stub (with
+     * the LINE site of that jump, if any), which fires JUMP and goes on
+     * to the destination; a jump that cannot reach its stub: no clone. */
+    for (Py_ssize_t u = 0; jumps > 0 && u < cd->nunits; u++) {
+        int first = (int)u * 2, off, next, target;
+        if (!(units[u] & PEP669_UNIT_JUMP) || !cd->reach[u]) {
+            continue;
+        }
+        while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
+            first -= 2;
+        }
+        off = first;
+        if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+                PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
+            goto fail;
+        }
+        if (!pep669_fire_tools(cd, PEP669_EV_JUMP, off)) {
+            continue;
+        }
+        if (pep669_backend_jump_reach(co, first) < stubs_end) {
+            goto fail;
+        }
+        Pep669Site *site = find_site(cl->sites, k, target, first);
+        if (site != NULL && site->loc != target) {
+            goto fail;
+        }
+        if (site == NULL) {
+            site = &cl->sites[k++];
+            site->loc = target;
+            site->src = first;
+            site->line = 0;
+            site->bsrc = -1;
+        }
+        site->jump = 1;
+    }
     n = k;
     if (n == 0) {
         goto fail;
@@ -432,6 +485,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     cl->branch_tools[0] = cd->tools[PEP669_EV_BRANCH];
     cl->branch_tools[1] = cd->tools[PEP669_EV_BRANCH_LEFT];
     cl->branch_tools[2] = cd->tools[PEP669_EV_BRANCH_RIGHT];
+    cl->jump_tools = cd->tools[PEP669_EV_JUMP];
     for (int i = 0; i < n; i++) {
         if (cl->sites[i].src < 0) {
             cl->patched[cl->sites[i].loc >> 1] = 1;
@@ -538,7 +592,8 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     uint8_t any = calls ? tools
                         : tools | cd->tools[PEP669_EV_BRANCH] |
                               cd->tools[PEP669_EV_BRANCH_LEFT] |
-                              cd->tools[PEP669_EV_BRANCH_RIGHT];
+                              cd->tools[PEP669_EV_BRANCH_RIGHT] |
+                              cd->tools[PEP669_EV_JUMP];
     if (!pep669_backend_probes_supported() || any == 0) {
         return NULL;
     }
@@ -592,10 +647,13 @@ pep669_probe_state(PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
     Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0, branches = 0, branches_patched = 0;
+    int patched = 0, branches = 0, branches_patched = 0, jumps = 0,
+        jumps_patched = 0;
     if (cl != NULL) {
         for (int i = 0; i < cl->nsites; i++) {
             patched += cl->sites[i].patched != 0;
+            jumps += cl->sites[i].jump != 0;
+            jumps_patched += cl->sites[i].jump && cl->sites[i].patched;
             branches += cl->sites[i].bsrc >= 0;
             branches_patched += cl->sites[i].bsrc >= 0 &&
                                 cl->sites[i].patched;
@@ -657,7 +715,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -666,6 +724,8 @@ pep669_probe_state(PyCodeObject *co)
         "patched", patched,
         "branch_sites", branches,
         "branch_patched", branches_patched,
+        "jump_sites", jumps,
+        "jump_patched", jumps_patched,
         "kinds", kinds,
         "wanted", wanted,
         "call_refusals", call_refusals,
