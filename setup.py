@@ -27,7 +27,7 @@ CORE = "src/pep669/_core/"
 HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            "codedata.h", "lineflow.h", "wanted.h", "dispatch.h", "record.h",
            "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
-           "legacy_calls.h",
+           "legacy_calls.h", "probe_walks.h",
            "probe_fire.h", "frames.h", "probe.h", "backend.h", "stack.h",
            "suspended.h", "native.h", "monitor_engine.h",
            # 3.11's copy of a code object, included by backend/py311.c
@@ -86,7 +86,8 @@ def extensions(version_info=sys.version_info):
               "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",
               "probe_fire.c", "lineno.c",
-              "thread_state.c", "probe.c", "stack.c", "suspended.c", "callbacks.c",
+              "thread_state.c", "probe.c", "probe_walks.c", "stack.c",
+              "suspended.c", "callbacks.c",
               "capi.c", "monitor_engine.c", backend)])]
 
 

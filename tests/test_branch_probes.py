@@ -14,7 +14,8 @@ On 3.12/3.13 the same tests run natively with BRANCH (which has no sides
 there): the expectations are CPython's.
 
 Where the frame's position matters (``f_lineno`` seen from a callback), a second copy of the same code, kept traced all along by
-another tool's JUMP events (which probes do not cover), is the reference.
+another tool's INSTRUCTION events (which probes do not cover), is the
+reference.
 """
 
 import sys
@@ -316,12 +317,12 @@ class BranchProbeTestCase(MonitoringTestCase):
         codes, bound = bind(ns)
         ref_codes, ref_bound = bind(ref)
         expected = expected_runs(bound, codes, want)
-        # the reference: traced all along (another tool's JUMP events,
-        # never disabled, keep its frames traced)
+        # the reference: traced all along (another tool's INSTRUCTION
+        # events, never disabled, keep its frames traced)
         self.use_tool(3)
-        monitoring.register_callback(3, E.JUMP, lambda *a: None)
+        monitoring.register_callback(3, E.INSTRUCTION, lambda *a: None)
         for code in ref_codes:
-            self.set_local_events(3, code, E.JUMP)
+            self.set_local_events(3, code, E.INSTRUCTION)
         rec = self.covering(codes + ref_codes, want=want, respond=respond)
         got, got_results = self.per_run(rec, bound)
         ref_got, ref_results = self.per_run(rec, ref_bound)

@@ -366,6 +366,10 @@ typedef struct {
      * of the straight run of its line that leads to it (loc, src -1)
      * whose probe retires the clone (the frame goes on traced there). */
     int guard;
+    /* JUMP probes: a site on an unconditional jump (src: its first byte,
+     * loc: its destination) also stands for the jump's JUMP event (0:
+     * not). */
+    int jump;
     /* (3.11 call sites) the stack's depth at the call, its items
      * included; the names of its keyword arguments (KW_NAMES' constant,
      * borrowed from the copy's constants), or NULL */

@@ -117,7 +117,7 @@ typedef struct Pep669CodeData {
      * frame can reach it without handling an exception
      * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
      * for the LINE location there (PEP669_PROBE_*).  LINE DISABLEs so far;
-     * (wanted.c, with `done`) whether LINE, or branch, locations behind
+     * (wanted.c, with `done`) whether LINE, or branch or JUMP, locations behind
      * handlers are left. */
     uint8_t *unit_flow;
     uint64_t line_disables;

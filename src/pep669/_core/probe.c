@@ -18,6 +18,7 @@
  * instruction-level events retire the clone (all sites unpatched, its
  * frames traced again as today). */
 #include "probe.h"
+#include "probe_walks.h"
 #include "dispatch.h"
 
 #include <stddef.h>
@@ -89,6 +90,19 @@ edge_tools(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
            pep669_fire_tools(cd, side, b);
 }
 
+/* The tools for which the unconditional jump whose first byte is `src`
+ * still fires JUMP. */
+static uint8_t
+jump_tools(PyCodeObject *co, Pep669CodeData *cd, int src)
+{
+    int off = src, next, target;
+    if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+        PEP669_EV_JUMP) {
+        return 0;
+    }
+    return pep669_fire_tools(cd, PEP669_EV_JUMP, off);
+}
+
 int
 pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
                    const Pep669Site *site)
@@ -108,7 +122,8 @@ pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
 {
     return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
            (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
-           pep669_site_guards(co, cd, site);
+           pep669_site_guards(co, cd, site) ||
+           (site->jump && jump_tools(co, cd, site->src));
 }
 
 void
@@ -280,119 +295,6 @@ find_site(Pep669Site *sites, int n, int loc, int src)
     return NULL;
 }
 
-/* Whether the frame's flow can arrive at `dest` only by the fall-through
- * edge of the branch at `b` the first time: `dest` is out of reach from
- * the code's start and its handlers once that edge is taken away.  Then a
- * probe at `dest` sees that edge first; it is unpatched (every tool
- * DISABLEd it) or the clone retired (not DISABLEd) before any other way
- * arrives there.  Not for code whose frames resume (generators,
- * coroutines): a frame resumed on the clone may have taken the edge
- * before it.  `seen`, `work`: scratch of cd->nunits + 1. */
-static int
-only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
-             uint8_t *seen, int *work, Py_ssize_t *budget)
-{
-    int n = 0, handlers[64];
-    /* (a walk of the code per edge: past a budget per clone, a guard) */
-    if (*budget < cd->nunits) {
-        return 0;
-    }
-    *budget -= cd->nunits;
-    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                        CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) {
-        return 0;
-    }
-    int nh = pep669_backend_handlers(co, handlers, 64);
-    if (nh < 0 || nh > 64) {
-        return 0;
-    }
-    memset(seen, 0, (size_t)cd->nunits + 1);
-    work[n++] = 0;
-    seen[0] = 1;
-    for (int i = 0; i < nh; i++) {
-        int h = handlers[i] >> 1;
-        if (h >= 0 && h < cd->nunits && !seen[h]) {
-            seen[h] = 1;
-            work[n++] = h;
-        }
-    }
-    while (n > 0) {
-        int u = work[--n], next, target;
-        int at = pep669_backend_flow(co, u * 2, &next, &target);
-        if (at < 0) {
-            return 0;
-        }
-        if (at == b) {
-            next = -1;
-        }
-        int succ[2] = {next, target};
-        for (int k = 0; k < 2; k++) {
-            if (succ[k] < 0) {
-                continue;
-            }
-            if (succ[k] == dest) {
-                return 0;
-            }
-            int v = succ[k] >> 1;
-            if (v < cd->nunits && !seen[v]) {
-                seen[v] = 1;
-                work[n++] = v;
-            }
-        }
-    }
-    return 1;
-}
-
-/* Per instruction (its first unit), the first byte of the straight run
- * of its line that leads to it: the instructions before it on its line
- * that only the one before each leads to, none of them a jump.  A guard
- * stands at the start of its branch's run (the frame is traced from there
- * on: the same line), where the unit after it is the run's own.  NULL
- * without memory or lines (then guards stand at their branches). */
-static int *
-straight_runs(PyCodeObject *co, Pep669CodeData *cd, uint8_t *entered)
-{
-    int size = (int)cd->nunits * 2, handlers[64];
-    int nh = pep669_backend_handlers(co, handlers, 64);
-    int *run;
-    if (cd->lines == NULL || nh < 0 || nh > 64 ||
-        (run = PyMem_RawMalloc(sizeof(int) * ((size_t)cd->nunits + 1))) ==
-            NULL) {
-        return NULL;
-    }
-    memset(entered, 0, (size_t)cd->nunits + 1);
-    for (int i = 0; i < nh; i++) {
-        if (handlers[i] >= 0 && handlers[i] < size) {
-            entered[handlers[i] >> 1] = 1;
-        }
-    }
-    Pep669Step st;
-    for (int s = 0; s < size; s = st.after) {
-        pep669_backend_step(co, s, &st);
-        if (st.after <= s) {
-            PyMem_RawFree(run);
-            return NULL;
-        }
-        if (st.target >= 0 && st.target < size) {
-            entered[st.target >> 1] = 1;
-        }
-    }
-    int start = 0, prev_next = -1, prev_line = -2, prev_jump = 1;
-    for (int s = 0; s < size; s = st.after) {
-        pep669_backend_step(co, s, &st);
-        int line = cd->lines[st.at >> 1];
-        if (prev_jump || prev_next != s || entered[s >> 1] ||
-            line != prev_line || line < 0) {
-            start = s;
-        }
-        run[s >> 1] = start;
-        prev_next = st.next;
-        prev_line = line;
-        prev_jump = st.target >= 0;
-    }
-    return run;
-}
-
 /* Make a clone of `co` with probes for the LINE locations some of `tools`
  * still want, and for the branch edges some tool with a branch event
  * still wants (branch probes: both edges of every branch of the frame's
@@ -411,24 +313,27 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
     const uint8_t *kind = cd->unit_flow;
     const uint8_t *units = NULL;
-    int n = 0, k = 0, branches = 0;
+    int n = 0, k = 0, branches = 0, jumps = 0;
     int branch = (cd->tools[PEP669_EV_BRANCH] |
                   cd->tools[PEP669_EV_BRANCH_LEFT] |
                   cd->tools[PEP669_EV_BRANCH_RIGHT]) != 0;
+    int jump = cd->tools[PEP669_EV_JUMP] != 0;
     if (cd->disabled_version < pep669_registry.restart_version) {
         map = NULL;
     }
     if (cd->line_starts == NULL || kind == NULL) {
         return NULL;
     }
-    if (branch) {
+    if (branch || jump) {
         units = pep669_code_units(co, cd);
         if (units == NULL) {
             return NULL;
         }
         for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-            branches += (units[u] & PEP669_UNIT_BRANCH) &&
+            branches += branch && (units[u] & PEP669_UNIT_BRANCH) &&
                         (kind[u] & PEP669_FLOW_REACHED);
+            jumps += jump && (units[u] & PEP669_UNIT_JUMP) &&
+                     (kind[u] & PEP669_FLOW_REACHED);
         }
     }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
@@ -456,15 +361,16 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             n++;
         }
     }
-    /* (at most two sites per branch) */
-    if (n + 2 * branches == 0) {
+    /* (at most two sites per branch, one per jump) */
+    if (n + 2 * branches + jumps == 0) {
         goto fail;
     }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
     if (cl == NULL) {
         goto fail;
     }
-    cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches), sizeof(Pep669Site));
+    cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches + jumps),
+                                sizeof(Pep669Site));
     cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (cl->sites == NULL || cl->patched == NULL) {
         goto fail;
@@ -515,7 +421,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
     }
     /* (a stub takes at most 10 bytes) */
-    int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches);
+    int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches + jumps);
     /* Branch edges: the fall-through at its destination (with the LINE
      * site there, if any), the taken edge on the branch (with the LINE
      * site of that jump, if any), or, if that jump cannot reach its stub,
@@ -613,6 +519,47 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             site->bsrc = b;
         }
     }
+    /* JUMP probes: each jump still wanted made to go to its stub (with
+     * the LINE site of that jump, if any), which fires JUMP and goes on
+     * to the destination; a jump that cannot reach its stub: no clone. */
+    for (Py_ssize_t u = 0; jumps > 0 && u < cd->nunits; u++) {
+        int first = (int)u * 2, off, next, target;
+        if (!(units[u] & PEP669_UNIT_JUMP) ||
+            !(kind[u] & PEP669_FLOW_REACHED)) {
+            continue;
+        }
+        while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
+            first -= 2;
+        }
+        off = first;
+        if (pep669_backend_jump_kind(co, &off, &next, &target) !=
+                PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
+            goto fail;
+        }
+        if (!pep669_fire_tools(cd, PEP669_EV_JUMP, off)) {
+            continue;
+        }
+        if (pep669_backend_jump_reach(co, first) < stubs_end) {
+            goto fail;
+        }
+        if (find_site(cl->sites, k, first, -1) != NULL) {
+            /* (a site patched in place on the jump's own bytes: a LINE
+             * location, or a branch's guard) */
+            goto fail;
+        }
+        Pep669Site *site = find_site(cl->sites, k, target, first);
+        if (site != NULL && site->loc != target) {
+            goto fail;
+        }
+        if (site == NULL) {
+            site = &cl->sites[k++];
+            site->loc = target;
+            site->src = first;
+            site->line = 0;
+            site->bsrc = -1;
+        }
+        site->jump = 1;
+    }
     n = k;
     if (n == 0) {
         goto fail;
@@ -624,6 +571,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     cl->branch_tools[0] = cd->tools[PEP669_EV_BRANCH];
     cl->branch_tools[1] = cd->tools[PEP669_EV_BRANCH_LEFT];
     cl->branch_tools[2] = cd->tools[PEP669_EV_BRANCH_RIGHT];
+    cl->jump_tools = cd->tools[PEP669_EV_JUMP];
     for (int i = 0; i < n; i++) {
         if (cl->sites[i].src < 0) {
             cl->patched[cl->sites[i].loc >> 1] = 1;
@@ -736,7 +684,8 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     uint8_t any = calls ? tools
                         : tools | cd->tools[PEP669_EV_BRANCH] |
                               cd->tools[PEP669_EV_BRANCH_LEFT] |
-                              cd->tools[PEP669_EV_BRANCH_RIGHT];
+                              cd->tools[PEP669_EV_BRANCH_RIGHT] |
+                              cd->tools[PEP669_EV_JUMP];
     if (!pep669_backend_probes_supported() || any == 0) {
         return NULL;
     }
@@ -791,11 +740,14 @@ pep669_probe_state(PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
     Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0, branches = 0, branches_patched = 0, guards = 0;
+    int patched = 0, branches = 0, branches_patched = 0, guards = 0,
+        jumps = 0, jumps_patched = 0;
     if (cl != NULL) {
         for (int i = 0; i < cl->nsites; i++) {
             guards += cl->sites[i].guard != 0;
             patched += cl->sites[i].patched != 0;
+            jumps += cl->sites[i].jump != 0;
+            jumps_patched += cl->sites[i].jump && cl->sites[i].patched;
             branches += cl->sites[i].bsrc >= 0;
             branches_patched += cl->sites[i].bsrc >= 0 &&
                                 cl->sites[i].patched;
@@ -859,7 +811,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -869,6 +821,8 @@ pep669_probe_state(PyCodeObject *co)
         "branch_sites", branches,
         "branch_patched", branches_patched,
         "guards", guards,
+        "jump_sites", jumps,
+        "jump_patched", jumps_patched,
         "kinds", kinds,
         "wanted", wanted,
         "call_refusals", call_refusals,

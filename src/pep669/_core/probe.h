@@ -28,6 +28,8 @@ typedef struct Pep669Clone {
     /* (branch probes) the tools with BRANCH, BRANCH_LEFT, BRANCH_RIGHT
      * then */
     uint8_t branch_tools[3];
+    /* (JUMP probes) the tools with JUMP then */
+    uint8_t jump_tools;
     uint64_t restart_version;
     /* (line clones) the code's DISABLEs of LINE and the jump events when
      * it was built: a clone a guard retired is made again only after
@@ -75,11 +77,13 @@ void pep669_clone_drop(Pep669Clone *cl);
  * of that kind (calls: a call clone) for the code's tools with LINE or
  * CALL now (`cd` refreshed): not retired, no tool gained the event since
  * it was built, no restart_events() since. */
-/* The events a line clone's probes stand in for: LINE, and the branch
- * events (branch probes). */
+/* The events a line clone's probes stand in for: LINE, the branch
+ * events (branch probes) and JUMP (JUMP probes, on the unconditional
+ * jumps). */
 #define PEP669_BRANCH_PROBE_EVENTS \
     (PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))
-#define PEP669_PROBED_EVENTS (PEP669_BIT(LINE) | PEP669_BRANCH_PROBE_EVENTS)
+#define PEP669_PROBED_EVENTS \
+    (PEP669_BIT(LINE) | PEP669_BRANCH_PROBE_EVENTS | PEP669_BIT(JUMP))
 
 static inline int
 pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
@@ -94,15 +98,15 @@ pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
              (cd->tools[PEP669_EV_BRANCH_LEFT] &
               (uint8_t)~cl->branch_tools[1]) |
              (cd->tools[PEP669_EV_BRANCH_RIGHT] &
-              (uint8_t)~cl->branch_tools[2])) == 0) &&
+              (uint8_t)~cl->branch_tools[2]) |
+             (cd->tools[PEP669_EV_JUMP] & (uint8_t)~cl->jump_tools)) == 0) &&
            cl->restart_version == pep669_registry.restart_version;
 }
 
 /* Events that need every instruction of a frame seen (opcode events):
- * a frame that must be traced so gains nothing from a clone.  (JUMP
- * stays traced: no probes on unconditional jumps.) */
+ * a frame that must be traced so gains nothing from a clone. */
 #define PEP669_CLONE_BLOCKING_EVENTS \
-    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(JUMP) | PEP669_BIT(CALL) | \
+    (PEP669_BIT(INSTRUCTION) | PEP669_BIT(CALL) | \
      PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))
 
 /* Whether the clone still stands in for every LINE location some tool
@@ -151,7 +155,7 @@ int pep669_site_guards(PyCodeObject *co, Pep669CodeData *cd,
 void pep669_clone_guard_retire(Pep669Clone *cl, Pep669CodeData *cd);
 
 /* Unpatch the sites of the location `loc` that no tool needs any more
- * (LINE there, and the branch edge each stands for). */
+ * (LINE there, and the branch edge or jump each stands for). */
 void pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc);
 /* Whether some tool still wants what the site stands for. */
 int pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,

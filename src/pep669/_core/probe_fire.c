@@ -75,6 +75,31 @@ probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
     return err;
 }
 
+/* The JUMP of a JUMP probe's jump (its first byte site->src, arriving at
+ * site->loc), as the trampoline gives it when the frame arrives there
+ * traced (fire_jump): the callbacks see the frame at the jump. */
+static int
+probe_jump(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
+           PyCodeObject *co, Pep669Site *site)
+{
+    int j = site->src, next, target;
+    if (pep669_backend_jump_kind(co, &j, &next, &target) != PEP669_EV_JUMP ||
+        !pep669_fire_tools(cd, PEP669_EV_JUMP, j)) {
+        return 0;
+    }
+    /* owned */
+    PyObject *dest_obj = PyLong_FromLong(site->loc);
+    if (dest_obj == NULL) {
+        return -1;
+    }
+    Pep669FramePos pos;
+    pep669_backend_frame_move(frame, j, &pos);
+    int err = pep669_fire(ts, cd, PEP669_EV_JUMP, co, j, dest_obj);
+    pep669_backend_frame_restore(frame, &pos);
+    Py_DECREF(dest_obj);
+    return err;
+}
+
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
  * unpatched once none does.  0, or -1 with an exception (a callback's: the
@@ -119,6 +144,9 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
      * raise is raised there). */
     pep669_backend_frame_set_lasti(frame, loc);
     if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
+        return -1;
+    }
+    if (site->jump && probe_jump(ts, frame, cd, co, site) < 0) {
         return -1;
     }
     uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)

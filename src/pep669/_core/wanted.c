@@ -222,7 +222,9 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
             if (ev == PEP669_EV_LINE) {
                 cd->line_handler_left = !handlers_done;
             }
-            else if (where[i].flag == PEP669_UNIT_BRANCH && !handlers_done) {
+            else if (!handlers_done) {
+                /* (the branch events and JUMP: their probes stand in
+                 * for the flow's locations only) */
                 cd->branch_handler_left = 1;
             }
             if (flow_done) {

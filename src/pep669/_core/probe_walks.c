@@ -1,0 +1,120 @@
+/* The flow walks behind the placement of a branch's fall-through edge
+ * (make_clone, probe.c): whether an edge always arrives first at its
+ * destination (only_through), and where a guard stands (straight_runs).
+ * Version-independent: the bytecode is read through the backend. */
+#include "probe_walks.h"
+
+#include <string.h>
+
+/* Whether the frame's flow can arrive at `dest` only by the fall-through
+ * edge of the branch at `b` the first time: `dest` is out of reach from
+ * the code's start and its handlers once that edge is taken away.  Then a
+ * probe at `dest` sees that edge first; it is unpatched (every tool
+ * DISABLEd it) or the clone retired (not DISABLEd) before any other way
+ * arrives there.  Not for code whose frames resume (generators,
+ * coroutines): a frame resumed on the clone may have taken the edge
+ * before it.  `seen`, `work`: scratch of cd->nunits + 1. */
+PEP669_INTERNAL int
+only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
+             uint8_t *seen, int *work, Py_ssize_t *budget)
+{
+    int n = 0, handlers[64];
+    /* (a walk of the code per edge: past a budget per clone, a guard) */
+    if (*budget < cd->nunits) {
+        return 0;
+    }
+    *budget -= cd->nunits;
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                        CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) {
+        return 0;
+    }
+    int nh = pep669_backend_handlers(co, handlers, 64);
+    if (nh < 0 || nh > 64) {
+        return 0;
+    }
+    memset(seen, 0, (size_t)cd->nunits + 1);
+    work[n++] = 0;
+    seen[0] = 1;
+    for (int i = 0; i < nh; i++) {
+        int h = handlers[i] >> 1;
+        if (h >= 0 && h < cd->nunits && !seen[h]) {
+            seen[h] = 1;
+            work[n++] = h;
+        }
+    }
+    while (n > 0) {
+        int u = work[--n], next, target;
+        int at = pep669_backend_flow(co, u * 2, &next, &target);
+        if (at < 0) {
+            return 0;
+        }
+        if (at == b) {
+            next = -1;
+        }
+        int succ[2] = {next, target};
+        for (int k = 0; k < 2; k++) {
+            if (succ[k] < 0) {
+                continue;
+            }
+            if (succ[k] == dest) {
+                return 0;
+            }
+            int v = succ[k] >> 1;
+            if (v < cd->nunits && !seen[v]) {
+                seen[v] = 1;
+                work[n++] = v;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Per instruction (its first unit), the first byte of the straight run
+ * of its line that leads to it: the instructions before it on its line
+ * that only the one before each leads to, none of them a jump.  A guard
+ * stands at the start of its branch's run (the frame is traced from there
+ * on: the same line), where the unit after it is the run's own.  NULL
+ * without memory or lines (then guards stand at their branches). */
+PEP669_INTERNAL int *
+straight_runs(PyCodeObject *co, Pep669CodeData *cd, uint8_t *entered)
+{
+    int size = (int)cd->nunits * 2, handlers[64];
+    int nh = pep669_backend_handlers(co, handlers, 64);
+    int *run;
+    if (cd->lines == NULL || nh < 0 || nh > 64 ||
+        (run = PyMem_RawMalloc(sizeof(int) * ((size_t)cd->nunits + 1))) ==
+            NULL) {
+        return NULL;
+    }
+    memset(entered, 0, (size_t)cd->nunits + 1);
+    for (int i = 0; i < nh; i++) {
+        if (handlers[i] >= 0 && handlers[i] < size) {
+            entered[handlers[i] >> 1] = 1;
+        }
+    }
+    Pep669Step st;
+    for (int s = 0; s < size; s = st.after) {
+        pep669_backend_step(co, s, &st);
+        if (st.after <= s) {
+            PyMem_RawFree(run);
+            return NULL;
+        }
+        if (st.target >= 0 && st.target < size) {
+            entered[st.target >> 1] = 1;
+        }
+    }
+    int start = 0, prev_next = -1, prev_line = -2, prev_jump = 1;
+    for (int s = 0; s < size; s = st.after) {
+        pep669_backend_step(co, s, &st);
+        int line = cd->lines[st.at >> 1];
+        if (prev_jump || prev_next != s || entered[s >> 1] ||
+            line != prev_line || line < 0) {
+            start = s;
+        }
+        run[s >> 1] = start;
+        prev_next = st.next;
+        prev_line = line;
+        prev_jump = st.target >= 0;
+    }
+    return run;
+}
