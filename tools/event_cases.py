@@ -27,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from event_cases_data import CASES  # noqa: E402
+from event_diff import LINE_OF  # noqa: E402
 
 # The worker's prelude: names every case can use.
 #   mon, E            the monitoring module and its events
@@ -47,26 +48,7 @@ try:
 except ImportError:
     mon = sys.monitoring
 E = mon.events
-_lines = {}
-def line_of(co, off):
-    if off is None or off < 0:
-        return None
-    t = _lines.get(co)
-    if t is None:
-        if hasattr(co, "co_lines"):
-            t = list(co.co_lines())
-        else:
-            starts = list(dis.findlinestarts(co))
-            t = []
-            for k, (s, l) in enumerate(starts):
-                e = starts[k + 1][0] if k + 1 < len(starts) else len(co.co_code)
-                t.append((s, e, l))
-        _lines[co] = t
-    for s, e, l in t:
-        if s <= off < e:
-            return l
-    return None
-def mine(co):
+''' + LINE_OF + r'''def mine(co):
     return co.co_filename == "<prog>" and co.co_name != "<module>"
 def rep(v):
     if isinstance(v, BaseException):

@@ -183,6 +183,29 @@ class Gen:
 # ----------------------------------------------------------------------
 # The worker: runs on the interpreter under test and prints JSON.
 
+# The worker's offset -> line map (shared with tools/event_cases.py).
+LINE_OF = r'''
+_lines = {}
+def line_of(co, off):
+    if off is None or off < 0:
+        return None
+    t = _lines.get(co)
+    if t is None:
+        if hasattr(co, "co_lines"):
+            t = list(co.co_lines())
+        else:
+            starts = list(dis.findlinestarts(co))
+            t = []
+            for k, (s, l) in enumerate(starts):
+                e = starts[k + 1][0] if k + 1 < len(starts) else len(co.co_code)
+                t.append((s, e, l))
+        _lines[co] = t
+    for s, e, l in t:
+        if s <= off < e:
+            return l
+    return None
+'''
+
 WORKER = r'''
 import json, sys, dis
 src = sys.stdin.read()
@@ -194,26 +217,7 @@ except ImportError:
     mon = sys.monitoring
 E = mon.events
 code = compile(src, "<prog>", "exec")
-lines_cache = {}
-def line_of(co, off):
-    if off is None or off < 0:
-        return None
-    t = lines_cache.get(co)
-    if t is None:
-        if hasattr(co, "co_lines"):
-            t = list(co.co_lines())
-        else:
-            starts = list(dis.findlinestarts(co))
-            t = []
-            for k, (s, l) in enumerate(starts):
-                e = starts[k + 1][0] if k + 1 < len(starts) else len(co.co_code)
-                t.append((s, e, l))
-        lines_cache[co] = t
-    for s, e, l in t:
-        if s <= off < e:
-            return l
-    return None
-def mine(co):
+''' + LINE_OF + r'''def mine(co):
     return co.co_filename == "<prog>"
 def rep(v):
     if isinstance(v, BaseException):
