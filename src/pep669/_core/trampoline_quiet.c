@@ -6,6 +6,24 @@
  * for, is trampoline.c's. */
 #include "trampoline.h"
 
+/* Set up the record of a quiet run and push it (the callers add what is
+ * theirs: the clone, what its probes cover). */
+static inline void
+push_quiet(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
+           Pep669CodeData *cd, uint32_t events, uint64_t version,
+           int was_traced)
+{
+    init_record(rec, frame, co, cd);
+    cache_events(rec, events);
+    rec->was_traced = was_traced;
+    rec->last_line = -1;
+    rec->quiet_entry = version;
+    PEP669_ASSERT(rec != pep669_thread.record_top &&
+                  rec != &pep669_thread.unhooked);
+    rec->prev = pep669_thread.record_top;
+    pep669_thread.record_top = rec;
+}
+
 /* The quiet path of a run on a line clone: code whose line-level events
  * left (LINE, the branch events) all stand on its clone's probes, none
  * behind a handler, on a thread without trampoline, legacy tracer or
@@ -35,18 +53,10 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     pep669_clone_incref(cl);
     cl->quiet_runs++;
-    init_record(rec, frame, co, cd);
-    cache_events(rec, events);
+    push_quiet(rec, frame, co, cd, events, version, 0);
     rec->clone = cl;
     rec->line_covered = 1;
     rec->covered_bits = events & PEP669_PROBED_EVENTS;
-    rec->was_traced = 0;
-    rec->last_line = -1;
-    rec->quiet_entry = version;
-    PEP669_ASSERT(rec != pep669_thread.record_top &&
-                  rec != &pep669_thread.unhooked);
-    rec->prev = pep669_thread.record_top;
-    pep669_thread.record_top = rec;
     pep669_backend_frame_set_code(frame, cl->code);
     if (pep669_backend_clone_for_run()) {
         /* (3.11) The frame runs the clone for the whole run. */
@@ -124,17 +134,9 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
      * thread has already (CALL on call probes; exceptions from a LIGHT
      * trampoline): its record, its clone, and no switching, unless
      * something happens while it runs (pep669_trace_leave_quiet). */
-    init_record(rec, frame, co, cd);
-    cache_events(rec, events);
+    push_quiet(rec, frame, co, cd, events, version, want != 0);
     rec->clone = cl;
     rec->calls_covered = cl != NULL;
-    rec->was_traced = want != 0;
-    rec->last_line = -1;
-    rec->quiet_entry = version;
-    PEP669_ASSERT(rec != pep669_thread.record_top &&
-                  rec != &pep669_thread.unhooked);
-    rec->prev = pep669_thread.record_top;
-    pep669_thread.record_top = rec;
     if (cl != NULL) {
         pep669_backend_frame_set_code(frame, cl->code);
         rec->swapped = 1;
@@ -151,15 +153,7 @@ pep669_trace_push_frames(Pep669Record *rec, Pep669Frame *frame,
      * filters, no clone) */
     PEP669_ASSERT(pep669_trace_frames_clean(PyThreadState_GET()));
     PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
-    init_record(rec, frame, co, cd);
-    cache_events(rec, events);
-    rec->was_traced = 0;
-    rec->last_line = -1;
-    rec->quiet_entry = pep669_registry.version;
-    PEP669_ASSERT(rec != pep669_thread.record_top &&
-                  rec != &pep669_thread.unhooked);
-    rec->prev = pep669_thread.record_top;
-    pep669_thread.record_top = rec;
+    push_quiet(rec, frame, co, cd, events, pep669_registry.version, 0);
 }
 
 int
