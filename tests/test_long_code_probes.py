@@ -155,9 +155,13 @@ class LongCodeTest(MonitoringTestCase):
 #: calls whose probes make the instructions after them (far from the
 #: stubs, a jump to one takes them): INPLACE_ADD + STORE_FAST, STORE_FAST,
 #: POP_TOP (the object's __del__ sees the frame), BINARY_SUBTRACT +
-#: STORE_FAST, BINARY_XOR + STORE_FAST
+#: STORE_FAST, BINARY_XOR + STORE_FAST, UNARY_NEGATIVE + INPLACE_SUBTRACT
+#: + STORE_FAST, GET_ITER (range's call)
 LOOP_FORMS = ("total += check(i)", "last = check(i)", "drop(i)",
-              "total = total - check(i)", "total = total ^ check(i)")
+              "total = total - check(i)", "total = total ^ check(i)",
+              "total -= -check(i)", "for z in range(i & 1): pass")
+#: check() calls per iteration
+CHECKS = 5
 
 
 def loop_source(name, filler):
@@ -279,10 +283,10 @@ class LongLoopCallProbesTest(MonitoringTestCase):
             return
         self.assertTrue(state["calls"])
         self.assertFalse(state["retired"])
-        # every call of check (four per iteration, four iterations) of
-        # every run from the second on saw its caller on probes, untraced
+        # every call of check (four iterations) of every run from the
+        # second on saw its caller on probes, untraced
         self.assertEqual([dict(c) for c in c1.mechanisms[1:]],
-                         [{"call probes": 16}] * 4)
+                         [{"call probes": 4 * CHECKS}] * 4)
         self.assertEqual([out[2] for out in o1[1:]], [None] * 4)
 
     def test_profiler_past_256(self):
@@ -312,7 +316,7 @@ class LongLoopCallProbesTest(MonitoringTestCase):
             SHORT, respond=lambda r: DISABLE if r.event == "CALL" else None)
         if PROBES:
             self.assertEqual([dict(c) for c in c1.mechanisms[2:]],
-                             [{"call probes": 16}] * 3)
+                             [{"call probes": 4 * CHECKS}] * 3)
             self.assertEqual(state["patched"], 0)
 
     def test_line_events_arrive_in_a_call(self):
@@ -341,10 +345,13 @@ class LongLoopCallProbesTest(MonitoringTestCase):
         self.assertEqual(first, second)
         # (from the line after the call that turned it on: the rest of
         # that iteration, two more, the loop's end, the filler, return)
-        self.assertEqual(first[:6], [6, 7, 8, 9, 4, 5])
-        self.assertEqual(len(first), 4 + 2 * 6 + 1 + SHORT + 1)
+        body = 4 + len(LOOP_FORMS)
+        self.assertEqual(first[:2], [6, 7])
+        self.assertEqual(first[-SHORT - 1:],
+                         list(range(body + 1, body + SHORT + 2)))
         if PROBES:
-            self.assertEqual(dict(c1.mechanisms[4]), {"call probes": 16})
+            self.assertEqual(dict(c1.mechanisms[4]),
+                             {"call probes": 4 * CHECKS})
 
 if __name__ == "__main__":
     unittest.main()
