@@ -197,8 +197,9 @@ def callback(n):
 
 def _longloop_source():
     src = ["def longloop(n):", "    total = 0", "    for i in range(n):",
-           "        a = i * 3 + 1", "        b = a % 7", "        c = b * b - a",
-           "        total += (c ^ i) & 255", "        total += abs(b - 3)"]
+           "        a = i * 3 + 1", "        b = a % 7",
+           "        c = b * b - a", "        total += (c ^ i) & 255",
+           "        total += abs(b - 3)"]
     src += ["    total += %d * n" % i for i in range(100)]
     src.append("    return total")
     return "\n".join(src) + "\n"

@@ -13,7 +13,7 @@
 #  error "callsite.c.h needs decode.c.h, calls.c.h and frame.c.h first"
 #endif
 #ifndef PEP669_SET_LASTI
-#  error "callsite.c.h needs PEP669_SET_LASTI(f, offset) (backend/README.md)"
+#  error "callsite.c.h needs PEP669_SET_LASTI(f, offset)"
 #endif
 
 /* Whether the call whose opcode unit is `unit` ends a `with` block:

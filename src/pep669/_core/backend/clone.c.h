@@ -333,29 +333,35 @@ call_jump(const Pep669Site *site, int *op, unsigned int *arg)
     return emit_fixed(NULL, 0, site->width, *op, *arg);
 }
 
-/* Where the call's own bytes cannot reach the stub, the jump takes the
- * one-unit instructions after the call on its line too (at most four
- * units in all), which the probe then makes (call_after_pops; nothing may
- * enter them).  0, or -1 if no width reaches. */
+/* Can the jump of a call site (the call's bytes, and the instructions
+ * after it taken so far: [at, at + width)) take the unit after them too?
+ * Only a one-unit instruction on the call's line that the probe can make
+ * (call_after_pops), which nothing enters, and four units in all. */
 static int
-call_widen(PyCodeObject *co, const uint8_t *entered, Pep669Site *site)
+call_can_take(PyCodeObject *co, const uint8_t *entered,
+              const Pep669Site *site, int width)
 {
     const _Py_CODEUNIT *code = PEP669_CODE(co);
     int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
-    int line = PyCode_Addr2Line(co, site->loc), jop;
+    int u = (site->at + width) / PROBE_UNIT;
+    return width < 4 * PROBE_UNIT && u < units &&
+           call_after_pops(PEP669_DEOPT(_Py_OPCODE(code[u]))) >= 0 &&
+           PyCode_Addr2Line(co, u * PROBE_UNIT) ==
+               PyCode_Addr2Line(co, site->loc) &&
+           probe_site_ok(co, entered, site->at, width + PROBE_UNIT);
+}
+
+/* Where the call's own bytes cannot reach the stub, the jump takes the
+ * instructions after the call too (call_can_take), as few as reach it;
+ * the probe then makes them.  0, or -1 if no width reaches. */
+static int
+call_widen(PyCodeObject *co, const uint8_t *entered, Pep669Site *site)
+{
+    int jop;
     unsigned int jarg;
-    while (site->width < 4 * PROBE_UNIT) {
-        int u = (site->at + site->width) / PROBE_UNIT;
-        if (u >= units ||
-            call_after_pops(PEP669_DEOPT(_Py_OPCODE(code[u]))) < 0 ||
-            PyCode_Addr2Line(co, u * PROBE_UNIT) != line) {
-            return -1;
-        }
+    while (call_can_take(co, entered, site, site->width)) {
         site->width += PROBE_UNIT;
         site->after++;
-        if (!probe_site_ok(co, entered, site->at, site->width)) {
-            return -1;
-        }
         if (call_jump(site, &jop, &jarg) == 0) {
             return 0;
         }
@@ -364,29 +370,18 @@ call_widen(PyCodeObject *co, const uint8_t *entered, Pep669Site *site)
 }
 
 /* The farthest offset (bytes) a stub of the call site (at, width: the
- * call's own bytes) can be at, its jump taking every unit call_widen may
- * give it; -1 if the call is not one. */
+ * call's own bytes) can be at, its jump taking every unit it can. */
 static long long
 call_reach(PyCodeObject *co, const uint8_t *entered, const Pep669Site *site)
 {
-    const _Py_CODEUNIT *code = PEP669_CODE(co);
-    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
-    int line = PyCode_Addr2Line(co, site->loc), width = site->width;
-    while (width < 4 * PROBE_UNIT) {
-        int u = (site->at + width) / PROBE_UNIT;
-        if (u >= units ||
-            call_after_pops(PEP669_DEOPT(_Py_OPCODE(code[u]))) < 0 ||
-            PyCode_Addr2Line(co, u * PROBE_UNIT) != line ||
-            !probe_site_ok(co, entered, site->at, width + PROBE_UNIT)) {
-            break;
-        }
+    int width = site->width;
+    while (call_can_take(co, entered, site, width)) {
         width += PROBE_UNIT;
     }
     int n = width / PROBE_UNIT;
     long long most = n >= 4 ? 0x7fffffffLL : (1LL << (8 * n)) - 1;
-    most *= PEP669_JUMP_UNIT;
-    /* (absolute, or relative to the end of the jump) */
-    return site->at + width + most;
+    /* (a relative jump from the end of the jump reaches the farthest) */
+    return site->at + width + most * PEP669_JUMP_UNIT;
 }
 
 typedef struct {
@@ -468,7 +463,8 @@ emit_call_stub(unsigned char *out, int *at, unsigned int kconst,
              (unsigned int)(next / PEP669_JUMP_UNIT));
         return;
     }
-    emit(out, at, POP_JUMP_IF_TRUE, (unsigned int)(next / PEP669_JUMP_UNIT));
+    emit(out, at, POP_JUMP_IF_TRUE,
+         (unsigned int)(next / PEP669_JUMP_UNIT));
     for (int k = 0; k < site->after; k++) {
         int op = code_opcode(co, next + k * PROBE_UNIT);
         pops += call_after_pops(op);
