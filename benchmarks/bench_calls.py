@@ -190,6 +190,28 @@ def callback(n):
                       maxlen=0)
 
 
+# `longloop`: a loop of arithmetic with one C call per iteration at the
+# start of a long function (past 256 bytes/units: the calls' stubs are out
+# of the reach of their own bytes on 3.8-3.10, which before session 10 ran
+# such a function traced under CALL events).
+
+def _longloop_source():
+    src = ["def longloop(n):", "    total = 0", "    for i in range(n):",
+           "        a = i * 3 + 1", "        b = a % 7",
+           "        c = b * b - a", "        total += (c ^ i) & 255",
+           "        total += abs(b - 3)"]
+    src += ["    total += %d * n" % i for i in range(100)]
+    src.append("    return total")
+    return "\n".join(src) + "\n"
+
+
+_longloop_ns = {}
+exec(compile(_longloop_source(), "<longloop>", "exec"), _longloop_ns)
+longloop = _longloop_ns["longloop"]
+longloop.__doc__ = """Per iteration: one C call (abs: CALL + C_RETURN)
+    among a dozen arithmetic instructions, in a function of 600+ units."""
+
+
 WORKLOADS = {
     # name: (function, size, quick size, callgrind size, modes, what)
     "fib": (fib, 25, 23, 15, ("profiler", "exceptions"),
@@ -198,6 +220,8 @@ WORKLOADS = {
                  "C calls (len, append, isinstance...): CALL + C_RETURN"),
     "methods": (methods, 40000, 18000, 800, ("profiler", "exceptions"),
                 "method calls and instantiations"),
+    "longloop": (longloop, 150000, 70000, 3000, ("profiler", "exceptions"),
+                 "a long function's loop with few calls (abs)"),
     "raising": (raising, 55000, 24000, 1000, ("exceptions",),
                 "raise 2 frames down, through try/finally, caught"),
     "nonraising": (nonraising, 170000, 75000, 2500, ("exceptions",),

@@ -378,6 +378,10 @@ typedef struct {
     /* (3.11) A site on a jump: the unit of the COMPARE_OP before it that
      * the specializer may fuse with the jump as it is patched (0: none). */
     int fused;
+    /* (3.8-3.10 call sites) How many one-unit instructions after the call
+     * the jump to the stub takes too, where the call's own bytes cannot
+     * reach it (pep669_backend_call_site_after). */
+    int after;
 } Pep669Site;
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
@@ -459,6 +463,17 @@ PyObject *pep669_backend_call_site_run(const Pep669Site *site,
  * result: what the probe returns (new reference); NULL if res is. */
 PyObject *pep669_backend_call_site_finish(const Pep669Site *site,
                                           PyObject **top, PyObject *res);
+/* A site whose jump takes instructions after the call (site->after > 0;
+ * 3.8-3.10), its call made (`out`, what finish returned): while the site
+ * is patched, the probe makes those instructions too (POP_TOP,
+ * STORE_FAST, a binary operation), the frame at each as the interpreter
+ * would have it, and the stub goes on after them; once it is not, the
+ * stub goes back to the first of them, in place.  What the probe
+ * returns (out, stolen, or a new one), or NULL with an exception raised
+ * at the instruction. */
+PyObject *pep669_backend_call_site_after(Pep669Frame *frame,
+                                         const Pep669Site *site,
+                                         PyObject **top, PyObject *out);
 /* (3.11, where a stub's probe is truth-tested and gets no stack) The
  * stack's top below the probe of `site`, whose stub the frame runs on
  * the copy `clone`; NULL if it does not (3.8-3.10: always). */

@@ -294,6 +294,9 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
                         !pep669_backend_thread_plain(ts))) {
         call_probe_follow(ts, rec, frame, cl, site->loc, covered);
     }
+    if (out != NULL && site->after > 0) {
+        out = pep669_backend_call_site_after(frame, site, top, out);
+    }
     return out;
 }
 

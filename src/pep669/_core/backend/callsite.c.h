@@ -8,8 +8,12 @@
 #ifndef PEP669_STACK_TOP
 #  error "callsite.c.h needs PEP669_STACK_TOP(f) (backend/README.md)"
 #endif
-#if !defined(PEP669_DECODE_C_H) || !defined(PEP669_CALLS_C_H)
-#  error "callsite.c.h needs decode.c.h and calls.c.h first"
+#if !defined(PEP669_DECODE_C_H) || !defined(PEP669_CALLS_C_H) || \
+    !defined(PEP669_FRAME_C_H)
+#  error "callsite.c.h needs decode.c.h, calls.c.h and frame.c.h first"
+#endif
+#ifndef PEP669_SET_LASTI
+#  error "callsite.c.h needs PEP669_SET_LASTI(f, offset)"
 #endif
 
 /* Whether the call whose opcode unit is `unit` ends a `with` block:
@@ -203,6 +207,149 @@ pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
         return NULL;
     }
     return Py_NewRef(items >= 2 ? Py_None : Py_False);
+}
+
+static PyObject *
+power_op(PyObject *l, PyObject *r)
+{
+    return PyNumber_Power(l, r, Py_None);
+}
+
+static PyObject *
+inplace_power_op(PyObject *l, PyObject *r)
+{
+    return PyNumber_InPlacePower(l, r, Py_None);
+}
+
+/* The binary operation of `op` (BINARY_* but subscripting, INPLACE_*),
+ * as the interpreter makes it (its fast paths for str give the same
+ * values), or NULL. */
+static binaryfunc
+binary_op(int op)
+{
+    switch (op) {
+    case BINARY_ADD: return PyNumber_Add;
+    case BINARY_SUBTRACT: return PyNumber_Subtract;
+    case BINARY_MULTIPLY: return PyNumber_Multiply;
+    case BINARY_MATRIX_MULTIPLY: return PyNumber_MatrixMultiply;
+    case BINARY_TRUE_DIVIDE: return PyNumber_TrueDivide;
+    case BINARY_FLOOR_DIVIDE: return PyNumber_FloorDivide;
+    case BINARY_MODULO: return PyNumber_Remainder;
+    case BINARY_POWER: return power_op;
+    case BINARY_LSHIFT: return PyNumber_Lshift;
+    case BINARY_RSHIFT: return PyNumber_Rshift;
+    case BINARY_AND: return PyNumber_And;
+    case BINARY_XOR: return PyNumber_Xor;
+    case BINARY_OR: return PyNumber_Or;
+    case INPLACE_ADD: return PyNumber_InPlaceAdd;
+    case INPLACE_SUBTRACT: return PyNumber_InPlaceSubtract;
+    case INPLACE_MULTIPLY: return PyNumber_InPlaceMultiply;
+    case INPLACE_MATRIX_MULTIPLY: return PyNumber_InPlaceMatrixMultiply;
+    case INPLACE_TRUE_DIVIDE: return PyNumber_InPlaceTrueDivide;
+    case INPLACE_FLOOR_DIVIDE: return PyNumber_InPlaceFloorDivide;
+    case INPLACE_MODULO: return PyNumber_InPlaceRemainder;
+    case INPLACE_POWER: return inplace_power_op;
+    case INPLACE_LSHIFT: return PyNumber_InPlaceLshift;
+    case INPLACE_RSHIFT: return PyNumber_InPlaceRshift;
+    case INPLACE_AND: return PyNumber_InPlaceAnd;
+    case INPLACE_XOR: return PyNumber_InPlaceXor;
+    case INPLACE_OR: return PyNumber_InPlaceOr;
+    default: return NULL;
+    }
+}
+
+/* The operation of a unary `op` that replaces the top of the stack
+ * (GET_ITER, UNARY_* but not), as the interpreter makes it, or NULL. */
+static unaryfunc
+unary_op(int op)
+{
+    switch (op) {
+    case GET_ITER: return PyObject_GetIter;
+    case UNARY_NEGATIVE: return PyNumber_Negative;
+    case UNARY_POSITIVE: return PyNumber_Positive;
+    case UNARY_INVERT: return PyNumber_Invert;
+    default: return NULL;
+    }
+}
+
+/* Whether a call probe can make the instruction `op` (one unit, no
+ * prefix) after its call (pep669_backend_call_site_after): -1 if not,
+ * else how many items it pops more than it pushes (0 or 1). */
+static int
+call_after_pops(int op)
+{
+    if (op == POP_TOP || op == STORE_FAST || binary_op(op) != NULL) {
+        return 1;
+    }
+    return unary_op(op) != NULL ? 0 : -1;
+}
+
+PyObject *
+pep669_backend_call_site_after(Pep669Frame *frame, const Pep669Site *site,
+                               PyObject **top, PyObject *out)
+{
+    PyFrameObject *f = FRAME(frame);
+    PyObject **base = top - site->items;
+    PEP669_ASSERT(site->after > 0 && site->items >= 1);
+    if (!site->patched) {
+        /* The instructions are the frame's again: the stub's first test
+         * (the last item it pops, or the probe's result) goes back to
+         * them, with the call's result on the stack. */
+        if (site->items == 1) {
+            Py_DECREF(out);
+            return Py_NewRef(Py_True);
+        }
+        put_item(&base[1], Py_NewRef(Py_True));
+        return out;
+    }
+    /* base[t - 1] is the top of the stack the instructions see; what
+     * they pop becomes None, which the stub's pops drop after its test.
+     * (The instructions are the last units of the site's saved bytes:
+     * f_code may be the clone still.) */
+    int t = 1;
+    PEP669_ASSERT(site->loc + 2 * (site->after + 1) ==
+                  site->at + site->width);
+    for (int k = 1; k <= site->after; k++) {
+        int off = site->loc + 2 * k;
+        int op = site->saved[off - site->at];
+        int oparg = site->saved[off - site->at + 1];
+        PyObject *value = base[t - 1];
+        PEP669_SET_LASTI(f, off);
+        base[t - 1] = Py_NewRef(Py_None);
+        if (unary_op(op) != NULL) {
+            PyObject *res = unary_op(op)(value);
+            PEP669_ASSERT(res != NULL || PyErr_Occurred());
+            Py_DECREF(value);
+            if (res == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            put_item(&base[t - 1], res);
+            continue;
+        }
+        if (op == POP_TOP) {
+            Py_DECREF(value);
+        }
+        else if (op == STORE_FAST) {
+            PyObject *old = f->f_localsplus[oparg];
+            f->f_localsplus[oparg] = value;
+            Py_XDECREF(old);
+        }
+        else {
+            PyObject *left = base[t - 2];
+            PyObject *res = binary_op(op)(left, value);
+            PEP669_ASSERT(res != NULL || PyErr_Occurred());
+            base[t - 2] = res != NULL ? res : Py_NewRef(Py_None);
+            Py_DECREF(left);
+            Py_DECREF(value);
+            if (res == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        t--;
+    }
+    return out;
 }
 
 #endif

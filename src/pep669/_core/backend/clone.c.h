@@ -333,19 +333,148 @@ call_jump(const Pep669Site *site, int *op, unsigned int *arg)
     return emit_fixed(NULL, 0, site->width, *op, *arg);
 }
 
+/* Can the jump of a call site (the call's bytes, and the instructions
+ * after it taken so far: [at, at + width)) take the unit after them too?
+ * Only a one-unit instruction on the call's line that the probe can make
+ * (call_after_pops), which nothing enters, and four units in all. */
+static int
+call_can_take(PyCodeObject *co, const uint8_t *entered,
+              const Pep669Site *site, int width)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
+    int u = (site->at + width) / PROBE_UNIT;
+    return width < 4 * PROBE_UNIT && u < units &&
+           call_after_pops(PEP669_DEOPT(_Py_OPCODE(code[u]))) >= 0 &&
+           PyCode_Addr2Line(co, u * PROBE_UNIT) ==
+               PyCode_Addr2Line(co, site->loc) &&
+           probe_site_ok(co, entered, site->at, width + PROBE_UNIT);
+}
+
+/* Where the call's own bytes cannot reach the stub, the jump takes the
+ * instructions after the call too (call_can_take), as few as reach it;
+ * the probe then makes them.  0, or -1 if no width reaches. */
+static int
+call_widen(PyCodeObject *co, const uint8_t *entered, Pep669Site *site)
+{
+    int jop;
+    unsigned int jarg;
+    while (call_can_take(co, entered, site, site->width)) {
+        site->width += PROBE_UNIT;
+        site->after++;
+        if (call_jump(site, &jop, &jarg) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The farthest offset (bytes) a stub of the call site (at, width: the
+ * call's own bytes) can be at, its jump taking every unit it can. */
+static long long
+call_reach(PyCodeObject *co, const uint8_t *entered, const Pep669Site *site)
+{
+    int width = site->width;
+    while (call_can_take(co, entered, site, width)) {
+        width += PROBE_UNIT;
+    }
+    int n = width / PROBE_UNIT;
+    long long most = n >= 4 ? 0x7fffffffLL : (1LL << (8 * n)) - 1;
+    /* (a relative jump from the end of the jump reaches the farthest) */
+    return site->at + width + most * PEP669_JUMP_UNIT;
+}
+
+typedef struct {
+    long long reach;
+    int index;
+} CallReach;
+
+static int
+call_reach_cmp(const void *a, const void *b)
+{
+    const CallReach *x = a, *y = b;
+    if (x->reach != y->reach) {
+        return x->reach < y->reach ? -1 : 1;
+    }
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Order the call sites by how far their stubs may be (the nearest first,
+ * so that each gets a stub within its reach whenever some order gives
+ * one); 0, or -1 (an exception set if memory failed) if a site is not a
+ * call. */
+static int
+call_sites_order(PyCodeObject *co, const uint8_t *entered,
+                 Pep669Site *sites, int n)
+{
+    CallReach *reach = PyMem_RawMalloc(sizeof(CallReach) * (size_t)n);
+    Pep669Site *copy = PyMem_RawMalloc(sizeof(Pep669Site) * (size_t)n);
+    int err = 0;
+    if (reach == NULL || copy == NULL) {
+        PyErr_NoMemory();
+        err = -1;
+        goto done;
+    }
+    for (int i = 0; i < n && !err; i++) {
+        Pep669Site site = sites[i];
+        int start;
+        err = call_instr(co, site.loc, &start, &site.op, &site.oparg,
+                         &site.items);
+        site.at = start;
+        site.width = site.loc + PROBE_UNIT - start;
+        reach[i].reach = err ? 0 : call_reach(co, entered, &site);
+        reach[i].index = i;
+        copy[i] = sites[i];
+    }
+    if (err) {
+        goto done;
+    }
+    qsort(reach, (size_t)n, sizeof(CallReach), call_reach_cmp);
+    for (int i = 0; i < n; i++) {
+        sites[i] = copy[reach[i].index];
+    }
+done:
+    PyMem_RawFree(reach);
+    PyMem_RawFree(copy);
+    return err ? -1 : 0;
+}
+
 /* A call site's stub: LOAD_CONST probe; CALL_FUNCTION 0; a POP_TOP for
  * each item the call takes but one; POP_JUMP_IF_FALSE to the instruction
- * after the call (the probe leaves False as the last item popped). */
+ * after the call (the probe leaves False as the last item popped).  A
+ * site whose jump takes instructions after the call (site->after) has
+ * POP_JUMP_IF_TRUE to the first of them instead (the probe leaves True
+ * where the frame makes them), then, where the probe made them, pops to
+ * their stack (the items they popped, None), the last one
+ * POP_JUMP_IF_FALSE past them, or JUMP_ABSOLUTE there if they pop
+ * nothing. */
 static void
-emit_call_stub(unsigned char *out, int *at, unsigned int kconst, int items,
-               int next)
+emit_call_stub(unsigned char *out, int *at, unsigned int kconst,
+               const Pep669Site *site, PyCodeObject *co)
 {
+    int next = site->loc + PROBE_UNIT, pops = 0;
     emit(out, at, LOAD_CONST, kconst);
     emit(out, at, CALL_FUNCTION, 0);
-    for (int i = 1; i < items; i++) {
+    for (int i = 1; i < site->items; i++) {
         emit(out, at, POP_TOP, 0);
     }
-    emit(out, at, POP_JUMP_IF_FALSE, (unsigned int)(next / PEP669_JUMP_UNIT));
+    if (site->after == 0) {
+        emit(out, at, POP_JUMP_IF_FALSE,
+             (unsigned int)(next / PEP669_JUMP_UNIT));
+        return;
+    }
+    emit(out, at, POP_JUMP_IF_TRUE,
+         (unsigned int)(next / PEP669_JUMP_UNIT));
+    for (int k = 0; k < site->after; k++) {
+        int op = code_opcode(co, next + k * PROBE_UNIT);
+        pops += call_after_pops(op);
+    }
+    next += site->after * PROBE_UNIT;
+    for (int i = 1; i < pops; i++) {
+        emit(out, at, POP_TOP, 0);
+    }
+    emit(out, at, pops > 0 ? POP_JUMP_IF_FALSE : JUMP_ABSOLUTE,
+         (unsigned int)(next / PEP669_JUMP_UNIT));
 }
 
 PyCodeObject *
@@ -370,6 +499,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         ok = 0;
         goto done;
     }
+    if (n > 0 && sites[0].call &&
+        call_sites_order(co, entered, sites, n) < 0) {
+        ok = 0;
+        goto done;
+    }
     /* Stubs after the code: LOAD_CONST probe; CALL_FUNCTION 0;
      * POP_JUMP_IF_FALSE loc (the probe returns False). */
     for (int i = 0; i < n && ok; i++) {
@@ -383,20 +517,22 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                 break;
             }
             site->with_exit = with_exit_call(co, lu);
-            emit_call_stub(NULL, &at, kconst + (unsigned int)i, site->items,
-                           site->loc + PROBE_UNIT);
             site->stub = total;
-            site->stub_end = at;
-            total = at;
             site->at = start;
             site->width = site->loc + PROBE_UNIT - start;
+            site->after = 0;
             int d = depth[start / PROBE_UNIT], jop;
             unsigned int jarg;
             /* (a call that never runs keeps its stub, unused) */
             if (d >= 0 && d + 1 > stacksize) {
                 stacksize = d + 1;
             }
-            ok = d <= co->co_stacksize && call_jump(site, &jop, &jarg) == 0;
+            ok = d <= co->co_stacksize &&
+                 (call_jump(site, &jop, &jarg) == 0 ||
+                  call_widen(co, entered, site) == 0);
+            emit_call_stub(NULL, &at, kconst + (unsigned int)i, site, co);
+            site->stub_end = at;
+            total = at;
             continue;
         }
         emit(NULL, &at, LOAD_CONST, kconst);
@@ -453,8 +589,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         if (site->call) {
             int jop;
             unsigned int jarg;
-            emit_call_stub(out, &at, kconst + (unsigned int)i, site->items,
-                           site->loc + PROBE_UNIT);
+            emit_call_stub(out, &at, kconst + (unsigned int)i, site, co);
             memcpy(site->saved, out + site->at, (size_t)site->width);
             (void)call_jump(site, &jop, &jarg);
             (void)emit_fixed(out, site->at, site->width, jop, jarg);

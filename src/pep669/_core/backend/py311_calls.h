@@ -131,10 +131,11 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     site->loc = call * P11_UNIT;
     site->depth = d;
-    /* The stub (a distance of exactly 256 units from the jump would need
-     * EXTENDED_ARG 0: an unreachable NOP first makes it 257). */
+    /* The stub (a distance whose jump would start with EXTENDED_ARG 0,
+     * exactly 256 or 65,537 units from the jump's last unit, gets an
+     * unreachable NOP first). */
     int start = *at, dest = *at, pos = *at;
-    if (dest - first - 1 == 256) {
+    if (dest - first - 1 == 256 || dest - first - 2 == 65536) {
         out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
         dest = pos;
     }
@@ -159,17 +160,20 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     site->stub = start * P11_UNIT;
     site->stub_end = pos * P11_UNIT;
     /* The jump to it, in the call's first units: a prefix takes the
-     * second (PRECALL's cache, or KW_NAMES' PRECALL); a CALL_FUNCTION_EX
-     * (one unit) farther than 255 units from its stub cannot be probed. */
-    unsigned int arg = (unsigned int)(dest - first - 1);
+     * second (PRECALL's cache, or KW_NAMES' PRECALL), a second prefix
+     * (a stub past 65,536 units) the third; a CALL_FUNCTION_EX (one unit)
+     * farther than 255 units from its stub cannot be probed. */
     int width = 1;
-    if (arg >= 256) {
-        arg -= 1;
-        width = 2;
-        if (arg >= 65536 || first + 2 > after) {
+    unsigned int arg = (unsigned int)(dest - first - 1);
+    while (arg >= (1u << (8 * width))) {
+        width++;
+        arg = (unsigned int)(dest - first - width);
+        if (width > 3 || first + width > after) {
             return -1;
         }
     }
+    /* (no EXTENDED_ARG 0 first: a Py_DEBUG 3.11 asserts on it) */
+    PEP669_ASSERT(width == 1 || (arg >> (8 * (width - 1))) != 0);
     for (int w = 0; w < width; w++) {
         if (taken[first + w]) {
             return -1;
@@ -179,12 +183,10 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     site->at = first * P11_UNIT;
     site->width = width * P11_UNIT;
     memcpy(site->saved, &code[first], sizeof(_Py_CODEUNIT) * (size_t)width);
-    if (width == 1) {
-        out[first] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg);
-    }
-    else {
-        out[first] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
-        out[first + 1] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+    for (int w = 0; w < width; w++) {
+        out[first + w] = _Py_MAKECODEUNIT(
+            w == width - 1 ? JUMP_FORWARD : EXTENDED_ARG,
+            (arg >> (8 * (width - 1 - w))) & 0xff);
     }
     site->patched = 1;
     *at = pos;
@@ -288,6 +290,17 @@ pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
         return NULL;
     }
     return Py_NewRef(Py_None);
+}
+
+PyObject *
+pep669_backend_call_site_after(Pep669Frame *Py_UNUSED(frame),
+                               const Pep669Site *site,
+                               PyObject **Py_UNUSED(top), PyObject *out)
+{
+    /* (a call site's jump takes the call's own units only) */
+    PEP669_ASSERT(site->after == 0);
+    (void)site;
+    return out;
 }
 
 #endif /* PEP669_PY311_CALLS_H */

@@ -615,15 +615,17 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
     PEP669_ASSERT(width >= 1 && width <= 4);
     memcpy(saved, site->saved, sizeof(_Py_CODEUNIT) * (size_t)width);
     /* Which units are instructions' first units (the others are caches,
-     * zero, as quickening leaves them, or an instruction's own prefix
-     * continuation). */
-    int op0 = _Py_OPCODE(saved[0]);
+     * zero, as quickening leaves them: PRECALL's, before a call site's
+     * CALL). */
+    int op0 = _Py_OPCODE(saved[0]), next = 0;
     for (int w = 0; w < width; w++) {
         _Py_CODEUNIT word = saved[w];
-        if (quick && (w == 0 || op0 == EXTENDED_ARG ||
-                      _PyOpcode_Caches[op0] == 0)) {
-            word = _Py_MAKECODEUNIT(p11_quickened(_Py_OPCODE(word)),
-                                    _Py_OPARG(word));
+        if (w == next) {
+            next = w + 1 + _PyOpcode_Caches[_Py_OPCODE(word)];
+            if (quick) {
+                word = _Py_MAKECODEUNIT(p11_quickened(_Py_OPCODE(word)),
+                                        _Py_OPARG(word));
+            }
         }
         /* (the jump's first unit last: a frame of another thread stopped
          * at the location reads whole units) */
