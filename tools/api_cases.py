@@ -203,6 +203,13 @@ CASES = [
     ("frame.getprofile_with_profiler", "def pr(fr, ev, arg): pass\nm.use_tool_id(0, 'a'); m.register_callback(0, E.LINE, lambda c, l: None)\nm.set_local_events(0, h.__code__, E.LINE)\nsys.setprofile(pr)\ntry: r = h()\nfinally: sys.setprofile(None); m.set_local_events(0, h.__code__, 0); m.register_callback(0, E.LINE, None)\n(r[0], r[1] is pr)"),
     ("frame.f_trace_with_tracer", "def tr(fr, ev, arg): return tr2\ndef tr2(fr, ev, arg): return tr2\nm.use_tool_id(0, 'a'); m.register_callback(0, E.LINE, lambda c, l: None)\nm.set_local_events(0, k.__code__, E.LINE)\nsys.settrace(tr)\ntry: r = k()\nfinally: sys.settrace(None); m.set_local_events(0, k.__code__, 0); m.register_callback(0, E.LINE, None)\n(r[0] is tr2, r[1], r[2])"),
     ("frame.gettrace_in_cb_with_tracer", "def tr(fr, ev, arg): return tr\nm.use_tool_id(0, 'a'); seen = []\nm.register_callback(0, E.LINE, lambda c, l: seen.append(sys.gettrace() is tr))\nm.set_local_events(0, f.__code__, E.LINE)\nsys.settrace(tr)\ntry: f()\nfinally: sys.settrace(None); m.set_local_events(0, f.__code__, 0); m.register_callback(0, E.LINE, None)\nseen[:1]"),
+    ("frame.inspect_stack_in_cb", "import inspect\nm.use_tool_id(0, 'a'); seen = []\nm.register_callback(0, E.LINE, lambda c, l: seen.append([fi.function for fi in inspect.stack()[:3]]))\nm.set_local_events(0, f.__code__, E.LINE)\ntry: f()\nfinally: m.set_local_events(0, f.__code__, 0); m.register_callback(0, E.LINE, None)\nseen[:1]"),
+    ("frame.f_back_in_start", "m.use_tool_id(0, 'a'); seen = []\nm.register_callback(0, E.PY_START, lambda c, o: seen.append((sys._getframe(1).f_back.f_code.co_name, sys._getframe(1).f_lineno - c.co_firstlineno)))\nm.set_local_events(0, f.__code__, E.PY_START)\ntry: f()\nfinally: m.set_local_events(0, f.__code__, 0); m.register_callback(0, E.PY_START, None)\nseen"),
+    ("frame.code_identity", "m.use_tool_id(0, 'a'); seen = []\nm.register_callback(0, E.LINE, lambda c, l: seen.append((c is f.__code__, sys._getframe(1).f_code is f.__code__, type(l).__name__)))\nm.set_local_events(0, f.__code__, E.LINE)\ntry:\n  for _ in range(3): f()\nfinally: m.set_local_events(0, f.__code__, 0); m.register_callback(0, E.LINE, None)\nseen"),
+    ("frame.locals_write_in_line", "m.use_tool_id(0, 'a')\ndef cb(c, l):\n  if l == j.__code__.co_firstlineno + 4:\n    fr = sys._getframe(1); fr.f_locals['a'] = 42\nm.register_callback(0, E.LINE, cb)\nm.set_local_events(0, j.__code__, E.LINE)\ntry: r = j()\nfinally: m.set_local_events(0, j.__code__, 0); m.register_callback(0, E.LINE, None)\nr"),
+    ("frame.exc_info_in_handled", "m.use_tool_id(0, 'a'); seen = []\nm.register_callback(0, E.EXCEPTION_HANDLED, lambda c, o, e: seen.append((sys.exc_info()[0], type(e).__name__)))\nm.set_events(0, E.EXCEPTION_HANDLED)\ntry:\n  try: g_raise()\n  except KeyError: pass\nfinally: m.set_events(0, 0); m.register_callback(0, E.EXCEPTION_HANDLED, None)\nseen"),
+    ("frame.gi_running_in_yield", "m.use_tool_id(0, 'a'); seen = []\ndef gg():\n  yield 1\nit = gg()\nm.register_callback(0, E.PY_YIELD, lambda c, o, v: seen.append((it.gi_running, it.gi_frame is not None)))\nm.set_local_events(0, gg.__code__, E.PY_YIELD)\ntry: next(it)\nfinally: m.set_local_events(0, gg.__code__, 0); m.register_callback(0, E.PY_YIELD, None)\nseen"),
+    ("frame.tb_of_line_cb_in_handler", "m.use_tool_id(0, 'a')\ndef cb(c, l): raise KeyError('cb')\nm.register_callback(0, E.LINE, cb)\nm.set_local_events(0, f.__code__, E.LINE)\ntry:\n  try: f()\n  except KeyError as e: r = (e.__traceback__.tb_next.tb_frame.f_code.co_name, e.__traceback__.tb_next.tb_lineno - f.__code__.co_firstlineno, e.__traceback__.tb_next.tb_lasti >= 0)\nfinally: m.set_local_events(0, f.__code__, 0); m.register_callback(0, E.LINE, None)\nr"),
     ("clear.unused", "m.clear_tool_id(3)"),
     ("clear.bad", "m.clear_tool_id(6)"),
     ("clear.str", "m.clear_tool_id('1')"),
@@ -222,6 +229,11 @@ SUPERSET = {"events.repr_has_names", "reg.bit17", "clear.unused",
 KNOWN = {
     "use_tool_id.self": (("3.12", "3.13"), "the native object itself"),
     "get_tool.self": (("3.12", "3.13"), "the native object itself"),
+    "frame.locals_write_in_line": (
+        ("3.12",), "native 3.12: f_locals is a snapshot (PEP 667 is 3.13's)"),
+    "frame.exc_info_in_handled": (
+        ("3.8", "3.9", "3.10"),
+        "the block-stack handler has set sys.exc_info() when it is seen"),
     "frame.set_lineno_outside": (
         ("3.8", "3.9", "3.10", "3.11"),
         "outside callbacks the interpreter's own f_lineno setter speaks"),

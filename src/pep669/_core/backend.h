@@ -117,6 +117,15 @@ int pep669_backend_pyframe_lasti(PyFrameObject *f);
 /* The line number of a frame object during a legacy 'line' event (the
  * interpreter has just set it). */
 int pep669_backend_pyframe_line(PyFrameObject *f);
+/* A frame object's f_locals dict and its version before callbacks run
+ * at a trace event; after them, if the callbacks changed it (made it,
+ * wrote to it), its values go to the frame's variables (3.13's
+ * write-through f_locals, PEP 667), as pep669_backend_frame_unlink does
+ * for the frame events. */
+void pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
+                                        uint64_t *tag);
+void pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
+                                        uint64_t tag);
 /* The frame object of a frame if it has one (borrowed), or NULL. */
 PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
 /* The caller of a frame object (new reference), or NULL. */

@@ -628,9 +628,13 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
         return -1;
     }
     int origin = pep669_thread.line_origin;
+    void *locals;
+    uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
     int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
                                       line_obj);
+    pep669_backend_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
@@ -732,8 +736,12 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     /* (a callback may move the frame: it is in a trace call) */
     int origin = pep669_thread.line_origin;
+    void *locals;
+    uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
     int err = trace_inner(obj, frame, what, arg);
+    pep669_backend_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     return err;
 }
