@@ -129,5 +129,53 @@ class LocalsWriteThroughTest(MonitoringTestCase):
         self.assertEqual(self.write_at(loops, E.BRANCH, 2), [42] * 3)
 
 
+def handles_inner():
+    try:
+        raise KeyError(1)
+    except KeyError:
+        pass
+    try:
+        try:
+            raise ValueError(2)
+        finally:
+            pass
+    except ValueError:
+        pass
+
+
+def handles_outer():
+    try:
+        raise TypeError(0)
+    except TypeError:
+        handles_inner()
+    try:
+        raise OSError(3)
+    except OSError:
+        pass
+
+
+class ExcInfoInHandledTest(MonitoringTestCase):
+    """EXCEPTION_HANDLED fires before the handler makes the exception the
+    handled one: sys.exc_info() in the callback is the one from before."""
+
+    def test_exc_info_is_the_previous_one(self):
+        self.use_tool(0, 'exc_info')
+        first = {}
+
+        def cb(code, offset, exc):
+            first.setdefault(repr(exc), repr(sys.exc_info()[1]))
+        monitoring.register_callback(0, E.EXCEPTION_HANDLED, cb)
+        monitoring.set_events(0, E.EXCEPTION_HANDLED)
+        try:
+            handles_outer()
+        finally:
+            monitoring.set_events(0, 0)
+            monitoring.register_callback(0, E.EXCEPTION_HANDLED, None)
+        self.assertEqual(first, {
+            'TypeError(0)': 'None', 'KeyError(1)': 'TypeError(0)',
+            'ValueError(2)': 'TypeError(0)', 'OSError(3)': 'None'})
+        self.assertEqual(sys.exc_info(), (None, None, None))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -231,9 +231,6 @@ KNOWN = {
     "get_tool.self": (("3.12", "3.13"), "the native object itself"),
     "frame.locals_write_in_line": (
         ("3.12",), "native 3.12: f_locals is a snapshot (PEP 667 is 3.13's)"),
-    "frame.exc_info_in_handled": (
-        ("3.8", "3.9", "3.10"),
-        "the block-stack handler has set sys.exc_info() when it is seen"),
     "frame.set_lineno_outside": (
         ("3.8", "3.9", "3.10", "3.11"),
         "outside callbacks the interpreter's own f_lineno setter speaks"),

@@ -86,10 +86,15 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
          * while the callbacks run (f_lineno, f_lasti): the interpreter
          * has only chosen the handler. */
         Pep669FramePos pos;
+        PyObject *saved[3];
+        int hidden = pep669_backend_handled_hide(ts, rec->frame, exc, saved);
         pep669_backend_frame_move(rec->frame, rec->armed_offset, &pos);
         err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
                                  lasti, exc);
         pep669_backend_frame_restore(rec->frame, &pos);
+        if (hidden) {
+            pep669_backend_handled_unhide(ts, saved);
+        }
     }
     Py_DECREF(exc);
     if (err < 0) {

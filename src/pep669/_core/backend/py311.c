@@ -825,6 +825,20 @@ pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
 
 /* The handled exception: PUSH_EXC_INFO at a handler's start makes it the
  * one caught, POP_EXCEPT at its end puts the one before back. */
+int
+pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
+                            PyObject *exc, PyObject *saved[3])
+{
+    (void)ts, (void)frame, (void)exc, (void)saved;
+    return 0;  /* (3.11 pushes the exception after the event, as 3.12) */
+}
+
+void
+pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3])
+{
+    (void)ts, (void)saved;
+}
+
 PyObject *
 pep669_backend_handler_mark(PyThreadState *ts)
 {
