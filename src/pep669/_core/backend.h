@@ -117,6 +117,15 @@ int pep669_backend_pyframe_lasti(PyFrameObject *f);
 /* The line number of a frame object during a legacy 'line' event (the
  * interpreter has just set it). */
 int pep669_backend_pyframe_line(PyFrameObject *f);
+/* A frame object's f_locals dict and its version before callbacks run
+ * at a trace event; after them, if the callbacks changed it (made it,
+ * wrote to it), its values go to the frame's variables (3.13's
+ * write-through f_locals, PEP 667), as pep669_backend_frame_unlink does
+ * for the frame events. */
+void pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
+                                        uint64_t *tag);
+void pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
+                                        uint64_t tag);
 /* The frame object of a frame if it has one (borrowed), or NULL. */
 PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
 /* The caller of a frame object (new reference), or NULL. */
@@ -159,6 +168,15 @@ int pep669_backend_frame_delegating(Pep669Frame *frame, int *offset);
  * sets and its POP_EXCEPT puts back.  (Borrowed; NULL: none.) */
 int pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside);
 PyObject *pep669_backend_handler_mark(PyThreadState *ts);
+/* While EXCEPTION_HANDLED's callbacks run, sys.exc_info() is what it was
+ * before the handler (3.11+ push the exception after the event): 3.8-3.10
+ * have made `exc` the handled exception already, when the frame, traced,
+ * is at its handler's start (the previous one is on its value stack,
+ * under `exc`'s triple).  Returns 1 with the thread's triple in saved[]
+ * (owned) and the previous one in its place, else 0 (3.11: always). */
+int pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
+                                PyObject *exc, PyObject *saved[3]);
+void pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3]);
 
 /* ==== the trace trampoline (line-level events) ====
  *

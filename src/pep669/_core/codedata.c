@@ -181,6 +181,9 @@ pep669_code_data_ensure(PyCodeObject *co)
     }
     cd->nunits = pep669_backend_code_units(co);
     cd->version = pep669_registry.version - 1;  /* stale: refresh first */
+    /* (its monitors so far: the global event sets) */
+    memcpy(cd->inst_tools, pep669_registry.global_tools,
+           sizeof(cd->inst_tools));
     PEP669_ASSERT(pep669_registry_live());
     cd->owner = &pep669_registry;
     if (_PyCode_SetExtra((PyObject *)co, pep669_registry.extra_index,
@@ -192,11 +195,32 @@ pep669_code_data_ensure(PyCodeObject *co)
     return cd;
 }
 
+/* The tools in `gone` lost `event` in this code since its last refresh:
+ * their DISABLEs of it here are forgotten (see inst_tools).  What derives
+ * from them is voided as by clear_tool_id.  Returns whether any went. */
+static int
+forget_disables(Pep669CodeData *cd, int event, uint8_t gone)
+{
+    if (cd->disabled_slot[event] == 0 ||
+        cd->disabled_version < pep669_registry.restart_version) {
+        return 0;
+    }
+    uint8_t *map = cd->disabled_maps +
+                   (size_t)(cd->disabled_slot[event] - 1) * (size_t)cd->nunits;
+    uint8_t had = 0;
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        had |= map[u] & gone;
+        map[u] &= (uint8_t)~gone;
+    }
+    return had != 0;
+}
+
 void
 pep669_code_data_refresh(Pep669CodeData *cd)
 {
     Pep669Registry *r = &pep669_registry;
     uint32_t events = 0;
+    int forgot = 0;
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t tools = r->global_tools[ev];
         int local_ev = (ev == PEP669_EV_C_RETURN || ev == PEP669_EV_C_RAISE)
@@ -209,6 +233,11 @@ pep669_code_data_refresh(Pep669CodeData *cd)
         if ((PEP669_LOCAL_EVENTS & (1u << ev)) && (tools & (tools - 1))) {
             cd->multitools = 1;
         }
+        uint8_t gone = (uint8_t)(cd->inst_tools[ev] & ~tools);
+        cd->inst_tools[ev] = tools;
+        if (gone && forget_disables(cd, ev, gone)) {
+            forgot = 1;
+        }
         tools &= r->callback_tools[ev];
         cd->tools[ev] = tools;
         if (tools) {
@@ -220,6 +249,17 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     /* The done cache derives from `tools`: void with it. */
     cd->done_known = 0;
     memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
+    if (forgot) {
+        cd->jump_disables++;
+        cd->line_disables++;
+        if (cd->clone != NULL) {
+            /* made without sites for locations wanted again */
+            PEP669_ASSERT(release_clone != NULL);
+            struct Pep669Clone *cl = cd->clone;
+            cd->clone = NULL;
+            release_clone(cl);
+        }
+    }
 }
 
 uint8_t
@@ -313,8 +353,16 @@ pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
             return -1;
         }
     }
+    uint32_t before = cd->local_events[tool];
     set_local(cd, tool, events);
-    return pep669_registry_changed();
+    if (pep669_registry_changed() < 0) {
+        return -1;
+    }
+    if (before != events) {
+        /* 3.12 instruments the code at once (see inst_tools). */
+        pep669_code_data_refresh(cd);
+    }
+    return 0;
 }
 
 uint32_t

@@ -61,6 +61,17 @@ typedef struct Pep669CodeData {
      * location's CALL tools, otherwise to the code's; see
      * pep669_c_event_disabled). */
     uint8_t multitools;
+    /* The tools with each event in the code's event sets (global | local,
+     * callbacks or not) at its last refresh: 3.12's `active_monitors`.
+     * A refresh that finds a tool gone from an event forgets the tool's
+     * DISABLEs of that event here, as 3.12 re-instruments code whose
+     * monitors changed (the tool gets every location back when it gains
+     * the event again).  3.12 does it when the code starts or resumes,
+     * when set_local_events() changes it, and for every frame on a
+     * thread's stack at each change of the event sets: the refresh is
+     * made at the same points (the hook, pep669_set_local_events,
+     * pep669_frames_update). */
+    uint8_t inst_tools[PEP669_EVENT_COUNT];
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
      * has, per code unit `unit` (byte offset / 2), the mask of tools that
      * returned DISABLE for `ev` there.  Each map has `nunits` bytes, made

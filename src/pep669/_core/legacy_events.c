@@ -86,10 +86,15 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
          * while the callbacks run (f_lineno, f_lasti): the interpreter
          * has only chosen the handler. */
         Pep669FramePos pos;
+        PyObject *saved[3];
+        int hidden = pep669_backend_handled_hide(ts, rec->frame, exc, saved);
         pep669_backend_frame_move(rec->frame, rec->armed_offset, &pos);
         err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
                                  lasti, exc);
         pep669_backend_frame_restore(rec->frame, &pos);
+        if (hidden) {
+            pep669_backend_handled_unhide(ts, saved);
+        }
     }
     Py_DECREF(exc);
     if (err < 0) {
@@ -290,31 +295,51 @@ fire_arrival_events(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     return 0;
 }
 
+/* The legacy tracer's 'line' or 'opcode' event, if it asked for it in
+ * this frame: 3.12+ run sys.settrace as tool 7, whose LINE and
+ * INSTRUCTION callbacks come before those of tools 0-5 at the same
+ * instruction (after the events of the instruction before: C_RETURN,
+ * JUMP, BRANCH).  An exception from it ends the instruction's events. */
+static int
+legacy_first(Pep669Record *rec, PyObject *obj, PyFrameObject *frame,
+             int what, PyObject *arg)
+{
+    if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
+        (what == PyTrace_LINE && !rec->legacy_lines)) {
+        return 0;
+    }
+    return pep669_trace_forward(obj, frame, what, arg);
+}
+
 static int
 on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-        PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+        PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+        PyObject *obj, PyObject *arg)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
     if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
         return -1;
     }
+    uint8_t tools = 0;
     if (rec->moved) {
         /* A JUMP or BRANCH callback moved the frame. */
         rec->moved = 0;
-        return 0;
     }
-    if (rec->region) {
-        region_line(rec, frame, events, lasti);
+    else {
+        if (rec->region) {
+            region_line(rec, frame, events, lasti);
+        }
+        if (line != rec->last_line && line >= 0) {
+            rec->last_line = line;
+            if (events & PEP669_BIT(LINE)) {
+                tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+            }
+        }
     }
-    if (line == rec->last_line || line < 0) {
-        return 0;
+    if (legacy_first(rec, obj, frame, PyTrace_LINE, arg) < 0) {
+        return -1;
     }
-    rec->last_line = line;
-    if (!(events & PEP669_BIT(LINE))) {
-        return 0;
-    }
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
     if (tools == 0) {
         return 0;
     }
@@ -330,7 +355,8 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 
 static int
 on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-          PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+          PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+          PyObject *obj, PyObject *arg)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
@@ -338,7 +364,10 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     if (rec->moved) {
         rec->moved = 0;
-        return 0;
+        return legacy_first(rec, obj, frame, PyTrace_OPCODE, arg);
+    }
+    if (legacy_first(rec, obj, frame, PyTrace_OPCODE, arg) < 0) {
+        return -1;
     }
     const uint8_t *units = (cd != NULL && lasti >= 0 &&
                             (lasti >> 1) < cd->nunits)
@@ -488,7 +517,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
             Pep669CodeData *cd, uint32_t events)
 {
     PyThreadState *ts = PyThreadState_GET();
-    int err = 0;
+    int err = 0, forwarded = 0;
     /* Something may happen: the next line or opcode event comes here
      * first. */
     rec->quiet_units = NULL;
@@ -529,10 +558,10 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         }
         break;
     case PyTrace_LINE:
-        err = on_line(ts, rec, frame, rec->code, cd, events);
+        err = on_line(ts, rec, frame, rec->code, cd, events, obj, arg);
         break;
     case PyTrace_OPCODE:
-        err = on_opcode(ts, rec, frame, rec->code, cd, events);
+        err = on_opcode(ts, rec, frame, rec->code, cd, events, obj, arg);
         break;
     case PyTrace_EXCEPTION:
         if (rec->call_offset >= 0) {
@@ -551,6 +580,16 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
                 break;
             }
         }
+        /* The legacy tracer's 'exception' first (3.12's tool 7, before
+         * the tools' RAISE).  An exception from it replaces the one
+         * raised, with no RAISE of its own: the frame's handler then
+         * looks for it. */
+        if (pep669_trace_forward(obj, frame, what, arg) < 0) {
+            rec->callback_raised = 1;
+            err = raised_instead(ts, rec, frame, cd, events, hooked);
+            break;
+        }
+        forwarded = 1;
         err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
@@ -574,10 +613,8 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
     if (what == PyTrace_OPCODE && rec->exc_seen) {
         check_handler_exit(ts, rec, frame, hooked);
     }
-    /* Only what the legacy tracer asked for in this frame. */
-    if ((what == PyTrace_OPCODE && !rec->legacy_opcodes) ||
-        (what == PyTrace_LINE && !rec->legacy_lines)) {
-        return 0;
+    if (what == PyTrace_OPCODE || what == PyTrace_LINE || forwarded) {
+        return 0;  /* (forwarded first: legacy_first) */
     }
     return pep669_trace_forward(obj, frame, what, arg);
 }
@@ -596,9 +633,13 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
         return -1;
     }
     int origin = pep669_thread.line_origin;
+    void *locals;
+    uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
     int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
                                       line_obj);
+    pep669_backend_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
@@ -700,8 +741,12 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     /* (a callback may move the frame: it is in a trace call) */
     int origin = pep669_thread.line_origin;
+    void *locals;
+    uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
+    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
     int err = trace_inner(obj, frame, what, arg);
+    pep669_backend_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     return err;
 }
@@ -726,11 +771,10 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             /* Not a frame of ours: its events are the legacy tracer's
              * business only, but for the RAISE of a frame that runs
              * without a record for it (PEP669_IDLE_EXC). */
-            if (what == PyTrace_EXCEPTION &&
-                plain_raise(frame, arg) < 0) {
-                return -1;
-            }
-            return pep669_backend_trace_forward(obj, frame, what, arg);
+            int err = pep669_backend_trace_forward(obj, frame, what, arg);
+            /* (the legacy tracer's 'exception' first, as in trace_event) */
+            return (err == 0 && what == PyTrace_EXCEPTION)
+                ? plain_raise(frame, arg) : err;
         }
         if (pep669_thread.unhooked.transit) {
             if (what == PyTrace_RETURN) {
@@ -807,9 +851,15 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             rec->quiet_lines = 1;
             rec->quiet_line_version = version;
         }
+        uint8_t tools = 0;
         if (line != rec->last_line && line >= 0) {
-            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+            tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
             rec->last_line = line;
+        }
+        if (legacy_first(rec, obj, frame, PyTrace_LINE, arg) < 0) {
+            return -1;
+        }
+        {
             if (tools) {
                 PyThreadState *ts = PyThreadState_GET();
                 /* owned */
@@ -826,8 +876,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
                 follow_if_changed(ts, rec, frame, hooked, version, cd, events);
             }
         }
-        return rec->legacy_lines
-            ? pep669_trace_forward(obj, frame, what, arg) : 0;
+        return 0;
     }
     return trace_event(obj, frame, what, arg, rec, hooked, version, cd,
                        events);

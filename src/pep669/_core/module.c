@@ -283,22 +283,27 @@ all_events(PyObject *Py_UNUSED(mod), PyObject *const *Py_UNUSED(args),
     return res;
 }
 
-#define FASTCALL(name, func) \
+/* Each function's __text_signature__ (and a __doc__ of None), as 3.13's
+ * Argument Clinic docstrings give them. */
+#define SIG(name, params) name "($module" params ", /)\n--\n\n"
+#define FASTCALL(name, func, params) \
     {name, (PyCFunction)(void (*)(void))(func), \
-     METH_FASTCALL | METH_KEYWORDS, NULL}
+     METH_FASTCALL | METH_KEYWORDS, SIG(name, params)}
 
 static PyMethodDef monitoring_methods[] = {
-    FASTCALL("use_tool_id", use_tool_id),
-    FASTCALL("clear_tool_id", clear_tool_id),
-    FASTCALL("free_tool_id", free_tool_id),
-    FASTCALL("get_tool", get_tool),
-    FASTCALL("register_callback", register_callback),
-    FASTCALL("get_events", get_events),
-    FASTCALL("set_events", set_events),
-    FASTCALL("get_local_events", get_local_events),
-    FASTCALL("set_local_events", set_local_events),
-    FASTCALL("restart_events", restart_events),
-    FASTCALL("_all_events", all_events),
+    FASTCALL("use_tool_id", use_tool_id, ", tool_id, name"),
+    FASTCALL("clear_tool_id", clear_tool_id, ", tool_id"),
+    FASTCALL("free_tool_id", free_tool_id, ", tool_id"),
+    FASTCALL("get_tool", get_tool, ", tool_id"),
+    FASTCALL("register_callback", register_callback,
+             ", tool_id, event, func"),
+    FASTCALL("get_events", get_events, ", tool_id"),
+    FASTCALL("set_events", set_events, ", tool_id, event_set"),
+    FASTCALL("get_local_events", get_local_events, ", tool_id, code"),
+    FASTCALL("set_local_events", set_local_events,
+             ", tool_id, code, event_set"),
+    FASTCALL("restart_events", restart_events, ""),
+    FASTCALL("_all_events", all_events, ""),
     {NULL, NULL, 0, NULL},
 };
 

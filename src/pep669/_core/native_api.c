@@ -421,27 +421,21 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
     Py_RETURN_NONE;
 }
 
-#define W(name, func, doc) \
+/* __text_signature__ as 3.13's (and 3.14's clear_tool_id): __doc__ None. */
+#define SIG(name, params) name "($module" params ", /)\n--\n\n"
+#define W(name, func, params) \
     {name, (PyCFunction)(void (*)(void))func, \
-     METH_FASTCALL | METH_KEYWORDS, doc}
+     METH_FASTCALL | METH_KEYWORDS, SIG(name, params)}
 
 PyMethodDef pep669_nat_methods[] = {
-    W("set_events", w_set_events,
-      "Set the global events of a tool (BRANCH_LEFT/BRANCH_RIGHT "
-      "included)."),
-    W("get_events", w_get_events, "The global events of a tool."),
-    W("set_local_events", w_set_local_events,
-      "Set the events of a tool for one code object."),
-    W("get_local_events", w_get_local_events,
-      "The events of a tool for one code object."),
-    W("register_callback", w_register_callback,
-      "Register the callback of a tool for one event; returns the previous "
-      "one."),
-    W("restart_events", w_restart_events,
-      "Enable every event disabled by returning DISABLE."),
-    W("_all_events", w_all_events,
-      "The tools of every global event."),
+    W("set_events", w_set_events, ", tool_id, event_set"),
+    W("get_events", w_get_events, ", tool_id"),
+    W("set_local_events", w_set_local_events, ", tool_id, code, event_set"),
+    W("get_local_events", w_get_local_events, ", tool_id, code"),
+    W("register_callback", w_register_callback, ", tool_id, event, func"),
+    W("restart_events", w_restart_events, ""),
+    W("_all_events", w_all_events, ""),
     {"clear_tool_id", (PyCFunction)clear_tool_id, METH_O,
-     "Remove the events and callbacks of a tool (3.14)."},
+     SIG("clear_tool_id", ", tool_id")},
     {NULL, NULL, 0, NULL}
 };

@@ -74,7 +74,7 @@ make_monitoring(void)
         goto error;
     }
     for (PyMethodDef *def = pep669_nat_methods; def->ml_name; def++) {
-        PyObject *f = PyCFunction_NewEx(def, NULL, modname);
+        PyObject *f = PyCFunction_NewEx(def, mod, modname);  /* __self__ */
         int err = f == NULL ? -1 : PyModule_AddObjectRef(mod, def->ml_name, f);
         Py_XDECREF(f);
         if (err < 0) {

@@ -105,6 +105,46 @@ probe_jump(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
  * unpatched once none does.  0, or -1 with an exception (a callback's: the
  * frame raises at the location).  (Out of line: the vectorcall's own C
  * frame stays small.) */
+/* The callbacks of a line probe's site: the edge's branch events, the
+ * jump's JUMP, the location's LINE.  -1 with an exception. */
+static int
+probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+                Pep669CodeData *cd, PyCodeObject *co, Pep669Site *site)
+{
+    int loc = site->loc;
+    if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
+        return -1;
+    }
+    if (site->jump && probe_jump(ts, frame, cd, co, site) < 0) {
+        return -1;
+    }
+    uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
+                               : 0;
+    if (tools != 0) {
+        int line = line_of(co, loc);
+        /* owned */
+        PyObject *line_obj = PyLong_FromLong(line);
+        if (line_obj == NULL) {
+            return -1;
+        }
+        rec->last_line = line;
+        int origin = pep669_thread.line_origin;
+        pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
+        int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
+                                    line_obj);
+        pep669_thread.line_origin = origin;
+        Py_DECREF(line_obj);
+        if (err < 0) {
+            if (rec->pending) {
+                rec->pending = 0;
+                pep669_backend_frame_set_lasti(frame, loc);
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PEP669_NOINLINE int
 fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
                 Pep669Site *site)
@@ -143,35 +183,21 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
     pep669_backend_frame_set_lasti(frame, loc);
-    if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
-        return -1;
+    /* What they write to frame.f_locals goes to the variables (3.13,
+     * PEP 667; as pep669_trace does for traced frames). */
+    void *locals = NULL;
+    uint64_t tag = 0;
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_mark(fo, &locals, &tag);
     }
-    if (site->jump && probe_jump(ts, frame, cd, co, site) < 0) {
-        return -1;
+    int err = probe_callbacks(ts, rec, frame, cd, co, site);
+    fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_sync(fo, locals, tag);
     }
-    uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
-                               : 0;
-    if (tools != 0) {
-        int line = line_of(co, loc);
-        /* owned */
-        PyObject *line_obj = PyLong_FromLong(line);
-        if (line_obj == NULL) {
-            return -1;
-        }
-        rec->last_line = line;
-        int origin = pep669_thread.line_origin;
-        pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
-        int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
-                                    line_obj);
-        pep669_thread.line_origin = origin;
-        Py_DECREF(line_obj);
-        if (err < 0) {
-            if (rec->pending) {
-                rec->pending = 0;
-                pep669_backend_frame_set_lasti(frame, loc);
-            }
-            return -1;
-        }
+    if (err < 0) {
+        return -1;
     }
     (void)pep669_code_events(co, &cd);
     if (rec->pending) {

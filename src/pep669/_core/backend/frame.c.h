@@ -306,6 +306,31 @@ pep669_backend_pyframe_line(PyFrameObject *f)
     return f->f_lineno;
 }
 
+void
+pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
+                                   uint64_t *tag)
+{
+    PyObject *locals = f->f_locals;
+    int ok = (f->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+             PyDict_CheckExact(locals);
+    *dict = ok ? locals : NULL;
+    *tag = ok ? ((PyDictObject *)locals)->ma_version_tag : 0;
+}
+
+void
+pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
+                                   uint64_t tag)
+{
+    PyObject *locals = f->f_locals;
+    if ((f->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+        PyDict_CheckExact(locals) &&
+        ((void *)locals != dict ||
+         ((PyDictObject *)locals)->ma_version_tag != tag)) {
+        /* (it saves and restores the exception being raised) */
+        PyFrame_LocalsToFast(f, 0);
+    }
+}
+
 PyFrameObject *
 pep669_backend_frame_pyframe(Pep669Frame *frame)
 {
@@ -368,6 +393,50 @@ pep669_backend_handler_mark(PyThreadState *ts)
 {
     (void)ts;
     return NULL;
+}
+
+int
+pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
+                            PyObject *exc, PyObject *saved[3])
+{
+    PyFrameObject *f = FRAME(frame);
+    ts = ts != NULL ? ts : PyThreadState_GET();
+    /* (the interpreter keeps the stack top in the frame while it calls
+     * the trace function) */
+#if PY_VERSION_HEX < 0x030A0000
+    PyObject **top = f->f_stacktop;
+#else
+    PyObject **top = f->f_stackdepth >= 0
+        ? f->f_valuestack + f->f_stackdepth : NULL;
+#endif
+    _PyErr_StackItem *ei = ts->exc_info;
+    /* A handler's entry: [prev tb, prev value, prev type, tb, exc, type],
+     * exc the handled exception (prev value and tb may be NULL). */
+    if (top == NULL || top - f->f_valuestack < 6 || top[-2] != exc ||
+        ei == NULL || ei->exc_value != exc || top[-1] != ei->exc_type) {
+        return 0;
+    }
+    saved[0] = ei->exc_type;
+    saved[1] = ei->exc_value;
+    saved[2] = ei->exc_traceback;
+    ei->exc_type = top[-4] == Py_None ? NULL : Py_XNewRef(top[-4]);
+    ei->exc_value = Py_XNewRef(top[-5]);
+    ei->exc_traceback = Py_XNewRef(top[-6]);
+    return 1;
+}
+
+void
+pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3])
+{
+    _PyErr_StackItem *ei = (ts != NULL ? ts : PyThreadState_GET())->exc_info;
+    PyObject *type = ei->exc_type, *value = ei->exc_value,
+             *tb = ei->exc_traceback;
+    ei->exc_type = saved[0];
+    ei->exc_value = saved[1];
+    ei->exc_traceback = saved[2];
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
 }
 
 int

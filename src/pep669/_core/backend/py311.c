@@ -576,6 +576,31 @@ pep669_backend_pyframe_line(PyFrameObject *f)
     return f->f_lineno;
 }
 
+void
+pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
+                                   uint64_t *tag)
+{
+    PyObject *locals = f->f_frame->f_locals;
+    int ok = (f->f_frame->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+             PyDict_CheckExact(locals);
+    *dict = ok ? locals : NULL;
+    *tag = ok ? ((PyDictObject *)locals)->ma_version_tag : 0;
+}
+
+void
+pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
+                                   uint64_t tag)
+{
+    PyObject *locals = f->f_frame->f_locals;
+    if ((f->f_frame->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
+        PyDict_CheckExact(locals) &&
+        ((void *)locals != dict ||
+         ((PyDictObject *)locals)->ma_version_tag != tag)) {
+        /* (it saves and restores the exception being raised) */
+        PyFrame_LocalsToFast(f, 0);
+    }
+}
+
 PyFrameObject *
 pep669_backend_frame_pyframe(Pep669Frame *frame)
 {
@@ -800,6 +825,20 @@ pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
 
 /* The handled exception: PUSH_EXC_INFO at a handler's start makes it the
  * one caught, POP_EXCEPT at its end puts the one before back. */
+int
+pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
+                            PyObject *exc, PyObject *saved[3])
+{
+    (void)ts, (void)frame, (void)exc, (void)saved;
+    return 0;  /* (3.11 pushes the exception after the event, as 3.12) */
+}
+
+void
+pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3])
+{
+    (void)ts, (void)saved;
+}
+
 PyObject *
 pep669_backend_handler_mark(PyThreadState *ts)
 {

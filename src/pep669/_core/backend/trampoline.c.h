@@ -52,17 +52,20 @@ static int
 trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     int forward, lasti = PEP669_TRAMPOLINE_LASTI(frame);
+    int line = frame->f_lineno;
     uint8_t tools;
     if (pep669_trace_quiet_line(PEP669_TRAMPOLINE_FRAME(frame), lasti,
-                                frame->f_lineno, &tools, &forward) < 0) {
+                                line, &tools, &forward) < 0) {
         return pep669_trace(obj, frame, what, arg);
     }
-    if (tools != 0 &&
-        pep669_trace_fire_line(frame, lasti, frame->f_lineno, tools) < 0) {
+    /* The legacy tracer first, as 3.12's tool 7 (legacy_events.c,
+     * legacy_first): its exception ends the line's events. */
+    if (forward && legacy_func != NULL &&
+        pep669_trace_forward(obj, frame, what, arg) < 0) {
         return -1;
     }
-    return (forward && legacy_func != NULL)
-        ? pep669_trace_forward(obj, frame, what, arg) : 0;
+    return tools != 0 ? pep669_trace_fire_line(frame, lasti, line, tools)
+                      : 0;
 }
 
 static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,

@@ -1,0 +1,156 @@
+"""How long a DISABLE lasts when the tool's events change.
+
+3.12/3.13 keep DISABLE in the code's instrumentation: a location a tool
+DISABLEd stays off until restart_events(), or until the code is
+instrumented again at a time when the tool no longer has the event there
+(its monitors changed): then the tool gets every location back once it
+gains the event again.  The code is instrumented when it starts or
+resumes, when set_local_events() changes it, and (every frame on the
+stack) at each set_events().  Measured on native 3.12.1 and 3.13.0; these
+tests run natively there.
+"""
+
+import sys
+import unittest
+
+from tests.support import MonitoringTestCase, events, monitoring, pep669
+
+E = events
+
+
+def f():
+    x = 1
+    return x
+
+
+class DisableLifetimeTest(MonitoringTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.use_tool(0, 'a')
+        self.seen = []
+
+    def disable_once(self, event, run=f):
+        """The tool DISABLEs `event` everywhere in `run`'s code."""
+        monitoring.register_callback(0, event, lambda *a: monitoring.DISABLE)
+        monitoring.set_events(0, event)
+        run()
+        monitoring.set_events(0, 0)
+
+    def record_after(self, event, run=f):
+        monitoring.register_callback(
+            0, event, lambda code, *a: self.seen.append(code.co_name))
+        monitoring.set_events(0, event)
+        try:
+            run()
+        finally:
+            monitoring.set_events(0, 0)
+            monitoring.register_callback(0, event, None)
+        return [n for n in self.seen if n == run.__name__]
+
+    def other_tool_runs(self, run=f):
+        """Another tool has an event while `run` runs: the code is
+        instrumented (natively at its RESUME; pep669's hook refreshes)."""
+        if monitoring.get_tool(1) is None:
+            self.use_tool(1, 'b')
+        monitoring.register_callback(1, E.PY_RETURN, lambda *a: None)
+        monitoring.set_events(1, E.PY_RETURN)
+        run()
+        monitoring.set_events(1, 0)
+        monitoring.register_callback(1, E.PY_RETURN, None)
+
+    def test_kept_when_code_did_not_run_meanwhile(self):
+        for event in (E.PY_START, E.LINE):
+            with self.subTest(event=event):
+                self.disable_once(event)
+                self.assertEqual(self.record_after(event), [])
+                monitoring.restart_events()
+                self.seen.clear()
+
+    def test_forgotten_when_code_ran_without_the_event(self):
+        for event in (E.PY_START, E.LINE):
+            with self.subTest(event=event):
+                self.disable_once(event)
+                self.other_tool_runs()
+                want = ['f'] if event == E.PY_START else ['f', 'f']
+                self.assertEqual(self.record_after(event), want)
+                self.seen.clear()
+
+    def test_forgotten_when_set_local_events_changed_the_code(self):
+        for event, other in ((E.PY_START, E.LINE), (E.LINE, E.PY_START)):
+            with self.subTest(event=event):
+                self.disable_once(event)
+                self.set_local_events(0, f.__code__, other)
+                self.set_local_events(0, f.__code__, 0)
+                want = ['f'] if event == E.PY_START else ['f', 'f']
+                self.assertEqual(self.record_after(event), want)
+                self.seen.clear()
+
+    def test_forgotten_on_probes(self):
+        # Runs after the first go on line probes (3.8-3.11): the clone
+        # made without the DISABLEd locations goes with them.
+        def h():
+            y = 1
+            return y
+        monitoring.register_callback(0, E.LINE, lambda *a: monitoring.DISABLE)
+        monitoring.set_events(0, E.LINE)
+        for _ in range(4):
+            h()
+        monitoring.set_events(0, 0)
+        self.other_tool_runs(h)
+        self.assertEqual(self.record_after(E.LINE, h), ['h', 'h'])
+        self.seen.clear()
+        self.assertEqual(self.record_after(E.LINE, h), ['h', 'h'])
+
+    def test_kept_when_set_local_events_changes_nothing(self):
+        self.disable_once(E.LINE)
+        self.set_local_events(0, f.__code__, 0)
+        self.assertEqual(self.record_after(E.LINE), [])
+
+    def test_kept_while_the_tool_keeps_the_event(self):
+        # The tool keeps LINE locally while its global LINE goes and
+        # comes back: its monitors never lost LINE.
+        self.disable_once(E.LINE)
+        self.set_local_events(0, f.__code__, E.LINE)
+        monitoring.register_callback(0, E.LINE, None)
+        self.other_tool_runs()
+        self.assertEqual(self.record_after(E.LINE), [])
+        self.set_local_events(0, f.__code__, 0)
+
+    def test_running_frame_is_instrumented_at_set_events(self):
+        counts = []
+        first = g.__code__.co_firstlineno + 2
+
+        def line(code, lineno):
+            if code is g.__code__ and lineno == first:
+                counts.append(lineno)
+                return monitoring.DISABLE
+
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_events(0, E.LINE)
+        try:
+            g()
+        finally:
+            monitoring.set_events(0, 0)
+            monitoring.register_callback(0, E.LINE, None)
+        # iteration 0 (DISABLE), then, the frame re-instrumented by
+        # set_events(0, 0), iteration 1 (DISABLE again); not iteration 2.
+        self.assertEqual(len(counts), 2)
+
+    def test_restart_events_still_forgets_everything(self):
+        self.disable_once(E.PY_START)
+        monitoring.restart_events()
+        self.assertEqual(self.record_after(E.PY_START), ['f'])
+
+
+def g():
+    for i in range(3):
+        x = i
+        if i == 0:
+            monitoring.set_events(0, 0)
+            monitoring.set_events(0, E.LINE)
+    return x
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,223 @@
+"""The order of a legacy tracer's events and the tools' events.
+
+3.12+ run sys.settrace and sys.setprofile as tools 7 and 6 over
+sys.monitoring, and call the tools of one event highest first: the legacy
+tracer's 'line' comes before the tools' LINE at the same instruction, its
+'opcode' before INSTRUCTION, and an exception from it ends the
+instruction's events (the tools get no LINE there).  A jump it makes by
+assigning f_lineno in 'line' leaves the tools their LINE of the line it
+left (the frame already at the new line).  Measured on native 3.12.1 and
+3.13.0; these tests run natively there.
+"""
+
+import sys
+import unittest
+
+from tests.support import MonitoringTestCase, events, monitoring
+
+E = events
+BEFORE_312 = sys.version_info < (3, 12)
+
+
+def straight():
+    a = 1
+    a = 2
+    a = 3
+    return a
+
+
+def raising():
+    b = 1
+    raise KeyError(b)
+
+
+def handles():
+    try:
+        raise KeyError(1)
+    except Exception as e:
+        return type(e).__name__
+
+
+def calls():
+    return len('ab')
+
+
+def gen():
+    yield 1
+
+
+def resumes():
+    for _ in gen():
+        pass
+
+
+FIRST = straight.__code__.co_firstlineno
+
+
+class LegacyOrderTest(MonitoringTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.use_tool(0, 'order')
+        self.out = []
+        self.codes = ()
+        self.mode = {}
+        self.addCleanup(sys.settrace, None)
+        self.addCleanup(sys.setprofile, None)
+
+    def tracer(self, frame, event, arg):
+        if frame.f_code in self.codes:
+            rel = frame.f_lineno - frame.f_code.co_firstlineno
+            self.out.append(('trace', event, rel))
+            if self.mode.get('opcodes'):
+                frame.f_trace_opcodes = True
+            if event == 'line' and rel == self.mode.get('jump_at'):
+                frame.f_lineno += 2
+            if event == 'line' and rel == self.mode.get('raise_at'):
+                raise ValueError('tracer')
+        return self.tracer
+
+    def profiler(self, frame, event, arg):
+        if frame.f_code in self.codes:
+            name = getattr(arg, '__name__', None) if event.startswith('c_') \
+                else None
+            self.out.append(('prof', event, name))
+
+    def register(self, *names):
+        mask = 0
+        for name in names:
+            ev = getattr(E, name)
+            mask |= ev
+
+            def cb(code, *args, name=name):
+                if code not in self.codes:
+                    return
+                if name == 'LINE':
+                    rel = args[0] - code.co_firstlineno
+                    here = sys._getframe(1).f_lineno - code.co_firstlineno
+                    self.out.append(('tool', name, rel, here))
+                elif name in ('CALL', 'C_RETURN'):
+                    self.out.append(('tool', name, args[1].__name__))
+                else:
+                    self.out.append(('tool', name))
+            monitoring.register_callback(0, ev, cb)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        monitoring.set_events(0, mask)
+        self.addCleanup(monitoring.set_events, 0, 0)
+
+    def run_traced(self, func, trace=True, profile=False):
+        self.codes = (func.__code__, gen.__code__)
+        if trace:
+            sys.settrace(self.tracer)
+        if profile:
+            sys.setprofile(self.profiler)
+        try:
+            func()
+        except Exception as e:
+            self.out.append(('raised', type(e).__name__))
+        finally:
+            sys.settrace(None)
+            sys.setprofile(None)
+        return [x for x in self.out if x[1] not in ('call', 'return')
+                or x[0] == 'prof']
+
+    def test_line_before_tools_line(self):
+        self.register('LINE')
+        self.assertEqual(self.run_traced(straight), [
+            ('trace', 'line', 1), ('tool', 'LINE', 1, 1),
+            ('trace', 'line', 2), ('tool', 'LINE', 2, 2),
+            ('trace', 'line', 3), ('tool', 'LINE', 3, 3),
+            ('trace', 'line', 4), ('tool', 'LINE', 4, 4),
+        ])
+
+    @unittest.skipIf(sys.version_info[:2] == (3, 12),
+                     "3.12.1 drops the tracer's 'opcode' events next to "
+                     "INSTRUCTION (docs/differences.md)")
+    def test_opcode_before_instruction(self):
+        self.register('LINE', 'INSTRUCTION')
+        self.mode['opcodes'] = True
+        got = self.run_traced(straight)
+        # each instruction: the tracer's event first, then the tool's
+        kinds = [(x[0], x[1]) for x in got]
+        pairs = list(zip(kinds[::2], kinds[1::2]))
+        self.assertEqual(set(pairs), {(('trace', 'line'), ('tool', 'LINE')),
+                                      (('trace', 'opcode'),
+                                       ('tool', 'INSTRUCTION'))}, got)
+        self.assertEqual(kinds[:2], [('trace', 'line'), ('tool', 'LINE')])
+
+    def test_jump_by_tracer(self):
+        self.register('LINE')
+        self.mode['jump_at'] = 1
+        self.assertEqual(self.run_traced(straight), [
+            ('trace', 'line', 1), ('tool', 'LINE', 1, 3),
+            ('trace', 'line', 4), ('tool', 'LINE', 4, 4),
+        ])
+
+    def test_tracer_raises_at_line(self):
+        self.register('LINE')
+        self.mode['raise_at'] = 2
+        self.assertEqual(self.run_traced(straight), [
+            ('trace', 'line', 1), ('tool', 'LINE', 1, 1),
+            ('trace', 'line', 2),
+            ('raised', 'ValueError'),
+        ])
+
+    def test_tracer_raises_at_exception(self):
+        self.register('RAISE', 'EXCEPTION_HANDLED')
+        self.codes = (handles.__code__,)
+
+        def tracer(frame, event, arg):
+            if frame.f_code in self.codes and event == 'exception' and \
+                    arg[0] is KeyError:
+                self.out.append(('trace', event, arg[0].__name__))
+                raise ValueError('tracer')
+            return tracer
+        sys.settrace(tracer)
+        try:
+            result = handles()
+        finally:
+            sys.settrace(None)
+        self.assertEqual(result, 'ValueError')
+        self.assertEqual(self.out, [('trace', 'exception', 'KeyError'),
+                                    ('tool', 'EXCEPTION_HANDLED')])
+
+    # Known differences on 3.8-3.11 (docs/differences.md, "Order of a
+    # legacy tracer's events and the tools' events").
+
+    @unittest.skipIf(BEFORE_312, "3.8-3.11: PY_START before 'call'")
+    def test_call_before_py_start(self):
+        self.register('PY_START', 'PY_RESUME')
+        self.codes = (resumes.__code__, gen.__code__)
+        sys.settrace(self.tracer)
+        try:
+            resumes()
+        finally:
+            sys.settrace(None)
+        starts = [x[:2] for x in self.out
+                  if x[1] in ('call', 'PY_START', 'PY_RESUME')]
+        self.assertEqual(starts, [
+            ('trace', 'call'), ('tool', 'PY_START'),
+            ('trace', 'call'), ('tool', 'PY_START'),
+            ('trace', 'call'), ('tool', 'PY_RESUME'),
+        ])
+
+    def test_exception_before_raise(self):
+        self.register('RAISE')
+        got = self.run_traced(raising)
+        self.assertEqual(
+            [x for x in got if x[1] in ('exception', 'RAISE')],
+            [('trace', 'exception', 2), ('tool', 'RAISE')])
+
+    @unittest.skipIf(BEFORE_312, "3.8-3.11: CALL before 'c_call'")
+    def test_c_call_before_call(self):
+        self.register('CALL', 'C_RETURN', 'C_RAISE')
+        got = self.run_traced(calls, trace=False, profile=True)
+        self.assertEqual(got[1:], [
+            ('prof', 'c_call', 'len'), ('tool', 'CALL', 'len'),
+            ('prof', 'c_return', 'len'), ('tool', 'C_RETURN', 'len'),
+            ('prof', 'return', None),
+        ])
+
+
+if __name__ == "__main__":
+    unittest.main()
