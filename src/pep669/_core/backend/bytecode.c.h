@@ -141,11 +141,13 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     return in.unit * (int)sizeof(_Py_CODEUNIT);
 }
 
-void
-pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+/* pep669_backend_step of the instruction at `unit` of code[0 .. units-1]
+ * (`size` bytes). */
+static inline void
+step_at(const _Py_CODEUNIT *code, int units, int size, int unit,
+        Pep669Step *step)
 {
-    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
-    Pep669Instr in = instr_decode(co, offset);
+    Pep669Instr in = instr_at(code, units, unit);
     int flow = op_flow[in.op];
     int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
     step->at = in.unit * (int)sizeof(_Py_CODEUNIT);
@@ -160,6 +162,29 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
         step->target = flow_target(flow, &in, after);
         step->known = step->target < size;
     }
+}
+
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    step_at(PEP669_CODE(co), (int)PEP669_CODE_UNITS(co),
+            (int)PyBytes_GET_SIZE(co->co_code),
+            offset / (int)sizeof(_Py_CODEUNIT), step);
+}
+
+int
+pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
+                     int max)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co);
+    int size = (int)PyBytes_GET_SIZE(co->co_code), n = 0;
+    for (int off = offset; off < size && n < max; n++) {
+        step_at(code, units, size, off / (int)sizeof(_Py_CODEUNIT),
+                &steps[n]);
+        off = steps[n].after;
+    }
+    return n;
 }
 
 int

@@ -10,10 +10,13 @@
 #  error "py311_flow.h is included by backend/py311.c only"
 #endif
 
-void
-pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+/* pep669_backend_step of the instruction at `unit` of co's running
+ * bytecode code[0 .. units-1]. */
+static inline void
+p11_step_at(PyCodeObject *co, const _Py_CODEUNIT *code, int units, int unit,
+            Pep669Step *step)
 {
-    Pep669Instr in = instr_decode(co, offset);
+    Pep669Instr in = instr_at(code, units, unit);
     int op = in.op, oparg = in.arg, after = instr_next(in);
     int kind = -1, cls = 0, next = after < Py_SIZE(co) ? after * UNIT : -1;
     int target = -1, known = 1;
@@ -63,6 +66,25 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
     step->known = known;
     step->next = next;
     step->target = target;
+}
+
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    p11_step_at(co, PEP669_CODE(co), (int)Py_SIZE(co), offset / UNIT, step);
+}
+
+int
+pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
+                     int max)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)Py_SIZE(co), n = 0;
+    for (int unit = offset / UNIT; unit < units && n < max; n++) {
+        p11_step_at(co, code, units, unit, &steps[n]);
+        unit = steps[n].after / UNIT;
+    }
+    return n;
 }
 
 
