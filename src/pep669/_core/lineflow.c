@@ -30,29 +30,37 @@ pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
 }
 
 /* The unit map's bits of the instruction `st` describes, which starts at
- * `off` (its first prefix), into units[]. */
+ * `off` (its first prefix), into units[] (new, zeroed). */
 static inline void
 map_instruction(uint8_t *units, int off, const Pep669Step *st)
 {
-    int at = st->at, cls = st->cls;
+    int at = st->at, cls = st->cls, kind = st->kind;
+    /* (the bits in locals, stored once: the map is new and zeroed, and
+     * each unit is one instruction's) */
+    uint8_t at_bits = PEP669_UNIT_INSTR, off_bits = 0;
+    if (kind >= 0) {
+        at_bits |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                          : PEP669_UNIT_BRANCH;
+        off_bits |= PEP669_UNIT_JUMP_EVENT;
+    }
+    if (cls & PEP669_INSTR_CALL) {
+        off_bits |= PEP669_UNIT_CALL_EVENT;
+    }
+    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
+        off_bits |= PEP669_UNIT_RERAISE_EVENT;
+    }
+    if (cls & PEP669_INSTR_QUIET_BACK) {
+        at_bits |= PEP669_UNIT_QUIET_BACK;
+    }
+    if (off == at) {
+        units[at >> 1] = at_bits | off_bits;
+        return;
+    }
     for (int u = off >> 1; u < at >> 1; u++) {
         units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
     }
-    units[at >> 1] |= PEP669_UNIT_INSTR;
-    if (st->kind >= 0) {
-        units[at >> 1] |= st->kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
-                                                     : PEP669_UNIT_BRANCH;
-        units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
-    }
-    if (cls & PEP669_INSTR_CALL) {
-        units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
-    }
-    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
-        units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
-    }
-    if (cls & PEP669_INSTR_QUIET_BACK) {
-        units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
-    }
+    units[off >> 1] |= off_bits;
+    units[at >> 1] = at_bits;
 }
 
 /* A new unit map (zeroed, nunits + 1 bytes); NULL without memory. */
@@ -167,12 +175,16 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
 #define ARRIVAL_UNSURE 16
 
 /* Per NODE, in Flow.edge: of its two successors (next, target), whether
- * legacy tracing reports a line on the way there (REPORTS_LINE) and
- * whether it has the instruction's line (computed once, in pass 1). */
+ * legacy tracing reports a line on the way there (pep669_line_reported),
+ * whether
+ * it has the instruction's line and whether it can be a LINE location
+ * (from the first line on, with a line) (computed once, in pass 1). */
 #define NEXT_REPORTS 1
 #define NEXT_SAME 2
 #define TARGET_REPORTS 4
 #define TARGET_SAME 8
+#define NEXT_LINE 16
+#define TARGET_LINE 32
 
 /* Per unit, in Flow.start: a LINE location, reached by the frame's flow,
  * or by an exception handler. */
@@ -209,10 +221,31 @@ typedef struct {
     uint8_t *start;     /* START_* */
 } Flow;
 
-/* Does arriving at `to` from `from` make legacy tracing report a line?
- * (pep669_reports_line, from the pass's locals) */
-#define REPORTS_LINE(from, to) \
-    pep669_line_reported(lines, line_rule, units, (from), (to))
+/* The edge from the instruction at `from`, on line `line`, to `to` (in
+ * the code), in NEXT_* bits (pep669_line_reported written out with the
+ * lines it reads once). */
+static inline uint8_t
+edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
+          int line, int to, int first)
+{
+    int to_line = lines[to >> 1], reports;
+    uint8_t bits = (to_line == line ? NEXT_SAME : 0) |
+                   (to_line >= 0 && to >= first ? NEXT_LINE : 0);
+    if (line_rule == PEP669_LINES_WINDOW) {
+        reports = to < from || (to >> 1) == 0 ||
+                  to_line != lines[(to >> 1) - 1];
+    }
+    else {
+        reports = to_line >= 0 &&
+                  (to_line != line ||
+                   (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+    }
+    return bits | (reports ? NEXT_REPORTS : 0);
+}
+
+/* The same bits of a jump's edge, as TARGET_* */
+#define AS_TARGET(bits) \
+    ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
 
 /* Small code's work arrays are on the C stack (bytes; a 20-line function
  * of about 100 units needs about 2,000). */
@@ -294,7 +327,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
  * and how (Flow.edge), and the places entered from elsewhere or from another
  * line without a line event (MIXED: handlers, the instruction after a
  * return point, edges without a line event to another line), each onto
- * the work list of pass 2 once.  (REPORTS_LINE of a backward edge reads
+ * the work list of pass 2 once.  (edge_bits of a backward edge reads
  * the unit map at its target, which this pass has mapped already when it
  * makes the map.) */
 static void
@@ -342,13 +375,14 @@ build_graph(Flow *f)
             next = next < end ? next : -1;
             next_of[u] = next;
             target_of[u] = target;
+            int line = lines[u];
             if (next >= 0) {
-                how |= (REPORTS_LINE(off, next) ? NEXT_REPORTS : 0) |
-                       (lines[next >> 1] == lines[u] ? NEXT_SAME : 0);
+                how |= edge_bits(lines, line_rule, units, off, line, next,
+                                 first);
             }
             if (target >= 0) {
-                how |= (REPORTS_LINE(off, target) ? TARGET_REPORTS : 0) |
-                       (lines[target >> 1] == lines[u] ? TARGET_SAME : 0);
+                how |= AS_TARGET(edge_bits(lines, line_rule, units, off,
+                                           line, target, first));
             }
             edge[u] = how;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
@@ -516,7 +550,7 @@ static void
 mark_line_starts(Flow *f)
 {
     const uint8_t *node = f->node, *edge = f->edge;
-    const int *lines = f->lines, *next = f->next, *target = f->target;
+    const int *next = f->next, *target = f->target;
     int first = f->first;
     uint8_t *start = f->start, *mixed = f->mixed, *reach = f->cd->unit_flow;
     uint8_t reached = 0;
@@ -535,7 +569,7 @@ mark_line_starts(Flow *f)
         int to = next[u];
         if (to >= 0) {
             /* going on: to a return point's next, or with a new line */
-            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0 &&
+            if ((way & NEXT_LINE) &&
                 ((flags & NODE_RETURN) ||
                  ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
                 start[to >> 1] |= how;
@@ -547,7 +581,7 @@ mark_line_starts(Flow *f)
          * line */
         to = target[u];
         if (to >= 0) {
-            if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
+            if (way & TARGET_LINE) {
                 if (flags & NODE_HANDLER) {
                     start[to >> 1] |= (flags & NODE_FLOW_TARGET)
                                           ? how : START_HANDLER;
@@ -712,9 +746,11 @@ done:
 #undef NEXT_SAME
 #undef TARGET_REPORTS
 #undef TARGET_SAME
+#undef NEXT_LINE
+#undef TARGET_LINE
+#undef AS_TARGET
 #undef START_FLOW
 #undef START_HANDLER
-#undef REPORTS_LINE
 
 int
 pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
