@@ -152,8 +152,11 @@ step_at(const _Py_CODEUNIT *code, int units, int size, int unit,
     int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
     step->at = in.unit * (int)sizeof(_Py_CODEUNIT);
     step->after = after;
-    step->kind = (flow & FLOW_JUMP) ? PEP669_EV_JUMP
-                 : (flow & FLOW_BRANCH) ? PEP669_EV_BRANCH : -1;
+    /* (by FLOW_JUMP and FLOW_BRANCH: a load, not two tests) */
+    static const int8_t kind_of[4] = {-1, PEP669_EV_JUMP, PEP669_EV_BRANCH,
+                                      PEP669_EV_JUMP};
+    _Static_assert(FLOW_JUMP == 8 && FLOW_BRANCH == 16, "kind_of's index");
+    step->kind = kind_of[(flow >> 3) & 3];
     step->cls = op_class[in.op];
     step->next = after < size && !(flow & FLOW_STOPS) ? after : -1;
     step->target = -1;

@@ -113,42 +113,42 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
      * others: the same line).  Units past the table have none. */
     const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(co->co_linetable);
     const uint8_t *limit = p + PyBytes_GET_SIZE(co->co_linetable);
-    int line = co->co_firstlineno, entry = -1, end = 0, n = (int)Py_SIZE(co);
-    /* (one loop over the units, an entry read where the last one ends:
-     * entries cover one to eight units) */
-    for (int unit = 0; unit < n; unit++) {
-        if (unit == end) {
-            if (p >= limit) {
-                entry = -1;
-                end = n;
-            }
-            else {
-                int byte = *p, kind = (byte >> 3) & 15;
-                end = unit + (byte & 7) + 1;
-                switch (kind) {
-                case 15:
-                    entry = -1;
-                    break;
-                case 13:
-                case 14:
-                    line += p11_signed_varint(p + 1);
-                    entry = line;
-                    break;
-                case 11:
-                case 12:
-                    line += kind - 10;
-                    entry = line;
-                    break;
-                default:
-                    entry = line;
-                    break;
-                }
-                do {
-                    p++;
-                } while (p < limit && !(*p & 128));
-            }
+    int line = co->co_firstlineno, unit = 0, n = (int)Py_SIZE(co);
+    /* (an entry at a time, its units filled in a run: entries cover one
+     * to eight units) */
+    while (unit < n && p < limit) {
+        int byte = *p, kind = (byte >> 3) & 15, entry;
+        int end = unit + (byte & 7) + 1;
+        switch (kind) {
+        case 15:
+            entry = -1;
+            break;
+        case 13:
+        case 14:
+            line += p11_signed_varint(p + 1);
+            entry = line;
+            break;
+        case 11:
+        case 12:
+            line += kind - 10;
+            entry = line;
+            break;
+        default:
+            entry = line;
+            break;
         }
-        lines[unit] = entry;
+        do {
+            p++;
+        } while (p < limit && !(*p & 128));
+        if (end > n) {
+            end = n;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = entry;
+        }
+    }
+    for (; unit < n; unit++) {
+        lines[unit] = -1;
     }
     return PEP669_LINES_CHANGE;
 }
