@@ -202,28 +202,32 @@ pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
-    /* What PyCode_Addr2Line() computes, in one pass. */
-    PyCodeAddressRange bounds;
+    /* What PyCode_Addr2Line() computes, read straight from the line table
+     * (Objects/lnotab_notes.txt): pairs of an offset delta (unsigned
+     * byte) and a line delta (signed byte; -128: no line) each covering
+     * the next delta bytes (none: the line moves all the same).  Units
+     * past the table have none. */
+    const unsigned char *p =
+        (const unsigned char *)PyBytes_AS_STRING(co->co_linetable);
+    const unsigned char *limit = p + PyBytes_GET_SIZE(co->co_linetable);
     int units = (int)pep669_backend_code_units(co);
-    bounds.opaque.lo_next = PyBytes_AS_STRING(co->co_linetable);
-    bounds.opaque.limit = bounds.opaque.lo_next +
-                          PyBytes_GET_SIZE(co->co_linetable);
-    bounds.opaque.computed_line = co->co_firstlineno;
-    bounds.ar_start = -1;
-    bounds.ar_end = 0;
-    bounds.ar_line = -1;
-    for (int unit = 0; unit < units;) {
-        int at = unit * (int)sizeof(_Py_CODEUNIT);
-        int line = _PyCode_CheckLineNumber(at, &bounds);
-        /* (the whole range it found has that line) */
-        int end = bounds.ar_start <= at && at < bounds.ar_end
-            ? (bounds.ar_end + 1) / (int)sizeof(_Py_CODEUNIT) : unit + 1;
+    int line = co->co_firstlineno, unit = 0;
+    for (; p + 1 < limit && unit < units; p += 2) {
+        int ldelta = (signed char)p[1], entry = -1;
+        int end = unit + p[0] / (int)sizeof(_Py_CODEUNIT);
+        if (ldelta != -128) {
+            line += ldelta;
+            entry = line;
+        }
         if (end > units) {
             end = units;
         }
         for (; unit < end; unit++) {
-            lines[unit] = line;
+            lines[unit] = entry;
         }
+    }
+    for (; unit < units; unit++) {
+        lines[unit] = -1;
     }
     return PEP669_LINES_CHANGE;
 }
