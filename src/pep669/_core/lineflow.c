@@ -475,20 +475,25 @@ mark_reached(Flow *f)
         node[first >> 1] |= NODE_REACHED;
         stack[nstack++] = first >> 1;
     }
+    /* (the fall-through edges walked without the work list: only jump
+     * targets go on it) */
     while (nstack > 0) {
         int u = stack[--nstack];
-        uint8_t flags = node[u];
-        int to = next[u];
-        if (to >= 0 && (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+        for (;;) {
+            uint8_t flags = node[u];
+            int to = target[u];
+            if (to >= 0 &&
+                (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
+                (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+                node[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
+            }
+            to = next[u];
+            if (to < 0 || (node[to >> 1] & (NODE | NODE_REACHED)) != NODE) {
+                break;
+            }
             node[to >> 1] |= NODE_REACHED;
-            stack[nstack++] = to >> 1;
-        }
-        to = target[u];
-        if (to >= 0 &&
-            (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
-            (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
-            node[to >> 1] |= NODE_REACHED;
-            stack[nstack++] = to >> 1;
+            u = to >> 1;
         }
     }
     if (cd->unit_flow == NULL) {
