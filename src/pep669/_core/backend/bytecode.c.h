@@ -235,22 +235,31 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
-    /* What PyCode_Addr2Line() computes, a line-table window at a time. */
+    /* What PyCode_Addr2Line() computes, read straight from co_lnotab
+     * (Objects/lnotab_notes.txt): pairs of an offset increment (unsigned
+     * byte) and a line increment (signed byte) that applies from that
+     * offset on; the units before each entry's offset have the line before
+     * it (an odd offset, from an increment split in parts, is inside a
+     * unit: that unit has the line before). */
+    const unsigned char *p =
+        (const unsigned char *)PyBytes_AS_STRING(co->co_lnotab);
+    const unsigned char *limit = p + PyBytes_GET_SIZE(co->co_lnotab);
     int units = (int)pep669_backend_code_units(co);
-    for (int unit = 0; unit < units;) {
-        PyAddrPair bounds;
-        int line = _PyCode_CheckLineNumber(
-            co, unit * (int)sizeof(_Py_CODEUNIT), &bounds);
-        int end = bounds.ap_upper / (int)sizeof(_Py_CODEUNIT);
-        if (end > units || bounds.ap_upper == INT_MAX) {
+    int line = co->co_firstlineno, unit = 0, addr = 0;
+    for (; p + 1 < limit && unit < units; p += 2) {
+        int end;
+        addr += p[0];
+        end = (addr + 1) / (int)sizeof(_Py_CODEUNIT);
+        if (end > units) {
             end = units;
-        }
-        if (end <= unit) {
-            end = unit + 1;
         }
         for (; unit < end; unit++) {
             lines[unit] = line;
         }
+        line += (signed char)p[1];
+    }
+    for (; unit < units; unit++) {
+        lines[unit] = line;
     }
     return PEP669_LINES_WINDOW;
 }
