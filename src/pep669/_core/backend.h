@@ -283,6 +283,11 @@ typedef struct {
     int target;
 } Pep669Step;
 void pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step);
+/* The same of up to `max` instructions in order, from the one that starts
+ * at `offset` to the end of the code, into steps[]; returns how many (0:
+ * none left). */
+int pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
+                         int max);
 /* Exception handlers that are not among pep669_backend_flow()'s targets
  * (3.11's exception table): their offsets into handlers[0 .. max-1];
  * returns how many there are (which may exceed max). */

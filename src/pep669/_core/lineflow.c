@@ -30,29 +30,37 @@ pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
 }
 
 /* The unit map's bits of the instruction `st` describes, which starts at
- * `off` (its first prefix), into units[]. */
+ * `off` (its first prefix), into units[] (new, zeroed). */
 static inline void
 map_instruction(uint8_t *units, int off, const Pep669Step *st)
 {
-    int at = st->at, cls = st->cls;
+    int at = st->at, cls = st->cls, kind = st->kind;
+    /* (the bits in locals, stored once: the map is new and zeroed, and
+     * each unit is one instruction's) */
+    uint8_t at_bits = PEP669_UNIT_INSTR, off_bits = 0;
+    if (kind >= 0) {
+        at_bits |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
+                                          : PEP669_UNIT_BRANCH;
+        off_bits |= PEP669_UNIT_JUMP_EVENT;
+    }
+    if (cls & PEP669_INSTR_CALL) {
+        off_bits |= PEP669_UNIT_CALL_EVENT;
+    }
+    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
+        off_bits |= PEP669_UNIT_RERAISE_EVENT;
+    }
+    if (cls & PEP669_INSTR_QUIET_BACK) {
+        at_bits |= PEP669_UNIT_QUIET_BACK;
+    }
+    if (off == at) {
+        units[at >> 1] = at_bits | off_bits;
+        return;
+    }
     for (int u = off >> 1; u < at >> 1; u++) {
         units[u] = PEP669_UNIT_INSTR | PEP669_UNIT_PREFIX;
     }
-    units[at >> 1] |= PEP669_UNIT_INSTR;
-    if (st->kind >= 0) {
-        units[at >> 1] |= st->kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
-                                                     : PEP669_UNIT_BRANCH;
-        units[off >> 1] |= PEP669_UNIT_JUMP_EVENT;
-    }
-    if (cls & PEP669_INSTR_CALL) {
-        units[off >> 1] |= PEP669_UNIT_CALL_EVENT;
-    }
-    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
-        units[off >> 1] |= PEP669_UNIT_RERAISE_EVENT;
-    }
-    if (cls & PEP669_INSTR_QUIET_BACK) {
-        units[at >> 1] |= PEP669_UNIT_QUIET_BACK;
-    }
+    units[off >> 1] |= off_bits;
+    units[at >> 1] = at_bits;
 }
 
 /* A new unit map (zeroed, nunits + 1 bytes); NULL without memory. */
@@ -167,12 +175,16 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
 #define ARRIVAL_UNSURE 16
 
 /* Per NODE, in Flow.edge: of its two successors (next, target), whether
- * legacy tracing reports a line on the way there (REPORTS_LINE) and
- * whether it has the instruction's line (computed once, in pass 1). */
+ * legacy tracing reports a line on the way there (pep669_line_reported),
+ * whether
+ * it has the instruction's line and whether it can be a LINE location
+ * (from the first line on, with a line) (computed once, in pass 1). */
 #define NEXT_REPORTS 1
 #define NEXT_SAME 2
 #define TARGET_REPORTS 4
 #define TARGET_SAME 8
+#define NEXT_LINE 16
+#define TARGET_LINE 32
 
 /* Per unit, in Flow.start: a LINE location, reached by the frame's flow,
  * or by an exception handler. */
@@ -196,25 +208,56 @@ typedef struct {
     int first;          /* offset of the first line (3.11: past the prefix) */
     int unknown;        /* a jump to an unknown place was seen */
     int nhandlers;
+    int nstack;         /* entries of `stack` */
     int *handlers;      /* handlers that are no flow target (backend) */
-    int *next;          /* per NODE: offset of the next instruction, or -1 */
+    int *next;          /* per NODE: offset of the next instruction, or -1
+                         * (after pass 4: the handler-only locations) */
     int *target;        /* per NODE: offset of its jump target, or -1 */
-    int *stack;         /* work list of units */
+    int *stack;         /* work list of units (after pass 3: the
+                         * flow-reached locations) */
     uint8_t *node;      /* NODE_* */
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
     uint8_t *start;     /* START_* */
 } Flow;
 
-/* Does arriving at `to` from `from` make legacy tracing report a line?
- * (pep669_reports_line, from the pass's locals) */
-#define REPORTS_LINE(from, to) \
-    pep669_line_reported(lines, line_rule, units, (from), (to))
+/* The edge from the instruction at `from`, on line `line`, to `to` (in
+ * the code), in NEXT_* bits (pep669_line_reported written out with the
+ * lines it reads once). */
+static inline uint8_t
+edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
+          int line, int to, int first)
+{
+    int to_line = lines[to >> 1], reports;
+    uint8_t bits = (to_line == line ? NEXT_SAME : 0) |
+                   (to_line >= 0 && to >= first ? NEXT_LINE : 0);
+    if (line_rule == PEP669_LINES_WINDOW) {
+        reports = to < from || (to >> 1) == 0 ||
+                  to_line != lines[(to >> 1) - 1];
+    }
+    else {
+        reports = to_line >= 0 &&
+                  (to_line != line ||
+                   (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+    }
+    return bits | (reports ? NEXT_REPORTS : 0);
+}
 
-/* -1 without memory (f->handlers, the block, and f->new_units are then
- * NULL or allocated: PyMem_RawFree() them either way). */
+/* The same bits of a jump's edge, as TARGET_* */
+#define AS_TARGET(bits) \
+    ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
+
+/* Small code's work arrays are on the C stack (bytes; a 20-line function
+ * of about 100 units needs about 2,000). */
+#define FLOW_LOCAL_BYTES 3072
+/* Instructions decoded at a time (pep669_backend_steps) */
+#define FLOW_STEPS 32
+
+/* -1 without memory (f->new_units is then NULL or allocated:
+ * PyMem_RawFree() it either way; the block is `local` or f->handlers,
+ * allocated or NULL). */
 static int
-flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
+flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
 {
     Py_ssize_t nunits = cd->nunits;
     memset(f, 0, sizeof(*f));
@@ -234,14 +277,15 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     }
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
     /* handlers, next, target, stack, lines unless the code data has them
-     * (ints), then node, mixed, start.  (The analysis's line table is a
-     * work array: only the jump regions, wanted.c, keep one, made when
-     * they need it.) */
+     * (ints), then node, edge, mixed, start.
+     * (The analysis's line table is a work array: only the jump regions,
+     * wanted.c, keep one, made when they need it.) */
     int own_lines = cd->lines == NULL;
     size_t ints = (size_t)(f->nhandlers + 1) +
                   (3 + (size_t)own_lines) * (size_t)(nunits + 1);
     size_t bytes = 4 * (size_t)(nunits + 1);
-    int *block = PyMem_RawMalloc(sizeof(int) * ints + bytes);
+    size_t size = sizeof(int) * ints + bytes;
+    int *block = size <= FLOW_LOCAL_BYTES ? local : PyMem_RawMalloc(size);
     if (block == NULL) {
         return -1;
     }
@@ -267,147 +311,159 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd)
     return 0;
 }
 
+/* MIXED at unit `to`, onto the work list the first time (pass 2 spreads
+ * it from there). */
+#define SET_MIXED(to) \
+    do { \
+        int to_ = (to); \
+        if (!mixed[to_]) { \
+            mixed[to_] = MIXED; \
+            stack[nstack++] = to_; \
+        } \
+    } while (0)
+
 /* Pass 1: the instructions the frame can run (from the first line on),
- * where each can go next and how (Flow.edge), and the places entered from
- * elsewhere (MIXED: handlers, the instruction after a return point).
- * (REPORTS_LINE of a backward edge reads the unit map at its target,
- * which this pass has mapped already when it makes the map.) */
+ * decoded a few at a time (pep669_backend_steps), where each can go next
+ * and how (Flow.edge), and the places entered from elsewhere or from another
+ * line without a line event (MIXED: handlers, the instruction after a
+ * return point, edges without a line event to another line), each onto
+ * the work list of pass 2 once.  (edge_bits of a backward edge reads
+ * the unit map at its target, which this pass has mapped already when it
+ * makes the map.) */
 static void
 build_graph(Flow *f)
 {
-    PyCodeObject *co = f->co;
     const uint8_t *units = f->units;
     uint8_t *new_units = f->new_units;
     const int *lines = f->lines;
     int line_rule = f->line_rule;
-    int *next_of = f->next, *target_of = f->target;
+    int *next_of = f->next, *target_of = f->target, *stack = f->stack;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     int end = f->end, first = f->first, unknown = 0, mapping = 1;
-    for (int off = 0; off < end;) {
-        Pep669Step st;
-        pep669_backend_step(co, off, &st);
-        int at = st.at, next = st.next, target = st.target;
+    int nstack = 0, nsteps = 0, i = 0;
+    Pep669Step steps[FLOW_STEPS];
+    for (int off = 0; off < end; off = steps[i++].after) {
+        if (i == nsteps) {
+            nsteps = pep669_backend_steps(f->co, off, steps, FLOW_STEPS);
+            i = 0;
+            if (nsteps == 0) {
+                break;
+            }
+        }
+        const Pep669Step *st = &steps[i];
+        int at = st->at, next = st->next, target = st->target;
         if (new_units != NULL && off >= first && mapping) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
                 mapping = 0;
             }
             else {
-                map_instruction(new_units, off, &st);
+                map_instruction(new_units, off, st);
             }
         }
-        if (!st.known) {
+        if (!st->known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
-            next = st.after;
+            next = st->after;
             target = -1;
         }
         if (at >= first) {
             int u = off >> 1;
-            int cls = st.cls;
+            int cls = st->cls;
             uint8_t flags = NODE;
             uint8_t how = 0;
             next = next < end ? next : -1;
             next_of[u] = next;
             target_of[u] = target;
+            int line = lines[u];
             if (next >= 0) {
-                how |= (REPORTS_LINE(off, next) ? NEXT_REPORTS : 0) |
-                       (lines[next >> 1] == lines[u] ? NEXT_SAME : 0);
+                how |= edge_bits(lines, line_rule, units, off, line, next,
+                                 first);
             }
             if (target >= 0) {
-                how |= (REPORTS_LINE(off, target) ? TARGET_REPORTS : 0) |
-                       (lines[target >> 1] == lines[u] ? TARGET_SAME : 0);
+                how |= AS_TARGET(edge_bits(lines, line_rule, units, off,
+                                           line, target, first));
             }
             edge[u] = how;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
-                st.kind < 0) {
+                st->kind < 0) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
                  * anywhere. */
                 flags |= NODE_HANDLER;
-                mixed[target >> 1] = MIXED;
+                SET_MIXED(target >> 1);
             }
             if ((cls & PEP669_INSTR_RETURN_POINT) && next >= 0) {
                 flags |= NODE_RETURN;
-                mixed[next >> 1] = MIXED;
+                SET_MIXED(next >> 1);
             }
             if (cls & PEP669_INSTR_RETURN_POINT) {
                 /* (CALL_FINALLY: its target is no handler) */
                 flags |= NODE_FLOW_TARGET;
             }
             node[u] = flags;
+            /* going on, or jumping, to another line without a line
+             * event */
+            if (next >= 0 && !(how & (NEXT_REPORTS | NEXT_SAME))) {
+                SET_MIXED(next >> 1);
+            }
+            if (target >= 0 && !(flags & NODE_HANDLER) &&
+                !(how & (TARGET_REPORTS | TARGET_SAME))) {
+                SET_MIXED(target >> 1);
+            }
         }
-        off = st.after;
     }
     for (int i = 0; i < f->nhandlers; i++) {
         if (f->handlers[i] >= 0 && f->handlers[i] < end) {
-            mixed[f->handlers[i] >> 1] = MIXED;
+            SET_MIXED(f->handlers[i] >> 1);
         }
     }
     if (unknown) {
         memset(mixed, MIXED, (size_t)f->nunits);
+        nstack = 0;  /* (nothing left to spread) */
     }
     f->unknown = unknown;
+    f->nstack = nstack;
 }
 
-/* Pass 2: MIXED, from every place entered so (pass 1) or from another
- * line without a line event, along the edges without a line event.  (The
- * result is a closure: the order of the work list does not matter.  Each
- * unit enters the list at most once: when it becomes MIXED, or, already
- * MIXED, in the seeding loop.) */
+/* Pass 2: MIXED, from every place pass 1 put on the work list, along the
+ * edges without a line event.  (The result is a closure: the order of the
+ * work list does not matter.  Each unit enters the list at most once:
+ * when it becomes MIXED.) */
 static void
 spread_mixed(Flow *f)
 {
     const uint8_t *node = f->node, *edge = f->edge;
     const int *next = f->next, *target = f->target;
-    int *stack = f->stack, nstack = 0;
+    int *stack = f->stack, nstack = f->nstack;
     uint8_t *mixed = f->mixed;
     Py_ssize_t nunits = f->nunits;
-    for (Py_ssize_t u = 0; u < nunits; u++) {
+    (void)nunits;
+    while (nstack > 0) {
+        int u = stack[--nstack];
         uint8_t flags = node[u], how = edge[u];
         if (!(flags & NODE)) {
             continue;
         }
-        /* (the two successors written out: a loop over them costs this
-         * pass, run once per code object, a third more) */
         int to = next[u];
-        if (to >= 0 && !(how & (NEXT_REPORTS | NEXT_SAME))) {
-            mixed[to >> 1] = MIXED;
+        if (to >= 0 && !(how & NEXT_REPORTS)) {
+            SET_MIXED(to >> 1);
+            PEP669_ASSERT(nstack <= nunits);
         }
         to = target[u];
-        if (to >= 0 && !(flags & NODE_HANDLER) &&
-            !(how & (TARGET_REPORTS | TARGET_SAME))) {
-            mixed[to >> 1] = MIXED;
+        if (to >= 0 && !(flags & NODE_HANDLER) && !(how & TARGET_REPORTS)) {
+            SET_MIXED(to >> 1);
+            PEP669_ASSERT(nstack <= nunits);
         }
     }
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        if (mixed[u] && (node[u] & NODE)) {
-            stack[nstack++] = (int)u;
-        }
-    }
-    while (nstack > 0) {
-        int u = stack[--nstack];
-        if (!(node[u] & NODE)) {
-            continue;
-        }
-        int succ[2] = {next[u], (node[u] & NODE_HANDLER) ? -1 : target[u]};
-        uint8_t reports[2] = {edge[u] & NEXT_REPORTS,
-                              edge[u] & TARGET_REPORTS};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && !mixed[to >> 1] && !reports[i]) {
-                mixed[to >> 1] = MIXED;
-                PEP669_ASSERT(nstack < nunits);
-                stack[nstack++] = to >> 1;
-            }
-        }
-    }
+    f->nstack = 0;
 }
 
+#undef SET_MIXED
+
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
- * exception; kept per unit (prefixes with their instruction) in
- * cd->unit_flow (PEP669_FLOW_REACHED; the array is made here, its other
- * bits are pass 5's).  -1 without memory. */
+ * exception (pass 4 keeps it per unit in cd->unit_flow, made here).  -1
+ * without memory. */
 static int
 mark_reached(Flow *f)
 {
@@ -415,46 +471,38 @@ mark_reached(Flow *f)
     const int *next = f->next, *target = f->target;
     int *stack = f->stack, nstack = 0, first = f->first;
     uint8_t *node = f->node;
-    Py_ssize_t nunits = f->nunits;
     if (first < f->end && (node[first >> 1] & NODE)) {
         node[first >> 1] |= NODE_REACHED;
         stack[nstack++] = first >> 1;
     }
+    /* (the fall-through edges walked without the work list: only jump
+     * targets go on it) */
     while (nstack > 0) {
         int u = stack[--nstack];
-        uint8_t flags = node[u];
-        int to = next[u];
-        if (to >= 0 && (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+        for (;;) {
+            uint8_t flags = node[u];
+            int to = target[u];
+            if (to >= 0 &&
+                (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
+                (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
+                node[to >> 1] |= NODE_REACHED;
+                stack[nstack++] = to >> 1;
+            }
+            to = next[u];
+            if (to < 0 || (node[to >> 1] & (NODE | NODE_REACHED)) != NODE) {
+                break;
+            }
             node[to >> 1] |= NODE_REACHED;
-            stack[nstack++] = to >> 1;
-        }
-        to = target[u];
-        if (to >= 0 &&
-            (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
-            (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
-            node[to >> 1] |= NODE_REACHED;
-            stack[nstack++] = to >> 1;
+            u = to >> 1;
         }
     }
     if (cd->unit_flow == NULL) {
-        cd->unit_flow = PyMem_RawCalloc((size_t)nunits + 1, 1);
+        cd->unit_flow = PyMem_RawMalloc((size_t)f->nunits + 1);
         if (cd->unit_flow == NULL) {
             return -1;
         }
     }
-    uint8_t *reach = cd->unit_flow;
-    int unknown = f->unknown;
-    if (unknown) {
-        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
-        return 0;
-    }
-    uint8_t reached = 0;
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        if (node[u] & NODE) {
-            reached = (node[u] & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
-        }
-        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
-    }
+    cd->unit_flow[f->nunits] = 0;
     return 0;
 }
 
@@ -464,53 +512,6 @@ mark_start(Flow *f, int offset, uint8_t how)
     if (offset >= f->first && (offset >> 1) < f->nunits &&
         f->lines[offset >> 1] >= 0) {
         f->start[offset >> 1] |= how;
-    }
-}
-
-/* Pass 4: the LINE locations: the first line, then every arrival with a
- * line event that can be a new line for the trampoline, and the places
- * entered from elsewhere; those only reachable through a handler are
- * apart (START_HANDLER alone).  (mark_start, inlined: a location is a
- * unit from the first line on that has a line.) */
-static void
-mark_line_starts(Flow *f)
-{
-    const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
-    const int *lines = f->lines, *next = f->next, *target = f->target;
-    int first = f->first;
-    uint8_t *start = f->start;
-    Py_ssize_t nunits = f->nunits;
-    mark_start(f, first, START_FLOW);
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u], way = edge[u];
-        if (!(flags & NODE)) {
-            continue;
-        }
-        uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
-        int to = next[u];
-        /* going on: to a return point's next, or with a new line */
-        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0 &&
-            ((flags & NODE_RETURN) ||
-             ((way & NEXT_REPORTS) &&
-              (mixed[u] || !(way & NEXT_SAME))))) {
-            start[to >> 1] |= how;
-        }
-        /* jumping: to a handler (entered from elsewhere), or with a new
-         * line */
-        to = target[u];
-        if (to >= first && (to >> 1) < nunits && lines[to >> 1] >= 0) {
-            if (flags & NODE_HANDLER) {
-                start[to >> 1] |= (flags & NODE_FLOW_TARGET) ? how
-                                                             : START_HANDLER;
-            }
-            else if ((way & TARGET_REPORTS) &&
-                     (mixed[u] || !(way & TARGET_SAME))) {
-                start[to >> 1] |= how;
-            }
-        }
-    }
-    for (int i = 0; i < f->nhandlers; i++) {
-        mark_start(f, f->handlers[i], START_HANDLER);
     }
 }
 
@@ -539,69 +540,147 @@ arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
     return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
 }
 
-/* Pass 5 (after pass 3, which made cd->unit_flow): where line probes
- * (probe.c) can stand in for a LINE location
+/* Pass 4, in one loop over the units:
+ *   - reach per unit (prefixes with their instruction) into cd->unit_flow
+ *     (PEP669_FLOW_REACHED; its other bits are pass 5's);
+ *   - the LINE locations: the first line, then every arrival with a line
+ *     event that can be a new line for the trampoline, and the places
+ *     entered from elsewhere; those only reachable through a handler are
+ *     apart (START_HANDLER alone).  (mark_start, inlined: a location is
+ *     a unit from the first line on that has a line.)
+ *   - how the frame arrives at each unit (ARRIVAL_* in mixed's spare bits,
+ *     MIXED read as pass 2 left it), for pass 5, which reads it at the
+ *     flow-reached locations only (so it is kept for every unit here). */
+static void
+mark_line_starts(Flow *f)
+{
+    const uint8_t *node = f->node, *edge = f->edge;
+    const int *next = f->next, *target = f->target;
+    int first = f->first;
+    uint8_t *start = f->start, *mixed = f->mixed, *reach = f->cd->unit_flow;
+    uint8_t reached = 0;
+    Py_ssize_t nunits = f->nunits;
+    mark_start(f, first, START_FLOW);
+    for (Py_ssize_t u = 0; u < nunits; u++) {
+        uint8_t flags = node[u], way = edge[u];
+        if (!(flags & NODE)) {
+            reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+            continue;
+        }
+        reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
+        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+        uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
+        int is_mixed = mixed[u] & MIXED;
+        int to = next[u];
+        if (to >= 0) {
+            /* going on: to a return point's next, or with a new line */
+            if ((way & NEXT_LINE) &&
+                ((flags & NODE_RETURN) ||
+                 ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
+                start[to >> 1] |= how;
+            }
+            mixed[to >> 1] |= arrival_by(flags, 0, way & NEXT_REPORTS,
+                                         is_mixed, way & NEXT_SAME);
+        }
+        /* jumping: to a handler (entered from elsewhere), or with a new
+         * line */
+        to = target[u];
+        if (to >= 0) {
+            if (way & TARGET_LINE) {
+                if (flags & NODE_HANDLER) {
+                    start[to >> 1] |= (flags & NODE_FLOW_TARGET)
+                                          ? how : START_HANDLER;
+                }
+                else if ((way & TARGET_REPORTS) &&
+                         (is_mixed || !(way & TARGET_SAME))) {
+                    start[to >> 1] |= how;
+                }
+            }
+            mixed[to >> 1] |= arrival_by(flags, 1, way & TARGET_REPORTS,
+                                         is_mixed, way & TARGET_SAME);
+        }
+    }
+    for (int i = 0; i < f->nhandlers; i++) {
+        mark_start(f, f->handlers[i], START_HANDLER);
+        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
+            mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
+        }
+    }
+    if (first < f->end) {
+        /* The frame's start: a new line, with nothing before. */
+        mixed[first >> 1] |= ARRIVAL_NEW_ON;
+    }
+    if (f->unknown) {
+        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
+    }
+}
+
+/* Pass 5: where line probes (probe.c) can stand in for a LINE location
  * reached by the frame's flow: at the location itself if every arrival
  * there is a new line for the trampoline (legacy tracing reports it, and
  * the line reported last, the instruction's before, is another one); else
  * on the jumps that arrive with a new line, if the other arrivals never
  * give one (a for loop's FOR_ITER, reached by its back edges with a new
  * line and from GET_ITER on its own line).  Nowhere if a jump went to an
- * unknown place. */
-static void
-place_line_probes(Flow *f)
+ * unknown place.  With it, the LINE locations into cd->line_starts,
+ * flow-reached first (gathered in the work arrays pass 4 is done with:
+ * `stack`, `next`).  After a jump to an unknown place, every line change
+ * is a location and all count as reached by the flow.  -1 without
+ * memory. */
+static int
+place_and_collect(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
-    const uint8_t *node = f->node, *edge = f->edge, *start = f->start;
-    const int *next = f->next, *target = f->target;
-    uint8_t *mixed = f->mixed, *probes = cd->unit_flow;
+    const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
+    const int *target = f->target;
+    uint8_t *start = f->start, *probes = cd->unit_flow;
+    int *flow_list = f->stack, *handler_list = f->next;
+    int nflow = 0, nhandler = 0, edges = 0;
     Py_ssize_t nunits = f->nunits;
     if (f->unknown) {
-        return;
-    }
-    /* How the frame arrives at each location (ARRIVAL_* in mixed's spare
-     * bits; MIXED is still read as pass 2 left it). */
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u], way = edge[u];
-        if (!(flags & NODE)) {
-            continue;
+        for (Py_ssize_t u = 1; u < nunits; u++) {
+            if (f->lines[u] != f->lines[u - 1]) {
+                mark_start(f, (int)u * 2, START_FLOW);
+            }
         }
-        int to = next[u];
-        if (to >= 0 && start[to >> 1] == START_FLOW) {
-            mixed[to >> 1] |= arrival_by(
-                flags, 0, way & NEXT_REPORTS, mixed[u] & MIXED,
-                way & NEXT_SAME);
-        }
-        to = target[u];
-        if (to >= 0 && start[to >> 1] == START_FLOW) {
-            mixed[to >> 1] |= arrival_by(
-                flags, 1, way & TARGET_REPORTS, mixed[u] & MIXED,
-                way & TARGET_SAME);
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            if (start[u]) {
+                flow_list[nflow++] = (int)u * 2;
+            }
         }
     }
-    if (f->first < f->end && start[f->first >> 1] == START_FLOW) {
-        /* The frame's start: a new line, with nothing before. */
-        mixed[f->first >> 1] |= ARRIVAL_NEW_ON;
-    }
-    for (int i = 0; i < f->nhandlers; i++) {
-        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
-            mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
-        }
-    }
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t arrival = mixed[u];
-        if (start[u] != START_FLOW || (arrival & ARRIVAL_UNSURE)) {
-            continue;
-        }
-        if (!(arrival & ARRIVAL_SAME)) {
-            probes[u] |= PEP669_PROBE_AT;
-        }
-        else if ((arrival & ARRIVAL_NEW) && !(arrival & ARRIVAL_NEW_ON)) {
-            probes[u] |= PEP669_PROBE_EDGES;
+    else {
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            uint8_t where = start[u];
+            if (where == 0) {
+                continue;
+            }
+            if (where != START_FLOW) {
+                if (where == START_HANDLER) {
+                    handler_list[nhandler++] = (int)u * 2;
+                }
+                else {
+                    flow_list[nflow++] = (int)u * 2;
+                }
+                continue;
+            }
+            flow_list[nflow++] = (int)u * 2;
+            uint8_t arrival = mixed[u];
+            if (arrival & ARRIVAL_UNSURE) {
+                continue;
+            }
+            if (!(arrival & ARRIVAL_SAME)) {
+                probes[u] |= PEP669_PROBE_AT;
+            }
+            else if ((arrival & ARRIVAL_NEW) &&
+                     !(arrival & ARRIVAL_NEW_ON)) {
+                probes[u] |= PEP669_PROBE_EDGES;
+                edges = 1;
+            }
         }
     }
     /* The jumps that carry PROBE_EDGES locations' probes. */
-    for (Py_ssize_t u = 0; u < nunits; u++) {
+    for (Py_ssize_t u = 0; edges && u < nunits; u++) {
         int to = target[u];
         if ((node[u] & NODE) && to >= 0 &&
             (probes[to >> 1] & PEP669_PROBE_EDGES) &&
@@ -610,50 +689,18 @@ place_line_probes(Flow *f)
             probes[u] |= PEP669_PROBE_SOURCE;
         }
     }
-}
-
-/* Pass 6: the LINE locations into cd->line_starts, flow-reached first.
- * After a jump to an unknown place, every line change is a location and
- * all count as reached by the flow.  -1 without memory. */
-static int
-collect_line_starts(Flow *f)
-{
-    Pep669CodeData *cd = f->cd;
-    Py_ssize_t n = 0;
-    if (f->unknown) {
-        for (Py_ssize_t u = 1; u < f->nunits; u++) {
-            if (f->lines[u] != f->lines[u - 1]) {
-                mark_start(f, (int)u * 2, START_FLOW);
-            }
-        }
-        for (Py_ssize_t u = 0; u < f->nunits; u++) {
-            if (f->start[u]) {
-                f->start[u] = START_FLOW;
-            }
-        }
-    }
-    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
-        n += f->start[unit] != 0;
-    }
     /* (sized to the locations: a few per line, not one per unit) */
-    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(n + 1));
+    cd->line_starts = PyMem_RawMalloc(
+        sizeof(int) * (size_t)(nflow + nhandler + 1));
     if (cd->line_starts == NULL) {
         return -1;
     }
-    n = 0;
-    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
-        if (f->start[unit] & START_FLOW) {
-            cd->line_starts[n++] = (int)unit * 2;
-        }
-    }
-    cd->nflow_starts = n;
-    for (Py_ssize_t unit = 0; unit < f->nunits; unit++) {
-        if (f->start[unit] == START_HANDLER) {
-            cd->line_starts[n++] = (int)unit * 2;
-        }
-    }
-    cd->nline_starts = n;
-    PEP669_ASSERT(n <= f->nunits);
+    memcpy(cd->line_starts, flow_list, sizeof(int) * (size_t)nflow);
+    memcpy(cd->line_starts + nflow, handler_list,
+           sizeof(int) * (size_t)nhandler);
+    cd->nflow_starts = nflow;
+    cd->nline_starts = nflow + nhandler;
+    PEP669_ASSERT(cd->nline_starts <= nunits);
     return 0;
 }
 
@@ -661,9 +708,11 @@ int
 pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
 {
     Flow f;
+    /* (ints: the block starts with ints) */
+    int local[FLOW_LOCAL_BYTES / sizeof(int)];
     int err = -1;
     PEP669_ASSERT(cd->line_starts == NULL);
-    if (flow_alloc(&f, co, cd) < 0) {
+    if (flow_alloc(&f, co, cd, local) < 0) {
         goto done;
     }
     build_graph(&f);
@@ -676,14 +725,15 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     mark_line_starts(&f);
-    place_line_probes(&f);
-    if (collect_line_starts(&f) < 0) {
+    if (place_and_collect(&f) < 0) {
         goto done;
     }
     err = 0;
 done:
     PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */
-    PyMem_RawFree(f.handlers);  /* (the block of every work array) */
+    if (f.handlers != local) {
+        PyMem_RawFree(f.handlers);  /* (the block of every work array) */
+    }
     return err;
 }
 
@@ -701,9 +751,11 @@ done:
 #undef NEXT_SAME
 #undef TARGET_REPORTS
 #undef TARGET_SAME
+#undef NEXT_LINE
+#undef TARGET_LINE
+#undef AS_TARGET
 #undef START_FLOW
 #undef START_HANDLER
-#undef REPORTS_LINE
 
 int
 pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)

@@ -141,17 +141,22 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     return in.unit * (int)sizeof(_Py_CODEUNIT);
 }
 
-void
-pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+/* pep669_backend_step of the instruction at `unit` of code[0 .. units-1]
+ * (`size` bytes). */
+static inline void
+step_at(const _Py_CODEUNIT *code, int units, int size, int unit,
+        Pep669Step *step)
 {
-    Py_ssize_t size = PyBytes_GET_SIZE(co->co_code);
-    Pep669Instr in = instr_decode(co, offset);
+    Pep669Instr in = instr_at(code, units, unit);
     int flow = op_flow[in.op];
     int after = instr_next(in) * (int)sizeof(_Py_CODEUNIT);
     step->at = in.unit * (int)sizeof(_Py_CODEUNIT);
     step->after = after;
-    step->kind = (flow & FLOW_JUMP) ? PEP669_EV_JUMP
-                 : (flow & FLOW_BRANCH) ? PEP669_EV_BRANCH : -1;
+    /* (by FLOW_JUMP and FLOW_BRANCH: a load, not two tests) */
+    static const int8_t kind_of[4] = {-1, PEP669_EV_JUMP, PEP669_EV_BRANCH,
+                                      PEP669_EV_JUMP};
+    _Static_assert(FLOW_JUMP == 8 && FLOW_BRANCH == 16, "kind_of's index");
+    step->kind = kind_of[(flow >> 3) & 3];
     step->cls = op_class[in.op];
     step->next = after < size && !(flow & FLOW_STOPS) ? after : -1;
     step->target = -1;
@@ -160,6 +165,29 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
         step->target = flow_target(flow, &in, after);
         step->known = step->target < size;
     }
+}
+
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    step_at(PEP669_CODE(co), (int)PEP669_CODE_UNITS(co),
+            (int)PyBytes_GET_SIZE(co->co_code),
+            offset / (int)sizeof(_Py_CODEUNIT), step);
+}
+
+int
+pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
+                     int max)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co);
+    int size = (int)PyBytes_GET_SIZE(co->co_code), n = 0;
+    for (int off = offset; off < size && n < max; n++) {
+        step_at(code, units, size, off / (int)sizeof(_Py_CODEUNIT),
+                &steps[n]);
+        off = steps[n].after;
+    }
+    return n;
 }
 
 int
@@ -174,28 +202,32 @@ pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
-    /* What PyCode_Addr2Line() computes, in one pass. */
-    PyCodeAddressRange bounds;
+    /* What PyCode_Addr2Line() computes, read straight from the line table
+     * (Objects/lnotab_notes.txt): pairs of an offset delta (unsigned
+     * byte) and a line delta (signed byte; -128: no line) each covering
+     * the next delta bytes (none: the line moves all the same).  Units
+     * past the table have none. */
+    const unsigned char *p =
+        (const unsigned char *)PyBytes_AS_STRING(co->co_linetable);
+    const unsigned char *limit = p + PyBytes_GET_SIZE(co->co_linetable);
     int units = (int)pep669_backend_code_units(co);
-    bounds.opaque.lo_next = PyBytes_AS_STRING(co->co_linetable);
-    bounds.opaque.limit = bounds.opaque.lo_next +
-                          PyBytes_GET_SIZE(co->co_linetable);
-    bounds.opaque.computed_line = co->co_firstlineno;
-    bounds.ar_start = -1;
-    bounds.ar_end = 0;
-    bounds.ar_line = -1;
-    for (int unit = 0; unit < units;) {
-        int at = unit * (int)sizeof(_Py_CODEUNIT);
-        int line = _PyCode_CheckLineNumber(at, &bounds);
-        /* (the whole range it found has that line) */
-        int end = bounds.ar_start <= at && at < bounds.ar_end
-            ? (bounds.ar_end + 1) / (int)sizeof(_Py_CODEUNIT) : unit + 1;
+    int line = co->co_firstlineno, unit = 0;
+    for (; p + 1 < limit && unit < units; p += 2) {
+        int ldelta = (signed char)p[1], entry = -1;
+        int end = unit + p[0] / (int)sizeof(_Py_CODEUNIT);
+        if (ldelta != -128) {
+            line += ldelta;
+            entry = line;
+        }
         if (end > units) {
             end = units;
         }
         for (; unit < end; unit++) {
-            lines[unit] = line;
+            lines[unit] = entry;
         }
+    }
+    for (; unit < units; unit++) {
+        lines[unit] = -1;
     }
     return PEP669_LINES_CHANGE;
 }
@@ -203,22 +235,31 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
-    /* What PyCode_Addr2Line() computes, a line-table window at a time. */
+    /* What PyCode_Addr2Line() computes, read straight from co_lnotab
+     * (Objects/lnotab_notes.txt): pairs of an offset increment (unsigned
+     * byte) and a line increment (signed byte) that applies from that
+     * offset on; the units before each entry's offset have the line before
+     * it (an odd offset, from an increment split in parts, is inside a
+     * unit: that unit has the line before). */
+    const unsigned char *p =
+        (const unsigned char *)PyBytes_AS_STRING(co->co_lnotab);
+    const unsigned char *limit = p + PyBytes_GET_SIZE(co->co_lnotab);
     int units = (int)pep669_backend_code_units(co);
-    for (int unit = 0; unit < units;) {
-        PyAddrPair bounds;
-        int line = _PyCode_CheckLineNumber(
-            co, unit * (int)sizeof(_Py_CODEUNIT), &bounds);
-        int end = bounds.ap_upper / (int)sizeof(_Py_CODEUNIT);
-        if (end > units || bounds.ap_upper == INT_MAX) {
+    int line = co->co_firstlineno, unit = 0, addr = 0;
+    for (; p + 1 < limit && unit < units; p += 2) {
+        int end;
+        addr += p[0];
+        end = (addr + 1) / (int)sizeof(_Py_CODEUNIT);
+        if (end > units) {
             end = units;
-        }
-        if (end <= unit) {
-            end = unit + 1;
         }
         for (; unit < end; unit++) {
             lines[unit] = line;
         }
+        line += (signed char)p[1];
+    }
+    for (; unit < units; unit++) {
+        lines[unit] = line;
     }
     return PEP669_LINES_WINDOW;
 }

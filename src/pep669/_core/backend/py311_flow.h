@@ -10,20 +10,22 @@
 #  error "py311_flow.h is included by backend/py311.c only"
 #endif
 
-void
-pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+/* What an opcode is to the flow analysis, in a table built on first use
+ * (P11_STEP_*; its P11_J_* in the low bits): one load per instruction
+ * instead of two switches. */
+#define P11_STEP_BACK 16      /* its jump goes back (after - oparg) */
+#define P11_STEP_STOPS 32     /* it never goes on to the next */
+#define P11_STEP_UNKNOWN 64   /* a jump this file does not know */
+#define P11_STEP_CLS_SHIFT 8  /* then its PEP669_INSTR_* */
+static uint16_t p11_step_info[256];
+static int p11_step_info_built;
+
+static uint16_t
+p11_op_step_info(int op)
 {
-    Pep669Instr in = instr_decode(co, offset);
-    int op = in.op, oparg = in.arg, after = instr_next(in);
-    int kind = -1, cls = 0, next = after < Py_SIZE(co) ? after * UNIT : -1;
-    int target = -1, known = 1;
-    int t, jump = p11_jump(op, oparg, after, &t);
-    if (jump) {
-        kind = jump & P11_J_JUMP     ? PEP669_EV_JUMP
-               : jump & P11_J_BRANCH ? PEP669_EV_BRANCH
-                                     : -1;
-        next = jump & P11_J_ALWAYS ? -1 : next;
-        target = t * UNIT;
+    int t, cls = 0, info = p11_jump(op, 1, 0, &t);
+    if (info && t < 0) {
+        info |= P11_STEP_BACK;
     }
     switch (op) {
     case SEND:
@@ -32,10 +34,10 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
     case RAISE_VARARGS:
     case RERAISE:
         cls = PEP669_INSTR_RERAISE;
-        next = -1;
+        info |= P11_STEP_STOPS;
         break;
     case RETURN_VALUE:
-        next = -1;
+        info |= P11_STEP_STOPS;
         break;
     case PRECALL:
     case CALL_FUNCTION_EX:
@@ -48,21 +50,78 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
         cls = PEP669_INSTR_HANDLER_EXIT;
         break;
     default:
-        if (!jump && (_PyOpcode_Jump[op >> 5] & (1u << (op & 31)))) {
-            known = 0;  /* a jump this file does not know */
+        if (!info && (_PyOpcode_Jump[op >> 5] & (1u << (op & 31)))) {
+            info |= P11_STEP_UNKNOWN;
         }
         break;
     }
-    if (target >= Py_SIZE(co) * UNIT) {
-        known = 0;
+    return (uint16_t)(info | (cls << P11_STEP_CLS_SHIFT));
+}
+
+static void
+p11_step_info_build(void)
+{
+    for (int op = 0; op < 256; op++) {
+        p11_step_info[op] = p11_op_step_info(op);
+    }
+    p11_step_info_built = 1;
+}
+
+/* pep669_backend_step of the instruction at `unit` of the running
+ * bytecode code[0 .. units-1] (p11_step_info built). */
+static inline void
+p11_step_at(const _Py_CODEUNIT *code, int units, int unit, Pep669Step *step)
+{
+    Pep669Instr in = instr_at(code, units, unit);
+    int oparg = in.arg, after = instr_next(in), info = p11_step_info[in.op];
+    int kind = -1, next = after < units ? after * UNIT : -1;
+    int target = -1, known = !(info & P11_STEP_UNKNOWN);
+    if (info & P11_J_TAKES) {
+        kind = info & P11_J_JUMP     ? PEP669_EV_JUMP
+               : info & P11_J_BRANCH ? PEP669_EV_BRANCH
+                                     : -1;
+        next = info & P11_J_ALWAYS ? -1 : next;
+        target = ((info & P11_STEP_BACK) ? after - oparg : after + oparg) *
+                 UNIT;
+        if (target >= units * UNIT) {
+            known = 0;
+        }
+    }
+    if (info & P11_STEP_STOPS) {
+        next = -1;
     }
     step->at = in.unit * UNIT;
     step->after = after * UNIT;
     step->kind = kind;
-    step->cls = cls;
+    step->cls = info >> P11_STEP_CLS_SHIFT;
     step->known = known;
     step->next = next;
     step->target = target;
+}
+
+void
+pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
+{
+    if (!p11_step_info_built) {
+        p11_step_info_build();
+    }
+    p11_step_at(PEP669_CODE(co), (int)Py_SIZE(co), offset / UNIT, step);
+}
+
+int
+pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
+                     int max)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)Py_SIZE(co), n = 0;
+    if (!p11_step_info_built) {
+        p11_step_info_build();
+    }
+    for (int unit = offset / UNIT; unit < units && n < max; n++) {
+        p11_step_at(code, units, unit, &steps[n]);
+        unit = steps[n].after / UNIT;
+    }
+    return n;
 }
 
 
@@ -91,42 +150,42 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
      * others: the same line).  Units past the table have none. */
     const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(co->co_linetable);
     const uint8_t *limit = p + PyBytes_GET_SIZE(co->co_linetable);
-    int line = co->co_firstlineno, entry = -1, end = 0, n = (int)Py_SIZE(co);
-    /* (one loop over the units, an entry read where the last one ends:
-     * entries cover one to eight units) */
-    for (int unit = 0; unit < n; unit++) {
-        if (unit == end) {
-            if (p >= limit) {
-                entry = -1;
-                end = n;
-            }
-            else {
-                int byte = *p, kind = (byte >> 3) & 15;
-                end = unit + (byte & 7) + 1;
-                switch (kind) {
-                case 15:
-                    entry = -1;
-                    break;
-                case 13:
-                case 14:
-                    line += p11_signed_varint(p + 1);
-                    entry = line;
-                    break;
-                case 11:
-                case 12:
-                    line += kind - 10;
-                    entry = line;
-                    break;
-                default:
-                    entry = line;
-                    break;
-                }
-                do {
-                    p++;
-                } while (p < limit && !(*p & 128));
-            }
+    int line = co->co_firstlineno, unit = 0, n = (int)Py_SIZE(co);
+    /* (an entry at a time, its units filled in a run: entries cover one
+     * to eight units) */
+    while (unit < n && p < limit) {
+        int byte = *p, kind = (byte >> 3) & 15, entry;
+        int end = unit + (byte & 7) + 1;
+        switch (kind) {
+        case 15:
+            entry = -1;
+            break;
+        case 13:
+        case 14:
+            line += p11_signed_varint(p + 1);
+            entry = line;
+            break;
+        case 11:
+        case 12:
+            line += kind - 10;
+            entry = line;
+            break;
+        default:
+            entry = line;
+            break;
         }
-        lines[unit] = entry;
+        do {
+            p++;
+        } while (p < limit && !(*p & 128));
+        if (end > n) {
+            end = n;
+        }
+        for (; unit < end; unit++) {
+            lines[unit] = entry;
+        }
+    }
+    for (; unit < n; unit++) {
+        lines[unit] = -1;
     }
     return PEP669_LINES_CHANGE;
 }
