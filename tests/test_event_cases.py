@@ -330,3 +330,85 @@ class ThrowIntoDelegationLineOrderTest(MonitoringTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ----------------------------------------------------------------------
+# BRANCH_LEFT/RIGHT of branches that 3.12+ reverse (tools/event_diff.py)
+
+def _if_continue_last(x):
+    for i in (1, 2):
+        x += 1
+        if x % 2 == 1:
+            x += 1
+            continue
+    return x
+
+
+def _if_last(x):
+    for i in (1, 2, 3):
+        if x > i:
+            x -= 1
+    return x
+
+
+def _while_last(x):
+    for i in (1, 2):
+        n = 0
+        while n < x:
+            n += 1
+    return n
+
+
+def _line_of(code, offset):
+    import dis
+    line = None
+    for start, ln in dis.findlinestarts(code):
+        if start > offset:
+            break
+        if ln is not None:
+            line = ln
+    return line - code.co_firstlineno
+
+
+class ReversedBranchSidesTest(MonitoringTestCase):
+    """3.12+ have no backward conditional jump: a branch that jumps back
+    (an `if` ending a loop's body, 3.8-3.10's jump to the loop head) is
+    reversed over a JUMP_BACKWARD, and so is a branch to an unconditional
+    backward jump on its line (3.10/3.11's end of such an `if`: 3.12
+    threads it first).  The taken edge is then LEFT, the fall-through
+    RIGHT.  pep669 reported them the other way round (only the copy of a
+    `while` loop's test was swapped).  Fixed in lineflow.c
+    (pep669_branch_side).  Sides and source lines only: the destinations'
+    lines follow each version's jump layout (docs/differences.md)."""
+
+    def run_sides(self, func, *args):
+        self.use_tool(TOOL)
+        ev = events.BRANCH_LEFT | events.BRANCH_RIGHT
+        rec = Recorder(TOOL, ev, lambda c: c is func.__code__).register()
+        monitoring.set_events(TOOL, ev)
+        try:
+            for a in args:
+                func(a)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        return [(e[0][7], _line_of(func.__code__, e[2]))
+                for e in rec.events()]
+
+    def test_if_continue_last_in_loop(self):
+        self.assertEqual(self.run_sides(_if_continue_last, 0, 1), [
+            ("L", 1), ("R", 3), ("L", 1), ("R", 3), ("R", 1),
+            ("L", 1), ("L", 3), ("L", 1), ("R", 3), ("R", 1)])
+
+    def test_if_last_in_loop(self):
+        self.assertEqual(self.run_sides(_if_last, 2), [
+            ("L", 1), ("R", 2), ("L", 1), ("L", 2), ("L", 1), ("L", 2),
+            ("R", 1)])
+
+    @unittest.skipIf(sys.version_info[:2] in ((3, 8), (3, 9)),
+                     "3.8/3.9 test a while loop at its top only: its first "
+                     "entry is reported as its later tests "
+                     "(docs/differences.md)")
+    def test_while_last_in_loop(self):
+        self.assertEqual(self.run_sides(_while_last, 1, 0), [
+            ("L", 1), ("R", 3), ("R", 3), ("L", 1), ("R", 3), ("R", 3),
+            ("R", 1), ("L", 1), ("L", 3), ("L", 1), ("L", 3), ("R", 1)])

@@ -364,6 +364,9 @@ def main():
                     "(by a hash of what it recorded), and main() runs twice")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=50)
+    ap.add_argument("--start", type=int, default=0,
+                    help="first program number (programs START..START+COUNT-1"
+                    " of the seed)")
     ap.add_argument("--summary", action="store_true",
                     help="one line per differing run: the first pair")
     ap.add_argument("--show", action="store_true",
@@ -386,7 +389,7 @@ def main():
         return [norm(e) for e in res["events"] if e[0] not in ignore]
 
     bad = 0
-    for k in range(args.count):
+    for k in range(args.start, args.start + args.count):
         rng = random.Random(args.seed * 100003 + k)
         prog = Gen(rng).program()
         if args.show:

@@ -26,6 +26,9 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
         target = t * UNIT;
     }
     switch (op) {
+    case FOR_ITER:
+        cls = PEP669_INSTR_FOR_ITER;
+        break;
     case SEND:
         cls = PEP669_INSTR_QUIET_BACK | PEP669_INSTR_FLOW_JUMP;
         break;
