@@ -226,6 +226,33 @@ class ExitBlockCopiesTest(MonitoringTestCase):
         self.assertEqual(lines, [1, 2, 5, 4] + ([5] if copied else []))
 
 
+    def test_call_after_conditional_expression(self):
+        # tools/event_diff.py --disable --seed 92, program 39: the call
+        # after `a if c else b` is two CALL locations where the exit
+        # block is copied (3.10, 3.12+), one on 3.8/3.9/3.11
+        self.use_tool(TOOL)
+        ev = events.CALL | events.C_RETURN | events.C_RAISE
+        rec = Recorder(TOOL, ev,
+                       lambda c: c is _append_condexpr.__code__,
+                       lambda r: monitoring.DISABLE
+                       if r.event == "CALL" else None).register()
+        monitoring.set_events(TOOL, ev)
+        try:
+            _append_condexpr(3, [])
+            _append_condexpr(1, [])
+            _append_condexpr(1, [])
+        finally:
+            monitoring.set_events(TOOL, 0)
+        copied = sys.version_info[:2] not in ((3, 8), (3, 9), (3, 11))
+        self.assertEqual([e[0] for e in rec.events()],
+                         ["CALL", "C_RETURN"] * (2 if copied else 1))
+
+
+def _append_condexpr(x, items):
+    items.append(x if x > 2 else -x)
+    return x
+
+
 # ----------------------------------------------------------------------
 # sys.settrace() called by a traced frame
 
