@@ -439,3 +439,42 @@ class ReversedBranchSidesTest(MonitoringTestCase):
         self.assertEqual(self.run_sides(_while_last, 1, 0), [
             ("L", 1), ("R", 3), ("R", 3), ("L", 1), ("R", 3), ("R", 3),
             ("R", 1), ("L", 1), ("L", 3), ("L", 1), ("L", 3), ("R", 1)])
+
+
+# ----------------------------------------------------------------------
+# The re-raise at the end of a `finally` block (tools/event_cases.py
+# finally_swallows_with_return): bytecode-inherent
+
+def _finally_if_return():
+    for i in range(2):
+        try:
+            raise ValueError(i)
+        finally:
+            if i:
+                return i
+
+
+class FinallyReraiseLineTest(MonitoringTestCase):
+    """Bytecode-inherent: 3.10/3.11's line table gives the RERAISE that
+    ends a `finally` block whose last statement is `if ...: return` the
+    line of the `return`, so that line is reported when the exception
+    goes on (3.8/3.9 give it no new line, 3.12+ the `if` line)."""
+
+    def test_lines_before_reraise(self):
+        self.use_tool(TOOL)
+        code = _finally_if_return.__code__
+        rec = Recorder(TOOL, events.LINE | events.RERAISE,
+                       lambda c: c is code).register()
+        monitoring.set_events(TOOL, events.LINE | events.RERAISE)
+        try:
+            with self.assertRaises(ValueError):
+                _finally_if_return()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        got = [e[2] - code.co_firstlineno if e[0] == "LINE" else e[0]
+               for e in rec.events()]
+        while got[-1] == got[-2] == "RERAISE":
+            got.pop()   # 3.11+ re-raise again from a cleanup handler
+        return_line = sys.version_info[:2] in ((3, 10), (3, 11))
+        self.assertEqual(got, [1, 2, 3, 5] + ([6] if return_line else [])
+                         + ["RERAISE"])

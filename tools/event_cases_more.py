@@ -228,20 +228,18 @@ run(main)
 # ----------------------------------------------------------------------
 # del of locals, UnboundLocalError, __del__ raising
 
-case("del_local_unbound", """
+case("del_local_rebound", """
 def f(k):
     x = k
     del x
     if k:
         x = 2
+    else:
+        x = 3
+    del k
     return x
 def main():
-    r = [f(1)]
-    try:
-        f(0)
-    except UnboundLocalError:
-        r.append("ul")
-    return r
+    return [f(1), f(0)]
 mon.use_tool_id(1, "a"); rec(1, ALL); mon.set_events(1, ALL)
 run(main)
 """)
@@ -489,7 +487,7 @@ def main():
     return a(1) + a(2)
 def ret(n, args):
     if n == "LINE" and args[0] is a.__code__ and args[1] == a.__code__.co_firstlineno + 1:
-        mon.set_local_events(1, b.__code__, evmask("LINE", "CALL", "C_RETURN"))
+        mon.set_local_events(1, b.__code__, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
 mon.use_tool_id(1, "a")
 rec(1, ALL, ret=ret)
 mon.set_local_events(1, a.__code__, evmask("LINE"))
@@ -506,10 +504,10 @@ def main():
     return a(1) + a(2)
 def ret(n, args):
     if n == "LINE" and args[1] == a.__code__.co_firstlineno + 2:
-        mon.set_local_events(1, a.__code__, evmask("CALL", "C_RETURN"))
+        mon.set_local_events(1, a.__code__, evmask("CALL", "C_RETURN", "C_RAISE"))
 mon.use_tool_id(1, "a")
 rec(1, ALL, ret=ret)
-mon.set_local_events(1, a.__code__, evmask("LINE", "CALL", "C_RETURN"))
+mon.set_local_events(1, a.__code__, evmask("LINE", "CALL", "C_RETURN", "C_RAISE"))
 run(main)
 """)
 
@@ -560,12 +558,12 @@ def a(x):
     return abs(y)
 def main():
     r = [a(1), a(2)]
-    mon.set_events(1, evmask("CALL", "C_RETURN", "LINE"))
+    mon.set_events(1, evmask("CALL", "C_RETURN", "C_RAISE", "LINE"))
     r.append(a(3))
     return r
 mon.use_tool_id(1, "a")
 rec(1, ALL, ret=lambda n, a: mon.DISABLE if n == "CALL" else None)
-mon.set_events(1, evmask("CALL", "C_RETURN"))
+mon.set_events(1, evmask("CALL", "C_RETURN", "C_RAISE"))
 run(main)
 """)
 
