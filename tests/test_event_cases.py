@@ -378,6 +378,14 @@ def _if_last(x):
     return x
 
 
+def _if_last_in_while(x):
+    while x < 6:
+        x += 1
+        if x > 2:
+            x += 1
+    return x
+
+
 def _while_last(x):
     for i in (1, 2):
         n = 0
@@ -430,6 +438,13 @@ class ReversedBranchSidesTest(MonitoringTestCase):
         self.assertEqual(self.run_sides(_if_last, 2), [
             ("L", 1), ("R", 2), ("L", 1), ("L", 2), ("L", 1), ("L", 2),
             ("R", 1)])
+
+    def test_if_last_in_while(self):
+        # 3.10+ jump forward to the copy of the loop's test, 3.8/3.9 back
+        # to its one test: not reversed
+        self.assertEqual(self.run_sides(_if_last_in_while, 0), [
+            ("L", 1), ("R", 3), ("L", 1), ("R", 3), ("L", 1), ("L", 3),
+            ("L", 1), ("L", 3), ("R", 1)])
 
     @unittest.skipIf(sys.version_info[:2] in ((3, 8), (3, 9)),
                      "3.8/3.9 test a while loop at its top only: its first "

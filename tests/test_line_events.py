@@ -212,9 +212,9 @@ def while_copy_swapped(layout, lines, src):
     3.12+ have no backward conditional jump: they reverse one over a
     JUMP_BACKWARD to its target, so its taken edge is LEFT and its
     fall-through RIGHT: a backward branch (the copy of a ``while`` loop's
-    test that 3.10/3.11 put at the end of the body among them; not
-    3.8/3.9's test at the top, which a later jump on its line comes back
-    to), and a forward one (not FOR_ITER) to an unconditional backward
+    test that 3.10/3.11 put at the end of the body among them; on 3.8/3.9
+    only one to a ``for`` loop's FOR_ITER, and not a ``while`` loop's test
+    at the top, which a later jump on its line comes back to), and a forward one (not FOR_ITER) to an unconditional backward
     jump on its line or on none, in the same exception-table region
     (3.12 threads it to that jump's target first)."""
     if PY >= (3, 12):
@@ -229,6 +229,8 @@ def while_copy_swapped(layout, lines, src):
     if target < src:
         if PY >= (3, 10):
             return True
+        if ins[target].opname != 'FOR_ITER':
+            return False    # back to a while loop's test: 3.12+'s copy
         for i in layout.instructions:
             if (i.offset > src and i.opname in JUMP_OPS
                     and isinstance(i.argval, int)

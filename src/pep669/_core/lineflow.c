@@ -116,17 +116,22 @@ jumps_back(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 }
 
 /* 3.8/3.9 (no copy of a `while` loop's test at the bottom): whether the
- * backward branch at `src` (to `target`) is such a test, which a later
- * jump on its line comes back to (3.12+ report its first run as a
- * reversed branch, its later ones as the copy: the second are the many,
- * and have the sides of a forward branch). */
+ * backward branch at `src` (to `target`) is one that 3.12+ do not reverse:
+ * a jump back to a `while` loop's test (3.12+ jump forward to the copy),
+ * or such a test, which a later jump on its line comes back to (3.12+
+ * report its first run as a reversed branch, its later ones as the copy:
+ * the second are the many, and have the sides of a forward branch). */
 static int
 loop_test_at_top(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 {
     const uint8_t *units = pep669_code_units(co, cd);
-    int line = cd->lines[src >> 1];
+    int line = cd->lines[src >> 1], at = target, n, t;
     if (units == NULL || cd->line_rule != PEP669_LINES_WINDOW || line < 0) {
         return 0;
+    }
+    if (pep669_backend_jump_kind(co, &at, &n, &t) != PEP669_EV_BRANCH ||
+        !(pep669_backend_instr_class(co, at) & PEP669_INSTR_FOR_ITER)) {
+        return 1;
     }
     for (int u = (src >> 1) + 1; u < cd->nunits; u++) {
         int at = 2 * u, next, jump;
