@@ -226,6 +226,33 @@ class ExitBlockCopiesTest(MonitoringTestCase):
         self.assertEqual(lines, [1, 2, 5, 4] + ([5] if copied else []))
 
 
+    def test_call_after_conditional_expression(self):
+        # tools/event_diff.py --disable --seed 92, program 39: the call
+        # after `a if c else b` is two CALL locations where the exit
+        # block is copied (3.10, 3.12+), one on 3.8/3.9/3.11
+        self.use_tool(TOOL)
+        ev = events.CALL | events.C_RETURN | events.C_RAISE
+        rec = Recorder(TOOL, ev,
+                       lambda c: c is _append_condexpr.__code__,
+                       lambda r: monitoring.DISABLE
+                       if r.event == "CALL" else None).register()
+        monitoring.set_events(TOOL, ev)
+        try:
+            _append_condexpr(3, [])
+            _append_condexpr(1, [])
+            _append_condexpr(1, [])
+        finally:
+            monitoring.set_events(TOOL, 0)
+        copied = sys.version_info[:2] not in ((3, 8), (3, 9), (3, 11))
+        self.assertEqual([e[0] for e in rec.events()],
+                         ["CALL", "C_RETURN"] * (2 if copied else 1))
+
+
+def _append_condexpr(x, items):
+    items.append(x if x > 2 else -x)
+    return x
+
+
 # ----------------------------------------------------------------------
 # sys.settrace() called by a traced frame
 
@@ -330,3 +357,139 @@ class ThrowIntoDelegationLineOrderTest(MonitoringTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ----------------------------------------------------------------------
+# BRANCH_LEFT/RIGHT of branches that 3.12+ reverse (tools/event_diff.py)
+
+def _if_continue_last(x):
+    for i in (1, 2):
+        x += 1
+        if x % 2 == 1:
+            x += 1
+            continue
+    return x
+
+
+def _if_last(x):
+    for i in (1, 2, 3):
+        if x > i:
+            x -= 1
+    return x
+
+
+def _if_last_in_while(x):
+    while x < 6:
+        x += 1
+        if x > 2:
+            x += 1
+    return x
+
+
+def _while_last(x):
+    for i in (1, 2):
+        n = 0
+        while n < x:
+            n += 1
+    return n
+
+
+def _line_of(code, offset):
+    import dis
+    line = None
+    for start, ln in dis.findlinestarts(code):
+        if start > offset:
+            break
+        if ln is not None:
+            line = ln
+    return line - code.co_firstlineno
+
+
+class ReversedBranchSidesTest(MonitoringTestCase):
+    """3.12+ have no backward conditional jump: a branch that jumps back
+    (an `if` ending a loop's body, 3.8-3.10's jump to the loop head) is
+    reversed over a JUMP_BACKWARD, and so is a branch to an unconditional
+    backward jump on its line (3.10/3.11's end of such an `if`: 3.12
+    threads it first).  The taken edge is then LEFT, the fall-through
+    RIGHT.  pep669 reported them the other way round (only the copy of a
+    `while` loop's test was swapped).  Fixed in lineflow.c
+    (pep669_branch_side).  Sides and source lines only: the destinations'
+    lines follow each version's jump layout (docs/differences.md)."""
+
+    def run_sides(self, func, *args):
+        self.use_tool(TOOL)
+        ev = events.BRANCH_LEFT | events.BRANCH_RIGHT
+        rec = Recorder(TOOL, ev, lambda c: c is func.__code__).register()
+        monitoring.set_events(TOOL, ev)
+        try:
+            for a in args:
+                func(a)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        return [(e[0][7], _line_of(func.__code__, e[2]))
+                for e in rec.events()]
+
+    def test_if_continue_last_in_loop(self):
+        self.assertEqual(self.run_sides(_if_continue_last, 0, 1), [
+            ("L", 1), ("R", 3), ("L", 1), ("R", 3), ("R", 1),
+            ("L", 1), ("L", 3), ("L", 1), ("R", 3), ("R", 1)])
+
+    def test_if_last_in_loop(self):
+        self.assertEqual(self.run_sides(_if_last, 2), [
+            ("L", 1), ("R", 2), ("L", 1), ("L", 2), ("L", 1), ("L", 2),
+            ("R", 1)])
+
+    def test_if_last_in_while(self):
+        # 3.10+ jump forward to the copy of the loop's test, 3.8/3.9 back
+        # to its one test: not reversed
+        self.assertEqual(self.run_sides(_if_last_in_while, 0), [
+            ("L", 1), ("R", 3), ("L", 1), ("R", 3), ("L", 1), ("L", 3),
+            ("L", 1), ("L", 3), ("R", 1)])
+
+    @unittest.skipIf(sys.version_info[:2] in ((3, 8), (3, 9)),
+                     "3.8/3.9 test a while loop at its top only: its first "
+                     "entry is reported as its later tests "
+                     "(docs/differences.md)")
+    def test_while_last_in_loop(self):
+        self.assertEqual(self.run_sides(_while_last, 1, 0), [
+            ("L", 1), ("R", 3), ("R", 3), ("L", 1), ("R", 3), ("R", 3),
+            ("R", 1), ("L", 1), ("L", 3), ("L", 1), ("L", 3), ("R", 1)])
+
+
+# ----------------------------------------------------------------------
+# The re-raise at the end of a `finally` block (tools/event_cases.py
+# finally_swallows_with_return): bytecode-inherent
+
+def _finally_if_return():
+    for i in range(2):
+        try:
+            raise ValueError(i)
+        finally:
+            if i:
+                return i
+
+
+class FinallyReraiseLineTest(MonitoringTestCase):
+    """Bytecode-inherent: 3.10/3.11's line table gives the RERAISE that
+    ends a `finally` block whose last statement is `if ...: return` the
+    line of the `return`, so that line is reported when the exception
+    goes on (3.8/3.9 give it no new line, 3.12+ the `if` line)."""
+
+    def test_lines_before_reraise(self):
+        self.use_tool(TOOL)
+        code = _finally_if_return.__code__
+        rec = Recorder(TOOL, events.LINE | events.RERAISE,
+                       lambda c: c is code).register()
+        monitoring.set_events(TOOL, events.LINE | events.RERAISE)
+        try:
+            with self.assertRaises(ValueError):
+                _finally_if_return()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        got = [e[2] - code.co_firstlineno if e[0] == "LINE" else e[0]
+               for e in rec.events()]
+        while got[-1] == got[-2] == "RERAISE":
+            got.pop()   # 3.11+ re-raise again from a cleanup handler
+        return_line = sys.version_info[:2] in ((3, 10), (3, 11))
+        self.assertEqual(got, [1, 2, 3, 5] + ([6] if return_line else [])
+                         + ["RERAISE"])

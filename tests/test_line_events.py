@@ -208,24 +208,50 @@ def while_copy_left(layout, src, dest):
 
 
 def while_copy_swapped(layout, lines, src):
-    """3.8-3.11 (the engine): the copy of a ``while`` loop's test that
-    3.10/3.11 put at the end of the body is a backward branch into the
-    body; 3.14 tests once, at the top, where staying in the loop is
-    BRANCH_LEFT, so the copy's taken edge is LEFT and its fall-through
-    RIGHT.  The copy: a backward branch whose target follows a forward
-    branch past it on the same line (the test at the top)."""
+    """3.8-3.11 (the engine): the branches whose sides 3.12+ reverse.
+    3.12+ have no backward conditional jump: they reverse one over a
+    JUMP_BACKWARD to its target, so its taken edge is LEFT and its
+    fall-through RIGHT: a backward branch (the copy of a ``while`` loop's
+    test that 3.10/3.11 put at the end of the body among them; on 3.8/3.9
+    only one to a ``for`` loop's FOR_ITER, and not a ``while`` loop's test
+    at the top, which a later jump on its line comes back to), and a forward one (not FOR_ITER) to an unconditional backward
+    jump on its line or on none, in the same exception-table region
+    (3.12 threads it to that jump's target first)."""
     if PY >= (3, 12):
         return False
+    raw = lines
+    lines = {k: -1 if v is None else v for k, v in raw.items()}
     ins = {i.offset: i for i in layout.instructions}
     jump = ins[src]
     target = jump.argval
-    if not isinstance(target, int) or target >= src:
+    if not isinstance(target, int) or jump.opname == 'FOR_ITER':
         return False
-    for i in layout.instructions:
-        if (i.opname in BRANCH_OPS and layout.next_offset(i.offset) == target
-                and isinstance(i.argval, int) and i.argval > src):
-            return lines[i.offset] == lines[src] and lines[src] >= 0
-    return False
+    if target < src:
+        if PY >= (3, 10):
+            return True
+        if ins[target].opname != 'FOR_ITER':
+            return False    # back to a while loop's test: 3.12+'s copy
+        for i in layout.instructions:
+            if (i.offset > src and i.opname in JUMP_OPS
+                    and isinstance(i.argval, int)
+                    and target < i.argval <= src
+                    and lines[i.argval] == lines[src]):
+                return False
+        return True
+    back = ins.get(target)
+    if (back is None or back.opname not in JUMP_OPS
+            or not isinstance(back.argval, int) or back.argval >= target
+            or not (lines[target] == lines[src] or lines[target] < 0)):
+        return False
+    if PY >= (3, 11):
+        def region(off):
+            for start, end, handler, _, _ in dis._parse_exception_table(
+                    layout.code):
+                if start <= off < end:
+                    return handler
+            return None
+        return region(src) == region(target)
+    return True
 
 
 def _line_at(code, offset):
@@ -2158,7 +2184,14 @@ class DisabledRunsUntracedTest(MonitoringTestCase):
         return taken, not_taken
 
     def side(self, L, src, dest):
-        return 'BRANCH_LEFT' if dest == L.next_offset(src) else 'BRANCH_RIGHT'
+        left = dest == L.next_offset(src)
+        lines = L._lines
+        if hasattr(L.code, 'co_lines'):
+            lines = {i.offset: _line_at(L.code, i.offset)
+                     for i in L.instructions}
+        if while_copy_swapped(L, lines, src):
+            left = not left
+        return 'BRANCH_LEFT' if left else 'BRANCH_RIGHT'
 
     def test_branch(self):
         code = branch_probe.__code__

@@ -261,6 +261,8 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 /* (3.11) its jump is the normal flow, though no jump event reports it
  * (SEND, when the awaited object finished) */
 #define PEP669_INSTR_FLOW_JUMP 32
+/* a loop's FOR_ITER (a branch that 3.12+ never thread or reverse) */
+#define PEP669_INSTR_FOR_ITER 64
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
 /* Where control can go from the instruction that starts at `offset`
  * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions
@@ -349,6 +351,10 @@ int pep669_backend_code_exc_plain(PyCodeObject *co);
  * (1) and a cleanup handler's COPY; POP_EXCEPT (2) must run first, or
  * the cleanup handler pops an exception state that was never pushed. */
 int pep669_backend_handler_prologue(PyCodeObject *co, int offset);
+/* Whether the instructions at offsets `a` and `b` are in the same
+ * exception-handling region (3.8-3.10: always, their block stack is
+ * instructions; 3.11: the same exception-table handler, or none). */
+int pep669_backend_same_handler(PyCodeObject *co, int a, int b);
 
 /* ==== clones: line and branch probes (3.8-3.10, 3.11 line probes; see
  * probe.c) ====

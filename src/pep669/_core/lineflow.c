@@ -95,29 +95,62 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
     return units;
 }
 
-/* Whether the backward branch at `src` to `target` repeats a loop's test:
- * the instruction before `target` is a forward branch past `src` on the
- * same line whose fall-through is `target` (the test at the top, whose
- * fall-through is the body the copy jumps back to). */
+/* Whether the forward branch at `src` jumps to an unconditional backward
+ * jump on its own line (or on none), as the end of an `if` that is the
+ * last statement of a loop's body: 3.12+ thread the branch to that jump's
+ * target, and having no backward conditional jump, then reverse it (the
+ * reversed branch jumps to the old fall-through, over a JUMP_BACKWARD on
+ * the branch's line to the old target). */
 static int
-loop_test_copy(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
+jumps_back(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 {
-    int at = target - 2, next, jump;
-    const uint8_t *units = at >= 0 && cd != NULL ? pep669_code_units(co, cd)
-                                                 : NULL;
-    if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
+    int at = target, next, jump;
+    if (cd == NULL || pep669_code_lines_ensure(co, cd) < 0) {
         return 0;
     }
-    /* (from its first prefix: a test over a long body has one) */
-    while (at > 0 && (units[(at >> 1) - 1] & PEP669_UNIT_PREFIX)) {
-        at -= 2;
-    }
-    if (pep669_backend_jump_kind(co, &at, &next, &jump) != PEP669_EV_BRANCH) {
+    if (pep669_backend_instr_class(co, src) & PEP669_INSTR_FOR_ITER) {
         return 0;
     }
-    return next == target && jump > src &&
-           cd->lines[at >> 1] == cd->lines[src >> 1] &&
-           cd->lines[src >> 1] >= 0;
+    if (pep669_backend_jump_kind(co, &at, &next, &jump) != PEP669_EV_JUMP ||
+        jump < 0 || jump >= at) {
+        return 0;
+    }
+    /* (3.12 threads only a jump that starts its block: not the end of a
+     * `try` body, which starts with the body's POP_BLOCK, an instruction
+     * on 3.8-3.10, a change of exception-table entry on 3.11) */
+    return (cd->lines[at >> 1] == cd->lines[src >> 1] ||
+            cd->lines[at >> 1] < 0) &&
+           pep669_backend_same_handler(co, src, at);
+}
+
+/* 3.8/3.9 (no copy of a `while` loop's test at the bottom): whether the
+ * backward branch at `src` (to `target`) is one that 3.12+ do not reverse:
+ * a jump back to a `while` loop's test (3.12+ jump forward to the copy),
+ * or such a test, which a later jump on its line comes back to (3.12+
+ * report its first run as a reversed branch, its later ones as the copy:
+ * the second are the many, and have the sides of a forward branch). */
+static int
+loop_test_at_top(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
+{
+    const uint8_t *units = pep669_code_units(co, cd);
+    int line = cd->lines[src >> 1], at = target, n, t;
+    if (units == NULL || cd->line_rule != PEP669_LINES_WINDOW || line < 0) {
+        return 0;
+    }
+    if (pep669_backend_jump_kind(co, &at, &n, &t) != PEP669_EV_BRANCH ||
+        !(pep669_backend_instr_class(co, at) & PEP669_INSTR_FOR_ITER)) {
+        return 1;
+    }
+    for (int u = (src >> 1) + 1; u < cd->nunits; u++) {
+        int at = 2 * u, next, jump;
+        if ((units[u] & PEP669_UNIT_JUMP_EVENT) &&
+            pep669_backend_jump_kind(co, &at, &next, &jump) ==
+                PEP669_EV_JUMP &&
+            jump > target && jump <= src && cd->lines[jump >> 1] == line) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int
@@ -138,7 +171,16 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
         pep669_backend_jump_kind(co, &at, &n, &target) != PEP669_EV_BRANCH) {
         target = -1;
     }
-    if (target >= 0 && target < src && loop_test_copy(co, cd, src, target)) {
+    /* 3.12+ have no backward conditional jump: they reverse it, over a
+     * JUMP_BACKWARD to its target (the while loop's copied test too), so
+     * its taken edge is their fall-through, LEFT, and its fall-through
+     * their taken edge, RIGHT. */
+    if (target >= 0 && target < src && cd != NULL &&
+        pep669_code_lines_ensure(co, cd) == 0 &&
+        !loop_test_at_top(co, cd, src, target)) {
+        left = !left;
+    }
+    else if (target > src && jumps_back(co, cd, src, target)) {
         left = !left;
     }
     return left ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;

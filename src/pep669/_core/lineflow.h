@@ -66,11 +66,12 @@ pep669_reports_line(Pep669CodeData *cd, const uint8_t *units, int from,
 /* Which of 3.14's BRANCH_LEFT/BRANCH_RIGHT the edge of the conditional
  * branch at `src` (its opcode unit; fall-through `next`, jump target
  * `target`, from pep669_backend_jump_kind) to `dest` is: RIGHT is the
- * branch taken, LEFT the fall-through, except for the copy of a `while`
- * loop's test that 3.10/3.11 put at the end of the body (a backward
- * jump into the body): 3.14 tests once, at the top, where staying in the
- * loop is LEFT, so the copy's taken edge is LEFT and its fall-through
- * (out of the loop) RIGHT, as 3.12/3.13's pep669._native reports them. */
+ * branch taken, LEFT the fall-through, except for the branches that
+ * 3.12+ reverse (having no backward conditional jump), as 3.12/3.13's
+ * pep669._native reports them: a backward branch (the copy of a `while`
+ * loop's test that 3.10/3.11 put at the end of the body among them; not
+ * 3.8/3.9's test at the top) and a forward one to a backward jump on its
+ * line, which 3.12 threads first (docs/differences.md). */
 int pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src,
                        int next, int target, int dest);
 

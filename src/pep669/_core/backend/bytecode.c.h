@@ -76,6 +76,7 @@ static const uint8_t op_class[256] = {
     /* (the end of the loop pops the handler block) */
     [END_ASYNC_FOR] = PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT,
     [POP_EXCEPT] = PEP669_INSTR_HANDLER_EXIT,
+    [FOR_ITER] = PEP669_INSTR_FOR_ITER,
 #ifdef WITH_CLEANUP_FINISH
     [WITH_CLEANUP_FINISH] = PEP669_INSTR_HANDLER_EXIT,
 #endif
@@ -344,6 +345,13 @@ pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
     /* The interpreter saves the handled exception on the block stack
      * before the handler's first instruction. */
     return 0;
+}
+
+int
+pep669_backend_same_handler(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(a),
+                            int Py_UNUSED(b))
+{
+    return 1;
 }
 
 #endif

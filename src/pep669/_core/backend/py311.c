@@ -215,6 +215,12 @@ covering_handler(PyCodeObject *co, int lasti)
 }
 
 int
+pep669_backend_same_handler(PyCodeObject *co, int a, int b)
+{
+    return covering_handler(co, a / UNIT) == covering_handler(co, b / UNIT);
+}
+
+int
 pep669_backend_close_skips_frame(Pep669Frame *frame)
 {
     _PyInterpreterFrame *f = FRAME(frame);
@@ -649,6 +655,8 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
         return PEP669_INSTR_RERAISE;
     case POP_EXCEPT:
         return PEP669_INSTR_HANDLER_EXIT;
+    case FOR_ITER:
+        return PEP669_INSTR_FOR_ITER;
     case SEND:
         /* maybe_call_line_trace(): no line for the jump back to it in a
          * yield from / await loop */

@@ -28,6 +28,9 @@ p11_op_step_info(int op)
         info |= P11_STEP_BACK;
     }
     switch (op) {
+    case FOR_ITER:
+        cls = PEP669_INSTR_FOR_ITER;
+        break;
     case SEND:
         cls = PEP669_INSTR_QUIET_BACK | PEP669_INSTR_FLOW_JUMP;
         break;
