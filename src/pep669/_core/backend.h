@@ -320,6 +320,26 @@ int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
  * generator (whose StopIteration may be no RAISE), and is no generator
  * or coroutine.  A scan of the bytecode (codedata.h keeps the answer). */
 int pep669_backend_code_exc_plain(PyCodeObject *co);
+/* Whether a handler of `co` can run untraced once entered: every
+ * re-raising instruction (bare `raise`, the end of a finally / except) is
+ * outside every block of the frame, so its exception leaves the frame
+ * (the frame's end gives its RERAISE: pep669_backend_reraised_at), and
+ * no handler can be entered but by an exception the trace function is
+ * told of; no `with` (whose exit re-raises from another offset), no
+ * re-raise that puts another instruction back as the frame's last one,
+ * not a generator or coroutine.  3.8-3.10 (a flow of the block stack's
+ * depth); 3.11: 0.  codedata.h keeps the answer. */
+int pep669_backend_code_exc_flat(PyCodeObject *co);
+/* Whether the frame, leaving with an exception whose last instruction is
+ * at `offset`, left by re-raising it there (RERAISE, 3.8's END_FINALLY,
+ * a bare `raise`). */
+int pep669_backend_reraised_at(Pep669Frame *frame, int offset);
+/* While the callbacks of a RERAISE given at the frame's end run: the
+ * thread's handled exception shows the exception being raised, as inside
+ * the handler that re-raised it (`saved`, three slots, keeps what was
+ * there for pep669_backend_handled_restore).  3.8-3.10. */
+void pep669_backend_handled_show(PyThreadState *ts, PyObject **saved);
+void pep669_backend_handled_restore(PyThreadState *ts, PyObject **saved);
 /* How many instructions, from `offset` (a handler's first instruction,
  * not run yet), must run before an exception can be raised there without
  * corrupting the thread's handled-exception state.  3.11: PUSH_EXC_INFO

@@ -64,10 +64,43 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     return err;
 }
 
+/* The handler just entered runs untraced, where the frame wants only
+ * exception events and its code is flat (pep669_backend_code_exc_flat):
+ * until the next exception, of which the trace function is told (RAISE,
+ * and the frame traced again), a re-raise can only leave the frame, whose
+ * end gives its RERAISE (frames.c, bare_reraise), and no other handler
+ * can be entered. */
+static void
+untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                Pep669CodeData *cd, uint32_t events)
+{
+    if (rec == &pep669_thread.unhooked || cd == NULL ||
+        rec->clone != NULL || rec->handler_armed || rec->region ||
+        rec->deferred_count > 0 || rec->call_offset >= 0 ||
+        (events & ((PEP669_TRACED_EVENTS & ~PEP669_EXC_EVENTS) |
+                   PEP669_HANDLER_EVENTS)) ||
+        pep669_backend_trace_has_legacy()) {
+        return;
+    }
+    if (PEP669_UNLIKELY(cd->exc_flat == 0)) {
+        cd->exc_flat = pep669_backend_code_exc_flat(rec->code) ? 1 : 2;
+    }
+    if (cd->exc_flat != 1) {
+        return;
+    }
+    rec->exc_seen = 0;
+    rec->exit_check = 0;
+    rec->prev_offset = -1;
+    rec->handler_untraced = 1;
+    cd->untraced_handlers++;
+    follow_events(ts, rec, frame, 1);
+}
+
 /* The first event after an exception in the frame is its handler. */
 static inline int
-check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
-              Pep669CodeData *cd, uint32_t events, int lasti)
+check_handled(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+              int lasti)
 {
     if (rec->armed_exc == NULL) {
         return 0;
@@ -92,6 +125,9 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
         pep669_backend_frame_restore(rec->frame, &pos);
     }
     Py_DECREF(exc);
+    if (err == 0 && rec->armed_exc == NULL) {
+        untrace_handler(ts, rec, frame, cd, events);
+    }
     if (err < 0) {
         /* 3.12 raises it before the handler made the handled exception
          * current: it has no __context__. */
@@ -155,6 +191,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     int from_callback = rec->callback_raised;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
+    rec->handler_untraced = 0;
     if (lasti < 0) {
         /* throw() into a generator that never ran: its start. */
         lasti = 0;
@@ -277,11 +314,12 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
  * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
  * here (JUMP / BRANCH). */
 static int
-fire_arrival_events(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+fire_arrival_events(PyThreadState *ts, Pep669Record *rec,
+                    PyFrameObject *frame, PyCodeObject *co,
                     Pep669CodeData *cd, uint32_t events, int lasti)
 {
     if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
-        check_handled(ts, rec, co, cd, events, lasti) < 0) {
+        check_handled(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->prev_offset >= 0) {
@@ -296,7 +334,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->moved) {
@@ -333,7 +371,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->moved) {

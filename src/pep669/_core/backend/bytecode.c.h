@@ -296,6 +296,127 @@ pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
     return _Py_OPCODE(word) == RAISE_VARARGS && _Py_OPARG(word) == 0;
 }
 
+/* The depth of the block stack (SETUP_FINALLY blocks: a handler's own
+ * EXCEPT_HANDLER block is not counted) before the instruction at `unit`
+ * is `d`: record it, or find it differs from what another path gave. */
+static inline int
+flat_reach(signed char *depth, int *work, int *nwork, int unit, int units,
+           int d)
+{
+    if (unit < 0 || unit >= units || d < 0 || d > 100) {
+        return -1;
+    }
+    if (depth[unit] < 0) {
+        depth[unit] = (signed char)d;
+        work[(*nwork)++] = unit;
+        return 0;
+    }
+    return depth[unit] == d ? 0 : -1;
+}
+
+/* pep669_backend_code_exc_flat (backend.h). */
+int
+pep669_backend_code_exc_flat(PyCodeObject *co)
+{
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE |
+                        CO_ASYNC_GENERATOR)) {
+        return 0;
+    }
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co), nwork = 0, flat = 1;
+    signed char *depth = PyMem_Malloc((size_t)units + 1);
+    int *work = PyMem_Malloc(((size_t)units + 1) * sizeof(int));
+    if (depth == NULL || work == NULL) {
+        PyMem_Free(depth);
+        PyMem_Free(work);
+        return 0;
+    }
+    memset(depth, -1, (size_t)units + 1);
+    if (units > 0 && flat_reach(depth, work, &nwork, 0, units, 0) < 0) {
+        flat = 0;
+    }
+    while (flat && nwork > 0) {
+        int start = work[--nwork], d = depth[start];
+        Pep669Instr in = instr_at(code, units, start);
+        int flow = op_flow[in.op], after_d = d, target_d = d;
+        switch (in.op) {
+        case SETUP_FINALLY:
+            /* (its handler starts with the block popped) */
+            after_d = d + 1;
+            break;
+        case POP_BLOCK:
+            after_d = d - 1;
+            break;
+        case RAISE_VARARGS:
+            flat = in.arg != 0 || d == 0;
+            break;
+#ifdef END_FINALLY
+        case END_FINALLY:
+            flat = d == 0;
+            break;
+#endif
+#ifdef RERAISE
+        case RERAISE:
+            /* (3.10's RERAISE 1 puts the raising instruction back) */
+            flat = d == 0 && in.arg == 0;
+            break;
+#endif
+        case SETUP_WITH:
+        case SETUP_ASYNC_WITH:
+        case END_ASYNC_FOR:
+        case YIELD_VALUE:
+#ifdef YIELD_FROM
+        case YIELD_FROM:
+#endif
+            flat = 0;
+            break;
+        default:
+            break;
+        }
+        int after = instr_next(in);
+        if (flat && !(flow & FLOW_STOPS) && after < units &&
+            flat_reach(depth, work, &nwork, after, units, after_d) < 0) {
+            flat = 0;
+        }
+        if (flat && (flow & (FLOW_REL | FLOW_ABS))) {
+            int target = flow_target(flow, &in,
+                                     after * (int)sizeof(_Py_CODEUNIT));
+            if (flat_reach(depth, work, &nwork,
+                           target / (int)sizeof(_Py_CODEUNIT), units,
+                           target_d) < 0) {
+                flat = 0;
+            }
+        }
+    }
+    PyMem_Free(depth);
+    PyMem_Free(work);
+    return flat;
+}
+
+int
+pep669_backend_reraised_at(Pep669Frame *frame, int offset)
+{
+    PyCodeObject *co = FRAME(frame)->f_code;
+    if (offset < 0 || offset >= PyBytes_GET_SIZE(co->co_code)) {
+        return 0;
+    }
+    _Py_CODEUNIT word = PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)];
+    switch (_Py_OPCODE(word)) {
+    case RAISE_VARARGS:
+        return _Py_OPARG(word) == 0;
+#ifdef END_FINALLY
+    case END_FINALLY:
+        return 1;
+#endif
+#ifdef RERAISE
+    case RERAISE:
+        return _Py_OPARG(word) == 0;
+#endif
+    default:
+        return 0;
+    }
+}
+
 int
 pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
                                 int Py_UNUSED(offset))

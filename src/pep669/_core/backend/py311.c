@@ -755,6 +755,34 @@ pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
 }
 
 int
+pep669_backend_code_exc_flat(PyCodeObject *Py_UNUSED(co))
+{
+    /* (every handler's body is covered by a cleanup handler of the
+     * frame's: a re-raise there does not leave it) */
+    return 0;
+}
+
+int
+pep669_backend_reraised_at(Pep669Frame *Py_UNUSED(frame),
+                           int Py_UNUSED(offset))
+{
+    return 0;
+}
+
+void
+pep669_backend_handled_show(PyThreadState *Py_UNUSED(ts), PyObject **saved)
+{
+    /* (never used: no code of 3.11 is flat) */
+    saved[0] = saved[1] = saved[2] = NULL;
+}
+
+void
+pep669_backend_handled_restore(PyThreadState *Py_UNUSED(ts),
+                               PyObject **Py_UNUSED(saved))
+{
+}
+
+int
 pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
 {
     _PyInterpreterFrame *f = FRAME(frame);
