@@ -71,9 +71,12 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
  * end gives its RERAISE (frames.c, bare_reraise), and no other handler
  * can be entered. */
 static void
-untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-                Pep669CodeData *cd, uint32_t events)
+untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
 {
+    /* (as they are now: the EXCEPTION_HANDLED callbacks may have changed
+     * them) */
+    Pep669CodeData *cd;
+    uint32_t events = record_events(rec, &cd);
     if (rec == &pep669_thread.unhooked || cd == NULL ||
         rec->clone != NULL || rec->handler_armed || rec->region ||
         rec->deferred_count > 0 || rec->call_offset >= 0 ||
@@ -126,7 +129,7 @@ check_handled(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     Py_DECREF(exc);
     if (err == 0 && rec->armed_exc == NULL) {
-        untrace_handler(ts, rec, frame, cd, events);
+        untrace_handler(ts, rec, frame);
     }
     if (err < 0) {
         /* 3.12 raises it before the handler made the handled exception
