@@ -86,6 +86,27 @@ def caught_inside(i):
         return i
 
 
+def except_as(i, state):
+    # `except ... as name`: the body runs inside the name's cleanup
+    # handler (3.10: whose RERAISE 1 puts the raising instruction back).
+    try:
+        thrower(i)
+    except KeyError as e:
+        state.append(e)
+    except Boom as e:
+        state.append(e.args[0])
+        raise
+
+
+def except_as_raises(i):
+    # An exception in the body of `except ... as name` goes through the
+    # name's cleanup handler (traced) and leaves the frame.
+    try:
+        thrower(i)
+    except Boom as e:
+        thrower(-1 - e.args[0])
+
+
 def handler_raises_new(i):
     # A new exception in the handler: RAISE, traced again (no handler of
     # the frame takes it).
@@ -272,6 +293,63 @@ class UntracedHandlerTest(MonitoringTestCase):
         if ENGINE and FLAT:
             self.assertEqual(untraced(handler_calls), RUNS)
             self.assertEqual(untraced(caught_inside), RUNS)
+
+    def test_except_as(self):
+        self.fresh(except_as)
+        rec = self.record()
+        state = []
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as(i, state)
+        self.stop()
+        self.assertEqual(state, list(range(RUNS)))
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_as', b),
+                         ('EXCEPTION_HANDLED', 'except_as', b),
+                         ('RERAISE', 'except_as', b)]
+            # (the bare raise goes through the name's cleanup handler)
+            expected += [('EXCEPTION_HANDLED', 'except_as', b),
+                         ('RERAISE', 'except_as', b)]
+            if not FLAT:
+                # (3.11+: and the except's own cleanup handler)
+                expected += [('EXCEPTION_HANDLED', 'except_as', b),
+                             ('RERAISE', 'except_as', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            # (the bare raise is inside the name's cleanup block: not flat)
+            self.assertEqual(untraced(except_as), 0)
+
+    def test_except_as_raises(self):
+        self.fresh(except_as_raises)
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as_raises(i)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b, c = X(Boom, i), X(Boom, -1 - i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_as_raises', b),
+                         ('EXCEPTION_HANDLED', 'except_as_raises', b),
+                         ('RAISE', 'thrower', c),
+                         ('RAISE', 'except_as_raises', c),
+                         ('EXCEPTION_HANDLED', 'except_as_raises', c),
+                         ('RERAISE', 'except_as_raises', c)]
+            if not FLAT:
+                expected += [('EXCEPTION_HANDLED', 'except_as_raises', c),
+                             ('RERAISE', 'except_as_raises', c)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            # The except's handler ran untraced; the name's cleanup
+            # handler, after the new exception, runs traced (3.10: its
+            # RERAISE 1; 3.8/3.9 untraced too).
+            self.assertEqual(untraced(except_as_raises),
+                             RUNS if sys.version_info >= (3, 10)
+                             else 2 * RUNS)
 
     def test_new_exception_in_handler(self):
         self.fresh(handler_raises_new)

@@ -325,11 +325,18 @@ int pep669_backend_code_exc_plain(PyCodeObject *co);
  * outside every block of the frame, so its exception leaves the frame
  * (the frame's end gives its RERAISE: pep669_backend_reraised_at), and
  * no handler can be entered but by an exception the trace function is
- * told of; no `with` (whose exit re-raises from another offset), no
- * re-raise that puts another instruction back as the frame's last one,
- * not a generator or coroutine.  3.8-3.10 (a flow of the block stack's
+ * told of; no `with` (whose exit re-raises from another offset), a
+ * re-raise that puts another instruction back as the frame's last one
+ * only at the end of a cleanup handler's straight run (which stays
+ * traced: pep669_backend_handler_restores_lasti), not a generator or
+ * coroutine.  3.8-3.10 (a flow of the block stack's
  * depth); 3.11: 0.  codedata.h keeps the answer. */
 int pep669_backend_code_exc_flat(PyCodeObject *co);
+/* Whether the handler that starts at `offset` of flat code runs straight
+ * to a re-raise that puts the raising instruction back as the frame's
+ * last one (3.10's RERAISE 1, an `except ... as name` cleanup): such a
+ * handler stays traced (its re-raise is found where it is). */
+int pep669_backend_handler_restores_lasti(PyCodeObject *co, int offset);
 /* Whether the frame, leaving with an exception whose last instruction is
  * at `offset`, left by re-raising it there (RERAISE, 3.8's END_FINALLY,
  * a bare `raise`). */

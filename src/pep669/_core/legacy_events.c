@@ -88,7 +88,9 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     if (PEP669_UNLIKELY(cd->exc_flat == 0)) {
         cd->exc_flat = pep669_backend_code_exc_flat(rec->code) ? 1 : 2;
     }
-    if (cd->exc_flat != 1) {
+    if (cd->exc_flat != 1 ||
+        pep669_backend_handler_restores_lasti(
+            rec->code, pep669_backend_pyframe_lasti(frame))) {
         return;
     }
     rec->exc_seen = 0;

@@ -314,6 +314,45 @@ flat_reach(signed char *depth, int *work, int *nwork, int unit, int units,
     return depth[unit] == d ? 0 : -1;
 }
 
+/* How far a cleanup handler's straight run (3.10's `except ... as
+ * name`: LOAD_CONST None; STORE_FAST; DELETE_FAST; RERAISE 1) is looked
+ * along. */
+#define FLAT_RUN 8
+/* flat marks: a jump's target, a handler's first instruction, a RERAISE
+ * that puts the raising instruction back as the frame's last one */
+#define FLAT_TARGET 1
+#define FLAT_HANDLER 2
+#define FLAT_LATE 4
+
+/* The RERAISE 1 at `unit` is reached only from the start of a handler
+ * that nothing falls into, through instructions that neither jump nor
+ * are jumped to (pep669_backend_handler_restores_lasti finds it from
+ * there). */
+static int
+flat_late_covered(const _Py_CODEUNIT *code, const uint8_t *mark, int unit)
+{
+    for (int step = 0; step < FLAT_RUN; step++) {
+        if (mark[unit] & FLAT_HANDLER) {
+            if (unit == 0) {
+                return 0;
+            }
+            int prev = instr_start(code, unit - 1);
+            Pep669Instr in = instr_at(code, unit, prev);
+            return (op_flow[in.op] & FLOW_STOPS) != 0;
+        }
+        if ((mark[unit] & FLAT_TARGET) || unit == 0) {
+            return 0;
+        }
+        int prev = instr_start(code, unit - 1);
+        Pep669Instr in = instr_at(code, unit, prev);
+        if (op_flow[in.op] != 0) {
+            return 0;
+        }
+        unit = prev;
+    }
+    return 0;
+}
+
 /* pep669_backend_code_exc_flat (backend.h). */
 int
 pep669_backend_code_exc_flat(PyCodeObject *co)
@@ -326,9 +365,11 @@ pep669_backend_code_exc_flat(PyCodeObject *co)
     int units = (int)PEP669_CODE_UNITS(co), nwork = 0, flat = 1;
     signed char *depth = PyMem_Malloc((size_t)units + 1);
     int *work = PyMem_Malloc(((size_t)units + 1) * sizeof(int));
-    if (depth == NULL || work == NULL) {
+    uint8_t *mark = PyMem_Calloc((size_t)units + 1, 1);
+    if (depth == NULL || work == NULL || mark == NULL) {
         PyMem_Free(depth);
         PyMem_Free(work);
+        PyMem_Free(mark);
         return 0;
     }
     memset(depth, -1, (size_t)units + 1);
@@ -357,8 +398,13 @@ pep669_backend_code_exc_flat(PyCodeObject *co)
 #endif
 #ifdef RERAISE
         case RERAISE:
-            /* (3.10's RERAISE 1 puts the raising instruction back) */
-            flat = d == 0 && in.arg == 0;
+            flat = d == 0;
+            if (in.arg != 0) {
+                /* 3.10's RERAISE 1 puts the raising instruction back as
+                 * the frame's last one: only in a cleanup handler, which
+                 * keeps the frame traced (checked below). */
+                mark[start] |= FLAT_LATE;
+            }
             break;
 #endif
         case SETUP_WITH:
@@ -380,17 +426,50 @@ pep669_backend_code_exc_flat(PyCodeObject *co)
         }
         if (flat && (flow & (FLOW_REL | FLOW_ABS))) {
             int target = flow_target(flow, &in,
-                                     after * (int)sizeof(_Py_CODEUNIT));
-            if (flat_reach(depth, work, &nwork,
-                           target / (int)sizeof(_Py_CODEUNIT), units,
+                                     after * (int)sizeof(_Py_CODEUNIT)) /
+                         (int)sizeof(_Py_CODEUNIT);
+            if (flat_reach(depth, work, &nwork, target, units,
                            target_d) < 0) {
                 flat = 0;
             }
+            else {
+                mark[target] |= in.op == SETUP_FINALLY ? FLAT_HANDLER
+                                                       : FLAT_TARGET;
+            }
+        }
+    }
+    for (int unit = 0; flat && unit < units; unit++) {
+        if ((mark[unit] & FLAT_LATE) &&
+            !flat_late_covered(code, mark, unit)) {
+            flat = 0;
         }
     }
     PyMem_Free(depth);
     PyMem_Free(work);
+    PyMem_Free(mark);
     return flat;
+}
+
+int
+pep669_backend_handler_restores_lasti(PyCodeObject *co, int offset)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co);
+    int unit = offset / (int)sizeof(_Py_CODEUNIT);
+    for (int step = 0; step < FLAT_RUN && unit >= 0 && unit < units;
+         step++) {
+        Pep669Instr in = instr_at(code, units, unit);
+#ifdef RERAISE
+        if (in.op == RERAISE) {
+            return in.arg != 0;
+        }
+#endif
+        if (op_flow[in.op] != 0) {
+            return 0;
+        }
+        unit = instr_next(in);
+    }
+    return 0;
 }
 
 int

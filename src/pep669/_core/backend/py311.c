@@ -763,6 +763,13 @@ pep669_backend_code_exc_flat(PyCodeObject *Py_UNUSED(co))
 }
 
 int
+pep669_backend_handler_restores_lasti(PyCodeObject *Py_UNUSED(co),
+                                      int Py_UNUSED(offset))
+{
+    return 0;
+}
+
+int
 pep669_backend_reraised_at(Pep669Frame *Py_UNUSED(frame),
                            int Py_UNUSED(offset))
 {
