@@ -330,7 +330,8 @@ int pep669_backend_code_exc_plain(PyCodeObject *co);
  * only at the end of a cleanup handler's straight run (which stays
  * traced: pep669_backend_handler_restores_lasti), not a generator or
  * coroutine.  3.8-3.10 (a flow of the block stack's
- * depth); 3.11: 0.  codedata.h keeps the answer. */
+ * depth); 3.11: 0.  2: flat, with such cleanup handlers.  codedata.h
+ * keeps the answer. */
 int pep669_backend_code_exc_flat(PyCodeObject *co);
 /* Whether the handler that starts at `offset` of flat code runs straight
  * to a re-raise that puts the raising instruction back as the frame's

@@ -86,11 +86,13 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
         return;
     }
     if (PEP669_UNLIKELY(cd->exc_flat == 0)) {
-        cd->exc_flat = pep669_backend_code_exc_flat(rec->code) ? 1 : 2;
+        int flat = pep669_backend_code_exc_flat(rec->code);
+        cd->exc_flat = flat == 1 ? 1 : flat == 2 ? 3 : 2;
     }
-    if (cd->exc_flat != 1 ||
-        pep669_backend_handler_restores_lasti(
-            rec->code, pep669_backend_pyframe_lasti(frame))) {
+    if (cd->exc_flat == 2 ||
+        (cd->exc_flat == 3 &&
+         pep669_backend_handler_restores_lasti(
+             rec->code, pep669_backend_pyframe_lasti(frame)))) {
         return;
     }
     rec->exc_seen = 0;

@@ -439,9 +439,8 @@ pep669_backend_code_exc_flat(PyCodeObject *co)
         }
     }
     for (int unit = 0; flat && unit < units; unit++) {
-        if ((mark[unit] & FLAT_LATE) &&
-            !flat_late_covered(code, mark, unit)) {
-            flat = 0;
+        if (mark[unit] & FLAT_LATE) {
+            flat = flat_late_covered(code, mark, unit) ? 2 : 0;
         }
     }
     PyMem_Free(depth);
