@@ -27,12 +27,13 @@ CORE = "src/pep669/_core/"
 HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            "codedata.h", "lineflow.h", "wanted.h", "dispatch.h", "record.h",
            "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
-           "legacy_calls.h", "probe_walks.h",
+           "legacy_calls.h", "legacy_exceptions.h", "probe_walks.h",
            "probe_fire.h", "frames.h", "probe.h", "backend.h", "stack.h",
            "suspended.h", "native.h", "monitor_engine.h",
            # 3.11's copy of a code object, included by backend/py311.c
            "backend/py311_clone.h", "backend/py311_tables.h",
            "backend/py311_calls.h", "backend/py311_flow.h",
+           "backend/py311_exc.h",
            "backend/py311_branch.h")
 # The backend's templates (backend/README.md): code included by the
 # per-version backend/py3X.c, which finds the engine's headers through
@@ -85,6 +86,7 @@ def extensions(version_info=sys.version_info):
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",
+              "legacy_exceptions.c",
               "probe_fire.c", "lineno.c",
               "thread_state.c", "probe.c", "probe_walks.c", "stack.c",
               "suspended.c", "callbacks.c",

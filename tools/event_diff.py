@@ -264,12 +264,13 @@ def make(ev):
                 out.append((name, co.co_name, line_of(co, off), rep(val)))
     return cb
 mask = 0
+ONLY = %(only)r
 for n in ("PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "PY_UNWIND",
           "PY_THROW", "CALL", "C_RETURN", "C_RAISE", "LINE", "JUMP",
           "RAISE", "RERAISE", "EXCEPTION_HANDLED", "STOP_ITERATION",
           "BRANCH_LEFT", "BRANCH_RIGHT"):
     ev = getattr(E, n, None)
-    if ev is not None:
+    if ev is not None and (not ONLY or n in ONLY):
         names[ev] = n
 DISABLING = %(disable)r
 KNOWN = %(known)r
@@ -317,9 +318,10 @@ def find_python(v):
     return chosen[0].executable
 
 
-def run(python, program, disable=False, known=False):
+def run(python, program, disable=False, known=False, only=()):
     worker = WORKER % {"src": os.path.join(ROOT, "src"),
-                       "disable": disable, "known": known}
+                       "disable": disable, "known": known,
+                       "only": tuple(only)}
     try:
         p = subprocess.run([python, "-c", worker], input=program,
                            capture_output=True, text=True, timeout=60)
@@ -397,6 +399,11 @@ def main():
                     help="leave out the differences docs/differences.md "
                     "lists as the bytecode's (handler counts, RERAISE and "
                     "PY_UNWIND lines, jump destinations' lines)")
+    ap.add_argument("--events", default="",
+                    help="comma-separated event names the tool sets "
+                    "(default: every event but INSTRUCTION), e.g. "
+                    "RAISE,RERAISE,EXCEPTION_HANDLED,PY_UNWIND for the "
+                    "paths of code that wants exception events only")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--start", type=int, default=0,
@@ -410,6 +417,7 @@ def main():
     refs = args.reference or ["3.12", "3.13"]
     tested = args.python or ["3.10", "3.11"]
     ignore = set(n for n in args.ignore.split(",") if n)
+    only = tuple(n for n in args.events.split(",") if n)
     pys = {v: find_python(v) for v in set(refs) | set(tested)}
 
     def norm(e):
@@ -432,7 +440,7 @@ def main():
             print(prog)
         ref = {}
         for v in refs:
-            r = run(pys[v], prog, args.disable, args.known)
+            r = run(pys[v], prog, args.disable, args.known, only)
             if "error" in r:
                 print("program %d: reference %s failed:\n%s" %
                       (k, v, r["error"]))
@@ -443,7 +451,7 @@ def main():
         for v in tested:
             if v in ref:
                 continue
-            got = run(pys[v], prog, args.disable, args.known)
+            got = run(pys[v], prog, args.disable, args.known, only)
             if "error" in got:
                 bad += 1
                 print("== program %d on %s: worker failed\n%s\n%s" %

@@ -345,6 +345,34 @@ int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
  * generator (whose StopIteration may be no RAISE), and is no generator
  * or coroutine.  A scan of the bytecode (codedata.h keeps the answer). */
 int pep669_backend_code_exc_plain(PyCodeObject *co);
+/* Whether a handler of `co` can run untraced once entered: every
+ * re-raising instruction (bare `raise`, the end of a finally / except) is
+ * outside every block of the frame, so its exception leaves the frame
+ * (the frame's end gives its RERAISE: pep669_backend_reraised_at), and
+ * no handler can be entered but by an exception the trace function is
+ * told of; no `with` (whose exit re-raises from another offset), a
+ * re-raise that puts another instruction back as the frame's last one
+ * only at the end of a cleanup handler's straight run (which stays
+ * traced: pep669_backend_handler_restores_lasti), not a generator or
+ * coroutine.  3.8-3.10 (a flow of the block stack's
+ * depth); 3.11: 0.  2: flat, with such cleanup handlers.  codedata.h
+ * keeps the answer. */
+int pep669_backend_code_exc_flat(PyCodeObject *co);
+/* Whether the handler that starts at `offset` of flat code runs straight
+ * to a re-raise that puts the raising instruction back as the frame's
+ * last one (3.10's RERAISE 1, an `except ... as name` cleanup): such a
+ * handler stays traced (its re-raise is found where it is). */
+int pep669_backend_handler_restores_lasti(PyCodeObject *co, int offset);
+/* Whether the frame, leaving with an exception whose last instruction is
+ * at `offset`, left by re-raising it there (RERAISE, 3.8's END_FINALLY,
+ * a bare `raise`). */
+int pep669_backend_reraised_at(Pep669Frame *frame, int offset);
+/* While the callbacks of a RERAISE given at the frame's end run: the
+ * thread's handled exception shows the exception being raised, as inside
+ * the handler that re-raised it (`saved`, three slots, keeps what was
+ * there for pep669_backend_handled_restore).  3.8-3.10. */
+void pep669_backend_handled_show(PyThreadState *ts, PyObject **saved);
+void pep669_backend_handled_restore(PyThreadState *ts, PyObject **saved);
 /* How many instructions, from `offset` (a handler's first instruction,
  * not run yet), must run before an exception can be raised there without
  * corrupting the thread's handled-exception state.  3.11: PUSH_EXC_INFO

@@ -150,6 +150,14 @@ typedef struct Pep669CodeData {
      * (a frame that wants only exception events runs without a record,
      * its RAISE given by the trampoline: trampoline.h, exc_plain), 2 no. */
     uint8_t exc_plain;
+    /* pep669_backend_code_exc_flat of the code: 0 not known yet, 1 yes
+     * (a frame that wants only exception events stops tracing at the
+     * entry of a handler: legacy_events.c, check_handled), 2 no, 3 yes
+     * with cleanup handlers that stay traced. */
+    uint8_t exc_flat;
+    /* How many handlers of the code ran untraced from their entry (a
+     * count for the tests: pep669._core._probe_state). */
+    Py_ssize_t untraced_handlers;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;

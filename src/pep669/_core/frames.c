@@ -234,15 +234,32 @@ bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     int offset;
     if (rec->last_reraise >= 0 || rec->exc_seen ||
         pep669_backend_frame_exit(ts, frame, NULL, &offset) !=
-            PEP669_EV_PY_UNWIND ||
-        !pep669_backend_bare_raise_at(frame, offset)) {
+            PEP669_EV_PY_UNWIND) {
+        return;
+    }
+    /* A handler that ran untraced (legacy_events.c, untrace_handler) and
+     * was left by no exception the trace function saw: by a re-raise,
+     * which leaves the frame in such code. */
+    int untraced = rec->handler_untraced;
+    rec->handler_untraced = 0;
+    if (!(untraced ? pep669_backend_reraised_at(frame, offset)
+                   : pep669_backend_bare_raise_at(frame, offset))) {
+        PEP669_ASSERT(!untraced);
         return;
     }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset);
     if (tools) {
-        /* A callback's exception replaces the one re-raised. */
+        /* A callback's exception replaces the one re-raised.  (Inside the
+         * handler, the exception re-raised was the handled one.) */
+        PyObject *saved[3];
+        if (untraced) {
+            pep669_backend_handled_show(ts, saved);
+        }
         (void)fire_linked(ts, frame, tools, PEP669_EV_RERAISE, co, offset,
                           NULL, 1);
+        if (untraced) {
+            pep669_backend_handled_restore(ts, saved);
+        }
     }
 }
 

@@ -20,6 +20,7 @@
 #include "lineno.h"
 #include "dispatch.h"
 #include "legacy_calls.h"
+#include "legacy_exceptions.h"
 
 static int
 fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
@@ -64,229 +65,17 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     return err;
 }
 
-/* The first event after an exception in the frame is its handler. */
-static inline int
-check_handled(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
-              Pep669CodeData *cd, uint32_t events, int lasti)
-{
-    if (rec->armed_exc == NULL) {
-        return 0;
-    }
-    /* owned */
-    PyObject *exc = rec->armed_exc;
-    int err = 0;
-    rec->armed_exc = NULL;
-    if (exc == rec->outside) {
-        /* (the handled exception, while this handler runs, is the one
-         * from before: that no longer tells whether the frame left it) */
-        rec->outside_ambiguous = 1;
-    }
-    if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
-        /* Natively the frame is still at the instruction that raised
-         * while the callbacks run (f_lineno, f_lasti): the interpreter
-         * has only chosen the handler. */
-        Pep669FramePos pos;
-        PyObject *saved[3];
-        int hidden = pep669_backend_handled_hide(ts, rec->frame, exc, saved);
-        pep669_backend_frame_move(rec->frame, rec->armed_offset, &pos);
-        err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
-                                 lasti, exc);
-        pep669_backend_frame_restore(rec->frame, &pos);
-        if (hidden) {
-            pep669_backend_handled_unhide(ts, saved);
-        }
-    }
-    Py_DECREF(exc);
-    if (err < 0) {
-        /* 3.12 raises it before the handler made the handled exception
-         * current: it has no __context__. */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (value != NULL) {
-            PyException_SetContext(value, NULL);
-        }
-        PyErr_Restore(type, value, tb);
-        rec->callback_raised = 1;
-        int span = pep669_backend_handler_prologue(co, lasti);
-        if (span > 0) {
-            /* Raise it once the handler has saved the exception state:
-             * then the handler's own cleanup restores it. */
-            PyErr_Fetch(&rec->deferred_type, &rec->deferred_value,
-                        &rec->deferred_tb);
-            rec->deferred_count = span;
-            return 0;
-        }
-    }
-    return err;
-}
-
-/* The current exception's value (new reference), after a callback
- * replaced it. */
-static PyObject *
-current_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    Py_XINCREF(value);
-    PyErr_Restore(type, value, tb);
-    return value;
-}
-
-/* The LINE of a throw into `yield from` / `await` (frames.c,
- * delegate_thrown), after its RAISE as in 3.13. */
-static int
-delegate_line(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
-              int offset)
-{
-    PyObject *line = PyLong_FromLong(PyCode_Addr2Line(co, offset));
-    int origin = pep669_thread.line_origin, err = -1;
-    pep669_thread.line_origin = PEP669_ORIGIN_HOOK;
-    if (line != NULL) {
-        err = pep669_fire_traced(ts, cd, PEP669_EV_LINE, co, offset, line);
-    }
-    pep669_thread.line_origin = origin;
-    Py_XDECREF(line);
-    return err;
-}
-
-static int
-on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-             PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
-             PyObject *arg)
-{
-    int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
-    int from_callback = rec->callback_raised;
-    rec->callback_raised = 0;
-    rec->last_reraise = -1;
-    if (lasti < 0) {
-        /* throw() into a generator that never ran: its start. */
-        lasti = 0;
-    }
-    PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
-                    ? PyTuple_GET_ITEM(arg, 1) : Py_None;
-    int stop = PyErr_GivenExceptionMatches(exc, PyExc_StopIteration) &&
-               pep669_backend_frame_drives_generator(
-                   pep669_backend_pyframe_frame(frame), &drive) &&
-               drive == lasti;
-    if (!stop) {
-        /* The instruction raised: it did not jump.  (FOR_ITER ending on a
-         * StopIteration does jump, past the loop.) */
-        rec->prev_offset = -1;
-    }
-    Py_CLEAR(rec->armed_exc);
-    if (stop && rec->stop_offset == lasti) {
-        /* The StopIteration of a generator that returned a value, given
-         * as STOP_ITERATION already: not a RAISE. */
-        rec->stop_offset = -1;
-        return 0;
-    }
-    if ((events & PEP669_BIT(RAISE)) && !from_callback) {
-        err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
-    }
-    int at = rec->delegate_line;
-    rec->delegate_line = -1;
-    err = (err < 0 || at < 0) ? err : delegate_line(ts, cd, co, at);
-    if (!stop && (events & (PEP669_BIT(EXCEPTION_HANDLED) |
-                            PEP669_BIT(RERAISE)))) {
-        /* FOR_ITER / YIELD_FROM / SEND clear a StopIteration themselves:
-         * no handler runs. */
-        if (!rec->exc_seen) {
-            /* (not inside a handler of the frame's: its handled exception
-             * is the one from before) */
-            Py_XSETREF(rec->outside,
-                       Py_XNewRef(pep669_backend_handler_mark(ts)));
-        }
-        rec->exc_seen = 1;
-        rec->exit_check = 0;
-        rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
-        rec->armed_offset = lasti;
-        set_trampoline_mode(ts, WANT_FULL);
-        flags_set(frame, rec, events);
-    }
-    if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
-        /* A handler of this frame, behind which events are still wanted,
-         * may run next: they are on for the rest of the run, the raising
-         * line being the last one. */
-        rec->handler_armed = 1;
-        rec->last_line = line_of(co, lasti);
-        set_trampoline_mode(ts, WANT_FULL);
-        flags_set(frame, rec, events);
-    }
-    if (rec->region) {
-        /* Its handler, if any, is not among the instructions the last
-         * line event looked at. */
-        flags_write(rec, frame, 1, 1);
-    }
-    return err;
-}
-
-/* A C_RAISE/C_RETURN callback raised at the report of the call's exception
- * (not reported again): the frame's RAISE and handler are its.  -1, set. */
-static int
-raised_instead(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-               Pep669CodeData *cd, uint32_t events, int hooked)
-{
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    PyObject *arg = PyTuple_Pack(3, type, value != NULL ? value : Py_None,
-                                 tb != NULL ? tb : Py_None);
-    if (arg == NULL || on_exception(ts, rec, frame, rec->code, cd, events,
-                                    arg) < 0) {
-        /* (a RAISE callback's exception replaces it, as natively) */
-        Py_XDECREF(arg);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
-        return -1;
-    }
-    Py_DECREF(arg);
-    if (!hooked && value != NULL) {
-        Py_XSETREF(pep669_thread.unhooked_exc, Py_NewRef(value));
-    }
-    PyErr_Restore(type, value, tb);
-    return -1;
-}
-
-static int
-check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
-              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
-              int lasti)
-{
-    PyObject *exc;
-    int err = 0;
-    if (!pep669_backend_reraise_at(frame, lasti, &exc)) {
-        return 0;
-    }
-    rec->last_reraise = lasti;
-    /* (an exception on its way again: its handler's first instruction is
-     * no place to ask whether the frame left its handlers) */
-    rec->exit_check = 0;
-    if (events & PEP669_BIT(RERAISE)) {
-        err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
-        rec->callback_raised = err < 0;
-    }
-    /* Its handler, if the frame has one, is next. */
-    if (err == 0 && (events & PEP669_BIT(EXCEPTION_HANDLED))) {
-        Py_XSETREF(rec->armed_exc, exc);
-        exc = NULL;
-    }
-    Py_XDECREF(exc);
-    return err;
-}
-
 /* What the frame's arrival at `lasti` settles, before that instruction's
  * own events: the call under way returned (C_RETURN), the exception
  * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
  * here (JUMP / BRANCH). */
 static int
-fire_arrival_events(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+fire_arrival_events(PyThreadState *ts, Pep669Record *rec,
+                    PyFrameObject *frame, PyCodeObject *co,
                     Pep669CodeData *cd, uint32_t events, int lasti)
 {
     if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
-        check_handled(ts, rec, co, cd, events, lasti) < 0) {
+        check_handled(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->prev_offset >= 0) {
@@ -318,7 +107,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     uint8_t tools = 0;
@@ -359,7 +148,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyObject *obj, PyObject *arg)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (fire_arrival_events(ts, rec, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
         return -1;
     }
     if (rec->moved) {
@@ -475,39 +264,6 @@ follow_if_changed(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return;
     }
     follow_events(ts, rec, frame, hooked);
-}
-
-/* A frame that looks for re-raises (it saw an exception) stops when it
- * is inside none of its handlers any more, the exception handled: only a
- * new exception, whose event starts the search again, can bring a
- * re-raise then.  It may have left one by the instruction before this
- * one (a POP_EXCEPT, which runs inside the handler still); a re-raise
- * here (which may not raise: 3.8's END_FINALLY) leaves it to the next. */
-static void
-check_handler_exit(PyThreadState *ts, Pep669Record *rec,
-                   PyFrameObject *frame, int hooked)
-{
-    int lasti = pep669_backend_pyframe_lasti(frame);
-    const uint8_t *units = rec->cd != NULL
-        ? pep669_code_units(rec->code, rec->cd) : NULL;
-    if (units == NULL || lasti < 0 || (lasti >> 1) >= rec->cd->nunits) {
-        return;
-    }
-    int cls = (units[lasti >> 1] & PEP669_UNIT_RERAISE_EVENT)
-        ? pep669_backend_instr_class(rec->code, lasti) : 0;
-    if (rec->exit_check && !(cls & PEP669_INSTR_RERAISE) &&
-        rec->armed_exc == NULL && rec->deferred_count == 0) {
-        rec->exit_check = 0;
-        if (!rec->outside_ambiguous &&
-            !pep669_backend_in_handler(rec->frame, rec->outside)) {
-            rec->exc_seen = 0;
-            follow_events(ts, rec, frame, hooked);
-            return;
-        }
-    }
-    if (cls & PEP669_INSTR_HANDLER_EXIT) {
-        rec->exit_check = 1;
-    }
 }
 
 /* Every event but the common cases pep669_trace handles itself. */

@@ -129,6 +129,11 @@ typedef struct Pep669Record {
          * (frames.c, delegate_thrown) waits for the RAISE it follows in
          * 3.13: the offset, or -1. */
         int delegate_line;
+        /* The frame runs a handler untraced since its entry (the code is
+         * "flat": pep669_backend_code_exc_flat): until its next
+         * exception, a re-raise can only leave the frame, and the frame's
+         * end gives its RERAISE (frames.c, bare_reraise). */
+        int handler_untraced;
     };
     /* -- the frame object's filters (flags) --
      * f_trace_lines and f_trace_opcodes as the program and its tools set

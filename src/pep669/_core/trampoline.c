@@ -93,6 +93,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->callback_raised = 0;
     rec->last_reraise = -1;
     rec->delegate_line = -1;
+    rec->handler_untraced = 0;
     rec->clone = NULL;
     rec->window = 0;
     rec->line_covered = 0;
@@ -111,6 +112,7 @@ clear_record(Pep669Record *rec)
     Py_CLEAR(rec->deferred_tb);
     rec->deferred_count = 0;
     rec->exc_seen = 0;
+    rec->handler_untraced = 0;
     rec->exit_check = 0;
     Py_CLEAR(rec->outside);
     rec->outside_ambiguous = 0;

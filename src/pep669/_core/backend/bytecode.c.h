@@ -338,6 +338,205 @@ pep669_backend_bare_raise_at(Pep669Frame *frame, int offset)
     return _Py_OPCODE(word) == RAISE_VARARGS && _Py_OPARG(word) == 0;
 }
 
+/* The depth of the block stack (SETUP_FINALLY blocks: a handler's own
+ * EXCEPT_HANDLER block is not counted) before the instruction at `unit`
+ * is `d`: record it, or find it differs from what another path gave. */
+static inline int
+flat_reach(signed char *depth, int *work, int *nwork, int unit, int units,
+           int d)
+{
+    if (unit < 0 || unit >= units || d < 0 || d > 100) {
+        return -1;
+    }
+    if (depth[unit] < 0) {
+        depth[unit] = (signed char)d;
+        work[(*nwork)++] = unit;
+        return 0;
+    }
+    return depth[unit] == d ? 0 : -1;
+}
+
+/* How far a cleanup handler's straight run (3.10's `except ... as
+ * name`: LOAD_CONST None; STORE_FAST; DELETE_FAST; RERAISE 1) is looked
+ * along. */
+#define FLAT_RUN 8
+/* flat marks: a jump's target, a handler's first instruction, a RERAISE
+ * that puts the raising instruction back as the frame's last one */
+#define FLAT_TARGET 1
+#define FLAT_HANDLER 2
+#define FLAT_LATE 4
+
+/* The RERAISE 1 at `unit` is reached only from the start of a handler
+ * that nothing falls into, through instructions that neither jump nor
+ * are jumped to (pep669_backend_handler_restores_lasti finds it from
+ * there). */
+static int
+flat_late_covered(const _Py_CODEUNIT *code, const uint8_t *mark, int unit)
+{
+    for (int step = 0; step < FLAT_RUN; step++) {
+        if (mark[unit] & FLAT_HANDLER) {
+            if (unit == 0) {
+                return 0;
+            }
+            int prev = instr_start(code, unit - 1);
+            Pep669Instr in = instr_at(code, unit, prev);
+            return (op_flow[in.op] & FLOW_STOPS) != 0;
+        }
+        if ((mark[unit] & FLAT_TARGET) || unit == 0) {
+            return 0;
+        }
+        int prev = instr_start(code, unit - 1);
+        Pep669Instr in = instr_at(code, unit, prev);
+        if (op_flow[in.op] != 0) {
+            return 0;
+        }
+        unit = prev;
+    }
+    return 0;
+}
+
+/* pep669_backend_code_exc_flat (backend.h). */
+int
+pep669_backend_code_exc_flat(PyCodeObject *co)
+{
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE |
+                        CO_ASYNC_GENERATOR)) {
+        return 0;
+    }
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co), nwork = 0, flat = 1;
+    signed char *depth = PyMem_Malloc((size_t)units + 1);
+    int *work = PyMem_Malloc(((size_t)units + 1) * sizeof(int));
+    uint8_t *mark = PyMem_Calloc((size_t)units + 1, 1);
+    if (depth == NULL || work == NULL || mark == NULL) {
+        PyMem_Free(depth);
+        PyMem_Free(work);
+        PyMem_Free(mark);
+        return 0;
+    }
+    memset(depth, -1, (size_t)units + 1);
+    if (units > 0 && flat_reach(depth, work, &nwork, 0, units, 0) < 0) {
+        flat = 0;
+    }
+    while (flat && nwork > 0) {
+        int start = work[--nwork], d = depth[start];
+        Pep669Instr in = instr_at(code, units, start);
+        int flow = op_flow[in.op], after_d = d, target_d = d;
+        switch (in.op) {
+        case SETUP_FINALLY:
+            /* (its handler starts with the block popped) */
+            after_d = d + 1;
+            break;
+        case POP_BLOCK:
+            after_d = d - 1;
+            break;
+        case RAISE_VARARGS:
+            flat = in.arg != 0 || d == 0;
+            break;
+#ifdef END_FINALLY
+        case END_FINALLY:
+            flat = d == 0;
+            break;
+#endif
+#ifdef RERAISE
+        case RERAISE:
+            flat = d == 0;
+            if (in.arg != 0) {
+                /* 3.10's RERAISE 1 puts the raising instruction back as
+                 * the frame's last one: only in a cleanup handler, which
+                 * keeps the frame traced (checked below). */
+                mark[start] |= FLAT_LATE;
+            }
+            break;
+#endif
+        case SETUP_WITH:
+        case SETUP_ASYNC_WITH:
+        case END_ASYNC_FOR:
+        case YIELD_VALUE:
+#ifdef YIELD_FROM
+        case YIELD_FROM:
+#endif
+            flat = 0;
+            break;
+        default:
+            break;
+        }
+        int after = instr_next(in);
+        if (flat && !(flow & FLOW_STOPS) && after < units &&
+            flat_reach(depth, work, &nwork, after, units, after_d) < 0) {
+            flat = 0;
+        }
+        if (flat && (flow & (FLOW_REL | FLOW_ABS))) {
+            int target = flow_target(flow, &in,
+                                     after * (int)sizeof(_Py_CODEUNIT)) /
+                         (int)sizeof(_Py_CODEUNIT);
+            if (flat_reach(depth, work, &nwork, target, units,
+                           target_d) < 0) {
+                flat = 0;
+            }
+            else {
+                mark[target] |= in.op == SETUP_FINALLY ? FLAT_HANDLER
+                                                       : FLAT_TARGET;
+            }
+        }
+    }
+    for (int unit = 0; flat && unit < units; unit++) {
+        if (mark[unit] & FLAT_LATE) {
+            flat = flat_late_covered(code, mark, unit) ? 2 : 0;
+        }
+    }
+    PyMem_Free(depth);
+    PyMem_Free(work);
+    PyMem_Free(mark);
+    return flat;
+}
+
+int
+pep669_backend_handler_restores_lasti(PyCodeObject *co, int offset)
+{
+    const _Py_CODEUNIT *code = PEP669_CODE(co);
+    int units = (int)PEP669_CODE_UNITS(co);
+    int unit = offset / (int)sizeof(_Py_CODEUNIT);
+    for (int step = 0; step < FLAT_RUN && unit >= 0 && unit < units;
+         step++) {
+        Pep669Instr in = instr_at(code, units, unit);
+#ifdef RERAISE
+        if (in.op == RERAISE) {
+            return in.arg != 0;
+        }
+#endif
+        if (op_flow[in.op] != 0) {
+            return 0;
+        }
+        unit = instr_next(in);
+    }
+    return 0;
+}
+
+int
+pep669_backend_reraised_at(Pep669Frame *frame, int offset)
+{
+    PyCodeObject *co = FRAME(frame)->f_code;
+    if (offset < 0 || offset >= PyBytes_GET_SIZE(co->co_code)) {
+        return 0;
+    }
+    _Py_CODEUNIT word = PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)];
+    switch (_Py_OPCODE(word)) {
+    case RAISE_VARARGS:
+        return _Py_OPARG(word) == 0;
+#ifdef END_FINALLY
+    case END_FINALLY:
+        return 1;
+#endif
+#ifdef RERAISE
+    case RERAISE:
+        return _Py_OPARG(word) == 0;
+#endif
+    default:
+        return 0;
+    }
+}
+
 int
 pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
                                 int Py_UNUSED(offset))

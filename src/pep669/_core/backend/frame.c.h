@@ -388,6 +388,27 @@ pep669_backend_in_handler(Pep669Frame *frame, PyObject *outside)
     return 0;
 }
 
+void
+pep669_backend_handled_show(PyThreadState *ts, PyObject **saved)
+{
+    _PyErr_StackItem *ei = ts->exc_info;
+    saved[0] = ei->exc_type;
+    saved[1] = ei->exc_value;
+    saved[2] = ei->exc_traceback;
+    ei->exc_type = Py_XNewRef(ts->curexc_type);
+    ei->exc_value = Py_XNewRef(ts->curexc_value);
+    ei->exc_traceback = Py_XNewRef(ts->curexc_traceback);
+}
+
+void
+pep669_backend_handled_restore(PyThreadState *ts, PyObject **saved)
+{
+    _PyErr_StackItem *ei = ts->exc_info;
+    Py_XSETREF(ei->exc_type, saved[0]);
+    Py_XSETREF(ei->exc_value, saved[1]);
+    Py_XSETREF(ei->exc_traceback, saved[2]);
+}
+
 PyObject *
 pep669_backend_handler_mark(PyThreadState *ts)
 {

@@ -1,0 +1,40 @@
+/* RAISE, RERAISE, EXCEPTION_HANDLED and the end of a frame's handlers for
+ * frames that run traced (legacy_exceptions.c), for the trampoline's body
+ * (legacy_events.c). */
+#ifndef PEP669_LEGACY_EXCEPTIONS_H
+#define PEP669_LEGACY_EXCEPTIONS_H
+
+#include "trampoline.h"
+
+PEP669_INTERNAL int handled_event(PyThreadState *ts, Pep669Record *rec,
+                                  PyFrameObject *frame, PyCodeObject *co,
+                                  Pep669CodeData *cd, uint32_t events,
+                                  int lasti);
+PEP669_INTERNAL int on_exception(PyThreadState *ts, Pep669Record *rec,
+                                 PyFrameObject *frame, PyCodeObject *co,
+                                 Pep669CodeData *cd, uint32_t events,
+                                 PyObject *arg);
+PEP669_INTERNAL int raised_instead(PyThreadState *ts, Pep669Record *rec,
+                                   PyFrameObject *frame, Pep669CodeData *cd,
+                                   uint32_t events, int hooked);
+PEP669_INTERNAL int check_reraise(PyThreadState *ts, Pep669Record *rec,
+                                  PyFrameObject *frame, PyCodeObject *co,
+                                  Pep669CodeData *cd, uint32_t events,
+                                  int lasti);
+PEP669_INTERNAL void check_handler_exit(PyThreadState *ts,
+                                        Pep669Record *rec,
+                                        PyFrameObject *frame, int hooked);
+
+/* The first event after an exception in the frame is its handler. */
+static inline int
+check_handled(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+              PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
+              int lasti)
+{
+    if (rec->armed_exc == NULL) {
+        return 0;
+    }
+    return handled_event(ts, rec, frame, co, cd, events, lasti);
+}
+
+#endif

@@ -1,0 +1,504 @@
+"""Handlers that run untraced from their entry (3.8-3.10, "flat" code).
+
+A frame that wants only exception events is traced from an exception to
+its handler's entry (EXCEPTION_HANDLED).  Where every re-raising
+instruction of its code is outside every block of the frame (no nested
+``try``, no ``with``, no 3.10 ``RERAISE 1``: ``pep669_backend_code_exc_flat``,
+docs/architecture.md), a re-raise can only leave the frame, so the
+handler runs untraced from its entry and the frame's end gives the
+RERAISE (``bare_reraise``, frames.c).  These tests pin the streams of such
+runs (they are native 3.12/3.13's, and pass there: 3.11+ enter a
+cleanup handler between a ``finally`` body's re-raise and the frame's
+end, with its own EXCEPTION_HANDLED and RERAISE) and, on 3.8-3.10, that
+the handlers did run untraced (``_probe_state``'s ``untraced_handlers``),
+and that code that is not flat keeps the traced handler.
+"""
+
+import sys
+import unittest
+
+import pep669
+from tests.support import (MonitoringTestCase, X, events, in_files,
+                           monitoring, normalize)
+
+E = events
+HERE = in_files(__file__)
+EXC = E.RAISE | E.RERAISE | E.EXCEPTION_HANDLED
+ENGINE = not pep669.NATIVE
+#: 3.8-3.10: no cleanup handlers (3.11+ have them, and no flat code)
+FLAT = sys.version_info < (3, 11)
+RUNS = 3
+
+
+class Boom(Exception):
+    pass
+
+
+def untraced(func):
+    if not (ENGINE and FLAT):
+        return None
+    return pep669._monitoring._probe_state(func.__code__)[
+        'untraced_handlers']
+
+
+# -- the code ---------------------------------------------------------------
+
+def thrower(i):
+    raise Boom(i)
+
+
+def finally_reraise(i, state):
+    try:
+        return thrower(i)
+    finally:
+        state.append(sys.exc_info()[1] is not None)
+
+
+def except_no_match(i):
+    try:
+        thrower(i)
+    except KeyError:
+        return 'no'
+
+
+def except_bare_raise(i, state):
+    try:
+        thrower(i)
+    except Boom:
+        state.append(i)
+        raise
+
+
+def handler_calls(i, state):
+    # The handler calls code that raises and catches its own exception:
+    # those events are the callee's; then the handler re-raises.
+    try:
+        thrower(i)
+    except Boom:
+        state.append(caught_inside(i))
+        raise
+
+
+def caught_inside(i):
+    try:
+        thrower(-i)
+    except Boom:
+        return i
+
+
+def except_as(i, state):
+    # `except ... as name`: the body runs inside the name's cleanup
+    # handler (3.10: whose RERAISE 1 puts the raising instruction back).
+    try:
+        thrower(i)
+    except KeyError as e:
+        state.append(e)
+    except Boom as e:
+        state.append(e.args[0])
+        raise
+
+
+def except_as_raises(i):
+    # An exception in the body of `except ... as name` goes through the
+    # name's cleanup handler (traced) and leaves the frame.
+    try:
+        thrower(i)
+    except Boom as e:
+        thrower(-1 - e.args[0])
+
+
+def handler_raises_new(i):
+    # A new exception in the handler: RAISE, traced again (no handler of
+    # the frame takes it).
+    try:
+        thrower(i)
+    except Boom:
+        raise KeyError(i)
+
+
+def loop_catches(n, state):
+    caught = 0
+    for i in range(n):
+        try:
+            finally_reraise(i, state)
+        except Boom:
+            caught += 1
+    return caught
+
+
+def nested_try(i, state):
+    # Not flat: the inner finally's re-raise goes to the outer handler.
+    try:
+        try:
+            thrower(i)
+        finally:
+            state.append(i)
+    except Boom:
+        return i
+
+
+def with_cleanup(i, state):
+    # Not flat: a `with` (its exit re-raises).
+    with Ctx(state):
+        thrower(i)
+
+
+class Ctx(object):
+    def __init__(self, state):
+        self.state = state
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.state.append(exc[0] is not None)
+        return False
+
+
+def stream(rec):
+    # (the test methods' own RAISE and EXCEPTION_HANDLED left out)
+    return [(r.event, r.code.co_name, normalize(r.args[-1]))
+            for r in rec.records if not r.code.co_name.startswith('test_')]
+
+
+def lines(rec, func):
+    first = func.__code__.co_firstlineno
+    return [(r.event, None if r.lineno is None else r.lineno - first)
+            for r in rec.records if r.code is func.__code__]
+
+
+class UntracedHandlerTest(MonitoringTestCase):
+    maxDiff = None
+
+    def record(self, event_set=EXC, respond=None):
+        return self.recorder(0, event_set, HERE, respond=respond)
+
+    def fresh(self, *funcs):
+        for f in funcs:
+            f.__code__ = f.__code__.replace()
+
+    def test_finally_reraise(self):
+        self.fresh(finally_reraise)
+        seen = []
+
+        def respond(r):
+            if r.event == 'RERAISE':
+                # Inside the handler, the handled exception is the one
+                # re-raised (3.8-3.10); 3.11+ re-raise from the cleanup
+                # handler, after its POP_EXCEPT.
+                seen.append(sys.exc_info()[1] is r.args[-1])
+        rec = self.record(respond=respond)
+        state = []
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                finally_reraise(i, state)
+        self.stop()
+        self.assertEqual(state, [True] * RUNS)
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'finally_reraise', b),
+                         ('EXCEPTION_HANDLED', 'finally_reraise', b),
+                         ('RERAISE', 'finally_reraise', b)]
+            if not FLAT:
+                expected[-1:-1] = [
+                    ('RERAISE', 'finally_reraise', b),
+                    ('EXCEPTION_HANDLED', 'finally_reraise', b)]
+        self.assertEqual(stream(rec), expected)
+        # The RERAISE at the finally body's last line, f_lineno too.
+        reraise_lines = [ln for ev, ln in lines(rec, finally_reraise)
+                         if ev == 'RERAISE']
+        self.assertEqual(reraise_lines[0], 4)
+        if FLAT:
+            self.assertEqual(seen, [True] * RUNS)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(finally_reraise), RUNS)
+
+    def test_except_no_match(self):
+        self.fresh(except_no_match)
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_no_match(i)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_no_match', b),
+                         ('EXCEPTION_HANDLED', 'except_no_match', b),
+                         ('RERAISE', 'except_no_match', b)]
+            if not FLAT:
+                expected += [('EXCEPTION_HANDLED', 'except_no_match', b),
+                             ('RERAISE', 'except_no_match', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(except_no_match), RUNS)
+
+    def test_bare_raise_in_handler(self):
+        self.fresh(except_bare_raise)
+        rec = self.record()
+        state = []
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_bare_raise(i, state)
+        self.stop()
+        self.assertEqual(state, list(range(RUNS)))
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_bare_raise', b),
+                         ('EXCEPTION_HANDLED', 'except_bare_raise', b),
+                         ('RERAISE', 'except_bare_raise', b)]
+            if not FLAT:
+                # (3.11+: through the except body's cleanup handler)
+                expected[-1:] = [
+                    ('RERAISE', 'except_bare_raise', b),
+                    ('EXCEPTION_HANDLED', 'except_bare_raise', b),
+                    ('RERAISE', 'except_bare_raise', b)]
+        self.assertEqual(stream(rec), expected)
+        self.assertEqual(
+            [ln for ev, ln in lines(rec, except_bare_raise)
+             if ev == 'RERAISE'][0], 5)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(except_bare_raise), RUNS)
+
+    def test_handler_calls_and_reraises(self):
+        self.fresh(handler_calls, caught_inside)
+        rec = self.record()
+        state = []
+        for i in range(1, RUNS + 1):
+            with self.assertRaises(Boom):
+                handler_calls(i, state)
+        self.stop()
+        self.assertEqual(state, list(range(1, RUNS + 1)))
+        expected = []
+        for i in range(1, RUNS + 1):
+            b, inner = X(Boom, i), X(Boom, -i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'handler_calls', b),
+                         ('EXCEPTION_HANDLED', 'handler_calls', b),
+                         ('RAISE', 'thrower', inner),
+                         ('RAISE', 'caught_inside', inner),
+                         ('EXCEPTION_HANDLED', 'caught_inside', inner),
+                         ('RERAISE', 'handler_calls', b)]
+            if not FLAT:
+                expected[-1:] = [
+                    ('RERAISE', 'handler_calls', b),
+                    ('EXCEPTION_HANDLED', 'handler_calls', b),
+                    ('RERAISE', 'handler_calls', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(handler_calls), RUNS)
+            self.assertEqual(untraced(caught_inside), RUNS)
+
+    def test_except_as(self):
+        self.fresh(except_as)
+        rec = self.record()
+        state = []
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as(i, state)
+        self.stop()
+        self.assertEqual(state, list(range(RUNS)))
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_as', b),
+                         ('EXCEPTION_HANDLED', 'except_as', b),
+                         ('RERAISE', 'except_as', b)]
+            # (the bare raise goes through the name's cleanup handler)
+            expected += [('EXCEPTION_HANDLED', 'except_as', b),
+                         ('RERAISE', 'except_as', b)]
+            if not FLAT:
+                # (3.11+: and the except's own cleanup handler)
+                expected += [('EXCEPTION_HANDLED', 'except_as', b),
+                             ('RERAISE', 'except_as', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            # (the bare raise is inside the name's cleanup block: not flat)
+            self.assertEqual(untraced(except_as), 0)
+
+    def test_except_as_raises(self):
+        self.fresh(except_as_raises)
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as_raises(i)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b, c = X(Boom, i), X(Boom, -1 - i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'except_as_raises', b),
+                         ('EXCEPTION_HANDLED', 'except_as_raises', b),
+                         ('RAISE', 'thrower', c),
+                         ('RAISE', 'except_as_raises', c),
+                         ('EXCEPTION_HANDLED', 'except_as_raises', c),
+                         ('RERAISE', 'except_as_raises', c)]
+            if not FLAT:
+                expected += [('EXCEPTION_HANDLED', 'except_as_raises', c),
+                             ('RERAISE', 'except_as_raises', c)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            # The except's handler ran untraced; the name's cleanup
+            # handler, after the new exception, runs traced (3.10: its
+            # RERAISE 1; 3.8/3.9 untraced too).
+            self.assertEqual(untraced(except_as_raises),
+                             RUNS if sys.version_info >= (3, 10)
+                             else 2 * RUNS)
+
+    def test_new_exception_in_handler(self):
+        self.fresh(handler_raises_new)
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(KeyError):
+                handler_raises_new(i)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b, k = X(Boom, i), X(KeyError, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'handler_raises_new', b),
+                         ('EXCEPTION_HANDLED', 'handler_raises_new', b),
+                         ('RAISE', 'handler_raises_new', k)]
+            if not FLAT:
+                expected += [
+                    ('EXCEPTION_HANDLED', 'handler_raises_new', k),
+                    ('RERAISE', 'handler_raises_new', k)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(handler_raises_new), RUNS)
+
+    def test_loop(self):
+        # The benchmark's shape: a loop catches what a finally re-raises.
+        self.fresh(loop_catches, finally_reraise)
+        rec = self.record()
+        state = []
+        self.assertEqual(loop_catches(RUNS, state), RUNS)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'finally_reraise', b),
+                         ('EXCEPTION_HANDLED', 'finally_reraise', b),
+                         ('RERAISE', 'finally_reraise', b),
+                         ('RAISE', 'loop_catches', b),
+                         ('EXCEPTION_HANDLED', 'loop_catches', b)]
+            if not FLAT:
+                expected[-3:-3] = [
+                    ('RERAISE', 'finally_reraise', b),
+                    ('EXCEPTION_HANDLED', 'finally_reraise', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(loop_catches), RUNS)
+            self.assertEqual(untraced(finally_reraise), RUNS)
+
+    def test_callback_raises_at_reraise(self):
+        # The RERAISE callback's exception replaces the one re-raised.
+        self.fresh(finally_reraise)
+
+        def respond(r):
+            if r.event == 'RERAISE':
+                raise TypeError('from callback')
+        rec = self.record(respond=respond)
+        for i in range(RUNS):
+            with self.assertRaises(TypeError):
+                finally_reraise(i, [])
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'finally_reraise', b),
+                         ('EXCEPTION_HANDLED', 'finally_reraise', b),
+                         ('RERAISE', 'finally_reraise', b)]
+            if not FLAT:
+                t = X(TypeError, 'from callback')
+                expected += [('EXCEPTION_HANDLED', 'finally_reraise', t),
+                             ('RERAISE', 'finally_reraise', t)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(finally_reraise), RUNS)
+
+    def test_not_flat_stays_traced(self):
+        self.fresh(nested_try, with_cleanup)
+        rec = self.record()
+        state = []
+        for i in range(RUNS):
+            self.assertEqual(nested_try(i, state), i)
+            with self.assertRaises(Boom):
+                with_cleanup(i, state)
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'nested_try', b),
+                         ('EXCEPTION_HANDLED', 'nested_try', b),
+                         ('RERAISE', 'nested_try', b),
+                         ('EXCEPTION_HANDLED', 'nested_try', b)]
+            if not FLAT:
+                # (3.11+: the inner finally's cleanup handler)
+                expected += [('RERAISE', 'nested_try', b),
+                             ('EXCEPTION_HANDLED', 'nested_try', b)]
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'with_cleanup', b),
+                         ('EXCEPTION_HANDLED', 'with_cleanup', b),
+                         ('RERAISE', 'with_cleanup', b)]
+            if not FLAT:
+                expected[-1:] = [
+                    ('RERAISE', 'with_cleanup', b),
+                    ('EXCEPTION_HANDLED', 'with_cleanup', b),
+                    ('RERAISE', 'with_cleanup', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(nested_try), 0)
+            self.assertEqual(untraced(with_cleanup), 0)
+
+    def test_handled_callback_sets_line(self):
+        # An EXCEPTION_HANDLED callback switches LINE on: the handler runs
+        # traced (the events as the callback left them), its re-raise
+        # comes.  (Not compared: the LINE of the handler's first line,
+        # which 3.8-3.10 miss there, before and after untraced handlers.)
+        self.fresh(finally_reraise)
+
+        def respond(r):
+            if (r.event == 'EXCEPTION_HANDLED' and
+                    r.code is finally_reraise.__code__):
+                monitoring.set_events(0, EXC | E.LINE)
+        rec = self.record(EXC | E.LINE, respond=respond)
+        monitoring.set_events(0, EXC)
+        with self.assertRaises(Boom):
+            finally_reraise(0, [])
+        self.stop()
+        got = [ev for ev, ln in lines(rec, finally_reraise)
+               if ev != 'LINE']
+        expected = ['RAISE', 'EXCEPTION_HANDLED', 'RERAISE']
+        if not FLAT:
+            expected += ['EXCEPTION_HANDLED', 'RERAISE']
+        self.assertEqual(got, expected)
+        self.assertEqual(lines(rec, finally_reraise)[-1][0], 'RERAISE')
+        if ENGINE and FLAT:
+            # (LINE is wanted once the callbacks have run)
+            self.assertEqual(untraced(finally_reraise), 0)
+
+    def test_line_events_keep_tracing(self):
+        # With LINE wanted too, the handler runs traced as before.
+        self.fresh(finally_reraise)
+        rec = self.record(EXC | E.LINE)
+        with self.assertRaises(Boom):
+            finally_reraise(0, [])
+        self.stop()
+        self.assertIn(('RERAISE', 'finally_reraise', X(Boom, 0)),
+                      stream(rec))
+        if ENGINE and FLAT:
+            self.assertEqual(untraced(finally_reraise), 0)
+
+
+if __name__ == '__main__':
+    unittest.main()
