@@ -61,6 +61,14 @@ def except_no_match(i):
         return 'no'
 
 
+def except_then_lines(i):
+    try:
+        thrower(i)
+    except Boom:
+        i += 1
+    return i
+
+
 def except_bare_raise(i, state):
     try:
         thrower(i)
@@ -159,6 +167,13 @@ def stream(rec):
     # (the test methods' own RAISE and EXCEPTION_HANDLED left out)
     return [(r.event, r.code.co_name, normalize(r.args[-1]))
             for r in rec.records if not r.code.co_name.startswith('test_')]
+
+
+def line_stream(rec, func):
+    # (the line of LINE events, relative to the def)
+    first = func.__code__.co_firstlineno
+    return [(r.event, r.args[0] - first if r.event == 'LINE' else None)
+            for r in rec.records if r.code is func.__code__]
 
 
 def lines(rec, func):
@@ -462,9 +477,9 @@ class UntracedHandlerTest(MonitoringTestCase):
 
     def test_handled_callback_sets_line(self):
         # An EXCEPTION_HANDLED callback switches LINE on: the handler runs
-        # traced (the events as the callback left them), its re-raise
-        # comes.  (Not compared: the LINE of the handler's first line,
-        # which 3.8-3.10 miss there, before and after untraced handlers.)
+        # traced (the events as the callback left them), with the LINE of
+        # its first line (the interpreter reported none there: LINE was
+        # off), and its re-raise comes.
         self.fresh(finally_reraise)
 
         def respond(r):
@@ -476,16 +491,31 @@ class UntracedHandlerTest(MonitoringTestCase):
         with self.assertRaises(Boom):
             finally_reraise(0, [])
         self.stop()
-        got = [ev for ev, ln in lines(rec, finally_reraise)
-               if ev != 'LINE']
-        expected = ['RAISE', 'EXCEPTION_HANDLED', 'RERAISE']
+        expected = [('RAISE', None), ('EXCEPTION_HANDLED', None),
+                    ('LINE', 4), ('RERAISE', None)]
         if not FLAT:
-            expected += ['EXCEPTION_HANDLED', 'RERAISE']
-        self.assertEqual(got, expected)
-        self.assertEqual(lines(rec, finally_reraise)[-1][0], 'RERAISE')
+            expected += [('EXCEPTION_HANDLED', None), ('RERAISE', None)]
+        self.assertEqual(line_stream(rec, finally_reraise), expected)
         if ENGINE and FLAT:
             # (LINE is wanted once the callbacks have run)
             self.assertEqual(untraced(finally_reraise), 0)
+
+    def test_handled_callback_sets_local_line(self):
+        # The same with set_local_events, for a handler that goes on: the
+        # LINE of `except`, then those of the lines after.
+        self.fresh(except_then_lines)
+        code = except_then_lines.__code__
+
+        def respond(r):
+            if r.event == 'EXCEPTION_HANDLED' and r.code is code:
+                self.set_local_events(0, code, E.LINE)
+        rec = self.record(EXC | E.LINE, respond=respond)
+        monitoring.set_events(0, EXC)
+        self.assertEqual(except_then_lines(1), 2)
+        self.stop()
+        self.assertEqual(line_stream(rec, except_then_lines),
+                         [('RAISE', None), ('EXCEPTION_HANDLED', None),
+                          ('LINE', 3), ('LINE', 4), ('LINE', 5)])
 
     def test_line_events_keep_tracing(self):
         # With LINE wanted too, the handler runs traced as before.

@@ -68,20 +68,63 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
 /* What the frame's arrival at `lasti` settles, before that instruction's
  * own events: the call under way returned (C_RETURN), the exception
  * found its handler (EXCEPTION_HANDLED), the previous instruction jumped
- * here (JUMP / BRANCH). */
+ * here (JUMP / BRANCH).  Their callbacks may change the frame's events
+ * (`*events` then as they left them).  1 if they switched LINE on: the
+ * interpreter reported no line here then, and, as 3.12 decides, the last
+ * line is that of the instruction the event came from. */
 static int
 fire_arrival_events(PyThreadState *ts, Pep669Record *rec,
                     PyFrameObject *frame, PyCodeObject *co,
-                    Pep669CodeData *cd, uint32_t events, int lasti)
+                    Pep669CodeData *cd, uint32_t *events, int lasti)
 {
-    if (check_call(ts, rec, co, cd, events, lasti) < 0 ||
-        check_handled(ts, rec, frame, co, cd, events, lasti) < 0) {
+    uint64_t version = pep669_registry.version;
+    int from = rec->prev_offset >= 0 ? rec->prev_offset
+               : rec->armed_exc != NULL ? rec->armed_offset
+               : rec->call_offset;
+    if (check_call(ts, rec, co, cd, *events, lasti) < 0 ||
+        check_handled(ts, rec, frame, co, cd, *events, lasti) < 0) {
         return -1;
     }
-    if (rec->prev_offset >= 0) {
-        return fire_jump(ts, cd, events, co, rec, lasti);
+    if (rec->prev_offset >= 0 &&
+        fire_jump(ts, cd, *events, co, rec, lasti) < 0) {
+        return -1;
     }
-    return 0;
+    if (PEP669_LIKELY(version == pep669_registry.version)) {
+        return 0;
+    }
+    uint32_t before = *events;
+    *events = record_events(rec, &cd);
+    if ((before & PEP669_BIT(LINE)) || !(*events & PEP669_BIT(LINE)) ||
+        from < 0) {
+        return 0;
+    }
+    rec->last_line = line_of(co, from);
+    return 1;
+}
+
+/* The LINE of the instruction reached, once an arrival event's callback
+ * switched LINE on (fire_arrival_events), where its line is new. */
+static int
+arrival_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+             Pep669CodeData *cd, int lasti)
+{
+    int line = line_of(co, lasti);
+    if (line < 0 || line == rec->last_line) {
+        return 0;
+    }
+    rec->last_line = line;
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
+    if (tools == 0) {
+        return 0;
+    }
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
+    Py_DECREF(line_obj);
+    return err;
 }
 
 /* The legacy tracer's 'line' or 'opcode' event, if it asked for it in
@@ -107,7 +150,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
     int line = pep669_backend_pyframe_line(frame);
-    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
+    if (fire_arrival_events(ts, rec, frame, co, cd, &events, lasti) < 0) {
         return -1;
     }
     uint8_t tools = 0;
@@ -148,12 +191,17 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
           PyObject *obj, PyObject *arg)
 {
     int lasti = pep669_backend_pyframe_lasti(frame);
-    if (fire_arrival_events(ts, rec, frame, co, cd, events, lasti) < 0) {
+    int arrived = fire_arrival_events(ts, rec, frame, co, cd, &events,
+                                      lasti);
+    if (arrived < 0) {
         return -1;
     }
     if (rec->moved) {
         rec->moved = 0;
         return legacy_first(rec, obj, frame, PyTrace_OPCODE, arg);
+    }
+    if (arrived && arrival_line(ts, rec, co, cd, lasti) < 0) {
+        return -1;
     }
     if (legacy_first(rec, obj, frame, PyTrace_OPCODE, arg) < 0) {
         return -1;

@@ -111,15 +111,30 @@ static int
 probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                 Pep669CodeData *cd, PyCodeObject *co, Pep669Site *site)
 {
-    int loc = site->loc;
+    int loc = site->loc, line_here = site->line;
+    uint64_t version = pep669_registry.version;
+    /* (the code's events: the clone's own stand-ins included) */
+    int had_line = (cd->events & PEP669_BIT(LINE)) != 0;
     if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
         return -1;
     }
     if (site->jump && probe_jump(ts, frame, cd, co, site) < 0) {
         return -1;
     }
-    uint8_t tools = site->line ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
-                               : 0;
+    if (version != pep669_registry.version) {
+        /* (their callbacks changed the events) */
+        if (cd->version != pep669_registry.version) {
+            pep669_code_data_refresh(cd);
+        }
+        if (!line_here && !had_line) {
+            /* LINE switched on: as 3.12, the location's LINE is due
+             * where its line is not that of the jump. */
+            int from = site->bsrc >= 0 ? site->bsrc : site->src;
+            line_here = from >= 0 && line_of(co, loc) != line_of(co, from);
+        }
+    }
+    uint8_t tools = line_here ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
+                              : 0;
     if (tools != 0) {
         int line = line_of(co, loc);
         /* owned */
