@@ -13,6 +13,7 @@ and are not asserted.
 """
 
 import dis
+import sys
 import unittest
 
 from tests.support import MonitoringTestCase
@@ -23,6 +24,8 @@ M = pep669.monitoring
 E = M.events
 DISABLE = M.DISABLE
 TOOL = 2
+# 3.12/3.13: BRANCH_LEFT/RIGHT come from native BRANCH through pep669's mux.
+MUX = (3, 12) <= sys.version_info[:2] < (3, 14)
 
 SOURCE = '''\
 def gen(n):
@@ -59,7 +62,7 @@ def line_of(code, offset):
 
 class StopIterationDisableTest(MonitoringTestCase):
 
-    def run_loop(self, events, disable, runs=4):
+    def run_loop(self, events, disable, runs=4, args=None):
         """Run loop(2) `runs` times with `events` set on its code; the
         callbacks of the events in `disable` return DISABLE (LINE: on the
         `for` line only).  Returns [[(event, line)] per run]."""
@@ -89,9 +92,9 @@ class StopIterationDisableTest(MonitoringTestCase):
                 mask |= getattr(E, name)
         self.set_local_events(TOOL, code, mask)
         M.set_events(TOOL, E.RAISE if 'RAISE' in events else 0)
-        for _ in range(runs):
+        for n in args or [2] * runs:
             out.append([])
-            self.assertEqual(loop(2), 1)
+            self.assertEqual(loop(n), 1 if n == 2 else 0)
         self.set_local_events(TOOL, code, 0)
         M.set_events(TOOL, 0)
         for name in events:
@@ -138,6 +141,24 @@ class StopIterationDisableTest(MonitoringTestCase):
                                    ('LINE', FOR_LINE),
                                    ('RAISE', FOR_LINE),
                                    ('BRANCH_RIGHT', FOR_LINE)])
+
+    def test_right_disabled_before_left_taken(self):
+        # BRANCH_RIGHT disabled while BRANCH_LEFT was never taken (the
+        # first loop is empty), LINE disabled on the `for` line: 3.14
+        # keeps the FOR_ITER instrumented for BRANCH_LEFT (RAISE), and so
+        # does the backport.  On 3.12/3.13 pep669's BRANCH mux then makes
+        # LEFT wait at its destination and turns the native BRANCH
+        # location off, so the FOR_ITER specialises: STOP_ITERATION
+        # (docs/differences.md, "STOP_ITERATION from a for loop").
+        runs = self.run_loop(('LINE', 'BRANCH_LEFT', 'BRANCH_RIGHT',
+                              'STOP_ITERATION', 'RAISE'),
+                             {'LINE', 'BRANCH_RIGHT'},
+                             args=[0, 2, 2, 2, 2])
+        end = 'STOP_ITERATION' if MUX else 'RAISE'
+        for run in runs[3:]:
+            self.assertEqual(run, [('BRANCH_LEFT', FOR_LINE),
+                                   ('BRANCH_LEFT', FOR_LINE),
+                                   (end, FOR_LINE)])
 
 
 if __name__ == "__main__":
