@@ -263,35 +263,34 @@ bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
 }
 
-/* Whether 3.12 would instrument a `for` loop's FOR_ITER in `co` (its
- * data `cd`), which keeps it from specialising: some tool set LINE,
- * INSTRUCTION or a branch event for the code (with a callback or not),
- * and the tools with callbacks did not DISABLE every location of it. */
+/* Whether CPython would instrument a `for` loop's FOR_ITER at `offset` in
+ * `co` (its data `cd`), which keeps it from specialising: some tool set
+ * LINE, INSTRUCTION, BRANCH or BRANCH_LEFT for the code (with a callback
+ * or not) and has not DISABLEd it at the FOR_ITER itself.  BRANCH_RIGHT
+ * does not count: 3.14 fires it from the loop's exit (POP_ITER), not from
+ * FOR_ITER (on 3.12/3.13 pep669's mux turns the native BRANCH location
+ * off where LEFT is not wanted, with the same result). */
 static int
-for_iter_instrumented(PyCodeObject *co, Pep669CodeData *cd)
+for_iter_instrumented(Pep669CodeData *cd, int offset)
 {
     static const int evs[] = {PEP669_EV_LINE, PEP669_EV_INSTRUCTION,
-                              PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT,
-                              PEP669_EV_BRANCH_RIGHT};
-    uint32_t set = 0;
+                              PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-        if (pep669_registry.global_tools[evs[i]]) {
-            set |= 1u << evs[i];
+        int ev = evs[i];
+        uint8_t tools = pep669_registry.global_tools[ev];
+        if (cd != NULL) {
+            for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+                if (cd->local_events[tool] & (1u << ev)) {
+                    tools |= (uint8_t)(1u << tool);
+                }
+            }
+            tools &= (uint8_t)~pep669_disabled_tools(cd, ev, offset);
+        }
+        if (tools) {
+            return 1;
         }
     }
-    if (cd != NULL) {
-        uint32_t local = 0;
-        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-            local |= cd->local_events[tool];
-        }
-        set |= local & (PEP669_BIT(LINE) | PEP669_BIT(INSTRUCTION) |
-                        PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) |
-                        PEP669_BIT(BRANCH_RIGHT));
-        if (set & cd->events) {
-            set &= ~(cd->events & pep669_code_done(co, cd));
-        }
-    }
-    return set != 0;
+    return 0;
 }
 
 /* A generator or coroutine frame returned `retval`: STOP_ITERATION in
@@ -324,7 +323,7 @@ generator_returned(PyThreadState *ts, Pep669Record *rec,
     else if (is_unhooked(consumer)) {
         crec = &pep669_thread.unhooked;
     }
-    if (drive == 2 && for_iter_instrumented(co, cd)) {
+    if (drive == 2 && for_iter_instrumented(cd, offset)) {
         /* A `for` loop in code with these events: natively its FOR_ITER
          * stays unspecialised, and the generator's end is no
          * STOP_ITERATION.  A StopIteration with a value is raised and
