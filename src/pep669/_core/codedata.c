@@ -195,6 +195,22 @@ pep669_code_data_ensure(PyCodeObject *co)
     return cd;
 }
 
+/* Some of the code's DISABLEs were forgotten: what derives from them is
+ * void (the region caches and probes' stamps, by their counters; a clone
+ * made without sites for locations wanted again). */
+static void
+disables_forgotten(Pep669CodeData *cd)
+{
+    cd->jump_disables++;
+    cd->line_disables++;
+    if (cd->clone != NULL) {
+        PEP669_ASSERT(release_clone != NULL);
+        struct Pep669Clone *cl = cd->clone;
+        cd->clone = NULL;
+        release_clone(cl);
+    }
+}
+
 /* The tools in `gone` lost `event` in this code since its last refresh:
  * their DISABLEs of it here are forgotten (see inst_tools).  What derives
  * from them is voided as by clear_tool_id.  Returns whether any went. */
@@ -250,15 +266,7 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     cd->done_known = 0;
     memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
     if (forgot) {
-        cd->jump_disables++;
-        cd->line_disables++;
-        if (cd->clone != NULL) {
-            /* made without sites for locations wanted again */
-            PEP669_ASSERT(release_clone != NULL);
-            struct Pep669Clone *cl = cd->clone;
-            cd->clone = NULL;
-            release_clone(cl);
-        }
+        disables_forgotten(cd);
     }
 }
 
@@ -402,14 +410,7 @@ pep669_clear_tool_id(int tool)
             continue;
         }
         cd->done_known = 0;
-        cd->jump_disables++;
-        cd->line_disables++;
-        if (cd->clone != NULL) {
-            PEP669_ASSERT(release_clone != NULL);
-            struct Pep669Clone *cl = cd->clone;
-            cd->clone = NULL;
-            release_clone(cl);
-        }
+        disables_forgotten(cd);
     }
     return pep669_registry_clear_tool(tool);
 }
