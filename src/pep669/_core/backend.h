@@ -333,8 +333,12 @@ int pep669_backend_call_at(PyFrameObject *f, int offset, int *call_offset,
 /* If the instruction at `offset` of the frame (stopped before it, in an
  * 'opcode' event) re-raises an exception (bare raise, the end of a
  * finally / with / except cleanup, an async-for ending with another
- * exception than StopAsyncIteration): 1 and *exc (new reference). */
-int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc);
+ * exception than StopAsyncIteration): 1 and *exc (new reference).  *at:
+ * where the frame stands once it raised (`offset`, or where 3.10/3.11's
+ * RERAISE 1 puts it back: the instruction that raised into the
+ * handler). */
+int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc,
+                              int *at);
 /* Whether the instruction at `offset` of the frame's code is a bare
  * `raise` (RAISE_VARARGS 0), which the interpreter re-raises without
  * telling the trace function. */

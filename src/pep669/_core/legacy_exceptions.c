@@ -241,8 +241,8 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
               int lasti)
 {
     PyObject *exc;
-    int err = 0;
-    if (!pep669_backend_reraise_at(frame, lasti, &exc)) {
+    int err = 0, at;
+    if (!pep669_backend_reraise_at(frame, lasti, &exc, &at)) {
         return 0;
     }
     rec->last_reraise = lasti;
@@ -250,12 +250,24 @@ check_reraise(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
      * no place to ask whether the frame left its handlers) */
     rec->exit_check = 0;
     if (events & PEP669_BIT(RERAISE)) {
+        /* Natively the callbacks see the frame where the re-raise left it
+         * (f_lineno, f_lasti): a RERAISE that restores the raising
+         * instruction's position has done so. */
+        Pep669FramePos pos;
+        if (at != lasti) {
+            pep669_backend_frame_move(rec->frame, at, &pos);
+        }
         err = pep669_fire_traced(ts, cd, PEP669_EV_RERAISE, co, lasti, exc);
+        if (at != lasti) {
+            pep669_backend_frame_restore(rec->frame, &pos);
+        }
         rec->callback_raised = err < 0;
     }
-    /* Its handler, if the frame has one, is next. */
+    /* Its handler, if the frame has one, is next: it sees the frame there
+     * too. */
     if (err == 0 && (events & PEP669_BIT(EXCEPTION_HANDLED))) {
         Py_XSETREF(rec->armed_exc, exc);
+        rec->armed_offset = at;
         exc = NULL;
     }
     Py_XDECREF(exc);

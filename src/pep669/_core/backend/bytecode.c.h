@@ -285,13 +285,15 @@ pep669_backend_forward_jump_lines(void)
 }
 
 int
-pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
+pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc,
+                          int *at)
 {
     PyCodeObject *co = f->f_code;
     _Py_CODEUNIT word = PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)];
     int op = _Py_OPCODE(word), oparg = _Py_OPARG(word);
     PyObject **sp = PEP669_STACK_TOP(f);
     *exc = NULL;
+    *at = offset;
     switch (op) {
     case RAISE_VARARGS:
         if (oparg != 0) {
@@ -314,6 +316,18 @@ pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
     case RERAISE:
         /* 3.9/3.10: (tb, value, type) on top. */
         *exc = Py_NewRef(sp[-2]);
+#if PY_VERSION_HEX >= 0x030A0000
+        /* 3.10's RERAISE 1 puts the frame back where the exception came
+         * into its handler, which its EXCEPT_HANDLER block kept. */
+        if (oparg != 0 && f->f_iblock > 0 &&
+            f->f_blockstack[f->f_iblock - 1].b_type == EXCEPT_HANDLER) {
+            int back = f->f_blockstack[f->f_iblock - 1].b_handler *
+                       (int)sizeof(_Py_CODEUNIT);
+            if (back >= 0 && back < PyBytes_GET_SIZE(co->co_code)) {
+                *at = back;
+            }
+        }
+#endif
         return 1;
 #endif
     case END_ASYNC_FOR:

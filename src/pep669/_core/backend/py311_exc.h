@@ -4,13 +4,15 @@
  * generator's delegation. */
 
 int
-pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
+pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc,
+                          int *at)
 {
     _PyInterpreterFrame *fr = f->f_frame;
     _Py_CODEUNIT word = _PyCode_CODE(fr->f_code)[offset / UNIT];
-    int op = _PyOpcode_Deopt[_Py_OPCODE(word)];
+    int op = _PyOpcode_Deopt[_Py_OPCODE(word)], oparg = _Py_OPARG(word);
     PyObject **sp = fr->localsplus + fr->stacktop;
     *exc = NULL;
+    *at = offset;
     switch (op) {
     case RAISE_VARARGS:
         if (_Py_OPARG(word) != 0) {
@@ -20,6 +22,15 @@ pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc)
         return *exc != NULL;
     case RERAISE:
         *exc = Py_NewRef(sp[-1]);
+        if (oparg != 0 && PyLong_CheckExact(sp[-1 - oparg])) {
+            /* RERAISE 1 puts the frame back where the exception came
+             * into the handler: the lasti pushed under it (code units). */
+            int overflow;
+            long back = PyLong_AsLongAndOverflow(sp[-1 - oparg], &overflow);
+            if (overflow == 0 && back >= 0 && back < Py_SIZE(fr->f_code)) {
+                *at = (int)back * UNIT;
+            }
+        }
         return 1;
     case END_ASYNC_FOR:
         if (PyErr_GivenExceptionMatches(sp[-1], PyExc_StopAsyncIteration)) {
