@@ -102,18 +102,11 @@ fire_arrival_events(PyThreadState *ts, Pep669Record *rec,
     return 1;
 }
 
-/* The LINE of the instruction reached, once an arrival event's callback
- * switched LINE on (fire_arrival_events), where its line is new. */
+/* LINE of `line` at `lasti` to `tools`, if any. */
 static int
-arrival_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
-             Pep669CodeData *cd, int lasti)
+call_line(PyThreadState *ts, uint8_t tools, PyCodeObject *co, int lasti,
+          int line)
 {
-    int line = line_of(co, lasti);
-    if (line < 0 || line == rec->last_line) {
-        return 0;
-    }
-    rec->last_line = line;
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, lasti);
     if (tools == 0) {
         return 0;
     }
@@ -125,6 +118,21 @@ arrival_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
     Py_DECREF(line_obj);
     return err;
+}
+
+/* The LINE of the instruction reached, once an arrival event's callback
+ * switched LINE on (fire_arrival_events), where its line is new. */
+static int
+arrival_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+             Pep669CodeData *cd, int lasti)
+{
+    int line = line_of(co, lasti);
+    if (line < 0 || line == rec->last_line) {
+        return 0;
+    }
+    rec->last_line = line;
+    return call_line(ts, pep669_fire_tools(cd, PEP669_EV_LINE, lasti), co,
+                     lasti, line);
 }
 
 /* The legacy tracer's 'line' or 'opcode' event, if it asked for it in
@@ -172,17 +180,7 @@ on_line(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (legacy_first(rec, obj, frame, PyTrace_LINE, arg) < 0) {
         return -1;
     }
-    if (tools == 0) {
-        return 0;
-    }
-    /* owned */
-    PyObject *line_obj = PyLong_FromLong(line);
-    if (line_obj == NULL) {
-        return -1;
-    }
-    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
-    Py_DECREF(line_obj);
-    return err;
+    return call_line(ts, tools, co, lasti, line);
 }
 
 static int
