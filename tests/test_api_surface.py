@@ -103,8 +103,9 @@ def callee(a):
 
 
 def calls_py(a=1):
+    pad = [a, a, a, a, a]
     callee(0)
-    return a
+    return a, pad
 
 
 def fresh(func):
@@ -206,7 +207,7 @@ class LocalsWriteThroughTest(MonitoringTestCase):
 
     def test_call_of_python_function_on_call_probes(self):
         self.assertEqual(self.write_at_call(calls_py, E.CALL, callee),
-                         [42] * 4)
+                         [(42, [1] * 5)] * 4)
 
     def test_py_start_on_call_probes(self):
         # (frame events: the frame's own link/unlink writes back)
@@ -220,7 +221,8 @@ class LocalsWriteThroughTest(MonitoringTestCase):
         monitoring.register_callback(0, E.CALL, lambda *args: None)
         self.set_local_events(0, func.__code__, E.PY_START | E.CALL)
         try:
-            self.assertEqual([func() for _ in range(4)], [42] * 4)
+            self.assertEqual([func() for _ in range(4)],
+                             [(42, [42] * 5)] * 4)
             if ON_CALL_PROBES:
                 state = pep669._monitoring._probe_state(func.__code__)
                 self.assertTrue(state['calls'])
