@@ -245,7 +245,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
  * one).  What they write to frame.f_locals goes to the frame's variables
  * once they return (3.13, PEP 667), as at a line probe; at CALL, before
  * the call runs (the callee may change a cell).  -1 with an exception. */
-static int
+static inline int
 probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
                  int event, PyCodeObject *co, int loc, PyObject *callable,
                  PyObject *arg0)
