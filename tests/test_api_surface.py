@@ -7,6 +7,7 @@ behaviour is native.
 
 import inspect
 import sys
+import types
 import unittest
 
 from tests.support import MonitoringTestCase, events, monitoring, pep669
@@ -80,6 +81,43 @@ def loops():
     return a
 
 
+def calls_len():
+    a = 1
+    # (a deeper stack than the call's: a Py_DEBUG 3.11 probes it too)
+    pad = [a, a, a, a, a]
+    n = len(())
+    return a + n, pad
+
+
+def calls_int():
+    a = 1
+    try:
+        int('z')
+    except ValueError:
+        pass
+    return a
+
+
+def callee(a):
+    return a
+
+
+def calls_py(a=1):
+    pad = [a, a, a, a, a]
+    callee(0)
+    return a, pad
+
+
+def fresh(func):
+    """``func`` on a new code object (no copy, no DISABLE yet)."""
+    return types.FunctionType(func.__code__.replace(), func.__globals__,
+                              func.__name__, func.__defaults__)
+
+
+#: 3.8-3.11 run code wanting CALL and no line-level event on call probes.
+ON_CALL_PROBES = not pep669.NATIVE and sys.version_info < (3, 12)
+
+
 @unittest.skipIf(sys.version_info[:2] == (3, 12),
                  "3.12: f_locals is a snapshot (PEP 667 is 3.13's)")
 class LocalsWriteThroughTest(MonitoringTestCase):
@@ -127,6 +165,71 @@ class LocalsWriteThroughTest(MonitoringTestCase):
 
     def test_branch(self):
         self.assertEqual(self.write_at(loops, E.BRANCH, 2), [42] * 3)
+
+    def write_at_call(self, func, event, callee):
+        """``func`` run 4 times with CALL, C_RETURN and C_RAISE (3.8-3.11:
+        from the second run on, on call probes); the callback of ``event``
+        writes ``a`` at the call of ``callee``."""
+        func = fresh(func)
+        self.use_tool(0, 'locals')
+
+        def cb(code, offset, callable, arg0, *rest):
+            if code is func.__code__ and callable is callee:
+                sys._getframe(1).f_locals['a'] = 42
+        for ev in (E.CALL, E.C_RETURN, E.C_RAISE):
+            monitoring.register_callback(0, ev, cb if ev == event else
+                                         lambda *args: None)
+        self.set_local_events(0, func.__code__,
+                              E.CALL | E.C_RETURN | E.C_RAISE)
+        try:
+            got = [func() for _ in range(4)]
+            if ON_CALL_PROBES:
+                state = pep669._monitoring._probe_state(func.__code__)
+                self.assertTrue(state['calls'])
+                self.assertFalse(state['retired'])
+            return got
+        finally:
+            self.set_local_events(0, func.__code__, 0)
+            for ev in (E.CALL, E.C_RETURN, E.C_RAISE):
+                monitoring.register_callback(0, ev, None)
+
+    def test_call_on_call_probes(self):
+        self.assertEqual(self.write_at_call(calls_len, E.CALL, len),
+                         [(42, [1] * 5)] * 4)
+
+    def test_c_return_on_call_probes(self):
+        self.assertEqual(self.write_at_call(calls_len, E.C_RETURN, len),
+                         [(42, [1] * 5)] * 4)
+
+    def test_c_raise_on_call_probes(self):
+        self.assertEqual(self.write_at_call(calls_int, E.C_RAISE, int),
+                         [42] * 4)
+
+    def test_call_of_python_function_on_call_probes(self):
+        self.assertEqual(self.write_at_call(calls_py, E.CALL, callee),
+                         [(42, [1] * 5)] * 4)
+
+    def test_py_start_on_call_probes(self):
+        # (frame events: the frame's own link/unlink writes back)
+        self.use_tool(0, 'locals')
+        func = fresh(calls_py)
+
+        def start(code, offset):
+            if code is func.__code__:
+                sys._getframe(1).f_locals['a'] = 42
+        monitoring.register_callback(0, E.PY_START, start)
+        monitoring.register_callback(0, E.CALL, lambda *args: None)
+        self.set_local_events(0, func.__code__, E.PY_START | E.CALL)
+        try:
+            self.assertEqual([func() for _ in range(4)],
+                             [(42, [42] * 5)] * 4)
+            if ON_CALL_PROBES:
+                state = pep669._monitoring._probe_state(func.__code__)
+                self.assertTrue(state['calls'])
+        finally:
+            self.set_local_events(0, func.__code__, 0)
+            monitoring.register_callback(0, E.PY_START, None)
+            monitoring.register_callback(0, E.CALL, None)
 
 
 def handles_inner():

@@ -241,14 +241,37 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     return 0;
 }
 
+/* A call probe's CALL, C_RETURN or C_RAISE callbacks (`tools`, at least
+ * one).  What they write to frame.f_locals goes to the frame's variables
+ * once they return (3.13, PEP 667), as at a line probe; at CALL, before
+ * the call runs (the callee may change a cell).  -1 with an exception. */
+static inline int
+probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
+                 int event, PyCodeObject *co, int loc, PyObject *callable,
+                 PyObject *arg0)
+{
+    void *locals = NULL;
+    uint64_t tag = 0;
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_mark(fo, &locals, &tag);
+    }
+    int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_sync(fo, locals, tag);
+    }
+    return err;
+}
+
 /* C_RETURN or C_RAISE after a probe's call, whose CALL event went to
  * `called` (the tools that DISABLEd the CALL there get neither, as 3.12
  * removes the location's instrumentation, but for this very call where
  * the code has one tool per event: pep669_c_event_disabled).  A C_RAISE
  * callback's exception replaces the call's. */
 static int
-probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
-                 int loc, PyObject *callable, PyObject *arg0, int raised,
+probe_call_ended(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
+                 PyCodeObject *co, int loc, PyObject *callable, PyObject *arg0, int raised,
                  uint8_t called)
 {
     int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
@@ -264,7 +287,8 @@ probe_call_ended(PyThreadState *ts, Pep669CodeData *cd, PyCodeObject *co,
     if (raised) {
         PyErr_Fetch(&type, &value, &tb);
     }
-    int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    int err = probe_call_tools(ts, frame, tools, event, co, loc, callable,
+                               arg0);
     if (raised) {
         if (err < 0) {
             Py_XDECREF(type);
@@ -392,8 +416,8 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     /* (the stack holds them; the callbacks may not keep it so) */
     Py_INCREF(callable);
     Py_INCREF(arg0);
-    if (pep669_call_tools2(ts, tools, PEP669_EV_CALL, co, loc, callable,
-                           arg0) < 0) {
+    if (probe_call_tools(ts, frame, tools, PEP669_EV_CALL, co, loc,
+                         callable, arg0) < 0) {
         /* The call does not happen. */
         res = NULL;
     }
@@ -404,7 +428,7 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         res = pep669_backend_call_site_run(site, top);
         pep669_enter(ts);  /* (the callee may have run a sub-interpreter) */
         if (!inlined &&
-            probe_call_ended(ts, cd, co, loc, callable, arg0,
+            probe_call_ended(ts, frame, cd, co, loc, callable, arg0,
                              res == NULL, tools) < 0) {
             Py_CLEAR(res);
         }
