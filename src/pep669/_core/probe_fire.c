@@ -100,11 +100,35 @@ probe_jump(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
     return err;
 }
 
-/* A probe of `cl` was called by its stub for `site`, in `frame` (the
- * thread's innermost): LINE there if a tool wants it, and the site
- * unpatched once none does.  0, or -1 with an exception (a callback's: the
- * frame raises at the location).  (Out of line: the vectorcall's own C
- * frame stays small.) */
+/* What callbacks write to frame.f_locals goes to the frame's variables
+ * once they return (3.13, PEP 667; as pep669_trace does for traced
+ * frames): the frame's locals as they were before them (its frame object
+ * may appear during them: a callback's sys._getframe()). */
+typedef struct {
+    void *locals;
+    uint64_t tag;
+} Pep669LocalsMark;
+
+static inline void
+locals_mark(Pep669Frame *frame, Pep669LocalsMark *mark)
+{
+    mark->locals = NULL;
+    mark->tag = 0;
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_mark(fo, &mark->locals, &mark->tag);
+    }
+}
+
+static inline void
+locals_sync(Pep669Frame *frame, const Pep669LocalsMark *mark)
+{
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_sync(fo, mark->locals, mark->tag);
+    }
+}
+
 /* The callbacks of a line probe's site: the edge's branch events, the
  * jump's JUMP, the location's LINE.  -1 with an exception. */
 static int
@@ -160,6 +184,11 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     return 0;
 }
 
+/* A probe of `cl` was called by its stub for `site`, in `frame` (the
+ * thread's innermost): LINE there if a tool wants it, and the site
+ * unpatched once none does.  0, or -1 with an exception (a callback's: the
+ * frame raises at the location).  (Out of line: the vectorcall's own C
+ * frame stays small.) */
 static PEP669_NOINLINE int
 fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
                 Pep669Site *site)
@@ -200,17 +229,10 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     pep669_backend_frame_set_lasti(frame, loc);
     /* What they write to frame.f_locals goes to the variables (3.13,
      * PEP 667; as pep669_trace does for traced frames). */
-    void *locals = NULL;
-    uint64_t tag = 0;
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_mark(fo, &locals, &tag);
-    }
+    Pep669LocalsMark mark;
+    locals_mark(frame, &mark);
     int err = probe_callbacks(ts, rec, frame, cd, co, site);
-    fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_sync(fo, locals, tag);
-    }
+    locals_sync(frame, &mark);
     if (err < 0) {
         return -1;
     }
@@ -250,17 +272,10 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
                  int event, PyCodeObject *co, int loc, PyObject *callable,
                  PyObject *arg0)
 {
-    void *locals = NULL;
-    uint64_t tag = 0;
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_mark(fo, &locals, &tag);
-    }
+    Pep669LocalsMark mark;
+    locals_mark(frame, &mark);
     int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
-    fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_sync(fo, locals, tag);
-    }
+    locals_sync(frame, &mark);
     return err;
 }
 
