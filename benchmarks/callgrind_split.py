@@ -8,8 +8,9 @@ Runs the benchmark's worker (bench_calls.py or bench_frame.py: both take
 ``--worker MODE NAME SIZE REPEAT WARMUP``) under callgrind four times:
 the mode and ``baseline``, each with 3 repetitions and with 1 (so startup
 cancels out), and prints per iteration of the workload (``SIZE``
-iterations per repetition; the difference of 2 repetitions is divided by
-2 * SIZE):
+iterations per repetition for bench_calls.py's workloads and
+bench_frame.py's loop and generators, not fib, whose size is its
+argument; the difference of 2 repetitions is divided by 2 * SIZE):
 
 - the instructions the mode adds over the unmonitored run, split into
   pep669's (functions of the ``_monitoring`` extension, their inlined
@@ -63,16 +64,19 @@ def run(exe, script, mode, name, size, repeat, out):
 
 
 def exclusive(path):
-    """{function: exclusive instructions}, a function's inlined pieces
-    (callgrind names them by file) summed under its name plus whether any
-    piece is pep669's."""
+    """{(function, pep669's): exclusive instructions} (the inlined pieces
+    of a function of pep669's, which callgrind names by file, summed), and
+    the program's total under ("PROGRAM TOTALS", False)."""
     text = subprocess.run(["callgrind_annotate", "--threshold=100",
                            "--auto=no", path], stdout=subprocess.PIPE,
                           universal_newlines=True).stdout
     costs = collections.Counter()
     for line in text.splitlines():
         m = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+(\S+)(.*)$", line)
-        if not m or m.group(2) == "PROGRAM":
+        if not m:
+            continue
+        if m.group(2) == "PROGRAM":
+            costs["PROGRAM TOTALS", False] = int(m.group(1).replace(",", ""))
             continue
         where, rest = m.group(2), m.group(3)
         func = where.rsplit(":", 1)[-1]
@@ -141,11 +145,12 @@ def main():
                              exclusive(files["baseline", 1]), n)
         added = {k: grown.get(k, 0) - base.get(k, 0)
                  for k in set(grown) | set(base)}
+        total = added.pop(("PROGRAM TOTALS", False))
         ours = sum(v for (name, mine), v in added.items() if mine)
-        total = sum(added.values())
         print("%s, %s %s, per iteration (instructions):"
               % (args.python, args.workload, args.mode))
-        print("  unmonitored run        %8.0f" % sum(base.values()))
+        print("  unmonitored run        %8.0f"
+              % base[("PROGRAM TOTALS", False)])
         print("  added by the mode      %8.0f" % total)
         print("    pep669's             %8.0f" % ours)
         print("    the interpreter's    %8.0f" % (total - ours))
