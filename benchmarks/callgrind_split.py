@@ -54,6 +54,10 @@ OURS = re.compile(r"_monitoring\.|/pep669/_core/")
 
 def run(exe, script, mode, name, size, repeat, out):
     _common.precompile(exe)
+    # (a --bench script outside benchmarks/ too: no measured run compiles)
+    subprocess.run([exe, "-m", "compileall", "-q", os.path.dirname(script)],
+                   env=_common.worker_env(), stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=600)
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
            exe, script, "--worker", mode, name, str(size), str(repeat), "1"]
     done = subprocess.run(cmd, env=_common.worker_env(),
