@@ -96,6 +96,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->handler_untraced = 0;
     rec->clone = NULL;
     rec->window = 0;
+    rec->entry = 0;
     rec->line_covered = 0;
     rec->covered_bits = 0;
     rec->calls_covered = 0;
@@ -478,6 +479,25 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         /* (3.11) The frame runs the clone for the whole run. */
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
+    }
+    else if (rec->line_covered && rec->clone->entry.test > 0 && fresh &&
+             !rec->hook_throwflag) {
+        /* (3.8-3.10) The clone's entry stub puts the frame's own code back
+         * (probe_fire.c, entry_probe): the frame runs as the window's end
+         * would make it run; where that is traced, its own code (the
+         * stub's instructions are no instructions of the frame). */
+        uint32_t after = events;
+        if (mode_with_record(rec, want, after) == WANT_FULL) {
+            pep669_trace_rerun(ts, rec);
+            return;
+        }
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->entry = 1;
+        set_trampoline_mode(ts, want);
+        if (want) {
+            flags_set(pep669_backend_frame_pyframe(frame), rec, events);
+        }
+        return;
     }
     else if (rec->line_covered) {
         /* The evaluator takes the bytecode from f_code when the run

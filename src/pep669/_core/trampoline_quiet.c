@@ -63,6 +63,11 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         rec->swapped = 1;
         return 1;
     }
+    if (cl->entry.test > 0) {
+        /* (3.8-3.10) Its entry stub puts the code back: no trace call. */
+        rec->entry = 1;
+        return 1;
+    }
     /* The window, as pep669_trace_enter opens it; where its first event
      * is the run's 'call' (3.10), the frame's filters, which only the
      * instructions' events read, stay as they are. */
