@@ -54,9 +54,11 @@ typedef struct Pep669Clone {
     Py_ssize_t quiet_runs;
     /* (3.8-3.10 line clones) its entry stub (entry.test 0: none): a
      * fresh run starts on it without a window (rec->entry); (for tests)
-     * the runs whose entry stub put the frame's code back */
+     * the runs whose entry stub put the frame's code back, and those
+     * started in a window */
     Pep669Entry entry;
     Py_ssize_t entry_runs;
+    Py_ssize_t window_runs;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new

@@ -46,7 +46,7 @@ less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
             events |= PEP669_HANDLER_EVENTS;
         }
     }
-    else if (rec->line_covered && !rec->window) {
+    else if (rec->line_covered && !rec->window && !rec->entry) {
         /* (stopped in a call, or in the probe, which says where it goes
          * on) */
         int lasti = pep669_backend_frame_lasti(rec->frame);
@@ -506,6 +506,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         PEP669_ASSERT(!rec->swapped && rec->clone->code != NULL);
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->window = 1;
+        rec->clone->window_runs++;
         pep669_backend_trace_window(ts);
         flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
         return;

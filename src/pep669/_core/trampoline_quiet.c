@@ -72,6 +72,7 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
      * is the run's 'call' (3.10), the frame's filters, which only the
      * instructions' events read, stay as they are. */
     rec->window = 1;
+    cl->window_runs++;
     pep669_backend_trace_window(ts);
     if (!pep669_backend_code_read_before_call()) {
         flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
