@@ -445,6 +445,25 @@ typedef struct {
     int after;
 } Pep669Site;
 
+/* (3.8-3.10 line clones) The entry stub: the clone's first instructions
+ * (`resume` bytes of the original, which can neither raise nor run code)
+ * are a jump to a stub, after the code, that makes them, truth-tests the
+ * clone's probe (LOAD_CONST probe; POP_JUMP_IF_FALSE resume) and goes on
+ * at `resume`.  The test, at offset `test`, puts the frame's own code
+ * back in f_code (the evaluator has read the clone's bytecode by then): a
+ * fresh run needs no trace call to leave the clone's code (no window).
+ * test 0: the clone has none (a generator's, a first instruction that
+ * might raise, a jump back to the code's start, no room). */
+typedef struct {
+    int test;
+    int resume;
+} Pep669Entry;
+
+/* The current thread's innermost frame if its last instruction is at
+ * `test` (a clone's entry stub's truth test, Pep669Entry), moved to the
+ * last instruction before `resume`; else NULL, nothing done. */
+Pep669Frame *pep669_backend_entry_frame(int test, int resume);
+
 /* Whether frames can run on clones now: the backend can (not 3.11), and
  * the evaluator under our eval-frame hook is the interpreter's own (an
  * evaluator of another tool's could do anything with the frame's code). */
@@ -459,7 +478,8 @@ int pep669_backend_probes_supported(void);
  * prefixes than there is room for (at a location, a prefix takes the unit
  * after it, which nothing else may enter); two sites on the same bytes. */
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
-                                        Pep669Site *sites, int n);
+                                        Pep669Site *sites, int n,
+                                        Pep669Entry *entry);
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);

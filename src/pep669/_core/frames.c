@@ -471,7 +471,8 @@ record_released(Pep669Record *rec)
            rec->call_callable == NULL && rec->call_arg0 == NULL &&
            rec->armed_exc == NULL && rec->outside == NULL &&
            rec->deferred_type == NULL && rec->deferred_value == NULL &&
-           rec->deferred_tb == NULL && !rec->window && !rec->swapped;
+           rec->deferred_tb == NULL && !rec->window && !rec->entry &&
+           !rec->swapped;
 }
 #endif
 

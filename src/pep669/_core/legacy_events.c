@@ -479,6 +479,14 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
 {
     Pep669Clone *cl = rec->clone;
     pep669_trace_unswap(rec);
+    if (rec->entry) {
+        /* (3.8-3.10) An exception before the entry stub ran (the eval
+         * breaker's, at the run's start, with the frame watched for
+         * exceptions): the frame's own code, and its own events. */
+        pep669_backend_frame_set_code(fr, rec->code);
+        rec->entry = 0;
+        return 0;
+    }
     if (rec->window) {
         if (what == PyTrace_CALL &&
             !pep669_backend_code_read_before_call()) {

@@ -259,7 +259,8 @@ build_clone(Pep669Clone *cl, PyCodeObject *co, Pep669CodeData *cd, int n,
     if (probes == NULL) {
         return -1;
     }
-    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n);
+    cl->code = pep669_backend_clone_code(co, probes, cl->sites, n,
+                                         &cl->entry);
     if (cl->code == NULL) {
         Py_DECREF(probes);
         return -1;
@@ -811,7 +812,8 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
+        "s:O,s:n,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -827,6 +829,11 @@ pep669_probe_state(PyCodeObject *co)
         "wanted", wanted,
         "call_refusals", call_refusals,
         "quiet_runs", cl != NULL ? cl->quiet_runs : 0,
+        /* (3.8-3.10) a fresh run leaves the clone's code in its entry
+         * stub, not at a trace call */
+        "entry", cl != NULL && cl->entry.test > 0 ? Py_True : Py_False,
+        "entry_runs", cl != NULL ? cl->entry_runs : 0,
+        "window_runs", cl != NULL ? cl->window_runs : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
         "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0);
 }

@@ -52,6 +52,13 @@ typedef struct Pep669Clone {
     /* (for tests) runs of a frame started on it by the hook's quiet path
      * (pep669_trace_enter_quiet) */
     Py_ssize_t quiet_runs;
+    /* (3.8-3.10 line clones) its entry stub (entry.test 0: none): a
+     * fresh run starts on it without a window (rec->entry); (for tests)
+     * the runs whose entry stub put the frame's code back, and those
+     * started in a window */
+    Pep669Entry entry;
+    Py_ssize_t entry_runs;
+    Py_ssize_t window_runs;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new
@@ -137,12 +144,14 @@ pep669_clone_valid(Pep669Clone *cl, Pep669CodeData *cd, uint32_t needed)
 /* The site whose stub contains `offset`, or NULL. */
 Pep669Site *pep669_clone_stub_site(Pep669Clone *cl, int offset);
 
-/* Whether `offset` is a stub's, or a site still patched. */
+/* Whether `offset` is a stub's, a site still patched, or the jump to the
+ * entry stub. */
 static inline int
 pep669_clone_detour(Pep669Clone *cl, int offset)
 {
     return offset >= cl->base ||
-           (offset >= 0 && cl->patched[offset >> 1]);
+           (offset >= 0 && (cl->patched[offset >> 1] ||
+                            offset < cl->entry.resume));
 }
 
 /* Whether `site` is a guard whose branch has an edge some tool wants. */

@@ -201,6 +201,15 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         pep669_clone_retire(cl);
         return 0;
     }
+    if (rec->entry) {
+        /* (3.8-3.10) The site at the code's first LINE location stands in
+         * front of the entry stub: the frame's own code back, here. */
+        PEP669_ASSERT(site->loc == 0 &&
+                      pep669_backend_frame_code(frame) == cl->code);
+        pep669_backend_frame_set_code(frame, rec->code);
+        rec->entry = 0;
+        cl->entry_runs++;
+    }
     PyCodeObject *co = rec->code;
     uint32_t events = record_events(rec, &cd);
     if (!pep669_site_wanted(co, cd, site)) {
@@ -525,6 +534,35 @@ call_probe_bool(Pep669Probe *probe)
     return 0;
 }
 
+/* (3.8-3.10) The truth test of a line clone's probe in its entry stub
+ * (Pep669Entry), the first thing a fresh run on the clone does: a run the
+ * hook started there (rec->entry) gets its own code back in f_code (the
+ * evaluator has read the clone's bytecode).  The frame shows the last
+ * instruction the stub moved, as if it had run it in place: an exception
+ * of the eval breaker's, after the stub's jump back, is raised there
+ * (pep669_backend_entry_frame).  No Python code ran since the hook (no
+ * other engine: no pep669_enter).  False: the stub jumps back. */
+static int
+entry_probe(Pep669Clone *cl)
+{
+    Pep669Frame *frame = pep669_backend_entry_frame(cl->entry.test,
+                                                    cl->entry.resume);
+    Pep669Record *rec = pep669_thread.record_top;
+    if (frame != NULL && rec != NULL && rec->entry && rec->frame == frame) {
+        /* (its clone, and the frame's code still the clone's) */
+        PEP669_ASSERT(rec->clone == cl && !rec->window && !rec->swapped &&
+                      pep669_backend_frame_code(frame) == cl->code);
+        pep669_backend_frame_set_code(frame, rec->code);
+        rec->entry = 0;
+        cl->entry_runs++;
+    }
+    /* (any other run on it started in its window: its code is back since
+     * the window's first event) */
+    PEP669_ASSERT(frame == NULL || pep669_backend_frame_code(frame) ==
+                                       cl->orig);
+    return 0;
+}
+
 /* (3.11) A stub's truth test of its probe (LOAD_CONST probe;
  * POP_JUMP_FORWARD_IF_TRUE): the frame's f_code is the clone, and its
  * last instruction the stub's jump.  The callbacks see the frame's own
@@ -535,6 +573,10 @@ probe_bool(PyObject *self)
 {
     Pep669Probe *probe = (Pep669Probe *)self;
     Pep669Clone *cl = probe->clone;
+    if (cl != NULL && cl->entry.test > 0 && probe->site < 0) {
+        /* (3.8-3.10: only an entry stub truth-tests a probe there) */
+        return entry_probe(cl);
+    }
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);

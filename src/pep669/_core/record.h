@@ -184,6 +184,11 @@ typedef struct Pep669Record {
          * last set. */
         struct Pep669Clone *clone;
         int window;
+        /* (3.8-3.10) A fresh run on a line clone with an entry stub:
+         * f_code is the clone until the stub's truth test of the probe
+         * puts the frame's own code back (probe_fire.c, entry_probe), the
+         * first thing the frame does; no trace call (no window). */
+        int entry;
         int line_covered;
         /* (while line_covered) the events its probes stand in for */
         uint32_t covered_bits;

@@ -46,7 +46,7 @@ less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
             events |= PEP669_HANDLER_EVENTS;
         }
     }
-    else if (rec->line_covered && !rec->window) {
+    else if (rec->line_covered && !rec->window && !rec->entry) {
         /* (stopped in a call, or in the probe, which says where it goes
          * on) */
         int lasti = pep669_backend_frame_lasti(rec->frame);
@@ -96,6 +96,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->handler_untraced = 0;
     rec->clone = NULL;
     rec->window = 0;
+    rec->entry = 0;
     rec->line_covered = 0;
     rec->covered_bits = 0;
     rec->calls_covered = 0;
@@ -479,6 +480,25 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
     }
+    else if (rec->line_covered && rec->clone->entry.test > 0 && fresh &&
+             !rec->hook_throwflag) {
+        /* (3.8-3.10) The clone's entry stub puts the frame's own code back
+         * (probe_fire.c, entry_probe): the frame runs as the window's end
+         * would make it run; where that is traced, its own code (the
+         * stub's instructions are no instructions of the frame). */
+        uint32_t after = events;
+        if (mode_with_record(rec, want, after) == WANT_FULL) {
+            pep669_trace_rerun(ts, rec);
+            return;
+        }
+        pep669_backend_frame_set_code(frame, rec->clone->code);
+        rec->entry = 1;
+        set_trampoline_mode(ts, want);
+        if (want) {
+            flags_set(pep669_backend_frame_pyframe(frame), rec, events);
+        }
+        return;
+    }
     else if (rec->line_covered) {
         /* The evaluator takes the bytecode from f_code when the run
          * starts: the clone's, until the trampoline's first event in the
@@ -486,6 +506,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         PEP669_ASSERT(!rec->swapped && rec->clone->code != NULL);
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->window = 1;
+        rec->clone->window_runs++;
         pep669_backend_trace_window(ts);
         flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
         return;

@@ -49,6 +49,15 @@ static inline void
 pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 {
     pep669_trace_unswap_now(rec);
+    if (rec->entry) {
+        /* (the run ended before its first instruction: a RecursionError,
+         * or an exception of the eval breaker's at the start) */
+        PEP669_ASSERT(rec->clone != NULL && !rec->window && !rec->swapped &&
+                      pep669_backend_frame_code(rec->frame) ==
+                          rec->clone->code);
+        pep669_backend_frame_set_code(rec->frame, rec->code);
+        rec->entry = 0;
+    }
     if (rec->window) {
         PEP669_ASSERT(rec->clone != NULL && !rec->swapped);
         pep669_backend_frame_set_code(rec->frame, rec->code);

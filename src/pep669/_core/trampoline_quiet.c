@@ -63,10 +63,16 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         rec->swapped = 1;
         return 1;
     }
+    if (cl->entry.test > 0) {
+        /* (3.8-3.10) Its entry stub puts the code back: no trace call. */
+        rec->entry = 1;
+        return 1;
+    }
     /* The window, as pep669_trace_enter opens it; where its first event
      * is the run's 'call' (3.10), the frame's filters, which only the
      * instructions' events read, stay as they are. */
     rec->window = 1;
+    cl->window_runs++;
     pep669_backend_trace_window(ts);
     if (!pep669_backend_code_read_before_call()) {
         flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);

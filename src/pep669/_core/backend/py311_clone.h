@@ -339,10 +339,21 @@ p11_owns_next(const _Py_CODEUNIT *code, int units, int u)
     return instr_next(instr_at(code, units, u)) > u + 1;
 }
 
+Pep669Frame *
+pep669_backend_entry_frame(int test, int resume)
+{
+    /* (no entry stubs here) */
+    (void)test;
+    (void)resume;
+    return NULL;
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
-                          Pep669Site *sites, int n)
+                          Pep669Site *sites, int n, Pep669Entry *entry)
 {
+    /* (the clone is the frame's code for the whole run: no entry stub) */
+    entry->test = entry->resume = 0;
     PyCodeObject *clone = NULL;
     PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL;
     PyObject *exc = NULL, *lines = NULL, *replace = NULL, *kw = NULL;
