@@ -96,11 +96,9 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 }
 
 /* Whether the forward branch at `src` jumps to an unconditional backward
- * jump on its own line (or on none), as the end of an `if` that is the
- * last statement of a loop's body: 3.12+ thread the branch to that jump's
- * target, and having no backward conditional jump, then reverse it (the
- * reversed branch jumps to the old fall-through, over a JUMP_BACKWARD on
- * the branch's line to the old target). */
+ * jump on its own line (or on none), as the end of an `if` that ends a
+ * loop's body: 3.12+ thread the branch to that jump's target, then reverse
+ * it (to the old fall-through, over a JUMP_BACKWARD to the old target). */
 static int
 jumps_back(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 {
@@ -154,6 +152,14 @@ loop_test_at_top(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 }
 
 int
+pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
+                            int target)
+{
+    return cd != NULL && pep669_code_lines_ensure(co, cd) == 0 &&
+           !loop_test_at_top(co, cd, src, target);
+}
+
+int
 pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
                    int target, int dest)
 {
@@ -175,9 +181,8 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
      * JUMP_BACKWARD to its target (the while loop's copied test too), so
      * its taken edge is their fall-through, LEFT, and its fall-through
      * their taken edge, RIGHT. */
-    if (target >= 0 && target < src && cd != NULL &&
-        pep669_code_lines_ensure(co, cd) == 0 &&
-        !loop_test_at_top(co, cd, src, target)) {
+    if (target >= 0 && target < src &&
+        pep669_branch_reversed_jump(co, cd, src, target)) {
         left = !left;
     }
     else if (target > src && jumps_back(co, cd, src, target)) {
@@ -746,6 +751,41 @@ place_and_collect(Flow *f)
     return 0;
 }
 
+/* 3.12+'s JUMP locations (after pass 4): not a forward jump of the flow
+ * over code only handlers reach (3.12+ move that code to the end, and drop
+ * the jump: lineflow.h); a reversed backward branch too. */
+static void
+mark_jumps(Flow *f)
+{
+    uint8_t *units = f->cd->units;
+    const uint8_t *reach = f->cd->unit_flow;
+    for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
+        Py_ssize_t at = u, to = f->target[u] >> 1;
+        if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
+            !(reach[u] & PEP669_FLOW_REACHED)) {
+            continue;
+        }
+        while (at < f->nunits && (units[at] & PEP669_UNIT_PREFIX)) {
+            at++;
+        }
+        if (at < f->nunits && (units[at] & PEP669_UNIT_BRANCH) && to < at &&
+            f->target[u] >= 0 && pep669_branch_reversed_jump(
+                                      f->co, f->cd, (int)at * 2, f->target[u])) {
+            units[at] |= PEP669_UNIT_JUMP;
+            continue;
+        }
+        Py_ssize_t v = at + 1;
+        while (v < to && !(reach[v] & PEP669_FLOW_REACHED)) {
+            v++;
+        }
+        if (at < f->nunits && (units[at] & PEP669_UNIT_JUMP) && to > at &&
+            f->next[u] < 0 && v == to) {
+            units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
+            units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
+        }
+    }
+}
+
 int
 pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -767,6 +807,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     mark_line_starts(&f);
+    mark_jumps(&f);
     if (place_and_collect(&f) < 0) {
         goto done;
     }
