@@ -318,8 +318,11 @@ def find_python(v):
     return chosen[0].executable
 
 
+SRC = os.path.join(ROOT, "src")
+
+
 def run(python, program, disable=False, known=False, only=()):
-    worker = WORKER % {"src": os.path.join(ROOT, "src"),
+    worker = WORKER % {"src": SRC,
                        "disable": disable, "known": known,
                        "only": tuple(only)}
     try:
@@ -404,6 +407,9 @@ def main():
                     "(default: every event but INSTRUCTION), e.g. "
                     "RAISE,RERAISE,EXCEPTION_HANDLED,PY_UNWIND for the "
                     "paths of code that wants exception events only")
+    ap.add_argument("--src", default=None,
+                    help="the src/ directory of the pep669 under test "
+                    "(another tree's build: a baseline)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--start", type=int, default=0,
@@ -414,6 +420,9 @@ def main():
     ap.add_argument("--show", action="store_true",
                     help="print each program and its streams")
     args = ap.parse_args()
+    if args.src:
+        global SRC
+        SRC = os.path.abspath(args.src)
     refs = args.reference or ["3.12", "3.13"]
     tested = args.python or ["3.10", "3.11"]
     ignore = set(n for n in args.ignore.split(",") if n)
