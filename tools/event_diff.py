@@ -34,8 +34,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 
 class Gen:
-    def __init__(self, rng, more=False, match=False):
+    def __init__(self, rng, more=False, match=False, without=()):
         self.rng = rng
+        self.without = set(without)
         self.n = 0
         self.more = more      # --more: the constructs below MORE
         self.match = match    # (3.10+ only) match statements
@@ -76,7 +77,7 @@ class Gen:
                 choices += ["fin_exit", "deco", "klass", "with2"]
                 if self.match:
                     choices += ["match"]
-        c = self.rng.choice(choices)
+        c = self.rng.choice([c for c in choices if c not in self.without])
         if c in MORE:
             return MORE[c](self, depth, ind, in_loop, in_func)
         if c == "assign":
@@ -562,6 +563,9 @@ def main():
                     "try/finally left by return/break/continue, "
                     "decorators, class bodies, multi-item with, and match "
                     "statements when every interpreter is 3.10+")
+    ap.add_argument("--without", default="",
+                    help="comma-separated statement kinds the generator "
+                    "leaves out (with --more: comp,deco,klass,match,...)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--start", type=int, default=0,
@@ -598,7 +602,8 @@ def main():
     bad = 0
     for k in range(args.start, args.start + args.count):
         rng = random.Random(args.seed * 100003 + k)
-        prog = Gen(rng, args.more, match).program()
+        prog = Gen(rng, args.more, match,
+                   [w for w in args.without.split(",") if w]).program()
         if args.show:
             print(prog)
         ref = {}
