@@ -3,7 +3,9 @@
 3.12+ move code that only exception handlers reach (an `except` clause, a
 `with` block's or a `finally` body's exceptional exit) to the end of the
 function, so the jump that 3.8-3.11 make over it at the end of a `try`
-body, a `with` block or a `finally` body is gone: no JUMP there.  And
+body, a `with` block or a `finally` body is gone: no JUMP there; so is
+a jump to a small block that leaves the function (3.12+ copy it into the
+jump's place; 3.10 does too, 3.8/3.9/3.11 jump).  And
 3.12+ have no backward conditional jump: a `while` loop's copied test
 (3.10/3.11) is a forward branch over a JUMP_BACKWARD, so taking it back
 into the loop is BRANCH_LEFT then a JUMP on the test's line.  pep669 gave
@@ -90,6 +92,25 @@ def _handler_jumps(x):
     return x
 
 
+def _if_else_return(c):
+    if c:
+        x = 1
+    else:
+        x = 2
+    return x
+
+
+_lam = lambda v, w=2: v * w if v else w  # noqa: E731
+
+
+def _if_return_sum(c, items):
+    if c:
+        c += 1
+    else:
+        items = 2
+    return c + items
+
+
 def _while(n):
     i = 0
     while i < n:
@@ -158,6 +179,28 @@ class JumpLayoutTest(MonitoringTestCase):
         # back from the end of the function)
         self.assertEqual(self.run_events(events.JUMP, _handler_jumps, 1),
                          [('JUMP', 4)])
+
+    # -- no JUMP to a small exit block (3.10, 3.12+ copy it in its place)
+
+    def test_if_to_shared_return(self):
+        self.assertEqual(self.run_events(events.JUMP, _if_else_return,
+                                         1, 0), [])
+
+    def test_lambda_conditional(self):
+        self.assertEqual(self.run_events(events.JUMP | events.LINE,
+                                         _lam, 1, 0), [])
+
+    def test_if_to_shared_return_sum(self):
+        self.use_tool(TOOL)
+        rec = Recorder(TOOL, events.JUMP,
+                       lambda c: c is _if_return_sum.__code__).register()
+        monitoring.set_events(TOOL, events.JUMP)
+        try:
+            _if_return_sum(1, 1)
+            _if_return_sum(0, 1)
+        finally:
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(rec.events(), [])
 
     def test_disable(self):
         # DISABLE of the loop's jump back leaves nothing

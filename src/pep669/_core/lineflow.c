@@ -191,6 +191,28 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
     return left ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
 }
 
+/* 3.12+ copy a small block that leaves the frame (at most four of their
+ * instructions, the last a return or raise) into the place of an
+ * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
+ * jump is no JUMP location. */
+int
+pep669_jump_to_small_exit(PyCodeObject *co, int target)
+{
+    int end = 2 * (int)pep669_backend_code_units(co);
+    for (int n = 1, off = target; n <= 4 && off >= 0 && off < end; n++) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (!st.known || st.kind >= 0 || st.target >= 0) {
+            return 0;
+        }
+        if (st.next < 0) {
+            return 1;
+        }
+        off = st.after;
+    }
+    return 0;
+}
+
 /* ---- The LINE locations ------------------------------------------------
  *
  * Where legacy tracing can report a line that is not the last one it
@@ -751,9 +773,32 @@ place_and_collect(Flow *f)
     return 0;
 }
 
+/* 3.12+ copy a small block that leaves the frame (at most four of their
+ * instructions, the last a return or raise) into the place of an
+ * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
+ * jump is no JUMP location. */
+static int
+jump_to_small_exit(PyCodeObject *co, int target)
+{
+    int end = 2 * (int)pep669_backend_code_units(co);
+    for (int n = 1, off = target; n <= 4 && off >= 0 && off < end; n++) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (!st.known || st.kind >= 0 || st.target >= 0) {
+            return 0;
+        }
+        if (st.next < 0) {
+            return 1;
+        }
+        off = st.after;
+    }
+    return 0;
+}
+
 /* 3.12+'s JUMP locations (after pass 4): not a forward jump of the flow
  * over code only handlers reach (3.12+ move that code to the end, and drop
- * the jump: lineflow.h); a reversed backward branch too. */
+ * the jump: lineflow.h), nor one to a small exit block (which 3.12+ copy
+ * in its place); a reversed backward branch too. */
 static void
 mark_jumps(Flow *f)
 {
@@ -779,7 +824,8 @@ mark_jumps(Flow *f)
             v++;
         }
         if (at < f->nunits && (units[at] & PEP669_UNIT_JUMP) && to > at &&
-            f->next[u] < 0 && v == to) {
+            f->next[u] < 0 &&
+            (v == to || jump_to_small_exit(f->co, f->target[u]))) {
             units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }
@@ -839,61 +885,3 @@ done:
 #undef AS_TARGET
 #undef START_FLOW
 #undef START_HANDLER
-
-int
-pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
-{
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
-    if (cd == NULL) {
-        return -1;
-    }
-    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *starts = cd->line_starts;
-    *n = cd->nline_starts;
-    return 0;
-}
-
-PyObject *
-pep669_code_flow_facts(PyCodeObject *co)
-{
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
-    if (cd == NULL) {
-        return NULL;
-    }
-    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
-        return PyErr_NoMemory();
-    }
-    if (pep669_code_lines_ensure(co, cd) < 0) {
-        return PyErr_NoMemory();
-    }
-    PyObject *lines = PyList_New(cd->nunits);
-    if (lines == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-        PyObject *line = PyLong_FromLong(cd->lines[u]);
-        if (line == NULL) {
-            Py_DECREF(lines);
-            return NULL;
-        }
-        PyList_SET_ITEM(lines, u, line);
-    }
-    /* owned: reach, a byte per unit */
-    PyObject *reach = PyBytes_FromStringAndSize(NULL, cd->nunits);
-    if (reach == NULL) {
-        Py_DECREF(lines);
-        return NULL;
-    }
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-        PyBytes_AS_STRING(reach)[u] =
-            (cd->unit_flow[u] & PEP669_FLOW_REACHED) != 0;
-    }
-    return Py_BuildValue("{s:y#,s:N,s:N,s:i,s:n}",
-                         "units", (const char *)cd->units, cd->nunits,
-                         "reach", reach, "lines", lines,
-                         "line_rule", cd->line_rule,
-                         "flow_starts", cd->nflow_starts);
-}

@@ -1,4 +1,5 @@
-/* The bytecode flow analysis behind the line-level events: what each code
+/* The bytecode flow analysis behind the line-level events (lineflow.c;
+ * its results for Python code, lineflow_facts.c): what each code
  * unit is (PEP669_UNIT_*), the line of each unit, the LINE locations and
  * which of them only an exception handler reaches, where line probes may
  * stand in for them.  Facts of the bytecode alone, computed on first need
