@@ -35,8 +35,8 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     /* (a backward branch that 3.12+ reverse, taken: their JUMP_BACKWARD
      * after the branch, PEP669_UNIT_JUMP) */
     int back = kind == PEP669_EV_BRANCH && dest == target && target < src &&
-               (events & PEP669_BIT(JUMP)) && cd->units != NULL &&
-               (cd->units[src >> 1] & PEP669_UNIT_JUMP);
+               (events & PEP669_BIT(JUMP)) && cd != NULL &&
+               cd->units != NULL && (cd->units[src >> 1] & PEP669_UNIT_JUMP);
     if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
                                 PEP669_BIT(BRANCH_RIGHT)) || back)) {
         return 0;
