@@ -69,9 +69,10 @@ COMPREHENSION_CALLS = PY < (3, 12)
 METHOD_CALL_WITH_KEYWORDS = PY >= (3, 11)
 
 # 3.8 exits a ``with`` block through WITH_CLEANUP_START, which calls
-# ``__exit__`` itself: no call instruction, so no CALL.  3.9+ compile an
-# explicit call of ``__exit__(None, None, None)``.
-WITH_EXIT_CALL = PY >= (3, 9)
+# ``__exit__`` itself; 3.9+ compile an explicit call of
+# ``__exit__(None, None, None)``.  The backport reports both as 3.12's
+# CALL (3.8: at the WITH_CLEANUP_START of a normal exit, session 11).
+WITH_EXIT_CALL = True
 
 # 3.11+ call ``__exit__`` with the method slot filled (the stack is
 # [bound __exit__, None, None, None], CALL 2): the bound method itself is
@@ -79,8 +80,9 @@ WITH_EXIT_CALL = PY >= (3, 9)
 # follows.  3.9 and 3.10 compile ``LOAD_CONST None; DUP_TOP; DUP_TOP;
 # CALL_FUNCTION 3``, which has no method slot; the backport tells that
 # call by its shape and reports it as 3.12 does (``bm = obj.m; bm(x)``,
-# an ordinary call of a bound method, still gives no C_RETURN).
-WITH_EXIT_C_RETURN = PY >= (3, 9)
+# an ordinary call of a bound method, still gives no C_RETURN); so does
+# 3.8's WITH_CLEANUP_START.
+WITH_EXIT_C_RETURN = True
 
 
 def expected_failure_if(condition):
@@ -94,6 +96,8 @@ elif PY == (3, 11):
 else:
     CALL_OPS = ('CALL_FUNCTION', 'CALL_FUNCTION_KW', 'CALL_METHOD',
                 'CALL_FUNCTION_EX')
+    if PY == (3, 8):
+        CALL_OPS += ('WITH_CLEANUP_START',)
 
 
 def code_of(obj):

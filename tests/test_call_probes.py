@@ -771,7 +771,10 @@ class CallableKindsTest(ProbeCallTestCase):
                 expected.append(('C_RETURN', 'with_statement', sites[-1],
                                  exit_method, None))
         self.assertEachRun(streams, expected)
-        self.assertOnProbes(f)
+        if PY[:2] != (3, 8):
+            # (3.8's with-exit call, WITH_CLEANUP_START, has no call
+            # probe: such code runs traced, docs/differences.md)
+            self.assertOnProbes(f)
 
 
 class ArgumentFormsTest(ProbeCallTestCase):

@@ -61,7 +61,7 @@ LAYERS = [
     ("interfaces", ["backend.h", "monitor.h"]),
     ("registry", ["registry.[ch]"]),
     ("codedata", ["codedata.[ch]"]),
-    ("lineflow", ["lineflow.[ch]"]),
+    ("lineflow", ["lineflow.[ch]", "lineflow_*.[ch]"]),
     ("wanted", ["wanted.[ch]"]),
     ("dispatch", ["dispatch.[ch]", "callbacks.c", "monitor_engine.[ch]"]),
     ("event sources", ["frames.[ch]", "trace.[ch]", "probe.[ch]",

@@ -34,9 +34,12 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 
 class Gen:
-    def __init__(self, rng):
+    def __init__(self, rng, more=False, match=False, without=()):
         self.rng = rng
+        self.without = set(without)
         self.n = 0
+        self.more = more      # --more: the constructs below MORE
+        self.match = match    # (3.10+ only) match statements
 
     def name(self, prefix):
         self.n += 1
@@ -67,7 +70,16 @@ class Gen:
             choices += ["break", "continue"]
         if in_func:
             choices += ["return"]
-        c = self.rng.choice(choices)
+        if self.more:
+            choices += ["comp", "lambda", "delete", "recurse", "gthrow",
+                        "gclose", "yfrom"]
+            if depth < 3:
+                choices += ["fin_exit", "deco", "klass", "with2"]
+                if self.match:
+                    choices += ["match"]
+        c = self.rng.choice([c for c in choices if c not in self.without])
+        if c in MORE:
+            return MORE[c](self, depth, ind, in_loop, in_func)
         if c == "assign":
             return [pad + "y = %s" % self.expr()]
         if c == "aug":
@@ -146,6 +158,34 @@ class Gen:
         raise AssertionError(c)
 
     def program(self):
+        if self.more:
+            return self.program_more()
+        return self.program_base()
+
+    def program_more(self):
+        base = self.program_base().split("\n")
+        k = base.index("def main():")
+        extra = [
+            "def deco(fn):",
+            "    def wrapper(*a):",
+            "        return fn(*a)",
+            "    return wrapper",
+            "def rec(n):",
+            "    if n <= 0:",
+            "        return 0",
+            "    return rec(n - 1) + 1",
+            "def gen2(n):",
+            "    try:",
+            "        for k in range(n):",
+            "            yield k",
+            "    except ValueError:",
+            "        yield -1",
+            "    finally:",
+            "        n = 0",
+        ]
+        return "\n".join(base[:k] + extra + base[k:])
+
+    def program_base(self):
         lines = [
             "class Obj:",
             "    def method(self, v):",
@@ -178,6 +218,113 @@ class Gen:
             lines.append("            out.append(type(e).__name__)")
         lines.append("    return out")
         return "\n".join(lines) + "\n"
+
+
+def _more_comp(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "y = %s" % g.rng.choice([
+        "[i * 2 for i in range(x % 4) if i]",
+        "{i: i for i in range(2)}", "{i % 2 for i in items}",
+        "len([j for j in items for _ in range(2)])"])]
+
+
+def _more_lambda(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "fn = lambda v, w=2: v * w if v else w",
+            pad + "y = fn(x) + fn(0)"]
+
+
+def _more_delete(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "tmp = [x, y]", pad + "del tmp[0]", pad + "del tmp"]
+
+
+def _more_recurse(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "y = rec(x % 3)"]
+
+
+def _more_gthrow(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "g = gen2(x % 3 + 1)", pad + "y = next(g)",
+            pad + "try:", pad + "    y = g.throw(ValueError)",
+            pad + "except (ValueError, StopIteration):",
+            pad + "    y = 0", pad + "g.close()"]
+
+
+def _more_gclose(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    return [pad + "g = gen2(2)", pad + "for v in g:",
+            pad + "    if v:", pad + "        break", pad + "g.close()"]
+
+
+def _more_yfrom(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    f = g.name("deleg")
+    return [pad + "def %s():" % f, pad + "    r = yield from gen(2)",
+            pad + "    return r",
+            pad + "y = list(%s())" % f]
+
+
+def _more_fin_exit(g, depth, ind, in_loop, in_func):
+    # try/finally left by return, break or continue
+    pad = "    " * ind
+    out = [pad + "try:"]
+    out += g.block(depth + 1, ind + 1, in_loop, in_func)
+    exits = (["break", "continue"] if in_loop else []) + (
+        ["return x"] if in_func else [])
+    if exits:
+        out += [pad + "    if x %% 2 == %d:" % g.rng.randint(0, 1),
+                pad + "        " + g.rng.choice(exits)]
+    out += [pad + "finally:", pad + "    y = 3"]
+    return out
+
+
+def _more_deco(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    f = g.name("dec")
+    out = [pad + "@deco", pad + "def %s(x, y=1):" % f]
+    out += g.block(depth + 1, ind + 1, False, True)
+    out += [pad + "    return x", pad + "x = %s(x) or 0" % f]
+    return out
+
+
+def _more_klass(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    c = g.name("K")
+    return [pad + "class %s:" % c, pad + "    a = x",
+            pad + "    if a > 2:", pad + "        b = 1",
+            pad + "    def m(self):", pad + "        return self.a",
+            pad + "y = %s().m()" % c]
+
+
+def _more_with2(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    out = [pad + "with ctx(x) as z, ctx(y) as w:"]
+    out += g.block(depth + 1, ind + 1, in_loop, in_func)
+    return out
+
+
+def _more_match(g, depth, ind, in_loop, in_func):
+    pad = "    " * ind
+    out = [pad + "match %s:" % g.rng.choice(["x", "(x, y)", "items"])]
+    cases = [["case 0 | 1:"], ["case (a, 0):"], ["case [a, *rest]:"],
+             ["case int(a) if a > 3:"], ["case {'k': a}:"],
+             ["case _:"]]
+    g.rng.shuffle(cases)
+    for case in cases[:g.rng.randint(1, 3)] + [["case _:"]]:
+        out += [pad + "    " + case[0]]
+        out += g.block(depth + 1, ind + 2, in_loop, in_func)
+        if case[0] == "case _:":
+            break
+    return out
+
+
+MORE = {"comp": _more_comp, "lambda": _more_lambda, "delete": _more_delete,
+        "recurse": _more_recurse, "gthrow": _more_gthrow,
+        "gclose": _more_gclose, "yfrom": _more_yfrom,
+        "fin_exit": _more_fin_exit, "deco": _more_deco,
+        "klass": _more_klass, "with2": _more_with2, "match": _more_match}
 
 
 # ----------------------------------------------------------------------
@@ -318,8 +465,11 @@ def find_python(v):
     return chosen[0].executable
 
 
+SRC = os.path.join(ROOT, "src")
+
+
 def run(python, program, disable=False, known=False, only=()):
-    worker = WORKER % {"src": os.path.join(ROOT, "src"),
+    worker = WORKER % {"src": SRC,
                        "disable": disable, "known": known,
                        "only": tuple(only)}
     try:
@@ -404,6 +554,18 @@ def main():
                     "(default: every event but INSTRUCTION), e.g. "
                     "RAISE,RERAISE,EXCEPTION_HANDLED,PY_UNWIND for the "
                     "paths of code that wants exception events only")
+    ap.add_argument("--src", default=None,
+                    help="the src/ directory of the pep669 under test "
+                    "(another tree's build: a baseline)")
+    ap.add_argument("--more", action="store_true",
+                    help="more constructs: comprehensions, lambdas, del, "
+                    "recursion, generators' throw()/close(), yield from, "
+                    "try/finally left by return/break/continue, "
+                    "decorators, class bodies, multi-item with, and match "
+                    "statements when every interpreter is 3.10+")
+    ap.add_argument("--without", default="",
+                    help="comma-separated statement kinds the generator "
+                    "leaves out (with --more: comp,deco,klass,match,...)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--count", type=int, default=50)
     ap.add_argument("--start", type=int, default=0,
@@ -414,6 +576,9 @@ def main():
     ap.add_argument("--show", action="store_true",
                     help="print each program and its streams")
     args = ap.parse_args()
+    if args.src:
+        global SRC
+        SRC = os.path.abspath(args.src)
     refs = args.reference or ["3.12", "3.13"]
     tested = args.python or ["3.10", "3.11"]
     ignore = set(n for n in args.ignore.split(",") if n)
@@ -432,10 +597,13 @@ def main():
         evs = [norm(e) for e in res["events"] if e[0] not in ignore]
         return known_norm(evs) if args.known else evs
 
+    match = all(tuple(map(int, v.split(".")[:2])) >= (3, 10)
+                for v in set(refs) | set(tested))
     bad = 0
     for k in range(args.start, args.start + args.count):
         rng = random.Random(args.seed * 100003 + k)
-        prog = Gen(rng).program()
+        prog = Gen(rng, args.more, match,
+                   [w for w in args.without.split(",") if w]).program()
         if args.show:
             print(prog)
         ref = {}

@@ -137,6 +137,7 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->lines);
     PyMem_RawFree(cd->region);
     PyMem_RawFree(cd->unit_flow);
+    PyMem_RawFree(cd->loops_run);
     if (cd->clone != NULL) {
         /* (only the probe layer makes clones, and it registered) */
         PEP669_ASSERT(release_clone != NULL);

@@ -131,6 +131,9 @@ typedef struct Pep669CodeData {
      * (wanted.c, with `done`) whether LINE, or branch or JUMP, locations behind
      * handlers are left. */
     uint8_t *unit_flow;
+    /* (frames.c) Per unit: the `for` loop's FOR_ITER there has driven a
+     * generator before (natively it has specialised since: loop_ran). */
+    uint8_t *loops_run;
     uint64_t line_disables;
     int line_handler_left;
     int branch_handler_left;

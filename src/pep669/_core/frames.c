@@ -293,6 +293,46 @@ for_iter_instrumented(Pep669CodeData *cd, int offset)
     return 0;
 }
 
+/* Whether the `for` loop's FOR_ITER at `offset` of `co` has driven a
+ * generator before (marking it): natively a FOR_ITER specialises at its
+ * second execution (3.12/3.13's warm-up of one), so only its first gives
+ * RAISE (or nothing) for a generator's end, every later one
+ * STOP_ITERATION.  Executions before the events were set are not seen;
+ * without memory: as run. */
+static int
+loop_ran(PyCodeObject *co, int offset)
+{
+    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    if (cd == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    if (cd->loops_run == NULL) {
+        cd->loops_run = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    }
+    if (cd->loops_run == NULL || offset < 0 ||
+        (offset >> 1) >= cd->nunits) {
+        return 1;
+    }
+    int ran = cd->loops_run[offset >> 1];
+    cd->loops_run[offset >> 1] = 1;
+    return ran;
+}
+
+/* A generator yielded: the `for` loop that drives it, if any, ran. */
+static PEP669_NOINLINE void
+generator_yielded(PyThreadState *ts)
+{
+    Pep669Frame *consumer = pep669_backend_current_frame(ts);
+    PyFrameObject *f;
+    int offset;
+    if (consumer != NULL &&
+        pep669_backend_frame_drives_generator(consumer, &offset) == 2 &&
+        (f = pep669_backend_current_pyframe(ts)) != NULL) {
+        (void)loop_ran(pep669_backend_pyframe_code(f), offset);
+    }
+}
+
 /* A generator or coroutine frame returned `retval`: STOP_ITERATION in
  * the frame that drives it from bytecode, if any.  -1 with an exception
  * if a callback raised. */
@@ -323,9 +363,10 @@ generator_returned(PyThreadState *ts, Pep669Record *rec,
     else if (is_unhooked(consumer)) {
         crec = &pep669_thread.unhooked;
     }
-    if (drive == 2 && for_iter_instrumented(cd, offset)) {
-        /* A `for` loop in code with these events: natively its FOR_ITER
-         * stays unspecialised, and the generator's end is no
+    if (drive == 2 && (!loop_ran(co, offset) ||
+                       for_iter_instrumented(cd, offset))) {
+        /* A `for` loop's first execution, or in code with these events:
+         * natively its FOR_ITER is unspecialised, the generator's end no
          * STOP_ITERATION.  A StopIteration with a value is raised and
          * cleared by FOR_ITER: RAISE, from the legacy exception event.  A
          * generator that returned None raises nothing natively (3.8/3.9
@@ -386,6 +427,11 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     if (events & PEP669_EXIT_EVENTS) {
         result = frame_return(ts, frame, co, result, rethrow, events, cd,
                               rec, event, offset);
+    }
+    if (result != NULL && generator && event == PEP669_EV_PY_YIELD &&
+        (pep669_registry.active_union &
+         (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION)))) {
+        generator_yielded(ts);
     }
     if (result != NULL && !*rethrow && generator &&
         event == PEP669_EV_PY_RETURN &&

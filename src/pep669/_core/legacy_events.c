@@ -32,8 +32,13 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
         return 0;
     }
     int kind = pep669_backend_jump_kind(co, &src, &next, &target);
+    /* (a backward branch that 3.12+ reverse, taken: their JUMP_BACKWARD
+     * after the branch, PEP669_UNIT_JUMP) */
+    int back = kind == PEP669_EV_BRANCH && dest == target && target < src &&
+               (events & PEP669_BIT(JUMP)) && cd != NULL &&
+               cd->units != NULL && (cd->units[src >> 1] & PEP669_UNIT_JUMP);
     if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
-                                PEP669_BIT(BRANCH_RIGHT)))) {
+                                PEP669_BIT(BRANCH_RIGHT)) || back)) {
         return 0;
     }
     if (kind == PEP669_EV_JUMP && !(events & PEP669_BIT(JUMP))) {
@@ -56,6 +61,9 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
         int side = pep669_branch_side(co, cd, src, next, target, dest);
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
+    }
+    if (err == 0 && back && !rec->moved) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_JUMP, co, src, dest_obj);
     }
     rec->jump_pos = NULL;
     if (!rec->moved) {

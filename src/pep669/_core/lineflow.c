@@ -96,11 +96,9 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 }
 
 /* Whether the forward branch at `src` jumps to an unconditional backward
- * jump on its own line (or on none), as the end of an `if` that is the
- * last statement of a loop's body: 3.12+ thread the branch to that jump's
- * target, and having no backward conditional jump, then reverse it (the
- * reversed branch jumps to the old fall-through, over a JUMP_BACKWARD on
- * the branch's line to the old target). */
+ * jump on its own line (or on none), as the end of an `if` that ends a
+ * loop's body: 3.12+ thread the branch to that jump's target, then reverse
+ * it (to the old fall-through, over a JUMP_BACKWARD to the old target). */
 static int
 jumps_back(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 {
@@ -154,6 +152,14 @@ loop_test_at_top(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
 }
 
 int
+pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
+                            int target)
+{
+    return cd != NULL && pep669_code_lines_ensure(co, cd) == 0 &&
+           !loop_test_at_top(co, cd, src, target);
+}
+
+int
 pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
                    int target, int dest)
 {
@@ -175,15 +181,36 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
      * JUMP_BACKWARD to its target (the while loop's copied test too), so
      * its taken edge is their fall-through, LEFT, and its fall-through
      * their taken edge, RIGHT. */
-    if (target >= 0 && target < src && cd != NULL &&
-        pep669_code_lines_ensure(co, cd) == 0 &&
-        !loop_test_at_top(co, cd, src, target)) {
+    if (target >= 0 && target < src &&
+        pep669_branch_reversed_jump(co, cd, src, target)) {
         left = !left;
     }
     else if (target > src && jumps_back(co, cd, src, target)) {
         left = !left;
     }
     return left ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
+}
+
+/* 3.12+ copy a small block that leaves the frame (at most four of their
+ * instructions, the last a return or raise) into the place of an
+ * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
+ * jump is no JUMP location. */
+int
+pep669_jump_to_small_exit(PyCodeObject *co, int target)
+{
+    int end = 2 * (int)pep669_backend_code_units(co);
+    for (int n = 1, off = target; n <= 4 && off >= 0 && off < end; n++) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (!st.known || st.kind >= 0 || st.target >= 0) {
+            return 0;
+        }
+        if (st.next < 0) {
+            return 1;
+        }
+        off = st.after;
+    }
+    return 0;
 }
 
 /* ---- The LINE locations ------------------------------------------------
@@ -746,6 +773,65 @@ place_and_collect(Flow *f)
     return 0;
 }
 
+/* 3.12+ copy a small block that leaves the frame (at most four of their
+ * instructions, the last a return or raise) into the place of an
+ * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
+ * jump is no JUMP location. */
+static int
+jump_to_small_exit(PyCodeObject *co, int target)
+{
+    int end = 2 * (int)pep669_backend_code_units(co);
+    for (int n = 1, off = target; n <= 4 && off >= 0 && off < end; n++) {
+        Pep669Step st;
+        pep669_backend_step(co, off, &st);
+        if (!st.known || st.kind >= 0 || st.target >= 0) {
+            return 0;
+        }
+        if (st.next < 0) {
+            return 1;
+        }
+        off = st.after;
+    }
+    return 0;
+}
+
+/* 3.12+'s JUMP locations (after pass 4): not a forward jump of the flow
+ * over code only handlers reach (3.12+ move that code to the end, and drop
+ * the jump: lineflow.h), nor one to a small exit block (which 3.12+ copy
+ * in its place); a reversed backward branch too. */
+static void
+mark_jumps(Flow *f)
+{
+    uint8_t *units = f->cd->units;
+    const uint8_t *reach = f->cd->unit_flow;
+    for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
+        Py_ssize_t at = u, to = f->target[u] >> 1;
+        if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
+            !(reach[u] & PEP669_FLOW_REACHED)) {
+            continue;
+        }
+        while (at < f->nunits && (units[at] & PEP669_UNIT_PREFIX)) {
+            at++;
+        }
+        if (at < f->nunits && (units[at] & PEP669_UNIT_BRANCH) && to < at &&
+            f->target[u] >= 0 && pep669_branch_reversed_jump(
+                                      f->co, f->cd, (int)at * 2, f->target[u])) {
+            units[at] |= PEP669_UNIT_JUMP;
+            continue;
+        }
+        Py_ssize_t v = at + 1;
+        while (v < to && !(reach[v] & PEP669_FLOW_REACHED)) {
+            v++;
+        }
+        if (at < f->nunits && (units[at] & PEP669_UNIT_JUMP) && to > at &&
+            f->next[u] < 0 &&
+            (v == to || jump_to_small_exit(f->co, f->target[u]))) {
+            units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
+            units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
+        }
+    }
+}
+
 int
 pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -767,6 +853,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     mark_line_starts(&f);
+    mark_jumps(&f);
     if (place_and_collect(&f) < 0) {
         goto done;
     }
@@ -798,61 +885,3 @@ done:
 #undef AS_TARGET
 #undef START_FLOW
 #undef START_HANDLER
-
-int
-pep669_code_line_starts(PyCodeObject *co, const int **starts, Py_ssize_t *n)
-{
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
-    if (cd == NULL) {
-        return -1;
-    }
-    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *starts = cd->line_starts;
-    *n = cd->nline_starts;
-    return 0;
-}
-
-PyObject *
-pep669_code_flow_facts(PyCodeObject *co)
-{
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
-    if (cd == NULL) {
-        return NULL;
-    }
-    if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
-        return PyErr_NoMemory();
-    }
-    if (pep669_code_lines_ensure(co, cd) < 0) {
-        return PyErr_NoMemory();
-    }
-    PyObject *lines = PyList_New(cd->nunits);
-    if (lines == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-        PyObject *line = PyLong_FromLong(cd->lines[u]);
-        if (line == NULL) {
-            Py_DECREF(lines);
-            return NULL;
-        }
-        PyList_SET_ITEM(lines, u, line);
-    }
-    /* owned: reach, a byte per unit */
-    PyObject *reach = PyBytes_FromStringAndSize(NULL, cd->nunits);
-    if (reach == NULL) {
-        Py_DECREF(lines);
-        return NULL;
-    }
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-        PyBytes_AS_STRING(reach)[u] =
-            (cd->unit_flow[u] & PEP669_FLOW_REACHED) != 0;
-    }
-    return Py_BuildValue("{s:y#,s:N,s:N,s:i,s:n}",
-                         "units", (const char *)cd->units, cd->nunits,
-                         "reach", reach, "lines", lines,
-                         "line_rule", cd->line_rule,
-                         "flow_starts", cd->nflow_starts);
-}

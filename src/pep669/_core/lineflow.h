@@ -1,4 +1,5 @@
-/* The bytecode flow analysis behind the line-level events: what each code
+/* The bytecode flow analysis behind the line-level events (lineflow.c;
+ * its results for Python code, lineflow_facts.c): what each code
  * unit is (PEP669_UNIT_*), the line of each unit, the LINE locations and
  * which of them only an exception handler reaches, where line probes may
  * stand in for them.  Facts of the bytecode alone, computed on first need
@@ -74,6 +75,17 @@ pep669_reports_line(Pep669CodeData *cd, const uint8_t *units, int from,
  * line, which 3.12 threads first (docs/differences.md). */
 int pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src,
                        int next, int target, int dest);
+
+/* Whether 3.12+ reverse the backward branch at `src` (its opcode unit) to
+ * `target`, its taken edge their fall-through to a JUMP_BACKWARD there
+ * (then also a JUMP location, PEP669_UNIT_JUMP, with the JUMP's source
+ * the branch's offset).  The unit map (after the flow analysis) has no
+ * JUMP location at a forward jump of the frame's flow over code that only
+ * handlers reach (a `try` body's end over its handlers, a `with` or
+ * `finally` body's end over the exceptional copy): 3.12+ move such code to
+ * the end of the function and have no jump there. */
+int pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd,
+                                int src, int target);
 
 /* cd->line_starts (NULL before) and what comes with them: cd->nflow_starts,
  * cd->unit_flow; -1 without memory (no exception). */

@@ -533,12 +533,13 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             first -= 2;
         }
         off = first;
+        if (!pep669_fire_tools(cd, PEP669_EV_JUMP, (int)u * 2)) {
+            continue;
+        }
+        /* (a reversed backward branch's JUMP, lineflow.c: traced) */
         if (pep669_backend_jump_kind(co, &off, &next, &target) !=
                 PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
             goto fail;
-        }
-        if (!pep669_fire_tools(cd, PEP669_EV_JUMP, off)) {
-            continue;
         }
         if (pep669_backend_jump_reach(co, first) < stubs_end) {
             goto fail;

@@ -17,8 +17,8 @@
 #endif
 
 /* Whether the call whose opcode unit is `unit` ends a `with` block:
- * `LOAD_CONST None; DUP_TOP; DUP_TOP; CALL_FUNCTION 3` (3.9/3.10; 3.8
- * has WITH_CLEANUP_START and no call).  3.12 makes that call with None
+ * `LOAD_CONST None; DUP_TOP; DUP_TOP; CALL_FUNCTION 3` (3.9/3.10; 3.8's
+ * WITH_CLEANUP_START: call_read).  3.12 makes that call with None
  * in the self slot of its CALL, so a bound __exit__ is not unpacked and
  * the call gives C_RETURN/C_RAISE even when __exit__ is a Python
  * function; the backport reports it the same way. */
@@ -73,6 +73,19 @@ call_read(int op, int n, PyObject **sp, PyObject **callable,
         return read_method_call(sp, n, callable, arg0, inlined);
     case CALL_FUNCTION_EX:
         return read_ex_call(sp, n, callable, arg0, inlined);
+#ifdef WITH_CLEANUP_START
+    case WITH_CLEANUP_START:
+        /* 3.8's `with` exit: BEGIN_FINALLY's NULL on top, __exit__ under
+         * it, called (None, None, None), as 3.12's CALL of with_exit_call
+         * (an exception's exit is no call there: WITH_EXCEPT_START). */
+        if (sp[-1] != NULL) {
+            return 0;
+        }
+        *callable = sp[-2];
+        *arg0 = Py_None;
+        *inlined = 0;
+        return 1;
+#endif
     default:
         return 0;
     }
