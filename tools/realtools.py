@@ -409,25 +409,37 @@ def _reader_fix():
         resolve = cb.BranchArcResolver.resolve
         unit = 2 if sys.version_info >= (3, 10) else 1
 
+        extended = dis.opmap["EXTENDED_ARG"]
+        # Line-less no-ops for the flow that end a try body or handler.
+        pass_through = {dis.opmap[n] for n in ("POP_BLOCK", "POP_EXCEPT")
+                        if n in dis.opmap}
+
         def resolve_through_absolute(self, source, dest):
+            # A jump's target may be the EXTENDED_ARG before the
+            # JUMP_ABSOLUTE (large code objects), and the exit of a try
+            # body or handler is a line-less POP_BLOCK or POP_EXCEPT
+            # before it (3.8-3.10).
             co_code = self.co_code
             seen = set()
             from_line = self.line_at(source)
             while (0 <= dest < len(co_code) and dest not in seen and
-                   co_code[dest] == absolute and
                    self.line_at(dest) in (None, from_line)):
                 seen.add(dest)
-                arg = co_code[dest + 1]
-                back = dest - 2
-                shift = 8
-                while back >= 0 and co_code[back] == dis.opmap["EXTENDED_ARG"]:
-                    arg |= co_code[back + 1] << shift
-                    shift += 8
-                    back -= 2
-                dest = arg * unit
+                at, arg = dest, 0
+                while co_code[at] == extended and at + 2 < len(co_code):
+                    arg = (arg | co_code[at + 1]) << 8
+                    at += 2
+                arg |= co_code[at + 1]
+                if co_code[at] == absolute:
+                    dest = arg * unit
+                elif co_code[at] in pass_through and at == dest:
+                    dest = at + 2
+                else:
+                    break
             return resolve(self, source, dest)
         cb.BranchArcResolver.resolve = resolve_through_absolute
-        done.append("BranchArcResolver follows line-less JUMP_ABSOLUTE")
+        done.append("BranchArcResolver follows line-less JUMP_ABSOLUTE "
+                    "(and EXTENDED_ARG, POP_BLOCK/POP_EXCEPT before it)")
     elif hasattr(cb, "ALWAYS_JUMPS") and hasattr(cb, "InstructionWalker"):
         # coverage 7.10: walks dis instructions through jump_target, which
         # the shim above gives as the absolute target.

@@ -545,10 +545,8 @@ plain_raise(PyFrameObject *frame, PyObject *arg)
         return 0;
     }
     int lasti = pep669_backend_pyframe_lasti(frame);
-    PyObject *exc = (PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3)
-                    ? PyTuple_GET_ITEM(arg, 1) : Py_None;
     return pep669_fire_traced(PyThreadState_GET(), cd, PEP669_EV_RAISE, co,
-                              lasti < 0 ? 0 : lasti, exc);
+                              lasti < 0 ? 0 : lasti, raised_exception(arg));
 }
 
 static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,

@@ -168,7 +168,8 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     if ((events & PEP669_BIT(RAISE)) && !from_callback) {
-        err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti, exc);
+        err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti,
+                                 raised_exception(arg));
     }
     int at = rec->delegate_line;
     rec->delegate_line = -1;

@@ -25,6 +25,26 @@ PEP669_INTERNAL void check_handler_exit(PyThreadState *ts,
                                         Pep669Record *rec,
                                         PyFrameObject *frame, int hooked);
 
+/* The exception of an 'exception' trace event's (type, value, traceback)
+ * (borrowed), its __traceback__ set to that traceback: 3.12+ keep the
+ * traceback on the exception, so RAISE's callbacks see the raising frame
+ * in it; 3.8-3.11 attach it only when a handler catches it. */
+static inline PyObject *
+raised_exception(PyObject *arg)
+{
+    if (!PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) != 3) {
+        return Py_None;
+    }
+    PyObject *exc = PyTuple_GET_ITEM(arg, 1);
+    PyObject *tb = PyTuple_GET_ITEM(arg, 2);
+    if (PyExceptionInstance_Check(exc) && PyTraceBack_Check(tb)) {
+        int err = PyException_SetTraceback(exc, tb);
+        PEP669_ASSERT(err == 0);
+        (void)err;
+    }
+    return exc;
+}
+
 /* The first event after an exception in the frame is its handler. */
 static inline int
 check_handled(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
