@@ -811,7 +811,7 @@ pep669_probe_state(PyCodeObject *co)
     PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
                                                   : Py_None;
     return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,s:n}",
+        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -828,5 +828,6 @@ pep669_probe_state(PyCodeObject *co)
         "call_refusals", call_refusals,
         "quiet_runs", cl != NULL ? cl->quiet_runs : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
-        "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0);
+        "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0,
+        "released_callers", cd != NULL ? cd->released_callers : 0);
 }
