@@ -175,6 +175,23 @@ def nonraising(n):
     return _exceptions(n, False)
 
 
+def caughtonce(n):
+    """nonraising's loop in a frame that caught one exception first (3
+    events per run): what the calls of a frame past its handler cost."""
+    state = [0]
+    caught = 0
+    try:
+        _check(-1, True)
+    except BenchError:
+        caught += 1
+    for i in range(n):
+        try:
+            _guarded(i, False, state)
+        except BenchError:
+            caught += 1
+    return caught + state[0]
+
+
 # `callback`: the profiler mode's callback, called from C through map()
 # with the arguments of a CALL event (map's own per-item cost included).
 
@@ -226,6 +243,8 @@ WORKLOADS = {
                 "raise 2 frames down, through try/finally, caught"),
     "nonraising": (nonraising, 170000, 75000, 2500, ("exceptions",),
                    "the same code, nothing raised"),
+    "caughtonce": (caughtonce, 170000, 75000, 2500, ("exceptions",),
+                   "nonraising's loop after one caught exception"),
     "callback": (callback, 2000000, 1000000, 20000, (),
                  "the counting callback alone, called from C"),
 }

@@ -161,6 +161,10 @@ typedef struct Pep669CodeData {
     /* How many handlers of the code ran untraced from their entry (a
      * count for the tests: pep669._core._probe_state). */
     Py_ssize_t untraced_handlers;
+    /* How many times a frame of the code, past its handler, let go of its
+     * frame object's filters as a callee started (trampoline.c,
+     * pep669_trace_release_caller; for the tests: _probe_state). */
+    Py_ssize_t released_callers;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;

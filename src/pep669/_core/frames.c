@@ -735,6 +735,11 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                             : pep669_registry.active_union;
     }
     uint32_t code_events = events;
+    if (pep669_thread.record_top != NULL &&
+        pep669_thread.record_top->engaged && !throwflag) {
+        /* (the caller may hold pep669's filters for nothing now) */
+        pep669_trace_release_caller(ts);
+    }
     uint64_t version = pep669_registry.version;
     if (cd != NULL && (events & PEP669_LINE_LEVEL_EVENTS)) {
         /* Line-level events whose every location is DISABLEd need

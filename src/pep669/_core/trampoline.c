@@ -671,6 +671,51 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 }
 
 void
+pep669_trace_release_caller(PyThreadState *ts)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    /* Engaged with pep669's filters off and nothing pending: the state
+     * untrace_handler (3.8-3.10) or check_handler_exit leaves a frame that
+     * wants only exception events in; its trace call turned the tracing
+     * dispatch back on, which only the line-number checks of the
+     * evaluator read. */
+    if (top == NULL || !top->engaged || top->eng_lines ||
+        top->eng_opcodes || top->exc_seen || top->handler_armed ||
+        top->armed_exc != NULL || top->deferred_count > 0 ||
+        top->region || top->clone != NULL || top->call_offset >= 0 ||
+        top->flags_version != pep669_registry.version ||
+        pep669_thread.unhooked.engaged ||
+        pep669_backend_trace_has_legacy() ||
+        pep669_backend_trace_mode(ts) != WANT_LIGHT ||
+        top->frame != pep669_backend_current_frame(ts)) {
+        return;
+    }
+    uint32_t events = cached_events(top);
+    if (mode_with_record(top, mode_for(events), events) != WANT_LIGHT) {
+        return;
+    }
+    /* What a quiet run of the caller has: the program's filters, the
+     * LIGHT trampoline with tracing off.  Any event that needs more sets
+     * them again (on_exception, pep669_trace_leave, refresh). */
+    flags_show(top, pep669_backend_frame_pyframe(top->frame));
+    set_trampoline_mode(ts, WANT_LIGHT);
+    if (top->cd != NULL) {
+        top->cd->released_callers++;
+    }
+#ifdef PEP669_DEBUG
+    /* (as the quiet path wants the caller: the program's filters shown,
+     * the LIGHT trampoline clean) */
+    int lines, opcodes;
+    pep669_backend_pyframe_get_flags(
+        pep669_backend_frame_pyframe(top->frame), &lines, &opcodes);
+    PEP669_ASSERT(lines == top->legacy_lines);
+    PEP669_ASSERT(opcodes == top->legacy_opcodes);
+    PEP669_ASSERT(pep669_frame_exc_quiet());
+    PEP669_ASSERT(pep669_backend_trace_clean(ts, WANT_LIGHT));
+#endif
+}
+
+void
 pep669_trace_refresh(PyThreadState *ts)
 {
     Pep669Frame *frame = pep669_backend_current_frame(ts);

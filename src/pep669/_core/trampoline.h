@@ -69,6 +69,12 @@ pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
 /* Before the frame is run again (throwflag set: a PY_YIELD callback
  * raised): it runs its own code now. */
 void pep669_trace_rerun(PyThreadState *ts, Pep669Record *rec);
+/* A callee is about to start (the hook, outside any trace call): the
+ * caller's record, if it holds the frame object's filters for nothing (a
+ * frame that wants only exception events, past its handler), lets go of
+ * them and the tracing dispatch is switched off, as the caller's quiet
+ * run would have them, so that the callee can take the quiet path. */
+void pep669_trace_release_caller(PyThreadState *ts);
 /* After the run: the record is popped, the caller's state recomputed. */
 void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
 /* The quiet path of the hook: a run of a frame (not a generator's,
