@@ -203,6 +203,11 @@ disables_forgotten(Pep669CodeData *cd)
 {
     cd->jump_disables++;
     cd->line_disables++;
+    if (cd->region != NULL) {
+        /* (the region cache keeps its "no jump wanted" answers across
+         * DISABLEs, wanted.c: not across DISABLEs forgotten) */
+        memset(cd->region, 0, (size_t)cd->nunits);
+    }
     if (cd->clone != NULL) {
         PEP669_ASSERT(release_clone != NULL);
         struct Pep669Clone *cl = cd->clone;
@@ -281,6 +286,40 @@ pep669_c_event_disabled(Pep669CodeData *cd, int offset, uint8_t called)
 }
 
 int
+pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit)
+{
+    int row = pep669_done_row(event);
+    if (row < 0) {
+        return 0;
+    }
+    if (!cd->done_known || cd->version != pep669_registry.version) {
+        return 1;
+    }
+    if (cd->tools[event] == 0) {
+        /* (no row computed: the done cache has nothing of the event) */
+        return 0;
+    }
+    if (event == PEP669_EV_LINE) {
+        /* (cursors into line_starts: [0] the flow's, [1] the handlers') */
+        Py_ssize_t c0 = cd->done_cursor[0][0], c1 = cd->done_cursor[0][1];
+        if (cd->line_starts == NULL) {
+            return 1;
+        }
+        return (c0 < cd->nflow_starts && (cd->line_starts[c0] >> 1) == unit) ||
+               (c1 >= cd->nflow_starts && c1 < cd->nline_starts &&
+                (cd->line_starts[c1] >> 1) == unit) ||
+               c1 < cd->nflow_starts;
+    }
+    /* (unit cursors; INSTRUCTION has one) */
+    if (cd->units == NULL ||
+        (event != PEP669_EV_INSTRUCTION && cd->line_starts == NULL)) {
+        return 1;
+    }
+    return cd->done_cursor[row][0] == unit ||
+           (event != PEP669_EV_INSTRUCTION && cd->done_cursor[row][1] == unit);
+}
+
+int
 pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
 {
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
@@ -290,7 +329,8 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         return -1;
     }
     PEP669_ASSERT(cd->nunits == pep669_backend_code_units(co));
-    if (cd->disabled_version < pep669_registry.restart_version) {
+    int restarted = cd->disabled_version < pep669_registry.restart_version;
+    if (restarted) {
         /* restart_events() ran since the last DISABLE here. */
         if (cd->disabled_maps != NULL) {
             memset(cd->disabled_maps, 0,
@@ -317,8 +357,15 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     }
     cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
                       (offset >> 1)] |= (uint8_t)(1u << tool);
-    if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
-        cd->done_known = 0;
+    if (((1u << event) & PEP669_LINE_LEVEL_EVENTS) && cd->done_known) {
+        if (restarted || pep669_done_watches(cd, event, offset >> 1)) {
+            cd->done_known = 0;
+        }
+        else {
+            /* (the location at every cursor is as it was: the done cache
+             * holds; debug builds check it at its next read) */
+            PEP669_DEBUG_ONLY(cd->done_kept = 1;)
+        }
     }
     if ((1u << event) & PEP669_JUMP_EVENTS) {
         cd->jump_disables++;

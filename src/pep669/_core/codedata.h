@@ -105,10 +105,18 @@ typedef struct Pep669CodeData {
      * through an exception handler: the frame needs them only once it
      * handles an exception. */
     uint32_t handler_only;
-    /* (wanted.c) Per line-level event, for the locations the frame reaches
-     * without an exception [0] and the others [1]: locations before this
-     * index are known to be disabled (in this version). */
+    /* (wanted.c) Per line-level event (its row: pep669_done_row), for the
+     * locations the frame reaches without an exception [0] and the others
+     * [1]: locations before this index are known to be disabled (in this
+     * version).  The done cache depends only on the location at each
+     * cursor (the first not DISABLEd for every tool): a DISABLE elsewhere
+     * keeps it (pep669_disable_location, pep669_done_watches). */
     int32_t done_cursor[6][2];
+#ifdef PEP669_DEBUG
+    /* A DISABLE kept the done cache: the next pep669_code_done checks it
+     * against a computation from scratch (wanted.c). */
+    uint8_t done_kept;
+#endif
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
      * which legacy tracing reports lines (PEP669_LINES_*); NULL until the
      * jump regions (wanted.c) need them (the flow analysis makes its own
@@ -169,6 +177,22 @@ typedef struct Pep669CodeData {
     struct Pep669CodeData *next_disabled;
     struct Pep669CodeData **prev_disabled;
 } Pep669CodeData;
+
+/* The done cursor's row of a line-level event (LINE, INSTRUCTION, JUMP,
+ * BRANCH, BRANCH_LEFT, BRANCH_RIGHT), -1 for any other event. */
+static inline int
+pep669_done_row(int event)
+{
+    switch (event) {
+    case PEP669_EV_LINE: return 0;
+    case PEP669_EV_INSTRUCTION: return 1;
+    case PEP669_EV_JUMP: return 2;
+    case PEP669_EV_BRANCH: return 3;
+    case PEP669_EV_BRANCH_LEFT: return 4;
+    case PEP669_EV_BRANCH_RIGHT: return 5;
+    default: return -1;
+    }
+}
 
 /* Ask for the co_extra slot; -1 with an exception. */
 int pep669_code_data_init(void);
@@ -263,6 +287,10 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
 int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
+/* Whether a DISABLE of line-level `event` at `unit` can change the code's
+ * done cache (1 when unsure): the unit is the location at one of the
+ * event's cursors (done_cursor). */
+int pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit);
 
 /* The Python API's calls that touch code objects (module.c). */
 int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);
