@@ -27,7 +27,7 @@ pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
         cd->region_version == pep669_registry.version &&
         cd->region_disables == cd->jump_disables &&
         cd->region_events == (events & PEP669_JUMP_EVENTS)) {
-        return cd->region[offset >> 1] == 2;
+        return cd->region[offset >> 1] >= 2;
     }
     return pep669_code_region_slow(co, cd, events, offset);
 }
