@@ -240,13 +240,19 @@ void
 pep669_code_data_refresh(Pep669CodeData *cd)
 {
     Pep669Registry *r = &pep669_registry;
-    uint32_t events = 0;
+    uint32_t events = 0, local_any = 0;
     int forgot = 0;
+    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        local_any |= cd->local_events[tool];
+    }
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t tools = r->global_tools[ev];
         int local_ev = (ev == PEP669_EV_C_RETURN || ev == PEP669_EV_C_RAISE)
                        ? PEP669_EV_CALL : ev;
-        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        /* (most code has no local events: one test for all tools) */
+        for (int tool = 0;
+             (local_any & (1u << local_ev)) && tool < PEP669_TOOL_COUNT;
+             tool++) {
             if (cd->local_events[tool] & (1u << local_ev)) {
                 tools |= (uint8_t)(1u << tool);
             }
