@@ -134,8 +134,42 @@ region_cache_stamp(Pep669CodeData *cd, uint32_t events)
         cd->region_version = pep669_registry.version;
         cd->region_disables = cd->jump_disables;
         cd->region_events = events;
+        cd->region_stale = 0;
     }
     return 0;
+}
+
+/* Lookups of a stale cache (DISABLEs since its stamp) before every entry
+ * is checked at once: DISABLEs come in bursts (a first run), then the
+ * cache is read for long (after warm-up). */
+#define REGION_STALE_LOOKUPS 8
+
+/* Every "yes" entry checked at its jump location (a "no" holds), and the
+ * cache stamped with the DISABLEs so far. */
+static void
+region_recheck(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
+               uint32_t events)
+{
+    uint16_t *region = cd->region;
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        uint16_t entry = region[u];
+        if (entry > REGION_NO &&
+            (entry == REGION_ANY ||
+             !jump_wanted(cd, units[entry - REGION_YES],
+                          (entry - REGION_YES) * 2, events))) {
+            region[u] = REGION_UNKNOWN;
+        }
+    }
+    cd->region_disables = cd->jump_disables;
+    cd->region_stale = 0;
+    /* (what the inline read will give now is a walk's) */
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PEP669_ASSERT(region[u] == REGION_UNKNOWN ||
+                      (region[u] == REGION_NO) ==
+                          (region_walk(co, cd, units, events, (int)u * 2) ==
+                           REGION_NO));
+    }
+    (void)co;
 }
 
 int
@@ -161,6 +195,10 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
     units = pep669_code_units(co, cd);
     if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
         return 1;
+    }
+    if (cd->region_disables != cd->jump_disables &&
+        ++cd->region_stale >= REGION_STALE_LOOKUPS) {
+        region_recheck(co, cd, units, events);
     }
     entry = cd->region[offset >> 1];
     if (entry != REGION_UNKNOWN && cd->region_disables != cd->jump_disables &&
@@ -188,6 +226,7 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
 #undef REGION_NO
 #undef REGION_YES
 #undef REGION_ANY
+#undef REGION_STALE_LOOKUPS
 
 /* ---- The done cache ---------------------------------------------------- */
 
