@@ -148,10 +148,12 @@ typedef struct Pep669CodeData {
      * checked entry by entry once `jump_disables` moved. */
     uint16_t *region;
     uint32_t region_events;
-    /* (wanted.c) lookups since `jump_disables` moved past
-     * `region_disables`: after a few, every entry is checked at once and
-     * the cache restamped (the inline read serves it again) */
+    /* (wanted.c) lookups of the stale cache (`jump_disables` moved past
+     * `region_disables`) since `jump_disables` last moved, which it was
+     * then (`region_seen`): after a few, every entry is checked at once
+     * and the cache restamped (the inline read serves it again) */
     uint32_t region_stale;
+    uint64_t region_seen;
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;

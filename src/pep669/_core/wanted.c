@@ -139,9 +139,9 @@ region_cache_stamp(Pep669CodeData *cd, uint32_t events)
     return 0;
 }
 
-/* Lookups of a stale cache (DISABLEs since its stamp) before every entry
- * is checked at once: DISABLEs come in bursts (a first run), then the
- * cache is read for long (after warm-up). */
+/* Lookups of a stale cache (DISABLEs since its stamp), with no DISABLE
+ * between them, before every entry is checked at once: DISABLEs come in
+ * bursts (a first run), then the cache is read for long (after warm-up). */
 #define REGION_STALE_LOOKUPS 8
 
 /* Every "yes" entry checked at its jump location (a "no" holds), and the
@@ -196,9 +196,15 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
     if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
         return 1;
     }
-    if (cd->region_disables != cd->jump_disables &&
-        ++cd->region_stale >= REGION_STALE_LOOKUPS) {
-        region_recheck(co, cd, units, events);
+    if (cd->region_disables != cd->jump_disables) {
+        if (cd->region_seen != cd->jump_disables) {
+            /* (DISABLEs still coming: a first run) */
+            cd->region_seen = cd->jump_disables;
+            cd->region_stale = 0;
+        }
+        else if (++cd->region_stale >= REGION_STALE_LOOKUPS) {
+            region_recheck(co, cd, units, events);
+        }
     }
     entry = cd->region[offset >> 1];
     if (entry != REGION_UNKNOWN && cd->region_disables != cd->jump_disables &&
