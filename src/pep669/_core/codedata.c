@@ -204,6 +204,11 @@ disables_forgotten(Pep669CodeData *cd)
 {
     cd->jump_disables++;
     cd->line_disables++;
+    if (cd->region != NULL) {
+        /* (the region cache keeps its "no jump wanted" answers across
+         * DISABLEs, wanted.c: not across DISABLEs forgotten) */
+        memset(cd->region, 0, sizeof(cd->region[0]) * (size_t)cd->nunits);
+    }
     if (cd->clone != NULL) {
         PEP669_ASSERT(release_clone != NULL);
         struct Pep669Clone *cl = cd->clone;
@@ -236,13 +241,19 @@ void
 pep669_code_data_refresh(Pep669CodeData *cd)
 {
     Pep669Registry *r = &pep669_registry;
-    uint32_t events = 0;
+    uint32_t events = 0, local_any = 0;
     int forgot = 0;
+    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        local_any |= cd->local_events[tool];
+    }
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t tools = r->global_tools[ev];
         int local_ev = (ev == PEP669_EV_C_RETURN || ev == PEP669_EV_C_RAISE)
                        ? PEP669_EV_CALL : ev;
-        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+        /* (most code has no local events: one test for all tools) */
+        for (int tool = 0;
+             (local_any & (1u << local_ev)) && tool < PEP669_TOOL_COUNT;
+             tool++) {
             if (cd->local_events[tool] & (1u << local_ev)) {
                 tools |= (uint8_t)(1u << tool);
             }
@@ -282,6 +293,97 @@ pep669_c_event_disabled(Pep669CodeData *cd, int offset, uint8_t called)
 }
 
 int
+pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit)
+{
+    int row = pep669_done_row(event);
+    if (row < 0) {
+        return 0;
+    }
+    if (!cd->done_known || cd->version != pep669_registry.version) {
+        return -1;
+    }
+    if (cd->tools[event] == 0) {
+        /* (no row computed: the done cache has nothing of the event) */
+        return 0;
+    }
+    if (cd->units == NULL ||
+        (event != PEP669_EV_INSTRUCTION && cd->line_starts == NULL)) {
+        return -1;
+    }
+    if (event == PEP669_EV_LINE) {
+        /* (cursors into line_starts: [0] the flow's, [1] the handlers') */
+        Py_ssize_t c0 = cd->done_cursor[0][0], c1 = cd->done_cursor[0][1];
+        if (c1 < cd->nflow_starts) {
+            return -1;
+        }
+        return ((c0 < cd->nflow_starts &&
+                 (cd->line_starts[c0] >> 1) == unit) ? 1 : 0) |
+               ((c1 < cd->nline_starts &&
+                 (cd->line_starts[c1] >> 1) == unit) ? 2 : 0);
+    }
+    /* (unit cursors; INSTRUCTION has one) */
+    return (cd->done_cursor[row][0] == unit ? 1 : 0) |
+           (event != PEP669_EV_INSTRUCTION && cd->done_cursor[row][1] == unit
+                ? 2 : 0);
+}
+
+int
+pep669_done_scan(Pep669CodeData *cd, int row, int part)
+{
+    static const struct { int event; uint8_t flag; } rows[] = {
+        {PEP669_EV_LINE, 0},
+        {PEP669_EV_INSTRUCTION, PEP669_UNIT_INSTR},
+        {PEP669_EV_JUMP, PEP669_UNIT_JUMP},
+        {PEP669_EV_BRANCH, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_LEFT, PEP669_UNIT_BRANCH},
+        {PEP669_EV_BRANCH_RIGHT, PEP669_UNIT_BRANCH},
+    };
+    _Static_assert(sizeof(rows) / sizeof(rows[0]) ==
+                   sizeof(cd->done_cursor) / sizeof(cd->done_cursor[0]),
+                   "one done_cursor row per line-level event");
+    int event = rows[row].event;
+    uint8_t flag = rows[row].flag, tools = cd->tools[event];
+    const uint8_t *map = pep669_disabled_map(cd, event);
+    const uint8_t *units = cd->units;
+    int32_t *cursor = &cd->done_cursor[row][part];
+    Py_ssize_t i = *cursor;
+    PEP669_ASSERT(pep669_done_row(event) == row);
+    PEP669_ASSERT(part == 0 || event != PEP669_EV_INSTRUCTION);
+    if (cd->disabled_version < pep669_registry.restart_version) {
+        map = NULL;
+    }
+    if (flag == 0) {
+        /* line_starts[from:to] */
+        Py_ssize_t from = part ? cd->nflow_starts : 0;
+        Py_ssize_t to = part ? cd->nline_starts : cd->nflow_starts;
+        if (i < from) {
+            i = from;
+        }
+        for (; i < to; i++) {
+            if (map == NULL ||
+                (map[cd->line_starts[i] >> 1] & tools) != tools) {
+                break;
+            }
+        }
+        *cursor = (int32_t)i;
+        return i >= to;
+    }
+    /* units with `flag` that the frame reaches without an exception
+     * (part 0), or the others (1), or all (INSTRUCTION) */
+    int reached = event == PEP669_EV_INSTRUCTION ? -1 : !part;
+    for (; i < cd->nunits; i++) {
+        if ((units[i] & flag) &&
+            (reached < 0 || cd->unit_flow == NULL ||
+             ((cd->unit_flow[i] & PEP669_FLOW_REACHED) != 0) == reached) &&
+            (map == NULL || (map[i] & tools) != tools)) {
+            break;
+        }
+    }
+    *cursor = (int32_t)i;
+    return i >= cd->nunits;
+}
+
+int
 pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
 {
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
@@ -291,7 +393,8 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         return -1;
     }
     PEP669_ASSERT(cd->nunits == pep669_backend_code_units(co));
-    if (cd->disabled_version < pep669_registry.restart_version) {
+    int restarted = cd->disabled_version < pep669_registry.restart_version;
+    if (restarted) {
         /* restart_events() ran since the last DISABLE here. */
         if (cd->disabled_maps != NULL) {
             memset(cd->disabled_maps, 0,
@@ -318,8 +421,22 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     }
     cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
                       (offset >> 1)] |= (uint8_t)(1u << tool);
-    if ((1u << event) & PEP669_LINE_LEVEL_EVENTS) {
-        cd->done_known = 0;
+    if (((1u << event) & PEP669_LINE_LEVEL_EVENTS) && cd->done_known) {
+        /* The done cache holds unless a cursor at this location reaches
+         * its end (the cursor moves on here, as the next computation
+         * would move it); debug builds check a kept cache at its next
+         * read. */
+        int watched = restarted ? -1
+                                : pep669_done_watches(cd, event, offset >> 1);
+        int row = pep669_done_row(event);
+        if (watched < 0 ||
+            ((watched & 1) && pep669_done_scan(cd, row, 0)) ||
+            ((watched & 2) && pep669_done_scan(cd, row, 1))) {
+            cd->done_known = 0;
+        }
+        else {
+            PEP669_DEBUG_ONLY(cd->done_kept = 1;)
+        }
     }
     if ((1u << event) & PEP669_JUMP_EVENTS) {
         cd->jump_disables++;

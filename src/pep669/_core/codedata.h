@@ -18,6 +18,24 @@
  * unit without handling an exception */
 #define PEP669_FLOW_REACHED 8
 
+/* The unit map (cd->units, made by lineflow.c), per code unit
+ * (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
+ * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
+ * itself, past its prefixes), where the opcode event of a jump arrives
+ * (its first prefix, or the jump), an EXTENDED_ARG prefix. */
+#define PEP669_UNIT_INSTR 1
+#define PEP669_UNIT_JUMP 2
+#define PEP669_UNIT_BRANCH 4
+#define PEP669_UNIT_JUMP_EVENT 8
+#define PEP669_UNIT_PREFIX 16
+/* where the opcode event of an instruction arrives that may call
+ * something, or re-raise or leave an exception handler (see
+ * pep669_backend_instr_class) */
+#define PEP669_UNIT_CALL_EVENT 32
+#define PEP669_UNIT_RERAISE_EVENT 64
+/* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */
+#define PEP669_UNIT_QUIET_BACK 128
+
 struct Pep669Clone;
 
 /* Stamps and epochs.  Three caches here are only as good as their stamps:
@@ -105,10 +123,18 @@ typedef struct Pep669CodeData {
      * through an exception handler: the frame needs them only once it
      * handles an exception. */
     uint32_t handler_only;
-    /* (wanted.c) Per line-level event, for the locations the frame reaches
-     * without an exception [0] and the others [1]: locations before this
-     * index are known to be disabled (in this version). */
+    /* (wanted.c) Per line-level event (its row: pep669_done_row), for the
+     * locations the frame reaches without an exception [0] and the others
+     * [1]: locations before this index are known to be disabled (in this
+     * version).  The done cache depends only on the location at each
+     * cursor (the first not DISABLEd for every tool): a DISABLE elsewhere
+     * keeps it (pep669_disable_location, pep669_done_watches). */
     int32_t done_cursor[6][2];
+#ifdef PEP669_DEBUG
+    /* A DISABLE kept the done cache: the next pep669_code_done checks it
+     * against a computation from scratch (wanted.c). */
+    uint8_t done_kept;
+#endif
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
      * which legacy tracing reports lines (PEP669_LINES_*); NULL until the
      * jump regions (wanted.c) need them (the flow analysis makes its own
@@ -117,10 +143,17 @@ typedef struct Pep669CodeData {
     int line_rule;
     /* (wanted.c) Jump events: per unit, whether a jump location not
      * DISABLEd for every tool can run from there before the next legacy
-     * line event (0: not known yet, 1: no, 2: yes), for `region_events`;
-     * void once the version or `jump_disables` moved. */
-    uint8_t *region;
+     * line event (0: not known yet, 1: no, 2 + the unit of such a
+     * location: yes), for `region_events`; void once the version moved,
+     * checked entry by entry once `jump_disables` moved. */
+    uint16_t *region;
     uint32_t region_events;
+    /* (wanted.c) lookups of the stale cache (`jump_disables` moved past
+     * `region_disables`) since `jump_disables` last moved, which it was
+     * then (`region_seen`): after a few, every entry is checked at once
+     * and the cache restamped (the inline read serves it again) */
+    uint32_t region_stale;
+    uint64_t region_seen;
     uint64_t region_version;
     uint64_t region_disables;
     uint64_t jump_disables;
@@ -176,6 +209,22 @@ typedef struct Pep669CodeData {
     struct Pep669CodeData *next_disabled;
     struct Pep669CodeData **prev_disabled;
 } Pep669CodeData;
+
+/* The done cursor's row of a line-level event (LINE, INSTRUCTION, JUMP,
+ * BRANCH, BRANCH_LEFT, BRANCH_RIGHT), -1 for any other event. */
+static inline int
+pep669_done_row(int event)
+{
+    switch (event) {
+    case PEP669_EV_LINE: return 0;
+    case PEP669_EV_INSTRUCTION: return 1;
+    case PEP669_EV_JUMP: return 2;
+    case PEP669_EV_BRANCH: return 3;
+    case PEP669_EV_BRANCH_LEFT: return 4;
+    case PEP669_EV_BRANCH_RIGHT: return 5;
+    default: return -1;
+    }
+}
 
 /* Ask for the co_extra slot; -1 with an exception. */
 int pep669_code_data_init(void);
@@ -270,6 +319,20 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
 int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
+/* Which of the done cursors of line-level `event` (row
+ * pep669_done_row(event)) stand at `unit`: bit 0 the flow's, bit 1 the
+ * handlers'; -1 when unsure (the done cache is not current).  A DISABLE
+ * elsewhere cannot change the done cache. */
+int pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit);
+/* Move the done cursor [row][part] past the locations DISABLEd for every
+ * tool that wants its event (cd->tools, current); 1 once it reaches the
+ * end of its locations (every one of them DISABLEd), else 0.  Its
+ * locations: row 0 (LINE) cd->line_starts, the flow's [0] or the
+ * handlers' [1]; the others the units of their kind (PEP669_UNIT_INSTR,
+ * _JUMP, _BRANCH), reached by the flow [0] or not [1] (INSTRUCTION: all,
+ * part 0 only).  The unit map and, but for INSTRUCTION, the LINE
+ * locations must exist. */
+int pep669_done_scan(Pep669CodeData *cd, int row, int part);
 
 /* The Python API's calls that touch code objects (module.c). */
 int pep669_set_local_events(int tool, PyCodeObject *co, int event_set);

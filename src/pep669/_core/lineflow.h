@@ -11,22 +11,8 @@
 #include "codedata.h"
 #include "backend.h"
 
-/* Per code unit (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
- * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump
- * itself, past its prefixes), where the opcode event of a jump arrives
- * (its first prefix, or the jump), an EXTENDED_ARG prefix. */
-#define PEP669_UNIT_INSTR 1
-#define PEP669_UNIT_JUMP 2
-#define PEP669_UNIT_BRANCH 4
-#define PEP669_UNIT_JUMP_EVENT 8
-#define PEP669_UNIT_PREFIX 16
-/* where the opcode event of an instruction arrives that may call
- * something, or re-raise or leave an exception handler (see
- * pep669_backend_instr_class) */
-#define PEP669_UNIT_CALL_EVENT 32
-#define PEP669_UNIT_RERAISE_EVENT 64
-/* a backward jump to this unit reports no line (PEP669_INSTR_QUIET_BACK) */
-#define PEP669_UNIT_QUIET_BACK 128
+/* (The unit map's bits, PEP669_UNIT_*, are in codedata.h: the done
+ * cache's scan there reads them.) */
 
 /* The code's unit map (NULL without memory: no exception). */
 const uint8_t *pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd);

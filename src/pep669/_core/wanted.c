@@ -36,14 +36,91 @@ jump_wanted(Pep669CodeData *cd, uint8_t unit, int at, uint32_t events)
     return 0;
 }
 
-/* The region cache: void unless stamped with the registry's version, the
- * code's count of jump DISABLEs and these events; cleared and restamped
- * then.  -1 without memory. */
+/* The region cache's entries (cd->region, per unit): not known yet, no
+ * wanted jump location in the region, or one: REGION_YES + its unit
+ * (REGION_ANY: a wanted jump location, or a jump to an unknown place,
+ * whose unit is not kept). */
+#define REGION_UNKNOWN 0
+#define REGION_NO 1
+#define REGION_YES 2
+#define REGION_ANY 0xFFFF
+
+/* Whether a jump location some tool wants (of `events`) can run from
+ * `offset` before the next line event: the walk behind the region cache,
+ * over the instructions legacy tracing runs without a line event.  Its
+ * entry (REGION_NO, REGION_YES + unit, REGION_ANY); 0 without memory.
+ * (Small code's work arrays are on the C stack.) */
+#define REGION_LOCAL_UNITS 256
+
+static uint16_t
+region_walk(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
+            uint32_t events, int offset)
+{
+    int local_stack[REGION_LOCAL_UNITS];
+    uint8_t local_seen[REGION_LOCAL_UNITS];
+    int *stack = local_stack;
+    uint8_t *seen = local_seen;
+    int n = 0, end = (int)cd->nunits * 2;
+    uint16_t entry = REGION_NO;
+    if (cd->nunits > REGION_LOCAL_UNITS) {
+        stack = PyMem_RawMalloc(sizeof(int) * (size_t)cd->nunits);
+        seen = PyMem_RawCalloc((size_t)cd->nunits, 1);
+        if (stack == NULL || seen == NULL) {
+            PyMem_RawFree(stack);
+            PyMem_RawFree(seen);
+            return REGION_UNKNOWN;
+        }
+    }
+    else {
+        memset(seen, 0, (size_t)cd->nunits);
+    }
+    /* Every instruction that can run before the next line event. */
+    stack[n++] = offset & ~1;
+    seen[offset >> 1] = 1;
+    while (n > 0) {
+        int node = stack[--n], next, target;
+        int at = pep669_backend_flow(co, node, &next, &target);
+        if (at < 0) {
+            entry = REGION_ANY;
+            break;
+        }
+        if (jump_wanted(cd, units[at >> 1], at, events)) {
+            entry = (at >> 1) < REGION_ANY - REGION_YES
+                        ? (uint16_t)(REGION_YES + (at >> 1)) : REGION_ANY;
+            break;
+        }
+        int succ[2] = {next, target};
+        for (int i = 0; i < 2; i++) {
+            int to = succ[i];
+            if (to >= 0 && to < end && !seen[to >> 1] &&
+                !pep669_reports_line(cd, units, node, to)) {
+                seen[to >> 1] = 1;
+                stack[n++] = to;
+            }
+        }
+    }
+    if (stack != local_stack) {
+        PyMem_RawFree(stack);
+        PyMem_RawFree(seen);
+    }
+    return entry;
+}
+
+/* The region cache: void unless stamped with the registry's version and
+ * these events; cleared and restamped then.  Within one version (the
+ * tools of each event fixed) DISABLEs only take jump locations away, so
+ * once `jump_disables` moved past `region_disables` (then only this
+ * function reads the cache) a region that reached none still reaches none
+ * (REGION_NO holds), and one whose jump location is still wanted still
+ * reaches it; the others are walked again.  (A DISABLE forgotten without
+ * a new version, pep669_clear_tool_id's, clears the whole cache:
+ * codedata.c, disables_forgotten.)  -1 without memory. */
 static int
 region_cache_stamp(Pep669CodeData *cd, uint32_t events)
 {
     if (cd->region == NULL) {
-        cd->region = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+        cd->region = PyMem_RawCalloc((size_t)cd->nunits + 1,
+                                     sizeof(uint16_t));
         if (cd->region == NULL) {
             return -1;
         }
@@ -52,14 +129,47 @@ region_cache_stamp(Pep669CodeData *cd, uint32_t events)
         cd->region_events = events;
     }
     if (cd->region_version != pep669_registry.version ||
-        cd->region_disables != cd->jump_disables ||
         cd->region_events != events) {
-        memset(cd->region, 0, (size_t)cd->nunits);
+        memset(cd->region, 0, sizeof(uint16_t) * (size_t)cd->nunits);
         cd->region_version = pep669_registry.version;
         cd->region_disables = cd->jump_disables;
         cd->region_events = events;
+        cd->region_stale = 0;
     }
     return 0;
+}
+
+/* Lookups of a stale cache (DISABLEs since its stamp), with no DISABLE
+ * between them, before every entry is checked at once: DISABLEs come in
+ * bursts (a first run), then the cache is read for long (after warm-up). */
+#define REGION_STALE_LOOKUPS 8
+
+/* Every "yes" entry checked at its jump location (a "no" holds), and the
+ * cache stamped with the DISABLEs so far. */
+static void
+region_recheck(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
+               uint32_t events)
+{
+    uint16_t *region = cd->region;
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        uint16_t entry = region[u];
+        if (entry > REGION_NO &&
+            (entry == REGION_ANY ||
+             !jump_wanted(cd, units[entry - REGION_YES],
+                          (entry - REGION_YES) * 2, events))) {
+            region[u] = REGION_UNKNOWN;
+        }
+    }
+    cd->region_disables = cd->jump_disables;
+    cd->region_stale = 0;
+    /* (what the inline read will give now is a walk's) */
+    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
+        PEP669_ASSERT(region[u] == REGION_UNKNOWN ||
+                      (region[u] == REGION_NO) ==
+                          (region_walk(co, cd, units, events, (int)u * 2) ==
+                           REGION_NO));
+    }
+    (void)co;
 }
 
 int
@@ -67,9 +177,8 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
                         uint32_t events, int offset)
 {
     const uint8_t *units;
-    int *stack;
-    uint8_t *seen;
-    int n = 0, wants = 0, end = (int)cd->nunits * 2;
+    int end = (int)cd->nunits * 2;
+    uint16_t entry;
     events &= PEP669_JUMP_EVENTS;
     if (events == 0) {
         return 0;
@@ -83,104 +192,56 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
     if (region_cache_stamp(cd, events) < 0) {
         return 1;
     }
-    if (cd->region[offset >> 1] != 0) {
-        return cd->region[offset >> 1] == 2;
-    }
     units = pep669_code_units(co, cd);
     if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
         return 1;
     }
-    stack = PyMem_RawMalloc(sizeof(int) * (size_t)cd->nunits);
-    seen = PyMem_RawCalloc((size_t)cd->nunits, 1);
-    if (stack == NULL || seen == NULL) {
-        PyMem_RawFree(stack);
-        PyMem_RawFree(seen);
-        return 1;
-    }
-    /* Every instruction that can run before the next line event. */
-    stack[n++] = offset & ~1;
-    seen[offset >> 1] = 1;
-    while (n > 0 && !wants) {
-        int node = stack[--n], next, target;
-        int at = pep669_backend_flow(co, node, &next, &target);
-        if (at < 0 || jump_wanted(cd, units[at >> 1], at, events)) {
-            wants = 1;
-            break;
+    if (cd->region_disables != cd->jump_disables) {
+        if (cd->region_seen != cd->jump_disables) {
+            /* (DISABLEs still coming: a first run) */
+            cd->region_seen = cd->jump_disables;
+            cd->region_stale = 0;
         }
-        int succ[2] = {next, target};
-        for (int i = 0; i < 2; i++) {
-            int to = succ[i];
-            if (to >= 0 && to < end && !seen[to >> 1] &&
-                !pep669_reports_line(cd, units, node, to)) {
-                seen[to >> 1] = 1;
-                stack[n++] = to;
-            }
+        else if (++cd->region_stale >= REGION_STALE_LOOKUPS) {
+            region_recheck(co, cd, units, events);
         }
     }
-    PyMem_RawFree(stack);
-    PyMem_RawFree(seen);
-    cd->region[offset >> 1] = wants ? 2 : 1;
-    return wants;
+    entry = cd->region[offset >> 1];
+    if (entry != REGION_UNKNOWN && cd->region_disables != cd->jump_disables &&
+        entry != REGION_NO &&
+        (entry == REGION_ANY ||
+         !jump_wanted(cd, units[entry - REGION_YES],
+                      (entry - REGION_YES) * 2, events))) {
+        /* (DISABLEs since: its jump location is not wanted any more) */
+        entry = REGION_UNKNOWN;
+    }
+    if (entry == REGION_UNKNOWN) {
+        entry = region_walk(co, cd, units, events, offset);
+        if (entry == REGION_UNKNOWN) {
+            return 1;
+        }
+        cd->region[offset >> 1] = entry;
+    }
+    /* (a kept answer is a walk's now) */
+    PEP669_ASSERT((entry == REGION_NO) ==
+                  (region_walk(co, cd, units, events, offset) == REGION_NO));
+    return entry != REGION_NO;
 }
+
+#undef REGION_UNKNOWN
+#undef REGION_NO
+#undef REGION_YES
+#undef REGION_ANY
+#undef REGION_STALE_LOOKUPS
 
 /* ---- The done cache ---------------------------------------------------- */
-
-/* Is every location of `event` (units with `flag`; line starts if 0)
- * DISABLEd for all of `tools`?  Within one version locations only ever
- * become disabled, so the scan resumes where the last one stopped. */
-static int
-all_disabled(Pep669CodeData *cd, int event, uint8_t tools,
-             const uint8_t *units, uint8_t flag, int32_t *cursor,
-             Py_ssize_t from, Py_ssize_t to, int reached)
-{
-    const uint8_t *map = pep669_disabled_map(cd, event);
-    Py_ssize_t i = *cursor;
-    if (cd->disabled_version < pep669_registry.restart_version) {
-        map = NULL;
-    }
-    if (flag == 0) {
-        /* line_starts[from:to] */
-        if (i < from) {
-            i = from;
-        }
-        for (; i < to; i++) {
-            if (map == NULL ||
-                (map[cd->line_starts[i] >> 1] & tools) != tools) {
-                break;
-            }
-        }
-        *cursor = (int32_t)i;
-        return i >= to;
-    }
-    /* units with `flag` that the frame reaches without an exception
-     * (reached 1), or the others (0), or all (-1) */
-    for (; i < cd->nunits; i++) {
-        if ((units[i] & flag) &&
-            (reached < 0 || cd->unit_flow == NULL ||
-             ((cd->unit_flow[i] & PEP669_FLOW_REACHED) != 0) == reached) &&
-            (map == NULL || (map[i] & tools) != tools)) {
-            break;
-        }
-    }
-    *cursor = (int32_t)i;
-    return i >= cd->nunits;
-}
 
 uint32_t
 pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
-    /* (one row per done_cursor row) */
-    static const struct { int event; uint8_t flag; } where[] = {
-        {PEP669_EV_LINE, 0},
-        {PEP669_EV_INSTRUCTION, PEP669_UNIT_INSTR},
-        {PEP669_EV_JUMP, PEP669_UNIT_JUMP},
-        {PEP669_EV_BRANCH, PEP669_UNIT_BRANCH},
-        {PEP669_EV_BRANCH_LEFT, PEP669_UNIT_BRANCH},
-        {PEP669_EV_BRANCH_RIGHT, PEP669_UNIT_BRANCH},
-    };
-    _Static_assert(sizeof(where) / sizeof(where[0]) ==
-                   sizeof(cd->done_cursor) / sizeof(cd->done_cursor[0]),
-                   "one done_cursor row per line-level event");
+    static const int where[] = {
+        PEP669_EV_LINE, PEP669_EV_INSTRUCTION, PEP669_EV_JUMP,
+        PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT, PEP669_EV_BRANCH_RIGHT};
     uint32_t done = 0;
     if (cd->version != pep669_registry.version) {
         pep669_code_data_refresh(cd);
@@ -191,34 +252,27 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
     cd->handler_only = 0;
     cd->line_handler_left = 0;
     cd->branch_handler_left = 0;
-    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
-        int ev = where[i].event;
-        uint8_t tools = cd->tools[ev];
-        const uint8_t *units = NULL;
-        if (tools == 0) {
+    for (int i = 0; i < (int)(sizeof(where) / sizeof(where[0])); i++) {
+        int ev = where[i];
+        PEP669_ASSERT(pep669_done_row(ev) == i);
+        if (cd->tools[ev] == 0) {
             continue;
         }
-        if (where[i].flag != PEP669_UNIT_INSTR &&
+        if (ev != PEP669_EV_INSTRUCTION &&
             cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
             continue;
         }
-        if (where[i].flag != 0 &&
-            (units = pep669_code_units(co, cd)) == NULL) {
+        if (ev != PEP669_EV_LINE && pep669_code_units(co, cd) == NULL) {
             continue;
         }
-        if (where[i].flag == PEP669_UNIT_INSTR) {
-            if (all_disabled(cd, ev, tools, units, where[i].flag,
-                             &cd->done_cursor[i][0], 0, 0, -1)) {
+        if (ev == PEP669_EV_INSTRUCTION) {
+            if (pep669_done_scan(cd, i, 0)) {
                 done |= 1u << ev;
             }
         }
         else {
-            int flow_done = all_disabled(cd, ev, tools, units, where[i].flag,
-                                         &cd->done_cursor[i][0], 0,
-                                         cd->nflow_starts, 1);
-            int handlers_done = all_disabled(
-                cd, ev, tools, units, where[i].flag, &cd->done_cursor[i][1],
-                cd->nflow_starts, cd->nline_starts, 0);
+            int flow_done = pep669_done_scan(cd, i, 0);
+            int handlers_done = pep669_done_scan(cd, i, 1);
             if (ev == PEP669_EV_LINE) {
                 cd->line_handler_left = !handlers_done;
             }
@@ -240,9 +294,34 @@ pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd)
     }
     cd->done = done;
     cd->done_known = 1;
+    PEP669_DEBUG_ONLY(cd->done_kept = 0;)
     /* (the records' event caches hold while the epoch does not move:
      * codedata.h) */
     cd->done_epoch++;
     PEP669_ASSERT(cd->version == pep669_registry.version);
     return done;
 }
+
+#ifdef PEP669_DEBUG
+void
+pep669_code_done_check(PyCodeObject *co, Pep669CodeData *cd)
+{
+    uint32_t done = cd->done, handler_only = cd->handler_only;
+    uint32_t epoch = cd->done_epoch;
+    int line_left = cd->line_handler_left;
+    int branch_left = cd->branch_handler_left;
+    int32_t cursors[6][2];
+    PEP669_ASSERT(cd->done_known && cd->done_kept);
+    memcpy(cursors, cd->done_cursor, sizeof(cursors));
+    memset(cd->done_cursor, 0, sizeof(cd->done_cursor));
+    cd->done_known = 0;
+    PEP669_ASSERT(pep669_code_done_slow(co, cd) == done);
+    PEP669_ASSERT(cd->handler_only == handler_only);
+    PEP669_ASSERT(cd->line_handler_left == line_left);
+    PEP669_ASSERT(cd->branch_handler_left == branch_left);
+    PEP669_ASSERT(memcmp(cursors, cd->done_cursor, sizeof(cursors)) == 0);
+    /* (no new computation as far as the records can tell: they cached
+     * what this one found) */
+    cd->done_epoch = epoch;
+}
+#endif

@@ -27,7 +27,7 @@ pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
         cd->region_version == pep669_registry.version &&
         cd->region_disables == cd->jump_disables &&
         cd->region_events == (events & PEP669_JUMP_EVENTS)) {
-        return cd->region[offset >> 1] == 2;
+        return cd->region[offset >> 1] >= 2;
     }
     return pep669_code_region_slow(co, cd, events, offset);
 }
@@ -36,9 +36,21 @@ pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
  * tracing, every location being DISABLEd (Pep669CodeData.done). */
 uint32_t pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd);
 
+#ifdef PEP669_DEBUG
+/* The done cache a DISABLE kept (cd->done_kept) is what a computation
+ * from scratch gives: its result and its cursors (wanted.c). */
+void pep669_code_done_check(PyCodeObject *co, Pep669CodeData *cd);
+#endif
+
 static inline uint32_t
 pep669_code_done(PyCodeObject *co, Pep669CodeData *cd)
 {
+#ifdef PEP669_DEBUG
+    if (cd->version == pep669_registry.version && cd->done_known &&
+        cd->done_kept) {
+        pep669_code_done_check(co, cd);
+    }
+#endif
     if (cd->version == pep669_registry.version && cd->done_known) {
         return cd->done;
     }
