@@ -202,13 +202,14 @@ class JumpLayoutTest(MonitoringTestCase):
             monitoring.set_events(TOOL, 0)
         self.assertEqual(rec.events(), [])
 
-    def test_disable(self):
-        # DISABLE of the loop's jump back leaves nothing
+    def disabled_jumps(self, func, arg):
+        """The JUMP sources of two calls of func(arg) whose callback
+        returns DISABLE each time (relative offsets)."""
         self.use_tool(TOOL)
         got = []
 
         def cb(code, src, dest):
-            if code is _in_loop.__code__:
+            if code is func.__code__:
                 got.append(_rel(code, src))
                 return monitoring.DISABLE
         monitoring.register_callback(TOOL, events.JUMP, cb)
@@ -216,36 +217,23 @@ class JumpLayoutTest(MonitoringTestCase):
                         None)
         monitoring.set_events(TOOL, events.JUMP)
         try:
-            _in_loop(3)
-            _in_loop(3)
+            func(arg)
+            func(arg)
         finally:
             monitoring.set_events(TOOL, 0)
             monitoring.restart_events()
-        self.assertEqual(got, [12])
+        return got
+
+    def test_disable(self):
+        # DISABLE of the loop's jump back leaves nothing
+        self.assertEqual(self.disabled_jumps(_in_loop, 3), [12])
 
     # -- the JUMP_BACKWARD of a reversed backward branch
 
     @unittest.skipIf(OLD_WHILE, "3.8/3.9 test a while loop at its top "
                      "only (docs/differences.md)")
     def test_while_back_disable(self):
-        self.use_tool(TOOL)
-        got = []
-
-        def cb(code, src, dest):
-            if code is _while.__code__:
-                got.append(_rel(code, src))
-                return monitoring.DISABLE
-        monitoring.register_callback(TOOL, events.JUMP, cb)
-        self.addCleanup(monitoring.register_callback, TOOL, events.JUMP,
-                        None)
-        monitoring.set_events(TOOL, events.JUMP)
-        try:
-            _while(3)
-            _while(3)
-        finally:
-            monitoring.set_events(TOOL, 0)
-            monitoring.restart_events()
-        self.assertEqual(got, [2])
+        self.assertEqual(self.disabled_jumps(_while, 3), [2])
 
     @unittest.skipIf(OLD_WHILE, "3.8/3.9 test a while loop at its top "
                      "only (docs/differences.md)")

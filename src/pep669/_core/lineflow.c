@@ -191,28 +191,6 @@ pep669_branch_side(PyCodeObject *co, Pep669CodeData *cd, int src, int next,
     return left ? PEP669_EV_BRANCH_LEFT : PEP669_EV_BRANCH_RIGHT;
 }
 
-/* 3.12+ copy a small block that leaves the frame (at most four of their
- * instructions, the last a return or raise) into the place of an
- * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
- * jump is no JUMP location. */
-int
-pep669_jump_to_small_exit(PyCodeObject *co, int target)
-{
-    int end = 2 * (int)pep669_backend_code_units(co);
-    for (int n = 1, off = target; n <= 4 && off >= 0 && off < end; n++) {
-        Pep669Step st;
-        pep669_backend_step(co, off, &st);
-        if (!st.known || st.kind >= 0 || st.target >= 0) {
-            return 0;
-        }
-        if (st.next < 0) {
-            return 1;
-        }
-        off = st.after;
-    }
-    return 0;
-}
-
 /* ---- The LINE locations ------------------------------------------------
  *
  * Where legacy tracing can report a line that is not the last one it
