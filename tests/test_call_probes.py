@@ -344,6 +344,24 @@ def with_exits(mode):
     return abs(-mode)
 
 
+class _FalsyMeta(type):
+    def __bool__(cls):
+        return False
+
+
+class FalsyError(Exception, metaclass=_FalsyMeta):
+    """An exception type that is false (3.8's with-exit stub must not
+    test the type's truth)."""
+
+
+def with_falsy(k):
+    with ExitManager(k == 1, False):
+        if k:
+            raise FalsyError(k)
+        len('in')
+    return sys.exc_info()[0]
+
+
 def spanning(x):
     return [abs(-x),
             max(x, 1)]
@@ -833,6 +851,26 @@ class CallableKindsTest(ProbeCallTestCase):
             self.assertEqual([r[:3] for r in got],
                              [r[:3] for r in streams[i % 5]], 'run %d' % i)
         self.assertEqual(results, [0, 1, ValueError, KeyError, None] * RUNS)
+        self.assertOnProbes(f)
+
+
+    def test_with_exit_falsy_exception_type(self):
+        f = fresh(with_falsy)
+        modes = [0, 1, 2] * RUNS
+        streams, results = self.record_runs(f, [(k,) for k in modes])
+        for i, got in enumerate(streams):
+            names = [(e, getattr(c, '__name__', None))
+                     for e, _, _, c, _ in got]
+            want = [('CALL', 'ExitManager'), ('C_RETURN', 'ExitManager')]
+            if modes[i]:
+                want += [('CALL', 'FalsyError'), ('C_RETURN', 'FalsyError')]
+            else:
+                want += [('CALL', 'len'), ('C_RETURN', 'len'),
+                         ('CALL', '__exit__'), ('C_RETURN', '__exit__')]
+            if modes[i] < 2:
+                want += [('CALL', 'exc_info'), ('C_RETURN', 'exc_info')]
+            self.assertEqual(names, want, 'run %d' % i)
+        self.assertEqual(results, [None, None, FalsyError] * RUNS)
         self.assertOnProbes(f)
 
 
