@@ -14,7 +14,8 @@ modes:
     exceptions  RAISE, EXCEPTION_HANDLED and RERAISE set globally, counted
                 the same way
 
-The profiler mode runs on the call workloads (fib, builtins, methods), the
+The profiler mode runs on the call workloads (fib, builtins, methods,
+longloop, withs), the
 exceptions mode on every workload: on `raising` to price the events, on
 the others (where no exception happens) to show what merely having them
 enabled costs.  `callback` runs in baseline mode only: the profiler's
@@ -229,6 +230,36 @@ longloop.__doc__ = """Per iteration: one C call (abs: CALL + C_RETURN)
     among a dozen arithmetic instructions, in a function of 600+ units."""
 
 
+# `withs`: a loop calling a function whose `with` block (a cheap context
+# manager, Python __enter__/__exit__) holds one builtin call.  3.8 has no
+# call instruction for __exit__ (WITH_CLEANUP_START makes the call), which
+# the backport reports as 3.12's CALL + C_RETURN since session 11.
+
+class _Cheap:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _with_once(items, ctx):
+    with ctx:
+        k = len(items)
+    return k
+
+
+def withs(n):
+    """Per iteration: CALL of _with_once, CALL + C_RETURN of len and of
+    the bound __exit__ (5 events)."""
+    ctx = _Cheap()
+    items = [1, 2, 3]
+    total = 0
+    for _ in range(n):
+        total += _with_once(items, ctx)
+    return total
+
+
 WORKLOADS = {
     # name: (function, size, quick size, callgrind size, modes, what)
     "fib": (fib, 25, 23, 15, ("profiler", "exceptions"),
@@ -239,6 +270,8 @@ WORKLOADS = {
                 "method calls and instantiations"),
     "longloop": (longloop, 150000, 70000, 3000, ("profiler", "exceptions"),
                  "a long function's loop with few calls (abs)"),
+    "withs": (withs, 100000, 45000, 1500, ("profiler", "exceptions"),
+              "a function with a `with` block and a builtin call"),
     "raising": (raising, 55000, 24000, 1000, ("exceptions",),
                 "raise 2 frames down, through try/finally, caught"),
     "nonraising": (nonraising, 170000, 75000, 2500, ("exceptions",),

@@ -320,6 +320,48 @@ def with_statement():
         len('in')
 
 
+class ExitManager(object):
+    def __init__(self, suppress, fail):
+        self.suppress = suppress
+        self.fail = fail
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.fail:
+            raise KeyError('exit')
+        return self.suppress
+
+
+def with_exits(mode):
+    with ExitManager(mode == 1, mode == 3):
+        len('in')
+        if mode in (1, 2):
+            raise ValueError(mode)
+        if mode == 4:
+            return sys.exc_info()[0]
+    return abs(-mode)
+
+
+class _FalsyMeta(type):
+    def __bool__(cls):
+        return False
+
+
+class FalsyError(Exception, metaclass=_FalsyMeta):
+    """An exception type that is false (3.8's with-exit stub must not
+    test the type's truth)."""
+
+
+def with_falsy(k):
+    with ExitManager(k == 1, False):
+        if k:
+            raise FalsyError(k)
+        len('in')
+    return sys.exc_info()[0]
+
+
 def spanning(x):
     return [abs(-x),
             max(x, 1)]
@@ -771,10 +813,65 @@ class CallableKindsTest(ProbeCallTestCase):
                 expected.append(('C_RETURN', 'with_statement', sites[-1],
                                  exit_method, None))
         self.assertEachRun(streams, expected)
-        if PY[:2] != (3, 8):
-            # (3.8's with-exit call, WITH_CLEANUP_START, has no call
-            # probe: such code runs traced, docs/differences.md)
-            self.assertOnProbes(f)
+        # (3.8: WITH_CLEANUP_START's own call probe, session 11)
+        self.assertOnProbes(f)
+
+
+    def test_with_exits(self):
+        # Every way out of a `with` block, on probes after the first runs
+        # (3.8: WITH_CLEANUP_START's probe makes the exception's exit too,
+        # with no event, as 3.12's WITH_EXCEPT_START)
+        f = fresh(with_exits)
+        modes = list(range(5)) * RUNS
+        streams, results = self.record_runs(f, [(m,) for m in modes])
+        exit_method = Like('bound ExitManager.__exit__', lambda v: (
+            getattr(v, '__func__', None) is ExitManager.__exit__))
+        exits = {0: 'C_RETURN', 3: 'C_RAISE', 4: 'C_RETURN'}
+        calls = {1: (ValueError, 1), 2: (ValueError, 2),
+                 4: (sys.exc_info, MISSING)}
+
+        def expected(i):
+            mode = modes[i]
+            want = [('CALL', ExitManager, mode == 1),
+                    ('C_RETURN', ExitManager, mode == 1),
+                    ('CALL', len, 'in'), ('C_RETURN', len, 'in')]
+            if mode in calls:
+                want += [('CALL',) + calls[mode],
+                         ('C_RETURN',) + calls[mode]]
+            if mode in exits:
+                want += [('CALL', exit_method, None),
+                         (exits[mode], exit_method, None)]
+            if mode in (0, 1):
+                want += [('CALL', abs, -mode), ('C_RETURN', abs, -mode)]
+            return want
+        for i, got in enumerate(streams):
+            self.assertEqual([(e, c, a) for e, _, _, c, a in got],
+                             expected(i), 'run %d' % i)
+            # (the same offsets as the mode's first run)
+            self.assertEqual([r[:3] for r in got],
+                             [r[:3] for r in streams[i % 5]], 'run %d' % i)
+        self.assertEqual(results, [0, 1, ValueError, KeyError, None] * RUNS)
+        self.assertOnProbes(f)
+
+
+    def test_with_exit_falsy_exception_type(self):
+        f = fresh(with_falsy)
+        modes = [0, 1, 2] * RUNS
+        streams, results = self.record_runs(f, [(k,) for k in modes])
+        for i, got in enumerate(streams):
+            names = [(e, getattr(c, '__name__', None))
+                     for e, _, _, c, _ in got]
+            want = [('CALL', 'ExitManager'), ('C_RETURN', 'ExitManager')]
+            if modes[i]:
+                want += [('CALL', 'FalsyError'), ('C_RETURN', 'FalsyError')]
+            else:
+                want += [('CALL', 'len'), ('C_RETURN', 'len'),
+                         ('CALL', '__exit__'), ('C_RETURN', '__exit__')]
+            if modes[i] < 2:
+                want += [('CALL', 'exc_info'), ('C_RETURN', 'exc_info')]
+            self.assertEqual(names, want, 'run %d' % i)
+        self.assertEqual(results, [None, None, FalsyError] * RUNS)
+        self.assertOnProbes(f)
 
 
 class ArgumentFormsTest(ProbeCallTestCase):

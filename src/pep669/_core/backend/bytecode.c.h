@@ -79,7 +79,7 @@ static const uint8_t op_class[256] = {
     [FOR_ITER] = PEP669_INSTR_FOR_ITER,
 #ifdef WITH_CLEANUP_FINISH
     [WITH_CLEANUP_FINISH] = PEP669_INSTR_HANDLER_EXIT,
-    /* (3.8: the `with` exit's call, callsite.c.h; no call probe for it) */
+    /* (3.8: the `with` exit's call, callsite.c.h; its stub: callstub.c.h) */
     [WITH_CLEANUP_START] = PEP669_INSTR_CALL,
 #endif
 #ifdef POP_FINALLY

@@ -174,6 +174,21 @@ pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
         }
         return PyObject_Vectorcall(base[0], base + 1,
                                    (size_t)(oparg + 1) | offset, NULL);
+#ifdef WITH_CLEANUP_START
+    case WITH_CLEANUP_START: {
+        /* (__exit__, NULL): __exit__(None, None, None); (__exit__, tb2,
+         * exc2, tp2, tb, val, type): __exit__(type, val, tb) */
+        PyObject *args[4] = {NULL, Py_None, Py_None, Py_None};
+        PyObject *exit_func = top[-2];
+        if (top[-1] != NULL) {
+            exit_func = top[-7];
+            args[1] = top[-1];
+            args[2] = top[-2];
+            args[3] = top[-3];
+        }
+        return PyObject_Vectorcall(exit_func, args + 1, 3 | offset, NULL);
+    }
+#endif
     default: {
         /* CALL_FUNCTION_EX: (callable, args[, kwargs]), unpacked as the
          * instruction does (the CALL event's reading did it already, if
@@ -198,10 +213,57 @@ pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
     }
 }
 
+#ifdef WITH_CLEANUP_START
+/* 3.8's WITH_CLEANUP_START after its call (clone.c.h with_cleanup_stub):
+ * the stack as the instruction leaves it but for what the stub pushes,
+ * __exit__ dropped. */
+static PyObject *
+with_cleanup_finish(PyObject **top, PyObject *res)
+{
+    PyObject *exit_func;
+    if (top[-1] == NULL) {
+        exit_func = top[-2];
+        top[-2] = NULL;
+        Py_DECREF(exit_func);
+        if (res == NULL) {
+            return NULL;
+        }
+        top[-1] = res;
+        return Py_NewRef(Py_None);
+    }
+    /* The previous exception's three items go down one, a NULL where
+     * the last was, which the handler block's level follows (its
+     * unwinding pops the NULL and the exception, then restores the
+     * previous one). */
+    PyObject **base = top - 7;
+    PyFrameObject *f = PyEval_GetFrame();
+    PEP669_ASSERT(f != NULL && f->f_iblock > 0 &&
+                  f->f_blockstack[f->f_iblock - 1].b_type == EXCEPT_HANDLER);
+    exit_func = base[0];
+    base[0] = base[1];
+    base[1] = base[2];
+    base[2] = base[3];
+    base[3] = NULL;
+    f->f_blockstack[f->f_iblock - 1].b_level--;
+    Py_DECREF(exit_func);
+    if (res == NULL) {
+        return NULL;
+    }
+    PyObject *type = base[6];
+    base[6] = res;
+    return type;
+}
+#endif
+
 PyObject *
 pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
                                 PyObject *res)
 {
+#ifdef WITH_CLEANUP_START
+    if (site->op == WITH_CLEANUP_START) {
+        return with_cleanup_finish(top, res);
+    }
+#endif
     int items = site->items;
     PyObject **base = top - items;
     /* The items go from the top down, as the instruction drops them; the
