@@ -1894,7 +1894,14 @@ class RefcountTest(ProbeCallTestCase):
         f(1000, a, b, kw, seq)
         after = [sys.getrefcount(o) for o in objects]
         self.stop()
-        self.assertEqual(after, before)
+        # None, False and True are referenced from everywhere in the
+        # process (another test's thread still ending, a cache filled once):
+        # a stray reference or two is not ours; a leak per probed call
+        # would be a thousand.
+        singletons = 3
+        self.assertEqual(after[singletons:], before[singletons:])
+        for name, b, a in zip(("None", "False", "True"), before, after):
+            self.assertLess(abs(a - b), 100, name)
         self.assertOnProbes(f)
 
 
