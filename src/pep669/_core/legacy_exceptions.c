@@ -357,6 +357,10 @@ frame_end_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     int steps[3 * 4];
     int n = untraced ? pep669_backend_reraise_chain(co, offset, steps, 4)
                      : 0;
+    if (n > 0) {
+        /* (PY_UNWIND's offset: the last cleanup's re-raise) */
+        rec->last_reraise = steps[3 * (n - 1) + 1];
+    }
     uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset);
     if (tools == 0 && n == 0) {
         return;
