@@ -626,6 +626,44 @@ class UntracedHandlerTest(MonitoringTestCase):
             self.assertEqual(untraced(finally_reraise), RUNS)
             self.assertEqual(untraced(except_bare_raise), RUNS)
 
+    def test_quickened_code(self):
+        # 3.11's specializer has rewritten the code (superinstructions
+        # such as STORE_FAST__LOAD_FAST) before the first exception event:
+        # the same events, the handlers untraced.
+        self.fresh(except_as, except_no_match)
+        for i in range(200):
+            try:
+                except_as(i, [])
+            except Boom:
+                pass
+            try:
+                except_no_match(i)
+            except Boom:
+                pass
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as(i, [])
+            with self.assertRaises(Boom):
+                except_no_match(i)
+        self.stop()
+        names = [(ev, name) for ev, name, exc in stream(rec)]
+        per_run = (
+            [('RAISE', 'thrower'), ('RAISE', 'except_as'),
+             ('EXCEPTION_HANDLED', 'except_as'), ('RERAISE', 'except_as'),
+             ('EXCEPTION_HANDLED', 'except_as'), ('RERAISE', 'except_as')] +
+            ([] if FLAT else [('EXCEPTION_HANDLED', 'except_as'),
+                              ('RERAISE', 'except_as')]) +
+            [('RAISE', 'thrower'), ('RAISE', 'except_no_match'),
+             ('EXCEPTION_HANDLED', 'except_no_match'),
+             ('RERAISE', 'except_no_match')] +
+            ([] if FLAT else [('EXCEPTION_HANDLED', 'except_no_match'),
+                              ('RERAISE', 'except_no_match')]))
+        self.assertEqual(names, per_run * RUNS)
+        if ENGINE:
+            self.assertEqual(untraced(except_as), 0 if FLAT else RUNS)
+            self.assertEqual(untraced(except_no_match), RUNS)
+
     def test_handled_only(self):
         # EXCEPTION_HANDLED without RERAISE: the cleanup handlers' own
         # (3.11+) still come.

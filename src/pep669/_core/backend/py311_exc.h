@@ -98,7 +98,8 @@ cleanup_reraise(PyCodeObject *co, int t, int *pops)
         case COPY: case LOAD_CONST: case STORE_FAST: case NOP:
             break;
         case DELETE_FAST:
-            if (u == t || _Py_OPCODE(code[u - 1]) != STORE_FAST ||
+            if (u == t ||
+                _PyOpcode_Deopt[_Py_OPCODE(code[u - 1])] != STORE_FAST ||
                 _Py_OPARG(code[u - 1]) != _Py_OPARG(code[u])) {
                 return -1;
             }
