@@ -7,7 +7,7 @@ nested ``try``, no ``with``, no 3.10 ``RERAISE 1``; 3.11: every re-raise
 leaves the frame through cleanup handlers only, which stay traced:
 ``pep669_backend_code_exc_flat``, docs/architecture.md), a re-raise can
 only leave the frame, so the handler runs untraced from its entry and the
-frame's end gives the RERAISE (``bare_reraise``, frames.c), on 3.11 with
+frame's end gives the RERAISE (``frame_end_reraise``), on 3.11 with
 the EXCEPTION_HANDLED and RERAISE of each cleanup handler it went through
 (``pep669_backend_reraise_chain``).  These tests pin the streams of such
 runs (they are native 3.12/3.13's, and pass there: 3.11+ enter a cleanup

@@ -9,7 +9,7 @@
  * exception events and its code is flat (pep669_backend_code_exc_flat):
  * until the next exception, of which the trace function is told (RAISE,
  * and the frame traced again), a re-raise can only leave the frame, whose
- * end gives its RERAISE (frames.c, bare_reraise), and no other handler
+ * end gives its RERAISE (frame_end_reraise), and no other handler
  * can be entered. */
 static void
 untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
