@@ -1,17 +1,21 @@
-"""Handlers that run untraced from their entry (3.8-3.10, "flat" code).
+"""Handlers that run untraced from their entry ("flat" code).
 
 A frame that wants only exception events is traced from an exception to
 its handler's entry (EXCEPTION_HANDLED).  Where every re-raising
-instruction of its code is outside every block of the frame (no nested
-``try``, no ``with``, no 3.10 ``RERAISE 1``: ``pep669_backend_code_exc_flat``,
-docs/architecture.md), a re-raise can only leave the frame, so the
-handler runs untraced from its entry and the frame's end gives the
-RERAISE (``bare_reraise``, frames.c).  These tests pin the streams of such
-runs (they are native 3.12/3.13's, and pass there: 3.11+ enter a
-cleanup handler between a ``finally`` body's re-raise and the frame's
-end, with its own EXCEPTION_HANDLED and RERAISE) and, on 3.8-3.10, that
-the handlers did run untraced (``_probe_state``'s ``untraced_handlers``),
-and that code that is not flat keeps the traced handler.
+instruction of its code is outside every block of the frame (3.8-3.10: no
+nested ``try``, no ``with``, no 3.10 ``RERAISE 1``; 3.11: every re-raise
+leaves the frame through cleanup handlers only, which stay traced:
+``pep669_backend_code_exc_flat``, docs/architecture.md), a re-raise can
+only leave the frame, so the handler runs untraced from its entry and the
+frame's end gives the RERAISE (``frame_end_reraise``), on 3.11 with
+the EXCEPTION_HANDLED and RERAISE of each cleanup handler it went through
+(``pep669_backend_reraise_chain``).  These tests pin the streams of such
+runs (they are native 3.12/3.13's, and pass there: 3.11+ enter a cleanup
+handler between a ``finally`` body's re-raise and the frame's end, with
+its own EXCEPTION_HANDLED and RERAISE), the frame and the handled
+exception the callbacks see, and, on 3.8-3.11, that the handlers did run
+untraced (``_probe_state``'s ``untraced_handlers``), and that code that is
+not flat keeps the traced handler.
 """
 
 import sys
@@ -25,7 +29,8 @@ E = events
 HERE = in_files(__file__)
 EXC = E.RAISE | E.RERAISE | E.EXCEPTION_HANDLED
 ENGINE = not pep669.NATIVE
-#: 3.8-3.10: no cleanup handlers (3.11+ have them, and no flat code)
+#: 3.8-3.10: no cleanup handlers (3.11+ have them: a re-raise goes
+#: through them, with their events, before it leaves the frame)
 FLAT = sys.version_info < (3, 11)
 RUNS = 3
 
@@ -35,7 +40,7 @@ class Boom(Exception):
 
 
 def untraced(func):
-    if not (ENGINE and FLAT):
+    if not ENGINE:
         return None
     return pep669._monitoring._probe_state(func.__code__)[
         'untraced_handlers']
@@ -163,6 +168,31 @@ class Ctx(object):
         return False
 
 
+def caught_then_raises(n, state):
+    # The handler goes on (no re-raise); later a new exception in the same
+    # frame, caught by the same handler, and finally one that is not.
+    for i in range(n):
+        try:
+            thrower(i)
+        except Boom:
+            state.append(i)
+    try:
+        thrower(n)
+    except KeyError:
+        pass
+
+
+def bare_raise_after(i, state):
+    # A bare `raise` in the handler's body after a call that catches its
+    # own exception (the callee's handler is entered and left meanwhile).
+    try:
+        thrower(i)
+    except Boom:
+        state.append(caught_inside(i + 1))
+        if i >= 0:
+            raise
+
+
 def stream(rec):
     # (the test methods' own RAISE and EXCEPTION_HANDLED left out)
     return [(r.event, r.code.co_name, normalize(r.args[-1]))
@@ -225,9 +255,10 @@ class UntracedHandlerTest(MonitoringTestCase):
         reraise_lines = [ln for ev, ln in lines(rec, finally_reraise)
                          if ev == 'RERAISE']
         self.assertEqual(reraise_lines[0], 4)
-        if FLAT:
-            self.assertEqual(seen, [True] * RUNS)
-        if ENGINE and FLAT:
+        # (3.11+: the cleanup's re-raise comes after its POP_EXCEPT)
+        self.assertEqual(seen, [True] * RUNS if FLAT
+                         else [True, False] * RUNS)
+        if ENGINE:
             self.assertEqual(untraced(finally_reraise), RUNS)
 
     def test_except_no_match(self):
@@ -248,7 +279,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                 expected += [('EXCEPTION_HANDLED', 'except_no_match', b),
                              ('RERAISE', 'except_no_match', b)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(except_no_match), RUNS)
 
     def test_bare_raise_in_handler(self):
@@ -277,7 +308,7 @@ class UntracedHandlerTest(MonitoringTestCase):
         self.assertEqual(
             [ln for ev, ln in lines(rec, except_bare_raise)
              if ev == 'RERAISE'][0], 5)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(except_bare_raise), RUNS)
 
     def test_handler_calls_and_reraises(self):
@@ -305,7 +336,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                     ('EXCEPTION_HANDLED', 'handler_calls', b),
                     ('RERAISE', 'handler_calls', b)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(handler_calls), RUNS)
             self.assertEqual(untraced(caught_inside), RUNS)
 
@@ -333,9 +364,11 @@ class UntracedHandlerTest(MonitoringTestCase):
                 expected += [('EXCEPTION_HANDLED', 'except_as', b),
                              ('RERAISE', 'except_as', b)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
-            # (the bare raise is inside the name's cleanup block: not flat)
-            self.assertEqual(untraced(except_as), 0)
+        if ENGINE:
+            # (3.8-3.10: the bare raise is inside the name's cleanup block:
+            # not flat; 3.11: it leaves through the name's cleanup handler
+            # and the except's)
+            self.assertEqual(untraced(except_as), 0 if FLAT else RUNS)
 
     def test_except_as_raises(self):
         self.fresh(except_as_raises)
@@ -358,10 +391,10 @@ class UntracedHandlerTest(MonitoringTestCase):
                 expected += [('EXCEPTION_HANDLED', 'except_as_raises', c),
                              ('RERAISE', 'except_as_raises', c)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             # The except's handler ran untraced; the name's cleanup
             # handler, after the new exception, runs traced (3.10: its
-            # RERAISE 1; 3.8/3.9 untraced too).
+            # RERAISE 1; 3.11: a cleanup handler; 3.8/3.9 untraced too).
             self.assertEqual(untraced(except_as_raises),
                              RUNS if sys.version_info >= (3, 10)
                              else 2 * RUNS)
@@ -385,7 +418,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                     ('EXCEPTION_HANDLED', 'handler_raises_new', k),
                     ('RERAISE', 'handler_raises_new', k)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(handler_raises_new), RUNS)
 
     def test_loop(self):
@@ -409,7 +442,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                     ('RERAISE', 'finally_reraise', b),
                     ('EXCEPTION_HANDLED', 'finally_reraise', b)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(loop_catches), RUNS)
             self.assertEqual(untraced(finally_reraise), RUNS)
 
@@ -437,7 +470,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                 expected += [('EXCEPTION_HANDLED', 'finally_reraise', t),
                              ('RERAISE', 'finally_reraise', t)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(finally_reraise), RUNS)
 
     def test_not_flat_stays_traced(self):
@@ -471,7 +504,7 @@ class UntracedHandlerTest(MonitoringTestCase):
                     ('EXCEPTION_HANDLED', 'with_cleanup', b),
                     ('RERAISE', 'with_cleanup', b)]
         self.assertEqual(stream(rec), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(nested_try), 0)
             self.assertEqual(untraced(with_cleanup), 0)
 
@@ -496,7 +529,7 @@ class UntracedHandlerTest(MonitoringTestCase):
         if not FLAT:
             expected += [('EXCEPTION_HANDLED', None), ('RERAISE', None)]
         self.assertEqual(line_stream(rec, finally_reraise), expected)
-        if ENGINE and FLAT:
+        if ENGINE:
             # (LINE is wanted once the callbacks have run)
             self.assertEqual(untraced(finally_reraise), 0)
 
@@ -526,9 +559,221 @@ class UntracedHandlerTest(MonitoringTestCase):
         self.stop()
         self.assertIn(('RERAISE', 'finally_reraise', X(Boom, 0)),
                       stream(rec))
-        if ENGINE and FLAT:
+        if ENGINE:
             self.assertEqual(untraced(finally_reraise), 0)
 
+
+    def test_frame_and_handled_seen(self):
+        # What the callbacks see of the frame (f_lasti, f_lineno) and the
+        # handled exception: the handler's EXCEPTION_HANDLED at the
+        # raising instruction; the re-raise at the re-raising one, and so
+        # each cleanup handler's events (their RERAISE 1 puts it back); the
+        # exception handled inside the handler until the cleanup's
+        # POP_EXCEPT.
+        for func in (finally_reraise, except_bare_raise, except_as):
+            self.fresh(func)
+        seen = []
+
+        def respond(r):
+            if r.code.co_name.startswith('test_'):
+                return
+            seen.append((r.event, r.code.co_name, r.args[0],
+                         r.frame.f_lasti, r.lineno,
+                         sys.exc_info()[1] is r.args[-1]))
+        self.record(respond=respond)
+        for func in (finally_reraise, except_bare_raise, except_as):
+            for i in range(RUNS):
+                with self.assertRaises(Boom):
+                    func(i, [])
+        self.stop()
+        # RAISE, EXCEPTION_HANDLED, re-raise, then each cleanup's two
+        # events (3.11+; except_as: the name's cleanup too, also 3.8-3.10).
+        chains = {'finally_reraise': 0 if FLAT else 1,
+                  'except_bare_raise': 0 if FLAT else 1,
+                  'except_as': 1 if FLAT else 2}
+        pos = 0
+        for func in (finally_reraise, except_bare_raise, except_as):
+            name = func.__name__
+            for i in range(RUNS):
+                n = 2 + 1 + 2 * chains[name]
+                run = [s for s in seen[pos:] if s[1] == name][:n]
+                pos = seen.index(run[-1]) + 1
+                # (the frame at the RAISE: 3.13 may show the instruction
+                # after a call)
+                raise_at, raise_line = run[0][3], run[0][4]
+                reraise_at, reraise_line = run[2][2], run[2][4]
+                expected = [('RAISE', name, run[0][2], raise_at, raise_line,
+                             False),
+                            ('EXCEPTION_HANDLED', name, run[1][2], raise_at,
+                             raise_line, False),
+                            ('RERAISE', name, reraise_at, reraise_at,
+                             reraise_line, True)]
+                for k in range(chains[name]):
+                    last = k == chains[name] - 1 and not (
+                        FLAT and name == 'except_as')
+                    expected += [
+                        ('EXCEPTION_HANDLED', name, run[3 + 2 * k][2],
+                         reraise_at, reraise_line, True),
+                        ('RERAISE', name, run[4 + 2 * k][2],
+                         # (3.8/3.9's END_FINALLY puts nothing back)
+                         reraise_at if sys.version_info >= (3, 10)
+                         else run[4 + 2 * k][2], reraise_line, not last)]
+                self.assertEqual(run, expected)
+                self.assertEqual(
+                    [ev for ev, *rest in run],
+                    [ev for ev, *rest in expected])
+        if ENGINE:
+            self.assertEqual(untraced(finally_reraise), RUNS)
+            self.assertEqual(untraced(except_bare_raise), RUNS)
+
+    def test_quickened_code(self):
+        # 3.11's specializer has rewritten the code (superinstructions
+        # such as STORE_FAST__LOAD_FAST) before the first exception event:
+        # the same events, the handlers untraced.
+        self.fresh(except_as, except_no_match)
+        for i in range(200):
+            try:
+                except_as(i, [])
+            except Boom:
+                pass
+            try:
+                except_no_match(i)
+            except Boom:
+                pass
+        rec = self.record()
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                except_as(i, [])
+            with self.assertRaises(Boom):
+                except_no_match(i)
+        self.stop()
+        names = [(ev, name) for ev, name, exc in stream(rec)]
+        per_run = (
+            [('RAISE', 'thrower'), ('RAISE', 'except_as'),
+             ('EXCEPTION_HANDLED', 'except_as'), ('RERAISE', 'except_as'),
+             ('EXCEPTION_HANDLED', 'except_as'), ('RERAISE', 'except_as')] +
+            ([] if FLAT else [('EXCEPTION_HANDLED', 'except_as'),
+                              ('RERAISE', 'except_as')]) +
+            [('RAISE', 'thrower'), ('RAISE', 'except_no_match'),
+             ('EXCEPTION_HANDLED', 'except_no_match'),
+             ('RERAISE', 'except_no_match')] +
+            ([] if FLAT else [('EXCEPTION_HANDLED', 'except_no_match'),
+                              ('RERAISE', 'except_no_match')]))
+        self.assertEqual(names, per_run * RUNS)
+        if ENGINE:
+            self.assertEqual(untraced(except_as), 0 if FLAT else RUNS)
+            self.assertEqual(untraced(except_no_match), RUNS)
+
+    def test_handled_only(self):
+        # EXCEPTION_HANDLED without RERAISE: the cleanup handlers' own
+        # (3.11+) still come.
+        self.fresh(finally_reraise)
+        rec = self.record(E.RAISE | E.EXCEPTION_HANDLED)
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                finally_reraise(i, [])
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'finally_reraise', b),
+                         ('EXCEPTION_HANDLED', 'finally_reraise', b)]
+            if not FLAT:
+                expected += [('EXCEPTION_HANDLED', 'finally_reraise', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE:
+            self.assertEqual(untraced(finally_reraise), RUNS)
+
+    def test_callback_raises_in_cleanup(self):
+        # A callback of the cleanup handler's EXCEPTION_HANDLED (3.11+)
+        # raises: its exception replaces the one re-raised, the cleanup's
+        # re-raise reports it.
+        self.fresh(finally_reraise)
+        last = [None]
+
+        def respond(r):
+            if r.code is not finally_reraise.__code__:
+                return
+            before, last[0] = last[0], r.event
+            if r.event == 'EXCEPTION_HANDLED' and before == 'RERAISE':
+                raise TypeError('from callback')
+        rec = self.record(respond=respond)
+        for i in range(RUNS):
+            with self.assertRaises(Boom if FLAT else TypeError):
+                finally_reraise(i, [])
+        self.stop()
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'finally_reraise', b),
+                         ('EXCEPTION_HANDLED', 'finally_reraise', b),
+                         ('RERAISE', 'finally_reraise', b)]
+            if not FLAT:
+                # (3.12+ unwind the callback's exception from the
+                # instruction before the cleanup handler: into it again)
+                t = X(TypeError, 'from callback')
+                expected += [('EXCEPTION_HANDLED', 'finally_reraise', b),
+                             ('EXCEPTION_HANDLED', 'finally_reraise', t),
+                             ('RERAISE', 'finally_reraise', t)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE:
+            self.assertEqual(untraced(finally_reraise), RUNS)
+
+    def test_handler_goes_on_then_raises(self):
+        self.fresh(caught_then_raises)
+        rec = self.record()
+        state = []
+        with self.assertRaises(Boom):
+            caught_then_raises(RUNS, state)
+        self.stop()
+        self.assertEqual(state, list(range(RUNS)))
+        expected = []
+        for i in range(RUNS):
+            b = X(Boom, i)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'caught_then_raises', b),
+                         ('EXCEPTION_HANDLED', 'caught_then_raises', b)]
+        b = X(Boom, RUNS)
+        expected += [('RAISE', 'thrower', b),
+                     ('RAISE', 'caught_then_raises', b),
+                     ('EXCEPTION_HANDLED', 'caught_then_raises', b),
+                     ('RERAISE', 'caught_then_raises', b)]
+        if not FLAT:
+            expected += [('EXCEPTION_HANDLED', 'caught_then_raises', b),
+                         ('RERAISE', 'caught_then_raises', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE:
+            self.assertEqual(untraced(caught_then_raises), RUNS + 1)
+
+    def test_bare_raise_after_inner_handler(self):
+        self.fresh(bare_raise_after, caught_inside)
+        rec = self.record()
+        state = []
+        for i in range(RUNS):
+            with self.assertRaises(Boom):
+                bare_raise_after(i, state)
+        self.assertEqual(bare_raise_after(-5, state), None)
+        self.stop()
+        expected = []
+        for i in list(range(RUNS)) + [-5]:
+            b, inner = X(Boom, i), X(Boom, -i - 1)
+            expected += [('RAISE', 'thrower', b),
+                         ('RAISE', 'bare_raise_after', b),
+                         ('EXCEPTION_HANDLED', 'bare_raise_after', b),
+                         ('RAISE', 'thrower', inner),
+                         ('RAISE', 'caught_inside', inner),
+                         ('EXCEPTION_HANDLED', 'caught_inside', inner)]
+            if i >= 0:
+                expected += [('RERAISE', 'bare_raise_after', b)]
+                if not FLAT:
+                    expected += [
+                        ('EXCEPTION_HANDLED', 'bare_raise_after', b),
+                        ('RERAISE', 'bare_raise_after', b)]
+        self.assertEqual(stream(rec), expected)
+        if ENGINE:
+            self.assertEqual(untraced(bare_raise_after), RUNS + 1)
 
 if __name__ == '__main__':
     unittest.main()

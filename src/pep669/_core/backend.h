@@ -359,22 +359,36 @@ int pep669_backend_code_exc_plain(PyCodeObject *co);
  * only at the end of a cleanup handler's straight run (which stays
  * traced: pep669_backend_handler_restores_lasti), not a generator or
  * coroutine.  3.8-3.10 (a flow of the block stack's
- * depth); 3.11: 0.  2: flat, with such cleanup handlers.  codedata.h
+ * depth); 3.11: every such re-raise leaves the frame through cleanup
+ * handlers only (pep669_backend_reraise_chain), which stay traced, 2 or
+ * 0.  2: flat, with such cleanup handlers.  codedata.h
  * keeps the answer. */
 int pep669_backend_code_exc_flat(PyCodeObject *co);
 /* Whether the handler that starts at `offset` of flat code runs straight
  * to a re-raise that puts the raising instruction back as the frame's
- * last one (3.10's RERAISE 1, an `except ... as name` cleanup): such a
- * handler stays traced (its re-raise is found where it is). */
+ * last one (3.10's RERAISE 1, an `except ... as name` cleanup; 3.11's
+ * cleanup handlers): such a handler stays traced (its re-raise is found
+ * where it is). */
 int pep669_backend_handler_restores_lasti(PyCodeObject *co, int offset);
 /* Whether the frame, leaving with an exception whose last instruction is
  * at `offset`, left by re-raising it there (RERAISE, 3.8's END_FINALLY,
  * a bare `raise`). */
 int pep669_backend_reraised_at(Pep669Frame *frame, int offset);
+/* The cleanup handlers (3.11) that the exception re-raised at `offset`
+ * (pep669_backend_reraised_at) went through before it left the frame,
+ * the frame kept on `offset` (their RERAISE n puts it back): each entered
+ * (EXCEPTION_HANDLED at its first instruction) and left by its own
+ * re-raise (RERAISE); in `steps`, up to `max` triples (handler, re-raise
+ * offset, whether it popped the handled exception first: POP_EXCEPT).
+ * Their count; 3.8-3.10: 0.  (offset - 1 for a handler at `offset`
+ * whose EXCEPTION_HANDLED callback raised: 3.12 unwinds that exception
+ * from the instruction before the handler.) */
+int pep669_backend_reraise_chain(PyCodeObject *co, int offset, int *steps,
+                                 int max);
 /* While the callbacks of a RERAISE given at the frame's end run: the
  * thread's handled exception shows the exception being raised, as inside
  * the handler that re-raised it (`saved`, three slots, keeps what was
- * there for pep669_backend_handled_restore).  3.8-3.10. */
+ * there for pep669_backend_handled_restore). */
 void pep669_backend_handled_show(PyThreadState *ts, PyObject **saved);
 void pep669_backend_handled_restore(PyThreadState *ts, PyObject **saved);
 /* How many instructions, from `offset` (a handler's first instruction,

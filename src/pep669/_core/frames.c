@@ -15,6 +15,7 @@
  * PY_RETURN the frame has already finished: it "unwinds" with the new
  * exception instead of returning. */
 #include "frames.h"
+#include "legacy_exceptions.h"
 #include "dispatch.h"
 #include "trampoline.h"
 #include "suspended.h"
@@ -222,47 +223,6 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return frame_unwound(ts, frame, co, offset);
 }
 
-/* The frame ends with an exception that a bare `raise` re-raised where
- * the trampoline was not looking for re-raises (the frame saw no
- * exception itself: a helper called from an `except` block).  The
- * interpreter does not tell the trace function about that instruction;
- * 3.12 reports RERAISE there. */
-static void
-bare_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-             Pep669CodeData *cd, Pep669Record *rec)
-{
-    int offset;
-    if (rec->last_reraise >= 0 || rec->exc_seen ||
-        pep669_backend_frame_exit(ts, frame, NULL, &offset) !=
-            PEP669_EV_PY_UNWIND) {
-        return;
-    }
-    /* A handler that ran untraced (legacy_events.c, untrace_handler) and
-     * was left by no exception the trace function saw: by a re-raise,
-     * which leaves the frame in such code. */
-    int untraced = rec->handler_untraced;
-    rec->handler_untraced = 0;
-    if (!(untraced ? pep669_backend_reraised_at(frame, offset)
-                   : pep669_backend_bare_raise_at(frame, offset))) {
-        PEP669_ASSERT(!untraced);
-        return;
-    }
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset);
-    if (tools) {
-        /* A callback's exception replaces the one re-raised.  (Inside the
-         * handler, the exception re-raised was the handled one.) */
-        PyObject *saved[3];
-        if (untraced) {
-            pep669_backend_handled_show(ts, saved);
-        }
-        (void)fire_linked(ts, frame, tools, PEP669_EV_RERAISE, co, offset,
-                          NULL, 1);
-        if (untraced) {
-            pep669_backend_handled_restore(ts, saved);
-        }
-    }
-}
-
 /* Whether CPython would instrument a `for` loop's FOR_ITER at `offset` in
  * `co` (its data `cd`), which keeps it from specialising: some tool set
  * LINE, INSTRUCTION, BRANCH or BRANCH_LEFT for the code (with a callback
@@ -415,8 +375,9 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     int generator = (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                                      CO_ITERABLE_COROUTINE)) != 0;
     *rethrow = 0;
-    if (result == NULL && (events & PEP669_BIT(RERAISE))) {
-        bare_reraise(ts, frame, co, cd, rec);
+    if (result == NULL &&
+        (events & (PEP669_BIT(RERAISE) | PEP669_BIT(EXCEPTION_HANDLED)))) {
+        frame_end_reraise(ts, frame, co, cd, rec);
     }
     if (!generator && !(events & PEP669_EXIT_EVENTS)) {
         return result;

@@ -9,7 +9,7 @@
  * exception events and its code is flat (pep669_backend_code_exc_flat):
  * until the next exception, of which the trace function is told (RAISE,
  * and the frame traced again), a re-raise can only leave the frame, whose
- * end gives its RERAISE (frames.c, bare_reraise), and no other handler
+ * end gives its RERAISE (frame_end_reraise), and no other handler
  * can be entered. */
 static void
 untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
@@ -305,5 +305,103 @@ check_handler_exit(PyThreadState *ts, Pep669Record *rec,
     }
     if (cls & PEP669_INSTR_HANDLER_EXIT) {
         rec->exit_check = 1;
+    }
+}
+
+/* The callbacks of an exception event at the end of a frame (its run is
+ * over: linked again for them, so that they see it as the caller of the
+ * callback), with the exception being raised. */
+static int
+fire_exc_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
+                int event, PyCodeObject *co, int offset)
+{
+    Pep669Link link;
+    pep669_backend_frame_link(ts, frame, &link);
+    int err = pep669_call_tools_exc(ts, tools, event, co, offset);
+    pep669_backend_frame_unlink(ts, frame, &link);
+    return err;
+}
+
+/* The frame ends with an exception that a bare `raise` re-raised where
+ * the trampoline was not looking for re-raises (the frame saw no
+ * exception itself: a helper called from an `except` block).  The
+ * interpreter does not tell the trace function about that instruction;
+ * 3.12 reports RERAISE there. */
+PEP669_INTERNAL void
+frame_end_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                  Pep669CodeData *cd, Pep669Record *rec)
+{
+    int offset;
+    if (rec->last_reraise >= 0 || rec->exc_seen ||
+        pep669_backend_frame_exit(ts, frame, NULL, &offset) !=
+            PEP669_EV_PY_UNWIND) {
+        return;
+    }
+    /* A handler that ran untraced (legacy_events.c, untrace_handler) and
+     * was left by no exception the trace function saw: by a re-raise,
+     * which leaves the frame in such code. */
+    int untraced = rec->handler_untraced;
+    rec->handler_untraced = 0;
+    if (untraced) {
+        /* (the instruction that re-raised: 3.11's cleanup handlers put it
+         * back as the frame's last one, the unwind's offset is theirs) */
+        offset = pep669_backend_frame_lasti(frame);
+    }
+    if (!(untraced ? pep669_backend_reraised_at(frame, offset)
+                   : pep669_backend_bare_raise_at(frame, offset))) {
+        PEP669_ASSERT(!untraced);
+        return;
+    }
+    /* 3.11: then the cleanup handlers it went through, each entered and
+     * left by its own re-raise, the frame still on `offset`. */
+    int steps[3 * 4];
+    int n = untraced ? pep669_backend_reraise_chain(co, offset, steps, 4)
+                     : 0;
+    if (n > 0) {
+        /* (PY_UNWIND's offset: the last cleanup's re-raise) */
+        rec->last_reraise = steps[3 * (n - 1) + 1];
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset);
+    if (tools == 0 && n == 0) {
+        return;
+    }
+    /* A callback's exception replaces the one re-raised, as it would
+     * there.  (Inside the handler, the exception re-raised was the
+     * handled one, until a cleanup's POP_EXCEPT.) */
+    PyObject *saved[3];
+    int shown = untraced;
+    if (shown) {
+        pep669_backend_handled_show(ts, saved);
+    }
+    if (tools) {
+        (void)fire_exc_linked(ts, frame, tools, PEP669_EV_RERAISE, co,
+                              offset);
+    }
+    for (int i = 0, again = 0; i < n; i++) {
+        tools = pep669_fire_tools(cd, PEP669_EV_EXCEPTION_HANDLED,
+                                  steps[3 * i]);
+        if (tools &&
+            fire_exc_linked(ts, frame, tools, PEP669_EV_EXCEPTION_HANDLED,
+                            co, steps[3 * i]) < 0 &&
+            again++ < 100) {
+            /* The callback's exception is raised there instead, as 3.12
+             * raises it: from the instruction before the handler. */
+            n = pep669_backend_reraise_chain(co, steps[3 * i] - 1, steps,
+                                             4);
+            i = -1;
+            continue;
+        }
+        if (shown && steps[3 * i + 2]) {
+            shown = 0;
+            pep669_backend_handled_restore(ts, saved);
+        }
+        tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, steps[3 * i + 1]);
+        if (tools) {
+            (void)fire_exc_linked(ts, frame, tools, PEP669_EV_RERAISE, co,
+                                  steps[3 * i + 1]);
+        }
+    }
+    if (shown) {
+        pep669_backend_handled_restore(ts, saved);
     }
 }

@@ -21,6 +21,13 @@ PEP669_INTERNAL int check_reraise(PyThreadState *ts, Pep669Record *rec,
                                   PyFrameObject *frame, PyCodeObject *co,
                                   Pep669CodeData *cd, uint32_t events,
                                   int lasti);
+/* The frame ends with an exception re-raised where the trace function was
+ * not told (frames.c's frame end): its RERAISE, and on 3.11 the cleanup
+ * handlers' events. */
+PEP669_INTERNAL void frame_end_reraise(PyThreadState *ts,
+                                       Pep669Frame *frame, PyCodeObject *co,
+                                       Pep669CodeData *cd,
+                                       Pep669Record *rec);
 PEP669_INTERNAL void check_handler_exit(PyThreadState *ts,
                                         Pep669Record *rec,
                                         PyFrameObject *frame, int hooked);

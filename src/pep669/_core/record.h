@@ -132,7 +132,7 @@ typedef struct Pep669Record {
         /* The frame runs a handler untraced since its entry (the code is
          * "flat": pep669_backend_code_exc_flat): until its next
          * exception, a re-raise can only leave the frame, and the frame's
-         * end gives its RERAISE (frames.c, bare_reraise). */
+         * end gives its RERAISE (legacy_exceptions.c, frame_end_reraise). */
         int handler_untraced;
     };
     /* -- the frame object's filters (flags) --

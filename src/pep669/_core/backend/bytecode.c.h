@@ -554,6 +554,15 @@ pep669_backend_reraised_at(Pep669Frame *frame, int offset)
 }
 
 int
+pep669_backend_reraise_chain(PyCodeObject *Py_UNUSED(co),
+                             int Py_UNUSED(offset), int *Py_UNUSED(steps),
+                             int Py_UNUSED(max))
+{
+    /* (flat code re-raises out of the frame) */
+    return 0;
+}
+
+int
 pep669_backend_handler_prologue(PyCodeObject *Py_UNUSED(co),
                                 int Py_UNUSED(offset))
 {
