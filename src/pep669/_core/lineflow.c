@@ -745,8 +745,8 @@ place_and_collect(Flow *f)
     memcpy(cd->line_starts, flow_list, sizeof(int) * (size_t)nflow);
     memcpy(cd->line_starts + nflow, handler_list,
            sizeof(int) * (size_t)nhandler);
-    cd->nflow_starts = nflow;
-    cd->nline_starts = nflow + nhandler;
+    cd->nflow_starts = (int32_t)nflow;
+    cd->nline_starts = (int32_t)(nflow + nhandler);
     PEP669_ASSERT(cd->nline_starts <= nunits);
     return 0;
 }
@@ -782,6 +782,14 @@ mark_jumps(Flow *f)
 {
     uint8_t *units = f->cd->units;
     const uint8_t *reach = f->cd->unit_flow;
+    /* (pep669_branch_reversed_jump reads the line table from the code
+     * data: lend it the analysis's own for the pass, rather than have it
+     * make one that the code data would keep, 4 bytes a unit) */
+    int lent = f->cd->lines == NULL;
+    if (lent) {
+        f->cd->lines = (int *)f->lines;  /* (the work block: writable) */
+        f->cd->line_rule = f->line_rule;
+    }
     for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
         Py_ssize_t at = u, to = f->target[u] >> 1;
         if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
@@ -807,6 +815,9 @@ mark_jumps(Flow *f)
             units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }
+    }
+    if (lent) {
+        f->cd->lines = NULL;
     }
 }
 

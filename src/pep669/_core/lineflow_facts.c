@@ -60,5 +60,5 @@ pep669_code_flow_facts(PyCodeObject *co)
                          "units", (const char *)cd->units, cd->nunits,
                          "reach", reach, "lines", lines,
                          "line_rule", cd->line_rule,
-                         "flow_starts", cd->nflow_starts);
+                         "flow_starts", (Py_ssize_t)cd->nflow_starts);
 }

@@ -471,16 +471,20 @@ check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
     Py_ssize_t count = 0;
     Pep669CodeData *const *link = pep669_code_data_local_head();
     for (Pep669CodeData *cd = *link; cd != NULL;
-         cd = cd->next_local) {
+         cd = cd->local->next) {
         if (++count > r->local_code_count) {
             break;          /* a longer list, or a cycle: said below */
         }
-        INVARIANT(cd->prev_local == link);
-        link = &cd->next_local;
+        INVARIANT(cd->local != NULL);
+        if (cd->local == NULL) {
+            break;
+        }
+        INVARIANT(cd->local->prev == link);
+        link = &cd->local->next;
         uint32_t any = 0;
         for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-            any |= cd->local_events[tool];
-            INVARIANT((cd->local_events[tool] & ~PEP669_LOCAL_EVENTS) == 0);
+            any |= cd->local->events[tool];
+            INVARIANT((cd->local->events[tool] & ~PEP669_LOCAL_EVENTS) == 0);
         }
         INVARIANT(any != 0);
         if (cd->version != r->version) {
@@ -494,7 +498,7 @@ check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
                             ev == PEP669_EV_C_RAISE) ? PEP669_EV_CALL : ev;
             uint8_t tools = global[ev];
             for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-                if (cd->local_events[tool] & (1u << local_ev)) {
+                if (cd->local->events[tool] & (1u << local_ev)) {
                     tools |= (uint8_t)(1u << tool);
                 }
             }
