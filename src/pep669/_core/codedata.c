@@ -394,7 +394,8 @@ pep669_done_scan(Pep669CodeData *cd, int row, int part)
     for (; i < cd->nunits; i++) {
         if ((units[i] & flag) &&
             (reached < 0 || cd->unit_flow == NULL ||
-             ((cd->unit_flow[i] & PEP669_FLOW_REACHED) != 0) == reached) &&
+             ((pep669_unit_flow(cd->unit_flow, i) & PEP669_FLOW_REACHED) !=
+              0) == reached) &&
             (map == NULL || (map[i] & tools) != tools)) {
             break;
         }

@@ -17,6 +17,20 @@
 /* (in the same per-unit array, cd->unit_flow) the frame can reach the
  * unit without handling an exception */
 #define PEP669_FLOW_REACHED 8
+/* cd->unit_flow keeps these 4 bits per unit, two units a byte (the even
+ * unit in the low half), for nunits + 1 units (the last one's 0):
+ * pep669_unit_flow reads them. */
+#define PEP669_UNIT_FLOW_MASK 15
+#define PEP669_UNIT_FLOW_BYTES(nunits) ((size_t)(nunits) / 2 + 1)
+
+/* The PEP669_FLOW_REACHED and PEP669_PROBE_* bits of unit `u` in
+ * cd->unit_flow (`flow`). */
+static inline uint8_t
+pep669_unit_flow(const uint8_t *flow, Py_ssize_t u)
+{
+    return (uint8_t)((flow[u >> 1] >> ((u & 1) << 2)) &
+                     PEP669_UNIT_FLOW_MASK);
+}
 
 /* The unit map (cd->units, made by lineflow.c), per code unit
  * (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
@@ -129,7 +143,8 @@ typedef struct Pep669CodeData {
     /* (lineflow.c, computed with the LINE locations) Per unit: whether the
      * frame can reach it without handling an exception
      * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
-     * for the LINE location there (PEP669_PROBE_*). */
+     * for the LINE location there (PEP669_PROBE_*); 4 bits a unit, read
+     * through pep669_unit_flow. */
     uint8_t *unit_flow;
     /* (frames.c) Per unit: the `for` loop's FOR_ITER there has driven a
      * generator before (natively it has specialised since: loop_ran). */
