@@ -214,6 +214,25 @@ pep669_code_data_ensure(PyCodeObject *co)
     return cd;
 }
 
+Py_ssize_t
+pep669_code_data_bytes(const Pep669CodeData *cd)
+{
+    /* (the sizes the blocks are allocated with: here, lineflow.c,
+     * wanted.c, frames.c) */
+    size_t units = (size_t)cd->nunits + 1, size = sizeof(*cd);
+    size += cd->local != NULL ? sizeof(*cd->local) : 0;
+    size += (size_t)cd->ndisabled_maps * (size_t)cd->nunits;
+    size += cd->line_starts != NULL
+                ? sizeof(int) * ((size_t)cd->nline_starts + 1) : 0;
+    size += cd->units != NULL ? units : 0;
+    size += cd->lines != NULL ? sizeof(int) * units : 0;
+    size += cd->region != NULL
+                ? sizeof(*cd->region) + sizeof(uint16_t) * units : 0;
+    size += cd->unit_flow != NULL ? PEP669_UNIT_FLOW_BYTES(cd->nunits) : 0;
+    size += cd->loops_run != NULL ? units : 0;
+    return (Py_ssize_t)size;
+}
+
 /* Some of the code's DISABLEs were forgotten: what derives from them is
  * void (the region caches and probes' stamps, by their counters; a clone
  * made without sites for locations wanted again). */

@@ -292,6 +292,9 @@ pep669_code_data(PyCodeObject *co)
 /* Per-code data, created on demand; NULL with an exception on failure. */
 Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
 
+/* The bytes `cd` holds: the struct and its blocks (not the clone's). */
+Py_ssize_t pep669_code_data_bytes(const Pep669CodeData *cd);
+
 /* events and tools again from the registry; stamps `version`. */
 void pep669_code_data_refresh(Pep669CodeData *cd);
 /* Of the tools that DISABLEd CALL at `offset`, those that get no

@@ -266,8 +266,7 @@ typedef struct {
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
     uint8_t *start;     /* START_* */
-    uint8_t *flow;      /* PEP669_FLOW_REACHED, PEP669_PROBE_* (kept in
-                         * cd->unit_flow, packed, at the end) */
+    uint8_t *flow;      /* FLOW_REACHED, PROBE_* (cd->unit_flow, packed) */
 } Flow;
 
 /* The edge from the instruction at `from`, on line `line`, to `to` (in
@@ -784,14 +783,11 @@ mark_jumps(Flow *f)
 {
     uint8_t *units = f->cd->units;
     const uint8_t *reach = f->flow;
-    /* (pep669_branch_reversed_jump reads the line table from the code
-     * data: lend it the analysis's own for the pass, rather than have it
-     * make one that the code data would keep, 4 bytes a unit) */
+    /* (pep669_branch_reversed_jump reads the code data's line table: it
+     * has the analysis's for the pass, not one of its own, kept) */
     int lent = f->cd->lines == NULL;
-    if (lent) {
-        f->cd->lines = (int *)f->lines;  /* (the work block: writable) */
-        f->cd->line_rule = f->line_rule;
-    }
+    f->cd->lines = (int *)f->lines;  /* (the work block: writable) */
+    f->cd->line_rule = f->line_rule;
     for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
         Py_ssize_t at = u, to = f->target[u] >> 1;
         if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
@@ -818,9 +814,7 @@ mark_jumps(Flow *f)
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }
     }
-    if (lent) {
-        f->cd->lines = NULL;
-    }
+    f->cd->lines = lent ? NULL : f->cd->lines;
 }
 
 /* f->flow into cd->unit_flow (made by mark_reached), two units a byte. */
@@ -831,12 +825,10 @@ keep_unit_flow(Flow *f)
     uint8_t *packed = f->cd->unit_flow;
     Py_ssize_t nunits = f->nunits;
     for (Py_ssize_t u = 0; u <= nunits; u += 2) {
-        PEP669_ASSERT((flow[u] & ~PEP669_UNIT_FLOW_MASK) == 0);
         packed[u >> 1] = (uint8_t)(flow[u] | (u < nunits ? flow[u + 1] << 4
                                                          : 0));
     }
-    /* (debug builds: every unit's entry reads back, the end's is 0) */
-    for (Py_ssize_t u = 0; u <= nunits; u++) {
+    for (Py_ssize_t u = 0; u <= nunits; u++) {  /* (each reads back) */
         PEP669_ASSERT(pep669_unit_flow(packed, u) ==
                       (u < nunits ? flow[u] : 0));
     }

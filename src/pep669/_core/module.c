@@ -361,6 +361,22 @@ flow_facts(PyObject *Py_UNUSED(mod), PyObject *code)
 }
 
 static PyObject *
+code_data_size(PyObject *Py_UNUSED(mod), PyObject *code)
+{
+    ENTER();
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    Pep669CodeData *cd =
+        pep669_code_data(pep669_backend_own_code((PyCodeObject *)code));
+    if (cd == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromSsize_t(pep669_code_data_bytes(cd));
+}
+
+static PyObject *
 probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
 {
     ENTER();
@@ -548,6 +564,9 @@ static PyMethodDef module_methods[] = {
     {"_flow_facts", flow_facts, METH_O,
      "The flow analysis of a code object (unit map, reach, lines), for "
      "tools/flow_digest.py."},
+    {"_code_data_size", code_data_size, METH_O,
+     "Bytes the code data of a code object holds (None: none), for "
+     "tests."},
     {"_probe_state", probe_state, METH_O,
      "The line probes of a code object (its clone), for tests."},
     {"_frame_mechanism", frame_mechanism, METH_O,
