@@ -3,6 +3,7 @@
     python3.X tools/build_ext.py --release        (each interpreter)
     python3 tools/analysis_cost.py [-n 200] [--python EXE ...] [--src DIR]
                                    [--modes line,branch,branch-native]
+                                   [--memory]    (memory only: no valgrind)
 
 Compiles N distinct 20-line functions (a loop, an if/elif/else, a
 try/except, a while; about 100 instructions each) and runs each once, in
