@@ -3,6 +3,7 @@
     python3.X tools/build_ext.py --release        (each interpreter)
     python3 tools/analysis_cost.py [-n 200] [--python EXE ...] [--src DIR]
                                    [--modes line,branch,branch-native]
+                                   [--memory]    (memory only: no valgrind)
 
 Compiles N distinct 20-line functions (a loop, an if/elif/else, a
 try/except, a while; about 100 instructions each) and runs each once, in
@@ -184,6 +185,19 @@ def version_of(exe):
         check=True).stdout.strip()
 
 
+def memory_only(exe, src, n, modes):
+    version = version_of(exe)
+    minor = tuple(int(x) for x in version.split(".")[:2])
+    modes = [m for m in modes if m != "branch-native" or minor >= (3, 12)]
+
+    def mem(mode, runs):
+        return run(exe, src, [str(n), mode, runs, "--memory"])["memory"]
+    none = mem("none", "1") - mem("none", "0")
+    for mode in modes:
+        print("| %s | %s | %d |" % (version, mode,
+              (mem(mode, "1") - mem(mode, "0") - none) / n))
+
+
 def measure(exe, src, n, modes):
     version = version_of(exe)
     minor = tuple(int(x) for x in version.split(".")[:2])
@@ -230,7 +244,9 @@ def main(argv=None):
                         help="comma-separated subset of: "
                         + ", ".join(MODES))
     parser.add_argument("--worker", nargs=3, metavar=("N", "MODE", "RUNS"))
-    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--memory", action="store_true",
+                        help="(worker) measure memory; with no --worker: "
+                        "only the memory per code object, no callgrind")
     args = parser.parse_args(argv)
     if args.worker is not None:
         n, mode, runs = args.worker
@@ -248,6 +264,12 @@ def main(argv=None):
             found = sorted(glob.glob(os.path.join(
                 root, "versions", "3.%d.*" % minor, "bin", "python")))
             exes += found[-1:]
+    if args.memory:
+        print("| version | mode | memory per code object, bytes |")
+        print("|---|---|---|")
+        for exe in exes:
+            memory_only(exe, args.src, args.n, modes)
+        return 0
     results = [measure(exe, args.src, args.n, modes) for exe in exes]
     reference = {}
     for version, rows in results:

@@ -10,8 +10,8 @@
 
 static void (*release_clone)(struct Pep669Clone *);
 
-/* Code objects with local events, linked through next_local/prev_local
- * from the registry's local_codes; the registry keeps their count
+/* Code objects with local events, linked through their local blocks
+ * (next, prev) from the registry's local_codes; the registry keeps their count
  * (local_code_count) and, per tool, how many have STOP_ITERATION
  * (local_stop_iteration). */
 #define local_codes (pep669_registry.local_codes)
@@ -33,7 +33,7 @@ static void
 count_stop_iteration(Pep669CodeData *cd, Py_ssize_t delta)
 {
     for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-        if (cd->local_events[tool] & PEP669_BIT(STOP_ITERATION)) {
+        if (pep669_code_local_events(cd, tool) & PEP669_BIT(STOP_ITERATION)) {
             pep669_registry.local_stop_iteration[tool] += delta;
         }
     }
@@ -42,28 +42,31 @@ count_stop_iteration(Pep669CodeData *cd, Py_ssize_t delta)
 static void
 unlink_local(Pep669CodeData *cd)
 {
-    if (cd->prev_local != NULL) {
-        *cd->prev_local = cd->next_local;
-        if (cd->next_local != NULL) {
-            cd->next_local->prev_local = cd->prev_local;
+    Pep669CodeLocal *lo = cd->local;
+    if (lo != NULL && lo->prev != NULL) {
+        *lo->prev = lo->next;
+        if (lo->next != NULL) {
+            lo->next->local->prev = lo->prev;
         }
-        cd->next_local = NULL;
-        cd->prev_local = NULL;
+        lo->next = NULL;
+        lo->prev = NULL;
         pep669_registry.local_code_count--;
         PEP669_ASSERT(pep669_registry.local_code_count >= 0);
     }
 }
 
+/* (cd->local exists) */
 static void
 link_local(Pep669CodeData *cd)
 {
-    if (cd->prev_local == NULL) {
-        cd->next_local = local_codes;
-        if (cd->next_local != NULL) {
-            cd->next_local->prev_local = &cd->next_local;
+    Pep669CodeLocal *lo = cd->local;
+    if (lo->prev == NULL) {
+        lo->next = local_codes;
+        if (lo->next != NULL) {
+            lo->next->local->prev = &lo->next;
         }
         local_codes = cd;
-        cd->prev_local = &local_codes;
+        lo->prev = &local_codes;
         pep669_registry.local_code_count++;
     }
 }
@@ -94,24 +97,38 @@ unlink_disabled(Pep669CodeData *cd)
     }
 }
 
-/* The tool's local events here; the code is linked while it has any. */
-static void
+/* The tool's local events here; the code is linked, with a local block,
+ * while it has any.  -1 with MemoryError (only when `events` is not 0). */
+static int
 set_local(Pep669CodeData *cd, int tool, uint32_t events)
 {
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
+    if (cd->local == NULL) {
+        if (events == 0) {
+            return 0;
+        }
+        cd->local = PyMem_RawCalloc(1, sizeof(Pep669CodeLocal));
+        if (cd->local == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
     count_stop_iteration(cd, -1);
-    cd->local_events[tool] = events;
+    cd->local->events[tool] = events;
     count_stop_iteration(cd, +1);
     int any = 0;
     for (int t = 0; t < PEP669_TOOL_COUNT; t++) {
-        any |= cd->local_events[t] != 0;
+        any |= cd->local->events[t] != 0;
     }
     if (any) {
         link_local(cd);
     }
     else {
         unlink_local(cd);
+        PyMem_RawFree(cd->local);
+        cd->local = NULL;
     }
+    return 0;
 }
 
 /* co_extra free function: the code object is being deallocated. */
@@ -130,6 +147,7 @@ free_code_data(void *ptr)
     cd->owner->code_data_count--;
     count_stop_iteration(cd, -1);  /* (no-op unless linked) */
     unlink_local(cd);
+    PyMem_RawFree(cd->local);
     unlink_disabled(cd);
     PyMem_RawFree(cd->disabled_maps);
     PyMem_RawFree(cd->line_starts);
@@ -196,6 +214,25 @@ pep669_code_data_ensure(PyCodeObject *co)
     return cd;
 }
 
+Py_ssize_t
+pep669_code_data_bytes(const Pep669CodeData *cd)
+{
+    /* (the sizes the blocks are allocated with: here, lineflow.c,
+     * wanted.c, frames.c) */
+    size_t units = (size_t)cd->nunits + 1, size = sizeof(*cd);
+    size += cd->local != NULL ? sizeof(*cd->local) : 0;
+    size += (size_t)cd->ndisabled_maps * (size_t)cd->nunits;
+    size += cd->line_starts != NULL
+                ? sizeof(int) * ((size_t)cd->nline_starts + 1) : 0;
+    size += cd->units != NULL ? units : 0;
+    size += cd->lines != NULL ? sizeof(int) * units : 0;
+    size += cd->region != NULL
+                ? sizeof(*cd->region) + sizeof(uint16_t) * units : 0;
+    size += cd->unit_flow != NULL ? PEP669_UNIT_FLOW_BYTES(cd->nunits) : 0;
+    size += cd->loops_run != NULL ? units : 0;
+    return (Py_ssize_t)size;
+}
+
 /* Some of the code's DISABLEs were forgotten: what derives from them is
  * void (the region caches and probes' stamps, by their counters; a clone
  * made without sites for locations wanted again). */
@@ -207,7 +244,8 @@ disables_forgotten(Pep669CodeData *cd)
     if (cd->region != NULL) {
         /* (the region cache keeps its "no jump wanted" answers across
          * DISABLEs, wanted.c: not across DISABLEs forgotten) */
-        memset(cd->region, 0, sizeof(cd->region[0]) * (size_t)cd->nunits);
+        memset(cd->region->entry, 0,
+               sizeof(cd->region->entry[0]) * (size_t)cd->nunits);
     }
     if (cd->clone != NULL) {
         PEP669_ASSERT(release_clone != NULL);
@@ -243,8 +281,9 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     Pep669Registry *r = &pep669_registry;
     uint32_t events = 0, local_any = 0;
     int forgot = 0;
-    for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-        local_any |= cd->local_events[tool];
+    for (int tool = 0; cd->local != NULL && tool < PEP669_TOOL_COUNT;
+         tool++) {
+        local_any |= cd->local->events[tool];
     }
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         uint8_t tools = r->global_tools[ev];
@@ -254,7 +293,7 @@ pep669_code_data_refresh(Pep669CodeData *cd)
         for (int tool = 0;
              (local_any & (1u << local_ev)) && tool < PEP669_TOOL_COUNT;
              tool++) {
-            if (cd->local_events[tool] & (1u << local_ev)) {
+            if (cd->local->events[tool] & (1u << local_ev)) {
                 tools |= (uint8_t)(1u << tool);
             }
         }
@@ -374,7 +413,8 @@ pep669_done_scan(Pep669CodeData *cd, int row, int part)
     for (; i < cd->nunits; i++) {
         if ((units[i] & flag) &&
             (reached < 0 || cd->unit_flow == NULL ||
-             ((cd->unit_flow[i] & PEP669_FLOW_REACHED) != 0) == reached) &&
+             ((pep669_unit_flow(cd->unit_flow, i) & PEP669_FLOW_REACHED) !=
+              0) == reached) &&
             (map == NULL || (map[i] & tools) != tools)) {
             break;
         }
@@ -479,8 +519,10 @@ pep669_set_local_events(int tool, PyCodeObject *co, int event_set)
             return -1;
         }
     }
-    uint32_t before = cd->local_events[tool];
-    set_local(cd, tool, events);
+    uint32_t before = pep669_code_local_events(cd, tool);
+    if (set_local(cd, tool, events) < 0) {
+        return -1;
+    }
     if (pep669_registry_changed() < 0) {
         return -1;
     }
@@ -495,7 +537,7 @@ uint32_t
 pep669_get_local_events(int tool, PyCodeObject *co)
 {
     Pep669CodeData *cd = pep669_code_data(co);
-    return cd == NULL ? 0 : cd->local_events[tool];
+    return cd == NULL ? 0 : pep669_code_local_events(cd, tool);
 }
 
 int
@@ -507,8 +549,8 @@ pep669_clear_tool_id(int tool)
     }
     Pep669CodeData *cd = local_codes;
     while (cd != NULL) {
-        Pep669CodeData *next = cd->next_local;
-        set_local(cd, tool, 0);
+        Pep669CodeData *next = cd->local->next;
+        (void)set_local(cd, tool, 0);  /* (cannot fail: no events) */
         cd = next;
     }
     /* Its DISABLEs go too (3.14 clears the tool's per-location state): a

@@ -17,6 +17,20 @@
 /* (in the same per-unit array, cd->unit_flow) the frame can reach the
  * unit without handling an exception */
 #define PEP669_FLOW_REACHED 8
+/* cd->unit_flow keeps these 4 bits per unit, two units a byte (the even
+ * unit in the low half), for nunits + 1 units (the last one's 0):
+ * pep669_unit_flow reads them. */
+#define PEP669_UNIT_FLOW_MASK 15
+#define PEP669_UNIT_FLOW_BYTES(nunits) ((size_t)(nunits) / 2 + 1)
+
+/* The PEP669_FLOW_REACHED and PEP669_PROBE_* bits of unit `u` in
+ * cd->unit_flow (`flow`). */
+static inline uint8_t
+pep669_unit_flow(const uint8_t *flow, Py_ssize_t u)
+{
+    return (uint8_t)((flow[u >> 1] >> ((u & 1) << 2)) &
+                     PEP669_UNIT_FLOW_MASK);
+}
 
 /* The unit map (cd->units, made by lineflow.c), per code unit
  * (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
@@ -63,59 +77,113 @@ struct Pep669Clone;
  * as empty; the next DISABLE clears them first).  `jump_disables` and
  * `line_disables` count DISABLEs of the jump events and of LINE: the
  * region cache and probe.c stamp themselves with them. */
+/* (Rarely needed parts of the code data are blocks of their own, made on
+ * first need, so that code under coverage carries none of them.) */
+
+/* Local events per tool, as set by set_local_events (C bits removed), and
+ * the link in the list of code objects with local events (codedata.c);
+ * made by the code's first set_local_events() with events, gone once it
+ * has none. */
+typedef struct Pep669CodeLocal {
+    uint32_t events[PEP669_TOOL_COUNT];
+    struct Pep669CodeData *next;
+    struct Pep669CodeData **prev;
+} Pep669CodeLocal;
+
+/* (wanted.c) The jump regions' cache: per unit (`entry`), whether a jump
+ * location not DISABLEd for every tool can run from there before the
+ * next legacy line event (0: not known yet, 1: no, 2 + the unit of such a
+ * location: yes), for `events`; void once the registry's version moved
+ * past `version`, checked entry by entry once the code's `jump_disables`
+ * moved past `disables`.  `stale`: lookups of the stale cache since
+ * `jump_disables` last moved, which it was then (`seen`): after a few,
+ * every entry is checked at once and the cache restamped (the inline read
+ * serves it again).  Made when a jump event first needs it. */
+typedef struct Pep669Region {
+    uint64_t version;
+    uint64_t disables;
+    uint64_t seen;
+    uint32_t events;
+    uint32_t stale;
+    uint16_t entry[];      /* nunits + 1 */
+} Pep669Region;
+
 typedef struct Pep669CodeData {
     /* ("(lineflow.c)": facts of the bytecode, computed on first need;
-     * "(wanted.c)": caches of what is still wanted.) */
-    /* Local events per tool, as set by set_local_events (C bits removed). */
-    uint32_t local_events[PEP669_TOOL_COUNT];
+     * "(wanted.c)": caches of what is still wanted.  Fields are grouped
+     * by size, 8-byte ones first, to leave no padding.) */
     /* Cache: tools wanting each event for this code (global | local), valid
-     * while `version` equals the registry's version (see above). */
+     * while `version` equals the registry's version (see above); `events`
+     * and `tools` below. */
     uint64_t version;
-    uint32_t events;                       /* union of events with a tool */
-    uint8_t tools[PEP669_EVENT_COUNT];
-    /* Some local event of the code has had two tools at once since the
-     * code data was made (it stays set, as 3.12's per-instruction tool
-     * table, allocated then, stays: C_RETURN/C_RAISE then go to the
-     * location's CALL tools, otherwise to the code's; see
-     * pep669_c_event_disabled). */
-    uint8_t multitools;
-    /* The tools with each event in the code's event sets (global | local,
-     * callbacks or not) at its last refresh: 3.12's `active_monitors`.
-     * A refresh that finds a tool gone from an event forgets the tool's
-     * DISABLEs of that event here, as 3.12 re-instruments code whose
-     * monitors changed (the tool gets every location back when it gains
-     * the event again).  3.12 does it when the code starts or resumes,
-     * when set_local_events() changes it, and for every frame on a
-     * thread's stack at each change of the event sets: the refresh is
-     * made at the same points (the hook, pep669_set_local_events,
-     * pep669_frames_update). */
-    uint8_t inst_tools[PEP669_EVENT_COUNT];
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
      * has, per code unit `unit` (byte offset / 2), the mask of tools that
      * returned DISABLE for `ev` there.  Each map has `nunits` bytes, made
      * on the event's first DISABLE, in one block (`disabled_maps`, one map
-     * after the other); disabled_slot[ev] is 1 + the map's place in it, or
-     * 0 (no map).  (A new map moves the block: hold no map across a
-     * DISABLE.) */
+     * after the other); disabled_slot[ev] (below) is 1 + the map's place
+     * in it, or 0 (no map).  (A new map moves the block: hold no map
+     * across a DISABLE.) */
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled_maps;
-    uint8_t disabled_slot[PEP669_EVENT_COUNT];
-    uint8_t ndisabled_maps;
     /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
      * reached by the frame's flow, then those reached only when an
-     * exception is handled (an array of `nline_starts`). */
+     * exception is handled (an array of `nline_starts`, below). */
     int *line_starts;
-    Py_ssize_t nline_starts;
-    Py_ssize_t nflow_starts;
     /* (lineflow.c) What each code unit is for the line-level events
      * (PEP669_UNIT_*). */
     uint8_t *units;
+    /* (lineflow.c) The line of every unit (-1: none), and the rule by
+     * which legacy tracing reports lines (PEP669_LINES_*, below); NULL
+     * until the jump regions (wanted.c) or the branch sides need them (the
+     * flow analysis makes its own and drops it). */
+    int *lines;
+    /* (wanted.c) The jump regions' cache (Pep669Region), or NULL. */
+    Pep669Region *region;
+    /* (lineflow.c, computed with the LINE locations) Per unit: whether the
+     * frame can reach it without handling an exception
+     * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
+     * for the LINE location there (PEP669_PROBE_*); 4 bits a unit, read
+     * through pep669_unit_flow. */
+    uint8_t *unit_flow;
+    /* (frames.c) Per unit: the `for` loop's FOR_ITER there has driven a
+     * generator before (natively it has specialised since: loop_ran). */
+    uint8_t *loops_run;
+    /* DISABLEs of LINE and of the jump events so far (stamps of the
+     * region cache and of probe.c). */
+    uint64_t line_disables;
+    uint64_t jump_disables;
+    /* Probes (probe.c): the code's current clone (released through the
+     * function registered with pep669_code_data_on_free_clone), when and
+     * why the last attempt to make one failed, and the version in which a
+     * LINE callback left a probe's location wanted (no clones then). */
+    struct Pep669Clone *clone;
+    uint64_t probe_refused_version;
+    uint64_t probe_refused_disables;
+    uint64_t probe_off_version;
+    /* How many handlers of the code ran untraced from their entry (a
+     * count for the tests: pep669._core._probe_state). */
+    Py_ssize_t untraced_handlers;
+    /* How many times a frame of the code, past its handler, let go of its
+     * frame object's filters as a callee started (trampoline.c,
+     * pep669_trace_release_caller; for the tests: _probe_state). */
+    Py_ssize_t released_callers;
+    /* The registry of the code's interpreter (the code object's free
+     * function may run when another registry is current). */
+    Pep669Registry *owner;
+    /* Local events (Pep669CodeLocal), or NULL: none. */
+    Pep669CodeLocal *local;
+    /* Link in the list of code objects with a DISABLE bitmap (codedata.c:
+     * clear_tool_id clears the tool's bits in each). */
+    struct Pep669CodeData *next_disabled;
+    struct Pep669CodeData **prev_disabled;
+    uint32_t events;                       /* union of events with a tool */
+    int32_t nline_starts;
+    int32_t nflow_starts;
     /* (wanted.c) The done cache (see above): the line-level events (LINE,
      * INSTRUCTION, JUMP, BRANCH, BRANCH_LEFT/RIGHT) wanted here whose
      * every location is DISABLEd for every tool that wants them (or that
      * have no location at all): they need no tracing. */
-    int done_known;
     uint32_t done;
     uint32_t done_epoch;
     /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
@@ -130,54 +198,33 @@ typedef struct Pep669CodeData {
      * cursor (the first not DISABLEd for every tool): a DISABLE elsewhere
      * keeps it (pep669_disable_location, pep669_done_watches). */
     int32_t done_cursor[6][2];
-#ifdef PEP669_DEBUG
-    /* A DISABLE kept the done cache: the next pep669_code_done checks it
-     * against a computation from scratch (wanted.c). */
-    uint8_t done_kept;
-#endif
-    /* (lineflow.c) The line of every unit (-1: none), and the rule by
-     * which legacy tracing reports lines (PEP669_LINES_*); NULL until the
-     * jump regions (wanted.c) need them (the flow analysis makes its own
-     * and drops it). */
-    int *lines;
-    int line_rule;
-    /* (wanted.c) Jump events: per unit, whether a jump location not
-     * DISABLEd for every tool can run from there before the next legacy
-     * line event (0: not known yet, 1: no, 2 + the unit of such a
-     * location: yes), for `region_events`; void once the version moved,
-     * checked entry by entry once `jump_disables` moved. */
-    uint16_t *region;
-    uint32_t region_events;
-    /* (wanted.c) lookups of the stale cache (`jump_disables` moved past
-     * `region_disables`) since `jump_disables` last moved, which it was
-     * then (`region_seen`): after a few, every entry is checked at once
-     * and the cache restamped (the inline read serves it again) */
-    uint32_t region_stale;
-    uint64_t region_seen;
-    uint64_t region_version;
-    uint64_t region_disables;
-    uint64_t jump_disables;
-    /* (lineflow.c, computed with the LINE locations) Per unit: whether the
-     * frame can reach it without handling an exception
-     * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
-     * for the LINE location there (PEP669_PROBE_*).  LINE DISABLEs so far;
-     * (wanted.c, with `done`) whether LINE, or branch or JUMP, locations behind
-     * handlers are left. */
-    uint8_t *unit_flow;
-    /* (frames.c) Per unit: the `for` loop's FOR_ITER there has driven a
-     * generator before (natively it has specialised since: loop_ran). */
-    uint8_t *loops_run;
-    uint64_t line_disables;
-    int line_handler_left;
-    int branch_handler_left;
-    /* Probes (probe.c): the code's current clone (released through the
-     * function registered with pep669_code_data_on_free_clone), when and
-     * why the last attempt to make one failed, and the version in which a
-     * LINE callback left a probe's location wanted (no clones then). */
-    struct Pep669Clone *clone;
-    uint64_t probe_refused_version;
-    uint64_t probe_refused_disables;
-    uint64_t probe_off_version;
+    int32_t line_rule;
+    uint8_t tools[PEP669_EVENT_COUNT];
+    /* The tools with each event in the code's event sets (global | local,
+     * callbacks or not) at its last refresh: 3.12's `active_monitors`.
+     * A refresh that finds a tool gone from an event forgets the tool's
+     * DISABLEs of that event here, as 3.12 re-instruments code whose
+     * monitors changed (the tool gets every location back when it gains
+     * the event again).  3.12 does it when the code starts or resumes,
+     * when set_local_events() changes it, and for every frame on a
+     * thread's stack at each change of the event sets: the refresh is
+     * made at the same points (the hook, pep669_set_local_events,
+     * pep669_frames_update). */
+    uint8_t inst_tools[PEP669_EVENT_COUNT];
+    uint8_t disabled_slot[PEP669_EVENT_COUNT];
+    uint8_t ndisabled_maps;
+    /* Some local event of the code has had two tools at once since the
+     * code data was made (it stays set, as 3.12's per-instruction tool
+     * table, allocated then, stays: C_RETURN/C_RAISE then go to the
+     * location's CALL tools, otherwise to the code's; see
+     * pep669_c_event_disabled). */
+    uint8_t multitools;
+    /* (wanted.c) The done cache is current (see above). */
+    uint8_t done_known;
+    /* (wanted.c, with `done`) whether LINE, or branch or JUMP, locations
+     * behind handlers are left. */
+    uint8_t line_handler_left;
+    uint8_t branch_handler_left;
     /* A frame of the code was resumed (next/send) in a `yield from` /
      * `await` while monitored: 3.13 has specialised the RESUME there (see
      * frames.c, delegate_thrown). */
@@ -191,24 +238,19 @@ typedef struct Pep669CodeData {
      * entry of a handler: legacy_events.c, check_handled), 2 no, 3 yes
      * with cleanup handlers that stay traced. */
     uint8_t exc_flat;
-    /* How many handlers of the code ran untraced from their entry (a
-     * count for the tests: pep669._core._probe_state). */
-    Py_ssize_t untraced_handlers;
-    /* How many times a frame of the code, past its handler, let go of its
-     * frame object's filters as a callee started (trampoline.c,
-     * pep669_trace_release_caller; for the tests: _probe_state). */
-    Py_ssize_t released_callers;
-    /* The registry of the code's interpreter (the code object's free
-     * function may run when another registry is current). */
-    Pep669Registry *owner;
-    /* Link in the list of code objects with local events (codedata.c). */
-    struct Pep669CodeData *next_local;
-    struct Pep669CodeData **prev_local;
-    /* Link in the list of code objects with a DISABLE bitmap (codedata.c:
-     * clear_tool_id clears the tool's bits in each). */
-    struct Pep669CodeData *next_disabled;
-    struct Pep669CodeData **prev_disabled;
+#ifdef PEP669_DEBUG
+    /* A DISABLE kept the done cache: the next pep669_code_done checks it
+     * against a computation from scratch (wanted.c). */
+    uint8_t done_kept;
+#endif
 } Pep669CodeData;
+
+/* The local events of `tool` in the code (0 without a local block). */
+static inline uint32_t
+pep669_code_local_events(const Pep669CodeData *cd, int tool)
+{
+    return cd->local != NULL ? cd->local->events[tool] : 0;
+}
 
 /* The done cursor's row of a line-level event (LINE, INSTRUCTION, JUMP,
  * BRANCH, BRANCH_LEFT, BRANCH_RIGHT), -1 for any other event. */
@@ -249,6 +291,9 @@ pep669_code_data(PyCodeObject *co)
 
 /* Per-code data, created on demand; NULL with an exception on failure. */
 Pep669CodeData *pep669_code_data_ensure(PyCodeObject *co);
+
+/* The bytes `cd` holds: the struct and its blocks (not the clone's). */
+Py_ssize_t pep669_code_data_bytes(const Pep669CodeData *cd);
 
 /* events and tools again from the registry; stamps `version`. */
 void pep669_code_data_refresh(Pep669CodeData *cd);

@@ -240,7 +240,7 @@ for_iter_instrumented(Pep669CodeData *cd, int offset)
         uint8_t tools = pep669_registry.global_tools[ev];
         if (cd != NULL) {
             for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-                if (cd->local_events[tool] & (1u << ev)) {
+                if (pep669_code_local_events(cd, tool) & (1u << ev)) {
                     tools |= (uint8_t)(1u << tool);
                 }
             }

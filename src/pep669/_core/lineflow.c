@@ -266,6 +266,7 @@ typedef struct {
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
     uint8_t *start;     /* START_* */
+    uint8_t *flow;      /* FLOW_REACHED, PROBE_* (cd->unit_flow, packed) */
 } Flow;
 
 /* The edge from the instruction at `from`, on line `line`, to `to` (in
@@ -330,7 +331,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
     int own_lines = cd->lines == NULL;
     size_t ints = (size_t)(f->nhandlers + 1) +
                   (3 + (size_t)own_lines) * (size_t)(nunits + 1);
-    size_t bytes = 4 * (size_t)(nunits + 1);
+    size_t bytes = 5 * (size_t)(nunits + 1);
     size_t size = sizeof(int) * ints + bytes;
     int *block = size <= FLOW_LOCAL_BYTES ? local : PyMem_RawMalloc(size);
     if (block == NULL) {
@@ -353,6 +354,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
     f->edge = f->node + nunits + 1;
     f->mixed = f->edge + nunits + 1;
     f->start = f->mixed + nunits + 1;
+    f->flow = f->start + nunits + 1;
     memset(f->node, 0, bytes);
     (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
     return 0;
@@ -509,8 +511,8 @@ spread_mixed(Flow *f)
 #undef SET_MIXED
 
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
- * exception (pass 4 keeps it per unit in cd->unit_flow, made here).  -1
- * without memory. */
+ * exception (pass 4 keeps it per unit in f->flow; cd->unit_flow, where it
+ * is kept packed at the end, is made here).  -1 without memory. */
 static int
 mark_reached(Flow *f)
 {
@@ -544,12 +546,11 @@ mark_reached(Flow *f)
         }
     }
     if (cd->unit_flow == NULL) {
-        cd->unit_flow = PyMem_RawMalloc((size_t)f->nunits + 1);
+        cd->unit_flow = PyMem_RawMalloc(PEP669_UNIT_FLOW_BYTES(f->nunits));
         if (cd->unit_flow == NULL) {
             return -1;
         }
     }
-    cd->unit_flow[f->nunits] = 0;
     return 0;
 }
 
@@ -604,7 +605,7 @@ mark_line_starts(Flow *f)
     const uint8_t *node = f->node, *edge = f->edge;
     const int *next = f->next, *target = f->target;
     int first = f->first;
-    uint8_t *start = f->start, *mixed = f->mixed, *reach = f->cd->unit_flow;
+    uint8_t *start = f->start, *mixed = f->mixed, *reach = f->flow;
     uint8_t reached = 0;
     Py_ssize_t nunits = f->nunits;
     mark_start(f, first, START_FLOW);
@@ -680,7 +681,7 @@ place_and_collect(Flow *f)
     Pep669CodeData *cd = f->cd;
     const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     const int *target = f->target;
-    uint8_t *start = f->start, *probes = cd->unit_flow;
+    uint8_t *start = f->start, *probes = f->flow;
     int *flow_list = f->stack, *handler_list = f->next;
     int nflow = 0, nhandler = 0, edges = 0;
     Py_ssize_t nunits = f->nunits;
@@ -745,8 +746,8 @@ place_and_collect(Flow *f)
     memcpy(cd->line_starts, flow_list, sizeof(int) * (size_t)nflow);
     memcpy(cd->line_starts + nflow, handler_list,
            sizeof(int) * (size_t)nhandler);
-    cd->nflow_starts = nflow;
-    cd->nline_starts = nflow + nhandler;
+    cd->nflow_starts = (int32_t)nflow;
+    cd->nline_starts = (int32_t)(nflow + nhandler);
     PEP669_ASSERT(cd->nline_starts <= nunits);
     return 0;
 }
@@ -781,7 +782,12 @@ static void
 mark_jumps(Flow *f)
 {
     uint8_t *units = f->cd->units;
-    const uint8_t *reach = f->cd->unit_flow;
+    const uint8_t *reach = f->flow;
+    /* (pep669_branch_reversed_jump reads the code data's line table: it
+     * has the analysis's for the pass, not one of its own, kept) */
+    int lent = f->cd->lines == NULL;
+    f->cd->lines = (int *)f->lines;  /* (the work block: writable) */
+    f->cd->line_rule = f->line_rule;
     for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
         Py_ssize_t at = u, to = f->target[u] >> 1;
         if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
@@ -807,6 +813,24 @@ mark_jumps(Flow *f)
             units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }
+    }
+    f->cd->lines = lent ? NULL : f->cd->lines;
+}
+
+/* f->flow into cd->unit_flow (made by mark_reached), two units a byte. */
+static void
+keep_unit_flow(Flow *f)
+{
+    const uint8_t *flow = f->flow;
+    uint8_t *packed = f->cd->unit_flow;
+    Py_ssize_t nunits = f->nunits;
+    for (Py_ssize_t u = 0; u <= nunits; u += 2) {
+        packed[u >> 1] = (uint8_t)(flow[u] | (u < nunits ? flow[u + 1] << 4
+                                                         : 0));
+    }
+    for (Py_ssize_t u = 0; u <= nunits; u++) {  /* (each reads back) */
+        PEP669_ASSERT(pep669_unit_flow(packed, u) ==
+                      (u < nunits ? flow[u] : 0));
     }
 }
 
@@ -845,6 +869,7 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
     if (place_and_collect(&f) < 0) {
         goto done;
     }
+    keep_unit_flow(&f);
     err = 0;
 done:
     PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */

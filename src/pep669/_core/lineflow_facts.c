@@ -54,11 +54,11 @@ pep669_code_flow_facts(PyCodeObject *co)
     }
     for (Py_ssize_t u = 0; u < cd->nunits; u++) {
         PyBytes_AS_STRING(reach)[u] =
-            (cd->unit_flow[u] & PEP669_FLOW_REACHED) != 0;
+            (pep669_unit_flow(cd->unit_flow, u) & PEP669_FLOW_REACHED) != 0;
     }
     return Py_BuildValue("{s:y#,s:N,s:N,s:i,s:n}",
                          "units", (const char *)cd->units, cd->nunits,
                          "reach", reach, "lines", lines,
                          "line_rule", cd->line_rule,
-                         "flow_starts", cd->nflow_starts);
+                         "flow_starts", (Py_ssize_t)cd->nflow_starts);
 }

@@ -361,6 +361,22 @@ flow_facts(PyObject *Py_UNUSED(mod), PyObject *code)
 }
 
 static PyObject *
+code_data_size(PyObject *Py_UNUSED(mod), PyObject *code)
+{
+    ENTER();
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "a code object is required");
+        return NULL;
+    }
+    Pep669CodeData *cd =
+        pep669_code_data(pep669_backend_own_code((PyCodeObject *)code));
+    if (cd == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromSsize_t(pep669_code_data_bytes(cd));
+}
+
+static PyObject *
 probe_state(PyObject *Py_UNUSED(mod), PyObject *code)
 {
     ENTER();
@@ -471,16 +487,20 @@ check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
     Py_ssize_t count = 0;
     Pep669CodeData *const *link = pep669_code_data_local_head();
     for (Pep669CodeData *cd = *link; cd != NULL;
-         cd = cd->next_local) {
+         cd = cd->local->next) {
         if (++count > r->local_code_count) {
             break;          /* a longer list, or a cycle: said below */
         }
-        INVARIANT(cd->prev_local == link);
-        link = &cd->next_local;
+        INVARIANT(cd->local != NULL);
+        if (cd->local == NULL) {
+            break;
+        }
+        INVARIANT(cd->local->prev == link);
+        link = &cd->local->next;
         uint32_t any = 0;
         for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-            any |= cd->local_events[tool];
-            INVARIANT((cd->local_events[tool] & ~PEP669_LOCAL_EVENTS) == 0);
+            any |= cd->local->events[tool];
+            INVARIANT((cd->local->events[tool] & ~PEP669_LOCAL_EVENTS) == 0);
         }
         INVARIANT(any != 0);
         if (cd->version != r->version) {
@@ -494,7 +514,7 @@ check_invariants(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(args))
                             ev == PEP669_EV_C_RAISE) ? PEP669_EV_CALL : ev;
             uint8_t tools = global[ev];
             for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-                if (cd->local_events[tool] & (1u << local_ev)) {
+                if (cd->local->events[tool] & (1u << local_ev)) {
                     tools |= (uint8_t)(1u << tool);
                 }
             }
@@ -544,6 +564,9 @@ static PyMethodDef module_methods[] = {
     {"_flow_facts", flow_facts, METH_O,
      "The flow analysis of a code object (unit map, reach, lines), for "
      "tools/flow_digest.py."},
+    {"_code_data_size", code_data_size, METH_O,
+     "Bytes the code data of a code object holds (None: none), for "
+     "tests."},
     {"_probe_state", probe_state, METH_O,
      "The line probes of a code object (its clone), for tests."},
     {"_frame_mechanism", frame_mechanism, METH_O,

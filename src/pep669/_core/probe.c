@@ -332,9 +332,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
         for (Py_ssize_t u = 0; u < cd->nunits; u++) {
             branches += branch && (units[u] & PEP669_UNIT_BRANCH) &&
-                        (kind[u] & PEP669_FLOW_REACHED);
+                        (pep669_unit_flow(kind, u) & PEP669_FLOW_REACHED);
             jumps += jump && (units[u] & PEP669_UNIT_JUMP) &&
-                     (kind[u] & PEP669_FLOW_REACHED);
+                     (pep669_unit_flow(kind, u) & PEP669_FLOW_REACHED);
         }
     }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
@@ -346,19 +346,20 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         if (!still_wanted(map, tools, loc)) {
             continue;
         }
-        if (!(kind[loc >> 1] & (PEP669_PROBE_AT | PEP669_PROBE_EDGES))) {
+        if (!(pep669_unit_flow(kind, loc >> 1) &
+              (PEP669_PROBE_AT | PEP669_PROBE_EDGES))) {
             goto fail;
         }
         wanted[loc >> 1] = 1;
-        n += (kind[loc >> 1] & PEP669_PROBE_AT) != 0;
+        n += (pep669_unit_flow(kind, loc >> 1) & PEP669_PROBE_AT) != 0;
     }
     /* The jumps to wanted locations probed on their jumps. */
     for (Py_ssize_t u = 0; tools != 0 && u < cd->nunits; u++) {
         int next, target;
-        if ((kind[u] & PEP669_PROBE_SOURCE) &&
+        if ((pep669_unit_flow(kind, u) & PEP669_PROBE_SOURCE) &&
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
             target >= 0 && wanted[target >> 1] &&
-            (kind[target >> 1] & PEP669_PROBE_EDGES)) {
+            (pep669_unit_flow(kind, target >> 1) & PEP669_PROBE_EDGES)) {
             n++;
         }
     }
@@ -378,7 +379,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
-        if (wanted[loc >> 1] && (kind[loc >> 1] & PEP669_PROBE_AT)) {
+        if (wanted[loc >> 1] &&
+            (pep669_unit_flow(kind, loc >> 1) & PEP669_PROBE_AT)) {
             cl->sites[k].loc = loc;
             cl->sites[k].line = 1;
             cl->sites[k].bsrc = -1;
@@ -387,10 +389,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     for (Py_ssize_t u = 0; tools != 0 && u < cd->nunits && k < n; u++) {
         int next, target;
-        if ((kind[u] & PEP669_PROBE_SOURCE) &&
+        if ((pep669_unit_flow(kind, u) & PEP669_PROBE_SOURCE) &&
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
             target >= 0 && wanted[target >> 1] &&
-            (kind[target >> 1] & PEP669_PROBE_EDGES)) {
+            (pep669_unit_flow(kind, target >> 1) & PEP669_PROBE_EDGES)) {
             cl->sites[k].loc = target;
             cl->sites[k].line = 1;
             cl->sites[k].bsrc = -1;
@@ -434,7 +436,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     for (Py_ssize_t u = 0; branches > 0 && u < cd->nunits; u++) {
         int b = (int)u * 2, off, next, target, first = b;
         if (!(units[u] & PEP669_UNIT_BRANCH) ||
-            !(kind[u] & PEP669_FLOW_REACHED)) {
+            !(pep669_unit_flow(kind, u) & PEP669_FLOW_REACHED)) {
             continue;
         }
         while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
@@ -526,7 +528,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     for (Py_ssize_t u = 0; jumps > 0 && u < cd->nunits; u++) {
         int first = (int)u * 2, off, next, target;
         if (!(units[u] & PEP669_UNIT_JUMP) ||
-            !(kind[u] & PEP669_FLOW_REACHED)) {
+            !(pep669_unit_flow(kind, u) & PEP669_FLOW_REACHED)) {
             continue;
         }
         while (first > 0 && (units[(first >> 1) - 1] & PEP669_UNIT_PREFIX)) {
@@ -762,9 +764,9 @@ pep669_probe_state(PyCodeObject *co)
     }
     for (Py_ssize_t u = 0; cd != NULL && cd->unit_flow != NULL &&
                            u < cd->nunits; u++) {
-        uint8_t kind = cd->unit_flow[u] & (PEP669_PROBE_AT |
-                                           PEP669_PROBE_EDGES |
-                                           PEP669_PROBE_SOURCE);
+        uint8_t kind = pep669_unit_flow(cd->unit_flow, u) &
+                       (PEP669_PROBE_AT | PEP669_PROBE_EDGES |
+                        PEP669_PROBE_SOURCE);
         if (kind == 0) {
             continue;
         }

@@ -36,8 +36,8 @@ jump_wanted(Pep669CodeData *cd, uint8_t unit, int at, uint32_t events)
     return 0;
 }
 
-/* The region cache's entries (cd->region, per unit): not known yet, no
- * wanted jump location in the region, or one: REGION_YES + its unit
+/* The region cache's entries (cd->region->entry, per unit): not known
+ * yet, no wanted jump location in the region, or one: REGION_YES + its unit
  * (REGION_ANY: a wanted jump location, or a jump to an unknown place,
  * whose unit is not kept). */
 #define REGION_UNKNOWN 0
@@ -118,23 +118,24 @@ region_walk(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
 static int
 region_cache_stamp(Pep669CodeData *cd, uint32_t events)
 {
-    if (cd->region == NULL) {
-        cd->region = PyMem_RawCalloc((size_t)cd->nunits + 1,
-                                     sizeof(uint16_t));
-        if (cd->region == NULL) {
+    Pep669Region *r = cd->region;
+    if (r == NULL) {
+        r = PyMem_RawCalloc(1, sizeof(Pep669Region) +
+                               sizeof(uint16_t) * ((size_t)cd->nunits + 1));
+        if (r == NULL) {
             return -1;
         }
-        cd->region_version = pep669_registry.version;
-        cd->region_disables = cd->jump_disables;
-        cd->region_events = events;
+        r->version = pep669_registry.version;
+        r->disables = cd->jump_disables;
+        r->events = events;
+        cd->region = r;
     }
-    if (cd->region_version != pep669_registry.version ||
-        cd->region_events != events) {
-        memset(cd->region, 0, sizeof(uint16_t) * (size_t)cd->nunits);
-        cd->region_version = pep669_registry.version;
-        cd->region_disables = cd->jump_disables;
-        cd->region_events = events;
-        cd->region_stale = 0;
+    if (r->version != pep669_registry.version || r->events != events) {
+        memset(r->entry, 0, sizeof(uint16_t) * (size_t)cd->nunits);
+        r->version = pep669_registry.version;
+        r->disables = cd->jump_disables;
+        r->events = events;
+        r->stale = 0;
     }
     return 0;
 }
@@ -150,7 +151,7 @@ static void
 region_recheck(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
                uint32_t events)
 {
-    uint16_t *region = cd->region;
+    uint16_t *region = cd->region->entry;
     for (Py_ssize_t u = 0; u < cd->nunits; u++) {
         uint16_t entry = region[u];
         if (entry > REGION_NO &&
@@ -160,8 +161,8 @@ region_recheck(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
             region[u] = REGION_UNKNOWN;
         }
     }
-    cd->region_disables = cd->jump_disables;
-    cd->region_stale = 0;
+    cd->region->disables = cd->jump_disables;
+    cd->region->stale = 0;
     /* (what the inline read will give now is a walk's) */
     for (Py_ssize_t u = 0; u < cd->nunits; u++) {
         PEP669_ASSERT(region[u] == REGION_UNKNOWN ||
@@ -196,18 +197,19 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
     if (units == NULL || pep669_code_lines_ensure(co, cd) < 0) {
         return 1;
     }
-    if (cd->region_disables != cd->jump_disables) {
-        if (cd->region_seen != cd->jump_disables) {
+    Pep669Region *r = cd->region;
+    if (r->disables != cd->jump_disables) {
+        if (r->seen != cd->jump_disables) {
             /* (DISABLEs still coming: a first run) */
-            cd->region_seen = cd->jump_disables;
-            cd->region_stale = 0;
+            r->seen = cd->jump_disables;
+            r->stale = 0;
         }
-        else if (++cd->region_stale >= REGION_STALE_LOOKUPS) {
+        else if (++r->stale >= REGION_STALE_LOOKUPS) {
             region_recheck(co, cd, units, events);
         }
     }
-    entry = cd->region[offset >> 1];
-    if (entry != REGION_UNKNOWN && cd->region_disables != cd->jump_disables &&
+    entry = r->entry[offset >> 1];
+    if (entry != REGION_UNKNOWN && r->disables != cd->jump_disables &&
         entry != REGION_NO &&
         (entry == REGION_ANY ||
          !jump_wanted(cd, units[entry - REGION_YES],
@@ -220,7 +222,7 @@ pep669_code_region_slow(PyCodeObject *co, Pep669CodeData *cd,
         if (entry == REGION_UNKNOWN) {
             return 1;
         }
-        cd->region[offset >> 1] = entry;
+        r->entry[offset >> 1] = entry;
     }
     /* (a kept answer is a walk's now) */
     PEP669_ASSERT((entry == REGION_NO) ==

@@ -22,12 +22,13 @@ pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
     if (offset < 0) {
         offset = 0;
     }
-    if (cd->region != NULL && (offset >> 1) < cd->nunits &&
-        cd->region[offset >> 1] != 0 &&
-        cd->region_version == pep669_registry.version &&
-        cd->region_disables == cd->jump_disables &&
-        cd->region_events == (events & PEP669_JUMP_EVENTS)) {
-        return cd->region[offset >> 1] >= 2;
+    const Pep669Region *r = cd->region;
+    if (r != NULL && (offset >> 1) < cd->nunits &&
+        r->entry[offset >> 1] != 0 &&
+        r->version == pep669_registry.version &&
+        r->disables == cd->jump_disables &&
+        r->events == (events & PEP669_JUMP_EVENTS)) {
+        return r->entry[offset >> 1] >= 2;
     }
     return pep669_code_region_slow(co, cd, events, offset);
 }
