@@ -441,7 +441,11 @@ typedef struct {
     int fused;
     /* (3.8-3.10 call sites) How many one-unit instructions after the call
      * the jump to the stub takes too, where the call's own bytes cannot
-     * reach it (pep669_backend_call_site_after). */
+     * reach it (pep669_backend_call_site_after).  (3.11 sites on a
+     * branch) 1: a wide site, whose jump to the stub takes the unit after
+     * the branch (op, oparg: the instruction there, depth: the stack's
+     * depth at the branch); its probe makes the branch's test and that
+     * instruction (pep669_backend_branch_site_test). */
     int after;
 } Pep669Site;
 
@@ -483,6 +487,12 @@ PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
+/* A wide site's probe (site->after, 3.11 sites on a branch), the frame
+ * in its stub: the branch's test, made with the frame at the branch, and
+ * where the edge is not taken the instruction after it.  1: taken (the
+ * probe fires the edge), 0: not, -1 with an exception. */
+int pep669_backend_branch_site_test(Pep669Frame *frame,
+                                    const Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
 void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);

@@ -416,7 +416,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         int k = (int)(nconsts + (i < nprobes ? i : 0));
         if (site->src >= 0) {
             if (p11_jump_site_stub(co, code, units, out, &at, k, site,
-                                   taken) < 0) {
+                                   taken, depth, entered) < 0) {
                 goto refuse;
             }
             continue;
@@ -649,7 +649,7 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
         first = _Py_MAKECODEUNIT(p11_quickened(op0), _Py_OPARG(first));
     }
     code[u] = first;
-    p11_unfuse(code, site);
+    p11_unfuse(code, site, quick);
     site->patched = 0;
 }
 
