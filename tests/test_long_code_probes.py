@@ -191,6 +191,10 @@ def _named(value):
     """A record's item: check and drop of each run's _Calls by name."""
     if isinstance(getattr(value, "__self__", None), _Calls):
         return "calls." + value.__name__
+    if isinstance(getattr(value, "__self__", None), _Suppressing):
+        return "m." + value.__name__
+    if isinstance(value, _Suppressing):
+        return "m"
     return value
 
 
@@ -362,6 +366,92 @@ FAR_FROM = 0 if PY >= (3, 11) else 60
 def far_blocks(lines, every):
     return len([i for i in range(lines)
                 if i % every == every // 2 and i >= FAR_FROM])
+
+
+def with_source(name, lines):
+    """``name(x, ts, m)``: two ``with m:`` blocks at the start (the second
+    raises for x < 0, which m's __exit__ suppresses), then ``lines``
+    lines without calls: 3.8's WITH_CLEANUP_START, far from its stub, has
+    a call probe whose jump takes the WITH_CLEANUP_FINISH after it."""
+    src = ["def %s(x, ts, m):" % name, "    total = 0",
+           "    with m:", "        total += x",
+           "    with m:", "        if x < 0:", "            raise ValueError",
+           "        total -= x"]
+    src += ["    total += x * %d" % i for i in range(lines)]
+    src.append("    return total, ts[1].from_address(ts[0]())[ts[2]]")
+    return "\n".join(src) + "\n"
+
+
+class _Suppressing(object):
+    """A context manager whose __exit__ suppresses ValueError and notes
+    where its caller's frame is."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        f = sys._getframe(1)
+        self.seen.append((exc[0], f.f_lasti, f.f_lineno))
+        return exc[0] is ValueError
+
+
+class FarWithExitTest(MonitoringTestCase):
+    """A `with` block at the start of a long function under a profiler
+    (CALL, C_RETURN): 3.8's WITH_CLEANUP_START, whose stub is beyond a
+    one-unit jump, is on its call probe all the same (session 12, before
+    traced), its events, results and __exit__'s view of the frame those
+    of a copy kept traced (natively on 3.12/3.13)."""
+
+    def setUp(self):
+        super(FarWithExitTest, self).setUp()
+        if PROBES:
+            calibrate_trace_slot()
+
+    def check(self, lines):
+        name = "with_%d" % lines
+        funcs = []
+        for _ in range(2):
+            namespace = {}
+            exec(compile(with_source(name, lines), "<%s>" % name, "exec"),
+                 namespace)
+            funcs.append(namespace[name])
+        func, ref = funcs
+        self.use_tool(3)
+        monitoring.register_callback(3, E.JUMP, lambda *a: None)
+        self.set_local_events(3, ref.__code__, E.JUMP)
+        rec = self.recorder(0, E.CALL | E.C_RETURN | E.C_RAISE,
+                            in_codes(func.__code__, ref.__code__))
+        ts = TRACE_SLOT if PROBES else [lambda: 0, _NoSlot, 0]
+        results = []
+        for f in funcs:
+            m = _Suppressing()
+            streams, outcomes = [], []
+            for x in (1, 1, 1, -1, 1, -1):
+                rec.clear()
+                outcomes.append(f(x, ts, m))
+                streams.append([tuple(_named(a) for a in event)
+                                for event in rec.events()])
+            results.append((streams, outcomes, m.seen))
+        state = probe_state(func) if PROBES else None
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        (s1, o1, m1), (s2, o2, m2) = results
+        self.assertEqual(s1, s2)
+        self.assertEqual([o[0] for o in o1], [o[0] for o in o2])
+        self.assertEqual(m1, m2)
+        self.assertEqual(len(m1), 12)
+        if PROBES:
+            self.assertEqual([o[1] is not None for o in o1[1:]],
+                             [False] * 5, state)
+
+    def test_with_exit_past_256(self):
+        self.check(SHORT)
+
+    def test_with_exit_past_4k(self):
+        self.check(600)
 
 
 def taken_source(name, lines, every):

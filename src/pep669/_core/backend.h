@@ -264,6 +264,12 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 /* a loop's FOR_ITER (a branch that 3.12+ never thread or reverse) */
 #define PEP669_INSTR_FOR_ITER 64
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
+/* How many instructions 3.13's compiler has where the instruction at
+ * `offset` (past its prefixes) stands, when it sizes a block it may copy
+ * into the place of a jump to it (lineflow.c, jump_to_small_exit): 1, but
+ * 3.11's PRECALL 0 (3.12+ have none), a LOAD_GLOBAL that pushes NULL 2
+ * (3.13's LOAD_GLOBAL + PUSH_NULL there). */
+int pep669_backend_copy_weight(PyCodeObject *co, int offset);
 /* Where control can go from the instruction that starts at `offset`
  * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions
  * aside: *next the instruction after it (-1: it never goes on there:
