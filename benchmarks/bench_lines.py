@@ -315,6 +315,34 @@ def numeric(n):
     return total
 
 
+# `longif`: a long function (about 1,500 code units on 3.11) whose `if`s
+# run their bodies every time: under branch coverage their taken edges
+# (skipping the bodies) stay wanted, their stubs beyond an unprefixed
+# jump's reach on 3.11 (before 3.10 absolute jumps have prefixes this far
+# in: the first `if` stands past 256 bytes/units).
+
+def _longif_source(lines=240, every=12):
+    src = ["def longif_body(x):", "    total = 0"]
+    for i in range(lines):
+        if i % every == 6 and i >= 60:
+            src += ["    if x >= 0:", "        total += x"]
+        src.append("    total += x * %d" % i)
+    src.append("    return total")
+    return "\n".join(src) + "\n"
+
+
+_LONGIF = {}
+exec(compile(_longif_source(), "<longif>", "exec"), _LONGIF)
+
+
+def longif(n):
+    body = _LONGIF["longif_body"]
+    total = 0
+    for i in range(n):
+        total += body(i)
+    return total
+
+
 WORKLOADS = {
     # name: (function, prepare, size, quick size, callgrind size, what)
     "fib": (fib, None, 28, 24, 15, "bench_frame's: recursive calls"),
@@ -328,6 +356,8 @@ WORKLOADS = {
              "log lines classified by if/elif chains"),
     "numeric": (numeric, None, 135, 60, 11,
                 "fractal loop calling small helper functions"),
+    "longif": (longif, None, 3000, 600, 40,
+               "a 240-line function whose ifs never skip their bodies"),
 }
 
 

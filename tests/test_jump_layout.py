@@ -111,6 +111,22 @@ def _if_return_sum(c, items):
     return c + items
 
 
+def _if_return_method(c):
+    if c:
+        x = 1
+    else:
+        x = 2
+    return x.bit_length()
+
+
+def _if_return_global_call(c):
+    if c:
+        x = 1
+    else:
+        x = 2
+    return abs(x)
+
+
 def _while(n):
     i = 0
     while i < n:
@@ -201,6 +217,26 @@ class JumpLayoutTest(MonitoringTestCase):
         finally:
             monitoring.set_events(TOOL, 0)
         self.assertEqual(rec.events(), [])
+
+    def test_if_to_shared_method_call_return(self):
+        # `return x.bit_length()`: four instructions on 3.12+ (LOAD_FAST,
+        # LOAD_ATTR, CALL, RETURN_VALUE), copied into the `if` block; 3.11's
+        # PRECALL is not counted (before: a JUMP on 3.11)
+        self.assertEqual(self.run_events(events.JUMP | events.LINE,
+                                         _if_return_method, 1, 0), [])
+
+    @unittest.skipUnless(sys.version_info[:2] == (3, 11) or
+                         sys.version_info >= (3, 13),
+                         "3.12 has no PUSH_NULL for a global callee when "
+                         "it sizes the block (it copies `return abs(x)`); "
+                         "3.8/3.9/3.10 count or copy as 3.12 "
+                         "(docs/differences.md)")
+    def test_if_to_shared_global_call_return(self):
+        # `return abs(x)`: five on 3.13 (LOAD_GLOBAL, PUSH_NULL,
+        # LOAD_FAST, CALL, RETURN_VALUE): the jump stays
+        self.assertEqual(self.run_events(events.JUMP,
+                                         _if_return_global_call, 1, 0),
+                         [('JUMP', 2)])
 
     def disabled_jumps(self, func, arg):
         """The JUMP sources of two calls of func(arg) whose callback

@@ -264,6 +264,12 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 /* a loop's FOR_ITER (a branch that 3.12+ never thread or reverse) */
 #define PEP669_INSTR_FOR_ITER 64
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
+/* How many instructions 3.13's compiler has where the instruction at
+ * `offset` (past its prefixes) stands, when it sizes a block it may copy
+ * into the place of a jump to it (lineflow.c, jump_to_small_exit): 1, but
+ * 3.11's PRECALL 0 (3.12+ have none), a LOAD_GLOBAL that pushes NULL 2
+ * (3.13's LOAD_GLOBAL + PUSH_NULL there). */
+int pep669_backend_copy_weight(PyCodeObject *co, int offset);
 /* Where control can go from the instruction that starts at `offset`
  * (its first EXTENDED_ARG prefix, if any) inside the frame, exceptions
  * aside: *next the instruction after it (-1: it never goes on there:
@@ -455,7 +461,11 @@ typedef struct {
     int fused;
     /* (3.8-3.10 call sites) How many one-unit instructions after the call
      * the jump to the stub takes too, where the call's own bytes cannot
-     * reach it (pep669_backend_call_site_after). */
+     * reach it (pep669_backend_call_site_after).  (3.11 sites on a
+     * branch) 1: a wide site, whose jump to the stub takes the unit after
+     * the branch (op, oparg: the instruction there, depth: the stack's
+     * depth at the branch); its probe makes the branch's test and that
+     * instruction (pep669_backend_branch_site_test). */
     int after;
 } Pep669Site;
 
@@ -497,6 +507,12 @@ PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
+/* A wide site's probe (site->after, 3.11 sites on a branch), the frame
+ * in its stub: the branch's test, made with the frame at the branch, and
+ * where the edge is not taken the instruction after it.  1: taken (the
+ * probe fires the edge), 0: not, -1 with an exception. */
+int pep669_backend_branch_site_test(Pep669Frame *frame,
+                                    const Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
 void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);

@@ -592,12 +592,21 @@ probe_bool(PyObject *self)
     if (site == NULL || site->call) {
         return 0;
     }
+    if (site->after) {
+        /* A wide site: its probe makes the branch's test (and, where the
+         * edge is not taken, the instruction after the branch). */
+        int taken = pep669_backend_branch_site_test(frame, site);
+        if (taken <= 0) {
+            return taken;
+        }
+    }
     pep669_backend_frame_set_code(frame, cl->orig);
     pep669_backend_frame_set_lasti(frame, site->loc);
     int err = fire_line_probe(ts, frame, cl, site);
     pep669_backend_frame_set_code(frame, cl->code);
     pep669_backend_frame_set_lasti(frame, err < 0 ? site->loc : lasti);
-    return err < 0 ? -1 : 0;
+    /* (a wide site's stub takes its taken path on true) */
+    return err < 0 ? -1 : site->after != 0;
 }
 
 PyObject *

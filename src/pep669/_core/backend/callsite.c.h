@@ -363,6 +363,12 @@ PyObject *
 pep669_backend_call_site_after(Pep669Frame *frame, const Pep669Site *site,
                                PyObject **top, PyObject *out)
 {
+#ifdef WITH_CLEANUP_START
+    if (site->op == WITH_CLEANUP_START) {
+        /* (its stub makes the WITH_CLEANUP_FINISH it took) */
+        return out;
+    }
+#endif
     PyFrameObject *f = FRAME(frame);
     PyObject **base = top - site->items;
     PEP669_ASSERT(site->after > 0 && site->items >= 1);

@@ -31,8 +31,12 @@ static void
 with_cleanup_stub(unsigned char *out, int *at, unsigned int kconst,
                   const Pep669Site *site, PyCodeObject *co)
 {
-    unsigned int next =
-        (unsigned int)((site->loc + PROBE_UNIT) / PEP669_JUMP_UNIT);
+    /* A site whose jump takes the WITH_CLEANUP_FINISH after it too (its
+     * stub beyond a one-unit jump's reach: site->after) makes that
+     * instruction at the end of each way out, and goes on after it. */
+    int finish = site->after > 0;
+    unsigned int next = (unsigned int)(
+        (site->loc + (1 + finish) * PROBE_UNIT) / PEP669_JUMP_UNIT);
     emit(out, at, LOAD_CONST, kconst);
     emit(out, at, CALL_FUNCTION, 0);
     emit(out, at, DUP_TOP, 0);
@@ -44,6 +48,9 @@ with_cleanup_stub(unsigned char *out, int *at, unsigned int kconst,
     emit(NULL, &tail, DUP_TOP, 0);
     emit(NULL, &tail, ROT_THREE, 0);
     emit(NULL, &tail, ROT_THREE, 0);
+    if (finish) {
+        emit(NULL, &tail, WITH_CLEANUP_FINISH, 0);
+    }
     emit(NULL, &tail, JUMP_ABSOLUTE, next);
     unsigned int normal;
     for (;;) {
@@ -59,9 +66,15 @@ with_cleanup_stub(unsigned char *out, int *at, unsigned int kconst,
     emit(out, at, DUP_TOP, 0);
     emit(out, at, ROT_THREE, 0);
     emit(out, at, ROT_THREE, 0);
+    if (finish) {
+        emit(out, at, WITH_CLEANUP_FINISH, 0);
+    }
     emit(out, at, JUMP_ABSOLUTE, next);
     PEP669_ASSERT(*at == (int)normal * PEP669_JUMP_UNIT);
     emit(out, at, ROT_TWO, 0);
+    if (finish) {
+        emit(out, at, WITH_CLEANUP_FINISH, 0);
+    }
     emit(out, at, JUMP_ABSOLUTE, next);
 }
 #endif
@@ -160,6 +173,15 @@ call_can_take(PyCodeObject *co, const uint8_t *entered,
     const _Py_CODEUNIT *code = PEP669_CODE(co);
     int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
     int u = (site->at + width) / PROBE_UNIT;
+#ifdef WITH_CLEANUP_START
+    if (site->op == WITH_CLEANUP_START) {
+        /* (3.8: the WITH_CLEANUP_FINISH after it, which its stub makes:
+         * with_cleanup_stub) */
+        return width == PROBE_UNIT && u < units &&
+               _Py_OPCODE(code[u]) == WITH_CLEANUP_FINISH &&
+               probe_site_ok(co, entered, site->at, width + PROBE_UNIT);
+    }
+#endif
     return width < 4 * PROBE_UNIT && u < units &&
            call_after_pops(PEP669_DEOPT(_Py_OPCODE(code[u]))) >= 0 &&
            PyCode_Addr2Line(co, u * PROBE_UNIT) ==

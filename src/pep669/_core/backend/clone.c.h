@@ -666,6 +666,16 @@ pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
     return 0;
 }
 
+int
+pep669_backend_branch_site_test(Pep669Frame *frame, const Pep669Site *site)
+{
+    /* (no wide sites here: a far branch's jump has its prefixes) */
+    (void)frame;
+    (void)site;
+    PEP669_ASSERT(0);
+    return 1;
+}
+
 void
 pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
 {

@@ -382,10 +382,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     queued = PyMem_RawMalloc((size_t)units + 1);
     taken = PyMem_RawCalloc((size_t)units + 1, 1);
     /* (a stub takes at most 1 + 4 + 1 + 4 units, a call site's one POP_TOP
-     * per item more; the stubs of prefixed jumps 256 NOPs in all) */
+     * per item more, a wide site's 4 + 1 + 1 + 4 + 1 + 4 and a NOP; the
+     * stubs of prefixed jumps 256 NOPs in all) */
     out = PyMem_RawMalloc(sizeof(_Py_CODEUNIT) *
                           ((size_t)units + 256 +
-                           (10 + (size_t)co->co_stacksize) * (size_t)n + 1));
+                           (16 + (size_t)co->co_stacksize) * (size_t)n + 1));
     if (depth == NULL || work == NULL || entered == NULL || queued == NULL ||
         taken == NULL || out == NULL) {
         PyErr_NoMemory();
@@ -416,7 +417,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         int k = (int)(nconsts + (i < nprobes ? i : 0));
         if (site->src >= 0) {
             if (p11_jump_site_stub(co, code, units, out, &at, k, site,
-                                   taken) < 0) {
+                                   taken, depth, entered) < 0) {
                 goto refuse;
             }
             continue;
@@ -649,7 +650,7 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
         first = _Py_MAKECODEUNIT(p11_quickened(op0), _Py_OPARG(first));
     }
     code[u] = first;
-    p11_unfuse(code, site);
+    p11_unfuse(code, site, quick);
     site->patched = 0;
 }
 

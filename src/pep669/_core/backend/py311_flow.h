@@ -102,6 +102,16 @@ p11_step_at(const _Py_CODEUNIT *code, int units, int unit, Pep669Step *step)
     step->target = target;
 }
 
+int
+pep669_backend_copy_weight(PyCodeObject *co, int offset)
+{
+    Pep669Instr in = instr_decode(co, offset);
+    if (in.op == PRECALL) {
+        return 0;
+    }
+    return in.op == LOAD_GLOBAL && (in.arg & 1) ? 2 : 1;
+}
+
 void
 pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
 {
