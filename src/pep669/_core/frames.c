@@ -104,9 +104,8 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     if (moved) {
         pep669_backend_frame_move(frame, offset, &pos);
     }
-    /* The legacy tracer's and profiler's 'call' first, as 3.12's tools 7
-     * and 6 (the evaluator's own are dropped: entry_dropped); their
-     * exception ends the entry's events. */
+    /* sys.settrace's, sys.setprofile's 'call' first (3.12's tools 7, 6;
+     * entry_dropped): their exception ends the entry's events. */
     *legacy = pep669_backend_legacy_entry(ts);
     if (*legacy < 0) {
         err = -1;
@@ -124,8 +123,7 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     return err;
 }
 
-/* After fire_entry made the legacy 'call' events, right before the
- * evaluator runs the frame: its own are dropped. */
+/* Right before the evaluator runs the frame: fire_entry made them. */
 static inline void
 entry_dropped(PyThreadState *ts, Pep669Frame *frame, int legacy)
 {
