@@ -224,8 +224,9 @@ int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
  * is linked in), made here as the evaluator makes them: 1 if it makes
  * them (they were made: drop the evaluator's own, below), 0 if not, -1
  * with the exception of one of them (the profiler's is not made after a
- * tracer's exception; drop the evaluator's all the same). */
-int pep669_backend_legacy_entry(PyThreadState *ts);
+ * tracer's exception; drop the evaluator's all the same).  `link`: the
+ * frame's, whose f_locals they leave as the variables. */
+int pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link);
 /* The profiler's 'c_call' for the call about to be made in `f` (in its
  * trampoline's 'opcode' event at the call instruction), if the
  * interpreter reports one for `callable` (and `arg0`, NULL: no

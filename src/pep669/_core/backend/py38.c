@@ -49,6 +49,7 @@
  * keeps the event in tstate->tracing_what. */
 #define PEP669_CALL_TRACE_LINENO 0
 #define PEP669_TRACING_WHAT 0
+#define PEP669_PYFRAME_LOCALS(f) ((f)->f_locals)
 
 /* Bytecode: co_code, no inline caches, jump arguments count bytes. */
 #define PEP669_CODE(co) \

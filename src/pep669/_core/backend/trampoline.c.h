@@ -41,6 +41,10 @@
 #if !defined(PEP669_CALL_TRACE_LINENO) || !defined(PEP669_TRACING_WHAT)
 #  error "trampoline.c.h needs PEP669_CALL_TRACE_LINENO, PEP669_TRACING_WHAT"
 #endif
+/* a frame object's f_locals (borrowed, may be NULL) */
+#ifndef PEP669_PYFRAME_LOCALS
+#  error "trampoline.c.h needs PEP669_PYFRAME_LOCALS(f)"
+#endif
 
 #include "engine_entry.h"
 
@@ -427,7 +431,7 @@ legacy_call(PyThreadState *ts, Py_tracefunc func, PyObject *obj,
 }
 
 int
-pep669_backend_legacy_entry(PyThreadState *ts)
+pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
 {
     Py_tracefunc tr = ts->c_tracefunc == trampoline ? legacy_func
                                                      : ts->c_tracefunc;
@@ -450,6 +454,13 @@ pep669_backend_legacy_entry(PyThreadState *ts)
     if (err == 0 && ts->c_profilefunc != NULL) {
         err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f,
                           PyTrace_CALL, Py_None);
+    }
+    /* (sys.settrace's and sys.setprofile's trampolines wrote f_locals
+     * back to the variables: a change the tools' callbacks make is looked
+     * for from here) */
+    PyObject *locals = PEP669_PYFRAME_LOCALS(f);
+    if (link->locals != NULL && (void *)locals == link->locals) {
+        link->locals_tag = ((PyDictObject *)locals)->ma_version_tag;
     }
     Py_DECREF(f);
     if (err == 0) {
