@@ -227,6 +227,19 @@ int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
  * tracer's exception; drop the evaluator's all the same).  `link`: the
  * frame's, whose f_locals they leave as the variables. */
 int pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link);
+/* No trace or profile function at all on the thread (the fields are
+ * the same in every version): nothing for the above to do. */
+static inline int
+pep669_backend_thread_bare(PyThreadState *ts)
+{
+    return ts->c_tracefunc == NULL && ts->c_profilefunc == NULL;
+}
+/* A profile function on the thread. */
+static inline int
+pep669_backend_thread_profiled(PyThreadState *ts)
+{
+    return ts->c_profilefunc != NULL;
+}
 /* The profiler's 'c_call' for the call about to be made in `f` (in its
  * trampoline's 'opcode' event at the call instruction), if the
  * interpreter reports one for `callable` (and `arg0`, NULL: no

@@ -106,7 +106,8 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     }
     /* sys.settrace's, sys.setprofile's 'call' first (3.12's tools 7, 6;
      * entry_dropped): their exception ends the entry's events. */
-    *legacy = pep669_backend_legacy_entry(ts, &link);
+    *legacy = pep669_backend_thread_bare(ts) ? 0
+              : pep669_backend_legacy_entry(ts, &link);
     if (*legacy < 0) {
         err = -1;
     }

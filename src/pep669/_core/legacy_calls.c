@@ -69,9 +69,10 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             /* The profiler's 'c_call' first, as 3.12's tool 6 (the
              * interpreter's own is dropped); its exception ends the
              * call's events. */
-            int c_call = pep669_backend_legacy_c_call(
-                ts, frame, callable,
-                arg0 == pep669_registry.missing ? NULL : arg0);
+            int c_call = !pep669_backend_thread_profiled(ts) ? 0
+                : pep669_backend_legacy_c_call(
+                    ts, frame, callable,
+                    arg0 == pep669_registry.missing ? NULL : arg0);
             err = c_call < 0 ? -1
                 : pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
                                             offset, callable, arg0);

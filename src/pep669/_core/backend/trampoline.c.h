@@ -227,16 +227,14 @@ trampoline_light(PyThreadState *ts)
 }
 
 static void legacy_drop_cancel(PyThreadState *ts);
+static int drop_trace(PyObject *obj, PyFrameObject *frame, int what,
+                      PyObject *arg);
+static int drop_profile(PyObject *obj, PyFrameObject *frame, int what,
+                        PyObject *arg);
 
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {
-    if (PEP669_UNLIKELY(legacy_drop.trace != NULL ||
-                        legacy_drop.profile != NULL ||
-                        legacy_drop.tramp != NULL)) {
-        /* (a drop the interpreter's event never came for) */
-        legacy_drop_cancel(ts);
-    }
     if (light_mode && ts->c_tracefunc != trampoline) {
         /* PyEval_SetTrace() replaced the uncounted trampoline and
          * adjusted the count as if it had been counted. */
@@ -249,6 +247,11 @@ void
 pep669_backend_trace_start(PyThreadState *ts, int mode)
 {
     trampoline_moves++;
+    if (PEP669_UNLIKELY(ts->c_tracefunc == drop_trace ||
+                        ts->c_profilefunc == drop_profile)) {
+        /* (a drop whose event never came: not the legacy tracer) */
+        legacy_drop_cancel(ts);
+    }
     pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != trampoline) {
         legacy_func = ts->c_tracefunc;
