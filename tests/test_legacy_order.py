@@ -16,7 +16,6 @@ import unittest
 from tests.support import MonitoringTestCase, events, monitoring
 
 E = events
-BEFORE_312 = sys.version_info < (3, 12)
 
 
 def straight():
@@ -181,10 +180,6 @@ class LegacyOrderTest(MonitoringTestCase):
         self.assertEqual(self.out, [('trace', 'exception', 'KeyError'),
                                     ('tool', 'EXCEPTION_HANDLED')])
 
-    # Known differences on 3.8-3.11 (docs/differences.md, "Order of a
-    # legacy tracer's events and the tools' events").
-
-    @unittest.skipIf(BEFORE_312, "3.8-3.11: PY_START before 'call'")
     def test_call_before_py_start(self):
         self.register('PY_START', 'PY_RESUME')
         self.codes = (resumes.__code__, gen.__code__)
@@ -208,7 +203,6 @@ class LegacyOrderTest(MonitoringTestCase):
             [x for x in got if x[1] in ('exception', 'RAISE')],
             [('trace', 'exception', 2), ('tool', 'RAISE')])
 
-    @unittest.skipIf(BEFORE_312, "3.8-3.11: CALL before 'c_call'")
     def test_c_call_before_call(self):
         self.register('CALL', 'C_RETURN', 'C_RAISE')
         got = self.run_traced(calls, trace=False, profile=True)
@@ -217,6 +211,218 @@ class LegacyOrderTest(MonitoringTestCase):
             ('prof', 'c_return', 'len'), ('tool', 'C_RETURN', 'len'),
             ('prof', 'return', None),
         ])
+
+
+
+# ---------------------------------------------------------------------------
+# Every pair, with sys.settrace, sys.setprofile and both: the merged stream
+# of the tracer ('T'), the profiler ('P') and tool 0 ('M'), for the test's
+# codes only, as native 3.12.1 and 3.13.0 give it.  The expected streams
+# are written for both hooks; with one, the other's entries go.
+
+def callee():
+    return 1
+
+
+def entry():
+    return callee()
+
+
+def gen2():
+    try:
+        yield 1
+    except KeyError:
+        yield 2
+
+
+def drive():
+    it = gen2()
+    next(it)
+    it.throw(KeyError)
+    next(it, None)
+
+
+def unwinds():
+    raise KeyError(1)
+
+
+def catches():
+    try:
+        unwinds()
+    except KeyError:
+        return 1
+
+
+def c_calls():
+    'ab'.upper()
+    len(*['x'])
+    try:
+        len(5)
+    except TypeError:
+        pass
+
+
+def outer_raise():
+    try:
+        c_calls()
+    except ZeroDivisionError:
+        return 1
+
+
+class PairOrderTest(MonitoringTestCase):
+    """3.12+ call sys.settrace's (tool 7) and sys.setprofile's (tool 6)
+    callbacks before tools 0-5 for every event they share."""
+
+    def setUp(self):
+        super().setUp()
+        self.use_tool(0, 'order')
+        self.out = []
+        self.raise_at = None
+        self.addCleanup(sys.settrace, None)
+        self.addCleanup(sys.setprofile, None)
+
+    def name(self, frame, event, arg):
+        if event.startswith('c_'):
+            return arg.__name__
+        return frame.f_code.co_name
+
+    def tracer(self, frame, event, arg):
+        if frame.f_code in self.codes:
+            self.out.append(('T', event, frame.f_code.co_name))
+            if self.raise_at == ('T', event):
+                raise ZeroDivisionError
+        return self.tracer
+
+    def profiler(self, frame, event, arg):
+        if frame.f_code in self.codes:
+            self.out.append(('P', event, self.name(frame, event, arg)))
+            if self.raise_at == ('P', event):
+                raise ZeroDivisionError
+
+    def stream(self, func, codes, names, hooks):
+        self.codes = tuple(f.__code__ for f in codes)
+        self.out = []
+        mask = 0
+        for name in names:
+            ev = getattr(E, name)
+            mask |= ev
+
+            def cb(code, *args, name=name):
+                if code in self.codes:
+                    if name in ('CALL', 'C_RETURN', 'C_RAISE'):
+                        what = args[1].__name__
+                    else:
+                        what = code.co_name
+                    self.out.append(('M', name, what))
+            monitoring.register_callback(0, ev, cb)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        monitoring.set_events(0, mask)
+        try:
+            if 'T' in hooks:
+                sys.settrace(self.tracer)
+            if 'P' in hooks:
+                sys.setprofile(self.profiler)
+            try:
+                func()
+            except ZeroDivisionError:
+                self.out.append(('raised',))
+            self.assertEqual(sys.gettrace(),
+                          self.tracer if 'T' in hooks and
+                          self.raise_at != ('T', 'call') else None)
+        finally:
+            sys.settrace(None)
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+        return self.out
+
+    def check(self, func, codes, names, expected, keep=None,
+              hooks=('T', 'P', 'TP')):
+        """`expected` with both hooks; the stream with each of `hooks`
+        set.  `keep`: the legacy events looked at (default: all)."""
+        for used in hooks:
+            with self.subTest(hooks=used):
+                got = [x for x in self.stream(func, codes, names, used)
+                       if keep is None or x[0] not in 'TP' or
+                       x[1] in keep]
+                want = [x for x in expected if x[0] not in 'TP' or
+                        x[0] in used]
+                self.assertEqual(got, want)
+
+    def test_call_return(self):
+        self.check(entry, (entry, callee), ['PY_START', 'PY_RETURN'], [
+            ('T', 'call', 'entry'), ('P', 'call', 'entry'),
+            ('M', 'PY_START', 'entry'),
+            ('T', 'call', 'callee'), ('P', 'call', 'callee'),
+            ('M', 'PY_START', 'callee'),
+            ('T', 'return', 'callee'), ('P', 'return', 'callee'),
+            ('M', 'PY_RETURN', 'callee'),
+            ('T', 'return', 'entry'), ('P', 'return', 'entry'),
+            ('M', 'PY_RETURN', 'entry'),
+        ], keep=('call', 'return'))
+
+    def test_generator(self):
+        self.check(drive, (gen2,), ['PY_START', 'PY_RESUME', 'PY_YIELD',
+                                    'PY_RETURN', 'PY_THROW'], [
+            ('T', 'call', 'gen2'), ('P', 'call', 'gen2'),
+            ('M', 'PY_START', 'gen2'),
+            ('T', 'return', 'gen2'), ('P', 'return', 'gen2'),
+            ('M', 'PY_YIELD', 'gen2'),
+            ('T', 'call', 'gen2'), ('P', 'call', 'gen2'),
+            ('M', 'PY_THROW', 'gen2'),
+            ('T', 'return', 'gen2'), ('P', 'return', 'gen2'),
+            ('M', 'PY_YIELD', 'gen2'),
+            ('T', 'call', 'gen2'), ('P', 'call', 'gen2'),
+            ('M', 'PY_RESUME', 'gen2'),
+            ('T', 'return', 'gen2'), ('P', 'return', 'gen2'),
+            ('M', 'PY_RETURN', 'gen2'),
+        ], keep=('call', 'return'))
+
+    def test_unwind(self):
+        self.check(catches, (unwinds,), ['PY_START', 'RAISE', 'PY_UNWIND'], [
+            ('T', 'call', 'unwinds'), ('P', 'call', 'unwinds'),
+            ('M', 'PY_START', 'unwinds'),
+            ('T', 'exception', 'unwinds'), ('M', 'RAISE', 'unwinds'),
+            ('T', 'return', 'unwinds'), ('P', 'return', 'unwinds'),
+            ('M', 'PY_UNWIND', 'unwinds'),
+        ], keep=('call', 'return', 'exception'))
+
+    def test_c_calls(self):
+        self.check(c_calls, (c_calls,), ['CALL', 'C_RETURN', 'C_RAISE'], [
+            ('P', 'c_call', 'upper'), ('M', 'CALL', 'upper'),
+            ('P', 'c_return', 'upper'), ('M', 'C_RETURN', 'upper'),
+            ('P', 'c_call', 'len'), ('M', 'CALL', 'len'),
+            ('P', 'c_return', 'len'), ('M', 'C_RETURN', 'len'),
+            ('P', 'c_call', 'len'), ('M', 'CALL', 'len'),
+            ('P', 'c_exception', 'len'), ('M', 'C_RAISE', 'len'),
+        ], keep=('c_call', 'c_return', 'c_exception'), hooks=('P', 'TP'))
+
+    def test_tracer_raises_at_call(self):
+        # Tool 7 raised: the profiler's 'call' and the tools' PY_START
+        # are not made; the exception is raised in the frame.
+        self.raise_at = ('T', 'call')
+        self.check(entry, (entry,), ['PY_START', 'RAISE', 'PY_UNWIND'], [
+            ('T', 'call', 'entry'), ('M', 'RAISE', 'entry'),
+            ('P', 'return', 'entry'), ('M', 'PY_UNWIND', 'entry'),
+            ('raised',),
+        ], hooks=('TP',))
+
+    def test_profiler_raises_at_call(self):
+        self.raise_at = ('P', 'call')
+        self.check(entry, (entry,), ['PY_START', 'RAISE', 'PY_UNWIND'], [
+            ('T', 'call', 'entry'), ('P', 'call', 'entry'),
+            ('T', 'exception', 'entry'), ('M', 'RAISE', 'entry'),
+            ('T', 'return', 'entry'), ('M', 'PY_UNWIND', 'entry'),
+            ('raised',),
+        ], hooks=('TP',))
+
+    def test_profiler_raises_at_c_call(self):
+        # No CALL: the call is not made.
+        self.raise_at = ('P', 'c_call')
+        self.check(outer_raise, (c_calls,), ['CALL', 'C_RETURN', 'C_RAISE',
+                                             'RAISE', 'PY_UNWIND'], [
+            ('P', 'call', 'c_calls'), ('P', 'c_call', 'upper'),
+            ('M', 'RAISE', 'c_calls'), ('M', 'PY_UNWIND', 'c_calls'),
+        ], hooks=('P',))
 
 
 if __name__ == "__main__":

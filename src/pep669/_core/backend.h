@@ -219,6 +219,38 @@ int pep669_backend_thread_plain(PyThreadState *ts);
 /* Forward a legacy event to the legacy tracer, if there is one. */
 int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
                                  int what, PyObject *arg);
+/* 3.12's order (tools 7 and 6 before 0-5): the legacy tracer's and
+ * profiler's 'call' for the run of the current frame about to start (it
+ * is linked in), made here as the evaluator makes them: 1 if it makes
+ * them (they were made: drop the evaluator's own, below), 0 if not, -1
+ * with the exception of one of them (the profiler's is not made after a
+ * tracer's exception; drop the evaluator's all the same).  `link`: the
+ * frame's, whose f_locals they leave as the variables. */
+int pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link);
+/* No trace or profile function at all on the thread (the fields are
+ * the same in every version): nothing for the above to do. */
+static inline int
+pep669_backend_thread_bare(PyThreadState *ts)
+{
+    return ts->c_tracefunc == NULL && ts->c_profilefunc == NULL;
+}
+/* A profile function on the thread. */
+static inline int
+pep669_backend_thread_profiled(PyThreadState *ts)
+{
+    return ts->c_profilefunc != NULL;
+}
+/* The profiler's 'c_call' for the call about to be made in `f` (in its
+ * trampoline's 'opcode' event at the call instruction), if the
+ * interpreter reports one for `callable` (and `arg0`, NULL: no
+ * argument): 1 if made (drop the interpreter's own), 0 if none, -1 with
+ * the profiler's exception. */
+int pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
+                                 PyObject *callable, PyObject *arg0);
+/* The interpreter's next report of `what` (PyTrace_CALL, PyTrace_C_CALL)
+ * in `f` to the legacy tracer and profiler is dropped: made already. */
+void pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f,
+                                int what);
 /* Read and write the per-frame legacy filters (line events, opcode
  * events) as they are. */
 void pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines,

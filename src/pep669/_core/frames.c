@@ -94,7 +94,7 @@ fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
  * its RETURN_GENERATOR.  (3.8-3.10 PY_START keeps -1: no RESUME there.) */
 static PEP669_NOINLINE int
 fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
-           PyCodeObject *co, int offset)
+           PyCodeObject *co, int offset, int *legacy)
 {
     Pep669Link link;
     Pep669FramePos pos;
@@ -105,7 +105,14 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     if (moved) {
         pep669_backend_frame_move(frame, offset, &pos);
     }
-    if (event == PEP669_EV_PY_THROW) {
+    /* sys.settrace's, sys.setprofile's 'call' first (3.12's tools 7, 6;
+     * entry_dropped): their exception ends the entry's events. */
+    *legacy = pep669_backend_thread_bare(ts) ? 0
+              : pep669_backend_legacy_entry(ts, &link);
+    if (*legacy < 0) {
+        err = -1;
+    }
+    else if (event == PEP669_EV_PY_THROW) {
         err = pep669_call_tools_exc(ts, tools, event, co, offset);
     }
     else {
@@ -116,6 +123,16 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     }
     pep669_backend_frame_unlink(ts, frame, &link);
     return err;
+}
+
+/* Right before the evaluator runs the frame: fire_entry made them. */
+static inline void
+entry_dropped(PyThreadState *ts, Pep669Frame *frame, int legacy)
+{
+    if (legacy != 0) {
+        pep669_backend_legacy_drop(ts, pep669_backend_frame_pyframe(frame),
+                                   PyTrace_CALL);
+    }
 }
 
 /* PY_YIELD's callbacks: the generator reads as suspended there
@@ -638,12 +655,13 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     rec->hook_code = co;
     rec->hook_throwflag = 0;
-    int fired = 0;
+    int fired = 0, legacy = 0;
     if (events & (1u << event)) {
         uint8_t tools = pep669_fire_tools(cd, event, offset);
         if (tools) {
             fired = 1;
-            if (fire_entry(ts, frame, tools, event, co, offset) < 0) {
+            if (fire_entry(ts, frame, tools, event, co, offset,
+                           &legacy) < 0) {
                 /* Raise it inside the frame, before its first
                  * instruction. */
                 (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
@@ -660,11 +678,13 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
          pep669_trace_frames_clean(ts))) {
         pep669_trace_push_frames(rec, frame, co, cd, events);
         rec->hook_quiet = 2;
+        entry_dropped(ts, frame, legacy);
         return rec;
     }
     rec->hook_quiet = 0;
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
+    entry_dropped(ts, frame, legacy);
     return rec;
 }
 
@@ -754,9 +774,11 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         record_put(rec);
         return FRAME_PASS(throwflag);
     }
+    int legacy = 0;
     if (events & (1u << event)) {
         uint8_t tools = pep669_fire_tools(cd, event, offset);
-        if (tools && fire_entry(ts, frame, tools, event, co, offset) < 0) {
+        if (tools && fire_entry(ts, frame, tools, event, co, offset,
+                                &legacy) < 0) {
             /* Raise it inside the frame, before its first instruction. */
             (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
             rec->hook_throwflag = 1;
@@ -775,6 +797,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
     rec->delegate_line = delegate_line;
+    entry_dropped(ts, frame, legacy);
     return rec;
 }
 

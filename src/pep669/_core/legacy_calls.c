@@ -66,7 +66,15 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             if (offset != lasti) {
                 pep669_backend_frame_move(fr, offset, &pos);
             }
-            err = pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
+            /* The profiler's 'c_call' first, as 3.12's tool 6 (the
+             * interpreter's own is dropped); its exception ends the
+             * call's events. */
+            int c_call = !pep669_backend_thread_profiled(ts) ? 0
+                : pep669_backend_legacy_c_call(
+                    ts, frame, callable,
+                    arg0 == pep669_registry.missing ? NULL : arg0);
+            err = c_call < 0 ? -1
+                : pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
                                             offset, callable, arg0);
             if (offset != lasti) {
                 pep669_backend_frame_restore(fr, &pos);
@@ -74,6 +82,9 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             if (err < 0) {
                 /* The call does not happen. */
                 return -1;
+            }
+            if (c_call > 0) {
+                pep669_backend_legacy_drop(ts, frame, PyTrace_C_CALL);
             }
         }
     }

@@ -56,6 +56,16 @@ typedef struct Pep669ThreadState {
         Py_tracefunc legacy_func;
         unsigned int moves;
         int light_mode;
+        /* An event the interpreter is about to report to the legacy
+         * tracer or profiler that pep669 has reported to them already
+         * (3.12's order, trampoline.c.h's pep669_backend_legacy_drop):
+         * `what` in `frame`, and the functions stood in for (`trace`,
+         * `profile`), or the trampoline's forward to drop (`tramp`). */
+        struct {
+            Py_tracefunc trace, profile;
+            void *frame, *tramp;
+            int what;
+        } drop;
     } trampoline;
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_show/unshow brackets under way, and the

@@ -685,9 +685,10 @@ pep669_trace_release_caller(PyThreadState *ts)
         top->region || top->clone != NULL || top->call_offset >= 0 ||
         top->flags_version != pep669_registry.version ||
         pep669_thread.unhooked.engaged ||
-        pep669_backend_trace_has_legacy() ||
+        !pep669_backend_thread_plain(ts) ||
         pep669_backend_trace_mode(ts) != WANT_LIGHT ||
         top->frame != pep669_backend_current_frame(ts)) {
+        /* (a legacy tracer or profiler keeps the tracing on) */
         return;
     }
     uint32_t events = cached_events(top);

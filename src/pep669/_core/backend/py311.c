@@ -36,6 +36,11 @@
  * is use_tracing. */
 #define PEP669_OPCODE_AFTER_FAILED_LINE 0
 #define PEP669_WINDOW_SKIPS_CALL 0
+/* call_trace() sets f_lineno around a trace call (3.10+); 3.11's also
+ * keeps the event in tstate->tracing_what. */
+#define PEP669_CALL_TRACE_LINENO 1
+#define PEP669_TRACING_WHAT 1
+#define PEP669_PYFRAME_LOCALS(f) ((f)->f_frame->f_locals)
 /* (py311_clone.h) a frame running its copy shows its own code
  * while the trampoline and its callbacks run */
 static void *p11_show_own(PyFrameObject *f);

@@ -45,6 +45,11 @@
 #define PEP669_OPCODE_AFTER_FAILED_LINE 1
 /* The per-instruction gate is tracing_possible, not use_tracing. */
 #define PEP669_WINDOW_SKIPS_CALL 1
+/* call_trace() sets f_lineno around a trace call (3.10+); 3.11's also
+ * keeps the event in tstate->tracing_what. */
+#define PEP669_CALL_TRACE_LINENO 0
+#define PEP669_TRACING_WHAT 0
+#define PEP669_PYFRAME_LOCALS(f) ((f)->f_locals)
 
 /* Bytecode: co_code, no inline caches, jump arguments count bytes. */
 #define PEP669_CODE(co) \

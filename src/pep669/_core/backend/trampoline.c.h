@@ -35,6 +35,17 @@
 #  error "trampoline.c.h needs PEP669_TRAMPOLINE_SHOW and _UNSHOW"
 #endif
 
+/* 1: call_trace() sets the frame's f_lineno around a trace call (3.10+);
+ * PEP669_TRACING_WHAT 1: it keeps the event in tstate->tracing_what
+ * (3.11) */
+#if !defined(PEP669_CALL_TRACE_LINENO) || !defined(PEP669_TRACING_WHAT)
+#  error "trampoline.c.h needs PEP669_CALL_TRACE_LINENO, PEP669_TRACING_WHAT"
+#endif
+/* a frame object's f_locals (borrowed, may be NULL) */
+#ifndef PEP669_PYFRAME_LOCALS
+#  error "trampoline.c.h needs PEP669_PYFRAME_LOCALS(f)"
+#endif
+
 #include "engine_entry.h"
 
 /* ---- the trampoline ---- */
@@ -170,6 +181,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
 /* LIGHT: installed without counting in tracing_possible (3.8/3.9), so
  * the per-instruction gate stays closed. */
 #define light_mode (pep669_thread.trampoline.light_mode)
+#define legacy_drop (pep669_thread.trampoline.drop)
 
 int
 pep669_backend_trace_active(PyThreadState *ts)
@@ -214,6 +226,12 @@ trampoline_light(PyThreadState *ts)
            legacy_func == NULL && !PEP669_USE_TRACING(ts);
 }
 
+static void legacy_drop_cancel(PyThreadState *ts);
+static int drop_trace(PyObject *obj, PyFrameObject *frame, int what,
+                      PyObject *arg);
+static int drop_profile(PyObject *obj, PyFrameObject *frame, int what,
+                        PyObject *arg);
+
 void
 pep669_backend_trace_check(PyThreadState *ts)
 {
@@ -229,6 +247,11 @@ void
 pep669_backend_trace_start(PyThreadState *ts, int mode)
 {
     trampoline_moves++;
+    if (PEP669_UNLIKELY(ts->c_tracefunc == drop_trace ||
+                        ts->c_profilefunc == drop_profile)) {
+        /* (a drop whose event never came: not the legacy tracer) */
+        legacy_drop_cancel(ts);
+    }
     pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != trampoline) {
         legacy_func = ts->c_tracefunc;
@@ -348,6 +371,14 @@ int
 pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
                              PyObject *arg)
 {
+    if (PEP669_UNLIKELY(legacy_drop.tramp != NULL) && what == PyTrace_CALL) {
+        /* (the first 'call' after the drop was set is the frame's) */
+        int made = legacy_drop.tramp == (void *)frame;
+        legacy_drop.tramp = NULL;
+        if (made) {
+            return 0;
+        }
+    }
     return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
 }
 
@@ -362,6 +393,185 @@ pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines, int opcodes)
     else {
         f->f_trace_lines = (char)(lines != 0);
         f->f_trace_opcodes = (char)(opcodes != 0);
+    }
+}
+
+/* ---- 3.12's order: the legacy tracer and profiler first ----
+ * 3.12+ run sys.settrace and sys.setprofile as tools 7 and 6, whose
+ * callbacks come before those of tools 0-5 for one event: 'call' before
+ * PY_START/PY_RESUME/PY_THROW, the profiler's 'c_call' before CALL.  The
+ * interpreter makes those after pep669's event (the hook fires the entry
+ * events before the evaluator runs, the trampoline CALL before the call
+ * instruction); so pep669 makes them first, as the interpreter would,
+ * and drops the interpreter's own report, which comes next. */
+
+/* One legacy trace call as call_trace() makes it, from outside any trace
+ * call. */
+static int
+legacy_call(PyThreadState *ts, Py_tracefunc func, PyObject *obj,
+            PyFrameObject *f, int what, PyObject *arg)
+{
+#if PEP669_TRACING_WHAT
+    int old_what = ts->tracing_what;
+    ts->tracing_what = what;
+#endif
+    pep669_backend_enter_callback(ts);
+#if PEP669_CALL_TRACE_LINENO
+    int lasti = PEP669_TRAMPOLINE_LASTI(f);
+    PyCodeObject *co = pep669_backend_pyframe_code(f);
+    f->f_lineno = lasti < 0 ? co->co_firstlineno
+                            : PyCode_Addr2Line(co, lasti);
+#endif
+    int err = func(obj, f, what, arg);
+#if PEP669_CALL_TRACE_LINENO
+    f->f_lineno = 0;
+#endif
+    pep669_backend_leave_callback(ts);
+#if PEP669_TRACING_WHAT
+    ts->tracing_what = old_what;
+#endif
+    return err;
+}
+
+int
+pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
+{
+    Py_tracefunc tr = ts->c_tracefunc == trampoline ? legacy_func
+                                                     : ts->c_tracefunc;
+    if ((tr == NULL && ts->c_profilefunc == NULL) ||
+        !PEP669_USE_TRACING(ts) || ts->tracing) {
+        return 0;
+    }
+    PyFrameObject *f = pep669_backend_current_pyframe(ts);
+    if (f == NULL) {
+        return 0;
+    }
+    /* (call_trace_protected: a thrown exception stays) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    int err = 0;
+    Py_INCREF(f);
+    if (tr != NULL) {
+        err = legacy_call(ts, tr, ts->c_traceobj, f, PyTrace_CALL, Py_None);
+    }
+    if (err == 0 && ts->c_profilefunc != NULL) {
+        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f,
+                          PyTrace_CALL, Py_None);
+    }
+    /* (sys.settrace's and sys.setprofile's trampolines wrote f_locals
+     * back to the variables: a change the tools' callbacks make is looked
+     * for from here) */
+    PyObject *locals = PEP669_PYFRAME_LOCALS(f);
+    if (link->locals != NULL && (void *)locals == link->locals) {
+        link->locals_tag = ((PyDictObject *)locals)->ma_version_tag;
+    }
+    Py_DECREF(f);
+    if (err == 0) {
+        PyErr_Restore(type, value, tb);
+        return 1;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return -1;
+}
+
+int
+pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
+                             PyObject *callable, PyObject *arg0)
+{
+    if (ts->c_profilefunc == NULL) {
+        return 0;
+    }
+    /* What the interpreter's C_TRACE reports: a builtin, or a method
+     * descriptor bound to its first argument (none: no report). */
+    PyObject *func;
+    if (PyCFunction_Check(callable)) {
+        func = Py_NewRef(callable);
+    }
+    else if (Py_TYPE(callable) == &PyMethodDescr_Type && arg0 != NULL) {
+        func = Py_TYPE(callable)->tp_descr_get(callable, arg0,
+                                               (PyObject *)Py_TYPE(arg0));
+        if (func == NULL) {
+            return -1;
+        }
+    }
+    else {
+        return 0;
+    }
+    /* (inside the trampoline's trace call: tracing is off already) */
+#if PEP669_TRACING_WHAT
+    int old_what = ts->tracing_what;
+    ts->tracing_what = PyTrace_C_CALL;
+#endif
+    int err = ts->c_profilefunc(ts->c_profileobj, f, PyTrace_C_CALL, func);
+#if PEP669_TRACING_WHAT
+    ts->tracing_what = old_what;
+#endif
+    Py_DECREF(func);
+    return err < 0 ? -1 : 1;
+}
+
+static int
+drop_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    Py_tracefunc real = legacy_drop.trace;
+    legacy_drop.trace = NULL;
+    ts->c_tracefunc = real;
+    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame) {
+        return 0;
+    }
+    return real(obj, frame, what, arg);
+}
+
+static int
+drop_profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    Py_tracefunc real = legacy_drop.profile;
+    legacy_drop.profile = NULL;
+    ts->c_profilefunc = real;
+    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame) {
+        return 0;
+    }
+    return real(obj, frame, what, arg);
+}
+
+static void
+legacy_drop_cancel(PyThreadState *ts)
+{
+    if (legacy_drop.trace != NULL && ts->c_tracefunc == drop_trace) {
+        ts->c_tracefunc = legacy_drop.trace;
+    }
+    if (legacy_drop.profile != NULL && ts->c_profilefunc == drop_profile) {
+        ts->c_profilefunc = legacy_drop.profile;
+    }
+    legacy_drop.trace = legacy_drop.profile = NULL;
+    legacy_drop.tramp = NULL;
+}
+
+void
+pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
+{
+    legacy_drop_cancel(ts);
+    if (f == NULL) {
+        return;
+    }
+    legacy_drop.frame = f;
+    legacy_drop.what = what;
+    if (what == PyTrace_CALL && ts->c_tracefunc != NULL) {
+        if (ts->c_tracefunc == trampoline) {
+            legacy_drop.tramp = legacy_func != NULL ? (void *)f : NULL;
+        }
+        else {
+            legacy_drop.trace = ts->c_tracefunc;
+            ts->c_tracefunc = drop_trace;
+        }
+    }
+    if (ts->c_profilefunc != NULL) {
+        legacy_drop.profile = ts->c_profilefunc;
+        ts->c_profilefunc = drop_profile;
     }
 }
 
