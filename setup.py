@@ -84,7 +84,7 @@ def extensions(version_info=sys.version_info):
     backend = "backend/py%d%d.c" % minor
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
-              "lineflow_facts.c",
+              "lineflow_facts.c", "lineflow_sides.c",
               "wanted.c", "dispatch.c", "frames.c", "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",
               "legacy_exceptions.c",
