@@ -198,6 +198,14 @@ typedef struct Pep669CodeData {
      * frame object's filters as a callee started (trampoline.c,
      * pep669_trace_release_caller; for the tests: _probe_state). */
     Py_ssize_t released_callers;
+    /* A run of the code can be bare (pep669_trace_push_bare: its events
+     * all on its line clone's probes, the clone with an entry stub) while
+     * the registry's version is bare_version and the done cache's epoch
+     * bare_epoch, and the clone is not retired: the hook's fast path
+     * (pep669_frame_idle) reads it; set by the quiet path's first bare
+     * run. */
+    uint64_t bare_version;
+    uint32_t bare_epoch;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;

@@ -513,7 +513,8 @@ record_get(void)
 static inline int
 record_released(Pep669Record *rec)
 {
-    return rec != pep669_thread.record_top && rec->clone == NULL &&
+    return rec != pep669_thread.record_top &&
+           rec != pep669_thread.bare_top && rec->clone == NULL &&
            rec->call_callable == NULL && rec->call_arg0 == NULL &&
            rec->armed_exc == NULL && rec->outside == NULL &&
            rec->deferred_type == NULL && rec->deferred_value == NULL &&
@@ -775,9 +776,11 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     rec->hook_code = co;
     rec->hook_throwflag = throwflag;
     rec->hook_quiet = 0;
+    int quiet;
     if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
-        pep669_trace_enter_quiet(ts, rec, frame, co, cd, events)) {
-        rec->hook_quiet = 1;
+        (quiet = pep669_trace_enter_quiet(ts, rec, frame, co, cd,
+                                          events)) != 0) {
+        rec->hook_quiet = quiet;
         return rec;
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
@@ -830,6 +833,12 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
+    if (rec->hook_quiet == 3 && pep669_trace_leave_bare(ts, rec, result)) {
+        /* (a bare run that needed no record) */
+        PEP669_ASSERT(record_released(rec));
+        record_put(rec);
+        return result;
+    }
     if (rec->hook_quiet == 1 && result != NULL &&
         pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));
@@ -858,6 +867,41 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     PEP669_ASSERT(record_released(rec));
     record_put(rec);
     return result;
+}
+
+PyObject *
+pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
+                       PyCodeObject *co, Pep669CodeData *cd)
+{
+    /* (the code's bare stamp is current: pep669_frame_idle) */
+    PEP669_ASSERT(cd->bare_version == pep669_registry.version &&
+                  cd->done_known && co == pep669_backend_frame_code(frame));
+    Pep669Clone *cl = cd->clone;
+    if (cl == NULL || cl->retired ||
+        !pep669_backend_frame_fits(frame, cl->code)) {
+        return pep669_frame_eval(ts, frame, 0, co, cd);
+    }
+    Pep669Record *rec = record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    pep669_trace_push_bare(rec, frame, co, cd, cl,
+                           pep669_code_data_events(cd) & ~cd->done);
+    PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
+    if (PEP669_LIKELY(pep669_registry_tstate == ts && !rec->entry &&
+                      rec->hook_quiet == 3)) {
+        /* (frame_end's first steps, for the common end: the stub ran,
+         * no record was made) */
+        if (pep669_trace_leave_bare(ts, rec, result)) {
+            PEP669_ASSERT(record_released(rec));
+            record_put(rec);
+            return result;
+        }
+        /* (its record made: the end of a quiet run's decides) */
+    }
+    return frame_end(ts, frame, rec, result);
 }
 
 PyObject *

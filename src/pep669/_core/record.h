@@ -50,7 +50,8 @@ typedef struct Pep669Record {
          * (frames.c: kept here, not in the hook's C frame): the code it
          * started with (borrowed: the frame holds it), the throwflag to
          * run it with, and whether it runs "quiet"
-         * (pep669_trace_enter_quiet). */
+         * (pep669_trace_enter_quiet: 1; the frames path: 2; 3: a bare
+         * run on a line clone, no record yet: pep669_trace_push_bare). */
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
@@ -63,6 +64,10 @@ typedef struct Pep669Record {
         int transit;
         /* (the quiet path) the registry's version when the run started */
         uint64_t quiet_entry;
+        /* (a bare run, hook_quiet 3: pep669_trace_push_bare) the innermost
+         * record when the run started; `prev` links the bare runs
+         * (pep669_thread.bare_top), not the records. */
+        struct Pep669Record *below;
     };
     /* -- line and jump state -- */
     struct {

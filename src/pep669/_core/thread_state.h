@@ -24,6 +24,10 @@ typedef struct Pep669ThreadState {
     /* The innermost record of a frame run through the hook (linked by
      * prev), or NULL. */
     Pep669Record *record_top;
+    /* The innermost bare run (a run on a line clone's entry stub with no
+     * record yet: trampoline.h, pep669_trace_push_bare), linked by prev,
+     * or NULL. */
+    Pep669Record *bare_top;
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */
     int what_event;
@@ -76,14 +80,5 @@ void pep669_thread_switch(PyThreadState *from, PyThreadState *to);
  * (it is the interpreter's), and the parked ones of its thread states
  * dropped. */
 void pep669_thread_forget(PyInterpreterState *interp);
-
-/* The record of `frame` if it is the innermost frame run through the hook,
- * else NULL. */
-static inline Pep669Record *
-pep669_hooked_record(Pep669Frame *frame)
-{
-    Pep669Record *top = pep669_thread.record_top;
-    return (top != NULL && top->frame == frame) ? top : NULL;
-}
 
 #endif
