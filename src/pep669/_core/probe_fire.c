@@ -584,10 +584,31 @@ entry_probe(Pep669Clone *cl)
  * last instruction the stub's jump.  The callbacks see the frame's own
  * code, at the location; then the frame goes on in the clone, at the stub
  * (or at the location, where a callback's exception is raised). */
+static PEP669_NOINLINE int probe_bool_slow(Pep669Probe *probe);
+
 static int
 probe_bool(PyObject *self)
 {
     Pep669Probe *probe = (Pep669Probe *)self;
+    Pep669Clone *cl = probe->clone;
+    Pep669Record *b = pep669_thread.bare_top;
+    if (b != NULL && b->entry && b->clone == cl && cl != NULL &&
+        probe->site < 0 &&
+        pep669_backend_entry_leave(b->frame, cl->entry.test,
+                                   cl->entry.resume, b->code)) {
+        /* (entry_probe's first case, the common one: here, so that the
+         * test costs the fewest instructions) */
+        PEP669_ASSERT(b->hook_quiet == 3 && cl->entry.test > 0);
+        b->entry = 0;
+        cl->entry_runs++;
+        return 0;
+    }
+    return probe_bool_slow(probe);
+}
+
+static PEP669_NOINLINE int
+probe_bool_slow(Pep669Probe *probe)
+{
     Pep669Clone *cl = probe->clone;
     if (cl != NULL && cl->entry.test > 0 && probe->site < 0) {
         /* (3.8-3.10: only an entry stub truth-tests a probe there) */

@@ -90,8 +90,14 @@ pep669_trace_leave_bare(PyThreadState *ts, Pep669Record *rec,
                       rec->quiet_entry == pep669_registry.version &&
                       !rec->clone->retired && ts->c_tracefunc == NULL)) {
         pep669_thread.bare_top = rec->prev;
-        pep669_clone_decref(rec->clone);
+        Pep669Clone *cl = rec->clone;
         rec->clone = NULL;
+        if (PEP669_LIKELY(cl->refs > 1)) {
+            cl->refs--;
+        }
+        else {
+            pep669_clone_decref(cl);
+        }
         return 1;
     }
     (void)pep669_trace_bare_record(rec);
