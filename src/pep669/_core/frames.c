@@ -19,11 +19,6 @@
 #include "trampoline.h"
 #include "suspended.h"
 
-#if defined(__unix__) || defined(__APPLE__)
-#  include <pthread.h>
-#  define PEP669_HAVE_PTHREAD_KEY 1
-#endif
-
 /* 3.12 brings the code of every frame on every thread's stack up to date
  * with each change of the event sets (instrument_all_executing_code_objects):
  * refresh their code data, which forgets the DISABLEs of tools that lost an
@@ -442,71 +437,6 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return result;
 }
 
-/* The records of the frame runs under way (see Pep669Record) live in heap
- * blocks, a few of them cached per thread, not in the hook's C frame:
- * the hook stays on the C stack for as long as the frame runs, under
- * every frame it calls, and what it keeps there is what monitoring costs
- * in reach (see "Depth" in docs/differences.md). */
-#define RECORD_CACHE 32
-/* (the cache: pep669_thread.record_cache, record_cached) */
-#define record_cache (pep669_thread.record_cache)
-#define record_cached (pep669_thread.record_cached)
-
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-static pthread_key_t record_key;
-static pthread_once_t record_key_once = PTHREAD_ONCE_INIT;
-static int record_key_ok = 0;
-
-/* At the exit of a thread that used records: free its cache. */
-static void
-record_cache_free(void *Py_UNUSED(unused))
-{
-    while (record_cache != NULL) {
-        Pep669Record *rec = record_cache;
-        record_cache = rec->prev;
-        PyMem_RawFree(rec);
-    }
-    record_cached = 0;
-}
-
-static void
-record_key_make(void)
-{
-    record_key_ok = pthread_key_create(&record_key, record_cache_free) == 0;
-}
-#endif
-
-static PEP669_NOINLINE Pep669Record *
-record_alloc(void)
-{
-    Pep669Record *rec = PyMem_RawMalloc(sizeof(Pep669Record));
-    if (rec == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-    /* (the cache is kept only on threads that will free it) */
-    if (!pep669_thread.record_keyed) {
-        pthread_once(&record_key_once, record_key_make);
-        pep669_thread.record_keyed = record_key_ok &&
-            pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
-    }
-#endif
-    return rec;
-}
-
-static inline Pep669Record *
-record_get(void)
-{
-    Pep669Record *rec = record_cache;
-    if (PEP669_LIKELY(rec != NULL)) {
-        record_cache = rec->prev;
-        record_cached--;
-        return rec;
-    }
-    return record_alloc();
-}
-
 #ifdef PEP669_DEBUG
 /* A record back in the cache after its run: popped, and holding no
  * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
@@ -522,20 +452,6 @@ record_released(Pep669Record *rec)
            !rec->swapped;
 }
 #endif
-
-static inline void
-record_put(Pep669Record *rec)
-{
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-    if (record_cached < RECORD_CACHE) {
-        rec->prev = record_cache;
-        record_cache = rec;
-        record_cached++;
-        return;
-    }
-#endif
-    PyMem_RawFree(rec);
-}
 
 /* throw() or close() into a generator or coroutine suspended in `yield
  * from` / `await`: the exception reaches the frame there once its
@@ -672,7 +588,7 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     if (event < 0) {
         return FRAME_PASS(0);
     }
-    Pep669Record *rec = record_get();
+    Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
@@ -769,7 +685,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * no record (PEP669_IDLE_EXC). */
         return FRAME_PASS(throwflag);
     }
-    rec = record_get();
+    rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
@@ -793,7 +709,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * finalizer) runs its frame here; 3.12 only marks it closed
          * (gen_close: FRAME_CREATED), so there is no event.  Nor for
          * closing one that waits outside every handler, as below. */
-        record_put(rec);
+        pep669_record_put(rec);
         return FRAME_PASS(throwflag);
     }
     if (events & (1u << event)) {
@@ -836,13 +752,13 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     if (rec->hook_quiet == 3 && pep669_trace_leave_bare(ts, rec, result)) {
         /* (a bare run that needed no record) */
         PEP669_ASSERT(record_released(rec));
-        record_put(rec);
+        pep669_record_put(rec);
         return result;
     }
     if (rec->hook_quiet == 1 && result != NULL &&
         pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));
-        record_put(rec);
+        pep669_record_put(rec);
         return result;
     }
     /* (the quiet path wants no frame event: no rethrow, it is not a
@@ -860,12 +776,12 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_trace_leave_frames(ts, rec)) {
         /* (the frames path: nothing to follow after the run either) */
         PEP669_ASSERT(record_released(rec));
-        record_put(rec);
+        pep669_record_put(rec);
         return result;
     }
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));
-    record_put(rec);
+    pep669_record_put(rec);
     return result;
 }
 
@@ -881,7 +797,7 @@ pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
         !pep669_backend_frame_fits(frame, cl->code)) {
         return pep669_frame_eval(ts, frame, 0, co, cd);
     }
-    Pep669Record *rec = record_get();
+    Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
@@ -896,7 +812,7 @@ pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
          * no record was made) */
         if (pep669_trace_leave_bare(ts, rec, result)) {
             PEP669_ASSERT(record_released(rec));
-            record_put(rec);
+            pep669_record_put(rec);
             return result;
         }
         /* (its record made: the end of a quiet run's decides) */

@@ -81,4 +81,45 @@ void pep669_thread_switch(PyThreadState *from, PyThreadState *to);
  * dropped. */
 void pep669_thread_forget(PyInterpreterState *interp);
 
+/* ---- the record cache ----
+ * The records of the frame runs under way (see Pep669Record) live in heap
+ * blocks, a few of them cached per thread, not in the hook's C frame:
+ * the hook stays on the C stack for as long as the frame runs, under
+ * every frame it calls, and what it keeps there is what monitoring costs
+ * in reach (see "Depth" in docs/differences.md).  (frames.c takes and
+ * gives them back around each run.) */
+#define PEP669_RECORD_CACHE 32
+#if defined(__unix__) || defined(__APPLE__)
+#  define PEP669_HAVE_PTHREAD_KEY 1
+#endif
+
+/* A new block (the cache is empty), or NULL with an exception set. */
+Pep669Record *pep669_record_alloc(void);
+
+static inline Pep669Record *
+pep669_record_get(void)
+{
+    Pep669Record *rec = pep669_thread.record_cache;
+    if (PEP669_LIKELY(rec != NULL)) {
+        pep669_thread.record_cache = rec->prev;
+        pep669_thread.record_cached--;
+        return rec;
+    }
+    return pep669_record_alloc();
+}
+
+static inline void
+pep669_record_put(Pep669Record *rec)
+{
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    if (pep669_thread.record_cached < PEP669_RECORD_CACHE) {
+        rec->prev = pep669_thread.record_cache;
+        pep669_thread.record_cache = rec;
+        pep669_thread.record_cached++;
+        return;
+    }
+#endif
+    PyMem_RawFree(rec);
+}
+
 #endif
