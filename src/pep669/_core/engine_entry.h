@@ -20,14 +20,6 @@ PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
                             int throwflag, PyCodeObject *co,
                             Pep669CodeData *cd);
 
-/* The hook's fast path for a fresh run (throwflag off) of code `co`
- * (its data `cd`) for which pep669_frame_idle said PEP669_IDLE_BARE, on a
- * thread as it asks: the run is bare (the frame starts on the clone's
- * entry stub with no record: trampoline.h, pep669_trace_push_bare), or
- * pep669_frame_eval decides where the clone cannot serve it. */
-PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
-                                 PyCodeObject *co, Pep669CodeData *cd);
-
 /* The hook's fast path (backend/hook.c.h), before pep669_frame_eval: a
  * run of code `co` (its data `cd`, or NULL) that wants nothing of the
  * hook, as pep669_frame_eval's "full speed" decides it (frame_begin,
@@ -43,11 +35,6 @@ PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
  * trampoline with no record (pep669_trace gives the RAISE); 0 when unsure
  * (stale stamps: pep669_frame_eval decides). */
 #define PEP669_IDLE_EXC 2
-/* PEP669_IDLE_BARE: the code's runs can be bare (codedata.h, bare_version:
- * its events all on its line clone's probes), where the thread has no
- * trace function, no profiler and no record holding pep669's filters
- * (pep669_frame_exc_quiet); the hook then calls pep669_frame_eval_bare. */
-#define PEP669_IDLE_BARE 3
 static inline int
 pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -69,12 +56,6 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
         }
     }
     if (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) {
-        if (cd != NULL && cd->bare_version == pep669_registry.version &&
-            cd->bare_epoch == cd->done_epoch) {
-            /* (stamped by a bare run of the code's: its events are still
-             * all on its line clone's probes, the done cache the same) */
-            return PEP669_IDLE_BARE;
-        }
         return (cd != NULL && cd->exc_plain == 1 &&
                 !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS) &
                   ~PEP669_EXC_EVENTS)) ? PEP669_IDLE_EXC : 0;

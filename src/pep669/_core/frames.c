@@ -785,44 +785,15 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     return result;
 }
 
-PyObject *
-pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
-                       PyCodeObject *co, Pep669CodeData *cd)
-{
-    /* (the code's bare stamp is current: pep669_frame_idle) */
-    PEP669_ASSERT(cd->bare_version == pep669_registry.version &&
-                  cd->done_known && co == pep669_backend_frame_code(frame));
-    Pep669Clone *cl = cd->clone;
-    if (cl == NULL || cl->retired ||
-        !pep669_backend_frame_fits(frame, cl->code)) {
-        return pep669_frame_eval(ts, frame, 0, co, cd);
-    }
-    Pep669Record *rec = pep669_record_get();
-    if (rec == NULL) {
-        return NULL;
-    }
-    rec->hook_code = co;
-    rec->hook_throwflag = 0;
-    pep669_trace_push_bare(rec, frame, co, cd, cl,
-                           pep669_code_data_events(cd) & ~cd->done);
-    PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
-    if (PEP669_LIKELY(pep669_registry_tstate == ts && !rec->entry &&
-                      rec->hook_quiet == 3)) {
-        /* (frame_end's first steps, for the common end: the stub ran,
-         * no record was made) */
-        if (pep669_trace_leave_bare(ts, rec, result)) {
-            PEP669_ASSERT(record_released(rec));
-            pep669_record_put(rec);
-            return result;
-        }
-        /* (its record made: the end of a quiet run's decides) */
-    }
-    return frame_end(ts, frame, rec, result);
-}
-
-PyObject *
-pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
-                  PyCodeObject *co, Pep669CodeData *cd)
+/* The hook's body but for bare runs: frame_begin, the run, frame_end
+ * (inline in pep669_frame_eval, whose C frame is the one under the
+ * frame's run). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
+frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+               PyCodeObject *co, Pep669CodeData *cd)
 {
     Pep669Record *rec = frame_begin(ts, frame, throwflag, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
@@ -834,4 +805,87 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
     return frame_end(ts, frame, rec, result);
+}
+
+/* The end of a bare run: frame_end's first steps for the common end (the
+ * stub ran, no record was made), else frame_end.  (Out of line: the C
+ * frame under the run keeps the least.) */
+static PEP669_NOINLINE PyObject *
+frame_end_bare(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+               PyObject *result)
+{
+    if (PEP669_LIKELY(pep669_registry_tstate == ts && !rec->entry &&
+                      rec->hook_quiet == 3) &&
+        pep669_trace_leave_bare(ts, rec, result)) {
+        PEP669_ASSERT(record_released(rec));
+        pep669_record_put(rec);
+        return result;
+    }
+    /* (its record made, or to be made: the end of a quiet run's
+     * decides) */
+    return frame_end(ts, frame, rec, result);
+}
+
+/* A bare run's start: its block set up and pushed, the clone's code in
+ * the frame (pep669_trace_push_bare); FRAME_PASS(0) where the thread or
+ * the clone does not allow it; NULL with an exception set.  (Out of line,
+ * as frame_begin.) */
+static PEP669_NOINLINE Pep669Record *
+bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+           Pep669CodeData *cd)
+{
+    Pep669Clone *cl = cd->clone;
+    pep669_backend_trace_check(ts);
+    if (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL ||
+        !pep669_frame_exc_quiet() || cl == NULL || cl->retired ||
+        !pep669_backend_frame_fits(frame, cl->code)) {
+        return FRAME_PASS(0);
+    }
+    PEP669_ASSERT(cd->done_known && co == pep669_backend_frame_code(frame));
+    Pep669Record *rec = pep669_record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    pep669_trace_push_bare(rec, frame, co, cd, cl,
+                           pep669_code_data_events(cd) & ~cd->done);
+    return rec;
+}
+
+/* A fresh run of code `co` (its data `cd`, as the hook's fast path found
+ * them) whose bare stamp is current (codedata.h, bare_version: its events
+ * are still all on its line clone's probes, the done cache the same): a
+ * bare run (trampoline.h) if bare_begin allows (the quiet path's
+ * conditions that can have changed since the stamp: no trace function,
+ * no profiler, no record holding pep669's filters, the clone not
+ * retired, the frame big enough), else the
+ * hook's general way (with no code given: frame_begin looks it up, and
+ * tries no bare run again). */
+static PEP669_NOINLINE PyObject *
+frame_eval_bare(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                Pep669CodeData *cd)
+{
+    Pep669Record *rec = bare_begin(ts, frame, co, cd);
+    if (rec == FRAME_PASS(0)) {
+        return pep669_frame_eval(ts, frame, 0, NULL, NULL);
+    }
+    if (rec == NULL) {
+        return NULL;
+    }
+    PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
+    return frame_end_bare(ts, frame, rec, result);
+}
+
+PyObject *
+pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+                  PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && !throwflag &&
+        cd->bare_version == pep669_registry.version &&
+        cd->bare_epoch == cd->done_epoch && cd->done_known) {
+        /* (co is the frame's own code, as the fast path found it) */
+        return frame_eval_bare(ts, frame, co, cd);
+    }
+    return frame_eval_run(ts, frame, throwflag, co, cd);
 }

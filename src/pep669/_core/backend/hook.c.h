@@ -145,7 +145,6 @@ static inline int trampoline_light(PyThreadState *ts);
  * or repair (pep669_backend_trace_active, pep669_backend_trace_check),
  * or for code that can give only RAISE (PEP669_IDLE_EXC) the LIGHT one it
  * needs and nothing else to do: exactly when pep669_frame_eval would run the frame untouched, decided
- * (1; PEP669_IDLE_BARE: a run that can be bare, pep669_frame_eval_bare)
  * in a few loads and compares, the frame run with a tail call.  If not,
  * *cop and *cdp: the frame's own code and its data for
  * pep669_frame_eval (*cop NULL: not known here). */
@@ -177,12 +176,6 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     *cop = co;
     *cdp = cd;
     int idle = pep669_frame_idle(co, cd);
-    if (idle == PEP669_IDLE_BARE) {
-        /* (no trace function at all: no legacy tracer either) */
-        return trampoline_absent(ts) && ts->c_tracefunc == NULL &&
-                       ts->c_profilefunc == NULL && pep669_frame_exc_quiet()
-                   ? PEP669_IDLE_BARE : 0;
-    }
     return idle == PEP669_IDLE_EXC
         ? trampoline_light(ts) && pep669_frame_exc_quiet()
         : idle && trampoline_absent(ts);
@@ -218,12 +211,8 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 #ifndef PEP669_DEBUG
     PyCodeObject *co;
     Pep669CodeData *cd;
-    int pass = hook_pass(ts, frame, &co, &cd);
-    if (pass == 1) {
+    if (hook_pass(ts, frame, &co, &cd)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
-    }
-    if (pass == PEP669_IDLE_BARE && !throwflag) {
-        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
 #else
