@@ -198,7 +198,8 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     Pep669CodeData *cd;
     int loc = site->loc;
     if (rec == NULL || rec->clone != cl) {
-        /* (no frame of ours runs clones without its record) */
+        /* (no frame of ours runs clones without its record, or a bare
+         * run's block, whose record is made above) */
         pep669_clone_retire(cl);
         return 0;
     }

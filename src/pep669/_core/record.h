@@ -33,7 +33,9 @@ struct Pep669Clone;
 
 /* What the trampoline knows of one run of a frame.  Frames run through
  * the eval-frame hook have one (a heap block of the thread's record
- * cache, frames.c), linked per thread (pep669_thread.record_top); the one
+ * cache, thread_state.h), linked per thread (pep669_thread.record_top;
+ * a bare run's block, in pep669_thread.bare_top, becomes one when needed:
+ * trampoline.h); the one
  * frame that runs traced without having come through the hook (it was
  * running when events were switched on) uses the thread's unhooked slot
  * instead.

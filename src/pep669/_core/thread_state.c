@@ -152,7 +152,9 @@ record_key_make(void)
 PEP669_NOINLINE Pep669Record *
 pep669_record_alloc(void)
 {
-    Pep669Record *rec = PyMem_RawMalloc(sizeof(Pep669Record));
+    /* (zeroed: a bare run sets only some fields, and a block back in the
+     * cache has the others as released, frames.c's record_released) */
+    Pep669Record *rec = PyMem_RawCalloc(1, sizeof(Pep669Record));
     if (rec == NULL) {
         PyErr_NoMemory();
         return NULL;
