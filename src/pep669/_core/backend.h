@@ -519,6 +519,11 @@ typedef struct {
  * `test` (a clone's entry stub's truth test, Pep669Entry), moved to the
  * last instruction before `resume`; else NULL, nothing done. */
 Pep669Frame *pep669_backend_entry_frame(int test, int resume);
+/* The same for `frame` (a bare run's, trampoline.h): if its last
+ * instruction is at `test`, it is moved as above and gets `own` as its
+ * code (1); else 0, nothing done. */
+int pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
+                               PyCodeObject *own);
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
  * the evaluator under our eval-frame hook is the interpreter's own (an

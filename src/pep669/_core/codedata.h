@@ -161,6 +161,13 @@ typedef struct Pep669CodeData {
     uint64_t probe_refused_version;
     uint64_t probe_refused_disables;
     uint64_t probe_off_version;
+    /* A run of the code can be bare (pep669_trace_push_bare: its events
+     * all on its line clone's probes, the clone with an entry stub) while
+     * the registry's version is bare_version and the done cache's epoch
+     * bare_epoch, and the clone is not retired: the hook's fast path
+     * (pep669_frame_idle) reads it; set by the quiet path's first bare
+     * run. */
+    uint64_t bare_version;
     /* How many handlers of the code ran untraced from their entry (a
      * count for the tests: pep669._core._probe_state). */
     Py_ssize_t untraced_handlers;
@@ -186,6 +193,7 @@ typedef struct Pep669CodeData {
      * have no location at all): they need no tracing. */
     uint32_t done;
     uint32_t done_epoch;
+    uint32_t bare_epoch;                   /* (see bare_version) */
     /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
      * BRANCH_LEFT/RIGHT) whose only locations left are reachable only
      * through an exception handler: the frame needs them only once it

@@ -20,11 +20,6 @@
 #include "trampoline.h"
 #include "suspended.h"
 
-#if defined(__unix__) || defined(__APPLE__)
-#  include <pthread.h>
-#  define PEP669_HAVE_PTHREAD_KEY 1
-#endif
-
 /* 3.12 brings the code of every frame on every thread's stack up to date
  * with each change of the event sets (instrument_all_executing_code_objects):
  * refresh their code data, which forgets the DISABLEs of tools that lost an
@@ -420,78 +415,14 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return result;
 }
 
-/* The records of the frame runs under way (see Pep669Record) live in heap
- * blocks, a few of them cached per thread, not in the hook's C frame:
- * the hook stays on the C stack for as long as the frame runs, under
- * every frame it calls, and what it keeps there is what monitoring costs
- * in reach (see "Depth" in docs/differences.md). */
-#define RECORD_CACHE 32
-/* (the cache: pep669_thread.record_cache, record_cached) */
-#define record_cache (pep669_thread.record_cache)
-#define record_cached (pep669_thread.record_cached)
-
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-static pthread_key_t record_key;
-static pthread_once_t record_key_once = PTHREAD_ONCE_INIT;
-static int record_key_ok = 0;
-
-/* At the exit of a thread that used records: free its cache. */
-static void
-record_cache_free(void *Py_UNUSED(unused))
-{
-    while (record_cache != NULL) {
-        Pep669Record *rec = record_cache;
-        record_cache = rec->prev;
-        PyMem_RawFree(rec);
-    }
-    record_cached = 0;
-}
-
-static void
-record_key_make(void)
-{
-    record_key_ok = pthread_key_create(&record_key, record_cache_free) == 0;
-}
-#endif
-
-static PEP669_NOINLINE Pep669Record *
-record_alloc(void)
-{
-    Pep669Record *rec = PyMem_RawMalloc(sizeof(Pep669Record));
-    if (rec == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-    /* (the cache is kept only on threads that will free it) */
-    if (!pep669_thread.record_keyed) {
-        pthread_once(&record_key_once, record_key_make);
-        pep669_thread.record_keyed = record_key_ok &&
-            pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
-    }
-#endif
-    return rec;
-}
-
-static inline Pep669Record *
-record_get(void)
-{
-    Pep669Record *rec = record_cache;
-    if (PEP669_LIKELY(rec != NULL)) {
-        record_cache = rec->prev;
-        record_cached--;
-        return rec;
-    }
-    return record_alloc();
-}
-
 #ifdef PEP669_DEBUG
 /* A record back in the cache after its run: popped, and holding no
  * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
 static inline int
 record_released(Pep669Record *rec)
 {
-    return rec != pep669_thread.record_top && rec->clone == NULL &&
+    return rec != pep669_thread.record_top &&
+           rec != pep669_thread.bare_top && rec->clone == NULL &&
            rec->call_callable == NULL && rec->call_arg0 == NULL &&
            rec->armed_exc == NULL && rec->outside == NULL &&
            rec->deferred_type == NULL && rec->deferred_value == NULL &&
@@ -499,20 +430,6 @@ record_released(Pep669Record *rec)
            !rec->swapped;
 }
 #endif
-
-static inline void
-record_put(Pep669Record *rec)
-{
-#if defined(PEP669_HAVE_PTHREAD_KEY)
-    if (record_cached < RECORD_CACHE) {
-        rec->prev = record_cache;
-        record_cache = rec;
-        record_cached++;
-        return;
-    }
-#endif
-    PyMem_RawFree(rec);
-}
 
 /* throw() or close() into a generator or coroutine suspended in `yield
  * from` / `await`: the exception reaches the frame there once its
@@ -649,7 +566,7 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     if (event < 0) {
         return FRAME_PASS(0);
     }
-    Pep669Record *rec = record_get();
+    Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
@@ -749,16 +666,18 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * no record (PEP669_IDLE_EXC). */
         return FRAME_PASS(throwflag);
     }
-    rec = record_get();
+    rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
     rec->hook_code = co;
     rec->hook_throwflag = throwflag;
     rec->hook_quiet = 0;
+    int quiet;
     if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
-        pep669_trace_enter_quiet(ts, rec, frame, co, cd, events)) {
-        rec->hook_quiet = 1;
+        (quiet = pep669_trace_enter_quiet(ts, rec, frame, co, cd,
+                                          events)) != 0) {
+        rec->hook_quiet = quiet;
         return rec;
     }
     event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
@@ -771,7 +690,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * finalizer) runs its frame here; 3.12 only marks it closed
          * (gen_close: FRAME_CREATED), so there is no event.  Nor for
          * closing one that waits outside every handler, as below. */
-        record_put(rec);
+        pep669_record_put(rec);
         return FRAME_PASS(throwflag);
     }
     int legacy = 0;
@@ -814,10 +733,16 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
+    if (rec->hook_quiet == 3 && pep669_trace_leave_bare(ts, rec, result)) {
+        /* (a bare run that needed no record) */
+        PEP669_ASSERT(record_released(rec));
+        pep669_record_put(rec);
+        return result;
+    }
     if (rec->hook_quiet == 1 && result != NULL &&
         pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));
-        record_put(rec);
+        pep669_record_put(rec);
         return result;
     }
     /* (the quiet path wants no frame event: no rethrow, it is not a
@@ -835,18 +760,24 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_trace_leave_frames(ts, rec)) {
         /* (the frames path: nothing to follow after the run either) */
         PEP669_ASSERT(record_released(rec));
-        record_put(rec);
+        pep669_record_put(rec);
         return result;
     }
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));
-    record_put(rec);
+    pep669_record_put(rec);
     return result;
 }
 
-PyObject *
-pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
-                  PyCodeObject *co, Pep669CodeData *cd)
+/* The hook's body but for bare runs: frame_begin, the run, frame_end
+ * (inline in pep669_frame_eval, whose C frame is the one under the
+ * frame's run). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
+frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+               PyCodeObject *co, Pep669CodeData *cd)
 {
     Pep669Record *rec = frame_begin(ts, frame, throwflag, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
@@ -858,4 +789,87 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
     return frame_end(ts, frame, rec, result);
+}
+
+/* The end of a bare run: frame_end's first steps for the common end (the
+ * stub ran, no record was made), else frame_end.  (Out of line: the C
+ * frame under the run keeps the least.) */
+static PEP669_NOINLINE PyObject *
+frame_end_bare(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+               PyObject *result)
+{
+    if (PEP669_LIKELY(pep669_registry_tstate == ts && !rec->entry &&
+                      rec->hook_quiet == 3) &&
+        pep669_trace_leave_bare(ts, rec, result)) {
+        PEP669_ASSERT(record_released(rec));
+        pep669_record_put(rec);
+        return result;
+    }
+    /* (its record made, or to be made: the end of a quiet run's
+     * decides) */
+    return frame_end(ts, frame, rec, result);
+}
+
+/* A bare run's start: its block set up and pushed, the clone's code in
+ * the frame (pep669_trace_push_bare); FRAME_PASS(0) where the thread or
+ * the clone does not allow it; NULL with an exception set.  (Out of line,
+ * as frame_begin.) */
+static PEP669_NOINLINE Pep669Record *
+bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+           Pep669CodeData *cd)
+{
+    Pep669Clone *cl = cd->clone;
+    pep669_backend_trace_check(ts);
+    if (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL ||
+        !pep669_frame_exc_quiet() || cl == NULL || cl->retired ||
+        !pep669_backend_frame_fits(frame, cl->code)) {
+        return FRAME_PASS(0);
+    }
+    PEP669_ASSERT(cd->done_known && co == pep669_backend_frame_code(frame));
+    Pep669Record *rec = pep669_record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    pep669_trace_push_bare(rec, frame, co, cd, cl,
+                           pep669_code_data_events(cd) & ~cd->done);
+    return rec;
+}
+
+/* A fresh run of code `co` (its data `cd`, as the hook's fast path found
+ * them) whose bare stamp is current (codedata.h, bare_version: its events
+ * are still all on its line clone's probes, the done cache the same): a
+ * bare run (trampoline.h) if bare_begin allows (the quiet path's
+ * conditions that can have changed since the stamp: no trace function,
+ * no profiler, no record holding pep669's filters, the clone not
+ * retired, the frame big enough), else the
+ * hook's general way (with no code given: frame_begin looks it up, and
+ * tries no bare run again). */
+static PEP669_NOINLINE PyObject *
+frame_eval_bare(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                Pep669CodeData *cd)
+{
+    Pep669Record *rec = bare_begin(ts, frame, co, cd);
+    if (rec == FRAME_PASS(0)) {
+        return pep669_frame_eval(ts, frame, 0, NULL, NULL);
+    }
+    if (rec == NULL) {
+        return NULL;
+    }
+    PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
+    return frame_end_bare(ts, frame, rec, result);
+}
+
+PyObject *
+pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+                  PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && !throwflag &&
+        cd->bare_version == pep669_registry.version &&
+        cd->bare_epoch == cd->done_epoch && cd->done_known) {
+        /* (co is the frame's own code, as the fast path found it) */
+        return frame_eval_bare(ts, frame, co, cd);
+    }
+    return frame_eval_run(ts, frame, throwflag, co, cd);
 }

@@ -738,6 +738,7 @@ settrace_wrapper(PyObject *self, PyObject *arg)
     if (pep669_registry.active_union != 0 &&
         !pep669_backend_suppressed(ts) &&
         (pep669_thread.record_top != NULL ||
+         pep669_thread.bare_top != NULL ||
          pep669_thread.unhooked.frame != NULL)) {
         pep669_trace_refresh(ts);
         if (PyErr_Occurred()) {

@@ -816,7 +816,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -837,6 +837,9 @@ pep669_probe_state(PyCodeObject *co)
         "entry", cl != NULL && cl->entry.test > 0 ? Py_True : Py_False,
         "entry_runs", cl != NULL ? cl->entry_runs : 0,
         "window_runs", cl != NULL ? cl->window_runs : 0,
+        /* runs started with no record, and those that got one */
+        "bare_runs", cl != NULL ? cl->bare_runs : 0,
+        "bare_records", cl != NULL ? cl->bare_records : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
         "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0,
         "released_callers", cd != NULL ? cd->released_callers : 0);

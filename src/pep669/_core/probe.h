@@ -59,6 +59,11 @@ typedef struct Pep669Clone {
     Pep669Entry entry;
     Py_ssize_t entry_runs;
     Py_ssize_t window_runs;
+    /* (for tests) runs started bare (no record: pep669_trace_push_bare),
+     * and those of them that got their record during the run
+     * (pep669_trace_bare_record) */
+    Py_ssize_t bare_runs;
+    Py_ssize_t bare_records;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new

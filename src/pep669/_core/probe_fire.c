@@ -193,11 +193,13 @@ static PEP669_NOINLINE int
 fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
                 Pep669Site *site)
 {
-    Pep669Record *rec = pep669_thread.record_top;
+    /* (a bare run's record is made here: its first event) */
+    Pep669Record *rec = pep669_hooked_record(frame);
     Pep669CodeData *cd;
     int loc = site->loc;
-    if (rec == NULL || rec->frame != frame || rec->clone != cl) {
-        /* (no frame of ours runs clones without its record) */
+    if (rec == NULL || rec->clone != cl) {
+        /* (no frame of ours runs clones without its record, or a bare
+         * run's block, whose record is made above) */
         pep669_clone_retire(cl);
         return 0;
     }
@@ -545,9 +547,24 @@ call_probe_bool(Pep669Probe *probe)
 static int
 entry_probe(Pep669Clone *cl)
 {
+    Pep669Record *rec = pep669_thread.bare_top;
+    if (rec != NULL && rec->entry && rec->clone == cl &&
+        pep669_backend_entry_leave(rec->frame, cl->entry.test,
+                                   cl->entry.resume, rec->code)) {
+        /* The innermost bare run (trampoline.h), at its stub's test: the
+         * same, with no record.  (A frame above it that runs no clone of
+         * its own cannot be at the test; one that does is a record's or a
+         * bare run's.) */
+        PEP669_ASSERT(rec->hook_quiet == 3 &&
+                      rec->frame == pep669_backend_current_frame(
+                                        PyThreadState_GET()));
+        rec->entry = 0;
+        cl->entry_runs++;
+        return 0;
+    }
     Pep669Frame *frame = pep669_backend_entry_frame(cl->entry.test,
                                                     cl->entry.resume);
-    Pep669Record *rec = pep669_thread.record_top;
+    rec = pep669_thread.record_top;
     if (frame != NULL && rec != NULL && rec->entry && rec->frame == frame) {
         /* (its clone, and the frame's code still the clone's) */
         PEP669_ASSERT(rec->clone == cl && !rec->window && !rec->swapped &&
@@ -568,10 +585,31 @@ entry_probe(Pep669Clone *cl)
  * last instruction the stub's jump.  The callbacks see the frame's own
  * code, at the location; then the frame goes on in the clone, at the stub
  * (or at the location, where a callback's exception is raised). */
+static PEP669_NOINLINE int probe_bool_slow(Pep669Probe *probe);
+
 static int
 probe_bool(PyObject *self)
 {
     Pep669Probe *probe = (Pep669Probe *)self;
+    Pep669Clone *cl = probe->clone;
+    Pep669Record *b = pep669_thread.bare_top;
+    if (b != NULL && b->entry && b->clone == cl && cl != NULL &&
+        probe->site < 0 &&
+        pep669_backend_entry_leave(b->frame, cl->entry.test,
+                                   cl->entry.resume, b->code)) {
+        /* (entry_probe's first case, the common one: here, so that the
+         * test costs the fewest instructions) */
+        PEP669_ASSERT(b->hook_quiet == 3 && cl->entry.test > 0);
+        b->entry = 0;
+        cl->entry_runs++;
+        return 0;
+    }
+    return probe_bool_slow(probe);
+}
+
+static PEP669_NOINLINE int
+probe_bool_slow(Pep669Probe *probe)
+{
     Pep669Clone *cl = probe->clone;
     if (cl != NULL && cl->entry.test > 0 && probe->site < 0) {
         /* (3.8-3.10: only an entry stub truth-tests a probe there) */
@@ -627,6 +665,13 @@ pep669_probe_frame_mechanism(PyObject *frame)
             probed && rec->calls_covered  ? "call probes"
             : probed && rec->line_covered ? "line probes"
                                           : "hook");
+    }
+    for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
+        if (b->frame == fr) {
+            /* (a bare run: its line clone's probes, no record) */
+            return PyUnicode_FromString(b->clone->retired ? "hook"
+                                                          : "line probes");
+        }
     }
     Py_RETURN_NONE;
 }

@@ -33,7 +33,9 @@ struct Pep669Clone;
 
 /* What the trampoline knows of one run of a frame.  Frames run through
  * the eval-frame hook have one (a heap block of the thread's record
- * cache, frames.c), linked per thread (pep669_thread.record_top); the one
+ * cache, thread_state.h), linked per thread (pep669_thread.record_top;
+ * a bare run's block, in pep669_thread.bare_top, becomes one when needed:
+ * trampoline.h); the one
  * frame that runs traced without having come through the hook (it was
  * running when events were switched on) uses the thread's unhooked slot
  * instead.
@@ -50,7 +52,8 @@ typedef struct Pep669Record {
          * (frames.c: kept here, not in the hook's C frame): the code it
          * started with (borrowed: the frame holds it), the throwflag to
          * run it with, and whether it runs "quiet"
-         * (pep669_trace_enter_quiet). */
+         * (pep669_trace_enter_quiet: 1; the frames path: 2; 3: a bare
+         * run on a line clone, no record yet: pep669_trace_push_bare). */
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
@@ -63,6 +66,10 @@ typedef struct Pep669Record {
         int transit;
         /* (the quiet path) the registry's version when the run started */
         uint64_t quiet_entry;
+        /* (a bare run, hook_quiet 3: pep669_trace_push_bare) the innermost
+         * record when the run started; `prev` links the bare runs
+         * (pep669_thread.bare_top), not the records. */
+        struct Pep669Record *below;
     };
     /* -- line and jump state -- */
     struct {

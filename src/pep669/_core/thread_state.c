@@ -44,7 +44,8 @@ static const Pep669ThreadState fresh = {
 static int
 is_fresh(const Pep669ThreadState *st)
 {
-    return st->record_top == NULL && st->unhooked.frame == NULL &&
+    return st->record_top == NULL && st->bare_top == NULL &&
+           st->unhooked.frame == NULL &&
            st->unhooked_exc == NULL && st->what_event == -1 &&
            st->trampoline.legacy_func == NULL &&
            st->trampoline.light_mode == 0;
@@ -119,4 +120,52 @@ pep669_thread_forget(PyInterpreterState *interp)
             link = &p->next;
         }
     }
+}
+
+/* ---- the record cache (thread_state.h) ---- */
+
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+#  include <pthread.h>
+static pthread_key_t record_key;
+static pthread_once_t record_key_once = PTHREAD_ONCE_INIT;
+static int record_key_ok = 0;
+
+/* At the exit of a thread that used records: free its cache. */
+static void
+record_cache_free(void *Py_UNUSED(unused))
+{
+    while (pep669_thread.record_cache != NULL) {
+        Pep669Record *rec = pep669_thread.record_cache;
+        pep669_thread.record_cache = rec->prev;
+        PyMem_RawFree(rec);
+    }
+    pep669_thread.record_cached = 0;
+}
+
+static void
+record_key_make(void)
+{
+    record_key_ok = pthread_key_create(&record_key, record_cache_free) == 0;
+}
+#endif
+
+PEP669_NOINLINE Pep669Record *
+pep669_record_alloc(void)
+{
+    /* (zeroed: a bare run sets only some fields, and a block back in the
+     * cache has the others as released, frames.c's record_released) */
+    Pep669Record *rec = PyMem_RawCalloc(1, sizeof(Pep669Record));
+    if (rec == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    /* (the cache is kept only on threads that will free it) */
+    if (!pep669_thread.record_keyed) {
+        pthread_once(&record_key_once, record_key_make);
+        pep669_thread.record_keyed = record_key_ok &&
+            pthread_setspecific(record_key, (void *)1) == 0 ? 1 : -1;
+    }
+#endif
+    return rec;
 }

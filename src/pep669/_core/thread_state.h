@@ -24,6 +24,10 @@ typedef struct Pep669ThreadState {
     /* The innermost record of a frame run through the hook (linked by
      * prev), or NULL. */
     Pep669Record *record_top;
+    /* The innermost bare run (a run on a line clone's entry stub with no
+     * record yet: trampoline.h, pep669_trace_push_bare), linked by prev,
+     * or NULL. */
+    Pep669Record *bare_top;
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */
     int what_event;
@@ -87,13 +91,45 @@ void pep669_thread_switch(PyThreadState *from, PyThreadState *to);
  * dropped. */
 void pep669_thread_forget(PyInterpreterState *interp);
 
-/* The record of `frame` if it is the innermost frame run through the hook,
- * else NULL. */
+/* ---- the record cache ----
+ * The records of the frame runs under way (see Pep669Record) live in heap
+ * blocks, a few of them cached per thread, not in the hook's C frame:
+ * the hook stays on the C stack for as long as the frame runs, under
+ * every frame it calls, and what it keeps there is what monitoring costs
+ * in reach (see "Depth" in docs/differences.md).  (frames.c takes and
+ * gives them back around each run.) */
+#define PEP669_RECORD_CACHE 32
+#if defined(__unix__) || defined(__APPLE__)
+#  define PEP669_HAVE_PTHREAD_KEY 1
+#endif
+
+/* A new block (the cache is empty), or NULL with an exception set. */
+Pep669Record *pep669_record_alloc(void);
+
 static inline Pep669Record *
-pep669_hooked_record(Pep669Frame *frame)
+pep669_record_get(void)
 {
-    Pep669Record *top = pep669_thread.record_top;
-    return (top != NULL && top->frame == frame) ? top : NULL;
+    Pep669Record *rec = pep669_thread.record_cache;
+    if (PEP669_LIKELY(rec != NULL)) {
+        pep669_thread.record_cache = rec->prev;
+        pep669_thread.record_cached--;
+        return rec;
+    }
+    return pep669_record_alloc();
+}
+
+static inline void
+pep669_record_put(Pep669Record *rec)
+{
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    if (pep669_thread.record_cached < PEP669_RECORD_CACHE) {
+        rec->prev = pep669_thread.record_cache;
+        pep669_thread.record_cache = rec;
+        pep669_thread.record_cached++;
+        return;
+    }
+#endif
+    PyMem_RawFree(rec);
 }
 
 #endif

@@ -103,6 +103,30 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->swapped = 0;
 }
 
+Pep669Record *
+pep669_trace_bare_record(Pep669Record *b)
+{
+    PEP669_ASSERT(b->hook_quiet == 3 && b == pep669_thread.bare_top &&
+                  b->below == pep669_thread.record_top);
+    Pep669Clone *cl = b->clone;
+    int entry = b->entry;
+    pep669_thread.bare_top = b->prev;
+    /* (as trampoline_quiet.c's push_quiet and enter_quiet_lines: the
+     * events cached at the start stay, with their stamps) */
+    init_record(b, b->frame, b->code, b->cd);
+    b->was_traced = 0;
+    b->last_line = -1;
+    b->clone = cl;
+    b->line_covered = 1;
+    b->covered_bits = b->events_cached & PEP669_PROBED_EVENTS;
+    b->entry = entry;
+    b->hook_quiet = 1;
+    cl->bare_records++;
+    b->prev = pep669_thread.record_top;
+    pep669_thread.record_top = b;
+    return b;
+}
+
 static void
 clear_record(Pep669Record *rec)
 {

@@ -8,6 +8,102 @@
 #include "engine_entry.h"
 #include "probe.h"
 
+/* ---- bare runs ---- */
+
+/* A bare run: a fresh run of code whose events left (LINE, the branch
+ * events, JUMP) all stand on its line clone's probes, the clone with an
+ * entry stub (3.8-3.10), on a thread with no trace function, no profiler
+ * and no record holding pep669's filters (the quiet path's conditions,
+ * trampoline_quiet.c, enter_quiet_lines).  The hook swaps in the clone's
+ * code and the run has no record: a block of the record cache holds only
+ * what the run's end and a record made later need (frame, code, data,
+ * clone, entry, the version and events at its start, the innermost record
+ * then: `below`), linked by prev in pep669_thread.bare_top.  The entry
+ * stub puts the frame's own code back (probe_fire.c, entry_probe); when
+ * anything needs the frame's record (a probe firing, a callee's end that
+ * is not quiet, a refresh, the trampoline's walks) it is made then, as
+ * pep669_trace_enter_quiet would have made it at the start
+ * (pep669_trace_bare_record, through pep669_hooked_record); the run's end
+ * with nothing changed pops the block (frames.c, frame_end). */
+static inline void
+pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
+                       PyCodeObject *co, Pep669CodeData *cd,
+                       Pep669Clone *cl, uint32_t events)
+{
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->clone = cl;
+    pep669_clone_incref(cl);
+    cl->quiet_runs++;
+    cl->bare_runs++;
+    rec->entry = 1;
+    /* (a block of the record cache has window and swapped off:
+     * record_released, frames.c) */
+    rec->window = 0;
+    rec->swapped = 0;
+    rec->hook_quiet = 3;
+    rec->quiet_entry = pep669_registry.version;
+    rec->events_cached = events;
+    rec->events_version = pep669_registry.version;
+    rec->events_epoch = cd->done_epoch;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+    pep669_backend_frame_set_code(frame, cl->code);
+}
+
+/* The record of the bare run `b` (the innermost, no record above it): as
+ * pep669_trace_enter_quiet would have made it at the run's start (its
+ * entry stub run or not), pushed; the block leaves the bare runs. */
+Pep669Record *pep669_trace_bare_record(Pep669Record *b);
+
+/* The record of `frame` if it is the innermost frame run through the
+ * hook, else NULL; a bare run's is made now. */
+static inline Pep669Record *
+pep669_hooked_record(Pep669Frame *frame)
+{
+    Pep669Record *top = pep669_thread.record_top;
+    if (top != NULL && top->frame == frame) {
+        return top;
+    }
+    Pep669Record *b = pep669_thread.bare_top;
+    if (PEP669_UNLIKELY(b != NULL) && b->frame == frame && b->below == top) {
+        return pep669_trace_bare_record(b);
+    }
+    return NULL;
+}
+
+/* The end of a bare run (after pep669_trace_ran: the frame's own code is
+ * back), that got no record: 1 if nothing happened that its caller must
+ * follow (the block is popped, the clone let go); else 0, its record made,
+ * and the end of a quiet run decides. */
+static inline int
+pep669_trace_leave_bare(PyThreadState *ts, Pep669Record *rec,
+                        PyObject *result)
+{
+    /* (bare runs pair: the one ending is the innermost, records above it
+     * popped) */
+    PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                  rec->below == pep669_thread.record_top && !rec->entry);
+    if (PEP669_LIKELY(result != NULL &&
+                      rec->quiet_entry == pep669_registry.version &&
+                      !rec->clone->retired && ts->c_tracefunc == NULL)) {
+        pep669_thread.bare_top = rec->prev;
+        Pep669Clone *cl = rec->clone;
+        rec->clone = NULL;
+        if (PEP669_LIKELY(cl->refs > 1)) {
+            cl->refs--;
+        }
+        else {
+            pep669_clone_decref(cl);
+        }
+        return 1;
+    }
+    (void)pep669_trace_bare_record(rec);
+    return 0;
+}
+
 /* ---- around one run of a frame (frames.c) ---- */
 
 /* Hook side: around one run of a frame (fresh: it has not run yet).
@@ -81,7 +177,8 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
  * throwflag off) whose code wants of the trampoline only CALL (on call
  * probes) and exception events, with the thread's trampoline already as
  * that needs it (not installed, or LIGHT).  1: its record is set up and
- * pushed, the frame ready to run (no frame events are wanted); 0: nothing
+ * pushed, the frame ready to run (no frame events are wanted); 3: the
+ * same as a bare run (pep669_trace_push_bare, a line clone's); 0: nothing
  * done, the general path (pep669_trace_enter) must run it.  `events` as
  * the hook computed them. */
 int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,

@@ -31,7 +31,8 @@ push_quiet(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
  * stand in, nothing else is wanted: no trampoline after the window),
  * without its lookups; the window is closed at the frame's first trace
  * event by pep669_trace_end_window_quiet.  1: the record is set up and
- * pushed; 0: nothing done. */
+ * pushed; 3: a bare run (an entry stub puts the code back, no record:
+ * pep669_trace_push_bare); 0: nothing done. */
 static int
 enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                   PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
@@ -51,6 +52,16 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         !pep669_backend_frame_fits(frame, cl->code)) {
         return 0;
     }
+    if (cl->entry.test > 0 && !pep669_backend_clone_for_run()) {
+        /* (3.8-3.10) Its entry stub puts the code back: a bare run, with
+         * no record unless something needs it (trampoline.h); the code's
+         * next runs can be bare from the hook's fast path while nothing
+         * of the above changes (codedata.h, bare_version). */
+        pep669_trace_push_bare(rec, frame, co, cd, cl, events);
+        cd->bare_version = version;
+        cd->bare_epoch = cd->done_epoch;
+        return 3;
+    }
     pep669_clone_incref(cl);
     cl->quiet_runs++;
     push_quiet(rec, frame, co, cd, events, version, 0);
@@ -61,11 +72,6 @@ enter_quiet_lines(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     if (pep669_backend_clone_for_run()) {
         /* (3.11) The frame runs the clone for the whole run. */
         rec->swapped = 1;
-        return 1;
-    }
-    if (cl->entry.test > 0) {
-        /* (3.8-3.10) Its entry stub puts the code back: no trace call. */
-        rec->entry = 1;
         return 1;
     }
     /* The window, as pep669_trace_enter opens it; where its first event

@@ -72,6 +72,19 @@ pep669_backend_entry_frame(int test, int resume)
     return (Pep669Frame *)f;
 }
 
+int
+pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
+                           PyCodeObject *own)
+{
+    PyFrameObject *f = FRAME(frame);
+    if (PEP669_LASTI(f) != test) {
+        return 0;
+    }
+    PEP669_SET_LASTI(f, resume - (int)sizeof(_Py_CODEUNIT));
+    f->f_code = own;
+    return 1;
+}
+
 void
 pep669_backend_frame_set_lasti(Pep669Frame *frame, int offset)
 {

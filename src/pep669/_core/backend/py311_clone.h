@@ -348,6 +348,18 @@ pep669_backend_entry_frame(int test, int resume)
     return NULL;
 }
 
+int
+pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
+                           PyCodeObject *own)
+{
+    /* (no entry stubs here) */
+    (void)frame;
+    (void)test;
+    (void)resume;
+    (void)own;
+    return 0;
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n, Pep669Entry *entry)
