@@ -64,10 +64,13 @@ typedef struct Pep669ThreadState {
          * tracer or profiler that pep669 has reported to them already
          * (3.12's order, trampoline.c.h's pep669_backend_legacy_drop):
          * `what` in `frame`, and the functions stood in for (`trace`,
-         * `profile`), or the trampoline's forward to drop (`tramp`). */
+         * `profile`), or the trampoline's forward to drop (`tramp`); a
+         * 'c_call' only for the function pep669 reported (`c_def`, the
+         * method table entry, and `c_self`; NULL: any). */
         struct {
             Py_tracefunc trace, profile;
             void *frame, *tramp;
+            const void *c_def, *c_self;
             int what;
         } drop;
     } trampoline;

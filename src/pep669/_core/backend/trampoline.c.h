@@ -508,8 +508,31 @@ pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
 #if PEP669_TRACING_WHAT
     ts->tracing_what = old_what;
 #endif
+    /* The interpreter's own 'c_call' of this call reports the same
+     * function (a descriptor bound again: the same table entry and self);
+     * where it makes none (a descriptor called with keyword arguments
+     * only, whose first argument 3.12 binds) the drop must not take a
+     * later call's. */
+    legacy_drop.c_def = PyCFunction_Check(func)
+        ? (const void *)((PyCFunctionObject *)func)->m_ml : NULL;
+    legacy_drop.c_self = PyCFunction_Check(func)
+        ? (const void *)PyCFunction_GET_SELF(func) : NULL;
     Py_DECREF(func);
     return err < 0 ? -1 : 1;
+}
+
+/* Whether `arg`, the function of a 'c_call', is the one pep669 reported
+ * (pep669_backend_legacy_c_call). */
+static int
+drop_c_call_matches(PyObject *arg)
+{
+    if (legacy_drop.c_def == NULL) {
+        return 1;
+    }
+    return arg != NULL && PyCFunction_Check(arg) &&
+           (const void *)((PyCFunctionObject *)arg)->m_ml ==
+               legacy_drop.c_def &&
+           (const void *)PyCFunction_GET_SELF(arg) == legacy_drop.c_self;
 }
 
 static int
@@ -532,7 +555,8 @@ drop_profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     Py_tracefunc real = legacy_drop.profile;
     legacy_drop.profile = NULL;
     ts->c_profilefunc = real;
-    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame) {
+    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame &&
+        (what != PyTrace_C_CALL || drop_c_call_matches(arg))) {
         return 0;
     }
     return real(obj, frame, what, arg);
@@ -560,6 +584,9 @@ pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
     }
     legacy_drop.frame = f;
     legacy_drop.what = what;
+    if (what != PyTrace_C_CALL) {
+        legacy_drop.c_def = legacy_drop.c_self = NULL;
+    }
     if (what == PyTrace_CALL && ts->c_tracefunc != NULL) {
         if (ts->c_tracefunc == trampoline) {
             legacy_drop.tramp = legacy_func != NULL ? (void *)f : NULL;
