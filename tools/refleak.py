@@ -2,6 +2,7 @@
 
     python3.11-dbg tools/build_ext.py
     python3.11-dbg tools/refleak.py [-k PATTERN] [--runs 8] [--warmup 3]
+                                    [--settle 2]
 
 Each test of ``discover -s tests -t .`` runs --runs times in this process,
 on a fresh suite and result each time (so class and module fixtures run
@@ -13,6 +14,10 @@ caches and are ignored; over the remaining runs a test leaks if
   is above --threshold (a leak that shows only every other run), or
 - the number of allocated memory blocks grew after every one of them
   (memory held by C structures rather than by objects).
+
+A test whose first --settle runs after the warm-up grew neither count is
+clean and stops there (most tests: 5 runs instead of 8); one growth sends
+it on to all --runs runs, judged as above.
 
 A growth seen in some runs only, below the threshold, is noise (a cache
 filled late, a free list) and is tolerated, as pythoncapi-compat and
@@ -101,16 +106,29 @@ def counts():
     return sys.gettotalrefcount(), sys.getallocatedblocks()
 
 
-def check_test(test, runs, warmup, threshold):
-    """Run one test runs times: return (verdict, detail).
+def settled(refs, blocks, done, warmup):
+    """True if none of the runs after the warm-up, up to run done (not
+    included), grew the references or the memory blocks."""
+    return all(refs[i] <= refs[i - 1] and blocks[i] <= blocks[i - 1]
+               for i in range(warmup, done))
+
+
+def check_test(test, runs, warmup, threshold, settle=0):
+    """Run one test up to runs times: return (verdict, detail, runs made).
 
     verdict is "ok", "leak", "fail" (detail: headline and traceback) or
-    "skip".
+    "skip".  With settle > 0, a test whose first settle runs after the
+    warm-up grew neither count stops there, as clean: a leak grows the
+    counts on every run (or on enough of them to pass the threshold), and
+    a growth seen once sends the test on to all runs.
     """
     # C arrays filled in place: a list of the counts would itself add
     # objects and references on every run.
     refs, blocks = array.array("q", [0] * runs), array.array("q", [0] * runs)
     for run in range(runs):
+        if settle and run == warmup + settle and settled(
+                refs, blocks, run, warmup):
+            return "ok", "settled after %d runs" % run, run
         result = QuietResult()
         unittest.TestSuite([test]).run(result)
         problem, skipped = result.problem, result.skipped_reason
@@ -120,9 +138,9 @@ def check_test(test, runs, warmup, threshold):
             if run:
                 headline = "on repeat run %d of %d: %s" % (run + 1, runs,
                                                           headline)
-            return "fail", (headline, text)
+            return "fail", (headline, text), run + 1
         if skipped is not None:
-            return "skip", skipped
+            return "skip", skipped, run + 1
         re.purge()
         linecache.clearcache()
         refs[run], blocks[run] = counts()
@@ -135,8 +153,8 @@ def check_test(test, runs, warmup, threshold):
         reasons.append("memory blocks %s" % block_deltas)
     if reasons:
         return "leak", "grew by " + "; ".join(reasons) + (
-            " over runs %d-%d" % (warmup + 1, runs))
-    return "ok", "references %s, blocks %s" % (ref_deltas, block_deltas)
+            " over runs %d-%d" % (warmup + 1, runs)), runs
+    return "ok", "references %s, blocks %s" % (ref_deltas, block_deltas), runs
 
 
 def check_extension():
@@ -280,6 +298,10 @@ def main(argv=None):
                         help="only tests whose id contains this substring")
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--settle", type=int, default=2,
+                        help="stop a test as clean after this many runs past "
+                        "the warm-up that grew neither count (0: always "
+                        "make --runs runs)")
     parser.add_argument("--threshold", type=int, default=10,
                         help="total reference growth over the checked runs "
                         "that counts as a leak even if some runs showed none")
@@ -290,6 +312,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.warmup < 1 or args.runs < args.warmup + 2:
         parser.error("need --warmup >= 1 and --runs >= --warmup + 2")
+    if args.settle < 0 or (args.settle and args.settle < 2):
+        parser.error("--settle must be 0 or at least 2")
 
     if not hasattr(sys, "gettotalrefcount"):
         print("refleak: %s is not a Py_DEBUG build "
@@ -318,11 +342,12 @@ def main(argv=None):
     if out_of_process:
         print("refleak: %d tests that only run subprocesses not checked"
               % len(out_of_process))
-    checked, leaking, failing, skipped = 0, [], [], 0
+    checked, leaking, failing, skipped, made = 0, [], [], 0, 0
     start = time.time()
     for test in tests:
-        verdict, detail = check_test(test, args.runs, args.warmup,
-                                     args.threshold)
+        verdict, detail, count = check_test(test, args.runs, args.warmup,
+                                            args.threshold, args.settle)
+        made += count
         if verdict == "skip":
             skipped += 1
             continue
@@ -338,7 +363,8 @@ def main(argv=None):
                 print(text.rstrip(), flush=True)
         elif args.verbose:
             print("ok   %s: %s" % (test.id(), detail), flush=True)
-    print("refleak: %d skipped, %.0fs" % (skipped, time.time() - start))
+    print("refleak: %d skipped, %d test runs, %.0fs" % (
+        skipped, made, time.time() - start))
     if not checked:
         failing.append("(no tests)")
     print("refleak: %d tests checked, %d leaking, %d failing"

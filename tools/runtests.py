@@ -16,7 +16,10 @@ For each interpreter, one after the other:
 Then, when asked (all on by default when CI=true):
 
 - ``--refleak``: build against a Py_DEBUG interpreter (Debian's
-  python3.11-dbg) and run ``tools/refleak.py``: one entry;
+  python3.11-dbg) and run ``tools/refleak.py``: one entry.  It runs in
+  a thread beside the other steps from the start (one single-threaded
+  process that takes a third of a CI run; ``--serial`` runs it after
+  them);
 - ``--asan``: build with ``--asan`` in a scratch copy of the tree and run the
   suite under AddressSanitizer on the newest 3.11 and the newest 3.8-3.10
   (the two backend families) and the newest 3.12/3.13 (pep669._native):
@@ -47,6 +50,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import unittest
@@ -639,8 +643,9 @@ class Matrix(object):
 
     @property
     def refleak_timeout(self):
-        """Each test runs 8 times under Py_DEBUG: 547 tests took 442 s on
-        this 2-core machine while it was shared (200 s of CPU)."""
+        """Each test runs 5 to 8 times under Py_DEBUG (tools/refleak.py
+        --settle): 547 tests took 442 s at 8 runs on this 2-core machine
+        while it was shared (200 s of CPU)."""
         return self.args.timeout * 3
 
     def refleak(self):
@@ -935,8 +940,35 @@ class Matrix(object):
 
     # -- the whole matrix ---------------------------------------------------
 
+    def refleak_alongside(self):
+        """Start the refleak step in a thread of its own, beside the matrix
+        (it is one single-threaded process, most of a CI run's time); the
+        returned function waits for it and gives its entry."""
+        done = []
+
+        def step():
+            try:
+                done.append(self.refleak())
+            except Exception:       # a bug of this script: show it
+                entry = Entry("refleak")
+                self.extras.append(entry)
+                entry.problems.append(
+                    ("refleak", "runtests.py", traceback.format_exc()))
+                done.append(entry)
+        thread = threading.Thread(target=step, name="refleak", daemon=True)
+        thread.start()
+
+        def wait():
+            thread.join()
+            return done[0]
+        return wait
+
     def run(self):
         interpreters, missing = find_interpreters(self.args.python)
+        refleak_entry = None
+        if self.args.refleak:
+            refleak_entry = (self.refleak_alongside() if self.args.alongside
+                             else self.refleak)
         for spec in missing:
             self.say("runtests: no interpreter for %s, skipped" % spec)
         if not interpreters:
@@ -968,8 +1000,8 @@ class Matrix(object):
             self.report_failures(entry.name, entry)
         if self.args.dist:
             self.dist(interpreters)
-        if self.args.refleak:
-            entry = self.refleak()
+        if refleak_entry is not None:
+            entry = refleak_entry()
             self.report_failures(entry.name, entry)
         if self.args.asan:
             for interp in self.asan_interpreters(interpreters):
@@ -1064,6 +1096,9 @@ def main(argv=None):
                         default=ci, help="run tools/refleak.py on a "
                         "Py_DEBUG interpreter (default on when CI=true)")
     parser.add_argument("--no-refleak", dest="refleak", action="store_false")
+    parser.add_argument("--serial", dest="alongside", action="store_false",
+                        help="run the refleak step after the others instead "
+                        "of beside them")
     parser.add_argument("--refleak-python", metavar="CMD",
                         help="the Py_DEBUG interpreter (default: "
                         "python3.11-dbg, python3-dbg, ...)")
