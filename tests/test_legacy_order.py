@@ -597,6 +597,63 @@ class SignalAtEntryTest(MonitoringTestCase):
             ('T', 'call'), ('P', 'call'), ('H',), ('T', 'line'),
             ('T', 'line'), ('T', 'return'), ('P', 'return')])
 
+    def test_generator_resumed_and_thrown(self):
+        # PY_RESUME's and PY_THROW's 'call' too (the throw's evaluator
+        # 'call' comes before the handler: no eval-breaker check first)
+        out = []
+        armed = [3]
+
+        def gen():
+            yield 1
+            try:
+                yield 2
+            except KeyError:
+                yield 3
+
+        def handler(signum, frame):
+            out.append(('H',))
+
+        def entry(code, offset, *exc):
+            if code is gen.__code__ and armed[0]:
+                armed[0] -= 1
+                -_Interrupt()
+
+        def tracer(frame, event, arg):
+            if frame.f_code is gen.__code__:
+                out.append(('T', event))
+            return tracer
+
+        def profiler(frame, event, arg):
+            if frame.f_code is gen.__code__:
+                out.append(('P', event))
+
+        self.use_tool(0, 'signal')
+        old = signal.signal(signal.SIGINT, handler)
+        self.addCleanup(signal.signal, signal.SIGINT, old)
+        for ev in (E.PY_START, E.PY_RESUME, E.PY_THROW):
+            monitoring.register_callback(0, ev, entry)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        monitoring.set_events(0, E.PY_START | E.PY_RESUME | E.PY_THROW)
+        try:
+            sys.settrace(tracer)
+            sys.setprofile(profiler)
+            g = gen()
+            next(g)
+            next(g)
+            g.throw(KeyError)
+            for _ in range(3):
+                pass
+        finally:
+            sys.settrace(None)
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+        call = [('T', 'call'), ('P', 'call'), ('H',)]
+        ret = [('T', 'return'), ('P', 'return')]
+        self.assertEqual(out, call + [('T', 'line')] + ret +
+                         call + [('T', 'line'), ('T', 'line')] + ret +
+                         call + [('T', 'exception'), ('T', 'line'),
+                                 ('T', 'line')] + ret)
+
     def test_handler_traced(self):
         # (the handler's frame traced for LINE: the trampoline put in)
         self.assertEqual(self.run_case('TP', E.PY_START | E.LINE), [
