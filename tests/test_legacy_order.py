@@ -513,6 +513,74 @@ class PairOrderTest(MonitoringTestCase):
                 ])
 
 
+def _set_in_start_callee():
+    return len('a')
+
+
+def _set_in_start():
+    a = _set_in_start_callee()
+    return a
+
+
+class SetInEntryCallbackTest(MonitoringTestCase):
+    # sys.settrace / sys.setprofile called from a PY_START callback: the
+    # frame's 'call' is past (3.12 makes none for it), so the tracer sees
+    # nothing of that frame (no f_trace) and the profiler only its
+    # 'return'; its callee is seen whole.  3.8-3.11 gave both the
+    # evaluator's 'call' (and the tracer the frame's lines) before
+    # session 13.
+
+    def test_set_in_py_start(self):
+        codes = (_set_in_start.__code__, _set_in_start_callee.__code__)
+        names = {_set_in_start.__code__: 'f',
+                 _set_in_start_callee.__code__: 'g'}
+        out = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code in codes:
+                out.append(('T', event, names[frame.f_code]))
+            return tracer
+
+        def profiler(frame, event, arg):
+            if frame.f_code in codes:
+                out.append(('P', event, names[frame.f_code]))
+
+        def start(code, offset):
+            if code is _set_in_start.__code__:
+                out.append(('M', 'PY_START'))
+                sys.settrace(tracer)
+                sys.setprofile(profiler)
+
+        def ret(code, offset, value):
+            if code is _set_in_start.__code__:
+                out.append(('M', 'PY_RETURN'))
+                sys.settrace(None)
+                sys.setprofile(None)
+
+        self.use_tool(0, 'set')
+        monitoring.register_callback(0, E.PY_START, start)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_START, None)
+        monitoring.register_callback(0, E.PY_RETURN, ret)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_RETURN, None)
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                del out[:]
+                monitoring.set_events(0, E.PY_START | E.PY_RETURN | extra)
+                try:
+                    _set_in_start()
+                finally:
+                    sys.settrace(None)
+                    sys.setprofile(None)
+                    monitoring.set_events(0, 0)
+                self.assertEqual(out, [
+                    ('M', 'PY_START'),
+                    ('T', 'call', 'g'), ('P', 'call', 'g'),
+                    ('T', 'line', 'g'), ('P', 'c_call', 'g'),
+                    ('P', 'c_return', 'g'), ('T', 'return', 'g'),
+                    ('P', 'return', 'g'), ('P', 'return', 'f'),
+                    ('M', 'PY_RETURN')])
+
+
 class _Interrupt:
     # -_Interrupt() calls _thread.interrupt_main() (a builtin as a slot
     # method is called unbound), which trips SIGINT without an

@@ -113,6 +113,14 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     else {
         err = pep669_call_tools(ts, tools, event, co, offset, NULL);
     }
+    if (*legacy == 0 && !pep669_backend_thread_bare(ts) &&
+        !pep669_backend_thread_plain(ts)) {
+        /* A tracer or profiler a callback set: the frame's 'call' is
+         * past for it too (3.12 makes none), dropped as well (3.11: the
+         * frame object the drop names made now, while it is current). */
+        (void)pep669_backend_current_pyframe(ts);
+        *legacy = 1;
+    }
     if (moved) {
         pep669_backend_frame_restore(frame, &pos);
     }
