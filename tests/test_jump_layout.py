@@ -143,6 +143,17 @@ def _while_if(n):
     return i
 
 
+def _handler_to_small_exit(x):
+    try:
+        if x % 3 == 1:
+            raise StopIteration
+    except (ValueError, KeyError):
+        x = 1
+    except StopIteration:
+        x = 2
+    return x
+
+
 def _rel(code, offset):
     line = None
     for start, ln in dis.findlinestarts(code):
@@ -197,6 +208,13 @@ class JumpLayoutTest(MonitoringTestCase):
                          [('JUMP', 4)])
 
     # -- no JUMP to a small exit block (3.10, 3.12+ copy it in its place)
+
+    def test_handler_to_small_exit(self):
+        # from the end of an `except` clause too (a jump only handlers
+        # reach; session 13, before a JUMP on 3.8/3.9/3.11)
+        self.assertEqual(self.run_events(events.JUMP | events.LINE,
+                                         _handler_to_small_exit, 1, 0, 2),
+                         [])
 
     def test_if_to_shared_return(self):
         self.assertEqual(self.run_events(events.JUMP, _if_else_return,

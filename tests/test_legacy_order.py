@@ -10,6 +10,8 @@ left (the frame already at the new line).  Measured on native 3.12.1 and
 3.13.0; these tests run natively there.
 """
 
+import _thread
+import signal
 import sys
 import unittest
 
@@ -455,6 +457,276 @@ class PairOrderTest(MonitoringTestCase):
                          [('P', 'c_call', 'len'),
                           ('P', 'c_return', 'len')] * 2)
         self.assertIn(('P', 'c_call', 'sort'), self.out)
+
+    def test_c_exception_of_a_call_the_interpreter_does_not_report(self):
+        # Its 'c_exception' too (3.12's tool 6 C_RAISE; 3.8-3.11's
+        # interpreter makes none: pep669 makes it, session 13), before
+        # the tools' C_RAISE.  `*()` and `**{}` bind nothing (no argument
+        # for 3.12's CALL_FUNCTION_EX): no 'c_call', no 'c_exception'.
+        def kw_only():
+            try:
+                list.sort(key=[])
+            except TypeError:
+                pass
+            try:
+                list.sort(*(), **{'key': 1})
+            except TypeError:
+                pass
+            return len('ab')
+
+        for extra in (0, E.C_RAISE | E.C_RETURN):
+            with self.subTest(extra=extra):
+                out = []
+
+                def cb(name):
+                    def f(code, offset, func, arg0):
+                        if code is kw_only.__code__:
+                            out.append(('M', name, func.__name__))
+                    return f
+
+                def profiler(frame, event, arg):
+                    if frame.f_code is kw_only.__code__ and \
+                            event.startswith('c_'):
+                        out.append(('P', event, arg.__name__))
+
+                for name in ('CALL', 'C_RAISE', 'C_RETURN'):
+                    monitoring.register_callback(0, getattr(E, name),
+                                                 cb(name))
+                    self.addCleanup(monitoring.register_callback, 0,
+                                    getattr(E, name), None)
+                monitoring.set_events(0, E.CALL | extra)
+                try:
+                    sys.setprofile(profiler)
+                    kw_only()
+                finally:
+                    sys.setprofile(None)
+                    monitoring.set_events(0, 0)
+                # (3.12.1 reports nothing for the second call)
+                ex = [] if sys.version_info[:2] == (3, 12) else [
+                    ('M', 'CALL', 'sort'), ('M', 'C_RAISE', 'sort')]
+                self.assertEqual(out, [
+                    ('P', 'c_call', 'sort'), ('M', 'CALL', 'sort'),
+                    ('P', 'c_exception', 'sort'), ('M', 'C_RAISE', 'sort'),
+                ] + ex + [
+                    ('P', 'c_call', 'len'), ('M', 'CALL', 'len'),
+                    ('P', 'c_return', 'len'), ('M', 'C_RETURN', 'len'),
+                ])
+
+
+def _set_in_start_callee():
+    return len('a')
+
+
+def _set_in_start():
+    a = _set_in_start_callee()
+    return a
+
+
+class SetInEntryCallbackTest(MonitoringTestCase):
+    # sys.settrace / sys.setprofile called from a PY_START callback: the
+    # frame's 'call' is past (3.12 makes none for it), so the tracer sees
+    # nothing of that frame (no f_trace) and the profiler only its
+    # 'return'; its callee is seen whole.  3.8-3.11 gave both the
+    # evaluator's 'call' (and the tracer the frame's lines) before
+    # session 13.
+
+    def test_set_in_py_start(self):
+        codes = (_set_in_start.__code__, _set_in_start_callee.__code__)
+        names = {_set_in_start.__code__: 'f',
+                 _set_in_start_callee.__code__: 'g'}
+        out = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code in codes:
+                out.append(('T', event, names[frame.f_code]))
+            return tracer
+
+        def profiler(frame, event, arg):
+            if frame.f_code in codes:
+                out.append(('P', event, names[frame.f_code]))
+
+        def start(code, offset):
+            if code is _set_in_start.__code__:
+                out.append(('M', 'PY_START'))
+                sys.settrace(tracer)
+                sys.setprofile(profiler)
+
+        def ret(code, offset, value):
+            if code is _set_in_start.__code__:
+                out.append(('M', 'PY_RETURN'))
+                sys.settrace(None)
+                sys.setprofile(None)
+
+        self.use_tool(0, 'set')
+        monitoring.register_callback(0, E.PY_START, start)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_START, None)
+        monitoring.register_callback(0, E.PY_RETURN, ret)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_RETURN, None)
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                del out[:]
+                monitoring.set_events(0, E.PY_START | E.PY_RETURN | extra)
+                try:
+                    _set_in_start()
+                finally:
+                    sys.settrace(None)
+                    sys.setprofile(None)
+                    monitoring.set_events(0, 0)
+                self.assertEqual(out, [
+                    ('M', 'PY_START'),
+                    ('T', 'call', 'g'), ('P', 'call', 'g'),
+                    ('T', 'line', 'g'), ('P', 'c_call', 'g'),
+                    ('P', 'c_return', 'g'), ('T', 'return', 'g'),
+                    ('P', 'return', 'g'), ('P', 'return', 'f'),
+                    ('M', 'PY_RETURN')])
+
+
+class _Interrupt:
+    # -_Interrupt() calls _thread.interrupt_main() (a builtin as a slot
+    # method is called unbound), which trips SIGINT without an
+    # eval-breaker check after it: the handler runs at the next one.
+    __neg__ = _thread.interrupt_main
+
+
+def interrupted():
+    a = 1
+    return a
+
+
+class SignalAtEntryTest(MonitoringTestCase):
+    # A signal handler run right after a frame's entry events (3.11: at
+    # its RESUME, between the hook's 'call' and the evaluator's, whose
+    # eval-breaker check comes first): the frame's 'call' reaches the
+    # tracer and the profiler once (3.11 gave it twice before session
+    # 13's fix).  Natively the handler runs at the frame's first check.
+
+    def run_case(self, hooks, events, local=False):
+        out = []
+        armed = [True]
+
+        def handler(signum, frame):
+            out.append(('H',))
+
+        def start(code, offset):
+            if code is interrupted.__code__ and armed[0]:
+                armed[0] = False
+                -_Interrupt()
+
+        def tracer(frame, event, arg):
+            if frame.f_code is interrupted.__code__:
+                out.append(('T', event))
+            return tracer
+
+        def profiler(frame, event, arg):
+            if frame.f_code is interrupted.__code__:
+                out.append(('P', event))
+
+        self.use_tool(0, 'signal')
+        old = signal.signal(signal.SIGINT, handler)
+        self.addCleanup(signal.signal, signal.SIGINT, old)
+        monitoring.register_callback(0, E.PY_START, start)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_START, None)
+        if local:
+            monitoring.set_local_events(0, interrupted.__code__, events)
+        else:
+            monitoring.set_events(0, events)
+        try:
+            if 'T' in hooks:
+                sys.settrace(tracer)
+            if 'P' in hooks:
+                sys.setprofile(profiler)
+            interrupted()
+            for _ in range(3):
+                pass
+        finally:
+            sys.settrace(None)
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+            monitoring.set_local_events(0, interrupted.__code__, 0)
+        return out
+
+    def test_tracer(self):
+        self.assertEqual(self.run_case('T', E.PY_START), [
+            ('T', 'call'), ('H',), ('T', 'line'), ('T', 'line'),
+            ('T', 'return')])
+
+    def test_profiler(self):
+        self.assertEqual(self.run_case('P', E.PY_START), [
+            ('P', 'call'), ('H',), ('P', 'return')])
+
+    def test_both(self):
+        self.assertEqual(self.run_case('TP', E.PY_START), [
+            ('T', 'call'), ('P', 'call'), ('H',), ('T', 'line'),
+            ('T', 'line'), ('T', 'return'), ('P', 'return')])
+
+    def test_handler_wants_nothing(self):
+        # (the handler's frame run untouched)
+        self.assertEqual(self.run_case('TP', E.PY_START, local=True), [
+            ('T', 'call'), ('P', 'call'), ('H',), ('T', 'line'),
+            ('T', 'line'), ('T', 'return'), ('P', 'return')])
+
+    def test_generator_resumed_and_thrown(self):
+        # PY_RESUME's and PY_THROW's 'call' too (the throw's evaluator
+        # 'call' comes before the handler: no eval-breaker check first)
+        out = []
+        armed = [3]
+
+        def gen():
+            yield 1
+            try:
+                yield 2
+            except KeyError:
+                yield 3
+
+        def handler(signum, frame):
+            out.append(('H',))
+
+        def entry(code, offset, *exc):
+            if code is gen.__code__ and armed[0]:
+                armed[0] -= 1
+                -_Interrupt()
+
+        def tracer(frame, event, arg):
+            if frame.f_code is gen.__code__:
+                out.append(('T', event))
+            return tracer
+
+        def profiler(frame, event, arg):
+            if frame.f_code is gen.__code__:
+                out.append(('P', event))
+
+        self.use_tool(0, 'signal')
+        old = signal.signal(signal.SIGINT, handler)
+        self.addCleanup(signal.signal, signal.SIGINT, old)
+        for ev in (E.PY_START, E.PY_RESUME, E.PY_THROW):
+            monitoring.register_callback(0, ev, entry)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        monitoring.set_events(0, E.PY_START | E.PY_RESUME | E.PY_THROW)
+        try:
+            sys.settrace(tracer)
+            sys.setprofile(profiler)
+            g = gen()
+            next(g)
+            next(g)
+            g.throw(KeyError)
+            for _ in range(3):
+                pass
+        finally:
+            sys.settrace(None)
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+        call = [('T', 'call'), ('P', 'call'), ('H',)]
+        ret = [('T', 'return'), ('P', 'return')]
+        self.assertEqual(out, call + [('T', 'line')] + ret +
+                         call + [('T', 'line'), ('T', 'line')] + ret +
+                         call + [('T', 'exception'), ('T', 'line'),
+                                 ('T', 'line')] + ret)
+
+    def test_handler_traced(self):
+        # (the handler's frame traced for LINE: the trampoline put in)
+        self.assertEqual(self.run_case('TP', E.PY_START | E.LINE), [
+            ('T', 'call'), ('P', 'call'), ('H',), ('T', 'line'),
+            ('T', 'line'), ('T', 'return'), ('P', 'return')])
 
 
 if __name__ == "__main__":

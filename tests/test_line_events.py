@@ -240,10 +240,11 @@ def cold_jump(layout, src):
                 todo.append(layout.next_offset(off))
         layout._warm = warm
     jump = layout.instructions[layout._index[src]]
-    if jump.opname not in JUMP_OPS or jump.argval <= src or src not in warm:
+    if jump.opname not in JUMP_OPS or jump.argval <= src:
         return False
-    return (not any(src < o < jump.argval for o in warm) or
-            _small_exit(layout, jump.argval))
+    # (a jump only handlers reach: only the small exit's rule, session 13)
+    return ((src in warm and not any(src < o < jump.argval for o in warm))
+            or _small_exit(layout, jump.argval))
 
 
 def _small_exit(layout, target):

@@ -247,10 +247,26 @@ pep669_backend_thread_profiled(PyThreadState *ts)
  * the profiler's exception. */
 int pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
                                  PyObject *callable, PyObject *arg0);
+/* The 'c_call' pep669 made in `f` (pep669_backend_legacy_c_call) is one
+ * the interpreter did not make (its drop still waits): a method
+ * descriptor called without positional arguments (3.8-3.11 report
+ * nothing for it, 3.12 binds its first argument). */
+int pep669_backend_legacy_c_unmade(PyThreadState *ts, PyFrameObject *f);
+/* The end of such a call (`raised`: by the current exception, always for
+ * such a call): the drop ended, and the profiler's 'c_exception' that
+ * 3.12 makes (its tool 6's C_RAISE); -1 with the profiler's exception,
+ * which replaces the call's. */
+int pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
+                                PyObject *callable, PyObject *arg0,
+                                int raised);
 /* The interpreter's next report of `what` (PyTrace_CALL, PyTrace_C_CALL)
- * in `f` to the legacy tracer and profiler is dropped: made already. */
-void pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f,
-                                int what);
+ * in `f` to the legacy tracer and profiler is dropped: made already
+ * (f NULL: no drop).  Other frames' events pass meanwhile; the first
+ * event of `f` ends the drop.  Returns the frame of a 'call' drop still
+ * waiting that this one replaced (to arm again once `f`'s run is over),
+ * else NULL. */
+void *pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f,
+                                 int what);
 /* Read and write the per-frame legacy filters (line events, opcode
  * events) as they are. */
 void pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines,

@@ -113,6 +113,14 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     else {
         err = pep669_call_tools(ts, tools, event, co, offset, NULL);
     }
+    if (*legacy == 0 && !pep669_backend_thread_bare(ts) &&
+        !pep669_backend_thread_plain(ts)) {
+        /* A tracer or profiler a callback set: the frame's 'call' is
+         * past for it too (3.12 makes none), dropped as well (3.11: the
+         * frame object the drop names made now, while it is current). */
+        (void)pep669_backend_current_pyframe(ts);
+        *legacy = 1;
+    }
     if (moved) {
         pep669_backend_frame_restore(frame, &pos);
     }
@@ -120,13 +128,18 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
     return err;
 }
 
-/* Right before the evaluator runs the frame: fire_entry made them. */
+/* Right before the evaluator runs the frame: fire_entry made them.  An
+ * enclosing frame's drop still waiting (3.11: this frame is a signal
+ * handler's, run at that frame's RESUME, before the evaluator's 'call'
+ * there) is armed again at the end of this run (frame_end). */
 static inline void
-entry_dropped(PyThreadState *ts, Pep669Frame *frame, int legacy)
+entry_dropped(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+              int legacy)
 {
+    rec->hook_drop = NULL;
     if (legacy != 0) {
-        pep669_backend_legacy_drop(ts, pep669_backend_frame_pyframe(frame),
-                                   PyTrace_CALL);
+        rec->hook_drop = pep669_backend_legacy_drop(
+            ts, pep669_backend_frame_pyframe(frame), PyTrace_CALL);
     }
 }
 
@@ -595,13 +608,13 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
          pep669_trace_frames_clean(ts))) {
         pep669_trace_push_frames(rec, frame, co, cd, events);
         rec->hook_quiet = 2;
-        entry_dropped(ts, frame, legacy);
+        entry_dropped(ts, frame, rec, legacy);
         return rec;
     }
     rec->hook_quiet = 0;
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
-    entry_dropped(ts, frame, legacy);
+    entry_dropped(ts, frame, rec, legacy);
     return rec;
 }
 
@@ -673,6 +686,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     rec->hook_code = co;
     rec->hook_throwflag = throwflag;
     rec->hook_quiet = 0;
+    rec->hook_drop = NULL;
     int quiet;
     if (!throwflag && !(events & PEP669_FRAME_EVENTS) &&
         (quiet = pep669_trace_enter_quiet(ts, rec, frame, co, cd,
@@ -716,7 +730,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
                        version);
     rec->delegate_line = delegate_line;
-    entry_dropped(ts, frame, legacy);
+    entry_dropped(ts, frame, rec, legacy);
     return rec;
 }
 
@@ -733,6 +747,10 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
+    if (PEP669_UNLIKELY(rec->hook_drop != NULL)) {
+        (void)pep669_backend_legacy_drop(ts, rec->hook_drop, PyTrace_CALL);
+        rec->hook_drop = NULL;
+    }
     if (rec->hook_quiet == 3 && pep669_trace_leave_bare(ts, rec, result)) {
         /* (a bare run that needed no record) */
         PEP669_ASSERT(record_released(rec));
@@ -832,6 +850,7 @@ bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     rec->hook_code = co;
     rec->hook_throwflag = 0;
+    rec->hook_drop = NULL;
     pep669_trace_push_bare(rec, frame, co, cd, cl,
                            pep669_code_data_events(cd) & ~cd->done);
     return rec;

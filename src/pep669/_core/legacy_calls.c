@@ -12,24 +12,38 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
 {
     int event = raised ? PEP669_EV_C_RAISE : PEP669_EV_C_RETURN;
     int err = 0;
+    uint8_t tools = 0;
     if (events & (1u << event)) {
         /* A tool that DISABLEd the CALL there gets no C event either
          * (3.12 removes the location's instrumentation), but for this
          * very call where the code has one tool per event. */
-        uint8_t tools = pep669_fire_tools(cd, event, rec->call_offset) &
+        tools = pep669_fire_tools(cd, event, rec->call_offset) &
             (uint8_t)~pep669_c_event_disabled(cd, rec->call_offset,
                                               rec->call_tools);
-        if (tools) {
-            /* The trampoline learns of the end at the next instruction
-             * (or the exception's): callbacks see the frame at the call,
-             * as natively. */
-            Pep669FramePos pos;
-            pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
+    }
+    PyFrameObject *pyframe = pep669_backend_frame_pyframe(rec->frame);
+    int unmade = pep669_backend_legacy_c_unmade(ts, pyframe);
+    if (tools || unmade) {
+        /* The trampoline learns of the end at the next instruction
+         * (or the exception's): callbacks see the frame at the call,
+         * as natively.  The profiler's 'c_exception' first (3.12's tool
+         * 6), where pep669 made the 'c_call' and the interpreter none;
+         * its exception ends the event's callbacks. */
+        Pep669FramePos pos;
+        pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
+        if (unmade) {
+            err = pep669_backend_legacy_c_end(
+                ts, pyframe, rec->call_callable,
+                rec->call_arg0 == pep669_registry.missing ? NULL
+                                                          : rec->call_arg0,
+                raised);
+        }
+        if (err == 0 && tools) {
             err = pep669_call_tools2_traced(
                 ts, tools, event, co, rec->call_offset, rec->call_callable,
                 rec->call_arg0);
-            pep669_backend_frame_restore(rec->frame, &pos);
         }
+        pep669_backend_frame_restore(rec->frame, &pos);
     }
     pep669_record_forget_call(rec);
     return err;
@@ -55,6 +69,10 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         arg0 = pep669_registry.missing;
     }
     uint8_t called = 0;
+    /* (the profiler's 'c_call' of a method descriptor made: its end is
+     * followed for the 'c_exception' the interpreter may not make,
+     * end_call) */
+    int c_made = 0;
     if (events & PEP669_BIT(CALL)) {
         uint8_t tools = pep669_fire_tools(cd, PEP669_EV_CALL, offset);
         called = tools;
@@ -84,11 +102,13 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                 return -1;
             }
             if (c_call > 0) {
-                pep669_backend_legacy_drop(ts, frame, PyTrace_C_CALL);
+                (void)pep669_backend_legacy_drop(ts, frame, PyTrace_C_CALL);
+                c_made = 1;
             }
         }
     }
-    if ((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) &&
+    if (((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
+         (c_made && Py_TYPE(callable) == &PyMethodDescr_Type)) &&
         !inlined) {
         /* 3.12 runs an inlined callee in its own frame: that frame's
          * events are the only ones. */

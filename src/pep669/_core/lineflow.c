@@ -725,7 +725,10 @@ jump_to_small_exit(PyCodeObject *co, int target)
 /* 3.12+'s JUMP locations (after pass 4): not a forward jump of the flow
  * over code only handlers reach (3.12+ move that code to the end, and drop
  * the jump: lineflow.h), nor one to a small exit block (which 3.12+ copy
- * in its place); a reversed backward branch too. */
+ * in its place, also at the end of a handler: a jump only handlers
+ * reach); a reversed backward branch too.  (A branch to a jump on its
+ * line: 3.12 threads it to the jump's target, 3.13 does not, nor do
+ * 3.10/3.11: their JUMP stays, as 3.13's.) */
 static void
 mark_jumps(Flow *f)
 {
@@ -738,26 +741,28 @@ mark_jumps(Flow *f)
     f->cd->line_rule = f->line_rule;
     for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
         Py_ssize_t at = u, to = f->target[u] >> 1;
-        if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE) ||
-            !(reach[u] & PEP669_FLOW_REACHED)) {
+        if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE)) {
             continue;
         }
+        /* (a jump only handlers reach: only the small exit's rule) */
+        int flow = (reach[u] & PEP669_FLOW_REACHED) != 0;
         while (at < f->nunits && (units[at] & PEP669_UNIT_PREFIX)) {
             at++;
         }
-        if (at < f->nunits && (units[at] & PEP669_UNIT_BRANCH) && to < at &&
-            f->target[u] >= 0 && pep669_branch_reversed_jump(
-                                      f->co, f->cd, (int)at * 2, f->target[u])) {
+        if (flow && at < f->nunits && (units[at] & PEP669_UNIT_BRANCH) &&
+            to < at && f->target[u] >= 0 &&
+            pep669_branch_reversed_jump(f->co, f->cd, (int)at * 2,
+                                        f->target[u])) {
             units[at] |= PEP669_UNIT_JUMP;
             continue;
         }
         Py_ssize_t v = at + 1;
-        while (v < to && !(reach[v] & PEP669_FLOW_REACHED)) {
+        while (flow && v < to && !(reach[v] & PEP669_FLOW_REACHED)) {
             v++;
         }
         if (at < f->nunits && (units[at] & PEP669_UNIT_JUMP) && to > at &&
             f->next[u] < 0 &&
-            (v == to || jump_to_small_exit(f->co, f->target[u]))) {
+            ((flow && v == to) || jump_to_small_exit(f->co, f->target[u]))) {
             units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }

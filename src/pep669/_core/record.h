@@ -57,6 +57,11 @@ typedef struct Pep669Record {
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
+        /* (3.11) an enclosing frame's legacy 'call' drop still waiting
+         * when this run armed its own (a signal handler run at that
+         * frame's RESUME): armed again at the run's end
+         * (pep669_backend_legacy_drop). */
+        void *hook_drop;
         PyCodeObject *code;
         Pep669CodeData *cd;  /* the code's data, once it has some */
         int was_traced;      /* the trampoline was active when it started */

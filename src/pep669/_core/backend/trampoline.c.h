@@ -247,10 +247,12 @@ void
 pep669_backend_trace_start(PyThreadState *ts, int mode)
 {
     trampoline_moves++;
-    if (PEP669_UNLIKELY(ts->c_tracefunc == drop_trace ||
-                        ts->c_profilefunc == drop_profile)) {
-        /* (a drop whose event never came: not the legacy tracer) */
-        legacy_drop_cancel(ts);
+    if (PEP669_UNLIKELY(ts->c_tracefunc == drop_trace)) {
+        /* (a 'call' drop still waiting: the trampoline forwards to the
+         * tracer and drops it, pep669_backend_trace_forward) */
+        ts->c_tracefunc = legacy_drop.trace;
+        legacy_drop.trace = NULL;
+        legacy_drop.tramp = legacy_drop.frame;
     }
     pep669_backend_trace_check(ts);
     if (ts->c_tracefunc != trampoline) {
@@ -317,6 +319,12 @@ pep669_backend_trace_stop(PyThreadState *ts)
         return;
     }
     ts->c_tracefunc = legacy_func;
+    if (PEP669_UNLIKELY(legacy_drop.tramp != NULL) && legacy_func != NULL) {
+        /* (the trampoline's drop still waiting: the tracer's own) */
+        legacy_drop.trace = legacy_func;
+        ts->c_tracefunc = drop_trace;
+    }
+    legacy_drop.tramp = NULL;
     if (legacy_func == NULL && !light_mode) {
         PEP669_TRACING_POSSIBLE_ADD(ts, -1);
     }
@@ -371,11 +379,11 @@ int
 pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
                              PyObject *arg)
 {
-    if (PEP669_UNLIKELY(legacy_drop.tramp != NULL) && what == PyTrace_CALL) {
-        /* (the first 'call' after the drop was set is the frame's) */
-        int made = legacy_drop.tramp == (void *)frame;
+    if (PEP669_UNLIKELY(legacy_drop.tramp == (void *)frame)) {
+        /* (the drop's frame: its first event ends the drop; other
+         * frames' events pass, drop_event) */
         legacy_drop.tramp = NULL;
-        if (made) {
+        if (what == PyTrace_CALL) {
             return 0;
         }
     }
@@ -476,6 +484,44 @@ pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
     return -1;
 }
 
+/* What the interpreter's C_TRACE reports for `callable`: a builtin, or a
+ * method descriptor bound to its first argument (`arg0`; none, or not a
+ * builtin: *func NULL, no report); -1 with the binding's exception. */
+static int
+legacy_c_function(PyObject *callable, PyObject *arg0, PyObject **func)
+{
+    *func = NULL;
+    if (PyCFunction_Check(callable)) {
+        *func = Py_NewRef(callable);
+    }
+    else if (Py_TYPE(callable) == &PyMethodDescr_Type && arg0 != NULL) {
+        *func = Py_TYPE(callable)->tp_descr_get(callable, arg0,
+                                                (PyObject *)Py_TYPE(arg0));
+        if (*func == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The profiler's `what` (a C event) for `func` in `f`, as the
+ * interpreter's C_TRACE calls it (inside the trampoline's trace call:
+ * tracing is off already). */
+static int
+legacy_c_event(PyThreadState *ts, PyFrameObject *f, int what,
+               PyObject *func)
+{
+#if PEP669_TRACING_WHAT
+    int old_what = ts->tracing_what;
+    ts->tracing_what = what;
+#endif
+    int err = ts->c_profilefunc(ts->c_profileobj, f, what, func);
+#if PEP669_TRACING_WHAT
+    ts->tracing_what = old_what;
+#endif
+    return err;
+}
+
 int
 pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
                              PyObject *callable, PyObject *arg0)
@@ -483,31 +529,14 @@ pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
     if (ts->c_profilefunc == NULL) {
         return 0;
     }
-    /* What the interpreter's C_TRACE reports: a builtin, or a method
-     * descriptor bound to its first argument (none: no report). */
     PyObject *func;
-    if (PyCFunction_Check(callable)) {
-        func = Py_NewRef(callable);
+    if (legacy_c_function(callable, arg0, &func) < 0) {
+        return -1;
     }
-    else if (Py_TYPE(callable) == &PyMethodDescr_Type && arg0 != NULL) {
-        func = Py_TYPE(callable)->tp_descr_get(callable, arg0,
-                                               (PyObject *)Py_TYPE(arg0));
-        if (func == NULL) {
-            return -1;
-        }
-    }
-    else {
+    if (func == NULL) {
         return 0;
     }
-    /* (inside the trampoline's trace call: tracing is off already) */
-#if PEP669_TRACING_WHAT
-    int old_what = ts->tracing_what;
-    ts->tracing_what = PyTrace_C_CALL;
-#endif
-    int err = ts->c_profilefunc(ts->c_profileobj, f, PyTrace_C_CALL, func);
-#if PEP669_TRACING_WHAT
-    ts->tracing_what = old_what;
-#endif
+    int err = legacy_c_event(ts, f, PyTrace_C_CALL, func);
     /* The interpreter's own 'c_call' of this call reports the same
      * function (a descriptor bound again: the same table entry and self);
      * where it makes none (a descriptor called with keyword arguments
@@ -519,6 +548,44 @@ pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
         ? (const void *)PyCFunction_GET_SELF(func) : NULL;
     Py_DECREF(func);
     return err < 0 ? -1 : 1;
+}
+
+int
+pep669_backend_legacy_c_unmade(PyThreadState *ts, PyFrameObject *f)
+{
+    return legacy_drop.what == PyTrace_C_CALL &&
+           legacy_drop.frame == (void *)f && legacy_drop.profile != NULL &&
+           ts->c_profilefunc == drop_profile;
+}
+
+int
+pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
+                            PyObject *callable, PyObject *arg0, int raised)
+{
+    legacy_drop_cancel(ts);
+    if (!raised || ts->c_profilefunc == NULL) {
+        return 0;
+    }
+    PyObject *func;
+    if (legacy_c_function(callable, arg0, &func) < 0) {
+        return -1;
+    }
+    if (func == NULL) {
+        return 0;
+    }
+    /* (the call's exception stays: call_trace_protected) */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    int err = legacy_c_event(ts, f, PyTrace_C_EXCEPTION, func);
+    Py_DECREF(func);
+    if (err == 0) {
+        PyErr_Restore(type, value, tb);
+        return 0;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return -1;
 }
 
 /* Whether `arg`, the function of a 'c_call', is the one pep669 reported
@@ -535,31 +602,44 @@ drop_c_call_matches(PyObject *arg)
            (const void *)PyCFunction_GET_SELF(arg) == legacy_drop.c_self;
 }
 
+/* drop_trace, drop_profile: the thread's trace or profile function
+ * (`ts_slot`, the one saved in `slot`) stands aside for the drop's event.
+ * Another frame's events pass (a frame run before the drop's frame made
+ * its event: on 3.11 a signal handler or pending call run at its RESUME,
+ * before the evaluator's 'call'); the first event of the drop's frame
+ * puts the function back, and is dropped if it is the one made already
+ * (a 'c_call' only of the function pep669 reported). */
 static int
-drop_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+drop_event(Py_tracefunc *slot, Py_tracefunc *ts_slot, PyObject *obj,
+           PyFrameObject *frame, int what, PyObject *arg)
 {
-    PyThreadState *ts = PyThreadState_GET();
-    Py_tracefunc real = legacy_drop.trace;
-    legacy_drop.trace = NULL;
-    ts->c_tracefunc = real;
-    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame) {
+    Py_tracefunc real = *slot;
+    if ((void *)frame != legacy_drop.frame) {
+        return real(obj, frame, what, arg);
+    }
+    *slot = NULL;
+    *ts_slot = real;
+    if (what == legacy_drop.what &&
+        (what != PyTrace_C_CALL || drop_c_call_matches(arg))) {
         return 0;
     }
     return real(obj, frame, what, arg);
 }
 
 static int
+drop_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    return drop_event(&legacy_drop.trace, &ts->c_tracefunc, obj, frame,
+                      what, arg);
+}
+
+static int
 drop_profile(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     PyThreadState *ts = PyThreadState_GET();
-    Py_tracefunc real = legacy_drop.profile;
-    legacy_drop.profile = NULL;
-    ts->c_profilefunc = real;
-    if (what == legacy_drop.what && (void *)frame == legacy_drop.frame &&
-        (what != PyTrace_C_CALL || drop_c_call_matches(arg))) {
-        return 0;
-    }
-    return real(obj, frame, what, arg);
+    return drop_event(&legacy_drop.profile, &ts->c_profilefunc, obj, frame,
+                      what, arg);
 }
 
 static void
@@ -575,12 +655,32 @@ legacy_drop_cancel(PyThreadState *ts)
     legacy_drop.tramp = NULL;
 }
 
-void
+/* The frame of a 'call' drop still waiting, else NULL. */
+static void *
+legacy_drop_waiting(PyThreadState *ts)
+{
+    if (legacy_drop.what != PyTrace_CALL || legacy_drop.frame == NULL) {
+        return NULL;
+    }
+    if (legacy_drop.tramp != NULL ||
+        (legacy_drop.trace != NULL && ts->c_tracefunc == drop_trace) ||
+        (legacy_drop.profile != NULL && ts->c_profilefunc == drop_profile)) {
+        return legacy_drop.frame;
+    }
+    return NULL;
+}
+
+void *
 pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
 {
+    void *waiting = f != NULL ? legacy_drop_waiting(ts) : NULL;
+    if (waiting == (void *)f) {
+        waiting = NULL;
+    }
     legacy_drop_cancel(ts);
     if (f == NULL) {
-        return;
+        legacy_drop.frame = NULL;
+        return NULL;
     }
     legacy_drop.frame = f;
     legacy_drop.what = what;
@@ -600,6 +700,7 @@ pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
         legacy_drop.profile = ts->c_profilefunc;
         ts->c_profilefunc = drop_profile;
     }
+    return waiting;
 }
 
 #endif
