@@ -29,28 +29,43 @@ pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
     return 0;
 }
 
-/* The unit map's bits of the instruction `st` describes, which starts at
- * `off` (its first prefix), into units[] (new, zeroed). */
+/* The unit map's bits of an instruction's PEP669_INSTR_* class (its low
+ * five bits), one load: PEP669_UNIT_CALL_EVENT, _RERAISE_EVENT (at its
+ * first unit), PEP669_UNIT_QUIET_BACK (at its opcode). */
+#define CLS_BITS(c) \
+    (((c) & PEP669_INSTR_CALL ? PEP669_UNIT_CALL_EVENT : 0) | \
+     ((c) & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT) \
+          ? PEP669_UNIT_RERAISE_EVENT : 0) | \
+     ((c) & PEP669_INSTR_QUIET_BACK ? PEP669_UNIT_QUIET_BACK : 0))
+static const uint8_t cls_unit_bits[32] = {
+    CLS_BITS(0), CLS_BITS(1), CLS_BITS(2), CLS_BITS(3), CLS_BITS(4),
+    CLS_BITS(5), CLS_BITS(6), CLS_BITS(7), CLS_BITS(8), CLS_BITS(9),
+    CLS_BITS(10), CLS_BITS(11), CLS_BITS(12), CLS_BITS(13), CLS_BITS(14),
+    CLS_BITS(15), CLS_BITS(16), CLS_BITS(17), CLS_BITS(18), CLS_BITS(19),
+    CLS_BITS(20), CLS_BITS(21), CLS_BITS(22), CLS_BITS(23), CLS_BITS(24),
+    CLS_BITS(25), CLS_BITS(26), CLS_BITS(27), CLS_BITS(28), CLS_BITS(29),
+    CLS_BITS(30), CLS_BITS(31)
+};
+#undef CLS_BITS
+#define CLS_OFF_BITS (PEP669_UNIT_CALL_EVENT | PEP669_UNIT_RERAISE_EVENT)
+
+/* The unit map's bits of the instruction at `at` (its opcode; of class
+ * `cls`, jump kind `kind`), which starts at `off` (its first prefix), into
+ * units[] (new, zeroed). */
 static inline void
-map_instruction(uint8_t *units, int off, const Pep669Step *st)
+map_instruction(uint8_t *units, int off, int at, int cls, int kind)
 {
-    int at = st->at, cls = st->cls, kind = st->kind;
     /* (the bits in locals, stored once: the map is new and zeroed, and
      * each unit is one instruction's) */
-    uint8_t at_bits = PEP669_UNIT_INSTR, off_bits = 0;
+    uint8_t bits = cls_unit_bits[cls & 31];
+    uint8_t at_bits = (uint8_t)(PEP669_UNIT_INSTR | (bits & ~CLS_OFF_BITS));
+    uint8_t off_bits = bits & CLS_OFF_BITS;
+    PEP669_ASSERT((PEP669_INSTR_CALL | PEP669_INSTR_RERAISE |
+                   PEP669_INSTR_HANDLER_EXIT | PEP669_INSTR_QUIET_BACK) < 32);
     if (kind >= 0) {
         at_bits |= kind == PEP669_EV_JUMP ? PEP669_UNIT_JUMP
                                           : PEP669_UNIT_BRANCH;
         off_bits |= PEP669_UNIT_JUMP_EVENT;
-    }
-    if (cls & PEP669_INSTR_CALL) {
-        off_bits |= PEP669_UNIT_CALL_EVENT;
-    }
-    if (cls & (PEP669_INSTR_RERAISE | PEP669_INSTR_HANDLER_EXIT)) {
-        off_bits |= PEP669_UNIT_RERAISE_EVENT;
-    }
-    if (cls & PEP669_INSTR_QUIET_BACK) {
-        at_bits |= PEP669_UNIT_QUIET_BACK;
     }
     if (off == at) {
         units[at >> 1] = at_bits | off_bits;
@@ -62,6 +77,7 @@ map_instruction(uint8_t *units, int off, const Pep669Step *st)
     units[off >> 1] |= off_bits;
     units[at >> 1] = at_bits;
 }
+#undef CLS_OFF_BITS
 
 /* A new unit map (zeroed, nunits + 1 bytes); NULL without memory. */
 static uint8_t *
@@ -88,7 +104,7 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
         if (st.at >= end) {
             break;
         }
-        map_instruction(units, off, &st);
+        map_instruction(units, off, st.at, st.cls, st.kind);
         off = st.after;
     }
     cd->units = units;
@@ -198,12 +214,15 @@ typedef struct {
     int unknown;        /* a jump to an unknown place was seen */
     int nhandlers;
     int nstack;         /* entries of `stack` */
+    int njumps;         /* entries of `jumps` */
     int *handlers;      /* handlers that are no flow target (backend) */
     int *next;          /* per NODE: offset of the next instruction, or -1
                          * (after pass 4: the handler-only locations) */
     int *target;        /* per NODE: offset of its jump target, or -1 */
     int *stack;         /* work list of units (after pass 3: the
                          * flow-reached locations) */
+    int *jumps;         /* the NODEs with a jump event (their first unit),
+                         * in order (pass 1 lists them for mark_jumps) */
     uint8_t *node;      /* NODE_* */
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
@@ -238,8 +257,9 @@ edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
     ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
 
 /* Small code's work arrays are on the C stack (bytes; a 20-line function
- * of about 100 units needs about 2,000). */
-#define FLOW_LOCAL_BYTES 3072
+ * of about 100 units needs about 2,500 up to 3.10, of 3.11's about 190
+ * units about 4,600). */
+#define FLOW_LOCAL_BYTES 6144
 /* Instructions decoded at a time (pep669_backend_steps) */
 #define FLOW_STEPS 32
 
@@ -266,13 +286,13 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
         f->units = f->new_units;
     }
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
-    /* handlers, next, target, stack, lines unless the code data has them
-     * (ints), then node, edge, mixed, start.
+    /* handlers, next, target, stack, jumps, lines unless the code data has
+     * them (ints), then node, edge, mixed, start.
      * (The analysis's line table is a work array: only the jump regions,
      * wanted.c, keep one, made when they need it.) */
     int own_lines = cd->lines == NULL;
     size_t ints = (size_t)(f->nhandlers + 1) +
-                  (3 + (size_t)own_lines) * (size_t)(nunits + 1);
+                  (4 + (size_t)own_lines) * (size_t)(nunits + 1);
     size_t bytes = 5 * (size_t)(nunits + 1);
     size_t size = sizeof(int) * ints + bytes;
     int *block = size <= FLOW_LOCAL_BYTES ? local : PyMem_RawMalloc(size);
@@ -283,8 +303,9 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
     f->next = f->handlers + f->nhandlers + 1;
     f->target = f->next + nunits + 1;
     f->stack = f->target + nunits + 1;
+    f->jumps = f->stack + nunits + 1;
     if (own_lines) {
-        int *lines = f->stack + nunits + 1;
+        int *lines = f->jumps + nunits + 1;
         f->line_rule = pep669_backend_code_lines(co, lines);
         f->lines = lines;
     }
@@ -292,7 +313,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
         f->lines = cd->lines;
         f->line_rule = cd->line_rule;
     }
-    f->node = (uint8_t *)(f->stack + (1 + own_lines) * (nunits + 1));
+    f->node = (uint8_t *)(f->jumps + (1 + own_lines) * (nunits + 1));
     f->edge = f->node + nunits + 1;
     f->mixed = f->edge + nunits + 1;
     f->start = f->mixed + nunits + 1;
@@ -329,11 +350,12 @@ build_graph(Flow *f)
     const int *lines = f->lines;
     int line_rule = f->line_rule;
     int *next_of = f->next, *target_of = f->target, *stack = f->stack;
+    int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     int end = f->end, first = f->first, unknown = 0, mapping = 1;
-    int nstack = 0, nsteps = 0, i = 0;
+    int nstack = 0, nsteps = 0, i = 0, njumps = 0;
     Pep669Step steps[FLOW_STEPS];
-    for (int off = 0; off < end; off = steps[i++].after) {
+    for (int off = 0, after; off < end; off = after, i++) {
         if (i == nsteps) {
             nsteps = pep669_backend_steps(f->co, off, steps, FLOW_STEPS);
             i = 0;
@@ -341,26 +363,28 @@ build_graph(Flow *f)
                 break;
             }
         }
+        /* (the step in locals: the byte stores below could alias it) */
         const Pep669Step *st = &steps[i];
         int at = st->at, next = st->next, target = st->target;
+        int cls = st->cls, kind = st->kind;
+        after = st->after;
         if (new_units != NULL && off >= first && mapping) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
                 mapping = 0;
             }
             else {
-                map_instruction(new_units, off, st);
+                map_instruction(new_units, off, at, cls, kind);
             }
         }
         if (!st->known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
-            next = st->after;
+            next = after;
             target = -1;
         }
         if (at >= first) {
             int u = off >> 1;
-            int cls = st->cls;
             uint8_t flags = NODE;
             uint8_t how = 0;
             next = next < end ? next : -1;
@@ -377,7 +401,7 @@ build_graph(Flow *f)
             }
             edge[u] = how;
             if (target >= 0 && !(cls & PEP669_INSTR_FLOW_JUMP) &&
-                st->kind < 0) {
+                kind < 0) {
                 /* SETUP_FINALLY, SETUP_WITH, ... (up to 3.10): a handler;
                  * 3.8's CALL_FINALLY: the finally block.  Entered from
                  * anywhere. */
@@ -393,6 +417,9 @@ build_graph(Flow *f)
                 flags |= NODE_FLOW_TARGET;
             }
             node[u] = flags;
+            if (kind >= 0) {
+                jumps[njumps++] = u;
+            }
             /* going on, or jumping, to another line without a line
              * event */
             if (next >= 0 && !(how & (NEXT_REPORTS | NEXT_SAME))) {
@@ -415,6 +442,7 @@ build_graph(Flow *f)
     }
     f->unknown = unknown;
     f->nstack = nstack;
+    f->njumps = njumps;
 }
 
 /* Pass 2: MIXED, from every place pass 1 put on the work list, along the
@@ -739,11 +767,17 @@ mark_jumps(Flow *f)
     int lent = f->cd->lines == NULL;
     f->cd->lines = (int *)f->lines;  /* (the work block: writable) */
     f->cd->line_rule = f->line_rule;
-    for (Py_ssize_t u = 0; !f->unknown && u < f->nunits; u++) {
-        Py_ssize_t at = u, to = f->target[u] >> 1;
-        if (!(units[u] & PEP669_UNIT_JUMP_EVENT) || !(f->node[u] & NODE)) {
-            continue;
+    /* (pass 1 listed the NODEs with a jump event: every unit with
+     * PEP669_UNIT_JUMP_EVENT that is a NODE, in order) */
+    for (Py_ssize_t u = 0, i = 0; u < f->nunits; u++) {
+        if ((units[u] & PEP669_UNIT_JUMP_EVENT) && (f->node[u] & NODE)) {
+            PEP669_ASSERT(i < f->njumps && f->jumps[i] == u);
+            i++;
         }
+        PEP669_ASSERT(u + 1 < f->nunits || i == f->njumps);
+    }
+    for (int i = 0; !f->unknown && i < f->njumps; i++) {
+        Py_ssize_t u = f->jumps[i], at = u, to = f->target[u] >> 1;
         /* (a jump only handlers reach: only the small exit's rule) */
         int flow = (reach[u] & PEP669_FLOW_REACHED) != 0;
         while (at < f->nunits && (units[at] & PEP669_UNIT_PREFIX)) {

@@ -84,7 +84,8 @@ region_walk(PyCodeObject *co, Pep669CodeData *cd, const uint8_t *units,
             entry = REGION_ANY;
             break;
         }
-        if (jump_wanted(cd, units[at >> 1], at, events)) {
+        if ((units[at >> 1] & (PEP669_UNIT_JUMP | PEP669_UNIT_BRANCH)) &&
+            jump_wanted(cd, units[at >> 1], at, events)) {
             entry = (at >> 1) < REGION_ANY - REGION_YES
                         ? (uint16_t)(REGION_YES + (at >> 1)) : REGION_ANY;
             break;

@@ -671,8 +671,11 @@ pep669_backend_instr_class(PyCodeObject *co, int offset)
     }
 }
 
-int
-pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
+#ifdef PEP669_DEBUG
+/* pep669_backend_flow from the jump switch (py311_flow.h's, from the
+ * step table, is checked against it) */
+static int
+p11_flow_switch(PyCodeObject *co, int offset, int *next, int *target)
 {
     Pep669Instr in = instr_decode(co, offset);
     int op = in.op, oparg = in.arg, after = instr_next(in);
@@ -696,6 +699,7 @@ pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
     }
     return in.unit * UNIT;
 }
+#endif
 
 int
 pep669_backend_handlers(PyCodeObject *co, int *handlers, int max)

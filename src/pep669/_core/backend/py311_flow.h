@@ -2,7 +2,8 @@
  * one pass (included by backend/py311.c only): pep669_backend_step, what
  * pep669_backend_jump_kind, _instr_class, _flow and _next_instruction
  * there say of one instruction, from one decoding (tools/flow_digest.py
- * shows the analysis unchanged), and the line table. */
+ * shows the analysis unchanged), and the line table; pep669_backend_flow
+ * (the jump regions' walk) from the same table. */
 #ifndef PEP669_PY311_FLOW_H
 #define PEP669_PY311_FLOW_H
 
@@ -103,6 +104,26 @@ p11_step_at(const _Py_CODEUNIT *code, int units, int unit, Pep669Step *step)
 }
 
 int
+pep669_backend_flow(PyCodeObject *co, int offset, int *next, int *target)
+{
+    Pep669Step st;
+    if (!p11_step_info_built) {
+        p11_step_info_build();
+    }
+    p11_step_at(PEP669_CODE(co), (int)Py_SIZE(co), offset / UNIT, &st);
+    *next = st.next;
+    *target = st.target;
+#ifdef PEP669_DEBUG
+    {
+        int n, t, at = p11_flow_switch(co, offset, &n, &t);
+        PEP669_ASSERT(at == (st.known ? st.at : -1));
+        PEP669_ASSERT(at < 0 || (n == st.next && t == st.target));
+    }
+#endif
+    return st.known ? st.at : -1;
+}
+
+int
 pep669_backend_copy_weight(PyCodeObject *co, int offset)
 {
     Pep669Instr in = instr_decode(co, offset);
@@ -167,29 +188,31 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
     /* (an entry at a time, its units filled in a run: entries cover one
      * to eight units) */
     while (unit < n && p < limit) {
-        int byte = *p, kind = (byte >> 3) & 15, entry;
+        int byte = *p, kind = (byte >> 3) & 15, entry = line;
         int end = unit + (byte & 7) + 1;
-        switch (kind) {
-        case 15:
-            entry = -1;
-            break;
-        case 13:
-        case 14:
-            line += p11_signed_varint(p + 1);
-            entry = line;
-            break;
-        case 11:
-        case 12:
+        /* (the entry's size from its kind, for the common ones: short
+         * forms 0-9 a byte of columns, one-line forms 10-12 two) */
+        if (kind < 10) {
+            p += 2;
+        }
+        else if (kind < 13) {
             line += kind - 10;
             entry = line;
-            break;
-        default:
-            entry = line;
-            break;
+            p += 3;
         }
-        do {
-            p++;
-        } while (p < limit && !(*p & 128));
+        else {
+            if (kind == 15) {
+                entry = -1;
+            }
+            else {
+                line += p11_signed_varint(p + 1);
+                entry = line;
+            }
+            do {
+                p++;
+            } while (p < limit && !(*p & 128));
+        }
+        PEP669_ASSERT(p >= limit || (*p & 128));
         if (end > n) {
             end = n;
         }
