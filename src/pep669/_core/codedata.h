@@ -246,6 +246,10 @@ typedef struct Pep669CodeData {
      * entry of a handler: legacy_events.c, check_handled), 2 no, 3 yes
      * with cleanup handlers that stay traced. */
     uint8_t exc_flat;
+    /* (3.11 handler probes) 1: the code gets no handler clone (not flat,
+     * no handler that can have a probe, or the copy failed); 0: not known
+     * or made (probe.c, pep669_probe_handler_clone). */
+    uint8_t handler_probes;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */
