@@ -252,6 +252,12 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
+        if (cd != NULL && cd->handler_probes == 0 &&
+            pep669_backend_exc_handler_at(co, lasti) >= 0) {
+            /* (the code's next runs take its handler clone, if it can
+             * have one) */
+            cd->handler_probes = 2;
+        }
         if (!handler_probed(rec, co, lasti)) {
             set_trampoline_mode(ts, WANT_FULL);
             flags_set(frame, rec, events);

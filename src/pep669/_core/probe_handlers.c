@@ -72,7 +72,7 @@ pep669_probe_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
     }
     if (!pep669_backend_handler_probes() ||
         !pep669_backend_probes_supported() ||
-        cd->handler_probes == 1 ||
+        cd->handler_probes != 2 ||
         (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                          CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR))) {
         return NULL;

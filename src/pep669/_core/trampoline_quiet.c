@@ -142,7 +142,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
             return 0;
         }
     }
-    else if (cd->exc_plain == 2 && HANDLER_PROBED(events) &&
+    else if (cd->handler_probes == 2 && HANDLER_PROBED(events) &&
              pep669_backend_thread_plain(ts)) {
         /* (3.11) Its handler clone, whose probes give the handlers'
          * entries (the same size as the code: every frame fits). */
