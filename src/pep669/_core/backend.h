@@ -509,6 +509,9 @@ typedef struct {
  * filled in); new reference, or NULL (no exception) if it cannot be made.
  * pep669_backend_exc_handler_at: the handler of the instruction at
  * `offset`, or -1. */
+/* (for tests) Whether the evaluator running the current frame takes its
+ * tracing dispatch (3.10/3.11: use_tracing of the current C frame). */
+int pep669_backend_tracing_dispatch(PyThreadState *ts);
 int pep669_backend_handler_probes(void);
 int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max);
 PyCodeObject *pep669_backend_clone_handlers(PyCodeObject *co,

@@ -190,6 +190,12 @@ pep669_backend_trace_active(PyThreadState *ts)
 }
 
 int
+pep669_backend_tracing_dispatch(PyThreadState *ts)
+{
+    return PEP669_USE_TRACING(ts) != 0;
+}
+
+int
 pep669_backend_trace_mode(PyThreadState *ts)
 {
     if (ts->c_tracefunc != trampoline) {
