@@ -509,11 +509,14 @@ typedef struct {
  * filled in); new reference, or NULL (no exception) if it cannot be made.
  * pep669_backend_exc_handler_at: the handler of the instruction at
  * `offset`, or -1. */
-/* (for tests) Whether the evaluator running the current frame takes its
- * tracing dispatch (3.10/3.11: use_tracing of the current C frame). */
+/* Whether the evaluator running the current frame takes its tracing
+ * dispatch (3.10/3.11: use_tracing of the current C frame; for tests, and
+ * to put it back after code that changed it), and setting it. */
 int pep669_backend_tracing_dispatch(PyThreadState *ts);
+void pep669_backend_set_tracing_dispatch(PyThreadState *ts, int on);
 int pep669_backend_handler_probes(void);
-int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max);
+int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
+                                 int *size);
 PyCodeObject *pep669_backend_clone_handlers(PyCodeObject *co,
                                             PyObject *probes,
                                             Pep669Site *sites, int n);

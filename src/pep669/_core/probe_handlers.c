@@ -12,16 +12,12 @@
 /* A handler clone of `co` (NULL, no exception, when it has no handler
  * that can have a probe, or the copy cannot be made). */
 static Pep669Clone *
-make_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
+make_handler_clone(PyCodeObject *co)
 {
     int max = 64;
     int locs[64];
-    const uint8_t *units = pep669_code_units(co, cd);
-    if (units == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    int n = pep669_backend_handler_sites(co, locs, max);
+    int size;
+    int n = pep669_backend_handler_sites(co, locs, max, &size);
     if (n <= 0) {
         return NULL;
     }
@@ -30,7 +26,7 @@ make_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
         goto fail;
     }
     cl->sites = PyMem_RawCalloc((size_t)n, sizeof(Pep669Site));
-    cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+    cl->patched = PyMem_RawCalloc((size_t)size / 2 + 1, 1);
     if (cl->sites == NULL || cl->patched == NULL) {
         goto fail;
     }
@@ -53,7 +49,7 @@ make_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
     cl->calls = 2;
     cl->orig = co;
     cl->restart_version = pep669_registry.restart_version;
-    cl->base = (int)cd->nunits * 2;
+    cl->base = size;
     cl->nsites = n;
     pep669_handler_clones++;
     return cl;
@@ -85,10 +81,18 @@ pep669_probe_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
         cd->handler_probes = 1;
         return NULL;
     }
+    /* (code.replace() reports to the audit hooks, whose end turns the
+     * tracing dispatch on, as a trace call's does: the frame about to
+     * run would start with it, and get a 'call' event) */
+    PyThreadState *ts = PyThreadState_GET();
+    int dispatch = pep669_backend_tracing_dispatch(ts);
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    cl = make_handler_clone(co, cd);
+    cl = make_handler_clone(co);
     PyErr_Restore(type, value, tb);
+    if (!dispatch && pep669_backend_tracing_dispatch(ts)) {
+        pep669_backend_set_tracing_dispatch(ts, 0);
+    }
     if (cl == NULL) {
         cd->handler_probes = 1;
         return NULL;

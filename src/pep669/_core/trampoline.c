@@ -473,8 +473,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         cl = pep669_probe_call_clone(co, cd);
     }
     else if (fresh && cd != NULL && cd->handler_probes == 2 &&
-             HANDLER_PROBED(events) &&
-             pep669_backend_thread_plain(ts)) {
+             HANDLER_PROBED(events) && pep669_backend_thread_plain(ts)) {
         /* (3.11) Handler probes: the entries of its handlers are given in
          * the evaluator, which switches the tracing off there. */
         cl = pep669_probe_handler_clone(co, cd);

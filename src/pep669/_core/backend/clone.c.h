@@ -709,8 +709,10 @@ pep669_backend_handler_probes(void)
 }
 
 int
-pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max)
+pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
+                             int *size)
 {
+    *size = 0;
     (void)co;
     (void)locs;
     (void)max;

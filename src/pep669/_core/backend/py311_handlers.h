@@ -36,7 +36,8 @@ p11_probed_handler(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
 }
 
 int
-pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max)
+pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
+                             int *size)
 {
     PyObject *bytes = PyCode_GetCode(co);
     if (bytes == NULL) {
@@ -45,6 +46,7 @@ pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max)
     }
     const _Py_CODEUNIT *code = (const _Py_CODEUNIT *)PyBytes_AS_STRING(bytes);
     int units = (int)(PyBytes_GET_SIZE(bytes) / P11_UNIT), n = 0;
+    *size = units * P11_UNIT;
     const unsigned char *p, *end;
     p = (const unsigned char *)PyBytes_AS_STRING(co->co_exceptiontable);
     end = p + PyBytes_GET_SIZE(co->co_exceptiontable);
