@@ -33,6 +33,7 @@ HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            # 3.11's copy of a code object, included by backend/py311.c
            "backend/py311_clone.h", "backend/py311_tables.h",
            "backend/py311_calls.h", "backend/py311_flow.h",
+           "backend/py311_handlers.h",
            "backend/py311_exc.h",
            "backend/py311_branch.h")
 # The backend's templates (backend/README.md): code included by the
@@ -89,7 +90,8 @@ def extensions(version_info=sys.version_info):
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",
               "legacy_exceptions.c",
               "probe_fire.c", "lineno.c",
-              "thread_state.c", "probe.c", "probe_walks.c", "stack.c",
+              "thread_state.c", "probe.c", "probe_walks.c",
+              "probe_handlers.c", "stack.c",
               "suspended.c", "callbacks.c",
               "capi.c", "monitor_engine.c", backend)])]
 

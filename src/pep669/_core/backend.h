@@ -517,6 +517,27 @@ typedef struct {
     int after;
 } Pep669Site;
 
+/* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes
+ * 0): a copy of `co` in which an exception reaches each handler at
+ * `sites[i].loc` (pep669_backend_handler_sites: the handlers that start
+ * with PUSH_EXC_INFO, at most `max`, in order; -1 if more) through a stub
+ * that truth-tests probes[i] and goes on at the handler (stub, stub_end
+ * filled in); new reference, or NULL (no exception) if it cannot be made.
+ * pep669_backend_exc_handler_at: the handler of the instruction at
+ * `offset`, or -1. */
+/* Whether the evaluator running the current frame takes its tracing
+ * dispatch (3.10/3.11: use_tracing of the current C frame; for tests, and
+ * to put it back after code that changed it), and setting it. */
+int pep669_backend_tracing_dispatch(PyThreadState *ts);
+void pep669_backend_set_tracing_dispatch(PyThreadState *ts, int on);
+int pep669_backend_handler_probes(void);
+int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
+                                 int *size);
+PyCodeObject *pep669_backend_clone_handlers(PyCodeObject *co,
+                                            PyObject *probes,
+                                            Pep669Site *sites, int n);
+int pep669_backend_exc_handler_at(PyCodeObject *co, int offset);
+
 /* (3.8-3.10 line clones) The entry stub: the clone's first instructions
  * (`resume` bytes of the original, which can neither raise nor run code)
  * are a jump to a stub, after the code, that makes them, truth-tests the

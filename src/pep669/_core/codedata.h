@@ -246,6 +246,13 @@ typedef struct Pep669CodeData {
      * entry of a handler: legacy_events.c, check_handled), 2 no, 3 yes
      * with cleanup handlers that stay traced. */
     uint8_t exc_flat;
+    /* (3.11 handler probes) 0: no exception of a frame of the code has
+     * looked for a handler yet (its frames run the code itself: a run on
+     * a copy costs an f_code swap); 2: one has (legacy_exceptions.c,
+     * on_exception), its next runs take the handler clone; 1: the code
+     * gets none (not flat, no handler that can have a probe, or the copy
+     * failed: probe_handlers.c). */
+    uint8_t handler_probes;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */

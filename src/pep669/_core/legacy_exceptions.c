@@ -5,12 +5,40 @@
 #include "legacy_exceptions.h"
 #include "dispatch.h"
 
+/* Whether the handler entered at `lasti` can run untraced
+ * (untrace_handler): the frame wants only exception events, nothing else
+ * is pending in its record, and its code is flat
+ * (pep669_backend_code_exc_flat), the handler no cleanup that stays
+ * traced. */
+static int
+untrace_allowed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events,
+                int lasti)
+{
+    if (rec == &pep669_thread.unhooked || cd == NULL ||
+        (rec->clone != NULL && rec->clone->calls != 2) ||
+        rec->handler_armed || rec->region ||
+        rec->deferred_count > 0 || rec->call_offset >= 0 ||
+        (events & ((PEP669_TRACED_EVENTS & ~PEP669_EXC_EVENTS) |
+                   PEP669_HANDLER_EVENTS)) ||
+        pep669_backend_trace_has_legacy()) {
+        return 0;
+    }
+    if (PEP669_UNLIKELY(cd->exc_flat == 0)) {
+        int flat = pep669_backend_code_exc_flat(rec->code);
+        cd->exc_flat = flat == 1 ? 1 : flat == 2 ? 3 : 2;
+    }
+    return cd->exc_flat != 2 &&
+           !(cd->exc_flat == 3 &&
+             pep669_backend_handler_restores_lasti(rec->code, lasti));
+}
+
 /* The handler just entered runs untraced, where the frame wants only
- * exception events and its code is flat (pep669_backend_code_exc_flat):
- * until the next exception, of which the trace function is told (RAISE,
- * and the frame traced again), a re-raise can only leave the frame, whose
- * end gives its RERAISE (frame_end_reraise), and no other handler
- * can be entered. */
+ * exception events and its code is flat (untrace_allowed): until the next
+ * exception, of which the trace function is told (RAISE, and the frame
+ * traced again), a re-raise can only leave the frame, whose end gives its
+ * RERAISE (frame_end_reraise), and no other handler can be entered.  (In
+ * a handler probe, outside any trace call, this also switches the
+ * evaluator's tracing dispatch off: set_trampoline_mode.) */
 static void
 untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
 {
@@ -18,22 +46,8 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (rec == &pep669_thread.unhooked || cd == NULL ||
-        rec->clone != NULL || rec->handler_armed || rec->region ||
-        rec->deferred_count > 0 || rec->call_offset >= 0 ||
-        (events & ((PEP669_TRACED_EVENTS & ~PEP669_EXC_EVENTS) |
-                   PEP669_HANDLER_EVENTS)) ||
-        pep669_backend_trace_has_legacy()) {
-        return;
-    }
-    if (PEP669_UNLIKELY(cd->exc_flat == 0)) {
-        int flat = pep669_backend_code_exc_flat(rec->code);
-        cd->exc_flat = flat == 1 ? 1 : flat == 2 ? 3 : 2;
-    }
-    if (cd->exc_flat == 2 ||
-        (cd->exc_flat == 3 &&
-         pep669_backend_handler_restores_lasti(
-             rec->code, pep669_backend_pyframe_lasti(frame)))) {
+    if (!untrace_allowed(rec, cd, events,
+                         pep669_backend_pyframe_lasti(frame))) {
         return;
     }
     rec->exc_seen = 0;
@@ -42,6 +56,56 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->handler_untraced = 1;
     cd->untraced_handlers++;
     follow_events(ts, rec, frame, 1);
+}
+
+/* Whether the exception raised at `lasti` enters a handler that has a
+ * handler probe in the copy the frame runs (probe_fire.c,
+ * handler_probe_bool): that probe, not a traced first instruction, gives
+ * the handler's entry. */
+static int
+handler_probed(Pep669Record *rec, PyCodeObject *co, int lasti)
+{
+    Pep669Clone *cl = rec->clone;
+    return cl != NULL && cl->calls == 2 && !cl->retired &&
+           pep669_clone_handler_probed(
+               cl, pep669_backend_exc_handler_at(co, lasti));
+}
+
+PEP669_INTERNAL int
+handler_probe(PyThreadState *ts, Pep669Record *rec, int target)
+{
+    PyFrameObject *frame = pep669_backend_frame_pyframe(rec->frame);
+    Pep669CodeData *cd;
+    uint32_t events = record_events(rec, &cd);
+    if (frame == NULL || rec->armed_exc == NULL) {
+        /* (no exception of the frame's armed: nothing to give) */
+        return 0;
+    }
+    if ((events & (PEP669_BIT(EXCEPTION_HANDLED) | PEP669_BIT(RERAISE))) &&
+        untrace_allowed(rec, cd, events, target) &&
+        pep669_backend_handler_prologue(rec->code, target) > 0) {
+        int err = handled_event(ts, rec, frame, rec->code, cd, events,
+                                target);
+        /* (a callback's exception is deferred: the prologue has a span) */
+        PEP669_ASSERT(err == 0);
+        (void)err;
+        if (rec->handler_untraced) {
+            return 1;
+        }
+        if (rec->deferred_count > 0) {
+            /* (counted from the handler's first instruction, whose own
+             * event comes after this probe's) */
+            rec->deferred_count++;
+        }
+        events = record_events(rec, &cd);
+    }
+    /* The handler runs traced, as it would have without the probe: the
+     * trampoline gives its entry (check_handled) if not given here, and
+     * what follows.  (The rest of the stub gives no event:
+     * legacy_events.c, clone_event.) */
+    set_trampoline_mode(ts, WANT_FULL);
+    flags_set(frame, rec, events);
+    return 0;
 }
 
 /* The first event after an exception in the frame is its handler. */
@@ -188,8 +252,16 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
-        set_trampoline_mode(ts, WANT_FULL);
-        flags_set(frame, rec, events);
+        if (cd != NULL && cd->handler_probes == 0 &&
+            pep669_backend_exc_handler_at(co, lasti) >= 0) {
+            /* (the code's next runs take its handler clone, if it can
+             * have one) */
+            cd->handler_probes = 2;
+        }
+        if (!handler_probed(rec, co, lasti)) {
+            set_trampoline_mode(ts, WANT_FULL);
+            flags_set(frame, rec, events);
+        }
     }
     if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
         /* A handler of this frame, behind which events are still wanted,

@@ -316,10 +316,14 @@ backend_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
     ENTER();
     pep669_registry_count(&live, &all);
     return Py_BuildValue(
-        "{s:O,s:n,s:n,s:n}",
+        "{s:O,s:n,s:n,s:n,s:O}",
         "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
         "local_codes", pep669_registry.local_code_count,
-        "registries", live, "registries_made", all);
+        "registries", live, "registries_made", all,
+        /* (the caller's evaluator: a C function runs in its C frame) */
+        "tracing_dispatch",
+        pep669_backend_tracing_dispatch(PyThreadState_GET()) ? Py_True
+                                                            : Py_False);
 }
 
 static PyObject *

@@ -209,7 +209,7 @@ pep669_clone_stub_site(Pep669Clone *cl, int offset)
 
 /* A tuple of n probes (site -1 for a line clone's one, else 0..n-1), not
  * attached to a clone yet; NULL with an exception. */
-static PyObject *
+PEP669_INTERNAL PyObject *
 new_probes(Py_ssize_t n, int calls)
 {
     PyObject *probes = PyTuple_New(n);
@@ -227,7 +227,7 @@ new_probes(Py_ssize_t n, int calls)
     return probes;
 }
 
-static void
+PEP669_INTERNAL void
 attach_probes(Pep669Clone *cl, PyObject *probes)
 {
     cl->probes = probes;
@@ -237,7 +237,7 @@ attach_probes(Pep669Clone *cl, PyObject *probes)
 }
 
 /* A clone that could not be built goes (NULL: nothing). */
-static void
+PEP669_INTERNAL void
 free_unbuilt(Pep669Clone *cl)
 {
     PyErr_Clear();
@@ -676,6 +676,9 @@ fail:
  * far): the code ran traced instead (for tests and benchmarks). */
 static Py_ssize_t call_refusals = 0;
 
+/* How many handler clones were made (probe_handlers.c; for tests). */
+Py_ssize_t pep669_handler_clones = 0;
+
 /* The code's clone of the kind asked for (calls: a call clone, else a
  * line clone), made now if the current one does not serve; new reference,
  * or NULL (no exception). */
@@ -816,10 +819,10 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
-        "calls", cl != NULL && cl->calls ? Py_True : Py_False,
+        "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
         "retired", cl != NULL && cl->retired ? Py_True : Py_False,
         "sites", cl != NULL ? cl->nsites : 0,
         "patched", patched,
@@ -842,5 +845,12 @@ pep669_probe_state(PyCodeObject *co)
         "bare_records", cl != NULL ? cl->bare_records : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
         "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0,
-        "released_callers", cd != NULL ? cd->released_callers : 0);
+        "released_callers", cd != NULL ? cd->released_callers : 0,
+        /* (3.11) a handler clone; handler clones made (all code); its
+         * handler probes that fired the handler's events in the evaluator,
+         * and those that left them to the traced path */
+        "handlers", cl != NULL && cl->calls == 2 ? Py_True : Py_False,
+        "handler_clones", pep669_handler_clones,
+        "handler_runs", cl != NULL ? cl->handler_runs : 0,
+        "handler_traced", cl != NULL ? cl->handler_traced : 0);
 }

@@ -38,7 +38,9 @@ typedef struct Pep669Clone {
     /* A call clone (call probes: a site at every call instruction, for
      * code that wants CALL and no line-level events), built for the tools
      * with CALL then; the original code (borrowed: every frame running
-     * the clone holds it). */
+     * the clone holds it).  calls 2: a handler clone (3.11: a site at the
+     * entry of each handler that starts with PUSH_EXC_INFO, nothing
+     * patched; pep669_probe_handler_clone). */
     int calls;
     uint8_t call_tools;
     PyCodeObject *orig;
@@ -64,6 +66,10 @@ typedef struct Pep669Clone {
      * (pep669_trace_bare_record) */
     Py_ssize_t bare_runs;
     Py_ssize_t bare_records;
+    /* (for tests) handler probes that fired the handler's events, and
+     * those that left them to the traced path (probe_fire.c) */
+    Py_ssize_t handler_runs;
+    Py_ssize_t handler_traced;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new
@@ -72,6 +78,21 @@ Pep669Clone *pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd);
 /* The same for code that wants CALL (and no line-level events): a call
  * clone. */
 Pep669Clone *pep669_probe_call_clone(PyCodeObject *co, Pep669CodeData *cd);
+/* (3.11) The same for code that wants exception events only and is flat
+ * (pep669_backend_code_exc_flat), not a generator: a handler clone (calls
+ * 2), whose probes stand at the entry of its handlers that start with
+ * PUSH_EXC_INFO (backend.h, pep669_backend_clone_handlers). */
+Pep669Clone *pep669_probe_handler_clone(PyCodeObject *co, Pep669CodeData *cd);
+/* (probe.c, for probe_handlers.c) A tuple of n probes, not attached yet
+ * (NULL with an exception; calls: site i for the i-th, else -1); attach
+ * them to `cl`; free a clone that could not be built.  Handler clones
+ * made (for tests). */
+PEP669_INTERNAL PyObject *new_probes(Py_ssize_t n, int calls);
+PEP669_INTERNAL void attach_probes(Pep669Clone *cl, PyObject *probes);
+PEP669_INTERNAL void free_unbuilt(Pep669Clone *cl);
+extern Py_ssize_t pep669_handler_clones;
+/* Whether the handler at `offset` of a handler clone's code has a probe. */
+int pep669_clone_handler_probed(const Pep669Clone *cl, int offset);
 
 static inline void
 pep669_clone_incref(Pep669Clone *cl)
@@ -186,7 +207,8 @@ typedef struct {
     PyObject_HEAD
     Pep669Clone *clone;  /* borrowed: the clone clears it when it goes */
     vectorcallfunc vectorcall;
-    int site;            /* a call probe's site, or -1 (line probes) */
+    int site;            /* a call or handler probe's site, or -1 (line
+                          * probes) */
 } Pep669Probe;
 
 /* Module initialisation: the probe type, and what a probe does when

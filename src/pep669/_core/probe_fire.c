@@ -11,6 +11,7 @@
  * probe.c calls nothing here. */
 #include "probe_fire.h"
 #include "dispatch.h"
+#include "legacy_exceptions.h"
 
 /* After a probe, whose callbacks (or callee) may have changed the events:
  * the frame runs from here on as `events` (the record's) want. */
@@ -536,6 +537,50 @@ call_probe_bool(Pep669Probe *probe)
     return 0;
 }
 
+/* (3.11) A handler probe's truth test, in the stub an exception reaches
+ * the handler at site->loc through (the frame runs its handler clone):
+ * the handler's entry, given by the trampoline (legacy_exceptions.c,
+ * handler_probe) with the frame's own code shown at the handler's first
+ * instruction; then the stub goes back to it.  Never raises: a
+ * callback's exception is raised by the handler's traced prologue, as
+ * without the probe.  Out of line. */
+static PEP669_NOINLINE int
+handler_probe_bool(Pep669Probe *probe)
+{
+    Pep669Clone *cl = probe->clone;
+    PyThreadState *ts = PyThreadState_GET();
+    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Record *rec = pep669_thread.record_top;
+    if (cl == NULL || frame == NULL || rec == NULL || rec->frame != frame ||
+        rec->clone != cl || probe->site >= cl->nsites ||
+        pep669_backend_frame_code(frame) != cl->orig) {
+        return 0;
+    }
+    Pep669Site *site = &cl->sites[probe->site];
+    int lasti = pep669_backend_frame_lasti(frame);
+    if (lasti < site->stub || lasti >= site->stub_end) {
+        return 0;
+    }
+    pep669_backend_frame_set_code(frame, cl->orig);
+    pep669_backend_frame_set_lasti(frame, site->loc);
+    /* (no events in the callbacks' frames, as in a trace call) */
+    pep669_monitor_enter_callback(ts);
+    int untraced = handler_probe(ts, rec, site->loc);
+    pep669_monitor_leave_callback(ts);
+    if (untraced) {
+        /* Leaving the callbacks turned the tracing dispatch back on, as
+         * a trace call's end does: off again, outside any trace call. */
+        set_trampoline_mode(ts, WANT_LIGHT);
+        cl->handler_runs++;
+    }
+    else {
+        cl->handler_traced++;
+    }
+    pep669_backend_frame_set_code(frame, cl->code);
+    pep669_backend_frame_set_lasti(frame, lasti);
+    return 0;
+}
+
 /* (3.8-3.10) The truth test of a line clone's probe in its entry stub
  * (Pep669Entry), the first thing a fresh run on the clone does: a run the
  * hook started there (rec->entry) gets its own code back in f_code (the
@@ -619,7 +664,8 @@ probe_bool_slow(Pep669Probe *probe)
     pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     if (probe->site >= 0) {
-        return call_probe_bool(probe);
+        return cl != NULL && cl->calls == 2 ? handler_probe_bool(probe)
+                                            : call_probe_bool(probe);
     }
     if (cl == NULL || frame == NULL ||
         pep669_backend_frame_code(frame) != cl->orig) {

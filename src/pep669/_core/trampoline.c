@@ -24,6 +24,11 @@
 PEP669_INTERNAL PEP669_NOINLINE uint32_t
 less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
+    if (rec->clone->calls == 2) {
+        /* A handler clone: its probes give handlers' entries, which the
+         * trampoline arms for (legacy_exceptions.c, on_exception). */
+        return events;
+    }
     if (rec->clone->calls) {
         /* A call clone: its probes make every call, while it is valid. */
         int calls = (events & PEP669_BIT(CALL)) &&
@@ -467,6 +472,12 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
              pep669_backend_thread_plain(ts)) {
         cl = pep669_probe_call_clone(co, cd);
     }
+    else if (fresh && cd != NULL && cd->handler_probes == 2 &&
+             HANDLER_PROBED(events) && pep669_backend_thread_plain(ts)) {
+        /* (3.11) Handler probes: the entries of its handlers are given in
+         * the evaluator, which switches the tracing off there. */
+        cl = pep669_probe_handler_clone(co, cd);
+    }
     if (cl != NULL && pep669_backend_frame_fits(frame, cl->code)) {
         rec->clone = cl;
         events = less_probed(rec, cd, events);
@@ -535,7 +546,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         flags_write(rec, pep669_backend_frame_pyframe(frame), 0, 1);
         return;
     }
-    if (rec->calls_covered) {
+    if (rec->calls_covered ||
+        (rec->clone != NULL && rec->clone->calls == 2)) {
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
     }
@@ -706,7 +718,8 @@ pep669_trace_release_caller(PyThreadState *ts)
     if (top == NULL || !top->engaged || top->eng_lines ||
         top->eng_opcodes || top->exc_seen || top->handler_armed ||
         top->armed_exc != NULL || top->deferred_count > 0 ||
-        top->region || top->clone != NULL || top->call_offset >= 0 ||
+        top->region || (top->clone != NULL && top->clone->calls != 2) ||
+        top->call_offset >= 0 ||
         top->flags_version != pep669_registry.version ||
         pep669_thread.unhooked.engaged ||
         !pep669_backend_thread_plain(ts) ||

@@ -471,6 +471,14 @@ region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
     flags_write(rec, f, 1, opcodes);
 }
 
+/* Events a handler clone serves (probe.h, pep669_probe_handler_clone):
+ * the handlers' entries wanted (EXCEPTION_HANDLED or RERAISE), no other
+ * event that needs the trampoline. */
+#define HANDLER_PROBED(events) \
+    (((events) & (PEP669_BIT(EXCEPTION_HANDLED) | PEP669_BIT(RERAISE))) && \
+     !((events) & ((PEP669_TRACED_EVENTS & ~PEP669_EXC_EVENTS) | \
+                   PEP669_HANDLER_EVENTS)))
+
 /* Make the thread's trampoline state what the frame needs. */
 static inline void
 set_trampoline_mode(PyThreadState *ts, int want)

@@ -142,13 +142,25 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
             return 0;
         }
     }
+    else if (cd->handler_probes == 2 && HANDLER_PROBED(events) &&
+             pep669_backend_thread_plain(ts)) {
+        /* (3.11) Its handler clone, whose probes give the handlers'
+         * entries (the same size as the code: every frame fits). */
+        cl = cd->clone;
+        if (cl != NULL && cl->calls == 2 && !cl->retired) {
+            pep669_clone_incref(cl);
+        }
+        else {
+            cl = pep669_probe_handler_clone(co, cd);
+        }
+    }
     /* A frame of code that wants nothing of the trampoline but what the
      * thread has already (CALL on call probes; exceptions from a LIGHT
      * trampoline): its record, its clone, and no switching, unless
      * something happens while it runs (pep669_trace_leave_quiet). */
     push_quiet(rec, frame, co, cd, events, version, want != 0);
     rec->clone = cl;
-    rec->calls_covered = cl != NULL;
+    rec->calls_covered = cl != NULL && cl->calls == 1;
     if (cl != NULL) {
         pep669_backend_frame_set_code(frame, cl->code);
         rec->swapped = 1;

@@ -701,6 +701,43 @@ pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site)
     }
 }
 
+/* (no handler probes before 3.11: backend.h) */
+int
+pep669_backend_handler_probes(void)
+{
+    return 0;
+}
+
+int
+pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
+                             int *size)
+{
+    *size = 0;
+    (void)co;
+    (void)locs;
+    (void)max;
+    return -1;
+}
+
+PyCodeObject *
+pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
+                              Pep669Site *sites, int n)
+{
+    (void)co;
+    (void)probes;
+    (void)sites;
+    (void)n;
+    return NULL;
+}
+
+int
+pep669_backend_exc_handler_at(PyCodeObject *co, int offset)
+{
+    (void)co;
+    (void)offset;
+    return -1;
+}
+
 #undef PROBE_UNIT
 
 #endif

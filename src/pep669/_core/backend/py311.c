@@ -767,6 +767,8 @@ pep669_backend_forward_jump_lines(void)
 #include "py311_flow.h"
 /* ---- line and call probes (py311_clone.h) ---- */
 #include "py311_clone.h"
+/* ---- handler probes ---- */
+#include "py311_handlers.h"
 
 /* ---- call probes: py311_calls.h (included by py311_clone.h) ---- */
 
