@@ -345,7 +345,7 @@ pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit)
         /* (no row computed: the done cache has nothing of the event) */
         return 0;
     }
-    if (cd->units == NULL ||
+    if ((event == PEP669_EV_LINE ? 0 : cd->units == NULL) ||
         (event != PEP669_EV_INSTRUCTION && cd->line_starts == NULL)) {
         return -1;
     }

@@ -131,7 +131,9 @@ typedef struct Pep669CodeData {
      * exception is handled (an array of `nline_starts`, below). */
     int *line_starts;
     /* (lineflow.c) What each code unit is for the line-level events
-     * (PEP669_UNIT_*). */
+     * (PEP669_UNIT_*); NULL until needed, and dropped by the analysis of
+     * code that wants only LINE and frame events (read it through
+     * pep669_code_units, which makes it again). */
     uint8_t *units;
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
      * which legacy tracing reports lines (PEP669_LINES_*, below); NULL
@@ -383,8 +385,8 @@ int pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit);
  * locations: row 0 (LINE) cd->line_starts, the flow's [0] or the
  * handlers' [1]; the others the units of their kind (PEP669_UNIT_INSTR,
  * _JUMP, _BRANCH), reached by the flow [0] or not [1] (INSTRUCTION: all,
- * part 0 only).  The unit map and, but for INSTRUCTION, the LINE
- * locations must exist. */
+ * part 0 only).  The unit map (but for LINE) and, but for INSTRUCTION,
+ * the LINE locations must exist. */
 int pep669_done_scan(Pep669CodeData *cd, int row, int part);
 
 /* The Python API's calls that touch code objects (module.c). */

@@ -720,6 +720,27 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     return rec;
 }
 
+/* After a traced run of code whose line-level events are now all done
+ * (DISABLEd everywhere: a first run under coverage), and that wants
+ * nothing else but frame events, the code runs untraced: the interpreter's
+ * cache for tracing it goes (3.11's line array, 2 bytes a unit: a trace
+ * call makes it again if one comes). */
+static void
+drop_trace_cache(Pep669Record *rec)
+{
+    Pep669CodeData *cd = rec->cd;
+    if (cd == NULL || rec->code == NULL ||
+        !(pep669_code_data_events(cd) & PEP669_LINE_LEVEL_EVENTS) ||
+        !pep669_backend_code_trace_cache(rec->code, 0)) {
+        return;
+    }
+    uint32_t done = pep669_code_done(rec->code, cd);
+    if ((cd->events & ~(done | PEP669_FRAME_EVENTS |
+                        PEP669_BIT(STOP_ITERATION))) == 0) {
+        (void)pep669_backend_code_trace_cache(rec->code, 1);
+    }
+}
+
 /* Everything after the evaluator ran the frame (`result`): its exit
  * events, and the runs again with throwflag a PY_YIELD callback that
  * raised asks for. */
@@ -763,6 +784,7 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_record_put(rec);
         return result;
     }
+    drop_trace_cache(rec);
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));
     pep669_record_put(rec);

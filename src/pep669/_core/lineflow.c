@@ -70,11 +70,17 @@ units_alloc(Pep669CodeData *cd)
     return PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
 }
 
+static const uint8_t *units_again(PyCodeObject *co, Pep669CodeData *cd);
+
 const uint8_t *
 pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
     if (cd->units != NULL) {
         return cd->units;
+    }
+    if (cd->line_starts != NULL) {
+        /* (the analysis ran and dropped it) */
+        return units_again(co, cd);
     }
     int end = (int)cd->nunits * 2;
     uint8_t *units = units_alloc(cd);
@@ -782,13 +788,22 @@ keep_unit_flow(Flow *f)
     }
 }
 
-int
-pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+/* Events whose code keeps the unit map the analysis makes: the rest
+ * (LINE, frame events) never read it, and most code under coverage wants
+ * only those (per code object: a byte a unit less; 3.11: about 185 bytes
+ * a 20-line function).  A unit map asked for later makes the analysis run
+ * again (pep669_code_units_slow: the map after mark_jumps is the
+ * analysis's). */
+#define UNITS_DROPPED_WITH \
+    (PEP669_BIT(LINE) | PEP669_FRAME_EVENTS | PEP669_BIT(STOP_ITERATION))
+
+static int
+analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
 {
     Flow f;
     /* (ints: the block starts with ints) */
     int local[FLOW_LOCAL_BYTES / sizeof(int)];
-    int err = -1;
+    int err = -1, made_units = 0;
     PEP669_ASSERT(cd->line_starts == NULL);
     /* Code that wants a jump event needs the line table kept (the jump
      * regions and the branch sides read it, wanted.c, pep669_branch_side):
@@ -804,7 +819,8 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     build_graph(&f);
-    if (f.new_units != NULL) {
+    made_units = f.new_units != NULL;
+    if (made_units) {
         cd->units = f.new_units;
         f.new_units = NULL;
     }
@@ -818,6 +834,13 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     keep_unit_flow(&f);
+    if (!keep_units && made_units &&
+        (cd->events & ~UNITS_DROPPED_WITH) == 0) {
+        /* (made here: no one holds it; cd->events may be stale, which
+         * costs at most one more analysis) */
+        PyMem_RawFree(cd->units);
+        cd->units = NULL;
+    }
     err = 0;
 done:
     PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */
@@ -827,6 +850,40 @@ done:
     return err;
 }
 
+int
+pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return analyse(co, cd, 0);
+}
+
+/* The unit map of code whose analysis dropped it: the analysis again,
+ * whose LINE locations must be the same (debug builds compare). */
+static const uint8_t *
+units_again(PyCodeObject *co, Pep669CodeData *cd)
+{
+    int *old = cd->line_starts;
+    int32_t nflow = cd->nflow_starts, nline = cd->nline_starts;
+    cd->line_starts = NULL;
+    if (analyse(co, cd, 1) < 0) {
+        /* (a unit map left by a failed analysis may lack its last pass) */
+        PyMem_RawFree(cd->units);
+        cd->units = NULL;
+        PyMem_RawFree(cd->line_starts);
+        cd->line_starts = old;
+        cd->nflow_starts = nflow;
+        cd->nline_starts = nline;
+        return NULL;
+    }
+    PEP669_ASSERT(cd->units != NULL && cd->nflow_starts == nflow &&
+                  cd->nline_starts == nline &&
+                  memcmp(old, cd->line_starts,
+                         sizeof(int) * (size_t)nline) == 0);
+    (void)nflow;
+    PyMem_RawFree(old);
+    return cd->units;
+}
+
+#undef UNITS_DROPPED_WITH
 #undef NODE
 #undef NODE_HANDLER
 #undef NODE_RETURN
