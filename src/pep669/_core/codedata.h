@@ -117,15 +117,24 @@ typedef struct Pep669CodeData {
      * and `tools` below. */
     uint64_t version;
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
-     * has, per code unit `unit` (byte offset / 2), the mask of tools that
-     * returned DISABLE for `ev` there.  Each map has `nunits` bytes, made
-     * on the event's first DISABLE, in one block (`disabled_maps`, one map
-     * after the other); disabled_slot[ev] (below) is 1 + the map's place
-     * in it, or 0 (no map).  (A new map moves the block: hold no map
-     * across a DISABLE.) */
+     * gives, per code unit `unit` (byte offset / 2), the mask of tools that
+     * returned DISABLE for `ev` there (read through pep669_map_tools).
+     * While one tool only has DISABLEd anything in the code
+     * (`disabled_solo`: 1 + that tool), each map is that tool's bit per
+     * unit (pep669_map_bytes: (nunits + 7) / 8 bytes; coverage's case);
+     * from a second tool's first DISABLE on, a byte per unit (the mask).
+     * Each map is made on the event's first DISABLE, in one block
+     * (`disabled_maps`, one map after the other); disabled_slot[ev]
+     * (below) is 1 + the map's place in it, or 0 (no map).  (A new map,
+     * or a second tool, moves the block: hold no map across a DISABLE.)
+     * Debug builds keep every map as bytes besides (`debug_maps`, the
+     * same places) and check each read against it. */
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled_maps;
+#ifdef PEP669_DEBUG
+    uint8_t *debug_maps;
+#endif
     /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
      * reached by the frame's flow, then those reached only when an
      * exception is handled (an array of `nline_starts`, below). */
@@ -170,13 +179,6 @@ typedef struct Pep669CodeData {
      * (pep669_frame_idle) reads it; set by the quiet path's first bare
      * run. */
     uint64_t bare_version;
-    /* How many handlers of the code ran untraced from their entry (a
-     * count for the tests: pep669._core._probe_state). */
-    Py_ssize_t untraced_handlers;
-    /* How many times a frame of the code, past its handler, let go of its
-     * frame object's filters as a callee started (trampoline.c,
-     * pep669_trace_release_caller; for the tests: _probe_state). */
-    Py_ssize_t released_callers;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;
@@ -196,6 +198,15 @@ typedef struct Pep669CodeData {
     uint32_t done;
     uint32_t done_epoch;
     uint32_t bare_epoch;                   /* (see bare_version) */
+    /* How many handlers of the code ran untraced from their entry (a
+     * count for the tests: pep669._core._probe_state; it stops at its
+     * largest value). */
+    uint32_t untraced_handlers;
+    /* How many times a frame of the code, past its handler, let go of its
+     * frame object's filters as a callee started (trampoline.c,
+     * pep669_trace_release_caller; for the tests: _probe_state, and
+     * likewise). */
+    uint32_t released_callers;
     /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
      * BRANCH_LEFT/RIGHT) whose only locations left are reachable only
      * through an exception handler: the frame needs them only once it
@@ -223,6 +234,7 @@ typedef struct Pep669CodeData {
     uint8_t inst_tools[PEP669_EVENT_COUNT];
     uint8_t disabled_slot[PEP669_EVENT_COUNT];
     uint8_t ndisabled_maps;
+    uint8_t disabled_solo;                 /* (see disabled_maps) */
     /* Some local event of the code has had two tools at once since the
      * code data was made (it stays set, as 3.12's per-instruction tool
      * table, allocated then, stays: C_RETURN/C_RAISE then go to the
@@ -350,13 +362,43 @@ pep669_code_tools(Pep669CodeData *cd, int event)
     return cd ? cd->tools[event] : pep669_registry.active_tools[event];
 }
 
-/* The DISABLE map of `event` (per unit), NULL before its first DISABLE
- * (void once restart_events() ran: see disabled_version). */
+/* The bytes of one DISABLE map (see disabled_maps). */
+static inline size_t
+pep669_map_bytes(const Pep669CodeData *cd)
+{
+    return cd->disabled_solo ? ((size_t)cd->nunits + 7) >> 3
+                             : (size_t)cd->nunits;
+}
+
+/* The DISABLE map of `event`, NULL before its first DISABLE (void once
+ * restart_events() ran: see disabled_version); read it with
+ * pep669_map_tools. */
 static inline const uint8_t *
 pep669_disabled_map(const Pep669CodeData *cd, int event)
 {
     int slot = cd->disabled_slot[event];
-    return slot ? cd->disabled_maps + (slot - 1) * cd->nunits : NULL;
+    return slot ? cd->disabled_maps + (size_t)(slot - 1) *
+                                          pep669_map_bytes(cd)
+                : NULL;
+}
+
+/* The tools that DISABLEd unit `u` in `map` (one of cd's maps). */
+static inline uint8_t
+pep669_map_tools(const Pep669CodeData *cd, const uint8_t *map,
+                 Py_ssize_t u)
+{
+    int solo = cd->disabled_solo;
+    uint8_t tools = solo ? (uint8_t)(((map[u >> 3] >> (u & 7)) & 1u)
+                                     << (solo - 1))
+                         : map[u];
+#ifdef PEP669_DEBUG
+    /* (the same map as bytes, at the same place) */
+    PEP669_ASSERT(tools ==
+                  cd->debug_maps[(size_t)(map - cd->disabled_maps) /
+                                     pep669_map_bytes(cd) *
+                                     (size_t)cd->nunits + (size_t)u]);
+#endif
+    return tools;
 }
 
 /* Tools for which (event, offset) of this code has been DISABLEd. */
@@ -368,8 +410,8 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
         offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    return cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
-                             (offset >> 1)];
+    return pep669_map_tools(cd, pep669_disabled_map(cd, event),
+                            offset >> 1);
 }
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */

@@ -71,7 +71,6 @@ units_alloc(Pep669CodeData *cd)
 }
 
 static const uint8_t *units_again(PyCodeObject *co, Pep669CodeData *cd);
-
 const uint8_t *
 pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -788,14 +787,12 @@ keep_unit_flow(Flow *f)
     }
 }
 
-/* Events whose code keeps the unit map the analysis makes: the rest
- * (LINE, frame events) never read it, and most code under coverage wants
- * only those (per code object: a byte a unit less; 3.11: about 185 bytes
- * a 20-line function).  A unit map asked for later makes the analysis run
- * again (pep669_code_units_slow: the map after mark_jumps is the
- * analysis's). */
-#define UNITS_DROPPED_WITH \
-    (PEP669_BIT(LINE) | PEP669_FRAME_EVENTS | PEP669_BIT(STOP_ITERATION))
+/* Code that wants only these events drops the unit map the analysis made
+ * (they never read it; a byte a unit, 3.11: about 185 bytes a 20-line
+ * function); asked for later, it is the analysis's again (units_again:
+ * the map after mark_jumps is the analysis's). */
+static const uint32_t units_dropped_with =
+    PEP669_BIT(LINE) | PEP669_FRAME_EVENTS | PEP669_BIT(STOP_ITERATION);
 
 static int
 analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
@@ -835,9 +832,8 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
     }
     keep_unit_flow(&f);
     if (!keep_units && made_units &&
-        (cd->events & ~UNITS_DROPPED_WITH) == 0) {
-        /* (made here: no one holds it; cd->events may be stale, which
-         * costs at most one more analysis) */
+        (cd->events & ~units_dropped_with) == 0) {
+        /* (no one holds it; stale cd->events cost an analysis at most) */
         PyMem_RawFree(cd->units);
         cd->units = NULL;
     }
@@ -878,12 +874,10 @@ units_again(PyCodeObject *co, Pep669CodeData *cd)
                   cd->nline_starts == nline &&
                   memcmp(old, cd->line_starts,
                          sizeof(int) * (size_t)nline) == 0);
-    (void)nflow;
     PyMem_RawFree(old);
     return cd->units;
 }
 
-#undef UNITS_DROPPED_WITH
 #undef NODE
 #undef NODE_HANDLER
 #undef NODE_RETURN
