@@ -142,42 +142,41 @@ class CodeDataSize(MonitoringTestCase):
         self.assertEqual(sorted(set(seen)), first)
 
     def test_unit_map_made_again_for_branches(self):
-        # Line coverage first (no unit map kept), then branch events on the
-        # same code: the same events as code that had them from the start.
-        def branch_events(func, line_first):
-            if line_first:
-                self.run_covered(E.LINE, func)
-                monitoring.register_callback(TOOL, E.LINE, None)
+        # Line coverage first (no unit map kept), then jump events on the
+        # same code: the same events, and the same unit map, as code that
+        # had them from the start (the map is the analysis's: no JUMP at
+        # the `try` body's jump over its handler).
+        jumps = (E.BRANCH_LEFT, E.BRANCH_RIGHT, E.JUMP)
+
+        def jump_events(func):
             got = []
-            for ev in (E.BRANCH_LEFT, E.BRANCH_RIGHT):
+            for ev in jumps:
                 monitoring.register_callback(
                     TOOL, ev,
-                    lambda code_, src, dest, ev=ev: got.append(
-                        (ev, src, dest)))
-            monitoring.set_events(TOOL, E.BRANCH_LEFT | E.BRANCH_RIGHT)
+                    lambda code_, src, dest, ev=ev: code_ is func.__code__
+                    and got.append((ev, src, dest)))
+            monitoring.set_events(TOOL, sum(jumps))
             try:
                 func(3)
                 func(4)
+                facts = ENGINE._flow_facts(func.__code__)
             finally:
                 monitoring.set_events(TOOL, 0)
-                for ev in (E.BRANCH_LEFT, E.BRANCH_RIGHT):
+                for ev in jumps:
                     monitoring.register_callback(TOOL, ev, None)
-            return got
+            return got, facts
 
-        f = fresh_function()
         self.use_tool(TOOL)
-        expected = branch_events(fresh_function(), False)
-        self.assertTrue(expected)
+        expected = jump_events(fresh_function())
+        self.assertTrue(expected[0])
+        f = fresh_function()
         self.run_covered(E.LINE, f)
         size_before = ENGINE._code_data_size(f.__code__)
         monitoring.register_callback(TOOL, E.LINE, None)
-        self.assertEqual(branch_events(f, False), expected)
+        self.assertEqual(jump_events(f), expected)
         # (the unit map is back, a byte a unit)
         self.assertGreaterEqual(ENGINE._code_data_size(f.__code__),
                                 size_before + len(f.__code__.co_code) // 2)
-        g = fresh_function()
-        self.assertEqual(ENGINE._flow_facts(g.__code__),
-                         ENGINE._flow_facts(f.__code__))
 
     def test_coverage_drops_the_interpreters_line_array(self):
         # 3.11's line array (2 bytes a unit, made by the interpreter's
