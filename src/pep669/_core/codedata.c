@@ -255,7 +255,7 @@ forget_in(Pep669CodeData *cd, uint8_t *maps, uint8_t gone, size_t nmaps
 #endif
     if (cd->disabled_solo) {
         /* (one tool's bits: all or nothing) */
-        if (!(gone & (1u << (cd->disabled_solo - 1)))) {
+        if (!(gone & cd->disabled_solo)) {
             return 0;
         }
         for (size_t i = 0; i < size; i++) {
@@ -303,7 +303,7 @@ forget_disables(Pep669CodeData *cd, int event, uint8_t gone)
         cd->disabled_version < pep669_registry.restart_version) {
         return 0;
     }
-    size_t at = (size_t)(cd->disabled_slot[event] - 1);
+    size_t at = (size_t)((cd->disabled_slot[event] & PEP669_SLOT_PLACE) - 1);
     return forget_in(cd, cd->disabled_maps + at * pep669_map_bytes(cd),
                      gone, 1
 #ifdef PEP669_DEBUG
@@ -468,7 +468,7 @@ maps_to_bytes(Pep669CodeData *cd)
 {
     size_t nunits = (size_t)cd->nunits, nmaps = cd->ndisabled_maps;
     size_t bits = pep669_map_bytes(cd);
-    uint8_t mask = (uint8_t)(1u << (cd->disabled_solo - 1));
+    uint8_t mask = cd->disabled_solo;
     uint8_t *maps = PyMem_RawCalloc(nmaps * nunits, 1);
     if (maps == NULL) {
         PyErr_NoMemory();
@@ -485,10 +485,55 @@ maps_to_bytes(Pep669CodeData *cd)
     PyMem_RawFree(cd->disabled_maps);
     cd->disabled_maps = maps;
     cd->disabled_solo = 0;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        cd->disabled_slot[ev] &= PEP669_SLOT_PLACE;
+    }
 #ifdef PEP669_DEBUG
     PEP669_ASSERT(memcmp(maps, cd->debug_maps, nmaps * nunits) == 0);
 #endif
     return 0;
+}
+
+void
+pep669_disabled_compact(Pep669CodeData *cd)
+{
+    size_t nunits = (size_t)cd->nunits, nmaps = cd->ndisabled_maps;
+    uint8_t any = 0;
+    if (cd->disabled_solo || nmaps == 0) {
+        return;
+    }
+    for (size_t i = 0; i < nmaps * nunits; i++) {
+        any |= cd->disabled_maps[i];
+    }
+    if (any == 0 || (any & (any - 1)) != 0) {
+        return;  /* (none, or two tools) */
+    }
+    size_t bits = (nunits + 7) >> 3;
+    uint8_t *maps = PyMem_RawCalloc(nmaps * bits, 1);
+    if (maps == NULL) {
+        return;
+    }
+    for (size_t m = 0; m < nmaps; m++) {
+        const uint8_t *from = cd->disabled_maps + m * nunits;
+        for (size_t u = 0; u < nunits; u++) {
+            maps[m * bits + (u >> 3)] |= (uint8_t)((from[u] != 0) << (u & 7));
+        }
+    }
+    PyMem_RawFree(cd->disabled_maps);
+    cd->disabled_maps = maps;
+    cd->disabled_solo = any;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        if (cd->disabled_slot[ev]) {
+            cd->disabled_slot[ev] |= PEP669_SLOT_BITS;
+        }
+    }
+#ifdef PEP669_DEBUG
+    for (size_t m = 0; m < nmaps; m++) {
+        for (size_t u = 0; u < nunits; u++) {
+            (void)pep669_map_tools(cd, maps + m * bits, (Py_ssize_t)u);
+        }
+    }
+#endif
 }
 
 /* The map of `event`, after the others (the block moves); -1 with
@@ -516,7 +561,9 @@ add_map(Pep669CodeData *cd, int event)
     memset(debug + (size_t)cd->ndisabled_maps * full, 0, full);
     cd->debug_maps = debug;
 #endif
-    cd->disabled_slot[event] = ++cd->ndisabled_maps;
+    cd->disabled_slot[event] = (uint8_t)(++cd->ndisabled_maps |
+                                         (cd->disabled_solo
+                                              ? PEP669_SLOT_BITS : 0));
     link_disabled(cd);
     return 0;
 }
@@ -546,12 +593,8 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     if (offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    if (cd->ndisabled_maps == 0) {
-        /* (the first tool's maps are its bits) */
-        cd->disabled_solo = (uint8_t)(tool + 1);
-    }
-    else if (cd->disabled_solo && cd->disabled_solo != tool + 1 &&
-             maps_to_bytes(cd) < 0) {
+    if (cd->disabled_solo && cd->disabled_solo != (1u << tool) &&
+        maps_to_bytes(cd) < 0) {
         return -1;
     }
     if (cd->disabled_slot[event] == 0 && add_map(cd, event) < 0) {
@@ -565,7 +608,8 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
     else {
         map[u] |= (uint8_t)(1u << tool);
     }
-    PEP669_DEBUG_ONLY(cd->debug_maps[(size_t)(cd->disabled_slot[event] - 1) *
+    PEP669_DEBUG_ONLY(cd->debug_maps[(size_t)((cd->disabled_slot[event] &
+                                               PEP669_SLOT_PLACE) - 1) *
                                          (size_t)cd->nunits + (size_t)u] |=
                       (uint8_t)(1u << tool);)
     PEP669_ASSERT(pep669_map_tools(cd, map, u) & (1u << tool));

@@ -119,10 +119,14 @@ typedef struct Pep669CodeData {
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
      * gives, per code unit `unit` (byte offset / 2), the mask of tools that
      * returned DISABLE for `ev` there (read through pep669_map_tools).
-     * While one tool only has DISABLEd anything in the code
-     * (`disabled_solo`: 1 + that tool), each map is that tool's bit per
-     * unit (pep669_map_bytes: (nunits + 7) / 8 bytes; coverage's case);
-     * from a second tool's first DISABLE on, a byte per unit (the mask).
+     * A map is a byte per unit (the mask) while the code may be traced
+     * (the trampoline reads it for every line of a traced frame); once
+     * its line-level events are all done (frames.c, at a traced run's
+     * end) and one tool only has DISABLEd anything (`disabled_solo`: that
+     * tool's bit), each map is that tool's bit per unit
+     * (pep669_disabled_compact; pep669_map_bytes: (nunits + 7) / 8 bytes;
+     * coverage's case), marked PEP669_SLOT_BITS in disabled_slot; a
+     * second tool's DISABLE makes them bytes again.
      * Each map is made on the event's first DISABLE, in one block
      * (`disabled_maps`, one map after the other); disabled_slot[ev]
      * (below) is 1 + the map's place in it, or 0 (no map).  (A new map,
@@ -362,6 +366,10 @@ pep669_code_tools(Pep669CodeData *cd, int event)
     return cd ? cd->tools[event] : pep669_registry.active_tools[event];
 }
 
+/* (in disabled_slot[ev]: the maps are bits; the rest is 1 + the place) */
+#define PEP669_SLOT_BITS 0x80
+#define PEP669_SLOT_PLACE 0x7F
+
 /* The bytes of one DISABLE map (see disabled_maps). */
 static inline size_t
 pep669_map_bytes(const Pep669CodeData *cd)
@@ -376,43 +384,71 @@ pep669_map_bytes(const Pep669CodeData *cd)
 static inline const uint8_t *
 pep669_disabled_map(const Pep669CodeData *cd, int event)
 {
-    int slot = cd->disabled_slot[event];
+    int slot = cd->disabled_slot[event] & PEP669_SLOT_PLACE;
     return slot ? cd->disabled_maps + (size_t)(slot - 1) *
                                           pep669_map_bytes(cd)
                 : NULL;
 }
+
+#ifdef PEP669_DEBUG
+/* (debug builds: `tools`, read at unit `u` of the map at `at`, is what
+ * the same map as bytes has) */
+static inline uint8_t
+pep669_map_checked(const Pep669CodeData *cd, size_t at, Py_ssize_t u,
+                   uint8_t tools)
+{
+    PEP669_ASSERT(tools == cd->debug_maps[at * (size_t)cd->nunits +
+                                          (size_t)u]);
+    return tools;
+}
+#else
+#define pep669_map_checked(cd, at, u, tools) (tools)
+#endif
 
 /* The tools that DISABLEd unit `u` in `map` (one of cd's maps). */
 static inline uint8_t
 pep669_map_tools(const Pep669CodeData *cd, const uint8_t *map,
                  Py_ssize_t u)
 {
-    int solo = cd->disabled_solo;
-    uint8_t tools = solo ? (uint8_t)(((map[u >> 3] >> (u & 7)) & 1u)
-                                     << (solo - 1))
+    uint8_t solo = cd->disabled_solo;
+    uint8_t tools = solo ? ((map[u >> 3] >> (u & 7)) & 1u ? solo : 0)
                          : map[u];
-#ifdef PEP669_DEBUG
-    /* (the same map as bytes, at the same place) */
-    PEP669_ASSERT(tools ==
-                  cd->debug_maps[(size_t)(map - cd->disabled_maps) /
-                                     pep669_map_bytes(cd) *
-                                     (size_t)cd->nunits + (size_t)u]);
-#endif
-    return tools;
+    return pep669_map_checked(
+        cd, (size_t)(map - cd->disabled_maps) / pep669_map_bytes(cd), u,
+        tools);
 }
 
-/* Tools for which (event, offset) of this code has been DISABLEd. */
+/* Tools for which (event, offset) of this code has been DISABLEd.  (On
+ * the trampoline's path for every line of a traced frame, which reads
+ * bytes: the form is in the slot, loaded anyway.) */
 static inline uint8_t
 pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 {
-    if (cd == NULL || cd->disabled_slot[event] == 0 ||
+    int slot;
+    if (cd == NULL || (slot = cd->disabled_slot[event]) == 0 ||
         cd->disabled_version < pep669_registry.restart_version ||
         offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    return pep669_map_tools(cd, pep669_disabled_map(cd, event),
-                            offset >> 1);
+    if (!(slot & PEP669_SLOT_BITS)) {
+        /* (bytes: the slot is 1 + the place) */
+        return pep669_map_checked(
+            cd, (size_t)(slot - 1), offset >> 1,
+            cd->disabled_maps[(slot - 1) * cd->nunits + (offset >> 1)]);
+    }
+    /* (bits: maps whole bytes apart) */
+    size_t at = (size_t)((slot & PEP669_SLOT_PLACE) - 1);
+    size_t bit = at * (((size_t)cd->nunits + 7) & ~(size_t)7) +
+                 (size_t)(offset >> 1);
+    return pep669_map_checked(
+        cd, at, offset >> 1,
+        (cd->disabled_maps[bit >> 3] >> (bit & 7)) & 1u ? cd->disabled_solo
+                                                         : 0);
 }
+
+/* The DISABLE maps as bits if one tool only has DISABLEd anything in the
+ * code (see disabled_maps); without memory they stay bytes. */
+void pep669_disabled_compact(Pep669CodeData *cd);
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
 int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);

@@ -722,21 +722,24 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
 
 /* After a traced run of code whose line-level events are now all done
  * (DISABLEd everywhere: a first run under coverage), and that wants
- * nothing else but frame events, the code runs untraced: the interpreter's
- * cache for tracing it goes (3.11's line array, 2 bytes a unit: a trace
- * call makes it again if one comes). */
+ * nothing else but frame events, the code runs untraced: its DISABLE maps
+ * become bits where one tool made them (pep669_disabled_compact), and the
+ * interpreter's cache for tracing it goes (3.11's line array, 2 bytes a
+ * unit: a trace call makes it again if one comes). */
 static void
 drop_trace_cache(Pep669Record *rec)
 {
     Pep669CodeData *cd = rec->cd;
     if (cd == NULL || rec->code == NULL ||
         !(pep669_code_data_events(cd) & PEP669_LINE_LEVEL_EVENTS) ||
-        !pep669_backend_code_trace_cache(rec->code, 0)) {
+        ((cd->disabled_solo || cd->ndisabled_maps == 0) &&
+         !pep669_backend_code_trace_cache(rec->code, 0))) {
         return;
     }
     uint32_t done = pep669_code_done(rec->code, cd);
     if ((cd->events & ~(done | PEP669_FRAME_EVENTS |
                         PEP669_BIT(STOP_ITERATION))) == 0) {
+        pep669_disabled_compact(cd);
         (void)pep669_backend_code_trace_cache(rec->code, 1);
     }
 }
