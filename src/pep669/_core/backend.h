@@ -314,7 +314,7 @@ int pep669_backend_jump_kind(PyCodeObject *co, int *offset, int *next,
 int pep669_backend_instr_class(PyCodeObject *co, int offset);
 /* How many instructions 3.13's compiler has where the instruction at
  * `offset` (past its prefixes) stands, when it sizes a block it may copy
- * into the place of a jump to it (lineflow.c, jump_to_small_exit): 1, but
+ * into the place of a jump to it (lineflow_exit.c, pep669_jump_to_small_exit): 1, but
  * 3.11's PRECALL 0 (3.12+ have none), a LOAD_GLOBAL that pushes NULL 2
  * (3.13's LOAD_GLOBAL + PUSH_NULL there). */
 int pep669_backend_copy_weight(PyCodeObject *co, int offset);
@@ -397,6 +397,12 @@ int pep669_backend_reraise_at(PyFrameObject *f, int offset, PyObject **exc,
  * `raise` (RAISE_VARARGS 0), which the interpreter re-raises without
  * telling the trace function. */
 int pep669_backend_bare_raise_at(Pep669Frame *frame, int offset);
+/* Whether the interpreter keeps a cache for tracing `co`'s frames (3.11:
+ * the line array `_co_linearray`, 2 or 4 bytes a code unit, which its
+ * first trace call of a frame of the code makes and only the code's end
+ * frees); `drop`: free it (a later trace call makes it again).  Always 0
+ * before 3.11. */
+int pep669_backend_code_trace_cache(PyCodeObject *co, int drop);
 /* Whether RAISE is the only exception event a run of `co` can give: it
  * has no exception handler (so no EXCEPTION_HANDLED, no re-raise but
  * through a bare `raise`), no bare `raise`, no instruction that drives a

@@ -150,6 +150,7 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->local);
     unlink_disabled(cd);
     PyMem_RawFree(cd->disabled_maps);
+    PEP669_DEBUG_ONLY(PyMem_RawFree(cd->debug_maps);)
     PyMem_RawFree(cd->line_starts);
     PyMem_RawFree(cd->units);
     PyMem_RawFree(cd->lines);
@@ -221,7 +222,10 @@ pep669_code_data_bytes(const Pep669CodeData *cd)
      * wanted.c, frames.c) */
     size_t units = (size_t)cd->nunits + 1, size = sizeof(*cd);
     size += cd->local != NULL ? sizeof(*cd->local) : 0;
-    size += (size_t)cd->ndisabled_maps * (size_t)cd->nunits;
+    size += (size_t)cd->ndisabled_maps * pep669_map_bytes(cd);
+    /* (debug builds: every DISABLE map as bytes besides) */
+    PEP669_DEBUG_ONLY(size += (size_t)cd->ndisabled_maps *
+                              (size_t)cd->nunits;)
     size += cd->line_starts != NULL
                 ? sizeof(int) * ((size_t)cd->nline_starts + 1) : 0;
     size += cd->units != NULL ? units : 0;
@@ -231,6 +235,40 @@ pep669_code_data_bytes(const Pep669CodeData *cd)
     size += cd->unit_flow != NULL ? PEP669_UNIT_FLOW_BYTES(cd->nunits) : 0;
     size += cd->loops_run != NULL ? units : 0;
     return (Py_ssize_t)size;
+}
+
+/* The DISABLEs of the tools in `gone` forgotten in `nmaps` maps from
+ * `maps` (one of cd's, in its form); whether there were any. */
+static int
+forget_in(Pep669CodeData *cd, uint8_t *maps, uint8_t gone, size_t nmaps
+#ifdef PEP669_DEBUG
+          , uint8_t *debug
+#endif
+          )
+{
+    size_t size = nmaps * pep669_map_bytes(cd);
+    uint8_t had = 0;
+#ifdef PEP669_DEBUG
+    for (size_t u = 0; u < nmaps * (size_t)cd->nunits; u++) {
+        debug[u] &= (uint8_t)~gone;
+    }
+#endif
+    if (cd->disabled_solo) {
+        /* (one tool's bits: all or nothing) */
+        if (!(gone & cd->disabled_solo)) {
+            return 0;
+        }
+        for (size_t i = 0; i < size; i++) {
+            had |= maps[i];
+        }
+        memset(maps, 0, size);
+        return had != 0;
+    }
+    for (size_t u = 0; u < size; u++) {
+        had |= maps[u] & gone;
+        maps[u] &= (uint8_t)~gone;
+    }
+    return had != 0;
 }
 
 /* Some of the code's DISABLEs were forgotten: what derives from them is
@@ -265,14 +303,13 @@ forget_disables(Pep669CodeData *cd, int event, uint8_t gone)
         cd->disabled_version < pep669_registry.restart_version) {
         return 0;
     }
-    uint8_t *map = cd->disabled_maps +
-                   (size_t)(cd->disabled_slot[event] - 1) * (size_t)cd->nunits;
-    uint8_t had = 0;
-    for (Py_ssize_t u = 0; u < cd->nunits; u++) {
-        had |= map[u] & gone;
-        map[u] &= (uint8_t)~gone;
-    }
-    return had != 0;
+    size_t at = (size_t)((cd->disabled_slot[event] & PEP669_SLOT_PLACE) - 1);
+    return forget_in(cd, cd->disabled_maps + at * pep669_map_bytes(cd),
+                     gone, 1
+#ifdef PEP669_DEBUG
+                     , cd->debug_maps + at * (size_t)cd->nunits
+#endif
+                     );
 }
 
 void
@@ -345,7 +382,7 @@ pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit)
         /* (no row computed: the done cache has nothing of the event) */
         return 0;
     }
-    if (cd->units == NULL ||
+    if ((event == PEP669_EV_LINE ? 0 : cd->units == NULL) ||
         (event != PEP669_EV_INSTRUCTION && cd->line_starts == NULL)) {
         return -1;
     }
@@ -400,7 +437,8 @@ pep669_done_scan(Pep669CodeData *cd, int row, int part)
         }
         for (; i < to; i++) {
             if (map == NULL ||
-                (map[cd->line_starts[i] >> 1] & tools) != tools) {
+                (pep669_map_tools(cd, map, cd->line_starts[i] >> 1) &
+                 tools) != tools) {
                 break;
             }
         }
@@ -415,12 +453,119 @@ pep669_done_scan(Pep669CodeData *cd, int row, int part)
             (reached < 0 || cd->unit_flow == NULL ||
              ((pep669_unit_flow(cd->unit_flow, i) & PEP669_FLOW_REACHED) !=
               0) == reached) &&
-            (map == NULL || (map[i] & tools) != tools)) {
+            (map == NULL || (pep669_map_tools(cd, map, i) & tools) != tools)) {
             break;
         }
     }
     *cursor = (int32_t)i;
     return i >= cd->nunits;
+}
+
+/* A second tool DISABLEs something in the code: each map becomes a byte
+ * per unit (the first tool's bits, as masks).  -1 with MemoryError. */
+static int
+maps_to_bytes(Pep669CodeData *cd)
+{
+    size_t nunits = (size_t)cd->nunits, nmaps = cd->ndisabled_maps;
+    size_t bits = pep669_map_bytes(cd);
+    uint8_t mask = cd->disabled_solo;
+    uint8_t *maps = PyMem_RawCalloc(nmaps * nunits, 1);
+    if (maps == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t m = 0; m < nmaps; m++) {
+        const uint8_t *from = cd->disabled_maps + m * bits;
+        for (size_t u = 0; u < nunits; u++) {
+            if (from[u >> 3] & (1u << (u & 7))) {
+                maps[m * nunits + u] = mask;
+            }
+        }
+    }
+    PyMem_RawFree(cd->disabled_maps);
+    cd->disabled_maps = maps;
+    cd->disabled_solo = 0;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        cd->disabled_slot[ev] &= PEP669_SLOT_PLACE;
+    }
+#ifdef PEP669_DEBUG
+    PEP669_ASSERT(memcmp(maps, cd->debug_maps, nmaps * nunits) == 0);
+#endif
+    return 0;
+}
+
+void
+pep669_disabled_compact(Pep669CodeData *cd)
+{
+    size_t nunits = (size_t)cd->nunits, nmaps = cd->ndisabled_maps;
+    uint8_t any = 0;
+    if (cd->disabled_solo || nmaps == 0) {
+        return;
+    }
+    for (size_t i = 0; i < nmaps * nunits; i++) {
+        any |= cd->disabled_maps[i];
+    }
+    if (any == 0 || (any & (any - 1)) != 0) {
+        return;  /* (none, or two tools) */
+    }
+    size_t bits = (nunits + 7) >> 3;
+    uint8_t *maps = PyMem_RawCalloc(nmaps * bits, 1);
+    if (maps == NULL) {
+        return;
+    }
+    for (size_t m = 0; m < nmaps; m++) {
+        const uint8_t *from = cd->disabled_maps + m * nunits;
+        for (size_t u = 0; u < nunits; u++) {
+            maps[m * bits + (u >> 3)] |= (uint8_t)((from[u] != 0) << (u & 7));
+        }
+    }
+    PyMem_RawFree(cd->disabled_maps);
+    cd->disabled_maps = maps;
+    cd->disabled_solo = any;
+    for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
+        if (cd->disabled_slot[ev]) {
+            cd->disabled_slot[ev] |= PEP669_SLOT_BITS;
+        }
+    }
+#ifdef PEP669_DEBUG
+    for (size_t m = 0; m < nmaps; m++) {
+        for (size_t u = 0; u < nunits; u++) {
+            (void)pep669_map_tools(cd, maps + m * bits, (Py_ssize_t)u);
+        }
+    }
+#endif
+}
+
+/* The map of `event`, after the others (the block moves); -1 with
+ * MemoryError. */
+static int
+add_map(Pep669CodeData *cd, int event)
+{
+    size_t size = pep669_map_bytes(cd);
+    size_t before = (size_t)cd->ndisabled_maps * size;
+    uint8_t *maps = PyMem_RawRealloc(cd->disabled_maps, before + size);
+    if (maps == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(maps + before, 0, size);
+    cd->disabled_maps = maps;
+#ifdef PEP669_DEBUG
+    size_t full = (size_t)cd->nunits;
+    uint8_t *debug = PyMem_RawRealloc(
+        cd->debug_maps, ((size_t)cd->ndisabled_maps + 1) * full);
+    if (debug == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(debug + (size_t)cd->ndisabled_maps * full, 0, full);
+    cd->debug_maps = debug;
+#endif
+    cd->disabled_slot[event] = (uint8_t)(++cd->ndisabled_maps |
+                                         (cd->disabled_solo
+                                              ? PEP669_SLOT_BITS : 0));
+    link_disabled(cd);
+    return 0;
 }
 
 int
@@ -438,29 +583,36 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         /* restart_events() ran since the last DISABLE here. */
         if (cd->disabled_maps != NULL) {
             memset(cd->disabled_maps, 0,
-                   (size_t)cd->ndisabled_maps * (size_t)cd->nunits);
+                   (size_t)cd->ndisabled_maps * pep669_map_bytes(cd));
+            PEP669_DEBUG_ONLY(memset(cd->debug_maps, 0,
+                                     (size_t)cd->ndisabled_maps *
+                                         (size_t)cd->nunits);)
         }
     }
     cd->disabled_version = pep669_registry.version;
     if (offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    if (cd->disabled_slot[event] == 0) {
-        /* The event's map, after the others (the block moves). */
-        size_t size = (size_t)cd->nunits;
-        size_t before = (size_t)cd->ndisabled_maps * size;
-        uint8_t *maps = PyMem_RawRealloc(cd->disabled_maps, before + size);
-        if (maps == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        memset(maps + before, 0, size);
-        cd->disabled_maps = maps;
-        cd->disabled_slot[event] = ++cd->ndisabled_maps;
-        link_disabled(cd);
+    if (cd->disabled_solo && cd->disabled_solo != (1u << tool) &&
+        maps_to_bytes(cd) < 0) {
+        return -1;
     }
-    cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
-                      (offset >> 1)] |= (uint8_t)(1u << tool);
+    if (cd->disabled_slot[event] == 0 && add_map(cd, event) < 0) {
+        return -1;
+    }
+    Py_ssize_t u = offset >> 1;
+    uint8_t *map = (uint8_t *)pep669_disabled_map(cd, event);
+    if (cd->disabled_solo) {
+        map[u >> 3] |= (uint8_t)(1u << (u & 7));
+    }
+    else {
+        map[u] |= (uint8_t)(1u << tool);
+    }
+    PEP669_DEBUG_ONLY(cd->debug_maps[(size_t)((cd->disabled_slot[event] &
+                                               PEP669_SLOT_PLACE) - 1) *
+                                         (size_t)cd->nunits + (size_t)u] |=
+                      (uint8_t)(1u << tool);)
+    PEP669_ASSERT(pep669_map_tools(cd, map, u) & (1u << tool));
     if (((1u << event) & PEP669_LINE_LEVEL_EVENTS) && cd->done_known) {
         /* The done cache holds unless a cursor at this location reaches
          * its end (the cursor moves on here, as the next computation
@@ -557,16 +709,14 @@ pep669_clear_tool_id(int tool)
      * tool id used again starts afresh.  What derives from them is voided:
      * the done and region caches, probes' stamps, and a clone made without
      * sites for the tool's DISABLEd locations (a new one is made). */
-    uint8_t keep = (uint8_t)~(1u << tool);
     for (cd = disabled_codes; cd != NULL; cd = cd->next_disabled) {
-        int had = 0;
-        uint8_t *map = cd->disabled_maps;
-        Py_ssize_t size = cd->ndisabled_maps * cd->nunits;
-        for (Py_ssize_t u = 0; map != NULL && u < size; u++) {
-            had |= map[u] & ~keep;
-            map[u] &= keep;
-        }
-        if (!had) {
+        if (cd->disabled_maps == NULL ||
+            !forget_in(cd, cd->disabled_maps, (uint8_t)(1u << tool),
+                       cd->ndisabled_maps
+#ifdef PEP669_DEBUG
+                       , cd->debug_maps
+#endif
+                       )) {
             continue;
         }
         cd->done_known = 0;

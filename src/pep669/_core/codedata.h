@@ -117,21 +117,36 @@ typedef struct Pep669CodeData {
      * and `tools` below. */
     uint64_t version;
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
-     * has, per code unit `unit` (byte offset / 2), the mask of tools that
-     * returned DISABLE for `ev` there.  Each map has `nunits` bytes, made
-     * on the event's first DISABLE, in one block (`disabled_maps`, one map
-     * after the other); disabled_slot[ev] (below) is 1 + the map's place
-     * in it, or 0 (no map).  (A new map moves the block: hold no map
-     * across a DISABLE.) */
+     * gives, per code unit `unit` (byte offset / 2), the mask of tools that
+     * returned DISABLE for `ev` there (read through pep669_map_tools).
+     * A map is a byte per unit (the mask) while the code may be traced
+     * (the trampoline reads it for every line of a traced frame); once
+     * its line-level events are all done (frames.c, at a traced run's
+     * end) and one tool only has DISABLEd anything (`disabled_solo`: that
+     * tool's bit), each map is that tool's bit per unit
+     * (pep669_disabled_compact; pep669_map_bytes: (nunits + 7) / 8 bytes;
+     * coverage's case), marked PEP669_SLOT_BITS in disabled_slot; a
+     * second tool's DISABLE makes them bytes again.
+     * Each map is made on the event's first DISABLE, in one block
+     * (`disabled_maps`, one map after the other); disabled_slot[ev]
+     * (below) is 1 + the map's place in it, or 0 (no map).  (A new map,
+     * or a second tool, moves the block: hold no map across a DISABLE.)
+     * Debug builds keep every map as bytes besides (`debug_maps`, the
+     * same places) and check each read against it. */
     uint64_t disabled_version;
     Py_ssize_t nunits;
     uint8_t *disabled_maps;
+#ifdef PEP669_DEBUG
+    uint8_t *debug_maps;
+#endif
     /* (lineflow.c) LINE: its locations, sorted: the first `nflow_starts`
      * reached by the frame's flow, then those reached only when an
      * exception is handled (an array of `nline_starts`, below). */
     int *line_starts;
     /* (lineflow.c) What each code unit is for the line-level events
-     * (PEP669_UNIT_*). */
+     * (PEP669_UNIT_*); NULL until needed, and dropped by the analysis of
+     * code that wants only LINE and frame events (read it through
+     * pep669_code_units, which makes it again). */
     uint8_t *units;
     /* (lineflow.c) The line of every unit (-1: none), and the rule by
      * which legacy tracing reports lines (PEP669_LINES_*, below); NULL
@@ -168,13 +183,6 @@ typedef struct Pep669CodeData {
      * (pep669_frame_idle) reads it; set by the quiet path's first bare
      * run. */
     uint64_t bare_version;
-    /* How many handlers of the code ran untraced from their entry (a
-     * count for the tests: pep669._core._probe_state). */
-    Py_ssize_t untraced_handlers;
-    /* How many times a frame of the code, past its handler, let go of its
-     * frame object's filters as a callee started (trampoline.c,
-     * pep669_trace_release_caller; for the tests: _probe_state). */
-    Py_ssize_t released_callers;
     /* The registry of the code's interpreter (the code object's free
      * function may run when another registry is current). */
     Pep669Registry *owner;
@@ -194,6 +202,15 @@ typedef struct Pep669CodeData {
     uint32_t done;
     uint32_t done_epoch;
     uint32_t bare_epoch;                   /* (see bare_version) */
+    /* How many handlers of the code ran untraced from their entry (a
+     * count for the tests: pep669._core._probe_state; it stops at its
+     * largest value). */
+    uint32_t untraced_handlers;
+    /* How many times a frame of the code, past its handler, let go of its
+     * frame object's filters as a callee started (trampoline.c,
+     * pep669_trace_release_caller; for the tests: _probe_state, and
+     * likewise). */
+    uint32_t released_callers;
     /* (wanted.c, with `done`) The line-level events (LINE, JUMP, BRANCH,
      * BRANCH_LEFT/RIGHT) whose only locations left are reachable only
      * through an exception handler: the frame needs them only once it
@@ -221,6 +238,7 @@ typedef struct Pep669CodeData {
     uint8_t inst_tools[PEP669_EVENT_COUNT];
     uint8_t disabled_slot[PEP669_EVENT_COUNT];
     uint8_t ndisabled_maps;
+    uint8_t disabled_solo;                 /* (see disabled_maps) */
     /* Some local event of the code has had two tools at once since the
      * code data was made (it stays set, as 3.12's per-instruction tool
      * table, allocated then, stays: C_RETURN/C_RAISE then go to the
@@ -355,27 +373,89 @@ pep669_code_tools(Pep669CodeData *cd, int event)
     return cd ? cd->tools[event] : pep669_registry.active_tools[event];
 }
 
-/* The DISABLE map of `event` (per unit), NULL before its first DISABLE
- * (void once restart_events() ran: see disabled_version). */
+/* (in disabled_slot[ev]: the maps are bits; the rest is 1 + the place) */
+#define PEP669_SLOT_BITS 0x80
+#define PEP669_SLOT_PLACE 0x7F
+
+/* The bytes of one DISABLE map (see disabled_maps). */
+static inline size_t
+pep669_map_bytes(const Pep669CodeData *cd)
+{
+    return cd->disabled_solo ? ((size_t)cd->nunits + 7) >> 3
+                             : (size_t)cd->nunits;
+}
+
+/* The DISABLE map of `event`, NULL before its first DISABLE (void once
+ * restart_events() ran: see disabled_version); read it with
+ * pep669_map_tools. */
 static inline const uint8_t *
 pep669_disabled_map(const Pep669CodeData *cd, int event)
 {
-    int slot = cd->disabled_slot[event];
-    return slot ? cd->disabled_maps + (slot - 1) * cd->nunits : NULL;
+    int slot = cd->disabled_slot[event] & PEP669_SLOT_PLACE;
+    return slot ? cd->disabled_maps + (size_t)(slot - 1) *
+                                          pep669_map_bytes(cd)
+                : NULL;
 }
 
-/* Tools for which (event, offset) of this code has been DISABLEd. */
+#ifdef PEP669_DEBUG
+/* (debug builds: `tools`, read at unit `u` of the map at `at`, is what
+ * the same map as bytes has) */
+static inline uint8_t
+pep669_map_checked(const Pep669CodeData *cd, size_t at, Py_ssize_t u,
+                   uint8_t tools)
+{
+    PEP669_ASSERT(tools == cd->debug_maps[at * (size_t)cd->nunits +
+                                          (size_t)u]);
+    return tools;
+}
+#else
+#define pep669_map_checked(cd, at, u, tools) (tools)
+#endif
+
+/* The tools that DISABLEd unit `u` in `map` (one of cd's maps). */
+static inline uint8_t
+pep669_map_tools(const Pep669CodeData *cd, const uint8_t *map,
+                 Py_ssize_t u)
+{
+    uint8_t solo = cd->disabled_solo;
+    uint8_t tools = solo ? ((map[u >> 3] >> (u & 7)) & 1u ? solo : 0)
+                         : map[u];
+    return pep669_map_checked(
+        cd, (size_t)(map - cd->disabled_maps) / pep669_map_bytes(cd), u,
+        tools);
+}
+
+/* Tools for which (event, offset) of this code has been DISABLEd.  (On
+ * the trampoline's path for every line of a traced frame, which reads
+ * bytes: the form is in the slot, loaded anyway.) */
 static inline uint8_t
 pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 {
-    if (cd == NULL || cd->disabled_slot[event] == 0 ||
+    int slot;
+    if (cd == NULL || (slot = cd->disabled_slot[event]) == 0 ||
         cd->disabled_version < pep669_registry.restart_version ||
         offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
-    return cd->disabled_maps[(cd->disabled_slot[event] - 1) * cd->nunits +
-                             (offset >> 1)];
+    if (!(slot & PEP669_SLOT_BITS)) {
+        /* (bytes: the slot is 1 + the place) */
+        return pep669_map_checked(
+            cd, (size_t)(slot - 1), offset >> 1,
+            cd->disabled_maps[(slot - 1) * cd->nunits + (offset >> 1)]);
+    }
+    /* (bits: maps whole bytes apart) */
+    size_t at = (size_t)((slot & PEP669_SLOT_PLACE) - 1);
+    size_t bit = at * (((size_t)cd->nunits + 7) & ~(size_t)7) +
+                 (size_t)(offset >> 1);
+    return pep669_map_checked(
+        cd, at, offset >> 1,
+        (cd->disabled_maps[bit >> 3] >> (bit & 7)) & 1u ? cd->disabled_solo
+                                                         : 0);
 }
+
+/* The DISABLE maps as bits if one tool only has DISABLEd anything in the
+ * code (see disabled_maps); without memory they stay bytes. */
+void pep669_disabled_compact(Pep669CodeData *cd);
 
 /* Record DISABLE of (tool, event, offset); -1 with MemoryError. */
 int pep669_disable_location(PyCodeObject *co, int tool, int event, int offset);
@@ -390,8 +470,8 @@ int pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit);
  * locations: row 0 (LINE) cd->line_starts, the flow's [0] or the
  * handlers' [1]; the others the units of their kind (PEP669_UNIT_INSTR,
  * _JUMP, _BRANCH), reached by the flow [0] or not [1] (INSTRUCTION: all,
- * part 0 only).  The unit map and, but for INSTRUCTION, the LINE
- * locations must exist. */
+ * part 0 only).  The unit map (but for LINE) and, but for INSTRUCTION,
+ * the LINE locations must exist. */
 int pep669_done_scan(Pep669CodeData *cd, int row, int part);
 
 /* The Python API's calls that touch code objects (module.c). */

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "trampoline.h"
 #include "suspended.h"
+#include "wanted.h"
 
 /* 3.12 brings the code of every frame on every thread's stack up to date
  * with each change of the event sets (instrument_all_executing_code_objects):
@@ -780,6 +781,9 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         PEP669_ASSERT(record_released(rec));
         pep669_record_put(rec);
         return result;
+    }
+    if (rec->cd != NULL && rec->code != NULL) {
+        pep669_code_untraced(rec->code, rec->cd);
     }
     pep669_trace_leave(ts, rec);
     PEP669_ASSERT(record_released(rec));

@@ -36,7 +36,8 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
      * after the branch, PEP669_UNIT_JUMP) */
     int back = kind == PEP669_EV_BRANCH && dest == target && target < src &&
                (events & PEP669_BIT(JUMP)) && cd != NULL &&
-               cd->units != NULL && (cd->units[src >> 1] & PEP669_UNIT_JUMP);
+               pep669_code_units(co, cd) != NULL &&
+               (cd->units[src >> 1] & PEP669_UNIT_JUMP);
     if (kind < 0 || !(events & ((1u << kind) | PEP669_BIT(BRANCH_LEFT) |
                                 PEP669_BIT(BRANCH_RIGHT)) || back)) {
         return 0;

@@ -54,7 +54,7 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->exit_check = 0;
     rec->prev_offset = -1;
     rec->handler_untraced = 1;
-    cd->untraced_handlers++;
+    cd->untraced_handlers += cd->untraced_handlers != UINT32_MAX;
     follow_events(ts, rec, frame, 1);
 }
 

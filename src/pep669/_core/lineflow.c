@@ -15,20 +15,6 @@
 
 #include <string.h>
 
-int
-pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd)
-{
-    if (cd->lines == NULL) {
-        int *lines = PyMem_RawMalloc(sizeof(int) * (size_t)(cd->nunits + 1));
-        if (lines == NULL) {
-            return -1;
-        }
-        cd->line_rule = pep669_backend_code_lines(co, lines);
-        cd->lines = lines;
-    }
-    return 0;
-}
-
 /* The unit map's bits of an instruction's PEP669_INSTR_* class (its low
  * five bits), one load: PEP669_UNIT_CALL_EVENT, _RERAISE_EVENT (at its
  * first unit), PEP669_UNIT_QUIET_BACK (at its opcode). */
@@ -86,11 +72,16 @@ units_alloc(Pep669CodeData *cd)
     return PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
 }
 
+static const uint8_t *units_again(PyCodeObject *co, Pep669CodeData *cd);
 const uint8_t *
 pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
     if (cd->units != NULL) {
         return cd->units;
+    }
+    if (cd->line_starts != NULL) {
+        /* (the analysis ran and dropped it) */
+        return units_again(co, cd);
     }
     int end = (int)cd->nunits * 2;
     uint8_t *units = units_alloc(cd);
@@ -722,34 +713,6 @@ place_and_collect(Flow *f)
     return 0;
 }
 
-/* 3.12+ copy a small block that leaves the frame (at most four of their
- * instructions, the last a return or raise) into the place of an
- * unconditional jump to it (3.10 does too, 3.8/3.9/3.11 do not): such a
- * jump is no JUMP location.  The block's size is counted as 3.13 counts
- * it (pep669_backend_copy_weight: 3.11's PRECALL is none). */
-static int
-jump_to_small_exit(PyCodeObject *co, int target)
-{
-    int end = 2 * (int)pep669_backend_code_units(co);
-    for (int n = 0, k = 0, off = target; k < 8 && off >= 0 && off < end;
-         k++) {
-        Pep669Step st;
-        pep669_backend_step(co, off, &st);
-        if (!st.known || st.kind >= 0 || st.target >= 0) {
-            return 0;
-        }
-        n += pep669_backend_copy_weight(co, st.at);
-        if (n > 4) {
-            return 0;
-        }
-        if (st.next < 0) {
-            return 1;
-        }
-        off = st.after;
-    }
-    return 0;
-}
-
 /* 3.12+'s JUMP locations (after pass 4): not a forward jump of the flow
  * over code only handlers reach (3.12+ move that code to the end, and drop
  * the jump: lineflow.h), nor one to a small exit block (which 3.12+ copy
@@ -796,7 +759,7 @@ mark_jumps(Flow *f)
         }
         if (at < f->nunits && (units[at] & PEP669_UNIT_JUMP) && to > at &&
             f->next[u] < 0 &&
-            ((flow && v == to) || jump_to_small_exit(f->co, f->target[u]))) {
+            ((flow && v == to) || pep669_jump_to_small_exit(f->co, f->target[u]))) {
             units[u] &= (uint8_t)~PEP669_UNIT_JUMP_EVENT;
             units[at] &= (uint8_t)~PEP669_UNIT_JUMP;
         }
@@ -821,13 +784,20 @@ keep_unit_flow(Flow *f)
     }
 }
 
-int
-pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+/* Code that wants only these events drops the unit map the analysis made
+ * (they never read it; a byte a unit, 3.11: about 185 bytes a 20-line
+ * function); asked for later, it is the analysis's again (units_again:
+ * the map after mark_jumps is the analysis's). */
+static const uint32_t units_dropped_with =
+    PEP669_BIT(LINE) | PEP669_FRAME_EVENTS | PEP669_BIT(STOP_ITERATION);
+
+static int
+analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
 {
     Flow f;
     /* (ints: the block starts with ints) */
     int local[FLOW_LOCAL_BYTES / sizeof(int)];
-    int err = -1;
+    int err = -1, made_units = 0;
     PEP669_ASSERT(cd->line_starts == NULL);
     /* Code that wants a jump event needs the line table kept (the jump
      * regions and the branch sides read it, wanted.c, pep669_branch_side):
@@ -843,7 +813,8 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     build_graph(&f);
-    if (f.new_units != NULL) {
+    made_units = f.new_units != NULL;
+    if (made_units) {
         cd->units = f.new_units;
         f.new_units = NULL;
     }
@@ -857,6 +828,12 @@ pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
         goto done;
     }
     keep_unit_flow(&f);
+    if (!keep_units && made_units &&
+        (cd->events & ~units_dropped_with) == 0) {
+        /* (no one holds it; stale cd->events cost an analysis at most) */
+        PyMem_RawFree(cd->units);
+        cd->units = NULL;
+    }
     err = 0;
 done:
     PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */
@@ -864,6 +841,38 @@ done:
         PyMem_RawFree(f.handlers);  /* (the block of every work array) */
     }
     return err;
+}
+
+int
+pep669_find_line_starts(PyCodeObject *co, Pep669CodeData *cd)
+{
+    return analyse(co, cd, 0);
+}
+
+/* The unit map of code whose analysis dropped it: the analysis again,
+ * whose LINE locations must be the same (debug builds compare). */
+static const uint8_t *
+units_again(PyCodeObject *co, Pep669CodeData *cd)
+{
+    int *old = cd->line_starts;
+    int32_t nflow = cd->nflow_starts, nline = cd->nline_starts;
+    cd->line_starts = NULL;
+    if (analyse(co, cd, 1) < 0) {
+        /* (a unit map left by a failed analysis may lack its last pass) */
+        PyMem_RawFree(cd->units);
+        cd->units = NULL;
+        PyMem_RawFree(cd->line_starts);
+        cd->line_starts = old;
+        cd->nflow_starts = nflow;
+        cd->nline_starts = nline;
+        return NULL;
+    }
+    PEP669_ASSERT(cd->units != NULL && cd->nflow_starts == nflow &&
+                  cd->nline_starts == nline &&
+                  memcmp(old, cd->line_starts,
+                         sizeof(int) * (size_t)nline) == 0);
+    PyMem_RawFree(old);
+    return cd->units;
 }
 
 #undef NODE

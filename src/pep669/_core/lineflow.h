@@ -10,6 +10,8 @@
 
 #include "codedata.h"
 #include "backend.h"
+#include "lineflow_lines.h"
+#include "lineflow_exit.h"
 
 /* (The unit map's bits, PEP669_UNIT_*, are in codedata.h: the done
  * cache's scan there reads them.) */
@@ -23,8 +25,6 @@ pep669_code_units(PyCodeObject *co, Pep669CodeData *cd)
     return cd->units != NULL ? cd->units : pep669_code_units_slow(co, cd);
 }
 
-/* cd->lines and cd->line_rule; -1 without memory (no exception). */
-int pep669_code_lines_ensure(PyCodeObject *co, Pep669CodeData *cd);
 
 /* Does arriving at `to` from `from` make legacy tracing report a line?
  * `lines` and `rule` are the code's cd->lines and cd->line_rule. */

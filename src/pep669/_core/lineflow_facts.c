@@ -31,7 +31,8 @@ pep669_code_flow_facts(PyCodeObject *co)
     if (cd->line_starts == NULL && pep669_find_line_starts(co, cd) < 0) {
         return PyErr_NoMemory();
     }
-    if (pep669_code_lines_ensure(co, cd) < 0) {
+    if (pep669_code_lines_ensure(co, cd) < 0 ||
+        pep669_code_units(co, cd) == NULL) {
         return PyErr_NoMemory();
     }
     PyObject *lines = PyList_New(cd->nunits);

@@ -277,9 +277,11 @@ build_clone(Pep669Clone *cl, PyCodeObject *co, Pep669CodeData *cd, int n,
 
 /* Whether the LINE location at `loc` is one some of `tools` still want. */
 static inline int
-still_wanted(const uint8_t *map, uint8_t tools, int loc)
+still_wanted(const Pep669CodeData *cd, const uint8_t *map, uint8_t tools,
+             int loc)
 {
-    return map == NULL || (map[loc >> 1] & tools) != tools;
+    return map == NULL || (pep669_map_tools(cd, map, loc >> 1) & tools) !=
+                              tools;
 }
 
 /* The site of `sites[0 .. n-1]` at the location `loc` (src -1) or on the
@@ -343,7 +345,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
-        if (!still_wanted(map, tools, loc)) {
+        if (!still_wanted(cd, map, tools, loc)) {
             continue;
         }
         if (!(pep669_unit_flow(kind, loc >> 1) &
@@ -802,7 +804,7 @@ pep669_probe_state(PyCodeObject *co)
         }
         for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
             int loc = cd->line_starts[i];
-            if (still_wanted(map, tools, loc)) {
+            if (still_wanted(cd, map, tools, loc)) {
                 PyObject *off = PyLong_FromLong(loc);
                 if (off == NULL || PyList_Append(wanted, off) < 0) {
                     Py_XDECREF(off);
@@ -819,7 +821,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -844,13 +846,19 @@ pep669_probe_state(PyCodeObject *co)
         "bare_runs", cl != NULL ? cl->bare_runs : 0,
         "bare_records", cl != NULL ? cl->bare_records : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
-        "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0,
-        "released_callers", cd != NULL ? cd->released_callers : 0,
+        "untraced_handlers",
+        (Py_ssize_t)(cd != NULL ? cd->untraced_handlers : 0),
+        "released_callers",
+        (Py_ssize_t)(cd != NULL ? cd->released_callers : 0),
         /* (3.11) a handler clone; handler clones made (all code); its
          * handler probes that fired the handler's events in the evaluator,
          * and those that left them to the traced path */
         "handlers", cl != NULL && cl->calls == 2 ? Py_True : Py_False,
         "handler_clones", pep669_handler_clones,
         "handler_runs", cl != NULL ? cl->handler_runs : 0,
-        "handler_traced", cl != NULL ? cl->handler_traced : 0);
+        "handler_traced", cl != NULL ? cl->handler_traced : 0,
+        /* (3.11) the interpreter's line array (frames.c,
+         * drop_trace_cache) */
+        "trace_cache",
+        pep669_backend_code_trace_cache(co, 0) ? Py_True : Py_False);
 }

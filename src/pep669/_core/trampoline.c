@@ -738,7 +738,7 @@ pep669_trace_release_caller(PyThreadState *ts)
     flags_show(top, pep669_backend_frame_pyframe(top->frame));
     set_trampoline_mode(ts, WANT_LIGHT);
     if (top->cd != NULL) {
-        top->cd->released_callers++;
+        top->cd->released_callers += top->cd->released_callers != UINT32_MAX;
     }
 #ifdef PEP669_DEBUG
     /* (as the quiet path wants the caller: the program's filters shown,

@@ -328,3 +328,26 @@ pep669_code_done_check(PyCodeObject *co, Pep669CodeData *cd)
     cd->done_epoch = epoch;
 }
 #endif
+
+/* After a traced run of code whose line-level events are now all done
+ * (DISABLEd everywhere: a first run under coverage), and that wants
+ * nothing else but frame events, the code runs untraced: its DISABLE maps
+ * become bits where one tool made them (pep669_disabled_compact), and the
+ * interpreter's cache for tracing it goes (3.11's line array, 2 bytes a
+ * unit: a trace call makes it again if one comes).  Called by frames.c
+ * at the end of a traced run. */
+void
+pep669_code_untraced(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (!(pep669_code_data_events(cd) & PEP669_LINE_LEVEL_EVENTS) ||
+        ((cd->disabled_solo || cd->ndisabled_maps == 0) &&
+         !pep669_backend_code_trace_cache(co, 0))) {
+        return;
+    }
+    uint32_t done = pep669_code_done(co, cd);
+    if ((cd->events & ~(done | PEP669_FRAME_EVENTS |
+                        PEP669_BIT(STOP_ITERATION))) == 0) {
+        pep669_disabled_compact(cd);
+        (void)pep669_backend_code_trace_cache(co, 1);
+    }
+}

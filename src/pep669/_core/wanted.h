@@ -36,6 +36,10 @@ pep669_code_region(PyCodeObject *co, Pep669CodeData *cd, uint32_t events,
 /* The line-level events of the code's that are wanted but need no
  * tracing, every location being DISABLEd (Pep669CodeData.done). */
 uint32_t pep669_code_done_slow(PyCodeObject *co, Pep669CodeData *cd);
+/* The end of a traced run of co: when its line-level events are all done
+ * and it wants only frame events besides, its DISABLE maps become bits and
+ * the interpreter's tracing cache goes (frames.c). */
+void pep669_code_untraced(PyCodeObject *co, Pep669CodeData *cd);
 
 #ifdef PEP669_DEBUG
 /* The done cache a DISABLE kept (cd->done_kept) is what a computation

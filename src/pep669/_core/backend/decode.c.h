@@ -86,6 +86,29 @@ code_opcode(PyCodeObject *co, int offset)
         _Py_OPCODE(PEP669_CODE(co)[offset / (int)sizeof(_Py_CODEUNIT)]));
 }
 
+/* pep669_backend_code_trace_cache (backend.h) */
+int
+pep669_backend_code_trace_cache(PyCodeObject *co, int drop)
+{
+#ifdef PUSH_EXC_INFO
+    /* (3.11: made with PyMem_Malloc by _PyCode_CreateLineArray, read only
+     * under a trace call, which makes it first when it is NULL, and by
+     * PyCode_Addr2Line when it is there) */
+    if (co->_co_linearray == NULL) {
+        return 0;
+    }
+    if (drop) {
+        PyMem_Free(co->_co_linearray);
+        co->_co_linearray = NULL;
+    }
+    return 1;
+#else
+    (void)co;
+    (void)drop;
+    return 0;
+#endif
+}
+
 /* pep669_backend_code_exc_plain (backend.h): no exception handler, no
  * bare `raise`, nothing that drives a generator, not a generator. */
 int
