@@ -305,30 +305,58 @@ static char frame_pass[2];
 #define FRAME_PASS(throwflag) \
     ((Pep669Record *)(void *)&frame_pass[(throwflag) != 0])
 
-/* frame_begin's frames path: a run (throwflag off) of code that wants of
- * the hook only frame events (`events`, done-masked, and none of
- * PEP669_TRACED_EVENTS), on a thread clean for it
- * (pep669_trace_frames_clean).  The entry event, then the record pushed
- * as pep669_trace_enter would leave it, in fewer steps (every run of a
- * generator comes here); if the entry callbacks changed the event sets or
- * the thread's tracing, pep669_trace_enter decides after all. */
-static inline Pep669Record *
-frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-             Pep669CodeData *cd, uint32_t events, uint32_t code_events,
-             uint64_t version)
+/* The frames path's run with no record yet (hook_quiet 4): a block of
+ * the record cache, pushed on pep669_thread.bare_top as a bare run on a
+ * line clone is (trampoline.h), with what the run's end and a record made
+ * later need: the frame, its code and data, the registry's version at the
+ * start and the events cached as pep669_trace_push_frames caches them,
+ * the innermost record then (`below`), and the STOP_ITERATION offset a
+ * generator's end may leave for this frame (pep669_generator_returned).
+ * Whatever asks for the frame's record (pep669_hooked_record: a refresh,
+ * a callee's end that is not quiet, the trampoline's walks, an exception
+ * leaving the frame) gets it made then, as the frames path would have
+ * pushed it (pep669_trace_frames_record); a run that ends with nothing
+ * changed pops the block (frame_end).  Only with no profiler on the
+ * thread (as a bare run: its 'call' and 'return' stay the general
+ * path's). */
+static inline void
+frames_push_bare(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
+                 Pep669CodeData *cd, uint32_t events)
 {
-    int offset, fresh;
-    if (!(events & PEP669_FRAME_EVENTS) &&
-        !(pep669_registry.stop_iteration_anywhere &&
-          (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                           CO_ITERABLE_COROUTINE)))) {
-        /* Full speed: nothing wanted here, nothing to switch off. */
-        return FRAME_PASS(0);
-    }
-    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
-    if (event < 0) {
-        return FRAME_PASS(0);
-    }
+    /* (a block of the record cache holds no clone and no entry, window or
+     * swap: record_released) */
+    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
+                  !rec->swapped);
+    uint64_t version = pep669_registry.version;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->hook_quiet = 4;
+    rec->quiet_entry = version;
+    rec->events_cached = events;
+    rec->events_version = version;
+    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
+    rec->stop_offset = -1;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+}
+
+/* The frames path: a run (throwflag off) of code that wants of the hook
+ * only frame events (`events`, done-masked, and none of
+ * PEP669_TRACED_EVENTS), on a thread clean for it
+ * (pep669_trace_frames_clean), its entry `event` at `offset` (`fresh`:
+ * pep669_backend_frame_entry's).  The entry event, then the record pushed
+ * as pep669_trace_enter would leave it, in fewer steps (every run of a
+ * generator comes here), or a bare block (frames_push_bare); if the entry
+ * callbacks changed the event sets or the thread's tracing,
+ * pep669_trace_enter decides after all.  (Out of line: frame_begin's and
+ * frames_start's.) */
+static PEP669_NOINLINE Pep669Record *
+frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+            Pep669CodeData *cd, uint32_t events, uint32_t code_events,
+            uint64_t version, int event, int offset, int fresh)
+{
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
@@ -356,6 +384,12 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     if (!fired ||
         (!rec->hook_throwflag && version == pep669_registry.version &&
          pep669_trace_frames_clean(ts))) {
+        if (PEP669_LIKELY(ts->c_profilefunc == NULL)) {
+            /* (no record until one is needed: frames_push_bare) */
+            frames_push_bare(rec, frame, co, cd, events);
+            entry_dropped(ts, frame, legacy);
+            return rec;
+        }
         pep669_trace_push_frames(rec, frame, co, cd, events);
         rec->hook_quiet = 2;
         entry_dropped(ts, frame, legacy);
@@ -409,8 +443,20 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     }
     if (!throwflag && !(events & PEP669_TRACED_EVENTS) &&
         pep669_trace_frames_clean(ts)) {
-        return frames_begin(ts, frame, co, cd, events, code_events,
-                            version);
+        int offset, fresh;
+        if (!(events & PEP669_FRAME_EVENTS) &&
+            !(pep669_registry.stop_iteration_anywhere &&
+              (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                               CO_ITERABLE_COROUTINE)))) {
+            /* Full speed: nothing wanted here, nothing to switch off. */
+            return FRAME_PASS(0);
+        }
+        event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+        if (event < 0) {
+            return FRAME_PASS(0);
+        }
+        return frames_fire(ts, frame, co, cd, events, code_events, version,
+                           event, offset, fresh);
     }
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
         !pep669_backend_trace_active(ts) &&
@@ -511,6 +557,11 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     /* (the quiet path wants no frame event: no rethrow, it is not a
      * generator's run) */
     for (;;) {
+        if (result == NULL && rec->hook_quiet == 4) {
+            /* The frames path's bare run ends by an exception: its exit
+             * reads the record (last_reraise, the handlers' events). */
+            (void)pep669_trace_frames_record(rec);
+        }
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         if (!rethrow) {
             break;
@@ -518,6 +569,21 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_trace_rerun(ts, rec);
         result = pep669_backend_eval_prev(ts, frame, 1);
         pep669_trace_ran(ts, rec);
+    }
+    if (rec->hook_quiet == 4) {
+        /* (the frames path's bare run, still without a record: its exit
+         * events were fired with the block as its record) */
+        if (PEP669_LIKELY(result != NULL &&
+                          rec->quiet_entry == pep669_registry.version &&
+                          ts->c_tracefunc == NULL)) {
+            PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                          rec->below == pep669_thread.record_top);
+            pep669_thread.bare_top = rec->prev;
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
+        (void)pep669_trace_frames_record(rec);
     }
     if (rec->hook_quiet == 2 && result != NULL &&
         pep669_trace_leave_frames(ts, rec)) {
@@ -530,6 +596,51 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     PEP669_ASSERT(record_released(rec));
     pep669_record_put(rec);
     return result;
+}
+
+/* The end of a run the frames path started with no record (hook_quiet 4,
+ * frames_push_bare): nothing to do where the registry's version is the
+ * one at the start, no trace function came, and the run wants no exit
+ * event of the frame (a generator that yielded, with PY_YIELD not
+ * wanted, nor RAISE or STOP_ITERATION anywhere, which watch the `for`
+ * loops that drive generators: pep669_generator_yielded; a function
+ * whose code wants no exit event); then the block is popped.  Else
+ * frame_end.  (Out of line, as frame_end; small, for every resumption of
+ * a generator under PY_START/PY_RETURN.) */
+static PEP669_NOINLINE PyObject *
+frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+           PyObject *result)
+{
+    if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
+                      rec->quiet_entry == pep669_registry.version &&
+                      ts->c_tracefunc == NULL)) {
+        /* (the events cached at the start hold: same version, and frame
+         * events are no line-level events, which DISABLEs could mask) */
+        uint32_t events = rec->events_cached;
+        int offset, quiet;
+        if (rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                   CO_ITERABLE_COROUTINE)) {
+            quiet = !(events & PEP669_BIT(PY_YIELD)) &&
+                    !(pep669_registry.active_union &
+                      (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
+                    pep669_backend_frame_exit(ts, frame, result,
+                                              &offset) ==
+                        PEP669_EV_PY_YIELD;
+        }
+        else {
+            quiet = !(events & PEP669_EXIT_EVENTS);
+        }
+        if (quiet && rec->hook_quiet == 4) {
+            /* (the block is the innermost bare run: runs pair) */
+            PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                          rec->below == pep669_thread.record_top);
+            pep669_thread.bare_top = rec->prev;
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
+    }
+    return frame_end(ts, frame, rec, result);
 }
 
 /* The hook's body but for bare runs: frame_begin, the run, frame_end
@@ -551,6 +662,9 @@ frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     }
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
+    if (rec->hook_quiet == 4) {
+        return frames_end(ts, frame, rec, result);
+    }
     return frame_end(ts, frame, rec, result);
 }
 
@@ -624,6 +738,68 @@ frame_eval_bare(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return frame_end_bare(ts, frame, rec, result);
 }
 
+/* frame_begin for a run (throwflag off) of code `co` that wants of the
+ * hook only frame events (its data `cd` current, or none: the global
+ * events), as the hook's fast path found them: the frames path's steps
+ * alone where the thread is clean for it, else frame_begin.  (Out of
+ * line, as frame_begin.) */
+static PEP669_NOINLINE Pep669Record *
+frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+             Pep669CodeData *cd)
+{
+    pep669_backend_trace_check(ts);
+    if (PEP669_UNLIKELY(!pep669_trace_frames_clean(ts))) {
+        return frame_begin(ts, frame, 0, co, cd);
+    }
+    PEP669_ASSERT(!pep669_backend_suppressed(ts) &&
+                  co == pep669_backend_frame_code(frame) &&
+                  cd == pep669_code_data(co));
+    uint32_t events = cd != NULL ? cd->events
+                                 : pep669_registry.active_union;
+    int offset, fresh;
+    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+    if (event < 0) {
+        return FRAME_PASS(0);
+    }
+    if (!(events & (1u << event)) && ts->c_profilefunc == NULL &&
+        (event != PEP669_EV_PY_RESUME || cd == NULL ||
+         cd->delegation_resumed)) {
+        /* No entry event (a resumption under PY_START/PY_RETURN): the
+         * block alone, as frames_fire would push it. */
+        Pep669Record *rec = pep669_record_get();
+        if (rec == NULL) {
+            return NULL;
+        }
+        rec->hook_code = co;
+        rec->hook_throwflag = 0;
+        frames_push_bare(rec, frame, co, cd, events);
+        return rec;
+    }
+    return frames_fire(ts, frame, co, cd, events, events,
+                       pep669_registry.version, event, offset, fresh);
+}
+
+/* The hook's body for such a run (every resumption of a generator under
+ * PY_START/PY_RETURN): frames_start, the run, its end. */
+static PEP669_NOINLINE PyObject *
+frame_eval_frames(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                  Pep669CodeData *cd)
+{
+    Pep669Record *rec = frames_start(ts, frame, co, cd);
+    if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
+        return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
+    }
+    if (rec == NULL) {
+        return NULL;
+    }
+    PyObject *result = pep669_backend_eval_prev(ts, frame,
+                                                rec->hook_throwflag);
+    if (PEP669_LIKELY(rec->hook_quiet == 4)) {
+        return frames_end(ts, frame, rec, result);
+    }
+    return frame_end(ts, frame, rec, result);
+}
+
 PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                   PyCodeObject *co, Pep669CodeData *cd)
@@ -633,6 +809,18 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         cd->bare_epoch == cd->done_epoch && cd->done_known) {
         /* (co is the frame's own code, as the fast path found it) */
         return frame_eval_bare(ts, frame, co, cd);
+    }
+    if (co != NULL && !throwflag) {
+        /* Only frame events wanted of the hook (none that needs the
+         * trampoline): the frames path, in fewer steps. */
+        uint32_t events = cd == NULL ? pep669_registry.active_union
+                          : cd->version == pep669_registry.version
+                              ? cd->events
+                              : PEP669_TRACED_EVENTS;
+        if ((events & PEP669_FRAME_EVENTS) &&
+            !(events & PEP669_TRACED_EVENTS)) {
+            return frame_eval_frames(ts, frame, co, cd);
+        }
     }
     return frame_eval_run(ts, frame, throwflag, co, cd);
 }

@@ -22,12 +22,15 @@ for_iter_instrumented(Pep669CodeData *cd, int offset)
         int ev = evs[i];
         uint8_t tools = pep669_registry.global_tools[ev];
         if (cd != NULL) {
-            for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            for (int tool = 0; cd->local != NULL && tool < PEP669_TOOL_COUNT;
+                 tool++) {
                 if (pep669_code_local_events(cd, tool) & (1u << ev)) {
                     tools |= (uint8_t)(1u << tool);
                 }
             }
-            tools &= (uint8_t)~pep669_disabled_tools(cd, ev, offset);
+            if (tools) {
+                tools &= (uint8_t)~pep669_disabled_tools(cd, ev, offset);
+            }
         }
         if (tools) {
             return 1;
@@ -76,12 +79,34 @@ pep669_generator_yielded(PyThreadState *ts)
     }
 }
 
+/* The record of `consumer`, the frame right outside the run of `rec` (a
+ * record, or a bare block of the frames path, frames.c), if it has one:
+ * its record, the frames path's bare block (whose record keeps
+ * stop_offset when it is made: pep669_trace_frames_record), or the
+ * unhooked slot. */
+static Pep669Record *
+consumer_record(Pep669Record *rec, Pep669Frame *consumer)
+{
+    int bare = rec->hook_quiet == 4;
+    /* (the innermost record, and bare run, outside the run of `rec`) */
+    Pep669Record *below = bare ? rec->below : rec->prev;
+    Pep669Record *b = bare ? rec->prev : pep669_thread.bare_top;
+    if (b != NULL && b->frame == consumer && b->hook_quiet == 4 &&
+        b->below == below) {
+        return b;
+    }
+    if (below != NULL && below->frame == consumer) {
+        return below;
+    }
+    return is_unhooked(consumer) ? &pep669_thread.unhooked : NULL;
+}
+
 /* A generator or coroutine frame returned `retval`: STOP_ITERATION in
  * the frame that drives it from bytecode, if any.  -1 with an exception
  * if a callback raised. */
 PEP669_INTERNAL int
 pep669_generator_returned(PyThreadState *ts, Pep669Record *rec,
-                   PyObject *retval)
+                          PyObject *retval)
 {
     Pep669Frame *consumer = pep669_backend_current_frame(ts);
     Pep669Record *crec = NULL;
@@ -100,12 +125,7 @@ pep669_generator_returned(PyThreadState *ts, Pep669Record *rec,
     }
     PyCodeObject *co = pep669_backend_pyframe_code(f);
     uint32_t events = code_events(co, &cd);
-    if (rec->prev != NULL && rec->prev->frame == consumer) {
-        crec = rec->prev;
-    }
-    else if (is_unhooked(consumer)) {
-        crec = &pep669_thread.unhooked;
-    }
+    crec = consumer_record(rec, consumer);
     if (drive == 2 && (!loop_ran(co, offset) ||
                        for_iter_instrumented(cd, offset))) {
         /* A `for` loop's first execution, or in code with these events:
@@ -153,7 +173,8 @@ pep669_generator_returned(PyThreadState *ts, Pep669Record *rec,
  * the code was resumed in a delegation while monitored.  A callback's
  * exception replaces the one thrown. */
 PEP669_INTERNAL int
-pep669_delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
+pep669_delegate_thrown(PyThreadState *ts, Pep669Frame *frame,
+                       PyCodeObject *co)
 {
     Pep669CodeData *cd;
     int offset;
@@ -240,7 +261,8 @@ close_exception(PyThreadState *ts)
  * `yield` outside every handler and no tool has PY_UNWIND for its code
  * (the fix of gh-140373; 3.13.0 skips it even then, 3.12 never does). */
 PEP669_INTERNAL int
-pep669_closing_quietly(PyThreadState *ts, Pep669Frame *frame, uint32_t code_events)
+pep669_closing_quietly(PyThreadState *ts, Pep669Frame *frame,
+                       uint32_t code_events)
 {
     return !(code_events & PEP669_BIT(PY_UNWIND)) && close_exception(ts) &&
            pep669_backend_close_skips_frame(frame);
