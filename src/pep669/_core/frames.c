@@ -780,10 +780,11 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
 }
 
 /* The hook's body for such a run (every resumption of a generator under
- * PY_START/PY_RETURN): frames_start, the run, its end. */
-static PEP669_NOINLINE PyObject *
-frame_eval_frames(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-                  Pep669CodeData *cd)
+ * PY_START/PY_RETURN; the hook's fast path found it, PEP669_IDLE_FRAMES):
+ * frames_start, the run, its end. */
+PyObject *
+pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
+                         PyCodeObject *co, Pep669CodeData *cd)
 {
     Pep669Record *rec = frames_start(ts, frame, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
@@ -809,18 +810,6 @@ pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         cd->bare_epoch == cd->done_epoch && cd->done_known) {
         /* (co is the frame's own code, as the fast path found it) */
         return frame_eval_bare(ts, frame, co, cd);
-    }
-    if (co != NULL && !throwflag) {
-        /* Only frame events wanted of the hook (none that needs the
-         * trampoline): the frames path, in fewer steps. */
-        uint32_t events = cd == NULL ? pep669_registry.active_union
-                          : cd->version == pep669_registry.version
-                              ? cd->events
-                              : PEP669_TRACED_EVENTS;
-        if ((events & PEP669_FRAME_EVENTS) &&
-            !(events & PEP669_TRACED_EVENTS)) {
-            return frame_eval_frames(ts, frame, co, cd);
-        }
     }
     return frame_eval_run(ts, frame, throwflag, co, cd);
 }
