@@ -64,7 +64,7 @@ LAYERS = [
     ("lineflow", ["lineflow.[ch]", "lineflow_*.[ch]"]),
     ("wanted", ["wanted.[ch]"]),
     ("dispatch", ["dispatch.[ch]", "callbacks.c", "monitor_engine.[ch]"]),
-    ("event sources", ["frames.[ch]", "trace.[ch]", "probe.[ch]",
+    ("event sources", ["frames.[ch]", "frames_*.[ch]", "trace.[ch]", "probe.[ch]",
                        "probe_*.[ch]", "stack.[ch]", "suspended.[ch]",
                        "record.h",
                        "thread_state.[ch]", "trampoline.[ch]",

@@ -313,6 +313,10 @@ static inline Pep669CodeData *
 pep669_code_data(PyCodeObject *co)
 {
     void *extra = NULL;
+    if (co->co_extra == NULL) {
+        /* (no co_extra user has set anything for the code yet) */
+        return NULL;
+    }
     if (pep669_registry.extra_index < 0 ||
         _PyCode_GetExtra((PyObject *)co, pep669_registry.extra_index,
                          &extra) < 0) {

@@ -19,6 +19,11 @@
 PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
                             int throwflag, PyCodeObject *co,
                             Pep669CodeData *cd);
+/* The same for a run (throwflag off) of code that wants of the hook only
+ * frame events (pep669_frame_idle's PEP669_IDLE_FRAMES): the frames
+ * path in fewer steps. */
+PyObject *pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
+                                   PyCodeObject *co, Pep669CodeData *cd);
 
 /* The hook's fast path (backend/hook.c.h), before pep669_frame_eval: a
  * run of code `co` (its data `cd`, or NULL) that wants nothing of the
@@ -35,6 +40,9 @@ PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
  * trampoline with no record (pep669_trace gives the RAISE); 0 when unsure
  * (stale stamps: pep669_frame_eval decides). */
 #define PEP669_IDLE_EXC 2
+/* (and PEP669_IDLE_FRAMES: the code wants of the hook only frame events,
+ * none that needs the trampoline: pep669_frame_eval_frames runs it) */
+#define PEP669_IDLE_FRAMES 3
 static inline int
 pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -56,6 +64,9 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
         }
     }
     if (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) {
+        if (!(events & PEP669_TRACED_EVENTS)) {
+            return PEP669_IDLE_FRAMES;
+        }
         return (cd != NULL && cd->exc_plain == 1 &&
                 !(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS) &
                   ~PEP669_EXC_EVENTS)) ? PEP669_IDLE_EXC : 0;

@@ -20,6 +20,7 @@
 #include "trampoline.h"
 #include "suspended.h"
 #include "wanted.h"
+#include "frames_gen.h"
 
 /* 3.12 brings the code of every frame on every thread's stack up to date
  * with each change of the event sets (instrument_all_executing_code_objects):
@@ -249,141 +250,6 @@ frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return frame_unwound(ts, frame, co, offset);
 }
 
-/* Whether CPython would instrument a `for` loop's FOR_ITER at `offset` in
- * `co` (its data `cd`), which keeps it from specialising: some tool set
- * LINE, INSTRUCTION, BRANCH or BRANCH_LEFT for the code (with a callback
- * or not) and has not DISABLEd it at the FOR_ITER itself.  BRANCH_RIGHT
- * does not count: 3.14 fires it from the loop's exit (POP_ITER), not from
- * FOR_ITER (on 3.12/3.13 pep669's mux turns the native BRANCH location
- * off where LEFT is not wanted, with the same result). */
-static int
-for_iter_instrumented(Pep669CodeData *cd, int offset)
-{
-    static const int evs[] = {PEP669_EV_LINE, PEP669_EV_INSTRUCTION,
-                              PEP669_EV_BRANCH, PEP669_EV_BRANCH_LEFT};
-    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-        int ev = evs[i];
-        uint8_t tools = pep669_registry.global_tools[ev];
-        if (cd != NULL) {
-            for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
-                if (pep669_code_local_events(cd, tool) & (1u << ev)) {
-                    tools |= (uint8_t)(1u << tool);
-                }
-            }
-            tools &= (uint8_t)~pep669_disabled_tools(cd, ev, offset);
-        }
-        if (tools) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Whether the `for` loop's FOR_ITER at `offset` of `co` has driven a
- * generator before (marking it): natively a FOR_ITER specialises at its
- * second execution (3.12/3.13's warm-up of one), so only its first gives
- * RAISE (or nothing) for a generator's end, every later one
- * STOP_ITERATION.  Executions before the events were set are not seen;
- * without memory: as run. */
-static int
-loop_ran(PyCodeObject *co, int offset)
-{
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
-    if (cd == NULL) {
-        PyErr_Clear();
-        return 1;
-    }
-    if (cd->loops_run == NULL) {
-        cd->loops_run = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
-    }
-    if (cd->loops_run == NULL || offset < 0 ||
-        (offset >> 1) >= cd->nunits) {
-        return 1;
-    }
-    int ran = cd->loops_run[offset >> 1];
-    cd->loops_run[offset >> 1] = 1;
-    return ran;
-}
-
-/* A generator yielded: the `for` loop that drives it, if any, ran. */
-static PEP669_NOINLINE void
-generator_yielded(PyThreadState *ts)
-{
-    Pep669Frame *consumer = pep669_backend_current_frame(ts);
-    PyFrameObject *f;
-    int offset;
-    if (consumer != NULL &&
-        pep669_backend_frame_drives_generator(consumer, &offset) == 2 &&
-        (f = pep669_backend_current_pyframe(ts)) != NULL) {
-        (void)loop_ran(pep669_backend_pyframe_code(f), offset);
-    }
-}
-
-/* A generator or coroutine frame returned `retval`: STOP_ITERATION in
- * the frame that drives it from bytecode, if any.  -1 with an exception
- * if a callback raised. */
-static PEP669_NOINLINE int
-generator_returned(PyThreadState *ts, Pep669Record *rec,
-                   PyObject *retval)
-{
-    Pep669Frame *consumer = pep669_backend_current_frame(ts);
-    Pep669Record *crec = NULL;
-    Pep669CodeData *cd;
-    int offset, drive;
-    if (consumer == NULL ||
-        !(rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                                 CO_ITERABLE_COROUTINE)) ||
-        !(drive = pep669_backend_frame_drives_generator(consumer,
-                                                        &offset))) {
-        return 0;
-    }
-    PyFrameObject *f = pep669_backend_current_pyframe(ts);
-    if (f == NULL) {
-        return 0;
-    }
-    PyCodeObject *co = pep669_backend_pyframe_code(f);
-    uint32_t events = code_events(co, &cd);
-    if (rec->prev != NULL && rec->prev->frame == consumer) {
-        crec = rec->prev;
-    }
-    else if (is_unhooked(consumer)) {
-        crec = &pep669_thread.unhooked;
-    }
-    if (drive == 2 && (!loop_ran(co, offset) ||
-                       for_iter_instrumented(cd, offset))) {
-        /* A `for` loop's first execution, or in code with these events:
-         * natively its FOR_ITER is unspecialised, the generator's end no
-         * STOP_ITERATION.  A StopIteration with a value is raised and
-         * cleared by FOR_ITER: RAISE, from the legacy exception event.  A
-         * generator that returned None raises nothing natively (3.8/3.9
-         * raise StopIteration(): no RAISE for it). */
-        if (crec != NULL && retval == Py_None) {
-            crec->stop_offset = offset;
-        }
-        return 0;
-    }
-    if (crec != NULL) {
-        crec->stop_offset = offset;
-    }
-    if (!(events & PEP669_BIT(STOP_ITERATION))) {
-        return 0;
-    }
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_STOP_ITERATION, offset);
-    if (tools == 0) {
-        return 0;
-    }
-    /* owned */
-    PyObject *stop = retval == Py_None
-        ? PyObject_CallNoArgs(PyExc_StopIteration)
-        : PyObject_CallFunctionObjArgs(PyExc_StopIteration, retval, NULL);
-    if (stop == NULL) {
-        return -1;
-    }
-    int err = pep669_call_tools(ts, tools, PEP669_EV_STOP_ITERATION, co,
-                                offset, stop);
-    Py_DECREF(stop);
-    return err;
-}
 
 /* (inline in frame_end, its only caller, whose C frame is under no
  * frame's run but a rerun's) */
@@ -418,11 +284,11 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     if (result != NULL && generator && event == PEP669_EV_PY_YIELD &&
         (pep669_registry.active_union &
          (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION)))) {
-        generator_yielded(ts);
+        pep669_generator_yielded(ts);
     }
     if (result != NULL && !*rethrow && generator &&
         event == PEP669_EV_PY_RETURN &&
-        generator_returned(ts, rec, result) < 0) {
+        pep669_generator_returned(ts, rec, result) < 0) {
         /* A STOP_ITERATION callback raised: the consumer sees it. */
         Py_CLEAR(result);
     }
@@ -445,109 +311,6 @@ record_released(Pep669Record *rec)
 }
 #endif
 
-/* throw() or close() into a generator or coroutine suspended in `yield
- * from` / `await`: the exception reaches the frame there once its
- * subiterator is done with it.  3.13 handles it in the frame's cleanup
- * handler (CLEANUP_THROW), whose entry reports the line of the `yield
- * from` again, as long as the RESUME after its yield never ran (its first
- * run specialises it, which hides it from the LINE rule: the 3.13.0 quirk
- * of docs/differences.md, "3.13.0's first line").  3.12 does not report
- * it; where they disagree, 3.13 is followed.  Here: as long as no frame of
- * the code was resumed in a delegation while monitored.  A callback's
- * exception replaces the one thrown. */
-static PEP669_NOINLINE int
-delegate_thrown(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co)
-{
-    Pep669CodeData *cd;
-    int offset;
-    uint32_t events = pep669_code_events(co, &cd);
-    if (!(events & PEP669_BIT(LINE)) ||
-        (cd != NULL && cd->delegation_resumed) ||
-        !pep669_backend_frame_delegating(frame, &offset) ||
-        !PyErr_Occurred()) {
-        return -1;
-    }
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, offset);
-    if (tools == 0) {
-        return -1;
-    }
-    if ((events & PEP669_BIT(RAISE)) &&
-        pep669_fire_tools(cd, PEP669_EV_RAISE, offset)) {
-        /* 3.13 reports it after the frame's RAISE of the exception
-         * thrown in: the trampoline fires it then (the record's
-         * delegate_line). */
-        return offset;
-    }
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    /* owned */
-    PyObject *line = PyLong_FromLong(PyCode_Addr2Line(co, offset));
-    int err = -1;
-    if (line != NULL) {
-        Pep669Link link;
-        int origin = pep669_thread.line_origin;
-        pep669_thread.line_origin = PEP669_ORIGIN_HOOK;
-        pep669_backend_frame_link(ts, frame, &link);
-        err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, offset, line);
-        pep669_backend_frame_unlink(ts, frame, &link);
-        pep669_thread.line_origin = origin;
-        Py_DECREF(line);
-    }
-    if (err < 0) {
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
-        return -1;
-    }
-    PyErr_Restore(type, value, tb);
-    return -1;
-}
-
-/* A resumption inside `yield from` / `await`: the code's later throws
- * there give no LINE (see delegate_thrown).  Out of line: nothing of it
- * may stay in the hook's C frame. */
-static PEP669_NOINLINE void
-delegation_resumed(Pep669Frame *frame, Pep669CodeData *cd)
-{
-    int off;
-    cd->delegation_resumed =
-        (uint8_t)pep669_backend_frame_delegating(frame, &off);
-}
-
-/* Whether the exception pending is close()'s GeneratorExit (or the
- * finalizer's): close() sets it without a value, where
- * throw(GeneratorExit) passes an instance.  From inside an except block
- * close() gets an instance made on the spot to chain it: no arguments,
- * no traceback, its context the exception being handled (an instance
- * thrown in is not chained: PyErr_Restore does not chain). */
-static int
-close_exception(PyThreadState *ts)
-{
-    PyObject *v = ts->curexc_value;
-    if (ts->curexc_type != PyExc_GeneratorExit) {
-        return 0;
-    }
-    if (v == NULL) {
-        return 1;
-    }
-    PyBaseExceptionObject *e = (PyBaseExceptionObject *)v;
-    PyObject *handled = _PyErr_GetTopmostException(ts)->exc_value;
-    return Py_TYPE(v) == (PyTypeObject *)PyExc_GeneratorExit &&
-           ts->curexc_traceback == NULL && e->traceback == NULL &&
-           e->args != NULL && PyTuple_GET_SIZE(e->args) == 0 &&
-           handled != NULL && handled != Py_None && e->context == handled;
-}
-
-/* Whether this run throws close()'s GeneratorExit into a generator that
- * 3.14 clears without running it (gen_close): it waits at a plain
- * `yield` outside every handler and no tool has PY_UNWIND for its code
- * (the fix of gh-140373; 3.13.0 skips it even then, 3.12 never does). */
-static int
-closing_quietly(PyThreadState *ts, Pep669Frame *frame, uint32_t code_events)
-{
-    return !(code_events & PEP669_BIT(PY_UNWIND)) && close_exception(ts) &&
-           pep669_backend_close_skips_frame(frame);
-}
 
 /* frame_begin's "run the frame untouched", with throwflag 0 or 1 (never
  * dereferenced: so that nothing but the record is kept in
@@ -556,30 +319,59 @@ static char frame_pass[2];
 #define FRAME_PASS(throwflag) \
     ((Pep669Record *)(void *)&frame_pass[(throwflag) != 0])
 
-/* frame_begin's frames path: a run (throwflag off) of code that wants of
- * the hook only frame events (`events`, done-masked, and none of
- * PEP669_TRACED_EVENTS), on a thread clean for it
- * (pep669_trace_frames_clean).  The entry event, then the record pushed
- * as pep669_trace_enter would leave it, in fewer steps (every run of a
- * generator comes here); if the entry callbacks changed the event sets or
- * the thread's tracing, pep669_trace_enter decides after all. */
-static inline Pep669Record *
-frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-             Pep669CodeData *cd, uint32_t events, uint32_t code_events,
-             uint64_t version)
+/* The frames path's run with no record yet (hook_quiet 4): a block of
+ * the record cache, pushed on pep669_thread.bare_top as a bare run on a
+ * line clone is (trampoline.h), with what the run's end and a record made
+ * later need: the frame, its code and data, the registry's version at the
+ * start and the events cached as pep669_trace_push_frames caches them,
+ * the innermost record then (`below`), and the STOP_ITERATION offset a
+ * generator's end may leave for this frame (pep669_generator_returned).
+ * Whatever asks for the frame's record (pep669_hooked_record: a refresh,
+ * a callee's end that is not quiet, the trampoline's walks, an exception
+ * leaving the frame) gets it made then, as the frames path would have
+ * pushed it (pep669_trace_frames_record); a run that ends with nothing
+ * changed pops the block (frame_end).  Only with no profiler on the
+ * thread (as a bare run: its 'call' and 'return' stay the general
+ * path's). */
+static inline void
+frames_push_bare(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
+                 Pep669CodeData *cd, uint32_t events)
 {
-    int offset, fresh;
-    if (!(events & PEP669_FRAME_EVENTS) &&
-        !(pep669_registry.stop_iteration_anywhere &&
-          (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                           CO_ITERABLE_COROUTINE)))) {
-        /* Full speed: nothing wanted here, nothing to switch off. */
-        return FRAME_PASS(0);
-    }
-    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
-    if (event < 0) {
-        return FRAME_PASS(0);
-    }
+    /* (a block of the record cache holds no clone and no entry, window or
+     * swap: record_released) */
+    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
+                  !rec->swapped);
+    uint64_t version = pep669_registry.version;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->hook_quiet = 4;
+    rec->hook_drop = NULL;
+    rec->quiet_entry = version;
+    rec->events_cached = events;
+    rec->events_version = version;
+    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
+    rec->stop_offset = -1;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+}
+
+/* The frames path: a run (throwflag off) of code that wants of the hook
+ * only frame events (`events`, done-masked, and none of
+ * PEP669_TRACED_EVENTS), on a thread clean for it
+ * (pep669_trace_frames_clean), its entry `event` at `offset` (`fresh`:
+ * pep669_backend_frame_entry's).  The entry event, then the record pushed
+ * as pep669_trace_enter would leave it, in fewer steps (every run of a
+ * generator comes here), or a bare block (frames_push_bare); if the entry
+ * callbacks changed the event sets or the thread's tracing,
+ * pep669_trace_enter decides after all.  (Out of line: frame_begin's and
+ * frames_start's.) */
+static PEP669_NOINLINE Pep669Record *
+frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+            Pep669CodeData *cd, uint32_t events, uint32_t code_events,
+            uint64_t version, int event, int offset, int fresh)
+{
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
@@ -602,11 +394,17 @@ frames_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     if (event == PEP669_EV_PY_RESUME && cd != NULL &&
         !cd->delegation_resumed) {
-        delegation_resumed(frame, cd);
+        pep669_delegation_resumed(frame, cd);
     }
     if (!fired ||
         (!rec->hook_throwflag && version == pep669_registry.version &&
          pep669_trace_frames_clean(ts))) {
+        if (PEP669_LIKELY(ts->c_profilefunc == NULL && legacy == 0)) {
+            /* (no record until one is needed: frames_push_bare; no
+             * legacy 'call' to drop, whose drop frame_end re-arms) */
+            frames_push_bare(rec, frame, co, cd, events);
+            return rec;
+        }
         pep669_trace_push_frames(rec, frame, co, cd, events);
         rec->hook_quiet = 2;
         entry_dropped(ts, frame, rec, legacy);
@@ -660,8 +458,20 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     }
     if (!throwflag && !(events & PEP669_TRACED_EVENTS) &&
         pep669_trace_frames_clean(ts)) {
-        return frames_begin(ts, frame, co, cd, events, code_events,
-                            version);
+        int offset, fresh;
+        if (!(events & PEP669_FRAME_EVENTS) &&
+            !(pep669_registry.stop_iteration_anywhere &&
+              (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                               CO_ITERABLE_COROUTINE)))) {
+            /* Full speed: nothing wanted here, nothing to switch off. */
+            return FRAME_PASS(0);
+        }
+        event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+        if (event < 0) {
+            return FRAME_PASS(0);
+        }
+        return frames_fire(ts, frame, co, cd, events, code_events, version,
+                           event, offset, fresh);
     }
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
         !pep669_backend_trace_active(ts) &&
@@ -699,7 +509,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     if (event < 0 ||
         (event == PEP669_EV_PY_THROW && fresh &&
          PyErr_ExceptionMatches(PyExc_GeneratorExit)) ||
-        (event == PEP669_EV_PY_THROW && closing_quietly(ts, frame,
+        (event == PEP669_EV_PY_THROW && pep669_closing_quietly(ts, frame,
                                                         code_events))) {
         /* Closing a generator that never started (close(), or its
          * finalizer) runs its frame here; 3.12 only marks it closed
@@ -721,11 +531,11 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
 
     int delegate_line = -1;
     if (event == PEP669_EV_PY_THROW && !fresh) {
-        delegate_line = delegate_thrown(ts, frame, co);
+        delegate_line = pep669_delegate_thrown(ts, frame, co);
     }
     else if (event == PEP669_EV_PY_RESUME && cd != NULL &&
              !cd->delegation_resumed) {
-        delegation_resumed(frame, cd);
+        pep669_delegation_resumed(frame, cd);
     }
     /* After the entry callbacks, which may have changed the events. */
     pep669_trace_enter(ts, rec, frame, co, fresh, cd, code_events,
@@ -767,6 +577,11 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     /* (the quiet path wants no frame event: no rethrow, it is not a
      * generator's run) */
     for (;;) {
+        if (result == NULL && rec->hook_quiet == 4) {
+            /* The frames path's bare run ends by an exception: its exit
+             * reads the record (last_reraise, the handlers' events). */
+            (void)pep669_trace_frames_record(rec);
+        }
         result = frame_exit(ts, frame, co, result, &rethrow, rec);
         if (!rethrow) {
             break;
@@ -774,6 +589,21 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_trace_rerun(ts, rec);
         result = pep669_backend_eval_prev(ts, frame, 1);
         pep669_trace_ran(ts, rec);
+    }
+    if (rec->hook_quiet == 4) {
+        /* (the frames path's bare run, still without a record: its exit
+         * events were fired with the block as its record) */
+        if (PEP669_LIKELY(result != NULL &&
+                          rec->quiet_entry == pep669_registry.version &&
+                          ts->c_tracefunc == NULL)) {
+            PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                          rec->below == pep669_thread.record_top);
+            pep669_thread.bare_top = rec->prev;
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
+        (void)pep669_trace_frames_record(rec);
     }
     if (rec->hook_quiet == 2 && result != NULL &&
         pep669_trace_leave_frames(ts, rec)) {
@@ -789,6 +619,51 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     PEP669_ASSERT(record_released(rec));
     pep669_record_put(rec);
     return result;
+}
+
+/* The end of a run the frames path started with no record (hook_quiet 4,
+ * frames_push_bare): nothing to do where the registry's version is the
+ * one at the start, no trace function came, and the run wants no exit
+ * event of the frame (a generator that yielded, with PY_YIELD not
+ * wanted, nor RAISE or STOP_ITERATION anywhere, which watch the `for`
+ * loops that drive generators: pep669_generator_yielded; a function
+ * whose code wants no exit event); then the block is popped.  Else
+ * frame_end.  (Out of line, as frame_end; small, for every resumption of
+ * a generator under PY_START/PY_RETURN.) */
+static PEP669_NOINLINE PyObject *
+frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+           PyObject *result)
+{
+    if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
+                      rec->quiet_entry == pep669_registry.version &&
+                      ts->c_tracefunc == NULL)) {
+        /* (the events cached at the start hold: same version, and frame
+         * events are no line-level events, which DISABLEs could mask) */
+        uint32_t events = rec->events_cached;
+        int offset, quiet;
+        if (rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                   CO_ITERABLE_COROUTINE)) {
+            quiet = !(events & PEP669_BIT(PY_YIELD)) &&
+                    !(pep669_registry.active_union &
+                      (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
+                    pep669_backend_frame_exit(ts, frame, result,
+                                              &offset) ==
+                        PEP669_EV_PY_YIELD;
+        }
+        else {
+            quiet = !(events & PEP669_EXIT_EVENTS);
+        }
+        if (quiet && rec->hook_quiet == 4) {
+            /* (the block is the innermost bare run: runs pair) */
+            PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                          rec->below == pep669_thread.record_top);
+            pep669_thread.bare_top = rec->prev;
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
+    }
+    return frame_end(ts, frame, rec, result);
 }
 
 /* The hook's body but for bare runs: frame_begin, the run, frame_end
@@ -810,6 +685,9 @@ frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     }
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
+    if (rec->hook_quiet == 4) {
+        return frames_end(ts, frame, rec, result);
+    }
     return frame_end(ts, frame, rec, result);
 }
 
@@ -882,6 +760,69 @@ frame_eval_bare(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
     return frame_end_bare(ts, frame, rec, result);
+}
+
+/* frame_begin for a run (throwflag off) of code `co` that wants of the
+ * hook only frame events (its data `cd` current, or none: the global
+ * events), as the hook's fast path found them: the frames path's steps
+ * alone where the thread is clean for it, else frame_begin.  (Out of
+ * line, as frame_begin.) */
+static PEP669_NOINLINE Pep669Record *
+frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+             Pep669CodeData *cd)
+{
+    pep669_backend_trace_check(ts);
+    if (PEP669_UNLIKELY(!pep669_trace_frames_clean(ts))) {
+        return frame_begin(ts, frame, 0, co, cd);
+    }
+    PEP669_ASSERT(!pep669_backend_suppressed(ts) &&
+                  co == pep669_backend_frame_code(frame) &&
+                  cd == pep669_code_data(co));
+    uint32_t events = cd != NULL ? cd->events
+                                 : pep669_registry.active_union;
+    int offset, fresh;
+    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+    if (event < 0) {
+        return FRAME_PASS(0);
+    }
+    if (!(events & (1u << event)) && ts->c_profilefunc == NULL &&
+        (event != PEP669_EV_PY_RESUME || cd == NULL ||
+         cd->delegation_resumed)) {
+        /* No entry event (a resumption under PY_START/PY_RETURN): the
+         * block alone, as frames_fire would push it. */
+        Pep669Record *rec = pep669_record_get();
+        if (rec == NULL) {
+            return NULL;
+        }
+        rec->hook_code = co;
+        rec->hook_throwflag = 0;
+        frames_push_bare(rec, frame, co, cd, events);
+        return rec;
+    }
+    return frames_fire(ts, frame, co, cd, events, events,
+                       pep669_registry.version, event, offset, fresh);
+}
+
+/* The hook's body for such a run (every resumption of a generator under
+ * PY_START/PY_RETURN; the hook's fast path found it, PEP669_IDLE_FRAMES):
+ * frames_start, the run, its end. */
+PyObject *
+pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
+                         PyCodeObject *co, Pep669CodeData *cd)
+{
+    Pep669Record *rec = frames_start(ts, frame, co, cd);
+    if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
+        return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
+    }
+    if (rec == NULL) {
+        return NULL;
+    }
+    PyObject *result = pep669_backend_eval_prev(ts, frame,
+                                                rec->hook_throwflag);
+    if (PEP669_LIKELY(rec->hook_quiet == 4)) {
+        return frames_end(ts, frame, rec, result);
+    }
+    return frame_end(ts, frame, rec, result);
 }
 
 PyObject *

@@ -714,9 +714,11 @@ pep669_probe_frame_mechanism(PyObject *frame)
     }
     for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
         if (b->frame == fr) {
-            /* (a bare run: its line clone's probes, no record) */
-            return PyUnicode_FromString(b->clone->retired ? "hook"
-                                                          : "line probes");
+            /* (a bare run: its line clone's probes, no record; the frames
+             * path's: no clone) */
+            return PyUnicode_FromString(b->clone == NULL ? "bare"
+                                        : b->clone->retired ? "hook"
+                                                            : "line probes");
         }
     }
     Py_RETURN_NONE;

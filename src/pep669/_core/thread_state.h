@@ -25,8 +25,8 @@ typedef struct Pep669ThreadState {
      * prev), or NULL. */
     Pep669Record *record_top;
     /* The innermost bare run (a run on a line clone's entry stub with no
-     * record yet: trampoline.h, pep669_trace_push_bare), linked by prev,
-     * or NULL. */
+     * record yet: trampoline.h, pep669_trace_push_bare; or the frames
+     * path's, frames.c), linked by prev, or NULL. */
     Pep669Record *bare_top;
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */

@@ -109,8 +109,31 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
 }
 
 Pep669Record *
+pep669_trace_frames_record(Pep669Record *b)
+{
+    /* (the innermost bare run, no record above it: trampoline.h) */
+    PEP669_ASSERT(b->hook_quiet == 4 && b == pep669_thread.bare_top &&
+                  b->below == pep669_thread.record_top && b->clone == NULL);
+    pep669_thread.bare_top = b->prev;
+    /* (as push_quiet leaves it, with the version and the events cached
+     * at the start; a consumer's STOP_ITERATION offset kept) */
+    int stop_offset = b->stop_offset;
+    init_record(b, b->frame, b->code, b->cd);
+    b->stop_offset = stop_offset;
+    b->was_traced = 0;
+    b->last_line = -1;
+    b->hook_quiet = 2;
+    b->prev = pep669_thread.record_top;
+    pep669_thread.record_top = b;
+    return b;
+}
+
+Pep669Record *
 pep669_trace_bare_record(Pep669Record *b)
 {
+    if (b->hook_quiet == 4) {
+        return pep669_trace_frames_record(b);
+    }
     PEP669_ASSERT(b->hook_quiet == 3 && b == pep669_thread.bare_top &&
                   b->below == pep669_thread.record_top);
     Pep669Clone *cl = b->clone;

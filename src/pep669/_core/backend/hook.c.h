@@ -145,7 +145,8 @@ static inline int trampoline_light(PyThreadState *ts);
  * or repair (pep669_backend_trace_active, pep669_backend_trace_check),
  * or for code that can give only RAISE (PEP669_IDLE_EXC) the LIGHT one it
  * needs and nothing else to do: exactly when pep669_frame_eval would run the frame untouched, decided
- * in a few loads and compares, the frame run with a tail call.  If not,
+ * in a few loads and compares, the frame run with a tail call (1);
+ * PEP669_IDLE_FRAMES for code that wants only frame events.  If not,
  * *cop and *cdp: the frame's own code and its data for
  * pep669_frame_eval (*cop NULL: not known here). */
 #if defined(__GNUC__)
@@ -176,6 +177,9 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     *cop = co;
     *cdp = cd;
     int idle = pep669_frame_idle(co, cd);
+    if (idle == PEP669_IDLE_FRAMES) {
+        return PEP669_IDLE_FRAMES;
+    }
     return idle == PEP669_IDLE_EXC
         ? trampoline_light(ts) && pep669_frame_exc_quiet()
         : idle && trampoline_absent(ts);
@@ -211,7 +215,12 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
 #ifndef PEP669_DEBUG
     PyCodeObject *co;
     Pep669CodeData *cd;
-    if (hook_pass(ts, frame, &co, &cd)) {
+    int pass = hook_pass(ts, frame, &co, &cd);
+    if (pass == PEP669_IDLE_FRAMES && !throwflag) {
+        /* (only frame events wanted here) */
+        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+    }
+    if (pass == 1) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
