@@ -246,6 +246,12 @@ typedef struct Pep669CodeData {
      * entry of a handler: legacy_events.c, check_handled), 2 no, 3 yes
      * with cleanup handlers that stay traced. */
     uint8_t exc_flat;
+    /* (engine_entry.h, pep669_frame_idle) A run of the code wants nothing
+     * of the hook (its events none but line-level ones all DISABLEd, no
+     * STOP_ITERATION to watch): valid while `version` is current, cleared
+     * by every refresh (within a version the answer stays: the done cache
+     * only grows). */
+    uint8_t idle;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */

@@ -36,7 +36,7 @@ PyObject *pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame,
  * (stale stamps: pep669_frame_eval decides). */
 #define PEP669_IDLE_EXC 2
 static inline int
-pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
+pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
     uint32_t events;
     if (cd == NULL) {
@@ -63,6 +63,24 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
     return !(pep669_registry.stop_iteration_anywhere &&
              (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                               CO_ITERABLE_COROUTINE)));
+}
+
+/* pep669_frame_idle_slow, its answer 1 cached in the code data (`idle`,
+ * codedata.h: valid while `version` is current; within one version the
+ * answer 1 cannot change, as the events are the version's and the done
+ * cache only grows): one load and test per call for code whose wanted
+ * events are all DISABLEd. */
+static inline int
+pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && cd->version == pep669_registry.version && cd->idle) {
+        return 1;
+    }
+    int idle = pep669_frame_idle_slow(co, cd);
+    if (idle == 1 && cd != NULL) {
+        cd->idle = 1;
+    }
+    return idle;
 }
 
 /* The thread's side of PEP669_IDLE_EXC, besides its trampoline being

@@ -633,6 +633,13 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                             : pep669_registry.active_union;
     }
     uint32_t code_events = events;
+#ifdef PEP669_DEBUG
+    /* (no fast path in the debug build: its idle cache checked, and kept
+     * as the hook keeps it) */
+    PEP669_ASSERT(!(cd != NULL && cd->version == pep669_registry.version &&
+                    cd->idle) || pep669_frame_idle_slow(co, cd) == 1);
+    (void)pep669_frame_idle(co, cd);
+#endif
     if (pep669_thread.record_top != NULL &&
         pep669_thread.record_top->engaged && !throwflag) {
         /* (the caller may hold pep669's filters for nothing now) */

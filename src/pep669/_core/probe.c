@@ -816,7 +816,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls ? Py_True : Py_False,
@@ -842,5 +842,8 @@ pep669_probe_state(PyCodeObject *co)
         "bare_records", cl != NULL ? cl->bare_records : 0,
         /* (not a probe's: handlers run untraced, legacy_events.c) */
         "untraced_handlers", cd != NULL ? cd->untraced_handlers : 0,
-        "released_callers", cd != NULL ? cd->released_callers : 0);
+        "released_callers", cd != NULL ? cd->released_callers : 0,
+        /* (engine_entry.h) the hook's one-test fast path holds for it */
+        "idle", cd != NULL && cd->version == pep669_registry.version &&
+                cd->idle ? Py_True : Py_False);
 }

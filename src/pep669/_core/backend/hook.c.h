@@ -159,7 +159,9 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     HookCodeExtra *extra = (HookCodeExtra *)co->co_extra;
     Py_ssize_t index = pep669_registry.extra_index;
     Pep669CodeData *cd = NULL;
-    if (extra != NULL && index >= 0 && index < extra->size) {
+    /* (one unsigned compare: a negative index, none taken yet, is out of
+     * range too) */
+    if (extra != NULL && (size_t)index < (size_t)extra->size) {
         cd = (Pep669CodeData *)extra->extras[index];
     }
     /* Code data is only ever made for a frame's own code, never for a
