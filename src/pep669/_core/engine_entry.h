@@ -83,6 +83,22 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
     return idle;
 }
 
+/* A fresh run of code with data `cd` may be a bare run (trampoline.h,
+ * pep669_trace_push_bare): its bare stamp is current (codedata.h,
+ * bare_version). */
+static inline int
+pep669_frame_bare_ready(const Pep669CodeData *cd)
+{
+    return cd->bare_version == pep669_registry.version &&
+           cd->bare_epoch == cd->done_epoch && cd->done_known;
+}
+
+/* The hook's way for such a run (frames.c): a bare run if the thread and
+ * the clone allow, else pep669_frame_eval's general way.  `co`: the
+ * frame's own code, as the fast path found it. */
+PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
+                                 PyCodeObject *co, Pep669CodeData *cd);
+
 /* The thread's side of PEP669_IDLE_EXC, besides its trampoline being
  * LIGHT (the backend's check): the frames of the records show the
  * program's filters, as pep669_trace_enter_quiet asks. */

@@ -216,6 +216,10 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     if (hook_pass(ts, frame, &co, &cd)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
+    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
+        /* (a bare run's start: pep669_frame_eval's first test, here) */
+        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
+    }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
 #else
     /* (The debug build, -Og, makes no tail calls: the fast path's locals
