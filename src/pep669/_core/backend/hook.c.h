@@ -186,6 +186,21 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
 static PEP669_NOINLINE PyObject *eval_hook_switch(
     PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
 
+#ifndef PEP669_DEBUG
+/* The hook past its fast path (out of line, so that the fast path keeps
+ * the fewest registers): a bare run's start (pep669_frame_eval's first
+ * test, here), else pep669_frame_eval. */
+static PEP669_NOINLINE PyObject *
+eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
+               PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
+        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+}
+#endif
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -216,11 +231,7 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     if (hook_pass(ts, frame, &co, &cd)) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
-        /* (a bare run's start: pep669_frame_eval's first test, here) */
-        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
-    }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+    return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
     /* (The debug build, -Og, makes no tail calls: the fast path's locals
      * would grow the hook's C frame under every frame.  frame_begin
