@@ -2,13 +2,16 @@
 
 The evaluator reads a frame's bytecode from f_code once, when the run
 starts, so a run on a line clone starts with the clone as f_code.  Where
-the code's first instructions can neither raise nor run code (a constant,
-an argument, a closure's cell) and nothing jumps back to the start, the
-clone's first instruction jumps to an entry stub that makes them, then
-truth-tests the clone's probe, which puts the frame's own code back: no
-trace call, no tracing switched on ("entry stub", docs/architecture.md).
-Other runs (a generator's, code whose start can raise) start in the
-window, closed by the trampoline's first event.
+the code is no generator's, the run starts at the clone's entry stub
+after the code (the hook sets the frame's last instruction before it),
+which truth-tests the clone's probe, which puts the frame's own code back
+and the frame before its first instruction, then jumps to the code's
+start, whose bytes are the original's: no trace call, no tracing switched
+on ("entry stub", docs/architecture.md).  Since session 13 that holds for
+code whose start can raise (LOAD_GLOBAL) and code that jumps back to its
+start too (before, their clones had no entry stub: the stub took the
+code's first instructions).  A generator's runs start in the window,
+closed by the trampoline's first event.
 
 The counters (``entry_runs``, ``window_runs`` of ``_probe_state``) are the
 backport's own bookkeeping; every stream is checked as in
@@ -16,11 +19,13 @@ tests/test_line_probes.py, against CPython's.
 """
 
 import dis
+import functools
+import operator
 import sys
 import threading
 import unittest
 
-from tests.support import PY, in_codes, monitoring
+from tests.support import PY, MonitoringTestCase, in_codes, monitoring
 from tests.test_line_probes import (PROBES, ProbeTestCase, catching,
                                     first_arrivals, guarded, oracle_lines)
 
@@ -221,7 +226,7 @@ class EntryStubTest(ProbeTestCase):
             [(entry_global, ('ab',)), (entry_global, ('abc',)),
              (entry_global, (None,)), (entry_global, ('',))], entry_global)
         self.assertEqual(got, [2, 3, TypeError, 0])
-        self.counted((after['entry'], entries, windows), (False, 0, 3))
+        self.counted((after['entry'], entries, windows), (True, 3, 0))
 
     def test_jump_back_to_the_start(self):
         # (3.10 puts a NOP of the `while` line first, which the loop does
@@ -231,8 +236,7 @@ class EntryStubTest(ProbeTestCase):
         got, after, (entries, windows) = self.session(
             [(entry_loop, (i,)) for i in range(4)], entry_loop)
         self.assertEqual(got, [-1, 0, 0, 0])
-        self.counted((after['entry'], entries, windows),
-                     (False, 0, 3) if back else (True, 3, 0))
+        self.counted((after['entry'], entries, windows), (True, 3, 0))
 
     def test_generator(self):
         got, after, (entries, windows) = self.session(
@@ -241,6 +245,72 @@ class EntryStubTest(ProbeTestCase):
         self.counted((after['entry'], entries, windows > 0),
                      (False, 0, True))
 
+
+def entry_async(x):
+    y = x + 1
+    if y < 0:
+        raise ValueError(y)
+    return y
+
+
+def async_attempt(arm, call):
+    # (C calls only between arming and the run's start: no eval breaker of
+    # a Python frame's takes the exception first)
+    try:
+        list(map(call, [arm, functools.partial(entry_async, 5)]))
+    except BaseException as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code is not entry_async.__code__:
+            tb = tb.tb_next
+        return (tb is not None and tb.tb_lineno,
+                tb is not None and tb.tb_frame.f_lineno)
+    return None
+
+
+def async_run(arms, out):
+    call = operator.methodcaller('__call__')
+    bare = []
+    for arm in arms:
+        bare.append(state(entry_async)['bare_runs'] if ENTRY else 0)
+        got = async_attempt(arm, call)
+    bare.append(state(entry_async)['bare_runs'] if ENTRY else 1)
+    out.append(got)
+    # (a bare run on 3.10; 3.8/3.9 keep the callees of a frame that
+    # handled an exception off the quiet path: a run with a record, on
+    # the entry stub all the same)
+    out.append(bare[-1] - bare[-2] if PY >= (3, 10) or not ENTRY else 1)
+
+
+class EntryAsyncExcTest(MonitoringTestCase):
+    """An exception of the eval breaker's before a run's first instruction
+    (an asynchronous exception, set as the run starts): natively the
+    frame's traceback entry is at the code's start, before its first
+    instruction (3.8-3.10 f_lasti -1; 3.12+ RESUME), its line the `def`'s.
+    A run that starts at its clone's entry stub raises it there, before the
+    stub ran: the entry gets the frame's own place back
+    (pep669_backend_entry_unwound)."""
+
+    def test_async_exception_at_the_start(self):
+        import ctypes
+        tool = self.use_tool(2)
+        monitoring.register_callback(tool, monitoring.events.LINE,
+                                     lambda code, line: DISABLE)
+        monitoring.set_events(tool, monitoring.events.LINE)
+        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        set_async.argtypes = (ctypes.c_ulong, ctypes.py_object)
+        out = []
+        # (a traced caller, or one watched for exceptions, keeps its
+        # callees off the bare path: every line of the callers runs, and is
+        # DISABLEd, before the last attempt)
+        arms = [int, functools.partial(operator.truediv, 1, 0)] * 3
+        t = threading.Thread(target=lambda: async_run(arms + [
+            functools.partial(set_async, threading.get_ident(),
+                              KeyboardInterrupt)], out))
+        t.start()
+        t.join()
+        self.stop()
+        first = entry_async.__code__.co_firstlineno
+        self.assertEqual(out, [(first, first), 1])
 
 if __name__ == "__main__":
     unittest.main()

@@ -544,29 +544,45 @@ PyCodeObject *pep669_backend_clone_handlers(PyCodeObject *co,
                                             Pep669Site *sites, int n);
 int pep669_backend_exc_handler_at(PyCodeObject *co, int offset);
 
-/* (3.8-3.10 line clones) The entry stub: the clone's first instructions
- * (`resume` bytes of the original, which can neither raise nor run code)
- * are a jump to a stub, after the code, that makes them, truth-tests the
- * clone's probe (LOAD_CONST probe; POP_JUMP_IF_FALSE resume) and goes on
- * at `resume`.  The test, at offset `test`, puts the frame's own code
- * back in f_code (the evaluator has read the clone's bytecode by then): a
- * fresh run needs no trace call to leave the clone's code (no window).
- * test 0: the clone has none (a generator's, a first instruction that
- * might raise, a jump back to the code's start, no room). */
+/* (3.8-3.10 line clones) The entry stub: after the code, at offset
+ * `start`, LOAD_CONST probe; POP_JUMP_IF_FALSE 0.  A fresh run on the
+ * clone starts there (the hook sets the frame's last instruction before
+ * it: pep669_backend_entry_start); the truth test, at offset `test`, puts
+ * the frame's own code back in f_code (the evaluator has read the clone's
+ * bytecode by then) and the frame before its first instruction (f_lasti
+ * -1), and the stub jumps to the code's start (`resume`, 0), whose bytes
+ * are the original's: a fresh run needs no trace call to leave the
+ * clone's code (no window).  test 0: the clone has none (a generator's,
+ * no room). */
 typedef struct {
     int test;
     int resume;
+    int start;
 } Pep669Entry;
 
 /* The current thread's innermost frame if its last instruction is at
  * `test` (a clone's entry stub's truth test, Pep669Entry), moved to the
- * last instruction before `resume`; else NULL, nothing done. */
+ * last instruction before `resume` (none: f_lasti -1, when it is 0); else
+ * NULL, nothing done. */
 Pep669Frame *pep669_backend_entry_frame(int test, int resume);
 /* The same for `frame` (a bare run's, trampoline.h): if its last
  * instruction is at `test`, it is moved as above and gets `own` as its
  * code (1); else 0, nothing done. */
 int pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
                                PyCodeObject *own);
+/* A fresh frame gets `code` as its f_code and, as its last instruction,
+ * the one before `start` (0: none, f_lasti -1): the start of a run on a
+ * clone's entry stub, or its undoing before the stub ran. */
+void pep669_backend_entry_start(Pep669Frame *frame, PyCodeObject *code,
+                                int start);
+/* After pep669_backend_entry_start(frame, own, 0) undid a run that ended
+ * or raised before its entry stub ran (an exception of the eval
+ * breaker's, before the first instruction): the newest traceback entry
+ * of the exception being raised, if it is the frame's made there (last
+ * instruction the one before `start`), gets the last instruction and the
+ * line the frame has now, as natively (before its first instruction). */
+void pep669_backend_entry_unwound(PyThreadState *ts, Pep669Frame *frame,
+                                  int start);
 
 /* Whether frames can run on clones now: the backend can (not 3.11), and
  * the evaluator under our eval-frame hook is the interpreter's own (an

@@ -271,6 +271,12 @@ typedef struct Pep669CodeData {
      * gets none (not flat, no handler that can have a probe, or the copy
      * failed: probe_handlers.c). */
     uint8_t handler_probes;
+    /* (engine_entry.h, pep669_frame_idle) A run of the code wants nothing
+     * of the hook (its events none but line-level ones all DISABLEd, no
+     * STOP_ITERATION to watch): valid while `version` is current, cleared
+     * by every refresh (within a version the answer stays: the done cache
+     * only grows). */
+    uint8_t idle;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */

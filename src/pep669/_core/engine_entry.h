@@ -44,7 +44,7 @@ PyObject *pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
  * none that needs the trampoline: pep669_frame_eval_frames runs it) */
 #define PEP669_IDLE_FRAMES 3
 static inline int
-pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
+pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
     uint32_t events;
     if (cd == NULL) {
@@ -75,6 +75,40 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
              (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                               CO_ITERABLE_COROUTINE)));
 }
+
+/* pep669_frame_idle_slow, its answer 1 cached in the code data (`idle`,
+ * codedata.h: valid while `version` is current; within one version the
+ * answer 1 cannot change, as the events are the version's and the done
+ * cache only grows): one load and test per call for code whose wanted
+ * events are all DISABLEd. */
+static inline int
+pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && cd->version == pep669_registry.version && cd->idle) {
+        return 1;
+    }
+    int idle = pep669_frame_idle_slow(co, cd);
+    if (idle == 1 && cd != NULL) {
+        cd->idle = 1;
+    }
+    return idle;
+}
+
+/* A fresh run of code with data `cd` may be a bare run (trampoline.h,
+ * pep669_trace_push_bare): its bare stamp is current (codedata.h,
+ * bare_version). */
+static inline int
+pep669_frame_bare_ready(const Pep669CodeData *cd)
+{
+    return cd->bare_version == pep669_registry.version &&
+           cd->bare_epoch == cd->done_epoch && cd->done_known;
+}
+
+/* The hook's way for such a run (frames.c): a bare run if the thread and
+ * the clone allow, else pep669_frame_eval's general way.  `co`: the
+ * frame's own code, as the fast path found it. */
+PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
+                                 PyCodeObject *co, Pep669CodeData *cd);
 
 /* The thread's side of PEP669_IDLE_EXC, besides its trampoline being
  * LIGHT (the backend's check): the frames of the records show the

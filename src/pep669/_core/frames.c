@@ -445,6 +445,13 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                             : pep669_registry.active_union;
     }
     uint32_t code_events = events;
+#ifdef PEP669_DEBUG
+    /* (no fast path in the debug build: its idle cache checked, and kept
+     * as the hook keeps it) */
+    PEP669_ASSERT(!(cd != NULL && cd->version == pep669_registry.version &&
+                    cd->idle) || pep669_frame_idle_slow(co, cd) == 1);
+    (void)pep669_frame_idle(co, cd);
+#endif
     if (pep669_thread.record_top != NULL &&
         pep669_thread.record_top->engaged && !throwflag) {
         /* (the caller may hold pep669's filters for nothing now) */
@@ -719,13 +726,18 @@ bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
            Pep669CodeData *cd)
 {
     Pep669Clone *cl = cd->clone;
-    pep669_backend_trace_check(ts);
+    /* (a LIGHT trampoline the thread's trace function replaced is for
+     * the general path to repair: pep669_backend_trace_check, from
+     * frame_begin) */
     if (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL ||
+        pep669_thread.trampoline.light_mode ||
         !pep669_frame_exc_quiet() || cl == NULL || cl->retired ||
         !pep669_backend_frame_fits(frame, cl->code)) {
         return FRAME_PASS(0);
     }
-    PEP669_ASSERT(cd->done_known && co == pep669_backend_frame_code(frame));
+    /* (the bare stamp is current: so is the code data's version) */
+    PEP669_ASSERT(cd->done_known && cd->version == pep669_registry.version &&
+                  co == pep669_backend_frame_code(frame));
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
@@ -733,8 +745,7 @@ bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     rec->hook_code = co;
     rec->hook_throwflag = 0;
     rec->hook_drop = NULL;
-    pep669_trace_push_bare(rec, frame, co, cd, cl,
-                           pep669_code_data_events(cd) & ~cd->done);
+    pep669_trace_push_bare(rec, frame, co, cd, cl, cd->events & ~cd->done);
     return rec;
 }
 
@@ -747,9 +758,9 @@ bare_begin(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
  * retired, the frame big enough), else the
  * hook's general way (with no code given: frame_begin looks it up, and
  * tries no bare run again). */
-static PEP669_NOINLINE PyObject *
-frame_eval_bare(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-                Pep669CodeData *cd)
+PyObject *
+pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
+                       PyCodeObject *co, Pep669CodeData *cd)
 {
     Pep669Record *rec = bare_begin(ts, frame, co, cd);
     if (rec == FRAME_PASS(0)) {
@@ -829,11 +840,10 @@ PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                   PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd != NULL && !throwflag &&
-        cd->bare_version == pep669_registry.version &&
-        cd->bare_epoch == cd->done_epoch && cd->done_known) {
-        /* (co is the frame's own code, as the fast path found it) */
-        return frame_eval_bare(ts, frame, co, cd);
+    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
+        /* (co is the frame's own code, as the fast path found it; the
+         * release build's hook comes straight to it) */
+        return pep669_frame_eval_bare(ts, frame, co, cd);
     }
     return frame_eval_run(ts, frame, throwflag, co, cd);
 }

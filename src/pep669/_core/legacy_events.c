@@ -491,8 +491,10 @@ clone_event(Pep669Record *rec, PyFrameObject *frame, Pep669Frame *fr,
     if (rec->entry) {
         /* (3.8-3.10) An exception before the entry stub ran (the eval
          * breaker's, at the run's start, with the frame watched for
-         * exceptions): the frame's own code, and its own events. */
-        pep669_backend_frame_set_code(fr, rec->code);
+         * exceptions): the frame's own code, and its own events, before
+         * its first instruction. */
+        pep669_backend_entry_start(fr, rec->code, 0);
+        pep669_backend_entry_unwound(PyThreadState_GET(), fr, cl->entry.start);
         rec->entry = 0;
         return 0;
     }

@@ -205,8 +205,10 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         return 0;
     }
     if (rec->entry) {
-        /* (3.8-3.10) The site at the code's first LINE location stands in
-         * front of the entry stub: the frame's own code back, here. */
+        /* (3.8-3.10) A run on the clone that did not start at its entry
+         * stub (every run the hook starts there does: none since session
+         * 13's layout, which leaves the code's first bytes alone): the
+         * frame's own code back, here. */
         PEP669_ASSERT(site->loc == 0 &&
                       pep669_backend_frame_code(frame) == cl->code);
         pep669_backend_frame_set_code(frame, rec->code);

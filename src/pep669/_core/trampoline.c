@@ -549,7 +549,8 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
             pep669_trace_rerun(ts, rec);
             return;
         }
-        pep669_backend_frame_set_code(frame, rec->clone->code);
+        pep669_backend_entry_start(frame, rec->clone->code,
+                                   rec->clone->entry.start);
         rec->entry = 1;
         set_trampoline_mode(ts, want);
         if (want) {

@@ -50,7 +50,8 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
     rec->below = pep669_thread.record_top;
     rec->prev = pep669_thread.bare_top;
     pep669_thread.bare_top = rec;
-    pep669_backend_frame_set_code(frame, cl->code);
+    /* (the run starts at the entry stub) */
+    pep669_backend_entry_start(frame, cl->code, cl->entry.start);
 }
 
 /* The record of the bare run `b` (the innermost, no record above it): as
@@ -155,7 +156,8 @@ pep669_trace_ran(PyThreadState *ts, Pep669Record *rec)
         PEP669_ASSERT(rec->clone != NULL && !rec->window && !rec->swapped &&
                       pep669_backend_frame_code(rec->frame) ==
                           rec->clone->code);
-        pep669_backend_frame_set_code(rec->frame, rec->code);
+        pep669_backend_entry_start(rec->frame, rec->code, 0);
+        pep669_backend_entry_unwound(ts, rec->frame, rec->clone->entry.start);
         rec->entry = 0;
     }
     if (rec->window) {

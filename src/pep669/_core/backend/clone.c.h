@@ -60,6 +60,19 @@ pep669_backend_frame_set_code(Pep669Frame *frame, PyCodeObject *co)
     FRAME(frame)->f_code = co;
 }
 
+/* The frame's last instruction: the one before `at` (bytes), or none
+ * (f_lasti -1, before the first instruction) where `at` is 0. */
+static inline void
+entry_lasti(PyFrameObject *f, int at)
+{
+    if (at > 0) {
+        PEP669_SET_LASTI(f, at - (int)sizeof(_Py_CODEUNIT));
+    }
+    else {
+        f->f_lasti = -1;
+    }
+}
+
 Pep669Frame *
 pep669_backend_entry_frame(int test, int resume)
 {
@@ -68,7 +81,7 @@ pep669_backend_entry_frame(int test, int resume)
     if (f == NULL || PEP669_LASTI(f) != test) {
         return NULL;
     }
-    PEP669_SET_LASTI(f, resume - (int)sizeof(_Py_CODEUNIT));
+    entry_lasti(f, resume);
     return (Pep669Frame *)f;
 }
 
@@ -80,9 +93,41 @@ pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
     if (PEP669_LASTI(f) != test) {
         return 0;
     }
-    PEP669_SET_LASTI(f, resume - (int)sizeof(_Py_CODEUNIT));
+    entry_lasti(f, resume);
     f->f_code = own;
     return 1;
+}
+
+void
+pep669_backend_entry_start(Pep669Frame *frame, PyCodeObject *code,
+                           int start)
+{
+    PyFrameObject *f = FRAME(frame);
+    entry_lasti(f, start);
+    f->f_code = code;
+}
+
+void
+pep669_backend_entry_unwound(PyThreadState *ts, Pep669Frame *frame,
+                             int start)
+{
+    PyFrameObject *f = FRAME(frame);
+    PyTracebackObject *tb = (PyTracebackObject *)ts->curexc_traceback;
+    if (tb == NULL || !PyTraceBack_Check((PyObject *)tb) ||
+        tb->tb_frame != f || start <= 0) {
+        return;
+    }
+    /* (tb_lasti as the evaluator takes it from f_lasti: bytes) */
+    int made = start - (int)sizeof(_Py_CODEUNIT);
+    int native = f->f_lasti;
+#if PY_VERSION_HEX >= 0x030A0000
+    made = made / (int)sizeof(_Py_CODEUNIT) * (int)sizeof(_Py_CODEUNIT);
+    native = f->f_lasti * (int)sizeof(_Py_CODEUNIT);
+#endif
+    if (tb->tb_lasti == made) {
+        tb->tb_lasti = native;
+        tb->tb_lineno = PyFrame_GetLineNumber(f);
+    }
 }
 
 void
@@ -284,80 +329,25 @@ pep669_backend_jump_reach(PyCodeObject *co, int src)
 
 #include "callstub.c.h"
 
-/* Whether the one-unit instruction at unit `u` can run in the entry stub
- * instead of at its place: it can neither raise nor run code, and does
- * not depend on where it is (a constant, an argument, a closure's cell).
- * An argument's slot is set at the frame's start (not a cell's: that
- * one's slot is cleared). */
+/* Whether a line clone of `co` can have an entry stub: not a generator's
+ * or coroutine's (a resumption starts elsewhere, a throw() at the start
+ * runs no instruction: their runs keep the window). */
 static int
-entry_movable(PyCodeObject *co, int u)
+entry_possible(PyCodeObject *co)
 {
-    _Py_CODEUNIT unit = PEP669_CODE(co)[u];
-    int arg = _Py_OPARG(unit);
-    switch (_Py_OPCODE(unit)) {
-    case NOP:
-    case LOAD_CONST:
-    case LOAD_CLOSURE:
-        return 1;
-    case LOAD_FAST: {
-        int nargs = co->co_argcount + co->co_kwonlyargcount +
-                    ((co->co_flags & CO_VARARGS) != 0) +
-                    ((co->co_flags & CO_VARKEYWORDS) != 0);
-        Py_ssize_t ncells = PyTuple_GET_SIZE(co->co_cellvars);
-        if (arg >= nargs) {
-            return 0;
-        }
-        for (Py_ssize_t i = 0; co->co_cell2arg != NULL && i < ncells; i++) {
-            if (co->co_cell2arg[i] == arg) {
-                return 0;
-            }
-        }
-        return 1;
-    }
-    default:
-        return 0;
-    }
+    return !(co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                             CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) &&
+           PyBytes_GET_SIZE(co->co_code) > 0;
 }
 
-/* The entry stub of a line clone whose stub goes at `stub` (bytes): the
- * units its jump takes (JUMP_FORWARD, prefixed as its argument needs),
- * or 0 where there can be none.  Not a generator's or coroutine's (a
- * resumption starts elsewhere, a throw() at the start runs no
- * instruction: their runs keep the window). */
+/* The entry stub's instructions (NULL out: only counted): the offset of
+ * its truth test. */
 static int
-entry_units(PyCodeObject *co, const int *depth, const uint8_t *entered,
-            int stub)
-{
-    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
-    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                        CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)) {
-        return 0;
-    }
-    for (int w = 1; w <= 2 && w < units; w++) {
-        if (!entry_movable(co, w - 1) || entered[w - 1]) {
-            return 0;
-        }
-        unsigned int arg =
-            (unsigned int)((stub - w * PROBE_UNIT) / PEP669_JUMP_UNIT);
-        if (arg < (1u << (8 * w))) {
-            /* (the stub pushes the probe where the moved ones leave the
-             * stack) */
-            return depth[w] >= 0 && depth[w] <= co->co_stacksize ? w : 0;
-        }
-    }
-    return 0;
-}
-
-/* The entry stub's own instructions after the moved ones (NULL out:
- * only counted): the offset of its truth test. */
-static int
-emit_entry_test(unsigned char *out, int *at, unsigned int kconst,
-                int resume)
+emit_entry_test(unsigned char *out, int *at, unsigned int kconst)
 {
     emit(out, at, LOAD_CONST, kconst);
     int test = *at;
-    emit(out, at, POP_JUMP_IF_FALSE,
-         (unsigned int)(resume / PEP669_JUMP_UNIT));
+    emit(out, at, POP_JUMP_IF_FALSE, 0);
     return test;
 }
 
@@ -375,7 +365,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     uint8_t *queued = PyMem_RawMalloc((size_t)units + 1);
     PyObject *bytes = NULL, *consts = NULL;
     PyCodeObject *clone = NULL;
-    entry->test = entry->resume = 0;
+    entry->test = entry->resume = entry->start = 0;
     if (depth == NULL || work == NULL || entered == NULL || queued == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -392,17 +382,17 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     /* A line clone's entry stub first, right after the code (where its
      * jump reaches it soonest); if the sites do not fit with it, they are
      * laid out again without it. */
-    int entry_w = (n == 0 || !sites[0].call)
-        ? entry_units(co, depth, entered, size) : 0;
+    int entry_w = (n == 0 || !sites[0].call) && entry_possible(co);
     int entry_test = 0;
 layout:
     entry_test = 0;
     if (entry_w > 0) {
-        int at = size + entry_w * PROBE_UNIT;
-        entry_test = emit_entry_test(NULL, &at, kconst, entry_w * PROBE_UNIT);
+        /* (it pushes the probe on the empty stack of the code's start) */
+        int at = size;
+        entry_test = emit_entry_test(NULL, &at, kconst);
         total = at;
-        if (depth[entry_w] + 1 > stacksize) {
-            stacksize = depth[entry_w] + 1;
+        if (stacksize < 1) {
+            stacksize = 1;
         }
     }
     /* Stubs after the code: LOAD_CONST probe; CALL_FUNCTION 0;
@@ -467,18 +457,15 @@ layout:
         }
     }
     /* No two sites may patch the same bytes (a location that is also a
-     * jump to another one). */
-    /* (but the code's first LINE location's site, whose jump stands in
-     * front of the entry stub's and, when unpatched, puts that one back) */
+     * jump to another one).  (The entry stub patches none: a run starts
+     * at it.) */
     for (int u = 0; u < units && ok; u++) {
-        queued[u] = u < entry_w ? 2 : 0;
+        queued[u] = 0;
     }
     for (int i = 0; i < n && ok; i++) {
-        int first = sites[i].src < 0 && sites[i].loc == 0;
         for (int b = sites[i].at; b < sites[i].at + sites[i].width && ok;
              b += PROBE_UNIT) {
-            ok = !queued[b / PROBE_UNIT] ||
-                 (first && queued[b / PROBE_UNIT] == 2);
+            ok = !queued[b / PROBE_UNIT];
             queued[b / PROBE_UNIT] = 1;
         }
     }
@@ -500,14 +487,10 @@ layout:
     unsigned char *out = (unsigned char *)PyBytes_AS_STRING(bytes);
     memcpy(out, PyBytes_AS_STRING(co->co_code), (size_t)size);
     if (entry_w > 0) {
-        int at = size, width = entry_w * PROBE_UNIT;
-        memcpy(out + at, out, (size_t)width);
-        at += width;
-        int test = emit_entry_test(out, &at, kconst, width);
+        int at = size;
+        int test = emit_entry_test(out, &at, kconst);
         PEP669_ASSERT(test == entry_test);
         (void)test;
-        (void)emit_fixed(out, 0, width, JUMP_FORWARD,
-                         (unsigned int)((size - width) / PEP669_JUMP_UNIT));
     }
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &sites[i];
@@ -565,7 +548,8 @@ layout:
     }
     if (clone != NULL) {
         entry->test = entry_test;
-        entry->resume = entry_w * PROBE_UNIT;
+        entry->resume = 0;
+        entry->start = entry_w > 0 ? size : 0;
     }
 done:
     Py_XDECREF(bytes);

@@ -160,7 +160,9 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     HookCodeExtra *extra = (HookCodeExtra *)co->co_extra;
     Py_ssize_t index = pep669_registry.extra_index;
     Pep669CodeData *cd = NULL;
-    if (extra != NULL && index >= 0 && index < extra->size) {
+    /* (one unsigned compare: a negative index, none taken yet, is out of
+     * range too) */
+    if (extra != NULL && (size_t)index < (size_t)extra->size) {
         cd = (Pep669CodeData *)extra->extras[index];
     }
     /* Code data is only ever made for a frame's own code, never for a
@@ -187,6 +189,21 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
 
 static PEP669_NOINLINE PyObject *eval_hook_switch(
     PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
+
+#ifndef PEP669_DEBUG
+/* The hook past its fast path (out of line, so that the fast path keeps
+ * the fewest registers): a bare run's start (pep669_frame_eval's first
+ * test, here), else pep669_frame_eval. */
+static PEP669_NOINLINE PyObject *
+eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
+               PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
+        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
+    }
+    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+}
+#endif
 
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
@@ -223,7 +240,7 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     if (pass == 1) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
+    return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
     /* (The debug build, -Og, makes no tail calls: the fast path's locals
      * would grow the hook's C frame under every frame.  frame_begin

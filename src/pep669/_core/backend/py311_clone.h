@@ -360,12 +360,33 @@ pep669_backend_entry_leave(Pep669Frame *frame, int test, int resume,
     return 0;
 }
 
+void
+pep669_backend_entry_start(Pep669Frame *frame, PyCodeObject *code,
+                           int start)
+{
+    /* (no entry stubs here) */
+    (void)frame;
+    (void)code;
+    (void)start;
+    PEP669_ASSERT(0);
+}
+
+void
+pep669_backend_entry_unwound(PyThreadState *ts, Pep669Frame *frame,
+                             int start)
+{
+    /* (no entry stubs here) */
+    (void)ts;
+    (void)frame;
+    (void)start;
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n, Pep669Entry *entry)
 {
     /* (the clone is the frame's code for the whole run: no entry stub) */
-    entry->test = entry->resume = 0;
+    entry->test = entry->resume = entry->start = 0;
     PyCodeObject *clone = NULL;
     PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL;
     PyObject *exc = NULL, *lines = NULL, *replace = NULL, *kw = NULL;
