@@ -840,10 +840,7 @@ PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                   PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
-        /* (co is the frame's own code, as the fast path found it; the
-         * release build's hook comes straight to it) */
-        return pep669_frame_eval_bare(ts, frame, co, cd);
-    }
+    /* (a bare run's start is the release hook's, eval_hook_busy, before
+     * it comes here; the debug build's hook gives no code data) */
     return frame_eval_run(ts, frame, throwflag, co, cd);
 }
