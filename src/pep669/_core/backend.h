@@ -532,10 +532,8 @@ typedef struct {
  * pep669_backend_exc_handler_at: the handler of the instruction at
  * `offset`, or -1. */
 /* Whether the evaluator running the current frame takes its tracing
- * dispatch (3.10/3.11: use_tracing of the current C frame; for tests, and
- * to put it back after code that changed it), and setting it. */
+ * dispatch (3.10/3.11: use_tracing of the current C frame; for tests). */
 int pep669_backend_tracing_dispatch(PyThreadState *ts);
-void pep669_backend_set_tracing_dispatch(PyThreadState *ts, int on);
 int pep669_backend_handler_probes(void);
 int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
                                  int *size);

@@ -81,18 +81,10 @@ pep669_probe_handler_clone(PyCodeObject *co, Pep669CodeData *cd)
         cd->handler_probes = 1;
         return NULL;
     }
-    /* (code.replace() reports to the audit hooks, whose end turns the
-     * tracing dispatch on, as a trace call's does: the frame about to
-     * run would start with it, and get a 'call' event) */
-    PyThreadState *ts = PyThreadState_GET();
-    int dispatch = pep669_backend_tracing_dispatch(ts);
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     cl = make_handler_clone(co);
     PyErr_Restore(type, value, tb);
-    if (!dispatch && pep669_backend_tracing_dispatch(ts)) {
-        pep669_backend_set_tracing_dispatch(ts, 0);
-    }
     if (cl == NULL) {
         cd->handler_probes = 1;
         return NULL;

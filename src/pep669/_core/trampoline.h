@@ -451,6 +451,18 @@ flags_show(Pep669Record *rec, PyFrameObject *f)
 {
     if (rec->engaged) {
         rec->engaged = 0;
+        if (f != NULL) {
+            /* A flag the frame's own code changed while pep669's were in
+             * place is the program's now. */
+            int lines, opcodes;
+            pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
+            if ((char)lines != rec->cur_lines) {
+                rec->legacy_lines = lines;
+            }
+            if ((char)opcodes != rec->cur_opcodes) {
+                rec->legacy_opcodes = opcodes;
+            }
+        }
         if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
                           rec->legacy_opcodes != rec->cur_opcodes)) {
             pep669_backend_pyframe_put_flags(f, rec->legacy_lines,

@@ -8,7 +8,7 @@
  * evaluator run (pep669_backend_clone_for_run), with prev_instr moved into
  * it; the hook puts its own code back when the run ends (and a line
  * probe shows it to the callbacks while they run).  The clone is
- * code.replace() of the original with:
+ * a copy of the original (p11_new_code, which audits nothing) with:
  *   - co_code: the original's (unquickened) bytes, each site's location
  *     made a JUMP_FORWARD to its stub (an EXTENDED_ARG prefix when far:
  *     it takes the unit after the location, which nothing else may
@@ -389,8 +389,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     entry->test = entry->resume = entry->start = 0;
     PyCodeObject *clone = NULL;
     PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL;
-    PyObject *exc = NULL, *lines = NULL, *replace = NULL, *kw = NULL;
-    PyObject *args = NULL;
+    PyObject *exc = NULL, *lines = NULL;
     int *depth = NULL, *work = NULL;
     uint8_t *entered = NULL, *queued = NULL, *taken = NULL;
     _Py_CODEUNIT *out = NULL;
@@ -561,27 +560,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     Py_XDECREF(tail);
     exc = PyBytes_FromStringAndSize((const char *)eb.buf, eb.len);
     lines = PyBytes_FromStringAndSize((const char *)lb.buf, lb.len);
-    replace = PyObject_GetAttrString((PyObject *)co, "replace");
-    kw = PyDict_New();
-    args = PyTuple_New(0);
-    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL ||
-        replace == NULL || kw == NULL || args == NULL ||
-        PyDict_SetItemString(kw, "co_code", bytes) < 0 ||
-        PyDict_SetItemString(kw, "co_consts", consts) < 0 ||
-        PyDict_SetItemString(kw, "co_exceptiontable", exc) < 0 ||
-        PyDict_SetItemString(kw, "co_linetable", lines) < 0) {
+    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL) {
         goto done;
     }
-    if (stacksize != co->co_stacksize) {
-        PyObject *size = PyLong_FromLong(stacksize);
-        if (size == NULL ||
-            PyDict_SetItemString(kw, "co_stacksize", size) < 0) {
-            Py_XDECREF(size);
-            goto done;
-        }
-        Py_DECREF(size);
-    }
-    code_obj = PyObject_Call(replace, args, kw);
+    code_obj = (PyObject *)p11_new_code(co, bytes, consts, exc, lines,
+                                        stacksize);
     if (code_obj == NULL) {
         goto done;
     }
@@ -611,9 +594,6 @@ done:
     Py_XDECREF(consts);
     Py_XDECREF(exc);
     Py_XDECREF(lines);
-    Py_XDECREF(replace);
-    Py_XDECREF(kw);
-    Py_XDECREF(args);
     Py_XDECREF(code_obj);
     PyMem_RawFree(depth);
     PyMem_RawFree(work);

@@ -96,7 +96,7 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
 {
     PyCodeObject *clone = NULL;
     PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL, *exc = NULL;
-    PyObject *lines = NULL, *replace = NULL, *kw = NULL, *args = NULL;
+    PyObject *lines = NULL;
     _Py_CODEUNIT *out = NULL;
     P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
     if (p11_wrap_getters() < 0) {
@@ -189,18 +189,11 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
     Py_XDECREF(tail);
     exc = PyBytes_FromStringAndSize((const char *)eb.buf, eb.len);
     lines = PyBytes_FromStringAndSize((const char *)lb.buf, lb.len);
-    replace = PyObject_GetAttrString((PyObject *)co, "replace");
-    kw = PyDict_New();
-    args = PyTuple_New(0);
-    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL ||
-        replace == NULL || kw == NULL || args == NULL ||
-        PyDict_SetItemString(kw, "co_code", bytes) < 0 ||
-        PyDict_SetItemString(kw, "co_consts", consts) < 0 ||
-        PyDict_SetItemString(kw, "co_exceptiontable", exc) < 0 ||
-        PyDict_SetItemString(kw, "co_linetable", lines) < 0) {
+    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL) {
         goto done;
     }
-    code_obj = PyObject_Call(replace, args, kw);
+    code_obj = (PyObject *)p11_new_code(co, bytes, consts, exc, lines,
+                                        co->co_stacksize);
     if (code_obj == NULL) {
         goto done;
     }
@@ -223,9 +216,6 @@ done:
     Py_XDECREF(consts);
     Py_XDECREF(exc);
     Py_XDECREF(lines);
-    Py_XDECREF(replace);
-    Py_XDECREF(kw);
-    Py_XDECREF(args);
     Py_XDECREF(code_obj);
     PyMem_RawFree(out);
     PyMem_RawFree(eb.buf);

@@ -172,4 +172,31 @@ p11_put_position(P11Buf *b, PyCodeObject *co, int loc_unit, int units,
     return 0;
 }
 
+/* The copy itself: `co` with the given code, constants, tables and stack
+ * size, every other field as code.replace() keeps it.  Not code.replace():
+ * that reports "code.__new__" to the audit hooks (a program's hooks would
+ * see the mechanism; native monitoring audits nothing), and a hook's end
+ * turns the tracing dispatch on as a trace call's does.  Its constructor,
+ * PyCode_NewWithPosOnlyArgs, audits nothing. */
+static PyCodeObject *
+p11_new_code(PyCodeObject *co, PyObject *bytes, PyObject *consts,
+             PyObject *exc, PyObject *lines, int stacksize)
+{
+    PyCodeObject *res = NULL;
+    PyObject *varnames = PyCode_GetVarnames(co);
+    PyObject *cellvars = varnames != NULL ? PyCode_GetCellvars(co) : NULL;
+    PyObject *freevars = cellvars != NULL ? PyCode_GetFreevars(co) : NULL;
+    if (freevars != NULL) {
+        res = PyCode_NewWithPosOnlyArgs(
+            co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
+            co->co_nlocals, stacksize, co->co_flags, bytes, consts,
+            co->co_names, varnames, freevars, cellvars, co->co_filename,
+            co->co_name, co->co_qualname, co->co_firstlineno, lines, exc);
+    }
+    Py_XDECREF(varnames);
+    Py_XDECREF(cellvars);
+    Py_XDECREF(freevars);
+    return res;
+}
+
 #endif /* PEP669_PY311_TABLES_H */

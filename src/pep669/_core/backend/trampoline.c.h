@@ -195,12 +195,6 @@ pep669_backend_tracing_dispatch(PyThreadState *ts)
     return PEP669_USE_TRACING(ts) != 0;
 }
 
-void
-pep669_backend_set_tracing_dispatch(PyThreadState *ts, int on)
-{
-    PEP669_SET_USE_TRACING(ts, on);
-}
-
 int
 pep669_backend_trace_mode(PyThreadState *ts)
 {
