@@ -789,8 +789,15 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     PEP669_ASSERT(!pep669_backend_suppressed(ts) &&
                   co == pep669_backend_frame_code(frame) &&
                   cd == pep669_code_data(co));
-    uint32_t events = cd != NULL ? cd->events
-                                 : pep669_registry.active_union;
+    uint32_t code_events = cd != NULL ? cd->events
+                                      : pep669_registry.active_union;
+    /* (done-masked, as frame_begin's: line-level events here are all
+     * done, the fast path found, and the block's cached events are what
+     * code_events gives, cached_events in trampoline.c) */
+    uint32_t events = cd != NULL && (code_events & PEP669_LINE_LEVEL_EVENTS)
+                          ? code_events & ~cd->done
+                          : code_events;
+    PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
     int offset, fresh;
     int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
     if (event < 0) {
@@ -810,7 +817,7 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         frames_push_bare(rec, frame, co, cd, events);
         return rec;
     }
-    return frames_fire(ts, frame, co, cd, events, events,
+    return frames_fire(ts, frame, co, cd, events, code_events,
                        pep669_registry.version, event, offset, fresh);
 }
 
