@@ -381,6 +381,52 @@ pep669_backend_entry_unwound(PyThreadState *ts, Pep669Frame *frame,
     (void)start;
 }
 
+/* The copy's code object, for the line, call and branch copy below and
+ * the handler copy (py311_handlers.h): the bytecode `out` (`units` code
+ * units), the original's constants with `probes` and the copy's mark
+ * after them, the exception and location tables built in `eb` and `lb`,
+ * `stacksize`.  New reference; NULL with an exception set, or NULL with
+ * none when what the interpreter made lacks what the copy must keep of
+ * the original (its stack size, locals, first traceable instruction): the
+ * code then runs without the copy. */
+static PyCodeObject *
+p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
+              PyObject *probes, const P11Buf *eb, const P11Buf *lb,
+              int stacksize)
+{
+    PyCodeObject *res = NULL;
+    PyObject *consts = NULL;
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)out,
+                                                (Py_ssize_t)units * P11_UNIT);
+    p11_clones_made = 1;
+    PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
+    PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
+    Py_XDECREF(mark);
+    PyObject *with_probes = PySequence_Concat(co->co_consts, probes);
+    if (with_probes != NULL && tail != NULL) {
+        consts = PySequence_Concat(with_probes, tail);
+    }
+    Py_XDECREF(with_probes);
+    Py_XDECREF(tail);
+    PyObject *exc = PyBytes_FromStringAndSize((const char *)eb->buf, eb->len);
+    PyObject *lines = PyBytes_FromStringAndSize((const char *)lb->buf,
+                                                lb->len);
+    if (bytes != NULL && consts != NULL && exc != NULL && lines != NULL) {
+        res = p11_new_code(co, bytes, consts, exc, lines, stacksize);
+    }
+    if (res != NULL &&
+        (!PyCode_Check(res) || res->co_stacksize != stacksize ||
+         res->co_nlocalsplus != co->co_nlocalsplus ||
+         res->_co_firsttraceable != co->_co_firsttraceable)) {
+        Py_CLEAR(res);
+    }
+    Py_XDECREF(bytes);
+    Py_XDECREF(consts);
+    Py_XDECREF(exc);
+    Py_XDECREF(lines);
+    return res;
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n, Pep669Entry *entry)
@@ -388,8 +434,6 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     /* (the clone is the frame's code for the whole run: no entry stub) */
     entry->test = entry->resume = entry->start = 0;
     PyCodeObject *clone = NULL;
-    PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL;
-    PyObject *exc = NULL, *lines = NULL;
     int *depth = NULL, *work = NULL;
     uint8_t *entered = NULL, *queued = NULL, *taken = NULL;
     _Py_CODEUNIT *out = NULL;
@@ -546,38 +590,8 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             goto done;
         }
     }
-    bytes = PyBytes_FromStringAndSize((const char *)out,
-                                      (Py_ssize_t)at * P11_UNIT);
-    p11_clones_made = 1;
-    PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
-    PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
-    Py_XDECREF(mark);
-    PyObject *with_probes = PySequence_Concat(co->co_consts, probes);
-    if (with_probes != NULL && tail != NULL) {
-        consts = PySequence_Concat(with_probes, tail);
-    }
-    Py_XDECREF(with_probes);
-    Py_XDECREF(tail);
-    exc = PyBytes_FromStringAndSize((const char *)eb.buf, eb.len);
-    lines = PyBytes_FromStringAndSize((const char *)lb.buf, lb.len);
-    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL) {
-        goto done;
-    }
-    code_obj = (PyObject *)p11_new_code(co, bytes, consts, exc, lines,
-                                        stacksize);
-    if (code_obj == NULL) {
-        goto done;
-    }
-    if (!PyCode_Check(code_obj) ||
-        ((PyCodeObject *)code_obj)->co_stacksize != stacksize ||
-        ((PyCodeObject *)code_obj)->co_nlocalsplus != co->co_nlocalsplus ||
-        ((PyCodeObject *)code_obj)->_co_firsttraceable !=
-            co->_co_firsttraceable) {
-        goto refuse;
-    }
-    clone = (PyCodeObject *)code_obj;
-    code_obj = NULL;
-    if (stacksize > co->co_stacksize) {
+    clone = p11_copy_code(co, out, at, probes, &eb, &lb, stacksize);
+    if (clone != NULL && stacksize > co->co_stacksize) {
         /* (a call site's probe at the top of the stack) New frames of the
          * code are made with the probe's slot too (the interpreter sizes
          * frames and generators by co_nlocalsplus + co_stacksize); those
@@ -590,11 +604,6 @@ refuse:
     PyErr_Clear();
 done:
     Py_XDECREF(orig_bytes);
-    Py_XDECREF(bytes);
-    Py_XDECREF(consts);
-    Py_XDECREF(exc);
-    Py_XDECREF(lines);
-    Py_XDECREF(code_obj);
     PyMem_RawFree(depth);
     PyMem_RawFree(work);
     PyMem_RawFree(entered);

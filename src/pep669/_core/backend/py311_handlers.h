@@ -95,8 +95,6 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
                               Pep669Site *sites, int n)
 {
     PyCodeObject *clone = NULL;
-    PyObject *bytes = NULL, *consts = NULL, *code_obj = NULL, *exc = NULL;
-    PyObject *lines = NULL;
     _Py_CODEUNIT *out = NULL;
     P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
     if (p11_wrap_getters() < 0) {
@@ -175,48 +173,13 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
             goto done;
         }
     }
-    bytes = PyBytes_FromStringAndSize((const char *)out,
-                                      (Py_ssize_t)at * P11_UNIT);
-    p11_clones_made = 1;
-    PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
-    PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
-    Py_XDECREF(mark);
-    PyObject *with_probes = PySequence_Concat(co->co_consts, probes);
-    if (with_probes != NULL && tail != NULL) {
-        consts = PySequence_Concat(with_probes, tail);
-    }
-    Py_XDECREF(with_probes);
-    Py_XDECREF(tail);
-    exc = PyBytes_FromStringAndSize((const char *)eb.buf, eb.len);
-    lines = PyBytes_FromStringAndSize((const char *)lb.buf, lb.len);
-    if (bytes == NULL || consts == NULL || exc == NULL || lines == NULL) {
-        goto done;
-    }
-    code_obj = (PyObject *)p11_new_code(co, bytes, consts, exc, lines,
-                                        co->co_stacksize);
-    if (code_obj == NULL) {
-        goto done;
-    }
-    if (!PyCode_Check(code_obj) ||
-        ((PyCodeObject *)code_obj)->co_stacksize != co->co_stacksize ||
-        ((PyCodeObject *)code_obj)->co_nlocalsplus != co->co_nlocalsplus ||
-        ((PyCodeObject *)code_obj)->_co_firsttraceable !=
-            co->_co_firsttraceable) {
-        goto refuse;
-    }
-    clone = (PyCodeObject *)code_obj;
-    code_obj = NULL;
+    clone = p11_copy_code(co, out, at, probes, &eb, &lb, co->co_stacksize);
     goto done;
 refuse:
     /* (no exception: the code runs without handler probes) */
     PyErr_Clear();
 done:
     Py_XDECREF(orig_bytes);
-    Py_XDECREF(bytes);
-    Py_XDECREF(consts);
-    Py_XDECREF(exc);
-    Py_XDECREF(lines);
-    Py_XDECREF(code_obj);
     PyMem_RawFree(out);
     PyMem_RawFree(eb.buf);
     PyMem_RawFree(lb.buf);
