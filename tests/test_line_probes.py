@@ -792,12 +792,11 @@ class LegacyTracerTest(ProbeTestCase):
         guarded(300)
         self.stop()
         self.assertEqual(rec.frame_errors, [])
-        if not pep669.NATIVE:
-            # (natively, sys.settrace's own instrumentation brings
-            # DISABLEd locations back)
-            self.assertEqual(self.named(rec), first_arrivals(
-                [(guarded, (1,)), (guarded, (2,)), (guarded, (200,))],
-                [code]))
+        # (the tracer's run brings the DISABLEd locations back once, as
+        # 3.12/3.13 do: test_disable_lifetime.LineToolsTableTest)
+        self.assertEqual(self.named(rec), first_arrivals(
+            [(guarded, (1,)), (guarded, (2,))], [code]) + first_arrivals(
+            [(guarded, (200,)), (guarded, (300,))], [code]))
 
     def test_settrace_after_probes(self):
         code = late_in_loop.__code__
@@ -808,10 +807,9 @@ class LegacyTracerTest(ProbeTestCase):
         self.assertEqual(self.legacy_trace(late_in_loop, 8), reference)
         self.stop()
         self.assertEqual(rec.frame_errors, [])
-        if not pep669.NATIVE:
-            self.assertEqual(self.named(rec),
-                             first_arrivals([(late_in_loop, (3,)),
-                                             (late_in_loop, (8,))], [code]))
+        self.assertEqual(self.named(rec),
+                         first_arrivals([(late_in_loop, (3,))], [code]) +
+                         first_arrivals([(late_in_loop, (8,))], [code]))
 
 
 @unittest.skipUnless(PROBES, "the backport's line probes (3.8-3.11)")
@@ -925,6 +923,12 @@ class QuietRunTest(ProbeTestCase):
         for func, args in runs:
             got.append(catching(func, *args))
             quiet.append(self.quiet_runs(watch))
+        # (read before the oracle's sys.settrace: its run, under the
+        # tool's local LINE, brings the DISABLEs back and retires the
+        # clones, as natively: LineToolsTableTest)
+        self.quiet_by_code = {
+            code: pep669._monitoring._probe_state(code)['quiet_runs']
+            for code in codes}
         self.stop()
         self.assertEqual(rec.frame_errors, [])
         self.assertEqual(self.named(rec), first_arrivals(runs, codes))
@@ -984,7 +988,7 @@ class QuietRunTest(ProbeTestCase):
         got, quiet = self.session([(quiet_caller, (i,)) for i in (1, 2, 3)],
                                   codes, quiet_caller)
         self.assertEqual(quiet[1:], [1])
-        self.assertGreaterEqual(self.quiet_runs(quiet_view), 1)
+        self.assertGreaterEqual(self.quiet_by_code[quiet_view.__code__], 1)
         self.assertIs(got[2][0], quiet_view.__code__)
         self.assertEqual(got[2][1:5], (None, True, False, None))
 
