@@ -15,6 +15,7 @@ LINE fires once, the first time.
 
 import sys
 import threading
+import types
 import unittest
 
 from tests.support import (PY, MonitoringTestCase, Recorder, events,
@@ -782,7 +783,16 @@ class LegacyTracerTest(ProbeTestCase):
             sys.settrace(old)
         return traced
 
+    @staticmethod
+    def fresh(func):
+        # (a code object of its own: a tracer's run brings a code's LINE
+        # DISABLEs back once per code object, LineToolsTableTest)
+        return types.FunctionType(func.__code__.replace(), func.__globals__,
+                                  func.__name__, func.__defaults__,
+                                  func.__closure__)
+
     def test_settrace_next_to_probes(self):
+        guarded = self.fresh(globals()['guarded'])
         code = guarded.__code__
         reference = self.legacy_trace(guarded, 200)
         rec = self.covering([code])
@@ -799,6 +809,7 @@ class LegacyTracerTest(ProbeTestCase):
             [(guarded, (200,)), (guarded, (300,))], [code]))
 
     def test_settrace_after_probes(self):
+        late_in_loop = self.fresh(globals()['late_in_loop'])
         code = late_in_loop.__code__
         reference = self.legacy_trace(late_in_loop, 8)
         rec = self.covering([code])

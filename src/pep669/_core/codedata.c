@@ -357,7 +357,8 @@ pep669_code_data_refresh(Pep669CodeData *cd)
      * LineToolsTableTest). */
     uint8_t line = cd->inst_tools[PEP669_EV_LINE];
     if (PEP669_UNLIKELY(!cd->line_multi && line != 0)) {
-        if (pep669_backend_thread_traced(PyThreadState_GET())) {
+        PyThreadState *ts = PyThreadState_GET();
+        if (ts != NULL && pep669_backend_thread_traced(ts)) {
             line |= 0x80;
         }
         if (line & (line - 1)) {
