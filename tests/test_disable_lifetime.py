@@ -240,6 +240,32 @@ class LineToolsTableTest(MonitoringTestCase):
         self.watch(E.LINE)
         self.assertEqual(self.traced_run(), 0)
 
+    def test_under_bdb(self):
+        # a coverage-like tool and a bdb debugger that steps, then
+        # continues (sys.settrace(None) with no breakpoint)
+        import bdb
+        self.watch(E.LINE)
+
+        class Stepper(bdb.Bdb):
+            def __init__(self):
+                super().__init__()
+                self.stops = 0
+
+            def user_line(self, frame):
+                self.stops += 1
+                if self.stops < 3:
+                    self.set_step()
+                else:
+                    self.set_continue()
+        d = Stepper()
+        d.runcall(self.g, 1)
+        sys.settrace(None)
+        self.assertEqual(d.stops, 3)
+        self.assertEqual(len(self.seen), 5)
+        del self.seen[:]
+        self.g(1)
+        self.assertEqual(self.seen, [])
+
     def test_jump_and_branch_kept(self):
         for event in (E.JUMP, E.BRANCH):
             with self.subTest(event=event):
