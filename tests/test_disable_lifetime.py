@@ -152,5 +152,127 @@ def g():
     return x
 
 
+def _fresh():
+    # a code object of its own per test: what these tests pin happens
+    # once per code object
+    ns = {}
+    exec(compile("def g(x):\n"
+                 "    y = x\n"
+                 "    for i in range(2):\n"
+                 "        y += i\n"
+                 "    return y\n", "<g>", "exec"), ns)
+    return ns['g']
+
+
+def _tracer(frame, event, arg):
+    return _tracer
+
+
+class LineToolsTableTest(MonitoringTestCase):
+    # 3.12/3.13 keep the DISABLEs of a code's one LINE tool in its
+    # bytecode; the first time the code is instrumented with two tools on
+    # LINE (sys.settrace's tool 7 counts) they make a per-location table
+    # of tools that starts with every tool everywhere: the code's LINE
+    # DISABLEs are forgotten then, once.  Other events keep theirs.
+
+    def setUp(self):
+        super().setUp()
+        self.use_tool(0, 'a')
+        self.g = _fresh()
+        self.seen = []
+        self.addCleanup(sys.settrace, None)
+
+    def watch(self, event):
+        def cb(code, *args):
+            if code is self.g.__code__:
+                self.seen.append(args[0])
+                return monitoring.DISABLE
+        monitoring.register_callback(0, event, cb)
+        self.addCleanup(monitoring.register_callback, 0, event, None)
+        monitoring.set_events(0, event)
+        self.addCleanup(monitoring.set_events, 0, 0)
+        self.g(1)
+        self.g(1)
+        self.assertTrue(self.seen)
+        del self.seen[:]
+
+    def traced_run(self):
+        sys.settrace(_tracer)
+        try:
+            self.g(1)
+        finally:
+            sys.settrace(None)
+        n = len(self.seen)
+        del self.seen[:]
+        return n
+
+    def test_tracer_brings_line_back_once(self):
+        self.watch(E.LINE)
+        self.assertEqual(self.traced_run(), 5)
+        self.g(1)
+        self.assertEqual(self.seen, [])
+        self.assertEqual(self.traced_run(), 0)
+
+    def test_tracer_set_and_unset_without_running_the_code(self):
+        self.watch(E.LINE)
+        sys.settrace(_tracer)
+        sys.settrace(None)
+        self.g(1)
+        self.assertEqual(self.seen, [])
+        self.assertEqual(self.traced_run(), 5)
+
+    def test_second_tool_on_line(self):
+        self.watch(E.LINE)
+        self.use_tool(1, 'b')
+        monitoring.register_callback(1, E.LINE, lambda *a: None)
+        self.addCleanup(monitoring.register_callback, 1, E.LINE, None)
+        monitoring.set_local_events(1, self.g.__code__, E.LINE)
+        self.addCleanup(monitoring.set_local_events, 1, self.g.__code__, 0)
+        self.g(1)
+        self.assertEqual(len(self.seen), 5)
+
+    def test_two_line_tools_from_the_start(self):
+        self.use_tool(1, 'b')
+        monitoring.register_callback(1, E.LINE, lambda *a: None)
+        self.addCleanup(monitoring.register_callback, 1, E.LINE, None)
+        monitoring.set_events(1, E.LINE)
+        self.addCleanup(monitoring.set_events, 1, 0)
+        self.watch(E.LINE)
+        self.assertEqual(self.traced_run(), 0)
+
+    def test_under_bdb(self):
+        # a coverage-like tool and a bdb debugger that steps, then
+        # continues (sys.settrace(None) with no breakpoint)
+        import bdb
+        self.watch(E.LINE)
+
+        class Stepper(bdb.Bdb):
+            def __init__(self):
+                super().__init__()
+                self.stops = 0
+
+            def user_line(self, frame):
+                self.stops += 1
+                if self.stops < 3:
+                    self.set_step()
+                else:
+                    self.set_continue()
+        d = Stepper()
+        d.runcall(self.g, 1)
+        sys.settrace(None)
+        self.assertEqual(d.stops, 3)
+        self.assertEqual(len(self.seen), 5)
+        del self.seen[:]
+        self.g(1)
+        self.assertEqual(self.seen, [])
+
+    def test_jump_and_branch_kept(self):
+        for event in (E.JUMP, E.BRANCH):
+            with self.subTest(event=event):
+                self.g = _fresh()
+                self.watch(event)
+                self.assertEqual(self.traced_run(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -493,3 +493,66 @@ class FinallyReraiseLineTest(MonitoringTestCase):
         return_line = sys.version_info[:2] in ((3, 10), (3, 11))
         self.assertEqual(got, [1, 2, 3, 5] + ([6] if return_line else [])
                          + ["RERAISE"])
+
+
+# ----------------------------------------------------------------------
+# An exception raised by a BRANCH (JUMP) callback
+
+class _Boom(Exception):
+    pass
+
+
+def _branch_in_try(n):
+    r = []
+    for i in range(n):
+        try:
+            if i:
+                r.append(i)
+            else:
+                r.append(-i)
+        except _Boom:
+            r.append('caught')
+    return r
+
+
+_IF_LINE = 4    # (relative to the def line, as _line_of gives them)
+_ELSE_LINE = 7
+
+
+@unittest.skipIf(sys.version_info >= (3, 12),
+                 "3.12.1/3.13.0 raise it at another offset of the frame "
+                 "(a JUMP's outside the code), where the try's handler "
+                 "does not catch it: docs/differences.md")
+class BranchCallbackRaisesTest(MonitoringTestCase):
+    """The backport raises a BRANCH or JUMP callback's exception at the
+    jump's destination, where the frame arrived (docs/differences.md,
+    "Callbacks that raise at JUMP or BRANCH"): inside the `try` here, so
+    the frame's handler catches it.  Pinned, not native."""
+
+    def test_caught_at_the_destination(self):
+        self.use_tool(TOOL, 'boom')
+        raised = []
+        armed = [True]
+
+        def branch(code, src, dst):
+            if (code is _branch_in_try.__code__ and armed[0] and
+                    _line_of(code, src) == _IF_LINE):
+                armed[0] = False
+                raise _Boom()
+
+        def on_raise(code, offset, exc):
+            if code is _branch_in_try.__code__:
+                raised.append(_line_of(code, offset))
+
+        monitoring.register_callback(TOOL, events.BRANCH, branch)
+        monitoring.register_callback(TOOL, events.RAISE, on_raise)
+        monitoring.set_local_events(TOOL, _branch_in_try.__code__,
+                                    events.BRANCH)
+        monitoring.set_events(TOOL, events.RAISE)
+        try:
+            r = _branch_in_try(2)
+        finally:
+            monitoring.set_events(TOOL, 0)
+            monitoring.set_local_events(TOOL, _branch_in_try.__code__, 0)
+        self.assertEqual(r, ['caught', 1])
+        self.assertEqual(raised, [_ELSE_LINE])

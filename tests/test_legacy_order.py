@@ -722,6 +722,66 @@ class SignalAtEntryTest(MonitoringTestCase):
                          call + [('T', 'exception'), ('T', 'line'),
                                  ('T', 'line')] + ret)
 
+    def test_handler_makes_a_c_call_under_call_events(self):
+        # The handler (not wanting the entry event: local PY_START on the
+        # interrupted code only) is traced for CALL and calls a C
+        # function under the profiler: the profiler's 'c_call' made
+        # first (3.12's tool 6) takes the drop, and the interrupted
+        # frame's 'call' must still be dropped after the handler
+        # (3.11 gave it twice before session 14: start_call discarded
+        # the waiting drop).
+        out = []
+        armed = [True]
+        calls = []
+
+        def handler(signum, frame):
+            out.append(('H', len(out)))
+
+        def start(code, offset):
+            if armed[0]:
+                armed[0] = False
+                -_Interrupt()
+
+        def call(code, offset, callable, arg0):
+            if code is handler.__code__:
+                calls.append(getattr(callable, '__name__', '?'))
+
+        def profiler(frame, event, arg):
+            if frame.f_code is interrupted.__code__:
+                out.append(('P', event))
+            elif frame.f_code is handler.__code__ and event == 'c_call':
+                out.append(('P', event, arg.__name__))
+
+        self.use_tool(0, 'signal')
+        old = signal.signal(signal.SIGINT, handler)
+        self.addCleanup(signal.signal, signal.SIGINT, old)
+        monitoring.register_callback(0, E.PY_START, start)
+        self.addCleanup(monitoring.register_callback, 0, E.PY_START, None)
+        monitoring.register_callback(0, E.CALL, call)
+        self.addCleanup(monitoring.register_callback, 0, E.CALL, None)
+        monitoring.set_local_events(0, interrupted.__code__, E.PY_START)
+        monitoring.set_events(0, E.CALL)
+        try:
+            sys.setprofile(profiler)
+            interrupted()
+            for _ in range(3):
+                pass
+        finally:
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+            monitoring.set_local_events(0, interrupted.__code__, 0)
+        # (where the handler runs is the interpreter's: 3.10-3.12 at the
+        # frame's entry, in the frame; 3.8/3.9 and 3.13 inside the
+        # PY_START callback or the profiler's, where no event reaches
+        # anyone)
+        self.assertEqual([e for e in out if len(e) == 2 and e[0] == 'P'],
+                         [('P', 'call'), ('P', 'return')])
+        if (3, 10) <= sys.version_info[:2] <= (3, 12):
+            self.assertEqual(out, [
+                ('P', 'call'), ('P', 'c_call', 'len'),
+                ('P', 'c_call', 'append'), ('H', 2), ('P', 'return')])
+            self.assertEqual(calls, ['len', 'append'])
+
     def test_handler_traced(self):
         # (the handler's frame traced for LINE: the trampoline put in)
         self.assertEqual(self.run_case('TP', E.PY_START | E.LINE), [

@@ -216,6 +216,9 @@ void pep669_backend_trace_stop(PyThreadState *ts);
 int pep669_backend_trace_has_legacy(void);
 /* No trace or profile function but ours on the thread. */
 int pep669_backend_thread_plain(PyThreadState *ts);
+/* A legacy tracer (sys.settrace) on the thread, under pep669_trace or
+ * not. */
+int pep669_backend_thread_traced(PyThreadState *ts);
 /* Forward a legacy event to the legacy tracer, if there is one. */
 int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
                                  int what, PyObject *arg);

@@ -348,6 +348,26 @@ pep669_code_data_refresh(Pep669CodeData *cd)
             events |= 1u << ev;
         }
     }
+    /* 3.12/3.13 keep the DISABLEs of a code's one LINE tool in its
+     * bytecode; the first time the code is brought up to date with two
+     * tools on LINE (sys.settrace's tool 7 counts: a legacy tracer on the
+     * thread) they make a table of each location's tools, which starts
+     * with every tool at every location: the code's LINE DISABLEs are
+     * forgotten then, once (tests/test_disable_lifetime.py,
+     * LineToolsTableTest). */
+    uint8_t line = cd->inst_tools[PEP669_EV_LINE];
+    if (PEP669_UNLIKELY(!cd->line_multi && line != 0)) {
+        PyThreadState *ts = PyThreadState_GET();
+        if (ts != NULL && pep669_backend_thread_traced(ts)) {
+            line |= 0x80;
+        }
+        if (line & (line - 1)) {
+            cd->line_multi = 1;
+            if (forget_disables(cd, PEP669_EV_LINE, 0xff)) {
+                forgot = 1;
+            }
+        }
+    }
     cd->events = events;
     cd->version = r->version;
     cd->idle = 0;
@@ -357,6 +377,23 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     if (forgot) {
         disables_forgotten(cd);
     }
+}
+
+int
+pep669_line_set_anywhere(void)
+{
+    if (pep669_registry.global_union & PEP669_BIT(LINE)) {
+        return 1;
+    }
+    for (Pep669CodeData *cd = local_codes; cd != NULL;
+         cd = cd->local->next) {
+        for (int tool = 0; tool < PEP669_TOOL_COUNT; tool++) {
+            if (cd->local->events[tool] & PEP669_BIT(LINE)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 uint8_t

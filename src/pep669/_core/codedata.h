@@ -245,6 +245,10 @@ typedef struct Pep669CodeData {
      * location's CALL tools, otherwise to the code's; see
      * pep669_c_event_disabled). */
     uint8_t multitools;
+    /* LINE has had two tools at once in the code (sys.settrace counts,
+     * as 3.12's tool 7) since the code data was made: see
+     * pep669_code_data_refresh. */
+    uint8_t line_multi;
     /* (wanted.c) The done cache is current (see above). */
     uint8_t done_known;
     /* (wanted.c, with `done`) whether LINE, or branch or JUMP, locations
@@ -340,6 +344,8 @@ Py_ssize_t pep669_code_data_bytes(const Pep669CodeData *cd);
 
 /* events and tools again from the registry; stamps `version`. */
 void pep669_code_data_refresh(Pep669CodeData *cd);
+/* Some tool has set LINE, globally or in some code object. */
+int pep669_line_set_anywhere(void);
 /* Of the tools that DISABLEd CALL at `offset`, those that get no
  * C_RETURN/C_RAISE for the call made there now, whose CALL event went to
  * `called`.  3.12 finds the C events' tools in the code's per-instruction

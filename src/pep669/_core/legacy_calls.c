@@ -102,7 +102,16 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                 return -1;
             }
             if (c_call > 0) {
-                (void)pep669_backend_legacy_drop(ts, frame, PyTrace_C_CALL);
+                /* An enclosing frame's 'call' drop still waiting (3.11:
+                 * this frame is a signal handler's run at its RESUME) is
+                 * armed again at the end of this run, as an entry's
+                 * drop is (frame_end); the unhooked slot has no end. */
+                void *waiting = pep669_backend_legacy_drop(
+                    ts, frame, PyTrace_C_CALL);
+                if (waiting != NULL && rec->hook_drop == NULL &&
+                    rec != &pep669_thread.unhooked) {
+                    rec->hook_drop = waiting;
+                }
                 c_made = 1;
             }
         }

@@ -739,6 +739,15 @@ settrace_wrapper(PyObject *self, PyObject *arg)
     }
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
+    if (arg != Py_None && pep669_line_set_anywhere()) {
+        /* 3.12 sets tool 7's events: every code object is brought up to
+         * date at its next start, the running ones at once (a code's
+         * LINE DISABLEs may go then: pep669_code_data_refresh). */
+        if (pep669_registry_changed() < 0) {
+            Py_DECREF(res);
+            return NULL;
+        }
+    }
     if (pep669_registry.active_union != 0 &&
         !pep669_backend_suppressed(ts) &&
         (pep669_thread.record_top != NULL ||

@@ -354,6 +354,15 @@ pep669_backend_thread_plain(PyThreadState *ts)
             (ts->c_tracefunc == trampoline && legacy_func == NULL));
 }
 
+int
+pep669_backend_thread_traced(PyThreadState *ts)
+{
+    if (ts->c_tracefunc == trampoline) {
+        return legacy_func != NULL;
+    }
+    return ts->c_tracefunc != NULL;
+}
+
 void
 pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
 {
