@@ -25,7 +25,8 @@ import sys
 
 CORE = "src/pep669/_core/"
 HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
-           "codedata.h", "lineflow.h", "lineflow_lines.h", "lineflow_exit.h", "wanted.h", "dispatch.h", "record.h",
+           "codedata.h", "lineflow.h", "lineflow_lines.h", "lineflow_exit.h", "lineflow_graph.h",
+           "wanted.h", "dispatch.h", "record.h",
            "thread_state.h", "engine_entry.h", "trampoline.h", "lineno.h",
            "legacy_calls.h", "legacy_exceptions.h", "probe_walks.h",
            "probe_fire.h", "frames.h", "frames_gen.h", "probe.h", "backend.h",
@@ -87,7 +88,7 @@ def extensions(version_info=sys.version_info):
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "lineflow_facts.c", "lineflow_sides.c", "lineflow_lines.c",
-              "lineflow_exit.c",
+              "lineflow_exit.c", "lineflow_last.c",
               "wanted.c", "dispatch.c", "frames.c", "frames_gen.c",
               "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",

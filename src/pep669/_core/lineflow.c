@@ -11,6 +11,7 @@
  * What of this is still wanted, given the DISABLEs, is wanted.c.  Bytecode
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
+#include "lineflow_graph.h"
 #include "backend.h"
 
 #include <string.h>
@@ -152,41 +153,6 @@ pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
  * fewer than the places where LINE can fire: DISABLE of all of them means
  * none can. */
 
-/* Per unit, in Flow.node: an instruction the frame can run (from the
- * first line on), at its first unit (its first prefix). */
-#define NODE 1
-#define NODE_HANDLER 2  /* its target is a handler (no jump of its own) */
-#define NODE_RETURN 4   /* control comes back to its next from elsewhere */
-#define NODE_FLOW_TARGET 8  /* (with NODE_HANDLER) no handler: normal flow */
-#define NODE_REACHED 16 /* reachable from the start without exceptions */
-
-/* Per unit, in Flow.mixed: the frame may arrive there without a line
- * event, having reported a line other than the instruction's last. */
-#define MIXED 1
-/* (later, for the probe placement: an arrival with a new line seen, one
- * by going on, one without, one that may or may not be) */
-#define ARRIVAL_NEW 2
-#define ARRIVAL_NEW_ON 4
-#define ARRIVAL_SAME 8
-#define ARRIVAL_UNSURE 16
-
-/* Per NODE, in Flow.edge: of its two successors (next, target), whether
- * legacy tracing reports a line on the way there (pep669_line_reported),
- * whether
- * it has the instruction's line and whether it can be a LINE location
- * (from the first line on, with a line) (computed once, in pass 1). */
-#define NEXT_REPORTS 1
-#define NEXT_SAME 2
-#define TARGET_REPORTS 4
-#define TARGET_SAME 8
-#define NEXT_LINE 16
-#define TARGET_LINE 32
-
-/* Per unit, in Flow.start: a LINE location, reached by the frame's flow,
- * or by an exception handler. */
-#define START_FLOW 1
-#define START_HANDLER 2
-
 /* One code object's flow graph and the passes' work arrays.  Arrays are
  * per unit (nunits + 1 entries), in one allocation; offsets are byte
  * offsets (unit * 2).  (The passes copy what they use into locals: their
@@ -203,6 +169,7 @@ typedef struct {
     int end;            /* nunits * 2 */
     int first;          /* offset of the first line (3.11: past the prefix) */
     int unknown;        /* a jump to an unknown place was seen */
+    int mixed_arrivals; /* pass 4 saw an ARRIVAL_MIXED */
     int nhandlers;
     int nstack;         /* entries of `stack` */
     int njumps;         /* entries of `jumps` */
@@ -527,8 +494,8 @@ mark_start(Flow *f, int offset, uint8_t how)
 /* How the frame arrives at a LINE location from an instruction with
  * `flags` (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
  * `reports`: legacy tracing reports a line on the way; `mixed`: the
- * instruction may run without its line reported; `same_line`: both have
- * the same line. */
+ * instruction may run without its line reported (another line: pass 5
+ * settles it, lineflow_last.c); `same_line`: both have the same line. */
 static inline uint8_t
 arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
 {
@@ -540,7 +507,7 @@ arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
         return ARRIVAL_SAME;
     }
     if (mixed) {
-        return ARRIVAL_UNSURE;
+        return same_line ? ARRIVAL_UNSURE : ARRIVAL_MIXED;
     }
     if (same_line) {
         return ARRIVAL_SAME;
@@ -567,7 +534,7 @@ mark_line_starts(Flow *f)
     const int *next = f->next, *target = f->target;
     int first = f->first;
     uint8_t *start = f->start, *mixed = f->mixed, *reach = f->flow;
-    uint8_t reached = 0;
+    uint8_t reached = 0, arrivals = 0;
     Py_ssize_t nunits = f->nunits;
     mark_start(f, first, START_FLOW);
     for (Py_ssize_t u = 0; u < nunits; u++) {
@@ -588,8 +555,10 @@ mark_line_starts(Flow *f)
                  ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
                 start[to >> 1] |= how;
             }
-            mixed[to >> 1] |= arrival_by(flags, 0, way & NEXT_REPORTS,
-                                         is_mixed, way & NEXT_SAME);
+            uint8_t a = arrival_by(flags, 0, way & NEXT_REPORTS, is_mixed,
+                                   way & NEXT_SAME);
+            mixed[to >> 1] |= a;
+            arrivals |= a;
         }
         /* jumping: to a handler (entered from elsewhere), or with a new
          * line */
@@ -605,8 +574,10 @@ mark_line_starts(Flow *f)
                     start[to >> 1] |= how;
                 }
             }
-            mixed[to >> 1] |= arrival_by(flags, 1, way & TARGET_REPORTS,
-                                         is_mixed, way & TARGET_SAME);
+            uint8_t a = arrival_by(flags, 1, way & TARGET_REPORTS, is_mixed,
+                                   way & TARGET_SAME);
+            mixed[to >> 1] |= a;
+            arrivals |= a;
         }
     }
     for (int i = 0; i < f->nhandlers; i++) {
@@ -619,6 +590,7 @@ mark_line_starts(Flow *f)
         /* The frame's start: a new line, with nothing before. */
         mixed[first >> 1] |= ARRIVAL_NEW_ON;
     }
+    f->mixed_arrivals = (arrivals & ARRIVAL_MIXED) != 0;
     if (f->unknown) {
         memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
     }
@@ -659,6 +631,13 @@ place_and_collect(Flow *f)
         }
     }
     else {
+        if (f->mixed_arrivals) {
+            /* (before handler_list is written over `next`) */
+            Pep669FlowView v = {node, edge, start, f->mixed, f->next,
+                                target, f->lines, f->handlers, nunits,
+                                f->first, f->nhandlers};
+            pep669_flow_settle_mixed(&v);
+        }
         for (Py_ssize_t u = 0; u < nunits; u++) {
             uint8_t where = start[u];
             if (where == 0) {
@@ -693,7 +672,7 @@ place_and_collect(Flow *f)
         int to = target[u];
         if ((node[u] & NODE) && to >= 0 &&
             (probes[to >> 1] & PEP669_PROBE_EDGES) &&
-            !(node[u] & NODE_HANDLER) && !(mixed[u] & MIXED) &&
+            !(node[u] & NODE_HANDLER) &&
             (edge[u] & (TARGET_SAME | TARGET_REPORTS)) == TARGET_REPORTS) {
             probes[u] |= PEP669_PROBE_SOURCE;
         }
@@ -875,22 +854,4 @@ units_again(PyCodeObject *co, Pep669CodeData *cd)
     return cd->units;
 }
 
-#undef NODE
-#undef NODE_HANDLER
-#undef NODE_RETURN
-#undef NODE_FLOW_TARGET
-#undef NODE_REACHED
-#undef MIXED
-#undef ARRIVAL_NEW
-#undef ARRIVAL_NEW_ON
-#undef ARRIVAL_SAME
-#undef ARRIVAL_UNSURE
-#undef NEXT_REPORTS
-#undef NEXT_SAME
-#undef TARGET_REPORTS
-#undef TARGET_SAME
-#undef NEXT_LINE
-#undef TARGET_LINE
 #undef AS_TARGET
-#undef START_FLOW
-#undef START_HANDLER
