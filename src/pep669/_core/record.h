@@ -58,6 +58,10 @@ typedef struct Pep669Record {
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
+        /* (hook_quiet 4) the block was pushed by the hook's quiet
+         * resumption of a generator (hook.c.h, eval_hook_resume), not by
+         * frames_start: _frame_mechanism's "resumed". */
+        int hook_resumed;
         /* (3.11) an enclosing frame's legacy 'call' drop still waiting
          * when this run armed its own (a signal handler run at that
          * frame's RESUME): armed again at the run's end
