@@ -324,10 +324,11 @@ static char frame_pass[2];
  * PEP669_TRACED_EVENTS), on a thread clean for it
  * (pep669_trace_frames_clean), its entry `event` at `offset` (`fresh`:
  * pep669_backend_frame_entry's).  The entry event, then the record pushed
- * as pep669_trace_enter would leave it, in fewer steps (every run of a
- * generator comes here), or a bare block (frames_push_bare); if the entry
- * callbacks changed the event sets or the thread's tracing,
- * pep669_trace_enter decides after all.  (Out of line: frame_begin's and
+ * as pep669_trace_enter would leave it, in fewer steps (a generator's
+ * start, its resumptions that want more than the hook's quiet one), or a
+ * bare block (pep669_frames_push_bare); if the entry callbacks changed
+ * the event sets or the thread's tracing, pep669_trace_enter decides
+ * after all.  (Out of line: frame_begin's and
  * frames_start's.) */
 static PEP669_NOINLINE Pep669Record *
 frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
@@ -362,7 +363,7 @@ frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         (!rec->hook_throwflag && version == pep669_registry.version &&
          pep669_trace_frames_clean(ts))) {
         if (PEP669_LIKELY(ts->c_profilefunc == NULL && legacy == 0)) {
-            /* (no record until one is needed: frames_push_bare; no
+            /* (no record until one is needed: pep669_frames_push_bare; no
              * legacy 'call' to drop, whose drop frame_end re-arms) */
             pep669_frames_push_bare(rec, frame, co, cd, events, 0);
             return rec;
@@ -591,14 +592,14 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
 }
 
 /* The end of a run the frames path started with no record (hook_quiet 4,
- * frames_push_bare): nothing to do where the registry's version is the
- * one at the start, no trace function came, and the run wants no exit
+ * pep669_frames_push_bare): nothing to do where the registry's version is
+ * the one at the start, no trace function came, and the run wants no exit
  * event of the frame (a generator that yielded, with PY_YIELD not
  * wanted, nor RAISE or STOP_ITERATION anywhere, which watch the `for`
  * loops that drive generators: pep669_generator_yielded; a function
  * whose code wants no exit event); then the block is popped.  Else
- * frame_end.  (Out of line, as frame_end; small, for every resumption of
- * a generator under PY_START/PY_RETURN.) */
+ * frame_end.  (Out of line, as frame_end; also the end of the hook's
+ * quiet resumptions that did not just yield: backend/hook.c.h.) */
 PyObject *
 pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
                   PyObject *result)

@@ -54,7 +54,8 @@ typedef struct Pep669Record {
          * run it with, and whether it runs "quiet"
          * (pep669_trace_enter_quiet: 1; the frames path: 2; 3: a bare
          * run on a line clone, no record yet: pep669_trace_push_bare; 4:
-         * a bare run of the frames path, frames.c: frames_push_bare). */
+         * a bare run of the frames path: pep669_frames_push_bare,
+         * engine_entry.h). */
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;

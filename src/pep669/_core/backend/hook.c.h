@@ -17,7 +17,7 @@
  * a value, 1 if the frame is suspended (its exit event PY_YIELD): a few
  * loads, no call */
 #if !defined(PEP669_HOOK_RESUMED) || !defined(PEP669_HOOK_YIELDED)
-#  error "hook.c.h needs PEP669_HOOK_RESUMED(frame), PEP669_HOOK_YIELDED(frame)"
+#  error "hook.c.h needs PEP669_HOOK_RESUMED(f), PEP669_HOOK_YIELDED(f)"
 #endif
 /* the interpreter's evaluator slot: read it, write it */
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
