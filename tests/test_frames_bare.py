@@ -423,6 +423,15 @@ class FramesBareMechanismTest(MonitoringTestCase):
         self.assertEqual(marks, ["bare", "bare", "bare"])
         self.assertEqual(tool.out.count(("PY_RESUME", "counting")), 3)
 
+    def test_resumptions_watched_for_exceptions_take_the_frames_path(self):
+        # STOP_ITERATION anywhere watches the loops that drive
+        # generators: their resumptions are the frames path's
+        # (frames_start), not the hook's quiet ones.
+        tool = Tool(self, E.PY_START | E.PY_RETURN | E.STOP_ITERATION)
+        marks = []
+        in_thread(tool.run, consume, 3, marks)
+        self.assertEqual(marks, ["bare", "bare", "bare"])
+
     def test_a_profiler_keeps_the_record(self):
         tool = Tool(self, E.PY_START | E.PY_RETURN)
         marks = []
