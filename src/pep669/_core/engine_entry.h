@@ -171,10 +171,11 @@ pep669_frames_push_bare(Pep669Record *rec, Pep669Frame *frame,
  * events (PEP669_IDLE_FRAMES), where nothing can fire but at the run's
  * end by a return or an exception: no PY_RESUME or PY_YIELD wanted, no
  * RAISE or STOP_ITERATION anywhere (which watch the loops that drive
- * generators: pep669_generator_yielded), a delegation's first resumption
- * seen (pep669_delegation_resumed), and the thread clean for the frames
- * path with no profiler (frames_start's own conditions; the backend
- * checks its trampoline is absent, so nothing to repair).  Then *events:
+ * generators: pep669_generator_yielded), and the thread clean for the
+ * frames path with no profiler (frames_start's own conditions; the
+ * backend checks its trampoline is absent, so nothing to repair, and
+ * that the run is no delegation's resumption still to note for code with
+ * data: pep669_delegation_resumed).  Then *events:
  * the code's events, done-masked, as frames_start gives the block. */
 static inline int
 pep669_frames_resume_quiet(PyThreadState *ts, Pep669CodeData *cd,
@@ -185,9 +186,6 @@ pep669_frames_resume_quiet(PyThreadState *ts, Pep669CodeData *cd,
         ev = pep669_registry.active_union;
     }
     else {
-        if (!cd->delegation_resumed) {
-            return 0;
-        }
         ev = cd->events;
         if (ev & PEP669_LINE_LEVEL_EVENTS) {
             /* (current and done_known: the fast path found it idle for

@@ -228,8 +228,13 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
                  PyCodeObject *co, Pep669CodeData *cd)
 {
     uint32_t events;
+    int off;
     if (!pep669_frames_resume_quiet(ts, cd, &events) ||
-        !trampoline_absent(ts)) {
+        !trampoline_absent(ts) ||
+        (cd != NULL && !cd->delegation_resumed &&
+         pep669_backend_frame_delegating((Pep669Frame *)frame, &off))) {
+        /* (a delegation's first resumption seen with data: the frames
+         * path notes it, pep669_delegation_resumed) */
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     Pep669Record *rec = pep669_record_get();
