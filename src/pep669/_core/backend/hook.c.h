@@ -223,16 +223,25 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
  * path's end decides (pep669_frames_end), as if frames_start had pushed
  * the block; a resumption that wants more goes the frames path's way.
  * (Out of line, as eval_hook_busy.) */
+/* The resumed frame is suspended in a `yield from` / `await` (its own
+ * C frame: no address of eval_hook_resume's locals is taken, whose
+ * calls stay tail calls). */
+static PEP669_NOINLINE int
+resume_delegating(PEP669_HOOK_FRAME *frame)
+{
+    int off;
+    return pep669_backend_frame_delegating((Pep669Frame *)frame, &off);
+}
+
 static PEP669_NOINLINE PyObject *
 eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
                  PyCodeObject *co, Pep669CodeData *cd)
 {
     uint32_t events;
-    int off;
     if (!pep669_frames_resume_quiet(ts, cd, &events) ||
         !trampoline_absent(ts) ||
         (cd != NULL && !cd->delegation_resumed &&
-         pep669_backend_frame_delegating((Pep669Frame *)frame, &off))) {
+         resume_delegating(frame))) {
         /* (a delegation's first resumption seen with data: the frames
          * path notes it, pep669_delegation_resumed) */
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
