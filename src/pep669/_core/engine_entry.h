@@ -121,6 +121,113 @@ pep669_frame_exc_quiet(void)
            !pep669_thread.unhooked.engaged;
 }
 
+/* The frames path's run with no record yet (hook_quiet 4): a block of
+ * the record cache, pushed on pep669_thread.bare_top as a bare run on a
+ * line clone is (trampoline.h), with what the run's end and a record made
+ * later need: the frame, its code and data, the registry's version at the
+ * start and the events cached as pep669_trace_push_frames caches them
+ * (`events`: the code's, done-masked), the innermost record then
+ * (`below`), and the STOP_ITERATION offset a generator's end may leave
+ * for this frame (pep669_generator_returned).  Whatever asks for the
+ * frame's record (pep669_hooked_record: a refresh, a callee's end that is
+ * not quiet, the trampoline's walks, an exception leaving the frame) gets
+ * it made then, as the frames path would have pushed it
+ * (pep669_trace_frames_record); a run that ends with nothing changed pops
+ * the block (frames.c's ends, pep669_frames_pop_resumed).  Only with no
+ * profiler on the thread (as a bare run: its 'call' and 'return' stay the
+ * general path's).  `resumed`: pushed by the hook's quiet resumption
+ * (backend/hook.c.h), for _frame_mechanism. */
+static inline void
+pep669_frames_push_bare(Pep669Record *rec, Pep669Frame *frame,
+                        PyCodeObject *co, Pep669CodeData *cd,
+                        uint32_t events, int resumed)
+{
+    /* (a block of the record cache holds no clone and no entry, window or
+     * swap: record_released) */
+    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
+                  !rec->swapped);
+    uint64_t version = pep669_registry.version;
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->hook_quiet = 4;
+    rec->hook_resumed = resumed;
+    rec->hook_drop = NULL;
+    rec->quiet_entry = version;
+    rec->events_cached = events;
+    rec->events_version = version;
+    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
+    rec->stop_offset = -1;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+}
+
+/* The hook's quiet resumption (backend/hook.c.h): a run, throwflag off,
+ * that resumes a suspended generator or coroutine (PY_RESUME) of code
+ * `co` (data `cd`, current, or none) that wants of the hook only frame
+ * events (PEP669_IDLE_FRAMES), where nothing can fire but at the run's
+ * end by a return or an exception: no PY_RESUME or PY_YIELD wanted, no
+ * RAISE or STOP_ITERATION anywhere (which watch the loops that drive
+ * generators: pep669_generator_yielded), and the thread clean for the
+ * frames path with no profiler (frames_start's own conditions; the
+ * backend checks its trampoline is absent, so nothing to repair, and
+ * that the run is no delegation's resumption still to note for code with
+ * data: pep669_delegation_resumed).  Then *events:
+ * the code's events, done-masked, as frames_start gives the block. */
+static inline int
+pep669_frames_resume_quiet(PyThreadState *ts, Pep669CodeData *cd,
+                           uint32_t *events)
+{
+    uint32_t ev;
+    if (cd == NULL) {
+        ev = pep669_registry.active_union;
+    }
+    else {
+        ev = cd->events;
+        if (ev & PEP669_LINE_LEVEL_EVENTS) {
+            /* (current and done_known: the fast path found it idle for
+             * all but frame events) */
+            ev &= ~cd->done;
+        }
+    }
+    *events = ev;
+    return !(ev & (PEP669_BIT(PY_RESUME) | PEP669_BIT(PY_YIELD))) &&
+           !(pep669_registry.active_union &
+             (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
+           ts->c_tracefunc == NULL && ts->c_profilefunc == NULL &&
+           pep669_frame_exc_quiet();
+}
+
+/* After such a run that suspended the frame again (a yield): 1 if
+ * nothing happened that its end must follow (the thread's engine the
+ * same, the registry's version the one at the start, no trace function
+ * came, the block still without a record); then the block is popped and
+ * back in the cache.  Else 0: pep669_frames_end decides. */
+static inline int
+pep669_frames_pop_resumed(PyThreadState *ts, Pep669Record *rec)
+{
+    if (PEP669_LIKELY(pep669_registry_tstate == ts &&
+                      rec->quiet_entry == pep669_registry.version &&
+                      ts->c_tracefunc == NULL && rec->hook_quiet == 4)) {
+        /* (the block is the innermost bare run: runs pair) */
+        PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                      rec->below == pep669_thread.record_top);
+        pep669_thread.bare_top = rec->prev;
+        pep669_record_put(rec);
+        return 1;
+    }
+    return 0;
+}
+
+/* The end of a run the frames path started with no record (a block,
+ * pep669_frames_push_bare): its exit events, the block popped or its
+ * record made and ended (frames.c). */
+PyObject *pep669_frames_end(PyThreadState *ts, Pep669Frame *frame,
+                            Pep669Record *rec, PyObject *result);
+
 /* ---- the trace trampoline (legacy_events.c, trampoline.c) ---- */
 
 /* The trampoline's legacy events (a Py_tracefunc): every event the quiet

@@ -319,53 +319,16 @@ static char frame_pass[2];
 #define FRAME_PASS(throwflag) \
     ((Pep669Record *)(void *)&frame_pass[(throwflag) != 0])
 
-/* The frames path's run with no record yet (hook_quiet 4): a block of
- * the record cache, pushed on pep669_thread.bare_top as a bare run on a
- * line clone is (trampoline.h), with what the run's end and a record made
- * later need: the frame, its code and data, the registry's version at the
- * start and the events cached as pep669_trace_push_frames caches them,
- * the innermost record then (`below`), and the STOP_ITERATION offset a
- * generator's end may leave for this frame (pep669_generator_returned).
- * Whatever asks for the frame's record (pep669_hooked_record: a refresh,
- * a callee's end that is not quiet, the trampoline's walks, an exception
- * leaving the frame) gets it made then, as the frames path would have
- * pushed it (pep669_trace_frames_record); a run that ends with nothing
- * changed pops the block (frame_end).  Only with no profiler on the
- * thread (as a bare run: its 'call' and 'return' stay the general
- * path's). */
-static inline void
-frames_push_bare(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
-                 Pep669CodeData *cd, uint32_t events)
-{
-    /* (a block of the record cache holds no clone and no entry, window or
-     * swap: record_released) */
-    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
-                  !rec->swapped);
-    uint64_t version = pep669_registry.version;
-    rec->frame = frame;
-    rec->code = co;
-    rec->cd = cd;
-    rec->hook_quiet = 4;
-    rec->hook_drop = NULL;
-    rec->quiet_entry = version;
-    rec->events_cached = events;
-    rec->events_version = version;
-    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
-    rec->stop_offset = -1;
-    rec->below = pep669_thread.record_top;
-    rec->prev = pep669_thread.bare_top;
-    pep669_thread.bare_top = rec;
-}
-
 /* The frames path: a run (throwflag off) of code that wants of the hook
  * only frame events (`events`, done-masked, and none of
  * PEP669_TRACED_EVENTS), on a thread clean for it
  * (pep669_trace_frames_clean), its entry `event` at `offset` (`fresh`:
  * pep669_backend_frame_entry's).  The entry event, then the record pushed
- * as pep669_trace_enter would leave it, in fewer steps (every run of a
- * generator comes here), or a bare block (frames_push_bare); if the entry
- * callbacks changed the event sets or the thread's tracing,
- * pep669_trace_enter decides after all.  (Out of line: frame_begin's and
+ * as pep669_trace_enter would leave it, in fewer steps (a generator's
+ * start, its resumptions that want more than the hook's quiet one), or a
+ * bare block (pep669_frames_push_bare); if the entry callbacks changed
+ * the event sets or the thread's tracing, pep669_trace_enter decides
+ * after all.  (Out of line: frame_begin's and
  * frames_start's.) */
 static PEP669_NOINLINE Pep669Record *
 frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
@@ -400,9 +363,9 @@ frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         (!rec->hook_throwflag && version == pep669_registry.version &&
          pep669_trace_frames_clean(ts))) {
         if (PEP669_LIKELY(ts->c_profilefunc == NULL && legacy == 0)) {
-            /* (no record until one is needed: frames_push_bare; no
+            /* (no record until one is needed: pep669_frames_push_bare; no
              * legacy 'call' to drop, whose drop frame_end re-arms) */
-            frames_push_bare(rec, frame, co, cd, events);
+            pep669_frames_push_bare(rec, frame, co, cd, events, 0);
             return rec;
         }
         pep669_trace_push_frames(rec, frame, co, cd, events);
@@ -629,17 +592,17 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
 }
 
 /* The end of a run the frames path started with no record (hook_quiet 4,
- * frames_push_bare): nothing to do where the registry's version is the
- * one at the start, no trace function came, and the run wants no exit
+ * pep669_frames_push_bare): nothing to do where the registry's version is
+ * the one at the start, no trace function came, and the run wants no exit
  * event of the frame (a generator that yielded, with PY_YIELD not
  * wanted, nor RAISE or STOP_ITERATION anywhere, which watch the `for`
  * loops that drive generators: pep669_generator_yielded; a function
  * whose code wants no exit event); then the block is popped.  Else
- * frame_end.  (Out of line, as frame_end; small, for every resumption of
- * a generator under PY_START/PY_RETURN.) */
-static PEP669_NOINLINE PyObject *
-frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
-           PyObject *result)
+ * frame_end.  (Out of line, as frame_end; also the end of the hook's
+ * quiet resumptions that did not just yield: backend/hook.c.h.) */
+PyObject *
+pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+                  PyObject *result)
 {
     if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
                       rec->quiet_entry == pep669_registry.version &&
@@ -693,7 +656,7 @@ frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
     if (rec->hook_quiet == 4) {
-        return frames_end(ts, frame, rec, result);
+        return pep669_frames_end(ts, frame, rec, result);
     }
     return frame_end(ts, frame, rec, result);
 }
@@ -814,7 +777,7 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         }
         rec->hook_code = co;
         rec->hook_throwflag = 0;
-        frames_push_bare(rec, frame, co, cd, events);
+        pep669_frames_push_bare(rec, frame, co, cd, events, 0);
         return rec;
     }
     return frames_fire(ts, frame, co, cd, events, code_events,
@@ -838,7 +801,7 @@ pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
     PyObject *result = pep669_backend_eval_prev(ts, frame,
                                                 rec->hook_throwflag);
     if (PEP669_LIKELY(rec->hook_quiet == 4)) {
-        return frames_end(ts, frame, rec, result);
+        return pep669_frames_end(ts, frame, rec, result);
     }
     return frame_end(ts, frame, rec, result);
 }

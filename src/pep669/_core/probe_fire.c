@@ -717,10 +717,13 @@ pep669_probe_frame_mechanism(PyObject *frame)
     for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
         if (b->frame == fr) {
             /* (a bare run: its line clone's probes, no record; the frames
-             * path's: no clone) */
-            return PyUnicode_FromString(b->clone == NULL ? "bare"
-                                        : b->clone->retired ? "hook"
-                                                            : "line probes");
+             * path's: no clone, "resumed" where the hook's quiet
+             * resumption pushed it) */
+            return PyUnicode_FromString(
+                b->clone != NULL ? (b->clone->retired ? "hook"
+                                                      : "line probes")
+                : b->hook_quiet == 4 && b->hook_resumed ? "resumed"
+                                                        : "bare");
         }
     }
     Py_RETURN_NONE;

@@ -54,10 +54,15 @@ typedef struct Pep669Record {
          * run it with, and whether it runs "quiet"
          * (pep669_trace_enter_quiet: 1; the frames path: 2; 3: a bare
          * run on a line clone, no record yet: pep669_trace_push_bare; 4:
-         * a bare run of the frames path, frames.c: frames_push_bare). */
+         * a bare run of the frames path: pep669_frames_push_bare,
+         * engine_entry.h). */
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
+        /* (hook_quiet 4) the block was pushed by the hook's quiet
+         * resumption of a generator (hook.c.h, eval_hook_resume), not by
+         * frames_start: _frame_mechanism's "resumed". */
+        int hook_resumed;
         /* (3.11) an enclosing frame's legacy 'call' drop still waiting
          * when this run armed its own (a signal handler run at that
          * frame's RESUME): armed again at the run's end

@@ -57,9 +57,9 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
 /* The record of the bare run `b` (the innermost, no record above it): as
  * pep669_trace_enter_quiet would have made it at the run's start (its
  * entry stub run or not), pushed; the block leaves the bare runs.  A
- * bare run of the frames path (hook_quiet 4, frames.c: frames_push_bare)
- * gets the record pep669_trace_push_frames would have pushed
- * (pep669_trace_frames_record). */
+ * bare run of the frames path (hook_quiet 4, engine_entry.h:
+ * pep669_frames_push_bare) gets the record pep669_trace_push_frames would
+ * have pushed (pep669_trace_frames_record). */
 Pep669Record *pep669_trace_bare_record(Pep669Record *b);
 Pep669Record *pep669_trace_frames_record(Pep669Record *b);
 

@@ -12,6 +12,13 @@
 #ifndef PEP669_HOOK_TSTATE
 #  error "hook.c.h needs PEP669_HOOK_TSTATE (backend/README.md)"
 #endif
+/* 1 if a run (throwflag off) of the frame resumes a suspended generator
+ * or coroutine (its entry event PY_RESUME); and after a run that returned
+ * a value, 1 if the frame is suspended (its exit event PY_YIELD): a few
+ * loads, no call */
+#if !defined(PEP669_HOOK_RESUMED) || !defined(PEP669_HOOK_YIELDED)
+#  error "hook.c.h needs PEP669_HOOK_RESUMED(f), PEP669_HOOK_YIELDED(f)"
+#endif
 /* the interpreter's evaluator slot: read it, write it */
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
@@ -205,6 +212,54 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
 }
 #endif
 
+#ifndef PEP669_DEBUG
+/* A generator's resumption (PEP669_HOOK_RESUMED) of code that wants of
+ * the hook only frame events: where nothing can fire before the run's
+ * end (pep669_frames_resume_quiet) and the thread has no trampoline, the
+ * frames path's block pushed here, the frame run, and after a yield with
+ * nothing changed the block popped (pep669_frames_pop_resumed): no entry
+ * or exit lookup, no call into frames.c.  Otherwise (a return, an
+ * exception, a change of the events or the thread's tracing) the frames
+ * path's end decides (pep669_frames_end), as if frames_start had pushed
+ * the block; a resumption that wants more goes the frames path's way.
+ * (Out of line, as eval_hook_busy.) */
+/* The resumed frame is suspended in a `yield from` / `await` (its own
+ * C frame: no address of eval_hook_resume's locals is taken, whose
+ * calls stay tail calls). */
+static PEP669_NOINLINE int
+resume_delegating(PEP669_HOOK_FRAME *frame)
+{
+    int off;
+    return pep669_backend_frame_delegating((Pep669Frame *)frame, &off);
+}
+
+static PEP669_NOINLINE PyObject *
+eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
+                 PyCodeObject *co, Pep669CodeData *cd)
+{
+    uint32_t events;
+    if (!pep669_frames_resume_quiet(ts, cd, &events) ||
+        !trampoline_absent(ts) ||
+        (cd != NULL && !cd->delegation_resumed &&
+         resume_delegating(frame))) {
+        /* (a delegation's first resumption seen with data: the frames
+         * path notes it, pep669_delegation_resumed) */
+        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+    }
+    Pep669Record *rec = pep669_record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    pep669_frames_push_bare(rec, (Pep669Frame *)frame, co, cd, events, 1);
+    PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
+    if (PEP669_LIKELY(result != NULL && PEP669_HOOK_YIELDED(frame)) &&
+        pep669_frames_pop_resumed(ts, rec)) {
+        return result;
+    }
+    return pep669_frames_end(ts, (Pep669Frame *)frame, rec, result);
+}
+#endif
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -235,6 +290,9 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     int pass = hook_pass(ts, frame, &co, &cd);
     if (pass == PEP669_IDLE_FRAMES && !throwflag) {
         /* (only frame events wanted here) */
+        if (PEP669_HOOK_RESUMED(frame)) {
+            return eval_hook_resume(ts, frame, co, cd);
+        }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     if (pass == 1) {

@@ -15,6 +15,12 @@
 #define PEP669_HOOK_TSTATE 1
 /* (no clones at the hook: a frame runs its own code) */
 #define PEP669_HOOK_OWN(co) ((void)(co), 1)
+/* a generator's resumption; suspended after a run (the frame's
+ * exit event PY_YIELD) */
+#define PEP669_HOOK_RESUMED(frame) \
+    ((frame)->f_lasti >= 0)
+#define PEP669_HOOK_YIELDED(frame) \
+    ((frame)->f_state == FRAME_SUSPENDED)
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \

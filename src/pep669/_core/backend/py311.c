@@ -111,6 +111,14 @@ p11_jump(int op, int oparg, int after, int *target)
 #define PEP669_HOOK_FRAME _PyInterpreterFrame
 #define PEP669_HOOK_TSTATE 1
 #define PEP669_HOOK_OWN(co) ((void)(co), !p11_clones_made)
+/* a generator's resumption; suspended after a run (the frame's
+ * exit event PY_YIELD) */
+#define PEP669_HOOK_RESUMED(frame) \
+    ((frame)->owner == FRAME_OWNED_BY_GENERATOR && \
+     _Py_OPCODE(*(frame)->prev_instr) != RETURN_GENERATOR)
+#define PEP669_HOOK_YIELDED(frame) \
+    ((frame)->owner == FRAME_OWNED_BY_GENERATOR && \
+     _Py_OPCODE(*(frame)->prev_instr) == YIELD_VALUE)
 static int p11_clones_made;  /* (py311_clone.h) */
 static inline PyCodeObject *p11_original(PyCodeObject *co);
 #define PEP669_GET_EVAL() \

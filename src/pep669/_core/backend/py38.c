@@ -19,6 +19,12 @@
 #define PEP669_HOOK_TSTATE 0
 /* (no clones at the hook: a frame runs its own code) */
 #define PEP669_HOOK_OWN(co) ((void)(co), 1)
+/* a generator's resumption; suspended after a run (the frame's
+ * exit event PY_YIELD) */
+#define PEP669_HOOK_RESUMED(frame) \
+    ((frame)->f_lasti >= 0)
+#define PEP669_HOOK_YIELDED(frame) \
+    ((frame)->f_stacktop != NULL)
 #define PEP669_GET_EVAL() (PyThreadState_GET()->interp->eval_frame)
 #define PEP669_SET_EVAL(func) \
     (PyThreadState_GET()->interp->eval_frame = (func))
