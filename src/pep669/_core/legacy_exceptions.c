@@ -46,8 +46,12 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (!untrace_allowed(rec, cd, events,
+    if (!(rec->probing && rec->probe_version == pep669_registry.version &&
+          !pep669_backend_trace_has_legacy()) &&
+        !untrace_allowed(rec, cd, events,
                          pep669_backend_pyframe_lasti(frame))) {
+        /* (a probe checked it before its callbacks, which changed
+         * nothing that it depends on: the events, a legacy tracer) */
         return;
     }
     rec->exc_seen = 0;
@@ -55,7 +59,33 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->prev_offset = -1;
     rec->handler_untraced = 1;
     cd->untraced_handlers += cd->untraced_handlers != UINT32_MAX;
+    if (rec->probing && handler_clone_lazy(rec, events)) {
+        /* (a handler probe: it switches the tracing dispatch off itself,
+         * after its callback bracket; untraced, the frame needs no
+         * filters of pep669's, and shows the program's from here on) */
+        flags_show(rec, frame);
+        return;
+    }
     follow_events(ts, rec, frame, 1);
+}
+
+/* The handler of the instruction at `lasti` (-1: none), the last lookup
+ * kept in the frame's handler clone (an exception raised again where the
+ * last one was: the common case). */
+static int
+handler_at(Pep669Record *rec, PyCodeObject *co, int lasti)
+{
+    Pep669Clone *cl = rec->clone;
+    if (cl != NULL && cl->calls == 2 && co == cl->orig) {
+        if (cl->exc_at != lasti + 1) {
+            cl->exc_handler = pep669_backend_exc_handler_at(co, lasti);
+            cl->exc_at = lasti + 1;
+        }
+        PEP669_ASSERT(cl->exc_handler ==
+                      pep669_backend_exc_handler_at(co, lasti));
+        return cl->exc_handler;
+    }
+    return pep669_backend_exc_handler_at(co, lasti);
 }
 
 /* Whether the exception raised at `lasti` enters a handler that has a
@@ -63,12 +93,47 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
  * handler_probe_bool): that probe, not a traced first instruction, gives
  * the handler's entry. */
 static int
-handler_probed(Pep669Record *rec, PyCodeObject *co, int lasti)
+handler_probed(Pep669Record *rec, int handler)
 {
     Pep669Clone *cl = rec->clone;
-    return cl != NULL && cl->calls == 2 && !cl->retired &&
-           pep669_clone_handler_probed(
-               cl, pep669_backend_exc_handler_at(co, lasti));
+    return cl != NULL && cl->calls == 2 && !cl->retired && handler >= 0 &&
+           pep669_clone_handler_probed(cl, handler);
+}
+
+/* The exception reported at `lasti` needs no filters of pep669's in the
+ * frame (3.11): the frame runs its handler clone for exception events
+ * only, and either has no handler there (it unwinds: no instruction of
+ * its runs before its 'return') or the handler has a probe, whose stub
+ * gives no 'line' (no location) and which decides what the handler runs
+ * as.  The frame object keeps the program's filters then: no callback
+ * needs them shown and put back (pep669_trace_show).  `handler`: the
+ * handler at `lasti`, or -1. */
+static int
+exc_flags_lazy(Pep669Record *rec, uint32_t events, PyObject *exc,
+               int handler)
+{
+    if (!handler_clone_lazy(rec, events)) {
+        return 0;
+    }
+    /* (FOR_ITER / SEND end on a StopIteration and go on traced) */
+    return (handler < 0 || pep669_clone_handler_probed(rec->clone,
+                                                       handler)) &&
+           exc != NULL && PyExceptionInstance_Check(exc) &&
+           !PyType_IsSubtype(Py_TYPE(exc),
+                             (PyTypeObject *)PyExc_StopIteration);
+}
+
+PEP669_INTERNAL int
+exc_report_lazy(Pep669Record *rec, PyFrameObject *frame, uint32_t events,
+                PyObject *arg)
+{
+    if (rec->clone == NULL || rec->clone->calls != 2 ||
+        !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) != 3) {
+        return 0;
+    }
+    int lasti = pep669_backend_pyframe_lasti(frame);
+    return exc_flags_lazy(rec, events, PyTuple_GET_ITEM(arg, 1),
+                          handler_at(rec, rec->code, lasti < 0 ? 0 : lasti));
 }
 
 PEP669_INTERNAL int
@@ -84,8 +149,11 @@ handler_probe(PyThreadState *ts, Pep669Record *rec, int target)
     if ((events & (PEP669_BIT(EXCEPTION_HANDLED) | PEP669_BIT(RERAISE))) &&
         untrace_allowed(rec, cd, events, target) &&
         pep669_backend_handler_prologue(rec->code, target) > 0) {
+        rec->probing = 1;
+        rec->probe_version = pep669_registry.version;
         int err = handled_event(ts, rec, frame, rec->code, cd, events,
                                 target);
+        rec->probing = 0;
         /* (a callback's exception is deferred: the prologue has a span) */
         PEP669_ASSERT(err == 0);
         (void)err;
@@ -252,15 +320,17 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
-        if (cd != NULL && cd->handler_probes == 0 &&
-            pep669_backend_exc_handler_at(co, lasti) >= 0) {
+        int handler = handler_at(rec, co, lasti);
+        if (cd != NULL && cd->handler_probes == 0 && handler >= 0) {
             /* (the code's next runs take its handler clone, if it can
              * have one) */
             cd->handler_probes = 2;
         }
-        if (!handler_probed(rec, co, lasti)) {
+        if (!handler_probed(rec, handler)) {
             set_trampoline_mode(ts, WANT_FULL);
-            flags_set(frame, rec, events);
+            if (err < 0 || !exc_flags_lazy(rec, events, exc, handler)) {
+                flags_set(frame, rec, events);
+            }
         }
     }
     if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {

@@ -70,6 +70,10 @@ typedef struct Pep669Clone {
      * those that left them to the traced path (probe_fire.c) */
     Py_ssize_t handler_runs;
     Py_ssize_t handler_traced;
+    /* (handler clones) the last exception-table lookup of the original's
+     * (legacy_exceptions.c, handler_at): the offset + 1 (0: none) and its
+     * handler (-1: none) */
+    int exc_at, exc_handler;
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new
