@@ -100,42 +100,6 @@ handler_probed(Pep669Record *rec, int handler)
            pep669_clone_handler_probed(cl, handler);
 }
 
-/* The exception reported at `lasti` needs no filters of pep669's in the
- * frame (3.11): the frame runs its handler clone for exception events
- * only, and either has no handler there (it unwinds: no instruction of
- * its runs before its 'return') or the handler has a probe, whose stub
- * gives no 'line' (no location) and which decides what the handler runs
- * as.  The frame object keeps the program's filters then: no callback
- * needs them shown and put back (pep669_trace_show).  `handler`: the
- * handler at `lasti`, or -1. */
-static int
-exc_flags_lazy(Pep669Record *rec, uint32_t events, PyObject *exc,
-               int handler)
-{
-    if (!handler_clone_lazy(rec, events)) {
-        return 0;
-    }
-    /* (FOR_ITER / SEND end on a StopIteration and go on traced) */
-    return (handler < 0 || pep669_clone_handler_probed(rec->clone,
-                                                       handler)) &&
-           exc != NULL && PyExceptionInstance_Check(exc) &&
-           !PyType_IsSubtype(Py_TYPE(exc),
-                             (PyTypeObject *)PyExc_StopIteration);
-}
-
-PEP669_INTERNAL int
-exc_report_lazy(Pep669Record *rec, PyFrameObject *frame, uint32_t events,
-                PyObject *arg)
-{
-    if (rec->clone == NULL || rec->clone->calls != 2 ||
-        !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) != 3) {
-        return 0;
-    }
-    int lasti = pep669_backend_pyframe_lasti(frame);
-    return exc_flags_lazy(rec, events, PyTuple_GET_ITEM(arg, 1),
-                          handler_at(rec, rec->code, lasti < 0 ? 0 : lasti));
-}
-
 PEP669_INTERNAL int
 handler_probe(PyThreadState *ts, Pep669Record *rec, int target)
 {
@@ -274,6 +238,17 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
     int from_callback = rec->callback_raised;
+    /* (3.11) The first trace event of a frame running its handler clone
+     * (legacy_events.c leaves its filters to this function): the frame
+     * needs no filters of pep669's where the exception's handler has a
+     * probe, whose stub gives no 'line' (it has no location) and which
+     * decides how the handler runs, or where the frame has no handler
+     * (it unwinds: no instruction of its runs before its 'return').  It
+     * keeps the program's then: no callback needs them shown and put back
+     * (pep669_trace_show). */
+    int first = rec->flags_version == 0 && rec->clone != NULL &&
+                rec->clone->calls == 2;
+    int lazy = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
     rec->handler_untraced = 0;
@@ -297,6 +272,9 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* The StopIteration of a generator that returned a value, given
          * as STOP_ITERATION already: not a RAISE. */
         rec->stop_offset = -1;
+        if (first) {
+            flags_set(frame, rec, events);
+        }
         return 0;
     }
     if ((events & PEP669_BIT(RAISE)) && !from_callback) {
@@ -326,9 +304,12 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
              * have one) */
             cd->handler_probes = 2;
         }
-        if (!handler_probed(rec, handler)) {
+        int probed = handler_probed(rec, handler);
+        lazy = err == 0 && (probed || handler < 0) &&
+               handler_clone_lazy(rec, events);
+        if (!probed) {
             set_trampoline_mode(ts, WANT_FULL);
-            if (err < 0 || !exc_flags_lazy(rec, events, exc, handler)) {
+            if (!lazy) {
                 flags_set(frame, rec, events);
             }
         }
@@ -346,6 +327,9 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* Its handler, if any, is not among the instructions the last
          * line event looked at. */
         flags_write(rec, frame, 1, 1);
+    }
+    if (first && rec->flags_version == 0 && !lazy) {
+        flags_set(frame, rec, events);
     }
     return err;
 }
@@ -464,6 +448,23 @@ fire_exc_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
     return err;
 }
 
+/* pep669_backend_reraise_chain of `offset` (at most 4 steps), the last one
+ * kept in the frame's handler clone. */
+static int
+reraise_chain(Pep669Record *rec, PyCodeObject *co, int offset, int *steps)
+{
+    Pep669Clone *cl = rec->clone;
+    if (cl == NULL || cl->calls != 2 || co != cl->orig) {
+        return pep669_backend_reraise_chain(co, offset, steps, 4);
+    }
+    if (cl->chain_at != offset + 1) {
+        cl->chain_n = pep669_backend_reraise_chain(co, offset, cl->chain, 4);
+        cl->chain_at = offset + 1;
+    }
+    memcpy(steps, cl->chain, sizeof(cl->chain));
+    return cl->chain_n;
+}
+
 /* The frame ends with an exception that a bare `raise` re-raised where
  * the trampoline was not looking for re-raises (the frame saw no
  * exception itself: a helper called from an `except` block).  The
@@ -497,8 +498,7 @@ frame_end_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     /* 3.11: then the cleanup handlers it went through, each entered and
      * left by its own re-raise, the frame still on `offset`. */
     int steps[3 * 4];
-    int n = untraced ? pep669_backend_reraise_chain(co, offset, steps, 4)
-                     : 0;
+    int n = untraced ? reraise_chain(rec, co, offset, steps) : 0;
     if (n > 0) {
         /* (PY_UNWIND's offset: the last cleanup's re-raise) */
         rec->last_reraise = steps[3 * (n - 1) + 1];

@@ -18,11 +18,6 @@ PEP669_INTERNAL int handled_event(PyThreadState *ts, Pep669Record *rec,
  * without the probe (0). */
 PEP669_INTERNAL int handler_probe(PyThreadState *ts, Pep669Record *rec,
                                   int target);
-/* (3.11) The 'exception' trace event `arg` in a frame whose handler
- * clone makes pep669's filters needless for it (a handler probe takes it,
- * or the frame unwinds): the frame object keeps the program's. */
-PEP669_INTERNAL int exc_report_lazy(Pep669Record *rec, PyFrameObject *frame,
-                                    uint32_t events, PyObject *arg);
 PEP669_INTERNAL int on_exception(PyThreadState *ts, Pep669Record *rec,
                                  PyFrameObject *frame, PyCodeObject *co,
                                  Pep669CodeData *cd, uint32_t events,

@@ -74,6 +74,10 @@ typedef struct Pep669Clone {
      * (legacy_exceptions.c, handler_at): the offset + 1 (0: none) and its
      * handler (-1: none) */
     int exc_at, exc_handler;
+    /* (handler clones) the last cleanup chain of a re-raise that left the
+     * frame (legacy_exceptions.c, frame_end_reraise): its offset + 1 (0:
+     * none), length and steps */
+    int chain_at, chain_n, chain[3 * 4];
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new

@@ -77,7 +77,7 @@ typedef struct Pep669ThreadState {
     /* (tests) frame objects' filters written
      * (pep669_backend_pyframe_put_flags); exc_flags_eager: 3.11 handler
      * clones' frames take pep669's filters at each exception, as before
-     * exc14 (legacy_exceptions.c, exc_flags_lazy). */
+     * exc14 (trampoline.h, handler_clone_lazy). */
     unsigned long flags_puts;
     int exc_flags_eager;
 #ifdef PEP669_DEBUG

@@ -501,7 +501,7 @@ region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
  * only (`events`) with nothing pending, on a thread with no legacy tracer
  * or profiler: while the tracing dispatch is off, or on only until a
  * handler probe or the frame's unwinding, it needs no filters of
- * pep669's (legacy_exceptions.c, exc_flags_lazy). */
+ * pep669's (legacy_exceptions.c, on_exception). */
 static inline int
 handler_clone_lazy(Pep669Record *rec, uint32_t events)
 {

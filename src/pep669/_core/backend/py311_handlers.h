@@ -158,7 +158,7 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
      * the evaluator's tracing dispatch, on between the exception's trace
      * call and the probe, then reports no 'line' at a stub, so the frame
      * needs no filters of pep669's for it (legacy_exceptions.c,
-     * exc_flags_lazy); the probe shows the frame at the handler and no
+     * on_exception); the probe shows the frame at the handler and no
      * stub instruction raises. */
     const unsigned char *lp = (const unsigned char *)PyBytes_AS_STRING(
         co->co_linetable);
