@@ -257,5 +257,169 @@ class HandlerProbeTest(MonitoringTestCase):
             self.assertEqual(state(not_flat)['handler_runs'], 0)
 
 
+def catch_loop(n, seen):
+    """The benchmark's pattern: a loop that catches, a callee through a
+    ``finally``, a thrower with no handler."""
+    caught = 0
+    for i in range(n):
+        try:
+            finally_body(i, seen)
+        except Boom:
+            caught += 1
+    return caught
+
+
+OLD_ENGINE_MISSES = (unittest.expectedFailure
+                     if ENGINE and sys.version_info < (3, 11)
+                     else (lambda f: f))
+
+
+def backend(eager=-1):
+    return pep669._monitoring._backend_state(eager)
+
+
+class LazyFiltersTest(MonitoringTestCase):
+    """(3.11, exc14) A frame running its handler copy keeps the program's
+    f_trace_lines/f_trace_opcodes where an exception's handler has a probe
+    or the frame unwinds: the stubs have no location, so the tracing
+    dispatch between the exception's trace call and the probe reports no
+    'line'; no callback then has the filters shown and put back.  Counted
+    by ``_backend_state()['flags_puts']`` (frame objects' filters
+    written); ``_backend_state(1)`` restores the old eager filters."""
+    maxDiff = None
+
+    def setUp(self):
+        super().setUp()
+        if PROBES:
+            self.addCleanup(backend, 0)
+
+    def run_loop(self, eager, event_set=EXC, respond=None):
+        """The stream, and the filters written per iteration of the loop
+        (a run of 2 * RUNS iterations against one of RUNS: what a run's
+        start and end and its caller write cancels out)."""
+        self.fresh(catch_loop, finally_body, thrower)
+        if PROBES:
+            backend(eager)
+        rec = self.recorder(0, event_set, HERE, respond=respond)
+        seen = []
+        for _ in range(3):
+            catch_loop(2, seen)     # (the copies made, the code's data)
+        puts = []
+        for n in (RUNS, 2 * RUNS):
+            before = backend()['flags_puts'] if PROBES else 0
+            self.assertEqual(catch_loop(n, seen), n)
+            puts.append((backend()['flags_puts'] - before) if PROBES else 0)
+        self.stop()
+        return stream(rec), (puts[1] - puts[0]) / RUNS, seen
+
+    def fresh(self, *funcs):
+        for f in funcs:
+            f.__code__ = f.__code__.replace()
+
+    def expected(self, runs):
+        out = []
+        for i in runs:
+            b = X(Boom, i)
+            out += [('RAISE', 'thrower', b),
+                    ('RAISE', 'finally_body', b),
+                    ('EXCEPTION_HANDLED', 'finally_body', b),
+                    ('RERAISE', 'finally_body', b),
+                    ('EXCEPTION_HANDLED', 'finally_body', b),
+                    ('RERAISE', 'finally_body', b),
+                    ('RAISE', 'catch_loop', b),
+                    ('EXCEPTION_HANDLED', 'catch_loop', b)]
+            if sys.version_info < (3, 11):
+                out[-4:-2] = []
+        return out
+
+    def test_no_filters_written(self):
+        events, puts, seen = self.run_loop(0)
+        self.assertEqual(events, self.expected(
+            [0, 1] * 3 + list(range(RUNS)) + list(range(2 * RUNS))))
+        if PROBES:
+            self.assertEqual(seen, [True] + [False] * (5 + 3 * RUNS))
+            self.assertEqual(puts, 0)
+
+    def test_eager_filters_same_stream(self):
+        # (the switch: the filters set at each exception, as before)
+        events, puts, _ = self.run_loop(1)
+        self.assertEqual(events, self.expected(
+            [0, 1] * 3 + list(range(RUNS)) + list(range(2 * RUNS))))
+        if PROBES:
+            self.assertGreater(puts, 0)
+
+    def test_frame_shows_program_filters(self):
+        # Callbacks and the code itself read the program's filters, which
+        # the program may have changed in its own frame.
+        shown = []
+
+        def respond(r):
+            if r.code in (catch_loop.__code__, finally_body.__code__):
+                shown.append((r.event, r.frame.f_trace_lines,
+                              r.frame.f_trace_opcodes))
+        events, _, _ = self.run_loop(0, respond=respond)
+        self.assertEqual(len(events), len(self.expected(range(3 * RUNS + 6))))
+        self.assertEqual(set(x[1:] for x in shown), {(True, False)})
+
+    # (3.8-3.10: the handler's own lines are missed, [6, 7]; pre-existing,
+    # seen at fa40d84, not analysed)
+    @OLD_ENGINE_MISSES
+    def test_raise_callback_enables_line(self):
+        # A RAISE callback switches LINE on in a frame whose filters were
+        # left the program's: the handler's body gives its lines.
+        self.fresh(except_body, thrower)
+        rec = self.recorder(0, EXC | E.LINE, HERE)
+        pep669.monitoring.set_events(0, EXC)
+        seen = []
+        for i in range(2):
+            except_body(i, seen)
+
+        def raised(code, offset, exc):
+            if code is except_body.__code__:
+                pep669.monitoring.set_events(0, EXC | E.LINE)
+        pep669.monitoring.register_callback(0, E.RAISE, raised)
+        except_body(2, seen)
+        self.stop()
+        body = [r.args[0] - except_body.__code__.co_firstlineno
+                for r in rec.records
+                if r.event == 'LINE' and r.code is except_body.__code__]
+        self.assertEqual(body, [3, 4, 5, 6, 7])
+
+    def test_settrace_in_handler(self):
+        # sys.settrace from inside a handler entered through a probe: the
+        # tracer sees the rest of the frame's lines as natively.
+        self.fresh(settrace_body, thrower)
+        rec = self.recorder(0, EXC, HERE)
+        traced = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is settrace_body.__code__:
+                traced.append((event, frame.f_lineno -
+                               settrace_body.__code__.co_firstlineno))
+            return tracer
+        for i in range(2):
+            settrace_body(i, None)
+        try:
+            settrace_body(2, tracer)
+        finally:
+            sys.settrace(None)
+        self.stop()
+        self.assertEqual(len(stream(rec)), 3 * 3)
+        self.assertEqual(traced, [('line', 7), ('line', 8), ('line', 9),
+                                  ('return', 9)])
+
+
+def settrace_body(i, tracer):
+    try:
+        thrower(i)
+    except Boom:
+        if tracer is not None:
+            sys.settrace(tracer)
+            sys._getframe().f_trace = tracer
+        i += 1
+    i += 2
+    return i
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -162,7 +162,10 @@ class ReleaseCallerTest(MonitoringTestCase):
             self.assertEqual(state, [(lines, False, None, None)] * 2)
         self.stop()
         if ENGINE:
-            self.assertGreaterEqual(released(caller_flags), 2)
+            # (the first run lets go at its first callee; the second runs
+            # its handler copy, whose frame keeps the program's filters
+            # from the start, exc14: nothing to let go of)
+            self.assertGreaterEqual(released(caller_flags), 1)
 
     def test_tracer_set_by_callee(self):
         seen = []

@@ -344,10 +344,14 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         pep669_backend_trace_stop(ts);
         return pep669_backend_trace_forward(obj, frame, what, arg);
     }
-    if (rec->flags_version == 0 && what != PyTrace_CALL) {
+    if (rec->flags_version == 0 && what != PyTrace_CALL &&
+        !(what == PyTrace_EXCEPTION && rec->clone != NULL &&
+          rec->clone->calls == 2)) {
         /* A frame watched for exceptions only, whose first event this
          * is: once the interpreter has called the trace function, the
-         * rest of the run goes through its tracing path (3.10/3.11). */
+         * rest of the run goes through its tracing path (3.10/3.11).
+         * (3.11: on_exception sets those of a frame running its handler
+         * clone.) */
         flags_set(frame, rec, events);
     }
     switch (what) {

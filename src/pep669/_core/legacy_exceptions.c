@@ -46,8 +46,12 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (!untrace_allowed(rec, cd, events,
+    if (!(rec->probing && rec->probe_version == pep669_registry.version &&
+          !pep669_backend_trace_has_legacy()) &&
+        !untrace_allowed(rec, cd, events,
                          pep669_backend_pyframe_lasti(frame))) {
+        /* (a probe checked it before its callbacks, which changed
+         * nothing that it depends on: the events, a legacy tracer) */
         return;
     }
     rec->exc_seen = 0;
@@ -55,7 +59,33 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->prev_offset = -1;
     rec->handler_untraced = 1;
     cd->untraced_handlers += cd->untraced_handlers != UINT32_MAX;
+    if (rec->probing && handler_clone_lazy(rec, events)) {
+        /* (a handler probe: it switches the tracing dispatch off itself,
+         * after its callback bracket; untraced, the frame needs no
+         * filters of pep669's, and shows the program's from here on) */
+        flags_show(rec, frame);
+        return;
+    }
     follow_events(ts, rec, frame, 1);
+}
+
+/* The handler of the instruction at `lasti` (-1: none), the last lookup
+ * kept in the frame's handler clone (an exception raised again where the
+ * last one was: the common case). */
+static int
+handler_at(Pep669Record *rec, PyCodeObject *co, int lasti)
+{
+    Pep669Clone *cl = rec->clone;
+    if (cl != NULL && cl->calls == 2 && co == cl->orig) {
+        if (cl->exc_at != lasti + 1) {
+            cl->exc_handler = pep669_backend_exc_handler_at(co, lasti);
+            cl->exc_at = lasti + 1;
+        }
+        PEP669_ASSERT(cl->exc_handler ==
+                      pep669_backend_exc_handler_at(co, lasti));
+        return cl->exc_handler;
+    }
+    return pep669_backend_exc_handler_at(co, lasti);
 }
 
 /* Whether the exception raised at `lasti` enters a handler that has a
@@ -63,12 +93,11 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
  * handler_probe_bool): that probe, not a traced first instruction, gives
  * the handler's entry. */
 static int
-handler_probed(Pep669Record *rec, PyCodeObject *co, int lasti)
+handler_probed(Pep669Record *rec, int handler)
 {
     Pep669Clone *cl = rec->clone;
-    return cl != NULL && cl->calls == 2 && !cl->retired &&
-           pep669_clone_handler_probed(
-               cl, pep669_backend_exc_handler_at(co, lasti));
+    return cl != NULL && cl->calls == 2 && !cl->retired && handler >= 0 &&
+           pep669_clone_handler_probed(cl, handler);
 }
 
 PEP669_INTERNAL int
@@ -84,8 +113,11 @@ handler_probe(PyThreadState *ts, Pep669Record *rec, int target)
     if ((events & (PEP669_BIT(EXCEPTION_HANDLED) | PEP669_BIT(RERAISE))) &&
         untrace_allowed(rec, cd, events, target) &&
         pep669_backend_handler_prologue(rec->code, target) > 0) {
+        rec->probing = 1;
+        rec->probe_version = pep669_registry.version;
         int err = handled_event(ts, rec, frame, rec->code, cd, events,
                                 target);
+        rec->probing = 0;
         /* (a callback's exception is deferred: the prologue has a span) */
         PEP669_ASSERT(err == 0);
         (void)err;
@@ -206,6 +238,17 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
     int from_callback = rec->callback_raised;
+    /* (3.11) The first trace event of a frame running its handler clone
+     * (legacy_events.c leaves its filters to this function): the frame
+     * needs no filters of pep669's where the exception's handler has a
+     * probe, whose stub gives no 'line' (it has no location) and which
+     * decides how the handler runs, or where the frame has no handler
+     * (it unwinds: no instruction of its runs before its 'return').  It
+     * keeps the program's then: no callback needs them shown and put back
+     * (pep669_trace_show). */
+    int first = rec->flags_version == 0 && rec->clone != NULL &&
+                rec->clone->calls == 2;
+    int lazy = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
     rec->handler_untraced = 0;
@@ -229,6 +272,9 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* The StopIteration of a generator that returned a value, given
          * as STOP_ITERATION already: not a RAISE. */
         rec->stop_offset = -1;
+        if (first) {
+            flags_set(frame, rec, events);
+        }
         return 0;
     }
     if ((events & PEP669_BIT(RAISE)) && !from_callback) {
@@ -252,15 +298,20 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
-        if (cd != NULL && cd->handler_probes == 0 &&
-            pep669_backend_exc_handler_at(co, lasti) >= 0) {
+        int handler = handler_at(rec, co, lasti);
+        if (cd != NULL && cd->handler_probes == 0 && handler >= 0) {
             /* (the code's next runs take its handler clone, if it can
              * have one) */
             cd->handler_probes = 2;
         }
-        if (!handler_probed(rec, co, lasti)) {
+        int probed = handler_probed(rec, handler);
+        lazy = err == 0 && (probed || handler < 0) &&
+               handler_clone_lazy(rec, events);
+        if (!probed) {
             set_trampoline_mode(ts, WANT_FULL);
-            flags_set(frame, rec, events);
+            if (!lazy) {
+                flags_set(frame, rec, events);
+            }
         }
     }
     if (!stop && (events & PEP669_HANDLER_EVENTS) && !rec->handler_armed) {
@@ -276,6 +327,9 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         /* Its handler, if any, is not among the instructions the last
          * line event looked at. */
         flags_write(rec, frame, 1, 1);
+    }
+    if (first && rec->flags_version == 0 && !lazy) {
+        flags_set(frame, rec, events);
     }
     return err;
 }
@@ -394,6 +448,23 @@ fire_exc_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
     return err;
 }
 
+/* pep669_backend_reraise_chain of `offset` (at most 4 steps), the last one
+ * kept in the frame's handler clone. */
+static int
+reraise_chain(Pep669Record *rec, PyCodeObject *co, int offset, int *steps)
+{
+    Pep669Clone *cl = rec->clone;
+    if (cl == NULL || cl->calls != 2 || co != cl->orig) {
+        return pep669_backend_reraise_chain(co, offset, steps, 4);
+    }
+    if (cl->chain_at != offset + 1) {
+        cl->chain_n = pep669_backend_reraise_chain(co, offset, cl->chain, 4);
+        cl->chain_at = offset + 1;
+    }
+    memcpy(steps, cl->chain, sizeof(cl->chain));
+    return cl->chain_n;
+}
+
 /* The frame ends with an exception that a bare `raise` re-raised where
  * the trampoline was not looking for re-raises (the frame saw no
  * exception itself: a helper called from an `except` block).  The
@@ -427,8 +498,7 @@ frame_end_reraise(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     /* 3.11: then the cleanup handlers it went through, each entered and
      * left by its own re-raise, the frame still on `offset`. */
     int steps[3 * 4];
-    int n = untraced ? pep669_backend_reraise_chain(co, offset, steps, 4)
-                     : 0;
+    int n = untraced ? reraise_chain(rec, co, offset, steps) : 0;
     if (n > 0) {
         /* (PY_UNWIND's offset: the last cleanup's re-raise) */
         rec->last_reraise = steps[3 * (n - 1) + 1];

@@ -310,16 +310,24 @@ static PyMethodDef monitoring_methods[] = {
 /* ---- pep669._monitoring: test and introspection helpers ---- */
 
 static PyObject *
-backend_state(PyObject *Py_UNUSED(mod), PyObject *Py_UNUSED(arg))
+backend_state(PyObject *Py_UNUSED(mod), PyObject *args)
 {
     Py_ssize_t live, all;
+    int eager = -1;
+    if (!PyArg_ParseTuple(args, "|i:_backend_state", &eager)) {
+        return NULL;
+    }
     ENTER();
+    if (eager >= 0) {
+        pep669_thread.exc_flags_eager = eager;
+    }
     pep669_registry_count(&live, &all);
     return Py_BuildValue(
-        "{s:O,s:n,s:n,s:n,s:O}",
+        "{s:O,s:n,s:n,s:n,s:k,s:O}",
         "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
         "local_codes", pep669_registry.local_code_count,
         "registries", live, "registries_made", all,
+        "flags_puts", pep669_thread.flags_puts,
         /* (the caller's evaluator: a C function runs in its C frame) */
         "tracing_dispatch",
         pep669_backend_tracing_dispatch(PyThreadState_GET()) ? Py_True
@@ -560,8 +568,9 @@ static PyMethodDef module_methods[] = {
     {"_stack_state", stack_state, METH_NOARGS,
      "(stack pointer, stack low, stack high, guard limit, guard limit in "
      "callbacks) of the running thread, for tests."},
-    {"_backend_state", backend_state, METH_NOARGS,
-     "Internal state of the engine, for tests."},
+    {"_backend_state", backend_state, METH_VARARGS,
+     "Internal state of the engine, for tests ([eager]: 3.11 handler "
+     "clones' frames take the engine's filters at each exception)."},
     {"_line_locations", line_locations, METH_O,
      "The offsets where the engine lets LINE fire in a code object, for "
      "tests."},

@@ -70,6 +70,14 @@ typedef struct Pep669Clone {
      * those that left them to the traced path (probe_fire.c) */
     Py_ssize_t handler_runs;
     Py_ssize_t handler_traced;
+    /* (handler clones) the last exception-table lookup of the original's
+     * (legacy_exceptions.c, handler_at): the offset + 1 (0: none) and its
+     * handler (-1: none) */
+    int exc_at, exc_handler;
+    /* (handler clones) the last cleanup chain of a re-raise that left the
+     * frame (legacy_exceptions.c, frame_end_reraise): its offset + 1 (0:
+     * none), length and steps */
+    int chain_at, chain_n, chain[3 * 4];
 } Pep669Clone;
 
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new

@@ -152,6 +152,11 @@ typedef struct Pep669Record {
          * exception, a re-raise can only leave the frame, and the frame's
          * end gives its RERAISE (legacy_exceptions.c, frame_end_reraise). */
         int handler_untraced;
+        /* A handler probe's EXCEPTION_HANDLED is under way (the probe
+         * switches the tracing dispatch off itself), the handler found
+         * able to run untraced at the registry's probe_version. */
+        int probing;
+        uint64_t probe_version;
     };
     /* -- the frame object's filters (flags) --
      * f_trace_lines and f_trace_opcodes as the program and its tools set

@@ -74,6 +74,12 @@ typedef struct Pep669ThreadState {
             int what;
         } drop;
     } trampoline;
+    /* (tests) frame objects' filters written
+     * (pep669_backend_pyframe_put_flags); exc_flags_eager: 3.11 handler
+     * clones' frames take pep669's filters at each exception, as before
+     * exc14 (trampoline.h, handler_clone_lazy). */
+    unsigned long flags_puts;
+    int exc_flags_eager;
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_show/unshow brackets under way, and the
      * innermost record at the start of each of the first few. */

@@ -99,6 +99,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->last_reraise = -1;
     rec->delegate_line = -1;
     rec->handler_untraced = 0;
+    rec->probing = 0;
     rec->clone = NULL;
     rec->window = 0;
     rec->entry = 0;
@@ -719,7 +720,12 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
         forget_unhooked();
     }
     set_trampoline_mode(ts, want);
-    if (want && !filters_hold) {
+    if (want == WANT_LIGHT && !crec->engaged && !crec->exc_seen &&
+        crec->armed_exc == NULL && handler_clone_lazy(crec, events)) {
+        /* (the tracing dispatch is off: a trace call in the frame sets
+         * the filters it needs, legacy_exceptions.c) */
+    }
+    else if (want && !filters_hold) {
         /* The caller ran traced before (it has its frame object): its
          * filters may need to follow a change made during the callee. */
         flags_set(pep669_backend_frame_pyframe(caller), crec, events);

@@ -497,6 +497,22 @@ region_line(Pep669Record *rec, PyFrameObject *f, uint32_t events, int lasti)
      !((events) & ((PEP669_TRACED_EVENTS & ~PEP669_EXC_EVENTS) | \
                    PEP669_HANDLER_EVENTS)))
 
+/* (3.11) The frame of `rec` runs its handler clone for exception events
+ * only (`events`) with nothing pending, on a thread with no legacy tracer
+ * or profiler: while the tracing dispatch is off, or on only until a
+ * handler probe or the frame's unwinding, it needs no filters of
+ * pep669's (legacy_exceptions.c, on_exception). */
+static inline int
+handler_clone_lazy(Pep669Record *rec, uint32_t events)
+{
+    Pep669Clone *cl = rec->clone;
+    return cl != NULL && cl->calls == 2 && !cl->retired &&
+           HANDLER_PROBED(events) && rec->call_offset < 0 &&
+           rec->deferred_count == 0 && !rec->handler_armed &&
+           !rec->region && !pep669_thread.exc_flags_eager &&
+           pep669_backend_thread_plain(PyThreadState_GET());
+}
+
 /* Make the thread's trampoline state what the frame needs. */
 static inline void
 set_trampoline_mode(PyThreadState *ts, int want)

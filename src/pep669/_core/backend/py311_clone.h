@@ -59,7 +59,8 @@ p11_original_slow(PyCodeObject *co)
         PyObject *last = PyTuple_GET_ITEM(consts, n - 1);
         if (Py_IS_TYPE(last, &PyCapsule_Type) &&
             PyCapsule_GetName(last) == p11_clone_mark) {
-            return (PyCodeObject *)PyCapsule_GetPointer(last, p11_clone_mark);
+            /* (the pointer, kept as the context too: no name compared) */
+            return (PyCodeObject *)PyCapsule_GetContext(last);
         }
     }
     return co;
@@ -400,6 +401,9 @@ p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
                                                 (Py_ssize_t)units * P11_UNIT);
     p11_clones_made = 1;
     PyObject *mark = PyCapsule_New(co, p11_clone_mark, NULL);
+    if (mark != NULL && PyCapsule_SetContext(mark, co) < 0) {
+        Py_CLEAR(mark);
+    }
     PyObject *tail = mark != NULL ? PyTuple_Pack(1, mark) : NULL;
     Py_XDECREF(mark);
     PyObject *with_probes = PySequence_Concat(co->co_consts, probes);

@@ -154,9 +154,12 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
             goto done;
         }
     }
-    /* Location table: the original's, then each stub at its handler's
-     * position. */
-    int line = p11_last_line(co);
+    /* Location table: the original's, then the stubs with no location:
+     * the evaluator's tracing dispatch, on between the exception's trace
+     * call and the probe, then reports no 'line' at a stub, so the frame
+     * needs no filters of pep669's for it (legacy_exceptions.c,
+     * on_exception); the probe shows the frame at the handler and no
+     * stub instruction raises. */
     const unsigned char *lp = (const unsigned char *)PyBytes_AS_STRING(
         co->co_linetable);
     for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_linetable); i++) {
@@ -166,9 +169,8 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
         }
     }
     for (int i = 0; i < n; i++) {
-        if (p11_put_position(&lb, co, sites[i].loc / P11_UNIT,
-                             (sites[i].stub_end - sites[i].stub) / P11_UNIT,
-                             &line) < 0) {
+        if (p11_put_no_location(
+                &lb, (sites[i].stub_end - sites[i].stub) / P11_UNIT) < 0) {
             PyErr_NoMemory();
             goto done;
         }

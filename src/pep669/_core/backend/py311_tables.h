@@ -136,6 +136,21 @@ p11_last_line(PyCodeObject *co)
     return line;
 }
 
+/* Location-table entries with no location for `units` units (the
+ * reader's line unchanged). */
+static int
+p11_put_no_location(P11Buf *b, int units)
+{
+    while (units > 0) {
+        int k = units > 8 ? 8 : units;
+        if (p11_put(b, (unsigned char)(128 | (15 << 3) | (k - 1))) < 0) {
+            return -1;
+        }
+        units -= k;
+    }
+    return 0;
+}
+
 /* One location-table entry for `units` units at the position of the
  * original's instruction at `loc_unit`; *line is the reader's line. */
 static int
@@ -145,14 +160,7 @@ p11_put_position(P11Buf *b, PyCodeObject *co, int loc_unit, int units,
     int l, col, endl, endcol;
     if (!PyCode_Addr2Location(co, loc_unit * P11_UNIT, &l, &col, &endl,
                               &endcol) || l < 0) {
-        while (units > 0) {
-            int k = units > 8 ? 8 : units;
-            if (p11_put(b, (unsigned char)(128 | (15 << 3) | (k - 1))) < 0) {
-                return -1;
-            }
-            units -= k;
-        }
-        return 0;
+        return p11_put_no_location(b, units);
     }
     if (endl < l) {
         endl = l;

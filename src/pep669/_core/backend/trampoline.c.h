@@ -373,6 +373,7 @@ pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
 void
 pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
 {
+    pep669_thread.flags_puts++;
     f->f_trace_lines = (char)(lines != 0);
     f->f_trace_opcodes = (char)(opcodes != 0);
 }
