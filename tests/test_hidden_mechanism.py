@@ -13,6 +13,12 @@ Found with tools/hide_diff.py (probes in tools/hide_cases.py), session 14:
   'line' event, and the interpreter's 'opcode' call for the same
   instruction reached the trampoline no longer installed).
 
+* 3.8-3.11: a legacy tracer installed while a frame ran on a line clone
+  (``pdb.set_trace()`` in a function a coverage tool covers) saw the
+  clone's stubs: each line's 'line' event came twice (the stub's jump
+  back is a backward jump), pdb stopped twice on every line.  The
+  running frames' clones are retired when the tracer arrives.
+
 Each test compares with the same program unmonitored, so it passes
 natively on 3.12/3.13.
 """
@@ -180,6 +186,68 @@ class OpcodeTracerTest(MonitoringTestCase):
         finally:
             monitoring.set_events(TOOL, 0)
         self.assertEqual(got, expected)
+
+
+TRACED_SOURCE = '''
+def start(tracer):
+    sys._getframe(1).f_trace = tracer
+    sys.settrace(tracer)
+
+
+def caller(tracer):
+    start(tracer)
+    a = 1
+    if a:
+        b = 2
+    sys.settrace(None)
+    return a + b
+'''
+
+
+class TracerArrivesTest(MonitoringTestCase):
+    """A debugger's tracer set from a callee (pdb.set_trace()) while the
+    caller runs monitored."""
+
+    def traced_run(self, times=2):
+        ns = {"sys": sys}
+        exec(compile(TRACED_SOURCE, "<arrives>", "exec"), ns)
+        out = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is ns["caller"].__code__:
+                out.append((event, frame.f_lineno))
+            return tracer
+        for _ in range(times):
+            try:
+                ns["caller"](tracer)
+            finally:
+                sys.settrace(None)
+        return out
+
+    def check(self, event_set, disable):
+        expected = self.traced_run()
+        self.use_tool(TOOL)
+        result = monitoring.DISABLE if disable else None
+        for ev in (E.LINE, E.CALL, E.BRANCH, E.JUMP):
+            monitoring.register_callback(TOOL, ev, lambda *a: result)
+        monitoring.set_events(TOOL, event_set)
+        try:
+            got = self.traced_run()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(got, expected)
+
+    def test_coverage(self):
+        self.check(E.LINE, True)
+
+    def test_branch_coverage(self):
+        self.check(E.LINE | E.BRANCH, True)
+
+    def test_lines(self):
+        self.check(E.LINE, False)
+
+    def test_debugger_events(self):
+        self.check(E.LINE | E.JUMP, False)
 
 
 if __name__ == "__main__":
