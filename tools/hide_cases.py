@@ -838,4 +838,83 @@ def probe_raise_in_finally_return():
     return out
 
 
+def probe_called_from_c():
+    out = []
+
+    def key(v):
+        f = sys._getframe(1)
+        out.append("%s %s %s" % (f.f_code.co_name, f.f_lineno, f.f_lasti))
+        return -v
+    out.append(str(sorted([3, 1, 2], key=key)))
+    out.append(str(list(map(key, [1]))))
+    out.append(str(max([1, 2], key=key)))
+    return out
+
+
+def probe_extract_stack():
+    def inner():
+        return [(fs.name, fs.lineno, fs.line) for fs in
+                traceback.extract_stack(limit=3)]
+    out = [str(inner())]
+    out.append(str([(f.function, f.lineno) for f in
+                    inspect.getouterframes(sys._getframe(), 0)[:3]]))
+    return out
+
+
+def probe_running_generator_frame():
+    out = []
+
+    def g():
+        f = sys._getframe()
+        out.append("%s %s %s" % (f is gen.gi_frame, gen.gi_running,
+                                 f.f_back.f_code.co_name))
+        out.append(str(f.f_globals is globals()))
+        out.append(str(f.f_builtins is sys._getframe(1).f_builtins))
+        yield 1
+        out.append(str(gen.gi_frame.f_lasti == f.f_lasti))
+        yield 2
+    gen = g()
+    out.append(str(list(gen)))
+    return out
+
+
+def probe_async_generator():
+    out = []
+
+    async def ag():
+        out.append("run %s" % agen.ag_running)
+        yield 1
+        yield 2
+
+    agen = ag()
+    try:
+        agen.asend(None).send(None)
+    except StopIteration as e:
+        out.append("v %r" % (e.value,))
+    out.append("%s %s" % (agen.ag_running, agen.ag_frame.f_lineno))
+    co = agen.aclose()
+    try:
+        co.send(None)
+    except StopIteration:
+        out.append("closed")
+    out.append(str(agen.ag_frame))
+    return out
+
+
+def probe_exception_in_finally_exc_info():
+    out = []
+
+    def f():
+        try:
+            raise KeyError("k")
+        finally:
+            out.append(repr(sys.exc_info()[1]))
+    try:
+        f()
+    except KeyError as e:
+        out.append(str(e.__traceback__.tb_next.tb_lineno))
+        out.append(str(e.__traceback__.tb_next.tb_lasti))
+    return out
+
+
 ALL = sorted(n for n in dir() if n.startswith("probe_"))
