@@ -69,9 +69,9 @@ pep669_backend_own_code(PyCodeObject *co)
 
 /* frame.f_code: the code itself for a frame that runs its clone, as on
  * 3.11 (py311_clone.h).  3.8-3.10 make f_code a member: it becomes a
- * getset descriptor that reads the member (PyMember_GetOne: its flags,
- * audit included) and shows the original (installed with the first
- * clone). */
+ * getset descriptor that reads the member (with the member descriptor's
+ * audit event, object.__getattr__) and shows the original (installed with
+ * the first clone). */
 static PyMemberDef *code_member = NULL;
 static PyObject *code_member_descr = NULL;
 static PyGetSetDef code_def;
@@ -80,6 +80,12 @@ static PyObject *
 frame_code_get(PyObject *self, void *closure)
 {
     (void)closure;
+    /* (the member descriptor's own audit: f_code is READ_RESTRICTED) */
+    if ((code_member->flags & READ_RESTRICTED) &&
+        PySys_Audit("object.__getattr__", "Os", self, code_member->name) <
+            0) {
+        return NULL;
+    }
     PyObject *co = PyMember_GetOne((const char *)self, code_member);
     if (co != NULL && PyCode_Check(co)) {
         PyCodeObject *own = pep669_backend_own_code((PyCodeObject *)co);
