@@ -4,7 +4,10 @@ Native monitoring (3.12/3.13) raises no audit event while it monitors:
 a program's ``sys.addaudithook`` hook sees only what the program itself
 does.  On 3.11 pep669 builds instrumented copies of code objects (line,
 branch, call and handler probes); it must not build them with
-``code.replace()``, which reports ``code.__new__``.  Each test runs a
+``code.replace()``, which reports ``code.__new__``; on 3.8-3.10 the
+``frame.f_code`` pep669 puts in the frame type with its first copy must
+raise the member's ``object.__getattr__``, as the original does (session
+14: it raised nothing before the fix).  Each test runs a
 workload in a child interpreter (an audit hook cannot be removed) twice,
 from fresh code objects each time: unmonitored, then monitored; the
 events the hook records must be the same.
@@ -43,10 +46,13 @@ for ev, func in CALLBACKS:
     mon.register_callback(3, event(ev), disable if func else cb)
 
 SOURCE = """
+import sys
+
 def work(x, y=2):
     def inner(z):
         return x + z
-    total = 0
+    # (frame.f_code is audited on 3.8-3.10: object.__getattr__)
+    total = len(sys._getframe().f_code.co_name) - 4
     for i in range(4):
         if i % 2:
             total += inner(i)

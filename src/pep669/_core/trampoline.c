@@ -783,6 +783,29 @@ pep669_trace_release_caller(PyThreadState *ts)
 #endif
 }
 
+/* A legacy tracer or profiler is on the thread (set by a frame or a
+ * callback): a frame still running a line or call clone would show it
+ * the clone's own instructions (a line stub's jump back is a backward
+ * jump: the location's 'line' came twice, pdb stopped twice on each
+ * line).  Its clone is retired: the running frame goes on traced at once
+ * (below), the enclosing ones from their callee's return, as after any
+ * retirement; later frames get no clone while the tracer stays. */
+static void
+retire_running_clones(void)
+{
+    for (Pep669Record *r = pep669_thread.record_top; r != NULL;
+         r = r->prev) {
+        if (r->clone != NULL && r->clone->calls != 2) {
+            pep669_clone_retire(r->clone);
+        }
+    }
+    for (Pep669Record *r = pep669_thread.bare_top; r != NULL; r = r->prev) {
+        if (r->clone != NULL && r->clone->calls != 2) {
+            pep669_clone_retire(r->clone);
+        }
+    }
+}
+
 void
 pep669_trace_refresh(PyThreadState *ts)
 {
@@ -790,6 +813,9 @@ pep669_trace_refresh(PyThreadState *ts)
     Pep669CodeData *cd;
     if (frame == NULL) {
         return;
+    }
+    if (!pep669_backend_thread_plain(ts)) {
+        retire_running_clones();
     }
     Pep669Record *top = pep669_hooked_record(frame);
     if (top != NULL) {

@@ -6,6 +6,8 @@
 #ifndef PEP669_CLONE_C_H
 #define PEP669_CLONE_C_H
 
+#include <structmember.h>   /* PyMemberDef, PyMember_GetOne (f_code) */
+
 /* bytes per unit of a jump's argument */
 #ifndef PEP669_JUMP_UNIT
 #  error "clone.c.h needs PEP669_JUMP_UNIT (backend/README.md)"
@@ -38,12 +40,92 @@ pep669_backend_clone_for_run(void)
     return 0;
 }
 
+/* A clone's last constant: a capsule (of this name, compared by pointer)
+ * holding its original, borrowed: a clone is only ever a running frame's
+ * f_code while that frame, which holds the original, runs it (from its
+ * start to its first trace event or probe, a window, or, on a call clone,
+ * for the whole run). */
+static const char clone_mark[] = "pep669.clone";
+static int clones_made = 0;
+
 PyCodeObject *
 pep669_backend_own_code(PyCodeObject *co)
 {
-    /* (a frame shows its clone only until its first trace event, when
-     * no Python code of it has run) */
+    if (PEP669_LIKELY(!clones_made)) {
+        return co;
+    }
+    PyObject *consts = co->co_consts;
+    Py_ssize_t n = consts != NULL && PyTuple_Check(consts)
+                       ? PyTuple_GET_SIZE(consts) : 0;
+    if (n > 0) {
+        PyObject *last = PyTuple_GET_ITEM(consts, n - 1);
+        if (Py_TYPE(last) == &PyCapsule_Type &&
+            PyCapsule_GetName(last) == clone_mark) {
+            return (PyCodeObject *)PyCapsule_GetPointer(last, clone_mark);
+        }
+    }
     return co;
+}
+
+/* frame.f_code: the code itself for a frame that runs its clone, as on
+ * 3.11 (py311_clone.h).  3.8-3.10 make f_code a member: it becomes a
+ * getset descriptor that reads the member (with the member descriptor's
+ * audit event, object.__getattr__) and shows the original (installed with
+ * the first clone). */
+static PyMemberDef *code_member = NULL;
+static PyObject *code_member_descr = NULL;
+static PyGetSetDef code_def;
+
+static PyObject *
+frame_code_get(PyObject *self, void *closure)
+{
+    (void)closure;
+    /* (the member descriptor's own audit: f_code is READ_RESTRICTED) */
+    if ((code_member->flags & READ_RESTRICTED) &&
+        PySys_Audit("object.__getattr__", "Os", self, code_member->name) <
+            0) {
+        return NULL;
+    }
+    PyObject *co = PyMember_GetOne((const char *)self, code_member);
+    if (co != NULL && PyCode_Check(co)) {
+        PyCodeObject *own = pep669_backend_own_code((PyCodeObject *)co);
+        if ((PyObject *)own != co) {
+            Py_INCREF(own);
+            Py_DECREF(co);
+            return (PyObject *)own;
+        }
+    }
+    return co;
+}
+
+static int
+wrap_code_getter(void)
+{
+    if (code_member != NULL) {
+        return 0;
+    }
+    PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict, "f_code");
+    if (descr == NULL || Py_TYPE(descr) != &PyMemberDescr_Type) {
+        PyErr_SetString(PyExc_SystemError, "frame.f_code not found");
+        return -1;
+    }
+    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+    code_def.name = member->name;
+    code_def.get = frame_code_get;
+    code_def.set = NULL;
+    code_def.doc = member->doc;
+    code_def.closure = NULL;
+    /* owned */
+    PyObject *ours = PyDescr_NewGetSet(&PyFrame_Type, &code_def);
+    if (ours == NULL) {
+        return -1;
+    }
+    code_member = member;
+    code_member_descr = Py_NewRef(descr);
+    int err = PyDict_SetItemString(PyFrame_Type.tp_dict, "f_code", ours);
+    Py_DECREF(ours);
+    PyType_Modified(&PyFrame_Type);
+    return err;
 }
 
 int
@@ -479,8 +561,12 @@ layout:
     if (!ok) {
         goto done;
     }
+    if (wrap_code_getter() < 0) {
+        goto done;
+    }
+    clones_made = 1;
     bytes = PyBytes_FromStringAndSize(NULL, total);
-    consts = PyTuple_New((Py_ssize_t)kconst + PyTuple_GET_SIZE(probes));
+    consts = PyTuple_New((Py_ssize_t)kconst + PyTuple_GET_SIZE(probes) + 1);
     if (bytes == NULL || consts == NULL) {
         goto done;
     }
@@ -530,6 +616,11 @@ layout:
         Py_INCREF(item);
         PyTuple_SET_ITEM(consts, (Py_ssize_t)kconst + i, item);
     }
+    PyObject *mark = PyCapsule_New(co, clone_mark, NULL);
+    if (mark == NULL) {
+        goto done;
+    }
+    PyTuple_SET_ITEM(consts, PyTuple_GET_SIZE(consts) - 1, mark);
     clone = PyCode_NewWithPosOnlyArgs(
         co->co_argcount, co->co_posonlyargcount, co->co_kwonlyargcount,
         co->co_nlocals, stacksize, co->co_flags, bytes, consts,

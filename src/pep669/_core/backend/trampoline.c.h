@@ -94,6 +94,17 @@ static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     PyThreadState *ts = PyThreadState_GET();
+    if (PEP669_UNLIKELY(ts->c_tracefunc != trampoline) &&
+        what == PyTrace_OPCODE && ts->c_tracefunc != NULL &&
+        ts->c_traceobj == obj) {
+        /* The interpreter read the trace function before the 'line' event
+         * of this instruction, whose callbacks left the frame untraced
+         * and gave the thread back to the legacy tracer (trace_stop), and
+         * calls 'opcode' with what it read: the tracer's, as it would
+         * have been without pep669 (an opcode tracer under a coverage
+         * tool's DISABLE lost the event). */
+        return ts->c_tracefunc(obj, frame, what, arg);
+    }
     pep669_enter(ts);
     unsigned int moves = trampoline_moves;
     void *shown = PEP669_TRAMPOLINE_SHOW(frame);
