@@ -277,6 +277,12 @@ typedef struct Pep669CodeData {
      * by every refresh (within a version the answer stays: the done cache
      * only grows). */
     uint8_t idle;
+    /* (3.11, pep669_frame_eval_calls) The quiet path ran the code on its
+     * call clone in this `version`: its events are CALL events only (no
+     * exception events), it is no generator's; the hook's fast path may
+     * start its runs there, checking what can change within a version
+     * (the thread, the clone).  Cleared by every refresh. */
+    uint8_t calls_ready;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */
