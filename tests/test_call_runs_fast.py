@@ -63,6 +63,20 @@ def raiser(n):
         abs(n)
 
 
+def nocalls(a, b):
+    x = a == b
+    y = x
+    return y
+
+
+class Eq(object):
+    on_eq = None
+
+    def __eq__(self, other):
+        Eq.on_eq()
+        return True
+
+
 class FastCallRunTest(MonitoringTestCase):
 
     def record(self, func, args_list, event_set=CALLS):
@@ -189,6 +203,56 @@ class FastCallRunTest(MonitoringTestCase):
         if COPY:
             self.assertGreater(before, 0)
             self.assertEqual(after, before)
+
+
+class NoCallTest(MonitoringTestCase):
+    """Code without a call instruction gives no call event: under CALL
+    events alone its runs need nothing of the hook (3.11: its `idle`
+    answer), and events switched on while such a run is under way still
+    reach it."""
+
+    def test_runs_without_calls_are_idle(self):
+        f = fresh(nocalls)
+        rec = self.recorder(0, CALLS, in_codes(f.__code__))
+        results = [drive(f, i, 1) for i in range(RUNS)]
+        idle = (pep669._monitoring._probe_state(f.__code__)['idle']
+                if COPY else None)
+        self.stop()
+        self.assertEqual(results, [False, True, False, False])
+        self.assertEqual(rec.events(), [])
+        self.assertEqual(rec.frame_errors, [])
+        if COPY:
+            self.assertTrue(idle)
+
+    def test_events_set_during_such_a_run_reach_it(self):
+        f = fresh(nocalls)
+        code = f.__code__
+        rec = self.recorder(0, CALLS, in_codes(code, Eq.__eq__.__code__))
+        for i in range(RUNS):
+            drive(f, i, 1)
+        self.use_tool(1)
+        lines = []
+        monitoring.register_callback(
+            1, E.LINE, lambda c, line: lines.append(line)
+            if c is code else None)
+
+        def on_eq():
+            monitoring.set_local_events(1, code, E.LINE)
+        Eq.on_eq = on_eq
+        try:
+            start = len(rec.records)
+            self.assertTrue(drive(f, Eq(), Eq()))
+            drive(f, 1, 1)
+        finally:
+            Eq.on_eq = None
+            monitoring.set_local_events(1, code, 0)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        first = code.co_firstlineno
+        # the rest of the run (its next lines), then the whole next run
+        self.assertEqual([n - first for n in lines], [2, 3, 1, 2, 3])
+        # (Eq.on_eq, a Python function: no C_RETURN)
+        self.assertEqual([e[0] for e in rec.events()[start:]], ['CALL'])
 
 
 if __name__ == '__main__':

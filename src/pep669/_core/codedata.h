@@ -283,6 +283,11 @@ typedef struct Pep669CodeData {
      * start its runs there, checking what can change within a version
      * (the thread, the clone).  Cleared by every refresh. */
     uint8_t calls_ready;
+    /* The code has no call instruction (found when its call clone was
+     * made, probe.c): CALL, C_RETURN and C_RAISE can come from none of its
+     * runs, which need nothing of the hook for them (pep669_frame_idle,
+     * frame_begin).  A fact of the bytecode: never cleared. */
+    uint8_t calls_none;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */

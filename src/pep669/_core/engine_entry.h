@@ -62,6 +62,10 @@ pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
             }
             events &= ~cd->done;
         }
+        if (cd->calls_none) {
+            /* (no call in the code: no call event can come) */
+            events &= ~PEP669_CALL_EVENTS;
+        }
     }
     if (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) {
         if (!(events & PEP669_TRACED_EVENTS)) {

@@ -463,6 +463,10 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * nothing here. */
         events &= ~pep669_code_done(co, cd);
     }
+    if (cd != NULL && cd->calls_none) {
+        /* (nor call events in code without a call) */
+        events &= ~PEP669_CALL_EVENTS;
+    }
     if (!throwflag && !(events & PEP669_TRACED_EVENTS) &&
         pep669_trace_frames_clean(ts)) {
         int offset, fresh;

@@ -627,6 +627,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         cl->code = co;
         cl->refs = 1;
         cl->calls = 1;
+        cd->calls_none = 1;
         cl->call_tools = tools;
         cl->orig = co;
         cl->restart_version = pep669_registry.restart_version;
