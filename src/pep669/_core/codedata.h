@@ -281,6 +281,17 @@ typedef struct Pep669CodeData {
      * by every refresh (within a version the answer stays: the done cache
      * only grows). */
     uint8_t idle;
+    /* (3.11, pep669_frame_eval_calls) The quiet path ran the code on its
+     * call clone in this `version`: its events are CALL events only (no
+     * exception events), it is no generator's; the hook's fast path may
+     * start its runs there, checking what can change within a version
+     * (the thread, the clone).  Cleared by every refresh. */
+    uint8_t calls_ready;
+    /* The code has no call instruction (found when its call clone was
+     * made, probe.c): CALL, C_RETURN and C_RAISE can come from none of its
+     * runs, which need nothing of the hook for them (pep669_frame_idle,
+     * frame_begin).  A fact of the bytecode: never cleared. */
+    uint8_t calls_none;
 #ifdef PEP669_DEBUG
     /* A DISABLE kept the done cache: the next pep669_code_done checks it
      * against a computation from scratch (wanted.c). */

@@ -62,6 +62,10 @@ pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
             }
             events &= ~cd->done;
         }
+        if (cd->calls_none) {
+            /* (no call in the code: no call event can come) */
+            events &= ~PEP669_CALL_EVENTS;
+        }
     }
     if (events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) {
         if (!(events & PEP669_TRACED_EVENTS)) {
@@ -109,6 +113,18 @@ pep669_frame_bare_ready(const Pep669CodeData *cd)
  * frame's own code, as the fast path found it. */
 PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
                                  PyCodeObject *co, Pep669CodeData *cd);
+
+/* A fresh run of code whose quiet run on its call clone the hook's fast
+ * path may start (codedata.h, calls_ready: current with the code data's
+ * version; the thread then checked by the backend: no trampoline, legacy
+ * tracer or profiler), and the hook's way for it (frames.c). */
+static inline int
+pep669_frame_calls_ready(const Pep669CodeData *cd)
+{
+    return cd->calls_ready && cd->version == pep669_registry.version;
+}
+PyObject *pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
+                                  PyCodeObject *co, Pep669CodeData *cd);
 
 /* The thread's side of PEP669_IDLE_EXC, besides its trampoline being
  * LIGHT (the backend's check): the frames of the records show the

@@ -426,6 +426,10 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
          * nothing here. */
         events &= ~pep669_code_done(co, cd);
     }
+    if (cd != NULL && cd->calls_none) {
+        /* (nor call events in code without a call) */
+        events &= ~PEP669_CALL_EVENTS;
+    }
     if (!throwflag && !(events & PEP669_TRACED_EVENTS) &&
         pep669_trace_frames_clean(ts)) {
         int offset, fresh;
@@ -802,6 +806,43 @@ pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
                                                 rec->hook_throwflag);
     if (PEP669_LIKELY(rec->hook_quiet == 4)) {
         return pep669_frames_end(ts, frame, rec, result);
+    }
+    return frame_end(ts, frame, rec, result);
+}
+
+/* A fresh run of code `co` (its data `cd`) that the hook's fast path
+ * found ready for a quiet run on its call clone (codedata.h, calls_ready;
+ * 3.11): frame_begin's and pep669_trace_enter_quiet's steps for it alone
+ * (pep669_trace_push_calls), else the general way; the run's end is
+ * frame_end's. */
+PyObject *
+pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
+                        PyCodeObject *co, Pep669CodeData *cd)
+{
+    Pep669Record *rec = pep669_record_get();
+    if (rec == NULL) {
+        return NULL;
+    }
+    if (!pep669_trace_push_calls(ts, rec, frame, co, cd)) {
+        pep669_record_put(rec);
+        return pep669_frame_eval(ts, frame, 0, co, cd);
+    }
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    rec->hook_quiet = 1;
+    rec->hook_drop = NULL;
+    PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
+    if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
+                      rec->hook_drop == NULL && !rec->window)) {
+        /* frame_end's steps for a quiet run that returned (no entry stub
+         * or window on 3.11's call clones) */
+        PEP669_ASSERT(!rec->entry);
+        pep669_trace_unswap_now(rec);
+        if (pep669_trace_leave_quiet(ts, rec)) {
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
     }
     return frame_end(ts, frame, rec, result);
 }

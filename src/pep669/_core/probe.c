@@ -627,6 +627,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         cl->code = co;
         cl->refs = 1;
         cl->calls = 1;
+        cd->calls_none = 1;
         cl->call_tools = tools;
         cl->orig = co;
         cl->restart_version = pep669_registry.restart_version;
@@ -821,7 +822,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -863,5 +864,6 @@ pep669_probe_state(PyCodeObject *co)
         pep669_backend_code_trace_cache(co, 0) ? Py_True : Py_False,
         /* (engine_entry.h) the hook's one-test fast path holds for it */
         "idle", cd != NULL && cd->version == pep669_registry.version &&
-                cd->idle ? Py_True : Py_False);
+                cd->idle ? Py_True : Py_False,
+        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0);
 }

@@ -517,6 +517,7 @@ call_probe_bool(Pep669Probe *probe)
 {
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
+    pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     PyObject **top = NULL;
     Pep669Site *site = NULL;
@@ -639,6 +640,11 @@ probe_bool(PyObject *self)
 {
     Pep669Probe *probe = (Pep669Probe *)self;
     Pep669Clone *cl = probe->clone;
+    if (probe->site >= 0 && cl != NULL && cl->calls == 1) {
+        /* (a call probe's, probe_bool_slow's case: here, one call less
+         * on every probed call) */
+        return call_probe_bool(probe);
+    }
     Pep669Record *b = pep669_thread.bare_top;
     if (b != NULL && b->entry && b->clone == cl && cl != NULL &&
         probe->site < 0 &&

@@ -190,6 +190,13 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
 int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
                              Pep669Frame *frame, PyCodeObject *co,
                              Pep669CodeData *cd, uint32_t events);
+/* The same for a run the hook's fast path found ready (codedata.h,
+ * calls_ready; the thread without trampoline, legacy tracer or profiler,
+ * as the hook checked): 1, its record set up and pushed, the frame on the
+ * call clone; 0: nothing done (the hook's general way decides). */
+int pep669_trace_push_calls(PyThreadState *ts, Pep669Record *rec,
+                            Pep669Frame *frame, PyCodeObject *co,
+                            Pep669CodeData *cd);
 /* The frames path of the hook (frames.c): a run (throwflag off) of code
  * that wants of the hook only frame events, on a thread where the
  * trampoline is not installed (after pep669_backend_trace_check) and the

@@ -200,13 +200,21 @@ static PEP669_NOINLINE PyObject *eval_hook_switch(
 #ifndef PEP669_DEBUG
 /* The hook past its fast path (out of line, so that the fast path keeps
  * the fewest registers): a bare run's start (pep669_frame_eval's first
- * test, here), else pep669_frame_eval. */
+ * test, here), a quiet run on a call clone, else pep669_frame_eval. */
 static PEP669_NOINLINE PyObject *
 eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
                PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd != NULL && !throwflag && pep669_frame_bare_ready(cd)) {
-        return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
+    if (cd != NULL && !throwflag) {
+        if (pep669_frame_bare_ready(cd)) {
+            return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
+        }
+        if (pep669_frame_calls_ready(cd) && trampoline_absent(ts) &&
+            ts->c_tracefunc == NULL && ts->c_profilefunc == NULL) {
+            /* (a quiet run on the code's call clone: 3.11) */
+            return pep669_frame_eval_calls(ts, (Pep669Frame *)frame, co,
+                                           cd);
+        }
     }
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, co, cd);
 }
