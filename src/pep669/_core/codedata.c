@@ -522,16 +522,16 @@ pep669_disabled_compact(Pep669CodeData *cd)
         return;  /* (none, or two tools) */
     }
     size_t bits = (nunits + 7) >> 3;
-    uint8_t *maps = PyMem_RawCalloc(nmaps * bits, 1);
-    if (maps == NULL) {
-        return;
-    }
     int shift = 0;
     while (!(any & (1u << shift))) {
         shift++;
     }
+    /* (in place, then the block shrunk: each map's bits are written at or
+     * before the bytes they are read from, after reading them) */
+    uint8_t *maps = cd->disabled_maps;
     for (size_t m = 0; m < nmaps; m++) {
-        const uint8_t *from = cd->disabled_maps + m * nunits;
+        const uint8_t *from = maps + m * nunits;
+        uint8_t *to = maps + m * bits;
         size_t u = 0;
 #if PY_LITTLE_ENDIAN
         /* (every byte is 0 or `any`: its bit moved to bit 0 of each byte,
@@ -540,16 +540,23 @@ pep669_disabled_compact(Pep669CodeData *cd)
             uint64_t w;
             memcpy(&w, from + u, 8);
             w = (w >> shift) & 0x0101010101010101u;
-            maps[m * bits + (u >> 3)] =
-                (uint8_t)((w * 0x0102040810204080u) >> 56);
+            to[u >> 3] = (uint8_t)((w * 0x0102040810204080u) >> 56);
         }
 #endif
-        for (; u < nunits; u++) {
-            maps[m * bits + (u >> 3)] |= (uint8_t)((from[u] != 0) << (u & 7));
+        while (u < nunits) {
+            uint8_t byte = 0;
+            size_t at = u >> 3;
+            for (; u < nunits && (u >> 3) == at; u++) {
+                byte |= (uint8_t)((from[u] != 0) << (u & 7));
+            }
+            to[at] = byte;
         }
     }
-    PyMem_RawFree(cd->disabled_maps);
-    cd->disabled_maps = maps;
+    maps = PyMem_RawRealloc(maps, nmaps * bits);
+    if (maps != NULL) {
+        cd->disabled_maps = maps;  /* (else the block stays as it was) */
+    }
+    maps = cd->disabled_maps;
     cd->disabled_solo = any;
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         if (cd->disabled_slot[ev]) {
