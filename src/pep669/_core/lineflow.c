@@ -387,14 +387,9 @@ build_graph(Flow *f)
             int line = lines[u];
             if ((cls & PEP669_INSTR_QUIET_BACK) && off >= first &&
                 at < end) {
-                /* (where the unit map has PEP669_UNIT_QUIET_BACK: its
-                 * opcode unit, `u` unless prefixed) */
-                if (at == off) {
-                    flags |= NODE_QUIET_BACK;
-                }
-                else {
-                    node[at >> 1] = NODE_QUIET_BACK;
-                }
+                /* (where the unit map has it: the opcode's unit) */
+                node[at >> 1] = NODE_QUIET_BACK;
+                flags |= at == off ? NODE_QUIET_BACK : 0;
             }
             if (next >= 0) {
                 how |= edge_bits(lines, line_rule, node, off, line, next,
@@ -785,28 +780,10 @@ mark_jumps(Flow *f)
 static void
 keep_unit_flow(Flow *f)
 {
-    const uint8_t *flow = f->flow;
-    uint8_t *packed = f->cd->unit_flow;
-    Py_ssize_t nunits = f->nunits, u = 0;
-#if PY_LITTLE_ENDIAN
-    /* (8 units at a time, each below 16: byte 2k of w | w >> 4 is units
-     * 2k and 2k + 1 packed; the even bytes gathered) */
-    for (; u + 8 <= nunits; u += 8) {
-        uint64_t w;
-        memcpy(&w, flow + u, 8);
-        w = (w | (w >> 4)) & 0x00FF00FF00FF00FFu;
-        w = (w | (w >> 8)) & 0x0000FFFF0000FFFFu;
-        uint32_t four = (uint32_t)(w | (w >> 16));
-        memcpy(packed + (u >> 1), &four, 4);
-    }
-#endif
-    for (; u <= nunits; u += 2) {
-        packed[u >> 1] = (uint8_t)(flow[u] | (u < nunits ? flow[u + 1] << 4
-                                                         : 0));
-    }
-    for (Py_ssize_t u = 0; u <= nunits; u++) {  /* (each reads back) */
-        PEP669_ASSERT(pep669_unit_flow(packed, u) ==
-                      (u < nunits ? flow[u] : 0));
+    pep669_unit_flow_pack(f->cd->unit_flow, f->flow, f->nunits);
+    for (Py_ssize_t u = 0; u <= f->nunits; u++) {  /* (each reads back) */
+        PEP669_ASSERT(pep669_unit_flow(f->cd->unit_flow, u) ==
+                      (u < f->nunits ? f->flow[u] : 0));
     }
 }
 
