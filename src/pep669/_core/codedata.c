@@ -541,25 +541,60 @@ pep669_disabled_compact(Pep669CodeData *cd)
     if (cd->disabled_solo || nmaps == 0) {
         return;
     }
-    for (size_t i = 0; i < nmaps * nunits; i++) {
+    size_t total = nmaps * nunits, i = 0;
+    uint64_t words = 0;
+    /* (8 units at a time: a first run under coverage ends here once per
+     * code object) */
+    for (; i + 8 <= total; i += 8) {
+        uint64_t w;
+        memcpy(&w, cd->disabled_maps + i, 8);
+        words |= w;
+    }
+    for (; i < total; i++) {
         any |= cd->disabled_maps[i];
+    }
+    for (int k = 0; k < 8; k++) {
+        any |= (uint8_t)(words >> (8 * k));
     }
     if (any == 0 || (any & (any - 1)) != 0) {
         return;  /* (none, or two tools) */
     }
     size_t bits = (nunits + 7) >> 3;
-    uint8_t *maps = PyMem_RawCalloc(nmaps * bits, 1);
-    if (maps == NULL) {
-        return;
+    int shift = 0;
+    while (!(any & (1u << shift))) {
+        shift++;
     }
+    /* (in place, then the block shrunk: each map's bits are written at or
+     * before the bytes they are read from, after reading them) */
+    uint8_t *maps = cd->disabled_maps;
     for (size_t m = 0; m < nmaps; m++) {
-        const uint8_t *from = cd->disabled_maps + m * nunits;
-        for (size_t u = 0; u < nunits; u++) {
-            maps[m * bits + (u >> 3)] |= (uint8_t)((from[u] != 0) << (u & 7));
+        const uint8_t *from = maps + m * nunits;
+        uint8_t *to = maps + m * bits;
+        size_t u = 0;
+#if PY_LITTLE_ENDIAN
+        /* (every byte is 0 or `any`: its bit moved to bit 0 of each byte,
+         * the multiply gathers byte k's into bit 56 + k, no carries) */
+        for (; u + 8 <= nunits; u += 8) {
+            uint64_t w;
+            memcpy(&w, from + u, 8);
+            w = (w >> shift) & 0x0101010101010101u;
+            to[u >> 3] = (uint8_t)((w * 0x0102040810204080u) >> 56);
+        }
+#endif
+        while (u < nunits) {
+            uint8_t byte = 0;
+            size_t at = u >> 3;
+            for (; u < nunits && (u >> 3) == at; u++) {
+                byte |= (uint8_t)((from[u] != 0) << (u & 7));
+            }
+            to[at] = byte;
         }
     }
-    PyMem_RawFree(cd->disabled_maps);
-    cd->disabled_maps = maps;
+    maps = PyMem_RawRealloc(maps, nmaps * bits);
+    if (maps != NULL) {
+        cd->disabled_maps = maps;  /* (else the block stays as it was) */
+    }
+    maps = cd->disabled_maps;
     cd->disabled_solo = any;
     for (int ev = 0; ev < PEP669_EVENT_COUNT; ev++) {
         if (cd->disabled_slot[ev]) {

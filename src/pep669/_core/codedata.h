@@ -32,6 +32,31 @@ pep669_unit_flow(const uint8_t *flow, Py_ssize_t u)
                      PEP669_UNIT_FLOW_MASK);
 }
 
+/* `flow` (a byte a unit, nunits of them, each at most
+ * PEP669_UNIT_FLOW_MASK) packed into `packed` (PEP669_UNIT_FLOW_BYTES). */
+static inline void
+pep669_unit_flow_pack(uint8_t *packed, const uint8_t *flow,
+                      Py_ssize_t nunits)
+{
+    Py_ssize_t u = 0;
+#if PY_LITTLE_ENDIAN
+    /* (8 units at a time: byte 2k of w | w >> 4 is units 2k and 2k + 1
+     * packed; the even bytes gathered) */
+    for (; u + 8 <= nunits; u += 8) {
+        uint64_t w;
+        memcpy(&w, flow + u, 8);
+        w = (w | (w >> 4)) & 0x00FF00FF00FF00FFu;
+        w = (w | (w >> 8)) & 0x0000FFFF0000FFFFu;
+        uint32_t four = (uint32_t)(w | (w >> 16));
+        memcpy(packed + (u >> 1), &four, 4);
+    }
+#endif
+    for (; u <= nunits; u += 2) {
+        packed[u >> 1] = (uint8_t)(flow[u] | (u < nunits ? flow[u + 1] << 4
+                                                         : 0));
+    }
+}
+
 /* The unit map (cd->units, made by lineflow.c), per code unit
  * (PEP669_UNIT_*): an instruction (an INSTRUCTION location;
  * EXTENDED_ARG prefixes included), a JUMP or BRANCH location (the jump

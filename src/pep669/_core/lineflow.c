@@ -161,8 +161,8 @@ pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
 typedef struct {
     PyCodeObject *co;
     Pep669CodeData *cd;
-    const uint8_t *units;
-    uint8_t *new_units; /* the unit map, when build_graph makes it */
+    uint8_t *new_units; /* the unit map, when build_graph makes it (NULL:
+                         * none made, or the code data's is kept) */
     const int *lines;
     int line_rule;      /* PEP669_LINES_* */
     Py_ssize_t nunits;
@@ -190,9 +190,10 @@ typedef struct {
 
 /* The edge from the instruction at `from`, on line `line`, to `to` (in
  * the code), in NEXT_* bits (pep669_line_reported written out with the
- * lines it reads once). */
+ * lines it reads once; the unit map's QUIET_BACK read as NODE_QUIET_BACK,
+ * which pass 1 has set at a backward edge's target). */
 static inline uint8_t
-edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
+edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
           int line, int to, int first)
 {
     int to_line = lines[to >> 1], reports;
@@ -205,7 +206,7 @@ edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
     else {
         reports = to_line >= 0 &&
                   (to_line != line ||
-                   (to < from && !(units[to >> 1] & PEP669_UNIT_QUIET_BACK)));
+                   (to < from && !(node[to >> 1] & NODE_QUIET_BACK)));
     }
     return bits | (reports ? NEXT_REPORTS : 0);
 }
@@ -223,9 +224,11 @@ edge_bits(const int *lines, int line_rule, const uint8_t *units, int from,
 
 /* -1 without memory (f->new_units is then NULL or allocated:
  * PyMem_RawFree() it either way; the block is `local` or f->handlers,
- * allocated or NULL). */
+ * allocated or NULL).  `map`: make the unit map if the code data has
+ * none. */
 static int
-flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
+flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
+           int map)
 {
     Py_ssize_t nunits = cd->nunits;
     memset(f, 0, sizeof(*f));
@@ -234,14 +237,12 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
     f->nunits = nunits;
     f->end = (int)nunits * 2;
     f->first = pep669_backend_first_line_offset(co);
-    f->units = cd->units;
-    if (f->units == NULL) {
+    if (cd->units == NULL && map) {
         /* (made by build_graph, in its pass over the bytecode) */
         f->new_units = units_alloc(cd);
         if (f->new_units == NULL) {
             return -1;
         }
-        f->units = f->new_units;
     }
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
     /* handlers, next, target, stack, jumps, lines unless the code data has
@@ -298,12 +299,10 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local)
  * line without a line event (MIXED: handlers, the instruction after a
  * return point, edges without a line event to another line), each onto
  * the work list of pass 2 once.  (edge_bits of a backward edge reads
- * the unit map at its target, which this pass has mapped already when it
- * makes the map.) */
+ * NODE_QUIET_BACK at its target, which this pass has set already.) */
 static void
 build_graph(Flow *f)
 {
-    const uint8_t *units = f->units;
     uint8_t *new_units = f->new_units;
     const int *lines = f->lines;
     int line_rule = f->line_rule;
@@ -349,12 +348,18 @@ build_graph(Flow *f)
             next_of[u] = next;
             target_of[u] = target;
             int line = lines[u];
+            if ((cls & PEP669_INSTR_QUIET_BACK) && off >= first &&
+                at < end) {
+                /* (where the unit map has it: the opcode's unit) */
+                node[at >> 1] = NODE_QUIET_BACK;
+                flags |= at == off ? NODE_QUIET_BACK : 0;
+            }
             if (next >= 0) {
-                how |= edge_bits(lines, line_rule, units, off, line, next,
+                how |= edge_bits(lines, line_rule, node, off, line, next,
                                  first);
             }
             if (target >= 0) {
-                how |= AS_TARGET(edge_bits(lines, line_rule, units, off,
+                how |= AS_TARGET(edge_bits(lines, line_rule, node, off,
                                            line, target, first));
             }
             edge[u] = how;
@@ -750,23 +755,18 @@ mark_jumps(Flow *f)
 static void
 keep_unit_flow(Flow *f)
 {
-    const uint8_t *flow = f->flow;
-    uint8_t *packed = f->cd->unit_flow;
-    Py_ssize_t nunits = f->nunits;
-    for (Py_ssize_t u = 0; u <= nunits; u += 2) {
-        packed[u >> 1] = (uint8_t)(flow[u] | (u < nunits ? flow[u + 1] << 4
-                                                         : 0));
-    }
-    for (Py_ssize_t u = 0; u <= nunits; u++) {  /* (each reads back) */
-        PEP669_ASSERT(pep669_unit_flow(packed, u) ==
-                      (u < nunits ? flow[u] : 0));
+    pep669_unit_flow_pack(f->cd->unit_flow, f->flow, f->nunits);
+    for (Py_ssize_t u = 0; u <= f->nunits; u++) {  /* (each reads back) */
+        PEP669_ASSERT(pep669_unit_flow(f->cd->unit_flow, u) ==
+                      (u < f->nunits ? f->flow[u] : 0));
     }
 }
 
-/* Code that wants only these events drops the unit map the analysis made
- * (they never read it; a byte a unit, 3.11: about 185 bytes a 20-line
- * function); asked for later, it is the analysis's again (units_again:
- * the map after mark_jumps is the analysis's). */
+/* For code that wants only these events the analysis makes no unit map
+ * (nothing of theirs reads it; a byte a unit, 3.11: about 185 bytes a
+ * 20-line function), nor the JUMP locations on it (mark_jumps); asked for
+ * later, it is the analysis's again (units_again: the map after
+ * mark_jumps is the analysis's). */
 static const uint32_t units_dropped_with =
     PEP669_BIT(LINE) | PEP669_FRAME_EVENTS | PEP669_BIT(STOP_ITERATION);
 
@@ -776,7 +776,9 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
     Flow f;
     /* (ints: the block starts with ints) */
     int local[FLOW_LOCAL_BYTES / sizeof(int)];
-    int err = -1, made_units = 0;
+    int err = -1;
+    /* (stale cd->events cost an analysis at most) */
+    int map = keep_units || (cd->events & ~units_dropped_with) != 0;
     PEP669_ASSERT(cd->line_starts == NULL);
     /* Code that wants a jump event needs the line table kept (the jump
      * regions and the branch sides read it, wanted.c, pep669_branch_side):
@@ -788,12 +790,11 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
         pep669_code_lines_ensure(co, cd) < 0) {
         return -1;
     }
-    if (flow_alloc(&f, co, cd, local) < 0) {
+    if (flow_alloc(&f, co, cd, local, map) < 0) {
         goto done;
     }
     build_graph(&f);
-    made_units = f.new_units != NULL;
-    if (made_units) {
+    if (f.new_units != NULL) {
         cd->units = f.new_units;
         f.new_units = NULL;
     }
@@ -802,17 +803,13 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
         goto done;
     }
     mark_line_starts(&f);
-    mark_jumps(&f);
+    if (cd->units != NULL) {
+        mark_jumps(&f);
+    }
     if (place_and_collect(&f) < 0) {
         goto done;
     }
     keep_unit_flow(&f);
-    if (!keep_units && made_units &&
-        (cd->events & ~units_dropped_with) == 0) {
-        /* (no one holds it; stale cd->events cost an analysis at most) */
-        PyMem_RawFree(cd->units);
-        cd->units = NULL;
-    }
     err = 0;
 done:
     PyMem_RawFree(f.new_units);  /* (NULL once the code data has it) */

@@ -12,6 +12,10 @@
 #define NODE_RETURN 4   /* control comes back to its next from elsewhere */
 #define NODE_FLOW_TARGET 8  /* (with NODE_HANDLER) no handler: normal flow */
 #define NODE_REACHED 16 /* reachable from the start without exceptions */
+/* (at an instruction's opcode unit, also one inside a prefixed
+ * instruction: the unit map's PEP669_UNIT_QUIET_BACK, which edge_bits
+ * reads here, so that pass 1 needs no unit map) */
+#define NODE_QUIET_BACK 32
 
 /* Per unit, in Flow.mixed: the frame may arrive there without a line
  * event, having reported a line other than the instruction's last. */

@@ -216,9 +216,19 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
         if (end > n) {
             end = n;
         }
-        for (; unit < end; unit++) {
-            lines[unit] = entry;
+        /* (an entry's one to eight units without a loop) */
+        switch (end - unit) {
+        case 8: lines[unit + 7] = entry; /* fall through */
+        case 7: lines[unit + 6] = entry; /* fall through */
+        case 6: lines[unit + 5] = entry; /* fall through */
+        case 5: lines[unit + 4] = entry; /* fall through */
+        case 4: lines[unit + 3] = entry; /* fall through */
+        case 3: lines[unit + 2] = entry; /* fall through */
+        case 2: lines[unit + 1] = entry; /* fall through */
+        case 1: lines[unit] = entry; /* fall through */
+        default: break;
         }
+        unit = end > unit ? end : unit;
     }
     for (; unit < n; unit++) {
         lines[unit] = -1;
