@@ -568,9 +568,8 @@ static PyMethodDef module_methods[] = {
     {"_stack_state", stack_state, METH_NOARGS,
      "(stack pointer, stack low, stack high, guard limit, guard limit in "
      "callbacks) of the running thread, for tests."},
-    {"_backend_state", backend_state, METH_VARARGS,
-     "Internal state of the engine, for tests ([eager]: 3.11 handler "
-     "clones' frames take the engine's filters at each exception)."},
+    {"_backend_state", backend_state, METH_VARARGS, "Internal state of the "
+     "engine, for tests ([eager]: 3.11 handler clones' eager filters)."},
     {"_line_locations", line_locations, METH_O,
      "The offsets where the engine lets LINE fire in a code object, for "
      "tests."},
