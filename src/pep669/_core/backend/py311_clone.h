@@ -558,23 +558,13 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     /* Exception table: the original's, then each stub with its
      * location's handler (entries stay in the order of their starts). */
-    const unsigned char *ep = (const unsigned char *)PyBytes_AS_STRING(
-        co->co_exceptiontable);
-    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_exceptiontable); i++) {
-        if (p11_put(&eb, ep[i]) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
+    if (p11_put_bytes(&eb, co->co_exceptiontable) < 0) {
+        goto done;
     }
     int line = p11_last_line(co);
     /* (the original's table covers exactly its units) */
-    const unsigned char *lp = (const unsigned char *)PyBytes_AS_STRING(
-        co->co_linetable);
-    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_linetable); i++) {
-        if (p11_put(&lb, lp[i]) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
+    if (p11_put_bytes(&lb, co->co_linetable) < 0) {
+        goto done;
     }
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &sites[i];

@@ -160,13 +160,8 @@ pep669_backend_clone_handlers(PyCodeObject *co, PyObject *probes,
      * needs no filters of pep669's for it (legacy_exceptions.c,
      * on_exception); the probe shows the frame at the handler and no
      * stub instruction raises. */
-    const unsigned char *lp = (const unsigned char *)PyBytes_AS_STRING(
-        co->co_linetable);
-    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(co->co_linetable); i++) {
-        if (p11_put(&lb, lp[i]) < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
+    if (p11_put_bytes(&lb, co->co_linetable) < 0) {
+        goto done;
     }
     for (int i = 0; i < n; i++) {
         if (p11_put_no_location(

@@ -33,6 +33,21 @@ p11_put(P11Buf *b, unsigned char c)
     return 0;
 }
 
+/* Appends a bytes object's contents (one of the original's tables, which
+ * the copies extend); MemoryError set on failure. */
+static int
+p11_put_bytes(P11Buf *b, PyObject *bytes)
+{
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t i = 0; i < PyBytes_GET_SIZE(bytes); i++) {
+        if (p11_put(b, p[i]) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* A varint of the exception table: 6-bit chunks, most significant first,
  * 0x40 on every chunk but the last; `mark` (0x80) on the first. */
 static int
