@@ -468,6 +468,22 @@ legacy_call(PyThreadState *ts, Py_tracefunc func, PyObject *obj,
     return err;
 }
 
+/* The exception fetched before a legacy event (call_trace_protected):
+ * put back if the event went through (0), else dropped for the event's
+ * own (-1). */
+static int
+legacy_exc_kept(int err, PyObject *type, PyObject *value, PyObject *tb)
+{
+    if (err == 0) {
+        PyErr_Restore(type, value, tb);
+        return 0;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return -1;
+}
+
 int
 pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
 {
@@ -501,14 +517,7 @@ pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
         link->locals_tag = ((PyDictObject *)locals)->ma_version_tag;
     }
     Py_DECREF(f);
-    if (err == 0) {
-        PyErr_Restore(type, value, tb);
-        return 1;
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return -1;
+    return legacy_exc_kept(err, type, value, tb) < 0 ? -1 : 1;
 }
 
 /* What the interpreter's C_TRACE reports for `callable`: a builtin, or a
@@ -605,14 +614,7 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
     PyErr_Fetch(&type, &value, &tb);
     int err = legacy_c_event(ts, f, PyTrace_C_EXCEPTION, func);
     Py_DECREF(func);
-    if (err == 0) {
-        PyErr_Restore(type, value, tb);
-        return 0;
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return -1;
+    return legacy_exc_kept(err, type, value, tb);
 }
 
 /* Whether `arg`, the function of a 'c_call', is the one pep669 reported
