@@ -80,6 +80,21 @@ class Eq(object):
         return True
 
 
+def guarded(x):
+    try:
+        y = x + 1
+    except KeyError:
+        y = 0
+    return y
+
+
+def lines_and_calls(n):
+    a = guarded(n)
+    b = abs(-a)
+    c = guarded(b)
+    return c + len([a, b])
+
+
 class FastCallRunTest(MonitoringTestCase):
 
     def record(self, func, args_list, event_set=CALLS):
@@ -179,6 +194,43 @@ class FastCallRunTest(MonitoringTestCase):
         if FAST:
             self.assertGreater(before, 0)
             self.assertEqual(after, before)
+
+    def test_code_with_disabled_lines_keeps_its_call_clone(self):
+        # (review14) LINE and the call events in one code, its LINE all
+        # DISABLEd: its runs fire the call events alike, and its call
+        # clone serves them all (a fast run that took the code's events as
+        # they are, LINE with them, retired the clone every other run)
+        f = fresh(lines_and_calls)
+        code, callee = f.__code__, guarded.__code__
+        rec = self.recorder(0, CALLS, in_codes(code))
+        lines = []
+
+        def line(c, ln):
+            lines.append((c.co_name, ln))
+            return monitoring.DISABLE if c is code else None
+        monitoring.register_callback(0, E.LINE, line)
+        monitoring.set_local_events(0, code, CALLS | E.LINE)
+        monitoring.set_local_events(0, callee, E.LINE)
+        streams, retired = [], []
+        for _ in range(RUNS + 2):
+            start = len(rec.records)
+            drive(f, 1)
+            streams.append(rec.events()[start:])
+            if COPY:
+                retired.append(
+                    pep669._monitoring._probe_state(code)['retired'])
+        monitoring.set_local_events(0, code, 0)
+        monitoring.set_local_events(0, callee, 0)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual([e[0] for e in streams[0]],
+                         ['CALL', 'CALL', 'C_RETURN', 'CALL', 'CALL',
+                          'C_RETURN'])
+        for stream in streams[1:]:
+            self.assertEqual(stream, streams[0])
+        self.assertEqual(len([x for x in lines if x[0] == f.__name__]), 4)
+        if COPY:
+            self.assertEqual(retired, [False] * (RUNS + 2))
 
     def test_a_new_event_set_steps_aside(self):
         f = fresh(walk)

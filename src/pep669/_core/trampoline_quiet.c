@@ -165,9 +165,12 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
         pep669_backend_frame_set_code(frame, cl->code);
         rec->swapped = 1;
     }
-    if (rec->calls_covered && !want && pep669_backend_clone_for_run()) {
+    if (rec->calls_covered && !want && pep669_backend_clone_for_run() &&
+        !(cd->events & ~PEP669_CALL_EVENTS)) {
         /* (3.11) The code's next runs in this version can start here from
-         * the hook's fast path (pep669_frame_eval_calls). */
+         * the hook's fast path (pep669_frame_eval_calls), which takes the
+         * code's events as they are: code whose other events are all
+         * DISABLEd (LINE too) keeps the path above (review14). */
         cd->calls_ready = 1;
     }
     return 1;
