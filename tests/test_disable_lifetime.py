@@ -213,6 +213,23 @@ class LineToolsTableTest(MonitoringTestCase):
         self.assertEqual(self.seen, [])
         self.assertEqual(self.traced_run(), 0)
 
+    def test_tracer_on_another_thread_counts(self):
+        # (review14) tool 7 is the interpreter's: a tracer set on the main
+        # thread brings LINE back in a thread that has none
+        import threading
+        self.watch(E.LINE)
+        sys.settrace(_tracer)
+        try:
+            t = threading.Thread(target=self.g, args=(1,))
+            t.start()
+            t.join()
+        finally:
+            sys.settrace(None)
+        self.assertEqual(len(self.seen), 5)
+        del self.seen[:]
+        self.g(1)
+        self.assertEqual(self.seen, [])
+
     def test_tracer_set_and_unset_without_running_the_code(self):
         self.watch(E.LINE)
         sys.settrace(_tracer)

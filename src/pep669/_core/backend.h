@@ -219,6 +219,9 @@ int pep669_backend_thread_plain(PyThreadState *ts);
 /* A legacy tracer (sys.settrace) on the thread, under pep669_trace or
  * not. */
 int pep669_backend_thread_traced(PyThreadState *ts);
+/* The same on any thread of ts's interpreter (3.12's tool 7 is the
+ * interpreter's: sys_tracing_threads). */
+int pep669_backend_interp_traced(PyThreadState *ts);
 /* Forward a legacy event to the legacy tracer, if there is one. */
 int pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame,
                                  int what, PyObject *arg);

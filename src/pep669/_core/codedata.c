@@ -350,15 +350,15 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     }
     /* 3.12/3.13 keep the DISABLEs of a code's one LINE tool in its
      * bytecode; the first time the code is brought up to date with two
-     * tools on LINE (sys.settrace's tool 7 counts: a legacy tracer on the
-     * thread) they make a table of each location's tools, which starts
+     * tools on LINE (sys.settrace's tool 7 counts: a legacy tracer on
+     * any thread of the interpreter) they make a table of each location's tools, which starts
      * with every tool at every location: the code's LINE DISABLEs are
      * forgotten then, once (tests/test_disable_lifetime.py,
      * LineToolsTableTest). */
     uint8_t line = cd->inst_tools[PEP669_EV_LINE];
     if (PEP669_UNLIKELY(!cd->line_multi && line != 0)) {
         PyThreadState *ts = PyThreadState_GET();
-        if (ts != NULL && pep669_backend_thread_traced(ts)) {
+        if (ts != NULL && pep669_backend_interp_traced(ts)) {
             line |= 0x80;
         }
         if (line & (line - 1)) {

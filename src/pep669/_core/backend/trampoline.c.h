@@ -374,6 +374,25 @@ pep669_backend_thread_traced(PyThreadState *ts)
     return ts->c_tracefunc != NULL;
 }
 
+int
+pep669_backend_interp_traced(PyThreadState *ts)
+{
+    if (pep669_backend_thread_traced(ts)) {
+        return 1;
+    }
+    /* (another thread's trampoline state is its own: the trampoline
+     * keeps the tracer's c_traceobj, NULL when there is no tracer under
+     * it, as sys.settrace(None) leaves it) */
+    for (PyThreadState *t = PyInterpreterState_ThreadHead(ts->interp);
+         t != NULL; t = PyThreadState_Next(t)) {
+        if (t != ts && t->c_tracefunc != NULL &&
+            (t->c_tracefunc != trampoline || t->c_traceobj != NULL)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void
 pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
 {
