@@ -13,6 +13,7 @@ streams are checked against CPython's (natively on 3.12/3.13) and a
 literal one; the state checks are the backport's own bookkeeping.
 """
 
+import sys
 import unittest
 
 from tests.support import PY, events
@@ -23,6 +24,7 @@ from tests.test_line_events import TRACE_SLOT, calibrate_trace_slot
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
 monitoring = pep669.monitoring
+DISABLE = monitoring.DISABLE
 
 SOURCE = '''
 def text(xs):
@@ -131,6 +133,67 @@ class LiteralStreamTest(OwnJumpTestCase):
     def test_not_disabled(self):
         self.assertEqual(self.lines(False),
                          [1, 2, 3, 4, 2, 3, 5, 6, 2, 3, 4, 2, 9])
+
+    def test_with_jumps(self):
+        # LINE at the `continue`, its JUMP, LINE at the loop head
+        func = load()["text"]
+        first = func.__code__.co_firstlineno
+        out = []
+
+        def respond(r):
+            if r.event == "LINE":
+                out.append(r.args[0] - first)
+                return DISABLE
+            out.append(r.event)
+            return None
+        self.covering([func.__code__], want=events.LINE | events.JUMP,
+                      respond=respond)
+        func([0, 1, 0])
+        func([0])
+        self.stop()
+        self.assertEqual(out, [1, 2, 3, 4, "JUMP", 2, 5, 6, "JUMP", "JUMP",
+                               9, "JUMP"])
+
+    def test_raise_at_continue_line(self):
+        # (raised at the jump: its line in the traceback)
+        func = load()["text"]
+        first = func.__code__.co_firstlineno
+        out = []
+
+        def respond(r):
+            out.append(r.args[0] - first)
+            if r.args[0] - first == 4:
+                raise KeyError(4)
+            return DISABLE
+        self.covering([func.__code__], want=events.LINE, respond=respond)
+        tb = None
+        try:
+            func([1, 0, 1])
+        except KeyError as exc:
+            tb = exc.__traceback__
+        self.stop()
+        self.assertIsNotNone(tb)
+        while tb.tb_frame.f_code.co_name != "text":
+            tb = tb.tb_next
+        self.assertEqual(tb.tb_lineno - first, 4)
+        self.assertEqual(out, [1, 2, 3, 5, 6, 2, 4])
+
+    def test_move_at_continue_line(self):
+        # (a callback at the `continue` line moves the frame to `return`)
+        func = load()["text"]
+        first = func.__code__.co_firstlineno
+        out = []
+
+        def respond(r):
+            out.append(r.args[0] - first)
+            if r.args[0] - first == 4:
+                sys._getframe(2).f_lineno = first + 9
+            return DISABLE
+        self.covering([func.__code__], want=events.LINE, respond=respond)
+        got = func([1, 0, 1])
+        self.stop()
+        self.assertEqual(got, 1)
+        self.assertEqual(out, [1, 2, 3, 5, 6, 2, 4])
 
 
 @unittest.skipUnless(PROBES and PY >= (3, 10),

@@ -401,8 +401,12 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             /* An unconditional jump that is a LINE location itself: one
              * site, its stub firing both LINEs (the jump's, then its
              * destination's) and going on to the destination. */
+            /* (3.11: where the stub's exception goes is the
+             * destination's handler; the jump's must be that one) */
             Pep669Site *own = find_site(cl->sites, k, (int)u * 2, -1);
-            if (own != NULL && next < 0) {
+            if (own != NULL && next < 0 &&
+                pep669_backend_exc_handler_at(co, (int)u * 2) ==
+                    pep669_backend_exc_handler_at(co, target)) {
                 own->loc = target;
                 own->src = (int)u * 2;
                 own->own = 1;

@@ -758,8 +758,13 @@ probe_bool_slow(Pep669Probe *probe)
     pep669_backend_frame_set_code(frame, cl->orig);
     pep669_backend_frame_set_lasti(frame, site->loc);
     int err = fire_line_probe(ts, frame, cl, site);
+    /* (an own site's error at its jump's LINE: raised at the jump) */
+    int at = err < 0 && site->own &&
+                     pep669_backend_frame_lasti(frame) == site->src
+                 ? site->src
+                 : site->loc;
     pep669_backend_frame_set_code(frame, cl->code);
-    pep669_backend_frame_set_lasti(frame, err < 0 ? site->loc : lasti);
+    pep669_backend_frame_set_lasti(frame, err < 0 ? at : lasti);
     /* (a wide site's stub takes its taken path on true) */
     return err < 0 ? -1 : site->after != 0;
 }
