@@ -601,6 +601,16 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     if (n == 0) {
         goto fail;
     }
+    /* Stubs in the order of the sites: those on jumps (whose reach is
+     * their own bytes) first, nearest the code. */
+    for (int i = 0, j = 0; i < n; i++) {
+        if (cl->sites[i].src >= 0) {
+            Pep669Site moved = cl->sites[i];
+            memmove(&cl->sites[j + 1], &cl->sites[j],
+                    sizeof(Pep669Site) * (size_t)(i - j));
+            cl->sites[j++] = moved;
+        }
+    }
     if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }
