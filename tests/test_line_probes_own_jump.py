@@ -62,6 +62,20 @@ def text_state(xs, ts):
     return seen
 '''
 
+# (a loop long enough that its stubs go past a one-unit jump's reach:
+# the `continue`'s own site needs its stub laid out first)
+SOURCE += '''
+
+def long_state(xs, ts):
+    seen = []
+    for x in xs:
+        seen.append(ts[1].from_address(ts[0]())[ts[2]] if ts else x)
+        if x == 0:
+            continue
+''' + "".join("        a%d = x\n" % i for i in range(70)) + '''
+    return seen
+'''
+
 
 def load():
     namespace = {}
@@ -90,6 +104,8 @@ CASES = {
                           ("text", ([1, 0, 0],)),
                           ("text", ([0, 2],)),
                           ("text", ([1, 1],))]),
+    "long_loop": ("long_state", [("long_state", ([0, 1, 0], None)),
+                                 ("long_state", ([1, 0], None))]),
     "continue_in_while": ("text_while", [("text_while", (4,)),
                                          ("text_while", (0,)),
                                          ("text_while", (5,))]),
@@ -224,6 +240,16 @@ class StateTest(OwnJumpTestCase):
 
     def test_coverage_first_call_untraced(self):
         self.check_first_call(events.LINE)
+
+    def test_long_loop_first_call_untraced(self):
+        func = load()["long_state"]
+        rec = self.covering([func.__code__], want=events.LINE)
+        first = func([0, 1, 0], TRACE_SLOT)
+        state = probe_state(func)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(first, [None] * 3)
+        self.assertTrue(state["clone"])
 
     def test_branch_coverage_first_call_untraced(self):
         self.check_first_call(BRANCH_COVERAGE)
