@@ -398,11 +398,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
             target >= 0 && wanted[target >> 1] &&
             (pep669_unit_flow(kind, target >> 1) & PEP669_PROBE_EDGES)) {
-            /* An unconditional jump that is a LINE location itself: one
-             * site, its stub firing both LINEs (the jump's, then its
-             * destination's) and going on to the destination. */
-            /* (3.11: where the stub's exception goes is the
-             * destination's handler; the jump's must be that one) */
+            /* A jump that is a LINE location itself: one site, firing
+             * both LINEs, going on to the destination. */
+            /* (3.11: the stub's handler is the destination's) */
             Pep669Site *own = find_site(cl->sites, k, (int)u * 2, -1);
             if (own != NULL && next < 0 &&
                 pep669_backend_exc_handler_at(co, (int)u * 2) ==
@@ -601,16 +599,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     if (n == 0) {
         goto fail;
     }
-    /* Stubs in the order of the sites: those on jumps (whose reach is
-     * their own bytes) first, nearest the code. */
-    for (int i = 0, j = 0; i < n; i++) {
-        if (cl->sites[i].src >= 0) {
-            Pep669Site moved = cl->sites[i];
-            memmove(&cl->sites[j + 1], &cl->sites[j],
-                    sizeof(Pep669Site) * (size_t)(i - j));
-            cl->sites[j++] = moved;
-        }
-    }
+    sites_jumps_first(cl->sites, n);
     if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }
