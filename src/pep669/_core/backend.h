@@ -511,6 +511,14 @@ typedef struct {
      * loc: its destination) also stands for the jump's JUMP event (0:
      * not). */
     int jump;
+    /* (line clones) A site on an unconditional jump (src) that is also a
+     * LINE location of its own: its probe fires LINE at src first, then
+     * what the site stands for at loc (the jump's one successor), instead
+     * of a site at src (src -1) on the same bytes (0: not). */
+    int own;
+    /* (own sites) 0, or 1 + the branch (bsrc's kind) whose edge arrives
+     * at the jump (src): its events fire before the jump's LINE. */
+    int obranch;
     /* (3.11 call sites) the stack's depth at the call, its items
      * included; the names of its keyword arguments (KW_NAMES' constant,
      * borrowed from the copy's constants), or NULL */

@@ -121,6 +121,9 @@ pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
                    const Pep669Site *site)
 {
     return (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) ||
+           (site->own && pep669_fire_tools(cd, PEP669_EV_LINE, site->src)) ||
+           (site->obranch &&
+            edge_tools(co, cd, site->obranch - 1, site->src)) ||
            (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
            pep669_site_guards(co, cd, site) ||
            (site->jump && jump_tools(co, cd, site->src));
@@ -395,6 +398,18 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             pep669_backend_flow(co, (int)u * 2, &next, &target) >= 0 &&
             target >= 0 && wanted[target >> 1] &&
             (pep669_unit_flow(kind, target >> 1) & PEP669_PROBE_EDGES)) {
+            /* A jump that is a LINE location itself: one site, firing
+             * both LINEs, going on to the destination. */
+            /* (3.11: the stub's handler is the destination's) */
+            Pep669Site *own = find_site(cl->sites, k, (int)u * 2, -1);
+            if (own != NULL && next < 0 &&
+                pep669_backend_exc_handler_at(co, (int)u * 2) ==
+                    pep669_backend_exc_handler_at(co, target)) {
+                own->loc = target;
+                own->src = (int)u * 2;
+                own->own = 1;
+                continue;
+            }
             cl->sites[k].loc = target;
             cl->sites[k].line = 1;
             cl->sites[k].bsrc = -1;
@@ -494,8 +509,11 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 site->bsrc = -1;
             }
             else if (site->src >= 0) {
-                site->line = 0;
-                site->bsrc = -1;
+                /* (a jump's own LINE location stays: a site there) */
+                site->line = site->own;
+                site->bsrc = site->obranch - 1;
+                site->own = 0;
+                site->obranch = 0;
             }
             /* (a location site there keeps its LINE and the edge that
              * arrives there, fired before the guard retires the clone) */
@@ -512,6 +530,17 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 continue;
             }
             Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
+            if (site == NULL && srcs[e] < 0) {
+                /* (the destination a jump with its own site) */
+                Pep669Site *own = find_site(cl->sites, k, -1, dests[e]);
+                if (own != NULL && own->own) {
+                    if (own->obranch) {
+                        goto fail;
+                    }
+                    own->obranch = b + 1;
+                    continue;
+                }
+            }
             if (site != NULL && site->loc != dests[e]) {
                 goto fail;
             }
@@ -570,6 +599,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     if (n == 0) {
         goto fail;
     }
+    sites_jumps_first(cl->sites, n);
     if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }

@@ -41,15 +41,15 @@ give_up_clone(Pep669Clone *cl, Pep669CodeData *cd)
     cd->probe_off_version = pep669_registry.version;
 }
 
-/* The branch events of a branch probe's edge (the branch at site->bsrc
- * arriving at site->loc), as the trampoline gives them when the frame
- * arrives there traced (fire_jump): BRANCH, then BRANCH_LEFT or
- * BRANCH_RIGHT. */
+/* The branch events of a branch probe's edge (the branch at `b`, a
+ * site's bsrc, arriving at `dest`, its loc; or its obranch - 1 arriving
+ * at its src), as the trampoline gives them when the frame arrives there
+ * traced (fire_jump): BRANCH, then BRANCH_LEFT or BRANCH_RIGHT. */
 static int
 probe_branch(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
-             PyCodeObject *co, Pep669Site *site)
+             PyCodeObject *co, int b, int dest)
 {
-    int b = site->bsrc, dest = site->loc, next, target;
+    int next, target;
     if (pep669_backend_jump_kind(co, &b, &next, &target) !=
         PEP669_EV_BRANCH) {
         return 0;
@@ -140,7 +140,8 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     uint64_t version = pep669_registry.version;
     /* (the code's events: the clone's own stand-ins included) */
     int had_line = (cd->events & PEP669_BIT(LINE)) != 0;
-    if (site->bsrc >= 0 && probe_branch(ts, frame, cd, co, site) < 0) {
+    if (site->bsrc >= 0 &&
+        probe_branch(ts, frame, cd, co, site->bsrc, site->loc) < 0) {
         return -1;
     }
     if (site->jump && probe_jump(ts, frame, cd, co, site) < 0) {
@@ -183,6 +184,62 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
     }
     return 0;
+}
+
+/* A site's own LINE (site->own: the jump at site->src is a LINE location
+ * too), and before it the edge of the branch arriving there (obranch),
+ * before the rest: the callbacks see the frame at the jump.  1: go
+ * on to the rest; 0: a callback moved the frame (traced from here on,
+ * the move made at its next trace event); -1 with an exception (raised
+ * at the jump). */
+static int
+fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+              Pep669Clone *cl, Pep669CodeData *cd, PyCodeObject *co,
+              Pep669Site *site)
+{
+    int src = site->src;
+    pep669_backend_frame_set_lasti(frame, src);
+    if (site->obranch &&
+        probe_branch(ts, frame, cd, co, site->obranch - 1, src) < 0) {
+        return -1;
+    }
+    if (cd->version != pep669_registry.version) {
+        /* (the branch's callbacks changed the events) */
+        pep669_code_data_refresh(cd);
+    }
+    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, src);
+    if (tools == 0) {
+        return 1;
+    }
+    int line = line_of(co, src);
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    rec->last_line = line;
+    Pep669LocalsMark mark;
+    locals_mark(frame, &mark);
+    int origin = pep669_thread.line_origin;
+    pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
+    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, src,
+                                line_obj);
+    pep669_thread.line_origin = origin;
+    Py_DECREF(line_obj);
+    locals_sync(frame, &mark);
+    if (err < 0) {
+        rec->pending = 0;
+        return -1;
+    }
+    (void)pep669_code_events(co, &cd);
+    if (rec->pending) {
+        give_up_clone(cl, cd);
+        uint32_t events = record_events(rec, &cd);
+        pep669_backend_frame_resync(frame, src);
+        follow_after_probe(ts, rec, frame, events);
+        return 0;
+    }
+    return 1;
 }
 
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
@@ -237,6 +294,12 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         }
         pep669_backend_frame_resync(frame, loc);
         return 0;
+    }
+    if (site->own) {
+        int r = fire_own_line(ts, rec, frame, cl, cd, co, site);
+        if (r <= 0) {
+            return r;
+        }
     }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
@@ -695,8 +758,13 @@ probe_bool_slow(Pep669Probe *probe)
     pep669_backend_frame_set_code(frame, cl->orig);
     pep669_backend_frame_set_lasti(frame, site->loc);
     int err = fire_line_probe(ts, frame, cl, site);
+    /* (an own site's error at its jump's LINE: raised at the jump) */
+    int at = err < 0 && site->own &&
+                     pep669_backend_frame_lasti(frame) == site->src
+                 ? site->src
+                 : site->loc;
     pep669_backend_frame_set_code(frame, cl->code);
-    pep669_backend_frame_set_lasti(frame, err < 0 ? site->loc : lasti);
+    pep669_backend_frame_set_lasti(frame, err < 0 ? at : lasti);
     /* (a wide site's stub takes its taken path on true) */
     return err < 0 ? -1 : site->after != 0;
 }

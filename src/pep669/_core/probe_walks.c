@@ -1,6 +1,7 @@
 /* The flow walks behind the placement of a branch's fall-through edge
  * (make_clone, probe.c): whether an edge always arrives first at its
- * destination (only_through), and where a guard stands (straight_runs).
+ * destination (only_through), and where a guard stands (straight_runs);
+ * and the order of a clone's sites (sites_jumps_first).
  * Version-independent: the bytecode is read through the backend. */
 #include "probe_walks.h"
 
@@ -117,4 +118,17 @@ straight_runs(PyCodeObject *co, Pep669CodeData *cd, uint8_t *entered)
         prev_jump = st.target >= 0;
     }
     return run;
+}
+
+PEP669_INTERNAL void
+sites_jumps_first(Pep669Site *sites, int n)
+{
+    for (int i = 0, j = 0; i < n; i++) {
+        if (sites[i].src >= 0) {
+            Pep669Site moved = sites[i];
+            memmove(&sites[j + 1], &sites[j],
+                    sizeof(Pep669Site) * (size_t)(i - j));
+            sites[j++] = moved;
+        }
+    }
 }

@@ -1,5 +1,5 @@
-/* The flow walks that place a branch's fall-through edge in a clone
- * (probe_walks.c, for make_clone in probe.c). */
+/* The flow walks that place a branch's fall-through edge in a clone, and
+ * the order of its sites (probe_walks.c, for make_clone in probe.c). */
 #ifndef PEP669_PROBE_WALKS_H
 #define PEP669_PROBE_WALKS_H
 
@@ -16,5 +16,9 @@ PEP669_INTERNAL int only_through(PyCodeObject *co, Pep669CodeData *cd,
  * leads to it (PyMem_Raw; NULL without memory or lines). */
 PEP669_INTERNAL int *straight_runs(PyCodeObject *co, Pep669CodeData *cd,
                                    uint8_t *entered);
+/* Sites on jumps (src >= 0) moved first, the others after them, each in
+ * their order: their stubs come first, nearest the code (a jump reaches
+ * its stub with its own bytes; a location site can take a prefix). */
+PEP669_INTERNAL void sites_jumps_first(Pep669Site *sites, int n);
 
 #endif
