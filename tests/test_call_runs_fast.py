@@ -23,9 +23,10 @@ CALLS = E.CALL | E.C_RETURN | E.C_RAISE
 #: of theirs run traced: test_call_probes_copy.NEEDS_GROWTH)
 COPY = (not pep669.NATIVE and PY[:2] == (3, 11) and
         not hasattr(sys, 'gettotalrefcount'))
-#: (the debug engine, build_ext.py --debug, has no fast path: the hook's
-#: general way decides every run, frame_begin)
-FAST = COPY and not hasattr(pep669._monitoring, '_check_invariants')
+#: (the -Og debug engine, build_ext.py --debug, has no fast path: the
+#: hook's general way decides every run, frame_begin; the checks build,
+#: --checks, has it)
+FAST = COPY and pep669._monitoring._backend_state()['fast_hook']
 RUNS = 4
 
 

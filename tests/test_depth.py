@@ -28,12 +28,13 @@ SRC = os.path.join(ROOT, "src")
 
 
 def _debug_engine():
-    """Whether pep669's engine is a debug build (build_ext.py --debug)."""
+    """Whether pep669's engine is the -Og debug build (build_ext.py
+    --debug; the checks build, --checks, takes a release build's stack)."""
     try:
         from pep669 import _monitoring
     except ImportError:
         return False
-    return hasattr(_monitoring, "_check_invariants")
+    return not _monitoring._backend_state()["fast_hook"]
 
 
 #: depth a plain recursive function reaches in the main thread (8 MiB

@@ -33,10 +33,10 @@ TOOL = 4
 ENGINE = None if pep669.NATIVE else pep669._monitoring
 #: the mechanism of a generator's resumption with nothing to fire before
 #: its end: the release hook's own ("resumed", backend/hook.c.h); the
-#: debug engine (no fast path in its hook, _check_invariants) takes the
-#: frames path ("bare")
+#: -Og debug engine (no fast path in its hook) takes the frames path
+#: ("bare")
 RESUMED = ("bare" if ENGINE is not None and
-           hasattr(ENGINE, "_check_invariants") else "resumed")
+           not ENGINE._backend_state()["fast_hook"] else "resumed")
 
 NAMES = {E.PY_START: "PY_START", E.PY_RESUME: "PY_RESUME",
          E.PY_THROW: "PY_THROW", E.PY_RETURN: "PY_RETURN",

@@ -1,6 +1,6 @@
 """Development build of pep669's extension, in place, without pip.
 
-    python tools/build_ext.py [--asan] [--debug] [--release]
+    python tools/build_ext.py [--asan] [--debug | --checks | --release]
     CC=clang python tools/build_ext.py
 
 Compiles with the running interpreter's own compiler (or $CC) plus
@@ -8,9 +8,12 @@ Compiles with the running interpreter's own compiler (or $CC) plus
 pep669._monitoring on 3.8-3.11, pep669._native on 3.12/3.13, nothing on 3.14+.
 
 Builds: the default (-O2, C asserts on), --release (-O2 -DNDEBUG, as pip
-builds it) and --debug: the engine's own invariant checks live
+builds it), --debug: the engine's own invariant checks live
 (-DPEP669_DEBUG: PEP669_ASSERT of src/pep669/_core/check.h, and
-pep669._monitoring._check_invariants()), C asserts on (-UNDEBUG), -Og.
+pep669._monitoring._check_invariants()), C asserts on (-UNDEBUG), -Og,
+without the hook's fast paths (-DPEP669_PLAIN_HOOK: -Og makes no tail
+calls), and --checks: the same checks in an optimized build (-O2) that
+runs the release code paths (the hook's fast paths included).
 """
 
 import argparse
@@ -26,7 +29,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def debug_flags():
     """The flags of a debug build of the engine (also what
     tools/check_layers.py compiles with)."""
-    return ["-Og", "-DPEP669_DEBUG"]
+    return ["-Og", "-DPEP669_DEBUG", "-DPEP669_PLAIN_HOOK"]
+
+
+def checks_flags():
+    """The flags of the checks build: the debug build's checks, the
+    release build's code paths and optimization."""
+    return ["-O2", "-DPEP669_DEBUG"]
 
 
 def main(argv=None):
@@ -36,12 +45,16 @@ def main(argv=None):
     parser.add_argument("--debug", action="store_true",
                         help="-Og, the engine's invariant checks live "
                         "(-DPEP669_DEBUG) and C asserts on")
+    parser.add_argument("--checks", action="store_true",
+                        help="-O2 and the release code paths, with the "
+                        "engine's invariant checks live (-DPEP669_DEBUG) "
+                        "and C asserts on")
     parser.add_argument("--release", action="store_true",
                         help="asserts off (-DNDEBUG), as pip builds it")
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if args.debug and args.release:
-        parser.error("--debug and --release exclude each other")
+    if args.debug + args.checks + args.release > 1:
+        parser.error("--debug, --checks and --release exclude each other")
 
     sys.path.insert(0, ROOT)
     from setup import INCLUDE_DIRS, extensions
@@ -57,7 +70,8 @@ def main(argv=None):
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
              "-DNDEBUG" if args.release else "-UNDEBUG"]
-    flags += debug_flags() if args.debug else ["-O2"]
+    flags += (debug_flags() if args.debug else
+              checks_flags() if args.checks else ["-O2"])
     if args.asan:
         flags += ["-fsanitize=address", "-fno-omit-frame-pointer"]
     for name, sources in todo:

@@ -212,13 +212,16 @@ def run(cmd, **kw):
 
 
 def compile_objects(interp, sources, include_dirs, outdir, cc):
-    """Objects of the sources, compiled as build_ext.py --debug does."""
+    """Objects of the sources, compiled as build_ext.py --debug does, but
+    with the hook's fast paths (-DPEP669_PLAIN_HOOK left out: their edges
+    count too)."""
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     try:
         from build_ext import debug_flags
     finally:
         sys.path.pop(0)
-    flags = ["-c", "-fPIC", "-g", "-std=gnu11", "-UNDEBUG"] + debug_flags()
+    flags = ["-c", "-fPIC", "-g", "-std=gnu11", "-UNDEBUG"] + [
+        f for f in debug_flags() if f != "-DPEP669_PLAIN_HOOK"]
     incs = ["-I" + d for d in include_dirs] + ["-I" + interp["include"]]
     objects = []
     for source in sources:

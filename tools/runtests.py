@@ -1,7 +1,7 @@
 """Run the pep669 test matrix on every CPython 3.8-3.13 found.
 
     python3 tools/runtests.py [--python 3.11] [--refleak] [--asan]
-                              [--debug-engine] [-v]
+                              [--debug-engine] [--checks-engine] [-v]
 
 For each interpreter, one after the other:
 
@@ -28,11 +28,15 @@ Then, when asked (all on by default when CI=true):
   engine's PEP669_ASSERTs live) in a scratch copy and run the suite on the
   newest 3.11 and the newest 3.8-3.10, checking the registry's invariants
   (``pep669._monitoring._check_invariants``) after every test: one entry
-  each.
+  each;
+- ``--checks-engine``: the same with ``--checks`` (the same checks in an
+  -O2 build that runs the release code paths, the hook's fast paths
+  included, which the -Og debug build leaves out).
 
 The last line of output is always ``N passed, N failed``: N counts the
 unittest tests of every interpreter plus the conformance, refleak and ASan
-entries (and the clang, dist and debug-engine ones).  The exit status is
+entries (and the clang, dist, debug-engine and checks-engine ones).  The
+exit status is
 non-zero if anything failed.
 
 Internally the same file is the in-interpreter worker
@@ -873,20 +877,20 @@ class Matrix(object):
         self.fold_suite(entry, interp, "ASan")
         return entry
 
-    def debug_engine(self, interp):
+    def debug_engine(self, interp, name="debug engine", flag="--debug"):
         """The suite on a debug build of the engine (build_ext.py --debug:
-        PEP669_ASSERT live, -Og), with the registry's sanity check
-        (pep669._monitoring._check_invariants) after every test: one
-        entry."""
-        entry = Entry("debug engine")
+        PEP669_ASSERT live, -Og; or, flag "--checks", the checks build: the
+        same checks, -O2 and the release code paths), with the registry's
+        sanity check (pep669._monitoring._check_invariants) after every
+        test: one entry."""
+        entry = Entry(name)
         self.extras.append(entry)
         if interp is None:
             entry.skipped = "no CPython 3.8-3.11 selected (nothing to build)"
             return entry
-        entry.name = "debug engine (%s)" % interp.label
-        self.say("== debug engine: %s (%s)" % (interp.label,
-                                               interp.executable))
-        logs = self.scratch_suite(interp, entry, "debug", ("--debug",),
+        entry.name = "%s (%s)" % (name, interp.label)
+        self.say("== %s: %s (%s)" % (name, interp.label, interp.executable))
+        logs = self.scratch_suite(interp, entry, flag.lstrip("-"), (flag,),
                                   {"PEP669_CHECK_INVARIANTS": "1"})
         for log_path in logs:
             with open(log_path, errors="replace") as f:
@@ -895,17 +899,16 @@ class Matrix(object):
             if start >= 0:
                 line = log[start:].splitlines()[0]
                 entry.problems.append(
-                    ("debug engine", line, log[max(0, start - 4000):
-                                               start + 2000]))
-        self.fold_suite(entry, interp, "the debug engine")
+                    (name, line, log[max(0, start - 4000):start + 2000]))
+        self.fold_suite(entry, interp, "the " + name)
         return entry
 
-    def debug_engine_interpreters(self, interpreters):
-        """The interpreters of the debug-engine runs: those given, else the
-        newest 3.11 and the newest 3.8-3.10 tested (the two backend
-        families of the engine)."""
-        if self.args.debug_engine_python:
-            found = [probe(cmd) for cmd in self.args.debug_engine_python]
+    def debug_engine_interpreters(self, interpreters, given=None):
+        """The interpreters of the debug-engine (and checks-engine) runs:
+        those given, else the newest 3.11 and the newest 3.8-3.10 tested
+        (the two backend families of the engine)."""
+        if given:
+            found = [probe(cmd) for cmd in given]
             return [i if i is not None and i.backport else None
                     for i in found]
         chosen = []
@@ -1008,8 +1011,15 @@ class Matrix(object):
                 entry = self.asan(interp)
                 self.report_failures(entry.name, entry)
         if self.args.debug_engine:
-            for interp in self.debug_engine_interpreters(interpreters):
+            for interp in self.debug_engine_interpreters(
+                    interpreters, self.args.debug_engine_python):
                 entry = self.debug_engine(interp)
+                self.report_failures(entry.name, entry)
+        if self.args.checks_engine:
+            for interp in self.debug_engine_interpreters(
+                    interpreters, self.args.checks_engine_python):
+                entry = self.debug_engine(interp, "checks engine",
+                                          "--checks")
                 self.report_failures(entry.name, entry)
         return self.summary(missing)
 
@@ -1120,6 +1130,19 @@ def main(argv=None):
                         action="store_false")
     parser.add_argument("--debug-engine-python", metavar="CMD",
                         action="append", help="interpreter for a debug-"
+                        "engine run, repeatable (default: the newest 3.11 "
+                        "and the newest 3.8-3.10 tested)")
+    parser.add_argument("--checks-engine", dest="checks_engine",
+                        action="store_true", default=ci,
+                        help="run the suite once on the checks build of the "
+                        "engine (build_ext.py --checks: -O2, the release "
+                        "code paths, invariant checks live) for the newest "
+                        "3.11 and the newest 3.8-3.10 (default on when "
+                        "CI=true)")
+    parser.add_argument("--no-checks-engine", dest="checks_engine",
+                        action="store_false")
+    parser.add_argument("--checks-engine-python", metavar="CMD",
+                        action="append", help="interpreter for a checks-"
                         "engine run, repeatable (default: the newest 3.11 "
                         "and the newest 3.8-3.10 tested)")
     parser.add_argument("--no-conformance", action="store_true",

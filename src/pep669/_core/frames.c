@@ -409,11 +409,13 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     }
     uint32_t code_events = events;
 #ifdef PEP669_DEBUG
-    /* (no fast path in the debug build: its idle cache checked, and kept
-     * as the hook keeps it) */
+    /* (the idle cache checked; without the hook's fast path, -Og, kept as
+     * the hook keeps it) */
     PEP669_ASSERT(!(cd != NULL && cd->version == pep669_registry.version &&
                     cd->idle) || pep669_frame_idle_slow(co, cd) == 1);
+#  if !PEP669_FAST_HOOK
     (void)pep669_frame_idle(co, cd);
+#  endif
 #endif
     if (pep669_thread.record_top != NULL &&
         pep669_thread.record_top->engaged && !throwflag) {
@@ -760,10 +762,15 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
                                       : pep669_registry.active_union;
     /* (done-masked, as frame_begin's: line-level events here are all
      * done, the fast path found, and the block's cached events are what
-     * code_events gives, cached_events in trampoline.c) */
+     * code_events gives, cached_events in trampoline.c; and as there, no
+     * call events in code without a call, which pep669_frame_idle let
+     * through: frames_fire takes none of PEP669_TRACED_EVENTS) */
     uint32_t events = cd != NULL && (code_events & PEP669_LINE_LEVEL_EVENTS)
                           ? code_events & ~cd->done
                           : code_events;
+    if (cd != NULL && cd->calls_none) {
+        events &= ~PEP669_CALL_EVENTS;
+    }
     PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
     int offset, fresh;
     int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
@@ -851,7 +858,7 @@ PyObject *
 pep669_frame_eval(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                   PyCodeObject *co, Pep669CodeData *cd)
 {
-    /* (a bare run's start is the release hook's, eval_hook_busy, before
-     * it comes here; the debug build's hook gives no code data) */
+    /* (a bare run's start is the fast hook's, eval_hook_busy, before it
+     * comes here; the -Og debug build's hook gives no code data) */
     return frame_eval_run(ts, frame, throwflag, co, cd);
 }

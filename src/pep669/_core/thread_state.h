@@ -81,7 +81,7 @@ typedef struct Pep669ThreadState {
     unsigned long flags_puts;
     int exc_flags_eager;
 #ifdef PEP669_DEBUG
-    /* (checks) pep669_trace_show/unshow brackets under way, and the
+    /* (checks) pep669_trace_callbacks_begin/end brackets under way, the
      * innermost record at the start of each of the first few. */
     int shown_depth;
     Pep669Record *shown_top[8];

@@ -363,12 +363,6 @@ pep669_trace_show(PyThreadState *ts)
 {
     int shown = 0;
     Pep669Record *top = pep669_thread.record_top;
-    PEP669_DEBUG_ONLY({
-        int depth = pep669_thread.shown_depth++;
-        if (depth < 8) {
-            pep669_thread.shown_top[depth] = top;
-        }
-    })
     if (top != NULL && top->engaged) {
         if (top->legacy_lines == top->cur_lines &&
             top->legacy_opcodes == top->cur_opcodes) {
@@ -393,13 +387,6 @@ void
 pep669_trace_unshow(PyThreadState *ts, int shown)
 {
     Pep669Record *top = pep669_thread.record_top;
-    /* (show and unshow pair, around callbacks that leave the thread's
-     * records as they found them) */
-    PEP669_DEBUG_ONLY({
-        int depth = --pep669_thread.shown_depth;
-        PEP669_ASSERT(depth >= 0);
-        PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] == top);
-    })
     if ((shown & 4) && top != NULL && top->engaged) {
         PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
         int lines, opcodes;
@@ -870,16 +857,19 @@ pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
     saved[0] = pep669_thread.what_event;
     pep669_thread.what_event = event;
-#ifndef PEP669_DEBUG
     Pep669Record *top = pep669_thread.record_top;
-    if ((top == NULL || !top->engaged) && !pep669_thread.unhooked.engaged) {
-        /* (no frame shows pep669's filters: pep669_trace_show would find
-         * nothing; its debug build's bookkeeping pairs every call) */
-        saved[1] = 0;
-    }
-    else
-#endif
-    saved[1] = pep669_trace_show(ts);
+    PEP669_DEBUG_ONLY({
+        int depth = pep669_thread.shown_depth++;
+        if (depth < 8) {
+            pep669_thread.shown_top[depth] = top;
+        }
+    })
+    /* (where no frame shows pep669's filters, pep669_trace_show would find
+     * nothing) */
+    saved[1] = (top == NULL || !top->engaged) &&
+                       !pep669_thread.unhooked.engaged
+                   ? 0
+                   : pep669_trace_show(ts);
 #if PY_VERSION_HEX < 0x030A0000
     pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
 #endif
@@ -892,9 +882,16 @@ pep669_trace_callbacks_end(PyThreadState *ts, const int *saved)
      * put back the event this loop set. */
     PEP669_ASSERT(pep669_thread.what_event >= 0 &&
                   pep669_thread.what_event < PEP669_EVENT_COUNT);
-#ifndef PEP669_DEBUG
-    if (saved[1] != 0)
-#endif
-    pep669_trace_unshow(ts, saved[1]);
+    /* (begin and end pair, around callbacks that leave the thread's
+     * records as they found them) */
+    PEP669_DEBUG_ONLY({
+        int depth = --pep669_thread.shown_depth;
+        PEP669_ASSERT(depth >= 0);
+        PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] ==
+                                        pep669_thread.record_top);
+    })
+    if (saved[1] != 0) {
+        pep669_trace_unshow(ts, saved[1]);
+    }
     pep669_thread.what_event = saved[0];
 }

@@ -197,7 +197,7 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
 static PEP669_NOINLINE PyObject *eval_hook_switch(
     PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag);
 
-#ifndef PEP669_DEBUG
+#if PEP669_FAST_HOOK
 /* The hook past its fast path (out of line, so that the fast path keeps
  * the fewest registers): a bare run's start (pep669_frame_eval's first
  * test, here), a quiet run on a call clone, else pep669_frame_eval. */
@@ -220,7 +220,7 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
 }
 #endif
 
-#ifndef PEP669_DEBUG
+#if PEP669_FAST_HOOK
 /* A generator's resumption (PEP669_HOOK_RESUMED) of code that wants of
  * the hook only frame events: where nothing can fire before the run's
  * end (pep669_frames_resume_quiet) and the thread has no trampoline, the
@@ -292,7 +292,7 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-#ifndef PEP669_DEBUG
+#if PEP669_FAST_HOOK
     PyCodeObject *co;
     Pep669CodeData *cd;
     int pass = hook_pass(ts, frame, &co, &cd);
@@ -308,9 +308,9 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     }
     return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
-    /* (The debug build, -Og, makes no tail calls: the fast path's locals
+    /* (The -Og debug build makes no tail calls: the fast path's locals
      * would grow the hook's C frame under every frame.  frame_begin
-     * decides alone, its assertions live.) */
+     * decides alone, its assertions live; check.h, PEP669_FAST_HOOK.) */
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
                              NULL);
 #endif
