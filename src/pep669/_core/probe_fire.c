@@ -130,6 +130,32 @@ locals_sync(Pep669Frame *frame, const Pep669LocalsMark *mark)
     }
 }
 
+/* A probe's LINE at `loc` for `tools`: the line's object, the record's
+ * last line, the callbacks run with the probe as the line's origin (what
+ * f_lineno's setter reads: a move is pending, rec->pending).  0, or -1
+ * with an exception (the line object's MemoryError, with no callback
+ * run and nothing pending: only these callbacks set rec->pending; or a
+ * callback's). */
+static int
+fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
+                int loc, uint8_t tools)
+{
+    int line = line_of(co, loc);
+    /* owned */
+    PyObject *line_obj = PyLong_FromLong(line);
+    if (line_obj == NULL) {
+        return -1;
+    }
+    rec->last_line = line;
+    int origin = pep669_thread.line_origin;
+    pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
+    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
+                                line_obj);
+    pep669_thread.line_origin = origin;
+    Py_DECREF(line_obj);
+    return err;
+}
+
 /* The callbacks of a line probe's site: the edge's branch events, the
  * jump's JUMP, the location's LINE.  -1 with an exception. */
 static int
@@ -161,27 +187,12 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     uint8_t tools = line_here ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
                               : 0;
-    if (tools != 0) {
-        int line = line_of(co, loc);
-        /* owned */
-        PyObject *line_obj = PyLong_FromLong(line);
-        if (line_obj == NULL) {
-            return -1;
+    if (tools != 0 && fire_probe_line(ts, rec, co, loc, tools) < 0) {
+        if (rec->pending) {
+            rec->pending = 0;
+            pep669_backend_frame_set_lasti(frame, loc);
         }
-        rec->last_line = line;
-        int origin = pep669_thread.line_origin;
-        pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
-        int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
-                                    line_obj);
-        pep669_thread.line_origin = origin;
-        Py_DECREF(line_obj);
-        if (err < 0) {
-            if (rec->pending) {
-                rec->pending = 0;
-                pep669_backend_frame_set_lasti(frame, loc);
-            }
-            return -1;
-        }
+        return -1;
     }
     return 0;
 }
@@ -211,21 +222,9 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     if (tools == 0) {
         return 1;
     }
-    int line = line_of(co, src);
-    /* owned */
-    PyObject *line_obj = PyLong_FromLong(line);
-    if (line_obj == NULL) {
-        return -1;
-    }
-    rec->last_line = line;
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
-    int origin = pep669_thread.line_origin;
-    pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, src,
-                                line_obj);
-    pep669_thread.line_origin = origin;
-    Py_DECREF(line_obj);
+    int err = fire_probe_line(ts, rec, co, src, tools);
     locals_sync(frame, &mark);
     if (err < 0) {
         rec->pending = 0;
