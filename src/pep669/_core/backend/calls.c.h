@@ -98,6 +98,55 @@ read_method_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,
     return 1;
 }
 
+/* CALL_FUNCTION_EX's messages for arguments it cannot unpack (3.9+:
+ * check_args_iterable and format_kwargs_error). */
+static void
+ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
+                const char *kind)
+{
+#if PY_VERSION_HEX < 0x03090000
+    PyErr_Format(PyExc_TypeError,
+                 "%.200s%.200s argument after %s must be %s, not %.200s",
+                 PyEval_GetFuncName(func), PyEval_GetFuncDesc(func), what,
+                 kind, Py_TYPE(arg)->tp_name);
+#else
+    PyErr_Clear();
+    PyObject *name = _PyObject_FunctionStr(func);
+    if (name != NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "%U argument after %s must be %s, not %.200s", name,
+                     what, kind, Py_TYPE(arg)->tp_name);
+        Py_DECREF(name);
+    }
+#endif
+}
+
+/* A CALL_FUNCTION_EX made at a call site (a call probe's): `func` called
+ * with the arguments in the stack slots (`kwargs_slot` NULL: none),
+ * unpacked as the instruction does (the CALL event's reading did it
+ * already, if there was one), with its messages for what it refuses.  A
+ * new reference, or NULL with an exception. */
+static PyObject *
+ex_call(PyObject *func, PyObject **args_slot, PyObject **kwargs_slot)
+{
+    PyObject *arg0;
+    int ok = ex_prepare(args_slot, kwargs_slot, &arg0);
+    if (ok < 0) {
+        return NULL;
+    }
+    if (ok == 0) {
+        if (kwargs_slot != NULL && !PyDict_CheckExact(*kwargs_slot)) {
+            ex_unpack_error(func, *kwargs_slot, "**", "a mapping");
+        }
+        else {
+            ex_unpack_error(func, *args_slot, "*", "an iterable");
+        }
+        return NULL;
+    }
+    return PyObject_Call(func, *args_slot,
+                         kwargs_slot != NULL ? *kwargs_slot : NULL);
+}
+
 /* CALL_FUNCTION_EX with flags n: (callable, args[, kwargs]). */
 static int
 read_ex_call(PyObject **sp, int n, PyObject **callable, PyObject **arg0,

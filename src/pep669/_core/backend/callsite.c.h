@@ -128,28 +128,6 @@ pep669_backend_call_site_top(Pep669Frame *Py_UNUSED(frame),
     return NULL;
 }
 
-/* CALL_FUNCTION_EX's messages for arguments it cannot unpack. */
-static void
-ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
-                const char *kind)
-{
-#if PY_VERSION_HEX < 0x03090000
-    PyErr_Format(PyExc_TypeError,
-                 "%.200s%.200s argument after %s must be %s, not %.200s",
-                 PyEval_GetFuncName(func), PyEval_GetFuncDesc(func), what,
-                 kind, Py_TYPE(arg)->tp_name);
-#else
-    PyErr_Clear();
-    PyObject *name = _PyObject_FunctionStr(func);
-    if (name != NULL) {
-        PyErr_Format(PyExc_TypeError,
-                     "%U argument after %s must be %s, not %.200s", name,
-                     what, kind, Py_TYPE(arg)->tp_name);
-        Py_DECREF(name);
-    }
-#endif
-}
-
 PyObject *
 pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
 {
@@ -190,25 +168,8 @@ pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
     }
 #endif
     default: {
-        /* CALL_FUNCTION_EX: (callable, args[, kwargs]), unpacked as the
-         * instruction does (the CALL event's reading did it already, if
-         * there was one), with its messages for what it refuses. */
-        PyObject *func = base[0], *arg0;
-        PyObject **kwargs = (oparg & 1) ? &base[2] : NULL;
-        int ok = ex_prepare(&base[1], kwargs, &arg0);
-        if (ok < 0) {
-            return NULL;
-        }
-        if (ok == 0) {
-            if (kwargs != NULL && !PyDict_CheckExact(*kwargs)) {
-                ex_unpack_error(func, *kwargs, "**", "a mapping");
-            }
-            else {
-                ex_unpack_error(func, base[1], "*", "an iterable");
-            }
-            return NULL;
-        }
-        return PyObject_Call(func, base[1], (oparg & 1) ? base[2] : NULL);
+        /* CALL_FUNCTION_EX: (callable, args[, kwargs]) */
+        return ex_call(base[0], &base[1], (oparg & 1) ? &base[2] : NULL);
     }
     }
 }

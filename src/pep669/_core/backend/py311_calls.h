@@ -220,46 +220,14 @@ pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
     return read_method_call(top, site->oparg, callable, arg0, inlined);
 }
 
-/* CALL_FUNCTION_EX's messages for arguments it cannot unpack (3.11's
- * check_args_iterable and format_kwargs_error). */
-static void
-p11_ex_unpack_error(PyObject *func, PyObject *arg, const char *what,
-                    const char *kind)
-{
-    PyErr_Clear();
-    PyObject *name = _PyObject_FunctionStr(func);
-    if (name != NULL) {
-        PyErr_Format(PyExc_TypeError,
-                     "%U argument after %s must be %s, not %.200s", name,
-                     what, kind, Py_TYPE(arg)->tp_name);
-        Py_DECREF(name);
-    }
-}
-
 PyObject *
 pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
 {
     PyObject **base = top - site->items;
     if (site->op == CALL_FUNCTION_EX) {
-        /* (NULL, callable, args[, kwargs]), unpacked as the instruction
-         * does (the CALL event's reading did it already, if there was
-         * one) */
-        PyObject *func = base[1], *arg0;
-        PyObject **kwargs = (site->oparg & 1) ? &base[3] : NULL;
-        int ok = ex_prepare(&base[2], kwargs, &arg0);
-        if (ok < 0) {
-            return NULL;
-        }
-        if (ok == 0) {
-            if (kwargs != NULL && !PyDict_CheckExact(*kwargs)) {
-                p11_ex_unpack_error(func, *kwargs, "**", "a mapping");
-            }
-            else {
-                p11_ex_unpack_error(func, base[2], "*", "an iterable");
-            }
-            return NULL;
-        }
-        return PyObject_Call(func, base[2], kwargs != NULL ? *kwargs : NULL);
+        /* (NULL, callable, args[, kwargs]) */
+        return ex_call(base[1], &base[2],
+                       (site->oparg & 1) ? &base[3] : NULL);
     }
     /* (method, self, args...) or (NULL, callable, args...); a bound
      * method in the callable's place is called as it is (its vectorcall
