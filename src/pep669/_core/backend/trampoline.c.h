@@ -539,13 +539,19 @@ pep669_backend_legacy_entry(PyThreadState *ts, Pep669Link *link)
     return legacy_exc_kept(err, type, value, tb) < 0 ? -1 : 1;
 }
 
-/* What the interpreter's C_TRACE reports for `callable`: a builtin, or a
- * method descriptor bound to its first argument (`arg0`; none, or not a
- * builtin: *func NULL, no report); -1 with the binding's exception. */
+/* What the interpreter's C_TRACE reports for `callable` to the thread's
+ * profiler: a builtin, or a method descriptor bound to its first argument
+ * (`arg0`).  1 and *func (owned); 0 with *func NULL where it reports
+ * nothing (no profiler; no first argument, or not a builtin); -1 with the
+ * binding's exception. */
 static int
-legacy_c_function(PyObject *callable, PyObject *arg0, PyObject **func)
+legacy_c_function(PyThreadState *ts, PyObject *callable, PyObject *arg0,
+                  PyObject **func)
 {
     *func = NULL;
+    if (ts->c_profilefunc == NULL) {
+        return 0;
+    }
     if (PyCFunction_Check(callable)) {
         *func = Py_NewRef(callable);
     }
@@ -556,7 +562,7 @@ legacy_c_function(PyObject *callable, PyObject *arg0, PyObject **func)
             return -1;
         }
     }
-    return 0;
+    return *func != NULL;
 }
 
 /* The profiler's `what` (a C event) for `func` in `f`, as the
@@ -581,15 +587,10 @@ int
 pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
                              PyObject *callable, PyObject *arg0)
 {
-    if (ts->c_profilefunc == NULL) {
-        return 0;
-    }
     PyObject *func;
-    if (legacy_c_function(callable, arg0, &func) < 0) {
-        return -1;
-    }
-    if (func == NULL) {
-        return 0;
+    int got = legacy_c_function(ts, callable, arg0, &func);
+    if (got <= 0) {
+        return got;
     }
     int err = legacy_c_event(ts, f, PyTrace_C_CALL, func);
     /* The interpreter's own 'c_call' of this call reports the same
@@ -618,15 +619,10 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
                             PyObject *callable, PyObject *arg0, int raised)
 {
     legacy_drop_cancel(ts);
-    if (!raised || ts->c_profilefunc == NULL) {
-        return 0;
-    }
-    PyObject *func;
-    if (legacy_c_function(callable, arg0, &func) < 0) {
-        return -1;
-    }
-    if (func == NULL) {
-        return 0;
+    PyObject *func = NULL;
+    int got = raised ? legacy_c_function(ts, callable, arg0, &func) : 0;
+    if (got <= 0) {
+        return got;
     }
     /* (the call's exception stays: call_trace_protected) */
     PyObject *type, *value, *tb;
