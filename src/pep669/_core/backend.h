@@ -642,6 +642,22 @@ int pep669_backend_clone_for_run(void);
 /* The code object a clone stands for (a frame running it shows it as its
  * f_code: the API takes it for its original), or `co` itself. */
 PyCodeObject *pep669_backend_own_code(PyCodeObject *co);
+/* What frame.f_code's getter gives (`co`: owned, or NULL with an
+ * exception), a clone made the code it stands for (the backends' wrapped
+ * getters). */
+static inline PyObject *
+pep669_backend_own_code_ref(PyObject *co)
+{
+    if (co != NULL && PyCode_Check(co)) {
+        PyCodeObject *own = pep669_backend_own_code((PyCodeObject *)co);
+        if ((PyObject *)own != co) {
+            Py_INCREF(own);
+            Py_DECREF(co);
+            return (PyObject *)own;
+        }
+    }
+    return co;
+}
 /* Whether the evaluator has read the frame's code before it reports the
  * run's 'call' event (3.10), so that the original can be put back there;
  * else (3.8/3.9) only at the first event after it. */

@@ -86,16 +86,8 @@ frame_code_get(PyObject *self, void *closure)
             0) {
         return NULL;
     }
-    PyObject *co = PyMember_GetOne((const char *)self, code_member);
-    if (co != NULL && PyCode_Check(co)) {
-        PyCodeObject *own = pep669_backend_own_code((PyCodeObject *)co);
-        if ((PyObject *)own != co) {
-            Py_INCREF(own);
-            Py_DECREF(co);
-            return (PyObject *)own;
-        }
-    }
-    return co;
+    return pep669_backend_own_code_ref(
+        PyMember_GetOne((const char *)self, code_member));
 }
 
 static int

@@ -91,16 +91,7 @@ static getter p11_code_getter = NULL;
 static PyObject *
 p11_frame_code(PyObject *self, void *closure)
 {
-    PyObject *co = p11_code_getter(self, closure);
-    if (co != NULL && PyCode_Check(co)) {
-        PyCodeObject *own = p11_original((PyCodeObject *)co);
-        if ((PyObject *)own != co) {
-            Py_INCREF(own);
-            Py_DECREF(co);
-            return (PyObject *)own;
-        }
-    }
-    return co;
+    return pep669_backend_own_code_ref(p11_code_getter(self, closure));
 }
 
 static int
