@@ -200,14 +200,14 @@ class StateTest(LayoutTestCase):
     @unittest.skipIf(PY < (3, 10) or PY >= (3, 11),
                      "3.8/3.9: a jump back to a loop head cannot reach its "
                      "stub past 255 bytes; 3.11: past 255 units "
-                     "(docs/differences.md: the first call runs traced)")
+                     "(docs/differences.md, line probes' limits)")
     def test_summarize_coverage(self):
         self.check_summarize(events.LINE)
 
     @unittest.skipIf(PY < (3, 10) or PY >= (3, 11),
                      "3.8/3.9: a jump back to a loop head cannot reach its "
                      "stub past 255 bytes; 3.11: past 255 units "
-                     "(docs/differences.md: the first call runs traced)")
+                     "(docs/differences.md, line probes' limits)")
     def test_summarize_branch_coverage(self):
         self.check_summarize(BRANCH_COVERAGE)
 

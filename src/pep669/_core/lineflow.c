@@ -579,7 +579,7 @@ mark_line_starts(Flow *f)
 {
     const uint8_t *node = f->node, *edge = f->edge;
     const int *next = f->next, *target = f->target;
-    int first = f->first;
+    int first = f->first, unknown = f->unknown;
     uint8_t *start = f->start, *mixed = f->mixed, *reach = f->flow;
     uint8_t reached = 0, arrivals = 0;
     Py_ssize_t nunits = f->nunits;
@@ -592,9 +592,8 @@ mark_line_starts(Flow *f)
         }
         reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
         reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
-        if (!(flags & (NODE_REACHED | NODE_HANDLER_REACHED))) {
-            /* (it never runs: no arrival from it) */
-            continue;
+        if (!(flags & (NODE_REACHED | NODE_HANDLER_REACHED)) && !unknown) {
+            continue;  /* (it never runs: no arrival from it) */
         }
         uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
         int is_mixed = mixed[u] & MIXED;
