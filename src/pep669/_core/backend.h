@@ -516,8 +516,10 @@ typedef struct {
      * what the site stands for at loc (the jump's one successor), instead
      * of a site at src (src -1) on the same bytes (0: not). */
     int own;
-    /* (own sites) 0, or 1 + the branch (bsrc's kind) whose edge arrives
-     * at the jump (src): its events fire before the jump's LINE. */
+    /* (own sites, and sites on an unconditional jump carrying the LINE
+     * of its destination) 0, or 1 + the branch (bsrc's kind) whose edge
+     * arrives at the jump (src): its events fire first (before the
+     * jump's own LINE). */
     int obranch;
     /* (3.11 call sites) the stack's depth at the call, its items
      * included; the names of its keyword arguments (KW_NAMES' constant,

@@ -443,15 +443,44 @@ spread_mixed(Flow *f)
 
 #undef SET_MIXED
 
+/* NODE_HANDLER_REACHED from the handler at unit `h`, over what
+ * NODE_REACHED does not mark (every edge, a handler's included). */
+static void
+hand_reach(uint8_t *node, int h, const int *next, const int *target,
+           int *stack)
+{
+    int nstack = (node[h] & (NODE | NODE_REACHED | NODE_HANDLER_REACHED)) ==
+                 NODE;
+    node[h] |= nstack ? NODE_HANDLER_REACHED : 0;
+    stack[0] = h;
+    while (nstack > 0) {
+        int u = stack[--nstack], succ[2] = {next[u], target[u]};
+        for (int e = 0; e < 2; e++) {
+            int to = succ[e] >> 1;
+            if (succ[e] >= 0 &&
+                (node[to] & (NODE | NODE_REACHED | NODE_HANDLER_REACHED)) ==
+                    NODE) {
+                node[to] |= NODE_HANDLER_REACHED;
+                stack[nstack++] = to;
+            }
+        }
+    }
+}
+
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
  * exception (pass 4 keeps it per unit in f->flow; cd->unit_flow, where it
- * is kept packed at the end, is made here).  -1 without memory. */
+ * is kept packed at the end, is made here), then NODE_HANDLER_REACHED,
+ * what the rest of the code the handlers reach (those of the reached
+ * code's SETUP_* instructions, the backend's).  -1 without memory. */
 static int
 mark_reached(Flow *f)
 {
     Pep669CodeData *cd = f->cd;
     const int *next = f->next, *target = f->target;
     int *stack = f->stack, nstack = 0, first = f->first;
+    /* (the handlers the reached code sets up, at the stack's other end:
+     * a node pushes one jump target or names one handler) */
+    int nseeds = 0, top = (int)f->nunits;
     uint8_t *node = f->node;
     if (first < f->end && (node[first >> 1] & NODE)) {
         node[first >> 1] |= NODE_REACHED;
@@ -470,6 +499,10 @@ mark_reached(Flow *f)
                 node[to >> 1] |= NODE_REACHED;
                 stack[nstack++] = to >> 1;
             }
+            else if (to >= 0 && (flags & NODE_HANDLER)) {
+                PEP669_ASSERT(top - nseeds > nstack);
+                stack[top - nseeds++] = to >> 1;
+            }
             to = next[u];
             if (to < 0 || (node[to >> 1] & (NODE | NODE_REACHED)) != NODE) {
                 break;
@@ -477,6 +510,15 @@ mark_reached(Flow *f)
             node[to >> 1] |= NODE_REACHED;
             u = to >> 1;
         }
+    }
+    for (int i = 0; i < f->nhandlers; i++) {
+        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
+            hand_reach(node, f->handlers[i] >> 1, next, target, stack);
+        }
+    }
+    while (nseeds > 0) {
+        /* (its walk stays below the seeds left: it pushes other nodes) */
+        hand_reach(node, stack[top - --nseeds], next, target, stack);
     }
     if (cd->unit_flow == NULL) {
         cd->unit_flow = PyMem_RawMalloc(PEP669_UNIT_FLOW_BYTES(f->nunits));
@@ -537,7 +579,7 @@ mark_line_starts(Flow *f)
 {
     const uint8_t *node = f->node, *edge = f->edge;
     const int *next = f->next, *target = f->target;
-    int first = f->first;
+    int first = f->first, unknown = f->unknown;
     uint8_t *start = f->start, *mixed = f->mixed, *reach = f->flow;
     uint8_t reached = 0, arrivals = 0;
     Py_ssize_t nunits = f->nunits;
@@ -550,6 +592,9 @@ mark_line_starts(Flow *f)
         }
         reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
         reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+        if (!(flags & (NODE_REACHED | NODE_HANDLER_REACHED)) && !unknown) {
+            continue;  /* (it never runs: no arrival from it) */
+        }
         uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
         int is_mixed = mixed[u] & MIXED;
         int to = next[u];

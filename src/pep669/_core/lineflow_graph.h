@@ -16,6 +16,10 @@
  * instruction: the unit map's PEP669_UNIT_QUIET_BACK, which edge_bits
  * reads here, so that pass 1 needs no unit map) */
 #define NODE_QUIET_BACK 32
+/* reachable only through an exception handler (pass 3): an instruction
+ * neither this nor NODE_REACHED marks never runs (3.8-3.10's dead jump
+ * after a `continue`'s), and its edges count for nothing */
+#define NODE_HANDLER_REACHED 64
 
 /* Per unit, in Flow.mixed: the frame may arrive there without a line
  * event, having reported a line other than the instruction's last. */

@@ -531,9 +531,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             }
             Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
             if (site == NULL && srcs[e] < 0) {
-                /* (the destination a jump with its own site) */
+                /* (the destination a jump with a site: site->obranch) */
                 Pep669Site *own = find_site(cl->sites, k, -1, dests[e]);
-                if (own != NULL && own->own) {
+                if (own != NULL && site_takes_arrival(co, own)) {
                     if (own->obranch) {
                         goto fail;
                     }
@@ -596,10 +596,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         site->jump = 1;
     }
     n = k;
-    if (n == 0) {
+    if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
         goto fail;
     }
-    sites_jumps_first(cl->sites, n);
     if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }

@@ -198,8 +198,8 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
 }
 
 /* A site's own LINE (site->own: the jump at site->src is a LINE location
- * too), and before it the edge of the branch arriving there (obranch),
- * before the rest: the callbacks see the frame at the jump.  1: go
+ * too), and before it the edge of the branch arriving there (obranch, on
+ * any site on an unconditional jump), before the rest: the callbacks see the frame at the jump.  1: go
  * on to the rest; 0: a callback moved the frame (traced from here on,
  * the move made at its next trace event); -1 with an exception (raised
  * at the jump). */
@@ -218,7 +218,8 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         /* (the branch's callbacks changed the events) */
         pep669_code_data_refresh(cd);
     }
-    uint8_t tools = pep669_fire_tools(cd, PEP669_EV_LINE, src);
+    uint8_t tools = site->own ? pep669_fire_tools(cd, PEP669_EV_LINE, src)
+                              : 0;
     if (tools == 0) {
         return 1;
     }
@@ -294,7 +295,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         pep669_backend_frame_resync(frame, loc);
         return 0;
     }
-    if (site->own) {
+    if (site->own || site->obranch) {
         int r = fire_own_line(ts, rec, frame, cl, cd, co, site);
         if (r <= 0) {
             return r;
@@ -758,7 +759,7 @@ probe_bool_slow(Pep669Probe *probe)
     pep669_backend_frame_set_lasti(frame, site->loc);
     int err = fire_line_probe(ts, frame, cl, site);
     /* (an own site's error at its jump's LINE: raised at the jump) */
-    int at = err < 0 && site->own &&
+    int at = err < 0 && (site->own || site->obranch) &&
                      pep669_backend_frame_lasti(frame) == site->src
                  ? site->src
                  : site->loc;

@@ -1,7 +1,7 @@
 /* The flow walks behind the placement of a branch's fall-through edge
  * (make_clone, probe.c): whether an edge always arrives first at its
  * destination (only_through), and where a guard stands (straight_runs);
- * and the order of a clone's sites (sites_jumps_first).
+ * and the order of a clone's sites (sites_order).
  * Version-independent: the bytecode is read through the backend. */
 #include "probe_walks.h"
 
@@ -120,15 +120,49 @@ straight_runs(PyCodeObject *co, Pep669CodeData *cd, uint8_t *entered)
     return run;
 }
 
-PEP669_INTERNAL void
-sites_jumps_first(Pep669Site *sites, int n)
+PEP669_INTERNAL int
+site_takes_arrival(PyCodeObject *co, const Pep669Site *site)
 {
-    for (int i = 0, j = 0; i < n; i++) {
-        if (sites[i].src >= 0) {
-            Pep669Site moved = sites[i];
-            memmove(&sites[j + 1], &sites[j],
-                    sizeof(Pep669Site) * (size_t)(i - j));
-            sites[j++] = moved;
+    int next, target;
+    return site->line && site->bsrc < 0 && !site->guard &&
+           (site->own ||
+            (pep669_backend_flow(co, site->src, &next, &target) >= 0 &&
+             next < 0 &&
+             pep669_backend_exc_handler_at(co, site->src) ==
+                 pep669_backend_exc_handler_at(co, site->loc)));
+}
+
+PEP669_INTERNAL int
+sites_order(Pep669Site *sites, int n, uint8_t *busy, const uint8_t *preds,
+            Py_ssize_t nunits)
+{
+    Pep669Site *tmp = PyMem_RawMalloc(sizeof(Pep669Site) * ((size_t)n + 1));
+    if (tmp == NULL) {
+        return -1;
+    }
+    /* (busy: the units where a site's patch starts, and those a jump
+     * enters, where the ways to them are counted) */
+    memset(busy, 0, (size_t)nunits + 1);
+    for (Py_ssize_t u = 0; preds != NULL && u < nunits; u++) {
+        busy[u] = preds[u] >= 2;
+    }
+    for (int i = 0; i < n; i++) {
+        busy[(sites[i].src >= 0 ? sites[i].src : sites[i].loc) >> 1] = 1;
+    }
+    /* (a stable partition in three groups: one pass per group) */
+    int k = 0;
+    for (int group = 0; group < 3; group++) {
+        for (int i = 0; i < n; i++) {
+            Py_ssize_t after = (sites[i].loc >> 1) + 1;
+            int g = sites[i].src >= 0 ? 0
+                    : after < nunits && busy[after] ? 1
+                                                     : 2;
+            if (g == group) {
+                tmp[k++] = sites[i];
+            }
         }
     }
+    memcpy(sites, tmp, sizeof(Pep669Site) * (size_t)n);
+    PyMem_RawFree(tmp);
+    return 0;
 }

@@ -16,9 +16,22 @@ PEP669_INTERNAL int only_through(PyCodeObject *co, Pep669CodeData *cd,
  * leads to it (PyMem_Raw; NULL without memory or lines). */
 PEP669_INTERNAL int *straight_runs(PyCodeObject *co, Pep669CodeData *cd,
                                    uint8_t *entered);
-/* Sites on jumps (src >= 0) moved first, the others after them, each in
- * their order: their stubs come first, nearest the code (a jump reaches
- * its stub with its own bytes; a location site can take a prefix). */
-PEP669_INTERNAL void sites_jumps_first(Pep669Site *sites, int n);
+/* The sites in the order their stubs are laid out after the code, each
+ * group in its own order: those on jumps (src >= 0) first, nearest the
+ * code (a jump reaches its stub with its own bytes), then the location
+ * sites whose jump must fit in their own unit (the unit after theirs is
+ * another site's, or a jump enters it: `preds`, per unit, the ways to it,
+ * 2 for more, or NULL), then the rest (a location site can take a prefix
+ * in the unit after it).  A linear pass per group through a temporary
+ * array; `busy`: scratch of nunits + 1.  -1 without memory (no
+ * exception). */
+PEP669_INTERNAL int sites_order(Pep669Site *sites, int n, uint8_t *busy,
+                                const uint8_t *preds, Py_ssize_t nunits);
+/* Whether the site on an unconditional jump (src) can fire the events of
+ * a branch edge arriving at that jump before its own (obranch): its own
+ * LINE location's site, or one carrying its destination's LINE (with the
+ * same handler there). */
+PEP669_INTERNAL int site_takes_arrival(PyCodeObject *co,
+                                       const Pep669Site *site);
 
 #endif
