@@ -172,15 +172,17 @@ typedef struct {
     int mixed_arrivals; /* pass 4 saw an ARRIVAL_MIXED */
     int nhandlers;
     int nstack;         /* entries of `stack` */
-    int njumps;         /* entries of `jumps` */
+    int njumps;         /* entries of `jumps` (of both kinds) */
     int *handlers;      /* handlers that are no flow target (backend) */
     int *next;          /* per NODE: offset of the next instruction, or -1
                          * (after pass 4: the handler-only locations) */
     int *target;        /* per NODE: offset of its jump target, or -1 */
     int *stack;         /* work list of units (after pass 3: the
                          * flow-reached locations) */
-    int *jumps;         /* the NODEs with a jump event (their first unit),
-                         * in order (pass 1 lists them for mark_jumps) */
+    int *jumps;         /* the NODEs with a jump event or target (their
+                         * first unit), in order: u, ~u without a jump
+                         * event (pass 1 lists them for mark_jumps and
+                         * lineflow_last.c) */
     uint8_t *node;      /* NODE_* */
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
@@ -382,6 +384,9 @@ build_graph(Flow *f)
             node[u] = flags;
             if (kind >= 0) {
                 jumps[njumps++] = u;
+            }
+            else if (target >= 0) {
+                jumps[njumps++] = ~u;
             }
             /* going on, or jumping, to another line without a line
              * event */
@@ -609,8 +614,9 @@ mark_line_starts(Flow *f)
  * give one (a for loop's FOR_ITER, reached by its back edges with a new
  * line and from GET_ITER on its own line).  Nowhere if a jump went to an
  * unknown place.  With it, the LINE locations into cd->line_starts,
- * flow-reached first (gathered in the work arrays pass 4 is done with:
- * `stack`, `next`).  After a jump to an unknown place, every line change
+ * flow-reached first (gathered in the work array pass 4 is done with,
+ * `stack`: the flow-reached from its start, the handler-only from its
+ * end, down).  After a jump to an unknown place, every line change
  * is a location and all count as reached by the flow.  -1 without
  * memory. */
 static int
@@ -620,7 +626,7 @@ place_and_collect(Flow *f)
     const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     const int *target = f->target;
     uint8_t *start = f->start, *probes = f->flow;
-    int *flow_list = f->stack, *handler_list = f->next;
+    int *flow_list = f->stack, *handler_list = f->stack + f->nunits;
     int nflow = 0, nhandler = 0, edges = 0;
     Py_ssize_t nunits = f->nunits;
     if (f->unknown) {
@@ -636,13 +642,10 @@ place_and_collect(Flow *f)
         }
     }
     else {
-        if (f->mixed_arrivals) {
-            /* (before handler_list is written over `next`) */
-            Pep669FlowView v = {node, edge, start, f->mixed, f->next,
-                                target, f->lines, f->handlers, nunits,
-                                f->first, f->nhandlers};
-            pep669_flow_settle_mixed(&v);
-        }
+        Pep669FlowView v = {node, edge, start, f->mixed, f->next, target,
+                            f->lines, f->handlers, f->jumps, nunits,
+                            f->first, f->nhandlers, f->njumps};
+        int settle = f->mixed_arrivals;
         for (Py_ssize_t u = 0; u < nunits; u++) {
             uint8_t where = start[u];
             if (where == 0) {
@@ -650,7 +653,8 @@ place_and_collect(Flow *f)
             }
             if (where != START_FLOW) {
                 if (where == START_HANDLER) {
-                    handler_list[nhandler++] = (int)u * 2;
+                    *--handler_list = (int)u * 2;
+                    nhandler++;
                 }
                 else {
                     flow_list[nflow++] = (int)u * 2;
@@ -659,6 +663,13 @@ place_and_collect(Flow *f)
             }
             flow_list[nflow++] = (int)u * 2;
             uint8_t arrival = mixed[u];
+            if (settle &&
+                (arrival & (ARRIVAL_MIXED | ARRIVAL_UNSURE)) ==
+                    ARRIVAL_MIXED) {
+                /* (only u's arrivals depend on it: in this loop) */
+                arrival |= pep669_flow_settle_mixed(&v, u);
+                f->mixed[u] = arrival;
+            }
             if (arrival & ARRIVAL_UNSURE) {
                 continue;
             }
@@ -689,8 +700,9 @@ place_and_collect(Flow *f)
         return -1;
     }
     memcpy(cd->line_starts, flow_list, sizeof(int) * (size_t)nflow);
-    memcpy(cd->line_starts + nflow, handler_list,
-           sizeof(int) * (size_t)nhandler);
+    for (int i = 0; i < nhandler; i++) {  /* (ascending: reversed) */
+        cd->line_starts[nflow + i] = handler_list[nhandler - 1 - i];
+    }
     cd->nflow_starts = (int32_t)nflow;
     cd->nline_starts = (int32_t)(nflow + nhandler);
     PEP669_ASSERT(cd->nline_starts <= nunits);
@@ -717,13 +729,22 @@ mark_jumps(Flow *f)
     /* (pass 1 listed the NODEs with a jump event: every unit with
      * PEP669_UNIT_JUMP_EVENT that is a NODE, in order) */
     for (Py_ssize_t u = 0, i = 0; u < f->nunits; u++) {
+        while (i < f->njumps && f->jumps[i] < 0) {
+            i++;
+        }
         if ((units[u] & PEP669_UNIT_JUMP_EVENT) && (f->node[u] & NODE)) {
             PEP669_ASSERT(i < f->njumps && f->jumps[i] == u);
+            i++;
+        }
+        while (i < f->njumps && f->jumps[i] < 0) {
             i++;
         }
         PEP669_ASSERT(u + 1 < f->nunits || i == f->njumps);
     }
     for (int i = 0; !f->unknown && i < f->njumps; i++) {
+        if (f->jumps[i] < 0) {
+            continue;  /* (no jump event) */
+        }
         Py_ssize_t u = f->jumps[i], at = u, to = f->target[u] >> 1;
         /* (a jump only handlers reach: only the small exit's rule) */
         int flow = (reach[u] & PEP669_FLOW_REACHED) != 0;
