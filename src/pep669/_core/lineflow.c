@@ -221,8 +221,6 @@ edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
  * of about 100 units needs about 2,500 up to 3.10, of 3.11's about 190
  * units about 4,600). */
 #define FLOW_LOCAL_BYTES 6144
-/* Instructions decoded at a time (pep669_backend_steps) */
-#define FLOW_STEPS 32
 
 /* -1 without memory (f->new_units is then NULL or allocated:
  * PyMem_RawFree() it either way; the block is `local` or f->handlers,
@@ -296,7 +294,8 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     } while (0)
 
 /* Pass 1: the instructions the frame can run (from the first line on),
- * decoded a few at a time (pep669_backend_steps), where each can go next
+ * decoded here from the backend's table (pep669_backend_decode_table: one
+ * load a unit; debug builds compare pep669_backend_step), where each can go next
  * and how (Flow.edge), and the places entered from elsewhere or from another
  * line without a line event (MIXED: handlers, the instruction after a
  * return point, edges without a line event to another line), each onto
@@ -312,21 +311,44 @@ build_graph(Flow *f)
     int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     int end = f->end, first = f->first, unknown = 0, mapping = 1;
-    int nstack = 0, nsteps = 0, i = 0, njumps = 0;
-    Pep669Step steps[FLOW_STEPS];
-    for (int off = 0, after; off < end; off = after, i++) {
-        if (i == nsteps) {
-            nsteps = pep669_backend_steps(f->co, off, steps, FLOW_STEPS);
-            i = 0;
-            if (nsteps == 0) {
-                break;
-            }
+    int nstack = 0, njumps = 0, ncode, scale;
+    const _Py_CODEUNIT *code;
+    const uint32_t *table = pep669_backend_decode_table(f->co, &code, &ncode,
+                                                        &scale);
+    int size = ncode * (int)sizeof(_Py_CODEUNIT);
+    for (int off = 0, after; off < end && off < size; off = after) {
+        /* (the backend's decode, pep669_backend_step, written out) */
+        int unit = off / (int)sizeof(_Py_CODEUNIT);
+        uint32_t info = table[_Py_OPCODE(code[unit])];
+        unsigned int arg = _Py_OPARG(code[unit]);
+        while ((info & PEP669_DEC_EXT) && unit + 1 < ncode) {
+            unit++;
+            info = table[_Py_OPCODE(code[unit])];
+            arg = (arg << 8) | (unsigned int)_Py_OPARG(code[unit]);
         }
-        /* (the step in locals: the byte stores below could alias it) */
-        const Pep669Step *st = &steps[i];
-        int at = st->at, next = st->next, target = st->target;
-        int cls = st->cls, kind = st->kind;
-        after = st->after;
+        int at = unit * (int)sizeof(_Py_CODEUNIT);
+        int cls = PEP669_DEC_CLS(info), kind = PEP669_DEC_KIND(info);
+        int known = !(info & PEP669_DEC_UNKNOWN), target = -1, next;
+        after = (unit + 1 + PEP669_DEC_CACHES(info)) *
+                (int)sizeof(_Py_CODEUNIT);
+        next = after < size && !(info & PEP669_DEC_STOPS) ? after : -1;
+        if (info & PEP669_DEC_TARGET) {
+            int d = (int)arg * scale;
+            target = (info & PEP669_DEC_REL)    ? after + d
+                     : (info & PEP669_DEC_BACK) ? after - d
+                                                : d;
+            known = known && target < size;
+        }
+#ifdef PEP669_DEBUG
+        {
+            Pep669Step st;
+            pep669_backend_step(f->co, off, &st);
+            PEP669_ASSERT(st.at == at && st.after == after &&
+                          st.kind == kind && st.cls == cls &&
+                          st.known == known && st.next == next &&
+                          st.target == target);
+        }
+#endif
         if (new_units != NULL && off >= first && mapping) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
@@ -336,7 +358,7 @@ build_graph(Flow *f)
                 map_instruction(new_units, off, at, cls, kind);
             }
         }
-        if (!st->known) {
+        if (!known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
             next = after;
@@ -649,6 +671,12 @@ place_and_collect(Flow *f)
         for (Py_ssize_t u = 0; u < nunits; u++) {
             uint8_t where = start[u];
             if (where == 0) {
+                /* (most units: 8 at a time over the zeros) */
+                uint64_t w;
+                while (u + 9 <= nunits &&
+                       (memcpy(&w, start + u + 1, 8), w == 0)) {
+                    u += 8;
+                }
                 continue;
             }
             if (where != START_FLOW) {
@@ -683,8 +711,10 @@ place_and_collect(Flow *f)
             }
         }
     }
-    /* The jumps that carry PROBE_EDGES locations' probes. */
-    for (Py_ssize_t u = 0; edges && u < nunits; u++) {
+    /* The jumps that carry PROBE_EDGES locations' probes (pass 1's list
+     * of the NODEs with a target) */
+    for (int i = 0; edges && i < f->njumps; i++) {
+        int u = f->jumps[i] >= 0 ? f->jumps[i] : ~f->jumps[i];
         int to = target[u];
         if ((node[u] & NODE) && to >= 0 &&
             (probes[to >> 1] & PEP669_PROBE_EDGES) &&
