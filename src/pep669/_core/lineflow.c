@@ -310,15 +310,17 @@ build_graph(Flow *f)
     int *next_of = f->next, *target_of = f->target, *stack = f->stack;
     int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
-    int end = f->end, first = f->first, unknown = 0, mapping = 1;
+    int end = f->end, first = f->first, unknown = 0;
+    int mapping = new_units != NULL;
     int nstack = 0, njumps = 0, ncode, scale;
     const _Py_CODEUNIT *code;
     const uint32_t *table = pep669_backend_decode_table(f->co, &code, &ncode,
                                                         &scale);
     int size = ncode * (int)sizeof(_Py_CODEUNIT);
-    for (int off = 0, after; off < end && off < size; off = after) {
+    int stop = end < size ? end : size;
+    for (int off = 0, after; off < stop; off = after) {
         /* (the backend's decode, pep669_backend_step, written out) */
-        int unit = off / (int)sizeof(_Py_CODEUNIT);
+        int unit = (int)((unsigned int)off / sizeof(_Py_CODEUNIT));
         uint32_t info = table[_Py_OPCODE(code[unit])];
         unsigned int arg = _Py_OPARG(code[unit]);
         while ((info & PEP669_DEC_EXT) && unit + 1 < ncode) {
@@ -349,7 +351,7 @@ build_graph(Flow *f)
                           st.target == target);
         }
 #endif
-        if (new_units != NULL && off >= first && mapping) {
+        if (mapping && off >= first) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
                 mapping = 0;
