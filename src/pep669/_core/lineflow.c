@@ -12,6 +12,7 @@
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
 #include "lineflow_graph.h"
+#include "lineflow_decode.h"
 #include "backend.h"
 
 #include <string.h>
@@ -294,8 +295,8 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     } while (0)
 
 /* Pass 1: the instructions the frame can run (from the first line on),
- * decoded here from the backend's table (pep669_backend_decode_table: one
- * load a unit; debug builds compare pep669_backend_step), where each can go next
+ * decoded here (lineflow_decode.h: one load a unit from the backend's
+ * table), where each can go next
  * and how (Flow.edge), and the places entered from elsewhere or from another
  * line without a line event (MIXED: handlers, the instruction after a
  * return point, edges without a line event to another line), each onto
@@ -312,45 +313,17 @@ build_graph(Flow *f)
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     int end = f->end, first = f->first, unknown = 0;
     int mapping = new_units != NULL;
-    int nstack = 0, njumps = 0, ncode, scale;
-    const _Py_CODEUNIT *code;
-    const uint32_t *table = pep669_backend_decode_table(f->co, &code, &ncode,
-                                                        &scale);
-    int size = ncode * (int)sizeof(_Py_CODEUNIT);
-    int stop = end < size ? end : size;
+    int nstack = 0, njumps = 0;
+    Pep669FlowDecoder dec;
+    pep669_flow_decoder(f->co, &dec);
+    int stop = end < dec.size ? end : dec.size;
     for (int off = 0, after; off < stop; off = after) {
-        /* (the backend's decode, pep669_backend_step, written out) */
-        int unit = (int)((unsigned int)off / sizeof(_Py_CODEUNIT));
-        uint32_t info = table[_Py_OPCODE(code[unit])];
-        unsigned int arg = _Py_OPARG(code[unit]);
-        while ((info & PEP669_DEC_EXT) && unit + 1 < ncode) {
-            unit++;
-            info = table[_Py_OPCODE(code[unit])];
-            arg = (arg << 8) | (unsigned int)_Py_OPARG(code[unit]);
-        }
-        int at = unit * (int)sizeof(_Py_CODEUNIT);
-        int cls = PEP669_DEC_CLS(info), kind = PEP669_DEC_KIND(info);
-        int known = !(info & PEP669_DEC_UNKNOWN), target = -1, next;
-        after = (unit + 1 + PEP669_DEC_CACHES(info)) *
-                (int)sizeof(_Py_CODEUNIT);
-        next = after < size && !(info & PEP669_DEC_STOPS) ? after : -1;
-        if (info & PEP669_DEC_TARGET) {
-            int d = (int)arg * scale;
-            target = (info & PEP669_DEC_REL)    ? after + d
-                     : (info & PEP669_DEC_BACK) ? after - d
-                                                : d;
-            known = known && target < size;
-        }
-#ifdef PEP669_DEBUG
-        {
-            Pep669Step st;
-            pep669_backend_step(f->co, off, &st);
-            PEP669_ASSERT(st.at == at && st.after == after &&
-                          st.kind == kind && st.cls == cls &&
-                          st.known == known && st.next == next &&
-                          st.target == target);
-        }
-#endif
+        /* (the step in locals: the byte stores below could alias it) */
+        Pep669Step st;
+        pep669_flow_decode(f->co, &dec, off, &st);
+        int at = st.at, next = st.next, target = st.target;
+        int cls = st.cls, kind = st.kind, known = st.known;
+        after = st.after;
         if (mapping && off >= first) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
@@ -573,12 +546,13 @@ mark_line_starts(Flow *f)
     mark_start(f, first, START_FLOW);
     for (Py_ssize_t u = 0; u < nunits; u++) {
         uint8_t flags = node[u], way = edge[u];
+        /* (units before the first line: reached, below) */
         if (!(flags & NODE)) {
-            reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+            reach[u] = reached;
             continue;
         }
         reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
-        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+        reach[u] = reached;
         uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
         int is_mixed = mixed[u] & MIXED;
         int to = next[u];
@@ -627,6 +601,12 @@ mark_line_starts(Flow *f)
     f->mixed_arrivals = (arrivals & ARRIVAL_MIXED) != 0;
     if (f->unknown) {
         memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
+    }
+    else if (first > 0) {
+        /* (3.11's prefix, before the first line) */
+        memset(reach, PEP669_FLOW_REACHED,
+               (size_t)((first + 1) >> 1 < nunits ? (first + 1) >> 1
+                                                    : nunits));
     }
 }
 
