@@ -345,11 +345,33 @@ typedef struct {
     int target;
 } Pep669Step;
 void pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step);
-/* The same of up to `max` instructions in order, from the one that starts
- * at `offset` to the end of the code, into steps[]; returns how many (0:
- * none left). */
-int pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
-                         int max);
+/* What the flow analysis's own decoding loop (lineflow.c, pass 1) reads
+ * of each opcode byte as stored (3.11: its specialised forms too), one
+ * load a unit: what pep669_backend_step says of the instruction, from
+ * its fields (PEP669_DEC_*):
+ *   at = its opcode's unit (past EXTENDED_ARG prefixes, PEP669_DEC_EXT,
+ *        while a unit follows; arg = the prefixes' bytes and its own),
+ *   after = (at + 1 + PEP669_DEC_CACHES(info)) units,
+ *   next = after if after is in the code and not PEP669_DEC_STOPS, else -1,
+ *   target = -1, or with PEP669_DEC_TARGET: after + arg * scale
+ *        (PEP669_DEC_REL), after - arg * scale (PEP669_DEC_BACK) or
+ *        arg * scale (bytes; scale: pep669_backend_decode_table's
+ *        *scale),
+ *   known = not PEP669_DEC_UNKNOWN, and target (if any) in the code,
+ *   kind = PEP669_DEC_KIND(info), cls = PEP669_DEC_CLS(info). */
+#define PEP669_DEC_EXT (1u << 8)
+#define PEP669_DEC_STOPS (1u << 9)
+#define PEP669_DEC_TARGET (1u << 10)
+#define PEP669_DEC_REL (1u << 11)
+#define PEP669_DEC_BACK (1u << 12)
+#define PEP669_DEC_UNKNOWN (1u << 13)
+#define PEP669_DEC_CLS(info) ((int)((info) & 255))
+#define PEP669_DEC_KIND(info) ((int)(int8_t)(((info) >> 16) & 255))
+#define PEP669_DEC_CACHES(info) ((int)((info) >> 24))
+/* The table (256 entries), the code's units (*code, *units) and *scale. */
+const uint32_t *pep669_backend_decode_table(PyCodeObject *co,
+                                            const _Py_CODEUNIT **code,
+                                            int *units, int *scale);
 /* Exception handlers that are not among pep669_backend_flow()'s targets
  * (3.11's exception table): their offsets into handlers[0 .. max-1];
  * returns how many there are (which may exceed max). */

@@ -12,6 +12,7 @@
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
 #include "lineflow_graph.h"
+#include "lineflow_decode.h"
 #include "backend.h"
 
 #include <string.h>
@@ -172,15 +173,17 @@ typedef struct {
     int mixed_arrivals; /* pass 4 saw an ARRIVAL_MIXED */
     int nhandlers;
     int nstack;         /* entries of `stack` */
-    int njumps;         /* entries of `jumps` */
+    int njumps;         /* entries of `jumps` (of both kinds) */
     int *handlers;      /* handlers that are no flow target (backend) */
     int *next;          /* per NODE: offset of the next instruction, or -1
                          * (after pass 4: the handler-only locations) */
     int *target;        /* per NODE: offset of its jump target, or -1 */
     int *stack;         /* work list of units (after pass 3: the
                          * flow-reached locations) */
-    int *jumps;         /* the NODEs with a jump event (their first unit),
-                         * in order (pass 1 lists them for mark_jumps) */
+    int *jumps;         /* the NODEs with a jump event or target (their
+                         * first unit), in order: u, ~u without a jump
+                         * event (pass 1 lists them for mark_jumps and
+                         * lineflow_last.c) */
     uint8_t *node;      /* NODE_* */
     uint8_t *edge;      /* NEXT_*, TARGET_* */
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
@@ -219,8 +222,6 @@ edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
  * of about 100 units needs about 2,500 up to 3.10, of 3.11's about 190
  * units about 4,600). */
 #define FLOW_LOCAL_BYTES 6144
-/* Instructions decoded at a time (pep669_backend_steps) */
-#define FLOW_STEPS 32
 
 /* -1 without memory (f->new_units is then NULL or allocated:
  * PyMem_RawFree() it either way; the block is `local` or f->handlers,
@@ -294,7 +295,8 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     } while (0)
 
 /* Pass 1: the instructions the frame can run (from the first line on),
- * decoded a few at a time (pep669_backend_steps), where each can go next
+ * decoded here (lineflow_decode.h: one load a unit from the backend's
+ * table), where each can go next
  * and how (Flow.edge), and the places entered from elsewhere or from another
  * line without a line event (MIXED: handlers, the instruction after a
  * return point, edges without a line event to another line), each onto
@@ -309,23 +311,20 @@ build_graph(Flow *f)
     int *next_of = f->next, *target_of = f->target, *stack = f->stack;
     int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
-    int end = f->end, first = f->first, unknown = 0, mapping = 1;
-    int nstack = 0, nsteps = 0, i = 0, njumps = 0;
-    Pep669Step steps[FLOW_STEPS];
-    for (int off = 0, after; off < end; off = after, i++) {
-        if (i == nsteps) {
-            nsteps = pep669_backend_steps(f->co, off, steps, FLOW_STEPS);
-            i = 0;
-            if (nsteps == 0) {
-                break;
-            }
-        }
+    int end = f->end, first = f->first, unknown = 0;
+    int mapping = new_units != NULL;
+    int nstack = 0, njumps = 0;
+    Pep669FlowDecoder dec;
+    pep669_flow_decoder(f->co, &dec);
+    int stop = end < dec.size ? end : dec.size;
+    for (int off = 0, after; off < stop; off = after) {
         /* (the step in locals: the byte stores below could alias it) */
-        const Pep669Step *st = &steps[i];
-        int at = st->at, next = st->next, target = st->target;
-        int cls = st->cls, kind = st->kind;
-        after = st->after;
-        if (new_units != NULL && off >= first && mapping) {
+        Pep669Step st;
+        pep669_flow_decode(f->co, &dec, off, &st);
+        int at = st.at, next = st.next, target = st.target;
+        int cls = st.cls, kind = st.kind, known = st.known;
+        after = st.after;
+        if (mapping && off >= first) {
             /* (the unit map's pass, pep669_code_units_slow, in this one) */
             if (at >= end) {
                 mapping = 0;
@@ -334,7 +333,7 @@ build_graph(Flow *f)
                 map_instruction(new_units, off, at, cls, kind);
             }
         }
-        if (!st->known) {
+        if (!known) {
             /* A jump to an unknown place (none is expected). */
             unknown = 1;
             next = after;
@@ -382,6 +381,9 @@ build_graph(Flow *f)
             node[u] = flags;
             if (kind >= 0) {
                 jumps[njumps++] = u;
+            }
+            else if (target >= 0) {
+                jumps[njumps++] = ~u;
             }
             /* going on, or jumping, to another line without a line
              * event */
@@ -586,12 +588,13 @@ mark_line_starts(Flow *f)
     mark_start(f, first, START_FLOW);
     for (Py_ssize_t u = 0; u < nunits; u++) {
         uint8_t flags = node[u], way = edge[u];
+        /* (units before the first line: reached, below) */
         if (!(flags & NODE)) {
-            reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+            reach[u] = reached;
             continue;
         }
         reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
-        reach[u] = (int)u * 2 < first ? PEP669_FLOW_REACHED : reached;
+        reach[u] = reached;
         if (!(flags & (NODE_REACHED | NODE_HANDLER_REACHED)) && !unknown) {
             continue;  /* (it never runs: no arrival from it) */
         }
@@ -644,6 +647,12 @@ mark_line_starts(Flow *f)
     if (f->unknown) {
         memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
     }
+    else if (first > 0) {
+        /* (3.11's prefix, before the first line) */
+        memset(reach, PEP669_FLOW_REACHED,
+               (size_t)((first + 1) >> 1 < nunits ? (first + 1) >> 1
+                                                    : nunits));
+    }
 }
 
 /* Pass 5: where line probes (probe.c) can stand in for a LINE location
@@ -654,8 +663,9 @@ mark_line_starts(Flow *f)
  * give one (a for loop's FOR_ITER, reached by its back edges with a new
  * line and from GET_ITER on its own line).  Nowhere if a jump went to an
  * unknown place.  With it, the LINE locations into cd->line_starts,
- * flow-reached first (gathered in the work arrays pass 4 is done with:
- * `stack`, `next`).  After a jump to an unknown place, every line change
+ * flow-reached first (gathered in the work array pass 4 is done with,
+ * `stack`: the flow-reached from its start, the handler-only from its
+ * end, down).  After a jump to an unknown place, every line change
  * is a location and all count as reached by the flow.  -1 without
  * memory. */
 static int
@@ -665,7 +675,7 @@ place_and_collect(Flow *f)
     const uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
     const int *target = f->target;
     uint8_t *start = f->start, *probes = f->flow;
-    int *flow_list = f->stack, *handler_list = f->next;
+    int *flow_list = f->stack, *handler_list = f->stack + f->nunits;
     int nflow = 0, nhandler = 0, edges = 0;
     Py_ssize_t nunits = f->nunits;
     if (f->unknown) {
@@ -681,21 +691,25 @@ place_and_collect(Flow *f)
         }
     }
     else {
-        if (f->mixed_arrivals) {
-            /* (before handler_list is written over `next`) */
-            Pep669FlowView v = {node, edge, start, f->mixed, f->next,
-                                target, f->lines, f->handlers, nunits,
-                                f->first, f->nhandlers};
-            pep669_flow_settle_mixed(&v);
-        }
+        Pep669FlowView v = {node, edge, start, f->mixed, f->next, target,
+                            f->lines, f->handlers, f->jumps, nunits,
+                            f->first, f->nhandlers, f->njumps};
+        int settle = f->mixed_arrivals;
         for (Py_ssize_t u = 0; u < nunits; u++) {
             uint8_t where = start[u];
             if (where == 0) {
+                /* (most units: 8 at a time over the zeros) */
+                uint64_t w;
+                while (u + 9 <= nunits &&
+                       (memcpy(&w, start + u + 1, 8), w == 0)) {
+                    u += 8;
+                }
                 continue;
             }
             if (where != START_FLOW) {
                 if (where == START_HANDLER) {
-                    handler_list[nhandler++] = (int)u * 2;
+                    *--handler_list = (int)u * 2;
+                    nhandler++;
                 }
                 else {
                     flow_list[nflow++] = (int)u * 2;
@@ -704,6 +718,13 @@ place_and_collect(Flow *f)
             }
             flow_list[nflow++] = (int)u * 2;
             uint8_t arrival = mixed[u];
+            if (settle &&
+                (arrival & (ARRIVAL_MIXED | ARRIVAL_UNSURE)) ==
+                    ARRIVAL_MIXED) {
+                /* (only u's arrivals depend on it: in this loop) */
+                arrival |= pep669_flow_settle_mixed(&v, u);
+                f->mixed[u] = arrival;
+            }
             if (arrival & ARRIVAL_UNSURE) {
                 continue;
             }
@@ -717,8 +738,10 @@ place_and_collect(Flow *f)
             }
         }
     }
-    /* The jumps that carry PROBE_EDGES locations' probes. */
-    for (Py_ssize_t u = 0; edges && u < nunits; u++) {
+    /* The jumps that carry PROBE_EDGES locations' probes (pass 1's list
+     * of the NODEs with a target) */
+    for (int i = 0; edges && i < f->njumps; i++) {
+        int u = f->jumps[i] >= 0 ? f->jumps[i] : ~f->jumps[i];
         int to = target[u];
         if ((node[u] & NODE) && to >= 0 &&
             (probes[to >> 1] & PEP669_PROBE_EDGES) &&
@@ -734,8 +757,9 @@ place_and_collect(Flow *f)
         return -1;
     }
     memcpy(cd->line_starts, flow_list, sizeof(int) * (size_t)nflow);
-    memcpy(cd->line_starts + nflow, handler_list,
-           sizeof(int) * (size_t)nhandler);
+    for (int i = 0; i < nhandler; i++) {  /* (ascending: reversed) */
+        cd->line_starts[nflow + i] = handler_list[nhandler - 1 - i];
+    }
     cd->nflow_starts = (int32_t)nflow;
     cd->nline_starts = (int32_t)(nflow + nhandler);
     PEP669_ASSERT(cd->nline_starts <= nunits);
@@ -762,13 +786,22 @@ mark_jumps(Flow *f)
     /* (pass 1 listed the NODEs with a jump event: every unit with
      * PEP669_UNIT_JUMP_EVENT that is a NODE, in order) */
     for (Py_ssize_t u = 0, i = 0; u < f->nunits; u++) {
+        while (i < f->njumps && f->jumps[i] < 0) {
+            i++;
+        }
         if ((units[u] & PEP669_UNIT_JUMP_EVENT) && (f->node[u] & NODE)) {
             PEP669_ASSERT(i < f->njumps && f->jumps[i] == u);
+            i++;
+        }
+        while (i < f->njumps && f->jumps[i] < 0) {
             i++;
         }
         PEP669_ASSERT(u + 1 < f->nunits || i == f->njumps);
     }
     for (int i = 0; !f->unknown && i < f->njumps; i++) {
+        if (f->jumps[i] < 0) {
+            continue;  /* (no jump event) */
+        }
         Py_ssize_t u = f->jumps[i], at = u, to = f->target[u] >> 1;
         /* (a jump only handlers reach: only the small exit's rule) */
         int flow = (reach[u] & PEP669_FLOW_REACHED) != 0;

@@ -58,13 +58,17 @@ typedef struct {
     const uint8_t *node, *edge, *start;
     uint8_t *mixed;         /* (a spare bit used, and cleared) */
     const int *next, *target, *lines, *handlers;
+    /* the NODEs with a jump target, in order (u, or ~u: one without a
+     * jump event) */
+    const int *sources;
     Py_ssize_t nunits;
-    int first, nhandlers;
+    int first, nhandlers, nsources;
 } Pep669FlowView;
 
-/* Pass 5's first step where pass 4 saw an ARRIVAL_MIXED: each
- * flow-reached LINE location's ARRIVAL_MIXED arrivals become
- * ARRIVAL_NEW (a jump), ARRIVAL_NEW_ON (going on) or ARRIVAL_UNSURE. */
-void pep669_flow_settle_mixed(const Pep669FlowView *v);
+/* Pass 5, at a flow-reached LINE location `u` whose arrivals pass 4 left
+ * ARRIVAL_MIXED (and not ARRIVAL_UNSURE): what they are, ARRIVAL_NEW (a
+ * jump), ARRIVAL_NEW_ON (going on) or ARRIVAL_UNSURE (to be or-ed into
+ * mixed[u]; only `u`'s ARRIVAL_* bits depend on it). */
+uint8_t pep669_flow_settle_mixed(const Pep669FlowView *v, Py_ssize_t u);
 
 #endif

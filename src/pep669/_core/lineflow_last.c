@@ -11,10 +11,11 @@
  * probed on it and the code runs on probes from its first call.
  * Rare, so done lazily: a walk back from the instruction over the ways
  * there without a line event, at most LAST_VISITS instructions, each
- * reading the ways there from an index of every NODE's successors made
- * once per code (its predecessors per unit, in ascending order: the
- * scan of every unit it replaced visited them so), so that the step is
- * linear in the code's size. */
+ * reading the ways there (its predecessors, in ascending order: the scan
+ * of every unit of session 14's first version visited them so) from the
+ * instruction before it and pass 1's list of the NODEs with a jump
+ * target, no index (session 15: the index, made for every code with such
+ * an arrival, was about a quarter of a 20-line function's analysis). */
 #include "check.h"
 #include "lineflow_graph.h"
 
@@ -49,72 +50,52 @@ way_from(const Pep669FlowView *v, Py_ssize_t p, int off, int *both)
     return way;
 }
 
-/* The NODEs with a way to each unit (next or target): those of unit u
- * are list[first[u] .. first[u + 1]). */
+/* The NODEs with a way to unit `x` (offset `off`), in ascending order:
+ * the instruction before it, if it goes on there, and the NODEs of pass
+ * 1's list of those with a jump target (v->sources) whose target it is.
+ * (No index: a code's few ARRIVAL_MIXED locations read a list of its
+ * jumps, about a tenth of its instructions, per unit they visit.) */
 typedef struct {
-    Py_ssize_t *first, *list;
+    Py_ssize_t ft;      /* the instruction before, or -1 */
+    int i;              /* next entry of v->sources */
 } Preds;
 
-static inline Py_ssize_t
-unit_at(const Pep669FlowView *v, int off)
+static inline void
+preds_start(const Pep669FlowView *v, Py_ssize_t x, int off, Preds *w)
 {
-    return off >= 0 && off / 2 < v->nunits ? off / 2 : -1;
+    Py_ssize_t p = x - 1;
+    /* (the units between are its prefixes or 3.11's caches: no NODE) */
+    while (p >= 0 && !(v->node[p] & NODE)) {
+        p--;
+    }
+    w->ft = p >= 0 && v->next[p] == off ? p : -1;
+    w->i = 0;
 }
 
-/* 0, or -1 out of memory (no exception set: the caller settles every
- * arrival as unsure, as before this step existed). */
-static int
-preds_make(const Pep669FlowView *v, Preds *pr)
+/* The next of them, -1 after the last. */
+static inline Py_ssize_t
+preds_next(const Pep669FlowView *v, int off, Preds *w)
 {
-    Py_ssize_t n = v->nunits, total = 0;
-    pr->list = NULL;
-    pr->first = PyMem_RawCalloc((size_t)(2 * n + 1), sizeof(Py_ssize_t));
-    if (pr->first == NULL) {
-        return -1;
-    }
-    Py_ssize_t *fill = pr->first + n + 1;   /* (n entries) */
-    for (int pass = 0; pass < 2; pass++) {
-        for (Py_ssize_t p = 0; p < n; p++) {
-            if (!(v->node[p] & NODE)) {
-                continue;
-            }
-            Py_ssize_t a = unit_at(v, v->next[p]),
-                       b = unit_at(v, v->target[p]);
-            if (b == a) {
-                b = -1;
-            }
-            if (pass == 0) {
-                total += (a >= 0) + (b >= 0);
-                pr->first[a >= 0 ? a : n] += a >= 0;
-                pr->first[b >= 0 ? b : n] += b >= 0;
-                continue;
-            }
-            if (a >= 0) {
-                pr->list[fill[a]++] = p;
-            }
-            if (b >= 0) {
-                pr->list[fill[b]++] = p;
-            }
+    for (;;) {
+        Py_ssize_t p = PY_SSIZE_T_MAX;
+        if (w->i < v->nsources) {
+            int e = v->sources[w->i];
+            p = e >= 0 ? e : ~e;
         }
-        if (pass == 0) {
-            /* counts -> starts: first[u] the start of u, first[n] total */
-            Py_ssize_t at = 0;
-            for (Py_ssize_t u = 0; u < n; u++) {
-                Py_ssize_t c = pr->first[u];
-                pr->first[u] = fill[u] = at;
-                at += c;
-            }
-            pr->first[n] = at;
-            PEP669_ASSERT(at == total);
-            pr->list = PyMem_RawMalloc((size_t)(total + 1) *
-                                       sizeof(Py_ssize_t));
-            if (pr->list == NULL) {
-                PyMem_RawFree(pr->first);
-                return -1;
-            }
+        if (w->ft >= 0 && w->ft <= p) {
+            Py_ssize_t r = w->ft;
+            w->ft = -1;
+            w->i += r == p;
+            return r;
+        }
+        if (p == PY_SSIZE_T_MAX) {
+            return -1;
+        }
+        w->i++;
+        if (v->target[p] == off) {
+            return p;
         }
     }
-    return 0;
 }
 
 /* Whether the line reported last can be `line` (or is unknown) when the
@@ -126,8 +107,7 @@ preds_make(const Pep669FlowView *v, Preds *pr)
  * the last: a generator resumed after its yield, a retired clone, events
  * changed in a call). */
 static int
-last_may_be(const Pep669FlowView *v, const Preds *pr, Py_ssize_t s,
-            int line)
+last_may_be(const Pep669FlowView *v, Py_ssize_t s, int line)
 {
     Py_ssize_t stack[LAST_VISITS], visited[LAST_VISITS];
     int nstack = 0, nvisited = 0, may = 0;
@@ -142,9 +122,10 @@ last_may_be(const Pep669FlowView *v, const Preds *pr, Py_ssize_t s,
         for (int i = 0; !may && i < v->nhandlers; i++) {
             may = v->handlers[i] == off;
         }
-        for (Py_ssize_t k = pr->first[x]; !may && k < pr->first[x + 1];
-             k++) {
-            Py_ssize_t p = pr->list[k];
+        Preds w;
+        Py_ssize_t p;
+        preds_start(v, x, off, &w);
+        while (!may && (p = preds_next(v, off, &w)) >= 0) {
             int both, way = way_from(v, p, off, &both);
             if (way == 0) {
                 continue;
@@ -176,45 +157,32 @@ last_may_be(const Pep669FlowView *v, const Preds *pr, Py_ssize_t s,
     return may;
 }
 
-void
-pep669_flow_settle_mixed(const Pep669FlowView *v)
+uint8_t
+pep669_flow_settle_mixed(const Pep669FlowView *v, Py_ssize_t u)
 {
-    uint8_t *mixed = v->mixed;
-    Preds pr;
-    int have = preds_make(v, &pr) == 0;
-    for (Py_ssize_t u = 0; u < v->nunits; u++) {
-        if (v->start[u] != START_FLOW ||
-            (mixed[u] & (ARRIVAL_MIXED | ARRIVAL_UNSURE)) != ARRIVAL_MIXED) {
+    const uint8_t *mixed = v->mixed;
+    /* Its arrivals from MIXED instructions on another line, with a line
+     * event (pass 4's ARRIVAL_MIXED, arrival_by) */
+    int off = (int)u * 2, line = v->lines[u];
+    uint8_t settled = 0;
+    Preds w;
+    Py_ssize_t p;
+    preds_start(v, u, off, &w);
+    while ((p = preds_next(v, off, &w)) >= 0) {
+        uint8_t flags = v->node[p], how = v->edge[p];
+        if (!(mixed[p] & MIXED)) {
             continue;
         }
-        /* Its arrivals from MIXED instructions on another line, with a
-         * line event (pass 4's ARRIVAL_MIXED, arrival_by) */
-        int off = (int)u * 2, line = v->lines[u];
-        uint8_t settled = have ? 0 : ARRIVAL_UNSURE;
-        for (Py_ssize_t k = have ? pr.first[u] : 0;
-             have && k < pr.first[u + 1]; k++) {
-            Py_ssize_t p = pr.list[k];
-            uint8_t flags = v->node[p], how = v->edge[p];
-            if (!(mixed[p] & MIXED)) {
-                continue;
-            }
-            int on = v->next[p] == off && !(flags & NODE_RETURN) &&
-                     (how & (NEXT_REPORTS | NEXT_SAME)) == NEXT_REPORTS;
-            int jump = v->target[p] == off &&
-                       (how & (TARGET_REPORTS | TARGET_SAME)) ==
-                           TARGET_REPORTS;
-            if ((jump && (flags & NODE_HANDLER)) ||
-                ((on || jump) && last_may_be(v, &pr, p, line))) {
-                /* (3.8's CALL_FINALLY into its finally block: unsure) */
-                settled = ARRIVAL_UNSURE;
-                break;
-            }
-            settled |= (on ? ARRIVAL_NEW_ON : 0) | (jump ? ARRIVAL_NEW : 0);
+        int on = v->next[p] == off && !(flags & NODE_RETURN) &&
+                 (how & (NEXT_REPORTS | NEXT_SAME)) == NEXT_REPORTS;
+        int jump = v->target[p] == off &&
+                   (how & (TARGET_REPORTS | TARGET_SAME)) == TARGET_REPORTS;
+        if ((jump && (flags & NODE_HANDLER)) ||
+            ((on || jump) && last_may_be(v, p, line))) {
+            /* (3.8's CALL_FINALLY into its finally block: unsure) */
+            return ARRIVAL_UNSURE;
         }
-        mixed[u] |= settled != 0 ? settled : ARRIVAL_UNSURE;
+        settled |= (on ? ARRIVAL_NEW_ON : 0) | (jump ? ARRIVAL_NEW : 0);
     }
-    if (have) {
-        PyMem_RawFree(pr.first);
-        PyMem_RawFree(pr.list);
-    }
+    return settled != 0 ? settled : ARRIVAL_UNSURE;
 }

@@ -186,19 +186,35 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
             offset / (int)sizeof(_Py_CODEUNIT), step);
 }
 
-int
-pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
-                     int max)
+/* pep669_backend_decode_table's table, built on first use */
+static uint32_t decode_table[256];
+static int decode_table_built;
+
+const uint32_t *
+pep669_backend_decode_table(PyCodeObject *co, const _Py_CODEUNIT **code,
+                            int *units, int *scale)
 {
-    const _Py_CODEUNIT *code = PEP669_CODE(co);
-    int units = (int)PEP669_CODE_UNITS(co);
-    int size = (int)PyBytes_GET_SIZE(co->co_code), n = 0;
-    for (int off = offset; off < size && n < max; n++) {
-        step_at(code, units, size, off / (int)sizeof(_Py_CODEUNIT),
-                &steps[n]);
-        off = steps[n].after;
+    if (!decode_table_built) {
+        for (int op = 0; op < 256; op++) {
+            int flow = op_flow[op];
+            uint32_t info = op_class[op];
+            /* (kind as step_at has it: by FLOW_JUMP, then FLOW_BRANCH) */
+            int kind = (flow & FLOW_JUMP) ? PEP669_EV_JUMP
+                       : (flow & FLOW_BRANCH) ? PEP669_EV_BRANCH : -1;
+            PEP669_ASSERT(op_class[op] < 256);
+            info |= (uint32_t)(uint8_t)(int8_t)kind << 16;
+            info |= op == EXTENDED_ARG ? PEP669_DEC_EXT : 0;
+            info |= (flow & FLOW_STOPS) ? PEP669_DEC_STOPS : 0;
+            info |= (flow & (FLOW_REL | FLOW_ABS)) ? PEP669_DEC_TARGET : 0;
+            info |= (flow & FLOW_REL) ? PEP669_DEC_REL : 0;
+            decode_table[op] = info;
+        }
+        decode_table_built = 1;
     }
-    return n;
+    *code = PEP669_CODE(co);
+    *units = (int)PEP669_CODE_UNITS(co);
+    *scale = PEP669_JUMP_UNIT;
+    return decode_table;
 }
 
 int

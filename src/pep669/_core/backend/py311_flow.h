@@ -142,20 +142,45 @@ pep669_backend_step(PyCodeObject *co, int offset, Pep669Step *step)
     p11_step_at(PEP669_CODE(co), (int)Py_SIZE(co), offset / UNIT, step);
 }
 
-int
-pep669_backend_steps(PyCodeObject *co, int offset, Pep669Step *steps,
-                     int max)
+/* pep669_backend_decode_table's table (by opcode byte as stored: the
+ * specialised forms deoptimised), built on first use */
+static uint32_t p11_decode_table[256];
+static int p11_decode_table_built;
+
+const uint32_t *
+pep669_backend_decode_table(PyCodeObject *co, const _Py_CODEUNIT **code,
+                            int *units, int *scale)
 {
-    const _Py_CODEUNIT *code = PEP669_CODE(co);
-    int units = (int)Py_SIZE(co), n = 0;
-    if (!p11_step_info_built) {
-        p11_step_info_build();
+    if (!p11_decode_table_built) {
+        if (!p11_step_info_built) {
+            p11_step_info_build();
+        }
+        for (int raw = 0; raw < 256; raw++) {
+            int op = PEP669_DEOPT(raw), info = p11_step_info[op], kind = -1;
+            uint32_t dec = (uint32_t)(info >> P11_STEP_CLS_SHIFT);
+            PEP669_ASSERT(dec < 256 && PEP669_CACHES(op) < 256);
+            if (info & P11_J_TAKES) {
+                kind = info & P11_J_JUMP     ? PEP669_EV_JUMP
+                       : info & P11_J_BRANCH ? PEP669_EV_BRANCH
+                                             : -1;
+                dec |= PEP669_DEC_TARGET;
+                dec |= (info & P11_STEP_BACK) ? PEP669_DEC_BACK
+                                              : PEP669_DEC_REL;
+                dec |= (info & P11_J_ALWAYS) ? PEP669_DEC_STOPS : 0;
+            }
+            dec |= (uint32_t)(uint8_t)(int8_t)kind << 16;
+            dec |= (info & P11_STEP_STOPS) ? PEP669_DEC_STOPS : 0;
+            dec |= (info & P11_STEP_UNKNOWN) ? PEP669_DEC_UNKNOWN : 0;
+            dec |= op == EXTENDED_ARG ? PEP669_DEC_EXT : 0;
+            dec |= (uint32_t)PEP669_CACHES(op) << 24;
+            p11_decode_table[raw] = dec;
+        }
+        p11_decode_table_built = 1;
     }
-    for (int unit = offset / UNIT; unit < units && n < max; n++) {
-        p11_step_at(code, units, unit, &steps[n]);
-        unit = steps[n].after / UNIT;
-    }
-    return n;
+    *code = PEP669_CODE(co);
+    *units = (int)Py_SIZE(co);
+    *scale = UNIT;
+    return p11_decode_table;
 }
 
 
