@@ -88,7 +88,7 @@ def extensions(version_info=sys.version_info):
     return [("pep669._monitoring", [CORE + name for name in
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "lineflow_facts.c", "lineflow_sides.c", "lineflow_lines.c",
-              "lineflow_exit.c", "lineflow_last.c",
+              "lineflow_exit.c", "lineflow_last.c", "lineflow_hand.c",
               "wanted.c", "dispatch.c", "frames.c", "frames_gen.c",
               "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",

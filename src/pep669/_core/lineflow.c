@@ -445,30 +445,6 @@ spread_mixed(Flow *f)
 
 #undef SET_MIXED
 
-/* NODE_HANDLER_REACHED from the handler at unit `h`, over what
- * NODE_REACHED does not mark (every edge, a handler's included). */
-static void
-hand_reach(uint8_t *node, int h, const int *next, const int *target,
-           int *stack)
-{
-    int nstack = (node[h] & (NODE | NODE_REACHED | NODE_HANDLER_REACHED)) ==
-                 NODE;
-    node[h] |= nstack ? NODE_HANDLER_REACHED : 0;
-    stack[0] = h;
-    while (nstack > 0) {
-        int u = stack[--nstack], succ[2] = {next[u], target[u]};
-        for (int e = 0; e < 2; e++) {
-            int to = succ[e] >> 1;
-            if (succ[e] >= 0 &&
-                (node[to] & (NODE | NODE_REACHED | NODE_HANDLER_REACHED)) ==
-                    NODE) {
-                node[to] |= NODE_HANDLER_REACHED;
-                stack[nstack++] = to;
-            }
-        }
-    }
-}
-
 /* Pass 3: NODE_REACHED, what the frame can reach without handling an
  * exception (pass 4 keeps it per unit in f->flow; cd->unit_flow, where it
  * is kept packed at the end, is made here), then NODE_HANDLER_REACHED,
@@ -480,8 +456,7 @@ mark_reached(Flow *f)
     Pep669CodeData *cd = f->cd;
     const int *next = f->next, *target = f->target;
     int *stack = f->stack, nstack = 0, first = f->first;
-    /* (the handlers the reached code sets up, at the stack's other end:
-     * a node pushes one jump target or names one handler) */
+    /* (the reached code's handlers, seeds at the stack's other end) */
     int nseeds = 0, top = (int)f->nunits;
     uint8_t *node = f->node;
     if (first < f->end && (node[first >> 1] & NODE)) {
@@ -513,15 +488,8 @@ mark_reached(Flow *f)
             u = to >> 1;
         }
     }
-    for (int i = 0; i < f->nhandlers; i++) {
-        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
-            hand_reach(node, f->handlers[i] >> 1, next, target, stack);
-        }
-    }
-    while (nseeds > 0) {
-        /* (its walk stays below the seeds left: it pushes other nodes) */
-        hand_reach(node, stack[top - --nseeds], next, target, stack);
-    }
+    pep669_flow_handler_reach(node, next, target, stack, f->handlers,
+                              f->nhandlers, f->end, top, nseeds);
     if (cd->unit_flow == NULL) {
         cd->unit_flow = PyMem_RawMalloc(PEP669_UNIT_FLOW_BYTES(f->nunits));
         if (cd->unit_flow == NULL) {
