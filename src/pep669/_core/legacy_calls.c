@@ -142,8 +142,13 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             }
         }
     }
+    /* (a C function called with no profiler on the thread: one the
+     * callee sets gets its end, end_call, even where no tool wants it) */
     if (((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
-         (c_made && Py_TYPE(callable) == &PyMethodDescr_Type)) &&
+         (c_made && Py_TYPE(callable) == &PyMethodDescr_Type) ||
+         (called && (PyCFunction_Check(callable) ||
+                     Py_TYPE(callable) == &PyMethodDescr_Type) &&
+          !pep669_backend_thread_profiled(ts))) &&
         !inlined) {
         /* 3.12 runs an inlined callee in its own frame: that frame's
          * events are the only ones. */
