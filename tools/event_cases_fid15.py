@@ -649,3 +649,87 @@ mon.use_tool_id(1, "a"); rec(1, ALL, hook=hook)
 mon.set_events(1, ALL)
 run(main)
 """)
+
+for _ev in ("PY_START", "LINE", "CALL", "RAISE", "PY_YIELD", "C_RETURN",
+            "BRANCH_RIGHT"):
+    case("clear_tool_id_from_" + _ev, """
+def g():
+    yield 1
+def h(x):
+    return x + 1
+def f():
+    r = 0
+    for i in range(2):
+        try:
+            if i:
+                raise KeyError(i)
+            r += h(i)
+        except KeyError:
+            r -= 1
+    r += sum(g())
+    return r
+state = [0]
+def hook(n, a):
+    if n == "%s" and state[0] == 0:
+        state[0] = 1
+        note("clearing")
+        mon.clear_tool_id(1)
+        note("tool", mon.get_tool(1))
+mon.use_tool_id(1, "a"); rec(1, ALL, hook=hook)
+mon.set_local_events(1, h.__code__, E.LINE)
+mon.set_events(1, ALL)
+run(f)
+rec(1, ALL)
+mon.set_events(1, E.PY_START)
+run(f)
+""" % _ev)
+
+for _extra in ("0", "E.LINE"):
+    _tag = "line" if _extra != "0" else "plain"
+    case("setprofile_none_in_call_cb_" + _tag, PROF + """
+def f():
+    a = len("ab")
+    b = abs(-1)
+    return a + b
+def on_call(code, off, func, arg0):
+    if mine(code) and func is len:
+        sys.setprofile(None)
+mon.use_tool_id(1, "a"); rec(1, E.CALL | %s, hook=lambda n, a: on_call(*a) if n == "CALL" else None)
+mon.set_events(1, E.CALL | %s)
+sys.setprofile(prof); run(f); sys.setprofile(prof); run(f); sys.setprofile(None)
+""" % (_extra, _extra))
+
+    case("setprofile_in_c_return_cb_" + _tag, PROF + """
+def f():
+    a = len("ab")
+    b = abs(-1)
+    try:
+        ord("xy")
+    except TypeError:
+        b = 0
+    return a + b
+def on_ret(code, off, func, arg0):
+    if mine(code) and func is len:
+        sys.setprofile(prof)
+mon.use_tool_id(1, "a")
+rec(1, E.CALL | E.C_RETURN | E.C_RAISE | %s, hook=lambda n, a: on_ret(*a) if n == "C_RETURN" else None)
+mon.set_events(1, E.CALL | %s)
+run(f); sys.setprofile(None); run(f); sys.setprofile(None)
+""" % (_extra, _extra))
+
+    case("settrace_in_c_return_cb_" + _tag, TRACE + """
+def g():
+    return 1
+def f():
+    a = len("ab")
+    g()
+    b = a
+    return b
+def on_ret(code, off, func, arg0):
+    if mine(code) and func is len:
+        sys.settrace(tr)
+mon.use_tool_id(1, "a")
+rec(1, E.CALL | E.C_RETURN | %s, hook=lambda n, a: on_ret(*a) if n == "C_RETURN" else None)
+mon.set_events(1, E.CALL | %s)
+run(f); sys.settrace(None); run(f); sys.settrace(None)
+""" % (_extra, _extra))
