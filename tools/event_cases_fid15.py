@@ -733,3 +733,30 @@ rec(1, E.CALL | E.C_RETURN | %s, hook=lambda n, a: on_ret(*a) if n == "C_RETURN"
 mon.set_events(1, E.CALL | %s)
 run(f); sys.settrace(None); run(f); sys.settrace(None)
 """ % (_extra, _extra))
+
+# A callback raising a BaseException (KeyboardInterrupt) at each kind
+for _ev in ("PY_START", "LINE", "CALL", "C_RETURN", "PY_RETURN", "RAISE",
+            "EXCEPTION_HANDLED", "PY_YIELD", "BRANCH_LEFT", "JUMP"):
+    case("callback_raises_keyboard_interrupt_" + _ev, """
+def g():
+    yield 1
+def f():
+    r = 0
+    for i in range(2):
+        try:
+            if i:
+                raise KeyError(i)
+            r += len("ab")
+        except KeyError:
+            r -= 1
+    r += sum(g())
+    return r
+state = [0]
+def hook(n, a):
+    if n == "%s" and state[0] == 0:
+        state[0] = 1
+        raise KeyboardInterrupt("cb")
+mon.use_tool_id(1, "a"); rec(1, ALL, hook=hook)
+mon.set_events(1, ALL)
+run(f); run(f)
+""" % _ev)
