@@ -142,20 +142,20 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             }
         }
     }
-    /* (a C function called with no profiler on the thread: one the
-     * callee sets gets its end, end_call, even where no tool wants it) */
-    if (((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
-         (c_made && Py_TYPE(callable) == &PyMethodDescr_Type) ||
-         (called && (PyCFunction_Check(callable) ||
-                     Py_TYPE(callable) == &PyMethodDescr_Type) &&
-          !pep669_backend_thread_profiled(ts))) &&
-        !inlined) {
+    int wanted = (events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
+                 (c_made && Py_TYPE(callable) == &PyMethodDescr_Type);
+    /* (a builtin function called with no profiler on the thread, where
+     * no tool wants its end: a profiler the callee sets gets it, end_call;
+     * its argument is not held, the program may count its references) */
+    int watched = !wanted && called && PyCFunction_Check(callable) &&
+                  !pep669_backend_thread_profiled(ts);
+    if ((wanted || watched) && !inlined) {
         /* 3.12 runs an inlined callee in its own frame: that frame's
          * events are the only ones. */
         rec->call_offset = offset;
         rec->call_end = pep669_backend_next_instruction(co, offset);
         rec->call_callable = Py_NewRef(callable);
-        rec->call_arg0 = Py_NewRef(arg0);
+        rec->call_arg0 = Py_NewRef(wanted ? arg0 : pep669_registry.missing);
         rec->call_tools = called;
         rec->call_unprofiled = !pep669_backend_thread_profiled(ts);
     }
