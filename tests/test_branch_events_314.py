@@ -320,6 +320,31 @@ class DisableTest(BranchTestCase):
         self.assertEqual(len(rec.records), 4)
         self.set_local_events(TOOL, code, 0)
 
+    def test_disable_after_restart_in_the_callback(self):
+        # A callback that calls restart_events() and then returns DISABLE:
+        # the DISABLE does not count (pep669._native's mux, 3.12/3.13);
+        # 3.8-3.11 kept it before session 15 (fid15): the loop's LEFT
+        # edge came once instead of once per iteration until the next
+        # DISABLE.
+        code = for_if_else.__code__
+        restarted = []
+
+        def respond(r):
+            if not restarted:
+                restarted.append(r.event)
+                M.restart_events()
+            return DISABLE
+        rec = self.recorder(TOOL, SIDES, in_codes(code), local_codes=[code],
+                            respond=respond)
+        for_if_else()
+        lines = lines_of(code)
+        got = [(r.event, lines[r.args[0]], lines[r.args[1]])
+               for r in rec.records]
+        self.assertEqual(got[:2], [('BRANCH_LEFT', 2, 2),
+                                   ('BRANCH_RIGHT', 3, 6)])
+        self.assertEqual(got.count(('BRANCH_LEFT', 2, 2)), 2, got)
+        self.set_local_events(TOOL, code, 0)
+
     def test_both_edges_disabled(self):
         code = for_if_else.__code__
         rec = self.recorder(TOOL, SIDES, in_codes(code), local_codes=[code],

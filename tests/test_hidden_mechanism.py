@@ -18,6 +18,9 @@ Found with tools/hide_diff.py (probes in tools/hide_cases.py), session 14:
   clone's stubs: each line's 'line' event came twice (the stub's jump
   back is a backward jump), pdb stopped twice on every line.  The
   running frames' clones are retired when the tracer arrives.
+* 3.8-3.11 (session 15): the same tracer, under CALL events, got a
+  'line' for the caller's line of the call when the callee returned (the
+  call stub's jump back); dropped (``TracerArrivesTest.test_calls*``).
 
 Each test compares with the same program unmonitored, so it passes
 natively on 3.12/3.13.
@@ -228,7 +231,8 @@ class TracerArrivesTest(MonitoringTestCase):
         expected = self.traced_run()
         self.use_tool(TOOL)
         result = monitoring.DISABLE if disable else None
-        for ev in (E.LINE, E.CALL, E.BRANCH, E.JUMP):
+        for ev in (E.LINE, E.CALL, E.BRANCH, E.JUMP, E.PY_START,
+                   E.PY_RETURN):
             monitoring.register_callback(TOOL, ev, lambda *a: result)
         monitoring.set_events(TOOL, event_set)
         try:
@@ -248,6 +252,19 @@ class TracerArrivesTest(MonitoringTestCase):
 
     def test_debugger_events(self):
         self.check(E.LINE | E.JUMP, False)
+
+    # Under CALL events (call probes, or traced for CALL) the caller's
+    # 'line' for the line of the call came when the callee returned: the
+    # call stub's jump back is a backward jump (session 15, fid15).
+
+    def test_calls(self):
+        self.check(E.CALL, False)
+
+    def test_calls_disabled(self):
+        self.check(E.CALL, True)
+
+    def test_profiler(self):
+        self.check(E.CALL | E.PY_START | E.PY_RETURN, False)
 
 
 if __name__ == "__main__":

@@ -581,6 +581,154 @@ class SetInEntryCallbackTest(MonitoringTestCase):
                     ('M', 'PY_RETURN')])
 
 
+def _set_in_call(raising):
+    a = len("ab")
+    if raising:
+        try:
+            ord("ab")
+        except TypeError:
+            a = 0
+    b = abs(-1)
+    return a + b
+
+
+class SetInCallCallbackTest(MonitoringTestCase):
+    # sys.setprofile called from the CALL callback of a C call: 3.12's
+    # tool 6 came after the event began, so the profiler gets no 'c_call'
+    # of that call but its 'c_return' (or 'c_exception'), before the
+    # tools' C_RETURN; the rest is seen whole.  3.8-3.11 lost the end on
+    # call probes and gave the interpreter's 'c_call' where the frame ran
+    # traced (before session 15: review14).
+
+    def run_case(self, extra, raising, profiler_raises=False):
+        code = _set_in_call.__code__
+        out = []
+
+        def profiler(frame, event, arg):
+            if frame.f_code is code and event.startswith('c_'):
+                out.append(('P', event, arg.__name__))
+                if profiler_raises and event == 'c_return':
+                    raise ZeroDivisionError
+
+        def call(co, offset, func, arg0):
+            if co is code:
+                out.append(('M', 'CALL', func.__name__))
+                if func is (ord if raising else len):
+                    sys.setprofile(profiler)
+
+        def c_ret(co, offset, func, arg0):
+            if co is code:
+                out.append(('M', 'C_RETURN', func.__name__))
+
+        def c_raise(co, offset, func, arg0):
+            if co is code:
+                out.append(('M', 'C_RAISE', func.__name__))
+
+        def line(co, lineno):
+            return None
+
+        if monitoring.get_tool(0) is None:
+            self.use_tool(0, 'set')
+        for ev, cb in ((E.CALL, call), (E.C_RETURN, c_ret),
+                       (E.C_RAISE, c_raise), (E.LINE, line)):
+            monitoring.register_callback(0, ev, cb)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        monitoring.set_events(0, E.CALL | extra)
+        try:
+            for _ in range(2):
+                try:
+                    _set_in_call(raising)
+                except ZeroDivisionError:
+                    out.append(('raised',))
+                sys.setprofile(None)
+        finally:
+            sys.setprofile(None)
+            monitoring.set_events(0, 0)
+        return out
+
+    def test_c_return(self):
+        once = [('M', 'CALL', 'len'), ('P', 'c_return', 'len'),
+                ('M', 'C_RETURN', 'len'),
+                ('P', 'c_call', 'abs'), ('M', 'CALL', 'abs'),
+                ('P', 'c_return', 'abs'), ('M', 'C_RETURN', 'abs')]
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                self.assertEqual(self.run_case(extra, False), once * 2)
+
+    def test_c_exception(self):
+        once = [('M', 'CALL', 'len'), ('M', 'C_RETURN', 'len'),
+                ('M', 'CALL', 'ord'), ('P', 'c_exception', 'ord'),
+                ('M', 'C_RAISE', 'ord'),
+                ('P', 'c_call', 'abs'), ('M', 'CALL', 'abs'),
+                ('P', 'c_return', 'abs'), ('M', 'C_RETURN', 'abs')]
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                self.assertEqual(self.run_case(extra, True), once * 2)
+
+    def test_profiler_raises_at_c_return(self):
+        # Its exception is the call's: the tools get no C_RETURN, and no
+        # C_RAISE either (the profiler is gone with its exception).
+        once = [('M', 'CALL', 'len'), ('P', 'c_return', 'len'),
+                ('raised',)]
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                self.assertEqual(self.run_case(extra, False, True),
+                                 once * 2)
+
+
+def _set_by_call(profiler):
+    sys.setprofile(profiler)
+    a = len("ab")
+    sys.setprofile(None)
+    return a
+
+
+class SetByTheCallTest(MonitoringTestCase):
+    # A C call that sets the profiler (sys.setprofile itself) under CALL
+    # events: 3.12's tool 6 gets that call's C_RETURN, so the profiler
+    # gets its 'c_return' (the interpreter's C tracing was off when the
+    # call began: 3.8-3.11 made none, before session 15).
+
+    def test_setprofile_c_return(self):
+        code = _set_by_call.__code__
+        out = []
+
+        def profiler(frame, event, arg):
+            if frame.f_code is code and event.startswith('c_'):
+                out.append(('P', event, arg.__name__))
+
+        def call(co, offset, func, arg0):
+            if co is code:
+                out.append(('M', 'CALL', func.__name__))
+
+        def c_ret(co, offset, func, arg0):
+            if co is code:
+                out.append(('M', 'C_RETURN', func.__name__))
+
+        self.use_tool(0, 'set')
+        for ev, cb in ((E.CALL, call), (E.C_RETURN, c_ret),
+                       (E.LINE, lambda *a: None)):
+            monitoring.register_callback(0, ev, cb)
+            self.addCleanup(monitoring.register_callback, 0, ev, None)
+        once = [('M', 'CALL', 'setprofile'), ('P', 'c_return', 'setprofile'),
+                ('M', 'C_RETURN', 'setprofile'),
+                ('P', 'c_call', 'len'), ('M', 'CALL', 'len'),
+                ('P', 'c_return', 'len'), ('M', 'C_RETURN', 'len'),
+                ('P', 'c_call', 'setprofile'), ('M', 'CALL', 'setprofile'),
+                ('M', 'C_RETURN', 'setprofile')]
+        for extra in (0, E.LINE):
+            with self.subTest(extra=extra):
+                del out[:]
+                monitoring.set_events(0, E.CALL | extra)
+                try:
+                    for _ in range(2):
+                        _set_by_call(profiler)
+                finally:
+                    sys.setprofile(None)
+                    monitoring.set_events(0, 0)
+                self.assertEqual(out, once * 2)
+
+
 class _Interrupt:
     # -_Interrupt() calls _thread.interrupt_main() (a builtin as a slot
     # method is called unbound), which trips SIGINT without an

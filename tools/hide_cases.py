@@ -917,4 +917,155 @@ def probe_exception_in_finally_exc_info():
     return out
 
 
+# ------------------------------------------------ session 15 (fid15)
+
+def _fid15_tracer(out, names):
+    def tracer(frame, event, arg):
+        if frame.f_code.co_name in names:
+            out.append("%s %s %s" % (event, frame.f_code.co_name,
+                                     frame.f_lineno))
+        return tracer
+    return tracer
+
+
+def _fid15_set_on_caller(tracer):
+    sys._getframe(1).f_trace = tracer
+    sys.settrace(tracer)
+
+
+def probe_f_trace_on_caller_from_callee():
+    # pdb.set_trace()'s way: the callee sets f_trace on its caller and
+    # the thread's tracer; the caller's next line is its first event.
+    out = []
+    tracer = _fid15_tracer(out, ("_fid15_caller",))
+
+    def _fid15_caller():
+        a = 1
+        _fid15_set_on_caller(tracer)
+        b = a + 1
+        for i in range(2):
+            b += i
+        sys.settrace(None)
+        return b
+    for _ in range(2):
+        try:
+            out.append(str(_fid15_caller()))
+        finally:
+            sys.settrace(None)
+    return out
+
+
+def probe_f_lineno_jump_by_tracer():
+    out = []
+
+    def _fid15_jumped():
+        a = 1
+        a = 2
+        a = 3
+        return a
+
+    def tracer(frame, event, arg):
+        if frame.f_code is _fid15_jumped.__code__:
+            out.append("%s %s" % (event, frame.f_lineno - first))
+            if event == "line" and frame.f_lineno == first + 1:
+                frame.f_lineno = first + 3
+        return tracer
+    first = _fid15_jumped.__code__.co_firstlineno
+    for _ in range(2):
+        sys.settrace(tracer)
+        try:
+            out.append(str(_fid15_jumped()))
+        finally:
+            sys.settrace(None)
+    return out
+
+
+def probe_throw_through_yield_from_frames():
+    out = []
+
+    def inner():
+        try:
+            yield 1
+        except KeyError:
+            f = sys._getframe()
+            out.append("inner %s %s" % (f.f_lineno - f.f_code.co_firstlineno,
+                                        f.f_back.f_code.co_name))
+            yield 2
+
+    def outer():
+        yield from inner()
+
+    g = outer()
+    next(g)
+    out.append(str(g.gi_yieldfrom.gi_frame.f_lineno -
+                   g.gi_yieldfrom.gi_code.co_firstlineno))
+    out.append(str(g.throw(KeyError("k"))))
+    out.append("%s %s" % (g.gi_running, g.gi_frame.f_lineno -
+                          outer.__code__.co_firstlineno))
+    g.close()
+    out.append(str(g.gi_frame))
+    return out
+
+
+def probe_thread_frames():
+    out = []
+
+    def work():
+        f = sys._getframe()
+        out.append(f.f_code.co_name)
+        out.append(str(f.f_back.f_code.co_name))
+        out.append(str(threading.current_thread().name != "MainThread"))
+        out.append(str(sys.gettrace()))
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    return out
+
+
+def probe_keyboard_interrupt_traceback():
+    import signal
+    out = []
+
+    def handler(signum, frame):
+        out.append("handler in %s" % frame.f_code.co_name)
+        raise KeyboardInterrupt
+
+    def victim():
+        signal.raise_signal(signal.SIGINT)
+        return "not reached"
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        victim()
+    except KeyboardInterrupt as e:
+        tb = e.__traceback__
+        while tb is not None:
+            out.append(tb.tb_frame.f_code.co_name)
+            tb = tb.tb_next
+    finally:
+        signal.signal(signal.SIGINT, old)
+    return out
+
+
+def probe_recursion_error_traceback():
+    out = []
+
+    def down(n):
+        return down(n + 1)
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)
+    try:
+        down(0)
+    except RecursionError as e:
+        out.append(str(e))
+        tb = e.__traceback__
+        names = set()
+        while tb is not None:
+            names.add(tb.tb_frame.f_code.co_name)
+            tb = tb.tb_next
+        out.append(" ".join(sorted(names)))
+    finally:
+        sys.setrecursionlimit(old)
+    return out
+
+
 ALL = sorted(n for n in dir() if n.startswith("probe_"))

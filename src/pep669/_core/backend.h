@@ -250,14 +250,31 @@ pep669_backend_thread_profiled(PyThreadState *ts)
  * trampoline's 'opcode' event at the call instruction), if the
  * interpreter reports one for `callable` (and `arg0`, NULL: no
  * argument): 1 if made (drop the interpreter's own), 0 if none, -1 with
- * the profiler's exception. */
+ * the profiler's exception.  `make` 0: the report is not made, only the
+ * interpreter's own is to be dropped (a profiler set by the call's own
+ * CALL callbacks, which 3.12 gives no 'c_call': its tool 6 came after
+ * the event began). */
 int pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
-                                 PyObject *callable, PyObject *arg0);
+                                 PyObject *callable, PyObject *arg0,
+                                 int make);
+/* The profiler's 'c_return' (or, `raised`, 'c_exception') of a call the
+ * interpreter did not trace, made outside any trace call in the current
+ * frame (a call probe's call, whose CALL callbacks set the profiler:
+ * 3.12's tool 6 gets the call's C_RETURN/C_RAISE); nothing for a
+ * callable the interpreter would not report.  -1 with the profiler's
+ * exception, which replaces the call's. */
+int pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
+                                  PyObject *arg0, int raised);
 /* The 'c_call' pep669 made in `f` (pep669_backend_legacy_c_call) is one
  * the interpreter did not make (its drop still waits): a method
  * descriptor called without positional arguments (3.8-3.11 report
  * nothing for it, 3.12 binds its first argument). */
 int pep669_backend_legacy_c_unmade(PyThreadState *ts, PyFrameObject *f);
+/* Whether the profiler's 'c_return' of the call just made in `f` (whose
+ * 'c_call' pep669 made or dropped) raised: its exception is the call's
+ * (3.12's tool 6 ends the C_RETURN callbacks, and no C_RAISE follows);
+ * asked once, at the call's end (the watch of the profiler ends). */
+int pep669_backend_legacy_c_failed(PyThreadState *ts, PyFrameObject *f);
 /* The end of such a call (`raised`: by the current exception, always for
  * such a call): the drop ended, and the profiler's 'c_exception' that
  * 3.12 makes (its tool 6's C_RAISE); -1 with the profiler's exception,

@@ -22,8 +22,17 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
                                               rec->call_tools);
     }
     PyFrameObject *pyframe = pep669_backend_frame_pyframe(rec->frame);
+    if (pep669_backend_legacy_c_failed(ts, pyframe) && raised) {
+        /* The profiler's 'c_return' raised: the call's events ended
+         * there. */
+        pep669_record_forget_call(rec);
+        return 0;
+    }
     int unmade = pep669_backend_legacy_c_unmade(ts, pyframe);
-    if (tools || unmade) {
+    /* A profiler set during the call (by the callee) */
+    int arrived = rec->call_unprofiled &&
+                  pep669_backend_thread_profiled(ts);
+    if (tools || unmade || arrived) {
         /* The trampoline learns of the end at the next instruction
          * (or the exception's): callbacks see the frame at the call,
          * as natively.  The profiler's 'c_exception' first (3.12's tool
@@ -31,7 +40,14 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
          * its exception ends the event's callbacks. */
         Pep669FramePos pos;
         pep669_backend_frame_move(rec->frame, rec->call_offset, &pos);
-        if (unmade) {
+        if (arrived) {
+            err = pep669_backend_legacy_c_after(
+                ts, rec->call_callable,
+                rec->call_arg0 == pep669_registry.missing ? NULL
+                                                          : rec->call_arg0,
+                raised);
+        }
+        else if (unmade) {
             err = pep669_backend_legacy_c_end(
                 ts, pyframe, rec->call_callable,
                 rec->call_arg0 == pep669_registry.missing ? NULL
@@ -87,13 +103,23 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             /* The profiler's 'c_call' first, as 3.12's tool 6 (the
              * interpreter's own is dropped); its exception ends the
              * call's events. */
-            int c_call = !pep669_backend_thread_profiled(ts) ? 0
+            int profiled = pep669_backend_thread_profiled(ts);
+            int c_call = !profiled ? 0
                 : pep669_backend_legacy_c_call(
                     ts, frame, callable,
-                    arg0 == pep669_registry.missing ? NULL : arg0);
+                    arg0 == pep669_registry.missing ? NULL : arg0, 1);
             err = c_call < 0 ? -1
                 : pep669_call_tools2_traced(ts, tools, PEP669_EV_CALL, co,
                                             offset, callable, arg0);
+            if (err == 0 && !profiled &&
+                pep669_backend_thread_profiled(ts)) {
+                /* A profiler the callbacks set: 3.12 gives it the call's
+                 * end (its tool 6 has C_RETURN), not its 'c_call'. */
+                c_call = pep669_backend_legacy_c_call(
+                    ts, frame, callable,
+                    arg0 == pep669_registry.missing ? NULL : arg0, 0);
+                err = c_call < 0 ? -1 : 0;
+            }
             if (offset != lasti) {
                 pep669_backend_frame_restore(fr, &pos);
             }
@@ -116,16 +142,22 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             }
         }
     }
-    if (((events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
-         (c_made && Py_TYPE(callable) == &PyMethodDescr_Type)) &&
-        !inlined) {
+    int wanted = (events & (PEP669_BIT(C_RETURN) | PEP669_BIT(C_RAISE))) ||
+                 (c_made && Py_TYPE(callable) == &PyMethodDescr_Type);
+    /* (a builtin function called with no profiler on the thread, where
+     * no tool wants its end: a profiler the callee sets gets it, end_call;
+     * its argument is not held, the program may count its references) */
+    int watched = !wanted && called && PyCFunction_Check(callable) &&
+                  !pep669_backend_thread_profiled(ts);
+    if ((wanted || watched) && !inlined) {
         /* 3.12 runs an inlined callee in its own frame: that frame's
          * events are the only ones. */
         rec->call_offset = offset;
         rec->call_end = pep669_backend_next_instruction(co, offset);
         rec->call_callable = Py_NewRef(callable);
-        rec->call_arg0 = Py_NewRef(arg0);
+        rec->call_arg0 = Py_NewRef(wanted ? arg0 : pep669_registry.missing);
         rec->call_tools = called;
+        rec->call_unprofiled = !pep669_backend_thread_profiled(ts);
     }
     return 0;
 }

@@ -614,6 +614,19 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         clone_event(rec, frame, fr, what)) {
         return 0;
     }
+    if (PEP669_UNLIKELY(rec->stub_back)) {
+        /* The first event after a call probe's stub (call_probe_follow):
+         * a 'line' that its jump back made, in the call's line, is
+         * none. */
+        rec->stub_back = 0;
+        if (what == PyTrace_LINE) {
+            int lasti = pep669_backend_pyframe_lasti(frame);
+            if (lasti >= 2 &&
+                line_of(rec->code, lasti) == line_of(rec->code, lasti - 2)) {
+                return 0;
+            }
+        }
+    }
     if (rec->pending &&
         (what == PyTrace_LINE || what == PyTrace_OPCODE)) {
         /* The location's own event, after a probe whose LINE callback

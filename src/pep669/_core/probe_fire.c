@@ -421,6 +421,10 @@ call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         pep669_backend_frame_resync(frame, loc);
     }
     follow_after_probe(ts, rec, frame, events);
+    /* (the interpreter reports the stub's jump back, a backward jump, as
+     * a 'line' event: trace_inner drops it for the legacy tracer, which
+     * natively gets the next line first) */
+    rec->stub_back = pep669_backend_trace_has_legacy();
     PyErr_Restore(type, value, tb);
 }
 
@@ -508,6 +512,7 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     /* (the stack holds them; the callbacks may not keep it so) */
     Py_INCREF(callable);
     Py_INCREF(arg0);
+    int profiled = pep669_backend_thread_profiled(ts);
     if (probe_call_tools(ts, frame, tools, PEP669_EV_CALL, co, loc,
                          callable, arg0) < 0) {
         /* The call does not happen. */
@@ -519,9 +524,22 @@ make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
         res = pep669_backend_call_site_run(site, top);
         pep669_enter(ts);  /* (the callee may have run a sub-interpreter) */
-        if (!inlined &&
-            probe_call_ended(ts, frame, cd, co, loc, callable, arg0,
-                             res == NULL, tools) < 0) {
+        /* A profiler the callbacks or the callee set gets the call's end
+         * first, as 3.12's tool 6 (the call runs outside the
+         * interpreter's C tracing; no 'c_call': its tool came after the
+         * event began). */
+        profiled = !profiled && pep669_backend_thread_profiled(ts);
+        if (!inlined && profiled &&
+            pep669_backend_legacy_c_after(
+                ts, callable,
+                arg0 == pep669_registry.missing ? NULL : arg0,
+                res == NULL) < 0) {
+            /* (its exception ends the event's callbacks) */
+            Py_CLEAR(res);
+        }
+        else if (!inlined &&
+                 probe_call_ended(ts, frame, cd, co, loc, callable, arg0,
+                                  res == NULL, tools) < 0) {
             Py_CLEAR(res);
         }
     }

@@ -90,8 +90,10 @@ typedef struct Pep669Record {
          * event: the destination's own events are off.  A callback of a
          * line probe's LINE asked for a move to `pending_line`, made at
          * the frame's next trace event (the location's line event, once
-         * it runs traced). */
-        char moved, pending;
+         * it runs traced).  `stub_back`: a call probe's frame went on
+         * traced for a legacy tracer that arrived in the call: the stub's
+         * jump back to the call's line is no line of the frame's. */
+        char moved, pending, stub_back;
         long pending_line;
         /* While JUMP/BRANCH callbacks run: where the frame really is
          * (they see it at the jump, `jump_src`). */
@@ -108,6 +110,10 @@ typedef struct Pep669Record {
         int call_offset, call_end;
         PyObject *call_callable, *call_arg0;
         uint8_t call_tools;   /* the tools its CALL event went to */
+        /* No profiler when the call began (after its CALL callbacks):
+         * the interpreter makes no 'c_return' for it; one set during the
+         * call gets it from end_call, as 3.12's tool 6 its C_RETURN. */
+        uint8_t call_unprofiled;
     };
     /* -- exception state -- */
     struct {

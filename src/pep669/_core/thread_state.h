@@ -66,12 +66,15 @@ typedef struct Pep669ThreadState {
          * `what` in `frame`, and the functions stood in for (`trace`,
          * `profile`), or the trampoline's forward to drop (`tramp`); a
          * 'c_call' only for the function pep669 reported (`c_def`, the
-         * method table entry, and `c_self`; NULL: any). */
+         * method table entry, and `c_self`; NULL: any).  After a
+         * 'c_call' dropped, the profiler stays stood in for until the
+         * frame's next event (`watch`), to learn whether its 'c_return'
+         * raised (`failed`: the frame). */
         struct {
             Py_tracefunc trace, profile;
-            void *frame, *tramp;
+            void *frame, *tramp, *failed;
             const void *c_def, *c_self;
-            int what;
+            int what, watch;
         } drop;
     } trampoline;
     /* (tests) frame objects' filters written

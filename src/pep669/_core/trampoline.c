@@ -84,7 +84,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->eng_lines = 1;
     rec->eng_opcodes = 0;
     rec->engaged = 0;
-    rec->moved = 0;
+    rec->moved = rec->stub_back = 0;
     rec->jump_pos = NULL;
     rec->pending = 0;
     rec->region = 0;

@@ -585,14 +585,14 @@ legacy_c_event(PyThreadState *ts, PyFrameObject *f, int what,
 
 int
 pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
-                             PyObject *callable, PyObject *arg0)
+                             PyObject *callable, PyObject *arg0, int make)
 {
     PyObject *func;
     int got = legacy_c_function(ts, callable, arg0, &func);
     if (got <= 0) {
         return got;
     }
-    int err = legacy_c_event(ts, f, PyTrace_C_CALL, func);
+    int err = make ? legacy_c_event(ts, f, PyTrace_C_CALL, func) : 0;
     /* The interpreter's own 'c_call' of this call reports the same
      * function (a descriptor bound again: the same table entry and self);
      * where it makes none (a descriptor called with keyword arguments
@@ -609,9 +609,20 @@ pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
 int
 pep669_backend_legacy_c_unmade(PyThreadState *ts, PyFrameObject *f)
 {
-    return legacy_drop.what == PyTrace_C_CALL &&
+    return legacy_drop.what == PyTrace_C_CALL && !legacy_drop.watch &&
            legacy_drop.frame == (void *)f && legacy_drop.profile != NULL &&
            ts->c_profilefunc == drop_profile;
+}
+
+int
+pep669_backend_legacy_c_failed(PyThreadState *ts, PyFrameObject *f)
+{
+    int failed = legacy_drop.failed == (void *)f;
+    legacy_drop.failed = NULL;
+    if (legacy_drop.watch && legacy_drop.frame == (void *)f) {
+        legacy_drop_cancel(ts);
+    }
+    return failed;
 }
 
 int
@@ -632,6 +643,40 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
     return legacy_exc_kept(err, type, value, tb);
 }
 
+int
+pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
+                              PyObject *arg0, int raised)
+{
+    PyFrameObject *f = pep669_backend_current_pyframe(ts);
+    if (ts->c_profilefunc == NULL || f == NULL) {
+        return 0;
+    }
+    PyObject *func;
+    PyObject *type = NULL, *value = NULL, *tb = NULL;
+    if (raised) {
+        PyErr_Fetch(&type, &value, &tb);
+    }
+    if (legacy_c_function(callable, arg0, &func) < 0) {
+        if (raised) {
+            legacy_exc_kept(-1, type, value, tb);
+        }
+        return -1;
+    }
+    int err = 0;
+    if (func != NULL) {
+        Py_INCREF(f);
+        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f,
+                          raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN,
+                          func);
+        Py_DECREF(f);
+        Py_DECREF(func);
+    }
+    if (raised) {
+        return legacy_exc_kept(err, type, value, tb);
+    }
+    return err < 0 ? -1 : 0;
+}
+
 /* Whether `arg`, the function of a 'c_call', is the one pep669 reported
  * (pep669_backend_legacy_c_call). */
 static int
@@ -645,6 +690,9 @@ drop_c_call_matches(PyObject *arg)
                legacy_drop.c_def &&
            (const void *)PyCFunction_GET_SELF(arg) == legacy_drop.c_self;
 }
+
+static int drop_profile(PyObject *obj, PyFrameObject *frame, int what,
+                        PyObject *arg);
 
 /* drop_trace, drop_profile: the thread's trace or profile function
  * (`ts_slot`, the one saved in `slot`) stands aside for the drop's event.
@@ -663,8 +711,25 @@ drop_event(Py_tracefunc *slot, Py_tracefunc *ts_slot, PyObject *obj,
     }
     *slot = NULL;
     *ts_slot = real;
+    if (legacy_drop.watch) {
+        /* The end of the call whose 'c_call' was dropped: a 'c_return'
+         * that raises ends that call's events (3.12's tool 6 comes first
+         * among its C_RETURN callbacks), pep669_backend_legacy_c_failed */
+        legacy_drop.watch = 0;
+        int err = real(obj, frame, what, arg);
+        if (err < 0 && what == PyTrace_C_RETURN) {
+            legacy_drop.failed = frame;
+        }
+        return err;
+    }
     if (what == legacy_drop.what &&
         (what != PyTrace_C_CALL || drop_c_call_matches(arg))) {
+        if (what == PyTrace_C_CALL) {
+            /* (the profiler's: watched to the call's end) */
+            *slot = real;
+            *ts_slot = drop_profile;
+            legacy_drop.watch = 1;
+        }
         return 0;
     }
     return real(obj, frame, what, arg);
@@ -697,6 +762,7 @@ legacy_drop_cancel(PyThreadState *ts)
     }
     legacy_drop.trace = legacy_drop.profile = NULL;
     legacy_drop.tramp = NULL;
+    legacy_drop.watch = 0;
 }
 
 /* The frame of a 'call' drop still waiting, else NULL. */
@@ -722,6 +788,7 @@ pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
         waiting = NULL;
     }
     legacy_drop_cancel(ts);
+    legacy_drop.failed = NULL;
     if (f == NULL) {
         legacy_drop.frame = NULL;
         return NULL;
