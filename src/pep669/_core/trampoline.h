@@ -62,6 +62,9 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
  * have pushed (pep669_trace_frames_record). */
 Pep669Record *pep669_trace_bare_record(Pep669Record *b);
 Pep669Record *pep669_trace_frames_record(Pep669Record *b);
+/* A call run's (3.11, hook_quiet 5: pep669_trace_push_calls): the record
+ * pep669_trace_push_calls pushed before session 15 (trampoline_quiet.c). */
+Pep669Record *pep669_trace_calls_record(Pep669Record *b);
 
 /* The record of `frame` if it is the innermost frame run through the
  * hook, else NULL; a bare run's is made now. */
@@ -74,7 +77,8 @@ pep669_hooked_record(Pep669Frame *frame)
     }
     Pep669Record *b = pep669_thread.bare_top;
     if (PEP669_UNLIKELY(b != NULL) && b->frame == frame && b->below == top) {
-        return pep669_trace_bare_record(b);
+        return b->hook_quiet == 5 ? pep669_trace_calls_record(b)
+                                  : pep669_trace_bare_record(b);
     }
     return NULL;
 }
@@ -192,8 +196,11 @@ int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
                              Pep669CodeData *cd, uint32_t events);
 /* The same for a run the hook's fast path found ready (codedata.h,
  * calls_ready; the thread without trampoline, legacy tracer or profiler,
- * as the hook checked): 1, its record set up and pushed, the frame on the
- * call clone; 0: nothing done (the hook's general way decides). */
+ * as the hook checked): 1, the frame on the call clone and the run bare
+ * (session 15: hook_quiet 5, a block on pep669_thread.bare_top; its call
+ * probes fire from the block, and the record is made when anything else
+ * needs it, pep669_trace_calls_record); 0: nothing done (the hook's
+ * general way decides). */
 int pep669_trace_push_calls(PyThreadState *ts, Pep669Record *rec,
                             Pep669Frame *frame, PyCodeObject *co,
                             Pep669CodeData *cd);

@@ -201,12 +201,54 @@ pep669_trace_push_calls(PyThreadState *ts, Pep669Record *rec,
     }
     pep669_clone_incref(cl);
     cl->calls_fast_runs++;
-    push_quiet(rec, frame, co, cd, cd->events, pep669_registry.version, 0);
+    cl->bare_runs++;
+    /* A bare run (trampoline.h, hook_quiet 5): the block holds what the
+     * run's end, the call probes and a record made later need; the record
+     * is the one push_quiet would have pushed here
+     * (pep669_trace_calls_record). */
+    uint64_t version = pep669_registry.version;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
     rec->clone = cl;
-    rec->calls_covered = 1;
+    rec->hook_quiet = 5;
+    rec->quiet_entry = version;
+    rec->events_cached = cd->events;
+    rec->events_version = version;
+    rec->events_epoch = cd->done_epoch;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+    /* (a block of the record cache has window and entry off:
+     * record_released, frames.c) */
     pep669_backend_frame_set_code(frame, cl->code);
     rec->swapped = 1;
     return 1;
+}
+
+Pep669Record *
+pep669_trace_calls_record(Pep669Record *b)
+{
+    /* (the innermost bare run, no record above it: trampoline.h) */
+    PEP669_ASSERT(b->hook_quiet == 5 && b == pep669_thread.bare_top &&
+                  b->below == pep669_thread.record_top && b->clone != NULL &&
+                  b->clone->calls == 1 && !b->window && !b->entry);
+    Pep669Clone *cl = b->clone;
+    int swapped = b->swapped;
+    pep669_thread.bare_top = b->prev;
+    /* (as pep669_trace_push_calls's push_quiet left it before session
+     * 15: the events cached at the start stay, with their stamps) */
+    init_record(b, b->frame, b->code, b->cd);
+    b->was_traced = 0;
+    b->last_line = -1;
+    b->clone = cl;
+    b->calls_covered = 1;
+    b->swapped = swapped;
+    b->hook_quiet = 1;
+    cl->bare_records++;
+    b->prev = pep669_thread.record_top;
+    pep669_thread.record_top = b;
+    return b;
 }
 
 void
