@@ -826,22 +826,19 @@ PyObject *
 pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                         PyCodeObject *co, Pep669CodeData *cd)
 {
+    if (!pep669_trace_calls_ready(frame, cd)) {
+        return pep669_frame_eval(ts, frame, 0, co, cd);
+    }
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
-    if (!pep669_trace_push_calls(ts, rec, frame, co, cd)) {
-        pep669_record_put(rec);
-        return pep669_frame_eval(ts, frame, 0, co, cd);
-    }
-    rec->hook_code = co;
-    rec->hook_throwflag = 0;
-    rec->hook_drop = NULL;
+    pep669_trace_push_calls(rec, frame, co, cd);
     PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
     if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
                       rec->hook_quiet == 5 &&
                       rec->quiet_entry == pep669_registry.version &&
-                      !rec->clone->retired && ts->c_tracefunc == NULL)) {
+                      ts->c_tracefunc == NULL && !rec->clone->retired)) {
         /* (bare runs pair: the one ending is the innermost, records above
          * it popped) */
         PEP669_ASSERT(pep669_thread.bare_top == rec &&
