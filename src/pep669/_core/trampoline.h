@@ -215,10 +215,13 @@ pep669_trace_calls_ready(Pep669Frame *frame, Pep669CodeData *cd)
                   pep669_backend_trace_clean(PyThreadState_GET(), 0));
     Pep669Clone *cl = cd->clone;
     Pep669Record *top = pep669_thread.record_top;
+    /* (the frame fits the clone: the hook found it made with its code's
+     * size, PEP669_HOOK_SIZED, which is no less than any clone's need) */
+    PEP669_ASSERT(cl == NULL || pep669_backend_frame_fits(frame, cl->code));
+    (void)frame;
     return !((top != NULL && top->engaged) ||
              pep669_thread.unhooked.engaged ||
-             !pep669_clone_serves(cl, cd, 1) ||
-             !pep669_backend_frame_fits(frame, cl->code));
+             !pep669_clone_serves(cl, cd, 1));
 }
 
 static inline void
