@@ -30,9 +30,9 @@
 #ifndef PEP669_HOOK_OWN
 #  error "hook.c.h needs PEP669_HOOK_OWN(co)"
 #endif
-/* (3.11, the call runs' frames: py311.c; call runs are 3.11's alone) */
+/* the room of a call run's frame (3.11's call runs alone: 1 elsewhere) */
 #ifndef PEP669_HOOK_SIZED
-#  define PEP669_HOOK_SIZED(ts, frame, co) 1
+#  error "hook.c.h needs PEP669_HOOK_SIZED(ts, frame, co)"
 #endif
 
 #include "engine_entry.h"
