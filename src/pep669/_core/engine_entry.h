@@ -117,7 +117,9 @@ PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
 /* A fresh run of code whose quiet run on its call clone the hook's fast
  * path may start (codedata.h, calls_ready: current with the code data's
  * version; the thread then checked by the backend: no trampoline, legacy
- * tracer or profiler), and the hook's way for it (frames.c). */
+ * tracer or profiler; 3.11: its frame made with the code's size,
+ * PEP669_HOOK_SIZED), and the hook's way for it (frames.c): a bare run
+ * (session 15: no record unless something needs one, trampoline.h). */
 static inline int
 pep669_frame_calls_ready(const Pep669CodeData *cd)
 {

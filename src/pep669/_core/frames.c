@@ -534,6 +534,10 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
      * OS thread (a sub-interpreter). */
     pep669_enter(ts);
     pep669_trace_ran(ts, rec);
+    if (rec->hook_quiet == 5) {
+        /* (a call run's block, 3.11: its end decides with the record) */
+        (void)pep669_trace_calls_record(rec);
+    }
     if (PEP669_UNLIKELY(rec->hook_drop != NULL)) {
         (void)pep669_backend_legacy_drop(ts, rec->hook_drop, PyTrace_CALL);
         rec->hook_drop = NULL;
@@ -819,30 +823,55 @@ pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
 
 /* A fresh run of code `co` (its data `cd`) that the hook's fast path
  * found ready for a quiet run on its call clone (codedata.h, calls_ready;
- * 3.11): frame_begin's and pep669_trace_enter_quiet's steps for it alone
- * (pep669_trace_push_calls), else the general way; the run's end is
- * frame_end's. */
+ * 3.11): frame_begin's and pep669_trace_enter_quiet's steps for it alone,
+ * a bare run (pep669_trace_push_calls: no record unless something needs
+ * it), else the general way.  A run that returned with nothing changed
+ * (the block still bare: no record made; the same version, the clone
+ * not retired, no trace function come) pops the block; any other end is
+ * frame_end's, with the record made first. */
 PyObject *
 pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                         PyCodeObject *co, Pep669CodeData *cd)
 {
+    if (!pep669_trace_calls_ready(frame, cd)) {
+        return pep669_frame_eval(ts, frame, 0, co, cd);
+    }
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
         return NULL;
     }
-    if (!pep669_trace_push_calls(ts, rec, frame, co, cd)) {
-        pep669_record_put(rec);
-        return pep669_frame_eval(ts, frame, 0, co, cd);
-    }
-    rec->hook_code = co;
-    rec->hook_throwflag = 0;
-    rec->hook_quiet = 1;
-    rec->hook_drop = NULL;
+    pep669_trace_push_calls(rec, frame, co, cd);
     PyObject *result = pep669_backend_eval_prev(ts, frame, 0);
     if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
-                      rec->hook_drop == NULL && !rec->window)) {
-        /* frame_end's steps for a quiet run that returned (no entry stub
-         * or window on 3.11's call clones) */
+                      rec->hook_quiet == 5 &&
+                      rec->quiet_entry == pep669_registry.version &&
+                      ts->c_tracefunc == NULL && !rec->clone->retired)) {
+        /* (bare runs pair: the one ending is the innermost, records above
+         * it popped) */
+        PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                      rec->below == pep669_thread.record_top &&
+                      rec->swapped && rec->hook_drop == NULL);
+        pep669_backend_frame_set_code(frame, co);
+        rec->swapped = 0;
+        pep669_thread.bare_top = rec->prev;
+        Pep669Clone *cl = rec->clone;
+        rec->clone = NULL;
+        if (PEP669_LIKELY(cl->refs > 1)) {
+            cl->refs--;
+        }
+        else {
+            pep669_clone_decref(cl);
+        }
+        PEP669_ASSERT(record_released(rec));
+        pep669_record_put(rec);
+        return result;
+    }
+    if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
+                      rec->hook_quiet == 1 && rec->hook_drop == NULL &&
+                      !rec->window)) {
+        /* frame_end's steps for a quiet run that returned, its record
+         * made during the run (no entry stub or window on 3.11's call
+         * clones) */
         PEP669_ASSERT(!rec->entry);
         pep669_trace_unswap_now(rec);
         if (pep669_trace_leave_quiet(ts, rec)) {

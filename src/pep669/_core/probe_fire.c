@@ -429,31 +429,53 @@ call_probe_follow(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
 }
 
 static PyObject *
-make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-                 Pep669Clone *cl, Pep669Site *site, PyObject **top);
+make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
+                 Pep669Frame *frame, Pep669Clone *cl, Pep669Site *site,
+                 PyObject **top);
 
 /* A call probe of `cl` was called by its stub for `site`, the stack's top
  * (below the probe) at `top`: CALL, the call, C_RETURN or C_RAISE; what
- * the probe returns (see pep669_backend_call_site_finish).  Out of line:
- * it stays on the C stack under the callee, and the vectorcall's frame
- * stays as small as before. */
+ * the probe returns (see pep669_backend_call_site_finish).  The frame's
+ * record, or its bare run's block (3.11, hook_quiet 5: the code data and
+ * the probes' cover are all the call needs; the record is made after it
+ * only where the frame must follow a change).  Out of line: it stays on
+ * the C stack under the callee, and the vectorcall's frame stays as small
+ * as before. */
 static PEP669_NOINLINE PyObject *
 fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
                 Pep669Clone *cl, Pep669Site *site, PyObject **top)
 {
     Pep669Record *rec = pep669_thread.record_top;
+    Pep669Record *b = pep669_thread.bare_top;
     uint64_t version = pep669_registry.version;
+    Pep669CodeData *cd = NULL;
     int covered = 0;
     if (rec != NULL && rec->frame == frame && rec->clone == cl) {
         covered = rec->calls_covered;
+        cd = rec->cd;
+        pep669_trace_unswap(rec);
+    }
+    else if (b != NULL && b->frame == frame && b->below == rec &&
+             b->clone == cl && b->hook_quiet == 5) {
+        /* (a call run's block: its probes cover the calls) */
+        rec = NULL;
+        covered = 1;
+        cd = b->cd;
     }
     else {
-        rec = NULL;
+        /* (no frame of ours runs clones without its record or block) */
+        rec = b = NULL;
+        pep669_clone_retire(cl);
     }
-    PyObject *out = make_probed_call(ts, rec, frame, cl, site, top);
-    if (rec != NULL && (version != pep669_registry.version ||
-                        !pep669_backend_thread_plain(ts))) {
-        call_probe_follow(ts, rec, frame, cl, site->loc, covered);
+    PyObject *out = make_probed_call(ts, cd, covered, frame, cl, site, top);
+    if ((rec != NULL || b != NULL) &&
+        (version != pep669_registry.version ||
+         !pep669_backend_thread_plain(ts))) {
+        /* (the block's record made now: its first need) */
+        rec = pep669_hooked_record(frame);
+        if (rec != NULL) {
+            call_probe_follow(ts, rec, frame, cl, site->loc, covered);
+        }
     }
     if (out != NULL && site->after > 0) {
         out = pep669_backend_call_site_after(frame, site, top, out);
@@ -462,26 +484,18 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
 }
 
 static PyObject *
-make_probed_call(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-                 Pep669Clone *cl, Pep669Site *site, PyObject **top)
+make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
+                 Pep669Frame *frame, Pep669Clone *cl, Pep669Site *site,
+                 PyObject **top)
 {
     PyCodeObject *co = cl->orig;
-    Pep669CodeData *cd = NULL;
     int loc = site->loc, inlined = 0, events_on;
     PyObject *callable, *arg0, *res;
     /* The frame is at the call: for the callbacks, the callee (f_lineno,
      * tracebacks) and an exception raised here (nothing changes it until
      * the stub goes on). */
     pep669_backend_frame_set_lasti(frame, loc);
-    if (rec != NULL) {
-        pep669_trace_unswap(rec);
-        cd = rec->cd;
-    }
-    else {
-        /* (no frame of ours runs clones without its record) */
-        pep669_clone_retire(cl);
-    }
-    events_on = cd != NULL && rec->calls_covered &&
+    events_on = cd != NULL && covered &&
                 (pep669_code_data_events(cd) & PEP669_BIT(CALL));
     if (events_on && !pep669_backend_thread_plain(ts)) {
         /* A legacy tracer or profiler arrived: it sees the frame's calls
@@ -813,7 +827,8 @@ pep669_probe_frame_mechanism(PyObject *frame)
              * resumption pushed it) */
             return PyUnicode_FromString(
                 b->clone != NULL ? (b->clone->retired ? "hook"
-                                                      : "line probes")
+                                    : b->hook_quiet == 5 ? "call probes"
+                                                         : "line probes")
                 : b->hook_quiet == 4 && b->hook_resumed ? "resumed"
                                                         : "bare");
         }

@@ -55,7 +55,8 @@ typedef struct Pep669Record {
          * (pep669_trace_enter_quiet: 1; the frames path: 2; 3: a bare
          * run on a line clone, no record yet: pep669_trace_push_bare; 4:
          * a bare run of the frames path: pep669_frames_push_bare,
-         * engine_entry.h). */
+         * engine_entry.h; 5: a bare run on a call clone, 3.11:
+         * pep669_trace_push_calls). */
         PyCodeObject *hook_code;
         int hook_throwflag;
         int hook_quiet;
@@ -77,7 +78,7 @@ typedef struct Pep669Record {
         int transit;
         /* (the quiet path) the registry's version when the run started */
         uint64_t quiet_entry;
-        /* (a bare run, hook_quiet 3 or 4: trampoline.h) the innermost
+        /* (a bare run, hook_quiet 3, 4 or 5: trampoline.h) the innermost
          * record when the run started; `prev` links the bare runs
          * (pep669_thread.bare_top), not the records. */
         struct Pep669Record *below;

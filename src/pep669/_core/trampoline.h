@@ -62,6 +62,9 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
  * have pushed (pep669_trace_frames_record). */
 Pep669Record *pep669_trace_bare_record(Pep669Record *b);
 Pep669Record *pep669_trace_frames_record(Pep669Record *b);
+/* A call run's (3.11, hook_quiet 5: pep669_trace_push_calls): the record
+ * the quiet path pushed for it before session 15 (below). */
+static inline Pep669Record *pep669_trace_calls_record(Pep669Record *b);
 
 /* The record of `frame` if it is the innermost frame run through the
  * hook, else NULL; a bare run's is made now. */
@@ -74,7 +77,8 @@ pep669_hooked_record(Pep669Frame *frame)
     }
     Pep669Record *b = pep669_thread.bare_top;
     if (PEP669_UNLIKELY(b != NULL) && b->frame == frame && b->below == top) {
-        return pep669_trace_bare_record(b);
+        return b->hook_quiet == 5 ? pep669_trace_calls_record(b)
+                                  : pep669_trace_bare_record(b);
     }
     return NULL;
 }
@@ -192,11 +196,66 @@ int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
                              Pep669CodeData *cd, uint32_t events);
 /* The same for a run the hook's fast path found ready (codedata.h,
  * calls_ready; the thread without trampoline, legacy tracer or profiler,
- * as the hook checked): 1, its record set up and pushed, the frame on the
- * call clone; 0: nothing done (the hook's general way decides). */
-int pep669_trace_push_calls(PyThreadState *ts, Pep669Record *rec,
-                            Pep669Frame *frame, PyCodeObject *co,
-                            Pep669CodeData *cd);
+ * as the hook checked; 3.11): 1, the frame on the call clone and the run
+ * bare (session 15: hook_quiet 5, the block `rec` on
+ * pep669_thread.bare_top; its call probes fire from the block, and the
+ * record is made when anything else needs it,
+ * pep669_trace_calls_record); 0: nothing done (the hook's general way
+ * decides).  Inline: frames.c's pep669_frame_eval_calls is its one
+ * caller. */
+static inline int
+pep669_trace_calls_ready(Pep669Frame *frame, Pep669CodeData *cd)
+{
+    /* (what the stamp holds: pep669_trace_enter_quiet's conditions of the
+     * code, its version; the thread's, checked by the hook) */
+    PEP669_ASSERT(cd->calls_ready && cd->version == pep669_registry.version &&
+                  !(cd->events & ~PEP669_CALL_EVENTS) &&
+                  (cd->events & PEP669_BIT(CALL)) &&
+                  pep669_backend_thread_plain(PyThreadState_GET()) &&
+                  pep669_backend_trace_clean(PyThreadState_GET(), 0));
+    Pep669Clone *cl = cd->clone;
+    Pep669Record *top = pep669_thread.record_top;
+    /* (the frame fits the clone: the hook found it made with its code's
+     * size, PEP669_HOOK_SIZED, which is no less than any clone's need) */
+    PEP669_ASSERT(cl == NULL || pep669_backend_frame_fits(frame, cl->code));
+    (void)frame;
+    return !((top != NULL && top->engaged) ||
+             pep669_thread.unhooked.engaged ||
+             !pep669_clone_serves(cl, cd, 1));
+}
+
+static inline void
+pep669_trace_push_calls(Pep669Record *rec, Pep669Frame *frame,
+                        PyCodeObject *co, Pep669CodeData *cd)
+{
+    Pep669Clone *cl = cd->clone;
+    pep669_clone_incref(cl);
+    cl->calls_fast_runs++;
+    cl->bare_runs++;
+    /* The block holds what the run's end, the call probes and a record
+     * made later need; the record is the one the quiet path would have
+     * pushed here (pep669_trace_calls_record). */
+    uint64_t version = pep669_registry.version;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->clone = cl;
+    rec->hook_code = co;
+    rec->hook_throwflag = 0;
+    rec->hook_quiet = 5;
+    rec->hook_drop = NULL;
+    rec->quiet_entry = version;
+    rec->events_cached = cd->events;
+    rec->events_version = version;
+    rec->events_epoch = cd->done_epoch;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+    /* (a block of the record cache has window and entry off:
+     * record_released, frames.c) */
+    pep669_backend_frame_set_code(frame, cl->code);
+    rec->swapped = 1;
+}
 /* The frames path of the hook (frames.c): a run (throwflag off) of code
  * that wants of the hook only frame events, on a thread where the
  * trampoline is not installed (after pep669_backend_trace_check) and the
@@ -269,6 +328,32 @@ PEP669_INTERNAL void follow_events(PyThreadState *ts, Pep669Record *rec,
 /* (and with trampoline_quiet.c) */
 PEP669_INTERNAL void init_record(Pep669Record *rec, Pep669Frame *frame,
                                  PyCodeObject *co, Pep669CodeData *cd);
+
+static inline Pep669Record *
+pep669_trace_calls_record(Pep669Record *b)
+{
+    /* (the innermost bare run, no record above it: trampoline.h) */
+    PEP669_ASSERT(b->hook_quiet == 5 && b == pep669_thread.bare_top &&
+                  b->below == pep669_thread.record_top && b->clone != NULL &&
+                  b->clone->calls == 1 && !b->window && !b->entry);
+    Pep669Clone *cl = b->clone;
+    int swapped = b->swapped;
+    pep669_thread.bare_top = b->prev;
+    /* (as pep669_trace_push_calls's push_quiet left it before session
+     * 15: the events cached at the start stay, with their stamps) */
+    init_record(b, b->frame, b->code, b->cd);
+    b->was_traced = 0;
+    b->last_line = -1;
+    b->clone = cl;
+    b->calls_covered = 1;
+    b->swapped = swapped;
+    b->hook_quiet = 1;
+    cl->bare_records++;
+    b->prev = pep669_thread.record_top;
+    pep669_thread.record_top = b;
+    return b;
+}
+
 
 /* Remember what code_events gave for the record's code. */
 static inline void

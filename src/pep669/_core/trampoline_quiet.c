@@ -176,39 +176,6 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
     return 1;
 }
 
-int
-pep669_trace_push_calls(PyThreadState *ts, Pep669Record *rec,
-                        Pep669Frame *frame, PyCodeObject *co,
-                        Pep669CodeData *cd)
-{
-    /* (what the stamp holds: pep669_trace_enter_quiet's conditions of the
-     * code, its version; the thread's, checked by the hook) */
-    PEP669_ASSERT(cd->calls_ready && cd->version == pep669_registry.version &&
-                  !(cd->events & ~PEP669_CALL_EVENTS) &&
-                  (cd->events & PEP669_BIT(CALL)) &&
-                  pep669_backend_thread_plain(ts) &&
-                  pep669_backend_trace_clean(ts, 0) &&
-                  !(co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                                    CO_ITERABLE_COROUTINE |
-                                    CO_ASYNC_GENERATOR)));
-    (void)ts;
-    Pep669Clone *cl = cd->clone;
-    if ((pep669_thread.record_top != NULL &&
-         pep669_thread.record_top->engaged) ||
-        pep669_thread.unhooked.engaged || !pep669_clone_serves(cl, cd, 1) ||
-        !pep669_backend_frame_fits(frame, cl->code)) {
-        return 0;
-    }
-    pep669_clone_incref(cl);
-    cl->calls_fast_runs++;
-    push_quiet(rec, frame, co, cd, cd->events, pep669_registry.version, 0);
-    rec->clone = cl;
-    rec->calls_covered = 1;
-    pep669_backend_frame_set_code(frame, cl->code);
-    rec->swapped = 1;
-    return 1;
-}
-
 void
 pep669_trace_push_frames(Pep669Record *rec, Pep669Frame *frame,
                          PyCodeObject *co, Pep669CodeData *cd,

@@ -30,6 +30,10 @@
 #ifndef PEP669_HOOK_OWN
 #  error "hook.c.h needs PEP669_HOOK_OWN(co)"
 #endif
+/* the room of a call run's frame (3.11's call runs alone: 1 elsewhere) */
+#ifndef PEP669_HOOK_SIZED
+#  error "hook.c.h needs PEP669_HOOK_SIZED(ts, frame, co)"
+#endif
 
 #include "engine_entry.h"
 #include "stack.h"
@@ -210,8 +214,10 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
             return pep669_frame_eval_bare(ts, (Pep669Frame *)frame, co, cd);
         }
         if (pep669_frame_calls_ready(cd) && trampoline_absent(ts) &&
-            ts->c_tracefunc == NULL && ts->c_profilefunc == NULL) {
-            /* (a quiet run on the code's call clone: 3.11) */
+            ts->c_tracefunc == NULL && ts->c_profilefunc == NULL &&
+            PEP669_HOOK_SIZED(ts, frame, co)) {
+            /* (a quiet run on the code's call clone: 3.11; the frame has
+             * the clone's room) */
             return pep669_frame_eval_calls(ts, (Pep669Frame *)frame, co,
                                            cd);
         }

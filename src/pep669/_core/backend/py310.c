@@ -15,6 +15,8 @@
 #define PEP669_HOOK_TSTATE 1
 /* (no clones at the hook: a frame runs its own code) */
 #define PEP669_HOOK_OWN(co) ((void)(co), 1)
+/* (call runs are 3.11's) */
+#define PEP669_HOOK_SIZED(ts, frame, co) ((void)(ts), 1)
 /* a generator's resumption; suspended after a run (the frame's
  * exit event PY_YIELD) */
 #define PEP669_HOOK_RESUMED(frame) \

@@ -119,6 +119,16 @@ p11_jump(int op, int oparg, int after, int *target)
 #define PEP669_HOOK_YIELDED(frame) \
     ((frame)->owner == FRAME_OWNED_BY_GENERATOR && \
      _Py_OPCODE(*(frame)->prev_instr) == YIELD_VALUE)
+/* a fresh frame of `co` that the thread's stack holds with the room of
+ * co's current size, the newest: any clone of co fits it, as
+ * pep669_backend_frame_fits would say (a clone has co's locals, and
+ * co_stacksize grows to the clone's when it is made, py311_clone.h) */
+#define PEP669_HOOK_SIZED(ts, frame, co) \
+    ((frame)->owner == FRAME_OWNED_BY_THREAD && \
+     (PyObject **)(frame) >= (ts)->datastack_chunk->data && \
+     (ts)->datastack_top - (PyObject **)(frame) == \
+         (co)->co_nlocalsplus + (co)->co_stacksize + \
+             (Py_ssize_t)FRAME_SPECIALS_SIZE)
 static int p11_clones_made;  /* (py311_clone.h) */
 static inline PyCodeObject *p11_original(PyCodeObject *co);
 #define PEP669_GET_EVAL() \
