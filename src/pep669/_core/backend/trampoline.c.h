@@ -656,7 +656,7 @@ pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
     if (raised) {
         PyErr_Fetch(&type, &value, &tb);
     }
-    if (legacy_c_function(callable, arg0, &func) < 0) {
+    if (legacy_c_function(ts, callable, arg0, &func) < 0) {
         if (raised) {
             legacy_exc_kept(-1, type, value, tb);
         }
