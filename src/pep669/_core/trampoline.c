@@ -24,7 +24,7 @@
 PEP669_INTERNAL PEP669_NOINLINE uint32_t
 less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
-    if (rec->clone->calls == 2) {
+    if (pep669_clone_handlers(rec->clone)) {
         /* A handler clone: its probes give handlers' entries, which the
          * trampoline arms for (legacy_exceptions.c, on_exception). */
         return events;
@@ -572,7 +572,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         return;
     }
     if (rec->calls_covered ||
-        (rec->clone != NULL && rec->clone->calls == 2)) {
+        pep669_clone_handlers(rec->clone)) {
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
     }

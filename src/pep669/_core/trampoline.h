@@ -459,21 +459,12 @@ flags_show(Pep669Record *rec, PyFrameObject *f)
     if (rec->engaged) {
         rec->engaged = 0;
         if (f != NULL) {
-            /* A flag the frame's own code changed while pep669's were in
-             * place is the program's now. */
-            int lines, opcodes;
-            pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
-            if ((char)lines != rec->cur_lines) {
-                rec->legacy_lines = lines;
-            }
-            if ((char)opcodes != rec->cur_opcodes) {
-                rec->legacy_opcodes = opcodes;
-            }
-        }
-        if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
-                          rec->legacy_opcodes != rec->cur_opcodes)) {
-            pep669_backend_pyframe_put_flags(f, rec->legacy_lines,
-                                             rec->legacy_opcodes);
+            /* (a flag the frame's own code changed while pep669's were in
+             * place is the program's now) */
+            pep669_backend_pyframe_show_flags(f, rec->cur_lines,
+                                              rec->cur_opcodes,
+                                              &rec->legacy_lines,
+                                              &rec->legacy_opcodes);
         }
     }
 }
@@ -513,7 +504,7 @@ static inline int
 handler_clone_lazy(Pep669Record *rec, uint32_t events)
 {
     Pep669Clone *cl = rec->clone;
-    return cl != NULL && cl->calls == 2 && !cl->retired &&
+    return pep669_clone_handlers(cl) && !cl->retired &&
            HANDLER_PROBED(events) && rec->call_offset < 0 &&
            rec->deferred_count == 0 && !rec->handler_armed &&
            !rec->region && !pep669_thread.exc_flags_eager &&

@@ -147,7 +147,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
         /* (3.11) Its handler clone, whose probes give the handlers'
          * entries (the same size as the code: every frame fits). */
         cl = cd->clone;
-        if (cl != NULL && cl->calls == 2 && !cl->retired) {
+        if (pep669_clone_handlers(cl) && !cl->retired) {
             pep669_clone_incref(cl);
         }
         else {
