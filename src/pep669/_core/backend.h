@@ -296,6 +296,14 @@ void pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines,
                                       int *opcodes);
 void pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines,
                                       int opcodes);
+/* The program's filters back on `f` (trampoline.h, flags_show), in one
+ * call: a filter that is not pep669's (`cur_lines`, `cur_opcodes`: what
+ * pep669 left there) the frame's own code changed, and it is the
+ * program's (`*legacy_lines`, `*legacy_opcodes` take it); then the
+ * program's written where they differ from pep669's. */
+void pep669_backend_pyframe_show_flags(PyFrameObject *f, int cur_lines,
+                                       int cur_opcodes, int *legacy_lines,
+                                       int *legacy_opcodes);
 /* Set them as pep669 needs them, a legacy tracer's own kept. */
 void pep669_backend_pyframe_set_flags(PyFrameObject *f, int lines,
                                       int opcodes);
@@ -590,6 +598,11 @@ typedef struct {
  * dispatch (3.10/3.11: use_tracing of the current C frame; for tests). */
 int pep669_backend_tracing_dispatch(PyThreadState *ts);
 int pep669_backend_handler_probes(void);
+/* The same as a constant: whether this build's backend can make handler
+ * clones at all (3.11), so that the engine's exception paths of 3.8-3.10
+ * test nothing of them (probe.h, pep669_clone_handlers). */
+#define PEP669_HANDLER_CLONES (PY_VERSION_HEX >= 0x030B0000 && \
+                               PY_VERSION_HEX < 0x030C0000)
 int pep669_backend_handler_sites(PyCodeObject *co, int *locs, int max,
                                  int *size);
 PyCodeObject *pep669_backend_clone_handlers(PyCodeObject *co,

@@ -548,6 +548,26 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_record_put(rec);
         return result;
     }
+    if (rec->hook_quiet == 5) {
+        /* An exception bare run that got no record: nothing happened in
+         * it (any trace event of its frame, a callee's end that was not
+         * quiet made the record).  Popped where the end of a quiet run
+         * would have popped its record (pep669_trace_leave_quiet: the
+         * same version, the thread's trampoline still LIGHT as it needs);
+         * else its record, and that end decides. */
+        if (PEP669_LIKELY(result != NULL &&
+                          rec->quiet_entry == pep669_registry.version &&
+                          pep669_backend_trace_clean(ts,
+                                                     PEP669_TRACE_LIGHT))) {
+            PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                          rec->below == pep669_thread.record_top);
+            pep669_thread.bare_top = rec->prev;
+            PEP669_ASSERT(record_released(rec));
+            pep669_record_put(rec);
+            return result;
+        }
+        (void)pep669_trace_bare_record(rec);
+    }
     if (rec->hook_quiet == 1 && result != NULL &&
         pep669_trace_leave_quiet(ts, rec)) {
         PEP669_ASSERT(record_released(rec));

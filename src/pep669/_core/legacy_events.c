@@ -345,8 +345,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         return pep669_backend_trace_forward(obj, frame, what, arg);
     }
     if (rec->flags_version == 0 && what != PyTrace_CALL &&
-        !(what == PyTrace_EXCEPTION && rec->clone != NULL &&
-          rec->clone->calls == 2)) {
+        !(what == PyTrace_EXCEPTION && pep669_clone_handlers(rec->clone))) {
         /* A frame watched for exceptions only, whose first event this
          * is: once the interpreter has called the trace function, the
          * rest of the run goes through its tracing path (3.10/3.11).

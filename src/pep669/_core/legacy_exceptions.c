@@ -46,7 +46,8 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (!(rec->probing && rec->probe_version == pep669_registry.version &&
+    if (!(PEP669_HANDLER_CLONES && rec->probing &&
+          rec->probe_version == pep669_registry.version &&
           !pep669_backend_trace_has_legacy()) &&
         !untrace_allowed(rec, cd, events,
                          pep669_backend_pyframe_lasti(frame))) {
@@ -59,7 +60,8 @@ untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
     rec->prev_offset = -1;
     rec->handler_untraced = 1;
     cd->untraced_handlers += cd->untraced_handlers != UINT32_MAX;
-    if (rec->probing && handler_clone_lazy(rec, events)) {
+    if (PEP669_HANDLER_CLONES && rec->probing &&
+        handler_clone_lazy(rec, events)) {
         /* (a handler probe: it switches the tracing dispatch off itself,
          * after its callback bracket; untraced, the frame needs no
          * filters of pep669's, and shows the program's from here on) */
@@ -76,7 +78,7 @@ static int
 handler_at(Pep669Record *rec, PyCodeObject *co, int lasti)
 {
     Pep669Clone *cl = rec->clone;
-    if (cl != NULL && cl->calls == 2 && co == cl->orig) {
+    if (pep669_clone_handlers(cl) && co == cl->orig) {
         if (cl->exc_at != lasti + 1) {
             cl->exc_handler = pep669_backend_exc_handler_at(co, lasti);
             cl->exc_at = lasti + 1;
@@ -96,7 +98,7 @@ static int
 handler_probed(Pep669Record *rec, int handler)
 {
     Pep669Clone *cl = rec->clone;
-    return cl != NULL && cl->calls == 2 && !cl->retired && handler >= 0 &&
+    return pep669_clone_handlers(cl) && !cl->retired && handler >= 0 &&
            pep669_clone_handler_probed(cl, handler);
 }
 
@@ -246,8 +248,8 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
      * (it unwinds: no instruction of its runs before its 'return').  It
      * keeps the program's then: no callback needs them shown and put back
      * (pep669_trace_show). */
-    int first = rec->flags_version == 0 && rec->clone != NULL &&
-                rec->clone->calls == 2;
+    int first = rec->flags_version == 0 &&
+                pep669_clone_handlers(rec->clone);
     int lazy = 0;
     rec->callback_raised = 0;
     rec->last_reraise = -1;
@@ -454,7 +456,7 @@ static int
 reraise_chain(Pep669Record *rec, PyCodeObject *co, int offset, int *steps)
 {
     Pep669Clone *cl = rec->clone;
-    if (cl == NULL || cl->calls != 2 || co != cl->orig) {
+    if (!pep669_clone_handlers(cl) || co != cl->orig) {
         return pep669_backend_reraise_chain(co, offset, steps, 4);
     }
     if (cl->chain_at != offset + 1) {

@@ -83,6 +83,14 @@ typedef struct Pep669Clone {
     int chain_at, chain_n, chain[3 * 4];
 } Pep669Clone;
 
+/* Whether `cl` is a handler clone (calls 2): a constant 0 where the
+ * backend makes none (PEP669_HANDLER_CLONES: 3.8-3.10). */
+static inline int
+pep669_clone_handlers(const Pep669Clone *cl)
+{
+    return PEP669_HANDLER_CLONES && cl != NULL && cl->calls == 2;
+}
+
 /* A clone for a new run of `co` (whose events, refreshed, want LINE), new
  * reference; NULL (no exception) when the code cannot use one now. */
 Pep669Clone *pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd);

@@ -767,7 +767,7 @@ probe_bool_slow(Pep669Probe *probe)
     pep669_enter(ts);
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     if (probe->site >= 0) {
-        return cl != NULL && cl->calls == 2 ? handler_probe_bool(probe)
+        return pep669_clone_handlers(cl) ? handler_probe_bool(probe)
                                             : call_probe_bool(probe);
     }
     if (cl == NULL || frame == NULL ||

@@ -78,7 +78,8 @@ typedef struct Pep669ThreadState {
         } drop;
     } trampoline;
     /* (tests) frame objects' filters written
-     * (pep669_backend_pyframe_put_flags); exc_flags_eager: 3.11 handler
+     * (pep669_backend_pyframe_put_flags; counted on 3.11 only, where
+     * handler clones are: PEP669_HANDLER_CLONES); exc_flags_eager: 3.11 handler
      * clones' frames take pep669's filters at each exception, as before
      * exc14 (trampoline.h, handler_clone_lazy). */
     unsigned long flags_puts;

@@ -24,7 +24,7 @@
 PEP669_INTERNAL PEP669_NOINLINE uint32_t
 less_probed_slow(Pep669Record *rec, Pep669CodeData *cd, uint32_t events)
 {
-    if (rec->clone->calls == 2) {
+    if (pep669_clone_handlers(rec->clone)) {
         /* A handler clone: its probes give handlers' entries, which the
          * trampoline arms for (legacy_exceptions.c, on_exception). */
         return events;
@@ -113,7 +113,7 @@ Pep669Record *
 pep669_trace_frames_record(Pep669Record *b)
 {
     /* (the innermost bare run, no record above it: trampoline.h) */
-    PEP669_ASSERT(b->hook_quiet == 4 && b == pep669_thread.bare_top &&
+    PEP669_ASSERT(b->hook_quiet >= 4 && b == pep669_thread.bare_top &&
                   b->below == pep669_thread.record_top && b->clone == NULL);
     pep669_thread.bare_top = b->prev;
     /* (as push_quiet leaves it, with the version and the events cached
@@ -121,9 +121,9 @@ pep669_trace_frames_record(Pep669Record *b)
     int stop_offset = b->stop_offset;
     init_record(b, b->frame, b->code, b->cd);
     b->stop_offset = stop_offset;
-    b->was_traced = 0;
+    b->was_traced = b->hook_quiet == 5;  /* (5: a LIGHT quiet run's) */
     b->last_line = -1;
-    b->hook_quiet = 2;
+    b->hook_quiet = b->was_traced ? 1 : 2;
     b->prev = pep669_thread.record_top;
     pep669_thread.record_top = b;
     return b;
@@ -132,7 +132,7 @@ pep669_trace_frames_record(Pep669Record *b)
 Pep669Record *
 pep669_trace_bare_record(Pep669Record *b)
 {
-    if (b->hook_quiet == 4) {
+    if (b->hook_quiet >= 4) {
         return pep669_trace_frames_record(b);
     }
     PEP669_ASSERT(b->hook_quiet == 3 && b == pep669_thread.bare_top &&
@@ -559,7 +559,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         return;
     }
     if (rec->calls_covered ||
-        (rec->clone != NULL && rec->clone->calls == 2)) {
+        pep669_clone_handlers(rec->clone)) {
         pep669_backend_frame_set_code(frame, rec->clone->code);
         rec->swapped = 1;
     }

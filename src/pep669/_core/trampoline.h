@@ -54,12 +54,48 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
     pep669_backend_entry_start(frame, cl->code, cl->entry.start);
 }
 
+/* An exception bare run (hook_quiet 5, session 15): a fresh run of code
+ * that wants exception events only (RAISE, RERAISE, EXCEPTION_HANDLED) and
+ * runs no clone, on a thread whose trampoline is LIGHT already (the quiet
+ * path's conditions, pep669_trace_enter_quiet).  Nothing of it needs a
+ * record until its first trace event (the exception's, or any other the
+ * trampoline gets for its frame) or a callee's end that is not quiet: the
+ * block holds what the run's end and a record made later need, as the
+ * frames path's (pep669_frames_push_bare), and the record is made on
+ * demand (pep669_trace_bare_record, through pep669_hooked_record) as
+ * pep669_trace_enter_quiet would have made it at the start.  The run's
+ * end with nothing changed pops the block (frames.c, frame_end). */
+static inline void
+pep669_trace_push_exc_bare(Pep669Record *rec, Pep669Frame *frame,
+                           PyCodeObject *co, Pep669CodeData *cd,
+                           uint32_t events)
+{
+    /* (a block of the record cache holds no clone and no entry, window or
+     * swap: record_released, frames.c) */
+    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
+                  !rec->swapped);
+    uint64_t version = pep669_registry.version;
+    rec->frame = frame;
+    rec->code = co;
+    rec->cd = cd;
+    rec->hook_quiet = 5;
+    rec->quiet_entry = version;
+    rec->events_cached = events;
+    rec->events_version = version;
+    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
+    rec->stop_offset = -1;
+    rec->below = pep669_thread.record_top;
+    rec->prev = pep669_thread.bare_top;
+    pep669_thread.bare_top = rec;
+}
+
 /* The record of the bare run `b` (the innermost, no record above it): as
  * pep669_trace_enter_quiet would have made it at the run's start (its
  * entry stub run or not), pushed; the block leaves the bare runs.  A
  * bare run of the frames path (hook_quiet 4, engine_entry.h:
  * pep669_frames_push_bare) gets the record pep669_trace_push_frames would
- * have pushed (pep669_trace_frames_record). */
+ * have pushed (pep669_trace_frames_record); an exception bare run (hook_quiet
+ * 5) the one pep669_trace_enter_quiet would have pushed. */
 Pep669Record *pep669_trace_bare_record(Pep669Record *b);
 Pep669Record *pep669_trace_frames_record(Pep669Record *b);
 /* A call run's (3.11, hook_quiet 5: pep669_trace_push_calls): the record
@@ -188,7 +224,8 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
  * probes) and exception events, with the thread's trampoline already as
  * that needs it (not installed, or LIGHT).  1: its record is set up and
  * pushed, the frame ready to run (no frame events are wanted); 3: the
- * same as a bare run (pep669_trace_push_bare, a line clone's); 0: nothing
+ * same as a bare run (pep669_trace_push_bare, a line clone's); 5: an
+ * exception bare run (pep669_trace_push_exc_bare); 0: nothing
  * done, the general path (pep669_trace_enter) must run it.  `events` as
  * the hook computed them. */
 int pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
@@ -544,21 +581,12 @@ flags_show(Pep669Record *rec, PyFrameObject *f)
     if (rec->engaged) {
         rec->engaged = 0;
         if (f != NULL) {
-            /* A flag the frame's own code changed while pep669's were in
-             * place is the program's now. */
-            int lines, opcodes;
-            pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
-            if ((char)lines != rec->cur_lines) {
-                rec->legacy_lines = lines;
-            }
-            if ((char)opcodes != rec->cur_opcodes) {
-                rec->legacy_opcodes = opcodes;
-            }
-        }
-        if (f != NULL && (rec->legacy_lines != rec->cur_lines ||
-                          rec->legacy_opcodes != rec->cur_opcodes)) {
-            pep669_backend_pyframe_put_flags(f, rec->legacy_lines,
-                                             rec->legacy_opcodes);
+            /* (a flag the frame's own code changed while pep669's were in
+             * place is the program's now) */
+            pep669_backend_pyframe_show_flags(f, rec->cur_lines,
+                                              rec->cur_opcodes,
+                                              &rec->legacy_lines,
+                                              &rec->legacy_opcodes);
         }
     }
 }
@@ -598,7 +626,7 @@ static inline int
 handler_clone_lazy(Pep669Record *rec, uint32_t events)
 {
     Pep669Clone *cl = rec->clone;
-    return cl != NULL && cl->calls == 2 && !cl->retired &&
+    return pep669_clone_handlers(cl) && !cl->retired &&
            HANDLER_PROBED(events) && rec->call_offset < 0 &&
            rec->deferred_count == 0 && !rec->handler_armed &&
            !rec->region && !pep669_thread.exc_flags_eager &&

@@ -147,12 +147,20 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
         /* (3.11) Its handler clone, whose probes give the handlers'
          * entries (the same size as the code: every frame fits). */
         cl = cd->clone;
-        if (cl != NULL && cl->calls == 2 && !cl->retired) {
+        if (pep669_clone_handlers(cl) && !cl->retired) {
             pep669_clone_incref(cl);
         }
         else {
             cl = pep669_probe_handler_clone(co, cd);
         }
+    }
+    if (cl == NULL && !(events & PEP669_BIT(CALL))) {
+        /* Exception events only, from the LIGHT trampoline, and no clone:
+         * no record until one is needed (trampoline.h,
+         * pep669_trace_push_exc_bare). */
+        PEP669_ASSERT(want == WANT_LIGHT);
+        pep669_trace_push_exc_bare(rec, frame, co, cd, events);
+        return 5;
     }
     /* A frame of code that wants nothing of the trampoline but what the
      * thread has already (CALL on call probes; exceptions from a LIGHT

@@ -94,15 +94,16 @@ static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     PyThreadState *ts = PyThreadState_GET();
-    if (PEP669_UNLIKELY(ts->c_tracefunc != trampoline) &&
-        what == PyTrace_OPCODE && ts->c_tracefunc != NULL &&
+    if (PEP669_UNLIKELY(what == PyTrace_OPCODE) &&
+        ts->c_tracefunc != trampoline && ts->c_tracefunc != NULL &&
         ts->c_traceobj == obj) {
         /* The interpreter read the trace function before the 'line' event
          * of this instruction, whose callbacks left the frame untraced
          * and gave the thread back to the legacy tracer (trace_stop), and
          * calls 'opcode' with what it read: the tracer's, as it would
          * have been without pep669 (an opcode tracer under a coverage
-         * tool's DISABLE lost the event). */
+         * tool's DISABLE lost the event).  (The event first: the common
+         * ones test nothing else.) */
         return ts->c_tracefunc(obj, frame, what, arg);
     }
     pep669_enter(ts);
@@ -403,9 +404,28 @@ pep669_backend_pyframe_get_flags(PyFrameObject *f, int *lines, int *opcodes)
 void
 pep669_backend_pyframe_put_flags(PyFrameObject *f, int lines, int opcodes)
 {
-    pep669_thread.flags_puts++;
+#if PEP669_HANDLER_CLONES
+    pep669_thread.flags_puts++;     /* (3.11's tests) */
+#endif
     f->f_trace_lines = (char)(lines != 0);
     f->f_trace_opcodes = (char)(opcodes != 0);
+}
+
+void
+pep669_backend_pyframe_show_flags(PyFrameObject *f, int cur_lines,
+                                  int cur_opcodes, int *legacy_lines,
+                                  int *legacy_opcodes)
+{
+    int lines = f->f_trace_lines != 0, opcodes = f->f_trace_opcodes != 0;
+    if (lines != cur_lines) {
+        *legacy_lines = lines;
+    }
+    if (opcodes != cur_opcodes) {
+        *legacy_opcodes = opcodes;
+    }
+    if (*legacy_lines != cur_lines || *legacy_opcodes != cur_opcodes) {
+        pep669_backend_pyframe_put_flags(f, *legacy_lines, *legacy_opcodes);
+    }
 }
 
 PyObject *

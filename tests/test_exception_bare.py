@@ -1,0 +1,204 @@
+"""Frames of code with a handler, under exception events, with nothing
+raised: no record until one is needed (session 15, "exception bare run").
+
+Code that wants only exception events (RAISE, RERAISE, EXCEPTION_HANDLED)
+and has a handler (so it is not "plain": test_exception_untraced), run
+where the thread's trampoline is LIGHT already and no clone serves it,
+gets a bare block instead of a record (trampoline.h,
+``pep669_trace_push_exc_bare``); its record is made, as the quiet path
+would have made it at the start, at the frame's first trace event (its
+exception's) or a callee's end that is not quiet.  These tests pin the
+streams of runs that raise, that do not, that raise after runs that did
+not, of callees that raise through such a frame and of a `for` loop over a
+generator in one (all native 3.12/3.13's: they pass there), and, on
+3.8-3.11, that such a run has no record until its exception
+(``_frame_mechanism``: "bare" before, "hook" in its handler).
+"""
+
+import sys
+import unittest
+
+import pep669
+from tests.support import (MonitoringTestCase, X, events, in_files,
+                           monitoring, normalize)
+
+E = events
+HERE = in_files(__file__)
+EXC = E.RAISE | E.RERAISE | E.EXCEPTION_HANDLED
+ENGINE = not pep669.NATIVE
+#: 3.8-3.10: no cleanup handlers
+FLAT = sys.version_info < (3, 11)
+HANDLER_CLONES = ENGINE and not FLAT
+
+
+class Boom(Exception):
+    pass
+
+
+def mechanism(frame):
+    if not ENGINE:
+        return None
+    return pep669._monitoring._frame_mechanism(frame)
+
+
+# -- the code ---------------------------------------------------------------
+
+def check(i, fail):
+    if fail:
+        raise Boom(i)
+    return i
+
+
+def guarded(i, fail, seen):
+    # A handler: not plain.  The frame's mechanism before the call and in
+    # the handler (a C call: no frame of the hook's in between).
+    try:
+        seen.append(mechanism(sys._getframe()))
+        return check(i, fail)
+    except Boom:
+        seen.append(mechanism(sys._getframe()))
+        raise
+
+
+def loop(n, failing, seen):
+    caught = 0
+    for i in range(n):
+        try:
+            guarded(i, i in failing, seen)
+        except Boom:
+            caught += 1
+    return caught
+
+
+def gen(n):
+    for i in range(n):
+        yield i
+    return 'done'
+
+
+def consumer(n, seen):
+    # A `for` loop over a generator in a frame with a handler (a bare run:
+    # the generator's end, as STOP_ITERATION's consumer, finds it).
+    total = 0
+    try:
+        seen.append(mechanism(sys._getframe()))
+        for v in gen(n):
+            total += v
+    except Boom:
+        return -1
+    return total
+
+
+def stream(rec):
+    # (the test methods' own RAISE and EXCEPTION_HANDLED left out)
+    return [(r.event, r.code.co_name, normalize(r.args[-1]))
+            for r in rec.records if not r.code.co_name.startswith('test_')]
+
+
+class ExceptionBareTest(MonitoringTestCase):
+    maxDiff = None
+
+    def raised(self, i):
+        b = X(Boom, i)
+        # (3.11+: the bare `raise` goes through the handler's cleanup
+        # handler, with its own EXCEPTION_HANDLED and RERAISE)
+        cleanup = [] if FLAT else [('EXCEPTION_HANDLED', 'guarded', b),
+                                   ('RERAISE', 'guarded', b)]
+        return ([('RAISE', 'check', b),
+                 ('RAISE', 'guarded', b),
+                 ('EXCEPTION_HANDLED', 'guarded', b),
+                 ('RERAISE', 'guarded', b)] + cleanup +
+                [('RAISE', 'loop', b),
+                 ('EXCEPTION_HANDLED', 'loop', b)])
+
+    def setUp(self):
+        super().setUp()
+        # (fresh code objects: no code data, no exception seen yet)
+        for f in (guarded, loop, consumer):
+            f.__code__ = f.__code__.replace()
+
+    def after_first(self, seen):
+        # 3.11: once an exception looked for a handler, the code's runs
+        # take its handler clone, with a record from the start
+        # (test_exception_handler_probes).
+        if HANDLER_CLONES and 'hook' in seen:
+            i = seen.index('hook')
+            return seen[:i] + ['hook'] * (len(seen) - i)
+        return seen
+
+    def run_loop(self, n, failing):
+        rec = self.recorder(0, EXC, HERE)
+        seen = []
+        for _ in range(3):
+            # (the code's data and its first runs' facts)
+            self.assertEqual(loop(2, (), []), 0)
+        caught = loop(n, failing, seen)
+        self.stop()
+        return stream(rec), caught, seen
+
+    def test_nothing_raised(self):
+        got, caught, seen = self.run_loop(6, ())
+        self.assertEqual(got, [])
+        self.assertEqual(caught, 0)
+        if ENGINE:
+            # (fails with the bare run off: "hook", a record per run)
+            self.assertEqual(seen, ['bare'] * 6)
+
+    def test_raised_between_quiet_runs(self):
+        got, caught, seen = self.run_loop(6, (1, 4))
+        self.assertEqual(got, self.raised(1) + self.raised(4))
+        self.assertEqual(caught, 2)
+        if ENGINE:
+            # Each run starts bare; a run that raised has its record,
+            # made at its exception, in the handler.
+            self.assertEqual(seen, self.after_first(
+                ['bare', 'bare', 'hook', 'bare', 'bare', 'bare', 'hook',
+                 'bare']))
+
+    def test_every_run_raises(self):
+        got, caught, seen = self.run_loop(4, (0, 1, 2, 3))
+        expected = []
+        for i in range(4):
+            expected += self.raised(i)
+        self.assertEqual(got, expected)
+        self.assertEqual(caught, 4)
+        if ENGINE:
+            self.assertEqual(seen, self.after_first(['bare', 'hook'] * 4))
+
+    def test_callback_changes_events(self):
+        # A RAISE callback that switches the events off: the bare run it
+        # raised through sees the version change at its end; nothing more
+        # is delivered.
+        self.recorder(0, EXC, HERE)
+        for _ in range(3):
+            loop(2, (), [])
+        calls = []
+
+        def off(code, offset, exc):
+            calls.append(code.co_name)
+            monitoring.set_events(0, 0)
+
+        monitoring.register_callback(0, E.RAISE, off)
+        seen = []
+        self.assertEqual(loop(4, (1,), seen), 1)
+        self.stop()
+        self.assertEqual(calls, ['check'])
+        if ENGINE:
+            self.assertEqual(seen[:2], ['bare', 'bare'])
+
+    def test_generator_in_bare_frame(self):
+        rec = self.recorder(0, EXC | E.STOP_ITERATION, HERE)
+        seen = []
+        for _ in range(3):
+            consumer(3, [])
+        self.assertEqual(consumer(4, seen), 6)
+        self.stop()
+        got = [g for g in stream(rec) if g[1] != 'gen']
+        # (the generator's end: STOP_ITERATION natively where the loop is
+        # specialised, RAISE nowhere: the same on every version here)
+        self.assertNotIn('RAISE', [g[0] for g in got])
+        self.assertEqual(len(seen), 1)
+
+
+if __name__ == '__main__':
+    unittest.main()
