@@ -548,7 +548,7 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         pep669_record_put(rec);
         return result;
     }
-    if (rec->hook_quiet == 5) {
+    if (rec->hook_quiet == 6) {
         /* An exception bare run that got no record: nothing happened in
          * it (any trace event of its frame, a callee's end that was not
          * quiet made the record).  Popped where the end of a quiet run

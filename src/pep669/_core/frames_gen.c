@@ -92,7 +92,7 @@ consumer_record(Pep669Record *rec, Pep669Frame *consumer)
     Pep669Record *below = bare ? rec->below : rec->prev;
     Pep669Record *b = bare ? rec->prev : pep669_thread.bare_top;
     if (b != NULL && b->frame == consumer &&
-        (b->hook_quiet == 4 || b->hook_quiet == 5) && b->below == below) {
+        (b->hook_quiet == 4 || b->hook_quiet == 6) && b->below == below) {
         return b;
     }
     if (below != NULL && below->frame == consumer) {

@@ -78,7 +78,7 @@ typedef struct Pep669Record {
         int transit;
         /* (the quiet path) the registry's version when the run started */
         uint64_t quiet_entry;
-        /* (a bare run, hook_quiet 3, 4 or 5: trampoline.h) the innermost
+        /* (a bare run, hook_quiet 3 to 6: trampoline.h) the innermost
          * record when the run started; `prev` links the bare runs
          * (pep669_thread.bare_top), not the records. */
         struct Pep669Record *below;

@@ -113,7 +113,8 @@ Pep669Record *
 pep669_trace_frames_record(Pep669Record *b)
 {
     /* (the innermost bare run, no record above it: trampoline.h) */
-    PEP669_ASSERT(b->hook_quiet >= 4 && b == pep669_thread.bare_top &&
+    PEP669_ASSERT((b->hook_quiet == 4 || b->hook_quiet == 6) &&
+                  b == pep669_thread.bare_top &&
                   b->below == pep669_thread.record_top && b->clone == NULL);
     pep669_thread.bare_top = b->prev;
     /* (as push_quiet leaves it, with the version and the events cached
@@ -121,7 +122,7 @@ pep669_trace_frames_record(Pep669Record *b)
     int stop_offset = b->stop_offset;
     init_record(b, b->frame, b->code, b->cd);
     b->stop_offset = stop_offset;
-    b->was_traced = b->hook_quiet == 5;  /* (5: a LIGHT quiet run's) */
+    b->was_traced = b->hook_quiet == 6;  /* (6: a LIGHT quiet run's) */
     b->last_line = -1;
     b->hook_quiet = b->was_traced ? 1 : 2;
     b->prev = pep669_thread.record_top;
@@ -132,7 +133,7 @@ pep669_trace_frames_record(Pep669Record *b)
 Pep669Record *
 pep669_trace_bare_record(Pep669Record *b)
 {
-    if (b->hook_quiet >= 4) {
+    if (b->hook_quiet == 4 || b->hook_quiet == 6) {
         return pep669_trace_frames_record(b);
     }
     PEP669_ASSERT(b->hook_quiet == 3 && b == pep669_thread.bare_top &&

@@ -54,7 +54,7 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
     pep669_backend_entry_start(frame, cl->code, cl->entry.start);
 }
 
-/* An exception bare run (hook_quiet 5, session 15): a fresh run of code
+/* An exception bare run (hook_quiet 6, session 15): a fresh run of code
  * that wants exception events only (RAISE, RERAISE, EXCEPTION_HANDLED) and
  * runs no clone, on a thread whose trampoline is LIGHT already (the quiet
  * path's conditions, pep669_trace_enter_quiet).  Nothing of it needs a
@@ -78,7 +78,7 @@ pep669_trace_push_exc_bare(Pep669Record *rec, Pep669Frame *frame,
     rec->frame = frame;
     rec->code = co;
     rec->cd = cd;
-    rec->hook_quiet = 5;
+    rec->hook_quiet = 6;
     rec->quiet_entry = version;
     rec->events_cached = events;
     rec->events_version = version;
@@ -95,7 +95,7 @@ pep669_trace_push_exc_bare(Pep669Record *rec, Pep669Frame *frame,
  * bare run of the frames path (hook_quiet 4, engine_entry.h:
  * pep669_frames_push_bare) gets the record pep669_trace_push_frames would
  * have pushed (pep669_trace_frames_record); an exception bare run (hook_quiet
- * 5) the one pep669_trace_enter_quiet would have pushed. */
+ * 6) the one pep669_trace_enter_quiet would have pushed. */
 Pep669Record *pep669_trace_bare_record(Pep669Record *b);
 Pep669Record *pep669_trace_frames_record(Pep669Record *b);
 /* A call run's (3.11, hook_quiet 5: pep669_trace_push_calls): the record
@@ -224,7 +224,7 @@ void pep669_trace_leave(PyThreadState *ts, Pep669Record *rec);
  * probes) and exception events, with the thread's trampoline already as
  * that needs it (not installed, or LIGHT).  1: its record is set up and
  * pushed, the frame ready to run (no frame events are wanted); 3: the
- * same as a bare run (pep669_trace_push_bare, a line clone's); 5: an
+ * same as a bare run (pep669_trace_push_bare, a line clone's); 6: an
  * exception bare run (pep669_trace_push_exc_bare); 0: nothing
  * done, the general path (pep669_trace_enter) must run it.  `events` as
  * the hook computed them. */

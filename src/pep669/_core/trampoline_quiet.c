@@ -160,7 +160,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
          * pep669_trace_push_exc_bare). */
         PEP669_ASSERT(want == WANT_LIGHT);
         pep669_trace_push_exc_bare(rec, frame, co, cd, events);
-        return 5;
+        return 6;
     }
     /* A frame of code that wants nothing of the trampoline but what the
      * thread has already (CALL on call probes; exceptions from a LIGHT
