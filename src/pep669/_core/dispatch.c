@@ -1,7 +1,5 @@
 /* Dispatch: one event to the tools that want it. */
 #include "dispatch.h"
-#include "monitor_engine.h"
-#include "backend.h"
 #include "check.h"
 
 /* The tools of an event are among the public ids 0..5, and the event is
@@ -12,26 +10,10 @@
         PEP669_ASSERT(((tools) >> PEP669_TOOL_COUNT) == 0); \
     } while (0)
 
-/* The tool of a set of one. */
-static inline int
-only_tool(uint8_t tools)
-{
-    PEP669_ASSERT(tools != 0 && (tools & (tools - 1)) == 0);
-#if defined(__GNUC__)
-    return __builtin_ctz((unsigned int)tools);
-#else
-    int tool = 0;
-    while (!(tools & (1u << tool))) {
-        tool++;
-    }
-    return tool;
-#endif
-}
-
 /* Record the locations the tools of `disabled` DISABLEd, also when a
  * later tool raised (whose exception then stays the one reported). */
-static PEP669_NOINLINE int
-disable_locations(uint8_t disabled, int event, PyCodeObject *co,
+PEP669_NOINLINE int
+pep669_disable_locations(uint8_t disabled, int event, PyCodeObject *co,
                   int offset, int err)
 {
     PyObject *type = NULL, *value = NULL, *tb = NULL;
@@ -56,92 +38,6 @@ disable_locations(uint8_t disabled, int event, PyCodeObject *co,
     return err;
 }
 
-/* The callback of one tool: the steps of monitor.h's loop
- * (pep669_call_event, callbacks.c) for a single tool, over the registry
- * with no call for each (the loop's order among tools and its DISABLE
- * bookkeeping are for several): the event sources' work around the
- * callback (the hooks module init registered), the thread's events
- * suppressed (`bracket`), the callback called with (code[, offset][,
- * arg[, arg2]]), DISABLE recorded for the location or, for an event that
- * cannot be disabled, the callback removed and ValueError raised. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline int
-call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
-         int offset, PyObject *arg, PyObject *arg2, int bracket)
-{
-    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
-    PyObject *stack[5] = {NULL, (PyObject *)co, NULL, NULL, NULL};
-    size_t n = 2;
-    /* owned */
-    PyObject *offset_obj = NULL;
-    int saved[2], err = 0, disabled = 0;
-    PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
-    PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
-    PEP669_ASSERT(!PyErr_Occurred());
-    if (event != PEP669_EV_LINE) {
-        /* LINE callbacks take (code, line_number): `offset` is only the
-         * location, for DISABLE. */
-        offset_obj = pep669_offset_object(offset);
-        if (offset_obj == NULL) {
-            return -1;
-        }
-        stack[n++] = offset_obj;
-    }
-    if (arg != NULL) {
-        stack[n++] = arg;
-        if (arg2 != NULL) {
-            stack[n++] = arg2;
-        }
-    }
-    pep669_callbacks_begin_hook(ts, event, saved);
-    if (bracket) {
-        pep669_backend_enter_callback(ts);
-        PEP669_ASSERT(pep669_backend_suppressed(ts));
-    }
-    PyObject *func = pep669_registry.callbacks[tool][event];
-    if (func != NULL) {
-        Py_INCREF(func);  /* the callback may unregister itself */
-        PyObject *res = pep669_vectorcall(
-            func, stack + 1, (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET);
-        Py_DECREF(func);
-        if (res == NULL) {
-            PEP669_ASSERT(PyErr_Occurred());
-            err = -1;
-        }
-        else {
-            /* (the callback may have run another thread state's engine
-             * on this OS thread) */
-            pep669_enter(ts);
-            disabled = res == pep669_registry.disable;
-            Py_DECREF(res);
-            if (disabled && !((1u << event) & PEP669_LOCAL_EVENTS)) {
-                /* Remove it first, so that it cannot fire again. */
-                disabled = 0;
-                pep669_monitor_remove_callback(tool, event);
-                PyErr_Format(PyExc_ValueError,
-                             "Cannot disable %s events. Callback removed.",
-                             pep669_event_names[event]);
-                err = -1;
-            }
-        }
-    }
-    if (bracket) {
-        PEP669_ASSERT(pep669_backend_suppressed(ts));
-        pep669_backend_leave_callback(ts);
-    }
-    pep669_enter(ts);  /* (after a callback that failed) */
-    pep669_callbacks_end_hook(ts, saved);
-    Py_XDECREF(offset_obj);
-    if (PEP669_UNLIKELY(disabled)) {
-        err = disable_locations((uint8_t)(1u << tool), event, co, offset,
-                                err);
-    }
-    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
-    return err;
-}
-
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -154,8 +50,10 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
     PEP669_ASSERT(arg != NULL || arg2 == NULL);
     if ((tools & (tools - 1)) == 0) {
         /* (one tool: CHECK_EVENT, `tools` is not 0) */
-        return call_one(ts, only_tool(tools), event,
-                        co, offset, arg, arg2, bracket);
+        return pep669_call_one(ts, pep669_only_tool(tools), event, co, offset,
+                               arg, arg2, bracket,
+                               pep669_callbacks_begin_hook,
+                               pep669_callbacks_end_hook);
     }
     PyObject *extra[2] = {arg, arg2};
     uint8_t disabled = 0;
@@ -163,7 +61,7 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
                                 extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
                                 &disabled, bracket);
     if (disabled != 0) {
-        err = disable_locations(disabled, event, co, offset, err);
+        err = pep669_disable_locations(disabled, event, co, offset, err);
     }
     PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
@@ -177,8 +75,10 @@ pep669_call_line_traced(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
     PEP669_ASSERT(co != NULL && PyCode_Check(co));
     PEP669_ASSERT(line_obj != NULL && PyLong_Check(line_obj));
     if ((tools & (tools - 1)) == 0) {
-        return call_one(ts, only_tool(tools),
-                        PEP669_EV_LINE, co, offset, line_obj, NULL, 0);
+        return pep669_call_one(ts, pep669_only_tool(tools), PEP669_EV_LINE,
+                               co, offset, line_obj, NULL, 0,
+                               pep669_callbacks_begin_hook,
+                               pep669_callbacks_end_hook);
     }
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
     PyObject *stack[3] = {NULL, (PyObject *)co, line_obj};
