@@ -100,6 +100,14 @@ def extensions(version_info=sys.version_info):
               "capi.c", "monitor_engine.c", backend)])]
 
 
+# Compiler flags of every build of the extensions but MSVC's (here and in
+# tools/build_ext.py): the engine's functions are hidden, so that calls
+# between its files are direct (no PLT, no interposition); only the module
+# init function is exported (PEP669_EXPORT, compat.h: 3.8's PyMODINIT_FUNC
+# does not mark it).  The C API (pep669.h) is a capsule, no symbol.
+UNIX_CFLAGS = ["-fvisibility=hidden"]
+
+
 def extension_options(platform=sys.platform, version_info=sys.version_info,
                       debug=hasattr(sys, "gettotalrefcount")):
     """Keyword arguments for every Extension on this platform.
@@ -111,7 +119,7 @@ def extension_options(platform=sys.platform, version_info=sys.version_info,
     the import library, so it is named here.
     """
     if platform != "win32":
-        return {}
+        return {"extra_compile_args": list(UNIX_CFLAGS)}
     lib = "python%d%d" % tuple(version_info[:2]) + ("_d" if debug else "")
     # /std:c11: _Static_assert and the C11 the sources are written in.
     return {"define_macros": [("Py_BUILD_CORE_MODULE", "1")],

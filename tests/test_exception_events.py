@@ -1749,6 +1749,24 @@ class StopIterationTest(ExcTestCase):
                 ('STOP_ITERATION', 'loop_over', X(StopIteration))] * 2
         self.assertStream(rec, expected)
 
+    def test_for_loop_warm_under_frame_events(self):
+        # A loop's execution while only frame events are wanted (no RAISE
+        # or STOP_ITERATION anywhere: the generator's end fires nothing,
+        # and the backport skips the rest of its work there) still counts:
+        # natively the FOR_ITER specialises whatever is monitored.
+        fresh = types.FunctionType(loop_over.__code__.replace(), globals())
+        self.use_tool(3)
+        monitoring.register_callback(3, E.PY_START, lambda *args: None)
+        monitoring.set_events(3, E.PY_START | E.PY_RETURN)
+        fresh(gen_returns_at_once)
+        monitoring.set_events(3, 0)
+        monitoring.register_callback(3, E.PY_START, None)
+        rec = self.record()
+        fresh(gen_returns_at_once)
+        self.stop()
+        self.assertStream(rec, [
+            ('STOP_ITERATION', 'loop_over', X(StopIteration, 'now'))])
+
     def test_for_loop_cold_after_yields(self):
         # A loop whose generator yielded ran its FOR_ITER more than once:
         # specialised natively by the generator's end, and for every later

@@ -80,13 +80,41 @@ class SetupTest(unittest.TestCase):
                              for c in setup.CLASSIFIERS))
 
     def test_windows_build_options(self):
-        self.assertEqual(setup.extension_options("linux"), {})
+        self.assertEqual(setup.extension_options("linux"),
+                         {"extra_compile_args": ["-fvisibility=hidden"]})
         options = setup.extension_options("win32", (3, 11), False)
         self.assertEqual(options["define_macros"],
                          [("Py_BUILD_CORE_MODULE", "1")])
         self.assertEqual(options["libraries"], ["python311"])
         self.assertEqual(setup.extension_options("win32", (3, 8), True)
                          ["libraries"], ["python38_d"])
+
+    @unittest.skipUnless(sys.platform.startswith("linux") and
+                         shutil.which("nm"), "needs nm and an ELF build")
+    def test_extension_exports_only_its_init(self):
+        # -fvisibility=hidden (setup.UNIX_CFLAGS): calls between the
+        # engine's files go straight, not through the PLT; the module init
+        # function alone is exported (PEP669_EXPORT: 3.8's PyMODINIT_FUNC
+        # leaves it to the default visibility).
+        import subprocess
+        import importlib.machinery
+        built = []
+        for name, _ in setup.extensions():
+            module = importlib.import_module(name)
+            path = module.__file__
+            if not path.endswith(tuple(
+                    importlib.machinery.EXTENSION_SUFFIXES)):
+                continue
+            out = subprocess.run(["nm", "-D", "--defined-only", path],
+                                 stdout=subprocess.PIPE,
+                                 universal_newlines=True, check=True).stdout
+            symbols = sorted(line.split()[-1] for line in out.splitlines()
+                             if line.strip())
+            self.assertEqual(symbols, ["PyInit_" + name.rpartition(".")[2]],
+                             path)
+            built.append(path)
+        if not built and setup.extensions():
+            self.skipTest("no extension built")
 
 
 def _stub_names(path, node_list=None, names=None):

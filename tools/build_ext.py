@@ -57,7 +57,7 @@ def main(argv=None):
         parser.error("--debug, --checks and --release exclude each other")
 
     sys.path.insert(0, ROOT)
-    from setup import INCLUDE_DIRS, extensions
+    from setup import INCLUDE_DIRS, UNIX_CFLAGS, extensions
     todo = extensions()
     if not todo:
         if not args.quiet:
@@ -69,7 +69,7 @@ def main(argv=None):
         [sysconfig.get_paths()["include"]]
     flags = ["-shared", "-fPIC", "-g", "-std=gnu11",
              "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers",
-             "-DNDEBUG" if args.release else "-UNDEBUG"]
+             "-DNDEBUG" if args.release else "-UNDEBUG"] + UNIX_CFLAGS
     flags += (debug_flags() if args.debug else
               checks_flags() if args.checks else ["-O2"])
     if args.asan:

@@ -23,24 +23,6 @@ highest_tool(uint8_t tools)
 #endif
 }
 
-/* Call a callback (a Python function as a rule) through its vectorcall
- * function, without the generic checks of PyObject_Vectorcall() around
- * it but the one that matters. */
-static inline PyObject *
-vectorcall(PyObject *func, PyObject *const *args, size_t nargsf)
-{
-    vectorcallfunc call = PyVectorcall_Function(func);
-    if (call == NULL) {
-        return PyObject_Vectorcall(func, args, nargsf, NULL);
-    }
-    PyObject *res = call(func, args, nargsf, NULL);
-    if (res == NULL && !PyErr_Occurred()) {
-        PyErr_Format(PyExc_SystemError,
-                     "%R returned NULL without setting an exception", func);
-    }
-    return res;
-}
-
 /* pep669_call_callbacks' body, inline in it and in pep669_call_event
  * (one call less on every event's path). */
 #if defined(__GNUC__)
@@ -75,7 +57,7 @@ callbacks_loop(PyThreadState *ts, uint8_t tools, int event,
             continue;
         }
         Py_INCREF(func);  /* the callback may unregister itself */
-        PyObject *res = vectorcall(func, args, nargsf);
+        PyObject *res = pep669_vectorcall(func, args, nargsf);
         Py_DECREF(func);
         if (res == NULL) {
             PEP669_ASSERT(PyErr_Occurred());
@@ -122,24 +104,8 @@ pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                           bracket);
 }
 
-/* Offsets as int objects, made once each (an event's offset is one of few
- * per code object, and the same ones come back all the time). */
-#define OFFSET_CACHE 4096
-static PyObject *offset_cache[OFFSET_CACHE / 2];
-
-static inline PyObject *
-offset_object(int offset)
-{
-    if (offset >= 0 && offset < OFFSET_CACHE && !(offset & 1)) {
-        PyObject **slot = &offset_cache[offset >> 1];
-        if (*slot == NULL) {
-            *slot = PyLong_FromLong(offset);
-        }
-        Py_XINCREF(*slot);
-        return *slot;
-    }
-    return PyLong_FromLong(offset);
-}
+/* (monitor.h: pep669_offset_object) */
+PyObject *pep669_offset_cache[PEP669_OFFSET_CACHE / 2];
 
 int
 pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
@@ -154,7 +120,7 @@ pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
     if (event != PEP669_EV_LINE) {
         /* LINE callbacks take (code, line_number): `offset` is only the
          * location, for DISABLE. */
-        offset_obj = offset_object(offset);
+        offset_obj = pep669_offset_object(offset);
         if (offset_obj == NULL) {
             return -1;
         }

@@ -131,6 +131,15 @@ PyErr_SetRaisedException(PyObject *exc)
 #  define PEP669_INTERNAL
 #endif
 
+/* The module init function: the one symbol an extension exports (the
+ * builds hide everything else, -fvisibility=hidden; 3.8's PyMODINIT_FUNC
+ * does not mark it default, 3.9+'s does). */
+#if defined(__GNUC__) && !defined(_WIN32)
+#  define PEP669_EXPORT __attribute__((visibility("default")))
+#else
+#  define PEP669_EXPORT
+#endif
+
 #if defined(__GNUC__)
 #  define PEP669_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define PEP669_LIKELY(x) __builtin_expect(!!(x), 1)

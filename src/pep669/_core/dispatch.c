@@ -10,6 +10,34 @@
         PEP669_ASSERT(((tools) >> PEP669_TOOL_COUNT) == 0); \
     } while (0)
 
+/* Record the locations the tools of `disabled` DISABLEd, also when a
+ * later tool raised (whose exception then stays the one reported). */
+PEP669_NOINLINE int
+pep669_disable_locations(uint8_t disabled, int event, PyCodeObject *co,
+                  int offset, int err)
+{
+    PyObject *type = NULL, *value = NULL, *tb = NULL;
+    if (err < 0) {
+        PyErr_Fetch(&type, &value, &tb);
+    }
+    for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {
+        PEP669_ASSERT(!(disabled & 1) || tool < PEP669_TOOL_COUNT);
+        if ((disabled & 1) &&
+            pep669_disable_location(co, tool, event, offset) < 0) {
+            if (type == NULL) {
+                err = -1;
+                break;
+            }
+            PyErr_Clear();
+        }
+    }
+    if (type != NULL) {
+        PEP669_ASSERT(!PyErr_Occurred());
+        PyErr_Restore(type, value, tb);
+    }
+    return err;
+}
+
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -20,6 +48,13 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
     CHECK_EVENT(tools, event);
     PEP669_ASSERT(co != NULL && PyCode_Check(co));
     PEP669_ASSERT(arg != NULL || arg2 == NULL);
+    if ((tools & (tools - 1)) == 0) {
+        /* (one tool: CHECK_EVENT, `tools` is not 0) */
+        return pep669_call_one(ts, pep669_only_tool(tools), event, co, offset,
+                               arg, arg2, bracket,
+                               pep669_callbacks_begin_hook,
+                               pep669_callbacks_end_hook);
+    }
     PyObject *extra[2] = {arg, arg2};
     uint8_t disabled = 0;
     uint64_t restart = pep669_registry.restart_version;
@@ -35,27 +70,7 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
         disabled = 0;
     }
     if (disabled != 0) {
-        /* Record the locations DISABLEd, also when a later tool raised
-         * (whose exception then stays the one reported). */
-        PyObject *type = NULL, *value = NULL, *tb = NULL;
-        if (err < 0) {
-            PyErr_Fetch(&type, &value, &tb);
-        }
-        for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {
-            PEP669_ASSERT(!(disabled & 1) || tool < PEP669_TOOL_COUNT);
-            if ((disabled & 1) &&
-                pep669_disable_location(co, tool, event, offset) < 0) {
-                if (type == NULL) {
-                    err = -1;
-                    break;
-                }
-                PyErr_Clear();
-            }
-        }
-        if (type != NULL) {
-            PEP669_ASSERT(!PyErr_Occurred());
-            PyErr_Restore(type, value, tb);
-        }
+        err = pep669_disable_locations(disabled, event, co, offset, err);
     }
     PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
@@ -68,6 +83,12 @@ pep669_call_line_traced(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
     CHECK_EVENT(tools, PEP669_EV_LINE);
     PEP669_ASSERT(co != NULL && PyCode_Check(co));
     PEP669_ASSERT(line_obj != NULL && PyLong_Check(line_obj));
+    if ((tools & (tools - 1)) == 0) {
+        return pep669_call_one(ts, pep669_only_tool(tools), PEP669_EV_LINE,
+                               co, offset, line_obj, NULL, 0,
+                               pep669_callbacks_begin_hook,
+                               pep669_callbacks_end_hook);
+    }
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
     PyObject *stack[3] = {NULL, (PyObject *)co, line_obj};
     uint8_t disabled = 0;

@@ -4,6 +4,9 @@
 #define PEP669_DISPATCH_H
 
 #include "codedata.h"
+#include "monitor_engine.h"
+#include "backend.h"
+#include "check.h"
 
 /* Tools to call for (event, offset) of a code whose data is `cd`. */
 static inline uint8_t
@@ -14,6 +17,118 @@ pep669_fire_tools(Pep669CodeData *cd, int event, int offset)
         tools &= (uint8_t)~pep669_disabled_tools(cd, event, offset);
     }
     return tools;
+}
+
+/* The tool of a set of one. */
+static inline int
+pep669_only_tool(uint8_t tools)
+{
+    PEP669_ASSERT(tools != 0 && (tools & (tools - 1)) == 0);
+#if defined(__GNUC__)
+    return __builtin_ctz((unsigned int)tools);
+#else
+    int tool = 0;
+    while (!(tools & (1u << tool))) {
+        tool++;
+    }
+    return tool;
+#endif
+}
+
+/* Record the locations the tools of `disabled` DISABLEd for `event` at
+ * `offset`, also when a later tool raised (err < 0: its exception then
+ * stays the one reported); returns err, or -1 if recording failed. */
+int pep669_disable_locations(uint8_t disabled, int event, PyCodeObject *co,
+                             int offset, int err);
+
+/* The callback of one tool: the steps of monitor.h's loop
+ * (pep669_call_event, callbacks.c) for a single tool, over the registry
+ * with no call for each (the loop's order among tools and its DISABLE
+ * bookkeeping are for several): the event sources' work around the
+ * callback (the hooks module init registered), the thread's events
+ * suppressed (`bracket`), the callback called with (code[, offset][,
+ * arg[, arg2]]), DISABLE recorded for the location or, for an event that
+ * cannot be disabled, the callback removed and ValueError raised.
+ * `begin` and `end`: the event sources' work around the callback, the
+ * hooks module init registered (dispatch.c), or their bodies inline
+ * (frames.c: pep669_trace_callbacks_begin_inline, trampoline.h). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
+                int offset, PyObject *arg, PyObject *arg2, int bracket,
+                Pep669CallbacksHook begin, Pep669CallbacksEndHook end)
+{
+    /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
+    PyObject *stack[5] = {NULL, (PyObject *)co, NULL, NULL, NULL};
+    size_t n = 2;
+    /* owned */
+    PyObject *offset_obj = NULL;
+    int saved[2], err = 0, disabled = 0;
+    PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
+    PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
+    PEP669_ASSERT(!PyErr_Occurred());
+    if (event != PEP669_EV_LINE) {
+        /* LINE callbacks take (code, line_number): `offset` is only the
+         * location, for DISABLE. */
+        offset_obj = pep669_offset_object(offset);
+        if (offset_obj == NULL) {
+            return -1;
+        }
+        stack[n++] = offset_obj;
+    }
+    if (arg != NULL) {
+        stack[n++] = arg;
+        if (arg2 != NULL) {
+            stack[n++] = arg2;
+        }
+    }
+    begin(ts, event, saved);
+    if (bracket) {
+        pep669_backend_enter_callback(ts);
+        PEP669_ASSERT(pep669_backend_suppressed(ts));
+    }
+    PyObject *func = pep669_registry.callbacks[tool][event];
+    if (func != NULL) {
+        Py_INCREF(func);  /* the callback may unregister itself */
+        PyObject *res = pep669_vectorcall(
+            func, stack + 1, (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET);
+        Py_DECREF(func);
+        if (res == NULL) {
+            PEP669_ASSERT(PyErr_Occurred());
+            err = -1;
+        }
+        else {
+            /* (the callback may have run another thread state's engine
+             * on this OS thread) */
+            pep669_enter(ts);
+            disabled = res == pep669_registry.disable;
+            Py_DECREF(res);
+            if (disabled && !((1u << event) & PEP669_LOCAL_EVENTS)) {
+                /* Remove it first, so that it cannot fire again. */
+                disabled = 0;
+                pep669_monitor_remove_callback(tool, event);
+                PyErr_Format(PyExc_ValueError,
+                             "Cannot disable %s events. Callback removed.",
+                             pep669_event_names[event]);
+                err = -1;
+            }
+        }
+    }
+    if (bracket) {
+        PEP669_ASSERT(pep669_backend_suppressed(ts));
+        pep669_backend_leave_callback(ts);
+    }
+    pep669_enter(ts);  /* (after a callback that failed) */
+    end(ts, saved);
+    Py_XDECREF(offset_obj);
+    if (PEP669_UNLIKELY(disabled)) {
+        err = pep669_disable_locations((uint8_t)(1u << tool), event, co, offset,
+                                err);
+    }
+    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
+    return err;
 }
 
 /* Call the callbacks of `tools` for `event` with (code, offset[, arg]),

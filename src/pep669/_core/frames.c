@@ -66,6 +66,24 @@ pep669_frames_update(void)
     return 0;
 }
 
+/* pep669_call_tools for the frame events: one tool's callback inline,
+ * the work around it too (the hooks' bodies, trampoline.h). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+call_frame_tools(PyThreadState *ts, uint8_t tools, int event,
+                 PyCodeObject *co, int offset, PyObject *arg)
+{
+    if ((tools & (tools - 1)) == 0) {
+        return pep669_call_one(ts, pep669_only_tool(tools), event, co,
+                               offset, arg, NULL, 1,
+                               pep669_trace_callbacks_begin_inline,
+                               pep669_trace_callbacks_end_inline);
+    }
+    return pep669_call_tools(ts, tools, event, co, offset, arg);
+}
+
 static inline int
 fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
             PyCodeObject *co, int offset, PyObject *arg, int with_exc)
@@ -77,7 +95,7 @@ fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
         err = pep669_call_tools_exc(ts, tools, event, co, offset);
     }
     else {
-        err = pep669_call_tools(ts, tools, event, co, offset, arg);
+        err = call_frame_tools(ts, tools, event, co, offset, arg);
     }
     pep669_backend_frame_unlink(ts, frame, &link);
     return err;
@@ -113,7 +131,7 @@ fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
         err = pep669_call_tools_exc(ts, tools, event, co, offset);
     }
     else {
-        err = pep669_call_tools(ts, tools, event, co, offset, NULL);
+        err = call_frame_tools(ts, tools, event, co, offset, NULL);
     }
     if (*legacy == 0 && !pep669_backend_thread_bare(ts) &&
         !pep669_backend_thread_plain(ts)) {
@@ -163,8 +181,8 @@ fire_yield(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
         pep669_backend_frame_move(frame, lasti + (int)sizeof(_Py_CODEUNIT),
                                   &pos);
     }
-    int err = pep669_call_tools(ts, tools, PEP669_EV_PY_YIELD, co, offset,
-                                result);
+    int err = call_frame_tools(ts, tools, PEP669_EV_PY_YIELD, co, offset,
+                               result);
     if (lasti >= 0) {
         pep669_backend_frame_restore(frame, &pos);
     }

@@ -46,9 +46,13 @@ for_iter_instrumented(Pep669CodeData *cd, int offset)
  * STOP_ITERATION.  Executions before the events were set are not seen;
  * without memory: as run. */
 static int
-loop_ran(PyCodeObject *co, int offset)
+loop_ran(PyCodeObject *co, int offset, Pep669CodeData *cd)
 {
-    Pep669CodeData *cd = pep669_code_data_ensure(co);
+    /* (`cd`: the code's data if the caller has it at hand) */
+    PEP669_ASSERT(cd == NULL || cd == pep669_code_data(co));
+    if (cd == NULL) {
+        cd = pep669_code_data_ensure(co);
+    }
     if (cd == NULL) {
         PyErr_Clear();
         return 1;
@@ -75,7 +79,7 @@ pep669_generator_yielded(PyThreadState *ts)
     if (consumer != NULL &&
         pep669_backend_frame_drives_generator(consumer, &offset) == 2 &&
         (f = pep669_backend_current_pyframe(ts)) != NULL) {
-        (void)loop_ran(pep669_backend_pyframe_code(f), offset);
+        (void)loop_ran(pep669_backend_pyframe_code(f), offset, NULL);
     }
 }
 
@@ -124,9 +128,25 @@ pep669_generator_returned(PyThreadState *ts, Pep669Record *rec,
         return 0;
     }
     PyCodeObject *co = pep669_backend_pyframe_code(f);
-    uint32_t events = code_events(co, &cd);
     crec = consumer_record(rec, consumer);
-    if (drive == 2 && (!loop_ran(co, offset) ||
+    if (!(pep669_registry.active_union & PEP669_BIT(RAISE)) &&
+        !pep669_registry.stop_iteration_anywhere) {
+        /* Nothing can read what the end leaves but the loop's memory: no
+         * STOP_ITERATION can fire, and no RAISE, which the offset left in
+         * the consumer's record keeps from a StopIteration reported
+         * already (legacy_exceptions.c, on_exception: the callbacks of
+         * the generator's PY_RETURN, which could change that, have run;
+         * none runs before the consumer's exception event).  (The
+         * consumer's data at hand where its record has it.) */
+        if (drive == 2) {
+            (void)loop_ran(co, offset,
+                           crec != NULL && crec->code == co ? crec->cd
+                                                            : NULL);
+        }
+        return 0;
+    }
+    uint32_t events = code_events(co, &cd);
+    if (drive == 2 && (!loop_ran(co, offset, NULL) ||
                        for_iter_instrumented(cd, offset))) {
         /* A `for` loop's first execution, or in code with these events:
          * natively its FOR_ITER is unspecialised, the generator's end no

@@ -893,7 +893,7 @@ static struct PyModuleDef module_def = {
     .m_slots = module_slots,
 };
 
-PyMODINIT_FUNC
+PEP669_EXPORT PyMODINIT_FUNC
 PyInit__monitoring(void)
 {
     return PyModuleDef_Init(&module_def);

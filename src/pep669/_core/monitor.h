@@ -60,6 +60,46 @@ int pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *codelike, int offset, PyObject *const *extra,
                       int nextra, uint8_t *disabled, int bracket);
 
+/* Call a callback (a Python function as a rule) through its vectorcall
+ * function, without the generic checks of PyObject_Vectorcall() around
+ * it but the one that matters (callbacks.c's loop, dispatch.c's one-tool
+ * path). */
+static inline PyObject *
+pep669_vectorcall(PyObject *func, PyObject *const *args, size_t nargsf)
+{
+    vectorcallfunc call = PyVectorcall_Function(func);
+    if (call == NULL) {
+        return PyObject_Vectorcall(func, args, nargsf, NULL);
+    }
+    PyObject *res = call(func, args, nargsf, NULL);
+    if (res == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_SystemError,
+                     "%R returned NULL without setting an exception", func);
+    }
+    return res;
+}
+
+/* Offsets as int objects (a new reference, or NULL with an exception
+ * set), made once each below PEP669_OFFSET_CACHE (an event's offset is
+ * one of few per code object, and the same ones come back all the
+ * time): callbacks.c keeps them. */
+#define PEP669_OFFSET_CACHE 4096
+extern PyObject *pep669_offset_cache[PEP669_OFFSET_CACHE / 2];
+
+static inline PyObject *
+pep669_offset_object(int offset)
+{
+    if (offset >= 0 && offset < PEP669_OFFSET_CACHE && !(offset & 1)) {
+        PyObject **slot = &pep669_offset_cache[offset >> 1];
+        if (*slot == NULL) {
+            *slot = PyLong_FromLong(offset);
+        }
+        Py_XINCREF(*slot);
+        return *slot;
+    }
+    return PyLong_FromLong(offset);
+}
+
 /* native_branch.c (3.12/3.13): BRANCH_LEFT (right == 0) or BRANCH_RIGHT fired
  * from C to the tools in *active (those with native BRANCH): LEFT/RIGHT to
  * the tools that use them, BRANCH to the others; a tool that disables

@@ -104,25 +104,25 @@ pep669_monitor_leave_callback(PyThreadState *ts)
  * registers them: the frames show the program's flags, the event whose
  * callbacks run is noted for f_lineno's setter); this file calls nothing
  * above it. */
-static Pep669CallbacksHook callbacks_begin_hook;
-static Pep669CallbacksEndHook callbacks_end_hook;
+Pep669CallbacksHook pep669_callbacks_begin_hook;
+Pep669CallbacksEndHook pep669_callbacks_end_hook;
 
 void
 pep669_monitor_engine_hooks(Pep669CallbacksHook begin,
                             Pep669CallbacksEndHook end)
 {
     PEP669_ASSERT(begin != NULL && end != NULL);
-    callbacks_begin_hook = begin;
-    callbacks_end_hook = end;
+    pep669_callbacks_begin_hook = begin;
+    pep669_callbacks_end_hook = end;
 }
 
 void
 pep669_monitor_callbacks_begin(PyThreadState *ts, int event, int *saved)
 {
     PEP669_ASSERT(event >= 0 && event < PEP669_EVENT_COUNT);
-    PEP669_ASSERT(callbacks_begin_hook != NULL);
+    PEP669_ASSERT(pep669_callbacks_begin_hook != NULL);
     PEP669_DEBUG_ONLY(loops_open++;)
-    callbacks_begin_hook(ts, event, saved);
+    pep669_callbacks_begin_hook(ts, event, saved);
 }
 
 void
@@ -131,5 +131,5 @@ pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved)
     PEP669_ASSERT(loops_open > 0);
     PEP669_DEBUG_ONLY(loops_open--;)
     pep669_enter(ts);  /* (after a callback that failed: as is_disable) */
-    callbacks_end_hook(ts, saved);
+    pep669_callbacks_end_hook(ts, saved);
 }

@@ -18,4 +18,9 @@ typedef void (*Pep669CallbacksEndHook)(PyThreadState *ts, const int *saved);
 void pep669_monitor_engine_hooks(Pep669CallbacksHook begin,
                                  Pep669CallbacksEndHook end);
 
+/* The two registered (dispatch.c's one-tool path calls them as
+ * pep669_monitor_callbacks_begin/_end do). */
+extern Pep669CallbacksHook pep669_callbacks_begin_hook;
+extern Pep669CallbacksEndHook pep669_callbacks_end_hook;
+
 #endif /* PEP669_MONITOR_ENGINE_H */

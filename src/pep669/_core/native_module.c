@@ -209,7 +209,7 @@ static struct PyModuleDef module_def = {
     .m_slots = module_slots,
 };
 
-PyMODINIT_FUNC
+PEP669_EXPORT PyMODINIT_FUNC
 PyInit__native(void)
 {
     return PyModuleDef_Init(&module_def);

@@ -351,7 +351,13 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
 {
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
-    int err = pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    /* (one tool's callback inline, the hooks' bodies too: trampoline.h) */
+    int err = (tools & (tools - 1)) == 0
+        ? pep669_call_one(ts, pep669_only_tool(tools), event, co, loc,
+                          callable, arg0, 1,
+                          pep669_trace_callbacks_begin_inline,
+                          pep669_trace_callbacks_end_inline)
+        : pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
     locals_sync(frame, &mark);
     return err;
 }

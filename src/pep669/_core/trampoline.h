@@ -348,6 +348,53 @@ void pep669_trace_unshow(PyThreadState *ts, int shown);
 void pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved);
 void pep669_trace_callbacks_end(PyThreadState *ts, const int *saved);
 
+/* Their bodies, inline where the event sources call a tool's callback
+ * themselves (pep669_call_one, dispatch.h: frames.c's entry and exit
+ * events). */
+static inline void
+pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
+{
+    saved[0] = pep669_thread.what_event;
+    pep669_thread.what_event = event;
+    Pep669Record *top = pep669_thread.record_top;
+    PEP669_DEBUG_ONLY({
+        int depth = pep669_thread.shown_depth++;
+        if (depth < 8) {
+            pep669_thread.shown_top[depth] = top;
+        }
+    })
+    /* (where no frame shows pep669's filters, pep669_trace_show would find
+     * nothing) */
+    saved[1] = (top == NULL || !top->engaged) &&
+                       !pep669_thread.unhooked.engaged
+                   ? 0
+                   : pep669_trace_show(ts);
+#if PY_VERSION_HEX < 0x030A0000
+    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+#endif
+}
+
+static inline void
+pep669_trace_callbacks_end_inline(PyThreadState *ts, const int *saved)
+{
+    /* Nested loops (a callback that fires events through the C API) have
+     * put back the event this loop set. */
+    PEP669_ASSERT(pep669_thread.what_event >= 0 &&
+                  pep669_thread.what_event < PEP669_EVENT_COUNT);
+    /* (begin and end pair, around callbacks that leave the thread's
+     * records as they found them) */
+    PEP669_DEBUG_ONLY({
+        int depth = --pep669_thread.shown_depth;
+        PEP669_ASSERT(depth >= 0);
+        PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] ==
+                                        pep669_thread.record_top);
+    })
+    if (saved[1] != 0) {
+        pep669_trace_unshow(ts, saved[1]);
+    }
+    pep669_thread.what_event = saved[0];
+}
+
 /* ---- shared with legacy_events.c, probe_fire.c, lineno.c ---- */
 
 PEP669_INTERNAL uint32_t less_probed_slow(Pep669Record *rec,
