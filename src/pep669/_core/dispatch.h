@@ -66,6 +66,7 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     /* owned */
     PyObject *offset_obj = NULL;
     int saved[2], err = 0, disabled = 0;
+    uint64_t restart = pep669_registry.restart_version;
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
     PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
     PEP669_ASSERT(!PyErr_Occurred());
@@ -123,7 +124,12 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     pep669_enter(ts);  /* (after a callback that failed) */
     end(ts, saved);
     Py_XDECREF(offset_obj);
-    if (PEP669_UNLIKELY(disabled)) {
+    if (PEP669_UNLIKELY(disabled) &&
+        !(restart != pep669_registry.restart_version &&
+          ((1u << event) &
+           (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))))) {
+        /* (a DISABLE at a branch edge after a callback called
+         * restart_events() does not count: call_tools, dispatch.c) */
         err = pep669_disable_locations((uint8_t)(1u << tool), event, co, offset,
                                 err);
     }
