@@ -1767,6 +1767,48 @@ class StopIterationTest(ExcTestCase):
         self.assertStream(rec, [
             ('STOP_ITERATION', 'loop_over', X(StopIteration, 'now'))])
 
+    def test_raise_switched_on_as_the_generator_frame_goes(self):
+        # RAISE set by a finalizer that runs when the finished generator's
+        # frame is released, before the consumer's FOR_ITER takes the
+        # StopIteration: the loop ran before, so natively no RAISE (the
+        # backport's skip of the generator's end must leave the consumer
+        # what it needs; review15's finding).
+        armed = []
+
+        class Tok:
+            def __del__(self):
+                if armed:
+                    monitoring.set_events(3, E.PY_RETURN | E.RAISE)
+
+        def gen():
+            t = Tok()
+            yield 1
+            yield 2
+            return 'done'
+
+        def consumer():
+            n = 0
+            for x in gen():
+                n += x
+            return n
+
+        got = []
+        self.use_tool(3)
+        monitoring.register_callback(3, E.PY_RETURN, lambda *args: None)
+        monitoring.register_callback(
+            3, E.RAISE, lambda code, off, exc: got.append(
+                (code.co_name, type(exc).__name__)))
+        self.addCleanup(monitoring.register_callback, 3, E.PY_RETURN, None)
+        self.addCleanup(monitoring.register_callback, 3, E.RAISE, None)
+        try:
+            for i in range(3):
+                monitoring.set_events(3, E.PY_RETURN)
+                armed[:] = [1] if i else []
+                consumer()
+        finally:
+            monitoring.set_events(3, 0)
+        self.assertEqual(got, [])
+
     def test_for_loop_cold_after_yields(self):
         # A loop whose generator yielded ran its FOR_ITER more than once:
         # specialised natively by the generator's end, and for every later

@@ -138,10 +138,17 @@ pep669_generator_returned(PyThreadState *ts, Pep669Record *rec,
          * the generator's PY_RETURN, which could change that, have run;
          * none runs before the consumer's exception event).  (The
          * consumer's data at hand where its record has it.) */
-        if (drive == 2) {
-            (void)loop_ran(co, offset,
-                           crec != NULL && crec->code == co ? crec->cd
-                                                            : NULL);
+        int ran = drive != 2 ||
+                  loop_ran(co, offset,
+                           crec != NULL && crec->code == co ? crec->cd : NULL);
+        /* (the offset left as the path below leaves it: RAISE may be
+         * switched on before the consumer's exception event, from a
+         * `__del__` run when the generator's frame is released) */
+        if (crec != NULL &&
+            (retval == Py_None ||
+             (ran && (drive != 2 ||
+                      !for_iter_instrumented(pep669_code_data(co), offset))))) {
+            crec->stop_offset = offset;
         }
         return 0;
     }

@@ -30,8 +30,14 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     }
     int unmade = pep669_backend_legacy_c_unmade(ts, pyframe);
     /* A profiler set during the call (by the callee) */
-    int arrived = rec->call_unprofiled &&
+    int arrived = (rec->call_unprofiled & 1) &&
                   pep669_backend_thread_profiled(ts);
+    if (rec->call_unprofiled & 2) {
+        /* (a call kept only for a profiler set during it: a tool that
+         * registered a C_RETURN/C_RAISE callback meanwhile gets nothing,
+         * its first argument was not kept; docs/differences.md) */
+        tools = 0;
+    }
     if (tools || unmade || arrived) {
         /* The trampoline learns of the end at the next instruction
          * (or the exception's): callbacks see the frame at the call,
@@ -157,7 +163,8 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->call_callable = Py_NewRef(callable);
         rec->call_arg0 = Py_NewRef(wanted ? arg0 : pep669_registry.missing);
         rec->call_tools = called;
-        rec->call_unprofiled = !pep669_backend_thread_profiled(ts);
+        rec->call_unprofiled = (uint8_t)(
+            (pep669_backend_thread_profiled(ts) ? 0 : 1) | (wanted ? 0 : 2));
     }
     return 0;
 }

@@ -113,7 +113,9 @@ typedef struct Pep669Record {
         uint8_t call_tools;   /* the tools its CALL event went to */
         /* No profiler when the call began (after its CALL callbacks):
          * the interpreter makes no 'c_return' for it; one set during the
-         * call gets it from end_call, as 3.12's tool 6 its C_RETURN. */
+         * call gets it from end_call, as 3.12's tool 6 its C_RETURN.
+         * 2 added: kept for that profiler only, its first argument not
+         * held (call_arg0 MISSING): no tool gets its end. */
         uint8_t call_unprofiled;
     };
     /* -- exception state -- */
