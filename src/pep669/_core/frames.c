@@ -285,6 +285,17 @@ record_released(Pep669Record *rec)
 }
 #endif
 
+/* The end of a bare block that got no record (hook_quiet 4 or 6): off the
+ * thread's bare runs, back to the record cache. */
+static inline void
+bare_pop(Pep669Record *rec)
+{
+    PEP669_ASSERT(pep669_thread.bare_top == rec &&
+                  rec->below == pep669_thread.record_top);
+    pep669_thread.bare_top = rec->prev;
+    PEP669_ASSERT(record_released(rec));
+    pep669_record_put(rec);
+}
 
 /* frame_begin's "run the frame untouched", with throwflag 0 or 1 (never
  * dereferenced: so that nothing but the record is kept in
@@ -533,11 +544,7 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
                           rec->quiet_entry == pep669_registry.version &&
                           pep669_backend_trace_clean(ts,
                                                      PEP669_TRACE_LIGHT))) {
-            PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                          rec->below == pep669_thread.record_top);
-            pep669_thread.bare_top = rec->prev;
-            PEP669_ASSERT(record_released(rec));
-            pep669_record_put(rec);
+            bare_pop(rec);
             return result;
         }
         (void)pep669_trace_bare_record(rec);
@@ -570,11 +577,7 @@ frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         if (PEP669_LIKELY(result != NULL &&
                           rec->quiet_entry == pep669_registry.version &&
                           ts->c_tracefunc == NULL)) {
-            PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                          rec->below == pep669_thread.record_top);
-            pep669_thread.bare_top = rec->prev;
-            PEP669_ASSERT(record_released(rec));
-            pep669_record_put(rec);
+            bare_pop(rec);
             return result;
         }
         (void)pep669_trace_frames_record(rec);
@@ -629,11 +632,7 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         }
         if (quiet && rec->hook_quiet == 4) {
             /* (the block is the innermost bare run: runs pair) */
-            PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                          rec->below == pep669_thread.record_top);
-            pep669_thread.bare_top = rec->prev;
-            PEP669_ASSERT(record_released(rec));
-            pep669_record_put(rec);
+            bare_pop(rec);
             return result;
         }
     }

@@ -70,23 +70,9 @@ pep669_trace_push_exc_bare(Pep669Record *rec, Pep669Frame *frame,
                            PyCodeObject *co, Pep669CodeData *cd,
                            uint32_t events)
 {
-    /* (a block of the record cache holds no clone and no entry, window or
-     * swap: record_released, frames.c) */
-    PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
-                  !rec->swapped);
-    uint64_t version = pep669_registry.version;
-    rec->frame = frame;
-    rec->code = co;
-    rec->cd = cd;
+    /* (the frames path's block, engine_entry.h, with this run's mark) */
+    pep669_frames_push_bare(rec, frame, co, cd, events, 0);
     rec->hook_quiet = 6;
-    rec->quiet_entry = version;
-    rec->events_cached = events;
-    rec->events_version = version;
-    rec->events_epoch = cd != NULL ? cd->done_epoch : 0;
-    rec->stop_offset = -1;
-    rec->below = pep669_thread.record_top;
-    rec->prev = pep669_thread.bare_top;
-    pep669_thread.bare_top = rec;
 }
 
 /* The record of the bare run `b` (the innermost, no record above it): as
