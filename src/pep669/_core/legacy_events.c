@@ -45,6 +45,17 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     if (kind == PEP669_EV_JUMP && !(events & PEP669_BIT(JUMP))) {
         return 0;
     }
+    /* Nothing to fire where every tool DISABLEd the jump and its side (a
+     * first run on a retired clone meets its edges many times): no move
+     * of the frame, whose line lookup is a scan of the line table on 3.11
+     * while the frame runs a copy (its line array is the copy's). */
+    int side = kind == PEP669_EV_BRANCH
+        ? pep669_branch_side(co, cd, src, next, target, dest) : -1;
+    if (!pep669_fire_tools(cd, kind, src) &&
+        (side < 0 || !pep669_fire_tools(cd, side, src)) &&
+        (!back || !pep669_fire_tools(cd, PEP669_EV_JUMP, src))) {
+        return 0;
+    }
     /* owned */
     PyObject *dest_obj = PyLong_FromLong(dest);
     if (dest_obj == NULL) {
@@ -60,7 +71,6 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
     rec->jump_src = src;
     err = pep669_fire_traced(ts, cd, kind, co, src, dest_obj);
     if (err == 0 && kind == PEP669_EV_BRANCH && !rec->moved) {
-        int side = pep669_branch_side(co, cd, src, next, target, dest);
         err = pep669_fire_traced(ts, cd, side, co, src, dest_obj);
     }
     if (err == 0 && back && !rec->moved) {
