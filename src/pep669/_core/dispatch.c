@@ -61,15 +61,7 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
     int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
                                 extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
                                 &disabled, bracket);
-    if (disabled != 0 && restart != pep669_registry.restart_version &&
-        ((1u << event) & (PEP669_BIT(BRANCH_LEFT) |
-                          PEP669_BIT(BRANCH_RIGHT)))) {
-        /* A callback called restart_events(): nothing DISABLEd at a
-         * branch edge counts (pep669._native's mux on 3.12/3.13, which
-         * gives 3.14's events there). */
-        disabled = 0;
-    }
-    if (disabled != 0) {
+    if (disabled != 0 && pep669_disable_counts(event, restart)) {
         err = pep669_disable_locations(disabled, event, co, offset, err);
     }
     PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));

@@ -35,6 +35,18 @@ pep669_only_tool(uint8_t tools)
 #endif
 }
 
+/* Whether a DISABLE returned for `event` counts: not at a branch edge
+ * after a callback called restart_events() (the registry's restart
+ * version moved from `restart`, read before the callbacks), as
+ * pep669._native's mux gives 3.14's events on 3.12/3.13. */
+static inline int
+pep669_disable_counts(int event, uint64_t restart)
+{
+    return restart == pep669_registry.restart_version ||
+           !((1u << event) &
+             (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT)));
+}
+
 /* Record the locations the tools of `disabled` DISABLEd for `event` at
  * `offset`, also when a later tool raised (err < 0: its exception then
  * stays the one reported); returns err, or -1 if recording failed. */
@@ -124,12 +136,7 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     pep669_enter(ts);  /* (after a callback that failed) */
     end(ts, saved);
     Py_XDECREF(offset_obj);
-    if (PEP669_UNLIKELY(disabled) &&
-        !(restart != pep669_registry.restart_version &&
-          ((1u << event) &
-           (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))))) {
-        /* (a DISABLE at a branch edge after a callback called
-         * restart_events() does not count: call_tools, dispatch.c) */
+    if (PEP669_UNLIKELY(disabled) && pep669_disable_counts(event, restart)) {
         err = pep669_disable_locations((uint8_t)(1u << tool), event, co, offset,
                                 err);
     }
