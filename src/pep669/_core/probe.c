@@ -574,7 +574,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
             goto fail;
         }
-        if (pep669_backend_jump_reach(co, first) < stubs_end) {
+        if (pep669_backend_jump_reach(co, first) < stubs_end &&
+            !pep669_backend_jump_far(co, first)) {
             goto fail;
         }
         if (find_site(cl->sites, k, first, -1) != NULL) {

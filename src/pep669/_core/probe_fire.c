@@ -602,6 +602,15 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
         /* Called from elsewhere than its stubs: nothing to do. */
         Py_RETURN_FALSE;
     }
+    if (site->far == 2) {
+        /* (3.8-3.10) A far site: the instruction before its jump first
+         * (or, the site unpatched, the stub goes back to it). */
+        int made = pep669_backend_jump_site_before(frame, site,
+                                                   (PyObject **)args - 1);
+        if (made <= 0) {
+            return made < 0 ? NULL : Py_NewRef(Py_True);
+        }
+    }
     if (fire_line_probe(ts, frame, cl, site) < 0) {
         return NULL;
     }
