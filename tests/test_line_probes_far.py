@@ -87,6 +87,19 @@ def load(extra=None):
     return namespace
 
 
+def back_edge(head):
+    """keep(r, line): the LINE of the loop head at relative line ``head``
+    where a jump back arrives (not at the line's first instruction)."""
+    def keep(r, line):
+        if line != head:
+            return False
+        code = r.frame.f_code
+        start = [o for o, n in dis.findlinestarts(code)
+                 if n == code.co_firstlineno + head][0]
+        return r.frame.f_lasti != start
+    return keep
+
+
 #: chain's runs: each arm, the `continue` first and last
 CHAIN_RUNS = [("chain", ([0, 1, 2, 3, 4, 0],)),
               ("chain", ([],)),
@@ -145,41 +158,56 @@ class StreamTest(FarTestCase):
         self.check(["nested"], NESTED_RUNS, want=BRANCH_COVERAGE)
 
     def check_kept(self, name, want, keep):
-        """Streams where the tool keeps the LINEs of the lines ``keep``
-        (relative; all: None) and DISABLEs the rest."""
+        """Streams where the tool keeps the events ``keep(r, line)`` says
+        (line: relative) and DISABLEs the rest."""
         def respond(r):
             code = r.frame.f_code
-            if keep is None or (r.event == "LINE" and
-                                r.args[0] - code.co_firstlineno in keep):
-                return None
-            return DISABLE
+            line = r.args[0] - code.co_firstlineno if r.event == "LINE" \
+                else None
+            return None if keep(r, line) else DISABLE
         runs = CHAIN_RUNS if name == "chain" else NESTED_RUNS
         got, ref = self.both(name, runs, want, respond)
         self.assertEqual(got, ref)
 
-    # (the sites stay patched: every pass through them fires)
-    def test_chain_not_disabled(self):
-        self.check_kept("chain", events.LINE, None)
+    # (the loop head's LINE kept where a jump back arrives, the rest
+    # DISABLEd: the far sites stay patched and fire at every pass)
+    def test_chain_back_edges(self):
+        self.check_kept("chain", events.LINE, back_edge(4))
 
-    def test_chain_not_disabled_branches(self):
-        self.check_kept("chain", BRANCH_COVERAGE, None)
+    def test_chain_back_edges_jumps(self):
+        self.check_kept("chain", events.LINE | events.JUMP,
+                        lambda r, line: r.event == "JUMP" or
+                        back_edge(4)(r, line))
 
-    def test_chain_not_disabled_jumps(self):
-        self.check_kept("chain", events.LINE | events.JUMP, None)
+    def test_chain_back_edges_branches(self):
+        self.check_kept("chain", BRANCH_COVERAGE, back_edge(4))
 
-    def test_nested_not_disabled(self):
-        self.check_kept("nested", events.LINE, None)
+    def test_nested_back_edges(self):
+        self.check_kept("nested", events.LINE, back_edge(2))
 
-    def test_nested_not_disabled_jumps(self):
-        self.check_kept("nested", events.LINE | events.JUMP, None)
+    def test_nested_back_edges_jumps(self):
+        self.check_kept("nested", events.LINE | events.JUMP,
+                        lambda r, line: r.event == "JUMP" or
+                        back_edge(2)(r, line))
 
-    # (the loop head's LINE kept, the rest DISABLEd: the far sites stand
-    # for that LINE alone)
-    def test_chain_loop_head_kept(self):
-        self.check_kept("chain", events.LINE, (4,))
+    def test_chain_back_edges_then_disabled(self):
+        # (kept for three passes, then DISABLEd: the sites unpatched
+        # while the frame runs them)
+        counts = {}
 
-    def test_nested_loop_head_kept(self):
-        self.check_kept("nested", events.LINE, (2,))
+        def keep(r, line):
+            if not back_edge(4)(r, line):
+                return False
+            n = counts[id(r.frame.f_code)] = \
+                counts.get(id(r.frame.f_code), 0) + 1
+            return n <= 3
+        self.check_kept("chain", events.LINE, keep)
+
+    def test_nested_body_line_kept(self):
+        # (branch coverage, the first line of each loop's body kept: the
+        # site that takes the STORE_FAST before it fires at every pass)
+        self.check_kept("nested", BRANCH_COVERAGE,
+                        lambda r, line: line in (3, 75))
 
     def lines_of(self, respond, runs):
         """The LINEs (relative) and results of ``runs`` of chain."""
@@ -192,6 +220,31 @@ class StreamTest(FarTestCase):
         self.stop()
         self.assertEqual(rec.frame_errors, [])
         return [r.args[0] - first for r in rec.records], results
+
+    def test_locals_at_edges(self):
+        # (the loop variables as the callbacks see them: a FOR_ITER's edge
+        # before its STORE_FAST, the body's first line after it; that line
+        # kept, the rest DISABLEd)
+        seen = {}
+
+        def respond(r):
+            code = r.frame.f_code
+            line = r.lineno - code.co_firstlineno
+            seen.setdefault(id(code), []).append(
+                (r.event, line, r.frame.f_locals.get("x", "-"),
+                 r.frame.f_locals.get("z", "-")))
+            if r.event == "LINE" and line in (3, 75):
+                return None
+            return DISABLE
+        got, ref = self.both("nested", NESTED_RUNS, BRANCH_COVERAGE,
+                             respond)
+        self.assertEqual(got, ref)
+        streams = list(seen.values())
+        self.assertEqual(len(streams), 2)
+        self.assertEqual(streams[0], streams[1])
+        self.assertEqual([z for e, line, x, z in streams[0]
+                          if e == "LINE" and line == 75], [1, 2, 3, 4])
+        self.assertIn(("BRANCH_LEFT", 2, "-", "-"), streams[0])
 
     def test_settrace_mid_run(self):
         # (a tracer set by a callback in the middle of the first run: as
@@ -385,12 +438,29 @@ class StateTest(FarTestCase):
         self.assertEqual(copy[inner.argval], dis.opmap["JUMP_ABSOLUTE"])
 
     def test_branch_coverage_first_call(self):
-        # (branch coverage: the FOR_ITER's fall-through edge arrives at a
+        # (branch coverage: each FOR_ITER's fall-through edge arrives at a
         # one-unit STORE_FAST before the body's first line, whose site
-        # cannot take a prefix there: traced, as before)
+        # cannot take a prefix there: one site from the STORE_FAST, far 3)
+        got, copy = self.first_call("nested", ([[1, 2], [], [3]],),
+                                    BRANCH_COVERAGE)
+        self.assertEqual(got, [None, 1, 2, None, None, 3])
         func = load()["nested"]
+        ops = list(dis.get_instructions(func.__code__))
+        stores = [ops[i + 1].offset for i, op in enumerate(ops)
+                  if op.opname == "FOR_ITER"]
+        self.assertEqual(len(stores), 2)
+        for at in stores:
+            self.assertEqual((copy[at], copy[at + 2]),
+                             (dis.opmap["EXTENDED_ARG"],
+                              dis.opmap["JUMP_ABSOLUTE"]))
+
+    def test_chain_branch_coverage_traced(self):
+        # (a branch whose absolute destination lies in the first 256 bytes
+        # and that other ways reach too: no site can take its taken edge,
+        # the code runs traced, docs/differences.md)
+        func = load()["chain"]
         rec = self.covering([func.__code__], want=BRANCH_COVERAGE)
-        func([[1]], ts=TRACE_SLOT)
+        func([0, 1], ts=TRACE_SLOT)
         state = probe_state(func)
         self.stop()
         self.assertEqual(rec.frame_errors, [])

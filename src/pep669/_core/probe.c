@@ -596,7 +596,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
         site->jump = 1;
     }
-    n = k;
+    n = sites_merge_next(co, cl->sites, k, cd->nunits);
     if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
         goto fail;
     }

@@ -512,9 +512,12 @@ layout:
             total = at;
             continue;
         }
-        site->far = site->via = 0;
         site->stub = total;
-        if (site->src >= 0 && probe_retarget(co, site, NULL) < 0) {
+        if (site->far != 3) {
+            site->far = site->via = 0;
+        }
+        if (site->far != 3 && site->src >= 0 &&
+            probe_retarget(co, site, NULL) < 0) {
             /* (its own bytes do not reach the stub) */
             int op, via = far_via(co, site->src);
             unsigned int arg;
@@ -525,9 +528,12 @@ layout:
                 site->via = via + 1;
             }
         }
-        if (site->far == 2) {
+        if (site->far >= 2) {
+            int op;
+            unsigned int arg;
+            (void)far_patch(co, site, &op, &arg);
             far_stub(NULL, &at, kconst, site, co);
-            lu = site->src / PROBE_UNIT - 1;
+            lu = site->at / PROBE_UNIT;
         }
         else {
             emit(NULL, &at, LOAD_CONST, kconst);
@@ -620,7 +626,7 @@ layout:
             site->patched = 1;
             continue;
         }
-        if (site->far == 2) {
+        if (site->far >= 2) {
             far_stub(out, &at, kconst, site, co);
         }
         else {

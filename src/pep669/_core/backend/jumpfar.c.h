@@ -61,6 +61,38 @@ pep669_backend_jump_far(PyCodeObject *co, int src)
     return far_jump_op(co, src) >= 0;
 }
 
+/* How many ways lead to the instruction at `to` (the frame's start, a
+ * fall-through, a jump, a handler), counted up to 2. */
+static int
+far_ways(PyCodeObject *co, int to)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code), ways = to == 0;
+    for (int off = 0; off < size && ways < 2;) {
+        int next, target, at = pep669_backend_flow(co, off, &next, &target);
+        if (at < 0) {
+            return 2;
+        }
+        ways += (next == to) + (target == to);
+        off = at + PROBE_UNIT;
+    }
+    return ways;
+}
+
+int
+pep669_backend_location_far(PyCodeObject *co, int loc)
+{
+    int size = (int)PyBytes_GET_SIZE(co->co_code), pops, next, target;
+    if (255 * PEP669_JUMP_UNIT >= size || loc < 0 ||
+        loc + PROBE_UNIT >= size ||
+        (loc > 0 && code_opcode(co, loc - PROBE_UNIT) == EXTENDED_ARG) ||
+        far_before_items(code_opcode(co, loc), &pops) < 0 ||
+        pep669_backend_flow(co, loc, &next, &target) != loc ||
+        next != loc + PROBE_UNIT || target >= 0) {
+        return 0;
+    }
+    return far_ways(co, next) == 1;
+}
+
 /* The far form a site on the jump at site->src can take (its bytes and
  * neighbours as they are; the stub's reach is checked by far_patch): 1,
  * 2 (site->far), or 0. */
@@ -94,7 +126,7 @@ far_form(PyCodeObject *co, const uint8_t *entered, const int *depth,
 static int
 far_patch(PyCodeObject *co, Pep669Site *site, int *op, unsigned int *arg)
 {
-    *op = far_jump_op(co, site->src);
+    *op = site->far == 3 ? JUMP_ABSOLUTE : far_jump_op(co, site->src);
     site->at = site->far == 2 ? site->src - PROBE_UNIT : site->src;
     site->width = 2 * PROBE_UNIT;
     int after = site->at + site->width;
@@ -112,36 +144,35 @@ far_patch(PyCodeObject *co, Pep669Site *site, int *op, unsigned int *arg)
 static int
 far_via(PyCodeObject *co, int src)
 {
-    int size = (int)PyBytes_GET_SIZE(co->co_code), one = -1;
-    /* (the frame's start is a way to the first instruction) */
-    int ways = src == 0;
-    if (far_jump_op(co, src) < 0) {
+    int size = (int)PyBytes_GET_SIZE(co->co_code);
+    if (far_jump_op(co, src) < 0 || far_ways(co, src) != 1) {
         return -1;
     }
-    for (int off = 0; off < size && ways < 2;) {
+    for (int off = 0; off < size;) {
         int next, target, at = pep669_backend_flow(co, off, &next, &target);
         if (at < 0) {
             return -1;
         }
-        ways += (next == src) + (target == src);
-        if (target == src && next != src && at != src &&
-            (op_flow[code_opcode(co, at)] & (FLOW_JUMP | FLOW_BRANCH))) {
-            one = off;
+        if (target == src) {
+            return next != src && at != src &&
+                           (op_flow[code_opcode(co, at)] &
+                            (FLOW_JUMP | FLOW_BRANCH))
+                       ? off : -1;
         }
         off = at + PROBE_UNIT;
     }
-    return ways == 1 ? one : -1;
+    return -1;
 }
 
-/* The far site's stub: as a line site's (LOAD_CONST probe; CALL_FUNCTION
- * 0), then POP_JUMP_IF_TRUE back to the instruction before the jump (the
- * site was unpatched meanwhile: it runs there), else the pops of what the
- * probe made (None) and the jump to the destination. */
+/* A far site's stub (far 2, 3): as a line site's (LOAD_CONST probe;
+ * CALL_FUNCTION 0), then POP_JUMP_IF_TRUE back to the instruction the
+ * probe makes (the site was unpatched meanwhile: it runs there), else the
+ * pops of what the probe made (None) and the jump to loc. */
 static void
 far_stub(unsigned char *out, int *at, unsigned int kconst,
          const Pep669Site *site, PyCodeObject *co)
 {
-    int before = site->src - PROBE_UNIT, pops;
+    int before = site->at, pops;
     (void)far_before_items(code_opcode(co, before), &pops);
     emit(out, at, LOAD_CONST, kconst);
     emit(out, at, CALL_FUNCTION, 0);
@@ -156,13 +187,13 @@ far_stub(unsigned char *out, int *at, unsigned int kconst,
 
 int
 pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
-                                PyObject **top)
+                                PyObject **top, int anyway)
 {
     PyFrameObject *f = FRAME(frame);
     int op = site->saved[0], oparg = site->saved[1], pops;
     int items = far_before_items(op, &pops);
-    PEP669_ASSERT(site->far == 2 && items > 0);
-    if (!site->patched) {
+    PEP669_ASSERT(site->far >= 2 && items > 0);
+    if (!site->patched && !anyway) {
         return 0;
     }
     /* (what the instruction pops becomes None, which the stub pops) */
@@ -254,7 +285,11 @@ far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
     }
     for (int i = 0; i < m; i++) {
         long long key = pep669_backend_jump_reach(co, sites[i].src);
-        if (key < size) {
+        if (sites[i].far == 3) {
+            /* (its patch is prefixed) */
+            key = 0x7fffffffLL;
+        }
+        else if (key < size) {
             int via = far_via(co, sites[i].src);
             key = far_form(co, entered, depth, &sites[i]) ? 0x7fffffffLL
                   : via >= 0 ? pep669_backend_jump_reach(co, via)
