@@ -519,13 +519,13 @@ layout:
         if (site->far != 3 && site->src >= 0 &&
             probe_retarget(co, site, NULL) < 0) {
             /* (its own bytes do not reach the stub) */
-            int op, via = far_via(co, site->src);
+            int op;
             unsigned int arg;
             site->far = far_form(co, entered, depth, site);
             if (site->far == 0 ||
                 far_patch(co, site, &op, &arg) < 0) {
                 site->far = 0;
-                site->via = via + 1;
+                site->via = far_via(co, site->src) + 1;
             }
         }
         if (site->far >= 2) {

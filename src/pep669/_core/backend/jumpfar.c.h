@@ -290,10 +290,11 @@ far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
             key = 0x7fffffffLL;
         }
         else if (key < size) {
-            int via = far_via(co, sites[i].src);
-            key = far_form(co, entered, depth, &sites[i]) ? 0x7fffffffLL
-                  : via >= 0 ? pep669_backend_jump_reach(co, via)
-                             : key;
+            int via = far_form(co, entered, depth, &sites[i])
+                          ? -1 : far_via(co, sites[i].src);
+            key = via >= 0 ? pep669_backend_jump_reach(co, via)
+                  : far_form(co, entered, depth, &sites[i]) ? 0x7fffffffLL
+                                                             : key;
         }
         order[i].key = key;
         order[i].index = i;
