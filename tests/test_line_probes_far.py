@@ -12,7 +12,11 @@ beside the jump for an EXTENDED_ARG prefix:
   STORE_SUBSCR, a binary or unary operation), which the probe makes with
   the frame there, the stub going on to the jump's destination;
 - via: the one jump that leads to it is patched instead (an inner `for`
-  loop's exit onto the jump back to the outer loop's head).
+  loop's exit onto the jump back to the outer loop's head);
+- far 3 (branch coverage): a location site that must take a prefix in
+  the next location's unit (a `for` loop's fall-through edge at its
+  STORE_FAST, then the body's first line) stands with that location's
+  site: the probe fires the edge, makes the STORE_FAST, fires the line.
 
 The streams are checked against CPython's (the oracle, natively on
 3.12/3.13) and against a copy of the code kept traced (frame positions
