@@ -43,7 +43,7 @@ HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
 # INCLUDE_DIRS.
 TEMPLATES = tuple("backend/%s.c.h" % name for name in (
     "hook", "trampoline", "decode", "calls", "frame", "bytecode", "callsite",
-    "callstub", "clone"))
+    "callstub", "jumpfar", "clone"))
 INCLUDE_DIRS = [CORE.rstrip("/")]
 PUBLIC_HEADER = "src/pep669/include/pep669.h"
 # Installed at the top of site-packages, beside the package.

@@ -584,6 +584,24 @@ typedef struct {
      * depth at the branch); its probe makes the branch's test and that
      * instruction (pep669_backend_branch_site_test). */
     int after;
+    /* (3.8-3.10 sites on a jump, src, whose own bytes cannot reach the
+     * stub: pep669_backend_jump_far) 0; 1: the patch takes the unit after
+     * the jump too (EXTENDED_ARG; the jump), a unit nothing runs (the dead
+     * JUMP_FORWARD after a `continue`'s jump); 2: it takes the one-unit
+     * instruction before the jump, which the probe makes with the frame
+     * there (pep669_backend_jump_site_before), and the stub goes on to
+     * loc; 3: a location site (loc) whose patch starts at the one-unit
+     * instruction before it (src: not a jump), which only that
+     * instruction's fall-through leads to (pep669_backend_location_far):
+     * its probe fires what arrives at src (own, obranch), makes the
+     * instruction, then fires loc's events (made by the engine's
+     * sites_merge_next, probe_walks.c). */
+    int far;
+    /* (3.8-3.10 sites on a jump) 0, or 1 + the jump whose edge alone
+     * leads to the unconditional jump at src (an inner `for` loop's exit
+     * onto the jump back to the outer loop's head): that jump is patched
+     * to go to the stub instead (src is not run while it is). */
+    int via;
 } Pep669Site;
 
 /* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes
@@ -669,6 +687,26 @@ PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
+/* (3.8-3.10) 1 if the unconditional one-unit jump at `src` can take a
+ * unit beside it into its patch (Pep669Site.far) where its own bytes do
+ * not reach a stub; 0 if not (3.11: never). */
+int pep669_backend_jump_far(PyCodeObject *co, int src);
+/* (3.8-3.10) 1 if a location site at `loc` must take a prefix in the
+ * unit after it (a one-unit jump reaches no stub past the code) and can
+ * instead stand with the site of the instruction after it (site->far 3):
+ * a one-unit instruction its probe can make, whose fall-through alone
+ * leads to the next; 0 if not (3.11: never). */
+int pep669_backend_location_far(PyCodeObject *co, int loc);
+/* A far site's probe (site->far 2 or 3), the frame in its stub (`top`:
+ * the probe's slot in the frame's value stack): the instruction at
+ * site->at, made with the frame at it, its items left as the stub pops
+ * them.  1: made (the stub goes on to loc), 0: the site is not patched
+ * any more and not `anyway` (the stub goes back to the instruction, its
+ * items as they were), -1 with an exception (raised at the
+ * instruction). */
+int pep669_backend_jump_site_before(Pep669Frame *frame,
+                                    const Pep669Site *site, PyObject **top,
+                                    int anyway);
 /* A wide site's probe (site->after, 3.11 sites on a branch), the frame
  * in its stub: the branch's test, made with the frame at the branch, and
  * where the edge is not taken the instruction after it.  1: taken (the

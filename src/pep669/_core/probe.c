@@ -574,7 +574,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
             goto fail;
         }
-        if (pep669_backend_jump_reach(co, first) < stubs_end) {
+        if (pep669_backend_jump_reach(co, first) < stubs_end &&
+            !pep669_backend_jump_far(co, first)) {
             goto fail;
         }
         if (find_site(cl->sites, k, first, -1) != NULL) {
@@ -595,7 +596,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         }
         site->jump = 1;
     }
-    n = k;
+    n = sites_merge_next(co, cl->sites, k, cd->nunits);
     if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
         goto fail;
     }

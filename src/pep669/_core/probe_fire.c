@@ -249,7 +249,7 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
  * frame stays small.) */
 static PEP669_NOINLINE int
 fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
-                Pep669Site *site)
+                Pep669Site *site, PyObject **top)
 {
     /* (a bare run's record is made here: its first event) */
     Pep669Record *rec = pep669_hooked_record(frame);
@@ -259,7 +259,8 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         /* (no frame of ours runs clones without its record, or a bare
          * run's block, whose record is made above) */
         pep669_clone_retire(cl);
-        return 0;
+        /* (a far site at a location: its instruction runs in place) */
+        return site->far == 3;
     }
     if (rec->entry) {
         /* (3.8-3.10) A run on the clone that did not start at its entry
@@ -278,7 +279,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         /* Every tool DISABLEd it (in another frame, or in this one while
          * it ran traced): the original instruction, for good. */
         pep669_clone_unpatch(cl, cd, loc);
-        return 0;
+        return site->far == 3;
     }
     if ((events & PEP669_PROBED_EVENTS) &&
         pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL) {
@@ -289,8 +290,12 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         if (pep669_site_guards(co, cd, site)) {
             pep669_clone_guard_retire(cl, cd);
         }
-        else if (site->src < 0) {
+        else if (site->src < 0 || site->far == 3) {
             give_up_clone(cl, cd);
+        }
+        if (site->far == 3 &&
+            pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
+            return -1;
         }
         pep669_backend_frame_resync(frame, loc);
         return 0;
@@ -298,8 +303,16 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     if (site->own || site->obranch) {
         int r = fire_own_line(ts, rec, frame, cl, cd, co, site);
         if (r <= 0) {
-            return r;
+            /* (a far site at a location, its frame moved: traced from its
+             * instruction, in place) */
+            return r == 0 && site->far == 3 ? 1 : r;
         }
+    }
+    /* (a far site at a location: its instruction, after the events that
+     * arrive there) */
+    if (site->far == 3 &&
+        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
+        return -1;
     }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
@@ -329,8 +342,9 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         rec->last_line = line_of(co, loc);
         pep669_clone_guard_retire(cl, cd);
     }
-    else if (site->src < 0) {
-        /* Still wanted, and in the frame's way. */
+    else if (site->src < 0 || site->far == 3) {
+        /* Still wanted, and in the frame's way (a far site at a location:
+         * its patch takes the location's own unit). */
         give_up_clone(cl, cd);
     }
     /* The callbacks may have changed the events: the frame follows. */
@@ -602,11 +616,24 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
         /* Called from elsewhere than its stubs: nothing to do. */
         Py_RETURN_FALSE;
     }
-    if (fire_line_probe(ts, frame, cl, site) < 0) {
+    PyObject **top = (PyObject **)args - 1;
+    if (site->far >= 2 && !site->patched) {
+        /* (3.8-3.10) A far site unpatched since the frame jumped here:
+         * the stub goes back to the instruction the probe would make. */
+        Py_RETURN_TRUE;
+    }
+    if (site->far == 2 &&
+        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
+        /* (a far site on a jump: the instruction before it first) */
         return NULL;
     }
-    /* The stub's POP_JUMP_IF_FALSE goes back to the location. */
-    Py_RETURN_FALSE;
+    int r = fire_line_probe(ts, frame, cl, site, top);
+    if (r < 0) {
+        return NULL;
+    }
+    /* The stub's POP_JUMP_IF_FALSE goes back to the location (a far
+     * site's stub, on True, to the instruction it did not make). */
+    return Py_NewRef(r > 0 ? Py_True : Py_False);
 }
 
 /* (3.11) A call probe's truth test: the call (fire_call_probe), the
@@ -795,7 +822,7 @@ probe_bool_slow(Pep669Probe *probe)
     }
     pep669_backend_frame_set_code(frame, cl->orig);
     pep669_backend_frame_set_lasti(frame, site->loc);
-    int err = fire_line_probe(ts, frame, cl, site);
+    int err = fire_line_probe(ts, frame, cl, site, NULL);
     /* (an own site's error at its jump's LINE: raised at the jump) */
     int at = err < 0 && (site->own || site->obranch) &&
                      pep669_backend_frame_lasti(frame) == site->src

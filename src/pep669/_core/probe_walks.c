@@ -166,3 +166,51 @@ sites_order(Pep669Site *sites, int n, uint8_t *busy, const uint8_t *preds,
     PyMem_RawFree(tmp);
     return 0;
 }
+
+PEP669_INTERNAL int
+sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
+                 Py_ssize_t nunits)
+{
+    /* (per unit, the location site there: its index + 1; per site, 1 once
+     * merged into the next) */
+    int *at = PyMem_RawCalloc((size_t)nunits + 1, sizeof(int));
+    uint8_t *gone = PyMem_RawCalloc((size_t)n + 1, 1);
+    if (at == NULL || gone == NULL) {
+        PyMem_RawFree(at);
+        PyMem_RawFree(gone);
+        return n;
+    }
+    for (int i = 0; i < n; i++) {
+        if (sites[i].src < 0 && !sites[i].guard && !sites[i].call &&
+            (sites[i].loc >> 1) < nunits) {
+            at[sites[i].loc >> 1] = i + 1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        Pep669Site *a = &sites[i];
+        int u = a->loc >> 1;
+        int b = a->src < 0 && !a->guard && !a->call && u + 1 < nunits
+                    ? at[u + 1] - 1 : -1;
+        if (b >= 0 && !sites[b].own && !sites[b].obranch &&
+            pep669_backend_location_far(co, a->loc)) {
+            /* (the site after it stands for both: a's events arrive at
+             * its src) */
+            sites[b].src = a->loc;
+            sites[b].own = a->line;
+            sites[b].obranch = a->bsrc >= 0 ? a->bsrc + 1 : 0;
+            sites[b].far = 3;
+            at[u] = 0;
+            at[u + 1] = 0;
+            gone[i] = 1;
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!gone[i]) {
+            sites[k++] = sites[i];
+        }
+    }
+    PyMem_RawFree(at);
+    PyMem_RawFree(gone);
+    return k;
+}

@@ -27,6 +27,14 @@ PEP669_INTERNAL int *straight_runs(PyCodeObject *co, Pep669CodeData *cd,
  * exception). */
 PEP669_INTERNAL int sites_order(Pep669Site *sites, int n, uint8_t *busy,
                                 const uint8_t *preds, Py_ssize_t nunits);
+/* Location sites that must take a prefix in the unit after theirs, where
+ * that unit is another location site's that only their instruction's
+ * fall-through leads to (pep669_backend_location_far): the two made one
+ * (Pep669Site.far 3), whose patch starts at the first and whose probe
+ * makes its instruction between their events.  The number of sites
+ * left (without memory: n, none merged). */
+PEP669_INTERNAL int sites_merge_next(PyCodeObject *co, Pep669Site *sites,
+                                     int n, Py_ssize_t nunits);
 /* Whether the site on an unconditional jump (src) can fire the events of
  * a branch edge arriving at that jump before its own (obranch): its own
  * LINE location's site, or one carrying its destination's LINE (with the

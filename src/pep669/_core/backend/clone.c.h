@@ -349,14 +349,15 @@ probe_site_ok(PyCodeObject *co, const uint8_t *entered, int loc, int width)
     return 1;
 }
 
-/* The jump at site->src made to go to the site's stub: checks that the
- * argument fits in the instruction's prefixes (width set), and writes it
- * into out if given. */
+/* The jump at site->src (or site->via's, which goes to site->src) made
+ * to go to the site's stub: checks that the argument fits in the
+ * instruction's prefixes (width set), and writes it into out if given. */
 static int
 probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
 {
-    int next, target, at = pep669_backend_flow(co, site->src, &next, &target);
-    if (at < 0 || target != site->loc) {
+    int src = site->via ? site->via - 1 : site->src;
+    int next, target, at = pep669_backend_flow(co, src, &next, &target);
+    if (at < 0 || target != (site->via ? site->src : site->loc)) {
         return -1;
     }
     int flow = op_flow[code_opcode(co, at)];
@@ -366,14 +367,15 @@ probe_retarget(PyCodeObject *co, Pep669Site *site, unsigned char *out)
     }
     unsigned int arg = (unsigned int)(
         ((flow & FLOW_REL) ? stub - after : stub) / PEP669_JUMP_UNIT);
-    int units = (after - site->src) / PROBE_UNIT;
+    int units = (after - src) / PROBE_UNIT;
     if (units > 4 || (units < 4 && arg >= (1u << (8 * units)))) {
         return -1;
     }
-    site->width = after - site->src;
+    site->at = src;
+    site->width = after - src;
     if (out != NULL) {
         for (int k = 0; k < units; k++) {
-            out[site->src + k * PROBE_UNIT + 1] =
+            out[src + k * PROBE_UNIT + 1] =
                 (unsigned char)((arg >> (8 * (units - 1 - k))) & 0xff);
         }
     }
@@ -402,6 +404,7 @@ pep669_backend_jump_reach(PyCodeObject *co, int src)
 }
 
 #include "callstub.c.h"
+#include "jumpfar.c.h"
 
 /* Whether a line clone of `co` can have an entry stub: not a generator's
  * or coroutine's (a resumption starts elsewhere, a throw() at the start
@@ -450,6 +453,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     if (n > 0 && sites[0].call &&
         call_sites_order(co, entered, sites, n) < 0) {
+        ok = 0;
+        goto done;
+    }
+    if (n > 0 && !sites[0].call &&
+        far_sites_order(co, entered, depth, sites, n) < 0) {
         ok = 0;
         goto done;
     }
@@ -504,21 +512,52 @@ layout:
             total = at;
             continue;
         }
-        emit(NULL, &at, LOAD_CONST, kconst);
-        emit(NULL, &at, CALL_FUNCTION, 0);
-        emit(NULL, &at, POP_JUMP_IF_FALSE,
-             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
         site->stub = total;
+        if (site->far != 3) {
+            site->far = site->via = 0;
+        }
+        if (site->far != 3 && site->src >= 0 &&
+            probe_retarget(co, site, NULL) < 0) {
+            /* (its own bytes do not reach the stub) */
+            int op;
+            unsigned int arg;
+            site->far = far_form(co, entered, depth, site);
+            if (site->far == 0 ||
+                far_patch(co, site, &op, &arg) < 0) {
+                site->far = 0;
+                site->via = far_via(co, site->src) + 1;
+            }
+        }
+        if (site->far >= 2) {
+            int op;
+            unsigned int arg;
+            (void)far_patch(co, site, &op, &arg);
+            far_stub(NULL, &at, kconst, site, co);
+            lu = site->at / PROBE_UNIT;
+        }
+        else {
+            emit(NULL, &at, LOAD_CONST, kconst);
+            emit(NULL, &at, CALL_FUNCTION, 0);
+            emit(NULL, &at, POP_JUMP_IF_FALSE,
+                 (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        }
         site->stub_end = at;
         total = at;
         /* The stub pushes the probe, then its (ignored) result, where the
          * stack is the location's (one slot more than the code's, if need
-         * be, as for call sites). */
+         * be, as for call sites; a far site's: the instruction's before
+         * the jump). */
         ok = lu < units && depth[lu] >= 0 && depth[lu] <= co->co_stacksize;
         if (ok && depth[lu] + 1 > stacksize) {
             stacksize = depth[lu] + 1;
         }
-        if (ok && site->src < 0) {
+        if (ok && site->far) {
+            int op;
+            unsigned int arg;
+            ok = far_patch(co, site, &op, &arg) == 0 &&
+                 probe_site_ok(co, entered, site->at, site->width);
+        }
+        else if (ok && site->src < 0) {
             unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
             site->at = site->loc;
             site->width = arg < (1u << 8) ? 2 : arg < (1u << 16) ? 4
@@ -526,7 +565,6 @@ layout:
             ok = probe_site_ok(co, entered, site->loc, site->width);
         }
         else if (ok) {
-            site->at = site->src;
             ok = probe_retarget(co, site, NULL) == 0;
         }
     }
@@ -541,6 +579,11 @@ layout:
              b += PROBE_UNIT) {
             ok = !queued[b / PROBE_UNIT];
             queued[b / PROBE_UNIT] = 1;
+        }
+        if (ok && sites[i].via) {
+            /* (the jump it stands for: no other site may patch it) */
+            ok = !queued[sites[i].src / PROBE_UNIT];
+            queued[sites[i].src / PROBE_UNIT] = 1;
         }
     }
     if (!ok && entry_w > 0) {
@@ -583,15 +626,26 @@ layout:
             site->patched = 1;
             continue;
         }
-        emit(out, &at, LOAD_CONST, kconst);
-        emit(out, &at, CALL_FUNCTION, 0);
-        emit(out, &at, POP_JUMP_IF_FALSE,
-             (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        if (site->far >= 2) {
+            far_stub(out, &at, kconst, site, co);
+        }
+        else {
+            emit(out, &at, LOAD_CONST, kconst);
+            emit(out, &at, CALL_FUNCTION, 0);
+            emit(out, &at, POP_JUMP_IF_FALSE,
+                 (unsigned int)(site->loc / PEP669_JUMP_UNIT));
+        }
         memcpy(site->saved, out + site->at, (size_t)site->width);
         if (site->src < 0) {
             at = site->loc;
             emit(out, &at, JUMP_ABSOLUTE,
                  (unsigned int)(site->stub / PEP669_JUMP_UNIT));
+        }
+        else if (site->far) {
+            int op;
+            unsigned int arg;
+            (void)far_patch(co, site, &op, &arg);
+            (void)emit_fixed(out, site->at, site->width, op, arg);
         }
         else {
             (void)probe_retarget(co, site, out);
