@@ -663,9 +663,12 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
     return legacy_exc_kept(err, type, value, tb);
 }
 
-int
-pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
-                              PyObject *arg0, int raised)
+/* The profiler's `what` for a call the interpreter does not trace, in
+ * the current frame, outside any trace call (pep669_backend_legacy_c_after,
+ * _before); `raised`: the call's exception is the current one, kept. */
+static int
+legacy_c_untraced(PyThreadState *ts, PyObject *callable, PyObject *arg0,
+                  int what, int raised)
 {
     PyFrameObject *f = pep669_backend_current_pyframe(ts);
     if (ts->c_profilefunc == NULL || f == NULL) {
@@ -685,8 +688,7 @@ pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
     int err = 0;
     if (func != NULL) {
         Py_INCREF(f);
-        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f,
-                          raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN,
+        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f, what,
                           func);
         Py_DECREF(f);
         Py_DECREF(func);
@@ -695,6 +697,22 @@ pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
         return legacy_exc_kept(err, type, value, tb);
     }
     return err < 0 ? -1 : 0;
+}
+
+int
+pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
+                              PyObject *arg0, int raised)
+{
+    return legacy_c_untraced(ts, callable, arg0,
+                             raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN,
+                             raised);
+}
+
+int
+pep669_backend_legacy_c_before(PyThreadState *ts, PyObject *callable,
+                               PyObject *arg0)
+{
+    return legacy_c_untraced(ts, callable, arg0, PyTrace_C_CALL, 0);
 }
 
 /* Whether `arg`, the function of a 'c_call', is the one pep669 reported
