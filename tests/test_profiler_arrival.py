@@ -1,5 +1,6 @@
-"""A legacy profiler that arrives in a frame outside any of its calls
-(session 16, fid16).
+"""A legacy profiler beside call events (session 16, fid16).
+
+A profiler that arrives in a frame outside any of its calls:
 
 ``sys.setprofile`` run by a property getter, a finalizer or an
 operator's method (none of them a CALL event of the frame) while the
@@ -12,6 +13,9 @@ profiler not at all on 3.8-3.11 (its probe made the call, the clone was
 retired only for the next one).  Every expectation holds natively on
 3.12/3.13.
 """
+import ast
+import os
+import subprocess
 import sys
 import unittest
 
@@ -160,6 +164,88 @@ class ProfilerArrivesOutsideCallsTest(MonitoringTestCase):
                 self.assertEqual(self.run_case(how, E.CALL, respond),
                                  [e for e in self.expected_calls()
                                   if e != ("CALL", "abs")])
+
+
+class _Boom(Exception):
+    pass
+
+
+_STALE = r"""
+import sys
+try:
+    import pep669
+    mon = pep669.monitoring
+except ImportError:
+    mon = sys.monitoring
+E = mon.events
+out = []
+class Boom(Exception):
+    pass
+def prof(frame, event, arg):
+    if frame.f_code.co_name == "f" and event == "c_return" and arg is abs:
+        mon.set_events(1, 0)
+        sys.setprofile(None)
+        raise Boom
+def f():
+    return abs(-1)
+def g():
+    return ord("xy")
+def tr(frame, event, arg):
+    return tr
+mon.use_tool_id(1, "x")
+ALL = E.CALL | E.C_RETURN | E.C_RAISE
+for ev, name in ((E.CALL, "CALL"), (E.C_RETURN, "C_RETURN"),
+                 (E.C_RAISE, "C_RAISE")):
+    mon.register_callback(
+        1, ev, lambda *a, name=name: out.append(
+            (name, a[0].co_name, a[2].__name__))
+        if a[0].co_name in ("f", "g") else None)
+for i in range(3):
+    mon.set_events(1, ALL)
+    sys.settrace(tr)
+    sys.setprofile(prof)
+    try:
+        f()
+    except Boom:
+        out.append("boom")
+    mon.set_events(1, ALL)
+    try:
+        g()
+    except TypeError:
+        out.append("TypeError")
+    sys.settrace(None)
+    mon.set_events(1, 0)
+print(out)
+"""
+
+
+class StaleFailureTest(unittest.TestCase):
+    """A profiler whose 'c_return' raised in a traced frame, after
+    switching the tools' events off, left the frame's address noted as
+    "its C call's 'c_return' raised" (trampoline.c.h, legacy_drop.failed);
+    the next traced frame object at that address lost the C_RAISE of its
+    first C call that raised (3.11, where the frame object is made for
+    the tracer and freed with the exception).  Fixed in legacy_calls.c,
+    end_call: the note is the call's only if its 'c_call' was dropped (a
+    profiler at its start).  (A fresh process, the script at module
+    level: the frame objects' addresses are the allocator's.)"""
+
+    def test_next_frame_keeps_c_raise(self):
+        src = os.path.dirname(os.path.abspath(pep669_dir()))
+        env = dict(os.environ, PYTHONPATH=src)
+        res = subprocess.run([sys.executable, "-c", _STALE], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             universal_newlines=True)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        expected = [("CALL", "f", "abs"), "boom", ("CALL", "g", "ord"),
+                    ("C_RAISE", "g", "ord"), "TypeError"]
+        self.assertEqual(ast.literal_eval(res.stdout.strip()),
+                         expected * 3)
+
+
+def pep669_dir():
+    import pep669
+    return os.path.dirname(pep669.__file__)
 
 
 if __name__ == "__main__":
