@@ -242,6 +242,60 @@ class StaleFailureTest(unittest.TestCase):
         self.assertEqual(ast.literal_eval(res.stdout.strip()),
                          expected * 3)
 
+def _inner_key(v):
+    return abs(-v)
+
+
+def _outer_sorted():
+    try:
+        sorted([2, 1], key=_inner_key)
+    except _Boom:
+        pass
+    return ord("x")
+
+
+class NestedWatchTest(MonitoringTestCase):
+    """A profiler raising in the 'c_return' of a C call that ran Python
+    code making call events (the thread's one drop slot, trampoline.c.h):
+    natively its exception ends the call's events, no C_RAISE; 3.8-3.11
+    give the tools a C_RAISE (docs/differences.md, "Order of a legacy
+    tracer's events")."""
+
+    def test_outer_c_return_raises(self):
+        seen = []
+        codes = (_outer_sorted.__code__, _inner_key.__code__)
+
+        def prof(frame, event, arg):
+            if frame.f_code is codes[0] and event == "c_return" and \
+                    arg is sorted:
+                raise _Boom
+
+        def cb(name):
+            def record(code, offset, func, arg0):
+                if code in codes:
+                    seen.append((name, func.__name__))
+            return record
+
+        self.use_tool(TOOL)
+        for event, name in ((E.CALL, "CALL"), (E.C_RETURN, "C_RETURN"),
+                            (E.C_RAISE, "C_RAISE")):
+            monitoring.register_callback(TOOL, event, cb(name))
+        monitoring.set_events(TOOL, E.CALL | E.C_RETURN | E.C_RAISE)
+        try:
+            sys.setprofile(prof)
+            _outer_sorted()
+        finally:
+            sys.setprofile(None)
+            monitoring.set_events(TOOL, 0)
+        expected = [("CALL", "sorted"), ("CALL", "abs"),
+                    ("C_RETURN", "abs"), ("CALL", "abs"),
+                    ("C_RETURN", "abs")]
+        if sys.version_info < (3, 12):
+            # (pinned: the watch of sorted's 'c_return' was lost)
+            expected.append(("C_RAISE", "sorted"))
+        expected += [("CALL", "ord"), ("C_RETURN", "ord")]
+        self.assertEqual(seen, expected)
+
 
 def pep669_dir():
     import pep669

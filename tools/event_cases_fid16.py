@@ -164,3 +164,35 @@ for i in range(3):
 boom = True
 run(g, 0); run(g, 1); sys.setprofile(None)
 """ % (_stmt, _ev, _ret, _ev))
+
+# The profiler's 'c_return' of an outer C call raises after nested calls
+# (a builtin calling Python calling builtins): its events end there.
+for _extra, _tag in (("0", "plain"), ("E.C_RETURN | E.C_RAISE", "cevents")):
+    case("profiler_raises_at_outer_c_return_" + _tag, """
+class Boom(Exception):
+    pass
+n = [0]
+def prof(frame, event, arg):
+    if frame.f_code.co_filename == "<prog>" and event.startswith("c_"):
+        note("prof", event, frame.f_code.co_name, getattr(arg, "__name__", "?"))
+        if event == "c_return" and getattr(arg, "__name__", "") in ("sorted", "list"):
+            n[0] += 1
+            if n[0] in (1, 3):
+                raise Boom(arg.__name__)
+def inner(v):
+    return abs(-v) + len("ab")
+def f():
+    try:
+        a = sorted([2, 1], key=inner)
+    except Boom:
+        a = None
+    try:
+        b = list(map(inner, [3]))
+    except Boom:
+        b = None
+    return a, b, ord("x")
+mon.use_tool_id(1, "a"); rec(1, E.CALL | %s)
+mon.set_events(1, E.CALL | %s)
+for i in range(3):
+    sys.setprofile(prof); run(f); sys.setprofile(None)
+""" % (_extra, _extra))
