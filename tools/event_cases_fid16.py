@@ -196,3 +196,194 @@ mon.set_events(1, E.CALL | %s)
 for i in range(3):
     sys.setprofile(prof); run(f); sys.setprofile(None)
 """ % (_extra, _extra))
+
+# ----------------------------------------------------------------------
+# INSTRUCTION (and JUMP) in comprehensions, match, with, async for
+
+_INSTR_BODY = """
+import asyncio
+class CM:
+    def __enter__(self):
+        return 1
+    def __exit__(self, *a):
+        return False
+class AIt:
+    def __init__(self):
+        self.n = 0
+    def __aiter__(self):
+        return self
+    async def __anext__(self):
+        self.n += 1
+        if self.n > 2:
+            raise StopAsyncIteration
+        return self.n
+def comp(xs):
+    # (list/dict comprehensions are inlined from 3.12 on, PEP 709)
+    a = list(x * 2 for x in xs if x)
+    return sum(x for x in xs), a
+def matcher(v):
+    match v:
+        case [1, y]:
+            return y
+        case {"k": z}:
+            return z
+        case _:
+            return None
+def with_it():
+    with CM() as c:
+        d = c + 1
+    return d
+async def afor():
+    t = 0
+    async for v in AIt():
+        t += v
+    return t
+def drive():
+    return comp([0, 1, 2]), matcher([1, 5]), matcher({"k": 3}), matcher(7), with_it(), asyncio.run(afor())
+"""
+# (INSTRUCTION: the lines it visits, each run of one line once; the
+# instructions per line are the compiler's)
+_ILINES = """
+last = [None]
+def on_instr(code, off):
+    if not mine(code):
+        return
+    ln = line_of(code, off)
+    if ln is not None and (code.co_name, ln) != last[0]:
+        last[0] = (code.co_name, ln)
+        out.append(("t1", "INSTRUCTION", code.co_name, ln))
+"""
+for _ev in ("E.INSTRUCTION", "E.INSTRUCTION | E.LINE", "E.JUMP | E.LINE"):
+    case("instruction_kinds_" + _ev.replace("E.", "").replace(" | ", "_").lower(),
+         _INSTR_BODY + _ILINES + """
+mon.use_tool_id(1, "a"); rec(1, %s & ~E.INSTRUCTION)
+mon.register_callback(1, E.INSTRUCTION, on_instr)
+mon.set_events(1, %s)
+run(drive); run(drive)
+""" % (_ev, _ev), minv=(3, 10))
+
+# STOP_ITERATION from generators and `yield from`, with and without
+# DISABLE
+for _ret, _tag in (("None", "plain"), ("lambda n, a: mon.DISABLE if n == 'STOP_ITERATION' else None", "disable")):
+    case("stop_iteration_yield_from_" + _tag, """
+def inner():
+    yield 1
+    return 5
+def outer():
+    r = yield from inner()
+    yield r
+def drive():
+    out = list(outer())
+    g = outer()
+    next(g); nxt = next(g)
+    it = iter([1])
+    a = next(it, None); b = next(it, None)
+    z = list(zip(outer(), [1]))
+    return out, nxt, a, b, z
+mon.use_tool_id(1, "a"); rec(1, E.STOP_ITERATION | E.PY_RETURN | E.PY_YIELD | E.RAISE, ret=%s)
+mon.set_events(1, E.STOP_ITERATION | E.PY_RETURN | E.PY_YIELD | E.RAISE)
+run(drive); run(drive)
+""" % _ret)
+
+# C_RETURN / C_RAISE for callables of every kind
+case("c_return_callable_kinds", """
+import functools
+class K:
+    def m(self, v):
+        return v
+    @staticmethod
+    def s(v):
+        return v
+    @classmethod
+    def c(cls, v):
+        return v
+    def __call__(self, v):
+        return v
+def drive():
+    k = K()
+    p = functools.partial(max, 1)
+    pp = functools.partial(K.s, 2)
+    out = [p(3), pp(), k.m(1), K.s(2), K.c(3), k(4), int("5"), str.upper("a"),
+           "b".upper(), [].append(1), dict(a=1), type(k), object(), max(1, 2),
+           (lambda: 1)(), getattr(k, "m")(6)]
+    for f, a in ((int, "x"), (p, "y"), (str.upper, 1), (K, 1), (k.m, ())):
+        try:
+            f(a) if a != () else f()
+        except (TypeError, ValueError) as e:
+            out.append(e.__class__.__name__)
+    return out
+mon.use_tool_id(1, "a"); rec(1, E.CALL | E.C_RETURN | E.C_RAISE)
+mon.set_events(1, E.CALL | E.C_RETURN | E.C_RAISE)
+run(drive); run(drive)
+""")
+
+# sys.monitoring.MISSING as CALL's arg0, and set_local_events on the code
+# of suspended generators and coroutines
+case("call_arg0_missing_and_local_on_suspended", """
+def gen():
+    x = yield 1
+    y = len("ab")
+    yield x
+    return y
+def drive():
+    g = gen()
+    next(g)
+    mon.set_local_events(1, gen.__code__, E.LINE | E.CALL | E.PY_RESUME | E.PY_YIELD)
+    a = g.send(5)
+    mon.set_local_events(1, gen.__code__, 0)
+    b = next(g, "end")
+    g2 = gen(); next(g2)
+    mon.set_local_events(1, gen.__code__, E.PY_THROW | E.PY_UNWIND | E.RAISE)
+    try:
+        g2.throw(KeyError)
+    except KeyError:
+        pass
+    mon.set_local_events(1, gen.__code__, 0)
+    return a, b, print is not None, dict()
+def on_call(n, a):
+    if n == "CALL":
+        note("arg0", a[3] is mon.MISSING)
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.CALL | E.PY_RESUME | E.PY_YIELD | E.PY_THROW | E.PY_UNWIND | E.RAISE, hook=on_call)
+run(drive); run(drive)
+""")
+
+# The same with entry events (the callee's 'call' drops) and a tracer
+for _extra, _tag in (("E.PY_START | E.C_RETURN | E.C_RAISE", "entry"),
+                     ("E.PY_START | E.LINE | E.C_RETURN | E.C_RAISE", "entry_line")):
+    for _tr in ("0", "1"):
+        case("profiler_raises_at_outer_c_return_%s_tr%s" % (_tag, _tr), """
+class Boom(Exception):
+    pass
+n = [0]
+def prof(frame, event, arg):
+    if frame.f_code.co_filename == "<prog>":
+        note("prof", event, frame.f_code.co_name, getattr(arg, "__name__", "?"))
+        if event == "c_return" and getattr(arg, "__name__", "") in ("sorted", "list"):
+            n[0] += 1
+            if n[0] in (1, 3, 4):
+                raise Boom(arg.__name__)
+def tr(frame, event, arg):
+    if frame.f_code.co_filename == "<prog>" and event != "line":
+        note("tr", event, frame.f_code.co_name)
+    return tr
+def inner2(v):
+    return len(str(v))
+def inner(v):
+    return abs(-v) + sum(map(inner2, [v, v]))
+def f():
+    try:
+        a = sorted([2, 1], key=inner)
+    except Boom:
+        a = None
+    try:
+        b = list(map(inner, [3]))
+    except Boom:
+        b = None
+    return a, b, ord("x")
+mon.use_tool_id(1, "a"); rec(1, E.CALL | %s)
+mon.set_events(1, E.CALL | %s)
+for i in range(3):
+    if %s:
+        sys.settrace(tr)
+    sys.setprofile(prof); run(f); sys.setprofile(None); sys.settrace(None)
+""" % (_extra, _extra, _tr))
