@@ -262,14 +262,11 @@ int pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
  * frame (a call probe's call, whose CALL callbacks set the profiler:
  * 3.12's tool 6 gets the call's C_RETURN/C_RAISE); nothing for a
  * callable the interpreter would not report.  -1 with the profiler's
- * exception, which replaces the call's. */
+ * exception, which replaces the call's.  `raised` -1: the call's
+ * 'c_call', before it (a call probe's call where the profiler arrived
+ * outside any call of the frame: a property, a finalizer). */
 int pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
                                   PyObject *arg0, int raised);
-/* The same for the call's 'c_call', before it (a call probe's call where
- * the profiler arrived outside any call of the frame: a property, a
- * finalizer; the clone retired, this call still the probe's). */
-int pep669_backend_legacy_c_before(PyThreadState *ts, PyObject *callable,
-                                   PyObject *arg0);
 /* The 'c_call' pep669 made in `f` (pep669_backend_legacy_c_call) is one
  * the interpreter did not make (its drop still waits): a method
  * descriptor called without positional arguments (3.8-3.11 report

@@ -539,8 +539,9 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     Py_INCREF(callable);
     Py_INCREF(arg0);
     if (seen && !inlined &&
-        pep669_backend_legacy_c_before(
-            ts, callable, arg0 == pep669_registry.missing ? NULL : arg0) < 0) {
+        pep669_backend_legacy_c_after(
+            ts, callable, arg0 == pep669_registry.missing ? NULL : arg0,
+            -1) < 0) {
         /* (its exception ends the call's events: no call) */
         res = NULL;
     }

@@ -675,13 +675,13 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
     return legacy_exc_kept(err, type, value, tb);
 }
 
-/* The profiler's `what` for a call the interpreter does not trace, in
- * the current frame, outside any trace call (pep669_backend_legacy_c_after,
- * _before); `raised`: the call's exception is the current one, kept. */
-static int
-legacy_c_untraced(PyThreadState *ts, PyObject *callable, PyObject *arg0,
-                  int what, int raised)
+int
+pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
+                              PyObject *arg0, int raised)
 {
+    int what = raised < 0 ? PyTrace_C_CALL
+        : raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN;
+    raised = raised > 0;
     PyFrameObject *f = pep669_backend_current_pyframe(ts);
     if (ts->c_profilefunc == NULL || f == NULL) {
         return 0;
@@ -709,22 +709,6 @@ legacy_c_untraced(PyThreadState *ts, PyObject *callable, PyObject *arg0,
         return legacy_exc_kept(err, type, value, tb);
     }
     return err < 0 ? -1 : 0;
-}
-
-int
-pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
-                              PyObject *arg0, int raised)
-{
-    return legacy_c_untraced(ts, callable, arg0,
-                             raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN,
-                             raised);
-}
-
-int
-pep669_backend_legacy_c_before(PyThreadState *ts, PyObject *callable,
-                               PyObject *arg0)
-{
-    return legacy_c_untraced(ts, callable, arg0, PyTrace_C_CALL, 0);
 }
 
 /* Whether `arg`, the function of a 'c_call', is the one pep669 reported
