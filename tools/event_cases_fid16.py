@@ -387,3 +387,93 @@ for i in range(3):
         sys.settrace(tr)
     sys.setprofile(prof); run(f); sys.setprofile(None); sys.settrace(None)
 """ % (_extra, _extra, _tr))
+
+# ----------------------------------------------------------------------
+# Threads: threading.settrace / setprofile beside the tools' events
+
+for _hook, _tag in (("threading.settrace(tr)", "settrace"),
+                    ("threading.setprofile(pr)", "setprofile")):
+    case("thread_with_threading_" + _tag, """
+import threading
+def tr(frame, event, arg):
+    if frame.f_code.co_name == "work":
+        note("tr", event, frame.f_lineno)
+    return tr
+def pr(frame, event, arg):
+    if frame.f_code.co_name == "work" and event.startswith("c_"):
+        note("pr", event, getattr(arg, "__name__", "?"))
+def work(box):
+    a = len("ab")
+    for i in range(2):
+        a += abs(-i)
+    box.append(a)
+def drive():
+    box = []
+    t = threading.Thread(target=work, args=(box,))
+    t.start(); t.join()
+    return box
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.CALL | E.PY_START | E.PY_RETURN)
+mon.set_events(1, E.LINE | E.CALL | E.PY_START | E.PY_RETURN)
+%s
+run(drive)
+threading.settrace(None); threading.setprofile(None)
+run(drive)
+""" % _hook)
+
+# f_lineno set from a LINE callback (3.12's rules: allowed in LINE and
+# INSTRUCTION callbacks? no: a ValueError from a monitoring callback)
+case("f_lineno_set_in_line_callback", """
+def f():
+    a = 1
+    b = 2
+    c = 3
+    return a + b + c
+def on_line(n, args):
+    if n == "LINE" and args[1] == args[0].co_firstlineno + 1:
+        fr = sys._getframe(2)
+        try:
+            fr.f_lineno = args[0].co_firstlineno + 3
+            note("jumped", fr.f_lineno)
+        except ValueError as e:
+            note("ValueError", str(e)[:40])
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.PY_RETURN, hook=on_line)
+mon.set_events(1, E.LINE | E.PY_RETURN)
+run(f); run(f)
+""")
+
+# Events switched on from inside a callback of each kind, for a frame
+# already running (its later events), and off again from the next one
+for _kind in ("PY_START", "LINE", "CALL", "C_RETURN", "PY_RETURN",
+              "RAISE", "EXCEPTION_HANDLED", "PY_YIELD", "PY_RESUME",
+              "JUMP", "BRANCH_LEFT"):
+    case("events_on_from_%s" % _kind, """
+def gen():
+    yield len("a")
+    yield 2
+def f():
+    x = 0
+    for v in gen():
+        x += v
+    try:
+        raise KeyError(x)
+    except KeyError:
+        x = abs(-x)
+    if x:
+        x += 1
+    return x
+KIND = %r
+BIG = E.LINE | E.CALL | E.PY_START | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME | E.RAISE | E.EXCEPTION_HANDLED | E.JUMP | E.BRANCH_LEFT | E.BRANCH_RIGHT | E.C_RETURN | E.C_RAISE
+done_on = [False]
+def hook(n, a):
+    if n == KIND and not done_on[0]:
+        done_on[0] = True
+        mon.set_events(2, BIG)
+        note("on", n)
+mon.use_tool_id(1, "a")
+ONE = getattr(E, KIND) | (E.CALL | E.C_RAISE if KIND == "C_RETURN" else 0)
+rec(1, ONE, hook=hook)
+mon.set_events(1, ONE)
+mon.use_tool_id(2, "b"); rec(2, BIG)
+run(f); mon.set_events(2, 0); done_on[0] = False
+run(f); mon.set_events(2, 0)
+""" % _kind)

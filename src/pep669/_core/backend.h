@@ -126,6 +126,10 @@ void pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
                                         uint64_t *tag);
 void pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
                                         uint64_t tag);
+/* The frame's variables with no value (3.12's f_lineno setter binds them
+ * to None, with a RuntimeWarning, after a jump); `fill`: bound to None
+ * now. */
+int pep669_backend_pyframe_unbound(PyFrameObject *f, int fill);
 /* The frame object of a frame if it has one (borrowed), or NULL. */
 PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
 /* The caller of a frame object (new reference), or NULL. */
