@@ -477,3 +477,78 @@ mon.use_tool_id(2, "b"); rec(2, BIG)
 run(f); mon.set_events(2, 0); done_on[0] = False
 run(f); mon.set_events(2, 0)
 """ % _kind)
+
+# Events switched off from a callback of each kind (another tool's, the
+# frame running), and on with a legacy tracer on the thread
+for _kind in ("LINE", "CALL", "C_RETURN", "RAISE", "EXCEPTION_HANDLED",
+              "PY_YIELD", "PY_RESUME", "BRANCH_RIGHT", "STOP_ITERATION"):
+    for _mode in ("off", "on_traced"):
+        case("events_%s_from_%s" % (_mode, _kind), """
+def gen():
+    yield len("a")
+    yield 2
+def f():
+    x = 0
+    for v in gen():
+        x += v
+    try:
+        raise KeyError(x)
+    except KeyError:
+        x = abs(-x)
+    if not x:
+        x += 1
+    return x
+KIND = %r
+MODE = %r
+BIG = E.LINE | E.CALL | E.PY_START | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME | E.RAISE | E.EXCEPTION_HANDLED | E.BRANCH_LEFT | E.BRANCH_RIGHT | E.C_RETURN | E.C_RAISE | E.STOP_ITERATION
+def tr(frame, event, arg):
+    if frame.f_code.co_name in ("f", "gen") and event != "line":
+        note("tr", event, frame.f_code.co_name)
+    return tr
+flag = [False]
+def hook(n, a):
+    if n == KIND and not flag[0]:
+        flag[0] = True
+        mon.set_events(2, 0 if MODE == "off" else BIG)
+        note(MODE, n)
+mon.use_tool_id(1, "a")
+ONE = getattr(E, KIND) | (E.CALL | E.C_RAISE if KIND == "C_RETURN" else 0)
+rec(1, ONE, hook=hook)
+mon.set_events(1, ONE)
+mon.use_tool_id(2, "b"); rec(2, BIG)
+for i in range(2):
+    flag[0] = False
+    mon.set_events(2, BIG if MODE == "off" else 0)
+    if MODE == "on_traced":
+        sys.settrace(tr)
+    run(f)
+    sys.settrace(None)
+mon.set_events(2, 0)
+""" % (_kind, _mode))
+
+# set_local_events on a coroutine's code while it is suspended
+case("local_events_on_suspended_coroutine", """
+import types
+@types.coroutine
+def pause():
+    v = yield "p"
+    return v
+async def coro():
+    a = await pause()
+    b = len("xy")
+    c = await pause()
+    return a, b, c
+def drive():
+    c = coro()
+    first = c.send(None)
+    mon.set_local_events(1, coro.__code__, E.LINE | E.CALL | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN)
+    second = c.send(1)
+    mon.set_local_events(1, coro.__code__, 0)
+    try:
+        c.send(2)
+    except StopIteration as e:
+        out_v = e.value
+    return first, second, out_v
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.CALL | E.PY_RESUME | E.PY_YIELD | E.PY_RETURN)
+run(drive); run(drive)
+""")
