@@ -126,6 +126,10 @@ void pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
                                         uint64_t *tag);
 void pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
                                         uint64_t tag);
+/* The frame's variables with no value (3.12's f_lineno setter binds them
+ * to None, with a RuntimeWarning, after a jump); `fill`: bound to None
+ * now. */
+int pep669_backend_pyframe_unbound(PyFrameObject *f, int fill);
 /* The frame object of a frame if it has one (borrowed), or NULL. */
 PyFrameObject *pep669_backend_frame_pyframe(Pep669Frame *frame);
 /* The caller of a frame object (new reference), or NULL. */
@@ -262,7 +266,9 @@ int pep669_backend_legacy_c_call(PyThreadState *ts, PyFrameObject *f,
  * frame (a call probe's call, whose CALL callbacks set the profiler:
  * 3.12's tool 6 gets the call's C_RETURN/C_RAISE); nothing for a
  * callable the interpreter would not report.  -1 with the profiler's
- * exception, which replaces the call's. */
+ * exception, which replaces the call's.  `raised` -1: the call's
+ * 'c_call', before it (a call probe's call where the profiler arrived
+ * outside any call of the frame: a property, a finalizer). */
 int pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
                                   PyObject *arg0, int raised);
 /* The 'c_call' pep669 made in `f` (pep669_backend_legacy_c_call) is one

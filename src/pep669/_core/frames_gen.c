@@ -12,7 +12,9 @@
  * or not) and has not DISABLEd it at the FOR_ITER itself.  BRANCH_RIGHT
  * does not count: 3.14 fires it from the loop's exit (POP_ITER), not from
  * FOR_ITER (on 3.12/3.13 pep669's mux turns the native BRANCH location
- * off where LEFT is not wanted, with the same result). */
+ * off where LEFT is not wanted, with the same result).  A legacy tracer
+ * on any thread counts (3.12's tool 7, interpreter-wide, has LINE and
+ * BRANCH; a profiler, tool 6, neither). */
 static int
 for_iter_instrumented(Pep669CodeData *cd, int offset)
 {
@@ -36,7 +38,7 @@ for_iter_instrumented(Pep669CodeData *cd, int offset)
             return 1;
         }
     }
-    return 0;
+    return pep669_backend_interp_traced(PyThreadState_GET());
 }
 
 /* Whether the `for` loop's FOR_ITER at `offset` of `co` has driven a

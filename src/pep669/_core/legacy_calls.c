@@ -22,7 +22,13 @@ end_call(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
                                               rec->call_tools);
     }
     PyFrameObject *pyframe = pep669_backend_frame_pyframe(rec->frame);
-    if (pep669_backend_legacy_c_failed(ts, pyframe) && raised) {
+    /* (a failure noted for the frame's address is this call's only if
+     * its 'c_call' was dropped, which only a profiler at its start can
+     * make: an earlier frame there may have left one behind, its events
+     * switched off before its call's end) */
+    int failed = pep669_backend_legacy_c_failed(ts, pyframe) &&
+                 !(rec->call_unprofiled & 1);
+    if (failed && raised) {
         /* The profiler's 'c_return' raised: the call's events ended
          * there. */
         pep669_record_forget_call(rec);

@@ -415,6 +415,10 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         }
         forwarded = 1;
         err = on_exception(ts, rec, frame, rec->code, cd, events, arg);
+        if (err == 0 && version != pep669_registry.version) {
+            /* (RAISE callbacks that changed the events) */
+            follow_events(ts, rec, frame, hooked);
+        }
         if (!hooked && PyTuple_Check(arg) && PyTuple_GET_SIZE(arg) == 3) {
             Py_INCREF(PyTuple_GET_ITEM(arg, 1));
             Py_XSETREF(pep669_thread.unhooked_exc, PyTuple_GET_ITEM(arg, 1));

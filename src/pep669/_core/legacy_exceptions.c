@@ -280,8 +280,14 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     if ((events & PEP669_BIT(RAISE)) && !from_callback) {
+        uint64_t version = pep669_registry.version;
         err = pep669_fire_traced(ts, cd, PEP669_EV_RAISE, co, lasti,
                                  raised_exception(arg));
+        if (version != pep669_registry.version) {
+            /* (the callbacks changed the events: the handler's are the
+             * new ones; trace_event follows the rest of the run) */
+            events = record_events(rec, &cd);
+        }
     }
     int at = rec->delegate_line;
     rec->delegate_line = -1;

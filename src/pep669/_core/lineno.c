@@ -27,6 +27,26 @@ record_of(PyFrameObject *f)
     return is_unhooked(fr) ? &pep669_thread.unhooked : NULL;
 }
 
+/* 3.12's setter after a jump it allows: the frame's variables with no
+ * value are bound to None, with a RuntimeWarning (here after the move,
+ * the interpreter's own; a warning made an error leaves the frame
+ * moved). */
+static int
+bind_unbound(PyFrameObject *f)
+{
+    int unbound = pep669_backend_pyframe_unbound(f, 0);
+    if (unbound == 0) {
+        return 0;
+    }
+    if (PyErr_WarnFormat(PyExc_RuntimeWarning, 0,
+                         "assigning None to %d unbound local%s", unbound,
+                         unbound == 1 ? "" : "s") < 0) {
+        return -1;
+    }
+    (void)pep669_backend_pyframe_unbound(f, 1);
+    return 0;
+}
+
 /* The interpreter's setter, as from a trace function of the frame's. */
 static int
 lineno_move(PyFrameObject *f, PyObject *value, void *closure)
@@ -131,7 +151,7 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
          * copy now, made at the location's line event once the frame
          * runs traced (fire_line_probe, pep669_trace). */
         int to = pep669_backend_jump_check(f, value, lineno_orig, closure);
-        if (to < 0) {
+        if (to < 0 || bind_unbound(f) < 0) {
             return -1;
         }
         /* (where the callbacks see it: fire_line_probe puts the
@@ -160,7 +180,7 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
             return -1;
         }
         pep669_trace_frame_moved(f, pep669_backend_pyframe_lasti(f), 1);
-        return 0;
+        return bind_unbound(f);
     }
     /* A legacy trace call of the frame: the interpreter takes the new
      * position when it returns. */
@@ -169,7 +189,7 @@ lineno_set(PyObject *self, PyObject *value, void *closure)
     }
     pep669_trace_frame_moved(f, pep669_backend_pyframe_lasti(f),
                              event != PEP669_EV_LINE);
-    return 0;
+    return bind_unbound(f);
 }
 
 /* The move a line probe's callback asked for, at the frame's first trace

@@ -524,7 +524,13 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     }
     uint8_t tools = events_on ? pep669_fire_tools(cd, PEP669_EV_CALL, loc)
                               : 0;
-    if (tools == 0) {
+    /* A profiler on the thread already arrived outside any call of the
+     * frame (a property, a finalizer, an operator's method): it sees this
+     * call as the interpreter would show it, its 'c_call' first and its
+     * end first (3.12's tool 6), the CALL tools' or not. */
+    int profiled = pep669_backend_thread_profiled(ts);
+    int seen = events_on && profiled;
+    if (tools == 0 && !seen) {
         /* Every tool with CALL DISABLEd it: the call, for good. */
         if (events_on) {
             pep669_clone_unpatch_site(cl, site);
@@ -546,14 +552,21 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     /* (the stack holds them; the callbacks may not keep it so) */
     Py_INCREF(callable);
     Py_INCREF(arg0);
-    int profiled = pep669_backend_thread_profiled(ts);
-    if (probe_call_tools(ts, frame, tools, PEP669_EV_CALL, co, loc,
-                         callable, arg0) < 0) {
+    if (seen && !inlined &&
+        pep669_backend_legacy_c_after(
+            ts, callable, arg0 == pep669_registry.missing ? NULL : arg0,
+            -1) < 0) {
+        /* (its exception ends the call's events: no call) */
+        res = NULL;
+    }
+    else if (tools != 0 &&
+             probe_call_tools(ts, frame, tools, PEP669_EV_CALL, co, loc,
+                              callable, arg0) < 0) {
         /* The call does not happen. */
         res = NULL;
     }
     else {
-        if (pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
+        if (events_on && pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
             pep669_clone_unpatch_site(cl, site);
         }
         res = pep669_backend_call_site_run(site, top);
@@ -561,8 +574,8 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
         /* A profiler the callbacks or the callee set gets the call's end
          * first, as 3.12's tool 6 (the call runs outside the
          * interpreter's C tracing; no 'c_call': its tool came after the
-         * event began). */
-        profiled = !profiled && pep669_backend_thread_profiled(ts);
+         * event began); so does one there before. */
+        profiled = (seen || !profiled) && pep669_backend_thread_profiled(ts);
         if (!inlined && profiled &&
             pep669_backend_legacy_c_after(
                 ts, callable,
@@ -571,7 +584,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
             /* (its exception ends the event's callbacks) */
             Py_CLEAR(res);
         }
-        else if (!inlined &&
+        else if (tools != 0 && !inlined &&
                  probe_call_ended(ts, frame, cd, co, loc, callable, arg0,
                                   res == NULL, tools) < 0) {
             Py_CLEAR(res);

@@ -69,12 +69,16 @@ typedef struct Pep669ThreadState {
          * method table entry, and `c_self`; NULL: any).  After a
          * 'c_call' dropped, the profiler stays stood in for until the
          * frame's next event (`watch`), to learn whether its 'c_return'
-         * raised (`failed`: the frame). */
+         * raised (`failed`: the frame).  A drop armed while a frame's
+         * watch is under way (its C function ran Python code that made
+         * call events under the profiler) keeps that frame in `outer`,
+         * innermost last, whose watch comes back once no drop waits. */
         struct {
             Py_tracefunc trace, profile;
             void *frame, *tramp, *failed;
             const void *c_def, *c_self;
-            int what, watch;
+            int what, watch, nouter;
+            void *outer[8];
         } drop;
     } trampoline;
     /* (tests) frame objects' filters written

@@ -306,6 +306,24 @@ pep669_backend_pyframe_line(PyFrameObject *f)
     return f->f_lineno;
 }
 
+int
+pep669_backend_pyframe_unbound(PyFrameObject *f, int fill)
+{
+    PyCodeObject *co = f->f_code;
+    Py_ssize_t n = co->co_nlocals + PyTuple_GET_SIZE(co->co_cellvars) +
+                   PyTuple_GET_SIZE(co->co_freevars);
+    int unbound = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (f->f_localsplus[i] == NULL) {
+            unbound++;
+            if (fill) {
+                f->f_localsplus[i] = Py_NewRef(Py_None);
+            }
+        }
+    }
+    return unbound;
+}
+
 void
 pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
                                    uint64_t *tag)

@@ -605,6 +605,22 @@ pep669_backend_pyframe_line(PyFrameObject *f)
     return f->f_lineno;
 }
 
+int
+pep669_backend_pyframe_unbound(PyFrameObject *f, int fill)
+{
+    _PyInterpreterFrame *fr = f->f_frame;
+    int unbound = 0;
+    for (int i = 0; i < fr->f_code->co_nlocalsplus; i++) {
+        if (fr->localsplus[i] == NULL) {
+            unbound++;
+            if (fill) {
+                fr->localsplus[i] = Py_NewRef(Py_None);
+            }
+        }
+    }
+    return unbound;
+}
+
 void
 pep669_backend_pyframe_locals_mark(PyFrameObject *f, void **dict,
                                    uint64_t *tag)

@@ -245,6 +245,7 @@ trampoline_light(PyThreadState *ts)
 }
 
 static void legacy_drop_cancel(PyThreadState *ts);
+static void drop_rewatch(PyThreadState *ts);
 static int drop_trace(PyObject *obj, PyFrameObject *frame, int what,
                       PyObject *arg);
 static int drop_profile(PyObject *obj, PyFrameObject *frame, int what,
@@ -449,6 +450,7 @@ pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
         /* (the drop's frame: its first event ends the drop; other
          * frames' events pass, drop_event) */
         legacy_drop.tramp = NULL;
+        drop_rewatch(PyThreadState_GET());
         if (what == PyTrace_CALL) {
             return 0;
         }
@@ -639,8 +641,17 @@ pep669_backend_legacy_c_failed(PyThreadState *ts, PyFrameObject *f)
 {
     int failed = legacy_drop.failed == (void *)f;
     legacy_drop.failed = NULL;
+    /* (the frame's call ended: no watch of it waits any more) */
+    int kept = 0;
+    for (int i = 0; i < legacy_drop.nouter; i++) {
+        if (legacy_drop.outer[i] != (void *)f) {
+            legacy_drop.outer[kept++] = legacy_drop.outer[i];
+        }
+    }
+    legacy_drop.nouter = kept;
     if (legacy_drop.watch && legacy_drop.frame == (void *)f) {
         legacy_drop_cancel(ts);
+        drop_rewatch(ts);
     }
     return failed;
 }
@@ -650,6 +661,7 @@ pep669_backend_legacy_c_end(PyThreadState *ts, PyFrameObject *f,
                             PyObject *callable, PyObject *arg0, int raised)
 {
     legacy_drop_cancel(ts);
+    drop_rewatch(ts);
     PyObject *func = NULL;
     int got = raised ? legacy_c_function(ts, callable, arg0, &func) : 0;
     if (got <= 0) {
@@ -667,6 +679,9 @@ int
 pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
                               PyObject *arg0, int raised)
 {
+    int what = raised < 0 ? PyTrace_C_CALL
+        : raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN;
+    raised = raised > 0;
     PyFrameObject *f = pep669_backend_current_pyframe(ts);
     if (ts->c_profilefunc == NULL || f == NULL) {
         return 0;
@@ -685,8 +700,7 @@ pep669_backend_legacy_c_after(PyThreadState *ts, PyObject *callable,
     int err = 0;
     if (func != NULL) {
         Py_INCREF(f);
-        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f,
-                          raised ? PyTrace_C_EXCEPTION : PyTrace_C_RETURN,
+        err = legacy_call(ts, ts->c_profilefunc, ts->c_profileobj, f, what,
                           func);
         Py_DECREF(f);
         Py_DECREF(func);
@@ -731,6 +745,7 @@ drop_event(Py_tracefunc *slot, Py_tracefunc *ts_slot, PyObject *obj,
     }
     *slot = NULL;
     *ts_slot = real;
+    PyThreadState *ts = PyThreadState_GET();
     if (legacy_drop.watch) {
         /* The end of the call whose 'c_call' was dropped: a 'c_return'
          * that raises ends that call's events (3.12's tool 6 comes first
@@ -740,6 +755,7 @@ drop_event(Py_tracefunc *slot, Py_tracefunc *ts_slot, PyObject *obj,
         if (err < 0 && what == PyTrace_C_RETURN) {
             legacy_drop.failed = frame;
         }
+        drop_rewatch(ts);
         return err;
     }
     if (what == legacy_drop.what &&
@@ -750,9 +766,14 @@ drop_event(Py_tracefunc *slot, Py_tracefunc *ts_slot, PyObject *obj,
             *ts_slot = drop_profile;
             legacy_drop.watch = 1;
         }
+        else {
+            drop_rewatch(ts);
+        }
         return 0;
     }
-    return real(obj, frame, what, arg);
+    int err = real(obj, frame, what, arg);
+    drop_rewatch(ts);
+    return err;
 }
 
 static int
@@ -785,6 +806,33 @@ legacy_drop_cancel(PyThreadState *ts)
     legacy_drop.watch = 0;
 }
 
+/* An enclosing frame's watch put aside by a drop (`outer`) comes back
+ * once no drop waits: the profiler stood in for again, to the end of
+ * that frame's call.  Nothing while a drop or watch waits, or with no
+ * profiler (the watches forgotten). */
+static void
+drop_rewatch(PyThreadState *ts)
+{
+    if (PEP669_LIKELY(legacy_drop.nouter == 0)) {
+        return;
+    }
+    if (ts->c_profilefunc == NULL) {
+        legacy_drop.nouter = 0;
+        return;
+    }
+    if (legacy_drop.watch || legacy_drop.tramp != NULL ||
+        ts->c_profilefunc == drop_profile ||
+        (legacy_drop.trace != NULL && ts->c_tracefunc == drop_trace)) {
+        return;
+    }
+    legacy_drop.frame = legacy_drop.outer[--legacy_drop.nouter];
+    legacy_drop.what = PyTrace_C_CALL;
+    legacy_drop.trace = NULL;
+    legacy_drop.profile = ts->c_profilefunc;
+    ts->c_profilefunc = drop_profile;
+    legacy_drop.watch = 1;
+}
+
 /* The frame of a 'call' drop still waiting, else NULL. */
 static void *
 legacy_drop_waiting(PyThreadState *ts)
@@ -807,10 +855,19 @@ pep669_backend_legacy_drop(PyThreadState *ts, PyFrameObject *f, int what)
     if (waiting == (void *)f) {
         waiting = NULL;
     }
+    if (legacy_drop.watch && legacy_drop.frame != NULL &&
+        legacy_drop.frame != (void *)f &&
+        ts->c_profilefunc == drop_profile &&
+        legacy_drop.nouter < (int)(sizeof(legacy_drop.outer) /
+                                   sizeof(legacy_drop.outer[0]))) {
+        /* (a frame's watch under way: back when this drop is over) */
+        legacy_drop.outer[legacy_drop.nouter++] = legacy_drop.frame;
+    }
     legacy_drop_cancel(ts);
     legacy_drop.failed = NULL;
     if (f == NULL) {
         legacy_drop.frame = NULL;
+        drop_rewatch(ts);
         return NULL;
     }
     legacy_drop.frame = f;
