@@ -71,12 +71,105 @@ typedef struct {
  * mixed[u]; only `u`'s ARRIVAL_* bits depend on it). */
 uint8_t pep669_flow_settle_mixed(const Pep669FlowView *v, Py_ssize_t u);
 
+/* How the frame arrives at unit `to` from an instruction with `flags`
+ * (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
+ * `reports`: legacy tracing reports a line on the way; `mixed`: the
+ * instruction may run without its line reported (another line: pass 5
+ * settles it, lineflow_last.c); `same_line`: both have the same line. */
+static inline uint8_t
+pep669_arrival_by(uint8_t flags, int jump, int reports, int mixed,
+                  int same_line)
+{
+    if (jump ? (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) == NODE_HANDLER
+             : (flags & NODE_RETURN) != 0) {
+        return ARRIVAL_UNSURE;
+    }
+    if (!reports) {
+        return ARRIVAL_SAME;
+    }
+    if (mixed) {
+        return same_line ? ARRIVAL_UNSURE : ARRIVAL_MIXED;
+    }
+    if (same_line) {
+        return ARRIVAL_SAME;
+    }
+    /* (going on, or 3.8's CALL_FINALLY) */
+    return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
+}
+
+/* Pass 4's work at each instruction the frame can run, done where pass 3
+ * reaches it (once each; `how`: START_FLOW from the flow's walk,
+ * START_HANDLER from the handlers'): the LINE locations its edges arrive
+ * at (the first line, then every arrival with a line event that can be a
+ * new line for the trampoline, and the places entered from elsewhere;
+ * those only reachable through a handler apart, START_HANDLER alone; a
+ * location is a unit from the first line on that has a line: pass 1's
+ * NEXT_LINE, TARGET_LINE), each unit onto `locs` when it first becomes
+ * one; how the frame arrives at each unit (ARRIVAL_* in mixed's spare
+ * bits, MIXED read as pass 2 left it), or-ed into `arrivals`. */
+typedef struct {
+    const uint8_t *node, *edge;
+    const int *next, *target;
+    uint8_t *start, *mixed;
+    int *locs;
+    int nlocs;
+    uint8_t arrivals;
+} Pep669Arrive;
+
+#define PEP669_START_AT(a, to, bits) \
+    do { \
+        uint8_t *s_ = &(a)->start[(to) >> 1]; \
+        if (*s_ == 0) { \
+            (a)->locs[(a)->nlocs++] = (to) >> 1; \
+        } \
+        *s_ |= (bits); \
+    } while (0)
+
+/* (inlined in the walks: a call per instruction costs about a tenth of
+ * the analysis) */
+static inline __attribute__((always_inline)) void
+pep669_flow_arrive(Pep669Arrive *a, int u, uint8_t how)
+{
+    uint8_t flags = a->node[u], way = a->edge[u];
+    int is_mixed = a->mixed[u] & MIXED;
+    int to = a->next[u];
+    if (to >= 0) {
+        /* going on: to a return point's next, or with a new line */
+        if ((way & NEXT_LINE) &&
+            ((flags & NODE_RETURN) ||
+             ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
+            PEP669_START_AT(a, to, how);
+        }
+        uint8_t arr = pep669_arrival_by(flags, 0, way & NEXT_REPORTS,
+                                        is_mixed, way & NEXT_SAME);
+        a->mixed[to >> 1] |= arr;
+        a->arrivals |= arr;
+    }
+    /* jumping: to a handler (entered from elsewhere), or with a new line */
+    to = a->target[u];
+    if (to >= 0) {
+        if (way & TARGET_LINE) {
+            if (flags & NODE_HANDLER) {
+                PEP669_START_AT(a, to, (flags & NODE_FLOW_TARGET)
+                                           ? how : START_HANDLER);
+            }
+            else if ((way & TARGET_REPORTS) &&
+                     (is_mixed || !(way & TARGET_SAME))) {
+                PEP669_START_AT(a, to, how);
+            }
+        }
+        uint8_t arr = pep669_arrival_by(flags, 1, way & TARGET_REPORTS,
+                                        is_mixed, way & TARGET_SAME);
+        a->mixed[to >> 1] |= arr;
+        a->arrivals |= arr;
+    }
+}
+
 /* Pass 3's second half (lineflow_hand.c): NODE_HANDLER_REACHED from the
  * code's handlers (`handlers`, offsets, the backend's) and from the `nseeds`
  * handler units stored below stack[top] (the reached code's), walking with
- * the bottom of `stack`. */
-void pep669_flow_handler_reach(uint8_t *node, const int *next,
-                               const int *target, int *stack,
+ * the bottom of `stack`; pep669_flow_arrive at each node it marks. */
+void pep669_flow_handler_reach(Pep669Arrive *a, uint8_t *node, int *stack,
                                const int *handlers, int nhandlers, int end,
                                int top, int nseeds);
 
