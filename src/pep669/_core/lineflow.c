@@ -306,12 +306,11 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
  * return point, edges without a line event to another line), each onto
  * the work list of pass 2 once.  (edge_bits of a backward edge reads
  * NODE_QUIET_BACK at its target, which this pass has set already.) */
-static void
-build_graph(Flow *f)
+static inline __attribute__((always_inline)) void
+build_graph_as(Flow *f, int line_rule)
 {
     uint8_t *new_units = f->new_units;
     const int *lines = f->lines;
-    int line_rule = f->line_rule;
     int *next_of = f->next, *target_of = f->target, *stack = f->stack;
     int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
@@ -412,6 +411,18 @@ build_graph(Flow *f)
     f->unknown = unknown;
     f->nstack = nstack;
     f->njumps = njumps;
+}
+
+/* (one copy of the pass per rule: its test is the inner loop's) */
+static void
+build_graph(Flow *f)
+{
+    if (f->line_rule == PEP669_LINES_WINDOW) {
+        build_graph_as(f, PEP669_LINES_WINDOW);
+    }
+    else {
+        build_graph_as(f, f->line_rule);
+    }
 }
 
 /* Pass 2: MIXED, from every place pass 1 put on the work list, along the
@@ -542,7 +553,10 @@ mark_reached(Flow *f)
     if (f->unknown) {
         memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
     }
-    else {
+    else if (cd->units != NULL) {
+        /* (only with a unit map: every reader of PEP669_FLOW_REACHED
+         * reads the map too, and code without one gets it from the
+         * analysis again, units_again) */
         /* (units before the first line: reached; 3.11's prefix) */
         uint8_t reached = first > 0 ? PEP669_FLOW_REACHED : 0;
         for (Py_ssize_t u = 0; u < nunits; u++) {
