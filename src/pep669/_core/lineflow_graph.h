@@ -71,32 +71,6 @@ typedef struct {
  * mixed[u]; only `u`'s ARRIVAL_* bits depend on it). */
 uint8_t pep669_flow_settle_mixed(const Pep669FlowView *v, Py_ssize_t u);
 
-/* How the frame arrives at unit `to` from an instruction with `flags`
- * (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
- * `reports`: legacy tracing reports a line on the way; `mixed`: the
- * instruction may run without its line reported (another line: pass 5
- * settles it, lineflow_last.c); `same_line`: both have the same line. */
-static inline uint8_t
-pep669_arrival_by(uint8_t flags, int jump, int reports, int mixed,
-                  int same_line)
-{
-    if (jump ? (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) == NODE_HANDLER
-             : (flags & NODE_RETURN) != 0) {
-        return ARRIVAL_UNSURE;
-    }
-    if (!reports) {
-        return ARRIVAL_SAME;
-    }
-    if (mixed) {
-        return same_line ? ARRIVAL_UNSURE : ARRIVAL_MIXED;
-    }
-    if (same_line) {
-        return ARRIVAL_SAME;
-    }
-    /* (going on, or 3.8's CALL_FINALLY) */
-    return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
-}
-
 /* Pass 4's work at each instruction the frame can run, done where pass 3
  * reaches it (once each; `how`: START_FLOW from the flow's walk,
  * START_HANDLER from the handlers'): the LINE locations its edges arrive
@@ -127,39 +101,38 @@ typedef struct {
 
 /* (inlined in the walks: a call per instruction costs about a tenth of
  * the analysis) */
+/* Pass 4's decisions (lineflow_arrive.c), by PEP669_ARRIVE_INDEX: bit 0,
+ * going on makes a location (of the walk's kind); bits 1-2, the jump does
+ * (1: of the walk's kind, 2: START_HANDLER); bits 8-13 and 16-21, the
+ * arrivals (ARRIVAL_*) going on and jumping. */
+#define PEP669_ARRIVE_ENTRIES 1024
+extern const uint32_t pep669_arrive_table[PEP669_ARRIVE_ENTRIES];
+#define PEP669_ARRIVE_INDEX(way, flags, is_mixed) \
+    ((way) | (((flags) & (NODE_HANDLER | NODE_RETURN | NODE_FLOW_TARGET)) \
+              << 5) | ((is_mixed) << 9))
+
+/* (inlined in the walks: a call per instruction costs about a tenth of
+ * the analysis) */
 static inline __attribute__((always_inline)) void
 pep669_flow_arrive(Pep669Arrive *a, int u, uint8_t how)
 {
-    uint8_t flags = a->node[u], way = a->edge[u];
-    int is_mixed = a->mixed[u] & MIXED;
+    uint32_t e = pep669_arrive_table[PEP669_ARRIVE_INDEX(
+        a->edge[u], a->node[u], a->mixed[u] & MIXED)];
     int to = a->next[u];
     if (to >= 0) {
-        /* going on: to a return point's next, or with a new line */
-        if ((way & NEXT_LINE) &&
-            ((flags & NODE_RETURN) ||
-             ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
+        uint8_t arr = (uint8_t)((e >> 8) & 63);
+        if (e & 1) {
             PEP669_START_AT(a, to, how);
         }
-        uint8_t arr = pep669_arrival_by(flags, 0, way & NEXT_REPORTS,
-                                        is_mixed, way & NEXT_SAME);
         a->mixed[to >> 1] |= arr;
         a->arrivals |= arr;
     }
-    /* jumping: to a handler (entered from elsewhere), or with a new line */
     to = a->target[u];
     if (to >= 0) {
-        if (way & TARGET_LINE) {
-            if (flags & NODE_HANDLER) {
-                PEP669_START_AT(a, to, (flags & NODE_FLOW_TARGET)
-                                           ? how : START_HANDLER);
-            }
-            else if ((way & TARGET_REPORTS) &&
-                     (is_mixed || !(way & TARGET_SAME))) {
-                PEP669_START_AT(a, to, how);
-            }
+        uint8_t arr = (uint8_t)((e >> 16) & 63);
+        if (e & 6) {
+            PEP669_START_AT(a, to, (e & 2) ? how : START_HANDLER);
         }
-        uint8_t arr = pep669_arrival_by(flags, 1, way & TARGET_REPORTS,
-                                        is_mixed, way & TARGET_SAME);
         a->mixed[to >> 1] |= arr;
         a->arrivals |= arr;
     }
