@@ -12,6 +12,7 @@
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
 #include "lineflow_graph.h"
+#include "lineflow_hand.h"
 #include "lineflow_decode.h"
 #include "backend.h"
 

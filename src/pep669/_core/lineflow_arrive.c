@@ -5,7 +5,7 @@
  * its destination a LINE location and how the frame arrives there
  * (ARRIVAL_*).  A constant, built by the compiler from the rules below
  * (one load an instruction instead of about twenty tests). */
-#include "lineflow_graph.h"
+#include "lineflow_arrive.h"
 
 /* The parts of an index (PEP669_ARRIVE_INDEX) */
 #define WAY(i) ((i) & 63)

@@ -1,7 +1,7 @@
 /* What only exception handlers reach (NODE_HANDLER_REACHED, pass 3 of
  * lineflow.c): an instruction that neither the flow from the start nor a
  * handler reaches never runs, and gives no arrival.  Below lineflow.c. */
-#include "lineflow_graph.h"
+#include "lineflow_hand.h"
 
 /* NODE_HANDLER_REACHED from the handler at unit `h`, over what
  * NODE_REACHED does not mark (every edge, a handler's included), and the
