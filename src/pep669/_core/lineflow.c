@@ -223,8 +223,8 @@ edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
     ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
 
 /* Small code's work arrays are on the C stack (bytes; a 20-line function
- * of about 100 units needs about 2,500 up to 3.10, of 3.11's about 190
- * units about 4,600). */
+ * of about 100 units needs about 2,900 up to 3.10, of 3.11's about 190
+ * units about 5,400). */
 #define FLOW_LOCAL_BYTES 6144
 
 /* -1 without memory (f->new_units is then NULL or allocated:
