@@ -15,7 +15,9 @@
 #define PEP669_PROBE_EDGES 2
 #define PEP669_PROBE_SOURCE 4
 /* (in the same per-unit array, cd->unit_flow) the frame can reach the
- * unit without handling an exception */
+ * unit without handling an exception (kept only while the code data has
+ * a unit map, cd->units: every reader reads that too; the analysis of
+ * code that wants only LINE and frame events makes neither) */
 #define PEP669_FLOW_REACHED 8
 /* cd->unit_flow keeps these 4 bits per unit, two units a byte (the even
  * unit in the low half), for nunits + 1 units (the last one's 0):
@@ -182,7 +184,7 @@ typedef struct Pep669CodeData {
     Pep669Region *region;
     /* (lineflow.c, computed with the LINE locations) Per unit: whether the
      * frame can reach it without handling an exception
-     * (PEP669_FLOW_REACHED), and where line probes (probe.c) can stand in
+     * (PEP669_FLOW_REACHED, with cd->units only), and where line probes (probe.c) can stand in
      * for the LINE location there (PEP669_PROBE_*); 4 bits a unit, read
      * through pep669_unit_flow. */
     uint8_t *unit_flow;

@@ -12,6 +12,7 @@
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
 #include "lineflow_graph.h"
+#include "lineflow_hand.h"
 #include "lineflow_decode.h"
 #include "backend.h"
 
@@ -189,6 +190,9 @@ typedef struct {
     uint8_t *mixed;     /* MIXED, ARRIVAL_* */
     uint8_t *start;     /* START_* */
     uint8_t *flow;      /* FLOW_REACHED, PROBE_* (cd->unit_flow, packed) */
+    int *locs;          /* the units pass 4 made LINE locations (start),
+                         * in the order it did */
+    int nlocs;
 } Flow;
 
 /* The edge from the instruction at `from`, on line `line`, to `to` (in
@@ -219,8 +223,8 @@ edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
     ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
 
 /* Small code's work arrays are on the C stack (bytes; a 20-line function
- * of about 100 units needs about 2,500 up to 3.10, of 3.11's about 190
- * units about 4,600). */
+ * of about 100 units needs about 2,900 up to 3.10, of 3.11's about 190
+ * units about 5,400). */
 #define FLOW_LOCAL_BYTES 6144
 
 /* -1 without memory (f->new_units is then NULL or allocated:
@@ -246,13 +250,13 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
         }
     }
     f->nhandlers = pep669_backend_handlers(co, NULL, 0);
-    /* handlers, next, target, stack, jumps, lines unless the code data has
-     * them (ints), then node, edge, mixed, start.
+    /* handlers, next, target, stack, jumps, locs, lines unless the code
+     * data has them (ints), then node, edge, mixed, start, flow.
      * (The analysis's line table is a work array: only the jump regions,
      * wanted.c, keep one, made when they need it.) */
     int own_lines = cd->lines == NULL;
     size_t ints = (size_t)(f->nhandlers + 1) +
-                  (4 + (size_t)own_lines) * (size_t)(nunits + 1);
+                  (5 + (size_t)own_lines) * (size_t)(nunits + 1);
     size_t bytes = 5 * (size_t)(nunits + 1);
     size_t size = sizeof(int) * ints + bytes;
     int *block = size <= FLOW_LOCAL_BYTES ? local : PyMem_RawMalloc(size);
@@ -264,8 +268,9 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     f->target = f->next + nunits + 1;
     f->stack = f->target + nunits + 1;
     f->jumps = f->stack + nunits + 1;
+    f->locs = f->jumps + nunits + 1;
     if (own_lines) {
-        int *lines = f->jumps + nunits + 1;
+        int *lines = f->locs + nunits + 1;
         f->line_rule = pep669_backend_code_lines(co, lines);
         f->lines = lines;
     }
@@ -273,7 +278,7 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
         f->lines = cd->lines;
         f->line_rule = cd->line_rule;
     }
-    f->node = (uint8_t *)(f->jumps + (1 + own_lines) * (nunits + 1));
+    f->node = (uint8_t *)(f->locs + (1 + own_lines) * (nunits + 1));
     f->edge = f->node + nunits + 1;
     f->mixed = f->edge + nunits + 1;
     f->start = f->mixed + nunits + 1;
@@ -302,12 +307,11 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
  * return point, edges without a line event to another line), each onto
  * the work list of pass 2 once.  (edge_bits of a backward edge reads
  * NODE_QUIET_BACK at its target, which this pass has set already.) */
-static void
-build_graph(Flow *f)
+static inline __attribute__((always_inline)) void
+build_graph_as(Flow *f, int line_rule)
 {
     uint8_t *new_units = f->new_units;
     const int *lines = f->lines;
-    int line_rule = f->line_rule;
     int *next_of = f->next, *target_of = f->target, *stack = f->stack;
     int *jumps = f->jumps;
     uint8_t *node = f->node, *edge = f->edge, *mixed = f->mixed;
@@ -410,6 +414,18 @@ build_graph(Flow *f)
     f->njumps = njumps;
 }
 
+/* (one copy of the pass per rule: its test is the inner loop's) */
+static void
+build_graph(Flow *f)
+{
+    if (f->line_rule == PEP669_LINES_WINDOW) {
+        build_graph_as(f, PEP669_LINES_WINDOW);
+    }
+    else {
+        build_graph_as(f, f->line_rule);
+    }
+}
+
 /* Pass 2: MIXED, from every place pass 1 put on the work list, along the
  * edges without a line event.  (The result is a closure: the order of the
  * work list does not matter.  Each unit enters the list at most once:
@@ -445,11 +461,26 @@ spread_mixed(Flow *f)
 
 #undef SET_MIXED
 
-/* Pass 3: NODE_REACHED, what the frame can reach without handling an
- * exception (pass 4 keeps it per unit in f->flow; cd->unit_flow, where it
- * is kept packed at the end, is made here), then NODE_HANDLER_REACHED,
- * what the rest of the code the handlers reach (those of the reached
- * code's SETUP_* instructions, the backend's).  -1 without memory. */
+/* A LINE location at `offset` (from the first line on, with a line). */
+static inline void
+mark_start(Flow *f, Pep669Arrive *a, int offset, uint8_t how)
+{
+    if (offset >= f->first && (offset >> 1) < f->nunits &&
+        f->lines[offset >> 1] >= 0) {
+        PEP669_START_AT(a, offset, how);
+    }
+}
+
+/* Passes 3 and 4: NODE_REACHED, what the frame can reach without handling
+ * an exception, then NODE_HANDLER_REACHED, what the rest of the code the
+ * handlers reach (those of the reached code's SETUP_* instructions, the
+ * backend's), with pass 4's work at each instruction as the walks reach
+ * it (pep669_flow_arrive: the LINE locations, listed in f->locs, and the
+ * arrivals; after a jump to an unknown place, at every instruction);
+ * then the first line and the handlers.  Reach per unit into f->flow
+ * (prefixes and caches with their instruction; PEP669_FLOW_REACHED: its
+ * other bits are pass 5's), and cd->unit_flow, where it is kept packed at
+ * the end, is made.  -1 without memory. */
 static int
 mark_reached(Flow *f)
 {
@@ -458,7 +489,13 @@ mark_reached(Flow *f)
     int *stack = f->stack, nstack = 0, first = f->first;
     /* (the reached code's handlers, seeds at the stack's other end) */
     int nseeds = 0, top = (int)f->nunits;
-    uint8_t *node = f->node;
+    uint8_t *node = f->node, *reach = f->flow;
+    Pep669Arrive a = {node, f->edge, next, target, f->start, f->mixed,
+                      f->locs, 0, 0};
+    Py_ssize_t nunits = f->nunits;
+    if (first >= 0 && (first >> 1) < nunits && f->lines[first >> 1] >= 0) {
+        PEP669_START_AT(&a, first, START_FLOW);
+    }
     if (first < f->end && (node[first >> 1] & NODE)) {
         node[first >> 1] |= NODE_REACHED;
         stack[nstack++] = first >> 1;
@@ -470,6 +507,7 @@ mark_reached(Flow *f)
         for (;;) {
             uint8_t flags = node[u];
             int to = target[u];
+            pep669_flow_arrive(&a, u, START_FLOW);
             if (to >= 0 &&
                 (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
                 (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
@@ -488,8 +526,48 @@ mark_reached(Flow *f)
             u = to >> 1;
         }
     }
-    pep669_flow_handler_reach(node, next, target, stack, f->handlers,
-                              f->nhandlers, f->end, top, nseeds);
+    /* (a copy: `a` itself stays in registers, its address not taken) */
+    Pep669Arrive h = a;
+    pep669_flow_handler_reach(&h, node, stack, f->handlers, f->nhandlers,
+                              f->end, top, nseeds);
+    a = h;
+    for (Py_ssize_t u = 0; f->unknown && u < nunits; u++) {
+        /* (what neither reaches runs too, perhaps) */
+        if ((node[u] & (NODE | NODE_REACHED | NODE_HANDLER_REACHED)) ==
+            NODE) {
+            pep669_flow_arrive(&a, (int)u, START_HANDLER);
+        }
+    }
+    h = a;
+    for (int i = 0; i < f->nhandlers; i++) {
+        mark_start(f, &h, f->handlers[i], START_HANDLER);
+        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
+            h.mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
+        }
+    }
+    if (first < f->end) {
+        /* The frame's start: a new line, with nothing before. */
+        h.mixed[first >> 1] |= ARRIVAL_NEW_ON;
+    }
+    f->mixed_arrivals = (h.arrivals & ARRIVAL_MIXED) != 0;
+    f->nlocs = h.nlocs;
+    if (f->unknown) {
+        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
+    }
+    else if (cd->units != NULL) {
+        /* (only with a unit map: every reader of PEP669_FLOW_REACHED
+         * reads the map too, and code without one gets it from the
+         * analysis again, units_again) */
+        /* (units before the first line: reached; 3.11's prefix) */
+        uint8_t reached = first > 0 ? PEP669_FLOW_REACHED : 0;
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            uint8_t flags = node[u];
+            if (flags & NODE) {
+                reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
+            }
+            reach[u] = reached;
+        }
+    }
     if (cd->unit_flow == NULL) {
         cd->unit_flow = PyMem_RawMalloc(PEP669_UNIT_FLOW_BYTES(f->nunits));
         if (cd->unit_flow == NULL) {
@@ -497,130 +575,6 @@ mark_reached(Flow *f)
         }
     }
     return 0;
-}
-
-static inline void
-mark_start(Flow *f, int offset, uint8_t how)
-{
-    if (offset >= f->first && (offset >> 1) < f->nunits &&
-        f->lines[offset >> 1] >= 0) {
-        f->start[offset >> 1] |= how;
-    }
-}
-
-/* How the frame arrives at a LINE location from an instruction with
- * `flags` (NODE_*), by going on (jump 0) or by its jump (1): ARRIVAL_*.
- * `reports`: legacy tracing reports a line on the way; `mixed`: the
- * instruction may run without its line reported (another line: pass 5
- * settles it, lineflow_last.c); `same_line`: both have the same line. */
-static inline uint8_t
-arrival_by(uint8_t flags, int jump, int reports, int mixed, int same_line)
-{
-    if (jump ? (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) == NODE_HANDLER
-             : (flags & NODE_RETURN) != 0) {
-        return ARRIVAL_UNSURE;
-    }
-    if (!reports) {
-        return ARRIVAL_SAME;
-    }
-    if (mixed) {
-        return same_line ? ARRIVAL_UNSURE : ARRIVAL_MIXED;
-    }
-    if (same_line) {
-        return ARRIVAL_SAME;
-    }
-    /* (going on, or 3.8's CALL_FINALLY) */
-    return (!jump || (flags & NODE_HANDLER)) ? ARRIVAL_NEW_ON : ARRIVAL_NEW;
-}
-
-/* Pass 4, in one loop over the units:
- *   - reach per unit (prefixes with their instruction) into cd->unit_flow
- *     (PEP669_FLOW_REACHED; its other bits are pass 5's);
- *   - the LINE locations: the first line, then every arrival with a line
- *     event that can be a new line for the trampoline, and the places
- *     entered from elsewhere; those only reachable through a handler are
- *     apart (START_HANDLER alone).  (mark_start, inlined: a location is
- *     a unit from the first line on that has a line.)
- *   - how the frame arrives at each unit (ARRIVAL_* in mixed's spare bits,
- *     MIXED read as pass 2 left it), for pass 5, which reads it at the
- *     flow-reached locations only (so it is kept for every unit here). */
-static void
-mark_line_starts(Flow *f)
-{
-    const uint8_t *node = f->node, *edge = f->edge;
-    const int *next = f->next, *target = f->target;
-    int first = f->first, unknown = f->unknown;
-    uint8_t *start = f->start, *mixed = f->mixed, *reach = f->flow;
-    uint8_t reached = 0, arrivals = 0;
-    Py_ssize_t nunits = f->nunits;
-    mark_start(f, first, START_FLOW);
-    for (Py_ssize_t u = 0; u < nunits; u++) {
-        uint8_t flags = node[u], way = edge[u];
-        /* (units before the first line: reached, below) */
-        if (!(flags & NODE)) {
-            reach[u] = reached;
-            continue;
-        }
-        reached = (flags & NODE_REACHED) ? PEP669_FLOW_REACHED : 0;
-        reach[u] = reached;
-        if (!(flags & (NODE_REACHED | NODE_HANDLER_REACHED)) && !unknown) {
-            continue;  /* (it never runs: no arrival from it) */
-        }
-        uint8_t how = (flags & NODE_REACHED) ? START_FLOW : START_HANDLER;
-        int is_mixed = mixed[u] & MIXED;
-        int to = next[u];
-        if (to >= 0) {
-            /* going on: to a return point's next, or with a new line */
-            if ((way & NEXT_LINE) &&
-                ((flags & NODE_RETURN) ||
-                 ((way & NEXT_REPORTS) && (is_mixed || !(way & NEXT_SAME))))) {
-                start[to >> 1] |= how;
-            }
-            uint8_t a = arrival_by(flags, 0, way & NEXT_REPORTS, is_mixed,
-                                   way & NEXT_SAME);
-            mixed[to >> 1] |= a;
-            arrivals |= a;
-        }
-        /* jumping: to a handler (entered from elsewhere), or with a new
-         * line */
-        to = target[u];
-        if (to >= 0) {
-            if (way & TARGET_LINE) {
-                if (flags & NODE_HANDLER) {
-                    start[to >> 1] |= (flags & NODE_FLOW_TARGET)
-                                          ? how : START_HANDLER;
-                }
-                else if ((way & TARGET_REPORTS) &&
-                         (is_mixed || !(way & TARGET_SAME))) {
-                    start[to >> 1] |= how;
-                }
-            }
-            uint8_t a = arrival_by(flags, 1, way & TARGET_REPORTS, is_mixed,
-                                   way & TARGET_SAME);
-            mixed[to >> 1] |= a;
-            arrivals |= a;
-        }
-    }
-    for (int i = 0; i < f->nhandlers; i++) {
-        mark_start(f, f->handlers[i], START_HANDLER);
-        if (f->handlers[i] >= 0 && f->handlers[i] < f->end) {
-            mixed[f->handlers[i] >> 1] |= ARRIVAL_UNSURE;
-        }
-    }
-    if (first < f->end) {
-        /* The frame's start: a new line, with nothing before. */
-        mixed[first >> 1] |= ARRIVAL_NEW_ON;
-    }
-    f->mixed_arrivals = (arrivals & ARRIVAL_MIXED) != 0;
-    if (f->unknown) {
-        memset(reach, PEP669_FLOW_REACHED, (size_t)nunits);
-    }
-    else if (first > 0) {
-        /* (3.11's prefix, before the first line) */
-        memset(reach, PEP669_FLOW_REACHED,
-               (size_t)((first + 1) >> 1 < nunits ? (first + 1) >> 1
-                                                    : nunits));
-    }
 }
 
 /* Pass 5: where line probes (probe.c) can stand in for a LINE location
@@ -648,8 +602,9 @@ place_and_collect(Flow *f)
     Py_ssize_t nunits = f->nunits;
     if (f->unknown) {
         for (Py_ssize_t u = 1; u < nunits; u++) {
-            if (f->lines[u] != f->lines[u - 1]) {
-                mark_start(f, (int)u * 2, START_FLOW);
+            if (f->lines[u] != f->lines[u - 1] && (int)u * 2 >= f->first &&
+                f->lines[u] >= 0) {
+                start[u] |= START_FLOW;
             }
         }
         for (Py_ssize_t u = 0; u < nunits; u++) {
@@ -662,18 +617,19 @@ place_and_collect(Flow *f)
         Pep669FlowView v = {node, edge, start, f->mixed, f->next, target,
                             f->lines, f->handlers, f->jumps, nunits,
                             f->first, f->nhandlers, f->njumps};
-        int settle = f->mixed_arrivals;
-        for (Py_ssize_t u = 0; u < nunits; u++) {
-            uint8_t where = start[u];
-            if (where == 0) {
-                /* (most units: 8 at a time over the zeros) */
-                uint64_t w;
-                while (u + 9 <= nunits &&
-                       (memcpy(&w, start + u + 1, 8), w == 0)) {
-                    u += 8;
-                }
-                continue;
+        int settle = f->mixed_arrivals, *locs = f->locs, nlocs = f->nlocs;
+        /* (pass 4's list, in ascending order: it is nearly so) */
+        for (int i = 1; i < nlocs; i++) {
+            int x = locs[i], j = i;
+            for (; j > 0 && locs[j - 1] > x; j--) {
+                locs[j] = locs[j - 1];
             }
+            locs[j] = x;
+        }
+        for (int i = 0; i < nlocs; i++) {
+            Py_ssize_t u = locs[i];
+            uint8_t where = start[u];
+            PEP669_ASSERT(where != 0 && (i == 0 || locs[i - 1] < u));
             if (where != START_FLOW) {
                 if (where == START_HANDLER) {
                     *--handler_list = (int)u * 2;
@@ -848,7 +804,6 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
     if (mark_reached(&f) < 0) {
         goto done;
     }
-    mark_line_starts(&f);
     if (cd->units != NULL) {
         mark_jumps(&f);
     }

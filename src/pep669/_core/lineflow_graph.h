@@ -71,13 +71,4 @@ typedef struct {
  * mixed[u]; only `u`'s ARRIVAL_* bits depend on it). */
 uint8_t pep669_flow_settle_mixed(const Pep669FlowView *v, Py_ssize_t u);
 
-/* Pass 3's second half (lineflow_hand.c): NODE_HANDLER_REACHED from the
- * code's handlers (`handlers`, offsets, the backend's) and from the `nseeds`
- * handler units stored below stack[top] (the reached code's), walking with
- * the bottom of `stack`. */
-void pep669_flow_handler_reach(uint8_t *node, const int *next,
-                               const int *target, int *stack,
-                               const int *handlers, int nhandlers, int end,
-                               int top, int nseeds);
-
 #endif
