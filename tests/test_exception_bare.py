@@ -29,6 +29,11 @@ ENGINE = not pep669.NATIVE
 #: 3.8-3.10: no cleanup handlers
 FLAT = sys.version_info < (3, 11)
 HANDLER_CLONES = ENGINE and not FLAT
+#: the release hook starts such runs itself once the quiet path has
+#: stamped the code (frames_exc.c; the -Og debug build has no fast path)
+STAMPED = ("bare, stamped"
+           if ENGINE and pep669._monitoring._backend_state()["fast_hook"]
+           else "bare")
 
 
 class Boom(Exception):
@@ -142,7 +147,7 @@ class ExceptionBareTest(MonitoringTestCase):
         self.assertEqual(caught, 0)
         if ENGINE:
             # (fails with the bare run off: "hook", a record per run)
-            self.assertEqual(seen, ['bare'] * 6)
+            self.assertEqual(seen, [STAMPED] * 6)
 
     def test_raised_between_quiet_runs(self):
         got, caught, seen = self.run_loop(6, (1, 4))
@@ -150,10 +155,14 @@ class ExceptionBareTest(MonitoringTestCase):
         self.assertEqual(caught, 2)
         if ENGINE:
             # Each run starts bare; a run that raised has its record,
-            # made at its exception, in the handler.
+            # made at its exception, in the handler.  The run after it
+            # starts on the quiet path ("bare": the caller, which caught
+            # the exception, is let go of first: frame_begin,
+            # pep669_trace_release_caller), the next ones from the
+            # hook's own fast path, by the code's stamp.
             self.assertEqual(seen, self.after_first(
-                ['bare', 'bare', 'hook', 'bare', 'bare', 'bare', 'hook',
-                 'bare']))
+                [STAMPED, STAMPED, 'hook', 'bare', STAMPED, STAMPED,
+                 'hook', 'bare']))
 
     def test_every_run_raises(self):
         got, caught, seen = self.run_loop(4, (0, 1, 2, 3))
@@ -163,7 +172,8 @@ class ExceptionBareTest(MonitoringTestCase):
         self.assertEqual(got, expected)
         self.assertEqual(caught, 4)
         if ENGINE:
-            self.assertEqual(seen, self.after_first(['bare', 'hook'] * 4))
+            self.assertEqual(seen, self.after_first(
+                [STAMPED, 'hook'] + ['bare', 'hook'] * 3))
 
     def test_callback_changes_events(self):
         # A RAISE callback that switches the events off: the bare run it
@@ -184,7 +194,7 @@ class ExceptionBareTest(MonitoringTestCase):
         self.stop()
         self.assertEqual(calls, ['check'])
         if ENGINE:
-            self.assertEqual(seen[:2], ['bare', 'bare'])
+            self.assertEqual(seen[:2], [STAMPED, STAMPED])
 
     def test_generator_in_bare_frame(self):
         rec = self.recorder(0, EXC | E.STOP_ITERATION, HERE)
@@ -198,6 +208,88 @@ class ExceptionBareTest(MonitoringTestCase):
         # specialised, RAISE nowhere: the same on every version here)
         self.assertNotIn('RAISE', [g[0] for g in got])
         self.assertEqual(len(seen), 1)
+
+    # -- the stamp (session 16: the hook starts such runs itself) -----------
+
+    def test_stamp_follows_event_changes(self):
+        # A change of the event sets voids the stamp: the next run is the
+        # quiet path's, the ones after it the hook's again; the streams
+        # are the events set at each point.
+        rec = self.recorder(0, EXC, HERE)
+        for _ in range(3):
+            loop(2, (), [])
+        seen = []
+        self.assertEqual(loop(2, (1,), seen), 1)
+        monitoring.set_events(0, E.RAISE)
+        self.assertEqual(loop(3, (0,), seen), 1)
+        monitoring.set_events(0, EXC)
+        self.assertEqual(loop(3, (2,), seen), 1)
+        self.stop()
+        b0, b1, b2 = X(Boom, 0), X(Boom, 1), X(Boom, 2)
+        self.assertEqual(stream(rec), self.raised(1) + [
+            ('RAISE', 'check', b0), ('RAISE', 'guarded', b0),
+            ('RAISE', 'loop', b0)] + self.raised(2))
+        if ENGINE:
+            # (3.11: a handler clone, with a record, once an exception
+            # looked for a handler and EXCEPTION_HANDLED or RERAISE is
+            # wanted: not under RAISE alone)
+            last = (['bare', STAMPED, STAMPED, 'hook'] if FLAT
+                    else ['hook'] * 4)
+            self.assertEqual(seen, [STAMPED, STAMPED, 'hook',
+                                    'bare', 'hook', 'bare', STAMPED] + last)
+
+    def test_no_stamped_run_under_settrace(self):
+        # A trace function set between runs (the trampoline is no longer
+        # LIGHT): the runs are the hook's general ones, the legacy tracer
+        # gets its events and the monitoring stream is exact; once it is
+        # gone the stamp serves again.
+        rec = self.recorder(0, EXC, HERE)
+        for _ in range(3):
+            loop(2, (), [])
+        seen, names = [], []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is guarded.__code__:
+                names.append(event)
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            self.assertEqual(loop(2, (1,), seen), 1)
+        finally:
+            sys.settrace(None)
+        self.assertEqual(loop(3, (), seen), 0)
+        self.stop()
+        self.assertEqual(stream(rec), self.raised(1))
+        self.assertEqual(names.count('call'), 2)
+        self.assertEqual(names.count('exception'), 1)
+        if ENGINE:
+            self.assertEqual(seen[:2], ['hook', 'hook'])
+            self.assertNotIn(STAMPED if STAMPED != 'bare' else 'none',
+                             seen[:2])
+            self.assertEqual(seen[-1], self.after_first(
+                ['hook', STAMPED])[-1])
+
+    def test_no_stamped_run_under_setprofile(self):
+        rec = self.recorder(0, EXC, HERE)
+        for _ in range(3):
+            loop(2, (), [])
+        seen, calls = [], []
+
+        def profiler(frame, event, arg):
+            if frame.f_code is guarded.__code__ and event == 'call':
+                calls.append(seen[-1] if seen else None)
+
+        sys.setprofile(profiler)
+        try:
+            self.assertEqual(loop(3, (1,), seen), 1)
+        finally:
+            sys.setprofile(None)
+        self.stop()
+        self.assertEqual(stream(rec), self.raised(1))
+        self.assertEqual(len(calls), 3)
+        if ENGINE:
+            self.assertNotIn("bare, stamped", seen)
 
 
 if __name__ == '__main__':
