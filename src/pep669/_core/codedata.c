@@ -372,7 +372,6 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     cd->version = r->version;
     cd->idle = 0;
     cd->calls_ready = 0;
-    cd->exc_ready = 0;
     /* The done cache derives from `tools`: void with it. */
     cd->done_known = 0;
     memset(cd->done_cursor, 0, sizeof(cd->done_cursor));

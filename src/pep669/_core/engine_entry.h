@@ -44,7 +44,7 @@ PyObject *pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
  * none that needs the trampoline: pep669_frame_eval_frames runs it) */
 #define PEP669_IDLE_FRAMES 3
 /* (and PEP669_IDLE_EXC_BARE: the code's exception bare run is stamped,
- * codedata.h's exc_ready; pep669_frame_eval_exc runs it where the thread
+ * codedata.h's calls_ready 2; pep669_frame_eval_exc runs it where the thread
  * allows) */
 #define PEP669_IDLE_EXC_BARE 4
 static inline int
@@ -96,7 +96,7 @@ pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
         if (cd->idle) {
             return 1;
         }
-        if (cd->exc_ready) {
+        if (cd->calls_ready == 2) {
             return PEP669_IDLE_EXC_BARE;
         }
     }
@@ -132,7 +132,7 @@ PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
 static inline int
 pep669_frame_calls_ready(const Pep669CodeData *cd)
 {
-    return cd->calls_ready && cd->version == pep669_registry.version;
+    return cd->calls_ready == 1 && cd->version == pep669_registry.version;
 }
 PyObject *pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                                   PyCodeObject *co, Pep669CodeData *cd);

@@ -1,10 +1,10 @@
 /* The hook's own start of an exception bare run (hook_quiet 6,
  * trampoline.h: pep669_trace_push_exc_bare) for code whose stamp says the
- * quiet path would start one (codedata.h, exc_ready), and its common end.
+ * quiet path would start one (codedata.h, calls_ready 2), and its common end.
  * Version-independent. */
 #include "frames_end.h"
 
-/* A fresh run of code `co` (its data `cd`, current, exc_ready) that the
+/* A fresh run of code `co` (its data `cd`, current, calls_ready 2) that the
  * hook's fast path found on a thread whose trampoline is LIGHT as the
  * quiet path wants it, no record holding pep669's filters
  * (pep669_frame_idle's PEP669_IDLE_EXC_BARE): frame_begin and
@@ -20,7 +20,7 @@ pep669_frame_eval_exc(PyThreadState *ts, Pep669Frame *frame,
 {
     PEP669_ASSERT(!pep669_backend_suppressed(ts) &&
                   co == pep669_backend_frame_code(frame) &&
-                  cd == pep669_code_data(co) && cd->exc_ready &&
+                  cd == pep669_code_data(co) && cd->calls_ready == 2 &&
                   cd->version == pep669_registry.version &&
                   cd->exc_plain == 2 &&
                   !(cd->handler_probes == 2 &&

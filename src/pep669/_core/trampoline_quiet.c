@@ -164,7 +164,7 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
             !(cd->handler_probes == 2 && HANDLER_PROBED(events))) {
             /* (the code's next runs in this version can start so from the
              * hook's fast path: pep669_frame_eval_exc) */
-            cd->exc_ready = 1;
+            cd->calls_ready = 2;
         }
         return 6;
     }
