@@ -312,7 +312,18 @@ typedef struct Pep669CodeData {
      * call clone in this `version`: its events are CALL events only (no
      * exception events), it is no generator's; the hook's fast path may
      * start its runs there, checking what can change within a version
-     * (the thread, the clone).  Cleared by every refresh. */
+     * (the thread, the clone).  Cleared by every refresh.
+     * 2 (session 16; pep669_frame_eval_exc, frames_exc.c): the quiet
+     * path started an exception bare run of the code in this `version`
+     * (hook_quiet 6: trampoline.h, pep669_trace_push_exc_bare), its events
+     * then the code data's `events` (exception events only, none
+     * done-masked), not plain, no handler clone to take (3.11: not
+     * `handler_probes` 2 with the events a handler clone serves,
+     * trampoline.h's HANDLER_PROBED): the hook's fast path may start its
+     * runs so, checking what can change within a version (the thread's
+     * trampoline LIGHT, no record holding pep669's filters); also
+     * cleared when `handler_probes` becomes 2.  (One byte for both: the
+     * two exclude each other, and the struct has no byte to spare.) */
     uint8_t calls_ready;
     /* The code has no call instruction (found when its call clone was
      * made, probe.c): CALL, C_RETURN and C_RAISE can come from none of its

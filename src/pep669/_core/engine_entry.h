@@ -43,6 +43,10 @@ PyObject *pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
 /* (and PEP669_IDLE_FRAMES: the code wants of the hook only frame events,
  * none that needs the trampoline: pep669_frame_eval_frames runs it) */
 #define PEP669_IDLE_FRAMES 3
+/* (and PEP669_IDLE_EXC_BARE: the code's exception bare run is stamped,
+ * codedata.h's calls_ready 2; pep669_frame_eval_exc runs it where the thread
+ * allows) */
+#define PEP669_IDLE_EXC_BARE 4
 static inline int
 pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
 {
@@ -88,8 +92,13 @@ pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
 static inline int
 pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd != NULL && cd->version == pep669_registry.version && cd->idle) {
-        return 1;
+    if (cd != NULL && cd->version == pep669_registry.version) {
+        if (cd->idle) {
+            return 1;
+        }
+        if (cd->calls_ready == 2) {
+            return PEP669_IDLE_EXC_BARE;
+        }
     }
     int idle = pep669_frame_idle_slow(co, cd);
     if (idle == 1 && cd != NULL) {
@@ -123,10 +132,17 @@ PyObject *pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
 static inline int
 pep669_frame_calls_ready(const Pep669CodeData *cd)
 {
-    return cd->calls_ready && cd->version == pep669_registry.version;
+    return cd->calls_ready == 1 && cd->version == pep669_registry.version;
 }
 PyObject *pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                                   PyCodeObject *co, Pep669CodeData *cd);
+/* A fresh run of code whose exception bare run is stamped
+ * (PEP669_IDLE_EXC_BARE), on a thread whose trampoline is LIGHT with no
+ * record holding pep669's filters (the backend checks;
+ * pep669_frame_exc_quiet): the bare block pushed, the frame run, the
+ * block popped if nothing happened (frames_exc.c). */
+PyObject *pep669_frame_eval_exc(PyThreadState *ts, Pep669Frame *frame,
+                                PyCodeObject *co, Pep669CodeData *cd);
 
 /* The thread's side of PEP669_IDLE_EXC, besides its trampoline being
  * LIGHT (the backend's check): the frames of the records show the

@@ -21,6 +21,7 @@
 #include "suspended.h"
 #include "wanted.h"
 #include "frames_gen.h"
+#include "frames_end.h"
 
 /* pep669_call_tools for the frame events: one tool's callback inline,
  * the work around it too (the hooks' bodies, trampoline.h). */
@@ -269,34 +270,6 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return result;
 }
 
-#ifdef PEP669_DEBUG
-/* A record back in the cache after its run: popped, and holding no
- * reference any more (pep669_trace_leave, pep669_trace_leave_quiet). */
-static inline int
-record_released(Pep669Record *rec)
-{
-    return rec != pep669_thread.record_top &&
-           rec != pep669_thread.bare_top && rec->clone == NULL &&
-           rec->call_callable == NULL && rec->call_arg0 == NULL &&
-           rec->armed_exc == NULL && rec->outside == NULL &&
-           rec->deferred_type == NULL && rec->deferred_value == NULL &&
-           rec->deferred_tb == NULL && !rec->window && !rec->entry &&
-           !rec->swapped;
-}
-#endif
-
-/* The end of a bare block that got no record (hook_quiet 4 or 6): off the
- * thread's bare runs, back to the record cache. */
-static inline void
-bare_pop(Pep669Record *rec)
-{
-    PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                  rec->below == pep669_thread.record_top);
-    pep669_thread.bare_top = rec->prev;
-    PEP669_ASSERT(record_released(rec));
-    pep669_record_put(rec);
-}
-
 /* frame_begin's "run the frame untouched", with throwflag 0 or 1 (never
  * dereferenced: so that nothing but the record is kept in
  * pep669_frame_eval's C frame across the calls). */
@@ -509,9 +482,9 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
 /* Everything after the evaluator ran the frame (`result`): its exit
  * events, and the runs again with throwflag a PY_YIELD callback that
  * raised asks for. */
-static PEP669_NOINLINE PyObject *
-frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
-          PyObject *result)
+PEP669_NOINLINE PyObject *
+pep669_frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
+                 PyObject *result)
 {
     PyCodeObject *co = rec->hook_code;
     int rethrow;
@@ -636,7 +609,7 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
             return result;
         }
     }
-    return frame_end(ts, frame, rec, result);
+    return pep669_frame_end(ts, frame, rec, result);
 }
 
 /* The hook's body but for bare runs: frame_begin, the run, frame_end
@@ -661,7 +634,7 @@ frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     if (rec->hook_quiet == 4) {
         return pep669_frames_end(ts, frame, rec, result);
     }
-    return frame_end(ts, frame, rec, result);
+    return pep669_frame_end(ts, frame, rec, result);
 }
 
 /* The end of a bare run: frame_end's first steps for the common end (the
@@ -680,7 +653,7 @@ frame_end_bare(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
     }
     /* (its record made, or to be made: the end of a quiet run's
      * decides) */
-    return frame_end(ts, frame, rec, result);
+    return pep669_frame_end(ts, frame, rec, result);
 }
 
 /* A bare run's start: its block set up and pushed, the clone's code in
@@ -811,7 +784,7 @@ pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
     if (PEP669_LIKELY(rec->hook_quiet == 4)) {
         return pep669_frames_end(ts, frame, rec, result);
     }
-    return frame_end(ts, frame, rec, result);
+    return pep669_frame_end(ts, frame, rec, result);
 }
 
 /* A fresh run of code `co` (its data `cd`) that the hook's fast path
@@ -873,7 +846,7 @@ pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
             return result;
         }
     }
-    return frame_end(ts, frame, rec, result);
+    return pep669_frame_end(ts, frame, rec, result);
 }
 
 PyObject *

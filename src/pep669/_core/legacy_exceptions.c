@@ -311,6 +311,10 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             /* (the code's next runs take its handler clone, if it can
              * have one) */
             cd->handler_probes = 2;
+            if (cd->calls_ready == 2) {
+                /* (no stamped exception bare run: frames_exc.c) */
+                cd->calls_ready = 0;
+            }
         }
         int probed = handler_probed(rec, handler);
         lazy = err == 0 && (probed || handler < 0) &&

@@ -876,6 +876,7 @@ pep669_probe_frame_mechanism(PyObject *frame)
                                     : b->hook_quiet == 5 ? "call probes"
                                                          : "line probes")
                 : b->hook_quiet == 4 && b->hook_resumed ? "resumed"
+                : b->hook_quiet == 6 && b->hook_resumed ? "bare, stamped"
                                                         : "bare");
         }
     }

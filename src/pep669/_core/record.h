@@ -62,7 +62,9 @@ typedef struct Pep669Record {
         int hook_quiet;
         /* (hook_quiet 4) the block was pushed by the hook's quiet
          * resumption of a generator (hook.c.h, eval_hook_resume), not by
-         * frames_start: _frame_mechanism's "resumed". */
+         * frames_start: _frame_mechanism's "resumed"; (hook_quiet 6) by
+         * the hook itself from the code's stamp (frames_exc.c,
+         * pep669_frame_eval_exc), not by the quiet path: "bare, stamped". */
         int hook_resumed;
         /* (3.11) an enclosing frame's legacy 'call' drop still waiting
          * when this run armed its own (a signal handler run at that

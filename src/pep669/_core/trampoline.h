@@ -231,7 +231,8 @@ pep669_trace_calls_ready(Pep669Frame *frame, Pep669CodeData *cd)
 {
     /* (what the stamp holds: pep669_trace_enter_quiet's conditions of the
      * code, its version; the thread's, checked by the hook) */
-    PEP669_ASSERT(cd->calls_ready && cd->version == pep669_registry.version &&
+    PEP669_ASSERT(cd->calls_ready == 1 &&
+                  cd->version == pep669_registry.version &&
                   !(cd->events & ~PEP669_CALL_EVENTS) &&
                   (cd->events & PEP669_BIT(CALL)) &&
                   pep669_backend_thread_plain(PyThreadState_GET()) &&

@@ -160,6 +160,12 @@ pep669_trace_enter_quiet(PyThreadState *ts, Pep669Record *rec,
          * pep669_trace_push_exc_bare). */
         PEP669_ASSERT(want == WANT_LIGHT);
         pep669_trace_push_exc_bare(rec, frame, co, cd, events);
+        if (events == cd->events && cd->exc_plain == 2 &&
+            !(cd->handler_probes == 2 && HANDLER_PROBED(events))) {
+            /* (the code's next runs in this version can start so from the
+             * hook's fast path: pep669_frame_eval_exc) */
+            cd->calls_ready = 2;
+        }
         return 6;
     }
     /* A frame of code that wants nothing of the trampoline but what the

@@ -193,6 +193,10 @@ hook_pass(PyThreadState *ts, PEP669_HOOK_FRAME *frame, PyCodeObject **cop,
     if (idle == PEP669_IDLE_FRAMES) {
         return PEP669_IDLE_FRAMES;
     }
+    if (idle == PEP669_IDLE_EXC_BARE) {
+        return trampoline_light(ts) && pep669_frame_exc_quiet()
+            ? PEP669_IDLE_EXC_BARE : 0;
+    }
     return idle == PEP669_IDLE_EXC
         ? trampoline_light(ts) && pep669_frame_exc_quiet()
         : idle && trampoline_absent(ts);
@@ -311,6 +315,10 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
     }
     if (pass == 1) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
+    if (pass == PEP669_IDLE_EXC_BARE && !throwflag) {
+        /* (an exception bare run: frames_exc.c) */
+        return pep669_frame_eval_exc(ts, (Pep669Frame *)frame, co, cd);
     }
     return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
