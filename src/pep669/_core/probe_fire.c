@@ -839,6 +839,13 @@ pep669_probe_frame_mechanism(PyObject *frame)
                                                         : "bare");
         }
     }
+    for (Pep669Resumed *r = pep669_thread.resumed_top; r != NULL;
+         r = r->prev) {
+        if (r->frame == fr) {
+            /* (the hook's quiet resumption, its block not made) */
+            return PyUnicode_FromString("resumed");
+        }
+    }
     Py_RETURN_NONE;
 }
 

@@ -28,6 +28,10 @@ typedef struct Pep669ThreadState {
      * record yet: trampoline.h, pep669_trace_push_bare; or the frames
      * path's, frames.c), linked by prev, or NULL. */
     Pep669Record *bare_top;
+    /* The innermost generator resumption run with no block yet (linked
+     * by prev; record.h, Pep669Resumed), or NULL: every one of them runs
+     * above every record and bare block of the thread. */
+    Pep669Resumed *resumed_top;
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */
     int what_event;
@@ -83,6 +87,10 @@ typedef struct Pep669ThreadState {
      * clones' frames take pep669's filters at each exception, as before
      * exc14 (trampoline.h, handler_clone_lazy). */
     unsigned long flags_puts;
+    /* (tests) blocks made for the hook's quiet resumptions (frames
+     * path, hook_resumed): at the end of a run that returned, or when
+     * something needed the thread's blocks during one. */
+    unsigned long resumed_blocks;
     int exc_flags_eager;
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_callbacks_begin/end brackets under way, the

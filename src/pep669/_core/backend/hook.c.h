@@ -260,12 +260,32 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
          * path notes it, pep669_delegation_resumed) */
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
-    Pep669Record *rec = pep669_record_get();
-    if (rec == NULL) {
-        return NULL;
-    }
-    pep669_frames_push_bare(rec, (Pep669Frame *)frame, co, cd, events, 1);
+    /* (session 16: no block; what it would hold is kept here, its block
+     * made only if something needs it: pep669_frames_resumed_sync) */
+    Pep669Resumed run;
+    run.frame = (Pep669Frame *)frame;
+    run.code = co;
+    run.cd = cd;
+    run.version = pep669_registry.version;
+    run.events = events;
+    run.block = NULL;
+    run.prev = pep669_thread.resumed_top;
+    pep669_thread.resumed_top = &run;
     PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
+    if (PEP669_LIKELY(pep669_registry_tstate == ts &&
+                      pep669_thread.resumed_top == &run &&
+                      result != NULL && PEP669_HOOK_YIELDED(frame) &&
+                      run.version == pep669_registry.version &&
+                      ts->c_tracefunc == NULL)) {
+        /* (suspended again, nothing changed: pep669_frames_pop_resumed's
+         * conditions, with no block made) */
+        pep669_thread.resumed_top = run.prev;
+        return result;
+    }
+    Pep669Record *rec = pep669_frames_resumed_block(ts, &run);
+    if (rec == NULL) {
+        return result;
+    }
     if (PEP669_LIKELY(result != NULL && PEP669_HOOK_YIELDED(frame)) &&
         pep669_frames_pop_resumed(ts, rec)) {
         return result;
