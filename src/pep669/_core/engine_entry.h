@@ -241,32 +241,32 @@ pep669_frames_pop_resumed(PyThreadState *ts, Pep669Record *rec)
 }
 
 /* The hook's quiet resumption with no block (session 16: the run's
- * Pep669Resumed, in the hook's C frame, linked in
- * pep669_thread.resumed_top; backend/hook.c.h).  The blocks of all such
- * runs of the thread are made (frames_resumed.c), oldest first, each as
- * pep669_frames_push_bare would have pushed it at its run's start (the
- * version and events then): by whatever reads or pushes the thread's
- * records or blocks while such runs are under way (the hook's other
- * paths, pep669_hooked_record, a refresh, the settrace wrapper, a
- * generator's end), so that every record and block is as if each run
- * had pushed its own. */
+ * Pep669Resumed, record.h, in pep669_thread.resumed; backend/hook.c.h).
+ * The blocks of all such runs of the thread are made (frames_resumed.c),
+ * oldest first, each as pep669_frames_push_bare would have pushed it at
+ * its run's start (the version and events then), by whatever reads or
+ * pushes the thread's records or blocks while such runs are under way
+ * (the hook's other paths, pep669_hooked_record, a refresh, the settrace
+ * wrapper, a generator's end), so that the records and blocks are as if
+ * each run had pushed its own. */
 void pep669_frames_resumed_blocks(void);
 static inline void
 pep669_frames_resumed_sync(void)
 {
-    if (PEP669_UNLIKELY(pep669_thread.resumed_top != NULL)) {
+    if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
         pep669_frames_resumed_blocks();
     }
 }
 
-/* The end of such a run, when it is not the common one (the run
- * suspended again, nothing changed, the run still without a block): the
- * blocks made (the thread state `ts` made current first), and the run's,
- * for pep669_frames_pop_resumed or pep669_frames_end; NULL if the
- * engine's per-thread state was dropped meanwhile (its interpreter's
- * engine torn down): nothing to end. */
+/* The end of the run of `frame` at `index` in pep669_thread.resumed,
+ * when it is not the common one (the run suspended again, nothing
+ * changed, the run still without a block): the thread state `ts` made
+ * current, the blocks made, and the run's (or the record made of it),
+ * for pep669_frames_pop_resumed or pep669_frames_end; NULL if none is
+ * found (the engine's per-thread state dropped meanwhile, its
+ * interpreter's engine torn down): nothing to end. */
 Pep669Record *pep669_frames_resumed_block(PyThreadState *ts,
-                                          Pep669Resumed *run);
+                                          Pep669Frame *frame, int index);
 
 /* The end of a run the frames path started with no record (a block,
  * pep669_frames_push_bare): its exit events, the block popped or its

@@ -12,7 +12,7 @@
 
 /* The block of `run`, pushed as at its start. */
 static void
-resumed_block(Pep669Resumed *run)
+resumed_block(const Pep669Resumed *run)
 {
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
@@ -26,39 +26,37 @@ resumed_block(Pep669Resumed *run)
      * to see) */
     rec->quiet_entry = run->version;
     rec->events_version = run->version;
-    run->block = rec;
     pep669_thread.resumed_blocks++;
 }
 
 void
 pep669_frames_resumed_blocks(void)
 {
-    Pep669Resumed *run = pep669_thread.resumed_top;
-    pep669_thread.resumed_top = NULL;
-    /* (oldest first: the list reversed, the links no longer needed) */
-    Pep669Resumed *oldest = NULL;
-    while (run != NULL) {
-        Pep669Resumed *prev = run->prev;
-        run->prev = oldest;
-        oldest = run;
-        run = prev;
-    }
-    for (run = oldest; run != NULL; run = run->prev) {
-        resumed_block(run);
+    int depth = pep669_thread.resumed_depth;
+    pep669_thread.resumed_depth = 0;
+    for (int i = 0; i < depth; i++) {
+        resumed_block(&pep669_thread.resumed[i]);
     }
 }
 
 Pep669Record *
-pep669_frames_resumed_block(PyThreadState *ts, Pep669Resumed *run)
+pep669_frames_resumed_block(PyThreadState *ts, Pep669Frame *frame,
+                            int index)
 {
     pep669_enter(ts);
-    if (run->block == NULL) {
-        if (pep669_thread.resumed_top != run) {
-            /* (runs pair: an inner one ended before; only a dropped
-             * per-thread state loses the run) */
-            return NULL;
-        }
+    if (pep669_thread.resumed_depth > index &&
+        pep669_thread.resumed[index].frame == frame) {
+        /* (runs pair: the runs inside this one are over; entries of
+         * theirs left by a library that switched C stacks are dropped) */
+        pep669_thread.resumed_depth = index + 1;
         pep669_frames_resumed_blocks();
     }
-    return run->block;
+    /* Its block, made now or earlier, is the innermost (or the record
+     * made of it, in place: pep669_trace_frames_record). */
+    Pep669Record *b = pep669_thread.bare_top;
+    if (b != NULL && b->frame == frame && b->hook_quiet == 4) {
+        return b;
+    }
+    b = pep669_thread.record_top;
+    return b != NULL && b->frame == frame ? b : NULL;
 }

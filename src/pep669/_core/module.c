@@ -760,7 +760,7 @@ settrace_wrapper(PyObject *self, PyObject *arg)
     if (pep669_registry.active_union != 0 &&
         !pep669_backend_suppressed(ts) &&
         (pep669_thread.record_top != NULL || pep669_thread.bare_top ||
-         pep669_thread.resumed_top || pep669_thread.unhooked.frame)) {
+         pep669_thread.resumed_depth || pep669_thread.unhooked.frame)) {
         pep669_trace_refresh(ts);
         if (PyErr_Occurred()) {
             Py_DECREF(res);

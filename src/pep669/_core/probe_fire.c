@@ -839,9 +839,8 @@ pep669_probe_frame_mechanism(PyObject *frame)
                                                         : "bare");
         }
     }
-    for (Pep669Resumed *r = pep669_thread.resumed_top; r != NULL;
-         r = r->prev) {
-        if (r->frame == fr) {
+    for (int i = 0; i < pep669_thread.resumed_depth; i++) {
+        if (pep669_thread.resumed[i].frame == fr) {
             /* (the hook's quiet resumption, its block not made) */
             return PyUnicode_FromString("resumed");
         }

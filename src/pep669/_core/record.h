@@ -233,24 +233,25 @@ typedef struct Pep669Record {
     };
 } Pep669Record;
 
-/* A generator's resumption the hook runs unwrapped (backend/hook.c.h,
+/* A generator's resumption the hook runs with no block (backend/hook.c.h,
  * eval_hook_resume; session 16): what the frames path's block
- * (pep669_frames_push_bare, engine_entry.h) would hold, kept in the
- * hook's C frame and linked in pep669_thread.resumed_top, no block made.
+ * (pep669_frames_push_bare, engine_entry.h) would hold, in the thread's
+ * array of such runs (pep669_thread.resumed, innermost last; not in the
+ * hook's C frame, which a library that switches C stacks may move).
  * Whatever needs the thread's records or blocks as they would be makes
- * the blocks of every such run first (pep669_frames_resumed_sync), as
- * if each run had pushed its own at its start: `block` then.  `version`
- * and `events`: the registry's version and the code's events at the
- * start. */
+ * the blocks of every such run first (pep669_frames_resumed_sync), as if
+ * each run had pushed its own at its start.  `version` and `events`: the
+ * registry's version and the code's events at the start. */
 typedef struct Pep669Resumed {
-    struct Pep669Resumed *prev;
     Pep669Frame *frame;
     PyCodeObject *code;
     Pep669CodeData *cd;
     uint64_t version;
     uint32_t events;
-    Pep669Record *block;
 } Pep669Resumed;
+/* (how many such runs can be nested: a deeper one makes the blocks and
+ * pushes its own, as before session 16) */
+#define PEP669_RESUMED_MAX 16
 
 /* The call under way is over (its C_RETURN/C_RAISE given, or none). */
 static inline void

@@ -28,10 +28,11 @@ typedef struct Pep669ThreadState {
      * record yet: trampoline.h, pep669_trace_push_bare; or the frames
      * path's, frames.c), linked by prev, or NULL. */
     Pep669Record *bare_top;
-    /* The innermost generator resumption run with no block yet (linked
-     * by prev; record.h, Pep669Resumed), or NULL: every one of them runs
-     * above every record and bare block of the thread. */
-    Pep669Resumed *resumed_top;
+    /* The generator resumptions run with no block yet (record.h,
+     * Pep669Resumed), outermost first, and their count: every one of
+     * them runs above every record and bare block of the thread. */
+    int resumed_depth;
+    Pep669Resumed resumed[PEP669_RESUMED_MAX];
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */
     int what_event;

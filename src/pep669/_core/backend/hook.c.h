@@ -260,29 +260,35 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
          * path notes it, pep669_delegation_resumed) */
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
-    /* (session 16: no block; what it would hold is kept here, its block
-     * made only if something needs it: pep669_frames_resumed_sync) */
-    Pep669Resumed run;
-    run.frame = (Pep669Frame *)frame;
-    run.code = co;
-    run.cd = cd;
-    run.version = pep669_registry.version;
-    run.events = events;
-    run.block = NULL;
-    run.prev = pep669_thread.resumed_top;
-    pep669_thread.resumed_top = &run;
+    /* (session 16: no block; what it would hold is kept in the
+     * thread's array, the block made only if something needs it:
+     * pep669_frames_resumed_sync) */
+    int depth = pep669_thread.resumed_depth;
+    if (PEP669_UNLIKELY(depth == PEP669_RESUMED_MAX)) {
+        /* (nested too deep: the frames path, which makes the blocks) */
+        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+    }
+    Pep669Resumed *run = &pep669_thread.resumed[depth];
+    uint64_t version = pep669_registry.version;
+    run->frame = (Pep669Frame *)frame;
+    run->code = co;
+    run->cd = cd;
+    run->version = version;
+    run->events = events;
+    pep669_thread.resumed_depth = depth + 1;
     PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
-    if (PEP669_LIKELY(pep669_registry_tstate == ts &&
-                      pep669_thread.resumed_top == &run &&
-                      result != NULL && PEP669_HOOK_YIELDED(frame) &&
-                      run.version == pep669_registry.version &&
+    if (PEP669_LIKELY(pep669_thread.resumed_depth == depth + 1 &&
+                      pep669_registry_tstate == ts && result != NULL &&
+                      PEP669_HOOK_YIELDED(frame) &&
+                      version == pep669_registry.version &&
                       ts->c_tracefunc == NULL)) {
-        /* (suspended again, nothing changed: pep669_frames_pop_resumed's
-         * conditions, with no block made) */
-        pep669_thread.resumed_top = run.prev;
+        /* (suspended again, nothing changed, no block made:
+         * pep669_frames_pop_resumed's conditions) */
+        pep669_thread.resumed_depth = depth;
         return result;
     }
-    Pep669Record *rec = pep669_frames_resumed_block(ts, &run);
+    Pep669Record *rec = pep669_frames_resumed_block(
+        ts, (Pep669Frame *)frame, depth);
     if (rec == NULL) {
         return result;
     }
