@@ -20,8 +20,9 @@ resumed_block(const Pep669Resumed *run)
          * instructions or in a function that returns no error) */
         Py_FatalError("pep669: out of memory for a generator's run");
     }
-    pep669_frames_push_bare(rec, run->frame, run->code, run->cd,
-                            run->events, 1);
+    pep669_frames_push_bare(rec, run->frame,
+                            pep669_backend_frame_code(run->frame), run->cd,
+                            (uint32_t)run->events, 1);
     /* (as at the start: a change of the events since is the run's end's
      * to see) */
     rec->quiet_entry = run->version;

@@ -243,11 +243,10 @@ typedef struct Pep669Record {
  * each run had pushed its own at its start.  `version` and `events`: the
  * registry's version and the code's events at the start. */
 typedef struct Pep669Resumed {
-    Pep669Frame *frame;
-    PyCodeObject *code;
+    Pep669Frame *frame;  /* (its code: the frame's own, no clone) */
     Pep669CodeData *cd;
     uint64_t version;
-    uint32_t events;
+    uint64_t events;     /* (32 bytes in all: one shift to index) */
 } Pep669Resumed;
 /* (how many such runs can be nested: a deeper one makes the blocks and
  * pushes its own, as before session 16) */

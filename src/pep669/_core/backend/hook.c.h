@@ -271,19 +271,19 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
     Pep669Resumed *run = &pep669_thread.resumed[depth];
     uint64_t version = pep669_registry.version;
     run->frame = (Pep669Frame *)frame;
-    run->code = co;
     run->cd = cd;
     run->version = version;
     run->events = events;
     pep669_thread.resumed_depth = depth + 1;
     PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
     if (PEP669_LIKELY(pep669_thread.resumed_depth == depth + 1 &&
-                      pep669_registry_tstate == ts && result != NULL &&
-                      PEP669_HOOK_YIELDED(frame) &&
+                      result != NULL && PEP669_HOOK_YIELDED(frame) &&
                       version == pep669_registry.version &&
                       ts->c_tracefunc == NULL)) {
         /* (suspended again, nothing changed, no block made:
-         * pep669_frames_pop_resumed's conditions) */
+         * pep669_frames_pop_resumed's conditions; the per-thread state
+         * still ts's, whose runs are this one and those outside it, as
+         * no other thread state's engine leaves runs under way behind) */
         pep669_thread.resumed_depth = depth;
         return result;
     }
