@@ -258,15 +258,17 @@ pep669_frames_resumed_sync(void)
     }
 }
 
-/* The end of the run of `frame` at `index` in pep669_thread.resumed,
- * when it is not the common one (the run suspended again, nothing
- * changed, the run still without a block): the thread state `ts` made
- * current, the blocks made, and the run's (or the record made of it),
- * for pep669_frames_pop_resumed or pep669_frames_end; NULL if none is
- * found (the engine's per-thread state dropped meanwhile, its
- * interpreter's engine torn down): nothing to end. */
+/* The end of the run of `frame` (its code `co`) at `index` in
+ * pep669_thread.resumed, when it is not the common one (the run
+ * suspended again, nothing changed, the run still without a block): the
+ * thread state `ts` made current, the blocks made, and the run's (or
+ * the record made of it), for pep669_frames_pop_resumed or
+ * pep669_frames_end; NULL if none is found (the engine's per-thread
+ * state dropped meanwhile, its interpreter's engine torn down): nothing
+ * to end. */
 Pep669Record *pep669_frames_resumed_block(PyThreadState *ts,
-                                          Pep669Frame *frame, int index);
+                                          Pep669Frame *frame,
+                                          PyCodeObject *co, int index);
 
 /* The end of a run the frames path started with no record (a block,
  * pep669_frames_push_bare): its exit events, the block popped or its

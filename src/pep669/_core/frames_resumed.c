@@ -10,9 +10,9 @@
  * pushed at its start.  Version-independent. */
 #include "engine_entry.h"
 
-/* The block of `run`, pushed as at its start. */
-static void
-resumed_block(const Pep669Resumed *run)
+/* The block of `run` (its frame's code `co`), pushed as at its start. */
+static Pep669Record *
+resumed_block(const Pep669Resumed *run, PyCodeObject *co)
 {
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
@@ -20,14 +20,14 @@ resumed_block(const Pep669Resumed *run)
          * instructions or in a function that returns no error) */
         Py_FatalError("pep669: out of memory for a generator's run");
     }
-    pep669_frames_push_bare(rec, run->frame,
-                            pep669_backend_frame_code(run->frame), run->cd,
+    pep669_frames_push_bare(rec, run->frame, co, run->cd,
                             (uint32_t)run->events, 1);
     /* (as at the start: a change of the events since is the run's end's
      * to see) */
     rec->quiet_entry = run->version;
     rec->events_version = run->version;
     pep669_thread.resumed_blocks++;
+    return rec;
 }
 
 void
@@ -36,24 +36,27 @@ pep669_frames_resumed_blocks(void)
     int depth = pep669_thread.resumed_depth;
     pep669_thread.resumed_depth = 0;
     for (int i = 0; i < depth; i++) {
-        resumed_block(&pep669_thread.resumed[i]);
+        const Pep669Resumed *run = &pep669_thread.resumed[i];
+        (void)resumed_block(run, pep669_backend_frame_code(run->frame));
     }
 }
 
 Pep669Record *
 pep669_frames_resumed_block(PyThreadState *ts, Pep669Frame *frame,
-                            int index)
+                            PyCodeObject *co, int index)
 {
     pep669_enter(ts);
     if (pep669_thread.resumed_depth > index &&
         pep669_thread.resumed[index].frame == frame) {
         /* (runs pair: the runs inside this one are over; entries of
          * theirs left by a library that switched C stacks are dropped) */
-        pep669_thread.resumed_depth = index + 1;
-        pep669_frames_resumed_blocks();
+        pep669_thread.resumed_depth = index;
+        /* the runs outside it first (oldest first), then its own */
+        pep669_frames_resumed_sync();
+        return resumed_block(&pep669_thread.resumed[index], co);
     }
-    /* Its block, made now or earlier, is the innermost (or the record
-     * made of it, in place: pep669_trace_frames_record). */
+    /* Its block, made earlier, is the innermost (or the record made of
+     * it, in place: pep669_trace_frames_record). */
     Pep669Record *b = pep669_thread.bare_top;
     if (b != NULL && b->frame == frame && b->hook_quiet == 4) {
         return b;

@@ -288,7 +288,7 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
         return result;
     }
     Pep669Record *rec = pep669_frames_resumed_block(
-        ts, (Pep669Frame *)frame, depth);
+        ts, (Pep669Frame *)frame, frame->f_code, depth);
     if (rec == NULL) {
         return result;
     }
