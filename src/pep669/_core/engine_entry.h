@@ -258,6 +258,13 @@ pep669_frames_resumed_sync(void)
     }
 }
 
+/* Before a run with no block is added to pep669_thread.resumed: the
+ * record cache made to hold `n` blocks at least, the runs' blocks taken
+ * from there when they are made (which cannot fail then).  0; -1 with an
+ * exception set; 1 where there is no record cache (thread_state.h): no
+ * such run then. */
+int pep669_frames_resumed_reserve(int n);
+
 /* The end of the run of `frame` (its code `co`) at `index` in
  * pep669_thread.resumed, when it is not the common one (the run
  * suspended again, nothing changed, the run still without a block): the

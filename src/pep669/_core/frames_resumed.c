@@ -10,15 +10,21 @@
  * pushed at its start.  Version-independent. */
 #include "engine_entry.h"
 
+/* (the cache keeps a block for every run of the array) */
+typedef char pep669_resumed_fits[
+    PEP669_RESUMED_MAX < PEP669_RECORD_CACHE ? 1 : -1];
+
 /* The block of `run` (its frame's code `co`), pushed as at its start. */
 static Pep669Record *
 resumed_block(const Pep669Resumed *run, PyCodeObject *co)
 {
+    /* (from the cache, which holds a block for every such run:
+     * pep669_frames_resumed_reserve; no caller here could report a
+     * failure) */
+    PEP669_ASSERT(pep669_thread.record_cache != NULL);
     Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
-        /* (no caller here can fail: every one runs between a frame's
-         * instructions or in a function that returns no error) */
-        Py_FatalError("pep669: out of memory for a generator's run");
+        Py_FatalError("pep669: no block for a generator's run");
     }
     pep669_frames_push_bare(rec, run->frame, co, run->cd,
                             (uint32_t)run->events, 1);
@@ -63,4 +69,23 @@ pep669_frames_resumed_block(PyThreadState *ts, Pep669Frame *frame,
     }
     b = pep669_thread.record_top;
     return b != NULL && b->frame == frame ? b : NULL;
+}
+
+int
+pep669_frames_resumed_reserve(int n)
+{
+#if defined(PEP669_HAVE_PTHREAD_KEY)
+    /* (n <= PEP669_RESUMED_MAX, under what the cache keeps) */
+    while (pep669_thread.record_cached < n) {
+        Pep669Record *rec = pep669_record_alloc();
+        if (rec == NULL) {
+            return -1;
+        }
+        pep669_record_put(rec);
+    }
+    return 0;
+#else
+    (void)n;
+    return 1;
+#endif
 }

@@ -268,6 +268,16 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
         /* (nested too deep: the frames path, which makes the blocks) */
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
+    if (PEP669_UNLIKELY(pep669_thread.record_cached <= depth)) {
+        /* (a block in the cache for every such run: making them cannot
+         * fail) */
+        int reserved = pep669_frames_resumed_reserve(depth + 1);
+        if (reserved != 0) {
+            return reserved < 0 ? NULL
+                                : pep669_frame_eval_frames(
+                                      ts, (Pep669Frame *)frame, co, cd);
+        }
+    }
     Pep669Resumed *run = &pep669_thread.resumed[depth];
     uint64_t version = pep669_registry.version;
     run->frame = (Pep669Frame *)frame;
