@@ -649,7 +649,6 @@ static inline PyObject *
 frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
                PyCodeObject *co, Pep669CodeData *cd)
 {
-    pep669_frames_resumed_sync();  /* (first: engine_entry.h) */
     Pep669Record *rec = frame_begin(ts, frame, throwflag, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
         return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
@@ -729,7 +728,6 @@ PyObject *
 pep669_frame_eval_bare(PyThreadState *ts, Pep669Frame *frame,
                        PyCodeObject *co, Pep669CodeData *cd)
 {
-    pep669_frames_resumed_sync();
     Pep669Record *rec = bare_begin(ts, frame, co, cd);
     if (rec == FRAME_PASS(0)) {
         return pep669_frame_eval(ts, frame, 0, NULL, NULL);
@@ -801,7 +799,6 @@ PyObject *
 pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
                          PyCodeObject *co, Pep669CodeData *cd)
 {
-    pep669_frames_resumed_sync();
     Pep669Record *rec = frames_start(ts, frame, co, cd);
     if (rec == FRAME_PASS(0) || rec == FRAME_PASS(1)) {
         return pep669_backend_eval_prev(ts, frame, rec == FRAME_PASS(1));
@@ -829,7 +826,6 @@ PyObject *
 pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                         PyCodeObject *co, Pep669CodeData *cd)
 {
-    pep669_frames_resumed_sync();
     if (!pep669_trace_calls_ready(frame, cd)) {
         return pep669_frame_eval(ts, frame, 0, co, cd);
     }

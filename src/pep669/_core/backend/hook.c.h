@@ -125,6 +125,7 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
+    pep669_frames_resumed_sync();
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
                              NULL);
 }
@@ -227,6 +228,23 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
 #endif
 
 #if PEP669_FAST_HOOK
+/* The hook's ways that push records or blocks (frames path: `frames`),
+ * while runs with no block are under way: their blocks made first
+ * (engine_entry.h, pep669_frames_resumed_sync; out of line, here rather
+ * than in the functions called, whose C frames stay under the run). */
+static PEP669_NOINLINE PyObject *
+eval_hook_synced(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
+                 PyCodeObject *co, Pep669CodeData *cd, int frames)
+{
+    pep669_frames_resumed_blocks();
+    if (frames) {
+        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+    }
+    return eval_hook_busy(ts, frame, throwflag, co, cd);
+}
+#endif
+
+#if PEP669_FAST_HOOK
 /* A generator's resumption (PEP669_HOOK_RESUMED) of code that wants of
  * the hook only frame events: where nothing can fire before the run's
  * end (pep669_frames_resume_quiet) and the thread has no trampoline, the
@@ -258,6 +276,7 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
          resume_delegating(frame))) {
         /* (a delegation's first resumption seen with data: the frames
          * path notes it, pep669_delegation_resumed) */
+        pep669_frames_resumed_sync();
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     /* (session 16: no block; what it would hold is kept in the
@@ -265,17 +284,21 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
      * pep669_frames_resumed_sync) */
     int depth = pep669_thread.resumed_depth;
     if (PEP669_UNLIKELY(depth == PEP669_RESUMED_MAX)) {
-        /* (nested too deep: the frames path, which makes the blocks) */
+        /* (nested too deep: the frames path, the blocks made first) */
+        pep669_frames_resumed_blocks();
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     if (PEP669_UNLIKELY(pep669_thread.record_cached <= depth)) {
         /* (a block in the cache for every such run: making them cannot
          * fail) */
         int reserved = pep669_frames_resumed_reserve(depth + 1);
-        if (reserved != 0) {
-            return reserved < 0 ? NULL
-                                : pep669_frame_eval_frames(
-                                      ts, (Pep669Frame *)frame, co, cd);
+        if (reserved < 0) {
+            return NULL;
+        }
+        if (reserved > 0) {
+            pep669_frames_resumed_sync();
+            return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co,
+                                            cd);
         }
     }
     Pep669Resumed *run = &pep669_thread.resumed[depth];
@@ -343,10 +366,16 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (PEP669_HOOK_RESUMED(frame)) {
             return eval_hook_resume(ts, frame, co, cd);
         }
+        if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
+            return eval_hook_synced(ts, frame, 0, co, cd, 1);
+        }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     if (pass == 1) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
+    if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
+        return eval_hook_synced(ts, frame, throwflag, co, cd, 0);
     }
     return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
