@@ -90,7 +90,6 @@ def extensions(version_info=sys.version_info):
               "lineflow_facts.c", "lineflow_sides.c", "lineflow_lines.c",
               "lineflow_exit.c", "lineflow_last.c", "lineflow_hand.c",
               "wanted.c", "dispatch.c", "frames.c", "frames_gen.c",
-              "frames_resumed.c",
               "frames_update.c",
               "trampoline.c",
               "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",

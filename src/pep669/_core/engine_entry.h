@@ -240,43 +240,6 @@ pep669_frames_pop_resumed(PyThreadState *ts, Pep669Record *rec)
     return 0;
 }
 
-/* The hook's quiet resumption with no block (session 16: the run's
- * Pep669Resumed, record.h, in pep669_thread.resumed; backend/hook.c.h).
- * The blocks of all such runs of the thread are made (frames_resumed.c),
- * oldest first, each as pep669_frames_push_bare would have pushed it at
- * its run's start (the version and events then), by whatever reads or
- * pushes the thread's records or blocks while such runs are under way
- * (the hook's other paths, pep669_hooked_record, a refresh, the settrace
- * wrapper, a generator's end), so that the records and blocks are as if
- * each run had pushed its own. */
-void pep669_frames_resumed_blocks(void);
-static inline void
-pep669_frames_resumed_sync(void)
-{
-    if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
-        pep669_frames_resumed_blocks();
-    }
-}
-
-/* Before a run with no block is added to pep669_thread.resumed: the
- * record cache made to hold `n` blocks at least, the runs' blocks taken
- * from there when they are made (which cannot fail then).  0; -1 with an
- * exception set; 1 where there is no record cache (thread_state.h): no
- * such run then. */
-int pep669_frames_resumed_reserve(int n);
-
-/* The end of the run of `frame` (its code `co`) at `index` in
- * pep669_thread.resumed, when it is not the common one (the run
- * suspended again, nothing changed, the run still without a block): the
- * thread state `ts` made current, the blocks made, and the run's (or
- * the record made of it), for pep669_frames_pop_resumed or
- * pep669_frames_end; NULL if none is found (the engine's per-thread
- * state dropped meanwhile, its interpreter's engine torn down): nothing
- * to end. */
-Pep669Record *pep669_frames_resumed_block(PyThreadState *ts,
-                                          Pep669Frame *frame,
-                                          PyCodeObject *co, int index);
-
 /* The end of a run the frames path started with no record (a block,
  * pep669_frames_push_bare): its exit events, the block popped or its
  * record made and ended (frames.c). */

@@ -91,7 +91,6 @@ pep669_generator_yielded(PyThreadState *ts)
 static Pep669Record *
 consumer_record(Pep669Record *rec, Pep669Frame *consumer)
 {
-    pep669_frames_resumed_sync();
     int bare = rec->hook_quiet == 4;
     /* (the innermost record, and bare run, outside the run of `rec`) */
     Pep669Record *below = bare ? rec->below : rec->prev;

@@ -34,7 +34,6 @@ refresh_running_codes(void)
 int
 pep669_frames_update(void)
 {
-    pep669_frames_resumed_sync();  /* (engine_entry.h) */
     refresh_running_codes();
     int need = pep669_registry.active_union != 0 ||
                pep669_registry.local_code_count > 0;

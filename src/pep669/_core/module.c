@@ -323,12 +323,11 @@ backend_state(PyObject *Py_UNUSED(mod), PyObject *args)
     }
     pep669_registry_count(&live, &all);
     return Py_BuildValue(
-        "{s:O,s:n,s:n,s:n,s:k,s:k,s:i,s:O}",
+        "{s:O,s:n,s:n,s:n,s:k,s:i,s:O}",
         "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
         "local_codes", pep669_registry.local_code_count,
         "registries", live, "registries_made", all,
-        "flags_puts", pep669_thread.flags_puts, "resumed_blocks",
-        pep669_thread.resumed_blocks, "fast_hook", PEP669_FAST_HOOK,
+        "flags_puts", pep669_thread.flags_puts, "fast_hook", PEP669_FAST_HOOK,
         /* (the caller's evaluator: a C function runs in its C frame) */
         "tracing_dispatch",
         pep669_backend_tracing_dispatch(PyThreadState_GET()) ? Py_True
@@ -759,8 +758,9 @@ settrace_wrapper(PyObject *self, PyObject *arg)
     }
     if (pep669_registry.active_union != 0 &&
         !pep669_backend_suppressed(ts) &&
-        (pep669_thread.record_top != NULL || pep669_thread.bare_top ||
-         pep669_thread.resumed_depth || pep669_thread.unhooked.frame)) {
+        (pep669_thread.record_top != NULL ||
+         pep669_thread.bare_top != NULL ||
+         pep669_thread.unhooked.frame != NULL)) {
         pep669_trace_refresh(ts);
         if (PyErr_Occurred()) {
             Py_DECREF(res);

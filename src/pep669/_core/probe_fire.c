@@ -839,12 +839,6 @@ pep669_probe_frame_mechanism(PyObject *frame)
                                                         : "bare");
         }
     }
-    for (int i = 0; i < pep669_thread.resumed_depth; i++) {
-        if (pep669_thread.resumed[i].frame == fr) {
-            /* (the hook's quiet resumption, its block not made) */
-            return PyUnicode_FromString("resumed");
-        }
-    }
     Py_RETURN_NONE;
 }
 

@@ -233,25 +233,6 @@ typedef struct Pep669Record {
     };
 } Pep669Record;
 
-/* A generator's resumption the hook runs with no block (backend/hook.c.h,
- * eval_hook_resume; session 16): what the frames path's block
- * (pep669_frames_push_bare, engine_entry.h) would hold, in the thread's
- * array of such runs (pep669_thread.resumed, innermost last; not in the
- * hook's C frame, which a library that switches C stacks may move).
- * Whatever needs the thread's records or blocks as they would be makes
- * the blocks of every such run first (pep669_frames_resumed_sync), as if
- * each run had pushed its own at its start.  `version` and `events`: the
- * registry's version and the code's events at the start. */
-typedef struct Pep669Resumed {
-    Pep669Frame *frame;  /* (its code: the frame's own, no clone) */
-    Pep669CodeData *cd;
-    uint64_t version;
-    uint64_t events;     /* (32 bytes in all: one shift to index) */
-} Pep669Resumed;
-/* (how many such runs can be nested: a deeper one makes the blocks and
- * pushes its own, as before session 16) */
-#define PEP669_RESUMED_MAX 16
-
 /* The call under way is over (its C_RETURN/C_RAISE given, or none). */
 static inline void
 pep669_record_forget_call(Pep669Record *rec)

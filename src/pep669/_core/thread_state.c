@@ -45,7 +45,6 @@ static int
 is_fresh(const Pep669ThreadState *st)
 {
     return st->record_top == NULL && st->bare_top == NULL &&
-           st->resumed_depth == 0 &&
            st->unhooked.frame == NULL &&
            st->unhooked_exc == NULL && st->what_event == -1 &&
            st->trampoline.legacy_func == NULL &&

@@ -28,11 +28,6 @@ typedef struct Pep669ThreadState {
      * record yet: trampoline.h, pep669_trace_push_bare; or the frames
      * path's, frames.c), linked by prev, or NULL. */
     Pep669Record *bare_top;
-    /* The generator resumptions run with no block yet (record.h,
-     * Pep669Resumed), outermost first, and their count: every one of
-     * them runs above every record and bare block of the thread. */
-    int resumed_depth;
-    Pep669Resumed resumed[PEP669_RESUMED_MAX];
     /* The event whose callbacks run on the thread, or -1 (what f_lineno's
      * setter asks, as 3.12's asks the thread state's what_event). */
     int what_event;
@@ -88,10 +83,6 @@ typedef struct Pep669ThreadState {
      * clones' frames take pep669's filters at each exception, as before
      * exc14 (trampoline.h, handler_clone_lazy). */
     unsigned long flags_puts;
-    /* (tests) blocks made for the hook's quiet resumptions (frames
-     * path, hook_resumed): at the end of a run that returned, or when
-     * something needed the thread's blocks during one. */
-    unsigned long resumed_blocks;
     int exc_flags_eager;
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_callbacks_begin/end brackets under way, the

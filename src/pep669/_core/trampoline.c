@@ -797,7 +797,6 @@ retire_running_clones(void)
 void
 pep669_trace_refresh(PyThreadState *ts)
 {
-    pep669_frames_resumed_sync();
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
     if (frame == NULL) {

@@ -93,7 +93,6 @@ static inline Pep669Record *pep669_trace_calls_record(Pep669Record *b);
 static inline Pep669Record *
 pep669_hooked_record(Pep669Frame *frame)
 {
-    pep669_frames_resumed_sync();
     Pep669Record *top = pep669_thread.record_top;
     if (top != NULL && top->frame == frame) {
         return top;

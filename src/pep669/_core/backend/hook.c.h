@@ -125,7 +125,6 @@ eval_hook_low(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-    pep669_frames_resumed_sync();
     return pep669_frame_eval(ts, (Pep669Frame *)frame, throwflag, NULL,
                              NULL);
 }
@@ -228,23 +227,6 @@ eval_hook_busy(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
 #endif
 
 #if PEP669_FAST_HOOK
-/* The hook's ways that push records or blocks (frames path: `frames`),
- * while runs with no block are under way: their blocks made first
- * (engine_entry.h, pep669_frames_resumed_sync; out of line, here rather
- * than in the functions called, whose C frames stay under the run). */
-static PEP669_NOINLINE PyObject *
-eval_hook_synced(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag,
-                 PyCodeObject *co, Pep669CodeData *cd, int frames)
-{
-    pep669_frames_resumed_blocks();
-    if (frames) {
-        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
-    }
-    return eval_hook_busy(ts, frame, throwflag, co, cd);
-}
-#endif
-
-#if PEP669_FAST_HOOK
 /* A generator's resumption (PEP669_HOOK_RESUMED) of code that wants of
  * the hook only frame events: where nothing can fire before the run's
  * end (pep669_frames_resume_quiet) and the thread has no trampoline, the
@@ -276,55 +258,14 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
          resume_delegating(frame))) {
         /* (a delegation's first resumption seen with data: the frames
          * path notes it, pep669_delegation_resumed) */
-        pep669_frames_resumed_sync();
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
-    /* (session 16: no block; what it would hold is kept in the
-     * thread's array, the block made only if something needs it:
-     * pep669_frames_resumed_sync) */
-    int depth = pep669_thread.resumed_depth;
-    if (PEP669_UNLIKELY(depth == PEP669_RESUMED_MAX)) {
-        /* (nested too deep: the frames path, the blocks made first) */
-        pep669_frames_resumed_blocks();
-        return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
-    }
-    if (PEP669_UNLIKELY(pep669_thread.record_cached <= depth)) {
-        /* (a block in the cache for every such run: making them cannot
-         * fail) */
-        int reserved = pep669_frames_resumed_reserve(depth + 1);
-        if (reserved < 0) {
-            return NULL;
-        }
-        if (reserved > 0) {
-            pep669_frames_resumed_sync();
-            return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co,
-                                            cd);
-        }
-    }
-    Pep669Resumed *run = &pep669_thread.resumed[depth];
-    uint64_t version = pep669_registry.version;
-    run->frame = (Pep669Frame *)frame;
-    run->cd = cd;
-    run->version = version;
-    run->events = events;
-    pep669_thread.resumed_depth = depth + 1;
-    PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
-    if (PEP669_LIKELY(pep669_thread.resumed_depth == depth + 1 &&
-                      result != NULL && PEP669_HOOK_YIELDED(frame) &&
-                      version == pep669_registry.version &&
-                      ts->c_tracefunc == NULL)) {
-        /* (suspended again, nothing changed, no block made:
-         * pep669_frames_pop_resumed's conditions; the per-thread state
-         * still ts's, whose runs are this one and those outside it, as
-         * no other thread state's engine leaves runs under way behind) */
-        pep669_thread.resumed_depth = depth;
-        return result;
-    }
-    Pep669Record *rec = pep669_frames_resumed_block(
-        ts, (Pep669Frame *)frame, frame->f_code, depth);
+    Pep669Record *rec = pep669_record_get();
     if (rec == NULL) {
-        return result;
+        return NULL;
     }
+    pep669_frames_push_bare(rec, (Pep669Frame *)frame, co, cd, events, 1);
+    PyObject *result = PEP669_EVAL_PREV(ts, frame, 0);
     if (PEP669_LIKELY(result != NULL && PEP669_HOOK_YIELDED(frame)) &&
         pep669_frames_pop_resumed(ts, rec)) {
         return result;
@@ -366,16 +307,10 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (PEP669_HOOK_RESUMED(frame)) {
             return eval_hook_resume(ts, frame, co, cd);
         }
-        if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
-            return eval_hook_synced(ts, frame, 0, co, cd, 1);
-        }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
     if (pass == 1) {
         return PEP669_EVAL_PREV(ts, frame, throwflag);
-    }
-    if (PEP669_UNLIKELY(pep669_thread.resumed_depth != 0)) {
-        return eval_hook_synced(ts, frame, throwflag, co, cd, 0);
     }
     return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
