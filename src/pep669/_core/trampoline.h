@@ -7,6 +7,7 @@
 
 #include "engine_entry.h"
 #include "probe.h"
+#include "frame_access.h"
 
 /* ---- bare runs ---- */
 
@@ -356,7 +357,7 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
                    ? 0
                    : pep669_trace_show(ts);
 #if PY_VERSION_HEX < 0x030A0000
-    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+    pep669_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
 #endif
 }
 
