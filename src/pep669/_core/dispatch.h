@@ -123,14 +123,14 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
         PyObject *res = pep669_vectorcall(
             func, stack + 1, (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET);
         Py_DECREF(func);
+        /* (the callback may have run another thread state's engine on
+         * this OS thread) */
+        pep669_enter(ts);
         if (res == NULL) {
             PEP669_ASSERT(PyErr_Occurred());
             err = -1;
         }
         else {
-            /* (the callback may have run another thread state's engine
-             * on this OS thread) */
-            pep669_enter(ts);
             disabled = res == pep669_registry.disable;
             Py_DECREF(res);
             if (disabled && !((1u << event) & PEP669_LOCAL_EVENTS)) {
@@ -148,7 +148,6 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
         PEP669_ASSERT(pep669_backend_suppressed(ts));
         pep669_leave_callback(ts);
     }
-    pep669_enter(ts);  /* (after a callback that failed) */
     end(ts, saved);
     Py_XDECREF(offset_obj);
     if (PEP669_UNLIKELY(disabled) && pep669_disable_counts(event, restart)) {

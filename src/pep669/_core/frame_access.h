@@ -10,6 +10,7 @@
 #define PEP669_FRAME_ACCESS_H
 
 #include "backend.h"
+#include "events.h"
 
 #if PY_VERSION_HEX < 0x030B0000
 #include <frameobject.h>
@@ -19,7 +20,9 @@
 #  if PY_VERSION_HEX < 0x030A0000
 #    define PEP669_FA_USE_TRACING(ts) ((ts)->use_tracing)
 #    define PEP669_FA_LASTI(f) ((f)->f_lasti)
+#    define PEP669_FA_SUSPENDED(f) ((f)->f_stacktop != NULL)
 #  else
+#    define PEP669_FA_SUSPENDED(f) ((f)->f_state == FRAME_SUSPENDED)
 #    define PEP669_FA_USE_TRACING(ts) ((ts)->cframe->use_tracing)
 #    define PEP669_FA_LASTI(f) \
          ((f)->f_lasti < 0 ? -1 : (f)->f_lasti * (int)sizeof(_Py_CODEUNIT))
@@ -130,6 +133,42 @@ pep669_frame_lasti(Pep669Frame *frame)
     return PEP669_FA_LASTI((PyFrameObject *)frame);
 }
 
+/* backend.h's pep669_backend_frame_entry: the offset a run starts at
+ * (a suspended frame continues after its last instruction: the
+ * YIELD_VALUE, or, for `yield from`/`await`, the instruction before the
+ * YIELD_FROM that runs again). */
+static inline int
+pep669_frame_entry(PyThreadState *ts, Pep669Frame *frame, int throwflag,
+                   int *offset, int *fresh)
+{
+    int lasti = PEP669_FA_LASTI((PyFrameObject *)frame);
+    (void)ts;
+    *fresh = lasti < 0;
+    *offset = lasti < 0 ? 0 : lasti + (int)sizeof(_Py_CODEUNIT);
+    if (throwflag) {
+        return PEP669_EV_PY_THROW;
+    }
+    return lasti < 0 ? PEP669_EV_PY_START : PEP669_EV_PY_RESUME;
+}
+
+/* backend.h's pep669_backend_frame_exit, for a frame that is no
+ * generator's (no YIELD_FROM to step over), else the backend's. */
+static inline int
+pep669_frame_exit(PyThreadState *ts, Pep669Frame *frame, PyObject *result,
+                  int *offset)
+{
+    PyFrameObject *f = (PyFrameObject *)frame;
+    if (!PEP669_LIKELY(pep669_frame_plain(f))) {
+        return pep669_backend_frame_exit(ts, frame, result, offset);
+    }
+    int lasti = PEP669_FA_LASTI(f);
+    *offset = lasti < 0 ? 0 : lasti;
+    if (result == NULL) {
+        return PEP669_EV_PY_UNWIND;
+    }
+    return PEP669_FA_SUSPENDED(f) ? PEP669_EV_PY_YIELD : PEP669_EV_PY_RETURN;
+}
+
 /* backend.h's pep669_backend_enter_callback / _leave_callback: as the
  * interpreter's call_trace() does around legacy trace calls. */
 static inline void
@@ -169,6 +208,8 @@ pep669_sync_lineno(PyThreadState *ts)
 #  define pep669_frame_link pep669_backend_frame_link
 #  define pep669_frame_unlink pep669_backend_frame_unlink
 #  define pep669_frame_lasti pep669_backend_frame_lasti
+#  define pep669_frame_entry pep669_backend_frame_entry
+#  define pep669_frame_exit pep669_backend_frame_exit
 #  define pep669_enter_callback pep669_backend_enter_callback
 #  define pep669_leave_callback pep669_backend_leave_callback
 #  define pep669_sync_lineno(ts) ((void)(ts))

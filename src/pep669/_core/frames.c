@@ -49,7 +49,7 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     /* (the PY_RETURN and PY_YIELD callbacks leave the frame's state as it
      * is: one look serves frame_return and the generator's end) */
-    int event = pep669_backend_frame_exit(ts, frame, result, &offset);
+    int event = pep669_frame_exit(ts, frame, result, &offset);
     if (events & PEP669_EXIT_EVENTS) {
         result = frame_return(ts, frame, co, result, rethrow, events, cd,
                               rec, event, offset);
@@ -238,7 +238,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
             /* Full speed: nothing wanted here, nothing to switch off. */
             return FRAME_PASS(0);
         }
-        event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+        event = pep669_frame_entry(ts, frame, 0, &offset, &fresh);
         if (event < 0) {
             return FRAME_PASS(0);
         }
@@ -277,7 +277,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         rec->hook_quiet = quiet;
         return rec;
     }
-    event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
+    event = pep669_frame_entry(ts, frame, throwflag, &offset, &fresh);
     if (event < 0 ||
         (event == PEP669_EV_PY_THROW && fresh &&
          PyErr_ExceptionMatches(PyExc_GeneratorExit)) ||
@@ -449,7 +449,7 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
             if (!(events & PEP669_BIT(PY_YIELD)) &&
                 !(pep669_registry.active_union &
                   (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
-                pep669_backend_frame_exit(ts, frame, result, &offset) ==
+                pep669_frame_exit(ts, frame, result, &offset) ==
                     PEP669_EV_PY_YIELD) {
                 /* (the block is the innermost bare run: runs pair) */
                 bare_pop(rec);
@@ -463,13 +463,19 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         }
         if (events & PEP669_BIT(PY_RETURN)) {
             int rethrow = 0;
-            int event = pep669_backend_frame_exit(ts, frame, result,
+            int event = pep669_frame_exit(ts, frame, result,
                                                   &offset);
-            if (event != PEP669_EV_PY_RETURN || rec->cd == NULL) {
-                /* (an async generator's yield; code without data) */
+            if (event != PEP669_EV_PY_RETURN) {
+                /* (an async generator's yield) */
                 return frame_end(ts, frame, rec, result);
             }
-            uint8_t tools = pep669_fire_tools(rec->cd, event, offset);
+            /* (code without data at the start may have some now: a
+             * DISABLE in the run, as frame_exit looks) */
+            Pep669CodeData *cd = rec->cd;
+            if (cd == NULL) {
+                cd = pep669_code_data(co);
+            }
+            uint8_t tools = pep669_fire_tools(cd, event, offset);
             if (tools && fire_linked(ts, frame, tools, event, co, offset,
                                      result, 0) < 0) {
                 Py_DECREF(result);
@@ -590,7 +596,10 @@ static PEP669_NOINLINE Pep669Record *
 frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
              Pep669CodeData *cd)
 {
-    pep669_backend_trace_check(ts);
+    if (PEP669_UNLIKELY(pep669_thread.trampoline.light_mode)) {
+        /* (a LIGHT trampoline PyEval_SetTrace may have replaced) */
+        pep669_backend_trace_check(ts);
+    }
     if (PEP669_UNLIKELY(!pep669_trace_frames_clean(ts))) {
         return frame_begin(ts, frame, 0, co, cd);
     }
@@ -612,7 +621,7 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
     int offset, fresh;
-    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+    int event = pep669_frame_entry(ts, frame, 0, &offset, &fresh);
     if (event < 0) {
         return FRAME_PASS(0);
     }

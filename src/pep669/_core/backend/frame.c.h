@@ -67,19 +67,10 @@ pep669_backend_frame_code(Pep669Frame *frame)
 }
 
 int
-pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+pep669_backend_frame_entry(PyThreadState *ts, Pep669Frame *frame,
                            int throwflag, int *offset, int *fresh)
 {
-    int lasti = PEP669_LASTI(FRAME(frame));
-    *fresh = lasti < 0;
-    /* A suspended frame continues after its last instruction: the
-     * YIELD_VALUE, or, for `yield from`/`await`, the instruction before
-     * the YIELD_FROM that runs again. */
-    *offset = lasti < 0 ? 0 : lasti + (int)sizeof(_Py_CODEUNIT);
-    if (throwflag) {
-        return PEP669_EV_PY_THROW;
-    }
-    return lasti < 0 ? PEP669_EV_PY_START : PEP669_EV_PY_RESUME;
+    return pep669_frame_entry(ts, frame, throwflag, offset, fresh);
 }
 
 int
