@@ -319,6 +319,9 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
 
 /* frame_end's last steps, its exit events fired: the block popped or
  * the record. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline PyObject *
 frame_end_leave(PyThreadState *ts, Pep669Record *rec, PyObject *result)
 {
@@ -475,11 +478,20 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
             if (cd == NULL) {
                 cd = pep669_code_data(co);
             }
-            uint8_t tools = pep669_fire_tools(cd, event, offset);
-            if (tools && fire_linked(ts, frame, tools, event, co, offset,
-                                     result, 0) < 0) {
-                Py_DECREF(result);
-                result = exit_raised(ts, frame, co, &rethrow, event, offset);
+            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_RETURN,
+                                              offset);
+            if (tools) {
+                /* (fire_linked's steps, the event known here) */
+                Pep669Link link;
+                pep669_frame_link(ts, frame, &link);
+                int err = call_frame_tools(ts, tools, PEP669_EV_PY_RETURN,
+                                           co, offset, result);
+                pep669_frame_unlink(ts, frame, &link);
+                if (err < 0) {
+                    Py_DECREF(result);
+                    result = exit_raised(ts, frame, co, &rethrow,
+                                         PEP669_EV_PY_RETURN, offset);
+                }
             }
             return frame_end_leave(ts, rec, result);
         }

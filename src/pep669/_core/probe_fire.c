@@ -351,6 +351,9 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
 {
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
+    /* (call events are no branch edges: pep669_restart_before reads
+     * nothing) */
+    PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
     /* (one tool's callback inline, the hooks' bodies too: trampoline.h) */
     int err = pep669_call_some(ts, tools, event, co, loc, callable, arg0,
                                1, pep669_trace_callbacks_begin_inline,
