@@ -58,7 +58,7 @@ LAYERS = [
     # Interfaces declared low and implemented above: backend.h (the
     # backends: interpreter internals), monitor.h (the monitoring state the
     # callback loop and the C API act on: monitor_engine.c, native_module.c).
-    ("interfaces", ["backend.h", "monitor.h"]),
+    ("interfaces", ["backend.h", "monitor.h", "frame_access.h"]),
     ("registry", ["registry.[ch]"]),
     ("codedata", ["codedata.[ch]"]),
     ("lineflow", ["lineflow.[ch]", "lineflow_*.[ch]"]),

@@ -31,6 +31,15 @@ pep669_check_failed(const char *cond, const char *file, int line)
 #  define PEP669_DEBUG_ONLY(stmt)
 #endif
 
+/* PEP669_ASSUME(cond): an invariant the compiler may build on (a release
+ * build folds what it decides); checked as PEP669_ASSERT with the checks. */
+#if defined(PEP669_DEBUG) || !defined(__GNUC__)
+#  define PEP669_ASSUME(cond) PEP669_ASSERT(cond)
+#else
+#  define PEP669_ASSUME(cond) \
+    ((cond) ? (void)0 : __builtin_unreachable())
+#endif
+
 /* PEP669_FAST_HOOK: 1 where the hook's fast paths are compiled
  * (backend/hook.c.h: hook_pass and what it leads to, eval_hook_busy's bare
  * and call-clone runs, eval_hook_resume), as in every build but the -Og

@@ -38,6 +38,28 @@ pep669_disable_locations(uint8_t disabled, int event, PyCodeObject *co,
     return err;
 }
 
+int
+pep669_call_many(PyThreadState *ts, uint8_t tools, int event,
+                 PyCodeObject *co, int offset, PyObject *arg, PyObject *arg2,
+                 int bracket)
+{
+    CHECK_EVENT(tools, event);
+    PEP669_ASSERT(co != NULL && PyCode_Check(co));
+    PEP669_ASSERT(arg != NULL || arg2 == NULL);
+    PEP669_ASSERT(tools & (tools - 1));
+    PyObject *extra[2] = {arg, arg2};
+    uint8_t disabled = 0;
+    uint64_t restart = pep669_restart_before(event);
+    int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
+                                extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
+                                &disabled, bracket);
+    if (disabled != 0 && pep669_disable_counts(event, restart)) {
+        err = pep669_disable_locations(disabled, event, co, offset, err);
+    }
+    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
+    return err;
+}
+
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -47,25 +69,9 @@ call_tools(PyThreadState *ts, uint8_t tools, int event, PyCodeObject *co,
 {
     CHECK_EVENT(tools, event);
     PEP669_ASSERT(co != NULL && PyCode_Check(co));
-    PEP669_ASSERT(arg != NULL || arg2 == NULL);
-    if ((tools & (tools - 1)) == 0) {
-        /* (one tool: CHECK_EVENT, `tools` is not 0) */
-        return pep669_call_one(ts, pep669_only_tool(tools), event, co, offset,
-                               arg, arg2, bracket,
-                               pep669_callbacks_begin_hook,
-                               pep669_callbacks_end_hook);
-    }
-    PyObject *extra[2] = {arg, arg2};
-    uint8_t disabled = 0;
-    uint64_t restart = pep669_registry.restart_version;
-    int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
-                                extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
-                                &disabled, bracket);
-    if (disabled != 0 && pep669_disable_counts(event, restart)) {
-        err = pep669_disable_locations(disabled, event, co, offset, err);
-    }
-    PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
-    return err;
+    return pep669_call_some(ts, tools, event, co, offset, arg, arg2, bracket,
+                            pep669_callbacks_begin_hook,
+                            pep669_callbacks_end_hook);
 }
 
 int

@@ -6,6 +6,7 @@
 #include "codedata.h"
 #include "monitor_engine.h"
 #include "backend.h"
+#include "frame_access.h"
 #include "check.h"
 
 /* Tools to call for (event, offset) of a code whose data is `cd`. */
@@ -35,16 +36,30 @@ pep669_only_tool(uint8_t tools)
 #endif
 }
 
+/* The branch edges, the only events whose DISABLE depends on
+ * restart_events() in the callback (pep669_disable_counts). */
+#define PEP669_EDGE_EVENT(event) \
+    (((1u << (event)) & \
+      (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))) != 0)
+
+/* What pep669_disable_counts compares with, read before the callbacks:
+ * the registry's restart version at a branch edge, else nothing (no load
+ * where the event is known at the call site and no edge). */
+static inline uint64_t
+pep669_restart_before(int event)
+{
+    return PEP669_EDGE_EVENT(event) ? pep669_registry.restart_version : 0;
+}
+
 /* Whether a DISABLE returned for `event` counts: not at a branch edge
  * after a callback called restart_events() (the registry's restart
- * version moved from `restart`, read before the callbacks), as
+ * version moved from `restart`, pep669_restart_before's), as
  * pep669._native's mux gives 3.14's events on 3.12/3.13. */
 static inline int
 pep669_disable_counts(int event, uint64_t restart)
 {
-    return restart == pep669_registry.restart_version ||
-           !((1u << event) &
-             (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT)));
+    return !PEP669_EDGE_EVENT(event) ||
+           restart == pep669_registry.restart_version;
 }
 
 /* Record the locations the tools of `disabled` DISABLEd for `event` at
@@ -78,7 +93,7 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     /* owned */
     PyObject *offset_obj = NULL;
     int saved[2], err = 0, disabled = 0;
-    uint64_t restart = pep669_registry.restart_version;
+    uint64_t restart = pep669_restart_before(event);
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
     PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
     PEP669_ASSERT(!PyErr_Occurred());
@@ -99,7 +114,7 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     }
     begin(ts, event, saved);
     if (bracket) {
-        pep669_backend_enter_callback(ts);
+        pep669_enter_callback(ts);
         PEP669_ASSERT(pep669_backend_suppressed(ts));
     }
     PyObject *func = pep669_registry.callbacks[tool][event];
@@ -108,14 +123,14 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
         PyObject *res = pep669_vectorcall(
             func, stack + 1, (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET);
         Py_DECREF(func);
+        /* (the callback may have run another thread state's engine on
+         * this OS thread) */
+        pep669_enter(ts);
         if (res == NULL) {
             PEP669_ASSERT(PyErr_Occurred());
             err = -1;
         }
         else {
-            /* (the callback may have run another thread state's engine
-             * on this OS thread) */
-            pep669_enter(ts);
             disabled = res == pep669_registry.disable;
             Py_DECREF(res);
             if (disabled && !((1u << event) & PEP669_LOCAL_EVENTS)) {
@@ -131,9 +146,8 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     }
     if (bracket) {
         PEP669_ASSERT(pep669_backend_suppressed(ts));
-        pep669_backend_leave_callback(ts);
+        pep669_leave_callback(ts);
     }
-    pep669_enter(ts);  /* (after a callback that failed) */
     end(ts, saved);
     Py_XDECREF(offset_obj);
     if (PEP669_UNLIKELY(disabled) && pep669_disable_counts(event, restart)) {
@@ -142,6 +156,35 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     }
     PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
     return err;
+}
+
+/* The loop of monitor.h for two tools or more (`tools`), with the
+ * callbacks hooks module init registered: pep669_call_some's. */
+int pep669_call_many(PyThreadState *ts, uint8_t tools, int event,
+                     PyCodeObject *co, int offset, PyObject *arg,
+                     PyObject *arg2, int bracket);
+
+/* The callbacks of `tools` (at least one) for `event`: one tool's inline
+ * (pep669_call_one, the work around it `begin`/`end`), else the loop
+ * (pep669_call_many).  The one choice of dispatch.c's entry points and
+ * of the event sources that call a tool's callback themselves (frames.c,
+ * probe_fire.c). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+pep669_call_some(PyThreadState *ts, uint8_t tools, int event,
+                 PyCodeObject *co, int offset, PyObject *arg,
+                 PyObject *arg2, int bracket, Pep669CallbacksHook begin,
+                 Pep669CallbacksEndHook end)
+{
+    PEP669_ASSERT(tools != 0);
+    if ((tools & (tools - 1)) == 0) {
+        return pep669_call_one(ts, pep669_only_tool(tools), event, co,
+                               offset, arg, arg2, bracket, begin, end);
+    }
+    return pep669_call_many(ts, tools, event, co, offset, arg, arg2,
+                            bracket);
 }
 
 /* Call the callbacks of `tools` for `event` with (code, offset[, arg]),

@@ -23,210 +23,9 @@
 #include "frames_gen.h"
 #include "frames_end.h"
 
-/* pep669_call_tools for the frame events: one tool's callback inline,
- * the work around it too (the hooks' bodies, trampoline.h). */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline int
-call_frame_tools(PyThreadState *ts, uint8_t tools, int event,
-                 PyCodeObject *co, int offset, PyObject *arg)
-{
-    if ((tools & (tools - 1)) == 0) {
-        return pep669_call_one(ts, pep669_only_tool(tools), event, co,
-                               offset, arg, NULL, 1,
-                               pep669_trace_callbacks_begin_inline,
-                               pep669_trace_callbacks_end_inline);
-    }
-    return pep669_call_tools(ts, tools, event, co, offset, arg);
-}
+#include "frames_fire.h"
 
-static inline int
-fire_linked(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
-            PyCodeObject *co, int offset, PyObject *arg, int with_exc)
-{
-    Pep669Link link;
-    int err;
-    pep669_backend_frame_link(ts, frame, &link);
-    if (with_exc) {
-        err = pep669_call_tools_exc(ts, tools, event, co, offset);
-    }
-    else {
-        err = call_frame_tools(ts, tools, event, co, offset, arg);
-    }
-    pep669_backend_frame_unlink(ts, frame, &link);
-    return err;
-}
-
-/* fire_linked for the entry events, out of line: the hook's own C frame
- * stays small (it is on the stack under every frame it runs).  The frame
- * shows the event's instruction as its f_lasti, as natively: the
- * interpreter leaves a resumed generator on its yield (before 3.11 there
- * is no RESUME; 3.11's is after it) and a 3.11 generator's first run on
- * its RETURN_GENERATOR.  (3.8-3.10 PY_START keeps -1: no RESUME there.) */
-static PEP669_NOINLINE int
-fire_entry(PyThreadState *ts, Pep669Frame *frame, uint8_t tools, int event,
-           PyCodeObject *co, int offset, int *legacy)
-{
-    Pep669Link link;
-    Pep669FramePos pos;
-    int err;
-    pep669_backend_frame_link(ts, frame, &link);
-    int lasti = pep669_backend_frame_lasti(frame);
-    int moved = lasti >= 0 && lasti != offset;
-    if (moved) {
-        pep669_backend_frame_move(frame, offset, &pos);
-    }
-    /* sys.settrace's, sys.setprofile's 'call' first (3.12's tools 7, 6;
-     * entry_dropped): their exception ends the entry's events. */
-    *legacy = pep669_backend_thread_bare(ts) ? 0
-              : pep669_backend_legacy_entry(ts, &link);
-    if (*legacy < 0) {
-        err = -1;
-    }
-    else if (event == PEP669_EV_PY_THROW) {
-        err = pep669_call_tools_exc(ts, tools, event, co, offset);
-    }
-    else {
-        err = call_frame_tools(ts, tools, event, co, offset, NULL);
-    }
-    if (*legacy == 0 && !pep669_backend_thread_bare(ts) &&
-        !pep669_backend_thread_plain(ts)) {
-        /* A tracer or profiler a callback set: the frame's 'call' is
-         * past for it too (3.12 makes none), dropped as well (3.11: the
-         * frame object the drop names made now, while it is current). */
-        (void)pep669_backend_current_pyframe(ts);
-        *legacy = 1;
-    }
-    if (moved) {
-        pep669_backend_frame_restore(frame, &pos);
-    }
-    pep669_backend_frame_unlink(ts, frame, &link);
-    return err;
-}
-
-/* Right before the evaluator runs the frame: fire_entry made them.  An
- * enclosing frame's drop still waiting (3.11: this frame is a signal
- * handler's, run at that frame's RESUME, before the evaluator's 'call'
- * there) is armed again at the end of this run (frame_end). */
-static inline void
-entry_dropped(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
-              int legacy)
-{
-    rec->hook_drop = NULL;
-    if (legacy != 0) {
-        rec->hook_drop = pep669_backend_legacy_drop(
-            ts, pep669_backend_frame_pyframe(frame), PyTrace_CALL);
-    }
-}
-
-/* PY_YIELD's callbacks: the generator reads as suspended there
- * (suspended.c), and its f_lasti is where it will resume (3.13: the
- * instruction after the yield, the offset of its next PY_RESUME; 3.12
- * shows the yield).  Out of line, as fire_entry. */
-static PEP669_NOINLINE int
-fire_yield(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
-           PyCodeObject *co, int offset, PyObject *result)
-{
-    Pep669Link link;
-    Pep669Suspended s;
-    Pep669FramePos pos;
-    pep669_backend_frame_link(ts, frame, &link);
-    pep669_suspended_push(&s, &link);
-    int lasti = pep669_backend_frame_lasti(frame);
-    if (lasti >= 0) {
-        pep669_backend_frame_move(frame, lasti + (int)sizeof(_Py_CODEUNIT),
-                                  &pos);
-    }
-    int err = call_frame_tools(ts, tools, PEP669_EV_PY_YIELD, co, offset,
-                               result);
-    if (lasti >= 0) {
-        pep669_backend_frame_restore(frame, &pos);
-    }
-    pep669_suspended_pop(&s);
-    pep669_backend_frame_unlink(ts, frame, &link);
-    return err;
-}
-
-/* The frame ended by an exception (the current one): PY_UNWIND. */
-static PyObject *
-frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-              int offset)
-{
-    Pep669CodeData *cd;
-    uint32_t events = pep669_code_events(co, &cd);
-    if (events & PEP669_BIT(PY_UNWIND)) {
-        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_UNWIND, offset);
-        if (tools) {
-            /* On failure the callback's exception replaces the current
-             * one: either way the frame returns NULL. */
-            (void)fire_linked(ts, frame, tools, PEP669_EV_PY_UNWIND, co,
-                              offset, NULL, 1);
-        }
-    }
-    return NULL;
-}
-
-/* RAISE of the current exception at `offset` of the frame (where its
- * own instruction raised it but the interpreter does not report it); a
- * callback's exception replaces it. */
-static void
-frame_raised_at(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-                int offset)
-{
-    Pep669CodeData *cd;
-    if (pep669_code_events(co, &cd) & PEP669_BIT(RAISE)) {
-        uint8_t tools = pep669_fire_tools(cd, PEP669_EV_RAISE, offset);
-        if (tools) {
-            (void)fire_linked(ts, frame, tools, PEP669_EV_RAISE, co, offset,
-                              NULL, 1);
-        }
-    }
-}
-
-/* Fire the exit event of one run of the frame (`event` at `offset`, as
- * pep669_backend_frame_exit gives them); returns the run's result
- * (a new reference, or NULL with an exception set), or *rethrow set when
- * the frame must be run again with throwflag (a PY_YIELD callback
- * raised). */
-static PyObject *
-frame_return(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
-             PyObject *result, int *rethrow, uint32_t events,
-             Pep669CodeData *cd, Pep669Record *rec, int event, int offset)
-{
-    if (event == PEP669_EV_PY_UNWIND) {
-        if (rec->last_reraise >= 0) {
-            /* It left by that re-raise, whatever lasti says now. */
-            offset = rec->last_reraise;
-        }
-        return frame_unwound(ts, frame, co, offset);
-    }
-    if (!(events & (1u << event))) {
-        return result;
-    }
-    uint8_t tools = pep669_fire_tools(cd, event, offset);
-    if (tools == 0 ||
-        (event == PEP669_EV_PY_YIELD ?
-         fire_yield(ts, frame, tools, co, offset, result) :
-         fire_linked(ts, frame, tools, event, co, offset, result, 0)) == 0) {
-        return result;
-    }
-    /* The callback raised: the frame raises there instead. */
-    Py_DECREF(result);
-    pep669_backend_frame_add_traceback(ts, frame);
-    if (event == PEP669_EV_PY_YIELD &&
-        pep669_backend_frame_prepare_throw(ts, frame, 0) == 0) {
-        *rethrow = 1;
-        return NULL;
-    }
-    /* The return instruction raised it, outside every handler: its
-     * RAISE, then PY_UNWIND, as natively. */
-    frame_raised_at(ts, frame, co, offset);
-    return frame_unwound(ts, frame, co, offset);
-}
-
-
-/* (inline in frame_end, its only caller, whose C frame is under no
+/* (inline in pep669_frame_end, its only caller, whose C frame is under no
  * frame's run but a rerun's) */
 #if defined(__GNUC__)
 __attribute__((always_inline))
@@ -251,7 +50,7 @@ frame_exit(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     /* (the PY_RETURN and PY_YIELD callbacks leave the frame's state as it
      * is: one look serves frame_return and the generator's end) */
-    int event = pep669_backend_frame_exit(ts, frame, result, &offset);
+    int event = pep669_frame_exit(ts, frame, result, &offset);
     if (events & PEP669_EXIT_EVENTS) {
         result = frame_return(ts, frame, co, result, rethrow, events, cd,
                               rec, event, offset);
@@ -286,9 +85,12 @@ static char frame_pass[2];
  * start, its resumptions that want more than the hook's quiet one), or a
  * bare block (pep669_frames_push_bare); if the entry callbacks changed
  * the event sets or the thread's tracing, pep669_trace_enter decides
- * after all.  (Out of line: frame_begin's and
- * frames_start's.) */
-static PEP669_NOINLINE Pep669Record *
+ * after all.  (Inline in frames_start, the frames path's one start
+ * function; out of line for frame_begin: frames_fire_out.) */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline Pep669Record *
 frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
             Pep669CodeData *cd, uint32_t events, uint32_t code_events,
             uint64_t version, int event, int offset, int fresh)
@@ -304,8 +106,8 @@ frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
         uint8_t tools = pep669_fire_tools(cd, event, offset);
         if (tools) {
             fired = 1;
-            if (fire_entry(ts, frame, tools, event, co, offset,
-                           &legacy) < 0) {
+            if (fire_entry_run(ts, frame, tools, event, co, offset,
+                               &legacy) < 0) {
                 /* Raise it inside the frame, before its first
                  * instruction. */
                 (void)pep669_backend_frame_prepare_throw(ts, frame, 1);
@@ -322,7 +124,7 @@ frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
          pep669_trace_frames_clean(ts))) {
         if (PEP669_LIKELY(ts->c_profilefunc == NULL && legacy == 0)) {
             /* (no record until one is needed: pep669_frames_push_bare; no
-             * legacy 'call' to drop, whose drop frame_end re-arms) */
+             * legacy 'call' to drop, whose drop pep669_frame_end re-arms) */
             pep669_frames_push_bare(rec, frame, co, cd, events, 0);
             return rec;
         }
@@ -338,9 +140,18 @@ frames_fire(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     return rec;
 }
 
+static PEP669_NOINLINE Pep669Record *
+frames_fire_out(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
+                Pep669CodeData *cd, uint32_t events, uint32_t code_events,
+                uint64_t version, int event, int offset, int fresh)
+{
+    return frames_fire(ts, frame, co, cd, events, code_events, version,
+                       event, offset, fresh);
+}
+
 /* Everything before the evaluator runs the frame: FRAME_PASS (run it
  * as it is), NULL with an exception set, or the record of this run with
- * the hook's own fields set.  Out of line, as frame_end: the C frame that
+ * the hook's own fields set.  Out of line, as pep669_frame_end: the C frame that
  * stays under every frame the hook runs is pep669_frame_eval's, which
  * then keeps three registers and no locals (32 bytes on x86-64). */
 static PEP669_NOINLINE Pep669Record *
@@ -400,12 +211,12 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
             /* Full speed: nothing wanted here, nothing to switch off. */
             return FRAME_PASS(0);
         }
-        event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+        event = pep669_frame_entry(ts, frame, 0, &offset, &fresh);
         if (event < 0) {
             return FRAME_PASS(0);
         }
-        return frames_fire(ts, frame, co, cd, events, code_events, version,
-                           event, offset, fresh);
+        return frames_fire_out(ts, frame, co, cd, events, code_events,
+                               version, event, offset, fresh);
     }
     if (!(events & (PEP669_FRAME_EVENTS | PEP669_TRACED_EVENTS)) &&
         !pep669_backend_trace_active(ts) &&
@@ -439,7 +250,7 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
         rec->hook_quiet = quiet;
         return rec;
     }
-    event = pep669_backend_frame_entry(ts, frame, throwflag, &offset, &fresh);
+    event = pep669_frame_entry(ts, frame, throwflag, &offset, &fresh);
     if (event < 0 ||
         (event == PEP669_EV_PY_THROW && fresh &&
          PyErr_ExceptionMatches(PyExc_GeneratorExit)) ||
@@ -477,6 +288,41 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     rec->delegate_line = delegate_line;
     entry_dropped(ts, frame, rec, legacy);
     return rec;
+}
+
+/* pep669_frame_end's last steps, its exit events fired: the block popped or
+ * the record. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline PyObject *
+frame_end_leave(PyThreadState *ts, Pep669Record *rec, PyObject *result)
+{
+    if (rec->hook_quiet == 4) {
+        /* (the frames path's bare run, still without a record: its exit
+         * events were fired with the block as its record) */
+        if (PEP669_LIKELY(result != NULL &&
+                          rec->quiet_entry == pep669_registry.version &&
+                          ts->c_tracefunc == NULL)) {
+            bare_pop(rec);
+            return result;
+        }
+        (void)pep669_trace_frames_record(rec);
+    }
+    if (rec->hook_quiet == 2 && result != NULL &&
+        pep669_trace_leave_frames(ts, rec)) {
+        /* (the frames path: nothing to follow after the run either) */
+        PEP669_ASSERT(record_released(rec));
+        pep669_record_put(rec);
+        return result;
+    }
+    if (rec->cd != NULL && rec->code != NULL) {
+        pep669_code_untraced(rec->code, rec->cd);
+    }
+    pep669_trace_leave(ts, rec);
+    PEP669_ASSERT(record_released(rec));
+    pep669_record_put(rec);
+    return result;
 }
 
 /* Everything after the evaluator ran the frame (`result`): its exit
@@ -544,75 +390,89 @@ pep669_frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         result = pep669_backend_eval_prev(ts, frame, 1);
         pep669_trace_ran(ts, rec);
     }
-    if (rec->hook_quiet == 4) {
-        /* (the frames path's bare run, still without a record: its exit
-         * events were fired with the block as its record) */
-        if (PEP669_LIKELY(result != NULL &&
-                          rec->quiet_entry == pep669_registry.version &&
-                          ts->c_tracefunc == NULL)) {
-            bare_pop(rec);
-            return result;
-        }
-        (void)pep669_trace_frames_record(rec);
-    }
-    if (rec->hook_quiet == 2 && result != NULL &&
-        pep669_trace_leave_frames(ts, rec)) {
-        /* (the frames path: nothing to follow after the run either) */
-        PEP669_ASSERT(record_released(rec));
-        pep669_record_put(rec);
-        return result;
-    }
-    if (rec->cd != NULL && rec->code != NULL) {
-        pep669_code_untraced(rec->code, rec->cd);
-    }
-    pep669_trace_leave(ts, rec);
-    PEP669_ASSERT(record_released(rec));
-    pep669_record_put(rec);
-    return result;
+    return frame_end_leave(ts, rec, result);
 }
 
 /* The end of a run the frames path started with no record (hook_quiet 4,
- * pep669_frames_push_bare): nothing to do where the registry's version is
- * the one at the start, no trace function came, and the run wants no exit
- * event of the frame (a generator that yielded, with PY_YIELD not
- * wanted, nor RAISE or STOP_ITERATION anywhere, which watch the `for`
- * loops that drive generators: pep669_generator_yielded; a function
- * whose code wants no exit event); then the block is popped.  Else
- * frame_end.  (Out of line, as frame_end; also the end of the hook's
- * quiet resumptions that did not just yield: backend/hook.c.h.) */
+ * pep669_frames_push_bare), the frames path's one end function: where
+ * the registry's version is the one at the start and no trace function
+ * came, a function that returned fires its PY_RETURN here (pep669_frame_end's
+ * steps for it: frame_exit's, frame_return's), and the block is popped
+ * if the callbacks changed neither; a generator that yielded with no
+ * PY_YIELD, RAISE or STOP_ITERATION wanted (which watch the `for` loops
+ * that drive generators: pep669_generator_yielded), or a function whose
+ * code wants no exit event, pops it.  Else pep669_frame_end.  (Out of line, as
+ * pep669_frame_end; also the end of the hook's quiet resumptions that did not
+ * just yield: backend/hook.c.h.) */
 PyObject *
 pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
                   PyObject *result)
 {
     if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
                       rec->quiet_entry == pep669_registry.version &&
-                      ts->c_tracefunc == NULL)) {
+                      ts->c_tracefunc == NULL && rec->hook_quiet == 4)) {
         /* (the events cached at the start hold: same version, and frame
          * events are no line-level events, which DISABLEs could mask) */
         uint32_t events = rec->events_cached;
-        int offset, quiet;
-        if (rec->code->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                                   CO_ITERABLE_COROUTINE)) {
-            quiet = !(events & PEP669_BIT(PY_YIELD)) &&
-                    !(pep669_registry.active_union &
-                      (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
-                    pep669_backend_frame_exit(ts, frame, result,
-                                              &offset) ==
-                        PEP669_EV_PY_YIELD;
+        PyCodeObject *co = rec->code;
+        int offset;
+        /* (a block: no clone, entry, window or legacy drop to undo,
+         * pep669_trace_ran and pep669_frame_end's first steps) */
+        PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
+                      !rec->swapped && rec->hook_drop == NULL);
+        if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                            CO_ITERABLE_COROUTINE)) {
+            if (!(events & PEP669_BIT(PY_YIELD)) &&
+                !(pep669_registry.active_union &
+                  (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
+                pep669_frame_exit(ts, frame, result, &offset) ==
+                    PEP669_EV_PY_YIELD) {
+                /* (the block is the innermost bare run: runs pair) */
+                bare_pop(rec);
+                return result;
+            }
+            return pep669_frame_end(ts, frame, rec, result);
         }
-        else {
-            quiet = !(events & PEP669_EXIT_EVENTS);
-        }
-        if (quiet && rec->hook_quiet == 4) {
-            /* (the block is the innermost bare run: runs pair) */
+        if (!(events & PEP669_EXIT_EVENTS)) {
             bare_pop(rec);
             return result;
+        }
+        if (events & PEP669_BIT(PY_RETURN)) {
+            int rethrow = 0;
+            int event = pep669_frame_exit(ts, frame, result,
+                                                  &offset);
+            if (event != PEP669_EV_PY_RETURN) {
+                /* (an async generator's yield) */
+                return pep669_frame_end(ts, frame, rec, result);
+            }
+            /* (code without data at the start may have some now: a
+             * DISABLE in the run, as frame_exit looks) */
+            Pep669CodeData *cd = rec->cd;
+            if (cd == NULL) {
+                cd = pep669_code_data(co);
+            }
+            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_RETURN,
+                                              offset);
+            if (tools) {
+                /* (fire_linked's steps, the event known here) */
+                Pep669Link link;
+                pep669_frame_link(ts, frame, &link);
+                int err = call_frame_tools(ts, tools, PEP669_EV_PY_RETURN,
+                                           co, offset, result);
+                pep669_frame_unlink(ts, frame, &link);
+                if (err < 0) {
+                    Py_DECREF(result);
+                    result = exit_raised(ts, frame, co, &rethrow,
+                                         PEP669_EV_PY_RETURN, offset);
+                }
+            }
+            return frame_end_leave(ts, rec, result);
         }
     }
     return pep669_frame_end(ts, frame, rec, result);
 }
 
-/* The hook's body but for bare runs: frame_begin, the run, frame_end
+/* The hook's body but for bare runs: frame_begin, the run, pep669_frame_end
  * (inline in pep669_frame_eval, whose C frame is the one under the
  * frame's run). */
 #if defined(__GNUC__)
@@ -637,8 +497,8 @@ frame_eval_run(PyThreadState *ts, Pep669Frame *frame, int throwflag,
     return pep669_frame_end(ts, frame, rec, result);
 }
 
-/* The end of a bare run: frame_end's first steps for the common end (the
- * stub ran, no record was made), else frame_end.  (Out of line: the C
+/* The end of a bare run: pep669_frame_end's first steps for the common end (the
+ * stub ran, no record was made), else pep669_frame_end.  (Out of line: the C
  * frame under the run keeps the least.) */
 static PEP669_NOINLINE PyObject *
 frame_end_bare(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
@@ -721,7 +581,10 @@ static PEP669_NOINLINE Pep669Record *
 frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
              Pep669CodeData *cd)
 {
-    pep669_backend_trace_check(ts);
+    if (PEP669_UNLIKELY(pep669_thread.trampoline.light_mode)) {
+        /* (a LIGHT trampoline PyEval_SetTrace may have replaced) */
+        pep669_backend_trace_check(ts);
+    }
     if (PEP669_UNLIKELY(!pep669_trace_frames_clean(ts))) {
         return frame_begin(ts, frame, 0, co, cd);
     }
@@ -743,7 +606,7 @@ frames_start(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
     }
     PEP669_ASSERT(!(events & PEP669_TRACED_EVENTS));
     int offset, fresh;
-    int event = pep669_backend_frame_entry(ts, frame, 0, &offset, &fresh);
+    int event = pep669_frame_entry(ts, frame, 0, &offset, &fresh);
     if (event < 0) {
         return FRAME_PASS(0);
     }
@@ -794,7 +657,7 @@ pep669_frame_eval_frames(PyThreadState *ts, Pep669Frame *frame,
  * it), else the general way.  A run that returned with nothing changed
  * (the block still bare: no record made; the same version, the clone
  * not retired, no trace function come) pops the block; any other end is
- * frame_end's, with the record made first. */
+ * pep669_frame_end's, with the record made first. */
 PyObject *
 pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                         PyCodeObject *co, Pep669CodeData *cd)
@@ -835,7 +698,7 @@ pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
     if (PEP669_LIKELY(result != NULL && pep669_registry_tstate == ts &&
                       rec->hook_quiet == 1 && rec->hook_drop == NULL &&
                       !rec->window)) {
-        /* frame_end's steps for a quiet run that returned, its record
+        /* pep669_frame_end's steps for a quiet run that returned, its record
          * made during the run (no entry stub or window on 3.11's call
          * clones) */
         PEP669_ASSERT(!rec->entry);

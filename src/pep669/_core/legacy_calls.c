@@ -143,7 +143,7 @@ start_call(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                 /* An enclosing frame's 'call' drop still waiting (3.11:
                  * this frame is a signal handler's run at its RESUME) is
                  * armed again at the end of this run, as an entry's
-                 * drop is (frame_end); the unhooked slot has no end. */
+                 * drop is (pep669_frame_end); the unhooked slot has no end. */
                 void *waiting = pep669_backend_legacy_drop(
                     ts, frame, PyTrace_C_CALL);
                 if (waiting != NULL && rec->hook_drop == NULL &&

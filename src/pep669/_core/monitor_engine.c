@@ -2,6 +2,7 @@
 #include "monitor.h"
 #include "registry.h"
 #include "backend.h"
+#include "frame_access.h"
 #include "monitor_engine.h"
 #include "check.h"
 
@@ -85,7 +86,7 @@ void
 pep669_monitor_enter_callback(PyThreadState *ts)
 {
     PEP669_ASSERT(ts != NULL && ts == PyThreadState_GET());
-    pep669_backend_enter_callback(ts);
+    pep669_enter_callback(ts);
     PEP669_ASSERT(pep669_backend_suppressed(ts));
     PEP669_DEBUG_ONLY(brackets_open++;)
 }
@@ -97,7 +98,7 @@ pep669_monitor_leave_callback(PyThreadState *ts)
     PEP669_ASSERT(brackets_open > 0);
     PEP669_ASSERT(pep669_backend_suppressed(ts));
     PEP669_DEBUG_ONLY(brackets_open--;)
-    pep669_backend_leave_callback(ts);
+    pep669_leave_callback(ts);
 }
 
 /* What the event sources do around a loop of callbacks (module init

@@ -365,13 +365,13 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
 {
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
+    /* (call events are no branch edges: pep669_restart_before reads
+     * nothing) */
+    PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
     /* (one tool's callback inline, the hooks' bodies too: trampoline.h) */
-    int err = (tools & (tools - 1)) == 0
-        ? pep669_call_one(ts, pep669_only_tool(tools), event, co, loc,
-                          callable, arg0, 1,
-                          pep669_trace_callbacks_begin_inline,
-                          pep669_trace_callbacks_end_inline)
-        : pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
+    int err = pep669_call_some(ts, tools, event, co, loc, callable, arg0,
+                               1, pep669_trace_callbacks_begin_inline,
+                               pep669_trace_callbacks_end_inline);
     locals_sync(frame, &mark);
     return err;
 }
@@ -466,7 +466,7 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
                 Pep669Clone *cl, Pep669Site *site, PyObject **top)
 {
     Pep669Record *rec = pep669_thread.record_top;
-    Pep669Record *b = pep669_thread.bare_top;
+    Pep669Record *b = NULL;
     uint64_t version = pep669_registry.version;
     Pep669CodeData *cd = NULL;
     int covered = 0;
@@ -475,7 +475,8 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
         cd = rec->cd;
         pep669_trace_unswap(rec);
     }
-    else if (b != NULL && b->frame == frame && b->below == rec &&
+    else if ((b = pep669_thread.bare_top) != NULL && b->frame == frame &&
+             b->below == rec &&
              b->clone == cl && b->hook_quiet == 5) {
         /* (a call run's block: its probes cover the calls) */
         rec = NULL;

@@ -7,6 +7,7 @@
 
 #include "engine_entry.h"
 #include "probe.h"
+#include "frame_access.h"
 
 /* ---- bare runs ---- */
 
@@ -24,7 +25,7 @@
  * is not quiet, a refresh, the trampoline's walks) it is made then, as
  * pep669_trace_enter_quiet would have made it at the start
  * (pep669_trace_bare_record, through pep669_hooked_record); the run's end
- * with nothing changed pops the block (frames.c, frame_end). */
+ * with nothing changed pops the block (frames.c, pep669_frame_end). */
 static inline void
 pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
                        PyCodeObject *co, Pep669CodeData *cd,
@@ -64,7 +65,7 @@ pep669_trace_push_bare(Pep669Record *rec, Pep669Frame *frame,
  * frames path's (pep669_frames_push_bare), and the record is made on
  * demand (pep669_trace_bare_record, through pep669_hooked_record) as
  * pep669_trace_enter_quiet would have made it at the start.  The run's
- * end with nothing changed pops the block (frames.c, frame_end). */
+ * end with nothing changed pops the block (frames.c, pep669_frame_end). */
 static inline void
 pep669_trace_push_exc_bare(Pep669Record *rec, Pep669Frame *frame,
                            PyCodeObject *co, Pep669CodeData *cd,
@@ -357,7 +358,7 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
                    ? 0
                    : pep669_trace_show(ts);
 #if PY_VERSION_HEX < 0x030A0000
-    pep669_backend_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+    pep669_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
 #endif
 }
 

@@ -35,6 +35,7 @@
 #include <opcode.h>
 
 #include "events.h"
+#include "frame_access.h"
 
 #define FRAME(frame) ((PyFrameObject *)(frame))
 
@@ -66,19 +67,10 @@ pep669_backend_frame_code(Pep669Frame *frame)
 }
 
 int
-pep669_backend_frame_entry(PyThreadState *Py_UNUSED(ts), Pep669Frame *frame,
+pep669_backend_frame_entry(PyThreadState *ts, Pep669Frame *frame,
                            int throwflag, int *offset, int *fresh)
 {
-    int lasti = PEP669_LASTI(FRAME(frame));
-    *fresh = lasti < 0;
-    /* A suspended frame continues after its last instruction: the
-     * YIELD_VALUE, or, for `yield from`/`await`, the instruction before
-     * the YIELD_FROM that runs again. */
-    *offset = lasti < 0 ? 0 : lasti + (int)sizeof(_Py_CODEUNIT);
-    if (throwflag) {
-        return PEP669_EV_PY_THROW;
-    }
-    return lasti < 0 ? PEP669_EV_PY_START : PEP669_EV_PY_RESUME;
+    return pep669_frame_entry(ts, frame, throwflag, offset, fresh);
 }
 
 int
@@ -116,20 +108,12 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
 {
     PyFrameObject *f = FRAME(frame);
     PyObject *gen = f->f_gen;
-    /* f_back is already right: set when the frame was created, and for
-     * generators by gen_send_ex before every run. */
-    link->current = ts->frame;
-    link->instr = NULL;
+    /* (linked in, executing, as while the evaluator runs it: the
+     * generator's own running flag is set already, gen_send_ex sets it
+     * around the whole run, 3.8/3.9; 3.10 has only the frame's state) */
+    pep669_frame_link_plain(ts, f, link);
     link->gen = gen;
-    link->delegate = NULL;
-    ts->frame = f;
-    /* Executing, as while the evaluator runs it.  (The generator's own
-     * running flag is set already: gen_send_ex sets it around the whole
-     * run, 3.8/3.9; 3.10 has only the frame's state.) */
 #if PY_VERSION_HEX < 0x030A0000
-    link->state = f->f_executing;
-    link->stack = f->f_stacktop;
-    f->f_executing = 1;
     if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
         /* aclose()/athrow() check the stack before the running flag:
          * a finished frame's must not say "finished" yet. */
@@ -150,9 +134,6 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         f->f_stacktop = NULL;
     }
 #else
-    link->state = f->f_state;
-    f->f_state = FRAME_EXECUTING;
-    link->stack = NULL;
     if (gen != NULL && f->f_stackdepth > 0 && in_yield_from(f->f_code,
                                                             PEP669_LASTI(f))) {
         /* close() and throw() take the top of a frame suspended in a
@@ -165,17 +146,9 @@ pep669_backend_frame_link(PyThreadState *ts, Pep669Frame *frame,
         *top = Py_NewRef(Py_None);
     }
 #endif
-    link->agen = -1;
     if (gen != NULL && PyAsyncGen_CheckExact(gen)) {
         link->agen = ((PyAsyncGenObject *)gen)->ag_running_async;
         ((PyAsyncGenObject *)gen)->ag_running_async = 1;
-    }
-    link->locals = NULL;
-    link->locals_tag = 0;
-    if ((f->f_code->co_flags & CO_OPTIMIZED) && f->f_locals != NULL &&
-        PyDict_CheckExact(f->f_locals)) {
-        link->locals = f->f_locals;
-        link->locals_tag = ((PyDictObject *)f->f_locals)->ma_version_tag;
     }
 }
 
@@ -185,28 +158,12 @@ pep669_backend_frame_object_generator(PyObject *frame)
     return ((PyFrameObject *)frame)->f_gen;
 }
 
-/* The callbacks changed the frame's f_locals dict (made it, or wrote to
- * it: a read refreshes it, which changes it only where the frame's
- * variables differ from it, and then writing it back changes nothing). */
-static void
-locals_sync(PyFrameObject *f, Pep669Link *link)
-{
-    PyObject *locals = f->f_locals;
-    if ((f->f_code->co_flags & CO_OPTIMIZED) && locals != NULL &&
-        PyDict_CheckExact(locals) &&
-        ((void *)locals != link->locals ||
-         ((PyDictObject *)locals)->ma_version_tag != link->locals_tag)) {
-        /* (it saves and restores the exception being raised) */
-        PyFrame_LocalsToFast(f, 0);
-    }
-}
-
 void
 pep669_backend_frame_unlink(PyThreadState *ts, Pep669Frame *frame,
                             Pep669Link *link)
 {
     PyFrameObject *f = FRAME(frame);
-    locals_sync(f, link);
+    pep669_frame_locals_sync(f, link);
 #if PY_VERSION_HEX < 0x030A0000
     f->f_executing = (char)link->state;
     f->f_stacktop = (PyObject **)link->stack;
@@ -252,16 +209,13 @@ pep669_backend_suppressed(PyThreadState *ts)
 void
 pep669_backend_enter_callback(PyThreadState *ts)
 {
-    ts->tracing++;
-    PEP669_USE_TRACING(ts) = 0;
+    pep669_enter_callback(ts);
 }
 
 void
 pep669_backend_leave_callback(PyThreadState *ts)
 {
-    ts->tracing--;
-    PEP669_USE_TRACING(ts) =
-        (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL);
+    pep669_leave_callback(ts);
 }
 
 Pep669Frame *
@@ -524,17 +478,7 @@ pep669_backend_frame_delegating(Pep669Frame *frame, int *offset)
 void
 pep669_backend_sync_lineno(PyThreadState *ts)
 {
-#if !PEP669_FORWARD_JUMP_LINES
-    /* With f_trace set, f_lineno reads the field, which only line tracing
-     * keeps: the frame of a callback may have run untraced. */
-    PyFrameObject *f = ts->frame;
-    if (f != NULL && f->f_trace != NULL) {
-        f->f_lineno = f->f_lasti < 0 ? f->f_code->co_firstlineno
-                                     : PyCode_Addr2Line(f->f_code, f->f_lasti);
-    }
-#else
-    (void)ts;
-#endif
+    pep669_sync_lineno(ts);
 }
 
 #endif
