@@ -584,6 +584,16 @@ typedef struct {
      * depth at the branch); its probe makes the branch's test and that
      * instruction (pep669_backend_branch_site_test). */
     int after;
+    /* (line clones) A branch's fall-through edge at its destination (a
+     * site at loc, src -1, bsrc the branch) that one jump enters too:
+     * 0, or 1 + that jump's first byte, whose own site (vmark) marks the
+     * frame's record as it passes, so that this site's probe fires the
+     * edge only for an arrival unmarked (instead of a guard). */
+    int via;
+    /* (sites on a jump) 0, or 1 + the branch whose fall-through a `via`
+     * site at loc watches: the probe marks the record (via_mark), and the
+     * site stays patched while that edge is wanted. */
+    int vmark;
 } Pep669Site;
 
 /* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes
