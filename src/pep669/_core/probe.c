@@ -483,10 +483,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                     (!wanted[next >> 1] ||
                      (via = fall_via(co, cd, b, next, stubs_end)) < 0 ||
                      find_site(cl->sites, k, via, -1) != NULL)) {
-                    /* (no jump whose site can mark the other way in, or
-                     * the destination's LINE done: a frame came there
-                     * already, and the jump's way may come first again,
-                     * which retires the clone, pep669_site_guards) */
+                    /* (no jump whose site can mark the other way in; or
+                     * the destination's LINE done: frames came there, by
+                     * the jump's way too, maybe, which would come first
+                     * again and retire the clone, fire_line_probe) */
                     guard = 1;
                     via = -1;
                 }
