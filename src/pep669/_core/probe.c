@@ -293,13 +293,27 @@ find_site(Pep669Site *sites, int n, int loc, int src)
     return NULL;
 }
 
+/* How many sites on jumps come before that on the jump at `src` in
+ * `sites[0 .. n-1]` (all of them if none is): their stubs come first,
+ * in this order (sites_order). */
+static int
+site_index(Pep669Site *sites, int n, int src)
+{
+    int before = 0;
+    for (int i = 0; i < n && sites[i].src != src; i++) {
+        before += sites[i].src >= 0;
+    }
+    return before;
+}
+
 /* Make a clone of `co` with probes for the LINE locations some of `tools`
  * still want, and for the branch edges some tool with a branch event
  * still wants (branch probes: both edges of every branch of the frame's
  * flow); NULL when one of them cannot have probes, or without memory (no
- * exception either way). */
+ * exception either way).  `*vias`: 0, guards only; 1, via sites too (then
+ * 2 if some were made). */
 static Pep669Clone *
-make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
+make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
 {
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
@@ -481,8 +495,14 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 }
                 if (!only_through(co, cd, b, next, seen, work, &budget) &&
                     (!wanted[next >> 1] ||
-                     (via = fall_via(co, cd, b, next, stubs_end)) < 0 ||
-                     find_site(cl->sites, k, via, -1) != NULL)) {
+                     !*vias || (via = fall_via(co, cd, b, next)) < 0 ||
+                     find_site(cl->sites, k, via, -1) != NULL ||
+                     /* (its stub as far as the sites before its own: a
+                      * clone that cannot lay it out is made again with
+                      * the guard) */
+                     pep669_backend_jump_reach(co, via) <
+                         (int)cd->nunits * 2 +
+                             10 * (site_index(cl->sites, k, via) + 2))) {
                     /* (no jump whose site can mark the other way in; or
                      * the destination's LINE done: frames came there, by
                      * the jump's way too, maybe, which would come first
@@ -563,6 +583,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                     site->bsrc = -1;
                 }
                 site->vmark = b + 1;
+                *vias = 2;
             }
         }
     }
@@ -761,7 +782,13 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     /* (a throw() into the frame is under way: its exception is set) */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    cl = calls ? make_call_clone(co, cd, tools) : make_clone(co, cd, tools);
+    int vias = 1;
+    cl = calls ? make_call_clone(co, cd, tools)
+               : make_clone(co, cd, tools, &vias);
+    if (cl == NULL && vias == 2) {
+        vias = 0;
+        cl = make_clone(co, cd, tools, &vias);
+    }
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
         pep669_call_refusals += calls;

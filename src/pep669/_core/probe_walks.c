@@ -71,8 +71,7 @@ only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
 }
 
 PEP669_INTERNAL int
-fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
-         int stubs_end)
+fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
 {
     int via = -1, handlers[64], off, next, target;
     int nh = pep669_backend_handlers(co, handlers, 64);
@@ -105,8 +104,7 @@ fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
     int kind = pep669_backend_jump_kind(co, &off, &next, &target);
     if ((kind != PEP669_EV_BRANCH && kind != PEP669_EV_JUMP) ||
         target != dest || next == dest ||
-        !(pep669_unit_flow(cd->unit_flow, off >> 1) & PEP669_FLOW_REACHED) ||
-        pep669_backend_jump_reach(co, via) < stubs_end) {
+        !(pep669_unit_flow(cd->unit_flow, off >> 1) & PEP669_FLOW_REACHED)) {
         return -1;
     }
     return via;
