@@ -589,8 +589,8 @@ typedef struct {
      * 0, or 1 + that jump's first byte, whose own site (vmark) marks the
      * frame's record as it passes, so that this site's probe fires the
      * edge only for an arrival unmarked (instead of a guard). */
-    int via;
-    /* (sites on a jump) 0, or 1 + the branch whose fall-through a `via`
+    int fvia;
+    /* (sites on a jump) 0, or 1 + the branch whose fall-through an `fvia`
      * site at loc watches: the probe marks the record (via_mark), and the
      * site stays patched while that edge is wanted. */
     int vmark;

@@ -574,7 +574,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
             if (e == 0 && via >= 0) {
                 /* The jump's site marks its way in: here, its own edges
                  * with it if it is a branch (found again below). */
-                site->via = via + 1;
+                site->fvia = via + 1;
                 site = find_site(cl->sites, k, dests[e], via);
                 if (site == NULL) {
                     site = &cl->sites[k++];
@@ -633,9 +633,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
     for (int i = 0; i < n; i++) {
         /* (a via site's jump is a site still: a guard may have taken
          * its bytes for a location site) */
-        Pep669Site *mark = cl->sites[i].via
-            ? find_site(cl->sites, n, -1, cl->sites[i].via - 1) : NULL;
-        if (cl->sites[i].via && (mark == NULL || !mark->vmark)) {
+        Pep669Site *mark = cl->sites[i].fvia
+            ? find_site(cl->sites, n, -1, cl->sites[i].fvia - 1) : NULL;
+        if (cl->sites[i].fvia && (mark == NULL || !mark->vmark)) {
             goto fail;
         }
     }

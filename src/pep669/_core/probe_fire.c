@@ -282,8 +282,8 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     if (site->vmark) {
         rec->via_mark = site->src + 1;
     }
-    else if (site->via) {
-        via = rec->via_mark == site->via;
+    else if (site->fvia) {
+        via = rec->via_mark == site->fvia;
         rec->via_mark = 0;
     }
     if (!pep669_site_wanted(co, cd, site)) {
