@@ -98,6 +98,7 @@ def extensions(version_info=sys.version_info):
               "legacy_exceptions.c",
               "probe_fire.c", "lineno.c",
               "thread_state.c", "probe.c", "probe_walks.c",
+              "probe_state.c",
               "probe_handlers.c", "stack.c",
               "suspended.c", "callbacks.c",
               "capi.c", "monitor_engine.c", backend)])]

@@ -191,6 +191,22 @@ def while_state(x, n, ts):
     while x > n:
         x -= 1
     return x, ts[1].from_address(ts[0]())[ts[2]]
+
+
+def while_loop(x, n):
+    while x > n:
+        x -= 1
+    return x
+
+
+def while_rows(rows):
+    total = 0
+    for r in rows:
+        i = 0
+        while i < r:
+            i += 1
+        total += i
+    return total
 '''
 
 
@@ -340,6 +356,28 @@ class BranchProbeTestCase(MonitoringTestCase):
 
 
 class StreamTest(BranchProbeTestCase):
+
+    def test_streams_whichever_way_comes_first(self):
+        # A while loop's exit is reached by the bottom test's fall-through
+        # and by the top test's jump (3.10/3.11).  Since session 16 the
+        # fall-through's edge is probed there, the jump's site marking its
+        # own way in; if that way comes first while the edge is wanted,
+        # the clone is retired there (the next one has a guard).
+        for runs in ([(4, 2), (1, 5), (3, 2), (1, 5)],
+                     [(1, 5), (4, 2), (1, 5), (3, 2)],
+                     [(2, 2), (3, 2), (3, 2)]):
+            self.check(["while_loop"],
+                       [("while_loop", args) for args in runs])
+            self._release_tool(0)
+            self._release_tool(3)
+        # (both ways in one run, in either order)
+        for runs in ([([2, 0, 1],), ([0],), ([3, 0],)],
+                     [([0, 2],), ([1, 0],), ([2],)],
+                     [([0, 0],), ([1, 1],)]):
+            self.check(["while_rows"],
+                       [("while_rows", args) for args in runs])
+            self._release_tool(0)
+            self._release_tool(3)
 
     def test_if_for_and_while(self):
         ns, got = self.check(
@@ -584,6 +622,25 @@ class WhileStateTest(BranchProbeTestCase):
         self.assertEqual(entered[0], 2)
         # and the next runs are untraced again (every edge has run)
         self.assertEqual([r[1] for r in after], [None] * 3)
+
+    def test_first_run_through_the_loop(self):
+        # The first run enters the loop and leaves it by the bottom test
+        # (3.10/3.11), whose fall-through arrives where the top test's
+        # jump goes too: probed there, the jump's site marking its own
+        # way in (session 16; a guard before, which retired the clone at
+        # the bottom test: the rest of the run traced).
+        ns = load()
+        func = ns["while_state"]
+        rec = self.covering([func.__code__])
+        ts = TRACE_SLOT
+        first = func(4, 2, ts)
+        state = probe_state(func)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(first, (2, None))
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+        self.assertEqual(state["guards"], 0)
 
 
 class ToolsTest(BranchProbeTestCase):

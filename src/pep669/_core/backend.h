@@ -608,6 +608,16 @@ typedef struct {
      * onto the jump back to the outer loop's head): that jump is patched
      * to go to the stub instead (src is not run while it is). */
     int via;
+    /* (line clones) A branch's fall-through edge at its destination (a
+     * site at loc, src -1, bsrc the branch) that one jump enters too:
+     * 0, or 1 + that jump's first byte, whose own site (vmark) marks the
+     * frame's record as it passes, so that this site's probe fires the
+     * edge only for an arrival unmarked (instead of a guard). */
+    int fvia;
+    /* (sites on a jump) 0, or 1 + the branch whose fall-through an `fvia`
+     * site at loc watches: the probe marks the record (via_mark), and the
+     * site stays patched while that edge is wanted. */
+    int vmark;
 } Pep669Site;
 
 /* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes

@@ -125,6 +125,7 @@ pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
            (site->obranch &&
             edge_tools(co, cd, site->obranch - 1, site->src)) ||
            (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) ||
+           (site->vmark && edge_tools(co, cd, site->vmark - 1, site->loc)) ||
            pep669_site_guards(co, cd, site) ||
            (site->jump && jump_tools(co, cd, site->src));
 }
@@ -278,15 +279,6 @@ build_clone(Pep669Clone *cl, PyCodeObject *co, Pep669CodeData *cd, int n,
     return 0;
 }
 
-/* Whether the LINE location at `loc` is one some of `tools` still want. */
-static inline int
-still_wanted(const Pep669CodeData *cd, const uint8_t *map, uint8_t tools,
-             int loc)
-{
-    return map == NULL || (pep669_map_tools(cd, map, loc >> 1) & tools) !=
-                              tools;
-}
-
 /* The site of `sites[0 .. n-1]` at the location `loc` (src -1) or on the
  * jump whose first byte is `src`, or NULL. */
 static Pep669Site *
@@ -301,13 +293,27 @@ find_site(Pep669Site *sites, int n, int loc, int src)
     return NULL;
 }
 
+/* How many sites on jumps come before that on the jump at `src` in
+ * `sites[0 .. n-1]` (all of them if none is): their stubs come first,
+ * in this order (sites_order). */
+static int
+site_index(Pep669Site *sites, int n, int src)
+{
+    int before = 0;
+    for (int i = 0; i < n && sites[i].src != src; i++) {
+        before += sites[i].src >= 0;
+    }
+    return before;
+}
+
 /* Make a clone of `co` with probes for the LINE locations some of `tools`
  * still want, and for the branch edges some tool with a branch event
  * still wants (branch probes: both edges of every branch of the frame's
  * flow); NULL when one of them cannot have probes, or without memory (no
- * exception either way). */
+ * exception either way).  `*vias`: 0, guards only; 1, via sites too (then
+ * 2 if some were made). */
 static Pep669Clone *
-make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
+make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
 {
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
@@ -348,7 +354,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     }
     for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
-        if (!still_wanted(cd, map, tools, loc)) {
+        if (!pep669_still_wanted(cd, map, tools, loc)) {
             continue;
         }
         if (!(pep669_unit_flow(kind, loc >> 1) &
@@ -465,7 +471,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             goto fail;
         }
         int dests[2] = {next, target}, srcs[2] = {-1, first}, want[2];
-        int guard = 0;
+        int guard = 0, via = -1;
         for (int e = 0; e < 2; e++) {
             want[e] = dests[e] >= 0 && !(e == 1 && target == next) &&
                       edge_tools(co, cd, b, dests[e]) != 0;
@@ -487,8 +493,22 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                         goto fail;
                     }
                 }
-                if (!only_through(co, cd, b, next, seen, work, &budget)) {
+                if (!only_through(co, cd, b, next, seen, work, &budget) &&
+                    (!wanted[next >> 1] ||
+                     !*vias || (via = fall_via(co, cd, b, next)) < 0 ||
+                     find_site(cl->sites, k, via, -1) != NULL ||
+                     /* (its stub as far as the sites before its own: a
+                      * clone that cannot lay it out is made again with
+                      * the guard) */
+                     pep669_backend_jump_reach(co, via) <
+                         (int)cd->nunits * 2 +
+                             10 * (site_index(cl->sites, k, via) + 2))) {
+                    /* (no jump whose site can mark the other way in; or
+                     * the destination's LINE done: frames came there, by
+                     * the jump's way too, maybe, which would come first
+                     * again and retire the clone, fire_line_probe) */
                     guard = 1;
+                    via = -1;
                 }
             }
         }
@@ -530,7 +550,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 continue;
             }
             Pep669Site *site = find_site(cl->sites, k, dests[e], srcs[e]);
-            if (site == NULL && srcs[e] < 0) {
+            if (site == NULL && srcs[e] < 0 && !(e == 0 && via >= 0)) {
                 /* (the destination a jump with a site: site->obranch) */
                 Pep669Site *own = find_site(cl->sites, k, -1, dests[e]);
                 if (own != NULL && site_takes_arrival(co, own)) {
@@ -551,6 +571,20 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
                 site->line = 0;
             }
             site->bsrc = b;
+            if (e == 0 && via >= 0) {
+                /* The jump's site marks its way in: here, its own edges
+                 * with it if it is a branch (found again below). */
+                site->fvia = via + 1;
+                site = find_site(cl->sites, k, dests[e], via);
+                if (site == NULL) {
+                    site = &cl->sites[k++];
+                    site->loc = dests[e];
+                    site->src = via;
+                    site->bsrc = -1;
+                }
+                site->vmark = b + 1;
+                *vias = 2;
+            }
         }
     }
     /* JUMP probes: each jump still wanted made to go to its stub (with
@@ -597,6 +631,15 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
         site->jump = 1;
     }
     n = sites_merge_next(co, cl->sites, k, cd->nunits);
+    for (int i = 0; i < n; i++) {
+        /* (a via site's jump is a site still: a guard may have taken
+         * its bytes for a location site) */
+        Pep669Site *mark = cl->sites[i].fvia
+            ? find_site(cl->sites, n, -1, cl->sites[i].fvia - 1) : NULL;
+        if (cl->sites[i].fvia && (mark == NULL || !mark->vmark)) {
+            goto fail;
+        }
+    }
     if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
         goto fail;
     }
@@ -613,20 +656,17 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->patched[cl->sites[i].loc >> 1] = 1;
         }
     }
+    goto done;
+fail:
+    free_unbuilt(cl);
+    cl = NULL;
+done:
     PyMem_RawFree(wanted);
     PyMem_RawFree(preds);
     PyMem_RawFree(seen);
     PyMem_RawFree(work);
     PyMem_RawFree(runs);
     return cl;
-fail:
-    free_unbuilt(cl);
-    PyMem_RawFree(wanted);
-    PyMem_RawFree(preds);
-    PyMem_RawFree(seen);
-    PyMem_RawFree(work);
-    PyMem_RawFree(runs);
-    return NULL;
 }
 
 /* Make a call clone of `co`: a site at every call instruction (NULL, no
@@ -707,7 +747,7 @@ fail:
 /* How many times a call clone could not be made (a call the probes
  * cannot take, no room for a probe in a generator's stack, a jump too
  * far): the code ran traced instead (for tests and benchmarks). */
-static Py_ssize_t call_refusals = 0;
+Py_ssize_t pep669_call_refusals = 0;
 
 /* How many handler clones were made (probe_handlers.c; for tests). */
 Py_ssize_t pep669_handler_clones = 0;
@@ -743,10 +783,16 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     /* (a throw() into the frame is under way: its exception is set) */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
-    cl = calls ? make_call_clone(co, cd, tools) : make_clone(co, cd, tools);
+    int vias = 1;
+    cl = calls ? make_call_clone(co, cd, tools)
+               : make_clone(co, cd, tools, &vias);
+    if (cl == NULL && vias == 2) {
+        vias = 0;
+        cl = make_clone(co, cd, tools, &vias);
+    }
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
-        call_refusals += calls;
+        pep669_call_refusals += calls;
         cd->probe_refused_version = pep669_registry.version;
         cd->probe_refused_disables = cd->line_disables + cd->jump_disables;
         return NULL;
@@ -773,127 +819,4 @@ Pep669Clone *
 pep669_probe_clone(PyCodeObject *co, Pep669CodeData *cd)
 {
     return probe_clone(co, cd, 0);
-}
-
-PyObject *
-pep669_probe_state(PyCodeObject *co)
-{
-    Pep669CodeData *cd = pep669_code_data(co);
-    Pep669Clone *cl = cd != NULL ? cd->clone : NULL;
-    int patched = 0, branches = 0, branches_patched = 0, guards = 0,
-        jumps = 0, jumps_patched = 0;
-    if (cl != NULL) {
-        for (int i = 0; i < cl->nsites; i++) {
-            guards += cl->sites[i].guard != 0;
-            patched += cl->sites[i].patched != 0;
-            jumps += cl->sites[i].jump != 0;
-            jumps_patched += cl->sites[i].jump && cl->sites[i].patched;
-            branches += cl->sites[i].bsrc >= 0;
-            branches_patched += cl->sites[i].bsrc >= 0 &&
-                                cl->sites[i].patched;
-        }
-    }
-    /* owned: {offset: "at" | "edges" | "source" | ...} */
-    PyObject *kinds = PyDict_New();
-    if (kinds == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t u = 0; cd != NULL && cd->unit_flow != NULL &&
-                           u < cd->nunits; u++) {
-        uint8_t kind = pep669_unit_flow(cd->unit_flow, u) &
-                       (PEP669_PROBE_AT | PEP669_PROBE_EDGES |
-                        PEP669_PROBE_SOURCE);
-        if (kind == 0) {
-            continue;
-        }
-        PyObject *off = PyLong_FromSsize_t(u * 2);
-        PyObject *name = PyUnicode_FromFormat(
-            "%s%s%s", (kind & PEP669_PROBE_AT) ? "at " : "",
-            (kind & PEP669_PROBE_EDGES) ? "edges " : "",
-            (kind & PEP669_PROBE_SOURCE) ? "source " : "");
-        if (off == NULL || name == NULL ||
-            PyDict_SetItem(kinds, off, name) < 0) {
-            Py_XDECREF(off);
-            Py_XDECREF(name);
-            Py_DECREF(kinds);
-            return NULL;
-        }
-        Py_DECREF(off);
-        Py_DECREF(name);
-    }
-    /* owned: the LINE locations of the flow still wanted */
-    PyObject *wanted = PyList_New(0);
-    if (wanted == NULL) {
-        Py_DECREF(kinds);
-        return NULL;
-    }
-    if (cd != NULL && cd->line_starts != NULL) {
-        uint8_t tools = cd->tools[PEP669_EV_LINE];
-        const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
-        if (cd->disabled_version < pep669_registry.restart_version) {
-            map = NULL;
-        }
-        for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
-            int loc = cd->line_starts[i];
-            if (still_wanted(cd, map, tools, loc)) {
-                PyObject *off = PyLong_FromLong(loc);
-                if (off == NULL || PyList_Append(wanted, off) < 0) {
-                    Py_XDECREF(off);
-                    Py_DECREF(kinds);
-                    Py_DECREF(wanted);
-                    return NULL;
-                }
-                Py_DECREF(off);
-            }
-        }
-    }
-    /* (the copy itself, where it is one: for dis and the specializer) */
-    PyObject *copy = cl != NULL && cl->code != co ? (PyObject *)cl->code
-                                                  : Py_None;
-    return Py_BuildValue(
-        "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n}",
-        "clone", cl != NULL ? Py_True : Py_False,
-        "copy", copy,
-        "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
-        "retired", cl != NULL && cl->retired ? Py_True : Py_False,
-        "sites", cl != NULL ? cl->nsites : 0,
-        "patched", patched,
-        "branch_sites", branches,
-        "branch_patched", branches_patched,
-        "guards", guards,
-        "jump_sites", jumps,
-        "jump_patched", jumps_patched,
-        "kinds", kinds,
-        "wanted", wanted,
-        "call_refusals", call_refusals,
-        "quiet_runs", cl != NULL ? cl->quiet_runs : 0,
-        /* (3.8-3.10) a fresh run leaves the clone's code in its entry
-         * stub, not at a trace call */
-        "entry", cl != NULL && cl->entry.test > 0 ? Py_True : Py_False,
-        "entry_runs", cl != NULL ? cl->entry_runs : 0,
-        "window_runs", cl != NULL ? cl->window_runs : 0,
-        /* runs started with no record, and those that got one */
-        "bare_runs", cl != NULL ? cl->bare_runs : 0,
-        "bare_records", cl != NULL ? cl->bare_records : 0,
-        /* (not a probe's: handlers run untraced, legacy_events.c) */
-        "untraced_handlers",
-        (Py_ssize_t)(cd != NULL ? cd->untraced_handlers : 0),
-        "released_callers",
-        (Py_ssize_t)(cd != NULL ? cd->released_callers : 0),
-        /* (3.11) a handler clone; handler clones made (all code); its
-         * handler probes that fired the handler's events in the evaluator,
-         * and those that left them to the traced path */
-        "handlers", cl != NULL && cl->calls == 2 ? Py_True : Py_False,
-        "handler_clones", pep669_handler_clones,
-        "handler_runs", cl != NULL ? cl->handler_runs : 0,
-        "handler_traced", cl != NULL ? cl->handler_traced : 0,
-        /* (3.11) the interpreter's line array (frames.c,
-         * drop_trace_cache) */
-        "trace_cache",
-        pep669_backend_code_trace_cache(co, 0) ? Py_True : Py_False,
-        /* (engine_entry.h) the hook's one-test fast path holds for it */
-        "idle", cd != NULL && cd->version == pep669_registry.version &&
-                cd->idle ? Py_True : Py_False,
-        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0);
 }

@@ -217,8 +217,19 @@ int pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
 /* Unpatch one site. */
 void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 
-/* For tests: what the code's data says of its clone. */
+/* For tests: what the code's data says of its clone (probe_state.c). */
 PyObject *pep669_probe_state(PyCodeObject *co);
+/* How many times a call clone could not be made (probe.c). */
+extern Py_ssize_t pep669_call_refusals;
+
+/* Whether the LINE location at `loc` is one some of `tools` still want. */
+static inline int
+pep669_still_wanted(const Pep669CodeData *cd, const uint8_t *map, uint8_t tools,
+             int loc)
+{
+    return map == NULL || (pep669_map_tools(cd, map, loc >> 1) & tools) !=
+                              tools;
+}
 
 /* A probe object: what a stub calls (its vectorcall is the one given to
  * pep669_probe_init). */

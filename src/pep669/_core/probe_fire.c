@@ -160,13 +160,14 @@ fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
  * jump's JUMP, the location's LINE.  -1 with an exception. */
 static int
 probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-                Pep669CodeData *cd, PyCodeObject *co, Pep669Site *site)
+                Pep669CodeData *cd, PyCodeObject *co, Pep669Site *site,
+                int via)
 {
     int loc = site->loc, line_here = site->line;
     uint64_t version = pep669_registry.version;
     /* (the code's events: the clone's own stand-ins included) */
     int had_line = (cd->events & PEP669_BIT(LINE)) != 0;
-    if (site->bsrc >= 0 &&
+    if (site->bsrc >= 0 && !via &&
         probe_branch(ts, frame, cd, co, site->bsrc, site->loc) < 0) {
         return -1;
     }
@@ -275,6 +276,17 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     PyCodeObject *co = rec->code;
     uint32_t events = record_events(rec, &cd);
+    /* (a jump's site that marks the way to its destination, and the
+     * fall-through's site there, which fires its edge only unmarked:
+     * whether the frame is traced or not) */
+    int via = 0;
+    if (site->vmark) {
+        rec->via_mark = site->src + 1;
+    }
+    else if (site->fvia) {
+        via = rec->via_mark == site->fvia;
+        rec->via_mark = 0;
+    }
     if (!pep669_site_wanted(co, cd, site)) {
         /* Every tool DISABLEd it (in another frame, or in this one while
          * it ran traced): the original instruction, for good. */
@@ -287,7 +299,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
          * LINE, and the trampoline gives the branch's events on arrival.
          * It came before a probe at the location, it comes next after one
          * on a jump. */
-        if (pep669_site_guards(co, cd, site)) {
+        if (via || pep669_site_guards(co, cd, site)) {
             pep669_clone_guard_retire(cl, cd);
         }
         else if (site->src < 0 || site->far == 3) {
@@ -321,7 +333,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
      * PEP 667; as pep669_trace does for traced frames). */
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
-    int err = probe_callbacks(ts, rec, frame, cd, co, site);
+    int err = probe_callbacks(ts, rec, frame, cd, co, site, via);
     locals_sync(frame, &mark);
     if (err < 0) {
         return -1;
@@ -336,9 +348,11 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     else if (!pep669_site_wanted(co, cd, site)) {
         pep669_clone_unpatch(cl, cd, loc);
     }
-    else if (pep669_site_guards(co, cd, site)) {
-        /* The branch has an edge no probe takes: traced from here on
-         * (its line was the last one, or its LINE is fired above). */
+    else if (via || pep669_site_guards(co, cd, site)) {
+        /* The branch has an edge no probe takes (or the way in that the
+         * jump marked came first, its fall-through's edge still wanted):
+         * traced from here on (its line was the last one, or its LINE is
+         * fired above). */
         rec->last_line = line_of(co, loc);
         pep669_clone_guard_retire(cl, cd);
     }

@@ -70,6 +70,46 @@ only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
     return 1;
 }
 
+PEP669_INTERNAL int
+fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
+{
+    int via = -1, handlers[64], off, next, target;
+    int nh = pep669_backend_handlers(co, handlers, 64);
+    /* (a frame resumed on the clone: as for only_through) */
+    if (dest <= 0 || nh < 0 || nh > 64 ||
+        (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                         CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR))) {
+        return -1;
+    }
+    for (int i = 0; i < nh; i++) {
+        if (handlers[i] == dest) {
+            return -1;
+        }
+    }
+    for (Py_ssize_t u = 0; u < cd->nunits;) {
+        int at = pep669_backend_flow(co, (int)u * 2, &next, &target);
+        if (at < 0 || (at != b && next == dest) ||
+            (target == dest && at != b && via >= 0)) {
+            return -1;
+        }
+        if (target == dest && at != b) {
+            via = (int)u * 2;
+        }
+        u = (at >> 1) + 1;
+    }
+    off = via;
+    if (via < 0) {
+        return -1;
+    }
+    int kind = pep669_backend_jump_kind(co, &off, &next, &target);
+    if ((kind != PEP669_EV_BRANCH && kind != PEP669_EV_JUMP) ||
+        target != dest || next == dest ||
+        !(pep669_unit_flow(cd->unit_flow, off >> 1) & PEP669_FLOW_REACHED)) {
+        return -1;
+    }
+    return via;
+}
+
 /* Per instruction (its first unit), the first byte of the straight run
  * of its line that leads to it: the instructions before it on its line
  * that only the one before each leads to, none of them a jump.  A guard
@@ -149,14 +189,16 @@ sites_order(Pep669Site *sites, int n, uint8_t *busy, const uint8_t *preds,
     for (int i = 0; i < n; i++) {
         busy[(sites[i].src >= 0 ? sites[i].src : sites[i].loc) >> 1] = 1;
     }
-    /* (a stable partition in three groups: one pass per group) */
+    /* (a stable partition in four groups: one pass per group; a branch's
+     * site whose jump has a prefix, bsrc past src, reaches far: after the
+     * location sites that must fit in their unit, session 16) */
     int k = 0;
-    for (int group = 0; group < 3; group++) {
+    for (int group = 0; group < 4; group++) {
         for (int i = 0; i < n; i++) {
             Py_ssize_t after = (sites[i].loc >> 1) + 1;
-            int g = sites[i].src >= 0 ? 0
+            int g = sites[i].src >= 0 ? (sites[i].bsrc > sites[i].src ? 2 : 0)
                     : after < nunits && busy[after] ? 1
-                                                     : 2;
+                                                     : 3;
             if (g == group) {
                 tmp[k++] = sites[i];
             }
@@ -191,7 +233,10 @@ sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
         int u = a->loc >> 1;
         int b = a->src < 0 && !a->guard && !a->call && u + 1 < nunits
                     ? at[u + 1] - 1 : -1;
+        /* (not where either site fires a fall-through edge only for an
+         * unmarked arrival, fvia: the merged site has one src) */
         if (b >= 0 && !sites[b].own && !sites[b].obranch &&
+            !a->fvia && !sites[b].fvia &&
             pep669_backend_location_far(co, a->loc)) {
             /* (the site after it stands for both: a's events arrive at
              * its src) */

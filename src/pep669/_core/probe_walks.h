@@ -12,6 +12,13 @@
 PEP669_INTERNAL int only_through(PyCodeObject *co, Pep669CodeData *cd,
                                  int b, int dest, uint8_t *seen, int *work,
                                  Py_ssize_t *budget);
+/* The one jump, besides the fall-through edge of the branch at `b`, that
+ * enters `dest` (no other way in, no handler there): its first byte, if
+ * it can have a site on it (a branch or a jump reached in the flow), else
+ * -1.  Its site marks the frame's way to `dest` for the fall-through's
+ * site there (Pep669Site.fvia). */
+PEP669_INTERNAL int fall_via(PyCodeObject *co, Pep669CodeData *cd, int b,
+                             int dest);
 /* Per instruction, the first byte of the straight run of its line that
  * leads to it (PyMem_Raw; NULL without memory or lines). */
 PEP669_INTERNAL int *straight_runs(PyCodeObject *co, Pep669CodeData *cd,

@@ -232,6 +232,10 @@ typedef struct Pep669Record {
          * ends). */
         int calls_covered;
         int swapped;
+        /* 0, or 1 + the first byte of the jump whose site (vmark) the
+         * frame just passed on its way to that jump's destination, for
+         * the `via` site there (probe_fire.c) */
+        int via_mark;
     };
 } Pep669Record;
 

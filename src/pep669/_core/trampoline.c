@@ -107,6 +107,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->covered_bits = 0;
     rec->calls_covered = 0;
     rec->swapped = 0;
+    rec->via_mark = 0;
 }
 
 Pep669Record *
