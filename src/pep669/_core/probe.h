@@ -217,8 +217,10 @@ int pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
 /* Unpatch one site. */
 void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 
-/* For tests: what the code's data says of its clone (probe_state.c). */
+/* For tests: what the code's data says of its clone, which mechanism runs
+ * a frame now (probe_state.c). */
 PyObject *pep669_probe_state(PyCodeObject *co);
+PyObject *pep669_probe_frame_mechanism(PyObject *frame);
 /* How many times a call clone could not be made (probe.c). */
 extern Py_ssize_t pep669_call_refusals;
 

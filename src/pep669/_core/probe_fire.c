@@ -862,42 +862,6 @@ probe_bool_slow(Pep669Probe *probe)
     return err < 0 ? -1 : site->after != 0;
 }
 
-PyObject *
-pep669_probe_frame_mechanism(PyObject *frame)
-{
-    if (!PyFrame_Check(frame)) {
-        PyErr_SetString(PyExc_TypeError, "a frame is required");
-        return NULL;
-    }
-    Pep669Frame *fr = pep669_backend_pyframe_frame((PyFrameObject *)frame);
-    for (Pep669Record *rec = pep669_thread.record_top; rec != NULL;
-         rec = rec->prev) {
-        if (rec->frame != fr) {
-            continue;
-        }
-        int probed = rec->clone != NULL && !rec->clone->retired;
-        return PyUnicode_FromString(
-            probed && rec->calls_covered  ? "call probes"
-            : probed && rec->line_covered ? "line probes"
-                                          : "hook");
-    }
-    for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
-        if (b->frame == fr) {
-            /* (a bare run: its line clone's probes, no record; the frames
-             * path's: no clone, "resumed" where the hook's quiet
-             * resumption pushed it) */
-            return PyUnicode_FromString(
-                b->clone != NULL ? (b->clone->retired ? "hook"
-                                    : b->hook_quiet == 5 ? "call probes"
-                                                         : "line probes")
-                : b->hook_quiet == 4 && b->hook_resumed ? "resumed"
-                : b->hook_quiet == 6 && b->hook_resumed ? "bare, stamped"
-                                                        : "bare");
-        }
-    }
-    Py_RETURN_NONE;
-}
-
 int
 pep669_probe_fire_init(void)
 {

@@ -12,6 +12,5 @@ int pep669_probe_fire_init(void);
 /* For tests: how a frame of this thread runs now ("call probes", "line
  * probes": on its clone, its probes standing in; "hook": through the
  * hook without probes; None: no run of the hook's). */
-PyObject *pep669_probe_frame_mechanism(PyObject *frame);
 
 #endif

@@ -1,6 +1,9 @@
 /* For tests and benchmarks: what a code's data says of its clone
- * (pep669._monitoring._probe_state; moved out of probe.c, session 16). */
+ * (pep669._monitoring._probe_state; moved out of probe.c, session 16), and
+ * which mechanism runs a frame (_frame_mechanism; moved out of
+ * probe_fire.c, session 16). */
 #include "probe.h"
+#include "thread_state.h"
 
 PyObject *
 pep669_probe_state(PyCodeObject *co)
@@ -123,4 +126,42 @@ pep669_probe_state(PyCodeObject *co)
         "idle", cd != NULL && cd->version == pep669_registry.version &&
                 cd->idle ? Py_True : Py_False,
         "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0);
+}
+
+/* Which mechanism runs `frame` now: its record's or bare block's clone,
+ * else the hook (None: neither). */
+PyObject *
+pep669_probe_frame_mechanism(PyObject *frame)
+{
+    if (!PyFrame_Check(frame)) {
+        PyErr_SetString(PyExc_TypeError, "a frame is required");
+        return NULL;
+    }
+    Pep669Frame *fr = pep669_backend_pyframe_frame((PyFrameObject *)frame);
+    for (Pep669Record *rec = pep669_thread.record_top; rec != NULL;
+         rec = rec->prev) {
+        if (rec->frame != fr) {
+            continue;
+        }
+        int probed = rec->clone != NULL && !rec->clone->retired;
+        return PyUnicode_FromString(
+            probed && rec->calls_covered  ? "call probes"
+            : probed && rec->line_covered ? "line probes"
+                                          : "hook");
+    }
+    for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
+        if (b->frame == fr) {
+            /* (a bare run: its line clone's probes, no record; the frames
+             * path's: no clone, "resumed" where the hook's quiet
+             * resumption pushed it) */
+            return PyUnicode_FromString(
+                b->clone != NULL ? (b->clone->retired ? "hook"
+                                    : b->hook_quiet == 5 ? "call probes"
+                                                         : "line probes")
+                : b->hook_quiet == 4 && b->hook_resumed ? "resumed"
+                : b->hook_quiet == 6 && b->hook_resumed ? "bare, stamped"
+                                                        : "bare");
+        }
+    }
+    Py_RETURN_NONE;
 }
