@@ -534,3 +534,28 @@ def run_in_thread(func, *args):
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+def in_untraced_thread(function, *args):
+    """``function(*args)`` in a new thread started with no trace function
+    (so its frames all start through pep669's hook on 3.8-3.11); its
+    result, or its exception raised here."""
+    out = []
+
+    def run():
+        try:
+            out.append((True, function(*args)))
+        except BaseException as exc:  # (re-raised below)
+            out.append((False, exc))
+    saved = sys.gettrace()
+    sys.settrace(None)
+    try:
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+    finally:
+        sys.settrace(saved)
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value

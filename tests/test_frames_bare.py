@@ -23,7 +23,8 @@ import sys
 import threading
 import unittest
 
-from tests.support import MonitoringTestCase, events, in_files, monitoring
+from tests.support import (MonitoringTestCase, events, in_files,
+                           in_untraced_thread, monitoring)
 
 import pep669
 
@@ -105,29 +106,7 @@ def give_data(case, function):
         case.set_local_events(TOOL, function.__code__, E.PY_START)
 
 
-def in_thread(function, *args):
-    """``function(*args)`` in a new thread (whose frames all start
-    through the hook, on a thread with no trace function); its result,
-    or its exception raised here."""
-    out = []
-
-    def run():
-        try:
-            out.append((True, function(*args)))
-        except BaseException as exc:  # (re-raised below)
-            out.append((False, exc))
-    saved = sys.gettrace()
-    sys.settrace(None)
-    try:
-        t = threading.Thread(target=run)
-        t.start()
-        t.join()
-    finally:
-        sys.settrace(saved)
-    ok, value = out[0]
-    if not ok:
-        raise value
-    return value
+in_thread = in_untraced_thread
 
 
 # -- the code ---------------------------------------------------------------

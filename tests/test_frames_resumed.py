@@ -18,7 +18,8 @@ import threading
 import types
 import unittest
 
-from tests.support import MonitoringTestCase, events, in_files, monitoring
+from tests.support import (MonitoringTestCase, events, in_files,
+                           in_untraced_thread, monitoring)
 
 import pep669
 
@@ -71,28 +72,7 @@ class Tool(object):
             monitoring.set_events(TOOL, 0)
 
 
-def in_thread(function, *args):
-    """``function(*args)`` in a new thread (its frames all start through
-    the hook, no trace function); its result, or its exception."""
-    out = []
-
-    def run():
-        try:
-            out.append((True, function(*args)))
-        except BaseException as exc:  # (re-raised below)
-            out.append((False, exc))
-    saved = sys.gettrace()
-    sys.settrace(None)
-    try:
-        t = threading.Thread(target=run)
-        t.start()
-        t.join()
-    finally:
-        sys.settrace(saved)
-    ok, value = out[0]
-    if not ok:
-        raise value
-    return value
+in_thread = in_untraced_thread
 
 
 # -- the code ---------------------------------------------------------------
