@@ -257,17 +257,24 @@ def oracle_run(func, args, codes, want):
     return out
 
 
-def expected_runs(runs, codes, want, keep=()):
+def expected_runs(runs, codes, want, keep=(), restart_at=None):
     """Per run, what a tool that DISABLEs every event it gets (but those
-    whose key is in ``keep``) records."""
+    whose key is in ``keep``) records.  ``restart_at``: (run, n): the
+    callback of the n-th branch event that run reports calls
+    restart_events(): every location is wanted again, that edge too (its
+    DISABLE does not count after a restart, as 3.14's)."""
     seen, out = set(), []
-    for func, args in runs:
-        one = []
+    for i, (func, args) in enumerate(runs):
+        one, n = [], 0
         for key, event in oracle_run(func, args, codes, want):
             if key in seen and key not in keep:
                 continue
             seen.add(key)
             one.append(event)
+            if event[0] != 'LINE':
+                n += 1
+                if (i, n) == restart_at:
+                    seen.clear()
         out.append(one)
     return out
 
@@ -307,12 +314,14 @@ class BranchProbeTestCase(MonitoringTestCase):
         return streams, results
 
     def check(self, names, runs, want=BRANCH_COVERAGE, results=None,
-              nested=False, raise_at=None, act_at=None):
+              nested=False, raise_at=None, act_at=None, restart_at=None):
         """``runs``: pairs (function name, args).  The streams per run are
         the oracle's, and the frame positions seen from the callbacks those
         of a copy of the code kept traced all along.  ``raise_at``: (run,
         n): the n-th branch event of that run raises KeyError in its
-        callback (the streams are then only compared with the copy's)."""
+        callback (the streams are then only compared with the copy's).
+        ``restart_at``: (run, n): that callback calls restart_events()
+        (in the copy's runs too)."""
         ns, ref = self.load(), self.load()
 
         def respond(r):
@@ -320,6 +329,8 @@ class BranchProbeTestCase(MonitoringTestCase):
                 self.where[1] += 1
                 if tuple(self.where) == raise_at:
                     raise KeyError(r.event)
+                if tuple(self.where) == restart_at:
+                    monitoring.restart_events()
                 if act_at is not None and tuple(self.where) == act_at[:2]:
                     act_at[2](r.code)
             return DISABLE
@@ -332,7 +343,7 @@ class BranchProbeTestCase(MonitoringTestCase):
             return codes, [(namespace[f], a) for f, a in runs]
         codes, bound = bind(ns)
         ref_codes, ref_bound = bind(ref)
-        expected = expected_runs(bound, codes, want)
+        expected = expected_runs(bound, codes, want, restart_at=restart_at)
         # the reference: traced all along (another tool's INSTRUCTION
         # events, never disabled, keep its frames traced)
         self.use_tool(3)
@@ -585,6 +596,48 @@ class StreamTest(BranchProbeTestCase):
                 want=E.LINE | side)
             self._release_tool(0)
             self._release_tool(3)
+
+
+class RestartInBranchTest(BranchProbeTestCase):
+    """restart_events() called by a branch callback: everything DISABLEd is
+    wanted again from there on, the arrival under way included: on probes
+    (3.8-3.11) a site on the jump fires the edge, and the destination's
+    LINE, whose own site had been unpatched at its DISABLE, comes all the
+    same (the frame goes on traced from the jump)."""
+
+    def test_restart_at_the_jump_into_a_while_body(self):
+        # 3.10/3.11: the third branch event is the bottom test's jump back
+        # into the loop's body, whose line was DISABLEd in the first
+        # iteration (its site unpatched): LINE of the body at once
+        self.check(["while_rows"], [("while_rows", ([2, 0, 1],))],
+                   restart_at=(0, 3))
+
+    def test_restart_at_the_jump_to_a_while_exit(self):
+        # run 1 skips the loop: the top test's jump to the loop's exit
+        # (a via site since session 16), whose line run 0 DISABLEd
+        self.check(["while_loop"],
+                   [("while_loop", args)
+                    for args in [(4, 2), (1, 5), (3, 2), (1, 5)]],
+                   restart_at=(1, 1))
+
+    def test_restart_at_every_branch_event(self):
+        for name, runs in (
+                ("while_loop", [(4, 2), (1, 5), (3, 2), (1, 5)]),
+                ("while_rows", [([2, 0, 1],), ([0],), ([3, 0],)]),
+                ("while_loops", [(1, 5), (1, 0), (4, 1), (1, 3), (5, 2)]),
+                ("while_continue", [(5, 1), (0, 2), (0, 7), (2, 4)])):
+            ns = self.load()
+            counts = [len([e for e in run if e[0] != 'LINE'])
+                      for run in expected_runs(
+                          [(ns[name], a) for a in runs],
+                          [ns[name].__code__], BRANCH_COVERAGE)]
+            for i, count in enumerate(counts):
+                for n in range(1, count + 1):
+                    with self.subTest(name=name, restart_at=(i, n)):
+                        self.check([name], [(name, a) for a in runs],
+                                   restart_at=(i, n))
+                    self._release_tool(0)
+                    self._release_tool(3)
 
 
 @unittest.skipUnless(PROBES, "the backport's branch probes (3.8-3.11)")

@@ -157,7 +157,8 @@ fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
 }
 
 /* The callbacks of a line probe's site: the edge's branch events, the
- * jump's JUMP, the location's LINE.  -1 with an exception. */
+ * jump's JUMP, the location's LINE.  1 if the location's LINE fired, 0 if
+ * not, -1 with an exception. */
 static int
 probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                 Pep669CodeData *cd, PyCodeObject *co, Pep669Site *site,
@@ -195,7 +196,7 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         }
         return -1;
     }
-    return 0;
+    return tools != 0;
 }
 
 /* A site's own LINE (site->own: the jump at site->src is a LINE location
@@ -333,9 +334,9 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
      * PEP 667; as pep669_trace does for traced frames). */
     Pep669LocalsMark mark;
     locals_mark(frame, &mark);
-    int err = probe_callbacks(ts, rec, frame, cd, co, site, via);
+    int lined = probe_callbacks(ts, rec, frame, cd, co, site, via);
     locals_sync(frame, &mark);
-    if (err < 0) {
+    if (lined < 0) {
         return -1;
     }
     (void)pep669_code_events(co, &cd);
@@ -362,7 +363,20 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         give_up_clone(cl, cd);
     }
     /* The callbacks may have changed the events: the frame follows. */
+    int covered = rec->line_covered;
     events = record_events(rec, &cd);
+    if (covered && !rec->line_covered && !lined && site->src >= 0 &&
+        site->far != 3) {
+        /* The probes stopped standing in for LINE here (a callback's
+         * restart_events() made what was DISABLEd wanted again, ...),
+         * on a jump whose site did not fire its destination's LINE: the
+         * frame arrives there traced, from the jump, whose line was the
+         * last one (record_events took the destination's), as the
+         * trampoline decides after a jump (a location whose site was
+         * unpatched for its LINE's DISABLE gets it again). */
+        int from = site->bsrc >= 0 ? site->bsrc : site->src;
+        rec->last_line = line_of(co, from);
+    }
     pep669_backend_frame_resync(frame, loc);
     follow_after_probe(ts, rec, frame, events);
     return 0;
