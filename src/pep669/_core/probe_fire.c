@@ -396,10 +396,17 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
     /* (call events are no branch edges: pep669_restart_before reads
      * nothing) */
     PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
-    /* (one tool's callback inline, the hooks' bodies too: trampoline.h) */
-    int err = pep669_call_some(ts, tools, event, co, loc, callable, arg0,
-                               1, pep669_trace_callbacks_begin_inline,
-                               pep669_trace_callbacks_end_inline);
+    /* (one tool's callback inline, the hooks' bodies too: trampoline.h;
+     * two tools or more through pep669_call_tools2, not pep669_call_some's
+     * pep669_call_many: with that 8-argument call in it, GCC laid out
+     * 3.11's one-tool path with 6-8 more instructions an event, callgrind,
+     * bench_calls profiler) */
+    int err = (tools & (tools - 1)) == 0
+        ? pep669_call_one(ts, pep669_only_tool(tools), event, co, loc,
+                          callable, arg0, 1,
+                          pep669_trace_callbacks_begin_inline,
+                          pep669_trace_callbacks_end_inline)
+        : pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
     locals_sync(frame, &mark);
     return err;
 }
