@@ -869,18 +869,28 @@ probe_bool_slow(Pep669Probe *probe)
             return taken;
         }
     }
+    if (site->far >= 2 && !site->patched) {
+        /* (a far site's stub goes back to the instruction on true) */
+        return 1;
+    }
     pep669_backend_frame_set_code(frame, cl->orig);
-    pep669_backend_frame_set_lasti(frame, site->loc);
-    int err = fire_line_probe(ts, frame, cl, site, NULL);
-    /* (an own site's error at its jump's LINE: raised at the jump) */
-    int at = err < 0 && (site->own || site->obranch) &&
-                     pep669_backend_frame_lasti(frame) == site->src
-                 ? site->src
-                 : site->loc;
+    /* (a far site on a jump: the instruction before it first) */
+    int err = site->far != 2
+                  ? 1 : pep669_backend_jump_site_before(frame, site, NULL, 1);
+    if (err > 0) {
+        pep669_backend_frame_set_lasti(frame, site->loc);
+        err = fire_line_probe(ts, frame, cl, site, NULL);
+    }
+    /* (an own site's error at its jump's LINE: raised at the jump; a far
+     * site's at its instruction) */
+    int cur = pep669_backend_frame_lasti(frame);
+    int at = err < 0 && (((site->own || site->obranch) && cur == site->src) ||
+                         (site->far && cur == site->at)) ? cur : site->loc;
     pep669_backend_frame_set_code(frame, cl->code);
     pep669_backend_frame_set_lasti(frame, err < 0 ? at : lasti);
-    /* (a wide site's stub takes its taken path on true) */
-    return err < 0 ? -1 : site->after != 0;
+    /* (a wide site's stub takes its taken path on true, a far site's the
+     * way back to its instruction) */
+    return err < 0 ? -1 : site->after != 0 || err > 0;
 }
 
 int

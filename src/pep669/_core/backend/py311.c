@@ -810,27 +810,3 @@ void
 pep669_backend_sync_lineno(PyThreadState *Py_UNUSED(ts))
 {
 }
-
-/* (no far sites on jumps: 3.11's own are wide sites on branches,
- * py311_branch.h) */
-int
-pep669_backend_jump_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
-{
-    return 0;
-}
-
-int
-pep669_backend_location_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc))
-{
-    return 0;
-}
-
-int
-pep669_backend_jump_site_before(Pep669Frame *Py_UNUSED(frame),
-                                const Pep669Site *Py_UNUSED(site),
-                                PyObject **Py_UNUSED(top),
-                                int Py_UNUSED(anyway))
-{
-    PEP669_ASSERT(0);
-    return 0;
-}

@@ -319,6 +319,7 @@ p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit, int back)
 }
 
 #include "py311_branch.h"
+#include "py311_far.h"
 
 #include "py311_tables.h"
 #include "py311_calls.h"
@@ -487,8 +488,16 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
         if (site->src >= 0) {
-            if (p11_jump_site_stub(co, code, units, out, &at, k, site,
-                                   taken, depth, entered) < 0) {
+            /* (a far form where the jump's own bytes do not serve:
+             * py311_far.h) */
+            if (site->far == 3
+                    ? p11_far_site_stub(co, code, units, out, &at, k, site,
+                                        taken, depth, entered) < 0
+                    : p11_jump_site_stub(co, code, units, out, &at, k, site,
+                                         taken, depth, entered) < 0 &&
+                          p11_far_site_stub(co, code, units, out, &at, k,
+                                            site, taken, depth,
+                                            entered) < 0) {
                 goto refuse;
             }
             continue;

@@ -1,0 +1,230 @@
+"""3.11's far sites (backend/py311_far.h): a line clone's site on a
+one-unit jump back to a loop head whose own bytes cannot reach its stub
+(3.11's stubs follow the code; an unprefixed jump reaches 255 units) takes
+the instruction before the jump (STORE_FAST, POP_TOP, STORE_SUBSCR and its
+cache unit) into its patch, the probe making that instruction (far 2); and
+under branch coverage a `for` loop's fall-through edge at its STORE_FAST
+stands with the site of the body's first line (far 3).  Such a site was
+refused, and with it the whole clone: the first call ran traced
+(`bench_lines.py`'s `text` and `interp`).
+
+Streams are checked against CPython's (the oracle, natively on 3.12/3.13)
+and against a copy kept traced, on every version; the state checks read
+3.11's clone.
+"""
+
+import sys
+import unittest
+
+from tests.support import PY, events
+from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
+from tests.test_line_probes_far import FarTestCase
+
+import pep669  # noqa: E402 (tests.support puts src/ on the path)
+
+monitoring = pep669.monitoring
+DISABLE = monitoring.DISABLE
+
+# (after the loops: 300 units on 3.11, so that the loops' jumps back
+# cannot reach the stubs; max(n, 0) makes room on the stack for the
+# probe's slot above the STORE_SUBSCR's items)
+PAD = "".join("    a%d = n\n" % i for i in range(150))
+
+SOURCE = '''
+def stores(xs, d, f):
+    n = 0
+    for x in xs:
+        n = x + 0
+    for x in xs:
+        d[x] = max(n, 0)
+    for x in xs:
+        f(x)
+''' + PAD + '''    return n, d
+'''
+
+
+def load(extra=None):
+    namespace = {}
+    namespace.update(extra or {})
+    exec(compile(SOURCE, __file__ + "-far311", "exec"), namespace)
+    return namespace
+
+
+class Refuses(dict):
+    def __setitem__(self, key, value):
+        if key == 3:
+            raise KeyError(key)
+        dict.__setitem__(self, key, value)
+
+
+RUNS = [("stores", ([1, 2, 3], {}, abs)),
+        ("stores", ([], {}, abs)),
+        ("stores", ([4, 5], {}, abs))]
+
+
+class Far311TestCase(FarTestCase):
+
+    @staticmethod
+    def load():
+        return load()
+
+
+class StreamTest(Far311TestCase):
+
+    def test_coverage(self):
+        self.check(["stores"], RUNS, want=events.LINE)
+
+    def test_branch_coverage(self):
+        self.check(["stores"], RUNS, want=BRANCH_COVERAGE)
+
+    def both(self, runs, want, respond):
+        """Run ``runs`` on a copy of the code (probes where it can have
+        them) and on another kept traced (tool 3's INSTRUCTION events):
+        per copy, the records (event, args, line) and the results."""
+        ns, ref = load(), load()
+        if monitoring.get_tool(3) is None:
+            self.use_tool(3)
+        monitoring.register_callback(3, events.INSTRUCTION,
+                                     lambda *a: None)
+        self.set_local_events(3, ref["stores"].__code__, events.INSTRUCTION)
+        codes = [ns["stores"].__code__, ref["stores"].__code__]
+        rec = self.covering(codes, want=want, respond=respond)
+        out = []
+        for namespace in (ns, ref):
+            rec.clear()
+            results = [catching(namespace[f], *a) for f, a in runs]
+            out.append(([(r.event, r.args, r.lineno) for r in rec.records],
+                        results))
+            self.assertEqual(rec.frame_errors, [])
+        self.stop()
+        return out
+
+    def check_heads_kept(self, want):
+        # (the loop heads' LINEs kept, the rest DISABLEd: the far sites
+        # stay patched and fire, and make their instruction, at every
+        # pass)
+        def respond(r):
+            if r.event == "LINE" and \
+                    r.args[0] - r.code.co_firstlineno in (2, 4, 6):
+                return None
+            return DISABLE
+        got, ref = self.both(RUNS, want, respond)
+        self.assertEqual(got, ref)
+        self.assertEqual(got[1][0], (3, {1: 3, 2: 3, 3: 3}))
+
+    def test_heads_kept(self):
+        self.check_heads_kept(events.LINE)
+
+    def test_heads_kept_branches(self):
+        self.check_heads_kept(BRANCH_COVERAGE)
+
+    def check_settrace_mid_run(self, want):
+        # (a tracer set by a callback on the frame's way through its far
+        # sites: the frame goes on traced; LINE DISABLEd comes back, as
+        # 3.12's tool 7 makes it)
+        counts = {}
+
+        def tracer(frame, event, arg):
+            return None
+
+        def respond(r):
+            n = counts[id(r.code)] = counts.get(id(r.code), 0) + 1
+            if n == 9:
+                sys.settrace(tracer)
+            return DISABLE
+        self.addCleanup(sys.settrace, None)
+        got, ref = self.both(RUNS[:1], want, respond)
+        sys.settrace(None)
+        self.assertEqual(got, ref)
+
+    def test_settrace_mid_run(self):
+        self.check_settrace_mid_run(events.LINE)
+
+    def test_exception_at_store_subscr(self):
+        # (d[x] = n raises: the traceback's line and instruction are the
+        # STORE_SUBSCR's, as in a run without monitoring)
+        def tb_of(func):
+            try:
+                func([1, 2, 3, 4], Refuses(), abs)
+            except KeyError as exc:
+                tb = exc.__traceback__
+                while tb.tb_frame.f_code.co_name != "stores":
+                    tb = tb.tb_next
+                return tb.tb_lineno, tb.tb_lasti
+            return None
+        native = tb_of(load()["stores"])
+        self.assertIsNotNone(native)
+        func = load()["stores"]
+        rec = self.covering([func.__code__], want=events.LINE,
+                            respond=lambda r: None)
+        got = tb_of(func)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(got, native)
+
+    def test_frame_seen_from_call(self):
+        # (f(x)'s callee, and a __setitem__, see the frame as natively)
+        seen = []
+
+        def f(x):
+            frame = sys._getframe(1)
+            # (3.11's f_lasti of a caller differs under any hook:
+            # docs/differences.md)
+            seen.append((frame.f_lineno, frame.f_code.co_name))
+
+        class Seen(dict):
+            def __setitem__(self, key, value):
+                f(key)
+                dict.__setitem__(self, key, value)
+
+        def run(func):
+            del seen[:]
+            func([1, 2], Seen(), f)
+            return list(seen)
+        native = run(load()["stores"])
+        func = load()["stores"]
+        self.covering([func.__code__], want=events.LINE,
+                      respond=lambda r: None)
+        got = run(func)
+        self.stop()
+        self.assertEqual(got, native)
+
+
+@unittest.skipUnless(PROBES and PY == (3, 11),
+                     "3.11's line probes (3.8-3.10: test_line_probes_far)")
+class StateTest(Far311TestCase):
+    """The first call runs on probes: every callback sees the frame run
+    by its line clone, which stays in use."""
+
+    def first_call(self, want):
+        func = load()["stores"]
+        mechanisms = []
+
+        def respond(r):
+            frame = sys._getframe(2)
+            while frame is not None and frame.f_code is not func.__code__:
+                frame = frame.f_back
+            mechanisms.append(pep669._monitoring._frame_mechanism(frame))
+            return DISABLE
+        rec = self.covering([func.__code__], want=want, respond=respond)
+        func([1, 2, 3], {}, abs)
+        state = pep669._monitoring._probe_state(func.__code__)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        return mechanisms, state
+
+    def test_coverage_on_probes(self):
+        mechanisms, state = self.first_call(events.LINE)
+        self.assertEqual(set(mechanisms), {"line probes"})
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+
+    def test_branch_coverage_on_probes(self):
+        mechanisms, state = self.first_call(BRANCH_COVERAGE)
+        self.assertEqual(set(mechanisms), {"line probes"})
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+
+
+if __name__ == "__main__":
+    unittest.main()
