@@ -40,6 +40,15 @@ def stores(xs, d, f):
     for x in xs:
         f(x)
 ''' + PAD + '''    return n, d
+
+
+def skips(xs):
+    n = 0
+    for x in xs:
+        if x > 0:
+            continue
+        n = n + 1
+''' + PAD + '''    return n
 '''
 
 
@@ -60,6 +69,9 @@ class Refuses(dict):
 RUNS = [("stores", ([1, 2, 3], {}, abs)),
         ("stores", ([], {}, abs)),
         ("stores", ([4, 5], {}, abs))]
+SKIP_RUNS = [("skips", ([0, 1, 0, 2],)),
+             ("skips", ([],)),
+             ("skips", ([3, 0, 0],))]
 
 
 class Far311TestCase(FarTestCase):
@@ -76,6 +88,68 @@ class StreamTest(Far311TestCase):
 
     def test_branch_coverage(self):
         self.check(["stores"], RUNS, want=BRANCH_COVERAGE)
+
+    # (the `continue` right after its `if`: the site on its jump takes
+    # the branch, whose test the probe makes)
+    def test_continue_coverage(self):
+        self.check(["skips"], SKIP_RUNS, want=events.LINE)
+
+    def test_continue_branch_coverage(self):
+        self.check(["skips"], SKIP_RUNS, want=BRANCH_COVERAGE)
+
+    def check_continue_kept(self, want):
+        # (the loop head's LINE kept: the `continue`'s site fires at every
+        # pass through it)
+        def respond(r):
+            if r.event == "LINE" and r.args[0] - r.code.co_firstlineno == 2:
+                return None
+            return DISABLE
+        ns = load()
+        rec = self.covering([ns["skips"].__code__], want=want,
+                            respond=respond)
+        results = [catching(ns[f], *a) for f, a in SKIP_RUNS]
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(results, [2, 0, 2])
+        # (the head: at the loops' starts, and after each pass)
+        self.assertEqual([r.args[0] - r.code.co_firstlineno
+                          for r in rec.records if r.event == "LINE" and
+                          r.args[0] - r.code.co_firstlineno == 2],
+                         [2] * (5 + 1 + 4))
+
+    def test_continue_kept(self):
+        self.check_continue_kept(events.LINE)
+
+    def test_continue_kept_branches(self):
+        self.check_continue_kept(BRANCH_COVERAGE)
+
+    def test_exception_at_continue_test(self):
+        # (the `if`'s truth test raises: raised at the branch, as natively)
+        class Raises(object):
+            def __gt__(self, other):
+                return self
+
+            def __bool__(self):
+                raise ValueError("no truth")
+
+        def tb_of(func):
+            try:
+                func([0, 0, Raises()])
+            except ValueError as exc:
+                tb = exc.__traceback__
+                while tb.tb_frame.f_code.co_name != "skips":
+                    tb = tb.tb_next
+                return tb.tb_lineno, tb.tb_lasti
+            return None
+        native = tb_of(load()["skips"])
+        self.assertIsNotNone(native)
+        func = load()["skips"]
+        rec = self.covering([func.__code__], want=BRANCH_COVERAGE,
+                            respond=lambda r: None)
+        got = tb_of(func)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(got, native)
 
     def both(self, runs, want, respond):
         """Run ``runs`` on a copy of the code (probes where it can have
@@ -196,8 +270,8 @@ class StateTest(Far311TestCase):
     """The first call runs on probes: every callback sees the frame run
     by its line clone, which stays in use."""
 
-    def first_call(self, want):
-        func = load()["stores"]
+    def first_call(self, want, name="stores", args=([1, 2, 3], {}, abs)):
+        func = load()[name]
         mechanisms = []
 
         def respond(r):
@@ -207,7 +281,7 @@ class StateTest(Far311TestCase):
             mechanisms.append(pep669._monitoring._frame_mechanism(frame))
             return DISABLE
         rec = self.covering([func.__code__], want=want, respond=respond)
-        func([1, 2, 3], {}, abs)
+        func(*args)
         state = pep669._monitoring._probe_state(func.__code__)
         self.stop()
         self.assertEqual(rec.frame_errors, [])
@@ -225,6 +299,17 @@ class StateTest(Far311TestCase):
         self.assertTrue(state["clone"])
         self.assertFalse(state["retired"])
 
+    def check_continue_on_probes(self, want):
+        mechanisms, state = self.first_call(want, "skips", ([0, 1, 0, 2],))
+        self.assertEqual(set(mechanisms), {"line probes"})
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+
+    def test_continue_on_probes(self):
+        self.check_continue_on_probes(events.LINE)
+
+    def test_continue_on_probes_branches(self):
+        self.check_continue_on_probes(BRANCH_COVERAGE)
 
 if __name__ == "__main__":
     unittest.main()

@@ -728,7 +728,7 @@ int pep669_backend_jump_site_before(Pep669Frame *frame,
  * where the edge is not taken the instruction after it.  1: taken (the
  * probe fires the edge), 0: not, -1 with an exception. */
 int pep669_backend_branch_site_test(Pep669Frame *frame,
-                                    const Pep669Site *site);
+                                    Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,
  * only ever run by frames of ours, so its bytes are ours to change). */
 void pep669_backend_clone_unpatch(PyCodeObject *clone, Pep669Site *site);

@@ -801,7 +801,7 @@ pep669_backend_frame_fits(Pep669Frame *frame, PyCodeObject *clone)
 }
 
 int
-pep669_backend_branch_site_test(Pep669Frame *frame, const Pep669Site *site)
+pep669_backend_branch_site_test(Pep669Frame *frame, Pep669Site *site)
 {
     /* (no wide sites here: a far branch's jump has its prefixes) */
     (void)frame;

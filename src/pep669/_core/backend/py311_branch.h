@@ -278,9 +278,15 @@ p11_wide_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
  * instruction after the branch pushes (made with the frame there).  1:
  * taken, 0: not, -1 with an exception (raised at the branch or at that
  * instruction). */
+/* (py311_far.h) */
+static int p11_far_branch_test(Pep669Frame *frame, Pep669Site *site);
+
 int
-pep669_backend_branch_site_test(Pep669Frame *frame, const Pep669Site *site)
+pep669_backend_branch_site_test(Pep669Frame *frame, Pep669Site *site)
 {
+    if (site->after == 2) {
+        return p11_far_branch_test(frame, site);
+    }
     _PyInterpreterFrame *f = FRAME(frame);
     PyCodeObject *clone = f->f_code;
     _Py_CODEUNIT *here = f->prev_instr, first;

@@ -497,7 +497,10 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                          taken, depth, entered) < 0 &&
                           p11_far_site_stub(co, code, units, out, &at, k,
                                             site, taken, depth,
-                                            entered) < 0) {
+                                            entered) < 0 &&
+                          p11_far_branch_stub(co, code, units, out, &at, k,
+                                              site, taken, depth,
+                                              entered) < 0) {
                 goto refuse;
             }
             continue;

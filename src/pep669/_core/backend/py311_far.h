@@ -115,6 +115,13 @@ p11_far_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
             target != site->loc) {
             return -1;
         }
+        /* (a jump that starts a line of its own would give no 'line'
+         * trace event where the frame runs the clone traced: the
+         * evaluator runs a prefix and its instruction as one) */
+        if (PyCode_Addr2Line(co, a * P11_UNIT) !=
+            PyCode_Addr2Line(co, s * P11_UNIT)) {
+            return -1;
+        }
         if (p11_deopt_op(code[s]) == JUMP_BACKWARD) {
             /* (the eval breaker's check, as the jump's) */
             back = JUMP_BACKWARD;
@@ -178,6 +185,133 @@ p11_far_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     site->patched = 1;
     *at = pos;
     return 0;
+}
+
+/* A far site on the one-unit jump at unit `s` that only the fall-through
+ * of the one-unit branch before it reaches (a `continue` right after its
+ * `if`): the patch takes the branch (EXTENDED_ARG at it, JUMP_FORWARD at
+ * the jump), whose test the probe makes with the frame at the branch
+ * (site->after 2, pep669_backend_branch_site_test), the site's events
+ * fired where it falls through (its edge arrives at the jump):
+ *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE fire;
+ *     COPY 1; POP_JUMP_FORWARD_IF_NOT_NONE back;
+ *     POP_TOP; JUMP_BACKWARD_NO_INTERRUPT <the branch's target>
+ *     back: JUMP_BACKWARD_NO_INTERRUPT <the branch>
+ *     fire: POP_TOP; JUMP_BACKWARD(_NO_INTERRUPT) <loc>
+ * The condition's slot holds None after the test, or, where the frame is
+ * traced (the evaluator runs the prefix and the jump as one instruction:
+ * no trace event at the jump), the test's result as a bool, which the
+ * branch's own bytes (the site unpatched) take. */
+static int
+p11_far_branch_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+                    _Py_CODEUNIT *out, int *at, int k, Pep669Site *site,
+                    uint8_t *taken, const int *depth, const uint8_t *entered)
+{
+    int s = site->src / P11_UNIT, b = s - 1, d = site->loc / P11_UNIT;
+    int next, target, back = JUMP_BACKWARD_NO_INTERRUPT;
+    if (site->src < 0 || site->src % P11_UNIT != 0 || b < 1 || s >= units ||
+        d < 0 || d >= units ||
+        pep669_backend_flow(co, site->src, &next, &target) != site->src ||
+        target != site->loc) {
+        return -1;
+    }
+    int op = p11_deopt_op(code[s]);
+    Pep669Instr br = instr_at(code, units, b);
+    if ((op != JUMP_BACKWARD && op != JUMP_FORWARD) || br.unit != b ||
+        p11_deopt_op(code[b - 1]) == EXTENDED_ARG ||
+        (br.op != POP_JUMP_FORWARD_IF_FALSE &&
+         br.op != POP_JUMP_FORWARD_IF_TRUE) ||
+        instr_next(br) != s || taken[b] || taken[s] || entered[s] ||
+        depth[b] < 1 || depth[b] + 1 > co->co_stacksize) {
+        return -1;
+    }
+    int t = s + br.arg;
+    if (t >= units || !p11_same_handler(co, b, s) ||
+        !p11_same_handler(co, b, d) || !p11_same_handler(co, b, t)) {
+        return -1;
+    }
+    if (op == JUMP_BACKWARD) {
+        back = JUMP_BACKWARD;
+    }
+    int start = *at, pos = *at;
+    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
+    while (pos - (s + 1) < 256) {
+        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
+    }
+    unsigned int arg = (unsigned int)(pos - (s + 1));
+    if (arg >= 65536) {
+        return -1;
+    }
+    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
+    int fire = pos++;
+    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
+    int keep = pos++;
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, t) < 0 ||
+        pos - keep - 1 > 255) {
+        return -1;
+    }
+    out[keep] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_NOT_NONE,
+                                 pos - keep - 1);
+    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, b) < 0 ||
+        pos - fire - 1 > 255) {
+        return -1;
+    }
+    out[fire] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - fire - 1);
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    if (p11_emit_back(out, &pos, back, d) < 0) {
+        return -1;
+    }
+    memcpy(site->saved, &code[b], sizeof(_Py_CODEUNIT) * 2);
+    out[b] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+    taken[b] = taken[s] = 1;
+    site->far = 0;
+    site->after = 2;
+    site->at = b * P11_UNIT;
+    site->width = 2 * P11_UNIT;
+    site->stub = start * P11_UNIT;
+    site->stub_end = pos * P11_UNIT;
+    site->depth = depth[b];
+    site->op = br.op;
+    site->oparg = t;
+    /* (the prefix keeps the COMPARE_OP before it from fusing: adaptive
+     * again once the branch is itself again, p11_unfuse) */
+    int cmp = b - 1 - (int)INLINE_CACHE_ENTRIES_COMPARE_OP;
+    site->fused = cmp >= 1 && _Py_OPCODE(code[cmp]) == COMPARE_OP ? cmp : 0;
+    site->patched = 1;
+    *at = pos;
+    return 0;
+}
+
+/* A far branch site's test (site->after 2): 1 where the branch falls
+ * through to the jump (the probe fires the site's events), 0 where it
+ * jumps or where the frame is traced (the site is then unpatched and its
+ * branch takes the test's result again), -1 with an exception (raised at
+ * the branch). */
+static int
+p11_far_branch_test(Pep669Frame *frame, Pep669Site *site)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyCodeObject *clone = f->f_code;
+    _Py_CODEUNIT *here = f->prev_instr;
+    PyObject **slot = f->localsplus + clone->co_nlocalsplus + site->depth - 1;
+    PyObject *cond = *slot;
+    *slot = Py_NewRef(Py_None);
+    f->prev_instr = _PyCode_CODE(clone) + site->at / P11_UNIT;
+    int truth = PyObject_IsTrue(cond);
+    Py_DECREF(cond);
+    if (truth < 0) {
+        return -1;
+    }
+    f->prev_instr = here;
+    if (pep669_backend_trace_mode(PyThreadState_GET()) ==
+        PEP669_TRACE_FULL) {
+        pep669_backend_clone_unpatch(clone, site);
+        Py_SETREF(*slot, Py_NewRef(truth ? Py_True : Py_False));
+        return 0;
+    }
+    return (site->op == POP_JUMP_FORWARD_IF_TRUE) != (truth != 0);
 }
 
 /* Ways to unit `to` of `co` (the frame's start, a fall-through, a jump, a
