@@ -590,8 +590,10 @@ typedef struct {
      * depth at the branch); its probe makes the branch's test and that
      * instruction (pep669_backend_branch_site_test). */
     int after;
-    /* (3.8-3.10 sites on a jump, src, whose own bytes cannot reach the
-     * stub: pep669_backend_jump_far) 0; 1: the patch takes the unit after
+    /* (sites on a jump, src, whose own bytes cannot reach the stub:
+     * pep669_backend_jump_far; 3.11: 2 and 3 only, backend/py311_far.h,
+     * and a jump a branch falls through to, site->after 2) 0; 1: the
+     * patch takes the unit after
      * the jump too (EXTENDED_ARG; the jump), a unit nothing runs (the dead
      * JUMP_FORWARD after a `continue`'s jump); 2: it takes the one-unit
      * instruction before the jump, which the probe makes with the frame
@@ -705,16 +707,20 @@ PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
 /* (3.8-3.10) 1 if the unconditional one-unit jump at `src` can take a
  * unit beside it into its patch (Pep669Site.far) where its own bytes do
- * not reach a stub; 0 if not (3.11: never). */
+ * not reach a stub; 0 if not (3.11: never asked of its far forms, which
+ * its clone's layout tries by itself: JUMP events' sites keep failing
+ * there). */
 int pep669_backend_jump_far(PyCodeObject *co, int src);
-/* (3.8-3.10) 1 if a location site at `loc` must take a prefix in the
- * unit after it (a one-unit jump reaches no stub past the code) and can
- * instead stand with the site of the instruction after it (site->far 3):
- * a one-unit instruction its probe can make, whose fall-through alone
- * leads to the next; 0 if not (3.11: never). */
+/* 1 if a location site at `loc` must take a prefix in the unit after it
+ * (a one-unit jump reaches no stub past the code) and can instead stand
+ * with the site of the instruction after it (site->far 3): a one-unit
+ * instruction its probe can make, whose fall-through alone leads to the
+ * next; 0 if not (3.11: backend/py311_far.h, only where even the first
+ * stub is beyond a one-unit jump's reach). */
 int pep669_backend_location_far(PyCodeObject *co, int loc);
 /* A far site's probe (site->far 2 or 3), the frame in its stub (`top`:
- * the probe's slot in the frame's value stack): the instruction at
+ * the probe's slot in the frame's value stack; 3.11: not used, the
+ * site's depth says where the items are): the instruction at
  * site->at, made with the frame at it, its items left as the stub pops
  * them.  1: made (the stub goes on to loc), 0: the site is not patched
  * any more and not `anyway` (the stub goes back to the instruction, its
@@ -726,7 +732,10 @@ int pep669_backend_jump_site_before(Pep669Frame *frame,
 /* A wide site's probe (site->after, 3.11 sites on a branch), the frame
  * in its stub: the branch's test, made with the frame at the branch, and
  * where the edge is not taken the instruction after it.  1: taken (the
- * probe fires the edge), 0: not, -1 with an exception. */
+ * probe fires the edge), 0: not, -1 with an exception.  (site->after 2:
+ * a far site on the jump the branch falls through to, py311_far.h: 1
+ * where it falls through, the probe firing the site's events; 0 where it
+ * jumps, or where the frame is traced: the site is then unpatched.) */
 int pep669_backend_branch_site_test(Pep669Frame *frame,
                                     Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,
