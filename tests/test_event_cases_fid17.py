@@ -103,3 +103,141 @@ class ThrowDelegateReturnsStopIterationTest(MonitoringTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ----------------------------------------------------------------------
+# PEP 479: a StopIteration leaving a generator's frame
+
+def _gen_raises_stop():
+    yield 1
+    raise StopIteration("inner")
+
+
+async def _coro_raises_stop():
+    raise StopIteration("c")
+
+
+async def _agen_raises_stop_async():
+    yield 1
+    raise StopAsyncIteration("a")
+
+
+def _drive_gen():
+    try:
+        list(_gen_raises_stop())
+    except RuntimeError as e:
+        return e
+
+
+def _drive_coro():
+    c = _coro_raises_stop()
+    try:
+        c.send(None)
+    except RuntimeError as e:
+        return e
+
+
+def _drive_agen():
+    it = _agen_raises_stop_async().__aiter__()
+    for _ in range(2):
+        try:
+            it.__anext__().send(None)
+        except StopIteration:
+            pass
+        except RuntimeError as e:
+            return e
+
+
+def _tb_names(tb):
+    names = []
+    while tb is not None:
+        names.append((tb.tb_frame.f_code.co_name, tb.tb_lineno))
+        tb = tb.tb_next
+    return names
+
+
+class GeneratorStopIterationErrorTest(MonitoringTestCase):
+    """A StopIteration (an async generator's StopAsyncIteration) leaving
+    a generator's, coroutine's or async generator's frame: 3.12+ make it
+    the RuntimeError of PEP 479 inside the frame (its implicit handler:
+    EXCEPTION_HANDLED of the StopIteration, RERAISE and PY_UNWIND of the
+    RuntimeError); 3.8-3.11 make it after the frame is gone, so the
+    backport's PY_UNWIND carried the StopIteration and there was no
+    EXCEPTION_HANDLED or RERAISE.  Fixed in frames_gen.c
+    (pep669_generator_stop_error, from frames_fire.h's frame_unwound):
+    the RuntimeError made at the frame's end as the interpreter makes it,
+    with those events."""
+
+    EVENTS = (events.RAISE | events.EXCEPTION_HANDLED | events.RERAISE |
+              events.PY_UNWIND)
+
+    def run_case(self, func, name, respond=None):
+        self.use_tool(TOOL)
+        rec = Recorder(TOOL, self.EVENTS, lambda c: c.co_name == name,
+                       respond).register()
+        monitoring.set_events(TOOL, self.EVENTS)
+        try:
+            exc = func()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        return exc, rec
+
+    def check(self, func, name, stop_type, msg):
+        exc, rec = self.run_case(func, name)
+        self.assertIsInstance(exc, RuntimeError)
+        self.assertEqual(str(exc), msg)
+        self.assertIs(type(exc.__cause__), stop_type)
+        self.assertIs(exc.__context__, exc.__cause__)
+        self.assertTrue(exc.__suppress_context__)
+        seen = [(r.event, type(r.args[-1])) for r in rec.records]
+        self.assertEqual(seen, [
+            ("RAISE", stop_type), ("EXCEPTION_HANDLED", stop_type),
+            ("RERAISE", RuntimeError), ("PY_UNWIND", RuntimeError)])
+        # (the RuntimeError the callbacks saw is the one raised)
+        self.assertIs(rec.records[-1].args[-1], exc)
+        self.assertIs(rec.records[1].args[-1], exc.__cause__)
+
+    def test_generator(self):
+        self.check(_drive_gen, "_gen_raises_stop", StopIteration,
+                   "generator raised StopIteration")
+
+    def test_coroutine(self):
+        self.check(_drive_coro, "_coro_raises_stop", StopIteration,
+                   "coroutine raised StopIteration")
+
+    def test_async_generator(self):
+        self.check(_drive_agen, "_agen_raises_stop_async",
+                   StopAsyncIteration,
+                   "async generator raised StopAsyncIteration")
+
+    def test_traceback_as_unmonitored(self):
+        # (the mechanism never shows: the same traceback as without
+        # monitoring, on every version)
+        plain = _drive_gen()
+        exc, rec = self.run_case(_drive_gen, "_gen_raises_stop")
+        self.assertEqual(_tb_names(exc.__traceback__),
+                         _tb_names(plain.__traceback__))
+        self.assertEqual(_tb_names(exc.__cause__.__traceback__),
+                         _tb_names(plain.__cause__.__traceback__))
+
+    def test_handled_callback_raises(self):
+        def respond(r):
+            # (once: natively the implicit handler catches the
+            # callback's exception too, and would again)
+            if r.event == "EXCEPTION_HANDLED" and not fired:
+                fired.append(1)
+                raise KeyError("cb")
+        fired = []
+
+        def drive():
+            try:
+                list(_gen_raises_stop())
+            except KeyError as e:
+                return e
+        exc, rec = self.run_case(drive, "_gen_raises_stop", respond)
+        self.assertIsInstance(exc, KeyError)
+        seen = [(r.event, type(r.args[-1])) for r in rec.records]
+        self.assertEqual(seen, [
+            ("RAISE", StopIteration), ("EXCEPTION_HANDLED", StopIteration),
+            ("EXCEPTION_HANDLED", KeyError), ("RERAISE", KeyError),
+            ("PY_UNWIND", KeyError)])

@@ -712,8 +712,8 @@ def f():
     j = any(v > 5 for v in gen(2))
     k = list(enumerate(gen(1)))
     return a, b, c, d, e, g, h, i, j, k
-mon.use_tool_id(1, "a"); rec(1, E.STOP_ITERATION | E.PY_RETURN | E.C_RETURN | E.C_RAISE | E.RAISE)
-mon.set_events(1, E.STOP_ITERATION | E.PY_RETURN | E.C_RETURN | E.C_RAISE | E.RAISE)
+mon.use_tool_id(1, "a"); rec(1, E.STOP_ITERATION | E.PY_RETURN | E.CALL | E.C_RETURN | E.C_RAISE | E.RAISE)
+mon.set_events(1, E.STOP_ITERATION | E.PY_RETURN | E.CALL | E.C_RETURN | E.C_RAISE | E.RAISE)
 run(f)
 """)
 
@@ -1088,5 +1088,198 @@ def f():
             t += 1
     return t
 mon.use_tool_id(1, "a"); rec(1, ALL); mon.set_events(1, ALL)
+run(f)
+""")
+
+# ----------------------------------------------------------------------
+# More: INSTRUCTION beside a tracer's opcodes, tools changed from
+# INSTRUCTION, DISABLEd lines jumped to, callbacks unregistered from
+# their own event
+
+case("instruction_with_trace_opcodes", _ILAST + """
+def tr(frame, event, arg):
+    if frame.f_code.co_name == "f":
+        frame.f_trace_opcodes = True
+        if event == "line":
+            note("tr", event, frame.f_lineno)
+    return tr
+def f(n):
+    t = 0
+    for i in range(n):
+        t += i
+    return t
+mon.use_tool_id(1, "a"); rec(1, E.LINE)
+mon.register_callback(1, E.INSTRUCTION, on_instr)
+mon.set_events(1, E.LINE | E.INSTRUCTION)
+sys.settrace(tr); run(f, 2); sys.settrace(None)
+last[0] = None; run(f, 1)
+""")
+
+case("free_tool_from_instruction_in_generator", _ILAST + """
+def gen():
+    a = 1
+    yield a
+    b = 2
+    yield b
+def f():
+    return list(gen())
+def on_i(code, off):
+    on_instr(code, off)
+    if mine(code) and line_of(code, off) == code.co_firstlineno + 3:
+        mon.free_tool_id(1)
+mon.use_tool_id(1, "a"); rec(1, E.PY_YIELD | E.PY_RESUME | E.LINE)
+mon.register_callback(1, E.INSTRUCTION, on_i)
+mon.set_events(1, E.INSTRUCTION | E.PY_YIELD | E.PY_RESUME | E.LINE)
+run(f)
+mon.use_tool_id(1, "b"); rec(1, E.PY_YIELD)
+mon.set_events(1, E.PY_YIELD)
+run(f)
+""")
+
+case("f_lineno_jump_to_disabled_line", """
+def f():
+    t = 0
+    t += 1
+    t += 10
+    return t
+n = [0]
+def ret(n_, a):
+    if n_ == "LINE" and a[0].co_name == "f" and a[1] == 4:
+        return mon.DISABLE
+def hook(n_, a):
+    if n_ == "LINE" and a[0].co_name == "f" and a[1] == 5:
+        n[0] += 1
+        if n[0] == 1:
+            sys._getframe(2).f_lineno = 4
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.PY_RETURN, hook=hook, ret=ret)
+mon.set_events(1, E.LINE | E.PY_RETURN)
+run(f); run(f)
+""")
+
+case("register_callback_none_from_own_event", """
+def f():
+    a = len("x")
+    b = len("yy")
+    return a + b
+def hook(n_, a):
+    if n_ == "CALL":
+        mon.register_callback(1, E.CALL, None)
+mon.use_tool_id(1, "a"); rec(1, E.CALL | E.LINE | E.C_RETURN | E.C_RAISE, hook=hook)
+mon.set_events(1, E.CALL | E.LINE | E.C_RETURN | E.C_RAISE)
+run(f); run(f)
+""")
+
+case("set_local_events_from_c_return_of_other_code", """
+def g():
+    return len("ab")
+def f():
+    a = len("x")
+    b = g()
+    return a + b
+def hook(n_, a):
+    if n_ == "C_RETURN" and a[0].co_name == "f":
+        mon.set_local_events(1, g.__code__, E.LINE | E.PY_START | E.CALL | E.C_RETURN | E.C_RAISE)
+mon.use_tool_id(1, "a"); rec(1, E.CALL | E.LINE | E.PY_START | E.C_RETURN | E.C_RAISE, hook=hook)
+mon.set_local_events(1, f.__code__, E.CALL | E.C_RETURN | E.C_RAISE)
+run(f); run(f)
+mon.set_local_events(1, g.__code__, 0); mon.set_local_events(1, f.__code__, 0)
+""")
+
+case("disable_c_raise_and_c_return_raise_value_error", """
+def f():
+    for i in range(2):
+        try:
+            ord("ab")
+        except TypeError:
+            pass
+        len("x")
+    return 1
+def ret(n_, a):
+    if n_ in ("C_RAISE", "C_RETURN") and a[0].co_name == "f":
+        return mon.DISABLE
+mon.use_tool_id(1, "a"); rec(1, E.CALL | E.C_RETURN | E.C_RAISE | E.RAISE, ret=ret)
+mon.set_events(1, E.CALL | E.C_RETURN | E.C_RAISE | E.RAISE)
+run(f); run(f)
+""")
+
+case("settrace_from_py_throw_and_unwind", """
+def tr(frame, event, arg):
+    if frame.f_code.co_filename == "<prog>" and frame.f_code.co_name != "<module>":
+        note("tr", event, frame.f_code.co_name, frame.f_lineno)
+    return tr
+def gen():
+    try:
+        yield 1
+    except KeyError:
+        yield 2
+    raise ValueError
+def f():
+    it = gen(); next(it)
+    a = it.throw(KeyError)
+    try:
+        next(it)
+    except ValueError:
+        pass
+    return a
+def hook(n_, a):
+    if n_ == "PY_THROW":
+        sys.settrace(tr)
+    if n_ == "PY_UNWIND":
+        sys.settrace(None)
+mon.use_tool_id(1, "a"); rec(1, E.PY_THROW | E.PY_UNWIND | E.LINE | E.PY_RESUME | E.PY_YIELD, hook=hook)
+mon.set_events(1, E.PY_THROW | E.PY_UNWIND | E.LINE | E.PY_RESUME | E.PY_YIELD)
+run(f); sys.settrace(None); run(f); sys.settrace(None)
+""")
+
+case("thread_set_local_events_while_other_runs", """
+import threading
+ev1 = threading.Event(); ev2 = threading.Event()
+def work():
+    t = 0
+    ev1.set()
+    ev2.wait(5)
+    t += 1
+    t += 2
+    return t
+def other():
+    ev1.wait(5)
+    mon.set_local_events(1, work.__code__, E.LINE | E.PY_RETURN)
+    ev2.set()
+def f():
+    th = threading.Thread(target=other)
+    th.start()
+    r = work()
+    th.join()
+    return r
+mon.use_tool_id(1, "a"); rec(1, E.LINE | E.PY_RETURN)
+mon.set_local_events(1, f.__code__, E.PY_RETURN)
+run(f)
+mon.set_local_events(1, work.__code__, 0)
+""")
+
+case("exec_code_generator_and_class", EXREC + """
+SRC = '''
+def g():
+    yield 1
+    yield 2
+class K:
+    v = sum(g())
+'''
+def f():
+    ns = {}
+    exec(compile(SRC, "<ex>", "exec"), ns)
+    return ns["K"].v
+mon.use_tool_id(1, "a"); exrec(1, ALL); mon.set_events(1, ALL)
+run(f)
+""")
+
+case("eval_lambda_raises_in_map", EXREC + """
+def f():
+    fn = eval(compile("lambda v: 10 // v", "<ex>", "eval"))
+    try:
+        return list(map(fn, [5, 0]))
+    except ZeroDivisionError:
+        return "z"
+mon.use_tool_id(1, "a"); exrec(1, ALL); mon.set_events(1, ALL)
 run(f)
 """)
