@@ -4,6 +4,7 @@ Every test passes natively on 3.12/3.13 (through ``pep669.monitoring``)
 and failed on the interpreters its class's docstring names before the
 fix it names.
 """
+import sys
 import unittest
 
 from tests.support import MonitoringTestCase, Recorder, events, monitoring
@@ -241,3 +242,61 @@ class GeneratorStopIterationErrorTest(MonitoringTestCase):
             ("RAISE", StopIteration), ("EXCEPTION_HANDLED", StopIteration),
             ("EXCEPTION_HANDLED", KeyError), ("RERAISE", KeyError),
             ("PY_UNWIND", KeyError)])
+
+
+# ----------------------------------------------------------------------
+# Known differences (docs/differences.md), pinned
+
+def _gen_stop_only():
+    yield 1
+    raise StopIteration
+
+
+class KnownDifferencesTest(MonitoringTestCase):
+    """What docs/differences.md lists from session 17, as it is on each
+    version."""
+
+    def record(self, event_set, func):
+        self.use_tool(TOOL)
+        rec = Recorder(TOOL, event_set, _mine).register()
+        monitoring.set_events(TOOL, event_set)
+        try:
+            result = func()
+        finally:
+            monitoring.set_events(TOOL, 0)
+        return result, rec
+
+    def test_throw_delegate_returns_resumes(self):
+        # "A throw() whose delegate returns": 3.12+ throw the delegate's
+        # StopIteration into the delegating frame, 3.8-3.11 resume it.
+        evs = events.PY_RESUME | events.PY_THROW
+        result, rec = self.record(evs, _throw_inner_returns)
+        self.assertEqual(result, "caught")
+        got = [(r.event, r.code.co_name) for r in rec.records]
+        if sys.version_info >= (3, 12):
+            self.assertEqual(got, [("PY_THROW", "_inner_returns"),
+                                   ("PY_THROW", "_outer_delegates")])
+            self.assertIs(type(rec.records[1].args[-1]), StopIteration)
+        else:
+            self.assertEqual(got, [("PY_THROW", "_inner_returns"),
+                                   ("PY_RESUME", "_outer_delegates")])
+
+    def test_stop_error_without_unwind(self):
+        # "PEP 479's RuntimeError": with RERAISE or EXCEPTION_HANDLED
+        # wanted but not PY_UNWIND, 3.8-3.11 give neither.
+        for ev in (events.RERAISE, events.EXCEPTION_HANDLED):
+            def drive():
+                try:
+                    list(_gen_stop_only())
+                except RuntimeError:
+                    return "rt"
+            with self.subTest(ev=ev):
+                result, rec = self.record(ev, drive)
+                monitoring.free_tool_id(TOOL)
+                self.assertEqual(result, "rt")
+                got = [r.event for r in rec.records
+                       if r.code is _gen_stop_only.__code__]
+                if sys.version_info >= (3, 12):
+                    self.assertEqual(len(got), 1)
+                else:
+                    self.assertEqual(got, [])
