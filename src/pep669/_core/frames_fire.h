@@ -154,6 +154,10 @@ frame_unwound(PyThreadState *ts, Pep669Frame *frame, PyCodeObject *co,
               int offset)
 {
     Pep669CodeData *cd;
+    if (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) {
+        /* (PEP 479's RuntimeError made here, as 3.12+ make it) */
+        pep669_generator_stop_error(ts, frame, co, offset);
+    }
     uint32_t events = pep669_code_events(co, &cd);
     if (events & PEP669_BIT(PY_UNWIND)) {
         uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_UNWIND, offset);

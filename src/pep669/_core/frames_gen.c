@@ -250,6 +250,72 @@ pep669_delegate_thrown(PyThreadState *ts, Pep669Frame *frame,
     return -1;
 }
 
+/* A frame of a generator, coroutine or async generator (`co`) ends by a
+ * StopIteration (an async generator's also by StopAsyncIteration), the
+ * current exception.  The interpreter makes it a RuntimeError once the
+ * frame is gone (PEP 479: gen_send_ex), so the frame's PY_UNWIND would
+ * carry the StopIteration; 3.12+ make it inside the frame, in its
+ * implicit handler: EXCEPTION_HANDLED of the StopIteration, the
+ * RuntimeError's RERAISE, then PY_UNWIND of the RuntimeError.  Here the
+ * same, at the frame's end (`offset`, its PY_UNWIND's): the RuntimeError
+ * made as gen_send_ex makes it (its message by the generator's kind,
+ * which the code's flags decide; cause and context the StopIteration; no
+ * traceback entry, the frame's run being over), which gen_send_ex then
+ * passes on unchanged.  A callback's exception replaces the current one,
+ * as natively (then nothing is converted).  Only where one of these
+ * events is wanted for the code: otherwise nothing can tell. */
+PEP669_INTERNAL void
+pep669_generator_stop_error(PyThreadState *ts, Pep669Frame *frame,
+                            PyCodeObject *co, int offset)
+{
+    Pep669CodeData *cd;
+    uint32_t events = pep669_code_events(co, &cd);
+    if (!(events & (PEP669_BIT(EXCEPTION_HANDLED) | PEP669_BIT(RERAISE) |
+                    PEP669_BIT(PY_UNWIND)))) {
+        return;
+    }
+    int async_gen = (co->co_flags & CO_ASYNC_GENERATOR) != 0;
+    if (!PyErr_ExceptionMatches(PyExc_StopIteration) &&
+        !(async_gen && PyErr_ExceptionMatches(PyExc_StopAsyncIteration))) {
+        return;
+    }
+    Pep669Link link;
+    pep669_backend_frame_link(ts, frame, &link);
+    uint8_t tools;
+    if ((events & PEP669_BIT(EXCEPTION_HANDLED)) &&
+        (tools = pep669_fire_tools(cd, PEP669_EV_EXCEPTION_HANDLED,
+                                   offset)) != 0) {
+        /* A callback's exception replaces it, and the implicit handler
+         * catches that one too: its EXCEPTION_HANDLED again, as
+         * natively (which loops as long as the callbacks raise). */
+        while (pep669_call_tools_exc(ts, tools, PEP669_EV_EXCEPTION_HANDLED,
+                                     co, offset) < 0 &&
+               (events = pep669_code_events(co, &cd)) &
+                   PEP669_BIT(EXCEPTION_HANDLED) &&
+               (tools = pep669_fire_tools(cd, PEP669_EV_EXCEPTION_HANDLED,
+                                          offset)) != 0) {
+        }
+    }
+    /* (converted only if it is still a StopIteration, as natively) */
+    const char *msg = NULL;
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        msg = (co->co_flags & CO_COROUTINE) ? "coroutine raised StopIteration"
+              : async_gen ? "async generator raised StopIteration"
+                          : "generator raised StopIteration";
+    }
+    else if (async_gen && PyErr_ExceptionMatches(PyExc_StopAsyncIteration)) {
+        msg = "async generator raised StopAsyncIteration";
+    }
+    if (msg != NULL) {
+        (void)_PyErr_FormatFromCause(PyExc_RuntimeError, "%s", msg);
+    }
+    if ((events & PEP669_BIT(RERAISE)) &&
+        (tools = pep669_fire_tools(cd, PEP669_EV_RERAISE, offset)) != 0) {
+        (void)pep669_call_tools_exc(ts, tools, PEP669_EV_RERAISE, co, offset);
+    }
+    pep669_backend_frame_unlink(ts, frame, &link);
+}
+
 /* A resumption inside `yield from` / `await`: the code's later throws
  * there give no LINE (see delegate_thrown).  Out of line: nothing of it
  * may stay in the hook's C frame. */

@@ -22,6 +22,14 @@ PEP669_INTERNAL int pep669_delegate_thrown(PyThreadState *ts,
 /* A resumption inside `yield from` / `await` (cd->delegation_resumed). */
 PEP669_INTERNAL void pep669_delegation_resumed(Pep669Frame *frame,
                                                Pep669CodeData *cd);
+/* A generator's, coroutine's or async generator's frame ends by a
+ * StopIteration (or an async generator's by StopAsyncIteration): its
+ * PEP 479 RuntimeError made at the frame's end, with 3.12's events of
+ * it (EXCEPTION_HANDLED, RERAISE), before the frame's PY_UNWIND. */
+PEP669_INTERNAL void pep669_generator_stop_error(PyThreadState *ts,
+                                                 Pep669Frame *frame,
+                                                 PyCodeObject *co,
+                                                 int offset);
 /* This run throws close()'s GeneratorExit into a generator that 3.14
  * clears without running it. */
 PEP669_INTERNAL int pep669_closing_quietly(PyThreadState *ts,

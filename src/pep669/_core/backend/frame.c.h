@@ -445,11 +445,6 @@ pep669_backend_frame_drives_generator(Pep669Frame *frame, int *offset)
         *offset = lasti;
         return op == FOR_ITER ? 2 : 1;
     }
-    /* A YIELD_FROM resumed runs with f_lasti one instruction early. */
-    if (in_yield_from(f->f_code, lasti)) {
-        *offset = lasti + (int)sizeof(_Py_CODEUNIT);
-        return 1;
-    }
     return 0;
 }
 
