@@ -249,7 +249,9 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
             return -1;
         }
     }
-    f->nhandlers = pep669_backend_handlers(co, NULL, 0);
+    /* (read once if there are few: 3.11 parses its exception table) */
+    int few[16];
+    f->nhandlers = pep669_backend_handlers(co, few, 16);
     /* handlers, next, target, stack, jumps, locs, lines unless the code
      * data has them (ints), then node, edge, mixed, start, flow.
      * (The analysis's line table is a work array: only the jump regions,
@@ -284,7 +286,12 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     f->start = f->mixed + nunits + 1;
     f->flow = f->start + nunits + 1;
     memset(f->node, 0, bytes);
-    (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
+    if (f->nhandlers <= 16) {
+        memcpy(f->handlers, few, sizeof(int) * (size_t)f->nhandlers);
+    }
+    else {
+        (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
+    }
     return 0;
 }
 
@@ -298,6 +305,13 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
             stack[nstack++] = to_; \
         } \
     } while (0)
+
+/* (pass 1's common instruction: what of its decoding must be, kind -1) */
+#define PLAIN_MASK \
+    (PEP669_DEC_EXT | PEP669_DEC_STOPS | PEP669_DEC_TARGET | \
+     PEP669_DEC_UNKNOWN | PEP669_INSTR_QUIET_BACK | \
+     PEP669_INSTR_RETURN_POINT | (255u << 16))
+#define PLAIN_INFO (255u << 16)
 
 /* Pass 1: the instructions the frame can run (from the first line on),
  * decoded here (lineflow_decode.h: one load a unit from the backend's
@@ -321,7 +335,57 @@ build_graph_as(Flow *f, int line_rule)
     Pep669FlowDecoder dec;
     pep669_flow_decoder(f->co, &dec);
     int stop = end < dec.size ? end : dec.size;
+    const uint32_t *table = dec.table;
+    const _Py_CODEUNIT *code = dec.code;
     for (int off = 0, after; off < stop; off = after) {
+        /* The common instruction first (most are): no prefix, jump,
+         * target, stop, unknown place, return point or QUIET_BACK; from
+         * the first line on.  Its one edge goes on, forward (its
+         * edge_bits written out for that: to > from >= first). */
+        uint32_t info = table[_Py_OPCODE(code[off >> 1])];
+        if ((info & PLAIN_MASK) == PLAIN_INFO && off >= first) {
+            int u = off >> 1, line = lines[u], reports;
+            int next = off + (1 + PEP669_DEC_CACHES(info)) *
+                                 (int)sizeof(_Py_CODEUNIT);
+            uint8_t how = 0;
+            after = next;
+            next = next < stop ? next : -1;
+            next_of[u] = next;
+            target_of[u] = -1;
+            if (mapping) {
+                new_units[u] = (uint8_t)(PEP669_UNIT_INSTR |
+                    cls_unit_bits[PEP669_DEC_CLS(info) & 31]);
+            }
+            if (next >= 0) {
+                int to_line = lines[next >> 1];
+                how = (to_line == line ? NEXT_SAME : 0) |
+                      (to_line >= 0 ? NEXT_LINE : 0);
+                if (line_rule == PEP669_LINES_WINDOW) {
+                    reports = to_line != lines[(next >> 1) - 1];
+                }
+                else {
+                    reports = to_line >= 0 && to_line != line;
+                }
+                how |= reports ? NEXT_REPORTS : 0;
+                PEP669_ASSERT(how == edge_bits(lines, line_rule, node, off,
+                                               line, next, first));
+                if (!(how & (NEXT_REPORTS | NEXT_SAME))) {
+                    SET_MIXED(next >> 1);
+                }
+            }
+            edge[u] = how;
+            node[u] = NODE;
+#ifdef PEP669_DEBUG
+            Pep669Step ref;
+            pep669_backend_step(f->co, off, &ref);
+            PEP669_ASSERT(ref.at == off && ref.after == after &&
+                          ref.kind < 0 && ref.target < 0 && ref.known &&
+                          !(ref.cls & (PEP669_INSTR_QUIET_BACK |
+                                       PEP669_INSTR_RETURN_POINT)) &&
+                          (ref.next < end ? ref.next : -1) == next);
+#endif
+            continue;
+        }
         /* (the step in locals: the byte stores below could alias it) */
         Pep669Step st;
         pep669_flow_decode(f->co, &dec, off, &st);
