@@ -309,53 +309,62 @@ build_graph_as(Flow *f, int line_rule)
     int stop = end < dec.size ? end : dec.size;
     const uint32_t *table = dec.table;
     const _Py_CODEUNIT *code = dec.code;
+    /* (every target -1 first: the common instruction has none) */
+    memset(target_of, 255, sizeof(int) * (size_t)f->nunits);
     for (int off = 0, after; off < stop; off = after) {
-        /* The common instruction first (most are): no prefix, jump,
-         * target, stop, unknown place, return point or QUIET_BACK; from
-         * the first line on.  Its one edge goes on, forward (its
-         * edge_bits written out for that: to > from >= first). */
+        /* The common instruction first (most are), a run of them: no
+         * prefix, jump, target, stop, unknown place, return point or
+         * QUIET_BACK; from the first line on.  Its one edge goes on,
+         * forward (edge_bits written out for that: to > from >= first),
+         * to the next one's line. */
         uint32_t info = table[_Py_OPCODE(code[off >> 1])];
         if ((info & PLAIN_MASK) == PLAIN_INFO && off >= first) {
-            int u = off >> 1, line = lines[u], reports;
-            int next = off + (1 + PEP669_DEC_CACHES(info)) *
-                                 (int)sizeof(_Py_CODEUNIT);
-            uint8_t how = 0;
-            after = next;
-            next = next < stop ? next : -1;
-            next_of[u] = next;
-            target_of[u] = -1;
-            if (mapping) {
-                new_units[u] = (uint8_t)(PEP669_UNIT_INSTR |
-                    cls_unit_bits[PEP669_DEC_CLS(info) & 31]);
-            }
-            if (next >= 0) {
-                int to_line = lines[next >> 1];
-                how = (to_line == line ? NEXT_SAME : 0) |
-                      (to_line >= 0 ? NEXT_LINE : 0);
+            int line = lines[off >> 1];
+            do {
+                int u = off >> 1, to_line, reports;
+                off += (1 + PEP669_DEC_CACHES(info)) *
+                       (int)sizeof(_Py_CODEUNIT);
+                node[u] = NODE;
+                if (mapping) {
+                    new_units[u] = (uint8_t)(PEP669_UNIT_INSTR |
+                        cls_unit_bits[PEP669_DEC_CLS(info) & 31]);
+                }
+#ifdef PEP669_DEBUG
+                Pep669Step ref;
+                pep669_backend_step(f->co, 2 * u, &ref);
+                PEP669_ASSERT(ref.at == 2 * u && ref.after == off &&
+                              ref.kind < 0 && ref.target < 0 && ref.known &&
+                              !(ref.cls & (PEP669_INSTR_QUIET_BACK |
+                                           PEP669_INSTR_RETURN_POINT)) &&
+                              (ref.next < end ? ref.next : -1) ==
+                                  (off < stop ? off : -1));
+#endif
+                if (off >= stop) {
+                    next_of[u] = -1;
+                    edge[u] = 0;
+                    break;
+                }
+                next_of[u] = off;
+                to_line = lines[off >> 1];
                 if (line_rule == PEP669_LINES_WINDOW) {
-                    reports = to_line != lines[(next >> 1) - 1];
+                    reports = to_line != lines[(off >> 1) - 1];
                 }
                 else {
                     reports = to_line >= 0 && to_line != line;
                 }
-                how |= reports ? NEXT_REPORTS : 0;
-                PEP669_ASSERT(how == edge_bits(lines, line_rule, node, off,
-                                               line, next, first));
+                uint8_t how = (uint8_t)((to_line == line ? NEXT_SAME : 0) |
+                                        (to_line >= 0 ? NEXT_LINE : 0) |
+                                        (reports ? NEXT_REPORTS : 0));
+                PEP669_ASSERT(how == edge_bits(lines, line_rule, node, 2 * u,
+                                               line, off, first));
+                edge[u] = how;
                 if (!(how & (NEXT_REPORTS | NEXT_SAME))) {
-                    SET_MIXED(next >> 1);
+                    SET_MIXED(off >> 1);
                 }
-            }
-            edge[u] = how;
-            node[u] = NODE;
-#ifdef PEP669_DEBUG
-            Pep669Step ref;
-            pep669_backend_step(f->co, off, &ref);
-            PEP669_ASSERT(ref.at == off && ref.after == after &&
-                          ref.kind < 0 && ref.target < 0 && ref.known &&
-                          !(ref.cls & (PEP669_INSTR_QUIET_BACK |
-                                       PEP669_INSTR_RETURN_POINT)) &&
-                          (ref.next < end ? ref.next : -1) == next);
-#endif
+                line = to_line;
+                info = table[_Py_OPCODE(code[off >> 1])];
+            } while ((info & PLAIN_MASK) == PLAIN_INFO);
+            after = off;
             continue;
         }
         /* (the step in locals: the byte stores below could alias it) */
