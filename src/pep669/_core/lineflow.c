@@ -551,8 +551,8 @@ mark_reached(Flow *f)
         int u = stack[--nstack];
         for (;;) {
             uint8_t flags = node[u];
-            int to = target[u];
-            pep669_flow_arrive(&a, u, START_FLOW);
+            int to = target[u], after = next[u];
+            pep669_flow_arrive_at(&a, u, START_FLOW, flags, after, to);
             if (to >= 0 &&
                 (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
                 (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
@@ -563,12 +563,12 @@ mark_reached(Flow *f)
                 PEP669_ASSERT(top - nseeds > nstack);
                 stack[top - nseeds++] = to >> 1;
             }
-            to = next[u];
-            if (to < 0 || (node[to >> 1] & (NODE | NODE_REACHED)) != NODE) {
+            if (after < 0 ||
+                (node[after >> 1] & (NODE | NODE_REACHED)) != NODE) {
                 break;
             }
-            node[to >> 1] |= NODE_REACHED;
-            u = to >> 1;
+            node[after >> 1] |= NODE_REACHED;
+            u = after >> 1;
         }
     }
     /* (a copy: `a` itself stays in registers, its address not taken) */
