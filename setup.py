@@ -89,6 +89,7 @@ def extensions(version_info=sys.version_info):
              ("module.c", "registry.c", "codedata.c", "lineflow.c",
               "lineflow_facts.c", "lineflow_sides.c", "lineflow_lines.c",
               "lineflow_exit.c", "lineflow_last.c", "lineflow_hand.c",
+              "lineflow_back.c",
               "lineflow_arrive.c",
               "wanted.c", "dispatch.c", "frames.c", "frames_gen.c",
               "frames_exc.c",

@@ -14,6 +14,7 @@
 #include "lineflow_graph.h"
 #include "lineflow_hand.h"
 #include "lineflow_decode.h"
+#include "lineflow_back.h"
 #include "backend.h"
 
 #include <string.h>
@@ -105,42 +106,13 @@ pep669_code_units_slow(PyCodeObject *co, Pep669CodeData *cd)
     return units;
 }
 
-/* 3.8/3.9 (no copy of a `while` loop's test at the bottom): whether the
- * backward branch at `src` (to `target`) is one that 3.12+ do not reverse:
- * a jump back to a `while` loop's test (3.12+ jump forward to the copy),
- * or such a test, which a later jump on its line comes back to (3.12+
- * report its first run as a reversed branch, its later ones as the copy:
- * the second are the many, and have the sides of a forward branch). */
-static int
-loop_test_at_top(PyCodeObject *co, Pep669CodeData *cd, int src, int target)
-{
-    const uint8_t *units = pep669_code_units(co, cd);
-    int line = cd->lines[src >> 1], at = target, n, t;
-    if (units == NULL || cd->line_rule != PEP669_LINES_WINDOW || line < 0) {
-        return 0;
-    }
-    if (pep669_backend_jump_kind(co, &at, &n, &t) != PEP669_EV_BRANCH ||
-        !(pep669_backend_instr_class(co, at) & PEP669_INSTR_FOR_ITER)) {
-        return 1;
-    }
-    for (int u = (src >> 1) + 1; u < cd->nunits; u++) {
-        int at = 2 * u, next, jump;
-        if ((units[u] & PEP669_UNIT_JUMP_EVENT) &&
-            pep669_backend_jump_kind(co, &at, &next, &jump) ==
-                PEP669_EV_JUMP &&
-            jump > target && jump <= src && cd->lines[jump >> 1] == line) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int
 pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
                             int target)
 {
     return cd != NULL && pep669_code_lines_ensure(co, cd) == 0 &&
-           !loop_test_at_top(co, cd, src, target);
+           !pep669_loop_test_at_top(co, cd, pep669_code_units(co, cd), src,
+                                    target);
 }
 
 /* ---- The LINE locations ------------------------------------------------
@@ -249,7 +221,9 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
             return -1;
         }
     }
-    f->nhandlers = pep669_backend_handlers(co, NULL, 0);
+    /* (read once if there are few: 3.11 parses its exception table) */
+    int few[16];
+    f->nhandlers = pep669_backend_handlers(co, few, 16);
     /* handlers, next, target, stack, jumps, locs, lines unless the code
      * data has them (ints), then node, edge, mixed, start, flow.
      * (The analysis's line table is a work array: only the jump regions,
@@ -284,7 +258,12 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
     f->start = f->mixed + nunits + 1;
     f->flow = f->start + nunits + 1;
     memset(f->node, 0, bytes);
-    (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
+    if (f->nhandlers <= 16) {
+        memcpy(f->handlers, few, sizeof(int) * (size_t)f->nhandlers);
+    }
+    else {
+        (void)pep669_backend_handlers(co, f->handlers, f->nhandlers);
+    }
     return 0;
 }
 
@@ -298,6 +277,13 @@ flow_alloc(Flow *f, PyCodeObject *co, Pep669CodeData *cd, void *local,
             stack[nstack++] = to_; \
         } \
     } while (0)
+
+/* (pass 1's common instruction: what of its decoding must be, kind -1) */
+#define PLAIN_MASK \
+    (PEP669_DEC_EXT | PEP669_DEC_STOPS | PEP669_DEC_TARGET | \
+     PEP669_DEC_UNKNOWN | PEP669_INSTR_QUIET_BACK | \
+     PEP669_INSTR_RETURN_POINT | (255u << 16))
+#define PLAIN_INFO (255u << 16)
 
 /* Pass 1: the instructions the frame can run (from the first line on),
  * decoded here (lineflow_decode.h: one load a unit from the backend's
@@ -321,7 +307,66 @@ build_graph_as(Flow *f, int line_rule)
     Pep669FlowDecoder dec;
     pep669_flow_decoder(f->co, &dec);
     int stop = end < dec.size ? end : dec.size;
+    const uint32_t *table = dec.table;
+    const _Py_CODEUNIT *code = dec.code;
+    /* (every target -1 first: the common instruction has none) */
+    memset(target_of, 255, sizeof(int) * (size_t)f->nunits);
     for (int off = 0, after; off < stop; off = after) {
+        /* The common instruction first (most are), a run of them: no
+         * prefix, jump, target, stop, unknown place, return point or
+         * QUIET_BACK; from the first line on.  Its one edge goes on,
+         * forward (edge_bits written out for that: to > from >= first),
+         * to the next one's line. */
+        uint32_t info = table[_Py_OPCODE(code[off >> 1])];
+        if ((info & PLAIN_MASK) == PLAIN_INFO && off >= first) {
+            int line = lines[off >> 1];
+            do {
+                int u = off >> 1, to_line, reports;
+                off += (1 + PEP669_DEC_CACHES(info)) *
+                       (int)sizeof(_Py_CODEUNIT);
+                node[u] = NODE;
+                if (mapping) {
+                    new_units[u] = (uint8_t)(PEP669_UNIT_INSTR |
+                        cls_unit_bits[PEP669_DEC_CLS(info) & 31]);
+                }
+#ifdef PEP669_DEBUG
+                Pep669Step ref;
+                pep669_backend_step(f->co, 2 * u, &ref);
+                PEP669_ASSERT(ref.at == 2 * u && ref.after == off &&
+                              ref.kind < 0 && ref.target < 0 && ref.known &&
+                              !(ref.cls & (PEP669_INSTR_QUIET_BACK |
+                                           PEP669_INSTR_RETURN_POINT)) &&
+                              (ref.next < end ? ref.next : -1) ==
+                                  (off < stop ? off : -1));
+#endif
+                if (off >= stop) {
+                    next_of[u] = -1;
+                    edge[u] = 0;
+                    break;
+                }
+                next_of[u] = off;
+                to_line = lines[off >> 1];
+                if (line_rule == PEP669_LINES_WINDOW) {
+                    reports = to_line != lines[(off >> 1) - 1];
+                }
+                else {
+                    reports = to_line >= 0 && to_line != line;
+                }
+                uint8_t how = (uint8_t)((to_line == line ? NEXT_SAME : 0) |
+                                        (to_line >= 0 ? NEXT_LINE : 0) |
+                                        (reports ? NEXT_REPORTS : 0));
+                PEP669_ASSERT(how == edge_bits(lines, line_rule, node, 2 * u,
+                                               line, off, first));
+                edge[u] = how;
+                if (!(how & (NEXT_REPORTS | NEXT_SAME))) {
+                    SET_MIXED(off >> 1);
+                }
+                line = to_line;
+                info = table[_Py_OPCODE(code[off >> 1])];
+            } while ((info & PLAIN_MASK) == PLAIN_INFO);
+            after = off;
+            continue;
+        }
         /* (the step in locals: the byte stores below could alias it) */
         Pep669Step st;
         pep669_flow_decode(f->co, &dec, off, &st);
@@ -506,8 +551,8 @@ mark_reached(Flow *f)
         int u = stack[--nstack];
         for (;;) {
             uint8_t flags = node[u];
-            int to = target[u];
-            pep669_flow_arrive(&a, u, START_FLOW);
+            int to = target[u], after = next[u];
+            pep669_flow_arrive_at(&a, u, START_FLOW, flags, after, to);
             if (to >= 0 &&
                 (flags & (NODE_HANDLER | NODE_FLOW_TARGET)) != NODE_HANDLER &&
                 (node[to >> 1] & (NODE | NODE_REACHED)) == NODE) {
@@ -518,12 +563,12 @@ mark_reached(Flow *f)
                 PEP669_ASSERT(top - nseeds > nstack);
                 stack[top - nseeds++] = to >> 1;
             }
-            to = next[u];
-            if (to < 0 || (node[to >> 1] & (NODE | NODE_REACHED)) != NODE) {
+            if (after < 0 ||
+                (node[after >> 1] & (NODE | NODE_REACHED)) != NODE) {
                 break;
             }
-            node[to >> 1] |= NODE_REACHED;
-            u = to >> 1;
+            node[after >> 1] |= NODE_REACHED;
+            u = after >> 1;
         }
     }
     /* (a copy: `a` itself stays in registers, its address not taken) */

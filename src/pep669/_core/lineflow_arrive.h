@@ -6,6 +6,7 @@
 #define PEP669_LINEFLOW_ARRIVE_H
 
 #include "lineflow_graph.h"
+#include "check.h"
 
 /* Pass 4's work at each instruction the frame can run, done where pass 3
  * reaches it (once each; `how`: START_FLOW from the flow's walk,
@@ -35,8 +36,6 @@ typedef struct {
         *s_ |= (bits); \
     } while (0)
 
-/* (inlined in the walks: a call per instruction costs about a tenth of
- * the analysis) */
 /* Pass 4's decisions (lineflow_arrive.c), by PEP669_ARRIVE_INDEX: bit 0,
  * going on makes a location (of the walk's kind); bits 1-2, the jump does
  * (1: of the walk's kind, 2: START_HANDLER); bits 8-13 and 16-21, the
@@ -48,30 +47,39 @@ extern const uint32_t pep669_arrive_table[PEP669_ARRIVE_ENTRIES];
               << 5) | ((is_mixed) << 9))
 
 /* (inlined in the walks: a call per instruction costs about a tenth of
- * the analysis) */
+ * the analysis; `flags`, `to_next` and `to_target` the caller's loads of
+ * node[u], next[u] and target[u], which the byte stores here would make
+ * the compiler load again) */
+static inline __attribute__((always_inline)) void
+pep669_flow_arrive_at(Pep669Arrive *a, int u, uint8_t how, uint8_t flags,
+                      int to_next, int to_target)
+{
+    uint32_t e = pep669_arrive_table[PEP669_ARRIVE_INDEX(
+        a->edge[u], flags, a->mixed[u] & MIXED)];
+    PEP669_ASSERT(flags == a->node[u] && to_next == a->next[u] &&
+                  to_target == a->target[u]);
+    if (to_next >= 0) {
+        uint8_t arr = (uint8_t)((e >> 8) & 63);
+        if (e & 1) {
+            PEP669_START_AT(a, to_next, how);
+        }
+        a->mixed[to_next >> 1] |= arr;
+        a->arrivals |= arr;
+    }
+    if (to_target >= 0) {
+        uint8_t arr = (uint8_t)((e >> 16) & 63);
+        if (e & 6) {
+            PEP669_START_AT(a, to_target, (e & 2) ? how : START_HANDLER);
+        }
+        a->mixed[to_target >> 1] |= arr;
+        a->arrivals |= arr;
+    }
+}
+
 static inline __attribute__((always_inline)) void
 pep669_flow_arrive(Pep669Arrive *a, int u, uint8_t how)
 {
-    uint32_t e = pep669_arrive_table[PEP669_ARRIVE_INDEX(
-        a->edge[u], a->node[u], a->mixed[u] & MIXED)];
-    int to = a->next[u];
-    if (to >= 0) {
-        uint8_t arr = (uint8_t)((e >> 8) & 63);
-        if (e & 1) {
-            PEP669_START_AT(a, to, how);
-        }
-        a->mixed[to >> 1] |= arr;
-        a->arrivals |= arr;
-    }
-    to = a->target[u];
-    if (to >= 0) {
-        uint8_t arr = (uint8_t)((e >> 16) & 63);
-        if (e & 6) {
-            PEP669_START_AT(a, to, (e & 2) ? how : START_HANDLER);
-        }
-        a->mixed[to >> 1] |= arr;
-        a->arrivals |= arr;
-    }
+    pep669_flow_arrive_at(a, u, how, a->node[u], a->next[u], a->target[u]);
 }
 
 #endif

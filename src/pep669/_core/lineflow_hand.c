@@ -16,7 +16,8 @@ hand_reach(Pep669Arrive *a, uint8_t *node, int h, int *stack)
     stack[0] = h;
     while (nstack > 0) {
         int u = stack[--nstack], succ[2] = {next[u], target[u]};
-        pep669_flow_arrive(a, u, START_HANDLER);
+        pep669_flow_arrive_at(a, u, START_HANDLER, node[u], succ[0],
+                              succ[1]);
         for (int e = 0; e < 2; e++) {
             int to = succ[e] >> 1;
             if (succ[e] >= 0 &&
