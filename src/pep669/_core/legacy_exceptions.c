@@ -40,18 +40,20 @@ untrace_allowed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events,
  * a handler probe, outside any trace call, this also switches the
  * evaluator's tracing dispatch off: set_trampoline_mode.) */
 static void
-untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
+untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                int handler, uint64_t checked)
 {
     /* (as they are now: the EXCEPTION_HANDLED callbacks may have changed
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (!(PEP669_HANDLER_CLONES && rec->probing &&
-          rec->probe_version == pep669_registry.version &&
+    if (!(((PEP669_HANDLER_CLONES && rec->probing &&
+            rec->probe_version == pep669_registry.version) ||
+           checked == pep669_registry.version) &&
           !pep669_backend_trace_has_legacy()) &&
-        !untrace_allowed(rec, cd, events,
-                         pep669_backend_pyframe_lasti(frame))) {
-        /* (a probe checked it before its callbacks, which changed
+        !untrace_allowed(rec, cd, events, handler)) {
+        /* (a probe, or handled_now, checked it before the callbacks
+         * (`checked`: the version then; UINT64_MAX: none), which changed
          * nothing that it depends on: the events, a legacy tracer) */
         return;
     }
@@ -177,7 +179,8 @@ handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     Py_DECREF(exc);
     if (err == 0 && rec->armed_exc == NULL) {
-        untrace_handler(ts, rec, frame);
+        untrace_handler(ts, rec, frame, pep669_backend_pyframe_lasti(frame),
+                        UINT64_MAX);
     }
     if (err < 0) {
         /* 3.12 raises it before the handler made the handled exception
@@ -219,6 +222,7 @@ handled_now(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
 {
     int handler = pep669_backend_handler_next(rec->frame);
+    uint64_t version = pep669_registry.version;
     if (handler < 0 || !untrace_allowed(rec, cd, events, handler)) {
         return 0;
     }
@@ -252,7 +256,7 @@ handled_now(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 1;
     }
     if (rec->armed_exc == NULL) {
-        untrace_handler(ts, rec, frame);
+        untrace_handler(ts, rec, frame, handler, version);
     }
     pep669_thread.handled_now++;     /* (tests) */
     return 1;
