@@ -372,8 +372,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
             return 0;
         }
         int handler = handler_at(rec, co, lasti);
-        if (cd != NULL && cd->handler_probes == 0 && handler >= 0 &&
-            pep669_backend_handler_probes()) {
+        if (cd != NULL && cd->handler_probes == 0 && handler >= 0) {
             /* (the code's next runs take its handler clone, if it can
              * have one) */
             cd->handler_probes = 2;
