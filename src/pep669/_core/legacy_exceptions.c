@@ -366,7 +366,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
-        if (err == 0 && !from_callback &&
+        if (PY_VERSION_HEX < 0x030B0000 && err == 0 && !from_callback &&
             version_at == pep669_registry.version &&
             handled_now(ts, rec, frame, co, cd, events)) {
             return 0;
