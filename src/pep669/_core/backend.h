@@ -180,6 +180,12 @@ PyObject *pep669_backend_handler_mark(PyThreadState *ts);
  * (owned) and the previous one in its place, else 0 (3.11: always). */
 int pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
                                 PyObject *exc, PyObject *saved[3]);
+/* (3.8-3.10) The handler the frame's unwinding enters next with nothing
+ * before it (the innermost block a SETUP_FINALLY's: no handler's block
+ * to unwind first, so the thread's handled exception stays what it is),
+ * as the trace function is told of an exception: its offset; else -1
+ * (3.11: always). */
+int pep669_backend_handler_next(Pep669Frame *frame);
 void pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3]);
 
 /* ==== the trace trampoline (line-level events) ====

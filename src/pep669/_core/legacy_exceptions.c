@@ -40,18 +40,20 @@ untrace_allowed(Pep669Record *rec, Pep669CodeData *cd, uint32_t events,
  * a handler probe, outside any trace call, this also switches the
  * evaluator's tracing dispatch off: set_trampoline_mode.) */
 static void
-untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame)
+untrace_handler(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+                int handler, uint64_t checked)
 {
     /* (as they are now: the EXCEPTION_HANDLED callbacks may have changed
      * them) */
     Pep669CodeData *cd;
     uint32_t events = record_events(rec, &cd);
-    if (!(PEP669_HANDLER_CLONES && rec->probing &&
-          rec->probe_version == pep669_registry.version &&
+    if (!(((PEP669_HANDLER_CLONES && rec->probing &&
+            rec->probe_version == pep669_registry.version) ||
+           checked == pep669_registry.version) &&
           !pep669_backend_trace_has_legacy()) &&
-        !untrace_allowed(rec, cd, events,
-                         pep669_backend_pyframe_lasti(frame))) {
-        /* (a probe checked it before its callbacks, which changed
+        !untrace_allowed(rec, cd, events, handler)) {
+        /* (a probe, or handled_now, checked it before the callbacks
+         * (`checked`: the version then; UINT64_MAX: none), which changed
          * nothing that it depends on: the events, a legacy tracer) */
         return;
     }
@@ -177,7 +179,8 @@ handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     }
     Py_DECREF(exc);
     if (err == 0 && rec->armed_exc == NULL) {
-        untrace_handler(ts, rec, frame);
+        untrace_handler(ts, rec, frame, pep669_backend_pyframe_lasti(frame),
+                        UINT64_MAX);
     }
     if (err < 0) {
         /* 3.12 raises it before the handler made the handled exception
@@ -201,6 +204,62 @@ handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         }
     }
     return err;
+}
+
+/* (3.8-3.10) The handler's entry given from the trace call that reports
+ * the exception (on_exception), where the handler the unwinding enters
+ * next is known with nothing before it (pep669_backend_handler_next) and
+ * runs untraced from its entry (untrace_allowed): natively nothing
+ * happens in the frame between the two events, the callbacks see the
+ * frame at the raising instruction and the handled exception from before
+ * the handler, as here before the unwinding.  No tracing switched on for
+ * the handler's first instruction, no trace call there.  A callback's
+ * exception is raised at that instruction, as its event there would have
+ * raised it (deferred by one 'opcode' event, the tracing on for it).
+ * 1: given (or deferred), 0: left to the handler's first event. */
+static int
+handled_now(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
+            PyCodeObject *co, Pep669CodeData *cd, uint32_t events)
+{
+    int handler = pep669_backend_handler_next(rec->frame);
+    uint64_t version = pep669_registry.version;
+    if (handler < 0 || !untrace_allowed(rec, cd, events, handler)) {
+        return 0;
+    }
+    /* owned */
+    PyObject *exc = rec->armed_exc;
+    int err = 0;
+    rec->armed_exc = NULL;
+    if (exc == rec->outside) {
+        rec->outside_ambiguous = 1;
+    }
+    if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
+        err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
+                                 handler, exc);
+    }
+    Py_DECREF(exc);
+    if (err < 0) {
+        /* (no __context__: handled_event) */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value != NULL) {
+            PyException_SetContext(value, NULL);
+        }
+        Py_XSETREF(rec->deferred_type, type);
+        Py_XSETREF(rec->deferred_value, value);
+        Py_XSETREF(rec->deferred_tb, tb);
+        rec->deferred_count = 1;
+        rec->callback_raised = 1;
+        set_trampoline_mode(ts, WANT_FULL);
+        flags_set(frame, rec, record_events(rec, &cd));
+        return 1;
+    }
+    if (rec->armed_exc == NULL) {
+        untrace_handler(ts, rec, frame, handler, version);
+    }
+    pep669_thread.handled_now++;     /* (tests) */
+    return 1;
 }
 
 /* The current exception's value (new reference), after a callback
@@ -240,6 +299,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
 {
     int lasti = pep669_backend_pyframe_lasti(frame), drive, err = 0;
     int from_callback = rec->callback_raised;
+    uint64_t version_at = pep669_registry.version;
     /* (3.11) The first trace event of a frame running its handler clone
      * (legacy_events.c leaves its filters to this function): the frame
      * needs no filters of pep669's where the exception's handler has a
@@ -306,6 +366,11 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         rec->exit_check = 0;
         rec->armed_exc = err < 0 ? current_exception() : Py_NewRef(exc);
         rec->armed_offset = lasti;
+        if (PY_VERSION_HEX < 0x030B0000 && err == 0 && !from_callback &&
+            version_at == pep669_registry.version &&
+            handled_now(ts, rec, frame, co, cd, events)) {
+            return 0;
+        }
         int handler = handler_at(rec, co, lasti);
         if (cd != NULL && cd->handler_probes == 0 && handler >= 0) {
             /* (the code's next runs take its handler clone, if it can

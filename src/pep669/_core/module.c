@@ -322,12 +322,12 @@ backend_state(PyObject *Py_UNUSED(mod), PyObject *args)
         pep669_thread.exc_flags_eager = eager;
     }
     pep669_registry_count(&live, &all);
-    return Py_BuildValue(
-        "{s:O,s:n,s:n,s:n,s:k,s:i,s:O}",
+    return Py_BuildValue("{s:O,s:n,s:n,s:n,s:k,s:k,s:i,s:O}",
         "eval_hook", pep669_backend_eval_hook_installed() ? Py_True : Py_False,
         "local_codes", pep669_registry.local_code_count,
-        "registries", live, "registries_made", all,
-        "flags_puts", pep669_thread.flags_puts, "fast_hook", PEP669_FAST_HOOK,
+        "registries", live, "registries_made", all, "handled_now",
+        pep669_thread.handled_now, "flags_puts", pep669_thread.flags_puts,
+        "fast_hook", PEP669_FAST_HOOK,
         /* (the caller's evaluator: a C function runs in its C frame) */
         "tracing_dispatch",
         pep669_backend_tracing_dispatch(PyThreadState_GET()) ? Py_True

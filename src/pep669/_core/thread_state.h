@@ -87,6 +87,9 @@ typedef struct Pep669ThreadState {
      * clones' frames take pep669's filters at each exception, as before
      * exc14 (trampoline.h, handler_clone_lazy). */
     unsigned long flags_puts;
+    /* (tests) handlers' entries given from the exception's trace call
+     * (3.8-3.10: legacy_exceptions.c, handled_now) */
+    unsigned long handled_now;
     int exc_flags_eager;
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_callbacks_begin/end brackets under way, the

@@ -418,6 +418,22 @@ pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
     return 1;
 }
 
+int
+pep669_backend_handler_next(Pep669Frame *frame)
+{
+    PyFrameObject *f = FRAME(frame);
+    if (f->f_iblock <= 0 ||
+        f->f_blockstack[f->f_iblock - 1].b_type != SETUP_FINALLY) {
+        return -1;
+    }
+    /* (3.10 keeps it in code units, as f_lasti) */
+    int handler = f->f_blockstack[f->f_iblock - 1].b_handler;
+#if PY_VERSION_HEX >= 0x030A0000
+    handler *= (int)sizeof(_Py_CODEUNIT);
+#endif
+    return handler;
+}
+
 void
 pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3])
 {

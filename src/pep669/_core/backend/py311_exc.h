@@ -306,6 +306,13 @@ pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
     return 0;  /* (3.11 pushes the exception after the event, as 3.12) */
 }
 
+int
+pep669_backend_handler_next(Pep669Frame *frame)
+{
+    (void)frame;
+    return -1;  /* (its handler probes give the handlers' entries) */
+}
+
 void
 pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3])
 {
