@@ -193,6 +193,17 @@ arrive(int tool, CodeData *cd, long unit, int skip)
     if (!skip && report_waiting(tool, cd, src, side, unit) < 0) {
         return -1;
     }
+    if (cd->epoch != pep669_nat_epoch) {
+        /* restart_events() from the callback: every state bit went, the
+         * edge's seen bit too, while the INSTRUCTION location here is
+         * disabled on return: so the edge is seen in the new epoch, never
+         * to wait here again (the native BRANCH location reports it). */
+        if (pep669_nat_code_fresh(cd, tool) < 0) {
+            return -1;
+        }
+        cd->state[src * TOOLS + tool] |= SEEN(side);
+        return 0;
+    }
     return cd->epoch == pep669_nat_epoch &&
            (cd->state[src * TOOLS + tool] & WAIT(side)) != 0;
 }
