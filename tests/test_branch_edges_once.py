@@ -349,5 +349,130 @@ class ChangesTest(EdgesOnceTestCase):
         self.assertEqual(rec.records, [])
 
 
+def loop_sum(items):
+    y = 0
+    for i in items:
+        y += i
+    return y
+
+
+def loop_find(items):
+    for i in items:
+        if i:
+            return i
+    return 0
+
+
+class OtherToolsTest(MonitoringTestCase):
+    """An edge comes before anything at its destination, other tools'
+    events there included (3.14 fires it at the branch).  On 3.12/3.13 a
+    waiting edge is reported from its destination's INSTRUCTION event (or
+    the tool's LINE), which the interpreter fires after every tool's LINE
+    and the higher tools' INSTRUCTION there: it must not wait where other
+    tools have those (session 17: a tool with BRANCH_RIGHT only got a
+    for loop's exit after the other tool's LINE of the line after the
+    loop)."""
+
+    def shared(self, tools):
+        """``tools``: {tool: events}; each tool's callbacks append
+        (tool, event, relative line or offsets) to one log; BRANCH_LEFT /
+        BRANCH_RIGHT callbacks return DISABLE."""
+        log = []
+
+        def make(tool, name):
+            def cb(code, *args):
+                if code.co_name not in ('loop_sum', 'loop_find'):
+                    return None
+                if name == 'LINE':
+                    log.append((tool, name, args[0] - code.co_firstlineno))
+                    return None
+                if name == 'INSTRUCTION':
+                    log.append((tool, name, args[0]))
+                    return None
+                log.append((tool, name) + tuple(args))
+                return DISABLE
+            return cb
+        for tool, events in tools.items():
+            self.use_tool(tool)
+            for name in ('LINE', 'INSTRUCTION', 'BRANCH_LEFT',
+                         'BRANCH_RIGHT'):
+                if events & getattr(E, name):
+                    M.register_callback(tool, getattr(E, name),
+                                        make(tool, name))
+        return log
+
+    def exit_order(self, log, tool, code):
+        """The log with the tool's branch events as (tool, event, source
+        line, destination line)."""
+        lines = lines_of(code)
+        return [e if e[0] != tool or e[1] == 'INSTRUCTION'
+                else e[:2] + (lines[e[2]], lines[e[3]]) for e in log]
+
+    def test_right_only_before_another_tools_line(self):
+        code = loop_sum.__code__
+        for line_tool in (1, 3):
+            with self.subTest(line_tool=line_tool):
+                log = self.shared({line_tool: E.LINE, 2: E.BRANCH_RIGHT})
+                self.set_local_events(line_tool, code, E.LINE)
+                self.set_local_events(2, code, E.BRANCH_RIGHT)
+                loop_sum([1, 2])
+                loop_sum([3])
+                got = self.exit_order(log, 2, code)
+                exit = got[6]
+                self.assertEqual(exit[:3], (2, 'BRANCH_RIGHT', 2))
+                L = line_tool
+                self.assertEqual(got, [
+                    (L, 'LINE', 1), (L, 'LINE', 2), (L, 'LINE', 3),
+                    (L, 'LINE', 2), (L, 'LINE', 3), (L, 'LINE', 2),
+                    exit, (L, 'LINE', 4),
+                    (L, 'LINE', 1), (L, 'LINE', 2), (L, 'LINE', 3),
+                    (L, 'LINE', 2), (L, 'LINE', 4)])
+                self._release_tool(line_tool)
+                self._release_tool(2)
+
+    def test_right_only_before_a_higher_tools_instruction(self):
+        code = loop_sum.__code__
+        log = self.shared({4: E.INSTRUCTION, 2: E.BRANCH_RIGHT})
+        self.set_local_events(4, code, E.INSTRUCTION)
+        self.set_local_events(2, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        exits = [i for i, e in enumerate(log) if e[0] == 2]
+        self.assertEqual(len(exits), 1)
+        i = exits[0]
+        # the next instruction is the exit's destination
+        self.assertEqual(log[i + 1:i + 2], [(4, 'INSTRUCTION', log[i][3])])
+
+    def test_line_of_another_tool_while_the_edge_waits(self):
+        # The loop's exit waits (its other edge is not wanted) when the
+        # other tool gets LINE: from then on it comes before that LINE.
+        code = loop_find.__code__
+        for where in ('local', 'global'):
+            with self.subTest(where=where):
+                log = self.shared({1: E.LINE, 2: E.BRANCH_RIGHT})
+                if where == 'local':
+                    self.set_local_events(2, code, E.BRANCH_RIGHT)
+                else:
+                    M.set_events(2, E.BRANCH_RIGHT)
+                loop_find([1])
+                if WAITS:
+                    self.assertTrue(native_local(2, code) & E.INSTRUCTION)
+                del log[:]
+                if where == 'local':
+                    self.set_local_events(1, code, E.LINE)
+                else:
+                    M.set_events(1, E.LINE)
+                loop_find([0])
+                got = self.exit_order(log, 2, code)
+                exit = got[3]
+                self.assertEqual(exit[:3], (2, 'BRANCH_RIGHT', 1))
+                self.assertEqual(got, [
+                    (1, 'LINE', 1), (1, 'LINE', 2), (1, 'LINE', 1), exit,
+                    (1, 'LINE', 4)])
+                M.set_events(1, 0)
+                M.set_events(2, 0)
+                self._release_tool(1)
+                self._release_tool(2)
+
+
 if __name__ == "__main__":
     unittest.main()
