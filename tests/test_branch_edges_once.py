@@ -373,10 +373,11 @@ class OtherToolsTest(MonitoringTestCase):
     for loop's exit after the other tool's LINE of the line after the
     loop)."""
 
-    def shared(self, tools):
+    def shared(self, tools, keep=()):
         """``tools``: {tool: events}; each tool's callbacks append
         (tool, event, relative line or offsets) to one log; BRANCH_LEFT /
-        BRANCH_RIGHT callbacks return DISABLE."""
+        BRANCH_RIGHT callbacks return DISABLE but those of the tools in
+        ``keep``."""
         log = []
 
         def make(tool, name):
@@ -390,7 +391,7 @@ class OtherToolsTest(MonitoringTestCase):
                     log.append((tool, name, args[0]))
                     return None
                 log.append((tool, name) + tuple(args))
-                return DISABLE
+                return None if tool in keep else DISABLE
             return cb
         for tool, events in tools.items():
             self.use_tool(tool)
@@ -441,6 +442,50 @@ class OtherToolsTest(MonitoringTestCase):
         i = exits[0]
         # the next instruction is the exit's destination
         self.assertEqual(log[i + 1:i + 2], [(4, 'INSTRUCTION', log[i][3])])
+
+    def test_right_only_before_a_lower_tools_edge(self):
+        # Both tools' events at the loop's exit come from the branch, the
+        # higher tool's first: the waiting edge of tool 5 came after tool
+        # 2's (which never waits: nothing disabled) on 3.12/3.13 before
+        # session 17
+        code = loop_sum.__code__
+        log = self.shared({2: SIDES, 5: E.BRANCH_RIGHT}, keep=(2,))
+        self.set_local_events(2, code, SIDES)
+        self.set_local_events(5, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        self.assertEqual([e[:2] for e in log], [
+            (2, 'BRANCH_LEFT'), (2, 'BRANCH_LEFT'),
+            (5, 'BRANCH_RIGHT'), (2, 'BRANCH_RIGHT')])
+        self.assertEqual(log[-2][2:], log[-1][2:])
+
+    def test_frame_seen_from_a_waiting_edge(self):
+        # The frame as the callbacks of a waiting edge see it (f_lineno,
+        # f_lasti) is where it is at the branch's own event (3.12: the
+        # destination, 3.13: the branch), which a tool that never waits
+        # (REF: both edges wanted, nothing disabled) shows.
+        code = loop_sum.__code__
+        seen = {}
+
+        def make(tool):
+            def cb(c, src, dest):
+                if c is code:
+                    f = sys._getframe(1)
+                    seen.setdefault(tool, []).append(
+                        (src, dest, f.f_lineno, f.f_lasti))
+                return DISABLE if tool == TOOL else None
+            return cb
+        for tool in (TOOL, REF):
+            self.use_tool(tool)
+            M.register_callback(tool, E.BRANCH_RIGHT, make(tool))
+        M.register_callback(REF, E.BRANCH_LEFT, lambda *a: None)
+        self.set_local_events(TOOL, code, E.BRANCH_RIGHT)
+        self.set_local_events(REF, code, SIDES)
+        loop_sum([1, 2])
+        loop_sum([3])
+        if WAITS:
+            self.assertTrue(native_local(TOOL, code) & E.INSTRUCTION)
+        self.assertEqual(len(seen[TOOL]), 1)
+        self.assertEqual(seen[TOOL], seen[REF][:1])
 
     def test_line_of_another_tool_while_the_edge_waits(self):
         # The loop's exit waits (its other edge is not wanted) when the

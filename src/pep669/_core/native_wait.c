@@ -37,6 +37,55 @@
  * interpreter's own sys.monitoring, sys.settrace, sys.setprofile) are not
  * seen: docs/differences.md. */
 #include "native.h"
+#include <internal/pycore_frame.h>
+
+/* Where the frame is while the interpreter's branch events run: 3.12 at
+ * the destination ("the event occurs after the jump", where the events
+ * that report a waiting edge run too), 3.13 at the branch (3.14 too).  So
+ * on 3.13 a waiting edge's callbacks see the frame at the branch
+ * (f_lineno, f_lasti), its instruction pointer there meanwhile, unless a
+ * callback moved it (f_lineno set). */
+#if PY_VERSION_HEX >= 0x030D0000
+static _PyInterpreterFrame *
+frame_to_branch(CodeData *cd, long src, _Py_CODEUNIT **saved)
+{
+    PyFrameObject *frame = PyEval_GetFrame();           /* borrowed */
+    _PyInterpreterFrame *iframe = NULL;
+    if (frame != NULL) {
+        PyCodeObject *fcode = PyFrame_GetCode(frame);
+        if ((PyObject *)fcode == cd->code) {
+            iframe = frame->f_frame;
+            *saved = iframe->instr_ptr;
+            iframe->instr_ptr = _PyCode_CODE(fcode) + src;
+        }
+        Py_DECREF(fcode);
+    }
+    return iframe;
+}
+
+static void
+frame_back(_PyInterpreterFrame *iframe, CodeData *cd, long src,
+           _Py_CODEUNIT *saved)
+{
+    if (iframe != NULL &&
+        iframe->instr_ptr == _PyCode_CODE((PyCodeObject *)cd->code) + src) {
+        iframe->instr_ptr = saved;
+    }
+}
+#else
+static _PyInterpreterFrame *
+frame_to_branch(CodeData *Py_UNUSED(cd), long Py_UNUSED(src),
+                _Py_CODEUNIT **Py_UNUSED(saved))
+{
+    return NULL;
+}
+
+static void
+frame_back(_PyInterpreterFrame *Py_UNUSED(iframe), CodeData *Py_UNUSED(cd),
+           long Py_UNUSED(src), _Py_CODEUNIT *Py_UNUSED(saved))
+{
+}
+#endif
 
 static PyObject *instr_muxes[TOOLS];
 static PyObject *line_muxes[TOOLS];
@@ -129,19 +178,23 @@ tools_with(CodeData *cd, int event)
     return (uint8_t)(tools | local);
 }
 
-/* Whether another tool's event may come at `dest` before the tool's own
- * report of the edge from `src` there: 3.14 fires the edge at the branch,
- * before anything at its destination, while the interpreter fires every
- * tool's LINE at an instruction (the highest tool first) and then the
- * INSTRUCTION events, from which a waiting edge is reported (or from the
- * tool's own LINE, which a DISABLE may have turned off there).  So no
- * other tool may have LINE where the destination starts a line, nor
- * INSTRUCTION above the tool (those come first). */
+/* Whether another tool's event may come before the tool's own report of
+ * the edge from `src` at `dest`: 3.14 fires the edge at the branch, for
+ * each tool (the highest first), before anything at its destination,
+ * while the interpreter fires the lower tools' BRANCH at the branch, then
+ * every tool's LINE at the destination (the highest tool first) and then
+ * the INSTRUCTION events, from which a waiting edge is reported (or from
+ * the tool's own LINE, which a DISABLE may have turned off there).  So no
+ * tool below may have BRANCH (its edge would come first), no other tool
+ * LINE where the destination starts another line, no tool above
+ * INSTRUCTION. */
 static int
 others_first(int tool, CodeData *cd, long src, long dest)
 {
     uint8_t above = (uint8_t)(0xFFu << (tool + 1));
-    if (tools_with(cd, PEP669_EV_INSTRUCTION) & above) {
+    uint8_t below = (uint8_t)((1u << tool) - 1);
+    if ((tools_with(cd, PEP669_EV_INSTRUCTION) & above) ||
+        (tools_with(cd, PEP669_EV_BRANCH) & below)) {
         return 1;
     }
     if (!(tools_with(cd, PEP669_EV_LINE) & (uint8_t)~(1u << tool))) {
@@ -199,7 +252,10 @@ report_waiting(int tool, CodeData *cd, long src, uint8_t side, long dest)
         return -1;
     }
     PyObject *args[3] = {cd->code, off, to};
+    _Py_CODEUNIT *saved = NULL;
+    _PyInterpreterFrame *iframe = frame_to_branch(cd, src, &saved);
     int err = pep669_nat_report(tool, cd, src, side, args);
+    frame_back(iframe, cd, src, saved);
     Py_DECREF(off);
     Py_DECREF(to);
     if (err < 0 || cd->epoch != pep669_nat_epoch) {
@@ -238,17 +294,6 @@ arrive(int tool, CodeData *cd, long unit, int skip)
     }
     if (!skip && report_waiting(tool, cd, src, side, unit) < 0) {
         return -1;
-    }
-    if (cd->epoch != pep669_nat_epoch) {
-        /* restart_events() from the callback: every state bit went, the
-         * edge's seen bit too, while the INSTRUCTION location here is
-         * disabled on return: so the edge is seen in the new epoch, never
-         * to wait here again (the native BRANCH location reports it). */
-        if (pep669_nat_code_fresh(cd, tool) < 0) {
-            return -1;
-        }
-        cd->state[src * TOOLS + tool] |= SEEN(side);
-        return 0;
     }
     return cd->epoch == pep669_nat_epoch &&
            (cd->state[src * TOOLS + tool] & WAIT(side)) != 0;
