@@ -487,6 +487,42 @@ class OtherToolsTest(MonitoringTestCase):
         self.assertEqual(len(seen[TOOL]), 1)
         self.assertEqual(seen[TOOL], seen[REF][:1])
 
+    def test_exception_from_a_waiting_edge(self):
+        # A waiting edge's callback raises: the traceback's place in the
+        # frame (tb_lineno, tb_lasti) and the handler are those of the
+        # branch's own event raising (3.13: the traceback at the branch,
+        # which the frame showed at the destination before session 17)
+        def where(wait):
+            func = types.FunctionType(loop_sum.__code__.replace(),
+                                      loop_sum.__globals__)
+            code = func.__code__
+
+            def right(c, src, dest):
+                if c is code:
+                    raise KeyError(dest)
+
+            def left(c, src, dest):
+                return DISABLE if wait else None
+            self.use_tool(TOOL)
+            M.register_callback(TOOL, E.BRANCH_RIGHT, right)
+            M.register_callback(TOOL, E.BRANCH_LEFT, left)
+            self.set_local_events(TOOL, code, SIDES)
+            try:
+                func([1, 2])
+            except KeyError as e:
+                tb = e.__traceback__
+                while tb.tb_frame.f_code is not code:
+                    tb = tb.tb_next
+                place = (tb.tb_lineno - code.co_firstlineno, tb.tb_lasti)
+            waited = WAITS and bool(native_local(TOOL, code) &
+                                    E.INSTRUCTION)
+            self.set_local_events(TOOL, code, 0)
+            self._release_tool(TOOL)
+            return place, waited
+        waiting, waited = where(True)
+        self.assertEqual(waited, WAITS)
+        self.assertEqual(waiting, where(False)[0])
+
     def test_line_of_another_tool_while_the_edge_waits(self):
         # The loop's exit waits (its other edge is not wanted) when the
         # other tool gets LINE: from then on it comes before that LINE.

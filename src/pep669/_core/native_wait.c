@@ -255,7 +255,12 @@ report_waiting(int tool, CodeData *cd, long src, uint8_t side, long dest)
     _Py_CODEUNIT *saved = NULL;
     _PyInterpreterFrame *iframe = frame_to_branch(cd, src, &saved);
     int err = pep669_nat_report(tool, cd, src, side, args);
-    frame_back(iframe, cd, src, saved);
+    if (err == 0) {
+        /* (an exception leaves the frame at the branch, the traceback's
+         * place as the interpreter's BRANCH event leaves it: the handler
+         * is looked up from the destination all the same) */
+        frame_back(iframe, cd, src, saved);
+    }
     Py_DECREF(off);
     Py_DECREF(to);
     if (err < 0 || cd->epoch != pep669_nat_epoch) {
