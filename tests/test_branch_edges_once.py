@@ -458,6 +458,34 @@ class OtherToolsTest(MonitoringTestCase):
             (5, 'BRANCH_RIGHT'), (2, 'BRANCH_RIGHT')])
         self.assertEqual(log[-2][2:], log[-1][2:])
 
+    def test_restart_by_a_higher_tool_while_an_edge_waits(self):
+        # Tool 4's callback at the loop's exit calls restart_events():
+        # tool 2's exit edge, waiting (its native location disabled, the
+        # branch's tools chosen before the restart), still comes, from
+        # the destination (3.12/3.13 lost it before session 17: the
+        # restart voided the wait)
+        code = loop_sum.__code__
+        log = self.shared({4: SIDES, 2: E.BRANCH_RIGHT}, keep=(4,))
+
+        restarts = []
+
+        def right4(c, src, dest):
+            if c is code:
+                log.append((4, 'BRANCH_RIGHT', src, dest))
+                if not restarts:
+                    restarts.append(src)
+                    M.restart_events()
+        M.register_callback(4, E.BRANCH_RIGHT, right4)
+        self.set_local_events(4, code, SIDES)
+        self.set_local_events(2, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        if WAITS:
+            self.assertTrue(native_local(2, code) & E.INSTRUCTION)
+        self.assertEqual([e[:2] for e in log], [
+            (4, 'BRANCH_LEFT'), (4, 'BRANCH_LEFT'),
+            (4, 'BRANCH_RIGHT'), (2, 'BRANCH_RIGHT')])
+        self.assertEqual(log[-2][2:], log[-1][2:])
+
     def test_frame_seen_from_a_waiting_edge(self):
         # The frame as the callbacks of a waiting edge see it (f_lineno,
         # f_lasti) is where it is at the branch's own event (3.12: the

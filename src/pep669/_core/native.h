@@ -150,7 +150,8 @@ CodeData *pep669_nat_code_data_ensure(PyObject *code);
 int pep669_nat_code_branches(CodeData *cd);
 /* The code's per-unit state (made if missing), valid for the current
  * epoch: after restart_events() every bit goes (the interpreter re-enabled
- * every location), and the tool's after its `clears` changed.  0, or -1
+ * every location) but the waiting ones (W_*: the mux ends a wait when its
+ * branch reports again), and the tool's after its `clears` changed.  0, or -1
  * with an exception. */
 int pep669_nat_code_fresh(CodeData *cd, int tool);
 /* Link the code into the list of codes with local events, or unlink it,

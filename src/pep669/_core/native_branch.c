@@ -163,7 +163,7 @@ pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
             return -1;
         }
         st = &cd->state[unit * TOOLS + tool];
-        *st = SEEN(side);
+        *st = (uint8_t)((*st & W_ANY) | SEEN(side));
     }
     *st = (uint8_t)((*st & ~D_EDGES) | d);
     return err;
@@ -202,10 +202,14 @@ mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
      * fired from C through PyMonitoring_FireBranchEvent may not). */
     PEP669_ASSERT(cd->fall[unit] == 0 || side == D_LEFT ||
                   dest == 2L * cd->right_dest[unit]);
-    if (cd->state[unit * TOOLS + tool] & W_ANY) {
-        /* Disabled here when its edge started waiting: the destination
-         * reports that edge. */
-        return Py_NewRef(pep669_nat.disable);
+    uint8_t *wst = &cd->state[unit * TOOLS + tool];
+    if (*wst & W_ANY) {
+        /* Disabled here when its edge started waiting, and live again
+         * (restart_events(), the tool's BRANCH taken out and put back):
+         * the branch reports its edges again, the wait ends. */
+        *wst &= (uint8_t)~W_ANY;
+        cd->waiting[tool]--;
+        PEP669_ASSERT(cd->waiting[tool] >= 0);
     }
     if (pep669_nat_report(tool, cd, unit, side, args) < 0) {
         return NULL;
