@@ -349,5 +349,239 @@ class ChangesTest(EdgesOnceTestCase):
         self.assertEqual(rec.records, [])
 
 
+def loop_sum(items):
+    y = 0
+    for i in items:
+        y += i
+    return y
+
+
+def loop_find(items):
+    for i in items:
+        if i:
+            return i
+    return 0
+
+
+class OtherToolsTest(MonitoringTestCase):
+    """An edge comes before anything at its destination, other tools'
+    events there included (3.14 fires it at the branch).  On 3.12/3.13 a
+    waiting edge is reported from its destination's INSTRUCTION event (or
+    the tool's LINE), which the interpreter fires after every tool's LINE
+    and the higher tools' INSTRUCTION there: it must not wait where other
+    tools have those (session 17: a tool with BRANCH_RIGHT only got a
+    for loop's exit after the other tool's LINE of the line after the
+    loop)."""
+
+    def shared(self, tools, keep=()):
+        """``tools``: {tool: events}; each tool's callbacks append
+        (tool, event, relative line or offsets) to one log; BRANCH_LEFT /
+        BRANCH_RIGHT callbacks return DISABLE but those of the tools in
+        ``keep``."""
+        log = []
+
+        def make(tool, name):
+            def cb(code, *args):
+                if code.co_name not in ('loop_sum', 'loop_find'):
+                    return None
+                if name == 'LINE':
+                    log.append((tool, name, args[0] - code.co_firstlineno))
+                    return None
+                if name == 'INSTRUCTION':
+                    log.append((tool, name, args[0]))
+                    return None
+                log.append((tool, name) + tuple(args))
+                return None if tool in keep else DISABLE
+            return cb
+        for tool, events in tools.items():
+            self.use_tool(tool)
+            for name in ('LINE', 'INSTRUCTION', 'BRANCH_LEFT',
+                         'BRANCH_RIGHT'):
+                if events & getattr(E, name):
+                    M.register_callback(tool, getattr(E, name),
+                                        make(tool, name))
+        return log
+
+    def exit_order(self, log, tool, code):
+        """The log with the tool's branch events as (tool, event, source
+        line, destination line)."""
+        lines = lines_of(code)
+        return [e if e[0] != tool or e[1] == 'INSTRUCTION'
+                else e[:2] + (lines[e[2]], lines[e[3]]) for e in log]
+
+    def test_right_only_before_another_tools_line(self):
+        code = loop_sum.__code__
+        for line_tool in (1, 3):
+            with self.subTest(line_tool=line_tool):
+                log = self.shared({line_tool: E.LINE, 2: E.BRANCH_RIGHT})
+                self.set_local_events(line_tool, code, E.LINE)
+                self.set_local_events(2, code, E.BRANCH_RIGHT)
+                loop_sum([1, 2])
+                loop_sum([3])
+                got = self.exit_order(log, 2, code)
+                exit = got[6]
+                self.assertEqual(exit[:3], (2, 'BRANCH_RIGHT', 2))
+                L = line_tool
+                self.assertEqual(got, [
+                    (L, 'LINE', 1), (L, 'LINE', 2), (L, 'LINE', 3),
+                    (L, 'LINE', 2), (L, 'LINE', 3), (L, 'LINE', 2),
+                    exit, (L, 'LINE', 4),
+                    (L, 'LINE', 1), (L, 'LINE', 2), (L, 'LINE', 3),
+                    (L, 'LINE', 2), (L, 'LINE', 4)])
+                self._release_tool(line_tool)
+                self._release_tool(2)
+
+    def test_right_only_before_a_higher_tools_instruction(self):
+        code = loop_sum.__code__
+        log = self.shared({4: E.INSTRUCTION, 2: E.BRANCH_RIGHT})
+        self.set_local_events(4, code, E.INSTRUCTION)
+        self.set_local_events(2, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        exits = [i for i, e in enumerate(log) if e[0] == 2]
+        self.assertEqual(len(exits), 1)
+        i = exits[0]
+        # the next instruction is the exit's destination
+        self.assertEqual(log[i + 1:i + 2], [(4, 'INSTRUCTION', log[i][3])])
+
+    def test_right_only_before_a_lower_tools_edge(self):
+        # Both tools' events at the loop's exit come from the branch, the
+        # higher tool's first: the waiting edge of tool 5 came after tool
+        # 2's (which never waits: nothing disabled) on 3.12/3.13 before
+        # session 17
+        code = loop_sum.__code__
+        log = self.shared({2: SIDES, 5: E.BRANCH_RIGHT}, keep=(2,))
+        self.set_local_events(2, code, SIDES)
+        self.set_local_events(5, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        self.assertEqual([e[:2] for e in log], [
+            (2, 'BRANCH_LEFT'), (2, 'BRANCH_LEFT'),
+            (5, 'BRANCH_RIGHT'), (2, 'BRANCH_RIGHT')])
+        self.assertEqual(log[-2][2:], log[-1][2:])
+
+    def test_restart_by_a_higher_tool_while_an_edge_waits(self):
+        # Tool 4's callback at the loop's exit calls restart_events():
+        # tool 2's exit edge, waiting (its native location disabled, the
+        # branch's tools chosen before the restart), still comes, from
+        # the destination (3.12/3.13 lost it before session 17: the
+        # restart voided the wait)
+        code = loop_sum.__code__
+        log = self.shared({4: SIDES, 2: E.BRANCH_RIGHT}, keep=(4,))
+
+        restarts = []
+
+        def right4(c, src, dest):
+            if c is code:
+                log.append((4, 'BRANCH_RIGHT', src, dest))
+                if not restarts:
+                    restarts.append(src)
+                    M.restart_events()
+        M.register_callback(4, E.BRANCH_RIGHT, right4)
+        self.set_local_events(4, code, SIDES)
+        self.set_local_events(2, code, E.BRANCH_RIGHT)
+        loop_sum([1, 2])
+        if WAITS:
+            self.assertTrue(native_local(2, code) & E.INSTRUCTION)
+        self.assertEqual([e[:2] for e in log], [
+            (4, 'BRANCH_LEFT'), (4, 'BRANCH_LEFT'),
+            (4, 'BRANCH_RIGHT'), (2, 'BRANCH_RIGHT')])
+        self.assertEqual(log[-2][2:], log[-1][2:])
+
+    def test_frame_seen_from_a_waiting_edge(self):
+        # The frame as the callbacks of a waiting edge see it (f_lineno,
+        # f_lasti) is where it is at the branch's own event (3.12: the
+        # destination, 3.13: the branch), which a tool that never waits
+        # (REF: both edges wanted, nothing disabled) shows.
+        code = loop_sum.__code__
+        seen = {}
+
+        def make(tool):
+            def cb(c, src, dest):
+                if c is code:
+                    f = sys._getframe(1)
+                    seen.setdefault(tool, []).append(
+                        (src, dest, f.f_lineno, f.f_lasti))
+                return DISABLE if tool == TOOL else None
+            return cb
+        for tool in (TOOL, REF):
+            self.use_tool(tool)
+            M.register_callback(tool, E.BRANCH_RIGHT, make(tool))
+        M.register_callback(REF, E.BRANCH_LEFT, lambda *a: None)
+        self.set_local_events(TOOL, code, E.BRANCH_RIGHT)
+        self.set_local_events(REF, code, SIDES)
+        loop_sum([1, 2])
+        loop_sum([3])
+        if WAITS:
+            self.assertTrue(native_local(TOOL, code) & E.INSTRUCTION)
+        self.assertEqual(len(seen[TOOL]), 1)
+        self.assertEqual(seen[TOOL], seen[REF][:1])
+
+    def test_exception_from_a_waiting_edge(self):
+        # A waiting edge's callback raises: the traceback's place in the
+        # frame (tb_lineno, tb_lasti) and the handler are those of the
+        # branch's own event raising (3.13: the traceback at the branch,
+        # which the frame showed at the destination before session 17)
+        def where(wait):
+            func = types.FunctionType(loop_sum.__code__.replace(),
+                                      loop_sum.__globals__)
+            code = func.__code__
+
+            def right(c, src, dest):
+                if c is code:
+                    raise KeyError(dest)
+
+            def left(c, src, dest):
+                return DISABLE if wait else None
+            self.use_tool(TOOL)
+            M.register_callback(TOOL, E.BRANCH_RIGHT, right)
+            M.register_callback(TOOL, E.BRANCH_LEFT, left)
+            self.set_local_events(TOOL, code, SIDES)
+            try:
+                func([1, 2])
+            except KeyError as e:
+                tb = e.__traceback__
+                while tb.tb_frame.f_code is not code:
+                    tb = tb.tb_next
+                place = (tb.tb_lineno - code.co_firstlineno, tb.tb_lasti)
+            waited = WAITS and bool(native_local(TOOL, code) &
+                                    E.INSTRUCTION)
+            self.set_local_events(TOOL, code, 0)
+            self._release_tool(TOOL)
+            return place, waited
+        waiting, waited = where(True)
+        self.assertEqual(waited, WAITS)
+        self.assertEqual(waiting, where(False)[0])
+
+    def test_line_of_another_tool_while_the_edge_waits(self):
+        # The loop's exit waits (its other edge is not wanted) when the
+        # other tool gets LINE: from then on it comes before that LINE.
+        code = loop_find.__code__
+        for where in ('local', 'global'):
+            with self.subTest(where=where):
+                log = self.shared({1: E.LINE, 2: E.BRANCH_RIGHT})
+                if where == 'local':
+                    self.set_local_events(2, code, E.BRANCH_RIGHT)
+                else:
+                    M.set_events(2, E.BRANCH_RIGHT)
+                loop_find([1])
+                if WAITS:
+                    self.assertTrue(native_local(2, code) & E.INSTRUCTION)
+                del log[:]
+                if where == 'local':
+                    self.set_local_events(1, code, E.LINE)
+                else:
+                    M.set_events(1, E.LINE)
+                loop_find([0])
+                got = self.exit_order(log, 2, code)
+                exit = got[3]
+                self.assertEqual(exit[:3], (2, 'BRANCH_RIGHT', 1))
+                self.assertEqual(got, [
+                    (1, 'LINE', 1), (1, 'LINE', 2), (1, 'LINE', 1), exit,
+                    (1, 'LINE', 4)])
+                M.set_events(1, 0)
+                M.set_events(2, 0)
+                self._release_tool(1)
+                self._release_tool(2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -639,6 +639,31 @@ class RestartInBranchTest(BranchProbeTestCase):
                     self._release_tool(0)
                     self._release_tool(3)
 
+    def test_restart_at_every_branch_event_of_ifs_and_fors(self):
+        # 3.12/3.13 (session 17): an edge reported from its destination
+        # (pep669._native's waiting edges) whose callback restarted lost
+        # its seen bit with the restart while its destination's
+        # INSTRUCTION was disabled: the next time it waited there it was
+        # never reported (shortcuts: the comprehension's `if v` and the
+        # loop's exit)
+        for name, runs in (
+                ("shortcuts", [(1, 2, 3), (0, 2, 3), (3, 2, 1), (1, 0, 0)]),
+                ("branchy", [(1, [1]), (1, [1]), (-1, [0]), (1, [1]),
+                             (0, []), (2, [3])]),
+                ("drive", [(3,), (12,), (0,)])):
+            ns = self.load()
+            counts = [len([e for e in run if e[0] != 'LINE'])
+                      for run in expected_runs(
+                          [(ns[name], a) for a in runs],
+                          [ns[name].__code__], BRANCH_COVERAGE)]
+            for i, count in enumerate(counts):
+                for n in range(1, count + 1):
+                    with self.subTest(name=name, restart_at=(i, n)):
+                        self.check([name], [(name, a) for a in runs],
+                                   restart_at=(i, n))
+                    self._release_tool(0)
+                    self._release_tool(3)
+
 
 @unittest.skipUnless(PROBES, "the backport's branch probes (3.8-3.11)")
 class WhileStateTest(BranchProbeTestCase):

@@ -150,7 +150,8 @@ CodeData *pep669_nat_code_data_ensure(PyObject *code);
 int pep669_nat_code_branches(CodeData *cd);
 /* The code's per-unit state (made if missing), valid for the current
  * epoch: after restart_events() every bit goes (the interpreter re-enabled
- * every location), and the tool's after its `clears` changed.  0, or -1
+ * every location) but the waiting ones (W_*: the mux ends a wait when its
+ * branch reports again), and the tool's after its `clears` changed.  0, or -1
  * with an exception. */
 int pep669_nat_code_fresh(CodeData *cd, int tool);
 /* Link the code into the list of codes with local events, or unlink it,
@@ -217,6 +218,12 @@ int pep669_nat_wait_reinstrument(int tool, CodeData *only, int put_back);
  * back on `only` (or every code that has it), for every tool, so that a
  * code that became multi-tool keeps it.  0, or -1 with an exception. */
 int pep669_nat_wait_refresh(CodeData *only);
+/* After a change of event sets: the waiting edges on `only` (or every
+ * code) that another tool's LINE or INSTRUCTION would now precede at
+ * their destination wait no longer (their branches' native locations live
+ * again).  0; 1 if a tool's global set was changed and put back for it
+ * (then pep669_nat_wait_refresh(NULL) is due); -1 with an exception. */
+int pep669_nat_wait_recheck(CodeData *only);
 int pep669_nat_wait_init(void);
 
 #endif /* PEP669_NATIVE_H */

@@ -96,6 +96,7 @@ w_set_events(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     ts->global_branch = (ev & EV_BRANCH) != 0;
     ts->global_instr = instr;
     if (pep669_nat_update_mux(tool) < 0 ||
+        pep669_nat_wait_recheck(NULL) < 0 ||
         pep669_nat_wait_refresh(NULL) < 0) {
         Py_DECREF(res);
         return NULL;
@@ -170,8 +171,11 @@ w_set_local_events(PyObject *Py_UNUSED(m), PyObject *const *args,
     }
     cd->local_native[tool] = native_ev;
     pep669_nat_code_set_local(cd, tool, ev);
-    if (pep669_nat_update_mux(tool) < 0 ||
-        pep669_nat_wait_refresh(cd) < 0) {
+    int global = pep669_nat_update_mux(tool);
+    if (global == 0) {
+        global = pep669_nat_wait_recheck(cd);
+    }
+    if (global < 0 || pep669_nat_wait_refresh(global ? NULL : cd) < 0) {
         Py_DECREF(res);
         return NULL;
     }

@@ -66,19 +66,25 @@ call3(PyObject *func, PyObject *const *args)
     return PyObject_Vectorcall(func, args, 3, NULL);
 }
 
-/* Call `cb` with `args`; a DISABLE result sets `bit` in *d.  0, or -1
- * with an exception. */
+/* Call `cb` with `args`; a DISABLE result sets `bit` in *d.  A callback
+ * that calls restart_events() voids *d, its own DISABLE included (3.14:
+ * nothing disabled before the restart counts); a DISABLE from a later
+ * callback counts.  0, or -1 with an exception. */
 static int
 call_noting_disable(PyObject *cb, PyObject *const *args, uint32_t bit,
                     uint32_t *d)
 {
+    uint64_t epoch = pep669_nat_epoch;
     PyObject *func = Py_NewRef(cb);
     PyObject *res = call3(func, args);
     Py_DECREF(func);
+    if (epoch != pep669_nat_epoch) {
+        *d = 0;
+    }
     if (res == NULL) {
         return -1;
     }
-    if (res == pep669_nat.disable) {
+    if (res == pep669_nat.disable && epoch == pep669_nat_epoch) {
         *d |= bit;
     }
     Py_DECREF(res);
@@ -148,11 +154,18 @@ pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
     *st |= SEEN(side);
     int err = deliver(ts, args, lr_args, want_branch, wanted_lr, side, &d);
     Py_XDECREF(moved);
-    /* A callback may have called restart_events(): then nothing it
-     * disabled counts. */
-    if (cd->epoch == pep669_nat_epoch) {
-        *st = (uint8_t)((*st & ~D_EDGES) | d);
+    if (cd->epoch != pep669_nat_epoch) {
+        /* A callback called restart_events(): the state starts again,
+         * with the edge seen (the interpreter may disable a location at
+         * its destination on return: it must not wait there) and what
+         * the callbacks after the restart disabled. */
+        if (pep669_nat_code_fresh(cd, tool) < 0) {
+            return -1;
+        }
+        st = &cd->state[unit * TOOLS + tool];
+        *st = (uint8_t)((*st & W_ANY) | SEEN(side));
     }
+    *st = (uint8_t)((*st & ~D_EDGES) | d);
     return err;
 }
 
@@ -189,10 +202,14 @@ mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
      * fired from C through PyMonitoring_FireBranchEvent may not). */
     PEP669_ASSERT(cd->fall[unit] == 0 || side == D_LEFT ||
                   dest == 2L * cd->right_dest[unit]);
-    if (cd->state[unit * TOOLS + tool] & W_ANY) {
-        /* Disabled here when its edge started waiting: the destination
-         * reports that edge. */
-        return Py_NewRef(pep669_nat.disable);
+    uint8_t *wst = &cd->state[unit * TOOLS + tool];
+    if (*wst & W_ANY) {
+        /* Disabled here when its edge started waiting, and live again
+         * (restart_events(), the tool's BRANCH taken out and put back):
+         * the branch reports its edges again, the wait ends. */
+        *wst &= (uint8_t)~W_ANY;
+        cd->waiting[tool]--;
+        PEP669_ASSERT(cd->waiting[tool] >= 0);
     }
     if (pep669_nat_report(tool, cd, unit, side, args) < 0) {
         return NULL;

@@ -376,8 +376,13 @@ pep669_nat_code_fresh(CodeData *cd, int tool)
     }
     size_t units = (size_t)(cd->units ? cd->units : 1);
     if (cd->epoch != pep669_nat_epoch) {
-        memset(cd->state, 0, units * TOOLS);
-        memset(cd->waiting, 0, sizeof(cd->waiting));
+        /* Every DISABLE and seen bit goes; a waiting edge still waits (an
+         * arrival at its destination may be under way: the branch's
+         * event was over before a callback there restarted), until its
+         * branch, live again, reports an edge (the mux). */
+        for (size_t i = 0; i < units * TOOLS; i++) {
+            cd->state[i] &= W_ANY;
+        }
         cd->epoch = pep669_nat_epoch;
     }
     uint64_t clears = pep669_nat_tools[tool].clears;

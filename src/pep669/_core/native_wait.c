@@ -37,6 +37,55 @@
  * interpreter's own sys.monitoring, sys.settrace, sys.setprofile) are not
  * seen: docs/differences.md. */
 #include "native.h"
+#include <internal/pycore_frame.h>
+
+/* Where the frame is while the interpreter's branch events run: 3.12 at
+ * the destination ("the event occurs after the jump", where the events
+ * that report a waiting edge run too), 3.13 at the branch (3.14 too).  So
+ * on 3.13 a waiting edge's callbacks see the frame at the branch
+ * (f_lineno, f_lasti), its instruction pointer there meanwhile, unless a
+ * callback moved it (f_lineno set). */
+#if PY_VERSION_HEX >= 0x030D0000
+static _PyInterpreterFrame *
+frame_to_branch(CodeData *cd, long src, _Py_CODEUNIT **saved)
+{
+    PyFrameObject *frame = PyEval_GetFrame();           /* borrowed */
+    _PyInterpreterFrame *iframe = NULL;
+    if (frame != NULL) {
+        PyCodeObject *fcode = PyFrame_GetCode(frame);
+        if ((PyObject *)fcode == cd->code) {
+            iframe = frame->f_frame;
+            *saved = iframe->instr_ptr;
+            iframe->instr_ptr = _PyCode_CODE(fcode) + src;
+        }
+        Py_DECREF(fcode);
+    }
+    return iframe;
+}
+
+static void
+frame_back(_PyInterpreterFrame *iframe, CodeData *cd, long src,
+           _Py_CODEUNIT *saved)
+{
+    if (iframe != NULL &&
+        iframe->instr_ptr == _PyCode_CODE((PyCodeObject *)cd->code) + src) {
+        iframe->instr_ptr = saved;
+    }
+}
+#else
+static _PyInterpreterFrame *
+frame_to_branch(CodeData *Py_UNUSED(cd), long Py_UNUSED(src),
+                _Py_CODEUNIT **Py_UNUSED(saved))
+{
+    return NULL;
+}
+
+static void
+frame_back(_PyInterpreterFrame *Py_UNUSED(iframe), CodeData *Py_UNUSED(cd),
+           long Py_UNUSED(src), _Py_CODEUNIT *Py_UNUSED(saved))
+{
+}
+#endif
 
 static PyObject *instr_muxes[TOOLS];
 static PyObject *line_muxes[TOOLS];
@@ -107,6 +156,55 @@ pep669_nat_wait_register(int tool, int event, PyObject *func)
     return old != NULL ? old : Py_NewRef(Py_None);
 }
 
+/* The tools that may have `event` at the code (global or local sets, the
+ * legacy tracer's and profiler's tools included), but the INSTRUCTION
+ * added here for waiting edges. */
+static uint8_t
+tools_with(CodeData *cd, int event)
+{
+    uint8_t tools = PyInterpreterState_Get()->monitors.tools[event];
+    const _PyCoMonitoringData *mon = ((PyCodeObject *)cd->code)->_co_monitoring;
+    if (mon == NULL) {
+        return tools;
+    }
+    uint8_t local = mon->local_monitors.tools[event];
+    if (event == PEP669_EV_INSTRUCTION) {
+        for (int t = 0; t < TOOLS; t++) {
+            if (cd->instr_on[t] && !(cd->local_native[t] & EV_INSTRUCTION)) {
+                local &= (uint8_t)~(1u << t);
+            }
+        }
+    }
+    return (uint8_t)(tools | local);
+}
+
+/* Whether another tool's event may come before the tool's own report of
+ * the edge from `src` at `dest`: 3.14 fires the edge at the branch, for
+ * each tool (the highest first), before anything at its destination,
+ * while the interpreter fires the lower tools' BRANCH at the branch, then
+ * every tool's LINE at the destination (the highest tool first) and then
+ * the INSTRUCTION events, from which a waiting edge is reported (or from
+ * the tool's own LINE, which a DISABLE may have turned off there).  So no
+ * tool below may have BRANCH (its edge would come first), no other tool
+ * LINE where the destination starts another line, no tool above
+ * INSTRUCTION. */
+static int
+others_first(int tool, CodeData *cd, long src, long dest)
+{
+    uint8_t above = (uint8_t)(0xFFu << (tool + 1));
+    uint8_t below = (uint8_t)((1u << tool) - 1);
+    if ((tools_with(cd, PEP669_EV_INSTRUCTION) & above) ||
+        (tools_with(cd, PEP669_EV_BRANCH) & below)) {
+        return 1;
+    }
+    if (!(tools_with(cd, PEP669_EV_LINE) & (uint8_t)~(1u << tool))) {
+        return 0;
+    }
+    PyCodeObject *co = (PyCodeObject *)cd->code;
+    int line = PyCode_Addr2Line(co, (int)(2 * dest));
+    return line >= 0 && line != PyCode_Addr2Line(co, (int)(2 * src));
+}
+
 int
 pep669_nat_wait(int tool, CodeData *cd, long unit, uint8_t side, uint8_t st)
 {
@@ -123,7 +221,8 @@ pep669_nat_wait(int tool, CodeData *cd, long unit, uint8_t side, uint8_t st)
     }
     long dest = side == D_LEFT ? unit + cd->fall[unit] : cd->right_dest[unit];
     if (dest < 0 || dest >= cd->units ||
-        cd->pend[dest] != 2 * unit + (side == D_RIGHT)) {
+        cd->pend[dest] != 2 * unit + (side == D_RIGHT) ||
+        others_first(tool, cd, unit, dest)) {
         return 0;
     }
     if (!cd->instr_on[tool]) {
@@ -153,7 +252,15 @@ report_waiting(int tool, CodeData *cd, long src, uint8_t side, long dest)
         return -1;
     }
     PyObject *args[3] = {cd->code, off, to};
+    _Py_CODEUNIT *saved = NULL;
+    _PyInterpreterFrame *iframe = frame_to_branch(cd, src, &saved);
     int err = pep669_nat_report(tool, cd, src, side, args);
+    if (err == 0) {
+        /* (an exception leaves the frame at the branch, the traceback's
+         * place as the interpreter's BRANCH event leaves it: the handler
+         * is looked up from the destination all the same) */
+        frame_back(iframe, cd, src, saved);
+    }
     Py_DECREF(off);
     Py_DECREF(to);
     if (err < 0 || cd->epoch != pep669_nat_epoch) {
@@ -372,6 +479,113 @@ pep669_nat_wait_refresh(CodeData *only)
         }
     }
     return 0;
+}
+
+/* The tool's native BRANCH locations on the code live again (the mux
+ * disables those it is done with at their next event): the event taken
+ * out of the tool's set on the code and put back, the interpreter adding
+ * it at every location then.  Taking out a global BRANCH is seen by the
+ * code only when it is instrumented again, which a change of the tool's
+ * local set there does at once (a passing one: PY_START toggled).  0, 1
+ * (the tool's global set was changed and put back: the codes that run
+ * were instrumented too), or -1 with an exception. */
+static int
+rearm_branches(int tool, CodeData *cd)
+{
+    uint32_t cur = pep669_nat_wait_local(tool, cd, cd->local_native[tool]);
+    uint32_t global = PyInterpreterState_Get()->monitors.tools[
+        PEP669_EV_BRANCH] & (1u << tool) ? EV_BRANCH : 0;
+    if (!global) {
+        return set_native_local(tool, cd->code, cur & ~EV_BRANCH) < 0 ||
+               set_native_local(tool, cd->code, cur) < 0 ? -1 : 0;
+    }
+    PyObject *res = PyObject_CallFunction(pep669_nat.get_events, "i", tool);
+    long g = res == NULL ? -1 : PyLong_AsLong(res);
+    Py_XDECREF(res);
+    if (g == -1) {
+        return -1;
+    }
+    uint32_t toggled = cur ^ PEP669_BIT(PY_START);
+    res = PyObject_CallFunction(pep669_nat.set_events, "il", tool,
+                                g & ~(long)EV_BRANCH);
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    int err = set_native_local(tool, cd->code, toggled);
+    /* The tool's global set is put back whatever happened. */
+    res = PyObject_CallFunction(pep669_nat.set_events, "il", tool, g);
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return err < 0 || set_native_local(tool, cd->code, cur) < 0 ? -1 : 1;
+}
+
+/* The tool's waiting edges on the code whose report other tools' events
+ * would now precede (others_first: their event sets changed) wait no
+ * longer: the branch reports them again.  As rearm_branches returns. */
+static int
+recheck_code(int tool, CodeData *cd)
+{
+    if (cd->waiting[tool] <= 0 || cd->state == NULL ||
+        cd->epoch != pep669_nat_epoch ||
+        cd->tool_epoch[tool] != pep669_nat_tools[tool].clears) {
+        return 0;
+    }
+    int ended = 0;
+    for (long u = 0; u < cd->units; u++) {
+        uint8_t *st = &cd->state[u * TOOLS + tool];
+        for (uint8_t side = D_LEFT; side <= D_RIGHT; side++) {
+            if (!(*st & WAIT(side))) {
+                continue;
+            }
+            long dest = side == D_LEFT ? u + cd->fall[u] : cd->right_dest[u];
+            if (others_first(tool, cd, u, dest)) {
+                /* Never to wait again: as if seen (the mux checks). */
+                *st = (uint8_t)((*st & ~WAIT(side)) | SEEN(side));
+                cd->waiting[tool]--;
+                ended = 1;
+            }
+        }
+    }
+    PEP669_ASSERT(cd->waiting[tool] >= 0);
+    return ended ? rearm_branches(tool, cd) : 0;
+}
+
+int
+pep669_nat_wait_recheck(CodeData *only)
+{
+    int global = 0;
+    for (int t = 0; t < TOOLS; t++) {
+        if (pep669_nat_tools[t].instr_codes == 0 ||
+            (only != NULL && !only->instr_on[t])) {
+            continue;
+        }
+        if (only != NULL) {
+            int r = recheck_code(t, only);
+            if (r < 0) {
+                return -1;
+            }
+            global |= r;
+            continue;
+        }
+        PyObject *codes = instr_codes(t);
+        if (codes == NULL) {
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(codes); i++) {
+            CodeData *cd = pep669_nat_code_data(PyList_GET_ITEM(codes, i));
+            int r = cd == NULL ? 0 : recheck_code(t, cd);
+            if (r < 0) {
+                Py_DECREF(codes);
+                return -1;
+            }
+            global |= r;
+        }
+        Py_DECREF(codes);
+    }
+    return global;
 }
 
 int
