@@ -820,7 +820,8 @@ pep669_backend_jump_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
 }
 
 int
-pep669_backend_location_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc))
+pep669_backend_location_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
+                            const Pep669Preds *Py_UNUSED(preds))
 {
     return 0;
 }
