@@ -698,24 +698,6 @@ void pep669_backend_entry_unwound(PyThreadState *ts, Pep669Frame *frame,
  * the evaluator under our eval-frame hook is the interpreter's own (an
  * evaluator of another tool's could do anything with the frame's code). */
 int pep669_backend_probes_supported(void);
-/* The ways into each instruction of a code, for one clone's build
- * (make_clone's, made once by probe_walks.c's preds_make from
- * pep669_backend_flow, read by the walks that ask which ways lead
- * somewhere: fall_via, sites_merge_next, the backend's far sites). */
-typedef struct {
-    int first;  /* the instruction's first byte (its first prefix) */
-    int at;     /* the instruction itself (pep669_backend_flow's result) */
-    int taken;  /* 1: its jump (*target) leads in; 0: its fall-through */
-} Pep669Edge;
-typedef struct {
-    /* per unit (nunits + 1): the frame's start, the fall-throughs and
-     * jumps into it, counted up to 2 */
-    uint8_t *ways;
-    /* per unit (nunits + 2): its edges are edges[start[u] ..
-     * start[u + 1] - 1], in the order of their instructions */
-    int *start;
-    Pep669Edge *edges;
-} Pep669Preds;
 /* Build the clone of `co`: co_consts plus the tuple `probes` (line sites
  * call the first; call site i calls probes[i]), each site's stub
  * (calling probe, then jumping to the site's location) appended in the
@@ -725,12 +707,9 @@ typedef struct {
  * stack for the probe at the location; a jump to a stub that needs more
  * prefixes than there is room for (at a location, a prefix takes the unit
  * after it, which nothing else may enter); two sites on the same bytes. */
-/* `preds`: the ways into the code's instructions (or NULL: the backend
- * walks the code for them where it asks). */
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                         Pep669Site *sites, int n,
-                                        Pep669Entry *entry,
-                                        const Pep669Preds *preds);
+                                        Pep669Entry *entry);
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
@@ -743,8 +722,7 @@ int pep669_backend_jump_far(PyCodeObject *co, int src);
  * instead stand with the site of the instruction after it (site->far 3):
  * a one-unit instruction its probe can make, whose fall-through alone
  * leads to the next; 0 if not (3.11: never). */
-int pep669_backend_location_far(PyCodeObject *co, int loc,
-                                const Pep669Preds *preds);
+int pep669_backend_location_far(PyCodeObject *co, int loc);
 /* A far site's probe (site->far 2 or 3), the frame in its stub (`top`:
  * the probe's slot in the frame's value stack): the instruction at
  * site->at, made with the frame at it, its items left as the stub pops

@@ -257,14 +257,14 @@ free_unbuilt(Pep669Clone *cl)
  * be built. */
 static int
 build_clone(Pep669Clone *cl, PyCodeObject *co, Pep669CodeData *cd, int n,
-            int calls, const Pep669Preds *preds)
+            int calls)
 {
     PyObject *probes = new_probes(calls ? n : 1, calls);
     if (probes == NULL) {
         return -1;
     }
     cl->code = pep669_backend_clone_code(co, probes, cl->sites, n,
-                                         &cl->entry, preds);
+                                         &cl->entry);
     if (cl->code == NULL) {
         Py_DECREF(probes);
         return -1;
@@ -321,10 +321,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
     int *work = NULL, *runs = NULL;
     /* (units only_through may walk for this clone) */
     Py_ssize_t budget = 1 << 22;
-    /* (the ways into each instruction: for branch edges, and for far
-     * sites in long code, 3.8-3.10) */
-    Pep669Preds preds = {NULL, NULL, NULL};
-    int far_code = PY_VERSION_HEX < 0x030B0000 && cd->nunits > 127;
+    uint8_t *preds = NULL;   /* per unit: the ways to it (2: more) */
     const uint8_t *map = pep669_disabled_map(cd, PEP669_EV_LINE);
     const uint8_t *kind = cd->unit_flow;
     const uint8_t *units = NULL;
@@ -426,11 +423,28 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         }
     }
     /* How many ways lead to each unit (2: more than one), for taken edges
-     * whose jump cannot reach a stub, and which (fall_via, far sites):
-     * one walk of the code per clone. */
-    if ((branches > 0 || far_code) &&
-        preds_make(co, cd->nunits, &preds) < 0 && branches > 0) {
-        goto fail;
+     * whose jump cannot reach a stub. */
+    if (branches > 0) {
+        preds = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
+        if (preds == NULL) {
+            goto fail;
+        }
+        /* (the frame's start leads to the first instruction) */
+        preds[0] = 1;
+        for (Py_ssize_t u = 0; u < cd->nunits;) {
+            int next, target, at = pep669_backend_flow(co, (int)u * 2, &next,
+                                                       &target);
+            if (at < 0) {
+                goto fail;
+            }
+            if (next >= 0 && preds[next >> 1] < 2) {
+                preds[next >> 1] += 1;
+            }
+            if (target >= 0 && preds[target >> 1] < 2) {
+                preds[target >> 1] += 1;
+            }
+            u = (at >> 1) + 1;
+        }
     }
     /* (a stub takes at most 10 bytes) */
     int stubs_end = (int)cd->nunits * 2 + 10 * (n + 2 * branches + jumps);
@@ -464,11 +478,11 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
             if (!want[e]) {
                 continue;
             }
-            if (e == 1 && preds.ways[target >> 1] == 1 &&
+            if (e == 1 && preds[target >> 1] == 1 &&
                 pep669_backend_jump_reach(co, first) < stubs_end) {
                 srcs[e] = -1;
             }
-            if (e == 0 && preds.ways[next >> 1] != 1) {
+            if (e == 0 && preds[next >> 1] != 1) {
                 /* A fall-through that other ways lead to: at its
                  * destination only if it always arrives there first. */
                 if (seen == NULL) {
@@ -481,8 +495,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
                 }
                 if (!only_through(co, cd, b, next, seen, work, &budget) &&
                     (!wanted[next >> 1] ||
-                     !*vias ||
-                     (via = fall_via(co, cd, b, next, &preds)) < 0 ||
+                     !*vias || (via = fall_via(co, cd, b, next)) < 0 ||
                      find_site(cl->sites, k, via, -1) != NULL ||
                      /* (its stub as far as the sites before its own: a
                       * clone that cannot lay it out is made again with
@@ -617,8 +630,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         }
         site->jump = 1;
     }
-    n = sites_merge_next(co, cl->sites, k, cd->nunits,
-                         preds.ways != NULL ? &preds : NULL);
+    n = sites_merge_next(co, cl->sites, k, cd->nunits);
     for (int i = 0; i < n; i++) {
         /* (a via site's jump is a site still: a guard may have taken
          * its bytes for a location site) */
@@ -628,13 +640,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
             goto fail;
         }
     }
-    if (n == 0 || sites_order(cl->sites, n, wanted,
-                              branches > 0 ? preds.ways : NULL,
-                              cd->nunits) < 0) {
+    if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
         goto fail;
     }
-    if (build_clone(cl, co, cd, n, 0,
-                    preds.ways != NULL ? &preds : NULL) < 0) {
+    if (build_clone(cl, co, cd, n, 0) < 0) {
         goto fail;
     }
     cl->line_tools = tools;
@@ -653,7 +662,7 @@ fail:
     cl = NULL;
 done:
     PyMem_RawFree(wanted);
-    preds_free(&preds);
+    PyMem_RawFree(preds);
     PyMem_RawFree(seen);
     PyMem_RawFree(work);
     PyMem_RawFree(runs);
@@ -713,7 +722,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
             cl->sites[k++].call = 1;
         }
     }
-    if (build_clone(cl, co, cd, n, 1, NULL) < 0) {
+    if (build_clone(cl, co, cd, n, 1) < 0) {
         goto fail;
     }
     cl->call_tools = tools;

@@ -71,91 +71,7 @@ only_through(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
 }
 
 PEP669_INTERNAL int
-preds_make(PyCodeObject *co, Py_ssize_t nunits, Pep669Preds *p)
-{
-    /* (one walk of the code, its instructions kept: the edges sorted by
-     * destination after, counting) */
-    Pep669Edge *ins = PyMem_RawMalloc(sizeof(Pep669Edge) *
-                                      (size_t)(nunits + 1));
-    int *to = PyMem_RawMalloc(sizeof(int) * 2 * (size_t)(nunits + 1));
-    int n = 0, m = 0;
-    p->ways = PyMem_RawCalloc((size_t)nunits + 1, 1);
-    p->start = PyMem_RawCalloc((size_t)nunits + 2, sizeof(int));
-    p->edges = NULL;
-    if (ins == NULL || to == NULL || p->ways == NULL || p->start == NULL) {
-        goto fail;
-    }
-    /* (the frame's start leads to the first instruction) */
-    p->ways[0] = 1;
-    for (Py_ssize_t u = 0; u < nunits;) {
-        int next, target, at = pep669_backend_flow(co, (int)u * 2, &next,
-                                                   &target);
-        if (at < 0) {
-            goto fail;
-        }
-        ins[n].first = (int)u * 2;
-        ins[n].at = at;
-        int succ[2] = {next, target};
-        for (int k = 0; k < 2; k++) {
-            int v = succ[k] >> 1;
-            to[2 * n + k] = succ[k] >= 0 && v <= nunits ? v : -1;
-            if (to[2 * n + k] >= 0) {
-                p->ways[v] += p->ways[v] < 2;
-                p->start[v + 1]++;
-                m++;
-            }
-        }
-        n++;
-        u = (at >> 1) + 1;
-    }
-    for (Py_ssize_t u = 0; u <= nunits; u++) {
-        p->start[u + 1] += p->start[u];
-    }
-    p->edges = PyMem_RawMalloc(sizeof(Pep669Edge) * (size_t)(m + 1));
-    if (p->edges == NULL) {
-        goto fail;
-    }
-    /* (fill[v]: the next free edge of v, start[v] moved on as they fill,
-     * then put back) */
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < 2; k++) {
-            int v = to[2 * i + k];
-            if (v >= 0) {
-                Pep669Edge *e = &p->edges[p->start[v]++];
-                e->first = ins[i].first;
-                e->at = ins[i].at;
-                e->taken = k;
-            }
-        }
-    }
-    for (Py_ssize_t u = nunits + 1; u > 0; u--) {
-        p->start[u] = p->start[u - 1];
-    }
-    p->start[0] = 0;
-    PyMem_RawFree(ins);
-    PyMem_RawFree(to);
-    return 0;
-fail:
-    PyMem_RawFree(ins);
-    PyMem_RawFree(to);
-    preds_free(p);
-    return -1;
-}
-
-PEP669_INTERNAL void
-preds_free(Pep669Preds *p)
-{
-    PyMem_RawFree(p->ways);
-    PyMem_RawFree(p->start);
-    PyMem_RawFree(p->edges);
-    p->ways = NULL;
-    p->start = NULL;
-    p->edges = NULL;
-}
-
-static int
-fall_via_in(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
-            const Pep669Preds *preds)
+fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest)
 {
     int via = -1, handlers[64], off, next, target;
     int nh = pep669_backend_handlers(co, handlers, 64);
@@ -170,20 +86,7 @@ fall_via_in(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
             return -1;
         }
     }
-    if (preds != NULL) {
-        /* (the walk's answer, from the edges into dest) */
-        int d = dest >> 1;
-        for (int i = preds->start[d]; i < preds->start[d + 1]; i++) {
-            const Pep669Edge *e = &preds->edges[i];
-            if (e->at != b && (!e->taken || via >= 0)) {
-                return -1;
-            }
-            if (e->at != b) {
-                via = e->first;
-            }
-        }
-    }
-    for (Py_ssize_t u = 0; preds == NULL && u < cd->nunits;) {
+    for (Py_ssize_t u = 0; u < cd->nunits;) {
         int at = pep669_backend_flow(co, (int)u * 2, &next, &target);
         if (at < 0 || (at != b && next == dest) ||
             (target == dest && at != b && via >= 0)) {
@@ -204,16 +107,6 @@ fall_via_in(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
         !(pep669_unit_flow(cd->unit_flow, off >> 1) & PEP669_FLOW_REACHED)) {
         return -1;
     }
-    return via;
-}
-
-PEP669_INTERNAL int
-fall_via(PyCodeObject *co, Pep669CodeData *cd, int b, int dest,
-         const Pep669Preds *preds)
-{
-    int via = fall_via_in(co, cd, b, dest, preds);
-    /* (debug builds: the walk's answer too) */
-    PEP669_ASSERT(preds == NULL || via == fall_via_in(co, cd, b, dest, NULL));
     return via;
 }
 
@@ -318,7 +211,7 @@ sites_order(Pep669Site *sites, int n, uint8_t *busy, const uint8_t *preds,
 
 PEP669_INTERNAL int
 sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
-                 Py_ssize_t nunits, const Pep669Preds *preds)
+                 Py_ssize_t nunits)
 {
     /* (per unit, the location site there: its index + 1; per site, 1 once
      * merged into the next) */
@@ -344,7 +237,7 @@ sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
          * unmarked arrival, fvia: the merged site has one src) */
         if (b >= 0 && !sites[b].own && !sites[b].obranch &&
             !a->fvia && !sites[b].fvia &&
-            pep669_backend_location_far(co, a->loc, preds)) {
+            pep669_backend_location_far(co, a->loc)) {
             /* (the site after it stands for both: a's events arrive at
              * its src) */
             sites[b].src = a->loc;

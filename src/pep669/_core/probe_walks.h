@@ -12,21 +12,13 @@
 PEP669_INTERNAL int only_through(PyCodeObject *co, Pep669CodeData *cd,
                                  int b, int dest, uint8_t *seen, int *work,
                                  Py_ssize_t *budget);
-/* The ways into each instruction of `co` (its nunits units), from one
- * walk of its flow: 0, or -1 (without memory, or an instruction whose
- * flow is not known; nothing kept, no exception).  preds_free: what it
- * holds (then NULL, so that a second free does nothing). */
-PEP669_INTERNAL int preds_make(PyCodeObject *co, Py_ssize_t nunits,
-                               Pep669Preds *preds);
-PEP669_INTERNAL void preds_free(Pep669Preds *preds);
 /* The one jump, besides the fall-through edge of the branch at `b`, that
  * enters `dest` (no other way in, no handler there): its first byte, if
  * it can have a site on it (a branch or a jump reached in the flow), else
  * -1.  Its site marks the frame's way to `dest` for the fall-through's
- * site there (Pep669Site.fvia).  `preds`: the clone build's ways in
- * (preds_make), or NULL (a walk of the code). */
+ * site there (Pep669Site.fvia). */
 PEP669_INTERNAL int fall_via(PyCodeObject *co, Pep669CodeData *cd, int b,
-                             int dest, const Pep669Preds *preds);
+                             int dest);
 /* Per instruction, the first byte of the straight run of its line that
  * leads to it (PyMem_Raw; NULL without memory or lines). */
 PEP669_INTERNAL int *straight_runs(PyCodeObject *co, Pep669CodeData *cd,
@@ -49,8 +41,7 @@ PEP669_INTERNAL int sites_order(Pep669Site *sites, int n, uint8_t *busy,
  * makes its instruction between their events.  The number of sites
  * left (without memory: n, none merged). */
 PEP669_INTERNAL int sites_merge_next(PyCodeObject *co, Pep669Site *sites,
-                                     int n, Py_ssize_t nunits,
-                                     const Pep669Preds *preds);
+                                     int n, Py_ssize_t nunits);
 /* Whether the site on an unconditional jump (src) can fire the events of
  * a branch edge arriving at that jump before its own (obranch): its own
  * LINE location's site, or one carrying its destination's LINE (with the

@@ -430,8 +430,7 @@ emit_entry_test(unsigned char *out, int *at, unsigned int kconst)
 
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
-                          Pep669Site *sites, int n, Pep669Entry *entry,
-                          const Pep669Preds *preds)
+                          Pep669Site *sites, int n, Pep669Entry *entry)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code);
     int units = size / PROBE_UNIT, total = size, ok = 1;
@@ -458,7 +457,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         goto done;
     }
     if (n > 0 && !sites[0].call &&
-        far_sites_order(co, entered, depth, sites, n, preds) < 0) {
+        far_sites_order(co, entered, depth, sites, n) < 0) {
         ok = 0;
         goto done;
     }
@@ -526,7 +525,7 @@ layout:
             if (site->far == 0 ||
                 far_patch(co, site, &op, &arg) < 0) {
                 site->far = 0;
-                site->via = far_via(co, site->src, preds) + 1;
+                site->via = far_via(co, site->src) + 1;
             }
         }
         if (site->far >= 2) {

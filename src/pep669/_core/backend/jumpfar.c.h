@@ -62,17 +62,10 @@ pep669_backend_jump_far(PyCodeObject *co, int src)
 }
 
 /* How many ways lead to the instruction at `to` (the frame's start, a
- * fall-through, a jump, a handler), counted up to 2: the clone build's
- * `preds`, else a walk of the code. */
+ * fall-through, a jump, a handler), counted up to 2. */
 static int
-far_ways(PyCodeObject *co, int to, const Pep669Preds *preds)
+far_ways(PyCodeObject *co, int to)
 {
-    if (preds != NULL) {
-        /* (debug builds: the walk's answer too) */
-        PEP669_ASSERT(preds->ways[to / PROBE_UNIT] ==
-                      far_ways(co, to, NULL));
-        return preds->ways[to / PROBE_UNIT];
-    }
     int size = (int)PyBytes_GET_SIZE(co->co_code), ways = to == 0;
     for (int off = 0; off < size && ways < 2;) {
         int next, target, at = pep669_backend_flow(co, off, &next, &target);
@@ -86,8 +79,7 @@ far_ways(PyCodeObject *co, int to, const Pep669Preds *preds)
 }
 
 int
-pep669_backend_location_far(PyCodeObject *co, int loc,
-                            const Pep669Preds *preds)
+pep669_backend_location_far(PyCodeObject *co, int loc)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code), pops, next, target;
     if (255 * PEP669_JUMP_UNIT >= size || loc < 0 ||
@@ -98,7 +90,7 @@ pep669_backend_location_far(PyCodeObject *co, int loc,
         next != loc + PROBE_UNIT || target >= 0) {
         return 0;
     }
-    return far_ways(co, next, preds) == 1;
+    return far_ways(co, next) == 1;
 }
 
 /* The far form a site on the jump at site->src can take (its bytes and
@@ -150,23 +142,11 @@ far_patch(PyCodeObject *co, Pep669Site *site, int *op, unsigned int *arg)
  * one: nothing else runs into it, no fall-through, no handler), if its
  * own bytes can be made to go to a stub: its first byte, else -1. */
 static int
-far_via(PyCodeObject *co, int src, const Pep669Preds *preds)
+far_via(PyCodeObject *co, int src)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code);
-    if (far_jump_op(co, src) < 0 || far_ways(co, src, preds) != 1) {
+    if (far_jump_op(co, src) < 0 || far_ways(co, src) != 1) {
         return -1;
-    }
-    if (preds != NULL) {
-        /* (one way in: the jump's edge, else none or a fall-through) */
-        int u = src / PROBE_UNIT;
-        const Pep669Edge *e = &preds->edges[preds->start[u]];
-        int via = preds->start[u + 1] - preds->start[u] == 1 && e->taken &&
-                          e->at != src &&
-                          (op_flow[code_opcode(co, e->at)] &
-                           (FLOW_JUMP | FLOW_BRANCH))
-                      ? e->first : -1;
-        PEP669_ASSERT(via == far_via(co, src, NULL));
-        return via;
     }
     for (int off = 0; off < size;) {
         int next, target, at = pep669_backend_flow(co, off, &next, &target);
@@ -285,7 +265,7 @@ far_order_cmp(const void *a, const void *b)
  * memory (no exception). */
 static int
 far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
-                Pep669Site *sites, int n, const Pep669Preds *preds)
+                Pep669Site *sites, int n)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code), m = 0, short_reach = 0;
     while (m < n && !sites[m].call && sites[m].src >= 0) {
@@ -311,7 +291,7 @@ far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
         }
         else if (key < size) {
             int via = far_form(co, entered, depth, &sites[i])
-                          ? -1 : far_via(co, sites[i].src, preds);
+                          ? -1 : far_via(co, sites[i].src);
             key = via >= 0 ? pep669_backend_jump_reach(co, via)
                   : far_form(co, entered, depth, &sites[i]) ? 0x7fffffffLL
                                                              : key;

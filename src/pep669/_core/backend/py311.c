@@ -820,8 +820,7 @@ pep669_backend_jump_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(src))
 }
 
 int
-pep669_backend_location_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc),
-                            const Pep669Preds *Py_UNUSED(preds))
+pep669_backend_location_far(PyCodeObject *Py_UNUSED(co), int Py_UNUSED(loc))
 {
     return 0;
 }

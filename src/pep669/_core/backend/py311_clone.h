@@ -424,8 +424,7 @@ p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
 
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
-                          Pep669Site *sites, int n, Pep669Entry *entry,
-                          const Pep669Preds *Py_UNUSED(preds))
+                          Pep669Site *sites, int n, Pep669Entry *entry)
 {
     /* (the clone is the frame's code for the whole run: no entry stub) */
     entry->test = entry->resume = entry->start = 0;
