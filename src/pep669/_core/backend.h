@@ -224,8 +224,18 @@ void pep669_backend_trace_window(PyThreadState *ts);
 void pep669_backend_trace_stop(PyThreadState *ts);
 /* Is there a legacy tracer under pep669_trace? */
 int pep669_backend_trace_has_legacy(void);
-/* No trace or profile function but ours on the thread. */
-int pep669_backend_thread_plain(PyThreadState *ts);
+/* No trace or profile function but ours on the thread: its common
+ * case (none at all) inline, a trace function's through the backend
+ * (pep669_backend_thread_plain_traced: pep669_trace with no legacy
+ * tracer under it). */
+int pep669_backend_thread_plain_traced(PyThreadState *ts);
+static inline int
+pep669_backend_thread_plain(PyThreadState *ts)
+{
+    return ts->c_profilefunc == NULL &&
+           (ts->c_tracefunc == NULL ||
+            pep669_backend_thread_plain_traced(ts));
+}
 /* A legacy tracer (sys.settrace) on the thread, under pep669_trace or
  * not. */
 int pep669_backend_thread_traced(PyThreadState *ts);

@@ -203,16 +203,37 @@ pep669_sync_lineno(PyThreadState *ts)
 #  endif
 }
 
-#else  /* 3.11: backend.h's calls */
+#else  /* 3.11: backend.h's calls, but for the callback bracket */
 
 #  define pep669_frame_link pep669_backend_frame_link
 #  define pep669_frame_unlink pep669_backend_frame_unlink
 #  define pep669_frame_lasti pep669_backend_frame_lasti
 #  define pep669_frame_entry pep669_backend_frame_entry
 #  define pep669_frame_exit pep669_backend_frame_exit
-#  define pep669_enter_callback pep669_backend_enter_callback
-#  define pep669_leave_callback pep669_backend_leave_callback
 #  define pep669_sync_lineno(ts) ((void)(ts))
+
+/* pep669_backend_enter_callback / _leave_callback's steps, inline (every
+ * callback of every event: two calls fewer each): 3.11's
+ * PyThreadState_EnterTracing and PyThreadState_LeaveTracing over the
+ * thread state's public fields (cpython/pystate.h), the flag as
+ * internal/pycore_pystate.h's _PyThreadState_UpdateTracingState sets it
+ * (OR-ed into the opcode: exactly 0 or 255). */
+static inline void
+pep669_enter_callback(PyThreadState *ts)
+{
+    ts->tracing++;
+    ts->cframe->use_tracing = 0;
+}
+
+static inline void
+pep669_leave_callback(PyThreadState *ts)
+{
+    ts->tracing--;
+    ts->cframe->use_tracing =
+        ts->tracing == 0 &&
+                (ts->c_tracefunc != NULL || ts->c_profilefunc != NULL)
+            ? 255 : 0;
+}
 
 #endif
 

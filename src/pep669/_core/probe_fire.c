@@ -386,6 +386,9 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
  * one).  What they write to frame.f_locals goes to the frame's variables
  * once they return (3.13, PEP 667), as at a line probe; at CALL, before
  * the call runs (the callee may change a cell).  -1 with an exception. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline int
 probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
                  int event, PyCodeObject *co, int loc, PyObject *callable,
@@ -396,6 +399,9 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
     /* (call events are no branch edges: pep669_restart_before reads
      * nothing) */
     PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
+    /* (inline in its callers, session 17: out of line, its calls' entry
+     * and exit cost 3.11's profiler about 25 instructions an event,
+     * callgrind, bench_calls profiler) */
     /* (one tool's callback inline, the hooks' bodies too: trampoline.h;
      * two tools or more through pep669_call_tools2, not pep669_call_some's
      * pep669_call_many: with that 8-argument call in it, GCC laid out

@@ -360,11 +360,9 @@ pep669_backend_trace_has_legacy(void)
 }
 
 int
-pep669_backend_thread_plain(PyThreadState *ts)
+pep669_backend_thread_plain_traced(PyThreadState *ts)
 {
-    return ts->c_profilefunc == NULL &&
-           (ts->c_tracefunc == NULL ||
-            (ts->c_tracefunc == trampoline && legacy_func == NULL));
+    return ts->c_tracefunc == trampoline && legacy_func == NULL;
 }
 
 int
