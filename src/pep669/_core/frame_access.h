@@ -237,4 +237,33 @@ pep669_leave_callback(PyThreadState *ts)
 
 #endif
 
+/* What callbacks write to frame.f_locals goes to the frame's variables
+ * once they return (3.13, PEP 667; as pep669_trace does for traced
+ * frames): the frame's locals as they were before them (its frame object
+ * may appear during them: a callback's sys._getframe()). */
+typedef struct {
+    void *locals;
+    uint64_t tag;
+} Pep669LocalsMark;
+
+static inline void
+pep669_locals_mark(Pep669Frame *frame, Pep669LocalsMark *mark)
+{
+    mark->locals = NULL;
+    mark->tag = 0;
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_mark(fo, &mark->locals, &mark->tag);
+    }
+}
+
+static inline void
+pep669_locals_sync(Pep669Frame *frame, const Pep669LocalsMark *mark)
+{
+    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    if (fo != NULL) {
+        pep669_backend_pyframe_locals_sync(fo, mark->locals, mark->tag);
+    }
+}
+
 #endif

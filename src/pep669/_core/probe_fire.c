@@ -101,35 +101,6 @@ probe_jump(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
     return err;
 }
 
-/* What callbacks write to frame.f_locals goes to the frame's variables
- * once they return (3.13, PEP 667; as pep669_trace does for traced
- * frames): the frame's locals as they were before them (its frame object
- * may appear during them: a callback's sys._getframe()). */
-typedef struct {
-    void *locals;
-    uint64_t tag;
-} Pep669LocalsMark;
-
-static inline void
-locals_mark(Pep669Frame *frame, Pep669LocalsMark *mark)
-{
-    mark->locals = NULL;
-    mark->tag = 0;
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_mark(fo, &mark->locals, &mark->tag);
-    }
-}
-
-static inline void
-locals_sync(Pep669Frame *frame, const Pep669LocalsMark *mark)
-{
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
-    if (fo != NULL) {
-        pep669_backend_pyframe_locals_sync(fo, mark->locals, mark->tag);
-    }
-}
-
 /* A probe's LINE at `loc` for `tools`: the line's object, the record's
  * last line, the callbacks run with the probe as the line's origin (what
  * f_lineno's setter reads: a move is pending, rec->pending).  0, or -1
@@ -226,9 +197,9 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
         return 1;
     }
     Pep669LocalsMark mark;
-    locals_mark(frame, &mark);
+    pep669_locals_mark(frame, &mark);
     int err = fire_probe_line(ts, rec, co, src, tools);
-    locals_sync(frame, &mark);
+    pep669_locals_sync(frame, &mark);
     if (err < 0) {
         rec->pending = 0;
         return -1;
@@ -333,9 +304,9 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* What they write to frame.f_locals goes to the variables (3.13,
      * PEP 667; as pep669_trace does for traced frames). */
     Pep669LocalsMark mark;
-    locals_mark(frame, &mark);
+    pep669_locals_mark(frame, &mark);
     int lined = probe_callbacks(ts, rec, frame, cd, co, site, via);
-    locals_sync(frame, &mark);
+    pep669_locals_sync(frame, &mark);
     if (lined < 0) {
         return -1;
     }
@@ -395,7 +366,7 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
                  PyObject *arg0)
 {
     Pep669LocalsMark mark;
-    locals_mark(frame, &mark);
+    pep669_locals_mark(frame, &mark);
     /* (call events are no branch edges: pep669_restart_before reads
      * nothing) */
     PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
@@ -413,7 +384,7 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
                           pep669_trace_callbacks_begin_inline,
                           pep669_trace_callbacks_end_inline)
         : pep669_call_tools2(ts, tools, event, co, loc, callable, arg0);
-    locals_sync(frame, &mark);
+    pep669_locals_sync(frame, &mark);
     return err;
 }
 
