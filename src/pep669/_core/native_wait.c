@@ -512,14 +512,29 @@ rearm_branches(int tool, CodeData *cd)
         return -1;
     }
     Py_DECREF(res);
-    int err = set_native_local(tool, cd->code, toggled);
-    /* The tool's global set is put back whatever happened. */
+    /* The tool's global set is put back whatever happened (with the
+     * local change's error aside meanwhile: the put-back's own error, if
+     * any, has it as its context). */
+    PyObject *first = set_native_local(tool, cd->code, toggled) < 0
+                          ? PyErr_GetRaisedException() : NULL;
     res = PyObject_CallFunction(pep669_nat.set_events, "il", tool, g);
+    if (first != NULL) {
+        if (res == NULL) {
+            PyObject *second = PyErr_GetRaisedException();
+            PyException_SetContext(second, first);
+            PyErr_SetRaisedException(second);
+        }
+        else {
+            Py_DECREF(res);
+            PyErr_SetRaisedException(first);
+        }
+        return -1;
+    }
     if (res == NULL) {
         return -1;
     }
     Py_DECREF(res);
-    return err < 0 || set_native_local(tool, cd->code, cur) < 0 ? -1 : 1;
+    return set_native_local(tool, cd->code, cur) < 0 ? -1 : 1;
 }
 
 /* The tool's waiting edges on the code whose report other tools' events
