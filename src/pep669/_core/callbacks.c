@@ -31,7 +31,7 @@ __attribute__((always_inline))
 static inline int
 callbacks_loop(PyThreadState *ts, uint8_t tools, int event,
                PyObject *const *args, size_t nargsf, uint8_t *disabled,
-               int bracket)
+               int bracket, const uint64_t *restarts)
 {
     int err = 0;
     int saved[2];
@@ -44,7 +44,8 @@ callbacks_loop(PyThreadState *ts, uint8_t tools, int event,
      * its callbacks run, so a callback never sees a pending one. */
     PEP669_ASSERT(!PyErr_Occurred());
     PEP669_DEBUG_ONLY(const uint8_t asked = tools;)
-    PEP669_DEBUG_ONLY(const uint8_t disabled_before = *disabled;)
+    const uint8_t disabled_before = *disabled;
+    uint64_t epoch = restarts != NULL ? *restarts : 0;
     pep669_monitor_callbacks_begin(ts, event, saved);
     if (bracket) {
         pep669_monitor_enter_callback(ts);
@@ -59,6 +60,14 @@ callbacks_loop(PyThreadState *ts, uint8_t tools, int event,
         Py_INCREF(func);  /* the callback may unregister itself */
         PyObject *res = pep669_vectorcall(func, args, nargsf);
         Py_DECREF(func);
+        if (restarts != NULL && PEP669_UNLIKELY(*restarts != epoch)) {
+            /* The callback called restart_events(): every DISABLE
+             * returned before it is void, as the interpreter re-arms
+             * everything there; its own and the later callbacks' count
+             * (CPython disables a location when its callback returns). */
+            epoch = *restarts;
+            *disabled = disabled_before;
+        }
         if (res == NULL) {
             PEP669_ASSERT(PyErr_Occurred());
             err = -1;
@@ -98,10 +107,11 @@ callbacks_loop(PyThreadState *ts, uint8_t tools, int event,
 int
 pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *const *args, size_t nargsf,
-                      uint8_t *disabled, int bracket)
+                      uint8_t *disabled, int bracket,
+                      const uint64_t *restarts)
 {
     return callbacks_loop(ts, tools, event, args, nargsf, disabled,
-                          bracket);
+                          bracket, restarts);
 }
 
 /* (monitor.h: pep669_offset_object) */
@@ -110,7 +120,8 @@ PyObject *pep669_offset_cache[PEP669_OFFSET_CACHE / 2];
 int
 pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                   PyObject *codelike, int offset, PyObject *const *extra,
-                  int nextra, uint8_t *disabled, int bracket)
+                  int nextra, uint8_t *disabled, int bracket,
+                  const uint64_t *restarts)
 {
     /* Slot 0 is free for the callee (PY_VECTORCALL_ARGUMENTS_OFFSET). */
     PyObject *stack[5] = {NULL, codelike, NULL, NULL, NULL};
@@ -136,7 +147,7 @@ pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
     }
     int err = callbacks_loop(ts, tools, event, stack + 1,
                              (n - 1) | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                             disabled, bracket);
+                             disabled, bracket, restarts);
     Py_XDECREF(offset_obj);
     return err;
 }

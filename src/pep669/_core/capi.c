@@ -80,7 +80,7 @@ fire(PyMonitoringState *state, PyObject *codelike, int32_t offset,
     uint8_t disabled = 0;
     int err = pep669_call_event(PyThreadState_Get(), state->active, event,
                                 codelike, offset, extra, nextra, &disabled,
-                                1);
+                                1, NULL);
     /* DISABLE only for an event that can be disabled. */
     PEP669_ASSERT(disabled == 0 || ((1u << event) & PEP669_LOCAL_EVENTS));
     state->active &= (uint8_t)~disabled;

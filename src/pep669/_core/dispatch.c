@@ -49,11 +49,11 @@ pep669_call_many(PyThreadState *ts, uint8_t tools, int event,
     PEP669_ASSERT(tools & (tools - 1));
     PyObject *extra[2] = {arg, arg2};
     uint8_t disabled = 0;
-    uint64_t restart = pep669_restart_before(event);
     int err = pep669_call_event(ts, tools, event, (PyObject *)co, offset,
                                 extra, arg == NULL ? 0 : arg2 == NULL ? 1 : 2,
-                                &disabled, bracket);
-    if (disabled != 0 && pep669_disable_counts(event, restart)) {
+                                &disabled, bracket,
+                                &pep669_registry.restart_version);
+    if (disabled != 0) {
         err = pep669_disable_locations(disabled, event, co, offset, err);
     }
     PEP669_ASSERT((err < 0) == (PyErr_Occurred() != NULL));
@@ -92,7 +92,7 @@ pep669_call_line_traced(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
     uint8_t disabled = 0;
     if (pep669_call_callbacks(ts, tools, PEP669_EV_LINE, stack + 1,
                               2 | PY_VECTORCALL_ARGUMENTS_OFFSET, &disabled,
-                              0) < 0) {
+                              0, &pep669_registry.restart_version) < 0) {
         return -1;
     }
     for (int tool = 0; disabled != 0; tool++, disabled >>= 1) {

@@ -36,32 +36,6 @@ pep669_only_tool(uint8_t tools)
 #endif
 }
 
-/* The branch edges, the only events whose DISABLE depends on
- * restart_events() in the callback (pep669_disable_counts). */
-#define PEP669_EDGE_EVENT(event) \
-    (((1u << (event)) & \
-      (PEP669_BIT(BRANCH_LEFT) | PEP669_BIT(BRANCH_RIGHT))) != 0)
-
-/* What pep669_disable_counts compares with, read before the callbacks:
- * the registry's restart version at a branch edge, else nothing (no load
- * where the event is known at the call site and no edge). */
-static inline uint64_t
-pep669_restart_before(int event)
-{
-    return PEP669_EDGE_EVENT(event) ? pep669_registry.restart_version : 0;
-}
-
-/* Whether a DISABLE returned for `event` counts: not at a branch edge
- * after a callback called restart_events() (the registry's restart
- * version moved from `restart`, pep669_restart_before's), as
- * pep669._native's mux gives 3.14's events on 3.12/3.13. */
-static inline int
-pep669_disable_counts(int event, uint64_t restart)
-{
-    return !PEP669_EDGE_EVENT(event) ||
-           restart == pep669_registry.restart_version;
-}
-
 /* Record the locations the tools of `disabled` DISABLEd for `event` at
  * `offset`, also when a later tool raised (err < 0: its exception then
  * stays the one reported); returns err, or -1 if recording failed. */
@@ -93,7 +67,6 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     /* owned */
     PyObject *offset_obj = NULL;
     int saved[2], err = 0, disabled = 0;
-    uint64_t restart = pep669_restart_before(event);
     PEP669_ASSERT(tool >= 0 && tool < PEP669_TOOL_COUNT);
     PEP669_ASSERT(ts == NULL || ts == PyThreadState_GET());
     PEP669_ASSERT(!PyErr_Occurred());
@@ -154,7 +127,10 @@ pep669_call_one(PyThreadState *ts, int tool, int event, PyCodeObject *co,
     pep669_enter(ts);
     end(ts, saved);
     Py_XDECREF(offset_obj);
-    if (PEP669_UNLIKELY(disabled) && pep669_disable_counts(event, restart)) {
+    /* (a DISABLE counts also after a restart_events() in the callback:
+     * CPython disables the location when the callback returns, in the
+     * code the restart re-armed) */
+    if (PEP669_UNLIKELY(disabled)) {
         err = pep669_disable_locations((uint8_t)(1u << tool), event, co, offset,
                                 err);
     }

@@ -22,9 +22,6 @@ static inline int
 call_frame_tools(PyThreadState *ts, uint8_t tools, int event,
                  PyCodeObject *co, int offset, PyObject *arg)
 {
-    /* (frame events are no branch edges: pep669_restart_before reads
-     * nothing) */
-    PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
     return pep669_call_some(ts, tools, event, co, offset, arg, NULL, 1,
                             pep669_trace_callbacks_begin_inline,
                             pep669_trace_callbacks_end_inline);

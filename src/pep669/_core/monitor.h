@@ -48,17 +48,23 @@ void pep669_monitor_callbacks_end(PyThreadState *ts, const int *saved);
  * DISABLE for an event that can be disabled per location is added to
  * *disabled; for any other event the callback is removed and CPython's
  * ValueError raised.  0, or -1 with an exception set (then later tools
- * are not called). */
+ * are not called).  With `restarts` (a counter restart_events() moves),
+ * a callback that restarts takes back the DISABLEs of the callbacks
+ * before it (none of theirs is added to *disabled), as CPython's re-arming
+ * voids them; NULL for the C API, whose state keeps its DISABLEs until
+ * the next PyMonitoring_EnterScope. */
 int pep669_call_callbacks(PyThreadState *ts, uint8_t tools, int event,
                           PyObject *const *args, size_t nargsf,
-                          uint8_t *disabled, int bracket);
+                          uint8_t *disabled, int bracket,
+                          const uint64_t *restarts);
 
 /* The same with the arguments of an event: (codelike, offset, extra...),
  * or (codelike, extra...) for LINE, whose `offset` only locates DISABLE.
  * The `nextra` objects of `extra` must not be NULL. */
 int pep669_call_event(PyThreadState *ts, uint8_t tools, int event,
                       PyObject *codelike, int offset, PyObject *const *extra,
-                      int nextra, uint8_t *disabled, int bracket);
+                      int nextra, uint8_t *disabled, int bracket,
+                      const uint64_t *restarts);
 
 /* Call a callback (a Python function as a rule) through its vectorcall
  * function, without the generic checks of PyObject_Vectorcall() around

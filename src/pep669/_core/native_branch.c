@@ -67,9 +67,11 @@ call3(PyObject *func, PyObject *const *args)
 }
 
 /* Call `cb` with `args`; a DISABLE result sets `bit` in *d.  A callback
- * that calls restart_events() voids *d, its own DISABLE included (3.14:
- * nothing disabled before the restart counts); a DISABLE from a later
- * callback counts.  0, or -1 with an exception. */
+ * that calls restart_events() voids what *d held before it (3.14 re-arms
+ * the code there); its own DISABLE counts, as those of later callbacks
+ * (3.14 disables the location when the callback returns, in the re-armed
+ * code, as 3.12/3.13 do for BRANCH and LINE).  0, or -1 with an
+ * exception. */
 static int
 call_noting_disable(PyObject *cb, PyObject *const *args, uint32_t bit,
                     uint32_t *d)
@@ -84,7 +86,7 @@ call_noting_disable(PyObject *cb, PyObject *const *args, uint32_t bit,
     if (res == NULL) {
         return -1;
     }
-    if (res == pep669_nat.disable && epoch == pep669_nat_epoch) {
+    if (res == pep669_nat.disable) {
         *d |= bit;
     }
     Py_DECREF(res);

@@ -367,9 +367,6 @@ probe_call_tools(PyThreadState *ts, Pep669Frame *frame, uint8_t tools,
 {
     Pep669LocalsMark mark;
     pep669_locals_mark(frame, &mark);
-    /* (call events are no branch edges: pep669_restart_before reads
-     * nothing) */
-    PEP669_ASSUME(!PEP669_EDGE_EVENT(event));
     /* (inline in its callers, session 17: out of line, its calls' entry
      * and exit cost 3.11's profiler about 25 instructions an event,
      * callgrind, bench_calls profiler) */
