@@ -89,23 +89,22 @@ class RestartAmongToolsTest(MonitoringTestCase):
         self.assertEqual(len(got[0]), 8)
         self.assertEqual(got[1:], [[], []])
 
+    def check_edge_restart_by_the_lower_tool(self, names, first):
+        """One edge event (`first`) a run; HIGH's DISABLE is voided by
+        LOW's restart, LOW's own DISABLE after it counts."""
+        got = self.run_two_tools(names, LOW)
+        self.assertEqual([[r[:2] for r in run] for run in got],
+                         [[(HIGH, first), (LOW, first)], [(HIGH, first)],
+                          []])
+
     def test_branch_restart_by_the_lower_tool(self):
         # native BRANCH on 3.12/3.13: the same rule as LINE
-        got = self.run_two_tools(["BRANCH"], LOW)
-        self.assertEqual([r[:2] for r in got[0]],
-                         [(HIGH, "BRANCH"), (LOW, "BRANCH")])
-        self.assertEqual([[r[:2] for r in run] for run in got[1:]],
-                         [[(HIGH, "BRANCH")], []])
+        self.check_edge_restart_by_the_lower_tool(["BRANCH"], "BRANCH")
 
     @unittest.skipUnless(HAS_BRANCH_LEFT, "3.14's BRANCH_LEFT/RIGHT")
     def test_left_restart_by_the_lower_tool(self):
-        # the same with 3.14's LEFT/RIGHT: HIGH's DISABLE of the LEFT edge
-        # is voided by LOW's restart, LOW's own DISABLE after it counts
-        got = self.run_two_tools(["BRANCH_LEFT", "BRANCH_RIGHT"], LOW)
-        self.assertEqual([r[:2] for r in got[0]],
-                         [(HIGH, "BRANCH_LEFT"), (LOW, "BRANCH_LEFT")])
-        self.assertEqual([[r[:2] for r in run] for run in got[1:]],
-                         [[(HIGH, "BRANCH_LEFT")], []])
+        self.check_edge_restart_by_the_lower_tool(
+            ["BRANCH_LEFT", "BRANCH_RIGHT"], "BRANCH_LEFT")
 
     @unittest.skipUnless(HAS_BRANCH_LEFT, "3.14's BRANCH_LEFT/RIGHT")
     def test_left_restart_by_the_higher_tool(self):
