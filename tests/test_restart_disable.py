@@ -31,11 +31,11 @@ def first_line_events(code):
     return [base + 1, base + 2, base + 3, base + 4]
 
 
-class RestartAmongToolsTest(MonitoringTestCase):
+class RestartRunner(MonitoringTestCase):
 
-    def run_two_tools(self, event_names, restarter, runs=3):
-        """Tools HIGH and LOW take `event_names`; every callback returns
-        DISABLE; `restarter`'s first callback calls restart_events() first.
+    def run_two_tools(self, event_names, restarter, runs=3, tools=(HIGH, LOW)):
+        """`tools` take `event_names`; every callback returns DISABLE;
+        `restarter`'s first callback calls restart_events() first.
         Returns the records per run: (tool, event, args...)."""
         code = target.__code__
         seen, run = [], []
@@ -52,7 +52,7 @@ class RestartAmongToolsTest(MonitoringTestCase):
                 return DISABLE
             return callback
 
-        for tool in (HIGH, LOW):
+        for tool in tools:
             self.use_tool(tool)
             bits = 0
             for name in event_names:
@@ -66,10 +66,13 @@ class RestartAmongToolsTest(MonitoringTestCase):
                 seen.append(run[:])
                 del run[:]
         finally:
-            self.stop(HIGH, LOW)
-            for tool in (HIGH, LOW):
+            self.stop(*tools)
+            for tool in tools:
                 self.set_local_events(tool, code, 0)
         return seen
+
+
+class RestartAmongToolsTest(RestartRunner):
 
     def test_line_restart_by_the_lower_tool_voids_the_higher_tools_disable(self):
         # HIGH's callback runs first and DISABLEs line 1; LOW's restarts
@@ -113,39 +116,11 @@ class RestartAmongToolsTest(MonitoringTestCase):
         self.assertEqual(got[1:], [[], []])
 
 
-class RestartOneToolTest(MonitoringTestCase):
+class RestartOneToolTest(RestartRunner):
 
-    def run_one_tool(self, event_names, runs=3):
-        code = target.__code__
-        seen, run, restarted = [], [], []
-
-        def make(name):
-            def callback(c, *args):
-                if c is not code:
-                    return None
-                run.append((name,) + args)
-                if not restarted:
-                    restarted.append(args)
-                    monitoring.restart_events()
-                return DISABLE
-            return callback
-
-        self.use_tool(LOW)
-        bits = 0
-        for name in event_names:
-            event = getattr(events, name)
-            monitoring.register_callback(LOW, event, make(name))
-            bits |= event
-        self.set_local_events(LOW, code, bits)
-        try:
-            for _ in range(runs):
-                target(1)
-                seen.append(run[:])
-                del run[:]
-        finally:
-            self.stop(LOW)
-            self.set_local_events(LOW, code, 0)
-        return seen
+    def run_one_tool(self, event_names):
+        return [[r[1:] for r in run]
+                for run in self.run_two_tools(event_names, LOW, tools=(LOW,))]
 
     def test_line_disable_after_own_restart_counts(self):
         got = self.run_one_tool(["LINE"])
