@@ -645,12 +645,17 @@ class RestartInBranchTest(BranchProbeTestCase):
         # its seen bit with the restart while its destination's
         # INSTRUCTION was disabled: the next time it waited there it was
         # never reported (shortcuts: the comprehension's `if v` and the
-        # loop's exit)
+        # loop's exit).  3.8-3.11 (session 18): handlers' run 1 goes on
+        # traced from its handler, still on its clone; a restart at the
+        # jump to `return r` (its line DISABLEd in run 0) took the
+        # destination's line for the last one there, its LINE came a run
+        # later
         for name, runs in (
                 ("shortcuts", [(1, 2, 3), (0, 2, 3), (3, 2, 1), (1, 0, 0)]),
                 ("branchy", [(1, [1]), (1, [1]), (-1, [0]), (1, [1]),
                              (0, []), (2, [3])]),
-                ("drive", [(3,), (12,), (0,)])):
+                ("drive", [(3,), (12,), (0,)]),
+                ("handlers", [(1,), (0,), ("x",), (5,)])):
             ns = self.load()
             counts = [len([e for e in run if e[0] != 'LINE'])
                       for run in expected_runs(
