@@ -626,18 +626,23 @@ class RestartInBranchTest(BranchProbeTestCase):
                 ("while_rows", [([2, 0, 1],), ([0],), ([3, 0],)]),
                 ("while_loops", [(1, 5), (1, 0), (4, 1), (1, 3), (5, 2)]),
                 ("while_continue", [(5, 1), (0, 2), (0, 7), (2, 4)])):
-            ns = self.load()
-            counts = [len([e for e in run if e[0] != 'LINE'])
-                      for run in expected_runs(
-                          [(ns[name], a) for a in runs],
-                          [ns[name].__code__], BRANCH_COVERAGE)]
-            for i, count in enumerate(counts):
-                for n in range(1, count + 1):
-                    with self.subTest(name=name, restart_at=(i, n)):
-                        self.check([name], [(name, a) for a in runs],
-                                   restart_at=(i, n))
-                    self._release_tool(0)
-                    self._release_tool(3)
+            self.check_restart_everywhere(name, runs)
+
+    def check_restart_everywhere(self, name, runs):
+        """``check`` with a restart at each branch event of each run of
+        ``name`` (arguments ``runs``), one at a time."""
+        ns = self.load()
+        counts = [len([e for e in run if e[0] != 'LINE'])
+                  for run in expected_runs(
+                      [(ns[name], a) for a in runs],
+                      [ns[name].__code__], BRANCH_COVERAGE)]
+        for i, count in enumerate(counts):
+            for n in range(1, count + 1):
+                with self.subTest(name=name, restart_at=(i, n)):
+                    self.check([name], [(name, a) for a in runs],
+                               restart_at=(i, n))
+                self._release_tool(0)
+                self._release_tool(3)
 
     def test_restart_at_every_branch_event_of_ifs_and_fors(self):
         # 3.12/3.13 (session 17): an edge reported from its destination
@@ -656,18 +661,7 @@ class RestartInBranchTest(BranchProbeTestCase):
                              (0, []), (2, [3])]),
                 ("drive", [(3,), (12,), (0,)]),
                 ("handlers", [(1,), (0,), ("x",), (5,)])):
-            ns = self.load()
-            counts = [len([e for e in run if e[0] != 'LINE'])
-                      for run in expected_runs(
-                          [(ns[name], a) for a in runs],
-                          [ns[name].__code__], BRANCH_COVERAGE)]
-            for i, count in enumerate(counts):
-                for n in range(1, count + 1):
-                    with self.subTest(name=name, restart_at=(i, n)):
-                        self.check([name], [(name, a) for a in runs],
-                                   restart_at=(i, n))
-                    self._release_tool(0)
-                    self._release_tool(3)
+            self.check_restart_everywhere(name, runs)
 
 
 @unittest.skipUnless(PROBES, "the backport's branch probes (3.8-3.11)")
