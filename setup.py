@@ -37,7 +37,9 @@ HEADERS = ("compat.h", "check.h", "events.h", "monitor.h", "registry.h",
            "backend/py311_calls.h", "backend/py311_flow.h",
            "backend/py311_handlers.h",
            "backend/py311_exc.h",
-           "backend/py311_branch.h")
+           "backend/py311_branch.h",
+           # the STORE_SUBSCR a far site's probe makes (3.8-3.11)
+           "backend/far_store.h")
 # The backend's templates (backend/README.md): code included by the
 # per-version backend/py3X.c, which finds the engine's headers through
 # INCLUDE_DIRS.

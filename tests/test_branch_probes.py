@@ -629,18 +629,23 @@ class RestartInBranchTest(BranchProbeTestCase):
                 ("while_rows", [([2, 0, 1],), ([0],), ([3, 0],)]),
                 ("while_loops", [(1, 5), (1, 0), (4, 1), (1, 3), (5, 2)]),
                 ("while_continue", [(5, 1), (0, 2), (0, 7), (2, 4)])):
-            ns = self.load()
-            counts = [len([e for e in run if e[0] != 'LINE'])
-                      for run in expected_runs(
-                          [(ns[name], a) for a in runs],
-                          [ns[name].__code__], BRANCH_COVERAGE)]
-            for i, count in enumerate(counts):
-                for n in range(1, count + 1):
-                    with self.subTest(name=name, restart_at=(i, n)):
-                        self.check([name], [(name, a) for a in runs],
-                                   restart_at=(i, n))
-                    self._release_tool(0)
-                    self._release_tool(3)
+            self.check_restart_everywhere(name, runs)
+
+    def check_restart_everywhere(self, name, runs):
+        """``check`` with a restart at each branch event of each run of
+        ``name`` (arguments ``runs``), one at a time."""
+        ns = self.load()
+        counts = [len([e for e in run if e[0] != 'LINE'])
+                  for run in expected_runs(
+                      [(ns[name], a) for a in runs],
+                      [ns[name].__code__], BRANCH_COVERAGE)]
+        for i, count in enumerate(counts):
+            for n in range(1, count + 1):
+                with self.subTest(name=name, restart_at=(i, n)):
+                    self.check([name], [(name, a) for a in runs],
+                               restart_at=(i, n))
+                self._release_tool(0)
+                self._release_tool(3)
 
     def test_restart_at_every_branch_event_of_ifs_and_fors(self):
         # 3.12/3.13 (session 17): an edge reported from its destination
@@ -648,24 +653,18 @@ class RestartInBranchTest(BranchProbeTestCase):
         # its seen bit with the restart while its destination's
         # INSTRUCTION was disabled: the next time it waited there it was
         # never reported (shortcuts: the comprehension's `if v` and the
-        # loop's exit)
+        # loop's exit).  3.8-3.11 (session 18): handlers' run 1 goes on
+        # traced from its handler, still on its clone; a restart at the
+        # jump to `return r` (its line DISABLEd in run 0) took the
+        # destination's line for the last one there, its LINE came a run
+        # later
         for name, runs in (
                 ("shortcuts", [(1, 2, 3), (0, 2, 3), (3, 2, 1), (1, 0, 0)]),
                 ("branchy", [(1, [1]), (1, [1]), (-1, [0]), (1, [1]),
                              (0, []), (2, [3])]),
-                ("drive", [(3,), (12,), (0,)])):
-            ns = self.load()
-            counts = [len([e for e in run if e[0] != 'LINE'])
-                      for run in expected_runs(
-                          [(ns[name], a) for a in runs],
-                          [ns[name].__code__], BRANCH_COVERAGE)]
-            for i, count in enumerate(counts):
-                for n in range(1, count + 1):
-                    with self.subTest(name=name, restart_at=(i, n)):
-                        self.check([name], [(name, a) for a in runs],
-                                   restart_at=(i, n))
-                    self._release_tool(0)
-                    self._release_tool(3)
+                ("drive", [(3,), (12,), (0,)]),
+                ("handlers", [(1,), (0,), ("x",), (5,)])):
+            self.check_restart_everywhere(name, runs)
 
 
 @unittest.skipUnless(PROBES, "the backport's branch probes (3.8-3.11)")

@@ -132,19 +132,26 @@ class StreamTest(Far311TestCase):
             def __bool__(self):
                 raise ValueError("no truth")
 
+        self.check_raised_at("skips", ([0, 0, Raises()],), ValueError,
+                             BRANCH_COVERAGE)
+
+    def check_raised_at(self, name, args, exc_type, want):
+        """``name``'s run with ``args`` raises ``exc_type``: the line and
+        instruction its traceback shows in that frame are those of a run
+        without monitoring (every event wanted, none DISABLEd)."""
         def tb_of(func):
             try:
-                func([0, 0, Raises()])
-            except ValueError as exc:
+                func(*args)
+            except exc_type as exc:
                 tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "skips":
+                while tb.tb_frame.f_code.co_name != name:
                     tb = tb.tb_next
                 return tb.tb_lineno, tb.tb_lasti
             return None
-        native = tb_of(load()["skips"])
+        native = tb_of(load()[name])
         self.assertIsNotNone(native)
-        func = load()["skips"]
-        rec = self.covering([func.__code__], want=BRANCH_COVERAGE,
+        func = load()[name]
+        rec = self.covering([func.__code__], want=want,
                             respond=lambda r: None)
         got = tb_of(func)
         self.stop()
@@ -217,24 +224,8 @@ class StreamTest(Far311TestCase):
     def test_exception_at_store_subscr(self):
         # (d[x] = n raises: the traceback's line and instruction are the
         # STORE_SUBSCR's, as in a run without monitoring)
-        def tb_of(func):
-            try:
-                func([1, 2, 3, 4], Refuses(), abs)
-            except KeyError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "stores":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
-        native = tb_of(load()["stores"])
-        self.assertIsNotNone(native)
-        func = load()["stores"]
-        rec = self.covering([func.__code__], want=events.LINE,
-                            respond=lambda r: None)
-        got = tb_of(func)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
-        self.assertEqual(got, native)
+        self.check_raised_at("stores", ([1, 2, 3, 4], Refuses(), abs),
+                             KeyError, events.LINE)
 
     def test_frame_seen_from_call(self):
         # (f(x)'s callee, and a __setitem__, see the frame as natively)

@@ -112,7 +112,14 @@ fire_arrival_events(PyThreadState *ts, Pep669Record *rec,
         return 0;
     }
     uint32_t before = *events;
+    /* (a traced frame on a clone whose probes stop standing in for LINE:
+     * less_probed_slow takes the current instruction's line for the last
+     * one, as for a frame stopped in a call or a probe; here the frame is
+     * arriving at `lasti`, whose line the trampoline has not reported yet,
+     * and its own last line stands) */
+    int last_line = rec->last_line;
     *events = record_events(rec, &cd);
+    rec->last_line = last_line;
     if ((before & PEP669_BIT(LINE)) || !(*events & PEP669_BIT(LINE)) ||
         from < 0) {
         return 0;

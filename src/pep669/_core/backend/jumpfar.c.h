@@ -17,6 +17,8 @@
 #  error "jumpfar.c.h needs callsite.c.h and callstub.c.h first"
 #endif
 
+#include "far_store.h"
+
 /* The instruction `op` before a far site's jump (site->far 2), which its
  * probe makes: how many items it takes from the stack (-1: not one the
  * probe makes), and in *pops how many of them its stub pops after it
@@ -213,16 +215,7 @@ pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
         return 1;
     }
     if (op == STORE_SUBSCR) {
-        /* (value, container, key: container[key] = value) */
-        PyObject *value = base[0], *container = base[1], *key = base[2];
-        base[0] = Py_NewRef(Py_None);
-        base[1] = Py_NewRef(Py_None);
-        base[2] = Py_NewRef(Py_None);
-        int err = PyObject_SetItem(container, key, value);
-        Py_DECREF(value);
-        Py_DECREF(container);
-        Py_DECREF(key);
-        return err < 0 ? -1 : 1;
+        return far_store_subscr(base);
     }
     PyObject *res;
     if (items == 2) {

@@ -24,6 +24,8 @@
 #  error "py311_far.h is included by py311_clone.h only"
 #endif
 
+#include "far_store.h"
+
 /* The instruction `op` a far site's probe makes: how many items it takes
  * from the stack (-1: not one it makes), in *pops how many its stub pops
  * after it (the items, made None). */
@@ -386,16 +388,7 @@ pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
                       site->depth - items;
     f->prev_instr = _PyCode_CODE(f->f_code) + site->at / P11_UNIT;
     if (op == STORE_SUBSCR) {
-        /* (value, container, key: container[key] = value) */
-        PyObject *value = base[0], *container = base[1], *key = base[2];
-        base[0] = Py_NewRef(Py_None);
-        base[1] = Py_NewRef(Py_None);
-        base[2] = Py_NewRef(Py_None);
-        int err = PyObject_SetItem(container, key, value);
-        Py_DECREF(value);
-        Py_DECREF(container);
-        Py_DECREF(key);
-        return err < 0 ? -1 : 1;
+        return far_store_subscr(base);
     }
     PyObject *value = base[0];
     base[0] = Py_NewRef(Py_None);
