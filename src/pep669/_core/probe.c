@@ -131,8 +131,10 @@ pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
            (site->jump && jump_tools(co, cd, site->src));
 }
 
-uint8_t
-pep669_site_roles(PyCodeObject *co, Pep669CodeData *cd, const Pep669Site *site)
+/* What tools still want of a site, one bit per part of what it stands
+ * for (nonzero exactly where pep669_site_wanted is). */
+static uint8_t
+site_roles(PyCodeObject *co, Pep669CodeData *cd, const Pep669Site *site)
 {
     /* (as pep669_site_wanted, a guard's two edges apart) */
     int off = site->guard - 1, next, target;
@@ -393,7 +395,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
               (PEP669_PROBE_AT | PEP669_PROBE_EDGES))) {
             /* (refused while that location is wanted) */
             Pep669Site at = {.loc = loc, .src = -1, .bsrc = -1, .line = 1};
-            refusal_note(why, co, cd, &at);
+            refusal_note(why, &at, site_roles(co, cd, &at));
             known = 1;
             goto fail;
         }
@@ -685,7 +687,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
         /* (the sites the backend's refusal depends on, if it says) */
         for (int i = 0; i < n; i++) {
             if (cl->sites[i].refused) {
-                refusal_note(why, co, cd, &cl->sites[i]);
+                refusal_note(why, &cl->sites[i],
+                             site_roles(co, cd, &cl->sites[i]));
                 known = 1;
             }
         }
@@ -803,6 +806,27 @@ Py_ssize_t pep669_line_refusals = 0;
 
 /* How many handler clones were made (probe_handlers.c; for tests). */
 Py_ssize_t pep669_handler_clones = 0;
+
+/* Whether the code's last line clone refused (in this version) is
+ * refused still (probe_refused.c): no DISABLE since, or every site its
+ * refusal depends on as wanted as then. */
+static int
+refusal_holds(PyCodeObject *co, Pep669CodeData *cd)
+{
+    int n, state = refusal_state(cd, &n);
+    for (int i = 0; state == 2 && i < n; i++) {
+        uint8_t roles;
+        const Pep669Site *site = refusal_site(cd, i, &roles);
+        if (site_roles(co, cd, site) != roles) {
+            return 0;
+        }
+    }
+    if (state == 2) {
+        /* (the DISABLEs since left every reason as it was) */
+        refusal_stamp(cd);
+    }
+    return state != 1;
+}
 
 /* The code's clone of the kind asked for (calls: a call clone, else a
  * line clone), made now if the current one does not serve; new reference,

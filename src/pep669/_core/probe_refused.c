@@ -11,8 +11,9 @@
  * wanted.  Now the refusal keeps the sites it depends on (the one the
  * backend could not patch, and those before it whose patches or stubs
  * it may depend on: Pep669Site.refused; or a location no probe can stand
- * in for), each with what tools wanted of it (pep669_site_roles), and a
- * new attempt is made after a DISABLE only where one of them changed.
+ * in for), each with what tools wanted of it (probe.c's
+ * site_roles, which compares them: refusal_holds), and a new
+ * attempt is made after a DISABLE only where one of them changed.
  * A new version (events, tools, restart_events(), DISABLEs forgotten)
  * voids it. */
 #include "probe_refused.h"
@@ -59,8 +60,7 @@ refusal_room(Pep669Refusal **why)
 }
 
 PEP669_INTERNAL void
-refusal_note(Pep669Refusal **why, PyCodeObject *co, Pep669CodeData *cd,
-             const Pep669Site *site)
+refusal_note(Pep669Refusal **why, const Pep669Site *site, uint8_t roles)
 {
     Pep669Refusal *r = refusal_room(why);
     if (r == NULL) {
@@ -71,7 +71,7 @@ refusal_note(Pep669Refusal **why, PyCodeObject *co, Pep669CodeData *cd,
     }
     Pep669Reason *reason = &r->reasons[r->n++];
     reason->site = *site;
-    reason->roles = pep669_site_roles(co, cd, site);
+    reason->roles = roles;
 }
 
 PEP669_INTERNAL void
@@ -108,23 +108,31 @@ refusal_drop(Pep669CodeData *cd, Pep669Refusal *why)
 }
 
 PEP669_INTERNAL int
-refusal_holds(PyCodeObject *co, Pep669CodeData *cd)
+refusal_state(const Pep669CodeData *cd, int *n)
 {
-    Pep669Refusal *r = cd->probe_refusal;
-    uint64_t disables = cd->line_disables + cd->jump_disables;
-    if (r == NULL || r->disables == disables) {
-        return 1;
-    }
-    if (r->unknown) {
+    const Pep669Refusal *r = cd->probe_refusal;
+    *n = 0;
+    if (r == NULL || r->disables == cd->line_disables + cd->jump_disables) {
         return 0;
     }
-    for (int i = 0; i < r->n; i++) {
-        if (pep669_site_roles(co, cd, &r->reasons[i].site) !=
-            r->reasons[i].roles) {
-            return 0;
-        }
+    if (r->unknown) {
+        return 1;
     }
-    /* (the DISABLEs since left every reason as it was) */
-    r->disables = disables;
-    return 1;
+    *n = r->n;
+    return 2;
+}
+
+PEP669_INTERNAL const Pep669Site *
+refusal_site(const Pep669CodeData *cd, int i, uint8_t *roles)
+{
+    *roles = cd->probe_refusal->reasons[i].roles;
+    return &cd->probe_refusal->reasons[i].site;
+}
+
+PEP669_INTERNAL void
+refusal_stamp(Pep669CodeData *cd)
+{
+    if (cd->probe_refusal != NULL) {
+        cd->probe_refusal->disables = cd->line_disables + cd->jump_disables;
+    }
 }

@@ -423,13 +423,11 @@ p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
     return res;
 }
 
-/* The copy is refused at sites[failed] (the stubs placed up to unit
- * `at`): that site marked 1, and 2 the sites before it whose patch may
- * have taken a unit its forms need (those within a few units of its own:
- * a form takes at most the instructions just before its unit and the one
- * after), or all of them where its stub's place may decide (a location
- * near the code's end, whose one-unit jump reaches the stubs that follow
- * the code; a stub beyond a prefixed jump's reach). */
+/* The copy is refused at sites[failed] (stubs placed up to unit `at`):
+ * that site marked 1, and 2 the sites before it whose patch may have
+ * taken a unit its forms need (within a few units of its own), or all of
+ * them where its stub's place may decide (a unit a one-unit jump to the
+ * stubs may reach; a stub beyond a prefixed jump's reach). */
 static void
 p11_refused(Pep669Site *sites, int failed, int units, int at)
 {
@@ -564,12 +562,22 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             goto refuse;
         }
         PEP669_ASSERT(width == 1 || (arg >> 8) != 0);
+        int own = width == 1 || p11_owns_next(code, units, u);
         if (width == 2 &&
             (u + 1 >= units ||
-             (!p11_owns_next(code, units, u) &&
-              (entered[u + 1] ||
-               _PyOpcode_Deopt[_Py_OPCODE(code[u])] == YIELD_VALUE)))) {
-            goto refuse;
+             (!own && (entered[u + 1] || taken[u + 1] ||
+                       _PyOpcode_Deopt[_Py_OPCODE(code[u])] ==
+                           YIELD_VALUE)))) {
+            /* (the unit after it not to be had: the branch before it
+             * taken into the patch instead, if only its fall-through
+             * leads there, py311_far.h) */
+            at = start;
+            if (u + 1 >= units || taken[u] ||
+                p11_far_branch_stub(co, code, units, out, &at, k, site,
+                                    taken, depth, entered) < 0) {
+                goto refuse;
+            }
+            continue;
         }
         for (int w = 0; w < width; w++) {
             if (taken[u + w]) {
