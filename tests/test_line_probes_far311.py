@@ -49,6 +49,15 @@ def skips(xs):
             continue
         n = n + 1
 ''' + PAD + '''    return n
+
+
+def skips_not(xs):
+    n = 0
+    for x in xs:
+        if not x:
+            continue
+        n = n + 1
+''' + PAD + '''    return n
 '''
 
 
@@ -72,6 +81,16 @@ RUNS = [("stores", ([1, 2, 3], {}, abs)),
 SKIP_RUNS = [("skips", ([0, 1, 0, 2],)),
              ("skips", ([],)),
              ("skips", ([3, 0, 0],))]
+# (`interp`'s compile_program: the `if`'s LINE site right before its
+# branch cannot take its prefix where the `continue`'s site takes the
+# branch: the first call runs traced; the next clone, the `if` and the
+# loop head DISABLEd, has the `continue`'s LINE only, at a location site
+# whose unit after it is the `if`'s target: the branch is taken into its
+# patch; session 18)
+LATE_SKIP_RUNS = [("skips_not", ([1, 2],)),
+                  ("skips_not", ([],)),
+                  ("skips_not", ([3, 0, 4, 0],)),
+                  ("skips_not", ([0],))]
 
 
 class Far311TestCase(FarTestCase):
@@ -96,6 +115,30 @@ class StreamTest(Far311TestCase):
 
     def test_continue_branch_coverage(self):
         self.check(["skips"], SKIP_RUNS, want=BRANCH_COVERAGE)
+
+    def test_late_continue_coverage(self):
+        self.check(["skips"], LATE_SKIP_RUNS, want=events.LINE)
+
+    def test_late_continue_branch_coverage(self):
+        self.check(["skips"], LATE_SKIP_RUNS, want=BRANCH_COVERAGE)
+
+    def check_late_continue_traced(self, want):
+        # (against a copy kept traced, the `continue`'s LINE kept: its
+        # site fires at every pass, the frame seen at the `continue`)
+        def respond(r):
+            if r.event == "LINE" and r.args[0] - r.code.co_firstlineno == 4:
+                return None  # (the `continue`)
+            return DISABLE
+        got, ref = self.both(LATE_SKIP_RUNS, want, respond,
+                             name="skips_not")
+        self.assertEqual(got, ref)
+        self.assertEqual(got[1], [2, 0, 2, 0])
+
+    def test_late_continue_traced(self):
+        self.check_late_continue_traced(events.LINE)
+
+    def test_late_continue_traced_branches(self):
+        self.check_late_continue_traced(BRANCH_COVERAGE)
 
     def check_continue_kept(self, want):
         # (the loop head's LINE kept: the `continue`'s site fires at every
@@ -158,7 +201,33 @@ class StreamTest(Far311TestCase):
         self.assertEqual(rec.frame_errors, [])
         self.assertEqual(got, native)
 
-    def both(self, runs, want, respond):
+    def test_exception_at_late_continue_test(self):
+        # (the location site's probe makes the `if not x` test: raised at
+        # the branch, as natively)
+        class Raises(object):
+            def __bool__(self):
+                raise ValueError("no truth")
+
+        def tb_of(func):
+            try:
+                func([Raises()])
+            except ValueError as exc:
+                tb = exc.__traceback__
+                while tb.tb_frame.f_code.co_name != "skips_not":
+                    tb = tb.tb_next
+                return tb.tb_lineno, tb.tb_lasti
+            return None
+        native = tb_of(load()["skips_not"])
+        self.assertIsNotNone(native)
+        func = load()["skips_not"]
+        rec = self.covering([func.__code__], want=events.LINE)
+        func([1, 2])
+        got = tb_of(func)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(got, native)
+
+    def both(self, runs, want, respond, name="stores"):
         """Run ``runs`` on a copy of the code (probes where it can have
         them) and on another kept traced (tool 3's INSTRUCTION events):
         per copy, the records (event, args, line) and the results."""
@@ -167,8 +236,8 @@ class StreamTest(Far311TestCase):
             self.use_tool(3)
         monitoring.register_callback(3, events.INSTRUCTION,
                                      lambda *a: None)
-        self.set_local_events(3, ref["stores"].__code__, events.INSTRUCTION)
-        codes = [ns["stores"].__code__, ref["stores"].__code__]
+        self.set_local_events(3, ref[name].__code__, events.INSTRUCTION)
+        codes = [ns[name].__code__, ref[name].__code__]
         rec = self.covering(codes, want=want, respond=respond)
         out = []
         for namespace in (ns, ref):
@@ -301,6 +370,36 @@ class StateTest(Far311TestCase):
 
     def test_continue_on_probes_branches(self):
         self.check_continue_on_probes(BRANCH_COVERAGE)
+
+    def check_late_continue_on_probes(self, want):
+        # (the second call on the clone, whose `continue` has a location
+        # site taking the `if`'s branch; the last runs fire it)
+        func = load()["skips_not"]
+        mechanisms = []
+
+        def respond(r):
+            frame = sys._getframe(2)
+            while frame is not None and frame.f_code is not func.__code__:
+                frame = frame.f_back
+            mechanisms.append((r.event, r.args[0] - func.__code__.co_firstlineno
+                               if r.event == "LINE" else None,
+                               pep669._monitoring._frame_mechanism(frame)))
+            return DISABLE
+        rec = self.covering([func.__code__], want=want, respond=respond)
+        results = [catching(func, *a) for _, a in LATE_SKIP_RUNS]
+        state = pep669._monitoring._probe_state(func.__code__)
+        self.stop()
+        self.assertEqual(rec.frame_errors, [])
+        self.assertEqual(results, [2, 0, 2, 0])
+        self.assertIn(("LINE", 4, "line probes"), mechanisms)
+        self.assertTrue(state["clone"])
+        self.assertFalse(state["retired"])
+
+    def test_late_continue_on_probes(self):
+        self.check_late_continue_on_probes(events.LINE)
+
+    def test_late_continue_on_probes_branches(self):
+        self.check_late_continue_on_probes(BRANCH_COVERAGE)
 
 if __name__ == "__main__":
     unittest.main()

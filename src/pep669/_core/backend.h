@@ -636,6 +636,13 @@ typedef struct {
      * site at loc watches: the probe marks the record (via_mark), and the
      * site stays patched while that edge is wanted. */
     int vmark;
+    /* (line clones; set by pep669_backend_clone_code when it refuses, 3.11
+     * only: 0 elsewhere) 1: the site it could not patch; 2: a site before
+     * it whose patch or stub that failure may depend on (a patch near its
+     * units, or any site where its stub's place decides).  The engine
+     * builds no clone again while all of these stay as wanted as they were
+     * (probe_refused.c). */
+    int refused;
 } Pep669Site;
 
 /* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes
@@ -714,7 +721,8 @@ int pep669_backend_probes_supported(void);
  * without one when some site cannot be patched: no room on the value
  * stack for the probe at the location; a jump to a stub that needs more
  * prefixes than there is room for (at a location, a prefix takes the unit
- * after it, which nothing else may enter); two sites on the same bytes. */
+ * after it, which nothing else may enter); two sites on the same bytes
+ * (3.11: the sites that refusal depends on marked, Pep669Site.refused). */
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                         Pep669Site *sites, int n,
                                         Pep669Entry *entry);

@@ -157,6 +157,7 @@ free_code_data(void *ptr)
     PyMem_RawFree(cd->region);
     PyMem_RawFree(cd->unit_flow);
     PyMem_RawFree(cd->loops_run);
+    PyMem_RawFree(cd->probe_refusal);
     if (cd->clone != NULL) {
         /* (only the probe layer makes clones, and it registered) */
         PEP669_ASSERT(release_clone != NULL);
@@ -279,6 +280,8 @@ disables_forgotten(Pep669CodeData *cd)
 {
     cd->jump_disables++;
     cd->line_disables++;
+    /* (a refused clone is tried again: what its sites stood for grew) */
+    cd->probe_refused_version = 0;
     if (cd->region != NULL) {
         /* (the region cache keeps its "no jump wanted" answers across
          * DISABLEs, wanted.c: not across DISABLEs forgotten) */

@@ -196,12 +196,14 @@ typedef struct Pep669CodeData {
     uint64_t line_disables;
     uint64_t jump_disables;
     /* Probes (probe.c): the code's current clone (released through the
-     * function registered with pep669_code_data_on_free_clone), when and
-     * why the last attempt to make one failed, and the version in which a
-     * LINE callback left a probe's location wanted (no clones then). */
+     * function registered with pep669_code_data_on_free_clone), when the
+     * last attempt to make one failed and why (probe_refused.c: a block
+     * of PyMem_RawMalloc, freed with the code data, or NULL), and the
+     * version in which a LINE callback left a probe's location wanted (no
+     * clones then). */
     struct Pep669Clone *clone;
     uint64_t probe_refused_version;
-    uint64_t probe_refused_disables;
+    struct Pep669Refusal *probe_refusal;
     uint64_t probe_off_version;
     /* A run of the code can be bare (pep669_trace_push_bare: its events
      * all on its line clone's probes, the clone with an entry stub) while

@@ -19,6 +19,7 @@
  * frames traced again as today). */
 #include "probe.h"
 #include "probe_walks.h"
+#include "probe_refused.h"
 #include "dispatch.h"
 
 #include <stddef.h>
@@ -130,6 +131,29 @@ pep669_site_wanted(PyCodeObject *co, Pep669CodeData *cd,
            (site->jump && jump_tools(co, cd, site->src));
 }
 
+/* What tools still want of a site, one bit per part of what it stands
+ * for (nonzero exactly where pep669_site_wanted is). */
+static uint8_t
+site_roles(PyCodeObject *co, Pep669CodeData *cd, const Pep669Site *site)
+{
+    /* (as pep669_site_wanted, a guard's two edges apart) */
+    int off = site->guard - 1, next, target;
+    uint8_t roles =
+        (site->line && pep669_fire_tools(cd, PEP669_EV_LINE, site->loc)) |
+        (site->own && pep669_fire_tools(cd, PEP669_EV_LINE, site->src)) << 1 |
+        (site->obranch &&
+         edge_tools(co, cd, site->obranch - 1, site->src)) << 2 |
+        (site->bsrc >= 0 && edge_tools(co, cd, site->bsrc, site->loc)) << 3 |
+        (site->vmark && edge_tools(co, cd, site->vmark - 1, site->loc)) << 4 |
+        (site->jump && jump_tools(co, cd, site->src)) << 5;
+    if (site->guard && pep669_backend_jump_kind(co, &off, &next, &target) ==
+                           PEP669_EV_BRANCH) {
+        roles |= (edge_tools(co, cd, off, next) != 0) << 6 |
+                 (target != next && edge_tools(co, cd, off, target)) << 7;
+    }
+    return roles;
+}
+
 void
 pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc)
 {
@@ -147,8 +171,10 @@ pep669_clone_guard_retire(Pep669Clone *cl, Pep669CodeData *cd)
 {
     pep669_clone_retire(cl);
     if (cd->clone == cl) {
-        cd->probe_refused_version = pep669_registry.version;
-        cd->probe_refused_disables = cl->disables;
+        /* (no site stands for it: made again after a DISABLE) */
+        Pep669Refusal *why = NULL;
+        refusal_unknown(&why);
+        refusal_keep(cd, why, cl->disables);
     }
 }
 
@@ -311,9 +337,11 @@ site_index(Pep669Site *sites, int n, int src)
  * still wants (branch probes: both edges of every branch of the frame's
  * flow); NULL when one of them cannot have probes, or without memory (no
  * exception either way).  `*vias`: 0, guards only; 1, via sites too (then
- * 2 if some were made). */
+ * 2 if some were made).  Refused: why, noted in `*why`
+ * (probe_refused.h). */
 static Pep669Clone *
-make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
+make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
+           Pep669Refusal **why)
 {
     Pep669Clone *cl = NULL;
     uint8_t *wanted = NULL;  /* per unit: a location to probe */
@@ -326,6 +354,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
     const uint8_t *kind = cd->unit_flow;
     const uint8_t *units = NULL;
     int n = 0, k = 0, branches = 0, jumps = 0;
+    /* (a refusal's reason noted: the sites it depends on, or none where
+     * it holds for the version) */
+    int known = 0;
     int branch = (cd->tools[PEP669_EV_BRANCH] |
                   cd->tools[PEP669_EV_BRANCH_LEFT] |
                   cd->tools[PEP669_EV_BRANCH_RIGHT]) != 0;
@@ -334,11 +365,13 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         map = NULL;
     }
     if (cd->line_starts == NULL || kind == NULL) {
+        refusal_unknown(why);
         return NULL;
     }
     if (branch || jump) {
         units = pep669_code_units(co, cd);
         if (units == NULL) {
+            refusal_unknown(why);
             return NULL;
         }
         for (Py_ssize_t u = 0; u < cd->nunits; u++) {
@@ -350,6 +383,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
     }
     wanted = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (wanted == NULL) {
+        refusal_unknown(why);
         return NULL;
     }
     for (Py_ssize_t i = 0; tools != 0 && i < cd->nflow_starts; i++) {
@@ -359,6 +393,10 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         }
         if (!(pep669_unit_flow(kind, loc >> 1) &
               (PEP669_PROBE_AT | PEP669_PROBE_EDGES))) {
+            /* (refused while that location is wanted) */
+            Pep669Site at = {.loc = loc, .src = -1, .bsrc = -1, .line = 1};
+            refusal_note(why, &at, site_roles(co, cd, &at));
+            known = 1;
             goto fail;
         }
         wanted[loc >> 1] = 1;
@@ -468,6 +506,8 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         off = first;
         if (pep669_backend_jump_kind(co, &off, &next, &target) !=
                 PEP669_EV_BRANCH || off != b) {
+            /* (a fact of the bytecode: refused for the version) */
+            known = 1;
             goto fail;
         }
         int dests[2] = {next, target}, srcs[2] = {-1, first}, want[2];
@@ -644,6 +684,14 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
         goto fail;
     }
     if (build_clone(cl, co, cd, n, 0) < 0) {
+        /* (the sites the backend's refusal depends on, if it says) */
+        for (int i = 0; i < n; i++) {
+            if (cl->sites[i].refused) {
+                refusal_note(why, &cl->sites[i],
+                             site_roles(co, cd, &cl->sites[i]));
+                known = 1;
+            }
+        }
         goto fail;
     }
     cl->line_tools = tools;
@@ -658,6 +706,9 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias)
     }
     goto done;
 fail:
+    if (!known) {
+        refusal_unknown(why);
+    }
     free_unbuilt(cl);
     cl = NULL;
 done:
@@ -748,9 +799,34 @@ fail:
  * cannot take, no room for a probe in a generator's stack, a jump too
  * far): the code ran traced instead (for tests and benchmarks). */
 Py_ssize_t pep669_call_refusals = 0;
+/* How many times a line clone was attempted and refused (for tests and
+ * benchmarks: probe_refused.c keeps it from being attempted again while
+ * nothing changed that could let it be made). */
+Py_ssize_t pep669_line_refusals = 0;
 
 /* How many handler clones were made (probe_handlers.c; for tests). */
 Py_ssize_t pep669_handler_clones = 0;
+
+/* Whether the code's last line clone refused (in this version) is
+ * refused still (probe_refused.c): no DISABLE since, or every site its
+ * refusal depends on as wanted as then. */
+static int
+refusal_holds(PyCodeObject *co, Pep669CodeData *cd)
+{
+    int n, state = refusal_state(cd, &n);
+    for (int i = 0; state == 2 && i < n; i++) {
+        uint8_t roles;
+        const Pep669Site *site = refusal_site(cd, i, &roles);
+        if (site_roles(co, cd, site) != roles) {
+            return 0;
+        }
+    }
+    if (state == 2) {
+        /* (the DISABLEs since left every reason as it was) */
+        refusal_stamp(cd);
+    }
+    return state != 1;
+}
 
 /* The code's clone of the kind asked for (calls: a call clone, else a
  * line clone), made now if the current one does not serve; new reference,
@@ -775,28 +851,30 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
     }
     if (cd->probe_off_version == pep669_registry.version ||
         (cd->probe_refused_version == pep669_registry.version &&
-         (calls || cd->probe_refused_disables ==
-                       cd->line_disables + cd->jump_disables))) {
-        /* Nothing changed since the last attempt. */
+         (calls || refusal_holds(co, cd)))) {
+        /* Nothing changed since the last attempt that could let it be
+         * made (a call clone: within the version). */
         return NULL;
     }
     /* (a throw() into the frame is under way: its exception is set) */
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     int vias = 1;
+    Pep669Refusal *why = NULL;
     cl = calls ? make_call_clone(co, cd, tools)
-               : make_clone(co, cd, tools, &vias);
+               : make_clone(co, cd, tools, &vias, &why);
     if (cl == NULL && vias == 2) {
         vias = 0;
-        cl = make_clone(co, cd, tools, &vias);
+        cl = make_clone(co, cd, tools, &vias, &why);
     }
     PyErr_Restore(type, value, tb);
     if (cl == NULL) {
         pep669_call_refusals += calls;
-        cd->probe_refused_version = pep669_registry.version;
-        cd->probe_refused_disables = cd->line_disables + cd->jump_disables;
+        pep669_line_refusals += !calls;
+        refusal_keep(cd, why, cd->line_disables + cd->jump_disables);
         return NULL;
     }
+    refusal_drop(cd, why);
     if (cd->clone != NULL) {
         /* (frames still running it are traced from their next call or
          * return on) */

@@ -221,8 +221,10 @@ void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
  * a frame now (probe_state.c). */
 PyObject *pep669_probe_state(PyCodeObject *co);
 PyObject *pep669_probe_frame_mechanism(PyObject *frame);
-/* How many times a call clone could not be made (probe.c). */
+/* How many times a call clone, a line clone, could not be made
+ * (probe.c). */
 extern Py_ssize_t pep669_call_refusals;
+extern Py_ssize_t pep669_line_refusals;
 
 /* Whether the LINE location at `loc` is one some of `tools` still want. */
 static inline int

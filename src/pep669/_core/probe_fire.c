@@ -839,6 +839,15 @@ probe_bool_slow(Pep669Probe *probe)
         /* A wide site: its probe makes the branch's test (and, where the
          * edge is not taken, the instruction after the branch). */
         int taken = pep669_backend_branch_site_test(frame, site);
+        Pep669CodeData *cd;
+        if (taken == 0 && site->after == 2 && !site->patched &&
+            (cd = pep669_code_data(cl->orig)) != NULL &&
+            pep669_site_wanted(cl->orig, cd, site)) {
+            /* (a traced frame's: the site unpatched for its branch, its
+             * events left to the trampoline; no other frame of the clone
+             * may pass it unseen) */
+            pep669_clone_guard_retire(cl, cd);
+        }
         if (taken <= 0) {
             return taken;
         }

@@ -82,7 +82,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n,s:O}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -125,7 +125,13 @@ pep669_probe_state(PyCodeObject *co)
         /* (engine_entry.h) the hook's one-test fast path holds for it */
         "idle", cd != NULL && cd->version == pep669_registry.version &&
                 cd->idle ? Py_True : Py_False,
-        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0);
+        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0,
+        /* (session 18) line clones refused (all code), and whether this
+         * code's last attempt in this version was */
+        "line_refusals", pep669_line_refusals,
+        "refused", cd != NULL &&
+                   cd->probe_refused_version == pep669_registry.version
+                   ? Py_True : Py_False);
 }
 
 /* Which mechanism runs `frame` now: its record's or bare block's clone,

@@ -423,6 +423,30 @@ p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
     return res;
 }
 
+/* The copy is refused at sites[failed] (stubs placed up to unit `at`):
+ * that site marked 1, and 2 the sites before it whose patch may have
+ * taken a unit its forms need (within a few units of its own), or all of
+ * them where its stub's place may decide (a unit a one-unit jump to the
+ * stubs may reach; a stub beyond a prefixed jump's reach). */
+static void
+p11_refused(Pep669Site *sites, int failed, int units, int at)
+{
+    Pep669Site *site = &sites[failed];
+    int lo = site->loc / P11_UNIT, hi = lo;
+    if (site->src >= 0) {
+        lo = Py_MIN(lo, site->src / P11_UNIT);
+        hi = Py_MAX(hi, site->src / P11_UNIT);
+    }
+    int placed = units - lo <= 256 + 4 || at - lo >= 65536 - 512;
+    site->refused = 1;
+    for (int i = 0; i < failed; i++) {
+        int a = sites[i].at / P11_UNIT, b = a + sites[i].width / P11_UNIT;
+        if (placed || (sites[i].patched && b > lo - 8 && a <= hi + 2)) {
+            sites[i].refused = 2;
+        }
+    }
+}
+
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n, Pep669Entry *entry)
@@ -434,6 +458,9 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     uint8_t *entered = NULL, *queued = NULL, *taken = NULL;
     _Py_CODEUNIT *out = NULL;
     P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
+    /* (the site being placed: the one refused if it cannot be; where the
+     * next stub goes) */
+    int failed = -1, at = 0, stacksize = co->co_stacksize;
 
     if (p11_wrap_getters() < 0) {
         return NULL;
@@ -468,10 +495,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         goto refuse;
     }
     memcpy(out, code, sizeof(_Py_CODEUNIT) * (size_t)units);
-    int at = units, stacksize = co->co_stacksize;
+    at = units;
     for (int i = 0; i < n; i++) {
         Pep669Site *site = &sites[i];
         int u = site->loc / P11_UNIT;
+        failed = i;
         if (site->call) {
             /* (py311_calls.h) */
             if (p11_place_call(co, code, units, depth, taken, out, &at, site,
@@ -534,12 +562,22 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             goto refuse;
         }
         PEP669_ASSERT(width == 1 || (arg >> 8) != 0);
+        int own = width == 1 || p11_owns_next(code, units, u);
         if (width == 2 &&
             (u + 1 >= units ||
-             (!p11_owns_next(code, units, u) &&
-              (entered[u + 1] ||
-               _PyOpcode_Deopt[_Py_OPCODE(code[u])] == YIELD_VALUE)))) {
-            goto refuse;
+             (!own && (entered[u + 1] || taken[u + 1] ||
+                       _PyOpcode_Deopt[_Py_OPCODE(code[u])] ==
+                           YIELD_VALUE)))) {
+            /* (the unit after it not to be had: the branch before it
+             * taken into the patch instead, if only its fall-through
+             * leads there, py311_far.h) */
+            at = start;
+            if (u + 1 >= units || taken[u] ||
+                p11_far_branch_stub(co, code, units, out, &at, k, site,
+                                    taken, depth, entered) < 0) {
+                goto refuse;
+            }
+            continue;
         }
         for (int w = 0; w < width; w++) {
             if (taken[u + w]) {
@@ -559,6 +597,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         }
         site->patched = 1;
     }
+    failed = -1;
     /* Exception table: the original's, then each stub with its
      * location's handler (entries stay in the order of their starts). */
     if (p11_put_bytes(&eb, co->co_exceptiontable) < 0) {
@@ -599,6 +638,9 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
 refuse:
     /* (no exception: the code runs without probes) */
     PyErr_Clear();
+    if (failed >= 0) {
+        p11_refused(sites, failed, units, at);
+    }
 done:
     Py_XDECREF(orig_bytes);
     PyMem_RawFree(depth);

@@ -194,7 +194,12 @@ p11_far_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
  * `if`): the patch takes the branch (EXTENDED_ARG at it, JUMP_FORWARD at
  * the jump), whose test the probe makes with the frame at the branch
  * (site->after 2, pep669_backend_branch_site_test), the site's events
- * fired where it falls through (its edge arrives at the jump):
+ * fired where it falls through (its edge arrives at the jump).  The same
+ * for a location site at unit `s` (src -1, session 18: the `continue`'s
+ * own LINE, once its jump's destination wants nothing) whose plain patch
+ * cannot take the unit after it (the branch's target): its events fired,
+ * the stub goes back to the location's own instruction (unpatched by
+ * then: the probe unpatches a location site, or retires the clone).
  *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE fire;
  *     COPY 1; POP_JUMP_FORWARD_IF_NOT_NONE back;
  *     POP_TOP; JUMP_BACKWARD_NO_INTERRUPT <the branch's target>
@@ -209,17 +214,22 @@ p11_far_branch_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
                     _Py_CODEUNIT *out, int *at, int k, Pep669Site *site,
                     uint8_t *taken, const int *depth, const uint8_t *entered)
 {
-    int s = site->src / P11_UNIT, b = s - 1, d = site->loc / P11_UNIT;
-    int next, target, back = JUMP_BACKWARD_NO_INTERRUPT;
-    if (site->src < 0 || site->src % P11_UNIT != 0 || b < 1 || s >= units ||
-        d < 0 || d >= units ||
-        pep669_backend_flow(co, site->src, &next, &target) != site->src ||
-        target != site->loc) {
+    int at_loc = site->src < 0;
+    int s = (at_loc ? site->loc : site->src) / P11_UNIT, b = s - 1;
+    int d = site->loc / P11_UNIT, next, target;
+    int back = JUMP_BACKWARD_NO_INTERRUPT;
+    if ((!at_loc && (site->src % P11_UNIT != 0 ||
+                     pep669_backend_flow(co, site->src, &next, &target) !=
+                         site->src ||
+                     target != site->loc)) ||
+        site->loc % P11_UNIT != 0 || b < 1 || s >= units || d < 0 ||
+        d >= units) {
         return -1;
     }
     int op = p11_deopt_op(code[s]);
     Pep669Instr br = instr_at(code, units, b);
-    if ((op != JUMP_BACKWARD && op != JUMP_FORWARD) || br.unit != b ||
+    if ((!at_loc && op != JUMP_BACKWARD && op != JUMP_FORWARD) ||
+        br.unit != b || (at_loc && instr_at(code, units, s).unit != s) ||
         p11_deopt_op(code[b - 1]) == EXTENDED_ARG ||
         (br.op != POP_JUMP_FORWARD_IF_FALSE &&
          br.op != POP_JUMP_FORWARD_IF_TRUE) ||
@@ -232,7 +242,9 @@ p11_far_branch_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         !p11_same_handler(co, b, d) || !p11_same_handler(co, b, t)) {
         return -1;
     }
-    if (op == JUMP_BACKWARD) {
+    if (op == JUMP_BACKWARD && !at_loc) {
+        /* (the stub stands for the jump: the eval breaker's check, as the
+         * jump's; a location site's instruction makes its own) */
         back = JUMP_BACKWARD;
     }
     int start = *at, pos = *at;
