@@ -456,7 +456,11 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     uint64_t version = pep669_registry.version;
     /* owned */
     PyObject *line_obj = PyLong_FromLong(line);
-    rec->last_line = line;
+    if (pep669_backend_pyframe_lasti(frame) == lasti) {
+        /* (else the legacy tracer moved the frame: pep669_trace_forward
+         * made the line it landed on the last one) */
+        rec->last_line = line;
+    }
     if (line_obj == NULL) {
         return -1;
     }

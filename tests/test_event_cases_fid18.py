@@ -1,0 +1,91 @@
+"""Differences from native found by tools/event_cases_fid18.py (session 18).
+
+Every test passes natively on 3.12/3.13 (through ``pep669.monitoring``)
+and failed on the interpreters its class's docstring names before the
+fix it names.
+"""
+import sys
+import unittest
+
+from tests.support import MonitoringTestCase, events, monitoring
+
+TOOL = 2
+
+
+def _jumpy():
+    a = 1
+    a = 2
+    a = len("abc")
+    return a
+
+
+class TracerJumpLineTest(MonitoringTestCase):
+    """A legacy tracer (sys.settrace) that moves the frame by assigning
+    f_lineno in its 'line' event, next to a tool with LINE: the line the
+    frame lands on is "given" (no LINE for it, natively), and the next
+    line that differs from it has its LINE.  3.8-3.11 kept the line the
+    tracer left as the last one, so a jump back to the line just before
+    lost the LINE of the line left when the frame came to it again
+    (`tracer_jump_back_reruns_line` in tools/event_cases_fid18.py).
+    Fixed in trampoline.c (pep669_trace_forward: a move at 'line' makes
+    the destination's line the last one) and legacy_events.c
+    (pep669_trace_fire_line keeps it)."""
+
+    def run_case(self, func, at, to, more=0, *args):
+        base = func.__code__.co_firstlineno
+        seen = []
+        done = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is func.__code__:
+                if event == "line":
+                    seen.append(("tr", frame.f_lineno - base))
+                    if frame.f_lineno - base == at and not done:
+                        done.append(1)
+                        frame.f_lineno = base + to
+            return tracer
+
+        def line(code, lineno):
+            if code is func.__code__:
+                seen.append(("L", lineno - base))
+
+        def call(code, offset, callable, arg0):
+            if code is func.__code__:
+                seen.append(("CALL", getattr(callable, "__name__", "?")))
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.LINE, line)
+        monitoring.register_callback(TOOL, events.CALL, call)
+        monitoring.set_events(TOOL, events.LINE | more)
+        old = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            result = func(*args)
+        finally:
+            sys.settrace(old)
+            monitoring.set_events(TOOL, 0)
+        return result, seen
+
+    def test_jump_back_to_previous_line(self):
+        self.assertEqual(self.run_case(_jumpy, 3, 2), (3, [
+            ("tr", 1), ("L", 1), ("tr", 2), ("L", 2), ("tr", 3), ("L", 3),
+            ("tr", 3), ("L", 3), ("tr", 4), ("L", 4)]))
+
+    def test_jump_back_to_previous_line_with_calls(self):
+        self.assertEqual(self.run_case(_jumpy, 3, 2, events.CALL), (3, [
+            ("tr", 1), ("L", 1), ("tr", 2), ("L", 2), ("tr", 3), ("L", 3),
+            ("tr", 3), ("L", 3), ("CALL", "len"), ("tr", 4), ("L", 4)]))
+
+    def test_jump_back_two_lines(self):
+        # (this one always worked: the line after the destination is not
+        # the line left)
+        self.assertEqual(self.run_case(_jumpy, 3, 1), (3, [
+            ("tr", 1), ("L", 1), ("tr", 2), ("L", 2), ("tr", 3), ("L", 3),
+            ("tr", 2), ("L", 2), ("tr", 3), ("L", 3), ("tr", 4), ("L", 4)]))
+
+    def test_jump_forward(self):
+        self.assertEqual(self.run_case(_jumpy, 1, 3), (3, [
+            ("tr", 1), ("L", 1), ("tr", 4), ("L", 4)]))
+
+
+if __name__ == "__main__":
+    unittest.main()
