@@ -1362,8 +1362,8 @@ def f():
     r.append(max(*args))
     r.append(sorted(args, **{"reverse": True}))
     try:
-        max(*[])
-    except ValueError:
+        int(*["x"])
+    except (ValueError, TypeError):
         r.append("empty")
     try:
         dict(**{"a": 1}, b=2).pop("z")
@@ -1465,8 +1465,8 @@ class K:
     def __lt__(self, other):
         return self.v < other.v
 def f():
-    ks = sorted([K(3), K(1), K(2)])
-    return [k.v for k in ks][0], min(K(5), K(4)).v
+    ks = sorted([K(2), K(1)])
+    return ks[0].v, min(K(5), K(4)).v, max([K(1), K(3)], key=lambda k: k.v).v
 mon.use_tool_id(1, "a"); rec(1, ALL); mon.set_events(1, ALL)
 run(f)
 """)
