@@ -27,9 +27,10 @@ class TracerJumpLineTest(MonitoringTestCase):
     tracer left as the last one, so a jump back to the line just before
     lost the LINE of the line left when the frame came to it again
     (`tracer_jump_back_reruns_line` in tools/event_cases_fid18.py).
-    Fixed in trampoline.c (pep669_trace_forward: a move at 'line' makes
-    the destination's line the last one) and legacy_events.c
-    (pep669_trace_fire_line keeps it)."""
+    Fixed in trampoline.c (pep669_trace_forward: a move at 'line', or
+    3.8-3.10's 'opcode', makes the destination's line the last one) and
+    legacy_events.c (pep669_trace_fire_line keeps it; on_opcode fires
+    nothing more for the instruction left)."""
 
     def run_case(self, func, at, to, more=0, *args):
         base = func.__code__.co_firstlineno
@@ -81,6 +82,53 @@ class TracerJumpLineTest(MonitoringTestCase):
         self.assertEqual(self.run_case(_jumpy, 3, 1), (3, [
             ("tr", 1), ("L", 1), ("tr", 2), ("L", 2), ("tr", 3), ("L", 3),
             ("tr", 2), ("L", 2), ("tr", 3), ("L", 3), ("tr", 4), ("L", 4)]))
+
+    def test_jump_back_from_opcode_event(self):
+        # 3.8-3.10's setter lets a tracer jump from an 'opcode' event;
+        # 3.11+ refuse.  Where it moves, the line after the destination
+        # has its LINE (it was lost there too).
+        base = _jumpy.__code__.co_firstlineno
+        seen = []
+        done = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is _jumpy.__code__:
+                frame.f_trace_opcodes = True
+                if event == "line":
+                    seen.append(("tr", frame.f_lineno - base))
+                if (event == "opcode" and frame.f_lineno - base == 3
+                        and not done):
+                    done.append(1)
+                    try:
+                        frame.f_lineno = base + 2
+                        seen.append("jumped")
+                    except ValueError:
+                        seen.append("refused")
+            return tracer
+
+        def line(code, lineno):
+            if code is _jumpy.__code__:
+                seen.append(("L", lineno - base))
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.LINE, line)
+        monitoring.set_events(TOOL, events.LINE)
+        old = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            result = _jumpy()
+        finally:
+            sys.settrace(old)
+            monitoring.set_events(TOOL, 0)
+        head = [("tr", 1), ("L", 1), ("tr", 2), ("L", 2), ("tr", 3),
+                ("L", 3)]
+        if sys.version_info < (3, 11):
+            self.assertEqual((result, seen), (3, head + [
+                "jumped", ("tr", 3), ("L", 3), ("tr", 4), ("L", 4)]))
+        else:
+            # (3.12.1 gives this tracer no 'opcode' event at all:
+            # docs/differences.md, opcode tracing next to a tool's LINE)
+            self.assertEqual(result, 3)
+            self.assertNotIn("jumped", seen)
 
     def test_jump_forward(self):
         self.assertEqual(self.run_case(_jumpy, 1, 3), (3, [

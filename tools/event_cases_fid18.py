@@ -1618,20 +1618,6 @@ run(f, 1)
 mon.set_local_events(1, f.__code__, 0)
 """)
 
-case("instruction_in_generator_resumed", """
-def gen():
-    a = 1
-    yield a
-    b = a + 1
-    yield b
-def f():
-    return list(gen())
-mon.use_tool_id(1, "a"); rec(1, E.INSTRUCTION | E.PY_YIELD | E.PY_RESUME)
-mon.set_local_events(1, gen.__code__, E.INSTRUCTION | E.PY_YIELD | E.PY_RESUME)
-run(f)
-mon.set_local_events(1, gen.__code__, 0)
-""")
-
 case("jump_events_loops_and_continue", """
 def f(n):
     t = 0
