@@ -1,4 +1,4 @@
-"""More cases of tools/event_cases.py (session 18, fid18).
+"""More cases of tools/event_cases.py (session 18, fid18): 120 of them.
 
 Same form as event_cases_data.py.  What a debugger sees of the monitored
 frame from callbacks of every kind (`sys._getframe` from the callback:
