@@ -230,6 +230,12 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     if (legacy_first(rec, obj, frame, PyTrace_OPCODE, arg) < 0) {
         return -1;
     }
+    if (pep669_backend_pyframe_lasti(frame) != lasti) {
+        /* (3.8-3.10) The tracer moved the frame at its 'opcode': this
+         * instruction does not run now (pep669_trace_forward made the
+         * destination's line the last one). */
+        return 0;
+    }
     const uint8_t *units = (cd != NULL && lasti >= 0 &&
                             (lasti >> 1) < cd->nunits)
                            ? pep669_code_units(co, cd) : NULL;
@@ -463,7 +469,11 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     uint64_t version = pep669_registry.version;
     /* owned */
     PyObject *line_obj = PyLong_FromLong(line);
-    rec->last_line = line;
+    if (pep669_backend_pyframe_lasti(frame) == lasti) {
+        /* (else the legacy tracer moved the frame: pep669_trace_forward
+         * made the line it landed on the last one) */
+        rec->last_line = line;
+    }
     if (line_obj == NULL) {
         return -1;
     }

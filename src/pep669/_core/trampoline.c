@@ -431,10 +431,22 @@ pep669_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
         pep669_enter(PyThreadState_GET());
         return err;
     }
+    int lasti = (what == PyTrace_LINE || what == PyTrace_OPCODE)
+                ? pep669_backend_pyframe_lasti(frame) : -1;
     flags_show(rec, frame);
     err = pep669_backend_trace_forward(obj, frame, what, arg);
     pep669_enter(PyThreadState_GET());
     flags_unshow(rec, frame);
+    if (lasti >= 0 && rec->code != NULL &&
+        pep669_backend_pyframe_lasti(frame) != lasti) {
+        /* The tracer moved the frame (f_lineno) at a 'line' (or, 3.8-3.10,
+         * an 'opcode'): the line it lands on is "given", as after a
+         * callback's move (3.12 reports no LINE for it; the next line
+         * that differs has its LINE). */
+        rec->last_line = line_of(rec->code,
+                                 pep669_backend_pyframe_lasti(frame));
+        rec->prev_offset = -1;
+    }
     return err;
 }
 
