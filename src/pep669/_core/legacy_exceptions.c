@@ -313,8 +313,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
      * probe, whose stub gives no 'line' (it has no location) and which
      * decides how the handler runs, or where the frame has no handler
      * (it unwinds: no instruction of its runs before its 'return').  It
-     * keeps the program's then: no callback needs them shown and put back
-     * (pep669_trace_show). */
+     * keeps the program's then (no filter written: flags_puts). */
     int first = rec->flags_version == 0 &&
                 pep669_clone_handlers(rec->clone);
     int lazy = 0;
