@@ -98,7 +98,7 @@ def extensions(version_info=sys.version_info):
               "frames_exc.c",
               "frames_update.c",
               "trampoline.c",
-              "trampoline_quiet.c", "legacy_events.c", "legacy_calls.c",
+              "trampoline_quiet.c", "trampoline_flags.c", "legacy_events.c", "legacy_calls.c",
               "legacy_exceptions.c",
               "probe_fire.c", "lineno.c",
               "thread_state.c", "probe.c", "probe_walks.c",

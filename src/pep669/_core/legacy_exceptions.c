@@ -144,6 +144,33 @@ handler_probe(PyThreadState *ts, Pep669Record *rec, int target)
     return 0;
 }
 
+/* The frame's armed exception (owned), taken for its handler's entry. */
+static PyObject *
+take_armed(Pep669Record *rec)
+{
+    PyObject *exc = rec->armed_exc;
+    rec->armed_exc = NULL;
+    if (exc == rec->outside) {
+        /* (the handled exception, while this handler runs, is the one
+         * from before: that no longer tells whether the frame left it) */
+        rec->outside_ambiguous = 1;
+    }
+    return exc;
+}
+
+/* The exception an EXCEPTION_HANDLED callback raised, fetched normalized:
+ * 3.12 raises it before the handler made the handled exception current,
+ * so it has no __context__. */
+static void
+fetch_no_context(PyObject **type, PyObject **value, PyObject **tb)
+{
+    PyErr_Fetch(type, value, tb);
+    PyErr_NormalizeException(type, value, tb);
+    if (*value != NULL) {
+        PyException_SetContext(*value, NULL);
+    }
+}
+
 /* The first event after an exception in the frame is its handler. */
 PEP669_INTERNAL int
 handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
@@ -154,14 +181,8 @@ handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     /* owned */
-    PyObject *exc = rec->armed_exc;
+    PyObject *exc = take_armed(rec);
     int err = 0;
-    rec->armed_exc = NULL;
-    if (exc == rec->outside) {
-        /* (the handled exception, while this handler runs, is the one
-         * from before: that no longer tells whether the frame left it) */
-        rec->outside_ambiguous = 1;
-    }
     if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
         /* Natively the frame is still at the instruction that raised
          * while the callbacks run (f_lineno, f_lasti): the interpreter
@@ -183,25 +204,20 @@ handled_event(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
                         UINT64_MAX);
     }
     if (err < 0) {
-        /* 3.12 raises it before the handler made the handled exception
-         * current: it has no __context__. */
         PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (value != NULL) {
-            PyException_SetContext(value, NULL);
-        }
-        PyErr_Restore(type, value, tb);
+        fetch_no_context(&type, &value, &tb);
         rec->callback_raised = 1;
         int span = pep669_backend_handler_prologue(co, lasti);
         if (span > 0) {
             /* Raise it once the handler has saved the exception state:
              * then the handler's own cleanup restores it. */
-            PyErr_Fetch(&rec->deferred_type, &rec->deferred_value,
-                        &rec->deferred_tb);
+            Py_XSETREF(rec->deferred_type, type);
+            Py_XSETREF(rec->deferred_value, value);
+            Py_XSETREF(rec->deferred_tb, tb);
             rec->deferred_count = span;
             return 0;
         }
+        PyErr_Restore(type, value, tb);
     }
     return err;
 }
@@ -227,25 +243,16 @@ handled_now(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
         return 0;
     }
     /* owned */
-    PyObject *exc = rec->armed_exc;
+    PyObject *exc = take_armed(rec);
     int err = 0;
-    rec->armed_exc = NULL;
-    if (exc == rec->outside) {
-        rec->outside_ambiguous = 1;
-    }
     if (events & PEP669_BIT(EXCEPTION_HANDLED)) {
         err = pep669_fire_traced(ts, cd, PEP669_EV_EXCEPTION_HANDLED, co,
                                  handler, exc);
     }
     Py_DECREF(exc);
     if (err < 0) {
-        /* (no __context__: handled_event) */
         PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (value != NULL) {
-            PyException_SetContext(value, NULL);
-        }
+        fetch_no_context(&type, &value, &tb);
         Py_XSETREF(rec->deferred_type, type);
         Py_XSETREF(rec->deferred_value, value);
         Py_XSETREF(rec->deferred_tb, tb);
@@ -306,8 +313,7 @@ on_exception(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
      * probe, whose stub gives no 'line' (it has no location) and which
      * decides how the handler runs, or where the frame has no handler
      * (it unwinds: no instruction of its runs before its 'return').  It
-     * keeps the program's then: no callback needs them shown and put back
-     * (pep669_trace_show). */
+     * keeps the program's then (no filter written: flags_puts). */
     int first = rec->flags_version == 0 &&
                 pep669_clone_handlers(rec->clone);
     int lazy = 0;

@@ -842,7 +842,7 @@ exec_module(PyObject *mod)
     }
     if (pep669_code_data_init() < 0 ||
         pep669_backend_init() < 0 || pep669_probe_fire_init() < 0 ||
-        pep669_lineno_init() < 0 ||
+        pep669_lineno_init() < 0 || pep669_trace_flags_init() < 0 ||
         pep669_suspended_init() < 0 || wrap_settrace() < 0) {
         return -1;
     }

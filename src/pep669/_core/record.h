@@ -174,9 +174,10 @@ typedef struct Pep669Record {
      * them (what Python code reads, what a legacy tracer chose), and
      * pep669's own filters.  While `engaged`, the frame object holds
      * pep669's (with the program's added when a legacy tracer is set):
-     * the interpreter reads them before each instruction.  Whenever
-     * Python code may look (a callback, a callee, the legacy tracer), the
-     * program's are put back first (pep669_trace_show). */
+     * the interpreter reads them before each instruction, and the
+     * frame's two attributes read and write the program's here
+     * (trampoline_flags.c).  A callee's start and the legacy tracer put
+     * the program's back into the frame object first (flags_show). */
     struct {
         int legacy_lines, legacy_opcodes;
         char eng_lines, eng_opcodes, engaged;

@@ -12,7 +12,8 @@
  *
  * Here too: the unhooked slot (a frame traced without
  * having come through the hook), and the frame flags shown to Python code
- * (pep669_trace_show / pep669_trace_unshow). */
+ * (flags_show; while the frame object holds pep669's, trampoline_flags.c
+ * shows the program's). */
 #include "trampoline.h"
 
 /* The events of a frame that runs a clone (`events` as events_to_watch() gives
@@ -357,58 +358,6 @@ show_caller(PyThreadState *ts)
     Pep669Record *un = engaged_unhooked(ts);
     if (un != NULL) {
         flags_show(un, pep669_backend_frame_pyframe(un->frame));
-    }
-}
-
-int
-pep669_trace_show(PyThreadState *ts)
-{
-    int shown = 0;
-    Pep669Record *top = pep669_thread.record_top;
-    if (top != NULL && top->engaged) {
-        if (top->legacy_lines == top->cur_lines &&
-            top->legacy_opcodes == top->cur_opcodes) {
-            /* It shows the program's already (LINE alone wants the
-             * defaults): only a change the callbacks make counts. */
-            shown |= 4;
-        }
-        else {
-            flags_show(top, pep669_backend_frame_pyframe(top->frame));
-            shown |= 1;
-        }
-    }
-    Pep669Record *un = engaged_unhooked(ts);
-    if (un != NULL) {
-        flags_show(un, pep669_backend_frame_pyframe(un->frame));
-        shown |= 2;
-    }
-    return shown;
-}
-
-void
-pep669_trace_unshow(PyThreadState *ts, int shown)
-{
-    Pep669Record *top = pep669_thread.record_top;
-    if ((shown & 4) && top != NULL && top->engaged) {
-        PyFrameObject *f = pep669_backend_frame_pyframe(top->frame);
-        int lines, opcodes;
-        pep669_backend_pyframe_get_flags(f, &lines, &opcodes);
-        if (lines != top->cur_lines || opcodes != top->cur_opcodes) {
-            /* A callback set them: the program's now. */
-            top->engaged = 0;
-            flags_unshow(top, f);
-        }
-    }
-    if ((shown & 1) && top != NULL) {
-        flags_unshow(top, pep669_backend_frame_pyframe(top->frame));
-    }
-    if (shown & 2) {
-        Pep669Frame *cur = pep669_backend_current_frame(
-            ts != NULL ? ts : PyThreadState_GET());
-        if (cur != NULL && is_unhooked(cur)) {
-            flags_unshow(&pep669_thread.unhooked,
-                         pep669_backend_frame_pyframe(cur));
-        }
     }
 }
 

@@ -326,13 +326,13 @@ int pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec);
 
 /* ---- the frame flags while callbacks run (monitor_engine.c) ---- */
 
-/* Callbacks are about to run on the thread: the frame objects of the
- * records that hold pep669's filters show the program's again; returns
- * what pep669_trace_unshow needs to put pep669's back afterwards. */
-int pep669_trace_show(PyThreadState *ts);
-void pep669_trace_unshow(PyThreadState *ts, int shown);
+/* The frame type's f_trace_lines and f_trace_opcodes read and write the
+ * program's values, in the record, while the frame object holds pep669's
+ * filters (trampoline_flags.c): no callback needs them put back.  Module
+ * initialisation. */
+int pep669_trace_flags_init(void);
 /* Around a loop of callbacks (monitor_engine.h's hooks, registered by
- * module init): pep669_trace_show and the event whose callbacks run. */
+ * module init): the event whose callbacks run. */
 void pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved);
 void pep669_trace_callbacks_end(PyThreadState *ts, const int *saved);
 
@@ -344,21 +344,19 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
 {
     saved[0] = pep669_thread.what_event;
     pep669_thread.what_event = event;
-    Pep669Record *top = pep669_thread.record_top;
     PEP669_DEBUG_ONLY({
         int depth = pep669_thread.shown_depth++;
         if (depth < 8) {
-            pep669_thread.shown_top[depth] = top;
+            pep669_thread.shown_top[depth] = pep669_thread.record_top;
         }
     })
-    /* (where no frame shows pep669's filters, pep669_trace_show would find
-     * nothing) */
-    saved[1] = (top == NULL || !top->engaged) &&
-                       !pep669_thread.unhooked.engaged
-                   ? 0
-                   : pep669_trace_show(ts);
+    /* (a frame object that holds pep669's filters keeps them: the
+     * program's are read and written in its record, trampoline_flags.c) */
+    saved[1] = 0;
 #if PY_VERSION_HEX < 0x030A0000
     pep669_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
+#else
+    (void)ts;
 #endif
 }
 
@@ -377,9 +375,7 @@ pep669_trace_callbacks_end_inline(PyThreadState *ts, const int *saved)
         PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] ==
                                         pep669_thread.record_top);
     })
-    if (saved[1] != 0) {
-        pep669_trace_unshow(ts, saved[1]);
-    }
+    (void)ts;
     pep669_thread.what_event = saved[0];
 }
 
