@@ -129,6 +129,15 @@ pep669_backend_call_site_top(Pep669Frame *Py_UNUSED(frame),
 }
 
 PyObject *
+pep669_backend_call_site_inloop(const Pep669Site *Py_UNUSED(site),
+                                PyObject **Py_UNUSED(top))
+{
+    /* (no site has a call in place before 3.11) */
+    PEP669_ASSERT(0);
+    return Py_NewRef(Py_True);
+}
+
+PyObject *
 pep669_backend_call_site_run(const Pep669Site *site, PyObject **top)
 {
     int op = site->op, oparg = site->oparg;
