@@ -591,6 +591,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
              * callee changes, its end shows the frame (probe_inloop.c) */
             Py_DECREF(callable);
             Py_DECREF(arg0);
+            cl->calls_in_place++;
             return pep669_backend_call_site_inloop(site, top);
         }
         res = pep669_backend_call_site_run(site, top);

@@ -82,7 +82,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -125,7 +125,9 @@ pep669_probe_state(PyCodeObject *co)
         /* (engine_entry.h) the hook's one-test fast path holds for it */
         "idle", cd != NULL && cd->version == pep669_registry.version &&
                 cd->idle ? Py_True : Py_False,
-        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0);
+        "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0,
+        /* (3.11) calls its probes left to the evaluator, in place */
+        "calls_in_place", cl != NULL ? cl->calls_in_place : 0);
 }
 
 /* Which mechanism runs `frame` now: its record's or bare block's clone,
