@@ -42,7 +42,7 @@ def kwonly(*, x):
 
 def shapes(n, obj):
     bound = obj.meth
-    a = obj.meth(n, y=1)
+    a = obj.meth(n, 1)
     b = bound(n)
     c = kwonly(x=a + b)
     return c

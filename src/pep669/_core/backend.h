@@ -858,9 +858,10 @@ PyObject *pep669_backend_call_site_inloop(const Pep669Site *site,
                                           PyObject **top);
 /* (3.11, where a stub's probe is truth-tested and gets no stack) The
  * stack's top below the probe of `site`, whose stub the frame runs on
- * the copy `clone`; NULL if it does not (3.8-3.10: always). */
+ * the copy `clone`, and the frame's last instruction there (*lasti);
+ * NULL if it does not (3.8-3.10: always). */
 PyObject **pep669_backend_call_site_top(Pep669Frame *frame,
                                         const Pep669Site *site,
-                                        PyCodeObject *clone);
+                                        PyCodeObject *clone, int *lasti);
 
 #endif

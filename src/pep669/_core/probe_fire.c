@@ -687,16 +687,16 @@ call_probe_bool(Pep669Probe *probe)
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     PyObject **top = NULL;
     Pep669Site *site = NULL;
+    int lasti = 0;
     if (cl != NULL && frame != NULL && probe->site < cl->nsites) {
         site = &cl->sites[probe->site];
-        top = pep669_backend_call_site_top(frame, site, cl->code);
+        top = pep669_backend_call_site_top(frame, site, cl->code, &lasti);
     }
     if (top == NULL) {
         /* Tested from elsewhere than its stub (a frame runs its clone
          * from the start of its run to its end): nothing to do. */
         return 0;
     }
-    int lasti = pep669_backend_frame_lasti(frame);
     PyObject *out = fire_call_probe(ts, frame, cl, site, top);
     pep669_backend_frame_set_lasti(frame, out == NULL ? site->loc : lasti);
     if (out == NULL) {

@@ -122,7 +122,8 @@ pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
 PyObject **
 pep669_backend_call_site_top(Pep669Frame *Py_UNUSED(frame),
                              const Pep669Site *Py_UNUSED(site),
-                             PyCodeObject *Py_UNUSED(clone))
+                             PyCodeObject *Py_UNUSED(clone),
+                             int *Py_UNUSED(lasti))
 {
     /* (the stub's CALL_FUNCTION 0 passes the stack to the probe) */
     return NULL;

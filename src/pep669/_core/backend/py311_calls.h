@@ -228,7 +228,7 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
  * frame runs (its f_code the copy `clone`), or NULL if it does not. */
 PyObject **
 pep669_backend_call_site_top(Pep669Frame *frame, const Pep669Site *site,
-                             PyCodeObject *clone)
+                             PyCodeObject *clone, int *at)
 {
     _PyInterpreterFrame *f = FRAME(frame);
     int lasti = _PyInterpreterFrame_LASTI(f) * P11_UNIT;
@@ -236,6 +236,7 @@ pep669_backend_call_site_top(Pep669Frame *frame, const Pep669Site *site,
         lasti >= site->stub_end) {
         return NULL;
     }
+    *at = lasti;
     return f->localsplus + clone->co_nlocalsplus + site->depth;
 }
 
