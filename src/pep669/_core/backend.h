@@ -643,6 +643,12 @@ typedef struct {
      * builds no clone again while all of these stay as wanted as they were
      * (probe_refused.c). */
     int refused;
+    /* (3.11 call sites: PRECALL/CALL with no prefix on the CALL, the jump
+     * not over the CALL's unit) 0, or the byte of the stub's call in
+     * place: its probe's truth test true, the stub goes on there
+     * ([KW_NAMES;] a jump back to the CALL's own unit, which the evaluator
+     * runs: pep669_backend_call_site_inloop). */
+    int inloop;
 } Pep669Site;
 
 /* Handler probes (3.11; 3.8-3.10: none, pep669_backend_handler_probes
@@ -850,11 +856,20 @@ PyObject *pep669_backend_call_site_finish(const Pep669Site *site,
 PyObject *pep669_backend_call_site_after(Pep669Frame *frame,
                                          const Pep669Site *site,
                                          PyObject **top, PyObject *out);
+/* (3.11, site->inloop) The call of the site left to the evaluator, the
+ * frame at the CALL in place (the callee entered as 3.11 enters it, its
+ * caller's last instruction the CALL: f_lasti, tracebacks): the bound
+ * method in the callable's slot split as PRECALL would; what the probe
+ * returns, Py_True (new reference), its truth sending the stub there.
+ * (3.8-3.10: never asked.) */
+PyObject *pep669_backend_call_site_inloop(const Pep669Site *site,
+                                          PyObject **top);
 /* (3.11, where a stub's probe is truth-tested and gets no stack) The
  * stack's top below the probe of `site`, whose stub the frame runs on
- * the copy `clone`; NULL if it does not (3.8-3.10: always). */
+ * the copy `clone`, and the frame's last instruction there (*lasti);
+ * NULL if it does not (3.8-3.10: always). */
 PyObject **pep669_backend_call_site_top(Pep669Frame *frame,
                                         const Pep669Site *site,
-                                        PyCodeObject *clone);
+                                        PyCodeObject *clone, int *lasti);
 
 #endif

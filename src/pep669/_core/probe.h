@@ -57,6 +57,9 @@ typedef struct Pep669Clone {
     /* (for tests; 3.11 call clones) those the hook's fast path started
      * (pep669_frame_eval_calls) */
     Py_ssize_t calls_fast_runs;
+    /* (for tests; 3.11 call clones) calls of Python functions its probes
+     * left to the evaluator (site->inloop) */
+    Py_ssize_t calls_in_place;
     /* (3.8-3.10 line clones) its entry stub (entry.test 0: none): a
      * fresh run starts on it without a window (rec->entry); (for tests)
      * the runs whose entry stub put the frame's code back, and those

@@ -519,6 +519,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
                  PyObject **top)
 {
     PyCodeObject *co = cl->orig;
+    uint64_t version = pep669_registry.version;
     int loc = site->loc, inlined = 0, events_on;
     PyObject *callable, *arg0, *res;
     /* The frame is at the call: for the callbacks, the callee (f_lineno,
@@ -578,6 +579,17 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     else {
         if (events_on && pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
             pep669_clone_unpatch_site(cl, site);
+        }
+        if (inlined && site->inloop > 0 &&
+            version == pep669_registry.version &&
+            pep669_backend_thread_plain(ts)) {
+            /* (3.11, session 18) A Python function's call is the
+             * evaluator's, at the CALL in place: no C_RETURN; what the
+             * callee changes, its end shows the frame (probe_inloop.c) */
+            Py_DECREF(callable);
+            Py_DECREF(arg0);
+            cl->calls_in_place++;
+            return pep669_backend_call_site_inloop(site, top);
         }
         res = pep669_backend_call_site_run(site, top);
         pep669_enter(ts);  /* (the callee may have run a sub-interpreter) */
@@ -672,23 +684,25 @@ call_probe_bool(Pep669Probe *probe)
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     PyObject **top = NULL;
     Pep669Site *site = NULL;
+    int lasti = 0;
     if (cl != NULL && frame != NULL && probe->site < cl->nsites) {
         site = &cl->sites[probe->site];
-        top = pep669_backend_call_site_top(frame, site, cl->code);
+        top = pep669_backend_call_site_top(frame, site, cl->code, &lasti);
     }
     if (top == NULL) {
         /* Tested from elsewhere than its stub (a frame runs its clone
          * from the start of its run to its end): nothing to do. */
         return 0;
     }
-    int lasti = pep669_backend_frame_lasti(frame);
     PyObject *out = fire_call_probe(ts, frame, cl, site, top);
     pep669_backend_frame_set_lasti(frame, out == NULL ? site->loc : lasti);
     if (out == NULL) {
         return -1;
     }
+    /* (true: the call in place, pep669_backend_call_site_inloop) */
+    int inloop = out == Py_True;
     Py_DECREF(out);
-    return 0;
+    return inloop;
 }
 
 /* (3.11) A handler probe's truth test, in the stub an exception reaches

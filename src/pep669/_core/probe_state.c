@@ -82,7 +82,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n,s:O}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n,s:O,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -131,7 +131,9 @@ pep669_probe_state(PyCodeObject *co)
         "line_refusals", pep669_line_refusals,
         "refused", cd != NULL &&
                    cd->probe_refused_version == pep669_registry.version
-                   ? Py_True : Py_False);
+                   ? Py_True : Py_False,
+        /* (3.11) calls its probes left to the evaluator, in place */
+        "calls_in_place", cl != NULL ? cl->calls_in_place : 0);
 }
 
 /* Which mechanism runs `frame` now: its record's or bare block's clone,

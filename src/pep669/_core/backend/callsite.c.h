@@ -122,10 +122,20 @@ pep669_backend_call_site_read(const Pep669Site *site, PyObject **top,
 PyObject **
 pep669_backend_call_site_top(Pep669Frame *Py_UNUSED(frame),
                              const Pep669Site *Py_UNUSED(site),
-                             PyCodeObject *Py_UNUSED(clone))
+                             PyCodeObject *Py_UNUSED(clone),
+                             int *Py_UNUSED(lasti))
 {
     /* (the stub's CALL_FUNCTION 0 passes the stack to the probe) */
     return NULL;
+}
+
+PyObject *
+pep669_backend_call_site_inloop(const Pep669Site *Py_UNUSED(site),
+                                PyObject **Py_UNUSED(top))
+{
+    /* (no site has a call in place before 3.11) */
+    PEP669_ASSERT(0);
+    return Py_NewRef(Py_True);
 }
 
 PyObject *

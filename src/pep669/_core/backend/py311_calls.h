@@ -86,6 +86,23 @@ p11_call_shape(PyCodeObject *co, const _Py_CODEUNIT *code, int units, int p,
     return *after <= units ? 0 : -1;
 }
 
+/* A JUMP_BACKWARD_NO_INTERRUPT at *pos to unit `to`, with the prefixes
+ * its argument needs (counted from the unit after it). */
+static int
+p11_jump_back(_Py_CODEUNIT *out, int *pos, int to)
+{
+    for (int prefixes = 0; prefixes < 4; prefixes++) {
+        unsigned int arg = (unsigned int)(*pos + prefixes + 1 - to);
+        int size = 0;
+        p11_emit(NULL, &size, JUMP_BACKWARD_NO_INTERRUPT, arg);
+        if (size == prefixes + 1) {
+            p11_emit(out, pos, JUMP_BACKWARD_NO_INTERRUPT, arg);
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* Place call site `site` (loc: its PRECALL or CALL_FUNCTION_EX, past
  * prefixes) in the copy being built in out[0 .. *at): its stub at *at
  * (probe constant k), the jump to it, the site's fields (loc becomes the
@@ -140,22 +157,32 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         dest = pos;
     }
     p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
+    int test = pos;
     p11_emit(out, &pos, POP_JUMP_FORWARD_IF_TRUE, 0);
     for (int i = 1; i < site->items; i++) {
         out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     }
-    int done = 0;
-    for (int prefixes = 0; prefixes < 4 && !done; prefixes++) {
-        unsigned int arg = (unsigned int)(pos + prefixes + 1 - after);
-        int size = 0;
-        p11_emit(NULL, &size, JUMP_BACKWARD_NO_INTERRUPT, arg);
-        if (size == prefixes + 1) {
-            p11_emit(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, arg);
-            done = 1;
-        }
-    }
-    if (!done) {
+    if (p11_jump_back(out, &pos, after) < 0) {
         return -1;
+    }
+    /* The call left to the evaluator (pep669_backend_call_site_inloop):
+     * on true, [KW_NAMES' units;] a jump back to the CALL itself, whose
+     * own operand has no prefix. */
+    site->inloop = 0;
+    int branch = pos;
+    if (site->op == PRECALL && site->oparg < 256 && branch - test - 1 < 256) {
+        if (site->kwnames != NULL) {
+            int kw = first;
+            while (_Py_OPCODE(code[kw]) != KW_NAMES) {
+                out[pos++] = code[kw++];
+            }
+            out[pos++] = code[kw];
+        }
+        if (p11_jump_back(out, &pos, call) < 0) {
+            return -1;
+        }
+        out[test] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, branch - test - 1);
+        site->inloop = branch * P11_UNIT;
     }
     site->stub = start * P11_UNIT;
     site->stub_end = pos * P11_UNIT;
@@ -180,6 +207,10 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         }
         taken[first + w] = 1;
     }
+    if (first + width > call) {
+        /* (the jump takes the CALL's own unit: no call in place) */
+        site->inloop = 0;
+    }
     site->at = first * P11_UNIT;
     site->width = width * P11_UNIT;
     memcpy(site->saved, &code[first], sizeof(_Py_CODEUNIT) * (size_t)width);
@@ -197,7 +228,7 @@ p11_place_call(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
  * frame runs (its f_code the copy `clone`), or NULL if it does not. */
 PyObject **
 pep669_backend_call_site_top(Pep669Frame *frame, const Pep669Site *site,
-                             PyCodeObject *clone)
+                             PyCodeObject *clone, int *at)
 {
     _PyInterpreterFrame *f = FRAME(frame);
     int lasti = _PyInterpreterFrame_LASTI(f) * P11_UNIT;
@@ -205,6 +236,7 @@ pep669_backend_call_site_top(Pep669Frame *frame, const Pep669Site *site,
         lasti >= site->stub_end) {
         return NULL;
     }
+    *at = lasti;
     return f->localsplus + clone->co_nlocalsplus + site->depth;
 }
 
@@ -258,6 +290,21 @@ pep669_backend_call_site_finish(const Pep669Site *site, PyObject **top,
         return NULL;
     }
     return Py_NewRef(Py_None);
+}
+
+PyObject *
+pep669_backend_call_site_inloop(const Pep669Site *site, PyObject **top)
+{
+    PyObject **base = top - site->items;
+    PEP669_ASSERT(site->inloop > 0 && site->op == PRECALL);
+    PyObject *callable = base[1];
+    if (base[0] == NULL && PyMethod_Check(callable)) {
+        /* (PRECALL's step, which the stub does not run) */
+        base[0] = Py_NewRef(PyMethod_GET_FUNCTION(callable));
+        base[1] = Py_NewRef(PyMethod_GET_SELF(callable));
+        Py_DECREF(callable);
+    }
+    return Py_NewRef(Py_True);
 }
 
 PyObject *

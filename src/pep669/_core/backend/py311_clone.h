@@ -481,11 +481,11 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     queued = PyMem_RawMalloc((size_t)units + 1);
     taken = PyMem_RawCalloc((size_t)units + 1, 1);
     /* (a stub takes at most 1 + 4 + 1 + 4 units, a call site's one POP_TOP
-     * per item more, a wide site's 4 + 1 + 1 + 4 + 1 + 4 and a NOP; the
-     * stubs of prefixed jumps 256 NOPs in all) */
+     * per item more and its call in place 4 + 4, a wide site's 4 + 1 + 1 +
+     * 4 + 1 + 4 and a NOP; the stubs of prefixed jumps 256 NOPs in all) */
     out = PyMem_RawMalloc(sizeof(_Py_CODEUNIT) *
                           ((size_t)units + 256 +
-                           (16 + (size_t)co->co_stacksize) * (size_t)n + 1));
+                           (24 + (size_t)co->co_stacksize) * (size_t)n + 1));
     if (depth == NULL || work == NULL || entered == NULL || queued == NULL ||
         taken == NULL || out == NULL) {
         PyErr_NoMemory();
