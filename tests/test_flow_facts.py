@@ -104,7 +104,7 @@ class FlowFactsTest(unittest.TestCase):
                     if i == len(table) or table[i] & 128]
         else:
             cuts = range(0, len(table) + 1, 2)
-        self.assertGreater(len(cuts), 20)
+        self.assertGreater(len(cuts), 12)
         for cut in cuts:
             self.check_lines(code.replace(**{field: table[:cut]}))
         # (each code object has its own code data: the cut tables above
