@@ -74,6 +74,43 @@ class FlowFactsTest(unittest.TestCase):
     def test_lines_of_this_file(self):
         self.assertGreater(self.check_module(__file__), 3)
 
+    def check_lines(self, code):
+        self.assertEqual(ENGINE._flow_facts(code)["lines"],
+                         expected_lines(code), code)
+
+    def test_lines_of_cut_tables(self):
+        # The line table is filled eight units a store (session 18):
+        # every unit must still get its line where entries are long (a
+        # line of many units), where the code's last units are fewer than
+        # eight, and where the table ends before the code (every cut at an
+        # entry's start; the units past it have the line the interpreter
+        # gives them).
+        body = ["    x = a"]
+        for i in range(1, 12):
+            body.append("    x = " + " + ".join(["a"] * (i * 3)))
+        body.append("    return x" + " + a" * 25)
+        ns = {}
+        exec(compile("def g(a):\n" + "\n".join(body) + "\n", "<g>",
+                     "exec"), ns)
+        code = ns["g"].__code__
+        if sys.version_info >= (3, 10):
+            table = code.co_linetable
+            field = "co_linetable"
+        else:
+            table = code.co_lnotab
+            field = "co_lnotab"
+        if sys.version_info >= (3, 11):
+            cuts = [i for i in range(len(table) + 1)
+                    if i == len(table) or table[i] & 128]
+        else:
+            cuts = range(0, len(table) + 1, 2)
+        self.assertGreater(len(cuts), 12)
+        for cut in cuts:
+            self.check_lines(code.replace(**{field: table[:cut]}))
+        # (each code object has its own code data: the cut tables above
+        # are other code objects)
+        self.check_lines(code)
+
     def test_line_starts_sized_to_their_count(self):
         def f(x):
             if x:

@@ -225,6 +225,29 @@ pep669_backend_handlers(PyCodeObject *Py_UNUSED(co), int *Py_UNUSED(handlers),
     return 0;
 }
 
+/* `entry` into lines[unit .. end - 1] (unit < end <= units), eight units
+ * a time (two 16-byte stores) while eight units follow in the code: the
+ * stores past `end` are the next entries' units, which they store over
+ * (each stores its first eight at least), or the table's end's, stored
+ * -1 after. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef int lines_int4 __attribute__((vector_size(16)));
+#endif
+static inline void
+lines_fill(int *lines, int unit, int end, int units, int entry)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    lines_int4 v = {entry, entry, entry, entry};
+    for (; unit < end && unit + 8 <= units; unit += 8) {
+        memcpy(lines + unit, &v, sizeof(v));
+        memcpy(lines + unit + 4, &v, sizeof(v));
+    }
+#endif
+    for (; unit < end; unit++) {
+        lines[unit] = entry;
+    }
+}
+
 #if PEP669_FORWARD_JUMP_LINES
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
@@ -249,8 +272,9 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
         if (end > units) {
             end = units;
         }
-        for (; unit < end; unit++) {
-            lines[unit] = entry;
+        if (end > unit) {
+            lines_fill(lines, unit, end, units, entry);
+            unit = end;
         }
     }
     for (; unit < units; unit++) {
@@ -280,8 +304,9 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
         if (end > units) {
             end = units;
         }
-        for (; unit < end; unit++) {
-            lines[unit] = line;
+        if (end > unit) {
+            lines_fill(lines, unit, end, units, line);
+            unit = end;
         }
         line += (signed char)p[1];
     }

@@ -198,6 +198,52 @@ p11_signed_varint(const uint8_t *p)
     return (val & 1) ? -(int)(val >> 1) : (int)(val >> 1);
 }
 
+/* Per first byte of a location table entry (bit 7 set, its kind in bits
+ * 3-6, its length in code units less one in bits 0-2): bits 0-1, how many
+ * bytes it takes, for the forms whose size the kind gives (short forms
+ * 0-9, a byte of columns; one-line forms 10-12, two bytes), else 0 (13,
+ * 14: a signed varint of the line's move and more varints; 15: no line);
+ * bits 2-3, how far the line moves (10-12: 0-2); bits 5-7 its length
+ * less one. */
+#define P11_KIND(b) (((b) >> 3) & 15)
+#define P11_LOC(b) \
+    ((uint8_t)((P11_KIND(b) < 10 ? 2 : P11_KIND(b) < 13 ? 3 : 0) | \
+               ((P11_KIND(b) >= 10 && P11_KIND(b) < 13 \
+                     ? P11_KIND(b) - 10 : 0) << 2) | \
+               (((b) & 7) << 5)))
+#define P11_LOC4(b) P11_LOC(b), P11_LOC((b) + 1), P11_LOC((b) + 2), \
+    P11_LOC((b) + 3)
+#define P11_LOC16(b) P11_LOC4(b), P11_LOC4((b) + 4), P11_LOC4((b) + 8), \
+    P11_LOC4((b) + 12)
+#define P11_LOC64(b) P11_LOC16(b), P11_LOC16((b) + 16), \
+    P11_LOC16((b) + 32), P11_LOC16((b) + 48)
+static const uint8_t p11_loc_entry[256] = {
+    P11_LOC64(0), P11_LOC64(64), P11_LOC64(128), P11_LOC64(192)
+};
+#undef P11_LOC64
+#undef P11_LOC16
+#undef P11_LOC4
+#undef P11_LOC
+
+/* An entry's line into lines[unit .. unit + 7] (its one to eight units,
+ * and the next entries' units, which they store over), two stores. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef int p11_int4 __attribute__((vector_size(16)));
+#define P11_STORE8(lines, unit, entry) \
+    do { \
+        p11_int4 v_ = {(entry), (entry), (entry), (entry)}; \
+        memcpy((lines) + (unit), &v_, sizeof(v_)); \
+        memcpy((lines) + (unit) + 4, &v_, sizeof(v_)); \
+    } while (0)
+#else
+#define P11_STORE8(lines, unit, entry) \
+    do { \
+        for (int k_ = 0; k_ < 8; k_++) { \
+            (lines)[(unit) + k_] = (entry); \
+        } \
+    } while (0)
+#endif
+
 int
 pep669_backend_code_lines(PyCodeObject *co, int *lines)
 {
@@ -210,23 +256,18 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
     const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(co->co_linetable);
     const uint8_t *limit = p + PyBytes_GET_SIZE(co->co_linetable);
     int line = co->co_firstlineno, unit = 0, n = (int)Py_SIZE(co);
-    /* (an entry at a time, its units filled in a run: entries cover one
-     * to eight units) */
+    /* (an entry at a time, its units filled by two stores of eight
+     * while eight units follow: entries cover one to eight units, the
+     * next one's stores go over the rest) */
     while (unit < n && p < limit) {
-        int byte = *p, kind = (byte >> 3) & 15, entry = line;
-        int end = unit + (byte & 7) + 1;
-        /* (the entry's size from its kind, for the common ones: short
-         * forms 0-9 a byte of columns, one-line forms 10-12 two) */
-        if (kind < 10) {
-            p += 2;
-        }
-        else if (kind < 13) {
-            line += kind - 10;
+        int how = p11_loc_entry[*p], entry;
+        if (how & 3) {
+            line += (how >> 2) & 3;
             entry = line;
-            p += 3;
+            p += how & 3;
         }
         else {
-            if (kind == 15) {
+            if (P11_KIND(*p) == 15) {
                 entry = -1;
             }
             else {
@@ -238,27 +279,25 @@ pep669_backend_code_lines(PyCodeObject *co, int *lines)
             } while (p < limit && !(*p & 128));
         }
         PEP669_ASSERT(p >= limit || (*p & 128));
-        if (end > n) {
-            end = n;
+        int end = unit + (how >> 5) + 1;
+        if (unit + 8 <= n) {
+            P11_STORE8(lines, unit, entry);
         }
-        /* (an entry's one to eight units without a loop) */
-        switch (end - unit) {
-        case 8: lines[unit + 7] = entry; /* fall through */
-        case 7: lines[unit + 6] = entry; /* fall through */
-        case 6: lines[unit + 5] = entry; /* fall through */
-        case 5: lines[unit + 4] = entry; /* fall through */
-        case 4: lines[unit + 3] = entry; /* fall through */
-        case 3: lines[unit + 2] = entry; /* fall through */
-        case 2: lines[unit + 1] = entry; /* fall through */
-        case 1: lines[unit] = entry; /* fall through */
-        default: break;
+        else {
+            /* (the last few units: no store past the code) */
+            end = end > n ? n : end;
+            for (int u = unit; u < end; u++) {
+                lines[u] = entry;
+            }
         }
-        unit = end > unit ? end : unit;
+        unit = end;
     }
     for (; unit < n; unit++) {
         lines[unit] = -1;
     }
     return PEP669_LINES_CHANGE;
 }
+#undef P11_KIND
+#undef P11_STORE8
 
 #endif
