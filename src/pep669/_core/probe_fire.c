@@ -585,7 +585,8 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
             pep669_backend_thread_plain(ts)) {
             /* (3.11, session 18) A Python function's call is the
              * evaluator's, at the CALL in place: no C_RETURN; what the
-             * callee changes, its end shows the frame (probe_inloop.c) */
+             * callee changes, its end shows the frame
+             * (pep669_backend_call_site_inloop, backend/py311_calls.h) */
             Py_DECREF(callable);
             Py_DECREF(arg0);
             cl->calls_in_place++;
