@@ -97,5 +97,127 @@ class StateTest(RefusedTestCase):
         self.assertEqual(clones, [False] * 5 + [True] * 2)
 
 
+# The same loop in a generator that yields a call's result: on 3.11 its
+# call clone is refused too (the call at the top of its stack:
+# tests/test_call_probes.py, FULL_STACK_GENERATORS).
+GEN_SOURCE = SOURCE.replace("def digits", "def gen_digits").replace(
+    "    return j\n", "    yield abs(j)\n")
+
+
+def drive(gen_func):
+    def run(*args):
+        return list(gen_func(*args))
+    return run
+
+
+@unittest.skipUnless(PROBES and PY == (3, 11),
+                     "3.11's line probes and their refusals")
+class VersionTest(RefusedTestCase):
+    """(session 18, refu18) A refusal holds within one registry version
+    only: a new one (set_events, set_local_events, restart_events) voids
+    it, whatever it depended on; and a call clone's refusal, kept without
+    reasons, never meets a line clone's in one version (CALL, fixed for a
+    version, decides which kind a code's frames ask for)."""
+
+    TOOL, OTHER = 2, 4
+
+    def cover(self, code, extra=0):
+        """BRANCH_COVERAGE (and `extra`) on `code` alone, each event
+        DISABLEd where it comes."""
+        self.use_tool(self.TOOL)
+        for ev in (monitoring.events.LINE, monitoring.events.BRANCH_LEFT,
+                   monitoring.events.BRANCH_RIGHT, monitoring.events.CALL):
+            monitoring.register_callback(self.TOOL, ev,
+                                         lambda *a: DISABLE)
+        for ev in (monitoring.events.C_RETURN, monitoring.events.C_RAISE):
+            monitoring.register_callback(self.TOOL, ev, lambda *a: None)
+        self.set_local_events(self.TOOL, code, BRANCH_COVERAGE | extra)
+
+    def attempts(self, code, run, args):
+        """How many line clones of `code` were attempted (and refused)
+        while `run(*args)` ran."""
+        state = pep669._monitoring._probe_state
+        before = state(code)["line_refusals"]
+        run(*args)
+        return state(code)["line_refusals"] - before
+
+    def check_voided(self, change):
+        func = load()["digits"]
+        code = func.__code__
+        state = pep669._monitoring._probe_state
+        self.cover(code)
+        self.use_tool(self.OTHER)
+        monitoring.register_callback(self.OTHER,
+                                     monitoring.events.PY_RETURN,
+                                     lambda *a: None)
+        # (refused at the first run; the second DISABLEs nothing the
+        # refusal depends on: held)
+        self.assertEqual(self.attempts(code, func, RUNS[0][1]), 1)
+        self.assertEqual(self.attempts(code, func, RUNS[1][1]), 0)
+        self.assertTrue(state(code)["refused"])
+        change(code)
+        self.assertFalse(state(code)["refused"])
+        # (attempted again in the new version, and refused again: the
+        # site it could not have is still wanted)
+        self.assertEqual(self.attempts(code, func, RUNS[1][1]), 1)
+        self.assertTrue(state(code)["refused"])
+        self.assertEqual(self.attempts(code, func, RUNS[1][1]), 0)
+
+    def test_set_events_voids_it(self):
+        self.check_voided(lambda code: monitoring.set_events(
+            self.OTHER, monitoring.events.PY_RETURN))
+
+    def test_set_local_events_voids_it(self):
+        self.check_voided(lambda code: self.set_local_events(
+            self.OTHER, code, monitoring.events.PY_RETURN))
+
+    def test_restart_events_voids_it(self):
+        self.check_voided(lambda code: monitoring.restart_events())
+
+    def test_call_events_ask_no_line_clone(self):
+        # CALL blocks line clones (probe.h): with CALL wanted too, no line
+        # clone is attempted in the version, refused or not
+        func = load()["digits"]
+        code = func.__code__
+        self.cover(code, monitoring.events.CALL)
+        for name, args in RUNS:
+            self.assertEqual(self.attempts(code, func, args), 0)
+
+    def test_call_refusal_then_line_refusal(self):
+        # A code whose call clone and line clone are both refused: the
+        # call clone's refusal (version 1) leaves the line clone's
+        # (version 2) as it leaves a fresh copy's: attempted again only
+        # where a DISABLE changed a site it depends on
+        state = pep669._monitoring._probe_state
+        counts = []
+        for call_first in (True, False):
+            namespace = {}
+            exec(compile(GEN_SOURCE, __file__ + "-refused-gen", "exec"),
+                 namespace)
+            run = drive(namespace["gen_digits"])
+            code = namespace["gen_digits"].__code__
+            if call_first:
+                self.cover(code)
+                self.set_local_events(self.TOOL, code,
+                                      monitoring.events.CALL)
+                calls = state(code)["call_refusals"]
+                run(*RUNS[0][1])
+                self.assertEqual(state(code)["call_refusals"], calls + 1)
+                self.assertTrue(state(code)["refused"])
+                self.set_local_events(self.TOOL, code, BRANCH_COVERAGE)
+            else:
+                self.cover(code)
+            counts.append([self.attempts(code, run, args)
+                           for name, args in RUNS])
+            self.assertTrue(state(code)["clone"])
+            self.assertFalse(state(code)["retired"])
+            self.doCleanups()
+        self.assertEqual(counts[0], counts[1])
+        # (each run's attempts: refused while the sites stayed wanted,
+        # made once the second test's exit went)
+        self.assertEqual(sum(counts[0][-2:]), 0)
+        self.assertLess(sum(counts[0]), len(RUNS))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -853,7 +853,7 @@ probe_clone(PyCodeObject *co, Pep669CodeData *cd, int calls)
         (cd->probe_refused_version == pep669_registry.version &&
          (calls || refusal_holds(co, cd)))) {
         /* Nothing changed since the last attempt that could let it be
-         * made (a call clone: within the version). */
+         * made (a call clone: the version, one kind a version). */
         return NULL;
     }
     /* (a throw() into the frame is under way: its exception is set) */

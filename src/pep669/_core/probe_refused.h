@@ -27,7 +27,12 @@ PEP669_INTERNAL void refusal_note(Pep669Refusal **why, const Pep669Site *site,
 PEP669_INTERNAL void refusal_unknown(Pep669Refusal **why);
 /* The code's attempts refused in this version (`why` taken over, NULL
  * if nothing was noted), at `disables` (the code's DISABLEs of LINE and
- * the jump events then). */
+ * the jump events then).  A call clone's refusal (NULL) replaces a line
+ * clone's block, which would then hold for the version: harmless, as a
+ * code's frames ask for one kind in a version (CALL, whose tools only a
+ * new version changes, blocks line clones; LINE-level events, call
+ * clones): tests/test_refused_clone.py, VersionTest (session 18,
+ * refu18).  Should both kinds ever meet in a version, keep them apart. */
 PEP669_INTERNAL void refusal_keep(Pep669CodeData *cd, Pep669Refusal *why,
                                   uint64_t disables);
 /* A clone was made: the reasons go (and those gathered, `why`). */
