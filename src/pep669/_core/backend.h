@@ -187,6 +187,14 @@ int pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
  * (3.11: always). */
 int pep669_backend_handler_next(Pep669Frame *frame);
 void pep669_backend_handled_unhide(PyThreadState *ts, PyObject *saved[3]);
+/* While the LINE callbacks of a `with` statement's exit by an exception
+ * run (3.9/3.10: at the handler's WITH_EXCEPT_START, which the frame
+ * running on `ts` is about to execute, the exception this handler pushed
+ * the thread's handled one), sys.exc_info() is the one from before, as
+ * 3.11+ fire that LINE before the push.  Returns 1 with the thread's
+ * triple in saved[] (owned: put back by pep669_backend_handled_unhide),
+ * else 0 (3.8, 3.11: always). */
+int pep669_backend_with_exit_hide(PyThreadState *ts, PyObject *saved[3]);
 
 /* ==== the trace trampoline (line-level events) ====
  *

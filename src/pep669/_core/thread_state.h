@@ -91,6 +91,11 @@ typedef struct Pep669ThreadState {
      * (3.8-3.10: legacy_exceptions.c, handled_now) */
     unsigned long handled_now;
     int exc_flags_eager;
+    /* (3.9/3.10) The handled exceptions hidden from the LINE callbacks
+     * of `with` exits under way (trampoline.h, the callbacks' begin and
+     * end hooks), innermost last: pep669_backend_with_exit_hide. */
+    int exit_hidden_depth;
+    PyObject *exit_hidden[4][3];
 #ifdef PEP669_DEBUG
     /* (checks) pep669_trace_callbacks_begin/end brackets under way, the
      * innermost record at the start of each of the first few. */

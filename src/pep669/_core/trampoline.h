@@ -353,6 +353,16 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
     /* (a frame object that holds pep669's filters keeps them: the
      * program's are read and written in its record, trampoline_flags.c) */
     saved[1] = 0;
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
+    /* A `with` exit's LINE sees the handled exception from before the
+     * handler, as natively (backend.h). */
+    if (event == PEP669_EV_LINE && pep669_thread.exit_hidden_depth < 4 &&
+        pep669_backend_with_exit_hide(
+            ts, pep669_thread.exit_hidden[pep669_thread.exit_hidden_depth])) {
+        pep669_thread.exit_hidden_depth++;
+        saved[1] = 1;
+    }
+#endif
 #if PY_VERSION_HEX < 0x030A0000
     pep669_sync_lineno(ts != NULL ? ts : PyThreadState_GET());
 #else
@@ -375,6 +385,13 @@ pep669_trace_callbacks_end_inline(PyThreadState *ts, const int *saved)
         PEP669_ASSERT(depth >= 8 || pep669_thread.shown_top[depth] ==
                                         pep669_thread.record_top);
     })
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
+    if (saved[1]) {
+        PEP669_ASSERT(pep669_thread.exit_hidden_depth > 0);
+        pep669_backend_handled_unhide(
+            ts, pep669_thread.exit_hidden[--pep669_thread.exit_hidden_depth]);
+    }
+#endif
     (void)ts;
     pep669_thread.what_event = saved[0];
 }

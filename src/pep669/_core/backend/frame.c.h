@@ -419,6 +419,49 @@ pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
 }
 
 int
+pep669_backend_with_exit_hide(PyThreadState *ts, PyObject *saved[3])
+{
+#if PY_VERSION_HEX < 0x03090000
+    (void)ts, (void)saved;
+    return 0;  /* (3.8's with cleanup is no handler of its own) */
+#else
+    ts = ts != NULL ? ts : PyThreadState_GET();
+    PyFrameObject *f = ts->frame;
+    if (f == NULL || f->f_iblock <= 0) {
+        return 0;
+    }
+    int lasti = PEP669_LASTI(f);
+    PyTryBlock *b = &f->f_blockstack[f->f_iblock - 1];
+    if (lasti < 0 || b->b_type != EXCEPT_HANDLER ||
+        code_opcode(f->f_code, lasti) != WITH_EXCEPT_START) {
+        return 0;
+    }
+#if PY_VERSION_HEX < 0x030A0000
+    PyObject **top = f->f_stacktop;
+#else
+    PyObject **top = f->f_stackdepth >= 0
+        ? f->f_valuestack + f->f_stackdepth : NULL;
+#endif
+    _PyErr_StackItem *ei = ts->exc_info;
+    /* The handler's entry and nothing above it: the block's level, then
+     * [prev tb, prev value, prev type, tb, exc, type], the thread's
+     * handled exception the one it pushed. */
+    if (top == NULL || top - f->f_valuestack != b->b_level + 6 ||
+        ei == NULL || top[-2] != ei->exc_value ||
+        top[-1] != ei->exc_type) {
+        return 0;
+    }
+    saved[0] = ei->exc_type;
+    saved[1] = ei->exc_value;
+    saved[2] = ei->exc_traceback;
+    ei->exc_type = top[-4] == Py_None ? NULL : Py_XNewRef(top[-4]);
+    ei->exc_value = Py_XNewRef(top[-5]);
+    ei->exc_traceback = Py_XNewRef(top[-6]);
+    return 1;
+#endif
+}
+
+int
 pep669_backend_handler_next(Pep669Frame *frame)
 {
     PyFrameObject *f = FRAME(frame);
