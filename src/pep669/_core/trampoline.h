@@ -356,11 +356,17 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
 #if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
     /* A `with` exit's LINE sees the handled exception from before the
      * handler, as natively (backend.h). */
-    if (event == PEP669_EV_LINE && pep669_thread.exit_hidden_depth < 4 &&
-        pep669_backend_with_exit_hide(
-            ts, pep669_thread.exit_hidden[pep669_thread.exit_hidden_depth])) {
-        pep669_thread.exit_hidden_depth++;
-        saved[1] = 1;
+    /* (first the thread's handled exception, inline: with none, no
+     * handler has pushed one, and nothing is hidden) */
+    if (event == PEP669_EV_LINE && pep669_thread.exit_hidden_depth < 4) {
+        PyThreadState *t = ts != NULL ? ts : PyThreadState_GET();
+        _PyErr_StackItem *ei = t->exc_info;
+        if (ei != NULL && ei->exc_type != NULL && ei->exc_type != Py_None &&
+            pep669_backend_with_exit_hide(
+                t, pep669_thread.exit_hidden[pep669_thread.exit_hidden_depth])) {
+            pep669_thread.exit_hidden_depth++;
+            saved[1] = 1;
+        }
     }
 #endif
 #if PY_VERSION_HEX < 0x030A0000
