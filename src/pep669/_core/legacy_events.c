@@ -27,11 +27,20 @@ fire_jump(PyThreadState *ts, Pep669CodeData *cd, uint32_t events,
           PyCodeObject *co, Pep669Record *rec, int dest)
 {
     int src = rec->prev_offset, next, target, err = 0;
+    int restarted = rec->restart_jump;
     rec->prev_offset = -1;
+    rec->restart_jump = 0;
     if (src < 0 || src >= 2 * (int)pep669_backend_code_units(co)) {
         return 0;
     }
     int kind = pep669_backend_jump_kind(co, &src, &next, &target);
+    if (restarted && (kind != PEP669_EV_BRANCH ||
+                      (dest != next && dest != target) ||
+                      dest == rec->restart_drop)) {
+        /* (the branch a restart found the frame in: only its own edges,
+         * and not one DISABLEd before the restart) */
+        return 0;
+    }
     /* (a backward branch that 3.12+ reverse, taken: their JUMP_BACKWARD
      * after the branch, PEP669_UNIT_JUMP) */
     int back = kind == PEP669_EV_BRANCH && dest == target && target < src &&
@@ -242,6 +251,7 @@ on_opcode(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,
     /* Only a tool with jump events needs to know where the frame was,
      * and only when it was at a jump. */
     rec->prev_offset = -1;
+    rec->restart_jump = 0;
     if ((events & PEP669_JUMP_EVENTS) &&
         (units == NULL || (units[lasti >> 1] & PEP669_UNIT_JUMP_EVENT))) {
         rec->prev_offset = lasti;

@@ -102,6 +102,14 @@ typedef struct Pep669Record {
          * (they see it at the jump, `jump_src`). */
         Pep669FramePos *jump_pos;
         int jump_src;
+        /* prev_offset was set by restart_events() (frames_update.c,
+         * restart_in_flight): the branch the frame was suspended in, in a
+         * call, while its edges were untracked; `restart_drop` the
+         * destination whose edge was DISABLEd before the restart (-1:
+         * none), which 3.12+ do not report (the instruction ran
+         * uninstrumented). */
+        char restart_jump;
+        int restart_drop;
         /* Jump events are the only reason for opcode events: line events
          * are on, and each decides whether the instructions up to the
          * next one need opcode events (pep669_code_region). */

@@ -71,6 +71,7 @@ init_record(Pep669Record *rec, Pep669Frame *frame, PyCodeObject *co,
     rec->code = co;
     rec->cd = cd;
     rec->prev_offset = -1;
+    rec->restart_jump = 0;
     rec->call_offset = -1;
     rec->call_callable = rec->call_arg0 = NULL;
     rec->exc_seen = 0;
