@@ -489,14 +489,17 @@ class SubInterpreterTest(unittest.TestCase):
             import pep669
             m = pep669.monitoring
             E = m.events
+            import itertools
             m.use_tool_id(2, "p")
-            counts = {"hot": 0, "subs": 0}
+            # (next() of a count is atomic under the GIL; `+= 1` on a
+            # shared dict item is not: a thread switch between its load
+            # and its store lost counts under load)
+            hot_count, sub_count = itertools.count(1), itertools.count(1)
             rcs = []
             def callback(code, *args):
                 if code.co_name == "hot":
-                    counts["hot"] += 1
-                    if counts["hot"] %% 97 == 1:
-                        counts["subs"] += 1
+                    if next(hot_count) %% 97 == 1:
+                        next(sub_count)
                         rcs.append(run_sub(%(sub)r))
             for name in ("LINE", "PY_START", "PY_RETURN", "CALL"):
                 m.register_callback(2, getattr(E, name), callback)
@@ -515,7 +518,8 @@ class SubInterpreterTest(unittest.TestCase):
             m.set_events(2, 0)
             # PY_START, LINE, PY_RETURN per call; CALL only where it is
             # the caller's code (work), not hot's.
-            print("MAIN:" + json.dumps([counts["hot"], counts["subs"],
+            print("MAIN:" + json.dumps([next(hot_count) - 1,
+                                        next(sub_count) - 1,
                                         sorted(set(rcs)), m.get_tool(2)]),
                   flush=True)
         """) % {"sub": sub_code}
