@@ -272,6 +272,15 @@ class CallInPlaceTest(MonitoringTestCase):
                 del armed[:]
                 sys.setprofile(prof)
             return a
+        self.check_armed_run(f, hook, armed, lambda: sys.setprofile(None))
+        self.assertEqual(legacy, [('c_call', 'abs'), ('c_return', 'abs'),
+                                  ('return', None)])
+
+    def check_armed_run(self, f, hook, armed, unset):
+        """RUNS runs of `f` through `hook` (calls in place from the
+        second), then one with `hook` armed: the stream of that run is
+        the same, whatever the hook set (`unset` takes it back)."""
+        code = f.__code__
         rec = self.recorder(0, CALLS, in_codes(code))
         for _ in range(RUNS):
             drive(f, 1, hook)
@@ -281,15 +290,13 @@ class CallInPlaceTest(MonitoringTestCase):
         try:
             drive(f, 1, hook)
         finally:
-            sys.setprofile(None)
+            unset()
         self.stop()
         self.assertEqual(rec.frame_errors, [])
         self.assertEqual(self.names(rec, start),
                          [('CALL', 'abs'), ('C_RETURN', 'abs'),
                           ('CALL', 'hook'),
                           ('CALL', 'abs'), ('C_RETURN', 'abs')])
-        self.assertEqual(legacy, [('c_call', 'abs'), ('c_return', 'abs'),
-                                  ('return', None)])
         if FAST:
             self.assertEqual(before, RUNS - 1)
 
@@ -311,25 +318,8 @@ class CallInPlaceTest(MonitoringTestCase):
                 sys._getframe(1).f_trace = tracer
                 sys.settrace(tracer)
             return a
-        rec = self.recorder(0, CALLS, in_codes(code))
-        for _ in range(RUNS):
-            drive(f, 1, hook)
-        before = in_place(f)
-        start = len(rec.records)
-        armed.append(1)
-        try:
-            drive(f, 1, hook)
-        finally:
-            sys.settrace(None)
-        self.stop()
-        self.assertEqual(rec.frame_errors, [])
-        self.assertEqual(self.names(rec, start),
-                         [('CALL', 'abs'), ('C_RETURN', 'abs'),
-                          ('CALL', 'hook'),
-                          ('CALL', 'abs'), ('C_RETURN', 'abs')])
+        self.check_armed_run(f, hook, armed, lambda: sys.settrace(None))
         self.assertEqual(legacy, [('line', 3), ('line', 4), ('return', 4)])
-        if FAST:
-            self.assertEqual(before, RUNS - 1)
 
 
 if __name__ == '__main__':

@@ -388,27 +388,25 @@ pep669_backend_handler_mark(PyThreadState *ts)
     return NULL;
 }
 
-int
-pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
-                            PyObject *exc, PyObject *saved[3])
+/* The frame's value stack top (the interpreter keeps it in the frame
+ * while it calls the trace function), or NULL. */
+static PyObject **
+frame_stack_top(PyFrameObject *f)
 {
-    PyFrameObject *f = FRAME(frame);
-    ts = ts != NULL ? ts : PyThreadState_GET();
-    /* (the interpreter keeps the stack top in the frame while it calls
-     * the trace function) */
 #if PY_VERSION_HEX < 0x030A0000
-    PyObject **top = f->f_stacktop;
+    return f->f_stacktop;
 #else
-    PyObject **top = f->f_stackdepth >= 0
-        ? f->f_valuestack + f->f_stackdepth : NULL;
+    return f->f_stackdepth >= 0 ? f->f_valuestack + f->f_stackdepth : NULL;
 #endif
-    _PyErr_StackItem *ei = ts->exc_info;
-    /* A handler's entry: [prev tb, prev value, prev type, tb, exc, type],
-     * exc the handled exception (prev value and tb may be NULL). */
-    if (top == NULL || top - f->f_valuestack < 6 || top[-2] != exc ||
-        ei == NULL || ei->exc_value != exc || top[-1] != ei->exc_type) {
-        return 0;
-    }
+}
+
+/* The thread's handled exception (`ei`) moved to `saved` and the one a
+ * handler's entry at `top` saved put back: the entry is [prev tb, prev
+ * value, prev type, tb, exc, type] (prev value and tb may be NULL).
+ * pep669_backend_handled_unhide undoes it. */
+static int
+hide_to_entry(_PyErr_StackItem *ei, PyObject **top, PyObject *saved[3])
+{
     saved[0] = ei->exc_type;
     saved[1] = ei->exc_value;
     saved[2] = ei->exc_traceback;
@@ -416,6 +414,22 @@ pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
     ei->exc_value = Py_XNewRef(top[-5]);
     ei->exc_traceback = Py_XNewRef(top[-6]);
     return 1;
+}
+
+int
+pep669_backend_handled_hide(PyThreadState *ts, Pep669Frame *frame,
+                            PyObject *exc, PyObject *saved[3])
+{
+    PyFrameObject *f = FRAME(frame);
+    ts = ts != NULL ? ts : PyThreadState_GET();
+    PyObject **top = frame_stack_top(f);
+    _PyErr_StackItem *ei = ts->exc_info;
+    /* A handler's entry, exc the handled exception. */
+    if (top == NULL || top - f->f_valuestack < 6 || top[-2] != exc ||
+        ei == NULL || ei->exc_value != exc || top[-1] != ei->exc_type) {
+        return 0;
+    }
+    return hide_to_entry(ei, top, saved);
 }
 
 int
@@ -436,28 +450,16 @@ pep669_backend_with_exit_hide(PyThreadState *ts, PyObject *saved[3])
         code_opcode(f->f_code, lasti) != WITH_EXCEPT_START) {
         return 0;
     }
-#if PY_VERSION_HEX < 0x030A0000
-    PyObject **top = f->f_stacktop;
-#else
-    PyObject **top = f->f_stackdepth >= 0
-        ? f->f_valuestack + f->f_stackdepth : NULL;
-#endif
+    PyObject **top = frame_stack_top(f);
     _PyErr_StackItem *ei = ts->exc_info;
-    /* The handler's entry and nothing above it: the block's level, then
-     * [prev tb, prev value, prev type, tb, exc, type], the thread's
-     * handled exception the one it pushed. */
+    /* The handler's entry and nothing above it (the block's level, then
+     * the entry), the thread's handled exception the one it pushed. */
     if (top == NULL || top - f->f_valuestack != b->b_level + 6 ||
         ei == NULL || top[-2] != ei->exc_value ||
         top[-1] != ei->exc_type) {
         return 0;
     }
-    saved[0] = ei->exc_type;
-    saved[1] = ei->exc_value;
-    saved[2] = ei->exc_traceback;
-    ei->exc_type = top[-4] == Py_None ? NULL : Py_XNewRef(top[-4]);
-    ei->exc_value = Py_XNewRef(top[-5]);
-    ei->exc_traceback = Py_XNewRef(top[-6]);
-    return 1;
+    return hide_to_entry(ei, top, saved);
 #endif
 }
 
