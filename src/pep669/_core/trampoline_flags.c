@@ -19,7 +19,6 @@
 
 /* 0: f_trace_lines, 1: f_trace_opcodes */
 static PyMemberDef *flag_member[2];
-static PyObject *flag_member_descr[2];
 static PyGetSetDef flag_def[2];
 
 /* The thread's record whose frame object is `f` and holds pep669's
@@ -109,7 +108,6 @@ wrap_flag(int which, const char *name)
         return -1;
     }
     flag_member[which] = member;
-    flag_member_descr[which] = Py_NewRef(descr);
     int err = PyDict_SetItemString(PyFrame_Type.tp_dict, name, ours);
     Py_DECREF(ours);
     PyType_Modified(&PyFrame_Type);
