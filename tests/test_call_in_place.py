@@ -13,22 +13,12 @@ import sys
 import unittest
 
 from tests.support import MonitoringTestCase, events, in_codes, monitoring
+from tests.test_call_runs_bare import chain, lines_of, nop
 from tests.test_call_runs_fast import CALLS, FAST, RUNS, drive, fresh
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
 E = events
-
-
-def nop(x):
-    return x
-
-
-def chain(n, hook):
-    a = abs(-n)
-    hook(a)
-    b = abs(a)
-    return b
 
 
 class Obj(object):
@@ -65,11 +55,6 @@ def in_place(func):
     if not FAST:
         return None
     return pep669._monitoring._probe_state(func.__code__)['calls_in_place']
-
-
-def lines_of(func, lines):
-    first = func.__code__.co_firstlineno
-    return [n - first for n in lines]
 
 
 class CallInPlaceTest(MonitoringTestCase):

@@ -80,16 +80,20 @@ class OwnFlagsTest(unittest.TestCase):
             self.in_callbacks.append((frame.f_trace_lines,
                                       frame.f_trace_opcodes))
 
+    def run_twice(self, func, events, lines, opcodes):
+        seen = []
+        monitoring.set_events(TOOL, events)
+        func(seen, lines, opcodes)
+        func(seen, lines, opcodes)
+        monitoring.set_events(TOOL, 0)
+        return seen
+
     def check_own(self, events, lines, opcodes):
         # The frame reads its own flags while it runs traced (also right
         # after an exception, in its handler), and sets values that may
         # equal pep669's filters then (INSTRUCTION: opcodes on; exception
         # events: lines off after an exception).
-        seen = []
-        monitoring.set_events(TOOL, events)
-        reads_own_flags(seen, lines, opcodes)
-        reads_own_flags(seen, lines, opcodes)
-        monitoring.set_events(TOOL, 0)
+        seen = self.run_twice(reads_own_flags, events, lines, opcodes)
         self.assertEqual(seen, [(True, False), (lines, opcodes),
                                 (lines, opcodes), (lines, opcodes),
                                 (True, False), (True, False)] * 2)
@@ -143,11 +147,7 @@ class OwnFlagsTest(unittest.TestCase):
         self.check_own(E.LINE | E.JUMP, False, False)
 
     def check(self, events, lines, opcodes):
-        seen = []
-        monitoring.set_events(TOOL, events)
-        sets_own_flags(seen, lines, opcodes)
-        sets_own_flags(seen, lines, opcodes)
-        monitoring.set_events(TOOL, 0)
+        seen = self.run_twice(sets_own_flags, events, lines, opcodes)
         self.assertEqual(seen, [(lines, opcodes)] * 4)
 
     def test_exception_events_opcodes_on(self):
