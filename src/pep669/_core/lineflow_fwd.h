@@ -73,13 +73,16 @@ forward_pass_as(Flow *f, int line_rule, int map)
          * _FLOW_TARGET unset. */
         uint32_t info = table[_Py_OPCODE(code[off >> 1])];
         if ((info & PLAIN_MASK) == PLAIN_INFO && off >= first) {
+            /* (the instruction's node and mixed bits carried in locals
+             * from one to the next, stored once) */
             int line = lines[off >> 1];
+            uint8_t flags = node[off >> 1], mx = mixed[off >> 1];
             do {
                 int u = off >> 1, to_line, reports;
                 off += (1 + PEP669_DEC_CACHES(info)) *
                        (int)sizeof(_Py_CODEUNIT);
-                uint8_t flags = (uint8_t)(node[u] | NODE);
-                node[u] = flags;
+                node[u] = (uint8_t)(flags | NODE);
+                mixed[u] = mx;
                 if (map && mapping) {
                     new_units[u] = (uint8_t)(PEP669_UNIT_INSTR |
                         cls_unit_bits[PEP669_DEC_CLS(info) & 31]);
@@ -113,25 +116,25 @@ forward_pass_as(Flow *f, int line_rule, int map)
                 PEP669_ASSERT(how == edge_bits(lines, line_rule, node, 2 * u,
                                                line, off, first));
                 edge[u] = how;
-                uint8_t m = mixed[u] & MIXED;
-                /* (MIXED on: pass 1's seed, pass 2's spread) */
-                uint8_t add = !(how & NEXT_REPORTS) &&
-                              (m || !(how & NEXT_SAME)) ? MIXED : 0;
-                if (flags & NODE_REACHED) {
-                    uint32_t e = pep669_arrive_table[
-                        PEP669_ARRIVE_INDEX(how, 0, m)];
-                    uint8_t arr = (uint8_t)((e >> 8) & 63);
-                    node[off >> 1] |= NODE_REACHED;
-                    if (e & 1) {
-                        FWD_START(off, START_FLOW);
-                    }
-                    add |= arr;
-                    arrivals |= arr;
+                /* (MIXED on, pass 1's seed and pass 2's spread; if
+                 * reached, the next reached and pass 4's arrival) */
+                uint32_t e = pep669_plain_table[PEP669_PLAIN_INDEX(
+                    how, mx & MIXED, flags & NODE_REACHED)];
+                if (e & PEP669_PLAIN_START) {
+                    FWD_START(off, START_FLOW);
                 }
-                mixed[off >> 1] |= add;
+                arrivals |= (uint8_t)e;
+                flags = (uint8_t)(node[off >> 1] | (flags & NODE_REACHED));
+                mx = (uint8_t)(mixed[off >> 1] | e);
                 line = to_line;
                 info = table[_Py_OPCODE(code[off >> 1])];
             } while ((info & PLAIN_MASK) == PLAIN_INFO);
+            if (off < stop) {
+                /* (the next instruction's, not plain: its own code makes
+                 * it a NODE) */
+                node[off >> 1] = flags;
+                mixed[off >> 1] = mx;
+            }
             after = off;
             continue;
         }
