@@ -772,6 +772,11 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
     if ((one ? reach_tail(&f, &a) : mark_reached(&f)) < 0) {
         goto done;
     }
+#ifdef PEP669_DEBUG
+    if (one) {
+        forward_check(&f);
+    }
+#endif
     if (cd->units != NULL) {
         mark_jumps(&f);
     }

@@ -271,4 +271,50 @@ forward_pass(Flow *f)
     return gave_up;
 }
 
+#ifdef PEP669_DEBUG
+static int mark_reached(Flow *f);
+
+/* (debug builds) The passes one after the other over the same code, after
+ * the forward pass and reach_tail: the same graph, MIXED, reach, arrivals
+ * and locations (at NODEs: a mark ahead of a unit that is no NODE is
+ * nobody's). */
+static void
+forward_check(const Flow *f)
+{
+    Flow g;
+    int local[FLOW_LOCAL_BYTES / sizeof(int)];
+    if (flow_alloc(&g, f->co, f->cd, local, 0) < 0) {
+        PyMem_RawFree(g.new_units);
+        if (g.handlers != (int *)local) {
+            PyMem_RawFree(g.handlers);
+        }
+        return;  /* (no memory: nothing to compare) */
+    }
+    PEP669_ASSERT(g.new_units == NULL);  /* (the code data has its map) */
+    build_graph(&g);
+    spread_mixed(&g);
+    if (mark_reached(&g) == 0) {
+        for (Py_ssize_t u = 0; u < f->nunits; u++) {
+            PEP669_ASSERT(f->mixed[u] == g.mixed[u] &&
+                          f->start[u] == g.start[u] &&
+                          f->flow[u] == g.flow[u]);
+            if (g.node[u] & NODE) {
+                PEP669_ASSERT(f->node[u] == g.node[u] &&
+                              f->edge[u] == g.edge[u] &&
+                              f->next[u] == g.next[u] &&
+                              f->target[u] == g.target[u]);
+            }
+        }
+        PEP669_ASSERT(f->nlocs == g.nlocs && f->njumps == g.njumps &&
+                      f->mixed_arrivals == g.mixed_arrivals);
+        for (int i = 0; i < f->njumps; i++) {
+            PEP669_ASSERT(f->jumps[i] == g.jumps[i]);
+        }
+    }
+    if (g.handlers != (int *)local) {
+        PyMem_RawFree(g.handlers);
+    }
+}
+#endif
+
 #endif
