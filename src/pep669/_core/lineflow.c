@@ -12,6 +12,7 @@
  * is read through the backend's accessors (backend.h). */
 #include "lineflow.h"
 #include "lineflow_graph.h"
+#include "lineflow_flow.h"
 #include "lineflow_hand.h"
 #include "lineflow_decode.h"
 #include "lineflow_map.h"
@@ -78,72 +79,6 @@ pep669_branch_reversed_jump(PyCodeObject *co, Pep669CodeData *cd, int src,
  * fewer than the places where LINE can fire: DISABLE of all of them means
  * none can. */
 
-/* One code object's flow graph and the passes' work arrays.  Arrays are
- * per unit (nunits + 1 entries), in one allocation; offsets are byte
- * offsets (unit * 2).  (The passes copy what they use into locals: their
- * byte stores could alias anything, so the compiler would otherwise load
- * every field again after each.) */
-typedef struct {
-    PyCodeObject *co;
-    Pep669CodeData *cd;
-    uint8_t *new_units; /* the unit map, when build_graph makes it (NULL:
-                         * none made, or the code data's is kept) */
-    const int *lines;
-    int line_rule;      /* PEP669_LINES_* */
-    Py_ssize_t nunits;
-    int end;            /* nunits * 2 */
-    int first;          /* offset of the first line (3.11: past the prefix) */
-    int unknown;        /* a jump to an unknown place was seen */
-    int mixed_arrivals; /* pass 4 saw an ARRIVAL_MIXED */
-    int nhandlers;
-    int nstack;         /* entries of `stack` */
-    int njumps;         /* entries of `jumps` (of both kinds) */
-    int *handlers;      /* handlers that are no flow target (backend) */
-    int *next;          /* per NODE: offset of the next instruction, or -1
-                         * (after pass 4: the handler-only locations) */
-    int *target;        /* per NODE: offset of its jump target, or -1 */
-    int *stack;         /* work list of units (after pass 3: the
-                         * flow-reached locations) */
-    int *jumps;         /* the NODEs with a jump event or target (their
-                         * first unit), in order: u, ~u without a jump
-                         * event (pass 1 lists them for mark_jumps and
-                         * lineflow_last.c) */
-    uint8_t *node;      /* NODE_* */
-    uint8_t *edge;      /* NEXT_*, TARGET_* */
-    uint8_t *mixed;     /* MIXED, ARRIVAL_* */
-    uint8_t *start;     /* START_* */
-    uint8_t *flow;      /* FLOW_REACHED, PROBE_* (cd->unit_flow, packed) */
-    int *locs;          /* the units pass 4 made LINE locations (start),
-                         * in the order it did */
-    int nlocs;
-} Flow;
-
-/* The edge from the instruction at `from`, on line `line`, to `to` (in
- * the code), in NEXT_* bits (pep669_line_reported written out with the
- * lines it reads once; the unit map's QUIET_BACK read as NODE_QUIET_BACK,
- * which pass 1 has set at a backward edge's target). */
-static inline uint8_t
-edge_bits(const int *lines, int line_rule, const uint8_t *node, int from,
-          int line, int to, int first)
-{
-    int to_line = lines[to >> 1], reports;
-    uint8_t bits = (to_line == line ? NEXT_SAME : 0) |
-                   (to_line >= 0 && to >= first ? NEXT_LINE : 0);
-    if (line_rule == PEP669_LINES_WINDOW) {
-        reports = to < from || (to >> 1) == 0 ||
-                  to_line != lines[(to >> 1) - 1];
-    }
-    else {
-        reports = to_line >= 0 &&
-                  (to_line != line ||
-                   (to < from && !(node[to >> 1] & NODE_QUIET_BACK)));
-    }
-    return bits | (reports ? NEXT_REPORTS : 0);
-}
-
-/* The same bits of a jump's edge, as TARGET_* */
-#define AS_TARGET(bits) \
-    ((uint8_t)((((bits) & 3) << 2) | (((bits) & NEXT_LINE) << 1)))
 
 /* Small code's work arrays are on the C stack (bytes; a 20-line function
  * of about 100 units needs about 2,900 up to 3.10, of 3.11's about 190
@@ -466,6 +401,8 @@ spread_mixed(Flow *f)
 
 #undef SET_MIXED
 
+#include "lineflow_fwd.h"
+
 /* A LINE location at `offset` (from the first line on, with a line). */
 static inline void
 mark_start(Flow *f, Pep669Arrive *a, int offset, uint8_t how)
@@ -486,19 +423,19 @@ mark_start(Flow *f, Pep669Arrive *a, int offset, uint8_t how)
  * (prefixes and caches with their instruction; PEP669_FLOW_REACHED: its
  * other bits are pass 5's), and cd->unit_flow, where it is kept packed at
  * the end, is made.  -1 without memory. */
+static int reach_tail(Flow *f, Pep669Arrive *arrive);
 static int
 mark_reached(Flow *f)
 {
-    Pep669CodeData *cd = f->cd;
     const int *next = f->next, *target = f->target;
     int *stack = f->stack, nstack = 0, first = f->first;
     /* (the reached code's handlers, seeds at the stack's other end) */
     int nseeds = 0, top = (int)f->nunits;
-    uint8_t *node = f->node, *reach = f->flow;
+    uint8_t *node = f->node;
     Pep669Arrive a = {node, f->edge, next, target, f->start, f->mixed,
                       f->locs, 0, 0};
-    Py_ssize_t nunits = f->nunits;
-    if (first >= 0 && (first >> 1) < nunits && f->lines[first >> 1] >= 0) {
+    if (first >= 0 && (first >> 1) < f->nunits &&
+        f->lines[first >> 1] >= 0) {
         PEP669_START_AT(&a, first, START_FLOW);
     }
     if (first < f->end && (node[first >> 1] & NODE)) {
@@ -531,10 +468,27 @@ mark_reached(Flow *f)
             u = after >> 1;
         }
     }
+    f->nseeds = nseeds;
     /* (a copy: `a` itself stays in registers, its address not taken) */
     Pep669Arrive h = a;
-    pep669_flow_handler_reach(&h, node, stack, f->handlers, f->nhandlers,
-                              f->end, top, nseeds);
+    return reach_tail(f, &h);
+}
+
+/* Pass 3's end, after the flow's reach (mark_reached's walk, or the
+ * forward pass): what only the handlers reach (from the backend's
+ * handlers and the f->nseeds the flow's reach stored), the first line and
+ * the handlers' arrivals, reach per unit into f->flow; cd->unit_flow
+ * made.  `arrive`: the walk's pass 4 state.  -1 without memory. */
+static int
+reach_tail(Flow *f, Pep669Arrive *arrive)
+{
+    Pep669CodeData *cd = f->cd;
+    int first = f->first;
+    uint8_t *node = f->node, *reach = f->flow;
+    Py_ssize_t nunits = f->nunits;
+    Pep669Arrive h = *arrive, a;
+    pep669_flow_handler_reach(&h, node, f->stack, f->handlers, f->nhandlers,
+                              f->end, (int)nunits, f->nseeds);
     a = h;
     for (Py_ssize_t u = 0; f->unknown && u < nunits; u++) {
         /* (what neither reaches runs too, perhaps) */
@@ -800,15 +754,29 @@ analyse(PyCodeObject *co, Pep669CodeData *cd, int keep_units)
     if (flow_alloc(&f, co, cd, local, map) < 0) {
         goto done;
     }
-    build_graph(&f);
+    /* Passes 1-4 in one walk when it can (lineflow_fwd.h), else one
+     * after the other. */
+    int one = !forward_pass(&f);
+    if (!one) {
+        build_graph(&f);
+    }
     if (f.new_units != NULL) {
         cd->units = f.new_units;
         f.new_units = NULL;
     }
-    spread_mixed(&f);
-    if (mark_reached(&f) < 0) {
+    if (!one) {
+        spread_mixed(&f);
+    }
+    Pep669Arrive a = {f.node, f.edge, f.next, f.target, f.start, f.mixed,
+                      f.locs, f.nlocs, f.arrivals};
+    if ((one ? reach_tail(&f, &a) : mark_reached(&f)) < 0) {
         goto done;
     }
+#ifdef PEP669_DEBUG
+    if (one) {
+        forward_check(&f);
+    }
+#endif
     if (cd->units != NULL) {
         mark_jumps(&f);
     }

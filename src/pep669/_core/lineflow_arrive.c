@@ -62,3 +62,25 @@ _Static_assert((NODE_HANDLER << 5) == 64 && (NODE_RETURN << 5) == 128 &&
                (NODE_FLOW_TARGET << 5) == 256 && MIXED == 1 &&
                NEXT_LINE < 64 && TARGET_LINE < 64 && ARRIVAL_MIXED < 64,
                "the index's and the entry's bits");
+
+/* The forward pass's common instruction (lineflow_fwd.h): one edge, going
+ * on, no NODE_HANDLER, _RETURN or _FLOW_TARGET; by PEP669_PLAIN_INDEX
+ * what goes into mixed[] at the next instruction (MIXED on, pass 2's
+ * closure, and if the flow reaches the instruction pass 4's arrival) and
+ * whether the next is a location (PEP669_PLAIN_START). */
+#define P_WAY(i) (((i) & 3) | (((i) & 4) << 2))
+#define P_MIXED(i) (((i) >> 3) & 1)
+#define P_ADD(i) \
+    (!(P_WAY(i) & NEXT_REPORTS) && (P_MIXED(i) || !(P_WAY(i) & NEXT_SAME)) \
+         ? MIXED : 0)
+#define P_ARRIVE(i) ENTRY(PEP669_ARRIVE_INDEX(P_WAY(i), 0, P_MIXED(i)))
+#define P_ENTRY(i) \
+    ((uint32_t)P_ADD(i) | \
+     (((i) & 16) ? (((P_ARRIVE(i) >> 8) & 63) | \
+                    ((P_ARRIVE(i) & 1) ? PEP669_PLAIN_START : 0)) : 0))
+#define P4(i) P_ENTRY(i), P_ENTRY((i) + 1), P_ENTRY((i) + 2), P_ENTRY((i) + 3)
+const uint32_t pep669_plain_table[32] = {
+    P4(0), P4(4), P4(8), P4(12), P4(16), P4(20), P4(24), P4(28)
+};
+_Static_assert(NEXT_REPORTS == 1 && NEXT_SAME == 2 && NEXT_LINE == 16,
+               "the plain index's bits");

@@ -46,6 +46,16 @@ extern const uint32_t pep669_arrive_table[PEP669_ARRIVE_ENTRIES];
     ((way) | (((flags) & (NODE_HANDLER | NODE_RETURN | NODE_FLOW_TARGET)) \
               << 5) | ((is_mixed) << 9))
 
+/* The forward pass's table for its common instruction (lineflow_arrive.c):
+ * by its NEXT_* bits, MIXED and NODE_REACHED, the bits to or into mixed[]
+ * at the next instruction (MIXED, ARRIVAL_*) and PEP669_PLAIN_START (the
+ * next is a LINE location). */
+#define PEP669_PLAIN_START 256
+#define PEP669_PLAIN_INDEX(how, is_mixed, reached) \
+    (((how) & 3) | (((how) & NEXT_LINE) >> 2) | ((is_mixed) << 3) | \
+     ((reached) ? 16 : 0))
+extern const uint32_t pep669_plain_table[32];
+
 /* (inlined in the walks: a call per instruction costs about a tenth of
  * the analysis; `flags`, `to_next` and `to_target` the caller's loads of
  * node[u], next[u] and target[u], which the byte stores here would make
