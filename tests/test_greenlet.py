@@ -10,20 +10,44 @@ debug engine aborted on the lists' invariants, and a release build could
 leave an ended run's entry in the list).  The streams below are native
 3.12's and 3.13's: the same expectations run natively there.
 
-Skipped where greenlet is not importable (tools/runtests.py installs it
-for CI: PEP669_GREENLET).
+Skipped where greenlet is not importable (.ci/run installs it for CI, one
+copy per interpreter: import_greenlet).
 """
 
 import gc
+import os
 import sys
 import unittest
 
 from tests.support import MonitoringTestCase, events, in_files, monitoring
 
-try:
-    import greenlet
-except ImportError:  # pragma: no cover - depends on the environment
-    greenlet = None
+
+
+def import_greenlet():
+    """greenlet, from the interpreter's path or, for CI, from
+    $PEP669_GREENLET_ROOT/X.Y (.ci/run installs it there, outside the
+    interpreters' site-packages); None if neither has it.  Not under
+    AddressSanitizer, which does not follow greenlet's stack copies."""
+    if "asan" in os.environ.get("LD_PRELOAD", ""):
+        return None
+    try:
+        import greenlet
+        return greenlet
+    except ImportError:
+        pass
+    root = os.environ.get("PEP669_GREENLET_ROOT")
+    path = root and os.path.join(root, "%d.%d" % sys.version_info[:2])
+    if path and os.path.isdir(path):
+        sys.path.append(path)
+        try:
+            import greenlet
+            return greenlet
+        except ImportError:
+            pass
+    return None
+
+
+greenlet = import_greenlet()
 
 E = events
 sys_monitoring = getattr(sys, "monitoring", None)
