@@ -260,6 +260,15 @@ def restart_mid(tool):
     return out
 
 
+def restart_suspended(tool):
+    a = greenlet.greenlet(lines_loop)
+    out = [a.switch(3)]
+    monitoring.restart_events()
+    out.append(a.switch())
+    out.append(a.switch())
+    return out
+
+
 def quiet_other():
     a = greenlet.greenlet(lines_loop)
     out = [a.switch(2)]
@@ -335,6 +344,18 @@ class GreenletEvents(MonitoringTestCase):
         def respond(event, name, detail):
             return DISABLE if name == "lines_loop" and detail == 3 else None
         self.check(E.LINE, restart_mid, RESTARTED, TOOL, respond=respond)
+
+    def test_restart_events_suspended(self):
+        # Natively restart_events() re-instruments the code of the frames
+        # on the thread's current stack, not of one suspended in another
+        # greenlet: its DISABLEd line stays so until its code runs afresh;
+        # the engine gives it back at once (docs/differences.md,
+        # "Greenlets").
+        def respond(event, name, detail):
+            return DISABLE if name == "lines_loop" and detail == 3 else None
+        self.check(E.LINE, restart_suspended,
+                   RESTART_SUSPENDED if monitoring is sys_monitoring
+                   else RESTART_SUSPENDED_ENGINE, TOOL, respond=respond)
 
     def test_lines_after_a_quiet_greenlet(self):
         # The other greenlet's frame DISABLEs its every line and runs on
@@ -613,6 +634,39 @@ RESTARTED = [
     ('LINE', 'lines_loop', 2),
     ('LINE', 'lines_loop', 5),
     ('LINE', 'restart_mid', 12),
+]
+RESTART_SUSPENDED = [
+    ('LINE', 'restart_suspended', 1),
+    ('LINE', 'restart_suspended', 2),
+    ('LINE', 'lines_loop', 1),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 3),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 3),
+    ('LINE', 'restart_suspended', 4),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 5),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 6),
+]
+RESTART_SUSPENDED_ENGINE = [
+    ('LINE', 'restart_suspended', 1),
+    ('LINE', 'restart_suspended', 2),
+    ('LINE', 'lines_loop', 1),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 3),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 3),
+    ('LINE', 'restart_suspended', 4),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 3),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 5),
+    ('LINE', 'lines_loop', 2),
+    ('LINE', 'lines_loop', 4),
+    ('LINE', 'restart_suspended', 6),
 ]
 QUIET_OTHER = [
     ('LINE', 'quiet_other', 1),
