@@ -37,7 +37,10 @@ def import_greenlet():
         return greenlet
     except ImportError:
         pass
-    root = os.environ.get("PEP669_GREENLET_ROOT")
+    # (the copies are built for the release interpreters: not for a
+    # Py_DEBUG one, the refleak run's)
+    root = (os.environ.get("PEP669_GREENLET_ROOT")
+            if not hasattr(sys, "gettotalrefcount") else None)
     path = root and os.path.join(root, "%d.%d" % sys.version_info[:2])
     if path and os.path.isdir(path):
         sys.path.append(path)
