@@ -323,6 +323,12 @@ class GreenletEvents(MonitoringTestCase):
         out = self.check(self.FRAMES, drive_generators, GENERATORS)
         self.assertEqual(out, [5, 1])
 
+    def test_generators_start_return(self):
+        # (the resumptions run as bare blocks of the frames path, one
+        # suspended with its greenlet)
+        self.check(E.PY_START | E.PY_RETURN, drive_generators,
+                   GENERATORS_START_RETURN)
+
     def test_generators_lines(self):
         self.check(E.LINE | E.PY_YIELD, drive_generators, GENERATORS_LINES)
 
@@ -505,6 +511,13 @@ GENERATORS = [
     ('PY_YIELD', 'counter', 0),
     ('PY_RESUME', 'counter', None),
     ('PY_YIELD', 'counter', 1),
+    ('PY_RETURN', 'body', 1),
+    ('PY_RETURN', 'drive_generators', [5, 1]),
+]
+GENERATORS_START_RETURN = [
+    ('PY_START', 'drive_generators', None),
+    ('PY_START', 'body', None),
+    ('PY_START', 'counter', None),
     ('PY_RETURN', 'body', 1),
     ('PY_RETURN', 'drive_generators', [5, 1]),
 ]
