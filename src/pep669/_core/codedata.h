@@ -492,15 +492,17 @@ pep669_map_tools(const Pep669CodeData *cd, const uint8_t *map,
         tools);
 }
 
-/* Tools for which (event, offset) of this code has been DISABLEd.  (On
- * the trampoline's path for every line of a traced frame, which reads
- * bytes: the form is in the slot, loaded anyway.) */
+/* Tools for which (event, offset) of this code has been DISABLEd, as
+ * they read while the registry's restart version is `restart` (a pure
+ * read: frames_update.c's restart_in_flight reads them as they stood
+ * before a restart, with the restart version before it). */
 static inline uint8_t
-pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
+pep669_disabled_tools_at(Pep669CodeData *cd, int event, int offset,
+                         uint64_t restart)
 {
     int slot;
     if (cd == NULL || (slot = cd->disabled_slot[event]) == 0 ||
-        cd->disabled_version < pep669_registry.restart_version ||
+        cd->disabled_version < restart ||
         offset < 0 || (offset >> 1) >= cd->nunits) {
         return 0;
     }
@@ -518,6 +520,15 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
         cd, at, offset >> 1,
         (cd->disabled_maps[bit >> 3] >> (bit & 7)) & 1u ? cd->disabled_solo
                                                          : 0);
+}
+
+/* The same now.  (On the trampoline's path for every line of a traced
+ * frame, which reads bytes: the form is in the slot, loaded anyway.) */
+static inline uint8_t
+pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
+{
+    return pep669_disabled_tools_at(cd, event, offset,
+                                    pep669_registry.restart_version);
 }
 
 /* The DISABLE maps as bits if one tool only has DISABLEd anything in the

@@ -9,15 +9,26 @@
 #include "frame_access.h"
 #include "check.h"
 
-/* Tools to call for (event, offset) of a code whose data is `cd`. */
+/* Tools to call for (event, offset) of a code whose data is `cd`, its
+ * DISABLEs read as under the restart version `restart` (pure). */
 static inline uint8_t
-pep669_fire_tools(Pep669CodeData *cd, int event, int offset)
+pep669_fire_tools_at(Pep669CodeData *cd, int event, int offset,
+                     uint64_t restart)
 {
     uint8_t tools = pep669_code_tools(cd, event);
     if (tools && cd != NULL) {
-        tools &= (uint8_t)~pep669_disabled_tools(cd, event, offset);
+        tools &= (uint8_t)~pep669_disabled_tools_at(cd, event, offset,
+                                                    restart);
     }
     return tools;
+}
+
+/* The same now. */
+static inline uint8_t
+pep669_fire_tools(Pep669CodeData *cd, int event, int offset)
+{
+    return pep669_fire_tools_at(cd, event, offset,
+                                pep669_registry.restart_version);
 }
 
 /* The tool of a set of one. */

@@ -247,9 +247,8 @@ pep669_frames_pop_resumed(PyThreadState *ts, Pep669Record *rec)
                       rec->quiet_entry == pep669_registry.version &&
                       ts->c_tracefunc == NULL && rec->hook_quiet == 4)) {
         /* (the block is the innermost bare run: runs pair) */
-        PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                      rec->below == pep669_thread.record_top);
-        pep669_thread.bare_top = rec->prev;
+        PEP669_ASSERT(pep669_bare_innermost(rec));
+        pep669_bare_unlink(rec);
         pep669_record_put(rec);
         return 1;
     }

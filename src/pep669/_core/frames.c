@@ -677,12 +677,11 @@ pep669_frame_eval_calls(PyThreadState *ts, Pep669Frame *frame,
                       ts->c_tracefunc == NULL && !rec->clone->retired)) {
         /* (bare runs pair: the one ending is the innermost, records above
          * it popped) */
-        PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                      rec->below == pep669_thread.record_top &&
-                      rec->swapped && rec->hook_drop == NULL);
+        PEP669_ASSERT(pep669_bare_innermost(rec) && rec->swapped &&
+                      rec->hook_drop == NULL);
         pep669_backend_frame_set_code(frame, co);
         rec->swapped = 0;
-        pep669_thread.bare_top = rec->prev;
+        pep669_bare_unlink(rec);
         Pep669Clone *cl = rec->clone;
         rec->clone = NULL;
         if (PEP669_LIKELY(cl->refs > 1)) {

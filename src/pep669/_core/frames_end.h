@@ -37,9 +37,8 @@ record_released(Pep669Record *rec)
 static inline void
 bare_pop(Pep669Record *rec)
 {
-    PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                  rec->below == pep669_thread.record_top);
-    pep669_thread.bare_top = rec->prev;
+    PEP669_ASSERT(pep669_bare_innermost(rec));
+    pep669_bare_unlink(rec);
     PEP669_ASSERT(record_released(rec));
     pep669_record_put(rec);
 }

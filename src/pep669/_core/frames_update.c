@@ -43,12 +43,11 @@ refresh_running_codes(void)
  * (fire_jump), as the probe at the destination, which the restart may take
  * away, would have; a traced frame's pending jump drops the edges that
  * were DISABLEd.  `before`: the restart_version before this restart, under which
- * the DISABLEs of the code data still read as they stood. */
+ * the DISABLEs of the code data read as they stood (pep669_fire_tools_at:
+ * the registry's own stays as the restart set it). */
 static void
 restart_in_flight(uint64_t before)
 {
-    uint64_t now = pep669_registry.restart_version;
-    pep669_registry.restart_version = before;
     Pep669Record *top = pep669_thread.record_top;
     for (Pep669Record *rec = top; rec != NULL; rec = rec->prev) {
         PyCodeObject *co = rec->code;
@@ -72,8 +71,8 @@ restart_in_flight(uint64_t before)
         for (int i = 0; i < 2; i++) {
             int dest = i ? target : next;
             int side = pep669_branch_side(co, cd, src, next, target, dest);
-            if (pep669_fire_tools(cd, PEP669_EV_BRANCH, src) ||
-                (side >= 0 && pep669_fire_tools(cd, side, src))) {
+            if (pep669_fire_tools_at(cd, PEP669_EV_BRANCH, src, before) ||
+                (side >= 0 && pep669_fire_tools_at(cd, side, src, before))) {
                 wanted++;
             }
             else {
@@ -86,7 +85,6 @@ restart_in_flight(uint64_t before)
         rec->restart_jump = wanted > 0;
         rec->restart_drop = drop;
     }
-    pep669_registry.restart_version = now;
 }
 
 int

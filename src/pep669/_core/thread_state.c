@@ -122,6 +122,106 @@ pep669_thread_forget(PyInterpreterState *interp)
     }
 }
 
+/* ---- the runs' lists (thread_state.h) ---- */
+
+#ifdef PEP669_DEBUG
+/* (checks) `frame` is on the thread's current chain of frames. */
+static int
+on_current_chain(Pep669Frame *frame)
+{
+    Pep669Frame *f = pep669_backend_current_frame(PyThreadState_GET());
+    for (; f != NULL; f = pep669_backend_frame_back(f)) {
+        if (f == frame) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+pep669_bare_innermost(Pep669Record *rec)
+{
+    Pep669Record *e = pep669_thread.bare_top;
+    for (; e != NULL && e != rec; e = e->prev) {
+        if (on_current_chain(e->frame)) {
+            return 0;
+        }
+    }
+    if (e == NULL) {
+        return 0;
+    }
+    for (e = pep669_thread.record_top; e != rec->below; e = e->prev) {
+        if (e == NULL || on_current_chain(e->frame)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
+
+void
+pep669_record_unlink_deep(Pep669Record *rec)
+{
+    Pep669Record **link = &pep669_thread.record_top;
+    while (*link != NULL && *link != rec) {
+        /* (a record of another stack's) */
+        PEP669_ASSERT(!on_current_chain((*link)->frame));
+        link = &(*link)->prev;
+    }
+    PEP669_ASSERT(*link == rec);
+    if (*link == NULL) {
+        return;
+    }
+    *link = rec->prev;
+    for (Pep669Record *b = pep669_thread.bare_top; b != NULL; b = b->prev) {
+        if (b->below == rec) {
+            b->below = rec->prev;
+        }
+    }
+}
+
+Pep669Record *
+pep669_runs_raise(Pep669Frame *frame)
+{
+    if (frame == NULL ||
+        frame != pep669_backend_current_frame(PyThreadState_GET())) {
+        return NULL;
+    }
+    Pep669Record *e = pep669_thread.record_top;
+    for (; e != NULL; e = e->prev) {
+        if (e->frame == frame) {
+            pep669_record_unlink_deep(e);
+            e->prev = pep669_thread.record_top;
+            pep669_thread.record_top = e;
+            return e;
+        }
+    }
+    for (e = pep669_thread.bare_top; e != NULL; e = e->prev) {
+        if (e->frame == frame) {
+            pep669_bare_unlink_deep(e);
+            e->prev = pep669_thread.bare_top;
+            pep669_thread.bare_top = e;
+            e->below = pep669_thread.record_top;
+            return e;
+        }
+    }
+    return NULL;
+}
+
+void
+pep669_bare_unlink_deep(Pep669Record *rec)
+{
+    Pep669Record **link = &pep669_thread.bare_top;
+    while (*link != NULL && *link != rec) {
+        PEP669_ASSERT(!on_current_chain((*link)->frame));
+        link = &(*link)->prev;
+    }
+    PEP669_ASSERT(*link == rec);
+    if (*link != NULL) {
+        *link = rec->prev;
+    }
+}
+
 /* ---- the record cache (thread_state.h) ---- */
 
 #if defined(PEP669_HAVE_PTHREAD_KEY)

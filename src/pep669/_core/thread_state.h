@@ -116,6 +116,58 @@ void pep669_thread_switch(PyThreadState *from, PyThreadState *to);
  * dropped. */
 void pep669_thread_forget(PyInterpreterState *interp);
 
+/* ---- the runs' lists (record_top, bare_top) ----
+ * On one C stack the runs pair: the entry that ends is the innermost of
+ * its list.  Stack switching (greenlet, gevent, eventlet) runs several C
+ * stacks on one thread in turn, each with its own frames and hook runs,
+ * whose entries interleave in the thread's lists: one may end while
+ * another stack's entries stand above it (and a bare run's `below` may be
+ * a record that ended).  An entry is unlinked where it stands: the top,
+ * one compare; else found and unlinked (out of line), the bare runs whose
+ * `below` a record so unlinked was given the record under it.  Debug
+ * builds check that the entries stepped over are another stack's: their
+ * frames off the thread's current chain of frames. */
+PEP669_INTERNAL void pep669_record_unlink_deep(Pep669Record *rec);
+PEP669_INTERNAL void pep669_bare_unlink_deep(Pep669Record *rec);
+/* A stack switch brought back `frame`, the thread's current frame, whose
+ * run's entry stands deeper in its list (the entries above it are another
+ * stack's: the frame's own callees have ended): the entry made the top of
+ * its list again (a bare run's `below` the top record) and returned.
+ * NULL: `frame` is not the current frame, or has no entry. */
+PEP669_INTERNAL Pep669Record *pep669_runs_raise(Pep669Frame *frame);
+#ifdef PEP669_DEBUG
+/* (checks) The bare run `rec`, about to end or to become a record: the
+ * innermost of its stack (the bare runs above it and, where its `below`
+ * is not the top record, the top record are another stack's). */
+PEP669_INTERNAL int pep669_bare_innermost(Pep669Record *rec);
+#endif
+
+static inline void
+pep669_record_unlink(Pep669Record *rec)
+{
+    /* (a bare run pushed after `rec` and alive still, another stack's:
+     * then the top bare run is one, whose `below` is `rec`) */
+    Pep669Record *b = pep669_thread.bare_top;
+    if (PEP669_LIKELY(pep669_thread.record_top == rec &&
+                      (b == NULL || b->below != rec))) {
+        pep669_thread.record_top = rec->prev;
+    }
+    else {
+        pep669_record_unlink_deep(rec);
+    }
+}
+
+static inline void
+pep669_bare_unlink(Pep669Record *rec)
+{
+    if (PEP669_LIKELY(pep669_thread.bare_top == rec)) {
+        pep669_thread.bare_top = rec->prev;
+    }
+    else {
+        pep669_bare_unlink_deep(rec);
+    }
+}
+
 /* ---- the record cache ----
  * The records of the frame runs under way (see Pep669Record) live in heap
  * blocks, a few of them cached per thread, not in the hook's C frame:

@@ -117,9 +117,8 @@ pep669_trace_frames_record(Pep669Record *b)
 {
     /* (the innermost bare run, no record above it: trampoline.h) */
     PEP669_ASSERT((b->hook_quiet == 4 || b->hook_quiet == 6) &&
-                  b == pep669_thread.bare_top &&
-                  b->below == pep669_thread.record_top && b->clone == NULL);
-    pep669_thread.bare_top = b->prev;
+                  pep669_bare_innermost(b) && b->clone == NULL);
+    pep669_bare_unlink(b);
     /* (as push_quiet leaves it, with the version and the events cached
      * at the start; a consumer's STOP_ITERATION offset kept) */
     int stop_offset = b->stop_offset;
@@ -139,11 +138,10 @@ pep669_trace_bare_record(Pep669Record *b)
     if (b->hook_quiet == 4 || b->hook_quiet == 6) {
         return pep669_trace_frames_record(b);
     }
-    PEP669_ASSERT(b->hook_quiet == 3 && b == pep669_thread.bare_top &&
-                  b->below == pep669_thread.record_top);
+    PEP669_ASSERT(b->hook_quiet == 3 && pep669_bare_innermost(b));
     Pep669Clone *cl = b->clone;
     int entry = b->entry;
-    pep669_thread.bare_top = b->prev;
+    pep669_bare_unlink(b);
     /* (as trampoline_quiet.c's push_quiet and enter_quiet_lines: the
      * events cached at the start stay, with their stamps) */
     init_record(b, b->frame, b->code, b->cd);
@@ -608,11 +606,22 @@ past_throw(Pep669Frame *caller)
 }
 
 void
+pep669_trace_raised(Pep669Record *rec)
+{
+    PyThreadState *ts = PyThreadState_GET();
+    uint32_t events = less_probed(rec, rec->cd, cached_events(rec));
+    int want = mode_with_record(rec, mode_for(events), events);
+    set_trampoline_mode(ts, want);
+    if (want) {
+        flags_set(pep669_backend_frame_pyframe(rec->frame), rec, events);
+    }
+}
+
+void
 pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
 {
-    /* (records pair: the one popped is the innermost pushed) */
-    PEP669_ASSERT(pep669_thread.record_top == rec);
-    pep669_thread.record_top = rec->prev;
+    /* (records pair, where the stack is not switched: thread_state.h) */
+    pep669_record_unlink(rec);
     clear_record(rec);
     if (rec->clone != NULL) {
         pep669_trace_ran(ts, rec);
@@ -629,7 +638,13 @@ pep669_trace_leave(PyThreadState *ts, Pep669Record *rec)
     uint32_t events;
     int want;
     if (caller == NULL) {
-        set_trampoline_mode(ts, 0);
+        /* (runs under way with no frame under this one: another C
+         * stack's, a greenlet's, which a switch resumes next without
+         * passing the hook; traced, its first event raises its run's
+         * entry and sets the mode it needs: thread_state.h) */
+        set_trampoline_mode(ts, pep669_thread.record_top != NULL ||
+                                        pep669_thread.bare_top != NULL
+                                    ? WANT_FULL : 0);
         return;
     }
     Pep669Record *crec;

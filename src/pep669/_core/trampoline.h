@@ -89,8 +89,16 @@ Pep669Record *pep669_trace_frames_record(Pep669Record *b);
  * the quiet path pushed for it before session 15 (below). */
 static inline Pep669Record *pep669_trace_calls_record(Pep669Record *b);
 
+/* A record raised after a stack switch (pep669_runs_raise): the
+ * trampoline and the frame's filters as the record's frame needs them, as
+ * pep669_trace_leave sets them for the caller at a callee's end (which
+ * the switch replaced). */
+void pep669_trace_raised(Pep669Record *rec);
+
 /* The record of `frame` if it is the innermost frame run through the
- * hook, else NULL; a bare run's is made now. */
+ * hook, else NULL; a bare run's is made now.  (After a stack switch the
+ * current frame's entry may stand under another stack's: raised then,
+ * thread_state.h.) */
 static inline Pep669Record *
 pep669_hooked_record(Pep669Frame *frame)
 {
@@ -103,7 +111,17 @@ pep669_hooked_record(Pep669Frame *frame)
         return b->hook_quiet == 5 ? pep669_trace_calls_record(b)
                                   : pep669_trace_bare_record(b);
     }
-    return NULL;
+    if (PEP669_LIKELY(top == NULL && b == NULL) ||
+        pep669_thread.unhooked.frame == frame ||
+        (b = pep669_runs_raise(frame)) == NULL) {
+        return NULL;
+    }
+    if (b == pep669_thread.record_top) {
+        pep669_trace_raised(b);
+        return b;
+    }
+    return b->hook_quiet == 5 ? pep669_trace_calls_record(b)
+                              : pep669_trace_bare_record(b);
 }
 
 /* The end of a bare run (after pep669_trace_ran: the frame's own code is
@@ -116,12 +134,11 @@ pep669_trace_leave_bare(PyThreadState *ts, Pep669Record *rec,
 {
     /* (bare runs pair: the one ending is the innermost, records above it
      * popped) */
-    PEP669_ASSERT(pep669_thread.bare_top == rec &&
-                  rec->below == pep669_thread.record_top && !rec->entry);
+    PEP669_ASSERT(pep669_bare_innermost(rec) && !rec->entry);
     if (PEP669_LIKELY(result != NULL &&
                       rec->quiet_entry == pep669_registry.version &&
                       !rec->clone->retired && ts->c_tracefunc == NULL)) {
-        pep669_thread.bare_top = rec->prev;
+        pep669_bare_unlink(rec);
         Pep669Clone *cl = rec->clone;
         rec->clone = NULL;
         if (PEP669_LIKELY(cl->refs > 1)) {
@@ -313,9 +330,8 @@ pep669_trace_leave_frames(PyThreadState *ts, Pep669Record *rec)
         rec->clone != NULL || rec->engaged) {
         return 0;
     }
-    /* (records pair: the one popped is the innermost pushed) */
-    PEP669_ASSERT(pep669_thread.record_top == rec);
-    pep669_thread.record_top = rec->prev;
+    /* (records pair, where the stack is not switched: thread_state.h) */
+    pep669_record_unlink(rec);
     return 1;
 }
 
@@ -424,12 +440,12 @@ static inline Pep669Record *
 pep669_trace_calls_record(Pep669Record *b)
 {
     /* (the innermost bare run, no record above it: trampoline.h) */
-    PEP669_ASSERT(b->hook_quiet == 5 && b == pep669_thread.bare_top &&
-                  b->below == pep669_thread.record_top && b->clone != NULL &&
+    PEP669_ASSERT(b->hook_quiet == 5 && pep669_bare_innermost(b) &&
+                  b->clone != NULL &&
                   b->clone->calls == 1 && !b->window && !b->entry);
     Pep669Clone *cl = b->clone;
     int swapped = b->swapped;
-    pep669_thread.bare_top = b->prev;
+    pep669_bare_unlink(b);
     /* (as pep669_trace_push_calls's push_quiet left it before session
      * 15: the events cached at the start stay, with their stamps) */
     init_record(b, b->frame, b->code, b->cd);

@@ -215,9 +215,8 @@ pep669_trace_leave_quiet(PyThreadState *ts, Pep669Record *rec)
             ts, (events & PEP669_EXC_EVENTS) ? WANT_LIGHT : 0)) {
         return 0;
     }
-    /* (records pair: the one popped is the innermost pushed) */
-    PEP669_ASSERT(pep669_thread.record_top == rec);
-    pep669_thread.record_top = rec->prev;
+    /* (records pair, where the stack is not switched: thread_state.h) */
+    pep669_record_unlink(rec);
     if (rec->clone != NULL) {
         pep669_clone_decref(rec->clone);
         rec->clone = NULL;
