@@ -596,6 +596,16 @@ line_of(PyCodeObject *co, int offset)
     return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
 }
 
+/* 3.8/3.9: control that arrives from `from` at `to`, a forward jump into
+ * the middle of a line, gets no line from legacy tracing (only line-table
+ * entries and backward jumps do); 3.10+: 0. */
+static inline int
+forward_mid_line(PyCodeObject *co, int from, int to)
+{
+    return !pep669_backend_forward_jump_lines() && from >= 0 && to > from &&
+           line_of(co, to) == line_of(co, to - 2);
+}
+
 /* The frame object `f` of the record's frame gets pep669's filters
  * (`lines`, `opcodes`).  If it showed the program's, they are remembered
  * first (Python code may have changed them since); a legacy tracer also
