@@ -454,10 +454,8 @@ pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
         }
     }
     if (PEP669_UNLIKELY(legacy_func == NULL)) {
-        /* The event's own callbacks left the thread to the legacy tracer
-         * (trace_stop: a tracer's 'call' switched the events off, the
-         * frame's first 'line' then came here): the tracer gets this
-         * event too, as it would have without pep669. */
+        /* (this event's handling gave the thread back to the tracer,
+         * trace_stop: it gets this event too, as without pep669) */
         PyThreadState *ts = PyThreadState_GET();
         return (ts->c_tracefunc != trampoline && ts->c_tracefunc != NULL &&
                 ts->c_traceobj == obj)
