@@ -408,6 +408,8 @@ PEP669_INTERNAL uint32_t less_probed_slow(Pep669Record *rec,
                                           Pep669CodeData *cd,
                                           uint32_t events);
 PEP669_INTERNAL void forget_unhooked(void);
+/* Events set inside a legacy tracer's own call (trampoline.c). */
+PEP669_INTERNAL void pep669_trace_adopt_later(PyThreadState *ts);
 PEP669_INTERNAL void flags_set(PyFrameObject *f, Pep669Record *rec,
                                uint32_t events);
 PEP669_INTERNAL int adopt_unhooked(PyThreadState *ts, Pep669Frame *frame,
