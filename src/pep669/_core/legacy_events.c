@@ -449,6 +449,18 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         break;
     case PyTrace_RETURN:
         if (!hooked) {
+            /* The legacy tracer's 'return' first (3.12's tool 7, before
+             * the tools' PY_RETURN); its exception ends the exit's
+             * events, not the caller's bookkeeping. */
+            forwarded = 1;
+            if (pep669_trace_forward(obj, frame, what, arg) < 0) {
+                PyObject *type, *value, *tb;
+                PyErr_Fetch(&type, &value, &tb);
+                (void)on_unhooked_return(ts, frame, rec->code, cd, 0, arg);
+                PyErr_Restore(type, value, tb);
+                err = -1;
+                break;
+            }
             err = on_unhooked_return(ts, frame, rec->code, cd, events, arg);
         }
         break;
