@@ -139,6 +139,44 @@ class TracerSwitchesEventsOnTest(MonitoringTestCase):
         self.run_case(local=True)
 
 
+def _switcher():
+    monitoring.set_events(TOOL, events.PY_RETURN)
+    return 5
+
+
+class AdoptedFrameReturnOrderTest(MonitoringTestCase):
+    """A frame running when its own call of set_events switched PY_RETURN
+    on, under a legacy tracer: the tracer's 'return' comes before the
+    tool's PY_RETURN, as natively (3.12's tool 7 first) and as for frames
+    run through the hook.  3.8-3.11 fired the adopted frame's PY_RETURN
+    first.  Fixed in legacy_events.c (trace_event's PyTrace_RETURN of an
+    unhooked frame: the forward first); found with
+    `tracer_sets_monitoring_events` in tools/event_cases_fid19.py."""
+
+    def test_tracer_return_before_py_return(self):
+        seen = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is _switcher.__code__:
+                seen.append(("tr", event))
+            return tracer
+
+        def ret(code, offset, value):
+            if code is _switcher.__code__:
+                seen.append(("PY_RETURN", value))
+        self.use_tool(TOOL)
+        monitoring.register_callback(TOOL, events.PY_RETURN, ret)
+        sys.settrace(tracer)
+        try:
+            _switcher()
+        finally:
+            sys.settrace(None)
+            monitoring.set_events(TOOL, 0)
+        self.assertEqual(seen, [("tr", "call"), ("tr", "line"),
+                                ("tr", "line"), ("tr", "return"),
+                                ("PY_RETURN", 5)])
+
+
 async def _agen():
     try:
         yield 1
