@@ -34,6 +34,7 @@ import event_cases_fid15  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid16  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid17  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid18  # noqa: E402,F401  (appends to CASES)
+import event_cases_fid19  # noqa: E402,F401  (appends to CASES)
 from event_diff import LINE_OF  # noqa: E402
 
 # The worker's prelude: names every case can use.
@@ -187,16 +188,26 @@ def norm(events, ignore, strict_handlers=False):
     # EXCEPTION_HANDLED + RERAISE more.  Drop every EXCEPTION_HANDLED that
     # a RERAISE of the same exception follows at once (and that RERAISE),
     # and keep one RERAISE of a run, without its line.
+    # With several tools their events of one instruction interleave: the
+    # entry before is the last of the same tool among those of the same
+    # instruction (other tools' events only in between).
     res = []
     for e in evs:
         if e[1:2] == ("RERAISE",):
             e = e[:3] + (None,) + e[4:]
-            if (res and res[-1][1] == "EXCEPTION_HANDLED"
-                    and res[-1][0] == e[0] and res[-1][3] == e[4]):
-                res.pop()
+            j = len(res) - 1
+            while (j >= 0 and res[j][0] != e[0] and len(res[j]) > 3 and
+                   res[j][0] not in ("NOTE", "RESULT", "RAISED") and
+                   res[j][1:3] == (res[-1][1:3])):
+                j -= 1
+            # (a marker of a case's own, as short as ("NOTE",), may come
+            # before)
+            if (j >= 0 and res[j][1:2] == ("EXCEPTION_HANDLED",)
+                    and res[j][0] == e[0] and res[j][3] == e[4]):
+                del res[j]
                 continue
-            if (res and res[-1][1] == "RERAISE" and res[-1][0] == e[0]
-                    and res[-1][4] == e[4]):
+            if (j >= 0 and res[j][1:2] == ("RERAISE",) and res[j][0] == e[0]
+                    and res[j][4] == e[4]):
                 continue
         res.append(e)
     return res

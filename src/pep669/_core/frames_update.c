@@ -111,5 +111,8 @@ pep669_frames_update(void)
     if (!pep669_backend_suppressed(ts)) {
         pep669_trace_refresh(ts);
     }
+    else {
+        pep669_trace_adopt_later(ts);
+    }
     return 0;
 }

@@ -449,6 +449,18 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         break;
     case PyTrace_RETURN:
         if (!hooked) {
+            /* The legacy tracer's 'return' first (3.12's tool 7, before
+             * the tools' PY_RETURN); its exception ends the exit's
+             * events, not the caller's bookkeeping. */
+            forwarded = 1;
+            if (pep669_trace_forward(obj, frame, what, arg) < 0) {
+                PyObject *type, *value, *tb;
+                PyErr_Fetch(&type, &value, &tb);
+                (void)on_unhooked_return(ts, frame, rec->code, cd, 0, arg);
+                PyErr_Restore(type, value, tb);
+                err = -1;
+                break;
+            }
             err = on_unhooked_return(ts, frame, rec->code, cd, events, arg);
         }
         break;
@@ -599,6 +611,33 @@ plain_raise(PyFrameObject *frame, PyObject *arg)
 static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
                        PyObject *arg);
 
+/* A frame of none of ours at its 'line' after events were set inside a
+ * legacy tracer's own call (pep669_trace_adopt_later): the frame it was
+ * called for (unless the unhooked slot holds a caller of it, still
+ * running) takes the slot if its events (or a caller's) want it, as 3.12
+ * instruments running frames at once.  1: adopted, its line new. */
+static int
+adopt_at_line(Pep669Frame *fr, PyFrameObject *frame, int what)
+{
+    Pep669Frame *slot = pep669_thread.unhooked.frame;
+    if (what != PyTrace_LINE || !pep669_thread.adopt_pending) {
+        return 0;
+    }
+    pep669_thread.adopt_pending = 0;
+    for (Pep669Frame *f = fr; f != NULL && slot != NULL;
+         f = pep669_backend_frame_back(f)) {
+        if (f == slot) {
+            return 0;
+        }
+    }
+    if (!adopt_unhooked(PyThreadState_GET(), fr, frame)) {
+        forget_unhooked();
+        return 0;
+    }
+    pep669_thread.unhooked.last_line = -1;
+    return 1;
+}
+
 int
 pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
@@ -630,7 +669,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     }
     else {
         rec = &pep669_thread.unhooked;
-        if (!is_unhooked(fr)) {
+        if (!is_unhooked(fr) && !adopt_at_line(fr, frame, what)) {
             /* Not a frame of ours: its events are the legacy tracer's
              * business only, but for the RAISE of a frame that runs
              * without a record for it (PEP669_IDLE_EXC). */

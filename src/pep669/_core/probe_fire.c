@@ -347,6 +347,8 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
          * unpatched for its LINE's DISABLE gets it again). */
         int from = site->bsrc >= 0 ? site->bsrc : site->src;
         rec->last_line = line_of(co, from);
+        /* (3.8/3.9, mid-line: the 'line' of the stub's jump back is none) */
+        rec->stub_back = (char)forward_mid_line(co, from, loc);
     }
     pep669_backend_frame_resync(frame, loc);
     follow_after_probe(ts, rec, frame, events);

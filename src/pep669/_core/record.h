@@ -95,7 +95,9 @@ typedef struct Pep669Record {
          * the frame's next trace event (the location's line event, once
          * it runs traced).  `stub_back`: a call probe's frame went on
          * traced for a legacy tracer that arrived in the call: the stub's
-         * jump back to the call's line is no line of the frame's. */
+         * jump back to the call's line is no line of the frame's (and,
+         * 3.8/3.9, a jump site's frame that went on traced for a
+         * restart: its jump back to the middle of a line). */
         char moved, pending, stub_back;
         long pending_line;
         /* While JUMP/BRANCH callbacks run: where the frame really is

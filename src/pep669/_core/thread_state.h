@@ -41,6 +41,10 @@ typedef struct Pep669ThreadState {
      * unhooked one found none that wants the trampoline (0: none made;
      * trampoline.c, outer_frame_wants). */
     uint64_t outer_clean_version;
+    /* Events set inside a legacy tracer's own call (trampoline.c,
+     * pep669_trace_adopt_later): the frame it was called for is adopted
+     * at its next 'line' (legacy_events.c). */
+    int adopt_pending;
     /* frames.c: freed records kept for the next runs (linked by prev),
      * their count, and whether the thread frees them at its exit (0: not
      * asked yet, 1: yes, -1: no). */

@@ -805,6 +805,24 @@ pep669_trace_refresh(PyThreadState *ts)
     }
 }
 
+/* set_events() or set_local_events() inside a legacy tracer's own call:
+ * the thread's trace function is the tracer's, not the trampoline, so
+ * nothing re-checks once the tracer returns.  The trampoline goes in
+ * front of the tracer, and the frame the tracer was called for is
+ * adopted at its next 'line' (legacy_events.c, adopt_at_line). */
+PEP669_INTERNAL void
+pep669_trace_adopt_later(PyThreadState *ts)
+{
+    if (pep669_backend_trace_mode(ts) != 0 ||
+        !pep669_backend_thread_traced(ts) ||
+        (pep669_registry.active_union == 0 &&
+         pep669_registry.local_code_count == 0)) {
+        return;
+    }
+    pep669_thread.adopt_pending = 1;
+    set_trampoline_mode(ts, WANT_FULL);
+}
+
 /* The frame runs from here on as its events want. */
 PEP669_INTERNAL void
 follow_events(PyThreadState *ts, Pep669Record *rec, PyFrameObject *frame,

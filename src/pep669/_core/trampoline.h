@@ -424,6 +424,8 @@ PEP669_INTERNAL uint32_t less_probed_slow(Pep669Record *rec,
                                           Pep669CodeData *cd,
                                           uint32_t events);
 PEP669_INTERNAL void forget_unhooked(void);
+/* Events set inside a legacy tracer's own call (trampoline.c). */
+PEP669_INTERNAL void pep669_trace_adopt_later(PyThreadState *ts);
 PEP669_INTERNAL void flags_set(PyFrameObject *f, Pep669Record *rec,
                                uint32_t events);
 PEP669_INTERNAL int adopt_unhooked(PyThreadState *ts, Pep669Frame *frame,
@@ -610,6 +612,16 @@ static inline int
 line_of(PyCodeObject *co, int offset)
 {
     return offset < 0 ? -1 : PyCode_Addr2Line(co, offset);
+}
+
+/* 3.8/3.9: control that arrives from `from` at `to`, a forward jump into
+ * the middle of a line, gets no line from legacy tracing (only line-table
+ * entries and backward jumps do); 3.10+: 0. */
+static inline int
+forward_mid_line(PyCodeObject *co, int from, int to)
+{
+    return !pep669_backend_forward_jump_lines() && from >= 0 && to > from &&
+           line_of(co, to) == line_of(co, to - 2);
 }
 
 /* The frame object `f` of the record's frame gets pep669's filters

@@ -453,7 +453,15 @@ pep669_backend_trace_forward(PyObject *obj, PyFrameObject *frame, int what,
             return 0;
         }
     }
-    return legacy_func == NULL ? 0 : legacy_func(obj, frame, what, arg);
+    if (PEP669_UNLIKELY(legacy_func == NULL)) {
+        /* (this event's handling gave the thread back to the tracer,
+         * trace_stop: it gets this event too, as without pep669) */
+        PyThreadState *ts = PyThreadState_GET();
+        return (ts->c_tracefunc != trampoline && ts->c_tracefunc != NULL &&
+                ts->c_traceobj == obj)
+            ? ts->c_tracefunc(obj, frame, what, arg) : 0;
+    }
+    return legacy_func(obj, frame, what, arg);
 }
 
 void
