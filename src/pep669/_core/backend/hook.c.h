@@ -19,6 +19,12 @@
 #if !defined(PEP669_HOOK_RESUMED) || !defined(PEP669_HOOK_YIELDED)
 #  error "hook.c.h needs PEP669_HOOK_RESUMED(f), PEP669_HOOK_YIELDED(f)"
 #endif
+/* 1 if a run (throwflag off) of the frame only makes a generator,
+ * coroutine or async generator, as 3.11's first run of such code does (up
+ * to its RETURN_GENERATOR): no event (0 where no such run exists) */
+#ifndef PEP669_HOOK_CREATES
+#  error "hook.c.h needs PEP669_HOOK_CREATES(f)"
+#endif
 /* the interpreter's evaluator slot: read it, write it */
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
@@ -310,6 +316,13 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* (only frame events wanted here) */
         if (PEP669_HOOK_RESUMED(frame)) {
             return eval_hook_resume(ts, frame, co, cd);
+        }
+        if (PEP669_HOOK_CREATES(frame) && trampoline_absent(ts) &&
+            ts->c_tracefunc == NULL && pep669_frame_exc_quiet()) {
+            /* (3.11: the run that makes a generator, no event; the frames
+             * path's start would find the thread clean, and no entry
+             * event: FRAME_PASS; session 19) */
+            return PEP669_EVAL_PREV(ts, frame, 0);
         }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
