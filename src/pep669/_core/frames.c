@@ -425,8 +425,7 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
         int generator = (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
                                          CO_ITERABLE_COROUTINE)) != 0;
         if (generator) {
-            int event = pep669_frame_exit(ts, frame, result, &offset);
-            if (event == PEP669_EV_PY_YIELD) {
+            if (pep669_frame_suspended(ts, frame)) {
                 if (!(events & PEP669_BIT(PY_YIELD)) &&
                     !(pep669_registry.active_union &
                       (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION)))) {
@@ -437,7 +436,8 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
                 }
                 return pep669_frame_end(ts, frame, rec, result);
             }
-            if (event != PEP669_EV_PY_RETURN) {
+            if (pep669_frame_exit(ts, frame, result, &offset) !=
+                PEP669_EV_PY_RETURN) {
                 return pep669_frame_end(ts, frame, rec, result);
             }
             /* A generator's return (session 19): frame_exit's steps for
