@@ -284,6 +284,25 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
 }
 #endif
 
+#if PEP669_FAST_HOOK
+/* A run that only makes a generator (PEP669_HOOK_CREATES: 3.11) of code
+ * that wants of the hook only frame events: run untouched where the
+ * frames path's start would find the thread clean, and then no entry
+ * event (FRAME_PASS); else the frames path.  (Out of line, as
+ * eval_hook_busy: the hook's other paths keep no register of their own;
+ * session 19.) */
+static PEP669_NOINLINE PyObject *
+eval_hook_creates(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
+                  PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (trampoline_absent(ts) && ts->c_tracefunc == NULL &&
+        pep669_frame_exc_quiet()) {
+        return PEP669_EVAL_PREV(ts, frame, 0);
+    }
+    return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+}
+#endif
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -317,12 +336,8 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         if (PEP669_HOOK_RESUMED(frame)) {
             return eval_hook_resume(ts, frame, co, cd);
         }
-        if (PEP669_HOOK_CREATES(frame) && trampoline_absent(ts) &&
-            ts->c_tracefunc == NULL && pep669_frame_exc_quiet()) {
-            /* (3.11: the run that makes a generator, no event; the frames
-             * path's start would find the thread clean, and no entry
-             * event: FRAME_PASS; session 19) */
-            return PEP669_EVAL_PREV(ts, frame, 0);
+        if (PEP669_HOOK_CREATES(frame)) {
+            return eval_hook_creates(ts, frame, co, cd);
         }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
