@@ -215,9 +215,13 @@ static inline int
 pep669_frames_resume_quiet(PyThreadState *ts, Pep669CodeData *cd,
                            uint32_t *events)
 {
-    uint32_t ev;
+    uint32_t ev, loud;
+    uint32_t all = pep669_registry.active_union;
     if (cd == NULL) {
-        ev = pep669_registry.active_union;
+        /* (the global events: one test for both) */
+        ev = all;
+        loud = all & (PEP669_BIT(PY_RESUME) | PEP669_BIT(PY_YIELD) |
+                      PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION));
     }
     else {
         ev = cd->events;
@@ -226,12 +230,11 @@ pep669_frames_resume_quiet(PyThreadState *ts, Pep669CodeData *cd,
              * all but frame events) */
             ev &= ~cd->done;
         }
+        loud = (ev & (PEP669_BIT(PY_RESUME) | PEP669_BIT(PY_YIELD))) |
+               (all & (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION)));
     }
     *events = ev;
-    return !(ev & (PEP669_BIT(PY_RESUME) | PEP669_BIT(PY_YIELD))) &&
-           !(pep669_registry.active_union &
-             (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
-           ts->c_tracefunc == NULL && ts->c_profilefunc == NULL &&
+    return !loud && ts->c_tracefunc == NULL && ts->c_profilefunc == NULL &&
            pep669_frame_exc_quiet();
 }
 

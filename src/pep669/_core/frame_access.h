@@ -169,6 +169,16 @@ pep669_frame_exit(PyThreadState *ts, Pep669Frame *frame, PyObject *result,
     return PEP669_FA_SUSPENDED(f) ? PEP669_EV_PY_YIELD : PEP669_EV_PY_RETURN;
 }
 
+/* After a run of a generator's frame that returned a value: 1 if the
+ * frame is suspended (pep669_frame_exit's PY_YIELD, without its
+ * offset). */
+static inline int
+pep669_frame_suspended(PyThreadState *ts, Pep669Frame *frame)
+{
+    (void)ts;
+    return PEP669_FA_SUSPENDED((PyFrameObject *)frame);
+}
+
 /* backend.h's pep669_backend_enter_callback / _leave_callback: as the
  * interpreter's call_trace() does around legacy trace calls. */
 static inline void
@@ -211,6 +221,17 @@ pep669_sync_lineno(PyThreadState *ts)
 #  define pep669_frame_entry pep669_backend_frame_entry
 #  define pep669_frame_exit pep669_backend_frame_exit
 #  define pep669_sync_lineno(ts) ((void)(ts))
+
+/* After a run of a generator's frame that returned a value: 1 if the
+ * frame is suspended (pep669_frame_exit's PY_YIELD, without its offset:
+ * 3.11's backend call). */
+static inline int
+pep669_frame_suspended(PyThreadState *ts, Pep669Frame *frame)
+{
+    int offset;
+    return pep669_backend_frame_exit(ts, frame, Py_None, &offset) ==
+           PEP669_EV_PY_YIELD;
+}
 
 /* pep669_backend_enter_callback / _leave_callback's steps, inline (every
  * callback of every event: two calls fewer each): 3.11's

@@ -396,9 +396,11 @@ pep669_frame_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
 /* The end of a run the frames path started with no record (hook_quiet 4,
  * pep669_frames_push_bare), the frames path's one end function: where
  * the registry's version is the one at the start and no trace function
- * came, a function that returned fires its PY_RETURN here (pep669_frame_end's
- * steps for it: frame_exit's, frame_return's), and the block is popped
- * if the callbacks changed neither; a generator that yielded with no
+ * came, a function or generator that returned fires its PY_RETURN here
+ * (pep669_frame_end's steps for it: frame_exit's, frame_return's; a
+ * generator's end in its loop too, pep669_generator_returned: session
+ * 19), and the block is popped if the callbacks changed neither; a
+ * generator that yielded with no
  * PY_YIELD, RAISE or STOP_ITERATION wanted (which watch the `for` loops
  * that drive generators: pep669_generator_yielded), or a function whose
  * code wants no exit event, pops it.  Else pep669_frame_end.  (Out of line, as
@@ -420,39 +422,50 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
          * pep669_trace_ran and pep669_frame_end's first steps) */
         PEP669_ASSERT(rec->clone == NULL && !rec->entry && !rec->window &&
                       !rec->swapped && rec->hook_drop == NULL);
-        if (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
-                            CO_ITERABLE_COROUTINE)) {
-            if (!(events & PEP669_BIT(PY_YIELD)) &&
-                !(pep669_registry.active_union &
-                  (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION))) &&
-                pep669_frame_exit(ts, frame, result, &offset) ==
-                    PEP669_EV_PY_YIELD) {
-                /* (the block is the innermost bare run: runs pair) */
-                bare_pop(rec);
-                return result;
+        int generator = (co->co_flags & (CO_GENERATOR | CO_COROUTINE |
+                                         CO_ITERABLE_COROUTINE)) != 0;
+        if (generator) {
+            if (pep669_frame_suspended(ts, frame)) {
+                if (!(events & PEP669_BIT(PY_YIELD)) &&
+                    !(pep669_registry.active_union &
+                      (PEP669_BIT(RAISE) | PEP669_BIT(STOP_ITERATION)))) {
+                    /* (the block is the innermost bare run: runs
+                     * pair) */
+                    bare_pop(rec);
+                    return result;
+                }
+                return pep669_frame_end(ts, frame, rec, result);
             }
-            return pep669_frame_end(ts, frame, rec, result);
+            if (pep669_frame_exit(ts, frame, result, &offset) !=
+                PEP669_EV_PY_RETURN) {
+                return pep669_frame_end(ts, frame, rec, result);
+            }
+            /* A generator's return (session 19): frame_exit's steps for
+             * it here, its PY_RETURN below, then the generator's end in
+             * the loop that drove it (pep669_generator_returned). */
         }
-        if (!(events & PEP669_EXIT_EVENTS)) {
+        else if (!(events & PEP669_EXIT_EVENTS)) {
             bare_pop(rec);
             return result;
         }
-        if (events & PEP669_BIT(PY_RETURN)) {
+        if (generator || (events & PEP669_BIT(PY_RETURN))) {
             int rethrow = 0;
-            int event = pep669_frame_exit(ts, frame, result,
-                                                  &offset);
-            if (event != PEP669_EV_PY_RETURN) {
+            if (!generator &&
+                pep669_frame_exit(ts, frame, result, &offset) !=
+                    PEP669_EV_PY_RETURN) {
                 /* (an async generator's yield) */
                 return pep669_frame_end(ts, frame, rec, result);
             }
             /* (code without data at the start may have some now: a
-             * DISABLE in the run, as frame_exit looks) */
+             * DISABLE in the run, or a generator's end in a loop of the
+             * code, pep669_generator_returned; as frame_exit looks, its
+             * stamp made current) */
             Pep669CodeData *cd = rec->cd;
             if (cd == NULL) {
-                cd = pep669_code_data(co);
+                (void)pep669_code_events(co, &cd);
             }
-            uint8_t tools = pep669_fire_tools(cd, PEP669_EV_PY_RETURN,
-                                              offset);
+            uint8_t tools = (events & PEP669_BIT(PY_RETURN))
+                ? pep669_fire_tools(cd, PEP669_EV_PY_RETURN, offset) : 0;
             if (tools) {
                 /* (fire_linked's steps, the event known here) */
                 Pep669Link link;
@@ -465,6 +478,12 @@ pep669_frames_end(PyThreadState *ts, Pep669Frame *frame, Pep669Record *rec,
                     result = exit_raised(ts, frame, co, &rethrow,
                                          PEP669_EV_PY_RETURN, offset);
                 }
+            }
+            if (generator && result != NULL &&
+                pep669_generator_returned(ts, rec, result) < 0) {
+                /* A STOP_ITERATION callback raised: the consumer sees
+                 * it. */
+                Py_CLEAR(result);
             }
             return frame_end_leave(ts, rec, result);
         }

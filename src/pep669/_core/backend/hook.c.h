@@ -19,6 +19,12 @@
 #if !defined(PEP669_HOOK_RESUMED) || !defined(PEP669_HOOK_YIELDED)
 #  error "hook.c.h needs PEP669_HOOK_RESUMED(f), PEP669_HOOK_YIELDED(f)"
 #endif
+/* 1 if a run (throwflag off) of the frame only makes a generator,
+ * coroutine or async generator, as 3.11's first run of such code does (up
+ * to its RETURN_GENERATOR): no event (0 where no such run exists) */
+#ifndef PEP669_HOOK_CREATES
+#  error "hook.c.h needs PEP669_HOOK_CREATES(f)"
+#endif
 /* the interpreter's evaluator slot: read it, write it */
 #if !defined(PEP669_GET_EVAL) || !defined(PEP669_SET_EVAL)
 #  error "hook.c.h needs PEP669_GET_EVAL() and PEP669_SET_EVAL(func)"
@@ -278,6 +284,25 @@ eval_hook_resume(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
 }
 #endif
 
+#if PEP669_FAST_HOOK
+/* A run that only makes a generator (PEP669_HOOK_CREATES: 3.11) of code
+ * that wants of the hook only frame events: run untouched where the
+ * frames path's start would find the thread clean, and then no entry
+ * event (FRAME_PASS); else the frames path.  (Out of line, as
+ * eval_hook_busy: the hook's other paths keep no register of their own;
+ * session 19.) */
+static PEP669_NOINLINE PyObject *
+eval_hook_creates(PyThreadState *ts, PEP669_HOOK_FRAME *frame,
+                  PyCodeObject *co, Pep669CodeData *cd)
+{
+    if (trampoline_absent(ts) && ts->c_tracefunc == NULL &&
+        pep669_frame_exc_quiet()) {
+        return PEP669_EVAL_PREV(ts, frame, 0);
+    }
+    return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
+}
+#endif
+
 /* The hook's body, inlined into each version's hook (whose calls stay
  * tail calls: no C frame of its own). */
 #if defined(__GNUC__)
@@ -310,6 +335,9 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* (only frame events wanted here) */
         if (PEP669_HOOK_RESUMED(frame)) {
             return eval_hook_resume(ts, frame, co, cd);
+        }
+        if (PEP669_HOOK_CREATES(frame)) {
+            return eval_hook_creates(ts, frame, co, cd);
         }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }

@@ -23,6 +23,9 @@
     ((frame)->f_lasti >= 0)
 #define PEP669_HOOK_YIELDED(frame) \
     ((frame)->f_state == FRAME_SUSPENDED)
+/* a run that only makes a generator (none here: a generator function's
+ * call makes no run of its frame) */
+#define PEP669_HOOK_CREATES(frame) ((void)(frame), 0)
 #define PEP669_GET_EVAL() \
     _PyInterpreterState_GetEvalFrameFunc(PyInterpreterState_Get())
 #define PEP669_SET_EVAL(func) \

@@ -119,6 +119,11 @@ p11_jump(int op, int oparg, int after, int *target)
 #define PEP669_HOOK_YIELDED(frame) \
     ((frame)->owner == FRAME_OWNED_BY_GENERATOR && \
      _Py_OPCODE(*(frame)->prev_instr) == YIELD_VALUE)
+/* a run that only makes a generator, coroutine or async generator (up to
+ * its RETURN_GENERATOR: no event, pep669_backend_frame_entry's -1) */
+#define PEP669_HOOK_CREATES(frame) \
+    ((frame)->owner != FRAME_OWNED_BY_GENERATOR && \
+     ((frame)->f_code->co_flags & GENERATOR_FLAGS))
 /* a fresh frame of `co` that the thread's stack holds with the room of
  * co's current size, the newest: any clone of co fits it, as
  * pep669_backend_frame_fits would say (a clone has co's locals, and
