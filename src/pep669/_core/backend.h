@@ -740,6 +740,15 @@ int pep669_backend_probes_supported(void);
 PyCodeObject *pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                         Pep669Site *sites, int n,
                                         Pep669Entry *entry);
+/* Why the last clone attempt was refused: a static string, set by the
+ * backend's clone builder and probe.c's make_clone where they refuse
+ * (kept with the refusal: `_probe_state`'s 'refusal', for tests and
+ * tools; session 19).  Defined by the backend (decode.c.h). */
+extern const char *pep669_clone_why;
+/* (and where: the offset of the site or location refused, -1 if none) */
+extern int pep669_clone_why_at;
+#define PEP669_WHY(s) (pep669_clone_why = (s))
+#define PEP669_WHY_AT(s, at) (pep669_clone_why_at = (at), PEP669_WHY(s))
 /* The highest offset to which the jump whose first byte is at `src` can
  * be made to go in its own bytes (its prefixes as they are), or -1. */
 int pep669_backend_jump_reach(PyCodeObject *co, int src);

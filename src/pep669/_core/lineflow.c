@@ -589,14 +589,9 @@ place_and_collect(Flow *f)
             Py_ssize_t u = locs[i];
             uint8_t where = start[u];
             PEP669_ASSERT(where != 0 && (i == 0 || locs[i - 1] < u));
-            if (where != START_FLOW) {
-                if (where == START_HANDLER) {
-                    *--handler_list = (int)u * 2;
-                    nhandler++;
-                }
-                else {
-                    flow_list[nflow++] = (int)u * 2;
-                }
+            if (where == START_HANDLER) {
+                *--handler_list = (int)u * 2;
+                nhandler++;
                 continue;
             }
             flow_list[nflow++] = (int)u * 2;
@@ -613,6 +608,11 @@ place_and_collect(Flow *f)
             }
             if (!(arrival & ARRIVAL_SAME)) {
                 probes[u] |= PEP669_PROBE_AT;
+            }
+            else if (where != START_FLOW) {
+                /* (reached by a handler's code too, whose jumps carry
+                 * no probe: a probe at it, or none; session 19) */
+                continue;
             }
             else if ((arrival & ARRIVAL_NEW) &&
                      !(arrival & ARRIVAL_NEW_ON)) {

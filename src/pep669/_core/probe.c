@@ -339,6 +339,8 @@ site_index(Pep669Site *sites, int n, int src)
  * exception either way).  `*vias`: 0, guards only; 1, via sites too (then
  * 2 if some were made).  Refused: why, noted in `*why`
  * (probe_refused.h). */
+/* (make_clone's refusals: why, backend.h; session 19) */
+#define REFUSE(s) do { PEP669_WHY_AT(s, -1); goto fail; } while (0)
 static Pep669Clone *
 make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
            Pep669Refusal **why)
@@ -397,6 +399,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
             Pep669Site at = {.loc = loc, .src = -1, .bsrc = -1, .line = 1};
             refusal_note(why, &at, site_roles(co, cd, &at));
             known = 1;
+            PEP669_WHY_AT("unprobeable location", loc);
             goto fail;
         }
         wanted[loc >> 1] = 1;
@@ -414,17 +417,17 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
     }
     /* (at most two sites per branch, one per jump) */
     if (n + 2 * branches + jumps == 0) {
-        goto fail;
+        REFUSE("nothing to probe");
     }
     cl = PyMem_RawCalloc(1, sizeof(Pep669Clone));
     if (cl == NULL) {
-        goto fail;
+        REFUSE("memory");
     }
     cl->sites = PyMem_RawCalloc((size_t)(n + 2 * branches + jumps),
                                 sizeof(Pep669Site));
     cl->patched = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
     if (cl->sites == NULL || cl->patched == NULL) {
-        goto fail;
+        REFUSE("memory");
     }
     for (Py_ssize_t i = 0; i < cd->nflow_starts; i++) {
         int loc = cd->line_starts[i];
@@ -465,7 +468,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
     if (branches > 0) {
         preds = PyMem_RawCalloc((size_t)cd->nunits + 1, 1);
         if (preds == NULL) {
-            goto fail;
+            REFUSE("memory");
         }
         /* (the frame's start leads to the first instruction) */
         preds[0] = 1;
@@ -473,7 +476,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
             int next, target, at = pep669_backend_flow(co, (int)u * 2, &next,
                                                        &target);
             if (at < 0) {
-                goto fail;
+                REFUSE("flow");
             }
             if (next >= 0 && preds[next >> 1] < 2) {
                 preds[next >> 1] += 1;
@@ -508,7 +511,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
                 PEP669_EV_BRANCH || off != b) {
             /* (a fact of the bytecode: refused for the version) */
             known = 1;
-            goto fail;
+            REFUSE("branch form");
         }
         int dests[2] = {next, target}, srcs[2] = {-1, first}, want[2];
         int guard = 0, via = -1;
@@ -530,7 +533,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
                     work = PyMem_RawMalloc(sizeof(int) *
                                            ((size_t)cd->nunits + 1));
                     if (seen == NULL || work == NULL) {
-                        goto fail;
+                        REFUSE("memory");
                     }
                 }
                 if (!only_through(co, cd, b, next, seen, work, &budget) &&
@@ -578,7 +581,7 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
             /* (a location site there keeps its LINE and the edge that
              * arrives there, fired before the guard retires the clone) */
             if (site->guard) {
-                goto fail;
+                REFUSE("guard twice");
             }
             site->loc = g;
             site->src = -1;
@@ -595,14 +598,14 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
                 Pep669Site *own = find_site(cl->sites, k, -1, dests[e]);
                 if (own != NULL && site_takes_arrival(co, own)) {
                     if (own->obranch) {
-                        goto fail;
+                        REFUSE("obranch twice");
                     }
                     own->obranch = b + 1;
                     continue;
                 }
             }
             if (site != NULL && site->loc != dests[e]) {
-                goto fail;
+                REFUSE("site mismatch");
             }
             if (site == NULL) {
                 site = &cl->sites[k++];
@@ -646,20 +649,20 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
         /* (a reversed backward branch's JUMP, lineflow.c: traced) */
         if (pep669_backend_jump_kind(co, &off, &next, &target) !=
                 PEP669_EV_JUMP || off != (int)u * 2 || target < 0) {
-            goto fail;
+            REFUSE("jump form");
         }
         if (pep669_backend_jump_reach(co, first) < stubs_end &&
             !pep669_backend_jump_far(co, first)) {
-            goto fail;
+            REFUSE("jump reach");
         }
         if (find_site(cl->sites, k, first, -1) != NULL) {
             /* (a site patched in place on the jump's own bytes: a LINE
              * location, or a branch's guard) */
-            goto fail;
+            REFUSE("jump site patched");
         }
         Pep669Site *site = find_site(cl->sites, k, target, first);
         if (site != NULL && site->loc != target) {
-            goto fail;
+            REFUSE("jump site mismatch");
         }
         if (site == NULL) {
             site = &cl->sites[k++];
@@ -677,12 +680,13 @@ make_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools, int *vias,
         Pep669Site *mark = cl->sites[i].fvia
             ? find_site(cl->sites, n, -1, cl->sites[i].fvia - 1) : NULL;
         if (cl->sites[i].fvia && (mark == NULL || !mark->vmark)) {
-            goto fail;
+            REFUSE("via lost");
         }
     }
     if (n == 0 || sites_order(cl->sites, n, wanted, preds, cd->nunits) < 0) {
-        goto fail;
+        REFUSE("order");
     }
+    PEP669_WHY_AT("backend", -1);
     if (build_clone(cl, co, cd, n, 0) < 0) {
         /* (the sites the backend's refusal depends on, if it says) */
         for (int i = 0; i < n; i++) {
@@ -794,15 +798,6 @@ fail:
     free_unbuilt(cl);
     return NULL;
 }
-
-/* How many times a call clone could not be made (a call the probes
- * cannot take, no room for a probe in a generator's stack, a jump too
- * far): the code ran traced instead (for tests and benchmarks). */
-Py_ssize_t pep669_call_refusals = 0;
-/* How many times a line clone was attempted and refused (for tests and
- * benchmarks: probe_refused.c keeps it from being attempted again while
- * nothing changed that could let it be made). */
-Py_ssize_t pep669_line_refusals = 0;
 
 /* How many handler clones were made (probe_handlers.c; for tests). */
 Py_ssize_t pep669_handler_clones = 0;

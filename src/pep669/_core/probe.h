@@ -225,7 +225,7 @@ void pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site);
 PyObject *pep669_probe_state(PyCodeObject *co);
 PyObject *pep669_probe_frame_mechanism(PyObject *frame);
 /* How many times a call clone, a line clone, could not be made
- * (probe.c). */
+ * (probe_refused.c). */
 extern Py_ssize_t pep669_call_refusals;
 extern Py_ssize_t pep669_line_refusals;
 

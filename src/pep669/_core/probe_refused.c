@@ -20,6 +20,16 @@
 
 #include <string.h>
 
+/* How many times a call clone could not be made (a call the probes
+ * cannot take, no room for a probe in a generator's stack, a jump too
+ * far): the code ran traced instead (for tests and benchmarks; moved out
+ * of probe.c in session 19). */
+Py_ssize_t pep669_call_refusals = 0;
+/* How many times a line clone was attempted and refused (for tests and
+ * benchmarks: this file keeps it from being attempted again while
+ * nothing changed that could let it be made). */
+Py_ssize_t pep669_line_refusals = 0;
+
 typedef struct {
     Pep669Site site;
     uint8_t roles;
@@ -31,6 +41,9 @@ struct Pep669Refusal {
     /* some layout was refused for a reason no site stands for */
     int unknown;
     int n, cap;
+    /* why the last layout was refused (backend.h, pep669_clone_why) */
+    const char *reason;
+    int reason_at;
     Pep669Reason reasons[];
 };
 
@@ -53,6 +66,7 @@ refusal_room(Pep669Refusal **why)
         grown->disables = 0;
         grown->unknown = 0;
         grown->n = 0;
+        grown->reason = NULL;
     }
     grown->cap = cap;
     *why = grown;
@@ -89,10 +103,17 @@ refusal_keep(Pep669CodeData *cd, Pep669Refusal *why, uint64_t disables)
     if (cd->probe_refusal != why) {
         PyMem_RawFree(cd->probe_refusal);
     }
+    if (why == NULL) {
+        /* (no reason noted: a block with none, which holds as NULL does,
+         * to keep why) */
+        (void)refusal_room(&why);
+    }
     cd->probe_refusal = why;
     cd->probe_refused_version = pep669_registry.version;
     if (why != NULL) {
         why->disables = disables;
+        why->reason = pep669_clone_why;
+        why->reason_at = pep669_clone_why_at;
     }
 }
 
@@ -135,4 +156,18 @@ refusal_stamp(Pep669CodeData *cd)
     if (cd->probe_refusal != NULL) {
         cd->probe_refusal->disables = cd->line_disables + cd->jump_disables;
     }
+}
+
+PEP669_INTERNAL const char *
+refusal_reason(const Pep669CodeData *cd)
+{
+    const Pep669Refusal *r = cd->probe_refusal;
+    return r != NULL && r->reason != NULL ? r->reason : "";
+}
+
+PEP669_INTERNAL int
+refusal_reason_at(const Pep669CodeData *cd)
+{
+    const Pep669Refusal *r = cd->probe_refusal;
+    return r != NULL ? r->reason_at : -1;
 }

@@ -48,5 +48,10 @@ PEP669_INTERNAL int refusal_state(const Pep669CodeData *cd, int *n);
 PEP669_INTERNAL const Pep669Site *refusal_site(const Pep669CodeData *cd,
                                                int i, uint8_t *roles);
 PEP669_INTERNAL void refusal_stamp(Pep669CodeData *cd);
+/* Why the code's last layout was refused ("" if not known; backend.h,
+ * pep669_clone_why): `_probe_state`'s 'refusal'. */
+PEP669_INTERNAL const char *refusal_reason(const Pep669CodeData *cd);
+/* (and the offset it names, -1 if none) */
+PEP669_INTERNAL int refusal_reason_at(const Pep669CodeData *cd);
 
 #endif

@@ -4,6 +4,7 @@
  * probe_fire.c, session 16). */
 #include "probe.h"
 #include "thread_state.h"
+#include "probe_refused.h"
 
 PyObject *
 pep669_probe_state(PyCodeObject *co)
@@ -82,7 +83,7 @@ pep669_probe_state(PyCodeObject *co)
                                                   : Py_None;
     return Py_BuildValue(
         "{s:O,s:O,s:O,s:O,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:N,s:N,s:n,s:n,"
-        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n,s:O,s:n}",
+        "s:O,s:n,s:n,s:n,s:n,s:n,s:n,s:O,s:n,s:n,s:n,s:O,s:O,s:n,s:n,s:O,s:s,s:i,s:n}",
         "clone", cl != NULL ? Py_True : Py_False,
         "copy", copy,
         "calls", cl != NULL && cl->calls == 1 ? Py_True : Py_False,
@@ -132,6 +133,13 @@ pep669_probe_state(PyCodeObject *co)
         "refused", cd != NULL &&
                    cd->probe_refused_version == pep669_registry.version
                    ? Py_True : Py_False,
+        /* (session 19) why it was: backend.h, pep669_clone_why */
+        "refusal", cd != NULL &&
+                   cd->probe_refused_version == pep669_registry.version
+                   ? refusal_reason(cd) : "",
+        "refusal_at", cd != NULL &&
+                   cd->probe_refused_version == pep669_registry.version
+                   ? refusal_reason_at(cd) : -1,
         /* (3.11) calls its probes left to the evaluator, in place */
         "calls_in_place", cl != NULL ? cl->calls_in_place : 0);
 }

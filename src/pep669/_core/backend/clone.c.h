@@ -448,6 +448,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         goto done;
     }
     if (probe_depths(co, depth, entered, work, queued) < 0) {
+        PEP669_WHY_AT("depths", -1);
         ok = 0;
         goto done;
     }
@@ -458,6 +459,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     }
     if (n > 0 && !sites[0].call &&
         far_sites_order(co, entered, depth, sites, n) < 0) {
+        PEP669_WHY_AT("far order", -1);
         ok = 0;
         goto done;
     }
@@ -548,6 +550,10 @@ layout:
          * be, as for call sites; a far site's: the instruction's before
          * the jump). */
         ok = lu < units && depth[lu] >= 0 && depth[lu] <= co->co_stacksize;
+        if (!ok) {
+            PEP669_WHY_AT(lu < units && depth[lu] < 0 ? "depth unknown"
+                                                      : "depth", site->loc);
+        }
         if (ok && depth[lu] + 1 > stacksize) {
             stacksize = depth[lu] + 1;
         }
@@ -556,6 +562,9 @@ layout:
             unsigned int arg;
             ok = far_patch(co, site, &op, &arg) == 0 &&
                  probe_site_ok(co, entered, site->at, site->width);
+            if (!ok) {
+                PEP669_WHY_AT("far site", site->loc);
+            }
         }
         else if (ok && site->src < 0) {
             unsigned int arg = (unsigned int)(site->stub / PEP669_JUMP_UNIT);
@@ -563,9 +572,16 @@ layout:
             site->width = arg < (1u << 8) ? 2 : arg < (1u << 16) ? 4
                           : arg < (1u << 24) ? 6 : 8;
             ok = probe_site_ok(co, entered, site->loc, site->width);
+            if (!ok) {
+                PEP669_WHY_AT(site->width > 2 ? "location wide" : "location",
+                              site->loc);
+            }
         }
         else if (ok) {
             ok = probe_retarget(co, site, NULL) == 0;
+            if (!ok) {
+                PEP669_WHY_AT("retarget", site->loc);
+            }
         }
     }
     /* No two sites may patch the same bytes (a location that is also a
@@ -579,11 +595,17 @@ layout:
              b += PROBE_UNIT) {
             ok = !queued[b / PROBE_UNIT];
             queued[b / PROBE_UNIT] = 1;
+            if (!ok) {
+                PEP669_WHY_AT("overlap", sites[i].loc);
+            }
         }
         if (ok && sites[i].via) {
             /* (the jump it stands for: no other site may patch it) */
             ok = !queued[sites[i].src / PROBE_UNIT];
             queued[sites[i].src / PROBE_UNIT] = 1;
+            if (!ok) {
+                PEP669_WHY_AT("overlap via", sites[i].loc);
+            }
         }
     }
     if (!ok && entry_w > 0) {

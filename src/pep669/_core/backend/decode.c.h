@@ -20,6 +20,10 @@
 #  error "decode.c.h needs PEP669_CACHES(op) (backend/README.md)"
 #endif
 
+/* (backend.h) why the last clone was refused */
+const char *pep669_clone_why = NULL;
+int pep669_clone_why_at = -1;
+
 /* One instruction, in code units. */
 typedef struct {
     int op;     /* its base opcode */

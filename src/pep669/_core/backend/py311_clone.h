@@ -323,6 +323,7 @@ p11_stub(_Py_CODEUNIT *out, int at, int k, int loc_unit, int back)
 
 #include "py311_tables.h"
 #include "py311_calls.h"
+#include "py311_refuse.h"
 
 /* Does the instruction starting at unit `u` (deoptimized bytes) take the
  * unit after it too (a prefix, or inline caches)? */
@@ -423,30 +424,6 @@ p11_copy_code(PyCodeObject *co, const _Py_CODEUNIT *out, int units,
     return res;
 }
 
-/* The copy is refused at sites[failed] (stubs placed up to unit `at`):
- * that site marked 1, and 2 the sites before it whose patch may have
- * taken a unit its forms need (within a few units of its own), or all of
- * them where its stub's place may decide (a unit a one-unit jump to the
- * stubs may reach; a stub beyond a prefixed jump's reach). */
-static void
-p11_refused(Pep669Site *sites, int failed, int units, int at)
-{
-    Pep669Site *site = &sites[failed];
-    int lo = site->loc / P11_UNIT, hi = lo;
-    if (site->src >= 0) {
-        lo = Py_MIN(lo, site->src / P11_UNIT);
-        hi = Py_MAX(hi, site->src / P11_UNIT);
-    }
-    int placed = units - lo <= 256 + 4 || at - lo >= 65536 - 512;
-    site->refused = 1;
-    for (int i = 0; i < failed; i++) {
-        int a = sites[i].at / P11_UNIT, b = a + sites[i].width / P11_UNIT;
-        if (placed || (sites[i].patched && b > lo - 8 && a <= hi + 2)) {
-            sites[i].refused = 2;
-        }
-    }
-}
-
 PyCodeObject *
 pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           Pep669Site *sites, int n, Pep669Entry *entry)
@@ -492,6 +469,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
         goto done;
     }
     if (p11_depths(co, code, units, depth, entered, work, queued) < 0) {
+        PEP669_WHY_AT("depths", -1);
         goto refuse;
     }
     memcpy(out, code, sizeof(_Py_CODEUNIT) * (size_t)units);
@@ -510,8 +488,9 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             continue;
         }
         if (u < 0 || u >= units || depth[u] < 0 ||
-            depth[u] + 1 > co->co_stacksize ||
+            p11_location_room(co, site, depth[u], &stacksize) < 0 ||
             (site->src < 0 && u <= co->_co_firsttraceable)) {
+            PEP669_WHY_AT(p11_site_why(co, site, depth, units), site->loc);
             goto refuse;
         }
         int k = (int)(nconsts + (i < nprobes ? i : 0));
@@ -529,6 +508,8 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                           p11_far_branch_stub(co, code, units, out, &at, k,
                                               site, taken, depth,
                                               entered) < 0) {
+                PEP669_WHY_AT(site->bsrc >= 0 ? "jump branch" : "jump",
+                              site->loc);
                 goto refuse;
             }
             continue;
@@ -575,12 +556,14 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             if (u + 1 >= units || taken[u] ||
                 p11_far_branch_stub(co, code, units, out, &at, k, site,
                                     taken, depth, entered) < 0) {
+                PEP669_WHY_AT("wide location", site->loc);
                 goto refuse;
             }
             continue;
         }
         for (int w = 0; w < width; w++) {
             if (taken[u + w]) {
+                PEP669_WHY_AT("taken", site->loc);
                 goto refuse;
             }
             taken[u + w] = 1;
