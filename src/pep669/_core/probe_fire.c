@@ -120,8 +120,7 @@ fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     rec->last_line = line;
     int origin = pep669_thread.line_origin;
     pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
-                                line_obj);
+    int err = pep669_trace_call_line(ts, tools, co, loc, line_obj, 1);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     return err;
