@@ -491,10 +491,10 @@ pep669_trace_fire_line(PyThreadState *ts, PyFrameObject *frame, int lasti,
     void *locals;
     uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
-    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
+    pep669_pyframe_locals_mark(frame, &locals, &tag);
     int err = pep669_trace_call_line(ts, tools, rec->code, lasti, line_obj,
                                      0);
-    pep669_backend_pyframe_locals_sync(frame, locals, tag);
+    pep669_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
@@ -606,9 +606,9 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     void *locals;
     uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
-    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
+    pep669_pyframe_locals_mark(frame, &locals, &tag);
     int err = trace_inner(obj, frame, what, arg);
-    pep669_backend_pyframe_locals_sync(frame, locals, tag);
+    pep669_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     return err;
 }
