@@ -400,16 +400,6 @@ pep669_line_set_anywhere(void)
     return 0;
 }
 
-uint8_t
-pep669_c_event_disabled(Pep669CodeData *cd, int offset, uint8_t called)
-{
-    uint8_t disabled = pep669_disabled_tools(cd, PEP669_EV_CALL, offset);
-    if (cd == NULL || cd->multitools) {
-        return disabled;
-    }
-    return (uint8_t)(disabled & ~called);
-}
-
 int
 pep669_done_watches(const Pep669CodeData *cd, int event, Py_ssize_t unit)
 {

@@ -397,16 +397,6 @@ Py_ssize_t pep669_code_data_bytes(const Pep669CodeData *cd);
 void pep669_code_data_refresh(Pep669CodeData *cd);
 /* Some tool has set LINE, globally or in some code object. */
 int pep669_line_set_anywhere(void);
-/* Of the tools that DISABLEd CALL at `offset`, those that get no
- * C_RETURN/C_RAISE for the call made there now, whose CALL event went to
- * `called`.  3.12 finds the C events' tools in the code's per-instruction
- * table when it has one (two tools on one event made it), where DISABLE
- * took the tool out; otherwise in the code's tools, so that a call whose
- * CALL callback returned DISABLE still gets its C event (later calls
- * there get neither: the location is no longer instrumented). */
-uint8_t pep669_c_event_disabled(Pep669CodeData *cd, int offset,
-                                uint8_t called);
-
 /* The mask of pep669_code_events when the code's data is known already
  * (a code object keeps its data for life once it has some). */
 static inline uint32_t
@@ -529,6 +519,24 @@ pep669_disabled_tools(Pep669CodeData *cd, int event, int offset)
 {
     return pep669_disabled_tools_at(cd, event, offset,
                                     pep669_registry.restart_version);
+}
+
+/* Of the tools that DISABLEd CALL at `offset`, those that get no
+ * C_RETURN/C_RAISE for the call made there now, whose CALL event went to
+ * `called`.  3.12 finds the C events' tools in the code's per-instruction
+ * table when it has one (two tools on one event made it), where DISABLE
+ * took the tool out; otherwise in the code's tools, so that a call whose
+ * CALL callback returned DISABLE still gets its C event (later calls
+ * there get neither: the location is no longer instrumented).  Inline:
+ * a call probe's C_RETURN asks it (session 19). */
+static inline uint8_t
+pep669_c_event_disabled(Pep669CodeData *cd, int offset, uint8_t called)
+{
+    uint8_t disabled = pep669_disabled_tools(cd, PEP669_EV_CALL, offset);
+    if (cd == NULL || cd->multitools) {
+        return disabled;
+    }
+    return (uint8_t)(disabled & ~called);
 }
 
 /* The DISABLE maps as bits if one tool only has DISABLEd anything in the

@@ -303,10 +303,10 @@ pep669_trace_quiet_line(Pep669Frame *frame, int lasti, int line,
 }
 
 /* Fire LINE (line, at lasti) to `tools` in the innermost frame run
- * through the hook, after pep669_trace_quiet_line; 0, or -1 with an
- * exception set. */
-int pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
-                           uint8_t tools);
+ * through the hook, after pep669_trace_quiet_line; `ts` the current
+ * thread state (the trampoline's); 0, or -1 with an exception set. */
+int pep669_trace_fire_line(PyThreadState *ts, PyFrameObject *frame,
+                           int lasti, int line, uint8_t tools);
 
 /* The 'call' and 'return' events of the innermost frame run through the
  * hook: nothing to do but forwarding, unless a 'call' event must set the

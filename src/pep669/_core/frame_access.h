@@ -213,6 +213,36 @@ pep669_sync_lineno(PyThreadState *ts)
 #  endif
 }
 
+/* backend.h's pep669_backend_pyframe_locals_mark / _sync, their common
+ * case inline: a frame with no f_locals dict (no callback has asked for
+ * one; the C trampoline makes none), which neither needs (session 19:
+ * two calls fewer a delivered LINE, callgrind, bench_lines count loop). */
+static inline void
+pep669_pyframe_locals_mark(PyFrameObject *f, void **dict, uint64_t *tag)
+{
+    if (PEP669_LIKELY(f->f_locals == NULL)) {
+        *dict = NULL;
+        *tag = 0;
+    }
+    else {
+        pep669_backend_pyframe_locals_mark(f, dict, tag);
+    }
+}
+
+static inline void
+pep669_pyframe_locals_sync(PyFrameObject *f, void *dict, uint64_t tag)
+{
+    if (PEP669_UNLIKELY(f->f_locals != NULL)) {
+        pep669_backend_pyframe_locals_sync(f, dict, tag);
+    }
+}
+
+/* backend.h's pep669_backend_frame_pyframe, _current_frame and
+ * _frame_set_lasti (the last the backend's: clone.c.h). */
+#  define pep669_frame_pyframe(frame) ((PyFrameObject *)(frame))
+#  define pep669_current_frame(ts) ((Pep669Frame *)(ts)->frame)
+#  define pep669_frame_set_lasti pep669_backend_frame_set_lasti
+
 #else  /* 3.11: backend.h's calls, but for the callback bracket */
 
 #  define pep669_frame_link pep669_backend_frame_link
@@ -221,6 +251,44 @@ pep669_sync_lineno(PyThreadState *ts)
 #  define pep669_frame_entry pep669_backend_frame_entry
 #  define pep669_frame_exit pep669_backend_frame_exit
 #  define pep669_sync_lineno(ts) ((void)(ts))
+
+#  define pep669_pyframe_locals_mark pep669_backend_pyframe_locals_mark
+#  define pep669_pyframe_locals_sync pep669_backend_pyframe_locals_sync
+
+/* backend.h's pep669_backend_frame_pyframe, _current_frame and
+ * _frame_set_lasti, inline (a call probe's event reads and writes them a
+ * few times: session 19, fewer instructions a call, callgrind,
+ * bench_calls profiler): 3.11's _PyInterpreterFrame
+ * (internal/pycore_frame.h) up to prev_instr, whose offsets
+ * backend/py311.c checks at compile time; the thread state's
+ * cframe->current_frame is public (cpython/pystate.h). */
+typedef struct {
+    PyObject *f_func, *f_globals, *f_builtins, *f_locals;
+    PyCodeObject *f_code;
+    PyFrameObject *frame_obj;
+    void *previous;
+    _Py_CODEUNIT *prev_instr;
+} Pep669FrameHead;
+
+static inline PyFrameObject *
+pep669_frame_pyframe(Pep669Frame *frame)
+{
+    return ((Pep669FrameHead *)frame)->frame_obj;
+}
+
+static inline Pep669Frame *
+pep669_current_frame(PyThreadState *ts)
+{
+    return (Pep669Frame *)ts->cframe->current_frame;
+}
+
+static inline void
+pep669_frame_set_lasti(Pep669Frame *frame, int offset)
+{
+    Pep669FrameHead *f = (Pep669FrameHead *)frame;
+    f->prev_instr = (_Py_CODEUNIT *)f->f_code->co_code_adaptive +
+                    offset / (int)sizeof(_Py_CODEUNIT);
+}
 
 /* After a run of a generator's frame that returned a value: 1 if the
  * frame is suspended (pep669_frame_exit's PY_YIELD, without its offset:
@@ -272,18 +340,18 @@ pep669_locals_mark(Pep669Frame *frame, Pep669LocalsMark *mark)
 {
     mark->locals = NULL;
     mark->tag = 0;
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    PyFrameObject *fo = pep669_frame_pyframe(frame);
     if (fo != NULL) {
-        pep669_backend_pyframe_locals_mark(fo, &mark->locals, &mark->tag);
+        pep669_pyframe_locals_mark(fo, &mark->locals, &mark->tag);
     }
 }
 
 static inline void
 pep669_locals_sync(Pep669Frame *frame, const Pep669LocalsMark *mark)
 {
-    PyFrameObject *fo = pep669_backend_frame_pyframe(frame);
+    PyFrameObject *fo = pep669_frame_pyframe(frame);
     if (fo != NULL) {
-        pep669_backend_pyframe_locals_sync(fo, mark->locals, mark->tag);
+        pep669_pyframe_locals_sync(fo, mark->locals, mark->tag);
     }
 }
 

@@ -150,7 +150,7 @@ call_line(PyThreadState *ts, uint8_t tools, PyCodeObject *co, int lasti,
     if (line_obj == NULL) {
         return -1;
     }
-    int err = pep669_call_line_traced(ts, tools, co, lasti, line_obj);
+    int err = pep669_trace_call_line(ts, tools, co, lasti, line_obj, 0);
     Py_DECREF(line_obj);
     return err;
 }
@@ -483,8 +483,8 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
 }
 
 int
-pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
-                       uint8_t tools)
+pep669_trace_fire_line(PyThreadState *ts, PyFrameObject *frame, int lasti,
+                       int line, uint8_t tools)
 {
     Pep669Record *rec = pep669_thread.record_top;
     Pep669CodeData *cd = rec->cd;
@@ -503,17 +503,16 @@ pep669_trace_fire_line(PyFrameObject *frame, int lasti, int line,
     void *locals;
     uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
-    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
-    int err = pep669_call_line_traced(NULL, tools, rec->code, lasti,
-                                      line_obj);
-    pep669_backend_pyframe_locals_sync(frame, locals, tag);
+    pep669_pyframe_locals_mark(frame, &locals, &tag);
+    int err = pep669_trace_call_line(ts, tools, rec->code, lasti, line_obj,
+                                     0);
+    pep669_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     if (err == 0 &&
         (version != pep669_registry.version || !cd->done_known)) {
         /* (the frame's events had LINE: the quiet state says so) */
-        follow_if_changed(PyThreadState_GET(), rec, frame, 1, version, cd,
-                          PEP669_BIT(LINE));
+        follow_if_changed(ts, rec, frame, 1, version, cd, PEP669_BIT(LINE));
     }
     return err;
 }
@@ -646,9 +645,9 @@ pep669_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     void *locals;
     uint64_t tag;
     pep669_thread.line_origin = PEP669_ORIGIN_TRACE;
-    pep669_backend_pyframe_locals_mark(frame, &locals, &tag);
+    pep669_pyframe_locals_mark(frame, &locals, &tag);
     int err = trace_inner(obj, frame, what, arg);
-    pep669_backend_pyframe_locals_sync(frame, locals, tag);
+    pep669_pyframe_locals_sync(frame, locals, tag);
     pep669_thread.line_origin = origin;
     return err;
 }
@@ -777,15 +776,7 @@ trace_inner(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         {
             if (tools) {
                 PyThreadState *ts = PyThreadState_GET();
-                /* owned */
-                PyObject *line_obj = PyLong_FromLong(line);
-                if (line_obj == NULL) {
-                    return -1;
-                }
-                int err = pep669_call_line_traced(ts, tools, rec->code,
-                                                  lasti, line_obj);
-                Py_DECREF(line_obj);
-                if (err < 0) {
+                if (call_line(ts, tools, rec->code, lasti, line) < 0) {
                     return -1;
                 }
                 follow_if_changed(ts, rec, frame, hooked, version, cd, events);

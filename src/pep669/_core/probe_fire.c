@@ -20,7 +20,7 @@ follow_after_probe(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
                    uint32_t events)
 {
     int want = mode_with_record(rec, mode_for(events), events);
-    PyFrameObject *f = pep669_backend_frame_pyframe(frame);
+    PyFrameObject *f = pep669_frame_pyframe(frame);
     if (!want) {
         flags_show(rec, f);
     }
@@ -120,8 +120,7 @@ fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     rec->last_line = line;
     int origin = pep669_thread.line_origin;
     pep669_thread.line_origin = PEP669_ORIGIN_PROBE;
-    int err = pep669_call_tools(ts, tools, PEP669_EV_LINE, co, loc,
-                                line_obj);
+    int err = pep669_trace_call_line(ts, tools, co, loc, line_obj, 1);
     pep669_thread.line_origin = origin;
     Py_DECREF(line_obj);
     return err;
@@ -163,7 +162,7 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     if (tools != 0 && fire_probe_line(ts, rec, co, loc, tools) < 0) {
         if (rec->pending) {
             rec->pending = 0;
-            pep669_backend_frame_set_lasti(frame, loc);
+            pep669_frame_set_lasti(frame, loc);
         }
         return -1;
     }
@@ -182,7 +181,7 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
               Pep669Site *site)
 {
     int src = site->src;
-    pep669_backend_frame_set_lasti(frame, src);
+    pep669_frame_set_lasti(frame, src);
     if (site->obranch &&
         probe_branch(ts, frame, cd, co, site->obranch - 1, src) < 0) {
         return -1;
@@ -300,7 +299,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
-    pep669_backend_frame_set_lasti(frame, loc);
+    pep669_frame_set_lasti(frame, loc);
     /* What they write to frame.f_locals goes to the variables (3.13,
      * PEP 667; as pep669_trace does for traced frames). */
     Pep669LocalsMark mark;
@@ -314,7 +313,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     if (rec->pending) {
         /* A callback moved the frame: it runs traced from the location
          * on (every frame of the clone does), where the move is made. */
-        pep669_backend_frame_set_lasti(frame, loc);
+        pep669_frame_set_lasti(frame, loc);
         give_up_clone(cl, cd);
     }
     else if (!pep669_site_wanted(co, cd, site)) {
@@ -527,7 +526,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     /* The frame is at the call: for the callbacks, the callee (f_lineno,
      * tracebacks) and an exception raised here (nothing changes it until
      * the stub goes on). */
-    pep669_backend_frame_set_lasti(frame, loc);
+    pep669_frame_set_lasti(frame, loc);
     events_on = cd != NULL && covered &&
                 (pep669_code_data_events(cd) & PEP669_BIT(CALL));
     if (events_on && !pep669_backend_thread_plain(ts)) {
@@ -632,7 +631,7 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
-    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Frame *frame = pep669_current_frame(ts);
     Pep669Site *site = NULL;
     if (probe->site >= 0 && cl != NULL && frame != NULL) {
         if (PyVectorcall_NARGS(nargsf) != 0 || kwnames != NULL ||
@@ -684,7 +683,7 @@ call_probe_bool(Pep669Probe *probe)
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
-    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Frame *frame = pep669_current_frame(ts);
     PyObject **top = NULL;
     Pep669Site *site = NULL;
     int lasti = 0;
@@ -698,7 +697,7 @@ call_probe_bool(Pep669Probe *probe)
         return 0;
     }
     PyObject *out = fire_call_probe(ts, frame, cl, site, top);
-    pep669_backend_frame_set_lasti(frame, out == NULL ? site->loc : lasti);
+    pep669_frame_set_lasti(frame, out == NULL ? site->loc : lasti);
     if (out == NULL) {
         return -1;
     }
@@ -720,7 +719,7 @@ handler_probe_bool(Pep669Probe *probe)
 {
     Pep669Clone *cl = probe->clone;
     PyThreadState *ts = PyThreadState_GET();
-    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Frame *frame = pep669_current_frame(ts);
     Pep669Record *rec = pep669_thread.record_top;
     if (cl == NULL || frame == NULL || rec == NULL || rec->frame != frame ||
         rec->clone != cl || probe->site >= cl->nsites ||
@@ -733,7 +732,7 @@ handler_probe_bool(Pep669Probe *probe)
         return 0;
     }
     pep669_backend_frame_set_code(frame, cl->orig);
-    pep669_backend_frame_set_lasti(frame, site->loc);
+    pep669_frame_set_lasti(frame, site->loc);
     /* (no events in the callbacks' frames, as in a trace call) */
     pep669_monitor_enter_callback(ts);
     int untraced = handler_probe(ts, rec, site->loc);
@@ -748,7 +747,7 @@ handler_probe_bool(Pep669Probe *probe)
         cl->handler_traced++;
     }
     pep669_backend_frame_set_code(frame, cl->code);
-    pep669_backend_frame_set_lasti(frame, lasti);
+    pep669_frame_set_lasti(frame, lasti);
     return 0;
 }
 
@@ -772,7 +771,7 @@ entry_probe(Pep669Clone *cl)
          * its own cannot be at the test; one that does is a record's or a
          * bare run's.) */
         PEP669_ASSERT(rec->hook_quiet == 3 &&
-                      rec->frame == pep669_backend_current_frame(
+                      rec->frame == pep669_current_frame(
                                         PyThreadState_GET()));
         rec->entry = 0;
         cl->entry_runs++;
@@ -838,7 +837,7 @@ probe_bool_slow(Pep669Probe *probe)
     }
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
-    Pep669Frame *frame = pep669_backend_current_frame(ts);
+    Pep669Frame *frame = pep669_current_frame(ts);
     if (probe->site >= 0) {
         return pep669_clone_handlers(cl) ? handler_probe_bool(probe)
                                             : call_probe_bool(probe);
@@ -878,7 +877,7 @@ probe_bool_slow(Pep669Probe *probe)
     int err = site->far != 2
                   ? 1 : pep669_backend_jump_site_before(frame, site, NULL, 1);
     if (err > 0) {
-        pep669_backend_frame_set_lasti(frame, site->loc);
+        pep669_frame_set_lasti(frame, site->loc);
         err = fire_line_probe(ts, frame, cl, site, NULL);
     }
     /* (an own site's error at its jump's LINE: raised at the jump; a far
@@ -887,7 +886,7 @@ probe_bool_slow(Pep669Probe *probe)
     int at = err < 0 && (((site->own || site->obranch) && cur == site->src) ||
                          (site->far && cur == site->at)) ? cur : site->loc;
     pep669_backend_frame_set_code(frame, cl->code);
-    pep669_backend_frame_set_lasti(frame, err < 0 ? at : lasti);
+    pep669_frame_set_lasti(frame, err < 0 ? at : lasti);
     /* (a wide site's stub takes its taken path on true, a far site's the
      * way back to its instruction) */
     return err < 0 ? -1 : site->after != 0 || err > 0;

@@ -860,3 +860,25 @@ pep669_trace_callbacks_end(PyThreadState *ts, const int *saved)
 {
     pep669_trace_callbacks_end_inline(ts, saved);
 }
+
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
+PEP669_NOINLINE int
+pep669_trace_exit_hide(PyThreadState *ts)
+{
+    int depth = pep669_thread.exit_hidden_depth;
+    if (depth >= 4 ||
+        !pep669_backend_with_exit_hide(ts, pep669_thread.exit_hidden[depth])) {
+        return 0;
+    }
+    pep669_thread.exit_hidden_depth = depth + 1;
+    return 1;
+}
+
+PEP669_NOINLINE void
+pep669_trace_exit_unhide(PyThreadState *ts)
+{
+    PEP669_ASSERT(pep669_thread.exit_hidden_depth > 0);
+    pep669_backend_handled_unhide(
+        ts, pep669_thread.exit_hidden[--pep669_thread.exit_hidden_depth]);
+}
+#endif

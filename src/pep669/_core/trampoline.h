@@ -8,6 +8,7 @@
 #include "engine_entry.h"
 #include "probe.h"
 #include "frame_access.h"
+#include "dispatch.h"
 
 /* ---- bare runs ---- */
 
@@ -352,6 +353,15 @@ int pep669_trace_flags_init(void);
 void pep669_trace_callbacks_begin(PyThreadState *ts, int event, int *saved);
 void pep669_trace_callbacks_end(PyThreadState *ts, const int *saved);
 
+#if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
+/* (3.9/3.10, the bodies below) A `with` exit's LINE, the thread handling
+ * an exception: 1 if the handled exception from before the handler was
+ * put in place (pep669_backend_with_exit_hide; pep669_trace_exit_unhide
+ * undoes it), else 0.  Out of line: rare. */
+PEP669_NOINLINE int pep669_trace_exit_hide(PyThreadState *ts);
+PEP669_NOINLINE void pep669_trace_exit_unhide(PyThreadState *ts);
+#endif
+
 /* Their bodies, inline where the event sources call a tool's callback
  * themselves (pep669_call_one, dispatch.h: frames.c's entry and exit
  * events). */
@@ -371,17 +381,17 @@ pep669_trace_callbacks_begin_inline(PyThreadState *ts, int event, int *saved)
     saved[1] = 0;
 #if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
     /* A `with` exit's LINE sees the handled exception from before the
-     * handler, as natively (backend.h). */
-    /* (first the thread's handled exception, inline: with none, no
-     * handler has pushed one, and nothing is hidden) */
-    if (event == PEP669_EV_LINE && pep669_thread.exit_hidden_depth < 4) {
-        PyThreadState *t = ts != NULL ? ts : PyThreadState_GET();
-        _PyErr_StackItem *ei = t->exc_info;
-        if (ei != NULL && ei->exc_type != NULL && ei->exc_type != Py_None &&
-            pep669_backend_with_exit_hide(
-                t, pep669_thread.exit_hidden[pep669_thread.exit_hidden_depth])) {
-            pep669_thread.exit_hidden_depth++;
-            saved[1] = 1;
+     * handler, as natively (backend.h).  Inline only the test that the
+     * thread handles an exception at all (with none, no handler has
+     * pushed one, and nothing is hidden): `event` is a constant where the
+     * event sources inline this, and `ts` their thread state; the rest
+     * out of line (trampoline.c), rare. */
+    if (event == PEP669_EV_LINE) {
+        _PyErr_StackItem *ei =
+            (ts != NULL ? ts : PyThreadState_GET())->exc_info;
+        if (PEP669_UNLIKELY(ei != NULL && ei->exc_type != NULL &&
+                            ei->exc_type != Py_None)) {
+            saved[1] = pep669_trace_exit_hide(ts);
         }
     }
 #endif
@@ -408,14 +418,36 @@ pep669_trace_callbacks_end_inline(PyThreadState *ts, const int *saved)
                                         pep669_thread.record_top);
     })
 #if PY_VERSION_HEX >= 0x03090000 && PY_VERSION_HEX < 0x030B0000
-    if (saved[1]) {
-        PEP669_ASSERT(pep669_thread.exit_hidden_depth > 0);
-        pep669_backend_handled_unhide(
-            ts, pep669_thread.exit_hidden[--pep669_thread.exit_hidden_depth]);
+    if (PEP669_UNLIKELY(saved[1])) {
+        pep669_trace_exit_unhide(ts);
     }
 #endif
     (void)ts;
     pep669_thread.what_event = saved[0];
+}
+
+/* LINE (code, line_obj) to `tools`, DISABLE at `offset`: one tool's
+ * callback inline with the hooks' bodies above, the event a constant
+ * there (session 19: through dispatch.c's hooks, the with-exit test of
+ * 3.9/3.10 cost a delivered LINE 40 instructions, callgrind,
+ * bench_lines count loop); two tools or more through dispatch.c.
+ * `bracket` 0 inside a legacy trace call (events already suppressed). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+pep669_trace_call_line(PyThreadState *ts, uint8_t tools, PyCodeObject *co,
+                       int offset, PyObject *line_obj, int bracket)
+{
+    if ((tools & (tools - 1)) == 0) {
+        return pep669_call_one(ts, pep669_only_tool(tools), PEP669_EV_LINE,
+                               co, offset, line_obj, NULL, bracket,
+                               pep669_trace_callbacks_begin_inline,
+                               pep669_trace_callbacks_end_inline);
+    }
+    return bracket
+        ? pep669_call_tools(ts, tools, PEP669_EV_LINE, co, offset, line_obj)
+        : pep669_call_line_traced(ts, tools, co, offset, line_obj);
 }
 
 /* ---- shared with legacy_events.c, probe_fire.c, lineno.c ---- */

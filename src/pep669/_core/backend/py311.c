@@ -651,6 +651,14 @@ pep669_backend_pyframe_locals_sync(PyFrameObject *f, void *dict,
     }
 }
 
+#include "frame_access.h"
+/* frame_access.h's Pep669FrameHead is the start of the frame. */
+#define P11_HEAD_AT(field) \
+    (offsetof(_PyInterpreterFrame, field) == offsetof(Pep669FrameHead, field))
+_Static_assert(P11_HEAD_AT(f_code) && P11_HEAD_AT(frame_obj) &&
+                   P11_HEAD_AT(prev_instr),
+               "frame_access.h's Pep669FrameHead");
+
 PyFrameObject *
 pep669_backend_frame_pyframe(Pep669Frame *frame)
 {

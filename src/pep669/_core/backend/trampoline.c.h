@@ -60,7 +60,8 @@
 __attribute__((noinline))
 #endif
 static int
-trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+trampoline_line(PyThreadState *ts, PyObject *obj, PyFrameObject *frame,
+                int what, PyObject *arg)
 {
     int forward, lasti = PEP669_TRAMPOLINE_LASTI(frame);
     int line = frame->f_lineno;
@@ -75,12 +76,12 @@ trampoline_line(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         pep669_trace_forward(obj, frame, what, arg) < 0) {
         return -1;
     }
-    return tools != 0 ? pep669_trace_fire_line(frame, lasti, line, tools)
+    return tools != 0 ? pep669_trace_fire_line(ts, frame, lasti, line, tools)
                       : 0;
 }
 
-static int trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
-                             PyObject *arg);
+static int trampoline_events(PyThreadState *ts, PyObject *obj,
+                             PyFrameObject *frame, int what, PyObject *arg);
 
 /* Counts our own installs and removals of the trampoline on the thread
  * (to tell them from a callback's sys.settrace). */
@@ -109,7 +110,7 @@ trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     pep669_enter(ts);
     unsigned int moves = trampoline_moves;
     void *shown = PEP669_TRAMPOLINE_SHOW(frame);
-    int err = trampoline_events(obj, frame, what, arg);
+    int err = trampoline_events(ts, obj, frame, what, arg);
     PEP669_TRAMPOLINE_UNSHOW(frame, shown);
     if (ts->c_tracefunc != trampoline && moves == trampoline_moves) {
         PyObject *type, *value, *tb;
@@ -159,8 +160,8 @@ trampoline_other(PyObject *obj, PyFrameObject *frame, int what,
  * fields at hand (pep669_trace_quiet, pep669_trace_quiet_line);
  * everything else goes to trampoline_other. */
 static int
-trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
-                  PyObject *arg)
+trampoline_events(PyThreadState *ts, PyObject *obj, PyFrameObject *frame,
+                  int what, PyObject *arg)
 {
     int forward;
     if (what == PyTrace_OPCODE) {
@@ -179,7 +180,7 @@ trampoline_events(PyObject *obj, PyFrameObject *frame, int what,
         return trampoline_other(obj, frame, what, arg);
     }
     if (what == PyTrace_LINE) {
-        return trampoline_line(obj, frame, what, arg);
+        return trampoline_line(ts, obj, frame, what, arg);
     }
     if ((what == PyTrace_CALL || what == PyTrace_RETURN) &&
         legacy_func == NULL &&
