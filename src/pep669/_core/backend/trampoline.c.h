@@ -90,7 +90,6 @@ static int trampoline_events(PyThreadState *ts, PyObject *obj,
 /* The trace function installed.  A callback may have set a legacy trace
  * function (sys.settrace) in its place: the trampoline goes back in front
  * of it at once, as the frame's events want. */
-
 static int
 trampoline(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
