@@ -408,7 +408,10 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
                                             entered) < 0 &&
                           p11_far_branch_stub(co, code, units, out, &at, k,
                                               site, taken, depth,
-                                              entered) < 0) {
+                                              entered) < 0 &&
+                          p11_far_compare_stub(co, code, units, out, &at, k,
+                                               site, taken, depth,
+                                               entered) < 0) {
                 goto refuse;
             }
             continue;
