@@ -202,7 +202,6 @@ pep669_code_data_ensure(PyCodeObject *co)
     }
     cd->nunits = pep669_backend_code_units(co);
     cd->version = pep669_registry.version - 1;  /* stale: refresh first */
-    cd->idle_version = cd->version;
     /* (its monitors so far: the global event sets) */
     memcpy(cd->inst_tools, pep669_registry.global_tools,
            sizeof(cd->inst_tools));
@@ -374,7 +373,7 @@ pep669_code_data_refresh(Pep669CodeData *cd)
     }
     cd->events = events;
     cd->version = r->version;
-    cd->idle_version = r->version - 1;
+    cd->idle = 0;
     cd->calls_ready = 0;
     /* The done cache derives from `tools`: void with it. */
     cd->done_known = 0;

@@ -143,13 +143,6 @@ typedef struct Pep669CodeData {
      * while `version` equals the registry's version (see above); `events`
      * and `tools` below. */
     uint64_t version;
-    /* (engine_entry.h, pep669_frame_idle) A run of the code wants nothing
-     * of the hook (its events none but line-level ones all DISABLEd, no
-     * STOP_ITERATION to watch): the registry's version then, one compare
-     * on the hook's path (session 19: before, `version` and a flag, two);
-     * a refresh makes it stale (within a version the answer stays: the
-     * done cache only grows). */
-    uint64_t idle_version;
     /* DISABLE bookkeeping: the map of event `ev` (pep669_disabled_map)
      * gives, per code unit `unit` (byte offset / 2), the mask of tools that
      * returned DISABLE for `ev` there (read through pep669_map_tools).
@@ -311,6 +304,12 @@ typedef struct Pep669CodeData {
      * gets none (not flat, no handler that can have a probe, or the copy
      * failed: probe_handlers.c). */
     uint8_t handler_probes;
+    /* (engine_entry.h, pep669_frame_idle) A run of the code wants nothing
+     * of the hook (its events none but line-level ones all DISABLEd, no
+     * STOP_ITERATION to watch): valid while `version` is current, cleared
+     * by every refresh (within a version the answer stays: the done cache
+     * only grows). */
+    uint8_t idle;
     /* (3.11, pep669_frame_eval_calls) The quiet path ran the code on its
      * call clone in this `version`: its events are CALL events only (no
      * exception events), it is no generator's; the hook's fast path may

@@ -92,19 +92,17 @@ pep669_frame_idle_slow(PyCodeObject *co, Pep669CodeData *cd)
 static inline int
 pep669_frame_idle(PyCodeObject *co, Pep669CodeData *cd)
 {
-    if (cd != NULL) {
-        if (cd->idle_version == pep669_registry.version) {
+    if (cd != NULL && cd->version == pep669_registry.version) {
+        if (cd->idle) {
             return 1;
         }
-        if (cd->version == pep669_registry.version && cd->calls_ready == 2) {
+        if (cd->calls_ready == 2) {
             return PEP669_IDLE_EXC_BARE;
         }
     }
     int idle = pep669_frame_idle_slow(co, cd);
     if (idle == 1 && cd != NULL) {
-        /* (idle_slow answers 1 for data only where its version is
-         * current) */
-        cd->idle_version = cd->version;
+        cd->idle = 1;
     }
     return idle;
 }

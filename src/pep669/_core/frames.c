@@ -180,9 +180,8 @@ frame_begin(PyThreadState *ts, Pep669Frame *frame, int throwflag,
 #ifdef PEP669_DEBUG
     /* (the idle cache checked; without the hook's fast path, -Og, kept as
      * the hook keeps it) */
-    PEP669_ASSERT(!(cd != NULL &&
-                    cd->idle_version == pep669_registry.version) ||
-                  pep669_frame_idle_slow(co, cd) == 1);
+    PEP669_ASSERT(!(cd != NULL && cd->version == pep669_registry.version &&
+                    cd->idle) || pep669_frame_idle_slow(co, cd) == 1);
 #  if !PEP669_FAST_HOOK
     (void)pep669_frame_idle(co, cd);
 #  endif

@@ -123,8 +123,8 @@ pep669_probe_state(PyCodeObject *co)
         "trace_cache",
         pep669_backend_code_trace_cache(co, 0) ? Py_True : Py_False,
         /* (engine_entry.h) the hook's one-test fast path holds for it */
-        "idle", cd != NULL && cd->idle_version == pep669_registry.version
-                ? Py_True : Py_False,
+        "idle", cd != NULL && cd->version == pep669_registry.version &&
+                cd->idle ? Py_True : Py_False,
         "calls_fast_runs", cl != NULL ? cl->calls_fast_runs : 0,
         /* (session 18) line clones refused (all code), and whether this
          * code's last attempt in this version was */
