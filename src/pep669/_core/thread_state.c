@@ -187,6 +187,23 @@ pep669_runs_raise(Pep669Frame *frame)
         frame != pep669_backend_current_frame(PyThreadState_GET())) {
         return NULL;
     }
+    /* On one C stack the lists stand in the order the frames started:
+     * when the innermost entry (the top bare run, if its `below` is the
+     * top record, else the top record) is a caller's of `frame`, an entry
+     * of `frame` would be above it, and the miss holds.  The walk stops at
+     * that caller (usually near), and goes on to the search only after a
+     * stack switch (review19: the search alone walked both lists at every
+     * miss). */
+    Pep669Record *in = pep669_thread.bare_top;
+    if (in == NULL || in->below != pep669_thread.record_top) {
+        in = in == NULL ? pep669_thread.record_top : NULL;
+    }
+    for (Pep669Frame *f = pep669_backend_frame_back(frame);
+         in != NULL && f != NULL; f = pep669_backend_frame_back(f)) {
+        if (f == in->frame) {
+            return NULL;
+        }
+    }
     Pep669Record *e = pep669_thread.record_top;
     for (; e != NULL; e = e->prev) {
         if (e->frame == frame) {
