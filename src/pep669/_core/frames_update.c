@@ -90,11 +90,10 @@ restart_in_flight(uint64_t before)
 int
 pep669_frames_update(void)
 {
-    static uint64_t restarted;
-    if (pep669_registry.restart_version != restarted) {
-        uint64_t before = restarted;
-        restarted = pep669_registry.restart_version;
-        if (restarted > before) {
+    uint64_t before = pep669_registry.restart_seen;
+    if (pep669_registry.restart_version != before) {
+        pep669_registry.restart_seen = pep669_registry.restart_version;
+        if (pep669_registry.restart_seen > before) {
             restart_in_flight(before);
         }
     }

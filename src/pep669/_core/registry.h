@@ -54,6 +54,9 @@ typedef struct Pep669Registry {
     /* restart_events() sets it to the version it bumps to: DISABLE state
      * stamped older than this is void (pep669_disabled_tools). */
     uint64_t restart_version;
+    /* The restart_version frames_update.c last handled (per interpreter:
+     * a sub-interpreter's restarts are its own). */
+    uint64_t restart_seen;
     /* Bumped only when the global event sets change or restart_events()
      * runs: the C API's PyMonitoring_EnterScope version, as 3.13's. */
     uint64_t capi_version;
