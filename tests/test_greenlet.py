@@ -416,24 +416,8 @@ PLAY_FRAMES = [
     ('PY_RETURN', 'ping', 33),
     ('PY_RETURN', 'play', 33),
 ]
-PLAY_START_RETURN = [
-    ('PY_START', 'play', None),
-    ('PY_START', 'ping', None),
-    ('PY_START', 'ping_inner', None),
-    ('PY_START', 'pong', None),
-    ('PY_START', 'pong_inner', None),
-    ('PY_RETURN', 'ping_inner', 1),
-    ('PY_START', 'ping_inner', None),
-    ('PY_RETURN', 'pong_inner', 1),
-    ('PY_START', 'pong_inner', None),
-    ('PY_RETURN', 'ping_inner', 11),
-    ('PY_START', 'ping_inner', None),
-    ('PY_RETURN', 'pong_inner', 2),
-    ('PY_START', 'pong_inner', None),
-    ('PY_RETURN', 'ping_inner', 21),
-    ('PY_RETURN', 'ping', 33),
-    ('PY_RETURN', 'play', 33),
-]
+# (with PY_START and PY_RETURN alone: the same stream)
+PLAY_START_RETURN = list(PLAY_FRAMES)
 PLAY_LINES = [
     ('LINE', 'play', 1),
     ('LINE', 'play', 2),
