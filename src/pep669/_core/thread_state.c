@@ -188,12 +188,13 @@ pep669_runs_raise(Pep669Frame *frame)
         return NULL;
     }
     /* On one C stack the lists stand in the order the frames started:
-     * when the innermost entry (the top bare run, if its `below` is the
-     * top record, else the top record) is a caller's of `frame`, an entry
-     * of `frame` would be above it, and the miss holds.  The walk stops at
-     * that caller (usually near), and goes on to the search only after a
-     * stack switch (review19: the search alone walked both lists at every
-     * miss). */
+     * when the innermost entry (the top bare run when its `below` is the
+     * top record; the top record when no bare run stands) is a caller's
+     * of `frame`, an entry of `frame` would be above it, and the miss
+     * holds.  A top bare run over another record is another stack's: no
+     * shortcut then.  The walk stops at that caller (usually near), and
+     * goes on to the search only after a stack switch (review19: the
+     * search alone walked both lists at every miss). */
     Pep669Record *in = pep669_thread.bare_top;
     if (in == NULL || in->below != pep669_thread.record_top) {
         in = in == NULL ? pep669_thread.record_top : NULL;
