@@ -491,7 +491,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     else if (rec->line_covered && rec->clone->entry.test > 0 && fresh &&
              !rec->hook_throwflag) {
         /* (3.8-3.10) The clone's entry stub puts the frame's own code back
-         * (probe_fire.c, entry_probe): the frame runs as the window's end
+         * (probe_entries.c): the frame runs as the window's end
          * would make it run; where that is traced, its own code (the
          * stub's instructions are no instructions of the frame). */
         uint32_t after = events;

@@ -21,7 +21,7 @@
  * what the run's end and a record made later need (frame, code, data,
  * clone, entry, the version and events at its start, the innermost record
  * then: `below`), linked by prev in pep669_thread.bare_top.  The entry
- * stub puts the frame's own code back (probe_fire.c, entry_probe); when
+ * stub puts the frame's own code back (probe_entries.c); when
  * anything needs the frame's record (a probe firing, a callee's end that
  * is not quiet, a refresh, the trampoline's walks) it is made then, as
  * pep669_trace_enter_quiet would have made it at the start
