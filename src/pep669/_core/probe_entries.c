@@ -23,6 +23,11 @@ pep669_handler_probe_bool(Pep669Probe *probe)
     PyThreadState *ts = PyThreadState_GET();
     Pep669Frame *frame = pep669_current_frame(ts);
     Pep669Record *rec = pep669_thread.record_top;
+    if (frame != NULL && (rec == NULL || rec->frame != frame)) {
+        /* (after a stack switch: the frame's record raised, review19) */
+        rec = pep669_trace_raise(frame);
+        rec = rec == pep669_thread.record_top ? rec : NULL;
+    }
     if (cl == NULL || frame == NULL || rec == NULL || rec->frame != frame ||
         rec->clone != cl || probe->site >= cl->nsites ||
         pep669_backend_frame_code(frame) != cl->orig) {
@@ -60,7 +65,9 @@ pep669_handler_probe_bool(Pep669Probe *probe)
  * instruction the stub moved, as if it had run it in place: an exception
  * of the eval breaker's, after the stub's jump back, is raised there
  * (pep669_backend_entry_frame).  No Python code ran since the hook (no
- * other engine: no pep669_enter).  False: the stub jumps back. */
+ * other engine: no pep669_enter), so no stack switch either: the run's
+ * entry is its list's top, read directly (review19).  False: the stub
+ * jumps back. */
 int
 pep669_entry_probe(Pep669Clone *cl)
 {

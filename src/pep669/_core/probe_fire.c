@@ -479,7 +479,8 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
     Pep669Record *b = NULL;
     uint64_t version = pep669_registry.version;
     Pep669CodeData *cd = NULL;
-    int covered = 0;
+    int covered = 0, raised = 0;
+again:
     if (rec != NULL && rec->frame == frame && rec->clone == cl) {
         covered = rec->calls_covered;
         cd = rec->cd;
@@ -492,6 +493,12 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
         rec = NULL;
         covered = 1;
         cd = b->cd;
+    }
+    else if (!raised++ && pep669_trace_raise(frame) != NULL) {
+        /* (after a stack switch another stack's entry stood on top: the
+         * frame's raised, review19) */
+        rec = pep669_thread.record_top;
+        goto again;
     }
     else {
         /* (no frame of ours runs clones without its record or block) */

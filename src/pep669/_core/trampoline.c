@@ -605,9 +605,13 @@ past_throw(Pep669Frame *caller)
     return caller;
 }
 
-void
-pep669_trace_raised(Pep669Record *rec)
+Pep669Record *
+pep669_trace_raise(Pep669Frame *frame)
 {
+    Pep669Record *rec = pep669_runs_raise(frame);
+    if (rec == NULL || rec != pep669_thread.record_top) {
+        return rec;
+    }
     PyThreadState *ts = PyThreadState_GET();
     uint32_t events = less_probed(rec, rec->cd, cached_events(rec));
     int want = mode_with_record(rec, mode_for(events), events);
@@ -615,6 +619,7 @@ pep669_trace_raised(Pep669Record *rec)
     if (want) {
         flags_set(pep669_backend_frame_pyframe(rec->frame), rec, events);
     }
+    return rec;
 }
 
 void
