@@ -782,6 +782,8 @@ pep669_trace_refresh(PyThreadState *ts)
 {
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
+    /* (the frame's trampoline decided here: no adoption left pending) */
+    pep669_thread.adopt_pending = 0;
     if (frame == NULL) {
         return;
     }
@@ -818,10 +820,13 @@ pep669_trace_refresh(PyThreadState *ts)
 PEP669_INTERNAL void
 pep669_trace_adopt_later(PyThreadState *ts)
 {
+    if (pep669_registry.active_union == 0 &&
+        pep669_registry.local_code_count == 0) {
+        pep669_thread.adopt_pending = 0;
+        return;
+    }
     if (pep669_backend_trace_mode(ts) != 0 ||
-        !pep669_backend_thread_traced(ts) ||
-        (pep669_registry.active_union == 0 &&
-         pep669_registry.local_code_count == 0)) {
+        !pep669_backend_thread_traced(ts)) {
         return;
     }
     pep669_thread.adopt_pending = 1;

@@ -757,6 +757,9 @@ set_trampoline_mode(PyThreadState *ts, int want)
             pep669_backend_trace_start(ts, want);
         }
         else {
+            /* (no trace events from here on: nothing left to adopt at
+             * the next one, review19) */
+            pep669_thread.adopt_pending = 0;
             pep669_backend_trace_stop(ts);
         }
     }
