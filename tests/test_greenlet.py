@@ -296,6 +296,29 @@ def quiet_other():
     return out
 
 
+def switch_back_inside():
+    greenlet.getcurrent().parent.switch(1)
+    return 2
+
+
+def call_inside():
+    switch_back_inside()
+    return 3
+
+
+def other_on_top():
+    # (back from the first switch, the other greenlet's hooked frames,
+    # switch_back_inside's on top, stay suspended above this frame's
+    # run: review19, the call probes read the lists' top)
+    g = greenlet.greenlet(call_inside)
+    a = g.switch()
+    b = len("ab")
+    c = abs(-1)
+    d = g.switch()
+    e = len("xyz")
+    return a, b, c, d, e
+
+
 @unittest.skipIf(greenlet is None, "greenlet is not importable")
 class GreenletEvents(MonitoringTestCase):
 
@@ -322,6 +345,21 @@ class GreenletEvents(MonitoringTestCase):
     def test_calls_and_returns(self):
         self.check(E.CALL | E.C_RETURN | E.C_RAISE | E.PY_START | E.PY_RETURN,
                    play, PLAY_CALLS_RETURNS, 2)
+
+    def test_calls_under_another_greenlets_frame(self):
+        # Back from the first switch, the other greenlet's frames stand
+        # suspended above this frame's run in the runs' lists: the
+        # frame's call probes find its own record under them (before,
+        # review19, its clone was retired and its calls' events lost
+        # until its next run).  (Twice: on the first run the other
+        # greenlet's frames run through the hook, whose trampoline raises
+        # the frame's record at its first trace event; from the second
+        # on they run on call probes too.)
+        def twice():
+            return [other_on_top(), other_on_top()]
+        once = [("CALL", "twice", "other_on_top")] + OTHER_ON_TOP
+        self.assertEqual(self.check(E.CALL, twice, once * 2),
+                         [(1, 2, 1, 3, 3)] * 2)
 
     def test_generators(self):
         out = self.check(self.FRAMES, drive_generators, GENERATORS)
@@ -491,6 +529,17 @@ PLAY_CALLS_RETURNS = [
     ('C_RETURN', 'play', 'switch'),
     ('PY_RETURN', 'play', 12),
     ('C_RAISE', 'pong_inner', 'switch'),
+]
+OTHER_ON_TOP = [
+    ('CALL', 'other_on_top', 'greenlet'),
+    ('CALL', 'other_on_top', 'switch'),
+    ('CALL', 'call_inside', 'switch_back_inside'),
+    ('CALL', 'switch_back_inside', 'getcurrent'),
+    ('CALL', 'switch_back_inside', 'switch'),
+    ('CALL', 'other_on_top', 'len'),
+    ('CALL', 'other_on_top', 'abs'),
+    ('CALL', 'other_on_top', 'switch'),
+    ('CALL', 'other_on_top', 'len'),
 ]
 GENERATORS = [
     ('PY_START', 'drive_generators', None),

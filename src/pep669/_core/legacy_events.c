@@ -610,19 +610,26 @@ plain_raise(PyFrameObject *frame, PyObject *arg)
 static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
                        PyObject *arg);
 
-/* A frame of none of ours at its 'line' after events were set inside a
- * legacy tracer's own call (pep669_trace_adopt_later): the frame it was
- * called for (unless the unhooked slot holds a caller of it, still
- * running) takes the slot if its events (or a caller's) want it, as 3.12
- * instruments running frames at once.  1: adopted, its line new. */
+/* A frame of none of ours at a trace event after events were set inside
+ * a legacy tracer's own call (pep669_trace_adopt_later): the first such
+ * event after the tracer's call is the frame's it was called for (the
+ * tracer's own frames get none); at its 'line' that frame (unless the
+ * unhooked slot holds a caller of it, still running) takes the slot if
+ * its events (or a caller's) want it, as 3.12 instruments running frames
+ * at once.  Any other event ends the wait (review19: before, only a
+ * 'line' did, perhaps an unrelated frame's much later).  1: adopted, its
+ * line new. */
 static int
 adopt_at_line(Pep669Frame *fr, PyFrameObject *frame, int what)
 {
     Pep669Frame *slot = pep669_thread.unhooked.frame;
-    if (what != PyTrace_LINE || !pep669_thread.adopt_pending) {
+    if (PEP669_LIKELY(!pep669_thread.adopt_pending)) {
         return 0;
     }
     pep669_thread.adopt_pending = 0;
+    if (what != PyTrace_LINE) {
+        return 0;
+    }
     for (Pep669Frame *f = fr; f != NULL && slot != NULL;
          f = pep669_backend_frame_back(f)) {
         if (f == slot) {
@@ -630,7 +637,9 @@ adopt_at_line(Pep669Frame *fr, PyFrameObject *frame, int what)
         }
     }
     if (!adopt_unhooked(PyThreadState_GET(), fr, frame)) {
-        forget_unhooked();
+        /* (the slot left alone: adopt_unhooked let go of it if it held
+         * this frame; another frame's, another greenlet's maybe, is not
+         * this one's to drop, review19) */
         return 0;
     }
     pep669_thread.unhooked.last_line = -1;

@@ -93,8 +93,9 @@ handler_at(Pep669Record *rec, PyCodeObject *co, int lasti)
 }
 
 /* Whether the exception raised at `lasti` enters a handler that has a
- * handler probe in the copy the frame runs (probe_fire.c,
- * handler_probe_bool): that probe, not a traced first instruction, gives
+ * handler probe in the copy the frame runs (probe_entries.c,
+ * pep669_handler_probe_bool): that probe, not a traced first
+ * instruction, gives
  * the handler's entry. */
 static int
 handler_probed(Pep669Record *rec, int handler)

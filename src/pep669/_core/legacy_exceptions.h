@@ -10,7 +10,7 @@ PEP669_INTERNAL int handled_event(PyThreadState *ts, Pep669Record *rec,
                                   PyFrameObject *frame, PyCodeObject *co,
                                   Pep669CodeData *cd, uint32_t events,
                                   int lasti);
-/* (3.11) A handler probe's work (probe_fire.c, handler_probe_bool), the
+/* (3.11) A handler probe's work (probe_entries.c), the
  * frame shown at the handler's first instruction `target`: the handler's
  * entry (EXCEPTION_HANDLED) if the exception armed in the record can be
  * given here and the handler then runs untraced (1: the tracing dispatch

@@ -11,7 +11,7 @@
  * probe.c calls nothing here. */
 #include "probe_fire.h"
 #include "dispatch.h"
-#include "legacy_exceptions.h"
+#include "probe_entries.h"
 
 /* After a probe, whose callbacks (or callee) may have changed the events:
  * the frame runs from here on as `events` (the record's) want. */
@@ -479,7 +479,8 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
     Pep669Record *b = NULL;
     uint64_t version = pep669_registry.version;
     Pep669CodeData *cd = NULL;
-    int covered = 0;
+    int covered = 0, raised = 0;
+again:
     if (rec != NULL && rec->frame == frame && rec->clone == cl) {
         covered = rec->calls_covered;
         cd = rec->cd;
@@ -492,6 +493,12 @@ fire_call_probe(PyThreadState *ts, Pep669Frame *frame,
         rec = NULL;
         covered = 1;
         cd = b->cd;
+    }
+    else if (!raised++ && pep669_trace_raise(frame) != NULL) {
+        /* (after a stack switch another stack's entry stood on top: the
+         * frame's raised, review19) */
+        rec = pep669_thread.record_top;
+        goto again;
     }
     else {
         /* (no frame of ours runs clones without its record or block) */
@@ -707,94 +714,6 @@ call_probe_bool(Pep669Probe *probe)
     return inloop;
 }
 
-/* (3.11) A handler probe's truth test, in the stub an exception reaches
- * the handler at site->loc through (the frame runs its handler clone):
- * the handler's entry, given by the trampoline (legacy_exceptions.c,
- * handler_probe) with the frame's own code shown at the handler's first
- * instruction; then the stub goes back to it.  Never raises: a
- * callback's exception is raised by the handler's traced prologue, as
- * without the probe.  Out of line. */
-static PEP669_NOINLINE int
-handler_probe_bool(Pep669Probe *probe)
-{
-    Pep669Clone *cl = probe->clone;
-    PyThreadState *ts = PyThreadState_GET();
-    Pep669Frame *frame = pep669_current_frame(ts);
-    Pep669Record *rec = pep669_thread.record_top;
-    if (cl == NULL || frame == NULL || rec == NULL || rec->frame != frame ||
-        rec->clone != cl || probe->site >= cl->nsites ||
-        pep669_backend_frame_code(frame) != cl->orig) {
-        return 0;
-    }
-    Pep669Site *site = &cl->sites[probe->site];
-    int lasti = pep669_backend_frame_lasti(frame);
-    if (lasti < site->stub || lasti >= site->stub_end) {
-        return 0;
-    }
-    pep669_backend_frame_set_code(frame, cl->orig);
-    pep669_frame_set_lasti(frame, site->loc);
-    /* (no events in the callbacks' frames, as in a trace call) */
-    pep669_monitor_enter_callback(ts);
-    int untraced = handler_probe(ts, rec, site->loc);
-    pep669_monitor_leave_callback(ts);
-    if (untraced) {
-        /* Leaving the callbacks turned the tracing dispatch back on, as
-         * a trace call's end does: off again, outside any trace call. */
-        set_trampoline_mode(ts, WANT_LIGHT);
-        cl->handler_runs++;
-    }
-    else {
-        cl->handler_traced++;
-    }
-    pep669_backend_frame_set_code(frame, cl->code);
-    pep669_frame_set_lasti(frame, lasti);
-    return 0;
-}
-
-/* (3.8-3.10) The truth test of a line clone's probe in its entry stub
- * (Pep669Entry), the first thing a fresh run on the clone does: a run the
- * hook started there (rec->entry) gets its own code back in f_code (the
- * evaluator has read the clone's bytecode).  The frame shows the last
- * instruction the stub moved, as if it had run it in place: an exception
- * of the eval breaker's, after the stub's jump back, is raised there
- * (pep669_backend_entry_frame).  No Python code ran since the hook (no
- * other engine: no pep669_enter).  False: the stub jumps back. */
-static int
-entry_probe(Pep669Clone *cl)
-{
-    Pep669Record *rec = pep669_thread.bare_top;
-    if (rec != NULL && rec->entry && rec->clone == cl &&
-        pep669_backend_entry_leave(rec->frame, cl->entry.test,
-                                   cl->entry.resume, rec->code)) {
-        /* The innermost bare run (trampoline.h), at its stub's test: the
-         * same, with no record.  (A frame above it that runs no clone of
-         * its own cannot be at the test; one that does is a record's or a
-         * bare run's.) */
-        PEP669_ASSERT(rec->hook_quiet == 3 &&
-                      rec->frame == pep669_current_frame(
-                                        PyThreadState_GET()));
-        rec->entry = 0;
-        cl->entry_runs++;
-        return 0;
-    }
-    Pep669Frame *frame = pep669_backend_entry_frame(cl->entry.test,
-                                                    cl->entry.resume);
-    rec = pep669_thread.record_top;
-    if (frame != NULL && rec != NULL && rec->entry && rec->frame == frame) {
-        /* (its clone, and the frame's code still the clone's) */
-        PEP669_ASSERT(rec->clone == cl && !rec->window && !rec->swapped &&
-                      pep669_backend_frame_code(frame) == cl->code);
-        pep669_backend_frame_set_code(frame, rec->code);
-        rec->entry = 0;
-        cl->entry_runs++;
-    }
-    /* (any other run on it started in its window: its code is back since
-     * the window's first event) */
-    PEP669_ASSERT(frame == NULL || pep669_backend_frame_code(frame) ==
-                                       cl->orig);
-    return 0;
-}
-
 /* (3.11) A stub's truth test of its probe (LOAD_CONST probe;
  * POP_JUMP_FORWARD_IF_TRUE): the frame's f_code is the clone, and its
  * last instruction the stub's jump.  The callbacks see the frame's own
@@ -817,8 +736,8 @@ probe_bool(PyObject *self)
         probe->site < 0 &&
         pep669_backend_entry_leave(b->frame, cl->entry.test,
                                    cl->entry.resume, b->code)) {
-        /* (entry_probe's first case, the common one: here, so that the
-         * test costs the fewest instructions) */
+        /* (pep669_entry_probe's first case, the common one: here, so
+         * that the test costs the fewest instructions) */
         PEP669_ASSERT(b->hook_quiet == 3 && cl->entry.test > 0);
         b->entry = 0;
         cl->entry_runs++;
@@ -833,14 +752,14 @@ probe_bool_slow(Pep669Probe *probe)
     Pep669Clone *cl = probe->clone;
     if (cl != NULL && cl->entry.test > 0 && probe->site < 0) {
         /* (3.8-3.10: only an entry stub truth-tests a probe there) */
-        return entry_probe(cl);
+        return pep669_entry_probe(cl);
     }
     PyThreadState *ts = PyThreadState_GET();
     pep669_enter(ts);
     Pep669Frame *frame = pep669_current_frame(ts);
     if (probe->site >= 0) {
-        return pep669_clone_handlers(cl) ? handler_probe_bool(probe)
-                                            : call_probe_bool(probe);
+        return pep669_clone_handlers(cl)
+                   ? pep669_handler_probe_bool(probe) : call_probe_bool(probe);
     }
     if (cl == NULL || frame == NULL ||
         pep669_backend_frame_code(frame) != cl->orig) {

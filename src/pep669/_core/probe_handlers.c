@@ -1,7 +1,7 @@
 /* Handler clones (3.11): a copy of flat code whose frames want exception
  * events only, in which an exception reaches each handler that starts
  * with PUSH_EXC_INFO through a stub whose probe gives the handler's entry
- * in the evaluator (probe_fire.c, handler_probe_bool; the copy:
+ * in the evaluator (probe_entries.c, pep669_handler_probe_bool; the copy:
  * backend/py311_handlers.h).  Nothing of the original is patched, so a
  * handler clone serves every tool and event set that wants exception
  * events only (trampoline.h, HANDLER_PROBED); it is retired only when

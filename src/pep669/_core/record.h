@@ -231,7 +231,7 @@ typedef struct Pep669Record {
         int window;
         /* (3.8-3.10) A fresh run on a line clone with an entry stub:
          * f_code is the clone until the stub's truth test of the probe
-         * puts the frame's own code back (probe_fire.c, entry_probe), the
+         * puts the frame's own code back (probe_entries.c), the
          * first thing the frame does; no trace call (no window). */
         int entry;
         int line_covered;

@@ -43,7 +43,12 @@ typedef struct Pep669ThreadState {
     uint64_t outer_clean_version;
     /* Events set inside a legacy tracer's own call (trampoline.c,
      * pep669_trace_adopt_later): the frame it was called for is adopted
-     * at its next 'line' (legacy_events.c). */
+     * at its next 'line' (legacy_events.c), the first trace event of a
+     * frame not the engine's after the tracer's call.  Cleared by that
+     * event whatever it is, by a refresh, when the trampoline stops and
+     * when no events are left (review19: before, only by a 'line', which
+     * could come much later, in an unrelated frame or another
+     * greenlet's). */
     int adopt_pending;
     /* frames.c: freed records kept for the next runs (linked by prev),
      * their count, and whether the thread frees them at its exit (0: not

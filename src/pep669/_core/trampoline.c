@@ -491,7 +491,7 @@ pep669_trace_enter(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     else if (rec->line_covered && rec->clone->entry.test > 0 && fresh &&
              !rec->hook_throwflag) {
         /* (3.8-3.10) The clone's entry stub puts the frame's own code back
-         * (probe_fire.c, entry_probe): the frame runs as the window's end
+         * (probe_entries.c): the frame runs as the window's end
          * would make it run; where that is traced, its own code (the
          * stub's instructions are no instructions of the frame). */
         uint32_t after = events;
@@ -605,9 +605,13 @@ past_throw(Pep669Frame *caller)
     return caller;
 }
 
-void
-pep669_trace_raised(Pep669Record *rec)
+Pep669Record *
+pep669_trace_raise(Pep669Frame *frame)
 {
+    Pep669Record *rec = pep669_runs_raise(frame);
+    if (rec == NULL || rec != pep669_thread.record_top) {
+        return rec;
+    }
     PyThreadState *ts = PyThreadState_GET();
     uint32_t events = less_probed(rec, rec->cd, cached_events(rec));
     int want = mode_with_record(rec, mode_for(events), events);
@@ -615,6 +619,7 @@ pep669_trace_raised(Pep669Record *rec)
     if (want) {
         flags_set(pep669_backend_frame_pyframe(rec->frame), rec, events);
     }
+    return rec;
 }
 
 void
@@ -777,6 +782,8 @@ pep669_trace_refresh(PyThreadState *ts)
 {
     Pep669Frame *frame = pep669_backend_current_frame(ts);
     Pep669CodeData *cd;
+    /* (the frame's trampoline decided here: no adoption left pending) */
+    pep669_thread.adopt_pending = 0;
     if (frame == NULL) {
         return;
     }
@@ -813,10 +820,13 @@ pep669_trace_refresh(PyThreadState *ts)
 PEP669_INTERNAL void
 pep669_trace_adopt_later(PyThreadState *ts)
 {
+    if (pep669_registry.active_union == 0 &&
+        pep669_registry.local_code_count == 0) {
+        pep669_thread.adopt_pending = 0;
+        return;
+    }
     if (pep669_backend_trace_mode(ts) != 0 ||
-        !pep669_backend_thread_traced(ts) ||
-        (pep669_registry.active_union == 0 &&
-         pep669_registry.local_code_count == 0)) {
+        !pep669_backend_thread_traced(ts)) {
         return;
     }
     pep669_thread.adopt_pending = 1;

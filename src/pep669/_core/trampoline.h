@@ -21,7 +21,7 @@
  * what the run's end and a record made later need (frame, code, data,
  * clone, entry, the version and events at its start, the innermost record
  * then: `below`), linked by prev in pep669_thread.bare_top.  The entry
- * stub puts the frame's own code back (probe_fire.c, entry_probe); when
+ * stub puts the frame's own code back (probe_entries.c); when
  * anything needs the frame's record (a probe firing, a callee's end that
  * is not quiet, a refresh, the trampoline's walks) it is made then, as
  * pep669_trace_enter_quiet would have made it at the start
@@ -90,11 +90,13 @@ Pep669Record *pep669_trace_frames_record(Pep669Record *b);
  * the quiet path pushed for it before session 15 (below). */
 static inline Pep669Record *pep669_trace_calls_record(Pep669Record *b);
 
-/* A record raised after a stack switch (pep669_runs_raise): the
- * trampoline and the frame's filters as the record's frame needs them, as
- * pep669_trace_leave sets them for the caller at a callee's end (which
- * the switch replaced). */
-void pep669_trace_raised(Pep669Record *rec);
+/* After a stack switch, the entry of `frame` (the current frame) raised
+ * to the top of its list (pep669_runs_raise), or NULL if it has none.  A
+ * record raised gets the trampoline and the frame's filters its frame
+ * needs, as pep669_trace_leave sets them for the caller at a callee's end
+ * (which the switch replaced); a bare run's block gets no record.  Out of
+ * line: the probes' misses call it too (probe_fire.c, probe_entries.c). */
+Pep669Record *pep669_trace_raise(Pep669Frame *frame);
 
 /* The record of `frame` if it is the innermost frame run through the
  * hook, else NULL; a bare run's is made now.  (After a stack switch the
@@ -114,11 +116,10 @@ pep669_hooked_record(Pep669Frame *frame)
     }
     if (PEP669_LIKELY(top == NULL && b == NULL) ||
         pep669_thread.unhooked.frame == frame ||
-        (b = pep669_runs_raise(frame)) == NULL) {
+        (b = pep669_trace_raise(frame)) == NULL) {
         return NULL;
     }
     if (b == pep669_thread.record_top) {
-        pep669_trace_raised(b);
         return b;
     }
     return b->hook_quiet == 5 ? pep669_trace_calls_record(b)
@@ -756,6 +757,9 @@ set_trampoline_mode(PyThreadState *ts, int want)
             pep669_backend_trace_start(ts, want);
         }
         else {
+            /* (no trace events from here on: nothing left to adopt at
+             * the next one, review19) */
+            pep669_thread.adopt_pending = 0;
             pep669_backend_trace_stop(ts);
         }
     }

@@ -10,7 +10,7 @@
  * from nowhere else), so every offset the frame shows is the original's.
  * The stub's one stack slot is the one PUSH_EXC_INFO takes next; its
  * probe fires EXCEPTION_HANDLED in the evaluator, outside any trace call
- * (probe_fire.c, handler_probe_bool), and never raises. */
+ * (probe_entries.c), and never raises. */
 
 int
 pep669_backend_handler_probes(void)
