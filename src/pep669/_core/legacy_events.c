@@ -374,6 +374,7 @@ trace_event(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg,
         if (!hooked) {
             forget_unhooked();
         }
+        pep669_thread.adopt_pending = 0;
         pep669_backend_trace_stop(ts);
         return pep669_backend_trace_forward(obj, frame, what, arg);
     }
@@ -616,20 +617,19 @@ static int trace_inner(PyObject *obj, PyFrameObject *frame, int what,
  * tracer's own frames get none); at its 'line' that frame (unless the
  * unhooked slot holds a caller of it, still running) takes the slot if
  * its events (or a caller's) want it, as 3.12 instruments running frames
- * at once.  Any other event ends the wait (review19: before, only a
- * 'line' did, perhaps an unrelated frame's much later).  1: adopted, its
- * line new. */
+ * at once.  Only a 'line' ends the wait: the frame's own 'return' or
+ * 'exception' may come first, and then the line is its caller's, which
+ * 3.12 instruments as well (review20: ending the wait at any event lost
+ * those lines).  1: adopted, its line new. */
 static int
 adopt_at_line(Pep669Frame *fr, PyFrameObject *frame, int what)
 {
     Pep669Frame *slot = pep669_thread.unhooked.frame;
-    if (PEP669_LIKELY(!pep669_thread.adopt_pending)) {
+    if (PEP669_LIKELY(!pep669_thread.adopt_pending) ||
+        what != PyTrace_LINE) {
         return 0;
     }
     pep669_thread.adopt_pending = 0;
-    if (what != PyTrace_LINE) {
-        return 0;
-    }
     for (Pep669Frame *f = fr; f != NULL && slot != NULL;
          f = pep669_backend_frame_back(f)) {
         if (f == slot) {

@@ -822,7 +822,8 @@ pep669_trace_adopt_later(PyThreadState *ts)
 {
     if (pep669_registry.active_union == 0 &&
         pep669_registry.local_code_count == 0) {
-        pep669_thread.adopt_pending = 0;
+        /* (a later set in the same call finds the trampoline on: the
+         * adoption stays pending, adopt_unhooked decides at the line) */
         return;
     }
     if (pep669_backend_trace_mode(ts) != 0 ||

@@ -97,6 +97,7 @@ pep669_trace_end_window_quiet(PyThreadState *ts, Pep669Record *rec,
     pep669_backend_frame_set_code(rec->frame, rec->code);
     rec->window = 0;
     flags_show(rec, frame);
+    pep669_thread.adopt_pending = 0;
     pep669_backend_trace_stop(ts);
 }
 
