@@ -109,11 +109,13 @@ forward_pass_as(Flow *f, int line_rule, int map)
                 to_line = lines[v];
                 uint8_t reached = flags & NODE_REACHED;
                 if (to_line == line &&
-                    (line_rule != PEP669_LINES_WINDOW || lines[v - 1] == line)) {
+                    (line_rule != PEP669_LINES_WINDOW ||
+                     lines[v - 1] == line)) {
                     /* (the same line, the common case: no line event, so
                      * MIXED goes on as it is, and if reached an
                      * ARRIVAL_SAME, no location: pep669_plain_table's
-                     * entry for these bits) */
+                     * entry for these bits; `arrivals` left alone, whose
+                     * ARRIVAL_MIXED alone is read) */
                     uint8_t how = (uint8_t)(line >= 0 ? NEXT_SAME | NEXT_LINE
                                                       : NEXT_SAME);
                     PEP669_ASSERT(how == edge_bits(lines, line_rule, node,
