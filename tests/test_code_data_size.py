@@ -5,7 +5,8 @@ a bound derived from the code's size.
 Under coverage (LINE, every callback returning DISABLE) a code object keeps
 the code data's struct (at most STRUCT_BYTES), `unit_flow` (4 bits a unit),
 the LINE DISABLE map (a bit a unit while one tool has DISABLEd anything
-there) and its LINE locations (4 bytes each): not the unit map (a byte a
+there) and its LINE locations (4 bytes each, and their lines, 2 bytes
+each since session 20): not the unit map (a byte a
 unit: the analysis drops it for code that wants only LINE and frame
 events), nor the flow analysis's line table (4 bytes a unit: only jump
 events keep one), nor blocks for local events or jump regions, which code
@@ -79,10 +80,12 @@ class CodeDataSize(MonitoringTestCase):
         units = len(code.co_code) // 2
         locations = len(ENGINE._line_locations(code))
         self.assertGreater(locations, 10)
-        # struct + unit_flow + LINE DISABLE map (bits) + locations (debug
+        # struct + unit_flow + LINE DISABLE map (bits) + locations and
+        # their lines (debug
         # builds: the DISABLE map as bytes besides, and its pointer)
         return (STRUCT_BYTES + (units // 2 + 1) + (units + 7) // 8 +
-                4 * (locations + 1) + (units + 8 if DEBUG else 0))
+                4 * (locations + 1) + 2 * locations +
+                (units + 8 if DEBUG else 0))
 
     def test_coverage_keeps_no_line_table(self):
         f = fresh_function()

@@ -228,7 +228,9 @@ pep669_code_data_bytes(const Pep669CodeData *cd)
     PEP669_DEBUG_ONLY(size += (size_t)cd->ndisabled_maps *
                               (size_t)cd->nunits;)
     size += cd->line_starts != NULL
-                ? sizeof(int) * ((size_t)cd->nline_starts + 1) : 0;
+                ? sizeof(int) * ((size_t)cd->nline_starts + 1) +
+                      sizeof(int16_t) * (size_t)cd->nline_starts
+                : 0;
     size += cd->units != NULL ? units : 0;
     size += cd->lines != NULL ? sizeof(int) * units : 0;
     size += cd->region != NULL

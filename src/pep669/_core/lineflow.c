@@ -633,9 +633,11 @@ place_and_collect(Flow *f)
             probes[u] |= PEP669_PROBE_SOURCE;
         }
     }
-    /* (sized to the locations: a few per line, not one per unit) */
-    cd->line_starts = PyMem_RawMalloc(
-        sizeof(int) * (size_t)(nflow + nhandler + 1));
+    /* (sized to the locations: a few per line, not one per unit; their
+     * lines after them, pep669_location_line) */
+    int n = nflow + nhandler;
+    cd->line_starts = PyMem_RawMalloc(sizeof(int) * (size_t)(n + 1) +
+                                      sizeof(int16_t) * (size_t)n);
     if (cd->line_starts == NULL) {
         return -1;
     }
@@ -644,7 +646,8 @@ place_and_collect(Flow *f)
         cd->line_starts[nflow + i] = handler_list[nhandler - 1 - i];
     }
     cd->nflow_starts = (int32_t)nflow;
-    cd->nline_starts = (int32_t)(nflow + nhandler);
+    cd->nline_starts = (int32_t)n;
+    pep669_location_lines_keep(f->co, cd, f->lines);
     PEP669_ASSERT(cd->nline_starts <= nunits);
     return 0;
 }

@@ -23,6 +23,9 @@
 #include "lineflow_decode.h"
 #include "lineflow_map.h"
 
+_Static_assert(ARRIVAL_SAME == NODE_REACHED >> 1,
+               "the same line's arrival from the reach bit");
+
 /* (one copy per line rule and with or without the unit map, as
  * build_graph_as) */
 static inline __attribute__((always_inline)) int
@@ -70,17 +73,16 @@ forward_pass_as(Flow *f, int line_rule, int map)
     for (int off = 0, after; off < stop; off = after) {
         /* The common instruction (build_graph_as's), a run of them; its
          * one edge goes forward to the next, NODE_HANDLER, _RETURN and
-         * _FLOW_TARGET unset. */
+         * _FLOW_TARGET unset.  (In units: u, v; the instruction's node
+         * and mixed bits carried in locals from one to the next, stored
+         * once.) */
         uint32_t info = table[_Py_OPCODE(code[off >> 1])];
         if ((info & PLAIN_MASK) == PLAIN_INFO && off >= first) {
-            /* (the instruction's node and mixed bits carried in locals
-             * from one to the next, stored once) */
-            int line = lines[off >> 1];
-            uint8_t flags = node[off >> 1], mx = mixed[off >> 1];
-            do {
-                int u = off >> 1, to_line, reports;
-                off += (1 + PEP669_DEC_CACHES(info)) *
-                       (int)sizeof(_Py_CODEUNIT);
+            int u = off >> 1, ustop = stop >> 1;
+            int line = lines[u];
+            uint8_t flags = node[u], mx = mixed[u];
+            for (;;) {
+                int v = u + 1 + (int)PEP669_DEC_CACHES(info), to_line;
                 node[u] = (uint8_t)(flags | NODE);
                 mixed[u] = mx;
                 if (map && mapping) {
@@ -90,50 +92,79 @@ forward_pass_as(Flow *f, int line_rule, int map)
 #ifdef PEP669_DEBUG
                 Pep669Step ref;
                 pep669_backend_step(f->co, 2 * u, &ref);
-                PEP669_ASSERT(ref.at == 2 * u && ref.after == off &&
+                PEP669_ASSERT(ref.at == 2 * u && ref.after == 2 * v &&
                               ref.kind < 0 && ref.target < 0 && ref.known &&
                               !(ref.cls & (PEP669_INSTR_QUIET_BACK |
                                            PEP669_INSTR_RETURN_POINT)) &&
                               (ref.next < end ? ref.next : -1) ==
-                                  (off < stop ? off : -1));
+                                  (v < ustop ? 2 * v : -1));
 #endif
-                if (off >= stop) {
+                if (v >= ustop) {
                     next_of[u] = -1;
                     edge[u] = 0;
+                    u = v;
                     break;
                 }
-                next_of[u] = off;
-                to_line = lines[off >> 1];
-                if (line_rule == PEP669_LINES_WINDOW) {
-                    reports = to_line != lines[(off >> 1) - 1];
+                next_of[u] = 2 * v;
+                to_line = lines[v];
+                uint8_t reached = flags & NODE_REACHED;
+                if (to_line == line &&
+                    (line_rule != PEP669_LINES_WINDOW ||
+                     lines[v - 1] == line)) {
+                    /* (the same line, the common case: no line event, so
+                     * MIXED goes on as it is, and if reached an
+                     * ARRIVAL_SAME, no location: pep669_plain_table's
+                     * entry for these bits; `arrivals` left alone, whose
+                     * ARRIVAL_MIXED alone is read) */
+                    uint8_t how = (uint8_t)(line >= 0 ? NEXT_SAME | NEXT_LINE
+                                                      : NEXT_SAME);
+                    PEP669_ASSERT(how == edge_bits(lines, line_rule, node,
+                                                   2 * u, line, 2 * v, first));
+                    PEP669_ASSERT(pep669_plain_table[PEP669_PLAIN_INDEX(
+                                      how, mx & MIXED, reached)] ==
+                                  (uint32_t)((mx & MIXED) | (reached >> 1)));
+                    edge[u] = how;
+                    mx = (uint8_t)(mixed[v] | (mx & MIXED) | (reached >> 1));
                 }
                 else {
-                    reports = to_line >= 0 && to_line != line;
+                    int reports;
+                    if (line_rule == PEP669_LINES_WINDOW) {
+                        reports = to_line != lines[v - 1];
+                    }
+                    else {
+                        reports = to_line >= 0 && to_line != line;
+                    }
+                    uint8_t how = (uint8_t)(
+                        (to_line == line ? NEXT_SAME : 0) |
+                        (to_line >= 0 ? NEXT_LINE : 0) |
+                        (reports ? NEXT_REPORTS : 0));
+                    PEP669_ASSERT(how == edge_bits(lines, line_rule, node,
+                                                   2 * u, line, 2 * v, first));
+                    edge[u] = how;
+                    /* (MIXED on, pass 1's seed and pass 2's spread; if
+                     * reached, the next reached and pass 4's arrival) */
+                    uint32_t e = pep669_plain_table[PEP669_PLAIN_INDEX(
+                        how, mx & MIXED, reached)];
+                    if (e & PEP669_PLAIN_START) {
+                        FWD_START(2 * v, START_FLOW);
+                    }
+                    arrivals |= (uint8_t)e;
+                    mx = (uint8_t)(mixed[v] | e);
                 }
-                uint8_t how = (uint8_t)((to_line == line ? NEXT_SAME : 0) |
-                                        (to_line >= 0 ? NEXT_LINE : 0) |
-                                        (reports ? NEXT_REPORTS : 0));
-                PEP669_ASSERT(how == edge_bits(lines, line_rule, node, 2 * u,
-                                               line, off, first));
-                edge[u] = how;
-                /* (MIXED on, pass 1's seed and pass 2's spread; if
-                 * reached, the next reached and pass 4's arrival) */
-                uint32_t e = pep669_plain_table[PEP669_PLAIN_INDEX(
-                    how, mx & MIXED, flags & NODE_REACHED)];
-                if (e & PEP669_PLAIN_START) {
-                    FWD_START(off, START_FLOW);
-                }
-                arrivals |= (uint8_t)e;
-                flags = (uint8_t)(node[off >> 1] | (flags & NODE_REACHED));
-                mx = (uint8_t)(mixed[off >> 1] | e);
+                flags = (uint8_t)(node[v] | reached);
                 line = to_line;
-                info = table[_Py_OPCODE(code[off >> 1])];
-            } while ((info & PLAIN_MASK) == PLAIN_INFO);
+                u = v;
+                info = table[_Py_OPCODE(code[u])];
+                if ((info & PLAIN_MASK) != PLAIN_INFO) {
+                    break;
+                }
+            }
+            off = 2 * u;
             if (off < stop) {
                 /* (the next instruction's, not plain: its own code makes
                  * it a NODE) */
-                node[off >> 1] = flags;
-                mixed[off >> 1] = mx;
+                node[u] = flags;
+                mixed[u] = mx;
             }
             after = off;
             continue;

@@ -12,6 +12,7 @@
 #include "probe_fire.h"
 #include "dispatch.h"
 #include "probe_entries.h"
+#include "lineflow_lines.h"
 
 /* After a probe, whose callbacks (or callee) may have changed the events:
  * the frame runs from here on as `events` (the record's) want. */
@@ -109,9 +110,9 @@ probe_jump(PyThreadState *ts, Pep669Frame *frame, Pep669CodeData *cd,
  * callback's). */
 static int
 fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
-                int loc, uint8_t tools)
+                Pep669CodeData *cd, int loc, uint8_t tools)
 {
-    int line = line_of(co, loc);
+    int line = pep669_location_line(co, cd, loc);
     /* owned */
     PyObject *line_obj = PyLong_FromLong(line);
     if (line_obj == NULL) {
@@ -159,7 +160,7 @@ probe_callbacks(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     uint8_t tools = line_here ? pep669_fire_tools(cd, PEP669_EV_LINE, loc)
                               : 0;
-    if (tools != 0 && fire_probe_line(ts, rec, co, loc, tools) < 0) {
+    if (tools != 0 && fire_probe_line(ts, rec, co, cd, loc, tools) < 0) {
         if (rec->pending) {
             rec->pending = 0;
             pep669_frame_set_lasti(frame, loc);
@@ -197,7 +198,7 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     }
     Pep669LocalsMark mark;
     pep669_locals_mark(frame, &mark);
-    int err = fire_probe_line(ts, rec, co, src, tools);
+    int err = fire_probe_line(ts, rec, co, cd, src, tools);
     pep669_locals_sync(frame, &mark);
     if (err < 0) {
         rec->pending = 0;
