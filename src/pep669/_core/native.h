@@ -184,7 +184,7 @@ int pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
                       PyObject *const *args);
 /* Everything the tool wants at the branch (BRANCH, LEFT, RIGHT) is
  * disabled in `st`. */
-int pep669_nat_done(int tool, CodeData *cd, uint8_t st);
+int pep669_nat_done(int tool, const CodeData *cd, uint8_t st);
 
 /* ---- waiting edges (native_wait.c) ----
  *
