@@ -93,6 +93,7 @@ typedef struct {
     PyObject *instr, *line;   /* its own INSTRUCTION and LINE callbacks
                                  while they are */
     Py_ssize_t instr_codes;   /* codes with CodeData.instr_on */
+    Py_ssize_t line_codes;    /* codes with CodeData.line_on */
     uint64_t clears;          /* bumped when its per-code state is void
                                  (clear_tool_id, no more LEFT/RIGHT) */
 } ToolState;
@@ -117,6 +118,8 @@ typedef struct CodeData {
                                       local set (LEFT/RIGHT as BRANCH) */
     uint8_t instr_on[TOOLS];       /* native INSTRUCTION added to its local
                                       set here for waiting edges */
+    uint8_t line_on[TOOLS];        /* edges of it wait here on its own LINE
+                                      event alone (nothing added) */
     uint64_t epoch;           /* pep669_nat_epoch when `state` was valid */
     Py_ssize_t units;         /* code units (0 until the first branch) */
     uint8_t *fall;            /* per unit: fall-through distance in units of
