@@ -215,7 +215,9 @@ others_first(int tool, CodeData *cd, long src, long dest)
 static int
 line_kept(int tool, CodeData *cd, long src, long dest)
 {
-    if (pep669_nat_tools[tool].line == NULL) {
+    const ToolState *ts = &pep669_nat_tools[tool];
+    if ((ts->waits ? ts->line : *pep669_nat_slot(tool, PEP669_EV_LINE)) ==
+        NULL) {
         return 0;
     }
     PyCodeObject *co = (PyCodeObject *)cd->code;
