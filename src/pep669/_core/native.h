@@ -194,9 +194,13 @@ int pep669_nat_done(int tool, const CodeData *cd, uint8_t st);
  * An edge waits when the tool has disabled (or does not want) everything
  * else at its branch and has never taken it: the native BRANCH location
  * is disabled and the edge is reported from its destination, which only
- * that edge reaches (CodeData.pend), by the native INSTRUCTION event added
- * to the tool's local set there.  So a branch whose one edge is disabled
- * costs nothing while the program keeps taking that edge. */
+ * that edge reaches (CodeData.pend): by the tool's own LINE event there
+ * where the destination starts another line and the tool has LINE on the
+ * code (nothing added), else by the native INSTRUCTION event added to the
+ * tool's local set on the code.  So a branch whose one edge is disabled
+ * costs nothing while the program keeps taking that edge.  A half-disabled
+ * branch whose other edge cannot wait (its destination is a join) keeps
+ * firing into the mux, which drops it on its fast path. */
 
 /* Make edge `side` of the branch at `unit` wait, if it can: 1 (the mux
  * returns DISABLE), 0 (it cannot), -1 with an exception. */

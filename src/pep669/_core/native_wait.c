@@ -10,8 +10,13 @@
  * That works where the destination is reached only through that edge
  * (CodeData.pend, from the bytecode: no other jump, fall-through or
  * exception handler leads there), so that the instruction there runs
- * exactly when the edge is taken.  The tool's local event set on the code
- * gets the native INSTRUCTION event, with this file's INSTRUCTION mux as
+ * exactly when the edge is taken.  Where the destination starts another
+ * line and the tool has LINE there (its callback registered, the location
+ * live), the tool's own LINE event reports the edge through the LINE mux
+ * below, and nothing is added to the code (CodeData.line_on); the wait
+ * ends (the branch reports again) if that LINE is disabled while the edge
+ * still waits, or leaves the tool.  Elsewhere the tool's local event set
+ * on the code gets the native INSTRUCTION event, with this file's INSTRUCTION mux as
  * the tool's INSTRUCTION callback: it returns DISABLE everywhere except at
  * destinations of waiting edges (so after one run of the code only those
  * stay instrumented), and it calls the tool's own INSTRUCTION callback
