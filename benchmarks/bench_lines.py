@@ -343,6 +343,55 @@ def longif(n):
     return total
 
 
+# `halfif`: a loop whose `if`s always go the same way, their edges never
+# taken ending where other code joins (after an `if` without `else`, a
+# loop's next test): branch coverage's half-disabled branches that no
+# edge-waiting covers on 3.12/3.13 (native BRANCH fires on both edges).
+
+def halfif(n):
+    total = 0
+    small = 0
+    for i in range(n):
+        x = i % 7
+        if x >= 0:
+            total += x
+        if i < 0:
+            total -= 1
+        if total > -1:
+            small += 1
+        while x > 100:
+            x -= 1
+        if x == 3 or i >= 0:
+            total ^= 1
+    return total + small
+
+
+# `difflib`: the standard library's difflib (unified_diff and
+# SequenceMatcher.ratio) on generated word lists: loops with `continue`,
+# `break` and chained `and` tests, most of whose edges go one way.
+
+def make_words(n):
+    import difflib
+    seed = 4321
+    words = []
+    for _ in range(n * 16):
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff
+        words.append("w%d" % (seed % 300))
+    old = [" ".join(words[i:i + 8]) for i in range(0, len(words), 8)]
+    new = list(old)
+    for i in range(0, len(new), 7):
+        new[i] = "changed %d" % i
+    return difflib, words, old, new
+
+
+def run_difflib(data):
+    difflib, words, old, new = data
+    lines = list(difflib.unified_diff(old, new, lineterm=""))
+    ratio = difflib.SequenceMatcher(None, words[:len(words) // 3],
+                                    words[20:20 + len(words) // 3]).ratio()
+    return len(lines), ratio
+
+
 WORKLOADS = {
     # name: (function, prepare, size, quick size, callgrind size, what)
     "fib": (fib, None, 28, 24, 15, "bench_frame's: recursive calls"),
@@ -358,7 +407,14 @@ WORKLOADS = {
                 "fractal loop calling small helper functions"),
     "longif": (longif, None, 3000, 600, 40,
                "a 240-line function whose ifs never skip their bodies"),
+    "halfif": (halfif, None, 400000, 80000, 4000,
+               "a loop whose ifs always go one way, to joins"),
+    "difflib": (run_difflib, make_words, 400, 100, 40,
+                "the standard library's difflib: diff and ratio"),
 }
+# Measured only when named with --workloads (not in the default set, so
+# that the tables' geometric means keep their workloads).
+EXTRA_WORKLOADS = ("halfif", "difflib")
 
 
 # -- the modes (set up in the worker) ---------------------------------------
@@ -799,6 +855,8 @@ def main(argv=None):
     parser.add_argument("--reference", default="3.12",
                         help="the interpreter the 'vs' columns compare with "
                              "(default 3.12)")
+    parser.set_defaults(workloads=",".join(
+        name for name in WORKLOADS if name not in EXTRA_WORKLOADS))
     args = parser.parse_args(argv)
 
     if args.worker:

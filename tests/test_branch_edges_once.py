@@ -124,7 +124,7 @@ class EdgesOnceTestCase(MonitoringTestCase):
 def taken_if(r):
     """The `if i == hit` edge that is taken (into `t += 1`)."""
     return r.event in ('BRANCH_LEFT', 'BRANCH_RIGHT') and \
-        r.code.co_name == 'one_sided' and \
+        r.code.co_name in ('one_sided', 'gen_sided') and \
         lines_of(r.code).get(r.args[1]) == 4
 
 
@@ -585,3 +585,144 @@ class OtherToolsTest(MonitoringTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def gen_sided(n, hit):
+    t = 0
+    for i in range(n):
+        if i == hit:
+            yield t
+        yield 0
+    return t
+
+
+class LineWaitTest(EdgesOnceTestCase):
+    """A tool with LINE whose waiting edge ends on another line: on
+    3.12/3.13 the edge is reported from the tool's own LINE event there,
+    with no INSTRUCTION added to the code (session 20); when that LINE can
+    no longer report it (the line disabled while the edge is still
+    wanted, the LINE callback or event gone), the edge is reported by its
+    branch again.  No other tool is on the code: another tool's LINE at
+    the destination would keep the edge from waiting at all."""
+
+    def coverage(self, func, keep_edge=False, keep_line=False):
+        """The tool under test alone: LINE and the sides, DISABLE for
+        every event but the taken `if` edge (keep_edge) and LINE
+        (keep_line)."""
+        def keep(r):
+            if r.event == 'LINE':
+                return keep_line
+            return keep_edge and taken_if(r)
+        rec, _ = self.pair([func], SIDES | E.LINE, keep, ref=False)
+        return rec
+
+    def hits(self, rec, since=0):
+        """The tool's records of the taken `if` edge and of line 4 (the
+        `t += 1` it goes to), in order, from record `since` on."""
+        out = []
+        for s, r in zip(stream(rec)[since:], rec.records[since:]):
+            if r.event == 'LINE':
+                if s[2] - r.code.co_firstlineno == 4:
+                    out.append('LINE 4')
+            elif lines_of(r.code).get(r.args[1]) == 4:
+                out.append('EDGE')
+        return out
+
+    def test_waits_on_its_line_with_nothing_added(self):
+        code = one_sided.__code__
+        rec = self.coverage(one_sided)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        if WAITS:
+            self.assertEqual(native_local(TOOL, code), 0)
+        self.assertEqual(self.hits(rec), [])
+        one_sided(20, 4)
+        one_sided(20, 6)
+        self.assertEqual(self.hits(rec), ['EDGE', 'LINE 4'])
+        self.assertEqual(rec.frame_errors, [])
+        keys = [s for s in stream(rec) if s[0] != 'LINE']
+        self.assertEqual(len(keys), len(set(keys)))
+
+    def test_line_disabled_while_the_edge_is_still_wanted(self):
+        # The edge stays live (None), its line is disabled: every later
+        # pass still reports the edge.
+        rec = self.coverage(one_sided, keep_edge=True)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        for hit in (4, 6, 8):
+            one_sided(20, hit)
+        self.assertEqual(self.hits(rec), ['EDGE', 'LINE 4',
+                                          'EDGE', 'EDGE'])
+
+    def test_line_callback_removed_while_waiting(self):
+        rec = self.coverage(one_sided)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        M.register_callback(TOOL, E.LINE, None)
+        before = len(rec.records)
+        one_sided(20, 4)
+        one_sided(20, 5)
+        self.assertEqual(self.hits(rec, before), ['EDGE'])
+
+    def test_line_event_removed_while_waiting(self):
+        for local in (False, True):
+            with self.subTest(local=local):
+                code = one_sided.__code__
+                rec = self.coverage(one_sided)
+                if local:
+                    M.set_events(TOOL, SIDES)
+                    self.set_local_events(TOOL, code, E.LINE)
+                one_sided(20, -1)
+                one_sided(20, -1)
+                if local:
+                    self.set_local_events(TOOL, code, 0)
+                else:
+                    M.set_events(TOOL, SIDES)
+                before = len(rec.records)
+                one_sided(20, 4)
+                one_sided(20, 5)
+                self.assertEqual(self.hits(rec, before), ['EDGE'])
+                self._release_tool(TOOL)
+
+    def test_restart_events_while_waiting(self):
+        rec = self.coverage(one_sided)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        M.restart_events()
+        one_sided(20, -1)
+        one_sided(20, 4)
+        one_sided(20, 5)
+        # the restart re-enabled the disabled edge (once more) and line 4
+        # had never run: one LEFT, then its line
+        self.assertEqual(self.hits(rec), ['EDGE', 'LINE 4'])
+        lines = lines_of(one_sided.__code__)
+        skips = [s for s in stream(rec) if s[0] != 'LINE' and
+                 lines.get(s[2]) == 3 and lines.get(s[3]) != 4]
+        self.assertEqual(len(skips), 2)
+
+    def test_generator(self):
+        rec = self.coverage(gen_sided)
+        code = gen_sided.__code__
+        list(gen_sided(10, -1))
+        list(gen_sided(10, -1))
+        if WAITS:
+            self.assertEqual(native_local(TOOL, code), 0)
+        list(gen_sided(10, 3))
+        list(gen_sided(10, 5))
+        self.assertEqual(self.hits(rec), ['EDGE', 'LINE 4'])
+
+    def test_two_tools_different_edges(self):
+        # TOOL (coverage, LINE) keeps nothing; TOOL + 1 (sides only)
+        # keeps the taken edge live.  Each gets the edge on the passes
+        # it wants it.
+        code = one_sided.__code__
+        a = self.coverage(one_sided)
+        b = self.recorder(TOOL + 1, SIDES, in_codes(code),
+                          respond=lambda r: None if taken_if(r)
+                          else DISABLE)
+        one_sided(20, -1)
+        one_sided(20, -1)
+        for hit in (4, 6, 8):
+            one_sided(20, hit)
+        self.assertEqual(self.hits(a), ['EDGE', 'LINE 4'])
+        self.assertEqual(self.hits(b), ['EDGE'] * 3)

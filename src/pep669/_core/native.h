@@ -93,6 +93,7 @@ typedef struct {
     PyObject *instr, *line;   /* its own INSTRUCTION and LINE callbacks
                                  while they are */
     Py_ssize_t instr_codes;   /* codes with CodeData.instr_on */
+    Py_ssize_t line_codes;    /* codes with CodeData.line_on */
     uint64_t clears;          /* bumped when its per-code state is void
                                  (clear_tool_id, no more LEFT/RIGHT) */
 } ToolState;
@@ -117,6 +118,8 @@ typedef struct CodeData {
                                       local set (LEFT/RIGHT as BRANCH) */
     uint8_t instr_on[TOOLS];       /* native INSTRUCTION added to its local
                                       set here for waiting edges */
+    uint8_t line_on[TOOLS];        /* edges of it wait here on its own LINE
+                                      event alone (nothing added) */
     uint64_t epoch;           /* pep669_nat_epoch when `state` was valid */
     Py_ssize_t units;         /* code units (0 until the first branch) */
     uint8_t *fall;            /* per unit: fall-through distance in units of
@@ -184,16 +187,20 @@ int pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
                       PyObject *const *args);
 /* Everything the tool wants at the branch (BRANCH, LEFT, RIGHT) is
  * disabled in `st`. */
-int pep669_nat_done(int tool, CodeData *cd, uint8_t st);
+int pep669_nat_done(int tool, const CodeData *cd, uint8_t st);
 
 /* ---- waiting edges (native_wait.c) ----
  *
  * An edge waits when the tool has disabled (or does not want) everything
  * else at its branch and has never taken it: the native BRANCH location
  * is disabled and the edge is reported from its destination, which only
- * that edge reaches (CodeData.pend), by the native INSTRUCTION event added
- * to the tool's local set there.  So a branch whose one edge is disabled
- * costs nothing while the program keeps taking that edge. */
+ * that edge reaches (CodeData.pend): by the tool's own LINE event there
+ * where the destination starts another line and the tool has LINE on the
+ * code (nothing added), else by the native INSTRUCTION event added to the
+ * tool's local set on the code.  So a branch whose one edge is disabled
+ * costs nothing while the program keeps taking that edge.  A half-disabled
+ * branch whose other edge cannot wait (its destination is a join) keeps
+ * firing into the mux, which drops it on its fast path. */
 
 /* Make edge `side` of the branch at `unit` wait, if it can: 1 (the mux
  * returns DISABLE), 0 (it cannot), -1 with an exception. */

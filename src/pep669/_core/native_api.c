@@ -245,7 +245,15 @@ w_register_callback(PyObject *Py_UNUSED(m), PyObject *const *args,
         return pep669_nat_wait_register(tool, PEP669_EV_INSTRUCTION, func);
     }
     if (event == (int)PEP669_BIT(LINE)) {
-        return pep669_nat_wait_register(tool, PEP669_EV_LINE, func);
+        PyObject *old = pep669_nat_wait_register(tool, PEP669_EV_LINE, func);
+        /* Edges waiting on its LINE event alone wait no longer without
+         * a LINE callback. */
+        int global = func == Py_None ? pep669_nat_wait_recheck(NULL) : 0;
+        if (global < 0 || (global && pep669_nat_wait_refresh(NULL) < 0)) {
+            Py_DECREF(old);
+            return NULL;
+        }
+        return old;
     }
     ToolState *ts = &pep669_nat_tools[tool];
     PyObject **slot = event == (int)EV_LEFT ? &ts->left :
@@ -393,7 +401,8 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
         return NULL;
     }
     for (CodeData *cd = pep669_nat_local_codes; cd != NULL; cd = cd->next) {
-        if ((cd->local_any[tool] || cd->instr_on[tool]) &&
+        if ((cd->local_any[tool] || cd->instr_on[tool] ||
+             cd->line_on[tool]) &&
             PyList_Append(codes, cd->code) < 0) {
             Py_DECREF(codes);
             return NULL;
@@ -414,11 +423,15 @@ clear_tool_id(PyObject *Py_UNUSED(m), PyObject *arg)
                 cd->instr_on[tool] = 0;
                 ts->instr_codes--;
             }
+            if (cd->line_on[tool]) {
+                cd->line_on[tool] = 0;
+                ts->line_codes--;
+            }
             pep669_nat_code_set_local(cd, tool, 0);
         }
     }
     Py_DECREF(codes);
-    PEP669_ASSERT(ts->instr_codes == 0);
+    PEP669_ASSERT(ts->instr_codes == 0 && ts->line_codes == 0);
     if (pep669_nat_update_mux(tool) < 0) {
         return NULL;
     }

@@ -122,7 +122,7 @@ all_disabled(uint32_t d, int want_branch, uint8_t wanted_lr)
 }
 
 int
-pep669_nat_done(int tool, CodeData *cd, uint8_t st)
+pep669_nat_done(int tool, const CodeData *cd, uint8_t st)
 {
     const ToolState *ts = &pep669_nat_tools[tool];
     int want_branch = ts->global_branch || cd->local_branch[tool];
@@ -171,11 +171,76 @@ pep669_nat_report(int tool, CodeData *cd, long unit, uint8_t side,
     return err;
 }
 
+/* Whether the event of edge `side` of the branch at `unit`, whose state
+ * byte is `st`, is one the mux would drop and then return None for: the
+ * edge seen and disabled, no BRANCH callback due, the branch not done
+ * (everything disabled: DISABLE is due) and the other edge unable to
+ * start waiting for want of a destination of its own.  These are the
+ * half-disabled branches whose other edge ends where other code joins
+ * (after an `if` without `else`, a loop's next test): the interpreter
+ * keeps firing them on every pass, so they get the cheapest answer
+ * (nothing allocated, no Python object touched).  Anything else, rare
+ * or not, takes the mux's full path. */
+static inline int
+dropped(int tool, const CodeData *cd, long unit, uint8_t side, uint8_t st)
+{
+    if ((st & (W_ANY | side | SEEN(side))) != (side | SEEN(side))) {
+        return 0;
+    }
+    const ToolState *ts = &pep669_nat_tools[tool];
+    int want_branch = ts->global_branch || cd->local_branch[tool];
+    if (want_branch && !(st & D_BRANCH) && ts->branch != NULL) {
+        return 0;
+    }
+    if (pep669_nat_done(tool, cd, st)) {
+        return 0;
+    }
+    uint8_t other = side ^ 3;
+    if (cd->fall[unit] == 0 || (st & (SEEN(other) | other))) {
+        return 1;
+    }
+    long dest = other == D_LEFT ? unit + cd->fall[unit] : cd->right_dest[unit];
+    return dest < 0 || dest >= cd->units ||
+           cd->pend[dest] != 2 * unit + (other == D_RIGHT);
+}
+
+/* The value of a compact int (the BRANCH event's offsets, the muxes'
+ * tool numbers), or -1 for any other object. */
+static inline long
+small_value(PyObject *v)
+{
+    if (!PyLong_CheckExact(v) ||
+        !PyUnstable_Long_IsCompact((PyLongObject *)v)) {
+        return -1;
+    }
+    return (long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+}
+
 /* The native BRANCH callback of a tool that uses LEFT/RIGHT:
  * (code, offset, destination). */
 static PyObject *
 mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (nargs == 3 && PyCode_Check(args[0])) {
+        /* The fast way out for an edge the tool has done with. */
+        long src = small_value(args[1]), dest = small_value(args[2]);
+        int tool = (int)small_value(self);
+        CodeData *cd = src >= 0 && dest >= 0
+                           ? pep669_nat_code_data(args[0]) : NULL;
+        PEP669_ASSERT(tool >= 0 && tool < TOOLS);
+        long unit = src / 2;
+        if (cd != NULL && cd->state != NULL &&
+            cd->epoch == pep669_nat_epoch &&
+            cd->tool_epoch[tool] == pep669_nat_tools[tool].clears &&
+            unit < cd->units) {
+            long fall = cd->fall[unit] ? cd->fall[unit] : 1;
+            uint8_t side = (dest == src + 2 * fall) ? D_LEFT : D_RIGHT;
+            if (dropped(tool, cd, unit, side,
+                        cd->state[unit * TOOLS + tool])) {
+                Py_RETURN_NONE;
+            }
+        }
+    }
     if (nargs != 3 || !PyCode_Check(args[0]) || !PyLong_Check(args[1]) ||
         !PyLong_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError,

@@ -78,6 +78,9 @@ free_code_data(void *p)
         if (cd->instr_on[t]) {
             pep669_nat_tools[t].instr_codes--;
         }
+        if (cd->line_on[t]) {
+            pep669_nat_tools[t].line_codes--;
+        }
     }
     unlink_code(cd);
     free_branches(cd);
@@ -415,7 +418,7 @@ pep669_nat_code_relink(CodeData *cd)
 {
     int any = 0;
     for (int t = 0; t < TOOLS; t++) {
-        any |= cd->local_any[t] | cd->instr_on[t];
+        any |= cd->local_any[t] | cd->instr_on[t] | cd->line_on[t];
     }
     if (any && !cd->linked) {
         cd->next = pep669_nat_local_codes;

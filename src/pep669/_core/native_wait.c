@@ -10,8 +10,13 @@
  * That works where the destination is reached only through that edge
  * (CodeData.pend, from the bytecode: no other jump, fall-through or
  * exception handler leads there), so that the instruction there runs
- * exactly when the edge is taken.  The tool's local event set on the code
- * gets the native INSTRUCTION event, with this file's INSTRUCTION mux as
+ * exactly when the edge is taken.  Where the destination starts another
+ * line and the tool has LINE there (its callback registered, the location
+ * live), the tool's own LINE event reports the edge through the LINE mux
+ * below, and nothing is added to the code (CodeData.line_on); the wait
+ * ends (the branch reports again) if that LINE is disabled while the edge
+ * still waits, or leaves the tool.  Elsewhere the tool's local event set
+ * on the code gets the native INSTRUCTION event, with this file's INSTRUCTION mux as
  * the tool's INSTRUCTION callback: it returns DISABLE everywhere except at
  * destinations of waiting edges (so after one run of the code only those
  * stay instrumented), and it calls the tool's own INSTRUCTION callback
@@ -38,6 +43,7 @@
  * seen: docs/differences.md. */
 #include "native.h"
 #include <internal/pycore_frame.h>
+#include <opcode.h>
 
 /* Where the frame is while the interpreter's branch events run: 3.12 at
  * the destination ("the event occurs after the jump", where the events
@@ -205,6 +211,63 @@ others_first(int tool, CodeData *cd, long src, long dest)
     return line >= 0 && line != PyCode_Addr2Line(co, (int)(2 * src));
 }
 
+/* Whether the tool's LINE event reaches the LINE mux at `dest` whenever
+ * the program gets there from `src` (the destination starts another line
+ * and the tool has LINE there: its callback registered, LINE in its
+ * global or local set).  Reads the code's instrumentation, up to date
+ * while the code runs (the interpreter instruments every running code at
+ * a change of event sets). */
+static int
+line_kept(int tool, CodeData *cd, long src, long dest)
+{
+    const ToolState *ts = &pep669_nat_tools[tool];
+    if ((ts->waits ? ts->line : *pep669_nat_slot(tool, PEP669_EV_LINE)) ==
+        NULL) {
+        return 0;
+    }
+    PyCodeObject *co = (PyCodeObject *)cd->code;
+    uint8_t bit = (uint8_t)(1u << tool);
+    const _PyCoMonitoringData *mon = co->_co_monitoring;
+    if (!(PyInterpreterState_Get()->monitors.tools[PEP669_EV_LINE] & bit) &&
+        (mon == NULL || !(mon->local_monitors.tools[PEP669_EV_LINE] & bit))) {
+        return 0;
+    }
+    int line = PyCode_Addr2Line(co, (int)(2 * dest));
+    return line >= 0 && line != PyCode_Addr2Line(co, (int)(2 * src));
+}
+
+/* The same, and the location at `dest` live for the tool now: the edge
+ * can wait there on the tool's LINE event alone (no location of the
+ * destination can have been disabled since it last ran, which only the
+ * edge leads to, but the tool may have disabled it before its state was
+ * void: clear_tool_id, LEFT/RIGHT dropped and used again). */
+static int
+line_live(int tool, CodeData *cd, long src, long dest)
+{
+    PyCodeObject *co = (PyCodeObject *)cd->code;
+    const _PyCoMonitoringData *mon = co->_co_monitoring;
+    if (mon == NULL || mon->lines == NULL ||
+        !line_kept(tool, cd, src, dest)) {
+        return 0;
+    }
+    int op = _PyCode_CODE(co)[dest].op.code;
+    if (op == INSTRUMENTED_INSTRUCTION) {
+        if (mon->per_instruction_opcodes == NULL) {
+            return 0;
+        }
+        op = mon->per_instruction_opcodes[dest];
+    }
+    if (op != INSTRUMENTED_LINE) {
+        return 0;
+    }
+    uint8_t tools = mon->line_tools != NULL
+                        ? mon->line_tools[dest]
+                        : (uint8_t)(PyInterpreterState_Get()->monitors.tools[
+                                        PEP669_EV_LINE] |
+                                    mon->local_monitors.tools[PEP669_EV_LINE]);
+    return (tools & (1u << tool)) != 0;
+}
+
 int
 pep669_nat_wait(int tool, CodeData *cd, long unit, uint8_t side, uint8_t st)
 {
@@ -225,7 +288,17 @@ pep669_nat_wait(int tool, CodeData *cd, long unit, uint8_t side, uint8_t st)
         others_first(tool, cd, unit, dest)) {
         return 0;
     }
-    if (!cd->instr_on[tool]) {
+    if (line_live(tool, cd, unit, dest)) {
+        /* Reported by the LINE mux, which comes first anyway: nothing
+         * added to the code (the native INSTRUCTION would fire once at
+         * every instruction of it and deoptimize them). */
+        if (!cd->line_on[tool]) {
+            cd->line_on[tool] = 1;
+            ts->line_codes++;
+            pep669_nat_code_relink(cd);
+        }
+    }
+    else if (!cd->instr_on[tool]) {
         if (set_native_local(tool, cd->code,
                              cd->local_native[tool] | EV_INSTRUCTION) < 0) {
             return -1;
@@ -365,8 +438,13 @@ instr_mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return Py_NewRef(pep669_nat.disable);
 }
 
+static int end_line_wait(int tool, CodeData *cd, long dest);
+
 /* The tool's native LINE callback while it waits and has one: a waiting
- * edge whose destination starts the line is reported first. */
+ * edge whose destination starts the line is reported first.  Where the
+ * edge still waits after that and the tool's callback disables the line,
+ * the edge waits no longer unless the native INSTRUCTION added to the
+ * code reports it. */
 static PyObject *
 line_mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -406,6 +484,11 @@ line_mux(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (res == NULL) {
         line_code[tool] = NULL;
     }
+    else if (res == pep669_nat.disable && line_code[tool] == code &&
+             !cd->instr_on[tool] && end_line_wait(tool, cd, line_unit[tool])
+                                        < 0) {
+        Py_CLEAR(res);
+    }
     return res;
 }
 
@@ -422,16 +505,18 @@ static PyMethodDef line_mux_def = {
     "of it wait at their destinations."
 };
 
-/* The codes where the tool has the added INSTRUCTION (new references). */
+/* The codes where the tool has the added INSTRUCTION (new references);
+ * with `lines`, those where edges of it wait on its LINE event too. */
 static PyObject *
-instr_codes(int tool)
+wait_codes(int tool, int lines)
 {
     PyObject *codes = PyList_New(0);
     if (codes == NULL) {
         return NULL;
     }
     for (CodeData *cd = pep669_nat_local_codes; cd != NULL; cd = cd->next) {
-        if (cd->instr_on[tool] && PyList_Append(codes, cd->code) < 0) {
+        if ((cd->instr_on[tool] || (lines && cd->line_on[tool])) &&
+            PyList_Append(codes, cd->code) < 0) {
             Py_DECREF(codes);
             return NULL;
         }
@@ -444,7 +529,7 @@ pep669_nat_wait_reinstrument(int tool, CodeData *only, int put_back)
 {
     PyObject *codes = NULL;
     if (only == NULL) {
-        codes = instr_codes(tool);
+        codes = wait_codes(tool, 0);
         if (codes == NULL) {
             return -1;
         }
@@ -556,7 +641,8 @@ recheck_code(int tool, CodeData *cd)
                 continue;
             }
             long dest = side == D_LEFT ? u + cd->fall[u] : cd->right_dest[u];
-            if (others_first(tool, cd, u, dest)) {
+            if (others_first(tool, cd, u, dest) ||
+                (!cd->instr_on[tool] && !line_kept(tool, cd, u, dest))) {
                 /* Never to wait again: as if seen (the mux checks). */
                 *st = (uint8_t)((*st & ~WAIT(side)) | SEEN(side));
                 cd->waiting[tool]--;
@@ -568,13 +654,38 @@ recheck_code(int tool, CodeData *cd)
     return ended ? rearm_branches(tool, cd) : 0;
 }
 
+/* The edge leading to `dest` of the code waits on the tool's LINE event
+ * there alone, which its callback is disabling: the edge waits no longer
+ * (its branch reports it again).  0, or -1 with an exception. */
+static int
+end_line_wait(int tool, CodeData *cd, long dest)
+{
+    if (cd->epoch != pep669_nat_epoch ||
+        cd->tool_epoch[tool] != pep669_nat_tools[tool].clears ||
+        dest < 0 || dest >= cd->units || cd->pend[dest] < 0) {
+        return 0;
+    }
+    long src = cd->pend[dest] >> 1;
+    uint8_t side = (cd->pend[dest] & 1) ? D_RIGHT : D_LEFT;
+    uint8_t *st = &cd->state[src * TOOLS + tool];
+    if (!(*st & WAIT(side))) {
+        return 0;
+    }
+    *st = (uint8_t)((*st & ~WAIT(side)) | SEEN(side));
+    cd->waiting[tool]--;
+    PEP669_ASSERT(cd->waiting[tool] >= 0);
+    int r = rearm_branches(tool, cd);
+    return r < 0 ? -1 : r > 0 ? pep669_nat_wait_refresh(NULL) : 0;
+}
+
 int
 pep669_nat_wait_recheck(CodeData *only)
 {
     int global = 0;
     for (int t = 0; t < TOOLS; t++) {
-        if (pep669_nat_tools[t].instr_codes == 0 ||
-            (only != NULL && !only->instr_on[t])) {
+        if ((pep669_nat_tools[t].instr_codes == 0 &&
+             pep669_nat_tools[t].line_codes == 0) ||
+            (only != NULL && !only->instr_on[t] && !only->line_on[t])) {
             continue;
         }
         if (only != NULL) {
@@ -585,7 +696,7 @@ pep669_nat_wait_recheck(CodeData *only)
             global |= r;
             continue;
         }
-        PyObject *codes = instr_codes(t);
+        PyObject *codes = wait_codes(t, 1);
         if (codes == NULL) {
             return -1;
         }
@@ -607,13 +718,18 @@ int
 pep669_nat_unwait(int tool)
 {
     ToolState *ts = &pep669_nat_tools[tool];
-    if (ts->instr_codes > 0) {
-        PyObject *codes = instr_codes(tool);
+    if (ts->instr_codes > 0 || ts->line_codes > 0) {
+        PyObject *codes = wait_codes(tool, 1);
         if (codes == NULL) {
             return -1;
         }
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(codes); i++) {
             CodeData *cd = pep669_nat_code_data(PyList_GET_ITEM(codes, i));
+            if (cd != NULL && cd->line_on[tool]) {
+                cd->line_on[tool] = 0;
+                ts->line_codes--;
+                pep669_nat_code_relink(cd);
+            }
             if (cd == NULL || !cd->instr_on[tool]) {
                 continue;
             }
@@ -628,7 +744,7 @@ pep669_nat_unwait(int tool)
         }
         Py_DECREF(codes);
     }
-    PEP669_ASSERT(ts->instr_codes == 0);
+    PEP669_ASSERT(ts->instr_codes == 0 && ts->line_codes == 0);
     if (ts->waits) {
         PyObject **islot = pep669_nat_slot(tool, PEP669_EV_INSTRUCTION);
         PyObject **lslot = pep669_nat_slot(tool, PEP669_EV_LINE);
