@@ -7,10 +7,11 @@ jump is the `if`'s branch target: "location wide" refused the clone and
 the function ran traced for good (difflib.SequenceMatcher's
 find_longest_match: 2.4x on `ratio()`, session 19).
 
-The form meant for it (docs/design: /work/notes/lw19x.md): the branch
-and the location patched together, the stub running the branch's test.
-Until it lands, the clone check is an expected failure on 3.8-3.10; the
-stream (checked natively on 3.12/3.13) is the same either way.
+Now (backend/jumpfar.c.h, site->far 4) the branch and the location are
+patched together; the probe makes the branch's test, and fires the
+location's LINE on the fall-through only (the stub going to the branch's
+target where it is taken).  The streams are CPython's (natively on
+3.12/3.13); the state checks read the backport's clone.
 """
 
 import sys
@@ -36,54 +37,112 @@ SOURCE = '''def skip(xs, lo):
             continue
 ''' + PAD + '''        n += x
     return n
+
+
+def skip_not(xs, lo):
+    n = 0
+    for x in xs:
+        if not x >= lo:
+            continue
+''' + PAD + '''        n += x
+    return n
 '''
 
-#: relative lines: the first run (no `continue`), then the `continue`
+#: relative lines: the first runs (no `continue`), then the `continue`
 FIRST = [1, 2, 3] + list(range(5, 156)) + [2, 156]
-STREAM = FIRST + [4]
 
 
-def load():
+class Raising(object):
+    """x < lo gives an object whose truth raises"""
+
+    def __lt__(self, other):
+        return self
+
+    def __ge__(self, other):
+        return self
+
+    def __bool__(self):
+        raise ValueError("truth")
+
+
+def load(name):
     namespace = {}
     exec(compile(SOURCE, __file__ + "-skip", "exec"), namespace)
-    return namespace["skip"]
+    return namespace[name]
 
 
 class FarBranchTest(MonitoringTestCase):
 
-    def run_coverage(self, func, check=None):
+    def start(self, func, keep=()):
         seen = []
         code = func.__code__
 
         def line(c, lineno):
             if c is code:
                 seen.append(lineno - code.co_firstlineno)
+                if seen[-1] in keep:
+                    return None
             return DISABLE
 
         self.use_tool(TOOL)
         monitoring.register_callback(TOOL, E.LINE, line)
         self.addCleanup(monitoring.register_callback, TOOL, E.LINE, None)
         monitoring.set_events(TOOL, E.LINE)
+        self.addCleanup(monitoring.restart_events)
         self.addCleanup(monitoring.set_events, TOOL, 0)
+        return seen
+
+    def check_made(self, func):
+        if PROBES:
+            state = probe_state(func)
+            self.assertEqual((state["refusal"], state["clone"]), ("", True))
+
+    def run_coverage(self, name, keep=()):
+        func = load(name)
+        seen = self.start(func, keep)
         results = [func([5, 6], 1), func([5, 6], 1)]
-        state = probe_state(func) if PROBES else None
+        # (the `continue`'s location alone wanted: the clone is made)
+        self.check_made(func)
+        # (the branch taken in the stub: no LINE)
+        results.append(func([5, 6, 7], 1))
+        self.assertEqual(seen, FIRST)
+        self.check_made(func)
         results += [func([0, 5], 1), func([0, 5, 0], 1)]
-        monitoring.set_events(TOOL, 0)
-        monitoring.restart_events()
-        return seen, results, state
+        self.assertEqual(results, [11, 11, 18, 5, 5])
+        return seen
 
-    def test_stream(self):
-        seen, results, _ = self.run_coverage(load())
-        self.assertEqual(results, [11, 11, 5, 5])
-        self.assertEqual(seen, STREAM)
+    def test_coverage(self):
+        self.assertEqual(self.run_coverage("skip"), FIRST + [4])
 
-    @unittest.skipUnless(PROBES, "the backport's line probes (3.8-3.10)")
-    @unittest.expectedFailure
-    def test_clone_made(self):
-        # (refused: "location wide" at the `continue`, until the form of
-        # /work/notes/lw19x.md lands; then drop expectedFailure)
-        _, _, state = self.run_coverage(load())
-        self.assertEqual((state["refusal"], state["clone"]), ("", True))
+    def test_coverage_jump_if_true(self):
+        self.assertEqual(self.run_coverage("skip_not"), FIRST + [4])
+
+    def test_line_kept(self):
+        # (the `continue`'s callback does not DISABLE: it fires each time)
+        self.assertEqual(self.run_coverage("skip", keep=(4,)),
+                         FIRST + [4, 4, 4])
+
+    def test_truth_raises(self):
+        func = load("skip")
+        seen = self.start(func)
+        func([5, 6], 1)
+        func([5, 6], 1)
+        self.check_made(func)
+        try:
+            func([Raising()], 1)
+        except ValueError as exc:
+            tb = exc.__traceback__
+        else:
+            self.fail("no ValueError")
+        while tb is not None and tb.tb_frame.f_code is not func.__code__:
+            tb = tb.tb_next
+        self.assertIsNotNone(tb)
+        self.assertIs(tb.tb_frame.f_code, func.__code__)
+        self.assertEqual(tb.tb_lineno - func.__code__.co_firstlineno, 3)
+        self.assertEqual(seen, FIRST)
+        # (the clone goes on: the `continue` still probed)
+        self.assertEqual(func([0, 5], 1), 5)
+        self.assertEqual(seen, FIRST + [4])
 
 
 if __name__ == "__main__":
