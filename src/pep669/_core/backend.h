@@ -627,7 +627,9 @@ typedef struct {
      * instruction's fall-through leads to (pep669_backend_location_far):
      * its probe fires what arrives at src (own, obranch), makes the
      * instruction, then fires loc's events (made by the engine's
-     * sites_merge_next, probe_walks.c). */
+     * sites_merge_next, probe_walks.c); 4: a location site whose patch
+     * starts at the one-unit branch before it (jumpfar.c.h): its probe
+     * makes the branch's test, loc's events on the fall-through only. */
     int far;
     /* (3.8-3.10 sites on a jump) 0, or 1 + the jump whose edge alone
      * leads to the unconditional jump at src (an inner `for` loop's exit

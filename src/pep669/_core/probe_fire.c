@@ -666,17 +666,18 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
          * the stub goes back to the instruction the probe would make. */
         Py_RETURN_TRUE;
     }
-    if (site->far == 2 &&
-        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
-        /* (a far site on a jump: the instruction before it first) */
-        return NULL;
+    /* (far 2: the instruction before the jump first; far 4: its test) */
+    int r = site->far == 2 || site->far == 4
+                ? pep669_backend_jump_site_before(frame, site, top, 1) : 1;
+    if (r <= 0) {
+        return r < 0 ? NULL : Py_NewRef(Py_False);
     }
-    int r = fire_line_probe(ts, frame, cl, site, top);
+    r = fire_line_probe(ts, frame, cl, site, top);
     if (r < 0) {
         return NULL;
     }
-    /* The stub's POP_JUMP_IF_FALSE goes back to the location (a far
-     * site's stub, on True, to the instruction it did not make). */
+    /* (the stub goes back to the location; a far one's, on True, to the
+     * instruction it did not make) */
     return Py_NewRef(r > 0 ? Py_True : Py_False);
 }
 

@@ -537,6 +537,15 @@ layout:
             far_stub(NULL, &at, kconst, site, co);
             lu = site->at / PROBE_UNIT;
         }
+        else if (site->src < 0 && (unsigned int)total / PEP669_JUMP_UNIT >=
+                                      (1u << 8) &&
+                 !probe_site_ok(co, entered, site->loc, 2 * PROBE_UNIT) &&
+                 far_branch_form(co, entered, depth, site)) {
+            /* (a `continue` right after its `if`: far 4) */
+            site->far = 4;
+            far_stub(NULL, &at, kconst, site, co);
+            lu = site->at / PROBE_UNIT;
+        }
         else {
             emit(NULL, &at, LOAD_CONST, kconst);
             emit(NULL, &at, CALL_FUNCTION, 0);
@@ -658,7 +667,7 @@ layout:
                  (unsigned int)(site->loc / PEP669_JUMP_UNIT));
         }
         memcpy(site->saved, out + site->at, (size_t)site->width);
-        if (site->src < 0) {
+        if (site->src < 0 && !site->far) {
             at = site->loc;
             emit(out, &at, JUMP_ABSOLUTE,
                  (unsigned int)(site->stub / PEP669_JUMP_UNIT));
