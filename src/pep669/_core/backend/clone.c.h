@@ -515,10 +515,10 @@ layout:
             continue;
         }
         site->stub = total;
-        if (site->far != 3) {
+        if (!far_merged(site)) {
             site->far = site->via = 0;
         }
-        if (site->far != 3 && site->src >= 0 &&
+        if (!far_merged(site) && site->src >= 0 &&
             probe_retarget(co, site, NULL) < 0) {
             /* (its own bytes do not reach the stub) */
             int op;

@@ -84,15 +84,27 @@ int
 pep669_backend_location_far(PyCodeObject *co, int loc)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code), pops, next, target;
+    int op = loc >= 0 && loc < size ? code_opcode(co, loc) : -1;
+    /* (2: a one-unit POP_JUMP_IF_FALSE/TRUE, far 4; session 20) */
+    int form = op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE ? 2 : 1;
     if (255 * PEP669_JUMP_UNIT >= size || loc < 0 ||
         loc + PROBE_UNIT >= size ||
         (loc > 0 && code_opcode(co, loc - PROBE_UNIT) == EXTENDED_ARG) ||
-        far_before_items(code_opcode(co, loc), &pops) < 0 ||
+        (form == 1 && far_before_items(op, &pops) < 0) ||
         pep669_backend_flow(co, loc, &next, &target) != loc ||
-        next != loc + PROBE_UNIT || target >= 0) {
+        next != loc + PROBE_UNIT || (form == 1) != (target < 0) ||
+        target == next) {
         return 0;
     }
-    return far_ways(co, next) == 1;
+    return far_ways(co, next) == 1 ? form : 0;
+}
+
+/* Whether `site` is one of sites_merge_next's (far 3, or 4 with src: the
+ * branch there a LINE location), its far form given. */
+static inline int
+far_merged(const Pep669Site *site)
+{
+    return site->far == 3 || (site->far == 4 && site->src >= 0);
 }
 
 /* The far form a site on the jump at site->src can take (its bytes and
@@ -333,7 +345,7 @@ far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
     }
     for (int i = 0; i < m; i++) {
         long long key = pep669_backend_jump_reach(co, sites[i].src);
-        if (sites[i].far == 3) {
+        if (far_merged(&sites[i])) {
             /* (its patch is prefixed) */
             key = 0x7fffffffLL;
         }
