@@ -627,7 +627,12 @@ typedef struct {
      * instruction's fall-through leads to (pep669_backend_location_far):
      * its probe fires what arrives at src (own, obranch), makes the
      * instruction, then fires loc's events (made by the engine's
-     * sites_merge_next, probe_walks.c). */
+     * sites_merge_next, probe_walks.c); 4: a location site whose patch
+     * starts at the one-unit branch before it (jumpfar.c.h): its probe
+     * makes the branch's test, loc's events on the fall-through only;
+     * with src (the branch, a LINE location too: sites_merge_next,
+     * pep669_backend_location_far 2) it fires what arrives at the branch
+     * (own, obranch) before the test (session 20). */
     int far;
     /* (3.8-3.10 sites on a jump) 0, or 1 + the jump whose edge alone
      * leads to the unconditional jump at src (an inner `for` loop's exit
@@ -762,7 +767,9 @@ int pep669_backend_jump_far(PyCodeObject *co, int src);
  * (a one-unit jump reaches no stub past the code) and can instead stand
  * with the site of the instruction after it (site->far 3): a one-unit
  * instruction its probe can make, whose fall-through alone leads to the
- * next; 0 if not (3.11: backend/py311_far.h, only where even the first
+ * next; (3.8-3.10) 2 if that instruction is a one-unit POP_JUMP_IF_FALSE
+ * or _TRUE instead (site->far 4 with src: its probe makes the test); 0
+ * if not (3.11: backend/py311_far.h, 0 or 1, only where even the first
  * stub is beyond a one-unit jump's reach). */
 int pep669_backend_location_far(PyCodeObject *co, int loc);
 /* A far site's probe (site->far 2 or 3), the frame in its stub (`top`:

@@ -127,6 +127,15 @@ fire_probe_line(PyThreadState *ts, Pep669Record *rec, PyCodeObject *co,
     return err;
 }
 
+/* Whether the site's patch takes its location's own unit (a location
+ * site; a far one at a location, far 3 and 4): the frame cannot go on
+ * there while it is patched. */
+static inline int
+site_takes_loc(const Pep669Site *site)
+{
+    return site->src < 0 || site->far == 3 || site->far == 4;
+}
+
 /* The callbacks of a line probe's site: the edge's branch events, the
  * jump's JUMP, the location's LINE.  1 if the location's LINE fired, 0 if
  * not, -1 with an exception. */
@@ -215,6 +224,55 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     return 1;
 }
 
+/* A far 4 site whose branch (src) is a LINE location (sites_merge_next):
+ * what arrives at the branch (fire_own_line), then its test.  -1 with an
+ * exception (raised at the branch); 0: taken (the stub goes to the
+ * branch's target, no events of loc's); 1: falls through (loc's events
+ * next, fire_line_probe); 2: the branch runs in place (the site
+ * unpatched, or the frame moved). */
+static PEP669_NOINLINE int
+fire_far_own(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
+             Pep669Site *site, PyObject **top)
+{
+    Pep669Record *rec = pep669_hooked_record(frame);
+    Pep669CodeData *cd;
+    if (rec == NULL || rec->clone != cl) {
+        pep669_clone_retire(cl);
+        return 2;
+    }
+    PyCodeObject *co = rec->code;
+    uint32_t events = record_events(rec, &cd);
+    if (!pep669_site_wanted(co, cd, site)) {
+        pep669_clone_unpatch(cl, cd, site->loc);
+        return 2;
+    }
+    /* (a traced frame's LINE at the branch came from its 'line' event at
+     * the patch: the test only) */
+    int traced = (events & PEP669_PROBED_EVENTS) &&
+                 pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL;
+    int r = traced ? 1 : fire_own_line(ts, rec, frame, cl, cd, co, site);
+    if (r <= 0) {
+        return r < 0 ? -1 : 2;
+    }
+    r = pep669_backend_jump_site_before(frame, site, top, 1);
+    if (r != 0 || traced) {
+        return r;
+    }
+    /* Taken: the site stays patched while loc is wanted (the events
+     * fired may have changed what is). */
+    (void)pep669_code_events(co, &cd);
+    if (!pep669_site_wanted(co, cd, site)) {
+        pep669_clone_unpatch(cl, cd, site->loc);
+    }
+    int b = site->src, next, target;
+    if (pep669_backend_jump_kind(co, &b, &next, &target) ==
+        PEP669_EV_BRANCH) {
+        pep669_backend_frame_resync(frame, target);
+    }
+    follow_after_probe(ts, rec, frame, record_events(rec, &cd));
+    return 0;
+}
+
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
  * unpatched once none does.  0, or -1 with an exception (a callback's: the
@@ -274,7 +332,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         if (via || pep669_site_guards(co, cd, site)) {
             pep669_clone_guard_retire(cl, cd);
         }
-        else if (site->src < 0 || site->far == 3) {
+        else if (site_takes_loc(site)) {
             give_up_clone(cl, cd);
         }
         if (site->far == 3 &&
@@ -284,7 +342,8 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         pep669_backend_frame_resync(frame, loc);
         return 0;
     }
-    if (site->own || site->obranch) {
+    if ((site->own || site->obranch) && site->far != 4) {
+        /* (far 4's: fire_far_own, before the branch's test) */
         int r = fire_own_line(ts, rec, frame, cl, cd, co, site);
         if (r <= 0) {
             /* (a far site at a location, its frame moved: traced from its
@@ -328,7 +387,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         rec->last_line = line_of(co, loc);
         pep669_clone_guard_retire(cl, cd);
     }
-    else if (site->src < 0 || site->far == 3) {
+    else if (site_takes_loc(site)) {
         /* Still wanted, and in the frame's way (a far site at a location:
          * its patch takes the location's own unit). */
         give_up_clone(cl, cd);
@@ -336,8 +395,7 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     /* The callbacks may have changed the events: the frame follows. */
     int covered = rec->line_covered;
     events = record_events(rec, &cd);
-    if (covered && !rec->line_covered && !lined && site->src >= 0 &&
-        site->far != 3) {
+    if (covered && !rec->line_covered && !lined && !site_takes_loc(site)) {
         /* The probes stopped standing in for LINE here (a callback's
          * restart_events() made what was DISABLEd wanted again, ...),
          * on a jump whose site did not fire its destination's LINE: the
@@ -667,17 +725,21 @@ probe_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
          * the stub goes back to the instruction the probe would make. */
         Py_RETURN_TRUE;
     }
-    if (site->far == 2 &&
-        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
-        /* (a far site on a jump: the instruction before it first) */
-        return NULL;
+    /* (far 2: the instruction before the jump first; far 4: its test,
+     * after the branch's own events if it is a location) */
+    int r = site->far == 4 && site->src >= 0
+                ? fire_far_own(ts, frame, cl, site, top)
+            : site->far == 2 || site->far == 4
+                ? pep669_backend_jump_site_before(frame, site, top, 1) : 1;
+    if (r != 1) {
+        return r < 0 ? NULL : Py_NewRef(r == 2 ? Py_True : Py_False);
     }
-    int r = fire_line_probe(ts, frame, cl, site, top);
+    r = fire_line_probe(ts, frame, cl, site, top);
     if (r < 0) {
         return NULL;
     }
-    /* The stub's POP_JUMP_IF_FALSE goes back to the location (a far
-     * site's stub, on True, to the instruction it did not make). */
+    /* (the stub goes back to the location; a far one's, on True, to the
+     * instruction it did not make) */
     return Py_NewRef(r > 0 ? Py_True : Py_False);
 }
 

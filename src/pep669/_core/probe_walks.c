@@ -209,6 +209,18 @@ sites_order(Pep669Site *sites, int n, uint8_t *busy, const uint8_t *preds,
     return 0;
 }
 
+/* Whether a site of sites[0 .. n-1] patches the jump at `src`. */
+static int
+site_on_jump(const Pep669Site *sites, int n, int src)
+{
+    for (int i = 0; i < n; i++) {
+        if (sites[i].src == src) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 PEP669_INTERNAL int
 sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
                  Py_ssize_t nunits)
@@ -235,15 +247,26 @@ sites_merge_next(PyCodeObject *co, Pep669Site *sites, int n,
                     ? at[u + 1] - 1 : -1;
         /* (not where either site fires a fall-through edge only for an
          * unmarked arrival, fvia: the merged site has one src) */
-        if (b >= 0 && !sites[b].own && !sites[b].obranch &&
-            !a->fvia && !sites[b].fvia &&
-            pep669_backend_location_far(co, a->loc)) {
+        int form = b >= 0 && !sites[b].own && !sites[b].obranch &&
+                           !a->fvia && !sites[b].fvia
+                       ? pep669_backend_location_far(co, a->loc) : 0;
+        /* (far 4: a's branch falls through to b's location; the probe
+         * makes the test after a's events, b's on the fall-through only.
+         * Not where b fires a JUMP or marks a way, nor where a is the
+         * source of a branch edge's site: its jump is the patch's) */
+        if (form == 2 &&
+            (sites[b].jump || sites[b].vmark || a->vmark ||
+             (sites[b].bsrc >= 0 && sites[b].bsrc != a->loc) ||
+             site_on_jump(sites, n, a->loc))) {
+            form = 0;
+        }
+        if (form) {
             /* (the site after it stands for both: a's events arrive at
              * its src) */
             sites[b].src = a->loc;
             sites[b].own = a->line;
             sites[b].obranch = a->bsrc >= 0 ? a->bsrc + 1 : 0;
-            sites[b].far = 3;
+            sites[b].far = form == 2 ? 4 : 3;
             at[u] = 0;
             at[u + 1] = 0;
             gone[i] = 1;

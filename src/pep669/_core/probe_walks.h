@@ -38,8 +38,11 @@ PEP669_INTERNAL int sites_order(Pep669Site *sites, int n, uint8_t *busy,
  * that unit is another location site's that only their instruction's
  * fall-through leads to (pep669_backend_location_far): the two made one
  * (Pep669Site.far 3), whose patch starts at the first and whose probe
- * makes its instruction between their events.  The number of sites
- * left (without memory: n, none merged). */
+ * makes its instruction between their events; (3.8-3.10) where the first
+ * is a one-unit conditional branch whose fall-through alone leads to
+ * the second (far 4 with src), the probe makes the branch's test between
+ * them, the second's events on the fall-through only.  The number of
+ * sites left (without memory: n, none merged). */
 PEP669_INTERNAL int sites_merge_next(PyCodeObject *co, Pep669Site *sites,
                                      int n, Py_ssize_t nunits);
 /* Whether the site on an unconditional jump (src) can fire the events of

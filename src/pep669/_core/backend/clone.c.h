@@ -515,10 +515,10 @@ layout:
             continue;
         }
         site->stub = total;
-        if (site->far != 3) {
+        if (!far_merged(site)) {
             site->far = site->via = 0;
         }
-        if (site->far != 3 && site->src >= 0 &&
+        if (!far_merged(site) && site->src >= 0 &&
             probe_retarget(co, site, NULL) < 0) {
             /* (its own bytes do not reach the stub) */
             int op;
@@ -534,6 +534,15 @@ layout:
             int op;
             unsigned int arg;
             (void)far_patch(co, site, &op, &arg);
+            far_stub(NULL, &at, kconst, site, co);
+            lu = site->at / PROBE_UNIT;
+        }
+        else if (site->src < 0 && (unsigned int)total / PEP669_JUMP_UNIT >=
+                                      (1u << 8) &&
+                 !probe_site_ok(co, entered, site->loc, 2 * PROBE_UNIT) &&
+                 far_branch_form(co, entered, depth, site)) {
+            /* (a `continue` right after its `if`: far 4) */
+            site->far = 4;
             far_stub(NULL, &at, kconst, site, co);
             lu = site->at / PROBE_UNIT;
         }
@@ -658,7 +667,7 @@ layout:
                  (unsigned int)(site->loc / PEP669_JUMP_UNIT));
         }
         memcpy(site->saved, out + site->at, (size_t)site->width);
-        if (site->src < 0) {
+        if (site->src < 0 && !site->far) {
             at = site->loc;
             emit(out, &at, JUMP_ABSOLUTE,
                  (unsigned int)(site->stub / PEP669_JUMP_UNIT));

@@ -84,15 +84,27 @@ int
 pep669_backend_location_far(PyCodeObject *co, int loc)
 {
     int size = (int)PyBytes_GET_SIZE(co->co_code), pops, next, target;
+    int op = loc >= 0 && loc < size ? code_opcode(co, loc) : -1;
+    /* (2: a one-unit POP_JUMP_IF_FALSE/TRUE, far 4; session 20) */
+    int form = op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE ? 2 : 1;
     if (255 * PEP669_JUMP_UNIT >= size || loc < 0 ||
         loc + PROBE_UNIT >= size ||
         (loc > 0 && code_opcode(co, loc - PROBE_UNIT) == EXTENDED_ARG) ||
-        far_before_items(code_opcode(co, loc), &pops) < 0 ||
+        (form == 1 && far_before_items(op, &pops) < 0) ||
         pep669_backend_flow(co, loc, &next, &target) != loc ||
-        next != loc + PROBE_UNIT || target >= 0) {
+        next != loc + PROBE_UNIT || (form == 1) != (target < 0) ||
+        target == next) {
         return 0;
     }
-    return far_ways(co, next) == 1;
+    return far_ways(co, next) == 1 ? form : 0;
+}
+
+/* Whether `site` is one of sites_merge_next's (far 3, or 4 with src: the
+ * branch there a LINE location), its far form given. */
+static inline int
+far_merged(const Pep669Site *site)
+{
+    return site->far == 3 || (site->far == 4 && site->src >= 0);
 }
 
 /* The far form a site on the jump at site->src can take (its bytes and
@@ -123,13 +135,58 @@ far_form(PyCodeObject *co, const uint8_t *entered, const int *depth,
     return 0;
 }
 
+/* Whether the location site `site` (src -1) can take far 4: its patch
+ * starts at the one-unit POP_JUMP_IF_FALSE/TRUE before loc, whose
+ * fall-through alone leads to loc (a `continue` right after its `if`);
+ * the probe makes the branch's test, and fires loc's events on the
+ * fall-through only. */
+static int
+far_branch_form(PyCodeObject *co, const uint8_t *entered, const int *depth,
+                const Pep669Site *site)
+{
+    int loc = site->loc, u = loc / PROBE_UNIT, next, target;
+    int units = (int)(PyBytes_GET_SIZE(co->co_code) / PROBE_UNIT);
+    if (site->src >= 0 || site->bsrc >= 0 || site->own || site->obranch ||
+        site->guard || site->fvia || site->vmark || site->call || u < 1 ||
+        u >= units || entered[u] || depth[u - 1] < 1 ||
+        (u >= 2 && code_opcode(co, loc - 2 * PROBE_UNIT) == EXTENDED_ARG)) {
+        return 0;
+    }
+    int op = code_opcode(co, loc - PROBE_UNIT);
+    return (op == POP_JUMP_IF_FALSE || op == POP_JUMP_IF_TRUE) &&
+           pep669_backend_flow(co, loc - PROBE_UNIT, &next, &target) ==
+               loc - PROBE_UNIT &&
+           next == loc && target >= 0 && target != loc;
+}
+
+/* A far 4 site's branch test (the probe's stub holds the test's value
+ * below the probe): it becomes True where the branch falls through to
+ * loc (1), False where it is taken (0); -1 with an exception, raised at
+ * the branch. */
+static int
+far_branch_test(PyFrameObject *f, const Pep669Site *site, PyObject **top)
+{
+    PyObject *cond = top[-1];
+    PEP669_SET_LASTI(f, site->at);
+    int truth = PyObject_IsTrue(cond);
+    if (truth < 0) {
+        return -1;
+    }
+    int falls = site->saved[0] == POP_JUMP_IF_FALSE ? truth : !truth;
+    top[-1] = Py_NewRef(falls ? Py_True : Py_False);
+    Py_DECREF(cond);
+    return falls;
+}
+
 /* The far patch of `site` (site->far set) for its stub at site->stub: at,
  * width; the jump in *op, *arg.  -1 if the stub is out of its reach. */
 static int
 far_patch(PyCodeObject *co, Pep669Site *site, int *op, unsigned int *arg)
 {
-    *op = site->far == 3 ? JUMP_ABSOLUTE : far_jump_op(co, site->src);
-    site->at = site->far == 2 ? site->src - PROBE_UNIT : site->src;
+    *op = site->far >= 3 ? JUMP_ABSOLUTE : far_jump_op(co, site->src);
+    site->at = site->far == 2   ? site->src - PROBE_UNIT
+               : site->far == 4 ? site->loc - PROBE_UNIT
+                                : site->src;
     site->width = 2 * PROBE_UNIT;
     int after = site->at + site->width;
     *arg = (unsigned int)(((op_flow[*op] & FLOW_REL) ? site->stub - after
@@ -174,11 +231,18 @@ static void
 far_stub(unsigned char *out, int *at, unsigned int kconst,
          const Pep669Site *site, PyCodeObject *co)
 {
-    int before = site->at, pops;
+    int before = site->at, pops, next, target;
     (void)far_before_items(code_opcode(co, before), &pops);
     emit(out, at, LOAD_CONST, kconst);
     emit(out, at, CALL_FUNCTION, 0);
     emit(out, at, POP_JUMP_IF_TRUE, (unsigned int)(before / PEP669_JUMP_UNIT));
+    if (site->far == 4) {
+        /* (the probe made the branch's test: False, taken) */
+        (void)pep669_backend_flow(co, before, &next, &target);
+        emit(out, at, POP_JUMP_IF_FALSE,
+             (unsigned int)(target / PEP669_JUMP_UNIT));
+        pops = 0;
+    }
     for (int i = 1; i < pops; i++) {
         emit(out, at, POP_TOP, 0);
     }
@@ -192,6 +256,9 @@ pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
                                 PyObject **top, int anyway)
 {
     PyFrameObject *f = FRAME(frame);
+    if (site->far == 4) {
+        return far_branch_test(f, site, top);
+    }
     int op = site->saved[0], oparg = site->saved[1], pops;
     int items = far_before_items(op, &pops);
     PEP669_ASSERT(site->far >= 2 && items > 0);
@@ -278,7 +345,7 @@ far_sites_order(PyCodeObject *co, const uint8_t *entered, const int *depth,
     }
     for (int i = 0; i < m; i++) {
         long long key = pep669_backend_jump_reach(co, sites[i].src);
-        if (sites[i].far == 3) {
+        if (far_merged(&sites[i])) {
             /* (its patch is prefixed) */
             key = 0x7fffffffLL;
         }
