@@ -4,9 +4,12 @@ Every test passes natively on 3.12/3.13 (through ``pep669.monitoring``)
 and failed on the interpreters its class's docstring names before the
 fix it names (or pins a documented difference: docs/differences.md).
 """
+import sys
 import unittest
 
-from tests.support import MonitoringTestCase, events, monitoring
+from tests.support import PY, MonitoringTestCase, events, monitoring
+
+import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
 TOOL = 2
 
@@ -186,6 +189,84 @@ class EventsOffInCallbackTest(MonitoringTestCase):
             _caller()
         monitoring.set_events(TOOL, 0)
         self.assertEqual(seen, ["_callee"] * 3)
+
+
+def _plain():
+    return 1
+
+
+def _loop():
+    i = 0
+    try:
+        while i < 3:
+            i += 1
+    except IndexError:
+        return -1
+    return i
+
+
+class ProfilerSwitchesToolsOffTest(MonitoringTestCase):
+    """Documented (docs/differences.md, "Order of a legacy tracer's events
+    and the tools' events"): a profiler whose 'return' switches a tool's
+    events off.  3.12+ read the tools of the event before tool 6 (the
+    profiler) runs, so the tool still gets that PY_RETURN; the backport
+    reads them after, and it does not.  `profiler_set_events_zero_at_return`
+    in tools/event_cases_fid20.py."""
+
+    def test_py_return_after_profiler_return_switched_tools_off(self):
+        self.use_tool(TOOL)
+        seen = []
+
+        def ret(code, offset, value):
+            if code is _plain.__code__:
+                seen.append("PY_RETURN")
+
+        def prof(frame, event, arg):
+            if frame.f_code is _plain.__code__ and event == "return":
+                seen.append("return")
+                monitoring.set_events(TOOL, 0)
+
+        monitoring.register_callback(TOOL, events.PY_RETURN, ret)
+        monitoring.set_events(TOOL, events.PY_RETURN)
+        sys.setprofile(prof)
+        try:
+            _plain()
+        finally:
+            sys.setprofile(None)
+            monitoring.set_events(TOOL, 0)
+        if pep669.NATIVE or PY >= (3, 12):
+            self.assertEqual(seen, ["return", "PY_RETURN"])
+        else:
+            self.assertEqual(seen, ["return"])
+
+
+class JumpCallbackRaisesTest(MonitoringTestCase):
+    """Documented (docs/differences.md, "An EXCEPTION_HANDLED or JUMP
+    callback that raises"): 3.12/3.13 raise a JUMP callback's exception
+    from the jump's destination without looking for a handler there: it
+    leaves the frame past its `except`.  The backport raises it at the
+    jump, where the frame's handler catches it.
+    `jump_callback_raises_in_while` in tools/event_cases_fid20.py."""
+
+    def test_jump_callback_exception_and_the_frames_handler(self):
+        self.use_tool(TOOL)
+
+        def jump(code, src, dest):
+            if code is _loop.__code__:
+                raise IndexError("cb")
+
+        monitoring.register_callback(TOOL, events.JUMP, jump)
+        self.set_local_events(TOOL, _loop.__code__, events.JUMP)
+        try:
+            r = _loop()
+        except IndexError:
+            r = "escaped"
+        finally:
+            self.set_local_events(TOOL, _loop.__code__, 0)
+        if pep669.NATIVE or PY >= (3, 12):
+            self.assertEqual(r, "escaped")
+        else:
+            self.assertEqual(r, -1)
 
 
 if __name__ == "__main__":
