@@ -35,6 +35,7 @@ import event_cases_fid16  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid17  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid18  # noqa: E402,F401  (appends to CASES)
 import event_cases_fid19  # noqa: E402,F401  (appends to CASES)
+import event_cases_fid20  # noqa: E402,F401  (appends to CASES)
 from event_diff import LINE_OF  # noqa: E402
 
 # The worker's prelude: names every case can use.

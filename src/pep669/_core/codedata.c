@@ -647,6 +647,19 @@ pep669_disable_location(PyCodeObject *co, int tool, int event, int offset)
         return -1;
     }
     PEP669_ASSERT(cd->nunits == pep669_backend_code_units(co));
+    /* A callback that took the event away from the tool here (set_events,
+     * set_local_events, clear_tool_id) before returning DISABLE: natively
+     * the running code was brought up to date at once, without the event,
+     * and the DISABLE finds nothing to remove; the tool gets the location
+     * back when it gains the event again. */
+    uint32_t has = pep669_registry.global_events[tool] |
+                   pep669_code_local_events(cd, tool);
+    const uint32_t branches = PEP669_BIT(BRANCH) | PEP669_BIT(BRANCH_LEFT) |
+                              PEP669_BIT(BRANCH_RIGHT);
+    uint32_t want = ((1u << event) & branches) ? branches : (1u << event);
+    if (!(has & want)) {
+        return 0;
+    }
     int restarted = cd->disabled_version < pep669_registry.restart_version;
     if (restarted) {
         /* restart_events() ran since the last DISABLE here. */

@@ -157,6 +157,7 @@ site_roles(PyCodeObject *co, Pep669CodeData *cd, const Pep669Site *site)
 void
 pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc)
 {
+    pep669_clone_narrow(cl, cd);
     for (int i = 0; i < cl->nsites; i++) {
         Pep669Site *site = &cl->sites[i];
         if (site->loc == loc && site->patched &&

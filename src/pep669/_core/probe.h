@@ -158,6 +158,24 @@ pep669_clone_serves(const Pep669Clone *cl, const Pep669CodeData *cd,
            cl->restart_version == pep669_registry.restart_version;
 }
 
+/* Before a site is unpatched as wanted by no tool: the tools that no
+ * longer have the event for the code at all (a callback took it away:
+ * set_events, set_local_events, clear_tool_id; not a DISABLE) leave what
+ * the clone was built for, so that their gaining it again retires the
+ * clone (pep669_clone_serves) and the next frame gets every location
+ * they did not DISABLE, as natively. */
+static inline void
+pep669_clone_narrow(Pep669Clone *cl, Pep669CodeData *cd)
+{
+    (void)pep669_code_data_events(cd);
+    cl->line_tools &= cd->tools[PEP669_EV_LINE];
+    cl->branch_tools[0] &= cd->tools[PEP669_EV_BRANCH];
+    cl->branch_tools[1] &= cd->tools[PEP669_EV_BRANCH_LEFT];
+    cl->branch_tools[2] &= cd->tools[PEP669_EV_BRANCH_RIGHT];
+    cl->jump_tools &= cd->tools[PEP669_EV_JUMP];
+    cl->call_tools &= cd->tools[PEP669_EV_CALL];
+}
+
 /* Events that need every instruction of a frame seen (opcode events):
  * a frame that must be traced so gains nothing from a clone. */
 #define PEP669_CLONE_BLOCKING_EVENTS \

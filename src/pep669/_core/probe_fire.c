@@ -611,6 +611,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     if (tools == 0 && !seen) {
         /* Every tool with CALL DISABLEd it: the call, for good. */
         if (events_on) {
+            pep669_clone_narrow(cl, cd);
             pep669_clone_unpatch_site(cl, site);
         }
         res = pep669_backend_call_site_run(site, top);
@@ -645,6 +646,7 @@ make_probed_call(PyThreadState *ts, Pep669CodeData *cd, int covered,
     }
     else {
         if (events_on && pep669_fire_tools(cd, PEP669_EV_CALL, loc) == 0) {
+            pep669_clone_narrow(cl, cd);
             pep669_clone_unpatch_site(cl, site);
         }
         if (inlined && site->inloop > 0 &&
