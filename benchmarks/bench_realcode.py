@@ -1,7 +1,7 @@
 """Standard-library code under the tool patterns, as ratios to baseline.
 
     python benchmarks/bench_realcode.py [--quick] [--reps N] [--python EXE ...]
-    python benchmarks/bench_realcode.py --callgrind [--quick] [--python EXE ...]
+    python benchmarks/bench_realcode.py --callgrind [--quick] [--python EXE]
     python benchmarks/bench_realcode.py --src /tmp/snapshot/src ...
 
 The other benchmarks run small synthetic functions; this one runs real
@@ -264,7 +264,8 @@ def run_fractions(arg):
         total += a * a - a / 3
         if total > big:
             total -= big
-    return [str(total), str(total.limit_denominator(100)), round(float(total), 9)]
+    return [str(total), str(total.limit_denominator(100)),
+            round(float(total), 9)]
 
 
 def prepare_textwrap(size):
