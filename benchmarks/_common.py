@@ -88,11 +88,13 @@ def precompile(exe, extra_path=()):
         _compiled.add(key)
 
 
-def run_worker(script, exe, args, prefix=(), extra_path=()):
-    """Run ``exe script --worker ARGS...`` and return its last stdout line,
-    parsed as JSON, with the worker's stderr under "stderr"."""
+def run_worker(script, exe, args, prefix=(), extra_path=(), flags=()):
+    """Run ``exe FLAGS... script --worker ARGS...`` and return its last
+    stdout line, parsed as JSON, with the worker's stderr under
+    "stderr"."""
     precompile(exe, extra_path)
-    cmd = list(prefix) + [exe, os.path.abspath(script), "--worker"]
+    cmd = list(prefix) + [exe] + list(flags)
+    cmd += [os.path.abspath(script), "--worker"]
     cmd += [str(a) for a in args]
     out = subprocess.run(cmd, env=worker_env(extra_path),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -250,6 +252,37 @@ def callgrind_totals(script, exe, args_of, keys):
         totals[key] = callgrind_total(result["stderr"])
         results[key] = result
     return totals, results
+
+
+def callgrind_segments(script, exe, args, mark, marks, flags=()):
+    """Run the worker of *script* once under callgrind, which dumps its
+    counts each time the C function *mark* is called (``--dump-before``):
+    ([instructions before the first mark, between the first and the
+    second, ...], the worker's result).  The worker must call *mark*
+    exactly *marks* times (it is an error otherwise: something else called
+    it).  One process measures several regions, where callgrind_totals
+    needs one per count (valgrind's start costs seconds)."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="pep669-cg-") as tmp:
+        out = os.path.join(tmp, "cg.out")
+        prefix = ("valgrind", "--tool=callgrind", "--dump-before=" + mark,
+                  "--callgrind-out-file=" + out)
+        result = run_worker(script, exe, args, prefix, flags=flags)
+        segments = []
+        for number in range(1, marks + 1):
+            name = "%s.%d" % (out, number)
+            if not os.path.exists(name):
+                raise RuntimeError("callgrind wrote no %s: %s was called "
+                                   "fewer than %d times" % (name, mark, marks))
+            with open(name) as f:
+                found = re.findall(r"^totals:\s*(\d+)", f.read(), re.M)
+            if not found:
+                raise RuntimeError("no totals in " + name)
+            segments.append(int(found[-1]))
+        if os.path.exists("%s.%d" % (out, marks + 1)):
+            raise RuntimeError("%s was called more than %d times"
+                               % (mark, marks))
+    return segments, result
 
 
 def interleave(reps, interpreters, names, modes_of, measure):
