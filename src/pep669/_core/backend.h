@@ -782,7 +782,11 @@ int pep669_backend_jump_site_before(Pep669Frame *frame,
  * probe fires the edge), 0: not, -1 with an exception.  (site->after 2:
  * a far site on the jump the branch falls through to, py311_far.h: 1
  * where it falls through, the probe firing the site's events; 0 where it
- * jumps, or where the frame is traced: the site is then unpatched.) */
+ * jumps, or where the frame is traced: the site is then unpatched.
+ * site->after 3, session 19: a branch's taken edge whose patch takes the
+ * COMPARE_OP before it, py311_far.h: the comparison and the test made, 1
+ * where it jumps, 0 where it falls through or where the frame is traced,
+ * the site then unpatched.) */
 int pep669_backend_branch_site_test(Pep669Frame *frame,
                                     Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,

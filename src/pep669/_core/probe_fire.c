@@ -775,7 +775,7 @@ probe_bool_slow(Pep669Probe *probe)
          * edge is not taken, the instruction after the branch). */
         int taken = pep669_backend_branch_site_test(frame, site);
         Pep669CodeData *cd;
-        if (taken == 0 && site->after == 2 && !site->patched &&
+        if (taken == 0 && site->after >= 2 && !site->patched &&
             (cd = pep669_code_data(cl->orig)) != NULL &&
             pep669_site_wanted(cl->orig, cd, site)) {
             /* (a traced frame's: the site unpatched for its branch, its
