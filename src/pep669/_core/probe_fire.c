@@ -214,6 +214,33 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     return 1;
 }
 
+/* (3.11, session 20) A far site at a location whose instruction at src is
+ * a branch (backend/py311_fartest.h): where the branch jumps, the frame
+ * goes on at its target, the location's events not due. */
+static int
+far_target(PyCodeObject *co, const Pep669Site *site)
+{
+    int next, target;
+    (void)pep669_backend_flow(co, site->src, &next, &target);
+    return target;
+}
+
+static void
+far_jumped(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+           Pep669Clone *cl, PyCodeObject *co, Pep669Site *site)
+{
+    Pep669CodeData *cd;
+    (void)pep669_code_events(co, &cd);
+    if (!pep669_site_wanted(co, cd, site)) {
+        /* (its src's LINE DISABLEd, the location's too before: the
+         * branch's own bytes from now on) */
+        pep669_clone_unpatch(cl, cd, site->loc);
+    }
+    uint32_t events = record_events(rec, &cd);
+    pep669_backend_frame_resync(frame, far_target(co, site));
+    follow_after_probe(ts, rec, frame, events);
+}
+
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
  * unpatched once none does.  0, or -1 with an exception (a callback's: the
@@ -276,11 +303,14 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         else if (site->src < 0 || site->far == 3) {
             give_up_clone(cl, cd);
         }
-        if (site->far == 3 &&
-            pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
+        int made = site->far == 3
+                       ? pep669_backend_jump_site_before(frame, site, top, 1)
+                       : 1;
+        if (made < 0) {
             return -1;
         }
-        pep669_backend_frame_resync(frame, loc);
+        pep669_backend_frame_resync(frame,
+                                    made == 2 ? far_target(co, site) : loc);
         return 0;
     }
     if (site->own || site->obranch) {
@@ -293,9 +323,15 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     /* (a far site at a location: its instruction, after the events that
      * arrive there) */
-    if (site->far == 3 &&
-        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
-        return -1;
+    if (site->far == 3) {
+        int made = pep669_backend_jump_site_before(frame, site, top, 1);
+        if (made < 0) {
+            return -1;
+        }
+        if (made == 2) {
+            far_jumped(ts, rec, frame, cl, co, site);
+            return 0;
+        }
     }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */

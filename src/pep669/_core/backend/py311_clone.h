@@ -379,7 +379,10 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
              * py311_far.h) */
             if (site->far == 3
                     ? p11_far_site_stub(co, code, units, out, &at, k, site,
-                                        taken, depth, entered) < 0
+                                        taken, depth, entered) < 0 &&
+                          p11_far_test_stub(co, code, units, out, &at, k,
+                                            site, taken, depth,
+                                            entered) < 0
                     : p11_jump_site_stub(co, code, units, out, &at, k, site,
                                          taken, depth, entered) < 0 &&
                           p11_far_site_stub(co, code, units, out, &at, k,

@@ -505,6 +505,9 @@ p11_far_ways(PyCodeObject *co, int to)
     return ways;
 }
 
+/* (a far site at a branch's location, session 20) */
+#include "py311_fartest.h"
+
 int
 pep669_backend_location_far(PyCodeObject *co, int loc)
 {
@@ -516,6 +519,10 @@ pep669_backend_location_far(PyCodeObject *co, int loc)
         return 0;
     }
     Pep669Instr in = instr_decode(co, loc);
+    if (in.unit == u && instr_next(in) == u + 1 &&
+        p11_far_test_location(co, in, u)) {
+        return 1;
+    }
     if (in.unit != u || instr_next(in) != u + 1 ||
         p11_far_items(in.op, &pops) != 1 ||
         pep669_backend_flow(co, loc, &next, &target) != loc ||
@@ -539,7 +546,12 @@ pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
     _PyInterpreterFrame *f = FRAME(frame);
     _Py_CODEUNIT first;
     memcpy(&first, site->saved, sizeof(first));
-    int op = p11_deopt_op(first), oparg = _Py_OPARG(first), pops;
+    int op = p11_deopt_op(first), oparg = _Py_OPARG(first), pops, back;
+    if (p11_far_test_op(op, &back) >= 0) {
+        /* (a far site at a branch's location: its test, py311_fartest.h) */
+        return !site->patched && !anyway ? 0
+                                         : p11_far_test_before(frame, site);
+    }
     int items = p11_far_items(op, &pops);
     PEP669_ASSERT(site->far >= 2 && items > 0 && site->depth >= items);
     if (!site->patched && !anyway) {
