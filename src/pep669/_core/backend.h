@@ -772,7 +772,10 @@ int pep669_backend_location_far(PyCodeObject *co, int loc);
  * them.  1: made (the stub goes on to loc), 0: the site is not patched
  * any more and not `anyway` (the stub goes back to the instruction, its
  * items as they were), -1 with an exception (raised at the
- * instruction). */
+ * instruction).  (3.11, session 20: a far-3 site whose instruction is a
+ * conditional branch, backend/py311_fartest.h: its test; 1 where it
+ * falls through, 2 where it jumps, the stub then going on at the
+ * branch's target, loc's events not due.) */
 int pep669_backend_jump_site_before(Pep669Frame *frame,
                                     const Pep669Site *site, PyObject **top,
                                     int anyway);
