@@ -759,37 +759,38 @@ extern int pep669_clone_why_at;
 int pep669_backend_jump_reach(PyCodeObject *co, int src);
 /* (3.8-3.10) 1 if the unconditional one-unit jump at `src` can take a
  * unit beside it into its patch (Pep669Site.far) where its own bytes do
- * not reach a stub; 0 if not (3.11: never asked of its far forms, which
- * its clone's layout tries by itself: JUMP events' sites keep failing
- * there). */
+ * not reach a stub; 0 if not (3.11: never asked; its clone's layout
+ * tries its far forms by itself, JUMP events' sites failing there). */
 int pep669_backend_jump_far(PyCodeObject *co, int src);
 /* 1 if a location site at `loc` must take a prefix in the unit after it
  * (a one-unit jump reaches no stub past the code) and can instead stand
- * with the site of the instruction after it (site->far 3): a one-unit
- * instruction its probe can make, whose fall-through alone leads to the
- * next; (3.8-3.10) 2 if that instruction is a one-unit POP_JUMP_IF_FALSE
- * or _TRUE instead (site->far 4 with src: its probe makes the test); 0
- * if not (3.11: backend/py311_far.h, 0 or 1, only where even the first
- * stub is beyond a one-unit jump's reach). */
+ * with the site of the one-unit instruction after it, which its probe
+ * can make and whose fall-through alone leads to the next (site->far 3);
+ * (3.8-3.10) 2 if that is a one-unit POP_JUMP_IF_FALSE/_TRUE (far 4 with
+ * src: the probe makes its test); 0 if not (3.11: py311_far.h, 0 or 1,
+ * only where even the first stub is beyond a one-unit jump's reach). */
 int pep669_backend_location_far(PyCodeObject *co, int loc);
 /* A far site's probe (site->far 2 or 3), the frame in its stub (`top`:
- * the probe's slot in the frame's value stack; 3.11: not used, the
- * site's depth says where the items are): the instruction at
- * site->at, made with the frame at it, its items left as the stub pops
- * them.  1: made (the stub goes on to loc), 0: the site is not patched
- * any more and not `anyway` (the stub goes back to the instruction, its
- * items as they were), -1 with an exception (raised at the
- * instruction). */
+ * the probe's slot in the value stack; 3.11: unused, the site's depth
+ * says where the items are): the instruction at site->at, made with the
+ * frame at it, its items left as the stub pops them.  1: made (the stub
+ * goes on to loc), 0: the site is not patched any more and not `anyway`
+ * (the stub goes back to the instruction, its items as they were), -1
+ * with an exception (raised at the instruction).  (3.11, session 20: a
+ * far-3 site at a conditional branch, py311_fartest.h: its test; 2 where
+ * it jumps, the stub going on at its target, loc's events not due.) */
 int pep669_backend_jump_site_before(Pep669Frame *frame,
                                     const Pep669Site *site, PyObject **top,
                                     int anyway);
 /* A wide site's probe (site->after, 3.11 sites on a branch), the frame
  * in its stub: the branch's test, made with the frame at the branch, and
  * where the edge is not taken the instruction after it.  1: taken (the
- * probe fires the edge), 0: not, -1 with an exception.  (site->after 2:
- * a far site on the jump the branch falls through to, py311_far.h: 1
- * where it falls through, the probe firing the site's events; 0 where it
- * jumps, or where the frame is traced: the site is then unpatched.) */
+ * probe fires the edge), 0: not, -1 with an exception.  (after 2: a far
+ * site on the jump the branch falls through to, py311_far.h: 1 where it
+ * falls through, the probe firing the site's events, 0 where it jumps
+ * or the frame is traced, the site then unpatched; after 3, session 19:
+ * a taken edge whose patch takes the COMPARE_OP before it: comparison
+ * and test made, 1 where it jumps, else 0 and the site unpatched.) */
 int pep669_backend_branch_site_test(Pep669Frame *frame,
                                     Pep669Site *site);
 /* Put the original bytes back at a site of a clone (built by the above,

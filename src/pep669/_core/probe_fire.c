@@ -224,54 +224,7 @@ fire_own_line(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
     return 1;
 }
 
-/* A far 4 site whose branch (src) is a LINE location (sites_merge_next):
- * what arrives at the branch (fire_own_line), then its test.  -1 with an
- * exception (raised at the branch); 0: taken (the stub goes to the
- * branch's target, no events of loc's); 1: falls through (loc's events
- * next, fire_line_probe); 2: the branch runs in place (the site
- * unpatched, or the frame moved). */
-static PEP669_NOINLINE int
-fire_far_own(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
-             Pep669Site *site, PyObject **top)
-{
-    Pep669Record *rec = pep669_hooked_record(frame);
-    Pep669CodeData *cd;
-    if (rec == NULL || rec->clone != cl) {
-        pep669_clone_retire(cl);
-        return 2;
-    }
-    PyCodeObject *co = rec->code;
-    uint32_t events = record_events(rec, &cd);
-    if (!pep669_site_wanted(co, cd, site)) {
-        pep669_clone_unpatch(cl, cd, site->loc);
-        return 2;
-    }
-    /* (a traced frame's LINE at the branch came from its 'line' event at
-     * the patch: the test only) */
-    int traced = (events & PEP669_PROBED_EVENTS) &&
-                 pep669_backend_trace_mode(ts) == PEP669_TRACE_FULL;
-    int r = traced ? 1 : fire_own_line(ts, rec, frame, cl, cd, co, site);
-    if (r <= 0) {
-        return r < 0 ? -1 : 2;
-    }
-    r = pep669_backend_jump_site_before(frame, site, top, 1);
-    if (r != 0 || traced) {
-        return r;
-    }
-    /* Taken: the site stays patched while loc is wanted (the events
-     * fired may have changed what is). */
-    (void)pep669_code_events(co, &cd);
-    if (!pep669_site_wanted(co, cd, site)) {
-        pep669_clone_unpatch(cl, cd, site->loc);
-    }
-    int b = site->src, next, target;
-    if (pep669_backend_jump_kind(co, &b, &next, &target) ==
-        PEP669_EV_BRANCH) {
-        pep669_backend_frame_resync(frame, target);
-    }
-    follow_after_probe(ts, rec, frame, record_events(rec, &cd));
-    return 0;
-}
+#include "probe_far.c.h"
 
 /* A probe of `cl` was called by its stub for `site`, in `frame` (the
  * thread's innermost): LINE there if a tool wants it, and the site
@@ -335,11 +288,14 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
         else if (site_takes_loc(site)) {
             give_up_clone(cl, cd);
         }
-        if (site->far == 3 &&
-            pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
+        int made = site->far == 3
+                       ? pep669_backend_jump_site_before(frame, site, top, 1)
+                       : 1;
+        if (made < 0) {
             return -1;
         }
-        pep669_backend_frame_resync(frame, loc);
+        pep669_backend_frame_resync(frame,
+                                    made == 2 ? far_target(co, site) : loc);
         return 0;
     }
     if ((site->own || site->obranch) && site->far != 4) {
@@ -353,9 +309,15 @@ fire_line_probe(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     /* (a far site at a location: its instruction, after the events that
      * arrive there) */
-    if (site->far == 3 &&
-        pep669_backend_jump_site_before(frame, site, top, 1) < 0) {
-        return -1;
+    if (site->far == 3) {
+        int made = pep669_backend_jump_site_before(frame, site, top, 1);
+        if (made < 0) {
+            return -1;
+        }
+        if (made == 2) {
+            far_jumped(ts, rec, frame, cl, co, site);
+            return 0;
+        }
     }
     /* Callbacks see the frame at the location (and an exception they
      * raise is raised there). */
@@ -840,7 +802,7 @@ probe_bool_slow(Pep669Probe *probe)
          * edge is not taken, the instruction after the branch). */
         int taken = pep669_backend_branch_site_test(frame, site);
         Pep669CodeData *cd;
-        if (taken == 0 && site->after == 2 && !site->patched &&
+        if (taken == 0 && site->after >= 2 && !site->patched &&
             (cd = pep669_code_data(cl->orig)) != NULL &&
             pep669_site_wanted(cl->orig, cd, site)) {
             /* (a traced frame's: the site unpatched for its branch, its

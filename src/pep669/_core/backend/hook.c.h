@@ -323,14 +323,20 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         /* Nothing wanted (out of line: the common path keeps no frame). */
         return eval_hook_idle(ts, frame, throwflag);
     }
+#if PEP669_FAST_HOOK
+    PyCodeObject *co;
+    Pep669CodeData *cd;
+    /* (hook_pass only reads, or stamps the idle cache, which holds
+     * whatever the thread does: asked first, a frame that wants nothing
+     * runs without the test below) */
+    int pass = hook_pass(ts, frame, &co, &cd);
+    if (pass == 1) {
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
     if (ts->tracing) {
         /* Inside a callback: events are off. */
         return PEP669_EVAL_PREV(ts, frame, throwflag);
     }
-#if PEP669_FAST_HOOK
-    PyCodeObject *co;
-    Pep669CodeData *cd;
-    int pass = hook_pass(ts, frame, &co, &cd);
     if (pass == PEP669_IDLE_FRAMES && !throwflag) {
         /* (only frame events wanted here) */
         if (PEP669_HOOK_RESUMED(frame)) {
@@ -341,15 +347,16 @@ eval_hook_run(PyThreadState *ts, PEP669_HOOK_FRAME *frame, int throwflag)
         }
         return pep669_frame_eval_frames(ts, (Pep669Frame *)frame, co, cd);
     }
-    if (pass == 1) {
-        return PEP669_EVAL_PREV(ts, frame, throwflag);
-    }
     if (pass == PEP669_IDLE_EXC_BARE && !throwflag) {
         /* (an exception bare run: frames_exc.c) */
         return pep669_frame_eval_exc(ts, (Pep669Frame *)frame, co, cd);
     }
     return eval_hook_busy(ts, frame, throwflag, co, cd);
 #else
+    if (ts->tracing) {
+        /* Inside a callback: events are off. */
+        return PEP669_EVAL_PREV(ts, frame, throwflag);
+    }
     /* (The -Og debug build makes no tail calls: the fast path's locals
      * would grow the hook's C frame under every frame.  frame_begin
      * decides alone, its assertions live; check.h, PEP669_FAST_HOOK.) */

@@ -280,12 +280,14 @@ p11_wide_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
  * instruction). */
 /* (py311_far.h) */
 static int p11_far_branch_test(Pep669Frame *frame, Pep669Site *site);
+static int p11_far_compare_test(Pep669Frame *frame, Pep669Site *site);
 
 int
 pep669_backend_branch_site_test(Pep669Frame *frame, Pep669Site *site)
 {
-    if (site->after == 2) {
-        return p11_far_branch_test(frame, site);
+    if (site->after >= 2) {
+        return site->after == 2 ? p11_far_branch_test(frame, site)
+                                : p11_far_compare_test(frame, site);
     }
     _PyInterpreterFrame *f = FRAME(frame);
     PyCodeObject *clone = f->f_code;

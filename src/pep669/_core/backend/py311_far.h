@@ -328,6 +328,158 @@ p11_far_branch_test(Pep669Frame *frame, Pep669Site *site)
     return (site->op == POP_JUMP_FORWARD_IF_TRUE) != (truth != 0);
 }
 
+/* A taken edge's site on the one-unit conditional branch at unit `s`
+ * whose stub is beyond its reach and whose next unit a jump enters (a
+ * `while` loop's top test, the bottom test jumping back into the body,
+ * and then the bottom test, the top test's taken edge arriving after it:
+ * no wide site), right after a COMPARE_OP (session 19; a backward branch
+ * goes back to its destination as itself, with JUMP_BACKWARD, and its
+ * test is its forward form's, site->op): the patch takes the
+ * COMPARE_OP (NOP over it and its first cache unit, EXTENDED_ARG over the
+ * last, JUMP_FORWARD at the branch), whose comparison and test the probe
+ * makes with the frame at each (site->after 3,
+ * pep669_backend_branch_site_test):
+ *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE taken;
+ *     COPY 1; POP_JUMP_FORWARD_IF_NOT_NONE traced;
+ *     POP_TOP; POP_TOP; JUMP_BACKWARD_NO_INTERRUPT <after the branch>
+ *     traced: POP_TOP; JUMP_BACKWARD_NO_INTERRUPT <the branch>
+ *     taken: POP_TOP; POP_TOP; JUMP_BACKWARD(_NO_INTERRUPT) <destination>
+ * The comparison's two slots hold None after the probe, or, where the
+ * frame is traced (no trace event inside the patch), the comparison's
+ * result and True, the branch's own bytes (the site unpatched) then
+ * taking the result. */
+static int
+p11_far_compare_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
+                     _Py_CODEUNIT *out, int *at, int k, Pep669Site *site,
+                     uint8_t *taken, const int *depth, const uint8_t *entered)
+{
+    int s = site->src / P11_UNIT, d = site->loc / P11_UNIT;
+    int a = s - 1 - (int)INLINE_CACHE_ENTRIES_COMPARE_OP, next, target;
+    if (site->src < 0 || site->src % P11_UNIT != 0 || a < 1 ||
+        s + 1 >= units || d < 0 || d >= units ||
+        pep669_backend_flow(co, site->src, &next, &target) != site->src ||
+        target != site->loc || next != (s + 1) * P11_UNIT) {
+        return -1;
+    }
+    Pep669Instr br = instr_at(code, units, s), cmp = instr_at(code, units, a);
+    /* (a loop's bottom test too, which jumps back: its taken path checks
+     * the eval breaker, as the branch does) */
+    int backward, op = p11_forward_jump(br.op, &backward);
+    if (br.unit != s || instr_next(br) != s + 1 ||
+        (op != POP_JUMP_FORWARD_IF_FALSE && op != POP_JUMP_FORWARD_IF_TRUE) ||
+        (backward ? s + 1 - br.arg : s + 1 + br.arg) != d ||
+        cmp.unit != a || cmp.op != COMPARE_OP ||
+        instr_next(cmp) != s || cmp.arg > Py_GE ||
+        p11_deopt_op(code[a - 1]) == EXTENDED_ARG ||
+        a <= co->_co_firsttraceable || depth[a] < 2 ||
+        depth[a] + 1 > co->co_stacksize || !p11_same_handler(co, a, s) ||
+        !p11_same_handler(co, a, s + 1) || !p11_same_handler(co, a, d)) {
+        return -1;
+    }
+    for (int u = a; u <= s; u++) {
+        if (taken[u] || (u > a && entered[u])) {
+            return -1;
+        }
+    }
+    int start = *at, pos = *at;
+    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
+    while (pos - (s + 1) < 256) {
+        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
+    }
+    unsigned int arg = (unsigned int)(pos - (s + 1));
+    if (arg >= 65536) {
+        return -1;
+    }
+    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
+    int test = pos++;
+    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
+    int keep = pos++;
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, s + 1) < 0 ||
+        pos - keep - 1 > 255) {
+        return -1;
+    }
+    out[keep] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_NOT_NONE,
+                                 pos - keep - 1);
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, s) < 0 ||
+        pos - test - 1 > 255) {
+        return -1;
+    }
+    out[test] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - test - 1);
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    if (p11_emit_back(out, &pos,
+                      backward ? JUMP_BACKWARD : JUMP_BACKWARD_NO_INTERRUPT,
+                      d) < 0) {
+        return -1;
+    }
+    int width = s + 1 - a;
+    memcpy(site->saved, &code[a], sizeof(_Py_CODEUNIT) * (size_t)width);
+    for (int u = a; u < s - 1; u++) {
+        out[u] = _Py_MAKECODEUNIT(NOP, 0);
+    }
+    out[s - 1] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+    for (int u = a; u <= s; u++) {
+        taken[u] = 1;
+    }
+    site->far = 0;
+    site->after = 3;
+    site->at = a * P11_UNIT;
+    site->width = width * P11_UNIT;
+    site->stub = start * P11_UNIT;
+    site->stub_end = pos * P11_UNIT;
+    site->depth = depth[a];
+    site->op = op;
+    site->oparg = cmp.arg;
+    site->fused = 0;
+    site->patched = 1;
+    *at = pos;
+    return 0;
+}
+
+/* Its test (site->after 3): 1 where the branch jumps (the probe fires the
+ * site's events), 0 where it falls through or where the frame is traced
+ * (the site is then unpatched: the branch takes the comparison's result),
+ * -1 with an exception (raised at the COMPARE_OP or at the branch). */
+static int
+p11_far_compare_test(Pep669Frame *frame, Pep669Site *site)
+{
+    _PyInterpreterFrame *f = FRAME(frame);
+    PyCodeObject *clone = f->f_code;
+    _Py_CODEUNIT *here = f->prev_instr;
+    int s = (site->at + site->width) / P11_UNIT - 1;
+    PyObject **slot = f->localsplus + clone->co_nlocalsplus + site->depth - 2;
+    PyObject *left = slot[0], *right = slot[1];
+    slot[0] = Py_NewRef(Py_None);
+    slot[1] = Py_NewRef(Py_None);
+    f->prev_instr = _PyCode_CODE(clone) + site->at / P11_UNIT;
+    PyObject *res = PyObject_RichCompare(left, right, site->oparg);
+    Py_DECREF(left);
+    Py_DECREF(right);
+    if (res == NULL) {
+        return -1;
+    }
+    if (pep669_backend_trace_mode(PyThreadState_GET()) ==
+        PEP669_TRACE_FULL) {
+        f->prev_instr = here;
+        pep669_backend_clone_unpatch(clone, site);
+        Py_SETREF(slot[0], res);
+        Py_SETREF(slot[1], Py_NewRef(Py_True));
+        return 0;
+    }
+    f->prev_instr = _PyCode_CODE(clone) + s;
+    int truth = PyObject_IsTrue(res);
+    Py_DECREF(res);
+    if (truth < 0) {
+        return -1;
+    }
+    f->prev_instr = here;
+    return (site->op == POP_JUMP_FORWARD_IF_TRUE) == (truth != 0);
+}
+
 /* Ways to unit `to` of `co` (the frame's start, a fall-through, a jump, a
  * handler), counted up to 2. */
 static int
@@ -353,6 +505,9 @@ p11_far_ways(PyCodeObject *co, int to)
     return ways;
 }
 
+/* (a far site at a branch's location, session 20) */
+#include "py311_fartest.h"
+
 int
 pep669_backend_location_far(PyCodeObject *co, int loc)
 {
@@ -364,6 +519,10 @@ pep669_backend_location_far(PyCodeObject *co, int loc)
         return 0;
     }
     Pep669Instr in = instr_decode(co, loc);
+    if (in.unit == u && instr_next(in) == u + 1 &&
+        p11_far_test_location(co, in, u)) {
+        return 1;
+    }
     if (in.unit != u || instr_next(in) != u + 1 ||
         p11_far_items(in.op, &pops) != 1 ||
         pep669_backend_flow(co, loc, &next, &target) != loc ||
@@ -387,7 +546,12 @@ pep669_backend_jump_site_before(Pep669Frame *frame, const Pep669Site *site,
     _PyInterpreterFrame *f = FRAME(frame);
     _Py_CODEUNIT first;
     memcpy(&first, site->saved, sizeof(first));
-    int op = p11_deopt_op(first), oparg = _Py_OPARG(first), pops;
+    int op = p11_deopt_op(first), oparg = _Py_OPARG(first), pops, back;
+    if (p11_far_test_op(op, &back) >= 0) {
+        /* (a far site at a branch's location: its test, py311_fartest.h) */
+        return !site->patched && !anyway ? 0
+                                         : p11_far_test_before(frame, site);
+    }
     int items = p11_far_items(op, &pops);
     PEP669_ASSERT(site->far >= 2 && items > 0 && site->depth >= items);
     if (!site->patched && !anyway) {
