@@ -33,6 +33,7 @@ static vectorcallfunc probe_fire = NULL;
  * registered at initialisation with the vectorcall. */
 static PyNumberMethods probe_as_number;
 
+
 static PyTypeObject probe_type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "pep669._monitoring.probe",
@@ -53,8 +54,8 @@ pep669_probe_init(vectorcallfunc fire, inquiry fire_bool)
     return PyType_Ready(&probe_type);
 }
 
-void
-pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site)
+static void
+unpatch_site(Pep669Clone *cl, Pep669Site *site)
 {
     if (site->patched) {
         pep669_backend_clone_unpatch(cl->code, site);
@@ -67,6 +68,12 @@ pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site)
             cl->patched[site->loc >> 1] = 0;
         }
     }
+}
+
+void
+pep669_clone_unpatch_site(Pep669Clone *cl, Pep669Site *site)
+{
+    unpatch_site(cl, site);
 }
 
 /* The tools for which the edge of the branch at `b` to `dest` still
@@ -150,20 +157,12 @@ site_roles(PyCodeObject *co, Pep669CodeData *cd, const Pep669Site *site)
 void
 pep669_clone_unpatch(Pep669Clone *cl, Pep669CodeData *cd, int loc)
 {
-    int left = 0;
     for (int i = 0; i < cl->nsites; i++) {
         Pep669Site *site = &cl->sites[i];
         if (site->loc == loc && site->patched &&
             !pep669_site_wanted(cl->orig, cd, site)) {
-            pep669_clone_unpatch_site(cl, site);
+            unpatch_site(cl, site);
         }
-        left |= site->patched;
-    }
-    if (!left && cd->clone == cl && !cl->retired) {
-        /* (session 20) Nothing patched, so nothing wanted: new frames run
-         * the code itself; those on the clone hold it (cl->refs). */
-        cd->clone = NULL;
-        pep669_clone_decref(cl);
     }
 }
 
@@ -185,7 +184,7 @@ pep669_clone_retire(Pep669Clone *cl)
     if (!cl->retired) {
         cl->retired = 1;
         for (int i = 0; i < cl->nsites; i++) {
-            pep669_clone_unpatch_site(cl, &cl->sites[i]);
+            unpatch_site(cl, &cl->sites[i]);
         }
     }
 }
@@ -791,7 +790,7 @@ make_call_clone(PyCodeObject *co, Pep669CodeData *cd, uint8_t tools)
     /* Locations every tool DISABLEd already need no probe. */
     for (int i = 0; i < n; i++) {
         if (pep669_fire_tools(cd, PEP669_EV_CALL, cl->sites[i].loc) == 0) {
-            pep669_clone_unpatch_site(cl, &cl->sites[i]);
+            unpatch_site(cl, &cl->sites[i]);
         }
     }
     return cl;
