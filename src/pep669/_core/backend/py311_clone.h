@@ -315,6 +315,7 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
     uint8_t *entered = NULL, *queued = NULL, *taken = NULL;
     _Py_CODEUNIT *out = NULL;
     P11Buf eb = {NULL, 0, 0}, lb = {NULL, 0, 0};
+    int *pos = NULL;  /* the original's positions (p11_put_position) */
     /* (the site being placed: the one refused if it cannot be; where the
      * next stub goes) */
     int failed = -1, at = 0, stacksize = co->co_stacksize;
@@ -490,7 +491,8 @@ pep669_backend_clone_code(PyCodeObject *co, PyObject *probes,
             PyErr_NoMemory();
             goto done;
         }
-        if (p11_put_position(&lb, co, site->loc / P11_UNIT, len, &line) < 0) {
+        if (p11_put_position(&lb, &pos, co, site->loc / P11_UNIT, len,
+                             &line) < 0) {
             PyErr_NoMemory();
             goto done;
         }
@@ -520,6 +522,7 @@ done:
     PyMem_RawFree(out);
     PyMem_RawFree(eb.buf);
     PyMem_RawFree(lb.buf);
+    PyMem_RawFree(pos);
     return clone;
 }
 

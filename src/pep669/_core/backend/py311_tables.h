@@ -166,15 +166,100 @@ p11_put_no_location(P11Buf *b, int units)
     return 0;
 }
 
-/* One location-table entry for `units` units at the position of the
- * original's instruction at `loc_unit`; *line is the reader's line. */
-static int
-p11_put_position(P11Buf *b, PyCodeObject *co, int loc_unit, int units,
-                 int *line)
+/* The positions (line, end line, column, end column; line -1 for none)
+ * of each unit of `co`, from one walk of its location table (the reader
+ * PyCode_Addr2Location is, entry by entry: one call per stub walked the
+ * table from its start each time).  A PyMem_Raw array of 4 * units ints;
+ * NULL with MemoryError set on failure. */
+static int *
+p11_positions(PyCodeObject *co, int units)
 {
-    int l, col, endl, endcol;
-    if (!PyCode_Addr2Location(co, loc_unit * P11_UNIT, &l, &col, &endl,
-                              &endcol) || l < 0) {
+    int *pos = PyMem_RawMalloc(sizeof(int) * 4 * (size_t)(units > 0 ? units
+                                                                     : 1));
+    if (pos == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(
+        co->co_linetable);
+    const unsigned char *end = p + PyBytes_GET_SIZE(co->co_linetable);
+    int line = co->co_firstlineno, u = 0;
+    while (u < units) {
+        int l = -1, endl = -1, col = -1, endcol = -1, len = 1;
+        if (p < end) {
+            int first = *p++, code = (first >> 3) & 15;
+            len = (first & 7) + 1;
+            switch (code) {
+            case 15:  /* no location */
+                break;
+            case 14: {  /* long form */
+                unsigned int v = p11_read_loc_varint(&p, end);
+                line += (v & 1) ? -(int)(v >> 1) : (int)(v >> 1);
+                l = line;
+                endl = l + (int)p11_read_loc_varint(&p, end);
+                col = (int)p11_read_loc_varint(&p, end) - 1;
+                endcol = (int)p11_read_loc_varint(&p, end) - 1;
+                break;
+            }
+            case 13: {  /* no columns */
+                unsigned int v = p11_read_loc_varint(&p, end);
+                line += (v & 1) ? -(int)(v >> 1) : (int)(v >> 1);
+                l = endl = line;
+                break;
+            }
+            case 10:
+            case 11:
+            case 12:  /* one line: delta code - 10, two column bytes */
+                line += code - 10;
+                l = endl = line;
+                col = p < end ? *p++ : 0;
+                endcol = p < end ? *p++ : 0;
+                break;
+            default: {  /* short form: one column byte */
+                int second = p < end ? *p++ : 0;
+                l = endl = line;
+                col = (code << 3) | (second >> 4);
+                endcol = col + (second & 15);
+                break;
+            }
+            }
+        }
+        for (; len > 0 && u < units; len--, u++) {
+            pos[4 * u] = l;
+            pos[4 * u + 1] = endl;
+            pos[4 * u + 2] = col;
+            pos[4 * u + 3] = endcol;
+        }
+    }
+    return pos;
+}
+
+/* One location-table entry for `units` units at the position of the
+ * original's instruction at `loc_unit`; *line is the reader's line.
+ * *pos: the positions of the original's units, made at the first call
+ * (p11_positions; the caller frees it). */
+static int
+p11_put_position(P11Buf *b, int **pos, PyCodeObject *co, int loc_unit,
+                 int units, int *line)
+{
+    if (*pos == NULL) {
+        *pos = p11_positions(co, (int)Py_SIZE(co));
+        if (*pos == NULL) {
+            return -1;
+        }
+    }
+    const int *at = *pos + 4 * loc_unit;
+    int l = at[0], endl = at[1], col = at[2], endcol = at[3];
+#ifdef PEP669_DEBUG
+    {
+        int l2, col2, endl2, endcol2;
+        PEP669_ASSERT(PyCode_Addr2Location(co, loc_unit * P11_UNIT, &l2,
+                                           &col2, &endl2, &endcol2));
+        PEP669_ASSERT(l2 == l && (l < 0 || (endl2 == endl && col2 == col &&
+                                            endcol2 == endcol)));
+    }
+#endif
+    if (l < 0) {
         return p11_put_no_location(b, units);
     }
     if (endl < l) {
