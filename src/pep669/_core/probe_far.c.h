@@ -4,6 +4,34 @@
  * fire_own_line: its statics (follow_after_probe, record_events,
  * fire_own_line) are this file's helpers too. */
 
+/* A far site at a location whose instruction at src is a branch (3.11's
+ * far 3, backend/py311_fartest.h; 3.8-3.10's far 4 with src): where the
+ * branch jumps, the frame goes on at its target, the location's events
+ * not due, the site unpatched once nothing it stands for is wanted. */
+static int
+far_target(PyCodeObject *co, const Pep669Site *site)
+{
+    int next, target;
+    (void)pep669_backend_flow(co, site->src, &next, &target);
+    return target;
+}
+
+static void
+far_jumped(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
+           Pep669Clone *cl, PyCodeObject *co, Pep669Site *site)
+{
+    Pep669CodeData *cd;
+    (void)pep669_code_events(co, &cd);
+    if (!pep669_site_wanted(co, cd, site)) {
+        /* (its src's LINE DISABLEd, the location's too before: the
+         * branch's own bytes from now on) */
+        pep669_clone_unpatch(cl, cd, site->loc);
+    }
+    uint32_t events = record_events(rec, &cd);
+    pep669_backend_frame_resync(frame, far_target(co, site));
+    follow_after_probe(ts, rec, frame, events);
+}
+
 /* A far 4 site whose branch (src) is a LINE location (sites_merge_next):
  * what arrives at the branch (fire_own_line), then its test.  -1 with an
  * exception (raised at the branch); 0: taken (the stub goes to the
@@ -40,42 +68,6 @@ fire_far_own(PyThreadState *ts, Pep669Frame *frame, Pep669Clone *cl,
     }
     /* Taken: the site stays patched while loc is wanted (the events
      * fired may have changed what is). */
-    (void)pep669_code_events(co, &cd);
-    if (!pep669_site_wanted(co, cd, site)) {
-        pep669_clone_unpatch(cl, cd, site->loc);
-    }
-    int b = site->src, next, target;
-    if (pep669_backend_jump_kind(co, &b, &next, &target) ==
-        PEP669_EV_BRANCH) {
-        pep669_backend_frame_resync(frame, target);
-    }
-    follow_after_probe(ts, rec, frame, record_events(rec, &cd));
+    far_jumped(ts, rec, frame, cl, co, site);
     return 0;
-}
-
-/* (3.11, session 20) A far site at a location whose instruction at src is
- * a branch (backend/py311_fartest.h): where the branch jumps, the frame
- * goes on at its target, the location's events not due. */
-static int
-far_target(PyCodeObject *co, const Pep669Site *site)
-{
-    int next, target;
-    (void)pep669_backend_flow(co, site->src, &next, &target);
-    return target;
-}
-
-static void
-far_jumped(PyThreadState *ts, Pep669Record *rec, Pep669Frame *frame,
-           Pep669Clone *cl, PyCodeObject *co, Pep669Site *site)
-{
-    Pep669CodeData *cd;
-    (void)pep669_code_events(co, &cd);
-    if (!pep669_site_wanted(co, cd, site)) {
-        /* (its src's LINE DISABLEd, the location's too before: the
-         * branch's own bytes from now on) */
-        pep669_clone_unpatch(cl, cd, site->loc);
-    }
-    uint32_t events = record_events(rec, &cd);
-    pep669_backend_frame_resync(frame, far_target(co, site));
-    follow_after_probe(ts, rec, frame, events);
 }
