@@ -39,8 +39,28 @@ import pep669  # noqa: E402 (tests.support puts src/ on the path)
 monitoring = pep669.monitoring
 DISABLE = monitoring.DISABLE
 
+
+def pad(value, count, indent="        "):
+    """``count`` statements ``a<i> = value`` (a long loop body or tail,
+    so that jumps cannot reach the stubs)."""
+    return "".join("%sa%d = %s\n" % (indent, i, value)
+                   for i in range(count))
+
+
+def loader(source, filename, base=None):
+    """A load(extra=None) for a far test: ``source`` compiled as
+    ``filename`` and run in a fresh namespace (``base``, then ``extra``,
+    in it first)."""
+    def load(extra=None):
+        namespace = dict(base or {})
+        namespace.update(extra or {})
+        exec(compile(source, filename, "exec"), namespace)
+        return namespace
+    return load
+
+
 # (70 statements: the loop bodies reach past byte 255)
-PAD = "".join("        a%d = x\n" % i for i in range(70))
+PAD = pad("x", 70)
 
 SOURCE = '''
 def chain(xs, ts=NO_SLOT):
@@ -84,11 +104,7 @@ class _NoSlot(object):
 NO_SLOT = (lambda: 0, _NoSlot, 0)
 
 
-def load(extra=None):
-    namespace = {"NO_SLOT": NO_SLOT}
-    namespace.update(extra or {})
-    exec(compile(SOURCE, __file__ + "-far", "exec"), namespace)
-    return namespace
+load = loader(SOURCE, __file__ + "-far", {"NO_SLOT": NO_SLOT})
 
 
 def back_edge(head):
@@ -115,16 +131,19 @@ NESTED_RUNS = [("nested", ([[1, 2], [], [3]],)),
 
 
 class FarTestCase(BranchProbeTestCase):
+    """(the far tests' base: a module's own sets ``load``, made by
+    ``loader``, and where it wants, KEEP_TRACER)"""
 
-    @staticmethod
-    def load():
-        return load()
+    load = staticmethod(load)
+    #: whether a tracer a callback set on the copy on probes stays set
+    #: for the runs of the copy kept traced
+    KEEP_TRACER = False
 
     def both(self, name, runs, want, respond, extra=None):
         """Run ``runs`` on a copy of the code (probes where it can have
         them) and on another kept traced (tool 3's INSTRUCTION events):
         per copy, the records (event, args, line) and the results."""
-        ns, ref = load(extra), load(extra)
+        ns, ref = self.load(extra), self.load(extra)
         if monitoring.get_tool(3) is None:
             self.use_tool(3)
         monitoring.register_callback(3, events.INSTRUCTION,
@@ -134,7 +153,10 @@ class FarTestCase(BranchProbeTestCase):
         rec = self.covering(codes, want=want, respond=respond)
         out = []
         for namespace in (ns, ref):
-            sys.settrace(None)
+            if not self.KEEP_TRACER:
+                # (a tracer a callback set stays out of the next copy's
+                # runs)
+                sys.settrace(None)
             rec.clear()
             results = [catching(namespace[f], *a) for f, a in runs]
             out.append(([(r.event, r.args, r.lineno) for r in rec.records],
