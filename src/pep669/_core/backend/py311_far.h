@@ -115,17 +115,21 @@ p11_far_forward(_Py_CODEUNIT *out, int from, int to, int op)
     return 0;
 }
 
-/* The head of a far site's probe that makes a test, at out[*at] (moved
- * past it), *fire the unit left for its POP_JUMP_FORWARD_IF_TRUE:
+/* The head of a far site's stub that makes a test, at out[*at] (moved
+ * past it), after its padding (p11_far_pad: `s`, *arg), *fire the unit
+ * left for its POP_JUMP_FORWARD_IF_TRUE:
  *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE <*fire>;
  *     COPY 1; POP_JUMP_FORWARD_IF_NOT_NONE <after it>;
  *     POP_TOP (`pops` times); JUMP_BACKWARD_NO_INTERRUPT <unit `to`>
  * -1 if it cannot. */
 static int
-p11_far_probe_head(_Py_CODEUNIT *out, int *at, int k, int pops, int to,
-                   int *fire)
+p11_far_probe_head(_Py_CODEUNIT *out, int *at, int s, unsigned int *arg,
+                   int k, int pops, int to, int *fire)
 {
     int pos = *at;
+    if (p11_far_pad(out, &pos, s, arg) < 0) {
+        return -1;
+    }
     p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
     *fire = pos++;
     out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
@@ -319,11 +323,8 @@ p11_far_branch_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     int start = *at, pos = *at;
     unsigned int arg;
-    if (p11_far_pad(out, &pos, s, &arg) < 0) {
-        return -1;
-    }
     int fire;
-    if (p11_far_probe_head(out, &pos, k, 1, t, &fire) < 0 ||
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 1, t, &fire) < 0 ||
         p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, b) < 0 ||
         p11_far_forward(out, fire, pos, POP_JUMP_FORWARD_IF_TRUE) < 0) {
         return -1;
@@ -427,11 +428,8 @@ p11_far_compare_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     int start = *at, pos = *at;
     unsigned int arg;
-    if (p11_far_pad(out, &pos, s, &arg) < 0) {
-        return -1;
-    }
     int test;
-    if (p11_far_probe_head(out, &pos, k, 2, s + 1, &test) < 0) {
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 2, s + 1, &test) < 0) {
         return -1;
     }
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);

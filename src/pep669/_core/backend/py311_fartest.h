@@ -83,11 +83,8 @@ p11_far_test_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     }
     int start = *at, pos = *at;
     unsigned int arg;
-    if (p11_far_pad(out, &pos, s, &arg) < 0) {
-        return -1;
-    }
     int test;
-    if (p11_far_probe_head(out, &pos, k, 1, s, &test) < 0) {
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 1, s, &test) < 0) {
         return -1;
     }
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
