@@ -20,12 +20,10 @@ import unittest
 
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
-from tests.test_line_probes_far import FarTestCase, loader, pad
+from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
+                                      pad)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
-
-monitoring = pep669.monitoring
-DISABLE = monitoring.DISABLE
 
 # (after the loop: 300 units on 3.11, so that the loop's branches cannot
 # reach the stubs; at the end, a line no run reaches: the clone stays

@@ -18,12 +18,10 @@ import unittest
 
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
-from tests.test_line_probes_far import FarTestCase, loader, pad
+from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
+                                      pad)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
-
-monitoring = pep669.monitoring
-DISABLE = monitoring.DISABLE
 
 # (after the loops: 300 units on 3.11, so that the loops' jumps back
 # cannot reach the stubs; max(n, 0) makes room on the stack for the
