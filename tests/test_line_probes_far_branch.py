@@ -71,16 +71,20 @@ def load(name):
     return namespace[name]
 
 
-class FarBranchTest(MonitoringTestCase):
+class FarLinesTestCase(MonitoringTestCase):
+    """(also test_line_probes_far_while's base)"""
 
-    def start(self, func, keep=()):
+    def start(self, func, keep=None):
+        """Tool 3's LINE events in ``func``'s code, from now on: their
+        relative lines in the list returned, each DISABLEd unless
+        ``keep(seen)`` (the list so far) says to keep it."""
         seen = []
         code = func.__code__
 
         def line(c, lineno):
             if c is code:
                 seen.append(lineno - code.co_firstlineno)
-                if seen[-1] in keep:
+                if keep is not None and keep(seen):
                     return None
             return DISABLE
 
@@ -92,6 +96,9 @@ class FarBranchTest(MonitoringTestCase):
         self.addCleanup(monitoring.set_events, TOOL, 0)
         return seen
 
+
+class FarBranchTest(FarLinesTestCase):
+
     def check_made(self, func):
         if PROBES:
             state = probe_state(func)
@@ -99,7 +106,7 @@ class FarBranchTest(MonitoringTestCase):
 
     def run_coverage(self, name, keep=()):
         func = load(name)
-        seen = self.start(func, keep)
+        seen = self.start(func, lambda seen: seen[-1] in keep)
         results = [func([5, 6], 1), func([5, 6], 1)]
         # (the `continue`'s location alone wanted: the clone is made)
         self.check_made(func)

@@ -22,8 +22,8 @@ checks read the backport's clone.
 import sys
 import unittest
 
-from tests.support import MonitoringTestCase
 from tests.test_branch_probes import PROBES, probe_state
+from tests.test_line_probes_far_branch import FarLinesTestCase
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -80,26 +80,7 @@ def no(x):
     return False
 
 
-class FarWhileTest(MonitoringTestCase):
-
-    def start(self, func, keep=None):
-        seen = []
-        code = func.__code__
-
-        def line(c, lineno):
-            if c is code:
-                seen.append(lineno - code.co_firstlineno)
-                if keep is not None and keep(seen):
-                    return None
-            return DISABLE
-
-        self.use_tool(TOOL)
-        monitoring.register_callback(TOOL, E.LINE, line)
-        self.addCleanup(monitoring.register_callback, TOOL, E.LINE, None)
-        monitoring.set_events(TOOL, E.LINE)
-        self.addCleanup(monitoring.restart_events)
-        self.addCleanup(monitoring.set_events, TOOL, 0)
-        return seen
+class FarWhileTest(FarLinesTestCase):
 
     def check_made(self, func, retired=False):
         if PROBES and PY < (3, 11):
