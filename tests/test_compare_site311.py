@@ -21,7 +21,7 @@ import unittest
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
 from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
-                                      pad)
+                                      pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -123,14 +123,7 @@ class StreamTest(Compare311TestCase):
         traceback shows in that frame are those of a run without
         monitoring."""
         def tb_of(func):
-            try:
-                func(*args)
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "pops":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, "pops", ValueError)
         native = tb_of(load()["pops"])
         self.assertIsNotNone(native)
         func = load()["pops"]

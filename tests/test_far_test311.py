@@ -21,7 +21,7 @@ import unittest
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
 from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
-                                      pad)
+                                      pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -125,14 +125,7 @@ class StreamTest(FarTest311TestCase):
         args = (("x", "y"), ("x", "y"), raising)
 
         def tb_of(func):
-            try:
-                func(*args)
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "back":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, "back", ValueError)
         native = tb_of(load()["back"])
         self.assertIsNotNone(native)
         # (the `while` line on 3.11, the call's on 3.12+)

@@ -107,6 +107,20 @@ NO_SLOT = (lambda: 0, _NoSlot, 0)
 load = loader(SOURCE, __file__ + "-far", {"NO_SLOT": NO_SLOT})
 
 
+def raised_at(func, args, name, exc_type):
+    """Where ``func(*args)`` raises ``exc_type``: the line and instruction
+    its traceback shows in the frame of the function ``name``, or None
+    where it does not raise."""
+    try:
+        func(*args)
+    except exc_type as exc:
+        tb = exc.__traceback__
+        while tb.tb_frame.f_code.co_name != name:
+            tb = tb.tb_next
+        return tb.tb_lineno, tb.tb_lasti
+    return None
+
+
 def back_edge(head):
     """keep(r, line): the LINE of the loop head at relative line ``head``
     where a jump back arrives (not at the line's first instruction)."""
@@ -328,14 +342,7 @@ class InstructionTest(FarTestCase):
                 raise KeyError(key)
 
         def tb_of(func):
-            try:
-                func([1, 2, 3])
-            except KeyError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "chain":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, ([1, 2, 3],), "chain", KeyError)
         source = SOURCE.replace("    d = {}", "    d = Refuses()")
 
         def fresh():

@@ -19,7 +19,7 @@ import unittest
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
 from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
-                                      pad)
+                                      pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -176,14 +176,7 @@ class StreamTest(Far311TestCase):
         instruction its traceback shows in that frame are those of a run
         without monitoring (every event wanted, none DISABLEd)."""
         def tb_of(func):
-            try:
-                func(*args)
-            except exc_type as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != name:
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, name, exc_type)
         native = tb_of(load()[name])
         self.assertIsNotNone(native)
         func = load()[name]
@@ -202,14 +195,7 @@ class StreamTest(Far311TestCase):
                 raise ValueError("no truth")
 
         def tb_of(func):
-            try:
-                func([Raises()])
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "skips_not":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, ([Raises()],), "skips_not", ValueError)
         native = tb_of(load()["skips_not"])
         self.assertIsNotNone(native)
         func = load()["skips_not"]
