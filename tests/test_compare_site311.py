@@ -20,8 +20,8 @@ import unittest
 
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
-from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
-                                      pad, raised_at)
+from tests.test_line_probes_far import (DISABLE, FarTestCase, frame_of,
+                                      loader, pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -158,9 +158,7 @@ class StateTest(Compare311TestCase):
         seen = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not code:
-                frame = frame.f_back
+            frame = frame_of(code)
             seen.append((len(clones), r.event,
                          pep669._monitoring._frame_mechanism(frame)))
             return DISABLE

@@ -107,6 +107,16 @@ NO_SLOT = (lambda: 0, _NoSlot, 0)
 load = loader(SOURCE, __file__ + "-far", {"NO_SLOT": NO_SLOT})
 
 
+def frame_of(code):
+    """(in a tool's callback, called by it) the newest frame that runs
+    ``code``, past the callback's and its caller's; None where none
+    does."""
+    frame = sys._getframe(3)
+    while frame is not None and frame.f_code is not code:
+        frame = frame.f_back
+    return frame
+
+
 def raised_at(func, args, name, exc_type):
     """Where ``func(*args)`` raises ``exc_type``: the line and instruction
     its traceback shows in the frame of the function ``name``, or None

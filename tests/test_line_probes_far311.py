@@ -18,8 +18,8 @@ import unittest
 
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
-from tests.test_line_probes_far import (DISABLE, FarTestCase, loader,
-                                      pad, raised_at)
+from tests.test_line_probes_far import (DISABLE, FarTestCase, frame_of,
+                                      loader, pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -292,9 +292,7 @@ class StateTest(Far311TestCase):
         mechanisms = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not func.__code__:
-                frame = frame.f_back
+            frame = frame_of(func.__code__)
             mechanisms.append(pep669._monitoring._frame_mechanism(frame))
             return DISABLE
         rec = self.covering([func.__code__], want=want, respond=respond)
@@ -335,9 +333,7 @@ class StateTest(Far311TestCase):
         mechanisms = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not func.__code__:
-                frame = frame.f_back
+            frame = frame_of(func.__code__)
             mechanisms.append((r.event, r.args[0] - func.__code__.co_firstlineno
                                if r.event == "LINE" else None,
                                pep669._monitoring._frame_mechanism(frame)))
