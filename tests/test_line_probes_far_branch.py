@@ -96,6 +96,21 @@ class FarLinesTestCase(MonitoringTestCase):
         self.addCleanup(monitoring.set_events, TOOL, 0)
         return seen
 
+    def raised_line(self, func, *args):
+        """The line (relative) that ``func(*args)``'s ValueError shows in
+        its frame."""
+        try:
+            func(*args)
+        except ValueError as exc:
+            tb = exc.__traceback__
+        else:
+            self.fail("no ValueError")
+        while tb is not None and tb.tb_frame.f_code is not func.__code__:
+            tb = tb.tb_next
+        self.assertIsNotNone(tb)
+        self.assertIs(tb.tb_frame.f_code, func.__code__)
+        return tb.tb_lineno - func.__code__.co_firstlineno
+
 
 class FarBranchTest(FarLinesTestCase):
 
@@ -135,17 +150,7 @@ class FarBranchTest(FarLinesTestCase):
         func([5, 6], 1)
         func([5, 6], 1)
         self.check_made(func)
-        try:
-            func([Raising()], 1)
-        except ValueError as exc:
-            tb = exc.__traceback__
-        else:
-            self.fail("no ValueError")
-        while tb is not None and tb.tb_frame.f_code is not func.__code__:
-            tb = tb.tb_next
-        self.assertIsNotNone(tb)
-        self.assertIs(tb.tb_frame.f_code, func.__code__)
-        self.assertEqual(tb.tb_lineno - func.__code__.co_firstlineno, 3)
+        self.assertEqual(self.raised_line(func, [Raising()], 1), 3)
         self.assertEqual(seen, FIRST)
         # (the clone goes on: the `continue` still probed)
         self.assertEqual(func([0, 5], 1), 5)
