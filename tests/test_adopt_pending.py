@@ -44,6 +44,19 @@ def _gen_caller():
     return b
 
 
+def at_line(code, line):
+    """A trigger: the tracer's 'line' event at relative line ``line`` of
+    ``code``."""
+    def trigger(frame, event):
+        return (event == "line" and frame.f_code is code and
+                frame.f_lineno == code.co_firstlineno + line)
+    return trigger
+
+
+def lines_on():
+    monitoring.set_events(TOOL, events.LINE)
+
+
 class AdoptPendingTest(MonitoringTestCase):
 
     def run_traced(self, func, trigger, action, codes):
@@ -70,26 +83,14 @@ class AdoptPendingTest(MonitoringTestCase):
 
     def test_line_of_callees_return(self):
         # the next trace event is the callee's 'return'
-        def trigger(frame, event):
-            return (event == "line" and frame.f_code is _callee.__code__
-                    and frame.f_lineno ==
-                    _callee.__code__.co_firstlineno + 2)
-        seen = self.run_traced(
-            _caller, trigger,
-            lambda: monitoring.set_events(TOOL, events.LINE),
-            (_caller.__code__,))
+        seen = self.run_traced(_caller, at_line(_callee.__code__, 2),
+                               lines_on, (_caller.__code__,))
         self.assertEqual(seen, ["on", ("_caller", 2), ("_caller", 3)])
 
     def test_line_that_raises(self):
         # the next trace event is the frame's own 'exception'
-        def trigger(frame, event):
-            return (event == "line" and frame.f_code is _raiser.__code__
-                    and frame.f_lineno ==
-                    _raiser.__code__.co_firstlineno + 2)
-        seen = self.run_traced(
-            _raiser, trigger,
-            lambda: monitoring.set_events(TOOL, events.LINE),
-            (_raiser.__code__,))
+        seen = self.run_traced(_raiser, at_line(_raiser.__code__, 2),
+                               lines_on, (_raiser.__code__,))
         self.assertEqual(seen, ["on", ("_raiser", 3), ("_raiser", 4),
                                 ("_raiser", 5)])
 
@@ -103,10 +104,8 @@ class AdoptPendingTest(MonitoringTestCase):
                 calls.append(1)
                 return len(calls) == 2
             return False
-        seen = self.run_traced(
-            _gen_caller, trigger,
-            lambda: monitoring.set_events(TOOL, events.LINE),
-            (_gen.__code__, _gen_caller.__code__))
+        seen = self.run_traced(_gen_caller, trigger, lines_on,
+                               (_gen.__code__, _gen_caller.__code__))
         self.assertEqual(seen, ["on", ("_gen_caller", 4),
                                 ("_gen_caller", 5)])
 

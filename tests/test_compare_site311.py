@@ -19,18 +19,16 @@ import sys
 import unittest
 
 from tests.support import PY, events
-from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
-from tests.test_line_probes_far import FarTestCase
+from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
+from tests.test_line_probes_far import (DISABLE, FarTestCase, frame_of,
+                                      loader, pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
-
-monitoring = pep669.monitoring
-DISABLE = monitoring.DISABLE
 
 # (after the loop: 300 units on 3.11, so that the loop's branches cannot
 # reach the stubs; at the end, a line no run reaches: the clone stays
 # needed once the rest is DISABLEd)
-PAD = "".join("    a%d = n\n" % i for i in range(150))
+PAD = pad("n", 150, "    ")
 
 SOURCE = '''
 def pops(items, out):
@@ -46,10 +44,7 @@ def pops(items, out):
 '''
 
 
-def load():
-    namespace = {}
-    exec(compile(SOURCE, __file__ + "-compare311", "exec"), namespace)
-    return namespace
+load = loader(SOURCE, __file__ + "-compare311")
 
 
 # (where `pops` puts what it pops: it keeps nothing, so that RUNS, made
@@ -76,31 +71,9 @@ class Raises(object):
 
 class Compare311TestCase(FarTestCase):
 
-    @staticmethod
-    def load():
-        return load()
-
-    def both(self, runs, want, respond):
-        """Run ``runs`` on a copy of the code (probes where it can have
-        them) and on another kept traced (tool 3's INSTRUCTION events):
-        per copy, the records (event, args, line) and the results."""
-        ns, ref = load(), load()
-        if monitoring.get_tool(3) is None:
-            self.use_tool(3)
-        monitoring.register_callback(3, events.INSTRUCTION,
-                                     lambda *a: None)
-        self.set_local_events(3, ref["pops"].__code__, events.INSTRUCTION)
-        codes = [ns["pops"].__code__, ref["pops"].__code__]
-        rec = self.covering(codes, want=want, respond=respond)
-        out = []
-        for namespace in (ns, ref):
-            rec.clear()
-            results = [catching(namespace[f], *a) for f, a in runs]
-            out.append(([(r.event, r.args, r.lineno) for r in rec.records],
-                        results))
-            self.assertEqual(rec.frame_errors, [])
-        self.stop()
-        return out
+    load = staticmethod(load)
+    # (a tracer set on the copy on probes stays set for the traced copy)
+    KEEP_TRACER = True
 
 
 class StreamTest(Compare311TestCase):
@@ -117,7 +90,7 @@ class StreamTest(Compare311TestCase):
         # every pass)
         def respond(r):
             return None if r.event.startswith("BRANCH") else DISABLE
-        got, ref = self.both(RUNS, BRANCH_COVERAGE, respond)
+        got, ref = self.both("pops", RUNS, BRANCH_COVERAGE, respond)
         self.assertEqual(got, ref)
         self.assertEqual(got[1], [1, 3, 0, 1])
 
@@ -138,7 +111,7 @@ class StreamTest(Compare311TestCase):
             return None if r.event.startswith("BRANCH") or \
                 r.args[0] - r.code.co_firstlineno < 7 else DISABLE
         self.addCleanup(sys.settrace, None)
-        got, ref = self.both([("pops", (("(", 1, 2, 3, 4, 5), []))],
+        got, ref = self.both("pops", [("pops", (("(", 1, 2, 3, 4, 5), []))],
                              BRANCH_COVERAGE, respond)
         sys.settrace(None)
         self.assertEqual(got, ref)
@@ -150,14 +123,7 @@ class StreamTest(Compare311TestCase):
         traceback shows in that frame are those of a run without
         monitoring."""
         def tb_of(func):
-            try:
-                func(*args)
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "pops":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, "pops", ValueError)
         native = tb_of(load()["pops"])
         self.assertIsNotNone(native)
         func = load()["pops"]
@@ -192,9 +158,7 @@ class StateTest(Compare311TestCase):
         seen = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not code:
-                frame = frame.f_back
+            frame = frame_of(code)
             seen.append((len(clones), r.event,
                          pep669._monitoring._frame_mechanism(frame)))
             return DISABLE

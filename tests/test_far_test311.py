@@ -19,18 +19,16 @@ import sys
 import unittest
 
 from tests.support import PY, events
-from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
-from tests.test_line_probes_far import FarTestCase
+from tests.test_branch_probes import BRANCH_COVERAGE, PROBES
+from tests.test_line_probes_far import (DISABLE, FarTestCase, frame_of,
+                                      loader, pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
-
-monitoring = pep669.monitoring
-DISABLE = monitoring.DISABLE
 
 # (after the loop: 300 units on 3.11, so that the stubs are beyond a
 # one-unit jump's reach from the loop; at the end, a line no run
 # reaches: the clone stays needed once the rest is DISABLEd)
-PAD = "".join("    a%d = i\n" % k for k in range(150))
+PAD = pad("i", 150, "    ")
 
 SOURCE = '''
 def back(a, b, junk):
@@ -45,10 +43,7 @@ def back(a, b, junk):
 '''
 
 
-def load():
-    namespace = {}
-    exec(compile(SOURCE, __file__ + "-fartest311", "exec"), namespace)
-    return namespace
+load = loader(SOURCE, __file__ + "-fartest311")
 
 
 class Raises(object):
@@ -77,33 +72,7 @@ RUNS = [("back", (("x", "y"), ("x", " "), JUNK)),
 
 class FarTest311TestCase(FarTestCase):
 
-    @staticmethod
-    def load():
-        return load()
-
-    def both(self, runs, want, respond):
-        """Run ``runs`` on a copy of the code (probes where it can have
-        them) and on another kept traced (tool 3's INSTRUCTION events):
-        per copy, the records (event, args, line) and the results."""
-        ns, ref = load(), load()
-        if monitoring.get_tool(3) is None:
-            self.use_tool(3)
-        monitoring.register_callback(3, events.INSTRUCTION,
-                                     lambda *a: None)
-        self.set_local_events(3, ref["back"].__code__, events.INSTRUCTION)
-        codes = [ns["back"].__code__, ref["back"].__code__]
-        rec = self.covering(codes, want=want, respond=respond)
-        out = []
-        for namespace in (ns, ref):
-            # (a tracer a callback set stays out of the next copy's runs)
-            sys.settrace(None)
-            rec.clear()
-            results = [catching(namespace[f], *a) for f, a in runs]
-            out.append(([(r.event, r.args, r.lineno) for r in rec.records],
-                        results))
-            self.assertEqual(rec.frame_errors, [])
-        self.stop()
-        return out
+    load = staticmethod(load)
 
 
 class StreamTest(FarTest311TestCase):
@@ -117,7 +86,7 @@ class StreamTest(FarTest311TestCase):
     def test_lines_kept(self):
         # (no LINE DISABLEd: the merged site stays patched, fires both
         # lines and makes the test at every pass)
-        got, ref = self.both(RUNS, events.LINE, lambda r: None)
+        got, ref = self.both("back", RUNS, events.LINE, lambda r: None)
         self.assertEqual(got, ref)
         self.assertEqual(got[1], [2, 2, 0, 2, 0])
 
@@ -127,7 +96,7 @@ class StreamTest(FarTest311TestCase):
         def respond(r):
             return None if r.args[0] - r.code.co_firstlineno == 2 \
                 else DISABLE
-        got, ref = self.both(RUNS + RUNS, events.LINE, respond)
+        got, ref = self.both("back", RUNS + RUNS, events.LINE, respond)
         self.assertEqual(got, ref)
 
     def test_settrace_mid_run(self):
@@ -145,7 +114,7 @@ class StreamTest(FarTest311TestCase):
             return None if r.args[0] - r.code.co_firstlineno < 7 \
                 else DISABLE
         self.addCleanup(sys.settrace, None)
-        got, ref = self.both(RUNS, events.LINE, respond)
+        got, ref = self.both("back", RUNS, events.LINE, respond)
         sys.settrace(None)
         self.assertEqual(got, ref)
 
@@ -156,14 +125,7 @@ class StreamTest(FarTest311TestCase):
         args = (("x", "y"), ("x", "y"), raising)
 
         def tb_of(func):
-            try:
-                func(*args)
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "back":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, "back", ValueError)
         native = tb_of(load()["back"])
         self.assertIsNotNone(native)
         # (the `while` line on 3.11, the call's on 3.12+)
@@ -194,9 +156,7 @@ class StateTest(FarTest311TestCase):
         seen = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not code:
-                frame = frame.f_back
+            frame = frame_of(code)
             seen.append((len(clones), r.args[0] - code.co_firstlineno,
                          pep669._monitoring._frame_mechanism(frame)))
             return DISABLE

@@ -39,8 +39,28 @@ import pep669  # noqa: E402 (tests.support puts src/ on the path)
 monitoring = pep669.monitoring
 DISABLE = monitoring.DISABLE
 
+
+def pad(value, count, indent="        "):
+    """``count`` statements ``a<i> = value`` (a long loop body or tail,
+    so that jumps cannot reach the stubs)."""
+    return "".join("%sa%d = %s\n" % (indent, i, value)
+                   for i in range(count))
+
+
+def loader(source, filename, base=None):
+    """A load(extra=None) for a far test: ``source`` compiled as
+    ``filename`` and run in a fresh namespace (``base``, then ``extra``,
+    in it first)."""
+    def load(extra=None):
+        namespace = dict(base or {})
+        namespace.update(extra or {})
+        exec(compile(source, filename, "exec"), namespace)
+        return namespace
+    return load
+
+
 # (70 statements: the loop bodies reach past byte 255)
-PAD = "".join("        a%d = x\n" % i for i in range(70))
+PAD = pad("x", 70)
 
 SOURCE = '''
 def chain(xs, ts=NO_SLOT):
@@ -84,11 +104,31 @@ class _NoSlot(object):
 NO_SLOT = (lambda: 0, _NoSlot, 0)
 
 
-def load(extra=None):
-    namespace = {"NO_SLOT": NO_SLOT}
-    namespace.update(extra or {})
-    exec(compile(SOURCE, __file__ + "-far", "exec"), namespace)
-    return namespace
+load = loader(SOURCE, __file__ + "-far", {"NO_SLOT": NO_SLOT})
+
+
+def frame_of(code):
+    """(in a tool's callback, called by it) the newest frame that runs
+    ``code``, past the callback's and its caller's; None where none
+    does."""
+    frame = sys._getframe(3)
+    while frame is not None and frame.f_code is not code:
+        frame = frame.f_back
+    return frame
+
+
+def raised_at(func, args, name, exc_type):
+    """Where ``func(*args)`` raises ``exc_type``: the line and instruction
+    its traceback shows in the frame of the function ``name``, or None
+    where it does not raise."""
+    try:
+        func(*args)
+    except exc_type as exc:
+        tb = exc.__traceback__
+        while tb.tb_frame.f_code.co_name != name:
+            tb = tb.tb_next
+        return tb.tb_lineno, tb.tb_lasti
+    return None
 
 
 def back_edge(head):
@@ -115,16 +155,19 @@ NESTED_RUNS = [("nested", ([[1, 2], [], [3]],)),
 
 
 class FarTestCase(BranchProbeTestCase):
+    """(the far tests' base: a module's own sets ``load``, made by
+    ``loader``, and where it wants, KEEP_TRACER)"""
 
-    @staticmethod
-    def load():
-        return load()
+    load = staticmethod(load)
+    #: whether a tracer a callback set on the copy on probes stays set
+    #: for the runs of the copy kept traced
+    KEEP_TRACER = False
 
     def both(self, name, runs, want, respond, extra=None):
         """Run ``runs`` on a copy of the code (probes where it can have
         them) and on another kept traced (tool 3's INSTRUCTION events):
         per copy, the records (event, args, line) and the results."""
-        ns, ref = load(extra), load(extra)
+        ns, ref = self.load(extra), self.load(extra)
         if monitoring.get_tool(3) is None:
             self.use_tool(3)
         monitoring.register_callback(3, events.INSTRUCTION,
@@ -134,7 +177,10 @@ class FarTestCase(BranchProbeTestCase):
         rec = self.covering(codes, want=want, respond=respond)
         out = []
         for namespace in (ns, ref):
-            sys.settrace(None)
+            if not self.KEEP_TRACER:
+                # (a tracer a callback set stays out of the next copy's
+                # runs)
+                sys.settrace(None)
             rec.clear()
             results = [catching(namespace[f], *a) for f, a in runs]
             out.append(([(r.event, r.args, r.lineno) for r in rec.records],
@@ -306,14 +352,7 @@ class InstructionTest(FarTestCase):
                 raise KeyError(key)
 
         def tb_of(func):
-            try:
-                func([1, 2, 3])
-            except KeyError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "chain":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, ([1, 2, 3],), "chain", KeyError)
         source = SOURCE.replace("    d = {}", "    d = Refuses()")
 
         def fresh():

@@ -18,17 +18,15 @@ import unittest
 
 from tests.support import PY, events
 from tests.test_branch_probes import BRANCH_COVERAGE, PROBES, catching
-from tests.test_line_probes_far import FarTestCase
+from tests.test_line_probes_far import (DISABLE, FarTestCase, frame_of,
+                                      loader, pad, raised_at)
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
-
-monitoring = pep669.monitoring
-DISABLE = monitoring.DISABLE
 
 # (after the loops: 300 units on 3.11, so that the loops' jumps back
 # cannot reach the stubs; max(n, 0) makes room on the stack for the
 # probe's slot above the STORE_SUBSCR's items)
-PAD = "".join("    a%d = n\n" % i for i in range(150))
+PAD = pad("n", 150, "    ")
 
 SOURCE = '''
 def stores(xs, d, f):
@@ -61,11 +59,7 @@ def skips_not(xs):
 '''
 
 
-def load(extra=None):
-    namespace = {}
-    namespace.update(extra or {})
-    exec(compile(SOURCE, __file__ + "-far311", "exec"), namespace)
-    return namespace
+load = loader(SOURCE, __file__ + "-far311")
 
 
 class Refuses(dict):
@@ -95,9 +89,9 @@ LATE_SKIP_RUNS = [("skips_not", ([1, 2],)),
 
 class Far311TestCase(FarTestCase):
 
-    @staticmethod
-    def load():
-        return load()
+    load = staticmethod(load)
+    # (a tracer set on the copy on probes stays set for the traced copy)
+    KEEP_TRACER = True
 
 
 class StreamTest(Far311TestCase):
@@ -129,8 +123,7 @@ class StreamTest(Far311TestCase):
             if r.event == "LINE" and r.args[0] - r.code.co_firstlineno == 4:
                 return None  # (the `continue`)
             return DISABLE
-        got, ref = self.both(LATE_SKIP_RUNS, want, respond,
-                             name="skips_not")
+        got, ref = self.both("skips_not", LATE_SKIP_RUNS, want, respond)
         self.assertEqual(got, ref)
         self.assertEqual(got[1], [2, 0, 2, 0])
 
@@ -183,14 +176,7 @@ class StreamTest(Far311TestCase):
         instruction its traceback shows in that frame are those of a run
         without monitoring (every event wanted, none DISABLEd)."""
         def tb_of(func):
-            try:
-                func(*args)
-            except exc_type as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != name:
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, args, name, exc_type)
         native = tb_of(load()[name])
         self.assertIsNotNone(native)
         func = load()[name]
@@ -209,14 +195,7 @@ class StreamTest(Far311TestCase):
                 raise ValueError("no truth")
 
         def tb_of(func):
-            try:
-                func([Raises()])
-            except ValueError as exc:
-                tb = exc.__traceback__
-                while tb.tb_frame.f_code.co_name != "skips_not":
-                    tb = tb.tb_next
-                return tb.tb_lineno, tb.tb_lasti
-            return None
+            return raised_at(func, ([Raises()],), "skips_not", ValueError)
         native = tb_of(load()["skips_not"])
         self.assertIsNotNone(native)
         func = load()["skips_not"]
@@ -227,28 +206,6 @@ class StreamTest(Far311TestCase):
         self.assertEqual(rec.frame_errors, [])
         self.assertEqual(got, native)
 
-    def both(self, runs, want, respond, name="stores"):
-        """Run ``runs`` on a copy of the code (probes where it can have
-        them) and on another kept traced (tool 3's INSTRUCTION events):
-        per copy, the records (event, args, line) and the results."""
-        ns, ref = load(), load()
-        if monitoring.get_tool(3) is None:
-            self.use_tool(3)
-        monitoring.register_callback(3, events.INSTRUCTION,
-                                     lambda *a: None)
-        self.set_local_events(3, ref[name].__code__, events.INSTRUCTION)
-        codes = [ns[name].__code__, ref[name].__code__]
-        rec = self.covering(codes, want=want, respond=respond)
-        out = []
-        for namespace in (ns, ref):
-            rec.clear()
-            results = [catching(namespace[f], *a) for f, a in runs]
-            out.append(([(r.event, r.args, r.lineno) for r in rec.records],
-                        results))
-            self.assertEqual(rec.frame_errors, [])
-        self.stop()
-        return out
-
     def check_heads_kept(self, want):
         # (the loop heads' LINEs kept, the rest DISABLEd: the far sites
         # stay patched and fire, and make their instruction, at every
@@ -258,7 +215,7 @@ class StreamTest(Far311TestCase):
                     r.args[0] - r.code.co_firstlineno in (2, 4, 6):
                 return None
             return DISABLE
-        got, ref = self.both(RUNS, want, respond)
+        got, ref = self.both("stores", RUNS, want, respond)
         self.assertEqual(got, ref)
         self.assertEqual(got[1][0], (3, {1: 3, 2: 3, 3: 3}))
 
@@ -283,7 +240,7 @@ class StreamTest(Far311TestCase):
                 sys.settrace(tracer)
             return DISABLE
         self.addCleanup(sys.settrace, None)
-        got, ref = self.both(RUNS[:1], want, respond)
+        got, ref = self.both("stores", RUNS[:1], want, respond)
         sys.settrace(None)
         self.assertEqual(got, ref)
 
@@ -335,9 +292,7 @@ class StateTest(Far311TestCase):
         mechanisms = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not func.__code__:
-                frame = frame.f_back
+            frame = frame_of(func.__code__)
             mechanisms.append(pep669._monitoring._frame_mechanism(frame))
             return DISABLE
         rec = self.covering([func.__code__], want=want, respond=respond)
@@ -378,9 +333,7 @@ class StateTest(Far311TestCase):
         mechanisms = []
 
         def respond(r):
-            frame = sys._getframe(2)
-            while frame is not None and frame.f_code is not func.__code__:
-                frame = frame.f_back
+            frame = frame_of(func.__code__)
             mechanisms.append((r.event, r.args[0] - func.__code__.co_firstlineno
                                if r.event == "LINE" else None,
                                pep669._monitoring._frame_mechanism(frame)))

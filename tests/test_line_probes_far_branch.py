@@ -71,16 +71,20 @@ def load(name):
     return namespace[name]
 
 
-class FarBranchTest(MonitoringTestCase):
+class FarLinesTestCase(MonitoringTestCase):
+    """(also test_line_probes_far_while's base)"""
 
-    def start(self, func, keep=()):
+    def start(self, func, keep=None):
+        """Tool 3's LINE events in ``func``'s code, from now on: their
+        relative lines in the list returned, each DISABLEd unless
+        ``keep(seen)`` (the list so far) says to keep it."""
         seen = []
         code = func.__code__
 
         def line(c, lineno):
             if c is code:
                 seen.append(lineno - code.co_firstlineno)
-                if seen[-1] in keep:
+                if keep is not None and keep(seen):
                     return None
             return DISABLE
 
@@ -92,6 +96,24 @@ class FarBranchTest(MonitoringTestCase):
         self.addCleanup(monitoring.set_events, TOOL, 0)
         return seen
 
+    def raised_line(self, func, *args):
+        """The line (relative) that ``func(*args)``'s ValueError shows in
+        its frame."""
+        try:
+            func(*args)
+        except ValueError as exc:
+            tb = exc.__traceback__
+        else:
+            self.fail("no ValueError")
+        while tb is not None and tb.tb_frame.f_code is not func.__code__:
+            tb = tb.tb_next
+        self.assertIsNotNone(tb)
+        self.assertIs(tb.tb_frame.f_code, func.__code__)
+        return tb.tb_lineno - func.__code__.co_firstlineno
+
+
+class FarBranchTest(FarLinesTestCase):
+
     def check_made(self, func):
         if PROBES:
             state = probe_state(func)
@@ -99,7 +121,7 @@ class FarBranchTest(MonitoringTestCase):
 
     def run_coverage(self, name, keep=()):
         func = load(name)
-        seen = self.start(func, keep)
+        seen = self.start(func, lambda seen: seen[-1] in keep)
         results = [func([5, 6], 1), func([5, 6], 1)]
         # (the `continue`'s location alone wanted: the clone is made)
         self.check_made(func)
@@ -128,17 +150,7 @@ class FarBranchTest(MonitoringTestCase):
         func([5, 6], 1)
         func([5, 6], 1)
         self.check_made(func)
-        try:
-            func([Raising()], 1)
-        except ValueError as exc:
-            tb = exc.__traceback__
-        else:
-            self.fail("no ValueError")
-        while tb is not None and tb.tb_frame.f_code is not func.__code__:
-            tb = tb.tb_next
-        self.assertIsNotNone(tb)
-        self.assertIs(tb.tb_frame.f_code, func.__code__)
-        self.assertEqual(tb.tb_lineno - func.__code__.co_firstlineno, 3)
+        self.assertEqual(self.raised_line(func, [Raising()], 1), 3)
         self.assertEqual(seen, FIRST)
         # (the clone goes on: the `continue` still probed)
         self.assertEqual(func([0, 5], 1), 5)

@@ -22,8 +22,8 @@ checks read the backport's clone.
 import sys
 import unittest
 
-from tests.support import MonitoringTestCase
 from tests.test_branch_probes import PROBES, probe_state
+from tests.test_line_probes_far_branch import FarLinesTestCase
 
 import pep669  # noqa: E402 (tests.support puts src/ on the path)
 
@@ -80,26 +80,7 @@ def no(x):
     return False
 
 
-class FarWhileTest(MonitoringTestCase):
-
-    def start(self, func, keep=None):
-        seen = []
-        code = func.__code__
-
-        def line(c, lineno):
-            if c is code:
-                seen.append(lineno - code.co_firstlineno)
-                if keep is not None and keep(seen):
-                    return None
-            return DISABLE
-
-        self.use_tool(TOOL)
-        monitoring.register_callback(TOOL, E.LINE, line)
-        self.addCleanup(monitoring.register_callback, TOOL, E.LINE, None)
-        monitoring.set_events(TOOL, E.LINE)
-        self.addCleanup(monitoring.restart_events)
-        self.addCleanup(monitoring.set_events, TOOL, 0)
-        return seen
+class FarWhileTest(FarLinesTestCase):
 
     def check_made(self, func, retired=False):
         if PROBES and PY < (3, 11):
@@ -158,18 +139,9 @@ class FarWhileTest(MonitoringTestCase):
         func([5, 6], 0, yes)
         func([5, 6], 0, yes)
         self.check_made(func)
-        try:
-            func([5, 6], 0, lambda x: Raising())
-        except ValueError as exc:
-            tb = exc.__traceback__
-        else:
-            self.fail("no ValueError")
-        while tb is not None and tb.tb_frame.f_code is not func.__code__:
-            tb = tb.tb_next
-        self.assertIsNotNone(tb)
-        self.assertIs(tb.tb_frame.f_code, func.__code__)
         # (the branch's line: the `while`'s, 3.8-3.11)
-        self.assertEqual(tb.tb_lineno - func.__code__.co_firstlineno,
+        self.assertEqual(self.raised_line(func, [5, 6], 0,
+                                          lambda x: Raising()),
                          2 if PY < (3, 12) else 3)
         self.assertEqual(self.seen, FIRST)
         # (the clone goes on: the body's locations still probed)

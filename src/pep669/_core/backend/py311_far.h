@@ -87,6 +87,101 @@ p11_same_handler(PyCodeObject *co, int a, int b)
     return h0 == h1 && (!h0 || (t0 == t1 && d0 == d1));
 }
 
+/* Pad out[*at] (moved past it) with NOPs until it is beyond a one-unit
+ * jump's reach from unit `s` + 1, the far site's patch ending with a
+ * JUMP_FORWARD at `s`: that jump's argument in *arg (EXTENDED_ARG 0 is
+ * no instruction 3.11 runs), or -1 if two units cannot reach. */
+static int
+p11_far_pad(_Py_CODEUNIT *out, int *at, int s, unsigned int *arg)
+{
+    int pos = *at;
+    while (pos - (s + 1) < 256) {
+        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
+    }
+    *at = pos;
+    *arg = (unsigned int)(pos - (s + 1));
+    return *arg >= 65536 ? -1 : 0;
+}
+
+/* Make out[from] the one-unit forward jump `op` to unit `to`, or -1 if
+ * it cannot reach. */
+static int
+p11_far_forward(_Py_CODEUNIT *out, int from, int to, int op)
+{
+    if (to - from - 1 > 255) {
+        return -1;
+    }
+    out[from] = _Py_MAKECODEUNIT(op, to - from - 1);
+    return 0;
+}
+
+/* The head of a far site's stub that makes a test, at out[*at] (moved
+ * past it), after its padding (p11_far_pad: `s`, *arg), *fire the unit
+ * left for its POP_JUMP_FORWARD_IF_TRUE:
+ *     LOAD_CONST probe; POP_JUMP_FORWARD_IF_TRUE <*fire>;
+ *     COPY 1; POP_JUMP_FORWARD_IF_NOT_NONE <after it>;
+ *     POP_TOP (`pops` times); JUMP_BACKWARD_NO_INTERRUPT <unit `to`>
+ * -1 if it cannot. */
+static int
+p11_far_probe_head(_Py_CODEUNIT *out, int *at, int s, unsigned int *arg,
+                   int k, int pops, int to, int *fire)
+{
+    int pos = *at;
+    if (p11_far_pad(out, &pos, s, arg) < 0) {
+        return -1;
+    }
+    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
+    *fire = pos++;
+    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
+    int keep = pos++;
+    for (int i = 0; i < pops; i++) {
+        out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
+    }
+    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, to) < 0 ||
+        p11_far_forward(out, keep, pos, POP_JUMP_FORWARD_IF_NOT_NONE) < 0) {
+        return -1;
+    }
+    *at = pos;
+    return 0;
+}
+
+/* A far site's patch over units a..s (NOPs, EXTENDED_ARG at s - 1,
+ * JUMP_FORWARD `arg` at s; their bytes kept in site->saved), its units
+ * marked in `taken`, and the site's place: its stub at units start..end,
+ * the stack's depth at `a`. */
+static void
+p11_far_patch(const _Py_CODEUNIT *code, _Py_CODEUNIT *out, uint8_t *taken,
+              const int *depth, Pep669Site *site, int a, int s,
+              unsigned int arg, int start, int end)
+{
+    int width = s + 1 - a;
+    memcpy(site->saved, &code[a], sizeof(_Py_CODEUNIT) * (size_t)width);
+    for (int u = a; u < s - 1; u++) {
+        out[u] = _Py_MAKECODEUNIT(NOP, 0);
+    }
+    out[s - 1] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
+    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
+    for (int u = a; u <= s; u++) {
+        taken[u] = 1;
+    }
+    site->at = a * P11_UNIT;
+    site->width = width * P11_UNIT;
+    site->stub = start * P11_UNIT;
+    site->stub_end = end * P11_UNIT;
+    site->depth = depth[a];
+    site->patched = 1;
+}
+
+/* The COMPARE_OP right before the branch at unit `b` (whose site's prefix
+ * keeps it from fusing with it: adaptive again once the branch is itself
+ * again, p11_unfuse), or 0. */
+static int
+p11_far_fused(const _Py_CODEUNIT *code, int b)
+{
+    int cmp = b - 1 - (int)INLINE_CACHE_ENTRIES_COMPARE_OP;
+    return cmp >= 1 && _Py_OPCODE(code[cmp]) == COMPARE_OP ? cmp : 0;
+}
+
 /* A far site's stub at out[*at] (moved past it), its patch made, its
  * units marked in `taken` (site->far 3 given; else the site on the jump
  * at site->src becomes far 2).  -1 if it cannot. */
@@ -144,12 +239,8 @@ p11_far_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         }
     }
     int start = *at, pos = *at;
-    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
-    while (pos - (s + 1) < 256) {
-        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    unsigned int arg = (unsigned int)(pos - (s + 1));
-    if (arg >= 65536) {
+    unsigned int arg;
+    if (p11_far_pad(out, &pos, s, &arg) < 0) {
         return -1;
     }
     p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
@@ -157,34 +248,17 @@ p11_far_site_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
     for (int i = 0; i < pops; i++) {
         out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     }
-    if (p11_emit_back(out, &pos, back, d) < 0 || pos - test - 1 > 255) {
+    if (p11_emit_back(out, &pos, back, d) < 0 ||
+        p11_far_forward(out, test, pos, POP_JUMP_FORWARD_IF_TRUE) < 0 ||
+        p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, a) < 0) {
         return -1;
     }
-    out[test] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - test - 1);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, a) < 0) {
-        return -1;
-    }
-    int width = s + 1 - a;
-    memcpy(site->saved, &code[a], sizeof(_Py_CODEUNIT) * (size_t)width);
-    for (int u = a; u < s - 1; u++) {
-        out[u] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    out[s - 1] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
-    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
-    for (int u = a; u <= s; u++) {
-        taken[u] = 1;
-    }
+    p11_far_patch(code, out, taken, depth, site, a, s, arg, start, pos);
     if (site->far != 3) {
         site->far = 2;
     }
-    site->at = a * P11_UNIT;
-    site->width = width * P11_UNIT;
-    site->stub = start * P11_UNIT;
-    site->stub_end = pos * P11_UNIT;
-    site->depth = depth[a];
     site->fused = 0;
     site->after = 0;
-    site->patched = 1;
     *at = pos;
     return 0;
 }
@@ -248,52 +322,23 @@ p11_far_branch_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         back = JUMP_BACKWARD;
     }
     int start = *at, pos = *at;
-    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
-    while (pos - (s + 1) < 256) {
-        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    unsigned int arg = (unsigned int)(pos - (s + 1));
-    if (arg >= 65536) {
+    unsigned int arg;
+    int fire;
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 1, t, &fire) < 0 ||
+        p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, b) < 0 ||
+        p11_far_forward(out, fire, pos, POP_JUMP_FORWARD_IF_TRUE) < 0) {
         return -1;
     }
-    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
-    int fire = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
-    int keep = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, t) < 0 ||
-        pos - keep - 1 > 255) {
-        return -1;
-    }
-    out[keep] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_NOT_NONE,
-                                 pos - keep - 1);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, b) < 0 ||
-        pos - fire - 1 > 255) {
-        return -1;
-    }
-    out[fire] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - fire - 1);
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     if (p11_emit_back(out, &pos, back, d) < 0) {
         return -1;
     }
-    memcpy(site->saved, &code[b], sizeof(_Py_CODEUNIT) * 2);
-    out[b] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
-    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
-    taken[b] = taken[s] = 1;
+    p11_far_patch(code, out, taken, depth, site, b, s, arg, start, pos);
     site->far = 0;
     site->after = 2;
-    site->at = b * P11_UNIT;
-    site->width = 2 * P11_UNIT;
-    site->stub = start * P11_UNIT;
-    site->stub_end = pos * P11_UNIT;
-    site->depth = depth[b];
     site->op = br.op;
     site->oparg = t;
-    /* (the prefix keeps the COMPARE_OP before it from fusing: adaptive
-     * again once the branch is itself again, p11_unfuse) */
-    int cmp = b - 1 - (int)INLINE_CACHE_ENTRIES_COMPARE_OP;
-    site->fused = cmp >= 1 && _Py_OPCODE(code[cmp]) == COMPARE_OP ? cmp : 0;
-    site->patched = 1;
+    site->fused = p11_far_fused(code, b);
     *at = pos;
     return 0;
 }
@@ -382,32 +427,16 @@ p11_far_compare_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         }
     }
     int start = *at, pos = *at;
-    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
-    while (pos - (s + 1) < 256) {
-        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    unsigned int arg = (unsigned int)(pos - (s + 1));
-    if (arg >= 65536) {
+    unsigned int arg;
+    int test;
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 2, s + 1, &test) < 0) {
         return -1;
     }
-    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
-    int test = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
-    int keep = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
-    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, s + 1) < 0 ||
-        pos - keep - 1 > 255) {
-        return -1;
-    }
-    out[keep] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_NOT_NONE,
-                                 pos - keep - 1);
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, s) < 0 ||
-        pos - test - 1 > 255) {
+        p11_far_forward(out, test, pos, POP_JUMP_FORWARD_IF_TRUE) < 0) {
         return -1;
     }
-    out[test] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - test - 1);
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     if (p11_emit_back(out, &pos,
@@ -415,27 +444,12 @@ p11_far_compare_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
                       d) < 0) {
         return -1;
     }
-    int width = s + 1 - a;
-    memcpy(site->saved, &code[a], sizeof(_Py_CODEUNIT) * (size_t)width);
-    for (int u = a; u < s - 1; u++) {
-        out[u] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    out[s - 1] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
-    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
-    for (int u = a; u <= s; u++) {
-        taken[u] = 1;
-    }
+    p11_far_patch(code, out, taken, depth, site, a, s, arg, start, pos);
     site->far = 0;
     site->after = 3;
-    site->at = a * P11_UNIT;
-    site->width = width * P11_UNIT;
-    site->stub = start * P11_UNIT;
-    site->stub_end = pos * P11_UNIT;
-    site->depth = depth[a];
     site->op = op;
     site->oparg = cmp.arg;
     site->fused = 0;
-    site->patched = 1;
     *at = pos;
     return 0;
 }

@@ -82,53 +82,25 @@ p11_far_test_stub(PyCodeObject *co, const _Py_CODEUNIT *code, int units,
         return -1;
     }
     int start = *at, pos = *at;
-    /* (EXTENDED_ARG 0 is no instruction 3.11 runs) */
-    while (pos - (s + 1) < 256) {
-        out[pos++] = _Py_MAKECODEUNIT(NOP, 0);
-    }
-    unsigned int arg = (unsigned int)(pos - (s + 1));
-    if (arg >= 65536) {
+    unsigned int arg;
+    int test;
+    if (p11_far_probe_head(out, &pos, s, &arg, k, 1, s, &test) < 0) {
         return -1;
     }
-    p11_emit(out, &pos, LOAD_CONST, (unsigned int)k);
-    int test = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(COPY, 1);
-    int keep = pos++;
-    out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, s) < 0 ||
-        pos - keep - 1 > 255) {
-        return -1;
-    }
-    out[keep] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_NOT_NONE,
-                                 pos - keep - 1);
     out[pos++] = _Py_MAKECODEUNIT(POP_TOP, 0);
     /* (a branch back checks the eval breaker as it jumps) */
     if (p11_emit_back(out, &pos,
                       backward ? JUMP_BACKWARD : JUMP_BACKWARD_NO_INTERRUPT,
                       t) < 0 ||
-        pos - test - 1 > 255) {
+        p11_far_forward(out, test, pos, POP_JUMP_FORWARD_IF_TRUE) < 0 ||
+        p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, a) < 0) {
         return -1;
     }
-    out[test] = _Py_MAKECODEUNIT(POP_JUMP_FORWARD_IF_TRUE, pos - test - 1);
-    if (p11_emit_back(out, &pos, JUMP_BACKWARD_NO_INTERRUPT, a) < 0) {
-        return -1;
-    }
-    memcpy(site->saved, &code[a], sizeof(_Py_CODEUNIT) * 2);
-    out[a] = _Py_MAKECODEUNIT(EXTENDED_ARG, arg >> 8);
-    out[s] = _Py_MAKECODEUNIT(JUMP_FORWARD, arg & 0xff);
-    taken[a] = taken[s] = 1;
-    site->at = a * P11_UNIT;
-    site->width = 2 * P11_UNIT;
-    site->stub = start * P11_UNIT;
-    site->stub_end = pos * P11_UNIT;
-    site->depth = depth[a];
+    p11_far_patch(code, out, taken, depth, site, a, s, arg, start, pos);
     site->op = op;
     site->oparg = t;
-    /* (the prefix keeps a COMPARE_OP before it from fusing with it) */
-    int cmp = a - 1 - (int)INLINE_CACHE_ENTRIES_COMPARE_OP;
-    site->fused = cmp >= 1 && _Py_OPCODE(code[cmp]) == COMPARE_OP ? cmp : 0;
+    site->fused = p11_far_fused(code, a);
     site->after = 0;
-    site->patched = 1;
     *at = pos;
     return 0;
 }
